@@ -1,0 +1,244 @@
+/**
+ * Smooth elementary ops on `Real`s. Each accepts numbers wherever a Real is; an op whose
+ * arguments are all numbers returns a number and records nothing.
+ *
+ * Local partials are computed from the primal values and recorded as one tape entry.
+ * The four arithmetic ops are written out flat (argument unpacking, then one `record`)
+ * rather than through a shared helper: a helper that takes doubles and is too large to
+ * inline boxes every partial, which measured 2× slower recording.
+ */
+import { MODE_REVERSE, T, Var, defineOp, finishOp, forwardNonFinite, record, unaryOp, type Real } from './tape.ts';
+
+const OP_ADD = defineOp('add');
+const OP_SUB = defineOp('sub');
+const OP_MUL = defineOp('mul');
+const OP_DIV = defineOp('div');
+const OP_NEG = defineOp('neg');
+const OP_EXP = defineOp('exp');
+const OP_LOG = defineOp('log');
+const OP_SQRT = defineOp('sqrt');
+const OP_POW = defineOp('pow');
+const OP_SIN = defineOp('sin');
+const OP_COS = defineOp('cos');
+const OP_TAN = defineOp('tan');
+const OP_TANH = defineOp('tanh');
+const OP_ATAN2 = defineOp('atan2');
+const OP_HYPOT = defineOp('hypot');
+const OP_SQUARE = defineOp('square');
+const OP_LOG1P = defineOp('log1p');
+const OP_ASIN = defineOp('asin');
+const OP_ACOS = defineOp('acos');
+const OP_ATAN = defineOp('atan');
+
+/** The primal value of a Real. */
+export function value(x: Real): number {
+  return typeof x === 'number' ? x : x.v;
+}
+
+/** Numbers in, numbers out: turn a `Real[]` into plain values. */
+export function values(xs: readonly Real[]): number[] {
+  return xs.map(value);
+}
+
+export function add(a: Real, b: Real): Real {
+  let av: number, pa: number, bv: number, pb: number;
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a + b;
+    av = a;
+    pa = 0;
+  } else {
+    av = a.v;
+    pa = a.i;
+  }
+  if (typeof b === 'number') {
+    bv = b;
+    pb = 0;
+  } else {
+    bv = b.v;
+    pb = b.i;
+  }
+  const v = av + bv;
+  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_ADD, pa, 1, pb, 1), v, 0);
+  return finishOp(OP_ADD, v, a, 1, b, 1);
+}
+
+export function sub(a: Real, b: Real): Real {
+  let av: number, pa: number, bv: number, pb: number;
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a - b;
+    av = a;
+    pa = 0;
+  } else {
+    av = a.v;
+    pa = a.i;
+  }
+  if (typeof b === 'number') {
+    bv = b;
+    pb = 0;
+  } else {
+    bv = b.v;
+    pb = b.i;
+  }
+  const v = av - bv;
+  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_SUB, pa, 1, pb, -1), v, 0);
+  return finishOp(OP_SUB, v, a, 1, b, -1);
+}
+
+export function mul(a: Real, b: Real): Real {
+  let av: number, pa: number, bv: number, pb: number;
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a * b;
+    av = a;
+    pa = 0;
+  } else {
+    av = a.v;
+    pa = a.i;
+  }
+  if (typeof b === 'number') {
+    bv = b;
+    pb = 0;
+  } else {
+    bv = b.v;
+    pb = b.i;
+  }
+  const v = av * bv;
+  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_MUL, pa, bv, pb, av), v, 0);
+  return finishOp(OP_MUL, v, a, bv, b, av);
+}
+
+export function div(a: Real, b: Real): Real {
+  let av: number, pa: number, bv: number, pb: number;
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a / b;
+    av = a;
+    pa = 0;
+  } else {
+    av = a.v;
+    pa = a.i;
+  }
+  if (typeof b === 'number') {
+    bv = b;
+    pb = 0;
+  } else {
+    bv = b.v;
+    pb = b.i;
+  }
+  const v = av / bv;
+  const db = -v / bv;
+  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_DIV, pa, 1 / bv, pb, db), v, 0);
+  return finishOp(OP_DIV, v, a, 1 / bv, b, db);
+}
+
+export function neg(a: Real): Real {
+  return typeof a === 'number' ? -a : unaryOp(OP_NEG, -a.v, a, -1);
+}
+
+export function square(a: Real): Real {
+  return typeof a === 'number' ? a * a : unaryOp(OP_SQUARE, a.v * a.v, a, 2 * a.v);
+}
+
+export function exp(a: Real): Real {
+  if (typeof a === 'number') return Math.exp(a);
+  const e = Math.exp(a.v);
+  return unaryOp(OP_EXP, e, a, e);
+}
+
+export function log(a: Real): Real {
+  if (typeof a === 'number') return Math.log(a);
+  return unaryOp(OP_LOG, Math.log(a.v), a, 1 / a.v);
+}
+
+export function log1p(a: Real): Real {
+  if (typeof a === 'number') return Math.log1p(a);
+  return unaryOp(OP_LOG1P, Math.log1p(a.v), a, 1 / (1 + a.v));
+}
+
+/** √a. Its derivative is infinite at 0: a gradient through sqrt(0) raises NonFiniteError. */
+export function sqrt(a: Real): Real {
+  if (typeof a === 'number') return Math.sqrt(a);
+  const s = Math.sqrt(a.v);
+  return unaryOp(OP_SQRT, s, a, 0.5 / s);
+}
+
+/**
+ * a^b. With a constant exponent the base may be any real where a^b is defined; with a
+ * traced exponent the base must be positive (∂/∂b = a^b ln a).
+ */
+export function pow(a: Real, b: Real): Real {
+  if (typeof b === 'number') {
+    if (typeof a === 'number') return Math.pow(a, b);
+    if (b === 0) return 1;
+    const p = Math.pow(a.v, b);
+    return unaryOp(OP_POW, p, a, b === 1 ? 1 : b * Math.pow(a.v, b - 1));
+  }
+  const av = value(a);
+  const p = Math.pow(av, b.v);
+  const db = p * Math.log(av);
+  if (typeof a === 'number') return unaryOp(OP_POW, p, b, db);
+  return finishOp(OP_POW, p, a, b.v * Math.pow(a.v, b.v - 1), b, db);
+}
+
+export function sin(a: Real): Real {
+  if (typeof a === 'number') return Math.sin(a);
+  return unaryOp(OP_SIN, Math.sin(a.v), a, Math.cos(a.v));
+}
+
+export function cos(a: Real): Real {
+  if (typeof a === 'number') return Math.cos(a);
+  return unaryOp(OP_COS, Math.cos(a.v), a, -Math.sin(a.v));
+}
+
+export function tan(a: Real): Real {
+  if (typeof a === 'number') return Math.tan(a);
+  const c = Math.cos(a.v);
+  return unaryOp(OP_TAN, Math.tan(a.v), a, 1 / (c * c));
+}
+
+export function tanh(a: Real): Real {
+  if (typeof a === 'number') return Math.tanh(a);
+  const y = Math.tanh(a.v);
+  return unaryOp(OP_TANH, y, a, 1 - y * y);
+}
+
+export function asin(a: Real): Real {
+  if (typeof a === 'number') return Math.asin(a);
+  return unaryOp(OP_ASIN, Math.asin(a.v), a, 1 / Math.sqrt(1 - a.v * a.v));
+}
+
+export function acos(a: Real): Real {
+  if (typeof a === 'number') return Math.acos(a);
+  return unaryOp(OP_ACOS, Math.acos(a.v), a, -1 / Math.sqrt(1 - a.v * a.v));
+}
+
+export function atan(a: Real): Real {
+  if (typeof a === 'number') return Math.atan(a);
+  return unaryOp(OP_ATAN, Math.atan(a.v), a, 1 / (1 + a.v * a.v));
+}
+
+/** atan2(y, x): the angle of (x, y). Its derivative is undefined at the origin. */
+export function atan2(y: Real, x: Real): Real {
+  const yv = value(y);
+  const xv = value(x);
+  const v = Math.atan2(yv, xv);
+  if (typeof y === 'number' && typeof x === 'number') return v;
+  const r2 = xv * xv + yv * yv;
+  if (r2 === 0) forwardNonFinite(OP_ATAN2, NaN, 'atan2 derivative at the origin');
+  return finishOp(OP_ATAN2, v, y, xv / r2, x, -yv / r2);
+}
+
+/** √(a² + b²) without overflow. Its derivative is undefined at the origin. */
+export function hypot(a: Real, b: Real): Real {
+  const av = value(a);
+  const bv = value(b);
+  const h = Math.hypot(av, bv);
+  if (typeof a === 'number' && typeof b === 'number') return h;
+  if (h === 0) forwardNonFinite(OP_HYPOT, NaN, 'hypot derivative at the origin');
+  return finishOp(OP_HYPOT, h, a, av / h, b, bv / h);
+}
+
+/** Σ xs, recorded as a chain of adds. */
+export function sum(xs: readonly Real[]): Real {
+  let s: Real = 0;
+  for (const x of xs) s = add(s, x);
+  return s;
+}

@@ -1,0 +1,496 @@
+/**
+ * The trace: a struct-of-arrays tape for reverse mode, a tangent mode for forward mode,
+ * and the kink log both of them keep.
+ *
+ * A `Real` is either a plain `number` (a constant: ops on numbers alone return numbers and
+ * touch no tape) or a `Var`, a handle onto the active trace. In reverse mode a `Var` is a
+ * tape slot `i`; in forward mode it carries its tangent `t`. The tape itself holds no
+ * object per elementary op: parents, local partials and op codes live in typed arrays,
+ * and the adjoint sweep (`sweep`) is one loop over them.
+ *
+ * Slot 0 of every tape is a sink: constants are recorded as parent 0, so the sweep needs
+ * no branch for "parent is a constant"; whatever accumulates in slot 0 is ignored.
+ *
+ * There is one trace object, `T`, whose fields are swapped when traces nest (an implicit
+ * adjoint that differentiates inside a backward rule opens an inner trace). Ops read `T`
+ * directly: one constant object keeps every op site monomorphic.
+ */
+
+/** A differentiable scalar handle. Created only by the active trace. */
+export class Var {
+  /** tape slot (reverse mode) or -1 (forward mode) */
+  declare readonly i: number;
+  /** primal value */
+  declare readonly v: number;
+  /** tangent (forward mode); 0 in reverse mode */
+  declare readonly t: number;
+  // fields are `declare`d and assigned here, in one order, so every Var shares one hidden
+  // class with unboxed number fields (class-field initializers would first store undefined)
+  constructor(i: number, v: number, t: number) {
+    this.i = i;
+    this.v = v;
+    this.t = t;
+  }
+}
+
+/** A real number as ops see it: a constant, or a traced variable. */
+export type Real = number | Var;
+
+// ---- op codes -------------------------------------------------------------------------
+
+const opNames: string[] = [];
+/** Register an op name; returns its code (stored per tape entry, used in error reports). */
+export function defineOp(name: string): number {
+  const existing = opNames.indexOf(name);
+  if (existing >= 0) return existing;
+  if (opNames.length === 255) throw new Error('ad: more than 255 op codes');
+  opNames.push(name);
+  return opNames.length - 1;
+}
+export function opName(code: number): string {
+  return opNames[code] ?? `op#${code}`;
+}
+
+export const OP_SINK = defineOp('constant');
+export const OP_LEAF = defineOp('input');
+export const OP_PRIM_CALL = defineOp('primitive');
+export const OP_PRIM_OUT = defineOp('primitive output');
+
+// ---- errors ---------------------------------------------------------------------------
+
+/** A value or adjoint became NaN or infinite. Names the op, its label and the sweep. */
+export class NonFiniteError extends Error {
+  readonly op: string;
+  readonly label: string | undefined;
+  readonly phase: 'forward' | 'reverse';
+  constructor(op: string, label: string | undefined, phase: 'forward' | 'reverse', detail: string) {
+    super(
+      `ad: non-finite ${phase === 'forward' ? 'value' : 'adjoint'} in op '${op}'` +
+        (label ? ` (label '${label}')` : '') +
+        ` during the ${phase} sweep: ${detail}`,
+    );
+    this.name = 'NonFiniteError';
+    this.op = op;
+    this.label = label;
+    this.phase = phase;
+  }
+}
+
+// ---- the trace ------------------------------------------------------------------------
+
+export const MODE_NONE = 0;
+export const MODE_REVERSE = 1;
+export const MODE_FORWARD = 2;
+
+/** One executed non-smooth decision and its distance to the decision boundary. */
+export interface Kink {
+  /** label given by the caller (or the op name), prefixed by the active scope */
+  label: string;
+  /** distance of the op's input to its boundary (same units as the input) */
+  margin: number;
+  /** op name: 'abs', 'max', 'where', a primitive's name, ... */
+  op: string;
+  /** true where the op's value itself jumps at the boundary (step, sign, floor, where) */
+  jump: boolean;
+}
+
+/** Record of one primitive call (one per call, not per elementary op). */
+export interface PrimRecord {
+  name: string;
+  /** tape slots of the inputs (0 for constants) */
+  inputs: Int32Array;
+  /** first output slot; outputs are consecutive, right after the call entry */
+  firstOut: number;
+  nOut: number;
+  /** cotangent of the outputs -> cotangent of the inputs (length = inputs.length) */
+  backward: (ybar: Float64Array) => Float64Array;
+}
+
+/** The fields of one trace. `T` holds the active one; nesting saves and restores them. */
+export interface TraceState {
+  mode: number;
+  /** entries in use (slot 0 is the sink) */
+  n: number;
+  cap: number;
+  op: Uint8Array;
+  p1: Int32Array;
+  p2: Int32Array;
+  d1: Float64Array;
+  d2: Float64Array;
+  adj: Float64Array;
+  prims: PrimRecord[];
+  /** kink log: margin, op code, jump flag, label id */
+  nKinks: number;
+  kinkMargin: Float64Array;
+  kinkOp: Uint8Array;
+  kinkJump: Uint8Array;
+  kinkLabel: Int32Array;
+  /** label strings; id 0 is the empty scope */
+  labels: string[];
+  labelIds: Map<string, number>;
+  scope: number;
+  /** scope changes: entry index at which scope `scopeIds[j]` began */
+  scopeFrom: number[];
+  scopeIds: number[];
+}
+
+const INITIAL_CAPACITY = 1 << 12;
+const INITIAL_KINKS = 64;
+
+function freshState(): TraceState {
+  return {
+    mode: MODE_NONE,
+    n: 0,
+    cap: INITIAL_CAPACITY,
+    op: new Uint8Array(INITIAL_CAPACITY),
+    p1: new Int32Array(INITIAL_CAPACITY),
+    p2: new Int32Array(INITIAL_CAPACITY),
+    d1: new Float64Array(INITIAL_CAPACITY),
+    d2: new Float64Array(INITIAL_CAPACITY),
+    adj: new Float64Array(0),
+    prims: [],
+    nKinks: 0,
+    kinkMargin: new Float64Array(INITIAL_KINKS),
+    kinkOp: new Uint8Array(INITIAL_KINKS),
+    kinkJump: new Uint8Array(INITIAL_KINKS),
+    kinkLabel: new Int32Array(INITIAL_KINKS),
+    labels: [''],
+    labelIds: new Map([['', 0]]),
+    scope: 0,
+    scopeFrom: [],
+    scopeIds: [],
+  };
+}
+
+/** The active trace. Its fields are replaced on begin/end; the object itself never is. */
+export const T: TraceState = freshState();
+
+/** Buffers pooled by nesting depth, so repeated gradients reuse their typed arrays. */
+const pool: TraceState[] = [];
+/** Saved outer traces while an inner one runs. */
+const saved: TraceState[] = [];
+
+/** Begin a trace in mode `m`; pair with `endTrace()` in a `finally`. */
+export function beginTrace(m: number): TraceState {
+  const depth = saved.length;
+  saved.push({ ...T });
+  const buffers = pool[depth] ?? freshState();
+  pool[depth] = buffers;
+  Object.assign(T, buffers);
+  T.mode = m;
+  T.n = 1;
+  T.op[0] = OP_SINK;
+  T.p1[0] = 0;
+  T.p2[0] = 0;
+  T.d1[0] = 0;
+  T.d2[0] = 0;
+  T.prims = [];
+  T.nKinks = 0;
+  T.scope = 0;
+  T.scopeFrom = [];
+  T.scopeIds = [];
+  if (T.labels.length > 4096) {
+    T.labels = [''];
+    T.labelIds = new Map([['', 0]]);
+  }
+  return T;
+}
+
+/** End the innermost trace and restore the enclosing one. */
+export function endTrace(): void {
+  const depth = saved.length - 1;
+  const outer = saved.pop();
+  if (outer === undefined) throw new Error('ad: endTrace without beginTrace');
+  // keep this depth's (possibly grown) buffers for the next trace at this depth
+  const mine: TraceState = { ...T };
+  mine.prims = [];
+  mine.mode = MODE_NONE;
+  pool[depth] = mine;
+  Object.assign(T, outer);
+}
+
+/** Ensure room for `extra` more entries. */
+export function reserve(extra: number): void {
+  const need = T.n + extra;
+  if (need <= T.cap) return;
+  let cap = T.cap;
+  while (cap < need) cap *= 2;
+  const op = new Uint8Array(cap);
+  op.set(T.op);
+  T.op = op;
+  const p1 = new Int32Array(cap);
+  p1.set(T.p1);
+  T.p1 = p1;
+  const p2 = new Int32Array(cap);
+  p2.set(T.p2);
+  T.p2 = p2;
+  const d1 = new Float64Array(cap);
+  d1.set(T.d1);
+  T.d1 = d1;
+  const d2 = new Float64Array(cap);
+  d2.set(T.d2);
+  T.d2 = d2;
+  T.cap = cap;
+}
+
+/**
+ * Append one entry (reverse mode) and return its slot: op `code`, parents `pa`, `pb`
+ * (0 for a constant or no parent) with local partials `da`, `db`.
+ * Kept small so the optimizer inlines it into every op.
+ */
+export function record(code: number, pa: number, da: number, pb: number, db: number): number {
+  const t = T;
+  const k = t.n;
+  if (k === t.cap) reserve(1);
+  t.n = k + 1;
+  t.op[k] = code;
+  t.p1[k] = pa;
+  t.p2[k] = pb;
+  t.d1[k] = da;
+  t.d2[k] = db;
+  return k;
+}
+
+function scopeLabelAt(entry: number): string | undefined {
+  let id = 0;
+  for (let j = 0; j < T.scopeFrom.length && T.scopeFrom[j] <= entry; j++) id = T.scopeIds[j];
+  const s = T.labels[id];
+  return s === '' ? undefined : s;
+}
+
+function noTrace(): never {
+  throw new Error(
+    'ad: a traced Real was used outside the evaluation that created it ' +
+      '(keep Reals inside the function passed to valueAndGrad/jvp; use ad.value(x) to read a number)',
+  );
+}
+
+/** Throw a NonFiniteError for a forward value produced by op `code`. */
+export function forwardNonFinite(code: number, v: number, label?: string): never {
+  const scope = T.labels[T.scope];
+  const full = label !== undefined ? (scope ? `${scope}/${label}` : label) : scope || undefined;
+  throw new NonFiniteError(opName(code), full, 'forward', `value ${v}`);
+}
+
+/**
+ * The slow path shared by every op: a non-finite value, forward mode, or no trace.
+ * `a`, `b` are the op's arguments (numbers are constants), `da`, `db` its partials.
+ */
+export function finishOp(code: number, v: number, a: Real, da: number, b: Real, db: number): Var {
+  if (v - v !== 0) forwardNonFinite(code, v);
+  if (T.mode === MODE_FORWARD) {
+    const ta = typeof a === 'number' ? 0 : da * a.t;
+    const tb = typeof b === 'number' ? 0 : db * b.t;
+    return new Var(-1, v, ta + tb);
+  }
+  if (T.mode === MODE_REVERSE) {
+    const pa = typeof a === 'number' ? 0 : a.i;
+    const pb = typeof b === 'number' ? 0 : b.i;
+    return new Var(record(code, pa, da, pb, db), v, 0);
+  }
+  return noTrace();
+}
+
+/** Record a one-parent op: value `v`, partial `dx` = ∂v/∂x. Forward mode: tangent dx·ẋ. */
+export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
+  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(code, x.i, dx, 0, 0), v, 0);
+  return finishOp(code, v, x, dx, 0, 0);
+}
+
+/** A forward-mode variable with an explicit tangent (for ops whose tangent is one-sided). */
+export function tangentVar(code: number, v: number, tangent: number): Var {
+  if (v - v !== 0) forwardNonFinite(code, v);
+  return new Var(-1, v, tangent);
+}
+
+/** Make an input variable (a leaf) with value `v`; `tangent` is used in forward mode. */
+export function leaf(v: number, tangent = 0): Var {
+  if (v - v !== 0) forwardNonFinite(OP_LEAF, v);
+  if (T.mode === MODE_FORWARD) return new Var(-1, v, tangent);
+  if (T.mode === MODE_REVERSE) return new Var(record(OP_LEAF, 0, 0, 0, 0), v, 0);
+  return noTrace();
+}
+
+/** True inside a forward-mode (jvp) evaluation. */
+export function isForward(): boolean {
+  return T.mode === MODE_FORWARD;
+}
+
+/** True inside any trace. */
+export function isTracing(): boolean {
+  return T.mode !== MODE_NONE;
+}
+
+// ---- kinks ----------------------------------------------------------------------------
+
+/**
+ * Record a non-smooth decision: op `code` was `margin` away from its boundary.
+ * `label` names the decision for diagnostics (e.g. `contact ball/ground step 311`).
+ * `jump` says the op's value (not just its slope) changes at the boundary.
+ */
+export function recordKink(code: number, margin: number, label: string | undefined, jump: boolean): void {
+  if (T.mode === MODE_NONE) return;
+  const n = T.nKinks;
+  if (n === T.kinkMargin.length) {
+    const cap = n * 2;
+    const m = new Float64Array(cap);
+    m.set(T.kinkMargin);
+    T.kinkMargin = m;
+    const o = new Uint8Array(cap);
+    o.set(T.kinkOp);
+    T.kinkOp = o;
+    const j = new Uint8Array(cap);
+    j.set(T.kinkJump);
+    T.kinkJump = j;
+    const l = new Int32Array(cap);
+    l.set(T.kinkLabel);
+    T.kinkLabel = l;
+  }
+  T.kinkMargin[n] = margin;
+  T.kinkOp[n] = code;
+  T.kinkJump[n] = jump ? 1 : 0;
+  // negative ids mean "no label of its own: the op name inside scope -id-1"
+  T.kinkLabel[n] = label === undefined ? -1 - T.scope : internLabel(label);
+  T.nKinks = n + 1;
+}
+
+function internLabel(label: string): number {
+  const scope = T.labels[T.scope];
+  const full = scope ? `${scope}/${label}` : label;
+  let id = T.labelIds.get(full);
+  if (id === undefined) {
+    id = T.labels.length;
+    T.labels.push(full);
+    T.labelIds.set(full, id);
+  }
+  return id;
+}
+
+/**
+ * Run `fn` with `label` as the scope of everything it records: kink labels and
+ * non-finite errors name it. Scopes nest with '/'.
+ */
+export function withLabel<R>(label: string, fn: () => R): R {
+  if (T.mode === MODE_NONE) return fn();
+  const outer = T.scope;
+  T.scope = internLabel(label);
+  T.scopeFrom.push(T.n);
+  T.scopeIds.push(T.scope);
+  try {
+    return fn();
+  } finally {
+    T.scope = outer;
+    T.scopeFrom.push(T.n);
+    T.scopeIds.push(outer);
+  }
+}
+
+/** The kinks recorded in the active trace whose margin is at most `tol`, nearest first. */
+export function collectKinks(tol: number): Kink[] {
+  const out: Kink[] = [];
+  for (let j = 0; j < T.nKinks; j++) {
+    const m = T.kinkMargin[j];
+    if (!(m <= tol)) continue;
+    const id = T.kinkLabel[j];
+    const op = opName(T.kinkOp[j]);
+    let label: string;
+    if (id >= 0) label = T.labels[id];
+    else {
+      const scope = T.labels[-1 - id];
+      label = scope ? `${scope}/${op}` : op;
+    }
+    out.push({ label, margin: m, op, jump: T.kinkJump[j] === 1 });
+  }
+  out.sort((a, b) => a.margin - b.margin);
+  return out;
+}
+
+// ---- primitives on the tape -----------------------------------------------------------
+
+/**
+ * Record a primitive call in reverse mode: one call entry followed by `nOut` output slots.
+ * Returns the first output slot. The sweep calls `rec.backward` when it reaches the call
+ * entry, by which time every consumer of the outputs has been swept.
+ */
+export function recordPrimitive(rec: Omit<PrimRecord, 'firstOut'>): number {
+  reserve(1 + rec.nOut);
+  const call = record(OP_PRIM_CALL, T.prims.length, 0, 0, 0);
+  const firstOut = call + 1;
+  for (let j = 0; j < rec.nOut; j++) record(OP_PRIM_OUT, 0, 0, 0, 0);
+  T.prims.push({ ...rec, firstOut });
+  return firstOut;
+}
+
+// ---- the adjoint sweep ----------------------------------------------------------------
+
+/** Zero the adjoint buffer over the used slots and return it. */
+export function resetAdjoint(): Float64Array {
+  if (T.adj.length < T.n) T.adj = new Float64Array(T.cap);
+  else T.adj.fill(0, 0, T.n);
+  return T.adj;
+}
+
+/**
+ * Reverse sweep over the whole tape from the seeds already placed in `T.adj`. Between
+ * primitive calls it is one tight loop over the typed arrays; each primitive's backward
+ * rule runs at its call entry, after every consumer of its outputs has been swept.
+ */
+export function sweep(): void {
+  const { p1, p2, d1, d2, adj, prims } = T;
+  let hi = T.n - 1;
+  for (let r = prims.length - 1; ; r--) {
+    const call = r >= 0 ? prims[r].firstOut - 1 : 0;
+    for (let i = hi; i > call; i--) {
+      const g = adj[i];
+      if (g === 0) continue;
+      adj[p1[i]] += d1[i] * g;
+      adj[p2[i]] += d2[i] * g;
+    }
+    if (r < 0) return;
+    runPrimitiveBackward(prims[r], adj);
+    hi = call - 1;
+  }
+}
+
+function runPrimitiveBackward(rec: PrimRecord, adj: Float64Array): void {
+  const ybar = adj.slice(rec.firstOut, rec.firstOut + rec.nOut);
+  let any = false;
+  for (let j = 0; j < ybar.length; j++) {
+    if (ybar[j] !== 0) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return;
+  const xbar = rec.backward(ybar);
+  const inputs = rec.inputs;
+  if (xbar.length !== inputs.length) {
+    throw new Error(`ad: primitive '${rec.name}' backward returned ${xbar.length} cotangents for ${inputs.length} inputs`);
+  }
+  for (let j = 0; j < inputs.length; j++) {
+    const g = xbar[j];
+    if (g - g !== 0) {
+      throw new NonFiniteError(rec.name, scopeLabelAt(rec.firstOut - 1), 'reverse', `cotangent of input ${j} is ${g}`);
+    }
+    adj[inputs[j]] += g;
+  }
+}
+
+/**
+ * After a sweep produced a non-finite adjoint, find the op that produced it: the
+ * highest entry whose own adjoint is finite but whose contribution to a parent is not.
+ */
+export function locateReverseNonFinite(): NonFiniteError {
+  const { op, d1, d2, adj } = T;
+  for (let i = T.n - 1; i >= 1; i--) {
+    const g = adj[i];
+    if (g === 0 || g - g !== 0) continue;
+    const c1 = d1[i] * g;
+    const c2 = d2[i] * g;
+    if (c1 - c1 !== 0 || c2 - c2 !== 0) {
+      const partial = c1 - c1 !== 0 ? d1[i] : d2[i];
+      return new NonFiniteError(opName(op[i]), scopeLabelAt(i), 'reverse', `local partial ${partial} times adjoint ${g}`);
+    }
+  }
+  return new NonFiniteError('accumulation', undefined, 'reverse', 'adjoints overflowed while summing finite contributions');
+}
