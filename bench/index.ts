@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: every figure, as a table with goals; `npm run bench -- --json`: one JSON
+ * object `{ "<figure>": number }` on stdout and nothing else (progress goes to stderr).
+ * `--only <prefix>` runs the figures whose names start with the prefix.
+ */
+import { adFigures } from './ad.ts';
+import { memoryFigures } from './memory.ts';
+import { meetsGoal, type Figure, type Goal } from './harness.ts';
+
+const figures: Figure[] = [...adFigures, ...memoryFigures];
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+
+const results: { figure: Figure; value: number }[] = [];
+let failed = false;
+for (const figure of figures) {
+  if (only !== undefined && !figure.name.startsWith(only)) continue;
+  process.stderr.write(`bench: ${figure.name} …\n`);
+  try {
+    results.push({ figure, value: figure.run() });
+  } catch (e) {
+    failed = true;
+    process.stderr.write(`bench: ${figure.name} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(Object.fromEntries(results.map((r) => [r.figure.name, r.value])))}\n`);
+} else {
+  printTable();
+}
+if (failed) process.exitCode = 1;
+
+function formatGoal(goal: Goal | undefined): string {
+  if (!goal) return '';
+  const parts: string[] = [];
+  if (goal.max !== undefined) parts.push(`≤ ${goal.max}`);
+  if (goal.min !== undefined) parts.push(`≥ ${goal.min}`);
+  return parts.join(', ');
+}
+
+function printTable(): void {
+  const rows = results.map(({ figure, value }) => {
+    const ok = meetsGoal(value, figure.goal);
+    return [figure.name, value.toPrecision(3), figure.unit, formatGoal(figure.goal), ok === undefined ? '' : ok ? 'PASS' : 'MISS', figure.describe];
+  });
+  const header = ['figure', 'value', 'unit', 'goal', 'status', 'what'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((s, c) => (c === 1 ? s.padStart(widths[c]) : s.padEnd(widths[c]))).join('  ').trimEnd();
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  process.stdout.write(`${out.join('\n')}\n`);
+}

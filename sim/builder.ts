@@ -1,0 +1,139 @@
+/**
+ * Scene → Model and initial State. `buildModel` is the one place where a scene's numbers
+ * become the frozen struct-of-arrays Model: defaults resolved (body friction/restitution
+ * from the contact, the contact margin from the temperature), masses from density,
+ * inertia from shape and mass, plane normals normalized.
+ */
+import { boxVolume, capsuleVolume, shapeInertia, sphereVolume } from './inertia.ts';
+import { defaultContactMargin, type ContactModel, type Model } from './model.ts';
+import type { BodySpec, Scene } from './scene.ts';
+import { GEOM_SIZE_WIDTH, ShapeType } from './shapes.ts';
+import { allocState, STATE_FIELDS, type State } from './state.ts';
+
+/**
+ * Build the frozen Model of a scene returned by `parseScene` (a scene that did not pass
+ * through `parseScene`, e.g. one changed by `writeParam`, is taken as valid: re-parse it to
+ * check). The model's typed arrays are fresh; nothing is shared with the scene.
+ *
+ * @example
+ * const scene = parseSceneText(fs.readFileSync('scenes/ball.json', 'utf8'));
+ * const model = buildModel(scene);
+ * const state = initialState(model, scene);
+ */
+export function buildModel(scene: Scene): Model {
+  const nbody = scene.bodies.length;
+  const bodyStatic = new Uint8Array(nbody);
+  const bodyMass = new Float64Array(nbody);
+  const bodyInvMass = new Float64Array(nbody);
+  const bodyInertia = new Float64Array(nbody * 3);
+  const bodyInvInertia = new Float64Array(nbody * 3);
+  const geomType = new Uint8Array(nbody);
+  const geomSize = new Float64Array(nbody * GEOM_SIZE_WIDTH);
+  const bodyFriction = new Float64Array(nbody);
+  const bodyRestitution = new Float64Array(nbody);
+  const bodyIndex = new Map<string, number>();
+
+  scene.bodies.forEach((b, i) => {
+    bodyIndex.set(b.name, i);
+    const s = b.shape;
+    const g = i * GEOM_SIZE_WIDTH;
+    geomType[i] = ShapeType[s.type];
+    if (s.type === 'sphere') {
+      geomSize[g] = s.radius;
+    } else if (s.type === 'box') {
+      geomSize.set(s.halfExtents, g);
+    } else if (s.type === 'capsule') {
+      geomSize[g] = s.radius;
+      geomSize[g + 1] = s.halfLength;
+    } else {
+      // scaling n·p ≤ offset by 1/|n| keeps the same half-space with a unit normal
+      const length = Math.hypot(s.normal[0], s.normal[1], s.normal[2]);
+      geomSize[g] = s.normal[0] / length;
+      geomSize[g + 1] = s.normal[1] / length;
+      geomSize[g + 2] = s.normal[2] / length;
+      geomSize[g + 3] = s.offset / length;
+    }
+    const isStatic = b.static || s.type === 'plane';
+    bodyStatic[i] = isStatic ? 1 : 0;
+    if (!isStatic) {
+      const mass = massOfBody(b);
+      bodyMass[i] = mass;
+      bodyInvMass[i] = 1 / mass;
+      shapeInertia(geomType[i], geomSize, mass, bodyInertia, g, 3 * i);
+      for (let k = 3 * i; k < 3 * i + 3; k++) bodyInvInertia[k] = 1 / bodyInertia[k];
+    }
+    bodyFriction[i] = b.friction ?? scene.contact.friction;
+    bodyRestitution[i] = b.restitution ?? scene.contact.restitution;
+  });
+
+  const c = scene.contact;
+  const contact: ContactModel = Object.freeze({
+    mode: c.mode,
+    stiffness: c.stiffness,
+    damping: c.damping,
+    temperature: c.temperature,
+    friction: c.friction,
+    restitution: c.restitution,
+    margin: c.margin ?? defaultContactMargin(c.temperature),
+    timeOfImpact: c.timeOfImpact,
+  });
+
+  return Object.freeze({
+    nbody,
+    bodyName: Object.freeze(scene.bodies.map((b) => b.name)),
+    bodyIndex,
+    bodyStatic,
+    bodyMass,
+    bodyInvMass,
+    bodyInertia,
+    bodyInvInertia,
+    geomType,
+    geomSize,
+    bodyFriction,
+    bodyRestitution,
+    contact,
+    dt: scene.dt,
+    steps: scene.steps,
+    gravity: Float64Array.from(scene.gravity),
+  });
+}
+
+/**
+ * The initial State of a scene, for the Model built from it: positions and velocities as
+ * given, orientations normalized to unit quaternions, time 0. Planes sit at the origin
+ * with identity orientation (their geometry is in `geomSize`); static bodies are at rest.
+ */
+export function initialState(model: Model, scene: Scene): State {
+  if (scene.bodies.length !== model.nbody || scene.bodies.some((b, i) => b.name !== model.bodyName[i])) {
+    throw new RangeError('initialState: the scene does not match the model (different bodies)');
+  }
+  const state = allocState(model.nbody);
+  const { bodyQ, bodyQd } = state;
+  scene.bodies.forEach((b, i) => {
+    if (b.shape.type === 'plane') return;
+    const q = i * STATE_FIELDS.bodyQ;
+    bodyQ.set(b.position, q);
+    const [w, x, y, z] = b.orientation;
+    const length = Math.hypot(w, x, y, z);
+    bodyQ[q + 3] = w / length;
+    bodyQ[q + 4] = x / length;
+    bodyQ[q + 5] = y / length;
+    bodyQ[q + 6] = z / length;
+    if (model.bodyStatic[i] === 1) return;
+    const qd = i * STATE_FIELDS.bodyQd;
+    bodyQd.set(b.linearVelocity, qd);
+    bodyQd.set(b.angularVelocity, qd + 3);
+  });
+  return state;
+}
+
+/** Mass (kg) of a dynamic body of a parsed scene: its `mass`, or density × volume. */
+export function massOfBody(b: BodySpec): number {
+  if (b.mass !== undefined) return b.mass;
+  if (b.density === undefined) throw new RangeError(`body '${b.name}' has neither mass nor density`);
+  const s = b.shape;
+  if (s.type === 'sphere') return b.density * sphereVolume(s.radius);
+  if (s.type === 'box') return b.density * boxVolume(s.halfExtents[0], s.halfExtents[1], s.halfExtents[2]);
+  if (s.type === 'capsule') return b.density * capsuleVolume(s.radius, s.halfLength);
+  throw new RangeError(`body '${b.name}' is a plane and has no mass`);
+}

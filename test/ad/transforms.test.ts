@@ -1,0 +1,140 @@
+// The front door: valueAndGrad / jvp / vjp / jacrev / jacfwd, kink reports, nested
+// traces, and the non-finite errors that replace silent NaN gradients.
+import { describe, expect, it } from 'vitest';
+import * as ad from '../../ad/index.ts';
+import type { Real } from '../../ad/index.ts';
+
+// a 3 -> 2 map with a closed-form Jacobian
+const f2 = ([x, y, z]: Real[]): Real[] => [ad.mul(x, ad.sin(y)), ad.add(ad.exp(z), ad.mul(x, y))];
+function jacobianF2([x, y, z]: number[]): number[][] {
+  return [
+    [Math.sin(y), x * Math.cos(y), 0],
+    [y, x, Math.exp(z)],
+  ];
+}
+
+describe('transforms', () => {
+  const x0 = [0.7, -1.3, 0.4];
+
+  it('jacrev and jacfwd both equal the closed-form Jacobian', () => {
+    const exact = jacobianF2(x0);
+    const rev = ad.jacrev(f2, x0);
+    const fwd = ad.jacfwd(f2, x0);
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        expect(rev[i][j]).toBeCloseTo(exact[i][j], 14);
+        expect(fwd[i][j]).toBeCloseTo(exact[i][j], 14);
+      }
+    }
+  });
+
+  it('vjp pulls back any cotangent: ȳᵀJ', () => {
+    const { value, vjp } = ad.vjp(f2, x0);
+    expect(value[0]).toBeCloseTo(0.7 * Math.sin(-1.3), 15);
+    const J = jacobianF2(x0);
+    const xbar = vjp([2, -0.5]);
+    for (let j = 0; j < 3; j++) expect(xbar[j]).toBeCloseTo(2 * J[0][j] - 0.5 * J[1][j], 14);
+  });
+
+  it('valueAndGrad of a constant function: zero gradient, value returned', () => {
+    const r = ad.valueAndGrad(() => 3, [1, 2]);
+    expect(r).toEqual({ value: 3, grad: [0, 0], kinks: [] });
+  });
+
+  it('kinks are reported nearest first and filtered by kinkTol', () => {
+    const f = ([x]: Real[]) => ad.add(ad.abs(ad.sub(x, 1e-3), { label: 'far' }), ad.relu(ad.sub(x, 1e-9), { label: 'near' }));
+    const loose = ad.valueAndGrad(f, [0], { kinkTol: 1e-2 }).kinks;
+    expect(loose.map((k) => k.label)).toEqual(['near', 'far']);
+    expect(ad.valueAndGrad(f, [0], { kinkTol: 1e-6 }).kinks.map((k) => k.label)).toEqual(['near']);
+    expect(ad.valueAndGrad(f, [0], { kinkTol: 1e-12 }).kinks).toEqual([]);
+  });
+
+  it('withLabel scopes nest into kink labels', () => {
+    const r = ad.valueAndGrad(
+      ([x]) => ad.withLabel('contact ball/ground', () => ad.withLabel('step 311', () => ad.relu(x, { label: 'onset' }))),
+      [0],
+    );
+    expect(r.kinks[0].label).toBe('contact ball/ground/step 311/onset');
+    const unlabeled = ad.valueAndGrad(([x]) => ad.withLabel('pair 3', () => ad.abs(x)), [0]);
+    expect(unlabeled.kinks[0].label).toBe('pair 3/abs');
+  });
+
+  it('nested traces: a gradient computed inside a function being differentiated', () => {
+    // g(a) = a · (d/dx x³ at x = 2) = 12a; the inner gradient is a constant to the outer trace
+    const r = ad.valueAndGrad(([a]) => {
+      const inner = ad.grad(([x]) => ad.mul(ad.mul(x, x), x), [2])[0];
+      return ad.mul(a, inner);
+    }, [1.5]);
+    expect(r.value).toBe(18);
+    expect(r.grad).toEqual([12]);
+  });
+
+  it('a forward-mode evaluation inside reverse mode leaves the outer tape intact', () => {
+    const r = ad.valueAndGrad(([a]) => {
+      const t = ad.jvp(([x]) => ad.sin(x), [0], [1]).tangent; // cos 0 = 1
+      return ad.mul(ad.mul(a, a), t);
+    }, [3]);
+    expect(r.grad).toEqual([6]);
+  });
+
+  it('a non-finite forward value raises NonFiniteError naming the op and label', () => {
+    let err: unknown;
+    try {
+      ad.valueAndGrad(([x]) => ad.withLabel('contact ball/ground step 7', () => ad.log(x)), [-1]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ad.NonFiniteError);
+    const e = err as ad.NonFiniteError;
+    expect(e.op).toBe('log');
+    expect(e.label).toBe('contact ball/ground step 7');
+    expect(e.phase).toBe('forward');
+  });
+
+  it('a non-finite adjoint (finite value, infinite slope) raises in the reverse sweep', () => {
+    let err: unknown;
+    try {
+      ad.valueAndGrad(([x]) => ad.withLabel('normal', () => ad.sqrt(ad.mul(x, x))), [0]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ad.NonFiniteError);
+    const e = err as ad.NonFiniteError;
+    expect(e.op).toBe('sqrt');
+    expect(e.label).toBe('normal');
+    expect(e.phase).toBe('reverse');
+  });
+
+  it('an unused infinite partial does not poison the gradient', () => {
+    // sqrt(0) has an infinite partial, but its result is multiplied by a zero-adjoint path
+    const r = ad.valueAndGrad(([x, y]) => {
+      ad.sqrt(ad.mul(y, y));
+      return ad.mul(x, 2);
+    }, [1, 0]);
+    expect(r.grad).toEqual([2, 0]);
+  });
+
+  it('a traced value escaping its evaluation is an error, not a silent wrong gradient', () => {
+    let leaked: Real = 0;
+    ad.valueAndGrad(([x]) => {
+      leaked = x;
+      return x;
+    }, [1]);
+    expect(() => ad.add(leaked, 1)).toThrow(/outside the evaluation/);
+  });
+
+  it('jvp checks the tangent length', () => {
+    expect(() => ad.jvp(([x]) => x, [1, 2], [1])).toThrow(/length/);
+  });
+
+  it('long recordings grow the tape and still give exact gradients', () => {
+    // y ← y·(1 + 1e-6), 100k times: dy/dy0 = (1 + 1e-6)^100000
+    const n = 100_000;
+    const r = ad.valueAndGrad(([y0]) => {
+      let y: Real = y0;
+      for (let k = 0; k < n; k++) y = ad.mul(y, 1 + 1e-6);
+      return y;
+    }, [1]);
+    expect(r.grad[0]).toBeCloseTo(Math.pow(1 + 1e-6, n), 9);
+  });
+});
