@@ -31,9 +31,9 @@ type Contact = 'hard' | 'soft';
  * soft: a softplus-smoothed spring–damper force, active slightly before touch.
  */
 function flight(contact: Contact, [x0, z0, vx0, vz0]: Real[], steps = 1000): Real[] {
+  const vx = vx0;
   let x = x0;
   let z = z0;
-  let vx = vx0;
   let vz = vz0;
   for (let k = 0; k < steps; k++) {
     if (contact === 'hard') {
