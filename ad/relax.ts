@@ -28,7 +28,7 @@
  * τ must be positive and finite (a RangeError otherwise): at τ = 0 use the hard op, whose
  * kink conventions are documented in nonsmooth.ts.
  */
-import { defineOp, finishOp, recordKink, unaryOp, type Real, type Var } from './tape.ts';
+import { defineOp, finishOp, naryOp, recordKink, unaryOp, type Real, type Var } from './tape.ts';
 import { abs } from './nonsmooth.ts';
 import { add, mul, sub, sum, value, values } from './ops.ts';
 import { customVjp } from './primitive.ts';
@@ -76,11 +76,7 @@ function pair(code: number, v: number, x: Real, dx: number, y: Real, dy: number)
 const _args: Real[] = [0, 0, 0, 0];
 const _partials = new Float64Array(4);
 
-/**
- * Record an op of up to four arguments. A tape entry has two parents, so the traced
- * arguments are folded in left to right: the first two share an entry and each further
- * one adds an entry, k traced arguments costing max(1, k − 1) entries.
- */
+/** Record an op of up to four arguments through `naryOp`, without allocating. */
 function record4(code: number, v: number, a: Real, da: number, b: Real, db: number, c: Real, dc: number, d: Real = 0, dd = 0): Real {
   _args[0] = a;
   _args[1] = b;
@@ -90,19 +86,9 @@ function record4(code: number, v: number, a: Real, da: number, b: Real, db: numb
   _partials[1] = db;
   _partials[2] = dc;
   _partials[3] = dd;
-  let lead = -1;
-  let head: Var | null = null;
-  for (let j = 0; j < 4; j++) {
-    const x = _args[j];
-    if (typeof x === 'number') continue;
-    if (lead < 0) lead = j;
-    else if (head === null) head = finishOp(code, v, _args[lead], _partials[lead], x, _partials[j]);
-    else head = finishOp(code, v, head, 1, x, _partials[j]);
-  }
-  const leadArg = lead < 0 ? 0 : _args[lead];
+  const out = naryOp(code, v, _args, _partials);
   _args.fill(0); // drop the references: Vars must not outlive their trace here
-  if (head !== null) return head;
-  return typeof leadArg === 'number' ? v : unaryOp(code, v, leadArg, _partials[lead]);
+  return out;
 }
 
 // ---- straight-through -----------------------------------------------------------------

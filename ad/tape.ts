@@ -209,27 +209,26 @@ export function endTrace(): void {
   Object.assign(T, outer);
 }
 
+type TypedArray = Uint8Array | Int32Array | Float64Array;
+
+/** A copy of `a` with capacity `cap` (same element type). */
+function grown<A extends TypedArray>(a: A, cap: number): A {
+  const b = new (a.constructor as new (n: number) => A)(cap);
+  b.set(a);
+  return b;
+}
+
 /** Ensure room for `extra` more entries. */
 export function reserve(extra: number): void {
   const need = T.n + extra;
   if (need <= T.cap) return;
   let cap = T.cap;
   while (cap < need) cap *= 2;
-  const op = new Uint8Array(cap);
-  op.set(T.op);
-  T.op = op;
-  const p1 = new Int32Array(cap);
-  p1.set(T.p1);
-  T.p1 = p1;
-  const p2 = new Int32Array(cap);
-  p2.set(T.p2);
-  T.p2 = p2;
-  const d1 = new Float64Array(cap);
-  d1.set(T.d1);
-  T.d1 = d1;
-  const d2 = new Float64Array(cap);
-  d2.set(T.d2);
-  T.d2 = d2;
+  T.op = grown(T.op, cap);
+  T.p1 = grown(T.p1, cap);
+  T.p2 = grown(T.p2, cap);
+  T.d1 = grown(T.d1, cap);
+  T.d2 = grown(T.d2, cap);
   T.cap = cap;
 }
 
@@ -297,6 +296,28 @@ export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
   return finishOp(code, v, x, dx, 0, 0);
 }
 
+/**
+ * Record an op of any number of arguments: value `v`, partial `partials[j]` for `args[j]`.
+ * A tape entry has two parents, so the traced arguments are chained: the first two share
+ * an entry and each further one adds an entry (k traced arguments cost max(1, k − 1)
+ * entries; intermediate entries carry the final value, which the sweep never reads).
+ * Returns `v` itself when no argument is traced.
+ */
+export function naryOp(code: number, v: number, args: readonly Real[], partials: ArrayLike<number>): Real {
+  let lead = -1;
+  let head: Var | null = null;
+  for (let j = 0; j < args.length; j++) {
+    const x = args[j];
+    if (typeof x === 'number') continue;
+    if (lead < 0) lead = j;
+    else if (head === null) head = finishOp(code, v, args[lead], partials[lead], x, partials[j]);
+    else head = finishOp(code, v, head, 1, x, partials[j]);
+  }
+  if (head !== null) return head;
+  if (lead < 0) return v;
+  return unaryOp(code, v, args[lead] as Var, partials[lead]);
+}
+
 /** A forward-mode variable with an explicit tangent (for ops whose tangent is one-sided). */
 export function tangentVar(code: number, v: number, tangent: number): Var {
   if (v - v !== 0) forwardNonFinite(code, v);
@@ -332,19 +353,10 @@ export function recordKink(code: number, margin: number, label: string | undefin
   if (T.mode === MODE_NONE) return;
   const n = T.nKinks;
   if (n === T.kinkMargin.length) {
-    const cap = n * 2;
-    const m = new Float64Array(cap);
-    m.set(T.kinkMargin);
-    T.kinkMargin = m;
-    const o = new Uint8Array(cap);
-    o.set(T.kinkOp);
-    T.kinkOp = o;
-    const j = new Uint8Array(cap);
-    j.set(T.kinkJump);
-    T.kinkJump = j;
-    const l = new Int32Array(cap);
-    l.set(T.kinkLabel);
-    T.kinkLabel = l;
+    T.kinkMargin = grown(T.kinkMargin, 2 * n);
+    T.kinkOp = grown(T.kinkOp, 2 * n);
+    T.kinkJump = grown(T.kinkJump, 2 * n);
+    T.kinkLabel = grown(T.kinkLabel, 2 * n);
   }
   T.kinkMargin[n] = margin;
   T.kinkOp[n] = code;

@@ -10,7 +10,7 @@
  * the one-sided directional derivative ‖v̇‖; the kink is recorded with margin ‖v‖.
  * `normalize` and `quatNormalize` throw on the zero vector: it has no direction.
  */
-import { defineOp, finishOp, isForward, recordKink, tangentVar, unaryOp, type Real, type Var } from './tape.ts';
+import { defineOp, isForward, naryOp, recordKink, tangentVar, unaryOp, type Real, type Var } from './tape.ts';
 import { add, div, mul, neg, sub, value } from './ops.ts';
 
 const OP_NORM = defineOp('norm');
@@ -95,15 +95,7 @@ export function norm(v: readonly Real[], opts?: NormOptions): Real {
     if (isForward()) return tangentVar(OP_NORM, 0, Math.hypot(...v.map((c) => (typeof c === 'number' ? 0 : c.t))));
     return unaryOp(OP_NORM, 0, v[first] as Var, 0);
   }
-  // the tape holds two parents per entry: fold the traced components in pairwise
-  const lead = v[first] as Var;
-  let head: Var | null = null;
-  for (let j = first + 1; j < v.length; j++) {
-    const c = v[j];
-    if (typeof c === 'number') continue;
-    head = head === null ? finishOp(OP_NORM, h, lead, lead.v / h, c, c.v / h) : finishOp(OP_NORM, h, head, 1, c, c.v / h);
-  }
-  return head ?? unaryOp(OP_NORM, h, lead, lead.v / h);
+  return naryOp(OP_NORM, h, v, vals.map((c) => c / h));
 }
 
 /**
