@@ -1,0 +1,50 @@
+/**
+ * Sutherland–Hodgman clipping of a convex polygon by one axis-aligned half-space, the
+ * step that cuts a box's incident face down to the reference face in box–box contacts.
+ */
+
+/**
+ * Clip the polygon of `count` points in `src` (packed x, y, z) to the half-space
+ * sign·x[axis] ≤ bounds[axis] (sign ±1), writing the result to `dst`; returns its point
+ * count (at most count + 1). Points created on the boundary get x[axis] = sign·bound
+ * exactly, so they lie on the clipping plane without rounding. `dst` must not alias
+ * `src`. (The bound comes in an array, not as a number, so that no double is boxed when
+ * the call is not inlined; see `ContactRecord`.)
+ *
+ * @example
+ * // keep the part of a quad inside the slab |x| ≤ half[0]
+ * let n = clipPolygonToHalfSpace(quad, 4, tmp, 0, 1, half);
+ * n = clipPolygonToHalfSpace(tmp, n, quad, 0, -1, half);
+ */
+export function clipPolygonToHalfSpace(
+  src: Float64Array,
+  count: number,
+  dst: Float64Array,
+  axis: number,
+  sign: number,
+  bounds: Float64Array,
+): number {
+  const bound = bounds[axis];
+  let written = 0;
+  for (let i = 0; i < count; i++) {
+    const prev = i === 0 ? count - 1 : i - 1;
+    const outsidePrev = sign * src[3 * prev + axis] - bound;
+    const outsideCur = sign * src[3 * i + axis] - bound;
+    if ((outsidePrev > 0 && outsideCur < 0) || (outsidePrev < 0 && outsideCur > 0)) {
+      // the edge crosses the plane strictly (an end on the plane is kept as a point
+      // of its own, so no point is added twice)
+      const t = outsidePrev / (outsidePrev - outsideCur);
+      for (let c = 0; c < 3; c++) {
+        const from = src[3 * prev + c];
+        dst[3 * written + c] = from + t * (src[3 * i + c] - from);
+      }
+      dst[3 * written + axis] = sign * bound;
+      written++;
+    }
+    if (outsideCur <= 0) {
+      for (let c = 0; c < 3; c++) dst[3 * written + c] = src[3 * i + c];
+      written++;
+    }
+  }
+  return written;
+}

@@ -1,0 +1,121 @@
+/**
+ * Regularized Coulomb friction. With v_t the tangential slip velocity of B relative to A
+ * (m/s) and μ the pair coefficient,
+ *
+ *   f_t = −μ · f_n · w(|v_t|², ε) · v_t
+ *
+ *   penalty:  w = 1 / max(|v_t|, ε)        viscous stick below ε, exact Coulomb above;
+ *                                          a kink at |v_t| = ε (`<A>/<B> stick/slip`)
+ *   soft:     w = 1 / √(|v_t|² + ε²)       smooth everywhere, Coulomb to within
+ *                                          ε²/(2|v_t|²) when sliding fast
+ *
+ * Both give |f_t| = μ f_n |v_t| w ≤ μ f_n (inside the Coulomb cone) and f_t·v_t ≤ 0
+ * (friction never drives slip). At v_t = 0 both are linear in v_t with slope μ f_n / ε:
+ * no 0/0, and ε > 0 is required (params.ts). Convention at |v_t| = ε in penalty mode
+ * (reverse pass): slip branch; forward mode is one-sided ({@link penaltyWeightBranch}).
+ *
+ * The regularization is set by ε, not by the temperature τ: as τ → 0 the soft and penalty
+ * normal forces meet, while their friction laws differ for |v_t| ≲ ε (both tend to Coulomb
+ * as ε → 0).
+ *
+ * Pair coefficient (DESIGN.md): μ = √(μ_A μ_B).
+ */
+
+/** Friction weight w and its partials; one record reused for every contact. */
+export interface FrictionWeight {
+  /** w, s/m */
+  value: number;
+  /** ∂w/∂(|v_t|²), s³/m³ */
+  dSpeed2: number;
+  /** ∂w/∂ε, s²/m² */
+  dVelocity: number;
+}
+
+/** A zeroed record (allocates: for module scratch). */
+export function createFrictionWeight(): FrictionWeight {
+  return { value: 0, dSpeed2: 0, dVelocity: 0 };
+}
+
+/**
+ * Soft weight w = (|v_t|² + ε²)^(−1/2) and its partials into `out`.
+ *
+ * @example
+ * softFrictionWeight(0, 0.01, createFrictionWeight()).value; // 100 s/m: stick slope 1/ε
+ */
+export function softFrictionWeight(speed2: number, velocity: number, out: FrictionWeight): FrictionWeight {
+  const w = 1 / Math.sqrt(speed2 + velocity * velocity);
+  const w3 = w * w * w;
+  out.value = w;
+  out.dSpeed2 = -0.5 * w3;
+  out.dVelocity = -velocity * w3;
+  return out;
+}
+
+/**
+ * Penalty weight w = 1 / max(|v_t|, ε) and its partials into `out`. `slip` picks the
+ * branch: pass `speed2 >= ε²` for the reverse-pass convention, or
+ * {@link penaltyWeightBranch} for the one-sided forward derivative.
+ *
+ * @example
+ * penaltyFrictionWeight(4, 0.01, true, createFrictionWeight()).value; // 0.5 s/m at |v_t| = 2 m/s
+ */
+export function penaltyFrictionWeight(speed2: number, velocity: number, slip: boolean, out: FrictionWeight): FrictionWeight {
+  if (slip) {
+    const w = 1 / Math.sqrt(speed2);
+    out.value = w;
+    out.dSpeed2 = -0.5 * w * w * w;
+    out.dVelocity = 0;
+  } else {
+    out.value = 1 / velocity;
+    out.dSpeed2 = 0;
+    out.dVelocity = -1 / (velocity * velocity);
+  }
+  return out;
+}
+
+/**
+ * Which penalty branch a forward-mode tangent sees: slip if |v_t| > ε, stick if |v_t| < ε,
+ * and at |v_t| = ε the branch that the motion enters (d/dt (|v_t| − ε) > 0: slip). Both
+ * branches have the same value there, so this only picks the one-sided slope.
+ */
+export function penaltyWeightBranch(speed2: number, velocity: number, speed2Dot: number, velocityDot: number): boolean {
+  const v2 = velocity * velocity;
+  if (speed2 !== v2) return speed2 > v2;
+  // d/dt (|v_t|² − ε²) = (|v_t|²)˙ − 2ε ε̇; ties go to slip (same derivative on both sides)
+  return speed2Dot - 2 * velocity * velocityDot >= 0;
+}
+
+/** Pair coefficient μ = √(μ_A μ_B) and its partials; one record reused for every contact. */
+export interface PairFriction {
+  value: number;
+  /** ∂μ/∂μ_A */
+  dA: number;
+  /** ∂μ/∂μ_B */
+  dB: number;
+}
+
+/** A zeroed record (allocates: for module scratch). */
+export function createPairFriction(): PairFriction {
+  return { value: 0, dA: 0, dB: 0 };
+}
+
+/**
+ * μ = √(μ_A μ_B) and its partials into `out`. At μ = 0 (a frictionless body) the
+ * partials are set to 0: the geometric mean has an infinite slope there (the edge of the
+ * domain μ ≥ 0), and a finite convention keeps gradients usable for frictionless scenes.
+ *
+ * @example
+ * pairFriction(0.25, 1, createPairFriction()).value; // 0.5
+ */
+export function pairFriction(muA: number, muB: number, out: PairFriction): PairFriction {
+  const mu = Math.sqrt(muA * muB);
+  out.value = mu;
+  if (mu > 0) {
+    out.dA = (0.5 * muB) / mu;
+    out.dB = (0.5 * muA) / mu;
+  } else {
+    out.dA = 0;
+    out.dB = 0;
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Kink reports of the contact-force kernel: which non-smooth decisions it reports, how
+ * near they must be, and their labels.
+ *
+ * | kind           | mode    | boundary            | margin (unit)      | value jumps? |
+ * | -------------- | ------- | ------------------- | ------------------ | ------------ |
+ * | `onset`        | penalty | d = 0               | |d| (m)            | no (slope)   |
+ * | `damping clamp`| penalty | k + c·φ̇ = 0         | |φ̇ + k/c| (m/s)    | no (slope)   |
+ * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
+ * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
+ *
+ * The soft force at the margin is tiny but not zero, so the collision pass dropping a
+ * contact there is a small jump; penalty forces are already 0 beyond d = 0.
+ *
+ * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`); the caller adds the step through
+ * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
+ * a map lookup, not a string build.
+ */
+
+/**
+ * Decisions farther than this from their boundary are not reported at all, in the
+ * margin's own unit (m or m/s, table above). Generous: 10⁴ × the default kink tolerance
+ * (1e-6) and equal to the loosest one the scenes ask for (1e-2), so any report filtered
+ * at tol ≤ 1e-2 is complete, while contacts far from every boundary (most of them, most
+ * steps) record nothing.
+ */
+export const KINK_REPORT_RADIUS = 1e-2;
+
+/** The kinds of kink, as codes (index into {@link CONTACT_KINK_KINDS}). */
+export const KINK_ONSET = 0;
+export const KINK_DAMPING_CLAMP = 1;
+export const KINK_STICK_SLIP = 2;
+export const KINK_MARGIN = 3;
+
+/** Label suffix of each kink code. */
+export const CONTACT_KINK_KINDS = ['onset', 'damping clamp', 'stick/slip', 'margin'] as const;
+
+const labelCache = new WeakMap<readonly string[], Map<number, string>>();
+
+/**
+ * The label `<A>/<B> <kind>` for bodies `a`, `b` and kink code `kind`, cached per
+ * name list.
+ *
+ * @example
+ * contactKinkLabel(['ground', 'ball'], 1, 0, KINK_ONSET); // 'ball/ground onset'
+ */
+export function contactKinkLabel(bodyName: readonly string[], a: number, b: number, kind: number): string {
+  let labels = labelCache.get(bodyName);
+  if (labels === undefined) {
+    labels = new Map();
+    labelCache.set(bodyName, labels);
+  }
+  const key = (a * bodyName.length + b) * CONTACT_KINK_KINDS.length + kind;
+  let label = labels.get(key);
+  if (label === undefined) {
+    label = `${bodyName[a]}/${bodyName[b]} ${CONTACT_KINK_KINDS[kind]}`;
+    labels.set(key, label);
+  }
+  return label;
+}

@@ -1,0 +1,559 @@
+/**
+ * Semi-implicit (symplectic) Euler for free rigid bodies: the last stage of a step.
+ * Two faces of one kernel:
+ *
+ * - `integrate(m, q, qd, wrench, qOut, qdOut)`: plain, on typed arrays, allocation-free;
+ *   the forward step calls it with no tape.
+ * - `integratePrimitive(config)`: the same computation as one AD primitive over a flat
+ *   input vector, with a hand-written adjoint (`bwd`) and tangent (`jvp`).
+ *
+ * Per dynamic body, with h = dt/2 and R = R(q/|q|):
+ *
+ *   v' = v + dt·(g + m⁻¹ f)                       gravity only on dynamic bodies
+ *   ω' = R·gyro(Rᵀω, I, Rᵀτ)                       implicit gyroscopic step (gyroscopic.ts)
+ *   x' = x + dt·v'
+ *   q' = normalize(exp(h·ω') ⊗ q/|q|)              exact exponential map (quatExp.ts)
+ *
+ * Velocities first, then positions with the new velocities: the symplectic ordering, so
+ * free flight follows the discrete closed form x_N = x₀ + N dt v₀ + dt² g N(N+1)/2.
+ * Static bodies are copied unchanged.
+ *
+ * The input quaternion is normalized before use, so the step depends on the orientation
+ * only (the derivative along q itself is 0): drift of |q| by rounding does not scale the
+ * rotation, and the derivative w.r.t. q is the same whatever the caller's |q|. The final
+ * normalization is the identity up to rounding (exp and ⊗ preserve unit length) and only
+ * stops |q| from drifting over long runs.
+ *
+ * Nothing here is non-smooth: the series/closed-form switch inside the exponential map is
+ * between two expressions of the same analytic function, so no kink is reported.
+ * Dynamic bodies need positive inverse inertia (the moments are its reciprocals).
+ */
+import { customVjp, type KinkSink } from '../../ad/primitive.ts';
+import type { Real } from '../../ad/tape.ts';
+import type { Model } from '../model.ts';
+import { quatMultiply } from '../math/quat.ts';
+import {
+  createGyroscopicWork,
+  gyroscopicAdjoint,
+  gyroscopicStep,
+  gyroscopicTangent,
+} from './gyroscopic.ts';
+import { quatExp, quatExpAdjoint, quatExpTangent } from './quatExp.ts';
+
+/** Floats per body of `bodyQ` (position, quaternion) and `bodyQd`/wrench (linear, angular). */
+const Q_WIDTH = 7;
+const QD_WIDTH = 6;
+
+/** What the plain kernel reads besides the state: one SoA entry per body. */
+export interface IntegratorParams {
+  /** number of bodies */
+  readonly nbody: number;
+  /** step length, s */
+  readonly dt: number;
+  /** (3) gravitational acceleration, world, m/s² */
+  readonly gravity: Float64Array;
+  /** (nbody) inverse masses, 1/kg; 0 for static bodies */
+  readonly invMass: Float64Array;
+  /** (nbody×3) inverse principal moments, body frame, 1/(kg·m²); positive for dynamic bodies, 0 for static */
+  readonly invInertia: Float64Array;
+  /** (nbody) 1 for a static body (copied unchanged), else 0 */
+  readonly isStatic: Uint8Array;
+}
+
+/**
+ * The integrator parameters of a Model (views on its arrays, nothing copied).
+ *
+ * @example
+ * const p = integratorParams(model);
+ * integrate(p, state.bodyQ, state.bodyQd, wrench, next.bodyQ, next.bodyQd);
+ */
+export function integratorParams(model: Model): IntegratorParams {
+  return {
+    nbody: model.nbody,
+    dt: model.dt,
+    gravity: model.gravity,
+    invMass: model.bodyInvMass,
+    invInertia: model.bodyInvInertia,
+    isStatic: model.bodyStatic,
+  };
+}
+
+// ---- scratch of one body's step (module-private; kept for its tangent and adjoint) ----
+
+const _gyro = createGyroscopicWork();
+/** q/|q| */
+const _qHat = new Float64Array(4);
+/** R(q/|q|), row-major: R_ac = _rot[3a + c] */
+const _rot = new Float64Array(9);
+/** ω' in the world frame */
+const _omegaNext = new Float64Array(3);
+/** u = h·ω', the argument of the exponential map */
+const _u = new Float64Array(3);
+/** exp(u) */
+const _dq = new Float64Array(4);
+/** exp(u) ⊗ q/|q| before the final normalization */
+const _p = new Float64Array(4);
+/** [|q|, |p|] */
+const _norms = new Float64Array(2);
+/** the body's outputs: position, quaternion; linear, angular velocity */
+const _qNext = new Float64Array(Q_WIDTH);
+const _qdNext = new Float64Array(QD_WIDTH);
+
+/**
+ * One dynamic body's step: reads body `b` of the inputs, writes `_qNext`, `_qdNext` and
+ * every intermediate above. The one forward computation shared by the plain kernel, the
+ * adjoint and the tangent, so they all see bitwise the same values.
+ */
+function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Array, wrench: Float64Array): void {
+  const dt = m.dt;
+  const qo = Q_WIDTH * b;
+  const vo = QD_WIDTH * b;
+  const invMass = m.invMass[b];
+  const g = m.gravity;
+
+  // linear: velocities first, then positions with the new velocities
+  for (let k = 0; k < 3; k++) {
+    const v = qd[vo + k] + dt * (g[k] + invMass * wrench[vo + k]);
+    _qdNext[k] = v;
+    _qNext[k] = q[qo + k] + dt * v;
+  }
+
+  // orientation of the unit quaternion q/|q|
+  const qw = q[qo + 3], qx = q[qo + 4], qy = q[qo + 5], qz = q[qo + 6];
+  const qLen = Math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
+  const w = qw / qLen, x = qx / qLen, y = qy / qLen, z = qz / qLen;
+  _norms[0] = qLen;
+  _qHat[0] = w;
+  _qHat[1] = x;
+  _qHat[2] = y;
+  _qHat[3] = z;
+  const r = _rot;
+  r[0] = 1 - 2 * (y * y + z * z);
+  r[1] = 2 * (x * y - w * z);
+  r[2] = 2 * (x * z + w * y);
+  r[3] = 2 * (x * y + w * z);
+  r[4] = 1 - 2 * (x * x + z * z);
+  r[5] = 2 * (y * z - w * x);
+  r[6] = 2 * (x * z - w * y);
+  r[7] = 2 * (y * z + w * x);
+  r[8] = 1 - 2 * (x * x + y * y);
+
+  // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
+  const wx = qd[vo + 3], wy = qd[vo + 4], wz = qd[vo + 5];
+  const tx = wrench[vo + 3], ty = wrench[vo + 4], tz = wrench[vo + 5];
+  _gyro.dt = dt;
+  for (let c = 0; c < 3; c++) {
+    _gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
+    _gyro.torque[c] = r[c] * tx + r[3 + c] * ty + r[6 + c] * tz;
+    _gyro.inertia[c] = 1 / m.invInertia[3 * b + c];
+  }
+  gyroscopicStep(_gyro);
+  const nb = _gyro.omegaNext;
+  const h = 0.5 * dt;
+  for (let a = 0; a < 3; a++) {
+    const wa = r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2];
+    _omegaNext[a] = wa;
+    _qdNext[3 + a] = wa;
+    _u[a] = h * wa;
+  }
+
+  // orientation: q' = normalize(exp(h ω') ⊗ q̂)
+  quatExp(_dq, 0, _u, 0);
+  quatMultiply(_p, 0, _dq, 0, _qHat, 0);
+  const pLen = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
+  _norms[1] = pLen;
+  for (let k = 0; k < 4; k++) _qNext[3 + k] = _p[k] / pLen;
+}
+
+/**
+ * One semi-implicit Euler step of every body: reads the pose `q` (nbody×7), velocities
+ * `qd` (nbody×6) and applied `wrench` (nbody×6: force, world, N; torque about the centre
+ * of mass, world, N·m), writes the next pose and velocities to `qOut`, `qdOut`.
+ * Allocates nothing; the outputs may alias the inputs (in-place stepping).
+ *
+ * @example
+ * const p = integratorParams(model);
+ * integrate(p, state.bodyQ, state.bodyQd, wrench, state.bodyQ, state.bodyQd); // in place
+ */
+export function integrate(
+  m: IntegratorParams,
+  q: Float64Array,
+  qd: Float64Array,
+  wrench: Float64Array,
+  qOut: Float64Array,
+  qdOut: Float64Array,
+): void {
+  for (let b = 0; b < m.nbody; b++) {
+    const qo = Q_WIDTH * b;
+    const vo = QD_WIDTH * b;
+    if (m.isStatic[b]) {
+      for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = q[qo + k];
+      for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = qd[vo + k];
+      continue;
+    }
+    stepBody(m, b, q, qd, wrench);
+    for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
+    for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = _qdNext[k];
+  }
+}
+
+// ---- the primitive -------------------------------------------------------------------
+
+/** Static configuration of the primitive: not differentiable. */
+export interface IntegratorConfig {
+  readonly nbody: number;
+  /** step length, s */
+  readonly dt: number;
+  /** (nbody) 1 for a static body */
+  readonly isStatic: Uint8Array;
+}
+
+/** Offsets of each input group in the primitive's flat input, and its length. */
+export interface IntegratorLayout {
+  /** nbody×7 poses */
+  readonly q: number;
+  /** nbody×6 velocities */
+  readonly qd: number;
+  /** nbody×6 wrenches */
+  readonly wrench: number;
+  /** nbody inverse masses */
+  readonly invMass: number;
+  /** nbody×3 inverse principal moments */
+  readonly invInertia: number;
+  /** 3 gravity components */
+  readonly gravity: number;
+  /** total input length, 23·nbody + 3 */
+  readonly size: number;
+}
+
+/**
+ * The flat input layout `[q (7n) | qd (6n) | wrench (6n) | invMass (n) | invInertia (3n) |
+ * gravity (3)]` of {@link integratePrimitive}; the output is `[q' (7n) | qd' (6n)]`.
+ *
+ * @example
+ * const L = integratorLayout(2); // L.wrench === 26, L.size === 49
+ */
+export function integratorLayout(nbody: number): IntegratorLayout {
+  return {
+    q: 0,
+    qd: Q_WIDTH * nbody,
+    wrench: (Q_WIDTH + QD_WIDTH) * nbody,
+    invMass: (Q_WIDTH + 2 * QD_WIDTH) * nbody,
+    invInertia: (Q_WIDTH + 2 * QD_WIDTH + 1) * nbody,
+    gravity: (Q_WIDTH + 2 * QD_WIDTH + 4) * nbody,
+    size: (Q_WIDTH + 2 * QD_WIDTH + 4) * nbody + 3,
+  };
+}
+
+/** Plain-kernel views onto a flat input (no copies). */
+function viewsOf(config: IntegratorConfig, L: IntegratorLayout, x: Float64Array) {
+  const n = config.nbody;
+  const params: IntegratorParams = {
+    nbody: n,
+    dt: config.dt,
+    gravity: x.subarray(L.gravity, L.gravity + 3),
+    invMass: x.subarray(L.invMass, L.invMass + n),
+    invInertia: x.subarray(L.invInertia, L.invInertia + 3 * n),
+    isStatic: config.isStatic,
+  };
+  return {
+    params,
+    q: x.subarray(L.q, L.qd),
+    qd: x.subarray(L.qd, L.wrench),
+    wrench: x.subarray(L.wrench, L.invMass),
+  };
+}
+
+// adjoint and tangent scratch (module-private)
+const _omegaBodyNextBar = new Float64Array(3);
+const _omegaBodyBar = new Float64Array(3);
+const _inertiaBar = new Float64Array(3);
+const _torqueBodyBar = new Float64Array(3);
+const _rotBar = new Float64Array(9);
+const _pBar = new Float64Array(4);
+const _conj = new Float64Array(4);
+const _dqBar = new Float64Array(4);
+const _qHatBar = new Float64Array(4);
+const _uBar = new Float64Array(3);
+const _omegaBodyDot = new Float64Array(3);
+const _inertiaDot = new Float64Array(3);
+const _torqueBodyDot = new Float64Array(3);
+const _omegaBodyNextDot = new Float64Array(3);
+const _rotDot = new Float64Array(9);
+const _qHatDot = new Float64Array(4);
+const _uDot = new Float64Array(3);
+const _dqDot = new Float64Array(4);
+const _pDot = new Float64Array(4);
+const _pDotPart = new Float64Array(4);
+
+function conjugate(out: Float64Array, a: Float64Array): Float64Array {
+  out[0] = a[0];
+  out[1] = -a[1];
+  out[2] = -a[2];
+  out[3] = -a[3];
+  return out;
+}
+
+/**
+ * Cotangent of body b's inputs from the cotangent of its outputs, after `stepBody` has
+ * run on the same inputs. Adds into `xbar` (gravity accumulates over bodies).
+ */
+function adjointBody(
+  m: IntegratorParams,
+  L: IntegratorLayout,
+  b: number,
+  x: Float64Array,
+  ybar: Float64Array,
+  xbar: Float64Array,
+): void {
+  const dt = m.dt;
+  const h = 0.5 * dt;
+  const n = m.nbody;
+  const qo = Q_WIDTH * b;
+  const vo = QD_WIDTH * b;
+  const yq = qo;
+  const yqd = Q_WIDTH * n + vo;
+
+  // q' = p/|p|: p̄ = (q̄' − q'(q'·q̄'))/|p|
+  const pLen = _norms[1];
+  let dot = 0;
+  for (let k = 0; k < 4; k++) dot += _qNext[3 + k] * ybar[yq + 3 + k];
+  for (let k = 0; k < 4; k++) _pBar[k] = (ybar[yq + 3 + k] - _qNext[3 + k] * dot) / pLen;
+  // p = Δq ⊗ q̂: Δq̄ = p̄ ⊗ q̂*, q̂̄ = Δq* ⊗ p̄
+  quatMultiply(_dqBar, 0, _pBar, 0, conjugate(_conj, _qHat), 0);
+  quatMultiply(_qHatBar, 0, conjugate(_conj, _dq), 0, _pBar, 0);
+  // Δq = exp(h ω')
+  quatExpAdjoint(_uBar, 0, _u, 0, _dqBar, 0);
+
+  // linear: v̄' collects its own cotangent and x' = x + dt v'
+  const invMass = m.invMass[b];
+  let invMassBar = 0;
+  for (let k = 0; k < 3; k++) {
+    const vBar = ybar[yqd + k] + dt * ybar[yq + k];
+    const f = x[L.wrench + vo + k];
+    xbar[L.q + qo + k] += ybar[yq + k];
+    xbar[L.qd + vo + k] += vBar;
+    xbar[L.gravity + k] += dt * vBar;
+    xbar[L.wrench + vo + k] += dt * invMass * vBar;
+    invMassBar += dt * f * vBar;
+  }
+  xbar[L.invMass + b] += invMassBar;
+
+  // ω' = R ω_b': ω̄_b' = Rᵀω̄', R̄_ac = ω̄'_a ω_b'_c
+  const r = _rot;
+  const nb = _gyro.omegaNext;
+  const wb0 = ybar[yqd + 3] + h * _uBar[0];
+  const wb1 = ybar[yqd + 4] + h * _uBar[1];
+  const wb2 = ybar[yqd + 5] + h * _uBar[2];
+  for (let c = 0; c < 3; c++) _omegaBodyNextBar[c] = r[c] * wb0 + r[3 + c] * wb1 + r[6 + c] * wb2;
+  for (let c = 0; c < 3; c++) {
+    _rotBar[c] = wb0 * nb[c];
+    _rotBar[3 + c] = wb1 * nb[c];
+    _rotBar[6 + c] = wb2 * nb[c];
+  }
+
+  gyroscopicAdjoint(_gyro, _omegaBodyNextBar, _omegaBodyBar, _inertiaBar, _torqueBodyBar);
+  // I = 1/d: d̄ = −I² Ī
+  for (let c = 0; c < 3; c++) {
+    const inertia = _gyro.inertia[c];
+    xbar[L.invInertia + 3 * b + c] += -inertia * inertia * _inertiaBar[c];
+  }
+
+  // ω_b = Rᵀω, τ_b = Rᵀτ: ω̄ = Rω̄_b, τ̄ = Rτ̄_b, R̄_ac += ω_a ω̄_b,c + τ_a τ̄_b,c
+  for (let a = 0; a < 3; a++) {
+    const wa = x[L.qd + vo + 3 + a];
+    const ta = x[L.wrench + vo + 3 + a];
+    let wBar = 0;
+    let tBar = 0;
+    for (let c = 0; c < 3; c++) {
+      wBar += r[3 * a + c] * _omegaBodyBar[c];
+      tBar += r[3 * a + c] * _torqueBodyBar[c];
+      _rotBar[3 * a + c] += wa * _omegaBodyBar[c] + ta * _torqueBodyBar[c];
+    }
+    xbar[L.qd + vo + 3 + a] += wBar;
+    xbar[L.wrench + vo + 3 + a] += tBar;
+  }
+
+  // R(q̂): pull R̄ back onto q̂ (transpose of the differential in `rotationTangent`)
+  const w = _qHat[0], qx = _qHat[1], qy = _qHat[2], qz = _qHat[3];
+  const R = _rotBar;
+  _qHatBar[0] += 2 * (-R[1] * qz + R[2] * qy + R[3] * qz - R[5] * qx - R[6] * qy + R[7] * qx);
+  _qHatBar[1] += 2 * (R[1] * qy + R[2] * qz + R[3] * qy - 2 * R[4] * qx - R[5] * w + R[6] * qz + R[7] * w - 2 * R[8] * qx);
+  _qHatBar[2] += 2 * (-2 * R[0] * qy + R[1] * qx + R[2] * w + R[3] * qx + R[5] * qz - R[6] * w + R[7] * qz - 2 * R[8] * qy);
+  _qHatBar[3] += 2 * (-2 * R[0] * qz - R[1] * w + R[2] * qx + R[3] * w - 2 * R[4] * qz + R[5] * qy + R[6] * qx + R[7] * qy);
+
+  // q̂ = q/|q|: q̄ = (q̂̄ − q̂(q̂·q̂̄))/|q|
+  const qLen = _norms[0];
+  const radial = _qHat[0] * _qHatBar[0] + _qHat[1] * _qHatBar[1] + _qHat[2] * _qHatBar[2] + _qHat[3] * _qHatBar[3];
+  for (let k = 0; k < 4; k++) xbar[L.q + qo + 3 + k] += (_qHatBar[k] - _qHat[k] * radial) / qLen;
+}
+
+/** Ṙ for the unit quaternion q̂ and its tangent q̂̇ (row-major), the differential of R(q̂). */
+function rotationTangent(out: Float64Array, q: Float64Array, qDot: Float64Array): Float64Array {
+  const w = q[0], x = q[1], y = q[2], z = q[3];
+  const dw = qDot[0], dx = qDot[1], dy = qDot[2], dz = qDot[3];
+  out[0] = -4 * (y * dy + z * dz);
+  out[1] = 2 * (dx * y + x * dy - dw * z - w * dz);
+  out[2] = 2 * (dx * z + x * dz + dw * y + w * dy);
+  out[3] = 2 * (dx * y + x * dy + dw * z + w * dz);
+  out[4] = -4 * (x * dx + z * dz);
+  out[5] = 2 * (dy * z + y * dz - dw * x - w * dx);
+  out[6] = 2 * (dx * z + x * dz - dw * y - w * dy);
+  out[7] = 2 * (dy * z + y * dz + dw * x + w * dx);
+  out[8] = -4 * (x * dx + y * dy);
+  return out;
+}
+
+/**
+ * Tangent of body b's outputs from the tangent of its inputs, after `stepBody` has run on
+ * the same inputs. Writes body b's slots of `ydot`.
+ */
+function tangentBody(
+  m: IntegratorParams,
+  L: IntegratorLayout,
+  b: number,
+  x: Float64Array,
+  xdot: Float64Array,
+  ydot: Float64Array,
+): void {
+  const dt = m.dt;
+  const h = 0.5 * dt;
+  const n = m.nbody;
+  const qo = Q_WIDTH * b;
+  const vo = QD_WIDTH * b;
+  const yq = qo;
+  const yqd = Q_WIDTH * n + vo;
+
+  // linear
+  const invMass = m.invMass[b];
+  const invMassDot = xdot[L.invMass + b];
+  for (let k = 0; k < 3; k++) {
+    const f = x[L.wrench + vo + k];
+    const vDot =
+      xdot[L.qd + vo + k] +
+      dt * (xdot[L.gravity + k] + invMassDot * f + invMass * xdot[L.wrench + vo + k]);
+    ydot[yqd + k] = vDot;
+    ydot[yq + k] = xdot[L.q + qo + k] + dt * vDot;
+  }
+
+  // q̂̇ = (q̇ − q̂(q̂·q̇))/|q|, then Ṙ
+  const qLen = _norms[0];
+  let radial = 0;
+  for (let k = 0; k < 4; k++) radial += _qHat[k] * xdot[L.q + qo + 3 + k];
+  for (let k = 0; k < 4; k++) _qHatDot[k] = (xdot[L.q + qo + 3 + k] - _qHat[k] * radial) / qLen;
+  const r = _rot;
+  const rd = rotationTangent(_rotDot, _qHat, _qHatDot);
+
+  // ω̇_b = Ṙᵀω + Rᵀω̇, τ̇_b likewise, İ = −I² ḋ
+  for (let c = 0; c < 3; c++) {
+    let wDot = 0;
+    let tDot = 0;
+    for (let a = 0; a < 3; a++) {
+      const ia = 3 * a + c;
+      wDot += rd[ia] * x[L.qd + vo + 3 + a] + r[ia] * xdot[L.qd + vo + 3 + a];
+      tDot += rd[ia] * x[L.wrench + vo + 3 + a] + r[ia] * xdot[L.wrench + vo + 3 + a];
+    }
+    _omegaBodyDot[c] = wDot;
+    _torqueBodyDot[c] = tDot;
+    const inertia = _gyro.inertia[c];
+    _inertiaDot[c] = -inertia * inertia * xdot[L.invInertia + 3 * b + c];
+  }
+  gyroscopicTangent(_gyro, _omegaBodyDot, _inertiaDot, _torqueBodyDot, _omegaBodyNextDot, 0);
+
+  // ω̇' = Ṙω_b' + Rω̇_b'
+  const nb = _gyro.omegaNext;
+  for (let a = 0; a < 3; a++) {
+    let wDot = 0;
+    for (let c = 0; c < 3; c++) wDot += rd[3 * a + c] * nb[c] + r[3 * a + c] * _omegaBodyNextDot[c];
+    ydot[yqd + 3 + a] = wDot;
+    _uDot[a] = h * wDot;
+  }
+
+  // ṗ = Δq̇ ⊗ q̂ + Δq ⊗ q̂̇, then q̇' = (ṗ − q'(q'·ṗ))/|p|
+  quatExpTangent(_dqDot, 0, _u, 0, _uDot, 0);
+  quatMultiply(_pDot, 0, _dqDot, 0, _qHat, 0);
+  quatMultiply(_pDotPart, 0, _dq, 0, _qHatDot, 0);
+  let dot = 0;
+  for (let k = 0; k < 4; k++) {
+    _pDot[k] += _pDotPart[k];
+    dot += _qNext[3 + k] * _pDot[k];
+  }
+  const pLen = _norms[1];
+  for (let k = 0; k < 4; k++) ydot[yq + 3 + k] = (_pDot[k] - _qNext[3 + k] * dot) / pLen;
+}
+
+/**
+ * The integrator as an AD primitive: `(x: Real[]) => Real[]` over the flat input of
+ * {@link integratorLayout} (poses, velocities, wrenches, inverse masses, inverse inertias,
+ * gravity), returning `[q' (7n) | qd' (6n)]`. Every input is differentiable; its forward
+ * is the plain `integrate` (bitwise the same values), its adjoint and tangent hand-written
+ * loops. Static bodies pass their pose and velocity through (identity derivative) and
+ * take no gravity, force or parameter derivative.
+ *
+ * @example
+ * const L = integratorLayout(model.nbody);
+ * const stepFn = integratePrimitive({ nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic });
+ * const out = stepFn(flatInputs); // Real[] of length 13·nbody
+ */
+export function integratePrimitive(config: IntegratorConfig): (x: readonly Real[]) => Real[] {
+  const n = config.nbody;
+  const L = integratorLayout(n);
+  const outSize = (Q_WIDTH + QD_WIDTH) * n;
+  const checkSize = (x: Float64Array): void => {
+    if (x.length !== L.size) {
+      throw new RangeError(`integrate: flat input has length ${x.length}, expected 23·${n} + 3 = ${L.size}`);
+    }
+  };
+  const prim = customVjp({
+    name: 'integrate',
+    fwd: (x: Float64Array, _kinks: KinkSink): [Float64Array, Float64Array] => {
+      checkSize(x);
+      const v = viewsOf(config, L, x);
+      const y = new Float64Array(outSize);
+      integrate(v.params, v.q, v.qd, v.wrench, y.subarray(0, Q_WIDTH * n), y.subarray(Q_WIDTH * n));
+      // the wrapper built x for this call alone, so keeping it (no copy) is safe
+      return [y, x];
+    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
+      const v = viewsOf(config, L, x);
+      const xbar = new Float64Array(L.size);
+      for (let b = 0; b < n; b++) {
+        if (config.isStatic[b]) {
+          for (let k = 0; k < Q_WIDTH; k++) xbar[L.q + Q_WIDTH * b + k] = ybar[Q_WIDTH * b + k];
+          for (let k = 0; k < QD_WIDTH; k++) xbar[L.qd + QD_WIDTH * b + k] = ybar[Q_WIDTH * n + QD_WIDTH * b + k];
+          continue;
+        }
+        stepBody(v.params, b, v.q, v.qd, v.wrench);
+        adjointBody(v.params, L, b, x, ybar, xbar);
+      }
+      return xbar;
+    },
+    jvp: (x: Float64Array, xdot: Float64Array, _kinks: KinkSink): [Float64Array, Float64Array] => {
+      checkSize(x);
+      const v = viewsOf(config, L, x);
+      const y = new Float64Array(outSize);
+      const ydot = new Float64Array(outSize);
+      for (let b = 0; b < n; b++) {
+        const qo = Q_WIDTH * b;
+        const yqd = Q_WIDTH * n + QD_WIDTH * b;
+        if (config.isStatic[b]) {
+          for (let k = 0; k < Q_WIDTH; k++) {
+            y[qo + k] = x[L.q + qo + k];
+            ydot[qo + k] = xdot[L.q + qo + k];
+          }
+          for (let k = 0; k < QD_WIDTH; k++) {
+            y[yqd + k] = x[L.qd + QD_WIDTH * b + k];
+            ydot[yqd + k] = xdot[L.qd + QD_WIDTH * b + k];
+          }
+          continue;
+        }
+        stepBody(v.params, b, v.q, v.qd, v.wrench);
+        for (let k = 0; k < Q_WIDTH; k++) y[qo + k] = _qNext[k];
+        for (let k = 0; k < QD_WIDTH; k++) y[yqd + k] = _qdNext[k];
+        tangentBody(v.params, L, b, x, xdot, ydot);
+      }
+      return [y, ydot];
+    },
+  });
+  return prim;
+}
