@@ -20,8 +20,8 @@ export interface Figure {
   /** unit of the value: 'ratio', 'ns', 'MB', … */
   unit: string;
   goal?: Goal;
-  /** measure and return the figure (may take a few seconds) */
-  run: () => number;
+  /** measure and return the figure (may take a few seconds; async where the measurement is, e.g. GC events) */
+  run: () => number | Promise<number>;
 }
 
 /** Does `value` meet `goal`? Undefined when there is no goal. */

@@ -6,8 +6,18 @@
 import { adFigures } from './ad.ts';
 import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
+import { diffcontactEngine } from './peers/diffcontact.ts';
+import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, peerFigures, physicsRows } from './sim.ts';
 
-const figures: Figure[] = [...adFigures, ...memoryFigures];
+const gcFigure: Figure = {
+  name: 'forward.boxes100.gcPer1000Steps',
+  describe: 'garbage-collection events during 1,000 plain forward steps of the 100-box pile (PerformanceObserver gc)',
+  unit: 'events',
+  goal: { max: 0 },
+  run: () => gcEventsDuringSteps(diffcontactEngine, loadScene('boxes100'), 1000),
+};
+
+const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, ...peerFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -20,7 +30,7 @@ for (const figure of figures) {
   if (only !== undefined && !figure.name.startsWith(only)) continue;
   process.stderr.write(`bench: ${figure.name} …\n`);
   try {
-    results.push({ figure, value: figure.run() });
+    results.push({ figure, value: await figure.run() });
   } catch (e) {
     failed = true;
     process.stderr.write(`bench: ${figure.name} failed: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -52,4 +62,7 @@ function printTable(): void {
   const line = (cells: string[]) => cells.map((s, c) => (c === 1 ? s.padStart(widths[c]) : s.padEnd(widths[c]))).join('  ').trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   process.stdout.write(`${out.join('\n')}\n`);
+  if (only === undefined || 'physics'.startsWith(only)) {
+    process.stdout.write(`\nphysics side by side (each engine against the closed form):\n${formatPhysicsTable(physicsRows([diffcontactEngine, ...PEERS]))}\n`);
+  }
 }

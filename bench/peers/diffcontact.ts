@@ -1,0 +1,29 @@
+/**
+ * Our engine behind the same `Engine` face as the peers: the plain forward step of
+ * sim/step.ts (no tape), in the scene's contact mode.
+ */
+import { buildModel, initialState } from '../../sim/builder.ts';
+import type { Scene } from '../../sim/scene.ts';
+import { createStepData, step } from '../../sim/step.ts';
+import type { Engine, EngineWorld } from './peer.ts';
+
+export const diffcontactEngine: Engine = {
+  name: 'diffcontact',
+  describe: 'diffcontact plain forward step (scene contact mode, no tape)',
+  create(scene: Scene): EngineWorld {
+    const model = buildModel(scene);
+    const state = initialState(model, scene);
+    const data = createStepData(model);
+    return {
+      step: () => {
+        step(model, data, state, null, state);
+      },
+      position: (body) => {
+        const i = model.bodyIndex.get(body);
+        if (i === undefined) throw new Error(`diffcontact: no body '${body}'`);
+        return [state.bodyQ[7 * i], state.bodyQ[7 * i + 1], state.bodyQ[7 * i + 2]];
+      },
+      dispose: () => {},
+    };
+  },
+};
