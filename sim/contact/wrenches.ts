@@ -184,7 +184,8 @@ function accumulateWrenches(
  * Contact wrenches, plain: zeroes `wrenchOut` (nbody×6: force N, world; torque N·m about
  * the centre of mass, world), then accumulates the force of every contact in `contacts`
  * (see the module comment). `q` is nbody×7 (`bodyQ`), `qd` nbody×6 (`bodyQd`). No tape,
- * no kink reports, no allocation. Returns `wrenchOut`.
+ * no allocation; kink reports go to `kinks` when given (a rollout's forward pass).
+ * Returns `wrenchOut`.
  *
  * @example
  * const params = contactForceParams(model);
@@ -198,8 +199,25 @@ export function contactWrenches(
   q: Float64Array,
   qd: Float64Array,
   wrenchOut: Float64Array,
+  kinks: KinkSink | null = null,
 ): Float64Array {
-  return accumulateWrenches(p, contacts, q, qd, wrenchOut, null);
+  return accumulateWrenches(p, contacts, q, qd, wrenchOut, kinks);
+}
+
+/**
+ * The adjoint of the kernel at the flat input `x` (layout {@link contactWrenchLayout} for
+ * `contacts.count` contacts): x̄ = Jᵀ ȳ for the wrench cotangent `ybar` (nbody×6), a fresh
+ * array. The primitive's backward rule, exported for rollouts that run their own adjoint
+ * loop over the same contact set.
+ */
+export function contactWrenchesAdjoint(
+  config: ContactStaticConfig,
+  contacts: Pick<ContactGeometry, 'count' | 'bodyA' | 'bodyB'>,
+  x: Float64Array,
+  ybar: Float64Array,
+): Float64Array {
+  const L = contactWrenchLayout(contacts.count, config.nbody);
+  return contactWrenchAdjoint(inputViews(config, contacts.bodyA, contacts.bodyB, L, x), L, ybar);
 }
 
 // ---- primitive --------------------------------------------------------------------------

@@ -483,6 +483,29 @@ function tangentBody(
 }
 
 /**
+ * The adjoint of `integrate` at the flat input `x` (layout `integratorLayout(nbody)`):
+ * writes x̄ = Jᵀ ȳ into `xbar` (overwritten, length `layout.size`) and returns it. `ybar`
+ * is the cotangent of `[q' (7n) | qd' (6n)]`. The primitive's backward rule, exported
+ * for rollouts that run their own adjoint loop.
+ */
+export function integrateAdjoint(config: IntegratorConfig, x: Float64Array, ybar: Float64Array, xbar: Float64Array): Float64Array {
+  const n = config.nbody;
+  const L = integratorLayout(n);
+  const v = viewsOf(config, L, x);
+  xbar.fill(0);
+  for (let b = 0; b < n; b++) {
+    if (config.isStatic[b]) {
+      for (let k = 0; k < Q_WIDTH; k++) xbar[L.q + Q_WIDTH * b + k] = ybar[Q_WIDTH * b + k];
+      for (let k = 0; k < QD_WIDTH; k++) xbar[L.qd + QD_WIDTH * b + k] = ybar[Q_WIDTH * n + QD_WIDTH * b + k];
+      continue;
+    }
+    stepBody(v.params, b, v.q, v.qd, v.wrench);
+    adjointBody(v.params, L, b, x, ybar, xbar);
+  }
+  return xbar;
+}
+
+/**
  * The integrator as an AD primitive: `(x: Real[]) => Real[]` over the flat input of
  * {@link integratorLayout} (poses, velocities, wrenches, inverse masses, inverse inertias,
  * gravity), returning `[q' (7n) | qd' (6n)]`. Every input is differentiable; its forward
@@ -514,20 +537,7 @@ export function integratePrimitive(config: IntegratorConfig): (x: readonly Real[
       // the wrapper built x for this call alone, so keeping it (no copy) is safe
       return [y, x];
     },
-    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
-      const v = viewsOf(config, L, x);
-      const xbar = new Float64Array(L.size);
-      for (let b = 0; b < n; b++) {
-        if (config.isStatic[b]) {
-          for (let k = 0; k < Q_WIDTH; k++) xbar[L.q + Q_WIDTH * b + k] = ybar[Q_WIDTH * b + k];
-          for (let k = 0; k < QD_WIDTH; k++) xbar[L.qd + QD_WIDTH * b + k] = ybar[Q_WIDTH * n + QD_WIDTH * b + k];
-          continue;
-        }
-        stepBody(v.params, b, v.q, v.qd, v.wrench);
-        adjointBody(v.params, L, b, x, ybar, xbar);
-      }
-      return xbar;
-    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => integrateAdjoint(config, x, ybar, new Float64Array(L.size)),
     jvp: (x: Float64Array, xdot: Float64Array, _kinks: KinkSink): [Float64Array, Float64Array] => {
       checkSize(x);
       const v = viewsOf(config, L, x);

@@ -1,0 +1,201 @@
+/**
+ * The `diffcontact` command line as a commander program (DESIGN.md "CLI"). `runCli(argv,
+ * io)` parses, runs one command and returns the exit code; every failure becomes one
+ * `diffcontact: <message>` line on stderr (errors.ts maps it to exit code 1 or 2).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CONTACT_MODES } from '../../sim/model.ts';
+import { EXIT_OK, exitCodeOf, messageOf, UsageError } from './errors.ts';
+import { formatGradReport, runGradient, splitPathList } from './grad.ts';
+import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
+import { formatSummary, runSimulation, writeTrajectory } from './simulate.ts';
+
+/** Where the CLI writes: the process's streams, or a buffer in tests. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const NAME = 'diffcontact';
+
+interface SimulateFlags extends SceneOverrides {
+  out?: string;
+  json?: boolean;
+}
+
+interface GradFlags extends SceneOverrides {
+  of: string;
+  wrt: string[];
+  probe?: string;
+  kinkTol?: number;
+  json?: boolean;
+}
+
+/** The flags every running command shares: they override the scene file. */
+function addOverrideOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--steps <N>', 'number of steps (overrides the scene)').argParser(stepCount))
+    .addOption(new Option('--dt <S>', 'time step in seconds (overrides the scene)').argParser(positiveNumber))
+    .addOption(
+      new Option('--contact <mode>', `contact model: ${CONTACT_MODES.join(' | ')} (overrides the scene)`).argParser(contactMode),
+    )
+    .addOption(
+      new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(positiveNumber),
+    );
+}
+
+function overridesOf(flags: SceneOverrides): SceneOverrides {
+  const { steps, dt, contact, temperature } = flags;
+  return { steps, dt, contact, temperature };
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Indented JSON with arrays of numbers on one line (a vector reads as `[0, 0, 1.1]`). */
+function json(value: unknown): string {
+  const text = JSON.stringify(value, null, 2).replace(/\[\s+([-+.\deE,\s]*?)\s+\]/g, (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`);
+  return `${text}\n`;
+}
+
+/** A command of a later issue: documented in --help, refuses to run with exit code 2. */
+function laterCommand(program: Command, name: string, usage: string, description: string, helpExamples: string): void {
+  program
+    .command(name)
+    .usage(usage)
+    .description(`${description} (not available yet)`)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', helpExamples)
+    .action(() => {
+      throw new UsageError(`'${name}' is not available yet: it arrives with a later issue`);
+    });
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command(NAME)
+    .description('A differentiable rigid-body contact simulator: trajectories, gradients through contact, and what they mean.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      // commander's "error: …" becomes "diffcontact: …", like every other failure
+      outputError: (s, write) => write(`${NAME}: ${s.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError(`(run '${NAME} --help' for usage)`)
+    .addHelpText(
+      'after',
+      examples(
+        `${NAME} simulate scenes/ball-drop.json --json`,
+        `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x,ball.linearVelocity.z`,
+        `${NAME} simulate --help`,
+      ) + '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure.\n',
+    );
+
+  addOverrideOptions(
+    program
+      .command('simulate')
+      .description('Roll a scene forward and report the final state of every body.')
+      .showHelpAfterError(`(run '${NAME} simulate --help' for usage)`)
+      .argument('<scene.json>', 'scene file (format in DESIGN.md "Scene file")'),
+  )
+    .option('--out <trajectory.json>', 'write the trajectory (≤ 60 frames per simulated second) for the viewer')
+    .option('--json', 'print one JSON document {steps, time, final: {<body>: {position, orientation, linearVelocity, angularVelocity}}}')
+    .addHelpText(
+      'after',
+      examples(
+        `${NAME} simulate scenes/ball-drop.json`,
+        `${NAME} simulate scenes/ball-drop.json --steps 500 --contact penalty --json`,
+        `${NAME} simulate scenes/boxes100.json --dt 0.002 --out trajectory.json`,
+      ),
+    )
+    .action((file: string, flags: SimulateFlags) => {
+      const scene = loadScene(file, overridesOf(flags));
+      const result = runSimulation(scene, { trajectory: flags.out !== undefined });
+      if (flags.out !== undefined && result.recorder !== null) writeTrajectory(flags.out, result.recorder);
+      if (flags.json) {
+        io.stdout(json(result.report));
+        return;
+      }
+      io.stdout(formatSummary(file, scene, result));
+      if (flags.out !== undefined && result.recorder !== null) {
+        io.stdout(`trajectory: ${result.recorder.trajectory.frames.length} frames written to ${flags.out}\n`);
+      }
+    });
+
+  addOverrideOptions(
+    program
+      .command('grad')
+      .description('Gradient of one final-state quantity with respect to scene parameters, with a kink report.')
+      .showHelpAfterError(`(run '${NAME} grad --help' for usage)`)
+      .argument('<scene.json>', 'scene file'),
+  )
+    .requiredOption('--of <Q>', 'final-state quantity, one component: <body>.<position|orientation|linearVelocity|angularVelocity>.<x|y|z|w>')
+    .addOption(
+      new Option('--wrt <P[,P...]>', 'parameters: <body>.<field>.<x|y|z|w>, <body>.<mass|friction|restitution|radius|…>, contact.<key>')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .makeOptionMandatory(),
+    )
+    .option('--probe <R>', 'probe the gradient within radius R (not available yet)')
+    .addOption(
+      new Option('--kink-tol <tol>', 'report non-smooth decisions whose margin is at most this (default 1e-3, see sim/gradient.ts)').argParser(
+        nonNegativeNumber,
+      ),
+    )
+    .option('--json', 'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}]}')
+    .addHelpText(
+      'after',
+      examples(
+        `${NAME} grad scenes/ball-drop.json --of ball.position.z --wrt ball.position.z,contact.stiffness --steps 200`,
+        `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x --contact penalty --json`,
+      ),
+    )
+    .action(async (file: string, flags: GradFlags) => {
+      if (flags.probe !== undefined) throw new UsageError('--probe is not available yet: it arrives with a later issue');
+      const scene = loadScene(file, overridesOf(flags));
+      const wrt = splitPathList(flags.wrt);
+      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol });
+      io.stdout(flags.json ? json(report) : formatGradReport(flags.of, report, flags.kinkTol));
+    });
+
+  laterCommand(
+    program,
+    'sweep',
+    '<scene.json> --of Q --wrt P --from A --to B --n N [--contact hard,soft] [--json] [--plot sweep.svg]',
+    'Value, AD gradient and finite-difference gradient over a parameter range, per contact mode',
+    examples(`${NAME} sweep scenes/ball-drop.json --of ball.position.z --wrt ball.position.z --from 0.5 --to 1.5 --n 50`),
+  );
+  laterCommand(
+    program,
+    'optimize',
+    '<scene-name|scene.json> [--iters N] [--contact M] [--strategy plain|anneal|smoothing] [--json]',
+    "Minimise the scene's objective over its parameters",
+    examples(`${NAME} optimize bounce-to-target --iters 100 --strategy anneal`),
+  );
+  return program;
+}
+
+/**
+ * Run the CLI on `argv` (the arguments after the program name) and return the exit code:
+ * 0 success, 2 invalid input, 1 any other failure. Never throws.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), {
+ *   stdout: (s) => process.stdout.write(s),
+ *   stderr: (s) => process.stderr.write(s),
+ * });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const program = buildProgram(io);
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    const code = exitCodeOf(err);
+    // commander has already printed its own errors (and the help) through configureOutput
+    const printed = err instanceof CommanderError;
+    if (!printed) io.stderr(`${NAME}: ${messageOf(err)}\n`);
+    return code;
+  }
+}

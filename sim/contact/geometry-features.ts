@@ -1,0 +1,432 @@
+/**
+ * Contact geometry as differentiable formulas: for a FIXED feature pair (the discrete
+ * choice the narrowphase made), the map
+ *
+ *   (pose A 7, pose B 7, size A 4, size B 4) ─▶ (dist, normal 3, point 3)
+ *
+ * written with ad ops (so the same code runs on plain numbers, on a reverse trace or on
+ * a forward trace). Each formula repeats the narrowphase's arithmetic for that feature
+ * operation by operation (sim/collision/plane.ts, sphere.ts, capsule.ts, segment.ts,
+ * ball.ts, pose.ts, math/mat3.ts `mat3FromQuat`), including its branches (segment
+ * clamps, the parallel-axes rule), so on plain numbers it gives the narrowphase's values
+ * bit for bit, and its derivative is the exact derivative of the executed branch.
+ *
+ * Conventions:
+ * - the quaternion enters as stored: `mat3FromQuat` divides by |q|², so the rotation does
+ *   not change along q and the gradient with respect to q is orthogonal to q;
+ * - a plane's normal and offset are the 4 stored numbers of `geomSize` (the builder
+ *   normalizes the normal once; the narrowphase reads it as it is), differentiated as
+ *   they are, without renormalizing;
+ * - the formulas take the bodies in the dispatch table's order (type A ≤ type B); the
+ *   caller swaps the bodies and negates the normal for contacts stored the other way,
+ *   as `collidePair` does;
+ * - the coincident-centre fallback normals of ball.ts (and the crossing-axes ones of
+ *   capsule–capsule) have no derivative: they throw {@link UnsupportedGradientError}.
+ */
+import { add, div, mul, neg, sqrt, sub, value } from '../../ad/ops.ts';
+import type { Real } from '../../ad/tape.ts';
+import { SHAPE_NAMES, ShapeType } from '../shapes.ts';
+
+/** Local inputs of one contact: [pose A (7) | pose B (7) | size A (4) | size B (4)]. */
+export const FEATURE_INPUTS = 22;
+/** Offset of pose A (x, y, z, qw, qx, qy, qz) in the local inputs. */
+export const LOCAL_POSE_A = 0;
+/** Offset of pose B in the local inputs. */
+export const LOCAL_POSE_B = 7;
+/** Offset of size A (`geomSize` row) in the local inputs. */
+export const LOCAL_SIZE_A = 14;
+/** Offset of size B in the local inputs. */
+export const LOCAL_SIZE_B = 18;
+/** Local outputs of one contact: [dist | normal (3) | point (3)]. */
+export const FEATURE_OUTPUTS = 7;
+
+// copies of the narrowphase's thresholds (not exported there): ball.ts COINCIDENT_CENTRES
+// (m) and segment.ts PARALLEL_SIN2 (squared sine); the value tests fail if they drift
+const COINCIDENT_CENTRES = 1e-8;
+const PARALLEL_SIN2 = 1e-12;
+const PARALLEL_SINE = Math.sqrt(PARALLEL_SIN2);
+
+/** The non-smooth decisions a formula reports, as codes (index into {@link GEOMETRY_DECISION_KINDS}). */
+export const DECISION_SEGMENT_CLAMP = 0;
+export const DECISION_PARALLEL_AXES = 1;
+export const DECISION_OVERLAP = 2;
+export const DECISION_BOX_REGION = 3;
+
+/**
+ * Label suffix of each decision code. Margins: `segment clamp` (m) the distance along the
+ * segment from the closest point to the nearer end of its clamp range; `parallel axes`
+ * (rad, as a sine) |sin θ − 1e-6|, how far the axes are from the parallel rule's
+ * threshold; `overlap` (m) a min/max tie in the parallel-axes rule; `box region` (m) how
+ * far a sphere centre is from changing the box feature it meets (face, edge, corner or
+ * the inside face chosen).
+ */
+export const GEOMETRY_DECISION_KINDS = ['segment clamp', 'parallel axes', 'overlap', 'box region'] as const;
+
+/** Receives the non-smooth decisions a formula executes (margin in the kind's unit). */
+export interface DecisionSink {
+  decision(margin: number, kind: number): void;
+}
+
+/**
+ * The gradient of a contact's geometry is not available: a pair of shapes whose contact
+ * formula is not written yet (box–box, box–capsule), or a degenerate configuration whose
+ * narrowphase result has no derivative (a fallback normal at coincident centres).
+ *
+ * @example
+ * try { contactGeometryAdjoint(input, contacts, q, size, gbar, qbar, sizeBar); }
+ * catch (err) { if (err instanceof UnsupportedGradientError) console.error(err.message); }
+ */
+export class UnsupportedGradientError extends Error {
+  /** shape of the contact's body A, e.g. `box` */
+  readonly shapeA: string;
+  /** shape of the contact's body B */
+  readonly shapeB: string;
+  /** why, for a degenerate configuration of a supported pair; undefined for an unsupported pair */
+  readonly reason: string | undefined;
+
+  constructor(shapeA: string, shapeB: string, reason?: string, bodies?: readonly [string, string]) {
+    const who = bodies ? ` (bodies '${bodies[0]}' and '${bodies[1]}')` : '';
+    super(
+      reason === undefined
+        ? `contact geometry: gradients through ${shapeA}–${shapeB} contacts${who} are not available yet`
+        : `contact geometry: no gradient for the ${shapeA}–${shapeB} contact${who}: ${reason}`,
+    );
+    this.name = 'UnsupportedGradientError';
+    this.shapeA = shapeA;
+    this.shapeB = shapeB;
+    this.reason = reason;
+  }
+}
+
+type V3 = [Real, Real, Real];
+
+// ---- shared pieces ----------------------------------------------------------------------
+
+function dot3(a: V3, b: V3): Real {
+  return add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
+}
+
+function sub3(a: V3, b: V3): V3 {
+  return [sub(a[0], b[0]), sub(a[1], b[1]), sub(a[2], b[2])];
+}
+
+function load3(x: readonly Real[], o: number): V3 {
+  return [x[o], x[o + 1], x[o + 2]];
+}
+
+/** `mat3FromQuat` of the quaternion at x[o..o+3], column-major (column k = body axis k). */
+function rotation(x: readonly Real[], o: number): Real[] {
+  const w = x[o], qx = x[o + 1], qy = x[o + 2], qz = x[o + 3];
+  const s = div(2, add(add(add(mul(w, w), mul(qx, qx)), mul(qy, qy)), mul(qz, qz)));
+  const xs = mul(qx, s), ys = mul(qy, s), zs = mul(qz, s);
+  const wx = mul(w, xs), wy = mul(w, ys), wz = mul(w, zs);
+  const xx = mul(qx, xs), xy = mul(qx, ys), xz = mul(qx, zs);
+  const yy = mul(qy, ys), yz = mul(qy, zs), zz = mul(qz, zs);
+  return [
+    sub(sub(1, yy), zz), add(xy, wz), sub(xz, wy),
+    sub(xy, wz), sub(sub(1, xx), zz), add(yz, wx),
+    add(xz, wy), sub(yz, wx), sub(sub(1, xx), yy),
+  ];
+}
+
+/** Body z axis of the quaternion at x[o..o+3] (`mat3FromQuat` column 2, same arithmetic). */
+function zAxis(x: readonly Real[], o: number): V3 {
+  const w = x[o], qx = x[o + 1], qy = x[o + 2], qz = x[o + 3];
+  const s = div(2, add(add(add(mul(w, w), mul(qx, qx)), mul(qy, qy)), mul(qz, qz)));
+  const xs = mul(qx, s), ys = mul(qy, s), zs = mul(qz, s);
+  return [add(mul(qx, zs), mul(w, ys)), sub(mul(qy, zs), mul(w, xs)), sub(sub(1, mul(qx, xs)), mul(qy, ys))];
+}
+
+/** `loadCapsuleSegment`: the axis ends centre ∓ halfLength·axis. */
+function capsuleSegment(x: readonly Real[], pose: number, size: number): [V3, V3] {
+  const axis = zAxis(x, pose + 3);
+  const halfLength = x[size + 1];
+  const ax = mul(axis[0], halfLength), ay = mul(axis[1], halfLength), az = mul(axis[2], halfLength);
+  const c = load3(x, pose);
+  return [
+    [sub(c[0], ax), sub(c[1], ay), sub(c[2], az)],
+    [add(c[0], ax), add(c[1], ay), add(c[2], az)],
+  ];
+}
+
+/** `emitContact`: the stored point is the surface point on A moved dist/2 along n. */
+function emit(dist: Real, n: V3, surfaceA: V3): Real[] {
+  const half = mul(0.5, dist);
+  return [
+    dist, n[0], n[1], n[2],
+    add(surfaceA[0], mul(half, n[0])), add(surfaceA[1], mul(half, n[1])), add(surfaceA[2], mul(half, n[2])),
+  ];
+}
+
+/** `emitBallContact` of balls (cA, rA) and (cB, rB); coincident centres throw. */
+function ballContact(cA: V3, cB: V3, rA: Real, rB: Real, shapeA: number, shapeB: number): Real[] {
+  const dx = sub(cB[0], cA[0]), dy = sub(cB[1], cA[1]), dz = sub(cB[2], cA[2]);
+  const centreDist = sqrt(add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz)));
+  if (!(value(centreDist) > COINCIDENT_CENTRES)) {
+    throw new UnsupportedGradientError(SHAPE_NAMES[shapeA], SHAPE_NAMES[shapeB], COINCIDENT_REASON);
+  }
+  const dist = sub(sub(centreDist, rA), rB);
+  const n: V3 = [div(dx, centreDist), div(dy, centreDist), div(dz, centreDist)];
+  return emit(dist, n, [add(cA[0], mul(rA, n[0])), add(cA[1], mul(rA, n[1])), add(cA[2], mul(rA, n[2]))]);
+}
+
+/** Why a coincident-centre contact has no gradient (used to rebuild the error with names). */
+export const COINCIDENT_REASON =
+  'the closest points coincide, so the narrowphase takes a fallback normal, which has no derivative';
+
+/**
+ * `t` clamped to [0, 1] as `t < 0 ? 0 : t > 1 ? 1 : t`; reports the distance
+ * `length`·(parameter distance to the nearer end) as a segment-clamp decision.
+ */
+function clampUnit(t: Real, length: () => number, sink: DecisionSink | null): Real {
+  const tv = value(t);
+  if (sink !== null) sink.decision(Math.min(Math.abs(tv), Math.abs(tv - 1)) * length(), DECISION_SEGMENT_CLAMP);
+  return tv < 0 ? 0 : tv > 1 ? 1 : t;
+}
+
+/** Math.min on Reals (the first on a tie, as Math.min returns the same value); reports the gap. */
+function minReal(a: Real, b: Real, scale: () => number, sink: DecisionSink | null): Real {
+  if (sink !== null) sink.decision(Math.abs(value(a) - value(b)) * scale(), DECISION_OVERLAP);
+  return value(b) < value(a) ? b : a;
+}
+
+function maxReal(a: Real, b: Real, scale: () => number, sink: DecisionSink | null): Real {
+  if (sink !== null) sink.decision(Math.abs(value(a) - value(b)) * scale(), DECISION_OVERLAP);
+  return value(b) > value(a) ? b : a;
+}
+
+// ---- segments (segment.ts) --------------------------------------------------------------
+
+/** `closestPointOnSegment(p0, p1, q)`. */
+function closestOnSegment(p0: V3, p1: V3, q: V3, sink: DecisionSink | null): V3 {
+  const d = sub3(p1, p0);
+  const len2 = dot3(d, d);
+  let t: Real = 0;
+  if (value(len2) > 0) {
+    t = clampUnit(div(dot3(sub3(q, p0), d), len2), () => Math.sqrt(value(len2)), sink);
+  }
+  return [add(p0[0], mul(t, d[0])), add(p0[1], mul(t, d[1])), add(p0[2], mul(t, d[2]))];
+}
+
+/** `closestPointsSegmentSegment(p0, p1, q0, q1)`: [on the first, on the second]. */
+function closestBetweenSegments(p0: V3, p1: V3, q0: V3, q1: V3, sink: DecisionSink | null): [V3, V3] {
+  const d1 = sub3(p1, p0);
+  const d2 = sub3(q1, q0);
+  const r = sub3(p0, q0);
+  const a = dot3(d1, d1);
+  const e = dot3(d2, d2);
+  const f = dot3(d2, r);
+  const av = value(a), ev = value(e);
+  const lengthP = (): number => Math.sqrt(av);
+  const lengthQ = (): number => Math.sqrt(ev);
+  let s: Real = 0;
+  let t: Real = 0;
+  if (av === 0 && ev === 0) {
+    // both degenerate: the two points
+  } else if (av === 0) {
+    t = clampUnit(div(f, e), lengthQ, sink);
+  } else {
+    const c = dot3(d1, r);
+    if (ev === 0) {
+      s = clampUnit(div(neg(c), a), lengthP, sink);
+    } else {
+      const b = dot3(d1, d2);
+      const denom = sub(mul(a, e), mul(b, b));
+      let overlapping = false;
+      if (sink !== null) {
+        sink.decision(Math.abs(Math.sqrt(Math.max(0, value(denom) / (av * ev))) - PARALLEL_SINE), DECISION_PARALLEL_AXES);
+      }
+      if (value(denom) > PARALLEL_SIN2 * av * ev) {
+        s = clampUnit(div(sub(mul(b, f), mul(c, e)), denom), lengthP, sink);
+      } else {
+        const sq0 = div(neg(c), a);
+        const sq1 = div(sub(b, c), a);
+        const sLo = maxReal(0, minReal(sq0, sq1, lengthP, sink), lengthP, sink);
+        const sHi = minReal(1, maxReal(sq0, sq1, lengthP, sink), lengthP, sink);
+        overlapping = value(sLo) <= value(sHi);
+        if (sink !== null) sink.decision(Math.abs(value(sHi) - value(sLo)) * lengthP(), DECISION_OVERLAP);
+        if (overlapping) {
+          const tp0 = div(f, e);
+          const tp1 = div(add(b, f), e);
+          s = mul(0.5, add(sLo, sHi));
+          const tLo = maxReal(0, minReal(tp0, tp1, lengthQ, sink), lengthQ, sink);
+          const tHi = minReal(1, maxReal(tp0, tp1, lengthQ, sink), lengthQ, sink);
+          t = mul(0.5, add(tLo, tHi));
+        } else {
+          // q lies wholly before p0 or wholly after p1
+          s = Math.min(value(sq0), value(sq1)) > 1 ? 1 : 0;
+        }
+      }
+      if (!overlapping) {
+        t = div(add(mul(b, s), f), e);
+        const tv = value(t);
+        if (sink !== null) sink.decision(Math.min(Math.abs(tv), Math.abs(tv - 1)) * lengthQ(), DECISION_SEGMENT_CLAMP);
+        if (tv < 0) {
+          t = 0;
+          s = clampUnit(div(neg(c), a), lengthP, sink);
+        } else if (tv > 1) {
+          t = 1;
+          s = clampUnit(div(sub(b, c), a), lengthP, sink);
+        }
+      }
+    }
+  }
+  return [
+    [add(p0[0], mul(s, d1[0])), add(p0[1], mul(s, d1[1])), add(p0[2], mul(s, d1[2]))],
+    [add(q0[0], mul(t, d2[0])), add(q0[1], mul(t, d2[1])), add(q0[2], mul(t, d2[2]))],
+  ];
+}
+
+// ---- the features (x: local inputs, see FEATURE_INPUTS) -----------------------------------
+
+/** `emitPlaneBall`: plane A (normal n, offset at size A [3]) against the ball (centre, r). */
+function planeBall(x: readonly Real[], centre: V3, r: Real): Real[] {
+  const n = load3(x, LOCAL_SIZE_A);
+  const height = sub(dot3(n, centre), x[LOCAL_SIZE_A + 3]);
+  const dist = sub(height, r);
+  return emit(dist, n, [
+    sub(centre[0], mul(height, n[0])),
+    sub(centre[1], mul(height, n[1])),
+    sub(centre[2], mul(height, n[2])),
+  ]);
+}
+
+/** `collidePlaneBox`, the contact of corner `corner` (i + 2j + 4k). */
+function planeBoxCorner(x: readonly Real[], corner: number): Real[] {
+  const n = load3(x, LOCAL_SIZE_A);
+  const rot = rotation(x, LOCAL_POSE_B + 3);
+  const centre = load3(x, LOCAL_POSE_B);
+  const size = LOCAL_SIZE_B;
+  const ex = mul(x[size], dot3(n, [rot[0], rot[1], rot[2]]));
+  const ey = mul(x[size + 1], dot3(n, [rot[3], rot[4], rot[5]]));
+  const ez = mul(x[size + 2], dot3(n, [rot[6], rot[7], rot[8]]));
+  const centreHeight = sub(dot3(n, centre), x[LOCAL_SIZE_A + 3]);
+  const sx = corner & 1 ? 1 : -1, sy = corner & 2 ? 1 : -1, sz = corner & 4 ? 1 : -1;
+  const dist = add(add(add(centreHeight, mul(sx, ex)), mul(sy, ey)), mul(sz, ez));
+  const hx = mul(sx, x[size]), hy = mul(sy, x[size + 1]), hz = mul(sz, x[size + 2]);
+  // the corner, moved onto the plane along −n
+  const surface: V3 = [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    surface[i] = sub(add(add(add(centre[i], mul(hx, rot[i])), mul(hy, rot[3 + i])), mul(hz, rot[6 + i])), mul(dist, n[i]));
+  }
+  return emit(dist, n, surface);
+}
+
+/** `collideSphereBox`: sphere A against box B; feature 0 outside, 1 + 2k + side inside. */
+function sphereBox(x: readonly Real[], feature: number, sink: DecisionSink | null): Real[] {
+  const r = x[LOCAL_SIZE_A];
+  const cA = load3(x, LOCAL_POSE_A);
+  const rot = rotation(x, LOCAL_POSE_B + 3);
+  const rel = sub3(cA, load3(x, LOCAL_POSE_B));
+  const p: V3 = [
+    dot3([rot[0], rot[1], rot[2]], rel),
+    dot3([rot[3], rot[4], rot[5]], rel),
+    dot3([rot[6], rot[7], rot[8]], rel),
+  ];
+  const h: V3 = [x[LOCAL_SIZE_B], x[LOCAL_SIZE_B + 1], x[LOCAL_SIZE_B + 2]];
+  let dist: Real;
+  let local: V3;
+  if (feature === 0) {
+    // the closest point of the box, clamped per axis: the clamps decide face/edge/corner
+    const q: V3 = [0, 0, 0];
+    for (let k = 0; k < 3; k++) {
+      const pk = value(p[k]), hk = value(h[k]);
+      if (sink !== null) sink.decision(Math.abs(Math.abs(pk) - hk), DECISION_BOX_REGION);
+      q[k] = pk < -hk ? neg(h[k]) : pk > hk ? h[k] : p[k];
+    }
+    const g = sub3(q, p);
+    const outside = sqrt(dot3(g, g));
+    if (!(value(outside) > 0)) throw new UnsupportedGradientError('sphere', 'box', 'the sphere centre is inside the box (an inside face contact was expected)');
+    dist = sub(outside, r);
+    const inverse = div(1, sqrt(dot3(g, g)));
+    local = [mul(g[0], inverse), mul(g[1], inverse), mul(g[2], inverse)];
+  } else {
+    const k = (feature - 1) >> 1;
+    const side = (feature - 1) & 1 ? 1 : -1;
+    const depths = p.map((pk, j) => sub(h[j], value(pk) < 0 ? neg(pk) : pk));
+    if (sink !== null) {
+      // margins to the other faces' depths, and of the centre to the side switch
+      for (let j = 0; j < 3; j++) if (j !== k) sink.decision(Math.abs(value(depths[j]) - value(depths[k])), DECISION_BOX_REGION);
+      sink.decision(Math.abs(value(p[k])), DECISION_BOX_REGION);
+    }
+    dist = sub(neg(depths[k]), r);
+    local = [0, 0, 0];
+    local[k] = -side;
+  }
+  // mat3MulVec3: world = R · local
+  const n: V3 = [0, 0, 0];
+  for (let i = 0; i < 3; i++) n[i] = add(add(mul(rot[i], local[0]), mul(rot[3 + i], local[1])), mul(rot[6 + i], local[2]));
+  return emit(dist, n, [add(cA[0], mul(r, n[0])), add(cA[1], mul(r, n[1])), add(cA[2], mul(r, n[2]))]);
+}
+
+/**
+ * Check that the formulas support the pair (types in table order, typeA ≤ typeB) and the
+ * feature id; throws {@link UnsupportedGradientError} or a RangeError.
+ */
+export function checkFeature(typeA: number, typeB: number, feature: number): void {
+  const ok = featureCount(typeA, typeB);
+  if (ok === 0) throw new UnsupportedGradientError(SHAPE_NAMES[typeA] ?? `type ${typeA}`, SHAPE_NAMES[typeB] ?? `type ${typeB}`);
+  if (!(Number.isInteger(feature) && feature >= 0 && feature < ok)) {
+    throw new RangeError(`contact geometry: feature id ${feature} is not one of the ${SHAPE_NAMES[typeA]}–${SHAPE_NAMES[typeB]} narrowphase's (0..${ok - 1})`);
+  }
+}
+
+/** Number of feature ids of a supported pair (table order), 0 if unsupported. */
+function featureCount(typeA: number, typeB: number): number {
+  if (typeA === ShapeType.plane) {
+    if (typeB === ShapeType.sphere) return 1;
+    if (typeB === ShapeType.capsule) return 2;
+    if (typeB === ShapeType.box) return 8;
+    return 0;
+  }
+  if (typeA === ShapeType.sphere) {
+    if (typeB === ShapeType.sphere || typeB === ShapeType.capsule) return 1;
+    if (typeB === ShapeType.box) return 7;
+    return 0;
+  }
+  if (typeA === ShapeType.capsule && typeB === ShapeType.capsule) return 1;
+  return 0;
+}
+
+/**
+ * The geometry [dist, nx, ny, nz, px, py, pz] of the contact with feature id `feature`
+ * between a body of type `typeA` (as A) and one of type `typeB` (as B), types in the
+ * dispatch table's order (typeA ≤ typeB), from the local inputs `x` (see
+ * {@link FEATURE_INPUTS}). Reals in, Reals out: numbers give the narrowphase's values,
+ * traced inputs give exact derivatives of the executed branch. Decisions (segment clamps,
+ * the parallel rule, box regions) go to `sink` when given.
+ *
+ * @example
+ * // a unit ball 0.5 m above the ground z = 0: dist −0.5, normal up, point (0, 0, −0.25)
+ * const x = [0, 0, 0, 1, 0, 0, 0,  0, 0, 0.5, 1, 0, 0, 0,  0, 0, 1, 0,  1, 0, 0, 0];
+ * featureGeometry(ShapeType.plane, ShapeType.sphere, 0, x, null);
+ */
+export function featureGeometry(typeA: number, typeB: number, feature: number, x: readonly Real[], sink: DecisionSink | null): Real[] {
+  checkFeature(typeA, typeB, feature);
+  if (x.length !== FEATURE_INPUTS) throw new RangeError(`contact geometry: ${x.length} local inputs, expected ${FEATURE_INPUTS}`);
+  if (typeA === ShapeType.plane) {
+    if (typeB === ShapeType.sphere) return planeBall(x, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_B]);
+    if (typeB === ShapeType.capsule) {
+      const ends = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
+      return planeBall(x, ends[feature], x[LOCAL_SIZE_B]);
+    }
+    return planeBoxCorner(x, feature);
+  }
+  if (typeA === ShapeType.sphere) {
+    const cA = load3(x, LOCAL_POSE_A);
+    if (typeB === ShapeType.sphere) {
+      return ballContact(cA, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
+    }
+    if (typeB === ShapeType.capsule) {
+      const [p0, p1] = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
+      const onAxis = closestOnSegment(p0, p1, cA, sink);
+      return ballContact(cA, onAxis, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
+    }
+    return sphereBox(x, feature, sink);
+  }
+  // capsule–capsule
+  const [a0, a1] = capsuleSegment(x, LOCAL_POSE_A, LOCAL_SIZE_A);
+  const [b0, b1] = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
+  const [onA, onB] = closestBetweenSegments(a0, a1, b0, b1, sink);
+  return ballContact(onA, onB, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
+}
