@@ -44,7 +44,7 @@ export interface ContactModel {
   readonly mode: ContactMode;
   /** normal stiffness, N/m (penalty spring; scale of the soft force) */
   readonly stiffness: number;
-  /** normal damping, N·s/m */
+  /** normal damping, Hunt–Crossley c in N·s/m²: the damping force is c·φ·φ̇ (φ penetration, φ̇ its rate), so it vanishes at touch */
   readonly damping: number;
   /** soft-contact temperature τ, metres of signed distance (τ → 0 recovers penalty) */
   readonly temperature: number;

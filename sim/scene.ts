@@ -122,7 +122,10 @@ export const SCENE_DEFAULTS = deepFreeze({
     mode: 'soft' as ContactMode,
     /** N/m: a 1 kg body resting on it sinks ≈ 1 mm */
     stiffness: 1e4,
-    /** N·s/m: damping ratio 100 / (2·√(1e4·1 kg)) = 0.5 for a 1 kg body */
+    /**
+     * N·s/m² (Hunt–Crossley: damping force c·φ·φ̇). Light: at 1 mm of penetration it acts
+     * like a 0.1 N·s/m damper; resting contacts want ~1e5 (critical for 1 kg at 1e4 N/m)
+     */
     damping: 100,
     /** m of signed distance: the soft force switches on over ≈ 1 mm */
     temperature: 0.001,

@@ -123,6 +123,44 @@ describe('rollout gradients through contact vs finite differences of the plain s
     expectGradMatchesFd(s, 'cap.position.x', ['cap.linearVelocity.x', 'cap.angularVelocity.y', 'cap.radius', 'cap.halfLength'], 1e-4);
   });
 
+  it('a tilted ground plane: gradients w.r.t. the written normal and offset', () => {
+    const s = scene({
+      dt: 0.001,
+      steps: 300,
+      contact: { mode: 'soft', stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.3 },
+      bodies: [
+        { name: 'slope', shape: { type: 'plane', normal: [0.1, 0, 1], offset: 0.01 } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.2] },
+      ],
+    });
+    expectGradMatchesFd(s, 'ball.position.z', ['slope.normal.x', 'slope.normal.z', 'slope.offset'], 1e-4);
+  });
+
+  it('per-step control forces: ∂(final state)/∂(control at step t) through contact', () => {
+    const s = scene({
+      dt: 0.001,
+      steps: 200,
+      contact: { mode: 'soft', stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.5 },
+      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.099] }],
+    });
+    const model = buildModel(s);
+    const state = initialState(model, s);
+    const cfg = { model, steps: 200, controlBodies: [1] };
+    const L = rolloutLayout(model.nbody, 200, 1);
+    const run = rolloutPrimitive(cfg);
+    // the final x as a function of the x-force applied during steps 50..149 (one knot each)
+    const finalX = (u: ad.Real[]): ad.Real => {
+      const x: ad.Real[] = Array.from(rolloutInputs(cfg, state.bodyQ, state.bodyQd));
+      for (let t = 50; t < 150; t++) x[L.controls + 6 * t] = u[t - 50];
+      return run(x)[7];
+    };
+    const u0 = Array.from({ length: 100 }, (_, k) => 2 + Math.sin(k / 7));
+    const r = ad.gradcheck(finalX, u0, { rtol: 1e-5, atol: 1e-9 });
+    expect(r.ok, `max error ${r.maxError}`).toBe(true);
+    // an earlier push moves the ball further (it has longer to travel)
+    expect(r.ad[0]).toBeGreaterThan(r.ad[99]);
+  });
+
   it('the checkpoint spacing does not change the gradient (bitwise)', () => {
     const s = scene({
       dt: 0.001,
