@@ -3,7 +3,7 @@
  *
  *   inputs  [q₀ (7n) | qd₀ (6n) | invMass (n) | invInertia (3n) | geomSize (4n)
  *            | k, c, τ, ε | bodyFriction (n) | gravity (3) | controls (T × nc × 6)]
- *   outputs [q_T (7n) | qd_T (6n)]
+ *   outputs [q_T (7n) | qd_T (6n) | (q, qd) after each step listed in `record`]
  *
  * Forward: the plain step loop (collide → contact wrenches → controls → integrate) on
  * typed arrays, keeping every `segment`-th state (⌈√T⌉ by default: O(√T) memory), and
@@ -42,6 +42,11 @@ export interface RolloutConfig {
   segment?: number;
   /** friction regularization velocity ε default, m/s */
   frictionVelocity?: number;
+  /**
+   * steps k (0 ≤ k ≤ steps) whose state (after k steps; 0 = the initial state) is also
+   * output, after the final state, 13n values each: for losses over the trajectory
+   */
+  record?: readonly number[];
 }
 
 /** Offsets of the input groups of {@link rolloutPrimitive}. */
@@ -210,6 +215,10 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
   const n = model.nbody;
   const segment = Math.max(1, config.segment ?? Math.ceil(Math.sqrt(steps)));
   const stateSize = 13 * n;
+  const record = config.record ?? [];
+  for (const k of record) {
+    if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
+  }
   return customVjp<Residuals>({
     name: 'rollout',
     fwd: (x, kinks) => {
@@ -220,6 +229,9 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
       const q = state.subarray(0, 7 * n);
       const qd = state.subarray(7 * n);
       const checkpoints: Float64Array[] = [];
+      const y = new Float64Array(stateSize * (1 + record.length));
+      const recordAt = (k: number) => record.forEach((r, j) => r === k && y.set(state, stateSize * (1 + j)));
+      recordAt(0);
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push(state.slice());
         sink.t = t;
@@ -227,8 +239,10 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
         wrenchesAt(config, w, t, q, qd, sink);
         integrate(w.integrator, q, qd, w.wrench, q, qd);
         if ((t + 1) % 100 === 0 || t === steps - 1) checkFinite(model, q, qd, t + 1);
+        recordAt(t + 1);
       }
-      return [state, { x, checkpoints }];
+      y.set(state, 0);
+      return [y, { x, checkpoints }];
     },
     bwd: ({ x, checkpoints }, ybar) => rolloutAdjoint(config, segment, x, checkpoints, ybar),
   });
@@ -248,8 +262,15 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   xInt.set(x.subarray(L.invInertia, L.invInertia + 3 * n), IL.invInertia);
   xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
   const forceConfig = { mode: w.force.mode, nbody: n, margin: w.force.margin, bodyName: model.bodyName };
-  // λ: cotangent of the state after the current step ([q̄ | q̇̄])
-  const lambda = Float64Array.from(ybar);
+  // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
+  const stateSize = 13 * n;
+  const record = config.record ?? [];
+  const lambda = Float64Array.from(ybar.subarray(0, stateSize));
+  const addRecorded = (k: number) =>
+    record.forEach((r, j) => {
+      if (r === k) addInto(lambda, 0, ybar, stateSize * (1 + j), stateSize);
+    });
+  addRecorded(steps);
   const sizeBar = xbar.subarray(L.geomSize, L.geomSize + 4 * n);
   const segStates = new Float64Array(segment * 13 * n);
   const state = new Float64Array(13 * n);
@@ -269,6 +290,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
       }
     }
     for (let t = t1 - 1; t >= t0; t--) {
+      if (t + 1 < steps) addRecorded(t + 1);
       const off = (t - t0) * 13 * n;
       const qt = segStates.subarray(off, off + 7 * n);
       const qdt = segStates.subarray(off + 7 * n, off + 13 * n);
@@ -313,6 +335,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
       }
     }
   }
+  addRecorded(0);
   xbar.set(lambda, L.q);
   return xbar;
 }

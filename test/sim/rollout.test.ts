@@ -161,6 +161,37 @@ describe('rollout gradients through contact vs finite differences of the plain s
     expect(r.ad[0]).toBeGreaterThan(r.ad[99]);
   });
 
+  it('a loss over the whole trajectory (recorded states) through bounces', () => {
+    const s = scene({
+      dt: 0.001,
+      steps: 300,
+      contact: { mode: 'soft', stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.5 },
+      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.15], linearVelocity: [1, 0, -1] }],
+    });
+    const model = buildModel(s);
+    const state = initialState(model, s);
+    const record = [0, 37, 100, 150, 299, 300];
+    const cfg = { model, steps: 300, record, segment: 17 };
+    const L = rolloutLayout(model.nbody, 300, 0);
+    const run = rolloutPrimitive(cfg);
+    // Σ over recorded states of height² + x, as a function of the initial velocity
+    const loss = ([vx, vz]: ad.Real[]): ad.Real => {
+      const x: ad.Real[] = Array.from(rolloutInputs(cfg, state.bodyQ, state.bodyQd));
+      x[L.qd + 6] = vx;
+      x[L.qd + 8] = vz;
+      const y = run(x);
+      let total: ad.Real = 0;
+      for (let j = 0; j < record.length; j++) {
+        const o = 13 * model.nbody * (1 + j) + 7;
+        total = ad.add(total, ad.add(ad.square(y[o + 2]), y[o]));
+      }
+      return total;
+    };
+    const r = ad.gradcheck(loss, [1, -1], { rtol: 1e-5, atol: 1e-9, steps: [1e-4, 1e-5, 1e-6, 1e-7] });
+    expect(r.ok, `AD ${r.ad} FD ${r.fd}`).toBe(true);
+    expect(r.unstable).toEqual([]);
+  });
+
   it('the checkpoint spacing does not change the gradient (bitwise)', () => {
     const s = scene({
       dt: 0.001,
