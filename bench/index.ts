@@ -7,6 +7,7 @@ import { adFigures } from './ad.ts';
 import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
 import { diffcontactEngine } from './peers/diffcontact.ts';
+import { gradFigures } from './grad.ts';
 import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, peerFigures, physicsRows } from './sim.ts';
 
 const gcFigure: Figure = {
@@ -17,7 +18,7 @@ const gcFigure: Figure = {
   run: () => gcEventsDuringSteps(diffcontactEngine, loadScene('boxes100'), 1000),
 };
 
-const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, ...peerFigures];
+const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, ...gradFigures, ...peerFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -10,7 +10,9 @@
  *   onto the face. That is up to 8 contacts (a box resting on another turned 45° meets
  *   it in an octagon). They are not reduced to 4: with parallel faces all are equally
  *   deep, and any choice among them would depend on the order of A and B.
- * - Edge–edge axis: one contact between the closest points of the two support edges.
+ * - Edge–edge axis: one contact between the closest points of the two support edges
+ *   (when separated and one of them is an edge's end, its normal and distance are those
+ *   of the two points, a better estimate than the axis).
  *
  * For penetrating boxes the least overlap over the 15 axes is the exact penetration
  * depth. For separated boxes within the margin the greatest separation over the axes is
@@ -34,6 +36,9 @@ import { mat3MulVec3, mat3TransposeMul, mat3TransposeMulVec3, type Mat3 } from '
 
 // an incident quad clipped by four half-spaces has at most 4 + 4 points
 const MAX_CLIPPED = 8;
+// lengths (m) this close are equal up to rounding (~1e-16 m at metre scale): whether the
+// nearest points of two edges are farther apart than their lines
+const CORNER_TOLERANCE = 1e-12;
 
 const _centreA = vec3Create();
 const _centreB = vec3Create();
@@ -183,7 +188,7 @@ function emitFaceManifold(
  * closest points of A's edge along i that is extreme along the axis (oriented from A to
  * B) and B's edge along j that is extreme against it.
  */
-function emitEdgeContact(a: number, b: number, n: number, out: Contacts): number {
+function emitEdgeContact(a: number, b: number, n: number, margin: number, out: Contacts): number {
   const c = _axesBinA, t = _centreBinA;
   // integer division kept integral (`| 0`): a Math.floor result is a float to V8, and the
   // feature id built from it would be boxed when passed on
@@ -213,6 +218,21 @@ function emitEdgeContact(a: number, b: number, n: number, out: Contacts): number
     _edgeB0[m] -= _halfB[j] * c[3 * j + m];
   }
   closestPointsSegmentSegment(_edgeA0, _edgeA1, _edgeB0, _edgeB1, _onA, _onB);
+  let dist = _axisSep[n];
+  if (dist > 0) {
+    // separated, and the nearest points are an edge's end (a corner): they are farther
+    // apart than the lines, and their join is the better normal and distance (SAT only
+    // bounds the gap from below), the same whichever box is A
+    const gx = _onB[0] - _onA[0], gy = _onB[1] - _onA[1], gz = _onB[2] - _onA[2];
+    const gap = Math.sqrt(gx * gx + gy * gy + gz * gz);
+    if (gap - dist > CORNER_TOLERANCE) {
+      if (gap > margin) return 0;
+      dist = gap;
+      ux = gx / gap;
+      uy = gy / gap;
+      uz = gz / gap;
+    }
+  }
   mat3MulVec3(_surface, _rotA, _onA);
   _surface[0] += _centreA[0];
   _surface[1] += _centreA[1];
@@ -221,7 +241,7 @@ function emitEdgeContact(a: number, b: number, n: number, out: Contacts): number
   _normal[1] = uy;
   _normal[2] = uz;
   mat3MulVec3(_normal, _rotA, _normal);
-  _record[RECORD_DIST] = _axisSep[n];
+  _record[RECORD_DIST] = dist;
   return emitContact(out, a, b, _record, 96 + 3 * i + j);
 }
 
@@ -273,7 +293,7 @@ export function collideBoxBox(
       edge = n;
     }
   }
-  if (edge >= 0 && _axisSep[edge] > _axisSep[face] + EDGE_AXIS_TOLERANCE) return emitEdgeContact(a, b, edge, out);
+  if (edge >= 0 && _axisSep[edge] > _axisSep[face] + EDGE_AXIS_TOLERANCE) return emitEdgeContact(a, b, edge, margin, out);
 
   const faceIsA = face < 3;
   const faceAxis = faceIsA ? face : face - 3;

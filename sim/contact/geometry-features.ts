@@ -21,11 +21,14 @@
  *   caller swaps the bodies and negates the normal for contacts stored the other way,
  *   as `collidePair` does;
  * - the coincident-centre fallback normals of ball.ts (and the crossing-axes ones of
- *   capsule–capsule) have no derivative: they throw {@link UnsupportedGradientError}.
+ *   capsule–capsule) have no derivative: they throw {@link UnsupportedGradientError};
+ * - box–box and box–capsule formulas live in geometry-box.ts (they re-make the
+ *   narrowphase's clipping and slab choices from the values).
  */
 import { add, div, mul, neg, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { SHAPE_NAMES, ShapeType } from '../shapes.ts';
+import { BOX_BOX_FEATURES, BOX_CAPSULE_FEATURES, boxBoxFeature, boxCapsuleFeature } from './geometry-box.ts';
 
 /** Local inputs of one contact: [pose A (7) | pose B (7) | size A (4) | size B (4)]. */
 export const FEATURE_INPUTS = 22;
@@ -51,6 +54,10 @@ export const DECISION_SEGMENT_CLAMP = 0;
 export const DECISION_PARALLEL_AXES = 1;
 export const DECISION_OVERLAP = 2;
 export const DECISION_BOX_REGION = 3;
+export const DECISION_SEPARATING_AXIS = 4;
+export const DECISION_INCIDENT_FACE = 5;
+export const DECISION_FACE_CLIP = 6;
+export const DECISION_SUPPORT_EDGE = 7;
 
 /**
  * Label suffix of each decision code. Margins: `segment clamp` (m) the distance along the
@@ -58,9 +65,24 @@ export const DECISION_BOX_REGION = 3;
  * (rad, as a sine) |sin θ − 1e-6|, how far the axes are from the parallel rule's
  * threshold; `overlap` (m) a min/max tie in the parallel-axes rule; `box region` (m) how
  * far a sphere centre is from changing the box feature it meets (face, edge, corner or
- * the inside face chosen).
+ * the inside face chosen). Box–box and box–capsule (geometry-box.ts): `separating axis` (m)
+ * the gap between the chosen axis's separation (or overlap) and the best competitor's,
+ * the centre offset that picks the reference side, and the depth at which penetrating
+ * becomes separated; `incident face` (cosine) how much better the incident face's axis is
+ * aligned with the reference normal than the next; `face clip` (m) the distance of an
+ * incident-face polygon point from a reference side plane; `support edge` (m) how far
+ * apart along the axis the chosen edge and its parallel neighbour are.
  */
-export const GEOMETRY_DECISION_KINDS = ['segment clamp', 'parallel axes', 'overlap', 'box region'] as const;
+export const GEOMETRY_DECISION_KINDS = [
+  'segment clamp',
+  'parallel axes',
+  'overlap',
+  'box region',
+  'separating axis',
+  'incident face',
+  'face clip',
+  'support edge',
+] as const;
 
 /** Receives the non-smooth decisions a formula executes (margin in the kind's unit). */
 export interface DecisionSink {
@@ -69,8 +91,8 @@ export interface DecisionSink {
 
 /**
  * The gradient of a contact's geometry is not available: a pair of shapes whose contact
- * formula is not written yet (box–box, box–capsule), or a degenerate configuration whose
- * narrowphase result has no derivative (a fallback normal at coincident centres).
+ * formula is not written, or a degenerate configuration whose narrowphase result has no
+ * derivative (a fallback normal at coincident centres).
  *
  * @example
  * try { contactGeometryAdjoint(input, contacts, q, size, gbar, qbar, sizeBar); }
@@ -98,24 +120,28 @@ export class UnsupportedGradientError extends Error {
   }
 }
 
-type V3 = [Real, Real, Real];
+/** A 3-vector of Reals (world or body frame). */
+export type V3 = [Real, Real, Real];
 
 // ---- shared pieces ----------------------------------------------------------------------
 
-function dot3(a: V3, b: V3): Real {
+/** a·b, summed x, y, z in that order (the narrowphase's order). */
+export function dot3(a: V3, b: V3): Real {
   return add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
 }
 
-function sub3(a: V3, b: V3): V3 {
+/** a − b. */
+export function sub3(a: V3, b: V3): V3 {
   return [sub(a[0], b[0]), sub(a[1], b[1]), sub(a[2], b[2])];
 }
 
-function load3(x: readonly Real[], o: number): V3 {
+/** x[o..o+2] as a V3. */
+export function load3(x: readonly Real[], o: number): V3 {
   return [x[o], x[o + 1], x[o + 2]];
 }
 
 /** `mat3FromQuat` of the quaternion at x[o..o+3], column-major (column k = body axis k). */
-function rotation(x: readonly Real[], o: number): Real[] {
+export function rotation(x: readonly Real[], o: number): Real[] {
   const w = x[o], qx = x[o + 1], qy = x[o + 2], qz = x[o + 3];
   const s = div(2, add(add(add(mul(w, w), mul(qx, qx)), mul(qy, qy)), mul(qz, qz)));
   const xs = mul(qx, s), ys = mul(qy, s), zs = mul(qz, s);
@@ -138,7 +164,7 @@ function zAxis(x: readonly Real[], o: number): V3 {
 }
 
 /** `loadCapsuleSegment`: the axis ends centre ∓ halfLength·axis. */
-function capsuleSegment(x: readonly Real[], pose: number, size: number): [V3, V3] {
+export function capsuleSegment(x: readonly Real[], pose: number, size: number): [V3, V3] {
   const axis = zAxis(x, pose + 3);
   const halfLength = x[size + 1];
   const ax = mul(axis[0], halfLength), ay = mul(axis[1], halfLength), az = mul(axis[2], halfLength);
@@ -150,7 +176,7 @@ function capsuleSegment(x: readonly Real[], pose: number, size: number): [V3, V3
 }
 
 /** `emitContact`: the stored point is the surface point on A moved dist/2 along n. */
-function emit(dist: Real, n: V3, surfaceA: V3): Real[] {
+export function emit(dist: Real, n: V3, surfaceA: V3): Real[] {
   const half = mul(0.5, dist);
   return [
     dist, n[0], n[1], n[2],
@@ -208,8 +234,8 @@ function closestOnSegment(p0: V3, p1: V3, q: V3, sink: DecisionSink | null): V3 
   return [add(p0[0], mul(t, d[0])), add(p0[1], mul(t, d[1])), add(p0[2], mul(t, d[2]))];
 }
 
-/** `closestPointsSegmentSegment(p0, p1, q0, q1)`: [on the first, on the second]. */
-function closestBetweenSegments(p0: V3, p1: V3, q0: V3, q1: V3, sink: DecisionSink | null): [V3, V3] {
+/** `closestPointsSegmentSegment(p0, p1, q0, q1)`: [on the first, on the second]; clamps and the parallel rule go to `sink`. */
+export function closestBetweenSegments(p0: V3, p1: V3, q0: V3, q1: V3, sink: DecisionSink | null): [V3, V3] {
   const d1 = sub3(p1, p0);
   const d2 = sub3(q1, q0);
   const r = sub3(p0, q0);
@@ -384,6 +410,11 @@ function featureCount(typeA: number, typeB: number): number {
     if (typeB === ShapeType.box) return 7;
     return 0;
   }
+  if (typeA === ShapeType.box) {
+    if (typeB === ShapeType.box) return BOX_BOX_FEATURES;
+    if (typeB === ShapeType.capsule) return BOX_CAPSULE_FEATURES;
+    return 0;
+  }
   if (typeA === ShapeType.capsule && typeB === ShapeType.capsule) return 1;
   return 0;
 }
@@ -423,6 +454,9 @@ export function featureGeometry(typeA: number, typeB: number, feature: number, x
       return ballContact(cA, onAxis, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
     }
     return sphereBox(x, feature, sink);
+  }
+  if (typeA === ShapeType.box) {
+    return typeB === ShapeType.box ? boxBoxFeature(feature, x, sink) : boxCapsuleFeature(feature, x, sink);
   }
   // capsule–capsule
   const [a0, a1] = capsuleSegment(x, LOCAL_POSE_A, LOCAL_SIZE_A);

@@ -10,9 +10,13 @@
  *
  * Per contact, the 22 local inputs (both poses and both size rows) become leaves of a
  * nested trace and the feature formula runs once on it: exact derivatives by
- * construction (the formula repeats the narrowphase's arithmetic). This is the simple,
- * exact path, not the fastest: it records a few hundred scalar ops per contact instead
- * of running a hand-written adjoint loop.
+ * construction (the formula repeats the narrowphase's arithmetic). That path is simple
+ * and exact but records a few hundred scalar ops per contact, so the adjoint first tries
+ * the hand-written loops of geometry-fast.ts (plane–sphere, plane–box corners,
+ * plane–capsule end caps, sphere–sphere, sphere–capsule, capsule–capsule with
+ * non-parallel axes; the tests hold them equal to the nested path) and falls back to the
+ * nested trace for everything else. The tangent and the primitive's jvp always take the
+ * nested path (forward mode is not on the rollout's hot path).
  *
  * Layout of the geometry blocks (`gbar`, tangents, primitive outputs), c = contact count,
  * contact order of the buffer: `[dist (c) | normal (3c) | point (3c)]`.
@@ -43,6 +47,7 @@ import {
   UnsupportedGradientError,
   type DecisionSink,
 } from './geometry-features.ts';
+import { contactGeometryAdjointFast } from './geometry-fast.ts';
 import { KINK_REPORT_RADIUS } from './kinks.ts';
 
 /**
@@ -60,6 +65,10 @@ export type ContactFeatures = Pick<Contacts, 'count' | 'bodyA' | 'bodyB' | 'pair
 /** Local inputs of the contact being evaluated (module scratch, see FEATURE_INPUTS). */
 const _x = new Array<number>(FEATURE_INPUTS).fill(0);
 const _xdot = new Array<number>(FEATURE_INPUTS).fill(0);
+
+/** Cotangent of one contact's [dist | normal | point] as stored, and in table order (fast path). */
+const _weight = new Float64Array(FEATURE_OUTPUTS);
+const _tableWeight = new Float64Array(FEATURE_OUTPUTS);
 
 /** The contact being evaluated: its bodies in table order, and whether that swaps them. */
 const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0 };
@@ -202,7 +211,8 @@ export function contactGeometryValues(
  * `[dist (c) | normal (3c) | point (3c)]`, ACCUMULATES q̄ += (∂geom/∂bodyQ)ᵀ ḡ into `qbar`
  * (nbody×7) and sizē += (∂geom/∂geomSize)ᵀ ḡ into `sizeBar` (nbody×4). The features are
  * those in `contacts` (bodies, feature ids), evaluated at `bodyQ`, `geomSize`; contacts
- * whose cotangents are all zero are skipped. Throws {@link UnsupportedGradientError} for a
+ * whose cotangents are all zero are skipped. The common features run hand-written adjoint
+ * loops (geometry-fast.ts), the others a nested trace. Throws {@link UnsupportedGradientError} for a
  * contact of a pair without a formula (box–box, box–capsule) or at a fallback normal.
  *
  * @example
@@ -224,21 +234,28 @@ export function contactGeometryAdjoint(
   if (gbar.length < FEATURE_OUTPUTS * count || qbar.length < 7 * n || sizeBar.length < 4 * n) {
     throw new RangeError(`contactGeometryAdjoint: gbar needs ${FEATURE_OUTPUTS * count}, qbar ${7 * n}, sizeBar ${4 * n} entries`);
   }
-  const weight = new Array<number>(FEATURE_OUTPUTS);
   for (let k = 0; k < count; k++) {
-    weight[0] = gbar[k];
+    let any = false;
+    _weight[0] = gbar[k];
     for (let i = 0; i < 3; i++) {
-      weight[1 + i] = gbar[count + 3 * k + i];
-      weight[4 + i] = gbar[4 * count + 3 * k + i];
+      _weight[1 + i] = gbar[count + 3 * k + i];
+      _weight[4 + i] = gbar[4 * count + 3 * k + i];
     }
-    if (weight.every((w) => w === 0)) continue;
+    for (let i = 0; i < FEATURE_OUTPUTS; i++) any ||= _weight[i] !== 0;
+    if (!any) continue;
     setupContact(input, contacts, k);
+    // the fast path takes the cotangent in table order: the stored normal is negated if swapped
+    const flip = _c.swapped ? -1 : 1;
+    for (let i = 0; i < FEATURE_OUTPUTS; i++) _tableWeight[i] = i >= 1 && i <= 3 ? flip * _weight[i] : _weight[i];
+    if (contactGeometryAdjointFast(_c.typeFirst, _c.typeSecond, _c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
+      continue;
+    }
     gatherLocal(bodyQ, geomSize, _x);
     // the scalar ḡ·geom on a nested reverse trace, its gradient over the 22 local inputs
     const { grad } = valueAndGrad((x) => {
       const y = evaluate(x, null, input, contacts, k);
       let s: Real = 0;
-      for (let i = 0; i < FEATURE_OUTPUTS; i++) if (weight[i] !== 0) s = add(s, mul(weight[i], y[i]));
+      for (let i = 0; i < FEATURE_OUTPUTS; i++) if (_weight[i] !== 0) s = add(s, mul(_weight[i], y[i]));
       return s;
     }, _x);
     const f = _c.first, s = _c.second;

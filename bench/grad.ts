@@ -1,0 +1,184 @@
+/**
+ * Gradient figures of the simulator: what a gradient of a whole rollout costs, as a
+ * multiple of the plain forward rollout of the same scene measured beside it, and the
+ * peak memory of a long checkpointed gradient.
+ *
+ * The gradient is the one a trajectory optimizer asks for: value and gradient of a scalar
+ * of the final state (the sum of the dynamic bodies' final heights) with respect to every
+ * dynamic body's initial linear and angular velocity, through `rolloutPrimitive` (one tape
+ * entry, checkpointed every ⌈√T⌉ steps) and `valueAndGrad`. The baseline is `simulate`,
+ * the plain forward step loop with no tape, from the same initial state.
+ *
+ * The memory figure runs in a fresh child process, this same file run as a script:
+ *
+ *   node --import tsx bench/grad.ts memory-child
+ *
+ * prints `{ "peakMB": number, "value": number }` (peak resident set of the process).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { valueAndGrad } from '../ad/transforms.ts';
+import { add } from '../ad/ops.ts';
+import type { Real } from '../ad/tape.ts';
+import { buildModel, initialState } from '../sim/builder.ts';
+import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../sim/rollout.ts';
+import { cloneState, copyState } from '../sim/state.ts';
+import { createStepData, simulate } from '../sim/step.ts';
+import { parseSceneText, type Scene } from '../sim/scene.ts';
+import { median, medianTimes, type Figure, type TimingOptions } from './harness.ts';
+
+/** Steps of the timed rollouts (the figures' names say 1000). */
+const GRAD_STEPS = 1000;
+/** Steps of the rollout whose gradient's memory is measured (the figure's name says 10k). */
+const MEMORY_STEPS = 10_000;
+/** Child runs of the memory figure; the median peak is reported (RSS varies with GC timing). */
+const MEMORY_ROUNDS = 3;
+/** The issue's goals: gradient time over forward time, and peak RSS in MB. */
+const GRAD_OVER_FORWARD_GOAL = 3;
+const PEAK_MB_GOAL = 300;
+
+/**
+ * scenes/<name>.json, parsed. Not bench/sim.ts's loadScene: that module loads the peer
+ * engines (rapier's WASM among them), which would inflate the memory child's RSS.
+ */
+function loadScene(name: string): Scene {
+  return parseSceneText(readFileSync(new URL(`../scenes/${name}.json`, import.meta.url), 'utf8'));
+}
+
+/** A timed pair on one scene: the gradient and its plain-forward baseline. */
+export interface GradWorkload {
+  /** value and gradient w.r.t. all dynamic bodies' initial velocities; returns the value */
+  gradient: () => number;
+  /** the plain forward rollout of the same scene and steps; returns the final height sum */
+  forward: () => number;
+  /** dynamic bodies, whose initial velocities (6 each) are differentiated */
+  dynamicBodies: number;
+}
+
+/**
+ * Build the gradient and forward workloads of scene `name` (scenes/<name>.json) over
+ * `steps` steps. Everything reusable (model, step scratch, the primitive) is built here,
+ * outside the timed calls.
+ *
+ * @example
+ * const w = gradWorkload('billiards', 1000);
+ * timeRatio(w.gradient, w.forward); // grad.billiards16.overForward
+ */
+export function gradWorkload(name: string, steps: number, segment?: number): GradWorkload {
+  const scene = loadScene(name);
+  const model = buildModel(scene);
+  const state0 = initialState(model, scene);
+  const n = model.nbody;
+  const dynamic: number[] = [];
+  for (let b = 0; b < n; b++) if (!model.bodyStatic[b]) dynamic.push(b);
+
+  // the plain forward rollout: its own state copy and step scratch, nothing per call but the copy
+  const state = cloneState(state0);
+  const data = createStepData(model);
+  const forward = (): number => {
+    copyState(state, state0);
+    simulate(model, state, steps, { data });
+    let z = 0;
+    for (const b of dynamic) z += state.bodyQ[7 * b + 2];
+    return z;
+  };
+
+  const config = { model, steps, segment };
+  const L = rolloutLayout(n, steps, 0);
+  const base = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
+  const run = rolloutPrimitive(config);
+  const velocities: number[] = [];
+  for (const b of dynamic) for (let k = 0; k < 6; k++) velocities.push(state0.bodyQd[6 * b + k]);
+  const loss = (v: Real[]): Real => {
+    const x: Real[] = Array.from(base);
+    dynamic.forEach((b, j) => {
+      for (let k = 0; k < 6; k++) x[L.qd + 6 * b + k] = v[6 * j + k];
+    });
+    const final = run(x);
+    let z: Real = 0;
+    for (const b of dynamic) z = add(z, final[7 * b + 2]);
+    return z;
+  };
+  const gradient = (): number => {
+    const r = valueAndGrad(loss, velocities);
+    if (r.grad.length !== velocities.length || !r.grad.every(Number.isFinite)) {
+      throw new Error(`bench: non-finite gradient of the ${name} rollout`);
+    }
+    return r.value;
+  };
+  return { gradient, forward, dynamicBodies: dynamic.length };
+}
+
+/**
+ * Gradient time over plain forward time on one scene, interleaved medians after warm-up.
+ * The rounds differ by scene so that each figure takes a few seconds: a 1,000-step bounce
+ * is under a millisecond forward and needs many rounds before the JIT settles.
+ */
+function gradOverForward(name: string, rounds: TimingOptions): number {
+  const w = gradWorkload(name, GRAD_STEPS);
+  // both must see the same trajectory, or the ratio compares different work
+  const forwardValue = w.forward();
+  const gradValue = w.gradient();
+  if (forwardValue !== gradValue) {
+    throw new Error(`bench: the ${name} rollout primitive (${gradValue}) and the plain forward step (${forwardValue}) disagree`);
+  }
+  const [gradMs, forwardMs] = medianTimes([w.gradient, w.forward], rounds);
+  return gradMs / forwardMs;
+}
+
+// ---- memory: a child process per measurement -------------------------------------------
+
+const SELF = fileURLToPath(import.meta.url);
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHILD_ARG = 'memory-child';
+
+function peakMBOfChild(): number {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, CHILD_ARG], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench: gradient memory child failed (exit ${r.status}): ${r.stderr || r.error}`);
+  return (JSON.parse(r.stdout) as { peakMB: number }).peakMB;
+}
+
+/** The child's work: one gradient of the 10k-step billiards rollout, default checkpointing. */
+function memoryChild(): void {
+  const value = gradWorkload('billiards', MEMORY_STEPS).gradient();
+  // maxRSS is in kibibytes
+  const peakMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ peakMB, value })}\n`);
+}
+
+if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === CHILD_ARG) {
+  memoryChild();
+}
+
+/** The simulator's gradient figures (list them in bench/index.ts). */
+export const gradFigures: Figure[] = [
+  {
+    name: 'grad.bounce1000.overForward',
+    describe: 'value+gradient w.r.t. initial velocities of the bounce-to-target rollout (1,000 steps) over its plain forward rollout',
+    unit: 'ratio',
+    goal: { max: GRAD_OVER_FORWARD_GOAL },
+    run: () => gradOverForward('bounce-to-target', { warmup: 30, reps: 31 }),
+  },
+  {
+    name: 'grad.billiards16.overForward',
+    describe: 'value+gradient w.r.t. all 16 balls\' initial velocities of the billiards break (1,000 steps) over its plain forward rollout',
+    unit: 'ratio',
+    goal: { max: GRAD_OVER_FORWARD_GOAL },
+    run: () => gradOverForward('billiards', { warmup: 5, reps: 9 }),
+  },
+  {
+    name: 'grad.boxes100.overForward',
+    describe: 'value+gradient w.r.t. all 100 boxes\' initial velocities of the box pile (1,000 steps) over its plain forward rollout',
+    unit: 'ratio',
+    goal: { max: GRAD_OVER_FORWARD_GOAL },
+    run: () => gradOverForward('boxes100', { warmup: 2, reps: 5 }),
+  },
+  {
+    name: 'memory.rollout10k.peakMB',
+    describe: 'peak RSS of a child computing the gradient of a 10,000-step billiards rollout (checkpoints every ⌈√T⌉ = 100 steps)',
+    unit: 'MB',
+    goal: { max: PEAK_MB_GOAL },
+    run: () => median(Array.from({ length: MEMORY_ROUNDS }, peakMBOfChild)),
+  },
+];
