@@ -170,12 +170,28 @@ function wrenchesAt(config: RolloutConfig, w: RolloutWork, t: number, q: Float64
   }
 }
 
-/** A sink that prefixes the step to every label (built only when a kink is reported). */
-function stepSink(outer: KinkSink): KinkSink & { t: number } {
+/**
+ * A sink that keeps, per decision label (pair and kind), its nearest approach and the
+ * step it happened at, and reports those once at the end of the rollout as
+ * `step t: <label>`. One report per decision rather than one per step: the nearest step
+ * is what tells a branch derivative from an ordinary one, and building a label per step
+ * per contact would cost more than the physics.
+ */
+function nearestPerDecision(): KinkSink & { t: number; flush(outer: KinkSink): void } {
+  const nearest = new Map<string, { margin: number; t: number; jump: boolean }>();
   return {
     t: 0,
-    kink(margin: number, label?: string, jump?: boolean) {
-      outer.kink(margin, `step ${this.t}: ${label ?? 'contact'}`, jump);
+    kink(margin: number, label = 'contact', jump = false) {
+      const seen = nearest.get(label);
+      if (seen === undefined) nearest.set(label, { margin, t: this.t, jump });
+      else if (margin < seen.margin) {
+        seen.margin = margin;
+        seen.t = this.t;
+        seen.jump = jump;
+      }
+    },
+    flush(outer: KinkSink) {
+      for (const [label, k] of nearest) outer.kink(k.margin, `step ${k.t}: ${label}`, k.jump);
     },
   };
 }
@@ -223,7 +239,7 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
     name: 'rollout',
     fwd: (x, kinks) => {
       const w = workOf(config, x);
-      const sink = stepSink(kinks);
+      const sink = nearestPerDecision();
       const state = new Float64Array(stateSize);
       state.set(x.subarray(w.L.q, w.L.q + stateSize));
       const q = state.subarray(0, 7 * n);
@@ -242,6 +258,7 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
         recordAt(t + 1);
       }
       y.set(state, 0);
+      sink.flush(kinks);
       return [y, { x, checkpoints }];
     },
     bwd: ({ x, checkpoints }, ybar) => rolloutAdjoint(config, segment, x, checkpoints, ybar),
@@ -262,6 +279,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   xInt.set(x.subarray(L.invInertia, L.invInertia + 3 * n), IL.invInertia);
   xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
   const forceConfig = { mode: w.force.mode, nbody: n, margin: w.force.margin, bodyName: model.bodyName };
+  const geometryInput = { ...w.collision, bodyName: model.bodyName };
   // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
   const stateSize = 13 * n;
   const record = config.record ?? [];
@@ -273,50 +291,55 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   addRecorded(steps);
   const sizeBar = xbar.subarray(L.geomSize, L.geomSize + 4 * n);
   const segStates = new Float64Array(segment * 13 * n);
+  // per step of the current segment: its contacts and its wrench (contacts + controls),
+  // kept from the recomputation so the backward walk collides and evaluates forces once
+  const segContacts: Contacts[] = [];
+  const segWrench = new Float64Array(segment * 6 * n);
   const state = new Float64Array(13 * n);
   for (let s = checkpoints.length - 1; s >= 0; s--) {
     const t0 = s * segment;
     const t1 = Math.min(steps, t0 + segment);
-    // recompute the segment's states (state before each step)
+    // recompute the segment: the state before each step, its contacts and wrench
     state.set(checkpoints[s]);
     const q = state.subarray(0, 7 * n);
     const qd = state.subarray(7 * n);
     for (let t = t0; t < t1; t++) {
-      segStates.set(state, (t - t0) * 13 * n);
-      if (t + 1 < t1) {
-        collideInto(w, model.contact.margin, q);
-        wrenchesAt(config, w, t, q, qd, null);
-        integrate(w.integrator, q, qd, w.wrench, q, qd);
-      }
+      const k = t - t0;
+      segStates.set(state, k * 13 * n);
+      collideInto(w, model.contact.margin, q);
+      segContacts[k] = keepContacts(w.contacts, segContacts[k]);
+      wrenchesAt(config, w, t, q, qd, null);
+      segWrench.set(w.wrench, k * 6 * n);
+      if (t + 1 < t1) integrate(w.integrator, q, qd, w.wrench, q, qd);
     }
     for (let t = t1 - 1; t >= t0; t--) {
       if (t + 1 < steps) addRecorded(t + 1);
-      const off = (t - t0) * 13 * n;
+      const k = t - t0;
+      const off = k * 13 * n;
       const qt = segStates.subarray(off, off + 7 * n);
       const qdt = segStates.subarray(off + 7 * n, off + 13 * n);
-      collideInto(w, model.contact.margin, qt);
-      wrenchesAt(config, w, t, qt, qdt, null);
+      const contacts = segContacts[k];
       // integrate: λ → (q̄, q̇̄, w̄, invMass̄, invInertiā, ḡ)
       xInt.set(qt, IL.q);
       xInt.set(qdt, IL.qd);
-      xInt.set(w.wrench, IL.wrench);
+      xInt.set(segWrench.subarray(k * 6 * n, (k + 1) * 6 * n), IL.wrench);
       integrateAdjoint({ nbody: n, dt: model.dt, isStatic: model.bodyStatic }, xInt, lambda, xIntBar);
       addInto(xbar, L.invMass, xIntBar, IL.invMass, n);
       addInto(xbar, L.invInertia, xIntBar, IL.invInertia, 3 * n);
       addInto(xbar, L.gravity, xIntBar, IL.gravity, 3);
       const wBar = xIntBar.subarray(IL.wrench, IL.wrench + 6 * n);
       for (let j = 0; j < bodies.length; j++) {
-        for (let k = 0; k < 6; k++) xbar[L.controls + 6 * bodies.length * t + 6 * j + k] += wBar[6 * bodies[j] + k];
+        for (let e = 0; e < 6; e++) xbar[L.controls + 6 * bodies.length * t + 6 * j + e] += wBar[6 * bodies[j] + e];
       }
       // the next λ starts from the integrator's state cotangents
       lambda.set(xIntBar.subarray(IL.q, IL.q + 13 * n));
       const qBar = lambda.subarray(0, 7 * n);
       const qdBar = lambda.subarray(7 * n);
-      const c = w.contacts.count;
+      const c = contacts.count;
       if (c > 0) {
         // contact wrenches: w̄ → geometry, q, qd and the force parameters
-        const xc = contactWrenchInputs(w.force, w.contacts, qt, qdt);
-        const xcBar = contactWrenchesAdjoint(forceConfig, w.contacts, xc, wBar);
+        const xc = contactWrenchInputs(w.force, contacts, qt, qdt);
+        const xcBar = contactWrenchesAdjoint(forceConfig, contacts, xc, wBar);
         const CL = contactWrenchLayout(c, n);
         addInto(qBar, 0, xcBar, CL.q, 7 * n);
         addInto(qdBar, 0, xcBar, CL.qd, 6 * n);
@@ -324,8 +347,8 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
         addInto(xbar, L.friction, xcBar, CL.friction, n);
         // contact geometry: (dist, normal, point) → poses and sizes
         contactGeometryAdjoint(
-          { ...w.collision, bodyName: model.bodyName },
-          w.contacts,
+          geometryInput,
+          contacts,
           qt,
           w.collision.geomSize,
           xcBar.subarray(0, 7 * c),
@@ -338,6 +361,21 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   addRecorded(0);
   xbar.set(lambda, L.q);
   return xbar;
+}
+
+/** Copy the live part of `src` into `into` (reused when large enough). */
+function keepContacts(src: Contacts, into: Contacts | undefined): Contacts {
+  const c = src.count;
+  const out = into !== undefined && into.capacity >= c ? into : createContacts(Math.max(c, 16));
+  out.count = c;
+  out.dropped = 0;
+  out.bodyA.set(src.bodyA.subarray(0, c));
+  out.bodyB.set(src.bodyB.subarray(0, c));
+  out.dist.set(src.dist.subarray(0, c));
+  out.pair.set(src.pair.subarray(0, c));
+  out.normal.set(src.normal.subarray(0, 3 * c));
+  out.point.set(src.point.subarray(0, 3 * c));
+  return out;
 }
 
 function addInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {

@@ -123,6 +123,34 @@ describe('rollout gradients through contact vs finite differences of the plain s
     expectGradMatchesFd(s, 'cap.position.x', ['cap.linearVelocity.x', 'cap.angularVelocity.y', 'cap.radius', 'cap.halfLength'], 1e-4);
   });
 
+  // every remaining shape pair: two bodies in free space meeting off-centre, soft mode
+  const pairs: [string, object, object][] = [
+    ['sphere–box', { type: 'sphere', radius: 0.1 }, { type: 'box', halfExtents: [0.1, 0.15, 0.2] }],
+    ['sphere–capsule', { type: 'sphere', radius: 0.1 }, { type: 'capsule', radius: 0.08, halfLength: 0.2 }],
+    ['capsule–capsule', { type: 'capsule', radius: 0.08, halfLength: 0.2 }, { type: 'capsule', radius: 0.06, halfLength: 0.15 }],
+    ['box–box', { type: 'box', halfExtents: [0.1, 0.12, 0.14] }, { type: 'box', halfExtents: [0.15, 0.1, 0.12] }],
+    ['box–capsule', { type: 'box', halfExtents: [0.1, 0.12, 0.14] }, { type: 'capsule', radius: 0.08, halfLength: 0.2 }],
+  ];
+  for (const [name, shapeA, shapeB] of pairs) {
+    it(`soft: ${name} collision in free space`, () => {
+      const s = scene({
+        dt: 0.001,
+        steps: 250,
+        gravity: [0, 0, 0],
+        contact: { mode: 'soft', stiffness: 2e4, damping: 2e4, temperature: 0.002, friction: 0.3 },
+        bodies: [
+          { name: 'a', shape: shapeA, mass: 1, position: [0, 0, 0], orientation: [0.96, 0.1, 0.2, 0.15], linearVelocity: [1.2, 0.05, 0.02], angularVelocity: [0.3, -0.2, 0.5] },
+          { name: 'b', shape: shapeB, mass: 1.3, position: [0.45, 0.04, -0.03], orientation: [0.9, -0.2, 0.1, 0.3], linearVelocity: [-0.4, 0, 0] },
+        ],
+      });
+      // the bodies must really meet
+      const r = gradient(s, 'b.linearVelocity.x', ['a.linearVelocity.x']);
+      expect(Math.abs(r.grad['a.linearVelocity.x'])).toBeGreaterThan(0.05);
+      expectGradMatchesFd(s, 'b.position.x', ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.angularVelocity.z', 'b.mass'], 1e-4);
+      expectGradMatchesFd(s, 'b.angularVelocity.z', ['a.linearVelocity.y', 'a.position.y'], 1e-4);
+    });
+  }
+
   it('a tilted ground plane: gradients w.r.t. the written normal and offset', () => {
     const s = scene({
       dt: 0.001,
