@@ -291,6 +291,10 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   addRecorded(steps);
   const sizeBar = xbar.subarray(L.geomSize, L.geomSize + 4 * n);
   const segStates = new Float64Array(segment * 13 * n);
+  const integratorConfig = { nbody: n, dt: model.dt, isStatic: model.bodyStatic };
+  const wBar = new Float64Array(6 * n);
+  const qBar = lambda.subarray(0, 7 * n);
+  const qdBar = lambda.subarray(7 * n);
   // per step of the current segment: its contacts and its wrench (contacts + controls),
   // kept from the recomputation so the backward walk collides and evaluates forces once
   const segContacts: Contacts[] = [];
@@ -316,27 +320,25 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
       if (t + 1 < steps) addRecorded(t + 1);
       const k = t - t0;
       const off = k * 13 * n;
-      const qt = segStates.subarray(off, off + 7 * n);
-      const qdt = segStates.subarray(off + 7 * n, off + 13 * n);
       const contacts = segContacts[k];
-      // integrate: λ → (q̄, q̇̄, w̄, invMass̄, invInertiā, ḡ)
-      xInt.set(qt, IL.q);
-      xInt.set(qdt, IL.qd);
-      xInt.set(segWrench.subarray(k * 6 * n, (k + 1) * 6 * n), IL.wrench);
-      integrateAdjoint({ nbody: n, dt: model.dt, isStatic: model.bodyStatic }, xInt, lambda, xIntBar);
+      // integrate: λ → (q̄, q̇̄, w̄, invMass̄, invInertiā, ḡ); the state and wrench are
+      // copied into the integrator's flat input (q and qd are adjacent there too)
+      copyInto(xInt, IL.q, segStates, off, 13 * n);
+      copyInto(xInt, IL.wrench, segWrench, k * 6 * n, 6 * n);
+      integrateAdjoint(integratorConfig, xInt, lambda, xIntBar);
       addInto(xbar, L.invMass, xIntBar, IL.invMass, n);
       addInto(xbar, L.invInertia, xIntBar, IL.invInertia, 3 * n);
       addInto(xbar, L.gravity, xIntBar, IL.gravity, 3);
-      const wBar = xIntBar.subarray(IL.wrench, IL.wrench + 6 * n);
+      copyInto(wBar, 0, xIntBar, IL.wrench, 6 * n);
       for (let j = 0; j < bodies.length; j++) {
         for (let e = 0; e < 6; e++) xbar[L.controls + 6 * bodies.length * t + 6 * j + e] += wBar[6 * bodies[j] + e];
       }
       // the next λ starts from the integrator's state cotangents
-      lambda.set(xIntBar.subarray(IL.q, IL.q + 13 * n));
-      const qBar = lambda.subarray(0, 7 * n);
-      const qdBar = lambda.subarray(7 * n);
+      copyInto(lambda, 0, xIntBar, IL.q, 13 * n);
       const c = contacts.count;
       if (c > 0) {
+        const qt = xInt.subarray(IL.q, IL.q + 7 * n);
+        const qdt = xInt.subarray(IL.qd, IL.qd + 6 * n);
         // contact wrenches: w̄ → geometry, q, qd and the force parameters
         const xc = contactWrenchInputs(w.force, contacts, qt, qdt);
         const xcBar = contactWrenchesAdjoint(forceConfig, contacts, xc, wBar);
@@ -369,13 +371,20 @@ function keepContacts(src: Contacts, into: Contacts | undefined): Contacts {
   const out = into !== undefined && into.capacity >= c ? into : createContacts(Math.max(c, 16));
   out.count = c;
   out.dropped = 0;
-  out.bodyA.set(src.bodyA.subarray(0, c));
-  out.bodyB.set(src.bodyB.subarray(0, c));
-  out.dist.set(src.dist.subarray(0, c));
-  out.pair.set(src.pair.subarray(0, c));
-  out.normal.set(src.normal.subarray(0, 3 * c));
-  out.point.set(src.point.subarray(0, 3 * c));
+  for (let i = 0; i < c; i++) {
+    out.bodyA[i] = src.bodyA[i];
+    out.bodyB[i] = src.bodyB[i];
+    out.dist[i] = src.dist[i];
+    out.pair[i] = src.pair[i];
+  }
+  copyInto(out.normal, 0, src.normal, 0, 3 * c);
+  copyInto(out.point, 0, src.point, 0, 3 * c);
   return out;
+}
+
+/** dst[dstOff + j] = src[srcOff + j] for j < count (no view objects, unlike set(subarray)). */
+function copyInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
+  for (let j = 0; j < count; j++) dst[dstOff + j] = src[srcOff + j];
 }
 
 function addInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {

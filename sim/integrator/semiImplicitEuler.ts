@@ -482,6 +482,8 @@ function tangentBody(
   for (let k = 0; k < 4; k++) ydot[yq + 3 + k] = (_pDot[k] - _qNext[3 + k] * dot) / pLen;
 }
 
+let _adjointViews: { config: IntegratorConfig; x: Float64Array; L: IntegratorLayout; v: ReturnType<typeof viewsOf> } | null = null;
+
 /**
  * The adjoint of `integrate` at the flat input `x` (layout `integratorLayout(nbody)`):
  * writes x̄ = Jᵀ ȳ into `xbar` (overwritten, length `layout.size`) and returns it. `ybar`
@@ -490,8 +492,12 @@ function tangentBody(
  */
 export function integrateAdjoint(config: IntegratorConfig, x: Float64Array, ybar: Float64Array, xbar: Float64Array): Float64Array {
   const n = config.nbody;
-  const L = integratorLayout(n);
-  const v = viewsOf(config, L, x);
+  // a rollout calls this every step with the same config and input buffer: reuse the views
+  if (_adjointViews === null || _adjointViews.config !== config || _adjointViews.x !== x) {
+    const L = integratorLayout(n);
+    _adjointViews = { config, x, L, v: viewsOf(config, L, x) };
+  }
+  const { L, v } = _adjointViews;
   xbar.fill(0);
   for (let b = 0; b < n; b++) {
     if (config.isStatic[b]) {
