@@ -19,10 +19,13 @@
 //   gives ω·dt ≤ √(8 · 1.5e4 · 14/0.5) · 1e-3 = 1.8;
 // - Hunt–Crossley damping: its force c·φ·φ̇ is explicit too, stable for c·φ·dt/m_eff < 2.
 //   An impact at speed v reaches φ ≈ v/ω, so c·φ·dt/m_eff ≈ c·v·dt/√(k·m_eff) ≤
-//   1000 · 7 · 1e-3 / √(5e3 · 0.5/14) = 0.5 for c ≤ 1000 N·s/m², v ≤ 7 m/s, k ≥ 5e3 N/m.
-// Measured over 9,000 random scenes: none diverged, and the energy rose by at most 1.7 %
+//   1000 · 15 · 1e-3 / √(5e3 · 0.5/14) = 1.1 for c ≤ 1000 N·s/m², k ≥ 5e3 N/m and contact
+//   speeds v ≤ 15 m/s (a 5.2 m/s launch, a 1.6 m fall, 17 rad/s of spin at 0.5 m).
+// Measured over 18,000 random scenes: none diverged, and the energy rose by at most 4.5 %
 // of the scene's energy scale. Beyond these ranges it does not hold: with k up to 2e5 N/m
-// a 0.5 kg body (ω·dt > 2) gained 57 % in 300 scenes.
+// (ω·dt > 2 for a 0.5 kg body) one scene in 300 gained 57 %, and at k ≥ 1e9 N/m the first
+// draw gains 10⁴-fold. (Such runs mostly stay finite — a blown-up body flies off in free
+// flight — which is why the energy is checked and not only finiteness.)
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildModel, initialState } from '../../sim/builder.ts';
@@ -192,10 +195,12 @@ function run(draw: SceneDraw): { initial: number; peak: number; scale: number } 
 
 /**
  * Energy the explicit contacts may add, as a fraction of the scene's energy scale: an
- * impact returns the spring's energy with an error that grows with ω·dt (measured at most
- * 1.7 % over 9,000 scenes); an unstable contact multiplies the energy instead.
+ * impact returns the spring's energy with an error that grows with ω·dt. Measured at most
+ * 4.5 % over 18,000 scenes, the worst being undamped, frictionless bodies that bounce for
+ * the whole second, each impact adding its error; an unstable contact multiplies the
+ * energy instead.
  */
-const ENERGY_SLACK = 0.05;
+const ENERGY_SLACK = 0.1;
 
 describe('random valid scenes, soft mode, dt = 1 ms', () => {
   it('step 1,000 times without non-finite values and without gaining energy', () => {
