@@ -19,6 +19,19 @@ export interface GradReport {
   grad: Record<string, number>;
   /** non-smooth decisions near their boundary (label names pair and step; margin in the op's units) */
   kinks: { label: string; margin: number }[];
+  /** with `--probe R`: what the gradient means within R (sim/probe.ts) */
+  probe?: GradProbe;
+}
+
+/** What `grad --probe R --json` adds (DESIGN.md "--json outputs"). */
+export interface GradProbe {
+  verdict: 'smooth' | 'kink' | 'discontinuous';
+  /** one line saying why */
+  reason: string;
+  /** [d+, d−]: right and left derivatives along each parameter, both as slopes */
+  directional: Record<string, [number, number]>;
+  /** [min, max] of each gradient component sampled within R (a Clarke-gradient estimate) */
+  range: Record<string, [number, number]>;
 }
 
 /**
@@ -53,7 +66,7 @@ export async function runGradient(
   scene: Scene,
   of: string,
   wrt: readonly string[],
-  opts: { kinkTol?: number } = {},
+  opts: { kinkTol?: number; probe?: number } = {},
 ): Promise<GradReport> {
   checkGradPaths(scene, of, wrt);
   // a contact mode the step does not implement yet is invalid input, before any gradient work
@@ -65,7 +78,18 @@ export async function runGradient(
     const names = nonFinite.map(([name]) => (name === 'value' ? `the value of ${of}` : `d/d ${name}`)).join(', ');
     throw new Error(`the gradient is not finite (${names}); try a smaller dt or a softer contact`);
   }
-  return { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  const report: GradReport = { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  if (opts.probe !== undefined) report.probe = await runProbe(scene, of, wrt, opts.probe, opts.kinkTol);
+  return report;
+}
+
+/** The probe part of the report; an Error (exit 1) if a derivative is not finite. */
+async function runProbe(scene: Scene, of: string, wrt: readonly string[], radius: number, kinkTol: number | undefined): Promise<GradProbe> {
+  const { probe } = await import('../../sim/probe.ts');
+  const p = probe(scene, { of, wrt, radius, kinkTol });
+  const numbers = [...Object.values(p.directional), ...Object.values(p.range)].flat();
+  if (!numbers.every(Number.isFinite)) throw new Error('the probe met a non-finite derivative; try a smaller dt or a softer contact');
+  return { verdict: p.verdict, reason: p.reason, directional: p.directional, range: p.range };
 }
 
 /** Kinks listed in the readable report (a contact held for a second gives one per step). */
@@ -84,6 +108,14 @@ export function formatGradReport(of: string, report: GradReport, kinkTol: number
     for (const k of report.kinks.slice(0, KINKS_SHOWN)) lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}`);
     const hidden = report.kinks.length - KINKS_SHOWN;
     if (hidden > 0) lines.push(`  … ${hidden} more (--json lists them all)`);
+  }
+  if (report.probe !== undefined) {
+    const p = report.probe;
+    lines.push(`probe: ${p.verdict} — ${p.reason}`);
+    for (const [name, [right, left]] of Object.entries(p.directional)) {
+      const [lo, hi] = p.range[name];
+      lines.push(`  ${name.padEnd(width)}  d+ ${right}, d− ${left}; gradient within the radius in [${lo}, ${hi}]`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,11 +4,12 @@
  * `diffcontact: <message>` line on stderr (errors.ts maps it to exit code 1 or 2).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CONTACT_MODES } from '../../sim/model.ts';
+import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
 import { EXIT_OK, exitCodeOf, messageOf, UsageError } from './errors.ts';
 import { formatGradReport, runGradient, splitPathList } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
 import { formatSummary, runSimulation, writeTrajectory } from './simulate.ts';
+import { contactModeList, finiteNumber, formatSweepReport, gridPoints, refinementLevels, runSweep } from './sweep.ts';
 
 /** Where the CLI writes: the process's streams, or a buffer in tests. */
 export interface CliIo {
@@ -26,19 +27,38 @@ interface SimulateFlags extends SceneOverrides {
 interface GradFlags extends SceneOverrides {
   of: string;
   wrt: string[];
-  probe?: string;
+  probe?: number;
   kinkTol?: number;
   json?: boolean;
 }
 
-/** The flags every running command shares: they override the scene file. */
-function addOverrideOptions(cmd: Command): Command {
+interface SweepFlags extends Omit<SceneOverrides, 'contact'> {
+  of: string;
+  wrt: string;
+  from: number;
+  to: number;
+  n: number;
+  contact?: ContactMode[];
+  kinkTol?: number;
+  jumpTol?: number;
+  levels?: number;
+  json?: boolean;
+  plot?: string;
+}
+
+/**
+ * The flags every running command shares: they override the scene file. `sweep` adds its
+ * own `--contact` (a list of modes), so it asks for the others only.
+ */
+function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
+  if (contact) {
+    cmd.addOption(
+      new Option('--contact <mode>', `contact model: ${CONTACT_MODES.join(' | ')} (overrides the scene)`).argParser(contactMode),
+    );
+  }
   return cmd
     .addOption(new Option('--steps <N>', 'number of steps (overrides the scene)').argParser(stepCount))
     .addOption(new Option('--dt <S>', 'time step in seconds (overrides the scene)').argParser(positiveNumber))
-    .addOption(
-      new Option('--contact <mode>', `contact model: ${CONTACT_MODES.join(' | ')} (overrides the scene)`).argParser(contactMode),
-    )
     .addOption(
       new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(positiveNumber),
     );
@@ -137,35 +157,85 @@ function buildProgram(io: CliIo): Command {
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
         .makeOptionMandatory(),
     )
-    .option('--probe <R>', 'probe the gradient within radius R (not available yet)')
+    .addOption(
+      new Option(
+        '--probe <R>',
+        'probe what the gradient means within radius R (in the parameters\' units): one-sided derivatives, gradient range, verdict smooth | kink | discontinuous',
+      ).argParser(positiveNumber),
+    )
     .addOption(
       new Option('--kink-tol <tol>', 'report non-smooth decisions whose margin is at most this (default 1e-3, see sim/gradient.ts)').argParser(
         nonNegativeNumber,
       ),
     )
-    .option('--json', 'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}]}')
+    .option('--json', 'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}]} (+ probe: {verdict, reason, directional, range})')
     .addHelpText(
       'after',
       examples(
         `${NAME} grad scenes/ball-drop.json --of ball.position.z --wrt ball.position.z,contact.stiffness --steps 200`,
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x --contact penalty --json`,
+        `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 300 --contact penalty --probe 1e-4`,
       ),
     )
     .action(async (file: string, flags: GradFlags) => {
-      if (flags.probe !== undefined) throw new UsageError('--probe is not available yet: it arrives with a later issue');
       const scene = loadScene(file, overridesOf(flags));
       const wrt = splitPathList(flags.wrt);
-      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol });
+      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe });
       io.stdout(flags.json ? json(report) : formatGradReport(flags.of, report, flags.kinkTol));
     });
 
-  laterCommand(
-    program,
-    'sweep',
-    '<scene.json> --of Q --wrt P --from A --to B --n N [--contact hard,soft] [--json] [--plot sweep.svg]',
-    'Value, AD gradient and finite-difference gradient over a parameter range, per contact mode',
-    examples(`${NAME} sweep scenes/ball-drop.json --of ball.position.z --wrt ball.position.z --from 0.5 --to 1.5 --n 50`),
-  );
+  addOverrideOptions(
+    program
+      .command('sweep')
+      .usage('<scene.json> --of Q --wrt P --from A --to B --n N [--contact hard,soft] [--json] [--plot sweep.svg]')
+      .description(
+        'Value, AD gradient and finite-difference gradient over a parameter range, per contact mode, with the gradient jumps that persist under refinement and the kinks that cause them.',
+      )
+      .showHelpAfterError(`(run '${NAME} sweep --help' for usage)`)
+      .argument('<scene.json>', 'scene file'),
+    { contact: false },
+  )
+    .requiredOption('--of <Q>', 'final-state quantity, one component')
+    .requiredOption('--wrt <P>', 'the swept parameter (one path)')
+    .addOption(new Option('--from <A>', 'start of the range').argParser(finiteNumber).makeOptionMandatory())
+    .addOption(new Option('--to <B>', 'end of the range').argParser(finiteNumber).makeOptionMandatory())
+    .addOption(new Option('--n <N>', 'number of grid points (>= 2)').argParser(gridPoints).makeOptionMandatory())
+    .addOption(
+      new Option('--contact <modes>', `contact modes to sweep, comma-separated: ${CONTACT_MODES.join(', ')} (default: the scene's)`).argParser(
+        contactModeList,
+      ),
+    )
+    .addOption(new Option('--kink-tol <tol>', 'kinks reported within this margin (default 1e-3)').argParser(nonNegativeNumber))
+    .addOption(
+      new Option('--jump-tol <tol>', 'gradient difference that triggers refinement (default 1% of the largest |gradient|)').argParser(
+        positiveNumber,
+      ),
+    )
+    .addOption(
+      new Option('--levels <L>', 'bisection depth: jumps are resolved to (B − A)/(N − 1)/2^L (default 12)').argParser(refinementLevels),
+    )
+    .option('--json', 'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump}], lipschitz, jumpTol}}')
+    .option('--plot <sweep.svg>', 'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked')
+    .addHelpText(
+      'after',
+      examples(
+        `${NAME} sweep scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --from 0.53 --to 0.55 --n 21 --steps 300 --contact penalty,soft`,
+        `${NAME} sweep scenes/ball-drop.json --of ball.position.z --wrt ball.position.z --from 0.5 --to 1.5 --n 50 --json --plot sweep.svg`,
+      ),
+    )
+    .action(async (file: string, flags: SweepFlags) => {
+      // --contact here lists the modes to sweep; the others override the scene as usual
+      const { steps, dt, temperature } = flags;
+      const scene = loadScene(file, { steps, dt, temperature });
+      const request = { of: flags.of, wrt: flags.wrt, from: flags.from, to: flags.to, n: flags.n, modes: flags.contact, kinkTol: flags.kinkTol, jumpTol: flags.jumpTol, levels: flags.levels };
+      const result = await runSweep(scene, request);
+      if (flags.plot !== undefined) {
+        const { writeSweepPlot } = await import('./plot.ts');
+        await writeSweepPlot(flags.plot, result, request);
+      }
+      io.stdout(flags.json ? json(result) : formatSweepReport(request, result));
+      if (!flags.json && flags.plot !== undefined) io.stdout(`plot written to ${flags.plot}\n`);
+    });
   laterCommand(
     program,
     'optimize',

@@ -1,0 +1,38 @@
+/**
+ * Messages between the page (main.ts) and the physics worker (worker.ts). Each request
+ * names a job kind; a newer request of a kind replaces the older one (its later replies
+ * carry the new `id`, so the page drops stale ones). Scenes travel as parsed JSON data.
+ */
+import type { ContactMode } from '../../sim/model.ts';
+import type { Scene } from '../../sim/scene.ts';
+import type { SweepCurve, SweepSpec } from '../sweep-grid.ts';
+import type { Track } from '../track.ts';
+
+/** The job kinds; one of each may run at a time, interleaved. */
+export type JobKind = 'simulate' | 'sweep' | 'optimize';
+
+/** Page → worker. */
+export type Request =
+  | { type: 'simulate'; id: number; scene: Scene }
+  | { type: 'sweep'; id: number; scene: Scene; spec: SweepSpec; modes: ContactMode[] }
+  | { type: 'optimize'; id: number; scene: Scene; iters: number }
+  | { type: 'cancel'; kind: JobKind };
+
+/** Worker → page. */
+export type Reply =
+  | { type: 'progress'; kind: JobKind; id: number; done: number; total: number }
+  | { type: 'track'; id: number; track: Track }
+  | { type: 'sweep'; id: number; curves: SweepCurve[]; errors: { mode: ContactMode; message: string }[]; done: boolean }
+  | { type: 'iterate'; id: number; iter: number; loss: number; x: number[]; names: string[]; track: Track | null }
+  | { type: 'done'; kind: JobKind; id: number }
+  | { type: 'error'; kind: JobKind; id: number; message: string };
+
+/** Typed arrays of a track, to pass as transferables (moved, not copied). */
+export function trackBuffers(track: Track): ArrayBuffer[] {
+  const arrays = [track.times, track.poses];
+  if (track.contacts) arrays.push(track.contacts.point, track.contacts.normal, track.contacts.force);
+  const buffers = arrays.map((a) => a.buffer as ArrayBuffer);
+  if (track.contacts) buffers.push(track.contacts.offsets.buffer as ArrayBuffer);
+  // a buffer may back more than one view (subarrays): transfer it once
+  return [...new Set(buffers)];
+}

@@ -1,0 +1,186 @@
+/**
+ * Scene → Track: the plain rollout (sim/step.ts) sampled for display. Physics is sim's;
+ * this file only decides which states to keep and evaluates the contact law at the kept
+ * ones so contacts can be drawn as force arrows.
+ *
+ * Written as a generator that yields its progress every few hundred steps, so the worker
+ * running it can interleave other jobs and take new requests (the page stays responsive
+ * even on the 100-box scene).
+ */
+import { buildModel, initialState } from '../sim/builder.ts';
+import { collide, createContacts } from '../sim/collision/index.ts';
+import { createNormalForce, normalForceArgs } from '../sim/contact/normal-force.ts';
+import { penaltyNormalForce } from '../sim/contact/penalty.ts';
+import { softNormalForce } from '../sim/contact/soft.ts';
+import type { ContactMode, Model } from '../sim/model.ts';
+import type { Scene } from '../sim/scene.ts';
+import { createStepData, step } from '../sim/step.ts';
+import { assertFiniteState, type State } from '../sim/state.ts';
+import { POSE_WIDTH, type Track } from './track.ts';
+
+/**
+ * Highest sampling rate of a track, frames per simulated second. Above a display's rate
+ * samples only cost memory; playback interpolates between them (track.ts).
+ */
+export const TRACK_FRAME_RATE = 60;
+
+/** Steps between progress reports of {@link recordTrack}: ~1 ms of work on a small scene. */
+const STEPS_PER_YIELD = 200;
+
+/**
+ * Contacts whose normal force is below this are not kept (N). A soft contact exerts a
+ * force at any distance within the margin, almost all of it far too small to draw.
+ */
+export const MIN_DRAWN_FORCE = 1e-3;
+
+/** Progress of a rollout being recorded. */
+export interface RecordProgress {
+  /** steps taken */
+  done: number;
+  /** steps in all */
+  total: number;
+}
+
+/**
+ * Steps between kept frames: the fewest spanning at least 1/{@link TRACK_FRAME_RATE} s
+ * (the rule of the CLI's trajectory file, scenes/README.md).
+ *
+ * @example
+ * trackStride(0.001); // 17
+ */
+export function trackStride(dt: number): number {
+  // the tolerance keeps exact ratios (dt = 1/240 → 4) from rounding up to the next step
+  return Math.max(1, Math.ceil((1 / (TRACK_FRAME_RATE * dt)) * (1 - 1e-9)));
+}
+
+/**
+ * Run the scene's rollout and keep every {@link trackStride}-th state (and the first and
+ * last), with the contacts at each kept state. Yields progress; returns the Track. A
+ * diverging rollout throws sim's `DivergenceError` (step, body, field).
+ *
+ * @example
+ * const track = drain(recordTrack(scene)); // or step it from a scheduler
+ */
+export function* recordTrack(scene: Scene): Generator<RecordProgress, Track, void> {
+  const model = buildModel(scene);
+  const state = initialState(model, scene);
+  const data = createStepData(model);
+  const stride = trackStride(scene.dt);
+  const steps = scene.steps;
+  const frames = Math.floor(steps / stride) + 1 + (steps % stride === 0 ? 0 : 1);
+  const recorder = new FrameRecorder(model, frames);
+  recorder.keep(state);
+  for (let t = 1; t <= steps; t++) {
+    step(model, data, state, null, state);
+    if (t % stride === 0 || t === steps) {
+      assertFiniteState(state, model, t);
+      recorder.keep(state);
+    }
+    if (t % STEPS_PER_YIELD === 0 && t < steps) yield { done: t, total: steps };
+  }
+  return recorder.track();
+}
+
+/** Run a generator to its end and return its result (for callers that need no interleaving). */
+export function drain<T>(gen: Generator<unknown, T, void>): T {
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Collects poses and drawable contacts of kept states into flat arrays. */
+class FrameRecorder {
+  private readonly times: Float64Array;
+  private readonly poses: Float64Array;
+  private readonly offsets: Int32Array;
+  private readonly point: number[] = [];
+  private readonly normal: number[] = [];
+  private readonly force: number[] = [];
+  private count = 0;
+  private readonly contacts;
+  private readonly args = normalForceArgs();
+  private readonly fn = createNormalForce();
+
+  constructor(private readonly model: Model, capacity: number) {
+    this.times = new Float64Array(capacity);
+    this.poses = new Float64Array(capacity * model.nbody * POSE_WIDTH);
+    this.offsets = new Int32Array(capacity + 1);
+    this.contacts = createContacts(Math.max(64, 16 * model.nbody));
+  }
+
+  keep(state: State): void {
+    const f = this.count++;
+    this.times[f] = state.time;
+    this.poses.set(state.bodyQ, f * this.model.nbody * POSE_WIDTH);
+    this.offsets[f] = this.force.length;
+    this.keepContacts(state);
+    this.offsets[f + 1] = this.force.length;
+  }
+
+  track(): Track {
+    return {
+      nbody: this.model.nbody,
+      times: this.times.subarray(0, this.count),
+      poses: this.poses.subarray(0, this.count * this.model.nbody * POSE_WIDTH),
+      contacts: {
+        offsets: this.offsets.subarray(0, this.count + 1),
+        point: Float64Array.from(this.point),
+        normal: Float64Array.from(this.normal),
+        force: Float64Array.from(this.force),
+      },
+    };
+  }
+
+  /** Contacts of `state` with their normal force by the model's law (penalty or soft). */
+  private keepContacts(state: State): void {
+    const { model, contacts: c, args, fn } = this;
+    collide(model, state.bodyQ, model.contact.margin, c);
+    const q = state.bodyQ;
+    const qd = state.bodyQd;
+    for (let k = 0; k < c.count; k++) {
+      const a = c.bodyA[k];
+      const b = c.bodyB[k];
+      const nx = c.normal[3 * k], ny = c.normal[3 * k + 1], nz = c.normal[3 * k + 2];
+      const px = c.point[3 * k], py = c.point[3 * k + 1], pz = c.point[3 * k + 2];
+      // normal speed of B relative to A at the contact point (the rate the law damps)
+      const vn =
+        nx * (pointVelocity(q, qd, b, px, py, pz, 0) - pointVelocity(q, qd, a, px, py, pz, 0)) +
+        ny * (pointVelocity(q, qd, b, px, py, pz, 1) - pointVelocity(q, qd, a, px, py, pz, 1)) +
+        nz * (pointVelocity(q, qd, b, px, py, pz, 2) - pointVelocity(q, qd, a, px, py, pz, 2));
+      args.dist = c.dist[k];
+      args.rate = -vn;
+      args.stiffness = model.contact.stiffness;
+      args.damping = model.contact.damping;
+      args.temperature = model.contact.temperature;
+      if (model.contact.mode === 'penalty') penaltyNormalForce(args, fn);
+      else softNormalForce(args, fn);
+      if (!(fn.value >= MIN_DRAWN_FORCE)) continue;
+      this.point.push(px, py, pz);
+      this.normal.push(nx, ny, nz);
+      this.force.push(fn.value);
+    }
+  }
+}
+
+/** Component `axis` of the velocity of world point p carried by `body`: v + ω × (p − x). */
+function pointVelocity(q: Float64Array, qd: Float64Array, body: number, px: number, py: number, pz: number, axis: number): number {
+  const rx = px - q[7 * body], ry = py - q[7 * body + 1], rz = pz - q[7 * body + 2];
+  const wx = qd[6 * body + 3], wy = qd[6 * body + 4], wz = qd[6 * body + 5];
+  if (axis === 0) return qd[6 * body] + wy * rz - wz * ry;
+  if (axis === 1) return qd[6 * body + 1] + wz * rx - wx * rz;
+  return qd[6 * body + 2] + wx * ry - wy * rx;
+}
+
+/**
+ * Why the plain step cannot run `scene` in `mode`, or null when it can (e.g. hard
+ * contacts before they land): the page disables such a mode and shows the reason.
+ */
+export function contactModeProblem(scene: Scene, mode: ContactMode): string | null {
+  try {
+    createStepData(buildModel({ ...scene, contact: { ...scene.contact, mode } }));
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

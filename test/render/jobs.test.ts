@@ -1,0 +1,166 @@
+// The worker's jobs in node: recording a track, the gradient sweep, the live optimization.
+import { describe, expect, it } from 'vitest';
+import { optimizeLive, sceneObjective } from '../../render/optimize-live.ts';
+import { contactModeProblem, drain, MIN_DRAWN_FORCE, recordTrack, trackStride } from '../../render/record.ts';
+import { defaultSweep, findJumps, sweepGrid, sweepMode, sweepRangeAround } from '../../render/sweep-grid.ts';
+import { buildModel, initialState } from '../../sim/builder.ts';
+import { parseScene, type Scene } from '../../sim/scene.ts';
+import { simulate } from '../../sim/step.ts';
+
+const G = 9.81; // m/s²
+
+/** A ball in free flight for `steps` ms, far above the ground (no contact). */
+function flight(steps: number, objective?: unknown): Scene {
+  return parseScene({
+    dt: 0.001,
+    steps,
+    bodies: [
+      { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+      { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 10], linearVelocity: [1, 0, 2] },
+    ],
+    ...(objective === undefined ? {} : { objective }),
+  });
+}
+
+describe('recordTrack', () => {
+  it('keeps every stride-th state of the plain rollout, and the last', () => {
+    const scene = flight(100);
+    const track = drain(recordTrack(scene));
+    const stride = trackStride(scene.dt);
+    expect(stride).toBe(17); // ⌈(1/60 s) / 1 ms⌉
+    // steps 0, 17, …, 85, then 100
+    expect(track.times.length).toBe(7);
+    expect(track.times[1]).toBeCloseTo(17e-3, 12);
+    expect(track.times[6]).toBeCloseTo(0.1, 12);
+    // the kept final pose is the state sim's own rollout ends in
+    const model = buildModel(scene);
+    const state = simulate(model, initialState(model, scene), scene.steps);
+    expect(Array.from(track.poses.subarray(6 * 14, 7 * 14))).toEqual(Array.from(state.bodyQ));
+    // free flight: x = v t, z = z0 + v t − g t²/2 (within the integrator's O(g·dt·t) error)
+    expect(track.poses[6 * 14 + 7]).toBeCloseTo(0.1, 12);
+    expect(Math.abs(track.poses[6 * 14 + 9] - (10 + 2 * 0.1 - (G * 0.01) / 2))).toBeLessThan(G * 1e-3 * 0.1);
+    expect(track.contacts?.offsets[7]).toBe(0);
+  });
+
+  it('draws a resting ball\'s contact with the normal force that holds it up: m·g', () => {
+    const scene = parseScene({
+      dt: 0.001,
+      steps: 1500,
+      contact: { mode: 'penalty', stiffness: 1e4, damping: 1e4 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 2, position: [0, 0, 0.1] },
+      ],
+    });
+    const track = drain(recordTrack(scene));
+    const c = track.contacts!;
+    const last = track.times.length - 1;
+    expect(c.offsets[last + 1] - c.offsets[last]).toBe(1);
+    const k = c.offsets[last];
+    // within 0.5 %: after 1.5 s the damped bounce has settled to well below that
+    expect(Math.abs(c.force[k] - 2 * G)).toBeLessThan(0.005 * 2 * G);
+    expect(Array.from(c.normal.subarray(3 * k, 3 * k + 3))).toEqual([0, 0, 1].map((v) => expect.closeTo(v, 12)));
+    expect(c.force.every((f) => f >= MIN_DRAWN_FORCE)).toBe(true);
+  });
+
+  it('yields progress, so a scheduler can interleave it', () => {
+    const gen = recordTrack(flight(1000));
+    const first = gen.next();
+    expect(first.done).toBe(false);
+    expect(first.value).toEqual({ done: 200, total: 1000 });
+  });
+
+  it('lets the force modes run (hard is judged by the step itself)', () => {
+    expect(contactModeProblem(flight(10), 'soft')).toBeNull();
+    expect(contactModeProblem(flight(10), 'penalty')).toBeNull();
+  });
+});
+
+describe('sweep', () => {
+  it('grids from `from` to `to` inclusive and refuses degenerate grids', () => {
+    expect(sweepGrid({ from: 1, to: 2, n: 5 })).toEqual([1, 1.25, 1.5, 1.75, 2]);
+    expect(() => sweepGrid({ from: 1, to: 2, n: 1 })).toThrow(/n must be/);
+    expect(() => sweepGrid({ from: 1, to: 1, n: 3 })).toThrow(/differ/);
+    expect(sweepRangeAround(3)).toEqual({ from: 1.5, to: 4.5 });
+    expect(sweepRangeAround(0)).toEqual({ from: -0.5, to: 0.5 });
+  });
+
+  it('gives the exact flight gradient ∂z(T)/∂v_z(0) = T and a value linear in v_z, in both modes', () => {
+    const scene = flight(200);
+    const T = 0.2; // s
+    for (const mode of ['soft', 'penalty'] as const) {
+      const points = [...sweepMode(scene, { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: 1, to: 3, n: 3 }, mode)];
+      expect(points.map((p) => p.grad)).toEqual([T, T, T].map((v) => expect.closeTo(v, 10)));
+      expect(points[2].value - points[1].value).toBeCloseTo(T * 1, 10);
+      expect(Math.abs(points[1].value - (10 + 2 * T - (G * T * T) / 2))).toBeLessThan(G * 1e-3 * T);
+    }
+  });
+
+  it('matches central differences of its own values through a soft bounce', () => {
+    // a ball dropped onto the ground, 0.6 s: it lands at ~0.43 s and is in contact at T
+    const scene = parseScene({
+      dt: 0.001,
+      steps: 600,
+      contact: { mode: 'soft', stiffness: 1e4, damping: 100, temperature: 0.005 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1] },
+      ],
+    });
+    const h = 1e-4; // m/s: small against the curvature, large against rounding
+    const points = [...sweepMode(scene, { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: -h, to: h, n: 3 }, 'soft')];
+    const fd = (points[2].value - points[0].value) / (2 * h);
+    expect(Math.abs(points[1].grad - fd)).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
+  });
+
+  it('marks a jump only where the gradient changes by far more than its typical step', () => {
+    const x = Array.from({ length: 21 }, (_, i) => i / 20);
+    const smooth = x.map((v) => 2 * v); // d/dx of x²
+    expect(findJumps(x, smooth)).toEqual([]);
+    const kinked = x.map((v) => 2 * v + (v > 0.52 ? 3 : 0)); // + 3·(x − 0.52)₊ in the value
+    expect(findJumps(x, kinked)).toEqual([{ from: x[10], to: x[11], size: expect.closeTo(3.1, 9) }]);
+    expect(findJumps(x, x.map(() => 1))).toEqual([]);
+    expect(findJumps([0, 1, 2, 3], [1, 1, 5, 5])).toEqual([{ from: 1, to: 2, size: 4 }]);
+  });
+
+  it('defaults to the first dynamic body: final height against initial vertical speed', () => {
+    expect(defaultSweep(flight(10), () => 2)).toEqual({ of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: 1, to: 3, n: 41 });
+  });
+});
+
+describe('live optimization', () => {
+  // reach height 10.5 m at T = 0.3 s by the launch speed: z(T) is linear in v_z, so the
+  // loss is a parabola with its minimum at v_z = (10.5 − 10 + g·dt²·N(N+1)/2) / T
+  const objective = { of: 'ball.position.z', target: 10.5, wrt: ['ball.linearVelocity.z'], bounds: { 'ball.linearVelocity.z': [-5, 5] } };
+
+  it('has the loss |z(T) − target|² of the plain rollout and its exact gradient 2 (z − target) T', () => {
+    const scene = flight(300, objective);
+    const obj = sceneObjective(scene);
+    expect(obj.x0).toEqual([2]);
+    expect(obj.lower).toEqual([-5]);
+    const model = buildModel(scene);
+    const z = simulate(model, initialState(model, scene), scene.steps).bodyQ[7 + 2];
+    const { value, grad } = obj.loss([2]);
+    expect(value).toBeCloseTo((z - 10.5) ** 2, 10);
+    expect(grad[0]).toBeCloseTo(2 * (z - 10.5) * 0.3, 9);
+  });
+
+  it('converges on the parabola and respects the bounds', () => {
+    const scene = flight(300, objective);
+    const its = [...optimizeLive(scene, { iters: 80, lr: 0.2 })];
+    expect(its).toHaveLength(81);
+    expect(its[0].iter).toBe(0);
+    const N = 300, dt = 1e-3, T = 0.3;
+    const best = (0.5 + (G * dt * dt * N * (N + 1)) / 2) / T;
+    const last = its[its.length - 1];
+    expect(Math.abs(last.x[0] - best)).toBeLessThan(1e-2);
+    expect(last.loss).toBeLessThan(1e-4 * its[0].loss);
+    expect(last.scene.bodies[1].linearVelocity[2]).toBe(last.x[0]);
+    const clamped = [...optimizeLive(flight(300, { ...objective, bounds: { 'ball.linearVelocity.z': [0, 3] } }), { iters: 30, lr: 0.5 })];
+    expect(clamped.every((it) => it.x[0] <= 3)).toBe(true);
+  });
+
+  it('says so when the scene has no objective', () => {
+    expect(() => sceneObjective(flight(10))).toThrow(/no "objective"/);
+  });
+});

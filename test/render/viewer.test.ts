@@ -1,0 +1,206 @@
+// The viewer page in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
+// no browser download). The page is built by Vite into a temporary folder and served by
+// Vite's preview server on 127.0.0.1 at a free port for the duration of the file.
+// Without /usr/bin/chromium the file is skipped with a notice naming the install command.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const INSTALL = 'apt-get update && apt-get install -y chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(`\n[viewer tests] SKIPPED: ${CHROMIUM} not found. Install it with: ${INSTALL}\n`);
+}
+
+/** Standard deviation of luminance (0–255) below which a canvas counts as blank. */
+const MIN_PIXEL_STD = 8;
+/** Mean absolute per-channel difference (0–255) that counts as a changed image. */
+const MIN_IMAGE_CHANGE = 0.5;
+const G = 9.81; // m/s²
+
+type Page = import('playwright-core').Page;
+type Context = import('playwright-core').BrowserContext;
+
+describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED: no ${CHROMIUM}; install with: ${INSTALL})`}`, () => {
+  let server: { close(): Promise<void>; resolvedUrls: { local: string[] } | null } | null = null;
+  let context: Context | null = null;
+  let page: Page;
+  let url = '';
+  const consoleErrors: string[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    const { build, preview } = await import('vite');
+    const { chromium } = await import('playwright-core');
+    const outDir = mkdtempSync(join(tmpdir(), 'diffcontact-viewer-'));
+    const profile = mkdtempSync(join(tmpdir(), 'diffcontact-chromium-'));
+    dirs.push(outDir, profile);
+    const configFile = join(import.meta.dirname, '../../vite.config.ts');
+    await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+    url = server.resolvedUrls?.local[0] ?? '';
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 760 },
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+    await page.goto(url);
+    // the default scene's rollout and sweep come from the worker
+    await page.waitForFunction(() => window.__viewer?.frames > 0 && window.__viewer.sweep.done, null, { timeout: 30_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** Luminance spread and raw pixels of a canvas (the 3-D view keeps its drawing buffer). */
+  async function canvasPixels(selector: string): Promise<{ std: number; data: number[] }> {
+    return page.evaluate((sel) => {
+      const src = document.querySelector(sel) as HTMLCanvasElement;
+      const copy = document.createElement('canvas');
+      copy.width = src.width;
+      copy.height = src.height;
+      const ctx = copy.getContext('2d')!;
+      ctx.drawImage(src, 0, 0);
+      const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+      let sum = 0, sum2 = 0;
+      const n = data.length / 4;
+      for (let i = 0; i < data.length; i += 4) {
+        const y = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+        sum += y;
+        sum2 += y * y;
+      }
+      const mean = sum / n;
+      // a coarse sample is enough to compare two images
+      const sample: number[] = [];
+      for (let i = 0; i < data.length; i += 4 * 97) sample.push(data[i], data[i + 1], data[i + 2]);
+      return { std: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), data: sample };
+    }, selector);
+  }
+
+  function meanChange(a: number[], b: number[]): number {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+    return s / a.length;
+  }
+
+  async function scrubTo(t: number): Promise<[number, number, number]> {
+    await page.locator('#timeline').evaluate((el, time) => {
+      const input = el as HTMLInputElement;
+      input.value = String(time);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, t);
+    // two animation frames: one to pose the meshes, one to draw them
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    return (await page.evaluate(() => window.__viewer.bodyPosition('ball')))!;
+  }
+
+  it('loads the default scene with no console errors', async () => {
+    expect(await page.evaluate(() => window.__viewer.scene)).toBe('bounce-to-target.json');
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('draws the scene: the 3-D canvas is not blank', async () => {
+    const { std } = await canvasPixels('#viewport canvas');
+    expect(std).toBeGreaterThan(MIN_PIXEL_STD);
+  });
+
+  it('scrubbing the timeline moves the ball along its flight (closed form before the bounce)', async () => {
+    const scene = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/bounce-to-target.json'), 'utf8'));
+    const ball = scene.bodies.find((b: { name: string }) => b.name === 'ball');
+    const [x0, , z0] = ball.position as number[];
+    const [vx, , vz] = ball.linearVelocity as number[];
+    const r = ball.shape.radius as number;
+    const t = 0.3; // s
+    const zFree = z0 + vz * t - (G * t * t) / 2;
+    expect(zFree - r).toBeGreaterThan(0.05); // still in the air: no contact yet
+    const atStart = await scrubTo(0);
+    const before = await canvasPixels('#viewport canvas');
+    expect(atStart).toEqual([x0, 0, z0].map((v) => expect.closeTo(v, 9)));
+    const later = await scrubTo(t);
+    // interpolated between 60 Hz frames, semi-implicit Euler at 1 ms: well within 1 cm
+    expect(Math.abs(later[0] - (x0 + vx * t))).toBeLessThan(0.01);
+    expect(Math.abs(later[2] - zFree)).toBeLessThan(0.01);
+    const after = await canvasPixels('#viewport canvas');
+    expect(meanChange(before.data, after.data)).toBeGreaterThan(MIN_IMAGE_CHANGE);
+    expect(await page.evaluate(() => window.__viewer.playing)).toBe(false);
+  });
+
+  it('switching the contact mode changes the sweep plot', async () => {
+    const modeSelect = page.locator('#gui select').first();
+    expect(await modeSelect.inputValue()).not.toBe('');
+    const gradientPlot = '#sweep .uplot:nth-of-type(2) canvas';
+    const softPlot = await canvasPixels(gradientPlot);
+    const before = await page.evaluate(() => window.__viewer.sweep);
+    expect(before.primary).toBe('soft');
+    expect(before.modes).toEqual(expect.arrayContaining(['soft', 'penalty']));
+    await modeSelect.selectOption({ label: 'penalty' });
+    await page.waitForFunction(() => window.__viewer.sweep.primary === 'penalty');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const penaltyPlot = await canvasPixels(gradientPlot);
+    expect(meanChange(softPlot.data, penaltyPlot.data)).toBeGreaterThan(MIN_IMAGE_CHANGE);
+    // hard contacts: disabled exactly when the page says why
+    const hard = await page.locator('#gui select').first().evaluate((el) => {
+      const o = Array.from((el as HTMLSelectElement).options).find((opt) => opt.textContent!.startsWith('hard'))!;
+      return { disabled: o.disabled, title: o.title, text: o.textContent };
+    });
+    expect(hard.disabled).toBe(hard.title !== '');
+    if (hard.disabled) expect(hard.text).toMatch(/not available yet/);
+    // the re-simulation in penalty mode arrives without errors
+    await page.waitForFunction(() => window.__viewer.frames > 0);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('a bad scene file shows a readable error naming the problem, and the page keeps working', async () => {
+    const bad = { bodies: [{ name: 'ball', shape: { type: 'sphere', radius: -1 }, mass: 1 }] };
+    await page.setInputFiles('#file', { name: 'bad-scene.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+    await expect.poll(() => page.locator('#error').isVisible()).toBe(true);
+    const text = await page.locator('#error-text').textContent();
+    expect(text).toMatch(/bad-scene\.json: invalid scene/);
+    expect(text).toMatch(/bodies\[0\]\.shape\.radius/);
+    await page.setInputFiles('#file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{ "bodies": [') });
+    await expect.poll(() => page.locator('#error-text').textContent()).toMatch(/broken\.json: not valid JSON/);
+    expect(await page.evaluate(() => window.__viewer.scene)).toBe('bounce-to-target.json');
+    expect(await page.evaluate(() => window.__viewer.frames)).toBeGreaterThan(0);
+    await page.locator('#error-close').click();
+  });
+
+  it('runs the scene\'s optimization in the worker and draws the loss curve', async () => {
+    await page.getByText('Optimize objective').click();
+    await page.getByText('start (Adam, in the worker)').click();
+    await page.waitForFunction(() => window.__viewer.lossPoints >= 6, null, { timeout: 30_000 });
+    await page.getByText('stop', { exact: true }).click();
+    expect(await page.locator('#loss canvas').count()).toBeGreaterThan(0);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('writes a screenshot to test-artifacts/', async () => {
+    await page.selectOption('#scene-select', 'bounce-to-target');
+    await page.waitForFunction(() => window.__viewer.frames > 0 && window.__viewer.sweep.done, null, { timeout: 30_000 });
+    await scrubTo(0.6);
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/viewer.png' });
+    expect(existsSync('test-artifacts/viewer.png')).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+declare global {
+  interface Window {
+    __viewer: import('../../render/app/main.ts').ViewerProbe;
+  }
+}

@@ -1,0 +1,158 @@
+// `diffcontact sweep` and `diffcontact grad --probe` on the ball-drop onset scene of
+// test/sim/onset-scenes.ts written to a temp dir: the JSON contract of DESIGN.md (with the
+// penalty jump at the analytic last-step onset and its kink, none in soft mode), the SVG
+// plot, the readable output, the probe verdicts, and every invalid-input path with exit 2.
+// One case runs the real binary as a child process; the rest run `runCli` in process.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../scenes/cli/program.ts';
+import { DROP, dropOnset, dropScene, dropVelocityJump, kinkStep } from '../sim/onset-scenes.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/diffcontact.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function cliInProcess(...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+function expectFailure(r: Run, code: number): void {
+  expect(r.code).toBe(code);
+  expect(r.stderr).toMatch(/^diffcontact: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stdout).toBe('');
+}
+
+const LAST_ONSET = dropOnset(DROP.steps - 1);
+// a grid around the last step's onset whose points avoid it
+const RANGE = ['--from', String(LAST_ONSET - 0.004), '--to', String(LAST_ONSET + 0.001), '--n', '6'];
+const SWEEP = ['--of', 'ball.linearVelocity.z', '--wrt', 'ball.position.z', ...RANGE];
+
+let dir = '';
+const file = (name: string) => join(dir, name);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'diffcontact-sweep-'));
+  writeFileSync(file('drop.json'), JSON.stringify(dropScene(1, 'penalty')));
+  writeFileSync(file('onset.json'), JSON.stringify(dropScene(LAST_ONSET, 'penalty')));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.concurrent('diffcontact sweep', () => {
+  it('--json --plot (binary): the DESIGN.md document per mode, the penalty onset jump, an SVG', async () => {
+    const svg = file('sweep.svg');
+    const r = await cli('sweep', file('drop.json'), ...SWEEP, '--contact', 'penalty,soft', '--json', '--plot', svg);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['penalty', 'soft']);
+    for (const mode of ['penalty', 'soft']) {
+      const s = out[mode];
+      for (const key of ['x', 'value', 'grad', 'fdGrad']) expect(s[key]).toHaveLength(6);
+      expect(s.x[0]).toBeCloseTo(LAST_ONSET - 0.004, 12);
+      expect(s.x[5]).toBeCloseTo(LAST_ONSET + 0.001, 12);
+      for (const j of s.jumps) expect(Object.keys(j)).toEqual(expect.arrayContaining(['at', 'size', 'kinks']));
+    }
+    expect(out.soft.jumps).toEqual([]);
+    const last = out.penalty.jumps[out.penalty.jumps.length - 1];
+    expect(kinkStep(last.kinks[0].label)).toBe(DROP.steps - 1);
+    expect(last.kinks[0].label).toMatch(/ground\/ball onset$/);
+    expect(Math.abs(last.at - LAST_ONSET)).toBeLessThanOrEqual(last.interval[1] - last.interval[0]);
+    expect(last.size).toBeCloseTo(dropVelocityJump(), 9);
+    // the plot: an SVG with a legend entry per mode and a dashed rule per jump in each panel
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/^<svg /);
+    expect(text).toContain('>penalty<');
+    expect(text).toContain('>soft<');
+    expect(text.match(/stroke-dasharray="4,3"/g)).toHaveLength(2 * out.penalty.jumps.length);
+  });
+
+  it('prints a readable table and the jumps with their kinks without --json', async () => {
+    const r = await cliInProcess('sweep', file('drop.json'), ...SWEEP);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^penalty: ball\.linearVelocity\.z against ball\.position\.z/);
+    expect(r.stdout).toMatch(/grad \(AD\)\s+grad \(FD\)/);
+    expect(r.stdout).toMatch(new RegExp(`gradient jumps by [\\d.]+.*step ${DROP.steps - 1}: ground/ball onset`));
+  });
+
+  it('sweeps the scene\'s own mode by default and takes negative bounds', async () => {
+    const r = await cliInProcess('sweep', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.linearVelocity.z', '--from', '-1', '--to', '-0.5', '--n', '2', '--json');
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['penalty']);
+    expect(out.penalty.x).toEqual([-1, -0.5]);
+  });
+
+  it('--contact hard exits 2: not available yet', async () => {
+    const r = await cliInProcess('sweep', file('drop.json'), ...SWEEP, '--contact', 'soft,hard');
+    expectFailure(r, 2);
+    expect(r.stderr).toMatch(/not available yet/);
+  });
+
+  it('bad grids, modes and paths exit 2 naming the problem', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '1', '--to', '0', '--n', '3'], /--from must be below --to/],
+      [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '0', '--to', '1', '--n', '1'], /--n/],
+      [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', 'low', '--to', '1', '--n', '3'], /--from/],
+      [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--to', '1', '--n', '3'], /--from/],
+      [['--of', 'ball.position.z', '--wrt', 'ball.position.z', ...RANGE, '--contact', 'soft,sticky'], /sticky/],
+      [['--of', 'ball.position.z', '--wrt', 'ball.nonsense', ...RANGE], /ball\.nonsense/],
+      [['--of', 'ball.position', '--wrt', 'ball.position.z', ...RANGE], /name a component/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cliInProcess('sweep', file('drop.json'), ...args);
+      expectFailure(r, 2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+describe.concurrent('diffcontact grad --probe', () => {
+  const GRAD = ['--of', 'ball.linearVelocity.z', '--wrt', 'ball.position.z'];
+
+  it('at the penalty onset: verdict kink, d+ = 0, d− = −(k + c|v|)·dt/m', async () => {
+    const r = await cliInProcess('grad', file('onset.json'), ...GRAD, '--probe', '1e-4', '--json');
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.probe.verdict).toBe('kink');
+    const [right, left] = out.probe.directional['ball.position.z'];
+    expect(Math.abs(right)).toBeLessThan(1e-6);
+    expect(left).toBeCloseTo(-dropVelocityJump(), 6);
+    expect(out.probe.range['ball.position.z'][1]).toBe(0);
+    expect(out.kinks[0].label).toBe(`step ${DROP.steps - 1}: ground/ball onset`);
+  });
+
+  it('at the same height with soft contact: smooth (readable output)', async () => {
+    const r = await cliInProcess('grad', file('onset.json'), ...GRAD, '--contact', 'soft', '--probe', '1e-4');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/probe: smooth/);
+    expect(r.stdout).toMatch(/ball\.position\.z\s+d\+ -?[\d.]+(e-?\d+)?, d− -?[\d.]+/);
+  });
+
+  it('a radius that is not > 0 exits 2', async () => {
+    const r = await cliInProcess('grad', file('onset.json'), ...GRAD, '--probe', '0');
+    expectFailure(r, 2);
+    expect(r.stderr).toContain('--probe');
+  });
+});
