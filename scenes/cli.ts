@@ -1,10 +1,10 @@
 /**
- * The `diffcontact` command (DESIGN.md "CLI"): `simulate` and `grad` on a scene file;
- * `sweep` and `optimize` arrive with later issues. `bin/diffcontact.js` runs this file
+ * The `diffcontact` command (DESIGN.md "CLI"): `simulate`, `grad` (with `--probe`) and
+ * `sweep` on a scene file; `optimize` arrives with the trajectory-optimization work. `bin/diffcontact.js` runs this file
  * through tsx; in a checkout, `npx tsx scenes/cli.ts <command> …` does the same.
  *
  * The program lives in scenes/cli/ (program.ts: commands and flags; scene-input.ts: the
- * scene file and its flag overrides; simulate.ts, trajectory.ts, grad.ts: the commands;
+ * scene file and its flag overrides; simulate.ts, trajectory.ts, grad.ts, sweep.ts, plot.ts: the commands;
  * errors.ts: exit codes). Exit code 0 success, 2 invalid input, 1 any other failure.
  */
 import { runCli } from './cli/program.ts';
