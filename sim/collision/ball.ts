@@ -7,11 +7,13 @@ import type { Contacts } from './contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from './contacts.ts';
 import type { Vec3 } from '../math/vec3.ts';
 
-// centres closer than this (m) count as coincident. The closest points of capsule axes
-// carry rounding errors u ≈ 1e-15 m, which tilt a normal taken from centres δ apart by
-// u/δ rad (moving the surface points by r·u/δ), while the fallback normal is off by at
-// most δ in dist and points; the two errors balance near δ = √(r·u) ≈ 1e-8 m
-const COINCIDENT_CENTRES = 1e-8;
+/**
+ * centres closer than this (m) count as coincident. The closest points of capsule axes
+ * carry rounding errors u ≈ 1e-15 m, which tilt a normal taken from centres δ apart by
+ * u/δ rad (moving the surface points by r·u/δ), while the fallback normal is off by at
+ * most δ in dist and points; the two errors balance near δ = √(r·u) ≈ 1e-8 m
+ */
+export const COINCIDENT_CENTRES = 1e-8;
 
 const _record = createContactRecord();
 const _surface = _record.subarray(0, 3);

@@ -36,9 +36,11 @@ import { mat3MulVec3, mat3TransposeMul, mat3TransposeMulVec3, type Mat3 } from '
 
 // an incident quad clipped by four half-spaces has at most 4 + 4 points
 const MAX_CLIPPED = 8;
-// lengths (m) this close are equal up to rounding (~1e-16 m at metre scale): whether the
-// nearest points of two edges are farther apart than their lines
-const CORNER_TOLERANCE = 1e-12;
+/**
+ * lengths (m) this close are equal up to rounding (~1e-16 m at metre scale): whether the
+ * nearest points of two edges are farther apart than their lines
+ */
+export const CORNER_TOLERANCE = 1e-12;
 
 const _centreA = vec3Create();
 const _centreB = vec3Create();

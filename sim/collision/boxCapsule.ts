@@ -34,10 +34,12 @@ import { EDGE_AXIS_MIN_SINE, EDGE_AXIS_TOLERANCE } from './sat.ts';
 import { vec3Add, vec3Copy, vec3Create, vec3Load, vec3Normalize, vec3Set, vec3Sub, type Vec3 } from '../math/vec3.ts';
 import { mat3MulVec3, mat3TransposeMulVec3 } from '../math/mat3.ts';
 
-// lengths (m) this close are equal up to rounding (~1e-16 m at metre scale): whether a
-// coordinate of the closest point is clamped (it could flip with the last bit at a face's
-// rim), and whether a stretch's nearest end is as near as the closest point
-const FLAT_TOLERANCE = 1e-12;
+/**
+ * lengths (m) this close are equal up to rounding (~1e-16 m at metre scale): whether a
+ * coordinate of the closest point is clamped (it could flip with the last bit at a face's
+ * rim), and whether a stretch's nearest end is as near as the closest point
+ */
+export const FLAT_TOLERANCE = 1e-12;
 
 const ALL_AXES = 0b111;
 

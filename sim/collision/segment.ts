@@ -6,10 +6,12 @@
  */
 import type { Vec3 } from '../math/vec3.ts';
 
-// squared sine of the angle below which two segments count as parallel: the 2×2 system
-// for the closest points becomes singular there, and 1e-12 (an angle of 1e-6 rad) keeps
-// its condition number well inside float64 precision
-const PARALLEL_SIN2 = 1e-12;
+/**
+ * squared sine of the angle below which two segments count as parallel: the 2×2 system
+ * for the closest points becomes singular there, and 1e-12 (an angle of 1e-6 rad) keeps
+ * its condition number well inside float64 precision
+ */
+export const PARALLEL_SIN2 = 1e-12;
 
 /**
  * The point of segment p0→p1 closest to `q`, written to `out` and returned. A degenerate

@@ -19,12 +19,15 @@
  * segment clamps) go to the sink with the kinds of `GEOMETRY_DECISION_KINDS`. The margins
  * are computed only when a sink is given (they need the competing axes' separations).
  *
- * Cyclic import: geometry-features.ts dispatches here and this file uses its shared
- * helpers; nothing here touches an import at module evaluation time, so the cycle is safe
- * in either load order.
+ * Imports run one way: geometry-features.ts dispatches here, and this file and it take
+ * the shared pieces (layout, decision codes, small arithmetic, segment closest points)
+ * from geometry-shared.ts. The thresholds (boxBox.ts CORNER_TOLERANCE, boxCapsule.ts
+ * FLAT_TOLERANCE, sat.ts) are the narrowphase's own constants, imported, not copied.
  */
 import { add, div, mul, neg, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
+import { CORNER_TOLERANCE } from '../collision/boxBox.ts';
+import { FLAT_TOLERANCE } from '../collision/boxCapsule.ts';
 import { EDGE_AXIS_MIN_SINE, EDGE_AXIS_TOLERANCE } from '../collision/sat.ts';
 import {
   capsuleSegment,
@@ -46,7 +49,7 @@ import {
   sub3,
   type DecisionSink,
   type V3,
-} from './geometry-features.ts';
+} from './geometry-shared.ts';
 
 /** Feature ids of box–box: 8·face + i (faces 0–11) then 96 + 3i + j (edge pairs). */
 export const BOX_BOX_FEATURES = 105;
@@ -57,10 +60,6 @@ export const BOX_CAPSULE_FEATURES = 18;
 const BOX_EDGE_FEATURE = 96;
 const CAPSULE_FACE_FEATURE = 3;
 const CAPSULE_EDGE_FEATURE = 15;
-// copies of boxCapsule.ts FLAT_TOLERANCE and boxBox.ts CORNER_TOLERANCE (m), not exported
-// there; the value tests fail if they drift
-const FLAT_TOLERANCE = 1e-12;
-const CORNER_TOLERANCE = 1e-12;
 
 // ---- small pieces ---------------------------------------------------------------------------
 

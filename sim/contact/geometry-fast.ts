@@ -28,18 +28,14 @@
  * (the derivative of the executed branch). The branch taken is decided here from the
  * same comparisons as the formulas, so both differentiate the same branch.
  */
+// the formulas' thresholds are the narrowphase's own: the same decisions on both paths
+import { COINCIDENT_CENTRES } from '../collision/ball.ts';
+import { PARALLEL_SIN2 } from '../collision/segment.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { ShapeType } from '../shapes.ts';
 
 /** Local cotangent layout of {@link contactGeometryAdjointFast}: [dist | normal (3) | point (3)]. */
 export const FAST_COTANGENTS = 7;
-
-// copies of the formulas' thresholds (geometry-features.ts, themselves copies of the
-// narrowphase's): ball.ts COINCIDENT_CENTRES (m) and segment.ts PARALLEL_SIN2 (squared
-// sine). The tests compare against the formulas on both sides of neither, so a drift
-// shows there only as a fallback that never triggers: keep them equal
-const COINCIDENT_CENTRES = 1e-8;
-const PARALLEL_SIN2 = 1e-12;
 
 // ---- module scratch (nothing is allocated per call) ----------------------------------------
 

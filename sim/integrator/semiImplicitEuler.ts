@@ -119,24 +119,8 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
   }
 
   // orientation of the unit quaternion q/|q|
-  const qw = q[qo + 3], qx = q[qo + 4], qy = q[qo + 5], qz = q[qo + 6];
-  const qLen = Math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
-  const w = qw / qLen, x = qx / qLen, y = qy / qLen, z = qz / qLen;
-  _norms[0] = qLen;
-  _qHat[0] = w;
-  _qHat[1] = x;
-  _qHat[2] = y;
-  _qHat[3] = z;
+  _norms[0] = loadUnitRotation(q, qo, _qHat, _rot);
   const r = _rot;
-  r[0] = 1 - 2 * (y * y + z * z);
-  r[1] = 2 * (x * y - w * z);
-  r[2] = 2 * (x * z + w * y);
-  r[3] = 2 * (x * y + w * z);
-  r[4] = 1 - 2 * (x * x + z * z);
-  r[5] = 2 * (y * z - w * x);
-  r[6] = 2 * (x * z - w * y);
-  r[7] = 2 * (y * z + w * x);
-  r[8] = 1 - 2 * (x * x + y * y);
 
   // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
   const wx = qd[vo + 3], wy = qd[vo + 4], wz = qd[vo + 5];
@@ -158,11 +142,44 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
   }
 
   // orientation: q' = normalize(exp(h ω') ⊗ q̂)
-  quatExp(_dq, 0, _u, 0);
-  quatMultiply(_p, 0, _dq, 0, _qHat, 0);
+  _norms[1] = advanceOrientation(_qHat, _u, _qNext, 3);
+}
+
+/**
+ * q̂ = q/|q| of the quaternion at `q[qo + 3 .. qo + 6]` into `qHat` and its rotation
+ * matrix (row-major: r[3a + c] = R_ac, body → world) into `rot`; returns |q|. Shared by
+ * the semi-implicit step and the hard-contact step so both see bitwise the same values.
+ */
+export function loadUnitRotation(q: Float64Array, qo: number, qHat: Float64Array, rot: Float64Array): number {
+  const qw = q[qo + 3], qx = q[qo + 4], qy = q[qo + 5], qz = q[qo + 6];
+  const qLen = Math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
+  const w = qw / qLen, x = qx / qLen, y = qy / qLen, z = qz / qLen;
+  qHat[0] = w;
+  qHat[1] = x;
+  qHat[2] = y;
+  qHat[3] = z;
+  rot[0] = 1 - 2 * (y * y + z * z);
+  rot[1] = 2 * (x * y - w * z);
+  rot[2] = 2 * (x * z + w * y);
+  rot[3] = 2 * (x * y + w * z);
+  rot[4] = 1 - 2 * (x * x + z * z);
+  rot[5] = 2 * (y * z - w * x);
+  rot[6] = 2 * (x * z - w * y);
+  rot[7] = 2 * (y * z + w * x);
+  rot[8] = 1 - 2 * (x * x + y * y);
+  return qLen;
+}
+
+/**
+ * normalize(exp(u) ⊗ q̂) into `out[outOff .. outOff + 3]`, with u = ½·dt·ω (the
+ * rotation vector of half the step); returns |exp(u) ⊗ q̂| before normalizing.
+ */
+export function advanceOrientation(qHat: Float64Array, u: Float64Array, out: Float64Array, outOff: number): number {
+  quatExp(_dq, 0, u, 0);
+  quatMultiply(_p, 0, _dq, 0, qHat, 0);
   const pLen = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
-  _norms[1] = pLen;
-  for (let k = 0; k < 4; k++) _qNext[3 + k] = _p[k] / pLen;
+  for (let k = 0; k < 4; k++) out[outOff + k] = _p[k] / pLen;
+  return pLen;
 }
 
 /**

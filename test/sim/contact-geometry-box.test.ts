@@ -10,46 +10,35 @@
 // - decisions near their switch come back as kinks (an exact SAT tie, a corner near a rim).
 import { describe, expect, it } from 'vitest';
 import { gradcheck } from '../../ad/gradcheck.ts';
-import { add, mul } from '../../ad/ops.ts';
 import { seededRng, type Rng } from '../../ad/random.ts';
-import type { Real } from '../../ad/tape.ts';
-import { jacfwd, jacrev, valueAndGrad } from '../../ad/transforms.ts';
-import { createContacts, type Contacts } from '../../sim/collision/contacts.ts';
+import { jacrev } from '../../ad/transforms.ts';
+import { createContacts } from '../../sim/collision/contacts.ts';
 import { collidePair } from '../../sim/collision/dispatch.ts';
 import { ShapeType } from '../../sim/shapes.ts';
 import { contactGeometryInputs, contactGeometryPrimitive, contactGeometryValues, type GeometryInput } from '../../sim/contact/geometry.ts';
+import { quatMul as qmul, type Quat, type V3 as Vec } from './collision-fixtures.ts';
+import {
+  blockOf,
+  BYSTANDER,
+  expectForwardEqualsReverse,
+  expectValuesMatchNarrowphase,
+  expectGradientMatchesNarrowphase,
+  FD_STEPS,
+  features,
+  geometryOf,
+  kinksOf,
+  NBODY,
+  narrowphaseLoss,
+  NO_MARGIN,
+  restrictTo,
+  rotate,
+  SWITCH_CLEARANCE,
+  uniform,
+  unitVector,
+  type GeometryCase as Case,
+} from './contact-geometry-fixtures.ts';
 
 // ---- fixtures ------------------------------------------------------------------------------
-
-// margin ∞: every feature's contact stays present under finite-difference perturbations
-const NO_MARGIN = Infinity;
-// bodies: 0 a bystander sphere far away (must get zero gradient), 1 and 2 the pair
-const NBODY = 3;
-const BYSTANDER = 0;
-// configurations with a decision closer than this to its switch (m; cosine for the
-// incident face) are resampled: well above the largest FD step (1e-3) times the lever
-// arms here (< 2 m)
-const SWITCH_CLEARANCE = 1e-2;
-const FD_STEPS = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7];
-
-type Vec = [number, number, number];
-type Quat = [number, number, number, number];
-
-interface Case {
-  input: GeometryInput;
-  bodyQ: Float64Array;
-  contacts: Contacts;
-}
-
-function uniform(rng: Rng, lo: number, hi: number): number {
-  return lo + (hi - lo) * rng.uniform();
-}
-
-function unitVector(rng: Rng): Vec {
-  const v: Vec = [rng.normal(), rng.normal(), rng.normal()];
-  const n = Math.hypot(...v);
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
 
 /** The quaternion of a rotation by `angle` about unit `axis`, times `scale` (the narrowphase takes any scale). */
 function axisAngle(axis: Vec, angle: number, scale = 1): Quat {
@@ -57,25 +46,7 @@ function axisAngle(axis: Vec, angle: number, scale = 1): Quat {
   return [Math.cos(angle / 2) * scale, axis[0] * s, axis[1] * s, axis[2] * s];
 }
 
-/** Hamilton product p ⊗ q (apply q, then p). */
-function qmul(p: Quat, q: Quat): Quat {
-  return [
-    p[0] * q[0] - p[1] * q[1] - p[2] * q[2] - p[3] * q[3],
-    p[0] * q[1] + p[1] * q[0] + p[2] * q[3] - p[3] * q[2],
-    p[0] * q[2] - p[1] * q[3] + p[2] * q[0] + p[3] * q[1],
-    p[0] * q[3] + p[1] * q[2] - p[2] * q[1] + p[3] * q[0],
-  ];
-}
-
-/** Rotate v by q (any scale): q ⊗ (0, v) ⊗ q* / |q|², from the definition. */
-function rotate(q: Quat, v: Vec): Vec {
-  const conj: Quat = [q[0], -q[1], -q[2], -q[3]];
-  const r = qmul(qmul(q, [0, v[0], v[1], v[2]]), conj);
-  const n2 = q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3];
-  return [r[1] / n2, r[2] / n2, r[3] / n2];
-}
-
-/** A random quaternion of scale in [0.7, 1.4]. */
+/** A random quaternion of scale in [0.7, 1.4] (a random axis and angle). */
 function randomQuat(rng: Rng): Quat {
   return axisAngle(unitVector(rng), uniform(rng, 0, 2 * Math.PI), uniform(rng, 0.7, 1.4));
 }
@@ -109,32 +80,6 @@ function makeCase(types: [number, number], sizes: [number[], number[]], poses: [
   // body 1 is A: the capsule when swapped (collidePair runs the table entry and flips)
   collidePair(input, bodyQ, 1, 2, NO_MARGIN, contacts);
   return { input, bodyQ, contacts };
-}
-
-/** Re-run the narrowphase of the case's pair at (bodyQ, geomSize). */
-function narrowphase(c: Case, bodyQ: Float64Array, geomSize: Float64Array): Contacts {
-  const out = createContacts(16);
-  collidePair({ ...c.input, geomSize }, bodyQ, c.contacts.bodyA[0], c.contacts.bodyB[0], NO_MARGIN, out);
-  return out;
-}
-
-function geometryOf(contacts: Contacts, k: number): number[] {
-  return [contacts.dist[k], ...contacts.normal.subarray(3 * k, 3 * k + 3), ...contacts.point.subarray(3 * k, 3 * k + 3)];
-}
-
-function blockOf(block: ArrayLike<Real>, count: number, k: number): Real[] {
-  return [block[k], block[count + 3 * k], block[count + 3 * k + 1], block[count + 3 * k + 2], block[4 * count + 3 * k], block[4 * count + 3 * k + 1], block[4 * count + 3 * k + 2]];
-}
-
-function features(c: Case): number[] {
-  return Array.from(c.contacts.pair.subarray(0, c.contacts.count));
-}
-
-/** The kinks the primitive reports within `tol` (every contact's decisions). */
-function kinksOf(c: Case, tol: number): { label: string; margin: number }[] {
-  const prim = contactGeometryPrimitive(c.input, c.contacts);
-  const x = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
-  return valueAndGrad((v) => prim(v)[0], x, { kinkTol: tol }).kinks;
 }
 
 function nearSwitch(c: Case): boolean {
@@ -249,17 +194,7 @@ const CASES = new Map(GROUPS);
 describe('box contact geometry values', () => {
   for (const [name, cases] of CASES) {
     it(`${name}: the formulas give collidePair's dist, normal and point bitwise; the primitive forward too`, () => {
-      for (const c of cases) {
-        const count = c.contacts.count;
-        const values = contactGeometryValues(c.input, c.contacts, c.bodyQ, c.input.geomSize, new Float64Array(7 * count));
-        for (let k = 0; k < count; k++) {
-          const mine = blockOf(values, count, k) as number[];
-          expect(mine).toEqual(geometryOf(c.contacts, k));
-          expect(mine.every((v, i) => v === geometryOf(c.contacts, k)[i])).toBe(true);
-        }
-        const y = contactGeometryPrimitive(c.input, c.contacts)(Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize)));
-        expect(y).toEqual(Array.from(values));
-      }
+      for (const c of cases) expectValuesMatchNarrowphase(c);
     });
   }
 
@@ -284,47 +219,11 @@ describe('box contact geometry gradients', () => {
   for (const [name, cases] of CASES) {
     it(`${name}: primitive gradient = central differences of collidePair, every input`, () => {
       const rng = seededRng(77);
-      for (const c of cases) {
-        const count = c.contacts.count;
-        const prim = contactGeometryPrimitive(c.input, c.contacts);
-        const weights = Array.from({ length: 7 * count }, () => rng.normal());
-        const ids = features(c);
-        const f = (x: Real[]): Real => {
-          let s: Real = 0;
-          if (x.every((v) => typeof v === 'number')) {
-            const flat = Float64Array.from(x as number[]);
-            const found = narrowphase(c, flat.subarray(0, 7 * NBODY), flat.subarray(7 * NBODY));
-            const foundIds = Array.from(found.pair.subarray(0, found.count));
-            for (let k = 0; k < count; k++) {
-              const j = foundIds.indexOf(ids[k]);
-              if (j < 0) throw new Error(`feature ${ids[k]} lost under perturbation`);
-              geometryOf(found, j).forEach((g, i) => (s = add(s, mul(weights[7 * k + i], g))));
-            }
-            return s;
-          }
-          const y = prim(x);
-          for (let k = 0; k < count; k++) blockOf(y, count, k).forEach((g, i) => (s = add(s, mul(weights[7 * k + i], g))));
-          return s;
-        };
-        const x = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
-        const r = gradcheck(f, x, { steps: FD_STEPS, atol: 1e-7, rtol: 1e-6 });
-        expect(r.unstable).toEqual([]);
-        expect(r.maxError).toBeLessThan(1e-7);
-        expect(r.ok).toBe(true);
-        for (let j = 0; j < 7; j++) expect(r.ad[7 * BYSTANDER + j]).toBe(0);
-        for (let j = 0; j < 4; j++) expect(r.ad[7 * NBODY + 4 * BYSTANDER + j]).toBe(0);
-      }
+      for (const c of cases) expectGradientMatchesNarrowphase(c, rng);
     });
 
     it(`${name}: forward mode equals reverse mode`, () => {
-      const c = cases[0];
-      const prim = contactGeometryPrimitive(c.input, c.contacts);
-      const x = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
-      const jr = jacrev(prim, x);
-      const jf = jacfwd(prim, x);
-      for (let k = 0; k < jr.length; k++) {
-        for (let j = 0; j < x.length; j++) expect(Math.abs(jf[k][j] - jr[k][j])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(jr[k][j])));
-      }
+      expectForwardEqualsReverse(cases[0]);
     });
   }
 });
@@ -358,23 +257,8 @@ describe('box contact geometry at switches', () => {
     const base = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
     const free = [7, 8, 9, 14, 15, 16, 7 * NBODY + 4, 7 * NBODY + 5, 7 * NBODY + 6, 7 * NBODY + 8, 7 * NBODY + 9, 7 * NBODY + 10];
     const weights = Array.from({ length: 7 * count }, (_, i) => Math.cos(1 + i));
-    const f = (sub: Real[]): Real => {
-      const x: Real[] = base.slice();
-      free.forEach((j, i) => (x[j] = sub[i]));
-      let s: Real = 0;
-      const y: Real[] = [];
-      if (x.every((v) => typeof v === 'number')) {
-        const flat = Float64Array.from(x as number[]);
-        const found = narrowphase(c, flat.subarray(0, 7 * NBODY), flat.subarray(7 * NBODY));
-        expect(Array.from(found.pair.subarray(0, found.count))).toEqual(features(c));
-        for (let k = 0; k < count; k++) y.push(...geometryOf(found, k));
-      } else {
-        const out = prim(x);
-        for (let k = 0; k < count; k++) y.push(...blockOf(out, count, k));
-      }
-      y.forEach((g, i) => (s = add(s, mul(weights[i], g))));
-      return s;
-    };
+    // the narrowphase side must find the same four features, in order
+    const f = restrictTo(narrowphaseLoss(c, weights, true), base, free);
     const r = gradcheck(f, free.map((j) => base[j]), { steps: FD_STEPS, atol: 1e-7, rtol: 1e-6 });
     expect(r.ok).toBe(true);
     // closed form: dist = zB − hBz − (zA + hAz), so ∂dist/∂zB = 1, ∂dist/∂zA = −1, ∂dist/∂h = −1

@@ -32,58 +32,14 @@ import {
   LOCAL_SIZE_B,
 } from '../../sim/contact/geometry-features.ts';
 import { ShapeType } from '../../sim/shapes.ts';
+import { quatMul } from './collision-fixtures.ts';
+import { NBODY, NO_MARGIN, randomQuat, rotate, uniform, unitVector } from './contact-geometry-fixtures.ts';
 
 // both sides compute the same derivative with different roundings: agreement to this,
 // relative to the gradient's largest entry, is equality up to a few hundred ulps
 const REL_TOL = 1e-12;
 // random configurations per feature (or per clamp branch)
 const SAMPLES = 12;
-// bodies of the direct tests: 0 a bystander, 1 and 2 the pair (in either order)
-const NBODY = 3;
-
-type V3 = [number, number, number];
-
-function uniform(rng: Rng, lo: number, hi: number): number {
-  return lo + (hi - lo) * rng.uniform();
-}
-
-function unitVector(rng: Rng): V3 {
-  const v = [rng.normal(), rng.normal(), rng.normal()];
-  const n = Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-/** A random quaternion of norm in [0.7, 1.4]: the formulas divide by |q|², so scale must not matter. */
-function randomQuat(rng: Rng): number[] {
-  const q = [rng.normal(), rng.normal(), rng.normal(), rng.normal()];
-  const scale = uniform(rng, 0.7, 1.4) / Math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-  return q.map((c) => c * scale);
-}
-
-/** Rotate v by the quaternion q (any scale): q v q* / |q|², from the definition. */
-function rotate(q: readonly number[], v: readonly number[]): V3 {
-  const [w, x, y, z] = q;
-  const n2 = w * w + x * x + y * y + z * z;
-  const tw = -x * v[0] - y * v[1] - z * v[2];
-  const tx = w * v[0] + y * v[2] - z * v[1];
-  const ty = w * v[1] + z * v[0] - x * v[2];
-  const tz = w * v[2] + x * v[1] - y * v[0];
-  return [
-    (-tw * x + tx * w - ty * z + tz * y) / n2,
-    (-tw * y + ty * w - tz * x + tx * z) / n2,
-    (-tw * z + tz * w - tx * y + ty * x) / n2,
-  ];
-}
-
-/** Hamilton product a ⊗ b (w, x, y, z). */
-function quatMul(a: readonly number[], b: readonly number[]): number[] {
-  return [
-    a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3],
-    a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
-    a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1],
-    a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0],
-  ];
-}
 
 /** A plane's stored [n, offset] with n deliberately not unit (differentiated as stored). */
 function randomPlane(rng: Rng): number[] {
@@ -350,8 +306,6 @@ describe('what the fast path leaves to the nested formula', () => {
 });
 
 // ---- through contactGeometryAdjoint and the primitive, on real narrowphase contacts ----------
-
-const NO_MARGIN = Infinity;
 
 interface PairCase {
   input: GeometryInput;

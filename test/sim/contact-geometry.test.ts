@@ -11,10 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { gradcheck } from '../../ad/gradcheck.ts';
 import { seededRng, type Rng } from '../../ad/random.ts';
-import { add, mul } from '../../ad/ops.ts';
-import type { Real } from '../../ad/tape.ts';
 import { jacfwd, jacrev, valueAndGrad } from '../../ad/transforms.ts';
-import { createContacts, type Contacts } from '../../sim/collision/contacts.ts';
+import { createContacts } from '../../sim/collision/contacts.ts';
 import { collidePair } from '../../sim/collision/dispatch.ts';
 import { ShapeType, type ShapeName } from '../../sim/shapes.ts';
 import {
@@ -26,46 +24,27 @@ import {
   type GeometryInput,
 } from '../../sim/contact/geometry.ts';
 import { UnsupportedGradientError } from '../../sim/contact/geometry-features.ts';
+import {
+  BYSTANDER,
+  expectForwardEqualsReverse,
+  expectValuesMatchNarrowphase,
+  expectGradientMatchesNarrowphase,
+  FD_STEPS,
+  geometryOf,
+  kinksOf,
+  NBODY,
+  narrowphaseLoss,
+  NO_MARGIN,
+  randomQuat,
+  restrictTo,
+  rotate,
+  SWITCH_CLEARANCE,
+  uniform,
+  unitVector,
+  type GeometryCase as Case,
+} from './contact-geometry-fixtures.ts';
 
 // ---- fixtures -------------------------------------------------------------------------
-
-// the collision pass always reports the pair: margin ∞ keeps every feature's contact
-// present under finite-difference perturbations (which would otherwise cross the margin)
-const NO_MARGIN = Infinity;
-// bodies: 0 a bystander sphere (never in contact, must get zero gradient), then the pair
-const NBODY = 3;
-const BYSTANDER = 0;
-// kink tolerance of the sampling: configurations with a decision closer than this (m, or
-// rad for the parallel rule) to its switch are resampled; well above the largest FD step
-// (1e-3 of a unit-scale input) times the lever arms here (< 2 m)
-const SWITCH_CLEARANCE = 1e-2;
-// finite-difference steps, relative to max(1, |x|): the largest stays inside SWITCH_CLEARANCE
-const FD_STEPS = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7];
-
-interface Case {
-  input: GeometryInput;
-  bodyQ: Float64Array;
-  contacts: Contacts;
-  a: number;
-  b: number;
-}
-
-function uniform(rng: Rng, lo: number, hi: number): number {
-  return lo + (hi - lo) * rng.uniform();
-}
-
-function unitVector(rng: Rng): [number, number, number] {
-  const v = [rng.normal(), rng.normal(), rng.normal()];
-  const n = Math.hypot(v[0], v[1], v[2]);
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-/** A random quaternion, deliberately not unit (the narrowphase divides by |q|²). */
-function randomQuat(rng: Rng): number[] {
-  const q = [rng.normal(), rng.normal(), rng.normal(), rng.normal()];
-  const scale = uniform(rng, 0.7, 1.4) / Math.hypot(q[0], q[1], q[2], q[3]);
-  return q.map((c) => c * scale);
-}
 
 function randomSize(rng: Rng, type: ShapeName): number[] {
   switch (type) {
@@ -139,33 +118,12 @@ function randomCase(rng: Rng, typeA: ShapeName, typeB: ShapeName, swapped: boole
   // the contact's A is always `second` when swapped: collidePair(…, b, a) stores b as A
   if (swapped) collidePair(input, bodyQ, b, a, NO_MARGIN, contacts);
   else collidePair(input, bodyQ, a, b, NO_MARGIN, contacts);
-  return { input, bodyQ, contacts, a, b };
-}
-
-/** Run the real narrowphase at (bodyQ, geomSize) the way the case did. */
-function narrowphase(c: Case, bodyQ: Float64Array, geomSize: Float64Array): Contacts {
-  const out = createContacts(16);
-  const input = { ...c.input, geomSize };
-  collidePair(input, bodyQ, c.contacts.bodyA[0], c.contacts.bodyB[0], NO_MARGIN, out);
-  return out;
-}
-
-/** Contact k of `contacts` as [dist, n, p]. */
-function geometryOf(contacts: Contacts, k: number): number[] {
-  return [contacts.dist[k], ...contacts.normal.subarray(3 * k, 3 * k + 3), ...contacts.point.subarray(3 * k, 3 * k + 3)];
-}
-
-/** Contact k of a geometry block [dist | normal | point] as [dist, n, p]. */
-function blockOf(block: ArrayLike<Real>, count: number, k: number): Real[] {
-  return [block[k], block[count + 3 * k], block[count + 3 * k + 1], block[count + 3 * k + 2], block[4 * count + 3 * k], block[4 * count + 3 * k + 1], block[4 * count + 3 * k + 2]];
+  return { input, bodyQ, contacts };
 }
 
 /** Near a switch: the primitive reports a decision within SWITCH_CLEARANCE, or plane–box corners nearly tie in depth order. */
 function nearSwitch(c: Case): boolean {
-  const prim = contactGeometryPrimitive(c.input, c.contacts);
-  const x = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
-  const { kinks } = valueAndGrad((v) => prim(v)[0], x, { kinkTol: SWITCH_CLEARANCE });
-  if (kinks.length > 0) return true;
+  if (kinksOf(c, SWITCH_CLEARANCE).length > 0) return true;
   const tA = c.input.geomType[c.contacts.bodyA[0]], tB = c.input.geomType[c.contacts.bodyB[0]];
   if (Math.min(tA, tB) === ShapeType.plane && Math.max(tA, tB) === ShapeType.box) {
     // the 4th and 5th deepest corners (which of them is kept) must not nearly tie
@@ -185,23 +143,6 @@ function nearSwitch(c: Case): boolean {
     if (depth[4] - depth[3] < SWITCH_CLEARANCE) return true;
   }
   return false;
-}
-
-/** Rotate v by the quaternion q (any scale): q v q* / |q|², written from its definition. */
-function rotate(q: ArrayLike<number>, v: number[]): number[] {
-  const [w, x, y, z] = [q[0], q[1], q[2], q[3]];
-  const n2 = w * w + x * x + y * y + z * z;
-  // t = q ⊗ (0, v)
-  const tw = -x * v[0] - y * v[1] - z * v[2];
-  const tx = w * v[0] + y * v[2] - z * v[1];
-  const ty = w * v[1] + z * v[0] - x * v[2];
-  const tz = w * v[2] + x * v[1] - y * v[0];
-  // t ⊗ q*
-  return [
-    (-tw * x + tx * w - ty * z + tz * y) / n2,
-    (-tw * y + ty * w - tz * x + tx * z) / n2,
-    (-tw * z + tz * w - tx * y + ty * x) / n2,
-  ];
 }
 
 type Pair = [ShapeName, ShapeName];
@@ -229,24 +170,29 @@ function casesOf(pair: Pair, seed: number): Case[] {
   return out;
 }
 
+/** A two-body scene (A at index 0, B at 1), its contacts from collidePair. */
+function twoBodies(types: [number, number], sizes: number[], bodyQ: number[], bodyName = ['ground', 'ball']): Case {
+  const input: GeometryInput = {
+    nbody: 2,
+    geomType: Uint8Array.from(types),
+    geomSize: Float64Array.from(sizes),
+    bodyStatic: Uint8Array.of(0, 0),
+    bodyName,
+  };
+  const q = Float64Array.from(bodyQ);
+  const contacts = createContacts(8);
+  collidePair(input, q, 0, 1, NO_MARGIN, contacts);
+  return { input, bodyQ: q, contacts };
+}
+
 const CASES = new Map(SUPPORTED.map((pair, i) => [pair.join('–'), casesOf(pair, 1000 + i)]));
 
 // ---- the formulas reproduce the narrowphase ---------------------------------------------
 
 describe('contact geometry values', () => {
   for (const [name, cases] of CASES) {
-    it(`${name}: the feature formulas give the narrowphase's dist, normal and point`, () => {
-      for (const c of cases) {
-        const count = c.contacts.count;
-        const values = contactGeometryValues(c.input, c.contacts, c.bodyQ, c.input.geomSize, new Float64Array(7 * count));
-        for (let k = 0; k < count; k++) {
-          const mine = blockOf(values, count, k) as number[];
-          const theirs = geometryOf(c.contacts, k);
-          for (let i = 0; i < 7; i++) expect(Math.abs(mine[i] - theirs[i])).toBeLessThanOrEqual(1e-12);
-          // same arithmetic, operation by operation: the values are bitwise equal
-          expect(mine.every((v, i) => v === theirs[i])).toBe(true);
-        }
-      }
+    it(`${name}: the feature formulas give the narrowphase's dist, normal and point bitwise; the primitive forward too`, () => {
+      for (const c of cases) expectValuesMatchNarrowphase(c);
     });
   }
 
@@ -273,48 +219,11 @@ describe('contact geometry gradients', () => {
   for (const [name, cases] of CASES) {
     it(`${name}: primitive gradient = central differences of collidePair, every input`, () => {
       const rng = seededRng(77);
-      for (const c of cases) {
-        const count = c.contacts.count;
-        const prim = contactGeometryPrimitive(c.input, c.contacts);
-        const weights = Array.from({ length: 7 * count }, () => rng.normal());
-        const features = Array.from(c.contacts.pair.subarray(0, count));
-        const f = (x: Real[]): Real => {
-          let s: Real = 0;
-          if (x.every((v) => typeof v === 'number')) {
-            // plain numbers: finite differences, through the narrowphase itself
-            const flat = Float64Array.from(x as number[]);
-            const found = narrowphase(c, flat.subarray(0, 7 * NBODY), flat.subarray(7 * NBODY));
-            for (let k = 0; k < count; k++) {
-              const j = Array.from(found.pair.subarray(0, found.count)).indexOf(features[k]);
-              if (j < 0) throw new Error(`feature ${features[k]} lost under perturbation`);
-              geometryOf(found, j).forEach((g, i) => (s = add(s, mul(weights[7 * k + i], g))));
-            }
-            return s;
-          }
-          const y = prim(x);
-          for (let k = 0; k < count; k++) blockOf(y, count, k).forEach((g, i) => (s = add(s, mul(weights[7 * k + i], g))));
-          return s;
-        };
-        const x = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
-        const r = gradcheck(f, x, { steps: FD_STEPS, atol: 1e-7, rtol: 1e-6 });
-        expect(r.unstable).toEqual([]);
-        expect(r.maxError).toBeLessThan(1e-7);
-        expect(r.ok).toBe(true);
-        // the bystander's pose and size do not enter
-        for (let j = 0; j < 7; j++) expect(r.ad[7 * BYSTANDER + j]).toBe(0);
-        for (let j = 0; j < 4; j++) expect(r.ad[7 * NBODY + 4 * BYSTANDER + j]).toBe(0);
-      }
+      for (const c of cases) expectGradientMatchesNarrowphase(c, rng);
     });
 
     it(`${name}: forward mode equals reverse mode`, () => {
-      const c = cases[0];
-      const prim = contactGeometryPrimitive(c.input, c.contacts);
-      const x = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
-      const jr = jacrev(prim, x);
-      const jf = jacfwd(prim, x);
-      for (let k = 0; k < jr.length; k++) {
-        for (let j = 0; j < x.length; j++) expect(Math.abs(jf[k][j] - jr[k][j])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(jr[k][j])));
-      }
+      expectForwardEqualsReverse(cases[0]);
     });
   }
 
@@ -362,21 +271,6 @@ describe('contact geometry gradients', () => {
 // ---- closed forms -----------------------------------------------------------------------------
 
 describe('contact geometry closed forms', () => {
-  /** A two-body scene (A at index 0, B at 1), its contacts from collidePair. */
-  function twoBodies(types: [number, number], sizes: number[], bodyQ: number[], bodyName = ['ground', 'ball']): Case {
-    const input: GeometryInput = {
-      nbody: 2,
-      geomType: Uint8Array.from(types),
-      geomSize: Float64Array.from(sizes),
-      bodyStatic: Uint8Array.of(0, 0),
-      bodyName,
-    };
-    const q = Float64Array.from(bodyQ);
-    const contacts = createContacts(8);
-    collidePair(input, q, 0, 1, NO_MARGIN, contacts);
-    return { input, bodyQ: q, contacts, a: 0, b: 1 };
-  }
-
   it('plane–sphere: ∂dist/∂centre = n, ∂dist/∂r = −1, ∂dist/∂offset = −1, ∂dist/∂n = centre', () => {
     const n = [0.6, 0, 0.8];
     const centre = [0.3, -0.2, 0.9];
@@ -410,22 +304,12 @@ describe('contact geometry closed forms', () => {
       const c = twoBodies([ShapeType.capsule, ShapeType.capsule], [0.1, 0.5, 0, 0, 0.15, 0.4, 0, 0], [0, 0, 0, 1, 0, 0, 0, ...centreB, 1, 0, 0, 0], ['left', 'right']);
       const values = contactGeometryValues(c.input, c.contacts, c.bodyQ, c.input.geomSize, new Float64Array(7));
       expect(Array.from(values)).toEqual(geometryOf(c.contacts, 0));
-      const prim = contactGeometryPrimitive(c.input, c.contacts);
+      expect(c.contacts.count).toBe(1);
       const free = [0, 1, 2, 7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21]; // positions, then sizes
       const base = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
       const weights = [0.3, -1.1, 0.7, 0.2, 0.9, -0.4, 1.3];
-      const f = (sub: Real[]): Real => {
-        const x: Real[] = base.slice();
-        free.forEach((j, i) => (x[j] = sub[i]));
-        let y: Real[];
-        if (x.every((v) => typeof v === 'number')) {
-          const flat = Float64Array.from(x as number[]);
-          y = geometryOf(narrowphase(c, flat.subarray(0, 14), flat.subarray(14)), 0);
-        } else y = prim(x);
-        let s: Real = 0;
-        y.forEach((g, i) => (s = add(s, mul(weights[i], g))));
-        return s;
-      };
+      // the narrowphase side keeps the single contact's feature (the parallel rule's)
+      const f = restrictTo(narrowphaseLoss(c, weights, true), base, free);
       const r = gradcheck(f, free.map((j) => base[j]), { steps: FD_STEPS, atol: 1e-7, rtol: 1e-6 });
       expect(r.ok).toBe(true);
       expect(r.kinks.some((k) => k.label === 'left/right parallel axes' && k.margin < 2e-6)).toBe(true);
@@ -458,21 +342,12 @@ describe('contact geometry limits', () => {
   // box–box and box–capsule have exact formulas now: test/sim/contact-geometry-box.test.ts
 
   it('coincident sphere centres (the fallback normal) throw UnsupportedGradientError', () => {
-    const input: GeometryInput = {
-      nbody: 2,
-      geomType: Uint8Array.of(ShapeType.sphere, ShapeType.sphere),
-      geomSize: Float64Array.of(0.2, 0, 0, 0, 0.3, 0, 0, 0),
-      bodyStatic: Uint8Array.of(0, 0),
-      bodyName: ['left', 'right'],
-    };
-    const bodyQ = Float64Array.of(0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0);
-    const contacts = createContacts(4);
-    collidePair(input, bodyQ, 0, 1, NO_MARGIN, contacts);
-    expect(contacts.count).toBe(1);
-    const prim = contactGeometryPrimitive(input, contacts);
-    const x0 = Array.from(contactGeometryInputs(bodyQ, input.geomSize));
+    const c = twoBodies([ShapeType.sphere, ShapeType.sphere], [0.2, 0, 0, 0, 0.3, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0], ['left', 'right']);
+    expect(c.contacts.count).toBe(1);
+    const prim = contactGeometryPrimitive(c.input, c.contacts);
+    const x0 = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
     expect(() => valueAndGrad((x) => prim(x)[0], x0)).toThrow(UnsupportedGradientError);
-    expect(() => valueAndGrad((x) => prim(x)[0], Array.from(contactGeometryInputs(bodyQ, input.geomSize)))).toThrow(
+    expect(() => valueAndGrad((x) => prim(x)[0], Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize)))).toThrow(
       /sphere–sphere contact \(bodies 'left' and 'right'\): the closest points coincide/,
     );
   });
@@ -480,19 +355,8 @@ describe('contact geometry limits', () => {
   it('a sphere near a capsule end-cap switch reports a `segment clamp` kink at its distance from the switch', () => {
     // capsule along z (halfLength 0.5), sphere centre 2 mm below the +z end of the axis
     // and off to the side: the closest axis point is 2 mm inside the clamp range
-    const input: GeometryInput = {
-      nbody: 2,
-      geomType: Uint8Array.of(ShapeType.sphere, ShapeType.capsule),
-      geomSize: Float64Array.of(0.1, 0, 0, 0, 0.05, 0.5, 0, 0),
-      bodyStatic: Uint8Array.of(0, 0),
-      bodyName: ['ball', 'rod'],
-    };
-    const bodyQ = Float64Array.of(0.3, 0, 0.498, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0);
-    const contacts = createContacts(4);
-    collidePair(input, bodyQ, 0, 1, NO_MARGIN, contacts);
-    const prim = contactGeometryPrimitive(input, contacts);
-    const { kinks } = valueAndGrad((x) => prim(x)[0], Array.from(contactGeometryInputs(bodyQ, input.geomSize)), { kinkTol: 1e-2 });
-    const clamp = kinks.filter((k) => k.label.endsWith('ball/rod segment clamp'));
+    const c = twoBodies([ShapeType.sphere, ShapeType.capsule], [0.1, 0, 0, 0, 0.05, 0.5, 0, 0], [0.3, 0, 0.498, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], ['ball', 'rod']);
+    const clamp = kinksOf(c, 1e-2).filter((k) => k.label.endsWith('ball/rod segment clamp'));
     expect(clamp.length).toBe(1);
     expect(clamp[0].margin).toBeCloseTo(0.002, 12);
   });

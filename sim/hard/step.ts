@@ -1,0 +1,108 @@
+/**
+ * One hard-contact (impulse) step, as a fixed pipeline read top to bottom:
+ *
+ *   collide  →  free-flight velocities v* (gravity, controls, gyroscopic term)
+ *     →  contact problem (frames, Jacobians, restitution/speculative bounds)
+ *     →  warm start  →  velocity solve (PGS: non-penetration, restitution, Coulomb)
+ *     →  position pass (split impulse, only on penetration)  →  positions from v⁺ (+ v_p)
+ *
+ * Same shape as sim/step.ts's `step`/`createStepData`: `hardStep(model, data, state,
+ * control, out)`, plain typed arrays, nothing allocated per step (the scratch lives in
+ * `HardStepData`). Forward only: the implicit adjoint of the velocity solve differentiates
+ * the optimality conditions written in solver.ts.
+ */
+import { collide, createContacts, type Contacts } from '../collision/index.ts';
+import { integratorParams, type IntegratorParams } from '../integrator/semiImplicitEuler.ts';
+import type { Model } from '../model.ts';
+import type { State } from '../state.ts';
+import { integratePositions, predictVelocities } from './integrate.ts';
+import { solvePositions } from './position.ts';
+import { buildContactProblem, createContactProblem, type ContactProblem } from './problem.ts';
+import { hardContactSettings, type HardContactSettings } from './settings.ts';
+import { applyImpulses, createHardSolveStats, solveContactVelocities, type HardSolveStats } from './solver.ts';
+import { createWarmStart, loadWarmStart, storeWarmStart, type WarmStart } from './warmStart.ts';
+
+/** Contacts one body may carry on average before the buffer grows (as sim/step.ts). */
+const CONTACTS_PER_BODY = 16;
+
+/** Scratch of the hard step, written by the stage named beside each field. One per model. */
+export interface HardStepData {
+  /** collide: contacts of the current step */
+  contacts: Contacts;
+  /** problem assembly and both solves: frames, Jacobians, bounds, impulses */
+  problem: ContactProblem;
+  /** warm start: last step's impulses by feature */
+  warmStart: WarmStart;
+  /** (nbody×6) free-flight velocities v*, then (after the solve) v⁺; linear then angular, world */
+  readonly velocity: Float64Array;
+  /** (nbody×6) position pass: pseudo-velocities v_p (never stored in the state) */
+  readonly pseudo: Float64Array;
+  /** integrator settings resolved from the model */
+  readonly integrator: IntegratorParams;
+  /** solver settings */
+  readonly settings: HardContactSettings;
+  /** what the last step's solves did: iterations, residuals */
+  readonly stats: HardSolveStats;
+}
+
+/**
+ * Make the scratch for stepping `model` with hard contacts (settings overridable, e.g.
+ * `{ maxIterations: 20 }`). The model's own `contact.mode` is not checked, so any scene
+ * can be stepped in hard mode.
+ *
+ * @example
+ * const data = createHardStepData(model);
+ * for (let t = 0; t < model.steps; t++) hardStep(model, data, state, null, state);
+ */
+export function createHardStepData(model: Model, overrides: Partial<HardContactSettings> = {}): HardStepData {
+  const contacts = createContacts(Math.max(64, CONTACTS_PER_BODY * model.nbody));
+  return {
+    contacts,
+    problem: createContactProblem(model.nbody, contacts.capacity),
+    warmStart: createWarmStart(contacts.capacity),
+    velocity: new Float64Array(6 * model.nbody),
+    pseudo: new Float64Array(6 * model.nbody),
+    integrator: integratorParams(model),
+    settings: hardContactSettings(model, overrides),
+    stats: createHardSolveStats(),
+  };
+}
+
+/**
+ * Advance `state` by one step of `model.dt` with hard contacts into `out` (which may be
+ * `state` itself). `control` (nbody×6: force then torque, world, N and N·m) acts over the
+ * step; pass null for none. Returns `out`; `data.stats` tells how the solves went.
+ *
+ * @example
+ * const data = createHardStepData(model);
+ * hardStep(model, data, state, null, state);
+ * data.stats.iterations; // Gauss–Seidel sweeps this step
+ */
+export function hardStep(model: Model, data: HardStepData, state: State, control: Float64Array | null, out: State): State {
+  // collision: broadphase and narrowphase into the contact buffer
+  collide(model, state.bodyQ, model.contact.margin, data.contacts);
+  if (data.contacts.dropped > 0) {
+    // the buffer was too small for this scene: grow it and everything sized by it (rare)
+    data.contacts = createContacts(2 * (data.contacts.capacity + data.contacts.dropped));
+    data.problem = createContactProblem(model.nbody, data.contacts.capacity);
+    data.warmStart = createWarmStart(data.contacts.capacity);
+    collide(model, state.bodyQ, model.contact.margin, data.contacts);
+  }
+  // free flight: gravity, controls and the gyroscopic term, no contact yet
+  const velocity = data.velocity;
+  predictVelocities(data.integrator, state.bodyQ, state.bodyQd, control, velocity);
+  // the contact problem of this step, warm-started from the last step's impulses
+  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem);
+  loadWarmStart(data.warmStart, data.contacts, problem);
+  applyImpulses(problem, velocity);
+  // velocity solve: v* → v⁺
+  solveContactVelocities(problem, velocity, data.settings, data.stats);
+  storeWarmStart(data.warmStart, data.contacts, problem);
+  // drift control: pseudo-velocities for the position update only
+  const moved = solvePositions(problem, velocity, model.dt, data.settings, data.pseudo, data.stats);
+  // positions from the new velocities
+  integratePositions(data.integrator, state.bodyQ, velocity, moved ? data.pseudo : null, out.bodyQ);
+  out.bodyQd.set(velocity);
+  out.time = state.time + model.dt;
+  return out;
+}
