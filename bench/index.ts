@@ -6,7 +6,7 @@
 import { adFigures } from './ad.ts';
 import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
-import { diffcontactEngine } from './peers/diffcontact.ts';
+import { diffcontactEngine, diffcontactHardEngine } from './peers/diffcontact.ts';
 import { gradFigures } from './grad.ts';
 import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, peerFigures, physicsRows } from './sim.ts';
 
@@ -18,7 +18,8 @@ const gcFigure: Figure = {
   run: () => gcEventsDuringSteps(diffcontactEngine, loadScene('boxes100'), 1000),
 };
 
-const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, ...gradFigures, ...peerFigures];
+const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure,
+  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...peerFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -64,6 +65,6 @@ function printTable(): void {
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   process.stdout.write(`${out.join('\n')}\n`);
   if (only === undefined || 'physics'.startsWith(only)) {
-    process.stdout.write(`\nphysics side by side (each engine against the closed form):\n${formatPhysicsTable(physicsRows([diffcontactEngine, ...PEERS]))}\n`);
+    process.stdout.write(`\nphysics side by side (each engine against the closed form):\n${formatPhysicsTable(physicsRows([diffcontactEngine, diffcontactHardEngine, ...PEERS]))}\n`);
   }
 }

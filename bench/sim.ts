@@ -341,22 +341,29 @@ export const peerFigures: Figure[] = [
  * @example
  * const figures = [...forwardFigures(diffcontactEngine), ...peerFigures];
  */
-export function forwardFigures(ours: Engine): Figure[] {
+export function forwardFigures(ours: Engine, opts: { prefix?: string; mode?: 'soft' | 'penalty' | 'hard'; goals?: { cannon: number; rapier: number } } = {}): Figure[] {
+  const prefix = opts.prefix ?? 'forward.boxes100';
+  const mode = opts.mode ?? 'soft';
+  const goals = opts.goals ?? { cannon: 0.5, rapier: 1 };
   let measured: Record<string, number> | undefined;
-  const times = () => (measured ??= medianStepMs([ours, ...PEERS], loadScene('boxes100')));
+  const scene = (): Scene => {
+    const s = loadScene('boxes100');
+    return { ...s, contact: { ...s.contact, mode } };
+  };
+  const times = () => (measured ??= medianStepMs([ours, ...PEERS], scene()));
   return [
     {
-      name: 'forward.boxes100.vsCannon',
-      describe: 'plain forward ms per step on the 100-box pile (soft, no tape) over cannon-es, side by side',
+      name: `${prefix}.vsCannon`,
+      describe: `plain forward ms per step on the 100-box pile (${mode}, no tape) over cannon-es, side by side`,
       unit: 'ratio',
-      goal: { max: 0.5 },
+      goal: { max: goals.cannon },
       run: () => times()[ours.name] / times()[cannonEngine.name],
     },
     {
-      name: 'forward.boxes100.vsRapier',
-      describe: 'plain forward ms per step on the 100-box pile (soft, no tape) over rapier (WASM), side by side',
+      name: `${prefix}.vsRapier`,
+      describe: `plain forward ms per step on the 100-box pile (${mode}, no tape) over rapier (WASM), side by side`,
       unit: 'ratio',
-      goal: { max: 1 },
+      goal: { max: goals.rapier },
       run: () => times()[ours.name] / times()[rapierEngine.name],
     },
   ];

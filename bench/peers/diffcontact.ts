@@ -4,6 +4,7 @@
  */
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { Scene } from '../../sim/scene.ts';
+import { createHardStepData, hardStep } from '../../sim/hard/step.ts';
 import { createStepData, step } from '../../sim/step.ts';
 import type { Engine, EngineWorld } from './peer.ts';
 
@@ -17,6 +18,32 @@ export const diffcontactEngine: Engine = {
     return {
       step: () => {
         step(model, data, state, null, state);
+      },
+      position: (body) => {
+        const i = model.bodyIndex.get(body);
+        if (i === undefined) throw new Error(`diffcontact: no body '${body}'`);
+        return [state.bodyQ[7 * i], state.bodyQ[7 * i + 1], state.bodyQ[7 * i + 2]];
+      },
+      dispose: () => {},
+    };
+  },
+};
+
+/**
+ * The hard-contact step (sim/hard: impulses solved by projected Gauss–Seidel), whatever
+ * mode the scene names: the forward solver measured on its own while the step dispatch
+ * and its adjoint are completed.
+ */
+export const diffcontactHardEngine: Engine = {
+  name: 'diffcontact-hard',
+  describe: 'diffcontact hard-contact step (impulses, PGS with warm start)',
+  create(scene: Scene): EngineWorld {
+    const model = buildModel({ ...scene, contact: { ...scene.contact, mode: 'hard' } });
+    const state = initialState(model, scene);
+    const data = createHardStepData(model);
+    return {
+      step: () => {
+        hardStep(model, data, state, null, state);
       },
       position: (body) => {
         const i = model.bodyIndex.get(body);
