@@ -136,7 +136,7 @@ function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, fiel
   size.forEach((v, k) => (x[g + k] = v));
   const mass: Real = massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, volume(s.type, size)));
   x[L.invMass + b] = ad.div(1, mass);
-  inertia(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
+  principalMoments(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
 }
 
 /** Volume of a sphere, box or capsule from its size Reals (m³). */
@@ -149,9 +149,10 @@ function volume(type: 'sphere' | 'box' | 'capsule', size: Real[]): Real {
 
 /**
  * Principal moments (body frame, kg·m²) with ad ops: the formulas of sim/inertia.ts
- * (solid sphere, box from half extents, capsule as cylinder + hemispheres).
+ * (solid sphere, box from half extents, capsule as cylinder + hemispheres). `size` is the
+ * shape's `geomSize` row: [r], [hx, hy, hz] or [r, halfLength].
  */
-function inertia(type: 'sphere' | 'box' | 'capsule', m: Real, size: Real[]): Real[] {
+export function principalMoments(type: 'sphere' | 'box' | 'capsule', m: Real, size: Real[]): Real[] {
   if (type === 'sphere') {
     const i = ad.mul(0.4, ad.mul(m, ad.square(size[0])));
     return [i, i, i];

@@ -3,11 +3,13 @@
  * io)` parses, runs one command and returns the exit code; every failure becomes one
  * `diffcontact: <message>` line on stderr (errors.ts maps it to exit code 1 or 2).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
-import { EXIT_OK, exitCodeOf, messageOf, UsageError } from './errors.ts';
+import { EXIT_OK, exitCodeOf, messageOf } from './errors.ts';
 import { formatGradReport, runGradient, splitPathList } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
+import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
+import type { OptimizeFlags } from './optimize.ts';
 import { formatSummary, runSimulation, writeTrajectory } from './simulate.ts';
 import { contactModeList, finiteNumber, formatSweepReport, gridPoints, refinementLevels, runSweep } from './sweep.ts';
 
@@ -64,6 +66,13 @@ function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
     );
 }
 
+/** Commander argument parser: an integer ≥ 1 (e.g. `--samples`). */
+function positiveInteger(text: string): number {
+  const value = stepCount(text);
+  if (value < 1) throw new InvalidArgumentError(`must be a whole number >= 1, got ${text}.`);
+  return value;
+}
+
 function overridesOf(flags: SceneOverrides): SceneOverrides {
   const { steps, dt, contact, temperature } = flags;
   return { steps, dt, contact, temperature };
@@ -77,20 +86,6 @@ function examples(...lines: string[]): string {
 function json(value: unknown): string {
   const text = JSON.stringify(value, null, 2).replace(/\[\s+([-+.\deE,\s]*?)\s+\]/g, (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`);
   return `${text}\n`;
-}
-
-/** A command of a later issue: documented in --help, refuses to run with exit code 2. */
-function laterCommand(program: Command, name: string, usage: string, description: string, helpExamples: string): void {
-  program
-    .command(name)
-    .usage(usage)
-    .description(`${description} (not available yet)`)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .addHelpText('after', helpExamples)
-    .action(() => {
-      throw new UsageError(`'${name}' is not available yet: it arrives with a later issue`);
-    });
 }
 
 function buildProgram(io: CliIo): Command {
@@ -236,13 +231,45 @@ function buildProgram(io: CliIo): Command {
       io.stdout(flags.json ? json(result) : formatSweepReport(request, result));
       if (!flags.json && flags.plot !== undefined) io.stdout(`plot written to ${flags.plot}\n`);
     });
-  laterCommand(
-    program,
-    'optimize',
-    '<scene-name|scene.json> [--iters N] [--contact M] [--strategy plain|anneal|smoothing] [--json]',
-    "Minimise the scene's objective over its parameters",
-    examples(`${NAME} optimize bounce-to-target --iters 100 --strategy anneal`),
-  );
+  program
+    .command('optimize')
+    .usage('<scene-name|scene.json> [--iters N] [--contact M] [--strategy plain|anneal|smoothing] [--json]')
+    .description(
+      "Minimise a scene's objective over its parameters, verify the result by simulating it, and write out/<scene>/result.json, trajectory.json and loss.svg.",
+    )
+    .showHelpAfterError(`(run '${NAME} optimize --help' for usage)`)
+    .argument('<scene-name|scene.json>', `a named scene (${PROBLEM_NAMES.join(', ')}) or a scene file with an "objective"`)
+    .addOption(new Option('--iters <N>', "optimizer iterations (default: the scene's)").argParser(stepCount))
+    .addOption(
+      new Option('--strategy <S>', "plain (L-BFGS in one mode) | anneal (soft contacts, temperature lowered in stages) | smoothing (randomized smoothing on worker threads); default: the scene's (plain for a scene file)")
+        .choices(STRATEGIES),
+    )
+    .addOption(
+      new Option('--contact <mode>', `contact mode of plain and smoothing: ${CONTACT_MODES.join(' | ')} (default: the scene's for plain, the verification mode for smoothing)`).argParser(contactMode),
+    )
+    .addOption(new Option('--order <O>', 'smoothing estimator: first (average AD gradients) | zeroth (value differences)').choices(['first', 'zeroth']))
+    .addOption(new Option('--samples <N>', 'smoothing: antithetic pairs per gradient estimate (default 8)').argParser(positiveInteger))
+    .addOption(new Option('--seed <N>', 'smoothing: seed of the perturbations (default 1)').argParser(stepCount))
+    .addOption(new Option('--threads <N>', 'smoothing: worker threads (default: every core; 0 = none)').argParser(stepCount))
+    .addOption(new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount))
+    .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
+    .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
+    .option('--out <dir>', 'output folder (default out/<scene>)')
+    .option('--json', 'print one JSON document {scene, iterations, loss: [], params: {}, seconds, strategy, mode, verification: {mode, miss, success, …}}')
+    .addHelpText(
+      'after',
+      examples(
+        `${NAME} optimize bounce-to-target`,
+        `${NAME} optimize scenes/bounce-to-target.json --iters 20 --json`,
+        `${NAME} optimize push-box --strategy anneal`,
+        `${NAME} optimize push-box --strategy smoothing --contact penalty --iters 40`,
+      ),
+    )
+    .action(async (target: string, flags: OptimizeFlags) => {
+      // loaded on first use: the other commands do not need the optimizers and scene scripts
+      const { runOptimizeCommand } = await import('./optimize.ts');
+      io.stdout(await runOptimizeCommand(target, flags));
+    });
   return program;
 }
 

@@ -272,10 +272,10 @@ describe.concurrent('diffcontact commands', () => {
     expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 
-  it('optimize exits 2: not available yet; sweep without its range exits 2 naming the missing flag', async () => {
-    const optimize = await cliInProcess('optimize', file('drop.json'), '--of', 'ball.position.z');
+  it('optimize on a scene without an objective exits 2 saying so; sweep without its range exits 2 naming the missing flag', async () => {
+    const optimize = await cliInProcess('optimize', file('drop.json'));
     expectFailure(optimize, 2);
-    expect(optimize.stderr).toMatch(/'optimize' is not available yet/);
+    expect(optimize.stderr).toMatch(/no "objective" section/);
     const sweep = await cliInProcess('sweep', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z');
     expectFailure(sweep, 2);
     expect(sweep.stderr).toMatch(/--from/);

@@ -1,0 +1,117 @@
+/**
+ * The shared driver of the optimization scenes: run a strategy on a problem, verify the
+ * result by simulating it (hard mode once it exists, penalty until then), and write
+ * out/<scene>/result.json, trajectory.json and loss.svg. `diffcontact optimize` and the
+ * standalone scripts both come through here.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { ContactMode } from '../../sim/model.ts';
+import { verificationMode, type OptimizationProblem, type Outcome } from './problem.ts';
+import { runStrategy, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
+
+/** What the caller chooses; everything else comes from the problem. */
+export interface OptimizeOptions extends Omit<StrategyOptions, 'iters' | 'mode'> {
+  strategy: StrategyName;
+  /** default: the problem's */
+  iters?: number;
+  /**
+   * contact mode of `plain` (default: the scene's) and `smoothing` (default: the
+   * verification mode — smoothing is for the non-smooth model); `anneal` is always soft
+   */
+  mode?: ContactMode;
+}
+
+/** A finished optimization with its verification. */
+export interface OptimizeRun {
+  problem: OptimizationProblem;
+  strategy: StrategyName;
+  /** the mode the optimizer ran in (soft for anneal) */
+  mode: ContactMode;
+  result: StrategyResult;
+  verification: Outcome & { mode: ContactMode; note: string };
+  /** the initial guess simulated the same way, for comparison */
+  initial: Outcome;
+  /** wall time of the optimization and verification, s */
+  seconds: number;
+}
+
+/**
+ * Optimize `problem` and verify the result.
+ *
+ * @example
+ * const run = await optimize(namedProblem('bounce-to-target'), { strategy: 'plain' });
+ * run.verification.success; // within 1 cm of the target
+ */
+export async function optimize(problem: OptimizationProblem, opts: OptimizeOptions): Promise<OptimizeRun> {
+  const start = performance.now();
+  const check = verificationMode(problem.scene);
+  const mode: ContactMode = opts.strategy === 'anneal' ? 'soft' : (opts.mode ?? (opts.strategy === 'smoothing' ? check.mode : problem.scene.contact.mode));
+  const result = await runStrategy(problem, opts.strategy, { ...opts, iters: opts.iters ?? problem.defaultIters, mode });
+  const verification = { ...problem.outcome(result.x, check.mode), ...check };
+  const initial = problem.outcome(problem.x0, check.mode);
+  return { problem, strategy: opts.strategy, mode, result, verification, initial, seconds: (performance.now() - start) / 1e3 };
+}
+
+/** The `--json` document and result.json (DESIGN.md: scene, iterations, loss, params, seconds; the rest extends it). */
+export interface OptimizeReport {
+  scene: string;
+  iterations: number;
+  loss: number[];
+  params: Record<string, number>;
+  seconds: number;
+  strategy: StrategyName;
+  mode: ContactMode;
+  goal: string;
+  evaluations: number;
+  stages: { mode: ContactMode; temperature: number; iterations: number }[];
+  initial: { params: Record<string, number>; miss: number };
+  verification: { mode: ContactMode; note: string; loss: number; miss: number; missLabel: string; tolerance: number; success: boolean; details: Record<string, number | number[]> };
+}
+
+export function optimizeReport(run: OptimizeRun): OptimizeReport {
+  const { problem, result, verification: v } = run;
+  const named = (x: readonly number[]) => Object.fromEntries(problem.params.map((p, j) => [p, x[j]]));
+  return {
+    scene: problem.name,
+    iterations: result.iterations,
+    loss: result.loss,
+    params: named(result.x),
+    seconds: run.seconds,
+    strategy: run.strategy,
+    mode: run.mode,
+    goal: problem.goal,
+    evaluations: result.evaluations,
+    stages: result.stages.map((s) => ({ ...s.setting, iterations: s.iterations })),
+    initial: { params: named(problem.x0), miss: run.initial.miss },
+    verification: { mode: v.mode, note: v.note, loss: v.loss, miss: v.miss, missLabel: problem.missLabel, tolerance: problem.tolerance, success: v.success, details: v.details },
+  };
+}
+
+/** Write result.json, trajectory.json and loss.svg into `dir` (created); returns their paths. */
+export async function writeOutputs(run: OptimizeRun, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const files = ['result.json', 'trajectory.json', 'loss.svg'].map((f) => join(dir, f));
+  writeFileSync(files[0], `${JSON.stringify(optimizeReport(run), null, 2)}\n`);
+  writeFileSync(files[1], `${JSON.stringify(run.verification.trajectory)}\n`);
+  const { renderLossSvg } = await import('./loss-plot.ts');
+  writeFileSync(files[2], await renderLossSvg(run));
+  return files;
+}
+
+/** True when the module at `url` is the script node was started with. */
+export function isMainModule(url: string): boolean {
+  return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === url;
+}
+
+/** A scene script run on its own: `diffcontact optimize <name>` with the script's arguments. */
+export async function runStandalone(name: string): Promise<void> {
+  // loaded here, not at the top: the CLI imports the scene scripts through the registry
+  const { runCli } = await import('../cli/program.ts');
+  process.exitCode = await runCli(['optimize', name, ...process.argv.slice(2)], {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+  });
+}

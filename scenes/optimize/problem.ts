@@ -1,0 +1,192 @@
+/**
+ * What every optimization scene gives the shared driver: a loss over named parameters
+ * with its AD gradient under a contact setting, the same loss from the plain simulator,
+ * and a check of a result by simulating it (miss, success, trajectory). A scene file with
+ * an `objective` section becomes one through {@link sceneFileProblem}; the scripts in this
+ * folder build theirs by hand (controls, losses over the trajectory).
+ */
+import type { Bounds } from '../../ad/optim/types.ts';
+import { buildModel, initialState } from '../../sim/builder.ts';
+import type { ContactMode } from '../../sim/model.ts';
+import { sceneObjective, type LossGradient } from '../../sim/objective.ts';
+import type { Scene } from '../../sim/scene.ts';
+import type { StrategyName } from './names.ts';
+import type { BatchObjective } from '../../sim/smoothing.ts';
+import type { State } from '../../sim/state.ts';
+import { createStepData, simulate } from '../../sim/step.ts';
+import { TrajectoryRecorder, type Trajectory } from '../cli/trajectory.ts';
+
+/** The contact model one evaluation runs under (structured-cloneable: it crosses to workers). */
+export interface Setting {
+  mode: ContactMode;
+  /** soft-contact temperature, m */
+  temperature: number;
+}
+
+/** A result simulated with the plain simulator. */
+export interface Outcome {
+  /** the problem's loss at the result */
+  loss: number;
+  /** the number the success criterion reads (e.g. distance to the target, m) */
+  miss: number;
+  /** miss ≤ tolerance (and whatever else the problem requires) */
+  success: boolean;
+  /** named figures of the result for the report, in the units their names give */
+  details: Record<string, number | number[]>;
+  trajectory: Trajectory;
+}
+
+/** An optimization problem on a scene. */
+export interface OptimizationProblem {
+  /** short name, also the output folder: out/<name>/ */
+  readonly name: string;
+  /** one sentence: what is optimized and what counts as success */
+  readonly goal: string;
+  /** parameter names, in order */
+  readonly params: readonly string[];
+  /** the documented (poor) initial guess */
+  readonly x0: readonly number[];
+  readonly bounds?: Bounds;
+  /** typical size of a useful change of each parameter: optimizers work in x / scale */
+  readonly scale: readonly number[];
+  /** the scene the problem runs (its contact settings are the defaults) */
+  readonly scene: Scene;
+  /** the success threshold on `miss` */
+  readonly tolerance: number;
+  /** what `miss` is, with its unit */
+  readonly missLabel: string;
+  /** the strategy when the caller does not say (one that reaches the goal) */
+  readonly defaultStrategy: StrategyName;
+  /** iterations when the caller does not say */
+  readonly defaultIters: number;
+  /** the optimizer of plain and anneal: L-BFGS, or Adam where gradients are tiny or rough (step sizes independent of the gradient's scale) */
+  readonly optimizer: 'lbfgs' | 'adam';
+  /** Adam's initial learning rate, in units of `scale` */
+  readonly adamLr: number;
+  /** starting temperature of continuation, m (large enough that the soft force reaches across the initial gap) */
+  readonly annealFrom: number;
+  /** final temperature of continuation, m (default: the scene's) */
+  readonly annealTo?: number;
+  /** perturbation of randomized smoothing, in units of `scale` */
+  readonly smoothingSigma: number;
+  /** how a worker rebuilds this problem (registry.ts) */
+  readonly spec: ProblemSpec;
+  /** loss and AD gradient at `x` */
+  lossAndGrad(x: readonly number[], setting: Setting): LossGradient;
+  /** loss at `x` from the plain simulator */
+  value(x: readonly number[], setting: Setting): number;
+  /** simulate `x` in `mode` (plain simulator) and judge it */
+  outcome(x: readonly number[], mode: ContactMode): Outcome;
+}
+
+/** How to rebuild a problem in another thread: a named script at a size, or a scene file's objective. */
+export type ProblemSpec = { kind: 'named'; name: string; size: ProblemSize } | { kind: 'scene'; name: string; scene: Scene };
+
+/** `full`: the scene as documented; `test`: shorter horizon and fewer knots, for the test suite. */
+export type ProblemSize = 'full' | 'test';
+
+/** The problem as the smoothing workers evaluate it (sim/smoothing.ts). */
+export function batchObjective(problem: OptimizationProblem): BatchObjective {
+  return {
+    value: (x, setting) => problem.value(x, setting as Setting),
+    valueAndGrad: (x, setting) => problem.lossAndGrad(x, setting as Setting),
+  };
+}
+
+/** The scene's own contact setting. */
+export function sceneSetting(scene: Scene): Setting {
+  return { mode: scene.contact.mode, temperature: scene.contact.temperature };
+}
+
+/** `scene` with a contact setting applied (a copy). */
+export function withSetting(scene: Scene, setting: Partial<Setting>): Scene {
+  const out = structuredClone(scene);
+  if (setting.mode !== undefined) out.contact.mode = setting.mode;
+  if (setting.temperature !== undefined) out.contact.temperature = setting.temperature;
+  return out;
+}
+
+/**
+ * The mode results are verified in: `hard` once the step implements it, `penalty` (the
+ * non-smooth force model) until then. `note` says which, for the report.
+ */
+export function verificationMode(scene: Scene): { mode: ContactMode; note: string } {
+  try {
+    createStepData(buildModel(withSetting(scene, { mode: 'hard' })));
+    return { mode: 'hard', note: 'verified in hard mode' };
+  } catch (err) {
+    if (err instanceof Error && /not available yet/.test(err.message)) {
+      return { mode: 'penalty', note: 'verified in penalty mode: hard contacts are not available yet' };
+    }
+    throw err;
+  }
+}
+
+/**
+ * Run `scene` with the plain simulator, recording the trajectory (the `simulate --out`
+ * format); `control(t)` (nbody×6 per step) and `onStep(t, state)` as in `simulate`.
+ */
+export function simulateRecorded(
+  scene: Scene,
+  control?: (t: number) => Float64Array | null,
+  onStep?: (t: number, s: State) => void,
+): { state: State; trajectory: Trajectory } {
+  const model = buildModel(scene);
+  const state = initialState(model, scene);
+  const recorder = new TrajectoryRecorder(scene, model);
+  recorder.record(0, state);
+  simulate(model, state, scene.steps, {
+    control,
+    onStep: (t, s) => {
+      recorder.record(t, s);
+      onStep?.(t, s);
+    },
+  });
+  return { state, trajectory: recorder.trajectory };
+}
+
+/** Success threshold of a scene file's objective, in the units of `objective.of` (1 cm, 1 cm/s). */
+export const SCENE_FILE_TOLERANCE = 0.01;
+
+/**
+ * A scene file's `objective` (sim/objective.ts) as a problem: loss |q(T) − target|², miss
+ * |q(T) − target| ≤ {@link SCENE_FILE_TOLERANCE}, from the parameters' values in the file.
+ *
+ * @example
+ * const problem = sceneFileProblem('bounce-to-target', readSceneFile('scenes/bounce-to-target.json'));
+ */
+export function sceneFileProblem(name: string, scene: Scene, overrides: Partial<OptimizationProblem> = {}): OptimizationProblem {
+  const objective = sceneObjective(scene);
+  const x0 = overrides.x0 ?? objective.x0;
+  const { lower, upper } = objective.bounds;
+  // a bounded parameter moves across its range; an unbounded one by its own size (or 1)
+  const scale = x0.map((v, j) => (Number.isFinite(upper[j] - lower[j]) ? (upper[j] - lower[j]) / 10 : Math.max(Math.abs(v), 1)));
+  return {
+    name,
+    goal: `bring ${objective.of} to [${objective.target.join(', ')}] at t = ${scene.dt * scene.steps} s by choosing ${objective.wrt.join(', ')}`,
+    params: objective.wrt,
+    x0,
+    bounds: objective.bounds,
+    scale,
+    scene,
+    tolerance: SCENE_FILE_TOLERANCE,
+    missLabel: `|${objective.of} − target|`,
+    defaultStrategy: 'plain',
+    defaultIters: 30,
+    optimizer: 'lbfgs',
+    adamLr: 0.1,
+    annealFrom: Math.max(10 * scene.contact.temperature, 0.01),
+    smoothingSigma: 0.1,
+    spec: { kind: 'scene', name, scene },
+    lossAndGrad: (x, setting) => objective.lossAndGrad(x, setting),
+    value: (x, setting) => objective.value(x, setting),
+    outcome(x, mode) {
+      const s = objective.sceneAt(x, { mode });
+      const { state, trajectory } = simulateRecorded(s);
+      const final = objective.read(state);
+      const miss = Math.sqrt(final.reduce((acc, v, c) => acc + (v - objective.target[c]) ** 2, 0));
+      return { loss: miss * miss, miss, success: miss <= SCENE_FILE_TOLERANCE, details: { final }, trajectory };
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * Three ways to minimise a problem's loss, all in scaled coordinates u = x / scale (so one
+ * step size suits a control force in newtons and a friction coefficient alike):
+ *
+ * - `plain`: projected L-BFGS on the AD gradient in one contact mode (Adam instead where
+ *   the problem says so: its step does not shrink with a tiny gradient, as push-box's
+ *   first soft gradients are, ~1e-4 per newton);
+ * - `anneal`: continuation — soft contacts, the temperature lowered geometrically from
+ *   `problem.annealFrom` to the scene's own over a few stages, each stage an L-BFGS run
+ *   warm-started from the previous one (a wide soft force reaches across gaps where the
+ *   non-smooth gradient is zero; the later stages approach the sharp model);
+ * - `smoothing`: Adam on a randomized-smoothing gradient estimate (sim/smoothing.ts) of the
+ *   loss in a non-smooth mode, the perturbed rollouts spread over worker threads.
+ */
+import { LbfgsSolver } from '../../ad/optim/lbfgs.ts';
+import { adam } from '../../ad/optim/adam.ts';
+import { cosineDecay } from '../../ad/optim/schedule.ts';
+import type { Bounds, Objective } from '../../ad/optim/types.ts';
+import { seededRng } from '../../ad/random.ts';
+import type { ContactMode } from '../../sim/model.ts';
+import { inlineEvaluator, smoothedGradient, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
+import type { StrategyName } from './names.ts';
+import { batchObjective, type OptimizationProblem, type Setting } from './problem.ts';
+
+export type { StrategyName } from './names.ts';
+
+/** Settings of one run. */
+export interface StrategyOptions {
+  /** optimizer iterations (L-BFGS iterations or Adam updates), all stages together */
+  iters: number;
+  /** contact mode of `plain` and `smoothing` */
+  mode: ContactMode;
+  /** continuation stages of `anneal` (default 4) */
+  stages?: number;
+  /** final temperature of `anneal`, m (default: the scene's) */
+  annealTo?: number;
+  /** randomized smoothing: estimator order (default 'first') */
+  order?: 'first' | 'zeroth';
+  /** randomized smoothing: antithetic pairs per estimate (default 8) */
+  samples?: number;
+  /** randomized smoothing: seed of the perturbations (default 1) */
+  seed?: number;
+  /** randomized smoothing: worker threads (default every core; 0 = evaluate inline, no workers) */
+  threads?: number;
+  /** called after every iteration with the loss of the current iterate */
+  onIteration?(iteration: number, loss: number): void;
+}
+
+/** One stage of a run (one for plain and smoothing, one per temperature for anneal). */
+export interface Stage {
+  setting: Setting;
+  /** iterations taken in this stage */
+  iterations: number;
+}
+
+/** The outcome of a strategy, before verification. */
+export interface StrategyResult {
+  /** the final parameters */
+  x: number[];
+  /** loss of the iterate after each iteration, the start first (each in its stage's setting) */
+  loss: number[];
+  /** the stage of each entry of `loss` */
+  stageOf: number[];
+  stages: Stage[];
+  iterations: number;
+  /** rollouts run (gradient evaluations and plain ones) */
+  evaluations: number;
+}
+
+/**
+ * Run `strategy` on `problem` from its initial guess.
+ *
+ * @example
+ * const r = await runStrategy(problem, 'anneal', { iters: 20, mode: 'soft' });
+ * problem.outcome(r.x, 'penalty').miss;
+ */
+export async function runStrategy(problem: OptimizationProblem, strategy: StrategyName, opts: StrategyOptions): Promise<StrategyResult> {
+  const scaled = scaling(problem);
+  const out: StrategyResult = { x: problem.x0.slice(), loss: [], stageOf: [], stages: [], iterations: 0, evaluations: 0 };
+  const record = (loss: number) => {
+    out.loss.push(loss);
+    out.stageOf.push(out.stages.length - 1);
+    if (out.loss.length > 1) {
+      out.iterations++;
+      out.stages[out.stages.length - 1].iterations++;
+      opts.onIteration?.(out.iterations, loss);
+    }
+  };
+  if (strategy === 'smoothing') {
+    await runSmoothing(problem, scaled, opts, out, record);
+    return out;
+  }
+  const scene = problem.scene;
+  const stageCount = strategy === 'anneal' ? Math.max(1, Math.min(opts.stages ?? 4, opts.iters)) : 1;
+  const coldest = opts.annealTo ?? problem.annealTo ?? scene.contact.temperature;
+  for (let k = 0; k < stageCount; k++) {
+    const setting: Setting =
+      strategy === 'anneal'
+        ? { mode: 'soft', temperature: stageCount === 1 ? coldest : problem.annealFrom * (coldest / problem.annealFrom) ** (k / (stageCount - 1)) }
+        : { mode: opts.mode, temperature: scene.contact.temperature };
+    out.stages.push({ setting, iterations: 0 });
+    // this stage's share of the iterations (the first stages take the remainder)
+    const iters = Math.floor(opts.iters / stageCount) + (k < opts.iters % stageCount ? 1 : 0);
+    const fg: Objective = (u) => {
+      out.evaluations++;
+      const r = problem.lossAndGrad(scaled.toX(u), setting);
+      return { value: r.value, grad: r.grad.map((g, j) => g * problem.scale[j]) };
+    };
+    // a later stage starts with its own loss at the warm start (the temperature changed):
+    // shown on the curve, not counted as an iteration
+    const start = (value: number) => {
+      if (k === 0) record(value);
+      else {
+        out.loss.push(value);
+        out.stageOf.push(k);
+      }
+    };
+    const u0 = scaled.toU(out.x);
+    const u = problem.optimizer === 'adam' ? adamStage(fg, u0, iters, scaled.bounds, problem.adamLr, start, record) : lbfgsStage(fg, u0, iters, scaled.bounds, start, record);
+    out.x = scaled.toX(u);
+  }
+  return out;
+}
+
+/** `iters` L-BFGS iterations from `u0`; returns the last iterate. */
+function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, start: (v: number) => void, record: (v: number) => void): number[] {
+  const solver = new LbfgsSolver(fg, u0, { maxIter: iters, bounds, tol: 0 });
+  start(solver.value);
+  while (solver.step()) record(solver.value);
+  return solver.x;
+}
+
+/**
+ * `iters` Adam updates from `u0` (learning rate cosine-decayed to a tenth); returns the
+ * best iterate seen, since Adam's last step on a rough loss need not be its best.
+ */
+function adamStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, lr: number, start: (v: number) => void, record: (v: number) => void): number[] {
+  const optimizer = adam({ lr: cosineDecay({ init: lr, steps: Math.max(1, iters), final: 0.1 * lr }), bounds });
+  let u = u0;
+  let state = optimizer.init(u);
+  let best = { u, value: Infinity };
+  for (let k = 0; ; k++) {
+    const { value, grad } = fg(u);
+    if (value < best.value) best = { u, value };
+    if (k === 0) start(value);
+    else record(value);
+    if (k >= iters || !Number.isFinite(value)) break;
+    ({ params: u, state } = optimizer.update(grad, state, u));
+  }
+  return best.u;
+}
+
+/** The map x ↔ u = x / scale, and the bounds in u. */
+function scaling(problem: OptimizationProblem): { toU(x: readonly number[]): number[]; toX(u: readonly number[]): number[]; bounds?: Bounds } {
+  const s = problem.scale;
+  const b = problem.bounds;
+  return {
+    toU: (x) => x.map((v, j) => v / s[j]),
+    toX: (u) => u.map((v, j) => v * s[j]),
+    bounds: b === undefined ? undefined : { lower: b.lower.map((v, j) => v / s[j]), upper: b.upper.map((v, j) => v / s[j]) },
+  };
+}
+
+/** Adam learning rate in scaled units at the start of a smoothing run (cosine-decayed to 10 %). */
+const SMOOTHING_LR = 0.2;
+
+async function runSmoothing(
+  problem: OptimizationProblem,
+  scaled: ReturnType<typeof scaling>,
+  opts: StrategyOptions,
+  out: StrategyResult,
+  record: (loss: number) => void,
+): Promise<void> {
+  const setting: Setting = { mode: opts.mode, temperature: problem.scene.contact.temperature };
+  out.stages.push({ setting, iterations: 0 });
+  const threads = opts.threads;
+  const evaluator: BatchEvaluator =
+    threads === 0
+      ? inlineEvaluator(batchObjective(problem))
+      : workerEvaluator({ module: new URL('./registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec }, threads);
+  const rng = seededRng(opts.seed ?? 1);
+  const order = opts.order ?? 'first';
+  const samples = opts.samples ?? 8;
+  const sigma = problem.scale.map((s) => problem.smoothingSigma * s);
+  const optimizer = adam({ lr: cosineDecay({ init: SMOOTHING_LR, steps: Math.max(1, opts.iters), final: 0.1 * SMOOTHING_LR }), bounds: scaled.bounds });
+  let u = scaled.toU(problem.x0);
+  let state = optimizer.init(u);
+  try {
+    for (let k = 0; ; k++) {
+      const x = scaled.toX(u);
+      // the loss curve shows the unperturbed loss of the iterate, not the noisy estimate
+      record(problem.value(x, setting));
+      out.evaluations++;
+      out.x = x;
+      if (k >= opts.iters) break;
+      const est = await smoothedGradient(evaluator, x, setting, { order, sigma, samples, rng, bounds: problem.bounds });
+      out.evaluations += est.evaluations;
+      ({ params: u, state } = optimizer.update(
+        est.grad.map((g, j) => g * problem.scale[j]),
+        state,
+        u,
+      ));
+    }
+  } finally {
+    await evaluator.close();
+  }
+}
