@@ -11,8 +11,8 @@
  * With no contacts the two halves reproduce `integrate` bit for bit. Static bodies are
  * copied unchanged. Plain typed-array kernels, nothing allocated.
  */
-import { createGyroscopicWork, gyroscopicStep } from '../integrator/gyroscopic.ts';
-import { advanceOrientation, loadUnitRotation, type IntegratorParams } from '../integrator/semiImplicitEuler.ts';
+import { createGyroscopicWork } from '../integrator/gyroscopic.ts';
+import { advanceOrientation, angularVelocityStep, loadUnitRotation, type IntegratorParams } from '../integrator/semiImplicitEuler.ts';
 
 const Q_WIDTH = 7;
 const QD_WIDTH = 6;
@@ -58,20 +58,10 @@ export function predictVelocities(
     }
     // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
     loadRotation(q, Q_WIDTH * b);
-    const r = _rot;
-    const wx = qd[vo + 3], wy = qd[vo + 4], wz = qd[vo + 5];
     const tx = wrench === null ? 0 : wrench[vo + 3];
     const ty = wrench === null ? 0 : wrench[vo + 4];
     const tz = wrench === null ? 0 : wrench[vo + 5];
-    _gyro.dt = dt;
-    for (let c = 0; c < 3; c++) {
-      _gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
-      _gyro.torque[c] = r[c] * tx + r[3 + c] * ty + r[6 + c] * tz;
-      _gyro.inertia[c] = 1 / m.invInertia[3 * b + c];
-    }
-    gyroscopicStep(_gyro);
-    const nb = _gyro.omegaNext;
-    for (let a = 0; a < 3; a++) qdOut[vo + 3 + a] = r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2];
+    angularVelocityStep(m, b, _rot, qd, vo, tx, ty, tz, _gyro, qdOut, vo + 3);
   }
   return qdOut;
 }

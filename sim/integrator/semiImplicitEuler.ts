@@ -37,6 +37,7 @@ import {
   gyroscopicAdjoint,
   gyroscopicStep,
   gyroscopicTangent,
+  type GyroscopicWork,
 } from './gyroscopic.ts';
 import { quatExp, quatExpAdjoint, quatExpTangent } from './quatExp.ts';
 
@@ -123,26 +124,49 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
   const r = _rot;
 
   // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
-  const wx = qd[vo + 3], wy = qd[vo + 4], wz = qd[vo + 5];
-  const tx = wrench[vo + 3], ty = wrench[vo + 4], tz = wrench[vo + 5];
-  _gyro.dt = dt;
-  for (let c = 0; c < 3; c++) {
-    _gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
-    _gyro.torque[c] = r[c] * tx + r[3 + c] * ty + r[6 + c] * tz;
-    _gyro.inertia[c] = 1 / m.invInertia[3 * b + c];
-  }
-  gyroscopicStep(_gyro);
-  const nb = _gyro.omegaNext;
+  angularVelocityStep(m, b, r, qd, vo, wrench[vo + 3], wrench[vo + 4], wrench[vo + 5], _gyro, _omegaNext, 0);
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) {
-    const wa = r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2];
-    _omegaNext[a] = wa;
+    const wa = _omegaNext[a];
     _qdNext[3 + a] = wa;
     _u[a] = h * wa;
   }
 
   // orientation: q' = normalize(exp(h ω') ⊗ q̂)
   _norms[1] = advanceOrientation(_qHat, _u, _qNext, 3);
+}
+
+/**
+ * The end-of-step angular velocity (world) of body `b` with rotation `rot` (row-major,
+ * from `loadUnitRotation`): ω (world, `qd[vo + 3 .. vo + 5]`) and the torque (world, N·m)
+ * go to the principal frame, one implicit-midpoint gyroscopic step runs in `gyro`
+ * (whose fields the adjoint reads afterwards), and ω' comes back to the world in
+ * `out[outOff .. outOff + 2]`. Shared with the hard-contact step.
+ */
+export function angularVelocityStep(
+  m: IntegratorParams,
+  b: number,
+  rot: Float64Array,
+  qd: Float64Array,
+  vo: number,
+  tx: number,
+  ty: number,
+  tz: number,
+  gyro: GyroscopicWork,
+  out: Float64Array,
+  outOff: number,
+): void {
+  const r = rot;
+  const wx = qd[vo + 3], wy = qd[vo + 4], wz = qd[vo + 5];
+  gyro.dt = m.dt;
+  for (let c = 0; c < 3; c++) {
+    gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
+    gyro.torque[c] = r[c] * tx + r[3 + c] * ty + r[6 + c] * tz;
+    gyro.inertia[c] = 1 / m.invInertia[3 * b + c];
+  }
+  gyroscopicStep(gyro);
+  const nb = gyro.omegaNext;
+  for (let a = 0; a < 3; a++) out[outOff + a] = r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2];
 }
 
 /**

@@ -3,45 +3,12 @@
 // penalty jump at the analytic last-step onset and its kink, none in soft mode), the SVG
 // plot, the readable output, the probe verdicts, and every invalid-input path with exit 2.
 // One case runs the real binary as a child process; the rest run `runCli` in process.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../scenes/cli/program.ts';
 import { DROP, dropOnset, dropScene, dropVelocityJump, kinkStep } from '../sim/onset-scenes.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/diffcontact.js', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function cliInProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
-
-function expectFailure(r: Run, code: number): void {
-  expect(r.code).toBe(code);
-  expect(r.stderr).toMatch(/^diffcontact: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stdout).toBe('');
-}
+import { cli, cliInProcess, expectFailure } from './cli-run.ts';
 
 const LAST_ONSET = dropOnset(DROP.steps - 1);
 // a grid around the last step's onset whose points avoid it

@@ -4,48 +4,12 @@
 // with its exit code and message. The main cases run the real binary as a child process
 // (`node bin/diffcontact.js …`); the many variants of bad flags and --help run the same
 // program in process through `runCli` (a child process costs ~0.5 s of tsx start-up).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../scenes/cli/program.ts';
 import { parseScene } from '../../sim/scene.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/diffcontact.js', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** The same program in process: exit code and everything it wrote. */
-async function cliInProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
-
-/** A failed run: the exit code, one `diffcontact:` message, no stack trace, no NaN, nothing on stdout. */
-function expectFailure(r: Run, code: number): void {
-  expect(r.code).toBe(code);
-  expect(r.stderr).toMatch(/^diffcontact: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stdout + r.stderr).not.toMatch(/NaN/);
-  expect(r.stdout).toBe('');
-}
+import { cli, cliInProcess, expectFailure } from './cli-run.ts';
 
 // free fall: a ball high above the ground, drifting along x
 const G = -9.81; // m/s², the scene default
