@@ -4,8 +4,8 @@
  * yaw on a frictional floor.
  *
  * Scene: a 1 kg box of 0.2 m (half extents 0.1 m) at the origin; a frictionless 1 kg
- * pusher sphere of radius 0.1 m resting on the floor 0.1 m behind it (gap between the
- * surfaces: 0.1 m), so the sphere touches the box at mid-height. Floor–box friction 0.3.
+ * pusher sphere of radius 0.1 m resting on the floor behind it, centre at x = −0.22 m
+ * (a 2 cm gap between the surfaces), level with the box's mid-height. Floor–box friction 0.3.
  * Goal: box centre at (0.3, 0.1) m with yaw 0.3 rad at t = 2 s.
  * Loss: |p_xy − goal|² + (w·(yaw − yaw_goal))², w = 0.2 m/rad (0.05 rad of yaw weighs
  * like 1 cm). Miss: √loss, m; success: miss ≤ 2 cm.
@@ -83,6 +83,19 @@ export function interpolateKnots<T extends Real>(params: readonly T[], steps: nu
  * const problem = pushBox('test');
  * problem.lossAndGrad(problem.x0, { mode: 'penalty', temperature: 1e-3 }).grad; // all zero
  */
+/**
+ * The push-box loss from the final poses `q` (`State.bodyQ`, Reals or plain numbers) of
+ * the box at body index `box`: |p_xy − goal|² + (w·(yaw − yaw_goal))².
+ */
+export function pushBoxLoss(q: readonly Real[], box: number): Real {
+  const o = 7 * box;
+  const yaw = yawOf(q[o + 3], q[o + 4], q[o + 5], q[o + 6]);
+  return ad.add(
+    ad.add(ad.square(ad.sub(q[o], GOAL.x)), ad.square(ad.sub(q[o + 1], GOAL.y))),
+    ad.square(ad.mul(YAW_WEIGHT, ad.sub(yaw, GOAL.yaw))),
+  );
+}
+
 export function pushBox(size: ProblemSize = 'full'): OptimizationProblem {
   const { seconds, knots } = SIZES[size];
   const scene = pushBoxScene(seconds);
@@ -91,15 +104,7 @@ export function pushBox(size: ProblemSize = 'full'): OptimizationProblem {
   const cache = new Map<string, ControlledRollout>();
   const params = Array.from({ length: knots }, (_, k) => [`f${k}.x`, `f${k}.y`]).flat();
 
-  /** loss from the final box pose (Reals or numbers) */
-  const lossOf = (q: readonly Real[]): Real => {
-    const o = 7 * box;
-    const yaw = yawOf(q[o + 3], q[o + 4], q[o + 5], q[o + 6]);
-    return ad.add(
-      ad.add(ad.square(ad.sub(q[o], GOAL.x)), ad.square(ad.sub(q[o + 1], GOAL.y))),
-      ad.square(ad.mul(YAW_WEIGHT, ad.sub(yaw, GOAL.yaw))),
-    );
-  };
+  const lossOf = (q: readonly Real[]): Real => pushBoxLoss(q, box);
   const lossAndGrad = (x: readonly number[], setting: Setting) => {
     const r = controlledRollout(cache, scene, setting, [pusher]);
     const nc = 6;
