@@ -280,6 +280,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
   const forceConfig = { mode: w.force.mode, nbody: n, margin: w.force.margin, bodyName: model.bodyName };
   const geometryInput = { ...w.collision, bodyName: model.bodyName };
+  const contactBuffers = new Map<number, { xc: Float64Array; xcBar: Float64Array }>();
   // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
   const stateSize = 13 * n;
   const record = config.record ?? [];
@@ -340,8 +341,15 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
         const qt = xInt.subarray(IL.q, IL.q + 7 * n);
         const qdt = xInt.subarray(IL.qd, IL.qd + 6 * n);
         // contact wrenches: w̄ → geometry, q, qd and the force parameters
-        const xc = contactWrenchInputs(w.force, contacts, qt, qdt);
-        const xcBar = contactWrenchesAdjoint(forceConfig, contacts, xc, wBar);
+        // one input and one cotangent buffer per contact count, reused across steps
+        let buffers = contactBuffers.get(c);
+        if (buffers === undefined) {
+          const size = contactWrenchLayout(c, n).size;
+          buffers = { xc: new Float64Array(size), xcBar: new Float64Array(size) };
+          contactBuffers.set(c, buffers);
+        }
+        const xc = contactWrenchInputs(w.force, contacts, qt, qdt, buffers.xc);
+        const xcBar = contactWrenchesAdjoint(forceConfig, contacts, xc, wBar, buffers.xcBar);
         const CL = contactWrenchLayout(c, n);
         addInto(qBar, 0, xcBar, CL.q, 7 * n);
         addInto(qdBar, 0, xcBar, CL.qd, 6 * n);

@@ -215,9 +215,35 @@ export function contactWrenchesAdjoint(
   contacts: Pick<ContactGeometry, 'count' | 'bodyA' | 'bodyB'>,
   x: Float64Array,
   ybar: Float64Array,
+  out?: Float64Array,
 ): Float64Array {
   const L = contactWrenchLayout(contacts.count, config.nbody);
-  return contactWrenchAdjoint(inputViews(config, contacts.bodyA, contacts.bodyB, L, x), L, ybar);
+  // the views of `x` are rebuilt only when the input buffer changes (a rollout reuses one
+  // per contact count); the contact pairs are swapped in per call
+  let v = _adjointViews;
+  if (v === null || v.x !== x || v.config !== config) {
+    v = { x, config, views: inputViews(config, contacts.bodyA, contacts.bodyB, L, x) };
+    _adjointViews = v;
+  } else {
+    refreshScalars(v.views, L, x);
+    if (v.views.geom.bodyA !== contacts.bodyA || v.views.geom.bodyB !== contacts.bodyB) {
+      v.views.geom = { ...v.views.geom, bodyA: contacts.bodyA, bodyB: contacts.bodyB };
+    }
+  }
+  return contactWrenchAdjoint(v.views, L, ybar, out !== undefined && out.length === L.size ? out : undefined);
+}
+
+let _adjointViews: { x: Float64Array; config: ContactStaticConfig; views: InputViews } | null = null;
+
+/** The scalar parameters live in the views by value: re-read them (and re-check them) from `x`. */
+function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array): void {
+  const k = x[L.params], c = x[L.params + 1], tau = x[L.params + 2], eps = x[L.params + 3];
+  const p = v.params;
+  if (k !== p.stiffness || c !== p.damping || tau !== p.temperature || eps !== p.frictionVelocity) {
+    checkScalars(k, c, tau, eps);
+    v.params = { ...p, stiffness: k, damping: c, temperature: tau, frictionVelocity: eps };
+  }
+  checkFriction(v.params.bodyFriction);
 }
 
 // ---- primitive --------------------------------------------------------------------------
@@ -272,10 +298,12 @@ export function contactWrenchInputs(
   contacts: ContactGeometry,
   q: Float64Array,
   qd: Float64Array,
+  out?: Float64Array,
 ): Float64Array {
   const c = contacts.count;
   const L = contactWrenchLayout(c, p.nbody);
-  const x = new Float64Array(L.size);
+  // `out` is reused when it has exactly the layout's size (a rollout's adjoint loop)
+  const x = out !== undefined && out.length === L.size ? out : new Float64Array(L.size);
   x.set(contacts.dist.subarray(0, c), L.dist);
   x.set(contacts.normal.subarray(0, 3 * c), L.normal);
   x.set(contacts.point.subarray(0, 3 * c), L.point);
@@ -377,9 +405,9 @@ export function contactWrenchPrimitive(config: ContactStaticConfig, contacts: Co
 // ---- adjoint ----------------------------------------------------------------------------
 
 /** x̄ = Jᵀ ȳ, contact by contact, recomputing each contact's forward values. */
-function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float64Array): Float64Array {
+function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float64Array, out?: Float64Array): Float64Array {
   const { params: p, geom, q, qd } = v;
-  const xbar = new Float64Array(L.size);
+  const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
   const eps2 = p.frictionVelocity * p.frictionVelocity;
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
