@@ -41,11 +41,32 @@ export interface GradientOptions {
  * r.grad['ball.linearVelocity.z']; // ∂z(T)/∂v_z(0)
  */
 export function gradient(scene: Scene, of: string, wrt: readonly string[], opts: GradientOptions = {}): GradientResult {
-  const bodies = pathBodies(scene);
-  const quantity = parseQuantityPath(of, bodies, '--of');
+  const quantity = parseQuantityPath(of, pathBodies(scene), '--of');
   if (quantity.component === null) {
     throw new PathError('--of', of, 'a gradient needs one number: name a component', ['x', 'y', 'z'].map((c) => `${of}.${c}`));
   }
+  return quantityLossGradient(scene, of, wrt, (q) => q[0], opts);
+}
+
+/**
+ * Value and gradient of `loss(q)`, where `q` holds the final-state quantity `of` (one
+ * component, or every component of a whole vector such as `ball.position`), w.r.t. the
+ * parameters `wrt` — one rollout whatever the quantity's width.
+ *
+ * @example
+ * // squared distance of the ball's final position to a target, one rollout
+ * quantityLossGradient(scene, 'ball.position', ['ball.linearVelocity.x'], (q) =>
+ *   ad.sum(q.map((c, k) => ad.square(ad.sub(c, target[k])))));
+ */
+export function quantityLossGradient(
+  scene: Scene,
+  of: string,
+  wrt: readonly string[],
+  loss: (q: Real[]) => Real,
+  opts: GradientOptions = {},
+): GradientResult {
+  const bodies = pathBodies(scene);
+  const quantity = parseQuantityPath(of, bodies, '--of');
   if (wrt.length === 0) throw new PathError('--wrt', '', 'name at least one parameter', []);
   const params = wrt.map((p) => parseParamPath(p, bodies, '--wrt'));
   const model = buildModel(scene);
@@ -61,12 +82,12 @@ export function gradient(scene: Scene, of: string, wrt: readonly string[], opts:
     linearVelocity: [7 * model.nbody, 6, 0],
     angularVelocity: [7 * model.nbody, 6, 3],
   }[quantity.field];
-  const outIndex = slot[0] + slot[1] * quantity.body + slot[2] + quantity.component;
+  const first = slot[0] + slot[1] * quantity.body + slot[2] + (quantity.component ?? 0);
   const result = ad.valueAndGrad(
     (leaves) => {
       const x: Real[] = Array.from(base);
       applyParams(x, L, scene, model, params, leaves);
-      return run(x)[outIndex];
+      return loss(run(x).slice(first, first + quantity.width));
     },
     params.map((p) => readParam(scene, p)),
     { kinkTol: opts.kinkTol ?? 1e-3 },

@@ -8,13 +8,14 @@
  * are written into a copy of the scene (so a value outside a parameter's domain is a
  * SceneError naming the field, as in sweeps), the contact mode and temperature may be
  * overridden per evaluation (continuation anneals the temperature), and the gradient is
- * assembled from `gradient()` (sim/gradient.ts) once per component of the quantity:
- * ∂L/∂θ = Σ_c 2 (q_c − target_c) ∂q_c/∂θ.
+ * that of the loss written with ad ops on the final quantity, through one rollout
+ * (`quantityLossGradient`, sim/gradient.ts).
  */
 import type { Bounds } from '../ad/optim/types.ts';
 import { buildModel, initialState } from './builder.ts';
 import { SceneError } from './errors.ts';
-import { gradient } from './gradient.ts';
+import * as ad from '../ad/index.ts';
+import { quantityLossGradient } from './gradient.ts';
 import type { ContactMode } from './model.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam, readQuantity, writeParam, type ParamPath } from './paths.ts';
 import type { Kink } from './scene-function.ts';
@@ -84,9 +85,6 @@ export function sceneObjective(scene: Scene): SceneObjective {
   const quantity = parseQuantityPath(spec.of, bodies, 'objective.of');
   const params: ParamPath[] = spec.wrt.map((p) => parseParamPath(p, bodies, 'objective.wrt'));
   const target = typeof spec.target === 'number' ? [spec.target] : [...spec.target];
-  // one scalar path per component the loss reads
-  const names = quantity.field === 'orientation' ? ['w', 'x', 'y', 'z'] : ['x', 'y', 'z'];
-  const components = quantity.component === null ? names.map((c) => `${spec.of}.${c}`) : [spec.of];
   const bounds: Bounds = {
     lower: spec.wrt.map((p) => spec.bounds[p]?.[0] ?? -Infinity),
     upper: spec.wrt.map((p) => spec.bounds[p]?.[1] ?? Infinity),
@@ -119,24 +117,10 @@ export function sceneObjective(scene: Scene): SceneObjective {
     value: (x, setting) => squaredDistance(final(x, setting), target),
     lossAndGrad(x, setting) {
       const s = sceneAt(x, setting);
-      const grad = new Array<number>(params.length).fill(0);
-      let value = 0;
-      const kinks: Kink[] = [];
-      components.forEach((path, c) => {
-        const r = gradient(s, path, spec.wrt);
-        const residual = r.value - target[c];
-        value += residual * residual;
-        spec.wrt.forEach((p, j) => (grad[j] += 2 * residual * r.grad[p]));
-        kinks.push(...r.kinks);
-      });
-      return { value, grad, kinks: dedupeKinks(kinks) };
+      // Σ_c (q_c − target_c)² on the final quantity, all components from one rollout
+      const r = quantityLossGradient(s, spec.of, spec.wrt, (q) => ad.sum(q.map((qc, c) => ad.square(ad.sub(qc, target[c])))));
+      return { value: r.value, grad: spec.wrt.map((p) => r.grad[p]), kinks: r.kinks };
     },
   };
 }
 
-/** One entry per label (the nearest approach), nearest first. */
-function dedupeKinks(kinks: readonly Kink[]): Kink[] {
-  const nearest = new Map<string, number>();
-  for (const k of kinks) nearest.set(k.label, Math.min(k.margin, nearest.get(k.label) ?? Infinity));
-  return [...nearest].map(([label, margin]) => ({ label, margin })).sort((a, b) => a.margin - b.margin);
-}
