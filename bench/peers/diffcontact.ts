@@ -3,10 +3,25 @@
  * sim/step.ts (no tape), in the scene's contact mode.
  */
 import { buildModel, initialState } from '../../sim/builder.ts';
+import type { Model } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
+import type { State } from '../../sim/state.ts';
 import { createHardStepData, hardStep } from '../../sim/hard/step.ts';
 import { createStepData, step } from '../../sim/step.ts';
 import type { Engine, EngineWorld } from './peer.ts';
+
+/** A world over one model and state, advanced by `advance` (a step of some kind). */
+function worldOf(model: Model, state: State, advance: () => void): EngineWorld {
+  return {
+    step: advance,
+    position: (body) => {
+      const i = model.bodyIndex.get(body);
+      if (i === undefined) throw new Error(`diffcontact: no body '${body}'`);
+      return [state.bodyQ[7 * i], state.bodyQ[7 * i + 1], state.bodyQ[7 * i + 2]];
+    },
+    dispose: () => {},
+  };
+}
 
 export const diffcontactEngine: Engine = {
   name: 'diffcontact',
@@ -15,17 +30,7 @@ export const diffcontactEngine: Engine = {
     const model = buildModel(scene);
     const state = initialState(model, scene);
     const data = createStepData(model);
-    return {
-      step: () => {
-        step(model, data, state, null, state);
-      },
-      position: (body) => {
-        const i = model.bodyIndex.get(body);
-        if (i === undefined) throw new Error(`diffcontact: no body '${body}'`);
-        return [state.bodyQ[7 * i], state.bodyQ[7 * i + 1], state.bodyQ[7 * i + 2]];
-      },
-      dispose: () => {},
-    };
+    return worldOf(model, state, () => step(model, data, state, null, state));
   },
 };
 
@@ -41,16 +46,6 @@ export const diffcontactHardEngine: Engine = {
     const model = buildModel({ ...scene, contact: { ...scene.contact, mode: 'hard' } });
     const state = initialState(model, scene);
     const data = createHardStepData(model);
-    return {
-      step: () => {
-        hardStep(model, data, state, null, state);
-      },
-      position: (body) => {
-        const i = model.bodyIndex.get(body);
-        if (i === undefined) throw new Error(`diffcontact: no body '${body}'`);
-        return [state.bodyQ[7 * i], state.bodyQ[7 * i + 1], state.bodyQ[7 * i + 2]];
-      },
-      dispose: () => {},
-    };
+    return worldOf(model, state, () => hardStep(model, data, state, null, state));
   },
 };

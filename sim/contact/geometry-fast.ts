@@ -32,6 +32,7 @@
 import { COINCIDENT_CENTRES } from '../collision/ball.ts';
 import { PARALLEL_SIN2 } from '../collision/segment.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
+import { vec3Load } from '../math/vec3.ts';
 import { ShapeType } from '../shapes.ts';
 
 /** Local cotangent layout of {@link contactGeometryAdjointFast}: [dist | normal (3) | point (3)]. */
@@ -106,10 +107,10 @@ export function contactGeometryAdjointFast(
       return true;
     }
     if (typeB === ShapeType.sphere) {
-      loadPosition(_centreB, bodyQ, b);
+      vec3Load(_centreB, bodyQ, 7 * b);
     } else {
       loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
-      copyEnd(_centreB, _endsB, feature);
+      vec3Load(_centreB, _endsB, 3 * feature);
     }
     planeBallAdjoint(a, b, geomSize, w, sizeBar);
     if (typeB === ShapeType.sphere) {
@@ -122,8 +123,8 @@ export function contactGeometryAdjointFast(
     return true;
   }
   if (typeA === ShapeType.sphere && typeB === ShapeType.sphere) {
-    loadPosition(_centreA, bodyQ, a);
-    loadPosition(_centreB, bodyQ, b);
+    vec3Load(_centreA, bodyQ, 7 * a);
+    vec3Load(_centreB, bodyQ, 7 * b);
     if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
     addPosition(qbar, a, _centreABar);
     addPosition(qbar, b, _centreBBar);
@@ -131,7 +132,7 @@ export function contactGeometryAdjointFast(
   }
   if (typeA === ShapeType.sphere) {
     // sphere–capsule: the ball on the axis at the point closest to the sphere's centre
-    loadPosition(_centreA, bodyQ, a);
+    vec3Load(_centreA, bodyQ, 7 * a);
     loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
     const t = closestOnSegmentParameter(_endsB, _centreA);
     pointOnSegment(_centreB, _endsB, t);
@@ -160,22 +161,10 @@ export function contactGeometryAdjointFast(
 
 // ---- loading ------------------------------------------------------------------------------
 
-function loadPosition(out: Float64Array, bodyQ: Float64Array, i: number): void {
-  out[0] = bodyQ[7 * i];
-  out[1] = bodyQ[7 * i + 1];
-  out[2] = bodyQ[7 * i + 2];
-}
-
 function addPosition(qbar: Float64Array, i: number, v: Float64Array): void {
   qbar[7 * i] += v[0];
   qbar[7 * i + 1] += v[1];
   qbar[7 * i + 2] += v[2];
-}
-
-function copyEnd(out: Float64Array, ends: Float64Array, end: number): void {
-  out[0] = ends[3 * end];
-  out[1] = ends[3 * end + 1];
-  out[2] = ends[3 * end + 2];
 }
 
 function addEnd(endsBar: Float64Array, end: number, v: Float64Array): void {
