@@ -34,8 +34,9 @@ const GRAD_STEPS = 1000;
 const MEMORY_STEPS = 10_000;
 /** Child runs of the memory figure; the median peak is reported (RSS varies with GC timing). */
 const MEMORY_ROUNDS = 3;
-/** The issue's goals: gradient time over forward time, and peak RSS in MB. */
+/** The issues' goals: gradient time over forward time (penalty/soft, hard), and peak RSS in MB. */
 const GRAD_OVER_FORWARD_GOAL = 3;
+const HARD_GRAD_OVER_FORWARD_GOAL = 5;
 const PEAK_MB_GOAL = 300;
 
 /**
@@ -65,8 +66,9 @@ export interface GradWorkload {
  * const w = gradWorkload('billiards', 1000);
  * timeRatio(w.gradient, w.forward); // grad.billiards16.overForward
  */
-export function gradWorkload(name: string, steps: number, segment?: number): GradWorkload {
+export function gradWorkload(name: string, steps: number, segment?: number, mode?: 'hard' | 'penalty' | 'soft'): GradWorkload {
   const scene = loadScene(name);
+  if (mode !== undefined) scene.contact.mode = mode;
   const model = buildModel(scene);
   const state0 = initialState(model, scene);
   const n = model.nbody;
@@ -115,8 +117,8 @@ export function gradWorkload(name: string, steps: number, segment?: number): Gra
  * The rounds differ by scene so that each figure takes a few seconds: a 1,000-step bounce
  * is under a millisecond forward and needs many rounds before the JIT settles.
  */
-function gradOverForward(name: string, rounds: TimingOptions): number {
-  const w = gradWorkload(name, GRAD_STEPS);
+function gradOverForward(name: string, rounds: TimingOptions, mode?: 'hard'): number {
+  const w = gradWorkload(name, GRAD_STEPS, undefined, mode);
   // both must see the same trajectory, or the ratio compares different work
   const forwardValue = w.forward();
   const gradValue = w.gradient();
@@ -166,6 +168,13 @@ export const gradFigures: Figure[] = [
     unit: 'ratio',
     goal: { max: GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('billiards', { warmup: 5, reps: 9 }),
+  },
+  {
+    name: 'grad.billiards16.hard.overForward',
+    describe: 'the same billiards gradient in hard mode (implicit adjoint of every step\'s impulse solve) over the plain hard-mode forward rollout',
+    unit: 'ratio',
+    goal: { max: HARD_GRAD_OVER_FORWARD_GOAL },
+    run: () => gradOverForward('billiards', { warmup: 2, reps: 5 }, 'hard'),
   },
   {
     name: 'grad.boxes100.overForward',

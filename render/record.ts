@@ -1,7 +1,13 @@
 /**
- * Scene → Track: the plain rollout (sim/step.ts) sampled for display. Physics is sim's;
- * this file only decides which states to keep and evaluates the contact law at the kept
- * ones so contacts can be drawn as force arrows.
+ * Scene → Track: the plain rollout (sim/step.ts) sampled for display, in any contact
+ * mode. Physics is sim's; this file only decides which states to keep and what contact
+ * force to draw at each:
+ *
+ *   - penalty and soft: the contact law evaluated at the kept state (the force the next
+ *     step applies);
+ *   - hard: the impulses of the step that produced the kept state, λ_n / dt — the mean
+ *     normal force over that step (an impulse has no force of its own to evaluate). The
+ *     initial state has none: no step has acted yet.
  *
  * Written as a generator that yields its progress every few hundred steps, so the worker
  * running it can interleave other jobs and take new requests (the page stays responsive
@@ -12,7 +18,8 @@ import { collide, createContacts } from '../sim/collision/index.ts';
 import { createNormalForce, normalForceArgs } from '../sim/contact/normal-force.ts';
 import { penaltyNormalForce } from '../sim/contact/penalty.ts';
 import { softNormalForce } from '../sim/contact/soft.ts';
-import type { ContactMode, Model } from '../sim/model.ts';
+import type { HardStepData } from '../sim/hard/step.ts';
+import type { Model } from '../sim/model.ts';
 import type { Scene } from '../sim/scene.ts';
 import { createStepData, step } from '../sim/step.ts';
 import { assertFiniteState, type State } from '../sim/state.ts';
@@ -69,12 +76,12 @@ export function* recordTrack(scene: Scene): Generator<RecordProgress, Track, voi
   const steps = scene.steps;
   const frames = Math.floor(steps / stride) + 1 + (steps % stride === 0 ? 0 : 1);
   const recorder = new FrameRecorder(model, frames);
-  recorder.keep(state);
+  recorder.keep(state, null);
   for (let t = 1; t <= steps; t++) {
     step(model, data, state, null, state);
     if (t % stride === 0 || t === steps) {
       assertFiniteState(state, model, t);
-      recorder.keep(state);
+      recorder.keep(state, data.hard);
     }
     if (t % STEPS_PER_YIELD === 0 && t < steps) yield { done: t, total: steps };
   }
@@ -109,12 +116,17 @@ class FrameRecorder {
     this.contacts = createContacts(Math.max(64, 16 * model.nbody));
   }
 
-  keep(state: State): void {
+  /**
+   * Keep `state`. In hard mode `hard` is the step data of the step that produced it (null
+   * for the initial state); in the force modes it is null and the law is evaluated.
+   */
+  keep(state: State, hard: HardStepData | null): void {
     const f = this.count++;
     this.times[f] = state.time;
     this.poses.set(state.bodyQ, f * this.model.nbody * POSE_WIDTH);
     this.offsets[f] = this.force.length;
-    this.keepContacts(state);
+    if (this.model.contact.mode !== 'hard') this.keepContacts(state);
+    else if (hard !== null) this.keepImpulses(hard);
     this.offsets[f + 1] = this.force.length;
   }
 
@@ -161,6 +173,24 @@ class FrameRecorder {
       this.force.push(fn.value);
     }
   }
+
+  /**
+   * Contacts of the last hard step with their mean normal force λ_n / dt along the
+   * problem's normal n (A to B, so the force on B), at the contact point of the step's
+   * start. Problem row k is contact k of the step's buffer.
+   */
+  private keepImpulses(hard: HardStepData): void {
+    const c = hard.contacts;
+    const p = hard.problem;
+    const dt = this.model.dt;
+    for (let k = 0; k < p.count; k++) {
+      const force = p.impulse[3 * k] / dt;
+      if (!(force >= MIN_DRAWN_FORCE)) continue;
+      this.point.push(c.point[3 * k], c.point[3 * k + 1], c.point[3 * k + 2]);
+      this.normal.push(p.dir[9 * k], p.dir[9 * k + 1], p.dir[9 * k + 2]);
+      this.force.push(force);
+    }
+  }
 }
 
 /** Component `axis` of the velocity of world point p carried by `body`: v + ω × (p − x). */
@@ -170,17 +200,4 @@ function pointVelocity(q: Float64Array, qd: Float64Array, body: number, px: numb
   if (axis === 0) return qd[6 * body] + wy * rz - wz * ry;
   if (axis === 1) return qd[6 * body + 1] + wz * rx - wx * rz;
   return qd[6 * body + 2] + wx * ry - wy * rx;
-}
-
-/**
- * Why the plain step cannot run `scene` in `mode`, or null when it can (e.g. hard
- * contacts before they land): the page disables such a mode and shows the reason.
- */
-export function contactModeProblem(scene: Scene, mode: ContactMode): string | null {
-  try {
-    createStepData(buildModel({ ...scene, contact: { ...scene.contact, mode } }));
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
 }

@@ -21,7 +21,7 @@ export interface TrackContacts {
   point: Float64Array;
   /** (total×3) unit normal, world, from body A to body B (the force on B points along it) */
   normal: Float64Array;
-  /** (total) normal force on body B, N (friction is not drawn) */
+  /** (total) normal force on body B, N (friction is not drawn; hard mode: λ_n / dt, the mean over the step) */
   force: Float64Array;
 }
 

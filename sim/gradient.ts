@@ -128,6 +128,8 @@ function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Model, pa
     // friction: the body's own, or the contact default it inherits
     const mu = field(b, 'friction') ?? (spec.friction === undefined ? contactDefault('friction') : undefined);
     if (mu !== undefined) x[L.friction + b] = mu;
+    const e = field(b, 'restitution') ?? (spec.restitution === undefined ? contactDefault('restitution') : undefined);
+    if (e !== undefined) x[L.restitution + b] = e;
     applyShape(x, L, b, spec, field);
   }
 }

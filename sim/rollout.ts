@@ -2,7 +2,8 @@
  * The differentiable rollout: T steps of the simulator as ONE primitive on the AD tape.
  *
  *   inputs  [q₀ (7n) | qd₀ (6n) | invMass (n) | invInertia (3n) | geomSize (4n)
- *            | k, c, τ, ε | bodyFriction (n) | gravity (3) | controls (T × nc × 6)]
+ *            | k, c, τ, ε | bodyFriction (n) | gravity (3) | bodyRestitution (n)
+ *            | controls (T × nc × 6)]
  *   outputs [q_T (7n) | qd_T (6n) | (q, qd) after each step listed in `record`]
  *
  * Forward: the plain step loop (collide → contact wrenches → controls → integrate) on
@@ -23,80 +24,15 @@ import type { KinkSink } from '../ad/primitive.ts';
 import { customVjp } from '../ad/primitive.ts';
 import type { Real } from '../ad/tape.ts';
 import { collide, createContacts, type Contacts } from './collision/index.ts';
+import { addInto, checkFinite, copyInto, keepContacts, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
+import { hardRolloutPrimitive } from './hard/rollout.ts';
 import type { CollisionInput } from './collision/types.ts';
 import { contactGeometryAdjoint } from './contact/geometry.ts';
 import type { ContactForceParams } from './contact/params.ts';
-import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { contactWrenchInputs, contactWrenchLayout, contactWrenches, contactWrenchesAdjoint } from './contact/wrenches.ts';
 import { integrate, integrateAdjoint, integratorLayout, type IntegratorParams } from './integrator/semiImplicitEuler.ts';
-import type { Model } from './model.ts';
-import { DivergenceError } from './errors.ts';
 
-/** Static configuration of a rollout: what is not differentiated. */
-export interface RolloutConfig {
-  model: Model;
-  steps: number;
-  /** bodies that receive a per-step control wrench (force then torque, world), in this order */
-  controlBodies?: readonly number[];
-  /** checkpoint spacing in steps (default ⌈√steps⌉) */
-  segment?: number;
-  /** friction regularization velocity ε default, m/s */
-  frictionVelocity?: number;
-  /**
-   * steps k (0 ≤ k ≤ steps) whose state (after k steps; 0 = the initial state) is also
-   * output, after the final state, 13n values each: for losses over the trajectory
-   */
-  record?: readonly number[];
-}
-
-/** Offsets of the input groups of {@link rolloutPrimitive}. */
-export interface RolloutLayout {
-  q: number;
-  qd: number;
-  invMass: number;
-  invInertia: number;
-  geomSize: number;
-  /** k, c, τ, ε */
-  scalars: number;
-  friction: number;
-  gravity: number;
-  controls: number;
-  size: number;
-}
-
-export function rolloutLayout(nbody: number, steps: number, ncontrol: number): RolloutLayout {
-  const n = nbody;
-  const q = 0;
-  const qd = 7 * n;
-  const invMass = qd + 6 * n;
-  const invInertia = invMass + n;
-  const geomSize = invInertia + 3 * n;
-  const scalars = geomSize + 4 * n;
-  const friction = scalars + 4;
-  const gravity = friction + n;
-  const controls = gravity + 3;
-  return { q, qd, invMass, invInertia, geomSize, scalars, friction, gravity, controls, size: controls + 6 * ncontrol * steps };
-}
-
-/** The model's own values of every rollout input (controls zero), as plain numbers. */
-export function rolloutInputs(config: RolloutConfig, q0: Float64Array, qd0: Float64Array): Float64Array {
-  const { model, steps } = config;
-  const n = model.nbody;
-  const L = rolloutLayout(n, steps, config.controlBodies?.length ?? 0);
-  const x = new Float64Array(L.size);
-  x.set(q0, L.q);
-  x.set(qd0, L.qd);
-  x.set(model.bodyInvMass, L.invMass);
-  x.set(model.bodyInvInertia, L.invInertia);
-  x.set(model.geomSize, L.geomSize);
-  x[L.scalars] = model.contact.stiffness;
-  x[L.scalars + 1] = model.contact.damping;
-  x[L.scalars + 2] = model.contact.temperature;
-  x[L.scalars + 3] = config.frictionVelocity ?? DEFAULT_FRICTION_VELOCITY;
-  x.set(model.bodyFriction, L.friction);
-  x.set(model.gravity, L.gravity);
-  return x;
-}
+export { rolloutInputs, rolloutLayout, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
 
 /** Everything one evaluation of the rollout needs, as views onto its flat input. */
 interface RolloutWork {
@@ -112,9 +48,7 @@ interface RolloutWork {
 
 function workOf(config: RolloutConfig, x: Float64Array): RolloutWork {
   const { model, steps } = config;
-  if (model.contact.mode === 'hard') {
-    throw new Error("contact mode 'hard' is not available yet in rollouts: use 'soft' or 'penalty'");
-  }
+  if (model.contact.mode === 'hard') throw new Error('rollout: hard mode runs through sim/hard/rollout.ts');
   const n = model.nbody;
   const nc = config.controlBodies?.length ?? 0;
   const L = rolloutLayout(n, steps, nc);
@@ -170,43 +104,6 @@ function wrenchesAt(config: RolloutConfig, w: RolloutWork, t: number, q: Float64
   }
 }
 
-/**
- * A sink that keeps, per decision label (pair and kind), its nearest approach and the
- * step it happened at, and reports those once at the end of the rollout as
- * `step t: <label>`. One report per decision rather than one per step: the nearest step
- * is what tells a branch derivative from an ordinary one, and building a label per step
- * per contact would cost more than the physics.
- */
-function nearestPerDecision(): KinkSink & { t: number; flush(outer: KinkSink): void } {
-  const nearest = new Map<string, { margin: number; t: number; jump: boolean }>();
-  return {
-    t: 0,
-    kink(margin: number, label = 'contact', jump = false) {
-      const seen = nearest.get(label);
-      if (seen === undefined) nearest.set(label, { margin, t: this.t, jump });
-      else if (margin < seen.margin) {
-        seen.margin = margin;
-        seen.t = this.t;
-        seen.jump = jump;
-      }
-    },
-    flush(outer: KinkSink) {
-      for (const [label, k] of nearest) outer.kink(k.margin, `step ${k.t}: ${label}`, k.jump);
-    },
-  };
-}
-
-function checkFinite(model: Model, q: Float64Array, qd: Float64Array, t: number): void {
-  for (let b = 0; b < model.nbody; b++) {
-    for (let k = 0; k < 7; k++) {
-      if (q[7 * b + k] - q[7 * b + k] !== 0) throw new DivergenceError(t, model.bodyName[b], k < 3 ? 'position' : 'orientation');
-    }
-    for (let k = 0; k < 6; k++) {
-      if (qd[6 * b + k] - qd[6 * b + k] !== 0) throw new DivergenceError(t, model.bodyName[b], k < 3 ? 'linearVelocity' : 'angularVelocity');
-    }
-  }
-}
-
 interface Residuals {
   x: Float64Array;
   /** states at steps 0, segment, 2·segment, … ([q | qd] per checkpoint) */
@@ -227,14 +124,11 @@ interface Residuals {
  * }, [1.0]);
  */
 export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) => Real[] {
+  if (config.model.contact.mode === 'hard') return hardRolloutPrimitive(config);
   const { model, steps } = config;
   const n = model.nbody;
-  const segment = Math.max(1, config.segment ?? Math.ceil(Math.sqrt(steps)));
+  const { segment, record } = rolloutSchedule(config);
   const stateSize = 13 * n;
-  const record = config.record ?? [];
-  for (const k of record) {
-    if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
-  }
   return customVjp<Residuals>({
     name: 'rollout',
     fwd: (x, kinks) => {
@@ -373,28 +267,3 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   return xbar;
 }
 
-/** Copy the live part of `src` into `into` (reused when large enough). */
-function keepContacts(src: Contacts, into: Contacts | undefined): Contacts {
-  const c = src.count;
-  const out = into !== undefined && into.capacity >= c ? into : createContacts(Math.max(c, 16));
-  out.count = c;
-  out.dropped = 0;
-  for (let i = 0; i < c; i++) {
-    out.bodyA[i] = src.bodyA[i];
-    out.bodyB[i] = src.bodyB[i];
-    out.dist[i] = src.dist[i];
-    out.pair[i] = src.pair[i];
-  }
-  copyInto(out.normal, 0, src.normal, 0, 3 * c);
-  copyInto(out.point, 0, src.point, 0, 3 * c);
-  return out;
-}
-
-/** dst[dstOff + j] = src[srcOff + j] for j < count (no view objects, unlike set(subarray)). */
-function copyInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
-  for (let j = 0; j < count; j++) dst[dstOff + j] = src[srcOff + j];
-}
-
-function addInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
-  for (let j = 0; j < count; j++) dst[dstOff + j] += src[srcOff + j];
-}

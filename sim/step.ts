@@ -10,13 +10,16 @@
  * `createStepData`). The differentiable rollout (sim/rollout.ts) runs the same stages and
  * their adjoints.
  *
- * Hard impulse contacts (`contact.mode = "hard"`) arrive with their own issue; a model in
- * hard mode is rejected here with a clear error rather than silently simulated otherwise.
+ * A model in hard mode (`contact.mode = "hard"`) is stepped by sim/hard's impulse pipeline
+ * (`hardStep`: collide → free flight → velocity solve → position pass → positions) through
+ * the same two calls, so every caller toggles between the three modes with the scene file
+ * alone.
  */
 import { collide, createContacts, type Contacts } from './collision/index.ts';
 import { contactForceParams, type ContactForceParams } from './contact/params.ts';
 import { contactWrenches } from './contact/wrenches.ts';
 import { integrate, integratorParams, type IntegratorParams } from './integrator/semiImplicitEuler.ts';
+import { createHardStepData, hardStep, type HardStepData } from './hard/step.ts';
 import type { Model } from './model.ts';
 import { assertFiniteState, type State } from './state.ts';
 
@@ -32,24 +35,24 @@ export interface StepData {
   contacts: Contacts;
   /** contact wrenches: per-body force and torque (nbody×6, world), then + controls */
   readonly wrench: Float64Array;
-  /** contact-force settings resolved from the model */
-  readonly forceParams: ContactForceParams;
+  /** contact-force settings resolved from the model (null in hard mode: impulses, no forces) */
+  readonly forceParams: ContactForceParams | null;
   /** integrator settings resolved from the model */
   readonly integrator: IntegratorParams;
+  /** hard mode: the impulse pipeline's own scratch (contacts, problem, warm start); else null */
+  readonly hard: HardStepData | null;
 }
 
 /** Make the scratch for stepping `model` (contact buffer sized for the scene). */
 export function createStepData(model: Model, overrides: Partial<ContactForceParams> = {}): StepData {
-  if (model.contact.mode === 'hard') {
-    throw new Error(
-      "contact mode 'hard' (impulses) is not available yet: it arrives with the hard-contact issue; use --contact soft or penalty",
-    );
-  }
+  const hard = model.contact.mode === 'hard' ? createHardStepData(model) : null;
   return {
-    contacts: createContacts(Math.max(64, CONTACTS_PER_BODY * model.nbody)),
+    // hard mode shares its contact buffer (so callers read this step's contacts in any mode)
+    contacts: hard !== null ? hard.contacts : createContacts(Math.max(64, CONTACTS_PER_BODY * model.nbody)),
     wrench: new Float64Array(6 * model.nbody),
-    forceParams: contactForceParams(model, overrides),
+    forceParams: hard === null ? contactForceParams(model, overrides) : null,
     integrator: integratorParams(model),
+    hard,
   };
 }
 
@@ -59,6 +62,12 @@ export function createStepData(model: Model, overrides: Partial<ContactForcePara
  * wrenches; pass null for none. Returns `out`.
  */
 export function step(model: Model, data: StepData, state: State, control: Float64Array | null, out: State): State {
+  if (data.hard !== null || data.forceParams === null) {
+    if (data.hard === null) throw new Error('step: StepData has neither force settings nor hard-contact scratch');
+    hardStep(model, data.hard, state, control, out);
+    data.contacts = data.hard.contacts; // the buffer may have grown
+    return out;
+  }
   // collision: broadphase and narrowphase into the contact buffer
   collide(model, state.bodyQ, model.contact.margin, data.contacts);
   if (data.contacts.dropped > 0) {

@@ -5,12 +5,11 @@
  * and watch an optimization of the scene's objective converge. Physics runs only in the
  * worker (worker.ts); this thread parses, draws and forwards requests.
  */
-import GUI, { type Controller, type OptionController } from 'lil-gui';
+import GUI, { type Controller } from 'lil-gui';
 import { buildModel } from '../../sim/builder.ts';
 import type { ContactMode, Model } from '../../sim/model.ts';
 import { paramPaths, parseParamPath, pathBodies, quantityPaths, readParam } from '../../sim/paths.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
-import { contactModeProblem } from '../record.ts';
 import { defaultSweep, DEFAULT_SWEEP_POINTS, sweepRangeAround, type SweepSpec } from '../sweep-grid.ts';
 import { locateTime, trackFromTrajectoryFile, type Track } from '../track.ts';
 import { LossPlot } from './loss-plot.ts';
@@ -64,6 +63,12 @@ let time = 0;
 let playing = true;
 let fitPending = false;
 let sweepDone = false;
+/** per mode, why the last sweep could not compute it (shown under the plots) */
+let sweepErrors: Partial<Record<ContactMode, string>> = {};
+/** the contact mode the current track was simulated in (null before the first) */
+let trackMode: ContactMode | null = null;
+/** the mode of the latest simulation request, which the next accepted track carries */
+let requestedMode: ContactMode | null = null;
 let lastError = '';
 const latest: Record<JobKind, number> = { simulate: 0, sweep: 0, optimize: 0 };
 let nextId = 1;
@@ -106,6 +111,7 @@ function loadText(name: string, text: string): void {
     if (typeof json === 'object' && json !== null && 'frames' in json) {
       const file = trackFromTrajectoryFile(json);
       setScene(name, file.scene, file.track);
+      trackMode = file.scene.contact.mode;
     } else {
       setScene(name, parseScene(json), null);
     }
@@ -122,7 +128,7 @@ function setScene(name: string, scene: Scene, fileTrack: Track | null): void {
   loaded = scene;
   model = nextModel;
   Object.assign(contact, {
-    mode: scene.contact.mode === 'hard' && contactModeProblem(scene, 'hard') !== null ? 'soft' : scene.contact.mode,
+    mode: scene.contact.mode,
     temperature: scene.contact.temperature,
     stiffness: scene.contact.stiffness,
     damping: scene.contact.damping,
@@ -167,12 +173,9 @@ function requestSimulation(): void {
     return;
   }
   latest.simulate = nextId++;
+  requestedMode = scene.contact.mode;
   send({ type: 'simulate', id: latest.simulate, scene });
   updateStatus('simulating…');
-}
-
-function availableModes(scene: Scene): ContactMode[] {
-  return MODE_OPTIONS.filter((m) => contactModeProblem(scene, m) === null);
 }
 
 function requestSweep(): void {
@@ -187,7 +190,8 @@ function requestSweep(): void {
   const spec: SweepSpec = { of: sweepSettings.of, wrt: sweepSettings.wrt, from: sweepSettings.from, to: sweepSettings.to, n: Math.round(sweepSettings.n) };
   latest.sweep = nextId++;
   sweepDone = false;
-  send({ type: 'sweep', id: latest.sweep, scene, spec, modes: availableModes(scene) });
+  sweepErrors = {};
+  send({ type: 'sweep', id: latest.sweep, scene, spec, modes: MODE_OPTIONS });
   pendingSpec = spec;
   sweepPanel.setStatus('sweeping…');
 }
@@ -213,6 +217,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
   if (kind === null || r.id !== latest[kind]) return; // a reply to a superseded request
   switch (r.type) {
     case 'track':
+      trackMode = requestedMode;
       setTrack(r.track);
       break;
     case 'progress':
@@ -221,6 +226,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
     case 'sweep':
       if (pendingSpec !== null) sweepPanel.show(pendingSpec, r.curves, contact.mode);
       sweepDone = r.done;
+      sweepErrors = Object.fromEntries(r.errors.map((e) => [e.mode, e.message]));
       sweepPanel.setStatus(
         (r.done ? 'jumps: bands where the gradient changes by > 8× its median step' : 'sweeping…') +
           r.errors.map((e) => `\n${e.mode}: ${e.message}`).join(''),
@@ -250,7 +256,7 @@ const contactFolder = gui.addFolder('Contact (re-simulates)');
 const MODE_OPTIONS: ContactMode[] = ['soft', 'penalty', 'hard'];
 const modeControl = contactFolder
   .add(contact, 'mode', MODE_OPTIONS)
-  .name('contact mode') as OptionController;
+  .name('contact mode');
 modeControl.onChange(() => {
   requestSimulation();
   sweepPanel.setPrimary(contact.mode);
@@ -296,13 +302,6 @@ function optimizeStatus(text: string): void {
 
 /** Point the controls at a newly loaded scene. */
 function refreshGui(scene: Scene): void {
-  // hard contacts: selectable only when the simulator can run them
-  const hardProblem = contactModeProblem(scene, 'hard');
-  const hardOption = modeControl.$select.options[MODE_OPTIONS.indexOf('hard')];
-  hardOption.disabled = hardProblem !== null;
-  hardOption.textContent = hardProblem === null ? 'hard' : 'hard (not available yet)';
-  hardOption.title = hardProblem ?? '';
-  modeControl.domElement.title = hardProblem === null ? '' : `hard: ${hardProblem}`;
   for (const c of [modeControl, ...numberControls]) c.updateDisplay();
 
   // sweep: the scene's quantities (components) and parameters
@@ -394,9 +393,14 @@ export interface ViewerProbe {
   readonly time: number;
   readonly playing: boolean;
   readonly error: string;
-  readonly sweep: SweepPanelState & { done: boolean };
+  /** the contact mode the shown track was simulated in */
+  readonly trackMode: ContactMode | null;
+  /** the sweep panel, whether the sweep finished, and per mode why it could not be computed */
+  readonly sweep: SweepPanelState & { done: boolean; errors: Partial<Record<ContactMode, string>> };
   readonly lossPoints: number;
   bodyPosition(name: string): [number, number, number] | null;
+  /** the contact arrows of the frame shown now: how many, and their normal forces summed, N */
+  shownContacts(): { count: number; totalForce: number };
 }
 const probe: ViewerProbe = {
   get scene() { return sceneName; },
@@ -404,10 +408,22 @@ const probe: ViewerProbe = {
   get time() { return time; },
   get playing() { return playing; },
   get error() { return lastError; },
-  get sweep() { return { ...sweepPanel.state, done: sweepDone }; },
+  get trackMode() { return trackMode; },
+  get sweep() { return { ...sweepPanel.state, done: sweepDone, errors: { ...sweepErrors } }; },
   get lossPoints() { return lossPlot.length; },
   bodyPosition: (name) => viewport.bodyPosition(name),
+  shownContacts: () => shownContacts(),
 };
+
+/** The contacts playback draws at the current time (the frame at or before it, as `showAt`). */
+function shownContacts(): { count: number; totalForce: number } {
+  const c = track?.contacts;
+  if (track === null || c === undefined) return { count: 0, totalForce: 0 };
+  const { frame } = locateTime(track.times, time);
+  let totalForce = 0;
+  for (let k = c.offsets[frame]; k < c.offsets[frame + 1]; k++) totalForce += c.force[k];
+  return { count: c.offsets[frame + 1] - c.offsets[frame], totalForce };
+}
 (window as unknown as { __viewer: ViewerProbe }).__viewer = probe;
 
 // ---- start ---------------------------------------------------------------------------------------

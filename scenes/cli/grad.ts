@@ -6,10 +6,8 @@
  * The gradient code (sim/gradient.ts, which pulls in the AD core and the differentiable
  * rollout) is imported on first use, so `simulate` and `--help` do not load it.
  */
-import { buildModel } from '../../sim/builder.ts';
 import { parseParamPath, parseQuantityPath, pathBodies } from '../../sim/paths.ts';
 import type { Scene } from '../../sim/scene.ts';
-import { stepDataOrUsageError } from './simulate.ts';
 
 /** What `grad --json` prints (DESIGN.md "--json outputs"). */
 export interface GradReport {
@@ -54,9 +52,9 @@ export function checkGradPaths(scene: Scene, of: string, wrt: readonly string[])
 
 /**
  * The gradient report of `of` w.r.t. `wrt` at the end of `scene`'s rollout. Throws a
- * PathError for a bad path, a UsageError for a contact mode that is not available yet, a
- * DivergenceError for a non-finite state, and an Error for a non-finite gradient (never
- * returns NaN).
+ * PathError for a bad path, a DivergenceError for a non-finite state, and an Error for a
+ * non-finite gradient (never returns NaN). Every contact mode goes to the rollout, which
+ * dispatches on `scene.contact.mode`.
  *
  * @example
  * const r = await runGradient(scene, 'ball.position.z', ['ball.linearVelocity.z']);
@@ -69,8 +67,6 @@ export async function runGradient(
   opts: { kinkTol?: number; probe?: number } = {},
 ): Promise<GradReport> {
   checkGradPaths(scene, of, wrt);
-  // a contact mode the step does not implement yet is invalid input, before any gradient work
-  stepDataOrUsageError(buildModel(scene));
   const { gradient } = await import('../../sim/gradient.ts');
   const result = gradient(scene, of, wrt, opts.kinkTol === undefined ? {} : { kinkTol: opts.kinkTol });
   const nonFinite = [['value', result.value], ...Object.entries(result.grad)].filter(([, v]) => !Number.isFinite(v));

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ContactMode } from '../../sim/model.ts';
-import { optimize, optimizeReport, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
+import { defaultIters, describeStages, optimize, optimizeReport, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
 import { sceneFileProblem, type OptimizationProblem } from '../optimize/problem.ts';
 import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
 import { namedProblem } from '../optimize/registry.ts';
@@ -50,7 +50,8 @@ export function resolveProblem(target: string, flags: OptimizeFlags): Optimizati
 /** Run the command; returns the text to print on stdout. */
 export async function runOptimizeCommand(target: string, flags: OptimizeFlags): Promise<string> {
   const problem = resolveProblem(target, flags);
-  const iters = flags.iters ?? problem.defaultIters;
+  const strategy = flags.strategy ?? problem.defaultStrategy;
+  const iters = flags.iters ?? defaultIters(problem, strategy);
   const bar =
     !flags.json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
@@ -62,7 +63,7 @@ export async function runOptimizeCommand(target: string, flags: OptimizeFlags): 
   let run: OptimizeRun;
   try {
     run = await optimize(problem, {
-      strategy: flags.strategy ?? problem.defaultStrategy,
+      strategy,
       iters,
       mode: flags.contact,
       order: flags.order,
@@ -90,11 +91,11 @@ export function formatOptimizeSummary(run: OptimizeRun, files: readonly string[]
   const shown = problem.params.length <= 8 ? problem.params.map((p, j) => `  ${p.padEnd(width)}  ${problem.x0[j].toPrecision(5).padStart(11)} → ${result.x[j].toPrecision(5)}`) : [`  ${problem.params.length} parameters (see result.json)`];
   const lines = [
     `${problem.name}: ${problem.goal}`,
-    `strategy ${run.strategy} in ${run.mode} mode: ${result.iterations} iterations, ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s`,
+    `strategy ${run.strategy}: ${describeStages(result.stages)}; ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s`,
     `loss ${result.loss[0].toExponential(3)} → ${result.loss[result.loss.length - 1].toExponential(3)}`,
     'parameters (initial → final):',
     ...shown,
-    `${v.note}: ${problem.missLabel} = ${v.miss.toPrecision(3)} (initial guess ${run.initial.miss.toPrecision(3)}; tolerance ${problem.tolerance}) — ${v.success ? 'success' : 'NOT reached'}`,
+    `verified in ${v.mode} mode: ${problem.missLabel} = ${v.miss.toPrecision(3)} (initial guess ${run.initial.miss.toPrecision(3)}; tolerance ${problem.tolerance}) — ${v.success ? 'success' : 'NOT reached'}`,
     `written: ${files.join(', ')}`,
   ];
   return `${lines.join('\n')}\n`;

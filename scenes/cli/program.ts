@@ -122,6 +122,7 @@ function buildProgram(io: CliIo): Command {
       examples(
         `${NAME} simulate scenes/ball-drop.json`,
         `${NAME} simulate scenes/ball-drop.json --steps 500 --contact penalty --json`,
+        `${NAME} simulate scenes/ball-drop.json --contact hard --out trajectory.json`,
         `${NAME} simulate scenes/boxes100.json --dt 0.002 --out trajectory.json`,
       ),
     )
@@ -169,6 +170,7 @@ function buildProgram(io: CliIo): Command {
       examples(
         `${NAME} grad scenes/ball-drop.json --of ball.position.z --wrt ball.position.z,contact.stiffness --steps 200`,
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x --contact penalty --json`,
+        `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 700 --contact hard`,
         `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 300 --contact penalty --probe 1e-4`,
       ),
     )
@@ -216,6 +218,7 @@ function buildProgram(io: CliIo): Command {
       examples(
         `${NAME} sweep scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --from 0.53 --to 0.55 --n 21 --steps 300 --contact penalty,soft`,
         `${NAME} sweep scenes/ball-drop.json --of ball.position.z --wrt ball.position.z --from 0.5 --to 1.5 --n 50 --json --plot sweep.svg`,
+        `${NAME} sweep scenes/ball-drop.json --of ball.position.z --wrt ball.position.z --from 0.53 --to 0.55 --n 21 --steps 300 --contact hard,soft`,
       ),
     )
     .action(async (file: string, flags: SweepFlags) => {

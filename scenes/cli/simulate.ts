@@ -9,7 +9,7 @@ import { buildModel, initialState } from '../../sim/builder.ts';
 import type { Model } from '../../sim/model.ts';
 import type { Quat, Scene, Vec3 } from '../../sim/scene.ts';
 import { STATE_FIELDS, type State } from '../../sim/state.ts';
-import { createStepData, simulate, type StepData } from '../../sim/step.ts';
+import { createStepData, simulate } from '../../sim/step.ts';
 import { UsageError } from './errors.ts';
 import { TrajectoryRecorder } from './trajectory.ts';
 
@@ -43,19 +43,6 @@ export interface SimulateResult {
   recorder: TrajectoryRecorder | null;
 }
 
-/**
- * The step scratch for a model. A mode the step does not implement yet (hard contacts) is
- * invalid input for the CLI: the step's own message, exit code 2.
- */
-export function stepDataOrUsageError(model: Model): StepData {
-  try {
-    return createStepData(model);
-  } catch (err) {
-    if (model.contact.mode === 'hard' && err instanceof Error) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
 /** Final state of every body of `model` in `state`. */
 export function finalBodies(model: Model, state: State): Record<string, FinalBodyState> {
   const { bodyQ: q, bodyQd: qd } = state;
@@ -83,7 +70,7 @@ export function finalBodies(model: Model, state: State): Record<string, FinalBod
  */
 export function runSimulation(scene: Scene, opts: { trajectory: boolean }): SimulateResult {
   const model = buildModel(scene);
-  const data = stepDataOrUsageError(model);
+  const data = createStepData(model);
   const state = initialState(model, scene);
   const recorder = opts.trajectory ? new TrajectoryRecorder(scene, model) : null;
   recorder?.record(0, state);

@@ -8,14 +8,12 @@
  * on first use, like `grad`'s.
  */
 import { InvalidArgumentError } from 'commander';
-import { buildModel } from '../../sim/builder.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
 import type { ModeSweep, SweepResult } from '../../sim/sweep.ts';
 import { UsageError } from './errors.ts';
 import { checkGradPaths } from './grad.ts';
 import { contactMode } from './scene-input.ts';
-import { stepDataOrUsageError } from './simulate.ts';
 
 // a plain decimal number, as scene-input.ts accepts for its flags
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -78,9 +76,10 @@ function checkFinite(mode: string, s: ModeSweep): void {
 }
 
 /**
- * Run the sweep of `request` on `scene` (flags already applied). Bad paths are a PathError
- * and a mode that is not available yet (hard) a UsageError — both exit 2, before any work;
- * a non-finite result is an Error (exit 1), never a NaN in the output.
+ * Run the sweep of `request` on `scene` (flags already applied), every listed contact mode
+ * (hard, penalty, soft) through the differentiable rollout. Bad paths are a PathError and
+ * an empty range a UsageError — both exit 2, before any work; a non-finite result is an
+ * Error (exit 1), never a NaN in the output.
  *
  * @example
  * const result = await runSweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.5, to: 0.6, n: 21, modes: ['penalty', 'soft'] });
@@ -89,7 +88,6 @@ export async function runSweep(scene: Scene, request: SweepRequest): Promise<Swe
   checkGradPaths(scene, request.of, [request.wrt]);
   if (!(request.from < request.to)) throw new UsageError(`--from must be below --to, got --from ${request.from} --to ${request.to}`);
   const modes = request.modes ?? [scene.contact.mode];
-  for (const mode of modes) stepDataOrUsageError(buildModel({ ...scene, contact: { ...scene.contact, mode } }));
   const { sweep } = await import('../../sim/sweep.ts');
   const result = sweep(scene, { ...request, modes });
   for (const [mode, s] of Object.entries(result)) checkFinite(mode, s as ModeSweep);

@@ -1,6 +1,6 @@
 /**
  * The shared driver of the optimization scenes: run a strategy on a problem, verify the
- * result by simulating it (hard mode once it exists, penalty until then), and write
+ * result by simulating it in hard mode, and write
  * out/<scene>/result.json, trajectory.json and loss.svg. `diffcontact optimize` and the
  * standalone scripts both come through here.
  */
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { ContactMode } from '../../sim/model.ts';
-import { verificationMode, type OptimizationProblem, type Outcome } from './problem.ts';
-import { runStrategy, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
+import { VERIFICATION_MODE, type OptimizationProblem, type Outcome } from './problem.ts';
+import { runStrategy, type Stage, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
 
 /** What the caller chooses; everything else comes from the problem. */
 export interface OptimizeOptions extends Omit<StrategyOptions, 'iters' | 'mode'> {
@@ -18,8 +18,9 @@ export interface OptimizeOptions extends Omit<StrategyOptions, 'iters' | 'mode'>
   /** default: the problem's */
   iters?: number;
   /**
-   * contact mode of `plain` (default: the scene's) and `smoothing` (default: the
-   * verification mode — smoothing is for the non-smooth model); `anneal` is always soft
+   * contact mode of `plain` (default: the scene's) and `smoothing` (default: hard, the
+   * verification mode — smoothing is for the non-smooth model); `anneal` runs soft stages
+   * and a hard finish
    */
   mode?: ContactMode;
 }
@@ -28,10 +29,11 @@ export interface OptimizeOptions extends Omit<StrategyOptions, 'iters' | 'mode'>
 export interface OptimizeRun {
   problem: OptimizationProblem;
   strategy: StrategyName;
-  /** the mode the optimizer ran in (soft for anneal) */
+  /** the mode the optimizer ran in (soft for anneal, whose finish is hard) */
   mode: ContactMode;
   result: StrategyResult;
-  verification: Outcome & { mode: ContactMode; note: string };
+  /** the result simulated in hard mode */
+  verification: Outcome & { mode: ContactMode };
   /** the initial guess simulated the same way, for comparison */
   initial: Outcome;
   /** wall time of the optimization and verification, s */
@@ -47,12 +49,16 @@ export interface OptimizeRun {
  */
 export async function optimize(problem: OptimizationProblem, opts: OptimizeOptions): Promise<OptimizeRun> {
   const start = performance.now();
-  const check = verificationMode(problem.scene);
-  const mode: ContactMode = opts.strategy === 'anneal' ? 'soft' : (opts.mode ?? (opts.strategy === 'smoothing' ? check.mode : problem.scene.contact.mode));
-  const result = await runStrategy(problem, opts.strategy, { ...opts, iters: opts.iters ?? problem.defaultIters, mode });
-  const verification = { ...problem.outcome(result.x, check.mode), ...check };
-  const initial = problem.outcome(problem.x0, check.mode);
+  const mode: ContactMode = opts.strategy === 'anneal' ? 'soft' : (opts.mode ?? (opts.strategy === 'smoothing' ? VERIFICATION_MODE : problem.scene.contact.mode));
+  const result = await runStrategy(problem, opts.strategy, { ...opts, iters: opts.iters ?? defaultIters(problem, opts.strategy), mode });
+  const verification = { ...problem.outcome(result.x, VERIFICATION_MODE), mode: VERIFICATION_MODE };
+  const initial = problem.outcome(problem.x0, VERIFICATION_MODE);
   return { problem, strategy: opts.strategy, mode, result, verification, initial, seconds: (performance.now() - start) / 1e3 };
+}
+
+/** The iterations a strategy runs on `problem` when the caller does not say. */
+export function defaultIters(problem: OptimizationProblem, strategy: StrategyName): number {
+  return strategy === 'smoothing' ? (problem.smoothingIters ?? problem.defaultIters) : problem.defaultIters;
 }
 
 /** The `--json` document and result.json (DESIGN.md: scene, iterations, loss, params, seconds; the rest extends it). */
@@ -68,9 +74,10 @@ export interface OptimizeReport {
   evaluations: number;
   stages: { mode: ContactMode; temperature: number; iterations: number }[];
   initial: { params: Record<string, number>; miss: number };
-  verification: { mode: ContactMode; note: string; loss: number; miss: number; missLabel: string; tolerance: number; success: boolean; details: Record<string, number | number[]> };
+  verification: { mode: ContactMode; loss: number; miss: number; missLabel: string; tolerance: number; success: boolean; details: Record<string, number | number[]> };
 }
 
+/** The report of a run (what `--json` prints and result.json holds). */
 export function optimizeReport(run: OptimizeRun): OptimizeReport {
   const { problem, result, verification: v } = run;
   const named = (x: readonly number[]) => Object.fromEntries(problem.params.map((p, j) => [p, x[j]]));
@@ -86,8 +93,27 @@ export function optimizeReport(run: OptimizeRun): OptimizeReport {
     evaluations: result.evaluations,
     stages: result.stages.map((s) => ({ ...s.setting, iterations: s.iterations })),
     initial: { params: named(problem.x0), miss: run.initial.miss },
-    verification: { mode: v.mode, note: v.note, loss: v.loss, miss: v.miss, missLabel: problem.missLabel, tolerance: problem.tolerance, success: v.success, details: v.details },
+    verification: { mode: v.mode, loss: v.loss, miss: v.miss, missLabel: problem.missLabel, tolerance: problem.tolerance, success: v.success, details: v.details },
   };
+}
+
+/**
+ * The stages of a run in words, e.g. `soft τ 5.0e-3 → 2.5e-4 m (4 stages, 48 it.), hard (12 it.)`.
+ */
+export function describeStages(stages: readonly Stage[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < stages.length; ) {
+    let j = i;
+    while (j + 1 < stages.length && stages[j + 1].setting.mode === stages[i].setting.mode) j++;
+    const run = stages.slice(i, j + 1);
+    const iterations = run.reduce((n, s) => n + s.iterations, 0);
+    const first = run[0].setting;
+    if (first.mode !== 'soft') parts.push(`${first.mode} (${iterations} it.)`);
+    else if (run.length === 1) parts.push(`soft τ ${first.temperature.toExponential(1)} m (${iterations} it.)`);
+    else parts.push(`soft τ ${first.temperature.toExponential(1)} → ${run[run.length - 1].setting.temperature.toExponential(1)} m (${run.length} stages, ${iterations} it.)`);
+    i = j + 1;
+  }
+  return parts.join(', ');
 }
 
 /** Write result.json, trajectory.json and loss.svg into `dir` (created); returns their paths. */

@@ -29,7 +29,7 @@ export function lossPlotSpec(run: OptimizeRun): TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `${problem.name}: loss by iteration (${run.strategy})`,
-      subtitle: `${run.verification.note}: ${problem.missLabel} = ${run.verification.miss.toPrecision(3)} (tolerance ${problem.tolerance})`,
+      subtitle: `verified in ${run.verification.mode} mode: ${problem.missLabel} = ${run.verification.miss.toPrecision(3)} (tolerance ${problem.tolerance})`,
       anchor: 'start',
     },
     ...SIZE,

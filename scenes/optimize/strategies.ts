@@ -8,7 +8,11 @@
  * - `anneal`: continuation — soft contacts, the temperature lowered geometrically from
  *   `problem.annealFrom` to the scene's own over a few stages, each stage an L-BFGS run
  *   warm-started from the previous one (a wide soft force reaches across gaps where the
- *   non-smooth gradient is zero; the later stages approach the sharp model);
+ *   non-smooth gradient is zero; the later stages approach the sharp model), then a short
+ *   finish in hard mode with its own (time-of-impact) gradients: τ → 0 recovers the penalty
+ *   model, not the impulse one, so the soft optimum is off the hard one by the gap between
+ *   the models (a restitution from damping against Newton's, regularized against Coulomb
+ *   friction: 2 cm on bounce-to-target and billiards), which only the hard model can close;
  * - `smoothing`: Adam on a randomized-smoothing gradient estimate (sim/smoothing.ts) of the
  *   loss in a non-smooth mode, the perturbed rollouts spread over worker threads.
  */
@@ -20,7 +24,7 @@ import { seededRng } from '../../ad/random.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import { inlineEvaluator, smoothedGradient, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
 import type { StrategyName } from './names.ts';
-import { batchObjective, type OptimizationProblem, type Setting } from './problem.ts';
+import { batchObjective, VERIFICATION_MODE, type OptimizationProblem, type Setting } from './problem.ts';
 
 export type { StrategyName } from './names.ts';
 
@@ -34,7 +38,9 @@ export interface StrategyOptions {
   stages?: number;
   /** final temperature of `anneal`, m (default: the scene's) */
   annealTo?: number;
-  /** randomized smoothing: estimator order (default 'first') */
+  /** `anneal`: L-BFGS iterations of the final hard stage, part of `iters` (default: the problem's, else a fifth; 0 = none) */
+  finish?: number;
+  /** randomized smoothing: estimator order (default: the problem's, else 'first') */
   order?: 'first' | 'zeroth';
   /** randomized smoothing: antithetic pairs per estimate (default 8) */
   samples?: number;
@@ -67,6 +73,9 @@ export interface StrategyResult {
   evaluations: number;
 }
 
+/** Share of anneal's iterations spent in the final hard stage. */
+const ANNEAL_FINISH_SHARE = 0.2;
+
 /**
  * Run `strategy` on `problem` from its initial guess.
  *
@@ -90,36 +99,69 @@ export async function runStrategy(problem: OptimizationProblem, strategy: Strate
     await runSmoothing(problem, scaled, opts, out, record);
     return out;
   }
-  const scene = problem.scene;
-  const stageCount = strategy === 'anneal' ? Math.max(1, Math.min(opts.stages ?? 4, opts.iters)) : 1;
-  const coldest = opts.annealTo ?? problem.annealTo ?? scene.contact.temperature;
-  for (let k = 0; k < stageCount; k++) {
-    const setting: Setting =
-      strategy === 'anneal'
-        ? { mode: 'soft', temperature: stageCount === 1 ? coldest : problem.annealFrom * (coldest / problem.annealFrom) ** (k / (stageCount - 1)) }
-        : { mode: opts.mode, temperature: scene.contact.temperature };
-    out.stages.push({ setting, iterations: 0 });
-    // this stage's share of the iterations (the first stages take the remainder)
-    const iters = Math.floor(opts.iters / stageCount) + (k < opts.iters % stageCount ? 1 : 0);
-    const fg: Objective = (u) => {
-      out.evaluations++;
-      const r = problem.lossAndGrad(scaled.toX(u), setting);
-      return { value: r.value, grad: r.grad.map((g, j) => g * problem.scale[j]) };
-    };
-    // a later stage starts with its own loss at the warm start (the temperature changed):
-    // shown on the curve, not counted as an iteration
-    const start = (value: number) => {
-      if (k === 0) record(value);
-      else {
-        out.loss.push(value);
-        out.stageOf.push(k);
-      }
-    };
-    const u0 = scaled.toU(out.x);
-    const u = problem.optimizer === 'adam' ? adamStage(fg, u0, iters, scaled.bounds, problem.adamLr, start, record) : lbfgsStage(fg, u0, iters, scaled.bounds, start, record);
-    out.x = scaled.toX(u);
-  }
+  for (const stage of stagePlan(problem, strategy, opts)) runStage(problem, scaled, stage, out, record);
   return out;
+}
+
+/** One planned stage: its contact setting, its share of the iterations, its optimizer. */
+interface PlannedStage {
+  setting: Setting;
+  iters: number;
+  optimizer: 'lbfgs' | 'adam';
+}
+
+/**
+ * The stages of `plain` (one, in `opts.mode`) and `anneal` (soft stages at geometrically
+ * falling temperatures, then the finish in the verification mode, hard).
+ */
+function stagePlan(problem: OptimizationProblem, strategy: 'plain' | 'anneal', opts: StrategyOptions): PlannedStage[] {
+  const scene = problem.scene;
+  if (strategy === 'plain') return [{ setting: { mode: opts.mode, temperature: scene.contact.temperature }, iters: opts.iters, optimizer: problem.optimizer }];
+  const finish = Math.min(opts.iters, opts.finish ?? problem.annealFinish ?? Math.round(ANNEAL_FINISH_SHARE * opts.iters));
+  const softIters = opts.iters - finish;
+  const stageCount = Math.max(1, Math.min(opts.stages ?? 4, softIters));
+  const coldest = opts.annealTo ?? problem.annealTo ?? scene.contact.temperature;
+  const plan: PlannedStage[] = [];
+  for (let k = 0; k < stageCount && softIters > 0; k++) {
+    const temperature = stageCount === 1 ? coldest : problem.annealFrom * (coldest / problem.annealFrom) ** (k / (stageCount - 1));
+    // this stage's share of the iterations (the first stages take the remainder)
+    const iters = Math.floor(softIters / stageCount) + (k < softIters % stageCount ? 1 : 0);
+    plan.push({ setting: { mode: 'soft', temperature }, iters, optimizer: problem.optimizer });
+  }
+  // the finish polishes from a good start, where L-BFGS's curvature pays (Adam serves the
+  // tiny, rough early gradients of some problems)
+  if (finish > 0) plan.push({ setting: { mode: VERIFICATION_MODE, temperature: scene.contact.temperature }, iters: finish, optimizer: 'lbfgs' });
+  return plan;
+}
+
+/** Run one stage from `out.x`, warm-started, appending to `out`. */
+function runStage(
+  problem: OptimizationProblem,
+  scaled: ReturnType<typeof scaling>,
+  stage: PlannedStage,
+  out: StrategyResult,
+  record: (loss: number) => void,
+): void {
+  const { setting, iters } = stage;
+  const k = out.stages.length;
+  out.stages.push({ setting, iterations: 0 });
+  const fg: Objective = (u) => {
+    out.evaluations++;
+    const r = problem.lossAndGrad(scaled.toX(u), setting);
+    return { value: r.value, grad: r.grad.map((g, j) => g * problem.scale[j]) };
+  };
+  // a later stage starts with its own loss at the warm start (the model changed): shown on
+  // the curve, not counted as an iteration
+  const start = (value: number) => {
+    if (out.loss.length === 0) record(value);
+    else {
+      out.loss.push(value);
+      out.stageOf.push(k);
+    }
+  };
+  const u0 = scaled.toU(out.x);
+  const u = stage.optimizer === 'adam' ? adamStage(fg, u0, iters, scaled.bounds, problem.adamLr, start, record) : lbfgsStage(fg, u0, iters, scaled.bounds, start, record);
+  out.x = scaled.toX(u);
 }
 
 /** `iters` L-BFGS iterations from `u0`; returns the last iterate. */
@@ -131,20 +173,26 @@ function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds |
 }
 
 /**
- * `iters` Adam updates from `u0` (learning rate cosine-decayed to a tenth); returns the
- * best iterate seen, since Adam's last step on a rough loss need not be its best.
+ * `iters` Adam updates from `u0` (learning rate cosine-decayed to a tenth), fewer if the
+ * gradient is exactly zero from the start; returns the best iterate seen, since Adam's last
+ * step on a rough loss need not be its best.
  */
 function adamStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, lr: number, start: (v: number) => void, record: (v: number) => void): number[] {
   const optimizer = adam({ lr: cosineDecay({ init: lr, steps: Math.max(1, iters), final: 0.1 * lr }), bounds });
   let u = u0;
   let state = optimizer.init(u);
   let best = { u, value: Infinity };
+  let moving = false;
   for (let k = 0; ; k++) {
     const { value, grad } = fg(u);
     if (value < best.value) best = { u, value };
     if (k === 0) start(value);
     else record(value);
     if (k >= iters || !Number.isFinite(value)) break;
+    // an exactly zero gradient before any momentum: Adam would never move (push-box in a
+    // non-smooth mode at its start), so stop rather than spend the remaining rollouts
+    moving ||= grad.some((g) => g !== 0);
+    if (!moving) break;
     ({ params: u, state } = optimizer.update(grad, state, u));
   }
   return best.u;
@@ -179,7 +227,7 @@ async function runSmoothing(
       ? inlineEvaluator(batchObjective(problem))
       : workerEvaluator({ module: new URL('./registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec }, threads);
   const rng = seededRng(opts.seed ?? 1);
-  const order = opts.order ?? 'first';
+  const order = opts.order ?? problem.smoothingOrder ?? 'first';
   const samples = opts.samples ?? 8;
   const sigma = problem.scale.map((s) => problem.smoothingSigma * s);
   const optimizer = adam({ lr: cosineDecay({ init: SMOOTHING_LR, steps: Math.max(1, opts.iters), final: 0.1 * SMOOTHING_LR }), bounds: scaled.bounds });

@@ -36,7 +36,11 @@
  * impact s·dt, s = d/(−u⁻·dt). With `settings.placeImpacts` its rows (lever arms) are
  * built at that configuration — centres advanced by s·dt·v*, the contact point by s·dt
  * times the mean velocity of its two surface points — and u⁻, b recomputed there; the
- * position pass then moves the bodies as if the impulse acted from s·dt on. Linear and
+ * position pass then moves the bodies as if the impulse acted from s·dt on. The bound
+ * is that of the continuous impact: with Δ the free-flight change of the normal velocity
+ * over the step (gravity, controls; from `startVelocity`), the approach at impact is
+ * u⁻ − (1 − s)Δ, reversed by e, and the remaining (1 − s)Δ still acts after it:
+ * b = −e·(u⁻ − (1 − s)Δ) + (1 − s)Δ. Linear and
  * angular momentum are then conserved exactly by the step (the impulse acts at one point
  * of the configuration where the bodies are when it acts).
  */
@@ -340,6 +344,7 @@ export function buildContactProblem(
   bodyQ: Float64Array,
   velocity: Float64Array,
   out: ContactProblem,
+  startVelocity: Float64Array | null = null,
 ): ContactProblem {
   const count = contacts.count;
   if (count > out.capacity) throw new RangeError(`buildContactProblem: ${count} contacts exceed the capacity ${out.capacity}`);
@@ -385,7 +390,10 @@ export function buildContactProblem(
       assembleRows(out, k, contacts.normal);
       const approachAtImpact = contactVelocity(out, velocity, k, _u)[0];
       out.approach[k] = approachAtImpact;
-      out.bound[k] = -e * approachAtImpact;
+      // the free-flight change of the normal velocity over the step (gravity, controls) splits
+      // at the impact: the part before it is reversed with the approach, the rest follows
+      const change = startVelocity === null ? 0 : approachAtImpact - contactVelocity(out, startVelocity, k, _u)[0];
+      out.bound[k] = -e * (approachAtImpact - (1 - fraction) * change) + (1 - fraction) * change;
     } else {
       out.bound[k] = bounce ? -e * approach : -Math.max(d, 0) / dt;
     }

@@ -30,7 +30,9 @@ export interface HardContactSettings {
   /**
    * Place each restitution impact at its time of impact within the step (position.ts):
    * position-only, removes the (1 + e)·d excess height of a bounce decided at a gap d.
-   * Forward physics, independent of `contact.timeOfImpact` (which is about gradients).
+   * Follows the scene's `contact.timeOfImpact` (default true) unless overridden: with it
+   * off the step is the plain time-stepping scheme (the impulse acts from the step it is
+   * decided in), whose executed trace the rollout then differentiates as it is.
    */
   readonly placeImpacts: boolean;
 }

@@ -63,7 +63,7 @@ export function createHardStepData(model: Model, overrides: Partial<HardContactS
     velocity: new Float64Array(6 * model.nbody),
     pseudo: new Float64Array(6 * model.nbody),
     integrator: integratorParams(model),
-    settings: hardContactSettings(model, overrides),
+    settings: hardContactSettings(model, { placeImpacts: model.contact.timeOfImpact, ...overrides }),
     stats: createHardSolveStats(),
   };
 }
@@ -92,7 +92,7 @@ export function hardStep(model: Model, data: HardStepData, state: State, control
   const velocity = data.velocity;
   predictVelocities(data.integrator, state.bodyQ, state.bodyQd, control, velocity);
   // the contact problem of this step, warm-started from the last step's impulses
-  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem);
+  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem, state.bodyQd);
   loadWarmStart(data.warmStart, data.contacts, problem);
   applyImpulses(problem, velocity);
   // velocity solve: v* → v⁺

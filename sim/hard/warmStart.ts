@@ -127,3 +127,37 @@ export function storeWarmStart(ws: WarmStart, contacts: Contacts, p: ContactProb
   ws.current = ws.previous;
   ws.previous = t;
 }
+
+/** A copy of the table the next step loads from: what a checkpointed rollout keeps. */
+export interface WarmStartSnapshot {
+  readonly table: ImpulseTable;
+}
+
+function cloneTable(t: ImpulseTable): ImpulseTable {
+  return { mask: t.mask, stamp: t.stamp.slice(), key: t.key.slice(), impulse: t.impulse.slice(), generation: t.generation };
+}
+
+/**
+ * Copy of the warm-start state a step would load (`previous`): restoring it before
+ * re-running a step reproduces the step's solve exactly (the rollout's backward pass
+ * recomputes segments from checkpoints). Allocates (once per checkpoint).
+ */
+export function snapshotWarmStart(ws: WarmStart): WarmStartSnapshot {
+  return { table: cloneTable(ws.previous) };
+}
+
+/** Put a snapshot back as the table the next step loads from (a copy: the snapshot stays reusable). */
+export function restoreWarmStart(ws: WarmStart, snapshot: WarmStartSnapshot): void {
+  const t = snapshot.table;
+  const into = ws.previous;
+  if (into.mask === t.mask) {
+    into.stamp.set(t.stamp);
+    into.key.set(t.key);
+    into.impulse.set(t.impulse);
+    into.generation = t.generation;
+  } else {
+    ws.previous = cloneTable(t);
+  }
+  // the table written next must not mistake stale slots for live ones
+  if (ws.current.generation <= t.generation) ws.current.generation = t.generation + 1;
+}

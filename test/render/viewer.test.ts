@@ -91,6 +91,15 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     }, selector);
   }
 
+  /** The bounce-to-target ball's start (m, m/s) and radius, from the scene file. */
+  function bounceBall(): { x0: number; z0: number; vx: number; vz: number; r: number } {
+    const scene = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/bounce-to-target.json'), 'utf8'));
+    const ball = scene.bodies.find((b: { name: string }) => b.name === 'ball');
+    const [x0, , z0] = ball.position as number[];
+    const [vx, , vz] = ball.linearVelocity as number[];
+    return { x0, z0, vx, vz, r: ball.shape.radius as number };
+  }
+
   function meanChange(a: number[], b: number[]): number {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
@@ -120,11 +129,7 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
   });
 
   it('scrubbing the timeline moves the ball along its flight (closed form before the bounce)', async () => {
-    const scene = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/bounce-to-target.json'), 'utf8'));
-    const ball = scene.bodies.find((b: { name: string }) => b.name === 'ball');
-    const [x0, , z0] = ball.position as number[];
-    const [vx, , vz] = ball.linearVelocity as number[];
-    const r = ball.shape.radius as number;
+    const { x0, z0, vx, vz, r } = bounceBall();
     const t = 0.3; // s
     const zFree = z0 + vz * t - (G * t * t) / 2;
     expect(zFree - r).toBeGreaterThan(0.05); // still in the air: no contact yet
@@ -153,13 +158,12 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const penaltyPlot = await canvasPixels(gradientPlot);
     expect(meanChange(softPlot.data, penaltyPlot.data)).toBeGreaterThan(MIN_IMAGE_CHANGE);
-    // hard contacts: disabled exactly when the page says why
+    // hard contacts: offered like the others
     const hard = await page.locator('#gui select').first().evaluate((el) => {
-      const o = Array.from((el as HTMLSelectElement).options).find((opt) => opt.textContent!.startsWith('hard'))!;
-      return { disabled: o.disabled, title: o.title, text: o.textContent };
+      const o = Array.from((el as HTMLSelectElement).options).find((opt) => opt.value === 'hard')!;
+      return { disabled: o.disabled, text: o.textContent };
     });
-    expect(hard.disabled).toBe(hard.title !== '');
-    if (hard.disabled) expect(hard.text).toMatch(/not available yet/);
+    expect(hard).toEqual({ disabled: false, text: 'hard' });
     // the re-simulation in penalty mode arrives without errors
     await page.waitForFunction(() => window.__viewer.frames > 0);
     expect(consoleErrors).toEqual([]);
@@ -185,6 +189,45 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     await page.waitForFunction(() => window.__viewer.lossPoints >= 6, null, { timeout: 30_000 });
     await page.getByText('stop', { exact: true }).click();
     expect(await page.locator('#loss canvas').count()).toBeGreaterThan(0);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('hard mode: re-simulates in the worker, the ball flies the closed form before its bounce, the sweep draws hard too', async () => {
+    await page.locator('#gui select').first().selectOption({ label: 'hard' });
+    await page.waitForFunction(() => window.__viewer.trackMode === 'hard' && window.__viewer.frames > 0, null, { timeout: 30_000 });
+    expect(await page.locator('#status').textContent()).toMatch(/ · hard · /);
+    const { x0, z0, vx, vz, r } = bounceBall();
+    const t = 0.3; // s, before the first contact
+    const zFree = z0 + vz * t - (G * t * t) / 2;
+    expect(zFree - r).toBeGreaterThan(0.05);
+    const at = await scrubTo(t);
+    // interpolated between 60 Hz frames, semi-implicit Euler at 1 ms: well within 1 cm
+    expect(Math.abs(at[0] - (x0 + vx * t))).toBeLessThan(0.01);
+    expect(Math.abs(at[2] - zFree)).toBeLessThan(0.01);
+    // the sweep was computed with every mode on load; the page's mode is now drawn bold
+    await page.waitForFunction(() => window.__viewer.sweep.done && window.__viewer.sweep.primary === 'hard', null, { timeout: 60_000 });
+    const sweep = await page.evaluate(() => window.__viewer.sweep);
+    expect(sweep.modes).toEqual(['soft', 'penalty', 'hard']);
+    expect(sweep.points.hard).toBe(sweep.points.soft);
+    expect(sweep.errors).toEqual({});
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('hard mode: a resting box is drawn with contact arrows whose forces add up to its weight', async () => {
+    const scene = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/box-slide.json'), 'utf8'));
+    const box = scene.bodies.find((b: { name: string }) => b.name === 'box');
+    await page.selectOption('#scene-select', 'box-slide');
+    await page.waitForFunction(() => window.__viewer.scene === 'box-slide.json' && window.__viewer.trackMode === 'soft' && window.__viewer.frames > 0, null, { timeout: 30_000 });
+    await page.locator('#gui select').first().selectOption({ label: 'hard' });
+    await page.waitForFunction(() => window.__viewer.trackMode === 'hard' && window.__viewer.frames > 0, null, { timeout: 30_000 });
+    // v/(μg) = 0.61 s: at rest long before the end (1.5 s)
+    const stop = box.linearVelocity[0] / (scene.contact.friction * G);
+    expect(stop).toBeLessThan(1);
+    await scrubTo(1.2);
+    const contacts = await page.evaluate(() => window.__viewer.shownContacts());
+    // a box flat on the ground: its four bottom corners; each step's impulses cancel m·g·dt
+    expect(contacts.count).toBe(4);
+    expect(Math.abs(contacts.totalForce - box.mass * G)).toBeLessThan(1e-3 * box.mass * G);
     expect(consoleErrors).toEqual([]);
   });
 

@@ -2,6 +2,7 @@
 // test/sim/onset-scenes.ts written to a temp dir: the JSON contract of DESIGN.md (with the
 // penalty jump at the analytic last-step onset and its kink, none in soft mode), the SVG
 // plot, the readable output, the probe verdicts, and every invalid-input path with exit 2.
+// Hard mode (its own onset, h_N rather than h_{N−1}) is in cli-hard.test.ts.
 // One case runs the real binary as a child process; the rest run `runCli` in process.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,12 +70,6 @@ describe.concurrent('diffcontact sweep', () => {
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(['penalty']);
     expect(out.penalty.x).toEqual([-1, -0.5]);
-  });
-
-  it('--contact hard exits 2: not available yet', async () => {
-    const r = await cliInProcess('sweep', file('drop.json'), ...SWEEP, '--contact', 'soft,hard');
-    expectFailure(r, 2);
-    expect(r.stderr).toMatch(/not available yet/);
   });
 
   it('bad grids, modes and paths exit 2 naming the problem', async () => {

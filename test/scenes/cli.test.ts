@@ -16,13 +16,14 @@ const G = -9.81; // m/s², the scene default
 const Z0 = 2; // m: the bottom stays > 1.7 m above the ground, far outside the contact margin
 const X0 = 0.3; // m
 const VX0 = 1; // m/s
+const RADIUS = 0.1; // m
 const DROP = {
   dt: 0.001,
   steps: 100,
   contact: { mode: 'soft' },
   bodies: [
     { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
-    { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [X0, 0, Z0], linearVelocity: [VX0, 0, 0] },
+    { name: 'ball', shape: { type: 'sphere', radius: RADIUS }, mass: 1, position: [X0, 0, Z0], linearVelocity: [VX0, 0, 0] },
   ],
 };
 
@@ -138,10 +139,39 @@ describe.concurrent('diffcontact simulate', () => {
     expect(() => JSON.parse(r.stdout)).toThrow();
   });
 
-  it('--contact hard exits 2: not available yet', async () => {
-    const r = await cli('simulate', file('drop.json'), '--contact', 'hard', '--json');
-    expectFailure(r, 2);
-    expect(r.stderr).toMatch(/not available yet/);
+  it('--contact hard: the drifting ball lands without bouncing, then rolls at 5/7 of its speed', async () => {
+    // restitution 0 (the default): the landing impulse stops the fall; friction turns the
+    // slide into rolling at once (it needs (2/7)·m·v_x = 0.29 N·s, the landing gives up to
+    // μ·m·|v_z| = 3 N·s). Angular momentum about the contact point, m·v·r + (2/5)·m·r²·ω,
+    // is kept, so rolling (ω = v/r) gives v = 5/7 v₀.
+    const steps = 1500;
+    const r = await cli('simulate', file('drop.json'), '--contact', 'hard', '--steps', String(steps), '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out).sort()).toEqual(['final', 'steps', 'time']);
+    expect(out.steps).toBe(steps);
+    const T = steps * DROP.dt;
+    const landing = Math.sqrt((2 * (Z0 - RADIUS)) / -G); // s
+    const landingSpeed = -G * landing; // m/s
+    expect(landing).toBeLessThan(T - 0.5); // long since landed
+    const rolling = (5 / 7) * VX0;
+    // the landing step's contact sits at the step's start, mid-gap: its gap d ≤ |v_z|·dt puts
+    // the friction impulse up to ε·r = |v_z|·dt/2 below the surface, which moves the rolling
+    // speed by (5/7)(2/7)·ε·v₀ to first order (an O(dt) error: 6 mm/s here)
+    const rollingTol = (10 / 49) * VX0 * (landingSpeed * DROP.dt) / (2 * RADIUS);
+    const ball = out.final.ball;
+    // resting on the ground: at the solver's tolerance (1 µm, 1e-6 m/s)
+    expect(Math.abs(ball.position[2] - RADIUS)).toBeLessThan(1e-5);
+    expect(Math.abs(ball.linearVelocity[2])).toBeLessThan(1e-5);
+    expect(ball.linearVelocity[1]).toBeCloseTo(0, 12);
+    expect(Math.abs(ball.linearVelocity[0] - rolling)).toBeLessThan(rollingTol);
+    // rolling without slipping along +x on a z-up floor: ω = (0, v/r, 0)
+    expect(ball.angularVelocity[1]).toBeCloseTo(ball.linearVelocity[0] / RADIUS, 6);
+    // x: v₀ until the landing (known to a step), the rolling speed after it
+    const x = X0 + VX0 * landing + ball.linearVelocity[0] * (T - landing);
+    expect(Math.abs(ball.position[0] - x)).toBeLessThan(VX0 * DROP.dt);
+    expect(Math.hypot(...ball.orientation)).toBeCloseTo(1, 12);
   });
 
   it('an unknown contact mode or a bad number exits 2 naming the flag', async () => {
@@ -216,16 +246,13 @@ describe.concurrent('diffcontact grad', () => {
     expect(r.stderr).toContain('ball.velocity.z');
   });
 
-  it('a bad --probe radius, a missing --wrt and --contact hard exit 2', async () => {
+  it('a bad --probe radius and a missing --wrt exit 2', async () => {
     const probe = await cliInProcess('grad', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.mass', '--probe', '-0.1');
     expectFailure(probe, 2);
     expect(probe.stderr).toMatch(/--probe/);
     const noWrt = await cliInProcess('grad', file('drop.json'), '--of', 'ball.position.z');
     expectFailure(noWrt, 2);
     expect(noWrt.stderr).toContain('--wrt');
-    const hard = await cliInProcess('grad', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.mass', '--contact', 'hard');
-    expectFailure(hard, 2);
-    expect(hard.stderr).toMatch(/not available yet/);
   });
 });
 

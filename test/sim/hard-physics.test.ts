@@ -110,13 +110,20 @@ describe('hard step: restitution', () => {
     found.forEach((apex, k) => expect(Math.abs(apex / (e ** (2 * (k + 1)) * h) - 1)).toBeLessThan(0.003));
   });
 
-  it('adds no energy: with e = 1 ten apexes stay within [h − 0.1 %, h + 0.5 %]; without time-of-impact placement they grow', () => {
-    // the + 0.5 % allows the integrator's O(dt) flight error (|v|·dt/2 ≈ 2 mm at 4.4 m/s)
-    const placed = apexes(ballDrop(h, 1, 1e-3), 10000, 10);
-    expect(placed).toHaveLength(10);
-    for (const apex of placed) {
-      expect(apex).toBeGreaterThan(h * 0.999);
-      expect(apex).toBeLessThan(h * 1.005);
+  it('adds no energy: with e = 1 the apexes never grow and lose O(dt) per bounce; without time-of-impact placement they grow', () => {
+    // the bounce reverses the approach at the time of impact and gravity acts on after it
+    // (problem.ts: the continuous impact, whose derivatives the gradients follow); in the
+    // symplectic flight that loses a first-order amount per bounce: measured 0.44 % at
+    // 1 ms, 0.044 % at 0.1 ms
+    for (const [dt, loss] of [[1e-3, 0.005], [1e-4, 0.0005]] as const) {
+      const placed = apexes(ballDrop(h, 1, dt), 10 / dt, 10);
+      expect(placed).toHaveLength(10);
+      let previous = h;
+      for (const apex of placed) {
+        expect(apex).toBeLessThanOrEqual(previous);
+        expect(apex).toBeGreaterThan(previous * (1 - loss));
+        previous = apex;
+      }
     }
     // a bounce decided at a gap d leaves the ball (1 + e)·d too high: ~|v|·dt per bounce
     const unplaced = apexes(ballDrop(h, 1, 1e-3), 10000, 10, { placeImpacts: false });

@@ -1,0 +1,223 @@
+/**
+ * The strategy × success table of every optimization scene: each scene optimized from its
+ * documented poor initial guess by plain gradients in soft mode, plain gradients in hard
+ * mode, continuation (anneal) and randomized smoothing, every result judged by simulating
+ * it in hard mode. Written into scenes/README.md between the markers below, or printed as
+ * one JSON document.
+ *
+ * A run that fails (e.g. a diverging rollout) gets a row reading "failed: <why>" rather
+ * than stopping the table; the command then exits 1 after writing it.
+ *
+ * Run: `npx tsx scenes/optimize/table.ts [--size full|test] [--iters N] [--scenes a,b]
+ * [--threads N] [--readme path] [--no-write] [--json]` (full size takes a few minutes on
+ * 2 cores; `--size test --iters 5` a few seconds).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ContactMode } from '../../sim/model.ts';
+import { exitCodeOf, messageOf, UsageError } from '../cli/errors.ts';
+import { describeStages, isMainModule, optimize } from './driver.ts';
+import { PROBLEM_NAMES, type ProblemName, type StrategyName } from './names.ts';
+import { VERIFICATION_MODE, type ProblemSize } from './problem.ts';
+import { namedProblem } from './registry.ts';
+
+/** The table's strategies: a strategy and, for plain, the mode its gradients come from. */
+export const TABLE_STRATEGIES = {
+  'plain-soft': { strategy: 'plain', mode: 'soft' },
+  'plain-hard': { strategy: 'plain', mode: 'hard' },
+  anneal: { strategy: 'anneal', mode: undefined },
+  smoothing: { strategy: 'smoothing', mode: undefined },
+} as const satisfies Record<string, { strategy: StrategyName; mode: ContactMode | undefined }>;
+export type TableStrategy = keyof typeof TABLE_STRATEGIES;
+
+/** One row: a scene optimized by one strategy, verified in hard mode (or why it could not run). */
+export interface TableRow {
+  scene: ProblemName;
+  strategy: TableStrategy;
+  /** success threshold on `miss` */
+  tolerance: number;
+  /** what `miss` measures, with its unit */
+  missLabel: string;
+  /** the initial guess simulated in hard mode */
+  initialMiss: number;
+  /** null when the run failed (`note` says why) */
+  success: boolean | null;
+  /** the result simulated in hard mode; null when the run failed */
+  miss: number | null;
+  iterations: number | null;
+  /** wall time of optimization and verification, s */
+  seconds: number | null;
+  /** how the strategy ran (its stages), or "failed: …" */
+  note: string;
+}
+
+/** What to tabulate. */
+export interface TableOptions {
+  size: ProblemSize;
+  /** iterations of every run (default: each problem's own) */
+  iters?: number;
+  /** default: every named scene */
+  scenes?: readonly ProblemName[];
+  /** default: every strategy */
+  strategies?: readonly TableStrategy[];
+  /** smoothing's worker threads (default every core; 0 = inline) */
+  threads?: number;
+  /** called after each row, e.g. to show progress */
+  onRow?(row: TableRow): void;
+}
+
+/**
+ * Run every scene × strategy and return the rows, in order.
+ *
+ * @example
+ * const rows = await strategyTable({ size: 'test', iters: 5, scenes: ['bounce-to-target'] });
+ * rows.map((r) => `${r.strategy}: ${r.success}`);
+ */
+export async function strategyTable(opts: TableOptions): Promise<TableRow[]> {
+  const rows: TableRow[] = [];
+  for (const scene of opts.scenes ?? PROBLEM_NAMES) {
+    const problem = namedProblem(scene, opts.size);
+    const initialMiss = problem.outcome(problem.x0, VERIFICATION_MODE).miss;
+    for (const name of opts.strategies ?? (Object.keys(TABLE_STRATEGIES) as TableStrategy[])) {
+      const { strategy, mode } = TABLE_STRATEGIES[name];
+      const base = { scene, strategy: name, tolerance: problem.tolerance, missLabel: problem.missLabel, initialMiss };
+      let row: TableRow;
+      try {
+        const run = await optimize(problem, { strategy, mode, iters: opts.iters, threads: opts.threads });
+        const v = run.verification;
+        row = { ...base, success: v.success, miss: v.miss, iterations: run.result.iterations, seconds: run.seconds, note: (name === 'smoothing' ? `${problem.smoothingOrder ?? 'first'} order, ` : '') + describeStages(run.result.stages) };
+      } catch (err) {
+        row = { ...base, success: null, miss: null, iterations: null, seconds: null, note: `failed: ${messageOf(err)}` };
+      }
+      rows.push(row);
+      opts.onRow?.(row);
+    }
+  }
+  return rows;
+}
+
+/** How the table was made, printed under it. */
+export interface TableMeta {
+  size: ProblemSize;
+  iters?: number;
+  /** e.g. "2 × Intel Xeon …" */
+  machine: string;
+  /** the command that reproduces the table */
+  command: string;
+}
+
+/** The rows as a markdown table, with a line on how it was made and what each miss measures. */
+export function tableMarkdown(rows: readonly TableRow[], meta: TableMeta): string {
+  const num = (v: number | null, digits: number) => (v === null ? '—' : v.toPrecision(digits));
+  const lines = [
+    '| scene | strategy | success (hard) | verified miss | tolerance | initial miss | iterations | wall s | stages |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) =>
+      [
+        r.scene,
+        r.strategy,
+        r.success === null ? 'failed' : r.success ? 'yes' : 'no',
+        num(r.miss, 2),
+        String(r.tolerance),
+        num(r.initialMiss, 2),
+        r.iterations === null ? '—' : String(r.iterations),
+        r.seconds === null ? '—' : r.seconds.toFixed(1),
+        r.note.replace(/\|/g, '\\|'),
+      ].join(' | '),
+    ).map((line) => `| ${line} |`),
+  ];
+  const labels = [...new Map(rows.map((r) => [r.scene, r.missLabel])).entries()].map(([scene, label]) => `${scene}: ${label}`);
+  return [
+    ...lines,
+    '',
+    `Size ${meta.size}, ${meta.iters === undefined ? "each scene's default iterations" : `${meta.iters} iterations`}, one run on ${meta.machine}. Miss: ${labels.join('; ')}.`,
+    `Reproduce: \`${meta.command}\`.`,
+  ].join('\n');
+}
+
+/** The markers in scenes/README.md between which the table lives. */
+export const TABLE_MARKERS = { start: '<!-- optimize-table:start -->', end: '<!-- optimize-table:end -->' } as const;
+
+/** `text` with everything between the table markers replaced by `block` (the markers must be there, once each, in order). */
+export function replaceBetweenMarkers(text: string, block: string): string {
+  const start = text.indexOf(TABLE_MARKERS.start);
+  const end = text.indexOf(TABLE_MARKERS.end);
+  if (start < 0 || end < start || text.indexOf(TABLE_MARKERS.start, start + 1) >= 0) {
+    throw new Error(`expected one ${TABLE_MARKERS.start} … ${TABLE_MARKERS.end} pair in the README`);
+  }
+  return `${text.slice(0, start + TABLE_MARKERS.start.length)}\n${block}\n${text.slice(end)}`;
+}
+
+/** The README the table belongs in. */
+export const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
+/** The command line: run the table, print progress on stderr, write the README and/or print JSON. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const values = parseFlags(argv);
+  const size = values.size;
+  if (size !== 'full' && size !== 'test') throw new UsageError(`--size must be full or test, not '${size}'`);
+  const scenes = values.scenes?.split(',').map((s) => s.trim());
+  const unknown = scenes?.find((s) => !(PROBLEM_NAMES as readonly string[]).includes(s));
+  if (unknown !== undefined) throw new UsageError(`unknown scene '${unknown}': valid names are ${PROBLEM_NAMES.join(', ')}`);
+  const iters = values.iters === undefined ? undefined : integerAtLeast('--iters', values.iters, 1);
+  const threads = values.threads === undefined ? undefined : integerAtLeast('--threads', values.threads, 0);
+  const rows = await strategyTable({
+    size,
+    iters,
+    scenes: scenes as ProblemName[] | undefined,
+    threads,
+    onRow: (r) => process.stderr.write(`${r.scene} / ${r.strategy}: ${r.success === null ? r.note : `${r.success ? 'success' : 'no'}, miss ${r.miss?.toPrecision(2)}, ${r.seconds?.toFixed(1)} s`}\n`),
+  });
+  const command = ['npx tsx scenes/optimize/table.ts', ...argv.filter((a) => a !== '--json' && a !== '--no-write')].join(' ');
+  const meta: TableMeta = { size, iters, machine: machineName(threads), command };
+  if (!values['no-write']) {
+    writeFileSync(values.readme, replaceBetweenMarkers(readFileSync(values.readme, 'utf8'), tableMarkdown(rows, meta)));
+    process.stderr.write(`table written into ${values.readme}\n`);
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+  return rows.some((r) => r.success === null) ? 1 : 0;
+}
+
+/** The flags; a malformed command line is invalid input (exit 2). */
+function parseFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        size: { type: 'string', default: 'full' },
+        iters: { type: 'string' },
+        scenes: { type: 'string' },
+        threads: { type: 'string' },
+        readme: { type: 'string', default: README },
+        'no-write': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError(messageOf(err));
+  }
+}
+
+function integerAtLeast(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, not '${text}'`);
+  return n;
+}
+
+function machineName(threads: number | undefined): string {
+  const model = cpus()[0]?.model.trim() ?? 'an unknown CPU';
+  return `${availableParallelism()} × ${model} (smoothing on ${threads ?? availableParallelism()} worker threads)`;
+}
+
+if (isMainModule(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`optimize table: ${messageOf(err)}\n`);
+      process.exitCode = exitCodeOf(err);
+    },
+  );
+}

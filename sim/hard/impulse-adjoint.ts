@@ -1,0 +1,402 @@
+/**
+ * The velocity solve of a hard-contact step as one AD primitive, differentiated
+ * implicitly through its optimality conditions at the active set (never through the
+ * Gauss–Seidel iterations).
+ *
+ *   inputs θ  [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b | m⁻¹ (n) | I_w⁻¹ (9n)]
+ *   outputs   [v⁺ (6n) | λ (3c)]        λ_k = (λ_n, λ_t₁, λ_t₂) along (n, t₁, t₂)
+ *
+ * with v⁺ = v* + M⁻¹Jᵀλ. The forward rule does not solve: it is handed the solution the
+ * plain step's solver found (solver.ts), so the values are the executed ones.
+ *
+ * ## The adjoint
+ *
+ * With u = J v⁺ the contact velocities, the conditions of solver.ts, restricted to the
+ * active set the solve ended in, are a square system F(λ, θ) = 0, per contact k:
+ *
+ *   separated (λ_n = 0):                 λ_k = 0 — drops out (no effect on v⁺, no θ̄)
+ *   sticking  (‖λ_t‖ < μλ_n):            F = (u_n − b, u_t₁, u_t₂)
+ *   sliding   (‖λ_t‖ = μλ_n):            F = (u_n − b, λ_t + μλ_n·u_t/‖u_t‖)
+ *   frictionless (μ = 0):                F = (u_n − b, λ_t₁, λ_t₂)
+ *
+ * Contacts couple only through shared dynamic bodies, so F splits into islands (union–
+ * find over bodies) solved one by one. For an island with cotangents (v̄⁺, λ̄):
+ *
+ *   g  = λ̄ + ∂(v̄⁺·M⁻¹Jᵀλ)/∂λ                  (the total cotangent of λ)
+ *   Kᵀw = g,  K = ∂F/∂λ                          (3m × 3m, dense; m contacts of the island)
+ *   θ̄  = ∂(v̄⁺·M⁻¹Jᵀλ)/∂θ − (∂F/∂θ)ᵀ w,   v̄* += v̄⁺   (λ held at the solution)
+ *
+ * F and v̄⁺·M⁻¹Jᵀλ are written once with ad ops on a nested trace; its Jacobian rows give
+ * K, ∂F/∂θ and the λ/θ gradients of the second term together (3m + 1 reverse sweeps of an
+ * O(m) trace).
+ *
+ * ## Conventions at degenerate points (documented; the forward pass reports them as kinks)
+ *
+ * - Weakly active contacts (λ_n = 0 with u_n = b): separated — the branch executed.
+ * - The stick/slip boundary: a contact on the friction circle whose slip speed is below
+ *   `STICK_SLIP_SPEED` is treated as sticking (u/‖u‖ has no derivative at u = 0; the
+ *   sticking branch is the limit from inside the cone).
+ * - Redundant contacts (a box's four corners on a plane: W is singular on their normals,
+ *   so λ is not unique though v⁺ is): w is the minimum-norm solution (SVD pseudo-inverse),
+ *   chosen whenever the island has more constraint rows than its bodies have degrees of
+ *   freedom, or the LU pivots show K singular to working precision.
+ */
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
+import { customVjp } from '../../ad/primitive.ts';
+import type { Real } from '../../ad/tape.ts';
+import { vjp } from '../../ad/transforms.ts';
+
+/**
+ * Slip speed below which a contact on the friction circle is taken as sticking, m/s:
+ * 100× the solver's default tolerance (1e-6 m/s), since a solve stopped at its tolerance
+ * leaves slips of a few µm/s on contacts that are sticking (measured: 6.5e-6 m/s in a
+ * settling 3-box stack), and u/‖u‖ at such noise would amplify it by 1/‖u‖.
+ */
+export const STICK_SLIP_SPEED = 1e-4;
+/** Relative distance to the friction circle within which ‖λ_t‖ counts as on it (rounding of the disk solve). */
+const ON_CIRCLE = 1e-9;
+/** Smallest |pivot| of K's LU, relative to the largest, still treated as non-singular. */
+const MIN_RELATIVE_PIVOT = 1e-11;
+
+/** Values per contact in θ: n, t₁, t₂, r_A, r_B (3 each), μ, b. */
+export const IMPULSE_CONTACT_WIDTH = 17;
+
+/** Offsets of the input groups of {@link impulseSolvePrimitive}. */
+export interface ImpulseLayout {
+  velocity: number;
+  contacts: number;
+  invMass: number;
+  invInertia: number;
+  size: number;
+}
+
+/** The flat input layout for `nbody` bodies and `count` contacts. */
+export function impulseLayout(nbody: number, count: number): ImpulseLayout {
+  const contacts = 6 * nbody;
+  const invMass = contacts + IMPULSE_CONTACT_WIDTH * count;
+  const invInertia = invMass + nbody;
+  return { velocity: 0, contacts, invMass, invInertia, size: invInertia + 9 * nbody };
+}
+
+/** What is fixed about one step's solve: the bodies of each contact and the solution. */
+export interface ImpulseStructure {
+  readonly nbody: number;
+  readonly count: number;
+  readonly bodyA: Int32Array;
+  readonly bodyB: Int32Array;
+  /** (nbody) 1 for a static body (its velocity, mass and inertia are not differentiated) */
+  readonly isStatic: Uint8Array;
+  /** (3·count) the solver's impulses in the (n, t₁, t₂) frames of the inputs, N·s */
+  readonly lambda: Float64Array;
+}
+
+/**
+ * The solve as a primitive `(θ: Real[]) => [v⁺ (6n) | λ (3c)]` for one step's fixed
+ * structure (bodies, active set and solution).
+ *
+ * @example
+ * const solve = impulseSolvePrimitive({ nbody, count, bodyA, bodyB, isStatic, lambda });
+ * const out = solve(theta); // out[6 * b + 2]: body b's vertical velocity after the impulses
+ */
+export function impulseSolvePrimitive(s: ImpulseStructure): (theta: readonly Real[]) => Real[] {
+  const L = impulseLayout(s.nbody, s.count);
+  return customVjp<Float64Array>({
+    name: 'contact impulses',
+    fwd(theta) {
+      if (theta.length !== L.size) throw new RangeError(`contact impulses: ${theta.length} inputs, expected ${L.size}`);
+      const y = new Float64Array(6 * s.nbody + 3 * s.count);
+      y.set(theta.subarray(0, 6 * s.nbody));
+      for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, theta, k, s.lambda, y);
+      y.set(s.lambda.subarray(0, 3 * s.count), 6 * s.nbody);
+      return [y, theta];
+    },
+    bwd: (theta, ybar) => impulseAdjoint(s, L, theta, ybar),
+  });
+}
+
+/** y[v] += M⁻¹J_kᵀλ_k for contact k (plain numbers). */
+function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, k: number, lambda: Float64Array, y: Float64Array): void {
+  const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
+  const l0 = lambda[3 * k], l1 = lambda[3 * k + 1], l2 = lambda[3 * k + 2];
+  const P = [0, 1, 2].map((i) => l0 * th[c + i] + l1 * th[c + 3 + i] + l2 * th[c + 6 + i]);
+  for (const [body, sign, r] of [[s.bodyB[k], 1, c + 12], [s.bodyA[k], -1, c + 9]] as const) {
+    if (s.isStatic[body]) continue;
+    const m = th[L.invMass + body];
+    const tau = [th[r + 1] * P[2] - th[r + 2] * P[1], th[r + 2] * P[0] - th[r] * P[2], th[r] * P[1] - th[r + 1] * P[0]];
+    const I = L.invInertia + 9 * body;
+    for (let i = 0; i < 3; i++) {
+      y[6 * body + i] += sign * m * P[i];
+      y[6 * body + 3 + i] += sign * (th[I + 3 * i] * tau[0] + th[I + 3 * i + 1] * tau[1] + th[I + 3 * i + 2] * tau[2]);
+    }
+  }
+}
+
+type ContactKind = 'stick' | 'slide' | 'frictionless';
+
+/** The implicit adjoint (header): θ̄ from (v̄⁺, λ̄), island by island. */
+function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, ybar: Float64Array): Float64Array {
+  const n = s.nbody;
+  const thbar = new Float64Array(L.size);
+  for (let j = 0; j < 6 * n; j++) thbar[j] = s.isStatic[Math.floor(j / 6)] ? 0 : ybar[j];
+  // v⁺ at the solution, for the slip directions
+  const vplus = new Float64Array(6 * n);
+  vplus.set(th.subarray(0, 6 * n));
+  for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, th, k, s.lambda, vplus);
+  const islands = activeIslands(s);
+  for (const contacts of islands) islandAdjoint(s, L, th, ybar, vplus, contacts, thbar);
+  return thbar;
+}
+
+/** Active contacts (λ_n > 0) grouped by the dynamic bodies they share (union–find). */
+function activeIslands(s: ImpulseStructure): number[][] {
+  const parent = Array.from({ length: s.nbody }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const active: number[] = [];
+  for (let k = 0; k < s.count; k++) {
+    if (!(s.lambda[3 * k] > 0)) continue;
+    active.push(k);
+    const a = s.bodyA[k], b = s.bodyB[k];
+    if (!s.isStatic[a] && !s.isStatic[b]) parent[find(a)] = find(b);
+  }
+  const groups = new Map<number, number[]>();
+  for (const k of active) {
+    const a = s.bodyA[k];
+    const root = find(s.isStatic[a] ? s.bodyB[k] : a);
+    const g = groups.get(root);
+    if (g === undefined) groups.set(root, [k]);
+    else g.push(k);
+  }
+  return [...groups.values()];
+}
+
+function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: Float64Array, k: number): ContactKind {
+  const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
+  const mu = th[c + 15];
+  const ln = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
+  if (!(mu * ln > 0)) return 'frictionless';
+  const onCircle = Math.hypot(l1, l2) >= mu * ln * (1 - ON_CIRCLE);
+  if (!onCircle) return 'stick';
+  const u1 = rowVelocityPlain(s, L, th, vplus, k, 1), u2 = rowVelocityPlain(s, L, th, vplus, k, 2);
+  return Math.hypot(u1, u2) < STICK_SLIP_SPEED ? 'stick' : 'slide';
+}
+
+/** u_kj = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A, plain. */
+function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, v: Float64Array, k: number, j: number): number {
+  const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
+  const d = [th[c + 3 * j], th[c + 3 * j + 1], th[c + 3 * j + 2]];
+  let u = 0;
+  for (const [body, sign, r] of [[s.bodyB[k], 1, c + 12], [s.bodyA[k], -1, c + 9]] as const) {
+    const o = 6 * body;
+    const rxd = [th[r + 1] * d[2] - th[r + 2] * d[1], th[r + 2] * d[0] - th[r] * d[2], th[r] * d[1] - th[r + 1] * d[0]];
+    for (let i = 0; i < 3; i++) u += sign * (d[i] * v[o + i] + rxd[i] * v[o + 3 + i]);
+  }
+  return u;
+}
+
+/** Real-valued helpers of the nested trace. */
+const crossR = (a: Real[], b: Real[]): Real[] => [
+  sub(mul(a[1], b[2]), mul(a[2], b[1])),
+  sub(mul(a[2], b[0]), mul(a[0], b[2])),
+  sub(mul(a[0], b[1]), mul(a[1], b[0])),
+];
+const dotR = (a: Real[], b: Real[]): Real => add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
+
+/**
+ * One island: build F and v̄⁺·M⁻¹Jᵀλ on a nested trace over (λ_island, θ_island), solve
+ * Kᵀw = g, scatter θ̄.
+ */
+function islandAdjoint(
+  s: ImpulseStructure,
+  L: ImpulseLayout,
+  th: Float64Array,
+  ybar: Float64Array,
+  vplus: Float64Array,
+  contacts: number[],
+  thbar: Float64Array,
+): void {
+  const m = contacts.length;
+  // local bodies (dynamic only) and the θ entries the island reads, in one index list
+  const bodies: number[] = [];
+  const localOf = new Map<number, number>();
+  for (const k of contacts) {
+    for (const b of [s.bodyA[k], s.bodyB[k]]) {
+      if (!s.isStatic[b] && !localOf.has(b)) {
+        localOf.set(b, bodies.length);
+        bodies.push(b);
+      }
+    }
+  }
+  const thetaIndex: number[] = [];
+  for (const k of contacts) for (let j = 0; j < IMPULSE_CONTACT_WIDTH; j++) thetaIndex.push(L.contacts + IMPULSE_CONTACT_WIDTH * k + j);
+  for (const b of bodies) {
+    for (let j = 0; j < 6; j++) thetaIndex.push(6 * b + j);
+    thetaIndex.push(L.invMass + b);
+    for (let j = 0; j < 9; j++) thetaIndex.push(L.invInertia + 9 * b + j);
+  }
+  const kinds = contacts.map((k) => kindOf(s, th, L, vplus, k));
+  const z0: number[] = [];
+  for (const k of contacts) for (let j = 0; j < 3; j++) z0.push(s.lambda[3 * k + j]);
+  const nz = 3 * m;
+  const x0 = [...z0, ...thetaIndex.map((i) => th[i])];
+  const bodyBase = nz + IMPULSE_CONTACT_WIDTH * m;
+  const vbar = bodies.map((b) => Array.from(ybar.subarray(6 * b, 6 * b + 6)));
+
+  const lin = vjp(
+    (x) => {
+      const lam = x.slice(0, nz);
+      const contactIn = (i: number, off: number, w: number) => x.slice(nz + IMPULSE_CONTACT_WIDTH * i + off, nz + IMPULSE_CONTACT_WIDTH * i + off + w);
+      // body velocities of the island after the impulses: v* + M⁻¹Jᵀλ, and the Δ part alone
+      const vel: Real[][] = bodies.map((_, i) => x.slice(bodyBase + 16 * i, bodyBase + 16 * i + 6));
+      const delta: Real[][] = bodies.map(() => [0, 0, 0, 0, 0, 0]);
+      const invM = (i: number) => x[bodyBase + 16 * i + 6];
+      const invI = (i: number, v: Real[]): Real[] => {
+        const o = bodyBase + 16 * i + 7;
+        return [0, 1, 2].map((r) => add(add(mul(x[o + 3 * r], v[0]), mul(x[o + 3 * r + 1], v[1])), mul(x[o + 3 * r + 2], v[2])));
+      };
+      const dirs = contacts.map((_, i) => [contactIn(i, 0, 3), contactIn(i, 3, 3), contactIn(i, 6, 3)]);
+      contacts.forEach((k, i) => {
+        const l = lam.slice(3 * i, 3 * i + 3);
+        const [dn, d1, d2] = dirs[i];
+        const P = [0, 1, 2].map((r) => add(add(mul(l[0], dn[r]), mul(l[1], d1[r])), mul(l[2], d2[r])));
+        for (const [body, sign, off] of [[s.bodyB[k], 1, 12], [s.bodyA[k], -1, 9]] as const) {
+          const li = localOf.get(body);
+          if (li === undefined) continue;
+          const dv = P.map((p) => mul(sign * 1, mul(invM(li), p)));
+          const dw = invI(li, crossR(contactIn(i, off, 3), P)).map((w) => mul(sign * 1, w));
+          for (let r = 0; r < 3; r++) {
+            delta[li][r] = add(delta[li][r], dv[r]);
+            delta[li][3 + r] = add(delta[li][3 + r], dw[r]);
+          }
+        }
+      });
+      const velAfter = vel.map((v, i) => v.map((vj, j) => add(vj, delta[i][j])));
+      let vdotDelta: Real = 0;
+      delta.forEach((d, i) => d.forEach((dj, j) => (vdotDelta = vbar[i][j] === 0 ? vdotDelta : add(vdotDelta, mul(vbar[i][j], dj)))));
+      // contact velocities along each direction at v⁺ (static bodies: their constant velocity)
+      const rowVelocity = (i: number, j: number): Real => {
+        const k = contacts[i];
+        const d = dirs[i][j];
+        let u: Real = 0;
+        for (const [body, sign, off] of [[s.bodyB[k], 1, 12], [s.bodyA[k], -1, 9]] as const) {
+          const li = localOf.get(body);
+          const v: Real[] = li === undefined ? Array.from(th.subarray(6 * body, 6 * body + 6)) : velAfter[li];
+          const rxd = crossR(contactIn(i, off, 3), d);
+          const term = add(dotR(d, v.slice(0, 3)), dotR(rxd, v.slice(3, 6)));
+          u = sign > 0 ? add(u, term) : sub(u, term);
+        }
+        return u;
+      };
+      const F: Real[] = [];
+      contacts.forEach((_, i) => {
+        const mu = x[nz + IMPULSE_CONTACT_WIDTH * i + 15];
+        const b = x[nz + IMPULSE_CONTACT_WIDTH * i + 16];
+        F.push(sub(rowVelocity(i, 0), b));
+        const kind = kinds[i];
+        if (kind === 'stick') {
+          F.push(rowVelocity(i, 1), rowVelocity(i, 2));
+        } else if (kind === 'frictionless') {
+          F.push(lam[3 * i + 1], lam[3 * i + 2]);
+        } else {
+          const u1 = rowVelocity(i, 1), u2 = rowVelocity(i, 2);
+          const speed = sqrt(add(mul(u1, u1), mul(u2, u2)));
+          const radius = mul(mu, lam[3 * i]);
+          F.push(add(lam[3 * i + 1], div(mul(radius, u1), speed)), add(lam[3 * i + 2], div(mul(radius, u2), speed)));
+        }
+      });
+      return [...F, vdotDelta];
+    },
+    x0,
+    { kinkTol: 0 },
+  );
+  // rows of the Jacobian: one reverse sweep each (the trace is O(m))
+  const rows: number[][] = [];
+  const e = new Array<number>(nz + 1).fill(0);
+  for (let r = 0; r <= nz; r++) {
+    e[r] = 1;
+    rows.push(lin.vjp(e));
+    e[r] = 0;
+  }
+  const K = new Matrix(nz, nz);
+  const g = new Array<number>(nz);
+  for (let r = 0; r < nz; r++) {
+    for (let c = 0; c < nz; c++) K.set(r, c, rows[r][c]);
+  }
+  contacts.forEach((k, i) => {
+    for (let j = 0; j < 3; j++) g[3 * i + j] = ybar[6 * s.nbody + 3 * k + j] + rows[nz][3 * i + j];
+  });
+  const w = solveTransposed(K, g, nz > 6 * bodies.length);
+  const np = thetaIndex.length;
+  for (let p = 0; p < np; p++) {
+    let v = rows[nz][nz + p];
+    for (let r = 0; r < nz; r++) v -= rows[r][nz + p] * w[r];
+    const i = thetaIndex[p];
+    // static bodies' entries are not in the list; the explicit v̄⁺ → v̄* part was added already
+    thbar[i] += v;
+  }
+}
+
+/**
+ * w with Kᵀw = g: LU, or the minimum-norm solution by SVD when the island is redundant
+ * (`redundant`: more rows than degrees of freedom) or LU's pivots show K singular.
+ */
+function solveTransposed(K: Matrix, g: number[], redundant: boolean): number[] {
+  if (!redundant) {
+    const w = luSolveTransposed(K, g);
+    if (w !== null) return w;
+  }
+  const svd = new SingularValueDecomposition(K.transpose(), { autoTranspose: true });
+  return svd.solve(Matrix.columnVector(g)).getColumn(0);
+}
+
+/**
+ * Kᵀw = g by Gaussian elimination with partial pivoting on a flat copy (the islands are
+ * small, 3–30 rows, and solved once per island per step: ml-matrix's LU objects cost more
+ * than the arithmetic here). Null when a pivot is below MIN_RELATIVE_PIVOT of the largest
+ * entry (singular to working precision: the caller takes the SVD path).
+ */
+function luSolveTransposed(K: Matrix, g: number[]): number[] | null {
+  const n = g.length;
+  const a = new Float64Array(n * n);
+  let scale = 0;
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      const v = K.get(c, r); // Kᵀ
+      a[r * n + c] = v;
+      scale = Math.max(scale, Math.abs(v));
+    }
+  }
+  const b = Float64Array.from(g);
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[piv * n + col])) piv = r;
+    const p = a[piv * n + col];
+    if (!(Math.abs(p) > MIN_RELATIVE_PIVOT * scale)) return null;
+    if (piv !== col) {
+      for (let c = 0; c < n; c++) {
+        const t = a[col * n + c];
+        a[col * n + c] = a[piv * n + c];
+        a[piv * n + c] = t;
+      }
+      const t = b[col];
+      b[col] = b[piv];
+      b[piv] = t;
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = a[r * n + col] / p;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) a[r * n + c] -= f * a[col * n + c];
+      b[r] -= f * b[col];
+    }
+  }
+  const w = new Array<number>(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let v = b[r];
+    for (let c = r + 1; c < n; c++) v -= a[r * n + c] * w[c];
+    w[r] = v / a[r * n + r];
+  }
+  return w;
+}

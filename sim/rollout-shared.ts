@@ -1,0 +1,154 @@
+/**
+ * What the penalty/soft rollout (sim/rollout.ts) and the hard rollout (sim/hard/rollout.ts)
+ * share: the configuration, the flat input layout and its default values, the per-decision
+ * kink summary, the finiteness check and small copy helpers.
+ */
+import type { KinkSink } from '../ad/primitive.ts';
+import { createContacts, type Contacts } from './collision/index.ts';
+import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
+import { DivergenceError } from './errors.ts';
+import type { Model } from './model.ts';
+
+/** Static configuration of a rollout: what is not differentiated. */
+export interface RolloutConfig {
+  model: Model;
+  steps: number;
+  /** bodies that receive a per-step control wrench (force then torque, world), in this order */
+  controlBodies?: readonly number[];
+  /** checkpoint spacing in steps (default ⌈√steps⌉) */
+  segment?: number;
+  /** friction regularization velocity ε default, m/s */
+  frictionVelocity?: number;
+  /**
+   * steps k (0 ≤ k ≤ steps) whose state (after k steps; 0 = the initial state) is also
+   * output, after the final state, 13n values each: for losses over the trajectory
+   */
+  record?: readonly number[];
+}
+
+/** Offsets of the input groups of {@link rolloutPrimitive}. */
+export interface RolloutLayout {
+  q: number;
+  qd: number;
+  invMass: number;
+  invInertia: number;
+  geomSize: number;
+  /** k, c, τ, ε */
+  scalars: number;
+  friction: number;
+  gravity: number;
+  /** per-body restitution (hard mode only: penalty and soft contacts bounce by damping) */
+  restitution: number;
+  controls: number;
+  size: number;
+}
+
+export function rolloutLayout(nbody: number, steps: number, ncontrol: number): RolloutLayout {
+  const n = nbody;
+  const q = 0;
+  const qd = 7 * n;
+  const invMass = qd + 6 * n;
+  const invInertia = invMass + n;
+  const geomSize = invInertia + 3 * n;
+  const scalars = geomSize + 4 * n;
+  const friction = scalars + 4;
+  const gravity = friction + n;
+  const restitution = gravity + 3;
+  const controls = restitution + n;
+  return { q, qd, invMass, invInertia, geomSize, scalars, friction, gravity, restitution, controls, size: controls + 6 * ncontrol * steps };
+}
+
+/** The model's own values of every rollout input (controls zero), as plain numbers. */
+export function rolloutInputs(config: RolloutConfig, q0: Float64Array, qd0: Float64Array): Float64Array {
+  const { model, steps } = config;
+  const n = model.nbody;
+  const L = rolloutLayout(n, steps, config.controlBodies?.length ?? 0);
+  const x = new Float64Array(L.size);
+  x.set(q0, L.q);
+  x.set(qd0, L.qd);
+  x.set(model.bodyInvMass, L.invMass);
+  x.set(model.bodyInvInertia, L.invInertia);
+  x.set(model.geomSize, L.geomSize);
+  x[L.scalars] = model.contact.stiffness;
+  x[L.scalars + 1] = model.contact.damping;
+  x[L.scalars + 2] = model.contact.temperature;
+  x[L.scalars + 3] = config.frictionVelocity ?? DEFAULT_FRICTION_VELOCITY;
+  x.set(model.bodyFriction, L.friction);
+  x.set(model.gravity, L.gravity);
+  x.set(model.bodyRestitution, L.restitution);
+  return x;
+}
+
+/**
+ * A sink that keeps, per decision label (pair and kind), its nearest approach and the
+ * step it happened at, and reports those once at the end of the rollout as
+ * `step t: <label>`. One report per decision rather than one per step: the nearest step
+ * is what tells a branch derivative from an ordinary one, and building a label per step
+ * per contact would cost more than the physics.
+ */
+export function nearestPerDecision(): KinkSink & { t: number; flush(outer: KinkSink): void } {
+  const nearest = new Map<string, { margin: number; t: number; jump: boolean }>();
+  return {
+    t: 0,
+    kink(margin: number, label = 'contact', jump = false) {
+      const seen = nearest.get(label);
+      if (seen === undefined) nearest.set(label, { margin, t: this.t, jump });
+      else if (margin < seen.margin) {
+        seen.margin = margin;
+        seen.t = this.t;
+        seen.jump = jump;
+      }
+    },
+    flush(outer: KinkSink) {
+      for (const [label, k] of nearest) outer.kink(k.margin, `step ${k.t}: ${label}`, k.jump);
+    },
+  };
+}
+
+export function checkFinite(model: Model, q: Float64Array, qd: Float64Array, t: number): void {
+  for (let b = 0; b < model.nbody; b++) {
+    for (let k = 0; k < 7; k++) {
+      if (q[7 * b + k] - q[7 * b + k] !== 0) throw new DivergenceError(t, model.bodyName[b], k < 3 ? 'position' : 'orientation');
+    }
+    for (let k = 0; k < 6; k++) {
+      if (qd[6 * b + k] - qd[6 * b + k] !== 0) throw new DivergenceError(t, model.bodyName[b], k < 3 ? 'linearVelocity' : 'angularVelocity');
+    }
+  }
+}
+
+/** Copy the live part of `src` into `into` (reused when large enough). */
+export function keepContacts(src: Contacts, into: Contacts | undefined): Contacts {
+  const c = src.count;
+  const out = into !== undefined && into.capacity >= c ? into : createContacts(Math.max(c, 16));
+  out.count = c;
+  out.dropped = 0;
+  for (let i = 0; i < c; i++) {
+    out.bodyA[i] = src.bodyA[i];
+    out.bodyB[i] = src.bodyB[i];
+    out.dist[i] = src.dist[i];
+    out.pair[i] = src.pair[i];
+  }
+  copyInto(out.normal, 0, src.normal, 0, 3 * c);
+  copyInto(out.point, 0, src.point, 0, 3 * c);
+  return out;
+}
+
+/** dst[dstOff + j] = src[srcOff + j] for j < count (no view objects, unlike set(subarray)). */
+export function copyInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
+  for (let j = 0; j < count; j++) dst[dstOff + j] = src[srcOff + j];
+}
+
+export function addInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
+  for (let j = 0; j < count; j++) dst[dstOff + j] += src[srcOff + j];
+}
+
+/** The checkpoint spacing (default ⌈√steps⌉) and the validated recorded steps of a rollout. */
+export function rolloutSchedule(config: RolloutConfig): { segment: number; record: readonly number[] } {
+  const steps = config.steps;
+  const segment = Math.max(1, config.segment ?? Math.ceil(Math.sqrt(steps)));
+  const record = config.record ?? [];
+  for (const k of record) {
+    if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
+  }
+  return { segment, record };
+}
