@@ -7,6 +7,7 @@ import type { KinkSink } from '../ad/primitive.ts';
 import { createContacts, type Contacts } from './collision/index.ts';
 import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { DivergenceError } from './errors.ts';
+import { integratorLayout } from './integrator/semiImplicitEuler.ts';
 import type { Model } from './model.ts';
 
 /** Static configuration of a rollout: what is not differentiated. */
@@ -151,4 +152,26 @@ export function rolloutSchedule(config: RolloutConfig): { segment: number; recor
     if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
   }
   return { segment, record };
+}
+
+/**
+ * The integrator primitive's flat input (`integratorLayout`) with the rollout's
+ * parameters (inverse masses and inertias, gravity) copied in from `x`; the caller writes
+ * each step's state and wrench into it.
+ */
+export function integratorInputsOf(x: Float64Array, L: RolloutLayout, nbody: number): Float64Array {
+  const IL = integratorLayout(nbody);
+  const xInt = new Float64Array(IL.size);
+  xInt.set(x.subarray(L.invMass, L.invMass + nbody), IL.invMass);
+  xInt.set(x.subarray(L.invInertia, L.invInertia + 3 * nbody), IL.invInertia);
+  xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
+  return xInt;
+}
+
+/** x̄ += the integrator's parameter cotangents (inverse masses, inverse inertias, gravity). */
+export function addIntegratorParamBars(xbar: Float64Array, L: RolloutLayout, xIntBar: Float64Array, nbody: number): void {
+  const IL = integratorLayout(nbody);
+  addInto(xbar, L.invMass, xIntBar, IL.invMass, nbody);
+  addInto(xbar, L.invInertia, xIntBar, IL.invInertia, 3 * nbody);
+  addInto(xbar, L.gravity, xIntBar, IL.gravity, 3);
 }

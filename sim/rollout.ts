@@ -24,7 +24,7 @@ import type { KinkSink } from '../ad/primitive.ts';
 import { customVjp } from '../ad/primitive.ts';
 import type { Real } from '../ad/tape.ts';
 import { collide, createContacts, type Contacts } from './collision/index.ts';
-import { addInto, checkFinite, copyInto, keepContacts, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
+import { addInto, checkFinite, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
 import { hardRolloutPrimitive } from './hard/rollout.ts';
 import type { CollisionInput } from './collision/types.ts';
 import { contactGeometryAdjoint } from './contact/geometry.ts';
@@ -167,11 +167,8 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   const xbar = new Float64Array(L.size);
   const bodies = config.controlBodies ?? [];
   const IL = integratorLayout(n);
-  const xInt = new Float64Array(IL.size);
+  const xInt = integratorInputsOf(x, L, n);
   const xIntBar = new Float64Array(IL.size);
-  xInt.set(x.subarray(L.invMass, L.invMass + n), IL.invMass);
-  xInt.set(x.subarray(L.invInertia, L.invInertia + 3 * n), IL.invInertia);
-  xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
   const forceConfig = { mode: w.force.mode, nbody: n, margin: w.force.margin, bodyName: model.bodyName };
   const geometryInput = { ...w.collision, bodyName: model.bodyName };
   const contactBuffers = new Map<number, { xc: Float64Array; xcBar: Float64Array }>();
@@ -221,9 +218,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
       copyInto(xInt, IL.q, segStates, off, 13 * n);
       copyInto(xInt, IL.wrench, segWrench, k * 6 * n, 6 * n);
       integrateAdjoint(integratorConfig, xInt, lambda, xIntBar);
-      addInto(xbar, L.invMass, xIntBar, IL.invMass, n);
-      addInto(xbar, L.invInertia, xIntBar, IL.invInertia, 3 * n);
-      addInto(xbar, L.gravity, xIntBar, IL.gravity, 3);
+      addIntegratorParamBars(xbar, L, xIntBar, n);
       copyInto(wBar, 0, xIntBar, IL.wrench, 6 * n);
       for (let j = 0; j < bodies.length; j++) {
         for (let e = 0; e < 6; e++) xbar[L.controls + 6 * bodies.length * t + 6 * j + e] += wBar[6 * bodies[j] + e];

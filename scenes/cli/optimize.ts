@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ContactMode } from '../../sim/model.ts';
+import { UnsupportedGradientError } from '../../sim/contact/geometry-features.ts';
 import { defaultIters, describeStages, optimize, optimizeReport, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
 import { sceneFileProblem, type OptimizationProblem } from '../optimize/problem.ts';
 import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
@@ -73,8 +74,8 @@ export async function runOptimizeCommand(target: string, flags: OptimizeFlags): 
       onIteration: (k, loss) => bar?.update(k, { loss: loss.toExponential(3) }),
     });
   } catch (err) {
-    // a contact mode the rollout does not implement yet is invalid input (exit 2)
-    if (err instanceof Error && /not available yet/.test(err.message)) throw new UsageError(err.message);
+    // a scene with a shape pair that has no gradient formula is invalid input (exit 2)
+    if (err instanceof UnsupportedGradientError && err.reason === undefined) throw new UsageError(err.message);
     throw err;
   } finally {
     bar?.stop();

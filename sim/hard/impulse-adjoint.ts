@@ -46,6 +46,7 @@ import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
 import { customVjp } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { vjp } from '../../ad/transforms.ts';
+import { cross, dot } from '../../ad/vec.ts';
 
 /**
  * Slip speed below which a contact on the friction circle is taken as sticking, m/s:
@@ -197,13 +198,6 @@ function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arra
   return u;
 }
 
-/** Real-valued helpers of the nested trace. */
-const crossR = (a: Real[], b: Real[]): Real[] => [
-  sub(mul(a[1], b[2]), mul(a[2], b[1])),
-  sub(mul(a[2], b[0]), mul(a[0], b[2])),
-  sub(mul(a[0], b[1]), mul(a[1], b[0])),
-];
-const dotR = (a: Real[], b: Real[]): Real => add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
 
 /**
  * One island: build F and v̄⁺·M⁻¹Jᵀλ on a nested trace over (λ_island, θ_island), solve
@@ -266,7 +260,7 @@ function islandAdjoint(
           const li = localOf.get(body);
           if (li === undefined) continue;
           const dv = P.map((p) => mul(sign * 1, mul(invM(li), p)));
-          const dw = invI(li, crossR(contactIn(i, off, 3), P)).map((w) => mul(sign * 1, w));
+          const dw = invI(li, cross(contactIn(i, off, 3), P)).map((w) => mul(sign * 1, w));
           for (let r = 0; r < 3; r++) {
             delta[li][r] = add(delta[li][r], dv[r]);
             delta[li][3 + r] = add(delta[li][3 + r], dw[r]);
@@ -284,8 +278,8 @@ function islandAdjoint(
         for (const [body, sign, off] of [[s.bodyB[k], 1, 12], [s.bodyA[k], -1, 9]] as const) {
           const li = localOf.get(body);
           const v: Real[] = li === undefined ? Array.from(th.subarray(6 * body, 6 * body + 6)) : velAfter[li];
-          const rxd = crossR(contactIn(i, off, 3), d);
-          const term = add(dotR(d, v.slice(0, 3)), dotR(rxd, v.slice(3, 6)));
+          const rxd = cross(contactIn(i, off, 3), d);
+          const term = add(dot(d, v.slice(0, 3)), dot(rxd, v.slice(3, 6)));
           u = sign > 0 ? add(u, term) : sub(u, term);
         }
         return u;

@@ -330,12 +330,13 @@ function leverArmsAtImpact(qd: Float64Array, a: number, b: number): void {
 
 /**
  * Assemble the problem of this step from `contacts` (found at the poses `bodyQ`) and the
- * free-flight velocities `velocity` (nbody×6): frames, Jacobian rows, Delassus diagonal,
- * friction, restitution bounds (see the file header). Impulses are zeroed. Allocates
- * nothing; `out.capacity` must be at least `contacts.count`.
+ * free-flight velocities `velocity` (nbody×6), with `startVelocity` (nbody×6) the
+ * velocities at the start of the step they were predicted from: frames, Jacobian rows,
+ * Delassus diagonal, friction, restitution bounds (see the file header). Impulses are
+ * zeroed. Allocates nothing; `out.capacity` must be at least `contacts.count`.
  *
  * @example
- * buildContactProblem(model, settings, contacts, state.bodyQ, velocity, problem);
+ * buildContactProblem(model, settings, contacts, state.bodyQ, velocity, problem, state.bodyQd);
  */
 export function buildContactProblem(
   model: Model,
@@ -344,7 +345,7 @@ export function buildContactProblem(
   bodyQ: Float64Array,
   velocity: Float64Array,
   out: ContactProblem,
-  startVelocity: Float64Array | null = null,
+  startVelocity: Float64Array,
 ): ContactProblem {
   const count = contacts.count;
   if (count > out.capacity) throw new RangeError(`buildContactProblem: ${count} contacts exceed the capacity ${out.capacity}`);
@@ -392,7 +393,7 @@ export function buildContactProblem(
       out.approach[k] = approachAtImpact;
       // the free-flight change of the normal velocity over the step (gravity, controls) splits
       // at the impact: the part before it is reversed with the approach, the rest follows
-      const change = startVelocity === null ? 0 : approachAtImpact - contactVelocity(out, startVelocity, k, _u)[0];
+      const change = approachAtImpact - contactVelocity(out, startVelocity, k, _u)[0];
       out.bound[k] = -e * (approachAtImpact - (1 - fraction) * change) + (1 - fraction) * change;
     } else {
       out.bound[k] = bounce ? -e * approach : -Math.max(d, 0) / dt;

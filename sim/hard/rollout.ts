@@ -22,12 +22,13 @@
  */
 import { customVjp, type KinkSink } from '../../ad/primitive.ts';
 import { add, mul } from '../../ad/ops.ts';
-import { beginTrace, endTrace, leaf, locateReverseNonFinite, MODE_REVERSE, resetAdjoint, sweep, type Real, type Var } from '../../ad/tape.ts';
+import type { Real } from '../../ad/tape.ts';
+import { valueAndGrad } from '../../ad/transforms.ts';
 import { createContacts } from '../collision/contacts.ts';
 import { contactKinkLabel, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from '../contact/kinks.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
-import { addInto, checkFinite, copyInto, keepContacts, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
+import { addInto, checkFinite, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
 import { allocState, type State } from '../state.ts';
 import { contactVelocity } from './problem.ts';
 import { createHardStepData, hardStep, type HardStepData } from './step.ts';
@@ -40,6 +41,15 @@ import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './w
  * and the position pass anything beyond the tolerance (1 µm), so 10× covers both.
  */
 const RESTING_GAP_FACTOR = 10;
+
+/** What the forward pass leaves for the backward pass: the step scratch is reused by it. */
+interface HardResiduals {
+  x: Float64Array;
+  checkpoints: Checkpoint[];
+  /** the model with the inputs' parameters, and its step scratch */
+  model: Model;
+  data: HardStepData;
+}
 
 interface Checkpoint {
   state: Float64Array;
@@ -118,16 +128,10 @@ function recordStep(data: HardStepData, into: HardStepRecord | undefined): HardS
     rec.bounced[k] = p.bounced[k];
     rec.impactFraction[k] = p.impactFraction[k];
   }
-  rec.moved = data.stats.positionIterations > 0 || anyPlaced(p.impactFraction, p.impulse, c);
+  rec.moved = data.stats.moved;
   if (rec.moved) rec.pseudo.set(data.pseudo);
   else rec.pseudo.fill(0);
   return rec;
-}
-
-/** Whether the position pass placed an impact (position.ts: a placed contact carrying an impulse). */
-function anyPlaced(fraction: Float64Array, impulse: Float64Array, c: number): boolean {
-  for (let k = 0; k < c; k++) if (fraction[k] > 0 && impulse[3 * k] > 0) return true;
-  return false;
 }
 
 /**
@@ -145,7 +149,7 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
   const stateSize = 13 * n;
   const L = rolloutLayout(n, steps, config.controlBodies?.length ?? 0);
   const settings = { placeImpacts: model.contact.timeOfImpact };
-  return customVjp<{ x: Float64Array; checkpoints: Checkpoint[] }>({
+  return customVjp<HardResiduals>({
     name: 'rollout (hard)',
     fwd: (x, kinks) => {
       if (x.length !== L.size) throw new RangeError(`rollout: expected ${L.size} inputs, got ${x.length}`);
@@ -168,9 +172,9 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
       }
       writeState(y, 0, state);
       sink.flush(kinks);
-      return [y, { x, checkpoints }];
+      return [y, { x, checkpoints, model: m, data }];
     },
-    bwd: ({ x, checkpoints }, ybar) => hardRolloutAdjoint(config, L, segment, settings, x, checkpoints, ybar),
+    bwd: (residuals, ybar) => hardRolloutAdjoint(config, L, segment, residuals, ybar),
   });
 }
 
@@ -197,9 +201,7 @@ function hardRolloutAdjoint(
   config: RolloutConfig,
   L: RolloutLayout,
   segment: number,
-  settings: { placeImpacts: boolean },
-  x: Float64Array,
-  checkpoints: Checkpoint[],
+  { x, checkpoints, model: m, data }: HardResiduals,
   ybar: Float64Array,
 ): Float64Array {
   const { model, steps } = config;
@@ -207,8 +209,6 @@ function hardRolloutAdjoint(
   const stateSize = 13 * n;
   const bodies = config.controlBodies ?? [];
   const nc = bodies.length;
-  const m = modelOf(model, L, x);
-  const data = createHardStepData(m, settings);
   const xbar = new Float64Array(L.size);
   const record = config.record ?? [];
   const lambda = Float64Array.from(ybar.subarray(0, stateSize));
@@ -224,11 +224,8 @@ function hardRolloutAdjoint(
   copyInto(xs, L1.invMass, x, L.invMass, L.controls - L.invMass);
   // the integrator's flat input for contact-free steps (hand-written adjoint, no trace)
   const IL = integratorLayout(n);
-  const xInt = new Float64Array(IL.size);
+  const xInt = integratorInputsOf(x, L, n);
   const xIntBar = new Float64Array(IL.size);
-  xInt.set(x.subarray(L.invMass, L.invMass + n), IL.invMass);
-  xInt.set(x.subarray(L.invInertia, L.invInertia + 3 * n), IL.invInertia);
-  xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
   const integratorConfig = { nbody: n, dt: model.dt, isStatic: model.bodyStatic };
 
   const segStates = new Float64Array(segment * stateSize);
@@ -258,16 +255,21 @@ function hardRolloutAdjoint(
         xInt.fill(0, IL.wrench, IL.wrench + 6 * n);
         bodies.forEach((b, j) => copyInto(xInt, IL.wrench + 6 * b, x, ctrl + 6 * j, 6));
         integrateAdjoint(integratorConfig, xInt, lambda, xIntBar);
-        addInto(xbar, L.invMass, xIntBar, IL.invMass, n);
-        addInto(xbar, L.invInertia, xIntBar, IL.invInertia, 3 * n);
-        addInto(xbar, L.gravity, xIntBar, IL.gravity, 3);
+        addIntegratorParamBars(xbar, L, xIntBar, n);
         bodies.forEach((b, j) => addInto(xbar, ctrl + 6 * j, xIntBar, IL.wrench + 6 * b, 6));
         copyInto(lambda, 0, xIntBar, IL.q, stateSize);
         continue;
       }
       copyInto(xs, 0, segStates, k * stateSize, stateSize);
       copyInto(xs, L1.controls, x, ctrl, 6 * nc);
-      const xsbar = pullback((v) => hardStepTraced(ctx, rec, v), xs, lambda);
+      // one reverse sweep: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
+      const { grad } = valueAndGrad((v) => {
+        const y = hardStepTraced(ctx, rec, v);
+        let sum: Real = 0;
+        for (let j = 0; j < y.length; j++) if (lambda[j] !== 0) sum = add(sum, mul(lambda[j], y[j]));
+        return sum;
+      }, Array.from(xs));
+      const xsbar = Float64Array.from(grad);
       addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
       addInto(xbar, ctrl, xsbar, L1.controls, 6 * nc);
       copyInto(lambda, 0, xsbar, 0, stateSize);
@@ -276,32 +278,4 @@ function hardRolloutAdjoint(
   addRecorded(0);
   addInto(xbar, L.q, lambda, 0, stateSize);
   return xbar;
-}
-
-/**
- * One reverse sweep: x̄ = (∂f/∂x)ᵀ ȳ for f recorded once at x on a nested trace (the
- * scalar ȳ·f(x) has gradient x̄; no Jacobian is formed).
- */
-function pullback(f: (x: Real[]) => Real[], x: Float64Array, ybar: Float64Array): Float64Array {
-  beginTrace(MODE_REVERSE);
-  try {
-    const inputs: Var[] = new Array(x.length);
-    for (let j = 0; j < x.length; j++) inputs[j] = leaf(x[j]);
-    const y = f(inputs);
-    let s: Real = 0;
-    for (let j = 0; j < y.length; j++) if (ybar[j] !== 0) s = add(s, mul(ybar[j], y[j]));
-    const out = new Float64Array(x.length);
-    if (typeof s === 'number') return out;
-    const adj = resetAdjoint();
-    adj[s.i] = 1;
-    sweep();
-    for (let j = 0; j < x.length; j++) {
-      const g = adj[inputs[j].i];
-      if (g - g !== 0) throw locateReverseNonFinite();
-      out[j] = g;
-    }
-    return out;
-  } finally {
-    endTrace();
-  }
 }

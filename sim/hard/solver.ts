@@ -71,11 +71,13 @@ export interface HardSolveStats {
   positionIterations: number;
   /** largest pseudo-velocity change of its last sweep, m/s */
   positionResidual: number;
+  /** whether the positions moved with pseudo-velocities (impact placement or drift correction) */
+  moved: boolean;
 }
 
 /** Fresh, zeroed stats. */
 export function createHardSolveStats(): HardSolveStats {
-  return { contacts: 0, iterations: 0, residual: 0, positionIterations: 0, positionResidual: 0 };
+  return { contacts: 0, iterations: 0, residual: 0, positionIterations: 0, positionResidual: 0, moved: false };
 }
 
 /** Newton iterations of the friction-disk secular equation (it converges to rounding in ≤ 8 in practice). */

@@ -99,9 +99,9 @@ export function hardStep(model: Model, data: HardStepData, state: State, control
   solveContactVelocities(problem, velocity, data.settings, data.stats);
   storeWarmStart(data.warmStart, data.contacts, problem);
   // drift control: pseudo-velocities for the position update only
-  const moved = solvePositions(problem, velocity, model.dt, data.settings, data.pseudo, data.stats);
+  data.stats.moved = solvePositions(problem, velocity, model.dt, data.settings, data.pseudo, data.stats);
   // positions from the new velocities
-  integratePositions(data.integrator, state.bodyQ, velocity, moved ? data.pseudo : null, out.bodyQ);
+  integratePositions(data.integrator, state.bodyQ, velocity, data.stats.moved ? data.pseudo : null, out.bodyQ);
   out.bodyQd.set(velocity);
   out.time = state.time + model.dt;
   return out;

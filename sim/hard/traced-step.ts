@@ -26,10 +26,10 @@
  */
 import { add, cos as cosR, div, mul, sin as sinR, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
-import { quatMul } from '../../ad/vec.ts';
+import { cross, dot, quatMul, quatNormalize, subVec } from '../../ad/vec.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
-import { EXP_TAYLOR_MAX_S } from '../integrator/quatExp.ts';
+import { COS_SERIES, EXP_TAYLOR_MAX_S, SINC_SERIES } from '../integrator/quatExp.ts';
 import { integratePrimitive, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../rollout-shared.ts';
@@ -77,13 +77,6 @@ export function tracedStepContext(model: Model, L: RolloutLayout, controlBodies:
   };
 }
 
-const crossR = (a: Real[], b: Real[]): Real[] => [
-  sub(mul(a[1], b[2]), mul(a[2], b[1])),
-  sub(mul(a[2], b[0]), mul(a[0], b[2])),
-  sub(mul(a[0], b[1]), mul(a[1], b[0])),
-];
-const dotR = (a: Real[], b: Real[]): Real => add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
-
 /**
  * The step `x ↦ [q' (7n) | q̇' (6n)]` on the trace, `x` in the one-step rollout layout
  * `ctx.L` (state, parameters, this step's controls).
@@ -114,9 +107,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   const quatOf = (b: number): Real[] => {
     let q = unitQuat.get(b);
     if (q === undefined) {
-      const raw = x.slice(L.q + 7 * b + 3, L.q + 7 * b + 7);
-      const len = sqrt(add(add(mul(raw[0], raw[0]), mul(raw[1], raw[1])), add(mul(raw[2], raw[2]), mul(raw[3], raw[3]))));
-      q = raw.map((v) => div(v, len));
+      q = quatNormalize(x.slice(L.q + 7 * b + 3, L.q + 7 * b + 7));
       unitQuat.set(b, q);
     }
     return q;
@@ -148,13 +139,13 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     const normal = [geom[c + 3 * k], geom[c + 3 * k + 1], geom[c + 3 * k + 2]];
     const point = [geom[4 * c + 3 * k], geom[4 * c + 3 * k + 1], geom[4 * c + 3 * k + 2]];
     const dirs = frame(normal);
-    let rA = sub3(point, pos(a)), rB = sub3(point, pos(b));
+    let rA = subVec(point, pos(a)), rB = subVec(point, pos(b));
     const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
     const approachAt = (ra: Real[], rb: Real[]): Real =>
-      sub(add(dotR(normal, sub3(vB.slice(0, 3), vA.slice(0, 3))), dotR(crossR(rb, normal), vB.slice(3))), dotR(crossR(ra, normal), vA.slice(3)));
+      sub(add(dot(normal, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rb, normal), vB.slice(3))), dot(cross(ra, normal), vA.slice(3)));
     const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6), v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
     const startApproachAt = (ra: Real[], rb: Real[]): Real =>
-      sub(add(dotR(normal, sub3(v0B.slice(0, 3), v0A.slice(0, 3))), dotR(crossR(rb, normal), v0B.slice(3))), dotR(crossR(ra, normal), v0A.slice(3)));
+      sub(add(dot(normal, subVec(v0B.slice(0, 3), v0A.slice(0, 3))), dot(cross(rb, normal), v0B.slice(3))), dot(cross(ra, normal), v0A.slice(3)));
     const e = maxReal(x[L.restitution + a], x[L.restitution + b]);
     let bound: Real = 0;
     let s: Real = 0;
@@ -224,7 +215,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       for (const [b, sign, r] of [[rec.contacts.bodyB[k], -1, rB], [rec.contacts.bodyA[k], 1, rA]] as const) {
         if (model.bodyStatic[b]) continue;
         const scaled = P.map((p) => mul(mul(sign, s), p));
-        const dw = matVec(invInertiaOf(b), crossR(r, scaled));
+        const dw = matVec(invInertiaOf(b), cross(r, scaled));
         for (let i = 0; i < 3; i++) {
           pseudo[6 * b + i] = add(pseudo[6 * b + i], mul(x[L.invMass + b], scaled[i]));
           pseudo[6 * b + 3 + i] = add(pseudo[6 * b + 3 + i], dw[i]);
@@ -242,19 +233,17 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     const p = pos(b);
     for (let i = 0; i < 3; i++) out[7 * b + i] = add(p[i], mul(dt, v[i]));
     const u = v.slice(3).map((w) => mul(0.5 * dt, w));
-    const qn = quatMul(expQuat(u), quatOf(b));
-    const len = sqrt(add(add(mul(qn[0], qn[0]), mul(qn[1], qn[1])), add(mul(qn[2], qn[2]), mul(qn[3], qn[3]))));
-    for (let i = 0; i < 4; i++) out[7 * b + 3 + i] = div(qn[i], len);
+    const qn = quatNormalize(quatMul(expQuat(u), quatOf(b)));
+    for (let i = 0; i < 4; i++) out[7 * b + 3 + i] = qn[i];
   }
   return out;
 }
 
-const sub3 = (a: Real[], b: Real[]): Real[] => [sub(a[0], b[0]), sub(a[1], b[1]), sub(a[2], b[2])];
 const matVec = (m: Real[], v: Real[]): Real[] => [0, 1, 2].map((r) => add(add(mul(m[3 * r], v[0]), mul(m[3 * r + 1], v[1])), mul(m[3 * r + 2], v[2])));
 
 /** v + ω × r of a body with velocity [v | ω]. */
 function pointVelocity(vel: Real[], r: Real[]): Real[] {
-  const w = crossR(vel.slice(3, 6), r);
+  const w = cross(vel.slice(3, 6), r);
   return [add(vel[0], w[0]), add(vel[1], w[1]), add(vel[2], w[2])];
 }
 
@@ -298,17 +287,14 @@ function worldInverseInertia(q: Real[], d: Real[]): Real[] {
   return out;
 }
 
-/** Taylor terms of cos√s and sin√s/√s in s up to s⁷: below EXP_TAYLOR_MAX_S the error is < 1e-15. */
-const COS_TERMS = [1, -1 / 2, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800, 1 / 479001600, -1 / 87178291200];
-const SINC_TERMS = [1, -1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800, 1 / 6227020800, -1 / 1307674368000];
-
 /** exp of the pure quaternion u: (cos|u|, sin|u|/|u|·u); a series near 0 (no 0/0 in the derivative). */
 function expQuat(u: Real[]): Real[] {
   const s = add(add(mul(u[0], u[0]), mul(u[1], u[1])), mul(u[2], u[2]));
   let c: Real, sinc: Real;
   if (value(s) < EXP_TAYLOR_MAX_S) {
-    c = horner(COS_TERMS, s);
-    sinc = horner(SINC_TERMS, s);
+    // quatExp.ts's series, so both faces agree to rounding
+    c = horner(COS_SERIES, s);
+    sinc = horner(SINC_SERIES, s);
   } else {
     const a = sqrt(s);
     c = cosR(a);
@@ -317,7 +303,7 @@ function expQuat(u: Real[]): Real[] {
   return [c, mul(sinc, u[0]), mul(sinc, u[1]), mul(sinc, u[2])];
 }
 
-function horner(terms: number[], s: Real): Real {
+function horner(terms: Float64Array, s: Real): Real {
   let acc: Real = terms[terms.length - 1];
   for (let i = terms.length - 2; i >= 0; i--) acc = add(terms[i], mul(acc, s));
   return acc;

@@ -29,8 +29,8 @@ export const EXP_TAYLOR_MAX_S = 0.25;
 const SERIES_TERMS = 9;
 
 /** 1/(2n)! and 1/(2n+1)! with alternating signs: the series of C and S in s. */
-const COS_SERIES = new Float64Array(SERIES_TERMS);
-const SINC_SERIES = new Float64Array(SERIES_TERMS);
+export const COS_SERIES = new Float64Array(SERIES_TERMS);
+export const SINC_SERIES = new Float64Array(SERIES_TERMS);
 /** n·(−1)ⁿ/(2n+1)! for n = 1 … SERIES_TERMS: the series of dS/ds, in powers s^(n−1). */
 const SINC_SLOPE_SERIES = new Float64Array(SERIES_TERMS);
 {

@@ -16,9 +16,7 @@
 // jumps from −e below (a bounce within the last step, at its end) to 1 above (free flight),
 // by 1 + e, while z itself is continuous (placement); v_z(T) jumps from +e·g·dt·N below to
 // −g·dt·N above.
-//
-// These tests need the hard rollout; before it landed they failed with "contact mode
-// 'hard' is not available yet in rollouts".
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

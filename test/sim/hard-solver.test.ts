@@ -98,7 +98,7 @@ describe('contact problem assembly', () => {
   const state = initialState(model, scene);
   const data = createHardStepData(model);
   collide(model, state.bodyQ, 0.05, data.contacts);
-  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, state.bodyQd, createContactProblem(2, 64));
+  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, state.bodyQd, createContactProblem(2, 64), state.bodyQd);
 
   it('finds contacts between the two boxes', () => {
     expect(problem.count).toBeGreaterThan(0);
@@ -177,7 +177,7 @@ describe('single-contact solves against closed forms (sphere on the ground, W = 
     collide(model, state.bodyQ, model.contact.margin, data.contacts);
     const velocity = predictVelocities(data.integrator, state.bodyQ, state.bodyQd, null, new Float64Array(12));
     const approach = velocity[8];
-    const p = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem);
+    const p = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem, state.bodyQd);
     const stats = solveContactVelocities(p, velocity, data.settings, createHardSolveStats());
     return { p, velocity, approach, stats };
   }
