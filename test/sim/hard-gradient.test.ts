@@ -10,7 +10,8 @@
 //   iterated to convergence gives the same derivatives as the implicit adjoint;
 // - invariances: a resting stack moved sideways moves along (d x_T / d x_0 = 1).
 import { describe, expect, it } from 'vitest';
-import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
+import { add, div, mul, sqrt, sub, value } from '../../ad/ops.ts';
+import { gradcheck } from '../../ad/gradcheck.ts';
 import { max } from '../../ad/nonsmooth.ts';
 import type { Real } from '../../ad/tape.ts';
 import { valueAndGrad } from '../../ad/transforms.ts';
@@ -289,6 +290,17 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
     for (let i = 6; i < th.length; i++) {
       expect(Math.abs(implicit.grad[i] - unrolled.grad[i]), `θ[${i}]`).toBeLessThan(1e-7 * scaleOf);
     }
+    // gradcheck of the primitive over every input it differentiates (the static ground's
+    // velocity held fixed), each evaluation handed the converged solution at its own θ
+    const solveAt = (t: readonly number[]) =>
+      Float64Array.from(unrolledSolve(Array.from(t), nbody, bodyA, bodyB, isStatic, 400).slice(18) as number[]);
+    const primLoss = (rest: Real[]): Real => {
+      const t: Real[] = [...th.slice(0, 6), ...rest];
+      const structure = { nbody, count: 2, bodyA: Int32Array.from(bodyA), bodyB: Int32Array.from(bodyB), isStatic: Uint8Array.from(isStatic) };
+      return loss(impulseSolvePrimitive({ ...structure, lambda: solveAt(t.map(value)) })(t));
+    };
+    const check = gradcheck(primLoss, th.slice(6), { atol: 1e-6, rtol: 1e-5 });
+    expect(check.ok, `max |AD − FD| ${check.maxError}`).toBe(true);
     // and central differences of the (plain) unrolled solver on a few inputs
     const plainLoss = (t: number[]) => {
       const y = unrolledSolve(t, nbody, bodyA, bodyB, isStatic, 400);
