@@ -7,16 +7,14 @@
  * the file's launch velocity (1, 0, 3) m/s, which ends 0.28 m from the target. Success:
  * the final position, simulated in hard mode, within 1 cm of the target.
  *
- * Measured (full table in scenes/README.md): continuation (the default: 4 soft stages,
- * then 12 L-BFGS iterations in hard mode) ends 2.2 cm away. The soft optimum is off the
- * hard one by the gap between the models (Hunt–Crossley damping for restitution,
- * regularized friction), which the hard finish should close — but the hard simulator's
- * spin after the bounce depends on where in its 1 ms step the impact falls (sim/hard: the
- * friction impulse's lever arm at a placed impact), so the hard final position jumps by
- * ~8 mm every 0.04 m/s of launch speed and the finish stalls at the first jump. With a
- * frictionless ball the same strategy hits the target to 2e-15 m. Plain L-BFGS stops in a
- * local minimum 9 cm away, in soft mode (z(T) after the bounce is a rough function of the
- * launch speed at the scene's sharp temperature, 0.1 mm) as in hard mode.
+ * Measured (full table in scenes/README.md): plain L-BFGS on hard-mode gradients (14
+ * iterations) and continuation (the default: 4 soft stages, then 12 L-BFGS iterations in
+ * hard mode) both hit the target to 2e-15 m; first-order randomized smoothing ends 4 mm
+ * away. Plain L-BFGS in soft mode stops in a local minimum 9 cm away (z(T) after the bounce
+ * is a rough function of the launch speed at the scene's sharp temperature, 0.1 mm). The
+ * hard gradient is usable here because the placed impact's impulse acts at the sphere's
+ * lowest point (sim/hard/problem.ts), so the bounce does not depend on where in its 1 ms
+ * step it falls.
  *
  * Run: `npx tsx scenes/optimize/bounce-to-target.ts [--strategy plain|anneal|smoothing]`
  * or `diffcontact optimize bounce-to-target`.

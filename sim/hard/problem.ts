@@ -35,7 +35,8 @@
  * A restitution contact still open at the start of the step (d > 0) meets at the time of
  * impact s·dt, s = d/(−u⁻·dt). With `settings.placeImpacts` its rows (lever arms) are
  * built at that configuration — centres advanced by s·dt·v*, the contact point by s·dt
- * times the mean velocity of its two surface points — and u⁻, b recomputed there; the
+ * times the velocity of the feature that carries it (a sphere's centre, a box's corner;
+ * `impactCarrierWeight`) — and u⁻, b recomputed there; the
  * position pass then moves the bodies as if the impulse acted from s·dt on. The bound
  * is that of the continuous impact: with Δ the free-flight change of the normal velocity
  * over the step (gravity, controls; from `startVelocity`), the approach at impact is
@@ -47,6 +48,7 @@
 import type { Contacts } from '../collision/contacts.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { Model } from '../model.ts';
+import { ShapeType } from '../shapes.ts';
 import type { HardContactSettings } from './settings.ts';
 
 const Q_WIDTH = 7;
@@ -204,6 +206,8 @@ const _invInertia = new Float64Array(9);
 const _coupling = new Float64Array(4);
 const _turn = new Float64Array(2);
 const _delay = new Float64Array(1);
+const _offsetA = new Float64Array(3);
+const _offsetB = new Float64Array(3);
 const _u = new Float64Array(3);
 
 /** r × d into `ang[o..o+2]` and I⁻¹(r × d) into `invAng[o..o+2]`, with I⁻¹ at `w[wo..wo+8]`. */
@@ -302,31 +306,82 @@ function assembleRows(out: ContactProblem, k: number, normal: Float64Array): voi
 }
 
 /**
+ * Which body carries a placed impact's contact point between the start of the step and
+ * the impact: the weight of body A's carrier velocity in the contact point's velocity
+ * (B's is 1 − it). The point is where the two surfaces meet, so it moves with the feature
+ * that defines it: a round shape's lowest point (sphere, capsule) follows that shape, a box
+ * corner on a face follows the box, nothing follows a static body. Ranks: static −1 <
+ * box 1 < round 2; the higher carries, a tie (two dynamic boxes, two spheres) splits it
+ * evenly. Constant per contact (a choice of feature, like the contact set).
+ *
+ * @example
+ * const wA = impactCarrierWeight(model, a, b); // sphere B on the static ground: 0
+ */
+export function impactCarrierWeight(model: Model, a: number, b: number): number {
+  const rankA = carrierRank(model, a), rankB = carrierRank(model, b);
+  return rankA > rankB ? 1 : rankA < rankB ? 0 : 0.5;
+}
+
+function carrierRank(model: Model, body: number): number {
+  if (model.bodyStatic[body]) return -1;
+  const type = model.geomType[body];
+  return type === ShapeType.sphere || type === ShapeType.capsule ? 2 : 1;
+}
+
+/**
+ * The offset from body `body`'s centre to the point of it that carries the contact point,
+ * for a contact with lever arm `r` (centre → contact point) and unit normal n (A → B),
+ * `side` = −1 for body A, +1 for body B; into `out[0..2]`. A sphere's carrying point is its
+ * centre (its lowest point translates with it, whatever its spin), a capsule's the centre
+ * of the hemisphere or segment point under the contact (r ± radius·n), any other shape's
+ * the material point at the contact (r itself).
+ */
+function carrierOffset(model: Model, body: number, r: Float64Array, normal: Float64Array, k: number, side: number, out: Float64Array): void {
+  const type = model.geomType[body];
+  const reach = type === ShapeType.sphere ? 1 : 0;
+  const radius = type === ShapeType.capsule ? side * model.geomSize[4 * body] : 0;
+  for (let i = 0; i < 3; i++) out[i] = (1 - reach) * (r[i] + radius * normal[3 * k + i]);
+}
+
+/**
  * Move the lever arms in `_rA`, `_rB` to the configuration at the time of impact,
  * `_delay[0]` = s·dt into the step: both centres advance by s·dt·v, the contact point by
- * s·dt times the mean velocity of the two surface points at it. Velocities are the
- * free-flight ones in `qd`.
+ * s·dt times the velocity of its carrier ({@link impactCarrierWeight}) across the normal
+ * and midway between the two surfaces along it. Velocities are the free-flight ones in `qd`.
  */
-function leverArmsAtImpact(qd: Float64Array, a: number, b: number): void {
+function leverArmsAtImpact(model: Model, qd: Float64Array, normal: Float64Array, k: number, a: number, b: number): void {
   const delay = _delay[0];
+  const weightA = impactCarrierWeight(model, a, b);
   const va = QD_WIDTH * a, vb = QD_WIDTH * b;
-  const ax = _rA[0], ay = _rA[1], az = _rA[2], bx = _rB[0], by = _rB[1], bz = _rB[2];
-  // point velocities v + ω × r of A and B at the contact point
+  carrierOffset(model, a, _rA, normal, k, -1, _offsetA);
+  carrierOffset(model, b, _rB, normal, k, 1, _offsetB);
+  const ax = _offsetA[0], ay = _offsetA[1], az = _offsetA[2], bx = _offsetB[0], by = _offsetB[1], bz = _offsetB[2];
+  // carrier velocities v + ω × offset of A and B
   const pa0 = qd[va] + qd[va + 4] * az - qd[va + 5] * ay;
   const pa1 = qd[va + 1] + qd[va + 5] * ax - qd[va + 3] * az;
   const pa2 = qd[va + 2] + qd[va + 3] * ay - qd[va + 4] * ax;
   const pb0 = qd[vb] + qd[vb + 4] * bz - qd[vb + 5] * by;
   const pb1 = qd[vb + 1] + qd[vb + 5] * bx - qd[vb + 3] * bz;
   const pb2 = qd[vb + 2] + qd[vb + 3] * by - qd[vb + 4] * bx;
-  const m0 = 0.5 * (pa0 + pb0), m1 = 0.5 * (pa1 + pb1), m2 = 0.5 * (pa2 + pb2);
-  _rA[0] = ax + delay * (m0 - qd[va]);
-  _rA[1] = ay + delay * (m1 - qd[va + 1]);
-  _rA[2] = az + delay * (m2 - qd[va + 2]);
-  _rB[0] = bx + delay * (m0 - qd[vb]);
-  _rB[1] = by + delay * (m1 - qd[vb + 1]);
-  _rB[2] = bz + delay * (m2 - qd[vb + 2]);
+  const weightB = 1 - weightA;
+  let m0 = weightA * pa0 + weightB * pb0, m1 = weightA * pa1 + weightB * pb1, m2 = weightA * pa2 + weightB * pb2;
+  // along n the point stays midway between the two surfaces: the mean of their normal
+  // velocities at it (material points v + ω × r), so at the impact the gap has closed
+  const nx = normal[3 * k], ny = normal[3 * k + 1], nz = normal[3 * k + 2];
+  const rA0 = _rA[0], rA1 = _rA[1], rA2 = _rA[2], rB0 = _rB[0], rB1 = _rB[1], rB2 = _rB[2];
+  const surfaceA = nx * (qd[va] + qd[va + 4] * rA2 - qd[va + 5] * rA1) + ny * (qd[va + 1] + qd[va + 5] * rA0 - qd[va + 3] * rA2) + nz * (qd[va + 2] + qd[va + 3] * rA1 - qd[va + 4] * rA0);
+  const surfaceB = nx * (qd[vb] + qd[vb + 4] * rB2 - qd[vb + 5] * rB1) + ny * (qd[vb + 1] + qd[vb + 5] * rB0 - qd[vb + 3] * rB2) + nz * (qd[vb + 2] + qd[vb + 3] * rB1 - qd[vb + 4] * rB0);
+  const normalShift = 0.5 * (surfaceA + surfaceB) - (nx * m0 + ny * m1 + nz * m2);
+  m0 += normalShift * nx;
+  m1 += normalShift * ny;
+  m2 += normalShift * nz;
+  _rA[0] += delay * (m0 - qd[va]);
+  _rA[1] += delay * (m1 - qd[va + 1]);
+  _rA[2] += delay * (m2 - qd[va + 2]);
+  _rB[0] += delay * (m0 - qd[vb]);
+  _rB[1] += delay * (m1 - qd[vb + 1]);
+  _rB[2] += delay * (m2 - qd[vb + 2]);
 }
-
 
 /**
  * Assemble the problem of this step from `contacts` (found at the poses `bodyQ`) and the
@@ -387,7 +442,7 @@ export function buildContactProblem(
       const fraction = Math.min(1, d / (-approach * dt));
       out.impactFraction[k] = fraction;
       _delay[0] = fraction * dt;
-      leverArmsAtImpact(velocity, a, b);
+      leverArmsAtImpact(model, velocity, contacts.normal, k, a, b);
       assembleRows(out, k, contacts.normal);
       const approachAtImpact = contactVelocity(out, velocity, k, _u)[0];
       out.approach[k] = approachAtImpact;

@@ -33,7 +33,9 @@ import { COS_SERIES, EXP_TAYLOR_MAX_S, SINC_SERIES } from '../integrator/quatExp
 import { integratePrimitive, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../rollout-shared.ts';
+import { ShapeType } from '../shapes.ts';
 import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolvePrimitive } from './impulse-adjoint.ts';
+import { impactCarrierWeight } from './problem.ts';
 
 /** What the plain step decided and found, per step: the trace replays it. */
 export interface HardStepRecord {
@@ -103,6 +105,14 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   // contact geometry of the fixed features
   const geom = contactGeometryPrimitive(ctx.geometryInput, rec.contacts)([...x.slice(L.q, L.q + 7 * n), ...x.slice(L.geomSize, L.geomSize + 4 * n)]);
   const pos = (b: number): Real[] => x.slice(L.q + 7 * b, L.q + 7 * b + 3);
+  // problem.ts's carrierOffset: a sphere's centre, a capsule's segment point, else r itself
+  const carrierOffset = (b: number, r: Real[], normal: Real[], side: number): Real[] => {
+    const type = model.geomType[b];
+    if (type === ShapeType.sphere) return [0, 0, 0];
+    if (type !== ShapeType.capsule) return r;
+    const radius = mul(side, x[L.geomSize + 4 * b]);
+    return r.map((ri, i) => add(ri, mul(radius, normal[i])));
+  };
   const unitQuat = new Map<number, Real[]>();
   const quatOf = (b: number): Real[] => {
     let q = unitQuat.get(b);
@@ -155,8 +165,13 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         // the impact at s·dt into the step: lever arms and approach speed at that configuration
         s = div(d, mul(-dt, approach));
         const delay = mul(s, dt);
-        const pa = pointVelocity(vA, rA), pb = pointVelocity(vB, rB);
-        const mid = [0, 1, 2].map((i) => mul(0.5, add(pa[i], pb[i])));
+        // problem.ts: the contact point moves with the feature that carries it
+        const weightA = impactCarrierWeight(model, a, b);
+        const pa = pointVelocity(vA, carrierOffset(a, rA, normal, -1)), pb = pointVelocity(vB, carrierOffset(b, rB, normal, 1));
+        const carried = [0, 1, 2].map((i) => add(mul(weightA, pa[i]), mul(1 - weightA, pb[i])));
+        const surfaces = mul(0.5, add(dot(normal, pointVelocity(vA, rA)), dot(normal, pointVelocity(vB, rB))));
+        const normalShift = sub(surfaces, dot(normal, carried));
+        const mid = carried.map((m, i) => add(m, mul(normalShift, normal[i])));
         rA = [0, 1, 2].map((i) => add(rA[i], mul(delay, sub(mid[i], vA[i]))));
         rB = [0, 1, 2].map((i) => add(rB[i], mul(delay, sub(mid[i], vB[i]))));
         // problem.ts: the approach at the impact, u⁻ − (1 − s)Δ, reversed; (1 − s)Δ follows

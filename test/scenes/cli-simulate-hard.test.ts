@@ -113,14 +113,6 @@ describe.concurrent('diffcontact simulate --contact hard on the example scenes',
     }
   });
 
-  // A sliding ball that bounces (e > 0) should still roll at 5/7 v₀ once its bounces die
-  // out (angular momentum about the contact point is kept by every impulse there). With
-  // impact placement the bounce's lever arm is built at a contact point advanced by the
-  // mean of the two surfaces' velocities, which lags the sphere's centre by s·dt·v/2: the
-  // normal impulse then spins the ball. Measured (drop from 1.9 m, sliding at 1 m/s):
-  // e = 0.5 rolls at 0.7628 m/s (+6.8 %), and at 0.7196 m/s (+0.74 %) with placement off.
-  it.todo('a sliding ball with e > 0 rolls at 5/7 v₀ after its bounces (impact placement spins it today)');
-
   it('box-slide.json stops after v²/(2μg), short by the integrator\'s v·dt/2', async () => {
     const scene = JSON.parse(readFileSync(join(SCENES_DIR, 'box-slide.json'), 'utf8'));
     const box = scene.bodies.find((b: { name: string }) => b.name === 'box');

@@ -35,14 +35,10 @@ describe('each scene reaches its goal from its poor initial guess (test size, ve
   it('billiards: anneal', () => check('billiards', 'anneal', 40));
   // push-box (anneal) and system-id (plain, hard mode): push-box-hard.test.ts, system-id-hard.test.ts
 
-  // Known failure, from the hard simulator (sim/hard), not the optimizer: at an impact
-  // placed inside a step the friction impulse's lever arm depends on where in the step the
-  // impact falls (a ball landing at 1.3 m/s leaves at 0.929–0.955 m/s, closed form
-  // 5/7 · 1.3 = 0.9286), so the hard final position jumps each time the bounce crosses a
-  // step boundary and the hard finish stalls at the first jump (measured miss 2.2 cm
-  // against 1 cm; frictionless, the same run hits the target to 2e-15 m). `it.fails`
-  // turns red once that is fixed: then make it `it`.
-  it.fails('bounce-to-target: anneal (known failure: hard impacts jump across step boundaries)', () => check('bounce-to-target', 'anneal', 60));
+  // bounce-to-target's hard finish needs the bounce to be continuous in the launch
+  // velocity across step boundaries: the placed impact acts at the sphere's lowest point
+  // (sim/hard/problem.ts), so the exit velocity does not depend on where in a step it falls
+  it('bounce-to-target: anneal', () => check('bounce-to-target', 'anneal', 60));
 });
 
 describe('push-box: the vanishing gradient', () => {

@@ -71,6 +71,56 @@ describe('hard-mode gradients vs finite differences of the plain simulator', () 
   });
 });
 
+describe('placed impacts off the normal (the contact point moves with the feature that carries it)', () => {
+  const wrtOf = (body: string): string[] => [`${body}.position.x`, `${body}.position.z`, `${body}.linearVelocity.x`, `${body}.linearVelocity.z`, `${body}.angularVelocity.y`, 'contact.friction', 'contact.restitution'];
+
+  it('a spinning ball lands sliding (μ = 0.02): every partial of x, z, v_x and ω_y after the bounce = FD', () => {
+    // touch at ≈ 0.45 s with λ_t = μλ_n short of stopping the slip: a sliding impact,
+    // observed at 0.75 s on the way up (no kink within the FD steps)
+    const scene = parseScene({
+      dt: 0.001,
+      steps: 750,
+      contact: { mode: 'hard', restitution: 0.7, friction: 0.02 },
+      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1.1], linearVelocity: [1, 0, 0], angularVelocity: [0, 3, 0] }],
+    });
+    const reads: [string, (s: State) => number][] = [
+      ['ball.position.x', (s) => s.bodyQ[7]],
+      ['ball.position.z', (s) => s.bodyQ[9]],
+      ['ball.linearVelocity.x', (s) => s.bodyQd[6]],
+      ['ball.angularVelocity.y', (s) => s.bodyQd[10]],
+    ];
+    for (const [quantity, read] of reads) {
+      const r = gradient(scene, quantity, wrtOf('ball'));
+      for (const p of wrtOf('ball')) {
+        const f = fd(scene, p, read, 1e-6);
+        expect(Math.abs(r.grad[p] - f), `d ${quantity} / d ${p}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(f)));
+      }
+    }
+  });
+
+  it('a tilted box lands on one corner: every partial of its pose after the bounce = FD', () => {
+    // rotated about x and y so that one corner leads; touch at ≈ 0.42 s, observed at 0.5 s
+    const scene = parseScene({
+      dt: 0.001,
+      steps: 500,
+      contact: { mode: 'hard', restitution: 0.5, friction: 0.3 },
+      bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.15, 0.2] }, mass: 2, position: [0, 0, 1.1], orientation: [0.95, 0.2, 0.15, 0.1], linearVelocity: [0.5, 0, 0] }],
+    });
+    const reads: [string, (s: State) => number][] = [
+      ['box.position.x', (s) => s.bodyQ[7]],
+      ['box.position.z', (s) => s.bodyQ[9]],
+      ['box.angularVelocity.y', (s) => s.bodyQd[10]],
+    ];
+    for (const [quantity, read] of reads) {
+      const r = gradient(scene, quantity, wrtOf('box'));
+      for (const p of wrtOf('box')) {
+        const f = fd(scene, p, read, 1e-6);
+        expect(Math.abs(r.grad[p] - f), `d ${quantity} / d ${p}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(f)));
+      }
+    }
+  });
+});
+
 describe('time of impact: the head-on elastic collision of equal spheres', () => {
   // a (v_a = 1 m/s) hits b at rest after a gap of 0.3003 m: t_c = 0.3003 s; T = 1 s.
   // Continuous time: x_b(T) = x_b0 + v_a(T − t_c) = x_b0 + v_a T − gap, so d x_b/d v_a = T.
