@@ -19,6 +19,8 @@
  * 3. A verdict: `discontinuous` if the value jumps along some ±direction, else `kink` if
  *    some parameter's one-sided derivatives differ by more than their error, else
  *    `smooth`; with the kink events `gradient()` recorded at the point (pair, kind, step).
+ *    The verdict is about the point: a `smooth` one whose ball holds gradients spread
+ *    wider than {@link ROUGH_SPREAD} of its slopes says so in its reason.
  * The radius is in each parameter's own unit (one ball for all parameters): probe
  * parameters of one kind together, or at a radius that is small for all of them.
  */
@@ -45,6 +47,13 @@ export const DEFAULT_VALUE_TOL = 1e-10;
  * error estimates and the value noise over the step) count as equal.
  */
 export const KINK_RTOL = 1e-3;
+
+/**
+ * A smooth verdict adds a warning when the gradients sampled in the ball spread wider than
+ * this share of the one-sided slopes at the point: a smooth function's gradient changes by
+ * 2R·|f''| over the ball, far less at a radius small enough to probe with.
+ */
+export const ROUGH_SPREAD = 0.25;
 
 /** What the probe concludes about the point. */
 export type Verdict = 'smooth' | 'kink' | 'discontinuous';
@@ -151,6 +160,14 @@ export function probeFunction(f: ProbedFunction, x: readonly number[], opts: Pro
     const [right, left] = sides[differing];
     verdict = 'kink';
     reason = `one-sided derivatives along ${label(differing)} differ: right ${fmt(right.slope)}, left ${fmt(left.slope)} (the value is continuous)`;
+  } else {
+    // smooth AT the point; say so when the ball around it is not (hard contact's staircase
+    // of onsets: every sample may sit on a different branch)
+    const rough = range.findIndex(([lo, hi], j) => hi - lo > ROUGH_SPREAD * Math.max(Math.abs(sides[j][0].slope), Math.abs(sides[j][1].slope)));
+    if (rough >= 0) {
+      const [lo, hi] = range[rough];
+      reason += `, but AD gradients within ${fmt(radius)} span [${fmt(lo)}, ${fmt(hi)}] along ${label(rough)}: kinks or jumps lie inside the ball (a sweep locates them)`;
+    }
   }
   return {
     verdict,

@@ -67,7 +67,7 @@ function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
 }
 
 /** Commander argument parser: an integer ≥ 1 (e.g. `--samples`). */
-function positiveInteger(text: string): number {
+export function positiveInteger(text: string): number {
   const value = stepCount(text);
   if (value < 1) throw new InvalidArgumentError(`must be a whole number >= 1, got ${text}.`);
   return value;

@@ -15,9 +15,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ContactMode } from '../../sim/model.ts';
-import { exitCodeOf, messageOf, UsageError } from '../cli/errors.ts';
+import { exitCodeOf, messageOf } from '../cli/errors.ts';
+import { positiveInteger } from '../cli/program.ts';
+import { stepCount } from '../cli/scene-input.ts';
 import { describeStages, isMainModule, optimize } from './driver.ts';
 import { PROBLEM_NAMES, type ProblemName, type StrategyName } from './names.ts';
 import { VERIFICATION_MODE, type ProblemSize } from './problem.ts';
@@ -155,56 +157,68 @@ export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
 /** The command line: run the table, print progress on stderr, write the README and/or print JSON. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const values = parseFlags(argv);
-  const size = values.size;
-  if (size !== 'full' && size !== 'test') throw new UsageError(`--size must be full or test, not '${size}'`);
-  const scenes = values.scenes?.split(',').map((s) => s.trim());
-  const unknown = scenes?.find((s) => !(PROBLEM_NAMES as readonly string[]).includes(s));
-  if (unknown !== undefined) throw new UsageError(`unknown scene '${unknown}': valid names are ${PROBLEM_NAMES.join(', ')}`);
-  const iters = values.iters === undefined ? undefined : integerAtLeast('--iters', values.iters, 1);
-  const threads = values.threads === undefined ? undefined : integerAtLeast('--threads', values.threads, 0);
+  const flags = parseFlags(argv);
+  if (flags === null) return 0; // --help
+  const { size, iters, scenes, threads } = flags;
   const rows = await strategyTable({
     size,
     iters,
-    scenes: scenes as ProblemName[] | undefined,
+    scenes,
     threads,
     onRow: (r) => process.stderr.write(`${r.scene} / ${r.strategy}: ${r.success === null ? r.note : `${r.success ? 'success' : 'no'}, miss ${r.miss?.toPrecision(2)}, ${r.seconds?.toFixed(1)} s`}\n`),
   });
   const command = ['npx tsx scenes/optimize/table.ts', ...argv.filter((a) => a !== '--json' && a !== '--no-write')].join(' ');
   const meta: TableMeta = { size, iters, machine: machineName(threads), command };
-  if (!values['no-write']) {
-    writeFileSync(values.readme, replaceBetweenMarkers(readFileSync(values.readme, 'utf8'), tableMarkdown(rows, meta)));
-    process.stderr.write(`table written into ${values.readme}\n`);
+  if (flags.write) {
+    writeFileSync(flags.readme, replaceBetweenMarkers(readFileSync(flags.readme, 'utf8'), tableMarkdown(rows, meta)));
+    process.stderr.write(`table written into ${flags.readme}\n`);
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
   return rows.some((r) => r.success === null) ? 1 : 0;
 }
 
-/** The flags; a malformed command line is invalid input (exit 2). */
-function parseFlags(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        size: { type: 'string', default: 'full' },
-        iters: { type: 'string' },
-        scenes: { type: 'string' },
-        threads: { type: 'string' },
-        readme: { type: 'string', default: README },
-        'no-write': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError(messageOf(err));
-  }
+interface TableFlags {
+  size: ProblemSize;
+  iters?: number;
+  scenes?: ProblemName[];
+  threads?: number;
+  readme: string;
+  write: boolean;
+  json: boolean;
 }
 
-function integerAtLeast(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, not '${text}'`);
-  return n;
+/**
+ * The flags (commander, like the `diffcontact` CLI), or null after printing the help. A
+ * malformed command line throws commander's error: invalid input (exit 2, `exitCodeOf`).
+ */
+function parseFlags(argv: readonly string[]): TableFlags | null {
+  const program = new Command('optimize-table')
+    .description('Optimize every scene by every strategy, judge each result in hard mode, and write the table into scenes/README.md.')
+    .exitOverride()
+    // main's caller prints the one error line; commander prints only the help
+    .configureOutput({ writeOut: (text) => process.stdout.write(text), outputError: () => {} })
+    .addOption(new Option('--size <size>', 'problem size').choices(['full', 'test']).default('full'))
+    .addOption(new Option('--iters <N>', "optimizer iterations per run (default: each scene's)").argParser(positiveInteger))
+    .addOption(new Option('--scenes <a,b>', `scenes to run (default: all of ${PROBLEM_NAMES.join(', ')})`).argParser(sceneList))
+    .addOption(new Option('--threads <N>', 'smoothing: worker threads (default: every core; 0 = none)').argParser(stepCount))
+    .addOption(new Option('--readme <path>', 'the README whose table markers get the table').default(README))
+    .option('--no-write', 'do not write the README')
+    .option('--json', 'print the table as one JSON document on stdout', false);
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode === 0) return null;
+    throw err;
+  }
+  return program.opts<TableFlags>();
+}
+
+/** Commander argument parser of `--scenes`: comma-separated scene names. */
+function sceneList(text: string): ProblemName[] {
+  const scenes = text.split(',').map((s) => s.trim());
+  const unknown = scenes.find((s) => !(PROBLEM_NAMES as readonly string[]).includes(s));
+  if (unknown !== undefined) throw new InvalidArgumentError(`unknown scene '${unknown}': valid names are ${PROBLEM_NAMES.join(', ')}.`);
+  return scenes as ProblemName[];
 }
 
 function machineName(threads: number | undefined): string {
@@ -216,7 +230,7 @@ if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
-      process.stderr.write(`optimize table: ${messageOf(err)}\n`);
+      process.stderr.write(`optimize-table: ${messageOf(err).replace(/^error: /, '')}\n`);
       process.exitCode = exitCodeOf(err);
     },
   );

@@ -51,6 +51,8 @@ const TOL = 2e-8;
 // apart and nearly parallel) amplify that to ~1e-8 in a normal, while a genuine
 // asymmetry would show at the scale of the shapes
 const MATCH_TOL = 1e-7;
+/** Worst shortfall of `signedDistanceBySupport` (a pattern search) at a kinked optimum, m. */
+const SUPPORT_SEARCH_TOL = 1e-6;
 const RUNS = 400;
 // report the first counterexample as found: shrinking re-runs the support-function search
 // thousands of times and can take minutes
@@ -144,6 +146,11 @@ describe.each(PAIRS)('narrowphase %s–%s', (typeA, typeB) => {
         fc.pre(contacts.every((c) => Math.abs(c.dist - margin) > TOL));
         const signed = signedDistanceBySupport(A, B).value;
         if (contacts.length === 0) {
+          // touching at the margin, no contact is as right as one: the support search is a
+          // lower bound that can stall up to ~1e-7 short where the support function has a
+          // kink at the optimum (a capsule's axis across the normal: measured −9.7e-8 for a
+          // sphere touching one exactly), so the boundary is left out on this side too
+          fc.pre(Math.abs(signed - (boxBox ? 0 : margin)) > SUPPORT_SEARCH_TOL);
           // farther apart than the margin (box–box: at least not overlapping)
           expect(signed).toBeGreaterThan(boxBox ? -TOL : margin - TOL);
           return;

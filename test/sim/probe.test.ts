@@ -83,6 +83,17 @@ describe('probeFunction on closed forms', () => {
     expect(p.range[1]).toEqual([3, 3]);
   });
 
+  it('smooth at the point with a kink inside the ball: the verdict stays smooth, the reason warns', () => {
+    // relu(x − 0.5) probed at 0.3 with R = 0.5: flat at the point, slope 1 beyond 0.5
+    const relu = closedForm(([x]) => Math.max(x - 0.5, 0), ([x]) => [x > 0.5 ? 1 : 0]);
+    const p = probeFunction(relu, [0.3], { radius: 0.5, samples: 32 }, ['x']);
+    expect(p.verdict).toBe('smooth');
+    expect(p.range).toEqual([[0, 1]]);
+    expect(p.reason).toMatch(/but AD gradients within 0\.5 span \[0, 1\] along x: kinks or jumps lie inside the ball/);
+    // at R = 0.1 the ball holds no kink: no warning
+    expect(probeFunction(relu, [0.3], { radius: 0.1, samples: 32 }, ['x']).reason).not.toMatch(/but AD gradients/);
+  });
+
   it('a unit step at 0: discontinuous, naming the side where the value jumps', () => {
     const p = probeFunction(closedForm(([x]) => (x >= 0 ? 1 : 0), () => [0]), [0], { radius: 1e-3 }, ['u']);
     expect(p.verdict).toBe('discontinuous');
