@@ -49,6 +49,7 @@ import type { Contacts } from '../collision/contacts.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { Model } from '../model.ts';
 import { ShapeType } from '../shapes.ts';
+import { duffFrame } from './frame.ts';
 import type { HardContactSettings } from './settings.ts';
 
 const Q_WIDTH = 7;
@@ -267,18 +268,7 @@ function assembleRows(out: ContactProblem, k: number, normal: Float64Array): voi
   const dir = out.dir;
   // frame: n and a first tangent pair (Duff et al. 2017, branchless orthonormal basis)
   const o = 9 * k;
-  const sign = nz >= 0 ? 1 : -1;
-  const h = -1 / (sign + nz);
-  const xy = nx * ny * h;
-  dir[o] = nx;
-  dir[o + 1] = ny;
-  dir[o + 2] = nz;
-  dir[o + 3] = 1 + sign * nx * nx * h;
-  dir[o + 4] = sign * xy;
-  dir[o + 5] = -sign * nx;
-  dir[o + 6] = xy;
-  dir[o + 7] = sign + ny * ny * h;
-  dir[o + 8] = -ny;
+  duffFrame(dir, o, nx, ny, nz);
   for (let j = 0; j < 3; j++) {
     angularRow(out.angA, out.invAngA, o + 3 * j, _rA, dir, w, 9 * a);
     angularRow(out.angB, out.invAngB, o + 3 * j, _rB, dir, w, 9 * b);

@@ -24,17 +24,18 @@
  * speculative bound on the open side (b = −d/dt), see below; the split-impulse drift correction (position.ts's second pass, which runs
  * only on penetration beyond tolerance) enters as a constant — it is not differentiated.
  */
-import { add, cos as cosR, div, mul, sin as sinR, sqrt, sub, value } from '../../ad/ops.ts';
+import { add, div, mul, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
-import { cross, dot, quatMul, quatNormalize, subVec } from '../../ad/vec.ts';
+import { cross, dot, subVec } from '../../ad/vec.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
-import { COS_SERIES, EXP_TAYLOR_MAX_S, SINC_SERIES } from '../integrator/quatExp.ts';
 import { integratePrimitive, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../rollout-shared.ts';
 import { ShapeType } from '../shapes.ts';
 import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolvePrimitive } from './impulse-adjoint.ts';
+import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
+import { advancePosesPrimitive, POSE_OUTPUT_WIDTH, worldInvInertiaPrimitive } from './pose-kernels.ts';
 import { impactCarrierWeight } from './problem.ts';
 
 /** What the plain step decided and found, per step: the trace replays it. */
@@ -104,33 +105,16 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
 
   // contact geometry of the fixed features
   const geom = contactGeometryPrimitive(ctx.geometryInput, rec.contacts)([...x.slice(L.q, L.q + 7 * n), ...x.slice(L.geomSize, L.geomSize + 4 * n)]);
-  const pos = (b: number): Real[] => x.slice(L.q + 7 * b, L.q + 7 * b + 3);
-  // problem.ts's carrierOffset: a sphere's centre, a capsule's segment point, else r itself
-  const carrierOffset = (b: number, r: Real[], normal: Real[], side: number): Real[] => {
-    const type = model.geomType[b];
-    if (type === ShapeType.sphere) return [0, 0, 0];
-    if (type !== ShapeType.capsule) return r;
-    const radius = mul(side, x[L.geomSize + 4 * b]);
-    return r.map((ri, i) => add(ri, mul(radius, normal[i])));
-  };
-  const unitQuat = new Map<number, Real[]>();
-  const quatOf = (b: number): Real[] => {
-    let q = unitQuat.get(b);
-    if (q === undefined) {
-      q = quatNormalize(x.slice(L.q + 7 * b + 3, L.q + 7 * b + 7));
-      unitQuat.set(b, q);
-    }
-    return q;
-  };
-  const worldInvInertia = new Map<number, Real[]>();
-  const invInertiaOf = (b: number): Real[] => {
-    let w = worldInvInertia.get(b);
-    if (w === undefined) {
-      w = model.bodyStatic[b] ? new Array(9).fill(0) : worldInverseInertia(quatOf(b), x.slice(L.invInertia + 3 * b, L.invInertia + 3 * b + 3));
-      worldInvInertia.set(b, w);
-    }
-    return w;
-  };
+  // world inverse inertia of every dynamic body, one primitive for all of them
+  const dynamic: number[] = [];
+  for (let b = 0; b < n; b++) if (!model.bodyStatic[b]) dynamic.push(b);
+  const inertiaInput: Real[] = [];
+  for (const b of dynamic) for (let i = 3; i < 7; i++) inertiaInput.push(x[L.q + 7 * b + i]);
+  for (const b of dynamic) for (let i = 0; i < 3; i++) inertiaInput.push(x[L.invInertia + 3 * b + i]);
+  const inertia = dynamic.length > 0 ? worldInvInertiaPrimitive(dynamic.length)(inertiaInput) : [];
+  const worldInvInertia = new Map<number, Real[]>(dynamic.map((b, j) => [b, inertia.slice(9 * j, 9 * j + 9)]));
+  const staticInertia: Real[] = new Array(9).fill(0);
+  const invInertiaOf = (b: number): Real[] => worldInvInertia.get(b) ?? staticInertia;
 
   // rows, bounds and (placed) lever arms, per contact, into the solve's θ
   const IM = impulseLayout(n, c);
@@ -143,31 +127,27 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   }
   const lambda = new Float64Array(3 * c);
   const placed: { k: number; s: Real; rA: Real[]; rB: Real[]; dirs: Real[][] }[] = [];
+  const frames = contactFramesPrimitive(c)(geom.slice(c, 4 * c));
   for (let k = 0; k < c; k++) {
     const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
     const d = geom[k];
-    const normal = [geom[c + 3 * k], geom[c + 3 * k + 1], geom[c + 3 * k + 2]];
-    const point = [geom[4 * c + 3 * k], geom[4 * c + 3 * k + 1], geom[4 * c + 3 * k + 2]];
-    const dirs = frame(normal);
-    let rA = subVec(point, pos(a)), rB = subVec(point, pos(b));
-    const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
-    const approachAt = (ra: Real[], rb: Real[]): Real =>
-      sub(add(dot(normal, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rb, normal), vB.slice(3))), dot(cross(ra, normal), vA.slice(3)));
-    const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6), v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
-    const startApproachAt = (ra: Real[], rb: Real[]): Real =>
-      sub(add(dot(normal, subVec(v0B.slice(0, 3), v0A.slice(0, 3))), dot(cross(rb, normal), v0B.slice(3))), dot(cross(ra, normal), v0A.slice(3)));
-    const e = maxReal(x[L.restitution + a], x[L.restitution + b]);
+    const normal = geom.slice(c + 3 * k, c + 3 * k + 3);
+    const point = geom.slice(4 * c + 3 * k, 4 * c + 3 * k + 3);
+    const dirs = [frames.slice(FRAME_WIDTH * k, FRAME_WIDTH * k + 3), frames.slice(FRAME_WIDTH * k + 3, FRAME_WIDTH * k + 6), frames.slice(FRAME_WIDTH * k + 6, FRAME_WIDTH * k + 9)];
+    let rA = subVec(point, x.slice(L.q + 7 * a, L.q + 7 * a + 3)), rB = subVec(point, x.slice(L.q + 7 * b, L.q + 7 * b + 3));
     let bound: Real = 0;
     let s: Real = 0;
     if (rec.bounced[k]) {
-      const approach = approachAt(rA, rB);
+      const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
+      const e = maxReal(x[L.restitution + a], x[L.restitution + b]);
+      const approach = normalVelocity(normal, vA, vB, rA, rB);
       if (rec.impactFraction[k] > 0) {
         // the impact at s·dt into the step: lever arms and approach speed at that configuration
         s = div(d, mul(-dt, approach));
         const delay = mul(s, dt);
         // problem.ts: the contact point moves with the feature that carries it
         const weightA = impactCarrierWeight(model, a, b);
-        const pa = pointVelocity(vA, carrierOffset(a, rA, normal, -1)), pb = pointVelocity(vB, carrierOffset(b, rB, normal, 1));
+        const pa = pointVelocity(vA, carrierOffset(model, x, L, a, rA, normal, -1)), pb = pointVelocity(vB, carrierOffset(model, x, L, b, rB, normal, 1));
         const carried = [0, 1, 2].map((i) => add(mul(weightA, pa[i]), mul(1 - weightA, pb[i])));
         const surfaces = mul(0.5, add(dot(normal, pointVelocity(vA, rA)), dot(normal, pointVelocity(vB, rB))));
         const normalShift = sub(surfaces, dot(normal, carried));
@@ -175,8 +155,9 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         rA = [0, 1, 2].map((i) => add(rA[i], mul(delay, sub(mid[i], vA[i]))));
         rB = [0, 1, 2].map((i) => add(rB[i], mul(delay, sub(mid[i], vB[i]))));
         // problem.ts: the approach at the impact, u⁻ − (1 − s)Δ, reversed; (1 − s)Δ follows
-        const atImpact = approachAt(rA, rB);
-        const change = sub(atImpact, startApproachAt(rA, rB));
+        const atImpact = normalVelocity(normal, vA, vB, rA, rB);
+        const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6), v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
+        const change = sub(atImpact, normalVelocity(normal, v0A, v0B, rA, rB));
         const after = mul(sub(1, s), change);
         bound = add(mul(-1, mul(e, sub(atImpact, after))), after);
       } else {
@@ -192,7 +173,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     }
     const mu = sqrt(mul(x[L.friction + a], x[L.friction + b]));
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    dirs.forEach((dir, j) => dir.forEach((v, i) => (theta[o + 3 * j + i] = v)));
+    for (let j = 0; j < FRAME_WIDTH; j++) theta[o + j] = frames[FRAME_WIDTH * k + j];
     for (let i = 0; i < 3; i++) {
       theta[o + 9 + i] = rA[i];
       theta[o + 12 + i] = rB[i];
@@ -201,8 +182,8 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     theta[o + 16] = bound;
     // the solver's world impulse in this frame
     for (let j = 0; j < 3; j++) {
-      const dv = dirs[j].map((v) => value(v));
-      lambda[3 * k + j] = rec.impulse[3 * k] * dv[0] + rec.impulse[3 * k + 1] * dv[1] + rec.impulse[3 * k + 2] * dv[2];
+      const f = FRAME_WIDTH * k + 3 * j;
+      lambda[3 * k + j] = rec.impulse[3 * k] * value(frames[f]) + rec.impulse[3 * k + 1] * value(frames[f + 1]) + rec.impulse[3 * k + 2] * value(frames[f + 2]);
     }
     if (rec.impactFraction[k] > 0 && lambda[3 * k] > 0) placed.push({ k, s, rA, rB, dirs });
   }
@@ -237,19 +218,29 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         }
       }
     }
-    for (let j = 0; j < 6 * n; j++) pseudo[j] = add(pseudo[j], rec.pseudo[j] - value(pseudo[j]));
+    for (let j = 0; j < 6 * n; j++) {
+      const traced = pseudo[j];
+      pseudo[j] = typeof traced === 'number' ? rec.pseudo[j] : add(traced, rec.pseudo[j] - value(traced));
+    }
   }
 
   // positions of the bodies the contacts touched; the others keep the free-flight step
   const out: Real[] = free.slice();
   for (let j = 0; j < 6 * n; j++) out[7 * n + j] = vPlus[j];
-  for (const b of touched) {
-    const v = [0, 1, 2, 3, 4, 5].map((i) => add(vPlus[6 * b + i], pseudo[6 * b + i]));
-    const p = pos(b);
-    for (let i = 0; i < 3; i++) out[7 * b + i] = add(p[i], mul(dt, v[i]));
-    const u = v.slice(3).map((w) => mul(0.5 * dt, w));
-    const qn = quatNormalize(quatMul(expQuat(u), quatOf(b)));
-    for (let i = 0; i < 4; i++) out[7 * b + 3 + i] = qn[i];
+  const moving = [...touched];
+  if (moving.length > 0) {
+    const poseInput: Real[] = [];
+    for (const b of moving) {
+      for (let i = 0; i < 7; i++) poseInput.push(x[L.q + 7 * b + i]);
+      for (let i = 0; i < 6; i++) {
+        const shift = pseudo[6 * b + i];
+        poseInput.push(shift === 0 ? vPlus[6 * b + i] : add(vPlus[6 * b + i], shift));
+      }
+    }
+    const poses = advancePosesPrimitive(moving.length, dt)(poseInput);
+    moving.forEach((b, j) => {
+      for (let i = 0; i < POSE_OUTPUT_WIDTH; i++) out[7 * b + i] = poses[POSE_OUTPUT_WIDTH * j + i];
+    });
   }
   return out;
 }
@@ -262,64 +253,22 @@ function pointVelocity(vel: Real[], r: Real[]): Real[] {
   return [add(vel[0], w[0]), add(vel[1], w[1]), add(vel[2], w[2])];
 }
 
+/** Normal velocity n·(v_B − v_A) + (r_B × n)·ω_B − (r_A × n)·ω_A of a contact (problem.ts `contactVelocity`). */
+function normalVelocity(normal: Real[], vA: Real[], vB: Real[], rA: Real[], rB: Real[]): Real {
+  return sub(add(dot(normal, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rB, normal), vB.slice(3))), dot(cross(rA, normal), vA.slice(3)));
+}
+
+/** problem.ts's carrierOffset on the trace: a sphere's centre, a capsule's segment point, else r itself. */
+function carrierOffset(model: Model, x: Real[], L: RolloutLayout, b: number, r: Real[], normal: Real[], side: number): Real[] {
+  const type = model.geomType[b];
+  if (type === ShapeType.sphere) return [0, 0, 0];
+  if (type !== ShapeType.capsule) return r;
+  const radius = mul(side, x[L.geomSize + 4 * b]);
+  return r.map((ri, i) => add(ri, mul(radius, normal[i])));
+}
+
 /** The larger restitution; at a tie, the first (the derivative goes to one body: a kink, not reported here). */
 function maxReal(a: Real, b: Real): Real {
   return value(a) >= value(b) ? a : b;
 }
 
-/**
- * An orthonormal frame (n, t₁, t₂) that is a smooth function of n (Duff et al. 2017,
- * smooth on each side of n_z = 0). Friction is isotropic, so v⁺ does not depend on
- * which tangents are used: any smooth choice gives the same derivatives.
- */
-function frame(n: Real[]): Real[][] {
-  const [nx, ny, nz] = n;
-  const sign = value(nz) >= 0 ? 1 : -1;
-  const h = div(-1, add(sign, nz));
-  const xy = mul(mul(nx, ny), h);
-  const t1 = [add(1, mul(sign, mul(mul(nx, nx), h))), mul(sign, xy), mul(-sign, nx)];
-  const t2 = [xy, add(sign, mul(mul(ny, ny), h)), mul(-1, ny)];
-  return [n, t1, t2];
-}
-
-/** R diag(d) Rᵀ (row-major 3×3) for the unit quaternion q = [w, x, y, z]. */
-function worldInverseInertia(q: Real[], d: Real[]): Real[] {
-  const [w, x, y, z] = q;
-  const two = (a: Real, b: Real) => mul(2, mul(a, b));
-  const R = [
-    sub(1, mul(2, add(mul(y, y), mul(z, z)))), sub(two(x, y), two(w, z)), add(two(x, z), two(w, y)),
-    add(two(x, y), two(w, z)), sub(1, mul(2, add(mul(x, x), mul(z, z)))), sub(two(y, z), two(w, x)),
-    sub(two(x, z), two(w, y)), add(two(y, z), two(w, x)), sub(1, mul(2, add(mul(x, x), mul(y, y)))),
-  ];
-  const out: Real[] = new Array(9);
-  for (let i = 0; i < 3; i++) {
-    for (let j = i; j < 3; j++) {
-      const e = add(add(mul(mul(R[3 * i], d[0]), R[3 * j]), mul(mul(R[3 * i + 1], d[1]), R[3 * j + 1])), mul(mul(R[3 * i + 2], d[2]), R[3 * j + 2]));
-      out[3 * i + j] = e;
-      out[3 * j + i] = e;
-    }
-  }
-  return out;
-}
-
-/** exp of the pure quaternion u: (cos|u|, sin|u|/|u|·u); a series near 0 (no 0/0 in the derivative). */
-function expQuat(u: Real[]): Real[] {
-  const s = add(add(mul(u[0], u[0]), mul(u[1], u[1])), mul(u[2], u[2]));
-  let c: Real, sinc: Real;
-  if (value(s) < EXP_TAYLOR_MAX_S) {
-    // quatExp.ts's series, so both faces agree to rounding
-    c = horner(COS_SERIES, s);
-    sinc = horner(SINC_SERIES, s);
-  } else {
-    const a = sqrt(s);
-    c = cosR(a);
-    sinc = div(sinR(a), a);
-  }
-  return [c, mul(sinc, u[0]), mul(sinc, u[1]), mul(sinc, u[2])];
-}
-
-function horner(terms: Float64Array, s: Real): Real {
-  let acc: Real = terms[terms.length - 1];
-  for (let i = terms.length - 2; i >= 0; i--) acc = add(terms[i], mul(acc, s));
-  return acc;
-}

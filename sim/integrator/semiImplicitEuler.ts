@@ -415,18 +415,31 @@ function adjointBody(
     xbar[L.wrench + vo + 3 + a] += tBar;
   }
 
-  // R(q̂): pull R̄ back onto q̂ (transpose of the differential in `rotationTangent`)
-  const w = _qHat[0], qx = _qHat[1], qy = _qHat[2], qz = _qHat[3];
-  const R = _rotBar;
-  _qHatBar[0] += 2 * (-R[1] * qz + R[2] * qy + R[3] * qz - R[5] * qx - R[6] * qy + R[7] * qx);
-  _qHatBar[1] += 2 * (R[1] * qy + R[2] * qz + R[3] * qy - 2 * R[4] * qx - R[5] * w + R[6] * qz + R[7] * w - 2 * R[8] * qx);
-  _qHatBar[2] += 2 * (-2 * R[0] * qy + R[1] * qx + R[2] * w + R[3] * qx + R[5] * qz - R[6] * w + R[7] * qz - 2 * R[8] * qy);
-  _qHatBar[3] += 2 * (-2 * R[0] * qz - R[1] * w + R[2] * qx + R[3] * w - 2 * R[4] * qz + R[5] * qy + R[6] * qx + R[7] * qy);
+  addRotationAdjoint(_qHatBar, _qHat, _rotBar);
+  addNormalizeAdjoint(xbar, L.q + qo + 3, _qHat, _qHatBar, _norms[0]);
+}
 
-  // q̂ = q/|q|: q̄ = (q̂̄ − q̂(q̂·q̂̄))/|q|
-  const qLen = _norms[0];
-  const radial = _qHat[0] * _qHatBar[0] + _qHat[1] * _qHatBar[1] + _qHat[2] * _qHatBar[2] + _qHat[3] * _qHatBar[3];
-  for (let k = 0; k < 4; k++) xbar[L.q + qo + 3 + k] += (_qHatBar[k] - _qHat[k] * radial) / qLen;
+/**
+ * R(q̂) pulled back: adds the cotangent of the unit quaternion `qHat` (w, x, y, z) from the
+ * cotangent `rotBar` of its rotation matrix (row-major, as `loadUnitRotation` writes it)
+ * into `qHatBar`: the transpose of the differential in `rotationTangent`.
+ */
+export function addRotationAdjoint(qHatBar: Float64Array, qHat: Float64Array, rotBar: Float64Array): void {
+  const w = qHat[0], qx = qHat[1], qy = qHat[2], qz = qHat[3];
+  const R = rotBar;
+  qHatBar[0] += 2 * (-R[1] * qz + R[2] * qy + R[3] * qz - R[5] * qx - R[6] * qy + R[7] * qx);
+  qHatBar[1] += 2 * (R[1] * qy + R[2] * qz + R[3] * qy - 2 * R[4] * qx - R[5] * w + R[6] * qz + R[7] * w - 2 * R[8] * qx);
+  qHatBar[2] += 2 * (-2 * R[0] * qy + R[1] * qx + R[2] * w + R[3] * qx + R[5] * qz - R[6] * w + R[7] * qz - 2 * R[8] * qy);
+  qHatBar[3] += 2 * (-2 * R[0] * qz - R[1] * w + R[2] * qx + R[3] * w - 2 * R[4] * qz + R[5] * qy + R[6] * qx + R[7] * qy);
+}
+
+/**
+ * q̂ = q/|q| pulled back: adds q̄ = (q̂̄ − q̂(q̂·q̂̄))/|q| into `out[off .. off + 3]`, for the
+ * unit quaternion `qHat`, its cotangent `qHatBar` and `qLen` = |q|.
+ */
+export function addNormalizeAdjoint(out: Float64Array, off: number, qHat: Float64Array, qHatBar: Float64Array, qLen: number): void {
+  const radial = qHat[0] * qHatBar[0] + qHat[1] * qHatBar[1] + qHat[2] * qHatBar[2] + qHat[3] * qHatBar[3];
+  for (let k = 0; k < 4; k++) out[off + k] += (qHatBar[k] - qHat[k] * radial) / qLen;
 }
 
 /** Ṙ for the unit quaternion q̂ and its tangent q̂̇ (row-major), the differential of R(q̂). */

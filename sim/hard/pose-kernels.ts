@@ -1,0 +1,161 @@
+/**
+ * The per-body pieces of the hard step's trace as primitives (one tape entry each for all
+ * bodies, hand-written adjoints), so the trace of a step costs per contact rather than per
+ * scalar operation of every body's rotation algebra:
+ *
+ *   worldInvInertiaPrimitive:  [q (4 per body) | d (3 per body)] ↦ [R(q̂) diag(d) R(q̂)ᵀ (9 per body)]
+ *   advancePosesPrimitive:     [x (3) | q (4) | v (3) | ω (3)] per body ↦ [x + dt·v (3) | normalize(exp(½dt·ω) ⊗ q̂) (4)]
+ *
+ * with q̂ = q/|q| (the trace's pose quaternion is not renormalized between steps' inputs).
+ * Both are the formulas the plain hard step evaluates (problem.ts's world inertia,
+ * integrate.ts's positions from the end-of-step velocities), so values agree to rounding.
+ * Inputs flow in from the traced step (sim/hard/traced-step.ts); gradchecks in
+ * test/sim/hard-pose-kernels.test.ts.
+ */
+import { customVjp } from '../../ad/primitive.ts';
+import type { Real } from '../../ad/tape.ts';
+import { quatExp, quatExpAdjoint } from '../integrator/quatExp.ts';
+import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
+import { quatMultiply } from '../math/quat.ts';
+
+/** Floats per body in the pose kernel's input: position, quaternion, linear and angular velocity. */
+export const POSE_INPUT_WIDTH = 13;
+/** Floats per body in its output: position, unit quaternion. */
+export const POSE_OUTPUT_WIDTH = 7;
+
+const _qHat = new Float64Array(4);
+const _rot = new Float64Array(9);
+const _rotBar = new Float64Array(9);
+const _qHatBar = new Float64Array(4);
+const _u = new Float64Array(3);
+const _dq = new Float64Array(4);
+const _p = new Float64Array(4);
+const _pBar = new Float64Array(4);
+const _conj = new Float64Array(4);
+const _dqBar = new Float64Array(4);
+const _uBar = new Float64Array(3);
+
+/**
+ * World inverse inertia of `count` bodies on the trace: `x` = [q₀ … q_{count−1} (raw
+ * quaternions, w x y z) | d₀ … (inverse principal moments)] ↦ 9 row-major entries per body.
+ *
+ * @example
+ * const W = worldInvInertiaPrimitive(2)([...qA, ...qB, ...dA, ...dB]); // W.slice(9, 18): body B's
+ */
+export function worldInvInertiaPrimitive(count: number): (x: readonly Real[]) => Real[] {
+  const dOff = 4 * count;
+  return customVjp({
+    name: 'worldInvInertia',
+    fwd: (x: Float64Array): [Float64Array, Float64Array] => {
+      if (x.length !== 7 * count) throw new RangeError(`worldInvInertia: input has length ${x.length}, expected 7·${count}`);
+      const y = new Float64Array(9 * count);
+      for (let b = 0; b < count; b++) {
+        // loadUnitRotation reads the quaternion at q[qo + 3 .. qo + 6]
+        loadUnitRotation(x, 4 * b - 3, _qHat, _rot);
+        const d0 = x[dOff + 3 * b], d1 = x[dOff + 3 * b + 1], d2 = x[dOff + 3 * b + 2];
+        for (let i = 0; i < 3; i++) {
+          for (let j = 0; j < 3; j++) {
+            y[9 * b + 3 * i + j] = _rot[3 * i] * d0 * _rot[3 * j] + _rot[3 * i + 1] * d1 * _rot[3 * j + 1] + _rot[3 * i + 2] * d2 * _rot[3 * j + 2];
+          }
+        }
+      }
+      return [y, x];
+    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
+      const xbar = new Float64Array(7 * count);
+      for (let b = 0; b < count; b++) {
+        const qLen = loadUnitRotation(x, 4 * b - 3, _qHat, _rot);
+        const o = 9 * b;
+        // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
+        for (let c = 0; c < 3; c++) {
+          let dBar = 0;
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
+          xbar[dOff + 3 * b + c] = dBar;
+          const d = x[dOff + 3 * b + c];
+          for (let a = 0; a < 3; a++) {
+            let sum = 0;
+            for (let j = 0; j < 3; j++) sum += (ybar[o + 3 * a + j] + ybar[o + 3 * j + a]) * _rot[3 * j + c];
+            _rotBar[3 * a + c] = d * sum;
+          }
+        }
+        _qHatBar.fill(0);
+        addRotationAdjoint(_qHatBar, _qHat, _rotBar);
+        addNormalizeAdjoint(xbar, 4 * b, _qHat, _qHatBar, qLen);
+      }
+      return xbar;
+    },
+  });
+}
+
+/**
+ * Poses after a step of `dt` seconds at the given velocities, on the trace: per body
+ * [x | q | v | ω] (POSE_INPUT_WIDTH) ↦ [x + dt·v | normalize(exp(½dt·ω) ⊗ q/|q|)]
+ * (POSE_OUTPUT_WIDTH), for `count` bodies.
+ *
+ * @example
+ * const next = advancePosesPrimitive(1, 1e-3)([...position, ...quaternion, ...velocity, ...omega]);
+ */
+export function advancePosesPrimitive(count: number, dt: number): (x: readonly Real[]) => Real[] {
+  const half = 0.5 * dt;
+  return customVjp({
+    name: 'advancePoses',
+    fwd: (x: Float64Array): [Float64Array, Float64Array] => {
+      if (x.length !== POSE_INPUT_WIDTH * count) throw new RangeError(`advancePoses: input has length ${x.length}, expected 13·${count}`);
+      const y = new Float64Array(POSE_OUTPUT_WIDTH * count);
+      for (let b = 0; b < count; b++) {
+        const i = POSE_INPUT_WIDTH * b, o = POSE_OUTPUT_WIDTH * b;
+        const pLen = rotate(x, i, half);
+        for (let k = 0; k < 3; k++) y[o + k] = x[i + k] + dt * x[i + 7 + k];
+        for (let k = 0; k < 4; k++) y[o + 3 + k] = _p[k] / pLen;
+      }
+      return [y, x];
+    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
+      const xbar = new Float64Array(POSE_INPUT_WIDTH * count);
+      for (let b = 0; b < count; b++) {
+        const i = POSE_INPUT_WIDTH * b, o = POSE_OUTPUT_WIDTH * b;
+        const pLen = rotate(x, i, half);
+        for (let k = 0; k < 3; k++) {
+          xbar[i + k] = ybar[o + k];
+          xbar[i + 7 + k] = dt * ybar[o + k];
+        }
+        // q' = p/|p|: p̄ = (q̄' − q'(q'·q̄'))/|p|, with q' = p/|p|
+        let radial = 0;
+        for (let k = 0; k < 4; k++) radial += _p[k] * ybar[o + 3 + k];
+        radial /= pLen * pLen;
+        for (let k = 0; k < 4; k++) _pBar[k] = (ybar[o + 3 + k] - _p[k] * radial) / pLen;
+        // p = Δq ⊗ q̂: Δq̄ = p̄ ⊗ q̂*, q̂̄ = Δq* ⊗ p̄
+        quatMultiply(_dqBar, 0, _pBar, 0, conjugate(_qHat), 0);
+        quatMultiply(_qHatBar, 0, conjugate(_dq), 0, _pBar, 0);
+        // Δq = exp(u), u = ½dt·ω
+        quatExpAdjoint(_uBar, 0, _u, 0, _dqBar, 0);
+        for (let k = 0; k < 3; k++) xbar[i + 10 + k] = half * _uBar[k];
+        addNormalizeAdjoint(xbar, i + 3, _qHat, _qHatBar, quatLength(x, i + 3));
+      }
+      return xbar;
+    },
+  });
+}
+
+/** q̂, u and p = exp(u) ⊗ q̂ of the body at `x[i ..]` into the module scratch; returns |p|. */
+function rotate(x: Float64Array, i: number, half: number): number {
+  const qLen = quatLength(x, i + 3);
+  for (let k = 0; k < 4; k++) _qHat[k] = x[i + 3 + k] / qLen;
+  for (let k = 0; k < 3; k++) _u[k] = half * x[i + 10 + k];
+  quatExp(_dq, 0, _u, 0);
+  quatMultiply(_p, 0, _dq, 0, _qHat, 0);
+  return Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
+}
+
+function quatLength(x: Float64Array, o: number): number {
+  return Math.sqrt(x[o] * x[o] + x[o + 1] * x[o + 1] + x[o + 2] * x[o + 2] + x[o + 3] * x[o + 3]);
+}
+
+/** The conjugate of `q` in the module scratch `_conj` (valid until the next call). */
+function conjugate(q: Float64Array): Float64Array {
+  _conj[0] = q[0];
+  _conj[1] = -q[1];
+  _conj[2] = -q[2];
+  _conj[3] = -q[3];
+  return _conj;
+}
