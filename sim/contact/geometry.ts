@@ -28,7 +28,7 @@
  * so far-from-boundary contacts build no strings. The adjoint and the tangent functions
  * themselves report nothing (they are called after the decisions were made).
  */
-import { customVjp, type KinkSink } from '../../ad/primitive.ts';
+import { customVjp, type KinkSink, type PrimitiveRule } from '../../ad/primitive.ts';
 import { beginTrace, endTrace, leaf, MODE_FORWARD, type Real } from '../../ad/tape.ts';
 import { add, mul } from '../../ad/ops.ts';
 import { valueAndGrad } from '../../ad/transforms.ts';
@@ -348,6 +348,14 @@ export function contactGeometryInputs(bodyQ: Float64Array, geomSize: Float64Arra
  * // g.grad: ∂dist₀/∂bodyQ then ∂dist₀/∂geomSize
  */
 export function contactGeometryPrimitive(input: GeometryInput, contacts: ContactFeatures): (x: readonly Real[]) => Real[] {
+  return customVjp(contactGeometryRule(input, contacts));
+}
+
+/**
+ * The rule behind {@link contactGeometryPrimitive}, for callers that compose kernels'
+ * adjoints by hand without a tape (sim/hard/step-adjoint.ts).
+ */
+export function contactGeometryRule(input: GeometryInput, contacts: ContactFeatures): PrimitiveRule<Float64Array> {
   const features: ContactFeatures = {
     count: contacts.count,
     bodyA: contacts.bodyA.slice(0, contacts.count),
@@ -361,7 +369,7 @@ export function contactGeometryPrimitive(input: GeometryInput, contacts: Contact
   const check = (x: Float64Array): void => {
     if (x.length !== nIn) throw new RangeError(`contact geometry primitive: input has ${x.length} entries, expected ${nIn} (7·nbody + 4·nbody)`);
   };
-  return customVjp<Float64Array>({
+  return {
     name: 'contact geometry',
     fwd(x, kinks) {
       check(x);
@@ -380,5 +388,5 @@ export function contactGeometryPrimitive(input: GeometryInput, contacts: Contact
       contactGeometryTangent(input, features, x.subarray(0, nq), x.subarray(nq), xdot.subarray(0, nq), xdot.subarray(nq), ydot, y, kinks);
       return [y, ydot];
     },
-  });
+  };
 }

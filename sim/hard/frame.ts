@@ -10,7 +10,7 @@
  * (problem.ts builds every step's rows with it); `contactFramesPrimitive` the same map for
  * all of a step's contacts on the trace, with its adjoint written by hand (traced-step.ts).
  */
-import { customVjp } from '../../ad/primitive.ts';
+import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 
 /** Floats per contact in a frame: n, t₁, t₂. */
@@ -44,7 +44,12 @@ export function duffFrame(out: Float64Array, o: number, nx: number, ny: number, 
  * const dirs = contactFramesPrimitive(2)([...n0, ...n1]); // dirs.slice(9, 18): contact 1's
  */
 export function contactFramesPrimitive(count: number): (x: readonly Real[]) => Real[] {
-  return customVjp({
+  return customVjp(contactFramesRule(count));
+}
+
+/** The rule behind {@link contactFramesPrimitive} (step-adjoint.ts composes it by hand). */
+export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
+  return {
     name: 'contactFrames',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== 3 * count) throw new RangeError(`contactFrames: input has length ${x.length}, expected 3·${count}`);
@@ -68,5 +73,5 @@ export function contactFramesPrimitive(count: number): (x: readonly Real[]) => R
       }
       return xbar;
     },
-  });
+  };
 }

@@ -43,10 +43,11 @@
  */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
-import { customVjp } from '../../ad/primitive.ts';
+import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { vjp } from '../../ad/transforms.ts';
 import { cross, dot } from '../../ad/vec.ts';
+import { islandAdjointHand, type ContactKind, type IslandInput } from './island-adjoint.ts';
 
 /**
  * Slip speed below which a contact on the friction circle is taken as sticking, m/s:
@@ -100,9 +101,17 @@ export interface ImpulseStructure {
  * const solve = impulseSolvePrimitive({ nbody, count, bodyA, bodyB, isStatic, lambda });
  * const out = solve(theta); // out[6 * b + 2]: body b's vertical velocity after the impulses
  */
-export function impulseSolvePrimitive(s: ImpulseStructure): (theta: readonly Real[]) => Real[] {
+export function impulseSolvePrimitive(s: ImpulseStructure, adjoint: IslandAdjointForm = 'hand'): (theta: readonly Real[]) => Real[] {
+  return customVjp(impulseSolveRule(s, adjoint));
+}
+
+/**
+ * The rule behind {@link impulseSolvePrimitive}, for callers that compose kernels'
+ * adjoints by hand without a tape (step-adjoint.ts).
+ */
+export function impulseSolveRule(s: ImpulseStructure, adjoint: IslandAdjointForm = 'hand'): PrimitiveRule<Float64Array> {
   const L = impulseLayout(s.nbody, s.count);
-  return customVjp<Float64Array>({
+  return {
     name: 'contact impulses',
     fwd(theta) {
       if (theta.length !== L.size) throw new RangeError(`contact impulses: ${theta.length} inputs, expected ${L.size}`);
@@ -112,9 +121,16 @@ export function impulseSolvePrimitive(s: ImpulseStructure): (theta: readonly Rea
       y.set(s.lambda.subarray(0, 3 * s.count), 6 * s.nbody);
       return [y, theta];
     },
-    bwd: (theta, ybar) => impulseAdjoint(s, L, theta, ybar),
-  });
+    bwd: (theta, ybar) => impulseAdjoint(s, L, theta, ybar, adjoint),
+  };
 }
+
+/**
+ * How an island's adjoint is computed: `hand`, in plain arithmetic (island-adjoint.ts, the
+ * default); `trace`, by reverse sweeps of F written with ad ops (this file), the
+ * reference the tests compare the hand form against.
+ */
+export type IslandAdjointForm = 'hand' | 'trace';
 
 /** y[v] += M⁻¹J_kᵀλ_k for contact k (plain numbers). */
 function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, k: number, lambda: Float64Array, y: Float64Array): void {
@@ -133,10 +149,9 @@ function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arr
   }
 }
 
-type ContactKind = 'stick' | 'slide' | 'frictionless';
 
 /** The implicit adjoint (header): θ̄ from (v̄⁺, λ̄), island by island. */
-function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, ybar: Float64Array): Float64Array {
+function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, ybar: Float64Array, form: IslandAdjointForm): Float64Array {
   const n = s.nbody;
   const thbar = new Float64Array(L.size);
   for (let j = 0; j < 6 * n; j++) thbar[j] = s.isStatic[Math.floor(j / 6)] ? 0 : ybar[j];
@@ -145,7 +160,18 @@ function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array,
   vplus.set(th.subarray(0, 6 * n));
   for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, th, k, s.lambda, vplus);
   const islands = activeIslands(s);
-  for (const contacts of islands) islandAdjoint(s, L, th, ybar, vplus, contacts, thbar);
+  const input: IslandInput = {
+    ...s,
+    contactBase: L.contacts,
+    contactWidth: IMPULSE_CONTACT_WIDTH,
+    invMassBase: L.invMass,
+    invInertiaBase: L.invInertia,
+  };
+  for (const contacts of islands) {
+    const kinds = contacts.map((k) => kindOf(s, th, L, vplus, k));
+    if (form === 'hand') islandAdjointHand(input, th, ybar, vplus, contacts, kinds, thbar, solveTransposed);
+    else islandAdjoint(s, L, th, ybar, contacts, kinds, thbar);
+  }
   return thbar;
 }
 
@@ -200,7 +226,7 @@ function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arra
 
 
 /**
- * One island: build F and v̄⁺·M⁻¹Jᵀλ on a nested trace over (λ_island, θ_island), solve
+ * One island, the reference form: build F and v̄⁺·M⁻¹Jᵀλ on a nested trace over (λ_island, θ_island), solve
  * Kᵀw = g, scatter θ̄.
  */
 function islandAdjoint(
@@ -208,8 +234,8 @@ function islandAdjoint(
   L: ImpulseLayout,
   th: Float64Array,
   ybar: Float64Array,
-  vplus: Float64Array,
   contacts: number[],
+  kinds: readonly ContactKind[],
   thbar: Float64Array,
 ): void {
   const m = contacts.length;
@@ -231,7 +257,6 @@ function islandAdjoint(
     thetaIndex.push(L.invMass + b);
     for (let j = 0; j < 9; j++) thetaIndex.push(L.invInertia + 9 * b + j);
   }
-  const kinds = contacts.map((k) => kindOf(s, th, L, vplus, k));
   const z0: number[] = [];
   for (const k of contacts) for (let j = 0; j < 3; j++) z0.push(s.lambda[3 * k + j]);
   const nz = 3 * m;
@@ -314,10 +339,10 @@ function islandAdjoint(
     rows.push(lin.vjp(e));
     e[r] = 0;
   }
-  const K = new Matrix(nz, nz);
+  const K = new Float64Array(nz * nz);
   const g = new Array<number>(nz);
   for (let r = 0; r < nz; r++) {
-    for (let c = 0; c < nz; c++) K.set(r, c, rows[r][c]);
+    for (let c = 0; c < nz; c++) K[r * nz + c] = rows[r][c];
   }
   contacts.forEach((k, i) => {
     for (let j = 0; j < 3; j++) g[3 * i + j] = ybar[6 * s.nbody + 3 * k + j] + rows[nz][3 * i + j];
@@ -334,16 +359,20 @@ function islandAdjoint(
 }
 
 /**
- * w with Kᵀw = g: LU, or the minimum-norm solution by SVD when the island is redundant
- * (`redundant`: more rows than degrees of freedom) or LU's pivots show K singular.
+ * w with Kᵀw = g for the row-major n×n matrix `K`: LU, or the minimum-norm solution by
+ * SVD when the island is redundant (`redundant`: more rows than degrees of freedom) or
+ * LU's pivots show K singular.
  */
-function solveTransposed(K: Matrix, g: number[], redundant: boolean): number[] {
+export function solveTransposed(K: Float64Array, g: ArrayLike<number>, redundant: boolean): number[] {
+  const n = g.length;
   if (!redundant) {
     const w = luSolveTransposed(K, g);
     if (w !== null) return w;
   }
-  const svd = new SingularValueDecomposition(K.transpose(), { autoTranspose: true });
-  return svd.solve(Matrix.columnVector(g)).getColumn(0);
+  const Kt = new Matrix(n, n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) Kt.set(c, r, K[r * n + c]);
+  const svd = new SingularValueDecomposition(Kt, { autoTranspose: true });
+  return svd.solve(Matrix.columnVector(Array.from(g))).getColumn(0);
 }
 
 /**
@@ -352,13 +381,13 @@ function solveTransposed(K: Matrix, g: number[], redundant: boolean): number[] {
  * than the arithmetic here). Null when a pivot is below MIN_RELATIVE_PIVOT of the largest
  * entry (singular to working precision: the caller takes the SVD path).
  */
-function luSolveTransposed(K: Matrix, g: number[]): number[] | null {
+function luSolveTransposed(K: Float64Array, g: ArrayLike<number>): number[] | null {
   const n = g.length;
   const a = new Float64Array(n * n);
   let scale = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
-      const v = K.get(c, r); // Kᵀ
+      const v = K[c * n + r]; // Kᵀ
       a[r * n + c] = v;
       scale = Math.max(scale, Math.abs(v));
     }

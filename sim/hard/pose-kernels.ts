@@ -12,7 +12,7 @@
  * Inputs flow in from the traced step (sim/hard/traced-step.ts); gradchecks in
  * test/sim/hard-pose-kernels.test.ts.
  */
-import { customVjp } from '../../ad/primitive.ts';
+import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { quatExp, quatExpAdjoint } from '../integrator/quatExp.ts';
 import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
@@ -43,8 +43,13 @@ const _uBar = new Float64Array(3);
  * const W = worldInvInertiaPrimitive(2)([...qA, ...qB, ...dA, ...dB]); // W.slice(9, 18): body B's
  */
 export function worldInvInertiaPrimitive(count: number): (x: readonly Real[]) => Real[] {
+  return customVjp(worldInvInertiaRule(count));
+}
+
+/** The rule behind {@link worldInvInertiaPrimitive} (step-adjoint.ts composes it by hand). */
+export function worldInvInertiaRule(count: number): PrimitiveRule<Float64Array> {
   const dOff = 4 * count;
-  return customVjp({
+  return {
     name: 'worldInvInertia',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== 7 * count) throw new RangeError(`worldInvInertia: input has length ${x.length}, expected 7·${count}`);
@@ -84,7 +89,7 @@ export function worldInvInertiaPrimitive(count: number): (x: readonly Real[]) =>
       }
       return xbar;
     },
-  });
+  };
 }
 
 /**
@@ -96,8 +101,13 @@ export function worldInvInertiaPrimitive(count: number): (x: readonly Real[]) =>
  * const next = advancePosesPrimitive(1, 1e-3)([...position, ...quaternion, ...velocity, ...omega]);
  */
 export function advancePosesPrimitive(count: number, dt: number): (x: readonly Real[]) => Real[] {
+  return customVjp(advancePosesRule(count, dt));
+}
+
+/** The rule behind {@link advancePosesPrimitive} (step-adjoint.ts composes it by hand). */
+export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float64Array> {
   const half = 0.5 * dt;
-  return customVjp({
+  return {
     name: 'advancePoses',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== POSE_INPUT_WIDTH * count) throw new RangeError(`advancePoses: input has length ${x.length}, expected 13·${count}`);
@@ -134,7 +144,7 @@ export function advancePosesPrimitive(count: number, dt: number): (x: readonly R
       }
       return xbar;
     },
-  });
+  };
 }
 
 /** q̂, u and p = exp(u) ⊗ q̂ of the body at `x[i ..]` into the module scratch; returns |p|. */

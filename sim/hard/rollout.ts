@@ -32,7 +32,8 @@ import { addInto, checkFinite, copyInto, keepContacts, addIntegratorParamBars, i
 import { allocState, type State } from '../state.ts';
 import { contactVelocity } from './problem.ts';
 import { createHardStepData, hardStep, type HardStepData } from './step.ts';
-import { hardStepTraced, tracedStepContext, type HardStepRecord } from './traced-step.ts';
+import { hardStepAdjoint, handAdjointCovers } from './step-adjoint.ts';
+import { hardStepTraced, tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
 import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
 
 /**
@@ -40,7 +41,7 @@ import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './w
  * bound's derivative (traced-step.ts): the velocity solve leaves resting gaps of ±1e-10 m
  * and the position pass anything beyond the tolerance (1 µm), so 10× covers both.
  */
-const RESTING_GAP_FACTOR = 10;
+export const RESTING_GAP_FACTOR = 10;
 
 /** What the forward pass leaves for the backward pass: the step scratch is reused by it. */
 interface HardResiduals {
@@ -106,7 +107,7 @@ function reportKinks(model: Model, data: HardStepData, sink: KinkSink): void {
 }
 
 /** Keep what the step just taken decided and found (reusing `into` when given). */
-function recordStep(data: HardStepData, into: HardStepRecord | undefined): HardStepRecord {
+export function recordStep(data: HardStepData, into: HardStepRecord | undefined): HardStepRecord {
   const p = data.problem;
   const c = p.count;
   const rec: HardStepRecord =
@@ -262,14 +263,9 @@ function hardRolloutAdjoint(
       }
       copyInto(xs, 0, segStates, k * stateSize, stateSize);
       copyInto(xs, L1.controls, x, ctrl, 6 * nc);
-      // one reverse sweep: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
-      const { grad } = valueAndGrad((v) => {
-        const y = hardStepTraced(ctx, rec, v);
-        let sum: Real = 0;
-        for (let j = 0; j < y.length; j++) if (lambda[j] !== 0) sum = add(sum, mul(lambda[j], y[j]));
-        return sum;
-      }, Array.from(xs));
-      const xsbar = Float64Array.from(grad);
+      // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
+      // the step's trace: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
+      const xsbar = handAdjointCovers(rec) ? hardStepAdjoint(ctx, rec, xs, lambda) : tracedPullback(ctx, rec, xs, lambda);
       addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
       addInto(xbar, ctrl, xsbar, L1.controls, 6 * nc);
       copyInto(lambda, 0, xsbar, 0, stateSize);
@@ -278,4 +274,15 @@ function hardRolloutAdjoint(
   addRecorded(0);
   addInto(xbar, L.q, lambda, 0, stateSize);
   return xbar;
+}
+
+/** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace (traced-step.ts). */
+export function tracedPullback(ctx: TracedStepContext, rec: HardStepRecord, x: Float64Array, ybar: Float64Array): Float64Array {
+  const { grad } = valueAndGrad((v) => {
+    const y = hardStepTraced(ctx, rec, v);
+    let sum: Real = 0;
+    for (let j = 0; j < y.length; j++) if (ybar[j] !== 0) sum = add(sum, mul(ybar[j], y[j]));
+    return sum;
+  }, Array.from(x));
+  return Float64Array.from(grad);
 }

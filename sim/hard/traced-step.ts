@@ -25,11 +25,12 @@
  * only on penetration beyond tolerance) enters as a constant — it is not differentiated.
  */
 import { add, div, mul, sqrt, sub, value } from '../../ad/ops.ts';
+import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { cross, dot, subVec } from '../../ad/vec.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
-import { integratePrimitive, integratorLayout } from '../integrator/semiImplicitEuler.ts';
+import { integrateRule as integrateRuleOf, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../rollout-shared.ts';
 import { ShapeType } from '../shapes.ts';
@@ -65,18 +66,27 @@ export interface TracedStepContext {
    */
   restingGap: number;
   integrate: (x: readonly Real[]) => Real[];
+  /** the integrator's rule, for the hand-composed adjoint (step-adjoint.ts) */
+  integrateRule: PrimitiveRule<Float64Array>;
   geometryInput: GeometryInput;
+  /** the bodies that are not static, in index order */
+  dynamicBodies: readonly number[];
 }
 
 /** Context of the traced step for a model (one per rollout). */
 export function tracedStepContext(model: Model, L: RolloutLayout, controlBodies: readonly number[], restingGap: number): TracedStepContext {
+  const integrateRule = integrateRuleOf({ nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic });
+  const dynamicBodies: number[] = [];
+  for (let b = 0; b < model.nbody; b++) if (!model.bodyStatic[b]) dynamicBodies.push(b);
   return {
     model,
     L,
     controlBodies,
     restingGap,
-    integrate: integratePrimitive({ nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic }),
+    integrate: customVjp(integrateRule),
+    integrateRule,
     geometryInput: { nbody: model.nbody, geomType: model.geomType, geomSize: model.geomSize, bodyStatic: model.bodyStatic, bodyName: model.bodyName },
+    dynamicBodies,
   };
 }
 
@@ -106,8 +116,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   // contact geometry of the fixed features
   const geom = contactGeometryPrimitive(ctx.geometryInput, rec.contacts)([...x.slice(L.q, L.q + 7 * n), ...x.slice(L.geomSize, L.geomSize + 4 * n)]);
   // world inverse inertia of every dynamic body, one primitive for all of them
-  const dynamic: number[] = [];
-  for (let b = 0; b < n; b++) if (!model.bodyStatic[b]) dynamic.push(b);
+  const dynamic = ctx.dynamicBodies;
   const inertiaInput: Real[] = [];
   for (const b of dynamic) for (let i = 3; i < 7; i++) inertiaInput.push(x[L.q + 7 * b + i]);
   for (const b of dynamic) for (let i = 0; i < 3; i++) inertiaInput.push(x[L.invInertia + 3 * b + i]);

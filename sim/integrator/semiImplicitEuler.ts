@@ -28,7 +28,7 @@
  * between two expressions of the same analytic function, so no kink is reported.
  * Dynamic bodies need positive inverse inertia (the moments are its reciprocals).
  */
-import { customVjp, type KinkSink } from '../../ad/primitive.ts';
+import { customVjp, type KinkSink, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import type { Model } from '../model.ts';
 import { quatMultiply } from '../math/quat.ts';
@@ -579,6 +579,14 @@ export function integrateAdjoint(config: IntegratorConfig, x: Float64Array, ybar
  * const out = stepFn(flatInputs); // Real[] of length 13·nbody
  */
 export function integratePrimitive(config: IntegratorConfig): (x: readonly Real[]) => Real[] {
+  return customVjp(integrateRule(config));
+}
+
+/**
+ * The rule behind {@link integratePrimitive} (forward, hand-written adjoint and tangent), for
+ * callers that compose kernels' adjoints by hand without a tape (sim/hard/step-adjoint.ts).
+ */
+export function integrateRule(config: IntegratorConfig): PrimitiveRule<Float64Array> {
   const n = config.nbody;
   const L = integratorLayout(n);
   const outSize = (Q_WIDTH + QD_WIDTH) * n;
@@ -587,7 +595,7 @@ export function integratePrimitive(config: IntegratorConfig): (x: readonly Real[
       throw new RangeError(`integrate: flat input has length ${x.length}, expected 23·${n} + 3 = ${L.size}`);
     }
   };
-  const prim = customVjp({
+  return {
     name: 'integrate',
     fwd: (x: Float64Array, _kinks: KinkSink): [Float64Array, Float64Array] => {
       checkSize(x);
@@ -624,6 +632,5 @@ export function integratePrimitive(config: IntegratorConfig): (x: readonly Real[
       }
       return [y, ydot];
     },
-  });
-  return prim;
+  };
 }
