@@ -26,9 +26,10 @@
  *   Kᵀw = g,  K = ∂F/∂λ                          (3m × 3m, dense; m contacts of the island)
  *   θ̄  = ∂(v̄⁺·M⁻¹Jᵀλ)/∂θ − (∂F/∂θ)ᵀ w,   v̄* += v̄⁺   (λ held at the solution)
  *
- * F and v̄⁺·M⁻¹Jᵀλ are written once with ad ops on a nested trace; its Jacobian rows give
- * K, ∂F/∂θ and the λ/θ gradients of the second term together (3m + 1 reverse sweeps of an
- * O(m) trace).
+ * island-adjoint.ts computes this in plain arithmetic (the default). This file keeps the
+ * reference form (`adjoint: 'trace'`): F and v̄⁺·M⁻¹Jᵀλ written once with ad ops on a
+ * nested trace, whose Jacobian rows give K, ∂F/∂θ and the λ/θ gradients of the second term
+ * together (3m + 1 reverse sweeps of an O(m) trace); the tests compare the two.
  *
  * ## Conventions at degenerate points (documented; the forward pass reports them as kinks)
  *
@@ -136,19 +137,25 @@ export type IslandAdjointForm = 'hand' | 'trace';
 function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, k: number, lambda: Float64Array, y: Float64Array): void {
   const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
   const l0 = lambda[3 * k], l1 = lambda[3 * k + 1], l2 = lambda[3 * k + 2];
-  const P = [0, 1, 2].map((i) => l0 * th[c + i] + l1 * th[c + 3 + i] + l2 * th[c + 6 + i]);
-  for (const [body, sign, r] of [[s.bodyB[k], 1, c + 12], [s.bodyA[k], -1, c + 9]] as const) {
-    if (s.isStatic[body]) continue;
-    const m = th[L.invMass + body];
-    const tau = [th[r + 1] * P[2] - th[r + 2] * P[1], th[r + 2] * P[0] - th[r] * P[2], th[r] * P[1] - th[r + 1] * P[0]];
-    const I = L.invInertia + 9 * body;
-    for (let i = 0; i < 3; i++) {
-      y[6 * body + i] += sign * m * P[i];
-      y[6 * body + 3 + i] += sign * (th[I + 3 * i] * tau[0] + th[I + 3 * i + 1] * tau[1] + th[I + 3 * i + 2] * tau[2]);
-    }
-  }
+  const P0 = l0 * th[c] + l1 * th[c + 3] + l2 * th[c + 6];
+  const P1 = l0 * th[c + 1] + l1 * th[c + 4] + l2 * th[c + 7];
+  const P2 = l0 * th[c + 2] + l1 * th[c + 5] + l2 * th[c + 8];
+  applyToBody(s, L, th, y, s.bodyB[k], 1, c + 12, P0, P1, P2);
+  applyToBody(s, L, th, y, s.bodyA[k], -1, c + 9, P0, P1, P2);
 }
 
+/** y[v] += sign·[m⁻¹P ; I⁻¹(r × P)] for one side of a contact (r at θ offset `r`). */
+function applyToBody(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, y: Float64Array, body: number, sign: number, r: number, P0: number, P1: number, P2: number): void {
+  if (s.isStatic[body]) return;
+  const m = th[L.invMass + body];
+  const t0 = th[r + 1] * P2 - th[r + 2] * P1, t1 = th[r + 2] * P0 - th[r] * P2, t2 = th[r] * P1 - th[r + 1] * P0;
+  const I = L.invInertia + 9 * body;
+  const v = 6 * body;
+  y[v] += sign * m * P0;
+  y[v + 1] += sign * m * P1;
+  y[v + 2] += sign * m * P2;
+  for (let i = 0; i < 3; i++) y[v + 3 + i] += sign * (th[I + 3 * i] * t0 + th[I + 3 * i + 1] * t1 + th[I + 3 * i + 2] * t2);
+}
 
 /** The implicit adjoint (header): θ̄ from (v̄⁺, λ̄), island by island. */
 function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, ybar: Float64Array, form: IslandAdjointForm): Float64Array {
@@ -214,16 +221,16 @@ function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: 
 /** u_kj = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A, plain. */
 function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, v: Float64Array, k: number, j: number): number {
   const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-  const d = [th[c + 3 * j], th[c + 3 * j + 1], th[c + 3 * j + 2]];
-  let u = 0;
-  for (const [body, sign, r] of [[s.bodyB[k], 1, c + 12], [s.bodyA[k], -1, c + 9]] as const) {
-    const o = 6 * body;
-    const rxd = [th[r + 1] * d[2] - th[r + 2] * d[1], th[r + 2] * d[0] - th[r] * d[2], th[r] * d[1] - th[r + 1] * d[0]];
-    for (let i = 0; i < 3; i++) u += sign * (d[i] * v[o + i] + rxd[i] * v[o + 3 + i]);
-  }
-  return u;
+  const d0 = th[c + 3 * j], d1 = th[c + 3 * j + 1], d2 = th[c + 3 * j + 2];
+  return sideVelocity(th, v, s.bodyB[k], c + 12, d0, d1, d2) - sideVelocity(th, v, s.bodyA[k], c + 9, d0, d1, d2);
 }
 
+/** d·v + (r × d)·ω of one body at a contact (r at θ offset `r`). */
+function sideVelocity(th: Float64Array, v: Float64Array, body: number, r: number, d0: number, d1: number, d2: number): number {
+  const o = 6 * body;
+  const x0 = th[r + 1] * d2 - th[r + 2] * d1, x1 = th[r + 2] * d0 - th[r] * d2, x2 = th[r] * d1 - th[r + 1] * d0;
+  return d0 * v[o] + d1 * v[o + 1] + d2 * v[o + 2] + x0 * v[o + 3] + x1 * v[o + 4] + x2 * v[o + 5];
+}
 
 /**
  * One island, the reference form: build F and v̄⁺·M⁻¹Jᵀλ on a nested trace over (λ_island, θ_island), solve

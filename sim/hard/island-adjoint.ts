@@ -35,6 +35,21 @@ export interface IslandInput {
   invInertiaBase: number;
 }
 
+const _row = new Float64Array(6);
+const _rowP = new Float64Array(6);
+const _q = new Float64Array(6);
+
+/** The row [d ; r × d] of the direction at θ offset `d` and the lever arm at `r`, into `out`. */
+function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array): Float64Array {
+  out[0] = th[d];
+  out[1] = th[d + 1];
+  out[2] = th[d + 2];
+  out[3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
+  out[4] = th[r + 2] * th[d] - th[r] * th[d + 2];
+  out[5] = th[r] * th[d + 1] - th[r + 1] * th[d];
+  return out;
+}
+
 /** A contact's friction branch at the solution (impulse-adjoint.ts `kindOf`). */
 export type ContactKind = 'stick' | 'slide' | 'frictionless';
 
@@ -45,6 +60,8 @@ interface Side {
   /** the body's index among the island's dynamic bodies; −1: static */
   local: number;
   sign: number;
+  /** θ offset of the contact's block */
+  base: number;
   /** θ offset of this side's lever arm */
   r: number;
   /** (18) M⁻¹ times the row of each direction; null for a static body */
@@ -68,14 +85,16 @@ export function islandAdjointHand(
 ): void {
   const m = contacts.length;
   const nz = 3 * m;
-  const base = (i: number) => s.contactBase + s.contactWidth * contacts[i];
   // sides of each contact; the dynamic bodies (local index) and their sides
   const sides: Side[] = [];
   const bodies: number[] = [];
   const bodySides: Side[][] = [];
   for (let i = 0; i < m; i++) {
     const k = contacts[i];
-    for (const [body, sign, r] of [[s.bodyB[k], 1, R_B], [s.bodyA[k], -1, R_A]] as const) {
+    for (let end = 0; end < 2; end++) {
+      const body = end === 0 ? s.bodyB[k] : s.bodyA[k];
+      const sign = end === 0 ? 1 : -1;
+      const r = end === 0 ? R_B : R_A;
       const dynamic = !s.isStatic[body];
       let local = dynamic ? bodies.indexOf(body) : -1;
       if (dynamic && local < 0) {
@@ -83,31 +102,21 @@ export function islandAdjointHand(
         bodies.push(body);
         bodySides.push([]);
       }
-      const side: Side = { i, body, local, sign, r: base(i) + r, response: null };
+      const base = s.contactBase + s.contactWidth * k;
+      const side: Side = { i, body, local, sign, base, r: base + r, response: null };
       sides.push(side);
       if (dynamic) bodySides[local].push(side);
     }
   }
   // per dynamic side and direction j: the row a = [d ; r × d] and the response M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)]
-  const row = new Float64Array(6);
-  const rowOf = (side: Side, j: number, out: Float64Array): Float64Array => {
-    const d = base(side.i) + 3 * j;
-    const r = side.r;
-    out[0] = th[d];
-    out[1] = th[d + 1];
-    out[2] = th[d + 2];
-    out[3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
-    out[4] = th[r + 2] * th[d] - th[r] * th[d + 2];
-    out[5] = th[r] * th[d + 1] - th[r + 1] * th[d];
-    return out;
-  };
+  const row = _row;
   for (const side of sides) {
     if (side.local < 0) continue;
     const invMass = th[s.invMassBase + side.body];
     const I = s.invInertiaBase + 9 * side.body;
     const resp = new Float64Array(18);
     for (let j = 0; j < 3; j++) {
-      rowOf(side, j, row);
+      rowOfSide(th, side.base + 3 * j, side.r, row);
       for (let e = 0; e < 3; e++) resp[6 * j + e] = invMass * row[e];
       for (let e = 0; e < 3; e++) resp[6 * j + 3 + e] = th[I + 3 * e] * row[3] + th[I + 3 * e + 1] * row[4] + th[I + 3 * e + 2] * row[5];
     }
@@ -117,7 +126,7 @@ export function islandAdjointHand(
   // W (3m × 3m) and ∂G/∂λ = J M⁻¹ v̄⁺
   const W = new Float64Array(nz * nz);
   const dG = new Float64Array(nz);
-  const rowP = new Float64Array(6);
+  const rowP = _rowP;
   bodySides.forEach((list, local) => {
     const body = bodies[local];
     for (const p of list) {
@@ -131,7 +140,7 @@ export function islandAdjointHand(
       for (const q of list) {
         const respQ = q.response as Float64Array;
         for (let j = 0; j < 3; j++) {
-          rowOf(p, j, rowP);
+          rowOfSide(th, p.base + 3 * j, p.r, rowP);
           for (let i = 0; i < 3; i++) {
             let w = 0;
             for (let e = 0; e < 6; e++) w += rowP[e] * respQ[6 * i + e];
@@ -147,7 +156,7 @@ export function islandAdjointHand(
   for (const side of sides) {
     const v = 6 * side.body;
     for (let j = 0; j < 3; j++) {
-      rowOf(side, j, row);
+      rowOfSide(th, side.base + 3 * j, side.r, row);
       let dot = 0;
       for (let e = 0; e < 6; e++) dot += row[e] * vplus[v + e];
       u[3 * side.i + j] += side.sign * dot;
@@ -169,7 +178,7 @@ export function islandAdjointHand(
       K[(3 * i + 1) * nz + 3 * i + 1] = 1;
       K[(3 * i + 2) * nz + 3 * i + 2] = 1;
     } else if (kind === 'slide') {
-      const mu = th[base(i) + MU];
+      const mu = th[s.contactBase + s.contactWidth * contacts[i] + MU];
       const ln = s.lambda[3 * k];
       const scale = (mu * ln) / speed;
       // (I − ûûᵀ) rows
@@ -197,7 +206,7 @@ export function islandAdjointHand(
   const coef = new Float64Array(nz);
   for (let i = 0; i < m; i++) {
     const k = contacts[i];
-    const o = base(i);
+    const o = s.contactBase + s.contactWidth * contacts[i];
     coef[3 * i] = -w[3 * i];
     thbar[o + BOUND] += w[3 * i];
     const kind = kinds[i];
@@ -226,7 +235,7 @@ export function islandAdjointHand(
     for (let j = 0; j < 3; j++) {
       const cj = side.sign * coef[3 * side.i + j];
       if (cj === 0) continue;
-      const d = base(side.i) + 3 * j;
+      const d = side.base + 3 * j;
       // u ∋ d·v + (r × d)·ω = d·(v + ω × r) = r·(d × ω)
       thbar[d] += cj * (vx + wy * th[r + 2] - wz * th[r + 1]);
       thbar[d + 1] += cj * (vy + wz * th[r] - wx * th[r + 2]);
@@ -235,14 +244,14 @@ export function islandAdjointHand(
       thbar[r + 1] += cj * (th[d + 2] * wx - th[d] * wz);
       thbar[r + 2] += cj * (th[d] * wy - th[d + 1] * wx);
       if (side.local >= 0) {
-        rowOf(side, j, row);
+        rowOfSide(th, side.base + 3 * j, side.r, row);
         for (let e = 0; e < 6; e++) h[6 * side.local + e] += cj * row[e];
       }
     }
   }
 
   // v̄* += h_b; the response M⁻¹Jᵀλ with q_b = v̄⁺_b + h_b
-  const q = new Float64Array(6);
+  const q = _q;
   bodySides.forEach((list, local) => {
     const body = bodies[local];
     for (let e = 0; e < 6; e++) {
@@ -257,7 +266,7 @@ export function islandAdjointHand(
     const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
     for (const side of list) {
       const k = contacts[side.i];
-      const o = base(side.i);
+      const o = side.base;
       const l0 = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
       // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
       const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];

@@ -39,7 +39,6 @@ export function hardStepAdjoint(ctx: TracedStepContext, rec: HardStepRecord, x: 
   if (!handAdjointCovers(rec)) throw new Error('hardStepAdjoint: the step places an impact; pull it back through its trace');
   const { model, L } = ctx;
   const n = model.nbody;
-  const dt = model.dt;
   const c = rec.contacts.count;
   const xbar = new Float64Array(x.length);
   // a zero cotangent pulls back to zero (as a tape's sweep skips an entry nobody reads):
@@ -68,153 +67,158 @@ export function hardStepAdjoint(ctx: TracedStepContext, rec: HardStepRecord, x: 
   addRange(xbar, L.invInertia, xiBar, IL.invInertia, 3 * n);
   addRange(xbar, L.gravity, xiBar, IL.gravity, 3);
   return xbar;
+}
 
-  function contactAdjoint(
-    ctx: TracedStepContext,
-    rec: HardStepRecord,
-    x: Float64Array,
-    ybar: Float64Array,
-    free: Float64Array,
-    xbar: Float64Array,
-    freeBar: Float64Array,
-  ): void {
-    const vStar = free.subarray(7 * n);
-    // contact geometry of the fixed features: [d (c) | n (3c) | point (3c)]
-    const geometry = contactGeometryRule(ctx.geometryInput, rec.contacts);
-    const xg = new Float64Array(11 * n);
-    xg.set(x.subarray(L.q, L.q + 7 * n));
-    xg.set(x.subarray(L.geomSize, L.geomSize + 4 * n), 7 * n);
-    const [geom, geomRes] = geometry.fwd(xg, silent);
-    // world inverse inertia of the dynamic bodies
-    const dynamic = ctx.dynamicBodies;
-    const inertia = worldInvInertiaRule(dynamic.length);
-    const xw = new Float64Array(7 * dynamic.length);
-    dynamic.forEach((b, j) => {
-      xw.set(x.subarray(L.q + 7 * b + 3, L.q + 7 * b + 7), 4 * j);
-      xw.set(x.subarray(L.invInertia + 3 * b, L.invInertia + 3 * b + 3), 4 * dynamic.length + 3 * j);
-    });
-    const [W, inertiaRes] = inertia.fwd(xw, silent);
-    // frames
-    const framesRule = contactFramesRule(c);
-    const [frames, framesRes] = framesRule.fwd(geom.slice(c, 4 * c), silent);
+/** The contact part of the step's adjoint (a step with contacts): fills freeBar and xbar. */
+function contactAdjoint(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+  free: Float64Array,
+  xbar: Float64Array,
+  freeBar: Float64Array,
+): void {
+  const { model, L } = ctx;
+  const n = model.nbody;
+  const dt = model.dt;
+  const c = rec.contacts.count;
+  const vStar = free.subarray(7 * n);
+  // contact geometry of the fixed features: [d (c) | n (3c) | point (3c)]
+  const geometry = contactGeometryRule(ctx.geometryInput, rec.contacts);
+  const xg = new Float64Array(11 * n);
+  xg.set(x.subarray(L.q, L.q + 7 * n));
+  xg.set(x.subarray(L.geomSize, L.geomSize + 4 * n), 7 * n);
+  const [geom, geomRes] = geometry.fwd(xg, silent);
+  // world inverse inertia of the dynamic bodies
+  const dynamic = ctx.dynamicBodies;
+  const inertia = worldInvInertiaRule(dynamic.length);
+  const xw = new Float64Array(7 * dynamic.length);
+  dynamic.forEach((b, j) => {
+    xw.set(x.subarray(L.q + 7 * b + 3, L.q + 7 * b + 7), 4 * j);
+    xw.set(x.subarray(L.invInertia + 3 * b, L.invInertia + 3 * b + 3), 4 * dynamic.length + 3 * j);
+  });
+  const [W, inertiaRes] = inertia.fwd(xw, silent);
+  // frames
+  const framesRule = contactFramesRule(c);
+  const [frames, framesRes] = framesRule.fwd(geom.slice(c, 4 * c), silent);
 
-    // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
-    const IM = impulseLayout(n, c);
-    const theta = new Float64Array(IM.size);
-    theta.set(vStar, IM.velocity);
-    dynamic.forEach((b, j) => {
-      theta[IM.invMass + b] = x[L.invMass + b];
-      theta.set(W.subarray(9 * j, 9 * j + 9), IM.invInertia + 9 * b);
-    });
-    const lambda = new Float64Array(3 * c);
-    /** per contact: which bound formula (see traced-step.ts), and the approach speed of a bounce */
-    const boundKind = new Uint8Array(c);
-    const approach = new Float64Array(c);
-    for (let k = 0; k < c; k++) {
-      const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
-      const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-      const d = geom[k];
-      theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * k + 9), o);
-      for (let i = 0; i < 3; i++) {
-        const point = geom[4 * c + 3 * k + i];
-        theta[o + 9 + i] = point - x[L.q + 7 * a + i];
-        theta[o + 12 + i] = point - x[L.q + 7 * b + i];
-      }
-      theta[o + 15] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
-      if (rec.bounced[k]) {
-        boundKind[k] = BOUND_BOUNCE;
-        approach[k] = normalVelocity(theta, o, vStar, a, b);
-        theta[o + 16] = -restitution(x, L.restitution, a, b) * approach[k];
-      } else if (d > 0 || d > -ctx.restingGap) {
-        // speculative −d/dt; a resting contact on the open side of its kink (traced-step.ts)
-        boundKind[k] = BOUND_GAP;
-        theta[o + 16] = d > 0 ? -d / dt : 0;
-      }
-      for (let j = 0; j < 3; j++) {
-        const f = FRAME_WIDTH * k + 3 * j;
-        lambda[3 * k + j] = rec.impulse[3 * k] * frames[f] + rec.impulse[3 * k + 1] * frames[f + 1] + rec.impulse[3 * k + 2] * frames[f + 2];
-      }
+  // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
+  const IM = impulseLayout(n, c);
+  const theta = new Float64Array(IM.size);
+  theta.set(vStar, IM.velocity);
+  dynamic.forEach((b, j) => {
+    theta[IM.invMass + b] = x[L.invMass + b];
+    theta.set(W.subarray(9 * j, 9 * j + 9), IM.invInertia + 9 * b);
+  });
+  const lambda = new Float64Array(3 * c);
+  /** per contact: which bound formula (see traced-step.ts), and the approach speed of a bounce */
+  const boundKind = new Uint8Array(c);
+  const approach = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
+    const d = geom[k];
+    theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * k + 9), o);
+    for (let i = 0; i < 3; i++) {
+      const point = geom[4 * c + 3 * k + i];
+      theta[o + 9 + i] = point - x[L.q + 7 * a + i];
+      theta[o + 12 + i] = point - x[L.q + 7 * b + i];
     }
-    const solve = impulseSolveRule({ nbody: n, count: c, bodyA: rec.contacts.bodyA, bodyB: rec.contacts.bodyB, isStatic: model.bodyStatic, lambda });
-    const [solved, solveRes] = solve.fwd(theta, silent);
-
-    // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant) pseudo-velocities
-    const moving = touchedBodies(ctx, rec);
-    const poses = advancePosesRule(moving.length, dt);
-    const xp = new Float64Array(POSE_INPUT_WIDTH * moving.length);
-    moving.forEach((b, j) => {
-      const o = POSE_INPUT_WIDTH * j;
-      xp.set(x.subarray(L.q + 7 * b, L.q + 7 * b + 7), o);
-      for (let i = 0; i < 6; i++) xp[o + 7 + i] = solved[6 * b + i] + (rec.moved ? rec.pseudo[6 * b + i] : 0);
-    });
-    const [, posesRes] = poses.fwd(xp, silent);
-
-    // ---- backward ----
-    // q' of untouched bodies is the free flight's; q̇' = v⁺ for every body
-    const isMoving = new Uint8Array(n);
-    for (const b of moving) isMoving[b] = 1;
-    for (let b = 0; b < n; b++) if (!isMoving[b]) freeBar.set(ybar.subarray(7 * b, 7 * b + 7), 7 * b);
-    const solvedBar = new Float64Array(6 * n + 3 * c);
-    solvedBar.set(ybar.subarray(7 * n, 13 * n));
-    const posesBar = new Float64Array(POSE_OUTPUT_WIDTH * moving.length);
-    moving.forEach((b, j) => posesBar.set(ybar.subarray(7 * b, 7 * b + 7), POSE_OUTPUT_WIDTH * j));
-    const xpBar = isZero(posesBar) ? new Float64Array(xp.length) : poses.bwd(posesRes, posesBar);
-    moving.forEach((b, j) => {
-      const o = POSE_INPUT_WIDTH * j;
-      addRange(xbar, L.q + 7 * b, xpBar, o, 7);
-      addRange(solvedBar, 6 * b, xpBar, o + 7, 6);
-    });
-
-    const thetaBar = isZero(solvedBar) ? new Float64Array(IM.size) : solve.bwd(solveRes, solvedBar);
-    const vStarBar = freeBar.subarray(7 * n);
-    addRange(vStarBar, 0, thetaBar, IM.velocity, 6 * n);
-    const WBar = new Float64Array(9 * dynamic.length);
-    dynamic.forEach((b, j) => {
-      xbar[L.invMass + b] += thetaBar[IM.invMass + b];
-      WBar.set(thetaBar.subarray(IM.invInertia + 9 * b, IM.invInertia + 9 * b + 9), 9 * j);
-    });
-    const xwBar = inertia.bwd(inertiaRes, WBar);
-    dynamic.forEach((b, j) => {
-      addRange(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
-      addRange(xbar, L.invInertia + 3 * b, xwBar, 4 * dynamic.length + 3 * j, 3);
-    });
-
-    const geomBar = new Float64Array(7 * c);
-    const framesBar = new Float64Array(FRAME_WIDTH * c);
-    for (let k = 0; k < c; k++) {
-      const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
-      const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-      for (let j = 0; j < FRAME_WIDTH; j++) framesBar[FRAME_WIDTH * k + j] = thetaBar[o + j];
-      // bound
-      const boundBar = thetaBar[o + 16];
-      if (boundKind[k] === BOUND_BOUNCE) {
-        // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
-        const e = restitution(x, L.restitution, a, b);
-        xbar[L.restitution + (x[L.restitution + a] >= x[L.restitution + b] ? a : b)] -= approach[k] * boundBar;
-        normalVelocityAdjoint(theta, o, vStar, a, b, -e * boundBar, thetaBar, framesBar, FRAME_WIDTH * k, vStarBar);
-      } else if (boundKind[k] === BOUND_GAP) {
-        geomBar[k] -= boundBar / dt;
-      }
-      // μ = √(μ_A μ_B); at μ = 0 the contact is frictionless and the solve's adjoint gives μ̄ = 0
-      const mu = theta[o + 15];
-      const muBar = thetaBar[o + 15];
-      if (mu > 0 && muBar !== 0) {
-        xbar[L.friction + a] += (muBar * x[L.friction + b]) / (2 * mu);
-        xbar[L.friction + b] += (muBar * x[L.friction + a]) / (2 * mu);
-      }
-      // r_A = p − x_A, r_B = p − x_B
-      for (let i = 0; i < 3; i++) {
-        const rABar = thetaBar[o + 9 + i], rBBar = thetaBar[o + 12 + i];
-        geomBar[4 * c + 3 * k + i] += rABar + rBBar;
-        xbar[L.q + 7 * a + i] -= rABar;
-        xbar[L.q + 7 * b + i] -= rBBar;
-      }
+    theta[o + 15] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
+    if (rec.bounced[k]) {
+      boundKind[k] = BOUND_BOUNCE;
+      approach[k] = normalVelocity(theta, o, vStar, a, b);
+      theta[o + 16] = -restitution(x, L.restitution, a, b) * approach[k];
+    } else if (d > 0 || d > -ctx.restingGap) {
+      // speculative −d/dt; a resting contact on the open side of its kink (traced-step.ts)
+      boundKind[k] = BOUND_GAP;
+      theta[o + 16] = d > 0 ? -d / dt : 0;
     }
-    addRange(geomBar, c, framesRule.bwd(framesRes, framesBar), 0, 3 * c);
-    const xgBar = geometry.bwd(geomRes, geomBar);
-    addRange(xbar, L.q, xgBar, 0, 7 * n);
-    addRange(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
+    for (let j = 0; j < 3; j++) {
+      const f = FRAME_WIDTH * k + 3 * j;
+      lambda[3 * k + j] = rec.impulse[3 * k] * frames[f] + rec.impulse[3 * k + 1] * frames[f + 1] + rec.impulse[3 * k + 2] * frames[f + 2];
+    }
   }
+  const solve = impulseSolveRule({ nbody: n, count: c, bodyA: rec.contacts.bodyA, bodyB: rec.contacts.bodyB, isStatic: model.bodyStatic, lambda });
+  const [solved, solveRes] = solve.fwd(theta, silent);
+
+  // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant) pseudo-velocities
+  const moving = touchedBodies(ctx, rec);
+  const poses = advancePosesRule(moving.length, dt);
+  const xp = new Float64Array(POSE_INPUT_WIDTH * moving.length);
+  moving.forEach((b, j) => {
+    const o = POSE_INPUT_WIDTH * j;
+    xp.set(x.subarray(L.q + 7 * b, L.q + 7 * b + 7), o);
+    for (let i = 0; i < 6; i++) xp[o + 7 + i] = solved[6 * b + i] + (rec.moved ? rec.pseudo[6 * b + i] : 0);
+  });
+  const [, posesRes] = poses.fwd(xp, silent);
+
+  // ---- backward ----
+  // q' of untouched bodies is the free flight's; q̇' = v⁺ for every body
+  const isMoving = new Uint8Array(n);
+  for (const b of moving) isMoving[b] = 1;
+  for (let b = 0; b < n; b++) if (!isMoving[b]) freeBar.set(ybar.subarray(7 * b, 7 * b + 7), 7 * b);
+  const solvedBar = new Float64Array(6 * n + 3 * c);
+  solvedBar.set(ybar.subarray(7 * n, 13 * n));
+  const posesBar = new Float64Array(POSE_OUTPUT_WIDTH * moving.length);
+  moving.forEach((b, j) => posesBar.set(ybar.subarray(7 * b, 7 * b + 7), POSE_OUTPUT_WIDTH * j));
+  const xpBar = isZero(posesBar) ? new Float64Array(xp.length) : poses.bwd(posesRes, posesBar);
+  moving.forEach((b, j) => {
+    const o = POSE_INPUT_WIDTH * j;
+    addRange(xbar, L.q + 7 * b, xpBar, o, 7);
+    addRange(solvedBar, 6 * b, xpBar, o + 7, 6);
+  });
+
+  const thetaBar = isZero(solvedBar) ? new Float64Array(IM.size) : solve.bwd(solveRes, solvedBar);
+  const vStarBar = freeBar.subarray(7 * n);
+  addRange(vStarBar, 0, thetaBar, IM.velocity, 6 * n);
+  const WBar = new Float64Array(9 * dynamic.length);
+  dynamic.forEach((b, j) => {
+    xbar[L.invMass + b] += thetaBar[IM.invMass + b];
+    WBar.set(thetaBar.subarray(IM.invInertia + 9 * b, IM.invInertia + 9 * b + 9), 9 * j);
+  });
+  const xwBar = inertia.bwd(inertiaRes, WBar);
+  dynamic.forEach((b, j) => {
+    addRange(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
+    addRange(xbar, L.invInertia + 3 * b, xwBar, 4 * dynamic.length + 3 * j, 3);
+  });
+
+  const geomBar = new Float64Array(7 * c);
+  const framesBar = new Float64Array(FRAME_WIDTH * c);
+  for (let k = 0; k < c; k++) {
+    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
+    for (let j = 0; j < FRAME_WIDTH; j++) framesBar[FRAME_WIDTH * k + j] = thetaBar[o + j];
+    // bound
+    const boundBar = thetaBar[o + 16];
+    if (boundKind[k] === BOUND_BOUNCE) {
+      // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
+      const e = restitution(x, L.restitution, a, b);
+      xbar[L.restitution + (x[L.restitution + a] >= x[L.restitution + b] ? a : b)] -= approach[k] * boundBar;
+      normalVelocityAdjoint(theta, o, vStar, a, b, -e * boundBar, thetaBar, framesBar, FRAME_WIDTH * k, vStarBar);
+    } else if (boundKind[k] === BOUND_GAP) {
+      geomBar[k] -= boundBar / dt;
+    }
+    // μ = √(μ_A μ_B); at μ = 0 the contact is frictionless and the solve's adjoint gives μ̄ = 0
+    const mu = theta[o + 15];
+    const muBar = thetaBar[o + 15];
+    if (mu > 0 && muBar !== 0) {
+      xbar[L.friction + a] += (muBar * x[L.friction + b]) / (2 * mu);
+      xbar[L.friction + b] += (muBar * x[L.friction + a]) / (2 * mu);
+    }
+    // r_A = p − x_A, r_B = p − x_B
+    for (let i = 0; i < 3; i++) {
+      const rABar = thetaBar[o + 9 + i], rBBar = thetaBar[o + 12 + i];
+      geomBar[4 * c + 3 * k + i] += rABar + rBBar;
+      xbar[L.q + 7 * a + i] -= rABar;
+      xbar[L.q + 7 * b + i] -= rBBar;
+    }
+  }
+  addRange(geomBar, c, framesRule.bwd(framesRes, framesBar), 0, 3 * c);
+  const xgBar = geometry.bwd(geomRes, geomBar);
+  addRange(xbar, L.q, xgBar, 0, 7 * n);
+  addRange(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
 
 // bound formulas (traced-step.ts); 0: a contact deeper than the resting gap, b = 0 constant
