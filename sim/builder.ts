@@ -76,6 +76,7 @@ export function buildModel(scene: Scene): Model {
     restitution: c.restitution,
     margin: c.margin ?? defaultContactMargin(c.temperature),
     timeOfImpact: c.timeOfImpact,
+    frictionVelocity: c.frictionVelocity,
   });
 
   return Object.freeze({

@@ -108,6 +108,7 @@ function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Model, pa
   if (contactDefault('stiffness') !== undefined) x[L.scalars] = contactDefault('stiffness') as Real;
   if (contactDefault('damping') !== undefined) x[L.scalars + 1] = contactDefault('damping') as Real;
   if (contactDefault('temperature') !== undefined) x[L.scalars + 2] = contactDefault('temperature') as Real;
+  if (contactDefault('frictionVelocity') !== undefined) x[L.scalars + 3] = contactDefault('frictionVelocity') as Real;
   for (let b = 0; b < n; b++) {
     const spec = scene.bodies[b];
     // initial state: the written orientation is normalized at build, so differentiate that too

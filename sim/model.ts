@@ -56,6 +56,8 @@ export interface ContactModel {
   readonly margin: number;
   /** hard mode: correct gradients for the time of impact (false: plain derivative of the executed trace) */
   readonly timeOfImpact: boolean;
+  /** ε, m/s: penalty and soft friction grow from 0 to Coulomb's μ·f_n over slip speeds of about ε (sim/contact/friction.ts); unused by hard contacts */
+  readonly frictionVelocity: number;
 }
 
 /** Everything constant over a rollout. Frozen; typed arrays are read-only by contract (see the file header). */

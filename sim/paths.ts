@@ -9,7 +9,7 @@
  *   capsule), `halfLength` (capsule), `offset` (plane);
  * - `<body>.halfExtents.<x|y|z>` (box) and `<body>.normal.<x|y|z>` (plane, the raw scene
  *   normal, normalized at build);
- * - `contact.<key>` for `stiffness`, `damping`, `temperature`, `friction`, `restitution`, `margin`.
+ * - `contact.<key>` for `stiffness`, `damping`, `temperature`, `frictionVelocity`, `friction`, `restitution`, `margin`.
  * A plane has no pose, velocity or mass parameters; a static body has no velocity or mass.
  *
  * Quantities (`--of`, `objective.of`): `<body>.<field>` (a whole vector) or
@@ -39,7 +39,7 @@ export type BodyScalarParam = 'mass' | 'friction' | 'restitution' | 'radius' | '
 export type ShapeVectorParam = 'halfExtents' | 'normal';
 
 /** The contact settings that are differentiable parameters (`mode` and `timeOfImpact` are not numbers). */
-export const CONTACT_PARAM_KEYS = ['stiffness', 'damping', 'temperature', 'friction', 'restitution', 'margin'] as const;
+export const CONTACT_PARAM_KEYS = ['stiffness', 'damping', 'temperature', 'frictionVelocity', 'friction', 'restitution', 'margin'] as const;
 
 /** One of {@link CONTACT_PARAM_KEYS}. */
 export type ContactParamKey = (typeof CONTACT_PARAM_KEYS)[number];

@@ -5,7 +5,6 @@
  */
 import type { KinkSink } from '../ad/primitive.ts';
 import { createContacts, type Contacts } from './collision/index.ts';
-import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { DivergenceError } from './errors.ts';
 import { integratorLayout } from './integrator/semiImplicitEuler.ts';
 import type { Model } from './model.ts';
@@ -73,7 +72,7 @@ export function rolloutInputs(config: RolloutConfig, q0: Float64Array, qd0: Floa
   x[L.scalars] = model.contact.stiffness;
   x[L.scalars + 1] = model.contact.damping;
   x[L.scalars + 2] = model.contact.temperature;
-  x[L.scalars + 3] = config.frictionVelocity ?? DEFAULT_FRICTION_VELOCITY;
+  x[L.scalars + 3] = config.frictionVelocity ?? model.contact.frictionVelocity;
   x.set(model.bodyFriction, L.friction);
   x.set(model.gravity, L.gravity);
   x.set(model.bodyRestitution, L.restitution);

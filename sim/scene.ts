@@ -25,6 +25,7 @@
  */
 import { z } from 'zod';
 import { PathError, SceneError, type SceneIssue } from './errors.ts';
+import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { CONTACT_MODES, type ContactMode } from './model.ts';
 import { parseParamPath, parseQuantityPath, type PathBody } from './paths.ts';
 
@@ -76,6 +77,8 @@ export interface ContactSpec {
   friction: number;
   restitution: number;
   timeOfImpact: boolean;
+  /** m/s: the slip speed over which soft and penalty friction ramp up to Coulomb (ε) */
+  frictionVelocity: number;
   /** absent: derived from the temperature at build (`defaultContactMargin` in sim/model.ts) */
   margin?: number;
 }
@@ -136,6 +139,7 @@ export const SCENE_DEFAULTS = deepFreeze({
     /** inelastic unless asked: bodies do not bounce by default */
     restitution: 0,
     timeOfImpact: true,
+    frictionVelocity: DEFAULT_FRICTION_VELOCITY,
   },
   body: {
     static: false,
@@ -218,6 +222,7 @@ const contactSchema = strict({
   friction: nonNegative,
   restitution: unitInterval,
   timeOfImpact: z.boolean(),
+  frictionVelocity: positive,
   margin: nonNegative,
 }).partial();
 

@@ -69,7 +69,7 @@ export function contactForceParams(model: Model, overrides: Partial<ContactForce
     stiffness: overrides.stiffness ?? model.contact.stiffness,
     damping: overrides.damping ?? model.contact.damping,
     temperature: overrides.temperature ?? model.contact.temperature,
-    frictionVelocity: overrides.frictionVelocity ?? DEFAULT_FRICTION_VELOCITY,
+    frictionVelocity: overrides.frictionVelocity ?? model.contact.frictionVelocity,
     bodyFriction: overrides.bodyFriction ?? model.bodyFriction,
     margin: overrides.margin ?? model.contact.margin,
     bodyName: overrides.bodyName ?? model.bodyName,

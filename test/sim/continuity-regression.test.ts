@@ -277,4 +277,17 @@ describe('soft mode: no jump under refinement; the Lipschitz constant follows th
       expect(L / mapL).toBeLessThan(1.02);
     });
   });
+
+  it('slide to stick: the scene\'s contact.frictionVelocity ε sets L (L·ε ≈ constant, as the friction map says)', () => {
+    const range = { from: 0.9, to: 1.1 };
+    const h = 1e-5;
+    for (const eps of [0.02, 0.005]) {
+      const s = sweep(slideScene(1, 'soft', { frictionVelocity: eps }), { of: 'box.linearVelocity.x', wrt: 'box.linearVelocity.x', ...range, n: 17, modes: ['soft'] }).soft!;
+      expect(s.jumps).toEqual([]);
+      let mapL = 0;
+      for (let v = range.from; v < range.to; v += h) mapL = Math.max(mapL, Math.abs(softStopMap(v + h, undefined, eps).slope - softStopMap(v, undefined, eps).slope) / h);
+      expect(s.lipschitz / mapL, `ε = ${eps}`).toBeGreaterThan(0.85);
+      expect(s.lipschitz / mapL, `ε = ${eps}`).toBeLessThan(1.02);
+    }
+  });
 });

@@ -266,19 +266,20 @@ export const SLIDE = {
 export const SLIDE_STOP_SPEED = SLIDE.friction * DROP.g * SLIDE.steps * DROP.dt;
 
 /** The sliding box with initial speed `v`. */
-export function slideScene(v: number, mode: 'penalty' | 'soft' | 'hard', opts: { temperature?: number } = {}): Scene {
-  return slidingBoxScene([...SLIDE.halfExtents], v, SLIDE.friction, SLIDE.steps, mode, opts.temperature ?? 1e-4);
+export function slideScene(v: number, mode: 'penalty' | 'soft' | 'hard', opts: { temperature?: number; frictionVelocity?: number } = {}): Scene {
+  const scene = slidingBoxScene([...SLIDE.halfExtents], v, SLIDE.friction, SLIDE.steps, mode, opts.temperature ?? 1e-4);
+  if (opts.frictionVelocity !== undefined) scene.contact.frictionVelocity = opts.frictionVelocity;
+  return scene;
 }
 
 /**
  * Soft friction near the stop, as a 1-D map: the semi-implicit step of
- * v̇ = −μ g v / √(v² + ε²) (friction.ts's soft law with f_n = m g, ε the default friction
- * speed), iterated N times from `v0`. Returns v_N and d v_N / d v0 (the product of the
+ * v̇ = −μ g v / √(v² + ε²) (friction.ts's soft law with f_n = m g, ε the friction speed,
+ * by default the scene default), iterated N times from `v0`. Returns v_N and d v_N / d v0 (the product of the
  * map's slopes).
  */
-export function softStopMap(v0: number, steps: number = SLIDE.steps): { value: number; slope: number } {
+export function softStopMap(v0: number, steps: number = SLIDE.steps, eps: number = DEFAULT_FRICTION_VELOCITY): { value: number; slope: number } {
   const k = SLIDE.friction * DROP.g * DROP.dt;
-  const eps = DEFAULT_FRICTION_VELOCITY;
   let v = v0;
   let slope = 1;
   for (let j = 0; j < steps; j++) {

@@ -68,6 +68,7 @@ describe('parameter paths', () => {
       'contact.stiffness',
       'contact.damping',
       'contact.temperature',
+      'contact.frictionVelocity',
       'contact.friction',
       'contact.restitution',
       'contact.margin',

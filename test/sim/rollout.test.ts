@@ -108,6 +108,8 @@ describe('rollout gradients through contact vs finite differences of the plain s
       bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.15, 0.05] }, mass: 1, position: [0, 0, 0.049], linearVelocity: [1.5, 0.2, 0] }],
     });
     expectGradMatchesFd(s, 'box.position.x', ['box.linearVelocity.x', 'box.friction', 'box.halfExtents.z', 'box.orientation.x'], 1e-4);
+    // the friction speed ε (contact.frictionVelocity) is a differentiable scene field
+    expectGradMatchesFd(s, 'box.position.x', ['contact.frictionVelocity'], 1e-4);
   });
 
   it('soft: a capsule rolling on the ground (capsule–plane)', () => {

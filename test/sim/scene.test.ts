@@ -53,7 +53,8 @@ describe('parseScene: valid scenes', () => {
   it("parses DESIGN.md's example and keeps every value", () => {
     const scene = parseScene(designScene);
     expect(scene.dt).toBe(0.001);
-    expect(scene.contact).toEqual({ ...designScene.contact, timeOfImpact: true });
+    // the defaults of the fields DESIGN.md's example leaves out: time-of-impact on, friction speed ε = 1 cm/s
+    expect(scene.contact).toEqual({ ...designScene.contact, timeOfImpact: true, frictionVelocity: 0.01 });
     expect(scene.bodies[1]).toEqual({ ...designScene.bodies[1], static: false });
     expect(scene.bodies[0]).toMatchObject({ static: true, shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } });
     expect(scene.objective).toEqual(designScene.objective);
@@ -112,6 +113,7 @@ describe('parseScene: every problem named by its JSON path', () => {
     ['unknown shape field', { bodies: [ball({ shape: { type: 'sphere', radius: 1, halfLength: 1 } })] }, 'bodies[0].shape.halfLength: unknown field'],
     ['bad shape type', { bodies: [ball({ shape: { type: 'cone' } })] }, 'bodies[0].shape.type: must be one of "plane", "sphere", "box", "capsule"'],
     ['bad contact mode', { contact: { mode: 'squishy' }, bodies: [ball()] }, 'contact.mode: must be one of "hard", "penalty", "soft"'],
+    ['zero friction speed', { contact: { frictionVelocity: 0 }, bodies: [ball()] }, 'contact.frictionVelocity: must be > 0'],
     ['string for a number', { dt: '0.001', bodies: [ball()] }, 'dt: must be a number, got "0.001"'],
     ['NaN spelled as a string', { bodies: [ball({ mass: 'NaN' })] }, 'bodies[0].mass: must be a number, got "NaN"'],
     ['non-integer steps', { steps: 10.5, bodies: [ball()] }, 'steps: must be an integer, got 10.5'],
