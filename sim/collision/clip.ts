@@ -4,6 +4,22 @@
  */
 
 /**
+ * m: a point this close to the clipping plane counts as on it — kept, and no edge through
+ * it is cut. An edge of the incident face lying in a side plane of the reference face
+ * (boxes with aligned edges, a stack placed square) then keeps its two ends; without it,
+ * rounding puts the ends ±1e-17 m either side and the cut parameter t = d₁/(d₁ − d₂) is 0/0
+ * (a point anywhere on the edge, with an unbounded derivative). 1 nm is far below any
+ * feature size and far above the frame transforms' rounding (~1e-16 m at metre scale).
+ */
+export const CLIP_PLANE_TOLERANCE = 1e-9;
+
+/** Signed distance outside the clipping plane, snapped to 0 within {@link CLIP_PLANE_TOLERANCE}. */
+export function clipOutside(coordinate: number, sign: number, bound: number): number {
+  const outside = sign * coordinate - bound;
+  return Math.abs(outside) <= CLIP_PLANE_TOLERANCE ? 0 : outside;
+}
+
+/**
  * Clip the polygon of `count` points in `src` (packed x, y, z) to the half-space
  * sign·x[axis] ≤ bounds[axis] (sign ±1), writing the result to `dst`; returns its point
  * count (at most count + 1). Points created on the boundary get x[axis] = sign·bound
@@ -28,8 +44,8 @@ export function clipPolygonToHalfSpace(
   let written = 0;
   for (let i = 0; i < count; i++) {
     const prev = i === 0 ? count - 1 : i - 1;
-    const outsidePrev = sign * src[3 * prev + axis] - bound;
-    const outsideCur = sign * src[3 * i + axis] - bound;
+    const outsidePrev = clipOutside(src[3 * prev + axis], sign, bound);
+    const outsideCur = clipOutside(src[3 * i + axis], sign, bound);
     if ((outsidePrev > 0 && outsideCur < 0) || (outsidePrev < 0 && outsideCur > 0)) {
       // the edge crosses the plane strictly (an end on the plane is kept as a point
       // of its own, so no point is added twice)

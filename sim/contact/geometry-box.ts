@@ -27,6 +27,7 @@
 import { add, div, mul, neg, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { CORNER_TOLERANCE } from '../collision/boxBox.ts';
+import { CLIP_PLANE_TOLERANCE, clipOutside } from '../collision/clip.ts';
 import { FLAT_TOLERANCE } from '../collision/boxCapsule.ts';
 import { EDGE_AXIS_MIN_SINE, EDGE_AXIS_TOLERANCE } from '../collision/sat.ts';
 import {
@@ -221,9 +222,10 @@ function clipToHalfSpace(src: readonly V3[], axis: number, sign: number, bound: 
   const b = value(bound);
   for (let i = 0; i < count; i++) {
     const prev = i === 0 ? count - 1 : i - 1;
-    const outsidePrev = sign * value(src[prev][axis]) - b;
-    const outsideCur = sign * value(src[i][axis]) - b;
-    if (sink !== null) sink.decision(Math.abs(outsideCur), DECISION_FACE_CLIP);
+    const outsidePrev = clipOutside(value(src[prev][axis]), sign, b);
+    const outsideCur = clipOutside(value(src[i][axis]), sign, b);
+    // the decision's boundary is the band |d| = CLIP_PLANE_TOLERANCE around the plane
+    if (sink !== null) sink.decision(Math.abs(Math.abs(sign * value(src[i][axis]) - b) - CLIP_PLANE_TOLERANCE), DECISION_FACE_CLIP);
     if ((outsidePrev > 0 && outsideCur < 0) || (outsidePrev < 0 && outsideCur > 0)) {
       const from = src[prev], to = src[i];
       const op = sub(mul(sign, from[axis]), bound);

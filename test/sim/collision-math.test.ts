@@ -129,4 +129,20 @@ describe('Sutherland–Hodgman clipping', () => {
     expect(m).toBe(5);
     for (let i = 0; i < m; i++) expect(dst[3 * i]).toBeGreaterThanOrEqual(-0.5);
   });
+
+  it('an edge lying in the plane up to rounding keeps both its ends (no cut point at 0/0)', () => {
+    // the square's right edge at x = 0.5 ± 1e-17·… (as a turned frame leaves it) against x ≤ 0.5
+    const square = f64(0, 0, 0, 0.5 + 1e-16, 0, 0, 0.5 - 1e-16, 1, 0, 0, 1, 0);
+    const dst = new Float64Array(3 * 8);
+    const n = clipPolygonToHalfSpace(square, 4, dst, 0, 1, f64(0.5, 0, 0));
+    expect(Array.from(dst.subarray(0, 3 * n))).toEqual(Array.from(square));
+    // 2 nm either side is a genuine crossing: the corner is cut off where the edge crosses
+    // x = 0.5, half-way up (the sensitive case the band keeps away from rounding noise)
+    const past = f64(0, 0, 0, 0.5 + 2e-9, 0, 0, 0.5 - 2e-9, 1, 0, 0, 1, 0);
+    const m = clipPolygonToHalfSpace(past, 4, dst, 0, 1, f64(0.5, 0, 0));
+    expect(m).toBe(5);
+    expect(dst[6]).toBe(0.5);
+    // (0.5 ± 2e-9 are not exact doubles: the cut lands within 1e-8 of half-way)
+    expect(Math.abs(dst[7] - 0.5)).toBeLessThan(1e-8);
+  });
 });

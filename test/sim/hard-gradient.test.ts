@@ -184,9 +184,6 @@ describe('Coulomb friction: a box sliding to rest', () => {
 });
 
 describe('a resting stack (redundant contacts: minimum-norm adjoint)', () => {
-  // boxes of decreasing size, so no edge of one lies exactly in a side plane of the other:
-  // for exactly aligned boxes the clipped contact points' derivative is unbounded
-  // (an edge clipped by a plane that contains it; see the closing note of issue 4)
   it('three boxes at rest: moving the top box sideways moves it along, nothing else changes', () => {
     const box = (name: string, z: number, h: number): SceneInput['bodies'][number] => ({
       name,
@@ -208,6 +205,28 @@ describe('a resting stack (redundant contacts: minimum-norm adjoint)', () => {
     const z = gradient(scene, 'b3.position.z', ['b3.position.z', 'b3.position.x']);
     expect(Math.abs(z.grad['b3.position.z'])).toBeLessThan(1e-5);
     expect(Math.abs(z.grad["b3.position.x"])).toBeLessThan(1e-6);
+  });
+
+  it('two equal boxes stacked square (edges in each other\'s side planes), turned about z: the top box moves along', () => {
+    // the incident face's edges lie in the reference face's side planes; rounding puts their
+    // ends ±1e-17 m either side, and before clipping snapped such points onto the plane
+    // (sim/collision/clip.ts) the cut point's derivative was 0/0: at a yaw of 2 rad
+    // d x_top/d x_top(0) came out 0.43 and d x_top/d x_bottom(0) 0.57
+    for (const yaw of [0.3, 1.1, 2]) {
+      const q: [number, number, number, number] = [Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)];
+      const box = (name: string, z: number): SceneInput['bodies'][number] => ({
+        name,
+        shape: { type: 'box', halfExtents: [0.2, 0.15, 0.1] },
+        mass: 1.5,
+        position: [0.1, 0.2, z],
+        orientation: q,
+      });
+      const scene = parseScene({ dt: 0.001, steps: 200, contact: { mode: 'hard', friction: 0.6 }, bodies: [ground, box('a', 0.1), box('b', 0.3)] });
+      const r = gradient(scene, 'b.position.x', ['b.position.x', 'b.position.y', 'a.position.x']);
+      expect(Math.abs(r.grad['b.position.x'] - 1), `yaw ${yaw}`).toBeLessThan(1e-8);
+      expect(Math.abs(r.grad['b.position.y']), `yaw ${yaw}`).toBeLessThan(1e-8);
+      expect(Math.abs(r.grad['a.position.x']), `yaw ${yaw}`).toBeLessThan(1e-8);
+    }
   });
 });
 
