@@ -182,13 +182,21 @@ function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array,
   return thbar;
 }
 
+let _parent = new Int32Array(0);
+
+/** Union–find root of body i in `_parent` (path halving). */
+function findRoot(i: number): number {
+  const parent = _parent;
+  while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+  return i;
+}
+
 /** Active contacts (λ_n > 0) grouped by the dynamic bodies they share (union–find). */
 function activeIslands(s: ImpulseStructure): number[][] {
-  const parent = Array.from({ length: s.nbody }, (_, i) => i);
-  const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-    return i;
-  };
+  if (_parent.length < s.nbody) _parent = new Int32Array(s.nbody);
+  const parent = _parent;
+  for (let i = 0; i < s.nbody; i++) parent[i] = i;
+  const find = findRoot;
   const active: number[] = [];
   for (let k = 0; k < s.count; k++) {
     if (!(s.lambda[3 * k] > 0)) continue;
@@ -212,10 +220,10 @@ function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: 
   const mu = th[c + 15];
   const ln = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
   if (!(mu * ln > 0)) return 'frictionless';
-  const onCircle = Math.hypot(l1, l2) >= mu * ln * (1 - ON_CIRCLE);
+  const onCircle = Math.sqrt(l1 * l1 + l2 * l2) >= mu * ln * (1 - ON_CIRCLE);
   if (!onCircle) return 'stick';
   const u1 = rowVelocityPlain(s, L, th, vplus, k, 1), u2 = rowVelocityPlain(s, L, th, vplus, k, 2);
-  return Math.hypot(u1, u2) < STICK_SLIP_SPEED ? 'stick' : 'slide';
+  return Math.sqrt(u1 * u1 + u2 * u2) < STICK_SLIP_SPEED ? 'stick' : 'slide';
 }
 
 /** u_kj = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A, plain. */
@@ -354,7 +362,7 @@ function islandAdjoint(
   contacts.forEach((k, i) => {
     for (let j = 0; j < 3; j++) g[3 * i + j] = ybar[6 * s.nbody + 3 * k + j] + rows[nz][3 * i + j];
   });
-  const w = solveTransposed(K, g, nz > 6 * bodies.length);
+  const w = solveTransposed(K, nz, g, nz > 6 * bodies.length);
   const np = thetaIndex.length;
   for (let p = 0; p < np; p++) {
     let v = rows[nz][nz + p];
@@ -368,19 +376,23 @@ function islandAdjoint(
 /**
  * w with Kᵀw = g for the row-major n×n matrix `K`: LU, or the minimum-norm solution by
  * SVD when the island is redundant (`redundant`: more rows than degrees of freedom) or
- * LU's pivots show K singular.
+ * LU's pivots show K singular. The LU result lives in module scratch: read it before the
+ * next call.
  */
-export function solveTransposed(K: Float64Array, g: ArrayLike<number>, redundant: boolean): number[] {
-  const n = g.length;
+export function solveTransposed(K: Float64Array, n: number, g: ArrayLike<number>, redundant: boolean): ArrayLike<number> {
   if (!redundant) {
-    const w = luSolveTransposed(K, g);
+    const w = luSolveTransposed(K, n, g);
     if (w !== null) return w;
   }
   const Kt = new Matrix(n, n);
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) Kt.set(c, r, K[r * n + c]);
   const svd = new SingularValueDecomposition(Kt, { autoTranspose: true });
-  return svd.solve(Matrix.columnVector(Array.from(g))).getColumn(0);
+  return svd.solve(Matrix.columnVector(Array.from({ length: n }, (_, i) => g[i]))).getColumn(0);
 }
+
+let _lu = new Float64Array(0);
+let _rhs = new Float64Array(0);
+let _sol = new Float64Array(0);
 
 /**
  * Kᵀw = g by Gaussian elimination with partial pivoting on a flat copy (the islands are
@@ -388,9 +400,13 @@ export function solveTransposed(K: Float64Array, g: ArrayLike<number>, redundant
  * than the arithmetic here). Null when a pivot is below MIN_RELATIVE_PIVOT of the largest
  * entry (singular to working precision: the caller takes the SVD path).
  */
-function luSolveTransposed(K: Float64Array, g: ArrayLike<number>): number[] | null {
-  const n = g.length;
-  const a = new Float64Array(n * n);
+function luSolveTransposed(K: Float64Array, n: number, g: ArrayLike<number>): Float64Array | null {
+  if (_lu.length < n * n) _lu = new Float64Array(Math.max(n * n, 2 * _lu.length));
+  if (_rhs.length < n) {
+    _rhs = new Float64Array(Math.max(n, 2 * _rhs.length));
+    _sol = new Float64Array(_rhs.length);
+  }
+  const a = _lu;
   let scale = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
@@ -399,7 +415,8 @@ function luSolveTransposed(K: Float64Array, g: ArrayLike<number>): number[] | nu
       scale = Math.max(scale, Math.abs(v));
     }
   }
-  const b = Float64Array.from(g);
+  const b = _rhs;
+  for (let r = 0; r < n; r++) b[r] = g[r];
   for (let col = 0; col < n; col++) {
     let piv = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[piv * n + col])) piv = r;
@@ -422,7 +439,7 @@ function luSolveTransposed(K: Float64Array, g: ArrayLike<number>): number[] | nu
       b[r] -= f * b[col];
     }
   }
-  const w = new Array<number>(n);
+  const w = _sol;
   for (let r = n - 1; r >= 0; r--) {
     let v = b[r];
     for (let c = r + 1; c < n; c++) v -= a[r * n + c] * w[c];

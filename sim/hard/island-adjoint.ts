@@ -39,6 +39,62 @@ const _row = new Float64Array(6);
 const _rowP = new Float64Array(6);
 const _q = new Float64Array(6);
 
+/**
+ * Scratch that grows to the largest island seen and is reused by every call (an island
+ * adjoint runs per island per step: allocating its dozen small arrays each time cost more
+ * than its arithmetic). Sides are (contact, end) pairs, 2 per contact.
+ */
+const pool = {
+  sideContact: new Int32Array(0),
+  sideBody: new Int32Array(0),
+  sideLocal: new Int32Array(0),
+  sideSign: new Float64Array(0),
+  sideBase: new Int32Array(0),
+  sideR: new Int32Array(0),
+  /** sides grouped by local body: order[bodyStart[b] .. bodyStart[b + 1]] */
+  order: new Int32Array(0),
+  bodyStart: new Int32Array(0),
+  bodies: new Int32Array(0),
+  /** body → local index + 1 (0: not in the island), for every body of the model */
+  localOf: new Int32Array(0),
+  response: new Float64Array(0),
+  W: new Float64Array(0),
+  K: new Float64Array(0),
+  dG: new Float64Array(0),
+  u: new Float64Array(0),
+  g: new Float64Array(0),
+  coef: new Float64Array(0),
+  slip: new Float64Array(0),
+  h: new Float64Array(0),
+};
+
+function ensurePool(m: number, nbody: number): void {
+  const sides = 2 * m;
+  if (pool.sideContact.length < sides) {
+    const cap = Math.max(sides, 2 * pool.sideContact.length);
+    pool.sideContact = new Int32Array(cap);
+    pool.sideBody = new Int32Array(cap);
+    pool.sideLocal = new Int32Array(cap);
+    pool.sideSign = new Float64Array(cap);
+    pool.sideBase = new Int32Array(cap);
+    pool.sideR = new Int32Array(cap);
+    pool.order = new Int32Array(cap);
+    pool.bodyStart = new Int32Array(cap + 1);
+    pool.bodies = new Int32Array(cap);
+    pool.response = new Float64Array(18 * cap);
+    pool.h = new Float64Array(6 * cap);
+    const zcap = 3 * (cap / 2);
+    pool.W = new Float64Array(zcap * zcap);
+    pool.K = new Float64Array(zcap * zcap);
+    pool.dG = new Float64Array(zcap);
+    pool.u = new Float64Array(zcap);
+    pool.g = new Float64Array(zcap);
+    pool.coef = new Float64Array(zcap);
+    pool.slip = new Float64Array(zcap);
+  }
+  if (pool.localOf.length < nbody) pool.localOf = new Int32Array(nbody);
+}
+
 /** The row [d ; r × d] of the direction at θ offset `d` and the lever arm at `r`, into `out`. */
 function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array): Float64Array {
   out[0] = th[d];
@@ -53,25 +109,11 @@ function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array): F
 /** A contact's friction branch at the solution (impulse-adjoint.ts `kindOf`). */
 export type ContactKind = 'stick' | 'slide' | 'frictionless';
 
-interface Side {
-  /** island contact index */
-  i: number;
-  body: number;
-  /** the body's index among the island's dynamic bodies; −1: static */
-  local: number;
-  sign: number;
-  /** θ offset of the contact's block */
-  base: number;
-  /** θ offset of this side's lever arm */
-  r: number;
-  /** (18) M⁻¹ times the row of each direction; null for a static body */
-  response: Float64Array | null;
-}
-
 /**
  * Add the island's θ̄ into `thbar` (the explicit v̄⁺ → v̄* part is the caller's). `vplus`:
  * velocities after the impulses (6n); `kinds`: each contact's branch; `solveTransposed`:
- * the caller's Kᵀw = g solver (LU, or minimum norm when `redundant`).
+ * the caller's Kᵀw = g solver (LU, or minimum norm when `redundant`; its result is read
+ * before the next call).
  */
 export function islandAdjointHand(
   s: IslandInput,
@@ -81,132 +123,152 @@ export function islandAdjointHand(
   contacts: readonly number[],
   kinds: readonly ContactKind[],
   thbar: Float64Array,
-  solveTransposed: (K: Float64Array, g: ArrayLike<number>, redundant: boolean) => number[],
+  solveTransposed: (K: Float64Array, n: number, g: Float64Array, redundant: boolean) => ArrayLike<number>,
 ): void {
   const m = contacts.length;
   const nz = 3 * m;
-  // sides of each contact; the dynamic bodies (local index) and their sides
-  const sides: Side[] = [];
-  const bodies: number[] = [];
-  const bodySides: Side[][] = [];
+  const nSides = 2 * m;
+  ensurePool(m, s.nbody);
+  const { sideContact, sideBody, sideLocal, sideSign, sideBase, sideR, order, bodyStart, bodies, localOf, response } = pool;
+  // sides of each contact; the dynamic bodies (local index)
+  let nb = 0;
   for (let i = 0; i < m; i++) {
     const k = contacts[i];
+    const base = s.contactBase + s.contactWidth * k;
     for (let end = 0; end < 2; end++) {
+      const side = 2 * i + end;
       const body = end === 0 ? s.bodyB[k] : s.bodyA[k];
-      const sign = end === 0 ? 1 : -1;
-      const r = end === 0 ? R_B : R_A;
-      const dynamic = !s.isStatic[body];
-      let local = dynamic ? bodies.indexOf(body) : -1;
-      if (dynamic && local < 0) {
-        local = bodies.length;
-        bodies.push(body);
-        bodySides.push([]);
+      sideContact[side] = i;
+      sideBody[side] = body;
+      sideSign[side] = end === 0 ? 1 : -1;
+      sideBase[side] = base;
+      sideR[side] = base + (end === 0 ? R_B : R_A);
+      if (s.isStatic[body]) {
+        sideLocal[side] = -1;
+        continue;
       }
-      const base = s.contactBase + s.contactWidth * k;
-      const side: Side = { i, body, local, sign, base, r: base + r, response: null };
-      sides.push(side);
-      if (dynamic) bodySides[local].push(side);
+      if (localOf[body] === 0) {
+        bodies[nb] = body;
+        localOf[body] = ++nb;
+      }
+      sideLocal[side] = localOf[body] - 1;
+    }
+  }
+  for (let b = 0; b < nb; b++) localOf[bodies[b]] = 0;
+  // sides grouped by body (counting sort)
+  bodyStart.fill(0, 0, nb + 1);
+  for (let side = 0; side < nSides; side++) if (sideLocal[side] >= 0) bodyStart[sideLocal[side] + 1]++;
+  for (let b = 0; b < nb; b++) bodyStart[b + 1] += bodyStart[b];
+  {
+    const fill = pool.h; // borrowed as a cursor before h is used
+    for (let b = 0; b < nb; b++) fill[b] = bodyStart[b];
+    for (let side = 0; side < nSides; side++) {
+      const local = sideLocal[side];
+      if (local >= 0) order[fill[local]++] = side;
     }
   }
   // per dynamic side and direction j: the row a = [d ; r × d] and the response M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)]
   const row = _row;
-  for (const side of sides) {
-    if (side.local < 0) continue;
-    const invMass = th[s.invMassBase + side.body];
-    const I = s.invInertiaBase + 9 * side.body;
-    const resp = new Float64Array(18);
+  for (let side = 0; side < nSides; side++) {
+    if (sideLocal[side] < 0) continue;
+    const body = sideBody[side];
+    const invMass = th[s.invMassBase + body];
+    const I = s.invInertiaBase + 9 * body;
+    const o = 18 * side;
     for (let j = 0; j < 3; j++) {
-      rowOfSide(th, side.base + 3 * j, side.r, row);
-      for (let e = 0; e < 3; e++) resp[6 * j + e] = invMass * row[e];
-      for (let e = 0; e < 3; e++) resp[6 * j + 3 + e] = th[I + 3 * e] * row[3] + th[I + 3 * e + 1] * row[4] + th[I + 3 * e + 2] * row[5];
+      rowOfSide(th, sideBase[side] + 3 * j, sideR[side], row);
+      for (let e = 0; e < 3; e++) response[o + 6 * j + e] = invMass * row[e];
+      for (let e = 0; e < 3; e++) response[o + 6 * j + 3 + e] = th[I + 3 * e] * row[3] + th[I + 3 * e + 1] * row[4] + th[I + 3 * e + 2] * row[5];
     }
-    side.response = resp;
   }
 
   // W (3m × 3m) and ∂G/∂λ = J M⁻¹ v̄⁺
-  const W = new Float64Array(nz * nz);
-  const dG = new Float64Array(nz);
+  const W = pool.W, dG = pool.dG;
+  W.fill(0, 0, nz * nz);
+  dG.fill(0, 0, nz);
   const rowP = _rowP;
-  bodySides.forEach((list, local) => {
-    const body = bodies[local];
-    for (const p of list) {
-      const resp = p.response as Float64Array;
+  for (let b = 0; b < nb; b++) {
+    const body = bodies[b];
+    for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
+      const p = order[a];
+      const ip = sideContact[p], sp = sideSign[p];
       for (let j = 0; j < 3; j++) {
         // ∂G/∂λ_pj = sign_p v̄⁺_b · M⁻¹a_pj
         let gdot = 0;
-        for (let e = 0; e < 6; e++) gdot += ybar[6 * body + e] * resp[6 * j + e];
-        dG[3 * p.i + j] += p.sign * gdot;
+        for (let e = 0; e < 6; e++) gdot += ybar[6 * body + e] * response[18 * p + 6 * j + e];
+        dG[3 * ip + j] += sp * gdot;
       }
-      for (const q of list) {
-        const respQ = q.response as Float64Array;
+      for (let c = bodyStart[b]; c < bodyStart[b + 1]; c++) {
+        const q = order[c];
+        const iq = sideContact[q], sq = sideSign[q];
         for (let j = 0; j < 3; j++) {
-          rowOfSide(th, p.base + 3 * j, p.r, rowP);
+          rowOfSide(th, sideBase[p] + 3 * j, sideR[p], rowP);
           for (let i = 0; i < 3; i++) {
             let w = 0;
-            for (let e = 0; e < 6; e++) w += rowP[e] * respQ[6 * i + e];
-            W[(3 * p.i + j) * nz + 3 * q.i + i] += p.sign * q.sign * w;
+            for (let e = 0; e < 6; e++) w += rowP[e] * response[18 * q + 6 * i + e];
+            W[(3 * ip + j) * nz + 3 * iq + i] += sp * sq * w;
           }
         }
       }
     }
-  });
+  }
 
   // contact velocities at v⁺ (tangential, for the sliding branch)
-  const u = new Float64Array(nz);
-  for (const side of sides) {
-    const v = 6 * side.body;
+  const u = pool.u;
+  u.fill(0, 0, nz);
+  for (let side = 0; side < nSides; side++) {
+    const v = 6 * sideBody[side];
     for (let j = 0; j < 3; j++) {
-      rowOfSide(th, side.base + 3 * j, side.r, row);
+      rowOfSide(th, sideBase[side] + 3 * j, sideR[side], row);
       let dot = 0;
       for (let e = 0; e < 6; e++) dot += row[e] * vplus[v + e];
-      u[3 * side.i + j] += side.sign * dot;
+      u[3 * sideContact[side] + j] += sideSign[side] * dot;
     }
   }
 
-  // K = ∂F/∂λ
-  const K = new Float64Array(nz * nz);
-  const slip: { speed: number; u1: number; u2: number }[] = [];
+  // K = ∂F/∂λ; slip = (‖u_t‖, û) per contact
+  const K = pool.K, slip = pool.slip;
+  K.fill(0, 0, nz * nz);
   for (let i = 0; i < m; i++) {
     const k = contacts[i];
     const kind = kinds[i];
-    const rowsFromW = kind === 'frictionless' ? [0] : kind === 'stick' ? [0, 1, 2] : [0];
-    for (const j of rowsFromW) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
-    const speed = Math.hypot(u[3 * i + 1], u[3 * i + 2]);
+    const wRows = kind === 'stick' ? 3 : 1;
+    for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
+    const speed = Math.sqrt(u[3 * i + 1] * u[3 * i + 1] + u[3 * i + 2] * u[3 * i + 2]);
     const u1 = u[3 * i + 1] / speed, u2 = u[3 * i + 2] / speed;
-    slip.push({ speed, u1, u2 });
+    slip[3 * i] = speed;
+    slip[3 * i + 1] = u1;
+    slip[3 * i + 2] = u2;
     if (kind === 'frictionless') {
       K[(3 * i + 1) * nz + 3 * i + 1] = 1;
       K[(3 * i + 2) * nz + 3 * i + 2] = 1;
     } else if (kind === 'slide') {
-      const mu = th[s.contactBase + s.contactWidth * contacts[i] + MU];
+      const mu = th[s.contactBase + s.contactWidth * k + MU];
       const ln = s.lambda[3 * k];
       const scale = (mu * ln) / speed;
-      // (I − ûûᵀ) rows
-      const P = [
-        [1 - u1 * u1, -u1 * u2],
-        [-u2 * u1, 1 - u2 * u2],
-      ];
+      // rows t₁, t₂: (μλ_n/‖u_t‖)(I − ûûᵀ) W_t, plus I on λ_t and μû on λ_n
       for (let a = 0; a < 2; a++) {
-        for (let c = 0; c < nz; c++) {
-          const v = scale * (P[a][0] * W[(3 * i + 1) * nz + c] + P[a][1] * W[(3 * i + 2) * nz + c]);
-          K[(3 * i + 1 + a) * nz + c] = v;
-        }
+        const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
+        const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
+        for (let c = 0; c < nz; c++) K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
         K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
         K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? u1 : u2);
       }
     }
   }
-  const g = new Array<number>(nz);
-  contacts.forEach((k, i) => {
-    for (let j = 0; j < 3; j++) g[3 * i + j] = ybar[6 * s.nbody + 3 * k + j] + dG[3 * i + j];
-  });
-  const w = solveTransposed(K, g, nz > 6 * bodies.length);
-
-  // c_kj = −(∂F/∂u_kj)ᵀw, and the b̄, μ̄ of F
-  const coef = new Float64Array(nz);
+  const g = pool.g;
   for (let i = 0; i < m; i++) {
     const k = contacts[i];
-    const o = s.contactBase + s.contactWidth * contacts[i];
+    for (let j = 0; j < 3; j++) g[3 * i + j] = ybar[6 * s.nbody + 3 * k + j] + dG[3 * i + j];
+  }
+  const w = solveTransposed(K, nz, g, nz > 6 * nb);
+
+  // c_kj = −(∂F/∂u_kj)ᵀw, and the b̄, μ̄ of F
+  const coef = pool.coef;
+  coef.fill(0, 0, nz);
+  for (let i = 0; i < m; i++) {
+    const k = contacts[i];
+    const o = s.contactBase + s.contactWidth * k;
     coef[3 * i] = -w[3 * i];
     thbar[o + BOUND] += w[3 * i];
     const kind = kinds[i];
@@ -214,7 +276,7 @@ export function islandAdjointHand(
       coef[3 * i + 1] = -w[3 * i + 1];
       coef[3 * i + 2] = -w[3 * i + 2];
     } else if (kind === 'slide') {
-      const { speed, u1, u2 } = slip[i];
+      const speed = slip[3 * i], u1 = slip[3 * i + 1], u2 = slip[3 * i + 2];
       const mu = th[o + MU];
       const ln = s.lambda[3 * k];
       const w1 = w[3 * i + 1], w2 = w[3 * i + 2];
@@ -226,16 +288,18 @@ export function islandAdjointHand(
   }
 
   // u's direct dependence on the directions and lever arms (v⁺ fixed), and h_b
-  const h = new Float64Array(6 * bodies.length);
-  for (const side of sides) {
-    const v = 6 * side.body;
+  const h = pool.h;
+  h.fill(0, 0, 6 * nb);
+  for (let side = 0; side < nSides; side++) {
+    const v = 6 * sideBody[side];
     const vx = vplus[v], vy = vplus[v + 1], vz = vplus[v + 2];
     const wx = vplus[v + 3], wy = vplus[v + 4], wz = vplus[v + 5];
-    const r = side.r;
+    const r = sideR[side];
+    const local = sideLocal[side];
     for (let j = 0; j < 3; j++) {
-      const cj = side.sign * coef[3 * side.i + j];
+      const cj = sideSign[side] * coef[3 * sideContact[side] + j];
       if (cj === 0) continue;
-      const d = side.base + 3 * j;
+      const d = sideBase[side] + 3 * j;
       // u ∋ d·v + (r × d)·ω = d·(v + ω × r) = r·(d × ω)
       thbar[d] += cj * (vx + wy * th[r + 2] - wz * th[r + 1]);
       thbar[d + 1] += cj * (vy + wz * th[r] - wx * th[r + 2]);
@@ -243,20 +307,20 @@ export function islandAdjointHand(
       thbar[r] += cj * (th[d + 1] * wz - th[d + 2] * wy);
       thbar[r + 1] += cj * (th[d + 2] * wx - th[d] * wz);
       thbar[r + 2] += cj * (th[d] * wy - th[d + 1] * wx);
-      if (side.local >= 0) {
-        rowOfSide(th, side.base + 3 * j, side.r, row);
-        for (let e = 0; e < 6; e++) h[6 * side.local + e] += cj * row[e];
+      if (local >= 0) {
+        rowOfSide(th, d, r, row);
+        for (let e = 0; e < 6; e++) h[6 * local + e] += cj * row[e];
       }
     }
   }
 
   // v̄* += h_b; the response M⁻¹Jᵀλ with q_b = v̄⁺_b + h_b
   const q = _q;
-  bodySides.forEach((list, local) => {
-    const body = bodies[local];
+  for (let b = 0; b < nb; b++) {
+    const body = bodies[b];
     for (let e = 0; e < 6; e++) {
-      thbar[6 * body + e] += h[6 * local + e];
-      q[e] = ybar[6 * body + e] + h[6 * local + e];
+      thbar[6 * body + e] += h[6 * b + e];
+      q[e] = ybar[6 * body + e] + h[6 * b + e];
     }
     const invMass = th[s.invMassBase + body];
     const I = s.invInertiaBase + 9 * body;
@@ -264,21 +328,26 @@ export function islandAdjointHand(
     const tb0 = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
     const tb1 = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
     const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
-    for (const side of list) {
-      const k = contacts[side.i];
-      const o = side.base;
+    for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
+      const side = order[a];
+      const k = contacts[sideContact[side]];
+      const o = sideBase[side];
       const l0 = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
       // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
       const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
       const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
       const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
-      const r = side.r;
+      const r = sideR[side];
       const rx = th[r], ry = th[r + 1], rz = th[r + 2];
       const t0 = ry * P2 - rz * P1, t1 = rz * P0 - rx * P2, t2 = rx * P1 - ry * P0;
-      const sg = side.sign;
+      const sg = sideSign[side];
       thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
-      const tau = [t0, t1, t2];
-      for (let a = 0; a < 3; a++) for (let c = 0; c < 3; c++) thbar[I + 3 * a + c] += sg * q[3 + a] * tau[c];
+      for (let e = 0; e < 3; e++) {
+        const qa = sg * q[3 + e];
+        thbar[I + 3 * e] += qa * t0;
+        thbar[I + 3 * e + 1] += qa * t1;
+        thbar[I + 3 * e + 2] += qa * t2;
+      }
       // τ̄·(r × P): r̄ += P × τ̄, P̄ += τ̄ × r; P̄ += m⁻¹ q_lin
       const s0 = sg * tb0, s1 = sg * tb1, s2 = sg * tb2;
       thbar[r] += P1 * s2 - P2 * s1;
@@ -295,5 +364,5 @@ export function islandAdjointHand(
         thbar[o + 3 * j + 2] += lj * pb2;
       }
     }
-  });
+  }
 }
