@@ -168,14 +168,20 @@ function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array,
   for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, th, k, s.lambda, vplus);
   const islands = activeIslands(s);
   const input: IslandInput = {
-    ...s,
+    nbody: s.nbody,
+    bodyA: s.bodyA,
+    bodyB: s.bodyB,
+    isStatic: s.isStatic,
+    lambda: s.lambda,
     contactBase: L.contacts,
     contactWidth: IMPULSE_CONTACT_WIDTH,
     invMassBase: L.invMass,
     invInertiaBase: L.invInertia,
   };
+  const kinds: ContactKind[] = [];
   for (const contacts of islands) {
-    const kinds = contacts.map((k) => kindOf(s, th, L, vplus, k));
+    kinds.length = contacts.length;
+    for (let i = 0; i < contacts.length; i++) kinds[i] = kindOf(s, th, L, vplus, contacts[i]);
     if (form === 'hand') islandAdjointHand(input, th, ybar, vplus, contacts, kinds, thbar, solveTransposed);
     else islandAdjoint(s, L, th, ybar, contacts, kinds, thbar);
   }
