@@ -17,6 +17,12 @@ export interface RolloutConfig {
   controlBodies?: readonly number[];
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
+  /**
+   * hard mode: bytes of per-step records the forward pass may keep so that the backward
+   * pass does not re-run the steps (default 64 MiB, sim/hard/rollout.ts
+   * `KEPT_RECORDS_BUDGET_BYTES`; 0: always replay from the checkpoints)
+   */
+  keptRecordsBytes?: number;
   /** friction regularization velocity ε default, m/s */
   frictionVelocity?: number;
   /**

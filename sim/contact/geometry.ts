@@ -353,7 +353,8 @@ export function contactGeometryPrimitive(input: GeometryInput, contacts: Contact
 
 /**
  * The rule behind {@link contactGeometryPrimitive}, for callers that compose kernels'
- * adjoints by hand without a tape (sim/hard/step-adjoint.ts).
+ * adjoints by hand without a tape (sim/hard/step-adjoint.ts). Its residual is its input
+ * (step-adjoint.ts relies on that to call `bwd` without `fwd`).
  */
 export function contactGeometryRule(input: GeometryInput, contacts: ContactFeatures): PrimitiveRule<Float64Array> {
   const features: ContactFeatures = {

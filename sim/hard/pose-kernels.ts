@@ -104,7 +104,10 @@ export function advancePosesPrimitive(count: number, dt: number): (x: readonly R
   return customVjp(advancePosesRule(count, dt));
 }
 
-/** The rule behind {@link advancePosesPrimitive} (step-adjoint.ts composes it by hand). */
+/**
+ * The rule behind {@link advancePosesPrimitive} (step-adjoint.ts composes it by hand). Its
+ * residual is its input (step-adjoint.ts relies on that to call `bwd` without `fwd`).
+ */
 export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float64Array> {
   const half = 0.5 * dt;
   return {

@@ -43,10 +43,27 @@ import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './w
  */
 export const RESTING_GAP_FACTOR = 10;
 
+/**
+ * Bytes of per-step records (pre-step state and `HardStepRecord`) the forward pass may keep
+ * so that the backward pass need not re-run the steps (a third of its time on billiards);
+ * past it the forward pass drops them and the backward pass replays each segment from its
+ * checkpoint, as the checkpointing design has it (memory O(√T) states).
+ */
+export const KEPT_RECORDS_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** The forward pass's own records of every step, when they fit the budget. */
+interface KeptSteps {
+  /** (steps × 13n) the state before each step */
+  states: Float64Array;
+  records: HardStepRecord[];
+}
+
 /** What the forward pass leaves for the backward pass: the step scratch is reused by it. */
 interface HardResiduals {
   x: Float64Array;
   checkpoints: Checkpoint[];
+  /** every step's state and record, or null (over budget: replay from the checkpoints) */
+  kept: KeptSteps | null;
   /** the model with the inputs' parameters, and its step scratch */
   model: Model;
   data: HardStepData;
@@ -106,6 +123,15 @@ function reportKinks(model: Model, data: HardStepData, sink: KinkSink): void {
   }
 }
 
+/** Bytes held by a step record (its typed arrays). */
+function recordBytes(rec: HardStepRecord): number {
+  const c = rec.contacts;
+  return (
+    c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength +
+    rec.impulse.byteLength + rec.bounced.byteLength + rec.impactFraction.byteLength + rec.pseudo.byteLength
+  );
+}
+
 /** Keep what the step just taken decided and found (reusing `into` when given). */
 export function recordStep(data: HardStepData, into: HardStepRecord | undefined): HardStepRecord {
   const p = data.problem;
@@ -163,17 +189,28 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
       const y = new Float64Array(stateSize * (1 + record.length));
       const recordAt = (k: number) => record.forEach((r, j) => r === k && writeState(y, stateSize * (1 + j), state));
       recordAt(0);
+      // keep every step's state and record while they fit the budget (checked before allocating)
+      const budget = config.keptRecordsBytes ?? KEPT_RECORDS_BUDGET_BYTES;
+      let keptBytes = steps * stateSize * Float64Array.BYTES_PER_ELEMENT;
+      let kept: KeptSteps | null = keptBytes <= budget ? { states: new Float64Array(steps * stateSize), records: [] } : null;
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push({ state: packState(state), warm: snapshotWarmStart(data.warmStart) });
         sink.t = t;
+        if (kept !== null) writeState(kept.states, t * stateSize, state);
         hardStep(m, data, state, controlAt(config, L, x, t, control), state);
+        if (kept !== null) {
+          const rec = recordStep(data, undefined);
+          kept.records.push(rec);
+          keptBytes += recordBytes(rec);
+          if (keptBytes > budget) kept = null;
+        }
         reportKinks(m, data, sink);
         if ((t + 1) % 100 === 0 || t === steps - 1) checkFinite(model, state.bodyQ, state.bodyQd, t + 1);
         recordAt(t + 1);
       }
       writeState(y, 0, state);
       sink.flush(kinks);
-      return [y, { x, checkpoints, model: m, data }];
+      return [y, { x, checkpoints, kept, model: m, data }];
     },
     bwd: (residuals, ybar) => hardRolloutAdjoint(config, L, segment, residuals, ybar),
   });
@@ -202,7 +239,7 @@ function hardRolloutAdjoint(
   config: RolloutConfig,
   L: RolloutLayout,
   segment: number,
-  { x, checkpoints, model: m, data }: HardResiduals,
+  { x, checkpoints, kept, model: m, data }: HardResiduals,
   ybar: Float64Array,
 ): Float64Array {
   const { model, steps } = config;
@@ -236,14 +273,20 @@ function hardRolloutAdjoint(
   for (let s = checkpoints.length - 1; s >= 0; s--) {
     const t0 = s * segment;
     const t1 = Math.min(steps, t0 + segment);
-    state.bodyQ.set(checkpoints[s].state.subarray(0, 7 * n));
-    state.bodyQd.set(checkpoints[s].state.subarray(7 * n));
-    restoreWarmStart(data.warmStart, checkpoints[s].warm);
-    for (let t = t0; t < t1; t++) {
-      const k = t - t0;
-      writeState(segStates, k * stateSize, state);
-      hardStep(m, data, state, controlAt(config, L, x, t, control), state);
-      records[k] = recordStep(data, records[k]);
+    if (kept !== null) {
+      // the forward pass kept every step: this segment's states and records, no replay
+      segStates.set(kept.states.subarray(t0 * stateSize, t1 * stateSize));
+      for (let t = t0; t < t1; t++) records[t - t0] = kept.records[t];
+    } else {
+      state.bodyQ.set(checkpoints[s].state.subarray(0, 7 * n));
+      state.bodyQd.set(checkpoints[s].state.subarray(7 * n));
+      restoreWarmStart(data.warmStart, checkpoints[s].warm);
+      for (let t = t0; t < t1; t++) {
+        const k = t - t0;
+        writeState(segStates, k * stateSize, state);
+        hardStep(m, data, state, controlAt(config, L, x, t, control), state);
+        records[k] = recordStep(data, records[k]);
+      }
     }
     for (let t = t1 - 1; t >= t0; t--) {
       if (t + 1 < steps) addRecorded(t + 1);

@@ -89,7 +89,13 @@ function contactAdjoint(
   const xg = new Float64Array(11 * n);
   xg.set(x.subarray(L.q, L.q + 7 * n));
   xg.set(x.subarray(L.geomSize, L.geomSize + 4 * n), 7 * n);
-  const [geom, geomRes] = geometry.fwd(xg, silent);
+  // its values are the narrowphase's, which the step recorded (the rule re-derives the same
+  // numbers from the features); its adjoint needs only the inputs
+  const geom = new Float64Array(7 * c);
+  geom.set(rec.contacts.dist.subarray(0, c));
+  geom.set(rec.contacts.normal.subarray(0, 3 * c), c);
+  geom.set(rec.contacts.point.subarray(0, 3 * c), 4 * c);
+  const geomRes = xg;
   // world inverse inertia of the dynamic bodies
   const dynamic = ctx.dynamicBodies;
   const inertia = worldInvInertiaRule(dynamic.length);
@@ -152,7 +158,8 @@ function contactAdjoint(
     xp.set(x.subarray(L.q + 7 * b, L.q + 7 * b + 7), o);
     for (let i = 0; i < 6; i++) xp[o + 7 + i] = solved[6 * b + i] + (rec.moved ? rec.pseudo[6 * b + i] : 0);
   });
-  const [, posesRes] = poses.fwd(xp, silent);
+  // the poses themselves are not needed, and the rule's adjoint needs only its inputs
+  const posesRes = xp;
 
   // ---- backward ----
   // q' of untouched bodies is the free flight's; q̇' = v⁺ for every body
