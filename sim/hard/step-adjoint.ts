@@ -2,7 +2,10 @@
  * The hard step's adjoint composed by hand from its kernels' rules, without a tape: the
  * same chain as the trace in traced-step.ts (free flight → contact geometry → frames,
  * world inertia, lever arms, friction, bounds → impulse solve → poses), each kernel's
- * forward run once for its residuals and its hand-written adjoint run backward, Warp-style.
+ * forward run once for the values the next needs and its hand-written adjoint run
+ * backward, Warp-style. The contact geometry's values are the step's own record (the
+ * narrowphase's), and the poses are not recomputed: those two rules' adjoints need only
+ * their inputs.
  *
  * Covers every step without a placed impact (a bounce at its time of impact, whose lever
  * arms and bound are a longer formula that only the trace carries): the rollout uses it
@@ -15,6 +18,7 @@
 import type { KinkSink } from '../../ad/primitive.ts';
 import { contactGeometryRule } from '../contact/geometry.ts';
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
+import { addInto } from '../rollout-shared.ts';
 import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
 import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolveRule } from './impulse-adjoint.ts';
 import { advancePosesRule, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaRule } from './pose-kernels.ts';
@@ -61,11 +65,11 @@ export function hardStepAdjoint(ctx: TracedStepContext, rec: HardStepRecord, x: 
     contactAdjoint(ctx, rec, x, ybar, free, xbar, freeBar);
   }
   const xiBar = ctx.integrateRule.bwd(integrateRes, freeBar);
-  addRange(xbar, L.q, xiBar, IL.q, 13 * n);
-  ctx.controlBodies.forEach((b, j) => addRange(xbar, L.controls + 6 * j, xiBar, IL.wrench + 6 * b, 6));
-  addRange(xbar, L.invMass, xiBar, IL.invMass, n);
-  addRange(xbar, L.invInertia, xiBar, IL.invInertia, 3 * n);
-  addRange(xbar, L.gravity, xiBar, IL.gravity, 3);
+  addInto(xbar, L.q, xiBar, IL.q, 13 * n);
+  ctx.controlBodies.forEach((b, j) => addInto(xbar, L.controls + 6 * j, xiBar, IL.wrench + 6 * b, 6));
+  addInto(xbar, L.invMass, xiBar, IL.invMass, n);
+  addInto(xbar, L.invInertia, xiBar, IL.invInertia, 3 * n);
+  addInto(xbar, L.gravity, xiBar, IL.gravity, 3);
   return xbar;
 }
 
@@ -173,13 +177,13 @@ function contactAdjoint(
   const xpBar = isZero(posesBar) ? new Float64Array(xp.length) : poses.bwd(posesRes, posesBar);
   moving.forEach((b, j) => {
     const o = POSE_INPUT_WIDTH * j;
-    addRange(xbar, L.q + 7 * b, xpBar, o, 7);
-    addRange(solvedBar, 6 * b, xpBar, o + 7, 6);
+    addInto(xbar, L.q + 7 * b, xpBar, o, 7);
+    addInto(solvedBar, 6 * b, xpBar, o + 7, 6);
   });
 
   const thetaBar = isZero(solvedBar) ? new Float64Array(IM.size) : solve.bwd(solveRes, solvedBar);
   const vStarBar = freeBar.subarray(7 * n);
-  addRange(vStarBar, 0, thetaBar, IM.velocity, 6 * n);
+  addInto(vStarBar, 0, thetaBar, IM.velocity, 6 * n);
   const WBar = new Float64Array(9 * dynamic.length);
   dynamic.forEach((b, j) => {
     xbar[L.invMass + b] += thetaBar[IM.invMass + b];
@@ -187,8 +191,8 @@ function contactAdjoint(
   });
   const xwBar = inertia.bwd(inertiaRes, WBar);
   dynamic.forEach((b, j) => {
-    addRange(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
-    addRange(xbar, L.invInertia + 3 * b, xwBar, 4 * dynamic.length + 3 * j, 3);
+    addInto(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
+    addInto(xbar, L.invInertia + 3 * b, xwBar, 4 * dynamic.length + 3 * j, 3);
   });
 
   const geomBar = new Float64Array(7 * c);
@@ -222,10 +226,10 @@ function contactAdjoint(
       xbar[L.q + 7 * b + i] -= rBBar;
     }
   }
-  addRange(geomBar, c, framesRule.bwd(framesRes, framesBar), 0, 3 * c);
+  addInto(geomBar, c, framesRule.bwd(framesRes, framesBar), 0, 3 * c);
   const xgBar = geometry.bwd(geomRes, geomBar);
-  addRange(xbar, L.q, xgBar, 0, 7 * n);
-  addRange(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
+  addInto(xbar, L.q, xgBar, 0, 7 * n);
+  addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
 
 // bound formulas (traced-step.ts); 0: a contact deeper than the resting gap, b = 0 constant
@@ -300,10 +304,6 @@ function normalVelocityAdjoint(
     vBar[vo + 4] += s * (rz * nx - rx * nz);
     vBar[vo + 5] += s * (rx * ny - ry * nx);
   }
-}
-
-function addRange(out: Float64Array, outOff: number, src: Float64Array, srcOff: number, length: number): void {
-  for (let i = 0; i < length; i++) out[outOff + i] += src[srcOff + i];
 }
 
 function isZero(v: Float64Array): boolean {
