@@ -9,6 +9,16 @@ import { DivergenceError } from './errors.ts';
 import { integratorLayout } from './integrator/semiImplicitEuler.ts';
 import type { Model } from './model.ts';
 
+/**
+ * Default budget for the step records a rollout's forward pass keeps, bytes. Within it the
+ * backward pass reuses them instead of re-running each segment from its checkpoint (about
+ * one forward rollout of time saved); past it the forward pass drops them and memory stays
+ * at the checkpoints' O(√T) states. 16 MiB holds a 1,000-step rollout of a few dozen
+ * bodies; the 10,000-step billiards of the memory figure (~40 MB of records) stays
+ * checkpointed.
+ */
+export const DEFAULT_KEPT_RECORDS_BYTES = 16 * 1024 * 1024;
+
 /** Static configuration of a rollout: what is not differentiated. */
 export interface RolloutConfig {
   model: Model;
@@ -18,9 +28,9 @@ export interface RolloutConfig {
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
   /**
-   * hard mode: bytes of per-step records the forward pass may keep so that the backward
-   * pass does not re-run the steps (default 64 MiB, sim/hard/rollout.ts
-   * `KEPT_RECORDS_BUDGET_BYTES`; 0: always replay from the checkpoints)
+   * bytes of per-step records (state, contacts, wrench or impulses) the forward pass may
+   * keep so that the backward pass does not re-run the steps from the checkpoints
+   * (default {@link DEFAULT_KEPT_RECORDS_BYTES}; 0: always replay)
    */
   keptRecordsBytes?: number;
   /** friction regularization velocity ε default, m/s */

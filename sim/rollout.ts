@@ -24,7 +24,7 @@ import type { KinkSink } from '../ad/primitive.ts';
 import { customVjp } from '../ad/primitive.ts';
 import type { Real } from '../ad/tape.ts';
 import { collide, createContacts, type Contacts } from './collision/index.ts';
-import { addInto, checkFinite, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
+import { addInto, checkFinite, copyInto, DEFAULT_KEPT_RECORDS_BYTES, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
 import { hardRolloutPrimitive } from './hard/rollout.ts';
 import type { CollisionInput } from './collision/types.ts';
 import { contactGeometryAdjoint } from './contact/geometry.ts';
@@ -108,7 +108,21 @@ interface Residuals {
   x: Float64Array;
   /** states at steps 0, segment, 2·segment, … ([q | qd] per checkpoint) */
   checkpoints: Float64Array[];
+  /** every step's state, contacts and wrench, or null (over budget: replay the segments) */
+  kept: KeptSteps | null;
 }
+
+/** The forward pass's own records of every step, when they fit the budget. */
+interface KeptSteps {
+  /** (steps × 13n) the state before each step */
+  states: Float64Array;
+  /** (steps × 6n) the wrench of each step (contacts and controls) */
+  wrench: Float64Array;
+  contacts: Contacts[];
+}
+
+/** The contacts of a step that has none (shared by every such kept step). */
+const NO_CONTACTS = createContacts(0);
 
 /**
  * The rollout as a primitive: `(x: Real[]) => Real[]` with the layout of
@@ -142,24 +156,42 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
       const y = new Float64Array(stateSize * (1 + record.length));
       const recordAt = (k: number) => record.forEach((r, j) => r === k && y.set(state, stateSize * (1 + j)));
       recordAt(0);
+      // keep every step's state, contacts and wrench while they fit the budget
+      const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
+      let keptBytes = steps * 19 * n * Float64Array.BYTES_PER_ELEMENT;
+      let kept: KeptSteps | null = keptBytes <= budget ? { states: new Float64Array(steps * stateSize), wrench: new Float64Array(steps * 6 * n), contacts: [] } : null;
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push(state.slice());
         sink.t = t;
+        if (kept !== null) kept.states.set(state, t * stateSize);
         collideInto(w, model.contact.margin, q);
         wrenchesAt(config, w, t, q, qd, sink);
+        if (kept !== null) {
+          kept.wrench.set(w.wrench, t * 6 * n);
+          const contacts = w.contacts.count === 0 ? NO_CONTACTS : keepContacts(w.contacts, undefined);
+          kept.contacts.push(contacts);
+          keptBytes += contactsBytes(contacts);
+          if (keptBytes > budget) kept = null;
+        }
         integrate(w.integrator, q, qd, w.wrench, q, qd);
         if ((t + 1) % 100 === 0 || t === steps - 1) checkFinite(model, q, qd, t + 1);
         recordAt(t + 1);
       }
       y.set(state, 0);
       sink.flush(kinks);
-      return [y, { x, checkpoints }];
+      return [y, { x, checkpoints, kept }];
     },
-    bwd: ({ x, checkpoints }, ybar) => rolloutAdjoint(config, segment, x, checkpoints, ybar),
+    bwd: ({ x, checkpoints, kept }, ybar) => rolloutAdjoint(config, segment, x, checkpoints, kept, ybar),
   });
 }
 
-function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array, checkpoints: Float64Array[], ybar: Float64Array): Float64Array {
+/** Bytes held by a kept contact buffer (the shared empty one: none). */
+function contactsBytes(c: Contacts): number {
+  if (c === NO_CONTACTS) return 0;
+  return c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength;
+}
+
+function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array, checkpoints: Float64Array[], kept: KeptSteps | null, ybar: Float64Array): Float64Array {
   const { model, steps } = config;
   const n = model.nbody;
   const w = workOf(config, x);
@@ -195,18 +227,26 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   for (let s = checkpoints.length - 1; s >= 0; s--) {
     const t0 = s * segment;
     const t1 = Math.min(steps, t0 + segment);
-    // recompute the segment: the state before each step, its contacts and wrench
-    state.set(checkpoints[s]);
-    const q = state.subarray(0, 7 * n);
-    const qd = state.subarray(7 * n);
-    for (let t = t0; t < t1; t++) {
-      const k = t - t0;
-      segStates.set(state, k * 13 * n);
-      collideInto(w, model.contact.margin, q);
-      segContacts[k] = keepContacts(w.contacts, segContacts[k]);
-      wrenchesAt(config, w, t, q, qd, null);
-      segWrench.set(w.wrench, k * 6 * n);
-      if (t + 1 < t1) integrate(w.integrator, q, qd, w.wrench, q, qd);
+    if (kept !== null) {
+      // the forward pass kept every step: this segment's states, contacts and wrenches
+      segStates.set(kept.states.subarray(t0 * stateSize, t1 * stateSize));
+      segWrench.set(kept.wrench.subarray(t0 * 6 * n, t1 * 6 * n));
+      for (let t = t0; t < t1; t++) segContacts[t - t0] = kept.contacts[t];
+    } else {
+      // recompute the segment: the state before each step, its contacts and wrench
+      state.set(checkpoints[s]);
+      const q = state.subarray(0, 7 * n);
+      const qd = state.subarray(7 * n);
+      for (let t = t0; t < t1; t++) {
+        const k = t - t0;
+        segStates.set(state, k * 13 * n);
+        collideInto(w, model.contact.margin, q);
+        // a kept step's contacts are not reused as scratch: replay into buffers of its own
+        segContacts[k] = keepContacts(w.contacts, segContacts[k] === NO_CONTACTS ? undefined : segContacts[k]);
+        wrenchesAt(config, w, t, q, qd, null);
+        segWrench.set(w.wrench, k * 6 * n);
+        if (t + 1 < t1) integrate(w.integrator, q, qd, w.wrench, q, qd);
+      }
     }
     for (let t = t1 - 1; t >= t0; t--) {
       if (t + 1 < steps) addRecorded(t + 1);

@@ -28,7 +28,7 @@ import { createContacts } from '../collision/contacts.ts';
 import { contactKinkLabel, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from '../contact/kinks.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
-import { addInto, checkFinite, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
+import { addInto, checkFinite, DEFAULT_KEPT_RECORDS_BYTES, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
 import { allocState, type State } from '../state.ts';
 import { contactVelocity } from './problem.ts';
 import { createHardStepData, hardStep, type HardStepData } from './step.ts';
@@ -42,14 +42,6 @@ import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './w
  * and the position pass anything beyond the tolerance (1 µm), so 10× covers both.
  */
 export const RESTING_GAP_FACTOR = 10;
-
-/**
- * Bytes of per-step records (pre-step state and `HardStepRecord`) the forward pass may keep
- * so that the backward pass need not re-run the steps (a third of its time on billiards);
- * past it the forward pass drops them and the backward pass replays each segment from its
- * checkpoint, as the checkpointing design has it (memory O(√T) states).
- */
-export const KEPT_RECORDS_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** The forward pass's own records of every step, when they fit the budget. */
 interface KeptSteps {
@@ -190,7 +182,7 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
       const recordAt = (k: number) => record.forEach((r, j) => r === k && writeState(y, stateSize * (1 + j), state));
       recordAt(0);
       // keep every step's state and record while they fit the budget (checked before allocating)
-      const budget = config.keptRecordsBytes ?? KEPT_RECORDS_BUDGET_BYTES;
+      const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
       let keptBytes = steps * stateSize * Float64Array.BYTES_PER_ELEMENT;
       let kept: KeptSteps | null = keptBytes <= budget ? { states: new Float64Array(steps * stateSize), records: [] } : null;
       for (let t = 0; t < steps; t++) {

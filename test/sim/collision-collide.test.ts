@@ -3,13 +3,13 @@
 // path allocates nothing once warm (no garbage-collection events over many calls).
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import fc from 'fast-check';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { collide } from '../../sim/collision/collide.ts';
 import { createContacts } from '../../sim/collision/contacts.ts';
 import { collidePair } from '../../sim/collision/dispatch.ts';
 import type { CollisionInput } from '../../sim/collision/types.ts';
 import type { Model } from '../../sim/model.ts';
 import { axisAngle, arbShape, makeScene, readContacts, sceneOf, type ContactView, type ShapeSpec } from './collision-fixtures.ts';
+import { scavengesDuring } from './gc-watch.ts';
 
 const byPairThenFeature = (x: ContactView, y: ContactView): number => x.a - y.a || x.b - y.b || x.pair - y.pair || x.dist - y.dist;
 
@@ -80,19 +80,11 @@ describe('collide', () => {
     }
     expect(pairTypes.size).toBe(9);
 
-    const gcEvents: number[] = [];
-    const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) gcEvents.push(entry.startTime);
-    });
-    observer.observe({ entryTypes: ['gc'] });
-    const start = performance.now();
     let total = 0;
-    for (let k = 0; k < 1000; k++) total += collide(input, bodyQ, 0.02, contacts);
-    const end = performance.now();
-    // GC entries are delivered asynchronously: let them arrive
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    observer.disconnect();
+    const scavenges = await scavengesDuring(() => {
+      for (let k = 0; k < 1000; k++) total += collide(input, bodyQ, 0.02, contacts);
+    });
     expect(total).toBe(1000 * contacts.count);
-    expect(gcEvents.filter((t) => t >= start && t <= end)).toEqual([]);
+    expect(scavenges).toBe(0);
   });
 });

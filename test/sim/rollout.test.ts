@@ -251,3 +251,30 @@ describe('rollout gradients through contact vs finite differences of the plain s
     expect(r.kinks[0].label).toMatch(/^step \d+: .*ground.*ball|^step \d+: .*ball.*ground/);
   });
 });
+
+describe('kept step records vs replay from checkpoints (penalty and soft)', () => {
+  for (const mode of ['penalty', 'soft'] as const) {
+    it(`${mode}: the gradient is the same bit for bit with the forward pass's records (default budget) and with replay (budget 0)`, () => {
+      const s = scene({
+        dt: 0.001,
+        steps: 300,
+        contact: { mode, stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.4 },
+        bodies: [
+          ground,
+          { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.2], linearVelocity: [1, 0, -1] },
+          { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0.3, 0, 0.1] },
+        ],
+      });
+      const model = buildModel(s);
+      const state = initialState(model, s);
+      const gradientWith = (keptRecordsBytes: number | undefined): number[] => {
+        const config = { model, steps: 300, segment: 17, keptRecordsBytes };
+        const run = rolloutPrimitive(config);
+        return ad.valueAndGrad((x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0), Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd))).grad;
+      };
+      const kept = gradientWith(undefined);
+      expect(kept.some((g) => g !== 0)).toBe(true);
+      expect(kept).toEqual(gradientWith(0));
+    });
+  }
+});
