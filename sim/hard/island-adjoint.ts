@@ -36,7 +36,6 @@ export interface IslandInput {
 }
 
 const _row = new Float64Array(6);
-const _rowP = new Float64Array(6);
 const _q = new Float64Array(6);
 
 /**
@@ -57,6 +56,8 @@ const pool = {
   bodies: new Int32Array(0),
   /** body → local index + 1 (0: not in the island), for every body of the model */
   localOf: new Int32Array(0),
+  /** (18 per side) the rows [d ; r × d] of n, t₁, t₂ */
+  rows: new Float64Array(0),
   response: new Float64Array(0),
   W: new Float64Array(0),
   K: new Float64Array(0),
@@ -82,6 +83,7 @@ function ensurePool(m: number, nbody: number): void {
     pool.bodyStart = new Int32Array(cap + 1);
     pool.bodies = new Int32Array(cap);
     pool.response = new Float64Array(18 * cap);
+    pool.rows = new Float64Array(18 * cap);
     pool.h = new Float64Array(6 * cap);
     const zcap = 3 * (cap / 2);
     pool.W = new Float64Array(zcap * zcap);
@@ -129,7 +131,7 @@ export function islandAdjointHand(
   const nz = 3 * m;
   const nSides = 2 * m;
   ensurePool(m, s.nbody);
-  const { sideContact, sideBody, sideLocal, sideSign, sideBase, sideR, order, bodyStart, bodies, localOf, response } = pool;
+  const { sideContact, sideBody, sideLocal, sideSign, sideBase, sideR, order, bodyStart, bodies, localOf, rows, response } = pool;
   // sides of each contact; the dynamic bodies (local index)
   let nb = 0;
   for (let i = 0; i < m; i++) {
@@ -167,18 +169,23 @@ export function islandAdjointHand(
       if (local >= 0) order[fill[local]++] = side;
     }
   }
-  // per dynamic side and direction j: the row a = [d ; r × d] and the response M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)]
+  // per side and direction j: the row a = [d ; r × d], and for a dynamic body the response
+  // M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)]
   const row = _row;
   for (let side = 0; side < nSides; side++) {
+    const o = 18 * side;
+    for (let j = 0; j < 3; j++) {
+      rowOfSide(th, sideBase[side] + 3 * j, sideR[side], row);
+      for (let e = 0; e < 6; e++) rows[o + 6 * j + e] = row[e];
+    }
     if (sideLocal[side] < 0) continue;
     const body = sideBody[side];
     const invMass = th[s.invMassBase + body];
     const I = s.invInertiaBase + 9 * body;
-    const o = 18 * side;
     for (let j = 0; j < 3; j++) {
-      rowOfSide(th, sideBase[side] + 3 * j, sideR[side], row);
-      for (let e = 0; e < 3; e++) response[o + 6 * j + e] = invMass * row[e];
-      for (let e = 0; e < 3; e++) response[o + 6 * j + 3 + e] = th[I + 3 * e] * row[3] + th[I + 3 * e + 1] * row[4] + th[I + 3 * e + 2] * row[5];
+      const a = o + 6 * j;
+      for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
+      for (let e = 0; e < 3; e++) response[a + 3 + e] = th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
     }
   }
 
@@ -186,7 +193,6 @@ export function islandAdjointHand(
   const W = pool.W, dG = pool.dG;
   W.fill(0, 0, nz * nz);
   dG.fill(0, 0, nz);
-  const rowP = _rowP;
   for (let b = 0; b < nb; b++) {
     const body = bodies[b];
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
@@ -202,10 +208,11 @@ export function islandAdjointHand(
         const q = order[c];
         const iq = sideContact[q], sq = sideSign[q];
         for (let j = 0; j < 3; j++) {
-          rowOfSide(th, sideBase[p] + 3 * j, sideR[p], rowP);
+          const a = 18 * p + 6 * j;
           for (let i = 0; i < 3; i++) {
+            const b = 18 * q + 6 * i;
             let w = 0;
-            for (let e = 0; e < 6; e++) w += rowP[e] * response[18 * q + 6 * i + e];
+            for (let e = 0; e < 6; e++) w += rows[a + e] * response[b + e];
             W[(3 * ip + j) * nz + 3 * iq + i] += sp * sq * w;
           }
         }
@@ -219,9 +226,9 @@ export function islandAdjointHand(
   for (let side = 0; side < nSides; side++) {
     const v = 6 * sideBody[side];
     for (let j = 0; j < 3; j++) {
-      rowOfSide(th, sideBase[side] + 3 * j, sideR[side], row);
+      const a = 18 * side + 6 * j;
       let dot = 0;
-      for (let e = 0; e < 6; e++) dot += row[e] * vplus[v + e];
+      for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];
       u[3 * sideContact[side] + j] += sideSign[side] * dot;
     }
   }
@@ -307,10 +314,7 @@ export function islandAdjointHand(
       thbar[r] += cj * (th[d + 1] * wz - th[d + 2] * wy);
       thbar[r + 1] += cj * (th[d + 2] * wx - th[d] * wz);
       thbar[r + 2] += cj * (th[d] * wy - th[d + 1] * wx);
-      if (local >= 0) {
-        rowOfSide(th, d, r, row);
-        for (let e = 0; e < 6; e++) h[6 * local + e] += cj * row[e];
-      }
+      if (local >= 0) for (let e = 0; e < 6; e++) h[6 * local + e] += cj * rows[18 * side + 6 * j + e];
     }
   }
 
