@@ -1,6 +1,7 @@
 /**
- * One hard-contact step written with ad ops, for the backward pass of the hard rollout
- * (sim/hard/rollout.ts): the same pipeline as `hardStep` (step.ts), with every decision
+ * One hard-contact step on the trace, for the backward pass of the hard rollout
+ * (sim/hard/rollout.ts) — the path of steps that place an impact, and the reference that
+ * step-adjoint.ts's tape-free pullback is tested against: the same pipeline as `hardStep` (step.ts), with every decision
  * the plain step made (contact set and features, restitution or speculative bound, impact
  * placement, the impulses it found, the position pass's correction) fixed from a
  * {@link HardStepRecord}, so the trace is the executed branch and its values are the
@@ -9,11 +10,13 @@
  *   free flight          v* = integrate(q, q̇, control)        (integratePrimitive, hand adjoint)
  *   contact geometry     (d, n, p) per contact                 (contactGeometryPrimitive)
  *   rows                 frame (n, t₁, t₂), lever arms r = p − x, world I⁻¹ = R diag(I⁻¹) Rᵀ
+ *                        (contactFramesPrimitive, worldInvInertiaPrimitive: hand adjoints)
  *   bound                b = −e·u⁻ (bounce) | −d/dt (open, speculative) | 0
  *   impact placement     s = d/(−u⁻dt): lever arms at the time of impact, b there     (★)
  *   velocity solve       [v⁺ | λ] = impulseSolvePrimitive(θ)   (implicit adjoint)
  *   position pass        v_p = −s·M⁻¹J_kᵀλ_k (placed impacts, ★) + the drift correction
  *   positions            x' = x + dt(v⁺ + v_p),  q' = normalize(exp(½dt(ω⁺ + ω_p)) ⊗ q̂)
+ *                        (advancePosesPrimitive); the rest (lever arms, bounds, placement) ad ops
  *
  * (★) is where time-of-impact gradients come from: the impact time moves with the state,
  * so an impact that comes earlier moves the bodies with their new velocities for longer.
