@@ -115,8 +115,19 @@ function reportKinks(model: Model, data: HardStepData, sink: KinkSink): void {
   }
 }
 
-/** Bytes held by a step record (its typed arrays). */
+/** The kept record of every step without contacts (never written: the backward reads only its count). */
+const NO_CONTACT_STEP: HardStepRecord = {
+  contacts: createContacts(0),
+  impulse: new Float64Array(0),
+  bounced: new Uint8Array(0),
+  impactFraction: new Float64Array(0),
+  pseudo: new Float64Array(0),
+  moved: false,
+};
+
+/** Bytes held by a step record (its typed arrays; the shared empty one: none). */
 function recordBytes(rec: HardStepRecord): number {
+  if (rec === NO_CONTACT_STEP) return 0;
   const c = rec.contacts;
   return (
     c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength +
@@ -125,17 +136,18 @@ function recordBytes(rec: HardStepRecord): number {
 }
 
 /** Keep what the step just taken decided and found (reusing `into` when given). */
-export function recordStep(data: HardStepData, into: HardStepRecord | undefined): HardStepRecord {
+export function recordStep(data: HardStepData, into: HardStepRecord | undefined, minCapacity = 16): HardStepRecord {
   const p = data.problem;
   const c = p.count;
+  const capacity = Math.max(c, minCapacity);
   const rec: HardStepRecord =
     into !== undefined && into.impulse.length >= 3 * c
       ? into
       : {
-          contacts: createContacts(Math.max(c, 16)),
-          impulse: new Float64Array(3 * Math.max(c, 16)),
-          bounced: new Uint8Array(Math.max(c, 16)),
-          impactFraction: new Float64Array(Math.max(c, 16)),
+          contacts: createContacts(capacity),
+          impulse: new Float64Array(3 * capacity),
+          bounced: new Uint8Array(capacity),
+          impactFraction: new Float64Array(capacity),
           pseudo: new Float64Array(data.pseudo.length),
           moved: false,
         };
@@ -191,7 +203,8 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
         if (kept !== null) writeState(kept.states, t * stateSize, state);
         hardStep(m, data, state, controlAt(config, L, x, t, control), state);
         if (kept !== null) {
-          const rec = recordStep(data, undefined);
+          // a contact-free step is pulled back as free flight: one shared empty record for all
+          const rec = data.problem.count === 0 ? NO_CONTACT_STEP : recordStep(data, undefined, 1);
           kept.records.push(rec);
           keptBytes += recordBytes(rec);
           if (keptBytes > budget) kept = null;
