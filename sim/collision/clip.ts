@@ -44,8 +44,11 @@ export function clipPolygonToHalfSpace(
   let written = 0;
   for (let i = 0; i < count; i++) {
     const prev = i === 0 ? count - 1 : i - 1;
-    const outsidePrev = clipOutside(src[3 * prev + axis], sign, bound);
-    const outsideCur = clipOutside(src[3 * i + axis], sign, bound);
+    // clipOutside, written out: a double returned from a call that is not inlined is boxed
+    let outsidePrev = sign * src[3 * prev + axis] - bound;
+    if (Math.abs(outsidePrev) <= CLIP_PLANE_TOLERANCE) outsidePrev = 0;
+    let outsideCur = sign * src[3 * i + axis] - bound;
+    if (Math.abs(outsideCur) <= CLIP_PLANE_TOLERANCE) outsideCur = 0;
     if ((outsidePrev > 0 && outsideCur < 0) || (outsidePrev < 0 && outsideCur > 0)) {
       // the edge crosses the plane strictly (an end on the plane is kept as a point
       // of its own, so no point is added twice)

@@ -17,12 +17,15 @@ import type { Real } from '../../ad/tape.ts';
 export const FRAME_WIDTH = 9;
 
 /**
- * Write the frame of the unit normal (nx, ny, nz) to `out[o .. o + 8]` (n, t₁, t₂).
+ * Write the frame of the unit normal at `normal[no .. no + 2]` to `out[o .. o + 8]` (n, t₁,
+ * t₂). (The normal comes in an array, not as three numbers, so that no double is boxed
+ * when the call is not inlined: the hard step calls this per contact per step.)
  *
  * @example
- * duffFrame(dir, 9 * k, 0, 0, 1); // dir[9k..]: (0,0,1), (1,0,0), (0,1,0)
+ * duffFrame(dir, 9 * k, contacts.normal, 3 * k); // a normal (0,0,1) gives (0,0,1), (1,0,0), (0,1,0)
  */
-export function duffFrame(out: Float64Array, o: number, nx: number, ny: number, nz: number): void {
+export function duffFrame(out: Float64Array, o: number, normal: Float64Array, no: number): void {
+  const nx = normal[no], ny = normal[no + 1], nz = normal[no + 2];
   const sign = nz >= 0 ? 1 : -1;
   const h = -1 / (sign + nz);
   const xy = nx * ny * h;
@@ -54,7 +57,7 @@ export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== 3 * count) throw new RangeError(`contactFrames: input has length ${x.length}, expected 3·${count}`);
       const y = new Float64Array(FRAME_WIDTH * count);
-      for (let k = 0; k < count; k++) duffFrame(y, FRAME_WIDTH * k, x[3 * k], x[3 * k + 1], x[3 * k + 2]);
+      for (let k = 0; k < count; k++) duffFrame(y, FRAME_WIDTH * k, x, 3 * k);
       return [y, x];
     },
     bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {

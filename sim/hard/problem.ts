@@ -262,13 +262,12 @@ function turnRows(out: Float64Array, o: number): void {
  * already set) for the normal (nx, ny, nz) and the lever arms in `_rA`, `_rB`.
  */
 function assembleRows(out: ContactProblem, k: number, normal: Float64Array): void {
-  const nx = normal[3 * k], ny = normal[3 * k + 1], nz = normal[3 * k + 2];
   const w = out.worldInvInertia;
   const a = out.bodyA[k], b = out.bodyB[k];
   const dir = out.dir;
   // frame: n and a first tangent pair (Duff et al. 2017, branchless orthonormal basis)
   const o = 9 * k;
-  duffFrame(dir, o, nx, ny, nz);
+  duffFrame(dir, o, normal, 3 * k);
   for (let j = 0; j < 3; j++) {
     angularRow(out.angA, out.invAngA, o + 3 * j, _rA, dir, w, 9 * a);
     angularRow(out.angB, out.invAngB, o + 3 * j, _rB, dir, w, 9 * b);
@@ -341,7 +340,9 @@ function carrierOffset(model: Model, body: number, r: Float64Array, normal: Floa
  */
 function leverArmsAtImpact(model: Model, qd: Float64Array, normal: Float64Array, k: number, a: number, b: number): void {
   const delay = _delay[0];
-  const weightA = impactCarrierWeight(model, a, b);
+  // impactCarrierWeight, from the ranks (integers) so that no double crosses a call
+  const rankOrder = carrierRank(model, a) - carrierRank(model, b);
+  const weightA = rankOrder > 0 ? 1 : rankOrder < 0 ? 0 : 0.5;
   const va = QD_WIDTH * a, vb = QD_WIDTH * b;
   carrierOffset(model, a, _rA, normal, k, -1, _offsetA);
   carrierOffset(model, b, _rB, normal, k, 1, _offsetB);
