@@ -9,6 +9,11 @@ import { DivergenceError } from './errors.ts';
 import { integratorLayout } from './integrator/semiImplicitEuler.ts';
 import type { Model } from './model.ts';
 
+/** Bytes held by a contact buffer's arrays (a buffer of capacity 0 holds none). */
+export function contactsBytes(c: Contacts): number {
+  return c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength;
+}
+
 /**
  * Default budget for the step records a rollout's forward pass keeps, bytes. Within it the
  * backward pass reuses them instead of re-running each segment from its checkpoint (about

@@ -24,7 +24,7 @@ import type { KinkSink } from '../ad/primitive.ts';
 import { customVjp } from '../ad/primitive.ts';
 import type { Real } from '../ad/tape.ts';
 import { collide, createContacts, type Contacts } from './collision/index.ts';
-import { addInto, checkFinite, copyInto, DEFAULT_KEPT_RECORDS_BYTES, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
+import { addInto, checkFinite, contactsBytes, copyInto, DEFAULT_KEPT_RECORDS_BYTES, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
 import { hardRolloutPrimitive } from './hard/rollout.ts';
 import type { CollisionInput } from './collision/types.ts';
 import { contactGeometryAdjoint } from './contact/geometry.ts';
@@ -185,12 +185,6 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
   });
 }
 
-/** Bytes held by a kept contact buffer (the shared empty one: none). */
-function contactsBytes(c: Contacts): number {
-  if (c === NO_CONTACTS) return 0;
-  return c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength;
-}
-
 function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array, checkpoints: Float64Array[], kept: KeptSteps | null, ybar: Float64Array): Float64Array {
   const { model, steps } = config;
   const n = model.nbody;
@@ -241,8 +235,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
         const k = t - t0;
         segStates.set(state, k * 13 * n);
         collideInto(w, model.contact.margin, q);
-        // a kept step's contacts are not reused as scratch: replay into buffers of its own
-        segContacts[k] = keepContacts(w.contacts, segContacts[k] === NO_CONTACTS ? undefined : segContacts[k]);
+        segContacts[k] = keepContacts(w.contacts, segContacts[k]);
         wrenchesAt(config, w, t, q, qd, null);
         segWrench.set(w.wrench, k * 6 * n);
         if (t + 1 < t1) integrate(w.integrator, q, qd, w.wrench, q, qd);

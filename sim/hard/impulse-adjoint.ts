@@ -234,9 +234,17 @@ function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: 
 
 /** u_kj = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A, plain. */
 function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, v: Float64Array, k: number, j: number): number {
-  const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
+  return contactRowVelocity(th, L.contacts + IMPULSE_CONTACT_WIDTH * k, v, s.bodyA[k], s.bodyB[k], j);
+}
+
+/**
+ * The velocity of the contact whose θ block starts at `c` (bodies a, b) along its direction
+ * j (0: n, 1–2: the tangents), at the body velocities `v` (6 per body):
+ * u = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A.
+ */
+export function contactRowVelocity(th: Float64Array, c: number, v: Float64Array, a: number, b: number, j: number): number {
   const d0 = th[c + 3 * j], d1 = th[c + 3 * j + 1], d2 = th[c + 3 * j + 2];
-  return sideVelocity(th, v, s.bodyB[k], c + 12, d0, d1, d2) - sideVelocity(th, v, s.bodyA[k], c + 9, d0, d1, d2);
+  return sideVelocity(th, v, b, c + 12, d0, d1, d2) - sideVelocity(th, v, a, c + 9, d0, d1, d2);
 }
 
 /** d·v + (r × d)·ω of one body at a contact (r at θ offset `r`). */

@@ -7,15 +7,17 @@
  *   advancePosesPrimitive:     [x (3) | q (4) | v (3) | ω (3)] per body ↦ [x + dt·v (3) | normalize(exp(½dt·ω) ⊗ q̂) (4)]
  *
  * with q̂ = q/|q| (the trace's pose quaternion is not renormalized between steps' inputs).
- * Both are the formulas the plain hard step evaluates (problem.ts's world inertia,
- * integrate.ts's positions from the end-of-step velocities), so values agree to rounding.
- * Inputs flow in from the traced step (sim/hard/traced-step.ts); gradchecks in
- * test/sim/hard-pose-kernels.test.ts.
+ * Both are the formulas the plain hard step evaluates (the world inertia's forward is
+ * `worldInertiaMatrix` itself, as problem.ts calls it; the poses are integrate.ts's from
+ * the end-of-step velocities), so values agree to rounding. The orientation's pullback is
+ * the integrator's own (`advanceOrientationAdjoint`). Inputs flow in from the traced step
+ * (sim/hard/traced-step.ts) and step-adjoint.ts; gradchecks in test/sim/hard-step-kernels.test.ts.
  */
 import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
-import { quatExp, quatExpAdjoint } from '../integrator/quatExp.ts';
-import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
+import { quatExp } from '../integrator/quatExp.ts';
+import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
+import { addNormalizeAdjoint, addRotationAdjoint, advanceOrientationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
 import { quatMultiply } from '../math/quat.ts';
 
 /** Floats per body in the pose kernel's input: position, quaternion, linear and angular velocity. */
@@ -25,14 +27,13 @@ export const POSE_OUTPUT_WIDTH = 7;
 
 const _qHat = new Float64Array(4);
 const _rot = new Float64Array(9);
+const _w = new Float64Array(9);
 const _rotBar = new Float64Array(9);
 const _qHatBar = new Float64Array(4);
 const _u = new Float64Array(3);
 const _dq = new Float64Array(4);
 const _p = new Float64Array(4);
-const _pBar = new Float64Array(4);
-const _conj = new Float64Array(4);
-const _dqBar = new Float64Array(4);
+const _qNext = new Float64Array(4);
 const _uBar = new Float64Array(3);
 
 /**
@@ -54,16 +55,7 @@ export function worldInvInertiaRule(count: number): PrimitiveRule<Float64Array> 
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== 7 * count) throw new RangeError(`worldInvInertia: input has length ${x.length}, expected 7·${count}`);
       const y = new Float64Array(9 * count);
-      for (let b = 0; b < count; b++) {
-        // loadUnitRotation reads the quaternion at q[qo + 3 .. qo + 6]
-        loadUnitRotation(x, 4 * b - 3, _qHat, _rot);
-        const d0 = x[dOff + 3 * b], d1 = x[dOff + 3 * b + 1], d2 = x[dOff + 3 * b + 2];
-        for (let i = 0; i < 3; i++) {
-          for (let j = 0; j < 3; j++) {
-            y[9 * b + 3 * i + j] = _rot[3 * i] * d0 * _rot[3 * j] + _rot[3 * i + 1] * d1 * _rot[3 * j + 1] + _rot[3 * i + 2] * d2 * _rot[3 * j + 2];
-          }
-        }
-      }
+      for (let b = 0; b < count; b++) y.set(worldInertiaMatrix(_w, x, dOff + 3 * b, x, 4 * b), 9 * b);
       return [y, x];
     },
     bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
@@ -132,16 +124,9 @@ export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float
           xbar[i + k] = ybar[o + k];
           xbar[i + 7 + k] = dt * ybar[o + k];
         }
-        // q' = p/|p|: p̄ = (q̄' − q'(q'·q̄'))/|p|, with q' = p/|p|
-        let radial = 0;
-        for (let k = 0; k < 4; k++) radial += _p[k] * ybar[o + 3 + k];
-        radial /= pLen * pLen;
-        for (let k = 0; k < 4; k++) _pBar[k] = (ybar[o + 3 + k] - _p[k] * radial) / pLen;
-        // p = Δq ⊗ q̂: Δq̄ = p̄ ⊗ q̂*, q̂̄ = Δq* ⊗ p̄
-        quatMultiply(_dqBar, 0, _pBar, 0, conjugate(_qHat), 0);
-        quatMultiply(_qHatBar, 0, conjugate(_dq), 0, _pBar, 0);
-        // Δq = exp(u), u = ½dt·ω
-        quatExpAdjoint(_uBar, 0, _u, 0, _dqBar, 0);
+        // q' = normalize(exp(u) ⊗ q̂), u = ½dt·ω
+        for (let k = 0; k < 4; k++) _qNext[k] = _p[k] / pLen;
+        advanceOrientationAdjoint(ybar, o + 3, _qNext, 0, pLen, _qHat, _dq, _u, _qHatBar, _uBar);
         for (let k = 0; k < 3; k++) xbar[i + 10 + k] = half * _uBar[k];
         addNormalizeAdjoint(xbar, i + 3, _qHat, _qHatBar, quatLength(x, i + 3));
       }
@@ -162,13 +147,4 @@ function rotate(x: Float64Array, i: number, half: number): number {
 
 function quatLength(x: Float64Array, o: number): number {
   return Math.sqrt(x[o] * x[o] + x[o + 1] * x[o + 1] + x[o + 2] * x[o + 2] + x[o + 3] * x[o + 3]);
-}
-
-/** The conjugate of `q` in the module scratch `_conj` (valid until the next call). */
-function conjugate(q: Float64Array): Float64Array {
-  _conj[0] = q[0];
-  _conj[1] = -q[1];
-  _conj[2] = -q[2];
-  _conj[3] = -q[3];
-  return _conj;
 }

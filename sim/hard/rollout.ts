@@ -28,7 +28,7 @@ import { createContacts } from '../collision/contacts.ts';
 import { contactKinkLabel, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from '../contact/kinks.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
-import { addInto, checkFinite, DEFAULT_KEPT_RECORDS_BYTES, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
+import { addInto, checkFinite, contactsBytes, DEFAULT_KEPT_RECORDS_BYTES, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
 import { allocState, type State } from '../state.ts';
 import { contactVelocity } from './problem.ts';
 import { createHardStepData, hardStep, type HardStepData } from './step.ts';
@@ -125,14 +125,9 @@ const NO_CONTACT_STEP: HardStepRecord = {
   moved: false,
 };
 
-/** Bytes held by a step record (its typed arrays; the shared empty one: none). */
+/** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
 function recordBytes(rec: HardStepRecord): number {
-  if (rec === NO_CONTACT_STEP) return 0;
-  const c = rec.contacts;
-  return (
-    c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength +
-    rec.impulse.byteLength + rec.bounced.byteLength + rec.impactFraction.byteLength + rec.pseudo.byteLength
-  );
+  return contactsBytes(rec.contacts) + rec.impulse.byteLength + rec.bounced.byteLength + rec.impactFraction.byteLength + rec.pseudo.byteLength;
 }
 
 /** Keep what the step just taken decided and found (reusing `into` when given). */

@@ -20,7 +20,7 @@ import { contactGeometryRule } from '../contact/geometry.ts';
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import { addInto } from '../rollout-shared.ts';
 import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
-import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolveRule } from './impulse-adjoint.ts';
+import { contactRowVelocity, IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolveRule } from './impulse-adjoint.ts';
 import { advancePosesRule, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaRule } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
@@ -138,7 +138,7 @@ function contactAdjoint(
     theta[o + 15] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
     if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
-      approach[k] = normalVelocity(theta, o, vStar, a, b);
+      approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
       theta[o + 16] = -restitution(x, L.restitution, a, b) * approach[k];
     } else if (d > 0 || d > -ctx.restingGap) {
       // speculative −d/dt; a resting contact on the open side of its kink (traced-step.ts)
@@ -251,23 +251,7 @@ function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord): number[] {
 }
 
 /**
- * u = n·(v_B − v_A) + (r_B × n)·ω_B − (r_A × n)·ω_A of the contact whose θ block starts at
- * `o` (n at o, r_A at o + 9, r_B at o + 12), at the velocities `v`.
- */
-function normalVelocity(theta: Float64Array, o: number, v: Float64Array, a: number, b: number): number {
-  let u = 0;
-  for (const [body, sign, r] of [[b, 1, o + 12], [a, -1, o + 9]] as const) {
-    const vo = 6 * body;
-    const nx = theta[o], ny = theta[o + 1], nz = theta[o + 2];
-    const rx = theta[r], ry = theta[r + 1], rz = theta[r + 2];
-    u += sign * (nx * v[vo] + ny * v[vo + 1] + nz * v[vo + 2]);
-    u += sign * ((ry * nz - rz * ny) * v[vo + 3] + (rz * nx - rx * nz) * v[vo + 4] + (rx * ny - ry * nx) * v[vo + 5]);
-  }
-  return u;
-}
-
-/**
- * Adds ū·∂u/∂(n, r_A, r_B, v) of {@link normalVelocity}: n̄ into `framesBar[f ..]`, r̄ into
+ * Adds ū·∂u/∂(n, r_A, r_B, v) of the normal velocity (`contactRowVelocity` along n): n̄ into `framesBar[f ..]`, r̄ into
  * `thetaBar` at the lever arms' slots, v̄ into `vBar`. (r × n)·ω = n·(ω × r) = r·(n × ω).
  */
 function normalVelocityAdjoint(

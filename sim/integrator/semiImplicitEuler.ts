@@ -336,6 +336,35 @@ function conjugate(out: Float64Array, a: Float64Array): Float64Array {
 }
 
 /**
+ * `advanceOrientation` pulled back. For q' = p/|p|, p = Δq ⊗ q̂, Δq = exp(u), given the
+ * cotangent of q' at `qNextBar[off .. off + 3]`, q' itself at `qNext[qOff ..]`, |p| =
+ * `pLen`, q̂ and Δq: writes q̂̄ to `qHatBar` and ū to `uBar` (both overwritten).
+ * Shared by the integrator's adjoint and the hard step's pose kernel (sim/hard/pose-kernels.ts).
+ */
+export function advanceOrientationAdjoint(
+  qNextBar: Float64Array,
+  off: number,
+  qNext: Float64Array,
+  qOff: number,
+  pLen: number,
+  qHat: Float64Array,
+  dq: Float64Array,
+  u: Float64Array,
+  qHatBar: Float64Array,
+  uBar: Float64Array,
+): void {
+  // q' = p/|p|: p̄ = (q̄' − q'(q'·q̄'))/|p|
+  let dot = 0;
+  for (let k = 0; k < 4; k++) dot += qNext[qOff + k] * qNextBar[off + k];
+  for (let k = 0; k < 4; k++) _pBar[k] = (qNextBar[off + k] - qNext[qOff + k] * dot) / pLen;
+  // p = Δq ⊗ q̂: Δq̄ = p̄ ⊗ q̂*, q̂̄ = Δq* ⊗ p̄
+  quatMultiply(_dqBar, 0, _pBar, 0, conjugate(_conj, qHat), 0);
+  quatMultiply(qHatBar, 0, conjugate(_conj, dq), 0, _pBar, 0);
+  // Δq = exp(u)
+  quatExpAdjoint(uBar, 0, u, 0, _dqBar, 0);
+}
+
+/**
  * Cotangent of body b's inputs from the cotangent of its outputs, after `stepBody` has
  * run on the same inputs. Adds into `xbar` (gravity accumulates over bodies).
  */
@@ -355,16 +384,8 @@ function adjointBody(
   const yq = qo;
   const yqd = Q_WIDTH * n + vo;
 
-  // q' = p/|p|: p̄ = (q̄' − q'(q'·q̄'))/|p|
-  const pLen = _norms[1];
-  let dot = 0;
-  for (let k = 0; k < 4; k++) dot += _qNext[3 + k] * ybar[yq + 3 + k];
-  for (let k = 0; k < 4; k++) _pBar[k] = (ybar[yq + 3 + k] - _qNext[3 + k] * dot) / pLen;
-  // p = Δq ⊗ q̂: Δq̄ = p̄ ⊗ q̂*, q̂̄ = Δq* ⊗ p̄
-  quatMultiply(_dqBar, 0, _pBar, 0, conjugate(_conj, _qHat), 0);
-  quatMultiply(_qHatBar, 0, conjugate(_conj, _dq), 0, _pBar, 0);
-  // Δq = exp(h ω')
-  quatExpAdjoint(_uBar, 0, _u, 0, _dqBar, 0);
+  // q' = normalize(exp(h ω') ⊗ q̂)
+  advanceOrientationAdjoint(ybar, yq + 3, _qNext, 3, _norms[1], _qHat, _dq, _u, _qHatBar, _uBar);
 
   // linear: v̄' collects its own cotangent and x' = x + dt v'
   const invMass = m.invMass[b];

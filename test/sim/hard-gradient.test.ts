@@ -72,6 +72,16 @@ describe('hard-mode gradients vs finite differences of the plain simulator', () 
 });
 
 describe('placed impacts off the normal (the contact point moves with the feature that carries it)', () => {
+  /** Every partial of each read quantity w.r.t. every parameter = central FD (h = 1e-6) to 2e-6 relative. */
+  const expectPartialsMatchFd = (scene: Scene, reads: [string, (s: State) => number][], wrt: string[]): void => {
+    for (const [quantity, read] of reads) {
+      const r = gradient(scene, quantity, wrt);
+      for (const p of wrt) {
+        const f = fd(scene, p, read, 1e-6);
+        expect(Math.abs(r.grad[p] - f), `d ${quantity} / d ${p}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(f)));
+      }
+    }
+  };
   const wrtOf = (body: string): string[] => [`${body}.position.x`, `${body}.position.z`, `${body}.linearVelocity.x`, `${body}.linearVelocity.z`, `${body}.angularVelocity.y`, 'contact.friction', 'contact.restitution'];
 
   it('a spinning ball lands sliding (μ = 0.02): every partial of x, z, v_x and ω_y after the bounce = FD', () => {
@@ -89,13 +99,7 @@ describe('placed impacts off the normal (the contact point moves with the featur
       ['ball.linearVelocity.x', (s) => s.bodyQd[6]],
       ['ball.angularVelocity.y', (s) => s.bodyQd[10]],
     ];
-    for (const [quantity, read] of reads) {
-      const r = gradient(scene, quantity, wrtOf('ball'));
-      for (const p of wrtOf('ball')) {
-        const f = fd(scene, p, read, 1e-6);
-        expect(Math.abs(r.grad[p] - f), `d ${quantity} / d ${p}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(f)));
-      }
-    }
+    expectPartialsMatchFd(scene, reads, wrtOf('ball'));
   });
 
   it('a tilted box lands on one corner: every partial of its pose after the bounce = FD', () => {
@@ -111,13 +115,7 @@ describe('placed impacts off the normal (the contact point moves with the featur
       ['box.position.z', (s) => s.bodyQ[9]],
       ['box.angularVelocity.y', (s) => s.bodyQd[10]],
     ];
-    for (const [quantity, read] of reads) {
-      const r = gradient(scene, quantity, wrtOf('box'));
-      for (const p of wrtOf('box')) {
-        const f = fd(scene, p, read, 1e-6);
-        expect(Math.abs(r.grad[p] - f), `d ${quantity} / d ${p}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(f)));
-      }
-    }
+    expectPartialsMatchFd(scene, reads, wrtOf('box'));
   });
 });
 
