@@ -48,6 +48,7 @@ import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { vjp } from '../../ad/transforms.ts';
 import { cross, dot } from '../../ad/vec.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout, type ImpulseLayout } from './impulse-layout.ts';
 import { islandAdjointHand, type ContactKind, type IslandInput } from './island-adjoint.ts';
 
 /**
@@ -62,25 +63,7 @@ const ON_CIRCLE = 1e-9;
 /** Smallest |pivot| of K's LU, relative to the largest, still treated as non-singular. */
 const MIN_RELATIVE_PIVOT = 1e-11;
 
-/** Values per contact in θ: n, t₁, t₂, r_A, r_B (3 each), μ, b. */
-export const IMPULSE_CONTACT_WIDTH = 17;
-
-/** Offsets of the input groups of {@link impulseSolvePrimitive}. */
-export interface ImpulseLayout {
-  velocity: number;
-  contacts: number;
-  invMass: number;
-  invInertia: number;
-  size: number;
-}
-
-/** The flat input layout for `nbody` bodies and `count` contacts. */
-export function impulseLayout(nbody: number, count: number): ImpulseLayout {
-  const contacts = 6 * nbody;
-  const invMass = contacts + IMPULSE_CONTACT_WIDTH * count;
-  const invInertia = invMass + nbody;
-  return { velocity: 0, contacts, invMass, invInertia, size: invInertia + 9 * nbody };
-}
+export { IMPULSE_CONTACT_WIDTH, impulseLayout, type ImpulseLayout } from './impulse-layout.ts';
 
 /** What is fixed about one step's solve: the bodies of each contact and the solution. */
 export interface ImpulseStructure {
@@ -140,8 +123,8 @@ function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arr
   const P0 = l0 * th[c] + l1 * th[c + 3] + l2 * th[c + 6];
   const P1 = l0 * th[c + 1] + l1 * th[c + 4] + l2 * th[c + 7];
   const P2 = l0 * th[c + 2] + l1 * th[c + 5] + l2 * th[c + 8];
-  applyToBody(s, L, th, y, s.bodyB[k], 1, c + 12, P0, P1, P2);
-  applyToBody(s, L, th, y, s.bodyA[k], -1, c + 9, P0, P1, P2);
+  applyToBody(s, L, th, y, s.bodyB[k], 1, c + CONTACT_R_B, P0, P1, P2);
+  applyToBody(s, L, th, y, s.bodyA[k], -1, c + CONTACT_R_A, P0, P1, P2);
 }
 
 /** y[v] += sign·[m⁻¹P ; I⁻¹(r × P)] for one side of a contact (r at θ offset `r`). */
@@ -223,7 +206,7 @@ function activeIslands(s: ImpulseStructure): number[][] {
 
 function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: Float64Array, k: number): ContactKind {
   const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-  const mu = th[c + 15];
+  const mu = th[c + CONTACT_MU];
   const ln = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
   if (!(mu * ln > 0)) return 'frictionless';
   const onCircle = Math.sqrt(l1 * l1 + l2 * l2) >= mu * ln * (1 - ON_CIRCLE);
@@ -244,7 +227,7 @@ function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arra
  */
 export function contactRowVelocity(th: Float64Array, c: number, v: Float64Array, a: number, b: number, j: number): number {
   const d0 = th[c + 3 * j], d1 = th[c + 3 * j + 1], d2 = th[c + 3 * j + 2];
-  return sideVelocity(th, v, b, c + 12, d0, d1, d2) - sideVelocity(th, v, a, c + 9, d0, d1, d2);
+  return sideVelocity(th, v, b, c + CONTACT_R_B, d0, d1, d2) - sideVelocity(th, v, a, c + CONTACT_R_A, d0, d1, d2);
 }
 
 /** d·v + (r × d)·ω of one body at a contact (r at θ offset `r`). */
@@ -310,7 +293,7 @@ function islandAdjoint(
         const l = lam.slice(3 * i, 3 * i + 3);
         const [dn, d1, d2] = dirs[i];
         const P = [0, 1, 2].map((r) => add(add(mul(l[0], dn[r]), mul(l[1], d1[r])), mul(l[2], d2[r])));
-        for (const [body, sign, off] of [[s.bodyB[k], 1, 12], [s.bodyA[k], -1, 9]] as const) {
+        for (const [body, sign, off] of [[s.bodyB[k], 1, CONTACT_R_B], [s.bodyA[k], -1, CONTACT_R_A]] as const) {
           const li = localOf.get(body);
           if (li === undefined) continue;
           const dv = P.map((p) => mul(sign * 1, mul(invM(li), p)));
@@ -329,7 +312,7 @@ function islandAdjoint(
         const k = contacts[i];
         const d = dirs[i][j];
         let u: Real = 0;
-        for (const [body, sign, off] of [[s.bodyB[k], 1, 12], [s.bodyA[k], -1, 9]] as const) {
+        for (const [body, sign, off] of [[s.bodyB[k], 1, CONTACT_R_B], [s.bodyA[k], -1, CONTACT_R_A]] as const) {
           const li = localOf.get(body);
           const v: Real[] = li === undefined ? Array.from(th.subarray(6 * body, 6 * body + 6)) : velAfter[li];
           const rxd = cross(contactIn(i, off, 3), d);
@@ -340,8 +323,8 @@ function islandAdjoint(
       };
       const F: Real[] = [];
       contacts.forEach((_, i) => {
-        const mu = x[nz + IMPULSE_CONTACT_WIDTH * i + 15];
-        const b = x[nz + IMPULSE_CONTACT_WIDTH * i + 16];
+        const mu = x[nz + IMPULSE_CONTACT_WIDTH * i + CONTACT_MU];
+        const b = x[nz + IMPULSE_CONTACT_WIDTH * i + CONTACT_BOUND];
         F.push(sub(rowVelocity(i, 0), b));
         const kind = kinds[i];
         if (kind === 'stick') {

@@ -18,8 +18,7 @@
  * dependence of u on the directions and lever arms at fixed v⁺, and of M⁻¹Jᵀλ on the
  * directions, lever arms, m⁻¹ and I_w⁻¹.
  */
-/** θ layout of a contact (impulse-adjoint.ts): n, t₁, t₂ (3 each), r_A, r_B, μ, b. */
-const R_A = 9, R_B = 12, MU = 15, BOUND = 16;
+import { CONTACT_BOUND as BOUND, CONTACT_MU as MU, CONTACT_R_A as R_A, CONTACT_R_B as R_B } from './impulse-layout.ts';
 
 /** What the island adjoint reads of the solve (impulse-adjoint.ts's structure and layout). */
 export interface IslandInput {

@@ -20,7 +20,8 @@ import { contactGeometryRule } from '../contact/geometry.ts';
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import { addInto } from '../rollout-shared.ts';
 import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
-import { contactRowVelocity, IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolveRule } from './impulse-adjoint.ts';
+import { contactRowVelocity, impulseSolveRule } from './impulse-adjoint.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
 import { advancePosesRule, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaRule } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
@@ -129,21 +130,21 @@ function contactAdjoint(
     const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
-    theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * k + 9), o);
+    theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * (k + 1)), o);
     for (let i = 0; i < 3; i++) {
       const point = geom[4 * c + 3 * k + i];
-      theta[o + 9 + i] = point - x[L.q + 7 * a + i];
-      theta[o + 12 + i] = point - x[L.q + 7 * b + i];
+      theta[o + CONTACT_R_A + i] = point - x[L.q + 7 * a + i];
+      theta[o + CONTACT_R_B + i] = point - x[L.q + 7 * b + i];
     }
-    theta[o + 15] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
+    theta[o + CONTACT_MU] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
     if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
       approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
-      theta[o + 16] = -restitution(x, L.restitution, a, b) * approach[k];
+      theta[o + CONTACT_BOUND] = -restitution(x, L.restitution, a, b) * approach[k];
     } else if (d > 0 || d > -ctx.restingGap) {
       // speculative −d/dt; a resting contact on the open side of its kink (traced-step.ts)
       boundKind[k] = BOUND_GAP;
-      theta[o + 16] = d > 0 ? -d / dt : 0;
+      theta[o + CONTACT_BOUND] = d > 0 ? -d / dt : 0;
     }
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
@@ -202,7 +203,7 @@ function contactAdjoint(
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     for (let j = 0; j < FRAME_WIDTH; j++) framesBar[FRAME_WIDTH * k + j] = thetaBar[o + j];
     // bound
-    const boundBar = thetaBar[o + 16];
+    const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
       // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
       const e = restitution(x, L.restitution, a, b);
@@ -212,15 +213,15 @@ function contactAdjoint(
       geomBar[k] -= boundBar / dt;
     }
     // μ = √(μ_A μ_B); at μ = 0 the contact is frictionless and the solve's adjoint gives μ̄ = 0
-    const mu = theta[o + 15];
-    const muBar = thetaBar[o + 15];
+    const mu = theta[o + CONTACT_MU];
+    const muBar = thetaBar[o + CONTACT_MU];
     if (mu > 0 && muBar !== 0) {
       xbar[L.friction + a] += (muBar * x[L.friction + b]) / (2 * mu);
       xbar[L.friction + b] += (muBar * x[L.friction + a]) / (2 * mu);
     }
     // r_A = p − x_A, r_B = p − x_B
     for (let i = 0; i < 3; i++) {
-      const rABar = thetaBar[o + 9 + i], rBBar = thetaBar[o + 12 + i];
+      const rABar = thetaBar[o + CONTACT_R_A + i], rBBar = thetaBar[o + CONTACT_R_B + i];
       geomBar[4 * c + 3 * k + i] += rABar + rBBar;
       xbar[L.q + 7 * a + i] -= rABar;
       xbar[L.q + 7 * b + i] -= rBBar;
@@ -267,7 +268,7 @@ function normalVelocityAdjoint(
   vBar: Float64Array,
 ): void {
   const nx = theta[o], ny = theta[o + 1], nz = theta[o + 2];
-  for (const [body, sign, r] of [[b, 1, o + 12], [a, -1, o + 9]] as const) {
+  for (const [body, sign, r] of [[b, 1, o + CONTACT_R_B], [a, -1, o + CONTACT_R_A]] as const) {
     const vo = 6 * body;
     const s = sign * uBar;
     const rx = theta[r], ry = theta[r + 1], rz = theta[r + 2];

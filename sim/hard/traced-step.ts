@@ -37,7 +37,8 @@ import { integrateRule as integrateRuleOf, integratorLayout } from '../integrato
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../rollout-shared.ts';
 import { ShapeType } from '../shapes.ts';
-import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolvePrimitive } from './impulse-adjoint.ts';
+import { impulseSolvePrimitive } from './impulse-adjoint.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
 import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
 import { advancePosesPrimitive, POSE_OUTPUT_WIDTH, worldInvInertiaPrimitive } from './pose-kernels.ts';
 import { impactCarrierWeight } from './problem.ts';
@@ -187,11 +188,11 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     for (let j = 0; j < FRAME_WIDTH; j++) theta[o + j] = frames[FRAME_WIDTH * k + j];
     for (let i = 0; i < 3; i++) {
-      theta[o + 9 + i] = rA[i];
-      theta[o + 12 + i] = rB[i];
+      theta[o + CONTACT_R_A + i] = rA[i];
+      theta[o + CONTACT_R_B + i] = rB[i];
     }
-    theta[o + 15] = mu;
-    theta[o + 16] = bound;
+    theta[o + CONTACT_MU] = mu;
+    theta[o + CONTACT_BOUND] = bound;
     // the solver's world impulse in this frame
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;

@@ -1,0 +1,32 @@
+/**
+ * The flat input θ of the impulse solve's primitive (impulse-adjoint.ts), shared by the
+ * code that builds it (traced-step.ts, step-adjoint.ts) and the adjoints that read it
+ * (impulse-adjoint.ts, island-adjoint.ts):
+ *
+ *   θ = [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b | m⁻¹ (n) | I_w⁻¹ (9n)]
+ */
+
+/** Values per contact in θ: n, t₁, t₂, r_A, r_B (3 each), μ, b. */
+export const IMPULSE_CONTACT_WIDTH = 17;
+/** Offsets within a contact's block: the directions n, t₁, t₂ start at 0, 3, 6. */
+export const CONTACT_R_A = 9;
+export const CONTACT_R_B = 12;
+export const CONTACT_MU = 15;
+export const CONTACT_BOUND = 16;
+
+/** Offsets of θ's groups. */
+export interface ImpulseLayout {
+  velocity: number;
+  contacts: number;
+  invMass: number;
+  invInertia: number;
+  size: number;
+}
+
+/** The flat input layout for `nbody` bodies and `count` contacts. */
+export function impulseLayout(nbody: number, count: number): ImpulseLayout {
+  const contacts = 6 * nbody;
+  const invMass = contacts + IMPULSE_CONTACT_WIDTH * count;
+  const invInertia = invMass + nbody;
+  return { velocity: 0, contacts, invMass, invInertia, size: invInertia + 9 * nbody };
+}
