@@ -3,7 +3,7 @@
  * implicitly through its optimality conditions at the active set (never through the
  * Gauss–Seidel iterations).
  *
- *   inputs θ  [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b | m⁻¹ (n) | I_w⁻¹ (9n)]
+ *   inputs θ  [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b, u°_t₁, u°_t₂ | m⁻¹ (n) | I_w⁻¹ (9n)]
  *   outputs   [v⁺ (6n) | λ (3c)]        λ_k = (λ_n, λ_t₁, λ_t₂) along (n, t₁, t₂)
  *
  * with v⁺ = v* + M⁻¹Jᵀλ. The forward rule does not solve: it is handed the solution the
@@ -15,8 +15,10 @@
  * active set the solve ended in, are a square system F(λ, θ) = 0, per contact k:
  *
  *   separated (λ_n = 0):                 λ_k = 0 — drops out (no effect on v⁺, no θ̄)
- *   sticking  (‖λ_t‖ < μλ_n):            F = (u_n − b, u_t₁, u_t₂)
- *   sliding   (‖λ_t‖ = μλ_n):            F = (u_n − b, λ_t + μλ_n·u_t/‖u_t‖)
+ *   sticking  (‖λ_t‖ < μλ_n):            F = (u_n − b, w_t₁, w_t₂)
+ *   sliding   (‖λ_t‖ = μλ_n):            F = (u_n − b, λ_t + μλ_n·w_t/‖w_t‖)
+ *
+ * with w_t = u_t − u°_t the slip measured from the contact's slip target (solver.ts).
  *   frictionless (μ = 0):                F = (u_n − b, λ_t₁, λ_t₂)
  *
  * Contacts couple only through shared dynamic bodies, so F splits into islands (union–
@@ -48,7 +50,7 @@ import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { vjp } from '../../ad/transforms.ts';
 import { cross, dot } from '../../ad/vec.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout, type ImpulseLayout } from './impulse-layout.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH, impulseLayout, type ImpulseLayout } from './impulse-layout.ts';
 import { islandAdjointHand, type ContactKind, type IslandInput } from './island-adjoint.ts';
 
 /**
@@ -211,7 +213,8 @@ function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: 
   if (!(mu * ln > 0)) return 'frictionless';
   const onCircle = Math.sqrt(l1 * l1 + l2 * l2) >= mu * ln * (1 - ON_CIRCLE);
   if (!onCircle) return 'stick';
-  const u1 = rowVelocityPlain(s, L, th, vplus, k, 1), u2 = rowVelocityPlain(s, L, th, vplus, k, 2);
+  const u1 = rowVelocityPlain(s, L, th, vplus, k, 1) - th[c + CONTACT_SLIP_TARGET];
+  const u2 = rowVelocityPlain(s, L, th, vplus, k, 2) - th[c + CONTACT_SLIP_TARGET + 1];
   return Math.sqrt(u1 * u1 + u2 * u2) < STICK_SLIP_SPEED ? 'stick' : 'slide';
 }
 
@@ -325,14 +328,17 @@ function islandAdjoint(
       contacts.forEach((_, i) => {
         const mu = x[nz + IMPULSE_CONTACT_WIDTH * i + CONTACT_MU];
         const b = x[nz + IMPULSE_CONTACT_WIDTH * i + CONTACT_BOUND];
+        const target = nz + IMPULSE_CONTACT_WIDTH * i + CONTACT_SLIP_TARGET;
         F.push(sub(rowVelocity(i, 0), b));
         const kind = kinds[i];
+        // the slip from the target
+        const slip = (j: number): Real => sub(rowVelocity(i, j), x[target + j - 1]);
         if (kind === 'stick') {
-          F.push(rowVelocity(i, 1), rowVelocity(i, 2));
+          F.push(slip(1), slip(2));
         } else if (kind === 'frictionless') {
           F.push(lam[3 * i + 1], lam[3 * i + 2]);
         } else {
-          const u1 = rowVelocity(i, 1), u2 = rowVelocity(i, 2);
+          const u1 = slip(1), u2 = slip(2);
           const speed = sqrt(add(mul(u1, u1), mul(u2, u2)));
           const radius = mul(mu, lam[3 * i]);
           F.push(add(lam[3 * i + 1], div(mul(radius, u1), speed)), add(lam[3 * i + 2], div(mul(radius, u2), speed)));

@@ -3,16 +3,21 @@
  * code that builds it (traced-step.ts, step-adjoint.ts) and the adjoints that read it
  * (impulse-adjoint.ts, island-adjoint.ts):
  *
- *   θ = [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b | m⁻¹ (n) | I_w⁻¹ (9n)]
+ *   θ = [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b, s₁, s₂ | m⁻¹ (n) | I_w⁻¹ (9n)]
+ *
+ * b is the normal bound (u_n ≥ b) and (s₁, s₂) the slip target along t₁, t₂: the tangential
+ * velocity that counts as "no slip" (0 except at a placed impact, problem.ts `slipTarget`).
  */
 
-/** Values per contact in θ: n, t₁, t₂, r_A, r_B (3 each), μ, b. */
-export const IMPULSE_CONTACT_WIDTH = 17;
+/** Values per contact in θ: n, t₁, t₂, r_A, r_B (3 each), μ, b, s₁, s₂. */
+export const IMPULSE_CONTACT_WIDTH = 19;
 /** Offsets within a contact's block: the directions n, t₁, t₂ start at 0, 3, 6. */
 export const CONTACT_R_A = 9;
 export const CONTACT_R_B = 12;
 export const CONTACT_MU = 15;
 export const CONTACT_BOUND = 16;
+/** The slip targets along t₁ and t₂ (two entries). */
+export const CONTACT_SLIP_TARGET = 17;
 
 /** Offsets of θ's groups. */
 export interface ImpulseLayout {

@@ -105,3 +105,20 @@ export function integratePositions(
   }
   return qOut;
 }
+
+/**
+ * The pose of body `b` after `h` seconds of free flight at the velocities `qd` (nbody×6),
+ * with the arithmetic of {@link integratePositions}: x + h·v, normalize(exp(½h·ω) ⊗ q/|q|),
+ * into `out[outOff..outOff+6]`. The pose at a time of impact (problem.ts).
+ *
+ * @example
+ * flightPose(state.bodyQ, velocity, ball, 0.4 * dt, impactQ, 7 * ball);
+ */
+export function flightPose(q: Float64Array, qd: Float64Array, b: number, h: number, out: Float64Array, outOff: number): void {
+  const qo = Q_WIDTH * b;
+  const vo = QD_WIDTH * b;
+  for (let k = 0; k < 3; k++) out[outOff + k] = q[qo + k] + h * qd[vo + k];
+  loadRotation(q, qo);
+  for (let a = 0; a < 3; a++) _u[a] = 0.5 * h * qd[vo + 3 + a];
+  advanceOrientation(_qHat, _u, out, outOff + 3);
+}

@@ -7,10 +7,12 @@
  * G = v̄⁺·M⁻¹Jᵀλ:
  *
  *   K = ∂F/∂λ:  normal and sticking rows: W's rows; frictionless tangent rows: the
- *               identity on λ_t; sliding tangent rows, F_t = λ_t + μλ_n û (û = u_t/‖u_t‖):
- *               I_t + μ û e_nᵀ + (μλ_n/‖u_t‖)(I − ûûᵀ) W_t
+ *               identity on λ_t; sliding tangent rows, F_t = λ_t + μλ_n û (û = w_t/‖w_t‖,
+ *               w_t = u_t − u°_t the slip from the slip target):
+ *               I_t + μ û e_nᵀ + (μλ_n/‖w_t‖)(I − ûûᵀ) W_t
  *   g = λ̄ + J M⁻¹ v̄⁺,   Kᵀw = g
- *   θ̄ += ∂Φ/∂θ,  Φ = G − wᵀF  (one pass: F depends on θ through u = J v⁺, b and μ)
+ *   θ̄ += ∂Φ/∂θ,  Φ = G − wᵀF  (one pass: F depends on θ through u = J v⁺, b, u°_t and μ;
+ *               F reads b and u°_t only as u − b, u_t − u°_t, so their θ̄ is −c below)
  *
  * Writing c_kj = −(∂F/∂u_kj)ᵀw for the coefficient of each contact velocity in Φ, the
  * pass collects h_b = Σ c_kj ∂u_kj/∂v_b per body (Φ is linear in v⁺_b through u), so
@@ -18,7 +20,7 @@
  * dependence of u on the directions and lever arms at fixed v⁺, and of M⁻¹Jᵀλ on the
  * directions, lever arms, m⁻¹ and I_w⁻¹.
  */
-import { CONTACT_BOUND as BOUND, CONTACT_MU as MU, CONTACT_R_A as R_A, CONTACT_R_B as R_B } from './impulse-layout.ts';
+import { CONTACT_BOUND as BOUND, CONTACT_MU as MU, CONTACT_R_A as R_A, CONTACT_R_B as R_B, CONTACT_SLIP_TARGET as SLIP_TARGET } from './impulse-layout.ts';
 
 /** What the island adjoint reads of the solve (impulse-adjoint.ts's structure and layout). */
 export interface IslandInput {
@@ -219,7 +221,7 @@ export function islandAdjointHand(
     }
   }
 
-  // contact velocities at v⁺ (tangential, for the sliding branch)
+  // contact velocities at v⁺, the tangential ones as slip from the target (for the sliding branch)
   const u = pool.u;
   u.fill(0, 0, nz);
   for (let side = 0; side < nSides; side++) {
@@ -230,6 +232,11 @@ export function islandAdjointHand(
       for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];
       u[3 * sideContact[side] + j] += sideSign[side] * dot;
     }
+  }
+  for (let i = 0; i < m; i++) {
+    const target = s.contactBase + s.contactWidth * contacts[i] + SLIP_TARGET;
+    u[3 * i + 1] -= th[target];
+    u[3 * i + 2] -= th[target + 1];
   }
 
   // K = ∂F/∂λ; slip = (‖u_t‖, û) per contact
@@ -269,7 +276,7 @@ export function islandAdjointHand(
   }
   const w = solveTransposed(K, nz, g, nz > 6 * nb);
 
-  // c_kj = −(∂F/∂u_kj)ᵀw, and the b̄, μ̄ of F
+  // c_kj = −(∂F/∂u_kj)ᵀw, and the b̄, μ̄, ū°_t of F
   const coef = pool.coef;
   coef.fill(0, 0, nz);
   for (let i = 0; i < m; i++) {
@@ -291,6 +298,9 @@ export function islandAdjointHand(
       coef[3 * i + 2] = (-mu * ln * (w2 - u2 * along)) / speed;
       thbar[o + MU] += -ln * along;
     }
+    // F reads the slip target as u_t − u°_t
+    thbar[o + SLIP_TARGET] -= coef[3 * i + 1];
+    thbar[o + SLIP_TARGET + 1] -= coef[3 * i + 2];
   }
 
   // u's direct dependence on the directions and lever arms (v⁺ fixed), and h_b

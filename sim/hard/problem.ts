@@ -33,23 +33,30 @@
  * d + dt·u⁻ and of u⁻ + threshold: contact onset, the discontinuity of hard contact.
  *
  * A restitution contact still open at the start of the step (d > 0) meets at the time of
- * impact s·dt, s = d/(−u⁻·dt). With `settings.placeImpacts` its rows (lever arms) are
- * built at that configuration — centres advanced by s·dt·v*, the contact point by s·dt
- * times the velocity of the feature that carries it (a sphere's centre, a box's corner;
- * `impactCarrierWeight`) — and u⁻, b recomputed there; the
- * position pass then moves the bodies as if the impulse acted from s·dt on. The bound
- * is that of the continuous impact: with Δ the free-flight change of the normal velocity
- * over the step (gravity, controls; from `startVelocity`), the approach at impact is
- * u⁻ − (1 − s)Δ, reversed by e, and the remaining (1 − s)Δ still acts after it:
- * b = −e·(u⁻ − (1 − s)Δ) + (1 − s)Δ. Linear and
- * angular momentum are then conserved exactly by the step (the impulse acts at one point
- * of the configuration where the bodies are when it acts).
+ * impact s·dt, s = d/(−u⁻·dt). With `settings.placeImpacts` the impact is solved where and
+ * when it happens (`placeImpacts` below): both bodies are advanced along their free flight
+ * to s·dt (x + s·dt·v*, q ← exp(½s·dt·ω*) ⊗ q), the contact geometry of the same features
+ * is evaluated there (sim/contact/geometry.ts: the normal, contact point and lever arms AT
+ * the impact — for two moving bodies the normal turns with the impact time), and the
+ * bodies' world inertia is taken at that orientation; the position pass then moves the
+ * bodies as if the impulse acted from s·dt on. The impact law is that of the continuous
+ * impact: with Δu = J(v* − v) the free-flight change of the contact velocity over the step
+ * (gravity, controls), the contact velocity just before the impact is u⁻ − (1 − s)Δu;
+ * its normal part is reversed by e and its slip is what friction acts on, and the
+ * remaining (1 − s)Δu acts after the impact:
+ *     b = −e·(u⁻_n − (1 − s)Δu_n) + (1 − s)Δu_n,   slip target u°_t = (1 − s)Δu_t
+ * (so a sticking impact stops the slip AT the impact, and gravity makes it slip again
+ * after). Linear and angular momentum are then conserved exactly by the step (the impulse
+ * acts at one point of the configuration where the bodies are when it acts), and every
+ * quantity that depends on the impact time — normal, lever arms, inertia, approach and slip
+ * velocity — is a function of s, which the trace (traced-step.ts) differentiates.
  */
 import type { Contacts } from '../collision/contacts.ts';
+import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { Model } from '../model.ts';
-import { ShapeType } from '../shapes.ts';
 import { duffFrame } from './frame.ts';
+import { flightPose } from './integrate.ts';
 import type { HardContactSettings } from './settings.ts';
 
 const Q_WIDTH = 7;
@@ -90,6 +97,12 @@ export interface ContactProblem {
   readonly approach: Float64Array;
   /** (capacity) the bound b of u_n ≥ b, m/s */
   readonly bound: Float64Array;
+  /**
+   * (capacity×2) the slip target u°_t along t₁, t₂, m/s: the tangential velocity friction
+   * treats as no slip (solver.ts). 0, except at a placed impact: (1 − s)Δu_t, the slip the
+   * free flight adds after the impact
+   */
+  readonly slipTarget: Float64Array;
   /** (capacity) 1 where Newton restitution set the bound, else 0 (speculative bound) */
   readonly bounced: Uint8Array;
   /**
@@ -104,8 +117,15 @@ export interface ContactProblem {
   readonly positionBound: Float64Array;
   /** (capacity) position pass: pseudo normal impulse, N·s */
   readonly positionImpulse: Float64Array;
-  /** (nbody×9) world inverse inertia of every body this step, 1/(kg·m²) */
+  /**
+   * (nbody×9) world inverse inertia of every body this step, 1/(kg·m²): at the start of
+   * the step, or at its earliest placed impact for a body in one
+   */
   readonly worldInvInertia: Float64Array;
+  /** (nbody) time into the step of the body's earliest placed impact, s·dt in s; −1: none */
+  readonly impactDelay: Float64Array;
+  /** (nbody×7) scratch: poses at a time of impact (only the bodies of the contact at hand) */
+  readonly impactQ: Float64Array;
 }
 
 /**
@@ -132,12 +152,15 @@ export function createContactProblem(nbody: number, capacity: number): ContactPr
     dist: new Float64Array(capacity),
     approach: new Float64Array(capacity),
     bound: new Float64Array(capacity),
+    slipTarget: new Float64Array(2 * capacity),
     bounced: new Uint8Array(capacity),
     impactFraction: new Float64Array(capacity),
     impulse: new Float64Array(3 * capacity),
     positionBound: new Float64Array(capacity),
     positionImpulse: new Float64Array(capacity),
     worldInvInertia: new Float64Array(9 * nbody),
+    impactDelay: new Float64Array(nbody),
+    impactQ: new Float64Array(7 * nbody),
   };
 }
 
@@ -206,10 +229,12 @@ const _rB = new Float64Array(3);
 const _invInertia = new Float64Array(9);
 const _coupling = new Float64Array(4);
 const _turn = new Float64Array(2);
-const _delay = new Float64Array(1);
-const _offsetA = new Float64Array(3);
-const _offsetB = new Float64Array(3);
 const _u = new Float64Array(3);
+const _uStart = new Float64Array(3);
+/** one contact's geometry at its time of impact: [dist, normal (3), point (3)] */
+const _impactGeometry = new Float64Array(7);
+/** the features of the contact at hand, as a one-contact buffer for the geometry */
+const _impactFeatures: ContactFeatures = { count: 1, bodyA: new Int32Array(1), bodyB: new Int32Array(1), pair: new Int32Array(1) };
 
 /** r × d into `ang[o..o+2]` and I⁻¹(r × d) into `invAng[o..o+2]`, with I⁻¹ at `w[wo..wo+8]`. */
 function angularRow(
@@ -259,15 +284,15 @@ function turnRows(out: Float64Array, o: number): void {
 
 /**
  * Frame, Jacobian rows and Delassus diagonal of contact k (bodies and inverse masses
- * already set) for the normal (nx, ny, nz) and the lever arms in `_rA`, `_rB`.
+ * already set) for the normal at `normal[no..no+2]` and the lever arms in `_rA`, `_rB`.
  */
-function assembleRows(out: ContactProblem, k: number, normal: Float64Array): void {
+function assembleRows(out: ContactProblem, k: number, normal: Float64Array, no: number): void {
   const w = out.worldInvInertia;
   const a = out.bodyA[k], b = out.bodyB[k];
   const dir = out.dir;
   // frame: n and a first tangent pair (Duff et al. 2017, branchless orthonormal basis)
   const o = 9 * k;
-  duffFrame(dir, o, normal, 3 * k);
+  duffFrame(dir, o, normal, no);
   for (let j = 0; j < 3; j++) {
     angularRow(out.angA, out.invAngA, o + 3 * j, _rA, dir, w, 9 * a);
     angularRow(out.angB, out.invAngB, o + 3 * j, _rB, dir, w, 9 * b);
@@ -292,86 +317,6 @@ function assembleRows(out: ContactProblem, k: number, normal: Float64Array): voi
   out.diag[3 * k] = linear + _coupling[3];
   out.diag[3 * k + 1] = c * c * w11 + 2 * c * s * w12 + s * s * w22;
   out.diag[3 * k + 2] = s * s * w11 - 2 * c * s * w12 + c * c * w22;
-}
-
-/**
- * Which body carries a placed impact's contact point between the start of the step and
- * the impact: the weight of body A's carrier velocity in the contact point's velocity
- * (B's is 1 − it). The point is where the two surfaces meet, so it moves with the feature
- * that defines it: a round shape's lowest point (sphere, capsule) follows that shape, a box
- * corner on a face follows the box, nothing follows a static body. Ranks: static −1 <
- * box 1 < round 2; the higher carries, a tie (two dynamic boxes, two spheres) splits it
- * evenly. Constant per contact (a choice of feature, like the contact set).
- *
- * @example
- * const wA = impactCarrierWeight(model, a, b); // sphere B on the static ground: 0
- */
-export function impactCarrierWeight(model: Model, a: number, b: number): number {
-  const rankA = carrierRank(model, a), rankB = carrierRank(model, b);
-  return rankA > rankB ? 1 : rankA < rankB ? 0 : 0.5;
-}
-
-function carrierRank(model: Model, body: number): number {
-  if (model.bodyStatic[body]) return -1;
-  const type = model.geomType[body];
-  return type === ShapeType.sphere || type === ShapeType.capsule ? 2 : 1;
-}
-
-/**
- * The offset from body `body`'s centre to the point of it that carries the contact point,
- * for a contact with lever arm `r` (centre → contact point) and unit normal n (A → B),
- * `side` = −1 for body A, +1 for body B; into `out[0..2]`. A sphere's carrying point is its
- * centre (its lowest point translates with it, whatever its spin), a capsule's the centre
- * of the hemisphere or segment point under the contact (r ± radius·n), any other shape's
- * the material point at the contact (r itself).
- */
-function carrierOffset(model: Model, body: number, r: Float64Array, normal: Float64Array, k: number, side: number, out: Float64Array): void {
-  const type = model.geomType[body];
-  const reach = type === ShapeType.sphere ? 1 : 0;
-  const radius = type === ShapeType.capsule ? side * model.geomSize[4 * body] : 0;
-  for (let i = 0; i < 3; i++) out[i] = (1 - reach) * (r[i] + radius * normal[3 * k + i]);
-}
-
-/**
- * Move the lever arms in `_rA`, `_rB` to the configuration at the time of impact,
- * `_delay[0]` = s·dt into the step: both centres advance by s·dt·v, the contact point by
- * s·dt times the velocity of its carrier ({@link impactCarrierWeight}) across the normal
- * and midway between the two surfaces along it. Velocities are the free-flight ones in `qd`.
- */
-function leverArmsAtImpact(model: Model, qd: Float64Array, normal: Float64Array, k: number, a: number, b: number): void {
-  const delay = _delay[0];
-  // impactCarrierWeight, from the ranks (integers) so that no double crosses a call
-  const rankOrder = carrierRank(model, a) - carrierRank(model, b);
-  const weightA = rankOrder > 0 ? 1 : rankOrder < 0 ? 0 : 0.5;
-  const va = QD_WIDTH * a, vb = QD_WIDTH * b;
-  carrierOffset(model, a, _rA, normal, k, -1, _offsetA);
-  carrierOffset(model, b, _rB, normal, k, 1, _offsetB);
-  const ax = _offsetA[0], ay = _offsetA[1], az = _offsetA[2], bx = _offsetB[0], by = _offsetB[1], bz = _offsetB[2];
-  // carrier velocities v + ω × offset of A and B
-  const pa0 = qd[va] + qd[va + 4] * az - qd[va + 5] * ay;
-  const pa1 = qd[va + 1] + qd[va + 5] * ax - qd[va + 3] * az;
-  const pa2 = qd[va + 2] + qd[va + 3] * ay - qd[va + 4] * ax;
-  const pb0 = qd[vb] + qd[vb + 4] * bz - qd[vb + 5] * by;
-  const pb1 = qd[vb + 1] + qd[vb + 5] * bx - qd[vb + 3] * bz;
-  const pb2 = qd[vb + 2] + qd[vb + 3] * by - qd[vb + 4] * bx;
-  const weightB = 1 - weightA;
-  let m0 = weightA * pa0 + weightB * pb0, m1 = weightA * pa1 + weightB * pb1, m2 = weightA * pa2 + weightB * pb2;
-  // along n the point stays midway between the two surfaces: the mean of their normal
-  // velocities at it (material points v + ω × r), so at the impact the gap has closed
-  const nx = normal[3 * k], ny = normal[3 * k + 1], nz = normal[3 * k + 2];
-  const rA0 = _rA[0], rA1 = _rA[1], rA2 = _rA[2], rB0 = _rB[0], rB1 = _rB[1], rB2 = _rB[2];
-  const surfaceA = nx * (qd[va] + qd[va + 4] * rA2 - qd[va + 5] * rA1) + ny * (qd[va + 1] + qd[va + 5] * rA0 - qd[va + 3] * rA2) + nz * (qd[va + 2] + qd[va + 3] * rA1 - qd[va + 4] * rA0);
-  const surfaceB = nx * (qd[vb] + qd[vb + 4] * rB2 - qd[vb + 5] * rB1) + ny * (qd[vb + 1] + qd[vb + 5] * rB0 - qd[vb + 3] * rB2) + nz * (qd[vb + 2] + qd[vb + 3] * rB1 - qd[vb + 4] * rB0);
-  const normalShift = 0.5 * (surfaceA + surfaceB) - (nx * m0 + ny * m1 + nz * m2);
-  m0 += normalShift * nx;
-  m1 += normalShift * ny;
-  m2 += normalShift * nz;
-  _rA[0] += delay * (m0 - qd[va]);
-  _rA[1] += delay * (m1 - qd[va + 1]);
-  _rA[2] += delay * (m2 - qd[va + 2]);
-  _rB[0] += delay * (m0 - qd[vb]);
-  _rB[1] += delay * (m1 - qd[vb + 1]);
-  _rB[2] += delay * (m2 - qd[vb + 2]);
 }
 
 /**
@@ -401,6 +346,7 @@ export function buildContactProblem(
     w.set(_invInertia, 9 * i);
   }
   const dt = model.dt;
+  let placed = false;
   for (let k = 0; k < count; k++) {
     const a = contacts.bodyA[k], b = contacts.bodyB[k];
     out.bodyA[k] = a;
@@ -414,7 +360,7 @@ export function buildContactProblem(
       _rB[i] = point - bodyQ[Q_WIDTH * b + i];
     }
 
-    assembleRows(out, k, contacts.normal);
+    assembleRows(out, k, contacts.normal, 3 * k);
     // materials: geometric mean of the frictions, larger restitution
     out.friction[k] = Math.sqrt(model.bodyFriction[a] * model.bodyFriction[b]);
     const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
@@ -427,27 +373,84 @@ export function buildContactProblem(
     const bounce = e > 0 && approach < -settings.restitutionThreshold && d + dt * approach < 0;
     out.bounced[k] = bounce ? 1 : 0;
     out.impactFraction[k] = 0;
+    out.slipTarget[2 * k] = 0;
+    out.slipTarget[2 * k + 1] = 0;
+    // a bounce that starts open happens at s·dt into the step: placed below
     if (bounce && settings.placeImpacts && d > 0) {
-      // the impact happens at s·dt into the step: its impulse acts through the lever arms
-      // of that configuration (which keeps angular momentum exact with the placement)
-      const fraction = Math.min(1, d / (-approach * dt));
-      out.impactFraction[k] = fraction;
-      _delay[0] = fraction * dt;
-      leverArmsAtImpact(model, velocity, contacts.normal, k, a, b);
-      assembleRows(out, k, contacts.normal);
-      const approachAtImpact = contactVelocity(out, velocity, k, _u)[0];
-      out.approach[k] = approachAtImpact;
-      // the free-flight change of the normal velocity over the step (gravity, controls) splits
-      // at the impact: the part before it is reversed with the approach, the rest follows
-      const change = approachAtImpact - contactVelocity(out, startVelocity, k, _u)[0];
-      out.bound[k] = -e * (approachAtImpact - (1 - fraction) * change) + (1 - fraction) * change;
-    } else {
-      out.bound[k] = bounce ? -e * approach : -Math.max(d, 0) / dt;
+      out.impactFraction[k] = Math.min(1, d / (-approach * dt));
+      placed = true;
     }
+    out.bound[k] = bounce ? -e * approach : -Math.max(d, 0) / dt;
     out.impulse[3 * k] = 0;
     out.impulse[3 * k + 1] = 0;
     out.impulse[3 * k + 2] = 0;
   }
   out.count = count;
+  if (placed) placeImpacts(model, contacts, bodyQ, velocity, startVelocity, out);
   return out;
+}
+
+/**
+ * Rebuild the contacts of the bodies in placed impacts at their time of impact (file
+ * header): each body's world inertia at its earliest impact; each placed contact's
+ * geometry, rows, bound and slip target at its own impact configuration; the other
+ * contacts of those bodies' rows with the new inertia. Runs only in a step with a placed
+ * impact (rare); allocates nothing but the geometry formula's few small arrays.
+ */
+function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, velocity: Float64Array, startVelocity: Float64Array, out: ContactProblem): void {
+  const dt = model.dt;
+  const delay = out.impactDelay;
+  delay.fill(-1);
+  for (let k = 0; k < out.count; k++) {
+    const s = out.impactFraction[k];
+    if (s === 0) continue;
+    for (let side = 0; side < 2; side++) {
+      const body = side === 0 ? out.bodyA[k] : out.bodyB[k];
+      if (!model.bodyStatic[body] && (delay[body] < 0 || s * dt < delay[body])) delay[body] = s * dt;
+    }
+  }
+  const q = out.impactQ;
+  for (let body = 0; body < model.nbody; body++) {
+    if (delay[body] < 0) continue;
+    flightPose(bodyQ, velocity, body, delay[body], q, Q_WIDTH * body);
+    worldInertiaMatrix(_invInertia, model.bodyInvInertia, 3 * body, q, Q_WIDTH * body + 3);
+    out.worldInvInertia.set(_invInertia, 9 * body);
+  }
+  for (let k = 0; k < out.count; k++) {
+    const a = out.bodyA[k], b = out.bodyB[k];
+    if (delay[a] < 0 && delay[b] < 0) continue;
+    const s = out.impactFraction[k];
+    if (s === 0) {
+      // another contact of a body in an impact: same geometry, the impact's inertia
+      for (let i = 0; i < 3; i++) {
+        _rA[i] = contacts.point[3 * k + i] - bodyQ[Q_WIDTH * a + i];
+        _rB[i] = contacts.point[3 * k + i] - bodyQ[Q_WIDTH * b + i];
+      }
+      assembleRows(out, k, contacts.normal, 3 * k);
+      continue;
+    }
+    // both bodies where they are at this contact's impact, and the features' geometry there
+    flightPose(bodyQ, velocity, a, model.bodyStatic[a] ? 0 : s * dt, q, Q_WIDTH * a);
+    flightPose(bodyQ, velocity, b, model.bodyStatic[b] ? 0 : s * dt, q, Q_WIDTH * b);
+    _impactFeatures.bodyA[0] = a;
+    _impactFeatures.bodyB[0] = b;
+    _impactFeatures.pair[0] = contacts.pair[k];
+    contactGeometryValues(model, _impactFeatures, q, model.geomSize, _impactGeometry);
+    for (let i = 0; i < 3; i++) {
+      _rA[i] = _impactGeometry[4 + i] - q[Q_WIDTH * a + i];
+      _rB[i] = _impactGeometry[4 + i] - q[Q_WIDTH * b + i];
+    }
+    assembleRows(out, k, _impactGeometry, 1);
+    // the contact velocity of the free flight at the step's end and start, in the impact's rows:
+    // the change (gravity, controls) splits at the impact, the part after it follows the impulse
+    contactVelocity(out, velocity, k, _u);
+    contactVelocity(out, startVelocity, k, _uStart);
+    const after = 1 - s;
+    const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
+    const changeN = _u[0] - _uStart[0];
+    out.approach[k] = _u[0];
+    out.bound[k] = -e * (_u[0] - after * changeN) + after * changeN;
+    out.slipTarget[2 * k] = after * (_u[1] - _uStart[1]);
+    out.slipTarget[2 * k + 1] = after * (_u[2] - _uStart[2]);
+  }
 }

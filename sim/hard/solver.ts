@@ -10,25 +10,27 @@
  * friction, for every contact k:
  *
  *   normal (Signorini at velocity level):  0 ≤ λ_n  ⊥  u_n − b ≥ 0
- *   friction (Coulomb, maximal dissipation): ‖λ_t‖ ≤ μλ_n, and
- *       stick  ‖λ_t‖ < μλ_n  ⇒  u_t = 0
- *       slip   ‖λ_t‖ = μλ_n  ⇒  u_t = −s·λ_t/‖λ_t‖ for some s ≥ 0 (s = ‖u_t‖)
+ *   friction (Coulomb, maximal dissipation): ‖λ_t‖ ≤ μλ_n, and, with the slip
+ *   w_t = u_t − u°_t measured from the contact's slip target u°_t (problem.ts `slipTarget`:
+ *   0, except at a placed impact, where stick means no slip AT the impact),
+ *       stick  ‖λ_t‖ < μλ_n  ⇒  w_t = 0
+ *       slip   ‖λ_t‖ = μλ_n  ⇒  w_t = −s·λ_t/‖λ_t‖ for some s ≥ 0 (s = ‖w_t‖)
  *
- * i.e. λ_t minimises the power λ_t·u_t over the disk of radius μλ_n: friction opposes
+ * i.e. λ_t minimises the power λ_t·w_t over the disk of radius μλ_n: friction opposes
  * the slip exactly (the isotropic Coulomb cone, not a pyramid). Equivalently, for any
  * scalar step σ > 0 the natural-map residual vanishes:
  *
- *   λ_n = max(0, λ_n − σ(u_n − b)),   λ_t = Π_{‖·‖ ≤ μλ_n}(λ_t − σ u_t)      (★)
+ *   λ_n = max(0, λ_n − σ(u_n − b)),   λ_t = Π_{‖·‖ ≤ μλ_n}(λ_t − σ w_t)      (★)
  *
  * which `complementarityResidual` evaluates independently of the solver.
  *
  * At the active set (the adjoint's system F(λ, θ) = 0, one row block per contact):
  *   separated  (λ_n = 0):                     F = λ_k                          (3 rows)
- *   sticking   (λ_n > 0, ‖λ_t‖ < μλ_n):        F = (u_n − b, u_t)
- *   sliding    (λ_n > 0, ‖λ_t‖ = μλ_n > 0):    F = (u_n − b, λ_t + μλ_n·u_t/‖u_t‖)
+ *   sticking   (λ_n > 0, ‖λ_t‖ < μλ_n):        F = (u_n − b, w_t)
+ *   sliding    (λ_n > 0, ‖λ_t‖ = μλ_n > 0):    F = (u_n − b, λ_t + μλ_n·w_t/‖w_t‖)
  * with u = J v* + W λ affine in λ. Degenerate (weakly active) points, where the
  * derivative is one-sided and the adjoint must pick a branch and report a kink:
- * λ_n = 0 with u_n = b (contact onset or release), ‖λ_t‖ = μλ_n with u_t = 0 (the
+ * λ_n = 0 with u_n = b (contact onset or release), ‖λ_t‖ = μλ_n with w_t = 0 (the
  * stick/slip boundary), and the restitution/speculative switch of the bound b itself
  * (problem.ts). In a resting box's 4-corner manifold the normal impulses are not unique
  * (W is singular on them); the solver returns the one its sweep order and warm start
@@ -39,7 +41,7 @@
  * One sweep visits the contacts in buffer order. For each: the normal impulse by the
  * exact scalar update λ_n ← max(0, λ_n − (u_n − b)/W_nn); then the friction impulse by
  * the exact solution of the contact's own 2-D problem — minimise ½ xᵀW_tt x + cᵀx over
- * ‖x‖ ≤ μλ_n, c = u_t − W_tt λ_t — with W_tt diagonal in the contact's tangents
+ * ‖x‖ ≤ μλ_n, c = w_t − W_tt λ_t — with W_tt diagonal in the contact's tangents
  * (problem.ts): the unconstrained minimiser if it lies in the disk, else the boundary
  * point where W_tt x + c = −νx, ν ≥ 0 (a 1-D secular equation, Newton from ν = 0, which
  * converges monotonically because 1/‖x(ν)‖ is concave: Moré & Sorensen 1983). Any fixed
@@ -194,8 +196,8 @@ export function solveContactVelocities(
       }
       _disk[0] = a1;
       _disk[1] = a2;
-      _disk[2] = _u[1] - a1 * l1;
-      _disk[3] = _u[2] - a2 * l2;
+      _disk[2] = _u[1] - p.slipTarget[2 * k] - a1 * l1;
+      _disk[3] = _u[2] - p.slipTarget[2 * k + 1] - a2 * l2;
       _disk[4] = radius;
       frictionDiskSolve(_disk);
       const d1 = _disk[5] - l1, d2 = _disk[6] - l2;
@@ -222,7 +224,7 @@ export function solveContactVelocities(
 /**
  * The natural-map residual (★) of the solution in `p.impulse` at the velocities `qd`, in
  * m/s: the largest over contacts of W_nn·|λ_n − max(0, λ_n − (u_n − b)/W_nn)| and
- * ā·‖λ_t − Π_{‖·‖≤μλ_n}(λ_t − u_t/ā)‖, ā = max(W_t₁t₁, W_t₂t₂). Zero exactly when every
+ * ā·‖λ_t − Π_{‖·‖≤μλ_n}(λ_t − w_t/ā)‖, ā = max(W_t₁t₁, W_t₂t₂). Zero exactly when every
  * optimality condition of the file header holds. Independent of the solver's own update
  * (a Euclidean projection with one scalar step, not the exact block solve). Allocates
  * nothing.
@@ -240,8 +242,8 @@ export function complementarityResidual(p: ContactProblem, qd: Float64Array): nu
     const normal = wnn * Math.abs(ln - Math.max(0, ln - (_u[0] - p.bound[k]) / wnn));
     const step = Math.max(p.diag[o + 1], p.diag[o + 2]);
     const l1 = p.impulse[o + 1], l2 = p.impulse[o + 2];
-    let y1 = l1 - _u[1] / step;
-    let y2 = l2 - _u[2] / step;
+    let y1 = l1 - (_u[1] - p.slipTarget[2 * k]) / step;
+    let y2 = l2 - (_u[2] - p.slipTarget[2 * k + 1]) / step;
     const radius = p.friction[k] * Math.max(ln, 0);
     const norm = Math.sqrt(y1 * y1 + y2 * y2);
     if (norm > radius) {

@@ -12,7 +12,9 @@
  *   rows                 frame (n, t₁, t₂), lever arms r = p − x, world I⁻¹ = R diag(I⁻¹) Rᵀ
  *                        (contactFramesPrimitive, worldInvInertiaPrimitive: hand adjoints)
  *   bound                b = −e·u⁻ (bounce) | −d/dt (open, speculative) | 0
- *   impact placement     s = d/(−u⁻dt): lever arms at the time of impact, b there     (★)
+ *   impact placement     s = d/(−u⁻dt); the bodies' poses at s·dt, the features' geometry
+ *                        there (normal, point, lever arms), their inertia there, b and the
+ *                        slip target from the contact velocity at the impact        (★)
  *   velocity solve       [v⁺ | λ] = impulseSolvePrimitive(θ)   (implicit adjoint)
  *   position pass        v_p = −s·M⁻¹J_kᵀλ_k (placed impacts, ★) + the drift correction
  *   positions            x' = x + dt(v⁺ + v_p),  q' = normalize(exp(½dt(ω⁺ + ω_p)) ⊗ q̂)
@@ -36,12 +38,10 @@ import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometr
 import { integrateRule as integrateRuleOf, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../rollout-shared.ts';
-import { ShapeType } from '../shapes.ts';
 import { impulseSolvePrimitive } from './impulse-adjoint.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
 import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
 import { advancePosesPrimitive, POSE_OUTPUT_WIDTH, worldInvInertiaPrimitive } from './pose-kernels.ts';
-import { impactCarrierWeight } from './problem.ts';
 
 /** What the plain step decided and found, per step: the trace replays it. */
 export interface HardStepRecord {
@@ -118,18 +118,75 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   const vStar = free.slice(7 * n);
 
   // contact geometry of the fixed features
-  const geom = contactGeometryPrimitive(ctx.geometryInput, rec.contacts)([...x.slice(L.q, L.q + 7 * n), ...x.slice(L.geomSize, L.geomSize + 4 * n)]);
-  // world inverse inertia of every dynamic body, one primitive for all of them
+  const qStart = x.slice(L.q, L.q + 7 * n);
+  const sizes = x.slice(L.geomSize, L.geomSize + 4 * n);
+  const geom = contactGeometryPrimitive(ctx.geometryInput, rec.contacts)([...qStart, ...sizes]);
+  const pointOf = (g: Real[], k: number, count: number): Real[] => g.slice(4 * count + 3 * k, 4 * count + 3 * k + 3);
+  const normalOf = (g: Real[], k: number, count: number): Real[] => g.slice(count + 3 * k, count + 3 * k + 3);
+  const positionOf = (q: Real[], b: number): Real[] => q.slice(7 * b, 7 * b + 3);
+
+  // placed impacts (problem.ts `placeImpacts`): the impact fraction s = d/(−u⁻·dt) from the
+  // start of the step, each body's pose at its earliest impact (for its inertia), and each
+  // placed contact's geometry at its own impact configuration
+  const fraction: Real[] = new Array(c).fill(0);
+  const earliest = new Map<number, Real>();
+  for (let k = 0; k < c; k++) {
+    if (!(rec.bounced[k] && rec.impactFraction[k] > 0)) continue;
+    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const point = pointOf(geom, k, c);
+    const approach = rowVelocity(normalOf(geom, k, c), vStar.slice(6 * a, 6 * a + 6), vStar.slice(6 * b, 6 * b + 6), subVec(point, positionOf(qStart, a)), subVec(point, positionOf(qStart, b)));
+    const s = div(geom[k], mul(-dt, approach));
+    fraction[k] = s;
+    for (const body of [a, b]) {
+      const seen = earliest.get(body);
+      if (!model.bodyStatic[body] && (seen === undefined || value(s) < value(seen))) earliest.set(body, s);
+    }
+  }
+  /** poses of `bodies` after s·dt of free flight (advancePosesPrimitive with the velocities scaled by s) */
+  const flight = (bodies: readonly number[], s: Real): Real[][] => {
+    const input: Real[] = [];
+    for (const b of bodies) {
+      input.push(...qStart.slice(7 * b, 7 * b + 7));
+      for (let i = 0; i < 6; i++) input.push(mul(s, vStar[6 * b + i]));
+    }
+    const poses = advancePosesPrimitive(bodies.length, dt)(input);
+    return bodies.map((_, j) => poses.slice(POSE_OUTPUT_WIDTH * j, POSE_OUTPUT_WIDTH * (j + 1)));
+  };
+  const impactPose = new Map<number, Real[]>();
+  for (const [body, s] of earliest) impactPose.set(body, flight([body], s)[0]);
+  const contactGeom: Real[][] = [];
+  const placedQ: (Real[] | null)[] = new Array(c).fill(null);
+  for (let k = 0; k < c; k++) {
+    if (fraction[k] === 0) {
+      contactGeom.push([geom[k], ...normalOf(geom, k, c), ...pointOf(geom, k, c)]);
+      continue;
+    }
+    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const moving = [a, b].filter((body) => !model.bodyStatic[body]);
+    const poses = flight(moving, fraction[k]);
+    const q = qStart.slice();
+    moving.forEach((body, j) => {
+      for (let i = 0; i < 7; i++) q[7 * body + i] = poses[j][i];
+    });
+    placedQ[k] = q;
+    const one = { count: 1, bodyA: rec.contacts.bodyA.subarray(k, k + 1), bodyB: rec.contacts.bodyB.subarray(k, k + 1), pair: rec.contacts.pair.subarray(k, k + 1) };
+    contactGeom.push(contactGeometryPrimitive(ctx.geometryInput, one)([...q, ...sizes]));
+  }
+
+  // world inverse inertia of every dynamic body (at its earliest impact, if in one), one primitive for all of them
   const dynamic = ctx.dynamicBodies;
   const inertiaInput: Real[] = [];
-  for (const b of dynamic) for (let i = 3; i < 7; i++) inertiaInput.push(x[L.q + 7 * b + i]);
+  for (const b of dynamic) {
+    const pose = impactPose.get(b);
+    for (let i = 3; i < 7; i++) inertiaInput.push(pose === undefined ? x[L.q + 7 * b + i] : pose[i]);
+  }
   for (const b of dynamic) for (let i = 0; i < 3; i++) inertiaInput.push(x[L.invInertia + 3 * b + i]);
   const inertia = dynamic.length > 0 ? worldInvInertiaPrimitive(dynamic.length)(inertiaInput) : [];
   const worldInvInertia = new Map<number, Real[]>(dynamic.map((b, j) => [b, inertia.slice(9 * j, 9 * j + 9)]));
   const staticInertia: Real[] = new Array(9).fill(0);
   const invInertiaOf = (b: number): Real[] => worldInvInertia.get(b) ?? staticInertia;
 
-  // rows, bounds and (placed) lever arms, per contact, into the solve's θ
+  // rows, bounds, slip targets and (placed) lever arms, per contact, into the solve's θ
   const IM = impulseLayout(n, c);
   const theta: Real[] = new Array(IM.size).fill(0);
   for (let j = 0; j < 6 * n; j++) theta[IM.velocity + j] = vStar[j];
@@ -140,39 +197,31 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   }
   const lambda = new Float64Array(3 * c);
   const placed: { k: number; s: Real; rA: Real[]; rB: Real[]; dirs: Real[][] }[] = [];
-  const frames = contactFramesPrimitive(c)(geom.slice(c, 4 * c));
+  const frames = contactFramesPrimitive(c)(contactGeom.flatMap((g) => g.slice(1, 4)));
   for (let k = 0; k < c; k++) {
     const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
     const d = geom[k];
-    const normal = geom.slice(c + 3 * k, c + 3 * k + 3);
-    const point = geom.slice(4 * c + 3 * k, 4 * c + 3 * k + 3);
     const dirs = [frames.slice(FRAME_WIDTH * k, FRAME_WIDTH * k + 3), frames.slice(FRAME_WIDTH * k + 3, FRAME_WIDTH * k + 6), frames.slice(FRAME_WIDTH * k + 6, FRAME_WIDTH * k + 9)];
-    let rA = subVec(point, x.slice(L.q + 7 * a, L.q + 7 * a + 3)), rB = subVec(point, x.slice(L.q + 7 * b, L.q + 7 * b + 3));
+    const point = contactGeom[k].slice(4, 7);
+    const q = placedQ[k] ?? qStart;
+    const rA = subVec(point, positionOf(q, a)), rB = subVec(point, positionOf(q, b));
+    const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
     let bound: Real = 0;
-    let s: Real = 0;
+    const target: Real[] = [0, 0];
+    const s = fraction[k];
     if (rec.bounced[k]) {
-      const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
       const e = maxReal(x[L.restitution + a], x[L.restitution + b]);
-      const approach = normalVelocity(normal, vA, vB, rA, rB);
-      if (rec.impactFraction[k] > 0) {
-        // the impact at s·dt into the step: lever arms and approach speed at that configuration
-        s = div(d, mul(-dt, approach));
-        const delay = mul(s, dt);
-        // problem.ts: the contact point moves with the feature that carries it
-        const weightA = impactCarrierWeight(model, a, b);
-        const pa = pointVelocity(vA, carrierOffset(model, x, L, a, rA, normal, -1)), pb = pointVelocity(vB, carrierOffset(model, x, L, b, rB, normal, 1));
-        const carried = [0, 1, 2].map((i) => add(mul(weightA, pa[i]), mul(1 - weightA, pb[i])));
-        const surfaces = mul(0.5, add(dot(normal, pointVelocity(vA, rA)), dot(normal, pointVelocity(vB, rB))));
-        const normalShift = sub(surfaces, dot(normal, carried));
-        const mid = carried.map((m, i) => add(m, mul(normalShift, normal[i])));
-        rA = [0, 1, 2].map((i) => add(rA[i], mul(delay, sub(mid[i], vA[i]))));
-        rB = [0, 1, 2].map((i) => add(rB[i], mul(delay, sub(mid[i], vB[i]))));
-        // problem.ts: the approach at the impact, u⁻ − (1 − s)Δ, reversed; (1 − s)Δ follows
-        const atImpact = normalVelocity(normal, vA, vB, rA, rB);
+      const approach = rowVelocity(dirs[0], vA, vB, rA, rB);
+      if (s !== 0) {
+        // problem.ts: the free-flight change of the contact velocity splits at the impact;
+        // the approach before it is reversed, its slip is what friction stops, the rest follows
         const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6), v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
-        const change = sub(atImpact, normalVelocity(normal, v0A, v0B, rA, rB));
-        const after = mul(sub(1, s), change);
-        bound = add(mul(-1, mul(e, sub(atImpact, after))), after);
+        const after = sub(1, s);
+        const changeAfter = (j: number): Real => mul(after, sub(j === 0 ? approach : rowVelocity(dirs[j], vA, vB, rA, rB), rowVelocity(dirs[j], v0A, v0B, rA, rB)));
+        const normalAfter = changeAfter(0);
+        bound = add(mul(-1, mul(e, sub(approach, normalAfter))), normalAfter);
+        target[0] = changeAfter(1);
+        target[1] = changeAfter(2);
       } else {
         bound = mul(-1, mul(e, approach));
       }
@@ -193,12 +242,14 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     }
     theta[o + CONTACT_MU] = mu;
     theta[o + CONTACT_BOUND] = bound;
+    theta[o + CONTACT_SLIP_TARGET] = target[0];
+    theta[o + CONTACT_SLIP_TARGET + 1] = target[1];
     // the solver's world impulse in this frame
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
       lambda[3 * k + j] = rec.impulse[3 * k] * value(frames[f]) + rec.impulse[3 * k + 1] * value(frames[f + 1]) + rec.impulse[3 * k + 2] * value(frames[f + 2]);
     }
-    if (rec.impactFraction[k] > 0 && lambda[3 * k] > 0) placed.push({ k, s, rA, rB, dirs });
+    if (s !== 0 && lambda[3 * k] > 0) placed.push({ k, s, rA, rB, dirs });
   }
   const solved = impulseSolvePrimitive({
     nbody: n,
@@ -260,24 +311,9 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
 
 const matVec = (m: Real[], v: Real[]): Real[] => [0, 1, 2].map((r) => add(add(mul(m[3 * r], v[0]), mul(m[3 * r + 1], v[1])), mul(m[3 * r + 2], v[2])));
 
-/** v + ω × r of a body with velocity [v | ω]. */
-function pointVelocity(vel: Real[], r: Real[]): Real[] {
-  const w = cross(vel.slice(3, 6), r);
-  return [add(vel[0], w[0]), add(vel[1], w[1]), add(vel[2], w[2])];
-}
-
-/** Normal velocity n·(v_B − v_A) + (r_B × n)·ω_B − (r_A × n)·ω_A of a contact (problem.ts `contactVelocity`). */
-function normalVelocity(normal: Real[], vA: Real[], vB: Real[], rA: Real[], rB: Real[]): Real {
-  return sub(add(dot(normal, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rB, normal), vB.slice(3))), dot(cross(rA, normal), vA.slice(3)));
-}
-
-/** problem.ts's carrierOffset on the trace: a sphere's centre, a capsule's segment point, else r itself. */
-function carrierOffset(model: Model, x: Real[], L: RolloutLayout, b: number, r: Real[], normal: Real[], side: number): Real[] {
-  const type = model.geomType[b];
-  if (type === ShapeType.sphere) return [0, 0, 0];
-  if (type !== ShapeType.capsule) return r;
-  const radius = mul(side, x[L.geomSize + 4 * b]);
-  return r.map((ri, i) => add(ri, mul(radius, normal[i])));
+/** Velocity d·(v_B − v_A) + (r_B × d)·ω_B − (r_A × d)·ω_A of a contact along its direction d (problem.ts `contactVelocity`). */
+function rowVelocity(d: Real[], vA: Real[], vB: Real[], rA: Real[], rB: Real[]): Real {
+  return sub(add(dot(d, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rB, d), vB.slice(3))), dot(cross(rA, d), vA.slice(3)));
 }
 
 /** The larger restitution; at a tie, the first (the derivative goes to one body: a kink, not reported here). */

@@ -18,6 +18,7 @@ import { valueAndGrad } from '../../ad/transforms.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import { gradient } from '../../sim/gradient.ts';
 import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolvePrimitive } from '../../sim/hard/impulse-adjoint.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET } from '../../sim/hard/impulse-layout.ts';
 import { parseParamPath, pathBodies, readParam, writeParam } from '../../sim/paths.ts';
 import { parseScene, type Scene, type SceneInput } from '../../sim/scene.ts';
 import type { State } from '../../sim/state.ts';
@@ -243,7 +244,7 @@ function unrolledSolve(theta: Real[], nbody: number, bodyA: number[], bodyB: num
   const lam: Real[] = new Array(3 * c).fill(0);
   const row = (k: number, j: number) => {
     const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-    return { d: theta.slice(o + 3 * j, o + 3 * j + 3), rA: theta.slice(o + 9, o + 12), rB: theta.slice(o + 12, o + 15) };
+    return { d: theta.slice(o + 3 * j, o + 3 * j + 3), rA: theta.slice(o + CONTACT_R_A, o + CONTACT_R_A + 3), rB: theta.slice(o + CONTACT_R_B, o + CONTACT_R_B + 3) };
   };
   const cross = (a: Real[], b: Real[]) => [sub(mul(a[1], b[2]), mul(a[2], b[1])), sub(mul(a[2], b[0]), mul(a[0], b[2])), sub(mul(a[0], b[1]), mul(a[1], b[0]))];
   const dot = (a: Real[], b: Real[]) => add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
@@ -279,12 +280,13 @@ function unrolledSolve(theta: Real[], nbody: number, bodyA: number[], bodyB: num
   for (let s = 0; s < sweeps; s++) {
     for (let k = 0; k < c; k++) {
       const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-      const ln = max(0, sub(lam[3 * k], div(sub(u(k, 0), theta[o + 16]), W(k, 0))));
+      const ln = max(0, sub(lam[3 * k], div(sub(u(k, 0), theta[o + CONTACT_BOUND]), W(k, 0))));
       apply(k, 0, sub(ln, lam[3 * k]));
       lam[3 * k] = ln;
-      const y1 = sub(lam[3 * k + 1], div(u(k, 1), W(k, 1)));
-      const y2 = sub(lam[3 * k + 2], div(u(k, 2), W(k, 2)));
-      const radius = mul(theta[o + 15], ln);
+      // the slip is measured from the contact's slip target
+      const y1 = sub(lam[3 * k + 1], div(sub(u(k, 1), theta[o + CONTACT_SLIP_TARGET]), W(k, 1)));
+      const y2 = sub(lam[3 * k + 2], div(sub(u(k, 2), theta[o + CONTACT_SLIP_TARGET + 1]), W(k, 2)));
+      const radius = mul(theta[o + CONTACT_MU], ln);
       const norm = sqrt(add(mul(y1, y1), mul(y2, y2)));
       const scale = (typeof norm === 'number' ? norm : norm.v) > (typeof radius === 'number' ? radius : radius.v) ? div(radius, norm) : 1;
       const t1 = mul(y1, scale), t2 = mul(y2, scale);
@@ -319,14 +321,15 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
     // v*: sphere 1 sliding +x while pressed down; sphere 2 coming in along −(1,0,1)/√2
     th.splice(6, 6, 1.0, 0.2, -0.5, 0.3, -0.1, 0.2);
     th.splice(12, 6, -0.8, 0.1, -0.9, 0, 0.4, 0);
-    const contacts: [number[], number[], number[], number, number][] = [
-      [[0, 0, 1], [0, 0, 0], [0, 0, -r], 0.4, 0],
-      [[s2, 0, s2], [s2 * r, 0, s2 * r], [-s2 * r, 0, -s2 * r], 0.3, 0],
+    // (normal, r_A, r_B, μ, b, slip target): nonzero targets, as at a placed impact
+    const contacts: [number[], number[], number[], number, number, number[]][] = [
+      [[0, 0, 1], [0, 0, 0], [0, 0, -r], 0.4, 0, [0.05, -0.02]],
+      [[s2, 0, s2], [s2 * r, 0, s2 * r], [-s2 * r, 0, -s2 * r], 0.3, 0, [0.03, 0.01]],
     ];
-    contacts.forEach(([n, rA, rB, mu, b], k) => {
+    contacts.forEach(([n, rA, rB, mu, b, target], k) => {
       const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
       frame(n).forEach((d, j) => d.forEach((x, i) => (th[o + 3 * j + i] = x)));
-      [...rA, ...rB, mu, b].forEach((x, i) => (th[o + 9 + i] = x));
+      [...rA, ...rB, mu, b, ...target].forEach((x, i) => (th[o + CONTACT_R_A + i] = x));
     });
     for (const [b, m] of [[1, 1.0], [2, 0.7]]) {
       th[L.invMass + b] = 1 / m;
@@ -373,7 +376,9 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
       const y = unrolledSolve(t, nbody, bodyA, bodyB, isStatic, 400);
       return y.slice(0, 18).reduce<number>((acc, yi, i) => acc + weights[i] * (yi as number), 0);
     };
-    for (const i of [8, 12, 14, 18 + 15, 18 + 17 + 2, 18 + 17 + 15]) {
+    // v*, μ and a slip target of the ground contact; a direction, μ and a slip target of the sphere–sphere one
+    const second = 18 + IMPULSE_CONTACT_WIDTH;
+    for (const i of [8, 12, 14, 18 + CONTACT_MU, 18 + CONTACT_SLIP_TARGET, second + 2, second + CONTACT_MU, second + CONTACT_SLIP_TARGET + 1]) {
       const h = 1e-6;
       const a = th.slice(), b = th.slice();
       a[i] += h;
@@ -381,5 +386,5 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
       const f = (plainLoss(a) - plainLoss(b)) / (2 * h);
       expect(Math.abs(implicit.grad[i] - f), `θ[${i}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(f)));
     }
-  });
+  }, 180_000); // 400 traced Gauss–Seidel sweeps and their FD: 60–110 s measured on a busy 2-core machine
 });

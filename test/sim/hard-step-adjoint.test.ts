@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../ad/random.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import { impulseLayout, impulseSolveRule } from '../../sim/hard/impulse-adjoint.ts';
+import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH } from '../../sim/hard/impulse-layout.ts';
 import { recordStep, RESTING_GAP_FACTOR, tracedPullback } from '../../sim/hard/rollout.ts';
 import { handAdjointCovers, hardStepAdjoint } from '../../sim/hard/step-adjoint.ts';
 import { tracedStepContext } from '../../sim/hard/traced-step.ts';
@@ -138,12 +139,13 @@ describe('the hand island adjoint equals the nested-trace reference', () => {
         const theta = new Float64Array(L.size);
         for (let j = 0; j < 6 * n; j++) theta[j] = rng.uniform() - 0.5;
         for (let k = 0; k < c; k++) {
-          const o = L.contacts + 17 * k;
+          const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
           theta.set(p.dir.subarray(9 * k, 9 * k + 9), o);
-          // lever arms: any values exercise the algebra; take the rows' own
-          for (let i = 0; i < 6; i++) theta[o + 9 + i] = rng.uniform() - 0.5;
-          theta[o + 15] = p.friction[k];
-          theta[o + 16] = p.bound[k];
+          // lever arms and slip targets: any values exercise the algebra
+          for (let i = 0; i < 6; i++) theta[o + CONTACT_R_A + i] = rng.uniform() - 0.5;
+          theta[o + CONTACT_MU] = p.friction[k];
+          theta[o + CONTACT_BOUND] = p.bound[k];
+          for (let j = 0; j < 2; j++) theta[o + CONTACT_SLIP_TARGET + j] = 0.1 * (rng.uniform() - 0.5);
         }
         for (let b = 0; b < n; b++) {
           if (model.bodyStatic[b]) continue;
