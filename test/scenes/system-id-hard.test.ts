@@ -13,10 +13,14 @@ describe('system-id: mass, friction and restitution from a trajectory observed i
 
   it('the hard-mode gradient matches central differences of the plain simulator', () => {
     // the true mass and friction with a wrong restitution: every parameter moves the loss,
-    // and no contact decision is near its boundary (no kinks reported), so FD is valid
+    // and no contact decision is near its boundary, so FD is valid. The one report is the box
+    // landing on its corners in one step ("impact beside contacts": the other corners' impulses
+    // act over the whole step, a first-order convention): its margin is the 14 µm the box
+    // travels between the impact and the step boundary, which none of these parameters moves
+    // (the fall does not depend on them), and the FD check below holds across it
     const x = [TRUTH.mass, TRUTH.friction, 0.3];
     const { value, grad, kinks } = problem.lossAndGrad(x, hard);
-    expect(kinks).toEqual([]);
+    expect(kinks.filter((k) => !k.label.endsWith('impact beside contacts'))).toEqual([]);
     expect(value).toBeCloseTo(problem.value(x, hard), 15);
     // h = 1e-6: measured FD agreement with h from 1e-7 to 1e-5 is ~1e-6 relative
     const h = 1e-6;
