@@ -122,3 +122,35 @@ export function flightPose(q: Float64Array, qd: Float64Array, b: number, h: numb
   for (let a = 0; a < 3; a++) _u[a] = 0.5 * h * qd[vo + 3 + a];
   advanceOrientation(_qHat, _u, out, outOff + 3);
 }
+
+const _gyroAfter = new Float64Array(3);
+const _gyroBefore = new Float64Array(3);
+
+/**
+ * The free flight's gyroscopic term after a placed impact (problem.ts): the prediction
+ * turned the start-of-step angular velocity ω₀ over the whole step, but from the impact
+ * at s·dt on it acts on the post-impact ω. Writes `qdOut` ← `qd` (the velocities after the
+ * solve), where every body whose impact is `delay[b]` = s·dt into the step (−1: none) gains
+ * (1 − s)·[(G(ω) − ω) − (G(ω₀) − ω₀)], G the torque-free gyroscopic step over dt at the
+ * start-of-step orientation. Zero for a spherical inertia (G(ω) = ω); first order in dt,
+ * like the rest of the placement, and what makes the precession after an impact follow the
+ * impact time. The step stores it as the end-of-step velocity; its positions integrate `qd`
+ * (a difference of O(dt²), and the solve's constraints hold at `qd`). Allocates nothing.
+ *
+ * @example
+ * gyroscopicAfterImpacts(params, state.bodyQ, state.bodyQd, isolatedImpactDelays(problem), velocity, afterImpact);
+ */
+export function gyroscopicAfterImpacts(m: IntegratorParams, q: Float64Array, startQd: Float64Array, delay: Float64Array, qd: Float64Array, qdOut: Float64Array): void {
+  qdOut.set(qd);
+  for (let b = 0; b < m.nbody; b++) {
+    if (delay[b] < 0 || m.isStatic[b]) continue;
+    const after = 1 - delay[b] / m.dt;
+    const vo = QD_WIDTH * b;
+    loadRotation(q, Q_WIDTH * b);
+    angularVelocityStep(m, b, _rot, qd, vo, 0, 0, 0, _gyro, _gyroAfter, 0);
+    angularVelocityStep(m, b, _rot, startQd, vo, 0, 0, 0, _gyro, _gyroBefore, 0);
+    for (let k = 0; k < 3; k++) {
+      qdOut[vo + 3 + k] += after * (_gyroAfter[k] - qd[vo + 3 + k] - (_gyroBefore[k] - startQd[vo + 3 + k]));
+    }
+  }
+}

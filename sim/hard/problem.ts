@@ -122,8 +122,15 @@ export interface ContactProblem {
    * the step, or at its earliest placed impact for a body in one
    */
   readonly worldInvInertia: Float64Array;
+  /** whether this step placed an impact (then `impactDelay` is filled) */
+  placed: boolean;
   /** (nbody) time into the step of the body's earliest placed impact, s·dt in s; −1: none */
   readonly impactDelay: Float64Array;
+  /**
+   * (nbody) after the solve (`isolatedImpactDelays`): `impactDelay` for a body whose other
+   * contacts carry no impulse, −1 otherwise
+   */
+  readonly isolatedDelay: Float64Array;
   /** (nbody×7) scratch: poses at a time of impact (only the bodies of the contact at hand) */
   readonly impactQ: Float64Array;
 }
@@ -159,7 +166,9 @@ export function createContactProblem(nbody: number, capacity: number): ContactPr
     positionBound: new Float64Array(capacity),
     positionImpulse: new Float64Array(capacity),
     worldInvInertia: new Float64Array(9 * nbody),
+    placed: false,
     impactDelay: new Float64Array(nbody),
+    isolatedDelay: new Float64Array(nbody),
     impactQ: new Float64Array(7 * nbody),
   };
 }
@@ -386,6 +395,7 @@ export function buildContactProblem(
     out.impulse[3 * k + 2] = 0;
   }
   out.count = count;
+  out.placed = placed;
   if (placed) placeImpacts(model, contacts, bodyQ, velocity, startVelocity, out);
   return out;
 }
@@ -453,4 +463,21 @@ function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, vel
     out.slipTarget[2 * k] = after * (_u[1] - _uStart[1]);
     out.slipTarget[2 * k + 1] = after * (_u[2] - _uStart[2]);
   }
+}
+
+/**
+ * After the solve of a step with a placed impact: `p.isolatedDelay` ← each body's impact
+ * delay (`impactDelay`), or −1 where a contact that is not a placed impact carries an
+ * impulse on the body (a resting or sliding contact beside the impact, whose constraint a
+ * velocity change after the solve would break). Returns `p.isolatedDelay`.
+ */
+export function isolatedImpactDelays(p: ContactProblem): Float64Array {
+  const out = p.isolatedDelay;
+  out.set(p.impactDelay);
+  for (let k = 0; k < p.count; k++) {
+    if (p.impactFraction[k] > 0 || !(p.impulse[3 * k] > 0)) continue;
+    out[p.bodyA[k]] = -1;
+    out[p.bodyB[k]] = -1;
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
  *     →  contact problem (frames, Jacobians, restitution/speculative bounds)
  *     →  warm start  →  velocity solve (PGS: non-penetration, restitution, Coulomb)
  *     →  position pass (split impulse, only on penetration)  →  positions from v⁺ (+ v_p)
+ *     →  state velocity v⁺ (after a placed impact: with the gyroscopic term on the post-impact ω)
  *
  * Same shape as sim/step.ts's `step`/`createStepData`: `hardStep(model, data, state,
  * control, out)`, plain typed arrays, nothing allocated per step (the scratch lives in
@@ -15,9 +16,9 @@ import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { integratorParams, type IntegratorParams } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
-import { integratePositions, predictVelocities } from './integrate.ts';
+import { gyroscopicAfterImpacts, integratePositions, predictVelocities } from './integrate.ts';
 import { solvePositions } from './position.ts';
-import { buildContactProblem, createContactProblem, type ContactProblem } from './problem.ts';
+import { buildContactProblem, createContactProblem, isolatedImpactDelays, type ContactProblem } from './problem.ts';
 import { hardContactSettings, type HardContactSettings } from './settings.ts';
 import { applyImpulses, createHardSolveStats, solveContactVelocities, type HardSolveStats } from './solver.ts';
 import { createWarmStart, loadWarmStart, storeWarmStart, type WarmStart } from './warmStart.ts';
@@ -35,6 +36,8 @@ export interface HardStepData {
   warmStart: WarmStart;
   /** (nbody×6) free-flight velocities v*, then (after the solve) v⁺; linear then angular, world */
   readonly velocity: Float64Array;
+  /** (nbody×6) after a placed impact: v⁺ with the gyroscopic term on the post-impact ω, the state's velocity */
+  readonly afterImpact: Float64Array;
   /** (nbody×6) position pass: pseudo-velocities v_p (never stored in the state) */
   readonly pseudo: Float64Array;
   /** integrator settings resolved from the model */
@@ -61,6 +64,7 @@ export function createHardStepData(model: Model, overrides: Partial<HardContactS
     problem: createContactProblem(model.nbody, contacts.capacity),
     warmStart: createWarmStart(contacts.capacity),
     velocity: new Float64Array(6 * model.nbody),
+    afterImpact: new Float64Array(6 * model.nbody),
     pseudo: new Float64Array(6 * model.nbody),
     integrator: integratorParams(model),
     settings: hardContactSettings(model, { placeImpacts: model.contact.timeOfImpact, ...overrides }),
@@ -98,11 +102,14 @@ export function hardStep(model: Model, data: HardStepData, state: State, control
   // velocity solve: v* → v⁺
   solveContactVelocities(problem, velocity, data.settings, data.stats);
   storeWarmStart(data.warmStart, data.contacts, problem);
+  // after a placed impact the gyroscopic term acts on the post-impact angular velocity (of
+  // the bodies with no other contact carrying an impulse: theirs are reported as kinks)
+  if (problem.placed) gyroscopicAfterImpacts(data.integrator, state.bodyQ, state.bodyQd, isolatedImpactDelays(problem), velocity, data.afterImpact);
   // drift control: pseudo-velocities for the position update only
   data.stats.moved = solvePositions(problem, velocity, model.dt, data.settings, data.pseudo, data.stats);
   // positions from the new velocities
   integratePositions(data.integrator, state.bodyQ, velocity, data.stats.moved ? data.pseudo : null, out.bodyQ);
-  out.bodyQd.set(velocity);
+  out.bodyQd.set(problem.placed ? data.afterImpact : velocity);
   out.time = state.time + model.dt;
   return out;
 }

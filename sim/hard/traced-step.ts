@@ -16,6 +16,7 @@
  *                        there (normal, point, lever arms), their inertia there, b and the
  *                        slip target from the contact velocity at the impact        (★)
  *   velocity solve       [v⁺ | λ] = impulseSolvePrimitive(θ)   (implicit adjoint)
+ *   after an impact      state ω = ω⁺ + (1 − s)·[(G(ω⁺) − ω⁺) − (G(ω₀) − ω₀)], G the gyroscopic step (★)
  *   position pass        v_p = −s·M⁻¹J_kᵀλ_k (placed impacts, ★) + the drift correction
  *   positions            x' = x + dt(v⁺ + v_p),  q' = normalize(exp(½dt(ω⁺ + ω_p)) ⊗ q̂)
  *                        (advancePosesPrimitive); the rest (lever arms, bounds, placement) ad ops
@@ -260,6 +261,35 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     lambda,
   })(theta);
   const vPlus = solved.slice(0, 6 * n);
+  // the state's velocity: v⁺, after a placed impact with the gyroscopic term on ω⁺
+  const vState = vPlus.slice();
+  if (earliest.size > 0) {
+    // after a placed impact the gyroscopic term acts on the post-impact ω (integrate.ts
+    // `gyroscopicAfterImpacts`): G, the torque-free step of the integrator primitive
+    const gyroscopic = (qd: readonly Real[]): Real[] => {
+      const xg = xi.slice();
+      for (let j = 0; j < 6 * n; j++) {
+        xg[IL.qd + j] = qd[j];
+        xg[IL.wrench + j] = 0;
+      }
+      for (let j = 0; j < 3; j++) xg[IL.gravity + j] = 0;
+      return ctx.integrate(xg).slice(7 * n);
+    };
+    const start = x.slice(L.qd, L.qd + 6 * n);
+    const after = gyroscopic(vPlus), before = gyroscopic(start);
+    // not on a body that another contact carries (problem.ts `isolatedImpactDelays`)
+    const carried = new Set<number>();
+    for (let k = 0; k < c; k++) {
+      if (fraction[k] === 0 && lambda[3 * k] > 0) carried.add(rec.contacts.bodyA[k]).add(rec.contacts.bodyB[k]);
+    }
+    for (const [b, s] of earliest) {
+      if (carried.has(b)) continue;
+      for (let k = 3; k < 6; k++) {
+        const o = 6 * b + k;
+        vState[o] = add(vPlus[o], mul(sub(1, s), sub(sub(after[o], vPlus[o]), sub(before[o], start[o]))));
+      }
+    }
+  }
 
   // the position pass: placed impulses move the bodies only after the impact (★); the
   // drift correction rides along as a constant
@@ -290,7 +320,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
 
   // positions of the bodies the contacts touched; the others keep the free-flight step
   const out: Real[] = free.slice();
-  for (let j = 0; j < 6 * n; j++) out[7 * n + j] = vPlus[j];
+  for (let j = 0; j < 6 * n; j++) out[7 * n + j] = vState[j];
   const moving = [...touched];
   if (moving.length > 0) {
     const poseInput: Real[] = [];
