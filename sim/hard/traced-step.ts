@@ -127,22 +127,8 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   const positionOf = (q: Real[], b: number): Real[] => q.slice(7 * b, 7 * b + 3);
 
   // placed impacts (problem.ts `placeImpacts`): the impact fraction s = d/(−u⁻·dt) from the
-  // start of the step, each body's pose at its earliest impact (for its inertia), and each
-  // placed contact's geometry at its own impact configuration
-  const fraction: Real[] = new Array(c).fill(0);
-  const earliest = new Map<number, Real>();
-  for (let k = 0; k < c; k++) {
-    if (!(rec.bounced[k] && rec.impactFraction[k] > 0)) continue;
-    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
-    const point = pointOf(geom, k, c);
-    const approach = rowVelocity(normalOf(geom, k, c), vStar.slice(6 * a, 6 * a + 6), vStar.slice(6 * b, 6 * b + 6), subVec(point, positionOf(qStart, a)), subVec(point, positionOf(qStart, b)));
-    const s = div(geom[k], mul(-dt, approach));
-    fraction[k] = s;
-    for (const body of [a, b]) {
-      const seen = earliest.get(body);
-      if (!model.bodyStatic[body] && (seen === undefined || value(s) < value(seen))) earliest.set(body, s);
-    }
-  }
+  // start of the step and its Newton step on the gap at s·dt, each body's pose at its
+  // earliest impact (for its inertia), and each placed contact's geometry at its own impact
   /** poses of `bodies` after s·dt of free flight (advancePosesPrimitive with the velocities scaled by s) */
   const flight = (bodies: readonly number[], s: Real): Real[][] => {
     const input: Real[] = [];
@@ -153,6 +139,40 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     const poses = advancePosesPrimitive(bodies.length, dt)(input);
     return bodies.map((_, j) => poses.slice(POSE_OUTPUT_WIDTH * j, POSE_OUTPUT_WIDTH * (j + 1)));
   };
+  /** contact k's features with both bodies at s·dt: the poses (all bodies) and [dist, normal, point] */
+  const geometryAt = (k: number, s: Real): { q: Real[]; g: Real[] } => {
+    const moving = [rec.contacts.bodyA[k], rec.contacts.bodyB[k]].filter((body) => !model.bodyStatic[body]);
+    const poses = flight(moving, s);
+    const q = qStart.slice();
+    moving.forEach((body, j) => {
+      for (let i = 0; i < 7; i++) q[7 * body + i] = poses[j][i];
+    });
+    const one = { count: 1, bodyA: rec.contacts.bodyA.subarray(k, k + 1), bodyB: rec.contacts.bodyB.subarray(k, k + 1), pair: rec.contacts.pair.subarray(k, k + 1) };
+    return { q, g: contactGeometryPrimitive(ctx.geometryInput, one)([...q, ...sizes]) };
+  };
+  const velocityOf = (v: readonly Real[], b: number): Real[] => v.slice(6 * b, 6 * b + 6);
+  const vStart = x.slice(L.qd, L.qd + 6 * n);
+  const fraction: Real[] = new Array(c).fill(0);
+  const earliest = new Map<number, Real>();
+  for (let k = 0; k < c; k++) {
+    if (!(rec.bounced[k] && rec.impactFraction[k] > 0)) continue;
+    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const point = pointOf(geom, k, c);
+    const approach = rowVelocity(normalOf(geom, k, c), velocityOf(vStar, a), velocityOf(vStar, b), subVec(point, positionOf(qStart, a)), subVec(point, positionOf(qStart, b)));
+    let s = div(geom[k], mul(-dt, approach));
+    // problem.ts `refineImpactFraction`: one Newton step on the gap at s·dt
+    const { q, g } = geometryAt(k, s);
+    const rA = subVec(g.slice(4, 7), positionOf(q, a)), rB = subVec(g.slice(4, 7), positionOf(q, b));
+    const normal = g.slice(1, 4);
+    const rate = add(mul(s, rowVelocity(normal, velocityOf(vStar, a), velocityOf(vStar, b), rA, rB)), mul(sub(1, s), rowVelocity(normal, velocityOf(vStart, a), velocityOf(vStart, b), rA, rB)));
+    const refined = add(s, div(g[0], mul(-dt, rate)));
+    if (value(rate) < 0 && value(refined) > 0 && value(refined) <= 1) s = refined;
+    fraction[k] = s;
+    for (const body of [a, b]) {
+      const seen = earliest.get(body);
+      if (!model.bodyStatic[body] && (seen === undefined || value(s) < value(seen))) earliest.set(body, s);
+    }
+  }
   const impactPose = new Map<number, Real[]>();
   for (const [body, s] of earliest) impactPose.set(body, flight([body], s)[0]);
   const contactGeom: Real[][] = [];
@@ -162,16 +182,9 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       contactGeom.push([geom[k], ...normalOf(geom, k, c), ...pointOf(geom, k, c)]);
       continue;
     }
-    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
-    const moving = [a, b].filter((body) => !model.bodyStatic[body]);
-    const poses = flight(moving, fraction[k]);
-    const q = qStart.slice();
-    moving.forEach((body, j) => {
-      for (let i = 0; i < 7; i++) q[7 * body + i] = poses[j][i];
-    });
+    const { q, g } = geometryAt(k, fraction[k]);
     placedQ[k] = q;
-    const one = { count: 1, bodyA: rec.contacts.bodyA.subarray(k, k + 1), bodyB: rec.contacts.bodyB.subarray(k, k + 1), pair: rec.contacts.pair.subarray(k, k + 1) };
-    contactGeom.push(contactGeometryPrimitive(ctx.geometryInput, one)([...q, ...sizes]));
+    contactGeom.push(g);
   }
 
   // world inverse inertia of every dynamic body (at its earliest impact, if in one), one primitive for all of them
@@ -275,7 +288,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       for (let j = 0; j < 3; j++) xg[IL.gravity + j] = 0;
       return ctx.integrate(xg).slice(7 * n);
     };
-    const start = x.slice(L.qd, L.qd + 6 * n);
+    const start = vStart;
     const after = gyroscopic(vPlus), before = gyroscopic(start);
     // not on a body that another contact carries (problem.ts `isolatedImpactDelays`)
     const carried = new Set<number>();
