@@ -12,7 +12,7 @@
  *   is one RK4 step of size t − k·h from the sample below, so it is continuous in t and
  *   smooth in the initial state (a finite difference of it differentiates the RK4 map).
  */
-import { cross, matVec, qFromRotationVector, qMul, qNormalize, qToMatrix, scale, transpose, type Q, type V3 } from './vec.ts';
+import { matVec, qFromRotationVector, qMul, qNormalize, qToMatrix, scale, transpose, type Q, type V3 } from './vec.ts';
 
 export interface Rotation {
   /** orientation and world angular velocity at time t ≥ 0 after the start */
@@ -32,51 +32,74 @@ export function torqueFreeRotation(q0: Q, w0: V3, inertia: V3): Rotation {
   return new EulerRotation(q0, w0, inertia);
 }
 
-interface Sample {
-  q: Q;
-  /** body-frame angular velocity */
-  wb: V3;
-}
+/** Doubles per grid sample: q (w, x, y, z) then the body-frame ω. */
+const SAMPLE = 7;
 
 class EulerRotation implements Rotation {
-  private readonly samples: Sample[];
+  /** samples k·h, SAMPLE doubles each, grown on demand */
+  private samples: Float64Array;
+  private count = 1;
   private readonly h: number;
+  private readonly k = new Float64Array(4 * SAMPLE);
+  private readonly tmp = new Float64Array(SAMPLE);
 
   constructor(q0: Q, w0: V3, private readonly inertia: V3) {
     const wb = matVec(transpose(qToMatrix(q0)), w0);
     const speed = Math.hypot(...wb);
     this.h = Math.min(MAX_STEP, MAX_ANGLE_PER_STEP / Math.max(speed, 1e-12));
-    this.samples = [{ q: q0, wb }];
+    this.samples = new Float64Array(SAMPLE * 64);
+    this.samples.set([...q0, ...wb]);
   }
 
   at(t: number): { q: Q; w: V3 } {
     if (!(t >= 0)) throw new Error(`reference: rotation asked at t = ${t} before its start`);
     const k = Math.floor(t / this.h);
-    while (this.samples.length <= k) this.samples.push(this.step(this.samples[this.samples.length - 1], this.h));
-    const s = this.step(this.samples[k], t - k * this.h);
-    return { q: s.q, w: matVec(qToMatrix(s.q), s.wb) };
+    while (this.count <= k) {
+      if ((this.count + 1) * SAMPLE > this.samples.length) {
+        const grown = new Float64Array(this.samples.length * 2);
+        grown.set(this.samples);
+        this.samples = grown;
+      }
+      this.step(this.samples, (this.count - 1) * SAMPLE, this.h, this.samples, this.count * SAMPLE);
+      this.count++;
+    }
+    const out = new Float64Array(SAMPLE);
+    this.step(this.samples, k * SAMPLE, t - k * this.h, out, 0);
+    const q: Q = [out[0], out[1], out[2], out[3]];
+    return { q, w: matVec(qToMatrix(q), [out[4], out[5], out[6]]) };
   }
 
-  private derivative(q: Q, wb: V3): [Q, V3] {
-    const I = this.inertia;
-    const L = [I[0] * wb[0], I[1] * wb[1], I[2] * wb[2]] as const;
-    const torque = cross(L, wb);
-    const dq = qMul(q, [0, wb[0], wb[1], wb[2]]).map((c) => 0.5 * c) as unknown as Q;
-    return [dq, [torque[0] / I[0], torque[1] / I[1], torque[2] / I[2]]];
+  /** d/dt of (q, ω_body) at `s[o..o+6]`, written to `d[od..od+6]`. */
+  private derivative(s: Float64Array, o: number, d: Float64Array, od: number): void {
+    const [I0, I1, I2] = this.inertia;
+    const [w, x, y, z, a, b, c] = [s[o], s[o + 1], s[o + 2], s[o + 3], s[o + 4], s[o + 5], s[o + 6]];
+    // q̇ = ½ q ⊗ (0, ω)
+    d[od] = 0.5 * (-x * a - y * b - z * c);
+    d[od + 1] = 0.5 * (w * a + y * c - z * b);
+    d[od + 2] = 0.5 * (w * b - x * c + z * a);
+    d[od + 3] = 0.5 * (w * c + x * b - y * a);
+    // I ω̇ = (I ω) × ω
+    d[od + 4] = ((I1 - I2) * b * c) / I0;
+    d[od + 5] = ((I2 - I0) * c * a) / I1;
+    d[od + 6] = ((I0 - I1) * a * b) / I2;
   }
 
-  private step(s: Sample, h: number): Sample {
-    if (h === 0) return s;
-    const shift = (q: Q, wb: V3, d: [Q, V3], f: number): [Q, V3] => [
-      q.map((c, i) => c + f * d[0][i]) as unknown as Q,
-      wb.map((c, i) => c + f * d[1][i]) as unknown as V3,
-    ];
-    const k1 = this.derivative(s.q, s.wb);
-    const k2 = this.derivative(...shift(s.q, s.wb, k1, h / 2));
-    const k3 = this.derivative(...shift(s.q, s.wb, k2, h / 2));
-    const k4 = this.derivative(...shift(s.q, s.wb, k3, h));
-    const combine = (a: readonly number[], i: 0 | 1): number[] =>
-      a.map((c, j) => c + (h / 6) * (k1[i][j] + 2 * k2[i][j] + 2 * k3[i][j] + k4[i][j]));
-    return { q: qNormalize(combine(s.q, 0) as unknown as Q), wb: combine(s.wb, 1) as unknown as V3 };
+  /** One classical RK4 step of size h from `s[o..]` into `out[oo..]` (q renormalized). */
+  private step(s: Float64Array, o: number, h: number, out: Float64Array, oo: number): void {
+    const { k, tmp } = this;
+    if (h === 0) {
+      for (let i = 0; i < SAMPLE; i++) out[oo + i] = s[o + i];
+      return;
+    }
+    this.derivative(s, o, k, 0);
+    for (let i = 0; i < SAMPLE; i++) tmp[i] = s[o + i] + 0.5 * h * k[i];
+    this.derivative(tmp, 0, k, SAMPLE);
+    for (let i = 0; i < SAMPLE; i++) tmp[i] = s[o + i] + 0.5 * h * k[SAMPLE + i];
+    this.derivative(tmp, 0, k, 2 * SAMPLE);
+    for (let i = 0; i < SAMPLE; i++) tmp[i] = s[o + i] + h * k[2 * SAMPLE + i];
+    this.derivative(tmp, 0, k, 3 * SAMPLE);
+    for (let i = 0; i < SAMPLE; i++) out[oo + i] = s[o + i] + (h / 6) * (k[i] + 2 * k[SAMPLE + i] + 2 * k[2 * SAMPLE + i] + k[3 * SAMPLE + i]);
+    const n = Math.hypot(out[oo], out[oo + 1], out[oo + 2], out[oo + 3]);
+    for (let i = 0; i < 4; i++) out[oo + i] /= n;
   }
 }
