@@ -16,7 +16,7 @@
  * reports ρ − μ so callers can tell how close a case is to it.
  */
 import {
-  add, addScaled, cross, diag, dot, identity, inverse, matAdd, matMul, matScale, matVec, norm, normalize, qToMatrix, scale, skew, sub, transpose,
+  add, addScaled, cross, diag, dot, identity, inverse, matAdd, matMul, matScale, matVec, norm, qToMatrix, scale, skew, sub, tangentBasis, transpose,
   type M3, type V3,
 } from './vec.ts';
 import type { RefState } from './scene.ts';
@@ -63,13 +63,6 @@ function applyImpulse(body: ImpactBody, r: V3, impulse: V3): RefState {
   return { x: s.x, q: s.q, v: addScaled(s.v, impulse, 1 / body.mass), w: add(s.w, matVec(worldInverseInertia(body), cross(r, impulse))) };
 }
 
-/** Two unit tangents completing n to a right-handed frame. */
-function tangents(n: V3): [V3, V3] {
-  const helper: V3 = Math.abs(n[0]) < 0.6 ? [1, 0, 0] : [0, 1, 0];
-  const t1 = normalize(sub(helper, scale(n, dot(helper, n))));
-  return [t1, cross(n, t1)];
-}
-
 /** Relative width of the band above the stick/slip boundary where the slide takes its limit. */
 const BOUNDARY_BAND = 1e-9;
 
@@ -111,7 +104,7 @@ export function resolveImpact(A: ImpactBody, B: ImpactBody | null, point: V3, n:
 
 /** The sliding impulse λ_n (n − μ d) of maximal dissipation (see the header). */
 function slideImpulse(W: M3, u: V3, un: number, n: V3, mu: number, e: number): V3 {
-  const [t1, t2] = tangents(n);
+  const [t1, t2] = tangentBasis(n);
   const at = (phi: number) => {
     const d = add(scale(t1, Math.cos(phi)), scale(t2, Math.sin(phi)));
     const perp = add(scale(t1, -Math.sin(phi)), scale(t2, Math.cos(phi)));

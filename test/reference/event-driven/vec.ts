@@ -87,3 +87,10 @@ export function qToMatrix(q: Q): M3 {
     2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
   ];
 }
+
+/** Two unit tangents completing the unit vector n to a right-handed frame (n, t₁, t₂). */
+export function tangentBasis(n: V3): [V3, V3] {
+  const helper: V3 = Math.abs(n[0]) < 0.6 ? [1, 0, 0] : [0, 1, 0];
+  const t1 = normalize(sub(helper, scale(n, dot(helper, n))));
+  return [t1, cross(n, t1)];
+}

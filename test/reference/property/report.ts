@@ -57,13 +57,14 @@ const classOf = (r: (typeof run)[number]) => {
   const regimes = [...new Set(r.result.structure.split(' | ').map((e) => e.split(':')[1]))].sort().join('+');
   return `${r.pair}, gravity ${r.tags.gravity ? 'on' : 'off'}, ${regimes}`;
 };
-const classes = new Map<string, { run: number; failed: number; worst: Measured[] }>();
+const classes = new Map<string, { run: number; failed: number; worst: Measured[]; forward: number[] }>();
 for (const r of run) {
   const key = classOf(r);
-  const c = classes.get(key) ?? { run: 0, failed: 0, worst: DTS.map((dt) => ({ dt, error: 0, worst: '', ad: 0, ref: 0 })) };
+  const c = classes.get(key) ?? { run: 0, failed: 0, worst: DTS.map((dt) => ({ dt, forward: 0, error: 0, worst: '', ad: 0, ref: 0 })), forward: DTS.map(() => 0) };
   c.run++;
   if (!r.result.pass) c.failed++;
   r.result.measured.forEach((m, k) => {
+    c.forward[k] = Math.max(c.forward[k], m.forward);
     if (!(m.error <= c.worst[k].error)) c.worst[k] = m;
   });
   classes.set(key, c);
@@ -77,6 +78,7 @@ const summary = {
   passRate: run.length ? run.filter((r) => r.result.pass).length / run.length : null,
   tolerance: Object.fromEntries(DTS.map((dt) => [dt, ERROR_PER_DT * dt])),
   worst: Object.fromEntries(DTS.map((dt, k) => [dt, worstAt(k)])),
+  worstForward: Object.fromEntries(DTS.map((dt, k) => [dt, Math.max(...run.map((r) => r.result.measured[k].forward))])),
   convergenceRatio: ratios.length ? { min: ratios[0], median: ratios[Math.floor(ratios.length / 2)], max: ratios[ratios.length - 1] } : null,
   classes: Object.fromEntries([...classes.entries()].sort()),
   seconds: (performance.now() - started) / 1000,
@@ -91,12 +93,14 @@ if (asJson) {
   console.log(`skipped: ${Object.entries(skipped).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`);
   console.log(`error = max |AD − ref| / (1 + |ref|) over entries; tolerance ${ERROR_PER_DT}·dt`);
   DTS.forEach((dt, k) => console.log(`worst at dt ${dt}: ${fmt(worstAt(k))}`));
+  console.log(`forward cross-check, worst |hard − ref|/(1 + |ref|) of the final state: ${DTS.map((dt) => `${summary.worstForward[dt].toExponential(2)} at dt ${dt}`).join(', ')}`);
   if (summary.convergenceRatio) {
     const c = summary.convergenceRatio;
     console.log(`convergence ratio err(1e-3)/err(1e-4) over the ${ratios.length} cases with err(1e-3) > ${NOISE_FLOOR}: min ${c.min.toPrecision(3)}, median ${c.median.toPrecision(3)}, max ${c.max.toPrecision(3)}`);
   }
-  console.log('by class (pair, gravity, regimes): run / failed, worst error at 1e-3 and 1e-4');
+  console.log('by class (pair, gravity, regimes): run / failed; worst gradient error at 1e-3, 1e-4 [entry at 1e-4]; worst forward error at 1e-3, 1e-4');
   for (const [key, c] of Object.entries(summary.classes)) {
-    console.log(`  ${key}: ${c.run} / ${c.failed}; ${c.worst.map((m) => m.error.toExponential(2)).join(', ')}  [${c.worst[1].worst}]`);
+    const grad = c.worst.map((m) => m.error.toExponential(2)).join(', ');
+    console.log(`  ${key}: ${c.run} / ${c.failed}; ${grad} [${c.worst[1].worst}]; forward ${c.forward.map((f) => f.toExponential(1)).join(', ')}`);
   }
 }

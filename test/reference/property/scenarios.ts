@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import type { RefBodyInput, RefSceneInput } from '../event-driven/scene.ts';
-import { add, cross, dot, norm, normalize, qFromRotationVector, scale, sub, type V3 } from '../event-driven/vec.ts';
+import { add, norm, normalize, qFromRotationVector, scale, tangentBasis, type V3 } from '../event-driven/vec.ts';
 import { box, capsule, G, plane, sphere } from '../scene-builders.ts';
 
 export const PAIRS = ['sphere-plane', 'capsule-plane', 'box-plane', 'sphere-sphere'] as const;
@@ -67,15 +67,9 @@ const common = fc.record({
 
 type Common = typeof common extends fc.Arbitrary<infer T> ? T : never;
 
-function tangentsOf(n: V3): [V3, V3] {
-  const helper: V3 = Math.abs(n[0]) < 0.6 ? [1, 0, 0] : [0, 1, 0];
-  const t1 = normalize(sub(helper, scale(n, dot(helper, n))));
-  return [t1, cross(n, t1)];
-}
-
 /** Approach velocity: speed at `oblique` from −n, its tangential part at `tangentAngle`. */
 function approach(n: V3, c: Common): V3 {
-  const [t1, t2] = tangentsOf(n);
+  const [t1, t2] = tangentBasis(n);
   const t = add(scale(t1, Math.cos(c.tangentAngle)), scale(t2, Math.sin(c.tangentAngle)));
   return scale(add(scale(n, -Math.cos(c.oblique)), scale(t, Math.sin(c.oblique))), c.speed);
 }
@@ -150,7 +144,7 @@ export const sphereOnSphere = fc.tuple(
   fc.tuple(uniform(-0.5, 0.5), uniform(-0.5, 0.5), uniform(-0.5, 0.5)),
 ).map(([c, u, ra, rb, mb, vb]) => {
   const reach = ra + rb;
-  const [t1, t2] = tangentsOf(u);
+  const [t1, t2] = tangentBasis(u);
   const side = add(scale(t1, Math.cos(c.tangentAngle)), scale(t2, Math.sin(c.tangentAngle)));
   const impactParameter = reach * Math.sin(c.oblique);
   const along = c.distance + reach * Math.cos(c.oblique);
