@@ -233,7 +233,8 @@ const objectiveSchema = strict({
   bounds: z.record(z.string(), z.tuple([finite, finite], { error: 'must be [lo, hi]' })).optional(),
 });
 
-const sceneSchema = strict({
+/** The scene file's schema (zod); docs/scene.schema.json is its JSON Schema (scripts/scene-schema.ts). */
+export const sceneSchema = strict({
   description: z.string().optional(),
   dt: positive.optional(),
   steps: z.int().gte(0).optional(),
