@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, URL */
 // The `diffcontact` command. An installed package runs the compiled CLI (dist/scenes/cli.js,
 // plain JavaScript, no TypeScript loader). A checkout runs the compiled CLI too when
 // `npm run build` (also run by `npm install`) is newer than every source file; otherwise it

@@ -29,7 +29,8 @@ function filesUnder(dir: string, suffix: string): string[] {
 
 rmSync(DIST, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+// everything on stderr: `npm pack --json` runs this and its stdout must stay one JSON document
+execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2] });
 
 // `from './tape.ts'` → `from './tape.js'` (relative specifiers only)
 const relativeTs = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g;
@@ -46,4 +47,4 @@ for (const name of readdirSync(join(ROOT, 'scenes')).filter((n) => n.endsWith('.
 }
 
 writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
-console.log(`built ${filesUnder(DIST, '.js').length} modules into dist/`);
+process.stderr.write(`built ${filesUnder(DIST, '.js').length} modules into dist/\n`);

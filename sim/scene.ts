@@ -1,9 +1,9 @@
 /**
- * The scene file (DESIGN.md "Scene file"): its schema, its defaults, and `parseScene`,
+ * The scene file (docs/scene-format.md): its schema, its defaults, and `parseScene`,
  * which validates a JSON value and returns a {@link Scene} with every default applied, or
  * throws a {@link SceneError} listing every problem with its JSON path.
  *
- * Decisions (beyond DESIGN.md), each enforced with an error naming the field:
+ * Decisions (beyond docs/scene-format.md), each enforced with an error naming the field:
  * - A plane is always static: `static` defaults to true for a plane, and `"static": false`
  *   on a plane is an error. A plane is placed by `normal` and `offset` only: `position` and
  *   `orientation`, if given, must be the identity pose.

@@ -1,5 +1,5 @@
 /**
- * The `diffcontact` command line as a commander program (DESIGN.md "CLI"). `runCli(argv,
+ * The `diffcontact` command line as a commander program (docs/cli.md). `runCli(argv,
  * io)` parses, runs one command and returns the exit code; every failure becomes one
  * `diffcontact: <message>` line on stderr (errors.ts maps it to exit code 1 or 2).
  */
@@ -114,7 +114,7 @@ function buildProgram(io: CliIo): Command {
       .command('simulate')
       .description('Roll a scene forward and report the final state of every body.')
       .showHelpAfterError(`(run '${NAME} simulate --help' for usage)`)
-      .argument('<scene.json>', 'scene file (format in DESIGN.md "Scene file")'),
+      .argument('<scene.json>', 'scene file (format in docs/scene-format.md)'),
   )
     .option('--out <trajectory.json>', 'write the trajectory (≤ 60 frames per simulated second) for the viewer')
     .option('--json', 'print one JSON document {steps, time, final: {<body>: {position, orientation, linearVelocity, angularVelocity}}}')

@@ -62,7 +62,7 @@ export function defaultIters(problem: OptimizationProblem, strategy: StrategyNam
   return strategy === 'smoothing' ? (problem.smoothingIters ?? problem.defaultIters) : problem.defaultIters;
 }
 
-/** The `--json` document and result.json (DESIGN.md: scene, iterations, loss, params, seconds; the rest extends it). */
+/** The `--json` document and result.json (docs/cli.md: scene, iterations, loss, params, seconds; the rest extends it). */
 export interface OptimizeReport {
   scene: string;
   iterations: number;
