@@ -190,7 +190,7 @@ export interface ProbeOptions extends ProbeSettings {
   kinkTol?: number;
 }
 
-/** {@link LocalProbe} of a scene, keyed by parameter path as written. */
+/** The local probe (`LocalProbe`) of a scene, keyed by parameter path as written. */
 export interface ProbeResult {
   verdict: Verdict;
   reason: string;

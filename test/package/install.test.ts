@@ -3,7 +3,7 @@
 // the README's example computes a gradient through a hard bounce that must match the
 // ballistic closed form, the bin answers --version and simulates, and a TypeScript user's
 // import type-checks with node16 resolution against the shipped .d.ts.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -86,11 +86,22 @@ describe('the packed tarball', () => {
     const bin = join(project, 'node_modules/.bin/diffcontact');
     expect(run(bin, ['--version'], project).trim()).toBe(PKG.version);
     const scene = join(project, 'node_modules/diffcontact/dist/scenes/ball-drop.json');
+    const z0 = (JSON.parse(readFileSync(scene, 'utf8')) as { bodies: { name: string; position: number[] }[] }).bodies.find((b) => b.name === 'ball')!.position[2];
     const report = JSON.parse(run(bin, ['simulate', scene, '--steps', '100', '--json'], project)) as { steps: number; final: Record<string, { position: number[] }> };
     expect(report.steps).toBe(100);
-    // free fall from 1 m for 0.1 s
-    expect(report.final.ball.position[2]).toBeCloseTo(1 - (9.81 * 0.1 ** 2) / 2, 2);
+    // free fall from z0 for 0.1 s (the ball is 1 m above the ground: no contact yet)
+    expect(report.final.ball.position[2]).toBeCloseTo(z0 - (9.81 * 0.1 ** 2) / 2, 2);
     expect(run(process.execPath, ['-e', "import('diffcontact/ad').then((ad) => console.log(ad.valueAndGrad(([x]) => ad.relu(x), [2]).grad[0]))"], project).trim()).toBe('1');
+  });
+
+  it('asks for vega and vega-lite when a plot is wanted without them (exit 1, one line, the install command)', () => {
+    const bin = join(project, 'node_modules/.bin/diffcontact');
+    const scene = join(project, 'node_modules/diffcontact/dist/scenes/ball-drop.json');
+    const args = ['sweep', scene, '--steps', '20', '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '1', '--to', '1.1', '--n', '3', '--plot', join(project, 'sweep.svg')];
+    const r = spawnSync(bin, args, { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('diffcontact: plots need the optional packages vega and vega-lite (vega is not installed): npm install vega vega-lite\n');
+    expect(existsSync(join(project, 'sweep.svg'))).toBe(false);
   });
 
   it('type-checks a TypeScript user of the package with node16 resolution', () => {
@@ -108,5 +119,5 @@ describe('the packed tarball', () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const args = [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), 'use.ts'];
     expect(() => run(process.execPath, args, project)).not.toThrow();
-  });
+  }, 300_000);
 });
