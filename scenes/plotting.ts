@@ -4,10 +4,11 @@
  * first use and, when they are missing, fail with the command that installs them.
  */
 
-/** A plot was asked for, but vega or vega-lite is not installed. */
+/** A plot was asked for, but vega or vega-lite (or both) is not installed. */
 export class PlottingUnavailableError extends Error {
-  constructor(missing: string) {
-    super(`plots need the optional packages vega and vega-lite (${missing} is not installed): npm install vega vega-lite`);
+  constructor(missing: readonly string[]) {
+    const what = missing.length === 1 ? `${missing[0]} is not installed` : `${missing.join(' and ')} are not installed`;
+    super(`plots need the optional packages vega and vega-lite (${what}): npm install vega vega-lite`);
     this.name = 'PlottingUnavailableError';
   }
 }
@@ -17,16 +18,18 @@ function isMissingModule(err: unknown, name: string): boolean {
   return e?.code === 'ERR_MODULE_NOT_FOUND' && typeof e.message === 'string' && e.message.includes(`'${name}'`);
 }
 
-/** vega and vega-lite, or a {@link PlottingUnavailableError} naming the one that is missing. */
+/** vega and vega-lite, or a {@link PlottingUnavailableError} naming every one that is missing. */
 export async function loadPlotting(): Promise<{ vega: typeof import('vega'); vegaLite: typeof import('vega-lite') }> {
-  const load = async <T>(name: string, importer: () => Promise<T>): Promise<T> => {
-    try {
-      return await importer();
-    } catch (err) {
-      if (isMissingModule(err, name)) throw new PlottingUnavailableError(name);
-      throw err;
-    }
-  };
-  const [vega, vegaLite] = await Promise.all([load('vega', () => import('vega')), load('vega-lite', () => import('vega-lite'))]);
-  return { vega, vegaLite };
+  const [vega, vegaLite] = await Promise.allSettled([import('vega'), import('vega-lite')]);
+  const missing = (
+    [
+      ['vega', vega],
+      ['vega-lite', vegaLite],
+    ] as const
+  ).filter(([name, r]) => r.status === 'rejected' && isMissingModule(r.reason, name));
+  if (missing.length > 0) throw new PlottingUnavailableError(missing.map(([name]) => name));
+  // any other failure to load is a real error, not a missing optional package
+  if (vega.status === 'rejected') throw vega.reason;
+  if (vegaLite.status === 'rejected') throw vegaLite.reason;
+  return { vega: vega.value, vegaLite: vegaLite.value };
 }

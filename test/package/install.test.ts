@@ -100,7 +100,7 @@ describe('the packed tarball', () => {
     const args = ['sweep', scene, '--steps', '20', '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '1', '--to', '1.1', '--n', '3', '--plot', join(project, 'sweep.svg')];
     const r = spawnSync(bin, args, { cwd: project, encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('diffcontact: plots need the optional packages vega and vega-lite (vega is not installed): npm install vega vega-lite\n');
+    expect(r.stderr).toBe('diffcontact: plots need the optional packages vega and vega-lite (vega and vega-lite are not installed): npm install vega vega-lite\n');
     expect(existsSync(join(project, 'sweep.svg'))).toBe(false);
   });
 
