@@ -4,8 +4,8 @@
  * optimization driver (scenes/optimize/).
  */
 import type { ContactMode } from '../sim/model.ts';
-import { probe as probeScene, type ProbeResult } from '../sim/probe.ts';
-import { sweep as sweepScene, type SweepResult } from '../sim/sweep.ts';
+import { probe as probeScene, type ProbeOptions as SceneProbeOptions, type ProbeResult } from '../sim/probe.ts';
+import { sweep as sweepScene, type SweepOptions as SceneSweepOptions, type SweepResult } from '../sim/sweep.ts';
 import { optimize as runOptimization, optimizeReport, type OptimizeReport } from '../scenes/optimize/driver.ts';
 import { STRATEGIES, type StrategyName } from '../scenes/optimize/names.ts';
 import { sceneFileProblem } from '../scenes/optimize/problem.ts';
@@ -28,24 +28,11 @@ import {
 
 export type { ProbeResult, SweepResult, OptimizeReport, Trajectory };
 
-export interface SweepOptions extends Omit<SceneOverrides, 'contact'> {
-  /** final-state quantity, one component (`ball.position.z`) */
-  of: string;
-  /** the swept parameter path */
-  wrt: string;
-  from: number;
-  to: number;
-  /** grid points (≥ 2) */
-  n: number;
-  /** contact modes to sweep (default: the scene's) */
-  modes?: readonly ContactMode[];
-  /** kinks reported within this margin (default 1e-3) */
-  kinkTol?: number;
-  /** gradient difference that triggers refinement (default 1 % of the largest |gradient|) */
-  jumpTol?: number;
-  /** bisection depth: jumps are resolved to (to − from)/(n − 1)/2^levels (default 12) */
-  levels?: number;
-}
+/**
+ * What to sweep (sim/sweep.ts `SweepOptions`: `of`, `wrt`, `from`, `to`, `n`, `modes`,
+ * `kinkTol`, `jumpTol`, `levels`) and the scene overrides `steps`, `dt`, `temperature`.
+ */
+export type SweepOptions = Omit<SceneOverrides, 'contact'> & SceneSweepOptions;
 
 /**
  * Value, AD gradient and finite-difference gradient of `of` over `wrt ∈ [from, to]`, per
@@ -75,20 +62,15 @@ export function sweep(source: SceneSource, options: SweepOptions): SweepResult {
     modes,
     kinkTol: opts.kinkTol === undefined ? undefined : finiteNumber(opts.kinkTol, 'options.kinkTol'),
     jumpTol: opts.jumpTol === undefined ? undefined : positiveNumber(opts.jumpTol, 'options.jumpTol'),
-    levels: opts.levels === undefined ? undefined : wholeNumber(opts.levels, 'options.levels'),
+    levels: opts.levels === undefined ? undefined : wholeNumber(opts.levels, 'options.levels', 2),
   });
 }
 
-export interface ProbeOptions extends SceneOverrides {
-  /** final-state quantity, one component */
-  of: string;
-  /** parameter paths */
-  wrt: readonly string[];
-  /** radius of the ball probed around the scene's parameters, in their own units */
-  radius: number;
-  /** kinks reported within this margin (default 1e-3) */
-  kinkTol?: number;
-}
+/**
+ * What to probe (sim/probe.ts `ProbeOptions`: `of`, `wrt`, `radius`, `kinkTol`, `samples`,
+ * `seed`, `levels`, `valueTol`) and the scene overrides.
+ */
+export type ProbeOptions = SceneOverrides & SceneProbeOptions;
 
 /**
  * What the gradient means near the scene's parameters: one-sided directional derivatives,
@@ -103,6 +85,10 @@ export function probe(source: SceneSource, options: ProbeOptions): ProbeResult {
   const opts = optionsObject(options);
   const scene = withOverrides(loadScene(source), opts);
   return probeScene(scene, {
+    samples: opts.samples === undefined ? undefined : wholeNumber(opts.samples, 'options.samples', 1),
+    seed: opts.seed === undefined ? undefined : wholeNumber(opts.seed, 'options.seed'),
+    levels: opts.levels === undefined ? undefined : wholeNumber(opts.levels, 'options.levels', 2),
+    valueTol: opts.valueTol === undefined ? undefined : positiveNumber(opts.valueTol, 'options.valueTol'),
     of: pathString(opts.of, 'options.of'),
     wrt: pathList(opts.wrt, 'options.wrt'),
     radius: positiveNumber(opts.radius, 'options.radius'),

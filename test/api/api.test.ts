@@ -1,7 +1,7 @@
 // The public API (api/index.ts) against closed-form free flight and ballistic bounces, and
 // its argument checks: every bad argument is a typed error that names it.
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, SceneError, ad, buildModel, gradient, initialState, jacobian, loadScene, simulate, version, type SceneInput } from '../../api/index.ts';
+import { ArgumentError, SceneError, ad, buildModel, gradient, initialState, jacobian, loadScene, optimize, probe, simulate, sweep, version, type SceneInput } from '../../api/index.ts';
 
 const G = 9.81;
 
@@ -118,5 +118,38 @@ describe('gradient', () => {
     expect(() => gradient(scene, { wrt: ['ball.mass'], loss: ({ final }) => final.ball.position as never })).toThrow(/options\.loss: must return one number or ad\.Real, got an array of length 3/);
     expect(() => gradient(scene, { wrt: ['ball.mass'], loss: ({ at }) => at(5).ball.position[2] })).toThrow(/step 5 was not recorded/);
     expect(() => ad.valueAndGrad((x) => [x[0]] as never, [1])).toThrow(/ad\.valueAndGrad: f must return one Real/);
+  });
+});
+
+describe('sweep, probe, optimize', () => {
+  it('free flight: d z(T)/d z(0) = 1 over the sweep, no jumps; the probe calls it smooth', () => {
+    const scene = ballScene(2, 1, 100);
+    const r = sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 1.5, to: 2.5, n: 5, modes: ['penalty', 'soft'] });
+    for (const mode of ['penalty', 'soft'] as const) {
+      r[mode]!.grad.forEach((g) => expect(g).toBeCloseTo(1, 9));
+      expect(r[mode]!.jumps).toEqual([]);
+    }
+    const p = probe(scene, { of: 'ball.position.z', wrt: ['ball.position.z'], radius: 1e-3 });
+    expect(p.verdict).toBe('smooth');
+    expect(p.directional['ball.position.z'][0]).toBeCloseTo(1, 6);
+  });
+
+  it('optimize finds the launch speed of free flight: x(T) = v·T hits 0.2 m at T = 0.2 s with v = 1 m/s', async () => {
+    const scene = { ...ballScene(2, 1, 200), objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] } };
+    const r = await optimize(scene, { strategy: 'plain', iters: 20 });
+    expect(r.params['ball.linearVelocity.x']).toBeCloseTo(1, 4);
+    expect(r.verification.success).toBe(true);
+    expect(r.trajectory.frames.length).toBeGreaterThan(1);
+  });
+
+  it('names bad arguments', async () => {
+    const scene = ballScene(1);
+    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 1, to: 0.5, n: 5 })).toThrow(/^options\.to: must be greater than options\.from/);
+    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0, to: 1, n: 1 })).toThrow(/^options\.n: expected a whole number ≥ 2/);
+    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0, to: 1, n: 3, modes: ['sticky' as never] })).toThrow(/^options\.modes\[0\]/);
+    expect(() => probe(scene, { of: 'ball.position.z', wrt: ['ball.position.z'], radius: -1 })).toThrow(/^options\.radius: expected a finite number > 0/);
+    await expect(optimize(scene)).rejects.toThrow(/^scene: has no "objective"/);
+    const withObjective = { ...scene, objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] } };
+    await expect(optimize(withObjective, { strategy: 'best' as never })).rejects.toThrow(/^options\.strategy: expected one of plain, anneal, smoothing/);
   });
 });
