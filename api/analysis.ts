@@ -6,9 +6,8 @@
 import type { ContactMode } from '../sim/model.ts';
 import { probe as probeScene, type ProbeOptions as SceneProbeOptions, type ProbeResult } from '../sim/probe.ts';
 import { sweep as sweepScene, type SweepOptions as SceneSweepOptions, type SweepResult } from '../sim/sweep.ts';
-import { optimize as runOptimization, optimizeReport, type OptimizeReport } from '../scenes/optimize/driver.ts';
+import type { OptimizeReport } from '../scenes/optimize/driver.ts';
 import { STRATEGIES, type StrategyName } from '../scenes/optimize/names.ts';
-import { sceneFileProblem } from '../scenes/optimize/problem.ts';
 import type { Trajectory } from '../scenes/cli/trajectory.ts';
 import {
   ArgumentError,
@@ -139,6 +138,8 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
   if (opts.order !== undefined && opts.order !== 'first' && opts.order !== 'zeroth') throw new ArgumentError('options.order', `expected 'first' or 'zeroth', got ${describe(opts.order)}`);
   if (opts.onIteration !== undefined && typeof opts.onIteration !== 'function') throw new ArgumentError('options.onIteration', `expected a function, got ${describe(opts.onIteration)}`);
   const name = typeof source === 'string' ? source.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : 'scene';
+  // loaded on first use: importing the package should not load the optimizers and strategies
+  const [{ optimize: runOptimization, optimizeReport }, { sceneFileProblem }] = await Promise.all([import('../scenes/optimize/driver.ts'), import('../scenes/optimize/problem.ts')]);
   const run = await runOptimization(sceneFileProblem(name, scene), {
     strategy,
     iters: opts.iters === undefined ? undefined : wholeNumber(opts.iters, 'options.iters', 1),
