@@ -35,6 +35,16 @@ export interface ValueAndGrad {
 }
 
 /**
+ * `f` must return one Real: an array (say, a whole state vector) would otherwise be read
+ * as a Var with no tape index and give a gradient of zeros without a word.
+ */
+function assertScalarOutput(transform: string, y: unknown): void {
+  if (typeof y === 'number' || y instanceof Var) return;
+  const what = Array.isArray(y) ? `an array of length ${y.length} (use ad.vjp or ad.jacrev for vector outputs)` : y === null ? 'null' : typeof y;
+  throw new TypeError(`ad.${transform}: f must return one Real (a number or ad.Var), got ${what}`);
+}
+
+/**
  * Value and gradient of a scalar function of a vector, by reverse mode.
  *
  * @example
@@ -46,6 +56,7 @@ export function valueAndGrad(f: (x: Real[]) => Real, x: readonly number[], opts:
     const inputs: Var[] = new Array(x.length);
     for (let j = 0; j < x.length; j++) inputs[j] = leaf(x[j]);
     const y = f(inputs);
+    assertScalarOutput('valueAndGrad', y);
     const grad = new Array<number>(x.length).fill(0);
     if (typeof y === 'number') {
       return { value: y, grad, kinks: collectKinks(opts.kinkTol ?? DEFAULT_KINK_TOL) };
@@ -87,6 +98,7 @@ export function jvp(f: (x: Real[]) => Real, x: readonly number[], v: readonly nu
   try {
     const inputs = x.map((xj, j) => leaf(xj, v[j]));
     const y = f(inputs);
+    assertScalarOutput('jvp', y);
     const kinks = collectKinks(opts.kinkTol ?? DEFAULT_KINK_TOL);
     if (typeof y === 'number') return { value: y, tangent: 0, kinks };
     if (y.t - y.t !== 0) throw new Error(`ad.jvp: non-finite tangent ${y.t}`);

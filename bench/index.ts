@@ -4,6 +4,7 @@
  * `--only <prefix>` runs the figures whose names start with the prefix.
  */
 import { adFigures } from './ad.ts';
+import { cliFigures } from './cli.ts';
 import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
 import { diffcontactEngine, diffcontactHardEngine } from './peers/diffcontact.ts';
@@ -20,7 +21,7 @@ const gcFigure: Figure = {
 };
 
 const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure,
-  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...peerFigures];
+  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...peerFigures, ...cliFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -1,6 +1,6 @@
 /**
  * The viewer's live optimization: the scene's `objective` (minimise |final `of` − target|²
- * over `wrt`, within `bounds`; DESIGN.md "Scene file") solved by Adam, one iteration at a
+ * over `wrt`, within `bounds`; docs/scene-format.md) solved by Adam, one iteration at a
  * time, so the worker can send each iterate to the page as it comes.
  *
  * The loss gradient is assembled from `gradient()` (sim/gradient.ts), one rollout and

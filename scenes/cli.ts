@@ -1,7 +1,8 @@
 /**
- * The `diffcontact` command (DESIGN.md "CLI"): `simulate`, `grad` (with `--probe`) and
+ * The `diffcontact` command (docs/cli.md): `simulate`, `grad` (with `--probe`) and
  * `sweep` on a scene file; `optimize` arrives with the trajectory-optimization work. `bin/diffcontact.js` runs this file
- * through tsx; in a checkout, `npx tsx scenes/cli.ts <command> …` does the same.
+ * compiled (dist/scenes/cli.js), or through tsx in a checkout whose build is older than its
+ * sources; `npx tsx scenes/cli.ts <command> …` does the same.
  *
  * The program lives in scenes/cli/ (program.ts: commands and flags; scene-input.ts: the
  * scene file and its flag overrides; simulate.ts, trajectory.ts, grad.ts, sweep.ts, plot.ts: the commands;

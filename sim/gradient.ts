@@ -97,8 +97,11 @@ export function quantityLossGradient(
   return { value: result.value, grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
 }
 
-/** Write the traced parameters (and the model quantities derived from them) into `x`. */
-function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Model, params: readonly ParamPath[], leaves: Real[]): void {
+/**
+ * Write the traced parameters (and the model quantities derived from them) into `x`, the
+ * rollout's inputs (layout `L`); `leaves[j]` is the value of `params[j]`.
+ */
+export function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Model, params: readonly ParamPath[], leaves: Real[]): void {
   const n = model.nbody;
   // per body, which written fields are traced
   const traced = new Map<string, Real>();

@@ -8,7 +8,7 @@
  * contents are read-only by contract: nothing may write them after the build (a changed
  * parameter means a new Model, built from a changed Scene).
  */
-/** The contact modes of the toggle (DESIGN.md): `hard` impulses, `penalty` springs, `soft` smoothed contact. */
+/** The contact modes of the toggle (docs/scene-format.md "Contact modes"): `hard` impulses, `penalty` springs, `soft` smoothed contact. */
 export const CONTACT_MODES = ['hard', 'penalty', 'soft'] as const;
 
 /** One of {@link CONTACT_MODES}. */

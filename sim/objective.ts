@@ -79,7 +79,7 @@ export function squaredDistance(a: readonly number[], b: readonly number[]): num
 export function sceneObjective(scene: Scene): SceneObjective {
   const spec = scene.objective;
   if (spec === undefined) {
-    throw new SceneError([{ path: 'objective', message: 'the scene has no objective: add one to optimize it (DESIGN.md "Scene file")' }]);
+    throw new SceneError([{ path: 'objective', message: 'the scene has no objective: add one to optimize it (docs/scene-format.md)' }]);
   }
   const bodies = pathBodies(scene);
   const quantity = parseQuantityPath(spec.of, bodies, 'objective.of');

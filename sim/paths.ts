@@ -1,5 +1,5 @@
 /**
- * Parameter and quantity paths (DESIGN.md "Paths"): the names `--wrt`, `--of` and
+ * Parameter and quantity paths (docs/paths.md): the names `--wrt`, `--of` and
  * `objective` use for numbers of a scene and of a final state.
  *
  * Parameters (`--wrt`, `objective.wrt`):

@@ -1,5 +1,5 @@
 /**
- * The local probe (DESIGN.md "Sweeps and continuity", `diffcontact grad --probe R`): what
+ * The local probe (docs/design.md "Sweeps and continuity", `diffcontact grad --probe R`): what
  * a gradient means at one point of a non-smooth program.
  *
  * 1. One-sided directional derivatives along ±each parameter, by second-order one-sided
@@ -190,13 +190,13 @@ export interface ProbeOptions extends ProbeSettings {
   kinkTol?: number;
 }
 
-/** {@link LocalProbe} of a scene, keyed by parameter path as written. */
+/** The local probe (`LocalProbe`) of a scene, keyed by parameter path as written. */
 export interface ProbeResult {
   verdict: Verdict;
   reason: string;
   value: number;
   grad: Record<string, number>;
-  /** [d+, d−]: right and left derivatives, both as slopes along +parameter */
+  /** `[d+, d−]`: the right and left derivatives, both as slopes along +parameter */
   directional: Record<string, [number, number]>;
   /** [min, max] of each gradient component over the ball (a Clarke-gradient estimate) */
   range: Record<string, [number, number]>;

@@ -1,9 +1,9 @@
 /**
- * The scene file (DESIGN.md "Scene file"): its schema, its defaults, and `parseScene`,
+ * The scene file (docs/scene-format.md): its schema, its defaults, and `parseScene`,
  * which validates a JSON value and returns a {@link Scene} with every default applied, or
  * throws a {@link SceneError} listing every problem with its JSON path.
  *
- * Decisions (beyond DESIGN.md), each enforced with an error naming the field:
+ * Decisions (beyond docs/scene-format.md), each enforced with an error naming the field:
  * - A plane is always static: `static` defaults to true for a plane, and `"static": false`
  *   on a plane is an error. A plane is placed by `normal` and `offset` only: `position` and
  *   `orientation`, if given, must be the identity pose.
@@ -233,7 +233,8 @@ const objectiveSchema = strict({
   bounds: z.record(z.string(), z.tuple([finite, finite], { error: 'must be [lo, hi]' })).optional(),
 });
 
-const sceneSchema = strict({
+/** The scene file's schema (zod); docs/scene.schema.json is its JSON Schema (scripts/scene-schema.ts). */
+export const sceneSchema = strict({
   description: z.string().optional(),
   dt: positive.optional(),
   steps: z.int().gte(0).optional(),

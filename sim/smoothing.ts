@@ -81,9 +81,22 @@ interface Request {
 type Reply = { ok: true; results: ValueGrad[] } | { ok: false; message: string };
 
 /**
+ * The URL of the module `stem` (relative, without extension) next to `base`, with the
+ * extension `base` has: `.ts` when running the sources, `.js` in the compiled package. A
+ * worker's objective module is named this way, since only import specifiers are rewritten
+ * by the build.
+ *
+ * @example
+ * siblingModule('./registry', import.meta.url); // …/registry.ts, or …/registry.js in dist/
+ */
+export function siblingModule(stem: string, base: string): string {
+  return new URL(`${stem}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
+}
+
+/**
  * A pool of `threads` workers (default: every core, `os.availableParallelism()`), each
  * holding the objective built from `source`. A batch is split into one contiguous chunk
- * per worker. The workers run TypeScript through tsx, as the rest of the project does.
+ * per worker. From the sources the workers run TypeScript through tsx; from dist/, plain JavaScript.
  *
  * @example
  * const pool = workerEvaluator({ module: new URL('./problems.ts', import.meta.url).href, factory: 'objectiveOf', spec: { name: 'push-box' } });
@@ -91,8 +104,12 @@ type Reply = { ok: true; results: ValueGrad[] } | { ok: false; message: string }
  */
 export function workerEvaluator(source: WorkerObjectiveSource, threads = availableParallelism()): BatchEvaluator {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`workerEvaluator: threads must be an integer ≥ 1, got ${threads}`);
-  // a worker starts as plain JavaScript: register tsx's loader first, then load this file
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  // a worker starts as plain JavaScript: the compiled package (dist/) loads this file as is;
+  // in a checkout running the TypeScript sources, register tsx's loader first
+  const self = JSON.stringify(import.meta.url);
+  const boot = import.meta.url.endsWith('.ts')
+    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${self}); });`
+    : `import(${self});`;
   const workers = Array.from({ length: threads }, () => new Worker(boot, { eval: true, workerData: { tag: WORKER_TAG, source } }));
   const ask = (w: Worker, request: Request): Promise<ValueGrad[]> =>
     new Promise((resolve, reject) => {

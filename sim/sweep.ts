@@ -1,5 +1,5 @@
 /**
- * Sweeps and continuity reports (DESIGN.md "Sweeps and continuity"): value, AD gradient
+ * Sweeps and continuity reports (docs/design.md "Sweeps and continuity"): value, AD gradient
  * and finite-difference gradient of one final-state number over a grid of one parameter,
  * per contact mode, and the gradient jumps found by refining the grid.
  *

@@ -1,5 +1,5 @@
 /**
- * How the CLI turns a failure into an exit code and one line on stderr (DESIGN.md "CLI"):
+ * How the CLI turns a failure into an exit code and one line on stderr (docs/cli.md):
  * 2 for invalid input (bad flags, unreadable file, invalid scene, bad path, unknown
  * contact mode, a mode or command that is not available yet), 1 for anything else
  * (divergence, a gradient that is not available, a bug). Nothing reaches the user as a

@@ -9,7 +9,7 @@
 import { parseParamPath, parseQuantityPath, pathBodies } from '../../sim/paths.ts';
 import type { Scene } from '../../sim/scene.ts';
 
-/** What `grad --json` prints (DESIGN.md "--json outputs"). */
+/** What `grad --json` prints (docs/cli.md "--json documents"). */
 export interface GradReport {
   /** the quantity's final value */
   value: number;
@@ -21,7 +21,7 @@ export interface GradReport {
   probe?: GradProbe;
 }
 
-/** What `grad --probe R --json` adds (DESIGN.md "--json outputs"). */
+/** What `grad --probe R --json` adds (docs/cli.md "--json documents"). */
 export interface GradProbe {
   verdict: 'smooth' | 'kink' | 'discontinuous';
   /** one line saying why */

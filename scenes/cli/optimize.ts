@@ -39,7 +39,7 @@ export function resolveProblem(target: string, flags: OptimizeFlags): Optimizati
   if (target.endsWith('.json') || existsSync(target)) {
     const { steps, dt, temperature } = flags;
     const scene = loadScene(target, { steps, dt, temperature });
-    if (scene.objective === undefined) throw new UsageError(`${target}: the scene has no "objective" section to optimize (DESIGN.md "Scene file")`);
+    if (scene.objective === undefined) throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);
   }
   if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined) {

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ContactMode } from '../../sim/model.ts';
 import type { ModeSweep, SweepResult } from '../../sim/sweep.ts';
+import { loadPlotting } from '../plotting.ts';
 
 /** Colour of each contact mode, the same in every plot. */
 export const MODE_COLOURS: Readonly<Record<ContactMode, string>> = {
@@ -106,7 +107,7 @@ export function sweepPlotSpec(result: SweepResult, labels: PlotLabels): TopLevel
  * const svg = await renderSweepSvg(result, { of: 'ball.position.z', wrt: 'ball.position.z' });
  */
 export async function renderSweepSvg(result: SweepResult, labels: PlotLabels): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const { vega, vegaLite } = await loadPlotting();
   const compiled = vegaLite.compile(sweepPlotSpec(result, labels)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -1,5 +1,5 @@
 /**
- * The `diffcontact` command line as a commander program (DESIGN.md "CLI"). `runCli(argv,
+ * The `diffcontact` command line as a commander program (docs/cli.md). `runCli(argv,
  * io)` parses, runs one command and returns the exit code; every failure becomes one
  * `diffcontact: <message>` line on stderr (errors.ts maps it to exit code 1 or 2).
  */
@@ -10,8 +10,8 @@ import { formatGradReport, runGradient, splitPathList } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
 import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
 import type { OptimizeFlags } from './optimize.ts';
-import { formatSummary, runSimulation, writeTrajectory } from './simulate.ts';
 import { contactModeList, finiteNumber, formatSweepReport, gridPoints, refinementLevels, runSweep } from './sweep.ts';
+import { packageVersion } from './version.ts';
 
 /** Where the CLI writes: the process's streams, or a buffer in tests. */
 export interface CliIo {
@@ -91,6 +91,7 @@ function json(value: unknown): string {
 function buildProgram(io: CliIo): Command {
   const program = new Command(NAME)
     .description('A differentiable rigid-body contact simulator: trajectories, gradients through contact, and what they mean.')
+    .version(packageVersion(), '-V, --version', 'print the version of diffcontact')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -113,7 +114,7 @@ function buildProgram(io: CliIo): Command {
       .command('simulate')
       .description('Roll a scene forward and report the final state of every body.')
       .showHelpAfterError(`(run '${NAME} simulate --help' for usage)`)
-      .argument('<scene.json>', 'scene file (format in DESIGN.md "Scene file")'),
+      .argument('<scene.json>', 'scene file (format in docs/scene-format.md)'),
   )
     .option('--out <trajectory.json>', 'write the trajectory (≤ 60 frames per simulated second) for the viewer')
     .option('--json', 'print one JSON document {steps, time, final: {<body>: {position, orientation, linearVelocity, angularVelocity}}}')
@@ -126,7 +127,9 @@ function buildProgram(io: CliIo): Command {
         `${NAME} simulate scenes/boxes100.json --dt 0.002 --out trajectory.json`,
       ),
     )
-    .action((file: string, flags: SimulateFlags) => {
+    .action(async (file: string, flags: SimulateFlags) => {
+      // loaded on first use, like optimize: `--help`, `--version` and `grad` do not step a scene here
+      const { formatSummary, runSimulation, writeTrajectory } = await import('./simulate.ts');
       const scene = loadScene(file, overridesOf(flags));
       const result = runSimulation(scene, { trajectory: flags.out !== undefined });
       if (flags.out !== undefined && result.recorder !== null) writeTrajectory(flags.out, result.recorder);

@@ -25,7 +25,7 @@ export interface FinalBodyState {
   angularVelocity: Vec3;
 }
 
-/** What `simulate --json` prints (DESIGN.md "--json outputs"). */
+/** What `simulate --json` prints (docs/cli.md "--json documents"). */
 export interface SimulateReport {
   /** steps taken */
   steps: number;

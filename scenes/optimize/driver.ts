@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { ContactMode } from '../../sim/model.ts';
 import { VERIFICATION_MODE, type OptimizationProblem, type Outcome } from './problem.ts';
 import { runStrategy, type Stage, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
+import { PlottingUnavailableError } from '../plotting.ts';
 
 /** What the caller chooses; everything else comes from the problem. */
 export interface OptimizeOptions extends Omit<StrategyOptions, 'iters' | 'mode'> {
@@ -61,7 +62,7 @@ export function defaultIters(problem: OptimizationProblem, strategy: StrategyNam
   return strategy === 'smoothing' ? (problem.smoothingIters ?? problem.defaultIters) : problem.defaultIters;
 }
 
-/** The `--json` document and result.json (DESIGN.md: scene, iterations, loss, params, seconds; the rest extends it). */
+/** The `--json` document and result.json (docs/cli.md: scene, iterations, loss, params, seconds; the rest extends it). */
 export interface OptimizeReport {
   scene: string;
   iterations: number;
@@ -116,14 +117,23 @@ export function describeStages(stages: readonly Stage[]): string {
   return parts.join(', ');
 }
 
-/** Write result.json, trajectory.json and loss.svg into `dir` (created); returns their paths. */
+/**
+ * Write result.json, trajectory.json and loss.svg into `dir` (created); returns their
+ * paths. Without the optional plotting packages the last entry says why loss.svg is missing
+ * instead of failing a finished optimization.
+ */
 export async function writeOutputs(run: OptimizeRun, dir: string): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const files = ['result.json', 'trajectory.json', 'loss.svg'].map((f) => join(dir, f));
   writeFileSync(files[0], `${JSON.stringify(optimizeReport(run), null, 2)}\n`);
   writeFileSync(files[1], `${JSON.stringify(run.verification.trajectory)}\n`);
   const { renderLossSvg } = await import('./loss-plot.ts');
-  writeFileSync(files[2], await renderLossSvg(run));
+  try {
+    writeFileSync(files[2], await renderLossSvg(run));
+  } catch (err) {
+    if (!(err instanceof PlottingUnavailableError)) throw err;
+    files[2] = `no loss.svg (${err.message})`;
+  }
   return files;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { OptimizeRun } from './driver.ts';
+import { loadPlotting } from '../plotting.ts';
 
 /** Size of the plot, px. */
 const SIZE = { width: 560, height: 260 };
@@ -45,7 +46,7 @@ export function lossPlotSpec(run: OptimizeRun): TopLevelSpec {
 
 /** The loss curve as an SVG document. */
 export async function renderLossSvg(run: OptimizeRun): Promise<string> {
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const { vega, vegaLite } = await loadPlotting();
   const view = new vega.View(vega.parse(vegaLite.compile(lossPlotSpec(run)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

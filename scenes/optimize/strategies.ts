@@ -22,7 +22,7 @@ import { cosineDecay } from '../../ad/optim/schedule.ts';
 import type { Bounds, Objective } from '../../ad/optim/types.ts';
 import { seededRng } from '../../ad/random.ts';
 import type { ContactMode } from '../../sim/model.ts';
-import { inlineEvaluator, smoothedGradient, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { inlineEvaluator, siblingModule, smoothedGradient, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
 import type { StrategyName } from './names.ts';
 import { batchObjective, VERIFICATION_MODE, type OptimizationProblem, type Setting } from './problem.ts';
 
@@ -225,7 +225,7 @@ async function runSmoothing(
   const evaluator: BatchEvaluator =
     threads === 0
       ? inlineEvaluator(batchObjective(problem))
-      : workerEvaluator({ module: new URL('./registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec }, threads);
+      : workerEvaluator({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, threads);
   const rng = seededRng(opts.seed ?? 1);
   const order = opts.order ?? problem.smoothingOrder ?? 'first';
   const samples = opts.samples ?? 8;

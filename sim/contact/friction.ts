@@ -18,7 +18,7 @@
  * normal forces meet, while their friction laws differ for |v_t| ≲ ε (both tend to Coulomb
  * as ε → 0).
  *
- * Pair coefficient (DESIGN.md): μ = √(μ_A μ_B).
+ * Pair coefficient (docs/scene-format.md): μ = √(μ_A μ_B).
  */
 
 /** Friction weight w and its partials; one record reused for every contact. */

@@ -10,7 +10,7 @@
  *   k/c (a second kink, at k + c·φ̇ = 0, reported as `<A>/<B> damping clamp`).
  *
  * Conventions at the kinks (the branch the reverse pass differentiates): d = 0 is out of
- * contact and k + c·φ̇ = 0 is clamped, i.e. relu'(0) = 0 as in DESIGN.md. Forward mode is
+ * contact and k + c·φ̇ = 0 is clamped, i.e. relu'(0) = 0 as in docs/design.md "Conventions at kinks". Forward mode is
  * one-sided instead ({@link penaltyNormalTangent}).
  */
 import { zeroNormalForce, type NormalForce, type NormalForceArgs } from './normal-force.ts';

@@ -1,5 +1,5 @@
 // `diffcontact sweep` and `diffcontact grad --probe` on the ball-drop onset scene of
-// test/sim/onset-scenes.ts written to a temp dir: the JSON contract of DESIGN.md (with the
+// test/sim/onset-scenes.ts written to a temp dir: the JSON contract of docs/cli.md (with the
 // penalty jump at the analytic last-step onset and its kink, none in soft mode), the SVG
 // plot, the readable output, the probe verdicts, and every invalid-input path with exit 2.
 // Hard mode (its own onset, h_N rather than h_{N−1}) is in cli-hard.test.ts.
@@ -28,7 +28,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.concurrent('diffcontact sweep', () => {
-  it('--json --plot (binary): the DESIGN.md document per mode, the penalty onset jump, an SVG', async () => {
+  it('--json --plot (binary): the docs/cli.md document per mode, the penalty onset jump, an SVG', async () => {
     const svg = file('sweep.svg');
     const r = await cli('sweep', file('drop.json'), ...SWEEP, '--contact', 'penalty,soft', '--json', '--plot', svg);
     expect(r.stderr).toBe('');

@@ -45,7 +45,7 @@ function pathError(fn: () => unknown): PathError {
 }
 
 describe('parameter paths', () => {
-  it('lists what DESIGN.md allows for each kind of body', () => {
+  it('lists what docs/paths.md allows for each kind of body', () => {
     const all = paramPaths(bodies);
     expect(all.filter((p) => p.startsWith('ground.'))).toEqual([
       'ground.friction',

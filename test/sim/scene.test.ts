@@ -8,7 +8,7 @@ import { parseScene, parseSceneText, SCENE_DEFAULTS, type Scene } from '../../si
 import { ShapeType } from '../../sim/shapes.ts';
 import { allocState, assertFiniteState, cloneState, copyState } from '../../sim/state.ts';
 
-/** The scene of DESIGN.md, verbatim, with its objective. */
+/** The scene of docs/scene-format.md, verbatim, with its objective. */
 const designScene = {
   dt: 0.001,
   steps: 1000,
@@ -50,10 +50,10 @@ function problems(json: unknown): string[] {
 const ball = (extra: object = {}) => ({ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, ...extra });
 
 describe('parseScene: valid scenes', () => {
-  it("parses DESIGN.md's example and keeps every value", () => {
+  it("parses docs/scene-format.md's example and keeps every value", () => {
     const scene = parseScene(designScene);
     expect(scene.dt).toBe(0.001);
-    // the defaults of the fields DESIGN.md's example leaves out: time-of-impact on, friction speed ε = 1 cm/s
+    // the defaults of the fields docs/scene-format.md's example leaves out: time-of-impact on, friction speed ε = 1 cm/s
     expect(scene.contact).toEqual({ ...designScene.contact, timeOfImpact: true, frictionVelocity: 0.01 });
     expect(scene.bodies[1]).toEqual({ ...designScene.bodies[1], static: false });
     expect(scene.bodies[0]).toMatchObject({ static: true, shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } });

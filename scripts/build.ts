@@ -1,0 +1,50 @@
+/**
+ * `npm run build`: the package's compiled form in dist/ (run by `prepare` and `prepack`, so
+ * `npm install` in a checkout and `npm pack` both produce it).
+ *
+ * - tsc with tsconfig.build.json: ESM JavaScript and .d.ts for the library (api/, ad/, sim/),
+ *   the CLI (scenes/cli*, scenes/optimize/) and the three.js adapter; the sources import
+ *   each other as `./x.ts` and tsc rewrites those to `./x.js` in the JavaScript
+ *   (`rewriteRelativeImportExtensions`). Declarations keep `.ts`, which only a bundler
+ *   resolution accepts: rewritten here so `moduleResolution: node16` users type-check too.
+ * - the example scenes (scenes/*.json) next to the compiled scripts that read them.
+ * - dist/BUILD-STAMP: when the build finished; bin/diffcontact.js runs the compiled CLI only
+ *   when no source is newer (a checkout edited after its build runs from the sources).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+
+/** Every file under `dir` whose name ends with `suffix`. */
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+rmSync(DIST, { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+// everything on stderr: `npm pack --json` runs this and its stdout must stay one JSON document
+execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2] });
+
+// `from './tape.ts'` → `from './tape.js'` (relative specifiers only)
+const relativeTs = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g;
+for (const file of filesUnder(DIST, '.d.ts')) {
+  const text = readFileSync(file, 'utf8');
+  const rewritten = text.replace(relativeTs, '$1$2.js$3');
+  if (rewritten !== text) writeFileSync(file, rewritten);
+}
+
+const scenesOut = join(DIST, 'scenes');
+mkdirSync(scenesOut, { recursive: true });
+for (const name of readdirSync(join(ROOT, 'scenes')).filter((n) => n.endsWith('.json'))) {
+  copyFileSync(join(ROOT, 'scenes', name), join(scenesOut, name));
+}
+
+writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
+process.stderr.write(`built ${filesUnder(DIST, '.js').length} modules into dist/\n`);
