@@ -1,6 +1,6 @@
 /**
  * Scene JSON builders shared by the reference's own tests and the property suite: plain
- * objects in the DESIGN.md scene format, readable by both the reference (event-driven/) and
+ * objects in the scene format of docs/scene-format.md, readable by both the reference (event-driven/) and
  * sim/'s parseScene.
  */
 import type { RefBodyInput, RefSceneInput } from './event-driven/scene.ts';

@@ -7,7 +7,7 @@
  * at p, the difference straddles a kink: the parameter is listed in `structureChanges`
  * and its column is not a derivative.
  *
- * Paths are those of DESIGN.md, on the reference's scene input: parameters
+ * Paths are those of docs/paths.md, on the reference's scene input: parameters
  * `<body>.position|linearVelocity|angularVelocity.<x|y|z>` and `<body>.mass|friction|restitution`;
  * quantities `<body>.position|linearVelocity|angularVelocity.<x|y|z>` and
  * `<body>.orientation.<w|x|y|z>` of the final state.

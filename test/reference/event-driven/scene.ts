@@ -1,10 +1,10 @@
 /**
- * The reference's reading of a scene file (the DESIGN.md "Scene file" JSON, the subset the
+ * The reference's reading of a scene file (the JSON of docs/scene-format.md, the subset the
  * reference covers): dynamic spheres, boxes and capsules and static planes, with the
  * documented defaults (gravity [0,0,−9.81], identity orientation, zero velocities, body
  * friction/restitution from `contact`). It does not validate beyond what it needs: the
  * scenes come from tests. Pair friction is the geometric mean of the two bodies', pair
- * restitution the larger (DESIGN.md).
+ * restitution the larger (docs/scene-format.md).
  */
 import { principalMoments } from './inertia.ts';
 import { normalize, norm, qNormalize, type Q, type V3 } from './vec.ts';
