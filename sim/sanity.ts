@@ -133,7 +133,7 @@ export class SanityMonitor {
       potential += Math.abs(pe);
       gravityScale += this.mass[b] * g * L;
     }
-    this.energy0 = this.totalEnergy(q0, qd0);
+    this.energy0 = this.energy(q0, qd0);
     if (!Number.isFinite(this.energy0)) {
       const b = this.worstBody(q0, qd0);
       throw new DivergenceError(0, input.bodyName[b], 'energy', {
@@ -170,7 +170,7 @@ export class SanityMonitor {
    * gained more energy than the scene can supply. Allocates nothing when it passes.
    */
   check(q: Float64Array, qd: Float64Array, step: number): void {
-    const gained = this.totalEnergy(q, qd) - this.energy0 - this.work - this.contactEnergy0;
+    const gained = this.energy(q, qd) - this.energy0 - this.work - this.contactEnergy0;
     const allowed = this.growth * (this.baseScale + this.absWork);
     if (gained <= allowed) {
       if (gained > this.peak * allowed) this.peak = gained / allowed;
@@ -181,8 +181,8 @@ export class SanityMonitor {
     this.energyError(q, qd, step, gained, allowed);
   }
 
-  /** E(t) of every dynamic body, J. */
-  private totalEnergy(q: Float64Array, qd: Float64Array): number {
+  /** E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. */
+  energy(q: Float64Array, qd: Float64Array): number {
     let e = 0;
     for (let b = 0; b < this.nbody; b++) {
       if (this.mass[b] !== 0) e += this.kineticOf(b, q, qd) + this.potentialOf(b, q);
