@@ -183,9 +183,26 @@ export class SanityMonitor {
 
   /** E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. */
   energy(q: Float64Array, qd: Float64Array): number {
+    // the hot loop of the monitor: kineticOf + potentialOf written out, fields in locals
+    const mass = this.mass;
+    const ii = this.input.bodyInvInertia;
+    const g = this.input.gravity;
+    const gx = g[0], gy = g[1], gz = g[2];
     let e = 0;
     for (let b = 0; b < this.nbody; b++) {
-      if (this.mass[b] !== 0) e += this.kineticOf(b, q, qd) + this.potentialOf(b, q);
+      const m = mass[b];
+      if (m === 0) continue;
+      const o = 7 * b, v = 6 * b;
+      const vx = qd[v], vy = qd[v + 1], vz = qd[v + 2];
+      const wx = qd[v + 3], wy = qd[v + 4], wz = qd[v + 5];
+      const qw = q[o + 3], qx = -q[o + 4], qy = -q[o + 5], qz = -q[o + 6];
+      const tx = 2 * (qy * wz - qz * wy), ty = 2 * (qz * wx - qx * wz), tz = 2 * (qx * wy - qy * wx);
+      const bx = wx + qw * tx + (qy * tz - qz * ty);
+      const by = wy + qw * ty + (qz * tx - qx * tz);
+      const bz = wz + qw * tz + (qx * ty - qy * tx);
+      const i0 = ii[3 * b], i1 = ii[3 * b + 1], i2 = ii[3 * b + 2];
+      const rot = (i0 > 0 ? (bx * bx) / i0 : 0) + (i1 > 0 ? (by * by) / i1 : 0) + (i2 > 0 ? (bz * bz) / i2 : 0);
+      e += 0.5 * (m * (vx * vx + vy * vy + vz * vz) + rot) - m * (gx * q[o] + gy * q[o + 1] + gz * q[o + 2]);
     }
     return e;
   }
