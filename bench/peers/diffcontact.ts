@@ -24,15 +24,23 @@ function worldOf(model: Model, state: State, advance: () => void): EngineWorld {
   };
 }
 
+/** A world advanced by the plain step, then by `watch` (if given) after each step. */
+function plainWorld(scene: Scene, watch?: (model: Model, state: State) => () => void): EngineWorld {
+  const model = buildModel(scene);
+  const state = initialState(model, scene);
+  const data = createStepData(model);
+  if (watch === undefined) return worldOf(model, state, () => step(model, data, state, null, state));
+  const after = watch(model, state);
+  return worldOf(model, state, () => {
+    step(model, data, state, null, state);
+    after();
+  });
+}
+
 export const diffcontactEngine: Engine = {
   name: 'diffcontact',
   describe: 'diffcontact plain forward step (scene contact mode, no tape)',
-  create(scene: Scene): EngineWorld {
-    const model = buildModel(scene);
-    const state = initialState(model, scene);
-    const data = createStepData(model);
-    return worldOf(model, state, () => step(model, data, state, null, state));
-  },
+  create: (scene: Scene) => plainWorld(scene),
 };
 
 /**
@@ -58,15 +66,10 @@ export const diffcontactHardEngine: Engine = {
 export const diffcontactMonitoredEngine: Engine = {
   name: 'diffcontact-monitored',
   describe: 'diffcontact plain forward step + the sanity monitor check after every step',
-  create(scene: Scene): EngineWorld {
-    const model = buildModel(scene);
-    const state = initialState(model, scene);
-    const data = createStepData(model);
-    const monitor = new SanityMonitor(model, state.bodyQ, state.bodyQd);
-    let t = 0;
-    return worldOf(model, state, () => {
-      step(model, data, state, null, state);
-      monitor.check(state.bodyQ, state.bodyQd, ++t);
-    });
-  },
+  create: (scene: Scene) =>
+    plainWorld(scene, (model, state) => {
+      const monitor = new SanityMonitor(model, state.bodyQ, state.bodyQd);
+      let t = 0;
+      return () => monitor.check(state.bodyQ, state.bodyQd, ++t);
+    }),
 };
