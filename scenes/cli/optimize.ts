@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ContactMode } from '../../sim/model.ts';
 import { UnsupportedGradientError } from '../../sim/contact/geometry-features.ts';
-import { defaultIters, describeStages, optimize, optimizeReport, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
+import { defaultIters, describeStages, optimize, optimizeReport, OUTPUT_FILES, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
 import { sceneFileProblem, type OptimizationProblem } from '../optimize/problem.ts';
 import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
 import { namedProblem } from '../optimize/registry.ts';
@@ -70,7 +70,9 @@ function isSceneFile(target: string): boolean {
 export async function runOptimizeCommand(target: string, flags: OptimizeFlags): Promise<string> {
   const problem = resolveProblem(target, flags);
   const outDir = flags.out ?? defaultOutputFolder(target, problem);
-  if (isSceneFile(target)) refuseInputAsOutput(outDir, [target]);
+  if (isSceneFile(target)) {
+    for (const name of OUTPUT_FILES) refuseInputAsOutput(join(outDir, name), [target]);
+  }
   // the folder is created and locked before the work: a bad or busy one fails now (exit 2)
   const folder = claimOutputFolder(outDir);
   try {

@@ -118,6 +118,9 @@ export function describeStages(stages: readonly Stage[]): string {
   return parts.join(', ');
 }
 
+/** The files an optimization writes into its output folder. */
+export const OUTPUT_FILES = ['result.json', 'trajectory.json', 'loss.svg'] as const;
+
 /**
  * Write result.json, trajectory.json and loss.svg into `dir` (created); returns their
  * paths. Everything is rendered first and each file written atomically (scenes/cli/files.ts),
@@ -132,7 +135,7 @@ export async function writeOutputs(run: OptimizeRun, dir: string): Promise<strin
   } catch (err) {
     throw new UsageError(`cannot create output folder '${dir}': ${(err as Error).message}`);
   }
-  const files = ['result.json', 'trajectory.json', 'loss.svg'].map((f) => join(dir, f));
+  const files = OUTPUT_FILES.map((f) => join(dir, f));
   files.forEach((file, i) => writeFileAtomic(file, texts[i], 'output file'));
   return files;
 }

@@ -206,6 +206,11 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     expect(readFileSync(file('drop.json'), 'utf8')).toBe(before);
     const plot = await cliInProcess('sweep', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '0.9', '--to', '1', '--n', '2', '--plot', file('drop.json'));
     expectFailure(plot, 2);
+    // optimize would write result.json over a scene of that name in its output folder
+    writeFileSync(file('result.json'), before);
+    const opt = await cliInProcess('optimize', file('result.json'), '--iters', '1000000', '--out', dir);
+    expectFailure(opt, 2);
+    expect(readFileSync(file('result.json'), 'utf8')).toBe(before);
   });
 
   it('optimize checks its output folder before it starts: unwritable or busy is exit 2 at once', async () => {
