@@ -7,10 +7,11 @@ import { adFigures } from './ad.ts';
 import { cliFigures } from './cli.ts';
 import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
-import { diffcontactEngine, diffcontactHardEngine } from './peers/diffcontact.ts';
+import { diffcontactEngine, diffcontactHardEngine, diffcontactMonitoredEngine } from './peers/diffcontact.ts';
+import type { Engine } from './peers/peer.ts';
 import { gradFigures } from './grad.ts';
 import { optimizeFigures } from './optimize.ts';
-import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, peerFigures, physicsRows } from './sim.ts';
+import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, medianStepMs, peerFigures, physicsRows } from './sim.ts';
 
 const gcFigure: Figure = {
   name: 'forward.boxes100.gcPer1000Steps',
@@ -20,7 +21,24 @@ const gcFigure: Figure = {
   run: () => gcEventsDuringSteps(diffcontactEngine, loadScene('boxes100'), 1000),
 };
 
-const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure,
+const monitorFigure: Figure = {
+  name: 'forward.boxes100.sanityOverhead',
+  describe: 'plain forward ms per step on the 100-box pile with the divergence monitor checked after every step, over without (interleaved runs, both orders: geometric mean)',
+  unit: 'ratio',
+  goal: { max: 1.02 },
+  run: () => {
+    // the engine timed first in a round runs measurably slower (±5 % on a shared machine),
+    // so the ratio is taken in both orders
+    const scene = loadScene('boxes100');
+    const ratio = (engines: Engine[]) => {
+      const ms = medianStepMs(engines, scene, { reps: 5 });
+      return ms[diffcontactMonitoredEngine.name] / ms[diffcontactEngine.name];
+    };
+    return Math.sqrt(ratio([diffcontactEngine, diffcontactMonitoredEngine]) * ratio([diffcontactMonitoredEngine, diffcontactEngine]));
+  },
+};
+
+const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, monitorFigure,
   ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...peerFigures, ...cliFigures];
 
 const args = process.argv.slice(2);

@@ -164,7 +164,8 @@ export function trackFromTrajectoryFile(json: unknown): { scene: Scene; track: T
     times[f] = time;
     const bodies = frame.bodies;
     names.forEach((name, b) => {
-      const pose = bodies[name];
+      // own keys only: a body named 'constructor' must not find Object.prototype's
+      const pose = Object.hasOwn(bodies, name) ? bodies[name] : undefined;
       const o = (f * nbody + b) * POSE_WIDTH;
       if (!isRecord(pose) || !isVector(pose.position, 3) || !isVector(pose.orientation, 4)) {
         issues.push({ path: `${at}.bodies.${name}`, message: 'must have "position" [x, y, z] and "orientation" [w, x, y, z] (finite numbers)' });

@@ -6,6 +6,8 @@
  */
 import { boxVolume, capsuleVolume, shapeInertia, sphereVolume } from './inertia.ts';
 import { defaultContactMargin, type ContactModel, type Model } from './model.ts';
+import { SceneError } from './errors.ts';
+import { DEFAULT_SANITY } from './sanity.ts';
 import type { BodySpec, Scene } from './scene.ts';
 import { GEOM_SIZE_WIDTH, ShapeType } from './shapes.ts';
 import { allocState, STATE_FIELDS, type State } from './state.ts';
@@ -61,6 +63,7 @@ export function buildModel(scene: Scene): Model {
       bodyInvMass[i] = 1 / mass;
       shapeInertia(geomType[i], geomSize, mass, bodyInertia, g, 3 * i);
       for (let k = 3 * i; k < 3 * i + 3; k++) bodyInvInertia[k] = 1 / bodyInertia[k];
+      rejectUnrepresentable(b, i, mass, bodyInertia.subarray(3 * i, 3 * i + 3));
     }
     bodyFriction[i] = b.friction ?? scene.contact.friction;
     bodyRestitution[i] = b.restitution ?? scene.contact.restitution;
@@ -96,8 +99,29 @@ export function buildModel(scene: Scene): Model {
     dt: scene.dt,
     steps: scene.steps,
     gravity: Float64Array.from(scene.gravity),
+    sanity: Object.freeze({ ...DEFAULT_SANITY, ...scene.sanity }),
   });
 }
+
+/**
+ * A mass or moment of inertia so small that its reciprocal overflows (or is a denormal
+ * number, where double precision has lost its digits) cannot be stepped: every force on the
+ * body becomes an infinite acceleration. Invalid input, named by its JSON path.
+ */
+function rejectUnrepresentable(b: BodySpec, i: number, mass: number, inertia: Float64Array): void {
+  const field = b.mass !== undefined ? 'mass' : 'density';
+  if (!(mass >= MIN_NORMAL) || !Number.isFinite(1 / mass)) {
+    throw new SceneError([{ path: `bodies[${i}].${field}`, message: `gives a mass of ${mass} kg, below the smallest normal double ${MIN_NORMAL} kg: its reciprocal is not representable` }]);
+  }
+  for (let k = 0; k < 3; k++) {
+    if (!(inertia[k] >= MIN_NORMAL) || !Number.isFinite(1 / inertia[k])) {
+      throw new SceneError([{ path: `bodies[${i}].${field}`, message: `gives a moment of inertia of ${inertia[k]} kg·m² (mass ${mass} kg with this shape), below the smallest normal double: its reciprocal is not representable` }]);
+    }
+  }
+}
+
+/** The smallest positive normal double (2^−1022): below it a number keeps fewer than 53 bits. */
+const MIN_NORMAL = 2 ** -1022;
 
 /**
  * The initial State of a scene, for the Model built from it: positions and velocities as

@@ -13,9 +13,20 @@ export interface SceneIssue {
   readonly message: string;
 }
 
-/** Format issues as `path: message`, one per line (the scene root shows as `(scene)`). */
+/**
+ * Problems listed in an error message. A hostile scene can hold a million; the message
+ * shows the first ones and counts the rest (`issues` keeps them all).
+ */
+export const MAX_ISSUES_SHOWN = 50;
+
+/**
+ * Format issues as `path: message`, one per line (the scene root shows as `(scene)`), at
+ * most {@link MAX_ISSUES_SHOWN} of them and a count of the others.
+ */
 export function formatIssues(issues: readonly SceneIssue[]): string {
-  return issues.map((issue) => `${issue.path === '' ? '(scene)' : issue.path}: ${issue.message}`).join('\n');
+  const shown = issues.slice(0, MAX_ISSUES_SHOWN).map((issue) => `${issue.path === '' ? '(scene)' : issue.path}: ${issue.message}`);
+  if (issues.length > MAX_ISSUES_SHOWN) shown.push(`… and ${issues.length - MAX_ISSUES_SHOWN} more problems`);
+  return shown.join('\n');
 }
 
 /**
@@ -73,25 +84,32 @@ export class PathError extends SceneError {
 }
 
 /**
- * The simulation produced a non-finite value. Names the step (0-based index of the step
- * that produced it), the body and the state field, never prints NaN as a result.
+ * The simulation diverged: it produced a non-finite value, or (sim/sanity.ts) a finite
+ * state that gained more energy than anything in the scene supplies. Names the step
+ * (after how many steps it was seen), the body and the quantity, with a hint that fits
+ * the cause; never prints NaN as a result.
  */
 export class DivergenceError extends Error {
-  /** index of the step whose output was non-finite */
+  /** number of steps taken when the divergence was seen (the step that produced it) */
   readonly step: number;
-  /** name of the first body with a non-finite value */
+  /** name of the body (the first with a non-finite value, or the one that gained the most energy) */
   readonly body: string;
-  /** the state field holding it: `position`, `orientation`, `linearVelocity` or `angularVelocity` */
+  /**
+   * the quantity: a state field holding a non-finite value (`position`, `orientation`,
+   * `linearVelocity`, `angularVelocity`), or `energy` for a finite blow-up
+   */
   readonly field: string;
+  /** what to try */
+  readonly hint: string;
 
-  constructor(step: number, body: string, field: string) {
-    super(
-      `simulation diverged at step ${step}: body '${body}' has a non-finite ${field} ` +
-        '(try a smaller dt or a softer contact)',
-    );
+  constructor(step: number, body: string, field: string, detail: { reason?: string; hint?: string } = {}) {
+    const reason = detail.reason ?? `body '${body}' has a non-finite ${field}`;
+    const hint = detail.hint ?? 'try a smaller dt or a softer contact';
+    super(`simulation diverged at step ${step}: ${reason} (${hint})`);
     this.name = 'DivergenceError';
     this.step = step;
     this.body = body;
     this.field = field;
+    this.hint = hint;
   }
 }

@@ -8,6 +8,8 @@
  * contents are read-only by contract: nothing may write them after the build (a changed
  * parameter means a new Model, built from a changed Scene).
  */
+import type { SanitySettings } from './sanity.ts';
+
 /** The contact modes of the toggle (docs/scene-format.md "Contact modes"): `hard` impulses, `penalty` springs, `soft` smoothed contact. */
 export const CONTACT_MODES = ['hard', 'penalty', 'soft'] as const;
 
@@ -99,4 +101,6 @@ export interface Model {
   readonly steps: number;
   /** (3) gravitational acceleration, world frame, m/s² */
   readonly gravity: Float64Array;
+  /** thresholds of the divergence monitor (sim/sanity.ts); absent: its defaults */
+  readonly sanity?: SanitySettings;
 }

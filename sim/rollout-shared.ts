@@ -1,11 +1,10 @@
 /**
  * What the penalty/soft rollout (sim/rollout.ts) and the hard rollout (sim/hard/rollout.ts)
  * share: the configuration, the flat input layout and its default values, the per-decision
- * kink summary, the finiteness check and small copy helpers.
+ * kink summary and small copy helpers (the divergence check is sim/sanity.ts).
  */
 import type { KinkSink } from '../ad/primitive.ts';
 import { createContacts, type Contacts } from './collision/index.ts';
-import { DivergenceError } from './errors.ts';
 import { integratorLayout } from './integrator/semiImplicitEuler.ts';
 import type { Model } from './model.ts';
 
@@ -124,17 +123,6 @@ export function nearestPerDecision(): KinkSink & { t: number; flush(outer: KinkS
       for (const [label, k] of nearest) outer.kink(k.margin, `step ${k.t}: ${label}`, k.jump);
     },
   };
-}
-
-export function checkFinite(model: Model, q: Float64Array, qd: Float64Array, t: number): void {
-  for (let b = 0; b < model.nbody; b++) {
-    for (let k = 0; k < 7; k++) {
-      if (q[7 * b + k] - q[7 * b + k] !== 0) throw new DivergenceError(t, model.bodyName[b], k < 3 ? 'position' : 'orientation');
-    }
-    for (let k = 0; k < 6; k++) {
-      if (qd[6 * b + k] - qd[6 * b + k] !== 0) throw new DivergenceError(t, model.bodyName[b], k < 3 ? 'linearVelocity' : 'angularVelocity');
-    }
-  }
 }
 
 /** Copy the live part of `src` into `into` (reused when large enough). */

@@ -24,9 +24,11 @@ import type { KinkSink } from '../ad/primitive.ts';
 import { customVjp } from '../ad/primitive.ts';
 import type { Real } from '../ad/tape.ts';
 import { collide, createContacts, type Contacts } from './collision/index.ts';
-import { addInto, checkFinite, contactsBytes, copyInto, DEFAULT_KEPT_RECORDS_BYTES, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
+import { SanityMonitor, type SanityInput } from './sanity.ts';
+import { addInto, contactsBytes, copyInto, DEFAULT_KEPT_RECORDS_BYTES, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from './rollout-shared.ts';
 import { hardRolloutPrimitive } from './hard/rollout.ts';
 import type { CollisionInput } from './collision/types.ts';
+import type { Model } from './model.ts';
 import { contactGeometryAdjoint } from './contact/geometry.ts';
 import type { ContactForceParams } from './contact/params.ts';
 import { contactWrenchInputs, contactWrenchLayout, contactWrenches, contactWrenchesAdjoint } from './contact/wrenches.ts';
@@ -82,6 +84,13 @@ function workOf(config: RolloutConfig, x: Float64Array): RolloutWork {
     contacts: createContacts(Math.max(64, 16 * n)),
     wrench: new Float64Array(6 * n),
   };
+}
+
+/** What the sanity monitor reads: the model with this evaluation's parameters from x. */
+function monitorInput(model: Model, w: RolloutWork): SanityInput {
+  const { invMass, invInertia, gravity } = w.integrator;
+  const contact = { ...model.contact, stiffness: w.force.stiffness, temperature: w.force.temperature };
+  return { ...model, geomSize: w.collision.geomSize, bodyInvMass: invMass, bodyInvInertia: invInertia, gravity, contact };
 }
 
 /** Collide at pose `q`, growing the buffer if it overflowed. */
@@ -156,6 +165,7 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
       const y = new Float64Array(stateSize * (1 + record.length));
       const recordAt = (k: number) => record.forEach((r, j) => r === k && y.set(state, stateSize * (1 + j)));
       recordAt(0);
+      const monitor = new SanityMonitor(monitorInput(model, w), q, qd);
       // keep every step's state, contacts and wrench while they fit the budget
       const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
       let keptBytes = steps * 19 * n * Float64Array.BYTES_PER_ELEMENT;
@@ -174,7 +184,8 @@ export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) =>
           if (keptBytes > budget) kept = null;
         }
         integrate(w.integrator, q, qd, w.wrench, q, qd);
-        if ((t + 1) % 100 === 0 || t === steps - 1) checkFinite(model, q, qd, t + 1);
+        if (config.controlBodies !== undefined) monitor.addControlWork(qd, w.controls, 6 * config.controlBodies.length * t, config.controlBodies);
+        monitor.check(q, qd, t + 1);
         recordAt(t + 1);
       }
       y.set(state, 0);

@@ -107,6 +107,8 @@ export interface Scene {
   contact: ContactSpec;
   bodies: BodySpec[];
   objective?: ObjectiveSpec;
+  /** thresholds of the divergence monitor (sim/sanity.ts `SanitySettings`); absent keys: its defaults */
+  sanity?: { energyGrowth?: number };
 }
 
 /**
@@ -242,6 +244,7 @@ export const sceneSchema = strict({
   contact: contactSchema.optional(),
   bodies: z.array(bodySchema).min(1, 'must list at least one body'),
   objective: objectiveSchema.optional(),
+  sanity: strict({ energyGrowth: positive }).partial().optional(),
 })
   // run even when some fields failed, so duplicate names are reported with the rest
   .superRefine(checkNames, { when: (payload) => isRecord(payload.value) })
@@ -452,6 +455,7 @@ function withDefaults(input: SceneOutput): Scene {
     bodies,
   };
   if (input.description !== undefined) scene.description = input.description;
+  if (input.sanity !== undefined) scene.sanity = { ...input.sanity };
   if (input.objective !== undefined) {
     const o = input.objective;
     scene.objective = {
@@ -475,8 +479,21 @@ function withDefaults(input: SceneOutput): Scene {
  */
 export function parseScene(json: unknown): Scene {
   const result = sceneSchema.safeParse(json, { error: issueMessage });
-  if (!result.success) throw new SceneError(toSceneIssues(result.error.issues));
+  const lost = lostKeyIssues(json);
+  if (!result.success || lost.length > 0) throw new SceneError([...(result.success ? [] : toSceneIssues(result.error.issues)), ...lost]);
   return withDefaults(result.data);
+}
+
+/**
+ * Keys of the raw JSON that a plain-object record cannot hold: JSON.parse makes
+ * `"__proto__"` an own key, but copying it into an object sets the prototype instead, so
+ * `objective.bounds: {"__proto__": …}` would vanish without a word. It can never name a
+ * parameter (a parameter path has a dot), so it is reported like any other stray key.
+ */
+function lostKeyIssues(json: unknown): SceneIssue[] {
+  const bounds = isRecord(json) && isRecord(json.objective) ? json.objective.bounds : undefined;
+  if (!isRecord(bounds) || !Object.hasOwn(bounds, '__proto__')) return [];
+  return [{ path: formatJsonPath(['objective', 'bounds', '__proto__']), message: "'__proto__' is not one of objective.wrt" }];
 }
 
 /**

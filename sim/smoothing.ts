@@ -18,7 +18,11 @@
  * This file is also the workers' entry point (see the end): sim/ stays free of any
  * knowledge of who supplies the objective.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Bounds, ValueGrad } from '../ad/optim/types.ts';
 import type { Rng } from '../ad/random.ts';
@@ -94,6 +98,16 @@ export function siblingModule(stem: string, base: string): string {
 }
 
 /**
+ * The file URL of tsx's ESM loader API (`tsx/esm/api`), resolved from this package: its
+ * package.json found by the CommonJS resolver, the entry read from its `exports` map.
+ */
+function tsxEsmApiUrl(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  return pathToFileURL(join(dirname(manifest), exports['./esm/api'].import.default)).href;
+}
+
+/**
  * A pool of `threads` workers (default: every core, `os.availableParallelism()`), each
  * holding the objective built from `source`. A batch is split into one contiguous chunk
  * per worker. From the sources the workers run TypeScript through tsx; from dist/, plain JavaScript.
@@ -105,10 +119,12 @@ export function siblingModule(stem: string, base: string): string {
 export function workerEvaluator(source: WorkerObjectiveSource, threads = availableParallelism()): BatchEvaluator {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`workerEvaluator: threads must be an integer ≥ 1, got ${threads}`);
   // a worker starts as plain JavaScript: the compiled package (dist/) loads this file as is;
-  // in a checkout running the TypeScript sources, register tsx's loader first
+  // in a checkout running the TypeScript sources, register tsx's loader first. An eval'd
+  // worker resolves bare names from the working directory, not from this package, so it
+  // gets tsx by the absolute URL resolved here (works from any folder)
   const self = JSON.stringify(import.meta.url);
   const boot = import.meta.url.endsWith('.ts')
-    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${self}); });`
+    ? `import(${JSON.stringify(tsxEsmApiUrl())}).then((tsx) => { tsx.register(); return import(${self}); });`
     : `import(${self});`;
   const workers = Array.from({ length: threads }, () => new Worker(boot, { eval: true, workerData: { tag: WORKER_TAG, source } }));
   const ask = (w: Worker, request: Request): Promise<ValueGrad[]> =>

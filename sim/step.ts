@@ -21,7 +21,8 @@ import { contactWrenches } from './contact/wrenches.ts';
 import { integrate, integratorParams, type IntegratorParams } from './integrator/semiImplicitEuler.ts';
 import { createHardStepData, hardStep, type HardStepData } from './hard/step.ts';
 import type { Model } from './model.ts';
-import { assertFiniteState, type State } from './state.ts';
+import { SanityMonitor } from './sanity.ts';
+import type { State } from './state.ts';
 
 /** Contacts one body may carry on average before the buffer grows (a box on a box: 8). */
 const CONTACTS_PER_BODY = 16;
@@ -89,21 +90,24 @@ export function step(model: Model, data: StepData, state: State, control: Float6
 }
 
 /**
- * Step `steps` times from `state` (in place), checking for non-finite values every
- * `checkEvery` steps and at the end (a DivergenceError names the step, body and field).
- * `onStep(t, state)` sees every state (e.g. to record a trajectory). Returns `state`.
+ * Step `steps` times from `state` (in place), watching every step with the sanity monitor
+ * (sim/sanity.ts): a non-finite value or an energy gain that nothing in the scene supplies
+ * throws a DivergenceError naming the step, body and quantity. `onStep(t, state)` sees
+ * every state (e.g. to record a trajectory). Returns `state`.
  */
 export function simulate(
   model: Model,
   state: State,
   steps: number,
-  opts: { data?: StepData; control?: (t: number) => Float64Array | null; onStep?: (t: number, s: State) => void; checkEvery?: number } = {},
+  opts: { data?: StepData; control?: (t: number) => Float64Array | null; onStep?: (t: number, s: State) => void } = {},
 ): State {
   const data = opts.data ?? createStepData(model);
-  const checkEvery = opts.checkEvery ?? 100;
+  const monitor = new SanityMonitor(model, state.bodyQ, state.bodyQd);
   for (let t = 0; t < steps; t++) {
-    step(model, data, state, opts.control ? opts.control(t) : null, state);
-    if ((t + 1) % checkEvery === 0 || t === steps - 1) assertFiniteState(state, model, t + 1);
+    const control = opts.control ? opts.control(t) : null;
+    step(model, data, state, control, state);
+    if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
+    monitor.check(state.bodyQ, state.bodyQd, t + 1);
     opts.onStep?.(t + 1, state);
   }
   return state;

@@ -7,6 +7,7 @@ import type { Model } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
 import type { State } from '../../sim/state.ts';
 import { createHardStepData, hardStep } from '../../sim/hard/step.ts';
+import { SanityMonitor } from '../../sim/sanity.ts';
 import { createStepData, step } from '../../sim/step.ts';
 import type { Engine, EngineWorld } from './peer.ts';
 
@@ -23,15 +24,23 @@ function worldOf(model: Model, state: State, advance: () => void): EngineWorld {
   };
 }
 
+/** A world advanced by the plain step, then by `watch` (if given) after each step. */
+function plainWorld(scene: Scene, watch?: (model: Model, state: State) => () => void): EngineWorld {
+  const model = buildModel(scene);
+  const state = initialState(model, scene);
+  const data = createStepData(model);
+  if (watch === undefined) return worldOf(model, state, () => step(model, data, state, null, state));
+  const after = watch(model, state);
+  return worldOf(model, state, () => {
+    step(model, data, state, null, state);
+    after();
+  });
+}
+
 export const diffcontactEngine: Engine = {
   name: 'diffcontact',
   describe: 'diffcontact plain forward step (scene contact mode, no tape)',
-  create(scene: Scene): EngineWorld {
-    const model = buildModel(scene);
-    const state = initialState(model, scene);
-    const data = createStepData(model);
-    return worldOf(model, state, () => step(model, data, state, null, state));
-  },
+  create: (scene: Scene) => plainWorld(scene),
 };
 
 /**
@@ -48,4 +57,19 @@ export const diffcontactHardEngine: Engine = {
     const data = createHardStepData(model);
     return worldOf(model, state, () => hardStep(model, data, state, null, state));
   },
+};
+
+/**
+ * The plain forward step followed by the divergence monitor's check (sim/sanity.ts), as
+ * `simulate` runs it: timed next to {@link diffcontactEngine} for the monitor's share.
+ */
+export const diffcontactMonitoredEngine: Engine = {
+  name: 'diffcontact-monitored',
+  describe: 'diffcontact plain forward step + the sanity monitor check after every step',
+  create: (scene: Scene) =>
+    plainWorld(scene, (model, state) => {
+      const monitor = new SanityMonitor(model, state.bodyQ, state.bodyQd);
+      let t = 0;
+      return () => monitor.check(state.bodyQ, state.bodyQd, ++t);
+    }),
 };

@@ -45,3 +45,16 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message === '' ? err.name : err.message;
   return String(err);
 }
+
+/**
+ * `text` with control characters (C0 except newline and tab, DEL, C1) written as `\\u001b`
+ * escapes: a body name or file name must not drive the user's terminal (colour codes,
+ * cursor moves, a fake prompt) when a message echoes it.
+ *
+ * @example
+ * escapeControl('bad\u001b[2Jname'); // 'bad\\u001b[2Jname'
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

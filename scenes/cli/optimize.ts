@@ -2,23 +2,26 @@
  * `diffcontact optimize <scene-name | scene.json>`: run a strategy on a named
  * optimization scene (scenes/optimize/) or on a scene file's `objective`, verify the
  * result by simulating it, print a summary (or one JSON document with `--json`) and write
- * out/<scene>/result.json, trajectory.json and loss.svg. A progress bar (cli-progress)
+ * out/<scene>/result.json, trajectory.json and loss.svg (files.ts: the folder is locked
+ * for the run, each file written atomically). A progress bar (cli-progress)
  * shows on a terminal only, never with `--json`.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ContactMode } from '../../sim/model.ts';
 import { UnsupportedGradientError } from '../../sim/contact/geometry-features.ts';
-import { defaultIters, describeStages, optimize, optimizeReport, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
+import { defaultIters, describeStages, optimize, optimizeReport, OUTPUT_FILES, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
 import { sceneFileProblem, type OptimizationProblem } from '../optimize/problem.ts';
 import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
 import { namedProblem } from '../optimize/registry.ts';
 import { UsageError } from './errors.ts';
+import { canonicalPath, claimOutputFolder, refuseInputAsOutput } from './files.ts';
 import { loadScene, type SceneOverrides } from './scene-input.ts';
 
 /** The flags of `optimize`. */
-export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature'> {
+export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth'> {
   iters?: number;
   contact?: ContactMode;
   /** default: the problem's */
@@ -36,21 +39,50 @@ export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'te
  * with an objective, or one of the named scenes. Scene flags apply to a scene file only.
  */
 export function resolveProblem(target: string, flags: OptimizeFlags): OptimizationProblem {
-  if (target.endsWith('.json') || existsSync(target)) {
-    const { steps, dt, temperature } = flags;
-    const scene = loadScene(target, { steps, dt, temperature });
+  if (isSceneFile(target)) {
+    const { steps, dt, temperature, allowLarge, energyGrowth } = flags;
+    const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth });
     if (scene.objective === undefined) throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);
   }
-  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined) {
-    throw new UsageError(`--steps, --dt and --temperature apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
+  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined || flags.energyGrowth !== undefined) {
+    throw new UsageError(`--steps, --dt, --temperature and --energy-growth apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
   }
   return namedProblem(target);
+}
+
+/**
+ * The default output folder: out/<name> for a named scene; for a scene file
+ * out/<file name>-<8 hex digits of its real path>, so two files of one name in different
+ * folders never share (and overwrite) a folder.
+ */
+export function defaultOutputFolder(target: string, problem: OptimizationProblem): string {
+  if (!isSceneFile(target)) return join('out', problem.name);
+  const key = createHash('sha256').update(canonicalPath(target)).digest('hex').slice(0, 8);
+  return join('out', `${problem.name}-${key}`);
+}
+
+function isSceneFile(target: string): boolean {
+  return target.endsWith('.json') || existsSync(target);
 }
 
 /** Run the command; returns the text to print on stdout. */
 export async function runOptimizeCommand(target: string, flags: OptimizeFlags): Promise<string> {
   const problem = resolveProblem(target, flags);
+  const outDir = flags.out ?? defaultOutputFolder(target, problem);
+  if (isSceneFile(target)) {
+    for (const name of OUTPUT_FILES) refuseInputAsOutput(join(outDir, name), [target]);
+  }
+  // the folder is created and locked before the work: a bad or busy one fails now (exit 2)
+  const folder = claimOutputFolder(outDir);
+  try {
+    return await optimizeInto(problem, flags, folder.dir);
+  } finally {
+    folder.release();
+  }
+}
+
+async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, outDir: string): Promise<string> {
   const strategy = flags.strategy ?? problem.defaultStrategy;
   const iters = flags.iters ?? defaultIters(problem, strategy);
   const bar =
@@ -80,7 +112,7 @@ export async function runOptimizeCommand(target: string, flags: OptimizeFlags): 
   } finally {
     bar?.stop();
   }
-  const files = await writeOutputs(run, flags.out ?? join('out', problem.name));
+  const files = await writeOutputs(run, outDir);
   if (flags.json) return `${JSON.stringify(optimizeReport(run), null, 2)}\n`;
   return formatOptimizeSummary(run, files);
 }

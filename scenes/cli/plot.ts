@@ -8,8 +8,8 @@
  * vega and vega-lite are imported on first use, so commands that do not plot do not load
  * them.
  */
-import { writeFileSync } from 'node:fs';
 import type { TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from './files.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import type { ModeSweep, SweepResult } from '../../sim/sweep.ts';
 import { loadPlotting } from '../plotting.ts';
@@ -117,7 +117,7 @@ export async function renderSweepSvg(result: SweepResult, labels: PlotLabels): P
   }
 }
 
-/** Render the sweep and write it to `file`. */
+/** Render the sweep and write it to `file` (atomically: see files.ts). */
 export async function writeSweepPlot(file: string, result: SweepResult, labels: PlotLabels): Promise<void> {
-  writeFileSync(file, await renderSweepSvg(result, labels));
+  writeFileAtomic(file, await renderSweepSvg(result, labels), 'plot');
 }

@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
-import { EXIT_OK, exitCodeOf, messageOf } from './errors.ts';
+import { escapeControl, EXIT_OK, exitCodeOf, messageOf } from './errors.ts';
+import { refuseInputAsOutput } from './files.ts';
 import { formatGradReport, runGradient, splitPathList } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
 import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
@@ -63,7 +64,22 @@ function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
     .addOption(new Option('--dt <S>', 'time step in seconds (overrides the scene)').argParser(positiveNumber))
     .addOption(
       new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(positiveNumber),
-    );
+    )
+    .addOption(sanityOption())
+    .addOption(allowLargeOption());
+}
+
+/** `--energy-growth`: the divergence monitor's threshold (sim/sanity.ts). */
+function sanityOption(): Option {
+  return new Option(
+    '--energy-growth <F>',
+    "divergence monitor: energy a run may gain from nowhere, in multiples of the scene's energy scale (default 1; overrides the scene's sanity.energyGrowth)",
+  ).argParser(positiveNumber);
+}
+
+/** `--allow-large`: lift the input caps (scene-input.ts INPUT_LIMITS). */
+function allowLargeOption(): Option {
+  return new Option('--allow-large', 'lift the input caps (64 MiB scene file, 10,000 bodies, 1e9 steps × bodies)');
 }
 
 /** Commander argument parser: an integer ≥ 1 (e.g. `--samples`). */
@@ -74,8 +90,8 @@ export function positiveInteger(text: string): number {
 }
 
 function overridesOf(flags: SceneOverrides): SceneOverrides {
-  const { steps, dt, contact, temperature } = flags;
-  return { steps, dt, contact, temperature };
+  const { steps, dt, contact, temperature, allowLarge, energyGrowth } = flags;
+  return { steps, dt, contact, temperature, allowLarge, energyGrowth };
 }
 
 function examples(...lines: string[]): string {
@@ -97,7 +113,7 @@ function buildProgram(io: CliIo): Command {
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
       // commander's "error: …" becomes "diffcontact: …", like every other failure
-      outputError: (s, write) => write(`${NAME}: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => write(`${NAME}: ${escapeControl(s.replace(/^error: /, ''))}`),
     })
     .showHelpAfterError(`(run '${NAME} --help' for usage)`)
     .addHelpText(
@@ -128,6 +144,7 @@ function buildProgram(io: CliIo): Command {
       ),
     )
     .action(async (file: string, flags: SimulateFlags) => {
+      if (flags.out !== undefined) refuseInputAsOutput(flags.out, [file]);
       // loaded on first use, like optimize: `--help`, `--version` and `grad` do not step a scene here
       const { formatSummary, runSimulation, writeTrajectory } = await import('./simulate.ts');
       const scene = loadScene(file, overridesOf(flags));
@@ -226,8 +243,9 @@ function buildProgram(io: CliIo): Command {
     )
     .action(async (file: string, flags: SweepFlags) => {
       // --contact here lists the modes to sweep; the others override the scene as usual
-      const { steps, dt, temperature } = flags;
-      const scene = loadScene(file, { steps, dt, temperature });
+      const { steps, dt, temperature, allowLarge, energyGrowth } = flags;
+      if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
+      const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth });
       const request = { of: flags.of, wrt: flags.wrt, from: flags.from, to: flags.to, n: flags.n, modes: flags.contact, kinkTol: flags.kinkTol, jumpTol: flags.jumpTol, levels: flags.levels };
       const result = await runSweep(scene, request);
       if (flags.plot !== undefined) {
@@ -260,7 +278,9 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount))
     .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
     .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
-    .option('--out <dir>', 'output folder (default out/<scene>)')
+    .addOption(sanityOption())
+    .addOption(allowLargeOption())
+    .option('--out <dir>', 'output folder (default out/<name> for a named scene, out/<file name>-<8 hex digits of its path> for a scene file); locked while the run writes it')
     .option('--json', 'print one JSON document {scene, iterations, loss: [], params: {}, seconds, strategy, mode, verification: {mode, miss, success, …}}')
     .addHelpText(
       'after',
@@ -298,7 +318,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const code = exitCodeOf(err);
     // commander has already printed its own errors (and the help) through configureOutput
     const printed = err instanceof CommanderError;
-    if (!printed) io.stderr(`${NAME}: ${messageOf(err)}\n`);
+    if (!printed) io.stderr(`${NAME}: ${escapeControl(messageOf(err))}\n`);
     return code;
   }
 }

@@ -4,7 +4,7 @@
  * `buildModel`, so everything the builder derives follows them (the default contact
  * margin follows `--temperature`).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
 import { parseSceneText, type Scene } from '../../sim/scene.ts';
@@ -21,6 +21,10 @@ export interface SceneOverrides {
   contact?: ContactMode;
   /** soft-contact temperature, m */
   temperature?: number;
+  /** lift {@link INPUT_LIMITS} */
+  allowLarge?: boolean;
+  /** sanity.energyGrowth of the divergence monitor (sim/sanity.ts) */
+  energyGrowth?: number;
 }
 
 // a plain decimal number: rejects '', '0x10', 'Infinity' and trailing junk that Number() would accept
@@ -64,19 +68,60 @@ export function contactMode(text: string): ContactMode {
 }
 
 /**
- * Read and validate a scene file. An unreadable file is a {@link UsageError}; invalid JSON
+ * Caps on the input, so that a hostile or mistaken input fails at once (exit 2) instead of
+ * filling memory or running for days. `--allow-large` lifts them all.
+ */
+export const INPUT_LIMITS = Object.freeze({
+  /** bytes of a scene file: 64 MiB holds ~200,000 bodies written out (boxes100.json is 30 kB) */
+  sceneBytes: 64 * 1024 * 1024,
+  /** bodies of a scene: 10,000 (the broadphase and a step's contacts grow with them) */
+  bodies: 10_000,
+  /** steps × bodies of a run: 1e9 body-steps is ~30 min of stepping at ~2 µs each */
+  bodySteps: 1e9,
+});
+
+/** Read at most `limit` bytes (a device or pipe has no size to check first); null past it. */
+function readCapped(file: string, limit: number): string | null {
+  const fd = openSync(file, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+    if (stat.isFile() && stat.size > limit) return null;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > limit) return null;
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Read and validate a scene file. An unreadable file, or one larger than
+ * {@link INPUT_LIMITS} allows (unless `allowLarge`), is a {@link UsageError}; invalid JSON
  * or an invalid scene is a SceneError whose message starts with the file name and names
  * the JSON path of every problem.
  */
-export function readSceneFile(file: string): Scene {
-  let text: string;
+export function readSceneFile(file: string, allowLarge = false): Scene {
+  let text: string | null;
+  const limit = allowLarge ? Infinity : INPUT_LIMITS.sceneBytes;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readCapped(file, limit);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
     throw new UsageError(`cannot read scene file '${file}': ${reason}`);
+  }
+  if (text === null) {
+    throw new UsageError(`scene file '${file}' is larger than ${INPUT_LIMITS.sceneBytes / 1024 / 1024} MiB (INPUT_LIMITS.sceneBytes); pass --allow-large if it really is a scene`);
   }
   try {
     return parseSceneText(text);
@@ -99,10 +144,30 @@ export function applyOverrides(scene: Scene, overrides: SceneOverrides): Scene {
   if (overrides.dt !== undefined) out.dt = overrides.dt;
   if (overrides.contact !== undefined) out.contact.mode = overrides.contact;
   if (overrides.temperature !== undefined) out.contact.temperature = overrides.temperature;
+  if (overrides.energyGrowth !== undefined) out.sanity = { ...out.sanity, energyGrowth: overrides.energyGrowth };
   return out;
 }
 
-/** Read a scene file and apply the flags: the scene a command runs. */
+/**
+ * Throw a {@link UsageError} if `scene` (flags applied) is beyond {@link INPUT_LIMITS}:
+ * too many bodies, or too many steps × bodies.
+ */
+export function checkSceneLimits(scene: Scene, file: string): void {
+  const nbody = scene.bodies.length;
+  if (nbody > INPUT_LIMITS.bodies) {
+    throw new UsageError(`${file}: ${nbody} bodies, more than the ${INPUT_LIMITS.bodies} allowed (INPUT_LIMITS.bodies); pass --allow-large to run it anyway`);
+  }
+  const work = nbody * scene.steps;
+  if (work > INPUT_LIMITS.bodySteps) {
+    throw new UsageError(
+      `${file}: ${scene.steps} steps × ${nbody} bodies = ${work.toExponential(2)} body-steps, more than the ${INPUT_LIMITS.bodySteps.toExponential(0)} allowed (INPUT_LIMITS.bodySteps); lower --steps or pass --allow-large`,
+    );
+  }
+}
+
+/** Read a scene file and apply the flags: the scene a command runs (within {@link INPUT_LIMITS} unless `allowLarge`). */
 export function loadScene(file: string, overrides: SceneOverrides): Scene {
-  return applyOverrides(readSceneFile(file), overrides);
+  const scene = applyOverrides(readSceneFile(file, overrides.allowLarge), overrides);
+  if (overrides.allowLarge !== true) checkSceneLimits(scene, file);
+  return scene;
 }

@@ -3,15 +3,15 @@
  * the final state, as one JSON document (`--json`) or a readable summary, optionally
  * writing the trajectory (`--out`, format in trajectory.ts).
  */
-import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { Model } from '../../sim/model.ts';
 import type { Quat, Scene, Vec3 } from '../../sim/scene.ts';
 import { STATE_FIELDS, type State } from '../../sim/state.ts';
 import { createStepData, simulate } from '../../sim/step.ts';
-import { UsageError } from './errors.ts';
-import { TrajectoryRecorder } from './trajectory.ts';
+import { escapeControl } from './errors.ts';
+import { writeFileAtomic } from './files.ts';
+import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
 
 /** Final state of one body, world frame, SI units. */
 export interface FinalBodyState {
@@ -43,10 +43,14 @@ export interface SimulateResult {
   recorder: TrajectoryRecorder | null;
 }
 
-/** Final state of every body of `model` in `state`. */
+/**
+ * Final state of every body of `model` in `state`, keyed by name. A null-prototype object,
+ * so that any legal name (`__proto__`, `constructor`) is an own key that JSON.stringify
+ * writes, never a write to Object.prototype.
+ */
 export function finalBodies(model: Model, state: State): Record<string, FinalBodyState> {
   const { bodyQ: q, bodyQd: qd } = state;
-  const out: Record<string, FinalBodyState> = {};
+  const out = Object.create(null) as Record<string, FinalBodyState>;
   model.bodyName.forEach((name, b) => {
     const o = b * STATE_FIELDS.bodyQ;
     const v = b * STATE_FIELDS.bodyQd;
@@ -62,7 +66,8 @@ export function finalBodies(model: Model, state: State): Record<string, FinalBod
 
 /**
  * Run `scene` (flags already applied) for `scene.steps` steps. Every step's state is
- * checked, so a divergence names the first step that produced a non-finite value.
+ * checked (sim/sanity.ts), so a divergence names the first step that produced a
+ * non-finite value or an energy gain no force supplied.
  *
  * @example
  * const { report } = runSimulation(loadScene('scenes/ball-drop.json', { steps: 100 }), { trajectory: false });
@@ -76,19 +81,25 @@ export function runSimulation(scene: Scene, opts: { trajectory: boolean }): Simu
   recorder?.record(0, state);
   const onStep = recorder === null ? undefined : (t: number, s: State) => recorder.record(t, s);
   const start = performance.now();
-  simulate(model, state, scene.steps, { data, onStep, checkEvery: 1 });
+  simulate(model, state, scene.steps, { data, onStep });
   const wallMs = performance.now() - start;
   const report = { steps: scene.steps, time: state.time, final: finalBodies(model, state) };
   return { report, wallMs, recorder };
 }
 
-/** Write a trajectory file; an unwritable path is invalid input. */
+/**
+ * Write a trajectory file atomically (files.ts: an interrupted run leaves the old file or
+ * the new one), a frame at a time; an unwritable path is invalid input.
+ */
 export function writeTrajectory(file: string, recorder: TrajectoryRecorder): void {
-  try {
-    writeFileSync(file, `${JSON.stringify(recorder.trajectory)}\n`);
-  } catch (err) {
-    throw new UsageError(`cannot write trajectory file '${file}': ${(err as Error).message}`);
-  }
+  writeFileAtomic(file, trajectoryText(recorder.trajectory), 'trajectory file');
+}
+
+/** `JSON.stringify(trajectory)` and a newline, in pieces (one per frame). */
+function* trajectoryText(trajectory: Trajectory): Generator<string> {
+  yield `{"scene":${JSON.stringify(trajectory.scene)},"dt":${JSON.stringify(trajectory.dt)},"frames":[`;
+  for (let f = 0; f < trajectory.frames.length; f++) yield `${f === 0 ? '' : ','}${JSON.stringify(trajectory.frames[f])}`;
+  yield ']}\n';
 }
 
 // fixed-point with 4 decimals: 0.1 mm, 0.1 mm/s resolution, enough to read a summary by eye
@@ -100,14 +111,15 @@ function formatVector(v: readonly number[]): string {
 export function formatSummary(file: string, scene: Scene, result: SimulateResult): string {
   const { report, wallMs } = result;
   const lines = [
-    `${file}: ${report.steps} steps of ${scene.dt * 1e3} ms, ${Number(report.time.toPrecision(6))} s simulated, contact ${scene.contact.mode}`,
+    `${escapeControl(file)}: ${report.steps} steps of ${scene.dt * 1e3} ms, ${Number(report.time.toPrecision(6))} s simulated, contact ${scene.contact.mode}`,
   ];
   const moving = scene.bodies.filter((b) => !b.static);
-  const width = Math.max(4, ...moving.map((b) => b.name.length));
+  // names are shown with control characters escaped: they must not drive the terminal
+  const width = Math.max(4, ...moving.map((b) => escapeControl(b.name).length));
   lines.push(`${'body'.padEnd(width)}  final position (m)                final velocity (m/s)`);
   for (const b of moving) {
     const f = report.final[b.name];
-    lines.push(`${b.name.padEnd(width)}  ${formatVector(f.position).padEnd(32)} ${formatVector(f.linearVelocity)}`);
+    lines.push(`${escapeControl(b.name).padEnd(width)}  ${formatVector(f.position).padEnd(32)} ${formatVector(f.linearVelocity)}`);
   }
   const staticCount = scene.bodies.length - moving.length;
   if (staticCount > 0) lines.push(`(${staticCount} static bod${staticCount === 1 ? 'y' : 'ies'} not shown)`);

@@ -59,9 +59,9 @@ export function frameStride(dt: number): number {
   return Math.max(1, Math.ceil(ratio * (1 - 1e-9)));
 }
 
-/** The poses of every body in `state`. */
+/** The poses of every body in `state`, keyed by name (null prototype: any legal name is an own key). */
 export function framePoses(model: Model, state: State): Record<string, BodyPose> {
-  const bodies: Record<string, BodyPose> = {};
+  const bodies = Object.create(null) as Record<string, BodyPose>;
   const q = state.bodyQ;
   model.bodyName.forEach((name, b) => {
     const o = b * STATE_FIELDS.bodyQ;

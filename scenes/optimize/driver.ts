@@ -4,11 +4,13 @@
  * out/<scene>/result.json, trajectory.json and loss.svg. `diffcontact optimize` and the
  * standalone scripts both come through here.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { ContactMode } from '../../sim/model.ts';
+import { UsageError } from '../cli/errors.ts';
+import { writeFileAtomic } from '../cli/files.ts';
 import { VERIFICATION_MODE, type OptimizationProblem, type Outcome } from './problem.ts';
 import { runStrategy, type Stage, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
 import { PlottingUnavailableError } from '../plotting.ts';
@@ -117,23 +119,39 @@ export function describeStages(stages: readonly Stage[]): string {
   return parts.join(', ');
 }
 
+/** The files an optimization writes into its output folder. */
+export const OUTPUT_FILES = ['result.json', 'trajectory.json', 'loss.svg'] as const;
+
 /**
  * Write result.json, trajectory.json and loss.svg into `dir` (created); returns their
- * paths. Without the optional plotting packages the last entry says why loss.svg is missing
+ * paths. Everything is rendered first and each file written atomically (scenes/cli/files.ts),
+ * so a failed or interrupted run leaves the previous files, not a half-written one; the
+ * CLI also locks the folder for the run (`claimOutputFolder`) so two runs never mix.
+ * Without the optional plotting packages the last entry says why loss.svg is missing
  * instead of failing a finished optimization.
  */
 export async function writeOutputs(run: OptimizeRun, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const files = ['result.json', 'trajectory.json', 'loss.svg'].map((f) => join(dir, f));
-  writeFileSync(files[0], `${JSON.stringify(optimizeReport(run), null, 2)}\n`);
-  writeFileSync(files[1], `${JSON.stringify(run.verification.trajectory)}\n`);
   const { renderLossSvg } = await import('./loss-plot.ts');
+  let svg: string | null = null;
+  let noSvg = '';
   try {
-    writeFileSync(files[2], await renderLossSvg(run));
+    svg = await renderLossSvg(run);
   } catch (err) {
     if (!(err instanceof PlottingUnavailableError)) throw err;
-    files[2] = `no loss.svg (${err.message})`;
+    noSvg = `no loss.svg (${err.message})`;
   }
+  const texts = [`${JSON.stringify(optimizeReport(run), null, 2)}\n`, `${JSON.stringify(run.verification.trajectory)}\n`, svg];
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`cannot create output folder '${dir}': ${(err as Error).message}`);
+  }
+  const files = OUTPUT_FILES.map((f) => join(dir, f));
+  files.forEach((file, i) => {
+    const text = texts[i];
+    if (text !== null) writeFileAtomic(file, text, 'output file');
+  });
+  if (svg === null) files[2] = noSvg;
   return files;
 }
 

@@ -26,7 +26,8 @@ const NAMED: Readonly<Record<ProblemName, (size: ProblemSize) => OptimizationPro
  * const problem = namedProblem('push-box', 'test');
  */
 export function namedProblem(name: string, size: ProblemSize = 'full'): OptimizationProblem {
-  const build = (NAMED as Record<string, ((size: ProblemSize) => OptimizationProblem) | undefined>)[name];
+  // own keys only: 'constructor' or '__proto__' must not reach Object.prototype
+  const build = Object.hasOwn(NAMED, name) ? (NAMED as Record<string, (size: ProblemSize) => OptimizationProblem>)[name] : undefined;
   if (build === undefined) throw new UsageError(`unknown optimization scene '${name}': valid names are ${PROBLEM_NAMES.join(', ')}, or a scene file with an objective`);
   return build(size);
 }

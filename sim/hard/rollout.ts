@@ -32,7 +32,8 @@ import { createContacts } from '../collision/contacts.ts';
 import { contactKinkLabel, KINK_IMPACT_BESIDE_CONTACTS, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from '../contact/kinks.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
-import { addInto, checkFinite, contactsBytes, DEFAULT_KEPT_RECORDS_BYTES, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
+import { SanityMonitor } from '../sanity.ts';
+import { addInto, contactsBytes, DEFAULT_KEPT_RECORDS_BYTES, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
 import { allocState, type State } from '../state.ts';
 import { contactVelocity, type ContactProblem } from './problem.ts';
 import { createHardStepData, hardStep, type HardStepData } from './step.ts';
@@ -209,6 +210,7 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
       const y = new Float64Array(stateSize * (1 + record.length));
       const recordAt = (k: number) => record.forEach((r, j) => r === k && writeState(y, stateSize * (1 + j), state));
       recordAt(0);
+      const monitor = new SanityMonitor(m, state.bodyQ, state.bodyQd);
       // keep every step's state and record while they fit the budget (checked before allocating)
       const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
       let keptBytes = steps * stateSize * Float64Array.BYTES_PER_ELEMENT;
@@ -217,7 +219,9 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
         if (t % segment === 0) checkpoints.push({ state: packState(state), warm: snapshotWarmStart(data.warmStart) });
         sink.t = t;
         if (kept !== null) writeState(kept.states, t * stateSize, state);
-        hardStep(m, data, state, controlAt(config, L, x, t, control), state);
+        const stepControl = controlAt(config, L, x, t, control);
+        hardStep(m, data, state, stepControl, state);
+        if (stepControl !== null) monitor.addControlWork(state.bodyQd, stepControl, 0, null);
         if (kept !== null) {
           // a contact-free step is pulled back as free flight: one shared empty record for all
           const rec = data.problem.count === 0 ? NO_CONTACT_STEP : recordStep(data, undefined, 1);
@@ -226,7 +230,7 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
           if (keptBytes > budget) kept = null;
         }
         reportKinks(m, data, sink);
-        if ((t + 1) % 100 === 0 || t === steps - 1) checkFinite(model, state.bodyQ, state.bodyQd, t + 1);
+        monitor.check(state.bodyQ, state.bodyQd, t + 1);
         recordAt(t + 1);
       }
       writeState(y, 0, state);

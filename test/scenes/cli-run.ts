@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { runCli } from '../../scenes/cli/program.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/diffcontact.js', import.meta.url));
+/** The CLI's entry point (for tests that start and signal the process themselves). */
+export const BIN = fileURLToPath(new URL('../../bin/diffcontact.js', import.meta.url));
 
 /** What one CLI run did. */
 export interface Run {
@@ -16,8 +17,13 @@ export interface Run {
 
 /** `node bin/diffcontact.js …args` as a child process. */
 export function cli(...args: string[]): Promise<Run> {
+  return cliWith({}, ...args);
+}
+
+/** The same with a working directory and a time limit (ms, default 30 s). */
+export function cliWith(opts: { cwd?: string; timeout?: number }, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: opts.timeout ?? 30_000, cwd: opts.cwd }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
       resolve({ code, stdout, stderr });
     });

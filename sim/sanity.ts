@@ -1,0 +1,387 @@
+/**
+ * The physical sanity monitor: a check every rollout runs after every step (simulate, the
+ * penalty/soft and hard rollouts, hence grad, sweep and optimize), separate from the
+ * physics it watches. A run that blows up to finite but absurd values (a box at 11 km/s,
+ * a ball 7e28 m up) is as wrong as one that reaches NaN, so both end in a
+ * {@link DivergenceError} naming the step, the body and the quantity.
+ *
+ * The law checked is the energy balance of the scene. With E = Σ ½m|v|² + ½ωᵀIω − m g·p
+ * (kinetic plus gravitational energy of the dynamic bodies, J), every contact model of the
+ * simulator is passive — hard impulses with restitution ≤ 1, Hunt–Crossley springs with
+ * damping, soft springs with damping — so the only sources of energy are
+ *
+ *   - the work of the applied controls, W(t) = Σ_steps Σ_b (F_b·v_b + τ_b·ω_b)·dt, J;
+ *   - the energy of initially overlapping bodies, U₀, J: in the force modes what their
+ *     springs store (penalty ½·k·max(0, −d)², soft its softplus spring's integral, bounded
+ *     in closed form); in hard mode the lift the position pass can give when it pushes them
+ *     apart, Σ_contacts max(0, −d)·|g|·(m_A + m_B).
+ *
+ * So E(t) − E(0) − W(t) − U₀ ≤ 0 in the exact dynamics. The discrete step is allowed an
+ * error of `energyGrowth` × E_scale, where the scene's energy scale (J) is
+ *
+ *   E_scale = E_kin(0) + Σ_b m_b·|g|·L + U₀ + Σ|ΔW|,
+ *
+ * L (m) being the scene's length scale: the diagonal of the box holding the dynamic
+ * bodies' initial centres plus the largest body's diameter. With the default growth 1, a
+ * run is declared diverged once it has gained as much energy as it takes to lift every
+ * body by the scene's own size: no passive contact does that, every blow-up of the
+ * reliability issue does it within a few steps of starting, and a stable run with the
+ * shipped scenes stays orders of magnitude below (sanity.test.ts).
+ *
+ * A body gaining energy while another loses the same amount passes the check (that is
+ * momentum exchange); a body that is so light that its blow-up does not move the total
+ * (1e-30 kg next to 1 kg) is not caught until it does. The cost is one pass over the
+ * bodies per step (about 40 flops each), no allocation.
+ */
+import { collide, createContacts } from './collision/index.ts';
+import type { CollisionInput } from './collision/types.ts';
+import { DivergenceError } from './errors.ts';
+import type { ContactMode } from './model.ts';
+import { ShapeType } from './shapes.ts';
+
+/** The monitor's settings (scene field `sanity`, CLI `--energy-growth`). */
+export interface SanitySettings {
+  /**
+   * dimensionless: the energy a run may gain beyond what its controls and initial overlaps
+   * supply, as a multiple of the scene's energy scale E_scale (see the file header)
+   */
+  readonly energyGrowth: number;
+}
+
+/** Default {@link SanitySettings}: a run may gain one E_scale of energy from nowhere. */
+export const DEFAULT_SANITY: SanitySettings = Object.freeze({ energyGrowth: 1 });
+
+/**
+ * Relative round-off allowed on the gravitational energy −m g·p of bodies far from the
+ * origin (its absolute size is arbitrary: it depends on where z = 0 is). 1e-9 is ~10⁷
+ * double-precision ulps, more than a million steps of round-off.
+ */
+const ROUNDOFF = 1e-9;
+
+/** What the monitor reads of a model: a `Model`, or a rollout's model with its parameters from x. */
+export interface SanityInput extends CollisionInput {
+  readonly bodyName: readonly string[];
+  /** (nbody) 1/kg, 0 for static bodies */
+  readonly bodyInvMass: Float64Array;
+  /** (nbody×3) principal 1/(kg·m²), body frame, 0 for static bodies */
+  readonly bodyInvInertia: Float64Array;
+  /** (3) m/s² */
+  readonly gravity: Float64Array;
+  /** s */
+  readonly dt: number;
+  readonly contact: { readonly mode: ContactMode; readonly stiffness: number; readonly temperature: number; readonly margin: number };
+  /** absent: {@link DEFAULT_SANITY} */
+  readonly sanity?: SanitySettings;
+}
+
+/**
+ * Watches one rollout: build it on the initial state, call {@link addControlWork} with
+ * each step's controls (if any) and {@link check} after each step.
+ *
+ * @example
+ * const monitor = new SanityMonitor(model, state.bodyQ, state.bodyQd);
+ * for (let t = 0; t < steps; t++) {
+ *   step(model, data, state, null, state);
+ *   monitor.check(state.bodyQ, state.bodyQd, t + 1); // throws DivergenceError
+ * }
+ */
+export class SanityMonitor {
+  private readonly input: SanityInput;
+  private readonly nbody: number;
+  /** (nbody) kg, 0 for static */
+  private readonly mass: Float64Array;
+  /** (nbody) each body's energy at t = 0, J */
+  private readonly bodyEnergy0: Float64Array;
+  /** E(0), J */
+  private readonly energy0: number;
+  /** U₀, J */
+  readonly contactEnergy0: number;
+  /** E_scale without the control work, J */
+  private readonly baseScale: number;
+  /** L, m */
+  readonly lengthScale: number;
+  private readonly growth: number;
+  /** W(t), J */
+  private work = 0;
+  /** Σ|ΔW|, J */
+  private absWork = 0;
+  /**
+   * the largest (energy gained) / (energy allowed) seen so far, after U₀ and the control
+   * work: how close the run came to the bound (≤ 0: it never held more energy than it was given)
+   */
+  peak = -Infinity;
+
+  constructor(input: SanityInput, q0: Float64Array, qd0: Float64Array, settings: SanitySettings = input.sanity ?? DEFAULT_SANITY) {
+    this.input = input;
+    const n = (this.nbody = input.nbody);
+    this.growth = settings.energyGrowth;
+    this.mass = new Float64Array(n);
+    for (let b = 0; b < n; b++) this.mass[b] = input.bodyInvMass[b] > 0 ? 1 / input.bodyInvMass[b] : 0;
+    // a state that is not finite to begin with, or whose energy overflows, cannot be watched
+    this.checkFinite(q0, qd0, 0);
+    this.bodyEnergy0 = new Float64Array(n);
+    let kinetic = 0;
+    let gravityScale = 0;
+    let potential = 0;
+    const L = (this.lengthScale = lengthScale(input, q0));
+    const g = Math.hypot(input.gravity[0], input.gravity[1], input.gravity[2]);
+    for (let b = 0; b < n; b++) {
+      if (this.mass[b] === 0) continue;
+      const pe = this.potentialOf(b, q0);
+      this.bodyEnergy0[b] = this.kineticOf(b, q0, qd0) + pe;
+      kinetic += this.kineticOf(b, q0, qd0);
+      potential += Math.abs(pe);
+      gravityScale += this.mass[b] * g * L;
+    }
+    this.energy0 = this.energy(q0, qd0);
+    if (!Number.isFinite(this.energy0)) {
+      const b = this.worstBody(q0, qd0);
+      throw new DivergenceError(0, input.bodyName[b], 'energy', {
+        reason: `the initial energy of body '${input.bodyName[b]}' overflows (${speedOf(qd0, b).toExponential(2)} m/s)`,
+        hint: 'the scene starts outside the range of double precision: give speeds and positions of physical size',
+      });
+    }
+    this.contactEnergy0 = initialContactEnergy(input, this.mass, q0);
+    this.baseScale = kinetic + gravityScale + this.contactEnergy0 + ROUNDOFF * potential;
+  }
+
+  /**
+   * Add the work of one step's controls, J: Σ_b (F·v + τ·ω)·dt with the velocities after
+   * the step. `controls` holds 6 values (force then torque, world, N and N·m) per entry
+   * from `offset`: entry j belongs to body `bodies[j]`, or to body j when `bodies` is null.
+   */
+  addControlWork(qd: Float64Array, controls: Float64Array, offset: number, bodies: readonly number[] | null): void {
+    const count = bodies === null ? this.nbody : bodies.length;
+    let power = 0;
+    for (let j = 0; j < count; j++) {
+      const b = bodies === null ? j : bodies[j];
+      const c = offset + 6 * j;
+      const v = 6 * b;
+      power += controls[c] * qd[v] + controls[c + 1] * qd[v + 1] + controls[c + 2] * qd[v + 2];
+      power += controls[c + 3] * qd[v + 3] + controls[c + 4] * qd[v + 4] + controls[c + 5] * qd[v + 5];
+    }
+    const dW = power * this.input.dt;
+    this.work += dW;
+    this.absWork += Math.abs(dW);
+  }
+
+  /**
+   * Throw a {@link DivergenceError} if the state after `step` steps is not finite or has
+   * gained more energy than the scene can supply. Allocates nothing when it passes.
+   */
+  check(q: Float64Array, qd: Float64Array, step: number): void {
+    const gained = this.energy(q, qd) - this.energy0 - this.work - this.contactEnergy0;
+    const allowed = this.growth * (this.baseScale + this.absWork);
+    if (gained <= allowed) {
+      if (gained > this.peak * allowed) this.peak = gained / allowed;
+      return;
+    }
+    // NaN lands here too: name the non-finite field first
+    this.checkFinite(q, qd, step);
+    this.energyError(q, qd, step, gained, allowed);
+  }
+
+  /** E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. */
+  energy(q: Float64Array, qd: Float64Array): number {
+    // the hot loop of the monitor: kineticOf + potentialOf written out, fields in locals
+    const mass = this.mass;
+    const ii = this.input.bodyInvInertia;
+    const g = this.input.gravity;
+    const gx = g[0], gy = g[1], gz = g[2];
+    let e = 0;
+    for (let b = 0; b < this.nbody; b++) {
+      const m = mass[b];
+      if (m === 0) continue;
+      const o = 7 * b, v = 6 * b;
+      const vx = qd[v], vy = qd[v + 1], vz = qd[v + 2];
+      const wx = qd[v + 3], wy = qd[v + 4], wz = qd[v + 5];
+      const qw = q[o + 3], qx = -q[o + 4], qy = -q[o + 5], qz = -q[o + 6];
+      const tx = 2 * (qy * wz - qz * wy), ty = 2 * (qz * wx - qx * wz), tz = 2 * (qx * wy - qy * wx);
+      const bx = wx + qw * tx + (qy * tz - qz * ty);
+      const by = wy + qw * ty + (qz * tx - qx * tz);
+      const bz = wz + qw * tz + (qx * ty - qy * tx);
+      const i0 = ii[3 * b], i1 = ii[3 * b + 1], i2 = ii[3 * b + 2];
+      const rot = (i0 > 0 ? (bx * bx) / i0 : 0) + (i1 > 0 ? (by * by) / i1 : 0) + (i2 > 0 ? (bz * bz) / i2 : 0);
+      e += 0.5 * (m * (vx * vx + vy * vy + vz * vz) + rot) - m * (gx * q[o] + gy * q[o + 1] + gz * q[o + 2]);
+    }
+    return e;
+  }
+
+  /** ½m|v|² + ½ Σ_k ω_k²/invI_k with ω in the body frame, J. */
+  private kineticOf(b: number, q: Float64Array, qd: Float64Array): number {
+    const v = 6 * b;
+    const vx = qd[v], vy = qd[v + 1], vz = qd[v + 2];
+    const wx = qd[v + 3], wy = qd[v + 4], wz = qd[v + 5];
+    // ω_body = R(q)ᵀ ω: rotate by the conjugate quaternion (w, −x, −y, −z)
+    const o = 7 * b;
+    const qw = q[o + 3], qx = -q[o + 4], qy = -q[o + 5], qz = -q[o + 6];
+    // t = 2 (q⃗ × ω);  ω' = ω + w t + q⃗ × t  (unit quaternion)
+    const tx = 2 * (qy * wz - qz * wy), ty = 2 * (qz * wx - qx * wz), tz = 2 * (qx * wy - qy * wx);
+    const bx = wx + qw * tx + (qy * tz - qz * ty);
+    const by = wy + qw * ty + (qz * tx - qx * tz);
+    const bz = wz + qw * tz + (qx * ty - qy * tx);
+    const ii = this.input.bodyInvInertia;
+    const rot = (ii[3 * b] > 0 ? (bx * bx) / ii[3 * b] : 0) + (ii[3 * b + 1] > 0 ? (by * by) / ii[3 * b + 1] : 0) + (ii[3 * b + 2] > 0 ? (bz * bz) / ii[3 * b + 2] : 0);
+    return 0.5 * (this.mass[b] * (vx * vx + vy * vy + vz * vz) + rot);
+  }
+
+  /** −m g·p, J. */
+  private potentialOf(b: number, q: Float64Array): number {
+    const g = this.input.gravity;
+    const o = 7 * b;
+    return -this.mass[b] * (g[0] * q[o] + g[1] * q[o + 1] + g[2] * q[o + 2]);
+  }
+
+  /** The dynamic body whose energy grew the most since t = 0. */
+  private worstBody(q: Float64Array, qd: Float64Array): number {
+    let worst = -1;
+    let most = -Infinity;
+    for (let b = 0; b < this.nbody; b++) {
+      if (this.mass[b] === 0) continue;
+      const gain = this.kineticOf(b, q, qd) + this.potentialOf(b, q) - this.bodyEnergy0[b];
+      if (worst < 0 || gain > most) {
+        worst = b;
+        most = gain;
+      }
+    }
+    return Math.max(worst, 0);
+  }
+
+  /** Non-finite values, dynamic bodies first (a static body only changes if a dynamic one broke it). */
+  private checkFinite(q: Float64Array, qd: Float64Array, step: number): void {
+    for (const staticPass of [false, true]) {
+      for (let b = 0; b < this.nbody; b++) {
+        if ((this.mass[b] === 0) !== staticPass) continue;
+        const field = nonFiniteField(q, qd, b);
+        if (field !== '') throw new DivergenceError(step, this.input.bodyName[b], field);
+      }
+    }
+  }
+
+  private energyError(q: Float64Array, qd: Float64Array, step: number, gained: number, allowed: number): never {
+    const b = this.worstBody(q, qd);
+    const name = this.input.bodyName[b];
+    const o = 7 * b;
+    const up = this.input.gravity;
+    const gNorm = Math.hypot(up[0], up[1], up[2]);
+    // height along −g (m), when there is gravity
+    const height = gNorm > 0 ? -(up[0] * q[o] + up[1] * q[o + 1] + up[2] * q[o + 2]) / gNorm : NaN;
+    const where = Number.isFinite(height) ? `, height ${fmt(height)} m` : '';
+    const bodyGain = this.kineticOf(b, q, qd) + this.potentialOf(b, q) - this.bodyEnergy0[b];
+    const reason =
+      `body '${name}' gained ${fmt(bodyGain)} J (speed ${fmt(speedOf(qd, b))} m/s${where}); the scene gained ` +
+      `${fmt(gained)} J of energy that no force supplied, more than the ${fmt(allowed)} J allowed ` +
+      `(sanity.energyGrowth ${this.growth} × the scene's energy scale)`;
+    throw new DivergenceError(step, name, 'energy', { reason, hint: divergenceHint(this.input, this.mass, b) });
+  }
+}
+
+/** 3 significant digits, plain or exponential. */
+function fmt(x: number): string {
+  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : String(Number(x.toPrecision(3)));
+}
+
+function speedOf(qd: Float64Array, b: number): number {
+  return Math.hypot(qd[6 * b], qd[6 * b + 1], qd[6 * b + 2]);
+}
+
+function nonFiniteField(q: Float64Array, qd: Float64Array, b: number): string {
+  const o = 7 * b;
+  const v = 6 * b;
+  // x − x is 0 for a finite x and NaN otherwise
+  if (q[o] - q[o] + q[o + 1] - q[o + 1] + q[o + 2] - q[o + 2] !== 0) return 'position';
+  if (q[o + 3] - q[o + 3] + q[o + 4] - q[o + 4] + q[o + 5] - q[o + 5] + q[o + 6] - q[o + 6] !== 0) return 'orientation';
+  if (qd[v] - qd[v] + qd[v + 1] - qd[v + 1] + qd[v + 2] - qd[v + 2] !== 0) return 'linearVelocity';
+  if (qd[v + 3] - qd[v + 3] + qd[v + 4] - qd[v + 4] + qd[v + 5] - qd[v + 5] !== 0) return 'angularVelocity';
+  return '';
+}
+
+/**
+ * A dynamic body lighter than the heaviest by more than this factor makes an explicit
+ * contact step as stiff as the heavy body's contact divided by this ratio: beyond it, the
+ * light body is the likely cause and the hint says so.
+ */
+const TINY_MASS_RATIO = 1e6;
+
+/**
+ * Steps per contact oscillation period below which the force modes are not resolved in
+ * time. Semi-implicit Euler is stable for ω·dt < 2 (T/dt > π); 10 steps a period keeps the
+ * energy error of one bounce to a few per cent.
+ */
+const STEPS_PER_PERIOD = 10;
+
+/** A hint that fits the cause: contact stiffness against dt, a tiny mass, or neither. */
+export function divergenceHint(input: SanityInput, mass: Float64Array, b: number): string {
+  const m = mass[b];
+  let heaviest = 0;
+  for (let k = 0; k < mass.length; k++) heaviest = Math.max(heaviest, mass[k]);
+  const tiny = m > 0 && heaviest / m > TINY_MASS_RATIO ? `body '${input.bodyName[b]}' weighs ${fmt(m)} kg, ${fmt(heaviest / m)} times lighter than the heaviest body; ` : '';
+  if (input.contact.mode !== 'hard' && m > 0) {
+    const period = 2 * Math.PI * Math.sqrt(m / input.contact.stiffness);
+    if (period < STEPS_PER_PERIOD * input.dt) {
+      return (
+        `${tiny}a contact of stiffness ${fmt(input.contact.stiffness)} N/m on ${fmt(m)} kg oscillates with period ` +
+        `2π√(m/k) = ${fmt(period)} s, less than ${STEPS_PER_PERIOD} steps of dt = ${input.dt} s: lower contact.stiffness, ` +
+        `raise the mass, or use dt ≤ ${fmt(period / STEPS_PER_PERIOD)} s`
+      );
+    }
+  }
+  if (tiny !== '') return `${tiny}give it a mass of physical size`;
+  return input.contact.mode === 'hard'
+    ? 'check for bodies that start overlapping deeply or move faster than a body length per step'
+    : 'try a smaller dt or a softer contact (contact.stiffness), or check for bodies that start overlapping';
+}
+
+/** L, m: the diagonal of the box of the dynamic bodies' centres plus the largest body's diameter. */
+function lengthScale(input: SanityInput, q: Float64Array): number {
+  let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity;
+  let hi0 = -Infinity, hi1 = -Infinity, hi2 = -Infinity;
+  let diameter = 0;
+  for (let b = 0; b < input.nbody; b++) {
+    if (input.bodyInvMass[b] === 0 || input.geomType[b] === ShapeType.plane) continue;
+    const o = 7 * b;
+    lo0 = Math.min(lo0, q[o]); hi0 = Math.max(hi0, q[o]);
+    lo1 = Math.min(lo1, q[o + 1]); hi1 = Math.max(hi1, q[o + 1]);
+    lo2 = Math.min(lo2, q[o + 2]); hi2 = Math.max(hi2, q[o + 2]);
+    const s = input.geomSize;
+    const g = 4 * b;
+    const radius =
+      input.geomType[b] === ShapeType.box ? Math.hypot(s[g], s[g + 1], s[g + 2]) : input.geomType[b] === ShapeType.capsule ? s[g] + s[g + 1] : s[g];
+    diameter = Math.max(diameter, 2 * radius);
+  }
+  if (hi0 < lo0) return diameter;
+  return Math.hypot(hi0 - lo0, hi1 - lo1, hi2 - lo2) + diameter;
+}
+
+/**
+ * U₀, J: the energy the contacts of the initial pose can release. Force modes: the energy
+ * their springs store (an upper bound for soft contacts). Hard mode has no springs, but its position pass pushes overlapping bodies apart,
+ * each by at most the sum of its overlaps, which can lift them: Σ_c max(0, −d_c)·|g|·(m_A + m_B).
+ */
+function initialContactEnergy(input: SanityInput, mass: Float64Array, q0: Float64Array): number {
+  const { mode, stiffness: k, temperature: tau, margin } = input.contact;
+  const g = Math.hypot(input.gravity[0], input.gravity[1], input.gravity[2]);
+  let contacts = createContacts(Math.max(64, 16 * input.nbody));
+  collide(input, q0, margin, contacts);
+  if (contacts.dropped > 0) {
+    contacts = createContacts(contacts.capacity + contacts.dropped);
+    collide(input, q0, margin, contacts);
+  }
+  let u = 0;
+  for (let c = 0; c < contacts.count; c++) {
+    const d = contacts.dist[c];
+    if (mode === 'hard') {
+      u += Math.max(0, -d) * g * (mass[contacts.bodyA[c]] + mass[contacts.bodyB[c]]);
+      continue;
+    }
+    if (mode === 'penalty') {
+      u += 0.5 * k * Math.max(0, -d) ** 2;
+      continue;
+    }
+    // soft: the spring kτ·softplus(−s/τ) stores U(d) = ∫_d^∞ kτ·softplus(−s/τ) ds = kτ²·F(−d/τ),
+    // F(x) = −Li₂(−eˣ), which is ≤ eˣ for x ≤ 0 and ≤ x²/2 + π²/6 for x > 0
+    const x = -d / tau;
+    u += k * tau * tau * (x <= 0 ? Math.exp(x) : 0.5 * x * x + (Math.PI * Math.PI) / 6);
+  }
+  return u;
+}
