@@ -5,7 +5,8 @@
  * | kind           | mode    | boundary            | margin (unit)      | value jumps? |
  * | -------------- | ------- | ------------------- | ------------------ | ------------ |
  * | `onset`        | penalty | d = 0               | |d| (m)            | no (slope)   |
- * | `damping clamp`| penalty | k + c·φ̇ = 0         | |φ̇ + k/c| (m/s)    | no (slope)   |
+ * | `damping clamp`| penalty | k·φ + D·φ̇ = 0       | |φ̇ + kφ/D| (m/s)   | no (slope)   |
+ * | `damping ramp` | penalty | φ = dt·|φ̇|          | |φ − dt|φ̇|| (m)    | no (slope)   |
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
  *
@@ -31,9 +32,10 @@ export const KINK_ONSET = 0;
 export const KINK_DAMPING_CLAMP = 1;
 export const KINK_STICK_SLIP = 2;
 export const KINK_MARGIN = 3;
+export const KINK_DAMPING_RAMP = 4;
 
 /** Label suffix of each kink code. */
-export const CONTACT_KINK_KINDS = ['onset', 'damping clamp', 'stick/slip', 'margin'] as const;
+export const CONTACT_KINK_KINDS = ['onset', 'damping clamp', 'stick/slip', 'margin', 'damping ramp'] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
 
