@@ -5,8 +5,8 @@
  *   f_n = max(0, k·φ + D·φ̇)          k N/m, D N·s/m, φ m, φ̇ = −v_n m/s
  *
  * D is the contact's effective dashpot, already scaled by its activation (wrenches.ts: in
- * penalty mode the activation ramps from 0 at touch over one step, so the force has no
- * jump at onset). With D = 2ζ√(k·m) the contact rebounds with the restitution of
+ * penalty mode the activation ramps from 0 at touch to 1 at a depth of τ, so the force
+ * has no jump at onset). With D = 2ζ√(k·m) the contact rebounds with the restitution of
  * restitution.ts, at any k: the law converges to hard mode's impulse as k → ∞.
  *
  * Kinks: d = 0 (`onset`: a slope jump) and k·φ + D·φ̇ = 0 (`damping clamp`: the contact

@@ -10,7 +10,7 @@
  *   r_A = p − x_A,  r_B = p − x_B                                  m
  *   v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)                  m/s, B relative to A
  *   v_n = n·v_rel (> 0 separating),  φ̇ = −v_n,  v_t = v_rel − v_n n
- *   a = activation (soft: σ(−d/τ); penalty: min(1, φ/(dt|φ̇|)) inside)
+ *   a = activation (soft: σ(−d/τ); penalty: min(1, φ/τ) inside)
  *   un, ut = each side's inverse mass along n / across n (lever arms and inertia included)
  *   N = 1 + (sum of the body's activations) − a                    mass share (splitting)
  *   W₀ = un_A + un_B,  W_n = N_A un_A + N_B un_B,  W_t = N_A ut_A + N_B ut_B
@@ -68,8 +68,8 @@ const _e = {
   vn: 0,
   vtx: 0, vty: 0, vtz: 0,
   speed2: 0,
-  // activation a ∈ [0, 1] and its partials (∂/∂d, ∂/∂φ̇, ∂/∂τ)
-  gate: 0, gateDDist: 0, gateDRate: 0, gateDTemperature: 0,
+  // activation a ∈ [0, 1] and its partials (∂/∂d, ∂/∂τ)
+  gate: 0, gateDDist: 0, gateDTemperature: 0,
   // mass shares N_A, N_B and the sides' inverse masses along n (un) and across it (ut)
   shareA: 0, shareB: 0, unA: 0, unB: 0, utA: 0, utB: 0,
   // W₀ = un_A + un_B (pair), W_n, W_t (shared)
@@ -134,16 +134,14 @@ function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Ar
 /**
  * The contact's activation a (how much of the dashpot acts) and its partials into `_e`:
  * - soft: a = σ(−d/τ) = ∂φ/∂(−d), so a·φ̇ is the rate of the soft penetration itself;
- * - penalty: a = min(1, φ/(dt·|φ̇|)) inside (0 outside): the fraction of the last step
- *   spent in contact, so the dashpot grows from 0 at touch (a continuous force, with a
- *   kink at φ = dt·|φ̇|, `damping ramp`) and is fully on one step later.
+ * - penalty: a = min(1, φ/τ) inside, 0 outside: the dashpot ramps in over the first τ of
+ *   penetration, so the force has no jump at touch (a kink at φ = τ, `damping ramp`).
+ * Both tend to the step H(−d) as τ → 0 (the linear spring–dashpot of restitution.ts).
  */
 function contactGate(p: ContactForceParams): void {
   const d = _e.dist;
-  _e.gateDRate = 0;
-  _e.gateDTemperature = 0;
+  const tau = p.temperature;
   if (p.mode === 'soft') {
-    const tau = p.temperature;
     const z = -d / tau;
     const ez = Math.exp(-Math.abs(z));
     const sig = z >= 0 ? 1 / (1 + ez) : ez / (1 + ez);
@@ -153,22 +151,15 @@ function contactGate(p: ContactForceParams): void {
     _e.gateDTemperature = (slope * d) / (tau * tau);
     return;
   }
-  if (!(d < 0)) {
-    _e.gate = 0;
+  if (!(d < 0) || -d >= tau) {
+    _e.gate = d < 0 ? 1 : 0;
     _e.gateDDist = 0;
+    _e.gateDTemperature = 0;
     return;
   }
-  const rate = -_e.vn;
-  const ramp = p.dt * Math.abs(rate);
-  if (-d >= ramp) {
-    _e.gate = 1;
-    _e.gateDDist = 0;
-    return;
-  }
-  const g = -d / ramp;
-  _e.gate = g;
-  _e.gateDDist = -1 / ramp;
-  _e.gateDRate = -g / rate;
+  _e.gate = -d / tau;
+  _e.gateDDist = -1 / tau;
+  _e.gateDTemperature = d / (tau * tau);
 }
 
 /** The activations of every contact into `_gate` and their sums per body into `_gateSum`. */
@@ -298,7 +289,7 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
     if (onset <= KINK_REPORT_RADIUS) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
     if (_e.dist < 0) {
       const rate = -_e.vn;
-      const ramp = Math.abs(-_e.dist - p.dt * Math.abs(rate));
+      const ramp = Math.abs(-_e.dist - p.temperature);
       if (ramp <= KINK_REPORT_RADIUS) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
       const damping = _args.damping;
       if (damping > 0) {
@@ -677,7 +668,7 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     xbar[L.dist + i] += fnBar * _fn.dDist;
     xbar[L0] += fnBar * _fn.dStiffness;
     xbar[L0 + 2] += fnBar * _fn.dTemperature;
-    let rateBar = fnBar * _fn.dRate;
+    const rateBar = fnBar * _fn.dRate;
     const dampingBar = fnBar * _fn.dDamping;
     const gate = _gate[i];
     const effBar = dampingBar * gate;
@@ -711,7 +702,6 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     // the activation a(d, φ̇, τ)
     xbar[L.dist + i] += gateBar * _e.gateDDist;
     xbar[L0 + 2] += gateBar * _e.gateDTemperature;
-    rateBar += gateBar * _e.gateDRate;
 
     // v_t = v_rel − (n·v_rel) n, v_n = n·v_rel, φ̇ = −v_n
     const nDotVtb = nx * vtbx + ny * vtby + nz * vtbz;
@@ -731,18 +721,10 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
   for (let i = 0; i < geom.count; i++) {
     const gateBar = _gateSumBar[geom.bodyA[i]] + _gateSumBar[geom.bodyB[i]];
     if (gateBar === 0) continue;
-    contactKinematics(geom, q, qd, i);
+    _e.dist = geom.dist[i];
     contactGate(p);
-    if (_e.gateDDist === 0 && _e.gateDRate === 0 && _e.gateDTemperature === 0) continue;
     xbar[L.dist + i] += gateBar * _e.gateDDist;
     xbar[L.params + 2] += gateBar * _e.gateDTemperature;
-    const vnBar = -gateBar * _e.gateDRate;
-    _bar.n[0] = vnBar * _e.vrx;
-    _bar.n[1] = vnBar * _e.vry;
-    _bar.n[2] = vnBar * _e.vrz;
-    _bar.rA.fill(0);
-    _bar.rB.fill(0);
-    relativeVelocityAdjoint(L, i, vnBar * _e.nx, vnBar * _e.ny, vnBar * _e.nz, xbar);
   }
   return xbar;
 }
