@@ -12,7 +12,7 @@
  *   v_n = n·v_rel (> 0 separating),  φ̇ = −v_n,  v_t = v_rel − v_n n
  *   a = activation (soft: σ(−d/τ); penalty: min(1, φ/τ) inside)
  *   un, ut = each side's inverse mass along n / across n (lever arms and inertia included)
- *   N = 1 + (sum of the body's activations) − a                    mass share (splitting)
+ *   N = 1 + (sum of the activations of the pair's contacts) − a    mass share (splitting)
  *   W₀ = un_A + un_B,  W_n = N_A un_A + N_B un_B,  W_t = N_A ut_A + N_B ut_B
  *   b = 2ζ(e)·√(k/W₀)  (e = max(e_A, e_B), restitution.ts), or the scene's damping
  *   f_n = penalty or soft law of (d, φ̇; k, D = b·φ₁(dt·b·a·W_n)·a, τ)   N
@@ -25,10 +25,14 @@
  * (an explicit step of them diverges). Integrated exactly over the step with the
  * contact's effective mass, a viscous force c·u on a velocity u decays it by e^{−y},
  * y = dt·c·W, and its mean force over the step is c·φ₁(y)·u: stable at any slope and
- * any dt, equal to c·u as dt → 0, and never reversing the velocity it damps. Several
- * contacts on one body share its mass (each sees it scaled by N, the mass splitting of
- * Tonge et al. 2012), so a box on four corners does not stop its slip four times over;
- * N counts contacts by their smooth activations, so it adds no discontinuity.
+ * any dt, equal to c·u as dt → 0, and never reversing the velocity it damps. The
+ * parallel contacts of one pair share its effective mass (each sees it scaled by N, the
+ * mass splitting of Tonge et al. 2012), so a box on four corners does not stop its slip
+ * four times over; N counts contacts by their smooth activations, so it adds no
+ * discontinuity. Contacts with different bodies are not split: in series (a stack) each
+ * stopping its own relative velocity overshoots at most twofold, which the exponential
+ * factor keeps stable, while splitting there would weaken the damping of the stack's
+ * slow modes.
  *
  * Static bodies accumulate too (the integrator ignores them). Body orientations enter
  * through the effective masses only (the inertia turned to the world frame).
@@ -95,11 +99,15 @@ const _t = [new Float64Array(3), new Float64Array(3)];
 const _rotBar = new Float64Array(9);
 const _qHatBar = new Float64Array(4);
 
-/** Activation per contact, and its sum per body (grown as needed, never shrunk). */
+/**
+ * Activation per contact, the run of same-pair contacts it belongs to, and each run's sum
+ * of activations (grown as needed, never shrunk).
+ */
 let _gate = new Float64Array(64);
-let _gateSum = new Float64Array(16);
-/** Adjoint: cotangent of each body's activation sum. */
-let _gateSumBar = new Float64Array(16);
+let _run = new Int32Array(64);
+let _gateSum = new Float64Array(64);
+/** Adjoint: cotangent of each run's activation sum. */
+let _gateSumBar = new Float64Array(64);
 
 /** Fill `_e` for contact `i`. */
 function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Array, i: number): void {
@@ -162,20 +170,26 @@ function contactGate(p: ContactForceParams): void {
   _e.gateDTemperature = d / (tau * tau);
 }
 
-/** The activations of every contact into `_gate` and their sums per body into `_gateSum`. */
+/**
+ * The activations of every contact into `_gate`, and their sums per run of consecutive
+ * contacts between the same two bodies (the narrowphase writes a pair's contacts
+ * together: a box's four corners on the ground) into `_gateSum`, indexed by `_run`.
+ */
 function gatePass(p: ContactForceParams, geom: ContactGeometry, q: Float64Array, qd: Float64Array): void {
-  if (_gate.length < geom.count) _gate = new Float64Array(2 * geom.count);
-  if (_gateSum.length < p.nbody) {
-    _gateSum = new Float64Array(2 * p.nbody);
-    _gateSumBar = new Float64Array(2 * p.nbody);
+  if (_gate.length < geom.count) {
+    _gate = new Float64Array(2 * geom.count);
+    _run = new Int32Array(2 * geom.count);
+    _gateSum = new Float64Array(2 * geom.count);
+    _gateSumBar = new Float64Array(2 * geom.count);
   }
-  _gateSum.fill(0, 0, p.nbody);
+  let run = -1;
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
     contactGate(p);
+    if (i === 0 || geom.bodyA[i] !== geom.bodyA[i - 1] || geom.bodyB[i] !== geom.bodyB[i - 1]) _gateSum[++run] = 0;
+    _run[i] = run;
     _gate[i] = _e.gate;
-    _gateSum[_e.a] += _e.gate;
-    _gateSum[_e.b] += _e.gate;
+    _gateSum[run] += _e.gate;
   }
 }
 
@@ -231,8 +245,11 @@ const _phi = new Float64Array(2);
 function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   contactGate(p);
   const a = _e.a, b = _e.b, gate = _gate[i];
-  _e.shareA = 1 + _gateSum[a] - gate;
-  _e.shareB = 1 + _gateSum[b] - gate;
+  // parallel contacts of one pair share its effective mass; contacts with other bodies act
+  // in series (a box in a stack), where each may stop its own relative motion
+  const share = 1 + _gateSum[_run[i]] - gate;
+  _e.shareA = share;
+  _e.shareB = share;
   sideInverseMass(p, q, 0, a, _e.rAx, _e.rAy, _e.rAz);
   sideInverseMass(p, q, 1, b, _e.rBx, _e.rBy, _e.rBz);
   _e.w0 = _e.unA + _e.unB;
@@ -617,7 +634,7 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
   gatePass(p, geom, q, qd);
-  _gateSumBar.fill(0, 0, p.nbody);
+  _gateSumBar.fill(0, 0, geom.count);
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
     contactForce(p, q, i);
@@ -693,8 +710,7 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     // W_n = N_A un_A + N_B un_B, W_t = N_A ut_A + N_B ut_B, W₀ = un_A + un_B, N = 1 + S − a
     const shareABar = wnBar * _e.unA + wtBar * _e.utA;
     const shareBBar = wnBar * _e.unB + wtBar * _e.utB;
-    _gateSumBar[a] += shareABar;
-    _gateSumBar[b] += shareBBar;
+    _gateSumBar[_run[i]] += shareABar + shareBBar;
     gateBar -= shareABar + shareBBar;
     sideInverseMassAdjoint(p, L, 0, a, wnBar * _e.shareA + w0Bar, wtBar * _e.shareA, xbar);
     sideInverseMassAdjoint(p, L, 1, b, wnBar * _e.shareB + w0Bar, wtBar * _e.shareB, xbar);
@@ -717,9 +733,9 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     xbar[L.friction + a] += muBar * _mu.dA;
     xbar[L.friction + b] += muBar * _mu.dB;
   }
-  // second loop: each contact's activation carries the cotangent of its bodies' sums
+  // second loop: each contact's activation carries the cotangent of its run's sum
   for (let i = 0; i < geom.count; i++) {
-    const gateBar = _gateSumBar[geom.bodyA[i]] + _gateSumBar[geom.bodyB[i]];
+    const gateBar = _gateSumBar[_run[i]];
     if (gateBar === 0) continue;
     _e.dist = geom.dist[i];
     contactGate(p);
