@@ -307,7 +307,7 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
     if (_e.dist < 0) {
       const rate = -_e.vn;
       const ramp = Math.abs(-_e.dist - p.temperature);
-      if (ramp <= KINK_REPORT_RADIUS) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
+      if (_e.dashpot > 0 && ramp <= KINK_REPORT_RADIUS) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
       const damping = _args.damping;
       if (damping > 0) {
         // distance of φ̇ to the clamp speed −k·φ/D
