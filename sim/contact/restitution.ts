@@ -86,18 +86,17 @@ export function dampingRatioOfRestitution(e: number, out: DampingRatio): Damping
   const target = -0.5 * Math.log(floored ? MIN_RESTITUTION : e);
   // start: g ≈ ζπ/2 for small ζ, g ≈ ln(2ζ) for large ζ
   let zeta = target < 1 ? (2 * target) / Math.PI : 0.5 * Math.exp(target);
-  let slope = 1;
   for (let it = 0; it < 60; it++) {
     critical(zeta, _c);
     const g = zeta * _c[0];
-    slope = _c[0] + zeta * _c[1];
+    const slope = _c[0] + zeta * _c[1];
     const next = Math.max(0.5 * zeta, zeta - (g - target) / slope);
     const done = Math.abs(next - zeta) <= 1e-14 * Math.max(1, zeta);
     zeta = next;
     if (done) break;
   }
   critical(zeta, _c);
-  slope = _c[0] + zeta * _c[1];
+  const slope = _c[0] + zeta * _c[1];
   out.value = zeta;
   // dg/dζ · dζ = −de/(2e)
   out.dRestitution = floored ? 0 : -1 / (2 * e * slope);
