@@ -88,6 +88,8 @@ const _fn = createNormalForce();
 const _w = createFrictionWeight();
 const _mu = createPairFriction();
 const _zeta = createDampingRatio();
+/** the restitution `_zeta` was computed for (NaN: none yet) */
+let _zetaOf = NaN;
 
 /** Per side (A at 0, B at 1): unit quaternion, |q|, rotation, s = Rᵀr, c = r × n, t = Rᵀc. */
 const _qHat = [new Float64Array(4), new Float64Array(4)];
@@ -175,7 +177,7 @@ function contactGate(p: ContactForceParams): void {
  * contacts between the same two bodies (the narrowphase writes a pair's contacts
  * together: a box's four corners on the ground) into `_gateSum`, indexed by `_run`.
  */
-function gatePass(p: ContactForceParams, geom: ContactGeometry, q: Float64Array, qd: Float64Array): void {
+function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
   if (_gate.length < geom.count) {
     _gate = new Float64Array(2 * geom.count);
     _run = new Int32Array(2 * geom.count);
@@ -184,7 +186,7 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry, q: Float64Array,
   }
   let run = -1;
   for (let i = 0; i < geom.count; i++) {
-    contactKinematics(geom, q, qd, i);
+    _e.dist = geom.dist[i];
     contactGate(p);
     if (i === 0 || geom.bodyA[i] !== geom.bodyA[i - 1] || geom.bodyB[i] !== geom.bodyB[i - 1]) _gateSum[++run] = 0;
     _run[i] = run;
@@ -199,7 +201,9 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry, q: Float64Array,
  * ut = m⁻¹ + ½(tr K − nᵀKn) with K = [r×]ᵀI⁻¹[r×] (tr K = |r|²·tr I⁻¹ − rᵀI⁻¹r);
  * I⁻¹ = R·diag(invInertia)·Rᵀ. Written into `_e.unA/utA` or `_e.unB/utB`.
  */
-function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, body: number, rx: number, ry: number, rz: number): void {
+function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, body: number): void {
+  // the lever from `_e` (no double passes through a call: it would be boxed)
+  const rx = side === 0 ? _e.rAx : _e.rBx, ry = side === 0 ? _e.rAy : _e.rBy, rz = side === 0 ? _e.rAz : _e.rBz;
   const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
   _qLen[side] = loadUnitRotation(q, 7 * body, _qHat[side], rot);
   const nx = _e.nx, ny = _e.ny, nz = _e.nz;
@@ -224,8 +228,9 @@ function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, b
   }
 }
 
-/** φ₁(y) = (1 − e^{−y})/y and φ₁′(y) into `out` = [φ₁, φ₁′] (y ≥ 0; series below 1e-4). */
-function phi1(y: number, out: Float64Array): void {
+/** φ₁(y) = (1 − e^{−y})/y and φ₁′(y) into `out` = [φ₁, φ₁′] for y = out[2] ≥ 0 (series below 1e-4). */
+function phi1(out: Float64Array): void {
+  const y = out[2];
   if (y < 1e-4) {
     out[0] = 1 - y / 2 + (y * y) / 6;
     out[1] = -0.5 + y / 3 - (y * y) / 8;
@@ -235,7 +240,8 @@ function phi1(y: number, out: Float64Array): void {
   out[0] = em / y;
   out[1] = (y * (1 - em) - em) / (y * y);
 }
-const _phi = new Float64Array(2);
+/** [φ₁, φ₁′, y]: the argument travels in the array (a double argument would be boxed) */
+const _phi = new Float64Array(3);
 
 /**
  * Everything of contact `i` after its kinematics: activation (from `_gate`), effective
@@ -250,8 +256,8 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   const share = 1 + _gateSum[_run[i]] - gate;
   _e.shareA = share;
   _e.shareB = share;
-  sideInverseMass(p, q, 0, a, _e.rAx, _e.rAy, _e.rAz);
-  sideInverseMass(p, q, 1, b, _e.rBx, _e.rBy, _e.rBz);
+  sideInverseMass(p, q, 0, a);
+  sideInverseMass(p, q, 1, b);
   _e.w0 = _e.unA + _e.unB;
   _e.wn = _e.shareA * _e.unA + _e.shareB * _e.unB;
   _e.wt = _e.shareA * _e.utA + _e.shareB * _e.utB;
@@ -260,7 +266,12 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   if (p.dampingFromRestitution) {
     const eA = p.bodyRestitution[a], eB = p.bodyRestitution[b];
     _e.restitutionBody = eB > eA ? b : a;
-    dampingRatioOfRestitution(eB > eA ? eB : eA, _zeta);
+    const e = eB > eA ? eB : eA;
+    // ζ(e) is a Newton solve: computed again only when the pair's e differs from the last
+    if (e !== _zetaOf) {
+      dampingRatioOfRestitution(e, _zeta);
+      _zetaOf = e;
+    }
     _e.zeta = _zeta.value;
     _e.zetaDe = _zeta.dRestitution;
     _e.dashpot = 2 * _zeta.value * Math.sqrt(p.stiffness / _e.w0);
@@ -270,7 +281,8 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   // damping integrated exactly over the step: the dashpot alone would scale the normal
   // velocity by e^{−y_n} in dt, y_n = dt·b·a·W_n; its mean force is b·φ₁(y_n) per unit a·φ̇
   _e.yn = p.dt * _e.dashpot * gate * _e.wn;
-  phi1(_e.yn, _phi);
+  _phi[2] = _e.yn;
+  phi1(_phi);
   _e.phiN = _phi[0];
   _e.phiNDy = _phi[1];
   _e.effDamping = _e.dashpot * _e.phiN;
@@ -293,7 +305,8 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   pairFriction(p.bodyFriction[a], p.bodyFriction[b], _mu);
   _e.lambda = _mu.value * fn * _w.value;
   _e.yt = p.dt * _e.lambda * _e.wt;
-  phi1(_e.yt, _phi);
+  _phi[2] = _e.yt;
+  phi1(_phi);
   _e.phiT = _phi[0];
   _e.phiTDy = _phi[1];
   _e.slip = _e.lambda * _e.phiT;
@@ -335,7 +348,7 @@ function accumulateWrenches(
   sink: KinkSink | null,
 ): Float64Array {
   out.fill(0, 0, 6 * p.nbody);
-  gatePass(p, geom, q, qd);
+  gatePass(p, geom);
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
     contactForce(p, q, i);
@@ -396,7 +409,7 @@ export function contactWrenches(
  * and effective masses as {@link contactWrenches} (for drawing and diagnostics).
  */
 export function contactNormalForces(p: ContactForceParams, contacts: ContactGeometry, q: Float64Array, qd: Float64Array, out: Float64Array): Float64Array {
-  gatePass(p, contacts, q, qd);
+  gatePass(p, contacts);
   for (let i = 0; i < contacts.count; i++) {
     contactKinematics(contacts, q, qd, i);
     contactForce(p, q, i);
@@ -633,7 +646,7 @@ export function contactWrenchPrimitive(config: ContactStaticConfig, contacts: Co
 function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float64Array, out?: Float64Array): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
-  gatePass(p, geom, q, qd);
+  gatePass(p, geom);
   _gateSumBar.fill(0, 0, geom.count);
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
