@@ -204,13 +204,20 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
 function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, body: number): void {
   // the lever from `_e` (no double passes through a call: it would be boxed)
   const rx = side === 0 ? _e.rAx : _e.rBx, ry = side === 0 ? _e.rAy : _e.rBy, rz = side === 0 ? _e.rAz : _e.rBz;
+  const m = p.invMass[body];
+  const lx = p.invInertia[3 * body], ly = p.invInertia[3 * body + 1], lz = p.invInertia[3 * body + 2];
+  if (m === 0 && lx === 0 && ly === 0 && lz === 0) {
+    // a static body (the ground): nothing to turn, no share of the motion
+    if (side === 0) _e.unA = _e.utA = 0;
+    else _e.unB = _e.utB = 0;
+    return;
+  }
   const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
   _qLen[side] = loadUnitRotation(q, 7 * body, _qHat[side], rot);
   const nx = _e.nx, ny = _e.ny, nz = _e.nz;
   c[0] = ry * nz - rz * ny;
   c[1] = rz * nx - rx * nz;
   c[2] = rx * ny - ry * nx;
-  const lx = p.invInertia[3 * body], ly = p.invInertia[3 * body + 1], lz = p.invInertia[3 * body + 2];
   for (let k = 0; k < 3; k++) {
     s[k] = rot[k] * rx + rot[3 + k] * ry + rot[6 + k] * rz;
     t[k] = rot[k] * c[0] + rot[3 + k] * c[1] + rot[6 + k] * c[2];
@@ -218,7 +225,6 @@ function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, b
   const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
   const normal = lx * t[0] * t[0] + ly * t[1] * t[1] + lz * t[2] * t[2];
   const trace = lx * (r2 - s[0] * s[0]) + ly * (r2 - s[1] * s[1]) + lz * (r2 - s[2] * s[2]);
-  const m = p.invMass[body];
   if (side === 0) {
     _e.unA = m + normal;
     _e.utA = m + 0.5 * (trace - normal);
@@ -802,8 +808,11 @@ function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, vrbx: number
  */
 function sideInverseMassAdjoint(p: ContactForceParams, L: ContactWrenchLayout, side: number, body: number, unBar: number, utBar: number, xbar: Float64Array): void {
   if (unBar === 0 && utBar === 0) return;
-  const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
   const lam0 = p.invInertia[3 * body], lam1 = p.invInertia[3 * body + 1], lam2 = p.invInertia[3 * body + 2];
+  // a static body (zero inverse mass and inertia) was skipped by the forward pass: its
+  // masses are no parameter (∂/∂ of a zero inverse inertia is the domain's edge)
+  if (p.invMass[body] === 0 && lam0 === 0 && lam1 === 0 && lam2 === 0) return;
+  const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
   const lamSum = lam0 + lam1 + lam2;
   const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
   // un = m + Σλ_k t_k²;  ut = m + ½(Σλ_k (|s|² − s_k²) − Σλ_k t_k²)
