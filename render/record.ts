@@ -15,9 +15,8 @@
  */
 import { buildModel, initialState } from '../sim/builder.ts';
 import { collide, createContacts } from '../sim/collision/index.ts';
-import { createNormalForce, normalForceArgs } from '../sim/contact/normal-force.ts';
-import { penaltyNormalForce } from '../sim/contact/penalty.ts';
-import { softNormalForce } from '../sim/contact/soft.ts';
+import { contactForceParams, type ContactForceParams } from '../sim/contact/params.ts';
+import { contactNormalForces } from '../sim/contact/wrenches.ts';
 import type { HardStepData } from '../sim/hard/step.ts';
 import type { Model } from '../sim/model.ts';
 import type { Scene } from '../sim/scene.ts';
@@ -106,8 +105,9 @@ class FrameRecorder {
   private readonly force: number[] = [];
   private count = 0;
   private readonly contacts;
-  private readonly args = normalForceArgs();
-  private readonly fn = createNormalForce();
+  /** the force modes' settings (made at the first force-mode frame) and f_n per contact */
+  private forceParams: ContactForceParams | null = null;
+  private normalForce = new Float64Array(64);
 
   constructor(private readonly model: Model, capacity: number) {
     this.times = new Float64Array(capacity);
@@ -146,31 +146,17 @@ class FrameRecorder {
 
   /** Contacts of `state` with their normal force by the model's law (penalty or soft). */
   private keepContacts(state: State): void {
-    const { model, contacts: c, args, fn } = this;
+    const { model, contacts: c } = this;
     collide(model, state.bodyQ, model.contact.margin, c);
-    const q = state.bodyQ;
-    const qd = state.bodyQd;
+    if (this.normalForce.length < c.count) this.normalForce = new Float64Array(2 * c.count);
+    const params = this.forceParams ?? (this.forceParams = contactForceParams(model));
+    contactNormalForces(params, c, state.bodyQ, state.bodyQd, this.normalForce);
     for (let k = 0; k < c.count; k++) {
-      const a = c.bodyA[k];
-      const b = c.bodyB[k];
-      const nx = c.normal[3 * k], ny = c.normal[3 * k + 1], nz = c.normal[3 * k + 2];
-      const px = c.point[3 * k], py = c.point[3 * k + 1], pz = c.point[3 * k + 2];
-      // normal speed of B relative to A at the contact point (the rate the law damps)
-      const vn =
-        nx * (pointVelocity(q, qd, b, px, py, pz, 0) - pointVelocity(q, qd, a, px, py, pz, 0)) +
-        ny * (pointVelocity(q, qd, b, px, py, pz, 1) - pointVelocity(q, qd, a, px, py, pz, 1)) +
-        nz * (pointVelocity(q, qd, b, px, py, pz, 2) - pointVelocity(q, qd, a, px, py, pz, 2));
-      args.dist = c.dist[k];
-      args.rate = -vn;
-      args.stiffness = model.contact.stiffness;
-      args.damping = model.contact.damping;
-      args.temperature = model.contact.temperature;
-      if (model.contact.mode === 'penalty') penaltyNormalForce(args, fn);
-      else softNormalForce(args, fn);
-      if (!(fn.value >= MIN_DRAWN_FORCE)) continue;
-      this.point.push(px, py, pz);
-      this.normal.push(nx, ny, nz);
-      this.force.push(fn.value);
+      const force = this.normalForce[k];
+      if (!(force >= MIN_DRAWN_FORCE)) continue;
+      this.point.push(c.point[3 * k], c.point[3 * k + 1], c.point[3 * k + 2]);
+      this.normal.push(c.normal[3 * k], c.normal[3 * k + 1], c.normal[3 * k + 2]);
+      this.force.push(force);
     }
   }
 
@@ -193,11 +179,3 @@ class FrameRecorder {
   }
 }
 
-/** Component `axis` of the velocity of world point p carried by `body`: v + ω × (p − x). */
-function pointVelocity(q: Float64Array, qd: Float64Array, body: number, px: number, py: number, pz: number, axis: number): number {
-  const rx = px - q[7 * body], ry = py - q[7 * body + 1], rz = pz - q[7 * body + 2];
-  const wx = qd[6 * body + 3], wy = qd[6 * body + 4], wz = qd[6 * body + 5];
-  if (axis === 0) return qd[6 * body] + wy * rz - wz * ry;
-  if (axis === 1) return qd[6 * body + 1] + wz * rx - wx * rz;
-  return qd[6 * body + 2] + wx * ry - wy * rx;
-}

@@ -31,20 +31,13 @@ export const MAX_TILT = 0.5;
 /**
  * Contact spring, N/m. A corner contact of a cube moves like m_eff = 0.25 kg (1/m_eff =
  * 1/m + |r × n|²/I), so ω·dt = √(k/m_eff)·dt = 0.83 at dt = 1/240 s: inside the stability
- * limit 2 of the explicit step, with room for contacts that pile up on one box.
+ * limit 2 of the explicit spring, with room for contacts that pile up on one box.
  */
 export const CONTACT_STIFFNESS = 1e4;
 
-/**
- * Hunt–Crossley damping c, N·s/m² (f = φ·(k + c·φ̇)). The damping force c·φ·φ̇ is stepped
- * explicitly, which is stable while c·φ·dt/m_eff < 2; a landing at v reaches φ ≈ v/ω, so
- * the bound reads c·v·dt/√(k·m_eff) < 2. The fastest landing here (7.3 m/s from 3 m) puts
- * it at 0.6 for c = 1000 and 1.8 for c = 3000, where boxes were measured to be thrown
- * off the pile with ever-growing energy. The price: at rest (φ = mg/(4k) = 0.25 mm per
- * corner) this damping is weak (damping ratio c·φ/(2√(k·m/4)) = 0.0025), so settling
- * relies on friction and on the inelastic landings, and resting boxes rock for seconds.
- */
-export const CONTACT_DAMPING = 1000;
+// No contact damping is written: each contact derives its dashpot from restitution 0 and
+// its pair's effective mass, integrated exactly over the step (sim/contact/wrenches.ts), so
+// the landings are inelastic and the resting boxes settle at dt = 1/240 s.
 
 /** Written values are rounded to 1e-6 (µm, µrad): readable JSON, far below any physical scale here. */
 const DECIMALS = 1e6;
@@ -97,7 +90,7 @@ export function boxes100Scene(): SceneInput {
     dt: 1 / 240,
     steps: 1000,
     gravity: [0, 0, -9.81],
-    contact: { mode: 'soft', stiffness: CONTACT_STIFFNESS, damping: CONTACT_DAMPING, temperature: 0.001, friction: 0.5, restitution: 0 },
+    contact: { mode: 'soft', stiffness: CONTACT_STIFFNESS, temperature: 0.001, friction: 0.5, restitution: 0 },
     bodies: [{ name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } }, ...boxes],
   };
 }

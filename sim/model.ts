@@ -46,8 +46,12 @@ export interface ContactModel {
   readonly mode: ContactMode;
   /** normal stiffness, N/m (penalty spring; scale of the soft force) */
   readonly stiffness: number;
-  /** normal damping, Hunt–Crossley c in N·s/m²: the damping force is c·φ·φ̇ (φ penetration, φ̇ its rate), so it vanishes at touch */
-  readonly damping: number;
+  /**
+   * normal dashpot override b, N·s/m, per contact of the force modes (f = k·φ + b·φ̇);
+   * undefined (the default): each contact derives b = 2ζ(e)·√(k·m) from the pair's
+   * restitution e and effective mass m, so the force modes rebound like hard mode
+   */
+  readonly damping: number | undefined;
   /** soft-contact temperature τ, metres of signed distance (τ → 0 recovers penalty) */
   readonly temperature: number;
   /** default Coulomb friction coefficient (dimensionless) of bodies that give none */

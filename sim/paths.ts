@@ -278,6 +278,11 @@ function sceneBody(scene: Scene, p: BodyRef): BodySpec {
 export function readParam(scene: Scene, p: ParamPath): number {
   if (p.kind === 'contact') {
     if (p.key === 'margin') return scene.contact.margin ?? defaultContactMargin(scene.contact.temperature);
+    if (p.key === 'damping') {
+      if (scene.contact.damping !== undefined) return scene.contact.damping;
+      // no silent 0: without the override each contact's dashpot follows its restitution
+      throw new PathError('--wrt', p.text, 'the scene sets no contact.damping (each contact derives its dashpot from restitution); set contact.damping in the scene to use it as a parameter, or use restitution', ['contact.restitution']);
+    }
     return scene.contact[p.key];
   }
   const b = sceneBody(scene, p);

@@ -57,7 +57,7 @@ export interface RolloutLayout {
   scalars: number;
   friction: number;
   gravity: number;
-  /** per-body restitution (hard mode only: penalty and soft contacts bounce by damping) */
+  /** per-body restitution (every mode: penalty and soft contacts derive their dashpot from it unless the scene sets contact.damping) */
   restitution: number;
   controls: number;
   size: number;
@@ -90,7 +90,8 @@ export function rolloutInputs(config: RolloutConfig, q0: Float64Array, qd0: Floa
   x.set(model.bodyInvInertia, L.invInertia);
   x.set(model.geomSize, L.geomSize);
   x[L.scalars] = model.contact.stiffness;
-  x[L.scalars + 1] = model.contact.damping;
+  // the dashpot override (unused, 0, when each contact derives it from restitution)
+  x[L.scalars + 1] = model.contact.damping ?? 0;
   x[L.scalars + 2] = model.contact.temperature;
   x[L.scalars + 3] = config.frictionVelocity ?? model.contact.frictionVelocity;
   x.set(model.bodyFriction, L.friction);

@@ -66,9 +66,14 @@ function workOf(config: RolloutConfig, x: Float64Array): RolloutWork {
       nbody: n,
       stiffness: x[L.scalars],
       damping: x[L.scalars + 1],
+      dampingFromRestitution: model.contact.damping === undefined,
+      dt: model.dt,
       temperature: x[L.scalars + 2],
       frictionVelocity: x[L.scalars + 3],
       bodyFriction: x.subarray(L.friction, L.friction + n),
+      invMass: x.subarray(L.invMass, L.invMass + n),
+      invInertia: x.subarray(L.invInertia, L.invInertia + 3 * n),
+      bodyRestitution: x.subarray(L.restitution, L.restitution + n),
       margin: model.contact.margin,
       bodyName: model.bodyName,
     },
@@ -206,7 +211,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
   const IL = integratorLayout(n);
   const xInt = integratorInputsOf(x, L, n);
   const xIntBar = new Float64Array(IL.size);
-  const forceConfig = { mode: w.force.mode, nbody: n, margin: w.force.margin, bodyName: model.bodyName };
+  const forceConfig = { mode: w.force.mode, nbody: n, margin: w.force.margin, bodyName: model.bodyName, dt: model.dt, dampingFromRestitution: w.force.dampingFromRestitution };
   const geometryInput = { ...w.collision, bodyName: model.bodyName };
   const contactBuffers = new Map<number, { xc: Float64Array; xcBar: Float64Array }>();
   // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
@@ -288,6 +293,9 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
         addInto(qdBar, 0, xcBar, CL.qd, 6 * n);
         addInto(xbar, L.scalars, xcBar, CL.params, 4);
         addInto(xbar, L.friction, xcBar, CL.friction, n);
+        addInto(xbar, L.invMass, xcBar, CL.invMass, n);
+        addInto(xbar, L.invInertia, xcBar, CL.invInertia, 3 * n);
+        addInto(xbar, L.restitution, xcBar, CL.restitution, n);
         // contact geometry: (dist, normal, point) → poses and sizes
         contactGeometryAdjoint(
           geometryInput,

@@ -72,7 +72,8 @@ export interface BodySpec {
 export interface ContactSpec {
   mode: ContactMode;
   stiffness: number;
-  damping: number;
+  /** absent: penalty/soft contacts derive their dashpot from restitution (sim/contact/restitution.ts) */
+  damping?: number;
   temperature: number;
   friction: number;
   restitution: number;
@@ -127,14 +128,6 @@ export const SCENE_DEFAULTS = deepFreeze({
     mode: 'soft' as ContactMode,
     /** N/m: a 1 kg body resting on it sinks ≈ 1 mm */
     stiffness: 1e4,
-    /**
-     * N·s/m² (Hunt–Crossley: damping force c·φ·φ̇, φ the penetration). Chosen by two bounds
-     * for a 1 kg body at the default stiffness: at rest (φ ≈ 0.25–1 mm) the damping ratio
-     * c·φ/(2√(k·m)) is 0.01–0.05, enough to settle in a fraction of a second; and the
-     * explicitly stepped damper stays stable (c·v·dt/√(k·m) < 2) for impacts up to
-     * ~10 m/s at dt = 1 ms
-     */
-    damping: 1e4,
     /** m of signed distance: the soft force switches on over ≈ 1 mm */
     temperature: 0.001,
     friction: 0.5,

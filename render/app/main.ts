@@ -80,7 +80,11 @@ function send(req: Request): void {
 /** The loaded scene with the page's contact settings applied. */
 function effectiveScene(): Scene {
   if (loaded === null) throw new Error('no scene loaded');
-  return parseScene({ ...loaded, contact: { ...loaded.contact, ...contact } });
+  // the damping field at 0 means "each contact's dashpot from restitution" (no override)
+  const { damping, ...rest } = contact;
+  const base = { ...loaded.contact };
+  delete base.damping;
+  return parseScene({ ...loaded, contact: { ...base, ...rest, ...(damping > 0 ? { damping } : {}) } });
 }
 
 // ---- errors ---------------------------------------------------------------------------------
@@ -131,7 +135,7 @@ function setScene(name: string, scene: Scene, fileTrack: Track | null): void {
     mode: scene.contact.mode,
     temperature: scene.contact.temperature,
     stiffness: scene.contact.stiffness,
-    damping: scene.contact.damping,
+    damping: scene.contact.damping ?? 0,
     friction: scene.contact.friction,
     restitution: scene.contact.restitution,
   });
@@ -264,9 +268,9 @@ modeControl.onChange(() => {
 const numberControls: Controller[] = [
   contactFolder.add(contact, 'temperature').name('temperature τ (m)'),
   contactFolder.add(contact, 'stiffness').name('stiffness (N/m)'),
-  contactFolder.add(contact, 'damping').name('damping (N·s/m²)'),
+  contactFolder.add(contact, 'damping').name('damping override (N·s/m, 0: from e)'),
   contactFolder.add(contact, 'friction').name('friction μ'),
-  contactFolder.add(contact, 'restitution').name('restitution (hard)'),
+  contactFolder.add(contact, 'restitution').name('restitution e'),
 ];
 for (const c of numberControls) {
   c.onFinishChange(() => {

@@ -3,7 +3,7 @@
  * ends at a target point; the objective never mentions the cue, only the struck ball.
  *
  * Scene: two pool balls (radius 28.575 mm, 0.17 kg) on the cloth, the contact settings of
- * scenes/billiards.json (ball–ball restitution 0.93 through Hunt–Crossley damping, cloth
+ * scenes/billiards.json (ball–ball restitution 0.93, in soft mode through the dashpot it sets, cloth
  * friction 0.667, ball friction 0.06). The cue starts 0.3 m behind the object ball.
  * Target: the object ball at (0.5, 0.2) m at t = 1 s (test size: (0.4, 0.12) m at 0.6 s), a
  * cut of about 22° to the left, so the cue must strike it off-centre.
@@ -11,8 +11,9 @@
  * from the target. Success: within 1 cm, simulated in hard mode (Newton restitution 0.93).
  * Measured (scenes/README.md): continuation (4 soft stages, then 12 L-BFGS iterations in
  * hard mode) ends 4 mm from the target, plain L-BFGS in hard mode 1.3 mm (the soft optimum
- * alone misses the hard target by 2.2 cm: damping-based restitution grows as impacts slow
- * down, Newton's does not); plain L-BFGS in soft mode stalls in a local minimum (16 cm).
+ * alone missed the hard target by 2.2 cm when soft contacts bounced by a Hunt–Crossley
+ * damping whose restitution grew as impacts slowed; they now follow e — not re-measured);
+ * plain L-BFGS in soft mode stalls in a local minimum (16 cm).
  * Neither hard finish gets below a few mm: the hard final position jumps by up to 2.4 mm
  * where the ball–ball impact moves from one 0.5 ms step to the next, because the cloth's
  * friction acts over the whole impact step on the balls' post-impact slip (μ·g·dt =
@@ -40,7 +41,7 @@ export function billiardsScene(size: ProblemSize): Scene {
     description: 'billiards: aim the cue so the object ball ends at the target (scenes/optimize/billiards.ts)',
     dt,
     steps: Math.round(seconds / dt),
-    contact: { mode: 'soft', stiffness: 1e5, damping: 3170, temperature: 0.00005, friction: 0.06, restitution: 0.93 },
+    contact: { mode: 'soft', stiffness: 1e5, temperature: 0.00005, friction: 0.06, restitution: 0.93 },
     bodies: [
       { name: 'table', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 }, friction: 0.667, restitution: 0.5 },
       { name: 'cue', shape: { type: 'sphere', radius: R }, mass: 0.17, position: [-0.3, 0, R], linearVelocity: [1.5, 0, 0] },

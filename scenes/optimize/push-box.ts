@@ -52,7 +52,7 @@ export function pushBoxScene(seconds: number): Scene {
     description: 'push-box: a pusher sphere pushes a box to a goal pose (scenes/optimize/push-box.ts)',
     dt,
     steps: Math.round(seconds / dt),
-    contact: { mode: 'soft', stiffness: 1e4, damping: 1e5, temperature: 1e-3, friction: 0.3, restitution: 0 },
+    contact: { mode: 'soft', stiffness: 1e4, temperature: 1e-3, friction: 0.3, restitution: 0 },
     bodies: [
       { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
       { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1] },

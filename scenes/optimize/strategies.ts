@@ -11,8 +11,8 @@
  *   non-smooth gradient is zero; the later stages approach the sharp model), then a short
  *   finish in hard mode with its own (time-of-impact) gradients: τ → 0 recovers the penalty
  *   model, not the impulse one, so the soft optimum is off the hard one by the gap between
- *   the models (a restitution from damping against Newton's, regularized against Coulomb
- *   friction: 2 cm on bounce-to-target and billiards), which only the hard model can close;
+ *   the models (a compliant contact against an impulse, regularized against Coulomb
+ *   friction), which only the hard model can close;
  * - `smoothing`: Adam on a randomized-smoothing gradient estimate (sim/smoothing.ts) of the
  *   loss in a non-smooth mode, the perturbed rollouts spread over worker threads.
  */

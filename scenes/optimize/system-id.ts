@@ -7,8 +7,8 @@
  * left to slide; 0.76 s are simulated (it comes to rest at 0.8 s). Each parameter leaves
  * its own mark on the trajectory:
  * - mass: in flight the box accelerates at F/m (gravity and contacts do not depend on m);
- * - restitution e: the bounces (first rebound at e · 0.99 m/s), hard mode only — soft and
- *   penalty contacts bounce by their damping and ignore it;
+ * - restitution e: the bounces (first rebound at e · 0.99 m/s); soft and penalty contacts
+ *   derive their dashpot from it too (sim/contact/restitution.ts);
  * - friction μ: the horizontal speed lost at each impact (μ(1 + e) times the normal speed,
  *   the box slides throughout) and the deceleration μg while sliding.
  * Friction of the pair is the geometric mean √(μ_box·μ_floor); restitution the larger of
@@ -59,7 +59,7 @@ export function systemIdScene(seconds: number): Scene {
     description: 'system-id: a box dropped, pushed and sliding to rest, to recover its mass, friction and restitution (scenes/optimize/system-id.ts)',
     dt,
     steps: Math.round(seconds / dt),
-    contact: { mode: 'hard', stiffness: 1e4, damping: 1e5, temperature: 1e-3, friction: 0.4, restitution: 0 },
+    contact: { mode: 'hard', stiffness: 1e4, temperature: 1e-3, friction: 0.4, restitution: 0 },
     bodies: [
       { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
       {

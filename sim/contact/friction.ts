@@ -11,8 +11,9 @@
  *
  * Both give |f_t| = μ f_n |v_t| w ≤ μ f_n (inside the Coulomb cone) and f_t·v_t ≤ 0
  * (friction never drives slip). At v_t = 0 both are linear in v_t with slope μ f_n / ε:
- * no 0/0, and ε > 0 is required (params.ts). Convention at |v_t| = ε in penalty mode
- * (reverse pass): slip branch; forward mode is one-sided ({@link penaltyWeightBranch}).
+ * no 0/0, and ε > 0 is required (params.ts). Convention at |v_t| = ε in penalty mode:
+ * slip branch. The kernel integrates this viscous law exactly over the step
+ * (wrenches.ts), so its slope μ f_n/ε needs no small step.
  *
  * The regularization is set by ε, not by the temperature τ: as τ → 0 the soft and penalty
  * normal forces meet, while their friction laws differ for |v_t| ≲ ε (both tend to Coulomb
@@ -71,18 +72,6 @@ export function penaltyFrictionWeight(speed2: number, velocity: number, slip: bo
     out.dVelocity = -1 / (velocity * velocity);
   }
   return out;
-}
-
-/**
- * Which penalty branch a forward-mode tangent sees: slip if |v_t| > ε, stick if |v_t| < ε,
- * and at |v_t| = ε the branch that the motion enters (d/dt (|v_t| − ε) > 0: slip). Both
- * branches have the same value there, so this only picks the one-sided slope.
- */
-export function penaltyWeightBranch(speed2: number, velocity: number, speed2Dot: number, velocityDot: number): boolean {
-  const v2 = velocity * velocity;
-  if (speed2 !== v2) return speed2 > v2;
-  // d/dt (|v_t|² − ε²) = (|v_t|²)˙ − 2ε ε̇; ties go to slip (same derivative on both sides)
-  return speed2Dot - 2 * velocity * velocityDot >= 0;
 }
 
 /** Pair coefficient μ = √(μ_A μ_B) and its partials; one record reused for every contact. */

@@ -5,7 +5,8 @@
  * | kind           | mode    | boundary            | margin (unit)      | value jumps? |
  * | -------------- | ------- | ------------------- | ------------------ | ------------ |
  * | `onset`        | penalty | d = 0               | |d| (m)            | no (slope)   |
- * | `damping clamp`| penalty | k + c·φ̇ = 0         | |φ̇ + k/c| (m/s)    | no (slope)   |
+ * | `damping clamp`| penalty | k·φ + D·φ̇ = 0       | |φ̇ + kφ/D| (m/s)   | no (slope)   |
+ * | `damping ramp` | penalty | φ = τ               | |φ − τ| (m)        | no (slope)   |
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
@@ -32,16 +33,17 @@ export const KINK_ONSET = 0;
 export const KINK_DAMPING_CLAMP = 1;
 export const KINK_STICK_SLIP = 2;
 export const KINK_MARGIN = 3;
+export const KINK_DAMPING_RAMP = 4;
 /**
  * Hard mode: an impact placed inside a step (sim/hard/problem.ts) while its bodies carry
  * other contacts. Those act over the whole step, not from the impact on, so the outcome
  * jumps by O(dt) where the impact crosses a step boundary and the gradient misses how their
  * impulses split at the impact time (first order in dt, O(1) in the gradient).
  */
-export const KINK_IMPACT_BESIDE_CONTACTS = 4;
+export const KINK_IMPACT_BESIDE_CONTACTS = 5;
 
 /** Label suffix of each kink code. */
-export const CONTACT_KINK_KINDS = ['onset', 'damping clamp', 'stick/slip', 'margin', 'impact beside contacts'] as const;
+export const CONTACT_KINK_KINDS = ['onset', 'damping clamp', 'stick/slip', 'margin', 'damping ramp', 'impact beside contacts'] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
 

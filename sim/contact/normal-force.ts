@@ -13,7 +13,7 @@ export interface NormalForceArgs {
   rate: number;
   /** k, N/m */
   stiffness: number;
-  /** c, N·s/m² */
+  /** D, N·s/m: the contact's effective dashpot (activation included, see wrenches.ts) */
   damping: number;
   /** τ, m (soft only) */
   temperature: number;
@@ -45,7 +45,7 @@ export interface NormalForce {
   dRate: number;
   /** ∂f_n/∂k, m */
   dStiffness: number;
-  /** ∂f_n/∂c, m²/s */
+  /** ∂f_n/∂D, m/s */
   dDamping: number;
   /** ∂f_n/∂τ, N/m (0 in penalty mode) */
   dTemperature: number;

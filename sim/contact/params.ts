@@ -11,9 +11,10 @@ export type ContactForceMode = 'penalty' | 'soft';
 /**
  * Everything the contact-force kernel reads besides the geometry and the state.
  *
- * `stiffness`, `damping`, `temperature`, `frictionVelocity` and `bodyFriction` are
- * differentiable model parameters (inputs of the primitive); `mode`, `nbody`, `margin` and
- * `bodyName` are its static configuration.
+ * `stiffness`, `damping`, `temperature`, `frictionVelocity`, `bodyFriction`, `invMass`,
+ * `invInertia` and `bodyRestitution` are differentiable model parameters (inputs of the
+ * primitive); `mode`, `nbody`, `margin`, `bodyName`, `dt` and `dampingFromRestitution` are
+ * its static configuration.
  */
 export interface ContactForceParams {
   readonly mode: ContactForceMode;
@@ -22,11 +23,22 @@ export interface ContactForceParams {
   /** k, N/m: the spring of the normal force, f = k·φ at rest */
   readonly stiffness: number;
   /**
-   * c, N·s/m²: Hunt–Crossley damping, f = φ·(k + c·φ̇). The damping force is c·φ·φ̇, so
-   * it grows with the penetration and vanishes at onset (no force jump at touch). This is
-   * what the scene's `contact.damping` means in the force modes.
+   * b, N·s/m: the normal dashpot of every contact, f = k·φ + b·a·φ̇ (a the contact's
+   * activation, see wrenches.ts), used when `dampingFromRestitution` is false (the scene
+   * sets `contact.damping`). Otherwise each contact derives its own b = 2ζ(e)·√(k·m) from
+   * the pair's restitution e and effective mass m (restitution.ts), and this is unused.
    */
   readonly damping: number;
+  /** true: each contact's dashpot comes from the pair's restitution; false: `damping` for all */
+  readonly dampingFromRestitution: boolean;
+  /** s: the step length (the dissipative parts are integrated exactly over one step) */
+  readonly dt: number;
+  /** (nbody) inverse masses, 1/kg (0 for static bodies): the contacts' effective masses */
+  readonly invMass: Float64Array;
+  /** (nbody×3) inverse principal moments, body frame, 1/(kg·m²) (0 for static bodies) */
+  readonly invInertia: Float64Array;
+  /** (nbody) Newton restitution per body; a pair uses the larger, as in hard mode */
+  readonly bodyRestitution: Float64Array;
   /** τ, m: soft-contact temperature (length scale of the softplus); unused by `penalty` */
   readonly temperature: number;
   /**
@@ -45,8 +57,8 @@ export interface ContactForceParams {
 /**
  * Default friction regularization speed, m/s. 1 cm/s is well below the sliding speeds
  * of the example scenes (0.1–10 m/s), so sliding friction is Coulomb to within
- * ε²/(2|v_t|²) ≤ 0.5 %, while the viscous stick slope μ·f_n/ε stays small enough for
- * explicit steps of 1 ms at the scenes' masses and loads.
+ * ε²/(2|v_t|²) ≤ 0.5 %. Its stiff viscous slope μ·f_n/ε is integrated exactly over the
+ * step (wrenches.ts), so it needs no small step.
  */
 export const DEFAULT_FRICTION_VELOCITY = 0.01;
 
@@ -67,7 +79,12 @@ export function contactForceParams(model: Model, overrides: Partial<ContactForce
     mode,
     nbody: overrides.nbody ?? model.nbody,
     stiffness: overrides.stiffness ?? model.contact.stiffness,
-    damping: overrides.damping ?? model.contact.damping,
+    damping: overrides.damping ?? model.contact.damping ?? 0,
+    dampingFromRestitution: overrides.dampingFromRestitution ?? model.contact.damping === undefined,
+    dt: overrides.dt ?? model.dt,
+    invMass: overrides.invMass ?? model.bodyInvMass,
+    invInertia: overrides.invInertia ?? model.bodyInvInertia,
+    bodyRestitution: overrides.bodyRestitution ?? model.bodyRestitution,
     temperature: overrides.temperature ?? model.contact.temperature,
     frictionVelocity: overrides.frictionVelocity ?? model.contact.frictionVelocity,
     bodyFriction: overrides.bodyFriction ?? model.bodyFriction,
@@ -86,7 +103,12 @@ export function checkContactForceParams(p: ContactForceParams): ContactForcePara
   if (!Number.isInteger(p.nbody) || p.nbody < 0) fail('nbody', p.nbody, 'must be a non-negative integer');
   if (p.bodyFriction.length !== p.nbody) fail('bodyFriction', p.bodyFriction.length, `must have length nbody = ${p.nbody}`);
   if (p.bodyName.length !== p.nbody) fail('bodyName', p.bodyName.length, `must have length nbody = ${p.nbody}`);
+  if (!(p.dt > 0 && p.dt < Infinity)) fail('dt', p.dt, 'must be finite and > 0');
+  if (p.invMass.length !== p.nbody) fail('invMass', p.invMass.length, `must have length nbody = ${p.nbody}`);
+  if (p.invInertia.length !== 3 * p.nbody) fail('invInertia', p.invInertia.length, `must have length 3·nbody = ${3 * p.nbody}`);
+  if (p.bodyRestitution.length !== p.nbody) fail('bodyRestitution', p.bodyRestitution.length, `must have length nbody = ${p.nbody}`);
   checkFriction(p.bodyFriction);
+  checkBodies(p.invMass, p.invInertia, p.bodyRestitution);
   return p;
 }
 
@@ -103,6 +125,17 @@ export function checkFriction(bodyFriction: ArrayLike<number>): void {
   for (let i = 0; i < bodyFriction.length; i++) {
     const mu = bodyFriction[i];
     if (!(mu >= 0 && mu < Infinity)) fail(`bodyFriction[${i}]`, mu, 'must be finite and ≥ 0');
+  }
+}
+
+/** Validate the per-body mass properties and restitutions (also called by the primitive). */
+export function checkBodies(invMass: ArrayLike<number>, invInertia: ArrayLike<number>, restitution: ArrayLike<number>): void {
+  for (let i = 0; i < invMass.length; i++) {
+    if (!(invMass[i] >= 0 && invMass[i] < Infinity)) fail(`invMass[${i}]`, invMass[i], 'must be finite and ≥ 0');
+    if (!(restitution[i] >= 0 && restitution[i] <= 1)) fail(`bodyRestitution[${i}]`, restitution[i], 'must be in [0, 1]');
+  }
+  for (let i = 0; i < invInertia.length; i++) {
+    if (!(invInertia[i] >= 0 && invInertia[i] < Infinity)) fail(`invInertia[${i}]`, invInertia[i], 'must be finite and ≥ 0');
   }
 }
 

@@ -6,7 +6,9 @@
  *
  *   φ = τ·log(1 + e^{−d/τ})            0 ≤ φ − max(0, −d) ≤ τ ln 2 (at d = 0)
  *
- * Normal force, a softplus of the Hunt–Crossley force x = φ·(k + c·φ̇):
+ * Normal force, a softplus of the spring–dashpot force x = k·φ + D·φ̇ (D the contact's
+ * effective dashpot, already scaled by its activation σ(−d/τ) in wrenches.ts, so that
+ * D·φ̇ is b times the rate of φ itself and vanishes far from contact):
  *
  *   f_n = T·log(1 + e^{x/T}),   T = k·ρ,   ρ = φτ / (φ + τ)
  *
@@ -17,9 +19,9 @@
  * - f_n → 0 as φ → 0 (far from contact): with a fixed temperature T₀ the force would
  *   tend to T₀·ln 2 at any distance; this T vanishes with φ;
  * - 0 ≤ f_n − max(0, x) ≤ k·ρ·ln 2 ≤ k·τ·ln 2: → penalty as τ → 0, uniformly;
- * - equivalently f_n = k·φ·softplus(1 + c·φ̇/k, β) with dimensionless temperature
+ * - equivalently f_n = k·φ·softplus(1 + D·φ̇/(kφ), β) with dimensionless temperature
  *   β = τ/(φ + τ): sharp (β ≪ 1) in deep contact, where the clamp matters.
- * The clamp is monotone in φ̇ (c ≥ 0), so the damping part f_n(φ̇) − f_n(0) always
+ * The clamp is monotone in φ̇ (D ≥ 0), so the damping part f_n(φ̇) − f_n(0) always
  * opposes the normal velocity: the smoothed damping never injects energy.
  *
  * Numerics: every softplus and logistic goes through e^{−|z|}, never e^{+|z|} (the form
@@ -49,9 +51,8 @@ export function softNormalForce(args: NormalForceArgs, out: NormalForce): Normal
   const phiDDist = -sigmaZ;
   const phiDTemperature = e === 0 ? 0 : logE + (Math.abs(z) * e) / (1 + e);
 
-  // f_n = softplus(x, T) with x the Hunt–Crossley force and T = k·ρ
-  const gain = stiffness + damping * rate;
-  const x = phi * gain;
+  // f_n = softplus(x, T) with x the spring–dashpot force and T = k·ρ
+  const x = stiffness * phi + damping * rate;
   const sum = phi + temperature;
   const rho = (phi * temperature) / sum;
   const force = stiffness * rho;
@@ -64,13 +65,13 @@ export function softNormalForce(args: NormalForceArgs, out: NormalForce): Normal
 
   // T depends on φ through ρ (∂ρ/∂φ = τ²/(φ+τ)²) and on τ directly (∂ρ/∂τ = φ²/(φ+τ)²)
   const inv2 = 1 / (sum * sum);
-  const fPhi = sx * gain + hx * stiffness * temperature * temperature * inv2;
+  const fPhi = sx * stiffness + hx * stiffness * temperature * temperature * inv2;
   out.value = (x > 0 ? x : 0) + force * logEf;
   out.penetration = phi;
   out.dDist = fPhi * phiDDist;
-  out.dRate = sx * damping * phi;
+  out.dRate = sx * damping;
   out.dStiffness = sx * phi + hx * rho;
-  out.dDamping = sx * phi * rate;
+  out.dDamping = sx * rate;
   out.dTemperature = hx * stiffness * phi * phi * inv2 + fPhi * phiDTemperature;
   return out;
 }

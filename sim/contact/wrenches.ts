@@ -10,41 +10,55 @@
  *   r_A = p − x_A,  r_B = p − x_B                                  m
  *   v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)                  m/s, B relative to A
  *   v_n = n·v_rel (> 0 separating),  φ̇ = −v_n,  v_t = v_rel − v_n n
- *   f_n = penalty or soft normal law of (d, φ̇; k, c, τ)          N (penalty.ts, soft.ts)
- *   f_t = −μ f_n w(|v_t|², ε) v_t,  μ = √(μ_A μ_B)                 N (friction.ts)
+ *   a = activation (soft: σ(−d/τ); penalty: min(1, φ/τ) inside)
+ *   un, ut = each side's inverse mass along n / across n (lever arms and inertia included)
+ *   N = 1 + (sum of the activations of the pair's contacts) − a    mass share (splitting)
+ *   W₀ = un_A + un_B,  W_n = N_A un_A + N_B un_B,  W_t = N_A ut_A + N_B ut_B
+ *   b = 2ζ(e)·√(k/W₀)  (e = max(e_A, e_B), restitution.ts), or the scene's damping
+ *   f_n = penalty or soft law of (d, φ̇; k, D = b·φ₁(dt·b·a·W_n)·a, τ)   N
+ *   f_t = −s v_t,  s = λ·φ₁(dt·λ·W_t),  λ = μ f_n w(|v_t|², ε)      N (friction.ts)
  *   F = f_n n + f_t on B at p, −F on A at p
  *   wrench_B += [F, r_B × F],  wrench_A += [−F, −r_A × F]          N, N·m about the COM
  *
- * Static bodies accumulate too (the integrator ignores them). Body orientations do not
- * enter: forces act at the world point p, so the quaternion inputs get zero gradients.
+ * with φ₁(y) = (1 − e^{−y})/y. Why φ₁: the dashpot and the regularized friction are
+ * viscous laws whose slopes (b·a, and μ f_n/ε when sticking) far exceed m/dt at impacts
+ * (an explicit step of them diverges). Integrated exactly over the step with the
+ * contact's effective mass, a viscous force c·u on a velocity u decays it by e^{−y},
+ * y = dt·c·W, and its mean force over the step is c·φ₁(y)·u: stable at any slope and
+ * any dt, equal to c·u as dt → 0, and never reversing the velocity it damps. The
+ * parallel contacts of one pair share its effective mass (each sees it scaled by N, the
+ * mass splitting of Tonge et al. 2012), so a box on four corners does not stop its slip
+ * four times over; N counts contacts by their smooth activations, so it adds no
+ * discontinuity. Contacts with different bodies are not split: in series (a stack) each
+ * stopping its own relative velocity overshoots at most twofold, which the exponential
+ * factor keeps stable, while splitting there would weaken the damping of the stack's
+ * slow modes.
+ *
+ * Static bodies accumulate too (the integrator ignores them). Body orientations enter
+ * through the effective masses only (the inertia turned to the world frame).
  * Non-smooth decisions are reported through the kink sink (kinks.ts) in traced calls.
  */
 import { customVjp, type KinkSink } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import type { Contacts } from '../collision/contacts.ts';
-import {
-  createFrictionWeight,
-  createPairFriction,
-  pairFriction,
-  penaltyFrictionWeight,
-  penaltyWeightBranch,
-  softFrictionWeight,
-} from './friction.ts';
-import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_MARGIN, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from './kinks.ts';
+import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
+import { createFrictionWeight, createPairFriction, pairFriction, penaltyFrictionWeight, softFrictionWeight } from './friction.ts';
+import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_DAMPING_RAMP, KINK_MARGIN, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
-import { checkFriction, checkScalars, type ContactForceParams } from './params.ts';
-import { penaltyNormalForce, penaltyNormalTangent } from './penalty.ts';
+import { checkBodies, checkFriction, checkScalars, type ContactForceParams } from './params.ts';
+import { penaltyNormalForce } from './penalty.ts';
+import { createDampingRatio, dampingRatioOfRestitution } from './restitution.ts';
 import { softNormalForce } from './soft.ts';
 
 /** The parts of a contact buffer the force kernel reads (a `Contacts` is one). */
 export type ContactGeometry = Pick<Contacts, 'count' | 'bodyA' | 'bodyB' | 'dist' | 'normal' | 'point'>;
 
 /** The static configuration of a primitive call: the non-differentiable part of the params. */
-export type ContactStaticConfig = Pick<ContactForceParams, 'mode' | 'nbody' | 'margin' | 'bodyName'>;
+export type ContactStaticConfig = Pick<ContactForceParams, 'mode' | 'nbody' | 'margin' | 'bodyName' | 'dt' | 'dampingFromRestitution'>;
 
 // ---- per-contact evaluation (shared by all faces) ---------------------------------------
 
-/** Kinematics of the contact being evaluated; one module-private record, never allocated per contact. */
+/** Kinematics and intermediate values of the contact being evaluated; one module-private record. */
 const _e = {
   a: 0,
   b: 0,
@@ -58,12 +72,44 @@ const _e = {
   vn: 0,
   vtx: 0, vty: 0, vtz: 0,
   speed2: 0,
+  // activation a ∈ [0, 1] and its partials (∂/∂d, ∂/∂τ)
+  gate: 0, gateDDist: 0, gateDTemperature: 0,
+  // mass shares N_A, N_B and the sides' inverse masses along n (un) and across it (ut)
+  shareA: 0, shareB: 0, unA: 0, unB: 0, utA: 0, utB: 0,
+  // W₀ = un_A + un_B (pair), W_n, W_t (shared)
+  w0: 0, wn: 0, wt: 0,
+  // the dashpot: b, the body whose restitution sets it, ζ and dζ/de, the step factor φ₁(y_n)
+  dashpot: 0, restitutionBody: 0, zeta: 0, zetaDe: 0, yn: 0, phiN: 0, phiNDy: 0, effDamping: 0,
+  // friction: λ = μ f_n w, y_t = dt·λ·W_t, φ₁(y_t), and the force's slip factor s = λ φ₁(y_t)
+  lambda: 0, yt: 0, phiT: 0, phiTDy: 0, slip: 0,
 };
 const _args = normalForceArgs();
-const _argsDot = normalForceArgs();
 const _fn = createNormalForce();
 const _w = createFrictionWeight();
 const _mu = createPairFriction();
+const _zeta = createDampingRatio();
+/** the restitution `_zeta` was computed for (NaN: none yet) */
+let _zetaOf = NaN;
+
+/** Per side (A at 0, B at 1): unit quaternion, |q|, rotation, s = Rᵀr, c = r × n, t = Rᵀc. */
+const _qHat = [new Float64Array(4), new Float64Array(4)];
+const _qLen = new Float64Array(2);
+const _rot = [new Float64Array(9), new Float64Array(9)];
+const _s = [new Float64Array(3), new Float64Array(3)];
+const _c = [new Float64Array(3), new Float64Array(3)];
+const _t = [new Float64Array(3), new Float64Array(3)];
+const _rotBar = new Float64Array(9);
+const _qHatBar = new Float64Array(4);
+
+/**
+ * Activation per contact, the run of same-pair contacts it belongs to, and each run's sum
+ * of activations (grown as needed, never shrunk).
+ */
+let _gate = new Float64Array(64);
+let _run = new Int32Array(64);
+let _gateSum = new Float64Array(64);
+/** Adjoint: cotangent of each run's activation sum. */
+let _gateSumBar = new Float64Array(64);
 
 /** Fill `_e` for contact `i`. */
 function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Array, i: number): void {
@@ -95,45 +141,207 @@ function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Ar
   _e.speed2 = vtx * vtx + vty * vty + vtz * vtz;
 }
 
-/** Normal law of the current contact into `_fn` (penetration rate φ̇ = −v_n). */
-function normalLaw(p: ContactForceParams): void {
+/**
+ * The contact's activation a (how much of the dashpot acts) and its partials into `_e`:
+ * - soft: a = σ(−d/τ) = ∂φ/∂(−d), so a·φ̇ is the rate of the soft penetration itself;
+ * - penalty: a = min(1, φ/τ) inside, 0 outside: the dashpot ramps in over the first τ of
+ *   penetration, so the force has no jump at touch (a kink at φ = τ, `damping ramp`).
+ * Both tend to the step H(−d) as τ → 0 (the linear spring–dashpot of restitution.ts).
+ */
+function contactGate(p: ContactForceParams): void {
+  const d = _e.dist;
+  const tau = p.temperature;
+  if (p.mode === 'soft') {
+    const z = -d / tau;
+    const ez = Math.exp(-Math.abs(z));
+    const sig = z >= 0 ? 1 / (1 + ez) : ez / (1 + ez);
+    const slope = sig * (1 - sig);
+    _e.gate = sig;
+    _e.gateDDist = -slope / tau;
+    _e.gateDTemperature = (slope * d) / (tau * tau);
+    return;
+  }
+  if (!(d < 0) || -d >= tau) {
+    _e.gate = d < 0 ? 1 : 0;
+    _e.gateDDist = 0;
+    _e.gateDTemperature = 0;
+    return;
+  }
+  _e.gate = -d / tau;
+  _e.gateDDist = -1 / tau;
+  _e.gateDTemperature = d / (tau * tau);
+}
+
+/**
+ * The activations of every contact into `_gate`, and their sums per run of consecutive
+ * contacts between the same two bodies (the narrowphase writes a pair's contacts
+ * together: a box's four corners on the ground) into `_gateSum`, indexed by `_run`.
+ */
+function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
+  if (_gate.length < geom.count) {
+    _gate = new Float64Array(2 * geom.count);
+    _run = new Int32Array(2 * geom.count);
+    _gateSum = new Float64Array(2 * geom.count);
+    _gateSumBar = new Float64Array(2 * geom.count);
+  }
+  let run = -1;
+  for (let i = 0; i < geom.count; i++) {
+    _e.dist = geom.dist[i];
+    contactGate(p);
+    if (i === 0 || geom.bodyA[i] !== geom.bodyA[i - 1] || geom.bodyB[i] !== geom.bodyB[i - 1]) _gateSum[++run] = 0;
+    _run[i] = run;
+    _gate[i] = _e.gate;
+    _gateSum[run] += _e.gate;
+  }
+}
+
+/**
+ * Inverse mass of one side of the contact (`side` 0: A, 1: B; body `body`, lever r) along
+ * the normal, un = m⁻¹ + (r×n)ᵀI⁻¹(r×n), and averaged over the tangent plane,
+ * ut = m⁻¹ + ½(tr K − nᵀKn) with K = [r×]ᵀI⁻¹[r×] (tr K = |r|²·tr I⁻¹ − rᵀI⁻¹r);
+ * I⁻¹ = R·diag(invInertia)·Rᵀ. Written into `_e.unA/utA` or `_e.unB/utB`.
+ */
+function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, body: number): void {
+  // the lever from `_e` (no double passes through a call: it would be boxed)
+  const rx = side === 0 ? _e.rAx : _e.rBx, ry = side === 0 ? _e.rAy : _e.rBy, rz = side === 0 ? _e.rAz : _e.rBz;
+  const m = p.invMass[body];
+  const lx = p.invInertia[3 * body], ly = p.invInertia[3 * body + 1], lz = p.invInertia[3 * body + 2];
+  if (m === 0 && lx === 0 && ly === 0 && lz === 0) {
+    // a static body (the ground): nothing to turn, no share of the motion
+    if (side === 0) _e.unA = _e.utA = 0;
+    else _e.unB = _e.utB = 0;
+    return;
+  }
+  const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
+  _qLen[side] = loadUnitRotation(q, 7 * body, _qHat[side], rot);
+  const nx = _e.nx, ny = _e.ny, nz = _e.nz;
+  c[0] = ry * nz - rz * ny;
+  c[1] = rz * nx - rx * nz;
+  c[2] = rx * ny - ry * nx;
+  for (let k = 0; k < 3; k++) {
+    s[k] = rot[k] * rx + rot[3 + k] * ry + rot[6 + k] * rz;
+    t[k] = rot[k] * c[0] + rot[3 + k] * c[1] + rot[6 + k] * c[2];
+  }
+  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+  const normal = lx * t[0] * t[0] + ly * t[1] * t[1] + lz * t[2] * t[2];
+  const trace = lx * (r2 - s[0] * s[0]) + ly * (r2 - s[1] * s[1]) + lz * (r2 - s[2] * s[2]);
+  if (side === 0) {
+    _e.unA = m + normal;
+    _e.utA = m + 0.5 * (trace - normal);
+  } else {
+    _e.unB = m + normal;
+    _e.utB = m + 0.5 * (trace - normal);
+  }
+}
+
+/** φ₁(y) = (1 − e^{−y})/y and φ₁′(y) into `out` = [φ₁, φ₁′] for y = out[2] ≥ 0 (series below 1e-4). */
+function phi1(out: Float64Array): void {
+  const y = out[2];
+  if (y < 1e-4) {
+    out[0] = 1 - y / 2 + (y * y) / 6;
+    out[1] = -0.5 + y / 3 - (y * y) / 8;
+    return;
+  }
+  const em = -Math.expm1(-y);
+  out[0] = em / y;
+  out[1] = (y * (1 - em) - em) / (y * y);
+}
+/** [φ₁, φ₁′, y]: the argument travels in the array (a double argument would be boxed) */
+const _phi = new Float64Array(3);
+
+/**
+ * Everything of contact `i` after its kinematics: activation (from `_gate`), effective
+ * masses, dashpot, normal force, friction factor. Leaves f_n in `_fn` and the slip factor
+ * s (F = f_n n − s v_t) in `_e.slip`.
+ */
+function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
+  contactGate(p);
+  const a = _e.a, b = _e.b, gate = _gate[i];
+  // parallel contacts of one pair share its effective mass; contacts with other bodies act
+  // in series (a box in a stack), where each may stop its own relative motion
+  const share = 1 + _gateSum[_run[i]] - gate;
+  _e.shareA = share;
+  _e.shareB = share;
+  sideInverseMass(p, q, 0, a);
+  sideInverseMass(p, q, 1, b);
+  _e.w0 = _e.unA + _e.unB;
+  _e.wn = _e.shareA * _e.unA + _e.shareB * _e.unB;
+  _e.wt = _e.shareA * _e.utA + _e.shareB * _e.utB;
+  if (!(_e.w0 > 0)) throw new RangeError(`contact ${i}: bodies ${a} and ${b} both have zero inverse mass`);
+  // the dashpot: the override, or b = 2ζ(e)·√(k/W₀) from the pair's restitution
+  if (p.dampingFromRestitution) {
+    const eA = p.bodyRestitution[a], eB = p.bodyRestitution[b];
+    _e.restitutionBody = eB > eA ? b : a;
+    const e = eB > eA ? eB : eA;
+    // ζ(e) is a Newton solve: computed again only when the pair's e differs from the last
+    if (e !== _zetaOf) {
+      dampingRatioOfRestitution(e, _zeta);
+      _zetaOf = e;
+    }
+    _e.zeta = _zeta.value;
+    _e.zetaDe = _zeta.dRestitution;
+    _e.dashpot = 2 * _zeta.value * Math.sqrt(p.stiffness / _e.w0);
+  } else {
+    _e.dashpot = p.damping;
+  }
+  // damping integrated exactly over the step: the dashpot alone would scale the normal
+  // velocity by e^{−y_n} in dt, y_n = dt·b·a·W_n; its mean force is b·φ₁(y_n) per unit a·φ̇
+  _e.yn = p.dt * _e.dashpot * gate * _e.wn;
+  _phi[2] = _e.yn;
+  phi1(_phi);
+  _e.phiN = _phi[0];
+  _e.phiNDy = _phi[1];
+  _e.effDamping = _e.dashpot * _e.phiN;
   _args.dist = _e.dist;
   _args.rate = -_e.vn;
   _args.stiffness = p.stiffness;
-  _args.damping = p.damping;
+  _args.damping = _e.effDamping * gate;
   _args.temperature = p.temperature;
   if (p.mode === 'penalty') penaltyNormalForce(_args, _fn);
   else softNormalForce(_args, _fn);
-}
-
-/** Friction weight (`slip` picks the penalty branch) and pair coefficient of the current contact. */
-function frictionLaw(p: ContactForceParams, slip: boolean): void {
-  if (p.mode === 'penalty') penaltyFrictionWeight(_e.speed2, p.frictionVelocity, slip, _w);
+  const fn = _fn.value;
+  if (fn === 0) {
+    _e.slip = 0;
+    return;
+  }
+  // friction: the regularized Coulomb law is viscous with slope λ = μ·f_n·w; integrated
+  // exactly over the step like the dashpot, it can stop the slip but never reverse it
+  if (p.mode === 'penalty') penaltyFrictionWeight(_e.speed2, p.frictionVelocity, _e.speed2 >= p.frictionVelocity * p.frictionVelocity, _w);
   else softFrictionWeight(_e.speed2, p.frictionVelocity, _w);
-  pairFriction(p.bodyFriction[_e.a], p.bodyFriction[_e.b], _mu);
+  pairFriction(p.bodyFriction[a], p.bodyFriction[b], _mu);
+  _e.lambda = _mu.value * fn * _w.value;
+  _e.yt = p.dt * _e.lambda * _e.wt;
+  _phi[2] = _e.yt;
+  phi1(_phi);
+  _e.phiT = _phi[0];
+  _e.phiTDy = _phi[1];
+  _e.slip = _e.lambda * _e.phiT;
 }
 
-/** Report the current contact's decisions within {@link KINK_REPORT_RADIUS} (before the force law). */
-function reportGeometryKinks(p: ContactForceParams, sink: KinkSink): void {
+/** Report the current contact's decisions within {@link KINK_REPORT_RADIUS} (after its force). */
+function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
     if (onset <= KINK_REPORT_RADIUS) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
-    if (_e.dist < 0 && p.damping > 0) {
-      // distance of φ̇ to the clamp speed −k/c
-      const clamp = Math.abs(p.stiffness / p.damping - _e.vn);
-      if (clamp <= KINK_REPORT_RADIUS) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
+    if (_e.dist < 0) {
+      const rate = -_e.vn;
+      const ramp = Math.abs(-_e.dist - p.temperature);
+      if (_e.dashpot > 0 && ramp <= KINK_REPORT_RADIUS) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
+      const damping = _args.damping;
+      if (damping > 0) {
+        // distance of φ̇ to the clamp speed −k·φ/D
+        const clamp = Math.abs(rate + (p.stiffness * -_e.dist) / damping);
+        if (clamp <= KINK_REPORT_RADIUS) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
+      }
+      if (_fn.value > 0 && _mu.value > 0) {
+        const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
+        if (slip <= KINK_REPORT_RADIUS) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
+      }
     }
   } else {
     const edge = Math.abs(p.margin - _e.dist);
     if (edge <= KINK_REPORT_RADIUS) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
   }
-}
-
-/** Report the stick/slip decision of an active penalty contact with friction. */
-function reportFrictionKink(p: ContactForceParams, sink: KinkSink): void {
-  if (p.mode !== 'penalty' || !(_mu.value > 0)) return;
-  const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
-  if (slip <= KINK_REPORT_RADIUS) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
 }
 
 /** Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given. */
@@ -146,17 +354,15 @@ function accumulateWrenches(
   sink: KinkSink | null,
 ): Float64Array {
   out.fill(0, 0, 6 * p.nbody);
-  const eps2 = p.frictionVelocity * p.frictionVelocity;
+  gatePass(p, geom);
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
-    if (sink !== null) reportGeometryKinks(p, sink);
-    normalLaw(p);
+    contactForce(p, q, i);
+    if (sink !== null) reportKinks(p, sink);
     const fn = _fn.value;
     if (fn === 0) continue;
-    frictionLaw(p, _e.speed2 >= eps2);
-    if (sink !== null) reportFrictionKink(p, sink);
-    // F = f_n n − μ f_n w v_t
-    const s = _mu.value * fn * _w.value;
+    // F = f_n n − s v_t
+    const s = _e.slip;
     const fx = fn * _e.nx - s * _e.vtx;
     const fy = fn * _e.ny - s * _e.vty;
     const fz = fn * _e.nz - s * _e.vtz;
@@ -205,6 +411,20 @@ export function contactWrenches(
 }
 
 /**
+ * The normal force f_n (N) of every contact into `out[0 .. count − 1]`, by the same law
+ * and effective masses as {@link contactWrenches} (for drawing and diagnostics).
+ */
+export function contactNormalForces(p: ContactForceParams, contacts: ContactGeometry, q: Float64Array, qd: Float64Array, out: Float64Array): Float64Array {
+  gatePass(p, contacts);
+  for (let i = 0; i < contacts.count; i++) {
+    contactKinematics(contacts, q, qd, i);
+    contactForce(p, q, i);
+    out[i] = _fn.value;
+  }
+  return out;
+}
+
+/**
  * The adjoint of the kernel at the flat input `x` (layout {@link contactWrenchLayout} for
  * `contacts.count` contacts): x̄ = Jᵀ ȳ for the wrench cotangent `ybar` (nbody×6), a fresh
  * array. The primitive's backward rule, exported for rollouts that run their own adjoint
@@ -244,6 +464,7 @@ function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array):
     v.params = { ...p, stiffness: k, damping: c, temperature: tau, frictionVelocity: eps };
   }
   checkFriction(v.params.bodyFriction);
+  checkBodies(v.params.invMass, v.params.invInertia, v.params.bodyRestitution);
 }
 
 // ---- primitive --------------------------------------------------------------------------
@@ -253,7 +474,8 @@ function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array):
  * and `nbody` bodies. The geometry is struct-of-arrays, as in the `Contacts` buffer, so
  * the kernel reads it through `subarray` views:
  *
- *   [dist (c) | normal (3c) | point (3c) | q (7n) | qd (6n) | k, c, τ, ε | bodyFriction (n)]
+ *   [dist (c) | normal (3c) | point (3c) | q (7n) | qd (6n) | k, b, τ, ε | bodyFriction (n)
+ *    | invMass (n) | invInertia (3n) | bodyRestitution (n)]
  */
 export interface ContactWrenchLayout {
   readonly count: number;
@@ -266,7 +488,10 @@ export interface ContactWrenchLayout {
   /** k at `params`, c at +1, τ at +2, ε at +3 */
   readonly params: number;
   readonly friction: number;
-  /** total input length, 7c + 14n + 4 */
+  readonly invMass: number;
+  readonly invInertia: number;
+  readonly restitution: number;
+  /** total input length, 7c + 19n + 4 */
   readonly size: number;
 }
 
@@ -282,7 +507,10 @@ export function contactWrenchLayout(count: number, nbody: number): ContactWrench
   const qd = q + 7 * nbody;
   const params = qd + 6 * nbody;
   const friction = params + 4;
-  return { count, nbody, dist: 0, normal: count, point: 4 * count, q, qd, params, friction, size: friction + nbody };
+  const invMass = friction + nbody;
+  const invInertia = invMass + nbody;
+  const restitution = invInertia + 3 * nbody;
+  return { count, nbody, dist: 0, normal: count, point: 4 * count, q, qd, params, friction, invMass, invInertia, restitution, size: restitution + nbody };
 }
 
 /**
@@ -314,6 +542,9 @@ export function contactWrenchInputs(
   x[L.params + 2] = p.temperature;
   x[L.params + 3] = p.frictionVelocity;
   x.set(p.bodyFriction.subarray(0, p.nbody), L.friction);
+  x.set(p.invMass.subarray(0, p.nbody), L.invMass);
+  x.set(p.invInertia.subarray(0, 3 * p.nbody), L.invInertia);
+  x.set(p.bodyRestitution.subarray(0, p.nbody), L.restitution);
   return x;
 }
 
@@ -334,15 +565,24 @@ function inputViews(config: ContactStaticConfig, bodyA: Int32Array, bodyB: Int32
   checkScalars(k, c, tau, eps);
   const bodyFriction = x.subarray(L.friction, L.friction + n);
   checkFriction(bodyFriction);
+  const invMass = x.subarray(L.invMass, L.invMass + n);
+  const invInertia = x.subarray(L.invInertia, L.invInertia + 3 * n);
+  const bodyRestitution = x.subarray(L.restitution, L.restitution + n);
+  checkBodies(invMass, invInertia, bodyRestitution);
   return {
     params: {
       mode: config.mode,
       nbody: n,
       stiffness: k,
       damping: c,
+      dampingFromRestitution: config.dampingFromRestitution,
+      dt: config.dt,
       temperature: tau,
       frictionVelocity: eps,
       bodyFriction,
+      invMass,
+      invInertia,
+      bodyRestitution,
       margin: config.margin,
       bodyName: config.bodyName,
     },
@@ -404,20 +644,23 @@ export function contactWrenchPrimitive(config: ContactStaticConfig, contacts: Co
 
 // ---- adjoint ----------------------------------------------------------------------------
 
-/** x̄ = Jᵀ ȳ, contact by contact, recomputing each contact's forward values. */
+/**
+ * x̄ = Jᵀ ȳ, contact by contact, recomputing each contact's forward values. A contact's
+ * mass shares read every activation of its bodies' contacts, so the activations'
+ * cotangents gathered per body in the first loop go back to each contact in a second one.
+ */
 function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float64Array, out?: Float64Array): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
-  const eps2 = p.frictionVelocity * p.frictionVelocity;
+  gatePass(p, geom);
+  _gateSumBar.fill(0, 0, geom.count);
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
-    normalLaw(p);
+    contactForce(p, q, i);
     const fn = _fn.value;
     if (fn === 0) continue; // inactive: value and every partial are 0
-    frictionLaw(p, _e.speed2 >= eps2);
-    const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, vrx, vry, vrz, vn, vtx, vty, vtz } = _e;
-    const mu = _mu.value, w = _w.value;
-    const s = mu * fn * w;
+    const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, vtx, vty, vtz } = _e;
+    const s = _e.slip;
     const fx = fn * nx - s * vtx, fy = fn * ny - s * vty, fz = fn * nz - s * vtz;
     const oa = 6 * a, ob = 6 * b;
     const tAx = ybar[oa + 3], tAy = ybar[oa + 4], tAz = ybar[oa + 5];
@@ -427,165 +670,215 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     const Fbx = ybar[ob] - ybar[oa] + (tBy * rBz - tBz * rBy) - (tAy * rAz - tAz * rAy);
     const Fby = ybar[ob + 1] - ybar[oa + 1] + (tBz * rBx - tBx * rBz) - (tAz * rAx - tAx * rAz);
     const Fbz = ybar[ob + 2] - ybar[oa + 2] + (tBx * rBy - tBy * rBx) - (tAx * rAy - tAy * rAx);
-    let rBbx = fy * tBz - fz * tBy, rBby = fz * tBx - fx * tBz, rBbz = fx * tBy - fy * tBx;
-    let rAbx = -(fy * tAz - fz * tAy), rAby = -(fz * tAx - fx * tAz), rAbz = -(fx * tAy - fy * tAx);
+    _bar.rA[0] = -(fy * tAz - fz * tAy);
+    _bar.rA[1] = -(fz * tAx - fx * tAz);
+    _bar.rA[2] = -(fx * tAy - fy * tAx);
+    _bar.rB[0] = fy * tBz - fz * tBy;
+    _bar.rB[1] = fz * tBx - fx * tBz;
+    _bar.rB[2] = fx * tBy - fy * tBx;
 
-    // F = f_n n + f_t
+    // F = f_n n − s v_t
     let fnBar = Fbx * nx + Fby * ny + Fbz * nz;
-    let nbx = fn * Fbx, nby = fn * Fby, nbz = fn * Fbz;
+    _bar.n[0] = fn * Fbx;
+    _bar.n[1] = fn * Fby;
+    _bar.n[2] = fn * Fbz;
+    const sBar = -(Fbx * vtx + Fby * vty + Fbz * vtz);
+    let vtbx = -s * Fbx, vtby = -s * Fby, vtbz = -s * Fbz;
 
-    // f_t = −μ f_n w v_t
-    const ftDotVt = Fbx * vtx + Fby * vty + Fbz * vtz;
-    const muBar = -fn * w * ftDotVt;
-    fnBar -= mu * w * ftDotVt;
-    const wBar = -mu * fn * ftDotVt;
+    // s = λ·φ₁(y_t), y_t = dt·λ·W_t;  λ = μ f_n w
+    const lambda = _e.lambda;
+    const lambdaBar = sBar * (_e.phiT + _e.yt * _e.phiTDy);
+    const wtBar = sBar * lambda * _e.phiTDy * p.dt * lambda;
+    const mu = _mu.value, w = _w.value;
+    const muBar = lambdaBar * fn * w;
+    fnBar += lambdaBar * mu * w;
+    const wBar = lambdaBar * mu * fn;
     const speed2Scale = 2 * wBar * _w.dSpeed2;
-    const vtbx = -s * Fbx + speed2Scale * vtx;
-    const vtby = -s * Fby + speed2Scale * vty;
-    const vtbz = -s * Fbz + speed2Scale * vtz;
-    const epsBar = wBar * _w.dVelocity;
-
-    // v_t = v_rel − (n·v_rel) n
-    const nDotVtb = nx * vtbx + ny * vtby + nz * vtbz;
-    let vrbx = vtbx - nDotVtb * nx, vrby = vtby - nDotVtb * ny, vrbz = vtbz - nDotVtb * nz;
-    nbx -= nDotVtb * vrx + vn * vtbx;
-    nby -= nDotVtb * vry + vn * vtby;
-    nbz -= nDotVtb * vrz + vn * vtbz;
-
-    // normal law: f_n(d, φ̇ = −v_n; k, c, τ)
-    const vnBar = -fnBar * _fn.dRate;
+    vtbx += speed2Scale * vtx;
+    vtby += speed2Scale * vty;
+    vtbz += speed2Scale * vtz;
     const L0 = L.params;
+    xbar[L0 + 3] += wBar * _w.dVelocity;
+
+    // normal law: f_n(d, φ̇ = −v_n; k, D = b·φ₁(y_n)·a, τ)
     xbar[L.dist + i] += fnBar * _fn.dDist;
     xbar[L0] += fnBar * _fn.dStiffness;
-    xbar[L0 + 1] += fnBar * _fn.dDamping;
     xbar[L0 + 2] += fnBar * _fn.dTemperature;
-    xbar[L0 + 3] += epsBar;
+    const rateBar = fnBar * _fn.dRate;
+    const dampingBar = fnBar * _fn.dDamping;
+    const gate = _gate[i];
+    const effBar = dampingBar * gate;
+    let gateBar = dampingBar * _e.effDamping;
+    // b_eff = b·φ₁(y_n), y_n = dt·b·a·W_n
+    const bOf = _e.dashpot;
+    const dashpotBar = effBar * (_e.phiN + _e.yn * _e.phiNDy);
+    const common = effBar * bOf * _e.phiNDy * p.dt * bOf;
+    gateBar += common * _e.wn;
+    const wnBar = common * gate;
+    let w0Bar = 0;
+    if (p.dampingFromRestitution) {
+      // b = 2ζ·√(k/W₀)
+      const root = Math.sqrt(p.stiffness / _e.w0);
+      const zetaBar = dashpotBar * 2 * root;
+      xbar[L0] += (dashpotBar * bOf) / (2 * p.stiffness);
+      w0Bar = (-dashpotBar * bOf) / (2 * _e.w0);
+      xbar[L.restitution + _e.restitutionBody] += zetaBar * _e.zetaDe;
+    } else {
+      xbar[L0 + 1] += dashpotBar;
+    }
+    // W_n = N_A un_A + N_B un_B, W_t = N_A ut_A + N_B ut_B, W₀ = un_A + un_B, N = 1 + S − a
+    const shareABar = wnBar * _e.unA + wtBar * _e.utA;
+    const shareBBar = wnBar * _e.unB + wtBar * _e.utB;
+    _gateSumBar[_run[i]] += shareABar + shareBBar;
+    gateBar -= shareABar + shareBBar;
+    sideInverseMassAdjoint(p, L, 0, a, wnBar * _e.shareA + w0Bar, wtBar * _e.shareA, xbar);
+    sideInverseMassAdjoint(p, L, 1, b, wnBar * _e.shareB + w0Bar, wtBar * _e.shareB, xbar);
 
-    // v_n = n·v_rel
-    vrbx += vnBar * nx;
-    vrby += vnBar * ny;
-    vrbz += vnBar * nz;
-    nbx += vnBar * vrx;
-    nby += vnBar * vry;
-    nbz += vnBar * vrz;
-    xbar[L.normal + 3 * i] += nbx;
-    xbar[L.normal + 3 * i + 1] += nby;
-    xbar[L.normal + 3 * i + 2] += nbz;
+    // the activation a(d, φ̇, τ)
+    xbar[L.dist + i] += gateBar * _e.gateDDist;
+    xbar[L0 + 2] += gateBar * _e.gateDTemperature;
 
-    // v_rel = v_B + ω_B × r_B − v_A − ω_A × r_A
-    const qa = L.qd + oa, qb = L.qd + ob;
-    xbar[qb] += vrbx;
-    xbar[qb + 1] += vrby;
-    xbar[qb + 2] += vrbz;
-    xbar[qa] -= vrbx;
-    xbar[qa + 1] -= vrby;
-    xbar[qa + 2] -= vrbz;
-    xbar[qb + 3] += rBy * vrbz - rBz * vrby;
-    xbar[qb + 4] += rBz * vrbx - rBx * vrbz;
-    xbar[qb + 5] += rBx * vrby - rBy * vrbx;
-    xbar[qa + 3] -= rAy * vrbz - rAz * vrby;
-    xbar[qa + 4] -= rAz * vrbx - rAx * vrbz;
-    xbar[qa + 5] -= rAx * vrby - rAy * vrbx;
-    const { wAx, wAy, wAz, wBx, wBy, wBz } = _e;
-    rBbx += vrby * wBz - vrbz * wBy;
-    rBby += vrbz * wBx - vrbx * wBz;
-    rBbz += vrbx * wBy - vrby * wBx;
-    rAbx -= vrby * wAz - vrbz * wAy;
-    rAby -= vrbz * wAx - vrbx * wAz;
-    rAbz -= vrbx * wAy - vrby * wAx;
-
-    // r = p − x
-    xbar[L.point + 3 * i] += rAbx + rBbx;
-    xbar[L.point + 3 * i + 1] += rAby + rBby;
-    xbar[L.point + 3 * i + 2] += rAbz + rBbz;
-    xbar[L.q + 7 * a] -= rAbx;
-    xbar[L.q + 7 * a + 1] -= rAby;
-    xbar[L.q + 7 * a + 2] -= rAbz;
-    xbar[L.q + 7 * b] -= rBbx;
-    xbar[L.q + 7 * b + 1] -= rBby;
-    xbar[L.q + 7 * b + 2] -= rBbz;
+    // v_t = v_rel − (n·v_rel) n, v_n = n·v_rel, φ̇ = −v_n
+    const nDotVtb = nx * vtbx + ny * vtby + nz * vtbz;
+    const vnBar = -rateBar;
+    const { vrx, vry, vrz, vn } = _e;
+    _bar.n[0] += vnBar * vrx - (nDotVtb * vrx + vn * vtbx);
+    _bar.n[1] += vnBar * vry - (nDotVtb * vry + vn * vtby);
+    _bar.n[2] += vnBar * vrz - (nDotVtb * vrz + vn * vtbz);
+    const nScale = vnBar - nDotVtb;
+    relativeVelocityAdjoint(L, i, vtbx + nScale * nx, vtby + nScale * ny, vtbz + nScale * nz, xbar);
 
     // μ = √(μ_A μ_B)
     xbar[L.friction + a] += muBar * _mu.dA;
     xbar[L.friction + b] += muBar * _mu.dB;
   }
+  // second loop: each contact's activation carries the cotangent of its run's sum
+  for (let i = 0; i < geom.count; i++) {
+    const gateBar = _gateSumBar[_run[i]];
+    if (gateBar === 0) continue;
+    _e.dist = geom.dist[i];
+    contactGate(p);
+    xbar[L.dist + i] += gateBar * _e.gateDDist;
+    xbar[L.params + 2] += gateBar * _e.gateDTemperature;
+  }
   return xbar;
 }
 
+/** Cotangents of the current contact's normal and levers, gathered before they are written. */
+const _bar = { n: new Float64Array(3), rA: new Float64Array(3), rB: new Float64Array(3) };
+
+/**
+ * v_rel = v_B + ω_B × r_B − v_A − ω_A × r_A pulled back from its cotangent (vrb), then the
+ * levers r = p − x (with the lever and normal cotangents already in `_bar`) into `xbar`.
+ */
+function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, vrbx: number, vrby: number, vrbz: number, xbar: Float64Array): void {
+  const { a, b, rAx, rAy, rAz, rBx, rBy, rBz, wAx, wAy, wAz, wBx, wBy, wBz } = _e;
+  const qa = L.qd + 6 * a, qb = L.qd + 6 * b;
+  xbar[qb] += vrbx;
+  xbar[qb + 1] += vrby;
+  xbar[qb + 2] += vrbz;
+  xbar[qa] -= vrbx;
+  xbar[qa + 1] -= vrby;
+  xbar[qa + 2] -= vrbz;
+  xbar[qb + 3] += rBy * vrbz - rBz * vrby;
+  xbar[qb + 4] += rBz * vrbx - rBx * vrbz;
+  xbar[qb + 5] += rBx * vrby - rBy * vrbx;
+  xbar[qa + 3] -= rAy * vrbz - rAz * vrby;
+  xbar[qa + 4] -= rAz * vrbx - rAx * vrbz;
+  xbar[qa + 5] -= rAx * vrby - rAy * vrbx;
+  const rB = _bar.rB, rA = _bar.rA;
+  rB[0] += vrby * wBz - vrbz * wBy;
+  rB[1] += vrbz * wBx - vrbx * wBz;
+  rB[2] += vrbx * wBy - vrby * wBx;
+  rA[0] -= vrby * wAz - vrbz * wAy;
+  rA[1] -= vrbz * wAx - vrbx * wAz;
+  rA[2] -= vrbx * wAy - vrby * wAx;
+  // r = p − x
+  for (let k = 0; k < 3; k++) {
+    xbar[L.point + 3 * i + k] += rA[k] + rB[k];
+    xbar[L.q + 7 * a + k] -= rA[k];
+    xbar[L.q + 7 * b + k] -= rB[k];
+    xbar[L.normal + 3 * i + k] += _bar.n[k];
+  }
+}
+
+/**
+ * {@link sideInverseMass} pulled back from the cotangents of un and ut: into the body's
+ * inverse mass and inertia and orientation (in `xbar`), and the lever and normal (in `_bar`).
+ */
+function sideInverseMassAdjoint(p: ContactForceParams, L: ContactWrenchLayout, side: number, body: number, unBar: number, utBar: number, xbar: Float64Array): void {
+  if (unBar === 0 && utBar === 0) return;
+  const lam0 = p.invInertia[3 * body], lam1 = p.invInertia[3 * body + 1], lam2 = p.invInertia[3 * body + 2];
+  // a static body (zero inverse mass and inertia) was skipped by the forward pass: its
+  // masses are no parameter (∂/∂ of a zero inverse inertia is the domain's edge)
+  if (p.invMass[body] === 0 && lam0 === 0 && lam1 === 0 && lam2 === 0) return;
+  const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
+  const lamSum = lam0 + lam1 + lam2;
+  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+  // un = m + Σλ_k t_k²;  ut = m + ½(Σλ_k (|s|² − s_k²) − Σλ_k t_k²)
+  xbar[L.invMass + body] += unBar + utBar;
+  const tBarScale = 2 * unBar - utBar;
+  const sb = _sBar, tb = _tBar;
+  for (let k = 0; k < 3; k++) {
+    const lam = k === 0 ? lam0 : k === 1 ? lam1 : lam2;
+    xbar[L.invInertia + 3 * body + k] += unBar * t[k] * t[k] + 0.5 * utBar * (r2 - s[k] * s[k] - t[k] * t[k]);
+    sb[k] = utBar * s[k] * (lamSum - lam);
+    tb[k] = tBarScale * lam * t[k];
+  }
+  // s = Rᵀr, t = Rᵀc: r̄ = R s̄, c̄ = R t̄, R̄_ac = r_a s̄_c + c_a t̄_c
+  const rx = side === 0 ? _e.rAx : _e.rBx, ry = side === 0 ? _e.rAy : _e.rBy, rz = side === 0 ? _e.rAz : _e.rBz;
+  const rBar = side === 0 ? _bar.rA : _bar.rB;
+  for (let a = 0; a < 3; a++) {
+    const ra = a === 0 ? rx : a === 1 ? ry : rz;
+    let rb = 0, cb = 0;
+    for (let k = 0; k < 3; k++) {
+      rb += rot[3 * a + k] * sb[k];
+      cb += rot[3 * a + k] * tb[k];
+      _rotBar[3 * a + k] = ra * sb[k] + c[a] * tb[k];
+    }
+    rBar[a] += rb;
+    _cBar[a] = cb;
+  }
+  // c = r × n: r̄ += n × c̄, n̄ += c̄ × r
+  const nx = _e.nx, ny = _e.ny, nz = _e.nz;
+  rBar[0] += ny * _cBar[2] - nz * _cBar[1];
+  rBar[1] += nz * _cBar[0] - nx * _cBar[2];
+  rBar[2] += nx * _cBar[1] - ny * _cBar[0];
+  _bar.n[0] += _cBar[1] * rz - _cBar[2] * ry;
+  _bar.n[1] += _cBar[2] * rx - _cBar[0] * rz;
+  _bar.n[2] += _cBar[0] * ry - _cBar[1] * rx;
+  _qHatBar.fill(0);
+  addRotationAdjoint(_qHatBar, _qHat[side], _rotBar);
+  addNormalizeAdjoint(xbar, L.q + 7 * body + 3, _qHat[side], _qHatBar, _qLen[side]);
+}
+const _sBar = new Float64Array(3);
+const _tBar = new Float64Array(3);
+const _cBar = new Float64Array(3);
+
 // ---- tangent ----------------------------------------------------------------------------
 
-/** ẏ = J ẋ, contact by contact; one-sided at the penalty kinks. */
+/**
+ * ẏ = J ẋ, row by row: ẏ_k = (Jᵀ e_k)·ẋ for the wrench entries of bodies that touch a
+ * contact (the others are 0). Exact (the adjoint's derivatives), at the reverse pass's
+ * branch at a kink (penalty), not one-sided.
+ */
 function contactWrenchTangent(v: InputViews, L: ContactWrenchLayout, xdot: Float64Array): Float64Array {
-  const { params: p, geom, q, qd } = v;
   const ydot = new Float64Array(6 * L.nbody);
-  const kDot = xdot[L.params], cDot = xdot[L.params + 1], tauDot = xdot[L.params + 2], epsDot = xdot[L.params + 3];
-  for (let i = 0; i < geom.count; i++) {
-    contactKinematics(geom, q, qd, i);
-    const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, wAx, wAy, wAz, wBx, wBy, wBz, vrx, vry, vrz, vn, vtx, vty, vtz } = _e;
-    const distDot = xdot[L.dist + i];
-    const ndx = xdot[L.normal + 3 * i], ndy = xdot[L.normal + 3 * i + 1], ndz = xdot[L.normal + 3 * i + 2];
-    const pdx = xdot[L.point + 3 * i], pdy = xdot[L.point + 3 * i + 1], pdz = xdot[L.point + 3 * i + 2];
-    const qa = L.q + 7 * a, qb = L.q + 7 * b;
-    const rAdx = pdx - xdot[qa], rAdy = pdy - xdot[qa + 1], rAdz = pdz - xdot[qa + 2];
-    const rBdx = pdx - xdot[qb], rBdy = pdy - xdot[qb + 1], rBdz = pdz - xdot[qb + 2];
-    const va = L.qd + 6 * a, vb = L.qd + 6 * b;
-    const wAdx = xdot[va + 3], wAdy = xdot[va + 4], wAdz = xdot[va + 5];
-    const wBdx = xdot[vb + 3], wBdy = xdot[vb + 4], wBdz = xdot[vb + 5];
-
-    // v̇_rel = v̇_B + ω̇_B × r_B + ω_B × ṙ_B − (v̇_A + ω̇_A × r_A + ω_A × ṙ_A)
-    const vrdx = xdot[vb] + (wBdy * rBz - wBdz * rBy) + (wBy * rBdz - wBz * rBdy)
-      - xdot[va] - (wAdy * rAz - wAdz * rAy) - (wAy * rAdz - wAz * rAdy);
-    const vrdy = xdot[vb + 1] + (wBdz * rBx - wBdx * rBz) + (wBz * rBdx - wBx * rBdz)
-      - xdot[va + 1] - (wAdz * rAx - wAdx * rAz) - (wAz * rAdx - wAx * rAdz);
-    const vrdz = xdot[vb + 2] + (wBdx * rBy - wBdy * rBx) + (wBx * rBdy - wBy * rBdx)
-      - xdot[va + 2] - (wAdx * rAy - wAdy * rAx) - (wAx * rAdy - wAy * rAdx);
-    const vnd = ndx * vrx + ndy * vry + ndz * vrz + nx * vrdx + ny * vrdy + nz * vrdz;
-    const vtdx = vrdx - vnd * nx - vn * ndx;
-    const vtdy = vrdy - vnd * ny - vn * ndy;
-    const vtdz = vrdz - vnd * nz - vn * ndz;
-
-    // normal law
-    normalLaw(p);
-    const fn = _fn.value;
-    let fnd: number;
-    if (p.mode === 'penalty') {
-      _argsDot.dist = distDot;
-      _argsDot.rate = -vnd;
-      _argsDot.stiffness = kDot;
-      _argsDot.damping = cDot;
-      fnd = penaltyNormalTangent(_args, _argsDot);
-    } else {
-      fnd = _fn.dDist * distDot - _fn.dRate * vnd + _fn.dStiffness * kDot + _fn.dDamping * cDot + _fn.dTemperature * tauDot;
-    }
-    if (fn === 0 && fnd === 0) continue;
-
-    // friction
-    const speed2Dot = 2 * (vtx * vtdx + vty * vtdy + vtz * vtdz);
-    frictionLaw(p, penaltyWeightBranch(_e.speed2, p.frictionVelocity, speed2Dot, epsDot));
-    const mu = _mu.value, w = _w.value;
-    const muDot = _mu.dA * xdot[L.friction + a] + _mu.dB * xdot[L.friction + b];
-    const wDot = _w.dSpeed2 * speed2Dot + _w.dVelocity * epsDot;
-    const s = mu * fn * w;
-    const sDot = muDot * fn * w + mu * fnd * w + mu * fn * wDot;
-    const fx = fn * nx - s * vtx, fy = fn * ny - s * vty, fz = fn * nz - s * vtz;
-    const fdx = fnd * nx + fn * ndx - sDot * vtx - s * vtdx;
-    const fdy = fnd * ny + fn * ndy - sDot * vty - s * vtdy;
-    const fdz = fnd * nz + fn * ndz - sDot * vtz - s * vtdz;
-
-    // wrench tangents: (r × F)˙ = ṙ × F + r × Ḟ
-    const ob = 6 * b, oa = 6 * a;
-    ydot[ob] += fdx;
-    ydot[ob + 1] += fdy;
-    ydot[ob + 2] += fdz;
-    ydot[ob + 3] += rBdy * fz - rBdz * fy + rBy * fdz - rBz * fdy;
-    ydot[ob + 4] += rBdz * fx - rBdx * fz + rBz * fdx - rBx * fdz;
-    ydot[ob + 5] += rBdx * fy - rBdy * fx + rBx * fdy - rBy * fdx;
-    ydot[oa] -= fdx;
-    ydot[oa + 1] -= fdy;
-    ydot[oa + 2] -= fdz;
-    ydot[oa + 3] -= rAdy * fz - rAdz * fy + rAy * fdz - rAz * fdy;
-    ydot[oa + 4] -= rAdz * fx - rAdx * fz + rAz * fdx - rAx * fdz;
-    ydot[oa + 5] -= rAdx * fy - rAdy * fx + rAx * fdy - rAy * fdx;
+  const touched = new Uint8Array(L.nbody);
+  for (let i = 0; i < v.geom.count; i++) {
+    touched[v.geom.bodyA[i]] = 1;
+    touched[v.geom.bodyB[i]] = 1;
+  }
+  const e = new Float64Array(6 * L.nbody);
+  const row = new Float64Array(L.size);
+  for (let k = 0; k < 6 * L.nbody; k++) {
+    if (touched[Math.floor(k / 6)] === 0) continue;
+    e[k] = 1;
+    contactWrenchAdjoint(v, L, e, row);
+    e[k] = 0;
+    let sum = 0;
+    for (let j = 0; j < L.size; j++) sum += row[j] * xdot[j];
+    ydot[k] = sum;
   }
   return ydot;
 }

@@ -6,9 +6,10 @@
 //   h_j = r + ½ g dt² j(j+1),
 // and the last one that reaches the final state is j = N−1: h_{N−1} = r + ½ g T² − ½ g T dt
 // (T = N dt), the discrete version of the continuous-time onset h* = ½ g T² + r.
-// Penalty force at step N−1 just below it: f = φ·(k + c·φ̇), φ = h_{N−1} − h, φ̇ = |v_{N−1}|
-// = g dt (N−1), and it changes only the final velocity: v_N += f dt / m. So
-// d v_N / d h jumps from −(k + c g dt (N−1))·dt/m (below) to 0 (above).
+// The onset scenes set the dashpot override to 0 (a pure spring: the closed forms below are
+// exact; the dashpot's own onset is covered by the contact-force tests). Penalty force at
+// step N−1 just below h_{N−1}: f = k·φ, φ = h_{N−1} − h, and it changes only the final
+// velocity: v_N += f dt / m. So d v_N / d h jumps from −k·dt/m (below) to 0 (above).
 //
 // Glancing spheres: sphere a (radius ra) slides at speed v along +x, its centre offset by
 // b (the impact parameter) along y from sphere b (radius rb) at rest, with no gravity. Its
@@ -29,7 +30,8 @@ export const DROP = {
   radius: 0.1,
   mass: 1,
   stiffness: 1e4,
-  damping: 10,
+  /** N·s/m: no dashpot (module comment) */
+  damping: 0,
 } as const;
 
 /** h_j: the drop height at which step j's contact switches on (module comment). */
@@ -37,9 +39,9 @@ export function dropOnset(j: number, dt: number = DROP.dt): number {
   return DROP.radius + 0.5 * DROP.g * dt * dt * j * (j + 1);
 }
 
-/** The jump of d v_z(T) / d h at h_{N−1}: (k + c·|v_{N−1}|)·dt/m (module comment). */
-export function dropVelocityJump(dt: number = DROP.dt, steps: number = DROP.steps): number {
-  return ((DROP.stiffness + DROP.damping * DROP.g * dt * (steps - 1)) * dt) / DROP.mass;
+/** The jump of d v_z(T) / d h at h_{N−1}: k·dt/m (module comment). */
+export function dropVelocityJump(dt: number = DROP.dt): number {
+  return (DROP.stiffness * dt) / DROP.mass;
 }
 
 /** The ball-drop scene from height `h`. */
@@ -66,7 +68,8 @@ export const GLANCE = {
   /** a's initial x offset: it passes x = 0 at step 100 */
   x0: -0.1,
   stiffness: 1e4,
-  damping: 10,
+  /** N·s/m: no dashpot (module comment) */
+  damping: 0,
 } as const;
 
 /** R = ra + rb: the continuous-time glancing onset b = R. */
@@ -211,15 +214,14 @@ export function frictionlessGlanceScene(b: number, mode: 'penalty' | 'soft' | 'h
 
 // Box scenes: a box sliding along +x on the ground (flat floor, z up), friction μ, no
 // restitution. In soft and penalty mode the contact is the default spring k = 1e4 N/m per
-// corner with Hunt–Crossley damping c = 4e5 N·s/m²: at the resting sink φ = m g/(4k) of
-// each of the four corners (0.25 mm) that is c·φ ≈ 100 N·s/m per corner, the critical
-// damping 2√(4k·m)/4 of the box's vertical mode, so the box does not bounce (a bouncing
-// box modulates its friction and rocks); it also starts at that sink (the soft penetration
-// φ = τ·softplus(−d/τ) solved for d; the softplus clamp of the force adds ≲ 1 %, settled by
-// the damping). In hard mode it starts touching (d = 0).
+// corner with the dashpot of restitution 0 (derived per contact), so the box does not
+// bounce (a bouncing box modulates its friction and rocks); it also starts at the resting
+// sink φ = m g/(4k) of each corner (the soft penetration φ = τ·softplus(−d/τ) solved for d;
+// the softplus clamp of the force adds ≲ 1 %, settled by the damping). In hard mode it
+// starts touching (d = 0).
 
-/** Spring and damper of the box scenes in the force modes (comment above). */
-export const BOX_CONTACT = { stiffness: 1e4, damping: 4e5 } as const;
+/** Spring of the box scenes in the force modes (comment above). */
+export const BOX_CONTACT = { stiffness: 1e4 } as const;
 
 /** The soft signed distance d < 0 at which one of four corners carries a quarter of `mass`·g. */
 export function softRestingGap(temperature: number, mass: number, g: number = DROP.g): number {
@@ -273,19 +275,35 @@ export function slideScene(v: number, mode: 'penalty' | 'soft' | 'hard', opts: {
 }
 
 /**
- * Soft friction near the stop, as a 1-D map: the semi-implicit step of
- * v̇ = −μ g v / √(v² + ε²) (friction.ts's soft law with f_n = m g, ε the friction speed,
- * by default the scene default), iterated N times from `v0`. Returns v_N and d v_N / d v0 (the product of the
- * map's slopes).
+ * Soft friction near the stop, as a 1-D map: each step, every corner's friction
+ * λ·v·φ₁(dt·λ·W_t) with λ = μ (m g/4)/√(v² + ε²) (friction.ts's soft law, integrated over
+ * the step as wrenches.ts does), W_t = N·u_t the corner's inverse mass across the normal
+ * (u_t = 1/m + ½(|r|²·tr I⁻¹ − rᵀI⁻¹r − |r × n|²_{I⁻¹}), shared by N = 1 + 3a corners
+ * of activation a = 1 − e^{−φ/τ} at the soft sink), iterated N times from `v0`. Returns
+ * v_N and d v_N / d v0 (the product of the map's slopes, by central differences of one
+ * step: the map is smooth).
  */
-export function softStopMap(v0: number, steps: number = SLIDE.steps, eps: number = DEFAULT_FRICTION_VELOCITY): { value: number; slope: number } {
-  const k = SLIDE.friction * DROP.g * DROP.dt;
+export function softStopMap(v0: number, steps: number = SLIDE.steps, eps: number = DEFAULT_FRICTION_VELOCITY, temperature = 1e-4): { value: number; slope: number } {
+  const [a, , c] = SLIDE.halfExtents;
+  const m = 1;
+  // principal inverse moments of the box and one corner's lever r = (a, a, −c)
+  const ix = 3 / (m * (a * a + c * c)), iz = 3 / (m * 2 * a * a);
+  const r2 = 2 * a * a + c * c;
+  const ut = 1 / m + 0.5 * (r2 * (2 * ix + iz) - (ix * 2 * a * a + iz * c * c) - ix * 2 * a * a);
+  const activation = -Math.expm1(-(m * DROP.g) / (4 * BOX_CONTACT.stiffness) / temperature);
+  const wt = (1 + 3 * activation) * ut;
+  const dt = DROP.dt;
+  const phi1 = (y: number): number => (y < 1e-8 ? 1 - y / 2 : -Math.expm1(-y) / y);
+  const stepOf = (v: number): number => {
+    const lambda = (SLIDE.friction * ((m * DROP.g) / 4)) / Math.sqrt(v * v + eps * eps);
+    return v - (4 * dt * lambda * v * phi1(dt * lambda * wt)) / m;
+  };
   let v = v0;
   let slope = 1;
+  const h = 1e-7;
   for (let j = 0; j < steps; j++) {
-    const s = Math.sqrt(v * v + eps * eps);
-    slope *= 1 - (k * eps * eps) / (s * s * s);
-    v -= (k * v) / s;
+    slope *= (stepOf(v + h) - stepOf(v - h)) / (2 * h);
+    v = stepOf(v);
   }
   return { value: v, slope };
 }

@@ -22,7 +22,7 @@ import type { State } from '../../sim/state.ts';
 
 /** One body of every kind: plane, dynamic by density, dynamic by mass, capsule, static box. */
 const scene = parseScene({
-  contact: { friction: 0.4, restitution: 0.1 },
+  contact: { friction: 0.4, restitution: 0.1, damping: 30 },
   bodies: [
     { name: 'ground', shape: { type: 'plane', normal: [0, 0, 2], offset: 1 } },
     { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, density: 500, position: [0, 0, 1], orientation: [1, 2, 0, 0] },
@@ -161,7 +161,7 @@ describe('quantity paths', () => {
 
 /** The value the built model (or initial state) holds for a parameter. */
 function modelValue(model: Model, state: State, p: ParamPath): number {
-  if (p.kind === 'contact') return model.contact[p.key];
+  if (p.kind === 'contact') return model.contact[p.key] ?? NaN;
   const b = p.body;
   if (p.kind === 'state') {
     const q = state.bodyQ;
@@ -201,6 +201,12 @@ describe('readParam and writeParam', () => {
       if (p.kind === 'bodyScalar' && p.field === 'offset') expected /= 2;
       expect(modelValue(model, state, p), text).toBeCloseTo(expected, 14);
     }
+  });
+
+  it('contact.damping without a value in the scene is an error naming the alternative, not a silent 0', () => {
+    const derived = { ...scene, contact: { ...scene.contact } };
+    delete derived.contact.damping;
+    expect(() => readParam(derived, parseParamPath('contact.damping', bodies))).toThrow(/derives its dashpot from restitution.*contact\.restitution/);
   });
 
   it('resolve defaults: body friction from the contact, mass from density × volume', () => {

@@ -52,15 +52,17 @@ for (const mode of FORCE_MODES) {
       const h = state.bodyQ[7 * index(model, 'ball') + 2] - r;
       const e = 0.8;
       const tops = apexes(model, state, 'ball', model.steps).map((z) => z - r);
-      // the damping is set so the first impact (4.43 m/s) has e = 0.8 in the continuous
-      // Hunt–Crossley model; measured 0.645 m (soft), 0.646 m (penalty)
+      // each contact's dashpot is derived from e (restitution.ts), at any impact speed;
+      // measured 0.642 m (penalty), 0.637 m (soft)
       expect(Math.abs(tops[0] / (e * e * h) - 1)).toBeLessThan(0.02);
-      // five bounces in 3 s, each lower than the last, and above the constant-e apex:
-      // Hunt–Crossley restitution grows as the impact speed falls
+      // five bounces in 3 s, each lower than the last, near the constant-e apex e^(2k)·h:
+      // slower impacts fall a little below it (gravity acts during the longer contact,
+      // ~g/(ω·e·v) of the speed); measured −1.5 … −9 % (penalty), −2.6 … −10.2 % (soft)
+      // over bounces 2 to 5
       expect(tops.length).toBeGreaterThanOrEqual(5);
       for (let k = 1; k < tops.length; k++) {
         expect(tops[k]).toBeLessThan(tops[k - 1]);
-        expect(tops[k]).toBeGreaterThan(e ** (2 * (k + 1)) * h);
+        expect(Math.abs(tops[k] / (e ** (2 * (k + 1)) * h) - 1)).toBeLessThan(0.12);
       }
     });
 
@@ -78,8 +80,8 @@ for (const mode of FORCE_MODES) {
       expect(tops).toHaveLength(2);
       const rise = tops[1] - r;
       const e = 0.5;
-      // measured 0.207 m against 0.215 m: part of the rebound goes into the spin friction
-      // starts at the bounce, and the damping is matched in continuous time
+      // measured 0.205 m against 0.215 m: part of the rebound goes into the spin friction
+      // starts at the bounce
       expect(Math.abs(rise / ((e * vLand) ** 2 / (2 * g)) - 1)).toBeLessThan(0.06);
     });
 

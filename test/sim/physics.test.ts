@@ -200,7 +200,7 @@ describe('free flight through step: the discrete closed form of semi-implicit Eu
 });
 
 /** The box-slide settings (scenes/box-slide.json): k N/m, c N·s/m², τ m, μ. */
-const BOX_CONTACT = { stiffness: 1e4, damping: 1e5, temperature: 1e-3, friction: 0.5 };
+const BOX_CONTACT = { stiffness: 1e4, temperature: 1e-3, friction: 0.5 };
 
 describe('a box at rest on a plane stays at rest (2 s, dt = 1 ms)', () => {
   const half: V3 = [0.1, 0.15, 0.1];
@@ -328,8 +328,11 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
       it('decelerates at μg while sliding', () => {
         // between 2 and 0.5 m/s: past the start-up pitch of the box (first ~0.1 s) and well above
         // ε, where the soft law is Coulomb to ε²/(2v²) ≤ 2e-4; measured 1.6e-4 (soft), 6e-6 (penalty)
+        // the friction is integrated over the step (μ f_n·φ₁(y), y = dt·μ f_n·W_t/|v| per
+        // corner), a first-order loss of ~y/2 that grows as the box slows: measured 4.3e-3
+        // (soft), 4.6e-3 (penalty); it vanishes with dt
         const decel = 1.5 / (crossing(run.v, 0.5) - crossing(run.v, 2));
-        expect(Math.abs(decel / a - 1)).toBeLessThan(1e-3);
+        expect(Math.abs(decel / a - 1)).toBeLessThan(6e-3);
       });
 
       it('stops after v₀²/(2μg) − v₀·dt/2', () => {
@@ -340,8 +343,10 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
         // −1.2e-4 m (penalty), of 0.917 m.
         const predicted = (v0 * v0) / (2 * a) - (v0 * dt) / 2;
         expect(run.maxTilt).toBeLessThan(0.02);
-        expect(Math.abs(run.x - predicted)).toBeLessThan(mode === 'soft' ? 1e-3 : 3e-4);
-        expect(Math.abs(run.x / ((v0 * v0) / (2 * a)) - 1)).toBeLessThan(3e-3);
+        // The step-integrated friction (above) slides ~0.3 % further: measured +2.2 mm (soft),
+        // +3.0 mm (penalty)
+        expect(Math.abs(run.x - predicted)).toBeLessThan(4e-3);
+        expect(Math.abs(run.x / ((v0 * v0) / (2 * a)) - 1)).toBeLessThan(5e-3);
       });
 
       it('stops at v₀/(μg), then stays at rest', () => {
@@ -352,10 +357,12 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
           mode === 'penalty'
             ? (v0 - EPS) / a
             : (Math.hypot(v0, EPS) - Math.SQRT2 * EPS + EPS * (Math.asinh(1) - Math.asinh(EPS / v0))) / a;
+        // the step-integrated friction (above) stops it later by ~0.8 %: measured +4.8 ms
+        // (soft), +5.6 ms (penalty) of 0.61 s
         const tStop = crossing(run.v, EPS);
-        expect(Math.abs(tStop - tEps)).toBeLessThan(dt);
-        // so the Coulomb stop time v₀/(μg) holds to the regularization time ε/(μg) = 2 ms
-        expect(Math.abs(tStop - v0 / a)).toBeLessThan(EPS / a + dt);
+        expect(Math.abs(tStop - tEps)).toBeLessThan(8 * dt);
+        // so the Coulomb stop time v₀/(μg) holds to the regularization time ε/(μg) = 2 ms and that
+        expect(Math.abs(tStop - v0 / a)).toBeLessThan(EPS / a + 8 * dt);
         // below ε the speed decays with time constant ε/(μg) = 2 ms, and the forward pitch the
         // friction held unwinds in a damped rock (~0.1 s): 0.9 s later both are gone
         // (measured 4e-9 soft, 5e-15 penalty, in m/s + rad/s)
@@ -375,7 +382,7 @@ describe('sphere–sphere collisions without gravity', () => {
     angularVelocity: V3;
   }
 
-  function loadBalls(mode: ForceMode, balls: Ball[], contact: { stiffness: number; damping: number; temperature: number }, dt: number) {
+  function loadBalls(mode: ForceMode, balls: Ball[], contact: { stiffness: number; temperature: number; damping?: number; restitution?: number }, dt: number) {
     return load({
       dt,
       gravity: [0, 0, 0],
@@ -410,7 +417,9 @@ describe('sphere–sphere collisions without gravity', () => {
     ['head-on', [a, b]],
     ['glancing (impact parameter 0.16 m, contact at 0.25 m)', [a, { ...b, position: [0.2, 0.45, 0.25], angularVelocity: [2, -1, 0] }]],
   ];
-  const stiff = { stiffness: 1e5, damping: 1000, temperature: 1e-4 };
+  const stiff = { stiffness: 1e5, temperature: 1e-4, restitution: 0.5 };
+  /** m/s, of the 1 m/s impact: measured (see the test) */
+  const TOL_RESTITUTION = 2e-3;
 
   for (const mode of FORCE_MODES) {
     for (const [name, balls] of cases) {
@@ -437,9 +446,10 @@ describe('sphere–sphere collisions without gravity', () => {
       });
     }
 
-    it(`${mode}, head-on, equal masses, light damping: the velocities are exchanged up to the Hunt–Crossley loss`, () => {
+    it(`${mode}, head-on, equal masses, e = 0.9: the velocities leave as (1 ∓ e)·v/2 (Newton's law of restitution)`, () => {
       const v = 1;
-      const light = { ...stiff, damping: 1000 };
+      const e = 0.9;
+      const light = { ...stiff, restitution: e };
       const balls: Ball[] = [
         { name: 'a', radius: 0.1, mass: 1, position: [-0.15, 0, 0], linearVelocity: [v, 0, 0], angularVelocity: [0, 0, 0] },
         { name: 'b', radius: 0.1, mass: 1, position: [0.1031, 0, 0], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] },
@@ -447,13 +457,12 @@ describe('sphere–sphere collisions without gravity', () => {
       // dt = 0.1 ms: ω dt = √(2k/m)·dt = 0.045, the impact is resolved in ~70 steps
       const { model, state } = loadBalls(mode, balls, light, 1e-4);
       simulate(model, state, 2000);
-      // Hunt–Crossley f = φ(k + cφ̇) loses (4/3)(c/k)v of the energy for light damping, so
-      // e ≈ 1 − (2/3)(c/k)v = 0.9933; equal masses leave with (1 ∓ e)v/2
-      const e = 1 - (2 / 3) * (light.damping / light.stiffness) * v;
-      // the tolerance allows the next order of the loss, ((c/k)v)² ≈ 1e-4, and the onset falling
-      // inside a step (penalty); measured 4e-5 (soft) and 1.1e-4 m/s (penalty)
-      expect(Math.abs(linearVelocity(state, 0)[0] - ((1 - e) * v) / 2)).toBeLessThan(2e-4);
-      expect(Math.abs(linearVelocity(state, 1)[0] - ((1 + e) * v) / 2)).toBeLessThan(2e-4);
+      // the dashpot's damping ratio comes from e by the clamped spring–dashpot's closed form
+      // (restitution.ts) with the pair's effective mass 1/(1/m_a + 1/m_b); without gravity that
+      // is the whole story up to the discretization (ω dt = 0.045)
+      const va = linearVelocity(state, 0)[0], vb = linearVelocity(state, 1)[0];
+      expect(Math.abs(va - ((1 - e) * v) / 2)).toBeLessThan(TOL_RESTITUTION);
+      expect(Math.abs(vb - ((1 + e) * v) / 2)).toBeLessThan(TOL_RESTITUTION);
     });
   }
 
@@ -581,7 +590,7 @@ describe('a sphere rolling down an incline (θ = 0.3 rad, μ = 0.5, dt = 1 ms)',
   const theta = 0.3;
   const r = 0.1;
   const mass = 1;
-  const contact = { stiffness: 1e5, damping: 1e4, temperature: 1e-4, friction: 0.5 };
+  const contact = { stiffness: 1e5, temperature: 1e-4, friction: 0.5 };
   const normal: V3 = [-Math.sin(theta), 0, Math.cos(theta)];
   const downhill: V3 = [-Math.cos(theta), 0, -Math.sin(theta)];
   const dt = 1e-3;
@@ -626,10 +635,24 @@ describe('a sphere rolling down an incline (θ = 0.3 rad, μ = 0.5, dt = 1 ms)',
       // measured −9e-5 (soft, d = −0.03 mm) and −2.7e-4 (penalty, d = −0.09 mm)
       const ideal = (5 / 7) * G * Math.sin(theta);
       expect(Math.abs(accel / ideal - 1)).toBeLessThan(1.1 * (2 / 7) * (Math.abs(gap) / r) + 1e-8);
-      // no slip, up to the creep the regularized friction needs to carry F: with f = F/(μN),
-      // soft F = μN·u/√(u²+ε²) gives u = ε f/√(1−f²); penalty sticks, F = μN·u/ε, u = ε f
-      const f = (mass * G * Math.sin(theta) * inertiaRatio) / (1 + inertiaRatio) / (contact.friction * load0);
-      const creep = mode === 'soft' ? (EPS * f) / Math.sqrt(1 - f * f) : EPS * f;
+      // no slip, up to the creep the regularized friction needs to carry F: the force of a slip
+      // u integrated over the step is μN·w(u)·u·φ₁(dt·μN·w(u)·W_t), with w = 1/√(u²+ε²) (soft)
+      // or 1/ε (penalty, sticking), W_t = 1/m + r_c²/I the ball's inverse mass across n at the
+      // contact; solved for u by bisection (the force grows with u)
+      const F = (mass * G * Math.sin(theta) * inertiaRatio) / (1 + inertiaRatio);
+      const wt = 1 / mass + (rc * rc) / (0.4 * mass * r * r);
+      const phi1 = (y: number): number => -Math.expm1(-y) / y;
+      const force = (u: number): number => {
+        const lambda = (contact.friction * load0) / (mode === 'soft' ? Math.hypot(u, EPS) : EPS);
+        return lambda * u * phi1(dt * lambda * wt);
+      };
+      let lo = 0, hi = EPS;
+      for (let it = 0; it < 200; it++) {
+        const mid = 0.5 * (lo + hi);
+        if (force(mid) < F) lo = mid;
+        else hi = mid;
+      }
+      const creep = 0.5 * (lo + hi);
       expect(Math.abs(slip[1000] / creep - 1)).toBeLessThan(1e-6);
       // which is v = ω r_c to 0.1 % of the speed after 1 s (measured 8.7e-4, 8.5e-4); the
       // creep is set by ε alone, so this ratio shrinks as the ball speeds up

@@ -76,12 +76,25 @@ describe('rollout gradients through contact vs finite differences of the plain s
       const s = scene({
         dt: 0.001,
         steps: 400,
-        contact: { mode, stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.4 },
+        contact: { mode, stiffness: 2e4, damping: 30, temperature: 0.002, friction: 0.4 },
         bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.5], linearVelocity: [1, 0, -1] }],
       });
       expectGradMatchesFd(s, 'ball.position.z', ['ball.position.z', 'ball.linearVelocity.z', 'ball.linearVelocity.x', 'contact.stiffness', 'contact.damping', 'ball.radius', 'ball.mass', 'ground.offset']);
       expectGradMatchesFd(s, 'ball.position.x', ['ball.linearVelocity.x', 'ball.friction']);
       if (mode === 'soft') expectGradMatchesFd(s, 'ball.position.z', ['contact.temperature']);
+    });
+
+    it(`${mode}: the dashpot derived from restitution: gradients w.r.t. e, the mass and the stiffness`, () => {
+      const s = scene({
+        dt: 0.001,
+        steps: 400,
+        contact: { mode, stiffness: 2e4, temperature: 0.002, friction: 0.4, restitution: 0.5 },
+        bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.5], linearVelocity: [1, 0, -1], restitution: 0.6 }],
+      });
+      // the rebound depends on e: it is really differentiated, not a constant
+      expect(Math.abs(gradient(s, 'ball.position.z', ['ball.restitution']).grad['ball.restitution'])).toBeGreaterThan(0.05);
+      expectGradMatchesFd(s, 'ball.position.z', ['ball.restitution', 'ball.mass', 'contact.stiffness', 'ball.linearVelocity.z'], 1e-4);
+      expectGradMatchesFd(s, 'ball.linearVelocity.z', ['ball.restitution'], 1e-4);
     });
   }
 
@@ -139,7 +152,7 @@ describe('rollout gradients through contact vs finite differences of the plain s
         dt: 0.001,
         steps: 250,
         gravity: [0, 0, 0],
-        contact: { mode: 'soft', stiffness: 2e4, damping: 2e4, temperature: 0.002, friction: 0.3 },
+        contact: { mode: 'soft', stiffness: 2e4, temperature: 0.002, friction: 0.3, restitution: 0.5 },
         bodies: [
           { name: 'a', shape: shapeA, mass: 1, position: [0, 0, 0], orientation: [0.96, 0.1, 0.2, 0.15], linearVelocity: [1.2, 0.05, 0.02], angularVelocity: [0.3, -0.2, 0.5] },
           { name: 'b', shape: shapeB, mass: 1.3, position: [0.45, 0.04, -0.03], orientation: [0.9, -0.2, 0.1, 0.3], linearVelocity: [-0.4, 0, 0] },
