@@ -31,6 +31,7 @@ interface GradFlags extends SceneOverrides {
   wrt: string[];
   probe?: number;
   kinkTol?: number;
+  validity?: boolean;
   json?: boolean;
 }
 
@@ -164,7 +165,15 @@ function buildProgram(io: CliIo): Command {
         nonNegativeNumber,
       ),
     )
-    .option('--json', 'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}]} (+ probe: {verdict, reason, directional, range})')
+    .option(
+      '--validity',
+      'compute validWithin for any number of parameters (one extra plain rollout per parameter; on by default up to 8), --no-validity to skip it',
+    )
+    .option('--no-validity', 'skip validWithin')
+    .option(
+      '--json',
+      'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}], validWithin: {distance, decision, step, kind, margin, byParameter} | null, decisions: [...]} (+ probe: {verdict, reason, directional, range, validWithin})',
+    )
     .addHelpText(
       'after',
       examples(
@@ -177,7 +186,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (file: string, flags: GradFlags) => {
       const scene = loadScene(file, overridesOf(flags));
       const wrt = splitPathList(flags.wrt);
-      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe });
+      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
       io.stdout(flags.json ? json(report) : formatGradReport(flags.of, report, flags.kinkTol));
     });
 

@@ -30,7 +30,7 @@ import {
   penaltyWeightBranch,
   softFrictionWeight,
 } from './friction.ts';
-import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_MARGIN, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from './kinks.ts';
+import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_MARGIN, KINK_ONSET, KINK_STICK_SLIP, reportRadius } from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
 import { checkFriction, checkScalars, type ContactForceParams } from './params.ts';
 import { penaltyNormalForce, penaltyNormalTangent } from './penalty.ts';
@@ -113,27 +113,29 @@ function frictionLaw(p: ContactForceParams, slip: boolean): void {
   pairFriction(p.bodyFriction[_e.a], p.bodyFriction[_e.b], _mu);
 }
 
-/** Report the current contact's decisions within {@link KINK_REPORT_RADIUS} (before the force law). */
+/** Report the current contact's decisions within the sink's radius (kinks.ts `reportRadius`; before the force law). */
 function reportGeometryKinks(p: ContactForceParams, sink: KinkSink): void {
+  const radius = reportRadius(sink);
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
-    if (onset <= KINK_REPORT_RADIUS) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
+    if (onset <= radius) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
     if (_e.dist < 0 && p.damping > 0) {
       // distance of φ̇ to the clamp speed −k/c
       const clamp = Math.abs(p.stiffness / p.damping - _e.vn);
-      if (clamp <= KINK_REPORT_RADIUS) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
+      if (clamp <= radius) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
     }
   } else {
     const edge = Math.abs(p.margin - _e.dist);
-    if (edge <= KINK_REPORT_RADIUS) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
+    if (edge <= radius) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
   }
 }
 
 /** Report the stick/slip decision of an active penalty contact with friction. */
 function reportFrictionKink(p: ContactForceParams, sink: KinkSink): void {
   if (p.mode !== 'penalty' || !(_mu.value > 0)) return;
+  const radius = reportRadius(sink);
   const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
-  if (slip <= KINK_REPORT_RADIUS) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
+  if (slip <= radius) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
 }
 
 /** Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given. */
