@@ -32,7 +32,12 @@ export interface GradReport {
 
 /** What `grad --probe R --json` adds (DESIGN.md "--json outputs"). */
 export interface GradProbe {
+  /** about the whole ball of radius R: smooth only if no decision flips within it */
   verdict: 'smooth' | 'kink' | 'discontinuous';
+  /** about the point alone, from its one-sided derivatives */
+  atPoint: 'smooth' | 'kink' | 'discontinuous';
+  /** decisions that flip within R (first-order distance, predicted flip point by parameter) */
+  flipsWithin: { label: string; distance: number; flipAt: Record<string, number> }[];
   /** one line saying why */
   reason: string;
   /** [d+, d−]: right and left derivatives along each parameter, both as slopes */
@@ -98,7 +103,7 @@ async function runProbe(scene: Scene, of: string, wrt: readonly string[], radius
   const p = probe(scene, { of, wrt, radius, kinkTol });
   const numbers = [...Object.values(p.directional), ...Object.values(p.range)].flat();
   if (!numbers.every(Number.isFinite)) throw new Error('the probe met a non-finite derivative; try a smaller dt or a softer contact');
-  return { verdict: p.verdict, reason: p.reason, directional: p.directional, range: p.range };
+  return { verdict: p.verdict, atPoint: p.atPoint, flipsWithin: p.flipsWithin, reason: p.reason, directional: p.directional, range: p.range };
 }
 
 /** Kinks listed in the readable report (a contact held for a second gives one per step). */
@@ -121,7 +126,7 @@ export function formatGradReport(of: string, report: GradReport, kinkTol: number
   lines.push(...formatValidity(report));
   if (report.probe !== undefined) {
     const p = report.probe;
-    lines.push(`probe: ${p.verdict} — ${p.reason}`);
+    lines.push(`probe: ${p.verdict} within the radius (${p.atPoint} at the point) — ${p.reason}`);
     for (const [name, [right, left]] of Object.entries(p.directional)) {
       const [lo, hi] = p.range[name];
       lines.push(`  ${name.padEnd(width)}  d+ ${right}, d− ${left}; gradient within the radius in [${lo}, ${hi}]`);
