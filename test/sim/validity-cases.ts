@@ -47,6 +47,25 @@ function ballDrop(mode: string, z: number, steps: number, contact: Record<string
   });
 }
 
+/**
+ * A box (0.2 × 0.2 × 0.1 m) tilted by 0.15 rad about y, resting on its lower edge and
+ * falling flat: its far edge reaches the ground after ~68 steps. Frictionless, so the
+ * pivot slides rather than sticks (no stick/slip decision nearer than the landing).
+ */
+function tippingBox(steps: number): Scene {
+  const tilt = 0.15;
+  const [hx, hz] = [0.1, 0.05];
+  // lowest corner of the tilted box: centre height that puts it on the ground
+  const z = hx * Math.sin(tilt) + hz * Math.cos(tilt);
+  return parseScene({
+    dt: 0.001,
+    steps,
+    gravity: [0, 0, -9.81],
+    contact: { mode: 'hard', friction: 0, restitution: 0 },
+    bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [hx, 0.1, hz] }, mass: 1, position: [0, 0, z], orientation: [Math.cos(tilt / 2), 0, Math.sin(tilt / 2), 0] }],
+  });
+}
+
 /** The cases, one per decision kind (names as in the list). */
 export function validityCases(): ValidityCase[] {
   return [
@@ -80,6 +99,14 @@ export function validityCases(): ValidityCase[] {
       of: 'box.position.x',
       wrt: 'box.linearVelocity.x',
       decision: 'stick/slip',
+      jumpTol: 1e-4,
+    },
+    {
+      name: 'box tipping onto its far edge (hard)',
+      scene: tippingBox(66),
+      of: 'box.angularVelocity.y',
+      wrt: 'box.angularVelocity.y',
+      decision: 'ground/box onset',
       jumpTol: 1e-4,
     },
     {
