@@ -113,23 +113,33 @@ class DecisionLog implements RadiusSink {
   keys = new Float64Array(256);
   margins = new Float64Array(256);
   jumps = new Uint8Array(256);
-  private rankStep = -1;
-  private readonly ranks = new Map<number, number>();
+  /** per label id: the last step it was reported at, and how many times in that step */
+  private lastStep = new Int32Array(64).fill(-1);
+  private rankCount = new Int32Array(64);
   constructor(private readonly labels: LabelTable) {}
 
   kink(margin: number, label = 'contact', jump = false): void {
-    if (this.rankStep !== this.t) {
-      this.ranks.clear();
-      this.rankStep = this.t;
-    }
     const id = this.labels.id(label);
-    const rank = this.ranks.get(id) ?? 0;
-    this.ranks.set(id, rank + 1);
+    if (id >= this.lastStep.length) this.growRanks(id);
+    let rank = 0;
+    if (this.lastStep[id] === this.t) rank = this.rankCount[id];
+    else this.lastStep[id] = this.t;
+    this.rankCount[id] = rank + 1;
     if (this.count === this.keys.length) this.grow();
     this.keys[this.count] = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
     this.margins[this.count] = margin;
     this.jumps[this.count] = jump ? 1 : 0;
     this.count++;
+  }
+
+  private growRanks(id: number): void {
+    const size = 2 * (id + 1);
+    const last = new Int32Array(size).fill(-1);
+    last.set(this.lastStep);
+    const count = new Int32Array(size);
+    count.set(this.rankCount);
+    this.lastStep = last;
+    this.rankCount = count;
   }
 
   private grow(): void {
@@ -167,6 +177,53 @@ export function sceneAt(scene: Scene, params: readonly ParamPath[], x: readonly 
   return parseScene(s);
 }
 
+/**
+ * Index of a decision key in `log` (−1 when absent). Runs a few parameter steps apart
+ * report the same decisions in the same order, so the matcher first tries the entry after
+ * its last hit and otherwise searches the key's step only (the log is in step order):
+ * linear in the log, where a Map of non-integer keys would cost more than the physics.
+ */
+function keyIndex(log: DecisionLog, steps: number): (key: number) => number {
+  const first = new Int32Array(steps + 1).fill(log.count);
+  for (let i = log.count - 1; i >= 0; i--) first[stepOf(log.keys[i])] = i;
+  for (let t = steps - 1; t >= 0; t--) first[t] = Math.min(first[t], first[t + 1]);
+  let next = 0;
+  return (key) => {
+    if (next < log.count && log.keys[next] === key) return next++;
+    const t = stepOf(key);
+    if (t >= steps) return -1;
+    for (let i = first[t]; i < first[t + 1]; i++) {
+      if (log.keys[i] === key) {
+        next = i + 1;
+        return i;
+      }
+    }
+    return -1;
+  };
+}
+
+/** The step of a decision key. */
+function stepOf(key: number): number {
+  return Math.floor(key / (RANK_SLOTS * LABEL_SLOTS));
+}
+
+/** Indices of the `count` smallest finite entries of `values`, smallest first. */
+function nearestIndices(values: Float64Array, count: number): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v) || (best.length === count && v >= values[best[count - 1]])) continue;
+    let k = best.length === count ? count - 1 : best.length;
+    best[k] = i;
+    while (k > 0 && values[best[k - 1]] > v) {
+      best[k] = best[k - 1];
+      best[k - 1] = i;
+      k--;
+    }
+  }
+  return best;
+}
+
 /** The kind part of a label `A/B kind`. */
 function kindOf(label: string): string {
   return CONTACT_KINK_KINDS.find((k) => label.endsWith(` ${k}`)) ?? label;
@@ -189,8 +246,6 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
   const labels = new LabelTable();
   const base = logDecisions(sceneAt(scene, params, theta), labels);
   const n = base.count;
-  const index = new Map<number, number>();
-  for (let i = 0; i < n; i++) index.set(base.keys[i], i);
   // slope[i·P + j]: ∂|m_i|/∂θ_j by a one-sided difference
   const P = params.length;
   const slope = new Float64Array(n * P);
@@ -200,10 +255,11 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
     const x = theta.slice();
     x[j] += steps[j];
     const run = logDecisions(sceneAt(scene, params, x), labels);
+    const match = keyIndex(base, scene.steps);
     moved.fill(NaN);
     for (let r = 0; r < run.count; r++) {
-      const i = index.get(run.keys[r]);
-      if (i !== undefined) moved[i] = run.margins[r];
+      const i = match(run.keys[r]);
+      if (i >= 0) moved[i] = run.margins[r];
     }
     // missing at θ + h: the decision flipped (or its contact left the set) within h
     for (let i = 0; i < n; i++) {
@@ -218,9 +274,8 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
     for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
     distance[i] = norm2 > 0 ? base.margins[i] / Math.sqrt(norm2) : Infinity;
   }
-  const finite = [...distance.keys()].filter((i) => Number.isFinite(distance[i]));
-  if (finite.length === 0) return { validWithin: null, decisions: [] };
-  finite.sort((a, b) => distance[a] - distance[b]);
+  const nearestFirst = nearestIndices(distance, DECISIONS_LISTED);
+  if (nearestFirst.length === 0) return { validWithin: null, decisions: [] };
   const describe = (i: number): Decision => {
     const key = base.keys[i];
     const rank = key % RANK_SLOTS;
@@ -249,7 +304,7 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
       jump: base.jumps[i] === 1,
     };
   };
-  const decisions = finite.slice(0, DECISIONS_LISTED).map(describe);
+  const decisions = nearestFirst.map(describe);
   const nearest = decisions[0];
   const byParameter: Record<string, { distance: number; decision: string }> = {};
   names.forEach((p, j) => {
