@@ -17,8 +17,10 @@
  * contacts of that step). That is the equivalent of forward mode with one tangent per
  * parameter — P + 1 plain rollouts for P parameters — chosen because it covers all three
  * contact modes with the steps' own code (the hard step has no forward-mode rule).
- * A decision present at θ and missing at θ + h_i flipped within h_i: its distance along
- * i is taken as h_i. A decision that exists only at θ + h_i (a contact entering the
+ * A soft margin entry present at θ and missing at θ + h_i flipped within h_i: its
+ * distance along i is taken as h_i. Any other decision that goes missing lost the guard
+ * it is evaluated under (a damping clamp or stick/slip needs its contact to press, which
+ * is the onset decision, recorded with its own distance): it gets no tangent along i. A decision that exists only at θ + h_i (a contact entering the
  * collision margin from outside it) is not seen: the collision pass does not report the
  * pairs it rejects.
  *
@@ -261,10 +263,13 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
       const i = match(run.keys[r]);
       if (i >= 0) moved[i] = run.margins[r];
     }
-    // missing at θ + h: the decision flipped (or its contact left the set) within h
     for (let i = 0; i < n; i++) {
       const m = moved[i];
-      slope[i * P + j] = Number.isNaN(m) ? -base.margins[i] / steps[j] : (m - base.margins[i]) / steps[j];
+      if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
+      // missing at θ + h: a margin entry left the set, i.e. flipped within h; any other
+      // decision lost the guard it is evaluated under (a contact's onset), which is a
+      // decision of its own with its own distance
+      else if (base.jumps[i] === 1) slope[i * P + j] = -base.margins[i] / steps[j];
     }
   }
   // distances; keep the nearest decisions and the nearest per parameter
