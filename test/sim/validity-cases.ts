@@ -102,6 +102,20 @@ export function validityCases(): ValidityCase[] {
       jumpTol: 1e-4,
     },
     {
+      name: 'slide-to-stick (hard)',
+      scene: parseScene({
+        dt: 0.001,
+        steps: 200,
+        gravity: [0, 0, -9.81],
+        contact: { mode: 'hard', friction: 0.5, restitution: 0 },
+        bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.05] }, mass: 1, position: [0, 0, 0.05], linearVelocity: [1.0, 0, 0] }],
+      }),
+      of: 'box.position.x',
+      wrt: 'box.linearVelocity.x',
+      decision: 'stick/slip',
+      jumpTol: 1e-4,
+    },
+    {
       name: 'box tipping onto its far edge (hard)',
       scene: tippingBox(66),
       of: 'box.angularVelocity.y',
