@@ -219,19 +219,29 @@ function jumpKinks(a: readonly Kink[], b: readonly Kink[]): Kink[] {
 }
 
 /**
- * Bisect [lo, hi] towards its larger gradient difference (module comment). Returns the jump
- * if one persists; every evaluated midpoint goes to `samples`.
+ * Bisect [lo, hi] towards the half whose ends differ more by `measure` (module comment),
+ * `levels` times. Returns the finest interval if the difference persists there (it did
+ * not fall to `tol`, nor below {@link PERSISTENCE} of itself two halvings earlier), else
+ * null; every evaluated midpoint goes to `samples`.
  */
-function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): SweepJump | null {
-  const diffs = [Math.abs(hi.grad - lo.grad)];
+function bisect(
+  f: SweptFunction,
+  lo: Sample,
+  hi: Sample,
+  measure: (a: Sample, b: Sample) => number,
+  tol: number,
+  levels: number,
+  samples: Sample[],
+): [Sample, Sample] | null {
+  const diffs = [measure(lo, hi)];
   for (let level = 1; level <= levels; level++) {
     const xm = 0.5 * (lo.x + hi.x);
     // the interval is down to adjacent doubles: as fine as it gets
     if (!(xm > lo.x && xm < hi.x)) break;
     const m = { x: xm, ...f.gradient(xm) };
     samples.push(m);
-    const left = Math.abs(m.grad - lo.grad);
-    const right = Math.abs(hi.grad - m.grad);
+    const left = measure(lo, m);
+    const right = measure(m, hi);
     if (left >= right) hi = m;
     else lo = m;
     const d = Math.max(left, right);
@@ -240,13 +250,20 @@ function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: n
   }
   const last = diffs[diffs.length - 1];
   if (last < PERSISTENCE * diffs[Math.max(0, diffs.length - 3)]) return null;
-  return {
-    at: 0.5 * (lo.x + hi.x),
-    size: hi.grad - lo.grad,
-    kinks: jumpKinks(lo.kinks, hi.kinks),
-    interval: [lo.x, hi.x],
-    valueJump: hi.value - lo.value,
-  };
+  return [lo, hi];
+}
+
+/** |Δ AD gradient| between two samples. */
+function gradientDifference(a: Sample, b: Sample): number {
+  return Math.abs(b.grad - a.grad);
+}
+
+/** The gradient jump in [lo, hi], if one persists under refinement. */
+function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): SweepJump | null {
+  const found = bisect(f, lo, hi, gradientDifference, tol, levels, samples);
+  if (found === null) return null;
+  const [a, b] = found;
+  return { at: 0.5 * (a.x + b.x), size: b.grad - a.grad, kinks: jumpKinks(a.kinks, b.kinks), interval: [a.x, b.x], valueJump: b.value - a.value };
 }
 
 /** |Δvalue − ½(g_a + g_b)·Δx|: zero for a quadratic, ~|Δg|·Δx/4 across a kink, the jump across a jump. */
@@ -255,28 +272,15 @@ function residual(a: Sample, b: Sample): number {
 }
 
 /**
- * Bisect [lo, hi] towards its larger value residual (module comment on refinement): a
- * jump keeps its residual at every halving, a kink halves it, a smooth stretch loses
- * 7/8 of it. Returns the jump if one persists.
+ * The value jump in [lo, hi], if one persists under refinement of the value residual: a
+ * jump keeps its residual at every halving, a kink halves it, a smooth stretch loses 7/8
+ * of it.
  */
 function refineValue(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): ValueJump | null {
-  const res = [residual(lo, hi)];
-  for (let level = 1; level <= levels; level++) {
-    const xm = 0.5 * (lo.x + hi.x);
-    if (!(xm > lo.x && xm < hi.x)) break;
-    const m = { x: xm, ...f.gradient(xm) };
-    samples.push(m);
-    const left = residual(lo, m);
-    const right = residual(m, hi);
-    if (left >= right) hi = m;
-    else lo = m;
-    const r = Math.max(left, right);
-    res.push(r);
-    if (r <= tol) return null;
-  }
-  const last = res[res.length - 1];
-  if (last < PERSISTENCE * res[Math.max(0, res.length - 3)]) return null;
-  return { at: 0.5 * (lo.x + hi.x), size: hi.value - lo.value, interval: [lo.x, hi.x], kinks: jumpKinks(lo.kinks, hi.kinks) };
+  const found = bisect(f, lo, hi, residual, tol, levels, samples);
+  if (found === null) return null;
+  const [a, b] = found;
+  return { at: 0.5 * (a.x + b.x), size: b.value - a.value, interval: [a.x, b.x], kinks: jumpKinks(a.kinks, b.kinks) };
 }
 
 /** Value jumps of one sign, at least {@link SAW_TEETH} of them, against the value's slope between them. */
