@@ -220,7 +220,10 @@ function buildProgram(io: CliIo): Command {
     .addOption(
       new Option('--levels <L>', 'bisection depth: jumps are resolved to (B − A)/(N − 1)/2^L (default 12)').argParser(refinementLevels),
     )
-    .option('--json', 'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump}], lipschitz, jumpTol}}')
+    .option(
+      '--json',
+      'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump, cause}], valueJumps: [{at, size, interval, kinks, cause}], sawTooth, lipschitz, jumpTol, valueJumpTol}}',
+    )
     .option('--plot <sweep.svg>', 'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked')
     .addHelpText(
       'after',
