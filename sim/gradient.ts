@@ -24,8 +24,11 @@ export interface GradientResult {
   value: number;
   /** d value / d parameter, by path as written */
   grad: Record<string, number>;
-  /** non-smooth decisions within `kinkTol` of their boundary, nearest first */
-  kinks: { label: string; margin: number }[];
+  /**
+   * non-smooth decisions within `kinkTol` of their boundary, nearest first; with
+   * `validWithin`, each also carries its `distance` in the parameters' units
+   */
+  kinks: { label: string; margin: number; distance?: number }[];
   /**
    * how far the parameters may move (their own units) before some decision of the rollout
    * flips, with the decision that sets it; null when none can flip (sim/validity.ts).
@@ -112,9 +115,10 @@ export function quantityLossGradient(
   wrt.forEach((p, j) => (grad[p] = (grad[p] ?? 0) + result.grad[j]));
   const out: GradientResult = { value: result.value, grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
   if (opts.validity === true) {
-    const v = validity(scene, wrt);
+    const v = validity(scene, wrt, { distancesOf: out.kinks.map((k) => k.label) });
     out.validWithin = v.validWithin;
     out.decisions = v.decisions;
+    for (const k of out.kinks) k.distance = v.distances?.[k.label];
   }
   return out;
 }

@@ -83,12 +83,22 @@ export interface Validity {
   validWithin: ValidWithin | null;
   /** the nearest decisions, nearest first (at most {@link DECISIONS_LISTED}) */
   decisions: Decision[];
+  /**
+   * with `distancesOf` (labels `step t: A/B kind`, as the kink report writes them): each
+   * one's distance, the nearest over the pair's contacts that step (Infinity when no
+   * parameter moves it or it was not logged)
+   */
+  distances?: Record<string, number>;
 }
 
 /** Label strings interned to small integers, shared by the runs being compared. */
 class LabelTable {
   readonly names: string[] = [];
   private readonly ids = new Map<string, number>();
+  /** the id of a label seen before, or undefined */
+  find(label: string): number | undefined {
+    return this.ids.get(label);
+  }
   id(label: string): number {
     let id = this.ids.get(label);
     if (id === undefined) {
@@ -240,7 +250,7 @@ function kindOf(label: string): string {
  * validity(scene, ['ball.position.z']).validWithin;
  * // { distance: 1.9e-5, decision: 'step 199: ground/ball onset', … }
  */
-export function validity(scene: Scene, wrt: readonly string[]): Validity {
+export function validity(scene: Scene, wrt: readonly string[], opts: { distancesOf?: readonly string[] } = {}): Validity {
   const bodies = pathBodies(scene);
   const names = [...new Set(wrt)];
   const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
@@ -279,8 +289,9 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
     for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
     distance[i] = norm2 > 0 ? base.margins[i] / Math.sqrt(norm2) : Infinity;
   }
+  const distances = opts.distancesOf === undefined ? undefined : distancesOf(opts.distancesOf, base, labels, distance);
   const nearestFirst = nearestIndices(distance, DECISIONS_LISTED);
-  if (nearestFirst.length === 0) return { validWithin: null, decisions: [] };
+  if (nearestFirst.length === 0) return { validWithin: null, decisions: [], ...(distances && { distances }) };
   const describe = (i: number): Decision => {
     const key = base.keys[i];
     const rank = key % RANK_SLOTS;
@@ -335,5 +346,25 @@ export function validity(scene: Scene, wrt: readonly string[]): Validity {
       byParameter,
     },
     decisions,
+    ...(distances && { distances }),
   };
+}
+
+/** The distance of each labelled decision (`step t: A/B kind`), nearest over its ranks. */
+function distancesOf(wanted: readonly string[], log: DecisionLog, labels: LabelTable, distance: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  // key (without rank) of each wanted label → the label
+  const byKey = new Map<number, string>();
+  for (const text of wanted) {
+    out[text] = Infinity;
+    const parsed = /^step (\d+): (.*)$/.exec(text);
+    const id = parsed === null ? undefined : labels.find(parsed[2]);
+    if (parsed !== null && id !== undefined) byKey.set(Number(parsed[1]) * LABEL_SLOTS + id, text);
+  }
+  for (let i = 0; i < log.count; i++) {
+    const key = log.keys[i];
+    const text = byKey.get((key - (key % RANK_SLOTS)) / RANK_SLOTS);
+    if (text !== undefined) out[text] = Math.min(out[text], distance[i]);
+  }
+  return out;
 }

@@ -17,7 +17,7 @@ export interface GradReport {
   /** d value / d parameter, by parameter path as written */
   grad: Record<string, number>;
   /** non-smooth decisions near their boundary (label names pair and step; margin in the op's units) */
-  kinks: { label: string; margin: number }[];
+  kinks: { label: string; margin: number; distance?: number }[];
   /**
    * how far the parameters may move (their own units) before a non-smooth decision of the
    * rollout flips, with that decision; null when none can (sim/validity.ts; DESIGN.md
@@ -88,7 +88,7 @@ export async function runGradient(
     const names = nonFinite.map(([name]) => (name === 'value' ? `the value of ${of}` : `d/d ${name}`)).join(', ');
     throw new Error(`the gradient is not finite (${names}); try a smaller dt or a softer contact`);
   }
-  const report: GradReport = { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  const report: GradReport = { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin, ...(k.distance !== undefined && { distance: k.distance }) })) };
   if (result.validWithin !== undefined) {
     report.validWithin = result.validWithin;
     report.decisions = result.decisions;
@@ -119,7 +119,10 @@ export function formatGradReport(of: string, report: GradReport, kinkTol: number
     lines.push(`no non-smooth decisions ${within} (in their own units, m or m/s)${report.validWithin === undefined ? ': an ordinary derivative at this point' : ''}`);
   } else {
     lines.push(`${report.kinks.length} non-smooth decision(s) ${within}: a branch derivative there, read with care`);
-    for (const k of report.kinks.slice(0, KINKS_SHOWN)) lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}`);
+    for (const k of report.kinks.slice(0, KINKS_SHOWN)) {
+      const away = k.distance === undefined ? '' : `, ${Number.isFinite(k.distance) ? short(k.distance) : 'no'} away in the parameters`;
+      lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}${away}`);
+    }
     const hidden = report.kinks.length - KINKS_SHOWN;
     if (hidden > 0) lines.push(`  … ${hidden} more (--json lists them all)`);
   }
@@ -146,7 +149,7 @@ export function formatValidity(report: Pick<GradReport, 'grad' | 'validWithin'>)
   const v = report.validWithin;
   if (v === undefined) return ['validity radius not computed (--no-validity, or more than 8 parameters without --validity)'];
   const names = Object.keys(report.grad);
-  if (v === null) return [`no non-smooth decision moves with ${names.join(', ')}: this gradient holds for any change the rollout's contacts allow`];
+  if (v === null) return [`no recorded non-smooth decision moves with ${names.join(', ')}: nothing in this rollout bounds the gradient (a contact that would enter the collision margin is not foreseen)`];
   const where = (decision: string) => decision.replace(/^step (\d+): /, 'step $1, ');
   if (names.length === 1) {
     return [`this gradient holds for changes up to ${short(v.distance)} in ${names[0]}; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`];

@@ -165,7 +165,7 @@ export function measureCase(c: ValidityCase): CaseMeasurement {
       },
       value: (x) => f.value([x]),
     },
-    { from, to, n: 21, levels: 14, jumpTol: c.jumpTol },
+    { from, to, n: 11, levels: 14, jumpTol: c.jumpTol },
   );
   // the jump nearest the start point is the first flip met on the way
   const jumps = [...swept.jumps].sort((a, b) => Math.abs(a.at - x0) - Math.abs(b.at - x0));

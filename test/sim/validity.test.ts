@@ -49,6 +49,14 @@ describe('validWithin on a gradient', () => {
     expect(words).toContain('this gradient holds for changes up to 1.9e-5 in ball.position.z; nearest decision: step 199, ground/ball onset');
   });
 
+  it('each reported kink carries its distance: a penalty onset |d| moves 1:1 with z0', () => {
+    // the ball 81 µm above the ground at the start of the last step: margin |d| in m, ∂d/∂z0 = 1
+    const r = gradient(dropScene(0.2953, 'penalty'), 'ball.position.z', ['ball.position.z']);
+    const onset = r.kinks.find((k) => k.label === 'step 199: ground/ball onset');
+    expect(onset?.margin).toBeCloseTo(8.1e-5, 8);
+    expect(onset?.distance).toBeCloseTo(onset?.margin as number, 9);
+  });
+
   it('is null when no decision moves with the parameters, absent when not asked for', () => {
     // 0.5 s of free fall from 10 m: the ground never enters the contact margin
     const free = gradient(parseScene({ ...dropScene(10), steps: 500 }), 'ball.position.z', ['ball.position.z']);
