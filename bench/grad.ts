@@ -26,7 +26,8 @@ import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../sim/rollout.t
 import { cloneState, copyState } from '../sim/state.ts';
 import { createStepData, simulate } from '../sim/step.ts';
 import { parseSceneText, type Scene } from '../sim/scene.ts';
-import { median, medianTimes, type Figure, type TimingOptions } from './harness.ts';
+import { gradient } from '../sim/gradient.ts';
+import { median, medianTimes, timeRatio, type Figure, type TimingOptions } from './harness.ts';
 
 /** Steps of the timed rollouts (the figures' names say 1000). */
 const GRAD_STEPS = 1000;
@@ -38,6 +39,26 @@ const MEMORY_ROUNDS = 3;
 const GRAD_OVER_FORWARD_GOAL = 3;
 const HARD_GRAD_OVER_FORWARD_GOAL = 5;
 const PEAK_MB_GOAL = 300;
+/** Issue 13: the validity radius for up to 8 parameters costs at most 2× the gradient alone. */
+const VALIDITY_OVER_GRAD_GOAL = 2;
+
+/** The 8 parameters of the validity figure: the initial velocities (x, y) of the cue ball and the first three balls. */
+const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [`${b}.linearVelocity.x`, `${b}.linearVelocity.y`]);
+
+/**
+ * `gradient()` with `validWithin` over `gradient()` alone, same scene and parameters,
+ * interleaved: what the validity radius (P + 1 plain rollouts, sim/validity.ts) adds to a
+ * gradient of 8 parameters of the billiards break (1,000 steps, its own soft contact).
+ */
+function validityOverGrad(): number {
+  const scene = loadScene('billiards');
+  const of = 'cue.position.x';
+  return timeRatio(
+    () => gradient(scene, of, VALIDITY_PARAMS, { validity: true }).value,
+    () => gradient(scene, of, VALIDITY_PARAMS, { validity: false }).value,
+    { warmup: 1, reps: 3 },
+  );
+}
 
 /**
  * scenes/<name>.json, parsed. Not bench/sim.ts's loadScene: that module loads the peer
@@ -186,6 +207,14 @@ export const gradFigures: Figure[] = [
     unit: 'ratio',
     goal: { max: HARD_GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('billiards', { warmup: 2, reps: 5 }, 'hard', 'position'),
+  },
+  {
+    name: 'grad.billiards16.validity.overGrad',
+    describe:
+      'gradient() of the cue ball\'s final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (one plain rollout per parameter + one) over the same gradient without it',
+    unit: 'ratio',
+    goal: { max: VALIDITY_OVER_GRAD_GOAL },
+    run: validityOverGrad,
   },
   {
     name: 'grad.boxes100.overForward',

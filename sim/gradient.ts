@@ -7,7 +7,8 @@
  * offset from the written ones, per-body friction from the contact default, the unit
  * initial orientation from the written quaternion) are computed from them with ad ops,
  * so their derivatives flow through; then the whole rollout runs as one primitive
- * (sim/rollout.ts).
+ * (sim/rollout.ts). With it comes `validWithin` (sim/validity.ts): how far the
+ * parameters may move before a non-smooth decision flips and the gradient stops holding.
  */
 import * as ad from '../ad/index.ts';
 import type { Real } from '../ad/tape.ts';
@@ -17,13 +18,25 @@ import type { Model } from './model.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam, type ParamPath } from './paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive, type RolloutLayout } from './rollout.ts';
 import type { BodySpec, Scene } from './scene.ts';
+import { validity, VALIDITY_DEFAULT_MAX_PARAMS, type Decision, type ValidWithin } from './validity.ts';
 
 export interface GradientResult {
   value: number;
   /** d value / d parameter, by path as written */
   grad: Record<string, number>;
-  /** non-smooth decisions within `kinkTol` of their boundary, nearest first */
-  kinks: { label: string; margin: number }[];
+  /**
+   * non-smooth decisions within `kinkTol` of their boundary, nearest first; with
+   * `validWithin`, each also carries its `distance` in the parameters' units
+   */
+  kinks: { label: string; margin: number; distance?: number }[];
+  /**
+   * how far the parameters may move (their own units) before some decision of the rollout
+   * flips, with the decision that sets it; null when none can flip (sim/validity.ts).
+   * Absent when not computed (`validity: false`, or more than 8 parameters by default)
+   */
+  validWithin?: ValidWithin | null;
+  /** the decisions nearest to flipping, ranked by that distance (with `validWithin`) */
+  decisions?: Decision[];
 }
 
 export interface GradientOptions {
@@ -31,6 +44,11 @@ export interface GradientOptions {
   kinkTol?: number;
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
+  /**
+   * compute `validWithin` (P + 1 plain rollouts for P parameters). Default: `gradient()`
+   * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
+   */
+  validity?: boolean;
 }
 
 /**
@@ -45,7 +63,8 @@ export function gradient(scene: Scene, of: string, wrt: readonly string[], opts:
   if (quantity.component === null) {
     throw new PathError('--of', of, 'a gradient needs one number: name a component', ['x', 'y', 'z'].map((c) => `${of}.${c}`));
   }
-  return quantityLossGradient(scene, of, wrt, (q) => q[0], opts);
+  const validity = opts.validity ?? new Set(wrt).size <= VALIDITY_DEFAULT_MAX_PARAMS;
+  return quantityLossGradient(scene, of, wrt, (q) => q[0], { ...opts, validity });
 }
 
 /**
@@ -94,7 +113,14 @@ export function quantityLossGradient(
   );
   const grad: Record<string, number> = {};
   wrt.forEach((p, j) => (grad[p] = (grad[p] ?? 0) + result.grad[j]));
-  return { value: result.value, grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  const out: GradientResult = { value: result.value, grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  if (opts.validity === true) {
+    const v = validity(scene, wrt, { distancesOf: out.kinks.map((k) => k.label) });
+    out.validWithin = v.validWithin;
+    out.decisions = v.decisions;
+    for (const k of out.kinks) k.distance = v.distances?.[k.label];
+  }
+  return out;
 }
 
 /**

@@ -27,6 +27,8 @@
 import { seededRng } from '../ad/random.ts';
 import { oneSided, type OneSided } from './one-sided.ts';
 import { sceneFunction, type Kink, type PointGradient } from './scene-function.ts';
+import { sweepFunction } from './sweep.ts';
+import type { ValidWithin } from './validity.ts';
 import type { Scene } from './scene.ts';
 
 /** Default number of gradient samples in the ball (each costs one gradient). */
@@ -74,7 +76,14 @@ export interface ProbeSettings {
 
 /** The probe of a function of parameter vectors, per parameter index. */
 export interface LocalProbe {
+  /** about the whole ball of radius R */
   verdict: Verdict;
+  /** about the point alone: from its one-sided derivatives and value (the probe's old verdict) */
+  atPoint: Verdict;
+  /** the decisions that flip within R by their first-order distance, nearest first */
+  flipsWithin: ProbedDecision[];
+  /** what the line sweeps through the ball found */
+  lines: LineFinding[];
   /** one line saying why */
   reason: string;
   /** value at the point */
@@ -93,6 +102,32 @@ export interface LocalProbe {
 export interface ProbedFunction {
   value(x: readonly number[]): number;
   gradient(x: readonly number[]): PointGradient;
+  /** the decisions nearest to flipping at x, nearest first, with where they flip (sim/validity.ts) */
+  decisions?(x: readonly number[]): ProbedDecision[];
+}
+
+/** A decision as the probe reads it: its first-order distance and flip point. */
+export interface ProbedDecision {
+  label: string;
+  distance: number;
+  flipAt: number[];
+}
+
+/** Grid points of a line sweep through the ball (each one gradient; refinement adds more). */
+export const LINE_POINTS = 5;
+
+/** Bisection depth of a line sweep: the finest interval is R / (LINE_POINTS − 1) / 2^LINE_LEVELS. */
+export const LINE_LEVELS = 10;
+
+/** What sampling along one line through the ball found. */
+export interface LineFinding {
+  /** why this line: towards a decision's predicted flip, or the most different sampled gradient */
+  towards: string;
+  /** unit direction in parameter space */
+  direction: number[];
+  /** distances along it of the gradient jumps and value jumps that persist under refinement */
+  gradientJumps: { at: number; size: number }[];
+  valueJumps: { at: number; size: number }[];
 }
 
 /** A point uniform in the ball of radius r around x (direction from normals, radius r·u^{1/n}). */
@@ -147,7 +182,7 @@ export function probeFunction(f: ProbedFunction, x: readonly number[], opts: Pro
   }
 
   let verdict: Verdict = 'smooth';
-  let reason = 'one-sided derivatives agree along every parameter and the value is continuous';
+  let reason = 'one-sided derivatives agree along every parameter and the value is continuous at the point';
   const jumping = sides.flatMap(([right, left], j) =>
     [right, left].filter((side) => side.valueJump !== null).map((side) => ({ j, side, sign: side === right ? '+' : '−' })),
   );
@@ -160,17 +195,22 @@ export function probeFunction(f: ProbedFunction, x: readonly number[], opts: Pro
     const [right, left] = sides[differing];
     verdict = 'kink';
     reason = `one-sided derivatives along ${label(differing)} differ: right ${fmt(right.slope)}, left ${fmt(left.slope)} (the value is continuous)`;
-  } else {
-    // smooth AT the point; say so when the ball around it is not (hard contact's staircase
-    // of onsets: every sample may sit on a different branch)
-    const rough = range.findIndex(([lo, hi], j) => hi - lo > ROUGH_SPREAD * Math.max(Math.abs(sides[j][0].slope), Math.abs(sides[j][1].slope)));
-    if (rough >= 0) {
-      const [lo, hi] = range[rough];
-      reason += `, but AD gradients within ${fmt(radius)} span [${fmt(lo)}, ${fmt(hi)}] along ${label(rough)}: kinks or jumps lie inside the ball (a sweep locates them)`;
-    }
+  }
+  const atPoint = verdict;
+  const ball = judgeBall(f, x, opts, centre.grad, range, label);
+  if (verdict !== 'discontinuous' && ball.verdict !== 'smooth') {
+    if (ball.verdict === 'discontinuous' || verdict === 'smooth') {
+      reason = verdict === 'smooth' ? `${ball.reason} (at the point itself: ${reason})` : `${reason}; ${ball.reason}`;
+      verdict = ball.verdict;
+    } else reason = `${reason}; ${ball.reason}`;
+  } else if (verdict === 'smooth') {
+    reason = `${ball.reason}; ${reason}`;
   }
   return {
     verdict,
+    atPoint,
+    flipsWithin: ball.flipsWithin,
+    lines: ball.lines,
     reason,
     value: centre.value,
     grad: centre.grad,
@@ -178,6 +218,73 @@ export function probeFunction(f: ProbedFunction, x: readonly number[], opts: Pro
     range,
     kinks: centre.kinks,
   };
+}
+
+/**
+ * The verdict on the ball of radius R around x: `smooth` only if no decision flips within
+ * R (by the first-order distances, sim/validity.ts) and sampling agrees; else the lines
+ * from x towards the nearest flip (and towards the most different sampled gradient) are
+ * swept, and the verdict is `discontinuous` if the value jumps on one, else `kink`.
+ */
+function judgeBall(
+  f: ProbedFunction,
+  x: readonly number[],
+  opts: ProbeSettings,
+  grad: readonly number[],
+  range: readonly [number, number][],
+  label: (j: number) => string,
+): { verdict: Verdict; reason: string; flipsWithin: ProbedDecision[]; lines: LineFinding[] } {
+  const { radius } = opts;
+  const flipsWithin = (f.decisions?.(x) ?? []).filter((d) => d.distance <= radius);
+  const directions: { towards: string; direction: number[] }[] = [];
+  const nearest = flipsWithin[0];
+  if (nearest !== undefined) {
+    const step = nearest.flipAt.map((v, j) => v - x[j]);
+    const norm = Math.hypot(...step);
+    if (norm > 0) directions.push({ towards: nearest.label, direction: step.map((v) => v / norm) });
+  }
+  // sampled gradients spread wider than a smooth function's would: sweep that way too
+  const rough = range.findIndex(([lo, hi], j) => hi - lo > ROUGH_SPREAD * Math.max(Math.abs(grad[j]), Number.MIN_VALUE));
+  if (rough >= 0 && directions.length === 0) {
+    const [lo, hi] = range[rough];
+    const sign = Math.abs(hi - grad[rough]) >= Math.abs(lo - grad[rough]) ? 1 : -1;
+    directions.push({ towards: `the sampled gradients along ${label(rough)} (span [${fmt(lo)}, ${fmt(hi)}])`, direction: x.map((_, j) => (j === rough ? sign : 0)) });
+    directions.push({ towards: `the sampled gradients along −${label(rough)}`, direction: x.map((_, j) => (j === rough ? -sign : 0)) });
+  }
+  const lines = directions.map(({ towards, direction }) => {
+    const along = (s: number) => x.map((v, j) => v + s * direction[j]);
+    const swept = sweepFunction(
+      {
+        gradient: (s) => {
+          const g = f.gradient(along(s));
+          return { value: g.value, grad: g.grad.reduce((sum, v, j) => sum + v * direction[j], 0), kinks: g.kinks };
+        },
+        value: (s) => f.value(along(s)),
+      },
+      { from: 0, to: radius, n: LINE_POINTS, levels: LINE_LEVELS },
+    );
+    return {
+      towards,
+      direction,
+      gradientJumps: swept.jumps.map((j) => ({ at: j.at, size: j.size })),
+      valueJumps: swept.valueJumps.map((j) => ({ at: j.at, size: j.size })),
+    };
+  });
+  const valueJump = lines.flatMap((l) => l.valueJumps.map((j) => ({ ...j, l })))[0];
+  const gradJump = lines.flatMap((l) => l.gradientJumps.map((j) => ({ ...j, l })))[0];
+  const flip = nearest === undefined ? '' : `${nearest.label} flips ${fmt(nearest.distance)} away (first order), within R = ${fmt(radius)}`;
+  if (valueJump !== undefined) {
+    return { verdict: 'discontinuous', reason: `the value jumps by ${fmt(valueJump.size)} at ${fmt(valueJump.at)} towards ${valueJump.l.towards}${flip ? `; ${flip}` : ''}`, flipsWithin, lines };
+  }
+  if (gradJump !== undefined) {
+    return { verdict: 'kink', reason: `the gradient jumps by ${fmt(gradJump.size)} at ${fmt(gradJump.at)} towards ${gradJump.l.towards}, the value is continuous${flip ? `; ${flip}` : ''}`, flipsWithin, lines };
+  }
+  if (nearest !== undefined) {
+    return { verdict: 'kink', reason: `${flip}; sampling along it saw neither the gradient nor the value jump (its effect on the quantity is below the sweep's tolerance)`, flipsWithin, lines };
+  }
+  const sampled = rough >= 0 ? `AD gradients within R span [${fmt(range[rough][0])}, ${fmt(range[rough][1])}] along ${label(rough)}, but no jump survives refinement along it` : 'the sampled gradients agree';
+  const why = f.decisions === undefined ? sampled : `no decision flips within R = ${fmt(radius)} and ${sampled}`;
+  return { verdict: 'smooth', reason: why, flipsWithin, lines };
 }
 
 /** What to probe in a scene. */
@@ -192,8 +299,15 @@ export interface ProbeOptions extends ProbeSettings {
 
 /** The local probe (`LocalProbe`) of a scene, keyed by parameter path as written. */
 export interface ProbeResult {
+  /** about the whole ball of radius R (smooth only if no decision flips within it) */
   verdict: Verdict;
+  /** about the point alone, from its one-sided derivatives */
+  atPoint: Verdict;
   reason: string;
+  /** the gradient's validity radius at the point (sim/validity.ts) */
+  validWithin: ValidWithin | null;
+  /** decisions that flip within R: label, first-order distance, predicted flip point by path */
+  flipsWithin: { label: string; distance: number; flipAt: Record<string, number> }[];
   value: number;
   grad: Record<string, number>;
   /** `[d+, d−]`: the right and left derivatives, both as slopes along +parameter */
@@ -215,11 +329,21 @@ export interface ProbeResult {
  */
 export function probe(scene: Scene, opts: ProbeOptions): ProbeResult {
   const f = sceneFunction(scene, opts.of, opts.wrt, { kinkTol: opts.kinkTol });
-  const local = probeFunction(f, f.x0, opts, f.wrt);
+  const atCentre = f.validity(f.x0);
+  const probed: ProbedFunction = {
+    value: f.value,
+    gradient: f.gradient,
+    // the centre's decisions (computed once): the ball is judged from the point
+    decisions: () => atCentre.decisions.map((d) => ({ label: d.label, distance: d.distance, flipAt: f.wrt.map((p) => d.flipAt[p]) })),
+  };
+  const local = probeFunction(probed, f.x0, opts, f.wrt);
   const byPath = <T>(values: readonly T[]): Record<string, T> => Object.fromEntries(f.wrt.map((p, j) => [p, values[j]]));
   return {
     verdict: local.verdict,
+    atPoint: local.atPoint,
     reason: local.reason,
+    validWithin: atCentre.validWithin,
+    flipsWithin: local.flipsWithin.map((d) => ({ label: d.label, distance: d.distance, flipAt: byPath(d.flipAt) })),
     value: local.value,
     grad: byPath(local.grad),
     directional: byPath(local.directional),

@@ -7,8 +7,9 @@
 import { buildModel, initialState } from './builder.ts';
 import { PathError } from './errors.ts';
 import { gradient } from './gradient.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readParam, readQuantity, writeParam, type ParamPath } from './paths.ts';
-import { parseScene, type Scene } from './scene.ts';
+import { parseParamPath, parseQuantityPath, pathBodies, readParam, readQuantity, type ParamPath } from './paths.ts';
+import type { Scene } from './scene.ts';
+import { sceneAt, validity, type Validity } from './validity.ts';
 import { createStepData, simulate } from './step.ts';
 
 /** A non-smooth decision near its boundary, as `gradient()` reports it. */
@@ -36,6 +37,8 @@ export interface SceneFunction {
   value(x: readonly number[]): number;
   /** value, AD gradient and kinks at `x` */
   gradient(x: readonly number[]): PointGradient;
+  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts; P + 1 plain rollouts) */
+  validity(x: readonly number[]): Validity;
 }
 
 /**
@@ -63,9 +66,7 @@ export function sceneFunction(scene: Scene, of: string, wrt: readonly string[], 
   createStepData(buildModel(scene));
   const at = (x: readonly number[]): Scene => {
     if (x.length !== params.length) throw new RangeError(`expected ${params.length} parameter values, got ${x.length}`);
-    let s = scene;
-    params.forEach((p, j) => (s = writeParam(s, p, x[j])));
-    return parseScene(s);
+    return sceneAt(scene, params, x);
   };
   const kinkTol = opts.kinkTol;
   return {
@@ -78,8 +79,11 @@ export function sceneFunction(scene: Scene, of: string, wrt: readonly string[], 
       return readQuantity(state, quantity)[0];
     },
     gradient(x) {
-      const r = gradient(at(x), of, names, kinkTol === undefined ? {} : { kinkTol });
+      const r = gradient(at(x), of, names, { kinkTol, validity: false });
       return { value: r.value, grad: names.map((p) => r.grad[p]), kinks: r.kinks };
+    },
+    validity(x) {
+      return validity(at(x), names);
     },
   };
 }

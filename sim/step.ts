@@ -19,7 +19,9 @@ import { collide, createContacts, type Contacts } from './collision/index.ts';
 import { contactForceParams, type ContactForceParams } from './contact/params.ts';
 import { contactWrenches } from './contact/wrenches.ts';
 import { integrate, integratorParams, type IntegratorParams } from './integrator/semiImplicitEuler.ts';
+import { reportHardDecisions } from './hard/decisions.ts';
 import { createHardStepData, hardStep, type HardStepData } from './hard/step.ts';
+import type { KinkSink } from '../ad/primitive.ts';
 import type { Model } from './model.ts';
 import { SanityMonitor } from './sanity.ts';
 import type { State } from './state.ts';
@@ -60,12 +62,14 @@ export function createStepData(model: Model, overrides: Partial<ContactForcePara
 /**
  * Advance `state` by one step of `model.dt` into `out` (which may be `state` itself).
  * `control` (nbody×6: force then torque, world, N and N·m) is added to the contact
- * wrenches; pass null for none. Returns `out`.
+ * wrenches; pass null for none. Returns `out`. With `decisions`, every non-smooth
+ * decision of the step goes there with its margin (the decision log of sim/validity.ts).
  */
-export function step(model: Model, data: StepData, state: State, control: Float64Array | null, out: State): State {
+export function step(model: Model, data: StepData, state: State, control: Float64Array | null, out: State, decisions: KinkSink | null = null): State {
   if (data.hard !== null || data.forceParams === null) {
     if (data.hard === null) throw new Error('step: StepData has neither force settings nor hard-contact scratch');
     hardStep(model, data.hard, state, control, out);
+    if (decisions !== null) reportHardDecisions(model, data.hard, decisions);
     data.contacts = data.hard.contacts; // the buffer may have grown
     return out;
   }
@@ -77,7 +81,7 @@ export function step(model: Model, data: StepData, state: State, control: Float6
     collide(model, state.bodyQ, model.contact.margin, data.contacts);
   }
   // contact model: per-body wrenches from every contact
-  contactWrenches(data.forceParams, data.contacts, state.bodyQ, state.bodyQd, data.wrench);
+  contactWrenches(data.forceParams, data.contacts, state.bodyQ, state.bodyQd, data.wrench, decisions);
   // controls
   if (control !== null) {
     const w = data.wrench;

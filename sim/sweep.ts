@@ -48,6 +48,12 @@ export const PERSISTENCE = 0.5;
 /** Central-difference step of fdGrad, as a share of the grid spacing. */
 export const FD_STEP_FRACTION = 1 / 8;
 
+/** Default value-jump tolerance, relative to the range of the value on the grid. */
+export const DEFAULT_RELATIVE_VALUE_TOL = 1e-3;
+
+/** Floor of the value-jump tolerance, in the value's unit (far above rounding, ~1e-15 of metres). */
+export const VALUE_TOL_FLOOR = 1e-10;
+
 /** Kinks listed per jump (nearest to their boundary first). */
 export const KINKS_PER_JUMP = 5;
 
@@ -63,6 +69,60 @@ export interface SweepJump {
   interval: [number, number];
   /** value after minus before, across the interval (≈ 0 when only the gradient jumps) */
   valueJump: number;
+  /** the decision that flips inside the interval (scene sweeps), or null when none recorded does */
+  cause?: JumpCause | null;
+}
+
+/**
+ * The decision behind a jump: of the decisions nearest to flipping at the interval's two
+ * ends (sim/validity.ts), the one whose predicted flip lies nearest the jump, if it lies
+ * within {@link CAUSE_SLACK} interval widths of it (or a tenth of its distance from the
+ * end, the first-order prediction's own error).
+ */
+export interface JumpCause {
+  /** `step t: A/B kind` */
+  decision: string;
+  kind: string;
+  step: number;
+  /** where the first-order model puts the flip, in the parameter */
+  flipAt: number;
+}
+
+/** Interval widths within which a predicted flip counts as the cause of a jump. */
+export const CAUSE_SLACK = 4;
+
+/**
+ * A jump of the value found by refinement: where the secant of the value between two
+ * points disagrees with their AD gradients by more than a smooth (or kinked) function
+ * could, at every scale down to the finest interval.
+ */
+export interface ValueJump {
+  /** parameter value of the jump: midpoint of the finest interval */
+  at: number;
+  /** value after minus before, across the finest interval */
+  size: number;
+  /** the finest interval [a, b] that still holds the jump */
+  interval: [number, number];
+  /** the non-smooth decisions recorded at the interval's ends, as for {@link SweepJump} */
+  kinks: Kink[];
+  /** the decision that flips inside the interval (scene sweeps), or null when none recorded does */
+  cause?: JumpCause | null;
+}
+
+/**
+ * Value jumps of one sign, repeating along the sweep while the value between them runs
+ * the other way: a saw-tooth (e.g. the final height of a ball that loses or gains one
+ * step of contact as the parameter moves).
+ */
+export interface SawTooth {
+  /** number of jumps in it */
+  teeth: number;
+  /** mean jump size (signed, in the value's unit) */
+  meanJump: number;
+  /** mean spacing of the jumps, in the parameter's unit */
+  meanPeriod: number;
+  /** where the teeth are (the jumps' `at`) */
+  at: number[];
 }
 
 /** The sweep of one contact mode: grid, values, gradients, jumps. */
@@ -77,6 +137,10 @@ export interface ModeSweep {
   fdGrad: number[];
   /** gradient jumps that persist under refinement, by position */
   jumps: SweepJump[];
+  /** value jumps that persist under refinement, by position (a gradient jump may sit at the same place) */
+  valueJumps: ValueJump[];
+  /** value jumps repeating as a saw-tooth, or null */
+  sawTooth: SawTooth | null;
   /**
    * largest |Δgrad / Δx| between neighbouring evaluated points (grid and refinement),
    * outside the jumps' intervals: a lower bound of the gradient's Lipschitz constant on
@@ -85,12 +149,16 @@ export interface ModeSweep {
   lipschitz: number;
   /** the gradient difference that triggered refinement */
   jumpTol: number;
+  /** the value residual (secant against tangents) that triggered value refinement */
+  valueJumpTol: number;
 }
 
 /** The swept function: AD value/gradient/kinks and the plain value at one parameter value. */
 export interface SweptFunction {
   gradient(x: number): { value: number; grad: number; kinks: Kink[] };
   value(x: number): number;
+  /** the decisions nearest to flipping at x, with where they flip (sim/validity.ts); when given, jumps get a `cause` */
+  decisions?(x: number): { label: string; kind: string; step: number; distance: number; flipAt: number }[];
 }
 
 /** Grid and refinement settings of a sweep. */
@@ -103,6 +171,11 @@ export interface GridOptions {
   jumpTol?: number;
   /** bisection depth (default {@link DEFAULT_LEVELS}, ≥ 2) */
   levels?: number;
+  /**
+   * value residual |Δvalue − ½(g_a + g_b)·Δx| that triggers value refinement (default
+   * {@link DEFAULT_RELATIVE_VALUE_TOL} of the value's range on the grid, ≥ {@link VALUE_TOL_FLOOR})
+   */
+  valueJumpTol?: number;
 }
 
 interface Sample {
@@ -121,6 +194,7 @@ function checkGrid(opts: GridOptions): void {
   const levels = opts.levels ?? DEFAULT_LEVELS;
   if (!Number.isInteger(levels) || levels < 2) throw new RangeError(`sweep: levels must be a whole number >= 2, got ${levels}`);
   if (opts.jumpTol !== undefined && !(opts.jumpTol > 0)) throw new RangeError(`sweep: jumpTol must be > 0, got ${opts.jumpTol}`);
+  if (opts.valueJumpTol !== undefined && !(opts.valueJumpTol > 0)) throw new RangeError(`sweep: valueJumpTol must be > 0, got ${opts.valueJumpTol}`);
 }
 
 /**
@@ -145,19 +219,29 @@ function jumpKinks(a: readonly Kink[], b: readonly Kink[]): Kink[] {
 }
 
 /**
- * Bisect [lo, hi] towards its larger gradient difference (module comment). Returns the jump
- * if one persists; every evaluated midpoint goes to `samples`.
+ * Bisect [lo, hi] towards the half whose ends differ more by `measure` (module comment),
+ * `levels` times. Returns the finest interval if the difference persists there (it did
+ * not fall to `tol`, nor below {@link PERSISTENCE} of itself two halvings earlier), else
+ * null; every evaluated midpoint goes to `samples`.
  */
-function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): SweepJump | null {
-  const diffs = [Math.abs(hi.grad - lo.grad)];
+function bisect(
+  f: SweptFunction,
+  lo: Sample,
+  hi: Sample,
+  measure: (a: Sample, b: Sample) => number,
+  tol: number,
+  levels: number,
+  samples: Sample[],
+): [Sample, Sample] | null {
+  const diffs = [measure(lo, hi)];
   for (let level = 1; level <= levels; level++) {
     const xm = 0.5 * (lo.x + hi.x);
     // the interval is down to adjacent doubles: as fine as it gets
     if (!(xm > lo.x && xm < hi.x)) break;
     const m = { x: xm, ...f.gradient(xm) };
     samples.push(m);
-    const left = Math.abs(m.grad - lo.grad);
-    const right = Math.abs(hi.grad - m.grad);
+    const left = measure(lo, m);
+    const right = measure(m, hi);
     if (left >= right) hi = m;
     else lo = m;
     const d = Math.max(left, right);
@@ -166,14 +250,78 @@ function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: n
   }
   const last = diffs[diffs.length - 1];
   if (last < PERSISTENCE * diffs[Math.max(0, diffs.length - 3)]) return null;
-  return {
-    at: 0.5 * (lo.x + hi.x),
-    size: hi.grad - lo.grad,
-    kinks: jumpKinks(lo.kinks, hi.kinks),
-    interval: [lo.x, hi.x],
-    valueJump: hi.value - lo.value,
-  };
+  return [lo, hi];
 }
+
+/** |Δ AD gradient| between two samples. */
+function gradientDifference(a: Sample, b: Sample): number {
+  return Math.abs(b.grad - a.grad);
+}
+
+/** The gradient jump in [lo, hi], if one persists under refinement. */
+function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): SweepJump | null {
+  const found = bisect(f, lo, hi, gradientDifference, tol, levels, samples);
+  if (found === null) return null;
+  const [a, b] = found;
+  return { at: 0.5 * (a.x + b.x), size: b.grad - a.grad, kinks: jumpKinks(a.kinks, b.kinks), interval: [a.x, b.x], valueJump: b.value - a.value };
+}
+
+/** |Δvalue − ½(g_a + g_b)·Δx|: zero for a quadratic, ~|Δg|·Δx/4 across a kink, the jump across a jump. */
+function residual(a: Sample, b: Sample): number {
+  return Math.abs(b.value - a.value - 0.5 * (a.grad + b.grad) * (b.x - a.x));
+}
+
+/**
+ * The value jump in [lo, hi], if one persists under refinement of the value residual: a
+ * jump keeps its residual at every halving, a kink halves it, a smooth stretch loses 7/8
+ * of it.
+ */
+function refineValue(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): ValueJump | null {
+  const found = bisect(f, lo, hi, residual, tol, levels, samples);
+  if (found === null) return null;
+  const [a, b] = found;
+  return { at: 0.5 * (a.x + b.x), size: b.value - a.value, interval: [a.x, b.x], kinks: jumpKinks(a.kinks, b.kinks) };
+}
+
+/** Value jumps of one sign, at least {@link SAW_TEETH} of them, against the value's slope between them. */
+function findSawTooth(jumps: readonly ValueJump[], grid: readonly Sample[]): SawTooth | null {
+  for (const sign of [1, -1]) {
+    const teeth = jumps.filter((j) => Math.sign(j.size) === sign);
+    if (teeth.length < SAW_TEETH) continue;
+    // between the teeth the value runs against them (on average over the grid)
+    const slope = grid.reduce((sum, s) => sum + s.grad, 0) / grid.length;
+    if (!(Math.sign(slope) === -sign)) continue;
+    const at = teeth.map((j) => j.at);
+    return {
+      teeth: teeth.length,
+      meanJump: teeth.reduce((sum, j) => sum + j.size, 0) / teeth.length,
+      meanPeriod: (at[at.length - 1] - at[0]) / (at.length - 1),
+      at,
+    };
+  }
+  return null;
+}
+
+/** The decision that flips inside a jump's interval ({@link JumpCause}), or null. */
+function causeOf(f: SweptFunction, jump: { at: number; interval: [number, number] }): JumpCause | null {
+  const [a, b] = jump.interval;
+  const width = b - a;
+  let best: JumpCause | null = null;
+  let bestOff = Infinity;
+  for (const x of [a, b]) {
+    for (const d of f.decisions?.(x) ?? []) {
+      const off = Math.abs(d.flipAt - jump.at);
+      if (off < bestOff && off <= Math.max(CAUSE_SLACK * width, 0.1 * d.distance)) {
+        bestOff = off;
+        best = { decision: d.label, kind: d.kind, step: d.step, flipAt: d.flipAt };
+      }
+    }
+  }
+  return best;
+}
+
+/** Jumps of one sign needed to call a saw-tooth. */
+export const SAW_TEETH = 2;
 
 /**
  * Sweep any scalar function of one parameter: values, AD and FD gradients on the grid,
@@ -211,9 +359,24 @@ export function sweepFunction(f: SweptFunction, opts: GridOptions): ModeSweep {
     if (jump !== null) jumps.push(jump);
   }
 
+  // value jumps: intervals whose secant disagrees with their tangents
+  const values = grid.map((g) => g.value);
+  const valueRange = Math.max(...values) - Math.min(...values);
+  const valueJumpTol = opts.valueJumpTol ?? Math.max(DEFAULT_RELATIVE_VALUE_TOL * valueRange, VALUE_TOL_FLOOR);
+  const valueJumps: ValueJump[] = [];
+  for (let i = 0; i + 1 < n; i++) {
+    if (!(residual(grid[i], grid[i + 1]) > valueJumpTol)) continue;
+    const jump = refineValue(f, grid[i], grid[i + 1], valueJumpTol, levels, samples);
+    if (jump !== null) valueJumps.push(jump);
+  }
+
+  if (f.decisions !== undefined) {
+    for (const j of [...jumps, ...valueJumps]) j.cause = causeOf(f, j);
+  }
+
   // Lipschitz estimate over neighbouring evaluated points, skipping the jumps themselves
   samples.sort((a, b) => a.x - b.x);
-  const insideJump = (a: number, b: number) => jumps.some((j) => j.interval[0] === a && j.interval[1] === b);
+  const insideJump = (a: number, b: number) => [...jumps, ...valueJumps].some((j) => j.interval[0] === a && j.interval[1] === b);
   let lipschitz = 0;
   for (let i = 0; i + 1 < samples.length; i++) {
     const a = samples[i];
@@ -226,8 +389,11 @@ export function sweepFunction(f: SweptFunction, opts: GridOptions): ModeSweep {
     grad: grid.map((s) => s.grad),
     fdGrad,
     jumps,
+    valueJumps,
+    sawTooth: findSawTooth(valueJumps, grid),
     lipschitz,
     jumpTol,
+    valueJumpTol,
   };
 }
 
@@ -276,6 +442,7 @@ export function sweep(scene: Scene, opts: SweepOptions): SweepResult {
           return { value: r.value, grad: r.grad[0], kinks: r.kinks };
         },
         value: (x) => f.value([x]),
+        decisions: (x) => f.validity([x]).decisions.map((d) => ({ ...d, flipAt: d.flipAt[f.wrt[0]] })),
       },
       opts,
     );
@@ -284,7 +451,7 @@ export function sweep(scene: Scene, opts: SweepOptions): SweepResult {
 }
 
 /** The continuity part of a sweep: per mode, its jumps and the Lipschitz estimate. */
-export type ContinuityReport = Partial<Record<ContactMode, Pick<ModeSweep, 'jumps' | 'lipschitz' | 'jumpTol'>>>;
+export type ContinuityReport = Partial<Record<ContactMode, Pick<ModeSweep, 'jumps' | 'valueJumps' | 'sawTooth' | 'lipschitz' | 'jumpTol'>>>;
 
 /**
  * {@link sweep} reduced to what it says about continuity: per mode, the gradient jumps
@@ -299,7 +466,7 @@ export function continuityReport(scene: Scene, opts: SweepOptions): ContinuityRe
   const full = sweep(scene, opts);
   const out: ContinuityReport = {};
   for (const [mode, s] of Object.entries(full) as [ContactMode, ModeSweep][]) {
-    out[mode] = { jumps: s.jumps, lipschitz: s.lipschitz, jumpTol: s.jumpTol };
+    out[mode] = { jumps: s.jumps, valueJumps: s.valueJumps, sawTooth: s.sawTooth, lipschitz: s.lipschitz, jumpTol: s.jumpTol };
   }
   return out;
 }

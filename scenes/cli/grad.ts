@@ -8,6 +8,7 @@
  */
 import { parseParamPath, parseQuantityPath, pathBodies } from '../../sim/paths.ts';
 import type { Scene } from '../../sim/scene.ts';
+import type { Decision, ValidWithin } from '../../sim/validity.ts';
 
 /** What `grad --json` prints (docs/cli.md "--json documents"). */
 export interface GradReport {
@@ -16,14 +17,27 @@ export interface GradReport {
   /** d value / d parameter, by parameter path as written */
   grad: Record<string, number>;
   /** non-smooth decisions near their boundary (label names pair and step; margin in the op's units) */
-  kinks: { label: string; margin: number }[];
+  kinks: { label: string; margin: number; distance?: number }[];
+  /**
+   * how far the parameters may move (their own units) before a non-smooth decision of the
+   * rollout flips, with that decision; null when none can (sim/validity.ts; DESIGN.md
+   * "Extensions asked for in the second wave"). Absent beyond 8 parameters unless `--validity`
+   */
+  validWithin?: ValidWithin | null;
+  /** the decisions nearest to flipping, ranked by their distance in the parameters' units */
+  decisions?: Decision[];
   /** with `--probe R`: what the gradient means within R (sim/probe.ts) */
   probe?: GradProbe;
 }
 
 /** What `grad --probe R --json` adds (docs/cli.md "--json documents"). */
 export interface GradProbe {
+  /** about the whole ball of radius R: smooth only if no decision flips within it */
   verdict: 'smooth' | 'kink' | 'discontinuous';
+  /** about the point alone, from its one-sided derivatives */
+  atPoint: 'smooth' | 'kink' | 'discontinuous';
+  /** decisions that flip within R (first-order distance, predicted flip point by parameter) */
+  flipsWithin: { label: string; distance: number; flipAt: Record<string, number> }[];
   /** one line saying why */
   reason: string;
   /** [d+, d−]: right and left derivatives along each parameter, both as slopes */
@@ -64,17 +78,21 @@ export async function runGradient(
   scene: Scene,
   of: string,
   wrt: readonly string[],
-  opts: { kinkTol?: number; probe?: number } = {},
+  opts: { kinkTol?: number; probe?: number; validity?: boolean } = {},
 ): Promise<GradReport> {
   checkGradPaths(scene, of, wrt);
   const { gradient } = await import('../../sim/gradient.ts');
-  const result = gradient(scene, of, wrt, opts.kinkTol === undefined ? {} : { kinkTol: opts.kinkTol });
+  const result = gradient(scene, of, wrt, { kinkTol: opts.kinkTol, validity: opts.validity });
   const nonFinite = [['value', result.value], ...Object.entries(result.grad)].filter(([, v]) => !Number.isFinite(v));
   if (nonFinite.length > 0) {
     const names = nonFinite.map(([name]) => (name === 'value' ? `the value of ${of}` : `d/d ${name}`)).join(', ');
     throw new Error(`the gradient is not finite (${names}); try a smaller dt or a softer contact`);
   }
-  const report: GradReport = { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  const report: GradReport = { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin, ...(k.distance !== undefined && { distance: k.distance }) })) };
+  if (result.validWithin !== undefined) {
+    report.validWithin = result.validWithin;
+    report.decisions = result.decisions;
+  }
   if (opts.probe !== undefined) report.probe = await runProbe(scene, of, wrt, opts.probe, opts.kinkTol);
   return report;
 }
@@ -85,7 +103,7 @@ async function runProbe(scene: Scene, of: string, wrt: readonly string[], radius
   const p = probe(scene, { of, wrt, radius, kinkTol });
   const numbers = [...Object.values(p.directional), ...Object.values(p.range)].flat();
   if (!numbers.every(Number.isFinite)) throw new Error('the probe met a non-finite derivative; try a smaller dt or a softer contact');
-  return { verdict: p.verdict, reason: p.reason, directional: p.directional, range: p.range };
+  return { verdict: p.verdict, atPoint: p.atPoint, flipsWithin: p.flipsWithin, reason: p.reason, directional: p.directional, range: p.range };
 }
 
 /** Kinks listed in the readable report (a contact held for a second gives one per step). */
@@ -98,20 +116,49 @@ export function formatGradReport(of: string, report: GradReport, kinkTol: number
   for (const [p, g] of Object.entries(report.grad)) lines.push(`  ${p.padEnd(width)}  ${g}`);
   const within = kinkTol === undefined ? 'near their boundary' : `within ${kinkTol} of their boundary`;
   if (report.kinks.length === 0) {
-    lines.push(`no non-smooth decisions ${within}: an ordinary derivative`);
+    lines.push(`no non-smooth decisions ${within} (in their own units, m or m/s)${report.validWithin === undefined ? ': an ordinary derivative at this point' : ''}`);
   } else {
     lines.push(`${report.kinks.length} non-smooth decision(s) ${within}: a branch derivative there, read with care`);
-    for (const k of report.kinks.slice(0, KINKS_SHOWN)) lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}`);
+    for (const k of report.kinks.slice(0, KINKS_SHOWN)) {
+      const away = k.distance === undefined ? '' : `, ${Number.isFinite(k.distance) ? short(k.distance) : 'no'} away in the parameters`;
+      lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}${away}`);
+    }
     const hidden = report.kinks.length - KINKS_SHOWN;
     if (hidden > 0) lines.push(`  … ${hidden} more (--json lists them all)`);
   }
+  lines.push(...formatValidity(report));
   if (report.probe !== undefined) {
     const p = report.probe;
-    lines.push(`probe: ${p.verdict} — ${p.reason}`);
+    lines.push(`probe: ${p.verdict} within the radius (${p.atPoint} at the point) — ${p.reason}`);
     for (const [name, [right, left]] of Object.entries(p.directional)) {
       const [lo, hi] = p.range[name];
       lines.push(`  ${name.padEnd(width)}  d+ ${right}, d− ${left}; gradient within the radius in [${lo}, ${hi}]`);
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** 1.9e-5, 0.0213, 12.5: two or three significant digits, exponents for the small and large. */
+function short(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(1) : Number(v.toPrecision(3)).toString();
+}
+
+/** `validWithin` in words: how far the gradient holds, and the decision that limits it. */
+export function formatValidity(report: Pick<GradReport, 'grad' | 'validWithin'>): string[] {
+  const v = report.validWithin;
+  if (v === undefined) return ['validity radius not computed (--no-validity, or more than 8 parameters without --validity)'];
+  const names = Object.keys(report.grad);
+  if (v === null) return [`no recorded non-smooth decision moves with ${names.join(', ')}: nothing in this rollout bounds the gradient (a contact that would enter the collision margin is not foreseen)`];
+  const where = (decision: string) => decision.replace(/^step (\d+): /, 'step $1, ');
+  if (names.length === 1) {
+    return [`this gradient holds for changes up to ${short(v.distance)} in ${names[0]}; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`];
+  }
+  const lines = [`this gradient holds within a ball of radius ${short(v.distance)} in (${names.join(', ')}), each in its own unit; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`];
+  const width = Math.max(...names.map((p) => p.length));
+  for (const p of names) {
+    const b = v.byParameter[p];
+    lines.push(b === undefined || !Number.isFinite(b.distance) ? `  ${p.padEnd(width)}  moves no decision` : `  ${p.padEnd(width)}  up to ${short(b.distance)} alone (${where(b.decision)})`);
+  }
+  return lines;
 }

@@ -32,6 +32,7 @@ interface GradFlags extends SceneOverrides {
   wrt: string[];
   probe?: number;
   kinkTol?: number;
+  validity?: boolean;
   json?: boolean;
 }
 
@@ -184,7 +185,15 @@ function buildProgram(io: CliIo): Command {
         nonNegativeNumber,
       ),
     )
-    .option('--json', 'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}]} (+ probe: {verdict, reason, directional, range})')
+    .option(
+      '--validity',
+      'compute validWithin for any number of parameters (one extra plain rollout per parameter; on by default up to 8), --no-validity to skip it',
+    )
+    .option('--no-validity', 'skip validWithin')
+    .option(
+      '--json',
+      'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}], validWithin: {distance, decision, step, kind, margin, byParameter} | null, decisions: [...]} (+ probe: {verdict, reason, directional, range, validWithin})',
+    )
     .addHelpText(
       'after',
       examples(
@@ -197,7 +206,7 @@ function buildProgram(io: CliIo): Command {
     .action(async (file: string, flags: GradFlags) => {
       const scene = loadScene(file, overridesOf(flags));
       const wrt = splitPathList(flags.wrt);
-      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe });
+      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
       io.stdout(flags.json ? json(report) : formatGradReport(flags.of, report, flags.kinkTol));
     });
 
@@ -231,7 +240,10 @@ function buildProgram(io: CliIo): Command {
     .addOption(
       new Option('--levels <L>', 'bisection depth: jumps are resolved to (B − A)/(N − 1)/2^L (default 12)').argParser(refinementLevels),
     )
-    .option('--json', 'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump}], lipschitz, jumpTol}}')
+    .option(
+      '--json',
+      'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump, cause}], valueJumps: [{at, size, interval, kinks, cause}], sawTooth, lipschitz, jumpTol, valueJumpTol}}',
+    )
     .option('--plot <sweep.svg>', 'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked')
     .addHelpText(
       'after',

@@ -10,7 +10,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
-import type { ModeSweep, SweepResult } from '../../sim/sweep.ts';
+import type { ModeSweep, SweepJump, SweepResult } from '../../sim/sweep.ts';
 import { UsageError } from './errors.ts';
 import { checkGradPaths } from './grad.ts';
 import { contactMode } from './scene-input.ts';
@@ -101,6 +101,13 @@ function num(v: number): string {
 /** Jumps listed per mode in the readable report. */
 const JUMPS_SHOWN = 10;
 
+/** The decision behind a jump in words: its cause, else the kinks at its ends, else that none was recorded. */
+function causeText(j: Partial<Pick<SweepJump, 'cause'>> & Pick<SweepJump, 'kinks'>): string {
+  if (j.cause) return `${j.cause.decision} flips there (predicted at ${num(j.cause.flipAt)})`;
+  if (j.kinks.length > 0) return j.kinks.map((k) => `${k.label} (margin ${k.margin.toPrecision(3)})`).join('; ');
+  return 'no recorded decision flips there';
+}
+
 /** The readable form of a sweep: per mode a table of the grid, then its jumps with their kinks. */
 export function formatSweepReport(request: Pick<SweepRequest, 'of' | 'wrt'>, result: SweepResult): string {
   const lines: string[] = [];
@@ -116,11 +123,25 @@ export function formatSweepReport(request: Pick<SweepRequest, 'of' | 'wrt'>, res
       lines.push(`  ${s.jumps.length} gradient jump(s) that persist under refinement (tolerance ${num(s.jumpTol)}):`);
       for (const j of s.jumps.slice(0, JUMPS_SHOWN)) {
         const width = j.interval[1] - j.interval[0];
-        const cause = j.kinks.length === 0 ? 'no kink recorded nearby' : j.kinks.map((k) => `${k.label} (margin ${k.margin.toPrecision(3)})`).join('; ');
-        lines.push(`    at ${num(j.at)} ± ${width.toPrecision(2)}: gradient jumps by ${num(j.size)}, value by ${j.valueJump.toPrecision(3)} — ${cause}`);
+        lines.push(`    at ${num(j.at)} ± ${width.toPrecision(2)}: gradient jumps by ${num(j.size)}, value by ${j.valueJump.toPrecision(3)} — ${causeText(j)}`);
       }
       const hidden = s.jumps.length - JUMPS_SHOWN;
       if (hidden > 0) lines.push(`    … ${hidden} more (--json lists them all)`);
+    }
+    if (s.valueJumps.length === 0) {
+      lines.push(`  no value jump survives refinement (tolerance ${num(s.valueJumpTol)})`);
+    } else {
+      lines.push(`  ${s.valueJumps.length} value jump(s) that persist under refinement (tolerance ${num(s.valueJumpTol)}):`);
+      for (const j of s.valueJumps.slice(0, JUMPS_SHOWN)) {
+        const width = j.interval[1] - j.interval[0];
+        lines.push(`    at ${num(j.at)} ± ${width.toPrecision(2)}: value jumps by ${j.size.toPrecision(3)} — ${causeText(j)}`);
+      }
+      const hidden = s.valueJumps.length - JUMPS_SHOWN;
+      if (hidden > 0) lines.push(`    … ${hidden} more (--json lists them all)`);
+    }
+    if (s.sawTooth !== null) {
+      const t = s.sawTooth;
+      lines.push(`  saw-tooth: ${t.teeth} teeth of ${t.meanJump.toPrecision(3)} every ${t.meanPeriod.toPrecision(3)} in ${request.wrt}`);
     }
   }
   return `${lines.join('\n')}\n`;

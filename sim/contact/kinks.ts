@@ -18,6 +18,7 @@
  * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
  * a map lookup, not a string build.
  */
+import type { KinkSink } from '../../ad/primitive.ts';
 
 /**
  * Decisions farther than this from their boundary are not reported at all, in the
@@ -27,6 +28,20 @@
  * steps) record nothing.
  */
 export const KINK_REPORT_RADIUS = 1e-2;
+
+/**
+ * A kink sink that sets its own report radius (in the margins' units): the decision log of
+ * sim/validity.ts asks for every decision (`Infinity`), since a margin of 19 mm/s can lie
+ * 20 µm away in a parameter. Sinks without one get {@link KINK_REPORT_RADIUS}.
+ */
+export interface RadiusSink extends KinkSink {
+  readonly radius: number;
+}
+
+/** The radius within which `sink` wants decisions reported (see {@link RadiusSink}). */
+export function reportRadius(sink: KinkSink): number {
+  return (sink as Partial<RadiusSink>).radius ?? KINK_REPORT_RADIUS;
+}
 
 /** The kinds of kink, as codes (index into {@link CONTACT_KINK_KINDS}). */
 export const KINK_ONSET = 0;

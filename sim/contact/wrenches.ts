@@ -43,7 +43,7 @@ import type { Real } from '../../ad/tape.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
 import { createFrictionWeight, createPairFriction, pairFriction, penaltyFrictionWeight, softFrictionWeight } from './friction.ts';
-import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_DAMPING_RAMP, KINK_MARGIN, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from './kinks.ts';
+import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_DAMPING_RAMP, KINK_MARGIN, KINK_ONSET, KINK_STICK_SLIP, reportRadius } from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
 import { checkBodies, checkFriction, checkScalars, type ContactForceParams } from './params.ts';
 import { penaltyNormalForce } from './penalty.ts';
@@ -318,29 +318,30 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   _e.slip = _e.lambda * _e.phiT;
 }
 
-/** Report the current contact's decisions within {@link KINK_REPORT_RADIUS} (after its force). */
+/** Report the current contact's decisions within the sink's radius (kinks.ts `reportRadius`; after its force). */
 function reportKinks(p: ContactForceParams, sink: KinkSink): void {
+  const radius = reportRadius(sink);
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
-    if (onset <= KINK_REPORT_RADIUS) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
+    if (onset <= radius) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
     if (_e.dist < 0) {
       const rate = -_e.vn;
       const ramp = Math.abs(-_e.dist - p.temperature);
-      if (_e.dashpot > 0 && ramp <= KINK_REPORT_RADIUS) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
+      if (_e.dashpot > 0 && ramp <= radius) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
       const damping = _args.damping;
       if (damping > 0) {
         // distance of φ̇ to the clamp speed −k·φ/D
         const clamp = Math.abs(rate + (p.stiffness * -_e.dist) / damping);
-        if (clamp <= KINK_REPORT_RADIUS) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
+        if (clamp <= radius) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
       }
       if (_fn.value > 0 && _mu.value > 0) {
         const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
-        if (slip <= KINK_REPORT_RADIUS) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
+        if (slip <= radius) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
       }
     }
   } else {
     const edge = Math.abs(p.margin - _e.dist);
-    if (edge <= KINK_REPORT_RADIUS) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
+    if (edge <= radius) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
   }
 }
 

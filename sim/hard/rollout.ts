@@ -15,27 +15,19 @@
  * rows and bounds with ad ops, the velocity solve by its implicit adjoint, the impact
  * placement), pulled back once with the state cotangent.
  *
- * Margins of the kink report (m/s): onset — λ_n·W_nn for a contact carrying an impulse,
- * else u_n − b, and for an approaching contact also |u⁻ + d/dt| (the "closes within this
- * step" test of the restitution/speculative switch); stick/slip — the slip speed ‖u_t −
- * u°_t‖ of a sliding contact, else (μλ_n − ‖λ_t‖)·W_tt of a sticking one. And (m): an impact
- * placed inside a step while its bodies carry other contacts — `impact beside contacts`,
- * margin min(s, 1 − s)·dt·|u⁻|, the approach distance to the nearest step boundary (an
- * impact alone on its bodies is exact to first order in dt, and reports nothing; two
- * impacts on one body in one step count as beside each other).
+ * Margins of the kink report (m/s): sim/hard/decisions.ts.
  */
-import { customVjp, type KinkSink } from '../../ad/primitive.ts';
+import { customVjp } from '../../ad/primitive.ts';
 import { add, mul } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { valueAndGrad } from '../../ad/transforms.ts';
 import { createContacts } from '../collision/contacts.ts';
-import { contactKinkLabel, KINK_IMPACT_BESIDE_CONTACTS, KINK_ONSET, KINK_REPORT_RADIUS, KINK_STICK_SLIP } from '../contact/kinks.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import { SanityMonitor } from '../sanity.ts';
 import { addInto, contactsBytes, DEFAULT_KEPT_RECORDS_BYTES, copyInto, keepContacts, addIntegratorParamBars, integratorInputsOf, nearestPerDecision, rolloutLayout, rolloutSchedule, type RolloutConfig, type RolloutLayout } from '../rollout-shared.ts';
 import { allocState, type State } from '../state.ts';
-import { contactVelocity, type ContactProblem } from './problem.ts';
+import { reportHardDecisions } from './decisions.ts';
 import { createHardStepData, hardStep, type HardStepData } from './step.ts';
 import { hardStepAdjoint, handAdjointCovers } from './step-adjoint.ts';
 import { hardStepTraced, tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
@@ -95,46 +87,6 @@ function controlAt(config: RolloutConfig, L: RolloutLayout, x: Float64Array, t: 
     for (let e = 0; e < 6; e++) out[6 * b + e] = x[base + 6 * j + e];
   });
   return out;
-}
-
-const _u = new Float64Array(3);
-
-/** Report this step's contacts near a boundary (margins in the file header). */
-function reportKinks(model: Model, data: HardStepData, sink: KinkSink): void {
-  const p = data.problem;
-  const dt = model.dt;
-  for (let k = 0; k < p.count; k++) {
-    const a = p.bodyA[k], b = p.bodyB[k];
-    const ln = p.impulse[3 * k];
-    contactVelocity(p, data.velocity, k, _u);
-    let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(_u[0] - p.bound[k]);
-    if (p.approach[k] < 0) onset = Math.min(onset, Math.abs(p.approach[k] + p.dist[k] / dt));
-    if (onset < KINK_REPORT_RADIUS) sink.kink(onset, contactKinkLabel(model.bodyName, a, b, KINK_ONSET));
-    const s = p.impactFraction[k];
-    if (s > 0 && ln > 0 && besideOtherContacts(model, p, k)) {
-      // exact only for an impact alone on its bodies: margin, the approach to the nearest step boundary
-      const beside = Math.min(s, 1 - s) * dt * Math.abs(p.approach[k]);
-      if (beside < KINK_REPORT_RADIUS) sink.kink(beside, contactKinkLabel(model.bodyName, a, b, KINK_IMPACT_BESIDE_CONTACTS));
-    }
-    const radius = p.friction[k] * ln;
-    if (!(radius > 0)) continue;
-    const tangential = Math.hypot(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
-    const slip = Math.hypot(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
-    const sliding = tangential >= radius * (1 - 1e-9);
-    const margin = sliding ? slip : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
-    if (margin < KINK_REPORT_RADIUS) sink.kink(margin, contactKinkLabel(model.bodyName, a, b, KINK_STICK_SLIP));
-  }
-}
-
-/** Whether another contact carrying an impulse shares a dynamic body with contact k. */
-function besideOtherContacts(model: Model, p: ContactProblem, k: number): boolean {
-  const a = p.bodyA[k], b = p.bodyB[k];
-  for (let j = 0; j < p.count; j++) {
-    if (j === k || !(p.impulse[3 * j] > 0)) continue;
-    const c = p.bodyA[j], d = p.bodyB[j];
-    if ((!model.bodyStatic[a] && (c === a || d === a)) || (!model.bodyStatic[b] && (c === b || d === b))) return true;
-  }
-  return false;
 }
 
 /** The kept record of every step without contacts (never written: the backward reads only its count). */
@@ -229,7 +181,7 @@ export function hardRolloutPrimitive(config: RolloutConfig): (x: readonly Real[]
           keptBytes += recordBytes(rec);
           if (keptBytes > budget) kept = null;
         }
-        reportKinks(m, data, sink);
+        reportHardDecisions(m, data, sink);
         monitor.check(state.bodyQ, state.bodyQd, t + 1);
         recordAt(t + 1);
       }

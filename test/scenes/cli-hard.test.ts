@@ -115,7 +115,7 @@ describe.concurrent('diffcontact grad --contact hard', () => {
     const vzOut = JSON.parse(vz.stdout);
     const zOut = JSON.parse(z.stdout);
     for (const out of [vzOut, zOut]) {
-      expect(Object.keys(out).sort()).toEqual(['grad', 'kinks', 'value']);
+      expect(Object.keys(out).sort()).toEqual(['decisions', 'grad', 'kinks', 'validWithin', 'value']);
       expect(Number.isFinite(out.value)).toBe(true);
       expect(Object.keys(out.grad)).toEqual(wrt);
       expectKinkList(out.kinks);

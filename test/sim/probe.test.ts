@@ -83,15 +83,34 @@ describe('probeFunction on closed forms', () => {
     expect(p.range[1]).toEqual([3, 3]);
   });
 
-  it('smooth at the point with a kink inside the ball: the verdict stays smooth, the reason warns', () => {
+  it('smooth at the point with a kink inside the ball: the ball\'s verdict is kink, found by sweeping towards the sampled gradients', () => {
     // relu(x − 0.5) probed at 0.3 with R = 0.5: flat at the point, slope 1 beyond 0.5
     const relu = closedForm(([x]) => Math.max(x - 0.5, 0), ([x]) => [x > 0.5 ? 1 : 0]);
     const p = probeFunction(relu, [0.3], { radius: 0.5, samples: 32 }, ['x']);
-    expect(p.verdict).toBe('smooth');
+    expect(p.verdict).toBe('kink');
+    expect(p.atPoint).toBe('smooth');
     expect(p.range).toEqual([[0, 1]]);
-    expect(p.reason).toMatch(/but AD gradients within 0\.5 span \[0, 1\] along x: kinks or jumps lie inside the ball/);
-    // at R = 0.1 the ball holds no kink: no warning
-    expect(probeFunction(relu, [0.3], { radius: 0.1, samples: 32 }, ['x']).reason).not.toMatch(/but AD gradients/);
+    expect(p.reason).toMatch(/the gradient jumps by 1 at 0\.2 towards the sampled gradients along x/);
+    // at R = 0.1 the ball holds no kink
+    const small = probeFunction(relu, [0.3], { radius: 0.1, samples: 32 }, ['x']);
+    expect(small.verdict).toBe('smooth');
+    expect(small.lines).toEqual([]);
+  });
+
+  it('a decision predicted within R decides the line to sweep; one beyond R leaves the ball smooth', () => {
+    // |x − 0.3| with its flip reported as a decision (distance 0.3 from 0)
+    const f: ProbedFunction = {
+      ...closedForm(([x]) => Math.abs(x - 0.3), ([x]) => [Math.sign(x - 0.3)]),
+      decisions: ([x]) => [{ label: 'x = 0.3', distance: Math.abs(x - 0.3), flipAt: [0.3] }],
+    };
+    const inside = probeFunction(f, [0], { radius: 0.5, samples: 0 }, ['x']);
+    expect(inside.verdict).toBe('kink');
+    expect(inside.flipsWithin.map((d) => d.label)).toEqual(['x = 0.3']);
+    expect(inside.lines[0].gradientJumps[0].at).toBeCloseTo(0.3, 3);
+    expect(inside.lines[0].gradientJumps[0].size).toBeCloseTo(2, 9);
+    const outside = probeFunction(f, [0], { radius: 0.2, samples: 0 }, ['x']);
+    expect(outside.verdict).toBe('smooth');
+    expect(outside.reason).toMatch(/no decision flips within R = 0\.2/);
   });
 
   it('a unit step at 0: discontinuous, naming the side where the value jumps', () => {
@@ -114,11 +133,12 @@ describe('probeFunction on closed forms', () => {
     ]);
   });
 
-  it('a kink inside the ball but not at the point: smooth verdict, the range shows the kink', () => {
+  it('a kink inside the ball but not at the point: kink for the ball, smooth at the point, the range shows the kink', () => {
     const R = 1e-3;
     const f = closedForm(([x]) => Math.abs(x - 0.3 * R), ([x]) => [Math.sign(x - 0.3 * R)]);
     const p = probeFunction(f, [0], { radius: R, samples: 32 });
-    expect(p.verdict).toBe('smooth');
+    expect(p.verdict).toBe('kink');
+    expect(p.atPoint).toBe('smooth');
     expectClose(p.directional, [[-1, -1]]);
     expect(p.range).toEqual([[-1, 1]]);
   });

@@ -227,7 +227,8 @@ describe('glancing sphere–sphere onset: b\'s final y velocity against the impa
     expect(r.soft!.x[3]).toBe(range.to);
     // the continuity report is the same refinement, reduced to jumps and Lipschitz estimates
     const report = continuityReport(glanceScene(R, 'soft'), { ...range, n: 4, modes: ['soft', 'penalty'] });
-    expect(report.penalty).toEqual({ jumps: r.penalty!.jumps, lipschitz: r.penalty!.lipschitz, jumpTol: r.penalty!.jumpTol });
+    const p = r.penalty!;
+    expect(report.penalty).toEqual({ jumps: p.jumps, valueJumps: p.valueJumps, sawTooth: p.sawTooth, lipschitz: p.lipschitz, jumpTol: p.jumpTol });
     expect(report.soft!.jumps).toEqual([]);
   });
 });

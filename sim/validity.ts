@@ -1,0 +1,370 @@
+/**
+ * The validity radius of a gradient: how far, in the parameters' own units, the
+ * parameters can move before some non-smooth decision of the rollout flips.
+ *
+ * Every decision the steps record (sim/contact/kinks.ts for penalty and soft, sim/hard/
+ * decisions.ts for hard: onset, damping clamp, stick/slip, margin entry, the restitution/
+ * speculative switch that also places an impact in the step) has a margin m ≥ 0 in its
+ * own unit (m or m/s) that reaches 0 where it flips. Margins of different units cannot be
+ * compared with each other or with a parameter step; the first-order distance to the
+ * flip can:
+ *
+ *   distance = |m| / ‖∇θ m‖,   and per parameter |m| / |∂m/∂θ_i|   (θ's own units)
+ *
+ * The tangents ∂m/∂θ_i come from one extra plain rollout per parameter, θ + h_i e_i with
+ * h_i = {@link TANGENT_STEP}·max(|θ_i|, 1): a one-sided difference of every margin of the
+ * rollout, matched by decision (step, pair, kind, and the contact's rank among the pair's
+ * contacts of that step). That is the equivalent of forward mode with one tangent per
+ * parameter — P + 1 plain rollouts for P parameters — chosen because it covers all three
+ * contact modes with the steps' own code (the hard step has no forward-mode rule).
+ * A soft margin entry present at θ and missing at θ + h_i flipped within h_i: its
+ * distance along i is taken as h_i. Any other decision that goes missing lost the guard
+ * it is evaluated under (a damping clamp or stick/slip needs its contact to press, which
+ * is the onset decision, recorded with its own distance): it gets no tangent along i. A decision that exists only at θ + h_i (a contact entering the
+ * collision margin from outside it) is not seen: the collision pass does not report the
+ * pairs it rejects.
+ *
+ * The distance is first order: a margin that is curved along θ flips nearer or farther
+ * (the tests compare it with where a fine sweep sees the gradient change).
+ */
+import type { RadiusSink } from './contact/kinks.ts';
+import { CONTACT_KINK_KINDS } from './contact/kinks.ts';
+import { buildModel, initialState } from './builder.ts';
+import { parseParamPath, pathBodies, readParam, writeParam, type ParamPath } from './paths.ts';
+import { parseScene, type Scene } from './scene.ts';
+import { assertFiniteState } from './state.ts';
+import { createStepData, step } from './step.ts';
+
+/** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
+export const TANGENT_STEP = 1e-7;
+
+/** Decisions listed by distance in a validity report (the nearest ones). */
+export const DECISIONS_LISTED = 10;
+
+/** Parameters up to which `gradient()` computes the validity radius unless told not to. */
+export const VALIDITY_DEFAULT_MAX_PARAMS = 8;
+
+/** One decision of the rollout with its first-order distance to flipping. */
+export interface Decision {
+  /** which decision: `step t: A/B kind` (`#k` for the k-th contact of the pair that step) */
+  label: string;
+  step: number;
+  /** onset, damping clamp, stick/slip or margin */
+  kind: string;
+  /** its margin at θ, in its own unit (m or m/s) */
+  margin: number;
+  /** |m| / ‖∇θ m‖ in the parameters' units (Infinity when no parameter moves it) */
+  distance: number;
+  /** per parameter: |m| / |∂m/∂θ_i| (Infinity when θ_i does not move it) */
+  byParameter: Record<string, number>;
+  /** the parameter values where the first-order model puts the flip: θ − |m| ∇|m| / ‖∇|m|‖² */
+  flipAt: Record<string, number>;
+  /** whether the decision's force law jumps there (soft margin entry) */
+  jump: boolean;
+}
+
+/** `validWithin` of a gradient result: the nearest decision's distance, and per parameter. */
+export interface ValidWithin {
+  /** |m| / ‖∇θ m‖ of the nearest decision, in the parameters' units */
+  distance: number;
+  /** the decision that sets it (label as in {@link Decision}) */
+  decision: string;
+  step: number;
+  kind: string;
+  /** that decision's margin in its own unit */
+  margin: number;
+  /** per parameter: the nearest decision along that parameter alone */
+  byParameter: Record<string, { distance: number; decision: string }>;
+}
+
+/** The validity report of a rollout around θ. */
+export interface Validity {
+  /** null when no decision can flip to first order (none recorded, or none moved by θ) */
+  validWithin: ValidWithin | null;
+  /** the nearest decisions, nearest first (at most {@link DECISIONS_LISTED}) */
+  decisions: Decision[];
+  /**
+   * with `distancesOf` (labels `step t: A/B kind`, as the kink report writes them): each
+   * one's distance, the nearest over the pair's contacts that step (Infinity when no
+   * parameter moves it or it was not logged)
+   */
+  distances?: Record<string, number>;
+}
+
+/** Label strings interned to small integers, shared by the runs being compared. */
+class LabelTable {
+  readonly names: string[] = [];
+  private readonly ids = new Map<string, number>();
+  /** the id of a label seen before, or undefined */
+  find(label: string): number | undefined {
+    return this.ids.get(label);
+  }
+  id(label: string): number {
+    let id = this.ids.get(label);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(label);
+      this.ids.set(label, id);
+    }
+    return id;
+  }
+}
+
+/** Room for label ids and for contacts of one pair and kind in one step, in a decision key. */
+const LABEL_SLOTS = 2 ** 20;
+const RANK_SLOTS = 256;
+
+/**
+ * Every decision of one rollout: key (step, label, rank) and margin, in growable typed
+ * arrays. The steps report into it as a kink sink with an infinite radius.
+ */
+class DecisionLog implements RadiusSink {
+  readonly radius = Infinity;
+  t = 0;
+  count = 0;
+  keys = new Float64Array(256);
+  margins = new Float64Array(256);
+  jumps = new Uint8Array(256);
+  /** per label id: the last step it was reported at, and how many times in that step */
+  private lastStep = new Int32Array(64).fill(-1);
+  private rankCount = new Int32Array(64);
+  constructor(private readonly labels: LabelTable) {}
+
+  kink(margin: number, label = 'contact', jump = false): void {
+    const id = this.labels.id(label);
+    if (id >= this.lastStep.length) this.growRanks(id);
+    let rank = 0;
+    if (this.lastStep[id] === this.t) rank = this.rankCount[id];
+    else this.lastStep[id] = this.t;
+    this.rankCount[id] = rank + 1;
+    if (this.count === this.keys.length) this.grow();
+    this.keys[this.count] = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+    this.margins[this.count] = margin;
+    this.jumps[this.count] = jump ? 1 : 0;
+    this.count++;
+  }
+
+  private growRanks(id: number): void {
+    const size = 2 * (id + 1);
+    const last = new Int32Array(size).fill(-1);
+    last.set(this.lastStep);
+    const count = new Int32Array(size);
+    count.set(this.rankCount);
+    this.lastStep = last;
+    this.rankCount = count;
+  }
+
+  private grow(): void {
+    const size = 2 * this.keys.length;
+    const keys = new Float64Array(size);
+    keys.set(this.keys);
+    const margins = new Float64Array(size);
+    margins.set(this.margins);
+    const jumps = new Uint8Array(size);
+    jumps.set(this.jumps);
+    this.keys = keys;
+    this.margins = margins;
+    this.jumps = jumps;
+  }
+}
+
+/** Run the scene's rollout with the plain step, logging every decision of every step. */
+function logDecisions(scene: Scene, labels: LabelTable): DecisionLog {
+  const model = buildModel(scene);
+  const state = initialState(model, scene);
+  const data = createStepData(model);
+  const log = new DecisionLog(labels);
+  for (let t = 0; t < scene.steps; t++) {
+    log.t = t;
+    step(model, data, state, null, state, log);
+    if ((t + 1) % 100 === 0 || t === scene.steps - 1) assertFiniteState(state, model, t + 1);
+  }
+  return log;
+}
+
+/** The scene with parameters `params` set to `x` and revalidated (a bad value is a SceneError). */
+export function sceneAt(scene: Scene, params: readonly ParamPath[], x: readonly number[]): Scene {
+  let s = scene;
+  params.forEach((p, j) => (s = writeParam(s, p, x[j])));
+  return parseScene(s);
+}
+
+/**
+ * Index of a decision key in `log` (−1 when absent). Runs a few parameter steps apart
+ * report the same decisions in the same order, so the matcher first tries the entry after
+ * its last hit and otherwise searches the key's step only (the log is in step order):
+ * linear in the log, where a Map of non-integer keys would cost more than the physics.
+ */
+function keyIndex(log: DecisionLog, steps: number): (key: number) => number {
+  const first = new Int32Array(steps + 1).fill(log.count);
+  for (let i = log.count - 1; i >= 0; i--) first[stepOf(log.keys[i])] = i;
+  for (let t = steps - 1; t >= 0; t--) first[t] = Math.min(first[t], first[t + 1]);
+  let next = 0;
+  return (key) => {
+    if (next < log.count && log.keys[next] === key) return next++;
+    const t = stepOf(key);
+    if (t >= steps) return -1;
+    for (let i = first[t]; i < first[t + 1]; i++) {
+      if (log.keys[i] === key) {
+        next = i + 1;
+        return i;
+      }
+    }
+    return -1;
+  };
+}
+
+/** The step of a decision key. */
+function stepOf(key: number): number {
+  return Math.floor(key / (RANK_SLOTS * LABEL_SLOTS));
+}
+
+/** Indices of the `count` smallest finite entries of `values`, smallest first. */
+function nearestIndices(values: Float64Array, count: number): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v) || (best.length === count && v >= values[best[count - 1]])) continue;
+    let k = best.length === count ? count - 1 : best.length;
+    best[k] = i;
+    while (k > 0 && values[best[k - 1]] > v) {
+      best[k] = best[k - 1];
+      best[k - 1] = i;
+      k--;
+    }
+  }
+  return best;
+}
+
+/** The kind part of a label `A/B kind`. */
+function kindOf(label: string): string {
+  return CONTACT_KINK_KINDS.find((k) => label.endsWith(` ${k}`)) ?? label;
+}
+
+/**
+ * The validity report of the scene's rollout w.r.t. the parameters `wrt` (paths as
+ * written), at the scene's own values: module comment. Costs P + 1 plain rollouts.
+ *
+ * @example
+ * // a ball 19 µm above the ground at the last step (hard mode)
+ * validity(scene, ['ball.position.z']).validWithin;
+ * // { distance: 1.9e-5, decision: 'step 199: ground/ball onset', … }
+ */
+export function validity(scene: Scene, wrt: readonly string[], opts: { distancesOf?: readonly string[] } = {}): Validity {
+  const bodies = pathBodies(scene);
+  const names = [...new Set(wrt)];
+  const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
+  const theta = params.map((p) => readParam(scene, p));
+  const labels = new LabelTable();
+  const base = logDecisions(sceneAt(scene, params, theta), labels);
+  const n = base.count;
+  // slope[i·P + j]: ∂|m_i|/∂θ_j by a one-sided difference
+  const P = params.length;
+  const slope = new Float64Array(n * P);
+  const steps = theta.map((v) => TANGENT_STEP * Math.max(Math.abs(v), 1));
+  const moved = new Float64Array(n);
+  for (let j = 0; j < P; j++) {
+    const x = theta.slice();
+    x[j] += steps[j];
+    const run = logDecisions(sceneAt(scene, params, x), labels);
+    const match = keyIndex(base, scene.steps);
+    moved.fill(NaN);
+    for (let r = 0; r < run.count; r++) {
+      const i = match(run.keys[r]);
+      if (i >= 0) moved[i] = run.margins[r];
+    }
+    for (let i = 0; i < n; i++) {
+      const m = moved[i];
+      if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
+      // missing at θ + h: a margin entry left the set, i.e. flipped within h; any other
+      // decision lost the guard it is evaluated under (a contact's onset), which is a
+      // decision of its own with its own distance
+      else if (base.jumps[i] === 1) slope[i * P + j] = -base.margins[i] / steps[j];
+    }
+  }
+  // distances; keep the nearest decisions and the nearest per parameter
+  const distance = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let norm2 = 0;
+    for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
+    distance[i] = norm2 > 0 ? base.margins[i] / Math.sqrt(norm2) : Infinity;
+  }
+  const distances = opts.distancesOf === undefined ? undefined : distancesOf(opts.distancesOf, base, labels, distance);
+  const nearestFirst = nearestIndices(distance, DECISIONS_LISTED);
+  if (nearestFirst.length === 0) return { validWithin: null, decisions: [], ...(distances && { distances }) };
+  const describe = (i: number): Decision => {
+    const key = base.keys[i];
+    const rank = key % RANK_SLOTS;
+    const rest = (key - rank) / RANK_SLOTS;
+    const id = rest % LABEL_SLOTS;
+    const t = (rest - id) / LABEL_SLOTS;
+    const label = labels.names[id];
+    const m = base.margins[i];
+    let norm2 = 0;
+    for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
+    const byParameter: Record<string, number> = {};
+    const flipAt: Record<string, number> = {};
+    names.forEach((p, j) => {
+      const g = slope[i * P + j];
+      byParameter[p] = g === 0 ? Infinity : m / Math.abs(g);
+      flipAt[p] = theta[j] - (m * g) / norm2;
+    });
+    return {
+      label: `step ${t}: ${label}${rank > 0 ? ` #${rank + 1}` : ''}`,
+      step: t,
+      kind: kindOf(label),
+      margin: m,
+      distance: distance[i],
+      byParameter,
+      flipAt,
+      jump: base.jumps[i] === 1,
+    };
+  };
+  const decisions = nearestFirst.map(describe);
+  const nearest = decisions[0];
+  const byParameter: Record<string, { distance: number; decision: string }> = {};
+  names.forEach((p, j) => {
+    let best = -1;
+    let bestDistance = Infinity;
+    for (let i = 0; i < n; i++) {
+      const g = Math.abs(slope[i * P + j]);
+      const d = g > 0 ? base.margins[i] / g : Infinity;
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = i;
+      }
+    }
+    if (best >= 0) byParameter[p] = { distance: bestDistance, decision: describe(best).label };
+  });
+  return {
+    validWithin: {
+      distance: nearest.distance,
+      decision: nearest.label,
+      step: nearest.step,
+      kind: nearest.kind,
+      margin: nearest.margin,
+      byParameter,
+    },
+    decisions,
+    ...(distances && { distances }),
+  };
+}
+
+/** The distance of each labelled decision (`step t: A/B kind`), nearest over its ranks. */
+function distancesOf(wanted: readonly string[], log: DecisionLog, labels: LabelTable, distance: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  // key (without rank) of each wanted label → the label
+  const byKey = new Map<number, string>();
+  for (const text of wanted) {
+    out[text] = Infinity;
+    const parsed = /^step (\d+): (.*)$/.exec(text);
+    const id = parsed === null ? undefined : labels.find(parsed[2]);
+    if (parsed !== null && id !== undefined) byKey.set(Number(parsed[1]) * LABEL_SLOTS + id, text);
+  }
+  for (let i = 0; i < log.count; i++) {
+    const key = log.keys[i];
+    const text = byKey.get((key - (key % RANK_SLOTS)) / RANK_SLOTS);
+    if (text !== undefined) out[text] = Math.min(out[text], distance[i]);
+  }
+  return out;
+}
