@@ -7,7 +7,7 @@
 import uPlot from 'uplot';
 import { legendAtRest, logYAxis, shownTitle, xAxis } from './plot-axes.ts';
 
-const PLOT_HEIGHT = 130;
+const PLOT_HEIGHT = 120;
 const LOSS_COLOUR = '#6a4c93';
 const TOLERANCE_COLOUR = '#555';
 

@@ -85,8 +85,8 @@ let sweepErrors: Partial<Record<ContactMode, string>> = {};
 let verdict = '';
 /** the compared trail's mode (null: none drawn) */
 let compareMode: ContactMode | null = null;
-/** contact onsets drawn on the timeline strip */
-let contactOnsets = 0;
+/** times of the contact onsets drawn on the timeline strip, s */
+let contactOnsets: number[] = [];
 /** the target marker's position (null: no position target) */
 let targetAt: [number, number, number] | null = null;
 /** the contact mode the current track was simulated in (null before the first) */
@@ -414,7 +414,7 @@ for (const c of numberControls) {
     if (view.compare) requestCompare();
   });
 }
-contactFolder.close();
+
 
 const viewFolder = gui.addFolder('View');
 viewFolder.add(view, 'contacts').name('contact forces').onChange(() => (viewport.showContacts = view.contacts));
@@ -601,8 +601,11 @@ export interface ViewerProbe {
   readonly target: { at: [number, number, number]; screen: [number, number] } | null;
   /** trail lines per trail set ('main', 'compare') */
   readonly trails: Record<string, number>;
-  readonly contactOnsets: number;
+  /** times of the contact onsets marked under the timeline, s */
+  readonly contactOnsets: number[];
   readonly axesLength: number;
+  /** where a world point (m) is drawn on the 3-D canvas, CSS px */
+  screenOf(point: [number, number, number]): [number, number];
   bodyPosition(name: string): [number, number, number] | null;
   /** the contact arrows of the frame shown now: how many, and their normal forces summed, N */
   shownContacts(): { count: number; totalForce: number };
@@ -628,6 +631,7 @@ const probe: ViewerProbe = {
   get trails() { return viewport.trailCounts; },
   get contactOnsets() { return contactOnsets; },
   get axesLength() { return viewport.axesLength; },
+  screenOf: (point) => viewport.toScreen(point),
   bodyPosition: (name) => viewport.bodyPosition(name),
   shownContacts: () => shownContacts(),
 };

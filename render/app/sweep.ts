@@ -15,7 +15,7 @@ import type { SweepCurve, SweepSpec } from '../sweep-grid.ts';
 import { pathUnit, quotientUnit, withUnit } from '../units.ts';
 import { legendAtRest, shownTitle, xAxis, yAxis } from './plot-axes.ts';
 
-const PLOT_HEIGHT = 140;
+const PLOT_HEIGHT = 128;
 /** Opacity of a jump band of the page's mode, as a hex alpha (others are outlined only). */
 const JUMP_FILL_ALPHA = '33';
 /** Jump labels drawn in the plot per mode; the list under it has them all. */

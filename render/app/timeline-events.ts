@@ -11,23 +11,23 @@ const BAND_ALPHA = '55';
 
 /**
  * Draw `track`'s contact events on `canvas` (its CSS width spans the track's duration).
- * Returns the number of onsets drawn.
+ * Returns the times of the onsets drawn, s.
  */
-export function drawContactEvents(canvas: HTMLCanvasElement, track: Track | null, colour: string): number {
+export function drawContactEvents(canvas: HTMLCanvasElement, track: Track | null, colour: string): number[] {
   const width = Math.max(1, canvas.clientWidth);
   const height = Math.max(1, canvas.clientHeight);
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d');
-  if (ctx === null) return 0;
+  if (ctx === null) return [];
   ctx.clearRect(0, 0, width, height);
   const c = track?.contacts;
-  if (track === null || c === undefined) return 0;
+  if (track === null || c === undefined) return [];
   const times = track.times;
   const duration = times[times.length - 1] - times[0];
-  if (!(duration > 0)) return 0;
+  if (!(duration > 0)) return [];
   const at = (t: number) => ((t - times[0]) / duration) * width;
-  let onsets = 0;
+  const onsets: number[] = [];
   for (let f = 0; f < times.length; f++) {
     const count = c.offsets[f + 1] - c.offsets[f];
     if (count === 0) continue;
@@ -39,7 +39,7 @@ export function drawContactEvents(canvas: HTMLCanvasElement, track: Track | null
     if (count > before) {
       ctx.fillStyle = colour;
       ctx.fillRect(Math.round(x0), 0, 2, height);
-      onsets++;
+      onsets.push(times[f]);
     }
   }
   return onsets;
