@@ -65,7 +65,11 @@ export class LossPlot {
           scales: {
             x: { time: false },
             // keep the tolerance line in view
-            y: { distr: 3, range: (_u, lo, hi) => [Math.min(lo, toleranceLoss / 3 || lo), Math.max(hi, 3 * toleranceLoss || hi)] },
+            y: {
+              distr: 3,
+              log: 10,
+              range: (_u, lo, hi) => uPlot.rangeLog(Math.min(lo, toleranceLoss / 3 || lo), Math.max(hi, 3 * toleranceLoss || hi), 10, true) as uPlot.Range.MinMax,
+            },
           },
           title: `loss ${this.axis.name}`,
           axes: [xAxis('iteration', ''), logYAxis(unit)],
