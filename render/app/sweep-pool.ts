@@ -49,8 +49,12 @@ export class SweepPool {
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private onProgress: (p: SweepProgress) => void = () => {};
 
-  constructor(readonly size: number = Math.max(1, navigator.hardwareConcurrency || 2)) {
-    for (let k = 0; k < size; k++) {
+  constructor(readonly size: number = Math.max(1, navigator.hardwareConcurrency || 2)) {}
+
+  /** Start the workers on the first sweep, not at page load: the first trajectory's worker boots alone. */
+  private boot(): void {
+    if (this.workers.length > 0) return;
+    for (let k = 0; k < this.size; k++) {
       const w = new Worker(new URL('./sweep-worker.ts', import.meta.url), { type: 'module' });
       w.onmessage = (event: MessageEvent<SweepWorkerReply>) => this.receive(w, event.data);
       this.workers.push(w);
@@ -64,6 +68,7 @@ export class SweepPool {
    */
   start(scene: Scene, spec: SweepSpec, modes: readonly ContactMode[], onProgress: (p: SweepProgress) => void): void {
     const x = sweepGrid(spec);
+    this.boot();
     this.cancel();
     this.onProgress = onProgress;
     const n = x.length;
@@ -99,8 +104,26 @@ export class SweepPool {
     return this.progress !== null && !this.progress.done;
   }
 
+  /**
+   * The next task: the first queued one of the mode with the fewest points in flight, so a
+   * mode whose points are slow (hard contact on boxes100) holds one worker while the
+   * others keep the rest busy, instead of every worker waiting on it.
+   */
+  private nextTask(): Task | undefined {
+    const inFlight = new Map<ContactMode, number>();
+    for (const b of this.busy.values()) if (b !== null && b.sweep === this.sweep) inFlight.set(b.task.mode, (inFlight.get(b.task.mode) ?? 0) + 1);
+    let best = -1;
+    for (let i = 0; i < this.queue.length; i++) {
+      const load = inFlight.get(this.queue[i].mode) ?? 0;
+      if (best < 0 || load < (inFlight.get(this.queue[best].mode) ?? 0)) best = i;
+      if (load === 0) break;
+    }
+    return best < 0 ? undefined : this.queue.splice(best, 1)[0];
+  }
+
   private dispatch(w: Worker): void {
-    const task = this.queue.shift();
+    this.busy.set(w, null);
+    const task = this.nextTask();
     const p = this.progress;
     if (task === undefined || p === null) {
       this.busy.set(w, null);

@@ -334,6 +334,12 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     expect(await page.evaluate(() => window.__viewer.trails)).toEqual({});
     expect(hasColour(await pixelsAround(onTrail), soft, 40)).toBe(false);
     await page.getByText('trails', { exact: true }).click();
+    // the other kind of contact's trail, dashed, side by side
+    await page.getByText('compare hard ↔ soft trail').click();
+    await page.waitForFunction(() => window.__viewer.trails.compare === 1, null, { timeout: 30_000 });
+    expect(await page.locator('#legend3d').textContent()).toMatch(/trails: soft hard \(dashed\)/);
+    await page.getByText('compare hard ↔ soft trail').click();
+    expect(await page.evaluate(() => window.__viewer.trails)).toEqual({ main: 1 });
     await page.getByText('View', { exact: true }).click();
     expect(await page.evaluate(() => window.__viewer.axesLength)).toBeGreaterThan(0);
   });
