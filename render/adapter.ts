@@ -31,6 +31,12 @@ export interface BodyMeshes {
 export interface MeshOptions {
   /** side of the square drawn for a plane, m (default 20: beyond the scenes' reach) */
   planeSize?: number;
+  /**
+   * shade planes with three's Lambert model instead of the physically based one (default
+   * false): a plane fills most of the screen, and on a software GL its per-pixel PBR
+   * shading is most of a frame's cost (measured in render/README.md)
+   */
+  cheapPlanes?: boolean;
 }
 
 const DEFAULT_PLANE_SIZE = 20;
@@ -39,7 +45,7 @@ const DEFAULT_PLANE_SIZE = 20;
 const BODY_COLOURS = [0xe4572e, 0x29335c, 0xf3a712, 0x669bbc, 0x8ac926, 0x6a4c93];
 const PLANE_COLOUR = 0xb8b8b0;
 /** Grid line spacing on planes, m: a few lines under the small scenes (a billiard rack is 0.3 m). */
-const GRID_SPACING = 0.25;
+export const GRID_SPACING = 0.25;
 /** Height of the grid above its plane, m: enough to win the depth test, invisible. */
 const GRID_LIFT = 1e-3;
 /** Octant shading of spheres: lighter and darker tints of the body colour. */
@@ -70,7 +76,8 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
     if (type === ShapeType.plane) {
       shape = 'plane';
       const size = opts.planeSize ?? DEFAULT_PLANE_SIZE;
-      mesh = new THREE.Mesh(new THREE.PlaneGeometry(size, size), new THREE.MeshStandardMaterial({ color: PLANE_COLOUR, roughness: 0.9 }));
+      const material = opts.cheapPlanes ? new THREE.MeshLambertMaterial({ color: PLANE_COLOUR }) : new THREE.MeshStandardMaterial({ color: PLANE_COLOUR, roughness: 0.9 });
+      mesh = new THREE.Mesh(new THREE.PlaneGeometry(size, size), material);
       placePlane(mesh, s[g], s[g + 1], s[g + 2], s[g + 3]);
       mesh.add(planeGrid(size));
     } else {

@@ -1,16 +1,19 @@
 /**
  * The viewer's gradient sweep: a final-state quantity and its AD gradient over a grid of
- * one parameter, per contact mode, and the grid intervals where the gradient jumps.
+ * one parameter, per contact mode, and the grid intervals where the gradient jumps, each
+ * labelled with the non-smooth decision that moved across it.
  *
- * A minimal grid loop over `gradient()` (sim/gradient.ts) for the page, written as a
- * generator yielding one point at a time so the worker can interleave jobs. The
- * simulator's own sweep and continuity report (grid refinement, kink links) are a
- * separate piece of work; this one only has to draw.
+ * Points are evaluated one at a time through the simulator's scene function
+ * (sim/scene-function.ts: value, AD gradient and the kinks `gradient()` records), so the
+ * page can spread them over a pool of workers and in any order: {@link refinementOrder}
+ * gives the coarse curve first. Jump causes come from sim/sweep.ts's `jumpKinks`, the
+ * rule the CLI's sweep uses; the CLI's bisection (`sweepFunction`) is not run here: a
+ * band is one grid interval, which is the resolution the page claims.
  */
-import { gradient } from '../sim/gradient.ts';
 import type { ContactMode } from '../sim/model.ts';
-import { parseParamPath, pathBodies, writeParam } from '../sim/paths.ts';
+import { sceneFunction, type Kink } from '../sim/scene-function.ts';
 import type { Scene } from '../sim/scene.ts';
+import { jumpKinks } from '../sim/sweep.ts';
 
 /** What to sweep. */
 export interface SweepSpec {
@@ -26,23 +29,36 @@ export interface SweepSpec {
   n: number;
 }
 
-/** One mode's curves. */
+/** A gradient jump: one grid interval, its size and the decision that changed across it. */
+export interface JumpBand {
+  from: number;
+  to: number;
+  /** gradient after minus before */
+  size: number;
+  /** the decisions recorded at the interval's ends, those that moved across it first */
+  kinks: Kink[];
+  /** one line: the first moved decision (`step 299: ground/ball onset`), or why there is none */
+  cause: string;
+}
+
+/** One mode's curves on the grid; a point not computed yet is null. */
 export interface SweepCurve {
   mode: ContactMode;
+  /** the grid */
   x: number[];
-  value: number[];
-  grad: number[];
-  /** grid intervals [x_i, x_{i+1}] across which the gradient jumps (see {@link findJumps}) */
-  jumps: { from: number; to: number; size: number }[];
+  value: (number | null)[];
+  grad: (number | null)[];
+  /** per grid point, the kinks `gradient()` recorded there */
+  kinks: (Kink[] | null)[];
+  /** jumps, found once every point is in */
+  jumps: JumpBand[];
 }
 
 /** One evaluated grid point. */
 export interface SweepPoint {
-  mode: ContactMode;
-  index: number;
-  x: number;
   value: number;
   grad: number;
+  kinks: Kink[];
 }
 
 /** Evenly spaced grid from `from` to `to`, both included. */
@@ -55,21 +71,61 @@ export function sweepGrid(spec: Pick<SweepSpec, 'from' | 'to' | 'n'>): number[] 
 }
 
 /**
- * Evaluate the sweep for one mode, a point at a time: at each grid value the scene with
- * the parameter set (and `contact.mode` = `mode`) goes through `gradient(scene, of, [wrt])`.
+ * The grid indices 0 … n−1 coarse to fine: both ends, then the midpoint, then the
+ * midpoints of the halves, level by level. Any prefix is a usable coarse curve, so the
+ * page draws the curve's shape after a few points and refines it in place.
  *
  * @example
- * for (const p of sweepMode(scene, spec, 'soft')) plot(p.x, p.value, p.grad);
+ * refinementOrder(5); // [0, 4, 2, 1, 3]
  */
-export function* sweepMode(scene: Scene, spec: SweepSpec, mode: ContactMode): Generator<SweepPoint, void, void> {
-  const param = parseParamPath(spec.wrt, pathBodies(scene), 'sweep parameter');
-  const base: Scene = { ...scene, contact: { ...scene.contact, mode } };
-  const grid = sweepGrid(spec);
-  for (let index = 0; index < grid.length; index++) {
-    const x = grid[index];
-    const r = gradient(writeParam(base, param, x), spec.of, [spec.wrt], { validity: false });
-    yield { mode, index, x, value: r.value, grad: r.grad[spec.wrt] };
+export function refinementOrder(n: number): number[] {
+  if (n <= 0) return [];
+  if (n === 1) return [0];
+  const order = [0, n - 1];
+  let intervals: [number, number][] = [[0, n - 1]];
+  while (intervals.length > 0) {
+    const next: [number, number][] = [];
+    for (const [a, b] of intervals) {
+      if (b - a < 2) continue;
+      const m = (a + b) >> 1;
+      order.push(m);
+      next.push([a, m], [m, b]);
+    }
+    intervals = next;
   }
+  return order;
+}
+
+/**
+ * The function a sweep evaluates in `mode`: grid value ↦ final `of`, its AD gradient with
+ * respect to `wrt`, and the kinks recorded. Throws at once (a PathError, or the step's
+ * error for a mode without gradients for a shape pair) rather than at the first point.
+ *
+ * @example
+ * const f = sweepEvaluator(scene, spec, 'hard');
+ * f(2.5); // { value, grad, kinks }
+ */
+export function sweepEvaluator(scene: Scene, spec: Pick<SweepSpec, 'of' | 'wrt'>, mode: ContactMode): (x: number) => SweepPoint {
+  const f = sceneFunction({ ...scene, contact: { ...scene.contact, mode } }, spec.of, [spec.wrt]);
+  return (x) => {
+    const r = f.gradient([x]);
+    return { value: r.value, grad: r.grad[0], kinks: r.kinks };
+  };
+}
+
+/**
+ * The jump bands of a complete curve ({@link findJumps} on its grid), each with the
+ * decisions recorded at its two ends (sim/sweep.ts `jumpKinks`) and the first of them as
+ * its cause.
+ */
+export function labelJumps(curve: Pick<SweepCurve, 'x' | 'grad' | 'kinks'>): JumpBand[] {
+  const grad = curve.grad.map((g) => g ?? NaN);
+  return findJumps(curve.x, grad).map((j) => {
+    const i = curve.x.indexOf(j.from);
+    const kinks = jumpKinks(curve.kinks[i] ?? [], curve.kinks[i + 1] ?? []);
+    const cause = kinks.length > 0 ? kinks[0].label : 'no decision recorded near either end (a steep but smooth change, or one between the kept kinks)';
+    return { ...j, kinks, cause };
+  });
 }
 
 /**
@@ -88,7 +144,7 @@ export const JUMP_FACTOR = 8;
  * @example
  * findJumps([0, 1, 2, 3], [1, 1, 5, 5]); // [{ from: 1, to: 2, size: 4 }]
  */
-export function findJumps(x: readonly number[], grad: readonly number[], floor?: number): SweepCurve['jumps'] {
+export function findJumps(x: readonly number[], grad: readonly number[], floor?: number): { from: number; to: number; size: number }[] {
   const changes: number[] = [];
   for (let i = 0; i + 1 < grad.length; i++) changes.push(Math.abs(grad[i + 1] - grad[i]));
   if (changes.length === 0) return [];
@@ -96,7 +152,7 @@ export function findJumps(x: readonly number[], grad: readonly number[], floor?:
   const median = sorted.length === 0 ? 0 : sorted[(sorted.length - 1) >> 1];
   const scale = Math.max(...grad.map((g) => (Number.isFinite(g) ? Math.abs(g) : 0)));
   const threshold = Math.max(JUMP_FACTOR * median, floor ?? 1e-9 * scale);
-  const jumps: SweepCurve['jumps'] = [];
+  const jumps: { from: number; to: number; size: number }[] = [];
   changes.forEach((c, i) => {
     if (c > threshold) jumps.push({ from: x[i], to: x[i + 1], size: grad[i + 1] - grad[i] });
   });

@@ -204,7 +204,7 @@ function checkGrid(opts: GridOptions): void {
  * decision recorded identically at both ends (a ball resting on the table from step 0)
  * does not depend on the parameter, so it comes after them.
  */
-function jumpKinks(a: readonly Kink[], b: readonly Kink[]): Kink[] {
+export function jumpKinks(a: readonly Kink[], b: readonly Kink[]): Kink[] {
   const atB = new Map(b.map((k) => [k.label, k.margin]));
   const byLabel = new Map<string, { margin: number; moved: boolean }>();
   for (const k of a) {

@@ -1,16 +1,32 @@
 /**
  * The loss curve of a live optimization (iteration → loss, log scale), appended to as the
- * worker's iterates arrive.
+ * worker's iterates arrive, with the loss the tolerance stands for drawn as a dashed line
+ * (a miss of 1 cm is a loss of 1e−4 m²). The legend shows the latest iterate unless the
+ * cursor points at another.
  */
 import uPlot from 'uplot';
+import { legendAtRest, logYAxis, shownTitle, xAxis } from './plot-axes.ts';
 
-const PLOT_HEIGHT = 140;
+const PLOT_HEIGHT = 120;
+const LOSS_COLOUR = '#6a4c93';
+const TOLERANCE_COLOUR = '#555';
+
+/** What the loss axis is: the objective's name, its unit, and the loss at the tolerance. */
+export interface LossAxis {
+  /** e.g. `|ball.position − target|²` */
+  name: string;
+  /** e.g. `m²` */
+  unit: string;
+  /** the loss at which the miss equals the tolerance (tolerance²) */
+  toleranceLoss: number;
+}
 
 /** One uPlot chart of loss against iteration. */
 export class LossPlot {
   private chart: uPlot | null = null;
   private iters: number[] = [];
   private losses: number[] = [];
+  private axis: LossAxis = { name: 'loss', unit: '', toleranceLoss: NaN };
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -19,13 +35,20 @@ export class LossPlot {
     return this.iters.length;
   }
 
-  /** Forget the curve (a new run starts). */
-  reset(): void {
+  /** The axis titles drawn (x, y). */
+  get axisTitles(): string[] {
+    return this.chart === null ? [] : [shownTitle(this.chart, 0), shownTitle(this.chart, 1)];
+  }
+
+  /** Forget the curve (a new run starts) and name the loss of the next one. */
+  reset(axis: LossAxis = this.axis): void {
+    this.axis = axis;
     this.iters = [];
     this.losses = [];
     this.chart?.destroy();
     this.chart = null;
   }
+
 
   /** Append one iterate. */
   push(iter: number, loss: number): void {
@@ -34,13 +57,28 @@ export class LossPlot {
     this.losses.push(Math.max(loss, Number.MIN_VALUE));
     const data: uPlot.AlignedData = [this.iters, this.losses];
     if (this.chart === null) {
+      const { unit, toleranceLoss } = this.axis;
       this.chart = new uPlot(
         {
-          title: 'objective |q(T) − target|²',
-          width: Math.max(240, this.root.clientWidth - 16),
+          width: Math.max(240, this.root.clientWidth - 4),
           height: PLOT_HEIGHT,
-          scales: { x: { time: false }, y: { distr: 3 } },
-          series: [{ label: 'iteration' }, { label: 'loss', stroke: '#6a4c93', width: 2 }],
+          scales: {
+            x: { time: false },
+            // keep the tolerance line in view
+            y: {
+              distr: 3,
+              log: 10,
+              range: (_u, lo, hi) => uPlot.rangeLog(Math.min(lo, toleranceLoss / 3 || lo), Math.max(hi, 3 * toleranceLoss || hi), 10, true) as uPlot.Range.MinMax,
+            },
+          },
+          title: `loss ${this.axis.name}`,
+          axes: [xAxis('iteration', ''), logYAxis(unit)],
+          series: [
+            { label: 'iteration' },
+            { label: 'loss', stroke: LOSS_COLOUR, width: 2, value: (_u, v) => (v === null ? '–' : `${v.toExponential(2)}${unit ? ` ${unit}` : ''}`) },
+          ],
+          legend: { show: true, live: true },
+          hooks: { draw: [(u) => this.drawTolerance(u)], ...legendAtRest((u) => (u.data[0].length > 0 ? u.data[0].length - 1 : null)) },
         },
         data,
         this.root,
@@ -48,5 +86,27 @@ export class LossPlot {
     } else {
       this.chart.setData(data);
     }
+  }
+
+  /** The dashed line at the loss the tolerance stands for, labelled. */
+  private drawTolerance(u: uPlot): void {
+    const t = this.axis.toleranceLoss;
+    if (!(t > 0)) return;
+    const y = u.valToPos(t, 'y', true);
+    const { left, width } = u.bbox;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = TOLERANCE_COLOUR;
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+    ctx.fillStyle = TOLERANCE_COLOUR;
+    ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'bottom';
+    ctx.fillText('tolerance', left + width - 4, y - 2);
+    ctx.restore();
   }
 }

@@ -2,19 +2,26 @@
 /**
  * The viewer page: pick or drop a scene (or a trajectory file), play it back, change the
  * contact settings (re-simulated in the worker), sweep a gradient across contact modes,
- * and watch an optimization of the scene's objective converge. Physics runs only in the
- * worker (worker.ts); this thread parses, draws and forwards requests.
+ * and watch an optimization of the scene's objective converge, with its verdict. Physics
+ * runs only in workers (worker.ts, and the sweep pool's); this thread parses, draws and
+ * forwards requests. The 3-D view is drawn only when something changed: playback, a
+ * camera move, a new track, a scrub; a paused, idle page draws nothing.
  */
 import GUI, { type Controller } from 'lil-gui';
 import { buildModel } from '../../sim/builder.ts';
 import type { ContactMode, Model } from '../../sim/model.ts';
 import { paramPaths, parseParamPath, pathBodies, quantityPaths, readParam } from '../../sim/paths.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
+import { SCENE_FILE_TOLERANCE } from '../../scenes/optimize/problem.ts';
+import { MODE_COLOURS } from '../mode-colours.ts';
 import { defaultSweep, DEFAULT_SWEEP_POINTS, sweepRangeAround, type SweepSpec } from '../sweep-grid.ts';
 import { locateTime, trackFromTrajectoryFile, type Track } from '../track.ts';
+import { pathUnit, withUnit } from '../units.ts';
 import { LossPlot } from './loss-plot.ts';
 import type { JobKind, Reply, Request } from './protocol.ts';
 import { SweepPanel, type SweepPanelState } from './sweep.ts';
+import { SweepPool, type SweepProgress } from './sweep-pool.ts';
+import { drawContactEvents } from './timeline-events.ts';
 import { Viewport } from './viewport.ts';
 
 // ---- the scenes shipped in scenes/, as text (parsed like any dropped file) ----------------
@@ -41,19 +48,25 @@ const ui = {
   errorText: byId<HTMLPreElement>('error-text'),
   errorClose: byId<HTMLButtonElement>('error-close'),
   dropHint: byId<HTMLDivElement>('drop-hint'),
+  events: byId<HTMLCanvasElement>('events'),
+  legend3d: byId<HTMLDivElement>('legend3d'),
+  sceneTitle: byId<HTMLHeadingElement>('scene-title'),
+  sceneObjective: byId<HTMLParagraphElement>('scene-objective'),
 };
 
 const viewport = new Viewport(ui.viewport);
+viewport.onInvalidate = () => invalidate();
 const sweepPanel = new SweepPanel(byId('sweep'));
 const lossPlot = new LossPlot(byId('loss'));
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const sweepPool = new SweepPool();
 
 // ---- page state ---------------------------------------------------------------------------
 /** Contact settings of the page; they override the loaded scene's `contact`. */
 const contact = { mode: 'soft' as ContactMode, temperature: 0, stiffness: 0, damping: 0, friction: 0, restitution: 0 };
 const sweepSettings = { of: '', wrt: '', from: 0, to: 1, n: DEFAULT_SWEEP_POINTS, compute: () => requestSweep() };
 const optimizeSettings = { iterations: 100, start: () => startOptimization(), stop: () => stopOptimization() };
-const view = { contacts: true, speed: 1 };
+const view = { contacts: true, trails: true, compare: false, speed: 1 };
 
 let sceneName = '';
 let loaded: Scene | null = null;
@@ -62,15 +75,26 @@ let track: Track | null = null;
 let time = 0;
 let playing = true;
 let fitPending = false;
-let sweepDone = false;
+/** the latest sweep's progress (null before the first) */
+let sweepProgress: SweepProgress | null = null;
+/** start the sweep when the scene's first track arrives (the first trajectory comes first) */
+let sweepAfterTrack = false;
 /** per mode, why the last sweep could not compute it (shown under the plots) */
 let sweepErrors: Partial<Record<ContactMode, string>> = {};
+/** the verdict line of the last optimization */
+let verdict = '';
+/** the compared trail's mode (null: none drawn) */
+let compareMode: ContactMode | null = null;
+/** times of the contact onsets drawn on the timeline strip, s */
+let contactOnsets: number[] = [];
+/** the target marker's position (null: no position target) */
+let targetAt: [number, number, number] | null = null;
 /** the contact mode the current track was simulated in (null before the first) */
 let trackMode: ContactMode | null = null;
 /** the mode of the latest simulation request, which the next accepted track carries */
 let requestedMode: ContactMode | null = null;
 let lastError = '';
-const latest: Record<JobKind, number> = { simulate: 0, sweep: 0, optimize: 0 };
+const latest: Record<JobKind, number> = { simulate: 0, compare: 0, optimize: 0 };
 let nextId = 1;
 
 function send(req: Request): void {
@@ -114,11 +138,12 @@ function loadText(name: string, text: string): void {
   try {
     if (typeof json === 'object' && json !== null && 'frames' in json) {
       const file = trackFromTrajectoryFile(json);
-      setScene(name, file.scene, file.track);
       trackMode = file.scene.contact.mode;
+      setScene(name, file.scene, file.track);
     } else {
       setScene(name, parseScene(json), null);
     }
+    selectSceneOption(name);
   } catch (err) {
     showError(`${name}: ${(err as Error).message}`);
   }
@@ -141,13 +166,56 @@ function setScene(name: string, scene: Scene, fileTrack: Track | null): void {
   });
   viewport.setModel(nextModel);
   refreshGui(scene);
-  lossPlot.reset();
+  describeScene(name, scene, fileTrack !== null);
+  lossPlot.reset(lossAxis(scene));
+  verdict = '';
+  sweepPool.cancel();
+  sweepProgress = null;
+  sweepPanel.clear();
   fitPending = true;
   time = 0;
-  playing = true;
-  if (fileTrack !== null) setTrack(fileTrack);
-  else requestSimulation();
-  requestSweep();
+  setPlaying(true);
+  compareMode = null;
+  if (fileTrack !== null) {
+    setTrack(fileTrack);
+    requestSweep();
+  } else {
+    sweepAfterTrack = true;
+    sweepPanel.setStatus('waiting for the first trajectory…');
+    requestSimulation();
+  }
+  if (view.compare) requestCompare();
+}
+
+/** The title and objective lines of the side panel. */
+function describeScene(name: string, scene: Scene, fromTrajectory: boolean): void {
+  ui.sceneTitle.textContent = fromTrajectory ? `${name} (a recorded trajectory, ${scene.contact.mode} mode)` : name.replace(/\.json$/, '');
+  const o = scene.objective;
+  ui.sceneObjective.textContent =
+    o === undefined
+      ? fromTrajectory
+        ? 'The scene in this trajectory file has no objective section (a named optimization writes its scene without one).'
+        : 'This scene has no objective to optimize.'
+      : `Objective: ${o.of} → (${(Array.isArray(o.target) ? o.target : [o.target]).join(', ')})${pathUnit(o.of) ? ` ${pathUnit(o.of)}` : ''} at t = ${withUnit(scene.dt * scene.steps, 's')} by choosing ${o.wrt.join(', ')}; success: within ${withUnit(SCENE_FILE_TOLERANCE, pathUnit(o.of) || '1')}, checked in hard mode.`;
+}
+
+/** The loss axis of a scene's objective: |of − target|² in the square of of's unit. */
+function lossAxis(scene: Scene): { name: string; unit: string; toleranceLoss: number } {
+  const o = scene.objective;
+  const unit = o === undefined ? '' : pathUnit(o.of);
+  const squared = unit === '' || unit === '1' ? '' : /^[a-zA-Z]+$/.test(unit) ? `${unit}²` : `(${unit})²`;
+  return { name: o === undefined ? '' : `|${o.of} − target|²`, unit: squared, toleranceLoss: SCENE_FILE_TOLERANCE ** 2 };
+}
+
+/** Show `name` in the scene menu: a bundled scene, or the loaded file as an extra entry. */
+function selectSceneOption(name: string): void {
+  const bundled = name.replace(/\.json$/, '');
+  ui.sceneSelect.querySelector('option[data-file]')?.remove();
+  if (BUNDLED.has(bundled) && BUNDLED.get(bundled) !== undefined && ui.sceneSelect.value === bundled) return;
+  const option = new Option(`file: ${name}`, `file:${name}`);
+  option.dataset.file = 'true';
+  ui.sceneSelect.add(option);
+  ui.sceneSelect.value = option.value;
 }
 
 function setTrack(next: Track): void {
@@ -159,12 +227,32 @@ function setTrack(next: Track): void {
   const duration = next.times[next.times.length - 1];
   ui.timeline.max = String(duration);
   time = Math.min(time, duration);
+  const colour = MODE_COLOURS[trackMode ?? contact.mode];
+  viewport.setTrail('main', view.trails ? next : null, colour);
+  targetAt = viewport.setTarget(loaded, next);
+  contactOnsets = drawContactEvents(ui.events, next, colour);
+  describeView();
   updateStatus();
+  invalidate();
+}
+
+/** The legend of the 3-D view: what the axes, marker and trails are. */
+function describeView(): void {
+  const parts: string[] = [];
+  if (viewport.axesLength > 0) parts.push(`axes at the origin, ${withUnit(viewport.axesLength, 'm')} each: x red, y green, z blue; floor grid ${withUnit(0.25, 'm')}`);
+  if (targetAt !== null) parts.push('<span style="color:#d100d1">◯ target</span>');
+  const trail = (mode: ContactMode, dashed: boolean) =>
+    `<span class="swatch" style="background:${MODE_COLOURS[mode]}${dashed ? ';opacity:0.6' : ''}"></span>${mode}${dashed ? ' (dashed)' : ''}`;
+  const trails: string[] = [];
+  if (view.trails && trackMode !== null) trails.push(trail(trackMode, false));
+  if (compareMode !== null) trails.push(trail(compareMode, true));
+  if (trails.length > 0) parts.push(`trails: ${trails.join(' ')}`);
+  ui.legend3d.innerHTML = parts.join(' · ');
 }
 
 function updateStatus(extra = ''): void {
   const frames = track ? `${track.times.length} frames, ${track.times[track.times.length - 1].toFixed(2)} s` : 'simulating…';
-  ui.status.textContent = `${sceneName} · ${contact.mode} · ${frames}${extra ? ` · ${extra}` : ''}`;
+  ui.status.textContent = `${sceneName} · ${trackMode ?? contact.mode} · ${frames}${extra ? ` · ${extra}` : ''}`;
 }
 
 // ---- worker requests and replies ----------------------------------------------------------------
@@ -183,6 +271,7 @@ function requestSimulation(): void {
 }
 
 function requestSweep(): void {
+  sweepAfterTrack = false;
   if (loaded === null || sweepSettings.of === '') return;
   let scene: Scene;
   try {
@@ -192,18 +281,62 @@ function requestSweep(): void {
     return;
   }
   const spec: SweepSpec = { of: sweepSettings.of, wrt: sweepSettings.wrt, from: sweepSettings.from, to: sweepSettings.to, n: Math.round(sweepSettings.n) };
-  latest.sweep = nextId++;
-  sweepDone = false;
+  let anchor = NaN;
+  try {
+    const bodies = pathBodies(scene);
+    anchor = readParam(scene, parseParamPath(spec.wrt, bodies));
+  } catch {
+    // a parameter that does not read is reported by the sweep itself
+  }
   sweepErrors = {};
-  send({ type: 'sweep', id: latest.sweep, scene, spec, modes: MODE_OPTIONS });
-  pendingSpec = spec;
-  sweepPanel.setStatus('sweeping…');
+  try {
+    sweepPool.start(scene, spec, MODE_OPTIONS, (p) => showSweep(p, anchor));
+  } catch (err) {
+    sweepPanel.setStatus(`sweep not started: ${(err as Error).message}`);
+    return;
+  }
+  sweepPanel.setStatus(`sweeping ${spec.n} points × ${MODE_OPTIONS.length} modes on ${sweepPool.size} workers…`);
 }
-let pendingSpec: SweepSpec | null = null;
+
+function showSweep(p: SweepProgress, anchor: number): void {
+  sweepProgress = p;
+  sweepPanel.show(p.spec, p.curves, contact.mode, anchor);
+  sweepErrors = Object.fromEntries(p.errors.map((e) => [e.mode, e.message]));
+  const errors = p.errors.map((e) => `\n${e.mode} left out: ${e.message}`).join('');
+  sweepPanel.setStatus(
+    (p.done
+      ? `${p.computed} points in ${p.seconds.toFixed(1)} s on ${sweepPool.size} workers · numbered bands: the gradient changes by > 8× its median step there (causes listed above)`
+      : `sweeping, coarse to fine: ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s`) + errors,
+  );
+}
+
+function stopSweep(): void {
+  if (!sweepPool.running) return;
+  sweepPool.cancel();
+  sweepPanel.setStatus(`sweep stopped at ${sweepProgress?.computed ?? 0} of ${sweepProgress?.total ?? 0} points`);
+}
+
+/** Simulate the scene in the other kind of contact (hard ↔ soft) for a second, dashed trail. */
+function requestCompare(): void {
+  if (loaded === null) return;
+  let scene: Scene;
+  try {
+    scene = effectiveScene();
+  } catch (err) {
+    showError((err as Error).message);
+    return;
+  }
+  const other: ContactMode = contact.mode === 'hard' ? 'soft' : 'hard';
+  latest.compare = nextId++;
+  compareRequestMode = other;
+  send({ type: 'compare', id: latest.compare, scene: parseScene({ ...scene, contact: { ...scene.contact, mode: other } }) });
+}
+let compareRequestMode: ContactMode | null = null;
 
 function startOptimization(): void {
   if (loaded?.objective === undefined) return;
-  lossPlot.reset();
+  lossPlot.reset(lossAxis(loaded));
+  verdict = '';
   latest.optimize = nextId++;
   send({ type: 'optimize', id: latest.optimize, scene: effectiveScene(), iters: Math.round(optimizeSettings.iterations) });
   optimizeStatus('starting…');
@@ -217,36 +350,41 @@ function stopOptimization(): void {
 
 worker.onmessage = (event: MessageEvent<Reply>) => {
   const r = event.data;
-  const kind: JobKind | null = r.type === 'track' ? 'simulate' : r.type === 'sweep' ? 'sweep' : r.type === 'iterate' ? 'optimize' : r.kind;
-  if (kind === null || r.id !== latest[kind]) return; // a reply to a superseded request
+  const kind: JobKind = r.type === 'track' ? r.kind : r.type === 'iterate' || r.type === 'verdict' ? 'optimize' : r.kind;
+  if (r.id !== latest[kind]) return; // a reply to a superseded request
   switch (r.type) {
     case 'track':
+      if (kind === 'compare') {
+        compareMode = compareRequestMode;
+        if (compareMode !== null) viewport.setTrail('compare', r.track, MODE_COLOURS[compareMode], true);
+        describeView();
+        break;
+      }
       trackMode = requestedMode;
       setTrack(r.track);
+      if (sweepAfterTrack) requestSweep();
       break;
     case 'progress':
-      updateStatus(`simulating ${Math.round((100 * r.done) / r.total)} %`);
-      break;
-    case 'sweep':
-      if (pendingSpec !== null) sweepPanel.show(pendingSpec, r.curves, contact.mode);
-      sweepDone = r.done;
-      sweepErrors = Object.fromEntries(r.errors.map((e) => [e.mode, e.message]));
-      sweepPanel.setStatus(
-        (r.done ? 'jumps: bands where the gradient changes by > 8× its median step' : 'sweeping…') +
-          r.errors.map((e) => `\n${e.mode}: ${e.message}`).join(''),
-      );
+      if (kind === 'simulate') updateStatus(`simulating ${Math.round((100 * r.done) / r.total)} %`);
       break;
     case 'iterate':
       lossPlot.push(r.iter, r.loss);
       optimizeStatus(`iteration ${r.iter}: loss ${r.loss.toExponential(3)} · ${r.names.map((n, j) => `${n} = ${r.x[j].toFixed(4)}`).join(', ')}`);
       if (r.track !== null) setTrack(r.track);
       break;
+    case 'verdict': {
+      const unit = pathUnit(loaded?.objective?.of ?? '') || '1';
+      verdict =
+        `${r.success ? 'Target reached' : 'Target NOT reached'}: verified in ${r.mode} mode, ${r.missLabel} = ${withUnit(r.miss, unit)} ` +
+        `against a tolerance of ${withUnit(r.tolerance, unit)} (start: ${withUnit(r.startMiss, unit)}; ${withUnit(r.optimizerMiss, unit)} in ${r.optimizerMode} mode, where Adam ran).`;
+      optimizeVerdict(verdict, r.success);
+      break;
+    }
     case 'done':
-      if (kind === 'optimize') optimizeStatus(`done · ${optimizeText.textContent ?? ''}`);
+      if (kind === 'optimize') latest.optimize = 0;
       break;
     case 'error':
-      if (kind === 'sweep') sweepPanel.setStatus(`sweep failed: ${r.message}`);
-      else showError(`${kind}: ${r.message}`);
+      showError(`${kind}: ${r.message}`);
       break;
   }
 };
@@ -254,7 +392,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
 worker.onerror = (event) => showError(`worker: ${event.message}`);
 
 // ---- controls (lil-gui) ----------------------------------------------------------------------
-const gui = new GUI({ container: byId('gui'), title: 'diffcontact' });
+const gui = new GUI({ container: byId('gui'), title: 'controls' });
 const contactFolder = gui.addFolder('Contact (re-simulates)');
 /** The mode menu's order: the smooth mode first. */
 const MODE_OPTIONS: ContactMode[] = ['soft', 'penalty', 'hard'];
@@ -264,6 +402,7 @@ const modeControl = contactFolder
 modeControl.onChange(() => {
   requestSimulation();
   sweepPanel.setPrimary(contact.mode);
+  if (view.compare) requestCompare();
 });
 const numberControls: Controller[] = [
   contactFolder.add(contact, 'temperature').name('temperature τ (m)'),
@@ -276,10 +415,28 @@ for (const c of numberControls) {
   c.onFinishChange(() => {
     requestSimulation();
     requestSweep();
+    if (view.compare) requestCompare();
   });
 }
-contactFolder.add(view, 'contacts').name('show contact forces').onChange(() => (viewport.showContacts = view.contacts));
-contactFolder.add(view, 'speed', 0.05, 2).name('playback speed');
+
+
+const viewFolder = gui.addFolder('View');
+viewFolder.add(view, 'contacts').name('contact forces').onChange(() => (viewport.showContacts = view.contacts));
+viewFolder.add(view, 'trails').name('trails').onChange(() => {
+  viewport.setTrail('main', view.trails ? track : null, MODE_COLOURS[trackMode ?? contact.mode]);
+  describeView();
+});
+viewFolder.add(view, 'compare').name('compare hard ↔ soft trail').onChange(() => {
+  if (view.compare) requestCompare();
+  else {
+    latest.compare = 0;
+    compareMode = null;
+    viewport.setTrail('compare', null);
+    describeView();
+  }
+});
+viewFolder.add(view, 'speed', 0.05, 2).name('playback speed');
+viewFolder.close();
 
 const sweepFolder = gui.addFolder('Gradient sweep');
 let ofControl = sweepFolder.add(sweepSettings, 'of', ['']);
@@ -288,6 +445,7 @@ sweepFolder.add(sweepSettings, 'from').name('from');
 sweepFolder.add(sweepSettings, 'to').name('to');
 sweepFolder.add(sweepSettings, 'n', 2, 201, 1).name('points');
 sweepFolder.add(sweepSettings, 'compute').name('compute sweep');
+sweepFolder.add({ stop: () => stopSweep() }, 'stop').name('stop sweep');
 
 sweepFolder.close();
 
@@ -298,10 +456,17 @@ const startControl = optimizeFolder.add(optimizeSettings, 'start').name('start (
 optimizeFolder.add(optimizeSettings, 'stop').name('stop');
 const optimizeText = document.createElement('div');
 optimizeText.className = 'panel-status';
-byId('loss').prepend(optimizeText);
+const verdictText = document.createElement('div');
+verdictText.className = 'panel-status';
+byId('loss').append(verdictText, optimizeText);
 
 function optimizeStatus(text: string): void {
   optimizeText.textContent = text;
+}
+
+function optimizeVerdict(text: string, success: boolean | null): void {
+  verdictText.textContent = text;
+  verdictText.className = `panel-status ${success === null ? '' : success ? 'verdict-ok' : 'verdict-miss'}`;
 }
 
 /** Point the controls at a newly loaded scene. */
@@ -328,12 +493,15 @@ function refreshGui(scene: Scene): void {
   sweepFolder.controllersRecursive().forEach((c) => c.updateDisplay());
 
   startControl.disable(scene.objective === undefined);
-  optimizeStatus(scene.objective === undefined ? 'this scene has no objective to optimize' : `objective: ${scene.objective.of} → ${JSON.stringify(scene.objective.target)} over ${scene.objective.wrt.join(', ')}`);
+  optimizeVerdict('', null);
+  optimizeStatus(scene.objective === undefined ? 'no objective: nothing to optimize' : `open "Optimize objective" in the controls and press start (Adam, ${optimizeSettings.iterations} iterations, in the ${scene.contact.mode} mode of the controls)`);
 }
 
 // ---- scene picking, files, drag and drop --------------------------------------------------------------
 for (const name of [...BUNDLED.keys()].sort()) ui.sceneSelect.add(new Option(name, name));
-ui.sceneSelect.addEventListener('change', () => loadText(`${ui.sceneSelect.value}.json`, BUNDLED.get(ui.sceneSelect.value) ?? ''));
+ui.sceneSelect.addEventListener('change', () => {
+  if (BUNDLED.has(ui.sceneSelect.value)) loadText(`${ui.sceneSelect.value}.json`, BUNDLED.get(ui.sceneSelect.value) ?? '');
+});
 ui.file.addEventListener('change', async () => {
   const f = ui.file.files?.[0];
   if (f) loadText(f.name, await f.text());
@@ -351,10 +519,13 @@ window.addEventListener('drop', async (e) => {
   if (f) loadText(f.name, await f.text());
 });
 
-// ---- playback ------------------------------------------------------------------------------------
+// ---- playback and drawing on demand --------------------------------------------------------------
 function setPlaying(on: boolean): void {
   playing = on;
-  ui.play.textContent = on ? 'pause' : 'play';
+  ui.play.textContent = on ? '❚❚ pause' : '▶ play';
+  ui.play.setAttribute('aria-pressed', String(on));
+  lastTick = performance.now();
+  invalidate();
 }
 ui.play.addEventListener('click', () => setPlaying(!playing));
 ui.step.addEventListener('click', () => {
@@ -362,10 +533,12 @@ ui.step.addEventListener('click', () => {
   if (track === null) return;
   const { frame } = locateTime(track.times, time);
   time = track.times[Math.min(frame + 1, track.times.length - 1)];
+  invalidate();
 });
 ui.timeline.addEventListener('input', () => {
   setPlaying(false);
   time = Number(ui.timeline.value);
+  invalidate();
 });
 window.addEventListener('keydown', (e) => {
   if (e.code === 'Space' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement)) {
@@ -373,10 +546,23 @@ window.addEventListener('keydown', (e) => {
     setPlaying(!playing);
   }
 });
+new ResizeObserver(() => (contactOnsets = drawContactEvents(ui.events, track, MODE_COLOURS[trackMode ?? contact.mode]))).observe(ui.events);
 
+/** Longest time step of playback, s: a frame after a long pause does not jump ahead. */
+const MAX_FRAME_STEP = 0.1;
 let lastTick = performance.now();
-function tick(now: number): void {
-  const elapsed = (now - lastTick) / 1000;
+let frameRequested = false;
+
+/** Ask for one frame (several calls before it draws make one frame). */
+function invalidate(): void {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(drawFrame);
+}
+
+function drawFrame(now: number): void {
+  frameRequested = false;
+  const elapsed = Math.min(MAX_FRAME_STEP, Math.max(0, (now - lastTick) / 1000));
   lastTick = now;
   if (track !== null) {
     const duration = track.times[track.times.length - 1];
@@ -385,8 +571,8 @@ function tick(now: number): void {
     ui.timeline.value = String(time);
     ui.time.textContent = `${time.toFixed(3)} s`;
   }
-  viewport.render();
-  requestAnimationFrame(tick);
+  const gliding = viewport.render();
+  if (gliding || (playing && track !== null)) invalidate();
 }
 
 // ---- what the browser tests read ------------------------------------------------------------------
@@ -400,8 +586,30 @@ export interface ViewerProbe {
   /** the contact mode the shown track was simulated in */
   readonly trackMode: ContactMode | null;
   /** the sweep panel, whether the sweep finished, and per mode why it could not be computed */
-  readonly sweep: SweepPanelState & { done: boolean; errors: Partial<Record<ContactMode, string>> };
+  readonly sweep: SweepPanelState & { done: boolean; seconds: number; workers: number; errors: Partial<Record<ContactMode, string>> };
   readonly lossPoints: number;
+  /** the loss plot's axis titles (x, y) */
+  readonly lossAxisTitles: string[];
+  /** the last optimization's verdict, in words ('' before one finishes) */
+  readonly verdict: string;
+  /** the play button's label */
+  readonly playLabel: string;
+  /** the side panel's title and objective lines */
+  readonly sceneTitle: string;
+  readonly objectiveText: string;
+  /** frames the 3-D view has drawn since load */
+  readonly renderedFrames: number;
+  readonly glRenderer: string;
+  readonly softwareGL: boolean;
+  /** the target marker's position, m, and where it is on the canvas, CSS px (null: none) */
+  readonly target: { at: [number, number, number]; screen: [number, number] } | null;
+  /** trail lines per trail set ('main', 'compare') */
+  readonly trails: Record<string, number>;
+  /** times of the contact onsets marked under the timeline, s */
+  readonly contactOnsets: number[];
+  readonly axesLength: number;
+  /** where a world point (m) is drawn on the 3-D canvas, CSS px */
+  screenOf(point: [number, number, number]): [number, number];
   bodyPosition(name: string): [number, number, number] | null;
   /** the contact arrows of the frame shown now: how many, and their normal forces summed, N */
   shownContacts(): { count: number; totalForce: number };
@@ -413,8 +621,21 @@ const probe: ViewerProbe = {
   get playing() { return playing; },
   get error() { return lastError; },
   get trackMode() { return trackMode; },
-  get sweep() { return { ...sweepPanel.state, done: sweepDone, errors: { ...sweepErrors } }; },
+  get sweep() { return { ...sweepPanel.state, done: sweepProgress?.done ?? false, seconds: sweepProgress?.seconds ?? NaN, workers: sweepPool.size, errors: { ...sweepErrors } }; },
   get lossPoints() { return lossPlot.length; },
+  get lossAxisTitles() { return lossPlot.axisTitles; },
+  get verdict() { return verdict; },
+  get playLabel() { return ui.play.textContent ?? ''; },
+  get sceneTitle() { return ui.sceneTitle.textContent ?? ''; },
+  get objectiveText() { return ui.sceneObjective.textContent ?? ''; },
+  get renderedFrames() { return viewport.renderedFrames; },
+  get glRenderer() { return viewport.glRenderer; },
+  get softwareGL() { return viewport.softwareGL; },
+  get target() { return targetAt === null ? null : { at: targetAt, screen: viewport.toScreen(targetAt) }; },
+  get trails() { return viewport.trailCounts; },
+  get contactOnsets() { return contactOnsets; },
+  get axesLength() { return viewport.axesLength; },
+  screenOf: (point) => viewport.toScreen(point),
   bodyPosition: (name) => viewport.bodyPosition(name),
   shownContacts: () => shownContacts(),
 };
@@ -434,6 +655,4 @@ function shownContacts(): { count: number; totalForce: number } {
 const initial = new URLSearchParams(location.search).get('scene') ?? DEFAULT_SCENE;
 const first = BUNDLED.has(initial) ? initial : DEFAULT_SCENE;
 ui.sceneSelect.value = first;
-setPlaying(true);
 loadText(`${first}.json`, BUNDLED.get(first) ?? '');
-requestAnimationFrame(tick);

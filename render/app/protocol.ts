@@ -5,25 +5,24 @@
  */
 import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
-import type { SweepCurve, SweepSpec } from '../sweep-grid.ts';
 import type { Track } from '../track.ts';
 
-/** The job kinds; one of each may run at a time, interleaved. */
-export type JobKind = 'simulate' | 'sweep' | 'optimize';
+/** The job kinds; one of each may run at a time, interleaved. `compare` is a second rollout in another contact mode, for its trail. */
+export type JobKind = 'simulate' | 'compare' | 'optimize';
 
 /** Page → worker. */
 export type Request =
   | { type: 'simulate'; id: number; scene: Scene }
-  | { type: 'sweep'; id: number; scene: Scene; spec: SweepSpec; modes: ContactMode[] }
+  | { type: 'compare'; id: number; scene: Scene }
   | { type: 'optimize'; id: number; scene: Scene; iters: number }
   | { type: 'cancel'; kind: JobKind };
 
 /** Worker → page. */
 export type Reply =
   | { type: 'progress'; kind: JobKind; id: number; done: number; total: number }
-  | { type: 'track'; id: number; track: Track }
-  | { type: 'sweep'; id: number; curves: SweepCurve[]; errors: { mode: ContactMode; message: string }[]; done: boolean }
+  | { type: 'track'; kind: 'simulate' | 'compare'; id: number; track: Track }
   | { type: 'iterate'; id: number; iter: number; loss: number; x: number[]; names: string[]; track: Track | null }
+  | { type: 'verdict'; id: number; mode: ContactMode; miss: number; startMiss: number; tolerance: number; success: boolean; missLabel: string; optimizerMode: ContactMode; optimizerMiss: number }
   | { type: 'done'; kind: JobKind; id: number }
   | { type: 'error'; kind: JobKind; id: number; message: string };
 

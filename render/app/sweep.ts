@@ -1,20 +1,25 @@
 /**
  * The sweep panel: a final-state quantity (top) and its AD gradient (bottom) against one
- * parameter, every computed contact mode overlaid, gradient jumps marked as bands. The
- * page's contact mode is drawn bold and its jumps filled; the other modes are dashed,
- * their jumps outlined. Data comes from the worker (sweep-grid.ts); this file only draws.
+ * parameter, every computed contact mode overlaid in its colour (render/mode-colours.ts),
+ * axes titled with units. Gradient jumps are bands numbered in the plot and listed under
+ * it with their cause (the decision and step that changed across them). The page's
+ * contact mode is drawn bold and its jumps filled; the other modes are dashed, their
+ * jumps outlined. Points not computed yet are bridged, so a coarse curve shows first.
+ * Data comes from the sweep pool (sweep-pool.ts); this file only draws.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ContactMode } from '../../sim/model.ts';
+import { MODE_COLOURS } from '../mode-colours.ts';
 import type { SweepCurve, SweepSpec } from '../sweep-grid.ts';
+import { pathUnit, quotientUnit, withUnit } from '../units.ts';
+import { legendAtRest, shownTitle, xAxis, yAxis } from './plot-axes.ts';
 
-/** Series colour of each mode. */
-export const MODE_COLOURS: Record<ContactMode, string> = { soft: '#1f77b4', penalty: '#d62728', hard: '#2ca02c' };
-
-const PLOT_HEIGHT = 150;
-/** Opacity of a jump band of the page's mode (others are outlined only). */
+const PLOT_HEIGHT = 128;
+/** Opacity of a jump band of the page's mode, as a hex alpha (others are outlined only). */
 const JUMP_FILL_ALPHA = '33';
+/** Jump labels drawn in the plot per mode; the list under it has them all. */
+const MAX_LABELLED_JUMPS = 9;
 
 /** What the panel shows now (also read by the browser tests). */
 export interface SweepPanelState {
@@ -24,6 +29,10 @@ export interface SweepPanelState {
   points: Record<string, number>;
   /** jumps per mode */
   jumps: Record<string, number>;
+  /** the axis titles drawn (x, then y of the value plot, then y of the gradient plot) */
+  axisTitles: string[];
+  /** the jump list's lines, as shown */
+  jumpCauses: string[];
 }
 
 /** Two stacked uPlot charts (value, gradient) sharing the parameter axis. */
@@ -33,14 +42,19 @@ export class SweepPanel {
   private curves: SweepCurve[] = [];
   private spec: SweepSpec | null = null;
   private primary: ContactMode = 'soft';
+  /** the scene's value of the parameter: the legend shows the nearest grid point at rest */
+  private anchor = NaN;
   private readonly plots: HTMLElement;
+  private readonly jumpList: HTMLOListElement;
   private readonly status: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
     this.plots = document.createElement('div');
+    this.jumpList = document.createElement('ol');
+    this.jumpList.className = 'jump-list';
     this.status = document.createElement('div');
     this.status.className = 'panel-status';
-    root.append(this.plots, this.status);
+    root.append(this.plots, this.jumpList, this.status);
   }
 
   /** The state tests and the page read. */
@@ -48,24 +62,28 @@ export class SweepPanel {
     const points: Record<string, number> = {};
     const jumps: Record<string, number> = {};
     for (const c of this.curves) {
-      points[c.mode] = c.x.length;
+      points[c.mode] = c.value.filter((v) => v !== null).length;
       jumps[c.mode] = c.jumps.length;
     }
-    return { primary: this.primary, modes: this.curves.map((c) => c.mode), points, jumps };
+    const axisTitles = this.charts.length === 2 ? [shownTitle(this.charts[0], 0), shownTitle(this.charts[0], 1), shownTitle(this.charts[1], 1)] : [];
+    const jumpCauses = Array.from(this.jumpList.children, (li) => li.textContent ?? '');
+    return { primary: this.primary, modes: this.curves.map((c) => c.mode), points, jumps, axisTitles, jumpCauses };
   }
 
   setStatus(text: string): void {
     this.status.textContent = text;
   }
 
-  /** Draw `curves` of `spec` with `primary` (the page's contact mode) emphasized. */
-  show(spec: SweepSpec, curves: SweepCurve[], primary: ContactMode): void {
+  /** Draw `curves` of `spec` with `primary` (the page's contact mode) emphasized; `anchor` is the scene's value of the parameter. */
+  show(spec: SweepSpec, curves: SweepCurve[], primary: ContactMode, anchor = this.anchor): void {
     this.spec = spec;
-    this.curves = curves.map((c) => ({ ...c }));
+    this.curves = curves.map((c) => ({ ...c, value: [...c.value], grad: [...c.grad] }));
     this.primary = primary;
+    this.anchor = anchor;
     this.root.dataset.primary = primary;
     this.root.dataset.modes = curves.map((c) => c.mode).join(',');
     this.redraw();
+    this.listJumps();
   }
 
   /** Emphasize another mode without new data. */
@@ -74,16 +92,32 @@ export class SweepPanel {
     else this.primary = primary;
   }
 
+  /** Forget the curves (a new scene). */
+  clear(): void {
+    for (const c of this.charts) c.destroy();
+    this.charts = [];
+    this.shapeKey = '';
+    this.curves = [];
+    this.spec = null;
+    this.jumpList.replaceChildren();
+  }
+
+  /** Names and units of the three axes. */
+  private axes(spec: SweepSpec): { x: [string, string]; value: [string, string]; grad: [string, string] } {
+    const ofUnit = pathUnit(spec.of);
+    const wrtUnit = pathUnit(spec.wrt);
+    return { x: [spec.wrt, wrtUnit], value: [`final ${spec.of}`, ofUnit], grad: [`d ${spec.of} / d ${spec.wrt}`, quotientUnit(ofUnit, wrtUnit)] };
+  }
+
   private redraw(): void {
     const spec = this.spec;
-    if (spec === null) return;
-    const n = spec.n;
-    const grid = Array.from({ length: n }, (_, i) => spec.from + ((spec.to - spec.from) * i) / (n - 1));
-    const column = (c: SweepCurve, key: 'value' | 'grad') => grid.map((_, i) => (i < c[key].length ? c[key][i] : null));
-    const width = Math.max(240, this.root.clientWidth - 16);
-    const key = `${this.curves.map((c) => c.mode).join()}|${this.primary}|${spec.of}|${spec.wrt}|${width}`;
-    const values: uPlot.AlignedData = [grid, ...this.curves.map((c) => column(c, 'value'))];
-    const grads: uPlot.AlignedData = [grid, ...this.curves.map((c) => column(c, 'grad'))];
+    if (spec === null || this.curves.length === 0) return;
+    const grid = this.curves[0].x;
+    const width = Math.max(240, this.root.clientWidth - 4);
+    // the legend's labels carry the jump counts: a new count rebuilds the charts
+    const key = `${this.curves.map((c) => `${c.mode}:${c.jumps.length}`).join()}|${this.primary}|${spec.of}|${spec.wrt}|${spec.from}|${spec.to}|${spec.n}|${width}`;
+    const values: uPlot.AlignedData = [grid, ...this.curves.map((c) => c.value)];
+    const grads: uPlot.AlignedData = [grid, ...this.curves.map((c) => c.grad)];
     if (key === this.shapeKey && this.charts.length === 2) {
       this.charts[0].setData(values);
       this.charts[1].setData(grads);
@@ -91,14 +125,13 @@ export class SweepPanel {
     }
     for (const c of this.charts) c.destroy();
     this.shapeKey = key;
-    this.charts = [
-      new uPlot(this.options(spec.of, width), values, this.plots),
-      new uPlot(this.options(`d ${spec.of} / d ${spec.wrt}`, width), grads, this.plots),
-    ];
+    const axes = this.axes(spec);
+    this.charts = [new uPlot(this.options(axes.x, axes.value, width), values, this.plots), new uPlot(this.options(axes.x, axes.grad, width), grads, this.plots)];
   }
 
-  private options(title: string, width: number): uPlot.Options {
-    const series: uPlot.Series[] = [{ label: this.spec?.wrt ?? 'x' }];
+  private options([xName, xUnit]: [string, string], [yName, yUnit]: [string, string], width: number): uPlot.Options {
+    const spec = this.spec!;
+    const series: uPlot.Series[] = [{ label: spec.wrt, value: (_u, v) => (v === null ? '–' : withUnit(v, xUnit)) }];
     for (const c of this.curves) {
       const main = c.mode === this.primary;
       series.push({
@@ -107,28 +140,42 @@ export class SweepPanel {
         width: main ? 2.5 : 1.25,
         dash: main ? undefined : [6, 4],
         points: { show: main, size: 4 },
-        spanGaps: false,
+        spanGaps: true,
+        value: (_u, v) => (v === null ? '–' : withUnit(v, yUnit)),
       });
     }
     return {
-      title,
       width,
       height: PLOT_HEIGHT,
       scales: { x: { time: false } },
+      title: yName,
+      axes: [xAxis(xName, xUnit), yAxis(yUnit)],
       series,
-      legend: { show: true, live: false },
-      hooks: { draw: [(u) => this.drawJumps(u)] },
+      legend: { show: true, live: true },
+      hooks: { draw: [(u) => this.drawJumps(u)], ...legendAtRest(() => this.anchorIndex()) },
     };
   }
 
-  /** Bands over the grid intervals where a mode's gradient jumps. */
+  /** The grid point nearest the scene's value of the parameter (the middle if unknown). */
+  private anchorIndex(): number | null {
+    const spec = this.spec;
+    if (spec === null) return null;
+    const i = Number.isFinite(this.anchor) ? Math.round(((this.anchor - spec.from) / (spec.to - spec.from)) * (spec.n - 1)) : (spec.n - 1) >> 1;
+    return Math.max(0, Math.min(spec.n - 1, i));
+  }
+
+  /** Bands over the grid intervals where a mode's gradient jumps, numbered as in the list. */
   private drawJumps(u: uPlot): void {
     const ctx = u.ctx;
     const { top, height } = u.bbox;
     ctx.save();
+    ctx.font = `bold ${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    let number = 1;
     for (const c of this.curves) {
       const main = c.mode === this.primary;
-      for (const j of c.jumps) {
+      c.jumps.forEach((j, k) => {
         const x0 = u.valToPos(j.from, 'x', true);
         const x1 = u.valToPos(j.to, 'x', true);
         if (main) {
@@ -139,8 +186,35 @@ export class SweepPanel {
           ctx.setLineDash([3, 3]);
           ctx.strokeRect(x0, top, Math.max(1, x1 - x0), height);
         }
-      }
+        if (k < MAX_LABELLED_JUMPS) {
+          ctx.fillStyle = MODE_COLOURS[c.mode];
+          ctx.fillText(String(number), (x0 + x1) / 2, top + 2);
+        }
+        number++;
+      });
     }
     ctx.restore();
+  }
+
+  /** One line per jump, numbered as in the plots: mode, interval, size, cause. */
+  private listJumps(): void {
+    const spec = this.spec;
+    if (spec === null) return;
+    const wrtUnit = pathUnit(spec.wrt);
+    const gradUnit = quotientUnit(pathUnit(spec.of), wrtUnit);
+    const items: HTMLLIElement[] = [];
+    for (const c of this.curves) {
+      for (const j of c.jumps) {
+        const li = document.createElement('li');
+        const swatch = document.createElement('span');
+        swatch.className = 'swatch';
+        swatch.style.background = MODE_COLOURS[c.mode];
+        const size = withUnit(Math.abs(j.size), gradUnit);
+        li.append(swatch, `${c.mode}: between ${withUnit(j.from, wrtUnit)} and ${withUnit(j.to, wrtUnit)}, gradient ${j.size > 0 ? '+' : '−'}${size} — ${j.cause}`);
+        li.title = j.kinks.map((k) => `${k.label} (margin ${k.margin.toPrecision(2)})`).join('\n');
+        items.push(li);
+      }
+    }
+    this.jumpList.replaceChildren(...items);
   }
 }

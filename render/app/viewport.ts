@@ -1,11 +1,19 @@
 /**
  * The 3-D view: renderer, z-up orbit camera, lights with shadows, the bodies' meshes and
- * contact arrows of the current model, and playback of a Track at any time.
+ * contact arrows of the current model, the target marker, trails and axes
+ * (render/scene-marks.ts), and playback of a Track at any time.
+ *
+ * It draws only when asked (`render()`); the page asks when something changed. On a
+ * software GL (Chromium without a GPU: SwiftShader, llvmpipe) it draws at half resolution,
+ * without multisampling, with a Lambert-shaded floor and a smaller shadow map: the
+ * floor's pixels are what a frame costs there.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { Model } from '../../sim/model.ts';
+import type { Scene } from '../../sim/scene.ts';
 import { applyPoses, ContactArrows, createBodyMeshes, type BodyMeshes } from '../adapter.ts';
+import { bodyRadius, disposeGroup, roundLength, targetMarker, targetPoint, trails } from '../scene-marks.ts';
 import { POSE_WIDTH, samplePoses, type Track } from '../track.ts';
 
 /** A body's weight is drawn as an arrow this long, m (contact forces scale with it). */
@@ -14,6 +22,29 @@ const WEIGHT_ARROW_LENGTH = 0.25;
 const MAX_ARROW_FRACTION = 0.3;
 /** Shadow map side, pixels: sharp enough for ball-sized shadows on a laptop screen. */
 const SHADOW_MAP_SIZE = 2048;
+/** Shadow map side on a software GL, pixels: a quarter of the work, softer shadows. */
+const SOFTWARE_SHADOW_MAP_SIZE = 1024;
+/**
+ * Drawing-buffer pixels per CSS pixel on a software GL. Its fill rate is the bottleneck:
+ * measured in headless Chromium (SwiftShader) with the floor filling the view, a frame
+ * at 850×748 cost ~120 ms of GPU-process CPU, at half resolution with a Lambert floor
+ * ~25 ms (render/README.md). `?pixelRatio=1` in the page's address overrides it.
+ */
+const SOFTWARE_PIXEL_RATIO = 0.5;
+/** Renderer strings of software GL implementations. */
+const SOFTWARE_GL = /SwiftShader|llvmpipe|softpipe|Software/i;
+/** Axes length as a share of the scene's radius (rounded down to a round length). */
+const AXES_FRACTION = 0.6;
+
+/** The GL renderer's name, from a throwaway context (empty when the browser hides it). */
+function glRendererName(): string {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (gl === null) return '';
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return name;
+}
 /** Depth bias of shadow lookups (in light-space depth units) and offset along the normal, m. */
 const SHADOW_BIAS = -5e-4;
 const SHADOW_NORMAL_BIAS = 0.01;
@@ -28,12 +59,32 @@ export class Viewport {
   private meshes: BodyMeshes | null = null;
   private arrows: ContactArrows | null = null;
   private poses = new Float64Array(0);
+  private model: Model | null = null;
+  private readonly marks = new THREE.Group();
+  private target: THREE.Group | null = null;
+  private readonly trailSets = new Map<string, THREE.Group>();
+  private axes: THREE.AxesHelper | null = null;
   /** show contact arrows */
-  showContacts = true;
+  private contactsShown = true;
+  /** frames drawn since the page loaded (read by the tests: 0 more while idle) */
+  renderedFrames = 0;
+  /** the GL renderer's name, and whether it is a software one (settings lowered for it) */
+  readonly glRenderer: string;
+  readonly softwareGL: boolean;
+  /** drawing-buffer pixels per CSS pixel */
+  readonly pixelRatio: number;
+  /** length of the axes drawn, m (0 before a track is framed) */
+  axesLength = 0;
+  /** called when the view needs drawing again (camera moved, canvas resized) */
+  onInvalidate: () => void = () => {};
 
   constructor(private readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio));
+    this.glRenderer = glRendererName();
+    this.softwareGL = SOFTWARE_GL.test(this.glRenderer);
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.softwareGL, preserveDrawingBuffer: true });
+    const asked = Number(new URLSearchParams(location.search).get('pixelRatio'));
+    this.pixelRatio = asked > 0 ? asked : this.softwareGL ? SOFTWARE_PIXEL_RATIO : Math.min(2, window.devicePixelRatio);
+    this.renderer.setPixelRatio(this.pixelRatio);
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     container.appendChild(this.renderer.domElement);
@@ -44,10 +95,14 @@ export class Viewport {
     this.camera.position.set(3, -4, 2);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.enableDamping = true;
+    this.controls.addEventListener('change', () => this.onInvalidate());
+    this.marks.name = 'marks';
+    this.scene3d.add(this.marks);
     this.scene3d.add(new THREE.HemisphereLight(0xffffff, 0x667788, 1.2));
     this.sun = new THREE.DirectionalLight(0xffffff, 2.2);
     this.sun.castShadow = true;
-    this.sun.shadow.mapSize.set(SHADOW_MAP_SIZE, SHADOW_MAP_SIZE);
+    const shadowSize = this.softwareGL ? SOFTWARE_SHADOW_MAP_SIZE : SHADOW_MAP_SIZE;
+    this.sun.shadow.mapSize.set(shadowSize, shadowSize);
     // without a bias, surfaces shadow themselves in bands ("shadow acne")
     this.sun.shadow.bias = SHADOW_BIAS;
     this.sun.shadow.normalBias = SHADOW_NORMAL_BIAS;
@@ -66,7 +121,7 @@ export class Viewport {
       this.scene3d.remove(this.arrows.group);
       this.arrows.dispose();
     }
-    this.meshes = createBodyMeshes(model);
+    this.meshes = createBodyMeshes(model, { cheapPlanes: this.softwareGL });
     this.scene3d.add(this.meshes.group);
     let heaviest = 0;
     for (let b = 0; b < model.nbody; b++) heaviest = Math.max(heaviest, model.bodyMass[b]);
@@ -74,6 +129,64 @@ export class Viewport {
     this.arrows = new ContactArrows({ metresPerNewton: weight > 0 ? WEIGHT_ARROW_LENGTH / weight : 0, maxLength: 1 });
     this.scene3d.add(this.arrows.group);
     this.poses = new Float64Array(model.nbody * POSE_WIDTH);
+    this.model = model;
+    this.setTarget(null, null);
+    for (const key of [...this.trailSets.keys()]) this.setTrail(key, null);
+    this.onInvalidate();
+  }
+
+  /** Whether contact arrows are drawn. */
+  get showContacts(): boolean {
+    return this.contactsShown;
+  }
+
+  set showContacts(on: boolean) {
+    this.contactsShown = on;
+    this.onInvalidate();
+  }
+
+  /**
+   * Mark the objective's target of `scene` (a position; see scene-marks.ts `targetPoint`),
+   * using `track`'s last frame for a single-component target. Returns the point, or null
+   * when there is nothing to mark.
+   */
+  setTarget(scene: Scene | null, track: Track | null): [number, number, number] | null {
+    if (this.target !== null) {
+      this.marks.remove(this.target);
+      disposeGroup(this.target);
+      this.target = null;
+    }
+    const model = this.model;
+    if (scene === null || model === null) return null;
+    const last = track === null ? null : track.poses.subarray((track.times.length - 1) * track.nbody * POSE_WIDTH);
+    const where = targetPoint(scene, model, last);
+    if (where === null) return null;
+    this.target = targetMarker(bodyRadius(model, where.body));
+    this.target.position.set(...where.point);
+    this.marks.add(this.target);
+    this.onInvalidate();
+    return where.point;
+  }
+
+  /** Draw (or with `track` null, remove) the trail set `key` in `colour`. */
+  setTrail(key: string, track: Track | null, colour = '#000', dashed = false): void {
+    const old = this.trailSets.get(key);
+    if (old !== undefined) {
+      this.marks.remove(old);
+      disposeGroup(old);
+      this.trailSets.delete(key);
+    }
+    if (track !== null && this.model !== null && track.nbody === this.model.nbody) {
+      const group = trails(track, this.model, colour, dashed);
+      this.trailSets.set(key, group);
+      this.marks.add(group);
+    }
+    this.onInvalidate();
+  }
+
+  /** The trail sets drawn, with the number of lines in each. */
+  get trailCounts(): Record<string, number> {
+    return Object.fromEntries([...this.trailSets].map(([k, g]) => [k, g.children.length]));
   }
 
   /** Aim the camera and the shadow at the region the track's bodies move through. */
@@ -104,7 +217,16 @@ export class Viewport {
     cam.far = 12 * radius;
     cam.updateProjectionMatrix();
     if (this.arrows) this.arrows.maxLength = MAX_ARROW_FRACTION * radius;
+    if (this.axes !== null) {
+      this.scene3d.remove(this.axes);
+      this.axes.dispose();
+    }
+    this.axesLength = roundLength(AXES_FRACTION * radius);
+    this.axes = new THREE.AxesHelper(this.axesLength);
+    this.axes.name = 'axes';
+    this.scene3d.add(this.axes);
     this.controls.update();
+    this.onInvalidate();
   }
 
   /** Pose the bodies at `time` of `track`; returns the frame shown. */
@@ -112,8 +234,15 @@ export class Viewport {
     if (!this.meshes || this.poses.length !== track.nbody * POSE_WIDTH) return 0;
     const frame = samplePoses(track, time, this.poses);
     applyPoses(this.meshes, this.poses);
-    this.arrows?.show(this.showContacts ? track.contacts : undefined, frame);
+    this.arrows?.show(this.contactsShown ? track.contacts : undefined, frame);
     return frame;
+  }
+
+  /** Screen position (CSS px, from the canvas' top left) of a world point, for tests and overlays. */
+  toScreen(p: readonly [number, number, number]): [number, number] {
+    const v = new THREE.Vector3(...p).project(this.camera);
+    const canvas = this.renderer.domElement;
+    return [((v.x + 1) / 2) * canvas.clientWidth, ((1 - v.y) / 2) * canvas.clientHeight];
   }
 
   /** World position of a body's mesh (what is drawn, not the simulation's state). */
@@ -122,9 +251,12 @@ export class Viewport {
     return mesh ? [mesh.position.x, mesh.position.y, mesh.position.z] : null;
   }
 
-  render(): void {
-    this.controls.update();
+  /** Draw one frame; returns true while the camera is still gliding (damping), so the page asks for another. */
+  render(): boolean {
+    const moving = this.controls.update();
     this.renderer.render(this.scene3d, this.camera);
+    this.renderedFrames++;
+    return moving;
   }
 
   private resize(): void {
@@ -133,5 +265,6 @@ export class Viewport {
     this.renderer.setSize(w, h);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
+    this.onInvalidate();
   }
 }

@@ -1,15 +1,14 @@
 /**
- * The physics worker: every rollout, sweep and optimization of the page runs here, so the
- * page's thread only draws. Jobs are generators (render/record.ts, sweep-grid.ts,
- * optimize-live.ts) advanced in time slices, round robin, with a macrotask between
+ * The physics worker: every rollout and optimization of the page runs here, so the page's
+ * thread only draws (sweeps run on their own pool, sweep-pool.ts). Jobs are generators
+ * (render/record.ts, optimize-live.ts) advanced in time slices, round robin, with a macrotask between
  * slices so new requests get in: a new scene cancels the running rollout at once instead
  * of queueing behind it.
  */
-import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
-import { optimizeLive } from '../optimize-live.ts';
+import { sceneFileProblem, VERIFICATION_MODE } from '../../scenes/optimize/problem.ts';
+import { optimizeLive, type OptimizeIterate } from '../optimize-live.ts';
 import { drain, recordTrack } from '../record.ts';
-import { findJumps, sweepMode, type SweepCurve, type SweepSpec } from '../sweep-grid.ts';
 import type { Track } from '../track.ts';
 import { trackBuffers, type JobKind, type Reply, type Request } from './protocol.ts';
 
@@ -41,7 +40,7 @@ scope.onmessage = (event) => {
     return;
   }
   const run =
-    req.type === 'simulate' ? simulateJob(req.id, req.scene) : req.type === 'sweep' ? sweepJob(req.id, req.scene, req.spec, req.modes) : optimizeJob(req.id, req.scene, req.iters);
+    req.type === 'optimize' ? optimizeJob(req.id, req.scene, req.iters) : simulateJob(req.id, req.scene, req.type);
   jobs.set(req.type, { kind: req.type, id: req.id, run });
   schedule();
 };
@@ -90,45 +89,43 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function* simulateJob(id: number, scene: Scene): Generator<Reply | null, void, void> {
+function* simulateJob(id: number, scene: Scene, kind: 'simulate' | 'compare'): Generator<Reply | null, void, void> {
   const rollout = recordTrack(scene);
   for (;;) {
     const r = rollout.next();
     if (r.done) {
-      yield { type: 'track', id, track: r.value };
+      yield { type: 'track', kind, id, track: r.value };
       return;
     }
-    yield { type: 'progress', kind: 'simulate', id, done: r.value.done, total: r.value.total };
+    yield { type: 'progress', kind, id, done: r.value.done, total: r.value.total };
   }
-}
-
-function* sweepJob(id: number, scene: Scene, spec: SweepSpec, modes: ContactMode[]): Generator<Reply | null, void, void> {
-  const curves: SweepCurve[] = [];
-  const errors: { mode: ContactMode; message: string }[] = [];
-  for (const mode of modes) {
-    const curve: SweepCurve = { mode, x: [], value: [], grad: [], jumps: [] };
-    curves.push(curve);
-    try {
-      for (const p of sweepMode(scene, spec, mode)) {
-        curve.x.push(p.x);
-        curve.value.push(p.value);
-        curve.grad.push(p.grad);
-        yield { type: 'sweep', id, curves, errors, done: false };
-      }
-      curve.jumps = findJumps(curve.x, curve.grad);
-    } catch (err) {
-      // one mode failing (e.g. a gradient not available for a shape pair) leaves the others
-      curves.pop();
-      errors.push({ mode, message: errorMessage(err) });
-    }
-  }
-  yield { type: 'sweep', id, curves, errors, done: true };
 }
 
 function* optimizeJob(id: number, scene: Scene, iters: number): Generator<Reply | null, void, void> {
+  let last: OptimizeIterate | null = null;
   for (const it of optimizeLive(scene, { iters })) {
     const withTrack = it.iter % TRACK_EVERY_ITERATES === 0 || it.iter === iters;
     const track = withTrack ? drain(recordTrack(it.scene)) : null;
+    last = it;
     yield { type: 'iterate', id, iter: it.iter, loss: it.loss, x: it.x, names: it.names, track };
   }
+  if (last === null) return;
+  // the CLI's check of a scene file's objective (scenes/optimize/problem.ts): the result
+  // simulated in hard mode, its miss against the tolerance
+  const problem = sceneFileProblem('viewer', scene);
+  const verified = problem.outcome(last.x, VERIFICATION_MODE);
+  yield null;
+  const start = problem.outcome(problem.x0, VERIFICATION_MODE);
+  yield {
+    type: 'verdict',
+    id,
+    mode: VERIFICATION_MODE,
+    miss: verified.miss,
+    startMiss: start.miss,
+    tolerance: problem.tolerance,
+    success: verified.success,
+    missLabel: problem.missLabel,
+    optimizerMode: scene.contact.mode,
+    optimizerMiss: Math.sqrt(last.loss),
+  };
 }

@@ -13,13 +13,10 @@ import { writeFileAtomic } from './files.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import type { ModeSweep, SweepResult } from '../../sim/sweep.ts';
 import { loadPlotting } from '../plotting.ts';
+import { MODE_COLOURS } from '../../render/mode-colours.ts';
 
-/** Colour of each contact mode, the same in every plot. */
-export const MODE_COLOURS: Readonly<Record<ContactMode, string>> = {
-  hard: '#d62728',
-  penalty: '#1f77b4',
-  soft: '#2ca02c',
-};
+/** Colour of each contact mode, shared with the viewer (render/mode-colours.ts). */
+export { MODE_COLOURS };
 
 /** Size of each panel, px. */
 const PANEL = { width: 560, height: 220 };

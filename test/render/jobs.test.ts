@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { optimizeLive, sceneObjective } from '../../render/optimize-live.ts';
 import { drain, MIN_DRAWN_FORCE, recordTrack, trackStride } from '../../render/record.ts';
-import { defaultSweep, findJumps, sweepGrid, sweepMode, sweepRangeAround } from '../../render/sweep-grid.ts';
+import { defaultSweep, findJumps, labelJumps, refinementOrder, sweepEvaluator, sweepGrid, sweepRangeAround } from '../../render/sweep-grid.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
@@ -130,7 +130,8 @@ describe('sweep', () => {
     const scene = flight(200);
     const T = 0.2; // s
     for (const mode of ['soft', 'penalty', 'hard'] as const) {
-      const points = [...sweepMode(scene, { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: 1, to: 3, n: 3 }, mode)];
+      const spec = { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: 1, to: 3, n: 3 };
+      const points = sweepGrid(spec).map(sweepEvaluator(scene, spec, mode));
       expect(points.map((p) => p.grad)).toEqual([T, T, T].map((v) => expect.closeTo(v, 10)));
       expect(points[2].value - points[1].value).toBeCloseTo(T * 1, 10);
       expect(Math.abs(points[1].value - (10 + 2 * T - (G * T * T) / 2))).toBeLessThan(G * 1e-3 * T);
@@ -149,7 +150,8 @@ describe('sweep', () => {
       ],
     });
     const h = 1e-4; // m/s: small against the curvature, large against rounding
-    const points = [...sweepMode(scene, { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: -h, to: h, n: 3 }, 'soft')];
+    const spec = { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: -h, to: h, n: 3 };
+    const points = sweepGrid(spec).map(sweepEvaluator(scene, spec, 'soft'));
     const fd = (points[2].value - points[0].value) / (2 * h);
     expect(Math.abs(points[1].grad - fd)).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
   });
@@ -162,6 +164,44 @@ describe('sweep', () => {
     expect(findJumps(x, kinked)).toEqual([{ from: x[10], to: x[11], size: expect.closeTo(3.1, 9) }]);
     expect(findJumps(x, x.map(() => 1))).toEqual([]);
     expect(findJumps([0, 1, 2, 3], [1, 1, 5, 5])).toEqual([{ from: 1, to: 2, size: 4 }]);
+  });
+
+  it('orders the grid coarse to fine: ends, midpoint, quarter points…, each index once', () => {
+    expect(refinementOrder(5)).toEqual([0, 4, 2, 1, 3]);
+    expect(refinementOrder(2)).toEqual([0, 1]);
+    for (const n of [1, 3, 41, 100]) {
+      const order = refinementOrder(n);
+      expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    }
+    // after the first 9 of 41 points the grid is evenly covered at spacing 5
+    expect(refinementOrder(41).slice(0, 9).sort((a, b) => a - b)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
+  });
+
+  it('labels a jump with the decision that moved across it: the landing of a ball that lands only for the faster throws', () => {
+    // centre at 0.6 m, radius 0.1 m, 0.3 s of flight: it touches at T when
+    // 0.6 + v T − g T²/2 = 0.1, i.e. v* = (0.1 − 0.6 + g T²/2) / T
+    const T = 0.3;
+    const vStar = (0.1 - 0.6 + (G * T * T) / 2) / T; // −0.197 m/s
+    const scene = parseScene({
+      dt: 0.001,
+      steps: 300,
+      contact: { mode: 'penalty', stiffness: 1e4, damping: 100 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.6] },
+      ],
+    });
+    const spec = { of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: -0.5, to: 0.1, n: 25 };
+    const f = sweepEvaluator(scene, spec, 'penalty');
+    const x = sweepGrid(spec);
+    const points = x.map(f);
+    const jumps = labelJumps({ x, grad: points.map((p) => p.grad), kinks: points.map((p) => p.kinks) });
+    const spacing = x[1] - x[0];
+    const landing = jumps.find((j) => j.from <= vStar + spacing && j.to >= vStar - spacing);
+    expect(landing).toBeDefined();
+    expect(landing!.cause).toMatch(/ground\/ball onset/);
+    // the step of the onset is near the end of the flight (T / dt = 300)
+    expect(Number(/step (\d+)/.exec(landing!.cause)![1])).toBeGreaterThan(270);
   });
 
   it('defaults to the first dynamic body: final height against initial vertical speed', () => {

@@ -6,6 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODE_COLOURS as CLI_COLOURS } from '../../scenes/cli/plot.ts';
+import { simulateRecorded } from '../../scenes/optimize/problem.ts';
+import { parseScene } from '../../sim/scene.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const INSTALL = 'apt-get update && apt-get install -y chromium';
@@ -18,6 +21,8 @@ if (!hasChromium) {
 const MIN_PIXEL_STD = 8;
 /** Mean absolute per-channel difference (0–255) that counts as a changed image. */
 const MIN_IMAGE_CHANGE = 0.5;
+/** Half side of the square searched around a projected point for its colour, CSS px. */
+const PIXEL_SEARCH = 4;
 const G = 9.81; // m/s²
 
 type Page = import('playwright-core').Page;
@@ -44,7 +49,7 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      viewport: { width: 1280, height: 760 },
+      viewport: { width: 1280, height: 800 },
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -57,8 +62,8 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
     await page.goto(url);
     // the default scene's rollout and sweep come from the worker
-    await page.waitForFunction(() => window.__viewer?.frames > 0 && window.__viewer.sweep.done, null, { timeout: 30_000 });
-  }, 60_000);
+    await page.waitForFunction(() => window.__viewer?.frames > 0 && window.__viewer.sweep.done, null, { timeout: 120_000 });
+  }, 180_000);
 
   afterAll(async () => {
     await context?.close();
@@ -100,10 +105,50 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     return { x0, z0, vx, vz, r: ball.shape.radius as number };
   }
 
+  /**
+   * Pixels of the 3-D canvas in a square around a CSS point (the drawing buffer may have
+   * fewer pixels than CSS pixels), as [r, g, b] triples.
+   */
+  async function pixelsAround(point: [number, number]): Promise<number[][]> {
+    return page.evaluate(
+      ([x, y, half]) => {
+        const src = document.querySelector('#viewport canvas') as HTMLCanvasElement;
+        const scale = src.width / src.clientWidth;
+        const copy = document.createElement('canvas');
+        copy.width = src.width;
+        copy.height = src.height;
+        const ctx = copy.getContext('2d')!;
+        ctx.drawImage(src, 0, 0);
+        const x0 = Math.max(0, Math.round((x - half) * scale));
+        const y0 = Math.max(0, Math.round((y - half) * scale));
+        const side = Math.max(1, Math.round(2 * half * scale));
+        const { data } = ctx.getImageData(x0, y0, side, side);
+        const out: number[][] = [];
+        for (let i = 0; i < data.length; i += 4) out.push([data[i], data[i + 1], data[i + 2]]);
+        return out;
+      },
+      [point[0], point[1], PIXEL_SEARCH] as const,
+    );
+  }
+
+  /** Whether any pixel is within `tolerance` (per channel, 0–255) of the CSS colour `hex`. */
+  function hasColour(pixels: number[][], hex: string, tolerance: number): boolean {
+    const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return pixels.some((p) => p.every((v, k) => Math.abs(v - c[k]) <= tolerance));
+  }
+
+  async function nextFrames(): Promise<void> {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+
   function meanChange(a: number[], b: number[]): number {
     let s = 0;
     for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
     return s / a.length;
+  }
+
+  async function setPlaying(on: boolean): Promise<void> {
+    if ((await page.evaluate(() => window.__viewer.playing)) !== on) await page.click('#play');
   }
 
   async function scrubTo(t: number): Promise<[number, number, number]> {
@@ -183,14 +228,35 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     await page.locator('#error-close').click();
   });
 
-  it('runs the scene\'s optimization in the worker and draws the loss curve', async () => {
-    await page.getByText('Optimize objective').click();
+  it('runs the scene\'s optimization in the worker, draws the loss curve with its axes, and states whether it reached the target', async () => {
+    await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
+    const iterations = page.locator('#gui .lil-controller.lil-number').filter({ hasText: 'iterations' }).locator('input');
+    await iterations.fill('6');
+    await iterations.press('Enter');
     await page.getByText('start (Adam, in the worker)').click();
-    await page.waitForFunction(() => window.__viewer.lossPoints >= 6, null, { timeout: 30_000 });
-    await page.getByText('stop', { exact: true }).click();
-    expect(await page.locator('#loss canvas').count()).toBeGreaterThan(0);
+    await page.waitForFunction(() => window.__viewer.verdict !== '', null, { timeout: 140_000 });
+    expect(await page.evaluate(() => window.__viewer.lossPoints)).toBe(7);
+    expect(await page.evaluate(() => window.__viewer.lossAxisTitles)).toEqual(['iteration', 'loss |ball.position − target|² [m²]']);
+    const verdict = await page.evaluate(() => window.__viewer.verdict);
+    // the CLI's check: the result simulated in hard mode, its miss against 1 cm
+    const m = /^Target (NOT )?reached: verified in hard mode, \|ball\.position − target\| = ([\d.]+) (mm|m) against a tolerance of 10\.0 mm \(start: ([\d.]+) (mm|m);/.exec(verdict);
+    expect(m, verdict).not.toBeNull();
+    const miss = Number(m![2]) * (m![3] === 'mm' ? 1e-3 : 1);
+    expect(m![1] === undefined).toBe(miss <= 0.01);
+    // the start is the scene file's launch, simulated in hard mode: its miss from the target
+    const scene = parseScene(JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/bounce-to-target.json'), 'utf8')));
+    const { trajectory } = simulateRecorded({ ...scene, contact: { ...scene.contact, mode: 'hard' } });
+    const target = scene.objective!.target as number[];
+    const end = trajectory.frames[trajectory.frames.length - 1].bodies.ball.position;
+    const startMiss = Math.hypot(end[0] - target[0], end[1] - target[1], end[2] - target[2]);
+    const shownStart = Number(m![4]) * (m![5] === 'mm' ? 1e-3 : 1);
+    expect(Math.abs(shownStart - startMiss)).toBeLessThan(0.005 * startMiss);
+    expect(await page.locator('#loss .verdict-ok, #loss .verdict-miss').textContent()).toBe(verdict);
+    // at 1280×800 the loss curve and the sweep are on screen without scrolling
+    const bottoms = await page.evaluate(() => ['#loss canvas', '#sweep canvas'].map((sel) => document.querySelector(sel)!.getBoundingClientRect().bottom));
+    for (const b of bottoms) expect(b).toBeLessThanOrEqual(800);
     expect(consoleErrors).toEqual([]);
-  });
+  }, 150_000);
 
   it('hard mode: re-simulates in the worker, the ball flies the closed form before its bounce, the sweep draws hard too', async () => {
     await page.locator('#gui select').first().selectOption({ label: 'hard' });
@@ -228,6 +294,92 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     // a box flat on the ground: its four bottom corners; each step's impulses cancel m·g·dt
     expect(contacts.count).toBe(4);
     expect(Math.abs(contacts.totalForce - box.mass * G)).toBeLessThan(1e-3 * box.mass * G);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('titles every sweep axis with its unit and lists each jump with its cause', async () => {
+    await page.selectOption('#scene-select', 'bounce-to-target');
+    await page.waitForFunction(() => window.__viewer.scene === 'bounce-to-target.json' && window.__viewer.sweep.done, null, { timeout: 140_000 });
+    const sweep = await page.evaluate(() => window.__viewer.sweep);
+    expect(sweep.axisTitles).toEqual(['ball.linearVelocity.z [m/s]', 'final ball.position.z [m]', 'd ball.position.z / d ball.linearVelocity.z [s]']);
+    expect(await page.locator('#sweep .u-title').allTextContents()).toEqual(['final ball.position.z', 'd ball.position.z / d ball.linearVelocity.z']);
+    const jumps = Object.values(sweep.jumps).reduce((a, b) => a + b, 0);
+    expect(sweep.jumpCauses).toHaveLength(jumps);
+    for (const line of sweep.jumpCauses) expect(line).toMatch(/^(soft|penalty|hard): between .+ m\/s and .+ m\/s, gradient [+−].+ s — .+/);
+    // the legend states numbers at rest, and each mode in the CLI plots' colour
+    const legend = await page.locator('#sweep .uplot').first().locator('.u-legend .u-series').allTextContents();
+    for (const line of legend) expect(line).not.toMatch(/--/);
+    const markers = await page.locator('#sweep .uplot').first().locator('.u-legend .u-series .u-marker').evaluateAll((els) => els.map((e) => getComputedStyle(e).borderColor));
+    const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+    expect(markers.slice(1)).toEqual(sweep.modes.map((m) => rgb(CLI_COLOURS[m])));
+    console.log(`[viewer] bounce-to-target sweep: ${Object.values(sweep.points).reduce((a, b) => a + b, 0)} points in ${sweep.seconds.toFixed(1)} s on ${sweep.workers} workers`);
+  }, 150_000);
+
+  it('draws the target marker and the trail where they are, and no trail when it is turned off', async () => {
+    await setPlaying(false);
+    await scrubTo(0);
+    const target = await page.evaluate(() => window.__viewer.target);
+    expect(target?.at).toEqual([1.2, 0, 0.25]);
+    expect(hasColour(await pixelsAround(target!.screen), '#d100d1', 40)).toBe(true);
+    // a trail point: the ball's closed-form flight at 0.3 s (the ball itself is at its start)
+    const { x0, z0, vx, vz } = bounceBall();
+    const t = 0.3;
+    const onTrail = await page.evaluate((p) => window.__viewer.screenOf(p), [x0 + vx * t, 0, z0 + vz * t - (G * t * t) / 2] as [number, number, number]);
+    expect(await page.evaluate(() => window.__viewer.trails)).toEqual({ main: 1 });
+    const soft = CLI_COLOURS.soft;
+    expect(hasColour(await pixelsAround(onTrail), soft, 40)).toBe(true);
+    await page.getByText('View', { exact: true }).click();
+    await page.getByText('trails', { exact: true }).click();
+    await nextFrames();
+    expect(await page.evaluate(() => window.__viewer.trails)).toEqual({});
+    expect(hasColour(await pixelsAround(onTrail), soft, 40)).toBe(false);
+    await page.getByText('trails', { exact: true }).click();
+    // the other kind of contact's trail, dashed, side by side
+    await page.getByText('compare hard ↔ soft trail').click();
+    await page.waitForFunction(() => window.__viewer.trails.compare === 1, null, { timeout: 30_000 });
+    expect(await page.locator('#legend3d').textContent()).toMatch(/trails: soft hard \(dashed\)/);
+    await page.getByText('compare hard ↔ soft trail').click();
+    expect(await page.evaluate(() => window.__viewer.trails)).toEqual({ main: 1 });
+    await page.getByText('View', { exact: true }).click();
+    expect(await page.evaluate(() => window.__viewer.axesLength)).toBeGreaterThan(0);
+  });
+
+  it('marks the contact onset on the timeline when the ball lands (closed form: t = 0.724 s)', async () => {
+    const { z0, vz, r } = bounceBall();
+    const landing = (vz + Math.sqrt(vz * vz + 2 * G * (z0 - r))) / G;
+    const onsets = await page.evaluate(() => window.__viewer.contactOnsets);
+    expect(onsets).toHaveLength(1);
+    // kept frames are 1/60 s apart; a soft contact starts a little before touching
+    expect(Math.abs(onsets[0] - landing)).toBeLessThan(2 / 60);
+  });
+
+  it('draws nothing while paused and idle, and keeps drawing while playing', async () => {
+    await setPlaying(false);
+    await page.waitForTimeout(300);
+    const atRest = await page.evaluate(() => window.__viewer.renderedFrames);
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => window.__viewer.renderedFrames)).toBe(atRest);
+    expect(await page.evaluate(() => window.__viewer.playLabel)).toBe('▶ play');
+    await setPlaying(true);
+    expect(await page.evaluate(() => window.__viewer.playLabel)).toBe('❚❚ pause');
+    const start = await page.evaluate(() => window.__viewer.renderedFrames);
+    await page.waitForTimeout(1500);
+    const played = (await page.evaluate(() => window.__viewer.renderedFrames)) - start;
+    expect(played).toBeGreaterThan(1);
+    console.log(`[viewer] playing: ${(played / 1.5).toFixed(1)} frames/s (${await page.evaluate(() => window.__viewer.glRenderer)})`);
+  });
+
+  it('a loaded trajectory file shows its own name and its scene\'s objective, and the play label follows playback', async () => {
+    await setPlaying(false);
+    const scene = parseScene(JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/bounce-to-target.json'), 'utf8')));
+    const { trajectory } = simulateRecorded(scene);
+    await page.setInputFiles('#file', { name: 'launch.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(trajectory)) });
+    await page.waitForFunction(() => window.__viewer.scene === 'launch.json');
+    expect(await page.evaluate(() => window.__viewer.sceneTitle)).toBe('launch.json (a recorded trajectory, soft mode)');
+    expect(await page.evaluate(() => window.__viewer.objectiveText)).toMatch(/^Objective: ball\.position → \(1\.2, 0, 0\.25\) m at t = 1\.00 s/);
+    expect(await page.locator('#scene-select option:checked').textContent()).toBe('file: launch.json');
+    // a new scene plays from the start, and says so
+    expect(await page.evaluate(() => [window.__viewer.playing, window.__viewer.playLabel])).toEqual([true, '❚❚ pause']);
     expect(consoleErrors).toEqual([]);
   });
 

@@ -1,0 +1,178 @@
+/**
+ * Measures the viewer page as a person meets it, in Debian's Chromium (headless, software
+ * GL, 1280×800): how long the first trajectory and the gradient sweep take after the page
+ * loads, how many frames it draws and how much main-thread CPU it uses while paused, and
+ * its frame rate while playing. Run it from any checkout to compare two versions:
+ *
+ *   npx tsx render/measure-viewer.ts [--root <checkout>] [--scenes a,b] [--sweep-timeout s] [--shots dir] [--json]
+ *   npx tsx render/measure-viewer.ts --readme render/screenshot.png
+ *
+ * `--readme` writes the README's picture instead: bounce-to-target at full resolution
+ * after its sweep and a 30-iteration optimization with its verdict, scrubbed to 0.6 s.
+ *
+ * Frames are counted the same way for any version of the page: a frame is an animation
+ * frame in which the 3-D canvas issued at least one WebGL draw call (a hook installed
+ * before the page's scripts), so an old page without a frame counter is measured too.
+ * Timings are wall clock on a shared machine: expect ±20 % between runs.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEW = { width: 1280, height: 800 };
+/** Window over which frames and CPU are counted, ms. */
+const WINDOW_MS = 4000;
+
+/**
+ * Installed before the page's scripts: counts animation frames with WebGL draw calls. A
+ * string, not a function: the TypeScript loader would add helpers the page lacks.
+ */
+const FRAME_HOOK = `(() => {
+  window.__drawFrames = 0;
+  let drew = false;
+  for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+    for (const name of ['drawElements', 'drawArrays', 'drawElementsInstanced', 'drawArraysInstanced']) {
+      const original = proto[name];
+      if (typeof original !== 'function') continue;
+      proto[name] = function (...a) {
+        if (!drew) { drew = true; window.__drawFrames++; }
+        return original.apply(this, a);
+      };
+    }
+  }
+  const loop = () => { drew = false; requestAnimationFrame(loop); };
+  requestAnimationFrame(loop);
+})();`;
+
+interface SceneFigures {
+  scene: string;
+  /** load → first trajectory shown, s */
+  firstTrackSeconds: number;
+  /** load → sweep done (all modes), s; null: not finished within the timeout */
+  sweepSeconds: number | null;
+  sweepPoints: Record<string, number>;
+  /** frames drawn per second while playing */
+  playingFps: number;
+  /** frames drawn per second while paused and idle */
+  pausedFps: number;
+  /** main-thread busy time while paused, % of one core */
+  pausedCpuPercent: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string', default: resolve(import.meta.dirname, '..') },
+      scenes: { type: 'string', default: 'bounce-to-target,ball-drop,billiards,box-slide,capsule-roll,boxes100' },
+      'sweep-timeout': { type: 'string', default: '120' },
+      shots: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      readme: { type: 'string' },
+    },
+  });
+  const root = resolve(values.root);
+  const sweepTimeout = 1000 * Number(values['sweep-timeout']);
+  const { build, preview } = await import('vite');
+  const { chromium } = await import('playwright-core');
+  const outDir = mkdtempSync(join(tmpdir(), 'diffcontact-measure-'));
+  const profile = mkdtempSync(join(tmpdir(), 'diffcontact-measure-chromium-'));
+  const configFile = join(root, 'vite.config.ts');
+  await build({ configFile, root: join(root, 'render/app'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ configFile, root: join(root, 'render/app'), logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const url = server.resolvedUrls?.local[0] ?? '';
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport: VIEW, args: ARGS });
+  const out: SceneFigures[] = [];
+  try {
+    if (values.readme !== undefined) {
+      await readmePicture(context, url, values.readme);
+      return;
+    }
+    for (const scene of values.scenes.split(',')) {
+      const page = await context.newPage();
+      await page.addInitScript({ content: FRAME_HOOK });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const t0 = Date.now();
+      await page.goto(`${url}?scene=${scene}`);
+      await page.waitForFunction('window.__viewer?.frames > 0', null, { timeout: 60_000, polling: 20 });
+      const firstTrackSeconds = (Date.now() - t0) / 1000;
+      let sweepSeconds: number | null = null;
+      try {
+        await page.waitForFunction('window.__viewer.sweep.done', null, { timeout: Math.max(1, sweepTimeout - (Date.now() - t0)), polling: 50 });
+        sweepSeconds = (Date.now() - t0) / 1000;
+      } catch {
+        sweepSeconds = null;
+      }
+      const sweepPoints = await page.evaluate(() => (window as unknown as { __viewer: { sweep: { points: Record<string, number> } } }).__viewer.sweep.points);
+      if (values.shots) {
+        mkdirSync(values.shots, { recursive: true });
+        await page.screenshot({ path: join(values.shots, `${scene}.png`) });
+      }
+      const rate = async (): Promise<{ fps: number; cpu: number }> => {
+        const m0 = await cdp.send('Performance.getMetrics');
+        const f0 = await page.evaluate(() => (window as unknown as { __drawFrames: number }).__drawFrames);
+        const w0 = Date.now();
+        await page.waitForTimeout(WINDOW_MS);
+        const f1 = await page.evaluate(() => (window as unknown as { __drawFrames: number }).__drawFrames);
+        const m1 = await cdp.send('Performance.getMetrics');
+        const wall = (Date.now() - w0) / 1000;
+        const task = (m: { metrics: { name: string; value: number }[] }) => m.metrics.find((x) => x.name === 'TaskDuration')?.value ?? 0;
+        return { fps: (f1 - f0) / wall, cpu: (100 * (task(m1) - task(m0))) / wall };
+      };
+      // playing (the page starts playing)
+      const playing = await page.evaluate(() => (window as unknown as { __viewer: { playing: boolean } }).__viewer.playing);
+      if (!playing) await page.click('#play');
+      const play = await rate();
+      await page.click('#play');
+      await page.waitForTimeout(500);
+      const paused = await rate();
+      out.push({ scene, firstTrackSeconds, sweepSeconds, sweepPoints, playingFps: play.fps, pausedFps: paused.fps, pausedCpuPercent: paused.cpu });
+      if (errors.length > 0) console.error(`${scene}: page errors: ${errors.join('; ')}`);
+      if (!values.json) {
+        const r = out[out.length - 1];
+        console.log(
+          `${scene.padEnd(17)} first track ${r.firstTrackSeconds.toFixed(1)} s · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s`} (${JSON.stringify(r.sweepPoints)}) · playing ${r.playingFps.toFixed(1)} fps · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
+        );
+      }
+      await page.close();
+    }
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+  if (values.json) console.log(JSON.stringify(out, null, 2));
+}
+
+/** Optimization iterations shown in the README picture. */
+const README_ITERATIONS = 30;
+
+/** The README's picture: a person's first look, with a sweep and an optimization done. */
+async function readmePicture(context: import('playwright-core').BrowserContext, url: string, file: string): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(`${url}?scene=bounce-to-target&pixelRatio=1`);
+  await page.waitForFunction('window.__viewer?.frames > 0 && window.__viewer.sweep.done', null, { timeout: 300_000 });
+  await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
+  const iterations = page.locator('#gui .lil-controller.lil-number').filter({ hasText: 'iterations' }).locator('input');
+  await iterations.fill(String(README_ITERATIONS));
+  await iterations.press('Enter');
+  await page.getByText('start (Adam, in the worker)').click();
+  await page.waitForFunction("window.__viewer.verdict !== ''", null, { timeout: 300_000 });
+  await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
+  await page.click('#play');
+  await page.locator('#timeline').evaluate((el) => {
+    (el as HTMLInputElement).value = '0.6';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: file });
+  console.log(`${file}: ${await page.evaluate('window.__viewer.verdict')}`);
+}
+
+await main();

@@ -1,0 +1,118 @@
+/**
+ * What the 3-D view draws besides the bodies, to be read without the physics: the
+ * objective's target as a marker, each body's path as a trail (one set per contact mode,
+ * in the mode's colour, so a hard and a smoothed run can be compared side by side), and
+ * axes at the origin with a length chosen as a round number of metres (the scale).
+ */
+import * as THREE from 'three';
+import type { Model } from '../sim/model.ts';
+import { parseQuantityPath, pathBodiesOfModel } from '../sim/paths.ts';
+import type { Scene } from '../sim/scene.ts';
+import { ShapeType } from '../sim/shapes.ts';
+import { POSE_WIDTH, type Track } from './track.ts';
+
+/** Colour of the target marker (not a mode colour, not a body colour). */
+const TARGET_COLOUR = 0xd100d1;
+
+/** Round lengths the axes may have, m. */
+const ROUND_LENGTHS = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20, 50];
+
+/**
+ * The largest round length (m) at most `size`: the axes' length for a scene of that
+ * extent.
+ *
+ * @example
+ * roundLength(0.7); // 0.5
+ */
+export function roundLength(size: number): number {
+  let best = ROUND_LENGTHS[0];
+  for (const l of ROUND_LENGTHS) if (l <= size) best = l;
+  return best;
+}
+
+/**
+ * Where the objective's target is in the scene, if it is a position: the target point of
+ * `<body>.position`, or for one component (`ball.position.z`) the body's final position
+ * with that component replaced. Null for other quantities (velocities, orientations).
+ */
+export function targetPoint(scene: Scene, model: Model, finalPose: Float64Array | null): { body: number; point: [number, number, number] } | null {
+  const objective = scene.objective;
+  if (objective === undefined) return null;
+  const q = parseQuantityPath(objective.of, pathBodiesOfModel(model), 'objective.of');
+  if (q.field !== 'position') return null;
+  const target = Array.isArray(objective.target) ? objective.target : [objective.target];
+  if (q.component === null) return { body: q.body, point: [target[0], target[1], target[2]] };
+  if (finalPose === null) return null;
+  const o = q.body * POSE_WIDTH;
+  const point: [number, number, number] = [finalPose[o], finalPose[o + 1], finalPose[o + 2]];
+  point[q.component] = target[0];
+  return { body: q.body, point };
+}
+
+/** The target marker: a wire sphere of the body's size centred on the target, and a dot. */
+export function targetMarker(radius: number): THREE.Group {
+  const group = new THREE.Group();
+  group.name = 'target';
+  const wire = new THREE.Mesh(new THREE.SphereGeometry(radius, 16, 8), new THREE.MeshBasicMaterial({ color: TARGET_COLOUR, wireframe: true }));
+  const dot = new THREE.Mesh(new THREE.SphereGeometry(radius / 6, 12, 6), new THREE.MeshBasicMaterial({ color: TARGET_COLOUR }));
+  group.add(wire, dot);
+  return group;
+}
+
+/** A body's size for its marker: its bounding radius, m. */
+export function bodyRadius(model: Model, b: number): number {
+  const s = model.geomSize;
+  const g = 4 * b;
+  switch (model.geomType[b]) {
+    case ShapeType.sphere:
+      return s[g];
+    case ShapeType.capsule:
+      return s[g] + s[g + 1];
+    case ShapeType.box:
+      return Math.hypot(s[g], s[g + 1], s[g + 2]);
+    default:
+      return 0.05;
+  }
+}
+
+/**
+ * One line per moving body through its positions over the whole track, in `colour`
+ * (dashed when `dashed`). Bodies that never move more than `minTravel` (m) get none.
+ */
+export function trails(track: Track, model: Model, colour: string, dashed: boolean, minTravel = 1e-3): THREE.Group {
+  const group = new THREE.Group();
+  group.name = 'trails';
+  const stride = track.nbody * POSE_WIDTH;
+  const material = dashed
+    ? new THREE.LineDashedMaterial({ color: colour, dashSize: 0.03, gapSize: 0.02 })
+    : new THREE.LineBasicMaterial({ color: colour });
+  for (let b = 0; b < track.nbody; b++) {
+    if (model.geomType[b] === ShapeType.plane) continue;
+    const nf = track.times.length;
+    const points = new Float32Array(3 * nf);
+    let travel = 0;
+    for (let f = 0; f < nf; f++) {
+      for (let c = 0; c < 3; c++) points[3 * f + c] = track.poses[f * stride + b * POSE_WIDTH + c];
+      if (f > 0) travel = Math.max(travel, Math.hypot(points[3 * f] - points[0], points[3 * f + 1] - points[1], points[3 * f + 2] - points[2]));
+    }
+    if (travel < minTravel) continue;
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.BufferAttribute(points, 3));
+    const line = new THREE.Line(geometry, material);
+    line.userData = { body: model.bodyName[b] };
+    if (dashed) line.computeLineDistances();
+    group.add(line);
+  }
+  return group;
+}
+
+/** Free the GPU resources of a group built here. */
+export function disposeGroup(group: THREE.Object3D): void {
+  group.traverse((o) => {
+    const m = o as THREE.Mesh;
+    m.geometry?.dispose();
+    const mat = m.material as THREE.Material | THREE.Material[] | undefined;
+    if (Array.isArray(mat)) mat.forEach((x) => x.dispose());
+    else mat?.dispose();
+  });
+}
