@@ -199,7 +199,9 @@ describe('sweep', () => {
     const spacing = x[1] - x[0];
     const landing = jumps.find((j) => j.from <= vStar + spacing && j.to >= vStar - spacing);
     expect(landing).toBeDefined();
-    expect(landing!.cause).toMatch(/ground\/ball onset/);
+    // the landing: contact onset, or the penalty dashpot's ramp (φ = τ) that switches on
+    // right after it (sim/contact/kinks.ts), whichever moved more across the interval
+    expect(landing!.cause).toMatch(/ground\/ball (onset|damping ramp)/);
     // the step of the onset is near the end of the flight (T / dt = 300)
     expect(Number(/step (\d+)/.exec(landing!.cause)![1])).toBeGreaterThan(270);
   });
