@@ -21,7 +21,7 @@ const FIELD_UNITS: Readonly<Record<string, string>> = {
   normal: '1',
 };
 
-/** Unit of each `contact.<key>` parameter (DESIGN.md "Scene file"). */
+/** Unit of each `contact.<key>` parameter (docs/scene-format.md "Fields"). */
 const CONTACT_UNITS: Readonly<Record<string, string>> = {
   stiffness: 'N/m',
   damping: 'N·s/m²',

@@ -20,8 +20,8 @@ export interface GradReport {
   kinks: { label: string; margin: number; distance?: number }[];
   /**
    * how far the parameters may move (their own units) before a non-smooth decision of the
-   * rollout flips, with that decision; null when none can (sim/validity.ts; DESIGN.md
-   * "Extensions asked for in the second wave"). Absent beyond 8 parameters unless `--validity`
+   * rollout flips, with that decision; null when none can (sim/validity.ts; docs/cli.md
+   * "grad"). Absent beyond 8 parameters unless `--validity`
    */
   validWithin?: ValidWithin | null;
   /** the decisions nearest to flipping, ranked by their distance in the parameters' units */
