@@ -36,6 +36,12 @@ const ELITE_SHARE = 0.25;
 /** Smallest standard deviation of a sampled coordinate, as a share of its box width (keeps the distribution from collapsing onto a point before the polish). */
 const MIN_SPREAD = 1e-3;
 
+/**
+ * A polish stops once the projected gradient in scaled units (loss per scale) is this
+ * small: a start that has converged spends no more rollouts (many starts run).
+ */
+const POLISH_TOLERANCE = 1e-9;
+
 /** A local polish a worker runs from one start. */
 export interface PolishJob {
   setting: Setting;
@@ -74,6 +80,7 @@ export function polish(problem: OptimizationProblem, x0: readonly number[], job:
     scaled.bounds,
     (v) => loss.push(v),
     (v) => loss.push(v),
+    POLISH_TOLERANCE,
   );
   return { start: x0.slice(), x: scaled.toX(u), loss, iterations: loss.length - 1, evaluations };
 }

@@ -180,9 +180,12 @@ function runStage(
   out.x = scaled.toX(u);
 }
 
-/** `iters` L-BFGS iterations from `u0`; returns the last iterate. */
-export function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, start: (v: number) => void, record: (v: number) => void): number[] {
-  const solver = new LbfgsSolver(fg, u0, { maxIter: iters, bounds, tol: 0 });
+/**
+ * `iters` L-BFGS iterations from `u0` (fewer once the projected gradient, in scaled units,
+ * is at most `tol`; 0 never stops early); returns the last iterate.
+ */
+export function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, start: (v: number) => void, record: (v: number) => void, tol = 0): number[] {
+  const solver = new LbfgsSolver(fg, u0, { maxIter: iters, bounds, tol });
   start(solver.value);
   while (solver.step()) record(solver.value);
   return solver.x;
