@@ -8,6 +8,7 @@ import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
 import { diffcontactEngine, diffcontactHardEngine } from './peers/diffcontact.ts';
 import { gradFigures } from './grad.ts';
+import { multistartFigures } from './multistart.ts';
 import { optimizeFigures } from './optimize.ts';
 import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, peerFigures, physicsRows } from './sim.ts';
 
@@ -20,7 +21,7 @@ const gcFigure: Figure = {
 };
 
 const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure,
-  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...peerFigures];
+  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...multistartFigures, ...peerFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
