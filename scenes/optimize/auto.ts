@@ -9,8 +9,9 @@
  * named scene documents that plain cannot start, e.g. push-box; a scene whose documented
  * strategy is smoothing runs it first, then the global ones). `plain` is skipped when the
  * gradient is exactly zero at the start (L-BFGS could not take a step). Each rung starts
- * from the problem's initial guess; the best verified result over all rungs is the result,
- * and every rung is listed with why it ran.
+ * from the problem's initial guess; the best verified result over all rungs is the result
+ * (its loss curve and iterations; `evaluations` counts the rollouts of every rung), and
+ * every rung is listed with why it ran.
  */
 import { performance } from 'node:perf_hooks';
 import { optimize, type Attempt, type OptimizeOptions, type OptimizeRun } from './driver.ts';
@@ -52,7 +53,9 @@ export async function optimizeAuto(problem: OptimizationProblem, opts: OptimizeO
     reason = `${strategy} verified ${problem.missLabel} = ${v.miss.toPrecision(3)} in hard mode, above the tolerance ${problem.tolerance}`;
   }
   if (best === undefined) throw new Error('auto: no strategy ran');
-  return { ...best, strategy: 'auto', attempts, seconds: (performance.now() - start) / 1e3 };
+  // the loss curve and iterations are the best rung's; the rollouts are every rung's (what auto cost)
+  const evaluations = attempts.reduce((n, a) => n + a.evaluations, 0);
+  return { ...best, strategy: 'auto', result: { ...best.result, evaluations }, attempts, seconds: (performance.now() - start) / 1e3 };
 }
 
 /** True when every component of plain's gradient at the initial guess is exactly zero. */

@@ -63,6 +63,8 @@ describe('the wrong hump (scenes/bounce-wrong-hump-small.json)', () => {
     expect(report.attempts[0].miss).toBeGreaterThan(0.05);
     expect(report.attempts.at(-1).success).toBe(true);
     expect(report.verification.miss).toBeLessThan(0.01);
+    // auto's rollouts are every rung's
+    expect(report.evaluations).toBe(report.attempts.reduce((n: number, a: { evaluations: number }) => n + a.evaluations, 0));
     const vx = report.params['ball.linearVelocity.x'];
     const vz = report.params['ball.linearVelocity.z'];
     // frictionless: x moves uniformly, x(T) = T vx exactly under semi-implicit Euler
