@@ -105,7 +105,7 @@ function buildProgram(io: CliIo): Command {
         `${NAME} simulate scenes/ball-drop.json --json`,
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x,ball.linearVelocity.z`,
         `${NAME} simulate --help`,
-      ) + '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure.\n',
+      ) + '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure; optimize: 3 when the verified result misses the target.\n',
     );
 
   addOverrideOptions(
