@@ -10,6 +10,7 @@ import { meetsGoal, type Figure, type Goal } from './harness.ts';
 import { diffcontactEngine, diffcontactHardEngine, diffcontactMonitoredEngine } from './peers/diffcontact.ts';
 import type { Engine } from './peers/peer.ts';
 import { gradFigures } from './grad.ts';
+import { multistartFigures } from './multistart.ts';
 import { optimizeFigures } from './optimize.ts';
 import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, medianStepMs, peerFigures, physicsRows } from './sim.ts';
 
@@ -39,7 +40,7 @@ const monitorFigure: Figure = {
 };
 
 const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, monitorFigure,
-  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...peerFigures, ...cliFigures];
+  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...multistartFigures, ...peerFigures, ...cliFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -67,7 +67,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ success: boolean; mi
   print(`   ${files[0]}  — parameters, loss curve, verification (the \`optimize --json\` document)`);
   print(`   ${files[1]}  — the verified trajectory: load it in the viewer (npm run view)`);
   print(`   ${files[2]}  — loss by iteration, one colour per stage\n`);
-  print('More: diffcontact optimize <bounce-to-target|billiards|push-box|system-id> [--strategy plain|anneal|smoothing];');
+  print('More: diffcontact optimize <bounce-to-target|billiards|push-box|system-id|scene.json> [--strategy auto|plain|anneal|smoothing|multistart|sampling];');
   print('      npm run optimize-table (every scene × strategy, into scenes/README.md);');
   print('      npx tsx scenes/ad-demo.ts (the AD core alone: gradients of a point mass at contact onset).');
   return { success: v.success, miss: v.miss, files };

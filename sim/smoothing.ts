@@ -33,6 +33,11 @@ export interface BatchObjective {
   value(x: number[], setting: unknown): number;
   /** the loss and its gradient at `x` */
   valueAndGrad(x: number[], setting: unknown): ValueGrad;
+  /**
+   * a job of the caller's own started at `x` (e.g. a local optimization from a start of a
+   * multi-start search), run by {@link BatchEvaluator.run}; its result must be structured-cloneable
+   */
+  run?(x: number[], setting: unknown): unknown;
 }
 
 /** A factory a worker calls with the caller's spec to build its objective. */
@@ -44,6 +49,11 @@ export interface BatchEvaluator {
   readonly threads: number;
   /** value (and gradient if `withGrad`, else an empty grad) at every point, in order */
   evaluate(points: number[][], withGrad: boolean, setting: unknown): Promise<ValueGrad[]>;
+  /**
+   * the objective's own `run` job at every point, in order; each point goes to the next free
+   * worker (jobs of very different lengths, such as local optimizations, stay balanced)
+   */
+  run(points: number[][], setting: unknown): Promise<unknown[]>;
   /** stop the workers (an inline evaluator has none) */
   close(): Promise<void>;
 }
@@ -60,6 +70,7 @@ export function inlineEvaluator(objective: BatchObjective): BatchEvaluator {
     threads: 1,
     evaluate: async (points, withGrad, setting) =>
       points.map((x) => (withGrad ? objective.valueAndGrad(x, setting) : { value: objective.value(x, setting), grad: [] })),
+    run: async (points, setting) => points.map((x) => runJob(objective, x, setting)),
     close: async () => {},
   };
 }
@@ -79,10 +90,17 @@ const WORKER_TAG = 'diffcontact/smoothing-worker';
 
 interface Request {
   points: number[][];
-  withGrad: boolean;
+  /** 'value', 'grad' (value and gradient) or 'run' (the objective's own job) */
+  op: 'value' | 'grad' | 'run';
   setting: unknown;
 }
-type Reply = { ok: true; results: ValueGrad[] } | { ok: false; message: string };
+type Reply = { ok: true; results: unknown[] } | { ok: false; message: string };
+
+/** The objective's `run` job at `x`; an objective without one cannot serve {@link BatchEvaluator.run}. */
+function runJob(objective: BatchObjective, x: number[], setting: unknown): unknown {
+  if (objective.run === undefined) throw new Error('BatchEvaluator.run: the objective has no run(x, setting) job');
+  return objective.run(x, setting);
+}
 
 /**
  * The URL of the module `stem` (relative, without extension) next to `base`, with the
@@ -127,7 +145,7 @@ export function workerEvaluator(source: WorkerObjectiveSource, threads = availab
     ? `import(${JSON.stringify(tsxEsmApiUrl())}).then((tsx) => { tsx.register(); return import(${self}); });`
     : `import(${self});`;
   const workers = Array.from({ length: threads }, () => new Worker(boot, { eval: true, workerData: { tag: WORKER_TAG, source } }));
-  const ask = (w: Worker, request: Request): Promise<ValueGrad[]> =>
+  const ask = (w: Worker, request: Request): Promise<unknown[]> =>
     new Promise((resolve, reject) => {
       const onError = (err: Error) => {
         w.off('message', onMessage);
@@ -143,23 +161,38 @@ export function workerEvaluator(source: WorkerObjectiveSource, threads = availab
       w.postMessage(request);
     });
   let busy = false;
+  // one request per worker at a time keeps replies matched to requests without ids
+  const exclusive = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    if (busy) throw new Error(`workerEvaluator: ${what}() called again before the previous batch finished`);
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+    }
+  };
   return {
     threads,
-    async evaluate(points, withGrad, setting) {
-      // one request per worker at a time keeps replies matched to requests without ids
-      if (busy) throw new Error('workerEvaluator: evaluate() called again before the previous batch finished');
-      busy = true;
-      try {
+    evaluate: (points, withGrad, setting) =>
+      exclusive('evaluate', async () => {
         const chunk = Math.ceil(points.length / threads);
         const parts = workers
           .map((w, k) => ({ w, slice: points.slice(k * chunk, (k + 1) * chunk) }))
           .filter((p) => p.slice.length > 0)
-          .map((p) => ask(p.w, { points: p.slice, withGrad, setting }));
-        return (await Promise.all(parts)).flat();
-      } finally {
-        busy = false;
-      }
-    },
+          .map((p) => ask(p.w, { points: p.slice, op: withGrad ? 'grad' : 'value', setting }));
+        return (await Promise.all(parts)).flat() as ValueGrad[];
+      }),
+    run: (points, setting) =>
+      exclusive('run', async () => {
+        const results = new Array<unknown>(points.length);
+        let next = 0;
+        // each worker takes the next point as soon as it is free
+        const drain = async (w: Worker): Promise<void> => {
+          for (let i = next++; i < points.length; i = next++) [results[i]] = await ask(w, { points: [points[i]], op: 'run', setting });
+        };
+        await Promise.all(workers.map(drain));
+        return results;
+      }),
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
     },
@@ -253,7 +286,11 @@ if (!isMainThread && parentPort !== null && (workerData as { tag?: string } | nu
       .then((obj): Reply => ({
         ok: true,
         results: request.points.map((x) =>
-          request.withGrad ? obj.valueAndGrad(x, request.setting) : { value: obj.value(x, request.setting), grad: [] },
+          request.op === 'run'
+            ? runJob(obj, x, request.setting)
+            : request.op === 'grad'
+              ? obj.valueAndGrad(x, request.setting)
+              : { value: obj.value(x, request.setting), grad: [] },
         ),
       }))
       .catch((err: unknown): Reply => ({ ok: false, message: err instanceof Error ? err.message : String(err) }))

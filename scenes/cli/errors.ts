@@ -14,6 +14,19 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Exit code of invalid input: the message says what to fix. */
 export const EXIT_INVALID_INPUT = 2;
+/** Exit code of `optimize` when the verified result misses the objective's tolerance (the best found is still printed and written). */
+export const EXIT_TARGET_MISSED = 3;
+
+/**
+ * An optimization whose verified result misses its tolerance: exit code 3, after the
+ * result has been printed.
+ */
+export class TargetMissedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetMissedError';
+  }
+}
 
 /**
  * Invalid input found by the CLI itself (a missing file, a feature that is not available
@@ -37,6 +50,7 @@ export class UsageError extends Error {
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_INVALID_INPUT;
   if (err instanceof UsageError || err instanceof SceneError) return EXIT_INVALID_INPUT;
+  if (err instanceof TargetMissedError) return EXIT_TARGET_MISSED;
   return EXIT_FAILURE;
 }
 

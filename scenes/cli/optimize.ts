@@ -16,6 +16,7 @@ import { defaultIters, describeStages, optimize, optimizeReport, OUTPUT_FILES, w
 import { sceneFileProblem, type OptimizationProblem } from '../optimize/problem.ts';
 import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
 import { namedProblem } from '../optimize/registry.ts';
+import { autoLadder } from '../optimize/auto.ts';
 import { UsageError } from './errors.ts';
 import { canonicalPath, claimOutputFolder, refuseInputAsOutput } from './files.ts';
 import { loadScene, type SceneOverrides } from './scene-input.ts';
@@ -24,12 +25,13 @@ import { loadScene, type SceneOverrides } from './scene-input.ts';
 export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth'> {
   iters?: number;
   contact?: ContactMode;
-  /** default: the problem's */
+  /** default: auto */
   strategy?: StrategyName;
   order?: 'first' | 'zeroth';
   samples?: number;
   seed?: number;
   threads?: number;
+  starts?: number;
   out?: string;
   json?: boolean;
 }
@@ -66,8 +68,16 @@ function isSceneFile(target: string): boolean {
   return target.endsWith('.json') || existsSync(target);
 }
 
-/** Run the command; returns the text to print on stdout. */
-export async function runOptimizeCommand(target: string, flags: OptimizeFlags): Promise<string> {
+/** What the command prints on stdout, and whether the verified result reached the target (exit 0) or not (exit 3). */
+export interface OptimizeCommandResult {
+  text: string;
+  success: boolean;
+  /** one sentence on the miss, for stderr when the target was not reached */
+  verdict: string;
+}
+
+/** Run the command. */
+export async function runOptimizeCommand(target: string, flags: OptimizeFlags): Promise<OptimizeCommandResult> {
   const problem = resolveProblem(target, flags);
   const outDir = flags.out ?? defaultOutputFolder(target, problem);
   if (isSceneFile(target)) {
@@ -82,9 +92,10 @@ export async function runOptimizeCommand(target: string, flags: OptimizeFlags): 
   }
 }
 
-async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, outDir: string): Promise<string> {
-  const strategy = flags.strategy ?? problem.defaultStrategy;
-  const iters = flags.iters ?? defaultIters(problem, strategy);
+async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, outDir: string): Promise<OptimizeCommandResult> {
+  const strategy = flags.strategy ?? 'auto';
+  // auto: the bar counts each rung's iterations from 0 against the first rung's count
+  const iters = flags.iters ?? defaultIters(problem, strategy === 'auto' ? autoLadder(problem)[0] : strategy);
   const bar =
     !flags.json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
@@ -97,7 +108,8 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
   try {
     run = await optimize(problem, {
       strategy,
-      iters,
+      iters: flags.iters ?? (strategy === 'auto' ? undefined : iters),
+      starts: flags.starts,
       mode: flags.contact,
       order: flags.order,
       samples: flags.samples,
@@ -113,8 +125,9 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
     bar?.stop();
   }
   const files = await writeOutputs(run, outDir);
-  if (flags.json) return `${JSON.stringify(optimizeReport(run), null, 2)}\n`;
-  return formatOptimizeSummary(run, files);
+  const v = run.verification;
+  const verdict = `target not reached: the best verified ${problem.missLabel} is ${v.miss.toPrecision(3)}, above the tolerance ${problem.tolerance} (exit 3)`;
+  return { text: flags.json ? `${JSON.stringify(optimizeReport(run), null, 2)}\n` : formatOptimizeSummary(run, files), success: v.success, verdict };
 }
 
 /** The readable summary: what ran, the loss, the parameters, the verified miss, the files. */
@@ -124,7 +137,10 @@ export function formatOptimizeSummary(run: OptimizeRun, files: readonly string[]
   const shown = problem.params.length <= 8 ? problem.params.map((p, j) => `  ${p.padEnd(width)}  ${problem.x0[j].toPrecision(5).padStart(11)} → ${result.x[j].toPrecision(5)}`) : [`  ${problem.params.length} parameters (see result.json)`];
   const lines = [
     `${problem.name}: ${problem.goal}`,
-    `strategy ${run.strategy}: ${describeStages(result.stages)}; ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s`,
+    ...(run.attempts ?? []).map(
+      (a, k) => `auto ${k + 1}. ${a.strategy} — because ${a.reason} → verified miss ${a.miss.toPrecision(3)} (${a.success ? 'reached' : 'missed'}; ${a.evaluations} rollouts, ${a.seconds.toFixed(1)} s)`,
+    ),
+    `strategy ${run.strategy}${run.attempts === undefined ? '' : ` (best: ${bestAttempt(run)})`}: ${result.summary ?? describeStages(result.stages)}; ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s`,
     `loss ${result.loss[0].toExponential(3)} → ${result.loss[result.loss.length - 1].toExponential(3)}`,
     'parameters (initial → final):',
     ...shown,
@@ -132,4 +148,11 @@ export function formatOptimizeSummary(run: OptimizeRun, files: readonly string[]
     `written: ${files.join(', ')}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The strategy of auto's best attempt (the one whose result is reported). */
+function bestAttempt(run: OptimizeRun): string {
+  const attempts = run.attempts ?? [];
+  const best = attempts.reduce((b, a) => (a.miss < b.miss ? a : b), attempts[0]);
+  return best.strategy;
 }

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
-import { escapeControl, EXIT_OK, exitCodeOf, messageOf } from './errors.ts';
+import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError } from './errors.ts';
 import { refuseInputAsOutput } from './files.ts';
 import { formatGradReport, runGradient, splitPathList } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
@@ -123,7 +123,7 @@ function buildProgram(io: CliIo): Command {
         `${NAME} simulate scenes/ball-drop.json --json`,
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x,ball.linearVelocity.z`,
         `${NAME} simulate --help`,
-      ) + '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure.\n',
+      ) + '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure; optimize: 3 when the verified result misses the target.\n',
     );
 
   addOverrideOptions(
@@ -269,7 +269,7 @@ function buildProgram(io: CliIo): Command {
     });
   program
     .command('optimize')
-    .usage('<scene-name|scene.json> [--iters N] [--contact M] [--strategy plain|anneal|smoothing] [--json]')
+    .usage('<scene-name|scene.json> [--strategy auto|plain|anneal|smoothing|multistart|sampling] [--seed N] [--iters N] [--contact M] [--json]')
     .description(
       "Minimise a scene's objective over its parameters, verify the result by simulating it, and write out/<scene>/result.json, trajectory.json and loss.svg.",
     )
@@ -277,7 +277,10 @@ function buildProgram(io: CliIo): Command {
     .argument('<scene-name|scene.json>', `a named scene (${PROBLEM_NAMES.join(', ')}) or a scene file with an "objective"`)
     .addOption(new Option('--iters <N>', "optimizer iterations (default: the scene's)").argParser(stepCount))
     .addOption(
-      new Option('--strategy <S>', "plain (L-BFGS in one mode) | anneal (soft contacts, temperature lowered in stages) | smoothing (randomized smoothing on worker threads); default: the scene's (plain for a scene file)")
+      new Option(
+        '--strategy <S>',
+        'auto (default: plain, then anneal, multistart, sampling while the verified result misses the tolerance; says what it ran and why) | plain (L-BFGS in one mode) | anneal (soft contacts, temperature lowered in stages) | smoothing (randomized smoothing on worker threads) | multistart (Latin-hypercube starts in the bounds, each polished by L-BFGS, on worker threads) | sampling (cross-entropy sampling in the bounds on worker threads, then an L-BFGS polish)',
+      )
         .choices(STRATEGIES),
     )
     .addOption(
@@ -285,8 +288,9 @@ function buildProgram(io: CliIo): Command {
     )
     .addOption(new Option('--order <O>', 'smoothing estimator: first (average AD gradients) | zeroth (value differences)').choices(['first', 'zeroth']))
     .addOption(new Option('--samples <N>', 'smoothing: antithetic pairs per gradient estimate (default 8)').argParser(positiveInteger))
-    .addOption(new Option('--seed <N>', 'smoothing: seed of the perturbations (default 1)').argParser(stepCount))
-    .addOption(new Option('--threads <N>', 'smoothing: worker threads (default: every core; 0 = none)').argParser(stepCount))
+    .addOption(new Option('--seed <N>', "seed of smoothing's perturbations, multistart's starts and sampling's samples (default 1): a seed gives the same result on any number of threads").argParser(stepCount))
+    .addOption(new Option('--threads <N>', 'smoothing, multistart, sampling: worker threads (default: every core; 0 = none)').argParser(stepCount))
+    .addOption(new Option('--starts <N>', 'multistart: number of starts (default 16)').argParser(positiveInteger))
     .addOption(new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount))
     .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
     .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
@@ -301,12 +305,15 @@ function buildProgram(io: CliIo): Command {
         `${NAME} optimize scenes/bounce-to-target.json --iters 20 --json`,
         `${NAME} optimize push-box --strategy anneal`,
         `${NAME} optimize push-box --strategy smoothing --contact penalty --iters 40`,
-      ),
+        `${NAME} optimize scenes/bounce-wrong-hump.json --strategy multistart --seed 7`,
+      ) + '\nExit codes: 0 the verified result reached the target, 3 it did not (the best found is still printed and written), 2 invalid input, 1 any other failure.\n',
     )
     .action(async (target: string, flags: OptimizeFlags) => {
       // loaded on first use: the other commands do not need the optimizers and scene scripts
       const { runOptimizeCommand } = await import('./optimize.ts');
-      io.stdout(await runOptimizeCommand(target, flags));
+      const result = await runOptimizeCommand(target, flags);
+      io.stdout(result.text);
+      if (!result.success) throw new TargetMissedError(result.verdict);
     });
   return program;
 }

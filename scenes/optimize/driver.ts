@@ -12,7 +12,7 @@ import type { ContactMode } from '../../sim/model.ts';
 import { UsageError } from '../cli/errors.ts';
 import { writeFileAtomic } from '../cli/files.ts';
 import { VERIFICATION_MODE, type OptimizationProblem, type Outcome } from './problem.ts';
-import { runStrategy, type Stage, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
+import { runStrategy, type RunStrategyName, type Stage, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
 import { PlottingUnavailableError } from '../plotting.ts';
 
 /** What the caller chooses; everything else comes from the problem. */
@@ -41,6 +41,21 @@ export interface OptimizeRun {
   initial: Outcome;
   /** wall time of the optimization and verification, s */
   seconds: number;
+  /** `auto`: every strategy it ran, in order, with why (auto.ts) */
+  attempts?: Attempt[];
+}
+
+/** One strategy `auto` ran: why, and what its verified result was. */
+export interface Attempt {
+  strategy: RunStrategyName;
+  /** why this strategy ran (the first: where the ladder starts; later ones: what the previous one missed) */
+  reason: string;
+  /** verified miss and success (hard mode) */
+  miss: number;
+  success: boolean;
+  iterations: number;
+  evaluations: number;
+  seconds: number;
 }
 
 /**
@@ -51,8 +66,12 @@ export interface OptimizeRun {
  * run.verification.success; // within 1 cm of the target
  */
 export async function optimize(problem: OptimizationProblem, opts: OptimizeOptions): Promise<OptimizeRun> {
+  if (opts.strategy === 'auto') {
+    const { optimizeAuto } = await import('./auto.ts');
+    return optimizeAuto(problem, opts);
+  }
   const start = performance.now();
-  const mode: ContactMode = opts.strategy === 'anneal' ? 'soft' : (opts.mode ?? (opts.strategy === 'smoothing' ? VERIFICATION_MODE : problem.scene.contact.mode));
+  const mode: ContactMode = opts.strategy === 'anneal' ? 'soft' : (opts.mode ?? (opts.strategy === 'plain' ? problem.scene.contact.mode : VERIFICATION_MODE));
   const result = await runStrategy(problem, opts.strategy, { ...opts, iters: opts.iters ?? defaultIters(problem, opts.strategy), mode });
   const verification = { ...problem.outcome(result.x, VERIFICATION_MODE), mode: VERIFICATION_MODE };
   const initial = problem.outcome(problem.x0, VERIFICATION_MODE);
@@ -60,7 +79,7 @@ export async function optimize(problem: OptimizationProblem, opts: OptimizeOptio
 }
 
 /** The iterations a strategy runs on `problem` when the caller does not say. */
-export function defaultIters(problem: OptimizationProblem, strategy: StrategyName): number {
+export function defaultIters(problem: OptimizationProblem, strategy: RunStrategyName): number {
   return strategy === 'smoothing' ? (problem.smoothingIters ?? problem.defaultIters) : problem.defaultIters;
 }
 
@@ -77,6 +96,12 @@ export interface OptimizeReport {
   evaluations: number;
   stages: { mode: ContactMode; temperature: number; iterations: number }[];
   initial: { params: Record<string, number>; miss: number };
+  /** global strategies: the run in words */
+  summary?: string;
+  /** multistart: each start, where its polish ended, its loss there */
+  starts?: { start: Record<string, number>; params: Record<string, number>; loss: number; iterations: number }[];
+  /** auto: the strategies it ran, in order, with why */
+  attempts?: Attempt[];
   verification: { mode: ContactMode; loss: number; miss: number; missLabel: string; tolerance: number; success: boolean; details: Record<string, number | number[]> };
 }
 
@@ -96,6 +121,9 @@ export function optimizeReport(run: OptimizeRun): OptimizeReport {
     evaluations: result.evaluations,
     stages: result.stages.map((s) => ({ ...s.setting, iterations: s.iterations })),
     initial: { params: named(problem.x0), miss: run.initial.miss },
+    ...(result.summary === undefined ? {} : { summary: result.summary }),
+    ...(result.starts === undefined ? {} : { starts: result.starts.map((s) => ({ start: named(s.start), params: named(s.x), loss: s.loss, iterations: s.iterations })) }),
+    ...(run.attempts === undefined ? {} : { attempts: run.attempts }),
     verification: { mode: v.mode, loss: v.loss, miss: v.miss, missLabel: problem.missLabel, tolerance: problem.tolerance, success: v.success, details: v.details },
   };
 }

@@ -7,6 +7,8 @@
 export const PROBLEM_NAMES = ['bounce-to-target', 'billiards', 'push-box', 'system-id'] as const;
 export type ProblemName = (typeof PROBLEM_NAMES)[number];
 
-/** The strategies of `--strategy` (strategies.ts). */
-export const STRATEGIES = ['plain', 'anneal', 'smoothing'] as const;
+/** The strategies of `--strategy`: one run (strategies.ts, global-strategies.ts), or `auto`, which escalates through them (auto.ts). */
+export const STRATEGIES = ['auto', 'plain', 'anneal', 'smoothing', 'multistart', 'sampling'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+/** A strategy that is one run (every one but `auto`). */
+export type RunStrategyName = Exclude<StrategyName, 'auto'>;

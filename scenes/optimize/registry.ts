@@ -6,6 +6,7 @@ import { UsageError } from '../cli/errors.ts';
 import type { BatchObjective } from '../../sim/smoothing.ts';
 import { billiards } from './billiards.ts';
 import { bounceToTarget } from './bounce-to-target.ts';
+import { polish, type PolishJob } from './global-strategies.ts';
 import { PROBLEM_NAMES, type ProblemName } from './names.ts';
 import { batchObjective, sceneFileProblem, type OptimizationProblem, type ProblemSize, type ProblemSpec } from './problem.ts';
 import { pushBox } from './push-box.ts';
@@ -37,7 +38,8 @@ export function problemFromSpec(spec: ProblemSpec): OptimizationProblem {
   return spec.kind === 'named' ? namedProblem(spec.name, spec.size) : sceneFileProblem(spec.name, spec.scene);
 }
 
-/** The smoothing workers' factory: the problem of `spec` as a batch objective. */
+/** The workers' factory: the problem of `spec` as a batch objective, whose `run` job is a local polish (global-strategies.ts). */
 export function workerObjective(spec: unknown): BatchObjective {
-  return batchObjective(problemFromSpec(spec as ProblemSpec));
+  const problem = problemFromSpec(spec as ProblemSpec);
+  return { ...batchObjective(problem), run: (x, job) => polish(problem, x, job as PolishJob) };
 }

@@ -23,10 +23,10 @@ import type { Bounds, Objective } from '../../ad/optim/types.ts';
 import { seededRng } from '../../ad/random.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import { inlineEvaluator, siblingModule, smoothedGradient, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
-import type { StrategyName } from './names.ts';
+import type { RunStrategyName } from './names.ts';
 import { batchObjective, VERIFICATION_MODE, type OptimizationProblem, type Setting } from './problem.ts';
 
-export type { StrategyName } from './names.ts';
+export type { RunStrategyName, StrategyName } from './names.ts';
 
 /** Settings of one run. */
 export interface StrategyOptions {
@@ -44,10 +44,16 @@ export interface StrategyOptions {
   order?: 'first' | 'zeroth';
   /** randomized smoothing: antithetic pairs per estimate (default 8) */
   samples?: number;
-  /** randomized smoothing: seed of the perturbations (default 1) */
+  /** seed of smoothing's perturbations, multistart's starts and sampling's samples (default 1) */
   seed?: number;
-  /** randomized smoothing: worker threads (default every core; 0 = evaluate inline, no workers) */
+  /** randomized smoothing, multistart, sampling: worker threads (default every core; 0 = evaluate inline, no workers) */
   threads?: number;
+  /** multistart: starts (default 16) */
+  starts?: number;
+  /** sampling: samples per generation (default 16) */
+  population?: number;
+  /** sampling: generations before the polish (default 6) */
+  generations?: number;
   /** called after every iteration with the loss of the current iterate */
   onIteration?(iteration: number, loss: number): void;
 }
@@ -71,6 +77,10 @@ export interface StrategyResult {
   iterations: number;
   /** rollouts run (gradient evaluations and plain ones) */
   evaluations: number;
+  /** multistart: every start with where its polish ended and its loss there */
+  starts?: { start: number[]; x: number[]; loss: number; iterations: number }[];
+  /** global strategies: the run in words (the stages alone do not say it) */
+  summary?: string;
 }
 
 /** Share of anneal's iterations spent in the final hard stage. */
@@ -83,7 +93,7 @@ const ANNEAL_FINISH_SHARE = 0.2;
  * const r = await runStrategy(problem, 'anneal', { iters: 20, mode: 'soft' });
  * problem.outcome(r.x, 'penalty').miss;
  */
-export async function runStrategy(problem: OptimizationProblem, strategy: StrategyName, opts: StrategyOptions): Promise<StrategyResult> {
+export async function runStrategy(problem: OptimizationProblem, strategy: RunStrategyName, opts: StrategyOptions): Promise<StrategyResult> {
   const scaled = scaling(problem);
   const out: StrategyResult = { x: problem.x0.slice(), loss: [], stageOf: [], stages: [], iterations: 0, evaluations: 0 };
   const record = (loss: number) => {
@@ -97,6 +107,12 @@ export async function runStrategy(problem: OptimizationProblem, strategy: Strate
   };
   if (strategy === 'smoothing') {
     await runSmoothing(problem, scaled, opts, out, record);
+    return out;
+  }
+  if (strategy === 'multistart' || strategy === 'sampling') {
+    // loaded on use: the global strategies import this module
+    const global = await import('./global-strategies.ts');
+    await (strategy === 'multistart' ? global.runMultiStart : global.runSampling)(problem, opts, out);
     return out;
   }
   for (const stage of stagePlan(problem, strategy, opts)) runStage(problem, scaled, stage, out, record);
@@ -137,7 +153,7 @@ function stagePlan(problem: OptimizationProblem, strategy: 'plain' | 'anneal', o
 /** Run one stage from `out.x`, warm-started, appending to `out`. */
 function runStage(
   problem: OptimizationProblem,
-  scaled: ReturnType<typeof scaling>,
+  scaled: Scaling,
   stage: PlannedStage,
   out: StrategyResult,
   record: (loss: number) => void,
@@ -164,9 +180,12 @@ function runStage(
   out.x = scaled.toX(u);
 }
 
-/** `iters` L-BFGS iterations from `u0`; returns the last iterate. */
-function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, start: (v: number) => void, record: (v: number) => void): number[] {
-  const solver = new LbfgsSolver(fg, u0, { maxIter: iters, bounds, tol: 0 });
+/**
+ * `iters` L-BFGS iterations from `u0` (fewer once the projected gradient, in scaled units,
+ * is at most `tol`; 0 never stops early); returns the last iterate.
+ */
+export function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, start: (v: number) => void, record: (v: number) => void, tol = 0): number[] {
+  const solver = new LbfgsSolver(fg, u0, { maxIter: iters, bounds, tol });
   start(solver.value);
   while (solver.step()) record(solver.value);
   return solver.x;
@@ -199,7 +218,14 @@ function adamStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | 
 }
 
 /** The map x ↔ u = x / scale, and the bounds in u. */
-function scaling(problem: OptimizationProblem): { toU(x: readonly number[]): number[]; toX(u: readonly number[]): number[]; bounds?: Bounds } {
+export interface Scaling {
+  toU(x: readonly number[]): number[];
+  toX(u: readonly number[]): number[];
+  bounds?: Bounds;
+}
+
+/** The map x ↔ u = x / scale, and the bounds in u. */
+export function scaling(problem: OptimizationProblem): Scaling {
   const s = problem.scale;
   const b = problem.bounds;
   return {
@@ -214,7 +240,7 @@ const SMOOTHING_LR = 0.2;
 
 async function runSmoothing(
   problem: OptimizationProblem,
-  scaled: ReturnType<typeof scaling>,
+  scaled: Scaling,
   opts: StrategyOptions,
   out: StrategyResult,
   record: (loss: number) => void,
