@@ -150,6 +150,6 @@ describe('sweep, probe, optimize', () => {
     expect(() => probe(scene, { of: 'ball.position.z', wrt: ['ball.position.z'], radius: -1 })).toThrow(/^options\.radius: expected a finite number > 0/);
     await expect(optimize(scene)).rejects.toThrow(/^scene: has no "objective"/);
     const withObjective = { ...scene, objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] } };
-    await expect(optimize(withObjective, { strategy: 'best' as never })).rejects.toThrow(/^options\.strategy: expected one of plain, anneal, smoothing/);
+    await expect(optimize(withObjective, { strategy: 'best' as never })).rejects.toThrow(/^options\.strategy: expected one of auto, plain, anneal, smoothing, multistart, sampling/);
   });
 });
