@@ -256,14 +256,19 @@ function updateStatus(extra = ''): void {
 }
 
 // ---- worker requests and replies ----------------------------------------------------------------
-function requestSimulation(): void {
-  let scene: Scene;
+/** The scene as the panel sets it, or null after showing why it is invalid. */
+function effectiveSceneOrReport(): Scene | null {
   try {
-    scene = effectiveScene();
+    return effectiveScene();
   } catch (err) {
     showError((err as Error).message);
-    return;
+    return null;
   }
+}
+
+function requestSimulation(): void {
+  const scene = effectiveSceneOrReport();
+  if (scene === null) return;
   latest.simulate = nextId++;
   requestedMode = scene.contact.mode;
   send({ type: 'simulate', id: latest.simulate, scene });
@@ -273,13 +278,8 @@ function requestSimulation(): void {
 function requestSweep(): void {
   sweepAfterTrack = false;
   if (loaded === null || sweepSettings.of === '') return;
-  let scene: Scene;
-  try {
-    scene = effectiveScene();
-  } catch (err) {
-    showError((err as Error).message);
-    return;
-  }
+  const scene = effectiveSceneOrReport();
+  if (scene === null) return;
   const spec: SweepSpec = { of: sweepSettings.of, wrt: sweepSettings.wrt, from: sweepSettings.from, to: sweepSettings.to, n: Math.round(sweepSettings.n) };
   let anchor = NaN;
   try {
@@ -319,13 +319,8 @@ function stopSweep(): void {
 /** Simulate the scene in the other kind of contact (hard ↔ soft) for a second, dashed trail. */
 function requestCompare(): void {
   if (loaded === null) return;
-  let scene: Scene;
-  try {
-    scene = effectiveScene();
-  } catch (err) {
-    showError((err as Error).message);
-    return;
-  }
+  const scene = effectiveSceneOrReport();
+  if (scene === null) return;
   const other: ContactMode = contact.mode === 'hard' ? 'soft' : 'hard';
   latest.compare = nextId++;
   compareRequestMode = other;
