@@ -20,7 +20,13 @@ import { ArgumentError, loadScene, type SceneSource } from './arguments.ts';
 export { simulate, type SimulateOptions, type SimulateResult, type BodyState, type Frame } from './simulate.ts';
 export { gradient, jacobian, type GradientOptions, type GradientResult, type JacobianOptions, type JacobianResult, type LossInput, type TracedBody } from './gradient.ts';
 export { sweep, probe, optimize, type SweepOptions, type SweepResult, type ProbeOptions, type ProbeResult, type OptimizeOptions, type OptimizeResult, type Trajectory } from './analysis.ts';
-export type { ModeSweep, SweepJump } from '../sim/sweep.ts';
+export type { ModeSweep, SweepJump, ValueJump, SawTooth, JumpCause, SweepOptions as ModeSweepOptions } from '../sim/sweep.ts';
+export { CAUSE_SLACK, DEFAULT_LEVELS, DEFAULT_RELATIVE_VALUE_TOL, JUMP_TOL_FLOOR, VALUE_TOL_FLOOR } from '../sim/sweep.ts';
+export type { ProbeOptions as PointProbeOptions } from '../sim/probe.ts';
+export { DEFAULT_PROBE_LEVELS, DEFAULT_SAMPLES, DEFAULT_VALUE_TOL } from '../sim/probe.ts';
+export type { SanitySettings } from '../sim/sanity.ts';
+export type { Attempt } from '../scenes/optimize/driver.ts';
+export type { ValidWithin, Decision } from '../sim/validity.ts';
 export type { Verdict } from '../sim/probe.ts';
 export type { Kink as ProbeKink } from '../sim/scene-function.ts';
 export type { BodyPose, TrajectoryFrame } from '../scenes/cli/trajectory.ts';
@@ -33,7 +39,7 @@ export { CONTACT_MODES, type ContactMode, type ContactModel, type Model } from '
 export { step, createStepData, type StepData } from '../sim/step.ts';
 export { allocState, cloneState, type State } from '../sim/state.ts';
 export { paramPaths, quantityPaths, pathBodies, type PathBody } from '../sim/paths.ts';
-export { STRATEGIES, type StrategyName } from '../scenes/optimize/names.ts';
+export { STRATEGIES, type StrategyName, type RunStrategyName } from '../scenes/optimize/names.ts';
 export * as ad from '../ad/index.ts';
 
 /** The installed package's version (package.json). */
