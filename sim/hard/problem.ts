@@ -478,25 +478,6 @@ function impactGeometry(model: Model, contacts: Contacts, k: number, bodyQ: Floa
 }
 
 /**
- * The gap's rate at the configuration in `_impactGeometry`, `_rA`, `_rB` (m/s): the normal
- * velocity of B's surface point relative to A's, with the free-flight velocities at s·dt
- * into the step, s·v* + (1 − s)·v (`velocity`, `startVelocity`). Through `_u[0]`.
- */
-function gapRate(a: number, b: number, velocity: Float64Array, startVelocity: Float64Array, s: number): void {
-  let rate = 0;
-  for (let side = 0; side < 2; side++) {
-    const body = side === 0 ? b : a, r = side === 0 ? _rB : _rA, sign = side === 0 ? 1 : -1;
-    const o = QD_WIDTH * body;
-    const at = (j: number) => s * velocity[o + j] + (1 - s) * startVelocity[o + j];
-    const px = at(0) + at(4) * r[2] - at(5) * r[1];
-    const py = at(1) + at(5) * r[0] - at(3) * r[2];
-    const pz = at(2) + at(3) * r[1] - at(4) * r[0];
-    rate += sign * (_impactGeometry[1] * px + _impactGeometry[2] * py + _impactGeometry[3] * pz);
-  }
-  _u[0] = rate;
-}
-
-/**
  * One Newton step on the time of impact: s = d/(−u⁻·dt) extrapolates the gap linearly from
  * the start of the step, which misses its curvature (a spinning corner, two spheres passing
  * at a glancing angle) by O(dt) in s; the gap d' and its rate at the configuration s·dt
@@ -507,8 +488,10 @@ function gapRate(a: number, b: number, velocity: Float64Array, startVelocity: Fl
 function refineImpactFraction(model: Model, contacts: Contacts, k: number, bodyQ: Float64Array, velocity: Float64Array, startVelocity: Float64Array, out: ContactProblem): void {
   const s = out.impactFraction[k];
   impactGeometry(model, contacts, k, bodyQ, velocity, s, out.impactQ);
-  gapRate(contacts.bodyA[k], contacts.bodyB[k], velocity, startVelocity, s);
-  const rate = _u[0];
+  // the gap's rate there: the normal velocity with the free flight's velocities at s·dt,
+  // s·v* + (1 − s)·v, in the rows of that configuration (rebuilt at the refined s after)
+  assembleRows(out, k, _impactGeometry, 1);
+  const rate = s * contactVelocity(out, velocity, k, _u)[0] + (1 - s) * contactVelocity(out, startVelocity, k, _uStart)[0];
   const refined = s + _impactGeometry[0] / (-rate * model.dt);
   if (rate < 0 && refined > 0 && refined <= 1) out.impactFraction[k] = refined;
 }

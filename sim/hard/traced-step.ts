@@ -288,8 +288,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       for (let j = 0; j < 3; j++) xg[IL.gravity + j] = 0;
       return ctx.integrate(xg).slice(7 * n);
     };
-    const start = vStart;
-    const after = gyroscopic(vPlus), before = gyroscopic(start);
+    const after = gyroscopic(vPlus), before = gyroscopic(vStart);
     // not on a body that another contact carries (problem.ts `isolatedImpactDelays`)
     const carried = new Set<number>();
     for (let k = 0; k < c; k++) {
@@ -299,7 +298,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       if (carried.has(b)) continue;
       for (let k = 3; k < 6; k++) {
         const o = 6 * b + k;
-        vState[o] = add(vPlus[o], mul(sub(1, s), sub(sub(after[o], vPlus[o]), sub(before[o], start[o]))));
+        vState[o] = add(vPlus[o], mul(sub(1, s), sub(sub(after[o], vPlus[o]), sub(before[o], vStart[o]))));
       }
     }
   }
