@@ -29,11 +29,13 @@
  */
 import type { RadiusSink } from './contact/kinks.ts';
 import { CONTACT_KINK_KINDS } from './contact/kinks.ts';
+import { GEOMETRY_DECISION_KINDS } from './contact/geometry-shared.ts';
 import { buildModel, initialState } from './builder.ts';
 import { parseParamPath, pathBodies, readParam, writeParam, type ParamPath } from './paths.ts';
 import { parseScene, type Scene } from './scene.ts';
 import { assertFiniteState } from './state.ts';
 import { createStepData, step } from './step.ts';
+import { narrowphaseFeatures } from './validity/features.ts';
 
 /** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
 export const TANGENT_STEP = 1e-7;
@@ -174,9 +176,13 @@ function logDecisions(scene: Scene, labels: LabelTable): DecisionLog {
   const state = initialState(model, scene);
   const data = createStepData(model);
   const log = new DecisionLog(labels);
+  const features = narrowphaseFeatures(model);
   for (let t = 0; t < scene.steps; t++) {
     log.t = t;
+    // the poses the step's collision pass sees (the step overwrites the state in place)
+    features?.poses.set(state.bodyQ);
     step(model, data, state, null, state, log);
+    if (features !== null) features.report(data.contacts, log);
     if ((t + 1) % 100 === 0 || t === scene.steps - 1) assertFiniteState(state, model, t + 1);
   }
   return log;
@@ -238,7 +244,7 @@ function nearestIndices(values: Float64Array, count: number): number[] {
 
 /** The kind part of a label `A/B kind`. */
 function kindOf(label: string): string {
-  return CONTACT_KINK_KINDS.find((k) => label.endsWith(` ${k}`)) ?? label;
+  return [...CONTACT_KINK_KINDS, ...GEOMETRY_DECISION_KINDS].find((k) => label.endsWith(` ${k}`)) ?? label;
 }
 
 /**
