@@ -118,7 +118,9 @@ const RANK_SLOTS = 256;
 
 /**
  * Every decision of one rollout: key (step, label, rank) and margin, in growable typed
- * arrays. The steps report into it as a kink sink with an infinite radius.
+ * arrays. The steps report into it as a kink sink with an infinite radius. A log made
+ * with `matchInto` (the runs at θ + h_i) keeps nothing: each decision is matched to the
+ * base run's as it arrives and its margin written at the base's index (NaN where none).
  */
 class DecisionLog implements RadiusSink {
   readonly radius = Infinity;
@@ -130,17 +132,34 @@ class DecisionLog implements RadiusSink {
   /** per label id: the last step it was reported at, and how many times in that step */
   private lastStep = new Int32Array(64).fill(-1);
   private rankCount = new Int32Array(64);
-  constructor(private readonly labels: LabelTable) {}
+  /** the last label reported and its id: a contact's decisions come in runs of one label */
+  private lastLabel = '';
+  private lastId = -1;
+  constructor(
+    private readonly labels: LabelTable,
+    private readonly matchInto: { index: (key: number) => number; margins: Float64Array } | null = null,
+  ) {}
 
   kink(margin: number, label = 'contact', jump = false): void {
-    const id = this.labels.id(label);
+    let id = this.lastId;
+    if (label !== this.lastLabel) {
+      id = this.labels.id(label);
+      this.lastLabel = label;
+      this.lastId = id;
+    }
     if (id >= this.lastStep.length) this.growRanks(id);
     let rank = 0;
     if (this.lastStep[id] === this.t) rank = this.rankCount[id];
     else this.lastStep[id] = this.t;
     this.rankCount[id] = rank + 1;
+    const key = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+    if (this.matchInto !== null) {
+      const i = this.matchInto.index(key);
+      if (i >= 0) this.matchInto.margins[i] = margin;
+      return;
+    }
     if (this.count === this.keys.length) this.grow();
-    this.keys[this.count] = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+    this.keys[this.count] = key;
     this.margins[this.count] = margin;
     this.jumps[this.count] = jump ? 1 : 0;
     this.count++;
@@ -171,11 +190,10 @@ class DecisionLog implements RadiusSink {
 }
 
 /** Run the scene's rollout with the plain step, logging every decision of every step. */
-function logDecisions(scene: Scene, labels: LabelTable): DecisionLog {
+function logDecisions(scene: Scene, log: DecisionLog): DecisionLog {
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const data = createStepData(model);
-  const log = new DecisionLog(labels);
   const features = narrowphaseFeatures(model);
   for (let t = 0; t < scene.steps; t++) {
     log.t = t;
@@ -262,7 +280,7 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
   const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
   const theta = params.map((p) => readParam(scene, p));
   const labels = new LabelTable();
-  const base = logDecisions(sceneAt(scene, params, theta), labels);
+  const base = logDecisions(sceneAt(scene, params, theta), new DecisionLog(labels));
   const n = base.count;
   // slope[i·P + j]: ∂|m_i|/∂θ_j by a one-sided difference
   const P = params.length;
@@ -272,13 +290,8 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
   for (let j = 0; j < P; j++) {
     const x = theta.slice();
     x[j] += steps[j];
-    const run = logDecisions(sceneAt(scene, params, x), labels);
-    const match = keyIndex(base, scene.steps);
     moved.fill(NaN);
-    for (let r = 0; r < run.count; r++) {
-      const i = match(run.keys[r]);
-      if (i >= 0) moved[i] = run.margins[r];
-    }
+    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, { index: keyIndex(base, scene.steps), margins: moved }));
     for (let i = 0; i < n; i++) {
       const m = moved[i];
       if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
