@@ -119,8 +119,8 @@ const RANK_SLOTS = 256;
 /**
  * Every decision of one rollout: key (step, label, rank) and margin, in growable typed
  * arrays. The steps report into it as a kink sink with an infinite radius. A log made
- * with `matchInto` (the runs at θ + h_i) keeps nothing: each decision is matched to the
- * base run's as it arrives and its margin written at the base's index (NaN where none).
+ * with a {@link Matcher} (the runs at θ + h_i) keeps nothing: each decision is matched to
+ * the base run's as it arrives and its margin written at the base's index.
  */
 class DecisionLog implements RadiusSink {
   readonly radius = Infinity;
@@ -129,39 +129,38 @@ class DecisionLog implements RadiusSink {
   keys = new Float64Array(256);
   margins = new Float64Array(256);
   jumps = new Uint8Array(256);
+  /** each entry's label as reported (the steps pass cached strings: one object per pair and kind) and its id */
+  readonly labelRefs: string[] = [];
+  ids = new Int32Array(256);
   /** per label id: the last step it was reported at, and how many times in that step */
   private lastStep = new Int32Array(64).fill(-1);
   private rankCount = new Int32Array(64);
-  /** the last label reported and its id: a contact's decisions come in runs of one label */
-  private lastLabel = '';
-  private lastId = -1;
   constructor(
     private readonly labels: LabelTable,
-    private readonly matchInto: { index: (key: number) => number; margins: Float64Array } | null = null,
+    private readonly matchInto: Matcher | null = null,
   ) {}
 
   kink(margin: number, label = 'contact', jump = false): void {
-    let id = this.lastId;
-    if (label !== this.lastLabel) {
-      id = this.labels.id(label);
-      this.lastLabel = label;
-      this.lastId = id;
-    }
+    const m = this.matchInto;
+    // a run at θ + h_i reports what the base run did, in its order: the base entry the
+    // matcher expects next has the same label object, and its id (no table lookup)
+    const id = m !== null && m.expectsLabel(label) ? m.expectedId() : this.labels.id(label);
     if (id >= this.lastStep.length) this.growRanks(id);
     let rank = 0;
     if (this.lastStep[id] === this.t) rank = this.rankCount[id];
     else this.lastStep[id] = this.t;
     this.rankCount[id] = rank + 1;
     const key = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
-    if (this.matchInto !== null) {
-      const i = this.matchInto.index(key);
-      if (i >= 0) this.matchInto.margins[i] = margin;
+    if (m !== null) {
+      m.record(key, margin);
       return;
     }
     if (this.count === this.keys.length) this.grow();
     this.keys[this.count] = key;
     this.margins[this.count] = margin;
     this.jumps[this.count] = jump ? 1 : 0;
+    this.labelRefs.push(label);
+    this.ids[this.count] = id;
     this.count++;
   }
 
@@ -183,9 +182,12 @@ class DecisionLog implements RadiusSink {
     margins.set(this.margins);
     const jumps = new Uint8Array(size);
     jumps.set(this.jumps);
+    const ids = new Int32Array(size);
+    ids.set(this.ids);
     this.keys = keys;
     this.margins = margins;
     this.jumps = jumps;
+    this.ids = ids;
   }
 }
 
@@ -214,28 +216,57 @@ export function sceneAt(scene: Scene, params: readonly ParamPath[], x: readonly 
 }
 
 /**
- * Index of a decision key in `log` (−1 when absent). Runs a few parameter steps apart
- * report the same decisions in the same order, so the matcher first tries the entry after
- * its last hit and otherwise searches the key's step only (the log is in step order):
- * linear in the log, where a Map of non-integer keys would cost more than the physics.
+ * Matches the decisions of a run at θ + h_i to the base run's, writing each margin at
+ * the base's index in `margins` (entries it never writes stay as they were: NaN). Runs a
+ * few parameter steps apart report the same decisions in the same order, so it first
+ * tries the entry after its last hit and otherwise searches the key's step only (the log
+ * is in step order): linear in the log, where a Map of non-integer keys would cost more
+ * than the physics.
  */
-function keyIndex(log: DecisionLog, steps: number): (key: number) => number {
-  const first = new Int32Array(steps + 1).fill(log.count);
-  for (let i = log.count - 1; i >= 0; i--) first[stepOf(log.keys[i])] = i;
-  for (let t = steps - 1; t >= 0; t--) first[t] = Math.min(first[t], first[t + 1]);
-  let next = 0;
-  return (key) => {
-    if (next < log.count && log.keys[next] === key) return next++;
+class Matcher {
+  private next = 0;
+  /** first[t]: index of the base's first entry at step ≥ t */
+  private readonly first: Int32Array;
+  constructor(
+    private readonly base: DecisionLog,
+    private readonly steps: number,
+    readonly margins: Float64Array,
+  ) {
+    const first = new Int32Array(steps + 1).fill(base.count);
+    for (let i = base.count - 1; i >= 0; i--) first[stepOf(base.keys[i])] = i;
+    for (let t = steps - 1; t >= 0; t--) first[t] = Math.min(first[t], first[t + 1]);
+    this.first = first;
+  }
+
+  /** Whether the base entry expected next was reported with this very label object. */
+  expectsLabel(label: string): boolean {
+    return this.next < this.base.count && this.base.labelRefs[this.next] === label;
+  }
+
+  /** The label id of the base entry expected next. */
+  expectedId(): number {
+    return this.base.ids[this.next];
+  }
+
+  record(key: number, margin: number): void {
+    const i = this.index(key);
+    if (i >= 0) this.margins[i] = margin;
+  }
+
+  /** Index of a decision key in the base log (−1 when absent). */
+  private index(key: number): number {
+    const log = this.base;
+    if (this.next < log.count && log.keys[this.next] === key) return this.next++;
     const t = stepOf(key);
-    if (t >= steps) return -1;
-    for (let i = first[t]; i < first[t + 1]; i++) {
+    if (t >= this.steps) return -1;
+    for (let i = this.first[t]; i < this.first[t + 1]; i++) {
       if (log.keys[i] === key) {
-        next = i + 1;
+        this.next = i + 1;
         return i;
       }
     }
     return -1;
-  };
+  }
 }
 
 /** The step of a decision key. */
@@ -291,7 +322,7 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
     const x = theta.slice();
     x[j] += steps[j];
     moved.fill(NaN);
-    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, { index: keyIndex(base, scene.steps), margins: moved }));
+    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, new Matcher(base, scene.steps, moved)));
     for (let i = 0; i < n; i++) {
       const m = moved[i];
       if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
