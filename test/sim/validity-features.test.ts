@@ -151,3 +151,29 @@ describe('box–box feature switch: a cube across a ridge, edge on edge', () => 
     expect(v.validWithin?.margin).toBeGreaterThan(0);
   });
 });
+
+describe('box–capsule feature switch: a rod lying on a table, its end near the table edge', () => {
+  // a capsule (r 5 cm, axis half-length 0.2 m) lying along x on a table (half 0.5 m), 1 mm
+  // deep: its contacts are the stretch of its axis over the face, which ends at the axis's
+  // end while that is over the table and at the table's edge x = 0.5 once it is beyond
+  const rodScene = (x: number) =>
+    parseScene({
+      dt: 0.001,
+      steps: 1,
+      gravity: [0, 0, 0],
+      contact: { mode: 'hard', margin: 0.01 },
+      bodies: [
+        { name: 'table', static: true, shape: { type: 'box', halfExtents: [0.5, 0.5, 0.5] }, position: [0, 0, 0] },
+        { name: 'rod', shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 }, mass: 1, position: [x, 0, 0.549], orientation: [Math.SQRT1_2, 0, Math.SQRT1_2, 0] },
+      ],
+    });
+
+  for (const x of [0.297, 0.31]) {
+    it(`axis end at ${(x + 0.2).toFixed(3)} m: the nearest decision along x is the end crossing the edge, |0.5 − (x + 0.2)| away`, () => {
+      const v = validity(rodScene(x), ['rod.position.x']);
+      const truth = Math.abs(0.5 - (x + 0.2));
+      expect(v.validWithin?.decision).toMatch(/^step 0: table\/rod /);
+      expect(Math.abs((v.validWithin?.distance as number) - truth) / truth).toBeLessThan(0.1);
+    });
+  }
+});
