@@ -314,25 +314,21 @@ function findSawTooth(jumps: readonly ValueJump[], gradientJumps: readonly Sweep
     const teeth = jumps.filter((j) => Math.sign(j.size) === sign);
     if (teeth.length < SAW_TEETH) continue;
     if (!(Math.sign(slope) === -sign)) continue;
-    const at = teeth.map((j) => j.at);
-    return {
-      kind: 'jumps',
-      teeth: teeth.length,
-      meanJump: teeth.reduce((sum, j) => sum + j.size, 0) / teeth.length,
-      meanPeriod: (at[at.length - 1] - at[0]) / (at.length - 1),
-      at,
-    };
+    return teethSummary('jumps', teeth.map((j) => j.at), teeth.map((j) => j.size));
   }
   const flanks = findFlanks(gradientJumps, samples, slope);
   if (flanks.length < SAW_TEETH) return null;
-  const at = flanks.map((f) => 0.5 * (f.from + f.to));
+  return { ...teethSummary('flanks', flanks.map((f) => 0.5 * (f.from + f.to)), flanks.map((f) => f.rise)), flanks };
+}
+
+/** A saw-tooth's count, mean size and mean spacing from its teeth's places and sizes. */
+function teethSummary(kind: SawTooth['kind'], at: number[], sizes: readonly number[]): SawTooth {
   return {
-    kind: 'flanks',
-    teeth: flanks.length,
-    meanJump: flanks.reduce((sum, f) => sum + f.rise, 0) / flanks.length,
+    kind,
+    teeth: at.length,
+    meanJump: sizes.reduce((sum, v) => sum + v, 0) / sizes.length,
     meanPeriod: (at[at.length - 1] - at[0]) / (at.length - 1),
     at,
-    flanks,
   };
 }
 
