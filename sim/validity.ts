@@ -310,6 +310,11 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
   const names = [...new Set(wrt)];
   const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
   const theta = params.map((p) => readParam(scene, p));
+  if (params.length === 0) {
+    // no parameter moves any decision: nothing to roll out
+    const distances = opts.distancesOf === undefined ? undefined : Object.fromEntries(opts.distancesOf.map((l) => [l, Infinity]));
+    return { validWithin: null, decisions: [], ...(distances && { distances }) };
+  }
   const labels = new LabelTable();
   const base = logDecisions(sceneAt(scene, params, theta), new DecisionLog(labels));
   const n = base.count;
