@@ -142,6 +142,9 @@ export function formatSweepReport(request: Pick<SweepRequest, 'of' | 'wrt'>, res
     if (s.sawTooth !== null) {
       const t = s.sawTooth;
       lines.push(`  saw-tooth: ${t.teeth} teeth of ${t.meanJump.toPrecision(3)} every ${t.meanPeriod.toPrecision(3)} in ${request.wrt}`);
+      // continuous teeth: say what flips at the ends of the first
+      const f = t.flanks?.[0];
+      if (f !== undefined) lines.push(`    continuous flanks (no value jump), e.g. from ${num(f.from)} (${f.causes[0]?.decision ?? 'no recorded decision'}) to ${num(f.to)} (${f.causes[1]?.decision ?? 'no recorded decision'})`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -23,7 +23,8 @@
  *
  * Kinks: the formulas' decisions (segment clamps, the parallel-axes rule, sphere–box
  * regions; see `GEOMETRY_DECISION_KINDS`) are reported by the primitive's forward and
- * tangent passes when their margin is below `KINK_REPORT_RADIUS` (kinks.ts), labelled
+ * tangent passes when their margin is below the sink's radius (kinks.ts `reportRadius`:
+ * `KINK_REPORT_RADIUS` unless the sink sets its own, as the validity log does), labelled
  * `<A>/<B> <kind>`, e.g. `ball/rod segment clamp`. The label is built only then (rare),
  * so far-from-boundary contacts build no strings. The adjoint and the tangent functions
  * themselves report nothing (they are called after the decisions were made).
@@ -48,7 +49,7 @@ import {
   type DecisionSink,
 } from './geometry-features.ts';
 import { contactGeometryAdjointFast } from './geometry-fast.ts';
-import { KINK_REPORT_RADIUS } from './kinks.ts';
+import { KINK_REPORT_RADIUS, reportRadius } from './kinks.ts';
 
 /**
  * What the geometry reads from the model: `nbody`, `geomType`, and `bodyName` for messages
@@ -79,9 +80,11 @@ const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, f
  */
 const _pendingMargin: number[] = [];
 const _pendingKind: number[] = [];
+/** The radius of the sink being reported to (kinks.ts `reportRadius`: the validity log asks for all). */
+let _collectRadius = KINK_REPORT_RADIUS;
 const _collect: DecisionSink = {
   decision(margin: number, kind: number): void {
-    if (margin < KINK_REPORT_RADIUS) {
+    if (margin < _collectRadius) {
       _pendingMargin.push(margin);
       _pendingKind.push(kind);
     }
@@ -196,6 +199,7 @@ export function contactGeometryValues(
   checkSizes(input, contacts, bodyQ, geomSize, 'contactGeometryValues');
   const count = contacts.count;
   if (out.length < FEATURE_OUTPUTS * count) throw new RangeError(`contactGeometryValues: out needs ${FEATURE_OUTPUTS * count} entries`);
+  _collectRadius = kinks === null ? KINK_REPORT_RADIUS : reportRadius(kinks);
   for (let k = 0; k < count; k++) {
     setupContact(input, contacts, k);
     gatherLocal(bodyQ, geomSize, _x);
@@ -298,6 +302,7 @@ export function contactGeometryTangent(
   }
   const yv = new Array<number>(FEATURE_OUTPUTS);
   const yt = new Array<number>(FEATURE_OUTPUTS);
+  _collectRadius = kinks === null ? KINK_REPORT_RADIUS : reportRadius(kinks);
   for (let k = 0; k < count; k++) {
     setupContact(input, contacts, k);
     gatherLocal(bodyQ, geomSize, _x);
