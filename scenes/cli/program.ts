@@ -7,7 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
 import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError } from './errors.ts';
 import { refuseInputAsOutput } from './files.ts';
-import { formatGradReport, runGradient, splitPathList } from './grad.ts';
+import { formatGradReport, formatJacobianReport, formatVectorLossReport, outputNames, runGradient, runVectorGradient, splitPathList, type JacobianReport, type VectorLossReport } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
 import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
 import type { OptimizeFlags } from './optimize.ts';
@@ -28,8 +28,11 @@ interface SimulateFlags extends SceneOverrides {
 }
 
 interface GradFlags extends SceneOverrides {
-  of: string;
+  /** each value may hold several comma-separated quantities; the flag may repeat */
+  of: string[];
   wrt: string[];
+  jacobian?: boolean;
+  target?: number[];
   probe?: number;
   kinkTol?: number;
   validity?: boolean;
@@ -164,11 +167,26 @@ function buildProgram(io: CliIo): Command {
   addOverrideOptions(
     program
       .command('grad')
-      .description('Gradient of one final-state quantity with respect to scene parameters, with a kink report.')
+      .description(
+        'Gradient of one final-state quantity with respect to scene parameters, with a kink report; with several quantities, their Jacobian (--jacobian) or the gradient of Σ (output − target)² (--target).',
+      )
       .showHelpAfterError(`(run '${NAME} grad --help' for usage)`)
       .argument('<scene.json>', 'scene file'),
   )
-    .requiredOption('--of <Q>', 'final-state quantity, one component: <body>.<position|orientation|linearVelocity|angularVelocity>.<x|y|z|w>')
+    .addOption(
+      new Option(
+        '--of <Q[,Q...]>',
+        'final-state quantities: <body>.<position|orientation|linearVelocity|angularVelocity>[.<x|y|z|w>]; one component for a gradient, several (or a whole vector) with --jacobian or --target',
+      )
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .makeOptionMandatory(),
+    )
+    .option('--jacobian', 'print the Jacobian d(output)/d(parameter) of every --of output (one row each) w.r.t. every --wrt parameter')
+    .addOption(
+      new Option('--target <T[,T...]>', 'one number per --of output: the gradient of Σ (output − target)² instead').argParser((value: string) =>
+        value.split(',').map((t) => finiteNumber(t.trim())),
+      ),
+    )
     .addOption(
       new Option('--wrt <P[,P...]>', 'parameters: <body>.<field>.<x|y|z|w>, <body>.<mass|friction|restitution|radius|…>, contact.<key>')
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
@@ -192,7 +210,7 @@ function buildProgram(io: CliIo): Command {
     .option('--no-validity', 'skip validWithin')
     .option(
       '--json',
-      'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}], validWithin: {distance, decision, step, kind, margin, byParameter} | null, decisions: [...]} (+ probe: {verdict, reason, directional, range, validWithin})',
+      'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}], validWithin: {distance, decision, step, kind, margin, byParameter} | null, decisions: [...]} (+ probe: {verdict, reason, directional, range, validWithin}; --target adds of, outputs, target; --jacobian prints {of, wrt, value: [], jacobian: [[]], kinks})',
     )
     .addHelpText(
       'after',
@@ -201,13 +219,23 @@ function buildProgram(io: CliIo): Command {
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x --contact penalty --json`,
         `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 700 --contact hard`,
         `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 300 --contact penalty --probe 1e-4`,
+        `${NAME} grad scenes/billiards.json --of ball1.position,ball2.position.x --wrt cue.linearVelocity.x,cue.linearVelocity.y --jacobian`,
+        `${NAME} grad scenes/bounce-to-target.json --of ball.position --target 1.2,0,0.25 --wrt ball.linearVelocity.x,ball.linearVelocity.z`,
       ),
     )
     .action(async (file: string, flags: GradFlags) => {
       const scene = loadScene(file, overridesOf(flags));
       const wrt = splitPathList(flags.wrt);
-      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
-      io.stdout(flags.json ? json(report) : formatGradReport(flags.of, report, flags.kinkTol));
+      const of = splitPathList(flags.of);
+      const target = flags.target;
+      if (flags.jacobian !== true && target === undefined && of.length === 1 && outputNames(scene, of).length === 1) {
+        const report = await runGradient(scene, of[0], wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
+        io.stdout(flags.json ? json(report) : formatGradReport(of[0], report, flags.kinkTol));
+        return;
+      }
+      const report = await runVectorGradient(scene, of, wrt, { jacobian: flags.jacobian, target, kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
+      if (flags.json) io.stdout(json(report));
+      else io.stdout('jacobian' in report ? formatJacobianReport(report as JacobianReport) : formatVectorLossReport(report as VectorLossReport, flags.kinkTol));
     });
 
   addOverrideOptions(
