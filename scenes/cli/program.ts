@@ -147,18 +147,15 @@ function buildProgram(io: CliIo): Command {
     .action(async (file: string, flags: SimulateFlags) => {
       if (flags.out !== undefined) refuseInputAsOutput(flags.out, [file]);
       // loaded on first use, like optimize: `--help`, `--version` and `grad` do not step a scene here
-      const { formatSummary, runSimulation, writeTrajectory } = await import('./simulate.ts');
+      const { formatSummary, runSimulation } = await import('./simulate.ts');
       const scene = loadScene(file, overridesOf(flags));
-      const result = runSimulation(scene, { trajectory: flags.out !== undefined });
-      if (flags.out !== undefined && result.recorder !== null) writeTrajectory(flags.out, result.recorder);
+      const result = runSimulation(scene, { trajectoryFile: flags.out });
       if (flags.json) {
         io.stdout(json(result.report));
         return;
       }
       io.stdout(formatSummary(file, scene, result));
-      if (flags.out !== undefined && result.recorder !== null) {
-        io.stdout(`trajectory: ${result.recorder.trajectory.frames.length} frames written to ${flags.out}\n`);
-      }
+      if (flags.out !== undefined && result.frames !== null) io.stdout(`trajectory: ${result.frames} frames written to ${flags.out}\n`);
     });
 
   addOverrideOptions(

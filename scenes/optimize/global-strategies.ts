@@ -19,7 +19,7 @@
 import { latinHypercube } from '../../ad/optim/space-filling.ts';
 import type { Bounds } from '../../ad/optim/types.ts';
 import { seededRng } from '../../ad/random.ts';
-import { inlineEvaluator, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { inlineEvaluator, siblingModule, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
 import { batchObjective, type OptimizationProblem, type Setting } from './problem.ts';
 import { lbfgsStage, scaling, type StrategyOptions, type StrategyResult } from './strategies.ts';
 
@@ -98,7 +98,7 @@ export function searchBox(problem: OptimizationProblem): Bounds {
 function evaluatorFor(problem: OptimizationProblem, threads: number | undefined): BatchEvaluator {
   return threads === 0
     ? inlineEvaluator({ ...batchObjective(problem), run: (x, job) => polish(problem, x, job as PolishJob) })
-    : workerEvaluator({ module: new URL('./registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec }, threads);
+    : workerEvaluator({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, threads);
 }
 
 /** The strategy's contact setting: `opts.mode` at the scene's temperature. */

@@ -51,7 +51,7 @@ describe('the packed tarball', () => {
     expect(paths).toContain('dist/api/index.js');
     expect(paths).toContain('dist/api/index.d.ts');
     expect(paths).toContain('dist/ad/index.js');
-    expect(paths).toContain('dist/scenes/cli.js');
+    expect(paths).toContain('dist/cli/cli.js');
     expect(paths).toContain('bin/diffcontact.js');
     expect(paths).toContain('docs/scene.schema.json');
     const misplaced = paths.filter((p) => /^(test|bench|scenes|sim|ad|api|render)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')));

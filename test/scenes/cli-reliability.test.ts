@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackFromTrajectoryFile } from '../../render/track.ts';
+import { outputLockPath } from '../../scenes/cli/files.ts';
 import { defaultOutputFolder } from '../../scenes/cli/optimize.ts';
 import type { OptimizationProblem } from '../../scenes/optimize/problem.ts';
 import { BIN, cli, cliInProcess, cliWith, expectFailure } from './cli-run.ts';
@@ -222,12 +223,19 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     expect(r.stderr).toMatch(/cannot create output folder/);
     // a folder another live process (the one that started this test) is writing
     const busy = file('busy');
-    mkdirSync(busy);
-    writeFileSync(join(busy, '.diffcontact.lock'), `${process.ppid}\n`);
+    writeFileSync(outputLockPath(busy), `${process.ppid}\n`);
     const b = await cliInProcess('optimize', file('drop.json'), '--iters', '1000000', '--out', busy);
     expectFailure(b, 2);
     expect(b.stderr).toContain(`being written by another run (pid ${process.ppid})`);
-    expect(readdirSync(busy)).toEqual(['.diffcontact.lock']);
+    expect(existsSync(busy)).toBe(false);
+    // a folder holding files of its own would be replaced: refused before the work too
+    const foreign = file('foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const f = await cliInProcess('optimize', file('drop.json'), '--iters', '1000000', '--out', foreign);
+    expectFailure(f, 2);
+    expect(f.stderr).toMatch(/holds other files \(notes\.txt\)/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
   });
 
   it('a stale lock is taken over; scene files of one name in different folders get different output folders', async () => {
@@ -241,15 +249,17 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     // a/scene.json's folder, left locked by a process that is gone
     const folder = defaultOutputFolder(join(work, 'a', 'scene.json'), { name: 'scene' } as OptimizationProblem);
     expect(folder).toMatch(/^out\/scene-[0-9a-f]{8}$/);
-    mkdirSync(join(work, folder), { recursive: true });
-    writeFileSync(join(work, folder, '.diffcontact.lock'), `${deadPid}\n`);
+    mkdirSync(join(work, 'out'), { recursive: true });
+    writeFileSync(outputLockPath(join(work, folder)), `${deadPid}\n`);
     const again = await cliWith({ cwd: work }, 'optimize', join('a', 'scene.json'), '--iters', '1', '--json');
     expect(again.stderr).toBe('');
     expect(existsSync(join(work, folder, 'result.json'))).toBe(true);
     const second = await cliWith({ cwd: work }, 'optimize', join('b', 'scene.json'), '--iters', '1', '--json');
     expect(second.stderr).toBe('');
-    const after = readdirSync(join(work, 'out')).sort();
+    // each output folder is a link to its latest run's folder (kept as .<name>.runs/ beside it)
+    const after = readdirSync(join(work, 'out')).filter((f) => !f.startsWith('.')).sort();
     expect(after).toHaveLength(2);
+    expect(readdirSync(join(work, 'out')).filter((f) => f.endsWith('.lock'))).toEqual([]);
     // each folder holds its own scene's result, and no lock is left behind
     for (const f of after) {
       expect(readdirSync(join(work, 'out', f)).sort()).toEqual(['loss.svg', 'result.json', 'trajectory.json']);
