@@ -23,7 +23,7 @@ import { canonicalPath, claimOutputFolder, refuseInputAsOutput, type OutputFolde
 import { loadScene, type SceneOverrides } from './scene-input.ts';
 
 /** The flags of `optimize`. */
-export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth'> {
+export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth' | 'speedFactor'> {
   iters?: number;
   contact?: ContactMode;
   /** default: auto */
@@ -43,13 +43,13 @@ export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'te
  */
 export function resolveProblem(target: string, flags: OptimizeFlags): OptimizationProblem {
   if (isSceneFile(target)) {
-    const { steps, dt, temperature, allowLarge, energyGrowth } = flags;
-    const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth });
+    const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
+    const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
     if (scene.objective === undefined) throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);
   }
-  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined || flags.energyGrowth !== undefined) {
-    throw new UsageError(`--steps, --dt, --temperature and --energy-growth apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
+  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined || flags.energyGrowth !== undefined || flags.speedFactor !== undefined) {
+    throw new UsageError(`--steps, --dt, --temperature, --energy-growth and --speed-factor apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
   }
   return namedProblem(target);
 }
