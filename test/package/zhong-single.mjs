@@ -1,3 +1,4 @@
+/* global process */
 // Zhong, Han, Dey & Brikis, "Improving gradient computation for differentiable physics
 // simulation with contacts" (L4DC 2023), single-collision task, written against the
 // package's public entry only: `import ... from 'diffcontact'`, plain JavaScript. Two
