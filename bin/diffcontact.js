@@ -4,6 +4,11 @@
 // `npm run build` (also run by `npm install`) is newer than every source file; otherwise it
 // runs the TypeScript sources through tsx, so an edit is never hidden by a stale build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// node ≥ 22.1 keeps V8's compiled code of the CLI between runs (a cache in the temporary
+// folder); older nodes have no such call and compile each time
+module.enableCompileCache?.();
 
 const root = new URL('../', import.meta.url);
 const compiled = new URL('dist/cli/cli.js', root);
