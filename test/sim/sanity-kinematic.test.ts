@@ -8,6 +8,7 @@ import { DivergenceError } from '../../sim/errors.ts';
 import { parseScene, type SceneInput } from '../../sim/scene.ts';
 import { SanityMonitor } from '../../sim/sanity.ts';
 import { createStepData, step } from '../../sim/step.ts';
+import { thrown } from '../helpers.ts';
 
 const G = 9.81;
 
@@ -24,15 +25,6 @@ function lightAndHeavy(extra: Partial<SceneInput> = {}): SceneInput {
     ],
     ...extra,
   };
-}
-
-function thrown(f: () => void): unknown {
-  try {
-    f();
-  } catch (err) {
-    return err;
-  }
-  return null;
 }
 
 function monitorOf(input: SceneInput) {
