@@ -1,7 +1,7 @@
 /**
  * The `diffcontact` command (docs/cli.md): `simulate`, `grad` (with `--probe`) and
  * `sweep` on a scene file; `optimize` arrives with the trajectory-optimization work. `bin/diffcontact.js` runs this file
- * compiled (dist/scenes/cli.js), or through tsx in a checkout whose build is older than its
+ * compiled and bundled (dist/cli/cli.js), or through tsx in a checkout whose build is older than its
  * sources; `npx tsx scenes/cli.ts <command> …` does the same.
  *
  * The program lives in scenes/cli/ (program.ts: commands and flags; scene-input.ts: the

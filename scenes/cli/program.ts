@@ -70,6 +70,7 @@ function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
       new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(positiveNumber),
     )
     .addOption(sanityOption())
+    .addOption(speedFactorOption())
     .addOption(allowLargeOption());
 }
 
@@ -78,6 +79,14 @@ function sanityOption(): Option {
   return new Option(
     '--energy-growth <F>',
     "divergence monitor: energy a run may gain from nowhere, in multiples of the scene's energy scale (default 1; overrides the scene's sanity.energyGrowth)",
+  ).argParser(positiveNumber);
+}
+
+/** `--speed-factor`: the divergence monitor's speed and distance bounds (sim/sanity.ts). */
+function speedFactorOption(): Option {
+  return new Option(
+    '--speed-factor <F>',
+    "divergence monitor: how many times the scene's speed scale (initial speeds, a fall through the scene's size, overlaps, controls) a body may reach, beyond gravity's share (default 100; overrides the scene's sanity.speedFactor)",
   ).argParser(positiveNumber);
 }
 
@@ -94,8 +103,8 @@ export function positiveInteger(text: string): number {
 }
 
 function overridesOf(flags: SceneOverrides): SceneOverrides {
-  const { steps, dt, contact, temperature, allowLarge, energyGrowth } = flags;
-  return { steps, dt, contact, temperature, allowLarge, energyGrowth };
+  const { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor } = flags;
+  return { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor };
 }
 
 function examples(...lines: string[]): string {
@@ -150,18 +159,15 @@ function buildProgram(io: CliIo): Command {
     .action(async (file: string, flags: SimulateFlags) => {
       if (flags.out !== undefined) refuseInputAsOutput(flags.out, [file]);
       // loaded on first use, like optimize: `--help`, `--version` and `grad` do not step a scene here
-      const { formatSummary, runSimulation, writeTrajectory } = await import('./simulate.ts');
+      const { formatSummary, runSimulation } = await import('./simulate.ts');
       const scene = loadScene(file, overridesOf(flags));
-      const result = runSimulation(scene, { trajectory: flags.out !== undefined });
-      if (flags.out !== undefined && result.recorder !== null) writeTrajectory(flags.out, result.recorder);
+      const result = runSimulation(scene, { trajectoryFile: flags.out });
       if (flags.json) {
         io.stdout(json(result.report));
         return;
       }
       io.stdout(formatSummary(file, scene, result));
-      if (flags.out !== undefined && result.recorder !== null) {
-        io.stdout(`trajectory: ${result.recorder.trajectory.frames.length} frames written to ${flags.out}\n`);
-      }
+      if (flags.out !== undefined && result.frames !== null) io.stdout(`trajectory: ${result.frames} frames written to ${flags.out}\n`);
     });
 
   addOverrideOptions(
@@ -283,9 +289,9 @@ function buildProgram(io: CliIo): Command {
     )
     .action(async (file: string, flags: SweepFlags) => {
       // --contact here lists the modes to sweep; the others override the scene as usual
-      const { steps, dt, temperature, allowLarge, energyGrowth } = flags;
+      const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
-      const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth });
+      const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
       const request = { of: flags.of, wrt: flags.wrt, from: flags.from, to: flags.to, n: flags.n, modes: flags.contact, kinkTol: flags.kinkTol, jumpTol: flags.jumpTol, levels: flags.levels };
       const result = await runSweep(scene, request);
       if (flags.plot !== undefined) {
@@ -323,6 +329,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
     .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
     .addOption(sanityOption())
+    .addOption(speedFactorOption())
     .addOption(allowLargeOption())
     .option('--out <dir>', 'output folder (default out/<name> for a named scene, out/<file name>-<8 hex digits of its path> for a scene file); locked while the run writes it')
     .option('--json', 'print one JSON document {scene, iterations, loss: [], params: {}, seconds, strategy, mode, verification: {mode, miss, success, …}}')
