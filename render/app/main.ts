@@ -61,7 +61,10 @@ viewport.onInvalidate = () => invalidate();
 // a camera moved by hand is not framed again when the rest of the track arrives
 viewport.controls.addEventListener('start', () => (fitPending = false));
 const sweepPanel = new SweepPanel(byId('sweep'));
-const lossPlot = new LossPlot(byId('loss'));
+/** the loss chart's box: first in its section, so the verdict and status lines below it never push it off screen */
+const lossBox = document.createElement('div');
+byId('loss').append(lossBox);
+const lossPlot = new LossPlot(lossBox);
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const sweepPool = new SweepPool();
 
@@ -321,14 +324,13 @@ function showSweep(p: SweepProgress, anchor: number): void {
   const perPoint = Object.entries(p.compute)
     .map(([mode, c]) => `${mode} ${(c.ms / c.points).toFixed(0)} ms`)
     .join(', ');
-  const primary = p.primarySeconds === null ? '' : ` · ${p.primary} complete at ${p.primarySeconds.toFixed(1)} s`;
-  const bands = p.validity[p.primary] === undefined ? '' : ' · purple band: where the gradient holds around the scene\'s value (▲ nearest decisions)';
+  const primary = p.primarySeconds === null ? '' : `${p.primary} complete at ${p.primarySeconds.toFixed(1)} s; `;
+  const timing = `(${primary}per point: ${perPoint === '' ? '…' : perPoint})`;
   sweepPanel.setStatus(
     (p.done
-      ? `${p.computed} points in ${p.seconds.toFixed(1)} s on ${sweepPool.size} workers${primary} · numbered bands: the gradient changes by > 8× its median step there (causes listed above)${bands}`
-      : `sweeping (the coarse curves, then ${p.primary}, then the rest): ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s${primary}`) +
-      (perPoint === '' ? '' : `\ncompute per point: ${perPoint}`) +
-      errors,
+      ? `${p.computed} points in ${p.seconds.toFixed(1)} s on ${sweepPool.size} workers ${timing}`
+      : `sweeping (coarse curves, then ${p.primary}, then the rest): ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s ${timing}`) + errors,
+    'numbered bands: the gradient changes by > 8× its median step there (causes listed above the status); purple band: where the page\'s mode\'s gradient holds around the scene\'s value; ▲: its nearest decisions\' flip points',
   );
 }
 

@@ -19,7 +19,7 @@ import type { SweepCurve, SweepSpec, SweepValidity } from '../sweep-grid.ts';
 import { pathUnit, quotientUnit, withUnit } from '../units.ts';
 import { legendAtRest, shownTitle, xAxis, yAxis } from './plot-axes.ts';
 
-const PLOT_HEIGHT = 128;
+const PLOT_HEIGHT = 110;
 /** Opacity of a jump band of the page's mode, as a hex alpha (others are outlined only). */
 const JUMP_FILL_ALPHA = '33';
 /** Jump labels drawn in the plot per mode; the list under it has them all. */
@@ -91,8 +91,10 @@ export class SweepPanel {
     return { primary: this.primary, modes: this.curves.map((c) => c.mode), points, jumps, axisTitles, jumpCauses, readout, radius, band: this.band() };
   }
 
-  setStatus(text: string): void {
+  /** The status line, and what it does not say (a tooltip). */
+  setStatus(text: string, title = ''): void {
     this.status.textContent = text;
+    this.status.title = title;
   }
 
   /** Draw `curves` of `spec` with `primary` (the page's contact mode) emphasized; `anchor` is the scene's value of the parameter. */
@@ -269,21 +271,38 @@ export class SweepPanel {
     const wrtUnit = pathUnit(spec.wrt);
     const gradUnit = quotientUnit(pathUnit(spec.of), wrtUnit);
     const modes = (Object.keys(this.validity) as ContactMode[]).sort((a, b) => Number(b === this.primary) - Number(a === this.primary));
-    const lines = modes.map((mode) => {
-      const v = this.validity[mode]!;
+    const swatch = (mode: ContactMode): HTMLSpanElement => {
+      const el = document.createElement('span');
+      el.className = 'swatch';
+      el.style.background = MODE_COLOURS[mode];
+      return el;
+    };
+    const radius = (v: SweepValidity): string => (v.radius === null ? 'radius unknown' : `±${withUnit(v.radius, wrtUnit)}`);
+    const tooltip = (v: SweepValidity): string => v.nearest.map((d) => `${d.label}: flips at ${withUnit(d.flipAt, wrtUnit)} (±${withUnit(d.distance, wrtUnit)})`).join('\n');
+    const lines: HTMLDivElement[] = [];
+    // the page's mode in full, the others' radii on one line (their decisions in the tooltip)
+    const main = this.validity[this.primary];
+    if (main !== undefined) {
       const line = document.createElement('div');
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = MODE_COLOURS[mode];
+      line.className = 'primary';
       const holds =
-        v.radius === null
-          ? 'no recorded decision moves with it (the radius is unknown: a contact entering from outside the margin is not foreseen)'
-          : `holds within ±${withUnit(v.radius, wrtUnit)} (nearest decision: ${v.decision})`;
-      line.append(swatch, `${mode} at ${withUnit(v.x, wrtUnit)}: gradient ${withUnit(v.grad, gradUnit)}, ${holds}`);
-      if (mode === this.primary) line.className = 'primary';
-      line.title = v.nearest.map((d) => `${d.label}: flips at ${withUnit(d.flipAt, wrtUnit)} (±${withUnit(d.distance, wrtUnit)})`).join('\n');
-      return line;
-    });
+        main.radius === null
+          ? 'no recorded decision moves with it (radius unknown: a contact entering from outside the margin is not foreseen)'
+          : `holds within ±${withUnit(main.radius, wrtUnit)} (nearest decision: ${main.decision})`;
+      line.append(swatch(this.primary), `${this.primary} at ${withUnit(main.x, wrtUnit)}: gradient ${withUnit(main.grad, gradUnit)}, ${holds}`);
+      line.title = tooltip(main);
+      lines.push(line);
+    }
+    const others = modes.filter((m) => m !== this.primary);
+    if (others.length > 0) {
+      const line = document.createElement('div');
+      for (const mode of others) {
+        const v = this.validity[mode]!;
+        line.append(swatch(mode), `${mode}: ${withUnit(v.grad, gradUnit)}, ${radius(v)}${v.decision ? ` (${v.decision})` : ''}  `);
+      }
+      line.title = others.map((m) => `${m}:\n${tooltip(this.validity[m]!)}`).join('\n');
+      lines.push(line);
+    }
     this.readout.replaceChildren(...lines);
   }
 
