@@ -14,7 +14,8 @@
  * `--optimize <scene>` compares the page's optimizer with the CLI's on a scene file
  * (`--seed`, default 1): both results and their wall times.
  *
- * Frames are counted the same way for any version of the page: a frame is an animation
+ * A sweep unfinished at the timeout is stopped (the page's "stop sweep") before the frame
+ * rates are measured. Frames are counted the same way for any version of the page: a frame is an animation
  * frame in which the 3-D canvas issued at least one WebGL draw call (a hook installed
  * before the page's scripts), so an old page without a frame counter is measured too.
  * Timings are wall clock on a shared machine: expect ±20 % between runs.
@@ -127,6 +128,11 @@ async function main(): Promise<void> {
         sweepSeconds = (Date.now() - t0) / 1000;
       } catch {
         sweepSeconds = null;
+        // the frame rates below are the page's own, not shared with a sweep still computing
+        await page.evaluate(() => {
+          const stop = Array.from(document.querySelectorAll('#gui .lil-controller button')).find((b) => b.textContent?.includes('stop sweep'));
+          (stop as HTMLButtonElement | undefined)?.click();
+        });
       }
       type SweepProbe = { points: Record<string, number>; primarySeconds?: number | null; seconds: number; workers?: number; compute?: Record<string, { points: number; ms: number }> };
       const sweep = await page.evaluate(() => (window as unknown as { __viewer: { sweep: SweepProbe } }).__viewer.sweep);
