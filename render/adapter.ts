@@ -28,6 +28,9 @@ export interface BodyMeshes {
 }
 
 /** Options of {@link createBodyMeshes}. */
+/** Default sphere tessellation: segments around, rings. */
+const SPHERE_SEGMENTS: [number, number] = [32, 16];
+
 export interface MeshOptions {
   /** side of the square drawn for a plane, m (default 20: beyond the scenes' reach) */
   planeSize?: number;
@@ -37,6 +40,11 @@ export interface MeshOptions {
    * shading is most of a frame's cost (measured in render/README.md)
    */
   cheapPlanes?: boolean;
+  /**
+   * sphere tessellation, segments around × rings (default 32 × 16); a software GL draws
+   * billiards' 16 balls at 20 × 12 (render/README.md)
+   */
+  sphereSegments?: [number, number];
 }
 
 const DEFAULT_PLANE_SIZE = 20;
@@ -86,7 +94,8 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
       let geometry: THREE.BufferGeometry;
       if (type === ShapeType.sphere) {
         shape = 'sphere';
-        geometry = octantColoured(new THREE.SphereGeometry(s[g], 32, 16));
+        const [around, rings] = opts.sphereSegments ?? SPHERE_SEGMENTS;
+        geometry = octantColoured(new THREE.SphereGeometry(s[g], around, rings));
         material.vertexColors = true;
       } else if (type === ShapeType.box) {
         shape = 'box';
