@@ -156,6 +156,8 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
   let lastError: Error | null = null;
   let downSince: number | null = null;
   let closed = false;
+  /** the first connection failed: no more reconnection attempts */
+  let gaveUp = false;
   let busy = false;
   let connection: Promise<Connection> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -171,8 +173,9 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
   const connect = (): Promise<Connection> =>
     (connection ??= (async () => {
       const bullmq = await import('bullmq');
-      const queue = new bullmq.Queue(queueName, { connection: redisConnection(opts.url) });
-      const events = new bullmq.QueueEvents(queueName, { connection: redisConnection(opts.url) });
+      const stopped = () => closed || gaveUp;
+      const queue = new bullmq.Queue(queueName, { connection: redisConnection(opts.url, stopped) });
+      const events = new bullmq.QueueEvents(queueName, { connection: redisConnection(opts.url, stopped) });
       // errors arrive as events while ioredis reconnects; the outage check below decides when they are fatal
       queue.on('error', (err) => (lastError = err));
       events.on('error', (err) => (lastError = err));
@@ -186,6 +189,7 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
           }),
         ]);
       } catch {
+        gaveUp = true;
         await closeWithin([queue, events], CLOSE_WAIT_MS);
         throw new ClusterUnavailableError(
           `cannot reach Redis at ${where} within ${timing.connectTimeoutMs / 1e3} s${lastError === null ? '' : ` (${lastError.message})`}: is redis-server running there, and is --cluster (or DIFFCONTACT_REDIS) right?`,
@@ -369,7 +373,8 @@ export async function closeWithin(items: readonly { close(): Promise<void>; disc
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   const done = await Promise.race([graceful, late]);
   clearTimeout(timer);
-  if (!done) await Promise.allSettled(items.map((i) => i.disconnect()));
+  // a disconnect can itself wait for a Redis that is gone: start it, do not wait for it
+  if (!done) for (const i of items) i.disconnect().catch(() => {});
 }
 
 /**

@@ -78,10 +78,11 @@ export function clusterUrl(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 /**
  * ioredis options for `url`: commands wait through a reconnection instead of failing after
  * a fixed count (BullMQ needs this for its blocking connections), reconnection attempts
- * back off to one every 2 s.
+ * back off to one every 2 s, and stop for good once `stopped()` says so (a closed client
+ * must not keep the process alive by reconnecting to a Redis that is gone).
  */
-export function redisConnection(url: string): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number } {
-  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(100 * times, 2000) };
+export function redisConnection(url: string, stopped: () => boolean = () => false): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number | null } {
+  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => (stopped() ? null : Math.min(100 * times, 2000)) };
 }
 
 /** `redis://host:port` without a password, for messages. */

@@ -114,8 +114,10 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     return encodeExact({ results, worker: name } satisfies JobResult);
   };
 
+  let connected = false;
+  let gaveUp = false;
   const worker: Worker = new BullWorker(opts.queue ?? DEFAULT_QUEUE, processor, {
-    connection: redisConnection(opts.url),
+    connection: redisConnection(opts.url, () => !connected && gaveUp),
     concurrency,
     lockDuration: timing.lockDurationMs,
     stalledInterval: timing.stalledIntervalMs,
@@ -123,7 +125,6 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     name,
     autorun: false,
   });
-  let connected = false;
   let lost = false;
   worker.on('error', (err) => {
     if (!lost) log(`worker ${name}: Redis at ${where}: ${err.message} (reconnecting)`);
@@ -140,6 +141,7 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     ]);
     connected = true;
   } catch {
+    gaveUp = true;
     throw new ClusterUnavailableError(`cannot reach Redis at ${where} within ${timing.connectTimeoutMs / 1e3} s: is redis-server running there, and is --cluster (or DIFFCONTACT_REDIS) right?`);
   } finally {
     clearTimeout(timeout);
