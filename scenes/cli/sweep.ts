@@ -95,7 +95,7 @@ export async function runSweep(scene: Scene, request: SweepRequest, where: { clu
 
 /** The sweep as one job per mode on the cluster at `url` (scenes/cluster/sweep-jobs.ts), with its progress on the terminal. */
 async function sweepOnCluster(scene: Scene, request: SweepRequest & { modes: readonly ContactMode[] }, url: string, progress: boolean): Promise<SweepResult> {
-  const [{ clusterSweep }, { clusterProgressBar }, { packageVersion }] = await Promise.all([import('../cluster/sweep-jobs.ts'), import('./worker.ts'), import('./version.ts')]);
+  const [{ clusterSweep }, { clusterProgressBar }, { packageVersion }] = await Promise.all([import('../cluster/sweep-jobs.ts'), import('./cluster-progress.ts'), import('./version.ts')]);
   const bar = clusterProgressBar(progress);
   try {
     return await clusterSweep(scene, { ...request, modes: [...request.modes] }, { url, version: packageVersion(), onProgress: bar.onProgress });

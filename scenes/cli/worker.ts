@@ -6,9 +6,7 @@
  * by this command only.
  */
 import { availableParallelism } from 'node:os';
-import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option } from 'commander';
-import type { ClusterProgress } from '../cluster/client.ts';
 import { CLUSTER_ENV, clusterUrl, safeUrl } from '../cluster/settings.ts';
 import { UsageError } from './errors.ts';
 import type { CliIo } from './program.ts';
@@ -75,26 +73,3 @@ export async function runWorkerCommand(flags: WorkerFlags, io: CliIo): Promise<v
   io.stderr(`worker ${worker.name}: stopped after ${worker.completed()} job(s)\n`);
 }
 
-/**
- * The terminal's view of a cluster batch: `cluster ▓▓▓░░ 12/64 jobs | 3 worker(s)` on
- * stderr, on a terminal only (never in --json output or a pipe). `stop()` clears it.
- */
-export function clusterProgressBar(show: boolean): { onProgress(p: ClusterProgress): void; stop(): void } {
-  if (!show || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'cluster {bar} {value}/{total} jobs | {workers} worker(s) seen', hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onProgress(p) {
-      if (!started) bar.start(p.total, p.done, { workers: p.workers });
-      else {
-        bar.setTotal(p.total);
-        bar.update(p.done, { workers: p.workers });
-      }
-      started = true;
-    },
-    stop: () => started && bar.stop(),
-  };
-}

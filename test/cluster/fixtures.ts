@@ -1,10 +1,10 @@
 /**
  * Objectives for the cluster's fault tests, built by workers from this module (named
  * `diffcontact:test/cluster/fixtures`, so any checkout resolves it):
- * - `slowObjective`: a deterministic floating-point computation of about `spec.ms`
- *   milliseconds per point (a logistic-map orbit whose length is fixed by a calibration on
- *   the first call is NOT used: the length is `spec.steps`, so every process computes the
- *   same number), long enough to kill a worker or restart Redis in the middle of a job;
+ * - `slowObjective`: a deterministic floating-point computation per point (a logistic-map
+ *   orbit of `spec.steps` steps, chaotic, so any difference in arithmetic would show), long
+ *   enough to kill a worker or restart Redis in the middle of a job; its gradient and run
+ *   results carry NaN, −0 and Infinity, which must cross Redis unchanged;
  * - `throwingObjective`: throws for x[0] < 0 (a stand-in for a divergent rollout), else
  *   returns a value.
  */
