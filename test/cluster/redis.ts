@@ -1,7 +1,9 @@
 /**
  * Real parts for the cluster tests: Debian's redis-server on a free 127.0.0.1 port (no
  * persistence, so a restart loses every job, the harder case), and `diffcontact worker`
- * processes started through bin/diffcontact.js, as a user starts them.
+ * processes. The workers run the CLI's TypeScript sources through tsx (as bin/diffcontact.js
+ * does in a checkout without a fresh build), never dist/: the test objectives of
+ * fixtures.ts exist only as sources, and the client side runs the sources too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -73,7 +75,7 @@ export class RedisServer {
   }
 }
 
-const BIN = fileURLToPath(new URL('../../bin/diffcontact.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../scenes/cli.ts', import.meta.url));
 
 /** A `diffcontact worker` process. */
 export interface WorkerProcess {
@@ -84,7 +86,11 @@ export interface WorkerProcess {
 
 /** Start `diffcontact worker --cluster url` with a short job lock (so a dead worker's job moves on quickly). */
 export function startWorker(url: string, lockMs: number): WorkerProcess {
-  const proc = spawn(process.execPath, [BIN, 'worker', '--cluster', url, '--concurrency', '1', '--lock-ms', String(lockMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--cluster', url, '--concurrency', '1', '--lock-ms', String(lockMs)], {
+    // --import resolves tsx from the working directory: the checkout's root
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const log: string[] = [];
   proc.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
   return { pid: proc.pid as number, proc, log };
