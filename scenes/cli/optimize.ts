@@ -33,6 +33,8 @@ export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'te
   seed?: number;
   threads?: number;
   starts?: number;
+  /** redis:// URL: smoothing, multistart and sampling batches run as jobs there (scenes/cluster/) */
+  cluster?: string;
   out?: string;
   json?: boolean;
 }
@@ -100,11 +102,11 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
   const bar =
     !flags.json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${problem.name} {bar} {value}/{total} iterations | loss {loss}`, hideCursor: true },
+          { stream: process.stderr, format: `${problem.name} {bar} {value}/{total} iterations | loss {loss}${flags.cluster === undefined ? '' : ' | cluster {jobs}'}`, hideCursor: true },
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(iters, 0, { loss: '…' });
+  bar?.start(iters, 0, { loss: '…', jobs: '…' });
   let run: OptimizeRun;
   try {
     run = await optimize(problem, {
@@ -116,6 +118,8 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
       samples: flags.samples,
       seed: flags.seed,
       threads: flags.threads,
+      cluster: flags.cluster,
+      onJobs: (p) => bar?.update({ jobs: `${p.done}/${p.total} jobs, ${p.workers} worker(s) seen` }),
       onIteration: (k, loss) => bar?.update(k, { loss: loss.toExponential(3) }),
     });
   } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
-import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError } from './errors.ts';
+import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError, UsageError } from './errors.ts';
 import { refuseInputAsOutput } from './files.ts';
 import { formatGradReport, formatJacobianReport, formatVectorLossReport, outputNames, runGradient, runVectorGradient, splitPathList, type JacobianReport, type VectorLossReport } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
@@ -13,6 +13,7 @@ import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
 import type { OptimizeFlags } from './optimize.ts';
 import { contactModeList, finiteNumber, formatSweepReport, gridPoints, refinementLevels, runSweep } from './sweep.ts';
 import { packageVersion } from './version.ts';
+import { clusterOption, resolveCluster, runWorkerCommand, type WorkerFlags } from './worker.ts';
 
 /** Where the CLI writes: the process's streams, or a buffer in tests. */
 export interface CliIo {
@@ -51,6 +52,7 @@ interface SweepFlags extends Omit<SceneOverrides, 'contact'> {
   levels?: number;
   json?: boolean;
   plot?: string;
+  cluster?: string;
 }
 
 /**
@@ -279,6 +281,7 @@ function buildProgram(io: CliIo): Command {
       'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump, cause}], valueJumps: [{at, size, interval, kinks, cause}], sawTooth, lipschitz, jumpTol, valueJumpTol}}',
     )
     .option('--plot <sweep.svg>', 'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked')
+    .addOption(clusterOption('sweep each contact mode as a job on the cluster of this Redis'))
     .addHelpText(
       'after',
       examples(
@@ -293,7 +296,7 @@ function buildProgram(io: CliIo): Command {
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
       const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
       const request = { of: flags.of, wrt: flags.wrt, from: flags.from, to: flags.to, n: flags.n, modes: flags.contact, kinkTol: flags.kinkTol, jumpTol: flags.jumpTol, levels: flags.levels };
-      const result = await runSweep(scene, request);
+      const result = await runSweep(scene, request, { cluster: resolveCluster(flags.cluster), progress: !flags.json });
       if (flags.plot !== undefined) {
         const { writeSweepPlot } = await import('./plot.ts');
         await writeSweepPlot(flags.plot, result, request);
@@ -325,6 +328,7 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--seed <N>', "seed of smoothing's perturbations, multistart's starts and sampling's samples (default 1): a seed gives the same result on any number of threads").argParser(stepCount))
     .addOption(new Option('--threads <N>', 'smoothing, multistart, sampling: worker threads (default: every core; 0 = none)').argParser(stepCount))
     .addOption(new Option('--starts <N>', 'multistart: number of starts (default 16)').argParser(positiveInteger))
+    .addOption(clusterOption('smoothing, multistart, sampling: run the batches as jobs on the cluster of this Redis'))
     .addOption(new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount))
     .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
     .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
@@ -346,9 +350,24 @@ function buildProgram(io: CliIo): Command {
     .action(async (target: string, flags: OptimizeFlags) => {
       // loaded on first use: the other commands do not need the optimizers and scene scripts
       const { runOptimizeCommand } = await import('./optimize.ts');
-      const result = await runOptimizeCommand(target, flags);
+      const result = await runOptimizeCommand(target, { ...flags, cluster: resolveCluster(flags.cluster) });
       io.stdout(result.text);
       if (!result.success) throw new TargetMissedError(result.verdict);
+    });
+  program
+    .command('worker')
+    .usage('--cluster redis://host:port [--concurrency N]')
+    .description('Compute cluster jobs (sweeps, multistart, sampling, smoothing) for clients on any machine, until Ctrl-C; every job gives the same numbers as on the client\'s own threads.')
+    .showHelpAfterError(`(run '${NAME} worker --help' for usage)`)
+    .addOption(clusterOption('the Redis the clients use'))
+    .addOption(new Option('--concurrency <N>', 'jobs computed at once, one worker thread each (default: every core)').argParser(positiveInteger))
+    .option('--queue <name>', 'BullMQ queue (default diffcontact; clients and workers must agree)')
+    .addOption(new Option('--lock-ms <ms>', "job lock, ms: a job whose worker dies goes to another worker after 1.5× this (default 30000)").argParser(positiveInteger))
+    .addHelpText('after', examples(`${NAME} worker --cluster redis://10.0.0.5:6379`, `DIFFCONTACT_REDIS=redis://10.0.0.5:6379 ${NAME} worker --concurrency 4`))
+    .action(async (flags: Partial<WorkerFlags>) => {
+      const cluster = resolveCluster(flags.cluster);
+      if (cluster === undefined) throw new UsageError(`worker needs --cluster redis://host:port (or DIFFCONTACT_REDIS)`);
+      await runWorkerCommand({ cluster, concurrency: flags.concurrency, queue: flags.queue, lockMs: flags.lockMs }, io);
     });
   return program;
 }

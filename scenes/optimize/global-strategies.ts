@@ -19,7 +19,8 @@
 import { latinHypercube } from '../../ad/optim/space-filling.ts';
 import type { Bounds } from '../../ad/optim/types.ts';
 import { seededRng } from '../../ad/random.ts';
-import { inlineEvaluator, siblingModule, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { inlineEvaluator, siblingModule, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { batchPool } from '../cluster/pool.ts';
 import { batchObjective, type OptimizationProblem, type Setting } from './problem.ts';
 import { lbfgsStage, scaling, type StrategyOptions, type StrategyResult } from './strategies.ts';
 
@@ -94,11 +95,11 @@ export function searchBox(problem: OptimizationProblem): Bounds {
   };
 }
 
-/** The pool the starts and samples run on: worker threads, or the calling thread when `threads` is 0. */
-function evaluatorFor(problem: OptimizationProblem, threads: number | undefined): BatchEvaluator {
-  return threads === 0
+/** The pool the starts and samples run on: worker threads or a cluster (scenes/cluster/pool.ts), or the calling thread when `threads` is 0. */
+function evaluatorFor(problem: OptimizationProblem, opts: StrategyOptions): BatchEvaluator {
+  return opts.threads === 0 && opts.cluster === undefined
     ? inlineEvaluator({ ...batchObjective(problem), run: (x, job) => polish(problem, x, job as PolishJob) })
-    : workerEvaluator({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, threads);
+    : batchPool({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, opts);
 }
 
 /** The strategy's contact setting: `opts.mode` at the scene's temperature. */
@@ -126,7 +127,7 @@ export async function runMultiStart(problem: OptimizationProblem, opts: Strategy
   const setting = settingOf(problem, opts);
   const count = opts.starts ?? DEFAULT_STARTS;
   const starts = latinHypercube(count, searchBox(problem), seededRng(opts.seed ?? 1));
-  const evaluator = evaluatorFor(problem, opts.threads);
+  const evaluator = evaluatorFor(problem, opts);
   let polished: Polished[];
   try {
     const job: PolishJob = { setting, iters: opts.iters };
@@ -167,7 +168,7 @@ export async function runSampling(problem: OptimizationProblem, opts: StrategyOp
   let mean = box.lower.map((lo, j) => lo + width[j] / 2);
   let spread = width.map((w) => w / 4);
   const rng = seededRng(opts.seed ?? 1);
-  const evaluator = evaluatorFor(problem, opts.threads);
+  const evaluator = evaluatorFor(problem, opts);
   let best = { x: mean, value: Infinity };
   out.stages.push({ setting, iterations: 0 });
   try {
