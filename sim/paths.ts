@@ -78,7 +78,7 @@ const XYZ = ['x', 'y', 'z'] as const;
 const WXYZ = ['w', 'x', 'y', 'z'] as const;
 
 /** Component names of each vector a path can name. */
-const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, readonly string[]>> = {
+export const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, readonly string[]>> = {
   position: XYZ,
   orientation: WXYZ,
   linearVelocity: XYZ,
@@ -88,7 +88,7 @@ const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, readonly 
 };
 
 /** Where each state field lives: which State array, and its offset within a body's slot. */
-const STATE_SLOT: Readonly<Record<StateVectorField, { array: 'bodyQ' | 'bodyQd'; offset: number }>> = {
+export const STATE_SLOT: Readonly<Record<StateVectorField, { array: 'bodyQ' | 'bodyQd'; offset: number }>> = {
   position: { array: 'bodyQ', offset: 0 },
   orientation: { array: 'bodyQ', offset: 3 },
   linearVelocity: { array: 'bodyQd', offset: 0 },
