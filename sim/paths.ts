@@ -19,6 +19,7 @@
  * Body names may contain neither `.`, `,` nor whitespace, and `contact` is reserved (the
  * scene schema enforces it), so a path splits on `.` unambiguously.
  */
+import { BODY_PATH_INPUTS, PATH_INPUTS, type PathInputName } from './driver/input-table.ts';
 import { PathError } from './errors.ts';
 import { massOfBody } from './builder.ts';
 import { defaultContactMargin, type Model } from './model.ts';
@@ -38,8 +39,11 @@ export type BodyScalarParam = 'mass' | 'friction' | 'restitution' | 'radius' | '
 /** Vector shape parameters: box `halfExtents`, plane `normal`. */
 export type ShapeVectorParam = 'halfExtents' | 'normal';
 
-/** The contact settings that are differentiable parameters (`mode` and `timeOfImpact` are not numbers). */
-export const CONTACT_PARAM_KEYS = ['stiffness', 'damping', 'temperature', 'frictionVelocity', 'friction', 'restitution', 'margin'] as const;
+/**
+ * The contact settings that are parameters (`mode` and `timeOfImpact` are not numbers):
+ * the rollout inputs named by a path (sim/driver/input-table.ts), then the margin.
+ */
+export const CONTACT_PARAM_KEYS: readonly (PathInputName | 'margin')[] = [...PATH_INPUTS, 'margin'];
 
 /** One of {@link CONTACT_PARAM_KEYS}. */
 export type ContactParamKey = (typeof CONTACT_PARAM_KEYS)[number];
@@ -114,7 +118,7 @@ export function bodyParamFields(b: PathBody): string[] {
     fields.push('position', 'orientation');
     if (!b.static) fields.push('linearVelocity', 'angularVelocity', 'mass');
   }
-  fields.push('friction', 'restitution');
+  fields.push(...BODY_PATH_INPUTS);
   if (b.type === 'sphere') fields.push('radius');
   else if (b.type === 'capsule') fields.push('radius', 'halfLength');
   else if (b.type === 'box') fields.push('halfExtents');

@@ -14,13 +14,14 @@
 import type { KinkSink } from '../../ad/primitive.ts';
 import { createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
+import type { ContactForceParams } from '../contact/params.ts';
 import { contactWrenchInputs, contactWrenchesAdjoint, contactWrenchLayout } from '../contact/wrenches.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import { createStepData, step, type StepData } from '../step.ts';
 import type { RolloutConfig } from './config.ts';
-import { addIntegratorParamBars, CONTACT_SCALAR_INPUTS, integratorInputsOf, modelWithInputs, type RolloutLayout } from './inputs.ts';
+import { addIntegratorParamBars, CONTACT_SCALAR_INPUTS, inputWidths, integratorInputsOf, modelWithInputs, type RolloutLayout } from './inputs.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
 import type { Stepper, StepperFactory } from './stepper.ts';
 
@@ -89,23 +90,26 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   pullback(rec: ForceStepRecord, states: Float64Array, offset: number, _control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void {
     const n = this.n, L = this.L;
     const sc = (this.scratch ??= this.makeScratch());
-    const { IL, xInt, xIntBar } = sc;
+    // views of the driver's λ and x̄ (the same over one backward pass; a forward-mode
+    // evaluation without a jvp runs one backward pass per output, each with its own)
+    if (sc.qBar.buffer !== lambda.buffer) sc.qBar = lambda.subarray(0, sc.W.q);
+    if (sc.sizeBar.buffer !== xbar.buffer) sc.sizeBar = xbar.subarray(L.geomSize, L.geomSize + sc.W.geomSize);
+    const { IL, W, xInt, xIntBar } = sc;
+    const stateWidth = W.q + W.qd;
     // integrate: λ → (q̄, q̇̄, w̄, invMass̄, invInertiā, ḡ); the state and wrench are
     // copied into the integrator's flat input (q and qd are adjacent there too)
-    copyInto(xInt, IL.q, states, offset, 13 * n);
-    copyInto(xInt, IL.wrench, rec.wrench, 0, 6 * n);
+    copyInto(xInt, IL.q, states, offset, stateWidth);
+    copyInto(xInt, IL.wrench, rec.wrench, 0, rec.wrench.length);
     integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
     addIntegratorParamBars(xbar, L, xIntBar, n);
     // the wrench's cotangent is the controls' (they are added into it)
     const wBar = controlBar;
-    copyInto(wBar, 0, xIntBar, IL.wrench, 6 * n);
+    copyInto(wBar, 0, xIntBar, IL.wrench, wBar.length);
     // the next λ starts from the integrator's state cotangents
-    copyInto(lambda, 0, xIntBar, IL.q, 13 * n);
+    copyInto(lambda, 0, xIntBar, IL.q, stateWidth);
     const contacts = rec.contacts;
     const c = contacts.count;
     if (c === 0) return;
-    const { qBar, qdBar } = sc.lambdaViews(lambda);
-    const { qt, qdt } = sc;
     // contact wrenches: w̄ → geometry, q, qd and the force parameters; one input and one
     // cotangent buffer per contact count, reused across steps
     let buffers = sc.contactBuffers.get(c);
@@ -114,73 +118,60 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       buffers = { xc: new Float64Array(size), xcBar: new Float64Array(size) };
       sc.contactBuffers.set(c, buffers);
     }
-    const force = this.data.forceParams;
-    if (force === null) throw new Error('force stepper: the step scratch has no contact-force settings');
-    const xc = contactWrenchInputs(force, contacts, qt, qdt, buffers.xc);
+    const xc = contactWrenchInputs(sc.force, contacts, sc.qt, sc.qdt, buffers.xc);
     const xcBar = contactWrenchesAdjoint(sc.forceConfig, contacts, xc, wBar, buffers.xcBar);
     const CL = contactWrenchLayout(c, n);
-    addInto(qBar, 0, xcBar, CL.q, 7 * n);
-    addInto(qdBar, 0, xcBar, CL.qd, 6 * n);
+    addInto(lambda, 0, xcBar, CL.q, W.q);
+    addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];
-    addInto(xbar, L.friction, xcBar, CL.friction, n);
-    addInto(xbar, L.invMass, xcBar, CL.invMass, n);
-    addInto(xbar, L.invInertia, xcBar, CL.invInertia, 3 * n);
-    addInto(xbar, L.restitution, xcBar, CL.restitution, n);
+    addInto(xbar, L.friction, xcBar, CL.friction, W.friction);
+    addInto(xbar, L.invMass, xcBar, CL.invMass, W.invMass);
+    addInto(xbar, L.invInertia, xcBar, CL.invInertia, W.invInertia);
+    addInto(xbar, L.restitution, xcBar, CL.restitution, W.restitution);
     // contact geometry: (dist, normal, point) → poses and sizes
-    contactGeometryAdjoint(sc.geometryInput, contacts, qt, this.model.geomSize, xcBar.subarray(0, 7 * c), qBar, sc.sizeBar(xbar));
+    contactGeometryAdjoint(sc.geometryInput, contacts, sc.qt, this.model.geomSize, xcBar.subarray(0, 7 * c), sc.qBar, sc.sizeBar);
   }
 
   private makeScratch(): ForcePullbackScratch {
     const n = this.n, L = this.L, m = this.model;
     const force = this.data.forceParams;
     if (force === null) throw new Error('force stepper: the step scratch has no contact-force settings');
-    let sizeBar: Float64Array | null = null;
-    let sizeBarOf: Float64Array | null = null;
-    let views: { qBar: Float64Array; qdBar: Float64Array } | null = null;
-    let viewsOf: Float64Array | null = null;
     const IL = integratorLayout(n);
+    const W = inputWidths(n);
     const xInt = integratorInputsOf(this.x, L, n);
     return {
       IL,
+      W,
       xInt,
-      qt: xInt.subarray(IL.q, IL.q + 7 * n),
-      qdt: xInt.subarray(IL.qd, IL.qd + 6 * n),
-      xIntBar: new Float64Array(integratorLayout(n).size),
+      qt: xInt.subarray(IL.q, IL.q + W.q),
+      qdt: xInt.subarray(IL.qd, IL.qd + W.qd),
+      xIntBar: new Float64Array(IL.size),
+      qBar: new Float64Array(0),
+      sizeBar: new Float64Array(0),
       integratorConfig: { nbody: n, dt: m.dt, isStatic: m.bodyStatic },
+      force,
       forceConfig: { mode: force.mode, nbody: n, margin: force.margin, bodyName: m.bodyName, dt: m.dt, dampingFromRestitution: force.dampingFromRestitution },
       geometryInput: { nbody: n, geomType: m.geomType, geomSize: m.geomSize, bodyStatic: m.bodyStatic, bodyName: m.bodyName },
       contactBuffers: new Map(),
-      // the view of x̄'s shape sizes, made once per x̄
-      sizeBar: (xbar) => {
-        if (sizeBarOf !== xbar || sizeBar === null) {
-          sizeBar = xbar.subarray(L.geomSize, L.geomSize + 4 * n);
-          sizeBarOf = xbar;
-        }
-        return sizeBar;
-      },
-      // the pose and velocity parts of λ, made once per λ
-      lambdaViews: (lambda) => {
-        if (viewsOf !== lambda || views === null) {
-          views = { qBar: lambda.subarray(0, 7 * n), qdBar: lambda.subarray(7 * n) };
-          viewsOf = lambda;
-        }
-        return views;
-      },
     };
   }
 }
 
 interface ForcePullbackScratch {
   IL: ReturnType<typeof integratorLayout>;
+  /** widths of the input groups */
+  W: ReturnType<typeof inputWidths>;
   xInt: Float64Array;
   /** the pose and velocity parts of xInt */
   qt: Float64Array;
   qdt: Float64Array;
   xIntBar: Float64Array;
+  /** the pose part of λ and the shape-size part of x̄ */
+  qBar: Float64Array;
+  sizeBar: Float64Array;
   integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
+  force: ContactForceParams;
   forceConfig: Parameters<typeof contactWrenchesAdjoint>[0];
   geometryInput: Parameters<typeof contactGeometryAdjoint>[0];
   contactBuffers: Map<number, { xc: Float64Array; xcBar: Float64Array }>;
-  sizeBar(xbar: Float64Array): Float64Array;
-  lambdaViews(lambda: Float64Array): { qBar: Float64Array; qdBar: Float64Array };
 }

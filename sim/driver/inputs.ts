@@ -1,8 +1,9 @@
 /**
- * The rollout's differentiable inputs as ONE table: each row names a group of the flat
- * input `x`, its width (per body or fixed), where its value comes from in the Model (or
- * the initial State) and the parameter path that sets it directly, if any. Everything that
- * maps between a Model and `x` is generated from the rows:
+ * The rollout's differentiable inputs are ONE table (driver/input-table.ts): each row
+ * names a group of the flat input `x`, its width (per body or fixed), where its value
+ * comes from in the Model (or the initial State) and whether a parameter path of its name
+ * sets it directly. Everything that maps between a Model and `x` is generated from the
+ * rows here (and the contact parameter paths' names in sim/paths.ts):
  *
  *   - the layout (`rolloutLayout`): each group's offset, in table order, then the controls;
  *   - Model → x (`rolloutInputs`): the model's own values of every input;
@@ -12,61 +13,16 @@
  *     an input through a formula (mass and size → inverse mass and inertia, a written
  *     quaternion or plane normal → its unit version) are sim/gradient.ts `applyParams`.
  *
- * So adding a differentiable model quantity is one row here (and its use in the step and
- * its adjoint), not an offset in five files.
+ * So adding a differentiable model quantity is one row of the table (and its use in the
+ * step and its adjoint), not an offset in five files.
  */
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { ContactModel, Model } from '../model.ts';
-import { COMPONENTS, STATE_SLOT, type ContactParamKey } from '../paths.ts';
+import { COMPONENTS, STATE_SLOT } from '../paths.ts';
 import { STATE_FIELDS } from '../state.ts';
+import { INPUT_FIELDS, WRENCH_PER_BODY, type InputField, type InputName } from './input-table.ts';
 
-/** Where an input group's value lives: a State array, a Model array or a contact setting. */
-type InputSource =
-  | { readonly state: keyof typeof STATE_FIELDS }
-  | { readonly model: 'bodyInvMass' | 'bodyInvInertia' | 'geomSize' | 'bodyFriction' | 'bodyRestitution' | 'gravity' }
-  | { readonly contact: 'stiffness' | 'damping' | 'temperature' | 'frictionVelocity' };
-
-/** One group of the flat input. */
-interface InputField {
-  readonly name: string;
-  /** floats per body (a per-body array), or null for a fixed width */
-  readonly perBody: number | null;
-  /** floats when `perBody` is null */
-  readonly fixed?: number;
-  readonly source: InputSource;
-  /**
-   * the parameter path that writes this group one-to-one: `contact.<key>` for a contact
-   * setting, `<body>.<field>` for a per-body value that falls back to `contact.<field>`
-   * when the body gives none (friction, restitution)
-   */
-  readonly path?: { readonly contact: ContactParamKey } | { readonly body: 'friction' | 'restitution' };
-}
-
-/**
- * The input groups, in layout order. The four contact scalars are adjacent and in the
- * order of the contact-wrench primitive's `params` block (k, c, τ, ε; sim/contact/wrenches.ts).
- */
-export const INPUT_FIELDS = [
-  { name: 'q', perBody: STATE_FIELDS.bodyQ, source: { state: 'bodyQ' } },
-  { name: 'qd', perBody: STATE_FIELDS.bodyQd, source: { state: 'bodyQd' } },
-  { name: 'invMass', perBody: 1, source: { model: 'bodyInvMass' } },
-  { name: 'invInertia', perBody: 3, source: { model: 'bodyInvInertia' } },
-  { name: 'geomSize', perBody: 4, source: { model: 'geomSize' } },
-  { name: 'stiffness', perBody: null, fixed: 1, source: { contact: 'stiffness' }, path: { contact: 'stiffness' } },
-  // the dashpot override: unused (0) when each contact derives its dashpot from restitution
-  { name: 'damping', perBody: null, fixed: 1, source: { contact: 'damping' }, path: { contact: 'damping' } },
-  { name: 'temperature', perBody: null, fixed: 1, source: { contact: 'temperature' }, path: { contact: 'temperature' } },
-  { name: 'frictionVelocity', perBody: null, fixed: 1, source: { contact: 'frictionVelocity' }, path: { contact: 'frictionVelocity' } },
-  { name: 'friction', perBody: 1, source: { model: 'bodyFriction' }, path: { body: 'friction' } },
-  { name: 'gravity', perBody: null, fixed: 3, source: { model: 'gravity' } },
-  { name: 'restitution', perBody: 1, source: { model: 'bodyRestitution' }, path: { body: 'restitution' } },
-] as const satisfies readonly InputField[];
-
-/** The name of an input group. */
-export type InputName = (typeof INPUT_FIELDS)[number]['name'];
-
-/** The contact scalars, in the order of the contact-wrench primitive's `params` block. */
-export const CONTACT_SCALAR_INPUTS = ['stiffness', 'damping', 'temperature', 'frictionVelocity'] as const satisfies readonly InputName[];
+export { CONTACT_SCALAR_INPUTS, INPUT_FIELDS, WRENCH_PER_BODY, type InputName } from './input-table.ts';
 
 /** Offsets of the input groups of the rollout primitive, then its controls and total size. */
 export type RolloutLayout = { readonly [K in InputName]: number } & {
@@ -78,6 +34,13 @@ export type RolloutLayout = { readonly [K in InputName]: number } & {
 /** Floats of group `f` for `nbody` bodies. */
 function widthOf(f: InputField, nbody: number): number {
   return f.perBody === null ? (f.fixed ?? 0) : f.perBody * nbody;
+}
+
+/** Floats of every group for `nbody` bodies, by name. */
+export function inputWidths(nbody: number): { readonly [K in InputName]: number } {
+  const w: Record<string, number> = {};
+  for (const f of INPUT_FIELDS as readonly InputField[]) w[f.name] = widthOf(f, nbody);
+  return w as { [K in InputName]: number };
 }
 
 /** Floats of the group called `name` for `nbody` bodies. */
@@ -96,7 +59,7 @@ export function rolloutLayout(nbody: number, steps: number, ncontrol: number): R
     at += widthOf(f, nbody);
   }
   L.controls = at;
-  L.size = at + 6 * ncontrol * steps;
+  L.size = at + WRENCH_PER_BODY * ncontrol * steps;
   return L as RolloutLayout;
 }
 
@@ -152,6 +115,9 @@ export function initialStateOf(x: Float64Array, L: RolloutLayout, nbody: number)
   return { q: x.subarray(L.q, L.q + STATE_FIELDS.bodyQ * nbody), qd: x.subarray(L.qd, L.qd + STATE_FIELDS.bodyQd * nbody) };
 }
 
+/** A per-body parameter named as its input group (friction, restitution). */
+type BodyPathInput = 'friction' | 'restitution';
+
 /** The state vectors a path sets one-to-one (a written orientation is normalized: gradient.ts). */
 const DIRECT_STATE_PATHS = ['position', 'linearVelocity', 'angularVelocity'] as const;
 
@@ -168,7 +134,7 @@ export function writeDirectParams<R>(
   L: RolloutLayout,
   bodyName: readonly string[],
   traced: (path: string) => R | undefined,
-  bodyGives: (b: number, field: 'friction' | 'restitution') => boolean,
+  bodyGives: (b: number, field: BodyPathInput) => boolean,
 ): void {
   for (const field of DIRECT_STATE_PATHS) {
     const slot = STATE_SLOT[field];
@@ -186,14 +152,13 @@ export function writeDirectParams<R>(
     const p = f.path;
     if (p === undefined) continue;
     const at = L[f.name as InputName];
-    if ('contact' in p) {
-      const v = traced(`contact.${p.contact}`);
-      if (v !== undefined) x[at] = v;
+    const fallback = traced(`contact.${f.name}`);
+    if (p === 'contact') {
+      if (fallback !== undefined) x[at] = fallback;
       continue;
     }
-    const fallback = traced(`contact.${p.body}`);
     for (let b = 0; b < bodyName.length; b++) {
-      const v = traced(`${bodyName[b]}.${p.body}`) ?? (bodyGives(b, p.body) ? undefined : fallback);
+      const v = traced(`${bodyName[b]}.${f.name}`) ?? (bodyGives(b, f.name as BodyPathInput) ? undefined : fallback);
       if (v !== undefined) x[at + b] = v;
     }
   }

@@ -26,7 +26,7 @@ import type { Real } from '../../ad/tape.ts';
 import { SanityMonitor } from '../sanity.ts';
 import { allocState, STATE_FIELDS, type State } from '../state.ts';
 import { DEFAULT_KEPT_RECORDS_BYTES, rolloutSchedule, type RolloutConfig } from './config.ts';
-import { rolloutLayout, type RolloutLayout } from './inputs.ts';
+import { rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import { addInto, nearestPerDecision } from './records.ts';
 import type { Stepper, StepperFactory } from './stepper.ts';
 
@@ -43,7 +43,7 @@ class Controls {
     private readonly L: RolloutLayout,
     nbody: number,
   ) {
-    this.full = new Float64Array(6 * nbody);
+    this.full = new Float64Array(WRENCH_PER_BODY * nbody);
   }
 
   /** Step t's controls spread over the bodies (a body listed twice gets the sum). */
@@ -52,9 +52,10 @@ class Controls {
     if (bodies.length === 0) return null;
     const out = this.full;
     out.fill(0);
-    const base = this.L.controls + 6 * bodies.length * t;
+    const w = WRENCH_PER_BODY;
+    const base = this.L.controls + w * bodies.length * t;
     for (let j = 0; j < bodies.length; j++) {
-      for (let e = 0; e < 6; e++) out[6 * bodies[j] + e] += x[base + 6 * j + e];
+      for (let e = 0; e < w; e++) out[w * bodies[j] + e] += x[base + w * j + e];
     }
     return out;
   }
@@ -62,9 +63,10 @@ class Controls {
   /** x̄'s step-t controls += the cotangent of step t's spread controls. */
   addBar(xbar: Float64Array, t: number, controlBar: Float64Array): void {
     const bodies = this.bodies;
-    const base = this.L.controls + 6 * bodies.length * t;
+    const w = WRENCH_PER_BODY;
+    const base = this.L.controls + w * bodies.length * t;
     for (let j = 0; j < bodies.length; j++) {
-      for (let e = 0; e < 6; e++) xbar[base + 6 * j + e] += controlBar[6 * bodies[j] + e];
+      for (let e = 0; e < w; e++) xbar[base + w * j + e] += controlBar[w * bodies[j] + e];
     }
   }
 }
@@ -142,7 +144,7 @@ export function driveRollout<Rec, Snapshot>(config: RolloutConfig, mode: Stepper
     bwd: ({ x, stepper, checkpoints, kept }, ybar) => {
       const xbar = new Float64Array(L.size);
       const controls = new Controls(bodies, L, n);
-      const controlBar = new Float64Array(6 * n);
+      const controlBar = new Float64Array(WRENCH_PER_BODY * n);
       // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
       const lambda = Float64Array.from(ybar.subarray(0, stateSize));
       const addRecorded = (k: number) =>

@@ -16,7 +16,7 @@ import type { Real } from '../../ad/tape.ts';
 import { valueAndGrad } from '../../ad/transforms.ts';
 import { createContacts } from '../collision/contacts.ts';
 import type { RolloutConfig } from '../driver/config.ts';
-import { addIntegratorParamBars, integratorInputsOf, modelWithInputs, rolloutLayout, type RolloutLayout } from '../driver/inputs.ts';
+import { addIntegratorParamBars, inputWidth, integratorInputsOf, modelWithInputs, rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from '../driver/inputs.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from '../driver/records.ts';
 import type { Stepper, StepperFactory } from '../driver/stepper.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
@@ -139,30 +139,31 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
 
   pullback(rec: HardStepRecord, states: Float64Array, offset: number, control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void {
     const n = this.n, L = this.L, bodies = this.bodies;
-    const stateSize = 13 * n;
     const sc = (this.scratch ??= this.makeScratch());
+    const stateSize = sc.stateWidth;
     if (rec.contacts.count === 0) {
       // free flight: the integrator's own adjoint, the controls as the wrench
       const { xInt, xIntBar, IL } = sc;
       copyInto(xInt, IL.q, states, offset, stateSize);
-      if (control === null) xInt.fill(0, IL.wrench, IL.wrench + 6 * n);
-      else copyInto(xInt, IL.wrench, control, 0, 6 * n);
+      if (control === null) xInt.fill(0, IL.wrench, IL.wrench + controlBar.length);
+      else copyInto(xInt, IL.wrench, control, 0, control.length);
       integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
       addIntegratorParamBars(xbar, L, xIntBar, n);
-      copyInto(controlBar, 0, xIntBar, IL.wrench, 6 * n);
+      copyInto(controlBar, 0, xIntBar, IL.wrench, controlBar.length);
       copyInto(lambda, 0, xIntBar, IL.q, stateSize);
       return;
     }
     // one step's inputs in the one-step layout: [state | parameters | this step's controls]
     const { xs, L1 } = sc;
     copyInto(xs, 0, states, offset, stateSize);
-    if (control !== null) bodies.forEach((b, j) => copyInto(xs, L1.controls + 6 * j, control, 6 * b, 6));
+    const cw = WRENCH_PER_BODY;
+    if (control !== null) bodies.forEach((b, j) => copyInto(xs, L1.controls + cw * j, control, cw * b, cw));
     // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
     // the step's trace: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
     const xsbar = handAdjointCovers(rec) ? hardStepAdjoint(sc.ctx, rec, xs, lambda) : tracedPullback(sc.ctx, rec, xs, lambda);
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
-    bodies.forEach((b, j) => addInto(controlBar, 6 * b, xsbar, L1.controls + 6 * j, 6));
+    bodies.forEach((b, j) => addInto(controlBar, cw * b, xsbar, L1.controls + cw * j, cw));
     copyInto(lambda, 0, xsbar, 0, stateSize);
   }
 
@@ -173,6 +174,7 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     // the parameter groups lie between the state and the controls in both layouts
     copyInto(xs, L1.invMass, this.x, L.invMass, L.controls - L.invMass);
     return {
+      stateWidth: inputWidth('q', n) + inputWidth('qd', n),
       L1,
       xs,
       ctx: tracedStepContext(this.model, L1, this.bodies, RESTING_GAP_FACTOR * this.hard.settings.penetrationTolerance),
@@ -185,6 +187,8 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
 }
 
 interface HardPullbackScratch {
+  /** floats of the state (q and qd) */
+  stateWidth: number;
   L1: RolloutLayout;
   /** one step's inputs (layout L1), parameters filled once */
   xs: Float64Array;
