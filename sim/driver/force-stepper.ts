@@ -28,8 +28,9 @@ import type { Stepper, StepperFactory } from './stepper.ts';
 /** What a force step's pullback needs besides the state before it. */
 export interface ForceStepRecord {
   contacts: Contacts;
-  /** (nbody×6) the step's wrench: contacts plus controls */
-  wrench: Float64Array;
+  /** the step's wrench (nbody×6: contacts plus controls) is `wrenches[wrenchAt..]` */
+  wrenches: Float64Array;
+  wrenchAt: number;
 }
 
 /** The contacts of a step that has none (shared by every such kept record). */
@@ -51,6 +52,13 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private readonly data: StepData;
   private readonly n: number;
   private scratch: ForcePullbackScratch | null = null;
+  /**
+   * the wrenches of the kept records, one array for the rollout: a typed array per step
+   * would be one off-heap buffer per step, which costs more than the step itself
+   */
+  private keptWrenches: Float64Array | null = null;
+  private keptCount = 0;
+  private readonly steps: number;
 
   constructor(
     config: RolloutConfig,
@@ -61,24 +69,33 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.model = modelWithInputs(config.model, L, x);
     this.data = createStepData(this.model);
     this.n = this.model.nbody;
+    this.steps = config.steps;
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
     step(this.model, this.data, state, control, state, kinks);
   }
 
-  keep(into: ForceStepRecord | undefined): ForceStepRecord {
+  keep(): ForceStepRecord {
     const c = this.data.contacts;
-    if (into === undefined) {
-      return { contacts: c.count === 0 ? NO_CONTACTS : keepContacts(c, undefined), wrench: this.data.wrench.slice() };
-    }
-    into.contacts = keepContacts(c, into.contacts === NO_CONTACTS ? undefined : into.contacts);
-    into.wrench.set(this.data.wrench);
-    return into;
+    const w = this.data.wrench;
+    // no spare capacity; the wrenches of all kept records in one array
+    const wrenches = (this.keptWrenches ??= new Float64Array(this.steps * w.length));
+    const wrenchAt = this.keptCount++ * w.length;
+    copyInto(wrenches, wrenchAt, w, 0, w.length);
+    return { contacts: c.count === 0 ? NO_CONTACTS : keepContacts(c, undefined, 1), wrenches, wrenchAt };
+  }
+
+  recordInto(into: ForceStepRecord | undefined): ForceStepRecord {
+    const w = this.data.wrench;
+    const rec = into ?? { contacts: createContacts(16), wrenches: new Float64Array(w.length), wrenchAt: 0 };
+    rec.contacts = keepContacts(this.data.contacts, rec.contacts);
+    copyInto(rec.wrenches, rec.wrenchAt, w, 0, w.length);
+    return rec;
   }
 
   recordBytes(rec: ForceStepRecord): number {
-    return contactsBytes(rec.contacts) + rec.wrench.byteLength;
+    return contactsBytes(rec.contacts) + this.data.wrench.byteLength;
   }
 
   snapshot(): null {
@@ -90,18 +107,14 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   pullback(rec: ForceStepRecord, states: Float64Array, offset: number, _control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void {
     const n = this.n, L = this.L;
     const sc = (this.scratch ??= this.makeScratch());
-    // views of the driver's λ and x̄ (the same over one backward pass; a forward-mode
-    // evaluation without a jvp runs one backward pass per output, each with its own)
-    if (sc.qBar.buffer !== lambda.buffer) sc.qBar = lambda.subarray(0, sc.W.q);
-    if (sc.sizeBar.buffer !== xbar.buffer) sc.sizeBar = xbar.subarray(L.geomSize, L.geomSize + sc.W.geomSize);
     const { IL, W, xInt, xIntBar } = sc;
     const stateWidth = W.q + W.qd;
     // integrate: λ → (q̄, q̇̄, w̄, invMass̄, invInertiā, ḡ); the state and wrench are
     // copied into the integrator's flat input (q and qd are adjacent there too)
     copyInto(xInt, IL.q, states, offset, stateWidth);
-    copyInto(xInt, IL.wrench, rec.wrench, 0, rec.wrench.length);
+    copyInto(xInt, IL.wrench, rec.wrenches, rec.wrenchAt, controlBar.length);
     integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
-    addIntegratorParamBars(xbar, L, xIntBar, n);
+    addIntegratorParamBars(xbar, L, xIntBar, IL, n);
     // the wrench's cotangent is the controls' (they are added into it)
     const wBar = controlBar;
     copyInto(wBar, 0, xIntBar, IL.wrench, wBar.length);
@@ -110,6 +123,16 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     const contacts = rec.contacts;
     const c = contacts.count;
     if (c === 0) return;
+    // views of the driver's λ and x̄ (the same over one backward pass; a forward-mode
+    // evaluation without a jvp runs one backward pass per output, each with its own)
+    if (sc.lambdaOf !== lambda) {
+      sc.lambdaOf = lambda;
+      sc.qBar = lambda.subarray(0, sc.W.q);
+    }
+    if (sc.xbarOf !== xbar) {
+      sc.xbarOf = xbar;
+      sc.sizeBar = xbar.subarray(L.geomSize, L.geomSize + sc.W.geomSize);
+    }
     // contact wrenches: w̄ → geometry, q, qd and the force parameters; one input and one
     // cotangent buffer per contact count, reused across steps
     let buffers = sc.contactBuffers.get(c);
@@ -146,7 +169,9 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       qt: xInt.subarray(IL.q, IL.q + W.q),
       qdt: xInt.subarray(IL.qd, IL.qd + W.qd),
       xIntBar: new Float64Array(IL.size),
+      lambdaOf: null,
       qBar: new Float64Array(0),
+      xbarOf: null,
       sizeBar: new Float64Array(0),
       integratorConfig: { nbody: n, dt: m.dt, isStatic: m.bodyStatic },
       force,
@@ -166,8 +191,10 @@ interface ForcePullbackScratch {
   qt: Float64Array;
   qdt: Float64Array;
   xIntBar: Float64Array;
-  /** the pose part of λ and the shape-size part of x̄ */
+  /** the pose part of λ and the shape-size part of x̄, and the arrays they view */
+  lambdaOf: Float64Array | null;
   qBar: Float64Array;
+  xbarOf: Float64Array | null;
   sizeBar: Float64Array;
   integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
   force: ContactForceParams;

@@ -16,7 +16,7 @@
  * So adding a differentiable model quantity is one row of the table (and its use in the
  * step and its adjoint), not an offset in five files.
  */
-import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
+import { integratorLayout, type IntegratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { ContactModel, Model } from '../model.ts';
 import { COMPONENTS, STATE_SLOT } from '../paths.ts';
 import { STATE_FIELDS } from '../state.ts';
@@ -172,18 +172,18 @@ export function writeDirectParams<R>(
 export function integratorInputsOf(x: Float64Array, L: RolloutLayout, nbody: number): Float64Array {
   const IL = integratorLayout(nbody);
   const xInt = new Float64Array(IL.size);
-  for (const name of INTEGRATOR_PARAM_INPUTS) xInt.set(x.subarray(L[name], L[name] + inputWidth(name, nbody)), IL[name]);
+  xInt.set(x.subarray(L.invMass, L.invMass + nbody), IL.invMass);
+  xInt.set(x.subarray(L.invInertia, L.invInertia + 3 * nbody), IL.invInertia);
+  xInt.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
   return xInt;
 }
 
-/** The rollout inputs the integrator reads besides the state and the wrench (same names in both layouts). */
-const INTEGRATOR_PARAM_INPUTS = ['invMass', 'invInertia', 'gravity'] as const satisfies readonly InputName[];
-
-/** x̄ += the integrator's parameter cotangents (inverse masses, inverse inertias, gravity). */
-export function addIntegratorParamBars(xbar: Float64Array, L: RolloutLayout, xIntBar: Float64Array, nbody: number): void {
-  const IL = integratorLayout(nbody);
-  for (const name of INTEGRATOR_PARAM_INPUTS) {
-    const width = inputWidth(name, nbody);
-    for (let j = 0; j < width; j++) xbar[L[name] + j] += xIntBar[IL[name] + j];
-  }
+/**
+ * x̄ += the integrator's parameter cotangents (inverse masses, inverse inertias, gravity).
+ * `IL` is `integratorLayout(nbody)`, made once by the caller (this runs every step).
+ */
+export function addIntegratorParamBars(xbar: Float64Array, L: RolloutLayout, xIntBar: Float64Array, IL: IntegratorLayout, nbody: number): void {
+  for (let j = 0; j < nbody; j++) xbar[L.invMass + j] += xIntBar[IL.invMass + j];
+  for (let j = 0; j < 3 * nbody; j++) xbar[L.invInertia + j] += xIntBar[IL.invInertia + j];
+  for (let j = 0; j < 3; j++) xbar[L.gravity + j] += xIntBar[IL.gravity + j];
 }

@@ -129,7 +129,7 @@ export function driveRollout<Rec, Snapshot>(config: RolloutConfig, mode: Stepper
         stepper.forward(state, control, sink);
         if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
         if (kept !== null) {
-          const rec = stepper.keep(undefined);
+          const rec = stepper.keep();
           kept.records.push(rec);
           keptBytes += stepper.recordBytes(rec);
           if (keptBytes > budget) kept = null;
@@ -170,7 +170,7 @@ export function driveRollout<Rec, Snapshot>(config: RolloutConfig, mode: Stepper
           for (let t = t0; t < t1; t++) {
             segStates.set(packed, (t - t0) * stateSize);
             stepper.forward(state, controls.at(x, t), null);
-            records[t - t0] = stepper.keep(records[t - t0]);
+            records[t - t0] = stepper.recordInto(records[t - t0]);
           }
         }
         for (let t = t1 - 1; t >= t0; t--) {

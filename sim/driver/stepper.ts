@@ -24,10 +24,12 @@ export interface Stepper<Rec, Snapshot = null> {
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void;
   /**
    * The record of the step just taken (what its pullback needs besides the state before
-   * it). `into` is a record to reuse (a replayed segment); without it the record is
-   * kept for the whole backward pass, so it should hold no more than it needs.
+   * it), kept by the forward pass for the whole backward pass: it should hold no more
+   * than it needs.
    */
-  keep(into: Rec | undefined): Rec;
+  keep(): Rec;
+  /** The record of the step just taken in a replayed segment, reusing `into` when given. */
+  recordInto(into: Rec | undefined): Rec;
   /** bytes held by a kept record (for the driver's budget) */
   recordBytes(rec: Rec): number;
   /** what a checkpoint needs besides the state to repeat the steps exactly (e.g. a warm start) */

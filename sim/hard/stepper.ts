@@ -118,10 +118,13 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     step(this.model, this.data, state, control, state, kinks);
   }
 
-  keep(into: HardStepRecord | undefined): HardStepRecord {
-    // kept for the whole backward pass: a contact-free step (pulled back as free flight)
-    // shares one empty record, and a record holds no spare capacity
-    if (into === undefined) return this.hard.problem.count === 0 ? NO_CONTACT_STEP : recordStep(this.hard, undefined, 1);
+  keep(): HardStepRecord {
+    // a contact-free step (pulled back as free flight) shares one empty record, and a
+    // record holds no spare capacity
+    return this.hard.problem.count === 0 ? NO_CONTACT_STEP : recordStep(this.hard, undefined, 1);
+  }
+
+  recordInto(into: HardStepRecord | undefined): HardStepRecord {
     return recordStep(this.hard, into);
   }
 
@@ -148,7 +151,7 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
       if (control === null) xInt.fill(0, IL.wrench, IL.wrench + controlBar.length);
       else copyInto(xInt, IL.wrench, control, 0, control.length);
       integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
-      addIntegratorParamBars(xbar, L, xIntBar, n);
+      addIntegratorParamBars(xbar, L, xIntBar, IL, n);
       copyInto(controlBar, 0, xIntBar, IL.wrench, controlBar.length);
       copyInto(lambda, 0, xIntBar, IL.q, stateSize);
       return;
