@@ -6,7 +6,7 @@
 import { STATE_FIELDS } from '../state.ts';
 
 /** Where an input group's value lives: a State array, a Model array or a contact setting. */
-export type InputSource =
+type InputSource =
   | { readonly state: keyof typeof STATE_FIELDS }
   | { readonly model: 'bodyInvMass' | 'bodyInvInertia' | 'geomSize' | 'bodyFriction' | 'bodyRestitution' | 'gravity' }
   | { readonly contact: 'stiffness' | 'damping' | 'temperature' | 'frictionVelocity' };

@@ -110,11 +110,6 @@ export function modelWithInputs(model: Model, L: RolloutLayout, x: Float64Array)
   return { ...model, ...arrays, contact: { ...model.contact, ...contact } as ContactModel };
 }
 
-/** The state groups of `x`: the initial pose and velocity. */
-export function initialStateOf(x: Float64Array, L: RolloutLayout, nbody: number): { q: Float64Array; qd: Float64Array } {
-  return { q: x.subarray(L.q, L.q + STATE_FIELDS.bodyQ * nbody), qd: x.subarray(L.qd, L.qd + STATE_FIELDS.bodyQd * nbody) };
-}
-
 /** A per-body parameter named as its input group (friction, restitution). */
 type BodyPathInput = 'friction' | 'restitution';
 
