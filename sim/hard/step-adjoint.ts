@@ -18,7 +18,7 @@
 import type { KinkSink } from '../../ad/primitive.ts';
 import { contactGeometryRule } from '../contact/geometry.ts';
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
-import { addInto } from '../rollout-shared.ts';
+import { addInto } from '../driver/records.ts';
 import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
 import { contactRowVelocity, impulseSolveRule } from './impulse-adjoint.ts';
 import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';

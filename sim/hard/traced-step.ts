@@ -1,6 +1,6 @@
 /**
  * One hard-contact step on the trace, for the backward pass of the hard rollout
- * (sim/hard/rollout.ts) — the path of steps that place an impact, and the reference that
+ * (sim/hard/stepper.ts) — the path of steps that place an impact, and the reference that
  * step-adjoint.ts's tape-free pullback is tested against: the same pipeline as `hardStep` (step.ts), with every decision
  * the plain step made (contact set and features, restitution or speculative bound, impact
  * placement, the impulses it found, the position pass's correction) fixed from a
@@ -38,7 +38,7 @@ import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
 import { integrateRule as integrateRuleOf, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
-import type { RolloutLayout } from '../rollout-shared.ts';
+import type { RolloutLayout } from '../driver/inputs.ts';
 import { impulseSolvePrimitive } from './impulse-adjoint.ts';
 import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
 import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
