@@ -12,9 +12,9 @@
  * nested trace and the feature formula runs once on it: exact derivatives by
  * construction (the formula repeats the narrowphase's arithmetic). That path is simple
  * and exact but records a few hundred scalar ops per contact, so the adjoint first tries
- * the hand-written loops of geometry-fast.ts (plane–sphere, plane–box corners,
+ * the pair's hand-written adjoint (its row's `fastAdjoint`, sim/pairs/: the loops of geometry-fast.ts (plane–sphere, plane–box corners,
  * plane–capsule end caps, sphere–sphere, sphere–capsule, capsule–capsule with
- * non-parallel axes; the tests hold them equal to the nested path) and falls back to the
+ * non-parallel axes; the tests hold them equal to the nested path)) and falls back to the
  * nested trace for everything else. The tangent and the primitive's jvp always take the
  * nested path (forward mode is not on the rollout's hot path).
  *
@@ -35,11 +35,10 @@ import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import type { CollisionInput } from '../collision/types.ts';
 import { SHAPE_NAMES } from '../shapes.ts';
+import { checkFeature, contactGeometryAdjointFast, featureGeometry } from '../pairs/table.ts';
 import {
-  checkFeature,
   FEATURE_INPUTS,
   FEATURE_OUTPUTS,
-  featureGeometry,
   GEOMETRY_DECISION_KINDS,
   LOCAL_POSE_B,
   LOCAL_SIZE_A,
@@ -47,7 +46,6 @@ import {
   UnsupportedGradientError,
   type DecisionSink,
 } from './geometry-features.ts';
-import { contactGeometryAdjointFast } from './geometry-fast.ts';
 import { KINK_REPORT_RADIUS } from './kinks.ts';
 
 /**
