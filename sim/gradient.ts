@@ -181,7 +181,7 @@ function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, fiel
   }
   let size: Real[];
   if (s.type === 'sphere') size = [field(b, 'radius') ?? s.radius];
-  else if (s.type === 'capsule') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
+  else if (s.type === 'capsule' || s.type === 'cylinder') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
   else size = [0, 1, 2].map((k) => field(b, `halfExtents.${'xyz'[k]}`) ?? s.halfExtents[k]);
   const massLeaf = field(b, 'mass');
   const anyTraced = massLeaf !== undefined || size.some((v) => typeof v !== 'number');
@@ -193,10 +193,11 @@ function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, fiel
 }
 
 /** Volume of a sphere, box or capsule from its size Reals (m³). */
-function volume(type: 'sphere' | 'box' | 'capsule', size: Real[]): Real {
+function volume(type: 'sphere' | 'box' | 'capsule' | 'cylinder', size: Real[]): Real {
   const ball = (r: Real) => ad.mul((4 / 3) * Math.PI, ad.mul(r, ad.square(r)));
   if (type === 'sphere') return ball(size[0]);
   if (type === 'box') return ad.mul(8, ad.mul(size[0], ad.mul(size[1], size[2])));
+  if (type === 'cylinder') return ad.mul(2 * Math.PI, ad.mul(ad.square(size[0]), size[1]));
   return ad.add(ad.mul(2 * Math.PI, ad.mul(ad.square(size[0]), size[1])), ball(size[0]));
 }
 
@@ -205,7 +206,7 @@ function volume(type: 'sphere' | 'box' | 'capsule', size: Real[]): Real {
  * (solid sphere, box from half extents, capsule as cylinder + hemispheres). `size` is the
  * shape's `geomSize` row: [r], [hx, hy, hz] or [r, halfLength].
  */
-export function principalMoments(type: 'sphere' | 'box' | 'capsule', m: Real, size: Real[]): Real[] {
+export function principalMoments(type: 'sphere' | 'box' | 'capsule' | 'cylinder', m: Real, size: Real[]): Real[] {
   if (type === 'sphere') {
     const i = ad.mul(0.4, ad.mul(m, ad.square(size[0])));
     return [i, i, i];
@@ -216,6 +217,11 @@ export function principalMoments(type: 'sphere' | 'box' | 'capsule', m: Real, si
     return [ad.mul(third, ad.add(y2, z2)), ad.mul(third, ad.add(x2, z2)), ad.mul(third, ad.add(x2, y2))];
   }
   const [r, h] = size;
+  if (type === 'cylinder') {
+    // inertia.ts cylinderInertia: Ixx = m (r²/4 + (2h)²/12), Izz = m r²/2
+    const transverse = ad.mul(m, ad.add(ad.mul(0.25, ad.square(r)), ad.div(ad.square(ad.mul(2, h)), 12)));
+    return [transverse, transverse, ad.mul(0.5, ad.mul(m, ad.square(r)))];
+  }
   const cylinderShare = ad.div(ad.mul(2, h), ad.add(ad.mul(2, h), ad.mul(4 / 3, r)));
   const mc = ad.mul(m, cylinderShare);
   const ms = ad.sub(m, mc);

@@ -4,7 +4,7 @@
  * axes, so the inertia tensor is diagonal there and three moments describe it.
  *
  * Sizes follow `Model.geomSize`: sphere `[r]`, box `[hx, hy, hz]` (half extents), capsule
- * `[r, halfLength]` with its axis along body z. A plane has no finite volume or inertia.
+ * `[r, halfLength]` with its axis along body z, cylinder `[r, halfLength]` (axis body z, flat caps at ±halfLength). A plane has no finite volume or inertia.
  */
 import { ShapeType, SHAPE_NAMES } from './shapes.ts';
 
@@ -24,6 +24,23 @@ export function boxVolume(hx: number, hy: number, hz: number): number {
 /** Volume of a solid capsule (m³): a cylinder of radius `r`, length 2·`halfLength`, plus a sphere of radius `r`. */
 export function capsuleVolume(r: number, halfLength: number): number {
   return Math.PI * r * r * 2 * halfLength + sphereVolume(r);
+}
+
+/** Volume of a solid cylinder of radius `r` and length 2·`halfLength` (m³): 2π r² halfLength. */
+export function cylinderVolume(r: number, halfLength: number): number {
+  return Math.PI * r * r * 2 * halfLength;
+}
+
+/**
+ * Principal moments of a solid cylinder of mass `m`, radius `r`, length H = 2·`halfLength`,
+ * axis along z: Izz = m r²/2, Ixx = Iyy = m (r²/4 + H²/12). Writes `out[0..2]`.
+ */
+export function cylinderInertia<Out extends Float64Array | number[]>(m: number, r: number, halfLength: number, out: Out): Out {
+  const r2 = r * r, length = 2 * halfLength;
+  out[0] = m * (0.25 * r2 + (length * length) / 12);
+  out[1] = out[0];
+  out[2] = 0.5 * m * r2;
+  return out;
 }
 
 /** Principal moments of a solid sphere of mass `m` (kg), radius `r` (m): 2/5 m r² about every axis. Writes `out[0..2]`. */
@@ -102,6 +119,8 @@ export function shapeVolume(type: number, size: ArrayLike<number>, offset = 0): 
       return boxVolume(size[offset], size[offset + 1], size[offset + 2]);
     case ShapeType.capsule:
       return capsuleVolume(size[offset], size[offset + 1]);
+    case ShapeType.cylinder:
+      return cylinderVolume(size[offset], size[offset + 1]);
     default:
       throw new RangeError(`shapeVolume: a ${SHAPE_NAMES[type] ?? `shape of type ${type}`} has no finite volume`);
   }
@@ -133,6 +152,9 @@ export function shapeInertia(
       break;
     case ShapeType.capsule:
       capsuleInertia(m, size[offset], size[offset + 1], moments);
+      break;
+    case ShapeType.cylinder:
+      cylinderInertia(m, size[offset], size[offset + 1], moments);
       break;
     default:
       throw new RangeError(`shapeInertia: a ${SHAPE_NAMES[type] ?? `shape of type ${type}`} has no finite inertia`);

@@ -346,7 +346,7 @@ function lengthScale(input: SanityInput, q: Float64Array): number {
     const s = input.geomSize;
     const g = 4 * b;
     const radius =
-      input.geomType[b] === ShapeType.box ? Math.hypot(s[g], s[g + 1], s[g + 2]) : input.geomType[b] === ShapeType.capsule ? s[g] + s[g + 1] : s[g];
+      input.geomType[b] === ShapeType.box ? Math.hypot(s[g], s[g + 1], s[g + 2]) : input.geomType[b] === ShapeType.capsule || input.geomType[b] === ShapeType.cylinder ? s[g] + s[g + 1] : s[g];
     diameter = Math.max(diameter, 2 * radius);
   }
   if (hi0 < lo0) return diameter;
