@@ -18,10 +18,12 @@ import { boxCapsule } from './box-capsule.ts';
 import { capsuleCapsule } from './capsule-capsule.ts';
 import { planeBox } from './plane-box.ts';
 import { planeCapsule } from './plane-capsule.ts';
+import { planeCylinder } from './plane-cylinder.ts';
 import { planeSphere } from './plane-sphere.ts';
 import type { ShapePair } from './row.ts';
 import { sphereBox } from './sphere-box.ts';
 import { sphereCapsule } from './sphere-capsule.ts';
+import { sphereCylinder } from './sphere-cylinder.ts';
 import { sphereSphere } from './sphere-sphere.ts';
 
 export type { ShapePair } from './row.ts';
@@ -37,6 +39,8 @@ export const SHAPE_PAIRS: readonly ShapePair[] = Object.freeze([
   boxBox,
   boxCapsule,
   capsuleCapsule,
+  planeCylinder,
+  sphereCylinder,
 ]);
 
 /** `pairTable[typeA][typeB]` for typeA ≤ typeB: the pair's row, or null (no row). */
