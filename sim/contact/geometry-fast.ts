@@ -35,7 +35,7 @@ import { PARALLEL_SIN2 } from '../collision/segment.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { vec3Load } from '../math/vec3.ts';
 
-/** Local cotangent layout of {@link contactGeometryAdjointFast}: [dist | normal (3) | point (3)]. */
+/** Local cotangent layout of a {@link FastGeometryAdjoint}: [dist | normal (3) | point (3)]. */
 export const FAST_COTANGENTS = 7;
 
 // ---- module scratch (nothing is allocated per call) ----------------------------------------

@@ -35,7 +35,8 @@ import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import type { CollisionInput } from '../collision/types.ts';
 import { SHAPE_NAMES } from '../shapes.ts';
-import { checkFeature, contactGeometryAdjointFast, featureGeometry } from '../pairs/table.ts';
+import { checkFeature, featureGeometry } from '../pairs/table.ts';
+import type { FastGeometryAdjoint } from './geometry-fast.ts';
 import {
   FEATURE_INPUTS,
   FEATURE_OUTPUTS,
@@ -69,7 +70,7 @@ const _weight = new Float64Array(FEATURE_OUTPUTS);
 const _tableWeight = new Float64Array(FEATURE_OUTPUTS);
 
 /** The contact being evaluated: its bodies in table order, and whether that swaps them. */
-const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0 };
+const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0, fast: null as FastGeometryAdjoint | null };
 
 /**
  * Decisions found while evaluating one contact, buffered: a nested trace is open while
@@ -113,7 +114,7 @@ function setupContact(input: GeometryInput, contacts: ContactFeatures, k: number
   _c.swapped = swapped;
   _c.feature = contacts.pair[k];
   try {
-    checkFeature(_c.typeFirst, _c.typeSecond, _c.feature);
+    _c.fast = checkFeature(_c.typeFirst, _c.typeSecond, _c.feature).fastAdjoint;
   } catch (err) {
     throw named(err, input, a, b);
   }
@@ -245,7 +246,7 @@ export function contactGeometryAdjoint(
     // the fast path takes the cotangent in table order: the stored normal is negated if swapped
     const flip = _c.swapped ? -1 : 1;
     for (let i = 0; i < FEATURE_OUTPUTS; i++) _tableWeight[i] = i >= 1 && i <= 3 ? flip * _weight[i] : _weight[i];
-    if (contactGeometryAdjointFast(_c.typeFirst, _c.typeSecond, _c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
+    if (_c.fast !== null && _c.fast(_c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
       continue;
     }
     gatherLocal(bodyQ, geomSize, _x);

@@ -30,7 +30,7 @@
  * takes the impact on a support (a ball on a box on the ground), only the impacting
  * contact's impulse is placed, not the support's reaction.
  */
-import { applyContactImpulse, applyNormalImpulse, contactNormalVelocity, type ContactProblem } from './problem.ts';
+import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, type ContactProblem } from './problem.ts';
 import type { HardContactSettings } from './settings.ts';
 import type { HardSolveStats } from './solver.ts';
 
@@ -63,10 +63,10 @@ export function solvePositions(
   // first-order gap at the end of the step, with the impact placement's motion
   let deepest = 0;
   for (let k = 0; k < n; k++) {
-    contactNormalVelocity(p, qd, k, _u);
+    contactRowVelocities(p, qd, k, 0, 1, _u);
     let u = _u[0];
     if (placed) {
-      contactNormalVelocity(p, pseudo, k, _u);
+      contactRowVelocities(p, pseudo, k, 0, 1, _u);
       u += _u[0];
     }
     const gap = p.dist[k] + dt * u;
@@ -85,7 +85,7 @@ export function solvePositions(
     change = 0;
     for (let k = 0; k < n; k++) {
       const wnn = p.diag[3 * k];
-      contactNormalVelocity(p, pseudo, k, _u);
+      contactRowVelocities(p, pseudo, k, 0, 1, _u);
       const l = lam[k];
       let next = l - (_u[0] - p.positionBound[k]) / wnn;
       if (next < 0) next = 0;

@@ -183,19 +183,24 @@ export function createContactProblem(nbody: number, capacity: number): ContactPr
  * contactVelocity(problem, velocity, k, u); // u[0]: normal velocity, > 0 separating
  */
 export function contactVelocity(p: ContactProblem, qd: Float64Array, k: number, out: Float64Array): Float64Array {
+  contactRowVelocities(p, qd, k, 0, 3, out);
+  return out;
+}
+
+/** Velocities of contact k along its directions j = `first` .. `end` − 1 (0: n, 1, 2: t₁, t₂) into `out[j]`. */
+export function contactRowVelocities(p: ContactProblem, qd: Float64Array, k: number, first: number, end: number, out: Float64Array): void {
   const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
   const d = p.dir, ra = p.angA, rb = p.angB;
   const dvx = qd[b] - qd[a], dvy = qd[b + 1] - qd[a + 1], dvz = qd[b + 2] - qd[a + 2];
   const wax = qd[a + 3], way = qd[a + 4], waz = qd[a + 5];
   const wbx = qd[b + 3], wby = qd[b + 4], wbz = qd[b + 5];
-  for (let j = 0; j < 3; j++) {
+  for (let j = first; j < end; j++) {
     const o = 9 * k + 3 * j;
     out[j] =
       d[o] * dvx + d[o + 1] * dvy + d[o + 2] * dvz +
       rb[o] * wbx + rb[o + 1] * wby + rb[o + 2] * wbz -
       ra[o] * wax - ra[o + 1] * way - ra[o + 2] * waz;
   }
-  return out;
 }
 
 /**
@@ -230,37 +235,9 @@ export function applyContactImpulse(p: ContactProblem, qd: Float64Array, k: numb
   qd[a + 5] -= ln * ia[o + 2] + l1 * ia[o + 5] + l2 * ia[o + 8];
 }
 
-// The sweeps' row kernels (solver.ts, position.ts): `contactVelocity` and
-// `applyContactImpulse` restricted to the rows one update touches (the normal alone, or
-// the two tangents), with the same arithmetic in the same order, so the results are those
-// of the full kernels with zero impulses along the other rows (up to the sign of a zero).
-
-/** Normal velocity u_n of contact k into `out[0]`. */
-export function contactNormalVelocity(p: ContactProblem, qd: Float64Array, k: number, out: Float64Array): void {
-  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
-  const d = p.dir, ra = p.angA, rb = p.angB;
-  const o = 9 * k;
-  out[0] =
-    d[o] * (qd[b] - qd[a]) + d[o + 1] * (qd[b + 1] - qd[a + 1]) + d[o + 2] * (qd[b + 2] - qd[a + 2]) +
-    rb[o] * qd[b + 3] + rb[o + 1] * qd[b + 4] + rb[o + 2] * qd[b + 5] -
-    ra[o] * qd[a + 3] - ra[o + 1] * qd[a + 4] - ra[o + 2] * qd[a + 5];
-}
-
-/** Tangential velocities u_t₁, u_t₂ of contact k into `out[1]`, `out[2]`. */
-export function contactTangentVelocities(p: ContactProblem, qd: Float64Array, k: number, out: Float64Array): void {
-  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
-  const d = p.dir, ra = p.angA, rb = p.angB;
-  const dvx = qd[b] - qd[a], dvy = qd[b + 1] - qd[a + 1], dvz = qd[b + 2] - qd[a + 2];
-  const wax = qd[a + 3], way = qd[a + 4], waz = qd[a + 5];
-  const wbx = qd[b + 3], wby = qd[b + 4], wbz = qd[b + 5];
-  for (let j = 1; j < 3; j++) {
-    const o = 9 * k + 3 * j;
-    out[j] =
-      d[o] * dvx + d[o + 1] * dvy + d[o + 2] * dvz +
-      rb[o] * wbx + rb[o + 1] * wby + rb[o + 2] * wbz -
-      ra[o] * wax - ra[o + 1] * way - ra[o + 2] * waz;
-  }
-}
+// The sweeps' normal-only update (solver.ts, position.ts): `applyContactImpulse` with
+// zero tangential impulses, the same arithmetic in the same order without the zero terms
+// (the same results up to the sign of a zero).
 
 /** Add the velocity change of the normal impulse `impulse[0]` (N·s) at contact k to `qd`. */
 export function applyNormalImpulse(p: ContactProblem, qd: Float64Array, k: number, impulse: Float64Array): void {
@@ -282,30 +259,6 @@ export function applyNormalImpulse(p: ContactProblem, qd: Float64Array, k: numbe
   qd[a + 3] -= ln * ia[o];
   qd[a + 4] -= ln * ia[o + 1];
   qd[a + 5] -= ln * ia[o + 2];
-}
-
-/** Add the velocity change of the tangential impulses `impulse[1]`, `impulse[2]` (N·s) at contact k to `qd`. */
-export function applyTangentImpulse(p: ContactProblem, qd: Float64Array, k: number, impulse: Float64Array): void {
-  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
-  const o = 9 * k;
-  const d = p.dir, ia = p.invAngA, ib = p.invAngB;
-  const l1 = impulse[1], l2 = impulse[2];
-  const px = l1 * d[o + 3] + l2 * d[o + 6];
-  const py = l1 * d[o + 4] + l2 * d[o + 7];
-  const pz = l1 * d[o + 5] + l2 * d[o + 8];
-  const ma = p.invMass[2 * k], mb = p.invMass[2 * k + 1];
-  qd[b] += mb * px;
-  qd[b + 1] += mb * py;
-  qd[b + 2] += mb * pz;
-  qd[b + 3] += l1 * ib[o + 3] + l2 * ib[o + 6];
-  qd[b + 4] += l1 * ib[o + 4] + l2 * ib[o + 7];
-  qd[b + 5] += l1 * ib[o + 5] + l2 * ib[o + 8];
-  qd[a] -= ma * px;
-  qd[a + 1] -= ma * py;
-  qd[a + 2] -= ma * pz;
-  qd[a + 3] -= l1 * ia[o + 3] + l2 * ia[o + 6];
-  qd[a + 4] -= l1 * ia[o + 4] + l2 * ia[o + 7];
-  qd[a + 5] -= l1 * ia[o + 5] + l2 * ia[o + 8];
 }
 
 // ---- assembly ------------------------------------------------------------------------

@@ -58,7 +58,7 @@
  * The weakness of PGS is slow convergence on long chains of heavy-on-light contacts; the
  * residual left at the iteration cap is reported rather than hidden.
  */
-import { applyContactImpulse, applyNormalImpulse, applyTangentImpulse, contactNormalVelocity, contactTangentVelocities, contactVelocity, type ContactProblem } from './problem.ts';
+import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, contactVelocity, type ContactProblem } from './problem.ts';
 import type { HardContactSettings } from './settings.ts';
 
 /** What the last solve did, written by {@link solveContactVelocities} and the position pass. */
@@ -176,7 +176,7 @@ export function solveContactVelocities(
       const o = 3 * k;
       // normal: exact scalar projection
       const wnn = diag[o];
-      contactNormalVelocity(p, qd, k, _u);
+      contactRowVelocities(p, qd, k, 0, 1, _u);
       const ln = lam[o];
       let lnNext = ln - (_u[0] - p.bound[k]) / wnn;
       if (lnNext < 0) lnNext = 0;
@@ -191,7 +191,7 @@ export function solveContactVelocities(
         _delta[0] = dn;
         applyNormalImpulse(p, qd, k, _delta);
       }
-      contactTangentVelocities(p, qd, k, _u);
+      contactRowVelocities(p, qd, k, 1, 3, _u);
       _disk[0] = a1;
       _disk[1] = a2;
       _disk[2] = _u[1] - p.slipTarget[2 * k] - a1 * l1;
@@ -200,9 +200,10 @@ export function solveContactVelocities(
       frictionDiskSolve(_disk);
       const d1 = _disk[5] - l1, d2 = _disk[6] - l2;
       if (d1 !== 0 || d2 !== 0) {
+        _delta[0] = 0;
         _delta[1] = d1;
         _delta[2] = d2;
-        applyTangentImpulse(p, qd, k, _delta);
+        applyContactImpulse(p, qd, k, _delta);
       }
       lam[o] = lnNext;
       lam[o + 1] = _disk[5];

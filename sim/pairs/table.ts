@@ -9,6 +9,7 @@
  * A pair without a row cannot be simulated: `unsupportedPair` names it, and the model
  * builder refuses a scene in which two such bodies could meet (planes never meet planes).
  */
+import type { FastGeometryAdjoint } from '../contact/geometry-fast.ts';
 import { UnsupportedGradientError } from '../contact/geometry-features.ts';
 import { FEATURE_INPUTS, type DecisionSink } from '../contact/geometry-shared.ts';
 import type { Real } from '../../ad/tape.ts';
@@ -112,32 +113,10 @@ export function featureGeometry(typeA: number, typeB: number, feature: number, x
 }
 
 /**
- * Whether the pair of types `typeA` ≤ `typeB` has a hand-written adjoint (the row's
- * `fastAdjoint`); whether it covers a given feature and configuration is found by
- * running it ({@link contactGeometryAdjointFast} returns false where it does not).
+ * The hand-written adjoint of the pair of types `typeA` ≤ `typeB` (its row's
+ * `fastAdjoint`), or null; whether it covers a given feature and configuration is found
+ * by running it (it returns false, touching nothing, where it does not).
  */
-export function hasFastGeometryAdjoint(typeA: number, typeB: number): boolean {
-  return (typeA <= typeB ? (pairTable[typeA]?.[typeB]?.fastAdjoint ?? null) : null) !== null;
-}
-
-/**
- * The row's hand-written adjoint of one contact (types in table order; see
- * sim/contact/geometry-fast.ts `FastGeometryAdjoint` for the arguments). Returns false,
- * touching nothing, where the pair has none or it does not cover the feature or
- * configuration: the caller then runs the nested-AD formula.
- */
-export function contactGeometryAdjointFast(
-  typeA: number,
-  typeB: number,
-  feature: number,
-  a: number,
-  b: number,
-  bodyQ: Float64Array,
-  geomSize: Float64Array,
-  w: Float64Array,
-  qbar: Float64Array,
-  sizeBar: Float64Array,
-): boolean {
-  const fast = typeA <= typeB ? (pairTable[typeA]?.[typeB]?.fastAdjoint ?? null) : null;
-  return fast !== null && fast(feature, a, b, bodyQ, geomSize, w, qbar, sizeBar);
+export function fastGeometryAdjoint(typeA: number, typeB: number): FastGeometryAdjoint | null {
+  return typeA <= typeB ? (pairTable[typeA]?.[typeB]?.fastAdjoint ?? null) : null;
 }
