@@ -15,7 +15,7 @@ import { ShapeType } from '../sim/shapes.ts';
 import { POSE_WIDTH, type TrackContacts } from './track.ts';
 
 /** Shape names of meshes, in `userData.shape`. */
-export type MeshShape = 'plane' | 'sphere' | 'box' | 'capsule';
+export type MeshShape = 'plane' | 'sphere' | 'box' | 'capsule' | 'cylinder';
 
 /** Meshes of one model: one object per body, index = body. */
 export interface BodyMeshes {
@@ -100,6 +100,10 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
       } else if (type === ShapeType.box) {
         shape = 'box';
         geometry = new THREE.BoxGeometry(2 * s[g], 2 * s[g + 1], 2 * s[g + 2]);
+      } else if (type === ShapeType.cylinder) {
+        shape = 'cylinder';
+        // three's cylinder: axis y, full height
+        geometry = new THREE.CylinderGeometry(s[g], s[g], 2 * s[g + 1], 32).rotateX(Math.PI / 2);
       } else {
         shape = 'capsule';
         // three's capsule: axis y, `length` between the hemisphere centres

@@ -165,7 +165,7 @@ function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, fiel
   }
   let size: Real[];
   if (s.type === 'sphere') size = [field(b, 'radius') ?? s.radius];
-  else if (s.type === 'capsule') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
+  else if (s.type === 'capsule' || s.type === 'cylinder') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
   else size = [0, 1, 2].map((k) => field(b, `halfExtents.${'xyz'[k]}`) ?? s.halfExtents[k]);
   const massLeaf = field(b, 'mass');
   const anyTraced = massLeaf !== undefined || size.some((v) => typeof v !== 'number');

@@ -4,14 +4,14 @@
  * axes, so the inertia tensor is diagonal there and three moments describe it.
  *
  * Sizes follow `Model.geomSize`: sphere `[r]`, box `[hx, hy, hz]` (half extents), capsule
- * `[r, halfLength]` with its axis along body z. A plane has no finite volume or inertia.
+ * `[r, halfLength]` with its axis along body z, cylinder `[r, halfLength]` (axis body z, flat caps at ±halfLength). A plane has no finite volume or inertia.
  */
 import { add, div, mul, sub } from '../ad/ops.ts';
 import type { Real } from '../ad/tape.ts';
 import { ShapeType, SHAPE_NAMES } from './shapes.ts';
 
 /** The solid shapes (every shape but the plane). */
-export type SolidShapeName = 'sphere' | 'box' | 'capsule';
+export type SolidShapeName = 'sphere' | 'box' | 'capsule' | 'cylinder';
 
 /**
  * Volume (m³) of a solid shape from its `geomSize` row (`[r]`, `[hx, hy, hz]` or
@@ -25,9 +25,11 @@ export function solidVolume(type: SolidShapeName, size: readonly Real[]): Real {
   if (type === 'sphere') return ball(size[0]);
   // 8 hx hy hz
   if (type === 'box') return mul(mul(mul(8, size[0]), size[1]), size[2]);
-  // a cylinder of radius r and length 2·halfLength, plus a sphere of radius r
   const [r, h] = size;
-  return add(mul(mul(mul(mul(Math.PI, r), r), 2), h), ball(r));
+  // a cylinder of radius r and length 2·halfLength: 2π r² halfLength
+  if (type === 'cylinder') return mul(mul(mul(mul(Math.PI, r), r), 2), h);
+  // a capsule: that cylinder plus a sphere of radius r
+  return add(solidVolume('cylinder', size), ball(r));
 }
 
 /**
@@ -61,6 +63,12 @@ export function principalMoments(type: SolidShapeName, m: Real, size: readonly R
     return [mul(third, add(y2, z2)), mul(third, add(x2, z2)), mul(third, add(x2, y2))];
   }
   const [r, h] = size;
+  if (type === 'cylinder') {
+    // length H = 2h: Izz = m r²/2, Ixx = Iyy = m (r²/4 + H²/12)
+    const r2 = mul(r, r);
+    const transverse = mul(m, add(mul(0.25, r2), div(mul(mul(4, h), h), 12)));
+    return [transverse, transverse, mul(mul(0.5, m), r2)];
+  }
   // split the mass by volume; the common factor π r² cancels: cylinder 2h, sphere 4r/3
   const cylinderShare = div(mul(2, h), add(mul(2, h), mul(4 / 3, r)));
   const mc = mul(m, cylinderShare);
@@ -92,7 +100,17 @@ export function capsuleVolume(r: number, halfLength: number): number {
   return solidVolume('capsule', [r, halfLength]) as number;
 }
 
-/** Principal moments of a solid sphere of mass `m` (kg), radius `r` (m) ({@link principalMoments}). Writes `out[0..2]`. */
+/** Volume of a solid cylinder of radius `r` and length 2·`halfLength` (m³): 2π r² halfLength ({@link solidVolume}). */
+export function cylinderVolume(r: number, halfLength: number): number {
+  return solidVolume('cylinder', [r, halfLength]) as number;
+}
+
+/** Principal moments of a solid cylinder of mass `m`, radius `r`, axis along z ({@link principalMoments}). Writes `out[0..2]`. */
+export function cylinderInertia<Out extends Float64Array | number[]>(m: number, r: number, halfLength: number, out: Out): Out {
+  return writeMoments(principalMoments('cylinder', m, [r, halfLength]), out);
+}
+
+/** Principal moments of a solid sphere of mass `m` (kg), radius `r` (m): 2/5 m r² about every axis. Writes `out[0..2]`. */
 export function sphereInertia<Out extends Float64Array | number[]>(m: number, r: number, out: Out): Out {
   return writeMoments(principalMoments('sphere', m, [r]), out);
 }
@@ -122,6 +140,8 @@ export function shapeVolume(type: number, size: ArrayLike<number>, offset = 0): 
       return boxVolume(size[offset], size[offset + 1], size[offset + 2]);
     case ShapeType.capsule:
       return capsuleVolume(size[offset], size[offset + 1]);
+    case ShapeType.cylinder:
+      return cylinderVolume(size[offset], size[offset + 1]);
     default:
       throw new RangeError(`shapeVolume: a ${SHAPE_NAMES[type] ?? `shape of type ${type}`} has no finite volume`);
   }
@@ -153,6 +173,9 @@ export function shapeInertia(
       break;
     case ShapeType.capsule:
       capsuleInertia(m, size[offset], size[offset + 1], moments);
+      break;
+    case ShapeType.cylinder:
+      cylinderInertia(m, size[offset], size[offset + 1], moments);
       break;
     default:
       throw new RangeError(`shapeInertia: a ${SHAPE_NAMES[type] ?? `shape of type ${type}`} has no finite inertia`);

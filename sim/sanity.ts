@@ -466,6 +466,8 @@ function boundingRadius(input: SanityInput, b: number): number {
       return Math.hypot(s[g], s[g + 1], s[g + 2]);
     case ShapeType.capsule:
       return s[g] + s[g + 1];
+    case ShapeType.cylinder:
+      return Math.hypot(s[g], s[g + 1]);
     case ShapeType.plane:
       return 0;
     default:

@@ -44,6 +44,8 @@ export type ShapeSpec =
   | { type: 'box'; halfExtents: Vec3 }
   /** axis = body z; hemisphere centres at z = ±halfLength */
   | { type: 'capsule'; radius: number; halfLength: number }
+  /** axis = body z; flat caps at z = ±halfLength */
+  | { type: 'cylinder'; radius: number; halfLength: number }
   /** the solid half-space normal·p ≤ offset, world frame */
   | { type: 'plane'; normal: Vec3; offset: number };
 
@@ -232,9 +234,10 @@ const shapeSchema = z.discriminatedUnion(
     strict({ type: z.literal('sphere'), radius: positive }),
     strict({ type: z.literal('box'), halfExtents: positiveVec3 }),
     strict({ type: z.literal('capsule'), radius: positive, halfLength: nonNegative }),
+    strict({ type: z.literal('cylinder'), radius: positive, halfLength: positive }),
     strict({ type: z.literal('plane'), normal: nonzeroVec3.optional(), offset: finite.optional() }),
   ],
-  { error: (iss) => (iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule"' : undefined) },
+  { error: (iss) => (iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule", "cylinder"' : undefined) },
 );
 
 const bodySchema = strict({

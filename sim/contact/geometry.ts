@@ -12,9 +12,9 @@
  * nested trace and the feature formula runs once on it: exact derivatives by
  * construction (the formula repeats the narrowphase's arithmetic). That path is simple
  * and exact but records a few hundred scalar ops per contact, so the adjoint first tries
- * the hand-written loops of geometry-fast.ts (plane–sphere, plane–box corners,
+ * the pair's hand-written adjoint (its row's `fastAdjoint`, sim/pairs/: the loops of geometry-fast.ts (plane–sphere, plane–box corners,
  * plane–capsule end caps, sphere–sphere, sphere–capsule, capsule–capsule with
- * non-parallel axes; the tests hold them equal to the nested path) and falls back to the
+ * non-parallel axes; the tests hold them equal to the nested path)) and falls back to the
  * nested trace for everything else. The tangent and the primitive's jvp always take the
  * nested path (forward mode is not on the rollout's hot path).
  *
@@ -36,11 +36,11 @@ import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import type { CollisionInput } from '../collision/types.ts';
 import { SHAPE_NAMES } from '../shapes.ts';
+import { checkFeature, featureGeometry } from '../pairs/table.ts';
+import type { FastGeometryAdjoint } from './geometry-fast.ts';
 import {
-  checkFeature,
   FEATURE_INPUTS,
   FEATURE_OUTPUTS,
-  featureGeometry,
   GEOMETRY_DECISION_KINDS,
   LOCAL_POSE_B,
   LOCAL_SIZE_A,
@@ -48,7 +48,6 @@ import {
   UnsupportedGradientError,
   type DecisionSink,
 } from './geometry-features.ts';
-import { contactGeometryAdjointFast } from './geometry-fast.ts';
 import { KINK_REPORT_RADIUS, reportRadius } from './kinks.ts';
 
 /**
@@ -72,7 +71,7 @@ const _weight = new Float64Array(FEATURE_OUTPUTS);
 const _tableWeight = new Float64Array(FEATURE_OUTPUTS);
 
 /** The contact being evaluated: its bodies in table order, and whether that swaps them. */
-const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0 };
+const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0, fast: null as FastGeometryAdjoint | null };
 
 /**
  * Decisions found while evaluating one contact, buffered: a nested trace is open while
@@ -118,7 +117,7 @@ function setupContact(input: GeometryInput, contacts: ContactFeatures, k: number
   _c.swapped = swapped;
   _c.feature = contacts.pair[k];
   try {
-    checkFeature(_c.typeFirst, _c.typeSecond, _c.feature);
+    _c.fast = checkFeature(_c.typeFirst, _c.typeSecond, _c.feature).fastAdjoint;
   } catch (err) {
     throw named(err, input, a, b);
   }
@@ -251,7 +250,7 @@ export function contactGeometryAdjoint(
     // the fast path takes the cotangent in table order: the stored normal is negated if swapped
     const flip = _c.swapped ? -1 : 1;
     for (let i = 0; i < FEATURE_OUTPUTS; i++) _tableWeight[i] = i >= 1 && i <= 3 ? flip * _weight[i] : _weight[i];
-    if (contactGeometryAdjointFast(_c.typeFirst, _c.typeSecond, _c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
+    if (_c.fast !== null && _c.fast(_c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
       continue;
     }
     gatherLocal(bodyQ, geomSize, _x);
