@@ -41,6 +41,13 @@ export const rmSync = (): never => unavailable('node:fs rmSync');
 export const statSync = (): never => unavailable('node:fs statSync');
 export const unlinkSync = (): never => unavailable('node:fs unlinkSync');
 export const writeSync = (): never => unavailable('node:fs writeSync');
+export const lstatSync = (): never => unavailable('node:fs lstatSync');
+export const readdirSync = (): never => unavailable('node:fs readdirSync');
+export const readlinkSync = (): never => unavailable('node:fs readlinkSync');
+export const symlinkSync = (): never => unavailable('node:fs symlinkSync');
+
+/** node:child_process */
+export const spawn = (): never => unavailable('node:child_process spawn');
 
 /** node:path */
 export const join = (): never => unavailable('node:path join');
