@@ -44,6 +44,12 @@ export type SweepOptions = Omit<SceneOverrides, 'contact'> & SceneSweepOptions;
  * r.penalty?.jumps; r.soft?.jumps;
  */
 export function sweep(source: SceneSource, options: SweepOptions): SweepResult {
+  const { scene, settings } = sweepArguments(source, options);
+  return sweepScene(scene, settings);
+}
+
+/** `sweep`'s arguments checked (each bad one an ArgumentError naming it): the scene with its overrides, and sim/sweep.ts's settings. */
+function sweepArguments(source: SceneSource, options: SweepOptions) {
   const opts = optionsObject(options);
   const { steps, dt, temperature } = opts;
   const scene = withOverrides(loadScene(source), { steps, dt, temperature });
@@ -52,7 +58,7 @@ export function sweep(source: SceneSource, options: SweepOptions): SweepResult {
   if (!(to > from)) throw new ArgumentError('options.to', `must be greater than options.from (${from}), got ${to}`);
   const modes = opts.modes === undefined ? undefined : Array.isArray(opts.modes) ? opts.modes.map((m, j) => contactMode(m, `options.modes[${j}]`)) : undefined;
   if (opts.modes !== undefined && modes === undefined) throw new ArgumentError('options.modes', `expected an array of contact modes, got ${describe(opts.modes)}`);
-  return sweepScene(scene, {
+  const settings = {
     of: pathString(opts.of, 'options.of'),
     wrt: pathString(opts.wrt, 'options.wrt'),
     from,
@@ -62,7 +68,36 @@ export function sweep(source: SceneSource, options: SweepOptions): SweepResult {
     kinkTol: opts.kinkTol === undefined ? undefined : finiteNumber(opts.kinkTol, 'options.kinkTol'),
     jumpTol: opts.jumpTol === undefined ? undefined : positiveNumber(opts.jumpTol, 'options.jumpTol'),
     levels: opts.levels === undefined ? undefined : wholeNumber(opts.levels, 'options.levels', 2),
-  });
+  };
+  return { scene, settings };
+}
+
+/**
+ * `sweep` on a cluster of `diffcontact worker` processes (docs/cluster.md): one BullMQ job
+ * per contact mode on the Redis at `cluster` (default: DIFFCONTACT_REDIS), the same result
+ * as `sweep` bit for bit. Asynchronous, unlike `sweep`, whose contract stays synchronous.
+ *
+ * @example
+ * const r = await sweepOnCluster('scenes/ball-drop.json', { of: 'ball.position.z', wrt: 'ball.position.z',
+ *                                                           from: 0.5, to: 0.6, n: 41 }, 'redis://10.0.0.5:6379');
+ */
+export async function sweepOnCluster(source: SceneSource, options: SweepOptions, cluster?: string): Promise<SweepResult> {
+  const { scene, settings } = sweepArguments(source, options);
+  if (cluster !== undefined && typeof cluster !== 'string') throw new ArgumentError('cluster', `expected a redis:// URL, got ${describe(cluster)}`);
+  // loaded on first use: importing the package should not load BullMQ
+  const [{ clusterUrl }, { clusterSweep }, { packageVersion }] = await Promise.all([
+    import('../scenes/cluster/settings.ts'),
+    import('../scenes/cluster/sweep-jobs.ts'),
+    import('../scenes/cli/version.ts'),
+  ]);
+  let url: string | undefined;
+  try {
+    url = clusterUrl(cluster);
+  } catch (err) {
+    throw new ArgumentError('cluster', err instanceof Error ? err.message : String(err));
+  }
+  if (url === undefined) throw new ArgumentError('cluster', 'no cluster given and DIFFCONTACT_REDIS is not set');
+  return clusterSweep(scene, settings, { url, version: packageVersion() });
 }
 
 /**

@@ -8,6 +8,7 @@
  * completion, cancellation. Skipped, with a notice, only where redis-server is missing
  * (.ci/run installs it).
  */
+import * as api from '../../api/index.ts';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents } from 'bullmq';
@@ -103,6 +104,13 @@ describe.skipIf(!haveRedis)('cluster back-end (BullMQ on a real redis-server, 3 
     expect(a.err).toBe('');
     expect(a.code).toBe(0);
     expect(a.out).toBe(b.out);
+  });
+
+  it('the API: sweepOnCluster returns what sweep returns, bit for bit; a bad URL is an ArgumentError naming `cluster`', async () => {
+    const opts = { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.53, to: 0.55, n: 3, steps: 300, modes: ['hard', 'soft'] as ('hard' | 'soft')[], levels: 2 };
+    const scene = fileURLToPath(new URL('../../scenes/ball-drop.json', import.meta.url));
+    expect(encodeExact(await api.sweepOnCluster(scene, opts, redis.url))).toBe(encodeExact(api.sweep(scene, opts)));
+    await expect(api.sweepOnCluster(scene, opts, 'http://127.0.0.1:1')).rejects.toThrow(/cluster/);
   });
 
   it('a worker SIGKILLed mid-job: its job is retried on another worker, the batch completes with identical results', async () => {
