@@ -15,14 +15,15 @@
  *   bundle carries `en` alone (`z.locales` holds only `en` in the CLI).
  *
  * Dependencies other than zod and commander stay external (cli-progress, ml-matrix: loaded
- * only by the commands that use them; vega, vega-lite, tsx: optional).
+ * only by the commands that use them; bullmq, ioredis: only with --cluster and `worker`, and
+ * 1.3 MB if bundled; vega, vega-lite, tsx: optional).
  */
 import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Packages left to node's resolver (everything not listed here and not relative is bundled). */
-const EXTERNAL = ['cli-progress', 'ml-matrix', 'vega', 'vega-lite', 'tsx', 'three'];
+const EXTERNAL = ['cli-progress', 'ml-matrix', 'vega', 'vega-lite', 'tsx', 'three', 'bullmq', 'ioredis'];
 
 /** Bundled modules see `import.meta.url` as their tsc-compiled twin's URL (see the file comment). */
 function twinUrls(root: string, outDir: string): Plugin {
