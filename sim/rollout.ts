@@ -74,6 +74,7 @@ function workOf(config: RolloutConfig, x: Float64Array): RolloutWork {
       invMass: x.subarray(L.invMass, L.invMass + n),
       invInertia: x.subarray(L.invInertia, L.invInertia + 3 * n),
       bodyRestitution: x.subarray(L.restitution, L.restitution + n),
+      gravity: x.subarray(L.gravity, L.gravity + 3),
       margin: model.contact.margin,
       bodyName: model.bodyName,
     },
@@ -296,6 +297,7 @@ function rolloutAdjoint(config: RolloutConfig, segment: number, x: Float64Array,
         addInto(xbar, L.invMass, xcBar, CL.invMass, n);
         addInto(xbar, L.invInertia, xcBar, CL.invInertia, 3 * n);
         addInto(xbar, L.restitution, xcBar, CL.restitution, n);
+        addInto(xbar, L.gravity, xcBar, CL.gravity, 3);
         // contact geometry: (dist, normal, point) → poses and sizes
         contactGeometryAdjoint(
           geometryInput,

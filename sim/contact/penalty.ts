@@ -25,13 +25,16 @@ import { zeroNormalForce, type NormalForce, type NormalForceArgs } from './norma
  */
 export function penaltyNormalForce(args: NormalForceArgs, out: NormalForce): NormalForce {
   const { dist, rate, stiffness, damping } = args;
-  if (!(dist < 0)) return zeroNormalForce(out);
-  const phi = -dist;
+  // the dashpot may act just before touch (its activation is the share of the step's
+  // window in contact, step-exact.ts); the spring only in contact
+  if (!(dist < 0) && !(damping > 0)) return zeroNormalForce(out);
+  const inside = dist < 0;
+  const phi = inside ? -dist : 0;
   const value = stiffness * phi + damping * rate;
   if (!(value > 0)) return zeroNormalForce(out);
   out.value = value;
   out.penetration = phi;
-  out.dDist = -stiffness;
+  out.dDist = inside ? -stiffness : 0;
   out.dRate = damping;
   out.dStiffness = phi;
   out.dDamping = rate;
