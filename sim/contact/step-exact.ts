@@ -26,6 +26,11 @@
  *   sinc²(ω·dt/2), the symplectic Euler frequency corrected; κ → 1 as dt → 0; κp ≤ 4, so
  *   the spring's explicit step stays bounded at any stiffness. Without it the discrete
  *   contact rings ~3 % too fast at ζ = 0.5, ω·dt = 0.1 and rebounds ~5 % too high.
+ *   The damping κ sees is capped smoothly at critical, y/(1 + ζ⁸)^{1/8} (ζ = y/(2√p)):
+ *   an overdamped contact barely rebounds, so its trace matters little, while the exact κ
+ *   would weaken its spring ~ζ-fold (0.62 at the default e = 0, ζ = 4.9, ω·dt = 0.1), and
+ *   with it what a stacked contact holds statically (the 5-box stack settled 10× slower).
+ *   The cap changes y by 1 % at ζ = 0.73 (e = 0.2), κ by < 1e-4 there.
  *
  * All values go through records or arrays, never double arguments (a call that is not
  * inlined would box them on every contact).
@@ -44,7 +49,18 @@ const SERIES_BELOW = 1e-4;
  */
 export function stepStiffnessFactor(out: Float64Array): void {
   const p = out[3];
-  const y = out[4];
+  const y0 = out[4];
+  // the damping κ sees, capped smoothly at critical (r = ζ): y = y₀/(1 + r⁸)^{1/8},
+  // r = y₀/(2√p) (see the module comment)
+  const r = y0 / (2 * Math.sqrt(p));
+  const r2 = r * r;
+  const r8 = r2 * r2 * r2 * r2;
+  const knee = Math.pow(1 + r8, -0.125);
+  const y = y0 * knee;
+  // ∂y/∂y₀ = (1 + r⁸)^{−9/8}, ∂y/∂p = y₀·r⁸/(2p)·(1 + r⁸)^{−9/8}
+  const knee9 = knee / (1 + r8);
+  const yDy0 = knee9;
+  const yDp = (y0 * r8 * knee9) / (2 * p);
   const s = 0.5 * y;
   const q = p - s * s;
   const es = Math.exp(-s);
@@ -71,9 +87,10 @@ export function stepStiffnessFactor(out: Float64Array): void {
   const em = -Math.expm1(-s);
   const n = em * em + 2 * eF;
   const kappa = n / p;
+  const kDy = (es * em - eF - s * eS) / p;
   out[0] = kappa;
-  out[1] = (eS - kappa) / p;
-  out[2] = (es * em - eF - s * eS) / p;
+  out[1] = (eS - kappa) / p + kDy * yDp;
+  out[2] = kDy * yDy0;
 }
 
 /** Arguments and results of {@link windowActivation}; one record reused for every contact. */

@@ -151,11 +151,12 @@ function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Ar
 }
 
 /**
- * The contact's activation a (how much of the dashpot acts) and its partials into `_e`:
- * - soft: a = σ(−d/τ) = ∂φ/∂(−d), so a·φ̇ is the rate of the soft penetration itself;
- * - penalty: a = min(1, φ/τ) inside, 0 outside: the dashpot ramps in over the first τ of
- *   penetration, so the force has no jump at touch (a kink at φ = τ, `damping ramp`).
- * Both tend to the step H(−d) as τ → 0 (the linear spring–dashpot of restitution.ts).
+ * The contact's share activation (how much it counts in its pair's mass splitting) and
+ * its partials into `_e`: the window activation of step-exact.ts at rest (v_n = 0), so
+ * that it depends on the pose only:
+ * - soft: σ(−d/τ);
+ * - penalty: a ramp over d ∈ [−τ/2, τ/2] (kinks at its ends, `damping ramp`).
+ * Both tend to the step H(−d) as τ → 0.
  */
 function contactGate(p: ContactForceParams): void {
   const d = _e.dist;
@@ -170,13 +171,14 @@ function contactGate(p: ContactForceParams): void {
     _e.gateDTemperature = (slope * d) / (tau * tau);
     return;
   }
-  if (!(d < 0) || -d >= tau) {
+  // the window activation at rest (step-exact.ts): a ramp over d ∈ [−τ/2, τ/2]
+  if (d >= 0.5 * tau || d <= -0.5 * tau) {
     _e.gate = d < 0 ? 1 : 0;
     _e.gateDDist = 0;
     _e.gateDTemperature = 0;
     return;
   }
-  _e.gate = -d / tau;
+  _e.gate = 0.5 - d / tau;
   _e.gateDDist = -1 / tau;
   _e.gateDTemperature = d / (tau * tau);
 }
@@ -349,9 +351,11 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   _e.phiN = _phi[0];
   _e.phiNDy = _phi[1];
   _e.effDamping = _e.dashpot * _e.phiN;
-  // the spring scaled so that the step's trace is the continuous contact's (step-exact.ts)
-  _kappa[3] = p.stiffness * _e.wn * p.dt * p.dt;
-  _kappa[4] = _e.yn;
+  // the spring scaled so that the step's trace is the continuous contact's (step-exact.ts),
+  // for the pair's unshared inverse mass W₀: with the share's W_n a box's four corners
+  // would each see a fourfold stiffer, more damped contact than their common mode is
+  _kappa[3] = p.stiffness * _e.w0 * p.dt * p.dt;
+  _kappa[4] = p.dt * _e.dashpot * act * _e.w0;
   stepStiffnessFactor(_kappa);
   _args.dist = _e.dist;
   _args.rate = -_e.vn;
@@ -387,9 +391,10 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
     if (onset <= radius) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
-    // the window activation's ends d = ±h, and the mass share's φ = τ
+    // the window activation's ends d = ±h, and the mass share's d = ±τ/2 (its ramp at rest)
     const h = _win.width;
-    const ramp = Math.min(Math.abs(_e.dist - h), Math.abs(_e.dist + h), Math.abs(_e.dist + p.temperature));
+    const rest = 0.5 * p.temperature;
+    const ramp = Math.min(Math.abs(_e.dist - h), Math.abs(_e.dist + h), Math.abs(_e.dist - rest), Math.abs(_e.dist + rest));
     if ((_e.dashpot > 0 || _e.relDyn !== 0) && ramp <= radius) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
     if (_e.dist < 0) {
       const rate = -_e.vn;
@@ -785,28 +790,28 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     const act = _win.value;
     const effBar = dampingBar * act;
     let actBar = dampingBar * _e.effDamping;
-    // k·κ(p, y_n), p = k·W_n·dt²
+    // k·κ(p, y₀), p = k·W₀·dt², y₀ = dt·b·a·W₀
     const kappa = _kappa[0];
     xbar[L0] += kEffBar * kappa;
     const kappaBar = kEffBar * p.stiffness;
     const pBar = kappaBar * _kappa[1];
-    let ynBar = kappaBar * _kappa[2];
-    xbar[L0] += pBar * _e.wn * p.dt * p.dt;
-    let wnBar = pBar * p.stiffness * p.dt * p.dt;
-    // b_eff = b·φ₁(y_n), y_n = dt·b·a·W_n
+    const y0Bar = kappaBar * _kappa[2];
     const bOf = _e.dashpot;
-    let dashpotBar = effBar * _e.phiN;
-    ynBar += effBar * bOf * _e.phiNDy;
+    xbar[L0] += pBar * _e.w0 * p.dt * p.dt;
+    let w0Bar = pBar * p.stiffness * p.dt * p.dt + y0Bar * p.dt * bOf * act;
+    // b_eff = b·φ₁(y_n), y_n = dt·b·a·W_n
+    let dashpotBar = effBar * _e.phiN + y0Bar * p.dt * act * _e.w0;
+    actBar += y0Bar * p.dt * bOf * _e.w0;
+    const ynBar = effBar * bOf * _e.phiNDy;
     dashpotBar += ynBar * p.dt * act * _e.wn;
     actBar += ynBar * p.dt * bOf * _e.wn;
-    wnBar += ynBar * p.dt * bOf * act;
-    let w0Bar = 0;
+    const wnBar = ynBar * p.dt * bOf * act;
     if (p.dampingFromRestitution) {
       // b = 2ζ·√(k/W₀)
       const root = Math.sqrt(p.stiffness / _e.w0);
       const zetaBar = dashpotBar * 2 * root;
       xbar[L0] += (dashpotBar * bOf) / (2 * p.stiffness);
-      w0Bar = (-dashpotBar * bOf) / (2 * _e.w0);
+      w0Bar += (-dashpotBar * bOf) / (2 * _e.w0);
       xbar[L.restitution + _e.restitutionBody] += zetaBar * _e.zetaDe;
     } else {
       xbar[L0 + 1] += dashpotBar;

@@ -328,10 +328,13 @@ describe('contact wrench primitive: derivatives', () => {
 
 /**
  * κ of sim/contact/step-exact.ts written out independently: κ·p = 1 + e^{−y} −
- * 2e^{−y/2}·cos(√(p − y²/4)) (cosh when overdamped), p = k·W·dt², y = dt·b·a·W.
+ * 2e^{−y/2}·cos(√(p − y²/4)) (cosh when overdamped), p = k·W·dt², y the damping
+ * dt·b·a·W capped smoothly at critical.
  */
-function kappaOf(k: number, w: number, y: number, dt: number): number {
+function kappaOf(k: number, w: number, y0: number, dt: number): number {
   const p = k * w * dt * dt;
+  // the damping κ sees is capped smoothly at critical: y₀/(1 + ζ⁸)^{1/8}, ζ = y₀/(2√p)
+  const y = y0 / Math.pow(1 + (y0 / (2 * Math.sqrt(p))) ** 8, 1 / 8);
   const q = p - (y * y) / 4;
   const c = q >= 0 ? Math.cos(Math.sqrt(q)) : Math.cosh(Math.sqrt(-q));
   return (1 + Math.exp(-y) - 2 * Math.exp(-y / 2) * c) / p;

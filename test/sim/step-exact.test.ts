@@ -19,7 +19,7 @@ const kappa = (p: number, y: number): Float64Array => {
 };
 
 describe('κ: the spring factor that makes the step\'s trace exact', () => {
-  it('undamped it is sinc²(ω·dt/2); damped, kick-then-drift with k·κ and b·φ₁(y) has the trace and det of exp(A·dt)', () => {
+  it('undamped it is sinc²(ω·dt/2); damped, kick-then-drift with k·κ and b·φ₁(y) has the det of exp(A·dt), and its trace with the damping capped at critical', () => {
     for (const p of [1e-6, 1e-2, 0.3, 2]) {
       const w = Math.sqrt(p);
       expect(kappa(p, 0)[0]).toBeCloseTo((Math.sin(w / 2) / (w / 2)) ** 2, 12);
@@ -27,10 +27,12 @@ describe('κ: the spring factor that makes the step\'s trace exact', () => {
         const y = 2 * zeta * w; // y = dt·b·W = 2ζ·ω·dt
         const k = kappa(p, y)[0];
         // step matrix of (x, u) with u̇ = −(ω²x + 2ζω u), dt = 1, ω² = p: kick u, then drift x
-        const beta = -Math.expm1(-y); // 1 − e^{−y} = y·φ₁(y)
-        const trace = 2 - k * p - beta;
-        const det = 1 - beta;
-        const s = y / 2, q = p - s * s;
+        // κ sees the damping capped smoothly at critical: y/(1 + ζ⁸)^{1/8}; the trace is
+        // exact for that damping, the det (φ₁) for the true one
+        const yk = y / Math.pow(1 + zeta ** 8, 1 / 8);
+        const trace = 2 - k * p - -Math.expm1(-yk);
+        const det = 1 - -Math.expm1(-y); // 1 − (1 − e^{−y}), 1 − e^{−y} = y·φ₁(y)
+        const s = yk / 2, q = p - s * s;
         const c = q >= 0 ? Math.cos(Math.sqrt(q)) : Math.cosh(Math.sqrt(-q));
         expect(trace).toBeCloseTo(2 * Math.exp(-s) * c, 10);
         expect(det).toBeCloseTo(Math.exp(-y), 14);
