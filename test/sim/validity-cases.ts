@@ -133,7 +133,7 @@ export function validityCases(): ValidityCase[] {
         gravity: [0, 0, 0],
         contact: { mode: 'penalty', stiffness: 1e4, damping: 100, friction: 0 },
         bodies: [
-          { name: 'a', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0.2005, 0], linearVelocity: [2, 0, 0] },
+          { name: 'a', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0.201, 0], linearVelocity: [2, 0, 0] }, // 1 mm apart at closest: the penalty dashpot's ramp starts at 0.5 mm (τ/2 at v_n = 0)
           { name: 'b', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0.3, 0, 0] },
         ],
       }),
