@@ -10,12 +10,15 @@
  *   r_A = p − x_A,  r_B = p − x_B                                  m
  *   v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)                  m/s, B relative to A
  *   v_n = n·v_rel (> 0 separating),  φ̇ = −v_n,  v_t = v_rel − v_n n
- *   a = activation (soft: σ(−d/τ); penalty: min(1, φ/τ) inside)
+ *   a = the share of the step's window in contact (step-exact.ts; soft: σ(−d/s),
+ *       penalty: a ramp over d ∈ [−h, h]); a_s the same at rest (for the mass shares)
  *   un, ut = each side's inverse mass along n / across n (lever arms and inertia included)
- *   N = 1 + (sum of the activations of the pair's contacts) − a    mass share (splitting)
+ *   N = 1 + (sum of the share activations a_s of the pair's contacts) − a_s   mass share
  *   W₀ = un_A + un_B,  W_n = N_A un_A + N_B un_B,  W_t = N_A ut_A + N_B ut_B
  *   b = 2ζ(e)·√(k/W₀)  (e = max(e_A, e_B), restitution.ts), or the scene's damping
- *   f_n = penalty or soft law of (d, φ̇; k, D = b·φ₁(dt·b·a·W_n)·a, τ)   N
+ *   f_n = penalty or soft law of (d, φ̇; k·κ, D = b·φ₁(dt·b·a·W_n)·a, τ or s)
+ *         + a·c·max(0, −n·(g_B − g_A))   the weight feed-forward, c = 1/(W₀ + (N−1)(m_A⁻¹ + m_B⁻¹))
+ *   κ = κ(k·W₀·dt², dt·b·a·W₀)   the step-exact spring factor (step-exact.ts)      N
  *   f_t = −s v_t,  s = λ·φ₁(dt·λ·W_t),  λ = μ f_n w(|v_t|², ε)      N (friction.ts)
  *   F = f_n n + f_t on B at p, −F on A at p
  *   wrench_B += [F, r_B × F],  wrench_A += [−F, −r_A × F]          N, N·m about the COM
