@@ -30,7 +30,10 @@
  *   an overdamped contact barely rebounds, so its trace matters little, while the exact κ
  *   would weaken its spring ~ζ-fold (0.62 at the default e = 0, ζ = 4.9, ω·dt = 0.1), and
  *   with it what a stacked contact holds statically (the 5-box stack settled 10× slower).
- *   The cap changes y by 1 % at ζ = 0.73 (e = 0.2), κ by < 1e-4 there.
+ *   The cap changes y by 1 % at ζ = 0.73 (e = 0.2), κ by < 1e-4 there. Beyond ω·dt = 2
+ *   the kernel does not apply κ (wrenches.ts): the step cannot follow such a contact, and
+ *   a bounded but aliased spring would hide it; the explicit one diverges and the
+ *   divergence monitor says why.
  *
  * All values go through records or arrays, never double arguments (a call that is not
  * inlined would box them on every contact).

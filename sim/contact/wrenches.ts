@@ -98,6 +98,8 @@ const _w = createFrictionWeight();
 const _mu = createPairFriction();
 const _zeta = createDampingRatio();
 const _win = createWindowActivation();
+/** (ω·dt)² = k·W₀·dt² beyond which κ is not applied: ω·dt = 2, the explicit spring's stability limit */
+const UNRESOLVED_STEP = 4;
 /** [κ, ∂κ/∂p, ∂κ/∂y, p, y] of the current contact (step-exact.ts) */
 const _kappa = new Float64Array(5);
 /** the restitution `_zeta` was computed for (NaN: none yet) */
@@ -359,7 +361,15 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   // would each see a fourfold stiffer, more damped contact than their common mode is
   _kappa[3] = p.stiffness * _e.w0 * p.dt * p.dt;
   _kappa[4] = p.dt * _e.dashpot * act * _e.w0;
-  stepStiffnessFactor(_kappa);
+  if (_kappa[3] <= UNRESOLVED_STEP) stepStiffnessFactor(_kappa);
+  else {
+    // ω·dt > 2: the step cannot follow this contact. κ would keep it bounded but aliased,
+    // silently wrong; the plain explicit spring diverges instead, and the divergence
+    // monitor (sim/sanity.ts) names the stiffness, dt and mass
+    _kappa[0] = 1;
+    _kappa[1] = 0;
+    _kappa[2] = 0;
+  }
   _args.dist = _e.dist;
   _args.rate = -_e.vn;
   _args.stiffness = p.stiffness * _kappa[0];
