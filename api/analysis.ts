@@ -110,6 +110,8 @@ export interface OptimizeOptions extends Omit<SceneOverrides, 'contact'> {
   seed?: number;
   /** smoothing: worker threads (default every core; 0 = none) */
   threads?: number;
+  /** smoothing, multistart, sampling: redis:// URL of a cluster of `diffcontact worker` processes to run the batches on (docs/cluster.md; default: DIFFCONTACT_REDIS if set, else this machine's threads) */
+  cluster?: string;
   /** called after each iteration with the loss */
   onIteration?(iteration: number, loss: number): void;
 }
@@ -137,6 +139,15 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
   if (!(STRATEGIES as readonly string[]).includes(strategy)) throw new ArgumentError('options.strategy', `expected one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`);
   if (opts.order !== undefined && opts.order !== 'first' && opts.order !== 'zeroth') throw new ArgumentError('options.order', `expected 'first' or 'zeroth', got ${describe(opts.order)}`);
   if (opts.onIteration !== undefined && typeof opts.onIteration !== 'function') throw new ArgumentError('options.onIteration', `expected a function, got ${describe(opts.onIteration)}`);
+  const { clusterUrl } = await import('../scenes/cluster/settings.ts');
+  const clusterOption = (value: unknown): string | undefined => {
+    if (value !== undefined && typeof value !== 'string') throw new ArgumentError('options.cluster', `expected a redis:// URL, got ${describe(value)}`);
+    try {
+      return clusterUrl(value);
+    } catch (err) {
+      throw new ArgumentError('options.cluster', err instanceof Error ? err.message : String(err));
+    }
+  };
   const name = typeof source === 'string' ? source.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : 'scene';
   // loaded on first use: importing the package should not load the optimizers and strategies
   const [{ optimize: runOptimization, optimizeReport }, { sceneFileProblem }] = await Promise.all([import('../scenes/optimize/driver.ts'), import('../scenes/optimize/problem.ts')]);
@@ -148,6 +159,7 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
     samples: opts.samples === undefined ? undefined : wholeNumber(opts.samples, 'options.samples', 1),
     seed: opts.seed === undefined ? undefined : wholeNumber(opts.seed, 'options.seed'),
     threads: opts.threads === undefined ? undefined : wholeNumber(opts.threads, 'options.threads'),
+    cluster: clusterOption(opts.cluster),
     onIteration: opts.onIteration,
   });
   return { ...optimizeReport(run), trajectory: run.verification.trajectory };

@@ -1,6 +1,6 @@
 /**
  * Per-step control wrenches by body name, the public form of the rollout's flat control
- * block (sim/rollout-shared.ts: steps × bodies × [force | torque], world frame).
+ * block (sim/driver/inputs.ts `rolloutLayout`: steps × bodies × [force | torque], world frame).
  */
 import type { Scene, Vec3 } from '../sim/scene.ts';
 import { ArgumentError, describe } from './arguments.ts';

@@ -177,6 +177,92 @@ function lossOf(scene: Scene, opts: GradientOptions): (input: LossInput) => Real
   return (input) => input.final[scene.bodies[body].name][field][c];
 }
 
+export interface ObjectiveOptions extends SceneOverrides {
+  /** parameter paths that are free (the first entries of x) */
+  wrt?: readonly string[];
+  /** the controls x starts from, by body name: every step's force and torque of these bodies is free */
+  controls?: Controls;
+  /** the loss as a function of the trajectory and the controls (use `ad` ops) */
+  loss: (input: LossInput) => Real;
+  /** steps (0 = initial state) whose states `loss` reads through `at(step)` */
+  record?: readonly number[];
+  /** report non-smooth decisions whose margin is at most this (default 0: none, the fastest) */
+  kinkTol?: number;
+}
+
+/**
+ * A rollout's loss as a function of one vector x, for an optimizer: x holds the free
+ * parameters (in `wrt` order), then every step's control wrench of every controlled body.
+ * The scene is loaded and the rollout prepared once; each call is one recorded rollout
+ * and one reverse sweep.
+ */
+export interface Objective {
+  /** value and gradient of the loss at x (the shape `ad.optim.lbfgs` and `minimize` take) */
+  (x: readonly number[]): { value: number; grad: number[] };
+  /** the starting point: the parameters' values in the scene, then the given controls */
+  readonly x0: number[];
+  /** what each entry of x is: a parameter path, or `<body>.force[t].x`, `<body>.torque[t].z` */
+  readonly names: string[];
+  /** the same, with the non-smooth decisions within `kinkTol` */
+  evaluate(x: readonly number[]): { value: number; grad: number[]; kinks: { label: string; margin: number }[] };
+  /** the controls in x, by body name (one vector per step), to pass to `simulate` or `gradient` */
+  controlsOf(x: readonly number[]): Record<string, { force: [number, number, number][]; torque: [number, number, number][] }>;
+}
+
+/**
+ * The loss of a rollout as an optimizer's objective over parameters and per-step controls
+ * (Warp's tape / JAX's `value_and_grad` in one closure, named entries instead of offsets).
+ *
+ * @example
+ * // drive ball a so that ball b ends at the origin, with a small control effort
+ * const f = objective(scene, {
+ *   controls: { a: { force: [0, 0, 3] } },
+ *   loss: ({ final, controls }) => ad.add(ad.square(final.b.position[0]), ad.sum(controls.a.force.map(([x, , z]) => ad.add(ad.square(x), ad.square(z))))),
+ * });
+ * const best = ad.optim.lbfgs(f, f.x0, { maxIter: 100 });
+ * simulate(scene, { controls: f.controlsOf(best.x) });
+ */
+export function objective(source: SceneSource, options: ObjectiveOptions): Objective {
+  const opts = optionsObject(options);
+  if (typeof opts.loss !== 'function') throw new ArgumentError('options.loss', `expected a function of { final, at, controls, params }, got ${describe(opts.loss)}`);
+  if ((opts as { of?: unknown }).of !== undefined) throw new ArgumentError('options.of', "an objective takes a 'loss' function (use gradient() for a quantity path)");
+  const kinkTol = opts.kinkTol === undefined || opts.kinkTol === 0 ? 0 : positiveNumber(opts.kinkTol, 'options.kinkTol');
+  const r = tracedRollout(source, opts);
+  const loss = lossOf(r.scene, opts);
+  if (r.x0.length === 0) throw new ArgumentError('options', 'name at least one parameter in wrt, or give controls');
+  const nc = r.controlNames.length;
+  const names = [...r.wrt];
+  for (let t = 0; t < r.scene.steps; t++) {
+    for (const name of r.controlNames) for (const kind of ['force', 'torque']) for (const c of 'xyz') names.push(`${name}.${kind}[${t}].${c}`);
+  }
+  const vector = (x: readonly number[]): number[] => {
+    if (!Array.isArray(x) || x.length !== names.length) throw new ArgumentError('x', `expected ${names.length} numbers (${names.slice(0, 3).join(', ')}, …), got ${Array.isArray(x) ? `${x.length}` : describe(x)}`);
+    return x as number[];
+  };
+  const evaluate = (x: readonly number[]) => {
+    const result = ad.valueAndGrad((leaves) => loss(r.input(leaves)), vector(x), { kinkTol });
+    return { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  };
+  const f = (x: readonly number[]) => {
+    const { value, grad } = evaluate(x);
+    return { value, grad };
+  };
+  return Object.assign(f, {
+    x0: [...r.x0],
+    names,
+    evaluate,
+    controlsOf(x: readonly number[]) {
+      const v = vector(x);
+      const out: ReturnType<Objective['controlsOf']> = {};
+      r.controlNames.forEach((name, j) => {
+        const of = (half: number) => Array.from({ length: r.scene.steps }, (_, t) => v.slice(r.wrt.length + (t * nc + j) * 6 + 3 * half, r.wrt.length + (t * nc + j) * 6 + 3 * half + 3) as [number, number, number]);
+        out[name] = { force: of(0), torque: of(1) };
+      });
+      return out;
+    },
+  });
+}
+
 /**
  * Value and gradient of a loss of a rollout with respect to named parameters and the
  * per-step controls. The loss is a final-state quantity (`of`) or any function of the

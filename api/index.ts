@@ -18,7 +18,7 @@ import { packageVersion } from '../scenes/cli/version.ts';
 import { ArgumentError, loadScene, type SceneSource } from './arguments.ts';
 
 export { simulate, type SimulateOptions, type SimulateResult, type BodyState, type Frame } from './simulate.ts';
-export { gradient, jacobian, type GradientOptions, type GradientResult, type JacobianOptions, type JacobianResult, type LossInput, type TracedBody } from './gradient.ts';
+export { gradient, jacobian, objective, type GradientOptions, type GradientResult, type JacobianOptions, type JacobianResult, type LossInput, type Objective, type ObjectiveOptions, type TracedBody } from './gradient.ts';
 export { sweep, probe, optimize, type SweepOptions, type SweepResult, type ProbeOptions, type ProbeResult, type OptimizeOptions, type OptimizeResult, type Trajectory } from './analysis.ts';
 export type { ModeSweep, SweepJump, ValueJump, SawTooth, JumpCause, SweepOptions as ModeSweepOptions } from '../sim/sweep.ts';
 export { CAUSE_SLACK, DEFAULT_LEVELS, DEFAULT_RELATIVE_VALUE_TOL, JUMP_TOL_FLOOR, VALUE_TOL_FLOOR } from '../sim/sweep.ts';

@@ -4,6 +4,7 @@
  * of it is loading node, the CLI and its dependencies). The package is built first, so the
  * bin runs the compiled CLI as an installed package does. Wall clock on a shared machine is
  * noisy: the median of many runs, and the same against a bare `node -e 0` of the same run.
+ * The bin starts the CLI bundled by esbuild (dist/cli/, scripts/bundle-cli.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -46,7 +47,7 @@ function cliStartup(): number {
 export const cliFigures: Figure[] = [
   {
     name: 'cli.startup.seconds',
-    describe: 'node bin/diffcontact.js simulate scenes/ball-drop.json --steps 1 --json, launch to exit (compiled CLI, median of 21)',
+    describe: 'node bin/diffcontact.js simulate scenes/ball-drop.json --steps 1 --json, launch to exit (bundled CLI, median of 21)',
     unit: 's',
     goal: { max: 0.3 },
     run: cliStartup,

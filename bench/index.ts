@@ -5,6 +5,7 @@
  */
 import { adFigures } from './ad.ts';
 import { cliFigures } from './cli.ts';
+import { clusterFigures } from './cluster.ts';
 import { memoryFigures } from './memory.ts';
 import { meetsGoal, type Figure, type Goal } from './harness.ts';
 import { diffcontactEngine, diffcontactHardEngine, diffcontactMonitoredEngine } from './peers/diffcontact.ts';
@@ -12,6 +13,7 @@ import type { Engine } from './peers/peer.ts';
 import { gradFigures } from './grad.ts';
 import { multistartFigures } from './multistart.ts';
 import { optimizeFigures } from './optimize.ts';
+import { pile256Figures } from './pile.ts';
 import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, medianStepMs, peerFigures, physicsRows } from './sim.ts';
 
 const gcFigure: Figure = {
@@ -40,7 +42,7 @@ const monitorFigure: Figure = {
 };
 
 const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, monitorFigure,
-  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...gradFigures, ...optimizeFigures, ...multistartFigures, ...peerFigures, ...cliFigures];
+  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...pile256Figures, ...gradFigures, ...optimizeFigures, ...multistartFigures, ...peerFigures, ...cliFigures, ...clusterFigures];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// The `diffcontact` command. An installed package runs the compiled CLI (dist/scenes/cli.js,
-// plain JavaScript, no TypeScript loader). A checkout runs the compiled CLI too when
+// The `diffcontact` command. An installed package runs the compiled CLI (dist/cli/cli.js,
+// plain JavaScript bundled by scripts/bundle-cli.ts, no TypeScript loader). A checkout runs the compiled CLI too when
 // `npm run build` (also run by `npm install`) is newer than every source file; otherwise it
 // runs the TypeScript sources through tsx, so an edit is never hidden by a stale build.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// node ≥ 22.1 keeps V8's compiled code of the CLI between runs (a cache in the temporary
+// folder); older nodes have no such call and compile each time
+module.enableCompileCache?.();
 
 const root = new URL('../', import.meta.url);
-const compiled = new URL('dist/scenes/cli.js', root);
+const compiled = new URL('dist/cli/cli.js', root);
 const stamp = new URL('dist/BUILD-STAMP', root);
 const sources = ['api', 'ad', 'sim', 'scenes', 'render'].map((dir) => new URL(`${dir}/`, root));
 
@@ -32,6 +37,6 @@ if (fresh) {
   register();
   await import(new URL('scenes/cli.ts', root).href);
 } else {
-  process.stderr.write('diffcontact: the package has no compiled CLI (dist/scenes/cli.js); reinstall it, or run `npm run build` in a checkout\n');
+  process.stderr.write('diffcontact: the package has no compiled CLI (dist/cli/cli.js); reinstall it, or run `npm run build` in a checkout\n');
   process.exitCode = 1;
 }

@@ -15,7 +15,7 @@ import { ShapeType } from '../sim/shapes.ts';
 import { POSE_WIDTH, type TrackContacts } from './track.ts';
 
 /** Shape names of meshes, in `userData.shape`. */
-export type MeshShape = 'plane' | 'sphere' | 'box' | 'capsule';
+export type MeshShape = 'plane' | 'sphere' | 'box' | 'capsule' | 'cylinder';
 
 /** Meshes of one model: one object per body, index = body. */
 export interface BodyMeshes {
@@ -28,6 +28,9 @@ export interface BodyMeshes {
 }
 
 /** Options of {@link createBodyMeshes}. */
+/** Default sphere tessellation: segments around, rings. */
+const SPHERE_SEGMENTS: [number, number] = [32, 16];
+
 export interface MeshOptions {
   /** side of the square drawn for a plane, m (default 20: beyond the scenes' reach) */
   planeSize?: number;
@@ -37,6 +40,11 @@ export interface MeshOptions {
    * shading is most of a frame's cost (measured in render/README.md)
    */
   cheapPlanes?: boolean;
+  /**
+   * sphere tessellation, segments around × rings (default 32 × 16); a software GL draws
+   * billiards' 16 balls at 20 × 12 (render/README.md)
+   */
+  sphereSegments?: [number, number];
 }
 
 const DEFAULT_PLANE_SIZE = 20;
@@ -86,11 +94,16 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
       let geometry: THREE.BufferGeometry;
       if (type === ShapeType.sphere) {
         shape = 'sphere';
-        geometry = octantColoured(new THREE.SphereGeometry(s[g], 32, 16));
+        const [around, rings] = opts.sphereSegments ?? SPHERE_SEGMENTS;
+        geometry = octantColoured(new THREE.SphereGeometry(s[g], around, rings));
         material.vertexColors = true;
       } else if (type === ShapeType.box) {
         shape = 'box';
         geometry = new THREE.BoxGeometry(2 * s[g], 2 * s[g + 1], 2 * s[g + 2]);
+      } else if (type === ShapeType.cylinder) {
+        shape = 'cylinder';
+        // three's cylinder: axis y, full height
+        geometry = new THREE.CylinderGeometry(s[g], s[g], 2 * s[g + 1], 32).rotateX(Math.PI / 2);
       } else {
         shape = 'capsule';
         // three's capsule: axis y, `length` between the hemisphere centres

@@ -7,10 +7,15 @@
  *   npx tsx render/measure-viewer.ts [--root <checkout>] [--scenes a,b] [--sweep-timeout s] [--shots dir] [--json]
  *   npx tsx render/measure-viewer.ts --readme render/screenshot.png
  *
- * `--readme` writes the README's picture instead: bounce-to-target at full resolution
- * after its sweep and a 30-iteration optimization with its verdict, scrubbed to 0.6 s.
+ * `--readme` writes the README's picture instead: bounce-to-target at full resolution with
+ * shadows, after its sweep and the CLI's optimizer (auto, seed 1) with its verdict,
+ * scrubbed to 0.6 s.
  *
- * Frames are counted the same way for any version of the page: a frame is an animation
+ * `--optimize <scene>` compares the page's optimizer with the CLI's on a scene file
+ * (`--seed`, default 1): both results and their wall times.
+ *
+ * A sweep unfinished at the timeout is stopped (the page's "stop sweep") before the frame
+ * rates are measured. Frames are counted the same way for any version of the page: a frame is an animation
  * frame in which the 3-D canvas issued at least one WebGL draw call (a hook installed
  * before the page's scripts), so an old page without a frame counter is measured too.
  * Timings are wall clock on a shared machine: expect ±20 % between runs.
@@ -49,8 +54,16 @@ const FRAME_HOOK = `(() => {
 
 interface SceneFigures {
   scene: string;
-  /** load → first trajectory shown, s */
+  /** load → first trajectory shown (its first frames, while the rest computes), s */
   firstTrackSeconds: number;
+  /** load → the whole trajectory shown, s (the same as firstTrackSeconds on a page without partial tracks) */
+  wholeTrackSeconds: number;
+  /** load → the page's own mode's sweep curve complete, s (null: not reported by the page, or unfinished) */
+  primarySweepSeconds: number | null;
+  /** per mode: the workers' compute time per grid point, ms (empty on an older page) */
+  msPerPoint: Record<string, number>;
+  /** sweep workers */
+  workers: number | null;
   /** load → sweep done (all modes), s; null: not finished within the timeout */
   sweepSeconds: number | null;
   sweepPoints: Record<string, number>;
@@ -71,6 +84,8 @@ async function main(): Promise<void> {
       shots: { type: 'string' },
       json: { type: 'boolean', default: false },
       readme: { type: 'string' },
+      optimize: { type: 'string' },
+      seed: { type: 'string', default: '1' },
     },
   });
   const root = resolve(values.root);
@@ -90,6 +105,10 @@ async function main(): Promise<void> {
       await readmePicture(context, url, values.readme);
       return;
     }
+    if (values.optimize !== undefined) {
+      await compareOptimizers(context, url, root, values.optimize, Number(values.seed));
+      return;
+    }
     for (const scene of values.scenes.split(',')) {
       const page = await context.newPage();
       await page.addInitScript({ content: FRAME_HOOK });
@@ -101,14 +120,26 @@ async function main(): Promise<void> {
       await page.goto(`${url}?scene=${scene}`);
       await page.waitForFunction('window.__viewer?.frames > 0', null, { timeout: 60_000, polling: 20 });
       const firstTrackSeconds = (Date.now() - t0) / 1000;
+      await page.waitForFunction('window.__viewer.trackComplete !== false', null, { timeout: 120_000, polling: 20 });
+      const wholeTrackSeconds = (Date.now() - t0) / 1000;
       let sweepSeconds: number | null = null;
       try {
         await page.waitForFunction('window.__viewer.sweep.done', null, { timeout: Math.max(1, sweepTimeout - (Date.now() - t0)), polling: 50 });
         sweepSeconds = (Date.now() - t0) / 1000;
       } catch {
         sweepSeconds = null;
+        // the frame rates below are the page's own, not shared with a sweep still computing
+        await page.evaluate(() => {
+          const stop = Array.from(document.querySelectorAll('#gui .lil-controller button')).find((b) => b.textContent?.includes('stop sweep'));
+          (stop as HTMLButtonElement | undefined)?.click();
+        });
       }
-      const sweepPoints = await page.evaluate(() => (window as unknown as { __viewer: { sweep: { points: Record<string, number> } } }).__viewer.sweep.points);
+      type SweepProbe = { points: Record<string, number>; primarySeconds?: number | null; seconds: number; workers?: number; compute?: Record<string, { points: number; ms: number }> };
+      const sweep = await page.evaluate(() => (window as unknown as { __viewer: { sweep: SweepProbe } }).__viewer.sweep);
+      const sweepPoints = sweep.points;
+      // the page's clock starts at the sweep's start; the figure is from load
+      const primarySweepSeconds = sweep.primarySeconds === null || sweep.primarySeconds === undefined || sweepSeconds === null ? null : sweepSeconds - sweep.seconds + sweep.primarySeconds;
+      const msPerPoint = Object.fromEntries(Object.entries(sweep.compute ?? {}).map(([mode, c]) => [mode, Math.round(c.ms / c.points)]));
       if (values.shots) {
         mkdirSync(values.shots, { recursive: true });
         await page.screenshot({ path: join(values.shots, `${scene}.png`) });
@@ -131,12 +162,12 @@ async function main(): Promise<void> {
       await page.click('#play');
       await page.waitForTimeout(500);
       const paused = await rate();
-      out.push({ scene, firstTrackSeconds, sweepSeconds, sweepPoints, playingFps: play.fps, pausedFps: paused.fps, pausedCpuPercent: paused.cpu });
+      out.push({ scene, firstTrackSeconds, wholeTrackSeconds, primarySweepSeconds, msPerPoint, workers: sweep.workers ?? null, sweepSeconds, sweepPoints, playingFps: play.fps, pausedFps: paused.fps, pausedCpuPercent: paused.cpu });
       if (errors.length > 0) console.error(`${scene}: page errors: ${errors.join('; ')}`);
       if (!values.json) {
         const r = out[out.length - 1];
         console.log(
-          `${scene.padEnd(17)} first track ${r.firstTrackSeconds.toFixed(1)} s · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s`} (${JSON.stringify(r.sweepPoints)}) · playing ${r.playingFps.toFixed(1)} fps · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
+          `${scene.padEnd(17)} first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; ms/point ${JSON.stringify(r.msPerPoint)} on ${r.workers ?? '?'} workers) · playing ${r.playingFps.toFixed(1)} fps · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
         );
       }
       await page.close();
@@ -150,19 +181,48 @@ async function main(): Promise<void> {
   if (values.json) console.log(JSON.stringify(out, null, 2));
 }
 
-/** Optimization iterations shown in the README picture. */
-const README_ITERATIONS = 30;
+/** The page's optimizer against the CLI's on one scene file and seed: results and wall times. */
+async function compareOptimizers(context: import('playwright-core').BrowserContext, url: string, root: string, scene: string, seed: number): Promise<void> {
+  const { execFileSync } = await import('node:child_process');
+  const out = mkdtempSync(join(tmpdir(), 'diffcontact-measure-cli-'));
+  let t = Date.now();
+  let cliText: string;
+  try {
+    cliText = execFileSync(process.execPath, [join(root, 'bin/diffcontact.js'), 'optimize', join(root, `scenes/${scene}.json`), '--seed', String(seed), '--json', '--out', out], { encoding: 'utf8' });
+  } catch (err) {
+    // exit 3: the verified result missed; the document is still printed
+    cliText = (err as { stdout: string }).stdout;
+  }
+  const cliSeconds = (Date.now() - t) / 1000;
+  rmSync(out, { recursive: true, force: true });
+  const cli = JSON.parse(cliText) as { params: Record<string, number>; strategy: string; attempts?: { strategy: string }[]; verification: { miss: number } };
+  const page = await context.newPage();
+  await page.goto(`${url}?scene=${scene}`);
+  await page.waitForFunction('window.__viewer?.trackComplete', null, { timeout: 120_000 });
+  await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
+  const seedInput = page.locator('#gui .lil-controller.lil-number').filter({ hasText: 'seed' }).locator('input');
+  await seedInput.fill(String(seed));
+  await seedInput.press('Enter');
+  t = Date.now();
+  await page.getByText('start (the CLI optimizer, in a worker)').click();
+  await page.waitForFunction("window.__viewer.verdict !== ''", null, { timeout: 900_000 });
+  const pageSeconds = (Date.now() - t) / 1000;
+  const r = (await page.evaluate('window.__viewer.optimizeResult')) as { params: string[]; x: number[]; strategy: string; attempts?: { strategy: string }[]; verification: { miss: number } };
+  const rungs = (a?: { strategy: string }[]) => (a ?? []).map((x) => x.strategy).join(' → ');
+  const diff = Math.max(...r.params.map((p, j) => Math.abs(r.x[j] - cli.params[p])));
+  console.log(`${scene} --seed ${seed}`);
+  console.log(`  CLI  (${cliSeconds.toFixed(1)} s, worker threads): ${rungs(cli.attempts)}; ${JSON.stringify(cli.params)}; verified miss ${cli.verification.miss.toExponential(3)}`);
+  console.log(`  page (${pageSeconds.toFixed(1)} s, one worker): ${rungs(r.attempts)}; ${JSON.stringify(Object.fromEntries(r.params.map((p, j) => [p, r.x[j]])))}; verified miss ${r.verification.miss.toExponential(3)}`);
+  console.log(`  largest parameter difference: ${diff.toExponential(2)}`);
+}
 
 /** The README's picture: a person's first look, with a sweep and an optimization done. */
 async function readmePicture(context: import('playwright-core').BrowserContext, url: string, file: string): Promise<void> {
   const page = await context.newPage();
-  await page.goto(`${url}?scene=bounce-to-target&pixelRatio=1`);
-  await page.waitForFunction('window.__viewer?.frames > 0 && window.__viewer.sweep.done', null, { timeout: 300_000 });
+  await page.goto(`${url}?scene=bounce-to-target&pixelRatio=1&shadows=1`);
+  await page.waitForFunction('window.__viewer?.trackComplete && window.__viewer.sweep.done', null, { timeout: 300_000 });
   await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
-  const iterations = page.locator('#gui .lil-controller.lil-number').filter({ hasText: 'iterations' }).locator('input');
-  await iterations.fill(String(README_ITERATIONS));
-  await iterations.press('Enter');
-  await page.getByText('start (Adam, in the worker)').click();
+  await page.getByText('start (the CLI optimizer, in a worker)').click();
   await page.waitForFunction("window.__viewer.verdict !== ''", null, { timeout: 300_000 });
   await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
   await page.click('#play');

@@ -45,6 +45,8 @@ export interface RecordProgress {
   done: number;
   /** steps in all */
   total: number;
+  /** the frames kept so far, as a Track of their own (copied: it may be transferred while recording goes on) */
+  partial(): Track;
 }
 
 /**
@@ -82,7 +84,7 @@ export function* recordTrack(scene: Scene): Generator<RecordProgress, Track, voi
       assertFiniteState(state, model, t);
       recorder.keep(state, data.hard);
     }
-    if (t % STEPS_PER_YIELD === 0 && t < steps) yield { done: t, total: steps };
+    if (t % STEPS_PER_YIELD === 0 && t < steps) yield { done: t, total: steps, partial: () => recorder.track(true) };
   }
   return recorder.track();
 }
@@ -130,13 +132,15 @@ class FrameRecorder {
     this.offsets[f + 1] = this.force.length;
   }
 
-  track(): Track {
+  /** The frames kept so far; `copy`: in arrays of their own (the recorder's may still grow) */
+  track(copy = false): Track {
+    const cut = <T extends Float64Array | Int32Array>(a: T, n: number): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return {
       nbody: this.model.nbody,
-      times: this.times.subarray(0, this.count),
-      poses: this.poses.subarray(0, this.count * this.model.nbody * POSE_WIDTH),
+      times: cut(this.times, this.count),
+      poses: cut(this.poses, this.count * this.model.nbody * POSE_WIDTH),
       contacts: {
-        offsets: this.offsets.subarray(0, this.count + 1),
+        offsets: cut(this.offsets, this.count + 1),
         point: Float64Array.from(this.point),
         normal: Float64Array.from(this.normal),
         force: Float64Array.from(this.force),

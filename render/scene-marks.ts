@@ -70,6 +70,8 @@ export function bodyRadius(model: Model, b: number): number {
       return s[g] + s[g + 1];
     case ShapeType.box:
       return Math.hypot(s[g], s[g + 1], s[g + 2]);
+    case ShapeType.cylinder:
+      return Math.hypot(s[g], s[g + 1]);
     default:
       return 0.05;
   }

@@ -113,6 +113,51 @@ export function sweepEvaluator(scene: Scene, spec: Pick<SweepSpec, 'of' | 'wrt'>
   };
 }
 
+/** Where a sweep's gradient holds around one point (the scene's own value of the parameter). */
+export interface SweepValidity {
+  /** the point, parameter units */
+  x: number;
+  value: number;
+  grad: number;
+  /**
+   * how far the parameter can move either way before a decision of the rollout flips, to
+   * first order, in the parameter's unit (sim/validity.ts `validWithin.byParameter`); null
+   * when no recorded decision moves with it
+   */
+  radius: number | null;
+  /** the decision that sets the radius (`step 199: ground/ball onset`), or null */
+  decision: string | null;
+  /** the nearest decisions along the parameter, nearest first: where each flips to first order */
+  nearest: { label: string; distance: number; flipAt: number }[];
+}
+
+/** Decisions listed in a {@link SweepValidity}. */
+export const NEAREST_DECISIONS_SHOWN = 3;
+
+/**
+ * The validity radius of the sweep's gradient at a point in `mode`: the AD gradient
+ * (sceneFunction's) and the decisions nearest to flipping along `wrt` (sceneFunction's
+ * `validity`: one plain rollout more than the point itself, for one parameter).
+ *
+ * @example
+ * validityEvaluator(scene, spec, 'hard')(3); // { radius: 1.9e-5, decision: 'step 199: ground/ball onset', … }
+ */
+export function validityEvaluator(scene: Scene, spec: Pick<SweepSpec, 'of' | 'wrt'>, mode: ContactMode): (x: number) => SweepValidity {
+  const f = sceneFunction({ ...scene, contact: { ...scene.contact, mode } }, spec.of, [spec.wrt]);
+  return (x) => {
+    const r = f.gradient([x]);
+    const v = f.validity([x]);
+    const along = v.validWithin?.byParameter[spec.wrt];
+    const radius = along !== undefined && Number.isFinite(along.distance) ? along.distance : null;
+    const nearest = v.decisions
+      .map((d) => ({ label: d.label, distance: d.byParameter[spec.wrt] ?? Infinity, flipAt: d.flipAt[spec.wrt] ?? NaN }))
+      .filter((d) => Number.isFinite(d.distance) && Number.isFinite(d.flipAt))
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, NEAREST_DECISIONS_SHOWN);
+    return { x, value: r.value, grad: r.grad[0], radius, decision: radius === null ? null : (along?.decision ?? null), nearest };
+  };
+}
+
 /**
  * The jump bands of a complete curve ({@link findJumps} on its grid), each with the
  * decisions recorded at its two ends (sim/sweep.ts `jumpKinks`) and the first of them as

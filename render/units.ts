@@ -167,3 +167,26 @@ export function withUnit(value: number, unit: string): string {
   const k = Math.max(-PREFIX_ZERO, Math.min(PREFIXES.length - 1 - PREFIX_ZERO, Math.floor(Math.log10(Math.abs(value)) / 3)));
   return `${(value / 10 ** (3 * k)).toPrecision(3).replace('-', '−')} ${PREFIXES[k + PREFIX_ZERO]}${unit}`;
 }
+
+/** Most ticks of {@link decadeTicks}: beyond it every 2nd, 3rd, … power of ten. */
+const MAX_DECADE_TICKS = 8;
+
+/**
+ * Ticks of a log axis from `min` to `max` (> 0): the powers of ten between them, every
+ * k-th one when there are more than {@link MAX_DECADE_TICKS}. (uPlot's own log ticks loop
+ * without end on a range reaching ~1e-29 and below; these are computed from exponents.)
+ *
+ * @example
+ * decadeTicks(0.003, 20); // [0.01, 0.1, 1, 10]
+ * decadeTicks(1e-30, 1);  // [1e-30, 1e-26, …, 1]: every 4th power
+ */
+export function decadeTicks(min: number, max: number): number[] {
+  if (!(min > 0 && max >= min && Number.isFinite(max))) return [];
+  const lo = Math.ceil(Math.log10(min) - 1e-9);
+  const hi = Math.floor(Math.log10(max) + 1e-9);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / MAX_DECADE_TICKS));
+  const ticks: number[] = [];
+  // from the top, so the largest power (where the curve starts) is always labelled
+  for (let e = hi; e >= lo; e -= step) ticks.unshift(Number(`1e${e}`));
+  return ticks;
+}

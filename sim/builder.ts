@@ -4,9 +4,10 @@
  * from the contact, the contact margin from the temperature), masses from density,
  * inertia from shape and mass, plane normals normalized.
  */
-import { boxVolume, capsuleVolume, shapeInertia, sphereVolume } from './inertia.ts';
+import { boxVolume, capsuleVolume, cylinderVolume, shapeInertia, sphereVolume } from './inertia.ts';
 import { defaultContactMargin, type ContactModel, type Model } from './model.ts';
 import { SceneError } from './errors.ts';
+import { unsupportedPair } from './pairs/table.ts';
 import { DEFAULT_SANITY } from './sanity.ts';
 import type { BodySpec, Scene } from './scene.ts';
 import { GEOM_SIZE_WIDTH, ShapeType } from './shapes.ts';
@@ -44,7 +45,7 @@ export function buildModel(scene: Scene): Model {
       geomSize[g] = s.radius;
     } else if (s.type === 'box') {
       geomSize.set(s.halfExtents, g);
-    } else if (s.type === 'capsule') {
+    } else if (s.type === 'capsule' || s.type === 'cylinder') {
       geomSize[g] = s.radius;
       geomSize[g + 1] = s.halfLength;
     } else {
@@ -68,6 +69,7 @@ export function buildModel(scene: Scene): Model {
     bodyFriction[i] = b.friction ?? scene.contact.friction;
     bodyRestitution[i] = b.restitution ?? scene.contact.restitution;
   });
+  rejectUnsupportedPairs(scene, geomType, bodyStatic);
 
   const c = scene.contact;
   const contact: ContactModel = Object.freeze({
@@ -152,6 +154,36 @@ export function initialState(model: Model, scene: Scene): State {
   return state;
 }
 
+/**
+ * Refuse a scene in which two bodies could meet whose pair of shapes has no row in the
+ * pair table (sim/pairs/): their contacts would be silently missed. Names the first such
+ * body pair (the second body's shape path).
+ */
+function rejectUnsupportedPairs(scene: Scene, geomType: Uint8Array, bodyStatic: Uint8Array): void {
+  // per shape type: some body of it, and some dynamic body of it (O(bodies + types²))
+  const any = new Map<number, number>(), dynamic = new Map<number, number>();
+  geomType.forEach((t, i) => {
+    if (!any.has(t)) any.set(t, i);
+    if (!bodyStatic[i] && !dynamic.has(t)) dynamic.set(t, i);
+  });
+  for (const [t1, i1] of any) {
+    for (const [t2, i2] of any) {
+      if (t1 > t2 || unsupportedPair(t1, t2) === null) continue;
+      // a dynamic body of one type and another body of the other can meet
+      const d1 = dynamic.get(t1), d2 = dynamic.get(t2);
+      let pair: [number, number] | null = null;
+      if (t1 === t2) {
+        const other = d1 === undefined ? -1 : geomType.findIndex((t, i) => t === t1 && i !== d1);
+        if (d1 !== undefined && other >= 0) pair = [Math.min(d1, other), Math.max(d1, other)];
+      } else if (d1 !== undefined) pair = [d1, i2];
+      else if (d2 !== undefined) pair = [i1, d2];
+      if (pair === null) continue;
+      const [i, j] = pair;
+      throw new SceneError([{ path: `bodies[${j}].shape.type`, message: `'${scene.bodies[j].name}' may touch '${scene.bodies[i].name}': ${unsupportedPair(t1, t2)} contacts are not implemented` }]);
+    }
+  }
+}
+
 /** Mass (kg) of a dynamic body of a parsed scene: its `mass`, or density × volume. */
 export function massOfBody(b: BodySpec): number {
   if (b.mass !== undefined) return b.mass;
@@ -160,5 +192,6 @@ export function massOfBody(b: BodySpec): number {
   if (s.type === 'sphere') return b.density * sphereVolume(s.radius);
   if (s.type === 'box') return b.density * boxVolume(s.halfExtents[0], s.halfExtents[1], s.halfExtents[2]);
   if (s.type === 'capsule') return b.density * capsuleVolume(s.radius, s.halfLength);
+  if (s.type === 'cylinder') return b.density * cylinderVolume(s.radius, s.halfLength);
   throw new RangeError(`body '${b.name}' is a plane and has no mass`);
 }

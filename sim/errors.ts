@@ -96,7 +96,8 @@ export class DivergenceError extends Error {
   readonly body: string;
   /**
    * the quantity: a state field holding a non-finite value (`position`, `orientation`,
-   * `linearVelocity`, `angularVelocity`), or `energy` for a finite blow-up
+   * `linearVelocity`, `angularVelocity`), or for a finite blow-up `energy`, `speed` or
+   * `position` (sim/sanity.ts: energy balance, speed and distance bounds)
    */
   readonly field: string;
   /** what to try */

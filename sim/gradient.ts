@@ -16,6 +16,8 @@ import { buildModel, initialState } from './builder.ts';
 import { PathError } from './errors.ts';
 import type { Model } from './model.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam, type ParamPath } from './paths.ts';
+import { writeDirectParams } from './driver/inputs.ts';
+import { principalMoments, solidVolume } from './inertia.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive, type RolloutLayout } from './rollout.ts';
 import type { BodySpec, Scene } from './scene.ts';
 import { validity, VALIDITY_DEFAULT_MAX_PARAMS, type Decision, type ValidWithin } from './validity.ts';
@@ -133,33 +135,15 @@ export function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Mo
   const traced = new Map<string, Real>();
   params.forEach((p, j) => traced.set(p.text, leaves[j]));
   const field = (b: number, name: string): Real | undefined => traced.get(`${model.bodyName[b]}.${name}`);
-  const contactDefault = (key: string): Real | undefined => traced.get(`contact.${key}`);
-  if (contactDefault('stiffness') !== undefined) x[L.scalars] = contactDefault('stiffness') as Real;
-  if (contactDefault('damping') !== undefined) x[L.scalars + 1] = contactDefault('damping') as Real;
-  if (contactDefault('temperature') !== undefined) x[L.scalars + 2] = contactDefault('temperature') as Real;
-  if (contactDefault('frictionVelocity') !== undefined) x[L.scalars + 3] = contactDefault('frictionVelocity') as Real;
+  // the paths that set an input one-to-one (position, velocities, contact scalars, friction, restitution)
+  writeDirectParams(x, L, model.bodyName, (path) => traced.get(path), (b, key) => scene.bodies[b][key] !== undefined);
   for (let b = 0; b < n; b++) {
     const spec = scene.bodies[b];
-    // initial state: the written orientation is normalized at build, so differentiate that too
-    for (const [name, off, width, array] of [
-      ['position', 0, 3, L.q],
-      ['linearVelocity', 0, 3, L.qd],
-      ['angularVelocity', 3, 3, L.qd],
-    ] as const) {
-      for (let c = 0; c < width; c++) {
-        const v = field(b, `${name}.${'xyz'[c]}`);
-        if (v !== undefined) x[array + (array === L.q ? 7 : 6) * b + off + c] = v;
-      }
-    }
+    // the written orientation is normalized at build, so differentiate that too
     const quat = ['w', 'x', 'y', 'z'].map((c, k) => field(b, `orientation.${c}`) ?? spec.orientation[k]);
     if (quat.some((v) => typeof v !== 'number')) {
       ad.normalize(quat).forEach((v, k) => (x[L.q + 7 * b + 3 + k] = v));
     }
-    // friction: the body's own, or the contact default it inherits
-    const mu = field(b, 'friction') ?? (spec.friction === undefined ? contactDefault('friction') : undefined);
-    if (mu !== undefined) x[L.friction + b] = mu;
-    const e = field(b, 'restitution') ?? (spec.restitution === undefined ? contactDefault('restitution') : undefined);
-    if (e !== undefined) x[L.restitution + b] = e;
     applyShape(x, L, b, spec, field);
   }
 }
@@ -181,49 +165,13 @@ function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, fiel
   }
   let size: Real[];
   if (s.type === 'sphere') size = [field(b, 'radius') ?? s.radius];
-  else if (s.type === 'capsule') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
+  else if (s.type === 'capsule' || s.type === 'cylinder') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
   else size = [0, 1, 2].map((k) => field(b, `halfExtents.${'xyz'[k]}`) ?? s.halfExtents[k]);
   const massLeaf = field(b, 'mass');
   const anyTraced = massLeaf !== undefined || size.some((v) => typeof v !== 'number');
   if (!anyTraced || spec.static) return;
   size.forEach((v, k) => (x[g + k] = v));
-  const mass: Real = massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, volume(s.type, size)));
+  const mass: Real = massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, solidVolume(s.type, size)));
   x[L.invMass + b] = ad.div(1, mass);
   principalMoments(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
-}
-
-/** Volume of a sphere, box or capsule from its size Reals (m³). */
-function volume(type: 'sphere' | 'box' | 'capsule', size: Real[]): Real {
-  const ball = (r: Real) => ad.mul((4 / 3) * Math.PI, ad.mul(r, ad.square(r)));
-  if (type === 'sphere') return ball(size[0]);
-  if (type === 'box') return ad.mul(8, ad.mul(size[0], ad.mul(size[1], size[2])));
-  return ad.add(ad.mul(2 * Math.PI, ad.mul(ad.square(size[0]), size[1])), ball(size[0]));
-}
-
-/**
- * Principal moments (body frame, kg·m²) with ad ops: the formulas of sim/inertia.ts
- * (solid sphere, box from half extents, capsule as cylinder + hemispheres). `size` is the
- * shape's `geomSize` row: [r], [hx, hy, hz] or [r, halfLength].
- */
-export function principalMoments(type: 'sphere' | 'box' | 'capsule', m: Real, size: Real[]): Real[] {
-  if (type === 'sphere') {
-    const i = ad.mul(0.4, ad.mul(m, ad.square(size[0])));
-    return [i, i, i];
-  }
-  if (type === 'box') {
-    const [x2, y2, z2] = size.map((h) => ad.square(h));
-    const third = ad.div(m, 3);
-    return [ad.mul(third, ad.add(y2, z2)), ad.mul(third, ad.add(x2, z2)), ad.mul(third, ad.add(x2, y2))];
-  }
-  const [r, h] = size;
-  const cylinderShare = ad.div(ad.mul(2, h), ad.add(ad.mul(2, h), ad.mul(4 / 3, r)));
-  const mc = ad.mul(m, cylinderShare);
-  const ms = ad.sub(m, mc);
-  const r2 = ad.square(r);
-  const axial = ad.add(ad.mul(0.5, ad.mul(mc, r2)), ad.mul(0.4, ad.mul(ms, r2)));
-  const transverse = ad.add(
-    ad.mul(mc, ad.add(ad.mul(0.25, r2), ad.div(ad.mul(4, ad.square(h)), 12))),
-    ad.mul(ms, ad.add(ad.add(ad.mul(0.4, r2), ad.square(h)), ad.mul(0.75, ad.mul(h, r)))),
-  );
-  return [transverse, transverse, axial];
 }

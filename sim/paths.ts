@@ -19,6 +19,7 @@
  * Body names may contain neither `.`, `,` nor whitespace, and `contact` is reserved (the
  * scene schema enforces it), so a path splits on `.` unambiguously.
  */
+import { BODY_PATH_INPUTS, PATH_INPUTS, type PathInputName } from './driver/input-table.ts';
 import { PathError } from './errors.ts';
 import { massOfBody } from './builder.ts';
 import { defaultContactMargin, type Model } from './model.ts';
@@ -38,8 +39,11 @@ export type BodyScalarParam = 'mass' | 'friction' | 'restitution' | 'radius' | '
 /** Vector shape parameters: box `halfExtents`, plane `normal`. */
 export type ShapeVectorParam = 'halfExtents' | 'normal';
 
-/** The contact settings that are differentiable parameters (`mode` and `timeOfImpact` are not numbers). */
-export const CONTACT_PARAM_KEYS = ['stiffness', 'damping', 'temperature', 'frictionVelocity', 'friction', 'restitution', 'margin'] as const;
+/**
+ * The contact settings that are parameters (`mode` and `timeOfImpact` are not numbers):
+ * the rollout inputs named by a path (sim/driver/input-table.ts), then the margin.
+ */
+export const CONTACT_PARAM_KEYS: readonly (PathInputName | 'margin')[] = [...PATH_INPUTS, 'margin'];
 
 /** One of {@link CONTACT_PARAM_KEYS}. */
 export type ContactParamKey = (typeof CONTACT_PARAM_KEYS)[number];
@@ -78,7 +82,7 @@ const XYZ = ['x', 'y', 'z'] as const;
 const WXYZ = ['w', 'x', 'y', 'z'] as const;
 
 /** Component names of each vector a path can name. */
-const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, readonly string[]>> = {
+export const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, readonly string[]>> = {
   position: XYZ,
   orientation: WXYZ,
   linearVelocity: XYZ,
@@ -88,7 +92,7 @@ const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, readonly 
 };
 
 /** Where each state field lives: which State array, and its offset within a body's slot. */
-const STATE_SLOT: Readonly<Record<StateVectorField, { array: 'bodyQ' | 'bodyQd'; offset: number }>> = {
+export const STATE_SLOT: Readonly<Record<StateVectorField, { array: 'bodyQ' | 'bodyQd'; offset: number }>> = {
   position: { array: 'bodyQ', offset: 0 },
   orientation: { array: 'bodyQ', offset: 3 },
   linearVelocity: { array: 'bodyQd', offset: 0 },
@@ -114,7 +118,7 @@ export function bodyParamFields(b: PathBody): string[] {
     fields.push('position', 'orientation');
     if (!b.static) fields.push('linearVelocity', 'angularVelocity', 'mass');
   }
-  fields.push('friction', 'restitution');
+  fields.push(...BODY_PATH_INPUTS);
   if (b.type === 'sphere') fields.push('radius');
   else if (b.type === 'capsule') fields.push('radius', 'halfLength');
   else if (b.type === 'box') fields.push('halfExtents');

@@ -29,9 +29,27 @@
  * shipped scenes stays orders of magnitude below (sanity.test.ts).
  *
  * A body gaining energy while another loses the same amount passes the check (that is
- * momentum exchange); a body that is so light that its blow-up does not move the total
- * (1e-30 kg next to 1 kg) is not caught until it does. The cost is one pass over the
- * bodies per step (about 40 flops each), no allocation.
+ * momentum exchange); a body so light that its blow-up does not move the total (1e-30 kg
+ * next to 1 kg: at 7e28 m up it holds 0.7 J) is caught by the second law checked, on
+ * speeds and distances, which does not weigh the bodies:
+ *
+ *   s_b(t) = √(|v_b|² + (|ω_b|·r_b)²) ≤ F·V + |g|·t            (m/s)
+ *   |p_b(t) − p_b(0)| ≤ F·(L + V·t) + ½|g|·t²                   (m)
+ *
+ * with r_b the body's bounding radius (m), F = `speedFactor` (dimensionless, default 100)
+ * and the scene's speed scale V (m/s) = V₀ + √(2|g|L) + V_U + V_W: the fastest initial
+ * speed s_b(0), the speed of a fall through the scene's own size, the speed the initial
+ * overlaps can give the lighter body of each overlapping pair, √(2·U_c/m), and the speed
+ * the controls' work so far can give the body it is done on, √(2·Σ|ΔW_b|/m_b). A fall
+ * adds |g|·t exactly; contacts are passive, so a body can only be faster than V by
+ * collisions with faster ones (a light ball struck by a heavy one leaves at up to
+ * (1 + e) times the striker's speed): F = 100 leaves room for chains of such collisions,
+ * and the shipped scenes stay below 0.1 of both bounds (sanity.test.ts). The light-body
+ * escape breaks them on the step its contact launches it. A light body that starts
+ * overlapping, or carries a control, has a large V and is watched loosely.
+ *
+ * The cost is one pass over the bodies per step for the energy (about 40 flops each) and
+ * one for the kinematics (about 20), no allocation.
  */
 import { collide, createContacts } from './collision/index.ts';
 import type { CollisionInput } from './collision/types.ts';
@@ -46,10 +64,18 @@ export interface SanitySettings {
    * supply, as a multiple of the scene's energy scale E_scale (see the file header)
    */
   readonly energyGrowth: number;
+  /**
+   * dimensionless: how many times the scene's speed scale V a body may move (and how many
+   * scene lengths plus V·t it may travel) beyond what gravity gives it (see the file header)
+   */
+  readonly speedFactor: number;
 }
 
-/** Default {@link SanitySettings}: a run may gain one E_scale of energy from nowhere. */
-export const DEFAULT_SANITY: SanitySettings = Object.freeze({ energyGrowth: 1 });
+/**
+ * Default {@link SanitySettings}: a run may gain one E_scale of energy from nowhere, and a
+ * body may reach 100 times the scene's speed scale.
+ */
+export const DEFAULT_SANITY: SanitySettings = Object.freeze({ energyGrowth: 1, speedFactor: 100 });
 
 /**
  * Relative round-off allowed on the gravitational energy −m g·p of bodies far from the
@@ -101,6 +127,25 @@ export class SanityMonitor {
   /** L, m */
   readonly lengthScale: number;
   private readonly growth: number;
+  /** F of the kinematic bounds */
+  private readonly speedFactor: number;
+  /** (nbody) bounding radius r_b, m */
+  private readonly radius: Float64Array;
+  /** (nbody×3) initial centres, m */
+  private readonly position0: Float64Array;
+  /** |g|, m/s² */
+  private readonly gravityNorm: number;
+  /** V₀ + √(2|g|L) + V_U, m/s (the speed scale without the controls' share) */
+  private readonly baseSpeed: number;
+  /** (nbody) Σ|ΔW_b|, the absolute work of the controls on each body, J */
+  private readonly bodyWork: Float64Array;
+  /** V_W², (m/s)² */
+  private controlSpeed2 = 0;
+  /**
+   * the largest speed or distance of a body over its bound seen so far (the kinematic
+   * counterpart of {@link peak}; a run breaks the bound past 1)
+   */
+  kinematicPeak = 0;
   /** W(t), J */
   private work = 0;
   /** Σ|ΔW|, J */
@@ -141,8 +186,22 @@ export class SanityMonitor {
         hint: 'the scene starts outside the range of double precision: give speeds and positions of physical size',
       });
     }
-    this.contactEnergy0 = initialContactEnergy(input, this.mass, q0);
+    const overlap = initialContactEnergy(input, this.mass, q0);
+    this.contactEnergy0 = overlap.energy;
     this.baseScale = kinetic + gravityScale + this.contactEnergy0 + ROUNDOFF * potential;
+
+    this.speedFactor = settings.speedFactor ?? DEFAULT_SANITY.speedFactor;
+    this.gravityNorm = g;
+    this.radius = new Float64Array(n);
+    this.position0 = new Float64Array(3 * n);
+    this.bodyWork = new Float64Array(n);
+    let fastest = 0;
+    for (let b = 0; b < n; b++) {
+      this.radius[b] = boundingRadius(input, b);
+      for (let k = 0; k < 3; k++) this.position0[3 * b + k] = q0[7 * b + k];
+      if (this.mass[b] > 0) fastest = Math.max(fastest, Math.sqrt(this.speed2(b, qd0)));
+    }
+    this.baseSpeed = fastest + Math.sqrt(2 * g * L) + overlap.speed;
   }
 
   /**
@@ -157,8 +216,13 @@ export class SanityMonitor {
       const b = bodies === null ? j : bodies[j];
       const c = offset + 6 * j;
       const v = 6 * b;
-      power += controls[c] * qd[v] + controls[c + 1] * qd[v + 1] + controls[c + 2] * qd[v + 2];
-      power += controls[c + 3] * qd[v + 3] + controls[c + 4] * qd[v + 4] + controls[c + 5] * qd[v + 5];
+      const p = controls[c] * qd[v] + controls[c + 1] * qd[v + 1] + controls[c + 2] * qd[v + 2] + controls[c + 3] * qd[v + 3] + controls[c + 4] * qd[v + 4] + controls[c + 5] * qd[v + 5];
+      power += p;
+      if (this.mass[b] === 0) continue;
+      // V_W: the speed this body's share of the work could give it
+      this.bodyWork[b] += Math.abs(p) * this.input.dt;
+      const v2 = (2 * this.bodyWork[b]) / this.mass[b];
+      if (v2 > this.controlSpeed2) this.controlSpeed2 = v2;
     }
     const dW = power * this.input.dt;
     this.work += dW;
@@ -174,11 +238,72 @@ export class SanityMonitor {
     const allowed = this.growth * (this.baseScale + this.absWork);
     if (gained <= allowed) {
       if (gained > this.peak * allowed) this.peak = gained / allowed;
+      this.checkKinematics(q, qd, step);
       return;
     }
     // NaN lands here too: name the non-finite field first
     this.checkFinite(q, qd, step);
     this.energyError(q, qd, step, gained, allowed);
+  }
+
+  /** V, m/s: the scene's speed scale, the controls' share included. */
+  speedScale(): number {
+    return this.baseSpeed + Math.sqrt(this.controlSpeed2);
+  }
+
+  /** s_b² = |v_b|² + (|ω_b|·r_b)², (m/s)². */
+  private speed2(b: number, qd: Float64Array): number {
+    const v = 6 * b;
+    const r = this.radius[b];
+    return qd[v] * qd[v] + qd[v + 1] * qd[v + 1] + qd[v + 2] * qd[v + 2] + r * r * (qd[v + 3] * qd[v + 3] + qd[v + 4] * qd[v + 4] + qd[v + 5] * qd[v + 5]);
+  }
+
+  /** The speed and distance bounds of the file header; allocates nothing when they hold. */
+  private checkKinematics(q: Float64Array, qd: Float64Array, step: number): void {
+    const t = step * this.input.dt;
+    const V = this.speedScale();
+    const F = this.speedFactor;
+    const g = this.gravityNorm;
+    const speedBound = F * V + g * t;
+    const reachBound = F * (this.lengthScale + V * t) + 0.5 * g * t * t;
+    const speedBound2 = speedBound * speedBound;
+    const reachBound2 = reachBound * reachBound;
+    const p0 = this.position0;
+    let worst = 0;
+    let worstBody = -1;
+    for (let b = 0; b < this.nbody; b++) {
+      if (this.mass[b] === 0) continue;
+      const s = this.speed2(b, qd) / speedBound2;
+      const o = 7 * b;
+      const dx = q[o] - p0[3 * b], dy = q[o + 1] - p0[3 * b + 1], dz = q[o + 2] - p0[3 * b + 2];
+      const d = (dx * dx + dy * dy + dz * dz) / reachBound2;
+      const r = s > d ? s : d;
+      if (r > worst) {
+        worst = r;
+        worstBody = b;
+      }
+    }
+    const ratio = Math.sqrt(worst);
+    if (ratio > this.kinematicPeak) this.kinematicPeak = ratio;
+    if (ratio <= 1) return;
+    this.kinematicError(q, qd, step, worstBody, speedBound, reachBound);
+  }
+
+  private kinematicError(q: Float64Array, qd: Float64Array, step: number, b: number, speedBound: number, reachBound: number): never {
+    const name = this.input.bodyName[b];
+    const o = 7 * b;
+    const p0 = this.position0;
+    const speed = Math.sqrt(this.speed2(b, qd));
+    const distance = Math.hypot(q[o] - p0[3 * b], q[o + 1] - p0[3 * b + 1], q[o + 2] - p0[3 * b + 2]);
+    const fast = speed > speedBound;
+    const what = fast
+      ? `moves at ${fmt(speed)} m/s (√(|v|² + (|ω|·r)²)), more than the ${fmt(speedBound)} m/s allowed`
+      : `is ${fmt(distance)} m from where it started, more than the ${fmt(reachBound)} m allowed`;
+    const scale =
+      `sanity.speedFactor ${this.speedFactor} × the scene's speed scale ${fmt(this.speedScale())} m/s` +
+      (fast ? ', plus |g|·t' : ` over ${fmt(step * this.input.dt)} s and its size ${fmt(this.lengthScale)} m, plus ½|g|·t²`);
+    const reason = `body '${name}' ${what} (${scale})`;
+    throw new DivergenceError(step, name, fast ? 'speed' : 'position', { reason, hint: divergenceHint(this.input, this.mass, b) });
   }
 
   /** E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. */
@@ -332,6 +457,24 @@ export function divergenceHint(input: SanityInput, mass: Float64Array, b: number
     : 'try a smaller dt or a softer contact (contact.stiffness), or check for bodies that start overlapping';
 }
 
+/** r_b, m: the radius of a sphere about body b's centre holding its shape (0 for a plane). */
+function boundingRadius(input: SanityInput, b: number): number {
+  const s = input.geomSize;
+  const g = 4 * b;
+  switch (input.geomType[b]) {
+    case ShapeType.box:
+      return Math.hypot(s[g], s[g + 1], s[g + 2]);
+    case ShapeType.capsule:
+      return s[g] + s[g + 1];
+    case ShapeType.cylinder:
+      return Math.hypot(s[g], s[g + 1]);
+    case ShapeType.plane:
+      return 0;
+    default:
+      return s[g];
+  }
+}
+
 /** L, m: the diagonal of the box of the dynamic bodies' centres plus the largest body's diameter. */
 function lengthScale(input: SanityInput, q: Float64Array): number {
   let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity;
@@ -343,11 +486,7 @@ function lengthScale(input: SanityInput, q: Float64Array): number {
     lo0 = Math.min(lo0, q[o]); hi0 = Math.max(hi0, q[o]);
     lo1 = Math.min(lo1, q[o + 1]); hi1 = Math.max(hi1, q[o + 1]);
     lo2 = Math.min(lo2, q[o + 2]); hi2 = Math.max(hi2, q[o + 2]);
-    const s = input.geomSize;
-    const g = 4 * b;
-    const radius =
-      input.geomType[b] === ShapeType.box ? Math.hypot(s[g], s[g + 1], s[g + 2]) : input.geomType[b] === ShapeType.capsule ? s[g] + s[g + 1] : s[g];
-    diameter = Math.max(diameter, 2 * radius);
+    diameter = Math.max(diameter, 2 * boundingRadius(input, b));
   }
   if (hi0 < lo0) return diameter;
   return Math.hypot(hi0 - lo0, hi1 - lo1, hi2 - lo2) + diameter;
@@ -358,7 +497,7 @@ function lengthScale(input: SanityInput, q: Float64Array): number {
  * their springs store (an upper bound for soft contacts). Hard mode has no springs, but its position pass pushes overlapping bodies apart,
  * each by at most the sum of its overlaps, which can lift them: Σ_c max(0, −d_c)·|g|·(m_A + m_B).
  */
-function initialContactEnergy(input: SanityInput, mass: Float64Array, q0: Float64Array): number {
+function initialContactEnergy(input: SanityInput, mass: Float64Array, q0: Float64Array): { energy: number; speed: number } {
   const { mode, stiffness: k, temperature: tau, margin } = input.contact;
   const g = Math.hypot(input.gravity[0], input.gravity[1], input.gravity[2]);
   let contacts = createContacts(Math.max(64, 16 * input.nbody));
@@ -368,20 +507,25 @@ function initialContactEnergy(input: SanityInput, mass: Float64Array, q0: Float6
     collide(input, q0, margin, contacts);
   }
   let u = 0;
+  // V_U²: the largest 2·U_c/m over the contacts, m the lighter dynamic body of the pair
+  let speed2 = 0;
   for (let c = 0; c < contacts.count; c++) {
     const d = contacts.dist[c];
+    const mA = mass[contacts.bodyA[c]], mB = mass[contacts.bodyB[c]];
+    let uc: number;
     if (mode === 'hard') {
-      u += Math.max(0, -d) * g * (mass[contacts.bodyA[c]] + mass[contacts.bodyB[c]]);
-      continue;
+      uc = Math.max(0, -d) * g * (mA + mB);
+    } else if (mode === 'penalty') {
+      uc = 0.5 * k * Math.max(0, -d) ** 2;
+    } else {
+      // soft: the spring kτ·softplus(−s/τ) stores U(d) = ∫_d^∞ kτ·softplus(−s/τ) ds = kτ²·F(−d/τ),
+      // F(x) = −Li₂(−eˣ), which is ≤ eˣ for x ≤ 0 and ≤ x²/2 + π²/6 for x > 0
+      const x = -d / tau;
+      uc = k * tau * tau * (x <= 0 ? Math.exp(x) : 0.5 * x * x + (Math.PI * Math.PI) / 6);
     }
-    if (mode === 'penalty') {
-      u += 0.5 * k * Math.max(0, -d) ** 2;
-      continue;
-    }
-    // soft: the spring kτ·softplus(−s/τ) stores U(d) = ∫_d^∞ kτ·softplus(−s/τ) ds = kτ²·F(−d/τ),
-    // F(x) = −Li₂(−eˣ), which is ≤ eˣ for x ≤ 0 and ≤ x²/2 + π²/6 for x > 0
-    const x = -d / tau;
-    u += k * tau * tau * (x <= 0 ? Math.exp(x) : 0.5 * x * x + (Math.PI * Math.PI) / 6);
+    u += uc;
+    const lighter = mA === 0 ? mB : mB === 0 ? mA : Math.min(mA, mB);
+    if (lighter > 0) speed2 = Math.max(speed2, (2 * uc) / lighter);
   }
-  return u;
+  return { energy: u, speed: Math.sqrt(speed2) };
 }

@@ -19,6 +19,9 @@
  * - `objective.of` is a quantity path, `objective.target` a number for one component or an
  *   array of the vector's length, `objective.wrt` distinct parameter paths, and every
  *   `objective.bounds` key one of them with `[lo, hi]`, lo ≤ hi.
+ * - `objective.controls` names dynamic bodies; `objective.terms` read quantities at times
+ *   on the step grid (within T) or the effort of a stated control; an objective has at
+ *   least one decision variable (a `wrt` path or a control).
  *
  * Problems in the fields of the scene are all reported together; the checks across bodies
  * (duplicate names) and the objective's paths run once the bodies themselves are valid.
@@ -41,6 +44,8 @@ export type ShapeSpec =
   | { type: 'box'; halfExtents: Vec3 }
   /** axis = body z; hemisphere centres at z = ±halfLength */
   | { type: 'capsule'; radius: number; halfLength: number }
+  /** axis = body z; flat caps at z = ±halfLength */
+  | { type: 'cylinder'; radius: number; halfLength: number }
   /** the solid half-space normal·p ≤ offset, world frame */
   | { type: 'plane'; normal: Vec3; offset: number };
 
@@ -84,16 +89,57 @@ export interface ContactSpec {
   margin?: number;
 }
 
-/** The optional optimization objective: minimise |final `of` − `target`|² over `wrt` within `bounds`. */
+/**
+ * A control as decision variables (docs/scene-format.md "Objective"): a world-frame vector
+ * held constant over each of `knots` equal pieces of [0, `until`) and zero after.
+ */
+export interface ControlSpec {
+  /** the initial guess, the same on every knot (N or N·m); default zero */
+  start?: Vec3;
+  /** `[lo, hi]` on every component (N or N·m); absent: unbounded */
+  bounds?: [number, number];
+  /** pieces (default: one per step of [0, until)) */
+  knots?: number;
+  /** s: the control acts from 0 until this time (default: the whole rollout) */
+  until?: number;
+}
+
+/** The controls of one body: a force through its centre of mass and a torque. */
+export interface BodyControlSpec {
+  force?: ControlSpec;
+  torque?: ControlSpec;
+}
+
+/**
+ * One more term of the loss: `weight`·Σ_times |`of`(t) − target(t)|² (a state term: the
+ * final state, or with `at` the states at those times, one target per time), or
+ * `weight`·Σ_steps |u|²·dt of a stated control (`effort`: `<body>.force` or `<body>.torque`).
+ */
+export type ObjectiveTerm =
+  | { of: string; target: number | number[] | (number | number[])[]; at?: number[]; weight?: number }
+  | { effort: string; weight?: number };
+
+/**
+ * The optional optimization objective: minimise |final `of` − `target`|² (plus any `terms`)
+ * over `wrt` within `bounds` and over the `controls`.
+ */
 export interface ObjectiveSpec {
   /** quantity path of the final state */
   of: string;
   /** a number for one component, an array for a whole vector */
   target: number | number[];
-  /** parameter paths */
+  /** parameter paths (may be empty when there are controls) */
   wrt: string[];
   /** `[lo, hi]` per parameter path (a subset of `wrt`); absent ones are unbounded */
   bounds: Record<string, [number, number]>;
+  /** per-step (or knot) controls by body name, decision variables after `wrt` */
+  controls?: Record<string, BodyControlSpec>;
+  /** terms added to the loss of `of` */
+  terms?: ObjectiveTerm[];
+  /** success threshold on the miss (default 0.01, in the units of the quantities) */
+  tolerance?: number;
+  /** when given, success is a verified loss at most this instead (a known optimum plus a margin) */
+  maxLoss?: number;
 }
 
 /** A validated scene with every default applied. Plain JSON data: it serializes and clones as is. */
@@ -109,7 +155,7 @@ export interface Scene {
   bodies: BodySpec[];
   objective?: ObjectiveSpec;
   /** thresholds of the divergence monitor (sim/sanity.ts `SanitySettings`); absent keys: its defaults */
-  sanity?: { energyGrowth?: number };
+  sanity?: { energyGrowth?: number; speedFactor?: number };
 }
 
 /**
@@ -188,9 +234,10 @@ const shapeSchema = z.discriminatedUnion(
     strict({ type: z.literal('sphere'), radius: positive }),
     strict({ type: z.literal('box'), halfExtents: positiveVec3 }),
     strict({ type: z.literal('capsule'), radius: positive, halfLength: nonNegative }),
+    strict({ type: z.literal('cylinder'), radius: positive, halfLength: positive }),
     strict({ type: z.literal('plane'), normal: nonzeroVec3.optional(), offset: finite.optional() }),
   ],
-  { error: (iss) => (iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule"' : undefined) },
+  { error: (iss) => (iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule", "cylinder"' : undefined) },
 );
 
 const bodySchema = strict({
@@ -221,11 +268,33 @@ const contactSchema = strict({
   margin: nonNegative,
 }).partial();
 
+const interval = z.tuple([finite, finite], { error: 'must be [lo, hi]' });
+
+const controlSchema = strict({
+  start: vec3.optional(),
+  bounds: interval.optional(),
+  knots: z.int().gte(1).optional(),
+  until: positive.optional(),
+});
+
+// one object with optional fields (not a union): a mistake gets a message naming its field
+const termSchema = strict({
+  of: z.string().optional(),
+  target: z.union([finite, z.array(z.union([finite, z.array(finite)]))], { error: 'must be a number or an array' }).optional(),
+  at: z.array(nonNegative).min(1, 'must list at least one time').optional(),
+  effort: z.string().optional(),
+  weight: nonNegative.optional(),
+});
+
 const objectiveSchema = strict({
   of: z.string(),
   target: z.union([finite, z.array(finite)], { error: 'must be a number or an array of numbers' }),
-  wrt: z.array(z.string()).min(1, 'must list at least one parameter path'),
-  bounds: z.record(z.string(), z.tuple([finite, finite], { error: 'must be [lo, hi]' })).optional(),
+  wrt: z.array(z.string()).optional(),
+  bounds: z.record(z.string(), interval).optional(),
+  controls: z.record(z.string(), strict({ force: controlSchema.optional(), torque: controlSchema.optional() })).optional(),
+  terms: z.array(termSchema).optional(),
+  tolerance: positive.optional(),
+  maxLoss: nonNegative.optional(),
 });
 
 /** The scene file's schema (zod); docs/scene.schema.json is its JSON Schema (scripts/scene-schema.ts). */
@@ -237,7 +306,7 @@ export const sceneSchema = strict({
   contact: contactSchema.optional(),
   bodies: z.array(bodySchema).min(1, 'must list at least one body'),
   objective: objectiveSchema.optional(),
-  sanity: strict({ energyGrowth: positive }).partial().optional(),
+  sanity: strict({ energyGrowth: positive, speedFactor: positive }).partial().optional(),
 })
   // run even when some fields failed, so duplicate names are reported with the rest
   .superRefine(checkNames, { when: (payload) => isRecord(payload.value) })
@@ -331,7 +400,7 @@ function checkObjective(scene: SceneOutput, ctx: Ctx): void {
     addIssue(ctx, ['objective', 'of'], pathProblem(err));
   }
   const seen = new Set<string>();
-  objective.wrt.forEach((text, i) => {
+  (objective.wrt ?? []).forEach((text, i) => {
     try {
       parseParamPath(text, bodies);
       if (seen.has(text)) addIssue(ctx, ['objective', 'wrt', i], `'${text}' is listed twice`);
@@ -344,6 +413,75 @@ function checkObjective(scene: SceneOutput, ctx: Ctx): void {
     if (!seen.has(text)) addIssue(ctx, ['objective', 'bounds', text], `'${text}' is not one of objective.wrt`);
     else if (!(lo <= hi)) addIssue(ctx, ['objective', 'bounds', text], `lower bound ${lo} exceeds upper bound ${hi}`);
   }
+  checkObjectiveControls(scene, objective, bodies, ctx);
+}
+
+/** Seconds `t` as a step index of the scene's grid, or null when it is off the grid or after T. */
+export function stepAtTime(t: number, dt: number, steps: number): number | null {
+  const k = Math.round(t / dt);
+  return Math.abs(t / dt - k) <= 1e-6 * Math.max(1, k) && k >= 0 && k <= steps ? k : null;
+}
+
+/** The objective's controls and terms (checkObjective's second half). */
+function checkObjectiveControls(scene: SceneOutput, objective: NonNullable<SceneOutput['objective']>, bodies: readonly PathBody[], ctx: Ctx): void {
+  const dt = scene.dt ?? SCENE_DEFAULTS.dt;
+  const steps = scene.steps ?? SCENE_DEFAULTS.steps;
+  const controls = objective.controls ?? {};
+  let controlCount = 0;
+  for (const [name, c] of Object.entries(controls)) {
+    const body = bodies.find((b) => b.name === name);
+    if (body === undefined || body.static) {
+      addIssue(ctx, ['objective', 'controls', name], body === undefined ? `no body '${name}' in the scene` : `'${name}' is static: a control would not move it`);
+      continue;
+    }
+    for (const kind of ['force', 'torque'] as const) {
+      const spec = c[kind];
+      if (spec === undefined) continue;
+      controlCount++;
+      const where = ['objective', 'controls', name, kind];
+      if (spec.bounds !== undefined && !(spec.bounds[0] <= spec.bounds[1])) addIssue(ctx, [...where, 'bounds'], `lower bound ${spec.bounds[0]} exceeds upper bound ${spec.bounds[1]}`);
+      const span = spec.until === undefined ? steps : stepAtTime(spec.until, dt, steps);
+      if (span === null || span === 0) addIssue(ctx, [...where, 'until'], `must be a positive multiple of dt (${dt} s) at most T = ${steps * dt} s`);
+      else if (spec.knots !== undefined && spec.knots > span) addIssue(ctx, [...where, 'knots'], `${spec.knots} knots over ${span} steps: at most one per step`);
+    }
+  }
+  if ((objective.wrt ?? []).length === 0 && controlCount === 0) addIssue(ctx, ['objective', 'wrt'], 'must list at least one parameter path (or give objective.controls)');
+  (objective.terms ?? []).forEach((term, i) => {
+    const where = ['objective', 'terms', i];
+    if ((term.of === undefined) === (term.effort === undefined)) {
+      addIssue(ctx, where, "give 'of' and 'target' (a state term) or 'effort' (a control's Σ|u|²·dt)");
+      return;
+    }
+    if (term.effort !== undefined) {
+      const [name, kind, ...rest] = term.effort.split('.');
+      if (rest.length > 0 || (kind !== 'force' && kind !== 'torque') || controls[name]?.[kind] === undefined) {
+        addIssue(ctx, [...where, 'effort'], `'${term.effort}' is not a control of objective.controls (write <body>.force or <body>.torque)`);
+      }
+      for (const key of ['target', 'at'] as const) if (term[key] !== undefined) addIssue(ctx, [...where, key], 'an effort term has no ' + key);
+      return;
+    }
+    let width: number;
+    let component: boolean;
+    try {
+      const q = parseQuantityPath(term.of!, bodies);
+      width = q.width;
+      component = q.component !== null;
+    } catch (err) {
+      addIssue(ctx, [...where, 'of'], pathProblem(err));
+      return;
+    }
+    const one = (t: unknown) => (component ? typeof t === 'number' : Array.isArray(t) && t.length === width && t.every((v) => typeof v === 'number'));
+    const expected = component ? 'a number' : `an array of ${width} numbers`;
+    if (term.target === undefined) addIssue(ctx, [...where, 'target'], `is required: ${expected}${term.at === undefined ? '' : ' per time of at'}`);
+    else if (term.at === undefined) {
+      if (!one(term.target)) addIssue(ctx, [...where, 'target'], `must be ${expected} (the final ${term.of})`);
+    } else if (!Array.isArray(term.target) || term.target.length !== term.at.length || !term.target.every(one)) {
+      addIssue(ctx, [...where, 'target'], `must be an array with one target (${expected}) per time of at (${term.at.length})`);
+    }
+    term.at?.forEach((t, j) => {
+      if (stepAtTime(t, dt, steps) === null) addIssue(ctx, [...where, 'at', j], `${t} s is not on the step grid (a multiple of dt = ${dt} s) within T = ${steps * dt} s`);
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -454,9 +592,13 @@ function withDefaults(input: SceneOutput): Scene {
     scene.objective = {
       of: o.of,
       target: Array.isArray(o.target) ? [...o.target] : o.target,
-      wrt: [...o.wrt],
+      wrt: [...(o.wrt ?? [])],
       bounds: structuredClone(o.bounds ?? {}),
     };
+    if (o.controls !== undefined) scene.objective.controls = structuredClone(o.controls);
+    if (o.terms !== undefined) scene.objective.terms = structuredClone(o.terms) as ObjectiveTerm[];
+    if (o.tolerance !== undefined) scene.objective.tolerance = o.tolerance;
+    if (o.maxLoss !== undefined) scene.objective.maxLoss = o.maxLoss;
   }
   return scene;
 }

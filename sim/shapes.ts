@@ -10,7 +10,7 @@
  * @example
  * if (model.geomType[i] === ShapeType.sphere) radius = model.geomSize[4 * i];
  */
-export const ShapeType = { plane: 0, sphere: 1, box: 2, capsule: 3 } as const;
+export const ShapeType = { plane: 0, sphere: 1, box: 2, capsule: 3, cylinder: 4 } as const;
 
 /** One of the {@link ShapeType} codes. */
 export type ShapeTypeCode = (typeof ShapeType)[keyof typeof ShapeType];
@@ -19,7 +19,7 @@ export type ShapeTypeCode = (typeof ShapeType)[keyof typeof ShapeType];
 export type ShapeName = keyof typeof ShapeType;
 
 /** The scene names of the shape types, indexed by code (`SHAPE_NAMES[ShapeType.box] === 'box'`). */
-export const SHAPE_NAMES: readonly ShapeName[] = Object.freeze(['plane', 'sphere', 'box', 'capsule']);
+export const SHAPE_NAMES: readonly ShapeName[] = Object.freeze(['plane', 'sphere', 'box', 'capsule', 'cylinder']);
 
 /** Number of shape types: the side of the collision dispatch table. */
 export const SHAPE_TYPE_COUNT = SHAPE_NAMES.length;

@@ -110,19 +110,38 @@ export interface ValueJump {
 }
 
 /**
- * Value jumps of one sign, repeating along the sweep while the value between them runs
- * the other way: a saw-tooth (e.g. the final height of a ball that loses or gains one
- * step of contact as the parameter moves).
+ * A saw-tooth: teeth of one sign repeating along the sweep while the value between them
+ * runs the other way (e.g. the final height of a ball that loses or gains one step of
+ * contact as the parameter moves). A tooth is either a value jump (`kind: 'jumps'`) or,
+ * where the value stays continuous, a flank: a short stretch between two gradient jumps
+ * on which the value runs against the sweep's mean slope (`kind: 'flanks'`; a penalty
+ * contact's damping ramp, crossed within one step, makes one every time the first
+ * contact step moves by one).
  */
 export interface SawTooth {
-  /** number of jumps in it */
+  /** value jumps, or continuous flanks between gradient jumps */
+  kind: 'jumps' | 'flanks';
+  /** number of teeth in it */
   teeth: number;
-  /** mean jump size (signed, in the value's unit) */
+  /** mean tooth size: the jump, or the value's change across the flank (signed, in the value's unit) */
   meanJump: number;
-  /** mean spacing of the jumps, in the parameter's unit */
+  /** mean spacing of the teeth, in the parameter's unit */
   meanPeriod: number;
-  /** where the teeth are (the jumps' `at`) */
+  /** where the teeth are (the jumps' `at`, the flanks' midpoints) */
   at: number[];
+  /** flanks only: each one's ends and the decisions that flip there (the bounding gradient jumps' causes) */
+  flanks?: SawFlank[];
+}
+
+/** One continuous tooth of a saw-tooth: where it starts and ends, and what flips at each end. */
+export interface SawFlank {
+  /** the gradient jumps that bound it (their `at`) */
+  from: number;
+  to: number;
+  /** value change across it */
+  rise: number;
+  /** the decisions that flip at its start and end (null where none recorded does) */
+  causes: [JumpCause | null, JumpCause | null];
 }
 
 /** The sweep of one contact mode: grid, values, gradients, jumps. */
@@ -283,23 +302,63 @@ function refineValue(f: SweptFunction, lo: Sample, hi: Sample, tol: number, leve
   return { at: 0.5 * (a.x + b.x), size: b.value - a.value, interval: [a.x, b.x], kinks: jumpKinks(a.kinks, b.kinks) };
 }
 
-/** Value jumps of one sign, at least {@link SAW_TEETH} of them, against the value's slope between them. */
-function findSawTooth(jumps: readonly ValueJump[], grid: readonly Sample[]): SawTooth | null {
+/**
+ * Value jumps of one sign, at least {@link SAW_TEETH} of them, against the value's slope
+ * between them; else, where the value is continuous, at least as many flanks against it
+ * ({@link findFlanks}).
+ */
+function findSawTooth(jumps: readonly ValueJump[], gradientJumps: readonly SweepJump[], grid: readonly Sample[], samples: readonly Sample[]): SawTooth | null {
+  // the sweep's mean slope: between the teeth the value runs this way
+  const slope = grid.reduce((sum, s) => sum + s.grad, 0) / grid.length;
   for (const sign of [1, -1]) {
     const teeth = jumps.filter((j) => Math.sign(j.size) === sign);
     if (teeth.length < SAW_TEETH) continue;
-    // between the teeth the value runs against them (on average over the grid)
-    const slope = grid.reduce((sum, s) => sum + s.grad, 0) / grid.length;
     if (!(Math.sign(slope) === -sign)) continue;
-    const at = teeth.map((j) => j.at);
-    return {
-      teeth: teeth.length,
-      meanJump: teeth.reduce((sum, j) => sum + j.size, 0) / teeth.length,
-      meanPeriod: (at[at.length - 1] - at[0]) / (at.length - 1),
-      at,
-    };
+    return teethSummary('jumps', teeth.map((j) => j.at), teeth.map((j) => j.size));
   }
-  return null;
+  const flanks = findFlanks(gradientJumps, samples, slope);
+  if (flanks.length < SAW_TEETH) return null;
+  return { ...teethSummary('flanks', flanks.map((f) => 0.5 * (f.from + f.to)), flanks.map((f) => f.rise)), flanks };
+}
+
+/** A saw-tooth's count, mean size and mean spacing from its teeth's places and sizes. */
+function teethSummary(kind: SawTooth['kind'], at: number[], sizes: readonly number[]): SawTooth {
+  return {
+    kind,
+    teeth: at.length,
+    meanJump: sizes.reduce((sum, v) => sum + v, 0) / sizes.length,
+    meanPeriod: (at[at.length - 1] - at[0]) / (at.length - 1),
+    at,
+  };
+}
+
+/**
+ * Stretches between gradient jumps on which the AD gradient has the sign opposite to the
+ * sweep's mean `slope`: each starts at a jump after which the gradient runs against the
+ * slope and ends at the first later jump after which it runs with it. The gradient on a
+ * stretch is read at the evaluated sample just after its starting jump (the right end of
+ * that jump's finest interval); the rise is the value change between the samples just
+ * inside the two jumps. `samples` sorted by x.
+ */
+function findFlanks(jumps: readonly SweepJump[], samples: readonly Sample[], slope: number): SawFlank[] {
+  if (!(slope !== 0) || jumps.length < 2) return [];
+  const at = (x: number) => samples.find((s) => s.x === x);
+  const sorted = [...jumps].sort((a, b) => a.at - b.at);
+  const flanks: SawFlank[] = [];
+  let start: SweepJump | null = null;
+  for (const j of sorted) {
+    const after = at(j.interval[1]);
+    if (after === undefined) continue;
+    const against = Math.sign(after.grad) === -Math.sign(slope);
+    if (start === null && against) start = j;
+    else if (start !== null && !against) {
+      const a = at(start.interval[1]), b = at(j.interval[0]);
+      if (a !== undefined && b !== undefined) flanks.push({ from: start.at, to: j.at, rise: b.value - a.value, causes: [start.cause ?? null, j.cause ?? null] });
+      start = null;
+    }
+  }
+  // teeth point one way: keep those whose rise runs against the slope
+  return flanks.filter((f) => Math.sign(f.rise) === -Math.sign(slope));
 }
 
 /** The decision that flips inside a jump's interval ({@link JumpCause}), or null. */
@@ -390,7 +449,7 @@ export function sweepFunction(f: SweptFunction, opts: GridOptions): ModeSweep {
     fdGrad,
     jumps,
     valueJumps,
-    sawTooth: findSawTooth(valueJumps, grid),
+    sawTooth: findSawTooth(valueJumps, jumps, grid, samples),
     lipschitz,
     jumpTol,
     valueJumpTol,

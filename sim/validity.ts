@@ -29,11 +29,13 @@
  */
 import type { RadiusSink } from './contact/kinks.ts';
 import { CONTACT_KINK_KINDS } from './contact/kinks.ts';
+import { GEOMETRY_DECISION_KINDS } from './contact/geometry-shared.ts';
 import { buildModel, initialState } from './builder.ts';
 import { parseParamPath, pathBodies, readParam, writeParam, type ParamPath } from './paths.ts';
 import { parseScene, type Scene } from './scene.ts';
 import { assertFiniteState } from './state.ts';
 import { createStepData, step } from './step.ts';
+import { narrowphaseFeatures } from './validity/features.ts';
 
 /** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
 export const TANGENT_STEP = 1e-7;
@@ -116,7 +118,9 @@ const RANK_SLOTS = 256;
 
 /**
  * Every decision of one rollout: key (step, label, rank) and margin, in growable typed
- * arrays. The steps report into it as a kink sink with an infinite radius.
+ * arrays. The steps report into it as a kink sink with an infinite radius. A log made
+ * with a {@link Matcher} (the runs at θ + h_i) keeps nothing: each decision is matched to
+ * the base run's as it arrives and its margin written at the base's index.
  */
 class DecisionLog implements RadiusSink {
   readonly radius = Infinity;
@@ -125,22 +129,38 @@ class DecisionLog implements RadiusSink {
   keys = new Float64Array(256);
   margins = new Float64Array(256);
   jumps = new Uint8Array(256);
+  /** each entry's label as reported (the steps pass cached strings: one object per pair and kind) and its id */
+  readonly labelRefs: string[] = [];
+  ids = new Int32Array(256);
   /** per label id: the last step it was reported at, and how many times in that step */
   private lastStep = new Int32Array(64).fill(-1);
   private rankCount = new Int32Array(64);
-  constructor(private readonly labels: LabelTable) {}
+  constructor(
+    private readonly labels: LabelTable,
+    private readonly matchInto: Matcher | null = null,
+  ) {}
 
   kink(margin: number, label = 'contact', jump = false): void {
-    const id = this.labels.id(label);
+    const m = this.matchInto;
+    // a run at θ + h_i reports what the base run did, in its order: the base entry the
+    // matcher expects next has the same label object, and its id (no table lookup)
+    const id = m !== null && m.expectsLabel(label) ? m.expectedId() : this.labels.id(label);
     if (id >= this.lastStep.length) this.growRanks(id);
     let rank = 0;
     if (this.lastStep[id] === this.t) rank = this.rankCount[id];
     else this.lastStep[id] = this.t;
     this.rankCount[id] = rank + 1;
+    const key = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+    if (m !== null) {
+      m.record(key, margin);
+      return;
+    }
     if (this.count === this.keys.length) this.grow();
-    this.keys[this.count] = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+    this.keys[this.count] = key;
     this.margins[this.count] = margin;
     this.jumps[this.count] = jump ? 1 : 0;
+    this.labelRefs.push(label);
+    this.ids[this.count] = id;
     this.count++;
   }
 
@@ -162,21 +182,27 @@ class DecisionLog implements RadiusSink {
     margins.set(this.margins);
     const jumps = new Uint8Array(size);
     jumps.set(this.jumps);
+    const ids = new Int32Array(size);
+    ids.set(this.ids);
     this.keys = keys;
     this.margins = margins;
     this.jumps = jumps;
+    this.ids = ids;
   }
 }
 
 /** Run the scene's rollout with the plain step, logging every decision of every step. */
-function logDecisions(scene: Scene, labels: LabelTable): DecisionLog {
+function logDecisions(scene: Scene, log: DecisionLog): DecisionLog {
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const data = createStepData(model);
-  const log = new DecisionLog(labels);
+  const features = narrowphaseFeatures(model);
   for (let t = 0; t < scene.steps; t++) {
     log.t = t;
+    // the poses the step's collision pass sees (the step overwrites the state in place)
+    features?.poses.set(state.bodyQ);
     step(model, data, state, null, state, log);
+    if (features !== null) features.report(data.contacts, log);
     if ((t + 1) % 100 === 0 || t === scene.steps - 1) assertFiniteState(state, model, t + 1);
   }
   return log;
@@ -190,28 +216,57 @@ export function sceneAt(scene: Scene, params: readonly ParamPath[], x: readonly 
 }
 
 /**
- * Index of a decision key in `log` (−1 when absent). Runs a few parameter steps apart
- * report the same decisions in the same order, so the matcher first tries the entry after
- * its last hit and otherwise searches the key's step only (the log is in step order):
- * linear in the log, where a Map of non-integer keys would cost more than the physics.
+ * Matches the decisions of a run at θ + h_i to the base run's, writing each margin at
+ * the base's index in `margins` (entries it never writes stay as they were: NaN). Runs a
+ * few parameter steps apart report the same decisions in the same order, so it first
+ * tries the entry after its last hit and otherwise searches the key's step only (the log
+ * is in step order): linear in the log, where a Map of non-integer keys would cost more
+ * than the physics.
  */
-function keyIndex(log: DecisionLog, steps: number): (key: number) => number {
-  const first = new Int32Array(steps + 1).fill(log.count);
-  for (let i = log.count - 1; i >= 0; i--) first[stepOf(log.keys[i])] = i;
-  for (let t = steps - 1; t >= 0; t--) first[t] = Math.min(first[t], first[t + 1]);
-  let next = 0;
-  return (key) => {
-    if (next < log.count && log.keys[next] === key) return next++;
+class Matcher {
+  private next = 0;
+  /** first[t]: index of the base's first entry at step ≥ t */
+  private readonly first: Int32Array;
+  constructor(
+    private readonly base: DecisionLog,
+    private readonly steps: number,
+    readonly margins: Float64Array,
+  ) {
+    const first = new Int32Array(steps + 1).fill(base.count);
+    for (let i = base.count - 1; i >= 0; i--) first[stepOf(base.keys[i])] = i;
+    for (let t = steps - 1; t >= 0; t--) first[t] = Math.min(first[t], first[t + 1]);
+    this.first = first;
+  }
+
+  /** Whether the base entry expected next was reported with this very label object. */
+  expectsLabel(label: string): boolean {
+    return this.next < this.base.count && this.base.labelRefs[this.next] === label;
+  }
+
+  /** The label id of the base entry expected next. */
+  expectedId(): number {
+    return this.base.ids[this.next];
+  }
+
+  record(key: number, margin: number): void {
+    const i = this.index(key);
+    if (i >= 0) this.margins[i] = margin;
+  }
+
+  /** Index of a decision key in the base log (−1 when absent). */
+  private index(key: number): number {
+    const log = this.base;
+    if (this.next < log.count && log.keys[this.next] === key) return this.next++;
     const t = stepOf(key);
-    if (t >= steps) return -1;
-    for (let i = first[t]; i < first[t + 1]; i++) {
+    if (t >= this.steps) return -1;
+    for (let i = this.first[t]; i < this.first[t + 1]; i++) {
       if (log.keys[i] === key) {
-        next = i + 1;
+        this.next = i + 1;
         return i;
       }
     }
     return -1;
-  };
+  }
 }
 
 /** The step of a decision key. */
@@ -238,7 +293,7 @@ function nearestIndices(values: Float64Array, count: number): number[] {
 
 /** The kind part of a label `A/B kind`. */
 function kindOf(label: string): string {
-  return CONTACT_KINK_KINDS.find((k) => label.endsWith(` ${k}`)) ?? label;
+  return [...CONTACT_KINK_KINDS, ...GEOMETRY_DECISION_KINDS].find((k) => label.endsWith(` ${k}`)) ?? label;
 }
 
 /**
@@ -255,8 +310,13 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
   const names = [...new Set(wrt)];
   const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
   const theta = params.map((p) => readParam(scene, p));
+  if (params.length === 0) {
+    // no parameter moves any decision: nothing to roll out
+    const distances = opts.distancesOf === undefined ? undefined : Object.fromEntries(opts.distancesOf.map((l) => [l, Infinity]));
+    return { validWithin: null, decisions: [], ...(distances && { distances }) };
+  }
   const labels = new LabelTable();
-  const base = logDecisions(sceneAt(scene, params, theta), labels);
+  const base = logDecisions(sceneAt(scene, params, theta), new DecisionLog(labels));
   const n = base.count;
   // slope[i·P + j]: ∂|m_i|/∂θ_j by a one-sided difference
   const P = params.length;
@@ -266,13 +326,8 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
   for (let j = 0; j < P; j++) {
     const x = theta.slice();
     x[j] += steps[j];
-    const run = logDecisions(sceneAt(scene, params, x), labels);
-    const match = keyIndex(base, scene.steps);
     moved.fill(NaN);
-    for (let r = 0; r < run.count; r++) {
-      const i = match(run.keys[r]);
-      if (i >= 0) moved[i] = run.margins[r];
-    }
+    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, new Matcher(base, scene.steps, moved)));
     for (let i = 0; i < n; i++) {
       const m = moved[i];
       if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];

@@ -13,3 +13,13 @@ export function spreadPoints(n: number, lo: number, hi: number, seed = 0): numbe
   }
   return out;
 }
+
+/** The error `f` throws, or null when it returns: for checking an error's fields. */
+export function thrown(f: () => void): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  return null;
+}

@@ -10,6 +10,13 @@ import { legendAtRest, logYAxis, shownTitle, xAxis } from './plot-axes.ts';
 const PLOT_HEIGHT = 120;
 const LOSS_COLOUR = '#6a4c93';
 const TOLERANCE_COLOUR = '#555';
+/**
+ * Lowest loss drawn: uPlot's log axis has tick increments down to 1e-32 only, and below
+ * them its tick loop never ends ("Invalid array length"). Smaller losses (a converged
+ * optimization reaches 1e-29 m² and below) are drawn at this floor; the legend shows the
+ * true value.
+ */
+const LOSS_FLOOR = 1e-30;
 
 /** What the loss axis is: the objective's name, its unit, and the loss at the tolerance. */
 export interface LossAxis {
@@ -26,6 +33,8 @@ export class LossPlot {
   private chart: uPlot | null = null;
   private iters: number[] = [];
   private losses: number[] = [];
+  /** the losses as reported (`losses` holds what is drawn) */
+  private reported: number[] = [];
   private axis: LossAxis = { name: 'loss', unit: '', toleranceLoss: NaN };
 
   constructor(private readonly root: HTMLElement) {}
@@ -45,6 +54,7 @@ export class LossPlot {
     this.axis = axis;
     this.iters = [];
     this.losses = [];
+    this.reported = [];
     this.chart?.destroy();
     this.chart = null;
   }
@@ -53,8 +63,9 @@ export class LossPlot {
   /** Append one iterate. */
   push(iter: number, loss: number): void {
     this.iters.push(iter);
-    // a log scale cannot show 0: clamp to the smallest positive double
-    this.losses.push(Math.max(loss, Number.MIN_VALUE));
+    // a log scale cannot show 0, and uPlot's no value below 1e-32
+    this.losses.push(Math.max(loss, LOSS_FLOOR));
+    this.reported.push(loss);
     const data: uPlot.AlignedData = [this.iters, this.losses];
     if (this.chart === null) {
       const { unit, toleranceLoss } = this.axis;
@@ -75,7 +86,7 @@ export class LossPlot {
           axes: [xAxis('iteration', ''), logYAxis(unit)],
           series: [
             { label: 'iteration' },
-            { label: 'loss', stroke: LOSS_COLOUR, width: 2, value: (_u, v) => (v === null ? '–' : `${v.toExponential(2)}${unit ? ` ${unit}` : ''}`) },
+            { label: 'loss', stroke: LOSS_COLOUR, width: 2, value: (_u, v, _s, i) => (v === null || i === null ? '–' : `${(this.reported[i] ?? v).toExponential(2)}${unit ? ` ${unit}` : ''}`) },
           ],
           legend: { show: true, live: true },
           hooks: { draw: [(u) => this.drawTolerance(u)], ...legendAtRest((u) => (u.data[0].length > 0 ? u.data[0].length - 1 : null)) },

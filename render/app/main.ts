@@ -12,12 +12,14 @@ import { buildModel } from '../../sim/builder.ts';
 import type { ContactMode, Model } from '../../sim/model.ts';
 import { paramPaths, parseParamPath, pathBodies, quantityPaths, readParam } from '../../sim/paths.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
+import { STRATEGIES, type StrategyName } from '../../scenes/optimize/names.ts';
 import { SCENE_FILE_TOLERANCE } from '../../scenes/optimize/problem.ts';
 import { MODE_COLOURS } from '../mode-colours.ts';
 import { defaultSweep, DEFAULT_SWEEP_POINTS, sweepRangeAround, type SweepSpec } from '../sweep-grid.ts';
 import { locateTime, trackFromTrajectoryFile, type Track } from '../track.ts';
 import { pathUnit, withUnit } from '../units.ts';
 import { LossPlot } from './loss-plot.ts';
+import type { OptimizeOutcome, OptimizeReply, OptimizeRequest } from './optimize-worker.ts';
 import type { JobKind, Reply, Request } from './protocol.ts';
 import { SweepPanel, type SweepPanelState } from './sweep.ts';
 import { SweepPool, type SweepProgress } from './sweep-pool.ts';
@@ -56,8 +58,13 @@ const ui = {
 
 const viewport = new Viewport(ui.viewport);
 viewport.onInvalidate = () => invalidate();
+// a camera moved by hand is not framed again when the rest of the track arrives
+viewport.controls.addEventListener('start', () => (fitPending = false));
 const sweepPanel = new SweepPanel(byId('sweep'));
-const lossPlot = new LossPlot(byId('loss'));
+/** the loss chart's box: first in its section, so the verdict and status lines below it never push it off screen */
+const lossBox = document.createElement('div');
+byId('loss').append(lossBox);
+const lossPlot = new LossPlot(lossBox);
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const sweepPool = new SweepPool();
 
@@ -65,13 +72,16 @@ const sweepPool = new SweepPool();
 /** Contact settings of the page; they override the loaded scene's `contact`. */
 const contact = { mode: 'soft' as ContactMode, temperature: 0, stiffness: 0, damping: 0, friction: 0, restitution: 0 };
 const sweepSettings = { of: '', wrt: '', from: 0, to: 1, n: DEFAULT_SWEEP_POINTS, compute: () => requestSweep() };
-const optimizeSettings = { iterations: 100, start: () => startOptimization(), stop: () => stopOptimization() };
+/** The CLI's optimize flags: strategy, seed, iterations (0: the CLI's default for the strategy). */
+const optimizeSettings = { strategy: 'auto' as StrategyName, seed: 1, iterations: 0, start: () => startOptimization(), stop: () => stopOptimization() };
 const view = { contacts: true, trails: true, compare: false, speed: 1 };
 
 let sceneName = '';
 let loaded: Scene | null = null;
 let model: Model | null = null;
 let track: Track | null = null;
+/** whether `track` is the whole rollout (false: its first frames, the rest still computing) */
+let trackComplete = true;
 let time = 0;
 let playing = true;
 let fitPending = false;
@@ -94,7 +104,9 @@ let trackMode: ContactMode | null = null;
 /** the mode of the latest simulation request, which the next accepted track carries */
 let requestedMode: ContactMode | null = null;
 let lastError = '';
-const latest: Record<JobKind, number> = { simulate: 0, compare: 0, optimize: 0 };
+const latest: Record<JobKind, number> = { simulate: 0, compare: 0 };
+/** the running optimization's worker (null: none); stopping it terminates it */
+let optimizer: Worker | null = null;
 let nextId = 1;
 
 function send(req: Request): void {
@@ -218,14 +230,20 @@ function selectSceneOption(name: string): void {
   ui.sceneSelect.value = option.value;
 }
 
-function setTrack(next: Track): void {
+/**
+ * Show `next`; `complete` false: the first frames of a rollout still computing (playback
+ * holds at their end). The camera is framed on the first frames shown, and once more on
+ * the whole track unless the camera was moved meanwhile.
+ */
+function setTrack(next: Track, complete = true): void {
   track = next;
+  trackComplete = complete;
   if (fitPending && model !== null) {
     viewport.frame(next, model);
-    fitPending = false;
+    fitPending = !complete;
   }
   const duration = next.times[next.times.length - 1];
-  ui.timeline.max = String(duration);
+  ui.timeline.max = String(complete || loaded === null ? duration : loaded.dt * loaded.steps);
   time = Math.min(time, duration);
   const colour = MODE_COLOURS[trackMode ?? contact.mode];
   viewport.setTrail('main', view.trails ? next : null, colour);
@@ -251,7 +269,7 @@ function describeView(): void {
 }
 
 function updateStatus(extra = ''): void {
-  const frames = track ? `${track.times.length} frames, ${track.times[track.times.length - 1].toFixed(2)} s` : 'simulating…';
+  const frames = track ? `${track.times.length} frames, ${track.times[track.times.length - 1].toFixed(2)} s${trackComplete ? '' : ' so far'}` : 'simulating…';
   ui.status.textContent = `${sceneName} · ${trackMode ?? contact.mode} · ${frames}${extra ? ` · ${extra}` : ''}`;
 }
 
@@ -290,7 +308,7 @@ function requestSweep(): void {
   }
   sweepErrors = {};
   try {
-    sweepPool.start(scene, spec, MODE_OPTIONS, (p) => showSweep(p, anchor));
+    sweepPool.start(scene, spec, MODE_OPTIONS, (p) => showSweep(p, anchor), { primary: contact.mode, anchor: anchor >= spec.from && anchor <= spec.to ? anchor : NaN });
   } catch (err) {
     sweepPanel.setStatus(`sweep not started: ${(err as Error).message}`);
     return;
@@ -300,13 +318,19 @@ function requestSweep(): void {
 
 function showSweep(p: SweepProgress, anchor: number): void {
   sweepProgress = p;
-  sweepPanel.show(p.spec, p.curves, contact.mode, anchor);
+  sweepPanel.show(p.spec, p.curves, contact.mode, anchor, p.validity);
   sweepErrors = Object.fromEntries(p.errors.map((e) => [e.mode, e.message]));
   const errors = p.errors.map((e) => `\n${e.mode} left out: ${e.message}`).join('');
+  const perPoint = Object.entries(p.compute)
+    .map(([mode, c]) => `${mode} ${(c.ms / c.points).toFixed(0)} ms`)
+    .join(', ');
+  const primary = p.primarySeconds === null ? '' : `${p.primary} complete at ${p.primarySeconds.toFixed(1)} s; `;
+  const timing = `(${primary}per point: ${perPoint === '' ? '…' : perPoint})`;
   sweepPanel.setStatus(
     (p.done
-      ? `${p.computed} points in ${p.seconds.toFixed(1)} s on ${sweepPool.size} workers · numbered bands: the gradient changes by > 8× its median step there (causes listed above)`
-      : `sweeping, coarse to fine: ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s`) + errors,
+      ? `${p.computed} points in ${p.seconds.toFixed(1)} s on ${sweepPool.size} workers ${timing}`
+      : `sweeping (coarse curves, then ${p.primary}, then the rest): ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s ${timing}`) + errors,
+    'numbered bands: the gradient changes by > 8× its median step there (causes listed above the status); purple band: where the page\'s mode\'s gradient holds around the scene\'s value; ▲: its nearest decisions\' flip points',
   );
 }
 
@@ -330,22 +354,77 @@ let compareRequestMode: ContactMode | null = null;
 
 function startOptimization(): void {
   if (loaded?.objective === undefined) return;
+  const scene = effectiveSceneOrReport();
+  if (scene === null) return;
+  stopOptimization();
   lossPlot.reset(lossAxis(loaded));
   verdict = '';
-  latest.optimize = nextId++;
-  send({ type: 'optimize', id: latest.optimize, scene: effectiveScene(), iters: Math.round(optimizeSettings.iterations) });
-  optimizeStatus('starting…');
+  optimizeVerdict('', null);
+  const req: OptimizeRequest = {
+    name: sceneName.replace(/\.json$/, ''),
+    scene,
+    strategy: optimizeSettings.strategy,
+    seed: Math.round(optimizeSettings.seed),
+    ...(optimizeSettings.iterations > 0 ? { iters: Math.round(optimizeSettings.iterations) } : {}),
+  };
+  const mode = scene.contact.mode;
+  const w = new Worker(new URL('./optimize-worker.ts', import.meta.url), { type: 'module' });
+  optimizer = w;
+  const started = performance.now();
+  w.onmessage = (event: MessageEvent<OptimizeReply>) => {
+    if (optimizer !== w) return;
+    const r = event.data;
+    if (r.type === 'iterate') {
+      lossPlot.push(r.iteration, r.loss);
+      optimizeStatus(`${req.strategy}, seed ${req.seed}: iteration ${r.iteration}, loss ${r.loss.toExponential(3)}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    }
+    optimizer = null;
+    w.terminate();
+    if (r.type === 'error') {
+      optimizeStatus('');
+      showError(`optimize: ${r.message}`);
+      return;
+    }
+    showOutcome(r.outcome, req);
+    trackMode = mode;
+    setTrack(r.track);
+    optimizeResult = r.outcome;
+  };
+  w.onerror = (event) => {
+    if (optimizer !== w) return;
+    optimizer = null;
+    showError(`optimize worker: ${event.message}`);
+  };
+  w.postMessage(req);
+  optimizeStatus(`${req.strategy}, seed ${req.seed}: starting (the CLI's optimizer, in a worker)…`);
+}
+/** the last optimization's result (null: none finished) */
+let optimizeResult: OptimizeOutcome | null = null;
+
+/** The verdict in words (the CLI's verification) and what ran. */
+function showOutcome(o: OptimizeOutcome, req: OptimizeRequest): void {
+  const unit = pathUnit(loaded?.objective?.of ?? '') || '1';
+  const v = o.verification;
+  verdict =
+    `${v.success ? 'Target reached' : 'Target NOT reached'}: verified in ${v.mode} mode, ${v.missLabel} = ${withUnit(v.miss, unit)} ` +
+    `against a tolerance of ${withUnit(v.tolerance, unit)} (start: ${withUnit(o.initialMiss, unit)}; strategy ${o.strategy}, seed ${req.seed}, as \`diffcontact optimize ${req.name}.json --strategy ${req.strategy} --seed ${req.seed}\`).`;
+  optimizeVerdict(verdict, v.success);
+  const rungs = (o.attempts ?? []).map((a) => `${a.strategy}: ${withUnit(a.miss, unit)} (${a.reason})`).join('; ');
+  const params = o.params.map((p, j) => `${p} ${o.x0[j].toPrecision(4)} → ${o.x[j].toPrecision(6)}`).join(', ');
+  optimizeStatus(`${params} · ${o.iterations} iterations, ${o.evaluations} rollouts, ${o.seconds.toFixed(1)} s${rungs === '' ? '' : ` · ran ${rungs}`}${o.summary ? ` · ${o.summary}` : ''}`);
 }
 
 function stopOptimization(): void {
-  if (latest.optimize === 0) return;
-  send({ type: 'cancel', kind: 'optimize' });
-  latest.optimize = 0;
+  if (optimizer === null) return;
+  optimizer.terminate();
+  optimizer = null;
+  optimizeStatus('stopped');
 }
 
 worker.onmessage = (event: MessageEvent<Reply>) => {
   const r = event.data;
-  const kind: JobKind = r.type === 'track' ? r.kind : r.type === 'iterate' || r.type === 'verdict' ? 'optimize' : r.kind;
+  const kind: JobKind = r.kind;
   if (r.id !== latest[kind]) return; // a reply to a superseded request
   switch (r.type) {
     case 'track':
@@ -356,27 +435,13 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
         break;
       }
       trackMode = requestedMode;
-      setTrack(r.track);
-      if (sweepAfterTrack) requestSweep();
+      setTrack(r.track, r.complete);
+      if (r.complete && sweepAfterTrack) requestSweep();
       break;
     case 'progress':
       if (kind === 'simulate') updateStatus(`simulating ${Math.round((100 * r.done) / r.total)} %`);
       break;
-    case 'iterate':
-      lossPlot.push(r.iter, r.loss);
-      optimizeStatus(`iteration ${r.iter}: loss ${r.loss.toExponential(3)} · ${r.names.map((n, j) => `${n} = ${r.x[j].toFixed(4)}`).join(', ')}`);
-      if (r.track !== null) setTrack(r.track);
-      break;
-    case 'verdict': {
-      const unit = pathUnit(loaded?.objective?.of ?? '') || '1';
-      verdict =
-        `${r.success ? 'Target reached' : 'Target NOT reached'}: verified in ${r.mode} mode, ${r.missLabel} = ${withUnit(r.miss, unit)} ` +
-        `against a tolerance of ${withUnit(r.tolerance, unit)} (start: ${withUnit(r.startMiss, unit)}; ${withUnit(r.optimizerMiss, unit)} in ${r.optimizerMode} mode, where Adam ran).`;
-      optimizeVerdict(verdict, r.success);
-      break;
-    }
     case 'done':
-      if (kind === 'optimize') latest.optimize = 0;
       break;
     case 'error':
       showError(`${kind}: ${r.message}`);
@@ -446,8 +511,10 @@ sweepFolder.close();
 
 const optimizeFolder = gui.addFolder('Optimize objective');
 optimizeFolder.close();
-optimizeFolder.add(optimizeSettings, 'iterations', 1, 1000, 1);
-const startControl = optimizeFolder.add(optimizeSettings, 'start').name('start (Adam, in the worker)');
+optimizeFolder.add(optimizeSettings, 'strategy', [...STRATEGIES]).name('strategy (as the CLI)');
+optimizeFolder.add(optimizeSettings, 'seed', 0, 1e6, 1).name('seed');
+optimizeFolder.add(optimizeSettings, 'iterations', 0, 1000, 1).name('iterations (0: the CLI default)');
+const startControl = optimizeFolder.add(optimizeSettings, 'start').name('start (the CLI optimizer, in a worker)');
 optimizeFolder.add(optimizeSettings, 'stop').name('stop');
 const optimizeText = document.createElement('div');
 optimizeText.className = 'panel-status';
@@ -489,7 +556,7 @@ function refreshGui(scene: Scene): void {
 
   startControl.disable(scene.objective === undefined);
   optimizeVerdict('', null);
-  optimizeStatus(scene.objective === undefined ? 'no objective: nothing to optimize' : `open "Optimize objective" in the controls and press start (Adam, ${optimizeSettings.iterations} iterations, in the ${scene.contact.mode} mode of the controls)`);
+  optimizeStatus(scene.objective === undefined ? 'no objective: nothing to optimize' : `open "Optimize objective" in the controls and press start: the CLI's optimizer (strategy ${optimizeSettings.strategy}, seed ${optimizeSettings.seed}) on the scene with the controls' contact settings, verified in hard mode`);
 }
 
 // ---- scene picking, files, drag and drop --------------------------------------------------------------
@@ -561,13 +628,15 @@ function drawFrame(now: number): void {
   lastTick = now;
   if (track !== null) {
     const duration = track.times[track.times.length - 1];
-    if (playing) time = duration > 0 ? (time + elapsed * view.speed) % duration : 0;
+    // the first frames of a rollout still computing: hold at their end until more arrive
+    if (playing) time = duration > 0 ? (trackComplete ? (time + elapsed * view.speed) % duration : Math.min(duration, time + elapsed * view.speed)) : 0;
     viewport.showAt(track, time);
     ui.timeline.value = String(time);
     ui.time.textContent = `${time.toFixed(3)} s`;
   }
   const gliding = viewport.render();
-  if (gliding || (playing && track !== null)) invalidate();
+  const holding = track !== null && !trackComplete && time >= track.times[track.times.length - 1];
+  if (gliding || (playing && track !== null && !holding)) invalidate();
 }
 
 // ---- what the browser tests read ------------------------------------------------------------------
@@ -575,18 +644,31 @@ function drawFrame(now: number): void {
 export interface ViewerProbe {
   readonly scene: string;
   readonly frames: number;
+  /** whether the shown track is the whole rollout (false: its first frames, the rest computing) */
+  readonly trackComplete: boolean;
   readonly time: number;
   readonly playing: boolean;
   readonly error: string;
   /** the contact mode the shown track was simulated in */
   readonly trackMode: ContactMode | null;
   /** the sweep panel, whether the sweep finished, and per mode why it could not be computed */
-  readonly sweep: SweepPanelState & { done: boolean; seconds: number; workers: number; errors: Partial<Record<ContactMode, string>> };
+  readonly sweep: SweepPanelState & {
+    done: boolean;
+    seconds: number;
+    /** when the page's mode's curve was complete, s (null: not yet) */
+    primarySeconds: number | null;
+    workers: number;
+    /** per mode: points computed and the workers' compute time for them, ms */
+    compute: SweepProgress['compute'];
+    errors: Partial<Record<ContactMode, string>>;
+  };
   readonly lossPoints: number;
   /** the loss plot's axis titles (x, y) */
   readonly lossAxisTitles: string[];
   /** the last optimization's verdict, in words ('' before one finishes) */
   readonly verdict: string;
+  /** the last optimization's result, as the CLI reports it (null before one finishes) */
+  readonly optimizeResult: OptimizeOutcome | null;
   /** the play button's label */
   readonly playLabel: string;
   /** the side panel's title and objective lines */
@@ -612,14 +694,19 @@ export interface ViewerProbe {
 const probe: ViewerProbe = {
   get scene() { return sceneName; },
   get frames() { return track?.times.length ?? 0; },
+  get trackComplete() { return trackComplete; },
   get time() { return time; },
   get playing() { return playing; },
   get error() { return lastError; },
   get trackMode() { return trackMode; },
-  get sweep() { return { ...sweepPanel.state, done: sweepProgress?.done ?? false, seconds: sweepProgress?.seconds ?? NaN, workers: sweepPool.size, errors: { ...sweepErrors } }; },
+  get sweep() {
+    const p = sweepProgress;
+    return { ...sweepPanel.state, done: p?.done ?? false, seconds: p?.seconds ?? NaN, primarySeconds: p?.primarySeconds ?? null, workers: sweepPool.size, compute: { ...p?.compute }, errors: { ...sweepErrors } };
+  },
   get lossPoints() { return lossPlot.length; },
   get lossAxisTitles() { return lossPlot.axisTitles; },
   get verdict() { return verdict; },
+  get optimizeResult() { return optimizeResult; },
   get playLabel() { return ui.play.textContent ?? ''; },
   get sceneTitle() { return ui.sceneTitle.textContent ?? ''; },
   get objectiveText() { return ui.sceneObjective.textContent ?? ''; },

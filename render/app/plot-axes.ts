@@ -4,7 +4,7 @@
  * axis as wide as its longest label, so no label is clipped.
  */
 import type uPlot from 'uplot';
-import { axisPower, axisTitle, logTicks, scaledUnit, siTicks } from '../units.ts';
+import { axisPower, axisTitle, decadeTicks, logTicks, scaledUnit, siTicks } from '../units.ts';
 
 /** Width of one character of the axis font (12 px system-ui), px: a generous average. */
 const CHAR_WIDTH = 7;
@@ -62,7 +62,15 @@ export function yAxis(unit: string): uPlot.Axis {
 
 /** A log y axis labelled with its unit, powers of ten labelled (1e−6 …), width fitted to the labels. */
 export function logYAxis(unit: string): uPlot.Axis {
-  return { label: unitLabel(unit), labelSize: TITLE_SIZE, labelFont: TITLE_FONT, font: FONT, values: (_u, splits) => logTicks(splits), size: (_u, values) => widthFor(values) };
+  return {
+    label: unitLabel(unit),
+    labelSize: TITLE_SIZE,
+    labelFont: TITLE_FONT,
+    font: FONT,
+    splits: (_u, _axis, min, max) => decadeTicks(min, max),
+    values: (_u, splits) => logTicks(splits),
+    size: (_u, values) => widthFor(values),
+  };
 }
 
 function unitLabel(unit: string): string {

@@ -3,26 +3,27 @@
  * names a job kind; a newer request of a kind replaces the older one (its later replies
  * carry the new `id`, so the page drops stale ones). Scenes travel as parsed JSON data.
  */
-import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
 import type { Track } from '../track.ts';
 
-/** The job kinds; one of each may run at a time, interleaved. `compare` is a second rollout in another contact mode, for its trail. */
-export type JobKind = 'simulate' | 'compare' | 'optimize';
+/**
+ * The job kinds; one of each may run at a time, interleaved. `compare` is a second
+ * rollout in another contact mode, for its trail. (The optimization has its own worker,
+ * optimize-worker.ts.)
+ */
+export type JobKind = 'simulate' | 'compare';
 
 /** Page → worker. */
 export type Request =
   | { type: 'simulate'; id: number; scene: Scene }
   | { type: 'compare'; id: number; scene: Scene }
-  | { type: 'optimize'; id: number; scene: Scene; iters: number }
   | { type: 'cancel'; kind: JobKind };
 
 /** Worker → page. */
 export type Reply =
   | { type: 'progress'; kind: JobKind; id: number; done: number; total: number }
-  | { type: 'track'; kind: 'simulate' | 'compare'; id: number; track: Track }
-  | { type: 'iterate'; id: number; iter: number; loss: number; x: number[]; names: string[]; track: Track | null }
-  | { type: 'verdict'; id: number; mode: ContactMode; miss: number; startMiss: number; tolerance: number; success: boolean; missLabel: string; optimizerMode: ContactMode; optimizerMiss: number }
+  /** `complete` false: the frames so far of a rollout still running (the page plays them while the rest computes) */
+  | { type: 'track'; kind: 'simulate' | 'compare'; id: number; track: Track; complete: boolean }
   | { type: 'done'; kind: JobKind; id: number }
   | { type: 'error'; kind: JobKind; id: number; message: string };
 

@@ -1,18 +1,23 @@
 /**
  * The sweep over a pool of workers (sweep-worker.ts), one per core: every (mode, grid
- * point) is a task, handed out coarse to fine (sweep-grid.ts `refinementOrder`) and
- * interleaved across the modes, so each mode's curve takes shape after a few points and
- * fills in. A new sweep cancels the old one: its queued points are dropped and a reply to
- * a point still in flight is ignored. Progress reaches the page at most every
- * {@link PROGRESS_INTERVAL_MS}, and once more when the sweep is done.
+ * point) is a task. The order: first the validity radius at the scene's own value in each
+ * mode (the page's mode first), then the coarse curve of every mode ({@link COARSE_POINTS}
+ * points each, sweep-grid.ts `refinementOrder`, interleaved), then the rest of the page's
+ * mode, then the rest of the others: the curve a person is looking at completes first.
+ * A new sweep cancels the old one: its queued points are dropped and a reply to a point
+ * still in flight is ignored. Progress reaches the page at most every
+ * {@link PROGRESS_INTERVAL_MS}, and once more when the sweep is done; it carries each
+ * mode's compute time per point as the workers measured it.
  */
 import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
-import { labelJumps, refinementOrder, sweepGrid, type SweepCurve, type SweepSpec } from '../sweep-grid.ts';
+import { labelJumps, refinementOrder, sweepGrid, type SweepCurve, type SweepSpec, type SweepValidity } from '../sweep-grid.ts';
 import type { SweepWorkerReply, SweepWorkerRequest } from './sweep-worker.ts';
 
 /** Shortest time between two progress reports, ms: the plots redraw no faster. */
 const PROGRESS_INTERVAL_MS = 100;
+/** Points of every mode's coarse curve, computed before any mode is refined (ends, midpoint, quarters, eighths). */
+export const COARSE_POINTS = 9;
 
 /** What a sweep has produced so far. */
 export interface SweepProgress {
@@ -29,10 +34,19 @@ export interface SweepProgress {
   done: boolean;
   /** since the sweep started, s */
   seconds: number;
+  /** the mode refined first (the page's), and when its curve was complete, s (null: not yet) */
+  primary: ContactMode;
+  primarySeconds: number | null;
+  /** per mode: the validity radius at the scene's value of the parameter (absent: not yet or failed) */
+  validity: Partial<Record<ContactMode, SweepValidity>>;
+  /** per mode: grid points computed and the workers' compute time for them, ms */
+  compute: Partial<Record<ContactMode, { points: number; ms: number }>>;
 }
 
 interface Task {
+  kind: 'point' | 'validity';
   mode: ContactMode;
+  /** grid index (point tasks) */
   index: number;
 }
 
@@ -48,6 +62,8 @@ export class SweepPool {
   private lastReport = 0;
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private onProgress: (p: SweepProgress) => void = () => {};
+  /** the scene's value of the parameter, where the validity radius is computed */
+  private anchor = NaN;
 
   constructor(readonly size: number = Math.max(1, navigator.hardwareConcurrency || 2)) {}
 
@@ -66,7 +82,7 @@ export class SweepPool {
    * Sweep `spec` of `scene` in every mode of `modes`, cancelling the running sweep.
    * Throws a RangeError for a bad grid before any work.
    */
-  start(scene: Scene, spec: SweepSpec, modes: readonly ContactMode[], onProgress: (p: SweepProgress) => void): void {
+  start(scene: Scene, spec: SweepSpec, modes: readonly ContactMode[], onProgress: (p: SweepProgress) => void, opts: { primary?: ContactMode; anchor?: number } = {}): void {
     const x = sweepGrid(spec);
     this.boot();
     this.cancel();
@@ -81,8 +97,13 @@ export class SweepPool {
       total: n * modes.length,
       done: false,
       seconds: 0,
+      primary: opts.primary ?? modes[0],
+      primarySeconds: null,
+      validity: {},
+      compute: {},
     };
-    this.queue = refinementOrder(n).flatMap((index) => modes.map((mode) => ({ mode, index })));
+    this.anchor = opts.anchor ?? NaN;
+    this.queue = taskOrder(n, modes, this.progress.primary, Number.isFinite(this.anchor));
     this.started = performance.now();
     this.lastReport = 0;
     const setup: SweepWorkerRequest = { type: 'setup', sweep: this.sweep, scene, spec };
@@ -105,20 +126,24 @@ export class SweepPool {
   }
 
   /**
-   * The next task: the first queued one of the mode with the fewest points in flight, so a
-   * mode whose points are slow (hard contact on boxes100) holds one worker while the
-   * others keep the rest busy, instead of every worker waiting on it.
+   * The next task: the queue's first while it is a validity radius or a point of the
+   * page's mode (those complete first, on every worker); otherwise the first queued point
+   * of the mode with the fewest points in flight, so a mode whose points are slow (hard
+   * contact on boxes100) holds one worker while the others keep the rest busy.
    */
   private nextTask(): Task | undefined {
+    const head = this.queue[0];
+    if (head === undefined) return undefined;
+    if (head.kind === 'validity' || head.mode === this.progress?.primary) return this.queue.shift();
     const inFlight = new Map<ContactMode, number>();
     for (const b of this.busy.values()) if (b !== null && b.sweep === this.sweep) inFlight.set(b.task.mode, (inFlight.get(b.task.mode) ?? 0) + 1);
-    let best = -1;
+    let best = 0;
     for (let i = 0; i < this.queue.length; i++) {
       const load = inFlight.get(this.queue[i].mode) ?? 0;
-      if (best < 0 || load < (inFlight.get(this.queue[best].mode) ?? 0)) best = i;
+      if (load < (inFlight.get(this.queue[best].mode) ?? 0)) best = i;
       if (load === 0) break;
     }
-    return best < 0 ? undefined : this.queue.splice(best, 1)[0];
+    return this.queue.splice(best, 1)[0];
   }
 
   private dispatch(w: Worker): void {
@@ -131,7 +156,10 @@ export class SweepPool {
     }
     this.busy.set(w, { sweep: this.sweep, task });
     const curve = p.curves.find((c) => c.mode === task.mode);
-    const req: SweepWorkerRequest = { type: 'point', sweep: this.sweep, mode: task.mode, index: task.index, x: curve?.x[task.index] ?? NaN };
+    const req: SweepWorkerRequest =
+      task.kind === 'validity'
+        ? { type: 'validity', sweep: this.sweep, mode: task.mode, x: this.anchor }
+        : { type: 'point', sweep: this.sweep, mode: task.mode, index: task.index, x: curve?.x[task.index] ?? NaN };
     w.postMessage(req);
   }
 
@@ -139,7 +167,11 @@ export class SweepPool {
     const p = this.progress;
     if (p !== null && r.sweep === this.sweep) {
       const curve = p.curves.find((c) => c.mode === r.mode);
-      if (r.type === 'error') {
+      if (r.type === 'validity') {
+        p.validity[r.mode] = r.validity;
+      } else if (r.type === 'error' && r.validity) {
+        // the radius is extra: its mode's points report their own errors
+      } else if (r.type === 'error') {
         // the mode cannot be swept: drop it and its queued points
         if (curve !== undefined) {
           p.curves = p.curves.filter((c) => c !== curve);
@@ -153,7 +185,13 @@ export class SweepPool {
         curve.grad[r.index] = r.grad;
         curve.kinks[r.index] = r.kinks;
         p.computed++;
-        if (curve.value.every((v) => v !== null)) curve.jumps = labelJumps(curve);
+        const c = (p.compute[r.mode] ??= { points: 0, ms: 0 });
+        c.points++;
+        c.ms += r.ms;
+        if (curve.value.every((v) => v !== null)) {
+          curve.jumps = labelJumps(curve);
+          if (r.mode === p.primary) p.primarySeconds = (performance.now() - this.started) / 1000;
+        }
       }
     }
     this.dispatch(w);
@@ -181,4 +219,27 @@ export class SweepPool {
     this.reportTimer = null;
     this.onProgress(p);
   }
+}
+
+/**
+ * The sweep's tasks in the order they are handed out: validity radii (the primary mode
+ * first), the coarse curve of every mode interleaved, the rest of the primary mode, the
+ * rest of the others interleaved.
+ *
+ * @example
+ * taskOrder(41, ['soft', 'hard'], 'hard', true).slice(0, 4); // validity hard, validity soft, point hard 0, point soft 0
+ */
+export function taskOrder(n: number, modes: readonly ContactMode[], primary: ContactMode, withValidity: boolean): Task[] {
+  const order = refinementOrder(n);
+  const coarse = order.slice(0, COARSE_POINTS);
+  const fine = order.slice(COARSE_POINTS);
+  const ranked = [...modes].sort((a, b) => Number(b === primary) - Number(a === primary));
+  const others = ranked.filter((m) => m !== primary);
+  const point = (mode: ContactMode, index: number): Task => ({ kind: 'point', mode, index });
+  return [
+    ...(withValidity ? ranked.map((mode): Task => ({ kind: 'validity', mode, index: -1 })) : []),
+    ...coarse.flatMap((index) => ranked.map((mode) => point(mode, index))),
+    ...(modes.includes(primary) ? fine.map((index) => point(primary, index)) : []),
+    ...fine.flatMap((index) => others.map((mode) => point(mode, index))),
+  ];
 }

@@ -5,21 +5,29 @@
  * it with their cause (the decision and step that changed across them). The page's
  * contact mode is drawn bold and its jumps filled; the other modes are dashed, their
  * jumps outlined. Points not computed yet are bridged, so a coarse curve shows first.
+ * Above the plots, the gradient readout at the scene's own value of the parameter, per
+ * mode, with its validity radius (how far the parameter may move before a decision of the
+ * rollout flips, in the parameter's unit) and the nearest decision; the page's mode's
+ * radius is a band on the gradient plot, its nearest decisions' flip points ticks.
  * Data comes from the sweep pool (sweep-pool.ts); this file only draws.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ContactMode } from '../../sim/model.ts';
 import { MODE_COLOURS } from '../mode-colours.ts';
-import type { SweepCurve, SweepSpec } from '../sweep-grid.ts';
+import type { SweepCurve, SweepSpec, SweepValidity } from '../sweep-grid.ts';
 import { pathUnit, quotientUnit, withUnit } from '../units.ts';
 import { legendAtRest, shownTitle, xAxis, yAxis } from './plot-axes.ts';
 
-const PLOT_HEIGHT = 128;
+const PLOT_HEIGHT = 110;
 /** Opacity of a jump band of the page's mode, as a hex alpha (others are outlined only). */
 const JUMP_FILL_ALPHA = '33';
 /** Jump labels drawn in the plot per mode; the list under it has them all. */
 const MAX_LABELLED_JUMPS = 9;
+/** Narrowest drawn validity band, CSS px: a radius far below the grid spacing still shows where it is. */
+const MIN_BAND_PX = 3;
+/** Colour of the validity band and decision ticks (neither a mode colour nor a jump band's). */
+const VALIDITY_COLOUR = '#6b4fbb';
 
 /** What the panel shows now (also read by the browser tests). */
 export interface SweepPanelState {
@@ -33,6 +41,12 @@ export interface SweepPanelState {
   axisTitles: string[];
   /** the jump list's lines, as shown */
   jumpCauses: string[];
+  /** the gradient readout's lines (one per mode with a validity report), as shown */
+  readout: string[];
+  /** per mode: the validity radius at the scene's value, parameter units (null: no decision moves with it) */
+  radius: Partial<Record<ContactMode, number | null>>;
+  /** the validity band drawn on the gradient plot, parameter units (null: none) */
+  band: [number, number] | null;
 }
 
 /** Two stacked uPlot charts (value, gradient) sharing the parameter axis. */
@@ -44,17 +58,21 @@ export class SweepPanel {
   private primary: ContactMode = 'soft';
   /** the scene's value of the parameter: the legend shows the nearest grid point at rest */
   private anchor = NaN;
+  private validity: Partial<Record<ContactMode, SweepValidity>> = {};
+  private readonly readout: HTMLElement;
   private readonly plots: HTMLElement;
   private readonly jumpList: HTMLOListElement;
   private readonly status: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
+    this.readout = document.createElement('div');
+    this.readout.className = 'grad-readout';
     this.plots = document.createElement('div');
     this.jumpList = document.createElement('ol');
     this.jumpList.className = 'jump-list';
     this.status = document.createElement('div');
     this.status.className = 'panel-status';
-    root.append(this.plots, this.jumpList, this.status);
+    root.append(this.readout, this.plots, this.jumpList, this.status);
   }
 
   /** The state tests and the page read. */
@@ -67,16 +85,22 @@ export class SweepPanel {
     }
     const axisTitles = this.charts.length === 2 ? [shownTitle(this.charts[0], 0), shownTitle(this.charts[0], 1), shownTitle(this.charts[1], 1)] : [];
     const jumpCauses = Array.from(this.jumpList.children, (li) => li.textContent ?? '');
-    return { primary: this.primary, modes: this.curves.map((c) => c.mode), points, jumps, axisTitles, jumpCauses };
+    const readout = Array.from(this.readout.children, (li) => li.textContent ?? '');
+    const radius: Partial<Record<ContactMode, number | null>> = {};
+    for (const [mode, v] of Object.entries(this.validity)) radius[mode as ContactMode] = v.radius;
+    return { primary: this.primary, modes: this.curves.map((c) => c.mode), points, jumps, axisTitles, jumpCauses, readout, radius, band: this.band() };
   }
 
-  setStatus(text: string): void {
+  /** The status line, and what it does not say (a tooltip). */
+  setStatus(text: string, title = ''): void {
     this.status.textContent = text;
+    this.status.title = title;
   }
 
   /** Draw `curves` of `spec` with `primary` (the page's contact mode) emphasized; `anchor` is the scene's value of the parameter. */
-  show(spec: SweepSpec, curves: SweepCurve[], primary: ContactMode, anchor = this.anchor): void {
+  show(spec: SweepSpec, curves: SweepCurve[], primary: ContactMode, anchor = this.anchor, validity = this.validity): void {
     this.spec = spec;
+    this.validity = validity;
     this.curves = curves.map((c) => ({ ...c, value: [...c.value], grad: [...c.grad] }));
     this.primary = primary;
     this.anchor = anchor;
@@ -84,6 +108,7 @@ export class SweepPanel {
     this.root.dataset.modes = curves.map((c) => c.mode).join(',');
     this.redraw();
     this.listJumps();
+    this.showReadout();
   }
 
   /** Emphasize another mode without new data. */
@@ -99,7 +124,9 @@ export class SweepPanel {
     this.shapeKey = '';
     this.curves = [];
     this.spec = null;
+    this.validity = {};
     this.jumpList.replaceChildren();
+    this.readout.replaceChildren();
   }
 
   /** Names and units of the three axes. */
@@ -115,7 +142,7 @@ export class SweepPanel {
     const grid = this.curves[0].x;
     const width = Math.max(240, this.root.clientWidth - 4);
     // the legend's labels carry the jump counts: a new count rebuilds the charts
-    const key = `${this.curves.map((c) => `${c.mode}:${c.jumps.length}`).join()}|${this.primary}|${spec.of}|${spec.wrt}|${spec.from}|${spec.to}|${spec.n}|${width}`;
+    const key = `${this.curves.map((c) => `${c.mode}:${c.jumps.length}`).join()}|${Object.keys(this.validity).join()}|${this.primary}|${spec.of}|${spec.wrt}|${spec.from}|${spec.to}|${spec.n}|${width}`;
     const values: uPlot.AlignedData = [grid, ...this.curves.map((c) => c.value)];
     const grads: uPlot.AlignedData = [grid, ...this.curves.map((c) => c.grad)];
     if (key === this.shapeKey && this.charts.length === 2) {
@@ -152,7 +179,7 @@ export class SweepPanel {
       axes: [xAxis(xName, xUnit), yAxis(yUnit)],
       series,
       legend: { show: true, live: true },
-      hooks: { draw: [(u) => this.drawJumps(u)], ...legendAtRest(() => this.anchorIndex()) },
+      hooks: { draw: [(u) => this.drawJumps(u), ...(yName.startsWith('d ') ? [(u: uPlot) => this.drawValidity(u)] : [])], ...legendAtRest(() => this.anchorIndex()) },
     };
   }
 
@@ -194,6 +221,89 @@ export class SweepPanel {
       });
     }
     ctx.restore();
+  }
+
+  /** The page's mode's validity band [x − R, x + R] (parameter units), or null. */
+  private band(): [number, number] | null {
+    const v = this.validity[this.primary];
+    return v === undefined || v.radius === null ? null : [v.x - v.radius, v.x + v.radius];
+  }
+
+  /** The page's mode's validity band on the gradient plot, and ticks where its nearest decisions flip. */
+  private drawValidity(u: uPlot): void {
+    const v = this.validity[this.primary];
+    if (v === undefined || this.spec === null) return;
+    const ctx = u.ctx;
+    const { top, height } = u.bbox;
+    const px = devicePixelRatio;
+    ctx.save();
+    ctx.strokeStyle = VALIDITY_COLOUR;
+    ctx.fillStyle = VALIDITY_COLOUR;
+    const centre = u.valToPos(v.x, 'x', true);
+    if (v.radius !== null) {
+      const x0 = u.valToPos(v.x - v.radius, 'x', true);
+      const x1 = u.valToPos(v.x + v.radius, 'x', true);
+      const w = Math.max(MIN_BAND_PX * px, x1 - x0);
+      ctx.globalAlpha = 0.25;
+      ctx.fillRect(centre - w / 2, top, w, height);
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = px;
+      ctx.strokeRect(centre - w / 2, top, w, height);
+    }
+    // the nearest decisions' first-order flip points: small triangles on the bottom edge
+    const y = top + height;
+    for (const d of v.nearest) {
+      const x = u.valToPos(d.flipAt, 'x', true);
+      ctx.beginPath();
+      ctx.moveTo(x, y - 7 * px);
+      ctx.lineTo(x - 4 * px, y);
+      ctx.lineTo(x + 4 * px, y);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+  }
+
+  /** One line per mode (the page's first): the gradient at the scene's value, its validity radius and nearest decision. */
+  private showReadout(): void {
+    const spec = this.spec;
+    if (spec === null) return;
+    const wrtUnit = pathUnit(spec.wrt);
+    const gradUnit = quotientUnit(pathUnit(spec.of), wrtUnit);
+    const modes = (Object.keys(this.validity) as ContactMode[]).sort((a, b) => Number(b === this.primary) - Number(a === this.primary));
+    const swatch = (mode: ContactMode): HTMLSpanElement => {
+      const el = document.createElement('span');
+      el.className = 'swatch';
+      el.style.background = MODE_COLOURS[mode];
+      return el;
+    };
+    const radius = (v: SweepValidity): string => (v.radius === null ? 'radius unknown' : `±${withUnit(v.radius, wrtUnit)}`);
+    const tooltip = (v: SweepValidity): string => v.nearest.map((d) => `${d.label}: flips at ${withUnit(d.flipAt, wrtUnit)} (±${withUnit(d.distance, wrtUnit)})`).join('\n');
+    const lines: HTMLDivElement[] = [];
+    // the page's mode in full, the others' radii on one line (their decisions in the tooltip)
+    const main = this.validity[this.primary];
+    if (main !== undefined) {
+      const line = document.createElement('div');
+      line.className = 'primary';
+      const holds =
+        main.radius === null
+          ? 'no recorded decision moves with it (radius unknown: a contact entering from outside the margin is not foreseen)'
+          : `holds within ±${withUnit(main.radius, wrtUnit)} (nearest decision: ${main.decision})`;
+      line.append(swatch(this.primary), `${this.primary} at ${withUnit(main.x, wrtUnit)}: gradient ${withUnit(main.grad, gradUnit)}, ${holds}`);
+      line.title = tooltip(main);
+      lines.push(line);
+    }
+    const others = modes.filter((m) => m !== this.primary);
+    if (others.length > 0) {
+      const line = document.createElement('div');
+      for (const mode of others) {
+        const v = this.validity[mode]!;
+        line.append(swatch(mode), `${mode}: ${withUnit(v.grad, gradUnit)}, ${radius(v)}${v.decision ? ` (${v.decision})` : ''}  `);
+      }
+      line.title = others.map((m) => `${m}:\n${tooltip(this.validity[m]!)}`).join('\n');
+      lines.push(line);
+    }
+    this.readout.replaceChildren(...lines);
   }
 
   /** One line per jump, numbered as in the plots: mode, interval, size, cause. */

@@ -5,8 +5,9 @@
  *
  * It draws only when asked (`render()`); the page asks when something changed. On a
  * software GL (Chromium without a GPU: SwiftShader, llvmpipe) it draws at half resolution,
- * without multisampling, with a Lambert-shaded floor and a smaller shadow map: the
- * floor's pixels are what a frame costs there.
+ * without multisampling, with a Lambert-shaded floor, coarser spheres and no shadow map:
+ * the floor's pixels, and the shadow lookups each of them made, are what a frame costs
+ * there (render/README.md). `?shadows=1` turns the shadows back on.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -22,8 +23,11 @@ const WEIGHT_ARROW_LENGTH = 0.25;
 const MAX_ARROW_FRACTION = 0.3;
 /** Shadow map side, pixels: sharp enough for ball-sized shadows on a laptop screen. */
 const SHADOW_MAP_SIZE = 2048;
-/** Shadow map side on a software GL, pixels: a quarter of the work, softer shadows. */
-const SOFTWARE_SHADOW_MAP_SIZE = 1024;
+/**
+ * Sphere tessellation on a software GL (segments around, rings): about half the
+ * vertices of the default 32 × 16, still round at the page's half resolution.
+ */
+const SOFTWARE_SPHERE_SEGMENTS: [number, number] = [20, 12];
 /**
  * Drawing-buffer pixels per CSS pixel on a software GL. Its fill rate is the bottleneck:
  * measured in headless Chromium (SwiftShader) with the floor filling the view, a frame
@@ -73,6 +77,8 @@ export class Viewport {
   readonly softwareGL: boolean;
   /** drawing-buffer pixels per CSS pixel */
   readonly pixelRatio: number;
+  /** whether bodies cast shadows (not on a software GL unless `?shadows=1`) */
+  readonly shadows: boolean;
   /** length of the axes drawn, m (0 before a track is framed) */
   axesLength = 0;
   /** called when the view needs drawing again (camera moved, canvas resized) */
@@ -85,7 +91,9 @@ export class Viewport {
     const asked = Number(new URLSearchParams(location.search).get('pixelRatio'));
     this.pixelRatio = asked > 0 ? asked : this.softwareGL ? SOFTWARE_PIXEL_RATIO : Math.min(2, window.devicePixelRatio);
     this.renderer.setPixelRatio(this.pixelRatio);
-    this.renderer.shadowMap.enabled = true;
+    const shadows = new URLSearchParams(location.search).get('shadows');
+    this.shadows = shadows === null ? !this.softwareGL : shadows === '1';
+    this.renderer.shadowMap.enabled = this.shadows;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     container.appendChild(this.renderer.domElement);
     this.scene3d.background = new THREE.Color(0xeef1f5);
@@ -100,9 +108,8 @@ export class Viewport {
     this.scene3d.add(this.marks);
     this.scene3d.add(new THREE.HemisphereLight(0xffffff, 0x667788, 1.2));
     this.sun = new THREE.DirectionalLight(0xffffff, 2.2);
-    this.sun.castShadow = true;
-    const shadowSize = this.softwareGL ? SOFTWARE_SHADOW_MAP_SIZE : SHADOW_MAP_SIZE;
-    this.sun.shadow.mapSize.set(shadowSize, shadowSize);
+    this.sun.castShadow = this.shadows;
+    this.sun.shadow.mapSize.set(SHADOW_MAP_SIZE, SHADOW_MAP_SIZE);
     // without a bias, surfaces shadow themselves in bands ("shadow acne")
     this.sun.shadow.bias = SHADOW_BIAS;
     this.sun.shadow.normalBias = SHADOW_NORMAL_BIAS;
@@ -121,7 +128,7 @@ export class Viewport {
       this.scene3d.remove(this.arrows.group);
       this.arrows.dispose();
     }
-    this.meshes = createBodyMeshes(model, { cheapPlanes: this.softwareGL });
+    this.meshes = createBodyMeshes(model, { cheapPlanes: this.softwareGL, ...(this.softwareGL ? { sphereSegments: SOFTWARE_SPHERE_SEGMENTS } : {}) });
     this.scene3d.add(this.meshes.group);
     let heaviest = 0;
     for (let b = 0; b < model.nbody; b++) heaviest = Math.max(heaviest, model.bodyMass[b]);

@@ -1,21 +1,25 @@
 /**
- * The physics worker: every rollout and optimization of the page runs here, so the page's
- * thread only draws (sweeps run on their own pool, sweep-pool.ts). Jobs are generators
- * (render/record.ts, optimize-live.ts) advanced in time slices, round robin, with a macrotask between
- * slices so new requests get in: a new scene cancels the running rollout at once instead
- * of queueing behind it.
+ * The physics worker: every rollout of the page runs here, so the page's thread only
+ * draws (sweeps run on their own pool, sweep-pool.ts; the optimization on its own worker,
+ * optimize-worker.ts). Jobs are generators (render/record.ts) advanced in time slices,
+ * round robin, with a macrotask between slices so new requests get in: a new scene
+ * cancels the running rollout at once instead of queueing behind it. A long rollout
+ * sends its first frames early and more while it computes, so playback starts at once.
  */
 import type { Scene } from '../../sim/scene.ts';
-import { sceneFileProblem, VERIFICATION_MODE } from '../../scenes/optimize/problem.ts';
-import { optimizeLive, type OptimizeIterate } from '../optimize-live.ts';
-import { drain, recordTrack } from '../record.ts';
+import { recordTrack } from '../record.ts';
 import type { Track } from '../track.ts';
 import { trackBuffers, type JobKind, type Reply, type Request } from './protocol.ts';
 
 /** Work per slice before yielding to the message queue, ms: short enough to feel immediate. */
 const SLICE_MS = 15;
-/** Optimization iterates that carry a fresh trajectory (every one would double the work). */
-const TRACK_EVERY_ITERATES = 5;
+/**
+ * Work on a rollout before its first frames are sent, ms, and between two later partial
+ * tracks: a long rollout starts playing within a fraction of a second and extends while
+ * it computes; a short one arrives whole.
+ */
+const FIRST_PARTIAL_MS = 150;
+const PARTIAL_EVERY_MS = 1000;
 
 /** The worker's global scope, typed by the two members used (the project's lib is DOM). */
 const scope = self as unknown as {
@@ -39,8 +43,7 @@ scope.onmessage = (event) => {
     jobs.delete(req.kind);
     return;
   }
-  const run =
-    req.type === 'optimize' ? optimizeJob(req.id, req.scene, req.iters) : simulateJob(req.id, req.scene, req.type);
+  const run = simulateJob(req.id, req.scene, req.type);
   jobs.set(req.type, { kind: req.type, id: req.id, run });
   schedule();
 };
@@ -81,7 +84,6 @@ function runSlice(): void {
 function post(reply: Reply): void {
   const tracks: Track[] = [];
   if (reply.type === 'track') tracks.push(reply.track);
-  if (reply.type === 'iterate' && reply.track !== null) tracks.push(reply.track);
   scope.postMessage(reply, { transfer: tracks.flatMap(trackBuffers) });
 }
 
@@ -91,41 +93,19 @@ function errorMessage(err: unknown): string {
 
 function* simulateJob(id: number, scene: Scene, kind: 'simulate' | 'compare'): Generator<Reply | null, void, void> {
   const rollout = recordTrack(scene);
+  let nextPartial = performance.now() + FIRST_PARTIAL_MS;
   for (;;) {
     const r = rollout.next();
     if (r.done) {
-      yield { type: 'track', kind, id, track: r.value };
+      yield { type: 'track', kind, id, track: r.value, complete: true };
       return;
+    }
+    const now = performance.now();
+    if (kind === 'simulate' && now >= nextPartial) {
+      nextPartial = now + PARTIAL_EVERY_MS;
+      yield { type: 'track', kind, id, track: r.value.partial(), complete: false };
     }
     yield { type: 'progress', kind, id, done: r.value.done, total: r.value.total };
   }
 }
 
-function* optimizeJob(id: number, scene: Scene, iters: number): Generator<Reply | null, void, void> {
-  let last: OptimizeIterate | null = null;
-  for (const it of optimizeLive(scene, { iters })) {
-    const withTrack = it.iter % TRACK_EVERY_ITERATES === 0 || it.iter === iters;
-    const track = withTrack ? drain(recordTrack(it.scene)) : null;
-    last = it;
-    yield { type: 'iterate', id, iter: it.iter, loss: it.loss, x: it.x, names: it.names, track };
-  }
-  if (last === null) return;
-  // the CLI's check of a scene file's objective (scenes/optimize/problem.ts): the result
-  // simulated in hard mode, its miss against the tolerance
-  const problem = sceneFileProblem('viewer', scene);
-  const verified = problem.outcome(last.x, VERIFICATION_MODE);
-  yield null;
-  const start = problem.outcome(problem.x0, VERIFICATION_MODE);
-  yield {
-    type: 'verdict',
-    id,
-    mode: VERIFICATION_MODE,
-    miss: verified.miss,
-    startMiss: start.miss,
-    tolerance: problem.tolerance,
-    success: verified.success,
-    missLabel: problem.missLabel,
-    optimizerMode: scene.contact.mode,
-    optimizerMiss: Math.sqrt(last.loss),
-  };
-}

@@ -2,17 +2,21 @@
  * How the commands write files so that no run leaves a half-written one, overwrites its
  * own input, or mixes its outputs with another run's:
  *
- * - {@link writeFileAtomic}: the text goes to a temporary file in the target's own folder
- *   (same file system), which is then renamed over the target. A rename is atomic, so an
+ * - {@link writeFileAtomic}, {@link AtomicFile} (the same, written while it is produced:
+ *   a trajectory frame by frame): the text goes to a temporary file in the target's own
+ *   folder (same file system), which is then renamed over the target. A rename is atomic, so an
  *   interrupted run (SIGINT, a crash, a full disk) leaves the old file or the new one,
  *   never a partial one; only the temporary `.<name>.<pid>.tmp` may be left behind.
  * - {@link refuseInputAsOutput}: `--out scene.json` on the scene being read is invalid
  *   input (exit 2), whatever the spelling of the two paths.
- * - {@link claimOutputFolder}: a command that writes a set of files (optimize) creates
- *   and locks its folder before it starts working, so an unwritable or busy folder is
- *   reported at once (exit 2), and two runs never write into one folder together.
+ * - {@link claimOutputFolder}: a command that writes a set of files (optimize) locks its
+ *   folder before it starts working, so an unwritable or busy folder is reported at once
+ *   (exit 2) and two runs never write into one folder together; it writes the set into a
+ *   folder of its own and shows it at the output folder's path with one rename (the path
+ *   is a link to the latest complete run), so a kill at any instant leaves the old set or
+ *   the new one, never a mix.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 
@@ -24,28 +28,100 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Write `text` to `file` atomically (temporary file in the same folder, then rename). An
- * unwritable path is invalid input: a {@link UsageError} naming `what` and the file.
+ * A file written piece by piece and put in place only when complete: the pieces go to a
+ * temporary `.<name>.<pid>.tmp` in the target's folder (same file system), buffered into
+ * writes of {@link AtomicFile.CHUNK} characters; {@link commit} renames it over the target.
+ * Until then the old file (or none) is what a reader sees; {@link abort} (a failed run)
+ * removes the temporary file. An unwritable path is invalid input: a {@link UsageError}
+ * naming `what` and the file, raised when it is opened.
+ *
+ * @example
+ * const out = new AtomicFile('trajectory.json', 'trajectory file');
+ * try { for (const frame of frames) out.write(JSON.stringify(frame)); out.commit(); } catch (e) { out.abort(); throw e; }
+ */
+export class AtomicFile {
+  /** characters buffered before a write to the temporary file (64 Ki: few system calls, little memory) */
+  static readonly CHUNK = 1 << 16;
+  private readonly temp: string;
+  private fd: number;
+  private pending: string[] = [];
+  private pendingLength = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly what = 'file',
+  ) {
+    this.temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    try {
+      this.fd = openSync(this.temp, 'w');
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
+  /** Append `text` (buffered). */
+  write(text: string): void {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength >= AtomicFile.CHUNK) this.flush();
+  }
+
+  /** Write what is buffered, close the temporary file and rename it over the target. */
+  commit(): void {
+    try {
+      this.flush();
+      closeSync(this.fd);
+      this.fd = -1;
+      renameSync(this.temp, this.file);
+    } catch (err) {
+      this.abort();
+      throw err instanceof UsageError ? err : this.failure(err);
+    }
+  }
+
+  /** Close and remove the temporary file; the target is left as it was (idempotent). */
+  abort(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.pending = [];
+    rmSync(this.temp, { force: true });
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
+    try {
+      writeSync(this.fd, text);
+    } catch (err) {
+      this.abort();
+      throw this.failure(err);
+    }
+  }
+
+  private failure(err: unknown): UsageError {
+    return new UsageError(`cannot write ${this.what} '${this.file}': ${reasonOf(err)}`);
+  }
+}
+
+/**
+ * Write `text` (or its pieces: a long text never has to be one string in memory) to
+ * `file` atomically ({@link AtomicFile}).
  *
  * @example
  * writeFileAtomic('trajectory.json', JSON.stringify(trajectory), 'trajectory file');
  */
 export function writeFileAtomic(file: string, text: string | Iterable<string>, what = 'file'): void {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  let fd = -1;
+  const out = new AtomicFile(file, what);
   try {
-    fd = openSync(temp, 'w');
-    // pieces are written one by one: a long trajectory never has to be one string in memory
-    if (typeof text === 'string') writeSync(fd, text);
-    else for (const piece of text) writeSync(fd, piece);
-    closeSync(fd);
-    fd = -1;
-    renameSync(temp, file);
+    if (typeof text === 'string') out.write(text);
+    else for (const piece of text) out.write(piece);
   } catch (err) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(temp, { force: true });
-    throw new UsageError(`cannot write ${what} '${file}': ${reasonOf(err)}`);
+    out.abort();
+    throw err;
   }
+  out.commit();
 }
 
 /** The same file, however written (`./a.json`, `a.json`, a symlink to it). */
@@ -70,14 +146,36 @@ export function refuseInputAsOutput(out: string, inputs: readonly string[], flag
   }
 }
 
-/** A claimed output folder: write into it, then release it. */
+/**
+ * An output folder claimed for one run. The run writes into {@link staging}, a fresh folder
+ * of its own; {@link commit} then makes `dir` show it. `dir` is a symbolic link to the
+ * latest complete run (`<parent>/.<name>.runs/<run>/`), replaced by one rename: a reader
+ * of `dir`, or a run killed at any instant, sees the previous run's complete set of files
+ * or the new one's, never a mix.
+ */
 export interface OutputFolder {
+  /** the folder the command was given (after commit: a link to this run's files) */
   readonly dir: string;
-  /** remove the lock (idempotent) */
+  /** where this run writes its files */
+  readonly staging: string;
+  /** show the staging folder at `dir` (one atomic rename) and remove older runs' folders */
+  commit(): void;
+  /** remove the lock, and the staging folder if it was not committed (idempotent) */
   release(): void;
 }
 
-const LOCK_NAME = '.diffcontact.lock';
+/** The lock file of output folder `dir`: beside it, since `dir` itself is replaced. */
+export function outputLockPath(dir: string): string {
+  return join(dirname(dir), `.${basename(dir)}.lock`);
+}
+
+/** Where the runs of output folder `dir` keep their files (`dir` links to one of them). */
+function runsFolder(dir: string): string {
+  return join(dirname(dir), `.${basename(dir)}.runs`);
+}
+
+/** The lock file the folders of earlier versions kept inside themselves. */
+const LEGACY_LOCK_NAME = '.diffcontact.lock';
 
 function processAlive(pid: number): boolean {
   try {
@@ -90,22 +188,52 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Create `dir` (with its parents) and lock it for this process: a lock file holding the
- * pid, created exclusively. A folder locked by a live process, or one that cannot be
- * created or written, is a {@link UsageError} (exit 2) — raised before any work is done.
- * A lock left by a process that no longer runs is taken over.
+ * What `dir` is now: absent, a link to one of its runs, or a plain folder holding only
+ * `ownFiles` (an earlier version's output, or empty: replaced by a link at commit). A
+ * file, a foreign link or a folder with other files is a {@link UsageError}: the command
+ * would replace it.
+ */
+function existingOutput(dir: string, ownFiles: readonly string[]): 'absent' | 'link' | 'folder' {
+  let kind: 'absent' | 'link' | 'folder' | 'file' = 'absent';
+  try {
+    const st = lstatSync(dir);
+    kind = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'folder' : 'file';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot use output folder '${dir}': ${reasonOf(err)}`);
+  }
+  if (kind === 'file') throw new UsageError(`output folder '${dir}' is a file: give a folder with --out`);
+  if (kind === 'link' && !readlinkSync(dir).startsWith(`.${basename(dir)}.runs/`)) {
+    throw new UsageError(`output folder '${dir}' is a link to elsewhere (${readlinkSync(dir)}): give a new folder with --out`);
+  }
+  if (kind === 'folder') {
+    const other = readdirSync(dir).filter((f) => f !== LEGACY_LOCK_NAME && !ownFiles.includes(f));
+    if (other.length > 0) {
+      throw new UsageError(`output folder '${dir}' holds other files (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): a run replaces its whole output folder; give a new or empty folder with --out`);
+    }
+  }
+  return kind;
+}
+
+/**
+ * Claim output folder `dir` for this process, before any work is done: check that `dir`
+ * can be replaced (see {@link existingOutput}), lock it (`.<name>.lock` beside it, holding
+ * the pid, created exclusively; a lock left by a process that no longer runs is taken
+ * over) and create this run's staging folder. A busy, unwritable or foreign folder is a
+ * {@link UsageError} (exit 2).
  *
  * @example
- * const folder = claimOutputFolder('out/push-box');
- * try { writeFileAtomic(join(folder.dir, 'result.json'), text); } finally { folder.release(); }
+ * const folder = claimOutputFolder('out/push-box', ['result.json']);
+ * try { writeFileAtomic(join(folder.staging, 'result.json'), text); folder.commit(); } finally { folder.release(); }
  */
-export function claimOutputFolder(dir: string): OutputFolder {
+export function claimOutputFolder(dir: string, ownFiles: readonly string[]): OutputFolder {
+  // absolute, without a trailing separator: the link itself is renamed, not what it points to
+  const path = resolve(dir);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dirname(path), { recursive: true });
   } catch (err) {
     throw new UsageError(`cannot create output folder '${dir}': ${reasonOf(err)}`);
   }
-  const lock = join(dir, LOCK_NAME);
+  const lock = outputLockPath(path);
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(lock, 'wx');
@@ -123,17 +251,45 @@ export function claimOutputFolder(dir: string): OutputFolder {
       rmSync(lock, { force: true });
     }
   }
+  const releaseLock = () => {
+    try {
+      if (readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
+    } catch {
+      // gone already: nothing to release
+    }
+  };
+  let kind: ReturnType<typeof existingOutput>;
+  const runs = runsFolder(path);
+  const run = `${Date.now()}-${process.pid}`;
+  const staging = join(runs, run);
+  try {
+    kind = existingOutput(path, ownFiles);
+    mkdirSync(staging, { recursive: true });
+  } catch (err) {
+    releaseLock();
+    throw err instanceof UsageError ? err : new UsageError(`cannot write to output folder '${dir}': ${reasonOf(err)}`);
+  }
   let held = true;
+  let committed = false;
   return {
     dir,
+    staging,
+    commit() {
+      const link = join(dirname(path), `.${basename(path)}.link-${process.pid}`);
+      rmSync(link, { force: true });
+      symlinkSync(join(basename(runs), run), link, 'dir');
+      // an earlier version's plain folder (or an empty one) cannot be renamed over: it
+      // moves into the runs folder first, the one moment `dir` is absent (once per folder)
+      if (kind === 'folder') renameSync(path, join(runs, `earlier-${run}`));
+      renameSync(link, path);
+      committed = true;
+      for (const old of readdirSync(runs)) if (old !== run) rmSync(join(runs, old), { recursive: true, force: true });
+    },
     release() {
       if (!held) return;
       held = false;
-      try {
-        if (existsSync(lock) && readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
-      } catch {
-        // the folder went away: nothing to release
-      }
+      if (!committed) rmSync(staging, { recursive: true, force: true });
+      releaseLock();
     },
   };
 }

@@ -9,6 +9,7 @@
 import { parseParamPath, parseQuantityPath, pathBodies } from '../../sim/paths.ts';
 import type { Scene } from '../../sim/scene.ts';
 import type { Decision, ValidWithin } from '../../sim/validity.ts';
+import { UsageError } from './errors.ts';
 
 /** What `grad --json` prints (docs/cli.md "--json documents"). */
 export interface GradReport {
@@ -28,6 +29,30 @@ export interface GradReport {
   decisions?: Decision[];
   /** with `--probe R`: what the gradient means within R (sim/probe.ts) */
   probe?: GradProbe;
+}
+
+/** What `grad --target` adds to {@link GradReport} for several outputs (docs/cli.md "--json documents"). */
+export interface VectorLossReport extends GradReport {
+  /** the outputs, one component each: the `--of` paths with vectors spelt out */
+  of: string[];
+  /** their final values */
+  outputs: number[];
+  /** the targets; `value` is Σ (output − target)² and `grad` its gradient */
+  target: number[];
+}
+
+/** What `grad --jacobian --json` prints (docs/cli.md "--json documents"). */
+export interface JacobianReport {
+  /** the outputs (rows), one component each: the `--of` paths with vectors spelt out */
+  of: string[];
+  /** the parameters (columns), as written */
+  wrt: string[];
+  /** the outputs' final values */
+  value: number[];
+  /** d output / d parameter: one row per output, one column per parameter */
+  jacobian: number[][];
+  /** non-smooth decisions within 1 mm (1 mm/s) of their boundary, nearest first */
+  kinks: { label: string; margin: number }[];
 }
 
 /** What `grad --probe R --json` adds (docs/cli.md "--json documents"). */
@@ -104,6 +129,107 @@ async function runProbe(scene: Scene, of: string, wrt: readonly string[], radius
   const numbers = [...Object.values(p.directional), ...Object.values(p.range)].flat();
   if (!numbers.every(Number.isFinite)) throw new Error('the probe met a non-finite derivative; try a smaller dt or a softer contact');
   return { verdict: p.verdict, atPoint: p.atPoint, flipsWithin: p.flipsWithin, reason: p.reason, directional: p.directional, range: p.range };
+}
+
+/** The outputs `--of` names, one component each (a whole vector spelt out: `ball.position.x`, `.y`, `.z`). */
+export function outputNames(scene: Scene, of: readonly string[]): string[] {
+  const bodies = pathBodies(scene);
+  return of.flatMap((text) => {
+    const q = parseQuantityPath(text, bodies, '--of');
+    if (q.component !== null) return [text];
+    const names = q.field === 'orientation' ? 'wxyz' : 'xyz';
+    return [...names].map((c) => `${text}.${c}`);
+  });
+}
+
+/**
+ * `grad` with several outputs: the Jacobian (`jacobian`), or with `target` (one number per
+ * output) the gradient of the loss Σ (output − target)². One output component without
+ * either is the ordinary gradient ({@link runGradient}); several without either are a
+ * UsageError saying which to give, rather than a silently chosen loss.
+ *
+ * @example
+ * const J = await runVectorGradient(scene, ['ball.position'], ['ball.linearVelocity.x'], { jacobian: true });
+ * J.jacobian; // 3 × 1
+ */
+export async function runVectorGradient(
+  scene: Scene,
+  of: readonly string[],
+  wrt: readonly string[],
+  opts: { jacobian?: boolean; target?: readonly number[]; kinkTol?: number; probe?: number; validity?: boolean },
+): Promise<JacobianReport | VectorLossReport> {
+  if (opts.probe !== undefined) throw new UsageError('--probe takes one output component (--of Q.x): it judges one gradient');
+  if (opts.jacobian === true && opts.kinkTol !== undefined) throw new UsageError('--kink-tol does not apply with --jacobian (it reports the decisions within 1e-3)');
+  for (const p of wrt) parseParamPath(p, pathBodies(scene), '--wrt');
+  const rows = outputNames(scene, of);
+  if (opts.jacobian === true && opts.target !== undefined) throw new UsageError('--jacobian and --target: give one (the Jacobian of the outputs, or the gradient of Σ (output − target)²)');
+  // the API's front door does the tracing: outputs by name, one recorded rollout
+  const [api, ad] = await Promise.all([import('../../api/gradient.ts'), import('../../ad/index.ts')]);
+  if (opts.jacobian === true) {
+    const J = api.jacobian(scene, { of: rows, wrt });
+    const report: JacobianReport = { of: J.rows, wrt: J.columns, value: J.value, jacobian: J.jacobian, kinks: J.kinks };
+    const bad = report.jacobian.flat().concat(report.value).some((v) => !Number.isFinite(v));
+    if (bad) throw new Error('the Jacobian is not finite; try a smaller dt or a softer contact');
+    return report;
+  }
+  const target = opts.target;
+  if (target === undefined) {
+    throw new UsageError(`--of names ${rows.length} outputs (${rows.join(', ')}): give --jacobian for d(output)/d(parameter), or --target with ${rows.length} numbers for the gradient of Σ (output − target)²`);
+  }
+  if (target.length !== rows.length) throw new UsageError(`--target has ${target.length} numbers for ${rows.length} outputs (${rows.join(', ')})`);
+  const bodies = pathBodies(scene);
+  const parsed = rows.map((r) => parseQuantityPath(r, bodies, '--of'));
+  const outputs: number[] = [];
+  const r = api.gradient(scene, {
+    wrt,
+    kinkTol: opts.kinkTol,
+    loss: ({ final }) => {
+      const parts = parsed.map((q, k) => {
+        const v = final[scene.bodies[q.body].name][q.field][q.component!];
+        outputs[k] = typeof v === 'number' ? v : v.v;
+        return ad.square(ad.sub(v, target[k]));
+      });
+      return ad.sum(parts);
+    },
+  });
+  const nonFinite = [r.value, ...Object.values(r.grad)].some((v) => !Number.isFinite(v));
+  if (nonFinite) throw new Error('the gradient is not finite; try a smaller dt or a softer contact');
+  const report: VectorLossReport = { value: r.value, grad: r.grad, kinks: r.kinks, of: rows, outputs, target: [...target] };
+  const validity = opts.validity ?? new Set(wrt).size <= 8;
+  if (validity) {
+    const { validity: validWithin } = await import('../../sim/validity.ts');
+    const v = validWithin(scene, wrt, { distancesOf: report.kinks.map((k) => k.label) });
+    report.validWithin = v.validWithin;
+    report.decisions = v.decisions;
+    for (const k of report.kinks) {
+      const d = v.distances?.[k.label];
+      if (d !== undefined) k.distance = d;
+    }
+  }
+  return report;
+}
+
+/** The readable form of a Jacobian report: one row per output, one column per parameter. */
+export function formatJacobianReport(report: JacobianReport): string {
+  const width = Math.max(...report.of.map((r) => r.length), 'output'.length);
+  const cell = (v: number) => v.toPrecision(6).padStart(14);
+  const lines = [
+    `Jacobian d(output)/d(parameter), ${report.of.length} × ${report.wrt.length}:`,
+    `  ${'output'.padEnd(width)}  ${'value'.padStart(14)}  ${report.wrt.map((_, j) => `[${j + 1}]`.padStart(14)).join('')}`,
+    ...report.of.map((r, i) => `  ${r.padEnd(width)}  ${cell(report.value[i])}  ${report.jacobian[i].map(cell).join('')}`),
+    ...report.wrt.map((p, j) => `  [${j + 1}] ${p}`),
+    report.kinks.length === 0
+      ? 'no non-smooth decisions within 1e-3 of their boundary (in their own units, m or m/s): ordinary derivatives at this point'
+      : `${report.kinks.length} non-smooth decision(s) within 1e-3 of their boundary: branch derivatives there, read with care (nearest: ${report.kinks[0].label}, margin ${report.kinks[0].margin.toPrecision(3)})`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The readable form of a `--target` report: the outputs against their targets, then the gradient as usual. */
+export function formatVectorLossReport(report: VectorLossReport, kinkTol: number | undefined): string {
+  const width = Math.max(...report.of.map((r) => r.length));
+  const head = [`loss Σ (output − target)² over ${report.of.length} outputs:`, ...report.of.map((r, k) => `  ${r.padEnd(width)}  ${report.outputs[k]} (target ${report.target[k]})`)];
+  return `${head.join('\n')}\n${formatGradReport('loss', report, kinkTol)}`;
 }
 
 /** Kinks listed in the readable report (a contact held for a second gives one per step). */

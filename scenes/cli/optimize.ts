@@ -3,7 +3,8 @@
  * optimization scene (scenes/optimize/) or on a scene file's `objective`, verify the
  * result by simulating it, print a summary (or one JSON document with `--json`) and write
  * out/<scene>/result.json, trajectory.json and loss.svg (files.ts: the folder is locked
- * for the run, each file written atomically). A progress bar (cli-progress)
+ * for the run, and the three files appear together: out/<scene> links to the latest
+ * complete run's folder, replaced by one rename). A progress bar (cli-progress)
  * shows on a terminal only, never with `--json`.
  */
 import { createHash } from 'node:crypto';
@@ -18,11 +19,11 @@ import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
 import { namedProblem } from '../optimize/registry.ts';
 import { autoLadder } from '../optimize/auto.ts';
 import { UsageError } from './errors.ts';
-import { canonicalPath, claimOutputFolder, refuseInputAsOutput } from './files.ts';
+import { canonicalPath, claimOutputFolder, refuseInputAsOutput, type OutputFolder } from './files.ts';
 import { loadScene, type SceneOverrides } from './scene-input.ts';
 
 /** The flags of `optimize`. */
-export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth'> {
+export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth' | 'speedFactor'> {
   iters?: number;
   contact?: ContactMode;
   /** default: auto */
@@ -32,6 +33,8 @@ export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'te
   seed?: number;
   threads?: number;
   starts?: number;
+  /** redis:// URL: smoothing, multistart and sampling batches run as jobs there (scenes/cluster/) */
+  cluster?: string;
   out?: string;
   json?: boolean;
 }
@@ -42,13 +45,13 @@ export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'te
  */
 export function resolveProblem(target: string, flags: OptimizeFlags): OptimizationProblem {
   if (isSceneFile(target)) {
-    const { steps, dt, temperature, allowLarge, energyGrowth } = flags;
-    const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth });
+    const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
+    const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
     if (scene.objective === undefined) throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);
   }
-  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined || flags.energyGrowth !== undefined) {
-    throw new UsageError(`--steps, --dt, --temperature and --energy-growth apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
+  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined || flags.energyGrowth !== undefined || flags.speedFactor !== undefined) {
+    throw new UsageError(`--steps, --dt, --temperature, --energy-growth and --speed-factor apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
   }
   return namedProblem(target);
 }
@@ -84,26 +87,26 @@ export async function runOptimizeCommand(target: string, flags: OptimizeFlags): 
     for (const name of OUTPUT_FILES) refuseInputAsOutput(join(outDir, name), [target]);
   }
   // the folder is created and locked before the work: a bad or busy one fails now (exit 2)
-  const folder = claimOutputFolder(outDir);
+  const folder = claimOutputFolder(outDir, OUTPUT_FILES);
   try {
-    return await optimizeInto(problem, flags, folder.dir);
+    return await optimizeInto(problem, flags, folder);
   } finally {
     folder.release();
   }
 }
 
-async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, outDir: string): Promise<OptimizeCommandResult> {
+async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, folder: OutputFolder): Promise<OptimizeCommandResult> {
   const strategy = flags.strategy ?? 'auto';
   // auto: the bar counts each rung's iterations from 0 against the first rung's count
   const iters = flags.iters ?? defaultIters(problem, strategy === 'auto' ? autoLadder(problem)[0] : strategy);
   const bar =
     !flags.json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${problem.name} {bar} {value}/{total} iterations | loss {loss}`, hideCursor: true },
+          { stream: process.stderr, format: `${problem.name} {bar} {value}/{total} iterations | loss {loss}${flags.cluster === undefined ? '' : ' | cluster {jobs}'}`, hideCursor: true },
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(iters, 0, { loss: '…' });
+  bar?.start(iters, 0, { loss: '…', jobs: '…' });
   let run: OptimizeRun;
   try {
     run = await optimize(problem, {
@@ -115,6 +118,8 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
       samples: flags.samples,
       seed: flags.seed,
       threads: flags.threads,
+      cluster: flags.cluster,
+      onJobs: (p) => bar?.update({ jobs: `${p.done}/${p.total} jobs, ${p.workers} worker(s) seen` }),
       onIteration: (k, loss) => bar?.update(k, { loss: loss.toExponential(3) }),
     });
   } catch (err) {
@@ -124,7 +129,10 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
   } finally {
     bar?.stop();
   }
-  const files = await writeOutputs(run, outDir);
+  // the set is written into the run's own folder, then shown at outDir in one rename
+  const staged = await writeOutputs(run, folder.staging);
+  folder.commit();
+  const files = staged.map((f) => (f.startsWith(folder.staging) ? join(folder.dir, f.slice(folder.staging.length + 1)) : f));
   const v = run.verification;
   const verdict = `target not reached: the best verified ${problem.missLabel} is ${v.miss.toPrecision(3)}, above the tolerance ${problem.tolerance} (exit 3)`;
   return { text: flags.json ? `${JSON.stringify(optimizeReport(run), null, 2)}\n` : formatOptimizeSummary(run, files), success: v.success, verdict };

@@ -5,14 +5,15 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
-import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError } from './errors.ts';
+import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError, UsageError } from './errors.ts';
 import { refuseInputAsOutput } from './files.ts';
-import { formatGradReport, runGradient, splitPathList } from './grad.ts';
+import { formatGradReport, formatJacobianReport, formatVectorLossReport, outputNames, runGradient, runVectorGradient, splitPathList, type JacobianReport, type VectorLossReport } from './grad.ts';
 import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
 import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
 import type { OptimizeFlags } from './optimize.ts';
 import { contactModeList, finiteNumber, formatSweepReport, gridPoints, refinementLevels, runSweep } from './sweep.ts';
 import { packageVersion } from './version.ts';
+import { clusterOption, resolveCluster, runWorkerCommand, type WorkerFlags } from './worker.ts';
 
 /** Where the CLI writes: the process's streams, or a buffer in tests. */
 export interface CliIo {
@@ -28,8 +29,11 @@ interface SimulateFlags extends SceneOverrides {
 }
 
 interface GradFlags extends SceneOverrides {
-  of: string;
+  /** each value may hold several comma-separated quantities; the flag may repeat */
+  of: string[];
   wrt: string[];
+  jacobian?: boolean;
+  target?: number[];
   probe?: number;
   kinkTol?: number;
   validity?: boolean;
@@ -48,6 +52,7 @@ interface SweepFlags extends Omit<SceneOverrides, 'contact'> {
   levels?: number;
   json?: boolean;
   plot?: string;
+  cluster?: string;
 }
 
 /**
@@ -67,6 +72,7 @@ function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
       new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(positiveNumber),
     )
     .addOption(sanityOption())
+    .addOption(speedFactorOption())
     .addOption(allowLargeOption());
 }
 
@@ -75,6 +81,14 @@ function sanityOption(): Option {
   return new Option(
     '--energy-growth <F>',
     "divergence monitor: energy a run may gain from nowhere, in multiples of the scene's energy scale (default 1; overrides the scene's sanity.energyGrowth)",
+  ).argParser(positiveNumber);
+}
+
+/** `--speed-factor`: the divergence monitor's speed and distance bounds (sim/sanity.ts). */
+function speedFactorOption(): Option {
+  return new Option(
+    '--speed-factor <F>',
+    "divergence monitor: how many times the scene's speed scale (initial speeds, a fall through the scene's size, overlaps, controls) a body may reach, beyond gravity's share (default 100; overrides the scene's sanity.speedFactor)",
   ).argParser(positiveNumber);
 }
 
@@ -91,8 +105,8 @@ export function positiveInteger(text: string): number {
 }
 
 function overridesOf(flags: SceneOverrides): SceneOverrides {
-  const { steps, dt, contact, temperature, allowLarge, energyGrowth } = flags;
-  return { steps, dt, contact, temperature, allowLarge, energyGrowth };
+  const { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor } = flags;
+  return { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor };
 }
 
 function examples(...lines: string[]): string {
@@ -147,28 +161,40 @@ function buildProgram(io: CliIo): Command {
     .action(async (file: string, flags: SimulateFlags) => {
       if (flags.out !== undefined) refuseInputAsOutput(flags.out, [file]);
       // loaded on first use, like optimize: `--help`, `--version` and `grad` do not step a scene here
-      const { formatSummary, runSimulation, writeTrajectory } = await import('./simulate.ts');
+      const { formatSummary, runSimulation } = await import('./simulate.ts');
       const scene = loadScene(file, overridesOf(flags));
-      const result = runSimulation(scene, { trajectory: flags.out !== undefined });
-      if (flags.out !== undefined && result.recorder !== null) writeTrajectory(flags.out, result.recorder);
+      const result = runSimulation(scene, { trajectoryFile: flags.out });
       if (flags.json) {
         io.stdout(json(result.report));
         return;
       }
       io.stdout(formatSummary(file, scene, result));
-      if (flags.out !== undefined && result.recorder !== null) {
-        io.stdout(`trajectory: ${result.recorder.trajectory.frames.length} frames written to ${flags.out}\n`);
-      }
+      if (flags.out !== undefined && result.frames !== null) io.stdout(`trajectory: ${result.frames} frames written to ${flags.out}\n`);
     });
 
   addOverrideOptions(
     program
       .command('grad')
-      .description('Gradient of one final-state quantity with respect to scene parameters, with a kink report.')
+      .description(
+        'Gradient of one final-state quantity with respect to scene parameters, with a kink report; with several quantities, their Jacobian (--jacobian) or the gradient of Σ (output − target)² (--target).',
+      )
       .showHelpAfterError(`(run '${NAME} grad --help' for usage)`)
       .argument('<scene.json>', 'scene file'),
   )
-    .requiredOption('--of <Q>', 'final-state quantity, one component: <body>.<position|orientation|linearVelocity|angularVelocity>.<x|y|z|w>')
+    .addOption(
+      new Option(
+        '--of <Q[,Q...]>',
+        'final-state quantities: <body>.<position|orientation|linearVelocity|angularVelocity>[.<x|y|z|w>]; one component for a gradient, several (or a whole vector) with --jacobian or --target',
+      )
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .makeOptionMandatory(),
+    )
+    .option('--jacobian', 'print the Jacobian d(output)/d(parameter) of every --of output (one row each) w.r.t. every --wrt parameter')
+    .addOption(
+      new Option('--target <T[,T...]>', 'one number per --of output: the gradient of Σ (output − target)² instead').argParser((value: string) =>
+        value.split(',').map((t) => finiteNumber(t.trim())),
+      ),
+    )
     .addOption(
       new Option('--wrt <P[,P...]>', 'parameters: <body>.<field>.<x|y|z|w>, <body>.<mass|friction|restitution|radius|…>, contact.<key>')
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
@@ -192,7 +218,7 @@ function buildProgram(io: CliIo): Command {
     .option('--no-validity', 'skip validWithin')
     .option(
       '--json',
-      'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}], validWithin: {distance, decision, step, kind, margin, byParameter} | null, decisions: [...]} (+ probe: {verdict, reason, directional, range, validWithin})',
+      'print one JSON document {value, grad: {<P>: number}, kinks: [{label, margin}], validWithin: {distance, decision, step, kind, margin, byParameter} | null, decisions: [...]} (+ probe: {verdict, reason, directional, range, validWithin}; --target adds of, outputs, target; --jacobian prints {of, wrt, value: [], jacobian: [[]], kinks})',
     )
     .addHelpText(
       'after',
@@ -201,13 +227,23 @@ function buildProgram(io: CliIo): Command {
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x --contact penalty --json`,
         `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 700 --contact hard`,
         `${NAME} grad scenes/ball-drop.json --of ball.linearVelocity.z --wrt ball.position.z --steps 300 --contact penalty --probe 1e-4`,
+        `${NAME} grad scenes/billiards.json --of ball1.position,ball2.position.x --wrt cue.linearVelocity.x,cue.linearVelocity.y --jacobian`,
+        `${NAME} grad scenes/bounce-to-target.json --of ball.position --target 1.2,0,0.25 --wrt ball.linearVelocity.x,ball.linearVelocity.z`,
       ),
     )
     .action(async (file: string, flags: GradFlags) => {
       const scene = loadScene(file, overridesOf(flags));
       const wrt = splitPathList(flags.wrt);
-      const report = await runGradient(scene, flags.of, wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
-      io.stdout(flags.json ? json(report) : formatGradReport(flags.of, report, flags.kinkTol));
+      const of = splitPathList(flags.of);
+      const target = flags.target;
+      if (flags.jacobian !== true && target === undefined && of.length === 1 && outputNames(scene, of).length === 1) {
+        const report = await runGradient(scene, of[0], wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
+        io.stdout(flags.json ? json(report) : formatGradReport(of[0], report, flags.kinkTol));
+        return;
+      }
+      const report = await runVectorGradient(scene, of, wrt, { jacobian: flags.jacobian, target, kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
+      if (flags.json) io.stdout(json(report));
+      else io.stdout('jacobian' in report ? formatJacobianReport(report as JacobianReport) : formatVectorLossReport(report as VectorLossReport, flags.kinkTol));
     });
 
   addOverrideOptions(
@@ -245,6 +281,7 @@ function buildProgram(io: CliIo): Command {
       'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump, cause}], valueJumps: [{at, size, interval, kinks, cause}], sawTooth, lipschitz, jumpTol, valueJumpTol}}',
     )
     .option('--plot <sweep.svg>', 'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked')
+    .addOption(clusterOption('sweep each contact mode as a job on the cluster of this Redis'))
     .addHelpText(
       'after',
       examples(
@@ -255,11 +292,11 @@ function buildProgram(io: CliIo): Command {
     )
     .action(async (file: string, flags: SweepFlags) => {
       // --contact here lists the modes to sweep; the others override the scene as usual
-      const { steps, dt, temperature, allowLarge, energyGrowth } = flags;
+      const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
-      const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth });
+      const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
       const request = { of: flags.of, wrt: flags.wrt, from: flags.from, to: flags.to, n: flags.n, modes: flags.contact, kinkTol: flags.kinkTol, jumpTol: flags.jumpTol, levels: flags.levels };
-      const result = await runSweep(scene, request);
+      const result = await runSweep(scene, request, { cluster: resolveCluster(flags.cluster), progress: !flags.json });
       if (flags.plot !== undefined) {
         const { writeSweepPlot } = await import('./plot.ts');
         await writeSweepPlot(flags.plot, result, request);
@@ -291,10 +328,12 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--seed <N>', "seed of smoothing's perturbations, multistart's starts and sampling's samples (default 1): a seed gives the same result on any number of threads").argParser(stepCount))
     .addOption(new Option('--threads <N>', 'smoothing, multistart, sampling: worker threads (default: every core; 0 = none)').argParser(stepCount))
     .addOption(new Option('--starts <N>', 'multistart: number of starts (default 16)').argParser(positiveInteger))
+    .addOption(clusterOption('smoothing, multistart, sampling: run the batches as jobs on the cluster of this Redis'))
     .addOption(new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount))
     .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
     .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
     .addOption(sanityOption())
+    .addOption(speedFactorOption())
     .addOption(allowLargeOption())
     .option('--out <dir>', 'output folder (default out/<name> for a named scene, out/<file name>-<8 hex digits of its path> for a scene file); locked while the run writes it')
     .option('--json', 'print one JSON document {scene, iterations, loss: [], params: {}, seconds, strategy, mode, verification: {mode, miss, success, …}}')
@@ -311,9 +350,24 @@ function buildProgram(io: CliIo): Command {
     .action(async (target: string, flags: OptimizeFlags) => {
       // loaded on first use: the other commands do not need the optimizers and scene scripts
       const { runOptimizeCommand } = await import('./optimize.ts');
-      const result = await runOptimizeCommand(target, flags);
+      const result = await runOptimizeCommand(target, { ...flags, cluster: resolveCluster(flags.cluster) });
       io.stdout(result.text);
       if (!result.success) throw new TargetMissedError(result.verdict);
+    });
+  program
+    .command('worker')
+    .usage('--cluster redis://host:port [--concurrency N]')
+    .description('Compute cluster jobs (sweeps, multistart, sampling, smoothing) for clients on any machine, until Ctrl-C; every job gives the same numbers as on the client\'s own threads.')
+    .showHelpAfterError(`(run '${NAME} worker --help' for usage)`)
+    .addOption(clusterOption('the Redis the clients use'))
+    .addOption(new Option('--concurrency <N>', 'jobs computed at once, one worker thread each (default: every core)').argParser(positiveInteger))
+    .option('--queue <name>', 'BullMQ queue (default diffcontact; clients and workers must agree)')
+    .addOption(new Option('--lock-ms <ms>', "job lock, ms: a job whose worker dies goes to another worker after 1.5× this (default 30000)").argParser(positiveInteger))
+    .addHelpText('after', examples(`${NAME} worker --cluster redis://10.0.0.5:6379`, `DIFFCONTACT_REDIS=redis://10.0.0.5:6379 ${NAME} worker --concurrency 4`))
+    .action(async (flags: Partial<WorkerFlags>) => {
+      const cluster = resolveCluster(flags.cluster);
+      if (cluster === undefined) throw new UsageError(`worker needs --cluster redis://host:port (or DIFFCONTACT_REDIS)`);
+      await runWorkerCommand({ cluster, concurrency: flags.concurrency, queue: flags.queue, lockMs: flags.lockMs }, io);
     });
   return program;
 }

@@ -25,6 +25,8 @@ export interface SceneOverrides {
   allowLarge?: boolean;
   /** sanity.energyGrowth of the divergence monitor (sim/sanity.ts) */
   energyGrowth?: number;
+  /** sanity.speedFactor of the divergence monitor (sim/sanity.ts) */
+  speedFactor?: number;
 }
 
 // a plain decimal number: rejects '', '0x10', 'Infinity' and trailing junk that Number() would accept
@@ -145,6 +147,7 @@ export function applyOverrides(scene: Scene, overrides: SceneOverrides): Scene {
   if (overrides.contact !== undefined) out.contact.mode = overrides.contact;
   if (overrides.temperature !== undefined) out.contact.temperature = overrides.temperature;
   if (overrides.energyGrowth !== undefined) out.sanity = { ...out.sanity, energyGrowth: overrides.energyGrowth };
+  if (overrides.speedFactor !== undefined) out.sanity = { ...out.sanity, speedFactor: overrides.speedFactor };
   return out;
 }
 

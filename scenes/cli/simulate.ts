@@ -10,8 +10,7 @@ import type { Quat, Scene, Vec3 } from '../../sim/scene.ts';
 import { STATE_FIELDS, type State } from '../../sim/state.ts';
 import { createStepData, simulate } from '../../sim/step.ts';
 import { escapeControl } from './errors.ts';
-import { writeFileAtomic } from './files.ts';
-import { TrajectoryRecorder, type Trajectory } from './trajectory.ts';
+import { TrajectoryFileWriter } from './trajectory.ts';
 
 /** Final state of one body, world frame, SI units. */
 export interface FinalBodyState {
@@ -35,12 +34,13 @@ export interface SimulateReport {
   final: Record<string, FinalBodyState>;
 }
 
-/** A finished rollout: the report, the wall time and the trajectory if one was asked for. */
+/** A finished rollout: the report, the wall time and the trajectory file's frame count if one was written. */
 export interface SimulateResult {
   report: SimulateReport;
   /** wall-clock time of the rollout, ms */
   wallMs: number;
-  recorder: TrajectoryRecorder | null;
+  /** frames written to the trajectory file, or null without one */
+  frames: number | null;
 }
 
 /**
@@ -67,39 +67,33 @@ export function finalBodies(model: Model, state: State): Record<string, FinalBod
 /**
  * Run `scene` (flags already applied) for `scene.steps` steps. Every step's state is
  * checked (sim/sanity.ts), so a divergence names the first step that produced a
- * non-finite value or an energy gain no force supplied.
+ * non-finite value or an energy gain no force supplied. With `trajectoryFile`, the
+ * trajectory is written to it frame by frame as the run goes (trajectory.ts
+ * {@link TrajectoryFileWriter}: memory does not grow with the steps) and put in place
+ * atomically when the run ends; a run that fails leaves the file as it was.
  *
  * @example
- * const { report } = runSimulation(loadScene('scenes/ball-drop.json', { steps: 100 }), { trajectory: false });
+ * const { report } = runSimulation(loadScene('scenes/ball-drop.json', { steps: 100 }), {});
  * report.final.ball.position[2];
  */
-export function runSimulation(scene: Scene, opts: { trajectory: boolean }): SimulateResult {
+export function runSimulation(scene: Scene, opts: { trajectoryFile?: string }): SimulateResult {
   const model = buildModel(scene);
   const data = createStepData(model);
   const state = initialState(model, scene);
-  const recorder = opts.trajectory ? new TrajectoryRecorder(scene, model) : null;
-  recorder?.record(0, state);
-  const onStep = recorder === null ? undefined : (t: number, s: State) => recorder.record(t, s);
+  const writer = opts.trajectoryFile === undefined ? null : new TrajectoryFileWriter(opts.trajectoryFile, scene, model);
   const start = performance.now();
-  simulate(model, state, scene.steps, { data, onStep });
+  try {
+    writer?.record(0, state);
+    const onStep = writer === null ? undefined : (t: number, s: State) => writer.record(t, s);
+    simulate(model, state, scene.steps, { data, onStep });
+    writer?.finish();
+  } catch (err) {
+    writer?.abort();
+    throw err;
+  }
   const wallMs = performance.now() - start;
   const report = { steps: scene.steps, time: state.time, final: finalBodies(model, state) };
-  return { report, wallMs, recorder };
-}
-
-/**
- * Write a trajectory file atomically (files.ts: an interrupted run leaves the old file or
- * the new one), a frame at a time; an unwritable path is invalid input.
- */
-export function writeTrajectory(file: string, recorder: TrajectoryRecorder): void {
-  writeFileAtomic(file, trajectoryText(recorder.trajectory), 'trajectory file');
-}
-
-/** `JSON.stringify(trajectory)` and a newline, in pieces (one per frame). */
-function* trajectoryText(trajectory: Trajectory): Generator<string> {
-  yield `{"scene":${JSON.stringify(trajectory.scene)},"dt":${JSON.stringify(trajectory.dt)},"frames":[`;
-  for (let f = 0; f < trajectory.frames.length; f++) yield `${f === 0 ? '' : ','}${JSON.stringify(trajectory.frames[f])}`;
-  yield ']}\n';
+  return { report, wallMs, frames: writer?.frames ?? null };
 }
 
 // fixed-point with 4 decimals: 0.1 mm, 0.1 mm/s resolution, enough to read a summary by eye

@@ -84,14 +84,24 @@ function checkFinite(mode: string, s: ModeSweep): void {
  * @example
  * const result = await runSweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.5, to: 0.6, n: 21, modes: ['penalty', 'soft'] });
  */
-export async function runSweep(scene: Scene, request: SweepRequest): Promise<SweepResult> {
+export async function runSweep(scene: Scene, request: SweepRequest, where: { cluster?: string; progress?: boolean } = {}): Promise<SweepResult> {
   checkGradPaths(scene, request.of, [request.wrt]);
   if (!(request.from < request.to)) throw new UsageError(`--from must be below --to, got --from ${request.from} --to ${request.to}`);
   const modes = request.modes ?? [scene.contact.mode];
-  const { sweep } = await import('../../sim/sweep.ts');
-  const result = sweep(scene, { ...request, modes });
+  const result = where.cluster === undefined ? (await import('../../sim/sweep.ts')).sweep(scene, { ...request, modes }) : await sweepOnCluster(scene, { ...request, modes }, where.cluster, where.progress ?? false);
   for (const [mode, s] of Object.entries(result)) checkFinite(mode, s as ModeSweep);
   return result;
+}
+
+/** The sweep as one job per mode on the cluster at `url` (scenes/cluster/sweep-jobs.ts), with its progress on the terminal. */
+async function sweepOnCluster(scene: Scene, request: SweepRequest & { modes: readonly ContactMode[] }, url: string, progress: boolean): Promise<SweepResult> {
+  const [{ clusterSweep }, { clusterProgressBar }, { packageVersion }] = await Promise.all([import('../cluster/sweep-jobs.ts'), import('./cluster-progress.ts'), import('./version.ts')]);
+  const bar = clusterProgressBar(progress);
+  try {
+    return await clusterSweep(scene, { ...request, modes: [...request.modes] }, { url, version: packageVersion(), onProgress: bar.onProgress });
+  } finally {
+    bar.stop();
+  }
 }
 
 function num(v: number): string {
@@ -142,6 +152,9 @@ export function formatSweepReport(request: Pick<SweepRequest, 'of' | 'wrt'>, res
     if (s.sawTooth !== null) {
       const t = s.sawTooth;
       lines.push(`  saw-tooth: ${t.teeth} teeth of ${t.meanJump.toPrecision(3)} every ${t.meanPeriod.toPrecision(3)} in ${request.wrt}`);
+      // continuous teeth: say what flips at the ends of the first
+      const f = t.flanks?.[0];
+      if (f !== undefined) lines.push(`    continuous flanks (no value jump), e.g. from ${num(f.from)} (${f.causes[0]?.decision ?? 'no recorded decision'}) to ${num(f.to)} (${f.causes[1]?.decision ?? 'no recorded decision'})`);
     }
   }
   return `${lines.join('\n')}\n`;

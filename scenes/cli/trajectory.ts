@@ -13,6 +13,7 @@
  * are in `scene`). Units as in the scene: s, m, unit quaternions (w, x, y, z).
  */
 import type { Model } from '../../sim/model.ts';
+import { AtomicFile } from './files.ts';
 import type { Quat, Scene, Vec3 } from '../../sim/scene.ts';
 import { STATE_FIELDS, type State } from '../../sim/state.ts';
 
@@ -74,8 +75,18 @@ export function framePoses(model: Model, state: State): Record<string, BodyPose>
 }
 
 /**
- * Collects the frames of a rollout: call `record(step, state)` with the initial state
- * (step 0) and after every step; it keeps the ones on the stride and the last one.
+ * Which steps of a rollout of `scene` make frames: those on the stride
+ * ({@link frameStride}) and the last one.
+ */
+function keepsFrame(scene: Scene): (step: number) => boolean {
+  const stride = frameStride(scene.dt);
+  return (step) => step % stride === 0 || step === scene.steps;
+}
+
+/**
+ * Collects the frames of a rollout in memory: call `record(step, state)` with the initial
+ * state (step 0) and after every step; it keeps the ones on the stride and the last one.
+ * For a file, {@link TrajectoryFileWriter} writes them as they come instead.
  *
  * @example
  * const recorder = new TrajectoryRecorder(scene, model);
@@ -86,18 +97,59 @@ export function framePoses(model: Model, state: State): Record<string, BodyPose>
 export class TrajectoryRecorder {
   /** the trajectory so far */
   readonly trajectory: Trajectory;
-  private readonly stride: number;
-  private readonly lastStep: number;
+  private readonly keeps: (step: number) => boolean;
 
   constructor(scene: Scene, private readonly model: Model) {
     this.trajectory = { scene, dt: scene.dt, frames: [] };
-    this.stride = frameStride(scene.dt);
-    this.lastStep = scene.steps;
+    this.keeps = keepsFrame(scene);
   }
 
   /** Keep `state` (after `step` steps) if it falls on the stride or is the final state. */
   record(step: number, state: State): void {
-    if (step % this.stride !== 0 && step !== this.lastStep) return;
-    this.trajectory.frames.push({ time: state.time, bodies: framePoses(this.model, state) });
+    if (this.keeps(step)) this.trajectory.frames.push({ time: state.time, bodies: framePoses(this.model, state) });
+  }
+}
+
+/**
+ * Writes a trajectory file while the rollout runs: the same frames and the same text as
+ * `JSON.stringify` of a {@link TrajectoryRecorder}'s trajectory, but each frame goes to the
+ * file (files.ts {@link AtomicFile}: a temporary file renamed into place by `finish`) as it
+ * is recorded, so memory does not grow with the number of steps. A run that fails calls
+ * `abort`: the target keeps its old contents.
+ *
+ * @example
+ * const writer = new TrajectoryFileWriter('trajectory.json', scene, model);
+ * try { writer.record(0, state); simulate(model, state, scene.steps, { onStep: (t, s) => writer.record(t, s) }); writer.finish(); }
+ * catch (e) { writer.abort(); throw e; }
+ */
+export class TrajectoryFileWriter {
+  /** frames written so far */
+  frames = 0;
+  private readonly out: AtomicFile;
+  private readonly keeps: (step: number) => boolean;
+
+  constructor(file: string, scene: Scene, private readonly model: Model) {
+    this.out = new AtomicFile(file, 'trajectory file');
+    this.keeps = keepsFrame(scene);
+    this.out.write(`{"scene":${JSON.stringify(scene)},"dt":${JSON.stringify(scene.dt)},"frames":[`);
+  }
+
+  /** Write `state` (after `step` steps) if it falls on the stride or is the final state. */
+  record(step: number, state: State): void {
+    if (!this.keeps(step)) return;
+    const frame: TrajectoryFrame = { time: state.time, bodies: framePoses(this.model, state) };
+    this.out.write(`${this.frames === 0 ? '' : ','}${JSON.stringify(frame)}`);
+    this.frames++;
+  }
+
+  /** Close the frame list and put the file in place. */
+  finish(): void {
+    this.out.write(']}\n');
+    this.out.commit();
+  }
+
+  /** Drop the temporary file; the target keeps its old contents. */
+  abort(): void {
+    this.out.abort();
   }
 }

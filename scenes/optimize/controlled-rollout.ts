@@ -9,7 +9,7 @@ import type { Real } from '../../ad/tape.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { Model } from '../../sim/model.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive, type RolloutLayout } from '../../sim/rollout.ts';
-import { principalMoments } from '../../sim/gradient.ts';
+import { principalMoments } from '../../sim/inertia.ts';
 import type { Scene } from '../../sim/scene.ts';
 import { withSetting, type Setting } from './problem.ts';
 
@@ -62,7 +62,7 @@ export function bodyIndex(scene: Scene, name: string): number {
 
 /**
  * Write a traced mass of body `b` into the rollout inputs: 1/m and the inverse principal
- * moments of its shape (sim/gradient.ts `principalMoments`, the formulas of sim/inertia.ts).
+ * moments of its shape (sim/inertia.ts `principalMoments`).
  */
 export function setBodyMass(x: Real[], L: RolloutLayout, scene: Scene, b: number, mass: Real): void {
   const shape = scene.bodies[b].shape;

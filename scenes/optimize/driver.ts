@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ContactMode } from '../../sim/model.ts';
 import { UsageError } from '../cli/errors.ts';
 import { writeFileAtomic } from '../cli/files.ts';
@@ -188,12 +189,27 @@ export function isMainModule(url: string): boolean {
   return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === url;
 }
 
-/** A scene script run on its own: `diffcontact optimize <name>` with the script's arguments. */
-export async function runStandalone(name: string): Promise<void> {
-  // loaded here, not at the top: the CLI imports the scene scripts through the registry
-  const { runCli } = await import('../cli/program.ts');
-  process.exitCode = await runCli(['optimize', name, ...process.argv.slice(2)], {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+/**
+ * A scene script run on its own: `diffcontact optimize <name>` with the script's
+ * arguments, in a child process running the CLI entry (scenes/cli.ts, or its compiled
+ * .js) with this process's node flags (tsx's loader). A child rather than an import: the
+ * CLI loads the scene scripts through the registry, so importing it from here would make
+ * an import cycle.
+ */
+export function runStandalone(name: string): Promise<void> {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const cli = fileURLToPath(new URL(`../cli.${ext}`, import.meta.url));
+  const args = [...process.execArgv, cli, 'optimize', name, ...process.argv.slice(2)];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    child.on('error', (err) => {
+      process.stderr.write(`diffcontact: could not start the CLI for '${name}': ${err.message}\n`);
+      process.exitCode = 1;
+      resolve();
+    });
+    child.on('exit', (code) => {
+      process.exitCode = code ?? 1;
+      resolve();
+    });
   });
 }

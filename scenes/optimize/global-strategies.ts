@@ -19,7 +19,8 @@
 import { latinHypercube } from '../../ad/optim/space-filling.ts';
 import type { Bounds } from '../../ad/optim/types.ts';
 import { seededRng } from '../../ad/random.ts';
-import { inlineEvaluator, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { inlineEvaluator, siblingModule, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { batchPool } from '../cluster/pool.ts';
 import { batchObjective, type OptimizationProblem, type Setting } from './problem.ts';
 import { lbfgsStage, scaling, type StrategyOptions, type StrategyResult } from './strategies.ts';
 
@@ -94,16 +95,21 @@ export function searchBox(problem: OptimizationProblem): Bounds {
   };
 }
 
-/** The pool the starts and samples run on: worker threads, or the calling thread when `threads` is 0. */
-function evaluatorFor(problem: OptimizationProblem, threads: number | undefined): BatchEvaluator {
-  return threads === 0
+/** The pool the starts and samples run on: worker threads or a cluster (scenes/cluster/pool.ts), or the calling thread when `threads` is 0. */
+function evaluatorFor(problem: OptimizationProblem, opts: StrategyOptions): BatchEvaluator {
+  return opts.threads === 0 && opts.cluster === undefined
     ? inlineEvaluator({ ...batchObjective(problem), run: (x, job) => polish(problem, x, job as PolishJob) })
-    : workerEvaluator({ module: new URL('./registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec }, threads);
+    : batchPool({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, opts);
 }
 
 /** The strategy's contact setting: `opts.mode` at the scene's temperature. */
 function settingOf(problem: OptimizationProblem, opts: StrategyOptions): Setting {
   return { mode: opts.mode, temperature: problem.scene.contact.temperature };
+}
+
+/** The threads a multistart ran on, in words: the workers and the calling thread. */
+function threadsOf(threads: number | undefined, evaluator: BatchEvaluator): string {
+  return threads === 0 ? 'the calling thread (no workers)' : `${evaluator.threads} worker thread(s) and the calling thread`;
 }
 
 /** Index of the smallest value (the first on a tie, so the choice is deterministic); NaN never wins. */
@@ -121,10 +127,14 @@ export async function runMultiStart(problem: OptimizationProblem, opts: Strategy
   const setting = settingOf(problem, opts);
   const count = opts.starts ?? DEFAULT_STARTS;
   const starts = latinHypercube(count, searchBox(problem), seededRng(opts.seed ?? 1));
-  const evaluator = evaluatorFor(problem, opts.threads);
+  const evaluator = evaluatorFor(problem, opts);
   let polished: Polished[];
   try {
-    polished = (await evaluator.run(starts, { setting, iters: opts.iters } satisfies PolishJob)) as Polished[];
+    const job: PolishJob = { setting, iters: opts.iters };
+    // the calling thread polishes too: its code is warm (auto ran plain and anneal on it)
+    // while each new worker spends ~1.6 s of CPU loading the simulator and more compiling
+    // it, which on a short batch costs more than the polishes (bench/multistart.ts)
+    polished = (await evaluator.run(starts, job, (x) => polish(problem, x, job))) as Polished[];
   } finally {
     await evaluator.close();
   }
@@ -137,7 +147,7 @@ export async function runMultiStart(problem: OptimizationProblem, opts: Strategy
   out.iterations = chosen.iterations;
   out.evaluations = polished.reduce((n, p) => n + p.evaluations, 0);
   out.starts = polished.map((p) => ({ start: p.start, x: p.x, loss: p.loss[p.loss.length - 1], iterations: p.iterations }));
-  out.summary = `${count} Latin-hypercube starts (seed ${opts.seed ?? 1}) on ${evaluator.threads} thread(s), each L-BFGS in ${setting.mode} mode (≤ ${opts.iters} it.); best: start ${best + 1} (${chosen.iterations} it.)`;
+  out.summary = `${count} Latin-hypercube starts (seed ${opts.seed ?? 1}) on ${threadsOf(opts.threads, evaluator)}, each L-BFGS in ${setting.mode} mode (≤ ${opts.iters} it.); best: start ${best + 1} (${chosen.iterations} it.)`;
   opts.onIteration?.(out.iterations, out.loss[out.loss.length - 1]);
 }
 
@@ -158,7 +168,7 @@ export async function runSampling(problem: OptimizationProblem, opts: StrategyOp
   let mean = box.lower.map((lo, j) => lo + width[j] / 2);
   let spread = width.map((w) => w / 4);
   const rng = seededRng(opts.seed ?? 1);
-  const evaluator = evaluatorFor(problem, opts.threads);
+  const evaluator = evaluatorFor(problem, opts);
   let best = { x: mean, value: Infinity };
   out.stages.push({ setting, iterations: 0 });
   try {

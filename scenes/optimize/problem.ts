@@ -8,7 +8,7 @@
 import type { Bounds } from '../../ad/optim/types.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { ContactMode } from '../../sim/model.ts';
-import { sceneObjective, type LossGradient } from '../../sim/objective.ts';
+import { OBJECTIVE_TOLERANCE, sceneObjective, type LossGradient } from '../../sim/objective.ts';
 import type { Scene } from '../../sim/scene.ts';
 import type { StrategyName } from './names.ts';
 import type { BatchObjective } from '../../sim/smoothing.ts';
@@ -149,12 +149,15 @@ export function simulateRecorded(
   return { state, trajectory: recorder.trajectory };
 }
 
-/** Success threshold of a scene file's objective, in the units of `objective.of` (1 cm, 1 cm/s). */
-export const SCENE_FILE_TOLERANCE = 0.01;
+/** Default success threshold of a scene file's objective, in the units of `objective.of` (1 cm, 1 cm/s). */
+export const SCENE_FILE_TOLERANCE = OBJECTIVE_TOLERANCE;
 
 /**
- * A scene file's `objective` (sim/objective.ts) as a problem: loss |q(T) − target|², miss
- * |q(T) − target| ≤ {@link SCENE_FILE_TOLERANCE}, from the parameters' values in the file.
+ * A scene file's `objective` (sim/objective.ts) as a problem: its loss; success when the
+ * miss (√ of the state terms: |q(T) − target| for one final target) is at most
+ * `objective.tolerance` (default 1 cm, 1 cm/s), or, when the objective states `maxLoss`
+ * (a known optimum with a margin), when the loss is at most that. Starts from the
+ * parameters' values in the file and the controls' `start`.
  *
  * @example
  * const problem = sceneFileProblem('bounce-to-target', readSceneFile('scenes/bounce-to-target.json'));
@@ -163,20 +166,28 @@ export function sceneFileProblem(name: string, scene: Scene, overrides: Partial<
   const objective = sceneObjective(scene);
   const x0 = overrides.x0 ?? objective.x0;
   const { lower, upper } = objective.bounds;
-  // a bounded parameter moves across its range; an unbounded one by its own size (or 1)
-  const scale = x0.map((v, j) => (Number.isFinite(upper[j] - lower[j]) ? (upper[j] - lower[j]) / 10 : Math.max(Math.abs(v), 1)));
+  // a bounded variable moves across its range; an unbounded one by its own size (or 1)
+  const scale = x0.map((_, j) => (Number.isFinite(upper[j] - lower[j]) ? (upper[j] - lower[j]) / 10 : objective.typical[j]));
+  const byLoss = objective.maxLoss !== undefined;
+  const controls = Object.keys(scene.objective?.controls ?? {});
+  const wrt = scene.objective?.wrt ?? [];
+  const choosing = [...wrt, ...controls.map((b) => `${b}'s controls`)].join(', ');
+  const goal = byLoss
+    ? `bring the loss to at most ${objective.maxLoss} by choosing ${choosing}`
+    : `bring ${objective.of} to [${objective.target.join(', ')}] at t = ${scene.dt * scene.steps} s${(scene.objective?.terms ?? []).length > 0 ? ' (with the stated terms)' : ''} by choosing ${choosing}`;
   return {
     name,
-    goal: `bring ${objective.of} to [${objective.target.join(', ')}] at t = ${scene.dt * scene.steps} s by choosing ${objective.wrt.join(', ')}`,
+    goal,
     params: objective.wrt,
     x0,
     bounds: objective.bounds,
     scale,
     scene,
-    tolerance: SCENE_FILE_TOLERANCE,
-    missLabel: `|${objective.of} − target|`,
+    tolerance: byLoss ? objective.maxLoss! : objective.tolerance,
+    missLabel: byLoss ? 'loss' : (scene.objective?.terms ?? []).length > 0 ? 'miss (√ of the state terms)' : `|${objective.of} − target|`,
     defaultStrategy: 'plain',
-    defaultIters: 30,
+    // per-step controls are hundreds of variables: L-BFGS needs more iterations
+    defaultIters: objective.hasControls ? CONTROL_ITERATIONS : 30,
     optimizer: 'lbfgs',
     adamLr: 0.1,
     annealFrom: Math.max(10 * scene.contact.temperature, 0.01),
@@ -185,12 +196,18 @@ export function sceneFileProblem(name: string, scene: Scene, overrides: Partial<
     lossAndGrad: (x, setting) => objective.lossAndGrad(x, setting),
     value: (x, setting) => objective.value(x, setting),
     outcome(x, mode) {
-      const s = objective.sceneAt(x, { mode });
-      const { state, trajectory } = simulateRecorded(s);
-      const final = objective.read(state);
-      const miss = Math.sqrt(final.reduce((acc, v, c) => acc + (v - objective.target[c]) ** 2, 0));
-      return { loss: miss * miss, miss, success: miss <= SCENE_FILE_TOLERANCE, details: { final }, trajectory };
+      let recorder: TrajectoryRecorder | undefined;
+      const r = objective.evaluate(x, { mode }, (s, model) => {
+        recorder = new TrajectoryRecorder(s, model);
+        recorder.record(0, initialState(model, s));
+        return (t, state) => recorder!.record(t, state);
+      });
+      const miss = byLoss ? r.loss : r.miss;
+      return { loss: r.loss, miss, success: miss <= (byLoss ? objective.maxLoss! : objective.tolerance), details: { final: r.final }, trajectory: recorder!.trajectory };
     },
     ...overrides,
   };
 }
+
+/** Default L-BFGS iterations of a scene file whose objective has controls. */
+const CONTROL_ITERATIONS = 150;

@@ -22,7 +22,9 @@ import { cosineDecay } from '../../ad/optim/schedule.ts';
 import type { Bounds, Objective } from '../../ad/optim/types.ts';
 import { seededRng } from '../../ad/random.ts';
 import type { ContactMode } from '../../sim/model.ts';
-import { inlineEvaluator, siblingModule, smoothedGradient, workerEvaluator, type BatchEvaluator } from '../../sim/smoothing.ts';
+import { inlineEvaluator, siblingModule, smoothedGradient, type BatchEvaluator } from '../../sim/smoothing.ts';
+import type { ClusterProgress } from '../cluster/client.ts';
+import { batchPool } from '../cluster/pool.ts';
 import type { RunStrategyName } from './names.ts';
 import { batchObjective, VERIFICATION_MODE, type OptimizationProblem, type Setting } from './problem.ts';
 
@@ -48,6 +50,10 @@ export interface StrategyOptions {
   seed?: number;
   /** randomized smoothing, multistart, sampling: worker threads (default every core; 0 = evaluate inline, no workers) */
   threads?: number;
+  /** randomized smoothing, multistart, sampling: redis:// URL of a cluster to run the batches on instead (scenes/cluster/) */
+  cluster?: string;
+  /** cluster: called as a batch's jobs finish */
+  onJobs?(progress: ClusterProgress): void;
   /** multistart: starts (default 16) */
   starts?: number;
   /** sampling: samples per generation (default 16) */
@@ -249,9 +255,9 @@ async function runSmoothing(
   out.stages.push({ setting, iterations: 0 });
   const threads = opts.threads;
   const evaluator: BatchEvaluator =
-    threads === 0
+    threads === 0 && opts.cluster === undefined
       ? inlineEvaluator(batchObjective(problem))
-      : workerEvaluator({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, threads);
+      : batchPool({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, opts);
   const rng = seededRng(opts.seed ?? 1);
   const order = opts.order ?? problem.smoothingOrder ?? 'first';
   const samples = opts.samples ?? 8;

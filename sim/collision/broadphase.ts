@@ -107,6 +107,12 @@ export function bodyAabb(
       ex = hx * Math.abs(_rot[0]) + hy * Math.abs(_rot[3]) + hz * Math.abs(_rot[6]);
       ey = hx * Math.abs(_rot[1]) + hy * Math.abs(_rot[4]) + hz * Math.abs(_rot[7]);
       ez = hx * Math.abs(_rot[2]) + hy * Math.abs(_rot[5]) + hz * Math.abs(_rot[8]);
+    } else if (type === ShapeType.cylinder) {
+      // cylinder: the axis segment's extent plus each cap disc's, r·√(1 − aₖ²) along world axis k
+      const r = size[4 * i], halfLength = size[4 * i + 1];
+      ex = halfLength * Math.abs(_rot[6]) + r * Math.sqrt(Math.max(0, 1 - _rot[6] * _rot[6]));
+      ey = halfLength * Math.abs(_rot[7]) + r * Math.sqrt(Math.max(0, 1 - _rot[7] * _rot[7]));
+      ez = halfLength * Math.abs(_rot[8]) + r * Math.sqrt(Math.max(0, 1 - _rot[8] * _rot[8]));
     } else {
       // capsule: the axis segment's extent plus the radius
       const r = size[4 * i], halfLength = size[4 * i + 1];

@@ -1,36 +1,22 @@
 /**
- * Narrowphase dispatch: one function per unordered pair of shape types, held in an
- * upper-triangular table indexed by `ShapeType` codes (MuJoCo's `mjCOLLISIONFUNC`).
+ * Narrowphase dispatch: one function per unordered pair of shape types, the `collide` of
+ * the pair's row in the pair table (sim/pairs/table.ts).
  */
-import { ShapeType } from '../shapes.ts';
+import { pairTable } from '../pairs/table.ts';
 import type { Contacts } from './contacts.ts';
 import type { CollideFn, CollisionInput } from './types.ts';
-import { collidePlaneBox, collidePlaneCapsule, collidePlaneSphere } from './plane.ts';
-import { collideSphereBox, collideSphereCapsule, collideSphereSphere } from './sphere.ts';
-import { collideBoxCapsule } from './boxCapsule.ts';
-import { collideBoxBox } from './boxBox.ts';
-import { collideCapsuleCapsule } from './capsule.ts';
-
-// the table below is written out for these codes
-if (ShapeType.plane !== 0 || ShapeType.sphere !== 1 || ShapeType.box !== 2 || ShapeType.capsule !== 3) {
-  throw new Error('collideTable is laid out for ShapeType codes plane 0, sphere 1, box 2, capsule 3');
-}
 
 /**
  * `collideTable[typeA][typeB]` for typeA ≤ typeB: the narrowphase for a body of type
- * typeA (as A) against one of typeB (as B); the lower triangle is empty.
+ * typeA (as A) against one of typeB (as B), read from the pair table (sim/pairs/); null
+ * where there is no row (planes never meet planes) and in the lower triangle.
  *
  * @example
  * const fn = collideTable[ShapeType.sphere][ShapeType.box];   // collideSphereBox
  */
-export const collideTable: readonly (readonly (CollideFn | null)[])[] = Object.freeze([
-  // rows A, columns B, in ShapeType order; null: no test (planes are static, never meet)
-  //              plane  sphere               box                capsule
-  /* plane   */ [null, collidePlaneSphere,  collidePlaneBox,   collidePlaneCapsule],
-  /* sphere  */ [null, collideSphereSphere, collideSphereBox,  collideSphereCapsule],
-  /* box     */ [null, null,                collideBoxBox,     collideBoxCapsule],
-  /* capsule */ [null, null,                null,              collideCapsuleCapsule],
-]);
+export const collideTable: readonly (readonly (CollideFn | null)[])[] = Object.freeze(
+  pairTable.map((row, a) => Object.freeze(row.map((pair, b) => (b >= a && pair !== null ? pair.collide : null)))),
+);
 
 /**
  * Narrowphase of bodies `a` and `b` in either type order: contacts go to `out` with

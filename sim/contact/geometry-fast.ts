@@ -7,7 +7,8 @@
  * differentiated by hand into straight-line adjoint code on plain numbers. The nested-AD
  * path records a few hundred scalar ops per contact and sweeps them (~10 µs); these loops
  * do the same arithmetic in well under a microsecond and allocate nothing (module
- * scratch). Covered, in the dispatch table's body order (type A ≤ type B):
+ * scratch). One function per pair, listed as the `fastAdjoint` of its row in sim/pairs/;
+ * covered, in the pair table's body order (type A ≤ type B):
  *
  * | pair            | features                          |
  * | --------------- | --------------------------------- |
@@ -33,9 +34,8 @@ import { COINCIDENT_CENTRES } from '../collision/ball.ts';
 import { PARALLEL_SIN2 } from '../collision/segment.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { vec3Load } from '../math/vec3.ts';
-import { ShapeType } from '../shapes.ts';
 
-/** Local cotangent layout of {@link contactGeometryAdjointFast}: [dist | normal (3) | point (3)]. */
+/** Local cotangent layout of a {@link FastGeometryAdjoint}: [dist | normal (3) | point (3)]. */
 export const FAST_COTANGENTS = 7;
 
 // ---- module scratch (nothing is allocated per call) ----------------------------------------
@@ -55,42 +55,20 @@ const _endsBBar = new Float64Array(6);
 const _queryBar = new Float64Array(3);
 
 /**
- * Is there a hand-written adjoint for feature `feature` of a contact between types
- * `typeA` ≤ `typeB` (table order)? Degenerate configurations of a covered feature (e.g.
- * coincident centres) are found only when evaluating, by
- * {@link contactGeometryAdjointFast} returning false.
- *
- * @example
- * hasFastGeometryAdjoint(ShapeType.plane, ShapeType.box, 5); // true
- */
-export function hasFastGeometryAdjoint(typeA: number, typeB: number, feature: number): boolean {
-  if (typeA === ShapeType.plane) {
-    if (typeB === ShapeType.sphere) return feature === 0;
-    if (typeB === ShapeType.box) return feature >= 0 && feature < 8;
-    if (typeB === ShapeType.capsule) return feature === 0 || feature === 1;
-    return false;
-  }
-  if (typeA === ShapeType.sphere) return (typeB === ShapeType.sphere || typeB === ShapeType.capsule) && feature === 0;
-  return typeA === ShapeType.capsule && typeB === ShapeType.capsule && feature === 0;
-}
-
-/**
- * Reverse mode of one contact's geometry for the covered features (see the file header):
- * with `w` the cotangent of the contact's [dist, normal (3), point (3)] IN TABLE ORDER
- * (body `a` of type `typeA` ≤ `typeB` of body `b`; negate the normal's cotangent of a
- * contact stored the other way round), ACCUMULATES the pose cotangents into `qbar`
- * (nbody×7, rows a and b) and the size cotangents into `sizeBar` (nbody×4). Returns
- * false, touching nothing, for a feature or configuration it does not cover: the caller
- * then runs the nested-AD formula.
+ * A hand-written adjoint of one pair's features (the `fastAdjoint` of its row in
+ * sim/pairs/): with `w` the cotangent of the contact's [dist, normal (3), point (3)] IN
+ * TABLE ORDER (body `a` of the row's type A, body `b` of its type B; negate the normal's
+ * cotangent of a contact stored the other way round), ACCUMULATES the pose cotangents
+ * into `qbar` (nbody×7, rows a and b) and the size cotangents into `sizeBar` (nbody×4).
+ * Returns false, touching nothing, for a feature or configuration it does not cover (a
+ * degenerate one, e.g. coincident centres): the caller then runs the nested-AD formula.
  *
  * @example
  * const w = Float64Array.of(1, 0, 0, 0, 0, 0, 0); // ∂dist
- * contactGeometryAdjointFast(ShapeType.plane, ShapeType.sphere, 0, ground, ball, q, size, w, qbar, sizeBar);
+ * planeSphereAdjoint(0, ground, ball, q, size, w, qbar, sizeBar);
  * // qbar[7·ball + 0..2] += plane normal; sizeBar[4·ball] −= 1
  */
-export function contactGeometryAdjointFast(
-  typeA: number,
-  typeB: number,
+export type FastGeometryAdjoint = (
   feature: number,
   a: number,
   b: number,
@@ -99,52 +77,66 @@ export function contactGeometryAdjointFast(
   w: Float64Array,
   qbar: Float64Array,
   sizeBar: Float64Array,
-): boolean {
-  if (!hasFastGeometryAdjoint(typeA, typeB, feature)) return false;
-  if (typeA === ShapeType.plane) {
-    if (typeB === ShapeType.box) {
-      planeBoxCornerAdjoint(feature, a, b, bodyQ, geomSize, w, qbar, sizeBar);
-      return true;
-    }
-    if (typeB === ShapeType.sphere) {
-      vec3Load(_centreB, bodyQ, 7 * b);
-    } else {
-      loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
-      vec3Load(_centreB, _endsB, 3 * feature);
-    }
-    planeBallAdjoint(a, b, geomSize, w, sizeBar);
-    if (typeB === ShapeType.sphere) {
-      addPosition(qbar, b, _centreBBar);
-    } else {
-      _endsBBar.fill(0);
-      addEnd(_endsBBar, feature, _centreBBar);
-      capsuleEndsAdjoint(_endsBBar, bodyQ, geomSize, b, qbar, sizeBar);
-    }
-    return true;
-  }
-  if (typeA === ShapeType.sphere && typeB === ShapeType.sphere) {
-    vec3Load(_centreA, bodyQ, 7 * a);
-    vec3Load(_centreB, bodyQ, 7 * b);
-    if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
-    addPosition(qbar, a, _centreABar);
-    addPosition(qbar, b, _centreBBar);
-    return true;
-  }
-  if (typeA === ShapeType.sphere) {
-    // sphere–capsule: the ball on the axis at the point closest to the sphere's centre
-    vec3Load(_centreA, bodyQ, 7 * a);
-    loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
-    const t = closestOnSegmentParameter(_endsB, _centreA);
-    pointOnSegment(_centreB, _endsB, t);
-    if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
-    addPosition(qbar, a, _centreABar);
-    _endsBBar.fill(0);
-    closestOnSegmentAdjoint(_endsB, _centreA, t, _centreBBar, _endsBBar, _queryBar);
-    addPosition(qbar, a, _queryBar);
-    capsuleEndsAdjoint(_endsBBar, bodyQ, geomSize, b, qbar, sizeBar);
-    return true;
-  }
-  // capsule–capsule: the balls at the closest points of the two axes
+) => boolean;
+
+/** Plane–sphere, feature 0: the ball's contact with the plane. */
+export const planeSphereAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, geomSize, w, qbar, sizeBar) => {
+  if (feature !== 0) return false;
+  vec3Load(_centreB, bodyQ, 7 * b);
+  planeBallAdjoint(a, b, geomSize, w, sizeBar);
+  addPosition(qbar, b, _centreBBar);
+  return true;
+};
+
+/** Plane–box, features 0..7: corner i + 2j + 4k. */
+export const planeBoxAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, geomSize, w, qbar, sizeBar) => {
+  if (!(feature >= 0 && feature < 8)) return false;
+  planeBoxCornerAdjoint(feature, a, b, bodyQ, geomSize, w, qbar, sizeBar);
+  return true;
+};
+
+/** Plane–capsule, features 0, 1: the end cap at ∓ halfLength. */
+export const planeCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, geomSize, w, qbar, sizeBar) => {
+  if (feature !== 0 && feature !== 1) return false;
+  loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
+  vec3Load(_centreB, _endsB, 3 * feature);
+  planeBallAdjoint(a, b, geomSize, w, sizeBar);
+  _endsBBar.fill(0);
+  addEnd(_endsBBar, feature, _centreBBar);
+  capsuleEndsAdjoint(_endsBBar, bodyQ, geomSize, b, qbar, sizeBar);
+  return true;
+};
+
+/** Sphere–sphere, feature 0 (coincident centres: false). */
+export const sphereSphereAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, geomSize, w, qbar, sizeBar) => {
+  if (feature !== 0) return false;
+  vec3Load(_centreA, bodyQ, 7 * a);
+  vec3Load(_centreB, bodyQ, 7 * b);
+  if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
+  addPosition(qbar, a, _centreABar);
+  addPosition(qbar, b, _centreBBar);
+  return true;
+};
+
+/** Sphere–capsule, feature 0: the ball on the axis at the point closest to the sphere's centre. */
+export const sphereCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, geomSize, w, qbar, sizeBar) => {
+  if (feature !== 0) return false;
+  vec3Load(_centreA, bodyQ, 7 * a);
+  loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
+  const t = closestOnSegmentParameter(_endsB, _centreA);
+  pointOnSegment(_centreB, _endsB, t);
+  if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
+  addPosition(qbar, a, _centreABar);
+  _endsBBar.fill(0);
+  closestOnSegmentAdjoint(_endsB, _centreA, t, _centreBBar, _endsBBar, _queryBar);
+  addPosition(qbar, a, _queryBar);
+  capsuleEndsAdjoint(_endsBBar, bodyQ, geomSize, b, qbar, sizeBar);
+  return true;
+};
+
+/** Capsule–capsule, feature 0 with axes not parallel: the balls at the closest points of the two axes. */
+export const capsuleCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, geomSize, w, qbar, sizeBar) => {
+  if (feature !== 0) return false;
   loadCapsuleEnds(_endsA, bodyQ, geomSize, a);
   loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
   if (!closestBetweenSegments(_endsA, _endsB)) return false;
@@ -157,7 +149,7 @@ export function contactGeometryAdjointFast(
   capsuleEndsAdjoint(_endsABar, bodyQ, geomSize, a, qbar, sizeBar);
   capsuleEndsAdjoint(_endsBBar, bodyQ, geomSize, b, qbar, sizeBar);
   return true;
-}
+};
 
 // ---- loading ------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@
  * - a plane's normal and offset are the 4 stored numbers of `geomSize` (the builder
  *   normalizes the normal once; the narrowphase reads it as it is), differentiated as
  *   they are, without renormalizing;
- * - the formulas take the bodies in the dispatch table's order (type A ≤ type B); the
+ * - the formulas take the bodies in the pair table's order (type A ≤ type B); the
  *   caller swaps the bodies and negates the normal for contacts stored the other way,
  *   as `collidePair` does;
  * - the coincident-centre fallback normals of ball.ts (and the crossing-axes ones of
@@ -25,16 +25,16 @@
  * - box–box and box–capsule formulas live in geometry-box.ts (they re-make the
  *   narrowphase's clipping and slab choices from the values).
  *
- * Imports run one way: this file → geometry-box.ts → geometry-shared.ts (the layout,
- * the decision codes, the small arithmetic and the segment closest points both use), and
- * this file → geometry-shared.ts. The thresholds (ball.ts COINCIDENT_CENTRES, segment.ts
+ * Each pair's formula is listed in its row of the pair table (sim/pairs/), which
+ * dispatches on the shape types and checks the feature ids. Imports run one way: this
+ * file and geometry-box.ts → geometry-shared.ts (the layout, the decision codes, the
+ * small arithmetic and the segment closest points both use). The thresholds (ball.ts COINCIDENT_CENTRES, segment.ts
  * PARALLEL_SIN2) are the narrowphase's own constants, imported, not copied.
  */
 import { add, div, mul, neg, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { COINCIDENT_CENTRES } from '../collision/ball.ts';
 import { SHAPE_NAMES, ShapeType } from '../shapes.ts';
-import { BOX_BOX_FEATURES, BOX_CAPSULE_FEATURES, boxBoxFeature, boxCapsuleFeature } from './geometry-box.ts';
 import {
   capsuleSegment,
   closestBetweenSegments,
@@ -42,7 +42,6 @@ import {
   DECISION_BOX_REGION,
   dot3,
   emit,
-  FEATURE_INPUTS,
   load3,
   LOCAL_POSE_A,
   LOCAL_POSE_B,
@@ -98,7 +97,7 @@ export class UnsupportedGradientError extends Error {
 }
 
 /** `emitBallContact` of balls (cA, rA) and (cB, rB); coincident centres throw. */
-function ballContact(cA: V3, cB: V3, rA: Real, rB: Real, shapeA: number, shapeB: number): Real[] {
+export function ballContact(cA: V3, cB: V3, rA: Real, rB: Real, shapeA: number, shapeB: number): Real[] {
   const dx = sub(cB[0], cA[0]), dy = sub(cB[1], cA[1]), dz = sub(cB[2], cA[2]);
   const centreDist = sqrt(add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz)));
   if (!(value(centreDist) > COINCIDENT_CENTRES)) {
@@ -196,43 +195,9 @@ function sphereBox(x: readonly Real[], feature: number, sink: DecisionSink | nul
 }
 
 /**
- * Check that the formulas support the pair (types in table order, typeA ≤ typeB) and the
- * feature id; throws {@link UnsupportedGradientError} or a RangeError.
- */
-export function checkFeature(typeA: number, typeB: number, feature: number): void {
-  const ok = featureCount(typeA, typeB);
-  if (ok === 0) throw new UnsupportedGradientError(SHAPE_NAMES[typeA] ?? `type ${typeA}`, SHAPE_NAMES[typeB] ?? `type ${typeB}`);
-  if (!(Number.isInteger(feature) && feature >= 0 && feature < ok)) {
-    throw new RangeError(`contact geometry: feature id ${feature} is not one of the ${SHAPE_NAMES[typeA]}–${SHAPE_NAMES[typeB]} narrowphase's (0..${ok - 1})`);
-  }
-}
-
-/** Number of feature ids of a supported pair (table order), 0 if unsupported. */
-function featureCount(typeA: number, typeB: number): number {
-  if (typeA === ShapeType.plane) {
-    if (typeB === ShapeType.sphere) return 1;
-    if (typeB === ShapeType.capsule) return 2;
-    if (typeB === ShapeType.box) return 8;
-    return 0;
-  }
-  if (typeA === ShapeType.sphere) {
-    if (typeB === ShapeType.sphere || typeB === ShapeType.capsule) return 1;
-    if (typeB === ShapeType.box) return 7;
-    return 0;
-  }
-  if (typeA === ShapeType.box) {
-    if (typeB === ShapeType.box) return BOX_BOX_FEATURES;
-    if (typeB === ShapeType.capsule) return BOX_CAPSULE_FEATURES;
-    return 0;
-  }
-  if (typeA === ShapeType.capsule && typeB === ShapeType.capsule) return 1;
-  return 0;
-}
-
-/**
- * The geometry [dist, nx, ny, nz, px, py, pz] of the contact with feature id `feature`
- * between a body of type `typeA` (as A) and one of type `typeB` (as B), types in the
- * dispatch table's order (typeA ≤ typeB), from the local inputs `x` (see
+ * The formula of one pair's features (the `formula` of its row in sim/pairs/): the
+ * geometry [dist, nx, ny, nz, px, py, pz] of the contact with feature id `feature`
+ * between body A (the row's type A) and body B, from the local inputs `x` (see
  * {@link FEATURE_INPUTS}). Reals in, Reals out: numbers give the narrowphase's values,
  * traced inputs give exact derivatives of the executed branch. Decisions (segment clamps,
  * the parallel rule, box regions) go to `sink` when given.
@@ -240,37 +205,38 @@ function featureCount(typeA: number, typeB: number): number {
  * @example
  * // a unit ball 0.5 m above the ground z = 0: dist −0.5, normal up, point (0, 0, −0.25)
  * const x = [0, 0, 0, 1, 0, 0, 0,  0, 0, 0.5, 1, 0, 0, 0,  0, 0, 1, 0,  1, 0, 0, 0];
- * featureGeometry(ShapeType.plane, ShapeType.sphere, 0, x, null);
+ * planeSphereFeature(0, x, null);
  */
-export function featureGeometry(typeA: number, typeB: number, feature: number, x: readonly Real[], sink: DecisionSink | null): Real[] {
-  checkFeature(typeA, typeB, feature);
-  if (x.length !== FEATURE_INPUTS) throw new RangeError(`contact geometry: ${x.length} local inputs, expected ${FEATURE_INPUTS}`);
-  if (typeA === ShapeType.plane) {
-    if (typeB === ShapeType.sphere) return planeBall(x, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_B]);
-    if (typeB === ShapeType.capsule) {
-      const ends = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
-      return planeBall(x, ends[feature], x[LOCAL_SIZE_B]);
-    }
-    return planeBoxCorner(x, feature);
-  }
-  if (typeA === ShapeType.sphere) {
-    const cA = load3(x, LOCAL_POSE_A);
-    if (typeB === ShapeType.sphere) {
-      return ballContact(cA, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
-    }
-    if (typeB === ShapeType.capsule) {
-      const [p0, p1] = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
-      const onAxis = closestOnSegment(p0, p1, cA, sink);
-      return ballContact(cA, onAxis, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
-    }
-    return sphereBox(x, feature, sink);
-  }
-  if (typeA === ShapeType.box) {
-    return typeB === ShapeType.box ? boxBoxFeature(feature, x, sink) : boxCapsuleFeature(feature, x, sink);
-  }
-  // capsule–capsule
+export type FeatureFormula = (feature: number, x: readonly Real[], sink: DecisionSink | null) => Real[];
+
+/** Plane–sphere: one contact. */
+export const planeSphereFeature: FeatureFormula = (_feature, x) => planeBall(x, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_B]);
+
+/** Plane–box: corner `feature` (i + 2j + 4k). */
+export const planeBoxFeature: FeatureFormula = (feature, x) => planeBoxCorner(x, feature);
+
+/** Plane–capsule: the end cap at ∓ halfLength (feature 0, 1). */
+export const planeCapsuleFeature: FeatureFormula = (feature, x) => planeBall(x, capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B)[feature], x[LOCAL_SIZE_B]);
+
+/** Sphere–sphere: the line of centres. */
+export const sphereSphereFeature: FeatureFormula = (_feature, x) =>
+  ballContact(load3(x, LOCAL_POSE_A), load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], ShapeType.sphere, ShapeType.sphere);
+
+/** Sphere–box: feature 0 outside, 1 + 2k + side inside (nearest face). */
+export const sphereBoxFeature: FeatureFormula = (feature, x, sink) => sphereBox(x, feature, sink);
+
+/** Sphere–capsule: the ball on the axis point closest to the sphere's centre. */
+export const sphereCapsuleFeature: FeatureFormula = (_feature, x, sink) => {
+  const cA = load3(x, LOCAL_POSE_A);
+  const [p0, p1] = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
+  const onAxis = closestOnSegment(p0, p1, cA, sink);
+  return ballContact(cA, onAxis, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], ShapeType.sphere, ShapeType.capsule);
+};
+
+/** Capsule–capsule: the balls at the closest points of the two axes. */
+export const capsuleCapsuleFeature: FeatureFormula = (_feature, x, sink) => {
   const [a0, a1] = capsuleSegment(x, LOCAL_POSE_A, LOCAL_SIZE_A);
   const [b0, b1] = capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B);
   const [onA, onB] = closestBetweenSegments(a0, a1, b0, b1, sink);
-  return ballContact(onA, onB, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], typeA, typeB);
-}
+  return ballContact(onA, onB, x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], ShapeType.capsule, ShapeType.capsule);
+};

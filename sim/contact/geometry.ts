@@ -12,9 +12,9 @@
  * nested trace and the feature formula runs once on it: exact derivatives by
  * construction (the formula repeats the narrowphase's arithmetic). That path is simple
  * and exact but records a few hundred scalar ops per contact, so the adjoint first tries
- * the hand-written loops of geometry-fast.ts (plane–sphere, plane–box corners,
+ * the pair's hand-written adjoint (its row's `fastAdjoint`, sim/pairs/: the loops of geometry-fast.ts (plane–sphere, plane–box corners,
  * plane–capsule end caps, sphere–sphere, sphere–capsule, capsule–capsule with
- * non-parallel axes; the tests hold them equal to the nested path) and falls back to the
+ * non-parallel axes; the tests hold them equal to the nested path)) and falls back to the
  * nested trace for everything else. The tangent and the primitive's jvp always take the
  * nested path (forward mode is not on the rollout's hot path).
  *
@@ -23,7 +23,8 @@
  *
  * Kinks: the formulas' decisions (segment clamps, the parallel-axes rule, sphere–box
  * regions; see `GEOMETRY_DECISION_KINDS`) are reported by the primitive's forward and
- * tangent passes when their margin is below `KINK_REPORT_RADIUS` (kinks.ts), labelled
+ * tangent passes when their margin is below the sink's radius (kinks.ts `reportRadius`:
+ * `KINK_REPORT_RADIUS` unless the sink sets its own, as the validity log does), labelled
  * `<A>/<B> <kind>`, e.g. `ball/rod segment clamp`. The label is built only then (rare),
  * so far-from-boundary contacts build no strings. The adjoint and the tangent functions
  * themselves report nothing (they are called after the decisions were made).
@@ -35,11 +36,11 @@ import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import type { CollisionInput } from '../collision/types.ts';
 import { SHAPE_NAMES } from '../shapes.ts';
+import { checkFeature, featureGeometry } from '../pairs/table.ts';
+import type { FastGeometryAdjoint } from './geometry-fast.ts';
 import {
-  checkFeature,
   FEATURE_INPUTS,
   FEATURE_OUTPUTS,
-  featureGeometry,
   GEOMETRY_DECISION_KINDS,
   LOCAL_POSE_B,
   LOCAL_SIZE_A,
@@ -47,8 +48,7 @@ import {
   UnsupportedGradientError,
   type DecisionSink,
 } from './geometry-features.ts';
-import { contactGeometryAdjointFast } from './geometry-fast.ts';
-import { KINK_REPORT_RADIUS } from './kinks.ts';
+import { KINK_REPORT_RADIUS, reportRadius } from './kinks.ts';
 
 /**
  * What the geometry reads from the model: `nbody`, `geomType`, and `bodyName` for messages
@@ -71,7 +71,7 @@ const _weight = new Float64Array(FEATURE_OUTPUTS);
 const _tableWeight = new Float64Array(FEATURE_OUTPUTS);
 
 /** The contact being evaluated: its bodies in table order, and whether that swaps them. */
-const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0 };
+const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0, fast: null as FastGeometryAdjoint | null };
 
 /**
  * Decisions found while evaluating one contact, buffered: a nested trace is open while
@@ -79,9 +79,11 @@ const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, f
  */
 const _pendingMargin: number[] = [];
 const _pendingKind: number[] = [];
+/** The radius of the sink being reported to (kinks.ts `reportRadius`: the validity log asks for all). */
+let _collectRadius = KINK_REPORT_RADIUS;
 const _collect: DecisionSink = {
   decision(margin: number, kind: number): void {
-    if (margin < KINK_REPORT_RADIUS) {
+    if (margin < _collectRadius) {
       _pendingMargin.push(margin);
       _pendingKind.push(kind);
     }
@@ -115,7 +117,7 @@ function setupContact(input: GeometryInput, contacts: ContactFeatures, k: number
   _c.swapped = swapped;
   _c.feature = contacts.pair[k];
   try {
-    checkFeature(_c.typeFirst, _c.typeSecond, _c.feature);
+    _c.fast = checkFeature(_c.typeFirst, _c.typeSecond, _c.feature).fastAdjoint;
   } catch (err) {
     throw named(err, input, a, b);
   }
@@ -196,6 +198,7 @@ export function contactGeometryValues(
   checkSizes(input, contacts, bodyQ, geomSize, 'contactGeometryValues');
   const count = contacts.count;
   if (out.length < FEATURE_OUTPUTS * count) throw new RangeError(`contactGeometryValues: out needs ${FEATURE_OUTPUTS * count} entries`);
+  _collectRadius = kinks === null ? KINK_REPORT_RADIUS : reportRadius(kinks);
   for (let k = 0; k < count; k++) {
     setupContact(input, contacts, k);
     gatherLocal(bodyQ, geomSize, _x);
@@ -247,7 +250,7 @@ export function contactGeometryAdjoint(
     // the fast path takes the cotangent in table order: the stored normal is negated if swapped
     const flip = _c.swapped ? -1 : 1;
     for (let i = 0; i < FEATURE_OUTPUTS; i++) _tableWeight[i] = i >= 1 && i <= 3 ? flip * _weight[i] : _weight[i];
-    if (contactGeometryAdjointFast(_c.typeFirst, _c.typeSecond, _c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
+    if (_c.fast !== null && _c.fast(_c.feature, _c.first, _c.second, bodyQ, geomSize, _tableWeight, qbar, sizeBar)) {
       continue;
     }
     gatherLocal(bodyQ, geomSize, _x);
@@ -298,6 +301,7 @@ export function contactGeometryTangent(
   }
   const yv = new Array<number>(FEATURE_OUTPUTS);
   const yt = new Array<number>(FEATURE_OUTPUTS);
+  _collectRadius = kinks === null ? KINK_REPORT_RADIUS : reportRadius(kinks);
   for (let k = 0; k < count; k++) {
     setupContact(input, contacts, k);
     gatherLocal(bodyQ, geomSize, _x);

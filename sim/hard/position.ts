@@ -30,7 +30,7 @@
  * takes the impact on a support (a ball on a box on the ground), only the impacting
  * contact's impulse is placed, not the support's reaction.
  */
-import { applyContactImpulse, contactVelocity, type ContactProblem } from './problem.ts';
+import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, type ContactProblem } from './problem.ts';
 import type { HardContactSettings } from './settings.ts';
 import type { HardSolveStats } from './solver.ts';
 
@@ -63,8 +63,12 @@ export function solvePositions(
   // first-order gap at the end of the step, with the impact placement's motion
   let deepest = 0;
   for (let k = 0; k < n; k++) {
-    let u = contactVelocity(p, qd, k, _u)[0];
-    if (placed) u += contactVelocity(p, pseudo, k, _u)[0];
+    contactRowVelocities(p, qd, k, 0, 1, _u);
+    let u = _u[0];
+    if (placed) {
+      contactRowVelocities(p, pseudo, k, 0, 1, _u);
+      u += _u[0];
+    }
     const gap = p.dist[k] + dt * u;
     p.positionBound[k] = -gap / dt;
     p.positionImpulse[k] = 0;
@@ -81,7 +85,7 @@ export function solvePositions(
     change = 0;
     for (let k = 0; k < n; k++) {
       const wnn = p.diag[3 * k];
-      contactVelocity(p, pseudo, k, _u);
+      contactRowVelocities(p, pseudo, k, 0, 1, _u);
       const l = lam[k];
       let next = l - (_u[0] - p.positionBound[k]) / wnn;
       if (next < 0) next = 0;
@@ -89,9 +93,7 @@ export function solvePositions(
       if (dl === 0) continue;
       lam[k] = next;
       _delta[0] = dl;
-      _delta[1] = 0;
-      _delta[2] = 0;
-      applyContactImpulse(p, pseudo, k, _delta);
+      applyNormalImpulse(p, pseudo, k, _delta);
       const du = Math.abs(dl) * wnn;
       if (du > change) change = du;
     }

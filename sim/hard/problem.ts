@@ -55,6 +55,7 @@ import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { Model } from '../model.ts';
+import { bounceBound, bounces, changeAfterImpact, impactBound, impactFraction, leverArms, pairFriction, pairRestitution, refinedImpactFraction, speculativeBound } from './contact-rules.ts';
 import { duffFrame } from './frame.ts';
 import { flightPose } from './integrate.ts';
 import type { HardContactSettings } from './settings.ts';
@@ -182,19 +183,24 @@ export function createContactProblem(nbody: number, capacity: number): ContactPr
  * contactVelocity(problem, velocity, k, u); // u[0]: normal velocity, > 0 separating
  */
 export function contactVelocity(p: ContactProblem, qd: Float64Array, k: number, out: Float64Array): Float64Array {
+  contactRowVelocities(p, qd, k, 0, 3, out);
+  return out;
+}
+
+/** Velocities of contact k along its directions j = `first` .. `end` − 1 (0: n, 1, 2: t₁, t₂) into `out[j]`. */
+export function contactRowVelocities(p: ContactProblem, qd: Float64Array, k: number, first: number, end: number, out: Float64Array): void {
   const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
   const d = p.dir, ra = p.angA, rb = p.angB;
   const dvx = qd[b] - qd[a], dvy = qd[b + 1] - qd[a + 1], dvz = qd[b + 2] - qd[a + 2];
   const wax = qd[a + 3], way = qd[a + 4], waz = qd[a + 5];
   const wbx = qd[b + 3], wby = qd[b + 4], wbz = qd[b + 5];
-  for (let j = 0; j < 3; j++) {
+  for (let j = first; j < end; j++) {
     const o = 9 * k + 3 * j;
     out[j] =
       d[o] * dvx + d[o + 1] * dvy + d[o + 2] * dvz +
       rb[o] * wbx + rb[o + 1] * wby + rb[o + 2] * wbz -
       ra[o] * wax - ra[o + 1] * way - ra[o + 2] * waz;
   }
-  return out;
 }
 
 /**
@@ -229,12 +235,40 @@ export function applyContactImpulse(p: ContactProblem, qd: Float64Array, k: numb
   qd[a + 5] -= ln * ia[o + 2] + l1 * ia[o + 5] + l2 * ia[o + 8];
 }
 
+// The sweeps' normal-only update (solver.ts, position.ts): `applyContactImpulse` with
+// zero tangential impulses, the same arithmetic in the same order without the zero terms
+// (the same results up to the sign of a zero).
+
+/** Add the velocity change of the normal impulse `impulse[0]` (N·s) at contact k to `qd`. */
+export function applyNormalImpulse(p: ContactProblem, qd: Float64Array, k: number, impulse: Float64Array): void {
+  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
+  const o = 9 * k;
+  const d = p.dir, ia = p.invAngA, ib = p.invAngB;
+  const ln = impulse[0];
+  const px = ln * d[o], py = ln * d[o + 1], pz = ln * d[o + 2];
+  const ma = p.invMass[2 * k], mb = p.invMass[2 * k + 1];
+  qd[b] += mb * px;
+  qd[b + 1] += mb * py;
+  qd[b + 2] += mb * pz;
+  qd[b + 3] += ln * ib[o];
+  qd[b + 4] += ln * ib[o + 1];
+  qd[b + 5] += ln * ib[o + 2];
+  qd[a] -= ma * px;
+  qd[a + 1] -= ma * py;
+  qd[a + 2] -= ma * pz;
+  qd[a + 3] -= ln * ia[o];
+  qd[a + 4] -= ln * ia[o + 1];
+  qd[a + 5] -= ln * ia[o + 2];
+}
+
 // ---- assembly ------------------------------------------------------------------------
 
 // module scratch: lever arms, a body's world inverse inertia, and the doubles handed
 // between helpers through arrays (a double crossing a call V8 does not inline is boxed)
-const _rA = new Float64Array(3);
-const _rB = new Float64Array(3);
+/** lever arms r_A (0..2), r_B (3..5) of the contact at hand (contact-rules.ts `leverArms`) */
+const _lever = new Float64Array(6);
+const _rA = _lever.subarray(0, 3);
+const _rB = _lever.subarray(3, 6);
 const _invInertia = new Float64Array(9);
 const _coupling = new Float64Array(4);
 const _turn = new Float64Array(2);
@@ -363,33 +397,29 @@ export function buildContactProblem(
     const invMassA = model.bodyInvMass[a], invMassB = model.bodyInvMass[b];
     out.invMass[2 * k] = invMassA;
     out.invMass[2 * k + 1] = invMassB;
-    for (let i = 0; i < 3; i++) {
-      const point = contacts.point[3 * k + i];
-      _rA[i] = point - bodyQ[Q_WIDTH * a + i];
-      _rB[i] = point - bodyQ[Q_WIDTH * b + i];
-    }
+    leverArms(_lever, contacts.point, 3 * k, bodyQ, a, b);
 
     assembleRows(out, k, contacts.normal, 3 * k);
-    // materials: geometric mean of the frictions, larger restitution
-    out.friction[k] = Math.sqrt(model.bodyFriction[a] * model.bodyFriction[b]);
-    const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
+    // materials (contact-rules.ts): geometric mean of the frictions, larger restitution
+    out.friction[k] = pairFriction(model.bodyFriction[a], model.bodyFriction[b]) as number;
+    const e = pairRestitution(model.bodyRestitution[a], model.bodyRestitution[b]) as number;
 
     // the normal bound: restitution if the contact closes this step fast enough, else speculative
     const d = contacts.dist[k];
     const approach = contactVelocity(out, velocity, k, _u)[0];
     out.dist[k] = d;
     out.approach[k] = approach;
-    const bounce = e > 0 && approach < -settings.restitutionThreshold && d + dt * approach < 0;
+    const bounce = bounces(e, approach, d, dt, settings.restitutionThreshold);
     out.bounced[k] = bounce ? 1 : 0;
     out.impactFraction[k] = 0;
     out.slipTarget[2 * k] = 0;
     out.slipTarget[2 * k + 1] = 0;
     // a bounce that starts open happens at s·dt into the step: placed below
     if (bounce && settings.placeImpacts && d > 0) {
-      out.impactFraction[k] = Math.min(1, d / (-approach * dt));
+      out.impactFraction[k] = Math.min(1, impactFraction(d, approach, dt) as number);
       placed = true;
     }
-    out.bound[k] = bounce ? -e * approach : -Math.max(d, 0) / dt;
+    out.bound[k] = (bounce ? bounceBound(e, approach) : speculativeBound(d, dt, 0)) as number;
     out.impulse[3 * k] = 0;
     out.impulse[3 * k + 1] = 0;
     out.impulse[3 * k + 2] = 0;
@@ -433,10 +463,7 @@ function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, vel
     const s = out.impactFraction[k];
     if (s === 0) {
       // another contact of a body in an impact: same geometry, the impact's inertia
-      for (let i = 0; i < 3; i++) {
-        _rA[i] = contacts.point[3 * k + i] - bodyQ[Q_WIDTH * a + i];
-        _rB[i] = contacts.point[3 * k + i] - bodyQ[Q_WIDTH * b + i];
-      }
+      leverArms(_lever, contacts.point, 3 * k, bodyQ, a, b);
       assembleRows(out, k, contacts.normal, 3 * k);
       continue;
     }
@@ -447,13 +474,11 @@ function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, vel
     // the change (gravity, controls) splits at the impact, the part after it follows the impulse
     contactVelocity(out, velocity, k, _u);
     contactVelocity(out, startVelocity, k, _uStart);
-    const after = 1 - s;
-    const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
-    const changeN = _u[0] - _uStart[0];
+    const e = pairRestitution(model.bodyRestitution[a], model.bodyRestitution[b]) as number;
     out.approach[k] = _u[0];
-    out.bound[k] = -e * (_u[0] - after * changeN) + after * changeN;
-    out.slipTarget[2 * k] = after * (_u[1] - _uStart[1]);
-    out.slipTarget[2 * k + 1] = after * (_u[2] - _uStart[2]);
+    out.bound[k] = impactBound(e, _u[0], changeAfterImpact(s, _u[0], _uStart[0])) as number;
+    out.slipTarget[2 * k] = changeAfterImpact(s, _u[1], _uStart[1]) as number;
+    out.slipTarget[2 * k + 1] = changeAfterImpact(s, _u[2], _uStart[2]) as number;
   }
 }
 
@@ -471,10 +496,7 @@ function impactGeometry(model: Model, contacts: Contacts, k: number, bodyQ: Floa
   _impactFeatures.bodyB[0] = b;
   _impactFeatures.pair[0] = contacts.pair[k];
   contactGeometryValues(model, _impactFeatures, q, model.geomSize, _impactGeometry);
-  for (let i = 0; i < 3; i++) {
-    _rA[i] = _impactGeometry[4 + i] - q[Q_WIDTH * a + i];
-    _rB[i] = _impactGeometry[4 + i] - q[Q_WIDTH * b + i];
-  }
+  leverArms(_lever, _impactGeometry, 4, q, a, b);
 }
 
 /**
@@ -492,8 +514,7 @@ function refineImpactFraction(model: Model, contacts: Contacts, k: number, bodyQ
   // s·v* + (1 − s)·v, in the rows of that configuration (rebuilt at the refined s after)
   assembleRows(out, k, _impactGeometry, 1);
   const rate = s * contactVelocity(out, velocity, k, _u)[0] + (1 - s) * contactVelocity(out, startVelocity, k, _uStart)[0];
-  const refined = s + _impactGeometry[0] / (-rate * model.dt);
-  if (rate < 0 && refined > 0 && refined <= 1) out.impactFraction[k] = refined;
+  out.impactFraction[k] = refinedImpactFraction(s, _impactGeometry[0], rate, model.dt) as number;
 }
 
 /**

@@ -58,7 +58,7 @@
  * The weakness of PGS is slow convergence on long chains of heavy-on-light contacts; the
  * residual left at the iteration cap is reported rather than hidden.
  */
-import { applyContactImpulse, contactVelocity, type ContactProblem } from './problem.ts';
+import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, contactVelocity, type ContactProblem } from './problem.ts';
 import type { HardContactSettings } from './settings.ts';
 
 /** What the last solve did, written by {@link solveContactVelocities} and the position pass. */
@@ -176,7 +176,7 @@ export function solveContactVelocities(
       const o = 3 * k;
       // normal: exact scalar projection
       const wnn = diag[o];
-      contactVelocity(p, qd, k, _u);
+      contactRowVelocities(p, qd, k, 0, 1, _u);
       const ln = lam[o];
       let lnNext = ln - (_u[0] - p.bound[k]) / wnn;
       if (lnNext < 0) lnNext = 0;
@@ -187,13 +187,11 @@ export function solveContactVelocities(
       if (dn === 0 && radius === 0 && l1 === 0 && l2 === 0) continue;
       const a1 = diag[o + 1], a2 = diag[o + 2];
       // the tangential velocities once dn is applied (W_tn couples them)
-      _delta[0] = dn;
-      _delta[1] = 0;
-      _delta[2] = 0;
       if (dn !== 0) {
-        applyContactImpulse(p, qd, k, _delta);
-        contactVelocity(p, qd, k, _u);
+        _delta[0] = dn;
+        applyNormalImpulse(p, qd, k, _delta);
       }
+      contactRowVelocities(p, qd, k, 1, 3, _u);
       _disk[0] = a1;
       _disk[1] = a2;
       _disk[2] = _u[1] - p.slipTarget[2 * k] - a1 * l1;

@@ -18,12 +18,16 @@
 import type { KinkSink } from '../../ad/primitive.ts';
 import { contactGeometryRule } from '../contact/geometry.ts';
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
-import { addInto } from '../rollout-shared.ts';
+import { addInto } from '../driver/records.ts';
+import { bounceBound, leverArms, pairFriction, pairRestitution, restitutionBody, speculativeBound } from './contact-rules.ts';
 import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
 import { contactRowVelocity, impulseSolveRule } from './impulse-adjoint.ts';
 import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
 import { advancePosesRule, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaRule } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+
+/** Lever arms r_A (0..2), r_B (3..5) of the contact at hand. */
+const _lever = new Float64Array(6);
 
 /** Kinks are reported by the forward pass; the adjoint's kernels report none. */
 const silent: KinkSink = { kink() {} };
@@ -126,25 +130,24 @@ function contactAdjoint(
   /** per contact: which bound formula (see traced-step.ts), and the approach speed of a bounce */
   const boundKind = new Uint8Array(c);
   const approach = new Float64Array(c);
+  const qStart = x.subarray(L.q, L.q + 7 * n);
   for (let k = 0; k < c; k++) {
     const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
     theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * (k + 1)), o);
-    for (let i = 0; i < 3; i++) {
-      const point = geom[4 * c + 3 * k + i];
-      theta[o + CONTACT_R_A + i] = point - x[L.q + 7 * a + i];
-      theta[o + CONTACT_R_B + i] = point - x[L.q + 7 * b + i];
-    }
-    theta[o + CONTACT_MU] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
+    leverArms(_lever, geom, 4 * c + 3 * k, qStart, a, b);
+    theta.set(_lever.subarray(0, 3), o + CONTACT_R_A);
+    theta.set(_lever.subarray(3, 6), o + CONTACT_R_B);
+    theta[o + CONTACT_MU] = pairFriction(x[L.friction + a], x[L.friction + b]) as number;
     if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
       approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
-      theta[o + CONTACT_BOUND] = -restitution(x, L.restitution, a, b) * approach[k];
-    } else if (d > 0 || d > -ctx.restingGap) {
-      // speculative −d/dt; a resting contact on the open side of its kink (traced-step.ts)
+      theta[o + CONTACT_BOUND] = bounceBound(pairRestitution(x[L.restitution + a], x[L.restitution + b]), approach[k]) as number;
+    } else if (d > -ctx.restingGap) {
+      // speculative −d/dt; a resting contact on the open side of its kink (contact-rules.ts)
       boundKind[k] = BOUND_GAP;
-      theta[o + CONTACT_BOUND] = d > 0 ? -d / dt : 0;
+      theta[o + CONTACT_BOUND] = speculativeBound(d, dt, ctx.restingGap) as number;
     }
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
@@ -206,8 +209,8 @@ function contactAdjoint(
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
       // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
-      const e = restitution(x, L.restitution, a, b);
-      xbar[L.restitution + (x[L.restitution + a] >= x[L.restitution + b] ? a : b)] -= approach[k] * boundBar;
+      const e = pairRestitution(x[L.restitution + a], x[L.restitution + b]) as number;
+      xbar[L.restitution + (restitutionBody(x[L.restitution + a], x[L.restitution + b]) === 0 ? a : b)] -= approach[k] * boundBar;
       normalVelocityAdjoint(theta, o, vStar, a, b, -e * boundBar, thetaBar, framesBar, FRAME_WIDTH * k, vStarBar);
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
@@ -233,14 +236,9 @@ function contactAdjoint(
   addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
 
-// bound formulas (traced-step.ts); 0: a contact deeper than the resting gap, b = 0 constant
+// bound formulas (contact-rules.ts); 0: a contact deeper than the resting gap, b = 0 constant
 const BOUND_BOUNCE = 1;
 const BOUND_GAP = 2;
-
-/** The larger restitution of bodies a and b (the first at a tie). */
-function restitution(x: Float64Array, off: number, a: number, b: number): number {
-  return Math.max(x[off + a], x[off + b]);
-}
 
 /** The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts). */
 function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord): number[] {

@@ -1,6 +1,6 @@
 /**
  * One hard-contact step on the trace, for the backward pass of the hard rollout
- * (sim/hard/rollout.ts) — the path of steps that place an impact, and the reference that
+ * (sim/hard/stepper.ts) — the path of steps that place an impact, and the reference that
  * step-adjoint.ts's tape-free pullback is tested against: the same pipeline as `hardStep` (step.ts), with every decision
  * the plain step made (contact set and features, restitution or speculative bound, impact
  * placement, the impulses it found, the position pass's correction) fixed from a
@@ -30,7 +30,7 @@
  * speculative bound on the open side (b = −d/dt), see below; the split-impulse drift correction (position.ts's second pass, which runs
  * only on penetration beyond tolerance) enters as a constant — it is not differentiated.
  */
-import { add, div, mul, sqrt, sub, value } from '../../ad/ops.ts';
+import { add, mul, sub, value } from '../../ad/ops.ts';
 import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { cross, dot, subVec } from '../../ad/vec.ts';
@@ -38,7 +38,8 @@ import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
 import { integrateRule as integrateRuleOf, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
-import type { RolloutLayout } from '../rollout-shared.ts';
+import type { RolloutLayout } from '../driver/inputs.ts';
+import { bounceBound, changeAfterImpact, impactBound, impactFraction, leverArms, pairFriction, pairRestitution, refinedImpactFraction, speculativeBound } from './contact-rules.ts';
 import { impulseSolvePrimitive } from './impulse-adjoint.ts';
 import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
 import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
@@ -159,14 +160,13 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
     const point = pointOf(geom, k, c);
     const approach = rowVelocity(normalOf(geom, k, c), velocityOf(vStar, a), velocityOf(vStar, b), subVec(point, positionOf(qStart, a)), subVec(point, positionOf(qStart, b)));
-    let s = div(geom[k], mul(-dt, approach));
+    let s = impactFraction(geom[k], approach, dt);
     // problem.ts `refineImpactFraction`: one Newton step on the gap at s·dt
     const { q, g } = geometryAt(k, s);
-    const rA = subVec(g.slice(4, 7), positionOf(q, a)), rB = subVec(g.slice(4, 7), positionOf(q, b));
+    const [rA, rB] = leverArmsOf(g, 4, q, a, b);
     const normal = g.slice(1, 4);
     const rate = add(mul(s, rowVelocity(normal, velocityOf(vStar, a), velocityOf(vStar, b), rA, rB)), mul(sub(1, s), rowVelocity(normal, velocityOf(vStart, a), velocityOf(vStart, b), rA, rB)));
-    const refined = add(s, div(g[0], mul(-dt, rate)));
-    if (value(rate) < 0 && value(refined) > 0 && value(refined) <= 1) s = refined;
+    s = refinedImpactFraction(s, g[0], rate, dt);
     fraction[k] = s;
     for (const body of [a, b]) {
       const seen = earliest.get(body);
@@ -216,38 +216,30 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
     const d = geom[k];
     const dirs = [frames.slice(FRAME_WIDTH * k, FRAME_WIDTH * k + 3), frames.slice(FRAME_WIDTH * k + 3, FRAME_WIDTH * k + 6), frames.slice(FRAME_WIDTH * k + 6, FRAME_WIDTH * k + 9)];
-    const point = contactGeom[k].slice(4, 7);
-    const q = placedQ[k] ?? qStart;
-    const rA = subVec(point, positionOf(q, a)), rB = subVec(point, positionOf(q, b));
+    const [rA, rB] = leverArmsOf(contactGeom[k], 4, placedQ[k] ?? qStart, a, b);
     const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
-    let bound: Real = 0;
+    let bound: Real;
     const target: Real[] = [0, 0];
     const s = fraction[k];
     if (rec.bounced[k]) {
-      const e = maxReal(x[L.restitution + a], x[L.restitution + b]);
+      const e = pairRestitution(x[L.restitution + a], x[L.restitution + b]);
       const approach = rowVelocity(dirs[0], vA, vB, rA, rB);
       if (s !== 0) {
         // problem.ts: the free-flight change of the contact velocity splits at the impact;
         // the approach before it is reversed, its slip is what friction stops, the rest follows
         const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6), v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
-        const after = sub(1, s);
-        const changeAfter = (j: number): Real => mul(after, sub(j === 0 ? approach : rowVelocity(dirs[j], vA, vB, rA, rB), rowVelocity(dirs[j], v0A, v0B, rA, rB)));
-        const normalAfter = changeAfter(0);
-        bound = add(mul(-1, mul(e, sub(approach, normalAfter))), normalAfter);
+        const changeAfter = (j: number): Real => changeAfterImpact(s, j === 0 ? approach : rowVelocity(dirs[j], vA, vB, rA, rB), rowVelocity(dirs[j], v0A, v0B, rA, rB));
+        bound = impactBound(e, approach, changeAfter(0));
         target[0] = changeAfter(1);
         target[1] = changeAfter(2);
       } else {
-        bound = mul(-1, mul(e, approach));
+        bound = bounceBound(e, approach);
       }
-    } else if (value(d) > 0) {
-      bound = div(mul(-1, d), dt);
-    } else if (value(d) > -ctx.restingGap) {
-      // a resting contact sits at the kink d = 0 of −max(d, 0)/dt; convention: its open
-      // side (value 0, derivative −1/dt), so every corner of a manifold takes the same
-      // branch and the contact follows the surface it rests on
-      bound = sub(div(mul(-1, d), dt), -value(d) / dt);
+    } else {
+      // speculative; a resting contact on the open side of its kink (contact-rules.ts)
+      bound = speculativeBound(d, dt, ctx.restingGap);
     }
-    const mu = sqrt(mul(x[L.friction + a], x[L.friction + b]));
+    const mu = pairFriction(x[L.friction + a], x[L.friction + b]);
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     for (let j = 0; j < FRAME_WIDTH; j++) theta[o + j] = frames[FRAME_WIDTH * k + j];
     for (let i = 0; i < 3; i++) {
@@ -358,8 +350,10 @@ function rowVelocity(d: Real[], vA: Real[], vB: Real[], rA: Real[], rB: Real[]):
   return sub(add(dot(d, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rB, d), vB.slice(3))), dot(cross(rA, d), vA.slice(3)));
 }
 
-/** The larger restitution; at a tie, the first (the derivative goes to one body: a kink, not reported here). */
-function maxReal(a: Real, b: Real): Real {
-  return value(a) >= value(b) ? a : b;
+/** Lever arms [r_A, r_B] of the point at `g[po..]` from the centres in the poses `q` (contact-rules.ts `leverArms`). */
+function leverArmsOf(g: readonly Real[], po: number, q: readonly Real[], a: number, b: number): [Real[], Real[]] {
+  const r: Real[] = new Array(6);
+  leverArms(r, g, po, q, a, b);
+  return [r.slice(0, 3), r.slice(3, 6)];
 }
 

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLE = join(ROOT, 'docs/examples/bounce-gradient.mjs');
+/** Zhong et al. 2023's single-collision task written against the public entry only */
+const ZHONG = join(ROOT, 'test/package/zhong-single.mjs');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
@@ -36,6 +38,7 @@ beforeAll(() => {
   packed = (JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', work], ROOT)) as PackEntry[])[0];
   project = join(work, 'project');
   cpSync(EXAMPLE, join(project, 'bounce-gradient.mjs'));
+  cpSync(ZHONG, join(project, 'zhong-single.mjs'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
   // the runtime dependencies come from npm's cache when the checkout has been installed
   run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], project);
@@ -51,7 +54,7 @@ describe('the packed tarball', () => {
     expect(paths).toContain('dist/api/index.js');
     expect(paths).toContain('dist/api/index.d.ts');
     expect(paths).toContain('dist/ad/index.js');
-    expect(paths).toContain('dist/scenes/cli.js');
+    expect(paths).toContain('dist/cli/cli.js');
     expect(paths).toContain('bin/diffcontact.js');
     expect(paths).toContain('docs/scene.schema.json');
     const misplaced = paths.filter((p) => /^(test|bench|scenes|sim|ad|api|render)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')));
@@ -81,6 +84,23 @@ describe('the packed tarball', () => {
     expect(out.grad['ball.position.z'] / dLossDz).toBeCloseTo((e * (tau - t1) + tau) / t1, 2);
     expect(out.grad['contact.restitution'] / dLossDz).toBeCloseTo(g * t1 * tau, 2);
   });
+
+  it("reproduces a published figure with the installed package alone: Zhong et al. 2023's single-collision optimum 0.3115", () => {
+    const r = JSON.parse(run(process.execPath, ['zhong-single.mjs'], project)) as { start: number; loss: number; replayed: number; optimum: number };
+    expect(r.start).toBeGreaterThan(1);
+    expect(Math.abs(r.loss - r.optimum) / r.optimum, JSON.stringify(r)).toBeLessThan(0.01);
+    expect(r.replayed).toBeCloseTo(r.loss, 9);
+  }, 300_000);
+
+  it('runs the worker-thread strategies from the installed package (multistart loads its objective from dist/)', () => {
+    const bin = join(project, 'node_modules/.bin/diffcontact');
+    const scene = join(project, 'node_modules/diffcontact/dist/scenes/bounce-wrong-hump.json');
+    const r = spawnSync(bin, ['optimize', scene, '--strategy', 'multistart', '--starts', '2', '--threads', '1', '--out', join(project, 'opt'), '--json'], { cwd: project, encoding: 'utf8', timeout: 300_000 });
+    expect(r.stderr.replace(/^diffcontact: target not reached.*\n/m, '')).toBe('');
+    expect([0, 3]).toContain(r.status);
+    expect((JSON.parse(r.stdout) as { strategy: string }).strategy).toBe('multistart');
+    expect(existsSync(join(project, 'opt', 'result.json'))).toBe(true);
+  }, 300_000);
 
   it('ships a CLI that prints its version and simulates without tsx', () => {
     const bin = join(project, 'node_modules/.bin/diffcontact');

@@ -1,8 +1,8 @@
-// The worker's jobs in node: recording a track, the gradient sweep, the live optimization.
+// The workers' jobs in node: recording a track (and its first frames while it runs), the gradient sweep and its validity radius, the sweep's task order.
 import { describe, expect, it } from 'vitest';
-import { optimizeLive, sceneObjective } from '../../render/optimize-live.ts';
+import { COARSE_POINTS, taskOrder } from '../../render/app/sweep-pool.ts';
 import { drain, MIN_DRAWN_FORCE, recordTrack, trackStride } from '../../render/record.ts';
-import { defaultSweep, findJumps, labelJumps, refinementOrder, sweepEvaluator, sweepGrid, sweepRangeAround } from '../../render/sweep-grid.ts';
+import { defaultSweep, findJumps, labelJumps, refinementOrder, sweepEvaluator, sweepGrid, sweepRangeAround, validityEvaluator } from '../../render/sweep-grid.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
@@ -109,11 +109,20 @@ describe('recordTrack', () => {
     expect(Math.abs(total - mass * G)).toBeLessThan((4 * mass * 1e-6) / scene.dt);
   });
 
-  it('yields progress, so a scheduler can interleave it', () => {
+  it('yields progress with the frames so far, copied, so a scheduler can interleave it and the page play them early', () => {
     const gen = recordTrack(flight(1000));
     const first = gen.next();
     expect(first.done).toBe(false);
-    expect(first.value).toEqual({ done: 200, total: 1000 });
+    if (first.done) return;
+    expect({ done: first.value.done, total: first.value.total }).toEqual({ done: 200, total: 1000 });
+    const partial = first.value.partial();
+    const whole = drain(gen);
+    // the frames kept by step 200 (every 17th step at 1 ms, and t = 0): the whole track's first ones
+    const n = Math.floor(200 / trackStride(0.001)) + 1;
+    expect(partial.times.length).toBe(n);
+    expect(Array.from(partial.times)).toEqual(Array.from(whole.times.subarray(0, n)));
+    expect(Array.from(partial.poses)).toEqual(Array.from(whole.poses.subarray(0, partial.poses.length)));
+    expect(partial.poses.buffer).not.toBe(whole.poses.buffer);
   });
 });
 
@@ -211,39 +220,52 @@ describe('sweep', () => {
   });
 });
 
-describe('live optimization', () => {
-  // reach height 10.5 m at T = 0.3 s by the launch speed: z(T) is linear in v_z, so the
-  // loss is a parabola with its minimum at v_z = (10.5 − 10 + g·dt²·N(N+1)/2) / T
-  const objective = { of: 'ball.position.z', target: 10.5, wrt: ['ball.linearVelocity.z'], bounds: { 'ball.linearVelocity.z': [-5, 5] } };
+describe('validity radius at the scene\'s value', () => {
+  // a ball falling freely that ends 2 mm above the ground: the first decision to flip as
+  // the launch speed v_z drops is the ground contact's onset. Semi-implicit Euler gives
+  // z_k = z0 + v k dt − g dt² k(k+1)/2 exactly, so the gap at step k moves by k dt per
+  // m/s of v_z and the radius is gap_k / (k dt)
+  const r = 0.1, z0 = 1, N = 300, dt = 1e-3;
+  const height = (v: number, k: number) => z0 + v * k * dt - (G * dt * dt * k * (k + 1)) / 2;
+  const v = (r + 0.002 - z0 + (G * dt * dt * N * (N + 1)) / 2) / (N * dt);
+  const scene = (mode: ContactMode) =>
+    parseScene({
+      dt, steps: N, contact: { mode },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { name: 'ball', shape: { type: 'sphere', radius: r }, mass: 1, position: [0, 0, z0], linearVelocity: [0, 0, v] },
+      ],
+    });
+  const spec = { of: 'ball.position.z', wrt: 'ball.linearVelocity.z' };
 
-  it('has the loss |z(T) − target|² of the plain rollout and its exact gradient 2 (z − target) T', () => {
-    const scene = flight(300, objective);
-    const obj = sceneObjective(scene);
-    expect(obj.x0).toEqual([2]);
-    expect(obj.lower).toEqual([-5]);
-    const model = buildModel(scene);
-    const z = simulate(model, initialState(model, scene), scene.steps).bodyQ[7 + 2];
-    const { value, grad } = obj.loss([2]);
-    expect(value).toBeCloseTo((z - 10.5) ** 2, 10);
-    expect(grad[0]).toBeCloseTo(2 * (z - 10.5) * 0.3, 9);
+  it('penalty: the onset at the last step\'s start, gap_k / (k dt) away, in m/s', () => {
+    const out = validityEvaluator(scene('penalty'), spec, 'penalty')(v);
+    const k = Number(/^step (\d+): ground\/ball onset$/.exec(out.decision ?? '')?.[1]);
+    expect(k).toBe(N - 1);
+    expect(out.radius! / ((height(v, k) - r) / (k * dt)) - 1).toBeLessThan(1e-6);
+    expect(out.nearest[0].flipAt).toBeCloseTo(v - out.radius!, 12);
+    expect(out.grad).toBeCloseTo(N * dt, 9); // free flight: d z_N / d v_z = N dt
   });
 
-  it('converges on the parabola and respects the bounds', () => {
-    const scene = flight(300, objective);
-    const its = [...optimizeLive(scene, { iters: 80, lr: 0.2 })];
-    expect(its).toHaveLength(81);
-    expect(its[0].iter).toBe(0);
-    const N = 300, dt = 1e-3, T = 0.3;
-    const best = (0.5 + (G * dt * dt * N * (N + 1)) / 2) / T;
-    const last = its[its.length - 1];
-    expect(Math.abs(last.x[0] - best)).toBeLessThan(1e-2);
-    expect(last.loss).toBeLessThan(1e-4 * its[0].loss);
-    expect(last.scene.bodies[1].linearVelocity[2]).toBe(last.x[0]);
-    const clamped = [...optimizeLive(flight(300, { ...objective, bounds: { 'ball.linearVelocity.z': [0, 3] } }), { iters: 30, lr: 0.5 })];
-    expect(clamped.every((it) => it.x[0] <= 3)).toBe(true);
+  it('hard: the speculative onset of the last step, its end-of-step gap / (N dt) away', () => {
+    const out = validityEvaluator(scene('hard'), spec, 'hard')(v);
+    expect(out.decision).toBe(`step ${N - 1}: ground/ball onset`);
+    expect(Math.abs(out.radius! / ((height(v, N) - r) / (N * dt)) - 1)).toBeLessThan(1e-6);
   });
+});
 
-  it('says so when the scene has no objective', () => {
-    expect(() => sceneObjective(flight(10))).toThrow(/no "objective"/);
+describe('sweep task order', () => {
+  it('computes the radii first, then every mode\'s coarse curve, then the page\'s mode, then the rest', () => {
+    const order = taskOrder(41, ['soft', 'penalty', 'hard'], 'hard', true);
+    expect(order).toHaveLength(3 + 3 * 41);
+    expect(order.slice(0, 3).map((t) => `${t.kind} ${t.mode}`)).toEqual(['validity hard', 'validity soft', 'validity penalty']);
+    const coarse = order.slice(3, 3 + 3 * COARSE_POINTS);
+    expect(new Set(coarse.map((t) => t.index))).toEqual(new Set(refinementOrder(41).slice(0, COARSE_POINTS)));
+    const hardRest = order.slice(3 + 3 * COARSE_POINTS, 3 + 3 * COARSE_POINTS + 41 - COARSE_POINTS);
+    expect(hardRest.every((t) => t.mode === 'hard')).toBe(true);
+    // every (mode, point) exactly once
+    const points = order.filter((t) => t.kind === 'point').map((t) => `${t.mode}:${t.index}`);
+    expect(new Set(points).size).toBe(3 * 41);
+    expect(taskOrder(5, ['soft'], 'soft', false).map((t) => t.index)).toEqual(refinementOrder(5));
   });
 });

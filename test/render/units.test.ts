@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisPower, axisTitle, logTicks, pathUnit, quotientUnit, scaledUnit, siTicks, withUnit } from '../../render/units.ts';
+import { axisPower, axisTitle, decadeTicks, logTicks, pathUnit, quotientUnit, scaledUnit, siTicks, withUnit } from '../../render/units.ts';
 
 describe('units of paths', () => {
   it('names the SI unit of every kind of path, and of a gradient between two', () => {
@@ -42,6 +42,13 @@ describe('tick labels', () => {
   it('labels a log axis by powers of ten down to tiny values', () => {
     expect(logTicks([1e-6, 2e-6, 1e-5, 0.1, 1, 10])).toEqual(['1e−6', '', '1e−5', '0.1', '1', '10']);
     expect(logTicks([1e-12])).toEqual(['1e−12']);
+    // the ticks of a loss curve that converged to ~1e-29 m²: every 4th power of ten, ending at the top
+    expect(decadeTicks(0.003, 20)).toEqual([0.01, 0.1, 1, 10]);
+    const deep = decadeTicks(1.6e-29, 0.1);
+    expect(deep[deep.length - 1]).toBe(0.1);
+    expect(deep.length).toBeLessThanOrEqual(8);
+    expect(logTicks(deep).every((t) => t !== '')).toBe(true);
+    expect(decadeTicks(0, 1)).toEqual([]);
   });
 
   it('writes a value with an SI-prefixed unit', () => {

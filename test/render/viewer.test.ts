@@ -3,7 +3,9 @@
 // Vite's preview server on 127.0.0.1 at a free port for the duration of the file.
 // Without /usr/bin/chromium the file is skipped with a notice naming the install command.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODE_COLOURS as CLI_COLOURS } from '../../scenes/cli/plot.ts';
@@ -24,6 +26,7 @@ const MIN_IMAGE_CHANGE = 0.5;
 /** Half side of the square searched around a projected point for its colour, CSS px. */
 const PIXEL_SEARCH = 4;
 const G = 9.81; // m/s²
+const execFileAsync = promisify(execFile);
 
 type Page = import('playwright-core').Page;
 type Context = import('playwright-core').BrowserContext;
@@ -62,7 +65,7 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
     await page.goto(url);
     // the default scene's rollout and sweep come from the worker
-    await page.waitForFunction(() => window.__viewer?.frames > 0 && window.__viewer.sweep.done, null, { timeout: 120_000 });
+    await page.waitForFunction(() => window.__viewer?.trackComplete && window.__viewer.sweep.done, null, { timeout: 120_000 });
   }, 180_000);
 
   afterAll(async () => {
@@ -210,7 +213,7 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     });
     expect(hard).toEqual({ disabled: false, text: 'hard' });
     // the re-simulation in penalty mode arrives without errors
-    await page.waitForFunction(() => window.__viewer.frames > 0);
+    await page.waitForFunction(() => window.__viewer.trackComplete);
     expect(consoleErrors).toEqual([]);
   });
 
@@ -228,21 +231,40 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     await page.locator('#error-close').click();
   });
 
-  it('runs the scene\'s optimization in the worker, draws the loss curve with its axes, and states whether it reached the target', async () => {
+  it('runs the CLI\'s optimizer in a worker: the same result as `diffcontact optimize` for the scene and seed, its loss curve, and whether it reached the target', async () => {
+    const seed = 3;
+    // the CLI on the same scene file and seed, at the same time as the page
+    const out = mkdtempSync(join(tmpdir(), 'diffcontact-viewer-cli-'));
+    dirs.push(out);
+    const cli = execFileAsync(process.execPath, [join(import.meta.dirname, '../../bin/diffcontact.js'), 'optimize', join(import.meta.dirname, '../../scenes/bounce-to-target.json'), '--seed', String(seed), '--json', '--out', out], { timeout: 280_000 }).then(
+      (r) => r.stdout,
+      // exit 3: the verified result missed (the document is still printed)
+      (err: { code?: number; stdout?: string }) => (err.code === 3 && err.stdout ? err.stdout : Promise.reject(err)),
+    );
     await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
-    const iterations = page.locator('#gui .lil-controller.lil-number').filter({ hasText: 'iterations' }).locator('input');
-    await iterations.fill('6');
-    await iterations.press('Enter');
-    await page.getByText('start (Adam, in the worker)').click();
-    await page.waitForFunction(() => window.__viewer.verdict !== '', null, { timeout: 140_000 });
-    expect(await page.evaluate(() => window.__viewer.lossPoints)).toBe(7);
+    const seedInput = page.locator('#gui .lil-controller.lil-number').filter({ hasText: 'seed' }).locator('input');
+    await seedInput.fill(String(seed));
+    await seedInput.press('Enter');
+    await page.getByText('start (the CLI optimizer, in a worker)').click();
+    await page.waitForFunction(() => window.__viewer.verdict !== '', null, { timeout: 280_000 });
+    const result = (await page.evaluate(() => window.__viewer.optimizeResult))!;
+    const report = JSON.parse(await cli) as { strategy: string; params: Record<string, number>; iterations: number; attempts?: { strategy: string }[]; verification: { miss: number; success: boolean } };
+    expect(result.strategy).toBe(report.strategy);
+    expect(result.attempts?.map((a) => a.strategy)).toEqual(report.attempts?.map((a) => a.strategy));
+    expect(result.iterations).toBe(report.iterations);
+    // the same code on the same inputs: equal to rounding (two JavaScript engines' builds)
+    result.params.forEach((p, j) => expect(Math.abs(result.x[j] - report.params[p])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(report.params[p]))));
+    expect(Math.abs(result.verification.miss - report.verification.miss)).toBeLessThanOrEqual(1e-9);
+    expect(result.verification.success).toBe(report.verification.success);
+    console.log(`[viewer] optimize bounce-to-target --seed ${seed}: page ${JSON.stringify(result.x)} (${result.strategy}: ${result.attempts?.map((a) => a.strategy).join(' → ')}), CLI ${JSON.stringify(report.params)}`);
+    // the loss curve: every iteration of every rung, with its axis titles
+    expect(await page.evaluate(() => window.__viewer.lossPoints)).toBeGreaterThan(1);
     expect(await page.evaluate(() => window.__viewer.lossAxisTitles)).toEqual(['iteration', 'loss |ball.position − target|² [m²]']);
     const verdict = await page.evaluate(() => window.__viewer.verdict);
     // the CLI's check: the result simulated in hard mode, its miss against 1 cm
-    const m = /^Target (NOT )?reached: verified in hard mode, \|ball\.position − target\| = ([\d.]+) (mm|m) against a tolerance of 10\.0 mm \(start: ([\d.]+) (mm|m);/.exec(verdict);
+    const m = /^Target (NOT )?reached: verified in hard mode, \|ball\.position − target\| = ([\d.]+) (nm|µm|mm|m) against a tolerance of 10\.0 mm \(start: ([\d.]+) (mm|m);/.exec(verdict);
     expect(m, verdict).not.toBeNull();
-    const miss = Number(m![2]) * (m![3] === 'mm' ? 1e-3 : 1);
-    expect(m![1] === undefined).toBe(miss <= 0.01);
+    expect(m![1] === undefined).toBe(report.verification.success);
     // the start is the scene file's launch, simulated in hard mode: its miss from the target
     const scene = parseScene(JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/bounce-to-target.json'), 'utf8')));
     const { trajectory } = simulateRecorded({ ...scene, contact: { ...scene.contact, mode: 'hard' } });
@@ -255,12 +277,13 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     // at 1280×800 the loss curve and the sweep are on screen without scrolling
     const bottoms = await page.evaluate(() => ['#loss canvas', '#sweep canvas'].map((sel) => document.querySelector(sel)!.getBoundingClientRect().bottom));
     for (const b of bottoms) expect(b).toBeLessThanOrEqual(800);
+    await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
     expect(consoleErrors).toEqual([]);
-  }, 150_000);
+  }, 300_000);
 
   it('hard mode: re-simulates in the worker, the ball flies the closed form before its bounce, the sweep draws hard too', async () => {
     await page.locator('#gui select').first().selectOption({ label: 'hard' });
-    await page.waitForFunction(() => window.__viewer.trackMode === 'hard' && window.__viewer.frames > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__viewer.trackMode === 'hard' && window.__viewer.trackComplete, null, { timeout: 30_000 });
     expect(await page.locator('#status').textContent()).toMatch(/ · hard · /);
     const { x0, z0, vx, vz, r } = bounceBall();
     const t = 0.3; // s, before the first contact
@@ -283,9 +306,9 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     const scene = JSON.parse(readFileSync(join(import.meta.dirname, '../../scenes/box-slide.json'), 'utf8'));
     const box = scene.bodies.find((b: { name: string }) => b.name === 'box');
     await page.selectOption('#scene-select', 'box-slide');
-    await page.waitForFunction(() => window.__viewer.scene === 'box-slide.json' && window.__viewer.trackMode === 'soft' && window.__viewer.frames > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__viewer.scene === 'box-slide.json' && window.__viewer.trackMode === 'soft' && window.__viewer.trackComplete, null, { timeout: 30_000 });
     await page.locator('#gui select').first().selectOption({ label: 'hard' });
-    await page.waitForFunction(() => window.__viewer.trackMode === 'hard' && window.__viewer.frames > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__viewer.trackMode === 'hard' && window.__viewer.trackComplete, null, { timeout: 30_000 });
     // v/(μg) = 0.61 s: at rest long before the end (1.5 s)
     const stop = box.linearVelocity[0] / (scene.contact.friction * G);
     expect(stop).toBeLessThan(1);
@@ -312,7 +335,15 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
     const markers = await page.locator('#sweep .uplot').first().locator('.u-legend .u-series .u-marker').evaluateAll((els) => els.map((e) => getComputedStyle(e).borderColor));
     const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
     expect(markers.slice(1)).toEqual(sweep.modes.map((m) => rgb(CLI_COLOURS[m])));
-    console.log(`[viewer] bounce-to-target sweep: ${Object.values(sweep.points).reduce((a, b) => a + b, 0)} points in ${sweep.seconds.toFixed(1)} s on ${sweep.workers} workers`);
+    // the gradient readout at the scene's value, with its validity radius in the parameter's unit, per mode
+    expect(sweep.readout).toHaveLength(2);
+    expect(Object.keys(sweep.radius).sort()).toEqual(['hard', 'penalty', 'soft']);
+    expect(sweep.readout[0]).toMatch(new RegExp(`^${sweep.primary} at 3\\.00 m/s: gradient .+ s, holds within ±[\\d.]+ (mm/s|µm/s|m/s) \\(nearest decision: step \\d+: ground/ball (onset|margin)`));
+    const band = sweep.band!;
+    const radius = sweep.radius[sweep.primary]!;
+    expect(band[1] - band[0]).toBeCloseTo(2 * radius, 12);
+    expect((band[0] + band[1]) / 2).toBeCloseTo(3, 12);
+    console.log(`[viewer] bounce-to-target sweep: ${Object.values(sweep.points).reduce((a, b) => a + b, 0)} points in ${sweep.seconds.toFixed(1)} s on ${sweep.workers} workers; ${sweep.readout[0]}`);
   }, 150_000);
 
   it('draws the target marker and the trail where they are, and no trail when it is turned off', async () => {
@@ -385,7 +416,7 @@ describe.skipIf(!hasChromium)(`viewer in Chromium${hasChromium ? '' : ` (SKIPPED
 
   it('writes a screenshot to test-artifacts/', async () => {
     await page.selectOption('#scene-select', 'bounce-to-target');
-    await page.waitForFunction(() => window.__viewer.frames > 0 && window.__viewer.sweep.done, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.__viewer.trackComplete && window.__viewer.sweep.done, null, { timeout: 30_000 });
     await scrubTo(0.6);
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/viewer.png' });

@@ -80,7 +80,7 @@ function plainDifferences(sceneFile: string, steps: number, of: 'position' | 'li
   const final = (field: 'position' | 'linearVelocity', delta: number) => {
     const scene = structuredClone(base);
     scene.bodies[ball][field][2] += delta;
-    return runSimulation(scene, { trajectory: false }).report.final.ball[of][2];
+    return runSimulation(scene, {}).report.final.ball[of][2];
   };
   const diff = (field: 'position' | 'linearVelocity') => (final(field, FD_STEP) - final(field, -FD_STEP)) / (2 * FD_STEP);
   return { h: diff('position'), v: diff('linearVelocity') };

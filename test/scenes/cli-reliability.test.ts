@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackFromTrajectoryFile } from '../../render/track.ts';
+import { outputLockPath } from '../../scenes/cli/files.ts';
 import { defaultOutputFolder } from '../../scenes/cli/optimize.ts';
 import type { OptimizationProblem } from '../../scenes/optimize/problem.ts';
-import { BIN, cli, cliInProcess, cliWith, expectFailure } from './cli-run.ts';
+import { BIN, cli, cliInProcess, cliWith, divergenceStep, expectFailure } from './cli-run.ts';
 
 let dir = '';
 const file = (name: string) => join(dir, name);
@@ -72,57 +73,51 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The step a divergence message names. */
-function stepOf(stderr: string): number {
-  const m = /diverged at step (\d+): body '([^']+)'/.exec(stderr);
-  expect(m, stderr).not.toBeNull();
-  return Number(m![1]);
-}
 
 describe('finite explosions exit 1 naming the step and the body (issue 16 case 1)', () => {
   it('simulate: a 4-layer pile of 256 boxes in soft mode at dt 1/240, k = 1e4', async () => {
     const r = await cliInProcess('simulate', file('pile256-soft.json'), '--json');
     expectFailure(r, 1);
-    expect(stepOf(r.stderr)).toBeLessThan(20);
+    expect(divergenceStep(r.stderr)).toBeLessThan(20);
     expect(r.stderr).toMatch(/gained .* J/);
   });
 
   it('simulate: 200 spheres started at one point (penalty) — more energy than their overlap stores', async () => {
     const r = await cliInProcess('simulate', file('spheres200.json'));
     expectFailure(r, 1);
-    expect(stepOf(r.stderr)).toBeLessThan(20);
+    expect(divergenceStep(r.stderr)).toBeLessThan(20);
   });
 
   it('simulate: a 1e-30 kg ball (the real binary), with a hint naming the mass and the stiffness', async () => {
     const r = await cli('simulate', file('tiny.json'), '--json');
     expectFailure(r, 1);
     // it falls 0.4 m (≈ 0.29 s) before its first contact
-    expect(stepOf(r.stderr)).toBeGreaterThan(250);
+    expect(divergenceStep(r.stderr)).toBeGreaterThan(250);
     expect(r.stderr).toMatch(/1\.00e-30 kg/);
   });
 
   it('grad names the step it happened (not the 100-step check interval, not the last step)', async () => {
     const r = await cliInProcess('grad', file('pile100-soft.json'), '--of', 'b0_0_0.position.z', '--wrt', 'b0_0_0.position.z', '--steps', '60');
     expectFailure(r, 1);
-    const step = stepOf(r.stderr);
+    const step = divergenceStep(r.stderr);
     expect(step).toBeLessThan(20);
     const hard = await cliInProcess('grad', file('tiny.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--contact', 'penalty', '--steps', '400');
     expectFailure(hard, 1);
-    expect(stepOf(hard.stderr)).toBeGreaterThan(250);
-    expect(stepOf(hard.stderr)).toBeLessThan(400);
+    expect(divergenceStep(hard.stderr)).toBeGreaterThan(250);
+    expect(divergenceStep(hard.stderr)).toBeLessThan(400);
   });
 
   it('sweep exits 1 naming the step', async () => {
     const r = await cliInProcess('sweep', file('tiny.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '0.5', '--to', '0.6', '--n', '2', '--steps', '400');
     expectFailure(r, 1);
-    expect(stepOf(r.stderr)).toBeLessThan(400);
+    expect(divergenceStep(r.stderr)).toBeLessThan(400);
   });
 
   it('optimize exits 1 naming the step, before it writes anything', async () => {
     const out = file('opt-tiny');
     const r = await cliInProcess('optimize', file('tiny.json'), '--iters', '3', '--steps', '400', '--out', out);
     expectFailure(r, 1);
-    expect(stepOf(r.stderr)).toBeLessThan(400);
+    expect(divergenceStep(r.stderr)).toBeLessThan(400);
     expect(existsSync(join(out, 'result.json'))).toBe(false);
   });
 });
@@ -222,12 +217,19 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     expect(r.stderr).toMatch(/cannot create output folder/);
     // a folder another live process (the one that started this test) is writing
     const busy = file('busy');
-    mkdirSync(busy);
-    writeFileSync(join(busy, '.diffcontact.lock'), `${process.ppid}\n`);
+    writeFileSync(outputLockPath(busy), `${process.ppid}\n`);
     const b = await cliInProcess('optimize', file('drop.json'), '--iters', '1000000', '--out', busy);
     expectFailure(b, 2);
     expect(b.stderr).toContain(`being written by another run (pid ${process.ppid})`);
-    expect(readdirSync(busy)).toEqual(['.diffcontact.lock']);
+    expect(existsSync(busy)).toBe(false);
+    // a folder holding files of its own would be replaced: refused before the work too
+    const foreign = file('foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const f = await cliInProcess('optimize', file('drop.json'), '--iters', '1000000', '--out', foreign);
+    expectFailure(f, 2);
+    expect(f.stderr).toMatch(/holds other files \(notes\.txt\)/);
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
   });
 
   it('a stale lock is taken over; scene files of one name in different folders get different output folders', async () => {
@@ -241,15 +243,17 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     // a/scene.json's folder, left locked by a process that is gone
     const folder = defaultOutputFolder(join(work, 'a', 'scene.json'), { name: 'scene' } as OptimizationProblem);
     expect(folder).toMatch(/^out\/scene-[0-9a-f]{8}$/);
-    mkdirSync(join(work, folder), { recursive: true });
-    writeFileSync(join(work, folder, '.diffcontact.lock'), `${deadPid}\n`);
+    mkdirSync(join(work, 'out'), { recursive: true });
+    writeFileSync(outputLockPath(join(work, folder)), `${deadPid}\n`);
     const again = await cliWith({ cwd: work }, 'optimize', join('a', 'scene.json'), '--iters', '1', '--json');
     expect(again.stderr).toBe('');
     expect(existsSync(join(work, folder, 'result.json'))).toBe(true);
     const second = await cliWith({ cwd: work }, 'optimize', join('b', 'scene.json'), '--iters', '1', '--json');
     expect(second.stderr).toBe('');
-    const after = readdirSync(join(work, 'out')).sort();
+    // each output folder is a link to its latest run's folder (kept as .<name>.runs/ beside it)
+    const after = readdirSync(join(work, 'out')).filter((f) => !f.startsWith('.')).sort();
     expect(after).toHaveLength(2);
+    expect(readdirSync(join(work, 'out')).filter((f) => f.endsWith('.lock'))).toEqual([]);
     // each folder holds its own scene's result, and no lock is left behind
     for (const f of after) {
       expect(readdirSync(join(work, 'out', f)).sort()).toEqual(['loss.svg', 'result.json', 'trajectory.json']);

@@ -46,3 +46,10 @@ export function expectFailure(r: Run, code: number): void {
   expect(r.stdout + r.stderr).not.toMatch(/NaN/);
   expect(r.stdout).toBe('');
 }
+
+/** The step a divergence message names (`diverged at step N: body '…'`). */
+export function divergenceStep(stderr: string): number {
+  const m = /diverged at step (\d+): body '([^']+)'/.exec(stderr);
+  expect(m, stderr).not.toBeNull();
+  return Number(m![1]);
+}

@@ -51,6 +51,7 @@ function randomSize(rng: Rng, type: ShapeName): number[] {
     case 'sphere':
       return [uniform(rng, 0.2, 0.6), 0, 0, 0];
     case 'capsule':
+    case 'cylinder':
       return [uniform(rng, 0.1, 0.3), uniform(rng, 0.2, 0.6), 0, 0];
     case 'box':
       return [uniform(rng, 0.2, 0.6), uniform(rng, 0.2, 0.6), uniform(rng, 0.2, 0.6), 0];
@@ -98,6 +99,12 @@ function randomCase(rng: Rng, typeA: ShapeName, typeB: ShapeName, swapped: boole
     const h = sizes[2];
     const c = poses[2];
     poses[1] = [c[0] + uniform(rng, -0.15, 0.15) * h[0], c[1] + uniform(rng, -0.15, 0.15) * h[1], c[2], 1, 0, 0, 0];
+  }
+  if (typeA === 'sphere' && typeB === 'cylinder' && near) {
+    // centre inside the cylinder (within half its smaller size of the centre): the face features
+    const reach = 0.5 * Math.min(sizes[2][0], sizes[2][1]) / Math.sqrt(3);
+    const c = poses[2];
+    poses[1] = [c[0] + uniform(rng, -reach, reach), c[1] + uniform(rng, -reach, reach), c[2] + uniform(rng, -reach, reach), 1, 0, 0, 0];
   }
   // slot (1, 2) holds (A, B); write them to indices (a, b)
   const index = [BYSTANDER, a, b];
@@ -154,6 +161,8 @@ const SUPPORTED: readonly Pair[] = [
   ['sphere', 'capsule'],
   ['sphere', 'box'],
   ['capsule', 'capsule'],
+  ['plane', 'cylinder'],
+  ['sphere', 'cylinder'],
 ];
 // four regimes: (near, far) × (table order, swapped)
 const POINTS_PER_PAIR = 8;
@@ -199,6 +208,13 @@ describe('contact geometry values', () => {
   it('the sphere–box cases cover the outside feature and the inside faces', () => {
     const features = new Set(CASES.get('sphere–box')!.map((c) => (c.contacts.pair[0] === 0 ? 'outside' : 'inside')));
     expect([...features].sort()).toEqual(['inside', 'outside']);
+  });
+
+  it('the new pairs are covered: sphere–cylinder outside and inside, plane–cylinder deepest rim points and tripods', () => {
+    const sphere = new Set(CASES.get('sphere–cylinder')!.map((c) => (c.contacts.pair[0] === 0 ? 'outside' : 'inside')));
+    expect([...sphere].sort()).toEqual(['inside', 'outside']);
+    const plane = new Set(CASES.get('plane–cylinder')!.flatMap((c) => Array.from(c.contacts.pair.subarray(0, c.contacts.count))));
+    expect([...plane].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('the primitive forward equals the plain values bitwise, and ignores later changes to the buffer', () => {

@@ -7,6 +7,7 @@ import { DivergenceError, SceneError } from '../../sim/errors.ts';
 import { parseScene, type SceneInput } from '../../sim/scene.ts';
 import { SanityMonitor } from '../../sim/sanity.ts';
 import { createStepData, simulate, step } from '../../sim/step.ts';
+import { thrown } from '../helpers.ts';
 
 const R = 0.1;
 const G = 9.81;
@@ -22,15 +23,6 @@ function ballScene(extra: Partial<SceneInput> = {}, mass = 1): SceneInput {
     ],
     ...extra,
   };
-}
-
-function thrown(f: () => void): unknown {
-  try {
-    f();
-  } catch (err) {
-    return err;
-  }
-  return null;
 }
 
 describe('the energy bound', () => {

@@ -66,6 +66,45 @@ function tippingBox(steps: number): Scene {
   });
 }
 
+const s8 = Math.sin(Math.PI / 8), c8 = Math.cos(Math.PI / 8);
+
+/**
+ * A cube (half 0.1 m) turned 45° about y lying across the top edge of a static box turned
+ * 45° about x, edges crossed, 2 mm deep: the box–box narrowphase picks the edge pair, and
+ * switches to a face of the ridge once the cube's end corner is 0.83 mm from the ridge
+ * line (1.17 mm further along y; validity-features.test.ts finds it from the corners).
+ */
+function cubeOnRidge(): Scene {
+  return parseScene({
+    dt: 0.001,
+    steps: 10,
+    gravity: [0, 0, 0],
+    contact: { mode: 'penalty', stiffness: 1e4, friction: 0, restitution: 0, margin: 0.01 },
+    bodies: [
+      { name: 'ridge', static: true, shape: { type: 'box', halfExtents: [0.5, 0.5, 0.5] }, position: [0, 0, 0], orientation: [c8, s8, 0, 0] },
+      { name: 'cube', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0.098, Math.SQRT1_2 + 0.1 * Math.SQRT2 - 0.002], orientation: [c8, 0, s8, 0] },
+    ],
+  });
+}
+
+/**
+ * A cube (half 0.1 m) resting flat on a static table (half 0.5 m) with its edge 1 mm in
+ * from the table's edge: the face manifold's clipping keeps the cube's corners until they
+ * cross the table's side plane, 1 mm away in y.
+ */
+function cubeNearTableEdge(): Scene {
+  return parseScene({
+    dt: 0.001,
+    steps: 10,
+    gravity: [0, 0, -9.81],
+    contact: { mode: 'penalty', stiffness: 1e4, friction: 0, restitution: 0, margin: 0.01 },
+    bodies: [
+      { name: 'table', static: true, shape: { type: 'box', halfExtents: [0.5, 0.5, 0.5] }, position: [0, 0, 0] },
+      { name: 'cube', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0.399, 0.598] },
+    ],
+  });
+}
+
 /** The cases, one per decision kind (names as in the list). */
 export function validityCases(): ValidityCase[] {
   return [
@@ -123,6 +162,22 @@ export function validityCases(): ValidityCase[] {
       of: 'box.angularVelocity.y',
       wrt: 'box.angularVelocity.y',
       decision: 'ground/box onset',
+      jumpTol: 1e-4,
+    },
+    {
+      name: 'box–box face/edge switch (penalty)',
+      scene: cubeOnRidge(),
+      of: 'cube.position.z',
+      wrt: 'cube.position.y',
+      decision: 'ridge/cube separating axis',
+      jumpTol: 1e-4,
+    },
+    {
+      name: 'box–box clipping: a corner leaves the face (penalty)',
+      scene: cubeNearTableEdge(),
+      of: 'cube.position.z',
+      wrt: 'cube.position.y',
+      decision: 'table/cube face clip',
       jumpTol: 1e-4,
     },
     {

@@ -109,9 +109,56 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
     // each within its finest interval (spacing 0.02 / 2^12)
     expect(s.valueJumps).toHaveLength(5);
     s.valueJumps.forEach((j, k) => expect(Math.abs(j.at - 0.1 * (k + 1))).toBeLessThanOrEqual(j.interval[1] - j.interval[0]));
+    expect(s.sawTooth?.kind).toBe('jumps');
     expect(s.sawTooth?.teeth).toBe(5);
     expect(s.sawTooth?.meanJump).toBeCloseTo(-0.1, 4);
     expect(s.sawTooth?.meanPeriod).toBeCloseTo(0.1, 6);
+  });
+
+  // The issue's scene: a ball (r 0.1) moving down at a constant 4.5 m/s (no gravity), bouncing
+  // off the ground (e = 0.5); its final height against its start height. Continuous time: a
+  // straight line. Discrete time: the first contact step moves by one every v·dt = 4.5 mm
+  // of start height, and the penalty dashpot, ramped in over the first τ of penetration,
+  // is crossed within that one step: a continuous saw-tooth of that period.
+  const speed = 4.5;
+  const constantSpeed = (mode: string) =>
+    parseScene({
+      dt: 0.001,
+      steps: 100,
+      gravity: [0, 0, 0],
+      contact: { mode, restitution: 0.5 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.3], linearVelocity: [0, 0, -speed] },
+      ],
+    });
+
+  it('penalty, constant downward speed: a saw-tooth of period v·dt, each tooth between its step\'s damping ramp and onset', () => {
+    const s = sweep(constantSpeed('penalty'), { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.3, to: 0.3145, n: 59 }).penalty!;
+    const t = s.sawTooth!;
+    expect(t.kind).toBe('flanks');
+    expect(t.teeth).toBe(3);
+    expect(t.meanPeriod).toBeCloseTo(speed * 0.001, 6);
+    // the value is continuous: no value jump; each tooth runs against the mean slope (down)
+    expect(s.valueJumps).toEqual([]);
+    expect(t.meanJump).toBeGreaterThan(1e-3);
+    t.flanks!.forEach((f, k) => {
+      const [start, end] = f.causes;
+      expect(start?.decision).toBe(`step ${45 + k}: ground/ball damping ramp`);
+      expect(end?.decision).toBe(`step ${45 + k}: ground/ball onset`);
+    });
+    // no jump without its cause
+    for (const j of s.jumps) expect(j.cause).not.toBeNull();
+  });
+
+  it('soft, the same scene: smooth (no decision flips); what is left is a ripple of the same period below 0.5 mm', () => {
+    const s = sweep(constantSpeed('soft'), { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.3, to: 0.3145, n: 59 }).soft!;
+    expect(s.jumps).toEqual([]);
+    expect(s.valueJumps).toEqual([]);
+    expect(s.sawTooth).toBeNull();
+    const slope = (s.value[s.value.length - 1] - s.value[0]) / (s.x[s.x.length - 1] - s.x[0]);
+    const ripple = Math.max(...s.value.map((v, i) => Math.abs(v - s.value[0] - slope * (s.x[i] - s.x[0]))));
+    expect(ripple).toBeLessThan(5e-4);
   });
 
   it('a continuous kink is not a value jump', () => {

@@ -1,0 +1,46 @@
+/** A rollout's static configuration (what is not differentiated) and its checkpoint schedule. */
+import type { Model } from '../model.ts';
+
+/**
+ * Default budget for the step records a rollout's forward pass keeps, bytes. Within it the
+ * backward pass reuses them instead of re-running each segment from its checkpoint (about
+ * one forward rollout of time saved); past it the forward pass drops them and memory stays
+ * at the checkpoints' O(√T) states. 16 MiB holds a 1,000-step rollout of a few dozen
+ * bodies; the 10,000-step billiards of the memory figure (~40 MB of records) stays
+ * checkpointed.
+ */
+export const DEFAULT_KEPT_RECORDS_BYTES = 16 * 1024 * 1024;
+
+/** Static configuration of a rollout: what is not differentiated. */
+export interface RolloutConfig {
+  model: Model;
+  steps: number;
+  /** bodies that receive a per-step control wrench (force then torque, world), in this order */
+  controlBodies?: readonly number[];
+  /** checkpoint spacing in steps (default ⌈√steps⌉) */
+  segment?: number;
+  /**
+   * bytes of per-step records (state, contacts, wrench or impulses) the forward pass may
+   * keep so that the backward pass does not re-run the steps from the checkpoints
+   * (default {@link DEFAULT_KEPT_RECORDS_BYTES}; 0: always replay)
+   */
+  keptRecordsBytes?: number;
+  /** friction regularization velocity ε default, m/s */
+  frictionVelocity?: number;
+  /**
+   * steps k (0 ≤ k ≤ steps) whose state (after k steps; 0 = the initial state) is also
+   * output, after the final state, 13n values each: for losses over the trajectory
+   */
+  record?: readonly number[];
+}
+
+/** The checkpoint spacing (default ⌈√steps⌉) and the validated recorded steps of a rollout. */
+export function rolloutSchedule(config: RolloutConfig): { segment: number; record: readonly number[] } {
+  const steps = config.steps;
+  const segment = Math.max(1, config.segment ?? Math.ceil(Math.sqrt(steps)));
+  const record = config.record ?? [];
+  for (const k of record) {
+    if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
+  }
+  return { segment, record };
+}

@@ -1,0 +1,65 @@
+/**
+ * Small pieces the Steppers' records and pullbacks share: copying a contact buffer's live
+ * part, its size in bytes, offset copies without view objects, and the per-decision kink
+ * summary of a rollout.
+ */
+import type { KinkSink } from '../../ad/primitive.ts';
+import { createContacts, type Contacts } from '../collision/index.ts';
+
+/** Bytes held by a contact buffer's arrays (a buffer of capacity 0 holds none). */
+export function contactsBytes(c: Contacts): number {
+  return c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength;
+}
+
+/** Copy the live part of `src` into `into` (reused when large enough; else a buffer of at least `minCapacity`). */
+export function keepContacts(src: Contacts, into: Contacts | undefined, minCapacity = 16): Contacts {
+  const c = src.count;
+  const out = into !== undefined && into.capacity >= c ? into : createContacts(Math.max(c, minCapacity));
+  out.count = c;
+  out.dropped = 0;
+  for (let i = 0; i < c; i++) {
+    out.bodyA[i] = src.bodyA[i];
+    out.bodyB[i] = src.bodyB[i];
+    out.dist[i] = src.dist[i];
+    out.pair[i] = src.pair[i];
+  }
+  copyInto(out.normal, 0, src.normal, 0, 3 * c);
+  copyInto(out.point, 0, src.point, 0, 3 * c);
+  return out;
+}
+
+/** dst[dstOff + j] = src[srcOff + j] for j < count (no view objects, unlike set(subarray)). */
+export function copyInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
+  for (let j = 0; j < count; j++) dst[dstOff + j] = src[srcOff + j];
+}
+
+/** dst[dstOff + j] += src[srcOff + j] for j < count. */
+export function addInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
+  for (let j = 0; j < count; j++) dst[dstOff + j] += src[srcOff + j];
+}
+
+/**
+ * A sink that keeps, per decision label (pair and kind), its nearest approach and the
+ * step it happened at, and reports those once at the end of the rollout as
+ * `step t: <label>`. One report per decision rather than one per step: the nearest step
+ * is what tells a branch derivative from an ordinary one, and building a label per step
+ * per contact would cost more than the physics.
+ */
+export function nearestPerDecision(): KinkSink & { t: number; flush(outer: KinkSink): void } {
+  const nearest = new Map<string, { margin: number; t: number; jump: boolean }>();
+  return {
+    t: 0,
+    kink(margin: number, label = 'contact', jump = false) {
+      const seen = nearest.get(label);
+      if (seen === undefined) nearest.set(label, { margin, t: this.t, jump });
+      else if (margin < seen.margin) {
+        seen.margin = margin;
+        seen.t = this.t;
+        seen.jump = jump;
+      }
+    },
+    flush(outer: KinkSink) {
+      for (const [label, k] of nearest) outer.kink(k.margin, `step ${k.t}: ${label}`, k.jump);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * A Stepper is one contact mode's step as the rollout driver (driver/rollout.ts) sees it:
+ * forward a step and keep its record; pull a state cotangent back through a record. The
+ * driver owns everything around the steps (layout, checkpoints, the record budget,
+ * recorded outputs, controls, the sanity monitor, the kink summary), so a new contact mode
+ * is a new Stepper, not a new rollout.
+ *
+ * The forward of every Stepper is the plain `step` (sim/step.ts) on the model with the
+ * rollout's inputs: the simulator and the rollout run the same code.
+ */
+import type { KinkSink } from '../../ad/primitive.ts';
+import type { Model } from '../model.ts';
+import type { State } from '../state.ts';
+import type { RolloutConfig } from './config.ts';
+import type { RolloutLayout } from './inputs.ts';
+
+export interface Stepper<Rec, Snapshot = null> {
+  /** the model with the rollout inputs' values: what the steps and the sanity monitor read */
+  readonly model: Model;
+  /**
+   * Advance `state` by one step in place. `control` (nbody×6: force then torque, world)
+   * acts over the step, or null. Non-smooth decisions go to `kinks` when given.
+   */
+  forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void;
+  /**
+   * The record of the step just taken (what its pullback needs besides the state before
+   * it), kept by the forward pass for the whole backward pass: it should hold no more
+   * than it needs.
+   */
+  keep(): Rec;
+  /** The record of the step just taken in a replayed segment, reusing `into` when given. */
+  recordInto(into: Rec | undefined): Rec;
+  /** bytes held by a kept record (for the driver's budget) */
+  recordBytes(rec: Rec): number;
+  /** what a checkpoint needs besides the state to repeat the steps exactly (e.g. a warm start) */
+  snapshot(): Snapshot;
+  restore(snapshot: Snapshot): void;
+  /**
+   * Pull the cotangent of the state after a step back through it. In: `lambda` (13n:
+   * [q̄ | q̇̄]) of the state after; out: `lambda` of the state before (overwritten). The
+   * state before the step is `states[offset..offset+13n]`; `control` is the step's control
+   * (or null). Parameter cotangents are added into `xbar` (the rollout's layout); the
+   * control's cotangent (nbody×6) is written to `controlBar`.
+   */
+  pullback(rec: Rec, states: Float64Array, offset: number, control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void;
+}
+
+/** A contact mode for the driver: its name and how to make its Stepper for one evaluation. */
+export interface StepperFactory<Rec, Snapshot> {
+  /** names the rollout primitive (kink reports, errors) */
+  readonly name: string;
+  /** the Stepper of one evaluation of the rollout at inputs `x` (layout `L`) */
+  make(config: RolloutConfig, L: RolloutLayout, x: Float64Array): Stepper<Rec, Snapshot>;
+}

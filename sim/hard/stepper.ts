@@ -1,0 +1,214 @@
+/**
+ * Hard mode (impulses) as a Stepper of the rollout driver (sim/driver/rollout.ts).
+ *
+ * Forward: the plain `step` (sim/step.ts, which runs `hardStep`) on the model with the
+ * rollout's inputs; a checkpoint keeps the warm-start table with the state, so a replayed
+ * segment repeats the executed solves exactly. The kink report's margins (m/s):
+ * sim/hard/decisions.ts.
+ *
+ * Pullback: a step without contacts goes through the integrator's hand-written adjoint; a
+ * step with contacts through the kernels' hand-written adjoints (step-adjoint.ts) where
+ * they cover it, else one reverse sweep of its trace (traced-step.ts: geometry, rows and
+ * bounds with ad ops, the velocity solve by its implicit adjoint, the impact placement).
+ */
+import { add, mul } from '../../ad/ops.ts';
+import type { Real } from '../../ad/tape.ts';
+import { valueAndGrad } from '../../ad/transforms.ts';
+import { createContacts } from '../collision/contacts.ts';
+import type { RolloutConfig } from '../driver/config.ts';
+import { addIntegratorParamBars, inputWidth, integratorInputsOf, modelWithInputs, rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from '../driver/inputs.ts';
+import { addInto, contactsBytes, copyInto, keepContacts } from '../driver/records.ts';
+import type { Stepper, StepperFactory } from '../driver/stepper.ts';
+import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
+import { createStepData, step } from '../step.ts';
+import type { HardStepData } from './step.ts';
+import { hardStepAdjoint, handAdjointCovers } from './step-adjoint.ts';
+import { hardStepTraced, tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
+import type { KinkSink } from '../../ad/primitive.ts';
+import type { State } from '../state.ts';
+import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
+
+/**
+ * Contacts within this many penetration tolerances of d = 0 count as resting for the
+ * bound's derivative (traced-step.ts): the velocity solve leaves resting gaps of ±1e-10 m
+ * and the position pass anything beyond the tolerance (1 µm), so 10× covers both.
+ */
+export const RESTING_GAP_FACTOR = 10;
+
+/** The kept record of every step without contacts (never written: the backward reads only its count). */
+const NO_CONTACT_STEP: HardStepRecord = {
+  contacts: createContacts(0),
+  impulse: new Float64Array(0),
+  bounced: new Uint8Array(0),
+  impactFraction: new Float64Array(0),
+  pseudo: new Float64Array(0),
+  moved: false,
+};
+
+/** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
+function recordBytes(rec: HardStepRecord): number {
+  return contactsBytes(rec.contacts) + rec.impulse.byteLength + rec.bounced.byteLength + rec.impactFraction.byteLength + rec.pseudo.byteLength;
+}
+
+/** Keep what the step just taken decided and found (reusing `into` when given). */
+export function recordStep(data: HardStepData, into: HardStepRecord | undefined, minCapacity = 16): HardStepRecord {
+  const p = data.problem;
+  const c = p.count;
+  const capacity = Math.max(c, minCapacity);
+  const rec: HardStepRecord =
+    into !== undefined && into.impulse.length >= 3 * c
+      ? into
+      : {
+          contacts: createContacts(capacity),
+          impulse: new Float64Array(3 * capacity),
+          bounced: new Uint8Array(capacity),
+          impactFraction: new Float64Array(capacity),
+          pseudo: new Float64Array(data.pseudo.length),
+          moved: false,
+        };
+  rec.contacts = keepContacts(data.contacts, rec.contacts, minCapacity);
+  for (let k = 0; k < c; k++) {
+    const o = 9 * k, d = p.dir;
+    const ln = p.impulse[3 * k], l1 = p.impulse[3 * k + 1], l2 = p.impulse[3 * k + 2];
+    for (let i = 0; i < 3; i++) rec.impulse[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
+    rec.bounced[k] = p.bounced[k];
+    rec.impactFraction[k] = p.impactFraction[k];
+  }
+  rec.moved = data.stats.moved;
+  if (rec.moved) rec.pseudo.set(data.pseudo);
+  else rec.pseudo.fill(0);
+  return rec;
+}
+
+/**
+ * Hard mode for the rollout driver.
+ *
+ * @example
+ * const run = driveRollout({ model, steps: 500 }, HARD_STEPPER);
+ * const z = run(x)[7 * ball + 2]; // final height; d z/d x by ad.valueAndGrad
+ */
+export const HARD_STEPPER: StepperFactory<HardStepRecord, WarmStartSnapshot> = {
+  name: 'rollout (hard)',
+  make: (config, L, x) => new HardStepper(config, L, x),
+};
+
+class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
+  readonly model;
+  private readonly data;
+  private readonly hard: HardStepData;
+  private readonly n: number;
+  private readonly bodies: readonly number[];
+  /** pullback scratch, made on the first pullback (a forward-only evaluation needs none) */
+  private scratch: HardPullbackScratch | null = null;
+
+  constructor(
+    config: RolloutConfig,
+    private readonly L: RolloutLayout,
+    private readonly x: Float64Array,
+  ) {
+    this.model = modelWithInputs(config.model, L, x);
+    this.data = createStepData(this.model);
+    if (this.data.hard === null) throw new Error('hard stepper: the step scratch has no hard-contact part');
+    this.hard = this.data.hard;
+    this.n = this.model.nbody;
+    this.bodies = config.controlBodies ?? [];
+  }
+
+  forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
+    step(this.model, this.data, state, control, state, kinks);
+  }
+
+  keep(): HardStepRecord {
+    // a contact-free step (pulled back as free flight) shares one empty record, and a
+    // record holds no spare capacity
+    return this.hard.problem.count === 0 ? NO_CONTACT_STEP : recordStep(this.hard, undefined, 1);
+  }
+
+  recordInto(into: HardStepRecord | undefined): HardStepRecord {
+    return recordStep(this.hard, into);
+  }
+
+  recordBytes(rec: HardStepRecord): number {
+    return recordBytes(rec);
+  }
+
+  snapshot(): WarmStartSnapshot {
+    return snapshotWarmStart(this.hard.warmStart);
+  }
+
+  restore(snapshot: WarmStartSnapshot): void {
+    restoreWarmStart(this.hard.warmStart, snapshot);
+  }
+
+  pullback(rec: HardStepRecord, states: Float64Array, offset: number, control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void {
+    const n = this.n, L = this.L, bodies = this.bodies;
+    const sc = (this.scratch ??= this.makeScratch());
+    const stateSize = sc.stateWidth;
+    if (rec.contacts.count === 0) {
+      // free flight: the integrator's own adjoint, the controls as the wrench
+      const { xInt, xIntBar, IL } = sc;
+      copyInto(xInt, IL.q, states, offset, stateSize);
+      if (control === null) xInt.fill(0, IL.wrench, IL.wrench + controlBar.length);
+      else copyInto(xInt, IL.wrench, control, 0, control.length);
+      integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
+      addIntegratorParamBars(xbar, L, xIntBar, IL, n);
+      copyInto(controlBar, 0, xIntBar, IL.wrench, controlBar.length);
+      copyInto(lambda, 0, xIntBar, IL.q, stateSize);
+      return;
+    }
+    // one step's inputs in the one-step layout: [state | parameters | this step's controls]
+    const { xs, L1 } = sc;
+    copyInto(xs, 0, states, offset, stateSize);
+    const cw = WRENCH_PER_BODY;
+    if (control !== null) bodies.forEach((b, j) => copyInto(xs, L1.controls + cw * j, control, cw * b, cw));
+    // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
+    // the step's trace: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
+    const xsbar = handAdjointCovers(rec) ? hardStepAdjoint(sc.ctx, rec, xs, lambda) : tracedPullback(sc.ctx, rec, xs, lambda);
+    addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
+    controlBar.fill(0);
+    bodies.forEach((b, j) => addInto(controlBar, cw * b, xsbar, L1.controls + cw * j, cw));
+    copyInto(lambda, 0, xsbar, 0, stateSize);
+  }
+
+  private makeScratch(): HardPullbackScratch {
+    const n = this.n, L = this.L;
+    const L1 = rolloutLayout(n, 1, this.bodies.length);
+    const xs = new Float64Array(L1.size);
+    // the parameter groups lie between the state and the controls in both layouts
+    copyInto(xs, L1.invMass, this.x, L.invMass, L.controls - L.invMass);
+    return {
+      stateWidth: inputWidth('q', n) + inputWidth('qd', n),
+      L1,
+      xs,
+      ctx: tracedStepContext(this.model, L1, this.bodies, RESTING_GAP_FACTOR * this.hard.settings.penetrationTolerance),
+      IL: integratorLayout(n),
+      xInt: integratorInputsOf(this.x, L, n),
+      xIntBar: new Float64Array(integratorLayout(n).size),
+      integratorConfig: { nbody: n, dt: this.model.dt, isStatic: this.model.bodyStatic },
+    };
+  }
+}
+
+interface HardPullbackScratch {
+  /** floats of the state (q and qd) */
+  stateWidth: number;
+  L1: RolloutLayout;
+  /** one step's inputs (layout L1), parameters filled once */
+  xs: Float64Array;
+  ctx: TracedStepContext;
+  IL: ReturnType<typeof integratorLayout>;
+  xInt: Float64Array;
+  xIntBar: Float64Array;
+  integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
+}
+
+/** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace (traced-step.ts). */
+export function tracedPullback(ctx: TracedStepContext, rec: HardStepRecord, x: Float64Array, ybar: Float64Array): Float64Array {
+  const { grad } = valueAndGrad((v) => {
+    const y = hardStepTraced(ctx, rec, v);
+    let sum: Real = 0;
+    for (let j = 0; j < y.length; j++) if (ybar[j] !== 0) sum = add(sum, mul(ybar[j], y[j]));
+    return sum;
+  }, Array.from(x));
+  return Float64Array.from(grad);
+}

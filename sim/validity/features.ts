@@ -1,0 +1,79 @@
+/**
+ * Narrowphase feature switches as decisions of the validity log (sim/validity.ts): which
+ * axis the box–box separating-axis test picks (a face of A, a face of B, or an edge pair,
+ * across `EDGE_AXIS_TOLERANCE`), which points of the incident face the clipping keeps
+ * (a corner crossing a side plane of the reference face), which incident face and support
+ * edge are used, which slab bound starts a capsule's stretch along a box, which box
+ * feature a sphere meets, and where a segment's closest point clamps at an end.
+ *
+ * The margins (metres, except `incident face`, a cosine, and `parallel axes`, a sine: see
+ * `GEOMETRY_DECISION_KINDS` in sim/contact/geometry-shared.ts) are those the contact-
+ * geometry formulas compute when they re-make the narrowphase's choices
+ * (sim/contact/geometry-box.ts, geometry-features.ts), evaluated on plain numbers at the
+ * poses the step's collision pass saw: the same numbers, and the same labels
+ * (`A/B separating axis`, `A/B face clip`, …), as the hard gradient's kink report. Like
+ * every margin of the log, they become first-order distances through their tangents.
+ *
+ * Only pairs whose formulas make such choices are evaluated (no plane pair, no
+ * sphere–sphere), so a scene of spheres on a plane pays nothing here.
+ */
+import type { KinkSink } from '../../ad/primitive.ts';
+import type { Contacts } from '../collision/contacts.ts';
+import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
+import { FEATURE_OUTPUTS } from '../contact/geometry-features.ts';
+import type { Model } from '../model.ts';
+import { ShapeType } from '../shapes.ts';
+
+/** Per step: copy the collision pass's poses into `poses` before the step, then `report` after it. */
+export interface NarrowphaseFeatures {
+  /** (nbody×7) the poses the step collides at: `State.bodyQ` before the step */
+  readonly poses: Float64Array;
+  /** log the feature decisions of the step's contacts (`contacts` as the step left them) */
+  report(contacts: Contacts, sink: KinkSink): void;
+}
+
+/** Whether the narrowphase of a pair of these shape types makes a feature choice with a margin. */
+function choosesFeatures(typeA: number, typeB: number): boolean {
+  if (typeA === ShapeType.plane || typeB === ShapeType.plane) return false;
+  return !(typeA === ShapeType.sphere && typeB === ShapeType.sphere);
+}
+
+/**
+ * The feature-decision logger of `model`, or null when no pair of its shapes makes a
+ * feature choice (then the log is as before: contact-law decisions only).
+ */
+export function narrowphaseFeatures(model: Model): NarrowphaseFeatures | null {
+  // a box or capsule and some other non-plane body: a pair that can choose features
+  let solids = 0, boxesOrCapsules = 0;
+  for (const t of model.geomType) {
+    if (t !== ShapeType.plane) solids++;
+    if (t === ShapeType.box || t === ShapeType.capsule) boxesOrCapsules++;
+  }
+  if (boxesOrCapsules === 0 || solids < 2) return null;
+  const poses = new Float64Array(7 * model.nbody);
+  // the step's contacts of feature-choosing pairs, and room for their geometry
+  let chosen: ContactFeatures = { count: 0, bodyA: new Int32Array(64), bodyB: new Int32Array(64), pair: new Int32Array(64) };
+  let geometry = new Float64Array(FEATURE_OUTPUTS * 64);
+  return {
+    poses,
+    report(contacts, sink) {
+      if (contacts.count > chosen.bodyA.length) {
+        const size = 2 * contacts.count;
+        chosen = { count: 0, bodyA: new Int32Array(size), bodyB: new Int32Array(size), pair: new Int32Array(size) };
+        geometry = new Float64Array(FEATURE_OUTPUTS * size);
+      }
+      let n = 0;
+      for (let k = 0; k < contacts.count; k++) {
+        const a = contacts.bodyA[k], b = contacts.bodyB[k];
+        if (!choosesFeatures(model.geomType[a], model.geomType[b])) continue;
+        chosen.bodyA[n] = a;
+        chosen.bodyB[n] = b;
+        chosen.pair[n] = contacts.pair[k];
+        n++;
+      }
+      if (n === 0) return;
+      chosen.count = n;
+      contactGeometryValues(model, chosen, poses, model.geomSize, geometry, sink);
+    },
+  };
+}
