@@ -17,6 +17,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import { DEFAULT_FRICTION_VELOCITY } from '../../sim/contact/params.ts';
+import { createDampingRatio, dampingRatioOfRestitution } from '../../sim/contact/restitution.ts';
 import type { Model } from '../../sim/model.ts';
 import { parseScene, type SceneInput } from '../../sim/scene.ts';
 import type { State } from '../../sim/state.ts';
@@ -144,6 +145,63 @@ function restingGap(mode: ForceMode, load: number, k: number, tau: number): numb
   return 0.5 * (lo + hi);
 }
 
+/** What the resting equilibrium of N parallel contacts of one body on a static plane depends on. */
+interface RestingContacts {
+  /** N, the contacts sharing the body (a box's 4 bottom corners, a sphere's 1) */
+  count: number;
+  /** kg */
+  mass: number;
+  /** W₀ = 1/m + (r×n)ᵀI⁻¹(r×n), the body's inverse mass along n at a contact, 1/kg */
+  w0: number;
+  /** the part of gravity pressing the body onto the plane, −n·g, m/s² */
+  press: number;
+  /** |g|, m/s² (soft mode smooths the feed-forward's positive part over 5 % of it) */
+  gravity: number;
+  /** k N/m, τ m, dt s, restitution e (the dashpot's source) */
+  stiffness: number;
+  temperature: number;
+  dt: number;
+  restitution: number;
+}
+
+/**
+ * Signed distance d (m) at which N parallel resting contacts (rate 0) hold the body, with
+ * the step-exact contact law written out from sim/contact/step-exact.ts and wrenches.ts:
+ * - activation at rest: penalty a = clamp((τ/2 − d)/τ, 0, 1), soft a = σ(−d/τ);
+ * - weight feed-forward per contact a·c·g₊, c = 1/(W₀ + (N − 1)·a/m) (the pair's effective
+ *   mass shared among its N contacts), g₊ = g_n (penalty) or ½(g_n + √(g_n² + (0.05|g|)²))
+ *   (soft: the positive part smoothed, g_n·(1 + 6e-4) here);
+ * - the spring k·κ with κp = 1 + e^{−y} − 2e^{−y/2}·cos√(p − y²/4) (cosh when negative),
+ *   p = k·W₀·dt², y₀ = dt·b·a·W₀, b = 2ζ(e)·√(k/W₀) (ζ from the clamped oscillator's
+ *   restitution, restitution.ts), y = y₀/(1 + r⁸)^{1/8}, r = y₀/(2√p) (the critical cap);
+ * N·(a·c·g₊ + f(d; k·κ, τ)) = m·g_n solved by bisection (the sum falls as d grows).
+ */
+function restingGapStepExact(mode: ForceMode, c: RestingContacts): number {
+  const zeta = dampingRatioOfRestitution(c.restitution, createDampingRatio()).value;
+  const { count: N, mass: m, w0, press: gn, stiffness: k, temperature: tau, dt } = c;
+  const p = k * w0 * dt * dt;
+  const pressed = mode === 'penalty' ? gn : 0.5 * (gn + Math.hypot(gn, 0.05 * c.gravity));
+  const excess = (d: number): number => {
+    const a = mode === 'penalty' ? Math.min(1, Math.max(0, (0.5 * tau - d) / tau)) : 1 / (1 + Math.exp(d / tau));
+    const carried = 1 / (w0 + ((N - 1) * a) / m);
+    const y0 = dt * 2 * zeta * Math.sqrt(k / w0) * a * w0;
+    const r = y0 / (2 * Math.sqrt(p));
+    const y = y0 / Math.pow(1 + r ** 8, 1 / 8);
+    const q = p - (y * y) / 4;
+    const osc = q >= 0 ? Math.cos(Math.sqrt(q)) : Math.cosh(Math.sqrt(-q));
+    const kappa = (1 + Math.exp(-y) - 2 * Math.exp(-y / 2) * osc) / p;
+    return N * (a * carried * pressed + restingForce(mode, d, k * kappa, tau)) - m * gn;
+  };
+  let lo = -1e-2;
+  let hi = 1e-2;
+  for (let it = 0; it < 200 && hi - lo > 1e-16; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (excess(mid) > 0) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 const GROUND = { name: 'ground', shape: { type: 'plane' as const, normal: [0, 0, 1] as V3, offset: 0 } };
 
 describe('free flight through step: the discrete closed form of semi-implicit Euler', () => {
@@ -218,11 +276,15 @@ describe('a box at rest on a plane stays at rest (2 s, dt = 1 ms)', () => {
     });
   }
 
-  for (const mode of FORCE_MODES) {
-    // each of the 4 bottom corners carries a quarter of the weight
-    const gap = restingGap(mode, (mass * G) / 4, BOX_CONTACT.stiffness, BOX_CONTACT.temperature);
+  // a corner's inverse mass along z: 1/m + r_y²/I_xx + r_x²/I_yy (body axes; the yaw keeps z)
+  const inertia = (u: number, v: number) => (mass * (u * u + v * v)) / 3;
+  const cornerW0 = 1 / mass + (half[1] * half[1]) / inertia(half[1], half[2]) + (half[0] * half[0]) / inertia(half[0], half[2]);
 
-    it(`${mode}: placed at the predicted resting height h + d (4·f(d) = mg), it does not move`, () => {
+  for (const mode of FORCE_MODES) {
+    // the 4 bottom corners carry the weight: each its feed-forward and its spring
+    const gap = restingGapStepExact(mode, { count: 4, mass, w0: cornerW0, press: G, gravity: G, ...BOX_CONTACT, dt: 1e-3, restitution: 0 });
+
+    it(`${mode}: placed at the predicted resting height h + d (4·(a·c·g + f(d)) = mg), it does not move`, () => {
       const { model, state } = box(mode, half[2] + gap);
       const i = index(model, 'box');
       simulate(model, state, 2000);
@@ -292,7 +354,8 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
   }
 
   function slide(mode: ForceMode): Slide {
-    const gap = restingGap(mode, (mass * G) / 4, BOX_CONTACT.stiffness, BOX_CONTACT.temperature);
+    // a cube's corner: W₀ = 1/m + 2·h²/(m·2h²/3) = 4/m
+    const gap = restingGapStepExact(mode, { count: 4, mass, w0: 4 / mass, press: G, gravity: G, ...BOX_CONTACT, dt, restitution: 0 });
     const { model, state } = load({
       dt,
       contact: { mode, ...BOX_CONTACT },
@@ -601,7 +664,8 @@ describe('a sphere rolling down an incline (θ = 0.3 rad, μ = 0.5, dt = 1 ms)',
     it(`${mode}: the centre accelerates at 5/7·g·sin θ, and the contact point does not slip`, () => {
       expect(contact.friction).toBeGreaterThan(rollingFriction);
       const load0 = mass * G * Math.cos(theta);
-      const gap = restingGap(mode, load0, contact.stiffness, contact.temperature);
+      // one contact through the centre: W₀ = 1/m
+      const gap = restingGapStepExact(mode, { count: 1, mass, w0: 1 / mass, press: G * Math.cos(theta), gravity: G, ...contact, dt, restitution: 0 });
       const h = r + gap;
       const { model, state } = load({
         dt,
