@@ -6,7 +6,7 @@
  * | -------------- | ------- | ------------------- | ------------------ | ------------ |
  * | `onset`        | penalty | d = 0               | |d| (m)            | no (slope)   |
  * | `damping clamp`| penalty | k·φ + D·φ̇ = 0       | |φ̇ + kφ/D| (m/s)   | no (slope)   |
- * | `damping ramp` | penalty | φ = τ               | |φ − τ| (m)        | no (slope)   |
+ * | `damping ramp` | penalty | d = ±h (activation), d = ±τ/2 (mass share) | distance to the nearest (m) | no (slope) |
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |

@@ -39,6 +39,11 @@ export interface ContactForceParams {
   readonly invInertia: Float64Array;
   /** (nbody) Newton restitution per body; a pair uses the larger, as in hard mode */
   readonly bodyRestitution: Float64Array;
+  /**
+   * (3) gravitational acceleration, world, m/s²: each contact carries the part of it that
+   * presses its pair together (the weight feed-forward, wrenches.ts)
+   */
+  readonly gravity: Float64Array;
   /** τ, m: soft-contact temperature (length scale of the softplus); unused by `penalty` */
   readonly temperature: number;
   /**
@@ -85,6 +90,7 @@ export function contactForceParams(model: Model, overrides: Partial<ContactForce
     invMass: overrides.invMass ?? model.bodyInvMass,
     invInertia: overrides.invInertia ?? model.bodyInvInertia,
     bodyRestitution: overrides.bodyRestitution ?? model.bodyRestitution,
+    gravity: overrides.gravity ?? model.gravity,
     temperature: overrides.temperature ?? model.contact.temperature,
     frictionVelocity: overrides.frictionVelocity ?? model.contact.frictionVelocity,
     bodyFriction: overrides.bodyFriction ?? model.bodyFriction,
@@ -107,6 +113,8 @@ export function checkContactForceParams(p: ContactForceParams): ContactForcePara
   if (p.invMass.length !== p.nbody) fail('invMass', p.invMass.length, `must have length nbody = ${p.nbody}`);
   if (p.invInertia.length !== 3 * p.nbody) fail('invInertia', p.invInertia.length, `must have length 3·nbody = ${3 * p.nbody}`);
   if (p.bodyRestitution.length !== p.nbody) fail('bodyRestitution', p.bodyRestitution.length, `must have length nbody = ${p.nbody}`);
+  if (p.gravity.length !== 3) fail('gravity', p.gravity.length, 'must have length 3');
+  checkGravity(p.gravity);
   checkFriction(p.bodyFriction);
   checkBodies(p.invMass, p.invInertia, p.bodyRestitution);
   return p;
@@ -136,6 +144,13 @@ export function checkBodies(invMass: ArrayLike<number>, invInertia: ArrayLike<nu
   }
   for (let i = 0; i < invInertia.length; i++) {
     if (!(invInertia[i] >= 0 && invInertia[i] < Infinity)) fail(`invInertia[${i}]`, invInertia[i], 'must be finite and ≥ 0');
+  }
+}
+
+/** Validate the gravity vector (also called by the primitive). */
+export function checkGravity(gravity: ArrayLike<number>): void {
+  for (let i = 0; i < 3; i++) {
+    if (!Number.isFinite(gravity[i])) fail(`gravity[${i}]`, gravity[i], 'must be finite');
   }
 }
 

@@ -10,12 +10,15 @@
  *   r_A = p − x_A,  r_B = p − x_B                                  m
  *   v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)                  m/s, B relative to A
  *   v_n = n·v_rel (> 0 separating),  φ̇ = −v_n,  v_t = v_rel − v_n n
- *   a = activation (soft: σ(−d/τ); penalty: min(1, φ/τ) inside)
+ *   a = the share of the step's window in contact (step-exact.ts; soft: σ(−d/s),
+ *       penalty: a ramp over d ∈ [−h, h]); a_s the same at rest (for the mass shares)
  *   un, ut = each side's inverse mass along n / across n (lever arms and inertia included)
- *   N = 1 + (sum of the activations of the pair's contacts) − a    mass share (splitting)
+ *   N = 1 + (sum of the share activations a_s of the pair's contacts) − a_s   mass share
  *   W₀ = un_A + un_B,  W_n = N_A un_A + N_B un_B,  W_t = N_A ut_A + N_B ut_B
  *   b = 2ζ(e)·√(k/W₀)  (e = max(e_A, e_B), restitution.ts), or the scene's damping
- *   f_n = penalty or soft law of (d, φ̇; k, D = b·φ₁(dt·b·a·W_n)·a, τ)   N
+ *   f_n = penalty or soft law of (d, φ̇; k·κ, D = b·φ₁(dt·b·a·W_n)·a, τ or s)
+ *         + a·c·max(0, −n·(g_B − g_A))   the weight feed-forward, c = 1/(W₀ + (N−1)(m_A⁻¹ + m_B⁻¹))
+ *   κ = κ(k·W₀·dt², dt·b·a·W₀)   the step-exact spring factor (step-exact.ts)      N
  *   f_t = −s v_t,  s = λ·φ₁(dt·λ·W_t),  λ = μ f_n w(|v_t|², ε)      N (friction.ts)
  *   F = f_n n + f_t on B at p, −F on A at p
  *   wrench_B += [F, r_B × F],  wrench_A += [−F, −r_A × F]          N, N·m about the COM
@@ -45,10 +48,11 @@ import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../in
 import { createFrictionWeight, createPairFriction, pairFriction, penaltyFrictionWeight, softFrictionWeight } from './friction.ts';
 import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_DAMPING_RAMP, KINK_MARGIN, KINK_ONSET, KINK_STICK_SLIP, reportRadius } from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
-import { checkBodies, checkFriction, checkScalars, type ContactForceParams } from './params.ts';
+import { checkBodies, checkFriction, checkGravity, checkScalars, type ContactForceParams } from './params.ts';
 import { penaltyNormalForce } from './penalty.ts';
 import { createDampingRatio, dampingRatioOfRestitution } from './restitution.ts';
 import { softNormalForce } from './soft.ts';
+import { createWindowActivation, stepStiffnessFactor, windowActivation } from './step-exact.ts';
 
 /** The parts of a contact buffer the force kernel reads (a `Contacts` is one). */
 export type ContactGeometry = Pick<Contacts, 'count' | 'bodyA' | 'bodyB' | 'dist' | 'normal' | 'point'>;
@@ -82,12 +86,22 @@ const _e = {
   dashpot: 0, restitutionBody: 0, zeta: 0, zetaDe: 0, yn: 0, phiN: 0, phiNDy: 0, effDamping: 0,
   // friction: λ = μ f_n w, y_t = dt·λ·W_t, φ₁(y_t), and the force's slip factor s = λ φ₁(y_t)
   lambda: 0, yt: 0, phiT: 0, phiTDy: 0, slip: 0,
+  // the weight feed-forward: x = −(δ_B − δ_A)·n·g (m/s², > 0: gravity presses the pair
+  // together), its positive part and slope, the carried mass c (kg), and the force a·c·pos
+  relDyn: 0, pressX: 0, press: 0, pressDx: 0, carried: 0, weight: 0,
+  // the contact's total normal force: the law's f_n plus the weight feed-forward
+  fn: 0,
 };
 const _args = normalForceArgs();
 const _fn = createNormalForce();
 const _w = createFrictionWeight();
 const _mu = createPairFriction();
 const _zeta = createDampingRatio();
+const _win = createWindowActivation();
+/** (ω·dt)² = k·W₀·dt² beyond which κ is not applied: ω·dt = 2, the explicit spring's stability limit */
+const UNRESOLVED_STEP = 4;
+/** [κ, ∂κ/∂p, ∂κ/∂y, p, y] of the current contact (step-exact.ts) */
+const _kappa = new Float64Array(5);
 /** the restitution `_zeta` was computed for (NaN: none yet) */
 let _zetaOf = NaN;
 
@@ -142,11 +156,12 @@ function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Ar
 }
 
 /**
- * The contact's activation a (how much of the dashpot acts) and its partials into `_e`:
- * - soft: a = σ(−d/τ) = ∂φ/∂(−d), so a·φ̇ is the rate of the soft penetration itself;
- * - penalty: a = min(1, φ/τ) inside, 0 outside: the dashpot ramps in over the first τ of
- *   penetration, so the force has no jump at touch (a kink at φ = τ, `damping ramp`).
- * Both tend to the step H(−d) as τ → 0 (the linear spring–dashpot of restitution.ts).
+ * The contact's share activation (how much it counts in its pair's mass splitting) and
+ * its partials into `_e`: the window activation of step-exact.ts at rest (v_n = 0), so
+ * that it depends on the pose only:
+ * - soft: σ(−d/τ);
+ * - penalty: a ramp over d ∈ [−τ/2, τ/2] (kinks at its ends, `damping ramp`).
+ * Both tend to the step H(−d) as τ → 0.
  */
 function contactGate(p: ContactForceParams): void {
   const d = _e.dist;
@@ -161,13 +176,14 @@ function contactGate(p: ContactForceParams): void {
     _e.gateDTemperature = (slope * d) / (tau * tau);
     return;
   }
-  if (!(d < 0) || -d >= tau) {
+  // the window activation at rest (step-exact.ts): a ramp over d ∈ [−τ/2, τ/2]
+  if (d >= 0.5 * tau || d <= -0.5 * tau) {
     _e.gate = d < 0 ? 1 : 0;
     _e.gateDDist = 0;
     _e.gateDTemperature = 0;
     return;
   }
-  _e.gate = -d / tau;
+  _e.gate = 0.5 - d / tau;
   _e.gateDDist = -1 / tau;
   _e.gateDTemperature = d / (tau * tau);
 }
@@ -250,6 +266,46 @@ function phi1(out: Float64Array): void {
 const _phi = new Float64Array(3);
 
 /**
+ * Share of |g| over which soft mode smooths the positive part of the pressing gravity
+ * (a contact whose normal is within ~3° of horizontal): the feed-forward never pulls.
+ */
+const PRESS_SMOOTHING = 0.05;
+
+/**
+ * The weight feed-forward of the current contact into `_e` (after its activation and
+ * effective masses): the force a·c·max(0, x) along n that cancels the gravity pressing the
+ * pair together, x = −n·(g_B − g_A) (g of a static side is 0), so that inside the contact
+ * the spring–dashpot acts on the motion relative to free fall, as a constraint would (the
+ * rebound of restitution.ts then holds under gravity: a ball leaves the ground with e·v).
+ * c = 1/(W₀ + (N − 1)·(m_A⁻¹ + m_B⁻¹)) is the contact's effective mass, shared among the
+ * pair's N parallel contacts: exact for one contact, and never more than the pair's
+ * weight in all. Soft mode smooths the positive part over {@link PRESS_SMOOTHING}·|g|.
+ */
+function contactWeight(p: ContactForceParams, gate: number): void {
+  const invA = p.invMass[_e.a], invB = p.invMass[_e.b];
+  const relDyn = (invB > 0 ? 1 : 0) - (invA > 0 ? 1 : 0);
+  _e.relDyn = relDyn;
+  const g = p.gravity;
+  if (relDyn === 0 || gate === 0) {
+    _e.pressX = _e.press = _e.pressDx = _e.carried = _e.weight = 0;
+    return;
+  }
+  const x = -relDyn * (_e.nx * g[0] + _e.ny * g[1] + _e.nz * g[2]);
+  _e.pressX = x;
+  if (p.mode === 'penalty') {
+    _e.press = x > 0 ? x : 0;
+    _e.pressDx = x > 0 ? 1 : 0;
+  } else {
+    const width = PRESS_SMOOTHING * Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+    const root = Math.sqrt(x * x + width * width);
+    _e.press = 0.5 * (x + root);
+    _e.pressDx = root > 0 ? 0.5 * (1 + x / root) : x > 0 ? 1 : 0;
+  }
+  _e.carried = 1 / (_e.w0 + (_e.shareA - 1) * (invA + invB));
+  _e.weight = gate * _e.carried * _e.press;
+}
+
+/**
  * Everything of contact `i` after its kinematics: activation (from `_gate`), effective
  * masses, dashpot, normal force, friction factor. Leaves f_n in `_fn` and the slip factor
  * s (F = f_n n − s v_t) in `_e.slip`.
@@ -284,22 +340,46 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   } else {
     _e.dashpot = p.damping;
   }
+  // the share of the step's window in contact (step-exact.ts): the dashpot's and the
+  // weight's activation, and soft mode's temperature
+  _win.dist = _e.dist;
+  _win.normalVelocity = _e.vn;
+  _win.temperature = p.temperature;
+  _win.dt = p.dt;
+  windowActivation(p.mode, _win);
+  const act = _win.value;
   // damping integrated exactly over the step: the dashpot alone would scale the normal
   // velocity by e^{−y_n} in dt, y_n = dt·b·a·W_n; its mean force is b·φ₁(y_n) per unit a·φ̇
-  _e.yn = p.dt * _e.dashpot * gate * _e.wn;
+  _e.yn = p.dt * _e.dashpot * act * _e.wn;
   _phi[2] = _e.yn;
   phi1(_phi);
   _e.phiN = _phi[0];
   _e.phiNDy = _phi[1];
   _e.effDamping = _e.dashpot * _e.phiN;
+  // the spring scaled so that the step's trace is the continuous contact's (step-exact.ts),
+  // for the pair's unshared inverse mass W₀: with the share's W_n a box's four corners
+  // would each see a fourfold stiffer, more damped contact than their common mode is
+  _kappa[3] = p.stiffness * _e.w0 * p.dt * p.dt;
+  _kappa[4] = p.dt * _e.dashpot * act * _e.w0;
+  if (_kappa[3] <= UNRESOLVED_STEP) stepStiffnessFactor(_kappa);
+  else {
+    // ω·dt > 2: the step cannot follow this contact. κ would keep it bounded but aliased,
+    // silently wrong; the plain explicit spring diverges instead, and the divergence
+    // monitor (sim/sanity.ts) names the stiffness, dt and mass
+    _kappa[0] = 1;
+    _kappa[1] = 0;
+    _kappa[2] = 0;
+  }
   _args.dist = _e.dist;
   _args.rate = -_e.vn;
-  _args.stiffness = p.stiffness;
-  _args.damping = _e.effDamping * gate;
-  _args.temperature = p.temperature;
+  _args.stiffness = p.stiffness * _kappa[0];
+  _args.damping = _e.effDamping * act;
+  _args.temperature = p.mode === 'soft' ? _win.width : p.temperature;
   if (p.mode === 'penalty') penaltyNormalForce(_args, _fn);
   else softNormalForce(_args, _fn);
-  const fn = _fn.value;
+  contactWeight(p, act);
+  const fn = _fn.value + _e.weight;
+  _e.fn = fn;
   if (fn === 0) {
     _e.slip = 0;
     return;
@@ -324,17 +404,20 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
     if (onset <= radius) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
+    // the window activation's ends d = ±h, and the mass share's d = ±τ/2 (its ramp at rest)
+    const h = _win.width;
+    const rest = 0.5 * p.temperature;
+    const ramp = Math.min(Math.abs(_e.dist - h), Math.abs(_e.dist + h), Math.abs(_e.dist - rest), Math.abs(_e.dist + rest));
+    if ((_e.dashpot > 0 || _e.relDyn !== 0) && ramp <= radius) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
     if (_e.dist < 0) {
       const rate = -_e.vn;
-      const ramp = Math.abs(-_e.dist - p.temperature);
-      if (_e.dashpot > 0 && ramp <= radius) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
       const damping = _args.damping;
       if (damping > 0) {
-        // distance of φ̇ to the clamp speed −k·φ/D
-        const clamp = Math.abs(rate + (p.stiffness * -_e.dist) / damping);
+        // distance of φ̇ to the clamp speed −k·κ·φ/D
+        const clamp = Math.abs(rate + (_args.stiffness * -_e.dist) / damping);
         if (clamp <= radius) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
       }
-      if (_fn.value > 0 && _mu.value > 0) {
+      if (_e.fn > 0 && _mu.value > 0) {
         const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
         if (slip <= radius) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
       }
@@ -360,7 +443,7 @@ function accumulateWrenches(
     contactKinematics(geom, q, qd, i);
     contactForce(p, q, i);
     if (sink !== null) reportKinks(p, sink);
-    const fn = _fn.value;
+    const fn = _e.fn;
     if (fn === 0) continue;
     // F = f_n n − s v_t
     const s = _e.slip;
@@ -420,7 +503,7 @@ export function contactNormalForces(p: ContactForceParams, contacts: ContactGeom
   for (let i = 0; i < contacts.count; i++) {
     contactKinematics(contacts, q, qd, i);
     contactForce(p, q, i);
-    out[i] = _fn.value;
+    out[i] = _e.fn;
   }
   return out;
 }
@@ -466,6 +549,7 @@ function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array):
   }
   checkFriction(v.params.bodyFriction);
   checkBodies(v.params.invMass, v.params.invInertia, v.params.bodyRestitution);
+  checkGravity(v.params.gravity);
 }
 
 // ---- primitive --------------------------------------------------------------------------
@@ -476,7 +560,7 @@ function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array):
  * the kernel reads it through `subarray` views:
  *
  *   [dist (c) | normal (3c) | point (3c) | q (7n) | qd (6n) | k, b, τ, ε | bodyFriction (n)
- *    | invMass (n) | invInertia (3n) | bodyRestitution (n)]
+ *    | invMass (n) | invInertia (3n) | bodyRestitution (n) | gravity (3)]
  */
 export interface ContactWrenchLayout {
   readonly count: number;
@@ -492,7 +576,9 @@ export interface ContactWrenchLayout {
   readonly invMass: number;
   readonly invInertia: number;
   readonly restitution: number;
-  /** total input length, 7c + 19n + 4 */
+  /** gravity (3, m/s²) */
+  readonly gravity: number;
+  /** total input length, 7c + 19n + 7 */
   readonly size: number;
 }
 
@@ -511,7 +597,8 @@ export function contactWrenchLayout(count: number, nbody: number): ContactWrench
   const invMass = friction + nbody;
   const invInertia = invMass + nbody;
   const restitution = invInertia + 3 * nbody;
-  return { count, nbody, dist: 0, normal: count, point: 4 * count, q, qd, params, friction, invMass, invInertia, restitution, size: restitution + nbody };
+  const gravity = restitution + nbody;
+  return { count, nbody, dist: 0, normal: count, point: 4 * count, q, qd, params, friction, invMass, invInertia, restitution, gravity, size: gravity + 3 };
 }
 
 /**
@@ -546,6 +633,7 @@ export function contactWrenchInputs(
   x.set(p.invMass.subarray(0, p.nbody), L.invMass);
   x.set(p.invInertia.subarray(0, 3 * p.nbody), L.invInertia);
   x.set(p.bodyRestitution.subarray(0, p.nbody), L.restitution);
+  x.set(p.gravity.subarray(0, 3), L.gravity);
   return x;
 }
 
@@ -570,6 +658,8 @@ function inputViews(config: ContactStaticConfig, bodyA: Int32Array, bodyB: Int32
   const invInertia = x.subarray(L.invInertia, L.invInertia + 3 * n);
   const bodyRestitution = x.subarray(L.restitution, L.restitution + n);
   checkBodies(invMass, invInertia, bodyRestitution);
+  const gravity = x.subarray(L.gravity, L.gravity + 3);
+  checkGravity(gravity);
   return {
     params: {
       mode: config.mode,
@@ -584,6 +674,7 @@ function inputViews(config: ContactStaticConfig, bodyA: Int32Array, bodyB: Int32
       invMass,
       invInertia,
       bodyRestitution,
+      gravity,
       margin: config.margin,
       bodyName: config.bodyName,
     },
@@ -658,7 +749,7 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
     contactForce(p, q, i);
-    const fn = _fn.value;
+    const fn = _e.fn;
     if (fn === 0) continue; // inactive: value and every partial are 0
     const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, vtx, vty, vtz } = _e;
     const s = _e.slip;
@@ -701,47 +792,94 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     const L0 = L.params;
     xbar[L0 + 3] += wBar * _w.dVelocity;
 
-    // normal law: f_n(d, φ̇ = −v_n; k, D = b·φ₁(y_n)·a, τ)
+    // normal law: f_n(d, φ̇ = −v_n; k·κ, D = b·φ₁(y_n)·a, τ or s), a the window activation
     xbar[L.dist + i] += fnBar * _fn.dDist;
-    xbar[L0] += fnBar * _fn.dStiffness;
-    xbar[L0 + 2] += fnBar * _fn.dTemperature;
+    const kEffBar = fnBar * _fn.dStiffness;
     const rateBar = fnBar * _fn.dRate;
     const dampingBar = fnBar * _fn.dDamping;
-    const gate = _gate[i];
-    const effBar = dampingBar * gate;
-    let gateBar = dampingBar * _e.effDamping;
-    // b_eff = b·φ₁(y_n), y_n = dt·b·a·W_n
+    // soft: the law's temperature is the window's width s(τ, v_n)
+    const widthBar = p.mode === 'soft' ? fnBar * _fn.dTemperature : 0;
+    if (p.mode !== 'soft') xbar[L0 + 2] += fnBar * _fn.dTemperature;
+    const act = _win.value;
+    const effBar = dampingBar * act;
+    let actBar = dampingBar * _e.effDamping;
+    // k·κ(p, y₀), p = k·W₀·dt², y₀ = dt·b·a·W₀
+    const kappa = _kappa[0];
+    xbar[L0] += kEffBar * kappa;
+    const kappaBar = kEffBar * p.stiffness;
+    const pBar = kappaBar * _kappa[1];
+    const y0Bar = kappaBar * _kappa[2];
     const bOf = _e.dashpot;
-    const dashpotBar = effBar * (_e.phiN + _e.yn * _e.phiNDy);
-    const common = effBar * bOf * _e.phiNDy * p.dt * bOf;
-    gateBar += common * _e.wn;
-    const wnBar = common * gate;
-    let w0Bar = 0;
+    xbar[L0] += pBar * _e.w0 * p.dt * p.dt;
+    let w0Bar = pBar * p.stiffness * p.dt * p.dt + y0Bar * p.dt * bOf * act;
+    // b_eff = b·φ₁(y_n), y_n = dt·b·a·W_n
+    let dashpotBar = effBar * _e.phiN + y0Bar * p.dt * act * _e.w0;
+    actBar += y0Bar * p.dt * bOf * _e.w0;
+    const ynBar = effBar * bOf * _e.phiNDy;
+    dashpotBar += ynBar * p.dt * act * _e.wn;
+    actBar += ynBar * p.dt * bOf * _e.wn;
+    const wnBar = ynBar * p.dt * bOf * act;
     if (p.dampingFromRestitution) {
       // b = 2ζ·√(k/W₀)
       const root = Math.sqrt(p.stiffness / _e.w0);
       const zetaBar = dashpotBar * 2 * root;
       xbar[L0] += (dashpotBar * bOf) / (2 * p.stiffness);
-      w0Bar = (-dashpotBar * bOf) / (2 * _e.w0);
+      w0Bar += (-dashpotBar * bOf) / (2 * _e.w0);
       xbar[L.restitution + _e.restitutionBody] += zetaBar * _e.zetaDe;
     } else {
       xbar[L0 + 1] += dashpotBar;
     }
+    // the weight feed-forward a·c·press(x), c = 1/(W₀ + (N − 1)(m_A⁻¹ + m_B⁻¹)), x = −δ·n·g
+    let shareWeightBar = 0;
+    if (_e.weight !== 0) {
+      const c = _e.carried;
+      actBar += fnBar * c * _e.press;
+      const cBar = fnBar * act * _e.press;
+      const pressBar = fnBar * act * c;
+      // ∂c/∂(denominator) = −c²
+      const denBar = -cBar * c * c;
+      w0Bar += denBar;
+      shareWeightBar = denBar * (p.invMass[a] + p.invMass[b]);
+      xbar[L.invMass + a] += denBar * (_e.shareA - 1);
+      xbar[L.invMass + b] += denBar * (_e.shareA - 1);
+      const xBar = pressBar * _e.pressDx;
+      const g = p.gravity;
+      const rel = _e.relDyn;
+      _bar.n[0] -= rel * xBar * g[0];
+      _bar.n[1] -= rel * xBar * g[1];
+      _bar.n[2] -= rel * xBar * g[2];
+      let gScale = 0;
+      if (p.mode === 'soft') {
+        // press = ½(x + √(x² + w²)), w = PRESS_SMOOTHING·|g|: ∂press/∂w = ½w/√(x² + w²)
+        const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+        const width = PRESS_SMOOTHING * gNorm;
+        const root = Math.sqrt(_e.pressX * _e.pressX + width * width);
+        if (root > 0 && gNorm > 0) gScale = (pressBar * 0.5 * width * PRESS_SMOOTHING) / (root * gNorm);
+      }
+      for (let k = 0; k < 3; k++) {
+        const nk = k === 0 ? nx : k === 1 ? ny : nz;
+        xbar[L.gravity + k] += -rel * xBar * nk + gScale * g[k];
+      }
+    }
     // W_n = N_A un_A + N_B un_B, W_t = N_A ut_A + N_B ut_B, W₀ = un_A + un_B, N = 1 + S − a
-    const shareABar = wnBar * _e.unA + wtBar * _e.utA;
+    const shareABar = wnBar * _e.unA + wtBar * _e.utA + shareWeightBar;
     const shareBBar = wnBar * _e.unB + wtBar * _e.utB;
     _gateSumBar[_run[i]] += shareABar + shareBBar;
-    gateBar -= shareABar + shareBBar;
+    const gateBar = -(shareABar + shareBBar);
     sideInverseMassAdjoint(p, L, 0, a, wnBar * _e.shareA + w0Bar, wtBar * _e.shareA, xbar);
     sideInverseMassAdjoint(p, L, 1, b, wnBar * _e.shareB + w0Bar, wtBar * _e.shareB, xbar);
 
-    // the activation a(d, φ̇, τ)
+    // the share activation (mass splitting) a_s(d, τ)
     xbar[L.dist + i] += gateBar * _e.gateDDist;
     xbar[L0 + 2] += gateBar * _e.gateDTemperature;
+    // the window activation a(d, v_n, τ) and the width s(v_n, τ)
+    xbar[L.dist + i] += actBar * _win.dDist;
+    xbar[L0 + 2] += actBar * _win.dTemperature + widthBar * _win.widthDTemperature;
+    const vnWindowBar = actBar * _win.dNormalVelocity + widthBar * _win.widthDNormalVelocity;
 
     // v_t = v_rel − (n·v_rel) n, v_n = n·v_rel, φ̇ = −v_n
     const nDotVtb = nx * vtbx + ny * vtby + nz * vtbz;
-    const vnBar = -rateBar;
+    const vnBar = -rateBar + vnWindowBar;
     const { vrx, vry, vrz, vn } = _e;
     _bar.n[0] += vnBar * vrx - (nDotVtb * vrx + vn * vtbx);
     _bar.n[1] += vnBar * vry - (nDotVtb * vry + vn * vtby);

@@ -7,7 +7,7 @@
  *
  * Pullback: the stages' hand-written adjoints in reverse: `integrateAdjoint` (state,
  * wrench and mass/inertia/gravity cotangents) → `contactWrenchesAdjoint` (geometry, state,
- * contact scalars, friction, inverse mass and inertia, restitution) →
+ * contact scalars, friction, inverse mass and inertia, restitution, gravity) →
  * `contactGeometryAdjoint` (poses and shape sizes, for the features the forward pass
  * chose).
  */
@@ -151,6 +151,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     addInto(xbar, L.invMass, xcBar, CL.invMass, W.invMass);
     addInto(xbar, L.invInertia, xcBar, CL.invInertia, W.invInertia);
     addInto(xbar, L.restitution, xcBar, CL.restitution, W.restitution);
+    // the weight feed-forward reads gravity: its cotangent goes back to x's gravity
+    addInto(xbar, L.gravity, xcBar, CL.gravity, W.gravity);
     // contact geometry: (dist, normal, point) → poses and sizes
     contactGeometryAdjoint(sc.geometryInput, contacts, sc.qt, this.model.geomSize, xcBar.subarray(0, 7 * c), sc.qBar, sc.sizeBar);
   }

@@ -8,8 +8,10 @@
 // (T = N dt), the discrete version of the continuous-time onset h* = ½ g T² + r.
 // The onset scenes set the dashpot override to 0 (a pure spring: the closed forms below are
 // exact; the dashpot's own onset is covered by the contact-force tests). Penalty force at
-// step N−1 just below h_{N−1}: f = k·φ, φ = h_{N−1} − h, and it changes only the final
-// velocity: v_N += f dt / m. So d v_N / d h jumps from −k·dt/m (below) to 0 (above).
+// step N−1 just below h_{N−1}: f = k·κ·φ + a·m·g, φ = h_{N−1} − h (κ the step-exact spring
+// factor, a the activation ramp that carries the weight, sim/contact/step-exact.ts), and
+// it changes only the final velocity: v_N += f dt / m. So d v_N / d h jumps by −k·κ·dt/m
+// at h_{N−1} (the spring's onset), from the weight ramp's −g·dt/(2h) above it.
 //
 // Glancing spheres: sphere a (radius ra) slides at speed v along +x, its centre offset by
 // b (the impact parameter) along y from sphere b (radius rb) at rest, with no gravity. Its
@@ -39,9 +41,37 @@ export function dropOnset(j: number, dt: number = DROP.dt): number {
   return DROP.radius + 0.5 * DROP.g * dt * dt * j * (j + 1);
 }
 
-/** The jump of d v_z(T) / d h at h_{N−1}: k·dt/m (module comment). */
+/**
+ * The step-exact spring factor of sim/contact/step-exact.ts for an undamped contact of
+ * stiffness k and inverse effective mass W: κ = sinc²(ω·dt/2), ω² = k·W (the symplectic
+ * step's frequency made the continuous one's).
+ */
+export function undampedKappa(k: number, w: number, dt: number): number {
+  const half = 0.5 * Math.sqrt(k * w) * dt;
+  return (Math.sin(half) / half) ** 2;
+}
+
+/** The jump of d v_z(T) / d h at h_{N−1}: k·κ·dt/m (module comment). */
 export function dropVelocityJump(dt: number = DROP.dt): number {
-  return (DROP.stiffness * dt) / DROP.mass;
+  return (DROP.stiffness * undampedKappa(DROP.stiffness, 1 / DROP.mass, dt) * dt) / DROP.mass;
+}
+
+/**
+ * The half-width h of the penalty activation's ramp at step N−1 (sim/contact/step-exact.ts):
+ * h = ½√(τ² + (v·dt)²), v = g·dt·(N−1) the free-fall speed at that step's start.
+ */
+export function dropRampHalfWidth(temperature: number, dt: number = DROP.dt, steps: number = DROP.steps): number {
+  const v = DROP.g * dt * (steps - 1);
+  return 0.5 * Math.hypot(temperature, v * dt);
+}
+
+/**
+ * d v_z(T) / d h just above h_{N−1} in penalty mode: the ground carries the pressing
+ * gravity with the ramp's activation (h − d)/(2h) before touch, so v_N changes by
+ * −g·dt/(2h) per metre of height (0 beyond d = h: free flight).
+ */
+export function dropWeightSlope(temperature: number, dt: number = DROP.dt, steps: number = DROP.steps): number {
+  return -(DROP.g * dt) / (2 * dropRampHalfWidth(temperature, dt, steps));
 }
 
 /** The ball-drop scene from height `h`. */

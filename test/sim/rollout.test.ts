@@ -72,6 +72,39 @@ describe('rollout gradients: free flight (closed form)', () => {
 
 describe('rollout gradients through contact vs finite differences of the plain simulator', () => {
   for (const mode of ['soft', 'penalty'] as const) {
+    it(`${mode}: ∂z_N/∂g_z of a ball on the ground (the weight feed-forward's gravity cotangent) matches finite differences`, () => {
+      const s = scene({
+        dt: 0.001,
+        steps: 300,
+        contact: { mode, stiffness: 2e4, temperature: 0.002, friction: 0.4, restitution: 0.3 },
+        bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.12], linearVelocity: [0.5, 0, 0] }],
+      });
+      const model = buildModel(s);
+      const cfg = { model, steps: 300 };
+      const L = rolloutLayout(model.nbody, 300, 0);
+      const state = initialState(model, s);
+      const run = rolloutPrimitive(cfg);
+      // the output is the final state, q first: the ball's z
+      const zAt = 7 * (model.bodyIndex.get('ball') as number) + 2;
+      const base = Array.from(rolloutInputs(cfg, state.bodyQ, state.bodyQd));
+      const zOf = (gz: number): number => {
+        const x = base.slice();
+        x[L.gravity + 2] = gz;
+        return run(x)[zAt] as number;
+      };
+      const g = ad.grad(([gz]) => {
+        const x: ad.Real[] = base.slice();
+        x[L.gravity + 2] = gz;
+        return run(x)[zAt];
+      }, [-9.81])[0] as number;
+      const fd = (h: number) => (zOf(-9.81 + h) - zOf(-9.81 - h)) / (2 * h);
+      // well conditioned: the central differences agree across step sizes
+      expect(Math.abs(fd(1e-4) - fd(1e-5))).toBeLessThan(1e-6 * Math.abs(fd(1e-5)) + 1e-10);
+      expect(Math.abs(g - fd(1e-5))).toBeLessThan(1e-5 * Math.abs(fd(1e-5)) + 1e-10);
+    });
+  }
+
+  for (const mode of ['soft', 'penalty'] as const) {
     it(`${mode}: a ball bouncing on the ground (sphere–plane)`, () => {
       const s = scene({
         dt: 0.001,

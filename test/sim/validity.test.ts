@@ -133,22 +133,29 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
       ],
     });
 
-  it('penalty, constant downward speed: a saw-tooth of period v·dt, each tooth between its step\'s damping ramp and onset', () => {
+  // With the step-exact contact (sim/contact/step-exact.ts) the penalty dashpot's activation
+  // is the share of the step's window in contact, a ramp over ±½√(τ² + (v·dt)²) around
+  // touch: the ramp is no longer crossed within one step, so the 1.5 mm teeth of the
+  // all-or-nothing activation are gone. What the detector may still find are the ramp's
+  // kinks (d = ±h) moving from one step to the next every v·dt.
+  it('penalty, constant downward speed: close to the continuous straight line; any teeth left are of period v·dt, µm-sized, between the ramp\'s ends', () => {
     const s = sweep(constantSpeed('penalty'), { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.3, to: 0.3145, n: 59 }).penalty!;
-    const t = s.sawTooth!;
-    expect(t.kind).toBe('flanks');
-    expect(t.teeth).toBe(3);
-    expect(t.meanPeriod).toBeCloseTo(speed * 0.001, 6);
-    // the value is continuous: no value jump; each tooth runs against the mean slope (down)
+    // the value is continuous: no value jump, and no jump without its cause
     expect(s.valueJumps).toEqual([]);
-    expect(t.meanJump).toBeGreaterThan(1e-3);
-    t.flanks!.forEach((f, k) => {
-      const [start, end] = f.causes;
-      expect(start?.decision).toBe(`step ${45 + k}: ground/ball damping ramp`);
-      expect(end?.decision).toBe(`step ${45 + k}: ground/ball onset`);
-    });
-    // no jump without its cause
     for (const j of s.jumps) expect(j.cause).not.toBeNull();
+    // the continuous-time answer is a straight line: a ripple below the soft mode's 0.5 mm
+    // (measured 45 µm; the all-or-nothing ramp's teeth were 1.5 mm)
+    const slope = (s.value[s.value.length - 1] - s.value[0]) / (s.x[s.x.length - 1] - s.x[0]);
+    const ripple = Math.max(...s.value.map((v, i) => Math.abs(v - s.value[0] - slope * (s.x[i] - s.x[0]))));
+    expect(ripple).toBeLessThan(5e-4);
+    const t = s.sawTooth;
+    if (t !== null) {
+      expect(t.kind).toBe('flanks');
+      expect(t.meanPeriod).toBeCloseTo(speed * 0.001, 6);
+      // a tooth is a thousandth of the step's travel at most (measured 1.8 µm of 4.5 mm)
+      expect(Math.abs(t.meanJump)).toBeLessThan(1e-3 * speed * 0.001);
+      for (const f of t.flanks!) for (const c of f.causes) expect(c?.decision).toMatch(/ground\/ball damping ramp$/);
+    }
   });
 
   it('soft, the same scene: smooth (no decision flips); what is left is a ripple of the same period below 0.5 mm', () => {
