@@ -238,11 +238,20 @@ describe('validity radius at the scene\'s value', () => {
     });
   const spec = { of: 'ball.position.z', wrt: 'ball.linearVelocity.z' };
 
-  it('penalty: the onset at the last step\'s start, gap_k / (k dt) away, in m/s', () => {
+  it('penalty: the damping ramp\'s entry at the last step\'s start, (gap_k − w_k) / (k dt − ∂w_k/∂v) away, then the onset at gap_k / (k dt), in m/s', () => {
+    // the step-exact penalty contact (sim/contact/step-exact.ts) starts its dashpot half a
+    // step's travel before touch: at gap d = w = ½√(τ² + (v_n dt)²), v_n = v − g k dt the
+    // state's speed. Its margin d_k − w_k moves by k dt − v_n dt² / (4 w_k) per m/s of v_z
     const out = validityEvaluator(scene('penalty'), spec, 'penalty')(v);
-    const k = Number(/^step (\d+): ground\/ball onset$/.exec(out.decision ?? '')?.[1]);
-    expect(k).toBe(N - 1);
-    expect(out.radius! / ((height(v, k) - r) / (k * dt)) - 1).toBeLessThan(1e-6);
+    const k = N - 1;
+    const tau = scene('penalty').contact.temperature;
+    const vn = v - G * k * dt;
+    const w = 0.5 * Math.hypot(tau, vn * dt);
+    const gap = height(v, k) - r;
+    expect(out.decision).toBe(`step ${k}: ground/ball damping ramp`);
+    expect(Math.abs(out.radius! / ((gap - w) / (k * dt - (vn * dt * dt) / (4 * w))) - 1)).toBeLessThan(1e-6);
+    const onset = out.nearest.find((n) => n.label === `step ${k}: ground/ball onset`);
+    expect(Math.abs(onset!.distance / (gap / (k * dt)) - 1)).toBeLessThan(1e-6);
     expect(out.nearest[0].flipAt).toBeCloseTo(v - out.radius!, 12);
     expect(out.grad).toBeCloseTo(N * dt, 9); // free flight: d z_N / d v_z = N dt
   });

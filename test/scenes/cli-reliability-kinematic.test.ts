@@ -81,9 +81,14 @@ describe('a 1e-30 kg ball beside a 1 kg one (its blow-up is too light to move th
     write('light.json', scene);
     const r = await cliInProcess('simulate', file('light.json'), '--energy-growth', '1e300', '--json');
     expectFailure(r, 1);
-    // it falls 0.4 m before it touches: √(2·0.4/g) = 0.286 s
-    expect(divergenceStep(r.stderr)).toBeGreaterThan(250);
-    expect(divergenceStep(r.stderr)).toBeLessThan(300);
+    // it falls 0.4 m before it touches: √(2·0.4/g) = 0.286 s. The step-exact penalty contact
+    // (sim/contact/step-exact.ts) first catches it with the weight feed-forward and the
+    // dashpot, neither of which depends on the unresolved spring (ω dt ≈ 1e14 ≫ 2, where κ is
+    // not applied); the explicit spring then blows up from the residual penetration a few
+    // tens of steps later (measured: reported at step 320). Reported after the landing, and
+    // within 0.1 s of it
+    expect(divergenceStep(r.stderr)).toBeGreaterThan(286);
+    expect(divergenceStep(r.stderr)).toBeLessThan(386);
     expect(r.stderr).toMatch(/body 'light' moves at .* m\/s .*more than the .* m\/s allowed \(sanity\.speedFactor 100/);
     expect(r.stderr).toMatch(/1\.00e-30 kg/);
   });
