@@ -7,19 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../scenes/cli/program.ts';
+import { cliInProcess } from './cli-run.ts';
 import { readSceneFile } from '../../scenes/cli/scene-input.ts';
 import { sceneObjective } from '../../sim/objective.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffcontact-grad-vector-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 
 const R = 0.1;
 const T = 1;

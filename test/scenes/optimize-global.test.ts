@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../scenes/cli/program.ts';
+import { cliInProcess } from './cli-run.ts';
 import { readSceneFile } from '../../scenes/cli/scene-input.ts';
 import { optimize } from '../../scenes/optimize/driver.ts';
 import { sceneFileProblem } from '../../scenes/optimize/problem.ts';
@@ -16,12 +16,7 @@ import { sceneFileProblem } from '../../scenes/optimize/problem.ts';
 const dir = mkdtempSync(join(tmpdir(), 'diffcontact-global-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = cliInProcess;
 
 /**
  * Height of a frictionless ball's centre at time T in continuous time (Newton restitution
