@@ -10,7 +10,7 @@
  * Covers every step without a placed impact (a bounce at its time of impact, whose lever
  * arms and bound are a longer formula that only the trace carries): the rollout uses it
  * for those and the trace for the rest (rollout.ts). The trace stays the reference: the
- * tests compare the two on steps of every contact kind (test/sim/hard-step-adjoint.test.ts).
+ * tests compare the two on steps of every contact kind (test/sim/hard/step-adjoint.test.ts).
  *
  * In: the one-step input `x` (the rollout layout for one step: state, parameters, this
  * step's controls) and the cotangent `ybar` of [q' (7n) | q̇' (6n)]. Out: x̄.
