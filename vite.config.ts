@@ -17,7 +17,17 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 const nodeShims = fileURLToPath(new URL('./render/app/node-shims.ts', import.meta.url));
 const missing = fileURLToPath(new URL('./render/app/not-bundled.ts', import.meta.url));
 const clusterShim = fileURLToPath(new URL('./render/app/cluster-shim.ts', import.meta.url));
-const SHIMMED = ['node:fs', 'node:path', 'node:url', 'node:os', 'node:module', 'node:worker_threads', 'node:perf_hooks', 'node:child_process', 'commander'];
+const SHIMMED = [
+  'node:fs',
+  'node:path',
+  'node:url',
+  'node:os',
+  'node:module',
+  'node:worker_threads',
+  'node:perf_hooks',
+  'node:child_process',
+  'commander',
+];
 
 export default defineConfig({
   root: fileURLToPath(new URL('./render/app', import.meta.url)),
@@ -37,6 +47,12 @@ export default defineConfig({
     ],
   },
   // pre-bundle every dependency up front, so the dev server never reloads the page mid-use
-  optimizeDeps: { include: ['three', 'three/examples/jsm/controls/OrbitControls.js', 'lil-gui', 'uplot', 'zod', 'ml-matrix'] },
-  build: { outDir: fileURLToPath(new URL('./dist/viewer', import.meta.url)), emptyOutDir: true, chunkSizeWarningLimit: 2000 },
+  optimizeDeps: {
+    include: ['three', 'three/examples/jsm/controls/OrbitControls.js', 'lil-gui', 'uplot', 'zod', 'ml-matrix'],
+  },
+  build: {
+    outDir: fileURLToPath(new URL('./dist/viewer', import.meta.url)),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+  },
 });

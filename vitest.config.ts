@@ -8,16 +8,26 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * optimization, the event-driven reference's property suite, the packed tarball, Chromium,
  * redis-server). `npm run test:unit` runs the first alone.
  */
-const UNIT = ['test/ad/**/*.test.ts', 'test/sim/**/*.test.ts', 'test/render/{adapter,jobs,track,units}.test.ts', 'test/api/api.test.ts'];
+const UNIT = [
+  'test/ad/**/*.test.ts',
+  'test/sim/**/*.test.ts',
+  'test/render/{adapter,jobs,track,units}.test.ts',
+  'test/api/api.test.ts',
+];
 
 export default defineConfig({
   // tests written as a user writes them (`import … from 'diffcontact'`) run against the sources
-  resolve: { alias: [{ find: /^diffcontact$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }] },
+  resolve: {
+    alias: [{ find: /^diffcontact$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }],
+  },
   test: {
     testTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT] },
+      },
     ],
   },
 });

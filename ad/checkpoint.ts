@@ -153,9 +153,11 @@ export function checkpointedScan(
   steps: number,
   opts: CheckpointOptions = {},
 ): Real[] {
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`ad.checkpointedScan: steps must be an integer ≥ 0, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new RangeError(`ad.checkpointedScan: steps must be an integer ≥ 0, got ${steps}`);
   const k = opts.segment ?? Math.max(1, Math.ceil(Math.sqrt(steps)));
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`ad.checkpointedScan: segment must be an integer ≥ 1, got ${k}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new RangeError(`ad.checkpointedScan: segment must be an integer ≥ 1, got ${k}`);
   const stats = opts.stats;
   if (stats) {
     stats.segmentLength = k;
@@ -178,7 +180,9 @@ function unrolled(step: ScanStep, init: readonly Real[], params: readonly Real[]
 
 function checkedLength(out: Real[], n: number, t: number): Real[] {
   if (!Array.isArray(out) || out.length !== n) {
-    throw new Error(`ad.checkpointedScan: step ${t} returned ${Array.isArray(out) ? out.length : typeof out} components, the state has ${n}`);
+    throw new Error(
+      `ad.checkpointedScan: step ${t} returned ${Array.isArray(out) ? out.length : typeof out} components, the state has ${n}`,
+    );
   }
   return out;
 }
@@ -196,7 +200,12 @@ interface Inputs {
   paramValues: Float64Array;
 }
 
-function collectInputs(init: readonly Real[], params: readonly Real[], initRef: Int32Array, initVal: Float64Array): Inputs {
+function collectInputs(
+  init: readonly Real[],
+  params: readonly Real[],
+  initRef: Int32Array,
+  initVal: Float64Array,
+): Inputs {
   const bySlot = new Map<number, number>();
   const vars: Var[] = [];
   const classify = (x: Real, ref: Int32Array, val: Float64Array, j: number): void => {
@@ -474,7 +483,9 @@ function reverseSegments(plan: ScanPlan, inputSlots: Int32Array, ybar: Float64Ar
       const endOff = (s + 1) * n;
       for (let j = 0; j < n; j++) {
         if (check[j] !== ref[endOff + j] || !Object.is(checkVal[j], val[endOff + j])) {
-          throw new Error(`ad.checkpointedScan: step is not deterministic: recomputing steps ${t0}…${t1 - 1} changed state component ${j}`);
+          throw new Error(
+            `ad.checkpointedScan: step is not deterministic: recomputing steps ${t0}…${t1 - 1} changed state component ${j}`,
+          );
         }
       }
       const adj = resetAdjoint();

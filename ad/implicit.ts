@@ -92,7 +92,12 @@ export class ImplicitDiffError extends Error {
   readonly cond: number | undefined;
   /** |F(z*, θ)|∞ (not-converged) or the relative linear residual (linear-solve-failed) */
   readonly residual: number | undefined;
-  constructor(kind: ImplicitDiffErrorKind, primitive: string, detail: string, figures: { cond?: number; residual?: number } = {}) {
+  constructor(
+    kind: ImplicitDiffErrorKind,
+    primitive: string,
+    detail: string,
+    figures: { cond?: number; residual?: number } = {},
+  ) {
     super(`ad.implicit '${primitive}': ${detail}`);
     this.name = 'ImplicitDiffError';
     this.kind = kind;
@@ -213,7 +218,12 @@ function fmt(x: number): string {
 }
 
 /** The conditioning verdict on A: the μ to use (0: plain solve), or an ImplicitDiffError. */
-function regularizationFor(cond: number, n: number, opts: ConditioningOptions, name: string): { mu: number; what: string } {
+function regularizationFor(
+  cond: number,
+  n: number,
+  opts: ConditioningOptions,
+  name: string,
+): { mu: number; what: string } {
   const maxCond = opts.maxCond ?? DEFAULT_MAX_COND;
   // the numerical-rank threshold of numpy's matrix_rank: σmin below n·ε·σmax is noise
   const singular = !(cond < 1 / (n * EPS));
@@ -224,7 +234,12 @@ function regularizationFor(cond: number, n: number, opts: ConditioningOptions, n
     const why = singular
       ? `∂F/∂z is singular at the solution (cond ${fmt(cond)} ≥ 1/(n·ε)): z*(θ) is not locally a unique differentiable function of θ`
       : `∂F/∂z is ill-conditioned at the solution (cond ${fmt(cond)} > maxCond ${fmt(maxCond)}): the adjoint would lose ~${Math.round(Math.log10(cond))} digits`;
-    throw new ImplicitDiffError(singular ? 'singular' : 'ill-conditioned', name, `${why}; pass { regularization: μ } for a Tikhonov-regularized adjoint`, { cond });
+    throw new ImplicitDiffError(
+      singular ? 'singular' : 'ill-conditioned',
+      name,
+      `${why}; pass { regularization: μ } for a Tikhonov-regularized adjoint`,
+      { cond },
+    );
   }
   if (!(mu > 0 && Number.isFinite(mu))) {
     throw new RangeError(`ad.implicit '${name}': regularization must be a positive finite number, got ${mu}`);
@@ -235,7 +250,12 @@ function regularizationFor(cond: number, n: number, opts: ConditioningOptions, n
 function luSolve(m: Matrix, rhs: Matrix, name: string, cond: number): Matrix {
   const lu = new LuDecomposition(m);
   if (lu.isSingular()) {
-    throw new ImplicitDiffError('singular', name, `the LU factorization of the ${m.rows}×${m.rows} adjoint system is singular`, { cond });
+    throw new ImplicitDiffError(
+      'singular',
+      name,
+      `the LU factorization of the ${m.rows}×${m.rows} adjoint system is singular`,
+      { cond },
+    );
   }
   return lu.solve(rhs);
 }
@@ -285,7 +305,11 @@ function norm(a: readonly number[]): number {
  * @example
  * const x = solveCg((v) => [2 * v[0] + v[1], v[0] + 3 * v[1]], [1, 2]); // ≈ [0.2, 0.6]
  */
-export function solveCg(matvec: (x: readonly number[]) => number[], b: readonly number[], opts: IterativeSolveOptions = {}): number[] {
+export function solveCg(
+  matvec: (x: readonly number[]) => number[],
+  b: readonly number[],
+  opts: IterativeSolveOptions = {},
+): number[] {
   const n = b.length;
   const tol = (opts.tol ?? 1e-12) * norm(b);
   const maxIter = opts.maxIter ?? Math.max(100, 10 * n);
@@ -318,7 +342,11 @@ export function solveCg(matvec: (x: readonly number[]) => number[], b: readonly 
  * @example
  * const x = solveGmres((v) => [v[0] + 2 * v[1], 3 * v[1]], [5, 6]); // ≈ [1, 2]
  */
-export function solveGmres(matvec: (x: readonly number[]) => number[], b: readonly number[], opts: IterativeSolveOptions = {}): number[] {
+export function solveGmres(
+  matvec: (x: readonly number[]) => number[],
+  b: readonly number[],
+  opts: IterativeSolveOptions = {},
+): number[] {
   const n = b.length;
   const bnorm = norm(b);
   const x = new Array<number>(n).fill(0);
@@ -418,7 +446,11 @@ function checkedIterative(
  * // F(z, θ) = z³ − θ at z* = 2, θ = 8: dz/dθ = 1/(3z²) = 1/12
  * rootVjp({ dFdz: [[12]], dFdtheta: [[-1]] }, [1]).thetaBar; // [1/12]
  */
-export function rootVjp(system: RootJacobians | RootVjpCallbacks, zbar: readonly number[], opts: RootDiffOptions = {}): AdjointSolution {
+export function rootVjp(
+  system: RootJacobians | RootVjpCallbacks,
+  zbar: readonly number[],
+  opts: RootDiffOptions = {},
+): AdjointSolution {
   const name = opts.name ?? 'rootVjp';
   const n = zbar.length;
   if ('dFdz' in system) {
@@ -430,7 +462,14 @@ export function rootVjp(system: RootJacobians | RootVjpCallbacks, zbar: readonly
     const thetaBar = b.transpose().mmul(Matrix.columnVector(lambda)).mul(-1).getColumn(0);
     return { thetaBar, lambda, cond, regularization: mu };
   }
-  const lambda = checkedIterative(opts.solve ?? solveGmres, system.vjpZ, zbar, opts.linearTol ?? DEFAULT_LINEAR_TOL, name, 'adjoint');
+  const lambda = checkedIterative(
+    opts.solve ?? solveGmres,
+    system.vjpZ,
+    zbar,
+    opts.linearTol ?? DEFAULT_LINEAR_TOL,
+    name,
+    'adjoint',
+  );
   const thetaBar = system.vjpTheta(lambda).map((v) => -v);
   return { thetaBar, lambda, cond: undefined, regularization: 0 };
 }
@@ -443,7 +482,11 @@ export function rootVjp(system: RootJacobians | RootVjpCallbacks, zbar: readonly
  * @example
  * rootJvp({ dFdz: [[12]], dFdtheta: [[-1]] }, [1]).zDot; // [1/12]
  */
-export function rootJvp(system: RootJacobians | RootJvpCallbacks, thetaDot: readonly number[], opts: RootDiffOptions = {}): TangentSolution {
+export function rootJvp(
+  system: RootJacobians | RootJvpCallbacks,
+  thetaDot: readonly number[],
+  opts: RootDiffOptions = {},
+): TangentSolution {
   const name = opts.name ?? 'rootJvp';
   const p = thetaDot.length;
   if ('dFdz' in system) {
@@ -456,7 +499,14 @@ export function rootJvp(system: RootJacobians | RootJvpCallbacks, thetaDot: read
     return { zDot: solveTangent(a, r, mu, name, cond), cond, regularization: mu };
   }
   const rhs = system.jvpTheta(thetaDot).map((v) => -v);
-  const zDot = checkedIterative(opts.solve ?? solveGmres, system.jvpZ, rhs, opts.linearTol ?? DEFAULT_LINEAR_TOL, name, 'tangent');
+  const zDot = checkedIterative(
+    opts.solve ?? solveGmres,
+    system.jvpZ,
+    rhs,
+    opts.linearTol ?? DEFAULT_LINEAR_TOL,
+    name,
+    'tangent',
+  );
   return { zDot, cond: undefined, regularization: 0 };
 }
 
@@ -526,7 +576,11 @@ export function customRoot(
 
   const checkResidual = (residual: readonly number[], n: number): void => {
     if (residual.length !== n) {
-      throw new ImplicitDiffError('shape', name, `F returned ${residual.length} values for ${n} unknowns; F(z, θ) = 0 must be a square system`);
+      throw new ImplicitDiffError(
+        'shape',
+        name,
+        `F returned ${residual.length} values for ${n} unknowns; F(z, θ) = 0 must be a square system`,
+      );
     }
     let r = 0;
     for (const v of residual) r = Math.max(r, Math.abs(v));
@@ -607,7 +661,11 @@ export function customFixedPoint(
     (z, theta) => {
       const tz = T(z, theta);
       if (tz.length !== z.length) {
-        throw new ImplicitDiffError('shape', opts.name ?? 'customRoot', `T returned ${tz.length} values for ${z.length} unknowns`);
+        throw new ImplicitDiffError(
+          'shape',
+          opts.name ?? 'customRoot',
+          `T returned ${tz.length} values for ${z.length} unknowns`,
+        );
       }
       return tz.map((t, i) => sub(t, z[i]));
     },

@@ -108,7 +108,13 @@ function checkFinite(code: number, y: Float64Array): void {
   }
 }
 
-function forwardCall<R>(rule: PrimitiveRule<R>, code: number, xs: readonly Real[], x: Float64Array, sink: KinkSink): Real[] {
+function forwardCall<R>(
+  rule: PrimitiveRule<R>,
+  code: number,
+  xs: readonly Real[],
+  x: Float64Array,
+  sink: KinkSink,
+): Real[] {
   const n = xs.length;
   const xdot = new Float64Array(n);
   for (let j = 0; j < n; j++) {

@@ -47,7 +47,8 @@ export class Xoshiro128StarStar implements Rng {
   constructor(state: readonly number[]) {
     if (state.length !== 4) throw new RangeError(`xoshiro128**: state needs 4 words, got ${state.length}`);
     for (const w of state) {
-      if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw new RangeError(`xoshiro128**: state word ${w} is not a uint32`);
+      if (!Number.isInteger(w) || w < 0 || w > 0xffffffff)
+        throw new RangeError(`xoshiro128**: state word ${w} is not a uint32`);
     }
     if (state.every((w) => w === 0)) throw new RangeError('xoshiro128**: the all-zero state is a fixed point');
     [this.s0, this.s1, this.s2, this.s3] = state;
@@ -89,7 +90,6 @@ export class Xoshiro128StarStar implements Rng {
     return -Math.log(-Math.log(this.uniform()));
   }
 }
-
 
 /**
  * A xoshiro128** stream from an integer seed. The seed is taken modulo 2³² and expanded

@@ -77,7 +77,18 @@ const _args: Real[] = [0, 0, 0, 0];
 const _partials = new Float64Array(4);
 
 /** Record an op of up to four arguments through `naryOp`, without allocating. */
-function record4(code: number, v: number, a: Real, da: number, b: Real, db: number, c: Real, dc: number, d: Real = 0, dd = 0): Real {
+function record4(
+  code: number,
+  v: number,
+  a: Real,
+  da: number,
+  b: Real,
+  db: number,
+  c: Real,
+  dc: number,
+  d: Real = 0,
+  dd = 0,
+): Real {
   _args[0] = a;
   _args[1] = b;
   _args[2] = c;
@@ -250,7 +261,8 @@ interface SoftmaxResiduals {
 function softmaxForward(x: Float64Array): [Float64Array, SoftmaxResiduals] {
   const n = x.length - 1;
   const tau = x[n];
-  if (!(tau > 0 && tau < Infinity)) throw new RangeError(`ad.softmax: temperature must be positive and finite, got ${tau}`);
+  if (!(tau > 0 && tau < Infinity))
+    throw new RangeError(`ad.softmax: temperature must be positive and finite, got ${tau}`);
   let m = -Infinity;
   for (let i = 0; i < n; i++) if (x[i] > m) m = x[i];
   // shift by the max: every exponent is ≤ 0, so nothing overflows
@@ -350,7 +362,8 @@ export function softRank(xs: readonly Real[], tau: Real): Real[] {
  */
 export function softTopK(xs: readonly Real[], k: number, tau: Real, opts?: SelectOptions): Real[] {
   const n = xs.length;
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`ad.softTopK: k must be an integer in [0, ${n}], got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new RangeError(`ad.softTopK: k must be an integer in [0, ${n}], got ${k}`);
   checkedTemperature(tau, 'softTopK');
   if (k === 0 || k === n) return new Array<Real>(n).fill(k === 0 ? 0 : 1);
   // order on plain values: this op records its own, continuous-valued kink below
@@ -387,7 +400,12 @@ export function softPermutation(xs: readonly Real[], tau: Real): Real[][] {
   const rows: Real[][] = [];
   for (let i = 1; i <= n; i++) {
     const weight = n + 1 - 2 * i;
-    rows.push(softmax(xs.map((x, j) => sub(mul(weight, x), spread[j])), tau));
+    rows.push(
+      softmax(
+        xs.map((x, j) => sub(mul(weight, x), spread[j])),
+        tau,
+      ),
+    );
   }
   return rows;
 }
@@ -431,4 +449,3 @@ export function gumbelSoftmax(logits: readonly Real[], tau: Real, rng: Rng, opts
   const winner = argmax(perturbed, { label: opts.label });
   return soft.map((y, i) => straightThrough(i === winner ? 1 : 0, y));
 }
-

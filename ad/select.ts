@@ -64,7 +64,8 @@ export function argmax(xs: readonly Real[], opts?: SelectOptions): number {
  */
 export function topk(xs: readonly Real[], k: number, opts?: SelectOptions): number[] {
   const n = xs.length;
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`ad.topk: k must be an integer in [0, ${n}], got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new RangeError(`ad.topk: k must be an integer in [0, ${n}], got ${k}`);
   const v = finiteValues(xs, 'topk');
   const order = v.map((_, i) => i).sort((a, b) => v[b] - v[a] || a - b);
   if (k > 0 && k < n && anyTraced(xs)) recordKink(OP_TOPK, v[order[k - 1]] - v[order[k]], opts?.label, true);

@@ -477,7 +477,9 @@ function runPrimitiveBackward(rec: PrimRecord, adj: Float64Array): void {
   const xbar = rec.backward(ybar);
   const inputs = rec.inputs;
   if (xbar.length !== inputs.length) {
-    throw new Error(`ad: primitive '${rec.name}' backward returned ${xbar.length} cotangents for ${inputs.length} inputs`);
+    throw new Error(
+      `ad: primitive '${rec.name}' backward returned ${xbar.length} cotangents for ${inputs.length} inputs`,
+    );
   }
   for (let j = 0; j < inputs.length; j++) {
     const g = xbar[j];
@@ -501,8 +503,18 @@ export function locateReverseNonFinite(): NonFiniteError {
     const c2 = d2[i] * g;
     if (c1 - c1 !== 0 || c2 - c2 !== 0) {
       const partial = c1 - c1 !== 0 ? d1[i] : d2[i];
-      return new NonFiniteError(opName(op[i]), scopeLabelAt(i), 'reverse', `local partial ${partial} times adjoint ${g}`);
+      return new NonFiniteError(
+        opName(op[i]),
+        scopeLabelAt(i),
+        'reverse',
+        `local partial ${partial} times adjoint ${g}`,
+      );
     }
   }
-  return new NonFiniteError('accumulation', undefined, 'reverse', 'adjoints overflowed while summing finite contributions');
+  return new NonFiniteError(
+    'accumulation',
+    undefined,
+    'reverse',
+    'adjoints overflowed while summing finite contributions',
+  );
 }

@@ -40,7 +40,11 @@ export interface ValueAndGrad {
  */
 function assertScalarOutput(transform: string, y: unknown): void {
   if (typeof y === 'number' || y instanceof Var) return;
-  const what = Array.isArray(y) ? `an array of length ${y.length} (use ad.vjp or ad.jacrev for vector outputs)` : y === null ? 'null' : typeof y;
+  const what = Array.isArray(y)
+    ? `an array of length ${y.length} (use ad.vjp or ad.jacrev for vector outputs)`
+    : y === null
+      ? 'null'
+      : typeof y;
   throw new TypeError(`ad.${transform}: f must return one Real (a number or ad.Var), got ${what}`);
 }
 
@@ -92,7 +96,12 @@ export interface JvpResult {
  * Away from kinks this is ∇f·v; at a kink it is the one-sided derivative along v
  * (`abs` at 0 gives |v|, `max` at a tie the larger tangent).
  */
-export function jvp(f: (x: Real[]) => Real, x: readonly number[], v: readonly number[], opts: TraceOptions = {}): JvpResult {
+export function jvp(
+  f: (x: Real[]) => Real,
+  x: readonly number[],
+  v: readonly number[],
+  opts: TraceOptions = {},
+): JvpResult {
   if (v.length !== x.length) throw new Error(`ad.jvp: tangent has length ${v.length}, input has ${x.length}`);
   beginTrace(MODE_FORWARD);
   try {
@@ -139,7 +148,8 @@ export function vjp(f: (x: Real[]) => Real[], x: readonly number[], opts: TraceO
       });
     });
     const pullback = (ybar: readonly number[]): number[] => {
-      if (ybar.length !== rows.length) throw new Error(`ad.vjp: cotangent has length ${ybar.length}, output has ${rows.length}`);
+      if (ybar.length !== rows.length)
+        throw new Error(`ad.vjp: cotangent has length ${ybar.length}, output has ${rows.length}`);
       const xbar = new Array<number>(x.length).fill(0);
       for (let k = 0; k < rows.length; k++) {
         const c = ybar[k];

@@ -95,7 +95,12 @@ export function norm(v: readonly Real[], opts?: NormOptions): Real {
     if (isForward()) return tangentVar(OP_NORM, 0, Math.hypot(...v.map((c) => (typeof c === 'number' ? 0 : c.t))));
     return unaryOp(OP_NORM, 0, v[first] as Var, 0);
   }
-  return naryOp(OP_NORM, h, v, vals.map((c) => c / h));
+  return naryOp(
+    OP_NORM,
+    h,
+    v,
+    vals.map((c) => c / h),
+  );
 }
 
 /**

@@ -56,8 +56,14 @@ function sweepArguments(source: SceneSource, options: SweepOptions) {
   const from = finiteNumber(opts.from, 'options.from');
   const to = finiteNumber(opts.to, 'options.to');
   if (!(to > from)) throw new ArgumentError('options.to', `must be greater than options.from (${from}), got ${to}`);
-  const modes = opts.modes === undefined ? undefined : Array.isArray(opts.modes) ? opts.modes.map((m, j) => contactMode(m, `options.modes[${j}]`)) : undefined;
-  if (opts.modes !== undefined && modes === undefined) throw new ArgumentError('options.modes', `expected an array of contact modes, got ${describe(opts.modes)}`);
+  const modes =
+    opts.modes === undefined
+      ? undefined
+      : Array.isArray(opts.modes)
+        ? opts.modes.map((m, j) => contactMode(m, `options.modes[${j}]`))
+        : undefined;
+  if (opts.modes !== undefined && modes === undefined)
+    throw new ArgumentError('options.modes', `expected an array of contact modes, got ${describe(opts.modes)}`);
   const settings = {
     of: pathString(opts.of, 'options.of'),
     wrt: pathString(opts.wrt, 'options.wrt'),
@@ -81,9 +87,14 @@ function sweepArguments(source: SceneSource, options: SweepOptions) {
  * const r = await sweepOnCluster('scenes/ball-drop.json', { of: 'ball.position.z', wrt: 'ball.position.z',
  *                                                           from: 0.5, to: 0.6, n: 41 }, 'redis://10.0.0.5:6379');
  */
-export async function sweepOnCluster(source: SceneSource, options: SweepOptions, cluster?: string): Promise<SweepResult> {
+export async function sweepOnCluster(
+  source: SceneSource,
+  options: SweepOptions,
+  cluster?: string,
+): Promise<SweepResult> {
   const { scene, settings } = sweepArguments(source, options);
-  if (cluster !== undefined && typeof cluster !== 'string') throw new ArgumentError('cluster', `expected a redis:// URL, got ${describe(cluster)}`);
+  if (cluster !== undefined && typeof cluster !== 'string')
+    throw new ArgumentError('cluster', `expected a redis:// URL, got ${describe(cluster)}`);
   // loaded on first use: importing the package should not load BullMQ
   const [{ clusterUrl }, { clusterSweep }, { packageVersion }] = await Promise.all([
     import('../scenes/cluster/settings.ts'),
@@ -169,14 +180,19 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
   const opts = optionsObject(options);
   const { steps, dt, temperature } = opts;
   const scene = withOverrides(loadScene(source), { steps, dt, temperature });
-  if (scene.objective === undefined) throw new ArgumentError('scene', 'has no "objective" section to optimize (docs/scene-format.md "Objective")');
+  if (scene.objective === undefined)
+    throw new ArgumentError('scene', 'has no "objective" section to optimize (docs/scene-format.md "Objective")');
   const strategy = opts.strategy ?? 'plain';
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) throw new ArgumentError('options.strategy', `expected one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`);
-  if (opts.order !== undefined && opts.order !== 'first' && opts.order !== 'zeroth') throw new ArgumentError('options.order', `expected 'first' or 'zeroth', got ${describe(opts.order)}`);
-  if (opts.onIteration !== undefined && typeof opts.onIteration !== 'function') throw new ArgumentError('options.onIteration', `expected a function, got ${describe(opts.onIteration)}`);
+  if (!(STRATEGIES as readonly string[]).includes(strategy))
+    throw new ArgumentError('options.strategy', `expected one of ${STRATEGIES.join(', ')}, got ${describe(strategy)}`);
+  if (opts.order !== undefined && opts.order !== 'first' && opts.order !== 'zeroth')
+    throw new ArgumentError('options.order', `expected 'first' or 'zeroth', got ${describe(opts.order)}`);
+  if (opts.onIteration !== undefined && typeof opts.onIteration !== 'function')
+    throw new ArgumentError('options.onIteration', `expected a function, got ${describe(opts.onIteration)}`);
   const { clusterUrl } = await import('../scenes/cluster/settings.ts');
   const clusterOption = (value: unknown): string | undefined => {
-    if (value !== undefined && typeof value !== 'string') throw new ArgumentError('options.cluster', `expected a redis:// URL, got ${describe(value)}`);
+    if (value !== undefined && typeof value !== 'string')
+      throw new ArgumentError('options.cluster', `expected a redis:// URL, got ${describe(value)}`);
     try {
       return clusterUrl(value);
     } catch (err) {
@@ -185,7 +201,10 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
   };
   const name = typeof source === 'string' ? source.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : 'scene';
   // loaded on first use: importing the package should not load the optimizers and strategies
-  const [{ optimize: runOptimization, optimizeReport }, { sceneFileProblem }] = await Promise.all([import('../scenes/optimize/driver.ts'), import('../scenes/optimize/problem.ts')]);
+  const [{ optimize: runOptimization, optimizeReport }, { sceneFileProblem }] = await Promise.all([
+    import('../scenes/optimize/driver.ts'),
+    import('../scenes/optimize/problem.ts'),
+  ]);
   const run = await runOptimization(sceneFileProblem(name, scene), {
     strategy,
     iters: opts.iters === undefined ? undefined : wholeNumber(opts.iters, 'options.iters', 1),

@@ -37,7 +37,10 @@ export function loadScene(source: SceneSource, argument = 'scene'): Scene {
     try {
       text = readFileSync(source, 'utf8');
     } catch (err) {
-      throw new ArgumentError(argument, `cannot read scene file '${source}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new ArgumentError(
+        argument,
+        `cannot read scene file '${source}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
     try {
       return parseSceneText(text);
@@ -88,7 +91,8 @@ export function positiveNumber(value: unknown, argument: string): number {
 
 /** A finite number. */
 export function finiteNumber(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ArgumentError(argument, `expected a finite number, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ArgumentError(argument, `expected a finite number, got ${describe(value)}`);
   return value;
 }
 
@@ -102,13 +106,15 @@ export function contactMode(value: unknown, argument: string): ContactMode {
 
 /** A non-empty string. */
 export function pathString(value: unknown, argument: string): string {
-  if (typeof value !== 'string' || value === '') throw new ArgumentError(argument, `expected a path string such as 'ball.position.z', got ${describe(value)}`);
+  if (typeof value !== 'string' || value === '')
+    throw new ArgumentError(argument, `expected a path string such as 'ball.position.z', got ${describe(value)}`);
   return value;
 }
 
 /** A list of path strings (at least `min`). */
 export function pathList(value: unknown, argument: string, min = 1): string[] {
-  if (!Array.isArray(value)) throw new ArgumentError(argument, `expected an array of path strings, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw new ArgumentError(argument, `expected an array of path strings, got ${describe(value)}`);
   if (value.length < min) throw new ArgumentError(argument, `name at least ${min} path${min === 1 ? '' : 's'}`);
   return value.map((p, k) => pathString(p, `${argument}[${k}]`));
 }
@@ -131,6 +137,7 @@ export function withOverrides(scene: Scene, options: SceneOverrides, argument = 
   if (options.steps !== undefined) out.steps = wholeNumber(options.steps, `${argument}.steps`, 1);
   if (options.dt !== undefined) out.dt = positiveNumber(options.dt, `${argument}.dt`);
   if (options.contact !== undefined) out.contact.mode = contactMode(options.contact, `${argument}.contact`);
-  if (options.temperature !== undefined) out.contact.temperature = positiveNumber(options.temperature, `${argument}.temperature`);
+  if (options.temperature !== undefined)
+    out.contact.temperature = positiveNumber(options.temperature, `${argument}.temperature`);
   return out;
 }

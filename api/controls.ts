@@ -35,12 +35,21 @@ function vectorAt(signal: ControlSignal, t: number, steps: number, argument: str
   let v: unknown;
   if (typeof signal === 'function') v = signal(t);
   else if (Array.isArray(signal) && signal.length > 0 && Array.isArray(signal[0])) {
-    if (signal.length !== steps) throw new ArgumentError(argument, `expected one vector per step (${steps}), got ${signal.length}`);
+    if (signal.length !== steps)
+      throw new ArgumentError(argument, `expected one vector per step (${steps}), got ${signal.length}`);
     v = signal[t];
   } else v = signal;
   if (!Array.isArray(v) || v.length !== 3 || !v.every((c) => typeof c === 'number' && Number.isFinite(c))) {
-    const where = typeof signal === 'function' ? `${argument}(${t})` : Array.isArray(signal) && Array.isArray(signal[0]) ? `${argument}[${t}]` : argument;
-    throw new ArgumentError(where, `expected [x, y, z] of finite numbers, got ${describe(v)}${Array.isArray(v) ? ` [${v.join(', ')}]` : ''}`);
+    const where =
+      typeof signal === 'function'
+        ? `${argument}(${t})`
+        : Array.isArray(signal) && Array.isArray(signal[0])
+          ? `${argument}[${t}]`
+          : argument;
+    throw new ArgumentError(
+      where,
+      `expected [x, y, z] of finite numbers, got ${describe(v)}${Array.isArray(v) ? ` [${v.join(', ')}]` : ''}`,
+    );
   }
   return v as Vec3;
 }
@@ -49,7 +58,12 @@ function vectorAt(signal: ControlSignal, t: number, steps: number, argument: str
  * Check `controls` against `scene` (every name a dynamic body, every vector finite) and
  * lay them out for a rollout of `steps` steps.
  */
-export function resolveControls(scene: Scene, controls: Controls | undefined, steps: number, argument = 'options.controls'): ResolvedControls {
+export function resolveControls(
+  scene: Scene,
+  controls: Controls | undefined,
+  steps: number,
+  argument = 'options.controls',
+): ResolvedControls {
   if (controls === undefined) return { names: [], bodies: [], values: new Float64Array(0) };
   if (controls === null || typeof controls !== 'object' || Array.isArray(controls)) {
     throw new ArgumentError(argument, `expected an object of controls by body name, got ${describe(controls)}`);
@@ -57,16 +71,23 @@ export function resolveControls(scene: Scene, controls: Controls | undefined, st
   const names = Object.keys(controls);
   const bodies = names.map((name) => {
     const b = scene.bodies.findIndex((body) => body.name === name);
-    if (b < 0) throw new ArgumentError(`${argument}.${name}`, `no body '${name}' in the scene (bodies: ${scene.bodies.map((x) => x.name).join(', ')})`);
-    if (scene.bodies[b].static) throw new ArgumentError(`${argument}.${name}`, `'${name}' is static: a control would not move it`);
+    if (b < 0)
+      throw new ArgumentError(
+        `${argument}.${name}`,
+        `no body '${name}' in the scene (bodies: ${scene.bodies.map((x) => x.name).join(', ')})`,
+      );
+    if (scene.bodies[b].static)
+      throw new ArgumentError(`${argument}.${name}`, `'${name}' is static: a control would not move it`);
     return b;
   });
   const values = new Float64Array(steps * names.length * 6);
   names.forEach((name, j) => {
     const c = controls[name];
-    if (c === null || typeof c !== 'object') throw new ArgumentError(`${argument}.${name}`, `expected { force?, torque? }, got ${describe(c)}`);
+    if (c === null || typeof c !== 'object')
+      throw new ArgumentError(`${argument}.${name}`, `expected { force?, torque? }, got ${describe(c)}`);
     for (const key of Object.keys(c)) {
-      if (key !== 'force' && key !== 'torque') throw new ArgumentError(`${argument}.${name}.${key}`, 'unknown key: a body control has force and torque');
+      if (key !== 'force' && key !== 'torque')
+        throw new ArgumentError(`${argument}.${name}.${key}`, 'unknown key: a body control has force and torque');
     }
     (['force', 'torque'] as const).forEach((kind, half) => {
       const signal = c[kind];

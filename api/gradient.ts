@@ -13,7 +13,19 @@ import type { Model } from '../sim/model.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam } from '../sim/paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../sim/rollout.ts';
 import type { Scene } from '../sim/scene.ts';
-import { ArgumentError, describe, loadScene, optionsObject, pathList, pathString, positiveNumber, wholeNumber, withOverrides, type SceneOverrides, type SceneSource } from './arguments.ts';
+import {
+  ArgumentError,
+  describe,
+  loadScene,
+  optionsObject,
+  pathList,
+  pathString,
+  positiveNumber,
+  wholeNumber,
+  withOverrides,
+  type SceneOverrides,
+  type SceneSource,
+} from './arguments.ts';
 import { resolveControls, type Controls } from './controls.ts';
 
 /** A body's state as traced Reals: differentiable functions of the parameters. */
@@ -107,9 +119,16 @@ function tracedRollout(source: SceneSource, opts: GradientOptions): TracedRollou
       throw err instanceof Error ? new ArgumentError(`options.wrt[${j}]`, err.message) : err;
     }
   });
-  const record = opts.record === undefined ? [] : Array.isArray(opts.record) ? opts.record.map((k, j) => wholeNumber(k, `options.record[${j}]`)) : [];
-  if (opts.record !== undefined && !Array.isArray(opts.record)) throw new ArgumentError('options.record', `expected an array of steps, got ${describe(opts.record)}`);
-  for (const k of record) if (k > scene.steps) throw new ArgumentError('options.record', `step ${k} is after the last step (${scene.steps})`);
+  const record =
+    opts.record === undefined
+      ? []
+      : Array.isArray(opts.record)
+        ? opts.record.map((k, j) => wholeNumber(k, `options.record[${j}]`))
+        : [];
+  if (opts.record !== undefined && !Array.isArray(opts.record))
+    throw new ArgumentError('options.record', `expected an array of steps, got ${describe(opts.record)}`);
+  for (const k of record)
+    if (k > scene.steps) throw new ArgumentError('options.record', `step ${k} is after the last step (${scene.steps})`);
   const controls = resolveControls(scene, opts.controls, scene.steps);
   const nc = controls.bodies.length;
   const model = buildModel(scene);
@@ -134,14 +153,21 @@ function tracedRollout(source: SceneSource, opts: GradientOptions): TracedRollou
       const y = run(x);
       const named: LossInput['controls'] = {};
       controls.names.forEach((name, j) => {
-        const of = (half: number) => Array.from({ length: scene.steps }, (_, t) => controlLeaves.slice((t * nc + j) * 6 + 3 * half, (t * nc + j) * 6 + 3 * half + 3));
+        const of = (half: number) =>
+          Array.from({ length: scene.steps }, (_, t) =>
+            controlLeaves.slice((t * nc + j) * 6 + 3 * half, (t * nc + j) * 6 + 3 * half + 3),
+          );
         named[name] = { force: of(0), torque: of(1) };
       });
       return {
         final: tracedBodies(model, y, 0),
         at(step) {
           const k = record.indexOf(step);
-          if (k < 0) throw new ArgumentError('at(step)', `step ${step} was not recorded: list it in options.record (recorded: ${record.join(', ') || 'none'})`);
+          if (k < 0)
+            throw new ArgumentError(
+              'at(step)',
+              `step ${step} was not recorded: list it in options.record (recorded: ${record.join(', ') || 'none'})`,
+            );
           return tracedBodies(model, y, stateWidth * (k + 1));
         },
         controls: named,
@@ -153,9 +179,14 @@ function tracedRollout(source: SceneSource, opts: GradientOptions): TracedRollou
 
 /** The loss of `opts`: the `of` quantity's component, or the user's function. */
 function lossOf(scene: Scene, opts: GradientOptions): (input: LossInput) => Real {
-  if ((opts.of === undefined) === (opts.loss === undefined)) throw new ArgumentError('options', "give exactly one of 'of' (a quantity path) or 'loss' (a function)");
+  if ((opts.of === undefined) === (opts.loss === undefined))
+    throw new ArgumentError('options', "give exactly one of 'of' (a quantity path) or 'loss' (a function)");
   if (opts.loss !== undefined) {
-    if (typeof opts.loss !== 'function') throw new ArgumentError('options.loss', `expected a function of { final, at, controls, params }, got ${describe(opts.loss)}`);
+    if (typeof opts.loss !== 'function')
+      throw new ArgumentError(
+        'options.loss',
+        `expected a function of { final, at, controls, params }, got ${describe(opts.loss)}`,
+      );
     const loss = opts.loss;
     return (input) => {
       const value = loss(input);
@@ -172,7 +203,8 @@ function lossOf(scene: Scene, opts: GradientOptions): (input: LossInput) => Real
   } catch (err) {
     throw err instanceof Error ? new ArgumentError('options.of', err.message) : err;
   }
-  if (q.component === null) throw new ArgumentError('options.of', `'${of}' is a vector: name one component (${of}.x) or use jacobian()`);
+  if (q.component === null)
+    throw new ArgumentError('options.of', `'${of}' is a vector: name one component (${of}.x) or use jacobian()`);
   const [body, field, c] = [q.body, q.field, q.component];
   return (input) => input.final[scene.bodies[body].name][field][c];
 }
@@ -206,7 +238,9 @@ export interface Objective {
   /** the same, with the non-smooth decisions within `kinkTol` */
   evaluate(x: readonly number[]): { value: number; grad: number[]; kinks: { label: string; margin: number }[] };
   /** the controls in x, by body name (one vector per step), to pass to `simulate` or `gradient` */
-  controlsOf(x: readonly number[]): Record<string, { force: [number, number, number][]; torque: [number, number, number][] }>;
+  controlsOf(
+    x: readonly number[],
+  ): Record<string, { force: [number, number, number][]; torque: [number, number, number][] }>;
 }
 
 /**
@@ -224,24 +258,39 @@ export interface Objective {
  */
 export function objective(source: SceneSource, options: ObjectiveOptions): Objective {
   const opts = optionsObject(options);
-  if (typeof opts.loss !== 'function') throw new ArgumentError('options.loss', `expected a function of { final, at, controls, params }, got ${describe(opts.loss)}`);
-  if ((opts as { of?: unknown }).of !== undefined) throw new ArgumentError('options.of', "an objective takes a 'loss' function (use gradient() for a quantity path)");
-  const kinkTol = opts.kinkTol === undefined || opts.kinkTol === 0 ? 0 : positiveNumber(opts.kinkTol, 'options.kinkTol');
+  if (typeof opts.loss !== 'function')
+    throw new ArgumentError(
+      'options.loss',
+      `expected a function of { final, at, controls, params }, got ${describe(opts.loss)}`,
+    );
+  if ((opts as { of?: unknown }).of !== undefined)
+    throw new ArgumentError('options.of', "an objective takes a 'loss' function (use gradient() for a quantity path)");
+  const kinkTol =
+    opts.kinkTol === undefined || opts.kinkTol === 0 ? 0 : positiveNumber(opts.kinkTol, 'options.kinkTol');
   const r = tracedRollout(source, opts);
   const loss = lossOf(r.scene, opts);
   if (r.x0.length === 0) throw new ArgumentError('options', 'name at least one parameter in wrt, or give controls');
   const nc = r.controlNames.length;
   const names = [...r.wrt];
   for (let t = 0; t < r.scene.steps; t++) {
-    for (const name of r.controlNames) for (const kind of ['force', 'torque']) for (const c of 'xyz') names.push(`${name}.${kind}[${t}].${c}`);
+    for (const name of r.controlNames)
+      for (const kind of ['force', 'torque']) for (const c of 'xyz') names.push(`${name}.${kind}[${t}].${c}`);
   }
   const vector = (x: readonly number[]): number[] => {
-    if (!Array.isArray(x) || x.length !== names.length) throw new ArgumentError('x', `expected ${names.length} numbers (${names.slice(0, 3).join(', ')}, …), got ${Array.isArray(x) ? `${x.length}` : describe(x)}`);
+    if (!Array.isArray(x) || x.length !== names.length)
+      throw new ArgumentError(
+        'x',
+        `expected ${names.length} numbers (${names.slice(0, 3).join(', ')}, …), got ${Array.isArray(x) ? `${x.length}` : describe(x)}`,
+      );
     return x as number[];
   };
   const evaluate = (x: readonly number[]) => {
     const result = ad.valueAndGrad((leaves) => loss(r.input(leaves)), vector(x), { kinkTol });
-    return { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+    return {
+      value: result.value,
+      grad: result.grad,
+      kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
+    };
   };
   const f = (x: readonly number[]) => {
     const { value, grad } = evaluate(x);
@@ -255,7 +304,16 @@ export function objective(source: SceneSource, options: ObjectiveOptions): Objec
       const v = vector(x);
       const out: ReturnType<Objective['controlsOf']> = {};
       r.controlNames.forEach((name, j) => {
-        const of = (half: number) => Array.from({ length: r.scene.steps }, (_, t) => v.slice(r.wrt.length + (t * nc + j) * 6 + 3 * half, r.wrt.length + (t * nc + j) * 6 + 3 * half + 3) as [number, number, number]);
+        const of = (half: number) =>
+          Array.from(
+            { length: r.scene.steps },
+            (_, t) =>
+              v.slice(r.wrt.length + (t * nc + j) * 6 + 3 * half, r.wrt.length + (t * nc + j) * 6 + 3 * half + 3) as [
+                number,
+                number,
+                number,
+              ],
+          );
         out[name] = { force: of(0), torque: of(1) };
       });
       return out;
@@ -279,10 +337,12 @@ export function objective(source: SceneSource, options: ObjectiveOptions): Objec
 export function gradient(source: SceneSource, options: GradientOptions): GradientResult {
   const opts = optionsObject(options);
   if (options === undefined) throw new ArgumentError('options', "give 'wrt' and 'of' or 'loss'");
-  const kinkTol = opts.kinkTol === undefined ? 1e-3 : opts.kinkTol === 0 ? 0 : positiveNumber(opts.kinkTol, 'options.kinkTol');
+  const kinkTol =
+    opts.kinkTol === undefined ? 1e-3 : opts.kinkTol === 0 ? 0 : positiveNumber(opts.kinkTol, 'options.kinkTol');
   const r = tracedRollout(source, opts);
   const loss = lossOf(r.scene, opts);
-  if (r.x0.length === 0) throw new ArgumentError('options.wrt', 'name at least one parameter (or give controls to differentiate)');
+  if (r.x0.length === 0)
+    throw new ArgumentError('options.wrt', 'name at least one parameter (or give controls to differentiate)');
   const result = ad.valueAndGrad((leaves) => loss(r.input(leaves)), r.x0, { kinkTol });
   const grad: Record<string, number> = {};
   r.wrt.forEach((p, j) => (grad[p] = (grad[p] ?? 0) + result.grad[j]));
@@ -296,7 +356,12 @@ export function gradient(source: SceneSource, options: GradientOptions): Gradien
       });
     controlGrad[name] = { force: of(0), torque: of(1) };
   });
-  return { value: result.value, grad, controlGrad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  return {
+    value: result.value,
+    grad,
+    controlGrad,
+    kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
+  };
 }
 
 export interface JacobianOptions extends SceneOverrides {
@@ -344,7 +409,8 @@ export function jacobian(source: SceneSource, options: JacobianOptions): Jacobia
     const body = r.scene.bodies[q.body].name;
     const names = q.field === 'orientation' ? 'wxyz' : 'xyz';
     const components = q.component === null ? [...names].map((_, c) => c) : [q.component];
-    for (const c of components) rows.push({ name: q.component === null ? `${text}.${names[c]}` : text, body, field: q.field, c });
+    for (const c of components)
+      rows.push({ name: q.component === null ? `${text}.${names[c]}` : text, body, field: q.field, c });
   });
   const f = (leaves: Real[]) => {
     const final = r.input(leaves).final;
@@ -353,5 +419,11 @@ export function jacobian(source: SceneSource, options: JacobianOptions): Jacobia
   // one recording; the pullback of each unit cotangent is one row
   const { value, vjp, kinks } = ad.vjp(f, r.x0, { kinkTol: 1e-3 });
   const jac = rows.map((_, k) => vjp(rows.map((__, i) => (i === k ? 1 : 0))));
-  return { rows: rows.map((row) => row.name), columns: r.wrt, value, jacobian: jac, kinks: kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  return {
+    rows: rows.map((row) => row.name),
+    columns: r.wrt,
+    value,
+    jacobian: jac,
+    kinks: kinks.map((k) => ({ label: k.label, margin: k.margin })),
+  };
 }

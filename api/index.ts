@@ -18,10 +18,48 @@ import { packageVersion } from '../scenes/cli/version.ts';
 import { ArgumentError, loadScene, type SceneSource } from './arguments.ts';
 
 export { simulate, type SimulateOptions, type SimulateResult, type BodyState, type Frame } from './simulate.ts';
-export { gradient, jacobian, objective, type GradientOptions, type GradientResult, type JacobianOptions, type JacobianResult, type LossInput, type Objective, type ObjectiveOptions, type TracedBody } from './gradient.ts';
-export { sweep, sweepOnCluster, probe, optimize, type SweepOptions, type SweepResult, type ProbeOptions, type ProbeResult, type OptimizeOptions, type OptimizeResult, type Trajectory } from './analysis.ts';
-export type { ModeSweep, SweepJump, ValueJump, SawTooth, SawFlank, JumpCause, SweepOptions as ModeSweepOptions } from '../sim/sweep.ts';
-export { CAUSE_SLACK, DEFAULT_LEVELS, DEFAULT_RELATIVE_VALUE_TOL, JUMP_TOL_FLOOR, VALUE_TOL_FLOOR } from '../sim/sweep.ts';
+export {
+  gradient,
+  jacobian,
+  objective,
+  type GradientOptions,
+  type GradientResult,
+  type JacobianOptions,
+  type JacobianResult,
+  type LossInput,
+  type Objective,
+  type ObjectiveOptions,
+  type TracedBody,
+} from './gradient.ts';
+export {
+  sweep,
+  sweepOnCluster,
+  probe,
+  optimize,
+  type SweepOptions,
+  type SweepResult,
+  type ProbeOptions,
+  type ProbeResult,
+  type OptimizeOptions,
+  type OptimizeResult,
+  type Trajectory,
+} from './analysis.ts';
+export type {
+  ModeSweep,
+  SweepJump,
+  ValueJump,
+  SawTooth,
+  SawFlank,
+  JumpCause,
+  SweepOptions as ModeSweepOptions,
+} from '../sim/sweep.ts';
+export {
+  CAUSE_SLACK,
+  DEFAULT_LEVELS,
+  DEFAULT_RELATIVE_VALUE_TOL,
+  JUMP_TOL_FLOOR,
+  VALUE_TOL_FLOOR,
+} from '../sim/sweep.ts';
 export type { ProbeOptions as PointProbeOptions } from '../sim/probe.ts';
 export { DEFAULT_PROBE_LEVELS, DEFAULT_SAMPLES, DEFAULT_VALUE_TOL } from '../sim/probe.ts';
 export type { SanitySettings } from '../sim/sanity.ts';
@@ -34,7 +72,20 @@ export type { FinalBodyState } from '../scenes/cli/simulate.ts';
 export { loadScene, ArgumentError, type SceneSource, type SceneOverrides } from './arguments.ts';
 export type { Controls, BodyControl, ControlSignal } from './controls.ts';
 export { SceneError, PathError, DivergenceError, type SceneIssue } from '../sim/errors.ts';
-export { SCENE_DEFAULTS, type Scene, type SceneInput, type BodySpec, type ShapeSpec, type ContactSpec, type ObjectiveSpec, type ObjectiveTerm, type BodyControlSpec, type ControlSpec, type Vec3, type Quat } from '../sim/scene.ts';
+export {
+  SCENE_DEFAULTS,
+  type Scene,
+  type SceneInput,
+  type BodySpec,
+  type ShapeSpec,
+  type ContactSpec,
+  type ObjectiveSpec,
+  type ObjectiveTerm,
+  type BodyControlSpec,
+  type ControlSpec,
+  type Vec3,
+  type Quat,
+} from '../sim/scene.ts';
 export { CONTACT_MODES, type ContactMode, type ContactModel, type Model } from '../sim/model.ts';
 export { step, createStepData, type StepData } from '../sim/step.ts';
 export { allocState, cloneState, type State } from '../sim/state.ts';
@@ -68,7 +119,10 @@ export function buildModel(source: SceneSource): Model {
 export function initialState(model: Model, source: SceneSource): State {
   const scene = loadScene(source);
   if (scene.bodies.length !== model.nbody || scene.bodies.some((b, i) => b.name !== model.bodyName[i])) {
-    throw new ArgumentError('scene', `the scene's bodies (${scene.bodies.map((b) => b.name).join(', ')}) are not the model's (${model.bodyName.join(', ')})`);
+    throw new ArgumentError(
+      'scene',
+      `the scene's bodies (${scene.bodies.map((b) => b.name).join(', ')}) are not the model's (${model.bodyName.join(', ')})`,
+    );
   }
   return sceneInitialState(model, scene);
 }

@@ -7,7 +7,16 @@ import { buildModel, initialState } from '../sim/builder.ts';
 import type { Scene } from '../sim/scene.ts';
 import { createStepData, simulate as stepMany } from '../sim/step.ts';
 import { finalBodies, type FinalBodyState } from '../scenes/cli/simulate.ts';
-import { ArgumentError, describe, loadScene, optionsObject, wholeNumber, withOverrides, type SceneOverrides, type SceneSource } from './arguments.ts';
+import {
+  ArgumentError,
+  describe,
+  loadScene,
+  optionsObject,
+  wholeNumber,
+  withOverrides,
+  type SceneOverrides,
+  type SceneSource,
+} from './arguments.ts';
 import { resolveControls, type Controls } from './controls.ts';
 
 /** The state of one body, world frame, SI units (position m, orientation w,x,y,z, m/s, rad/s). */
@@ -49,9 +58,14 @@ function recordedSteps(record: SimulateOptions['record'], steps: number): (t: nu
     const every = wholeNumber(record, 'options.record', 1);
     return (t) => t % every === 0;
   }
-  if (!Array.isArray(record)) throw new ArgumentError('options.record', `expected true, a step interval or an array of steps, got ${describe(record)}`);
+  if (!Array.isArray(record))
+    throw new ArgumentError(
+      'options.record',
+      `expected true, a step interval or an array of steps, got ${describe(record)}`,
+    );
   const set = new Set(record.map((k, j) => wholeNumber(k, `options.record[${j}]`)));
-  for (const k of set) if (k > steps) throw new ArgumentError('options.record', `step ${k} is after the last step (${steps})`);
+  for (const k of set)
+    if (k > steps) throw new ArgumentError('options.record', `step ${k} is after the last step (${steps})`);
   return (t) => set.has(t);
 }
 
@@ -79,7 +93,8 @@ export function simulate(source: SceneSource, options?: SimulateOptions): Simula
     nc === 0
       ? undefined
       : (t: number) => {
-          for (let j = 0; j < nc; j++) wrench.set(controls.values.subarray((t * nc + j) * 6, (t * nc + j + 1) * 6), 6 * controls.bodies[j]);
+          for (let j = 0; j < nc; j++)
+            wrench.set(controls.values.subarray((t * nc + j) * 6, (t * nc + j + 1) * 6), 6 * controls.bodies[j]);
           return wrench;
         };
   const trajectory: Frame[] = [];

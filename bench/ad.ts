@@ -28,7 +28,12 @@ export const adFigures: Figure[] = [
     describe: 'value+gradient of y ← 0.999999·y + 1e-6·sin(y), 200k steps, over the plain-number loop',
     unit: 'ratio',
     goal: { max: 15 },
-    run: () => timeRatio(() => valueAndGrad(chainAd, Y0).grad[0], () => chainPlain(Y0[0]), { warmup: 5, reps: 21 }),
+    run: () =>
+      timeRatio(
+        () => valueAndGrad(chainAd, Y0).grad[0],
+        () => chainPlain(Y0[0]),
+        { warmup: 5, reps: 21 },
+      ),
   },
   {
     name: 'ad.tape.nsPerOp',
@@ -46,7 +51,11 @@ export const adFigures: Figure[] = [
     unit: 'ratio',
     goal: { max: 2 },
     run: () =>
-      timeRatio(() => valueAndGrad(bounce, V0).grad[0], () => recordOnly(bounce, V0), { warmup: 5, reps: 31, inner: 20 }),
+      timeRatio(
+        () => valueAndGrad(bounce, V0).grad[0],
+        () => recordOnly(bounce, V0),
+        { warmup: 5, reps: 31, inner: 20 },
+      ),
   },
   {
     name: 'ad.checkpoint10k.gradOverTapeGrad',

@@ -47,14 +47,15 @@ function cliStartup(): number {
 export const cliFigures: Figure[] = [
   {
     name: 'cli.startup.seconds',
-    describe: 'node bin/diffcontact.js simulate scenes/ball-drop.json --steps 1 --json, launch to exit (bundled CLI, median of 21)',
+    describe:
+      'node bin/diffcontact.js simulate scenes/ball-drop.json --steps 1 --json, launch to exit (bundled CLI, median of 21)',
     unit: 's',
     goal: { max: 0.3 },
     run: cliStartup,
   },
   {
     name: 'cli.startup.overNode',
-    describe: 'the same over a bare `node -e 0` measured in the same run (what the CLI adds to node\'s own start)',
+    describe: "the same over a bare `node -e 0` measured in the same run (what the CLI adds to node's own start)",
     unit: 'ratio',
     run: () => cliStartup() / medianSeconds(['-e', '0']),
   },

@@ -16,7 +16,13 @@
  * The figures share one Redis and run in one go (module-level cache), whichever is asked first.
  */
 import { seededRng } from '../ad/random.ts';
-import { siblingModule, smoothedGradient, workerEvaluator, type BatchEvaluator, type WorkerObjectiveSource } from '../sim/smoothing.ts';
+import {
+  siblingModule,
+  smoothedGradient,
+  workerEvaluator,
+  type BatchEvaluator,
+  type WorkerObjectiveSource,
+} from '../sim/smoothing.ts';
 import { clusterEvaluator } from '../scenes/cluster/client.ts';
 import { packageVersion } from '../scenes/cli/version.ts';
 import { namedProblem } from '../scenes/optimize/registry.ts';
@@ -49,10 +55,21 @@ let measured: Promise<ClusterFigures> | null = null;
 
 async function measure(): Promise<ClusterFigures> {
   const problem = namedProblem('bounce-to-target', 'test');
-  const source: WorkerObjectiveSource = { module: siblingModule('../scenes/optimize/registry', import.meta.url), factory: 'workerObjective', spec: problem.spec };
+  const source: WorkerObjectiveSource = {
+    module: siblingModule('../scenes/optimize/registry', import.meta.url),
+    factory: 'workerObjective',
+    spec: problem.spec,
+  };
   const setting = { mode: 'hard', temperature: problem.scene.contact.temperature };
   const sigma = problem.scale.map((s) => problem.smoothingSigma * s);
-  const batch = (ev: BatchEvaluator, pairs = PAIRS) => smoothedGradient(ev, problem.x0, setting, { order: 'first', sigma, samples: pairs, rng: seededRng(1), bounds: problem.bounds });
+  const batch = (ev: BatchEvaluator, pairs = PAIRS) =>
+    smoothedGradient(ev, problem.x0, setting, {
+      order: 'first',
+      sigma,
+      samples: pairs,
+      rng: seededRng(1),
+      bounds: problem.bounds,
+    });
   const timed = async (ev: BatchEvaluator, reference?: string): Promise<{ ms: number; out: string }> => {
     await batch(ev, WARMUP_POINTS / 2);
     const ms: number[] = [];
@@ -61,7 +78,8 @@ async function measure(): Promise<ClusterFigures> {
       const t = performance.now();
       out = encodeExact(await batch(ev));
       ms.push(performance.now() - t);
-      if (reference !== undefined && out !== reference) throw new Error('bench: the cluster batch differs from the local pool’s');
+      if (reference !== undefined && out !== reference)
+        throw new Error('bench: the cluster batch differs from the local pool’s');
     }
     return { ms: median(ms), out };
   };
@@ -73,7 +91,9 @@ async function measure(): Promise<ClusterFigures> {
   } finally {
     await local.close();
   }
-  process.stderr.write(`bench: cluster: 256 rollouts on a local pool of 1 thread: ${(reference.ms / 1e3).toFixed(2)} s\n`);
+  process.stderr.write(
+    `bench: cluster: 256 rollouts on a local pool of 1 thread: ${(reference.ms / 1e3).toFixed(2)} s\n`,
+  );
 
   const redis = await RedisServer.start();
   const queue = new Queue(DEFAULT_QUEUE, { connection: redisConnection(redis.url) });
@@ -106,7 +126,11 @@ async function measure(): Promise<ClusterFigures> {
     process.stderr.write(
       `bench: cluster: 256 rollouts (64 jobs of 4): 1 worker ${(ms1 / 1e3).toFixed(2)} s, 2 workers ${(ms2 / 1e3).toFixed(2)} s, 4 workers ${(ms4 / 1e3).toFixed(2)} s; 256 jobs of 1 on 1 worker ${(perJob1 / 1e3).toFixed(2)} s\n`,
     );
-    const emptySource = { module: siblingModule('../test/cluster/fixtures', import.meta.url), factory: 'throwingObjective', spec: null };
+    const emptySource = {
+      module: siblingModule('../test/cluster/fixtures', import.meta.url),
+      factory: 'throwingObjective',
+      spec: null,
+    };
     const emptyPerSecond = await withWorkers(4, async () => {
       const ev = clusterEvaluator(emptySource, { url: redis.url, version: packageVersion(), pointsPerJob: 1 });
       try {
@@ -139,7 +163,8 @@ const figures = (): Promise<ClusterFigures> => (measured ??= measure());
 export const clusterFigures: Figure[] = [
   {
     name: 'cluster.smoothing256.speedup2',
-    describe: '256-rollout smoothing batch (bounce-to-target test size, hard, value + AD gradient), 64 jobs: 1 worker process over 2 (real redis-server); identical to the local pool',
+    describe:
+      '256-rollout smoothing batch (bounce-to-target test size, hard, value + AD gradient), 64 jobs: 1 worker process over 2 (real redis-server); identical to the local pool',
     unit: 'ratio',
     run: async () => (await figures()).speedup2,
   },
@@ -151,7 +176,8 @@ export const clusterFigures: Figure[] = [
   },
   {
     name: 'cluster.perJobOverheadMs',
-    describe: 'cost of a job beyond its rollout: (256 one-rollout jobs on 1 worker − the batch on a 1-thread local pool) / 256',
+    describe:
+      'cost of a job beyond its rollout: (256 one-rollout jobs on 1 worker − the batch on a 1-thread local pool) / 256',
     unit: 'ms',
     run: async () => (await figures()).perJobOverheadMs,
   },

@@ -43,7 +43,10 @@ const PEAK_MB_GOAL = 300;
 const VALIDITY_OVER_GRAD_GOAL = 2;
 
 /** The 8 parameters of the validity figure: the initial velocities (x, y) of the cue ball and the first three balls. */
-const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [`${b}.linearVelocity.x`, `${b}.linearVelocity.y`]);
+const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [
+  `${b}.linearVelocity.x`,
+  `${b}.linearVelocity.y`,
+]);
 
 /**
  * `gradient()` with `validWithin` over `gradient()` alone, same scene and parameters,
@@ -96,7 +99,13 @@ export type WorkloadLoss = 'height' | 'position';
  * const w = gradWorkload('billiards', 1000);
  * timeRatio(w.gradient, w.forward); // grad.billiards16.overForward
  */
-export function gradWorkload(name: string, steps: number, segment?: number, mode?: 'hard' | 'penalty' | 'soft', lossKind: WorkloadLoss = 'height'): GradWorkload {
+export function gradWorkload(
+  name: string,
+  steps: number,
+  segment?: number,
+  mode?: 'hard' | 'penalty' | 'soft',
+  lossKind: WorkloadLoss = 'height',
+): GradWorkload {
   const axes = lossKind === 'height' ? [2] : [0, 1, 2];
   const scene = loadScene(name);
   if (mode !== undefined) scene.contact.mode = mode;
@@ -154,7 +163,9 @@ function gradOverForward(name: string, rounds: TimingOptions, mode?: 'hard', los
   const forwardValue = w.forward();
   const gradValue = w.gradient();
   if (forwardValue !== gradValue) {
-    throw new Error(`bench: the ${name} rollout primitive (${gradValue}) and the plain forward step (${forwardValue}) disagree`);
+    throw new Error(
+      `bench: the ${name} rollout primitive (${gradValue}) and the plain forward step (${forwardValue}) disagree`,
+    );
   }
   const [gradMs, forwardMs] = medianTimes([w.gradient, w.forward], rounds);
   return gradMs / forwardMs;
@@ -180,7 +191,11 @@ function memoryChild(): void {
   process.stdout.write(`${JSON.stringify({ peakMB, value })}\n`);
 }
 
-if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === CHILD_ARG) {
+if (
+  process.argv[1] !== undefined &&
+  pathToFileURL(process.argv[1]).href === import.meta.url &&
+  process.argv[2] === CHILD_ARG
+) {
   memoryChild();
 }
 
@@ -188,14 +203,16 @@ if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === imp
 export const gradFigures: Figure[] = [
   {
     name: 'grad.bounce1000.overForward',
-    describe: 'value+gradient w.r.t. initial velocities of the bounce-to-target rollout (1,000 steps) over its plain forward rollout',
+    describe:
+      'value+gradient w.r.t. initial velocities of the bounce-to-target rollout (1,000 steps) over its plain forward rollout',
     unit: 'ratio',
     goal: { max: GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('bounce-to-target', { warmup: 30, reps: 31 }),
   },
   {
     name: 'grad.billiards16.overForward',
-    describe: 'value+gradient w.r.t. all 16 balls\' initial velocities of the billiards break (1,000 steps) over its plain forward rollout',
+    describe:
+      "value+gradient w.r.t. all 16 balls' initial velocities of the billiards break (1,000 steps) over its plain forward rollout",
     unit: 'ratio',
     goal: { max: GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('billiards', { warmup: 5, reps: 9 }),
@@ -203,7 +220,7 @@ export const gradFigures: Figure[] = [
   {
     name: 'grad.billiards16.hard.overForward',
     describe:
-      'the billiards gradient in hard mode (implicit adjoint of every step\'s impulse solve) over the plain hard-mode forward rollout; loss: the sum of all final coordinates (the heights alone are pinned by the cloth in hard mode)',
+      "the billiards gradient in hard mode (implicit adjoint of every step's impulse solve) over the plain hard-mode forward rollout; loss: the sum of all final coordinates (the heights alone are pinned by the cloth in hard mode)",
     unit: 'ratio',
     goal: { max: HARD_GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('billiards', { warmup: 2, reps: 5 }, 'hard', 'position'),
@@ -211,21 +228,23 @@ export const gradFigures: Figure[] = [
   {
     name: 'grad.billiards16.validity.overGrad',
     describe:
-      'gradient() of the cue ball\'s final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (one plain rollout per parameter + one) over the same gradient without it',
+      "gradient() of the cue ball's final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (one plain rollout per parameter + one) over the same gradient without it",
     unit: 'ratio',
     goal: { max: VALIDITY_OVER_GRAD_GOAL },
     run: validityOverGrad,
   },
   {
     name: 'grad.boxes100.overForward',
-    describe: 'value+gradient w.r.t. all 100 boxes\' initial velocities of the box pile (1,000 steps) over its plain forward rollout',
+    describe:
+      "value+gradient w.r.t. all 100 boxes' initial velocities of the box pile (1,000 steps) over its plain forward rollout",
     unit: 'ratio',
     goal: { max: GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('boxes100', { warmup: 2, reps: 5 }),
   },
   {
     name: 'memory.rollout10k.peakMB',
-    describe: 'peak RSS of a child computing the gradient of a 10,000-step billiards rollout (checkpoints every ⌈√T⌉ = 100 steps)',
+    describe:
+      'peak RSS of a child computing the gradient of a 10,000-step billiards rollout (checkpoints every ⌈√T⌉ = 100 steps)',
     unit: 'MB',
     goal: { max: PEAK_MB_GOAL },
     run: () => median(Array.from({ length: MEMORY_ROUNDS }, peakMBOfChild)),

@@ -14,7 +14,16 @@ import { gradFigures } from './grad.ts';
 import { multistartFigures } from './multistart.ts';
 import { optimizeFigures } from './optimize.ts';
 import { pile256Figures } from './pile.ts';
-import { PEERS, forwardFigures, formatPhysicsTable, gcEventsDuringSteps, loadScene, medianStepMs, peerFigures, physicsRows } from './sim.ts';
+import {
+  PEERS,
+  forwardFigures,
+  formatPhysicsTable,
+  gcEventsDuringSteps,
+  loadScene,
+  medianStepMs,
+  peerFigures,
+  physicsRows,
+} from './sim.ts';
 
 const gcFigure: Figure = {
   name: 'forward.boxes100.gcPer1000Steps',
@@ -26,7 +35,8 @@ const gcFigure: Figure = {
 
 const monitorFigure: Figure = {
   name: 'forward.boxes100.sanityOverhead',
-  describe: 'plain forward ms per step on the 100-box pile with the divergence monitor checked after every step, over without (interleaved runs, both orders: geometric mean)',
+  describe:
+    'plain forward ms per step on the 100-box pile with the divergence monitor checked after every step, over without (interleaved runs, both orders: geometric mean)',
   unit: 'ratio',
   goal: { max: 1.02 },
   run: () => {
@@ -37,12 +47,31 @@ const monitorFigure: Figure = {
       const ms = medianStepMs(engines, scene, { reps: 5 });
       return ms[diffcontactMonitoredEngine.name] / ms[diffcontactEngine.name];
     };
-    return Math.sqrt(ratio([diffcontactEngine, diffcontactMonitoredEngine]) * ratio([diffcontactMonitoredEngine, diffcontactEngine]));
+    return Math.sqrt(
+      ratio([diffcontactEngine, diffcontactMonitoredEngine]) * ratio([diffcontactMonitoredEngine, diffcontactEngine]),
+    );
   },
 };
 
-const figures: Figure[] = [...adFigures, ...memoryFigures, ...forwardFigures(diffcontactEngine), gcFigure, monitorFigure,
-  ...forwardFigures(diffcontactHardEngine, { prefix: 'forward.boxes100.hard', mode: 'hard', goals: { cannon: 1, rapier: 2 } }), ...pile256Figures, ...gradFigures, ...optimizeFigures, ...multistartFigures, ...peerFigures, ...cliFigures, ...clusterFigures];
+const figures: Figure[] = [
+  ...adFigures,
+  ...memoryFigures,
+  ...forwardFigures(diffcontactEngine),
+  gcFigure,
+  monitorFigure,
+  ...forwardFigures(diffcontactHardEngine, {
+    prefix: 'forward.boxes100.hard',
+    mode: 'hard',
+    goals: { cannon: 1, rapier: 2 },
+  }),
+  ...pile256Figures,
+  ...gradFigures,
+  ...optimizeFigures,
+  ...multistartFigures,
+  ...peerFigures,
+  ...cliFigures,
+  ...clusterFigures,
+];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -80,14 +109,27 @@ function formatGoal(goal: Goal | undefined): string {
 function printTable(): void {
   const rows = results.map(({ figure, value }) => {
     const ok = meetsGoal(value, figure.goal);
-    return [figure.name, value.toPrecision(3), figure.unit, formatGoal(figure.goal), ok === undefined ? '' : ok ? 'PASS' : 'MISS', figure.describe];
+    return [
+      figure.name,
+      value.toPrecision(3),
+      figure.unit,
+      formatGoal(figure.goal),
+      ok === undefined ? '' : ok ? 'PASS' : 'MISS',
+      figure.describe,
+    ];
   });
   const header = ['figure', 'value', 'unit', 'goal', 'status', 'what'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c === 1 ? s.padStart(widths[c]) : s.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, c) => (c === 1 ? s.padStart(widths[c]) : s.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   process.stdout.write(`${out.join('\n')}\n`);
   if (only === undefined || 'physics'.startsWith(only)) {
-    process.stdout.write(`\nphysics side by side (each engine against the closed form):\n${formatPhysicsTable(physicsRows([diffcontactEngine, diffcontactHardEngine, ...PEERS]))}\n`);
+    process.stdout.write(
+      `\nphysics side by side (each engine against the closed form):\n${formatPhysicsTable(physicsRows([diffcontactEngine, diffcontactHardEngine, ...PEERS]))}\n`,
+    );
   }
 }

@@ -21,7 +21,8 @@ interface ChildResult {
 
 function runChild(mode: Mode): ChildResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, mode], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bench: memory child '${mode}' failed (exit ${r.status}): ${r.stderr || r.error}`);
+  if (r.status !== 0)
+    throw new Error(`bench: memory child '${mode}' failed (exit ${r.status}): ${r.stderr || r.error}`);
   return JSON.parse(r.stdout) as ChildResult;
 }
 

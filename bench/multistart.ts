@@ -57,8 +57,15 @@ async function measureMultistart(): Promise<MultistartTimes> {
   const file = fileURLToPath(new URL('../scenes/bounce-wrong-hump.json', import.meta.url));
   const problem = sceneFileProblem('bounce-wrong-hump', readSceneFile(file));
   const starts = latinHypercube(STARTS, searchBox(problem), seededRng(1));
-  const job: PolishJob = { setting: { mode: 'hard', temperature: problem.scene.contact.temperature }, iters: ITERS_PER_START };
-  const source = { module: new URL('../scenes/optimize/registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec };
+  const job: PolishJob = {
+    setting: { mode: 'hard', temperature: problem.scene.contact.temperature },
+    iters: ITERS_PER_START,
+  };
+  const source = {
+    module: new URL('../scenes/optimize/registry.ts', import.meta.url).href,
+    factory: 'workerObjective',
+    spec: problem.spec,
+  };
   const t0 = performance.now();
   const one = workerEvaluator(source, 1);
   const all = workerEvaluator(source, THREADS);
@@ -75,7 +82,10 @@ async function measureMultistart(): Promise<MultistartTimes> {
       const a = await time(one);
       const b = await time(all);
       if (a.out !== b.out) throw new Error('bench: multistart on 1 thread and on all threads differ');
-      if (round === 0) process.stderr.write(`bench: multistart pools built and first round done in ${((performance.now() - t0) / 1e3).toFixed(1)} s\n`);
+      if (round === 0)
+        process.stderr.write(
+          `bench: multistart pools built and first round done in ${((performance.now() - t0) / 1e3).toFixed(1)} s\n`,
+        );
       if (round >= ROUNDS.warmup) {
         rounds.one.push(a);
         rounds.all.push(b);

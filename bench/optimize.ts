@@ -11,7 +11,13 @@
 import { availableParallelism } from 'node:os';
 import { seededRng } from '../ad/random.ts';
 import { buildModel, initialState } from '../sim/builder.ts';
-import { smoothedGradient, workerEvaluator, type BatchEvaluator, type SmoothedGradient, type SmoothingOptions } from '../sim/smoothing.ts';
+import {
+  smoothedGradient,
+  workerEvaluator,
+  type BatchEvaluator,
+  type SmoothedGradient,
+  type SmoothingOptions,
+} from '../sim/smoothing.ts';
 import { cloneState, copyState } from '../sim/state.ts';
 import { createStepData, simulate } from '../sim/step.ts';
 import { bodyIndex } from '../scenes/optimize/controlled-rollout.ts';
@@ -77,7 +83,11 @@ function plainLoss(problem: OptimizationProblem): (x: readonly number[]) => numb
 }
 
 /** Central finite differences of `f` at `x`: 2n + 1 evaluations (the value, then ± each parameter). */
-function centralDifferences(f: (x: readonly number[]) => number, x: readonly number[], h: number): { value: number; grad: number[] } {
+function centralDifferences(
+  f: (x: readonly number[]) => number,
+  x: readonly number[],
+  h: number,
+): { value: number; grad: number[] } {
   const value = f(x);
   const xp = x.slice();
   const grad = x.map((xj, j) => {
@@ -105,7 +115,8 @@ function maxRelativeDifference(a: readonly number[], b: readonly number[]): numb
 /** FD time over AD time for the full push-box gradient, after checking the two gradients agree. */
 function adVsFd(): number {
   const problem = pushBox('full');
-  if (problem.params.length !== PUSH_PARAMS) throw new Error(`bench: push-box has ${problem.params.length} parameters, the figure promises ${PUSH_PARAMS}`);
+  if (problem.params.length !== PUSH_PARAMS)
+    throw new Error(`bench: push-box has ${problem.params.length} parameters, the figure promises ${PUSH_PARAMS}`);
   const setting = sceneSetting(problem.scene);
   const x = problem.params.map((_, j) => (j % 2 === 0 ? PUSH_FORCE.x : PUSH_FORCE.y));
   const loss = plainLoss(problem);
@@ -117,8 +128,11 @@ function adVsFd(): number {
     throw new Error(`bench: push-box losses disagree: plain ${fd.value}, problem.value ${reference}, AD ${ad.value}`);
   }
   const diff = maxRelativeDifference(ad.grad, fd.grad);
-  process.stderr.write(`bench: push-box AD vs central FD (h = ${FD_STEP} N): max relative difference ${diff.toExponential(2)}, ${ad.kinks.length} kink(s) recorded\n`);
-  if (!(diff <= AGREEMENT_TOLERANCE)) throw new Error(`bench: AD and FD gradients of push-box disagree (max relative difference ${diff})`);
+  process.stderr.write(
+    `bench: push-box AD vs central FD (h = ${FD_STEP} N): max relative difference ${diff.toExponential(2)}, ${ad.kinks.length} kink(s) recorded\n`,
+  );
+  if (!(diff <= AGREEMENT_TOLERANCE))
+    throw new Error(`bench: AD and FD gradients of push-box disagree (max relative difference ${diff})`);
 
   const adBatch = (): number => {
     let s = 0;
@@ -152,8 +166,18 @@ async function smoothingSpeedup(): Promise<number> {
   const problem = pushBox('full');
   const setting: Setting = { mode: 'penalty', temperature: problem.scene.contact.temperature };
   const sigma = problem.scale.map((s) => problem.smoothingSigma * s);
-  const opts = (): SmoothingOptions => ({ order: 'first', sigma, samples: SMOOTHING_SAMPLES, rng: seededRng(SMOOTHING_SEED), bounds: problem.bounds });
-  const source = { module: new URL('../scenes/optimize/registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec };
+  const opts = (): SmoothingOptions => ({
+    order: 'first',
+    sigma,
+    samples: SMOOTHING_SAMPLES,
+    rng: seededRng(SMOOTHING_SEED),
+    bounds: problem.bounds,
+  });
+  const source = {
+    module: new URL('../scenes/optimize/registry.ts', import.meta.url).href,
+    factory: 'workerObjective',
+    spec: problem.spec,
+  };
   const one = workerEvaluator(source, 1);
   const all = workerEvaluator(source, THREADS);
   try {
@@ -171,13 +195,16 @@ async function smoothingSpeedup(): Promise<number> {
       if (a.est.value !== b.est.value || a.est.grad.some((g, j) => g !== b.est.grad[j])) {
         throw new Error('bench: the smoothing gradient on 1 thread and on all threads differ');
       }
-      if (!a.est.grad.some((g) => g !== 0)) throw new Error('bench: the smoothing gradient of push-box is zero: the perturbed pushes never reach the box');
+      if (!a.est.grad.some((g) => g !== 0))
+        throw new Error('bench: the smoothing gradient of push-box is zero: the perturbed pushes never reach the box');
       if (round >= SMOOTHING_ROUNDS.warmup) {
         oneMs.push(a.ms);
         allMs.push(b.ms);
       }
     }
-    process.stderr.write(`bench: smoothing gradient (${2 * SMOOTHING_SAMPLES} rollouts): 1 thread ${median(oneMs).toFixed(0)} ms, ${THREADS} threads ${median(allMs).toFixed(0)} ms (medians)\n`);
+    process.stderr.write(
+      `bench: smoothing gradient (${2 * SMOOTHING_SAMPLES} rollouts): 1 thread ${median(oneMs).toFixed(0)} ms, ${THREADS} threads ${median(allMs).toFixed(0)} ms (medians)\n`,
+    );
     return median(oneMs) / median(allMs);
   } finally {
     await Promise.all([one.close(), all.close()]);

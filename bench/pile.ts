@@ -54,11 +54,13 @@ export function pileAccuracy(engine: Engine, scene: Scene, steps = ACCURACY_STEP
     const names = scene.bodies.filter((b) => b.shape.type !== 'plane').map((b) => b.name);
     const start = new Map(names.map((name) => [name, world.position(name)]));
     for (let t = 0; t < steps; t++) world.step();
-    let sink = 0, drift = 0;
+    let sink = 0,
+      drift = 0;
     for (const name of names) {
       const [x0, y0, z0] = start.get(name)!;
       const [x, y, z] = world.position(name);
-      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) throw new Error(`${engine.name}: box '${name}' left the finite numbers`);
+      if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)))
+        throw new Error(`${engine.name}: box '${name}' left the finite numbers`);
       sink = Math.max(sink, z0 - z);
       drift = Math.max(drift, Math.hypot(x - x0, y - y0));
     }
@@ -72,8 +74,10 @@ export function pileAccuracy(engine: Engine, scene: Scene, steps = ACCURACY_STEP
 function pileFigures(mode: 'hard' | 'soft', ours: Engine): Figure[] {
   let times: Record<string, number> | undefined;
   let accuracy: Record<string, { sink: number; drift: number }> | undefined;
-  const timed = () => (times ??= medianStepMs([ours, rapierEngine], pileScene(mode), { steps: TIMED_STEPS, warmup: 1, reps: 3 }));
-  const measured = () => (accuracy ??= { ours: pileAccuracy(ours, pileScene(mode)), rapier: pileAccuracy(rapierEngine, pileScene(mode)) });
+  const timed = () =>
+    (times ??= medianStepMs([ours, rapierEngine], pileScene(mode), { steps: TIMED_STEPS, warmup: 1, reps: 3 }));
+  const measured = () =>
+    (accuracy ??= { ours: pileAccuracy(ours, pileScene(mode)), rapier: pileAccuracy(rapierEngine, pileScene(mode)) });
   const figures: Figure[] = [
     {
       name: `forward.pile256.${mode}.vsRapier`,
@@ -84,7 +88,9 @@ function pileFigures(mode: 'hard' | 'soft', ours: Engine): Figure[] {
         // a pile that falls apart costs less per step than one at rest: no ratio from it
         const { sink, drift } = measured().ours;
         if (!(sink < AT_REST && drift < AT_REST)) {
-          throw new Error(`the ${mode} pile is not at rest after 1 s (sink ${(1000 * sink).toPrecision(3)} mm, drift ${(1000 * drift).toPrecision(3)} mm): no timing ratio from it`);
+          throw new Error(
+            `the ${mode} pile is not at rest after 1 s (sink ${(1000 * sink).toPrecision(3)} mm, drift ${(1000 * drift).toPrecision(3)} mm): no timing ratio from it`,
+          );
         }
         return timed()[ours.name] / timed()[rapierEngine.name];
       },
@@ -95,18 +101,46 @@ function pileFigures(mode: 'hard' | 'soft', ours: Engine): Figure[] {
       unit: 'ms',
       run: () => timed()[ours.name],
     },
-    { name: `forward.pile256.${mode}.sinkMm`, describe: `largest drop of a box below its start after 1 s of the pile (${mode}), mm`, unit: 'mm', run: () => 1000 * measured().ours.sink },
-    { name: `forward.pile256.${mode}.driftMm`, describe: `largest horizontal drift of a box after 1 s of the pile (${mode}), mm`, unit: 'mm', run: () => 1000 * measured().ours.drift },
+    {
+      name: `forward.pile256.${mode}.sinkMm`,
+      describe: `largest drop of a box below its start after 1 s of the pile (${mode}), mm`,
+      unit: 'mm',
+      run: () => 1000 * measured().ours.sink,
+    },
+    {
+      name: `forward.pile256.${mode}.driftMm`,
+      describe: `largest horizontal drift of a box after 1 s of the pile (${mode}), mm`,
+      unit: 'mm',
+      run: () => 1000 * measured().ours.drift,
+    },
   ];
   if (mode === 'hard') {
     figures.push(
-      { name: 'forward.pile256.rapier.msPerStep', describe: 'rapier ms per step on the 256-box pile, from the hard runs', unit: 'ms', run: () => timed()[rapierEngine.name] },
-      { name: 'forward.pile256.rapier.sinkMm', describe: 'rapier: largest drop of a box below its start after 1 s of the pile, mm', unit: 'mm', run: () => 1000 * measured().rapier.sink },
-      { name: 'forward.pile256.rapier.driftMm', describe: 'rapier: largest horizontal drift of a box after 1 s of the pile, mm', unit: 'mm', run: () => 1000 * measured().rapier.drift },
+      {
+        name: 'forward.pile256.rapier.msPerStep',
+        describe: 'rapier ms per step on the 256-box pile, from the hard runs',
+        unit: 'ms',
+        run: () => timed()[rapierEngine.name],
+      },
+      {
+        name: 'forward.pile256.rapier.sinkMm',
+        describe: 'rapier: largest drop of a box below its start after 1 s of the pile, mm',
+        unit: 'mm',
+        run: () => 1000 * measured().rapier.sink,
+      },
+      {
+        name: 'forward.pile256.rapier.driftMm',
+        describe: 'rapier: largest horizontal drift of a box after 1 s of the pile, mm',
+        unit: 'mm',
+        run: () => 1000 * measured().rapier.drift,
+      },
     );
   }
   return figures;
 }
 
 /** The pile figures: hard mode (with rapier's own figures) and soft mode. */
-export const pile256Figures: Figure[] = [...pileFigures('hard', diffcontactHardEngine), ...pileFigures('soft', diffcontactEngine)];
+export const pile256Figures: Figure[] = [
+  ...pileFigures('hard', diffcontactHardEngine),
+  ...pileFigures('soft', diffcontactEngine),
+];

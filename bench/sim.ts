@@ -53,7 +53,11 @@ export interface StepTimeOptions {
  * const ms = medianStepMs([ours, ...PEERS], loadScene('boxes100'));
  * ms.diffcontact / ms.cannon; // forward.boxes100.vsCannon
  */
-export function medianStepMs(engines: readonly Engine[], scene: Scene, opts: StepTimeOptions = {}): Record<string, number> {
+export function medianStepMs(
+  engines: readonly Engine[],
+  scene: Scene,
+  opts: StepTimeOptions = {},
+): Record<string, number> {
   const steps = opts.steps ?? scene.steps;
   const warmup = opts.warmup ?? 1;
   const reps = opts.reps ?? 5;
@@ -103,7 +107,7 @@ export async function countGcEvents(fn: () => void): Promise<number> {
     count = 0;
     fn();
     // entries arrive on the next turns; stop after a turn that brings none
-    for (let seen = -1; seen !== count; ) {
+    for (let seen = -1; seen !== count;) {
       seen = count;
       await nextImmediate();
       count += observer.takeRecords().length;
@@ -221,7 +225,8 @@ export function bounceApexes(engine: Engine, scene: Scene, count = 3, body = 'ba
  */
 export function closedFormRollDistance(scene: Scene, body = 'capsule'): number {
   const b = sceneBody(scene, body);
-  if (b.shape.type !== 'capsule' || b.mass === undefined) throw new RangeError(`body '${body}' is not a capsule with a mass`);
+  if (b.shape.type !== 'capsule' || b.mass === undefined)
+    throw new RangeError(`body '${body}' is not a capsule with a mass`);
   const { radius: r, halfLength: h } = b.shape;
   const m = b.mass;
   // sim/inertia.ts capsuleInertia, axial moment: cylinder m r²/2 + hemispheres 2/5 m r², mass split by volume
@@ -263,7 +268,8 @@ export function physicsRows(engines: readonly Engine[]): PhysicsRow[] {
   const slide = loadScene('box-slide');
   const drop = loadScene('ball-drop');
   const roll = loadScene('capsule-roll');
-  const perEngine = (f: (e: Engine) => number) => Object.fromEntries(engines.map((e) => [e.name, orNaN(() => f(e), NaN)]));
+  const perEngine = (f: (e: Engine) => number) =>
+    Object.fromEntries(engines.map((e) => [e.name, orNaN(() => f(e), NaN)]));
   const rows: PhysicsRow[] = [
     {
       quantity: 'box-slide: stopping distance, v²/(2μg)',
@@ -302,10 +308,22 @@ export function formatPhysicsTable(rows: readonly PhysicsRow[]): string {
     Number.isNaN(v) ? 'n/a' : `${v.toFixed(4)} (${(((v - ref) / ref) * 100).toFixed(1).replace(/^(?!-)/, '+')} %)`;
   const table = [
     ['quantity', 'unit', 'closed form', ...names],
-    ...rows.map((r) => [r.quantity, r.unit, r.closedForm.toFixed(4), ...names.map((n) => cell(r.engines[n], r.closedForm))]),
+    ...rows.map((r) => [
+      r.quantity,
+      r.unit,
+      r.closedForm.toFixed(4),
+      ...names.map((n) => cell(r.engines[n], r.closedForm)),
+    ]),
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  return `${table.map((row) => row.map((s, c) => s.padEnd(widths[c])).join('  ').trimEnd()).join('\n')}\n`;
+  return `${table
+    .map((row) =>
+      row
+        .map((s, c) => s.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -321,7 +339,8 @@ export const peerFigures: Figure[] = [
   },
   {
     name: 'peer.boxes100.rapierMsPerStep',
-    describe: 'rapier (WASM) ms per step on the 100-box pile (1,000 steps, default parameters, no sleeping, median of 5)',
+    describe:
+      'rapier (WASM) ms per step on the 100-box pile (1,000 steps, default parameters, no sleeping, median of 5)',
     unit: 'ms',
     run: () => peerStepTimes().rapier,
   },
@@ -341,7 +360,10 @@ export const peerFigures: Figure[] = [
  * @example
  * const figures = [...forwardFigures(diffcontactEngine), ...peerFigures];
  */
-export function forwardFigures(ours: Engine, opts: { prefix?: string; mode?: 'soft' | 'penalty' | 'hard'; goals?: { cannon: number; rapier: number } } = {}): Figure[] {
+export function forwardFigures(
+  ours: Engine,
+  opts: { prefix?: string; mode?: 'soft' | 'penalty' | 'hard'; goals?: { cannon: number; rapier: number } } = {},
+): Figure[] {
   const prefix = opts.prefix ?? 'forward.boxes100';
   const mode = opts.mode ?? 'soft';
   const goals = opts.goals ?? { cannon: 0.5, rapier: 1 };

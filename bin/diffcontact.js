@@ -37,6 +37,8 @@ if (fresh) {
   register();
   await import(new URL('scenes/cli.ts', root).href);
 } else {
-  process.stderr.write('diffcontact: the package has no compiled CLI (dist/cli/cli.js); reinstall it, or run `npm run build` in a checkout\n');
+  process.stderr.write(
+    'diffcontact: the package has no compiled CLI (dist/cli/cli.js); reinstall it, or run `npm run build` in a checkout\n',
+  );
   process.exitCode = 1;
 }

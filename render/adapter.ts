@@ -84,7 +84,9 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
     if (type === ShapeType.plane) {
       shape = 'plane';
       const size = opts.planeSize ?? DEFAULT_PLANE_SIZE;
-      const material = opts.cheapPlanes ? new THREE.MeshLambertMaterial({ color: PLANE_COLOUR }) : new THREE.MeshStandardMaterial({ color: PLANE_COLOUR, roughness: 0.9 });
+      const material = opts.cheapPlanes
+        ? new THREE.MeshLambertMaterial({ color: PLANE_COLOUR })
+        : new THREE.MeshStandardMaterial({ color: PLANE_COLOUR, roughness: 0.9 });
       mesh = new THREE.Mesh(new THREE.PlaneGeometry(size, size), material);
       placePlane(mesh, s[g], s[g + 1], s[g + 2], s[g + 3]);
       mesh.add(planeGrid(size));

@@ -26,7 +26,16 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const VIEW = { width: 1280, height: 800 };
 /** Window over which frames and CPU are counted, ms. */
 const WINDOW_MS = 4000;
@@ -96,9 +105,20 @@ async function main(): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'diffcontact-measure-chromium-'));
   const configFile = join(root, 'vite.config.ts');
   await build({ configFile, root: join(root, 'render/app'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ configFile, root: join(root, 'render/app'), logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const server = await preview({
+    configFile,
+    root: join(root, 'render/app'),
+    logLevel: 'error',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
   const url = server.resolvedUrls?.local[0] ?? '';
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport: VIEW, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: VIEW,
+    args: ARGS,
+  });
   const out: SceneFigures[] = [];
   try {
     if (values.readme !== undefined) {
@@ -124,22 +144,40 @@ async function main(): Promise<void> {
       const wholeTrackSeconds = (Date.now() - t0) / 1000;
       let sweepSeconds: number | null = null;
       try {
-        await page.waitForFunction('window.__viewer.sweep.done', null, { timeout: Math.max(1, sweepTimeout - (Date.now() - t0)), polling: 50 });
+        await page.waitForFunction('window.__viewer.sweep.done', null, {
+          timeout: Math.max(1, sweepTimeout - (Date.now() - t0)),
+          polling: 50,
+        });
         sweepSeconds = (Date.now() - t0) / 1000;
       } catch {
         sweepSeconds = null;
         // the frame rates below are the page's own, not shared with a sweep still computing
         await page.evaluate(() => {
-          const stop = Array.from(document.querySelectorAll('#gui .lil-controller button')).find((b) => b.textContent?.includes('stop sweep'));
+          const stop = Array.from(document.querySelectorAll('#gui .lil-controller button')).find((b) =>
+            b.textContent?.includes('stop sweep'),
+          );
           (stop as HTMLButtonElement | undefined)?.click();
         });
       }
-      type SweepProbe = { points: Record<string, number>; primarySeconds?: number | null; seconds: number; workers?: number; compute?: Record<string, { points: number; ms: number }> };
-      const sweep = await page.evaluate(() => (window as unknown as { __viewer: { sweep: SweepProbe } }).__viewer.sweep);
+      type SweepProbe = {
+        points: Record<string, number>;
+        primarySeconds?: number | null;
+        seconds: number;
+        workers?: number;
+        compute?: Record<string, { points: number; ms: number }>;
+      };
+      const sweep = await page.evaluate(
+        () => (window as unknown as { __viewer: { sweep: SweepProbe } }).__viewer.sweep,
+      );
       const sweepPoints = sweep.points;
       // the page's clock starts at the sweep's start; the figure is from load
-      const primarySweepSeconds = sweep.primarySeconds === null || sweep.primarySeconds === undefined || sweepSeconds === null ? null : sweepSeconds - sweep.seconds + sweep.primarySeconds;
-      const msPerPoint = Object.fromEntries(Object.entries(sweep.compute ?? {}).map(([mode, c]) => [mode, Math.round(c.ms / c.points)]));
+      const primarySweepSeconds =
+        sweep.primarySeconds === null || sweep.primarySeconds === undefined || sweepSeconds === null
+          ? null
+          : sweepSeconds - sweep.seconds + sweep.primarySeconds;
+      const msPerPoint = Object.fromEntries(
+        Object.entries(sweep.compute ?? {}).map(([mode, c]) => [mode, Math.round(c.ms / c.points)]),
+      );
       if (values.shots) {
         mkdirSync(values.shots, { recursive: true });
         await page.screenshot({ path: join(values.shots, `${scene}.png`) });
@@ -152,17 +190,32 @@ async function main(): Promise<void> {
         const f1 = await page.evaluate(() => (window as unknown as { __drawFrames: number }).__drawFrames);
         const m1 = await cdp.send('Performance.getMetrics');
         const wall = (Date.now() - w0) / 1000;
-        const task = (m: { metrics: { name: string; value: number }[] }) => m.metrics.find((x) => x.name === 'TaskDuration')?.value ?? 0;
+        const task = (m: { metrics: { name: string; value: number }[] }) =>
+          m.metrics.find((x) => x.name === 'TaskDuration')?.value ?? 0;
         return { fps: (f1 - f0) / wall, cpu: (100 * (task(m1) - task(m0))) / wall };
       };
       // playing (the page starts playing)
-      const playing = await page.evaluate(() => (window as unknown as { __viewer: { playing: boolean } }).__viewer.playing);
+      const playing = await page.evaluate(
+        () => (window as unknown as { __viewer: { playing: boolean } }).__viewer.playing,
+      );
       if (!playing) await page.click('#play');
       const play = await rate();
       await page.click('#play');
       await page.waitForTimeout(500);
       const paused = await rate();
-      out.push({ scene, firstTrackSeconds, wholeTrackSeconds, primarySweepSeconds, msPerPoint, workers: sweep.workers ?? null, sweepSeconds, sweepPoints, playingFps: play.fps, pausedFps: paused.fps, pausedCpuPercent: paused.cpu });
+      out.push({
+        scene,
+        firstTrackSeconds,
+        wholeTrackSeconds,
+        primarySweepSeconds,
+        msPerPoint,
+        workers: sweep.workers ?? null,
+        sweepSeconds,
+        sweepPoints,
+        playingFps: play.fps,
+        pausedFps: paused.fps,
+        pausedCpuPercent: paused.cpu,
+      });
       if (errors.length > 0) console.error(`${scene}: page errors: ${errors.join('; ')}`);
       if (!values.json) {
         const r = out[out.length - 1];
@@ -182,20 +235,44 @@ async function main(): Promise<void> {
 }
 
 /** The page's optimizer against the CLI's on one scene file and seed: results and wall times. */
-async function compareOptimizers(context: import('playwright-core').BrowserContext, url: string, root: string, scene: string, seed: number): Promise<void> {
+async function compareOptimizers(
+  context: import('playwright-core').BrowserContext,
+  url: string,
+  root: string,
+  scene: string,
+  seed: number,
+): Promise<void> {
   const { execFileSync } = await import('node:child_process');
   const out = mkdtempSync(join(tmpdir(), 'diffcontact-measure-cli-'));
   let t = Date.now();
   let cliText: string;
   try {
-    cliText = execFileSync(process.execPath, [join(root, 'bin/diffcontact.js'), 'optimize', join(root, `scenes/${scene}.json`), '--seed', String(seed), '--json', '--out', out], { encoding: 'utf8' });
+    cliText = execFileSync(
+      process.execPath,
+      [
+        join(root, 'bin/diffcontact.js'),
+        'optimize',
+        join(root, `scenes/${scene}.json`),
+        '--seed',
+        String(seed),
+        '--json',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8' },
+    );
   } catch (err) {
     // exit 3: the verified result missed; the document is still printed
     cliText = (err as { stdout: string }).stdout;
   }
   const cliSeconds = (Date.now() - t) / 1000;
   rmSync(out, { recursive: true, force: true });
-  const cli = JSON.parse(cliText) as { params: Record<string, number>; strategy: string; attempts?: { strategy: string }[]; verification: { miss: number } };
+  const cli = JSON.parse(cliText) as {
+    params: Record<string, number>;
+    strategy: string;
+    attempts?: { strategy: string }[];
+    verification: { miss: number };
+  };
   const page = await context.newPage();
   await page.goto(`${url}?scene=${scene}`);
   await page.waitForFunction('window.__viewer?.trackComplete', null, { timeout: 120_000 });
@@ -207,20 +284,36 @@ async function compareOptimizers(context: import('playwright-core').BrowserConte
   await page.getByText('start (the CLI optimizer, in a worker)').click();
   await page.waitForFunction("window.__viewer.verdict !== ''", null, { timeout: 900_000 });
   const pageSeconds = (Date.now() - t) / 1000;
-  const r = (await page.evaluate('window.__viewer.optimizeResult')) as { params: string[]; x: number[]; strategy: string; attempts?: { strategy: string }[]; verification: { miss: number } };
+  const r = (await page.evaluate('window.__viewer.optimizeResult')) as {
+    params: string[];
+    x: number[];
+    strategy: string;
+    attempts?: { strategy: string }[];
+    verification: { miss: number };
+  };
   const rungs = (a?: { strategy: string }[]) => (a ?? []).map((x) => x.strategy).join(' → ');
   const diff = Math.max(...r.params.map((p, j) => Math.abs(r.x[j] - cli.params[p])));
   console.log(`${scene} --seed ${seed}`);
-  console.log(`  CLI  (${cliSeconds.toFixed(1)} s, worker threads): ${rungs(cli.attempts)}; ${JSON.stringify(cli.params)}; verified miss ${cli.verification.miss.toExponential(3)}`);
-  console.log(`  page (${pageSeconds.toFixed(1)} s, one worker): ${rungs(r.attempts)}; ${JSON.stringify(Object.fromEntries(r.params.map((p, j) => [p, r.x[j]])))}; verified miss ${r.verification.miss.toExponential(3)}`);
+  console.log(
+    `  CLI  (${cliSeconds.toFixed(1)} s, worker threads): ${rungs(cli.attempts)}; ${JSON.stringify(cli.params)}; verified miss ${cli.verification.miss.toExponential(3)}`,
+  );
+  console.log(
+    `  page (${pageSeconds.toFixed(1)} s, one worker): ${rungs(r.attempts)}; ${JSON.stringify(Object.fromEntries(r.params.map((p, j) => [p, r.x[j]])))}; verified miss ${r.verification.miss.toExponential(3)}`,
+  );
   console.log(`  largest parameter difference: ${diff.toExponential(2)}`);
 }
 
 /** The README's picture: a person's first look, with a sweep and an optimization done. */
-async function readmePicture(context: import('playwright-core').BrowserContext, url: string, file: string): Promise<void> {
+async function readmePicture(
+  context: import('playwright-core').BrowserContext,
+  url: string,
+  file: string,
+): Promise<void> {
   const page = await context.newPage();
   await page.goto(`${url}?scene=bounce-to-target&pixelRatio=1&shadows=1`);
-  await page.waitForFunction('window.__viewer?.trackComplete && window.__viewer.sweep.done', null, { timeout: 300_000 });
+  await page.waitForFunction('window.__viewer?.trackComplete && window.__viewer.sweep.done', null, {
+    timeout: 300_000,
+  });
   await page.locator('#gui .lil-title', { hasText: 'Optimize objective' }).click();
   await page.getByText('start (the CLI optimizer, in a worker)').click();
   await page.waitForFunction("window.__viewer.verdict !== ''", null, { timeout: 300_000 });

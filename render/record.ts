@@ -111,7 +111,10 @@ class FrameRecorder {
   private forceParams: ContactForceParams | null = null;
   private normalForce = new Float64Array(64);
 
-  constructor(private readonly model: Model, capacity: number) {
+  constructor(
+    private readonly model: Model,
+    capacity: number,
+  ) {
     this.times = new Float64Array(capacity);
     this.poses = new Float64Array(capacity * model.nbody * POSE_WIDTH);
     this.offsets = new Int32Array(capacity + 1);
@@ -134,7 +137,8 @@ class FrameRecorder {
 
   /** The frames kept so far; `copy`: in arrays of their own (the recorder's may still grow) */
   track(copy = false): Track {
-    const cut = <T extends Float64Array | Int32Array>(a: T, n: number): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
+    const cut = <T extends Float64Array | Int32Array>(a: T, n: number): T =>
+      (copy ? a.slice(0, n) : a.subarray(0, n)) as T;
     return {
       nbody: this.model.nbody,
       times: cut(this.times, this.count),
@@ -182,4 +186,3 @@ class FrameRecorder {
     }
   }
 }
-

@@ -35,7 +35,11 @@ export function roundLength(size: number): number {
  * `<body>.position`, or for one component (`ball.position.z`) the body's final position
  * with that component replaced. Null for other quantities (velocities, orientations).
  */
-export function targetPoint(scene: Scene, model: Model, finalPose: Float64Array | null): { body: number; point: [number, number, number] } | null {
+export function targetPoint(
+  scene: Scene,
+  model: Model,
+  finalPose: Float64Array | null,
+): { body: number; point: [number, number, number] } | null {
   const objective = scene.objective;
   if (objective === undefined) return null;
   const q = parseQuantityPath(objective.of, pathBodiesOfModel(model), 'objective.of');
@@ -53,8 +57,14 @@ export function targetPoint(scene: Scene, model: Model, finalPose: Float64Array 
 export function targetMarker(radius: number): THREE.Group {
   const group = new THREE.Group();
   group.name = 'target';
-  const wire = new THREE.Mesh(new THREE.SphereGeometry(radius, 16, 8), new THREE.MeshBasicMaterial({ color: TARGET_COLOUR, wireframe: true }));
-  const dot = new THREE.Mesh(new THREE.SphereGeometry(radius / 6, 12, 6), new THREE.MeshBasicMaterial({ color: TARGET_COLOUR }));
+  const wire = new THREE.Mesh(
+    new THREE.SphereGeometry(radius, 16, 8),
+    new THREE.MeshBasicMaterial({ color: TARGET_COLOUR, wireframe: true }),
+  );
+  const dot = new THREE.Mesh(
+    new THREE.SphereGeometry(radius / 6, 12, 6),
+    new THREE.MeshBasicMaterial({ color: TARGET_COLOUR }),
+  );
   group.add(wire, dot);
   return group;
 }
@@ -95,7 +105,11 @@ export function trails(track: Track, model: Model, colour: string, dashed: boole
     let travel = 0;
     for (let f = 0; f < nf; f++) {
       for (let c = 0; c < 3; c++) points[3 * f + c] = track.poses[f * stride + b * POSE_WIDTH + c];
-      if (f > 0) travel = Math.max(travel, Math.hypot(points[3 * f] - points[0], points[3 * f + 1] - points[1], points[3 * f + 2] - points[2]));
+      if (f > 0)
+        travel = Math.max(
+          travel,
+          Math.hypot(points[3 * f] - points[0], points[3 * f + 1] - points[1], points[3 * f + 2] - points[2]),
+        );
     }
     if (travel < minTravel) continue;
     const geometry = new THREE.BufferGeometry();

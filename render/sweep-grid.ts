@@ -105,7 +105,11 @@ export function refinementOrder(n: number): number[] {
  * const f = sweepEvaluator(scene, spec, 'hard');
  * f(2.5); // { value, grad, kinks }
  */
-export function sweepEvaluator(scene: Scene, spec: Pick<SweepSpec, 'of' | 'wrt'>, mode: ContactMode): (x: number) => SweepPoint {
+export function sweepEvaluator(
+  scene: Scene,
+  spec: Pick<SweepSpec, 'of' | 'wrt'>,
+  mode: ContactMode,
+): (x: number) => SweepPoint {
   const f = sceneFunction({ ...scene, contact: { ...scene.contact, mode } }, spec.of, [spec.wrt]);
   return (x) => {
     const r = f.gradient([x]);
@@ -142,7 +146,11 @@ export const NEAREST_DECISIONS_SHOWN = 3;
  * @example
  * validityEvaluator(scene, spec, 'hard')(3); // { radius: 1.9e-5, decision: 'step 199: ground/ball onset', … }
  */
-export function validityEvaluator(scene: Scene, spec: Pick<SweepSpec, 'of' | 'wrt'>, mode: ContactMode): (x: number) => SweepValidity {
+export function validityEvaluator(
+  scene: Scene,
+  spec: Pick<SweepSpec, 'of' | 'wrt'>,
+  mode: ContactMode,
+): (x: number) => SweepValidity {
   const f = sceneFunction({ ...scene, contact: { ...scene.contact, mode } }, spec.of, [spec.wrt]);
   return (x) => {
     const r = f.gradient([x]);
@@ -150,11 +158,22 @@ export function validityEvaluator(scene: Scene, spec: Pick<SweepSpec, 'of' | 'wr
     const along = v.validWithin?.byParameter[spec.wrt];
     const radius = along !== undefined && Number.isFinite(along.distance) ? along.distance : null;
     const nearest = v.decisions
-      .map((d) => ({ label: d.label, distance: d.byParameter[spec.wrt] ?? Infinity, flipAt: d.flipAt[spec.wrt] ?? NaN }))
+      .map((d) => ({
+        label: d.label,
+        distance: d.byParameter[spec.wrt] ?? Infinity,
+        flipAt: d.flipAt[spec.wrt] ?? NaN,
+      }))
       .filter((d) => Number.isFinite(d.distance) && Number.isFinite(d.flipAt))
       .sort((a, b) => a.distance - b.distance)
       .slice(0, NEAREST_DECISIONS_SHOWN);
-    return { x, value: r.value, grad: r.grad[0], radius, decision: radius === null ? null : (along?.decision ?? null), nearest };
+    return {
+      x,
+      value: r.value,
+      grad: r.grad[0],
+      radius,
+      decision: radius === null ? null : (along?.decision ?? null),
+      nearest,
+    };
   };
 }
 
@@ -168,7 +187,10 @@ export function labelJumps(curve: Pick<SweepCurve, 'x' | 'grad' | 'kinks'>): Jum
   return findJumps(curve.x, grad).map((j) => {
     const i = curve.x.indexOf(j.from);
     const kinks = jumpKinks(curve.kinks[i] ?? [], curve.kinks[i + 1] ?? []);
-    const cause = kinks.length > 0 ? kinks[0].label : 'no decision recorded near either end (a steep but smooth change, or one between the kept kinks)';
+    const cause =
+      kinks.length > 0
+        ? kinks[0].label
+        : 'no decision recorded near either end (a steep but smooth change, or one between the kept kinks)';
     return { ...j, kinks, cause };
   });
 }
@@ -189,7 +211,11 @@ export const JUMP_FACTOR = 8;
  * @example
  * findJumps([0, 1, 2, 3], [1, 1, 5, 5]); // [{ from: 1, to: 2, size: 4 }]
  */
-export function findJumps(x: readonly number[], grad: readonly number[], floor?: number): { from: number; to: number; size: number }[] {
+export function findJumps(
+  x: readonly number[],
+  grad: readonly number[],
+  floor?: number,
+): { from: number; to: number; size: number }[] {
   const changes: number[] = [];
   for (let i = 0; i + 1 < grad.length; i++) changes.push(Math.abs(grad[i + 1] - grad[i]));
   if (changes.length === 0) return [];

@@ -93,14 +93,31 @@ export function samplePoses(track: Track, time: number, out: Float64Array): numb
 const SLERP_LINEAR_BELOW = 1e-6;
 
 /** Spherical interpolation of two unit quaternions (w, x, y, z) stored at offsets, shorter arc. */
-function slerpInto(qa: Float64Array, ia: number, qb: Float64Array, ib: number, t: number, out: Float64Array, io: number): void {
-  const aw = qa[ia], ax = qa[ia + 1], ay = qa[ia + 2], az = qa[ia + 3];
-  let bw = qb[ib], bx = qb[ib + 1], by = qb[ib + 2], bz = qb[ib + 3];
+function slerpInto(
+  qa: Float64Array,
+  ia: number,
+  qb: Float64Array,
+  ib: number,
+  t: number,
+  out: Float64Array,
+  io: number,
+): void {
+  const aw = qa[ia],
+    ax = qa[ia + 1],
+    ay = qa[ia + 2],
+    az = qa[ia + 3];
+  let bw = qb[ib],
+    bx = qb[ib + 1],
+    by = qb[ib + 2],
+    bz = qb[ib + 3];
   let cos = aw * bw + ax * bx + ay * by + az * bz;
   if (cos < 0) {
     // −b is the same rotation, on the near side of a
     cos = -cos;
-    bw = -bw; bx = -bx; by = -by; bz = -bz;
+    bw = -bw;
+    bx = -bx;
+    by = -by;
+    bz = -bz;
   }
   let wa: number;
   let wb: number;
@@ -113,7 +130,10 @@ function slerpInto(qa: Float64Array, ia: number, qb: Float64Array, ib: number, t
     wa = Math.sin((1 - t) * theta) / sin;
     wb = Math.sin(t * theta) / sin;
   }
-  const w = wa * aw + wb * bw, x = wa * ax + wb * bx, y = wa * ay + wb * by, z = wa * az + wb * bz;
+  const w = wa * aw + wb * bw,
+    x = wa * ax + wb * bx,
+    y = wa * ay + wb * by,
+    z = wa * az + wb * bz;
   const inv = 1 / Math.hypot(w, x, y, z);
   out[io] = w * inv;
   out[io + 1] = x * inv;
@@ -143,7 +163,8 @@ export function trackFromTrajectoryFile(json: unknown): { scene: Scene; track: T
     return fail(err.issues.map((i) => ({ path: i.path === '' ? 'scene' : `scene.${i.path}`, message: i.message })));
   }
   const frames = json.frames;
-  if (!Array.isArray(frames) || frames.length === 0) return fail([{ path: 'frames', message: 'must be a non-empty array' }]);
+  if (!Array.isArray(frames) || frames.length === 0)
+    return fail([{ path: 'frames', message: 'must be a non-empty array' }]);
   const names = scene.bodies.map((b) => b.name);
   const nbody = names.length;
   const times = new Float64Array(frames.length);
@@ -168,7 +189,10 @@ export function trackFromTrajectoryFile(json: unknown): { scene: Scene; track: T
       const pose = Object.hasOwn(bodies, name) ? bodies[name] : undefined;
       const o = (f * nbody + b) * POSE_WIDTH;
       if (!isRecord(pose) || !isVector(pose.position, 3) || !isVector(pose.orientation, 4)) {
-        issues.push({ path: `${at}.bodies.${name}`, message: 'must have "position" [x, y, z] and "orientation" [w, x, y, z] (finite numbers)' });
+        issues.push({
+          path: `${at}.bodies.${name}`,
+          message: 'must have "position" [x, y, z] and "orientation" [w, x, y, z] (finite numbers)',
+        });
         return;
       }
       poses.set(pose.position, o);

@@ -79,7 +79,19 @@ export function axisTitle(name: string, unit: string): string {
 /** SI prefixes by power of a thousand, from 10⁻¹⁸ to 10¹⁸. */
 const PREFIXES = ['a', 'f', 'p', 'n', 'µ', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E'];
 const PREFIX_ZERO = 6;
-const SUPERSCRIPT: Readonly<Record<string, string>> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+const SUPERSCRIPT: Readonly<Record<string, string>> = {
+  '-': '⁻',
+  '0': '⁰',
+  '1': '¹',
+  '2': '²',
+  '3': '³',
+  '4': '⁴',
+  '5': '⁵',
+  '6': '⁶',
+  '7': '⁷',
+  '8': '⁸',
+  '9': '⁹',
+};
 
 /**
  * The power of ten (a multiple of 3) an axis whose largest |value| is `largest` is
@@ -108,7 +120,10 @@ const PREFIXABLE = /^(m|s|N)(\/[a-zA-Z]+)?$/;
 export function scaledUnit(unit: string, power: number): string {
   if (power === 0) return unit;
   if (PREFIXABLE.test(unit)) return `${PREFIXES[power / 3 + PREFIX_ZERO]}${unit}`;
-  const factor = `×10${String(power).split('').map((c) => SUPERSCRIPT[c]).join('')}`;
+  const factor = `×10${String(power)
+    .split('')
+    .map((c) => SUPERSCRIPT[c])
+    .join('')}`;
   return unit === '' || unit === '1' ? factor : `${factor} ${unit}`;
 }
 
@@ -124,7 +139,10 @@ export function scaledUnit(unit: string, power: number): string {
 export function siTicks(ticks: readonly number[], step: number, power = 0): string[] {
   const scale = 10 ** power;
   const scaledStep = Math.abs(step) / scale;
-  const decimals = scaledStep > 0 && Number.isFinite(scaledStep) ? Math.max(0, Math.min(12, Math.ceil(-Math.log10(scaledStep) - 1e-9))) : 3;
+  const decimals =
+    scaledStep > 0 && Number.isFinite(scaledStep)
+      ? Math.max(0, Math.min(12, Math.ceil(-Math.log10(scaledStep) - 1e-9)))
+      : 3;
   return ticks.map((t) => {
     if (!Number.isFinite(t)) return '';
     const v = t / scale;
@@ -163,8 +181,12 @@ export function withUnit(value: number, unit: string): string {
   if (!Number.isFinite(value)) return `${value}${unit && unit !== '1' ? ` ${unit}` : ''}`;
   if (unit === '' || unit === '1') return value.toPrecision(3);
   // 0.1 to 1000 read fine in the unit itself (0.250 m, not 250 mm)
-  if (!PREFIXABLE.test(unit) || value === 0 || (Math.abs(value) >= 0.1 && Math.abs(value) < 1000)) return `${value.toPrecision(3).replace('-', '−')} ${unit}`;
-  const k = Math.max(-PREFIX_ZERO, Math.min(PREFIXES.length - 1 - PREFIX_ZERO, Math.floor(Math.log10(Math.abs(value)) / 3)));
+  if (!PREFIXABLE.test(unit) || value === 0 || (Math.abs(value) >= 0.1 && Math.abs(value) < 1000))
+    return `${value.toPrecision(3).replace('-', '−')} ${unit}`;
+  const k = Math.max(
+    -PREFIX_ZERO,
+    Math.min(PREFIXES.length - 1 - PREFIX_ZERO, Math.floor(Math.log10(Math.abs(value)) / 3)),
+  );
   return `${(value / 10 ** (3 * k)).toPrecision(3).replace('-', '−')} ${PREFIXES[k + PREFIX_ZERO]}${unit}`;
 }
 

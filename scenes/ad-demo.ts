@@ -74,8 +74,12 @@ function exactDrop(h: number): [number, number] {
 }
 console.log('diffcontact — gradients through contact (AD core demo)\n');
 console.log(`1. Drop a ball from height h for ${T} s: final height z(T) and dz(T)/dh`);
-console.log(`   free fall reaches the ground at h = ½·g·T² = ${(0.5 * gravity * T * T).toFixed(4)} m; below that it bounces (e = ${restitution})\n`);
-console.log('     h [m]   exact: z(T)   dz/dh │ hard trace: z(T)   dz/dh   nearest kink (margin)        │ soft: z(T)   dz/dh');
+console.log(
+  `   free fall reaches the ground at h = ½·g·T² = ${(0.5 * gravity * T * T).toFixed(4)} m; below that it bounces (e = ${restitution})\n`,
+);
+console.log(
+  '     h [m]   exact: z(T)   dz/dh │ hard trace: z(T)   dz/dh   nearest kink (margin)        │ soft: z(T)   dz/dh',
+);
 for (const h of [0.38, 0.41, 0.43, 0.44, 0.4425, 0.445, 0.46]) {
   const [zExact, gExact] = exactDrop(h);
   const steps = Math.round(T / dt);
@@ -96,10 +100,12 @@ console.log('   soft: a nearby smooth model; its gradient moves continuously thr
 // ---- 2. optimize through a bounce --------------------------------------------------
 const target = [1.2, 0.25]; // m, where the mass should be at t = 1 s
 const start = [1.0, 0.0]; // m/s: a poor first guess for (vx, vz)
-const loss = (contact: Contact) => (v: Real[]): Real => {
-  const [x, z] = flight(contact, [0, 0.5, v[0], v[1]]);
-  return ad.add(ad.square(ad.sub(x, target[0])), ad.square(ad.sub(z, target[1])));
-};
+const loss =
+  (contact: Contact) =>
+  (v: Real[]): Real => {
+    const [x, z] = flight(contact, [0, 0.5, v[0], v[1]]);
+    return ad.add(ad.square(ad.sub(x, target[0])), ad.square(ad.sub(z, target[1])));
+  };
 console.log(`2. Choose a launch velocity (vx, vz) from (0, 0.5 m) so the ball is at (${target}) m at t = 1 s`);
 const t0 = performance.now();
 const result = ad.optim.lbfgs((v) => ad.valueAndGrad(loss('soft'), v), start, { maxIter: 60, tol: 1e-9 });
@@ -107,14 +113,22 @@ const seconds = (performance.now() - t0) / 1000;
 const [vx, vz] = result.x;
 const [xs, zs] = flight('soft', [0, 0.5, vx, vz]) as number[];
 const [xh, zh] = flight('hard', [0, 0.5, vx, vz]) as number[];
-console.log(`   L-BFGS on the soft model: ${result.iterations} iterations, ${result.evaluations} gradients, ${seconds.toFixed(2)} s (${result.reason})`);
+console.log(
+  `   L-BFGS on the soft model: ${result.iterations} iterations, ${result.evaluations} gradients, ${seconds.toFixed(2)} s (${result.reason})`,
+);
 console.log(`   launch velocity: vx = ${vx.toFixed(4)} m/s, vz = ${vz.toFixed(4)} m/s`);
-console.log(`   soft model ends at (${xs.toFixed(4)}, ${zs.toFixed(4)}) m: miss ${Math.hypot(xs - target[0], zs - target[1]).toExponential(2)} m`);
-console.log(`   hard bounce ends at (${xh.toFixed(4)}, ${zh.toFixed(4)}) m: miss ${Math.hypot(xh - target[0], zh - target[1]).toExponential(2)} m`);
+console.log(
+  `   soft model ends at (${xs.toFixed(4)}, ${zs.toFixed(4)}) m: miss ${Math.hypot(xs - target[0], zs - target[1]).toExponential(2)} m`,
+);
+console.log(
+  `   hard bounce ends at (${xh.toFixed(4)}, ${zh.toFixed(4)}) m: miss ${Math.hypot(xh - target[0], zh - target[1]).toExponential(2)} m`,
+);
 // the smooth model's effective restitution is not e: finish on the hard model, from there
 const refine = ad.optim.lbfgs((v) => ad.valueAndGrad(loss('hard'), v), result.x, { maxIter: 60, tol: 1e-9 });
 const [xr, zr] = flight('hard', [0, 0.5, refine.x[0], refine.x[1]]) as number[];
 console.log(`   then L-BFGS on the hard model from there: ${refine.iterations} iterations (${refine.reason})`);
 console.log(`   launch velocity: vx = ${refine.x[0].toFixed(4)} m/s, vz = ${refine.x[1].toFixed(4)} m/s`);
-console.log(`   hard bounce ends at (${xr.toFixed(4)}, ${zr.toFixed(4)}) m: miss ${Math.hypot(xr - target[0], zr - target[1]).toExponential(2)} m`);
+console.log(
+  `   hard bounce ends at (${xr.toFixed(4)}, ${zr.toFixed(4)}) m: miss ${Math.hypot(xr - target[0], zr - target[1]).toExponential(2)} m`,
+);
 console.log('\nNext: npm test (the test suites), npm run bench (figures), README.md (what is built).');

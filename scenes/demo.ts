@@ -51,23 +51,31 @@ export async function runDemo(opts: DemoOptions): Promise<{ success: boolean; mi
   print('   Out of contact the box does not depend on the pusher at all: plain gradient descent cannot start.\n');
 
   // 2. continuation, then verification in hard mode
-  print(`2. Continuation (anneal): optimize a soft-contact model whose force reaches across the gap, sharpen it\n   stage by stage, then finish with the hard model's own gradients (${problem.defaultIters} iterations)…`);
+  print(
+    `2. Continuation (anneal): optimize a soft-contact model whose force reaches across the gap, sharpen it\n   stage by stage, then finish with the hard model's own gradients (${problem.defaultIters} iterations)…`,
+  );
   const run = await optimize(problem, { strategy: 'anneal' });
   const { result, verification: v } = run;
   print(`   stages: ${describeStages(result.stages)}`);
-  print(`   loss ${result.loss[0].toExponential(2)} → ${result.loss[result.loss.length - 1].toExponential(2)} m², ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s\n`);
+  print(
+    `   loss ${result.loss[0].toExponential(2)} → ${result.loss[result.loss.length - 1].toExponential(2)} m², ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s\n`,
+  );
 
   const [bx, by] = v.details.boxPosition as number[];
   print(`3. Verified by simulating the forces in ${v.mode} mode for ${seconds} s:`);
   print(`   box at (${bx.toFixed(3)}, ${by.toFixed(3)}) m, yaw ${(v.details.boxYaw as number).toFixed(3)} rad`);
-  print(`   final miss ${(100 * v.miss).toFixed(2)} cm (started at ${(100 * run.initial.miss).toFixed(1)} cm; tolerance ${100 * problem.tolerance} cm) — ${v.success ? 'success' : 'NOT reached'}\n`);
+  print(
+    `   final miss ${(100 * v.miss).toFixed(2)} cm (started at ${(100 * run.initial.miss).toFixed(1)} cm; tolerance ${100 * problem.tolerance} cm) — ${v.success ? 'success' : 'NOT reached'}\n`,
+  );
 
   const files = await writeOutputs(run, opts.out ?? join('out', problem.name));
   print('Outputs:');
   print(`   ${files[0]}  — parameters, loss curve, verification (the \`optimize --json\` document)`);
   print(`   ${files[1]}  — the verified trajectory: load it in the viewer (npm run view)`);
   print(`   ${files[2]}  — loss by iteration, one colour per stage\n`);
-  print('More: diffcontact optimize <bounce-to-target|billiards|push-box|system-id|scene.json> [--strategy auto|plain|anneal|smoothing|multistart|sampling];');
+  print(
+    'More: diffcontact optimize <bounce-to-target|billiards|push-box|system-id|scene.json> [--strategy auto|plain|anneal|smoothing|multistart|sampling];',
+  );
   print('      npm run optimize-table (every scene × strategy, into scenes/README.md);');
   print('      npx tsx scenes/ad-demo.ts (the AD core alone: gradients of a point mass at contact onset).');
   return { success: v.success, miss: v.miss, files };

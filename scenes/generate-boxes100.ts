@@ -73,7 +73,12 @@ export function boxes100Scene(): SceneInput {
         shape: { type: 'box', halfExtents: [BOX_HALF_EXTENT, BOX_HALF_EXTENT, BOX_HALF_EXTENT] },
         mass: BOX_MASS,
         position: [rounded((col - centre) * GRID_SPACING), rounded((row - centre) * GRID_SPACING), rounded(height)],
-        orientation: [rounded(Math.cos(tilt / 2)), rounded(s * Math.cos(axisAngle)), rounded(s * Math.sin(axisAngle)), 0],
+        orientation: [
+          rounded(Math.cos(tilt / 2)),
+          rounded(s * Math.cos(axisAngle)),
+          rounded(s * Math.sin(axisAngle)),
+          0,
+        ],
       });
     }
   }

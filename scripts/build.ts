@@ -52,4 +52,6 @@ for (const name of readdirSync(join(ROOT, 'scenes')).filter((n) => n.endsWith('.
 const chunks = await bundleCli(ROOT, join(DIST, 'cli'));
 
 writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
-process.stderr.write(`built ${filesUnder(DIST, '.js').length} modules into dist/ (the CLI bundled into ${chunks} files in dist/cli/)\n`);
+process.stderr.write(
+  `built ${filesUnder(DIST, '.js').length} modules into dist/ (the CLI bundled into ${chunks} files in dist/cli/)\n`,
+);

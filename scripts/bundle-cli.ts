@@ -35,7 +35,10 @@ function twinUrls(root: string, outDir: string): Plugin {
         if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
         const twin = join(root, 'dist', relative(root, args.path)).replace(/\.ts$/, '.js');
         const fromOut = relative(outDir, twin).split(sep).join('/');
-        return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromOut)}, import.meta.url).href`), loader: 'ts' };
+        return {
+          contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromOut)}, import.meta.url).href`),
+          loader: 'ts',
+        };
       });
     },
   };
@@ -46,7 +49,9 @@ const zodEnglishOnly: Plugin = {
   name: 'zod-english-only',
   setup(b) {
     b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${sep}zod${sep}`) ? { path: join(args.resolveDir, dirname(args.path), 'en.js'), namespace: 'zod-en' } : undefined,
+      args.importer.includes(`${sep}zod${sep}`)
+        ? { path: join(args.resolveDir, dirname(args.path), 'en.js'), namespace: 'zod-en' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
       contents: `export { default as en } from ${JSON.stringify(args.path)};`,
@@ -71,7 +76,9 @@ export async function bundleCli(root: string, outDir: string): Promise<number> {
     external: EXTERNAL,
     plugins: [twinUrls(root, outDir), zodEnglishOnly],
     // commander is CommonJS: its require('node:events') etc. need a require in ESM chunks
-    banner: { js: "import { createRequire as __diffcontactRequire } from 'node:module'; const require = __diffcontactRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __diffcontactRequire } from 'node:module'; const require = __diffcontactRequire(import.meta.url);",
+    },
     metafile: true,
     logLevel: 'warning',
   });

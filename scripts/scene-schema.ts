@@ -19,7 +19,8 @@ export function sceneJsonSchema(): string {
   const document = {
     $id: 'https://github.com/diffcontact/diffcontact/docs/scene.schema.json',
     title: 'diffcontact scene',
-    description: 'A diffcontact scene file: SI units, z up, quaternions (w, x, y, z). Format and defaults: docs/scene-format.md.',
+    description:
+      'A diffcontact scene file: SI units, z up, quaternions (w, x, y, z). Format and defaults: docs/scene-format.md.',
     ...schema,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

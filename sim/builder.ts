@@ -113,11 +113,21 @@ export function buildModel(scene: Scene): Model {
 function rejectUnrepresentable(b: BodySpec, i: number, mass: number, inertia: Float64Array): void {
   const field = b.mass !== undefined ? 'mass' : 'density';
   if (!(mass >= MIN_NORMAL) || !Number.isFinite(1 / mass)) {
-    throw new SceneError([{ path: `bodies[${i}].${field}`, message: `gives a mass of ${mass} kg, below the smallest normal double ${MIN_NORMAL} kg: its reciprocal is not representable` }]);
+    throw new SceneError([
+      {
+        path: `bodies[${i}].${field}`,
+        message: `gives a mass of ${mass} kg, below the smallest normal double ${MIN_NORMAL} kg: its reciprocal is not representable`,
+      },
+    ]);
   }
   for (let k = 0; k < 3; k++) {
     if (!(inertia[k] >= MIN_NORMAL) || !Number.isFinite(1 / inertia[k])) {
-      throw new SceneError([{ path: `bodies[${i}].${field}`, message: `gives a moment of inertia of ${inertia[k]} kg·m² (mass ${mass} kg with this shape), below the smallest normal double: its reciprocal is not representable` }]);
+      throw new SceneError([
+        {
+          path: `bodies[${i}].${field}`,
+          message: `gives a moment of inertia of ${inertia[k]} kg·m² (mass ${mass} kg with this shape), below the smallest normal double: its reciprocal is not representable`,
+        },
+      ]);
     }
   }
 }
@@ -161,7 +171,8 @@ export function initialState(model: Model, scene: Scene): State {
  */
 function rejectUnsupportedPairs(scene: Scene, geomType: Uint8Array, bodyStatic: Uint8Array): void {
   // per shape type: some body of it, and some dynamic body of it (O(bodies + types²))
-  const any = new Map<number, number>(), dynamic = new Map<number, number>();
+  const any = new Map<number, number>(),
+    dynamic = new Map<number, number>();
   geomType.forEach((t, i) => {
     if (!any.has(t)) any.set(t, i);
     if (!bodyStatic[i] && !dynamic.has(t)) dynamic.set(t, i);
@@ -170,7 +181,8 @@ function rejectUnsupportedPairs(scene: Scene, geomType: Uint8Array, bodyStatic: 
     for (const [t2, i2] of any) {
       if (t1 > t2 || unsupportedPair(t1, t2) === null) continue;
       // a dynamic body of one type and another body of the other can meet
-      const d1 = dynamic.get(t1), d2 = dynamic.get(t2);
+      const d1 = dynamic.get(t1),
+        d2 = dynamic.get(t2);
       let pair: [number, number] | null = null;
       if (t1 === t2) {
         const other = d1 === undefined ? -1 : geomType.findIndex((t, i) => t === t1 && i !== d1);
@@ -179,7 +191,12 @@ function rejectUnsupportedPairs(scene: Scene, geomType: Uint8Array, bodyStatic: 
       else if (d2 !== undefined) pair = [i1, d2];
       if (pair === null) continue;
       const [i, j] = pair;
-      throw new SceneError([{ path: `bodies[${j}].shape.type`, message: `'${scene.bodies[j].name}' may touch '${scene.bodies[i].name}': ${unsupportedPair(t1, t2)} contacts are not implemented` }]);
+      throw new SceneError([
+        {
+          path: `bodies[${j}].shape.type`,
+          message: `'${scene.bodies[j].name}' may touch '${scene.bodies[i].name}': ${unsupportedPair(t1, t2)} contacts are not implemented`,
+        },
+      ]);
     }
   }
 }

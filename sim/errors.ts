@@ -24,7 +24,9 @@ export const MAX_ISSUES_SHOWN = 50;
  * most {@link MAX_ISSUES_SHOWN} of them and a count of the others.
  */
 export function formatIssues(issues: readonly SceneIssue[]): string {
-  const shown = issues.slice(0, MAX_ISSUES_SHOWN).map((issue) => `${issue.path === '' ? '(scene)' : issue.path}: ${issue.message}`);
+  const shown = issues
+    .slice(0, MAX_ISSUES_SHOWN)
+    .map((issue) => `${issue.path === '' ? '(scene)' : issue.path}: ${issue.message}`);
   if (issues.length > MAX_ISSUES_SHOWN) shown.push(`… and ${issues.length - MAX_ISSUES_SHOWN} more problems`);
   return shown.join('\n');
 }

@@ -63,7 +63,12 @@ export interface GradientOptions {
 export function gradient(scene: Scene, of: string, wrt: readonly string[], opts: GradientOptions = {}): GradientResult {
   const quantity = parseQuantityPath(of, pathBodies(scene), '--of');
   if (quantity.component === null) {
-    throw new PathError('--of', of, 'a gradient needs one number: name a component', ['x', 'y', 'z'].map((c) => `${of}.${c}`));
+    throw new PathError(
+      '--of',
+      of,
+      'a gradient needs one number: name a component',
+      ['x', 'y', 'z'].map((c) => `${of}.${c}`),
+    );
   }
   const validity = opts.validity ?? new Set(wrt).size <= VALIDITY_DEFAULT_MAX_PARAMS;
   return quantityLossGradient(scene, of, wrt, (q) => q[0], { ...opts, validity });
@@ -115,7 +120,11 @@ export function quantityLossGradient(
   );
   const grad: Record<string, number> = {};
   wrt.forEach((p, j) => (grad[p] = (grad[p] ?? 0) + result.grad[j]));
-  const out: GradientResult = { value: result.value, grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+  const out: GradientResult = {
+    value: result.value,
+    grad,
+    kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
+  };
   if (opts.validity === true) {
     const v = validity(scene, wrt, { distancesOf: out.kinks.map((k) => k.label) });
     out.validWithin = v.validWithin;
@@ -129,14 +138,27 @@ export function quantityLossGradient(
  * Write the traced parameters (and the model quantities derived from them) into `x`, the
  * rollout's inputs (layout `L`); `leaves[j]` is the value of `params[j]`.
  */
-export function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Model, params: readonly ParamPath[], leaves: Real[]): void {
+export function applyParams(
+  x: Real[],
+  L: RolloutLayout,
+  scene: Scene,
+  model: Model,
+  params: readonly ParamPath[],
+  leaves: Real[],
+): void {
   const n = model.nbody;
   // per body, which written fields are traced
   const traced = new Map<string, Real>();
   params.forEach((p, j) => traced.set(p.text, leaves[j]));
   const field = (b: number, name: string): Real | undefined => traced.get(`${model.bodyName[b]}.${name}`);
   // the paths that set an input one-to-one (position, velocities, contact scalars, friction, restitution)
-  writeDirectParams(x, L, model.bodyName, (path) => traced.get(path), (b, key) => scene.bodies[b][key] !== undefined);
+  writeDirectParams(
+    x,
+    L,
+    model.bodyName,
+    (path) => traced.get(path),
+    (b, key) => scene.bodies[b][key] !== undefined,
+  );
   for (let b = 0; b < n; b++) {
     const spec = scene.bodies[b];
     // the written orientation is normalized at build, so differentiate that too
@@ -149,7 +171,13 @@ export function applyParams(x: Real[], L: RolloutLayout, scene: Scene, model: Mo
 }
 
 /** Shape size, mass and inertia of body `b` when any of them is traced. */
-function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, field: (b: number, name: string) => Real | undefined): void {
+function applyShape(
+  x: Real[],
+  L: RolloutLayout,
+  b: number,
+  spec: BodySpec,
+  field: (b: number, name: string) => Real | undefined,
+): void {
   const s = spec.shape;
   const g = L.geomSize + 4 * b;
   if (s.type === 'plane') {
@@ -165,13 +193,15 @@ function applyShape(x: Real[], L: RolloutLayout, b: number, spec: BodySpec, fiel
   }
   let size: Real[];
   if (s.type === 'sphere') size = [field(b, 'radius') ?? s.radius];
-  else if (s.type === 'capsule' || s.type === 'cylinder') size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
+  else if (s.type === 'capsule' || s.type === 'cylinder')
+    size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
   else size = [0, 1, 2].map((k) => field(b, `halfExtents.${'xyz'[k]}`) ?? s.halfExtents[k]);
   const massLeaf = field(b, 'mass');
   const anyTraced = massLeaf !== undefined || size.some((v) => typeof v !== 'number');
   if (!anyTraced || spec.static) return;
   size.forEach((v, k) => (x[g + k] = v));
-  const mass: Real = massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, solidVolume(s.type, size)));
+  const mass: Real =
+    massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, solidVolume(s.type, size)));
   x[L.invMass + b] = ad.div(1, mass);
   principalMoments(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
 }

@@ -75,7 +75,10 @@ export function principalMoments(type: SolidShapeName, m: Real, size: readonly R
   const ms = sub(m, mc);
   const r2 = mul(r, r);
   const axial = add(mul(mul(0.5, mc), r2), mul(mul(0.4, ms), r2));
-  const transverse = add(mul(mc, add(mul(0.25, r2), div(mul(mul(4, h), h), 12))), mul(ms, add(add(mul(0.4, r2), mul(h, h)), mul(mul(0.75, h), r))));
+  const transverse = add(
+    mul(mc, add(mul(0.25, r2), div(mul(mul(4, h), h), 12))),
+    mul(ms, add(add(mul(0.4, r2), mul(h, h)), mul(mul(0.75, h), r))),
+  );
   return [transverse, transverse, axial];
 }
 
@@ -106,7 +109,12 @@ export function cylinderVolume(r: number, halfLength: number): number {
 }
 
 /** Principal moments of a solid cylinder of mass `m`, radius `r`, axis along z ({@link principalMoments}). Writes `out[0..2]`. */
-export function cylinderInertia<Out extends Float64Array | number[]>(m: number, r: number, halfLength: number, out: Out): Out {
+export function cylinderInertia<Out extends Float64Array | number[]>(
+  m: number,
+  r: number,
+  halfLength: number,
+  out: Out,
+): Out {
   return writeMoments(principalMoments('cylinder', m, [r, halfLength]), out);
 }
 
@@ -116,7 +124,13 @@ export function sphereInertia<Out extends Float64Array | number[]>(m: number, r:
 }
 
 /** Principal moments of a solid box of mass `m` with half extents `hx, hy, hz` ({@link principalMoments}). Writes `out[0..2]`. */
-export function boxInertia<Out extends Float64Array | number[]>(m: number, hx: number, hy: number, hz: number, out: Out): Out {
+export function boxInertia<Out extends Float64Array | number[]>(
+  m: number,
+  hx: number,
+  hy: number,
+  hz: number,
+  out: Out,
+): Out {
   return writeMoments(principalMoments('box', m, [hx, hy, hz]), out);
 }
 
@@ -124,7 +138,12 @@ export function boxInertia<Out extends Float64Array | number[]>(m: number, hx: n
  * Principal moments of a solid capsule of mass `m`, radius `r`, axis along z, with the
  * hemisphere centres at z = ±`halfLength` ({@link principalMoments}). Writes `out[0..2]`.
  */
-export function capsuleInertia<Out extends Float64Array | number[]>(m: number, r: number, halfLength: number, out: Out): Out {
+export function capsuleInertia<Out extends Float64Array | number[]>(
+  m: number,
+  r: number,
+  halfLength: number,
+  out: Out,
+): Out {
   return writeMoments(principalMoments('capsule', m, [r, halfLength]), out);
 }
 

@@ -24,7 +24,16 @@ import { buildModel, initialState } from './builder.ts';
 import { SceneError } from './errors.ts';
 import { applyParams } from './gradient.ts';
 import type { ContactMode, Model } from './model.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readParam, readQuantity, writeParam, type ParamPath, type QuantityPath } from './paths.ts';
+import {
+  parseParamPath,
+  parseQuantityPath,
+  pathBodies,
+  readParam,
+  readQuantity,
+  writeParam,
+  type ParamPath,
+  type QuantityPath,
+} from './paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive, type RolloutLayout } from './rollout.ts';
 import type { Kink } from './scene-function.ts';
 import { parseScene, stepAtTime, type ControlSpec, type Scene } from './scene.ts';
@@ -87,7 +96,11 @@ export interface SceneObjective {
   /** the loss at `x` from the plain simulator (no tape): for verification and zeroth-order estimates */
   value(x: readonly number[], setting?: ContactSetting): number;
   /** loss, miss and final `of` at `x` from the plain simulator; `onStep` sees every state (to record a trajectory) */
-  evaluate(x: readonly number[], setting?: ContactSetting, onStep?: (scene: Scene, model: Model) => (t: number, s: State) => void): PlainEvaluation;
+  evaluate(
+    x: readonly number[],
+    setting?: ContactSetting,
+    onStep?: (scene: Scene, model: Model) => (t: number, s: State) => void,
+  ): PlainEvaluation;
   /** the loss and its AD gradient at `x` */
   lossAndGrad(x: readonly number[], setting?: ContactSetting): LossGradient;
 }
@@ -124,7 +137,14 @@ export interface ControlBlock {
  * (sim/rollout-shared.ts) or the plain simulator's per-step control. The one place where
  * objective controls meet those layouts, so it can follow a generated field table.
  */
-export function writeControls(out: { [i: number]: Real }, base: number, blocks: readonly ControlBlock[], bodies: readonly number[], x: readonly Real[], t: number): void {
+export function writeControls(
+  out: { [i: number]: Real },
+  base: number,
+  blocks: readonly ControlBlock[],
+  bodies: readonly number[],
+  x: readonly Real[],
+  t: number,
+): void {
   for (const b of blocks) {
     if (t >= b.span) continue;
     const at = base + bodies.indexOf(b.body) * 6 + 3 * b.half;
@@ -157,7 +177,14 @@ function compileTerms(scene: Scene, blocks: readonly ControlBlock[]): ObjectiveT
   const spec = scene.objective!;
   const bodies = pathBodies(scene);
   const main = parseQuantityPath(spec.of, bodies, 'objective.of');
-  const state: StateTerm[] = [{ quantity: main, steps: [scene.steps], targets: [typeof spec.target === 'number' ? [spec.target] : [...spec.target]], weight: 1 }];
+  const state: StateTerm[] = [
+    {
+      quantity: main,
+      steps: [scene.steps],
+      targets: [typeof spec.target === 'number' ? [spec.target] : [...spec.target]],
+      weight: 1,
+    },
+  ];
   const effort: { block: ControlBlock; weight: number }[] = [];
   for (const term of spec.terms ?? []) {
     const weight = term.weight ?? 1;
@@ -168,8 +195,15 @@ function compileTerms(scene: Scene, blocks: readonly ControlBlock[]): ObjectiveT
     }
     const quantity = parseQuantityPath(term.of, bodies, 'objective.terms');
     const flat = (t: number | number[]) => (typeof t === 'number' ? [t] : [...t]);
-    if (term.at === undefined) state.push({ quantity, steps: [scene.steps], targets: [flat(term.target as number | number[])], weight });
-    else state.push({ quantity, steps: term.at.map((t) => stepAtTime(t, scene.dt, scene.steps)!), targets: (term.target as (number | number[])[]).map(flat), weight });
+    if (term.at === undefined)
+      state.push({ quantity, steps: [scene.steps], targets: [flat(term.target as number | number[])], weight });
+    else
+      state.push({
+        quantity,
+        steps: term.at.map((t) => stepAtTime(t, scene.dt, scene.steps)!),
+        targets: (term.target as (number | number[])[]).map(flat),
+        weight,
+      });
   }
   const record = [...new Set(state.flatMap((s) => s.steps).filter((k) => k !== scene.steps))].sort((a, b) => a - b);
   return {
@@ -178,7 +212,9 @@ function compileTerms(scene: Scene, blocks: readonly ControlBlock[]): ObjectiveT
       const parts: Real[] = [];
       for (const s of state) {
         const sq: Real[] = [];
-        s.steps.forEach((k, i) => read(s.quantity, k).forEach((q, c) => sq.push(ad.square(ad.sub(q, s.targets[i][c])))));
+        s.steps.forEach((k, i) =>
+          read(s.quantity, k).forEach((q, c) => sq.push(ad.square(ad.sub(q, s.targets[i][c])))),
+        );
         parts.push(ad.mul(s.weight, ad.sum(sq)));
       }
       if (!missOnly) {
@@ -186,7 +222,8 @@ function compileTerms(scene: Scene, blocks: readonly ControlBlock[]): ObjectiveT
           // Σ_steps |u|²·dt = Σ_knots |u_k|²·(steps of the knot)·dt
           const sq: Real[] = [];
           for (let k = 0; k < block.knots; k++) {
-            for (let c = 0; c < 3; c++) sq.push(ad.mul(block.stepsPerKnot[k] * scene.dt, ad.square(x[block.offset + 3 * k + c])));
+            for (let c = 0; c < 3; c++)
+              sq.push(ad.mul(block.stepsPerKnot[k] * scene.dt, ad.square(x[block.offset + 3 * k + c])));
           }
           parts.push(ad.mul(weight, ad.sum(sq)));
         }
@@ -207,7 +244,12 @@ function controlBlocks(scene: Scene, first: number): ControlBlock[] {
       if (spec === undefined) return;
       const span = spec.until === undefined ? scene.steps : stepAtTime(spec.until, scene.dt, scene.steps);
       if (span === null || span === 0 || span > scene.steps) {
-        throw new SceneError([{ path: `objective.controls.${name}.${kind}.until`, message: `must be a positive multiple of dt within T = ${scene.steps * scene.dt} s` }]);
+        throw new SceneError([
+          {
+            path: `objective.controls.${name}.${kind}.until`,
+            message: `must be a positive multiple of dt within T = ${scene.steps * scene.dt} s`,
+          },
+        ]);
       }
       const knots = Math.min(spec.knots ?? span, span);
       const knotOf = new Int32Array(span);
@@ -247,7 +289,9 @@ interface PreparedRollout {
 export function sceneObjective(scene: Scene): SceneObjective {
   const spec = scene.objective;
   if (spec === undefined) {
-    throw new SceneError([{ path: 'objective', message: 'the scene has no objective: add one to optimize it (docs/scene-format.md)' }]);
+    throw new SceneError([
+      { path: 'objective', message: 'the scene has no objective: add one to optimize it (docs/scene-format.md)' },
+    ]);
   }
   const bodies = pathBodies(scene);
   const quantity = parseQuantityPath(spec.of, bodies, 'objective.of');
@@ -316,7 +360,11 @@ export function sceneObjective(scene: Scene): SceneObjective {
       return wrench;
     };
   };
-  const evaluate = (x: readonly number[], setting?: ContactSetting, onStep?: (scene: Scene, model: Model) => (t: number, s: State) => void): PlainEvaluation => {
+  const evaluate = (
+    x: readonly number[],
+    setting?: ContactSetting,
+    onStep?: (scene: Scene, model: Model) => (t: number, s: State) => void,
+  ): PlainEvaluation => {
     const p = prepare(x, setting);
     const state = cloneState(p.state0);
     const kept = new Map<number, State>();
@@ -374,7 +422,14 @@ export function sceneObjective(scene: Scene): SceneObjective {
 }
 
 /** Every step's controls into the rollout's inputs. */
-function writeControlSteps(inputs: Real[], base: number, blocks: readonly ControlBlock[], bodies: readonly number[], x: readonly Real[], steps: number): void {
+function writeControlSteps(
+  inputs: Real[],
+  base: number,
+  blocks: readonly ControlBlock[],
+  bodies: readonly number[],
+  x: readonly Real[],
+  steps: number,
+): void {
   if (blocks.length === 0) return;
   for (let t = 0; t < steps; t++) writeControls(inputs, base + 6 * bodies.length * t, blocks, bodies, x, t);
 }

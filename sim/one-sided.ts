@@ -44,9 +44,17 @@ export interface OneSided {
  * const right = oneSided((s) => Math.abs(s), 0, +1, 1e-3, 8, 1e-12); // slope 1, no jump
  * const left = oneSided((s) => Math.abs(s), 0, -1, 1e-3, 8, 1e-12);  // slope −1
  */
-export function oneSided(phi: (s: number) => number, phi0: number, side: 1 | -1, radius: number, levels: number, valueTol: number): OneSided {
+export function oneSided(
+  phi: (s: number) => number,
+  phi0: number,
+  side: 1 | -1,
+  radius: number,
+  levels: number,
+  valueTol: number,
+): OneSided {
   if (!(radius > 0)) throw new RangeError(`oneSided: radius must be > 0, got ${radius}`);
-  if (!Number.isInteger(levels) || levels < 2) throw new RangeError(`oneSided: levels must be a whole number >= 2, got ${levels}`);
+  if (!Number.isInteger(levels) || levels < 2)
+    throw new RangeError(`oneSided: levels must be a whole number >= 2, got ${levels}`);
   // Δ_k = φ(σ h_k) − φ(0) for h_k = radius·2^{−k}
   const steps: number[] = [];
   const delta: number[] = [];

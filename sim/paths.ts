@@ -163,7 +163,12 @@ function findBody(bodies: readonly PathBody[], name: string): number {
   return -1;
 }
 
-function parseComponent(where: string, text: string, field: StateVectorField | ShapeVectorParam, parts: string[]): number {
+function parseComponent(
+  where: string,
+  text: string,
+  field: StateVectorField | ShapeVectorParam,
+  parts: string[],
+): number {
   const names = COMPONENTS[field];
   if (parts.length === 2) {
     const whole = names.map((c) => `${parts[0]}.${field}.${c}`);
@@ -205,9 +210,11 @@ export function parseParamPath(text: string, bodies: readonly PathBody[], where 
   const fields = bodyParamFields(b);
   if (parts.length < 2) throw new PathError(where, text, `names a body, not a parameter`, fields);
   const field = parts[1];
-  if (!fields.includes(field)) throw new PathError(where, text, `${describeBody(b)} has no parameter '${field}'`, fields);
+  if (!fields.includes(field))
+    throw new PathError(where, text, `${describeBody(b)} has no parameter '${field}'`, fields);
   const ref = { text, body, bodyName: b.name };
-  if (isStateField(field)) return { ...ref, kind: 'state', field, component: parseComponent(where, text, field, parts) };
+  if (isStateField(field))
+    return { ...ref, kind: 'state', field, component: parseComponent(where, text, field, parts) };
   if (isShapeVector(field)) {
     return { ...ref, kind: 'shapeVector', field, component: parseComponent(where, text, field, parts) };
   }
@@ -238,7 +245,12 @@ export function parseQuantityPath(text: string, bodies: readonly PathBody[], whe
   }
   const b = bodies[body];
   if (b.type === 'plane') {
-    throw new PathError(where, text, `plane '${b.name}' has no state (a plane is fixed by its normal and offset)`, movable);
+    throw new PathError(
+      where,
+      text,
+      `plane '${b.name}' has no state (a plane is fixed by its normal and offset)`,
+      movable,
+    );
   }
   if (parts.length < 2) throw new PathError(where, text, 'names a body, not a state field', STATE_VECTOR_FIELDS);
   const field = parts[1];
@@ -285,7 +297,12 @@ export function readParam(scene: Scene, p: ParamPath): number {
     if (p.key === 'damping') {
       if (scene.contact.damping !== undefined) return scene.contact.damping;
       // no silent 0: without the override each contact's dashpot follows its restitution
-      throw new PathError('--wrt', p.text, 'the scene sets no contact.damping (each contact derives its dashpot from restitution); set contact.damping in the scene to use it as a parameter, or use restitution', ['contact.restitution']);
+      throw new PathError(
+        '--wrt',
+        p.text,
+        'the scene sets no contact.damping (each contact derives its dashpot from restitution); set contact.damping in the scene to use it as a parameter, or use restitution',
+        ['contact.restitution'],
+      );
     }
     return scene.contact[p.key];
   }

@@ -140,7 +140,8 @@ function pointInBall(x: readonly number[], r: number, rng: ReturnType<typeof see
 
 function sidesDiffer(right: OneSided, left: OneSided, valueTol: number): boolean {
   const noise = (2 * valueTol) / right.step;
-  const tol = KINK_RTOL * Math.max(Math.abs(right.slope), Math.abs(left.slope)) + 4 * (right.error + left.error) + noise;
+  const tol =
+    KINK_RTOL * Math.max(Math.abs(right.slope), Math.abs(left.slope)) + 4 * (right.error + left.error) + noise;
   return Math.abs(right.slope - left.slope) > tol;
 }
 
@@ -157,13 +158,20 @@ function fmt(v: number): string {
  *               gradient: ([x]: readonly number[]) => ({ value: Math.abs(x), grad: [Math.sign(x)], kinks: [] }) };
  * probeFunction(abs, [0], { radius: 1e-3 }); // verdict 'kink', directional [[1, −1]], range [[−1, 1]]
  */
-export function probeFunction(f: ProbedFunction, x: readonly number[], opts: ProbeSettings, names?: readonly string[]): LocalProbe {
+export function probeFunction(
+  f: ProbedFunction,
+  x: readonly number[],
+  opts: ProbeSettings,
+  names?: readonly string[],
+): LocalProbe {
   const { radius } = opts;
   const samples = opts.samples ?? DEFAULT_SAMPLES;
   const levels = opts.levels ?? DEFAULT_PROBE_LEVELS;
   const valueTol = opts.valueTol ?? DEFAULT_VALUE_TOL;
-  if (!(radius > 0) || !Number.isFinite(radius)) throw new RangeError(`probe: radius must be a finite number > 0, got ${radius}`);
-  if (!Number.isInteger(samples) || samples < 0) throw new RangeError(`probe: samples must be a whole number >= 0, got ${samples}`);
+  if (!(radius > 0) || !Number.isFinite(radius))
+    throw new RangeError(`probe: radius must be a finite number > 0, got ${radius}`);
+  if (!Number.isInteger(samples) || samples < 0)
+    throw new RangeError(`probe: samples must be a whole number >= 0, got ${samples}`);
   const label = (j: number) => names?.[j] ?? `x[${j}]`;
 
   const centre = f.gradient(x);
@@ -171,7 +179,10 @@ export function probeFunction(f: ProbedFunction, x: readonly number[], opts: Pro
   // one-sided slopes and jump tests along ±each parameter
   const sides = x.map((_, j) => {
     const phi = (s: number) => f.value(x.map((v, i) => (i === j ? v + s : v)));
-    return [oneSided(phi, phi0, 1, radius, levels, valueTol), oneSided(phi, phi0, -1, radius, levels, valueTol)] as const;
+    return [
+      oneSided(phi, phi0, 1, radius, levels, valueTol),
+      oneSided(phi, phi0, -1, radius, levels, valueTol),
+    ] as const;
   });
   // gradients in the ball
   const rng = seededRng(opts.seed ?? 1);
@@ -184,7 +195,9 @@ export function probeFunction(f: ProbedFunction, x: readonly number[], opts: Pro
   let verdict: Verdict = 'smooth';
   let reason = 'one-sided derivatives agree along every parameter and the value is continuous at the point';
   const jumping = sides.flatMap(([right, left], j) =>
-    [right, left].filter((side) => side.valueJump !== null).map((side) => ({ j, side, sign: side === right ? '+' : '−' })),
+    [right, left]
+      .filter((side) => side.valueJump !== null)
+      .map((side) => ({ j, side, sign: side === right ? '+' : '−' })),
   );
   const differing = sides.findIndex(([right, left]) => sidesDiffer(right, left, valueTol));
   if (jumping.length > 0) {
@@ -244,12 +257,20 @@ function judgeBall(
     if (norm > 0) directions.push({ towards: nearest.label, direction: step.map((v) => v / norm) });
   }
   // sampled gradients spread wider than a smooth function's would: sweep that way too
-  const rough = range.findIndex(([lo, hi], j) => hi - lo > ROUGH_SPREAD * Math.max(Math.abs(grad[j]), Number.MIN_VALUE));
+  const rough = range.findIndex(
+    ([lo, hi], j) => hi - lo > ROUGH_SPREAD * Math.max(Math.abs(grad[j]), Number.MIN_VALUE),
+  );
   if (rough >= 0 && directions.length === 0) {
     const [lo, hi] = range[rough];
     const sign = Math.abs(hi - grad[rough]) >= Math.abs(lo - grad[rough]) ? 1 : -1;
-    directions.push({ towards: `the sampled gradients along ${label(rough)} (span [${fmt(lo)}, ${fmt(hi)}])`, direction: x.map((_, j) => (j === rough ? sign : 0)) });
-    directions.push({ towards: `the sampled gradients along −${label(rough)}`, direction: x.map((_, j) => (j === rough ? -sign : 0)) });
+    directions.push({
+      towards: `the sampled gradients along ${label(rough)} (span [${fmt(lo)}, ${fmt(hi)}])`,
+      direction: x.map((_, j) => (j === rough ? sign : 0)),
+    });
+    directions.push({
+      towards: `the sampled gradients along −${label(rough)}`,
+      direction: x.map((_, j) => (j === rough ? -sign : 0)),
+    });
   }
   const lines = directions.map(({ towards, direction }) => {
     const along = (s: number) => x.map((v, j) => v + s * direction[j]);
@@ -272,17 +293,38 @@ function judgeBall(
   });
   const valueJump = lines.flatMap((l) => l.valueJumps.map((j) => ({ ...j, l })))[0];
   const gradJump = lines.flatMap((l) => l.gradientJumps.map((j) => ({ ...j, l })))[0];
-  const flip = nearest === undefined ? '' : `${nearest.label} flips ${fmt(nearest.distance)} away (first order), within R = ${fmt(radius)}`;
+  const flip =
+    nearest === undefined
+      ? ''
+      : `${nearest.label} flips ${fmt(nearest.distance)} away (first order), within R = ${fmt(radius)}`;
   if (valueJump !== undefined) {
-    return { verdict: 'discontinuous', reason: `the value jumps by ${fmt(valueJump.size)} at ${fmt(valueJump.at)} towards ${valueJump.l.towards}${flip ? `; ${flip}` : ''}`, flipsWithin, lines };
+    return {
+      verdict: 'discontinuous',
+      reason: `the value jumps by ${fmt(valueJump.size)} at ${fmt(valueJump.at)} towards ${valueJump.l.towards}${flip ? `; ${flip}` : ''}`,
+      flipsWithin,
+      lines,
+    };
   }
   if (gradJump !== undefined) {
-    return { verdict: 'kink', reason: `the gradient jumps by ${fmt(gradJump.size)} at ${fmt(gradJump.at)} towards ${gradJump.l.towards}, the value is continuous${flip ? `; ${flip}` : ''}`, flipsWithin, lines };
+    return {
+      verdict: 'kink',
+      reason: `the gradient jumps by ${fmt(gradJump.size)} at ${fmt(gradJump.at)} towards ${gradJump.l.towards}, the value is continuous${flip ? `; ${flip}` : ''}`,
+      flipsWithin,
+      lines,
+    };
   }
   if (nearest !== undefined) {
-    return { verdict: 'kink', reason: `${flip}; sampling along it saw neither the gradient nor the value jump (its effect on the quantity is below the sweep's tolerance)`, flipsWithin, lines };
+    return {
+      verdict: 'kink',
+      reason: `${flip}; sampling along it saw neither the gradient nor the value jump (its effect on the quantity is below the sweep's tolerance)`,
+      flipsWithin,
+      lines,
+    };
   }
-  const sampled = rough >= 0 ? `AD gradients within R span [${fmt(range[rough][0])}, ${fmt(range[rough][1])}] along ${label(rough)}, but no jump survives refinement along it` : 'the sampled gradients agree';
+  const sampled =
+    rough >= 0
+      ? `AD gradients within R span [${fmt(range[rough][0])}, ${fmt(range[rough][1])}] along ${label(rough)}, but no jump survives refinement along it`
+      : 'the sampled gradients agree';
   const why = f.decisions === undefined ? sampled : `no decision flips within R = ${fmt(radius)} and ${sampled}`;
   return { verdict: 'smooth', reason: why, flipsWithin, lines };
 }
@@ -334,10 +376,12 @@ export function probe(scene: Scene, opts: ProbeOptions): ProbeResult {
     value: f.value,
     gradient: f.gradient,
     // the centre's decisions (computed once): the ball is judged from the point
-    decisions: () => atCentre.decisions.map((d) => ({ label: d.label, distance: d.distance, flipAt: f.wrt.map((p) => d.flipAt[p]) })),
+    decisions: () =>
+      atCentre.decisions.map((d) => ({ label: d.label, distance: d.distance, flipAt: f.wrt.map((p) => d.flipAt[p]) })),
   };
   const local = probeFunction(probed, f.x0, opts, f.wrt);
-  const byPath = <T>(values: readonly T[]): Record<string, T> => Object.fromEntries(f.wrt.map((p, j) => [p, values[j]]));
+  const byPath = <T>(values: readonly T[]): Record<string, T> =>
+    Object.fromEntries(f.wrt.map((p, j) => [p, values[j]]));
   return {
     verdict: local.verdict,
     atPoint: local.atPoint,

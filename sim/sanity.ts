@@ -95,7 +95,12 @@ export interface SanityInput extends CollisionInput {
   readonly gravity: Float64Array;
   /** s */
   readonly dt: number;
-  readonly contact: { readonly mode: ContactMode; readonly stiffness: number; readonly temperature: number; readonly margin: number };
+  readonly contact: {
+    readonly mode: ContactMode;
+    readonly stiffness: number;
+    readonly temperature: number;
+    readonly margin: number;
+  };
   /** absent: {@link DEFAULT_SANITY} */
   readonly sanity?: SanitySettings;
 }
@@ -156,7 +161,12 @@ export class SanityMonitor {
    */
   peak = -Infinity;
 
-  constructor(input: SanityInput, q0: Float64Array, qd0: Float64Array, settings: SanitySettings = input.sanity ?? DEFAULT_SANITY) {
+  constructor(
+    input: SanityInput,
+    q0: Float64Array,
+    qd0: Float64Array,
+    settings: SanitySettings = input.sanity ?? DEFAULT_SANITY,
+  ) {
     this.input = input;
     const n = (this.nbody = input.nbody);
     this.growth = settings.energyGrowth;
@@ -216,7 +226,13 @@ export class SanityMonitor {
       const b = bodies === null ? j : bodies[j];
       const c = offset + 6 * j;
       const v = 6 * b;
-      const p = controls[c] * qd[v] + controls[c + 1] * qd[v + 1] + controls[c + 2] * qd[v + 2] + controls[c + 3] * qd[v + 3] + controls[c + 4] * qd[v + 4] + controls[c + 5] * qd[v + 5];
+      const p =
+        controls[c] * qd[v] +
+        controls[c + 1] * qd[v + 1] +
+        controls[c + 2] * qd[v + 2] +
+        controls[c + 3] * qd[v + 3] +
+        controls[c + 4] * qd[v + 4] +
+        controls[c + 5] * qd[v + 5];
       power += p;
       if (this.mass[b] === 0) continue;
       // V_W: the speed this body's share of the work could give it
@@ -255,7 +271,12 @@ export class SanityMonitor {
   private speed2(b: number, qd: Float64Array): number {
     const v = 6 * b;
     const r = this.radius[b];
-    return qd[v] * qd[v] + qd[v + 1] * qd[v + 1] + qd[v + 2] * qd[v + 2] + r * r * (qd[v + 3] * qd[v + 3] + qd[v + 4] * qd[v + 4] + qd[v + 5] * qd[v + 5]);
+    return (
+      qd[v] * qd[v] +
+      qd[v + 1] * qd[v + 1] +
+      qd[v + 2] * qd[v + 2] +
+      r * r * (qd[v + 3] * qd[v + 3] + qd[v + 4] * qd[v + 4] + qd[v + 5] * qd[v + 5])
+    );
   }
 
   /** The speed and distance bounds of the file header; allocates nothing when they hold. */
@@ -275,7 +296,9 @@ export class SanityMonitor {
       if (this.mass[b] === 0) continue;
       const s = this.speed2(b, qd) / speedBound2;
       const o = 7 * b;
-      const dx = q[o] - p0[3 * b], dy = q[o + 1] - p0[3 * b + 1], dz = q[o + 2] - p0[3 * b + 2];
+      const dx = q[o] - p0[3 * b],
+        dy = q[o + 1] - p0[3 * b + 1],
+        dz = q[o + 2] - p0[3 * b + 2];
       const d = (dx * dx + dy * dy + dz * dz) / reachBound2;
       const r = s > d ? s : d;
       if (r > worst) {
@@ -289,7 +312,14 @@ export class SanityMonitor {
     this.kinematicError(q, qd, step, worstBody, speedBound, reachBound);
   }
 
-  private kinematicError(q: Float64Array, qd: Float64Array, step: number, b: number, speedBound: number, reachBound: number): never {
+  private kinematicError(
+    q: Float64Array,
+    qd: Float64Array,
+    step: number,
+    b: number,
+    speedBound: number,
+    reachBound: number,
+  ): never {
     const name = this.input.bodyName[b];
     const o = 7 * b;
     const p0 = this.position0;
@@ -301,9 +331,14 @@ export class SanityMonitor {
       : `is ${fmt(distance)} m from where it started, more than the ${fmt(reachBound)} m allowed`;
     const scale =
       `sanity.speedFactor ${this.speedFactor} × the scene's speed scale ${fmt(this.speedScale())} m/s` +
-      (fast ? ', plus |g|·t' : ` over ${fmt(step * this.input.dt)} s and its size ${fmt(this.lengthScale)} m, plus ½|g|·t²`);
+      (fast
+        ? ', plus |g|·t'
+        : ` over ${fmt(step * this.input.dt)} s and its size ${fmt(this.lengthScale)} m, plus ½|g|·t²`);
     const reason = `body '${name}' ${what} (${scale})`;
-    throw new DivergenceError(step, name, fast ? 'speed' : 'position', { reason, hint: divergenceHint(this.input, this.mass, b) });
+    throw new DivergenceError(step, name, fast ? 'speed' : 'position', {
+      reason,
+      hint: divergenceHint(this.input, this.mass, b),
+    });
   }
 
   /** E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. */
@@ -312,20 +347,34 @@ export class SanityMonitor {
     const mass = this.mass;
     const ii = this.input.bodyInvInertia;
     const g = this.input.gravity;
-    const gx = g[0], gy = g[1], gz = g[2];
+    const gx = g[0],
+      gy = g[1],
+      gz = g[2];
     let e = 0;
     for (let b = 0; b < this.nbody; b++) {
       const m = mass[b];
       if (m === 0) continue;
-      const o = 7 * b, v = 6 * b;
-      const vx = qd[v], vy = qd[v + 1], vz = qd[v + 2];
-      const wx = qd[v + 3], wy = qd[v + 4], wz = qd[v + 5];
-      const qw = q[o + 3], qx = -q[o + 4], qy = -q[o + 5], qz = -q[o + 6];
-      const tx = 2 * (qy * wz - qz * wy), ty = 2 * (qz * wx - qx * wz), tz = 2 * (qx * wy - qy * wx);
+      const o = 7 * b,
+        v = 6 * b;
+      const vx = qd[v],
+        vy = qd[v + 1],
+        vz = qd[v + 2];
+      const wx = qd[v + 3],
+        wy = qd[v + 4],
+        wz = qd[v + 5];
+      const qw = q[o + 3],
+        qx = -q[o + 4],
+        qy = -q[o + 5],
+        qz = -q[o + 6];
+      const tx = 2 * (qy * wz - qz * wy),
+        ty = 2 * (qz * wx - qx * wz),
+        tz = 2 * (qx * wy - qy * wx);
       const bx = wx + qw * tx + (qy * tz - qz * ty);
       const by = wy + qw * ty + (qz * tx - qx * tz);
       const bz = wz + qw * tz + (qx * ty - qy * tx);
-      const i0 = ii[3 * b], i1 = ii[3 * b + 1], i2 = ii[3 * b + 2];
+      const i0 = ii[3 * b],
+        i1 = ii[3 * b + 1],
+        i2 = ii[3 * b + 2];
       const rot = (i0 > 0 ? (bx * bx) / i0 : 0) + (i1 > 0 ? (by * by) / i1 : 0) + (i2 > 0 ? (bz * bz) / i2 : 0);
       e += 0.5 * (m * (vx * vx + vy * vy + vz * vz) + rot) - m * (gx * q[o] + gy * q[o + 1] + gz * q[o + 2]);
     }
@@ -335,18 +384,30 @@ export class SanityMonitor {
   /** ½m|v|² + ½ Σ_k ω_k²/invI_k with ω in the body frame, J. */
   private kineticOf(b: number, q: Float64Array, qd: Float64Array): number {
     const v = 6 * b;
-    const vx = qd[v], vy = qd[v + 1], vz = qd[v + 2];
-    const wx = qd[v + 3], wy = qd[v + 4], wz = qd[v + 5];
+    const vx = qd[v],
+      vy = qd[v + 1],
+      vz = qd[v + 2];
+    const wx = qd[v + 3],
+      wy = qd[v + 4],
+      wz = qd[v + 5];
     // ω_body = R(q)ᵀ ω: rotate by the conjugate quaternion (w, −x, −y, −z)
     const o = 7 * b;
-    const qw = q[o + 3], qx = -q[o + 4], qy = -q[o + 5], qz = -q[o + 6];
+    const qw = q[o + 3],
+      qx = -q[o + 4],
+      qy = -q[o + 5],
+      qz = -q[o + 6];
     // t = 2 (q⃗ × ω);  ω' = ω + w t + q⃗ × t  (unit quaternion)
-    const tx = 2 * (qy * wz - qz * wy), ty = 2 * (qz * wx - qx * wz), tz = 2 * (qx * wy - qy * wx);
+    const tx = 2 * (qy * wz - qz * wy),
+      ty = 2 * (qz * wx - qx * wz),
+      tz = 2 * (qx * wy - qy * wx);
     const bx = wx + qw * tx + (qy * tz - qz * ty);
     const by = wy + qw * ty + (qz * tx - qx * tz);
     const bz = wz + qw * tz + (qx * ty - qy * tx);
     const ii = this.input.bodyInvInertia;
-    const rot = (ii[3 * b] > 0 ? (bx * bx) / ii[3 * b] : 0) + (ii[3 * b + 1] > 0 ? (by * by) / ii[3 * b + 1] : 0) + (ii[3 * b + 2] > 0 ? (bz * bz) / ii[3 * b + 2] : 0);
+    const rot =
+      (ii[3 * b] > 0 ? (bx * bx) / ii[3 * b] : 0) +
+      (ii[3 * b + 1] > 0 ? (by * by) / ii[3 * b + 1] : 0) +
+      (ii[3 * b + 2] > 0 ? (bz * bz) / ii[3 * b + 2] : 0);
     return 0.5 * (this.mass[b] * (vx * vx + vy * vy + vz * vz) + rot);
   }
 
@@ -440,7 +501,10 @@ export function divergenceHint(input: SanityInput, mass: Float64Array, b: number
   const m = mass[b];
   let heaviest = 0;
   for (let k = 0; k < mass.length; k++) heaviest = Math.max(heaviest, mass[k]);
-  const tiny = m > 0 && heaviest / m > TINY_MASS_RATIO ? `body '${input.bodyName[b]}' weighs ${fmt(m)} kg, ${fmt(heaviest / m)} times lighter than the heaviest body; ` : '';
+  const tiny =
+    m > 0 && heaviest / m > TINY_MASS_RATIO
+      ? `body '${input.bodyName[b]}' weighs ${fmt(m)} kg, ${fmt(heaviest / m)} times lighter than the heaviest body; `
+      : '';
   if (input.contact.mode !== 'hard' && m > 0) {
     const period = 2 * Math.PI * Math.sqrt(m / input.contact.stiffness);
     if (period < STEPS_PER_PERIOD * input.dt) {
@@ -477,15 +541,22 @@ function boundingRadius(input: SanityInput, b: number): number {
 
 /** L, m: the diagonal of the box of the dynamic bodies' centres plus the largest body's diameter. */
 function lengthScale(input: SanityInput, q: Float64Array): number {
-  let lo0 = Infinity, lo1 = Infinity, lo2 = Infinity;
-  let hi0 = -Infinity, hi1 = -Infinity, hi2 = -Infinity;
+  let lo0 = Infinity,
+    lo1 = Infinity,
+    lo2 = Infinity;
+  let hi0 = -Infinity,
+    hi1 = -Infinity,
+    hi2 = -Infinity;
   let diameter = 0;
   for (let b = 0; b < input.nbody; b++) {
     if (input.bodyInvMass[b] === 0 || input.geomType[b] === ShapeType.plane) continue;
     const o = 7 * b;
-    lo0 = Math.min(lo0, q[o]); hi0 = Math.max(hi0, q[o]);
-    lo1 = Math.min(lo1, q[o + 1]); hi1 = Math.max(hi1, q[o + 1]);
-    lo2 = Math.min(lo2, q[o + 2]); hi2 = Math.max(hi2, q[o + 2]);
+    lo0 = Math.min(lo0, q[o]);
+    hi0 = Math.max(hi0, q[o]);
+    lo1 = Math.min(lo1, q[o + 1]);
+    hi1 = Math.max(hi1, q[o + 1]);
+    lo2 = Math.min(lo2, q[o + 2]);
+    hi2 = Math.max(hi2, q[o + 2]);
     diameter = Math.max(diameter, 2 * boundingRadius(input, b));
   }
   if (hi0 < lo0) return diameter;
@@ -497,7 +568,11 @@ function lengthScale(input: SanityInput, q: Float64Array): number {
  * their springs store (an upper bound for soft contacts). Hard mode has no springs, but its position pass pushes overlapping bodies apart,
  * each by at most the sum of its overlaps, which can lift them: Σ_c max(0, −d_c)·|g|·(m_A + m_B).
  */
-function initialContactEnergy(input: SanityInput, mass: Float64Array, q0: Float64Array): { energy: number; speed: number } {
+function initialContactEnergy(
+  input: SanityInput,
+  mass: Float64Array,
+  q0: Float64Array,
+): { energy: number; speed: number } {
   const { mode, stiffness: k, temperature: tau, margin } = input.contact;
   const g = Math.hypot(input.gravity[0], input.gravity[1], input.gravity[2]);
   let contacts = createContacts(Math.max(64, 16 * input.nbody));
@@ -511,7 +586,8 @@ function initialContactEnergy(input: SanityInput, mass: Float64Array, q0: Float6
   let speed2 = 0;
   for (let c = 0; c < contacts.count; c++) {
     const d = contacts.dist[c];
-    const mA = mass[contacts.bodyA[c]], mB = mass[contacts.bodyB[c]];
+    const mA = mass[contacts.bodyA[c]],
+      mB = mass[contacts.bodyB[c]];
     let uc: number;
     if (mode === 'hard') {
       uc = Math.max(0, -d) * g * (mA + mB);

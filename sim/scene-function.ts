@@ -53,11 +53,21 @@ export interface SceneFunction {
  * f.value([-1]);            // final height after launching downwards at 1 m/s
  * f.gradient([-1]).grad[0]; // its derivative, s
  */
-export function sceneFunction(scene: Scene, of: string, wrt: readonly string[], opts: { kinkTol?: number } = {}): SceneFunction {
+export function sceneFunction(
+  scene: Scene,
+  of: string,
+  wrt: readonly string[],
+  opts: { kinkTol?: number } = {},
+): SceneFunction {
   const bodies = pathBodies(scene);
   const quantity = parseQuantityPath(of, bodies, '--of');
   if (quantity.component === null) {
-    throw new PathError('--of', of, 'a sweep or probe needs one number: name a component', ['x', 'y', 'z'].map((c) => `${of}.${c}`));
+    throw new PathError(
+      '--of',
+      of,
+      'a sweep or probe needs one number: name a component',
+      ['x', 'y', 'z'].map((c) => `${of}.${c}`),
+    );
   }
   const names = [...new Set(wrt)];
   if (names.length === 0) throw new PathError('--wrt', '', 'name at least one parameter', []);

@@ -237,7 +237,10 @@ const shapeSchema = z.discriminatedUnion(
     strict({ type: z.literal('cylinder'), radius: positive, halfLength: positive }),
     strict({ type: z.literal('plane'), normal: nonzeroVec3.optional(), offset: finite.optional() }),
   ],
-  { error: (iss) => (iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule", "cylinder"' : undefined) },
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule", "cylinder"' : undefined,
+  },
 );
 
 const bodySchema = strict({
@@ -280,7 +283,9 @@ const controlSchema = strict({
 // one object with optional fields (not a union): a mistake gets a message naming its field
 const termSchema = strict({
   of: z.string().optional(),
-  target: z.union([finite, z.array(z.union([finite, z.array(finite)]))], { error: 'must be a number or an array' }).optional(),
+  target: z
+    .union([finite, z.array(z.union([finite, z.array(finite)]))], { error: 'must be a number or an array' })
+    .optional(),
   at: z.array(nonNegative).min(1, 'must list at least one time').optional(),
   effort: z.string().optional(),
   weight: nonNegative.optional(),
@@ -291,7 +296,9 @@ const objectiveSchema = strict({
   target: z.union([finite, z.array(finite)], { error: 'must be a number or an array of numbers' }),
   wrt: z.array(z.string()).optional(),
   bounds: z.record(z.string(), interval).optional(),
-  controls: z.record(z.string(), strict({ force: controlSchema.optional(), torque: controlSchema.optional() })).optional(),
+  controls: z
+    .record(z.string(), strict({ force: controlSchema.optional(), torque: controlSchema.optional() }))
+    .optional(),
   terms: z.array(termSchema).optional(),
   tolerance: positive.optional(),
   maxLoss: nonNegative.optional(),
@@ -312,7 +319,8 @@ export const sceneSchema = strict({
   .superRefine(checkNames, { when: (payload) => isRecord(payload.value) })
   .superRefine(checkObjective, {
     when: (payload) =>
-      isRecord(payload.value) && !payload.issues.some((iss) => iss.path?.[0] === 'bodies' || iss.path?.[0] === 'objective'),
+      isRecord(payload.value) &&
+      !payload.issues.some((iss) => iss.path?.[0] === 'bodies' || iss.path?.[0] === 'objective'),
   });
 
 /** The scene file as written (before defaults): the type of a JSON scene, for scenes written in TypeScript. */
@@ -423,7 +431,12 @@ export function stepAtTime(t: number, dt: number, steps: number): number | null 
 }
 
 /** The objective's controls and terms (checkObjective's second half). */
-function checkObjectiveControls(scene: SceneOutput, objective: NonNullable<SceneOutput['objective']>, bodies: readonly PathBody[], ctx: Ctx): void {
+function checkObjectiveControls(
+  scene: SceneOutput,
+  objective: NonNullable<SceneOutput['objective']>,
+  bodies: readonly PathBody[],
+  ctx: Ctx,
+): void {
   const dt = scene.dt ?? SCENE_DEFAULTS.dt;
   const steps = scene.steps ?? SCENE_DEFAULTS.steps;
   const controls = objective.controls ?? {};
@@ -431,7 +444,11 @@ function checkObjectiveControls(scene: SceneOutput, objective: NonNullable<Scene
   for (const [name, c] of Object.entries(controls)) {
     const body = bodies.find((b) => b.name === name);
     if (body === undefined || body.static) {
-      addIssue(ctx, ['objective', 'controls', name], body === undefined ? `no body '${name}' in the scene` : `'${name}' is static: a control would not move it`);
+      addIssue(
+        ctx,
+        ['objective', 'controls', name],
+        body === undefined ? `no body '${name}' in the scene` : `'${name}' is static: a control would not move it`,
+      );
       continue;
     }
     for (const kind of ['force', 'torque'] as const) {
@@ -439,13 +456,17 @@ function checkObjectiveControls(scene: SceneOutput, objective: NonNullable<Scene
       if (spec === undefined) continue;
       controlCount++;
       const where = ['objective', 'controls', name, kind];
-      if (spec.bounds !== undefined && !(spec.bounds[0] <= spec.bounds[1])) addIssue(ctx, [...where, 'bounds'], `lower bound ${spec.bounds[0]} exceeds upper bound ${spec.bounds[1]}`);
+      if (spec.bounds !== undefined && !(spec.bounds[0] <= spec.bounds[1]))
+        addIssue(ctx, [...where, 'bounds'], `lower bound ${spec.bounds[0]} exceeds upper bound ${spec.bounds[1]}`);
       const span = spec.until === undefined ? steps : stepAtTime(spec.until, dt, steps);
-      if (span === null || span === 0) addIssue(ctx, [...where, 'until'], `must be a positive multiple of dt (${dt} s) at most T = ${steps * dt} s`);
-      else if (spec.knots !== undefined && spec.knots > span) addIssue(ctx, [...where, 'knots'], `${spec.knots} knots over ${span} steps: at most one per step`);
+      if (span === null || span === 0)
+        addIssue(ctx, [...where, 'until'], `must be a positive multiple of dt (${dt} s) at most T = ${steps * dt} s`);
+      else if (spec.knots !== undefined && spec.knots > span)
+        addIssue(ctx, [...where, 'knots'], `${spec.knots} knots over ${span} steps: at most one per step`);
     }
   }
-  if ((objective.wrt ?? []).length === 0 && controlCount === 0) addIssue(ctx, ['objective', 'wrt'], 'must list at least one parameter path (or give objective.controls)');
+  if ((objective.wrt ?? []).length === 0 && controlCount === 0)
+    addIssue(ctx, ['objective', 'wrt'], 'must list at least one parameter path (or give objective.controls)');
   (objective.terms ?? []).forEach((term, i) => {
     const where = ['objective', 'terms', i];
     if ((term.of === undefined) === (term.effort === undefined)) {
@@ -455,9 +476,14 @@ function checkObjectiveControls(scene: SceneOutput, objective: NonNullable<Scene
     if (term.effort !== undefined) {
       const [name, kind, ...rest] = term.effort.split('.');
       if (rest.length > 0 || (kind !== 'force' && kind !== 'torque') || controls[name]?.[kind] === undefined) {
-        addIssue(ctx, [...where, 'effort'], `'${term.effort}' is not a control of objective.controls (write <body>.force or <body>.torque)`);
+        addIssue(
+          ctx,
+          [...where, 'effort'],
+          `'${term.effort}' is not a control of objective.controls (write <body>.force or <body>.torque)`,
+        );
       }
-      for (const key of ['target', 'at'] as const) if (term[key] !== undefined) addIssue(ctx, [...where, key], 'an effort term has no ' + key);
+      for (const key of ['target', 'at'] as const)
+        if (term[key] !== undefined) addIssue(ctx, [...where, key], 'an effort term has no ' + key);
       return;
     }
     let width: number;
@@ -470,16 +496,29 @@ function checkObjectiveControls(scene: SceneOutput, objective: NonNullable<Scene
       addIssue(ctx, [...where, 'of'], pathProblem(err));
       return;
     }
-    const one = (t: unknown) => (component ? typeof t === 'number' : Array.isArray(t) && t.length === width && t.every((v) => typeof v === 'number'));
+    const one = (t: unknown) =>
+      component
+        ? typeof t === 'number'
+        : Array.isArray(t) && t.length === width && t.every((v) => typeof v === 'number');
     const expected = component ? 'a number' : `an array of ${width} numbers`;
-    if (term.target === undefined) addIssue(ctx, [...where, 'target'], `is required: ${expected}${term.at === undefined ? '' : ' per time of at'}`);
+    if (term.target === undefined)
+      addIssue(ctx, [...where, 'target'], `is required: ${expected}${term.at === undefined ? '' : ' per time of at'}`);
     else if (term.at === undefined) {
       if (!one(term.target)) addIssue(ctx, [...where, 'target'], `must be ${expected} (the final ${term.of})`);
     } else if (!Array.isArray(term.target) || term.target.length !== term.at.length || !term.target.every(one)) {
-      addIssue(ctx, [...where, 'target'], `must be an array with one target (${expected}) per time of at (${term.at.length})`);
+      addIssue(
+        ctx,
+        [...where, 'target'],
+        `must be an array with one target (${expected}) per time of at (${term.at.length})`,
+      );
     }
     term.at?.forEach((t, j) => {
-      if (stepAtTime(t, dt, steps) === null) addIssue(ctx, [...where, 'at', j], `${t} s is not on the step grid (a multiple of dt = ${dt} s) within T = ${steps * dt} s`);
+      if (stepAtTime(t, dt, steps) === null)
+        addIssue(
+          ctx,
+          [...where, 'at', j],
+          `${t} s is not on the step grid (a multiple of dt = ${dt} s) within T = ${steps * dt} s`,
+        );
     });
   });
 }
@@ -615,7 +654,8 @@ function withDefaults(input: SceneOutput): Scene {
 export function parseScene(json: unknown): Scene {
   const result = sceneSchema.safeParse(json, { error: issueMessage });
   const lost = lostKeyIssues(json);
-  if (!result.success || lost.length > 0) throw new SceneError([...(result.success ? [] : toSceneIssues(result.error.issues)), ...lost]);
+  if (!result.success || lost.length > 0)
+    throw new SceneError([...(result.success ? [] : toSceneIssues(result.error.issues)), ...lost]);
   return withDefaults(result.data);
 }
 
@@ -628,7 +668,9 @@ export function parseScene(json: unknown): Scene {
 function lostKeyIssues(json: unknown): SceneIssue[] {
   const bounds = isRecord(json) && isRecord(json.objective) ? json.objective.bounds : undefined;
   if (!isRecord(bounds) || !Object.hasOwn(bounds, '__proto__')) return [];
-  return [{ path: formatJsonPath(['objective', 'bounds', '__proto__']), message: "'__proto__' is not one of objective.wrt" }];
+  return [
+    { path: formatJsonPath(['objective', 'bounds', '__proto__']), message: "'__proto__' is not one of objective.wrt" },
+  ];
 }
 
 /**

@@ -72,7 +72,9 @@ export function inlineEvaluator(objective: BatchObjective): BatchEvaluator {
   return {
     threads: 1,
     evaluate: async (points, withGrad, setting) =>
-      points.map((x) => (withGrad ? objective.valueAndGrad(x, setting) : { value: objective.value(x, setting), grad: [] })),
+      points.map((x) =>
+        withGrad ? objective.valueAndGrad(x, setting) : { value: objective.value(x, setting), grad: [] },
+      ),
     run: async (points, setting) => points.map((x) => runJob(objective, x, setting)),
     close: async () => {},
   };
@@ -124,7 +126,9 @@ export function siblingModule(stem: string, base: string): string {
  */
 function tsxEsmApiUrl(): string {
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  const exports = (
+    JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }
+  ).exports;
   return pathToFileURL(join(dirname(manifest), exports['./esm/api'].import.default)).href;
 }
 
@@ -138,7 +142,8 @@ function tsxEsmApiUrl(): string {
  * try { await smoothedGradient(pool, x, setting, opts); } finally { await pool.close(); }
  */
 export function workerEvaluator(source: WorkerObjectiveSource, threads = availableParallelism()): BatchEvaluator {
-  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`workerEvaluator: threads must be an integer ≥ 1, got ${threads}`);
+  if (!(Number.isInteger(threads) && threads >= 1))
+    throw new RangeError(`workerEvaluator: threads must be an integer ≥ 1, got ${threads}`);
   // a worker starts as plain JavaScript: the compiled package (dist/) loads this file as is;
   // in a checkout running the TypeScript sources, register tsx's loader first. An eval'd
   // worker resolves bare names from the working directory, not from this package, so it
@@ -147,7 +152,10 @@ export function workerEvaluator(source: WorkerObjectiveSource, threads = availab
   const boot = import.meta.url.endsWith('.ts')
     ? `import(${JSON.stringify(tsxEsmApiUrl())}).then((tsx) => { tsx.register(); return import(${self}); });`
     : `import(${self});`;
-  const workers = Array.from({ length: threads }, () => new Worker(boot, { eval: true, workerData: { tag: WORKER_TAG, source } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(boot, { eval: true, workerData: { tag: WORKER_TAG, source } }),
+  );
   const ask = (w: Worker, request: Request): Promise<unknown[]> =>
     new Promise((resolve, reject) => {
       const onError = (err: Error) => {
@@ -191,7 +199,8 @@ export function workerEvaluator(source: WorkerObjectiveSource, threads = availab
         let next = 0;
         // each worker takes the next point as soon as it is free
         const drain = async (w: Worker): Promise<void> => {
-          for (let i = next++; i < points.length; i = next++) [results[i]] = await ask(w, { points: [points[i]], op: 'run', setting });
+          for (let i = next++; i < points.length; i = next++)
+            [results[i]] = await ask(w, { points: [points[i]], op: 'run', setting });
         };
         // the calling thread: one point at a time, yielding first so that the workers'
         // replies are handled and they get their next points before it blocks again
@@ -251,8 +260,10 @@ export async function smoothedGradient(
 ): Promise<SmoothedGradient> {
   const n = x.length;
   const { sigma, samples } = opts;
-  if (sigma.length !== n) throw new RangeError(`smoothedGradient: sigma has ${sigma.length} entries for ${n} parameters`);
-  if (!(Number.isInteger(samples) && samples >= 1)) throw new RangeError(`smoothedGradient: samples must be an integer ≥ 1, got ${samples}`);
+  if (sigma.length !== n)
+    throw new RangeError(`smoothedGradient: sigma has ${sigma.length} entries for ${n} parameters`);
+  if (!(Number.isInteger(samples) && samples >= 1))
+    throw new RangeError(`smoothedGradient: samples must be an integer ≥ 1, got ${samples}`);
   const eps: number[][] = [];
   const points: number[][] = [];
   for (let i = 0; i < samples; i++) {
@@ -273,7 +284,7 @@ export async function smoothedGradient(
       grad[j] +=
         opts.order === 'first'
           ? (plus.grad[j] + minus.grad[j]) / (2 * samples)
-          : ((plus.value - minus.value) / 2) * (eps[i][j] / sigma[j]) / samples;
+          : (((plus.value - minus.value) / 2) * (eps[i][j] / sigma[j])) / samples;
     }
   }
   return { value: value / results.length, grad, evaluations: results.length };
@@ -291,7 +302,8 @@ if (!isMainThread && parentPort !== null && (workerData as { tag?: string } | nu
   const { source } = workerData as { source: WorkerObjectiveSource };
   const objective: Promise<BatchObjective> = import(source.module).then((mod: Record<string, unknown>) => {
     const factory = mod[source.factory];
-    if (typeof factory !== 'function') throw new Error(`${source.module} does not export a function '${source.factory}'`);
+    if (typeof factory !== 'function')
+      throw new Error(`${source.module} does not export a function '${source.factory}'`);
     return (factory as BatchObjectiveFactory)(source.spec);
   });
   port.on('message', (request: Request) => {

@@ -65,7 +65,14 @@ export function createStepData(model: Model, overrides: Partial<ContactForcePara
  * wrenches; pass null for none. Returns `out`. With `decisions`, every non-smooth
  * decision of the step goes there with its margin (the decision log of sim/validity.ts).
  */
-export function step(model: Model, data: StepData, state: State, control: Float64Array | null, out: State, decisions: KinkSink | null = null): State {
+export function step(
+  model: Model,
+  data: StepData,
+  state: State,
+  control: Float64Array | null,
+  out: State,
+  decisions: KinkSink | null = null,
+): State {
   if (data.hard !== null || data.forceParams === null) {
     if (data.hard === null) throw new Error('step: StepData has neither force settings nor hard-contact scratch');
     hardStep(model, data.hard, state, control, out);

@@ -209,11 +209,15 @@ function checkGrid(opts: GridOptions): void {
   if (!Number.isFinite(opts.from) || !Number.isFinite(opts.to) || !(opts.from < opts.to)) {
     throw new RangeError(`sweep: need finite from < to, got from ${opts.from}, to ${opts.to}`);
   }
-  if (!Number.isInteger(opts.n) || opts.n < 2) throw new RangeError(`sweep: n must be a whole number >= 2, got ${opts.n}`);
+  if (!Number.isInteger(opts.n) || opts.n < 2)
+    throw new RangeError(`sweep: n must be a whole number >= 2, got ${opts.n}`);
   const levels = opts.levels ?? DEFAULT_LEVELS;
-  if (!Number.isInteger(levels) || levels < 2) throw new RangeError(`sweep: levels must be a whole number >= 2, got ${levels}`);
-  if (opts.jumpTol !== undefined && !(opts.jumpTol > 0)) throw new RangeError(`sweep: jumpTol must be > 0, got ${opts.jumpTol}`);
-  if (opts.valueJumpTol !== undefined && !(opts.valueJumpTol > 0)) throw new RangeError(`sweep: valueJumpTol must be > 0, got ${opts.valueJumpTol}`);
+  if (!Number.isInteger(levels) || levels < 2)
+    throw new RangeError(`sweep: levels must be a whole number >= 2, got ${levels}`);
+  if (opts.jumpTol !== undefined && !(opts.jumpTol > 0))
+    throw new RangeError(`sweep: jumpTol must be > 0, got ${opts.jumpTol}`);
+  if (opts.valueJumpTol !== undefined && !(opts.valueJumpTol > 0))
+    throw new RangeError(`sweep: valueJumpTol must be > 0, got ${opts.valueJumpTol}`);
 }
 
 /**
@@ -278,11 +282,24 @@ function gradientDifference(a: Sample, b: Sample): number {
 }
 
 /** The gradient jump in [lo, hi], if one persists under refinement. */
-function refine(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): SweepJump | null {
+function refine(
+  f: SweptFunction,
+  lo: Sample,
+  hi: Sample,
+  tol: number,
+  levels: number,
+  samples: Sample[],
+): SweepJump | null {
   const found = bisect(f, lo, hi, gradientDifference, tol, levels, samples);
   if (found === null) return null;
   const [a, b] = found;
-  return { at: 0.5 * (a.x + b.x), size: b.grad - a.grad, kinks: jumpKinks(a.kinks, b.kinks), interval: [a.x, b.x], valueJump: b.value - a.value };
+  return {
+    at: 0.5 * (a.x + b.x),
+    size: b.grad - a.grad,
+    kinks: jumpKinks(a.kinks, b.kinks),
+    interval: [a.x, b.x],
+    valueJump: b.value - a.value,
+  };
 }
 
 /** |Δvalue − ½(g_a + g_b)·Δx|: zero for a quadratic, ~|Δg|·Δx/4 across a kink, the jump across a jump. */
@@ -295,7 +312,14 @@ function residual(a: Sample, b: Sample): number {
  * jump keeps its residual at every halving, a kink halves it, a smooth stretch loses 7/8
  * of it.
  */
-function refineValue(f: SweptFunction, lo: Sample, hi: Sample, tol: number, levels: number, samples: Sample[]): ValueJump | null {
+function refineValue(
+  f: SweptFunction,
+  lo: Sample,
+  hi: Sample,
+  tol: number,
+  levels: number,
+  samples: Sample[],
+): ValueJump | null {
   const found = bisect(f, lo, hi, residual, tol, levels, samples);
   if (found === null) return null;
   const [a, b] = found;
@@ -307,18 +331,34 @@ function refineValue(f: SweptFunction, lo: Sample, hi: Sample, tol: number, leve
  * between them; else, where the value is continuous, at least as many flanks against it
  * ({@link findFlanks}).
  */
-function findSawTooth(jumps: readonly ValueJump[], gradientJumps: readonly SweepJump[], grid: readonly Sample[], samples: readonly Sample[]): SawTooth | null {
+function findSawTooth(
+  jumps: readonly ValueJump[],
+  gradientJumps: readonly SweepJump[],
+  grid: readonly Sample[],
+  samples: readonly Sample[],
+): SawTooth | null {
   // the sweep's mean slope: between the teeth the value runs this way
   const slope = grid.reduce((sum, s) => sum + s.grad, 0) / grid.length;
   for (const sign of [1, -1]) {
     const teeth = jumps.filter((j) => Math.sign(j.size) === sign);
     if (teeth.length < SAW_TEETH) continue;
     if (!(Math.sign(slope) === -sign)) continue;
-    return teethSummary('jumps', teeth.map((j) => j.at), teeth.map((j) => j.size));
+    return teethSummary(
+      'jumps',
+      teeth.map((j) => j.at),
+      teeth.map((j) => j.size),
+    );
   }
   const flanks = findFlanks(gradientJumps, samples, slope);
   if (flanks.length < SAW_TEETH) return null;
-  return { ...teethSummary('flanks', flanks.map((f) => 0.5 * (f.from + f.to)), flanks.map((f) => f.rise)), flanks };
+  return {
+    ...teethSummary(
+      'flanks',
+      flanks.map((f) => 0.5 * (f.from + f.to)),
+      flanks.map((f) => f.rise),
+    ),
+    flanks,
+  };
 }
 
 /** A saw-tooth's count, mean size and mean spacing from its teeth's places and sizes. */
@@ -352,8 +392,15 @@ function findFlanks(jumps: readonly SweepJump[], samples: readonly Sample[], slo
     const against = Math.sign(after.grad) === -Math.sign(slope);
     if (start === null && against) start = j;
     else if (start !== null && !against) {
-      const a = at(start.interval[1]), b = at(j.interval[0]);
-      if (a !== undefined && b !== undefined) flanks.push({ from: start.at, to: j.at, rise: b.value - a.value, causes: [start.cause ?? null, j.cause ?? null] });
+      const a = at(start.interval[1]),
+        b = at(j.interval[0]);
+      if (a !== undefined && b !== undefined)
+        flanks.push({
+          from: start.at,
+          to: j.at,
+          rise: b.value - a.value,
+          causes: [start.cause ?? null, j.cause ?? null],
+        });
       start = null;
     }
   }
@@ -435,7 +482,8 @@ export function sweepFunction(f: SweptFunction, opts: GridOptions): ModeSweep {
 
   // Lipschitz estimate over neighbouring evaluated points, skipping the jumps themselves
   samples.sort((a, b) => a.x - b.x);
-  const insideJump = (a: number, b: number) => [...jumps, ...valueJumps].some((j) => j.interval[0] === a && j.interval[1] === b);
+  const insideJump = (a: number, b: number) =>
+    [...jumps, ...valueJumps].some((j) => j.interval[0] === a && j.interval[1] === b);
   let lipschitz = 0;
   for (let i = 0; i + 1 < samples.length; i++) {
     const a = samples[i];
@@ -510,7 +558,9 @@ export function sweep(scene: Scene, opts: SweepOptions): SweepResult {
 }
 
 /** The continuity part of a sweep: per mode, its jumps and the Lipschitz estimate. */
-export type ContinuityReport = Partial<Record<ContactMode, Pick<ModeSweep, 'jumps' | 'valueJumps' | 'sawTooth' | 'lipschitz' | 'jumpTol'>>>;
+export type ContinuityReport = Partial<
+  Record<ContactMode, Pick<ModeSweep, 'jumps' | 'valueJumps' | 'sawTooth' | 'lipschitz' | 'jumpTol'>>
+>;
 
 /**
  * {@link sweep} reduced to what it says about continuity: per mode, the gradient jumps
@@ -525,7 +575,13 @@ export function continuityReport(scene: Scene, opts: SweepOptions): ContinuityRe
   const full = sweep(scene, opts);
   const out: ContinuityReport = {};
   for (const [mode, s] of Object.entries(full) as [ContactMode, ModeSweep][]) {
-    out[mode] = { jumps: s.jumps, valueJumps: s.valueJumps, sawTooth: s.sawTooth, lipschitz: s.lipschitz, jumpTol: s.jumpTol };
+    out[mode] = {
+      jumps: s.jumps,
+      valueJumps: s.valueJumps,
+      sawTooth: s.sawTooth,
+      lipschitz: s.lipschitz,
+      jumpTol: s.jumpTol,
+    };
   }
   return out;
 }

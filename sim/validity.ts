@@ -305,14 +305,19 @@ function kindOf(label: string): string {
  * validity(scene, ['ball.position.z']).validWithin;
  * // { distance: 1.9e-5, decision: 'step 199: ground/ball onset', … }
  */
-export function validity(scene: Scene, wrt: readonly string[], opts: { distancesOf?: readonly string[] } = {}): Validity {
+export function validity(
+  scene: Scene,
+  wrt: readonly string[],
+  opts: { distancesOf?: readonly string[] } = {},
+): Validity {
   const bodies = pathBodies(scene);
   const names = [...new Set(wrt)];
   const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
   const theta = params.map((p) => readParam(scene, p));
   if (params.length === 0) {
     // no parameter moves any decision: nothing to roll out
-    const distances = opts.distancesOf === undefined ? undefined : Object.fromEntries(opts.distancesOf.map((l) => [l, Infinity]));
+    const distances =
+      opts.distancesOf === undefined ? undefined : Object.fromEntries(opts.distancesOf.map((l) => [l, Infinity]));
     return { validWithin: null, decisions: [], ...(distances && { distances }) };
   }
   const labels = new LabelTable();
@@ -406,7 +411,12 @@ export function validity(scene: Scene, wrt: readonly string[], opts: { distances
 }
 
 /** The distance of each labelled decision (`step t: A/B kind`), nearest over its ranks. */
-function distancesOf(wanted: readonly string[], log: DecisionLog, labels: LabelTable, distance: Float64Array): Record<string, number> {
+function distancesOf(
+  wanted: readonly string[],
+  log: DecisionLog,
+  labels: LabelTable,
+  distance: Float64Array,
+): Record<string, number> {
   const out: Record<string, number> = {};
   // key (without rank) of each wanted label → the label
   const byKey = new Map<number, string>();

@@ -26,7 +26,13 @@ export function checkInit(name: string, params: Vector, opts: FirstOrderOptions)
 }
 
 /** Checks `update`'s arguments and returns the gradient to use (clipped if asked). */
-export function prepareGradient(name: string, grad: Vector, params: Vector, stateLength: number, opts: FirstOrderOptions): Vector {
+export function prepareGradient(
+  name: string,
+  grad: Vector,
+  params: Vector,
+  stateLength: number,
+  opts: FirstOrderOptions,
+): Vector {
   assertLength(params, stateLength, `${name}.update: params`);
   assertLength(grad, stateLength, `${name}.update: grad`);
   assertFinite(grad, `${name}.update: grad`);

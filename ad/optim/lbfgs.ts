@@ -155,12 +155,15 @@ export class LbfgsSolver {
     this.tol = opts.tol ?? 1e-6;
     this.valueTol = opts.valueTol ?? 0;
     this.search = lineSearchSettings(opts.lineSearchOptions);
-    if (!(this.memory >= 1 && Number.isInteger(this.memory))) throw new RangeError(`lbfgs: memory must be an integer ≥ 1, got ${this.memory}`);
+    if (!(this.memory >= 1 && Number.isInteger(this.memory)))
+      throw new RangeError(`lbfgs: memory must be an integer ≥ 1, got ${this.memory}`);
     if (!(this.maxIter >= 0)) throw new RangeError(`lbfgs: maxIter must be ≥ 0, got ${this.maxIter}`);
     if (!(this.tol >= 0)) throw new RangeError(`lbfgs: tol must be ≥ 0, got ${this.tol}`);
     if (!(this.valueTol >= 0)) throw new RangeError(`lbfgs: valueTol must be ≥ 0, got ${this.valueTol}`);
     if (this.bounds && opts.lineSearch !== undefined && opts.lineSearch !== 'backtracking') {
-      throw new RangeError(`lbfgs: the ${opts.lineSearch} search needs a straight path; with bounds use lineSearch: "backtracking"`);
+      throw new RangeError(
+        `lbfgs: the ${opts.lineSearch} search needs a straight path; with bounds use lineSearch: "backtracking"`,
+      );
     }
     this.kind = this.bounds ? 'backtracking' : (opts.lineSearch ?? 'weakWolfe');
     assertFinite(x0, 'lbfgs: x0');
@@ -189,7 +192,11 @@ export class LbfgsSolver {
     if (this.iterations >= this.maxIter) return !this.stop('maxIter', `reached maxIter = ${this.maxIter}`);
 
     let found = this.lineSearch(this.direction(true), this.kind);
-    if (found.status === 'failed' && this.evaluations < this.maxEvaluations && (this.s.length > 0 || this.kind !== 'backtracking')) {
+    if (
+      found.status === 'failed' &&
+      this.evaluations < this.maxEvaluations &&
+      (this.s.length > 0 || this.kind !== 'backtracking')
+    ) {
       // near a kink the quasi-Newton direction (and the curvature condition) can be useless
       // while a short gradient step still descends: forget the memory and backtrack along −g
       this.clearMemory();
@@ -197,16 +204,26 @@ export class LbfgsSolver {
     }
     if (found.status === 'nonFinite') {
       const t = found.trial as Trial;
-      return !this.stop('nonFinite', `the objective or its gradient is not finite at a line-search trial point (α = ${t.alpha}, value ${t.value})`);
+      return !this.stop(
+        'nonFinite',
+        `the objective or its gradient is not finite at a line-search trial point (α = ${t.alpha}, value ${t.value})`,
+      );
     }
     if (found.status === 'failed') {
-      if (this.evaluations >= this.maxEvaluations) return !this.stop('maxEvaluations', `reached maxEvaluations = ${this.maxEvaluations}`);
-      return !this.stop('lineSearch', `no step along the gradient lowers f enough (iteration ${this.iterations + 1}); at a kink or limit of precision`);
+      if (this.evaluations >= this.maxEvaluations)
+        return !this.stop('maxEvaluations', `reached maxEvaluations = ${this.maxEvaluations}`);
+      return !this.stop(
+        'lineSearch',
+        `no step along the gradient lowers f enough (iteration ${this.iterations + 1}); at a kink or limit of precision`,
+      );
     }
     const t = found.trial as Trial;
     if (!(t.value < this.value)) {
       // sufficient decrease held only through rounding (c₁·α·f'₀ below f's last bit)
-      return !this.stop('lineSearch', `the accepted step did not lower f (iteration ${this.iterations + 1}): limit of float64 precision`);
+      return !this.stop(
+        'lineSearch',
+        `the accepted step did not lower f (iteration ${this.iterations + 1}): limit of float64 precision`,
+      );
     }
     const s = t.x.map((xi, i) => xi - this.x[i]);
     const y = t.grad.map((gi, i) => gi - this.grad[i]);
@@ -301,7 +318,10 @@ export class LbfgsSolver {
     if (gradNorm <= this.tol) {
       this.stop('gradient', `‖projected gradient‖∞ = ${gradNorm.toExponential(2)} ≤ tol = ${this.tol}`);
     } else if (this.valueTol > 0 && previousValue - this.value <= this.valueTol * Math.max(1, Math.abs(this.value))) {
-      this.stop('value', `the last iteration lowered f by ${(previousValue - this.value).toExponential(2)}, within valueTol`);
+      this.stop(
+        'value',
+        `the last iteration lowered f by ${(previousValue - this.value).toExponential(2)}, within valueTol`,
+      );
     }
   }
 

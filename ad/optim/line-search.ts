@@ -65,7 +65,8 @@ export function lineSearchSettings(opts: LineSearchOptions = {}): Settings {
   const c1 = opts.c1 ?? 1e-4;
   const c2 = opts.c2 ?? 0.9;
   const maxEvaluations = opts.maxEvaluations ?? 20;
-  if (!(c1 > 0 && c1 < c2 && c2 < 1)) throw new RangeError(`line search: need 0 < c1 < c2 < 1, got c1 = ${c1}, c2 = ${c2}`);
+  if (!(c1 > 0 && c1 < c2 && c2 < 1))
+    throw new RangeError(`line search: need 0 < c1 < c2 < 1, got c1 = ${c1}, c2 = ${c2}`);
   if (!(maxEvaluations >= 1)) throw new RangeError(`line search: maxEvaluations must be ≥ 1, got ${maxEvaluations}`);
   return { c1, c2, maxEvaluations };
 }
@@ -101,7 +102,16 @@ function quadraticMinimizer(a: number, fa: number, da: number, b: number, fb: nu
  * between a and b makes that slope meaningless for the cubic, and the quadratic still
  * shrinks the step quickly towards a.
  */
-function zoomPoint(a: number, fa: number, da: number, b: number, fb: number, db: number, lower: number, upper: number): number {
+function zoomPoint(
+  a: number,
+  fa: number,
+  da: number,
+  b: number,
+  fb: number,
+  db: number,
+  lower: number,
+  upper: number,
+): number {
   const cubic = cubicMinimizer(a, fa, da, b, fb, db);
   const quadratic = quadraticMinimizer(a, fa, da, b, fb);
   let best = NaN;
@@ -174,7 +184,8 @@ export function strongWolfe(
     if (!t.finite) return { status: 'nonFinite', trial: t, wolfe: false, evaluations };
     if (!armijo(t) || (prev && t.value >= prevValue)) return zoom(prev, prevAlpha, prevValue, prevSlope, t);
     if (curvature(t)) return { status: 'ok', trial: t, wolfe: true, evaluations };
-    if (t.slope >= 0) return zoom(t, t.alpha, t.value, t.slope, prev ?? { ...t, alpha: 0, value: value0, slope: slope0 });
+    if (t.slope >= 0)
+      return zoom(t, t.alpha, t.value, t.slope, prev ?? { ...t, alpha: 0, value: value0, slope: slope0 });
     prev = t;
     prevAlpha = t.alpha;
     prevValue = t.value;
@@ -191,13 +202,19 @@ const SHRINK_MAX = 0.5;
  * Armijo backtracking on a straight or projected path: accepts the first α with
  * g₀ᵀ(x(α) − x₀) < 0 and f(α) ≤ f₀ + c1·g₀ᵀ(x(α) − x₀).
  */
-export function backtracking(trial: (alpha: number) => Trial, value0: number, alpha0: number, settings: Settings): LineSearchResult {
+export function backtracking(
+  trial: (alpha: number) => Trial,
+  value0: number,
+  alpha0: number,
+  settings: Settings,
+): LineSearchResult {
   const { c1, maxEvaluations } = settings;
   let alpha = alpha0;
   for (let evaluations = 1; evaluations <= maxEvaluations; evaluations++) {
     const t = trial(alpha);
     if (!t.finite) return { status: 'nonFinite', trial: t, wolfe: false, evaluations };
-    if (t.predicted < 0 && t.value <= value0 + c1 * t.predicted) return { status: 'ok', trial: t, wolfe: false, evaluations };
+    if (t.predicted < 0 && t.value <= value0 + c1 * t.predicted)
+      return { status: 'ok', trial: t, wolfe: false, evaluations };
     // quadratic through f₀, the predicted slope and f(α); halve when that model is useless
     let next = 0.5 * alpha;
     if (t.predicted < 0) {
@@ -239,5 +256,7 @@ export function weakWolfe(
     }
     alpha = hiAlpha < Infinity ? 0.5 * ((lo?.alpha ?? 0) + hiAlpha) : EXPAND * alpha;
   }
-  return lo ? { status: 'ok', trial: lo, wolfe: false, evaluations: maxEvaluations } : { status: 'failed', wolfe: false, evaluations: maxEvaluations };
+  return lo
+    ? { status: 'ok', trial: lo, wolfe: false, evaluations: maxEvaluations }
+    : { status: 'failed', wolfe: false, evaluations: maxEvaluations };
 }

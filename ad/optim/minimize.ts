@@ -61,14 +61,19 @@ export function runOptimizer<S>(
     const { value, grad } = fg(x);
     evaluations++;
     if (value - value !== 0 || firstNonFinite(grad) >= 0) {
-      return finish('nonFinite', false, `the objective or its gradient is not finite after ${k} updates (value ${value})`);
+      return finish(
+        'nonFinite',
+        false,
+        `the objective or its gradient is not finite after ${k} updates (value ${value})`,
+      );
     }
     const previous = last;
     last = { x, value, grad: grad.slice() };
     const gradNorm = normInf(projectedGradient(x, grad, opts.bounds));
     const stepNorm = previous ? norm2(x.map((xi, i) => xi - previous.x[i])) : 0;
     history.push({ iteration: k, value, gradNorm, stepNorm, evaluations });
-    if (gradNorm <= tol) return finish('gradient', true, `‖projected gradient‖∞ = ${gradNorm.toExponential(2)} ≤ tol = ${tol}`);
+    if (gradNorm <= tol)
+      return finish('gradient', true, `‖projected gradient‖∞ = ${gradNorm.toExponential(2)} ≤ tol = ${tol}`);
     if (k >= maxIter) return finish('maxIter', false, `took maxIter = ${maxIter} updates`);
     ({ params: x, state } = optimizer.update(grad, state, x));
   }

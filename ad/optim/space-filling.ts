@@ -21,7 +21,8 @@ export function latinHypercube(n: number, bounds: Bounds, rng: Rng): number[][] 
   for (let j = 0; j < dims; j++) {
     const lo = bounds.lower[j];
     const hi = bounds.upper[j];
-    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new RangeError(`latinHypercube: coordinate ${j} needs a finite range, got [${lo}, ${hi}]`);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+      throw new RangeError(`latinHypercube: coordinate ${j} needs a finite range, got [${lo}, ${hi}]`);
   }
   const points = Array.from({ length: n }, () => new Array<number>(dims));
   for (let j = 0; j < dims; j++) {

@@ -69,6 +69,7 @@ export function trajectory(engine: Engine, scene: Scene, body: string, steps: nu
 /** The scene's body named `name`, or a RangeError naming it. */
 export function sceneBody(scene: Scene, name: string): Scene['bodies'][number] {
   const body = scene.bodies.find((b) => b.name === name);
-  if (!body) throw new RangeError(`scene has no body '${name}' (bodies: ${scene.bodies.map((b) => b.name).join(', ')})`);
+  if (!body)
+    throw new RangeError(`scene has no body '${name}' (bodies: ${scene.bodies.map((b) => b.name).join(', ')})`);
   return body;
 }

@@ -77,7 +77,8 @@ export function createRapierWorld(scene: Scene): EngineWorld {
       const [nx, ny, nz, offset] = model.geomSize.subarray(g, g + 4);
       desc = RAPIER.RigidBodyDesc.fixed().setTranslation(nx * offset, ny * offset, nz * offset);
     } else {
-      desc = model.bodyStatic[i] === 1 ? RAPIER.RigidBodyDesc.fixed() : RAPIER.RigidBodyDesc.dynamic().setCanSleep(false);
+      desc =
+        model.bodyStatic[i] === 1 ? RAPIER.RigidBodyDesc.fixed() : RAPIER.RigidBodyDesc.dynamic().setCanSleep(false);
       desc
         .setTranslation(p[q], p[q + 1], p[q + 2])
         .setRotation({ w: p[q + 3], x: p[q + 4], y: p[q + 5], z: p[q + 6] })

@@ -59,7 +59,6 @@ export class LossPlot {
     this.chart = null;
   }
 
-
   /** Append one iterate. */
   push(iter: number, loss: number): void {
     this.iters.push(iter);
@@ -79,17 +78,32 @@ export class LossPlot {
             y: {
               distr: 3,
               log: 10,
-              range: (_u, lo, hi) => uPlot.rangeLog(Math.min(lo, toleranceLoss / 3 || lo), Math.max(hi, 3 * toleranceLoss || hi), 10, true) as uPlot.Range.MinMax,
+              range: (_u, lo, hi) =>
+                uPlot.rangeLog(
+                  Math.min(lo, toleranceLoss / 3 || lo),
+                  Math.max(hi, 3 * toleranceLoss || hi),
+                  10,
+                  true,
+                ) as uPlot.Range.MinMax,
             },
           },
           title: `loss ${this.axis.name}`,
           axes: [xAxis('iteration', ''), logYAxis(unit)],
           series: [
             { label: 'iteration' },
-            { label: 'loss', stroke: LOSS_COLOUR, width: 2, value: (_u, v, _s, i) => (v === null || i === null ? '–' : `${(this.reported[i] ?? v).toExponential(2)}${unit ? ` ${unit}` : ''}`) },
+            {
+              label: 'loss',
+              stroke: LOSS_COLOUR,
+              width: 2,
+              value: (_u, v, _s, i) =>
+                v === null || i === null ? '–' : `${(this.reported[i] ?? v).toExponential(2)}${unit ? ` ${unit}` : ''}`,
+            },
           ],
           legend: { show: true, live: true },
-          hooks: { draw: [(u) => this.drawTolerance(u)], ...legendAtRest((u) => (u.data[0].length > 0 ? u.data[0].length - 1 : null)) },
+          hooks: {
+            draw: [(u) => this.drawTolerance(u)],
+            ...legendAtRest((u) => (u.data[0].length > 0 ? u.data[0].length - 1 : null)),
+          },
         },
         data,
         this.root,

@@ -27,8 +27,14 @@ import { drawContactEvents } from './timeline-events.ts';
 import { Viewport } from './viewport.ts';
 
 // ---- the scenes shipped in scenes/, as text (parsed like any dropped file) ----------------
-const SCENE_TEXTS = import.meta.glob('../../scenes/*.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-const BUNDLED = new Map(Object.entries(SCENE_TEXTS).map(([path, text]) => [path.replace(/^.*\/([^/]+)\.json$/, '$1'), text]));
+const SCENE_TEXTS = import.meta.glob('../../scenes/*.json', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
+const BUNDLED = new Map(
+  Object.entries(SCENE_TEXTS).map(([path, text]) => [path.replace(/^.*\/([^/]+)\.json$/, '$1'), text]),
+);
 const DEFAULT_SCENE = 'bounce-to-target';
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -73,7 +79,13 @@ const sweepPool = new SweepPool();
 const contact = { mode: 'soft' as ContactMode, temperature: 0, stiffness: 0, damping: 0, friction: 0, restitution: 0 };
 const sweepSettings = { of: '', wrt: '', from: 0, to: 1, n: DEFAULT_SWEEP_POINTS, compute: () => requestSweep() };
 /** The CLI's optimize flags: strategy, seed, iterations (0: the CLI's default for the strategy). */
-const optimizeSettings = { strategy: 'auto' as StrategyName, seed: 1, iterations: 0, start: () => startOptimization(), stop: () => stopOptimization() };
+const optimizeSettings = {
+  strategy: 'auto' as StrategyName,
+  seed: 1,
+  iterations: 0,
+  start: () => startOptimization(),
+  stop: () => stopOptimization(),
+};
 const view = { contacts: true, trails: true, compare: false, speed: 1 };
 
 let sceneName = '';
@@ -201,7 +213,9 @@ function setScene(name: string, scene: Scene, fileTrack: Track | null): void {
 
 /** The title and objective lines of the side panel. */
 function describeScene(name: string, scene: Scene, fromTrajectory: boolean): void {
-  ui.sceneTitle.textContent = fromTrajectory ? `${name} (a recorded trajectory, ${scene.contact.mode} mode)` : name.replace(/\.json$/, '');
+  ui.sceneTitle.textContent = fromTrajectory
+    ? `${name} (a recorded trajectory, ${scene.contact.mode} mode)`
+    : name.replace(/\.json$/, '');
   const o = scene.objective;
   ui.sceneObjective.textContent =
     o === undefined
@@ -216,7 +230,11 @@ function lossAxis(scene: Scene): { name: string; unit: string; toleranceLoss: nu
   const o = scene.objective;
   const unit = o === undefined ? '' : pathUnit(o.of);
   const squared = unit === '' || unit === '1' ? '' : /^[a-zA-Z]+$/.test(unit) ? `${unit}²` : `(${unit})²`;
-  return { name: o === undefined ? '' : `|${o.of} − target|²`, unit: squared, toleranceLoss: SCENE_FILE_TOLERANCE ** 2 };
+  return {
+    name: o === undefined ? '' : `|${o.of} − target|²`,
+    unit: squared,
+    toleranceLoss: SCENE_FILE_TOLERANCE ** 2,
+  };
 }
 
 /** Show `name` in the scene menu: a bundled scene, or the loaded file as an extra entry. */
@@ -257,7 +275,10 @@ function setTrack(next: Track, complete = true): void {
 /** The legend of the 3-D view: what the axes, marker and trails are. */
 function describeView(): void {
   const parts: string[] = [];
-  if (viewport.axesLength > 0) parts.push(`axes at the origin, ${withUnit(viewport.axesLength, 'm')} each: x red, y green, z blue; floor grid ${withUnit(0.25, 'm')}`);
+  if (viewport.axesLength > 0)
+    parts.push(
+      `axes at the origin, ${withUnit(viewport.axesLength, 'm')} each: x red, y green, z blue; floor grid ${withUnit(0.25, 'm')}`,
+    );
   if (targetAt !== null) parts.push('<span style="color:#d100d1">◯ target</span>');
   const trail = (mode: ContactMode, dashed: boolean) =>
     `<span class="swatch" style="background:${MODE_COLOURS[mode]}${dashed ? ';opacity:0.6' : ''}"></span>${mode}${dashed ? ' (dashed)' : ''}`;
@@ -269,7 +290,9 @@ function describeView(): void {
 }
 
 function updateStatus(extra = ''): void {
-  const frames = track ? `${track.times.length} frames, ${track.times[track.times.length - 1].toFixed(2)} s${trackComplete ? '' : ' so far'}` : 'simulating…';
+  const frames = track
+    ? `${track.times.length} frames, ${track.times[track.times.length - 1].toFixed(2)} s${trackComplete ? '' : ' so far'}`
+    : 'simulating…';
   ui.status.textContent = `${sceneName} · ${trackMode ?? contact.mode} · ${frames}${extra ? ` · ${extra}` : ''}`;
 }
 
@@ -298,7 +321,13 @@ function requestSweep(): void {
   if (loaded === null || sweepSettings.of === '') return;
   const scene = effectiveSceneOrReport();
   if (scene === null) return;
-  const spec: SweepSpec = { of: sweepSettings.of, wrt: sweepSettings.wrt, from: sweepSettings.from, to: sweepSettings.to, n: Math.round(sweepSettings.n) };
+  const spec: SweepSpec = {
+    of: sweepSettings.of,
+    wrt: sweepSettings.wrt,
+    from: sweepSettings.from,
+    to: sweepSettings.to,
+    n: Math.round(sweepSettings.n),
+  };
   let anchor = NaN;
   try {
     const bodies = pathBodies(scene);
@@ -308,7 +337,10 @@ function requestSweep(): void {
   }
   sweepErrors = {};
   try {
-    sweepPool.start(scene, spec, MODE_OPTIONS, (p) => showSweep(p, anchor), { primary: contact.mode, anchor: anchor >= spec.from && anchor <= spec.to ? anchor : NaN });
+    sweepPool.start(scene, spec, MODE_OPTIONS, (p) => showSweep(p, anchor), {
+      primary: contact.mode,
+      anchor: anchor >= spec.from && anchor <= spec.to ? anchor : NaN,
+    });
   } catch (err) {
     sweepPanel.setStatus(`sweep not started: ${(err as Error).message}`);
     return;
@@ -329,8 +361,9 @@ function showSweep(p: SweepProgress, anchor: number): void {
   sweepPanel.setStatus(
     (p.done
       ? `${p.computed} points in ${p.seconds.toFixed(1)} s on ${sweepPool.size} workers ${timing}`
-      : `sweeping (coarse curves, then ${p.primary}, then the rest): ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s ${timing}`) + errors,
-    'numbered bands: the gradient changes by > 8× its median step there (causes listed above the status); purple band: where the page\'s mode\'s gradient holds around the scene\'s value; ▲: its nearest decisions\' flip points',
+      : `sweeping (coarse curves, then ${p.primary}, then the rest): ${p.computed} of ${p.total} points, ${p.seconds.toFixed(1)} s ${timing}`) +
+      errors,
+    "numbered bands: the gradient changes by > 8× its median step there (causes listed above the status); purple band: where the page's mode's gradient holds around the scene's value; ▲: its nearest decisions' flip points",
   );
 }
 
@@ -348,7 +381,11 @@ function requestCompare(): void {
   const other: ContactMode = contact.mode === 'hard' ? 'soft' : 'hard';
   latest.compare = nextId++;
   compareRequestMode = other;
-  send({ type: 'compare', id: latest.compare, scene: parseScene({ ...scene, contact: { ...scene.contact, mode: other } }) });
+  send({
+    type: 'compare',
+    id: latest.compare,
+    scene: parseScene({ ...scene, contact: { ...scene.contact, mode: other } }),
+  });
 }
 let compareRequestMode: ContactMode | null = null;
 
@@ -376,7 +413,9 @@ function startOptimization(): void {
     const r = event.data;
     if (r.type === 'iterate') {
       lossPlot.push(r.iteration, r.loss);
-      optimizeStatus(`${req.strategy}, seed ${req.seed}: iteration ${r.iteration}, loss ${r.loss.toExponential(3)}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      optimizeStatus(
+        `${req.strategy}, seed ${req.seed}: iteration ${r.iteration}, loss ${r.loss.toExponential(3)}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
       return;
     }
     optimizer = null;
@@ -412,7 +451,9 @@ function showOutcome(o: OptimizeOutcome, req: OptimizeRequest): void {
   optimizeVerdict(verdict, v.success);
   const rungs = (o.attempts ?? []).map((a) => `${a.strategy}: ${withUnit(a.miss, unit)} (${a.reason})`).join('; ');
   const params = o.params.map((p, j) => `${p} ${o.x0[j].toPrecision(4)} → ${o.x[j].toPrecision(6)}`).join(', ');
-  optimizeStatus(`${params} · ${o.iterations} iterations, ${o.evaluations} rollouts, ${o.seconds.toFixed(1)} s${rungs === '' ? '' : ` · ran ${rungs}`}${o.summary ? ` · ${o.summary}` : ''}`);
+  optimizeStatus(
+    `${params} · ${o.iterations} iterations, ${o.evaluations} rollouts, ${o.seconds.toFixed(1)} s${rungs === '' ? '' : ` · ran ${rungs}`}${o.summary ? ` · ${o.summary}` : ''}`,
+  );
 }
 
 function stopOptimization(): void {
@@ -456,9 +497,7 @@ const gui = new GUI({ container: byId('gui'), title: 'controls' });
 const contactFolder = gui.addFolder('Contact (re-simulates)');
 /** The mode menu's order: the smooth mode first. */
 const MODE_OPTIONS: ContactMode[] = ['soft', 'penalty', 'hard'];
-const modeControl = contactFolder
-  .add(contact, 'mode', MODE_OPTIONS)
-  .name('contact mode');
+const modeControl = contactFolder.add(contact, 'mode', MODE_OPTIONS).name('contact mode');
 modeControl.onChange(() => {
   requestSimulation();
   sweepPanel.setPrimary(contact.mode);
@@ -479,22 +518,30 @@ for (const c of numberControls) {
   });
 }
 
-
 const viewFolder = gui.addFolder('View');
-viewFolder.add(view, 'contacts').name('contact forces').onChange(() => (viewport.showContacts = view.contacts));
-viewFolder.add(view, 'trails').name('trails').onChange(() => {
-  viewport.setTrail('main', view.trails ? track : null, MODE_COLOURS[trackMode ?? contact.mode]);
-  describeView();
-});
-viewFolder.add(view, 'compare').name('compare hard ↔ soft trail').onChange(() => {
-  if (view.compare) requestCompare();
-  else {
-    latest.compare = 0;
-    compareMode = null;
-    viewport.setTrail('compare', null);
+viewFolder
+  .add(view, 'contacts')
+  .name('contact forces')
+  .onChange(() => (viewport.showContacts = view.contacts));
+viewFolder
+  .add(view, 'trails')
+  .name('trails')
+  .onChange(() => {
+    viewport.setTrail('main', view.trails ? track : null, MODE_COLOURS[trackMode ?? contact.mode]);
     describeView();
-  }
-});
+  });
+viewFolder
+  .add(view, 'compare')
+  .name('compare hard ↔ soft trail')
+  .onChange(() => {
+    if (view.compare) requestCompare();
+    else {
+      latest.compare = 0;
+      compareMode = null;
+      viewport.setTrail('compare', null);
+      describeView();
+    }
+  });
 viewFolder.add(view, 'speed', 0.05, 2).name('playback speed');
 viewFolder.close();
 
@@ -540,7 +587,10 @@ function refreshGui(scene: Scene): void {
   const quantities = quantityPaths(bodies).filter((p) => p.split('.').length === 3);
   const params = paramPaths(bodies);
   const spec = defaultSweep(scene, (p) => readParam(scene, parseParamPath(p, bodies)));
-  Object.assign(sweepSettings, spec ?? { of: quantities[0] ?? '', wrt: params[0] ?? '', from: 0, to: 1, n: DEFAULT_SWEEP_POINTS });
+  Object.assign(
+    sweepSettings,
+    spec ?? { of: quantities[0] ?? '', wrt: params[0] ?? '', from: 0, to: 1, n: DEFAULT_SWEEP_POINTS },
+  );
   ofControl = ofControl.options(quantities).name('quantity (final)');
   wrtControl = wrtControl.options(params).name('parameter');
   ofControl.onFinishChange(requestSweep);
@@ -556,13 +606,18 @@ function refreshGui(scene: Scene): void {
 
   startControl.disable(scene.objective === undefined);
   optimizeVerdict('', null);
-  optimizeStatus(scene.objective === undefined ? 'no objective: nothing to optimize' : `open "Optimize objective" in the controls and press start: the CLI's optimizer (strategy ${optimizeSettings.strategy}, seed ${optimizeSettings.seed}) on the scene with the controls' contact settings, verified in hard mode`);
+  optimizeStatus(
+    scene.objective === undefined
+      ? 'no objective: nothing to optimize'
+      : `open "Optimize objective" in the controls and press start: the CLI's optimizer (strategy ${optimizeSettings.strategy}, seed ${optimizeSettings.seed}) on the scene with the controls' contact settings, verified in hard mode`,
+  );
 }
 
 // ---- scene picking, files, drag and drop --------------------------------------------------------------
 for (const name of [...BUNDLED.keys()].sort()) ui.sceneSelect.add(new Option(name, name));
 ui.sceneSelect.addEventListener('change', () => {
-  if (BUNDLED.has(ui.sceneSelect.value)) loadText(`${ui.sceneSelect.value}.json`, BUNDLED.get(ui.sceneSelect.value) ?? '');
+  if (BUNDLED.has(ui.sceneSelect.value))
+    loadText(`${ui.sceneSelect.value}.json`, BUNDLED.get(ui.sceneSelect.value) ?? '');
 });
 ui.file.addEventListener('change', async () => {
   const f = ui.file.files?.[0];
@@ -608,7 +663,9 @@ window.addEventListener('keydown', (e) => {
     setPlaying(!playing);
   }
 });
-new ResizeObserver(() => (contactOnsets = drawContactEvents(ui.events, track, MODE_COLOURS[trackMode ?? contact.mode]))).observe(ui.events);
+new ResizeObserver(
+  () => (contactOnsets = drawContactEvents(ui.events, track, MODE_COLOURS[trackMode ?? contact.mode])),
+).observe(ui.events);
 
 /** Longest time step of playback, s: a frame after a long pause does not jump ahead. */
 const MAX_FRAME_STEP = 0.1;
@@ -629,7 +686,13 @@ function drawFrame(now: number): void {
   if (track !== null) {
     const duration = track.times[track.times.length - 1];
     // the first frames of a rollout still computing: hold at their end until more arrive
-    if (playing) time = duration > 0 ? (trackComplete ? (time + elapsed * view.speed) % duration : Math.min(duration, time + elapsed * view.speed)) : 0;
+    if (playing)
+      time =
+        duration > 0
+          ? trackComplete
+            ? (time + elapsed * view.speed) % duration
+            : Math.min(duration, time + elapsed * view.speed)
+          : 0;
     viewport.showAt(track, time);
     ui.timeline.value = String(time);
     ui.time.textContent = `${time.toFixed(3)} s`;
@@ -692,31 +755,81 @@ export interface ViewerProbe {
   shownContacts(): { count: number; totalForce: number };
 }
 const probe: ViewerProbe = {
-  get scene() { return sceneName; },
-  get frames() { return track?.times.length ?? 0; },
-  get trackComplete() { return trackComplete; },
-  get time() { return time; },
-  get playing() { return playing; },
-  get error() { return lastError; },
-  get trackMode() { return trackMode; },
+  get scene() {
+    return sceneName;
+  },
+  get frames() {
+    return track?.times.length ?? 0;
+  },
+  get trackComplete() {
+    return trackComplete;
+  },
+  get time() {
+    return time;
+  },
+  get playing() {
+    return playing;
+  },
+  get error() {
+    return lastError;
+  },
+  get trackMode() {
+    return trackMode;
+  },
   get sweep() {
     const p = sweepProgress;
-    return { ...sweepPanel.state, done: p?.done ?? false, seconds: p?.seconds ?? NaN, primarySeconds: p?.primarySeconds ?? null, workers: sweepPool.size, compute: { ...p?.compute }, errors: { ...sweepErrors } };
+    return {
+      ...sweepPanel.state,
+      done: p?.done ?? false,
+      seconds: p?.seconds ?? NaN,
+      primarySeconds: p?.primarySeconds ?? null,
+      workers: sweepPool.size,
+      compute: { ...p?.compute },
+      errors: { ...sweepErrors },
+    };
   },
-  get lossPoints() { return lossPlot.length; },
-  get lossAxisTitles() { return lossPlot.axisTitles; },
-  get verdict() { return verdict; },
-  get optimizeResult() { return optimizeResult; },
-  get playLabel() { return ui.play.textContent ?? ''; },
-  get sceneTitle() { return ui.sceneTitle.textContent ?? ''; },
-  get objectiveText() { return ui.sceneObjective.textContent ?? ''; },
-  get renderedFrames() { return viewport.renderedFrames; },
-  get glRenderer() { return viewport.glRenderer; },
-  get softwareGL() { return viewport.softwareGL; },
-  get target() { return targetAt === null ? null : { at: targetAt, screen: viewport.toScreen(targetAt) }; },
-  get trails() { return viewport.trailCounts; },
-  get contactOnsets() { return contactOnsets; },
-  get axesLength() { return viewport.axesLength; },
+  get lossPoints() {
+    return lossPlot.length;
+  },
+  get lossAxisTitles() {
+    return lossPlot.axisTitles;
+  },
+  get verdict() {
+    return verdict;
+  },
+  get optimizeResult() {
+    return optimizeResult;
+  },
+  get playLabel() {
+    return ui.play.textContent ?? '';
+  },
+  get sceneTitle() {
+    return ui.sceneTitle.textContent ?? '';
+  },
+  get objectiveText() {
+    return ui.sceneObjective.textContent ?? '';
+  },
+  get renderedFrames() {
+    return viewport.renderedFrames;
+  },
+  get glRenderer() {
+    return viewport.glRenderer;
+  },
+  get softwareGL() {
+    return viewport.softwareGL;
+  },
+  get target() {
+    return targetAt === null ? null : { at: targetAt, screen: viewport.toScreen(targetAt) };
+  },
+  get trails() {
+    return viewport.trailCounts;
+  },
+  get contactOnsets() {
+    return contactOnsets;
+  },
+  get axesLength() {
+    return viewport.axesLength;
+  },
   screenOf: (point) => viewport.toScreen(point),
   bodyPosition: (name) => viewport.bodyPosition(name),
   shownContacts: () => shownContacts(),

@@ -85,7 +85,13 @@ scope.onmessage = async (event) => {
       loss: run.result.loss,
       ...(run.result.summary === undefined ? {} : { summary: run.result.summary }),
       ...(run.attempts === undefined ? {} : { attempts: run.attempts }),
-      verification: { mode: v.mode, miss: v.miss, success: v.success, missLabel: problem.missLabel, tolerance: problem.tolerance },
+      verification: {
+        mode: v.mode,
+        miss: v.miss,
+        success: v.success,
+        missLabel: problem.missLabel,
+        tolerance: problem.tolerance,
+      },
       initialMiss: run.initial.miss,
       seconds: run.seconds,
     };

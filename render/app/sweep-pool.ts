@@ -11,7 +11,14 @@
  */
 import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
-import { labelJumps, refinementOrder, sweepGrid, type SweepCurve, type SweepSpec, type SweepValidity } from '../sweep-grid.ts';
+import {
+  labelJumps,
+  refinementOrder,
+  sweepGrid,
+  type SweepCurve,
+  type SweepSpec,
+  type SweepValidity,
+} from '../sweep-grid.ts';
 import type { SweepWorkerReply, SweepWorkerRequest } from './sweep-worker.ts';
 
 /** Shortest time between two progress reports, ms: the plots redraw no faster. */
@@ -82,7 +89,13 @@ export class SweepPool {
    * Sweep `spec` of `scene` in every mode of `modes`, cancelling the running sweep.
    * Throws a RangeError for a bad grid before any work.
    */
-  start(scene: Scene, spec: SweepSpec, modes: readonly ContactMode[], onProgress: (p: SweepProgress) => void, opts: { primary?: ContactMode; anchor?: number } = {}): void {
+  start(
+    scene: Scene,
+    spec: SweepSpec,
+    modes: readonly ContactMode[],
+    onProgress: (p: SweepProgress) => void,
+    opts: { primary?: ContactMode; anchor?: number } = {},
+  ): void {
     const x = sweepGrid(spec);
     this.boot();
     this.cancel();
@@ -91,7 +104,14 @@ export class SweepPool {
     this.progress = {
       sweep: this.sweep,
       spec,
-      curves: modes.map((mode) => ({ mode, x, value: Array(n).fill(null), grad: Array(n).fill(null), kinks: Array(n).fill(null), jumps: [] })),
+      curves: modes.map((mode) => ({
+        mode,
+        x,
+        value: Array(n).fill(null),
+        grad: Array(n).fill(null),
+        kinks: Array(n).fill(null),
+        jumps: [],
+      })),
       errors: [],
       computed: 0,
       total: n * modes.length,
@@ -136,7 +156,8 @@ export class SweepPool {
     if (head === undefined) return undefined;
     if (head.kind === 'validity' || head.mode === this.progress?.primary) return this.queue.shift();
     const inFlight = new Map<ContactMode, number>();
-    for (const b of this.busy.values()) if (b !== null && b.sweep === this.sweep) inFlight.set(b.task.mode, (inFlight.get(b.task.mode) ?? 0) + 1);
+    for (const b of this.busy.values())
+      if (b !== null && b.sweep === this.sweep) inFlight.set(b.task.mode, (inFlight.get(b.task.mode) ?? 0) + 1);
     let best = 0;
     for (let i = 0; i < this.queue.length; i++) {
       const load = inFlight.get(this.queue[i].mode) ?? 0;
@@ -229,7 +250,12 @@ export class SweepPool {
  * @example
  * taskOrder(41, ['soft', 'hard'], 'hard', true).slice(0, 4); // validity hard, validity soft, point hard 0, point soft 0
  */
-export function taskOrder(n: number, modes: readonly ContactMode[], primary: ContactMode, withValidity: boolean): Task[] {
+export function taskOrder(
+  n: number,
+  modes: readonly ContactMode[],
+  primary: ContactMode,
+  withValidity: boolean,
+): Task[] {
   const order = refinementOrder(n);
   const coarse = order.slice(0, COARSE_POINTS);
   const fine = order.slice(COARSE_POINTS);

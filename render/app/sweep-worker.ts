@@ -8,7 +8,13 @@
  */
 import type { ContactMode } from '../../sim/model.ts';
 import type { Scene } from '../../sim/scene.ts';
-import { sweepEvaluator, validityEvaluator, type SweepPoint, type SweepSpec, type SweepValidity } from '../sweep-grid.ts';
+import {
+  sweepEvaluator,
+  validityEvaluator,
+  type SweepPoint,
+  type SweepSpec,
+  type SweepValidity,
+} from '../sweep-grid.ts';
 
 /** Pool → worker. */
 export type SweepWorkerRequest =
@@ -51,9 +57,23 @@ scope.onmessage = (event) => {
       evaluators.set(req.mode, f);
     }
     const point = f(req.x);
-    scope.postMessage({ type: 'point', sweep: req.sweep, mode: req.mode, index: req.index, ms: performance.now() - t0, ...point });
+    scope.postMessage({
+      type: 'point',
+      sweep: req.sweep,
+      mode: req.mode,
+      index: req.index,
+      ms: performance.now() - t0,
+      ...point,
+    });
   } catch (err) {
     const index = req.type === 'point' ? req.index : -1;
-    scope.postMessage({ type: 'error', sweep: req.sweep, mode: req.mode, index, message: err instanceof Error ? err.message : String(err), validity: req.type === 'validity' });
+    scope.postMessage({
+      type: 'error',
+      sweep: req.sweep,
+      mode: req.mode,
+      index,
+      message: err instanceof Error ? err.message : String(err),
+      validity: req.type === 'validity',
+    });
   }
 };

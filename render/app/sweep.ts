@@ -83,12 +83,25 @@ export class SweepPanel {
       points[c.mode] = c.value.filter((v) => v !== null).length;
       jumps[c.mode] = c.jumps.length;
     }
-    const axisTitles = this.charts.length === 2 ? [shownTitle(this.charts[0], 0), shownTitle(this.charts[0], 1), shownTitle(this.charts[1], 1)] : [];
+    const axisTitles =
+      this.charts.length === 2
+        ? [shownTitle(this.charts[0], 0), shownTitle(this.charts[0], 1), shownTitle(this.charts[1], 1)]
+        : [];
     const jumpCauses = Array.from(this.jumpList.children, (li) => li.textContent ?? '');
     const readout = Array.from(this.readout.children, (li) => li.textContent ?? '');
     const radius: Partial<Record<ContactMode, number | null>> = {};
     for (const [mode, v] of Object.entries(this.validity)) radius[mode as ContactMode] = v.radius;
-    return { primary: this.primary, modes: this.curves.map((c) => c.mode), points, jumps, axisTitles, jumpCauses, readout, radius, band: this.band() };
+    return {
+      primary: this.primary,
+      modes: this.curves.map((c) => c.mode),
+      points,
+      jumps,
+      axisTitles,
+      jumpCauses,
+      readout,
+      radius,
+      band: this.band(),
+    };
   }
 
   /** The status line, and what it does not say (a tooltip). */
@@ -98,7 +111,13 @@ export class SweepPanel {
   }
 
   /** Draw `curves` of `spec` with `primary` (the page's contact mode) emphasized; `anchor` is the scene's value of the parameter. */
-  show(spec: SweepSpec, curves: SweepCurve[], primary: ContactMode, anchor = this.anchor, validity = this.validity): void {
+  show(
+    spec: SweepSpec,
+    curves: SweepCurve[],
+    primary: ContactMode,
+    anchor = this.anchor,
+    validity = this.validity,
+  ): void {
     this.spec = spec;
     this.validity = validity;
     this.curves = curves.map((c) => ({ ...c, value: [...c.value], grad: [...c.grad] }));
@@ -133,7 +152,11 @@ export class SweepPanel {
   private axes(spec: SweepSpec): { x: [string, string]; value: [string, string]; grad: [string, string] } {
     const ofUnit = pathUnit(spec.of);
     const wrtUnit = pathUnit(spec.wrt);
-    return { x: [spec.wrt, wrtUnit], value: [`final ${spec.of}`, ofUnit], grad: [`d ${spec.of} / d ${spec.wrt}`, quotientUnit(ofUnit, wrtUnit)] };
+    return {
+      x: [spec.wrt, wrtUnit],
+      value: [`final ${spec.of}`, ofUnit],
+      grad: [`d ${spec.of} / d ${spec.wrt}`, quotientUnit(ofUnit, wrtUnit)],
+    };
   }
 
   private redraw(): void {
@@ -153,7 +176,10 @@ export class SweepPanel {
     for (const c of this.charts) c.destroy();
     this.shapeKey = key;
     const axes = this.axes(spec);
-    this.charts = [new uPlot(this.options(axes.x, axes.value, width), values, this.plots), new uPlot(this.options(axes.x, axes.grad, width), grads, this.plots)];
+    this.charts = [
+      new uPlot(this.options(axes.x, axes.value, width), values, this.plots),
+      new uPlot(this.options(axes.x, axes.grad, width), grads, this.plots),
+    ];
   }
 
   private options([xName, xUnit]: [string, string], [yName, yUnit]: [string, string], width: number): uPlot.Options {
@@ -179,7 +205,10 @@ export class SweepPanel {
       axes: [xAxis(xName, xUnit), yAxis(yUnit)],
       series,
       legend: { show: true, live: true },
-      hooks: { draw: [(u) => this.drawJumps(u), ...(yName.startsWith('d ') ? [(u: uPlot) => this.drawValidity(u)] : [])], ...legendAtRest(() => this.anchorIndex()) },
+      hooks: {
+        draw: [(u) => this.drawJumps(u), ...(yName.startsWith('d ') ? [(u: uPlot) => this.drawValidity(u)] : [])],
+        ...legendAtRest(() => this.anchorIndex()),
+      },
     };
   }
 
@@ -187,7 +216,9 @@ export class SweepPanel {
   private anchorIndex(): number | null {
     const spec = this.spec;
     if (spec === null) return null;
-    const i = Number.isFinite(this.anchor) ? Math.round(((this.anchor - spec.from) / (spec.to - spec.from)) * (spec.n - 1)) : (spec.n - 1) >> 1;
+    const i = Number.isFinite(this.anchor)
+      ? Math.round(((this.anchor - spec.from) / (spec.to - spec.from)) * (spec.n - 1))
+      : (spec.n - 1) >> 1;
     return Math.max(0, Math.min(spec.n - 1, i));
   }
 
@@ -270,15 +301,21 @@ export class SweepPanel {
     if (spec === null) return;
     const wrtUnit = pathUnit(spec.wrt);
     const gradUnit = quotientUnit(pathUnit(spec.of), wrtUnit);
-    const modes = (Object.keys(this.validity) as ContactMode[]).sort((a, b) => Number(b === this.primary) - Number(a === this.primary));
+    const modes = (Object.keys(this.validity) as ContactMode[]).sort(
+      (a, b) => Number(b === this.primary) - Number(a === this.primary),
+    );
     const swatch = (mode: ContactMode): HTMLSpanElement => {
       const el = document.createElement('span');
       el.className = 'swatch';
       el.style.background = MODE_COLOURS[mode];
       return el;
     };
-    const radius = (v: SweepValidity): string => (v.radius === null ? 'radius unknown' : `±${withUnit(v.radius, wrtUnit)}`);
-    const tooltip = (v: SweepValidity): string => v.nearest.map((d) => `${d.label}: flips at ${withUnit(d.flipAt, wrtUnit)} (±${withUnit(d.distance, wrtUnit)})`).join('\n');
+    const radius = (v: SweepValidity): string =>
+      v.radius === null ? 'radius unknown' : `±${withUnit(v.radius, wrtUnit)}`;
+    const tooltip = (v: SweepValidity): string =>
+      v.nearest
+        .map((d) => `${d.label}: flips at ${withUnit(d.flipAt, wrtUnit)} (±${withUnit(d.distance, wrtUnit)})`)
+        .join('\n');
     const lines: HTMLDivElement[] = [];
     // the page's mode in full, the others' radii on one line (their decisions in the tooltip)
     const main = this.validity[this.primary];
@@ -289,7 +326,10 @@ export class SweepPanel {
         main.radius === null
           ? 'no recorded decision moves with it (radius unknown: a contact entering from outside the margin is not foreseen)'
           : `holds within ±${withUnit(main.radius, wrtUnit)} (nearest decision: ${main.decision})`;
-      line.append(swatch(this.primary), `${this.primary} at ${withUnit(main.x, wrtUnit)}: gradient ${withUnit(main.grad, gradUnit)}, ${holds}`);
+      line.append(
+        swatch(this.primary),
+        `${this.primary} at ${withUnit(main.x, wrtUnit)}: gradient ${withUnit(main.grad, gradUnit)}, ${holds}`,
+      );
       line.title = tooltip(main);
       lines.push(line);
     }
@@ -298,7 +338,10 @@ export class SweepPanel {
       const line = document.createElement('div');
       for (const mode of others) {
         const v = this.validity[mode]!;
-        line.append(swatch(mode), `${mode}: ${withUnit(v.grad, gradUnit)}, ${radius(v)}${v.decision ? ` (${v.decision})` : ''}  `);
+        line.append(
+          swatch(mode),
+          `${mode}: ${withUnit(v.grad, gradUnit)}, ${radius(v)}${v.decision ? ` (${v.decision})` : ''}  `,
+        );
       }
       line.title = others.map((m) => `${m}:\n${tooltip(this.validity[m]!)}`).join('\n');
       lines.push(line);
@@ -320,7 +363,10 @@ export class SweepPanel {
         swatch.className = 'swatch';
         swatch.style.background = MODE_COLOURS[c.mode];
         const size = withUnit(Math.abs(j.size), gradUnit);
-        li.append(swatch, `${c.mode}: between ${withUnit(j.from, wrtUnit)} and ${withUnit(j.to, wrtUnit)}, gradient ${j.size > 0 ? '+' : '−'}${size} — ${j.cause}`);
+        li.append(
+          swatch,
+          `${c.mode}: between ${withUnit(j.from, wrtUnit)} and ${withUnit(j.to, wrtUnit)}, gradient ${j.size > 0 ? '+' : '−'}${size} — ${j.cause}`,
+        );
         li.title = j.kinks.map((k) => `${k.label} (margin ${k.margin.toPrecision(2)})`).join('\n');
         items.push(li);
       }

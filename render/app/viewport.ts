@@ -128,7 +128,10 @@ export class Viewport {
       this.scene3d.remove(this.arrows.group);
       this.arrows.dispose();
     }
-    this.meshes = createBodyMeshes(model, { cheapPlanes: this.softwareGL, ...(this.softwareGL ? { sphereSegments: SOFTWARE_SPHERE_SEGMENTS } : {}) });
+    this.meshes = createBodyMeshes(model, {
+      cheapPlanes: this.softwareGL,
+      ...(this.softwareGL ? { sphereSegments: SOFTWARE_SPHERE_SEGMENTS } : {}),
+    });
     this.scene3d.add(this.meshes.group);
     let heaviest = 0;
     for (let b = 0; b < model.nbody; b++) heaviest = Math.max(heaviest, model.bodyMass[b]);

@@ -108,4 +108,3 @@ function* simulateJob(id: number, scene: Scene, kind: 'simulate' | 'compare'): G
     yield { type: 'progress', kind, id, done: r.value.done, total: r.value.total };
   }
 }
-

@@ -13,7 +13,12 @@ import type { ClusterProgress } from '../cluster/client.ts';
 export function clusterProgressBar(show: boolean): { onProgress(p: ClusterProgress): void; stop(): void } {
   if (!show || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'cluster {bar} {value}/{total} jobs | {workers} worker(s) seen', hideCursor: true, clearOnComplete: true },
+    {
+      stream: process.stderr,
+      format: 'cluster {bar} {value}/{total} jobs | {workers} worker(s) seen',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

@@ -16,14 +16,36 @@
  *   is a link to the latest complete run), so a kill at any instant leaves the old set or
  *   the new one, never a mix.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 
 /** The reason of a file-system error in words (its code and message). */
 function reasonOf(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = { ENOENT: 'no such folder', EACCES: 'permission denied', EISDIR: 'it is a directory', EROFS: 'read-only file system', ENOTDIR: 'a part of the path is not a folder', ENOSPC: 'no space left on the device' };
+  const words: Record<string, string> = {
+    ENOENT: 'no such folder',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    EROFS: 'read-only file system',
+    ENOTDIR: 'a part of the path is not a folder',
+    ENOSPC: 'no space left on the device',
+  };
   return code !== undefined && Object.hasOwn(words, code) ? words[code] : (err as Error).message;
 }
 
@@ -142,7 +164,10 @@ function sameFile(a: string, b: string): boolean {
  */
 export function refuseInputAsOutput(out: string, inputs: readonly string[], flag = '--out'): void {
   for (const input of inputs) {
-    if (sameFile(out, input)) throw new UsageError(`${flag} '${out}' is the input scene '${input}': choose another file (the scene would be overwritten)`);
+    if (sameFile(out, input))
+      throw new UsageError(
+        `${flag} '${out}' is the input scene '${input}': choose another file (the scene would be overwritten)`,
+      );
   }
 }
 
@@ -199,16 +224,21 @@ function existingOutput(dir: string, ownFiles: readonly string[]): 'absent' | 'l
     const st = lstatSync(dir);
     kind = st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'folder' : 'file';
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot use output folder '${dir}': ${reasonOf(err)}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`cannot use output folder '${dir}': ${reasonOf(err)}`);
   }
   if (kind === 'file') throw new UsageError(`output folder '${dir}' is a file: give a folder with --out`);
   if (kind === 'link' && !readlinkSync(dir).startsWith(`.${basename(dir)}.runs/`)) {
-    throw new UsageError(`output folder '${dir}' is a link to elsewhere (${readlinkSync(dir)}): give a new folder with --out`);
+    throw new UsageError(
+      `output folder '${dir}' is a link to elsewhere (${readlinkSync(dir)}): give a new folder with --out`,
+    );
   }
   if (kind === 'folder') {
     const other = readdirSync(dir).filter((f) => f !== LEGACY_LOCK_NAME && !ownFiles.includes(f));
     if (other.length > 0) {
-      throw new UsageError(`output folder '${dir}' holds other files (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): a run replaces its whole output folder; give a new or empty folder with --out`);
+      throw new UsageError(
+        `output folder '${dir}' holds other files (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): a run replaces its whole output folder; give a new or empty folder with --out`,
+      );
     }
   }
   return kind;
@@ -301,7 +331,9 @@ function busy(dir: string, lock: string): UsageError {
   } catch {
     // gone in the meantime
   }
-  return new UsageError(`output folder '${dir}' is being written by another run${owner}: wait for it, or give another folder with --out`);
+  return new UsageError(
+    `output folder '${dir}' is being written by another run${owner}: wait for it, or give another folder with --out`,
+  );
 }
 
 /** The real path of an existing file, else its absolute path. */

@@ -113,7 +113,15 @@ export async function runGradient(
     const names = nonFinite.map(([name]) => (name === 'value' ? `the value of ${of}` : `d/d ${name}`)).join(', ');
     throw new Error(`the gradient is not finite (${names}); try a smaller dt or a softer contact`);
   }
-  const report: GradReport = { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin, ...(k.distance !== undefined && { distance: k.distance }) })) };
+  const report: GradReport = {
+    value: result.value,
+    grad: result.grad,
+    kinks: result.kinks.map((k) => ({
+      label: k.label,
+      margin: k.margin,
+      ...(k.distance !== undefined && { distance: k.distance }),
+    })),
+  };
   if (result.validWithin !== undefined) {
     report.validWithin = result.validWithin;
     report.decisions = result.decisions;
@@ -123,12 +131,26 @@ export async function runGradient(
 }
 
 /** The probe part of the report; an Error (exit 1) if a derivative is not finite. */
-async function runProbe(scene: Scene, of: string, wrt: readonly string[], radius: number, kinkTol: number | undefined): Promise<GradProbe> {
+async function runProbe(
+  scene: Scene,
+  of: string,
+  wrt: readonly string[],
+  radius: number,
+  kinkTol: number | undefined,
+): Promise<GradProbe> {
   const { probe } = await import('../../sim/probe.ts');
   const p = probe(scene, { of, wrt, radius, kinkTol });
   const numbers = [...Object.values(p.directional), ...Object.values(p.range)].flat();
-  if (!numbers.every(Number.isFinite)) throw new Error('the probe met a non-finite derivative; try a smaller dt or a softer contact');
-  return { verdict: p.verdict, atPoint: p.atPoint, flipsWithin: p.flipsWithin, reason: p.reason, directional: p.directional, range: p.range };
+  if (!numbers.every(Number.isFinite))
+    throw new Error('the probe met a non-finite derivative; try a smaller dt or a softer contact');
+  return {
+    verdict: p.verdict,
+    atPoint: p.atPoint,
+    flipsWithin: p.flipsWithin,
+    reason: p.reason,
+    directional: p.directional,
+    range: p.range,
+  };
 }
 
 /** The outputs `--of` names, one component each (a whole vector spelt out: `ball.position.x`, `.y`, `.z`). */
@@ -158,25 +180,36 @@ export async function runVectorGradient(
   wrt: readonly string[],
   opts: { jacobian?: boolean; target?: readonly number[]; kinkTol?: number; probe?: number; validity?: boolean },
 ): Promise<JacobianReport | VectorLossReport> {
-  if (opts.probe !== undefined) throw new UsageError('--probe takes one output component (--of Q.x): it judges one gradient');
-  if (opts.jacobian === true && opts.kinkTol !== undefined) throw new UsageError('--kink-tol does not apply with --jacobian (it reports the decisions within 1e-3)');
+  if (opts.probe !== undefined)
+    throw new UsageError('--probe takes one output component (--of Q.x): it judges one gradient');
+  if (opts.jacobian === true && opts.kinkTol !== undefined)
+    throw new UsageError('--kink-tol does not apply with --jacobian (it reports the decisions within 1e-3)');
   for (const p of wrt) parseParamPath(p, pathBodies(scene), '--wrt');
   const rows = outputNames(scene, of);
-  if (opts.jacobian === true && opts.target !== undefined) throw new UsageError('--jacobian and --target: give one (the Jacobian of the outputs, or the gradient of Σ (output − target)²)');
+  if (opts.jacobian === true && opts.target !== undefined)
+    throw new UsageError(
+      '--jacobian and --target: give one (the Jacobian of the outputs, or the gradient of Σ (output − target)²)',
+    );
   // the API's front door does the tracing: outputs by name, one recorded rollout
   const [api, ad] = await Promise.all([import('../../api/gradient.ts'), import('../../ad/index.ts')]);
   if (opts.jacobian === true) {
     const J = api.jacobian(scene, { of: rows, wrt });
     const report: JacobianReport = { of: J.rows, wrt: J.columns, value: J.value, jacobian: J.jacobian, kinks: J.kinks };
-    const bad = report.jacobian.flat().concat(report.value).some((v) => !Number.isFinite(v));
+    const bad = report.jacobian
+      .flat()
+      .concat(report.value)
+      .some((v) => !Number.isFinite(v));
     if (bad) throw new Error('the Jacobian is not finite; try a smaller dt or a softer contact');
     return report;
   }
   const target = opts.target;
   if (target === undefined) {
-    throw new UsageError(`--of names ${rows.length} outputs (${rows.join(', ')}): give --jacobian for d(output)/d(parameter), or --target with ${rows.length} numbers for the gradient of Σ (output − target)²`);
+    throw new UsageError(
+      `--of names ${rows.length} outputs (${rows.join(', ')}): give --jacobian for d(output)/d(parameter), or --target with ${rows.length} numbers for the gradient of Σ (output − target)²`,
+    );
   }
-  if (target.length !== rows.length) throw new UsageError(`--target has ${target.length} numbers for ${rows.length} outputs (${rows.join(', ')})`);
+  if (target.length !== rows.length)
+    throw new UsageError(`--target has ${target.length} numbers for ${rows.length} outputs (${rows.join(', ')})`);
   const bodies = pathBodies(scene);
   const parsed = rows.map((r) => parseQuantityPath(r, bodies, '--of'));
   const outputs: number[] = [];
@@ -194,7 +227,14 @@ export async function runVectorGradient(
   });
   const nonFinite = [r.value, ...Object.values(r.grad)].some((v) => !Number.isFinite(v));
   if (nonFinite) throw new Error('the gradient is not finite; try a smaller dt or a softer contact');
-  const report: VectorLossReport = { value: r.value, grad: r.grad, kinks: r.kinks, of: rows, outputs, target: [...target] };
+  const report: VectorLossReport = {
+    value: r.value,
+    grad: r.grad,
+    kinks: r.kinks,
+    of: rows,
+    outputs,
+    target: [...target],
+  };
   const validity = opts.validity ?? new Set(wrt).size <= 8;
   if (validity) {
     const { validity: validWithin } = await import('../../sim/validity.ts');
@@ -216,7 +256,9 @@ export function formatJacobianReport(report: JacobianReport): string {
   const lines = [
     `Jacobian d(output)/d(parameter), ${report.of.length} × ${report.wrt.length}:`,
     `  ${'output'.padEnd(width)}  ${'value'.padStart(14)}  ${report.wrt.map((_, j) => `[${j + 1}]`.padStart(14)).join('')}`,
-    ...report.of.map((r, i) => `  ${r.padEnd(width)}  ${cell(report.value[i])}  ${report.jacobian[i].map(cell).join('')}`),
+    ...report.of.map(
+      (r, i) => `  ${r.padEnd(width)}  ${cell(report.value[i])}  ${report.jacobian[i].map(cell).join('')}`,
+    ),
     ...report.wrt.map((p, j) => `  [${j + 1}] ${p}`),
     report.kinks.length === 0
       ? 'no non-smooth decisions within 1e-3 of their boundary (in their own units, m or m/s): ordinary derivatives at this point'
@@ -228,7 +270,10 @@ export function formatJacobianReport(report: JacobianReport): string {
 /** The readable form of a `--target` report: the outputs against their targets, then the gradient as usual. */
 export function formatVectorLossReport(report: VectorLossReport, kinkTol: number | undefined): string {
   const width = Math.max(...report.of.map((r) => r.length));
-  const head = [`loss Σ (output − target)² over ${report.of.length} outputs:`, ...report.of.map((r, k) => `  ${r.padEnd(width)}  ${report.outputs[k]} (target ${report.target[k]})`)];
+  const head = [
+    `loss Σ (output − target)² over ${report.of.length} outputs:`,
+    ...report.of.map((r, k) => `  ${r.padEnd(width)}  ${report.outputs[k]} (target ${report.target[k]})`),
+  ];
   return `${head.join('\n')}\n${formatGradReport('loss', report, kinkTol)}`;
 }
 
@@ -242,11 +287,16 @@ export function formatGradReport(of: string, report: GradReport, kinkTol: number
   for (const [p, g] of Object.entries(report.grad)) lines.push(`  ${p.padEnd(width)}  ${g}`);
   const within = kinkTol === undefined ? 'near their boundary' : `within ${kinkTol} of their boundary`;
   if (report.kinks.length === 0) {
-    lines.push(`no non-smooth decisions ${within} (in their own units, m or m/s)${report.validWithin === undefined ? ': an ordinary derivative at this point' : ''}`);
+    lines.push(
+      `no non-smooth decisions ${within} (in their own units, m or m/s)${report.validWithin === undefined ? ': an ordinary derivative at this point' : ''}`,
+    );
   } else {
     lines.push(`${report.kinks.length} non-smooth decision(s) ${within}: a branch derivative there, read with care`);
     for (const k of report.kinks.slice(0, KINKS_SHOWN)) {
-      const away = k.distance === undefined ? '' : `, ${Number.isFinite(k.distance) ? short(k.distance) : 'no'} away in the parameters`;
+      const away =
+        k.distance === undefined
+          ? ''
+          : `, ${Number.isFinite(k.distance) ? short(k.distance) : 'no'} away in the parameters`;
       lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}${away}`);
     }
     const hidden = report.kinks.length - KINKS_SHOWN;
@@ -273,18 +323,30 @@ function short(v: number): string {
 /** `validWithin` in words: how far the gradient holds, and the decision that limits it. */
 export function formatValidity(report: Pick<GradReport, 'grad' | 'validWithin'>): string[] {
   const v = report.validWithin;
-  if (v === undefined) return ['validity radius not computed (--no-validity, or more than 8 parameters without --validity)'];
+  if (v === undefined)
+    return ['validity radius not computed (--no-validity, or more than 8 parameters without --validity)'];
   const names = Object.keys(report.grad);
-  if (v === null) return [`no recorded non-smooth decision moves with ${names.join(', ')}: nothing in this rollout bounds the gradient (a contact that would enter the collision margin is not foreseen)`];
+  if (v === null)
+    return [
+      `no recorded non-smooth decision moves with ${names.join(', ')}: nothing in this rollout bounds the gradient (a contact that would enter the collision margin is not foreseen)`,
+    ];
   const where = (decision: string) => decision.replace(/^step (\d+): /, 'step $1, ');
   if (names.length === 1) {
-    return [`this gradient holds for changes up to ${short(v.distance)} in ${names[0]}; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`];
+    return [
+      `this gradient holds for changes up to ${short(v.distance)} in ${names[0]}; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`,
+    ];
   }
-  const lines = [`this gradient holds within a ball of radius ${short(v.distance)} in (${names.join(', ')}), each in its own unit; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`];
+  const lines = [
+    `this gradient holds within a ball of radius ${short(v.distance)} in (${names.join(', ')}), each in its own unit; nearest decision: ${where(v.decision)} (margin ${short(v.margin)})`,
+  ];
   const width = Math.max(...names.map((p) => p.length));
   for (const p of names) {
     const b = v.byParameter[p];
-    lines.push(b === undefined || !Number.isFinite(b.distance) ? `  ${p.padEnd(width)}  moves no decision` : `  ${p.padEnd(width)}  up to ${short(b.distance)} alone (${where(b.decision)})`);
+    lines.push(
+      b === undefined || !Number.isFinite(b.distance)
+        ? `  ${p.padEnd(width)}  moves no decision`
+        : `  ${p.padEnd(width)}  up to ${short(b.distance)} alone (${where(b.decision)})`,
+    );
   }
   return lines;
 }

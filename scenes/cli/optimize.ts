@@ -13,7 +13,15 @@ import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ContactMode } from '../../sim/model.ts';
 import { UnsupportedGradientError } from '../../sim/contact/geometry-features.ts';
-import { defaultIters, describeStages, optimize, optimizeReport, OUTPUT_FILES, writeOutputs, type OptimizeRun } from '../optimize/driver.ts';
+import {
+  defaultIters,
+  describeStages,
+  optimize,
+  optimizeReport,
+  OUTPUT_FILES,
+  writeOutputs,
+  type OptimizeRun,
+} from '../optimize/driver.ts';
 import { sceneFileProblem, type OptimizationProblem } from '../optimize/problem.ts';
 import { PROBLEM_NAMES, type StrategyName } from '../optimize/names.ts';
 import { namedProblem } from '../optimize/registry.ts';
@@ -23,7 +31,10 @@ import { canonicalPath, claimOutputFolder, refuseInputAsOutput, type OutputFolde
 import { loadScene, type SceneOverrides } from './scene-input.ts';
 
 /** The flags of `optimize`. */
-export interface OptimizeFlags extends Pick<SceneOverrides, 'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth' | 'speedFactor'> {
+export interface OptimizeFlags extends Pick<
+  SceneOverrides,
+  'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth' | 'speedFactor'
+> {
   iters?: number;
   contact?: ContactMode;
   /** default: auto */
@@ -47,11 +58,20 @@ export function resolveProblem(target: string, flags: OptimizeFlags): Optimizati
   if (isSceneFile(target)) {
     const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
     const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
-    if (scene.objective === undefined) throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
+    if (scene.objective === undefined)
+      throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);
   }
-  if (flags.steps !== undefined || flags.dt !== undefined || flags.temperature !== undefined || flags.energyGrowth !== undefined || flags.speedFactor !== undefined) {
-    throw new UsageError(`--steps, --dt, --temperature, --energy-growth and --speed-factor apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`);
+  if (
+    flags.steps !== undefined ||
+    flags.dt !== undefined ||
+    flags.temperature !== undefined ||
+    flags.energyGrowth !== undefined ||
+    flags.speedFactor !== undefined
+  ) {
+    throw new UsageError(
+      `--steps, --dt, --temperature, --energy-growth and --speed-factor apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`,
+    );
   }
   return namedProblem(target);
 }
@@ -95,14 +115,22 @@ export async function runOptimizeCommand(target: string, flags: OptimizeFlags): 
   }
 }
 
-async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, folder: OutputFolder): Promise<OptimizeCommandResult> {
+async function optimizeInto(
+  problem: OptimizationProblem,
+  flags: OptimizeFlags,
+  folder: OutputFolder,
+): Promise<OptimizeCommandResult> {
   const strategy = flags.strategy ?? 'auto';
   // auto: the bar counts each rung's iterations from 0 against the first rung's count
   const iters = flags.iters ?? defaultIters(problem, strategy === 'auto' ? autoLadder(problem)[0] : strategy);
   const bar =
     !flags.json && process.stderr.isTTY
       ? new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${problem.name} {bar} {value}/{total} iterations | loss {loss}${flags.cluster === undefined ? '' : ' | cluster {jobs}'}`, hideCursor: true },
+          {
+            stream: process.stderr,
+            format: `${problem.name} {bar} {value}/{total} iterations | loss {loss}${flags.cluster === undefined ? '' : ' | cluster {jobs}'}`,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         )
       : null;
@@ -132,21 +160,34 @@ async function optimizeInto(problem: OptimizationProblem, flags: OptimizeFlags, 
   // the set is written into the run's own folder, then shown at outDir in one rename
   const staged = await writeOutputs(run, folder.staging);
   folder.commit();
-  const files = staged.map((f) => (f.startsWith(folder.staging) ? join(folder.dir, f.slice(folder.staging.length + 1)) : f));
+  const files = staged.map((f) =>
+    f.startsWith(folder.staging) ? join(folder.dir, f.slice(folder.staging.length + 1)) : f,
+  );
   const v = run.verification;
   const verdict = `target not reached: the best verified ${problem.missLabel} is ${v.miss.toPrecision(3)}, above the tolerance ${problem.tolerance} (exit 3)`;
-  return { text: flags.json ? `${JSON.stringify(optimizeReport(run), null, 2)}\n` : formatOptimizeSummary(run, files), success: v.success, verdict };
+  return {
+    text: flags.json ? `${JSON.stringify(optimizeReport(run), null, 2)}\n` : formatOptimizeSummary(run, files),
+    success: v.success,
+    verdict,
+  };
 }
 
 /** The readable summary: what ran, the loss, the parameters, the verified miss, the files. */
 export function formatOptimizeSummary(run: OptimizeRun, files: readonly string[]): string {
   const { problem, result, verification: v } = run;
   const width = Math.max(...problem.params.map((p) => p.length));
-  const shown = problem.params.length <= 8 ? problem.params.map((p, j) => `  ${p.padEnd(width)}  ${problem.x0[j].toPrecision(5).padStart(11)} → ${result.x[j].toPrecision(5)}`) : [`  ${problem.params.length} parameters (see result.json)`];
+  const shown =
+    problem.params.length <= 8
+      ? problem.params.map(
+          (p, j) =>
+            `  ${p.padEnd(width)}  ${problem.x0[j].toPrecision(5).padStart(11)} → ${result.x[j].toPrecision(5)}`,
+        )
+      : [`  ${problem.params.length} parameters (see result.json)`];
   const lines = [
     `${problem.name}: ${problem.goal}`,
     ...(run.attempts ?? []).map(
-      (a, k) => `auto ${k + 1}. ${a.strategy} — because ${a.reason} → verified miss ${a.miss.toPrecision(3)} (${a.success ? 'reached' : 'missed'}; ${a.evaluations} rollouts, ${a.seconds.toFixed(1)} s)`,
+      (a, k) =>
+        `auto ${k + 1}. ${a.strategy} — because ${a.reason} → verified miss ${a.miss.toPrecision(3)} (${a.success ? 'reached' : 'missed'}; ${a.evaluations} rollouts, ${a.seconds.toFixed(1)} s)`,
     ),
     `strategy ${run.strategy}${run.attempts === undefined ? '' : ` (best: ${bestAttempt(run)})`}: ${result.summary ?? describeStages(result.stages)}; ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s`,
     `loss ${result.loss[0].toExponential(3)} → ${result.loss[result.loss.length - 1].toExponential(3)}`,

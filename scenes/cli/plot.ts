@@ -61,7 +61,8 @@ export function sweepPlotSpec(result: SweepResult, labels: PlotLabels): TopLevel
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `${labels.of} against ${labels.wrt}`,
-      subtitle: 'top: value; bottom: gradient (lines AD, hollow points finite differences); dashed rules: gradient jumps',
+      subtitle:
+        'top: value; bottom: gradient (lines AD, hollow points finite differences); dashed rules: gradient jumps',
       anchor: 'start',
     },
     vconcat: [
@@ -71,7 +72,11 @@ export function sweepPlotSpec(result: SweepResult, labels: PlotLabels): TopLevel
           {
             data: { values: points },
             mark: { type: 'line', point: { size: 12 } },
-            encoding: { x, y: { field: 'value', type: 'quantitative', title: labels.of, scale: { zero: false } }, color: colour },
+            encoding: {
+              x,
+              y: { field: 'value', type: 'quantitative', title: labels.of, scale: { zero: false } },
+              color: colour,
+            },
           },
           jumpRules,
         ],
@@ -82,7 +87,11 @@ export function sweepPlotSpec(result: SweepResult, labels: PlotLabels): TopLevel
           {
             data: { values: points },
             mark: { type: 'line', point: { size: 12 } },
-            encoding: { x, y: { field: 'grad', type: 'quantitative', title: `d ${labels.of} / d ${labels.wrt}` }, color: colour },
+            encoding: {
+              x,
+              y: { field: 'grad', type: 'quantitative', title: `d ${labels.of} / d ${labels.wrt}` },
+              color: colour,
+            },
           },
           {
             data: { values: points },

@@ -7,8 +7,25 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CONTACT_MODES, type ContactMode } from '../../sim/model.ts';
 import { escapeControl, EXIT_OK, exitCodeOf, messageOf, TargetMissedError, UsageError } from './errors.ts';
 import { refuseInputAsOutput } from './files.ts';
-import { formatGradReport, formatJacobianReport, formatVectorLossReport, outputNames, runGradient, runVectorGradient, splitPathList, type JacobianReport, type VectorLossReport } from './grad.ts';
-import { contactMode, loadScene, nonNegativeNumber, positiveNumber, stepCount, type SceneOverrides } from './scene-input.ts';
+import {
+  formatGradReport,
+  formatJacobianReport,
+  formatVectorLossReport,
+  outputNames,
+  runGradient,
+  runVectorGradient,
+  splitPathList,
+  type JacobianReport,
+  type VectorLossReport,
+} from './grad.ts';
+import {
+  contactMode,
+  loadScene,
+  nonNegativeNumber,
+  positiveNumber,
+  stepCount,
+  type SceneOverrides,
+} from './scene-input.ts';
 import { PROBLEM_NAMES, STRATEGIES } from '../optimize/names.ts';
 import type { OptimizeFlags } from './optimize.ts';
 import { contactModeList, finiteNumber, formatSweepReport, gridPoints, refinementLevels, runSweep } from './sweep.ts';
@@ -62,14 +79,18 @@ interface SweepFlags extends Omit<SceneOverrides, 'contact'> {
 function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
   if (contact) {
     cmd.addOption(
-      new Option('--contact <mode>', `contact model: ${CONTACT_MODES.join(' | ')} (overrides the scene)`).argParser(contactMode),
+      new Option('--contact <mode>', `contact model: ${CONTACT_MODES.join(' | ')} (overrides the scene)`).argParser(
+        contactMode,
+      ),
     );
   }
   return cmd
     .addOption(new Option('--steps <N>', 'number of steps (overrides the scene)').argParser(stepCount))
     .addOption(new Option('--dt <S>', 'time step in seconds (overrides the scene)').argParser(positiveNumber))
     .addOption(
-      new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(positiveNumber),
+      new Option('--temperature <T>', 'soft-contact temperature in metres (overrides the scene)').argParser(
+        positiveNumber,
+      ),
     )
     .addOption(sanityOption())
     .addOption(speedFactorOption())
@@ -115,13 +136,18 @@ function examples(...lines: string[]): string {
 
 /** Indented JSON with arrays of numbers on one line (a vector reads as `[0, 0, 1.1]`). */
 function json(value: unknown): string {
-  const text = JSON.stringify(value, null, 2).replace(/\[\s+([-+.\deE,\s]*?)\s+\]/g, (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`);
+  const text = JSON.stringify(value, null, 2).replace(
+    /\[\s+([-+.\deE,\s]*?)\s+\]/g,
+    (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`,
+  );
   return `${text}\n`;
 }
 
 function buildProgram(io: CliIo): Command {
   const program = new Command(NAME)
-    .description('A differentiable rigid-body contact simulator: trajectories, gradients through contact, and what they mean.')
+    .description(
+      'A differentiable rigid-body contact simulator: trajectories, gradients through contact, and what they mean.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version of diffcontact')
     .exitOverride()
     .configureOutput({
@@ -137,7 +163,8 @@ function buildProgram(io: CliIo): Command {
         `${NAME} simulate scenes/ball-drop.json --json`,
         `${NAME} grad scenes/bounce-to-target.json --of ball.position.x --wrt ball.linearVelocity.x,ball.linearVelocity.z`,
         `${NAME} simulate --help`,
-      ) + '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure; optimize: 3 when the verified result misses the target.\n',
+      ) +
+        '\nExit codes: 0 success, 2 invalid input (the message names the problem), 1 any other failure; optimize: 3 when the verified result misses the target.\n',
     );
 
   addOverrideOptions(
@@ -148,7 +175,10 @@ function buildProgram(io: CliIo): Command {
       .argument('<scene.json>', 'scene file (format in docs/scene-format.md)'),
   )
     .option('--out <trajectory.json>', 'write the trajectory (≤ 60 frames per simulated second) for the viewer')
-    .option('--json', 'print one JSON document {steps, time, final: {<body>: {position, orientation, linearVelocity, angularVelocity}}}')
+    .option(
+      '--json',
+      'print one JSON document {steps, time, final: {<body>: {position, orientation, linearVelocity, angularVelocity}}}',
+    )
     .addHelpText(
       'after',
       examples(
@@ -169,7 +199,8 @@ function buildProgram(io: CliIo): Command {
         return;
       }
       io.stdout(formatSummary(file, scene, result));
-      if (flags.out !== undefined && result.frames !== null) io.stdout(`trajectory: ${result.frames} frames written to ${flags.out}\n`);
+      if (flags.out !== undefined && result.frames !== null)
+        io.stdout(`trajectory: ${result.frames} frames written to ${flags.out}\n`);
     });
 
   addOverrideOptions(
@@ -189,27 +220,35 @@ function buildProgram(io: CliIo): Command {
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
         .makeOptionMandatory(),
     )
-    .option('--jacobian', 'print the Jacobian d(output)/d(parameter) of every --of output (one row each) w.r.t. every --wrt parameter')
-    .addOption(
-      new Option('--target <T[,T...]>', 'one number per --of output: the gradient of Σ (output − target)² instead').argParser((value: string) =>
-        value.split(',').map((t) => finiteNumber(t.trim())),
-      ),
+    .option(
+      '--jacobian',
+      'print the Jacobian d(output)/d(parameter) of every --of output (one row each) w.r.t. every --wrt parameter',
     )
     .addOption(
-      new Option('--wrt <P[,P...]>', 'parameters: <body>.<field>.<x|y|z|w>, <body>.<mass|friction|restitution|radius|…>, contact.<key>')
+      new Option(
+        '--target <T[,T...]>',
+        'one number per --of output: the gradient of Σ (output − target)² instead',
+      ).argParser((value: string) => value.split(',').map((t) => finiteNumber(t.trim()))),
+    )
+    .addOption(
+      new Option(
+        '--wrt <P[,P...]>',
+        'parameters: <body>.<field>.<x|y|z|w>, <body>.<mass|friction|restitution|radius|…>, contact.<key>',
+      )
         .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
         .makeOptionMandatory(),
     )
     .addOption(
       new Option(
         '--probe <R>',
-        'probe what the gradient means within radius R (in the parameters\' units): one-sided derivatives, gradient range, verdict smooth | kink | discontinuous',
+        "probe what the gradient means within radius R (in the parameters' units): one-sided derivatives, gradient range, verdict smooth | kink | discontinuous",
       ).argParser(positiveNumber),
     )
     .addOption(
-      new Option('--kink-tol <tol>', 'report non-smooth decisions whose margin is at most this (default 1e-3, see sim/gradient.ts)').argParser(
-        nonNegativeNumber,
-      ),
+      new Option(
+        '--kink-tol <tol>',
+        'report non-smooth decisions whose margin is at most this (default 1e-3, see sim/gradient.ts)',
+      ).argParser(nonNegativeNumber),
     )
     .option(
       '--validity',
@@ -237,13 +276,28 @@ function buildProgram(io: CliIo): Command {
       const of = splitPathList(flags.of);
       const target = flags.target;
       if (flags.jacobian !== true && target === undefined && of.length === 1 && outputNames(scene, of).length === 1) {
-        const report = await runGradient(scene, of[0], wrt, { kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
+        const report = await runGradient(scene, of[0], wrt, {
+          kinkTol: flags.kinkTol,
+          probe: flags.probe,
+          validity: flags.validity,
+        });
         io.stdout(flags.json ? json(report) : formatGradReport(of[0], report, flags.kinkTol));
         return;
       }
-      const report = await runVectorGradient(scene, of, wrt, { jacobian: flags.jacobian, target, kinkTol: flags.kinkTol, probe: flags.probe, validity: flags.validity });
+      const report = await runVectorGradient(scene, of, wrt, {
+        jacobian: flags.jacobian,
+        target,
+        kinkTol: flags.kinkTol,
+        probe: flags.probe,
+        validity: flags.validity,
+      });
       if (flags.json) io.stdout(json(report));
-      else io.stdout('jacobian' in report ? formatJacobianReport(report as JacobianReport) : formatVectorLossReport(report as VectorLossReport, flags.kinkTol));
+      else
+        io.stdout(
+          'jacobian' in report
+            ? formatJacobianReport(report as JacobianReport)
+            : formatVectorLossReport(report as VectorLossReport, flags.kinkTol),
+        );
     });
 
   addOverrideOptions(
@@ -263,24 +317,33 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--to <B>', 'end of the range').argParser(finiteNumber).makeOptionMandatory())
     .addOption(new Option('--n <N>', 'number of grid points (>= 2)').argParser(gridPoints).makeOptionMandatory())
     .addOption(
-      new Option('--contact <modes>', `contact modes to sweep, comma-separated: ${CONTACT_MODES.join(', ')} (default: the scene's)`).argParser(
-        contactModeList,
-      ),
-    )
-    .addOption(new Option('--kink-tol <tol>', 'kinks reported within this margin (default 1e-3)').argParser(nonNegativeNumber))
-    .addOption(
-      new Option('--jump-tol <tol>', 'gradient difference that triggers refinement (default 1% of the largest |gradient|)').argParser(
-        positiveNumber,
-      ),
+      new Option(
+        '--contact <modes>',
+        `contact modes to sweep, comma-separated: ${CONTACT_MODES.join(', ')} (default: the scene's)`,
+      ).argParser(contactModeList),
     )
     .addOption(
-      new Option('--levels <L>', 'bisection depth: jumps are resolved to (B − A)/(N − 1)/2^L (default 12)').argParser(refinementLevels),
+      new Option('--kink-tol <tol>', 'kinks reported within this margin (default 1e-3)').argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option(
+        '--jump-tol <tol>',
+        'gradient difference that triggers refinement (default 1% of the largest |gradient|)',
+      ).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option('--levels <L>', 'bisection depth: jumps are resolved to (B − A)/(N − 1)/2^L (default 12)').argParser(
+        refinementLevels,
+      ),
     )
     .option(
       '--json',
       'print one JSON document {<mode>: {x, value, grad, fdGrad, jumps: [{at, size, kinks, interval, valueJump, cause}], valueJumps: [{at, size, interval, kinks, cause}], sawTooth, lipschitz, jumpTol, valueJumpTol}}',
     )
-    .option('--plot <sweep.svg>', 'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked')
+    .option(
+      '--plot <sweep.svg>',
+      'write an SVG plot: value and gradient against the parameter, one colour per mode, jumps marked',
+    )
     .addOption(clusterOption('sweep each contact mode as a job on the cluster of this Redis'))
     .addHelpText(
       'after',
@@ -295,7 +358,17 @@ function buildProgram(io: CliIo): Command {
       const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
       const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
-      const request = { of: flags.of, wrt: flags.wrt, from: flags.from, to: flags.to, n: flags.n, modes: flags.contact, kinkTol: flags.kinkTol, jumpTol: flags.jumpTol, levels: flags.levels };
+      const request = {
+        of: flags.of,
+        wrt: flags.wrt,
+        from: flags.from,
+        to: flags.to,
+        n: flags.n,
+        modes: flags.contact,
+        kinkTol: flags.kinkTol,
+        jumpTol: flags.jumpTol,
+        levels: flags.levels,
+      };
       const result = await runSweep(scene, request, { cluster: resolveCluster(flags.cluster), progress: !flags.json });
       if (flags.plot !== undefined) {
         const { writeSweepPlot } = await import('./plot.ts');
@@ -306,37 +379,75 @@ function buildProgram(io: CliIo): Command {
     });
   program
     .command('optimize')
-    .usage('<scene-name|scene.json> [--strategy auto|plain|anneal|smoothing|multistart|sampling] [--seed N] [--iters N] [--contact M] [--json]')
+    .usage(
+      '<scene-name|scene.json> [--strategy auto|plain|anneal|smoothing|multistart|sampling] [--seed N] [--iters N] [--contact M] [--json]',
+    )
     .description(
       "Minimise a scene's objective over its parameters, verify the result by simulating it, and write out/<scene>/result.json, trajectory.json and loss.svg.",
     )
     .showHelpAfterError(`(run '${NAME} optimize --help' for usage)`)
-    .argument('<scene-name|scene.json>', `a named scene (${PROBLEM_NAMES.join(', ')}) or a scene file with an "objective"`)
+    .argument(
+      '<scene-name|scene.json>',
+      `a named scene (${PROBLEM_NAMES.join(', ')}) or a scene file with an "objective"`,
+    )
     .addOption(new Option('--iters <N>', "optimizer iterations (default: the scene's)").argParser(stepCount))
     .addOption(
       new Option(
         '--strategy <S>',
         'auto (default: plain, then anneal, multistart, sampling while the verified result misses the tolerance; says what it ran and why) | plain (L-BFGS in one mode) | anneal (soft contacts, temperature lowered in stages) | smoothing (randomized smoothing on worker threads) | multistart (Latin-hypercube starts in the bounds, each polished by L-BFGS, on worker threads) | sampling (cross-entropy sampling in the bounds on worker threads, then an L-BFGS polish)',
-      )
-        .choices(STRATEGIES),
+      ).choices(STRATEGIES),
     )
     .addOption(
-      new Option('--contact <mode>', `contact mode of plain and smoothing: ${CONTACT_MODES.join(' | ')} (default: the scene's for plain, the verification mode for smoothing)`).argParser(contactMode),
+      new Option(
+        '--contact <mode>',
+        `contact mode of plain and smoothing: ${CONTACT_MODES.join(' | ')} (default: the scene's for plain, the verification mode for smoothing)`,
+      ).argParser(contactMode),
     )
-    .addOption(new Option('--order <O>', 'smoothing estimator: first (average AD gradients) | zeroth (value differences)').choices(['first', 'zeroth']))
-    .addOption(new Option('--samples <N>', 'smoothing: antithetic pairs per gradient estimate (default 8)').argParser(positiveInteger))
-    .addOption(new Option('--seed <N>', "seed of smoothing's perturbations, multistart's starts and sampling's samples (default 1): a seed gives the same result on any number of threads").argParser(stepCount))
-    .addOption(new Option('--threads <N>', 'smoothing, multistart, sampling: worker threads (default: every core; 0 = none)').argParser(stepCount))
+    .addOption(
+      new Option(
+        '--order <O>',
+        'smoothing estimator: first (average AD gradients) | zeroth (value differences)',
+      ).choices(['first', 'zeroth']),
+    )
+    .addOption(
+      new Option('--samples <N>', 'smoothing: antithetic pairs per gradient estimate (default 8)').argParser(
+        positiveInteger,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--seed <N>',
+        "seed of smoothing's perturbations, multistart's starts and sampling's samples (default 1): a seed gives the same result on any number of threads",
+      ).argParser(stepCount),
+    )
+    .addOption(
+      new Option(
+        '--threads <N>',
+        'smoothing, multistart, sampling: worker threads (default: every core; 0 = none)',
+      ).argParser(stepCount),
+    )
     .addOption(new Option('--starts <N>', 'multistart: number of starts (default 16)').argParser(positiveInteger))
     .addOption(clusterOption('smoothing, multistart, sampling: run the batches as jobs on the cluster of this Redis'))
-    .addOption(new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount))
+    .addOption(
+      new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount),
+    )
     .addOption(new Option('--dt <S>', 'time step in seconds (scene files only)').argParser(positiveNumber))
-    .addOption(new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(positiveNumber))
+    .addOption(
+      new Option('--temperature <T>', 'soft-contact temperature in metres (scene files only)').argParser(
+        positiveNumber,
+      ),
+    )
     .addOption(sanityOption())
     .addOption(speedFactorOption())
     .addOption(allowLargeOption())
-    .option('--out <dir>', 'output folder (default out/<name> for a named scene, out/<file name>-<8 hex digits of its path> for a scene file); locked while the run writes it')
-    .option('--json', 'print one JSON document {scene, iterations, loss: [], params: {}, seconds, strategy, mode, verification: {mode, miss, success, …}}')
+    .option(
+      '--out <dir>',
+      'output folder (default out/<name> for a named scene, out/<file name>-<8 hex digits of its path> for a scene file); locked while the run writes it',
+    )
+    .option(
+      '--json',
+      'print one JSON document {scene, iterations, loss: [], params: {}, seconds, strategy, mode, verification: {mode, miss, success, …}}',
+    )
     .addHelpText(
       'after',
       examples(
@@ -345,7 +456,8 @@ function buildProgram(io: CliIo): Command {
         `${NAME} optimize push-box --strategy anneal`,
         `${NAME} optimize push-box --strategy smoothing --contact penalty --iters 40`,
         `${NAME} optimize scenes/bounce-wrong-hump.json --strategy multistart --seed 7`,
-      ) + '\nExit codes: 0 the verified result reached the target, 3 it did not (the best found is still printed and written), 2 invalid input, 1 any other failure.\n',
+      ) +
+        '\nExit codes: 0 the verified result reached the target, 3 it did not (the best found is still printed and written), 2 invalid input, 1 any other failure.\n',
     )
     .action(async (target: string, flags: OptimizeFlags) => {
       // loaded on first use: the other commands do not need the optimizers and scene scripts
@@ -357,16 +469,34 @@ function buildProgram(io: CliIo): Command {
   program
     .command('worker')
     .usage('--cluster redis://host:port [--concurrency N]')
-    .description('Compute cluster jobs (sweeps, multistart, sampling, smoothing) for clients on any machine, until Ctrl-C; every job gives the same numbers as on the client\'s own threads.')
+    .description(
+      "Compute cluster jobs (sweeps, multistart, sampling, smoothing) for clients on any machine, until Ctrl-C; every job gives the same numbers as on the client's own threads.",
+    )
     .showHelpAfterError(`(run '${NAME} worker --help' for usage)`)
     .addOption(clusterOption('the Redis the clients use'))
-    .addOption(new Option('--concurrency <N>', 'jobs computed at once, one worker thread each (default: every core)').argParser(positiveInteger))
+    .addOption(
+      new Option('--concurrency <N>', 'jobs computed at once, one worker thread each (default: every core)').argParser(
+        positiveInteger,
+      ),
+    )
     .option('--queue <name>', 'BullMQ queue (default diffcontact; clients and workers must agree)')
-    .addOption(new Option('--lock-ms <ms>', "job lock, ms: a job whose worker dies goes to another worker after 1.5× this (default 30000)").argParser(positiveInteger))
-    .addHelpText('after', examples(`${NAME} worker --cluster redis://10.0.0.5:6379`, `DIFFCONTACT_REDIS=redis://10.0.0.5:6379 ${NAME} worker --concurrency 4`))
+    .addOption(
+      new Option(
+        '--lock-ms <ms>',
+        'job lock, ms: a job whose worker dies goes to another worker after 1.5× this (default 30000)',
+      ).argParser(positiveInteger),
+    )
+    .addHelpText(
+      'after',
+      examples(
+        `${NAME} worker --cluster redis://10.0.0.5:6379`,
+        `DIFFCONTACT_REDIS=redis://10.0.0.5:6379 ${NAME} worker --concurrency 4`,
+      ),
+    )
     .action(async (flags: Partial<WorkerFlags>) => {
       const cluster = resolveCluster(flags.cluster);
-      if (cluster === undefined) throw new UsageError(`worker needs --cluster redis://host:port (or DIFFCONTACT_REDIS)`);
+      if (cluster === undefined)
+        throw new UsageError(`worker needs --cluster redis://host:port (or DIFFCONTACT_REDIS)`);
       await runWorkerCommand({ cluster, concurrency: flags.concurrency, queue: flags.queue, lockMs: flags.lockMs }, io);
     });
   return program;

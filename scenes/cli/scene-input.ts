@@ -123,7 +123,9 @@ export function readSceneFile(file: string, allowLarge = false): Scene {
     throw new UsageError(`cannot read scene file '${file}': ${reason}`);
   }
   if (text === null) {
-    throw new UsageError(`scene file '${file}' is larger than ${INPUT_LIMITS.sceneBytes / 1024 / 1024} MiB (INPUT_LIMITS.sceneBytes); pass --allow-large if it really is a scene`);
+    throw new UsageError(
+      `scene file '${file}' is larger than ${INPUT_LIMITS.sceneBytes / 1024 / 1024} MiB (INPUT_LIMITS.sceneBytes); pass --allow-large if it really is a scene`,
+    );
   }
   try {
     return parseSceneText(text);
@@ -158,7 +160,9 @@ export function applyOverrides(scene: Scene, overrides: SceneOverrides): Scene {
 export function checkSceneLimits(scene: Scene, file: string): void {
   const nbody = scene.bodies.length;
   if (nbody > INPUT_LIMITS.bodies) {
-    throw new UsageError(`${file}: ${nbody} bodies, more than the ${INPUT_LIMITS.bodies} allowed (INPUT_LIMITS.bodies); pass --allow-large to run it anyway`);
+    throw new UsageError(
+      `${file}: ${nbody} bodies, more than the ${INPUT_LIMITS.bodies} allowed (INPUT_LIMITS.bodies); pass --allow-large to run it anyway`,
+    );
   }
   const work = nbody * scene.steps;
   if (work > INPUT_LIMITS.bodySteps) {

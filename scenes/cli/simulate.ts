@@ -113,7 +113,9 @@ export function formatSummary(file: string, scene: Scene, result: SimulateResult
   lines.push(`${'body'.padEnd(width)}  final position (m)                final velocity (m/s)`);
   for (const b of moving) {
     const f = report.final[b.name];
-    lines.push(`${escapeControl(b.name).padEnd(width)}  ${formatVector(f.position).padEnd(32)} ${formatVector(f.linearVelocity)}`);
+    lines.push(
+      `${escapeControl(b.name).padEnd(width)}  ${formatVector(f.position).padEnd(32)} ${formatVector(f.linearVelocity)}`,
+    );
   }
   const staticCount = scene.bodies.length - moving.length;
   if (staticCount > 0) lines.push(`(${staticCount} static bod${staticCount === 1 ? 'y' : 'ies'} not shown)`);

@@ -99,7 +99,10 @@ export class TrajectoryRecorder {
   readonly trajectory: Trajectory;
   private readonly keeps: (step: number) => boolean;
 
-  constructor(scene: Scene, private readonly model: Model) {
+  constructor(
+    scene: Scene,
+    private readonly model: Model,
+  ) {
     this.trajectory = { scene, dt: scene.dt, frames: [] };
     this.keeps = keepsFrame(scene);
   }
@@ -128,7 +131,11 @@ export class TrajectoryFileWriter {
   private readonly out: AtomicFile;
   private readonly keeps: (step: number) => boolean;
 
-  constructor(file: string, scene: Scene, private readonly model: Model) {
+  constructor(
+    file: string,
+    scene: Scene,
+    private readonly model: Model,
+  ) {
     this.out = new AtomicFile(file, 'trajectory file');
     this.keeps = keepsFrame(scene);
     this.out.write(`{"scene":${JSON.stringify(scene)},"dt":${JSON.stringify(scene.dt)},"frames":[`);

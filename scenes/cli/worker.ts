@@ -23,7 +23,10 @@ export function redisUrl(text: string): string {
 
 /** The `--cluster` flag of the commands that can fan out (sweep, optimize, worker). */
 export function clusterOption(what: string): Option {
-  return new Option('--cluster <redis://host:port>', `${what} (default: $${CLUSTER_ENV} if set, else this machine's worker threads); see docs/cluster.md`).argParser(redisUrl);
+  return new Option(
+    '--cluster <redis://host:port>',
+    `${what} (default: $${CLUSTER_ENV} if set, else this machine's worker threads); see docs/cluster.md`,
+  ).argParser(redisUrl);
 }
 
 /** The cluster a command runs on: the flag, else DIFFCONTACT_REDIS (invalid: exit 2), else none. */
@@ -54,10 +57,15 @@ export async function runWorkerCommand(flags: WorkerFlags, io: CliIo): Promise<v
     version: packageVersion(),
     concurrency,
     queue: flags.queue,
-    timing: flags.lockMs === undefined ? undefined : { lockDurationMs: flags.lockMs, stalledIntervalMs: Math.max(1, Math.round(flags.lockMs / 2)) },
+    timing:
+      flags.lockMs === undefined
+        ? undefined
+        : { lockDurationMs: flags.lockMs, stalledIntervalMs: Math.max(1, Math.round(flags.lockMs / 2)) },
     log: (line) => io.stderr(`${line}\n`),
   });
-  io.stderr(`worker ${worker.name}: diffcontact ${packageVersion()} on ${safeUrl(flags.cluster)}, queue ${flags.queue ?? 'diffcontact'}, ${concurrency} job(s) at once; Ctrl-C to stop\n`);
+  io.stderr(
+    `worker ${worker.name}: diffcontact ${packageVersion()} on ${safeUrl(flags.cluster)}, queue ${flags.queue ?? 'diffcontact'}, ${concurrency} job(s) at once; Ctrl-C to stop\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
@@ -72,4 +80,3 @@ export async function runWorkerCommand(flags: WorkerFlags, io: CliIo): Promise<v
   });
   io.stderr(`worker ${worker.name}: stopped after ${worker.completed()} job(s)\n`);
 }
-

@@ -26,7 +26,16 @@ import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { ValueGrad } from '../../ad/optim/types.ts';
 import type { BatchEvaluator, WorkerObjectiveSource } from '../../sim/smoothing.ts';
 import { DEFAULT_QUEUE, DEFAULT_TIMING, redisConnection, safeUrl, type ClusterTiming } from './settings.ts';
-import { decodeExact, encodeExact, portableSource, sourceKey, type JobData, type JobOp, type JobPayload, type JobResult } from './wire.ts';
+import {
+  decodeExact,
+  encodeExact,
+  portableSource,
+  sourceKey,
+  type JobData,
+  type JobOp,
+  type JobPayload,
+  type JobResult,
+} from './wire.ts';
 
 /** How far a batch has got. */
 export interface ClusterProgress {
@@ -88,7 +97,9 @@ export class ClusterJobError extends Error {
       .slice(0, 3)
       .map((f) => `job ${f.job} (points ${encodeExact(f.points)}, setting ${encodeExact(f.setting)}): ${f.message}`)
       .join('; ');
-    super(`${failures.length} cluster job(s) failed, the other results are complete: ${shown}${failures.length > 3 ? '; …' : ''}`);
+    super(
+      `${failures.length} cluster job(s) failed, the other results are complete: ${shown}${failures.length > 3 ? '; …' : ''}`,
+    );
     this.name = 'ClusterJobError';
   }
 }
@@ -230,7 +241,10 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
       if (!Array.isArray(result.results) || typeof result.worker !== 'string') throw new Error('not a job result');
       return { ok: true, result };
     } catch (err) {
-      return { ok: false, message: `unreadable result (${err instanceof Error ? err.message : String(err)}): is the worker a diffcontact worker of the same version?` };
+      return {
+        ok: false,
+        message: `unreadable result (${err instanceof Error ? err.message : String(err)}): is the worker a diffcontact worker of the same version?`,
+      };
     }
   }
 
@@ -315,7 +329,13 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
       const failures: JobFailure[] = [];
       const results: unknown[][] = outcomes.map((o, k) => {
         if (o.ok) return o.result.results;
-        failures.push({ job: k, points: payloads[k].points, first: data[k].first, setting: payloads[k].setting, message: o.message });
+        failures.push({
+          job: k,
+          points: payloads[k].points,
+          first: data[k].first,
+          setting: payloads[k].setting,
+          message: o.message,
+        });
         return payloads[k].points.map(() => undefined);
       });
       if (failures.length > 0) throw new ClusterJobError(failures, results.flat());
@@ -331,7 +351,11 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
     closed = true;
     if (timer !== null) clearInterval(timer);
     const pending = [...open.keys()];
-    failAll(new ClusterCancelledError(`cancelled with ${pending.length} cluster job(s) unfinished; they were removed from the queue`));
+    failAll(
+      new ClusterCancelledError(
+        `cancelled with ${pending.length} cluster job(s) unfinished; they were removed from the queue`,
+      ),
+    );
     if (connection === null) return;
     let conn: Connection;
     try {
@@ -352,7 +376,8 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
       const size = opts.pointsPerJob ?? defaultPointsPerJob(points.length);
       const op: JobOp = withGrad ? 'grad' : 'value';
       const payloads: JobPayload[] = [];
-      for (let i = 0; i < points.length; i += size) payloads.push({ source, op, points: points.slice(i, i + size), setting });
+      for (let i = 0; i < points.length; i += size)
+        payloads.push({ source, op, points: points.slice(i, i + size), setting });
       return (await runBatch(payloads)).flat() as ValueGrad[];
     },
     async run(points, setting) {
@@ -367,7 +392,10 @@ export function clusterEvaluator(objective: WorkerObjectiveSource, opts: Cluster
 export const CLOSE_WAIT_MS = 2000;
 
 /** Close BullMQ objects gracefully, or cut their connections if that has not finished within `ms`. */
-export async function closeWithin(items: readonly { close(): Promise<void>; disconnect(): Promise<void> }[], ms: number): Promise<void> {
+export async function closeWithin(
+  items: readonly { close(): Promise<void>; disconnect(): Promise<void> }[],
+  ms: number,
+): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const graceful = Promise.allSettled(items.map((i) => i.close())).then(() => true);
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));

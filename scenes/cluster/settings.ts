@@ -70,7 +70,9 @@ export function clusterUrl(flag: string | undefined, env: NodeJS.ProcessEnv = pr
     url = new URL('invalid:');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new TypeError(`${flag === undefined ? CLUSTER_ENV : '--cluster'}: expected a Redis URL such as redis://host:6379, got '${value}'`);
+    throw new TypeError(
+      `${flag === undefined ? CLUSTER_ENV : '--cluster'}: expected a Redis URL such as redis://host:6379, got '${value}'`,
+    );
   }
   return value;
 }
@@ -81,8 +83,15 @@ export function clusterUrl(flag: string | undefined, env: NodeJS.ProcessEnv = pr
  * back off to one every 2 s, and stop for good once `stopped()` says so (a closed client
  * must not keep the process alive by reconnecting to a Redis that is gone).
  */
-export function redisConnection(url: string, stopped: () => boolean = () => false): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number | null } {
-  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => (stopped() ? null : Math.min(100 * times, 2000)) };
+export function redisConnection(
+  url: string,
+  stopped: () => boolean = () => false,
+): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number | null } {
+  return {
+    url,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => (stopped() ? null : Math.min(100 * times, 2000)),
+  };
 }
 
 /** `redis://host:port` without a password, for messages. */

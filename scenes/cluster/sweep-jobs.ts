@@ -47,7 +47,10 @@ export function sweepObjective(spec: unknown): BatchObjective {
 export async function clusterSweep(scene: Scene, options: SweepOptions, cluster: ClusterOptions): Promise<SweepResult> {
   const modes = [...new Set(options.modes ?? [scene.contact.mode])];
   const spec: SweepSpec = { scene, options: { ...options, modes } };
-  const evaluator = clusterEvaluator({ module: siblingModule('./sweep-jobs', import.meta.url), factory: 'sweepObjective', spec }, cluster);
+  const evaluator = clusterEvaluator(
+    { module: siblingModule('./sweep-jobs', import.meta.url), factory: 'sweepObjective', spec },
+    cluster,
+  );
   try {
     const perMode = await evaluator.run(
       modes.map((_, k) => [k]),

@@ -19,7 +19,9 @@ const NUMBER_TAG = '$n';
  */
 export function encodeExact(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { [NUMBER_TAG]: Object.is(v, -0) ? '-0' : String(v) } : v,
+    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
+      ? { [NUMBER_TAG]: Object.is(v, -0) ? '-0' : String(v) }
+      : v,
   );
 }
 
@@ -76,7 +78,10 @@ export function portableSource(source: WorkerObjectiveSource): WorkerObjectiveSo
  * process, not once per job.
  */
 export function sourceKey(source: WorkerObjectiveSource): string {
-  return createHash('sha256').update(encodeExact([portableModule(source.module), source.factory, source.spec])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(encodeExact([portableModule(source.module), source.factory, source.spec]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** What a job asks: evaluate its points (value, or value and gradient) or run the objective's own job at each. */

@@ -86,7 +86,8 @@ class ObjectiveCache {
 export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<ClusterWorker> {
   const timing: ClusterTiming = { ...DEFAULT_TIMING, ...opts.timing };
   const concurrency = opts.concurrency ?? 1;
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
   const name = `${hostname()}:${process.pid}`;
   const log = opts.log ?? (() => {});
   const where = safeUrl(opts.url);
@@ -97,13 +98,18 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
   const processor = async (job: Job<JobData>): Promise<string> => {
     const data = job.data;
     if (data.version !== opts.version) {
-      throw new UnrecoverableError(`worker ${name} runs diffcontact ${opts.version}, the job was made by ${data.version}: run workers of the client's version`);
+      throw new UnrecoverableError(
+        `worker ${name} runs diffcontact ${opts.version}, the job was made by ${data.version}: run workers of the client's version`,
+      );
     }
     const payload = decodeExact(data.payload) as JobPayload;
     const pool = cache.take(data.key, payload);
     let results: unknown[];
     try {
-      results = payload.op === 'run' ? await pool.run(payload.points, payload.setting) : await pool.evaluate(payload.points, payload.op === 'grad', payload.setting);
+      results =
+        payload.op === 'run'
+          ? await pool.run(payload.points, payload.setting)
+          : await pool.evaluate(payload.points, payload.op === 'grad', payload.setting);
     } catch (err) {
       // the thread may be broken (a crash, not a thrown objective error): start afresh next time
       void pool.close();
@@ -142,10 +148,13 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     connected = true;
   } catch {
     gaveUp = true;
-    throw new ClusterUnavailableError(`cannot reach Redis at ${where} within ${timing.connectTimeoutMs / 1e3} s: is redis-server running there, and is --cluster (or DIFFCONTACT_REDIS) right?`);
+    throw new ClusterUnavailableError(
+      `cannot reach Redis at ${where} within ${timing.connectTimeoutMs / 1e3} s: is redis-server running there, and is --cluster (or DIFFCONTACT_REDIS) right?`,
+    );
   } finally {
     clearTimeout(timeout);
-    if (!connected) await closeWithin([{ close: () => worker.close(true), disconnect: () => worker.disconnect() }], CLOSE_WAIT_MS);
+    if (!connected)
+      await closeWithin([{ close: () => worker.close(true), disconnect: () => worker.disconnect() }], CLOSE_WAIT_MS);
   }
   (await worker.getBackend().client).on('ready', () => {
     if (lost) log(`worker ${name}: Redis at ${where} is back`);

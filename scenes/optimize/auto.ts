@@ -39,7 +39,10 @@ export async function optimizeAuto(problem: OptimizationProblem, opts: OptimizeO
   const start = performance.now();
   const attempts: Attempt[] = [];
   let best: OptimizeRun | undefined;
-  let reason = problem.defaultStrategy === 'plain' || problem.defaultStrategy === 'auto' ? 'the first rung: L-BFGS from the initial guess' : `the scene's documented strategy`;
+  let reason =
+    problem.defaultStrategy === 'plain' || problem.defaultStrategy === 'auto'
+      ? 'the first rung: L-BFGS from the initial guess'
+      : `the scene's documented strategy`;
   for (const strategy of autoLadder(problem)) {
     if (strategy === 'plain' && zeroGradientAtStart(problem, opts)) {
       reason = 'the gradient is exactly zero at the initial guess, so plain L-BFGS cannot move';
@@ -47,7 +50,15 @@ export async function optimizeAuto(problem: OptimizationProblem, opts: OptimizeO
     }
     const run = await optimize(problem, { ...opts, strategy });
     const v = run.verification;
-    attempts.push({ strategy, reason, miss: v.miss, success: v.success, iterations: run.result.iterations, evaluations: run.result.evaluations, seconds: run.seconds });
+    attempts.push({
+      strategy,
+      reason,
+      miss: v.miss,
+      success: v.success,
+      iterations: run.result.iterations,
+      evaluations: run.result.evaluations,
+      seconds: run.seconds,
+    });
     if (best === undefined || v.miss < best.verification.miss) best = run;
     if (v.success) break;
     reason = `${strategy} verified ${problem.missLabel} = ${v.miss.toPrecision(3)} in hard mode, above the tolerance ${problem.tolerance}`;
@@ -55,11 +66,19 @@ export async function optimizeAuto(problem: OptimizationProblem, opts: OptimizeO
   if (best === undefined) throw new Error('auto: no strategy ran');
   // the loss curve and iterations are the best rung's; the rollouts are every rung's (what auto cost)
   const evaluations = attempts.reduce((n, a) => n + a.evaluations, 0);
-  return { ...best, strategy: 'auto', result: { ...best.result, evaluations }, attempts, seconds: (performance.now() - start) / 1e3 };
+  return {
+    ...best,
+    strategy: 'auto',
+    result: { ...best.result, evaluations },
+    attempts,
+    seconds: (performance.now() - start) / 1e3,
+  };
 }
 
 /** True when every component of plain's gradient at the initial guess is exactly zero. */
 function zeroGradientAtStart(problem: OptimizationProblem, opts: OptimizeOptions): boolean {
   const mode = opts.mode ?? problem.scene.contact.mode;
-  return problem.lossAndGrad(problem.x0, { mode, temperature: problem.scene.contact.temperature }).grad.every((g) => g === 0);
+  return problem
+    .lossAndGrad(problem.x0, { mode, temperature: problem.scene.contact.temperature })
+    .grad.every((g) => g === 0);
 }

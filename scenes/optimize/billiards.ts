@@ -44,7 +44,13 @@ export function billiardsScene(size: ProblemSize): Scene {
     contact: { mode: 'soft', stiffness: 1e5, temperature: 0.00005, friction: 0.06, restitution: 0.93 },
     bodies: [
       { name: 'table', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 }, friction: 0.667, restitution: 0.5 },
-      { name: 'cue', shape: { type: 'sphere', radius: R }, mass: 0.17, position: [-0.3, 0, R], linearVelocity: [1.5, 0, 0] },
+      {
+        name: 'cue',
+        shape: { type: 'sphere', radius: R },
+        mass: 0.17,
+        position: [-0.3, 0, R],
+        linearVelocity: [1.5, 0, 0],
+      },
       { name: 'object', shape: { type: 'sphere', radius: R }, mass: 0.17, position: [0, 0, R] },
     ],
     objective: {

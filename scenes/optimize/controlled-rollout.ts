@@ -67,7 +67,12 @@ export function bodyIndex(scene: Scene, name: string): number {
 export function setBodyMass(x: Real[], L: RolloutLayout, scene: Scene, b: number, mass: Real): void {
   const shape = scene.bodies[b].shape;
   if (shape.type === 'plane') throw new RangeError('setBodyMass: a plane has no mass');
-  const size = shape.type === 'sphere' ? [shape.radius] : shape.type === 'box' ? shape.halfExtents : [shape.radius, shape.halfLength];
+  const size =
+    shape.type === 'sphere'
+      ? [shape.radius]
+      : shape.type === 'box'
+        ? shape.halfExtents
+        : [shape.radius, shape.halfLength];
   x[L.invMass + b] = ad.div(1, mass);
   principalMoments(shape.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
 }

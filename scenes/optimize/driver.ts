@@ -13,7 +13,14 @@ import type { ContactMode } from '../../sim/model.ts';
 import { UsageError } from '../cli/errors.ts';
 import { writeFileAtomic } from '../cli/files.ts';
 import { VERIFICATION_MODE, type OptimizationProblem, type Outcome } from './problem.ts';
-import { runStrategy, type RunStrategyName, type Stage, type StrategyName, type StrategyOptions, type StrategyResult } from './strategies.ts';
+import {
+  runStrategy,
+  type RunStrategyName,
+  type Stage,
+  type StrategyName,
+  type StrategyOptions,
+  type StrategyResult,
+} from './strategies.ts';
 import { PlottingUnavailableError } from '../plotting.ts';
 
 /** What the caller chooses; everything else comes from the problem. */
@@ -72,11 +79,26 @@ export async function optimize(problem: OptimizationProblem, opts: OptimizeOptio
     return optimizeAuto(problem, opts);
   }
   const start = performance.now();
-  const mode: ContactMode = opts.strategy === 'anneal' ? 'soft' : (opts.mode ?? (opts.strategy === 'plain' ? problem.scene.contact.mode : VERIFICATION_MODE));
-  const result = await runStrategy(problem, opts.strategy, { ...opts, iters: opts.iters ?? defaultIters(problem, opts.strategy), mode });
+  const mode: ContactMode =
+    opts.strategy === 'anneal'
+      ? 'soft'
+      : (opts.mode ?? (opts.strategy === 'plain' ? problem.scene.contact.mode : VERIFICATION_MODE));
+  const result = await runStrategy(problem, opts.strategy, {
+    ...opts,
+    iters: opts.iters ?? defaultIters(problem, opts.strategy),
+    mode,
+  });
   const verification = { ...problem.outcome(result.x, VERIFICATION_MODE), mode: VERIFICATION_MODE };
   const initial = problem.outcome(problem.x0, VERIFICATION_MODE);
-  return { problem, strategy: opts.strategy, mode, result, verification, initial, seconds: (performance.now() - start) / 1e3 };
+  return {
+    problem,
+    strategy: opts.strategy,
+    mode,
+    result,
+    verification,
+    initial,
+    seconds: (performance.now() - start) / 1e3,
+  };
 }
 
 /** The iterations a strategy runs on `problem` when the caller does not say. */
@@ -103,7 +125,15 @@ export interface OptimizeReport {
   starts?: { start: Record<string, number>; params: Record<string, number>; loss: number; iterations: number }[];
   /** auto: the strategies it ran, in order, with why */
   attempts?: Attempt[];
-  verification: { mode: ContactMode; loss: number; miss: number; missLabel: string; tolerance: number; success: boolean; details: Record<string, number | number[]> };
+  verification: {
+    mode: ContactMode;
+    loss: number;
+    miss: number;
+    missLabel: string;
+    tolerance: number;
+    success: boolean;
+    details: Record<string, number | number[]>;
+  };
 }
 
 /** The report of a run (what `--json` prints and result.json holds). */
@@ -123,9 +153,26 @@ export function optimizeReport(run: OptimizeRun): OptimizeReport {
     stages: result.stages.map((s) => ({ ...s.setting, iterations: s.iterations })),
     initial: { params: named(problem.x0), miss: run.initial.miss },
     ...(result.summary === undefined ? {} : { summary: result.summary }),
-    ...(result.starts === undefined ? {} : { starts: result.starts.map((s) => ({ start: named(s.start), params: named(s.x), loss: s.loss, iterations: s.iterations })) }),
+    ...(result.starts === undefined
+      ? {}
+      : {
+          starts: result.starts.map((s) => ({
+            start: named(s.start),
+            params: named(s.x),
+            loss: s.loss,
+            iterations: s.iterations,
+          })),
+        }),
     ...(run.attempts === undefined ? {} : { attempts: run.attempts }),
-    verification: { mode: v.mode, loss: v.loss, miss: v.miss, missLabel: problem.missLabel, tolerance: problem.tolerance, success: v.success, details: v.details },
+    verification: {
+      mode: v.mode,
+      loss: v.loss,
+      miss: v.miss,
+      missLabel: problem.missLabel,
+      tolerance: problem.tolerance,
+      success: v.success,
+      details: v.details,
+    },
   };
 }
 
@@ -134,7 +181,7 @@ export function optimizeReport(run: OptimizeRun): OptimizeReport {
  */
 export function describeStages(stages: readonly Stage[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < stages.length; ) {
+  for (let i = 0; i < stages.length;) {
     let j = i;
     while (j + 1 < stages.length && stages[j + 1].setting.mode === stages[i].setting.mode) j++;
     const run = stages.slice(i, j + 1);
@@ -142,7 +189,10 @@ export function describeStages(stages: readonly Stage[]): string {
     const first = run[0].setting;
     if (first.mode !== 'soft') parts.push(`${first.mode} (${iterations} it.)`);
     else if (run.length === 1) parts.push(`soft τ ${first.temperature.toExponential(1)} m (${iterations} it.)`);
-    else parts.push(`soft τ ${first.temperature.toExponential(1)} → ${run[run.length - 1].setting.temperature.toExponential(1)} m (${run.length} stages, ${iterations} it.)`);
+    else
+      parts.push(
+        `soft τ ${first.temperature.toExponential(1)} → ${run[run.length - 1].setting.temperature.toExponential(1)} m (${run.length} stages, ${iterations} it.)`,
+      );
     i = j + 1;
   }
   return parts.join(', ');
@@ -169,7 +219,11 @@ export async function writeOutputs(run: OptimizeRun, dir: string): Promise<strin
     if (!(err instanceof PlottingUnavailableError)) throw err;
     noSvg = `no loss.svg (${err.message})`;
   }
-  const texts = [`${JSON.stringify(optimizeReport(run), null, 2)}\n`, `${JSON.stringify(run.verification.trajectory)}\n`, svg];
+  const texts = [
+    `${JSON.stringify(optimizeReport(run), null, 2)}\n`,
+    `${JSON.stringify(run.verification.trajectory)}\n`,
+    svg,
+  ];
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {

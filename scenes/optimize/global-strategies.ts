@@ -90,8 +90,12 @@ export function polish(problem: OptimizationProblem, x0: readonly number[], job:
 export function searchBox(problem: OptimizationProblem): Bounds {
   const open = (j: number, side: -1 | 1) => problem.x0[j] + side * UNBOUNDED_HALF_WIDTH * problem.scale[j];
   return {
-    lower: problem.x0.map((_, j) => (Number.isFinite(problem.bounds?.lower[j] ?? -Infinity) ? problem.bounds!.lower[j] : open(j, -1))),
-    upper: problem.x0.map((_, j) => (Number.isFinite(problem.bounds?.upper[j] ?? Infinity) ? problem.bounds!.upper[j] : open(j, 1))),
+    lower: problem.x0.map((_, j) =>
+      Number.isFinite(problem.bounds?.lower[j] ?? -Infinity) ? problem.bounds!.lower[j] : open(j, -1),
+    ),
+    upper: problem.x0.map((_, j) =>
+      Number.isFinite(problem.bounds?.upper[j] ?? Infinity) ? problem.bounds!.upper[j] : open(j, 1),
+    ),
   };
 }
 
@@ -99,7 +103,10 @@ export function searchBox(problem: OptimizationProblem): Bounds {
 function evaluatorFor(problem: OptimizationProblem, opts: StrategyOptions): BatchEvaluator {
   return opts.threads === 0 && opts.cluster === undefined
     ? inlineEvaluator({ ...batchObjective(problem), run: (x, job) => polish(problem, x, job as PolishJob) })
-    : batchPool({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, opts);
+    : batchPool(
+        { module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec },
+        opts,
+      );
 }
 
 /** The strategy's contact setting: `opts.mode` at the scene's temperature. */
@@ -109,13 +116,16 @@ function settingOf(problem: OptimizationProblem, opts: StrategyOptions): Setting
 
 /** The threads a multistart ran on, in words: the workers and the calling thread. */
 function threadsOf(threads: number | undefined, evaluator: BatchEvaluator): string {
-  return threads === 0 ? 'the calling thread (no workers)' : `${evaluator.threads} worker thread(s) and the calling thread`;
+  return threads === 0
+    ? 'the calling thread (no workers)'
+    : `${evaluator.threads} worker thread(s) and the calling thread`;
 }
 
 /** Index of the smallest value (the first on a tie, so the choice is deterministic); NaN never wins. */
 function argmin(values: readonly number[]): number {
   let best = -1;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]) && (best < 0 || values[i] < values[best])) best = i;
+  for (let i = 0; i < values.length; i++)
+    if (!Number.isNaN(values[i]) && (best < 0 || values[i] < values[best])) best = i;
   return Math.max(best, 0);
 }
 
@@ -123,7 +133,11 @@ function argmin(values: readonly number[]): number {
  * `multistart`: `opts.starts` (default 16) Latin-hypercube starts from `seededRng(opts.seed)`,
  * each polished by `opts.iters` L-BFGS iterations on the pool; the best is the result.
  */
-export async function runMultiStart(problem: OptimizationProblem, opts: StrategyOptions, out: StrategyResult): Promise<void> {
+export async function runMultiStart(
+  problem: OptimizationProblem,
+  opts: StrategyOptions,
+  out: StrategyResult,
+): Promise<void> {
   const setting = settingOf(problem, opts);
   const count = opts.starts ?? DEFAULT_STARTS;
   const starts = latinHypercube(count, searchBox(problem), seededRng(opts.seed ?? 1));
@@ -146,7 +160,12 @@ export async function runMultiStart(problem: OptimizationProblem, opts: Strategy
   out.stages.push({ setting, iterations: chosen.iterations });
   out.iterations = chosen.iterations;
   out.evaluations = polished.reduce((n, p) => n + p.evaluations, 0);
-  out.starts = polished.map((p) => ({ start: p.start, x: p.x, loss: p.loss[p.loss.length - 1], iterations: p.iterations }));
+  out.starts = polished.map((p) => ({
+    start: p.start,
+    x: p.x,
+    loss: p.loss[p.loss.length - 1],
+    iterations: p.iterations,
+  }));
   out.summary = `${count} Latin-hypercube starts (seed ${opts.seed ?? 1}) on ${threadsOf(opts.threads, evaluator)}, each L-BFGS in ${setting.mode} mode (≤ ${opts.iters} it.); best: start ${best + 1} (${chosen.iterations} it.)`;
   opts.onIteration?.(out.iterations, out.loss[out.loss.length - 1]);
 }
@@ -158,7 +177,11 @@ export async function runMultiStart(problem: OptimizationProblem, opts: Strategy
  * best quarter refits the Gaussian; after `opts.generations` (default 6) generations an
  * L-BFGS polish of `opts.iters` iterations from the best sample seen.
  */
-export async function runSampling(problem: OptimizationProblem, opts: StrategyOptions, out: StrategyResult): Promise<void> {
+export async function runSampling(
+  problem: OptimizationProblem,
+  opts: StrategyOptions,
+  out: StrategyResult,
+): Promise<void> {
   const setting = settingOf(problem, opts);
   const box = searchBox(problem);
   const population = opts.population ?? DEFAULT_POPULATION;
@@ -173,15 +196,22 @@ export async function runSampling(problem: OptimizationProblem, opts: StrategyOp
   out.stages.push({ setting, iterations: 0 });
   try {
     for (let g = 0; g < generations; g++) {
-      const points = Array.from({ length: population }, () => mean.map((m, j) => Math.min(Math.max(m + spread[j] * rng.normal(), box.lower[j]), box.upper[j])));
+      const points = Array.from({ length: population }, () =>
+        mean.map((m, j) => Math.min(Math.max(m + spread[j] * rng.normal(), box.lower[j]), box.upper[j])),
+      );
       const values = (await evaluator.evaluate(points, false, setting)).map((r) => r.value);
       out.evaluations += points.length;
-      const order = values.map((_, i) => i).filter((i) => Number.isFinite(values[i])).sort((a, b) => values[a] - values[b] || a - b);
+      const order = values
+        .map((_, i) => i)
+        .filter((i) => Number.isFinite(values[i]))
+        .sort((a, b) => values[a] - values[b] || a - b);
       if (order.length > 0 && values[order[0]] < best.value) best = { x: points[order[0]], value: values[order[0]] };
       const elite = order.slice(0, eliteCount).map((i) => points[i]);
       if (elite.length >= 2) {
         mean = mean.map((_, j) => elite.reduce((s, p) => s + p[j], 0) / elite.length);
-        spread = mean.map((m, j) => Math.max(Math.sqrt(elite.reduce((s, p) => s + (p[j] - m) ** 2, 0) / elite.length), MIN_SPREAD * width[j]));
+        spread = mean.map((m, j) =>
+          Math.max(Math.sqrt(elite.reduce((s, p) => s + (p[j] - m) ** 2, 0) / elite.length), MIN_SPREAD * width[j]),
+        );
       }
       out.loss.push(best.value);
       out.stageOf.push(0);

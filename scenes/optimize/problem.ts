@@ -93,7 +93,8 @@ export interface OptimizationProblem {
 }
 
 /** How to rebuild a problem in another thread: a named script at a size, or a scene file's objective. */
-export type ProblemSpec = { kind: 'named'; name: string; size: ProblemSize } | { kind: 'scene'; name: string; scene: Scene };
+export type ProblemSpec =
+  { kind: 'named'; name: string; size: ProblemSize } | { kind: 'scene'; name: string; scene: Scene };
 
 /** `full`: the scene as documented; `test`: shorter horizon and fewer knots, for the test suite. */
 export type ProblemSize = 'full' | 'test';
@@ -162,12 +163,18 @@ export const SCENE_FILE_TOLERANCE = OBJECTIVE_TOLERANCE;
  * @example
  * const problem = sceneFileProblem('bounce-to-target', readSceneFile('scenes/bounce-to-target.json'));
  */
-export function sceneFileProblem(name: string, scene: Scene, overrides: Partial<OptimizationProblem> = {}): OptimizationProblem {
+export function sceneFileProblem(
+  name: string,
+  scene: Scene,
+  overrides: Partial<OptimizationProblem> = {},
+): OptimizationProblem {
   const objective = sceneObjective(scene);
   const x0 = overrides.x0 ?? objective.x0;
   const { lower, upper } = objective.bounds;
   // a bounded variable moves across its range; an unbounded one by its own size (or 1)
-  const scale = x0.map((_, j) => (Number.isFinite(upper[j] - lower[j]) ? (upper[j] - lower[j]) / 10 : objective.typical[j]));
+  const scale = x0.map((_, j) =>
+    Number.isFinite(upper[j] - lower[j]) ? (upper[j] - lower[j]) / 10 : objective.typical[j],
+  );
   const byLoss = objective.maxLoss !== undefined;
   const controls = Object.keys(scene.objective?.controls ?? {});
   const wrt = scene.objective?.wrt ?? [];
@@ -184,7 +191,11 @@ export function sceneFileProblem(name: string, scene: Scene, overrides: Partial<
     scale,
     scene,
     tolerance: byLoss ? objective.maxLoss! : objective.tolerance,
-    missLabel: byLoss ? 'loss' : (scene.objective?.terms ?? []).length > 0 ? 'miss (√ of the state terms)' : `|${objective.of} − target|`,
+    missLabel: byLoss
+      ? 'loss'
+      : (scene.objective?.terms ?? []).length > 0
+        ? 'miss (√ of the state terms)'
+        : `|${objective.of} − target|`,
     defaultStrategy: 'plain',
     // per-step controls are hundreds of variables: L-BFGS needs more iterations
     defaultIters: objective.hasControls ? CONTROL_ITERATIONS : 30,
@@ -203,7 +214,13 @@ export function sceneFileProblem(name: string, scene: Scene, overrides: Partial<
         return (t, state) => recorder!.record(t, state);
       });
       const miss = byLoss ? r.loss : r.miss;
-      return { loss: r.loss, miss, success: miss <= (byLoss ? objective.maxLoss! : objective.tolerance), details: { final: r.final }, trajectory: recorder!.trajectory };
+      return {
+        loss: r.loss,
+        miss,
+        success: miss <= (byLoss ? objective.maxLoss! : objective.tolerance),
+        details: { final: r.final },
+        trajectory: recorder!.trajectory,
+      };
     },
     ...overrides,
   };

@@ -63,14 +63,21 @@ export function pushBoxScene(seconds: number): Scene {
 
 /** Yaw (rad) of a unit quaternion (w, x, y, z): rotation about world z. */
 function yawOf(w: Real, x: Real, y: Real, z: Real): Real {
-  return ad.atan2(ad.mul(2, ad.add(ad.mul(w, z), ad.mul(x, y))), ad.sub(1, ad.mul(2, ad.add(ad.square(y), ad.square(z)))));
+  return ad.atan2(
+    ad.mul(2, ad.add(ad.mul(w, z), ad.mul(x, y))),
+    ad.sub(1, ad.mul(2, ad.add(ad.square(y), ad.square(z)))),
+  );
 }
 
 /**
  * Per-step force (fx, fy) from the knots (params: fx₀, fy₀, fx₁, fy₁, …), knots evenly
  * spaced from t = 0 to the last step, linear in between. Works on numbers and Reals.
  */
-export function interpolateKnots<T extends Real>(params: readonly T[], steps: number, at: (k: number, j: number, w: number) => void): void {
+export function interpolateKnots<T extends Real>(
+  params: readonly T[],
+  steps: number,
+  at: (k: number, j: number, w: number) => void,
+): void {
   const knots = params.length / 2;
   for (let t = 0; t < steps; t++) {
     const s = (t / Math.max(1, steps - 1)) * (knots - 1);
@@ -124,7 +131,11 @@ export function pushBox(size: ProblemSize = 'full'): OptimizationProblem {
       [...x],
       { kinkTol: 1e-3 },
     );
-    return { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+    return {
+      value: result.value,
+      grad: result.grad,
+      kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
+    };
   };
   /** plain rollout with the interpolated forces */
   const simulateAt = (x: readonly number[], mode: ContactMode, temperature = scene.contact.temperature) => {
@@ -148,7 +159,10 @@ export function pushBox(size: ProblemSize = 'full'): OptimizationProblem {
     goal: `push the box to (${GOAL.x}, ${GOAL.y}) m, yaw ${GOAL.yaw} rad at t = ${seconds} s with ${knots} force knots on the pusher; success: √loss ≤ ${TOLERANCE} m`,
     params,
     x0: new Array<number>(2 * knots).fill(0),
-    bounds: { lower: new Array<number>(2 * knots).fill(-MAX_FORCE), upper: new Array<number>(2 * knots).fill(MAX_FORCE) },
+    bounds: {
+      lower: new Array<number>(2 * knots).fill(-MAX_FORCE),
+      upper: new Array<number>(2 * knots).fill(MAX_FORCE),
+    },
     scale: new Array<number>(2 * knots).fill(1),
     scene,
     tolerance: TOLERANCE,
@@ -179,7 +193,12 @@ export function pushBox(size: ProblemSize = 'full'): OptimizationProblem {
         loss,
         miss,
         success: miss <= TOLERANCE,
-        details: { boxPosition: [pose.x, pose.y], boxYaw: pose.yaw, positionError: Math.hypot(pose.x - GOAL.x, pose.y - GOAL.y), yawError: Math.abs(pose.yaw - GOAL.yaw) },
+        details: {
+          boxPosition: [pose.x, pose.y],
+          boxYaw: pose.yaw,
+          positionError: Math.hypot(pose.x - GOAL.x, pose.y - GOAL.y),
+          yawError: Math.abs(pose.yaw - GOAL.yaw),
+        },
         trajectory,
       };
     },

@@ -8,7 +8,13 @@ import { billiards } from './billiards.ts';
 import { bounceToTarget } from './bounce-to-target.ts';
 import { polish, type PolishJob } from './global-strategies.ts';
 import { PROBLEM_NAMES, type ProblemName } from './names.ts';
-import { batchObjective, sceneFileProblem, type OptimizationProblem, type ProblemSize, type ProblemSpec } from './problem.ts';
+import {
+  batchObjective,
+  sceneFileProblem,
+  type OptimizationProblem,
+  type ProblemSize,
+  type ProblemSpec,
+} from './problem.ts';
 import { pushBox } from './push-box.ts';
 import { systemId } from './system-id.ts';
 
@@ -28,8 +34,13 @@ const NAMED: Readonly<Record<ProblemName, (size: ProblemSize) => OptimizationPro
  */
 export function namedProblem(name: string, size: ProblemSize = 'full'): OptimizationProblem {
   // own keys only: 'constructor' or '__proto__' must not reach Object.prototype
-  const build = Object.hasOwn(NAMED, name) ? (NAMED as Record<string, (size: ProblemSize) => OptimizationProblem>)[name] : undefined;
-  if (build === undefined) throw new UsageError(`unknown optimization scene '${name}': valid names are ${PROBLEM_NAMES.join(', ')}, or a scene file with an objective`);
+  const build = Object.hasOwn(NAMED, name)
+    ? (NAMED as Record<string, (size: ProblemSize) => OptimizationProblem>)[name]
+    : undefined;
+  if (build === undefined)
+    throw new UsageError(
+      `unknown optimization scene '${name}': valid names are ${PROBLEM_NAMES.join(', ')}, or a scene file with an objective`,
+    );
   return build(size);
 }
 

@@ -99,9 +99,20 @@ const ANNEAL_FINISH_SHARE = 0.2;
  * const r = await runStrategy(problem, 'anneal', { iters: 20, mode: 'soft' });
  * problem.outcome(r.x, 'penalty').miss;
  */
-export async function runStrategy(problem: OptimizationProblem, strategy: RunStrategyName, opts: StrategyOptions): Promise<StrategyResult> {
+export async function runStrategy(
+  problem: OptimizationProblem,
+  strategy: RunStrategyName,
+  opts: StrategyOptions,
+): Promise<StrategyResult> {
   const scaled = scaling(problem);
-  const out: StrategyResult = { x: problem.x0.slice(), loss: [], stageOf: [], stages: [], iterations: 0, evaluations: 0 };
+  const out: StrategyResult = {
+    x: problem.x0.slice(),
+    loss: [],
+    stageOf: [],
+    stages: [],
+    iterations: 0,
+    evaluations: 0,
+  };
   const record = (loss: number) => {
     out.loss.push(loss);
     out.stageOf.push(out.stages.length - 1);
@@ -138,21 +149,37 @@ interface PlannedStage {
  */
 function stagePlan(problem: OptimizationProblem, strategy: 'plain' | 'anneal', opts: StrategyOptions): PlannedStage[] {
   const scene = problem.scene;
-  if (strategy === 'plain') return [{ setting: { mode: opts.mode, temperature: scene.contact.temperature }, iters: opts.iters, optimizer: problem.optimizer }];
-  const finish = Math.min(opts.iters, opts.finish ?? problem.annealFinish ?? Math.round(ANNEAL_FINISH_SHARE * opts.iters));
+  if (strategy === 'plain')
+    return [
+      {
+        setting: { mode: opts.mode, temperature: scene.contact.temperature },
+        iters: opts.iters,
+        optimizer: problem.optimizer,
+      },
+    ];
+  const finish = Math.min(
+    opts.iters,
+    opts.finish ?? problem.annealFinish ?? Math.round(ANNEAL_FINISH_SHARE * opts.iters),
+  );
   const softIters = opts.iters - finish;
   const stageCount = Math.max(1, Math.min(opts.stages ?? 4, softIters));
   const coldest = opts.annealTo ?? problem.annealTo ?? scene.contact.temperature;
   const plan: PlannedStage[] = [];
   for (let k = 0; k < stageCount && softIters > 0; k++) {
-    const temperature = stageCount === 1 ? coldest : problem.annealFrom * (coldest / problem.annealFrom) ** (k / (stageCount - 1));
+    const temperature =
+      stageCount === 1 ? coldest : problem.annealFrom * (coldest / problem.annealFrom) ** (k / (stageCount - 1));
     // this stage's share of the iterations (the first stages take the remainder)
     const iters = Math.floor(softIters / stageCount) + (k < softIters % stageCount ? 1 : 0);
     plan.push({ setting: { mode: 'soft', temperature }, iters, optimizer: problem.optimizer });
   }
   // the finish polishes from a good start, where L-BFGS's curvature pays (Adam serves the
   // tiny, rough early gradients of some problems)
-  if (finish > 0) plan.push({ setting: { mode: VERIFICATION_MODE, temperature: scene.contact.temperature }, iters: finish, optimizer: 'lbfgs' });
+  if (finish > 0)
+    plan.push({
+      setting: { mode: VERIFICATION_MODE, temperature: scene.contact.temperature },
+      iters: finish,
+      optimizer: 'lbfgs',
+    });
   return plan;
 }
 
@@ -182,7 +209,10 @@ function runStage(
     }
   };
   const u0 = scaled.toU(out.x);
-  const u = stage.optimizer === 'adam' ? adamStage(fg, u0, iters, scaled.bounds, problem.adamLr, start, record) : lbfgsStage(fg, u0, iters, scaled.bounds, start, record);
+  const u =
+    stage.optimizer === 'adam'
+      ? adamStage(fg, u0, iters, scaled.bounds, problem.adamLr, start, record)
+      : lbfgsStage(fg, u0, iters, scaled.bounds, start, record);
   out.x = scaled.toX(u);
 }
 
@@ -190,7 +220,15 @@ function runStage(
  * `iters` L-BFGS iterations from `u0` (fewer once the projected gradient, in scaled units,
  * is at most `tol`; 0 never stops early); returns the last iterate.
  */
-export function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, start: (v: number) => void, record: (v: number) => void, tol = 0): number[] {
+export function lbfgsStage(
+  fg: Objective,
+  u0: number[],
+  iters: number,
+  bounds: Bounds | undefined,
+  start: (v: number) => void,
+  record: (v: number) => void,
+  tol = 0,
+): number[] {
   const solver = new LbfgsSolver(fg, u0, { maxIter: iters, bounds, tol });
   start(solver.value);
   while (solver.step()) record(solver.value);
@@ -202,7 +240,15 @@ export function lbfgsStage(fg: Objective, u0: number[], iters: number, bounds: B
  * gradient is exactly zero from the start; returns the best iterate seen, since Adam's last
  * step on a rough loss need not be its best.
  */
-function adamStage(fg: Objective, u0: number[], iters: number, bounds: Bounds | undefined, lr: number, start: (v: number) => void, record: (v: number) => void): number[] {
+function adamStage(
+  fg: Objective,
+  u0: number[],
+  iters: number,
+  bounds: Bounds | undefined,
+  lr: number,
+  start: (v: number) => void,
+  record: (v: number) => void,
+): number[] {
   const optimizer = adam({ lr: cosineDecay({ init: lr, steps: Math.max(1, iters), final: 0.1 * lr }), bounds });
   let u = u0;
   let state = optimizer.init(u);
@@ -237,7 +283,8 @@ export function scaling(problem: OptimizationProblem): Scaling {
   return {
     toU: (x) => x.map((v, j) => v / s[j]),
     toX: (u) => u.map((v, j) => v * s[j]),
-    bounds: b === undefined ? undefined : { lower: b.lower.map((v, j) => v / s[j]), upper: b.upper.map((v, j) => v / s[j]) },
+    bounds:
+      b === undefined ? undefined : { lower: b.lower.map((v, j) => v / s[j]), upper: b.upper.map((v, j) => v / s[j]) },
   };
 }
 
@@ -257,12 +304,18 @@ async function runSmoothing(
   const evaluator: BatchEvaluator =
     threads === 0 && opts.cluster === undefined
       ? inlineEvaluator(batchObjective(problem))
-      : batchPool({ module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec }, opts);
+      : batchPool(
+          { module: siblingModule('./registry', import.meta.url), factory: 'workerObjective', spec: problem.spec },
+          opts,
+        );
   const rng = seededRng(opts.seed ?? 1);
   const order = opts.order ?? problem.smoothingOrder ?? 'first';
   const samples = opts.samples ?? 8;
   const sigma = problem.scale.map((s) => problem.smoothingSigma * s);
-  const optimizer = adam({ lr: cosineDecay({ init: SMOOTHING_LR, steps: Math.max(1, opts.iters), final: 0.1 * SMOOTHING_LR }), bounds: scaled.bounds });
+  const optimizer = adam({
+    lr: cosineDecay({ init: SMOOTHING_LR, steps: Math.max(1, opts.iters), final: 0.1 * SMOOTHING_LR }),
+    bounds: scaled.bounds,
+  });
   let u = scaled.toU(problem.x0);
   let state = optimizer.init(u);
   try {

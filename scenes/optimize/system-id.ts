@@ -32,7 +32,14 @@ import { STATE_FIELDS } from '../../sim/state.ts';
 import type { Trajectory } from '../cli/trajectory.ts';
 import { bodyIndex, controlledRollout, setBodyMass, type ControlledRollout } from './controlled-rollout.ts';
 import { isMainModule, runStandalone } from './driver.ts';
-import { simulateRecorded, VERIFICATION_MODE, withSetting, type OptimizationProblem, type ProblemSize, type Setting } from './problem.ts';
+import {
+  simulateRecorded,
+  VERIFICATION_MODE,
+  withSetting,
+  type OptimizationProblem,
+  type ProblemSize,
+  type Setting,
+} from './problem.ts';
 
 /** The values to recover. */
 export const TRUTH = { mass: 1, friction: 0.4, restitution: 0.5 };
@@ -56,7 +63,8 @@ const SIZES: Record<ProblemSize, { seconds: number }> = { full: { seconds: 0.76 
 export function systemIdScene(seconds: number): Scene {
   const dt = 0.002;
   return parseScene({
-    description: 'system-id: a box dropped, pushed and sliding to rest, to recover its mass, friction and restitution (scenes/optimize/system-id.ts)',
+    description:
+      'system-id: a box dropped, pushed and sliding to rest, to recover its mass, friction and restitution (scenes/optimize/system-id.ts)',
     dt,
     steps: Math.round(seconds / dt),
     contact: { mode: 'hard', stiffness: 1e4, temperature: 1e-3, friction: 0.4, restitution: 0 },
@@ -123,9 +131,14 @@ export function systemId(size: ProblemSize = 'full'): OptimizationProblem {
       [...x],
       { kinkTol: 1e-3 },
     );
-    return { value: result.value, grad: result.grad, kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })) };
+    return {
+      value: result.value,
+      grad: result.grad,
+      kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
+    };
   };
-  const plainLoss = (x: readonly number[], mode: ContactMode, temperature?: number) => mse(runAt(x, mode, temperature).positions) as number;
+  const plainLoss = (x: readonly number[], mode: ContactMode, temperature?: number) =>
+    mse(runAt(x, mode, temperature).positions) as number;
   return {
     name: 'system-id',
     goal: `recover the box's mass (${TRUTH.mass} kg), friction (${TRUTH.friction}) and restitution (${TRUTH.restitution}) from its positions observed in hard mode; success: all within ${TOLERANCE * 100} %`,
@@ -148,15 +161,30 @@ export function systemId(size: ProblemSize = 'full'): OptimizationProblem {
     value: (x, setting) => plainLoss(x, setting.mode, setting.temperature),
     outcome(x, mode) {
       const { positions, trajectory } = runAt(x, mode);
-      const relativeError = [Math.abs(x[0] / TRUTH.mass - 1), Math.abs(x[1] / TRUTH.friction - 1), Math.abs(x[2] / TRUTH.restitution - 1)];
+      const relativeError = [
+        Math.abs(x[0] / TRUTH.mass - 1),
+        Math.abs(x[1] / TRUTH.friction - 1),
+        Math.abs(x[2] / TRUTH.restitution - 1),
+      ];
       const miss = Math.max(...relativeError);
-      return { loss: mse(positions) as number, miss, success: miss <= TOLERANCE, details: { relativeError }, trajectory };
+      return {
+        loss: mse(positions) as number,
+        miss,
+        success: miss <= TOLERANCE,
+        details: { relativeError },
+        trajectory,
+      };
     },
   };
 }
 
 /** Plain rollout of `scene` with the known push: the box position (m) after each step in `record`, and the trajectory. */
-function observe(scene: Scene, box: number, pushSteps: number, record: readonly number[]): { positions: number[][]; trajectory: Trajectory } {
+function observe(
+  scene: Scene,
+  box: number,
+  pushSteps: number,
+  record: readonly number[],
+): { positions: number[][]; trajectory: Trajectory } {
   const control = new Float64Array(6 * scene.bodies.length);
   const positions: number[][] = [];
   const wanted = new Set(record);

@@ -43,14 +43,26 @@ export type TableStrategy = keyof typeof TABLE_STRATEGIES;
 /** The strategies of the named scenes' table (the local ones: the global ones are in the wrong-hump table). */
 export const LOCAL_TABLE_STRATEGIES: readonly TableStrategy[] = ['plain-soft', 'plain-hard', 'anneal', 'smoothing'];
 /** The strategies of the wrong-hump table (`--global`). */
-export const GLOBAL_TABLE_STRATEGIES: readonly TableStrategy[] = ['plain-hard', 'anneal', 'multistart', 'sampling', 'auto'];
+export const GLOBAL_TABLE_STRATEGIES: readonly TableStrategy[] = [
+  'plain-hard',
+  'anneal',
+  'multistart',
+  'sampling',
+  'auto',
+];
 
 /** The bounce-to-target variants whose initial guess sits on the wrong hump (scenes/<name>.json), the scenes of `--global`. */
-export const WRONG_HUMP_SCENES = ['bounce-wrong-hump', 'bounce-wrong-hump-lively', 'bounce-wrong-hump-dead', 'bounce-wrong-hump-small'] as const;
+export const WRONG_HUMP_SCENES = [
+  'bounce-wrong-hump',
+  'bounce-wrong-hump-lively',
+  'bounce-wrong-hump-dead',
+  'bounce-wrong-hump-small',
+] as const;
 
 /** A table scene's problem: a named scene at `size`, or a wrong-hump scene file (one size). */
 export function tableProblem(scene: string, size: ProblemSize): OptimizationProblem {
-  if ((WRONG_HUMP_SCENES as readonly string[]).includes(scene)) return sceneFileProblem(scene, readSceneFile(fileURLToPath(new URL(`../${scene}.json`, import.meta.url))));
+  if ((WRONG_HUMP_SCENES as readonly string[]).includes(scene))
+    return sceneFileProblem(scene, readSceneFile(fileURLToPath(new URL(`../${scene}.json`, import.meta.url))));
   return namedProblem(scene, size);
 }
 
@@ -111,12 +123,39 @@ export async function strategyTable(opts: TableOptions): Promise<TableRow[]> {
       const base = { scene, strategy: name, tolerance: problem.tolerance, missLabel: problem.missLabel, initialMiss };
       let row: TableRow;
       try {
-        const run = await optimize(problem, { strategy, mode, iters: opts.iters, threads: opts.threads, seed: opts.seed });
+        const run = await optimize(problem, {
+          strategy,
+          mode,
+          iters: opts.iters,
+          threads: opts.threads,
+          seed: opts.seed,
+        });
         const v = run.verification;
-        const how = run.attempts?.map((a) => `${a.strategy} ${a.success ? 'reached' : `missed (${a.miss.toPrecision(2)})`}`).join(' → ') ?? run.result.summary ?? describeStages(run.result.stages);
-        row = { ...base, success: v.success, miss: v.miss, iterations: run.result.iterations, evaluations: run.result.evaluations, seconds: run.seconds, note: (name === 'smoothing' ? `${problem.smoothingOrder ?? 'first'} order, ` : '') + how };
+        const how =
+          run.attempts
+            ?.map((a) => `${a.strategy} ${a.success ? 'reached' : `missed (${a.miss.toPrecision(2)})`}`)
+            .join(' → ') ??
+          run.result.summary ??
+          describeStages(run.result.stages);
+        row = {
+          ...base,
+          success: v.success,
+          miss: v.miss,
+          iterations: run.result.iterations,
+          evaluations: run.result.evaluations,
+          seconds: run.seconds,
+          note: (name === 'smoothing' ? `${problem.smoothingOrder ?? 'first'} order, ` : '') + how,
+        };
       } catch (err) {
-        row = { ...base, success: null, miss: null, iterations: null, evaluations: null, seconds: null, note: `failed: ${messageOf(err)}` };
+        row = {
+          ...base,
+          success: null,
+          miss: null,
+          iterations: null,
+          evaluations: null,
+          seconds: null,
+          note: `failed: ${messageOf(err)}`,
+        };
       }
       rows.push(row);
       opts.onRow?.(row);
@@ -141,22 +180,26 @@ export function tableMarkdown(rows: readonly TableRow[], meta: TableMeta): strin
   const lines = [
     '| scene | strategy | success (hard) | verified miss | tolerance | initial miss | iterations | rollouts | wall s | stages |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) =>
-      [
-        r.scene,
-        r.strategy,
-        r.success === null ? 'failed' : r.success ? 'yes' : 'no',
-        num(r.miss, 2),
-        String(r.tolerance),
-        num(r.initialMiss, 2),
-        r.iterations === null ? '—' : String(r.iterations),
-        r.evaluations === null ? '—' : String(r.evaluations),
-        r.seconds === null ? '—' : r.seconds.toFixed(1),
-        r.note.replace(/\|/g, '\\|'),
-      ].join(' | '),
-    ).map((line) => `| ${line} |`),
+    ...rows
+      .map((r) =>
+        [
+          r.scene,
+          r.strategy,
+          r.success === null ? 'failed' : r.success ? 'yes' : 'no',
+          num(r.miss, 2),
+          String(r.tolerance),
+          num(r.initialMiss, 2),
+          r.iterations === null ? '—' : String(r.iterations),
+          r.evaluations === null ? '—' : String(r.evaluations),
+          r.seconds === null ? '—' : r.seconds.toFixed(1),
+          r.note.replace(/\|/g, '\\|'),
+        ].join(' | '),
+      )
+      .map((line) => `| ${line} |`),
   ];
-  const labels = [...new Map(rows.map((r) => [r.scene, r.missLabel])).entries()].map(([scene, label]) => `${scene}: ${label}`);
+  const labels = [...new Map(rows.map((r) => [r.scene, r.missLabel])).entries()].map(
+    ([scene, label]) => `${scene}: ${label}`,
+  );
   return [
     ...lines,
     '',
@@ -168,10 +211,17 @@ export function tableMarkdown(rows: readonly TableRow[], meta: TableMeta): strin
 /** The markers in scenes/README.md between which the table lives. */
 export const TABLE_MARKERS = { start: '<!-- optimize-table:start -->', end: '<!-- optimize-table:end -->' } as const;
 /** The markers of the wrong-hump table (`--global`). */
-export const GLOBAL_TABLE_MARKERS = { start: '<!-- optimize-table-global:start -->', end: '<!-- optimize-table-global:end -->' } as const;
+export const GLOBAL_TABLE_MARKERS = {
+  start: '<!-- optimize-table-global:start -->',
+  end: '<!-- optimize-table-global:end -->',
+} as const;
 
 /** `text` with everything between the markers replaced by `block` (the markers must be there, once each, in order). */
-export function replaceBetweenMarkers(text: string, block: string, markers: { start: string; end: string } = TABLE_MARKERS): string {
+export function replaceBetweenMarkers(
+  text: string,
+  block: string,
+  markers: { start: string; end: string } = TABLE_MARKERS,
+): string {
   const start = text.indexOf(markers.start);
   const end = text.indexOf(markers.end);
   if (start < 0 || end < start || text.indexOf(markers.start, start + 1) >= 0) {
@@ -196,12 +246,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     threads,
     seed,
     strategies: flags.global ? GLOBAL_TABLE_STRATEGIES : LOCAL_TABLE_STRATEGIES,
-    onRow: (r) => process.stderr.write(`${r.scene} / ${r.strategy}: ${r.success === null ? r.note : `${r.success ? 'success' : 'no'}, miss ${r.miss?.toPrecision(2)}, ${r.seconds?.toFixed(1)} s`}\n`),
+    onRow: (r) =>
+      process.stderr.write(
+        `${r.scene} / ${r.strategy}: ${r.success === null ? r.note : `${r.success ? 'success' : 'no'}, miss ${r.miss?.toPrecision(2)}, ${r.seconds?.toFixed(1)} s`}\n`,
+      ),
   });
-  const command = ['npx tsx scenes/optimize/table.ts', ...argv.filter((a) => a !== '--json' && a !== '--no-write')].join(' ');
+  const command = [
+    'npx tsx scenes/optimize/table.ts',
+    ...argv.filter((a) => a !== '--json' && a !== '--no-write'),
+  ].join(' ');
   const meta: TableMeta = { size, iters, machine: machineName(threads), command };
   if (flags.write) {
-    writeFileSync(flags.readme, replaceBetweenMarkers(readFileSync(flags.readme, 'utf8'), tableMarkdown(rows, meta), flags.global ? GLOBAL_TABLE_MARKERS : TABLE_MARKERS));
+    writeFileSync(
+      flags.readme,
+      replaceBetweenMarkers(
+        readFileSync(flags.readme, 'utf8'),
+        tableMarkdown(rows, meta),
+        flags.global ? GLOBAL_TABLE_MARKERS : TABLE_MARKERS,
+      ),
+    );
     process.stderr.write(`table written into ${flags.readme}\n`);
   }
   if (flags.json) process.stdout.write(`${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
@@ -226,16 +289,34 @@ interface TableFlags {
  */
 function parseFlags(argv: readonly string[]): TableFlags | null {
   const program = new Command('optimize-table')
-    .description('Optimize every scene by every strategy, judge each result in hard mode, and write the table into scenes/README.md.')
+    .description(
+      'Optimize every scene by every strategy, judge each result in hard mode, and write the table into scenes/README.md.',
+    )
     .exitOverride()
     // main's caller prints the one error line; commander prints only the help
     .configureOutput({ writeOut: (text) => process.stdout.write(text), outputError: () => {} })
     .addOption(new Option('--size <size>', 'problem size').choices(['full', 'test']).default('full'))
-    .addOption(new Option('--iters <N>', "optimizer iterations per run (default: each scene's)").argParser(positiveInteger))
-    .addOption(new Option('--scenes <a,b>', `scenes to run (default: all of ${PROBLEM_NAMES.join(', ')}; with --global: ${WRONG_HUMP_SCENES.join(', ')})`).argParser(sceneList))
-    .option('--global', `the wrong-hump table: scenes ${WRONG_HUMP_SCENES.join(', ')} by ${GLOBAL_TABLE_STRATEGIES.join(', ')}, into its own markers`, false)
+    .addOption(
+      new Option('--iters <N>', "optimizer iterations per run (default: each scene's)").argParser(positiveInteger),
+    )
+    .addOption(
+      new Option(
+        '--scenes <a,b>',
+        `scenes to run (default: all of ${PROBLEM_NAMES.join(', ')}; with --global: ${WRONG_HUMP_SCENES.join(', ')})`,
+      ).argParser(sceneList),
+    )
+    .option(
+      '--global',
+      `the wrong-hump table: scenes ${WRONG_HUMP_SCENES.join(', ')} by ${GLOBAL_TABLE_STRATEGIES.join(', ')}, into its own markers`,
+      false,
+    )
     .addOption(new Option('--seed <N>', 'seed of the global strategies (default 1)').argParser(stepCount))
-    .addOption(new Option('--threads <N>', 'smoothing and global strategies: worker threads (default: every core; 0 = none)').argParser(stepCount))
+    .addOption(
+      new Option(
+        '--threads <N>',
+        'smoothing and global strategies: worker threads (default: every core; 0 = none)',
+      ).argParser(stepCount),
+    )
     .addOption(new Option('--readme <path>', 'the README whose table markers get the table').default(README))
     .option('--no-write', 'do not write the README')
     .option('--json', 'print the table as one JSON document on stdout', false);
@@ -253,7 +334,8 @@ function sceneList(text: string): string[] {
   const scenes = text.split(',').map((s) => s.trim());
   const valid: readonly string[] = [...PROBLEM_NAMES, ...WRONG_HUMP_SCENES];
   const unknown = scenes.find((s) => !valid.includes(s));
-  if (unknown !== undefined) throw new InvalidArgumentError(`unknown scene '${unknown}': valid names are ${valid.join(', ')}.`);
+  if (unknown !== undefined)
+    throw new InvalidArgumentError(`unknown scene '${unknown}': valid names are ${valid.join(', ')}.`);
   return scenes;
 }
 

@@ -57,7 +57,8 @@ export function warpBounceLinearScene(): SceneInput {
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const ball = scene.bodies.findIndex((b) => b.name === 'ball');
-  const positionOf = (q: Float64Array) => Array.from(q.subarray(7 * ball, 7 * ball + 3), (v) => Number(v.toPrecision(DIGITS)));
+  const positionOf = (q: Float64Array) =>
+    Array.from(q.subarray(7 * ball, 7 * ball + 3), (v) => Number(v.toPrecision(DIGITS)));
   const trajectory = [positionOf(state.bodyQ)];
   const wrench = new Float64Array(6 * model.nbody);
   wrench.set(TARGET_FORCE, 6 * ball);

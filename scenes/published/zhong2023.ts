@@ -46,7 +46,10 @@ export function zhongScene(task: ZhongTask): Scene {
  * The loss and its gradient w.r.t. the scene file's decision variables: A's per-step force
  * (x, y, z per step, 3·480 values; the y components stay zero, the task is planar).
  */
-export function zhongObjective(task: ZhongTask): { x0: number[]; fg: (u: number[]) => { value: number; grad: number[] } } {
+export function zhongObjective(task: ZhongTask): {
+  x0: number[];
+  fg: (u: number[]) => { value: number; grad: number[] };
+} {
   const objective = sceneObjective(zhongScene(task));
   return { x0: [...objective.x0], fg: (u) => objective.lossAndGrad(u) };
 }
@@ -90,6 +93,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const which = process.argv[2];
   for (const task of [ZHONG_SINGLE, ZHONG_MULTIPLE].filter((t) => which === undefined || t.name === which)) {
     const r = solveZhong(task);
-    console.log(`${r.task}: loss ${r.startLoss.toFixed(4)} → ${r.loss.toFixed(4)} (optimum ${r.optimum}, ${(100 * r.relativeGap).toFixed(2)} %) in ${r.iterations} iterations, ${r.evaluations} evaluations, ${r.seconds.toFixed(1)} s`);
+    console.log(
+      `${r.task}: loss ${r.startLoss.toFixed(4)} → ${r.loss.toFixed(4)} (optimum ${r.optimum}, ${(100 * r.relativeGap).toFixed(2)} %) in ${r.iterations} iterations, ${r.evaluations} evaluations, ${r.seconds.toFixed(1)} s`,
+    );
   }
 }

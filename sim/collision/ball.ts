@@ -36,8 +36,11 @@ export function emitBallContact(
   margin: number,
   fallback: Vec3,
 ): number {
-  const rA = geomSize[4 * a], rB = geomSize[4 * b];
-  const dx = centreB[0] - centreA[0], dy = centreB[1] - centreA[1], dz = centreB[2] - centreA[2];
+  const rA = geomSize[4 * a],
+    rB = geomSize[4 * b];
+  const dx = centreB[0] - centreA[0],
+    dy = centreB[1] - centreA[1],
+    dz = centreB[2] - centreA[2];
   const centreDist = Math.sqrt(dx * dx + dy * dy + dz * dz);
   const dist = centreDist - rA - rB;
   if (dist > margin) return 0;
@@ -62,8 +65,12 @@ export function emitBallContact(
  * world axis along which v is smallest, normalized. Deterministic, for fallback normals.
  */
 export function anyPerpendicular(out: Vec3, v: Vec3): Vec3 {
-  const x = v[0], y = v[1], z = v[2];
-  const ax = Math.abs(x), ay = Math.abs(y), az = Math.abs(z);
+  const x = v[0],
+    y = v[1],
+    z = v[2];
+  const ax = Math.abs(x),
+    ay = Math.abs(y),
+    az = Math.abs(z);
   let px: number, py: number, pz: number;
   if (ax <= ay && ax <= az) {
     // v × e_x

@@ -76,13 +76,16 @@ const _onB = vec3Create();
  * closer to parallel than EDGE_AXIS_MIN_SINE gets the zero vector (no axis).
  */
 function candidateAxes(): void {
-  const c = _axesBinA, u = _candidates;
+  const c = _axesBinA,
+    u = _candidates;
   u.fill(0);
   u[0] = u[4] = u[8] = 1;
   for (let m = 0; m < 9; m++) u[9 + m] = c[m];
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
-      const bx = c[3 * j], by = c[3 * j + 1], bz = c[3 * j + 2];
+      const bx = c[3 * j],
+        by = c[3 * j + 1],
+        bz = c[3 * j + 2];
       // eᵢ × b
       const ux = i === 0 ? 0 : i === 1 ? bz : -by;
       const uy = i === 0 ? -bz : i === 1 ? 0 : bx;
@@ -121,7 +124,8 @@ function clipIncidentFace(
   }
   // its face turned toward the reference box
   const faceSign = side * axesInc[3 * j + k] > 0 ? -1 : 1;
-  const j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+  const j1 = (j + 1) % 3,
+    j2 = (j + 2) % 3;
   for (let v = 0; v < 4; v++) {
     // quad corners in order around the face: (+,+), (−,+), (−,−), (+,−)
     const s1 = v === 0 || v === 3 ? 1 : -1;
@@ -136,7 +140,8 @@ function clipIncidentFace(
   }
   // clip to the reference face's four sides, ping-ponging between two buffers
   let count = 4;
-  const k1 = (k + 1) % 3, k2 = (k + 2) % 3;
+  const k1 = (k + 1) % 3,
+    k2 = (k + 2) % 3;
   count = clipPolygonToHalfSpace(_polygon, count, _clipped, k1, 1, halfRef);
   count = clipPolygonToHalfSpace(_clipped, count, _polygon, k1, -1, halfRef);
   count = clipPolygonToHalfSpace(_polygon, count, _clipped, k2, 1, halfRef);
@@ -191,12 +196,16 @@ function emitFaceManifold(
  * B) and B's edge along j that is extreme against it.
  */
 function emitEdgeContact(a: number, b: number, n: number, margin: number, out: Contacts): number {
-  const c = _axesBinA, t = _centreBinA;
+  const c = _axesBinA,
+    t = _centreBinA;
   // integer division kept integral (`| 0`): a Math.floor result is a float to V8, and the
   // feature id built from it would be boxed when passed on
-  const i = ((n - 6) / 3) | 0, j = (n - 6) % 3;
+  const i = ((n - 6) / 3) | 0,
+    j = (n - 6) % 3;
   // the axis, oriented from A to B
-  let ux = _candidates[3 * n], uy = _candidates[3 * n + 1], uz = _candidates[3 * n + 2];
+  let ux = _candidates[3 * n],
+    uy = _candidates[3 * n + 1],
+    uz = _candidates[3 * n + 2];
   if (ux * t[0] + uy * t[1] + uz * t[2] < 0) {
     ux = -ux;
     uy = -uy;
@@ -225,7 +234,9 @@ function emitEdgeContact(a: number, b: number, n: number, margin: number, out: C
     // separated, and the nearest points are an edge's end (a corner): they are farther
     // apart than the lines, and their join is the better normal and distance (SAT only
     // bounds the gap from below), the same whichever box is A
-    const gx = _onB[0] - _onA[0], gy = _onB[1] - _onA[1], gz = _onB[2] - _onA[2];
+    const gx = _onB[0] - _onA[0],
+      gy = _onB[1] - _onA[1],
+      gz = _onB[2] - _onA[2];
     const gap = Math.sqrt(gx * gx + gy * gy + gz * gz);
     if (gap - dist > CORNER_TOLERANCE) {
       if (gap > margin) return 0;
@@ -271,14 +282,17 @@ export function collideBoxBox(
   vec3Load(_halfB, size, 4 * b);
   mat3TransposeMul(_axesBinA, _rotA, _rotB);
   mat3TransposeMulVec3(_centreBinA, _rotA, vec3Sub(_centreBinA, _centreB, _centreA));
-  const c = _axesBinA, t = _centreBinA;
+  const c = _axesBinA,
+    t = _centreBinA;
 
   // separation along each candidate axis: |t·u| − (A's extent + B's extent along u)
   candidateAxes();
   let face = 0;
   let edge = -1;
   for (let n = 0; n < 15; n++) {
-    const ux = _candidates[3 * n], uy = _candidates[3 * n + 1], uz = _candidates[3 * n + 2];
+    const ux = _candidates[3 * n],
+      uy = _candidates[3 * n + 1],
+      uz = _candidates[3 * n + 2];
     if (ux === 0 && uy === 0 && uz === 0) continue;
     const extentA = _halfA[0] * Math.abs(ux) + _halfA[1] * Math.abs(uy) + _halfA[2] * Math.abs(uz);
     const extentB =
@@ -295,7 +309,8 @@ export function collideBoxBox(
       edge = n;
     }
   }
-  if (edge >= 0 && _axisSep[edge] > _axisSep[face] + EDGE_AXIS_TOLERANCE) return emitEdgeContact(a, b, edge, margin, out);
+  if (edge >= 0 && _axisSep[edge] > _axisSep[face] + EDGE_AXIS_TOLERANCE)
+    return emitEdgeContact(a, b, edge, margin, out);
 
   const faceIsA = face < 3;
   const faceAxis = faceIsA ? face : face - 3;

@@ -81,7 +81,9 @@ function clipToSlabs(axes: number): boolean {
   let exit = 1;
   for (let k = 0; k < 3; k++) {
     if (!(axes & (1 << k))) continue;
-    const p = _p0[k], d = _dir[k], h = _half[k];
+    const p = _p0[k],
+      d = _dir[k],
+      h = _half[k];
     if (d === 0) {
       if (p > h || p < -h) return false;
       continue;
@@ -129,12 +131,17 @@ function findClosestParameter(): void {
   let bestT = 0;
   let bestF = Infinity;
   for (let i = 0; i + 1 < count; i++) {
-    const lo = _breaks[i], hi = _breaks[i + 1];
+    const lo = _breaks[i],
+      hi = _breaks[i + 1];
     if (hi <= lo) continue;
     const mid = 0.5 * (lo + hi);
-    let alpha = 0, beta = 0, gamma = 0;
+    let alpha = 0,
+      beta = 0,
+      gamma = 0;
     for (let k = 0; k < 3; k++) {
-      const p = _p0[k], d = _dir[k], h = _half[k];
+      const p = _p0[k],
+        d = _dir[k],
+        h = _half[k];
       const x = p + mid * d;
       if (x <= h && x >= -h) continue;
       const bound = x > h ? h : -h;
@@ -164,7 +171,9 @@ function pointAt(slot: number): void {
     _onSegment[k] = x;
     _surface[k] = x > _half[k] ? _half[k] : x < -_half[k] ? -_half[k] : x;
   }
-  const dx = _onSegment[0] - _surface[0], dy = _onSegment[1] - _surface[1], dz = _onSegment[2] - _surface[2];
+  const dx = _onSegment[0] - _surface[0],
+    dy = _onSegment[1] - _surface[1],
+    dz = _onSegment[2] - _surface[2];
   _gap[slot] = Math.sqrt(dx * dx + dy * dy + dz * dz);
 }
 
@@ -238,10 +247,16 @@ function emitFaceContacts(a: number, b: number, face: number, margin: number, ou
 
 /** Segment through the box: least overlap over the six separating axes. */
 function collidePenetrating(a: number, b: number, margin: number, out: Contacts): number {
-  const hx = _half[0], hy = _half[1], hz = _half[2];
-  const dx = _dir[0], dy = _dir[1], dz = _dir[2];
+  const hx = _half[0],
+    hy = _half[1],
+    hz = _half[2];
+  const dx = _dir[0],
+    dy = _dir[1],
+    dz = _dir[2];
   // segment midpoint relative to the box centre
-  const mx = _p0[0] + 0.5 * dx, my = _p0[1] + 0.5 * dy, mz = _p0[2] + 0.5 * dz;
+  const mx = _p0[0] + 0.5 * dx,
+    my = _p0[1] + 0.5 * dy,
+    mz = _p0[2] + 0.5 * dz;
   // face axes: overlap of [−hₖ, hₖ] with the segment's extent [mₖ − |dₖ|/2, mₖ + |dₖ|/2]
   let bestFace = -1;
   let bestOverlap = Infinity;
@@ -257,14 +272,18 @@ function collidePenetrating(a: number, b: number, margin: number, out: Contacts)
   const dirLength = Math.sqrt(dx * dx + dy * dy + dz * dz);
   let bestEdge = -1;
   let edgeOverlap = bestOverlap - EDGE_AXIS_TOLERANCE;
-  let ux = 0, uy = 0, uz = 0;
+  let ux = 0,
+    uy = 0,
+    uz = 0;
   for (let k = 0; k < 3; k++) {
     const cx = k === 0 ? 0 : k === 1 ? -dz : dy;
     const cy = k === 0 ? dz : k === 1 ? 0 : -dx;
     const cz = k === 0 ? -dy : k === 1 ? dx : 0;
     const len = Math.sqrt(cx * cx + cy * cy + cz * cz);
     if (len <= EDGE_AXIS_MIN_SINE * dirLength) continue;
-    const ex = cx / len, ey = cy / len, ez = cz / len;
+    const ex = cx / len,
+      ey = cy / len,
+      ez = cz / len;
     const overlap = hx * Math.abs(ex) + hy * Math.abs(ey) + hz * Math.abs(ez) - Math.abs(mx * ex + my * ey + mz * ez);
     if (overlap < edgeOverlap) {
       edgeOverlap = overlap;

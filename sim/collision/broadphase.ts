@@ -103,19 +103,23 @@ export function bodyAabb(
     mat3FromQuat(_rot, bodyQ, 7 * i + 3);
     if (type === ShapeType.box) {
       // half widths of the rotated box: Σₖ hₖ |axisₖ|
-      const hx = size[4 * i], hy = size[4 * i + 1], hz = size[4 * i + 2];
+      const hx = size[4 * i],
+        hy = size[4 * i + 1],
+        hz = size[4 * i + 2];
       ex = hx * Math.abs(_rot[0]) + hy * Math.abs(_rot[3]) + hz * Math.abs(_rot[6]);
       ey = hx * Math.abs(_rot[1]) + hy * Math.abs(_rot[4]) + hz * Math.abs(_rot[7]);
       ez = hx * Math.abs(_rot[2]) + hy * Math.abs(_rot[5]) + hz * Math.abs(_rot[8]);
     } else if (type === ShapeType.cylinder) {
       // cylinder: the axis segment's extent plus each cap disc's, r·√(1 − aₖ²) along world axis k
-      const r = size[4 * i], halfLength = size[4 * i + 1];
+      const r = size[4 * i],
+        halfLength = size[4 * i + 1];
       ex = halfLength * Math.abs(_rot[6]) + r * Math.sqrt(Math.max(0, 1 - _rot[6] * _rot[6]));
       ey = halfLength * Math.abs(_rot[7]) + r * Math.sqrt(Math.max(0, 1 - _rot[7] * _rot[7]));
       ez = halfLength * Math.abs(_rot[8]) + r * Math.sqrt(Math.max(0, 1 - _rot[8] * _rot[8]));
     } else {
       // capsule: the axis segment's extent plus the radius
-      const r = size[4 * i], halfLength = size[4 * i + 1];
+      const r = size[4 * i],
+        halfLength = size[4 * i + 1];
       ex = halfLength * Math.abs(_rot[6]) + r;
       ey = halfLength * Math.abs(_rot[7]) + r;
       ez = halfLength * Math.abs(_rot[8]) + r;
@@ -185,7 +189,8 @@ export function broadphase(input: CollisionInput, bodyQ: Float64Array, margin: n
   }
 
   // sweep: body i meets the bodies that start before it ends along the axis
-  const axis1 = (axis + 1) % 3, axis2 = (axis + 2) % 3;
+  const axis1 = (axis + 1) % 3,
+    axis2 = (axis + 2) % 3;
   for (let o = 0; o < n; o++) {
     const i = order[o];
     const end = upper[3 * i + axis];

@@ -113,7 +113,9 @@ export function emitContact(out: Contacts, a: number, b: number, record: Contact
     out.dropped++;
     return 0;
   }
-  const nx = record[3], ny = record[4], nz = record[5];
+  const nx = record[3],
+    ny = record[4],
+    nz = record[5];
   const dist = record[RECORD_DIST];
   const half = 0.5 * dist;
   out.bodyA[k] = a;

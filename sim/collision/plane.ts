@@ -110,14 +110,18 @@ export function collidePlaneBox(
   const size = input.geomSize;
   loadPlaneNormal(size, a);
   loadPose(bodyQ, b, _centre, _rot);
-  const nx = _normal[0], ny = _normal[1], nz = _normal[2];
+  const nx = _normal[0],
+    ny = _normal[1],
+    nz = _normal[2];
   // each half extent's contribution to a corner's height
   const ex = size[4 * b] * (nx * _rot[0] + ny * _rot[1] + nz * _rot[2]);
   const ey = size[4 * b + 1] * (nx * _rot[3] + ny * _rot[4] + nz * _rot[5]);
   const ez = size[4 * b + 2] * (nx * _rot[6] + ny * _rot[7] + nz * _rot[8]);
   const centreHeight = nx * _centre[0] + ny * _centre[1] + nz * _centre[2] - size[4 * a + 3];
   for (let corner = 0; corner < 8; corner++) {
-    const sx = corner & 1 ? 1 : -1, sy = corner & 2 ? 1 : -1, sz = corner & 4 ? 1 : -1;
+    const sx = corner & 1 ? 1 : -1,
+      sy = corner & 2 ? 1 : -1,
+      sz = corner & 4 ? 1 : -1;
     _cornerDist[corner] = centreHeight + sx * ex + sy * ey + sz * ez;
   }
   // repeatedly take the deepest remaining corner within the margin
@@ -131,8 +135,12 @@ export function collidePlaneBox(
     }
     if (best < 0) break;
     taken |= 1 << best;
-    const sx = best & 1 ? 1 : -1, sy = best & 2 ? 1 : -1, sz = best & 4 ? 1 : -1;
-    const hx = sx * size[4 * b], hy = sy * size[4 * b + 1], hz = sz * size[4 * b + 2];
+    const sx = best & 1 ? 1 : -1,
+      sy = best & 2 ? 1 : -1,
+      sz = best & 4 ? 1 : -1;
+    const hx = sx * size[4 * b],
+      hy = sy * size[4 * b + 1],
+      hz = sz * size[4 * b + 2];
     const dist = _cornerDist[best];
     // the corner, moved onto the plane along −n
     _surface[0] = _centre[0] + hx * _rot[0] + hy * _rot[3] + hz * _rot[6] - dist * nx;

@@ -30,7 +30,9 @@ export function loadCapsuleSegment(
   const o = 7 * i;
   const halfLength = geomSize[4 * i + 1];
   mat3FromQuat(rot, bodyQ, o + 3);
-  const ax = rot[6] * halfLength, ay = rot[7] * halfLength, az = rot[8] * halfLength;
+  const ax = rot[6] * halfLength,
+    ay = rot[7] * halfLength,
+    az = rot[8] * halfLength;
   p0[0] = bodyQ[o] - ax;
   p0[1] = bodyQ[o + 1] - ay;
   p0[2] = bodyQ[o + 2] - az;

@@ -18,7 +18,9 @@ export const PARALLEL_SIN2 = 1e-12;
  * segment (p0 = p1) gives p0.
  */
 export function closestPointOnSegment(out: Vec3, p0: Vec3, p1: Vec3, q: Vec3): Vec3 {
-  const dx = p1[0] - p0[0], dy = p1[1] - p0[1], dz = p1[2] - p0[2];
+  const dx = p1[0] - p0[0],
+    dy = p1[1] - p0[1],
+    dz = p1[2] - p0[2];
   const len2 = dx * dx + dy * dy + dz * dz;
   let t = 0;
   if (len2 > 0) {
@@ -44,9 +46,15 @@ export function closestPointOnSegment(out: Vec3, p0: Vec3, p1: Vec3, q: Vec3): V
  * // capsule–capsule: the gap between the axes, less the radii, along onB − onA
  */
 export function closestPointsSegmentSegment(p0: Vec3, p1: Vec3, q0: Vec3, q1: Vec3, onP: Vec3, onQ: Vec3): void {
-  const d1x = p1[0] - p0[0], d1y = p1[1] - p0[1], d1z = p1[2] - p0[2];
-  const d2x = q1[0] - q0[0], d2y = q1[1] - q0[1], d2z = q1[2] - q0[2];
-  const rx = p0[0] - q0[0], ry = p0[1] - q0[1], rz = p0[2] - q0[2];
+  const d1x = p1[0] - p0[0],
+    d1y = p1[1] - p0[1],
+    d1z = p1[2] - p0[2];
+  const d2x = q1[0] - q0[0],
+    d2y = q1[1] - q0[1],
+    d2z = q1[2] - q0[2];
+  const rx = p0[0] - q0[0],
+    ry = p0[1] - q0[1],
+    rz = p0[2] - q0[2];
   const a = d1x * d1x + d1y * d1y + d1z * d1z;
   const e = d2x * d2x + d2y * d2y + d2z * d2z;
   const f = d2x * rx + d2y * ry + d2z * rz;

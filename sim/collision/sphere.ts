@@ -88,8 +88,12 @@ export function collideSphereBox(
   vec3Load(_centreA, bodyQ, 7 * a);
   loadPose(bodyQ, b, _centreB, _rot);
   mat3TransposeMulVec3(_local, _rot, vec3Sub(_local, _centreA, _centreB));
-  const px = _local[0], py = _local[1], pz = _local[2];
-  const hx = size[4 * b], hy = size[4 * b + 1], hz = size[4 * b + 2];
+  const px = _local[0],
+    py = _local[1],
+    pz = _local[2];
+  const hx = size[4 * b],
+    hy = size[4 * b + 1],
+    hz = size[4 * b + 2];
   const qx = Math.min(Math.max(px, -hx), hx);
   const qy = Math.min(Math.max(py, -hy), hy);
   const qz = Math.min(Math.max(pz, -hz), hz);
@@ -107,7 +111,9 @@ export function collideSphereBox(
     feature = 0;
   } else {
     // the face with the least depth below it; ties go to the lower axis, + side at 0
-    const dx = hx - Math.abs(px), dy = hy - Math.abs(py), dz = hz - Math.abs(pz);
+    const dx = hx - Math.abs(px),
+      dy = hy - Math.abs(py),
+      dz = hz - Math.abs(pz);
     let k = 0;
     let depth = dx;
     if (dy < depth) {

@@ -60,7 +60,12 @@ export function softFrictionWeight(speed2: number, velocity: number, out: Fricti
  * @example
  * penaltyFrictionWeight(4, 0.01, true, createFrictionWeight()).value; // 0.5 s/m at |v_t| = 2 m/s
  */
-export function penaltyFrictionWeight(speed2: number, velocity: number, slip: boolean, out: FrictionWeight): FrictionWeight {
+export function penaltyFrictionWeight(
+  speed2: number,
+  velocity: number,
+  slip: boolean,
+  out: FrictionWeight,
+): FrictionWeight {
   if (slip) {
     const w = 1 / Math.sqrt(speed2);
     out.value = w;

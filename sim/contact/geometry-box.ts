@@ -142,7 +142,9 @@ function boxPairFrame(x: readonly Real[]): BoxPairFrame {
 
 /** `eᵢ × (B's axis j)` in A's frame, unnormalized (candidateAxes), and its length. */
 function edgeCross(c: readonly Real[], i: number, j: number): [V3, Real] {
-  const bx = c[3 * j], by = c[3 * j + 1], bz = c[3 * j + 2];
+  const bx = c[3 * j],
+    by = c[3 * j + 1],
+    bz = c[3 * j + 2];
   const u: V3 = [
     i === 0 ? 0 : i === 1 ? bz : neg(by),
     i === 0 ? neg(bz) : i === 1 ? 0 : bx,
@@ -159,7 +161,8 @@ function candidateAxis(f: BoxPairFrame, n: number): V3 | null {
     return u;
   }
   if (n < 6) return column(f.c, n - 3);
-  const i = ((n - 6) / 3) | 0, j = (n - 6) % 3;
+  const i = ((n - 6) / 3) | 0,
+    j = (n - 6) % 3;
   const [u, len] = edgeCross(f.c, i, j);
   if (value(len) < EDGE_AXIS_MIN_SINE) return null;
   return [div(u[0], len), div(u[1], len), div(u[2], len)];
@@ -167,7 +170,8 @@ function candidateAxis(f: BoxPairFrame, n: number): V3 | null {
 
 /** Separation along unit axis u: |t·u| − (A's extent + B's extent along u). */
 function separation(f: BoxPairFrame, u: V3): Real {
-  const h = f.halfA, g = f.halfB;
+  const h = f.halfA,
+    g = f.halfB;
   const extentA = add(add(mul(h[0], absReal(u[0])), mul(h[1], absReal(u[1]))), mul(h[2], absReal(u[2])));
   const extentB = add(
     add(mul(g[0], absReal(dot3(u, column(f.c, 0)))), mul(g[1], absReal(dot3(u, column(f.c, 1))))),
@@ -207,7 +211,9 @@ function reportAxisChoice(f: BoxPairFrame, chosen: number, sink: DecisionSink): 
   const gaps: number[] = [];
   const isFace = chosen < 6;
   for (let n = isFace ? 0 : 6; n < (isFace ? 6 : 15); n++) if (n !== chosen) gaps.push(Math.abs(sep[chosen] - sep[n]));
-  gaps.push(Math.abs(isFace ? sep[chosen] + EDGE_AXIS_TOLERANCE - bestEdge : sep[chosen] - bestFace - EDGE_AXIS_TOLERANCE));
+  gaps.push(
+    Math.abs(isFace ? sep[chosen] + EDGE_AXIS_TOLERANCE - bestEdge : sep[chosen] - bestFace - EDGE_AXIS_TOLERANCE),
+  );
   sink.decision(smallest(gaps.filter((g) => !Number.isNaN(g))), DECISION_SEPARATING_AXIS);
 }
 
@@ -225,9 +231,11 @@ function clipToHalfSpace(src: readonly V3[], axis: number, sign: number, bound: 
     const outsidePrev = clipOutside(value(src[prev][axis]), sign, b);
     const outsideCur = clipOutside(value(src[i][axis]), sign, b);
     // the decision's boundary is the band |d| = CLIP_PLANE_TOLERANCE around the plane
-    if (sink !== null) sink.decision(Math.abs(Math.abs(sign * value(src[i][axis]) - b) - CLIP_PLANE_TOLERANCE), DECISION_FACE_CLIP);
+    if (sink !== null)
+      sink.decision(Math.abs(Math.abs(sign * value(src[i][axis]) - b) - CLIP_PLANE_TOLERANCE), DECISION_FACE_CLIP);
     if ((outsidePrev > 0 && outsideCur < 0) || (outsidePrev < 0 && outsideCur > 0)) {
-      const from = src[prev], to = src[i];
+      const from = src[prev],
+        to = src[i];
       const op = sub(mul(sign, from[axis]), bound);
       const oc = sub(mul(sign, to[axis]), bound);
       const t = div(op, sub(op, oc));
@@ -268,7 +276,8 @@ function clippedIncidentFace(
     sink.decision(smallest(others), DECISION_INCIDENT_FACE);
   }
   const faceSign = side * value(axesInc[3 * j + k]) > 0 ? -1 : 1;
-  const j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+  const j1 = (j + 1) % 3,
+    j2 = (j + 2) % 3;
   let polygon: V3[] = [];
   for (let v = 0; v < 4; v++) {
     const s1 = v === 0 || v === 3 ? 1 : -1;
@@ -276,13 +285,17 @@ function clippedIncidentFace(
     const corner: V3 = [0, 0, 0];
     for (let c = 0; c < 3; c++) {
       corner[c] = add(
-        add(add(centreInc[c], mul(mul(faceSign, halfInc[j]), axesInc[3 * j + c])), mul(mul(s1, halfInc[j1]), axesInc[3 * j1 + c])),
+        add(
+          add(centreInc[c], mul(mul(faceSign, halfInc[j]), axesInc[3 * j + c])),
+          mul(mul(s1, halfInc[j1]), axesInc[3 * j1 + c]),
+        ),
         mul(mul(s2, halfInc[j2]), axesInc[3 * j2 + c]),
       );
     }
     polygon.push(corner);
   }
-  const k1 = (k + 1) % 3, k2 = (k + 2) % 3;
+  const k1 = (k + 1) % 3,
+    k2 = (k + 2) % 3;
   polygon = clipToHalfSpace(polygon, k1, 1, halfRef[k1], sink);
   polygon = clipToHalfSpace(polygon, k1, -1, halfRef[k1], sink);
   polygon = clipToHalfSpace(polygon, k2, 1, halfRef[k2], sink);
@@ -316,7 +329,9 @@ function boxBoxFace(f: BoxPairFrame, face: number, index: number, sink: Decision
     polygon = clippedIncidentFace(f.halfB, k, side, centreAinB, axesAinB, f.halfA, sink);
   }
   if (index >= polygon.length) {
-    throw new RangeError(`contact geometry: box–box face ${face} has ${polygon.length} clipped points at these poses, no point ${index}`);
+    throw new RangeError(
+      `contact geometry: box–box face ${face} has ${polygon.length} clipped points at these poses, no point ${index}`,
+    );
   }
   const halfRef = refIsA ? f.halfA : f.halfB;
   const p = polygon[index];
@@ -344,7 +359,9 @@ function boxBoxEdge(f: BoxPairFrame, i: number, j: number, sink: DecisionSink | 
   // the axis, oriented from A to B
   const along = value(dot3(axis, f.t));
   const u: V3 = along < 0 ? [neg(axis[0]), neg(axis[1]), neg(axis[2])] : axis;
-  const h = f.halfA, g = f.halfB, c = f.c;
+  const h = f.halfA,
+    g = f.halfB,
+    c = f.c;
   const a0: V3 = [0, 0, 0];
   for (let m = 0; m < 3; m++) a0[m] = value(u[m]) >= 0 ? h[m] : neg(h[m]);
   const a1: V3 = [a0[0], a0[1], a0[2]];
@@ -375,7 +392,11 @@ function boxBoxEdge(f: BoxPairFrame, i: number, j: number, sink: DecisionSink | 
     const g = sub3(onB, onA);
     const gap = sqrt(dot3(g, g));
     if (value(gap) - value(dist) > CORNER_TOLERANCE) {
-      return emit(gap, rotate(f.rotA, [div(g[0], gap), div(g[1], gap), div(g[2], gap)]), toWorld(f.rotA, f.centreA, onA));
+      return emit(
+        gap,
+        rotate(f.rotA, [div(g[0], gap), div(g[1], gap), div(g[2], gap)]),
+        toWorld(f.rotA, f.centreA, onA),
+      );
     }
   }
   return emit(dist, rotate(f.rotA, u), toWorld(f.rotA, f.centreA, onA));
@@ -451,18 +472,25 @@ interface SlabRange {
 }
 
 function slabRange(s: BoxSegmentFrame, axes: number): SlabRange | null {
-  let enter = 0, exit = 1;
-  let enterSource: ParameterSource = -1, exitSource: ParameterSource = -2;
-  const lows: number[] = [0], highs: number[] = [1];
+  let enter = 0,
+    exit = 1;
+  let enterSource: ParameterSource = -1,
+    exitSource: ParameterSource = -2;
+  const lows: number[] = [0],
+    highs: number[] = [1];
   for (let k = 0; k < 3; k++) {
     if (!(axes & (1 << k))) continue;
-    const p = value(s.p0[k]), d = value(s.dir[k]), h = value(s.half[k]);
+    const p = value(s.p0[k]),
+      d = value(s.dir[k]),
+      h = value(s.half[k]);
     if (d === 0) {
       if (p > h || p < -h) return null;
       continue;
     }
-    let t1 = (-h - p) / d, t2 = (h - p) / d;
-    let s1 = 2 * k, s2 = 2 * k + 1;
+    let t1 = (-h - p) / d,
+      t2 = (h - p) / d;
+    let s1 = 2 * k,
+      s2 = 2 * k + 1;
     if (t1 > t2) {
       [t1, t2] = [t2, t1];
       [s1, s2] = [s2, s1];
@@ -479,8 +507,16 @@ function slabRange(s: BoxSegmentFrame, axes: number): SlabRange | null {
     }
     if (enter > exit) return null;
   }
-  const gap = (ts: number[], chosen: number): number => smallest(ts.map((t) => Math.abs(t - chosen)).filter((g) => g > 0));
-  return { enter: enterSource, exit: exitSource, tEnter: enter, tExit: exit, enterGap: gap(lows, enter), exitGap: gap(highs, exit) };
+  const gap = (ts: number[], chosen: number): number =>
+    smallest(ts.map((t) => Math.abs(t - chosen)).filter((g) => g > 0));
+  return {
+    enter: enterSource,
+    exit: exitSource,
+    tEnter: enter,
+    tExit: exit,
+    enterGap: gap(lows, enter),
+    exitGap: gap(highs, exit),
+  };
 }
 
 function segmentLength(s: BoxSegmentFrame): number {
@@ -494,7 +530,9 @@ function segmentLength(s: BoxSegmentFrame): number {
  * far the vertex is from its piece's ends.
  */
 function closestParameter(s: BoxSegmentFrame, sink: DecisionSink | null): Real {
-  const p0 = values3(s.p0), dir = values3(s.dir), half = values3(s.half);
+  const p0 = values3(s.p0),
+    dir = values3(s.dir),
+    half = values3(s.half);
   const breaks: number[] = [0, 1];
   const sources: ParameterSource[] = [-1, -2];
   for (let k = 0; k < 3; k++) {
@@ -510,7 +548,8 @@ function closestParameter(s: BoxSegmentFrame, sink: DecisionSink | null): Real {
   }
   // insertion sort, as the narrowphase (equal breakpoints keep their order)
   for (let i = 1; i < breaks.length; i++) {
-    const t = breaks[i], src = sources[i];
+    const t = breaks[i],
+      src = sources[i];
     let j = i - 1;
     while (j >= 0 && breaks[j] > t) {
       breaks[j + 1] = breaks[j];
@@ -526,12 +565,18 @@ function closestParameter(s: BoxSegmentFrame, sink: DecisionSink | null): Real {
   let bestVertex = 0;
   let bestMask = 0; // bit 2k: coordinate k clamped; bit 2k+1: to +hₖ
   for (let i = 0; i + 1 < breaks.length; i++) {
-    const lo = breaks[i], hi = breaks[i + 1];
+    const lo = breaks[i],
+      hi = breaks[i + 1];
     if (hi <= lo) continue;
     const mid = 0.5 * (lo + hi);
-    let alpha = 0, beta = 0, gamma = 0, mask = 0;
+    let alpha = 0,
+      beta = 0,
+      gamma = 0,
+      mask = 0;
     for (let k = 0; k < 3; k++) {
-      const p = p0[k], d = dir[k], h = half[k];
+      const p = p0[k],
+        d = dir[k],
+        h = half[k];
       const xk = p + mid * d;
       if (xk <= h && xk >= -h) continue;
       const bound = xk > h ? h : -h;
@@ -551,7 +596,8 @@ function closestParameter(s: BoxSegmentFrame, sink: DecisionSink | null): Real {
       bestMask = mask;
     }
   }
-  const lo = breaks[bestPiece], hi = breaks[bestPiece + 1];
+  const lo = breaks[bestPiece],
+    hi = breaks[bestPiece + 1];
   if (sink !== null) {
     const length = segmentLength(s);
     const loKind = sources[bestPiece] < 0 ? DECISION_SEGMENT_CLAMP : DECISION_BOX_REGION;
@@ -561,7 +607,8 @@ function closestParameter(s: BoxSegmentFrame, sink: DecisionSink | null): Real {
   }
   if (bestClamped < 0) return parameterOf(s, sources[bestPiece]);
   if (bestClamped > 0) return parameterOf(s, sources[bestPiece + 1]);
-  let alpha: Real = 0, beta: Real = 0;
+  let alpha: Real = 0,
+    beta: Real = 0;
   for (let k = 0; k < 3; k++) {
     if (!(bestMask & (1 << (2 * k)))) continue;
     const d = s.dir[k];
@@ -582,7 +629,9 @@ function pointContact(s: BoxSegmentFrame, t: Real, onPlane: number, sink: Decisi
   const surface: V3 = [0, 0, 0];
   for (let k = 0; k < 3; k++) {
     const xk = add(s.p0[k], mul(t, s.dir[k]));
-    const xv = value(xk), h = s.half[k], hv = value(h);
+    const xv = value(xk),
+      h = s.half[k],
+      hv = value(h);
     if (sink !== null && k !== onPlane) sink.decision(Math.abs(Math.abs(xv) - hv), DECISION_BOX_REGION);
     onSegment[k] = xk;
     surface[k] = xv > hv ? h : xv < -hv ? neg(h) : xk;
@@ -621,7 +670,9 @@ function boxCapsuleSeparated(s: BoxSegmentFrame, feature: number, sink: Decision
 
 /** The six separating axes of a penetrating segment (collidePenetrating) on values. */
 function penetratingAxes(s: BoxSegmentFrame): { faceOverlap: number[]; edgeOverlap: number[] } {
-  const p0 = values3(s.p0), dir = values3(s.dir), half = values3(s.half);
+  const p0 = values3(s.p0),
+    dir = values3(s.dir),
+    half = values3(s.half);
   const faceOverlap: number[] = [];
   const edgeOverlap: number[] = [];
   for (let k = 0; k < 3; k++) faceOverlap.push(half[k] + 0.5 * Math.abs(dir[k]) - Math.abs(p0[k] + 0.5 * dir[k]));
@@ -638,7 +689,11 @@ function penetratingAxes(s: BoxSegmentFrame): { faceOverlap: number[]; edgeOverl
 }
 
 /** The edge axis dir × eₖ of collidePenetrating, unit, oriented toward the segment, and its overlap; null if too short. */
-function segmentEdgeAxis(s: BoxSegmentFrame, k: number, dirLength: number): { u: V3; overlap: Real; along: number } | null {
+function segmentEdgeAxis(
+  s: BoxSegmentFrame,
+  k: number,
+  dirLength: number,
+): { u: V3; overlap: Real; along: number } | null {
   const [dx, dy, dz] = s.dir;
   const cx = k === 0 ? 0 : k === 1 ? neg(dz) : dy;
   const cy = k === 0 ? dz : k === 1 ? 0 : neg(dx);
@@ -650,7 +705,10 @@ function segmentEdgeAxis(s: BoxSegmentFrame, k: number, dirLength: number): { u:
   for (let j = 0; j < 3; j++) m[j] = add(s.p0[j], mul(0.5, s.dir[j]));
   const h = s.half;
   const me = dot3(m, e);
-  const overlap = sub(add(add(mul(h[0], absReal(e[0])), mul(h[1], absReal(e[1]))), mul(h[2], absReal(e[2]))), absReal(me));
+  const overlap = sub(
+    add(add(mul(h[0], absReal(e[0])), mul(h[1], absReal(e[1]))), mul(h[2], absReal(e[2]))),
+    absReal(me),
+  );
   const sign = value(me) >= 0 ? 1 : -1;
   return { u: [mul(sign, e[0]), mul(sign, e[1]), mul(sign, e[2])], overlap, along: value(me) };
 }

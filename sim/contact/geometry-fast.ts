@@ -170,7 +170,8 @@ function loadCapsuleEnds(ends: Float64Array, bodyQ: Float64Array, geomSize: Floa
   mat3FromQuat(_rot, bodyQ, 7 * i + 3);
   const halfLength = geomSize[4 * i + 1];
   for (let k = 0; k < 3; k++) {
-    const c = bodyQ[7 * i + k], h = _rot[6 + k] * halfLength;
+    const c = bodyQ[7 * i + k],
+      h = _rot[6 + k] * halfLength;
     ends[k] = c - h;
     ends[3 + k] = c + h;
   }
@@ -183,10 +184,20 @@ function loadCapsuleEnds(ends: Float64Array, bodyQ: Float64Array, geomSize: Floa
  * `mat3FromQuat`): q̄ = s·(∂M/∂q)ᵀ R̄ + (R̄ : M)·∂s/∂q, with ∂s/∂q = −s²·q.
  */
 function rotationAdjoint(bodyQ: Float64Array, o: number, rotBar: Float64Array, qbar: Float64Array): void {
-  const qw = bodyQ[o], qx = bodyQ[o + 1], qy = bodyQ[o + 2], qz = bodyQ[o + 3];
+  const qw = bodyQ[o],
+    qx = bodyQ[o + 1],
+    qy = bodyQ[o + 2],
+    qz = bodyQ[o + 3];
   const s = 2 / (qw * qw + qx * qx + qy * qy + qz * qz);
-  const r0 = rotBar[0], r1 = rotBar[1], r2 = rotBar[2], r3 = rotBar[3], r4 = rotBar[4];
-  const r5 = rotBar[5], r6 = rotBar[6], r7 = rotBar[7], r8 = rotBar[8];
+  const r0 = rotBar[0],
+    r1 = rotBar[1],
+    r2 = rotBar[2],
+    r3 = rotBar[3],
+    r4 = rotBar[4];
+  const r5 = rotBar[5],
+    r6 = rotBar[6],
+    r7 = rotBar[7],
+    r8 = rotBar[8];
   // s̄ = R̄ : M
   const sBar =
     -r0 * (qy * qy + qz * qz) +
@@ -222,7 +233,8 @@ function capsuleEndsAdjoint(
   let halfLengthBar = 0;
   _rotBar.fill(0);
   for (let k = 0; k < 3; k++) {
-    const p0Bar = endsBar[k], p1Bar = endsBar[3 + k];
+    const p0Bar = endsBar[k],
+      p1Bar = endsBar[3 + k];
     qbar[7 * i + k] += p0Bar + p1Bar;
     halfLengthBar += (p1Bar - p0Bar) * _rot[6 + k];
     _rotBar[6 + k] = halfLength * (p1Bar - p0Bar);
@@ -238,14 +250,22 @@ function capsuleEndsAdjoint(
  * Writes c̄ to _centreBBar; accumulates n̄, ō, r̄ into sizeBar.
  */
 function planeBallAdjoint(a: number, b: number, geomSize: Float64Array, w: Float64Array, sizeBar: Float64Array): void {
-  const n0 = geomSize[4 * a], n1 = geomSize[4 * a + 1], n2 = geomSize[4 * a + 2];
-  const c0 = _centreB[0], c1 = _centreB[1], c2 = _centreB[2];
+  const n0 = geomSize[4 * a],
+    n1 = geomSize[4 * a + 1],
+    n2 = geomSize[4 * a + 2];
+  const c0 = _centreB[0],
+    c1 = _centreB[1],
+    c2 = _centreB[2];
   const height = n0 * c0 + n1 * c1 + n2 * c2 - geomSize[4 * a + 3];
   const dist = height - geomSize[4 * b];
-  const wp0 = w[4], wp1 = w[5], wp2 = w[6];
+  const wp0 = w[4],
+    wp1 = w[5],
+    wp2 = w[6];
   // point = surface + dist/2·n
   const distBar = w[0] + 0.5 * (wp0 * n0 + wp1 * n1 + wp2 * n2);
-  let nb0 = w[1] + 0.5 * dist * wp0, nb1 = w[2] + 0.5 * dist * wp1, nb2 = w[3] + 0.5 * dist * wp2;
+  let nb0 = w[1] + 0.5 * dist * wp0,
+    nb1 = w[2] + 0.5 * dist * wp1,
+    nb2 = w[3] + 0.5 * dist * wp2;
   // surface = c − h·n (surfacē = w_p); dist = h − r
   const heightBar = distBar - (wp0 * n0 + wp1 * n1 + wp2 * n2);
   nb0 += heightBar * c0 - height * wp0;
@@ -268,13 +288,20 @@ function planeBallAdjoint(a: number, b: number, geomSize: Float64Array, w: Float
  * r̄B into sizeBar. False (nothing written) at coincident centres: no derivative there.
  */
 function ballAdjoint(a: number, b: number, geomSize: Float64Array, w: Float64Array, sizeBar: Float64Array): boolean {
-  const d0 = _centreB[0] - _centreA[0], d1 = _centreB[1] - _centreA[1], d2 = _centreB[2] - _centreA[2];
+  const d0 = _centreB[0] - _centreA[0],
+    d1 = _centreB[1] - _centreA[1],
+    d2 = _centreB[2] - _centreA[2];
   const length = Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
   if (!(length > COINCIDENT_CENTRES)) return false;
-  const rA = geomSize[4 * a], rB = geomSize[4 * b];
+  const rA = geomSize[4 * a],
+    rB = geomSize[4 * b];
   const dist = length - rA - rB;
-  const n0 = d0 / length, n1 = d1 / length, n2 = d2 / length;
-  const wp0 = w[4], wp1 = w[5], wp2 = w[6];
+  const n0 = d0 / length,
+    n1 = d1 / length,
+    n2 = d2 / length;
+  const wp0 = w[4],
+    wp1 = w[5],
+    wp2 = w[6];
   const wpn = wp0 * n0 + wp1 * n1 + wp2 * n2;
   // point = surface + dist/2·n; surface = cA + rA·n
   const distBar = w[0] + 0.5 * wpn;
@@ -308,7 +335,9 @@ function pointOnSegment(out: Float64Array, ends: Float64Array, t: number): void 
  * number in [0, 1]; a clamped t is exactly 0 or 1 (and a zero-length segment gives 0).
  */
 function closestOnSegmentParameter(ends: Float64Array, q: Float64Array): number {
-  const d0 = ends[3] - ends[0], d1 = ends[4] - ends[1], d2 = ends[5] - ends[2];
+  const d0 = ends[3] - ends[0],
+    d1 = ends[4] - ends[1],
+    d2 = ends[5] - ends[2];
   const len2 = d0 * d0 + d1 * d1 + d2 * d2;
   if (!(len2 > 0)) return 0;
   const t = ((q[0] - ends[0]) * d0 + (q[1] - ends[1]) * d1 + (q[2] - ends[2]) * d2) / len2;
@@ -328,8 +357,12 @@ function closestOnSegmentAdjoint(
   endsBar: Float64Array,
   queryBar: Float64Array,
 ): void {
-  const d0 = ends[3] - ends[0], d1 = ends[4] - ends[1], d2 = ends[5] - ends[2];
-  const x0 = pointBar[0], x1 = pointBar[1], x2 = pointBar[2];
+  const d0 = ends[3] - ends[0],
+    d1 = ends[4] - ends[1],
+    d2 = ends[5] - ends[2];
+  const x0 = pointBar[0],
+    x1 = pointBar[1],
+    x2 = pointBar[2];
   // x = (1 − t)·p0 + t·p1 for the t taken
   queryBar[0] = 0;
   queryBar[1] = 0;
@@ -342,11 +375,17 @@ function closestOnSegmentAdjoint(
   endsBar[5] += t * x2;
   if (t === 0 || t === 1) return;
   const len2 = d0 * d0 + d1 * d1 + d2 * d2;
-  const r0 = q[0] - ends[0], r1 = q[1] - ends[1], r2 = q[2] - ends[2];
+  const r0 = q[0] - ends[0],
+    r1 = q[1] - ends[1],
+    r2 = q[2] - ends[2];
   // t = r·d / d·d: r̄ = t̄/len2·d, d̄ = t̄/len2·(r − 2t·d)
   const tBar = (x0 * d0 + x1 * d1 + x2 * d2) / len2;
-  const db0 = tBar * (r0 - 2 * t * d0), db1 = tBar * (r1 - 2 * t * d1), db2 = tBar * (r2 - 2 * t * d2);
-  const rb0 = tBar * d0, rb1 = tBar * d1, rb2 = tBar * d2;
+  const db0 = tBar * (r0 - 2 * t * d0),
+    db1 = tBar * (r1 - 2 * t * d1),
+    db2 = tBar * (r2 - 2 * t * d2);
+  const rb0 = tBar * d0,
+    rb1 = tBar * d1,
+    rb2 = tBar * d2;
   queryBar[0] = rb0;
   queryBar[1] = rb1;
   queryBar[2] = rb2;
@@ -364,11 +403,21 @@ function closestOnSegmentAdjoint(
  * the two parameters and the scalars of the formula, and how each parameter was made.
  */
 const _seg = new Float64Array(8);
-const SEG_S = 0, SEG_T = 1, SEG_A = 2, SEG_B = 3, SEG_C = 4, SEG_E = 5, SEG_F = 6, SEG_DENOM = 7;
+const SEG_S = 0,
+  SEG_T = 1,
+  SEG_A = 2,
+  SEG_B = 3,
+  SEG_C = 4,
+  SEG_E = 5,
+  SEG_F = 6,
+  SEG_DENOM = 7;
 /** [how s was made (S_*), 1 if t = (b·s + f)/e else 0 (t clamped to a constant)] */
 const _segBranch = new Int32Array(2);
 /** s a constant (clamped); s = (b·f − c·e)/denom; s = −c/a; s = (b − c)/a */
-const S_CONSTANT = 0, S_CROSSING = 1, S_FROM_Q0 = 2, S_FROM_Q1 = 3;
+const S_CONSTANT = 0,
+  S_CROSSING = 1,
+  S_FROM_Q0 = 2,
+  S_FROM_Q1 = 3;
 
 /** `t` clamped to [0, 1] as the formulas do (`t < 0 ? 0 : t > 1 ? 1 : t`). */
 function clampUnit(t: number): number {
@@ -382,9 +431,15 @@ function clampUnit(t: number): number {
  * `_segBranch`. False for the other branches, which are left to the nested-AD formula.
  */
 function closestBetweenSegments(endsA: Float64Array, endsB: Float64Array): boolean {
-  const d10 = endsA[3] - endsA[0], d11 = endsA[4] - endsA[1], d12 = endsA[5] - endsA[2];
-  const d20 = endsB[3] - endsB[0], d21 = endsB[4] - endsB[1], d22 = endsB[5] - endsB[2];
-  const r0 = endsA[0] - endsB[0], r1 = endsA[1] - endsB[1], r2 = endsA[2] - endsB[2];
+  const d10 = endsA[3] - endsA[0],
+    d11 = endsA[4] - endsA[1],
+    d12 = endsA[5] - endsA[2];
+  const d20 = endsB[3] - endsB[0],
+    d21 = endsB[4] - endsB[1],
+    d22 = endsB[5] - endsB[2];
+  const r0 = endsA[0] - endsB[0],
+    r1 = endsA[1] - endsB[1],
+    r2 = endsA[2] - endsB[2];
   const a = d10 * d10 + d11 * d11 + d12 * d12;
   const e = d20 * d20 + d21 * d21 + d22 * d22;
   const f = d20 * r0 + d21 * r1 + d22 * r2;
@@ -434,16 +489,36 @@ function closestBetweenSegmentsAdjoint(
   endsABar: Float64Array,
   endsBBar: Float64Array,
 ): void {
-  const s = _seg[SEG_S], t = _seg[SEG_T], a = _seg[SEG_A], b = _seg[SEG_B];
-  const c = _seg[SEG_C], e = _seg[SEG_E], f = _seg[SEG_F], denom = _seg[SEG_DENOM];
-  const d10 = endsA[3] - endsA[0], d11 = endsA[4] - endsA[1], d12 = endsA[5] - endsA[2];
-  const d20 = endsB[3] - endsB[0], d21 = endsB[4] - endsB[1], d22 = endsB[5] - endsB[2];
-  const r0 = endsA[0] - endsB[0], r1 = endsA[1] - endsB[1], r2 = endsA[2] - endsB[2];
-  const x0 = onABar[0], x1 = onABar[1], x2 = onABar[2];
-  const y0 = onBBar[0], y1 = onBBar[1], y2 = onBBar[2];
+  const s = _seg[SEG_S],
+    t = _seg[SEG_T],
+    a = _seg[SEG_A],
+    b = _seg[SEG_B];
+  const c = _seg[SEG_C],
+    e = _seg[SEG_E],
+    f = _seg[SEG_F],
+    denom = _seg[SEG_DENOM];
+  const d10 = endsA[3] - endsA[0],
+    d11 = endsA[4] - endsA[1],
+    d12 = endsA[5] - endsA[2];
+  const d20 = endsB[3] - endsB[0],
+    d21 = endsB[4] - endsB[1],
+    d22 = endsB[5] - endsB[2];
+  const r0 = endsA[0] - endsB[0],
+    r1 = endsA[1] - endsB[1],
+    r2 = endsA[2] - endsB[2];
+  const x0 = onABar[0],
+    x1 = onABar[1],
+    x2 = onABar[2];
+  const y0 = onBBar[0],
+    y1 = onBBar[1],
+    y2 = onBBar[2];
   let sBar = x0 * d10 + x1 * d11 + x2 * d12;
   const tBar = y0 * d20 + y1 * d21 + y2 * d22;
-  let aBar = 0, bBar = 0, cBar = 0, eBar = 0, fBar = 0;
+  let aBar = 0,
+    bBar = 0,
+    cBar = 0,
+    eBar = 0,
+    fBar = 0;
   if (_segBranch[1] === 1) {
     // t = (b·s + f)/e
     bBar += (tBar * s) / e;
@@ -484,7 +559,9 @@ function closestBetweenSegmentsAdjoint(
   const d2b0 = 2 * eBar * d20 + bBar * d10 + fBar * r0 + t * y0;
   const d2b1 = 2 * eBar * d21 + bBar * d11 + fBar * r1 + t * y1;
   const d2b2 = 2 * eBar * d22 + bBar * d12 + fBar * r2 + t * y2;
-  const rb0 = fBar * d20 + cBar * d10, rb1 = fBar * d21 + cBar * d11, rb2 = fBar * d22 + cBar * d12;
+  const rb0 = fBar * d20 + cBar * d10,
+    rb1 = fBar * d21 + cBar * d11,
+    rb2 = fBar * d22 + cBar * d12;
   // d1 = p1 − p0, d2 = q1 − q0, r = p0 − q0
   endsABar[0] += x0 - d1b0 + rb0;
   endsABar[1] += x1 - d1b1 + rb1;
@@ -517,15 +594,23 @@ function planeBoxCornerAdjoint(
   qbar: Float64Array,
   sizeBar: Float64Array,
 ): void {
-  const n0 = geomSize[4 * a], n1 = geomSize[4 * a + 1], n2 = geomSize[4 * a + 2];
+  const n0 = geomSize[4 * a],
+    n1 = geomSize[4 * a + 1],
+    n2 = geomSize[4 * a + 2];
   mat3FromQuat(_rot, bodyQ, 7 * b + 3);
-  const sx = corner & 1 ? 1 : -1, sy = corner & 2 ? 1 : -1, sz = corner & 4 ? 1 : -1;
-  const hx = sx * geomSize[4 * b], hy = sy * geomSize[4 * b + 1], hz = sz * geomSize[4 * b + 2];
+  const sx = corner & 1 ? 1 : -1,
+    sy = corner & 2 ? 1 : -1,
+    sz = corner & 4 ? 1 : -1;
+  const hx = sx * geomSize[4 * b],
+    hy = sy * geomSize[4 * b + 1],
+    hz = sz * geomSize[4 * b + 2];
   const v0 = bodyQ[7 * b] + hx * _rot[0] + hy * _rot[3] + hz * _rot[6];
   const v1 = bodyQ[7 * b + 1] + hx * _rot[1] + hy * _rot[4] + hz * _rot[7];
   const v2 = bodyQ[7 * b + 2] + hx * _rot[2] + hy * _rot[5] + hz * _rot[8];
   const dist = n0 * v0 + n1 * v1 + n2 * v2 - geomSize[4 * a + 3];
-  const wp0 = w[4], wp1 = w[5], wp2 = w[6];
+  const wp0 = w[4],
+    wp1 = w[5],
+    wp2 = w[6];
   const wpn = wp0 * n0 + wp1 * n1 + wp2 * n2;
   // point = surface + dist/2·n, surface = v − dist·n
   const distBar = w[0] - 0.5 * wpn;
@@ -533,7 +618,9 @@ function planeBoxCornerAdjoint(
   const nb1 = w[2] - 0.5 * dist * wp1 + distBar * v1;
   const nb2 = w[3] - 0.5 * dist * wp2 + distBar * v2;
   // v̄ = surfacē + dist̄·n
-  const vb0 = wp0 + distBar * n0, vb1 = wp1 + distBar * n1, vb2 = wp2 + distBar * n2;
+  const vb0 = wp0 + distBar * n0,
+    vb1 = wp1 + distBar * n1,
+    vb2 = wp2 + distBar * n2;
   qbar[7 * b] += vb0;
   qbar[7 * b + 1] += vb1;
   qbar[7 * b + 2] += vb2;

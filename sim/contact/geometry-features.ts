@@ -98,7 +98,9 @@ export class UnsupportedGradientError extends Error {
 
 /** `emitBallContact` of balls (cA, rA) and (cB, rB); coincident centres throw. */
 export function ballContact(cA: V3, cB: V3, rA: Real, rB: Real, shapeA: number, shapeB: number): Real[] {
-  const dx = sub(cB[0], cA[0]), dy = sub(cB[1], cA[1]), dz = sub(cB[2], cA[2]);
+  const dx = sub(cB[0], cA[0]),
+    dy = sub(cB[1], cA[1]),
+    dz = sub(cB[2], cA[2]);
   const centreDist = sqrt(add(add(mul(dx, dx), mul(dy, dy)), mul(dz, dz)));
   if (!(value(centreDist) > COINCIDENT_CENTRES)) {
     throw new UnsupportedGradientError(SHAPE_NAMES[shapeA], SHAPE_NAMES[shapeB], COINCIDENT_REASON);
@@ -136,13 +138,20 @@ function planeBoxCorner(x: readonly Real[], corner: number): Real[] {
   const ey = mul(x[size + 1], dot3(n, [rot[3], rot[4], rot[5]]));
   const ez = mul(x[size + 2], dot3(n, [rot[6], rot[7], rot[8]]));
   const centreHeight = sub(dot3(n, centre), x[LOCAL_SIZE_A + 3]);
-  const sx = corner & 1 ? 1 : -1, sy = corner & 2 ? 1 : -1, sz = corner & 4 ? 1 : -1;
+  const sx = corner & 1 ? 1 : -1,
+    sy = corner & 2 ? 1 : -1,
+    sz = corner & 4 ? 1 : -1;
   const dist = add(add(add(centreHeight, mul(sx, ex)), mul(sy, ey)), mul(sz, ez));
-  const hx = mul(sx, x[size]), hy = mul(sy, x[size + 1]), hz = mul(sz, x[size + 2]);
+  const hx = mul(sx, x[size]),
+    hy = mul(sy, x[size + 1]),
+    hz = mul(sz, x[size + 2]);
   // the corner, moved onto the plane along −n
   const surface: V3 = [0, 0, 0];
   for (let i = 0; i < 3; i++) {
-    surface[i] = sub(add(add(add(centre[i], mul(hx, rot[i])), mul(hy, rot[3 + i])), mul(hz, rot[6 + i])), mul(dist, n[i]));
+    surface[i] = sub(
+      add(add(add(centre[i], mul(hx, rot[i])), mul(hy, rot[3 + i])), mul(hz, rot[6 + i])),
+      mul(dist, n[i]),
+    );
   }
   return emit(dist, n, surface);
 }
@@ -165,13 +174,19 @@ function sphereBox(x: readonly Real[], feature: number, sink: DecisionSink | nul
     // the closest point of the box, clamped per axis: the clamps decide face/edge/corner
     const q: V3 = [0, 0, 0];
     for (let k = 0; k < 3; k++) {
-      const pk = value(p[k]), hk = value(h[k]);
+      const pk = value(p[k]),
+        hk = value(h[k]);
       if (sink !== null) sink.decision(Math.abs(Math.abs(pk) - hk), DECISION_BOX_REGION);
       q[k] = pk < -hk ? neg(h[k]) : pk > hk ? h[k] : p[k];
     }
     const g = sub3(q, p);
     const outside = sqrt(dot3(g, g));
-    if (!(value(outside) > 0)) throw new UnsupportedGradientError('sphere', 'box', 'the sphere centre is inside the box (an inside face contact was expected)');
+    if (!(value(outside) > 0))
+      throw new UnsupportedGradientError(
+        'sphere',
+        'box',
+        'the sphere centre is inside the box (an inside face contact was expected)',
+      );
     dist = sub(outside, r);
     const inverse = div(1, sqrt(dot3(g, g)));
     local = [mul(g[0], inverse), mul(g[1], inverse), mul(g[2], inverse)];
@@ -181,7 +196,8 @@ function sphereBox(x: readonly Real[], feature: number, sink: DecisionSink | nul
     const depths = p.map((pk, j) => sub(h[j], value(pk) < 0 ? neg(pk) : pk));
     if (sink !== null) {
       // margins to the other faces' depths, and of the centre to the side switch
-      for (let j = 0; j < 3; j++) if (j !== k) sink.decision(Math.abs(value(depths[j]) - value(depths[k])), DECISION_BOX_REGION);
+      for (let j = 0; j < 3; j++)
+        if (j !== k) sink.decision(Math.abs(value(depths[j]) - value(depths[k])), DECISION_BOX_REGION);
       sink.decision(Math.abs(value(p[k])), DECISION_BOX_REGION);
     }
     dist = sub(neg(depths[k]), r);
@@ -190,7 +206,8 @@ function sphereBox(x: readonly Real[], feature: number, sink: DecisionSink | nul
   }
   // mat3MulVec3: world = R · local
   const n: V3 = [0, 0, 0];
-  for (let i = 0; i < 3; i++) n[i] = add(add(mul(rot[i], local[0]), mul(rot[3 + i], local[1])), mul(rot[6 + i], local[2]));
+  for (let i = 0; i < 3; i++)
+    n[i] = add(add(mul(rot[i], local[0]), mul(rot[3 + i], local[1])), mul(rot[6 + i], local[2]));
   return emit(dist, n, [add(cA[0], mul(r, n[0])), add(cA[1], mul(r, n[1])), add(cA[2], mul(r, n[2]))]);
 }
 
@@ -210,17 +227,26 @@ function sphereBox(x: readonly Real[], feature: number, sink: DecisionSink | nul
 export type FeatureFormula = (feature: number, x: readonly Real[], sink: DecisionSink | null) => Real[];
 
 /** Plane–sphere: one contact. */
-export const planeSphereFeature: FeatureFormula = (_feature, x) => planeBall(x, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_B]);
+export const planeSphereFeature: FeatureFormula = (_feature, x) =>
+  planeBall(x, load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_B]);
 
 /** Plane–box: corner `feature` (i + 2j + 4k). */
 export const planeBoxFeature: FeatureFormula = (feature, x) => planeBoxCorner(x, feature);
 
 /** Plane–capsule: the end cap at ∓ halfLength (feature 0, 1). */
-export const planeCapsuleFeature: FeatureFormula = (feature, x) => planeBall(x, capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B)[feature], x[LOCAL_SIZE_B]);
+export const planeCapsuleFeature: FeatureFormula = (feature, x) =>
+  planeBall(x, capsuleSegment(x, LOCAL_POSE_B, LOCAL_SIZE_B)[feature], x[LOCAL_SIZE_B]);
 
 /** Sphere–sphere: the line of centres. */
 export const sphereSphereFeature: FeatureFormula = (_feature, x) =>
-  ballContact(load3(x, LOCAL_POSE_A), load3(x, LOCAL_POSE_B), x[LOCAL_SIZE_A], x[LOCAL_SIZE_B], ShapeType.sphere, ShapeType.sphere);
+  ballContact(
+    load3(x, LOCAL_POSE_A),
+    load3(x, LOCAL_POSE_B),
+    x[LOCAL_SIZE_A],
+    x[LOCAL_SIZE_B],
+    ShapeType.sphere,
+    ShapeType.sphere,
+  );
 
 /** Sphere–box: feature 0 outside, 1 + 2k + side inside (nearest face). */
 export const sphereBoxFeature: FeatureFormula = (feature, x, sink) => sphereBox(x, feature, sink);

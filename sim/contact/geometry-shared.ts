@@ -88,24 +88,46 @@ export function load3(x: readonly Real[], o: number): V3 {
 
 /** `mat3FromQuat` of the quaternion at x[o..o+3], column-major (column k = body axis k). */
 export function rotation(x: readonly Real[], o: number): Real[] {
-  const w = x[o], qx = x[o + 1], qy = x[o + 2], qz = x[o + 3];
+  const w = x[o],
+    qx = x[o + 1],
+    qy = x[o + 2],
+    qz = x[o + 3];
   const s = div(2, add(add(add(mul(w, w), mul(qx, qx)), mul(qy, qy)), mul(qz, qz)));
-  const xs = mul(qx, s), ys = mul(qy, s), zs = mul(qz, s);
-  const wx = mul(w, xs), wy = mul(w, ys), wz = mul(w, zs);
-  const xx = mul(qx, xs), xy = mul(qx, ys), xz = mul(qx, zs);
-  const yy = mul(qy, ys), yz = mul(qy, zs), zz = mul(qz, zs);
+  const xs = mul(qx, s),
+    ys = mul(qy, s),
+    zs = mul(qz, s);
+  const wx = mul(w, xs),
+    wy = mul(w, ys),
+    wz = mul(w, zs);
+  const xx = mul(qx, xs),
+    xy = mul(qx, ys),
+    xz = mul(qx, zs);
+  const yy = mul(qy, ys),
+    yz = mul(qy, zs),
+    zz = mul(qz, zs);
   return [
-    sub(sub(1, yy), zz), add(xy, wz), sub(xz, wy),
-    sub(xy, wz), sub(sub(1, xx), zz), add(yz, wx),
-    add(xz, wy), sub(yz, wx), sub(sub(1, xx), yy),
+    sub(sub(1, yy), zz),
+    add(xy, wz),
+    sub(xz, wy),
+    sub(xy, wz),
+    sub(sub(1, xx), zz),
+    add(yz, wx),
+    add(xz, wy),
+    sub(yz, wx),
+    sub(sub(1, xx), yy),
   ];
 }
 
 /** Body z axis of the quaternion at x[o..o+3] (`mat3FromQuat` column 2, same arithmetic). */
 function zAxis(x: readonly Real[], o: number): V3 {
-  const w = x[o], qx = x[o + 1], qy = x[o + 2], qz = x[o + 3];
+  const w = x[o],
+    qx = x[o + 1],
+    qy = x[o + 2],
+    qz = x[o + 3];
   const s = div(2, add(add(add(mul(w, w), mul(qx, qx)), mul(qy, qy)), mul(qz, qz)));
-  const xs = mul(qx, s), ys = mul(qy, s), zs = mul(qz, s);
+  const xs = mul(qx, s),
+    ys = mul(qy, s),
+    zs = mul(qz, s);
   return [add(mul(qx, zs), mul(w, ys)), sub(mul(qy, zs), mul(w, xs)), sub(sub(1, mul(qx, xs)), mul(qy, ys))];
 }
 
@@ -113,7 +135,9 @@ function zAxis(x: readonly Real[], o: number): V3 {
 export function capsuleSegment(x: readonly Real[], pose: number, size: number): [V3, V3] {
   const axis = zAxis(x, pose + 3);
   const halfLength = x[size + 1];
-  const ax = mul(axis[0], halfLength), ay = mul(axis[1], halfLength), az = mul(axis[2], halfLength);
+  const ax = mul(axis[0], halfLength),
+    ay = mul(axis[1], halfLength),
+    az = mul(axis[2], halfLength);
   const c = load3(x, pose);
   return [
     [sub(c[0], ax), sub(c[1], ay), sub(c[2], az)],
@@ -125,8 +149,13 @@ export function capsuleSegment(x: readonly Real[], pose: number, size: number): 
 export function emit(dist: Real, n: V3, surfaceA: V3): Real[] {
   const half = mul(0.5, dist);
   return [
-    dist, n[0], n[1], n[2],
-    add(surfaceA[0], mul(half, n[0])), add(surfaceA[1], mul(half, n[1])), add(surfaceA[2], mul(half, n[2])),
+    dist,
+    n[0],
+    n[1],
+    n[2],
+    add(surfaceA[0], mul(half, n[0])),
+    add(surfaceA[1], mul(half, n[1])),
+    add(surfaceA[2], mul(half, n[2])),
   ];
 }
 
@@ -175,7 +204,8 @@ export function closestBetweenSegments(p0: V3, p1: V3, q0: V3, q1: V3, sink: Dec
   const a = dot3(d1, d1);
   const e = dot3(d2, d2);
   const f = dot3(d2, r);
-  const av = value(a), ev = value(e);
+  const av = value(a),
+    ev = value(e);
   const lengthP = (): number => Math.sqrt(av);
   const lengthQ = (): number => Math.sqrt(ev);
   let s: Real = 0;
@@ -193,7 +223,10 @@ export function closestBetweenSegments(p0: V3, p1: V3, q0: V3, q1: V3, sink: Dec
       const denom = sub(mul(a, e), mul(b, b));
       let overlapping = false;
       if (sink !== null) {
-        sink.decision(Math.abs(Math.sqrt(Math.max(0, value(denom) / (av * ev))) - PARALLEL_SINE), DECISION_PARALLEL_AXES);
+        sink.decision(
+          Math.abs(Math.sqrt(Math.max(0, value(denom) / (av * ev))) - PARALLEL_SINE),
+          DECISION_PARALLEL_AXES,
+        );
       }
       if (value(denom) > PARALLEL_SIN2 * av * ev) {
         s = clampUnit(div(sub(mul(b, f), mul(c, e)), denom), lengthP, sink);

@@ -71,7 +71,15 @@ const _weight = new Float64Array(FEATURE_OUTPUTS);
 const _tableWeight = new Float64Array(FEATURE_OUTPUTS);
 
 /** The contact being evaluated: its bodies in table order, and whether that swaps them. */
-const _c = { first: 0, second: 0, typeFirst: 0, typeSecond: 0, swapped: false, feature: 0, fast: null as FastGeometryAdjoint | null };
+const _c = {
+  first: 0,
+  second: 0,
+  typeFirst: 0,
+  typeSecond: 0,
+  swapped: false,
+  feature: 0,
+  fast: null as FastGeometryAdjoint | null,
+};
 
 /**
  * Decisions found while evaluating one contact, buffered: a nested trace is open while
@@ -106,8 +114,10 @@ function flushDecisions(input: GeometryInput, contacts: ContactFeatures, k: numb
 
 /** Fill `_c` for contact k and check that its pair and feature are supported. */
 function setupContact(input: GeometryInput, contacts: ContactFeatures, k: number): void {
-  const a = contacts.bodyA[k], b = contacts.bodyB[k];
-  const typeA = input.geomType[a], typeB = input.geomType[b];
+  const a = contacts.bodyA[k],
+    b = contacts.bodyB[k];
+  const typeA = input.geomType[a],
+    typeB = input.geomType[b];
   // collidePair runs the table entry with the lower type first, then flips the normal
   const swapped = typeA > typeB;
   _c.first = swapped ? b : a;
@@ -133,7 +143,8 @@ function named(err: unknown, input: GeometryInput, a: number, b: number): unknow
 
 /** Copy the contact's 22 local inputs (and their tangents, if `dot` given) into scratch. */
 function gatherLocal(bodyQ: Float64Array, geomSize: Float64Array, out: number[]): void {
-  const f = _c.first, s = _c.second;
+  const f = _c.first,
+    s = _c.second;
   for (let j = 0; j < 7; j++) {
     out[j] = bodyQ[7 * f + j];
     out[LOCAL_POSE_B + j] = bodyQ[7 * s + j];
@@ -145,7 +156,13 @@ function gatherLocal(bodyQ: Float64Array, geomSize: Float64Array, out: number[])
 }
 
 /** Run the formula of the contact in `_c` on `x`, decisions to `sink`; normal flipped if swapped. */
-function evaluate(x: readonly Real[], sink: DecisionSink | null, input: GeometryInput, contacts: ContactFeatures, k: number): Real[] {
+function evaluate(
+  x: readonly Real[],
+  sink: DecisionSink | null,
+  input: GeometryInput,
+  contacts: ContactFeatures,
+  k: number,
+): Real[] {
   let y: Real[];
   try {
     y = featureGeometry(_c.typeFirst, _c.typeSecond, _c.feature, x, sink);
@@ -158,10 +175,18 @@ function evaluate(x: readonly Real[], sink: DecisionSink | null, input: Geometry
   return y;
 }
 
-function checkSizes(input: GeometryInput, contacts: ContactFeatures, bodyQ: Float64Array, geomSize: Float64Array, what: string): void {
+function checkSizes(
+  input: GeometryInput,
+  contacts: ContactFeatures,
+  bodyQ: Float64Array,
+  geomSize: Float64Array,
+  what: string,
+): void {
   const n = input.nbody;
   if (bodyQ.length < 7 * n || geomSize.length < 4 * n) {
-    throw new RangeError(`${what}: bodyQ needs ${7 * n} and geomSize ${4 * n} entries, got ${bodyQ.length} and ${geomSize.length}`);
+    throw new RangeError(
+      `${what}: bodyQ needs ${7 * n} and geomSize ${4 * n} entries, got ${bodyQ.length} and ${geomSize.length}`,
+    );
   }
   if (!(contacts.count >= 0 && contacts.count <= contacts.bodyA.length)) {
     throw new RangeError(`${what}: contact count ${contacts.count} outside the buffer (${contacts.bodyA.length})`);
@@ -197,7 +222,8 @@ export function contactGeometryValues(
 ): Float64Array {
   checkSizes(input, contacts, bodyQ, geomSize, 'contactGeometryValues');
   const count = contacts.count;
-  if (out.length < FEATURE_OUTPUTS * count) throw new RangeError(`contactGeometryValues: out needs ${FEATURE_OUTPUTS * count} entries`);
+  if (out.length < FEATURE_OUTPUTS * count)
+    throw new RangeError(`contactGeometryValues: out needs ${FEATURE_OUTPUTS * count} entries`);
   _collectRadius = kinks === null ? KINK_REPORT_RADIUS : reportRadius(kinks);
   for (let k = 0; k < count; k++) {
     setupContact(input, contacts, k);
@@ -235,7 +261,9 @@ export function contactGeometryAdjoint(
   const count = contacts.count;
   const n = input.nbody;
   if (gbar.length < FEATURE_OUTPUTS * count || qbar.length < 7 * n || sizeBar.length < 4 * n) {
-    throw new RangeError(`contactGeometryAdjoint: gbar needs ${FEATURE_OUTPUTS * count}, qbar ${7 * n}, sizeBar ${4 * n} entries`);
+    throw new RangeError(
+      `contactGeometryAdjoint: gbar needs ${FEATURE_OUTPUTS * count}, qbar ${7 * n}, sizeBar ${4 * n} entries`,
+    );
   }
   for (let k = 0; k < count; k++) {
     let any = false;
@@ -261,7 +289,8 @@ export function contactGeometryAdjoint(
       for (let i = 0; i < FEATURE_OUTPUTS; i++) if (_weight[i] !== 0) s = add(s, mul(_weight[i], y[i]));
       return s;
     }, _x);
-    const f = _c.first, s = _c.second;
+    const f = _c.first,
+      s = _c.second;
     for (let j = 0; j < 7; j++) {
       qbar[7 * f + j] += grad[j];
       qbar[7 * s + j] += grad[LOCAL_POSE_B + j];
@@ -351,7 +380,10 @@ export function contactGeometryInputs(bodyQ: Float64Array, geomSize: Float64Arra
  * const g = ad.valueAndGrad((x) => geometry(x)[0], Array.from(contactGeometryInputs(q, model.geomSize)));
  * // g.grad: ∂dist₀/∂bodyQ then ∂dist₀/∂geomSize
  */
-export function contactGeometryPrimitive(input: GeometryInput, contacts: ContactFeatures): (x: readonly Real[]) => Real[] {
+export function contactGeometryPrimitive(
+  input: GeometryInput,
+  contacts: ContactFeatures,
+): (x: readonly Real[]) => Real[] {
   return customVjp(contactGeometryRule(input, contacts));
 }
 
@@ -369,28 +401,57 @@ export function contactGeometryRule(input: GeometryInput, contacts: ContactFeatu
   };
   for (let k = 0; k < features.count; k++) setupContact(input, features, k);
   const n = input.nbody;
-  const nq = 7 * n, nIn = 11 * n;
+  const nq = 7 * n,
+    nIn = 11 * n;
   const nOut = FEATURE_OUTPUTS * features.count;
   const check = (x: Float64Array): void => {
-    if (x.length !== nIn) throw new RangeError(`contact geometry primitive: input has ${x.length} entries, expected ${nIn} (7·nbody + 4·nbody)`);
+    if (x.length !== nIn)
+      throw new RangeError(
+        `contact geometry primitive: input has ${x.length} entries, expected ${nIn} (7·nbody + 4·nbody)`,
+      );
   };
   return {
     name: 'contact geometry',
     fwd(x, kinks) {
       check(x);
-      const y = contactGeometryValues(input, features, x.subarray(0, nq), x.subarray(nq), new Float64Array(nOut), kinks);
+      const y = contactGeometryValues(
+        input,
+        features,
+        x.subarray(0, nq),
+        x.subarray(nq),
+        new Float64Array(nOut),
+        kinks,
+      );
       return [y, x];
     },
     bwd(x, ybar) {
       const xbar = new Float64Array(nIn);
-      contactGeometryAdjoint(input, features, x.subarray(0, nq), x.subarray(nq), ybar, xbar.subarray(0, nq), xbar.subarray(nq));
+      contactGeometryAdjoint(
+        input,
+        features,
+        x.subarray(0, nq),
+        x.subarray(nq),
+        ybar,
+        xbar.subarray(0, nq),
+        xbar.subarray(nq),
+      );
       return xbar;
     },
     jvp(x, xdot, kinks) {
       check(x);
       const y = new Float64Array(nOut);
       const ydot = new Float64Array(nOut);
-      contactGeometryTangent(input, features, x.subarray(0, nq), x.subarray(nq), xdot.subarray(0, nq), xdot.subarray(nq), ydot, y, kinks);
+      contactGeometryTangent(
+        input,
+        features,
+        x.subarray(0, nq),
+        x.subarray(nq),
+        xdot.subarray(0, nq),
+        xdot.subarray(nq),
+        ydot,
+        y,
+        kinks,
+      );
       return [y, ydot];
     },
   };

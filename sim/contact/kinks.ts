@@ -58,7 +58,14 @@ export const KINK_DAMPING_RAMP = 4;
 export const KINK_IMPACT_BESIDE_CONTACTS = 5;
 
 /** Label suffix of each kink code. */
-export const CONTACT_KINK_KINDS = ['onset', 'damping clamp', 'stick/slip', 'margin', 'damping ramp', 'impact beside contacts'] as const;
+export const CONTACT_KINK_KINDS = [
+  'onset',
+  'damping clamp',
+  'stick/slip',
+  'margin',
+  'damping ramp',
+  'impact beside contacts',
+] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
 

@@ -107,12 +107,15 @@ export function checkContactForceParams(p: ContactForceParams): ContactForcePara
   checkScalars(p.stiffness, p.damping, p.temperature, p.frictionVelocity);
   if (!(p.margin >= 0 && p.margin < Infinity)) fail('margin', p.margin, 'must be finite and ≥ 0');
   if (!Number.isInteger(p.nbody) || p.nbody < 0) fail('nbody', p.nbody, 'must be a non-negative integer');
-  if (p.bodyFriction.length !== p.nbody) fail('bodyFriction', p.bodyFriction.length, `must have length nbody = ${p.nbody}`);
+  if (p.bodyFriction.length !== p.nbody)
+    fail('bodyFriction', p.bodyFriction.length, `must have length nbody = ${p.nbody}`);
   if (p.bodyName.length !== p.nbody) fail('bodyName', p.bodyName.length, `must have length nbody = ${p.nbody}`);
   if (!(p.dt > 0 && p.dt < Infinity)) fail('dt', p.dt, 'must be finite and > 0');
   if (p.invMass.length !== p.nbody) fail('invMass', p.invMass.length, `must have length nbody = ${p.nbody}`);
-  if (p.invInertia.length !== 3 * p.nbody) fail('invInertia', p.invInertia.length, `must have length 3·nbody = ${3 * p.nbody}`);
-  if (p.bodyRestitution.length !== p.nbody) fail('bodyRestitution', p.bodyRestitution.length, `must have length nbody = ${p.nbody}`);
+  if (p.invInertia.length !== 3 * p.nbody)
+    fail('invInertia', p.invInertia.length, `must have length 3·nbody = ${3 * p.nbody}`);
+  if (p.bodyRestitution.length !== p.nbody)
+    fail('bodyRestitution', p.bodyRestitution.length, `must have length nbody = ${p.nbody}`);
   if (p.gravity.length !== 3) fail('gravity', p.gravity.length, 'must have length 3');
   checkGravity(p.gravity);
   checkFriction(p.bodyFriction);
@@ -125,7 +128,8 @@ export function checkScalars(stiffness: number, damping: number, temperature: nu
   if (!(stiffness > 0 && stiffness < Infinity)) fail('stiffness', stiffness, 'must be finite and > 0');
   if (!(damping >= 0 && damping < Infinity)) fail('damping', damping, 'must be finite and ≥ 0');
   if (!(temperature > 0 && temperature < Infinity)) fail('temperature', temperature, 'must be finite and > 0');
-  if (!(frictionVelocity > 0 && frictionVelocity < Infinity)) fail('frictionVelocity', frictionVelocity, 'must be finite and > 0');
+  if (!(frictionVelocity > 0 && frictionVelocity < Infinity))
+    fail('frictionVelocity', frictionVelocity, 'must be finite and > 0');
 }
 
 /** Validate per-body friction coefficients. */
@@ -137,13 +141,19 @@ export function checkFriction(bodyFriction: ArrayLike<number>): void {
 }
 
 /** Validate the per-body mass properties and restitutions (also called by the primitive). */
-export function checkBodies(invMass: ArrayLike<number>, invInertia: ArrayLike<number>, restitution: ArrayLike<number>): void {
+export function checkBodies(
+  invMass: ArrayLike<number>,
+  invInertia: ArrayLike<number>,
+  restitution: ArrayLike<number>,
+): void {
   for (let i = 0; i < invMass.length; i++) {
     if (!(invMass[i] >= 0 && invMass[i] < Infinity)) fail(`invMass[${i}]`, invMass[i], 'must be finite and ≥ 0');
-    if (!(restitution[i] >= 0 && restitution[i] <= 1)) fail(`bodyRestitution[${i}]`, restitution[i], 'must be in [0, 1]');
+    if (!(restitution[i] >= 0 && restitution[i] <= 1))
+      fail(`bodyRestitution[${i}]`, restitution[i], 'must be in [0, 1]');
   }
   for (let i = 0; i < invInertia.length; i++) {
-    if (!(invInertia[i] >= 0 && invInertia[i] < Infinity)) fail(`invInertia[${i}]`, invInertia[i], 'must be finite and ≥ 0');
+    if (!(invInertia[i] >= 0 && invInertia[i] < Infinity))
+      fail(`invInertia[${i}]`, invInertia[i], 'must be finite and ≥ 0');
   }
 }
 

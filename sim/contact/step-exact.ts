@@ -124,7 +124,19 @@ export interface WindowActivation {
 
 /** A zeroed record (allocates: for module scratch and tests). */
 export function createWindowActivation(): WindowActivation {
-  return { dist: 0, normalVelocity: 0, temperature: 0, dt: 0, value: 0, dDist: 0, dNormalVelocity: 0, dTemperature: 0, width: 0, widthDNormalVelocity: 0, widthDTemperature: 0 };
+  return {
+    dist: 0,
+    normalVelocity: 0,
+    temperature: 0,
+    dt: 0,
+    value: 0,
+    dDist: 0,
+    dNormalVelocity: 0,
+    dTemperature: 0,
+    width: 0,
+    widthDNormalVelocity: 0,
+    widthDTemperature: 0,
+  };
 }
 
 /**
@@ -138,7 +150,10 @@ export function createWindowActivation(): WindowActivation {
  * windowActivation('penalty', w).value; // 0.5: half the window is in contact
  */
 export function windowActivation(mode: 'penalty' | 'soft', w: WindowActivation): WindowActivation {
-  const d = w.dist, v = w.normalVelocity, tau = w.temperature, dt = w.dt;
+  const d = w.dist,
+    v = w.normalVelocity,
+    tau = w.temperature,
+    dt = w.dt;
   if (mode === 'penalty') {
     const travel = v * dt;
     const h = 0.5 * Math.sqrt(tau * tau + travel * travel);

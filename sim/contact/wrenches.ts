@@ -45,8 +45,22 @@ import { customVjp, type KinkSink } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { addNormalizeAdjoint, addRotationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
-import { createFrictionWeight, createPairFriction, pairFriction, penaltyFrictionWeight, softFrictionWeight } from './friction.ts';
-import { contactKinkLabel, KINK_DAMPING_CLAMP, KINK_DAMPING_RAMP, KINK_MARGIN, KINK_ONSET, KINK_STICK_SLIP, reportRadius } from './kinks.ts';
+import {
+  createFrictionWeight,
+  createPairFriction,
+  pairFriction,
+  penaltyFrictionWeight,
+  softFrictionWeight,
+} from './friction.ts';
+import {
+  contactKinkLabel,
+  KINK_DAMPING_CLAMP,
+  KINK_DAMPING_RAMP,
+  KINK_MARGIN,
+  KINK_ONSET,
+  KINK_STICK_SLIP,
+  reportRadius,
+} from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
 import { checkBodies, checkFriction, checkGravity, checkScalars, type ContactForceParams } from './params.ts';
 import { penaltyNormalForce } from './penalty.ts';
@@ -58,7 +72,10 @@ import { createWindowActivation, stepStiffnessFactor, windowActivation } from '.
 export type ContactGeometry = Pick<Contacts, 'count' | 'bodyA' | 'bodyB' | 'dist' | 'normal' | 'point'>;
 
 /** The static configuration of a primitive call: the non-differentiable part of the params. */
-export type ContactStaticConfig = Pick<ContactForceParams, 'mode' | 'nbody' | 'margin' | 'bodyName' | 'dt' | 'dampingFromRestitution'>;
+export type ContactStaticConfig = Pick<
+  ContactForceParams,
+  'mode' | 'nbody' | 'margin' | 'bodyName' | 'dt' | 'dampingFromRestitution'
+>;
 
 // ---- per-contact evaluation (shared by all faces) ---------------------------------------
 
@@ -67,28 +84,67 @@ const _e = {
   a: 0,
   b: 0,
   dist: 0,
-  nx: 0, ny: 0, nz: 0,
-  rAx: 0, rAy: 0, rAz: 0,
-  rBx: 0, rBy: 0, rBz: 0,
-  wAx: 0, wAy: 0, wAz: 0,
-  wBx: 0, wBy: 0, wBz: 0,
-  vrx: 0, vry: 0, vrz: 0,
+  nx: 0,
+  ny: 0,
+  nz: 0,
+  rAx: 0,
+  rAy: 0,
+  rAz: 0,
+  rBx: 0,
+  rBy: 0,
+  rBz: 0,
+  wAx: 0,
+  wAy: 0,
+  wAz: 0,
+  wBx: 0,
+  wBy: 0,
+  wBz: 0,
+  vrx: 0,
+  vry: 0,
+  vrz: 0,
   vn: 0,
-  vtx: 0, vty: 0, vtz: 0,
+  vtx: 0,
+  vty: 0,
+  vtz: 0,
   speed2: 0,
   // activation a ∈ [0, 1] and its partials (∂/∂d, ∂/∂τ)
-  gate: 0, gateDDist: 0, gateDTemperature: 0,
+  gate: 0,
+  gateDDist: 0,
+  gateDTemperature: 0,
   // mass shares N_A, N_B and the sides' inverse masses along n (un) and across it (ut)
-  shareA: 0, shareB: 0, unA: 0, unB: 0, utA: 0, utB: 0,
+  shareA: 0,
+  shareB: 0,
+  unA: 0,
+  unB: 0,
+  utA: 0,
+  utB: 0,
   // W₀ = un_A + un_B (pair), W_n, W_t (shared)
-  w0: 0, wn: 0, wt: 0,
+  w0: 0,
+  wn: 0,
+  wt: 0,
   // the dashpot: b, the body whose restitution sets it, ζ and dζ/de, the step factor φ₁(y_n)
-  dashpot: 0, restitutionBody: 0, zeta: 0, zetaDe: 0, yn: 0, phiN: 0, phiNDy: 0, effDamping: 0,
+  dashpot: 0,
+  restitutionBody: 0,
+  zeta: 0,
+  zetaDe: 0,
+  yn: 0,
+  phiN: 0,
+  phiNDy: 0,
+  effDamping: 0,
   // friction: λ = μ f_n w, y_t = dt·λ·W_t, φ₁(y_t), and the force's slip factor s = λ φ₁(y_t)
-  lambda: 0, yt: 0, phiT: 0, phiTDy: 0, slip: 0,
+  lambda: 0,
+  yt: 0,
+  phiT: 0,
+  phiTDy: 0,
+  slip: 0,
   // the weight feed-forward: x = −(δ_B − δ_A)·n·g (m/s², > 0: gravity presses the pair
   // together), its positive part and slope, the carried mass c (kg), and the force a·c·pos
-  relDyn: 0, pressX: 0, press: 0, pressDx: 0, carried: 0, weight: 0,
+  relDyn: 0,
+  pressX: 0,
+  press: 0,
+  pressDx: 0,
+  carried: 0,
+  weight: 0,
   // the contact's total normal force: the law's f_n plus the weight feed-forward
   fn: 0,
 };
@@ -129,29 +185,57 @@ let _gateSumBar = new Float64Array(64);
 function contactKinematics(geom: ContactGeometry, q: Float64Array, qd: Float64Array, i: number): void {
   const a = geom.bodyA[i];
   const b = geom.bodyB[i];
-  const nx = geom.normal[3 * i], ny = geom.normal[3 * i + 1], nz = geom.normal[3 * i + 2];
-  const px = geom.point[3 * i], py = geom.point[3 * i + 1], pz = geom.point[3 * i + 2];
-  const rAx = px - q[7 * a], rAy = py - q[7 * a + 1], rAz = pz - q[7 * a + 2];
-  const rBx = px - q[7 * b], rBy = py - q[7 * b + 1], rBz = pz - q[7 * b + 2];
-  const wAx = qd[6 * a + 3], wAy = qd[6 * a + 4], wAz = qd[6 * a + 5];
-  const wBx = qd[6 * b + 3], wBy = qd[6 * b + 4], wBz = qd[6 * b + 5];
+  const nx = geom.normal[3 * i],
+    ny = geom.normal[3 * i + 1],
+    nz = geom.normal[3 * i + 2];
+  const px = geom.point[3 * i],
+    py = geom.point[3 * i + 1],
+    pz = geom.point[3 * i + 2];
+  const rAx = px - q[7 * a],
+    rAy = py - q[7 * a + 1],
+    rAz = pz - q[7 * a + 2];
+  const rBx = px - q[7 * b],
+    rBy = py - q[7 * b + 1],
+    rBz = pz - q[7 * b + 2];
+  const wAx = qd[6 * a + 3],
+    wAy = qd[6 * a + 4],
+    wAz = qd[6 * a + 5];
+  const wBx = qd[6 * b + 3],
+    wBy = qd[6 * b + 4],
+    wBz = qd[6 * b + 5];
   // v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)
   const vrx = qd[6 * b] + (wBy * rBz - wBz * rBy) - qd[6 * a] - (wAy * rAz - wAz * rAy);
   const vry = qd[6 * b + 1] + (wBz * rBx - wBx * rBz) - qd[6 * a + 1] - (wAz * rAx - wAx * rAz);
   const vrz = qd[6 * b + 2] + (wBx * rBy - wBy * rBx) - qd[6 * a + 2] - (wAx * rAy - wAy * rAx);
   const vn = nx * vrx + ny * vry + nz * vrz;
-  const vtx = vrx - vn * nx, vty = vry - vn * ny, vtz = vrz - vn * nz;
+  const vtx = vrx - vn * nx,
+    vty = vry - vn * ny,
+    vtz = vrz - vn * nz;
   _e.a = a;
   _e.b = b;
   _e.dist = geom.dist[i];
-  _e.nx = nx; _e.ny = ny; _e.nz = nz;
-  _e.rAx = rAx; _e.rAy = rAy; _e.rAz = rAz;
-  _e.rBx = rBx; _e.rBy = rBy; _e.rBz = rBz;
-  _e.wAx = wAx; _e.wAy = wAy; _e.wAz = wAz;
-  _e.wBx = wBx; _e.wBy = wBy; _e.wBz = wBz;
-  _e.vrx = vrx; _e.vry = vry; _e.vrz = vrz;
+  _e.nx = nx;
+  _e.ny = ny;
+  _e.nz = nz;
+  _e.rAx = rAx;
+  _e.rAy = rAy;
+  _e.rAz = rAz;
+  _e.rBx = rBx;
+  _e.rBy = rBy;
+  _e.rBz = rBz;
+  _e.wAx = wAx;
+  _e.wAy = wAy;
+  _e.wAz = wAz;
+  _e.wBx = wBx;
+  _e.wBy = wBy;
+  _e.wBz = wBz;
+  _e.vrx = vrx;
+  _e.vry = vry;
+  _e.vrz = vrz;
   _e.vn = vn;
-  _e.vtx = vtx; _e.vty = vty; _e.vtz = vtz;
+  _e.vtx = vtx;
+  _e.vty = vty;
+  _e.vtz = vtz;
   _e.speed2 = vtx * vtx + vty * vty + vtz * vtz;
 }
 
@@ -219,18 +303,27 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
  */
 function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, body: number): void {
   // the lever from `_e` (no double passes through a call: it would be boxed)
-  const rx = side === 0 ? _e.rAx : _e.rBx, ry = side === 0 ? _e.rAy : _e.rBy, rz = side === 0 ? _e.rAz : _e.rBz;
+  const rx = side === 0 ? _e.rAx : _e.rBx,
+    ry = side === 0 ? _e.rAy : _e.rBy,
+    rz = side === 0 ? _e.rAz : _e.rBz;
   const m = p.invMass[body];
-  const lx = p.invInertia[3 * body], ly = p.invInertia[3 * body + 1], lz = p.invInertia[3 * body + 2];
+  const lx = p.invInertia[3 * body],
+    ly = p.invInertia[3 * body + 1],
+    lz = p.invInertia[3 * body + 2];
   if (m === 0 && lx === 0 && ly === 0 && lz === 0) {
     // a static body (the ground): nothing to turn, no share of the motion
     if (side === 0) _e.unA = _e.utA = 0;
     else _e.unB = _e.utB = 0;
     return;
   }
-  const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
+  const rot = _rot[side],
+    s = _s[side],
+    c = _c[side],
+    t = _t[side];
   _qLen[side] = loadUnitRotation(q, 7 * body, _qHat[side], rot);
-  const nx = _e.nx, ny = _e.ny, nz = _e.nz;
+  const nx = _e.nx,
+    ny = _e.ny,
+    nz = _e.nz;
   c[0] = ry * nz - rz * ny;
   c[1] = rz * nx - rx * nz;
   c[2] = rx * ny - ry * nx;
@@ -282,7 +375,8 @@ const PRESS_SMOOTHING = 0.05;
  * weight in all. Soft mode smooths the positive part over {@link PRESS_SMOOTHING}·|g|.
  */
 function contactWeight(p: ContactForceParams, gate: number): void {
-  const invA = p.invMass[_e.a], invB = p.invMass[_e.b];
+  const invA = p.invMass[_e.a],
+    invB = p.invMass[_e.b];
   const relDyn = (invB > 0 ? 1 : 0) - (invA > 0 ? 1 : 0);
   _e.relDyn = relDyn;
   const g = p.gravity;
@@ -312,7 +406,9 @@ function contactWeight(p: ContactForceParams, gate: number): void {
  */
 function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   contactGate(p);
-  const a = _e.a, b = _e.b, gate = _gate[i];
+  const a = _e.a,
+    b = _e.b,
+    gate = _gate[i];
   // parallel contacts of one pair share its effective mass; contacts with other bodies act
   // in series (a box in a stack), where each may stop its own relative motion
   const share = 1 + _gateSum[_run[i]] - gate;
@@ -326,7 +422,8 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   if (!(_e.w0 > 0)) throw new RangeError(`contact ${i}: bodies ${a} and ${b} both have zero inverse mass`);
   // the dashpot: the override, or b = 2ζ(e)·√(k/W₀) from the pair's restitution
   if (p.dampingFromRestitution) {
-    const eA = p.bodyRestitution[a], eB = p.bodyRestitution[b];
+    const eA = p.bodyRestitution[a],
+      eB = p.bodyRestitution[b];
     _e.restitutionBody = eB > eA ? b : a;
     const e = eB > eA ? eB : eA;
     // ζ(e) is a Newton solve: computed again only when the pair's e differs from the last
@@ -386,7 +483,8 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   }
   // friction: the regularized Coulomb law is viscous with slope λ = μ·f_n·w; integrated
   // exactly over the step like the dashpot, it can stop the slip but never reverse it
-  if (p.mode === 'penalty') penaltyFrictionWeight(_e.speed2, p.frictionVelocity, _e.speed2 >= p.frictionVelocity * p.frictionVelocity, _w);
+  if (p.mode === 'penalty')
+    penaltyFrictionWeight(_e.speed2, p.frictionVelocity, _e.speed2 >= p.frictionVelocity * p.frictionVelocity, _w);
   else softFrictionWeight(_e.speed2, p.frictionVelocity, _w);
   pairFriction(p.bodyFriction[a], p.bodyFriction[b], _mu);
   _e.lambda = _mu.value * fn * _w.value;
@@ -407,8 +505,14 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
     // the window activation's ends d = ±h, and the mass share's d = ±τ/2 (its ramp at rest)
     const h = _win.width;
     const rest = 0.5 * p.temperature;
-    const ramp = Math.min(Math.abs(_e.dist - h), Math.abs(_e.dist + h), Math.abs(_e.dist - rest), Math.abs(_e.dist + rest));
-    if ((_e.dashpot > 0 || _e.relDyn !== 0) && ramp <= radius) sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
+    const ramp = Math.min(
+      Math.abs(_e.dist - h),
+      Math.abs(_e.dist + h),
+      Math.abs(_e.dist - rest),
+      Math.abs(_e.dist + rest),
+    );
+    if ((_e.dashpot > 0 || _e.relDyn !== 0) && ramp <= radius)
+      sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
     if (_e.dist < 0) {
       const rate = -_e.vn;
       const damping = _args.damping;
@@ -498,7 +602,13 @@ export function contactWrenches(
  * The normal force f_n (N) of every contact into `out[0 .. count − 1]`, by the same law
  * and effective masses as {@link contactWrenches} (for drawing and diagnostics).
  */
-export function contactNormalForces(p: ContactForceParams, contacts: ContactGeometry, q: Float64Array, qd: Float64Array, out: Float64Array): Float64Array {
+export function contactNormalForces(
+  p: ContactForceParams,
+  contacts: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+  out: Float64Array,
+): Float64Array {
   gatePass(p, contacts);
   for (let i = 0; i < contacts.count; i++) {
     contactKinematics(contacts, q, qd, i);
@@ -541,7 +651,10 @@ let _adjointViews: { x: Float64Array; config: ContactStaticConfig; views: InputV
 
 /** The scalar parameters live in the views by value: re-read them (and re-check them) from `x`. */
 function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array): void {
-  const k = x[L.params], c = x[L.params + 1], tau = x[L.params + 2], eps = x[L.params + 3];
+  const k = x[L.params],
+    c = x[L.params + 1],
+    tau = x[L.params + 2],
+    eps = x[L.params + 3];
   const p = v.params;
   if (k !== p.stiffness || c !== p.damping || tau !== p.temperature || eps !== p.frictionVelocity) {
     checkScalars(k, c, tau, eps);
@@ -598,7 +711,22 @@ export function contactWrenchLayout(count: number, nbody: number): ContactWrench
   const invInertia = invMass + nbody;
   const restitution = invInertia + 3 * nbody;
   const gravity = restitution + nbody;
-  return { count, nbody, dist: 0, normal: count, point: 4 * count, q, qd, params, friction, invMass, invInertia, restitution, gravity, size: gravity + 3 };
+  return {
+    count,
+    nbody,
+    dist: 0,
+    normal: count,
+    point: 4 * count,
+    q,
+    qd,
+    params,
+    friction,
+    invMass,
+    invInertia,
+    restitution,
+    gravity,
+    size: gravity + 3,
+  };
 }
 
 /**
@@ -645,12 +773,23 @@ interface InputViews {
   qd: Float64Array;
 }
 
-function inputViews(config: ContactStaticConfig, bodyA: Int32Array, bodyB: Int32Array, L: ContactWrenchLayout, x: Float64Array): InputViews {
+function inputViews(
+  config: ContactStaticConfig,
+  bodyA: Int32Array,
+  bodyB: Int32Array,
+  L: ContactWrenchLayout,
+  x: Float64Array,
+): InputViews {
   if (x.length !== L.size) {
-    throw new RangeError(`contactWrenches primitive: expected ${L.size} inputs (${L.count} contacts, ${L.nbody} bodies), got ${x.length}`);
+    throw new RangeError(
+      `contactWrenches primitive: expected ${L.size} inputs (${L.count} contacts, ${L.nbody} bodies), got ${x.length}`,
+    );
   }
   const n = L.nbody;
-  const k = x[L.params], c = x[L.params + 1], tau = x[L.params + 2], eps = x[L.params + 3];
+  const k = x[L.params],
+    c = x[L.params + 1],
+    tau = x[L.params + 2],
+    eps = x[L.params + 3];
   checkScalars(k, c, tau, eps);
   const bodyFriction = x.subarray(L.friction, L.friction + n);
   checkFriction(bodyFriction);
@@ -707,13 +846,18 @@ function inputViews(config: ContactStaticConfig, bodyA: Int32Array, bodyB: Int32
  * const x: Real[] = Array.from(contactWrenchInputs(params, contacts, q, qd));
  * const wrench = wrenchOf(x); // Real[6·nbody], one tape entry
  */
-export function contactWrenchPrimitive(config: ContactStaticConfig, contacts: ContactGeometry): (x: readonly Real[]) => Real[] {
+export function contactWrenchPrimitive(
+  config: ContactStaticConfig,
+  contacts: ContactGeometry,
+): (x: readonly Real[]) => Real[] {
   const count = contacts.count;
   const bodyA = contacts.bodyA.slice(0, count);
   const bodyB = contacts.bodyB.slice(0, count);
   for (let i = 0; i < count; i++) {
     if (!(bodyA[i] >= 0 && bodyA[i] < config.nbody && bodyB[i] >= 0 && bodyB[i] < config.nbody)) {
-      throw new RangeError(`contactWrenchPrimitive: contact ${i} names body ${bodyA[i]}/${bodyB[i]}, outside 0..${config.nbody - 1}`);
+      throw new RangeError(
+        `contactWrenchPrimitive: contact ${i} names body ${bodyA[i]}/${bodyB[i]}, outside 0..${config.nbody - 1}`,
+      );
     }
   }
   const layout = contactWrenchLayout(count, config.nbody);
@@ -741,7 +885,12 @@ export function contactWrenchPrimitive(config: ContactStaticConfig, contacts: Co
  * mass shares read every activation of its bodies' contacts, so the activations'
  * cotangents gathered per body in the first loop go back to each contact in a second one.
  */
-function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float64Array, out?: Float64Array): Float64Array {
+function contactWrenchAdjoint(
+  v: InputViews,
+  L: ContactWrenchLayout,
+  ybar: Float64Array,
+  out?: Float64Array,
+): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
   gatePass(p, geom);
@@ -753,10 +902,17 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     if (fn === 0) continue; // inactive: value and every partial are 0
     const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, vtx, vty, vtz } = _e;
     const s = _e.slip;
-    const fx = fn * nx - s * vtx, fy = fn * ny - s * vty, fz = fn * nz - s * vtz;
-    const oa = 6 * a, ob = 6 * b;
-    const tAx = ybar[oa + 3], tAy = ybar[oa + 4], tAz = ybar[oa + 5];
-    const tBx = ybar[ob + 3], tBy = ybar[ob + 4], tBz = ybar[ob + 5];
+    const fx = fn * nx - s * vtx,
+      fy = fn * ny - s * vty,
+      fz = fn * nz - s * vtz;
+    const oa = 6 * a,
+      ob = 6 * b;
+    const tAx = ybar[oa + 3],
+      tAy = ybar[oa + 4],
+      tAz = ybar[oa + 5];
+    const tBx = ybar[ob + 3],
+      tBy = ybar[ob + 4],
+      tBz = ybar[ob + 5];
 
     // wrench_B = [F, r_B × F], wrench_A = [−F, −r_A × F]
     const Fbx = ybar[ob] - ybar[oa] + (tBy * rBz - tBz * rBy) - (tAy * rAz - tAz * rAy);
@@ -775,13 +931,16 @@ function contactWrenchAdjoint(v: InputViews, L: ContactWrenchLayout, ybar: Float
     _bar.n[1] = fn * Fby;
     _bar.n[2] = fn * Fbz;
     const sBar = -(Fbx * vtx + Fby * vty + Fbz * vtz);
-    let vtbx = -s * Fbx, vtby = -s * Fby, vtbz = -s * Fbz;
+    let vtbx = -s * Fbx,
+      vtby = -s * Fby,
+      vtbz = -s * Fbz;
 
     // s = λ·φ₁(y_t), y_t = dt·λ·W_t;  λ = μ f_n w
     const lambda = _e.lambda;
     const lambdaBar = sBar * (_e.phiT + _e.yt * _e.phiTDy);
     const wtBar = sBar * lambda * _e.phiTDy * p.dt * lambda;
-    const mu = _mu.value, w = _w.value;
+    const mu = _mu.value,
+      w = _w.value;
     const muBar = lambdaBar * fn * w;
     fnBar += lambdaBar * mu * w;
     const wBar = lambdaBar * mu * fn;
@@ -910,9 +1069,17 @@ const _bar = { n: new Float64Array(3), rA: new Float64Array(3), rB: new Float64A
  * v_rel = v_B + ω_B × r_B − v_A − ω_A × r_A pulled back from its cotangent (vrb), then the
  * levers r = p − x (with the lever and normal cotangents already in `_bar`) into `xbar`.
  */
-function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, vrbx: number, vrby: number, vrbz: number, xbar: Float64Array): void {
+function relativeVelocityAdjoint(
+  L: ContactWrenchLayout,
+  i: number,
+  vrbx: number,
+  vrby: number,
+  vrbz: number,
+  xbar: Float64Array,
+): void {
   const { a, b, rAx, rAy, rAz, rBx, rBy, rBz, wAx, wAy, wAz, wBx, wBy, wBz } = _e;
-  const qa = L.qd + 6 * a, qb = L.qd + 6 * b;
+  const qa = L.qd + 6 * a,
+    qb = L.qd + 6 * b;
   xbar[qb] += vrbx;
   xbar[qb + 1] += vrby;
   xbar[qb + 2] += vrbz;
@@ -925,7 +1092,8 @@ function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, vrbx: number
   xbar[qa + 3] -= rAy * vrbz - rAz * vrby;
   xbar[qa + 4] -= rAz * vrbx - rAx * vrbz;
   xbar[qa + 5] -= rAx * vrby - rAy * vrbx;
-  const rB = _bar.rB, rA = _bar.rA;
+  const rB = _bar.rB,
+    rA = _bar.rA;
   rB[0] += vrby * wBz - vrbz * wBy;
   rB[1] += vrbz * wBx - vrbx * wBz;
   rB[2] += vrbx * wBy - vrby * wBx;
@@ -945,19 +1113,33 @@ function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, vrbx: number
  * {@link sideInverseMass} pulled back from the cotangents of un and ut: into the body's
  * inverse mass and inertia and orientation (in `xbar`), and the lever and normal (in `_bar`).
  */
-function sideInverseMassAdjoint(p: ContactForceParams, L: ContactWrenchLayout, side: number, body: number, unBar: number, utBar: number, xbar: Float64Array): void {
+function sideInverseMassAdjoint(
+  p: ContactForceParams,
+  L: ContactWrenchLayout,
+  side: number,
+  body: number,
+  unBar: number,
+  utBar: number,
+  xbar: Float64Array,
+): void {
   if (unBar === 0 && utBar === 0) return;
-  const lam0 = p.invInertia[3 * body], lam1 = p.invInertia[3 * body + 1], lam2 = p.invInertia[3 * body + 2];
+  const lam0 = p.invInertia[3 * body],
+    lam1 = p.invInertia[3 * body + 1],
+    lam2 = p.invInertia[3 * body + 2];
   // a static body (zero inverse mass and inertia) was skipped by the forward pass: its
   // masses are no parameter (∂/∂ of a zero inverse inertia is the domain's edge)
   if (p.invMass[body] === 0 && lam0 === 0 && lam1 === 0 && lam2 === 0) return;
-  const rot = _rot[side], s = _s[side], c = _c[side], t = _t[side];
+  const rot = _rot[side],
+    s = _s[side],
+    c = _c[side],
+    t = _t[side];
   const lamSum = lam0 + lam1 + lam2;
   const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
   // un = m + Σλ_k t_k²;  ut = m + ½(Σλ_k (|s|² − s_k²) − Σλ_k t_k²)
   xbar[L.invMass + body] += unBar + utBar;
   const tBarScale = 2 * unBar - utBar;
-  const sb = _sBar, tb = _tBar;
+  const sb = _sBar,
+    tb = _tBar;
   for (let k = 0; k < 3; k++) {
     const lam = k === 0 ? lam0 : k === 1 ? lam1 : lam2;
     xbar[L.invInertia + 3 * body + k] += unBar * t[k] * t[k] + 0.5 * utBar * (r2 - s[k] * s[k] - t[k] * t[k]);
@@ -965,11 +1147,14 @@ function sideInverseMassAdjoint(p: ContactForceParams, L: ContactWrenchLayout, s
     tb[k] = tBarScale * lam * t[k];
   }
   // s = Rᵀr, t = Rᵀc: r̄ = R s̄, c̄ = R t̄, R̄_ac = r_a s̄_c + c_a t̄_c
-  const rx = side === 0 ? _e.rAx : _e.rBx, ry = side === 0 ? _e.rAy : _e.rBy, rz = side === 0 ? _e.rAz : _e.rBz;
+  const rx = side === 0 ? _e.rAx : _e.rBx,
+    ry = side === 0 ? _e.rAy : _e.rBy,
+    rz = side === 0 ? _e.rAz : _e.rBz;
   const rBar = side === 0 ? _bar.rA : _bar.rB;
   for (let a = 0; a < 3; a++) {
     const ra = a === 0 ? rx : a === 1 ? ry : rz;
-    let rb = 0, cb = 0;
+    let rb = 0,
+      cb = 0;
     for (let k = 0; k < 3; k++) {
       rb += rot[3 * a + k] * sb[k];
       cb += rot[3 * a + k] * tb[k];
@@ -979,7 +1164,9 @@ function sideInverseMassAdjoint(p: ContactForceParams, L: ContactWrenchLayout, s
     _cBar[a] = cb;
   }
   // c = r × n: r̄ += n × c̄, n̄ += c̄ × r
-  const nx = _e.nx, ny = _e.ny, nz = _e.nz;
+  const nx = _e.nx,
+    ny = _e.ny,
+    nz = _e.nz;
   rBar[0] += ny * _cBar[2] - nz * _cBar[1];
   rBar[1] += nz * _cBar[0] - nx * _cBar[2];
   rBar[2] += nx * _cBar[1] - ny * _cBar[0];

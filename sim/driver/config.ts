@@ -40,7 +40,8 @@ export function rolloutSchedule(config: RolloutConfig): { segment: number; recor
   const segment = Math.max(1, config.segment ?? Math.ceil(Math.sqrt(steps)));
   const record = config.record ?? [];
   for (const k of record) {
-    if (!Number.isInteger(k) || k < 0 || k > steps) throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
+    if (!Number.isInteger(k) || k < 0 || k > steps)
+      throw new RangeError(`rollout: record step ${k} is outside 0..${steps}`);
   }
   return { segment, record };
 }

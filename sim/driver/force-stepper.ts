@@ -21,7 +21,14 @@ import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import { createStepData, step, type StepData } from '../step.ts';
 import type { RolloutConfig } from './config.ts';
-import { addIntegratorParamBars, CONTACT_SCALAR_INPUTS, inputWidths, integratorInputsOf, modelWithInputs, type RolloutLayout } from './inputs.ts';
+import {
+  addIntegratorParamBars,
+  CONTACT_SCALAR_INPUTS,
+  inputWidths,
+  integratorInputsOf,
+  modelWithInputs,
+  type RolloutLayout,
+} from './inputs.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
 import type { Stepper, StepperFactory } from './stepper.ts';
 
@@ -65,7 +72,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     private readonly L: RolloutLayout,
     private readonly x: Float64Array,
   ) {
-    if (config.model.contact.mode === 'hard') throw new Error('force stepper: hard mode steps by impulses (sim/hard/stepper.ts)');
+    if (config.model.contact.mode === 'hard')
+      throw new Error('force stepper: hard mode steps by impulses (sim/hard/stepper.ts)');
     this.model = modelWithInputs(config.model, L, x);
     this.data = createStepData(this.model);
     this.n = this.model.nbody;
@@ -104,8 +112,17 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   restore(): void {}
 
-  pullback(rec: ForceStepRecord, states: Float64Array, offset: number, _control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void {
-    const n = this.n, L = this.L;
+  pullback(
+    rec: ForceStepRecord,
+    states: Float64Array,
+    offset: number,
+    _control: Float64Array | null,
+    lambda: Float64Array,
+    xbar: Float64Array,
+    controlBar: Float64Array,
+  ): void {
+    const n = this.n,
+      L = this.L;
     const sc = (this.scratch ??= this.makeScratch());
     const { IL, W, xInt, xIntBar } = sc;
     const stateWidth = W.q + W.qd;
@@ -154,11 +171,21 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // the weight feed-forward reads gravity: its cotangent goes back to x's gravity
     addInto(xbar, L.gravity, xcBar, CL.gravity, W.gravity);
     // contact geometry: (dist, normal, point) → poses and sizes
-    contactGeometryAdjoint(sc.geometryInput, contacts, sc.qt, this.model.geomSize, xcBar.subarray(0, 7 * c), sc.qBar, sc.sizeBar);
+    contactGeometryAdjoint(
+      sc.geometryInput,
+      contacts,
+      sc.qt,
+      this.model.geomSize,
+      xcBar.subarray(0, 7 * c),
+      sc.qBar,
+      sc.sizeBar,
+    );
   }
 
   private makeScratch(): ForcePullbackScratch {
-    const n = this.n, L = this.L, m = this.model;
+    const n = this.n,
+      L = this.L,
+      m = this.model;
     const force = this.data.forceParams;
     if (force === null) throw new Error('force stepper: the step scratch has no contact-force settings');
     const IL = integratorLayout(n);
@@ -177,8 +204,21 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       sizeBar: new Float64Array(0),
       integratorConfig: { nbody: n, dt: m.dt, isStatic: m.bodyStatic },
       force,
-      forceConfig: { mode: force.mode, nbody: n, margin: force.margin, bodyName: m.bodyName, dt: m.dt, dampingFromRestitution: force.dampingFromRestitution },
-      geometryInput: { nbody: n, geomType: m.geomType, geomSize: m.geomSize, bodyStatic: m.bodyStatic, bodyName: m.bodyName },
+      forceConfig: {
+        mode: force.mode,
+        nbody: n,
+        margin: force.margin,
+        bodyName: m.bodyName,
+        dt: m.dt,
+        dampingFromRestitution: force.dampingFromRestitution,
+      },
+      geometryInput: {
+        nbody: n,
+        geomType: m.geomType,
+        geomSize: m.geomSize,
+        bodyStatic: m.bodyStatic,
+        bodyName: m.bodyName,
+      },
       contactBuffers: new Map(),
     };
   }

@@ -51,7 +51,12 @@ export const INPUT_FIELDS = [
 export type InputName = (typeof INPUT_FIELDS)[number]['name'];
 
 /** The contact scalars, in the order of the contact-wrench primitive's `params` block. */
-export const CONTACT_SCALAR_INPUTS = ['stiffness', 'damping', 'temperature', 'frictionVelocity'] as const satisfies readonly InputName[];
+export const CONTACT_SCALAR_INPUTS = [
+  'stiffness',
+  'damping',
+  'temperature',
+  'frictionVelocity',
+] as const satisfies readonly InputName[];
 
 /** The groups a parameter path of the same name writes one-to-one. */
 export type PathInputName = Extract<(typeof INPUT_FIELDS)[number], { path: string }>['name'];
@@ -60,7 +65,9 @@ export type PathInputName = Extract<(typeof INPUT_FIELDS)[number], { path: strin
 export const PATH_INPUTS = INPUT_FIELDS.flatMap((f) => ('path' in f ? [f.name] : [])) as readonly PathInputName[];
 
 /** The path-named groups that are also per-body parameters (`<body>.<name>`, with the contact value as default). */
-export const BODY_PATH_INPUTS = INPUT_FIELDS.flatMap((f) => ('path' in f && f.path === 'body' ? [f.name] : [])) as readonly PathInputName[];
+export const BODY_PATH_INPUTS = INPUT_FIELDS.flatMap((f) =>
+  'path' in f && f.path === 'body' ? [f.name] : [],
+) as readonly PathInputName[];
 
 /** Floats per body of a wrench or a control: force then torque (world). */
 export const WRENCH_PER_BODY = 6;

@@ -64,7 +64,13 @@ export function rolloutLayout(nbody: number, steps: number, ncontrol: number): R
 }
 
 /** The values of one group in `model` (and the initial state), as numbers. */
-function sourceValues(f: InputField, model: Model, q0: Float64Array, qd0: Float64Array, frictionVelocity: number | undefined): ArrayLike<number> {
+function sourceValues(
+  f: InputField,
+  model: Model,
+  q0: Float64Array,
+  qd0: Float64Array,
+  frictionVelocity: number | undefined,
+): ArrayLike<number> {
   const s = f.source;
   if ('state' in s) return s.state === 'bodyQ' ? q0 : qd0;
   if ('model' in s) return model[s.model];
@@ -78,13 +84,21 @@ function sourceValues(f: InputField, model: Model, q0: Float64Array, qd0: Float6
  * state `q0`, `qd0`, then every Model quantity of the table. `frictionVelocity` overrides
  * the model's ε.
  */
-export function inputsOfModel(model: Model, steps: number, ncontrol: number, q0: Float64Array, qd0: Float64Array, frictionVelocity?: number): Float64Array {
+export function inputsOfModel(
+  model: Model,
+  steps: number,
+  ncontrol: number,
+  q0: Float64Array,
+  qd0: Float64Array,
+  frictionVelocity?: number,
+): Float64Array {
   const L = rolloutLayout(model.nbody, steps, ncontrol);
   const x = new Float64Array(L.size);
   for (const f of INPUT_FIELDS as readonly InputField[]) {
     const v = sourceValues(f, model, q0, qd0, frictionVelocity);
     const width = widthOf(f, model.nbody);
-    if (v.length !== width) throw new RangeError(`rollout input '${f.name}': the model holds ${v.length} values, the layout ${width}`);
+    if (v.length !== width)
+      throw new RangeError(`rollout input '${f.name}': the model holds ${v.length} values, the layout ${width}`);
     x.set(v, L[f.name as InputName]);
   }
   return x;
@@ -177,7 +191,13 @@ export function integratorInputsOf(x: Float64Array, L: RolloutLayout, nbody: num
  * x̄ += the integrator's parameter cotangents (inverse masses, inverse inertias, gravity).
  * `IL` is `integratorLayout(nbody)`, made once by the caller (this runs every step).
  */
-export function addIntegratorParamBars(xbar: Float64Array, L: RolloutLayout, xIntBar: Float64Array, IL: IntegratorLayout, nbody: number): void {
+export function addIntegratorParamBars(
+  xbar: Float64Array,
+  L: RolloutLayout,
+  xIntBar: Float64Array,
+  IL: IntegratorLayout,
+  nbody: number,
+): void {
   for (let j = 0; j < nbody; j++) xbar[L.invMass + j] += xIntBar[IL.invMass + j];
   for (let j = 0; j < 3 * nbody; j++) xbar[L.invInertia + j] += xIntBar[IL.invInertia + j];
   for (let j = 0; j < 3; j++) xbar[L.gravity + j] += xIntBar[IL.gravity + j];

@@ -8,7 +8,14 @@ import { createContacts, type Contacts } from '../collision/index.ts';
 
 /** Bytes held by a contact buffer's arrays (a buffer of capacity 0 holds none). */
 export function contactsBytes(c: Contacts): number {
-  return c.bodyA.byteLength + c.bodyB.byteLength + c.point.byteLength + c.normal.byteLength + c.dist.byteLength + c.pair.byteLength;
+  return (
+    c.bodyA.byteLength +
+    c.bodyB.byteLength +
+    c.point.byteLength +
+    c.normal.byteLength +
+    c.dist.byteLength +
+    c.pair.byteLength
+  );
 }
 
 /** Copy the live part of `src` into `into` (reused when large enough; else a buffer of at least `minCapacity`). */

@@ -95,7 +95,10 @@ interface Residuals<Rec, Snapshot> {
  * The rollout of `config` over the Steppers of contact mode `mode`, as a primitive
  * `(x: Real[]) => Real[]` (layout: driver/inputs.ts `rolloutLayout`).
  */
-export function driveRollout<Rec, Snapshot>(config: RolloutConfig, mode: StepperFactory<Rec, Snapshot>): (x: readonly Real[]) => Real[] {
+export function driveRollout<Rec, Snapshot>(
+  config: RolloutConfig,
+  mode: StepperFactory<Rec, Snapshot>,
+): (x: readonly Real[]) => Real[] {
   const { model, steps } = config;
   const n = model.nbody;
   const { segment, record } = rolloutSchedule(config);
@@ -120,7 +123,8 @@ export function driveRollout<Rec, Snapshot>(config: RolloutConfig, mode: Stepper
       // keep every step's state and record while they fit the budget (checked before allocating)
       const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
       let keptBytes = steps * stateSize * Float64Array.BYTES_PER_ELEMENT;
-      let kept: KeptSteps<Rec> | null = keptBytes <= budget ? { states: new Float64Array(steps * stateSize), records: [] } : null;
+      let kept: KeptSteps<Rec> | null =
+        keptBytes <= budget ? { states: new Float64Array(steps * stateSize), records: [] } : null;
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push({ state: packed.slice(), snapshot: stepper.snapshot() });
         sink.t = t;

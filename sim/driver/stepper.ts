@@ -42,7 +42,15 @@ export interface Stepper<Rec, Snapshot = null> {
    * (or null). Parameter cotangents are added into `xbar` (the rollout's layout); the
    * control's cotangent (nbody×6) is written to `controlBar`.
    */
-  pullback(rec: Rec, states: Float64Array, offset: number, control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void;
+  pullback(
+    rec: Rec,
+    states: Float64Array,
+    offset: number,
+    control: Float64Array | null,
+    lambda: Float64Array,
+    xbar: Float64Array,
+    controlBar: Float64Array,
+  ): void;
 }
 
 /** A contact mode for the driver: its name and how to make its Stepper for one evaluation. */

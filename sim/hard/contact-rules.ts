@@ -106,7 +106,14 @@ export function impactBound(e: Real, approach: Real, after: Real): Real {
  * `bodyQ[7b..]`. At a placed impact p and the centres are those at the impact's
  * configuration (problem.ts `impactGeometry`): pass the poses there.
  */
-export function leverArms<T extends Real>(out: { [i: number]: T }, point: ArrayLike<T>, po: number, bodyQ: ArrayLike<T>, a: number, b: number): void {
+export function leverArms<T extends Real>(
+  out: { [i: number]: T },
+  point: ArrayLike<T>,
+  po: number,
+  bodyQ: ArrayLike<T>,
+  a: number,
+  b: number,
+): void {
   for (let i = 0; i < 3; i++) {
     out[i] = sub(point[po + i], bodyQ[7 * a + i]) as T;
     out[3 + i] = sub(point[po + i], bodyQ[7 * b + i]) as T;

@@ -15,7 +15,13 @@
  *   nothing; two impacts on one body in one step count as beside each other).
  */
 import type { KinkSink } from '../../ad/primitive.ts';
-import { contactKinkLabel, KINK_IMPACT_BESIDE_CONTACTS, KINK_ONSET, KINK_STICK_SLIP, reportRadius } from '../contact/kinks.ts';
+import {
+  contactKinkLabel,
+  KINK_IMPACT_BESIDE_CONTACTS,
+  KINK_ONSET,
+  KINK_STICK_SLIP,
+  reportRadius,
+} from '../contact/kinks.ts';
 import type { Model } from '../model.ts';
 import { contactVelocity, type ContactProblem } from './problem.ts';
 import type { HardStepData } from './step.ts';
@@ -28,7 +34,8 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
   const dt = model.dt;
   const within = reportRadius(sink);
   for (let k = 0; k < p.count; k++) {
-    const a = p.bodyA[k], b = p.bodyB[k];
+    const a = p.bodyA[k],
+      b = p.bodyB[k];
     const ln = p.impulse[3 * k];
     contactVelocity(p, data.velocity, k, _u);
     let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(_u[0] - p.bound[k]);
@@ -52,10 +59,12 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
 
 /** Whether another contact carrying an impulse shares a dynamic body with contact k. */
 function besideOtherContacts(model: Model, p: ContactProblem, k: number): boolean {
-  const a = p.bodyA[k], b = p.bodyB[k];
+  const a = p.bodyA[k],
+    b = p.bodyB[k];
   for (let j = 0; j < p.count; j++) {
     if (j === k || !(p.impulse[3 * j] > 0)) continue;
-    const c = p.bodyA[j], d = p.bodyB[j];
+    const c = p.bodyA[j],
+      d = p.bodyB[j];
     if ((!model.bodyStatic[a] && (c === a || d === a)) || (!model.bodyStatic[b] && (c === b || d === b))) return true;
   }
   return false;

@@ -25,7 +25,9 @@ export const FRAME_WIDTH = 9;
  * duffFrame(dir, 9 * k, contacts.normal, 3 * k); // a normal (0,0,1) gives (0,0,1), (1,0,0), (0,1,0)
  */
 export function duffFrame(out: Float64Array, o: number, normal: Float64Array, no: number): void {
-  const nx = normal[no], ny = normal[no + 1], nz = normal[no + 2];
+  const nx = normal[no],
+    ny = normal[no + 1],
+    nz = normal[no + 2];
   const sign = nz >= 0 ? 1 : -1;
   const h = -1 / (sign + nz);
   const xy = nx * ny * h;
@@ -55,7 +57,8 @@ export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
   return {
     name: 'contactFrames',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
-      if (x.length !== 3 * count) throw new RangeError(`contactFrames: input has length ${x.length}, expected 3·${count}`);
+      if (x.length !== 3 * count)
+        throw new RangeError(`contactFrames: input has length ${x.length}, expected 3·${count}`);
       const y = new Float64Array(FRAME_WIDTH * count);
       for (let k = 0; k < count; k++) duffFrame(y, FRAME_WIDTH * k, x, 3 * k);
       return [y, x];
@@ -63,7 +66,9 @@ export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
     bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
       const xbar = new Float64Array(3 * count);
       for (let k = 0; k < count; k++) {
-        const nx = x[3 * k], ny = x[3 * k + 1], nz = x[3 * k + 2];
+        const nx = x[3 * k],
+          ny = x[3 * k + 1],
+          nz = x[3 * k + 2];
         const o = FRAME_WIDTH * k;
         const sign = nz >= 0 ? 1 : -1;
         const h = -1 / (sign + nz);

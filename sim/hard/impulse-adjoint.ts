@@ -50,7 +50,16 @@ import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { vjp } from '../../ad/transforms.ts';
 import { cross, dot } from '../../ad/vec.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH, impulseLayout, type ImpulseLayout } from './impulse-layout.ts';
+import {
+  CONTACT_BOUND,
+  CONTACT_MU,
+  CONTACT_R_A,
+  CONTACT_R_B,
+  CONTACT_SLIP_TARGET,
+  IMPULSE_CONTACT_WIDTH,
+  impulseLayout,
+  type ImpulseLayout,
+} from './impulse-layout.ts';
 import { islandAdjointHand, type ContactKind, type IslandInput } from './island-adjoint.ts';
 
 /**
@@ -87,7 +96,10 @@ export interface ImpulseStructure {
  * const solve = impulseSolvePrimitive({ nbody, count, bodyA, bodyB, isStatic, lambda });
  * const out = solve(theta); // out[6 * b + 2]: body b's vertical velocity after the impulses
  */
-export function impulseSolvePrimitive(s: ImpulseStructure, adjoint: IslandAdjointForm = 'hand'): (theta: readonly Real[]) => Real[] {
+export function impulseSolvePrimitive(
+  s: ImpulseStructure,
+  adjoint: IslandAdjointForm = 'hand',
+): (theta: readonly Real[]) => Real[] {
   return customVjp(impulseSolveRule(s, adjoint));
 }
 
@@ -95,7 +107,10 @@ export function impulseSolvePrimitive(s: ImpulseStructure, adjoint: IslandAdjoin
  * The rule behind {@link impulseSolvePrimitive}, for callers that compose kernels'
  * adjoints by hand without a tape (step-adjoint.ts).
  */
-export function impulseSolveRule(s: ImpulseStructure, adjoint: IslandAdjointForm = 'hand'): PrimitiveRule<Float64Array> {
+export function impulseSolveRule(
+  s: ImpulseStructure,
+  adjoint: IslandAdjointForm = 'hand',
+): PrimitiveRule<Float64Array> {
   const L = impulseLayout(s.nbody, s.count);
   return {
     name: 'contact impulses',
@@ -119,9 +134,18 @@ export function impulseSolveRule(s: ImpulseStructure, adjoint: IslandAdjointForm
 export type IslandAdjointForm = 'hand' | 'trace';
 
 /** y[v] += M⁻¹J_kᵀλ_k for contact k (plain numbers). */
-function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, k: number, lambda: Float64Array, y: Float64Array): void {
+function applyImpulsePlain(
+  s: ImpulseStructure,
+  L: ImpulseLayout,
+  th: Float64Array,
+  k: number,
+  lambda: Float64Array,
+  y: Float64Array,
+): void {
   const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-  const l0 = lambda[3 * k], l1 = lambda[3 * k + 1], l2 = lambda[3 * k + 2];
+  const l0 = lambda[3 * k],
+    l1 = lambda[3 * k + 1],
+    l2 = lambda[3 * k + 2];
   const P0 = l0 * th[c] + l1 * th[c + 3] + l2 * th[c + 6];
   const P1 = l0 * th[c + 1] + l1 * th[c + 4] + l2 * th[c + 7];
   const P2 = l0 * th[c + 2] + l1 * th[c + 5] + l2 * th[c + 8];
@@ -130,20 +154,40 @@ function applyImpulsePlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arr
 }
 
 /** y[v] += sign·[m⁻¹P ; I⁻¹(r × P)] for one side of a contact (r at θ offset `r`). */
-function applyToBody(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, y: Float64Array, body: number, sign: number, r: number, P0: number, P1: number, P2: number): void {
+function applyToBody(
+  s: ImpulseStructure,
+  L: ImpulseLayout,
+  th: Float64Array,
+  y: Float64Array,
+  body: number,
+  sign: number,
+  r: number,
+  P0: number,
+  P1: number,
+  P2: number,
+): void {
   if (s.isStatic[body]) return;
   const m = th[L.invMass + body];
-  const t0 = th[r + 1] * P2 - th[r + 2] * P1, t1 = th[r + 2] * P0 - th[r] * P2, t2 = th[r] * P1 - th[r + 1] * P0;
+  const t0 = th[r + 1] * P2 - th[r + 2] * P1,
+    t1 = th[r + 2] * P0 - th[r] * P2,
+    t2 = th[r] * P1 - th[r + 1] * P0;
   const I = L.invInertia + 9 * body;
   const v = 6 * body;
   y[v] += sign * m * P0;
   y[v + 1] += sign * m * P1;
   y[v + 2] += sign * m * P2;
-  for (let i = 0; i < 3; i++) y[v + 3 + i] += sign * (th[I + 3 * i] * t0 + th[I + 3 * i + 1] * t1 + th[I + 3 * i + 2] * t2);
+  for (let i = 0; i < 3; i++)
+    y[v + 3 + i] += sign * (th[I + 3 * i] * t0 + th[I + 3 * i + 1] * t1 + th[I + 3 * i + 2] * t2);
 }
 
 /** The implicit adjoint (header): θ̄ from (v̄⁺, λ̄), island by island. */
-function impulseAdjoint(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, ybar: Float64Array, form: IslandAdjointForm): Float64Array {
+function impulseAdjoint(
+  s: ImpulseStructure,
+  L: ImpulseLayout,
+  th: Float64Array,
+  ybar: Float64Array,
+  form: IslandAdjointForm,
+): Float64Array {
   const n = s.nbody;
   const thbar = new Float64Array(L.size);
   for (let j = 0; j < 6 * n; j++) thbar[j] = s.isStatic[Math.floor(j / 6)] ? 0 : ybar[j];
@@ -192,7 +236,8 @@ function activeIslands(s: ImpulseStructure): number[][] {
   for (let k = 0; k < s.count; k++) {
     if (!(s.lambda[3 * k] > 0)) continue;
     active.push(k);
-    const a = s.bodyA[k], b = s.bodyB[k];
+    const a = s.bodyA[k],
+      b = s.bodyB[k];
     if (!s.isStatic[a] && !s.isStatic[b]) parent[find(a)] = find(b);
   }
   const groups = new Map<number, number[]>();
@@ -209,7 +254,9 @@ function activeIslands(s: ImpulseStructure): number[][] {
 function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: Float64Array, k: number): ContactKind {
   const c = L.contacts + IMPULSE_CONTACT_WIDTH * k;
   const mu = th[c + CONTACT_MU];
-  const ln = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
+  const ln = s.lambda[3 * k],
+    l1 = s.lambda[3 * k + 1],
+    l2 = s.lambda[3 * k + 2];
   if (!(mu * ln > 0)) return 'frictionless';
   const onCircle = Math.sqrt(l1 * l1 + l2 * l2) >= mu * ln * (1 - ON_CIRCLE);
   if (!onCircle) return 'stick';
@@ -219,7 +266,14 @@ function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: 
 }
 
 /** u_kj = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A, plain. */
-function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Array, v: Float64Array, k: number, j: number): number {
+function rowVelocityPlain(
+  s: ImpulseStructure,
+  L: ImpulseLayout,
+  th: Float64Array,
+  v: Float64Array,
+  k: number,
+  j: number,
+): number {
   return contactRowVelocity(th, L.contacts + IMPULSE_CONTACT_WIDTH * k, v, s.bodyA[k], s.bodyB[k], j);
 }
 
@@ -228,15 +282,34 @@ function rowVelocityPlain(s: ImpulseStructure, L: ImpulseLayout, th: Float64Arra
  * j (0: n, 1–2: the tangents), at the body velocities `v` (6 per body):
  * u = d_j·(v_B − v_A) + (r_B × d_j)·ω_B − (r_A × d_j)·ω_A.
  */
-export function contactRowVelocity(th: Float64Array, c: number, v: Float64Array, a: number, b: number, j: number): number {
-  const d0 = th[c + 3 * j], d1 = th[c + 3 * j + 1], d2 = th[c + 3 * j + 2];
+export function contactRowVelocity(
+  th: Float64Array,
+  c: number,
+  v: Float64Array,
+  a: number,
+  b: number,
+  j: number,
+): number {
+  const d0 = th[c + 3 * j],
+    d1 = th[c + 3 * j + 1],
+    d2 = th[c + 3 * j + 2];
   return sideVelocity(th, v, b, c + CONTACT_R_B, d0, d1, d2) - sideVelocity(th, v, a, c + CONTACT_R_A, d0, d1, d2);
 }
 
 /** d·v + (r × d)·ω of one body at a contact (r at θ offset `r`). */
-function sideVelocity(th: Float64Array, v: Float64Array, body: number, r: number, d0: number, d1: number, d2: number): number {
+function sideVelocity(
+  th: Float64Array,
+  v: Float64Array,
+  body: number,
+  r: number,
+  d0: number,
+  d1: number,
+  d2: number,
+): number {
   const o = 6 * body;
-  const x0 = th[r + 1] * d2 - th[r + 2] * d1, x1 = th[r + 2] * d0 - th[r] * d2, x2 = th[r] * d1 - th[r + 1] * d0;
+  const x0 = th[r + 1] * d2 - th[r + 2] * d1,
+    x1 = th[r + 2] * d0 - th[r] * d2,
+    x2 = th[r] * d1 - th[r + 1] * d0;
   return d0 * v[o] + d1 * v[o + 1] + d2 * v[o + 2] + x0 * v[o + 3] + x1 * v[o + 4] + x2 * v[o + 5];
 }
 
@@ -266,7 +339,8 @@ function islandAdjoint(
     }
   }
   const thetaIndex: number[] = [];
-  for (const k of contacts) for (let j = 0; j < IMPULSE_CONTACT_WIDTH; j++) thetaIndex.push(L.contacts + IMPULSE_CONTACT_WIDTH * k + j);
+  for (const k of contacts)
+    for (let j = 0; j < IMPULSE_CONTACT_WIDTH; j++) thetaIndex.push(L.contacts + IMPULSE_CONTACT_WIDTH * k + j);
   for (const b of bodies) {
     for (let j = 0; j < 6; j++) thetaIndex.push(6 * b + j);
     thetaIndex.push(L.invMass + b);
@@ -282,21 +356,27 @@ function islandAdjoint(
   const lin = vjp(
     (x) => {
       const lam = x.slice(0, nz);
-      const contactIn = (i: number, off: number, w: number) => x.slice(nz + IMPULSE_CONTACT_WIDTH * i + off, nz + IMPULSE_CONTACT_WIDTH * i + off + w);
+      const contactIn = (i: number, off: number, w: number) =>
+        x.slice(nz + IMPULSE_CONTACT_WIDTH * i + off, nz + IMPULSE_CONTACT_WIDTH * i + off + w);
       // body velocities of the island after the impulses: v* + M⁻¹Jᵀλ, and the Δ part alone
       const vel: Real[][] = bodies.map((_, i) => x.slice(bodyBase + 16 * i, bodyBase + 16 * i + 6));
       const delta: Real[][] = bodies.map(() => [0, 0, 0, 0, 0, 0]);
       const invM = (i: number) => x[bodyBase + 16 * i + 6];
       const invI = (i: number, v: Real[]): Real[] => {
         const o = bodyBase + 16 * i + 7;
-        return [0, 1, 2].map((r) => add(add(mul(x[o + 3 * r], v[0]), mul(x[o + 3 * r + 1], v[1])), mul(x[o + 3 * r + 2], v[2])));
+        return [0, 1, 2].map((r) =>
+          add(add(mul(x[o + 3 * r], v[0]), mul(x[o + 3 * r + 1], v[1])), mul(x[o + 3 * r + 2], v[2])),
+        );
       };
       const dirs = contacts.map((_, i) => [contactIn(i, 0, 3), contactIn(i, 3, 3), contactIn(i, 6, 3)]);
       contacts.forEach((k, i) => {
         const l = lam.slice(3 * i, 3 * i + 3);
         const [dn, d1, d2] = dirs[i];
         const P = [0, 1, 2].map((r) => add(add(mul(l[0], dn[r]), mul(l[1], d1[r])), mul(l[2], d2[r])));
-        for (const [body, sign, off] of [[s.bodyB[k], 1, CONTACT_R_B], [s.bodyA[k], -1, CONTACT_R_A]] as const) {
+        for (const [body, sign, off] of [
+          [s.bodyB[k], 1, CONTACT_R_B],
+          [s.bodyA[k], -1, CONTACT_R_A],
+        ] as const) {
           const li = localOf.get(body);
           if (li === undefined) continue;
           const dv = P.map((p) => mul(sign * 1, mul(invM(li), p)));
@@ -309,13 +389,18 @@ function islandAdjoint(
       });
       const velAfter = vel.map((v, i) => v.map((vj, j) => add(vj, delta[i][j])));
       let vdotDelta: Real = 0;
-      delta.forEach((d, i) => d.forEach((dj, j) => (vdotDelta = vbar[i][j] === 0 ? vdotDelta : add(vdotDelta, mul(vbar[i][j], dj)))));
+      delta.forEach((d, i) =>
+        d.forEach((dj, j) => (vdotDelta = vbar[i][j] === 0 ? vdotDelta : add(vdotDelta, mul(vbar[i][j], dj)))),
+      );
       // contact velocities along each direction at v⁺ (static bodies: their constant velocity)
       const rowVelocity = (i: number, j: number): Real => {
         const k = contacts[i];
         const d = dirs[i][j];
         let u: Real = 0;
-        for (const [body, sign, off] of [[s.bodyB[k], 1, CONTACT_R_B], [s.bodyA[k], -1, CONTACT_R_A]] as const) {
+        for (const [body, sign, off] of [
+          [s.bodyB[k], 1, CONTACT_R_B],
+          [s.bodyA[k], -1, CONTACT_R_A],
+        ] as const) {
           const li = localOf.get(body);
           const v: Real[] = li === undefined ? Array.from(th.subarray(6 * body, 6 * body + 6)) : velAfter[li];
           const rxd = cross(contactIn(i, off, 3), d);
@@ -338,7 +423,8 @@ function islandAdjoint(
         } else if (kind === 'frictionless') {
           F.push(lam[3 * i + 1], lam[3 * i + 2]);
         } else {
-          const u1 = slip(1), u2 = slip(2);
+          const u1 = slip(1),
+            u2 = slip(2);
           const speed = sqrt(add(mul(u1, u1), mul(u2, u2)));
           const radius = mul(mu, lam[3 * i]);
           F.push(add(lam[3 * i + 1], div(mul(radius, u1), speed)), add(lam[3 * i + 2], div(mul(radius, u2), speed)));
@@ -382,7 +468,12 @@ function islandAdjoint(
  * LU's pivots show K singular. The LU result lives in module scratch: read it before the
  * next call.
  */
-export function solveTransposed(K: Float64Array, n: number, g: ArrayLike<number>, redundant: boolean): ArrayLike<number> {
+export function solveTransposed(
+  K: Float64Array,
+  n: number,
+  g: ArrayLike<number>,
+  redundant: boolean,
+): ArrayLike<number> {
   if (!redundant) {
     const w = luSolveTransposed(K, n, g);
     if (w !== null) return w;

@@ -12,7 +12,12 @@
  * copied unchanged. Plain typed-array kernels, nothing allocated.
  */
 import { createGyroscopicWork } from '../integrator/gyroscopic.ts';
-import { advanceOrientation, angularVelocityStep, loadUnitRotation, type IntegratorParams } from '../integrator/semiImplicitEuler.ts';
+import {
+  advanceOrientation,
+  angularVelocityStep,
+  loadUnitRotation,
+  type IntegratorParams,
+} from '../integrator/semiImplicitEuler.ts';
 
 const Q_WIDTH = 7;
 const QD_WIDTH = 6;
@@ -114,7 +119,14 @@ export function integratePositions(
  * @example
  * flightPose(state.bodyQ, velocity, ball, 0.4 * dt, impactQ, 7 * ball);
  */
-export function flightPose(q: Float64Array, qd: Float64Array, b: number, h: number, out: Float64Array, outOff: number): void {
+export function flightPose(
+  q: Float64Array,
+  qd: Float64Array,
+  b: number,
+  h: number,
+  out: Float64Array,
+  outOff: number,
+): void {
   const qo = Q_WIDTH * b;
   const vo = QD_WIDTH * b;
   for (let k = 0; k < 3; k++) out[outOff + k] = q[qo + k] + h * qd[vo + k];
@@ -140,7 +152,14 @@ const _gyroBefore = new Float64Array(3);
  * @example
  * gyroscopicAfterImpacts(params, state.bodyQ, state.bodyQd, isolatedImpactDelays(problem), velocity, afterImpact);
  */
-export function gyroscopicAfterImpacts(m: IntegratorParams, q: Float64Array, startQd: Float64Array, delay: Float64Array, qd: Float64Array, qdOut: Float64Array): void {
+export function gyroscopicAfterImpacts(
+  m: IntegratorParams,
+  q: Float64Array,
+  startQd: Float64Array,
+  delay: Float64Array,
+  qd: Float64Array,
+  qdOut: Float64Array,
+): void {
   qdOut.set(qd);
   for (let b = 0; b < m.nbody; b++) {
     if (delay[b] < 0 || m.isStatic[b]) continue;

@@ -20,7 +20,13 @@
  * dependence of u on the directions and lever arms at fixed v⁺, and of M⁻¹Jᵀλ on the
  * directions, lever arms, m⁻¹ and I_w⁻¹.
  */
-import { CONTACT_BOUND as BOUND, CONTACT_MU as MU, CONTACT_R_A as R_A, CONTACT_R_B as R_B, CONTACT_SLIP_TARGET as SLIP_TARGET } from './impulse-layout.ts';
+import {
+  CONTACT_BOUND as BOUND,
+  CONTACT_MU as MU,
+  CONTACT_R_A as R_A,
+  CONTACT_R_B as R_B,
+  CONTACT_SLIP_TARGET as SLIP_TARGET,
+} from './impulse-layout.ts';
 
 /** What the island adjoint reads of the solve (impulse-adjoint.ts's structure and layout). */
 export interface IslandInput {
@@ -132,7 +138,20 @@ export function islandAdjointHand(
   const nz = 3 * m;
   const nSides = 2 * m;
   ensurePool(m, s.nbody);
-  const { sideContact, sideBody, sideLocal, sideSign, sideBase, sideR, order, bodyStart, bodies, localOf, rows, response } = pool;
+  const {
+    sideContact,
+    sideBody,
+    sideLocal,
+    sideSign,
+    sideBase,
+    sideR,
+    order,
+    bodyStart,
+    bodies,
+    localOf,
+    rows,
+    response,
+  } = pool;
   // sides of each contact; the dynamic bodies (local index)
   let nb = 0;
   for (let i = 0; i < m; i++) {
@@ -186,19 +205,23 @@ export function islandAdjointHand(
     for (let j = 0; j < 3; j++) {
       const a = o + 6 * j;
       for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
-      for (let e = 0; e < 3; e++) response[a + 3 + e] = th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
+      for (let e = 0; e < 3; e++)
+        response[a + 3 + e] =
+          th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
     }
   }
 
   // W (3m × 3m) and ∂G/∂λ = J M⁻¹ v̄⁺
-  const W = pool.W, dG = pool.dG;
+  const W = pool.W,
+    dG = pool.dG;
   W.fill(0, 0, nz * nz);
   dG.fill(0, 0, nz);
   for (let b = 0; b < nb; b++) {
     const body = bodies[b];
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
       const p = order[a];
-      const ip = sideContact[p], sp = sideSign[p];
+      const ip = sideContact[p],
+        sp = sideSign[p];
       for (let j = 0; j < 3; j++) {
         // ∂G/∂λ_pj = sign_p v̄⁺_b · M⁻¹a_pj
         let gdot = 0;
@@ -207,7 +230,8 @@ export function islandAdjointHand(
       }
       for (let c = bodyStart[b]; c < bodyStart[b + 1]; c++) {
         const q = order[c];
-        const iq = sideContact[q], sq = sideSign[q];
+        const iq = sideContact[q],
+          sq = sideSign[q];
         for (let j = 0; j < 3; j++) {
           const a = 18 * p + 6 * j;
           for (let i = 0; i < 3; i++) {
@@ -240,7 +264,8 @@ export function islandAdjointHand(
   }
 
   // K = ∂F/∂λ; slip = (‖u_t‖, û) per contact
-  const K = pool.K, slip = pool.slip;
+  const K = pool.K,
+    slip = pool.slip;
   K.fill(0, 0, nz * nz);
   for (let i = 0; i < m; i++) {
     const k = contacts[i];
@@ -248,7 +273,8 @@ export function islandAdjointHand(
     const wRows = kind === 'stick' ? 3 : 1;
     for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
     const speed = Math.sqrt(u[3 * i + 1] * u[3 * i + 1] + u[3 * i + 2] * u[3 * i + 2]);
-    const u1 = u[3 * i + 1] / speed, u2 = u[3 * i + 2] / speed;
+    const u1 = u[3 * i + 1] / speed,
+      u2 = u[3 * i + 2] / speed;
     slip[3 * i] = speed;
     slip[3 * i + 1] = u1;
     slip[3 * i + 2] = u2;
@@ -263,7 +289,8 @@ export function islandAdjointHand(
       for (let a = 0; a < 2; a++) {
         const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
         const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
-        for (let c = 0; c < nz; c++) K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
+        for (let c = 0; c < nz; c++)
+          K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
         K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
         K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? u1 : u2);
       }
@@ -289,10 +316,13 @@ export function islandAdjointHand(
       coef[3 * i + 1] = -w[3 * i + 1];
       coef[3 * i + 2] = -w[3 * i + 2];
     } else if (kind === 'slide') {
-      const speed = slip[3 * i], u1 = slip[3 * i + 1], u2 = slip[3 * i + 2];
+      const speed = slip[3 * i],
+        u1 = slip[3 * i + 1],
+        u2 = slip[3 * i + 2];
       const mu = th[o + MU];
       const ln = s.lambda[3 * k];
-      const w1 = w[3 * i + 1], w2 = w[3 * i + 2];
+      const w1 = w[3 * i + 1],
+        w2 = w[3 * i + 2];
       const along = w1 * u1 + w2 * u2;
       coef[3 * i + 1] = (-mu * ln * (w1 - u1 * along)) / speed;
       coef[3 * i + 2] = (-mu * ln * (w2 - u2 * along)) / speed;
@@ -308,8 +338,12 @@ export function islandAdjointHand(
   h.fill(0, 0, 6 * nb);
   for (let side = 0; side < nSides; side++) {
     const v = 6 * sideBody[side];
-    const vx = vplus[v], vy = vplus[v + 1], vz = vplus[v + 2];
-    const wx = vplus[v + 3], wy = vplus[v + 4], wz = vplus[v + 5];
+    const vx = vplus[v],
+      vy = vplus[v + 1],
+      vz = vplus[v + 2];
+    const wx = vplus[v + 3],
+      wy = vplus[v + 4],
+      wz = vplus[v + 5];
     const r = sideR[side];
     const local = sideLocal[side];
     for (let j = 0; j < 3; j++) {
@@ -345,14 +379,20 @@ export function islandAdjointHand(
       const side = order[a];
       const k = contacts[sideContact[side]];
       const o = sideBase[side];
-      const l0 = s.lambda[3 * k], l1 = s.lambda[3 * k + 1], l2 = s.lambda[3 * k + 2];
+      const l0 = s.lambda[3 * k],
+        l1 = s.lambda[3 * k + 1],
+        l2 = s.lambda[3 * k + 2];
       // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
       const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
       const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
       const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
       const r = sideR[side];
-      const rx = th[r], ry = th[r + 1], rz = th[r + 2];
-      const t0 = ry * P2 - rz * P1, t1 = rz * P0 - rx * P2, t2 = rx * P1 - ry * P0;
+      const rx = th[r],
+        ry = th[r + 1],
+        rz = th[r + 2];
+      const t0 = ry * P2 - rz * P1,
+        t1 = rz * P0 - rx * P2,
+        t2 = rx * P1 - ry * P0;
       const sg = sideSign[side];
       thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
       for (let e = 0; e < 3; e++) {
@@ -362,7 +402,9 @@ export function islandAdjointHand(
         thbar[I + 3 * e + 2] += qa * t2;
       }
       // τ̄·(r × P): r̄ += P × τ̄, P̄ += τ̄ × r; P̄ += m⁻¹ q_lin
-      const s0 = sg * tb0, s1 = sg * tb1, s2 = sg * tb2;
+      const s0 = sg * tb0,
+        s1 = sg * tb1,
+        s2 = sg * tb2;
       thbar[r] += P1 * s2 - P2 * s1;
       thbar[r + 1] += P2 * s0 - P0 * s2;
       thbar[r + 2] += P0 * s1 - P1 * s0;

@@ -17,7 +17,12 @@ import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { quatExp } from '../integrator/quatExp.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
-import { addNormalizeAdjoint, addRotationAdjoint, advanceOrientationAdjoint, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
+import {
+  addNormalizeAdjoint,
+  addRotationAdjoint,
+  advanceOrientationAdjoint,
+  loadUnitRotation,
+} from '../integrator/semiImplicitEuler.ts';
 import { quatMultiply } from '../math/quat.ts';
 
 /** Floats per body in the pose kernel's input: position, quaternion, linear and angular velocity. */
@@ -53,7 +58,8 @@ export function worldInvInertiaRule(count: number): PrimitiveRule<Float64Array> 
   return {
     name: 'worldInvInertia',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
-      if (x.length !== 7 * count) throw new RangeError(`worldInvInertia: input has length ${x.length}, expected 7·${count}`);
+      if (x.length !== 7 * count)
+        throw new RangeError(`worldInvInertia: input has length ${x.length}, expected 7·${count}`);
       const y = new Float64Array(9 * count);
       for (let b = 0; b < count; b++) y.set(worldInertiaMatrix(_w, x, dOff + 3 * b, x, 4 * b), 9 * b);
       return [y, x];
@@ -66,7 +72,8 @@ export function worldInvInertiaRule(count: number): PrimitiveRule<Float64Array> 
         // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
         for (let c = 0; c < 3; c++) {
           let dBar = 0;
-          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
+          for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
           xbar[dOff + 3 * b + c] = dBar;
           const d = x[dOff + 3 * b + c];
           for (let a = 0; a < 3; a++) {
@@ -105,10 +112,12 @@ export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float
   return {
     name: 'advancePoses',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
-      if (x.length !== POSE_INPUT_WIDTH * count) throw new RangeError(`advancePoses: input has length ${x.length}, expected 13·${count}`);
+      if (x.length !== POSE_INPUT_WIDTH * count)
+        throw new RangeError(`advancePoses: input has length ${x.length}, expected 13·${count}`);
       const y = new Float64Array(POSE_OUTPUT_WIDTH * count);
       for (let b = 0; b < count; b++) {
-        const i = POSE_INPUT_WIDTH * b, o = POSE_OUTPUT_WIDTH * b;
+        const i = POSE_INPUT_WIDTH * b,
+          o = POSE_OUTPUT_WIDTH * b;
         const pLen = rotate(x, i, half);
         for (let k = 0; k < 3; k++) y[o + k] = x[i + k] + dt * x[i + 7 + k];
         for (let k = 0; k < 4; k++) y[o + 3 + k] = _p[k] / pLen;
@@ -118,7 +127,8 @@ export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float
     bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
       const xbar = new Float64Array(POSE_INPUT_WIDTH * count);
       for (let b = 0; b < count; b++) {
-        const i = POSE_INPUT_WIDTH * b, o = POSE_OUTPUT_WIDTH * b;
+        const i = POSE_INPUT_WIDTH * b,
+          o = POSE_OUTPUT_WIDTH * b;
         const pLen = rotate(x, i, half);
         for (let k = 0; k < 3; k++) {
           xbar[i + k] = ybar[o + k];

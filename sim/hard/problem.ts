@@ -55,7 +55,18 @@ import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { Model } from '../model.ts';
-import { bounceBound, bounces, changeAfterImpact, impactBound, impactFraction, leverArms, pairFriction, pairRestitution, refinedImpactFraction, speculativeBound } from './contact-rules.ts';
+import {
+  bounceBound,
+  bounces,
+  changeAfterImpact,
+  impactBound,
+  impactFraction,
+  leverArms,
+  pairFriction,
+  pairRestitution,
+  refinedImpactFraction,
+  speculativeBound,
+} from './contact-rules.ts';
 import { duffFrame } from './frame.ts';
 import { flightPose } from './integrate.ts';
 import type { HardContactSettings } from './settings.ts';
@@ -188,18 +199,40 @@ export function contactVelocity(p: ContactProblem, qd: Float64Array, k: number, 
 }
 
 /** Velocities of contact k along its directions j = `first` .. `end` − 1 (0: n, 1, 2: t₁, t₂) into `out[j]`. */
-export function contactRowVelocities(p: ContactProblem, qd: Float64Array, k: number, first: number, end: number, out: Float64Array): void {
-  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
-  const d = p.dir, ra = p.angA, rb = p.angB;
-  const dvx = qd[b] - qd[a], dvy = qd[b + 1] - qd[a + 1], dvz = qd[b + 2] - qd[a + 2];
-  const wax = qd[a + 3], way = qd[a + 4], waz = qd[a + 5];
-  const wbx = qd[b + 3], wby = qd[b + 4], wbz = qd[b + 5];
+export function contactRowVelocities(
+  p: ContactProblem,
+  qd: Float64Array,
+  k: number,
+  first: number,
+  end: number,
+  out: Float64Array,
+): void {
+  const a = QD_WIDTH * p.bodyA[k],
+    b = QD_WIDTH * p.bodyB[k];
+  const d = p.dir,
+    ra = p.angA,
+    rb = p.angB;
+  const dvx = qd[b] - qd[a],
+    dvy = qd[b + 1] - qd[a + 1],
+    dvz = qd[b + 2] - qd[a + 2];
+  const wax = qd[a + 3],
+    way = qd[a + 4],
+    waz = qd[a + 5];
+  const wbx = qd[b + 3],
+    wby = qd[b + 4],
+    wbz = qd[b + 5];
   for (let j = first; j < end; j++) {
     const o = 9 * k + 3 * j;
     out[j] =
-      d[o] * dvx + d[o + 1] * dvy + d[o + 2] * dvz +
-      rb[o] * wbx + rb[o + 1] * wby + rb[o + 2] * wbz -
-      ra[o] * wax - ra[o + 1] * way - ra[o + 2] * waz;
+      d[o] * dvx +
+      d[o + 1] * dvy +
+      d[o + 2] * dvz +
+      rb[o] * wbx +
+      rb[o + 1] * wby +
+      rb[o + 2] * wbz -
+      ra[o] * wax -
+      ra[o + 1] * way -
+      ra[o + 2] * waz;
   }
 }
 
@@ -212,15 +245,21 @@ export function contactRowVelocities(p: ContactProblem, qd: Float64Array, k: num
  * applyContactImpulse(problem, velocity, k, delta);
  */
 export function applyContactImpulse(p: ContactProblem, qd: Float64Array, k: number, impulse: Float64Array): void {
-  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
+  const a = QD_WIDTH * p.bodyA[k],
+    b = QD_WIDTH * p.bodyB[k];
   const o = 9 * k;
-  const d = p.dir, ia = p.invAngA, ib = p.invAngB;
-  const ln = impulse[0], l1 = impulse[1], l2 = impulse[2];
+  const d = p.dir,
+    ia = p.invAngA,
+    ib = p.invAngB;
+  const ln = impulse[0],
+    l1 = impulse[1],
+    l2 = impulse[2];
   // world impulse vector, and the angular velocity changes per body
   const px = ln * d[o] + l1 * d[o + 3] + l2 * d[o + 6];
   const py = ln * d[o + 1] + l1 * d[o + 4] + l2 * d[o + 7];
   const pz = ln * d[o + 2] + l1 * d[o + 5] + l2 * d[o + 8];
-  const ma = p.invMass[2 * k], mb = p.invMass[2 * k + 1];
+  const ma = p.invMass[2 * k],
+    mb = p.invMass[2 * k + 1];
   qd[b] += mb * px;
   qd[b + 1] += mb * py;
   qd[b + 2] += mb * pz;
@@ -241,12 +280,18 @@ export function applyContactImpulse(p: ContactProblem, qd: Float64Array, k: numb
 
 /** Add the velocity change of the normal impulse `impulse[0]` (N·s) at contact k to `qd`. */
 export function applyNormalImpulse(p: ContactProblem, qd: Float64Array, k: number, impulse: Float64Array): void {
-  const a = QD_WIDTH * p.bodyA[k], b = QD_WIDTH * p.bodyB[k];
+  const a = QD_WIDTH * p.bodyA[k],
+    b = QD_WIDTH * p.bodyB[k];
   const o = 9 * k;
-  const d = p.dir, ia = p.invAngA, ib = p.invAngB;
+  const d = p.dir,
+    ia = p.invAngA,
+    ib = p.invAngB;
   const ln = impulse[0];
-  const px = ln * d[o], py = ln * d[o + 1], pz = ln * d[o + 2];
-  const ma = p.invMass[2 * k], mb = p.invMass[2 * k + 1];
+  const px = ln * d[o],
+    py = ln * d[o + 1],
+    pz = ln * d[o + 2];
+  const ma = p.invMass[2 * k],
+    mb = p.invMass[2 * k + 1];
   qd[b] += mb * px;
   qd[b + 1] += mb * py;
   qd[b + 2] += mb * pz;
@@ -277,7 +322,12 @@ const _uStart = new Float64Array(3);
 /** one contact's geometry at its time of impact: [dist, normal (3), point (3)] */
 const _impactGeometry = new Float64Array(7);
 /** the features of the contact at hand, as a one-contact buffer for the geometry */
-const _impactFeatures: ContactFeatures = { count: 1, bodyA: new Int32Array(1), bodyB: new Int32Array(1), pair: new Int32Array(1) };
+const _impactFeatures: ContactFeatures = {
+  count: 1,
+  bodyA: new Int32Array(1),
+  bodyB: new Int32Array(1),
+  pair: new Int32Array(1),
+};
 
 /** r × d into `ang[o..o+2]` and I⁻¹(r × d) into `invAng[o..o+2]`, with I⁻¹ at `w[wo..wo+8]`. */
 function angularRow(
@@ -289,9 +339,15 @@ function angularRow(
   w: Float64Array,
   wo: number,
 ): void {
-  const rx = r[0], ry = r[1], rz = r[2];
-  const dx = dir[o], dy = dir[o + 1], dz = dir[o + 2];
-  const cx = ry * dz - rz * dy, cy = rz * dx - rx * dz, cz = rx * dy - ry * dx;
+  const rx = r[0],
+    ry = r[1],
+    rz = r[2];
+  const dx = dir[o],
+    dy = dir[o + 1],
+    dz = dir[o + 2];
+  const cx = ry * dz - rz * dy,
+    cy = rz * dx - rx * dz,
+    cz = rx * dy - ry * dx;
   ang[o] = cx;
   ang[o + 1] = cy;
   ang[o + 2] = cz;
@@ -306,10 +362,17 @@ function angularRow(
  * directions at offsets oi, oj (through an array: no boxed double crosses the call).
  */
 function angularCoupling(p: ContactProblem, oi: number, oj: number, slot: number): void {
-  const a = p.angA, b = p.angB, ia = p.invAngA, ib = p.invAngB;
+  const a = p.angA,
+    b = p.angB,
+    ia = p.invAngA,
+    ib = p.invAngB;
   _coupling[slot] =
-    a[oi] * ia[oj] + a[oi + 1] * ia[oj + 1] + a[oi + 2] * ia[oj + 2] +
-    b[oi] * ib[oj] + b[oi + 1] * ib[oj + 1] + b[oi + 2] * ib[oj + 2];
+    a[oi] * ia[oj] +
+    a[oi + 1] * ia[oj + 1] +
+    a[oi + 2] * ia[oj + 2] +
+    b[oi] * ib[oj] +
+    b[oi + 1] * ib[oj + 1] +
+    b[oi + 2] * ib[oj + 2];
 }
 
 /**
@@ -317,9 +380,11 @@ function angularCoupling(p: ContactProblem, oi: number, oj: number, slot: number
  * out[o..o+2] ← c·x + s·y, out[o+3..o+5] ← −s·x + c·y.
  */
 function turnRows(out: Float64Array, o: number): void {
-  const c = _turn[0], s = _turn[1];
+  const c = _turn[0],
+    s = _turn[1];
   for (let i = 0; i < 3; i++) {
-    const x = out[o + i], y = out[o + 3 + i];
+    const x = out[o + i],
+      y = out[o + 3 + i];
     out[o + i] = c * x + s * y;
     out[o + 3 + i] = -s * x + c * y;
   }
@@ -331,7 +396,8 @@ function turnRows(out: Float64Array, o: number): void {
  */
 function assembleRows(out: ContactProblem, k: number, normal: Float64Array, no: number): void {
   const w = out.worldInvInertia;
-  const a = out.bodyA[k], b = out.bodyB[k];
+  const a = out.bodyA[k],
+    b = out.bodyB[k];
   const dir = out.dir;
   // frame: n and a first tangent pair (Duff et al. 2017, branchless orthonormal basis)
   const o = 9 * k;
@@ -347,9 +413,12 @@ function assembleRows(out: ContactProblem, k: number, normal: Float64Array, no: 
   angularCoupling(out, o + 6, o + 6, 1);
   angularCoupling(out, o + 3, o + 6, 2);
   angularCoupling(out, o, o, 3);
-  const w11 = linear + _coupling[0], w22 = linear + _coupling[1], w12 = _coupling[2];
+  const w11 = linear + _coupling[0],
+    w22 = linear + _coupling[1],
+    w12 = _coupling[2];
   const theta = 0.5 * Math.atan2(2 * w12, w11 - w22);
-  const c = Math.cos(theta), s = Math.sin(theta);
+  const c = Math.cos(theta),
+    s = Math.sin(theta);
   _turn[0] = c;
   _turn[1] = s;
   turnRows(dir, o + 3);
@@ -382,7 +451,8 @@ export function buildContactProblem(
   startVelocity: Float64Array,
 ): ContactProblem {
   const count = contacts.count;
-  if (count > out.capacity) throw new RangeError(`buildContactProblem: ${count} contacts exceed the capacity ${out.capacity}`);
+  if (count > out.capacity)
+    throw new RangeError(`buildContactProblem: ${count} contacts exceed the capacity ${out.capacity}`);
   const w = out.worldInvInertia;
   for (let i = 0; i < model.nbody; i++) {
     worldInertiaMatrix(_invInertia, model.bodyInvInertia, 3 * i, bodyQ, Q_WIDTH * i + 3);
@@ -391,10 +461,12 @@ export function buildContactProblem(
   const dt = model.dt;
   let placed = false;
   for (let k = 0; k < count; k++) {
-    const a = contacts.bodyA[k], b = contacts.bodyB[k];
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k];
     out.bodyA[k] = a;
     out.bodyB[k] = b;
-    const invMassA = model.bodyInvMass[a], invMassB = model.bodyInvMass[b];
+    const invMassA = model.bodyInvMass[a],
+      invMassB = model.bodyInvMass[b];
     out.invMass[2 * k] = invMassA;
     out.invMass[2 * k + 1] = invMassB;
     leverArms(_lever, contacts.point, 3 * k, bodyQ, a, b);
@@ -437,11 +509,19 @@ export function buildContactProblem(
  * contacts of those bodies' rows with the new inertia. Runs only in a step with a placed
  * impact (rare); allocates nothing but the geometry formula's few small arrays.
  */
-function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, velocity: Float64Array, startVelocity: Float64Array, out: ContactProblem): void {
+function placeImpacts(
+  model: Model,
+  contacts: Contacts,
+  bodyQ: Float64Array,
+  velocity: Float64Array,
+  startVelocity: Float64Array,
+  out: ContactProblem,
+): void {
   const dt = model.dt;
   const delay = out.impactDelay;
   delay.fill(-1);
-  for (let k = 0; k < out.count; k++) if (out.impactFraction[k] > 0) refineImpactFraction(model, contacts, k, bodyQ, velocity, startVelocity, out);
+  for (let k = 0; k < out.count; k++)
+    if (out.impactFraction[k] > 0) refineImpactFraction(model, contacts, k, bodyQ, velocity, startVelocity, out);
   for (let k = 0; k < out.count; k++) {
     const s = out.impactFraction[k];
     if (s === 0) continue;
@@ -458,7 +538,8 @@ function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, vel
     out.worldInvInertia.set(_invInertia, 9 * body);
   }
   for (let k = 0; k < out.count; k++) {
-    const a = out.bodyA[k], b = out.bodyB[k];
+    const a = out.bodyA[k],
+      b = out.bodyB[k];
     if (delay[a] < 0 && delay[b] < 0) continue;
     const s = out.impactFraction[k];
     if (s === 0) {
@@ -487,8 +568,17 @@ function placeImpacts(model: Model, contacts: Contacts, bodyQ: Float64Array, vel
  * by s·dt (poses into `q` at the two bodies' rows): `_impactGeometry` = [dist, normal,
  * point], and the lever arms from the advanced centres in `_rA`, `_rB`.
  */
-function impactGeometry(model: Model, contacts: Contacts, k: number, bodyQ: Float64Array, velocity: Float64Array, s: number, q: Float64Array): void {
-  const a = contacts.bodyA[k], b = contacts.bodyB[k];
+function impactGeometry(
+  model: Model,
+  contacts: Contacts,
+  k: number,
+  bodyQ: Float64Array,
+  velocity: Float64Array,
+  s: number,
+  q: Float64Array,
+): void {
+  const a = contacts.bodyA[k],
+    b = contacts.bodyB[k];
   const h = s * model.dt;
   flightPose(bodyQ, velocity, a, model.bodyStatic[a] ? 0 : h, q, Q_WIDTH * a);
   flightPose(bodyQ, velocity, b, model.bodyStatic[b] ? 0 : h, q, Q_WIDTH * b);
@@ -507,13 +597,22 @@ function impactGeometry(model: Model, contacts: Contacts, k: number, bodyQ: Floa
  * stays inside the step with a closing rate (else the linear s stays). The trace
  * (traced-step.ts) repeats it.
  */
-function refineImpactFraction(model: Model, contacts: Contacts, k: number, bodyQ: Float64Array, velocity: Float64Array, startVelocity: Float64Array, out: ContactProblem): void {
+function refineImpactFraction(
+  model: Model,
+  contacts: Contacts,
+  k: number,
+  bodyQ: Float64Array,
+  velocity: Float64Array,
+  startVelocity: Float64Array,
+  out: ContactProblem,
+): void {
   const s = out.impactFraction[k];
   impactGeometry(model, contacts, k, bodyQ, velocity, s, out.impactQ);
   // the gap's rate there: the normal velocity with the free flight's velocities at s·dt,
   // s·v* + (1 − s)·v, in the rows of that configuration (rebuilt at the refined s after)
   assembleRows(out, k, _impactGeometry, 1);
-  const rate = s * contactVelocity(out, velocity, k, _u)[0] + (1 - s) * contactVelocity(out, startVelocity, k, _uStart)[0];
+  const rate =
+    s * contactVelocity(out, velocity, k, _u)[0] + (1 - s) * contactVelocity(out, startVelocity, k, _uStart)[0];
   out.impactFraction[k] = refinedImpactFraction(s, _impactGeometry[0], rate, model.dt) as number;
 }
 

@@ -99,7 +99,8 @@ export function hardContactSettings(
     placeImpacts: overrides.placeImpacts ?? true,
   };
   if (!(s.tolerance > 0 && s.tolerance < Infinity)) fail('tolerance', s.tolerance, 'must be finite and > 0');
-  if (!(Number.isInteger(s.maxIterations) && s.maxIterations >= 1)) fail('maxIterations', s.maxIterations, 'must be an integer ≥ 1');
+  if (!(Number.isInteger(s.maxIterations) && s.maxIterations >= 1))
+    fail('maxIterations', s.maxIterations, 'must be an integer ≥ 1');
   if (!(Number.isInteger(s.maxPositionIterations) && s.maxPositionIterations >= 0)) {
     fail('maxPositionIterations', s.maxPositionIterations, 'must be an integer ≥ 0');
   }

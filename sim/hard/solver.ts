@@ -58,7 +58,13 @@
  * The weakness of PGS is slow convergence on long chains of heavy-on-light contacts; the
  * residual left at the iteration cap is reported rather than hidden.
  */
-import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, contactVelocity, type ContactProblem } from './problem.ts';
+import {
+  applyContactImpulse,
+  applyNormalImpulse,
+  contactRowVelocities,
+  contactVelocity,
+  type ContactProblem,
+} from './problem.ts';
 import type { HardContactSettings } from './settings.ts';
 
 /** What the last solve did, written by {@link solveContactVelocities} and the position pass. */
@@ -99,8 +105,13 @@ const DISK_RADIUS_TOLERANCE = 1e-13;
  * frictionDiskSolve(w);            // w[5], w[6] = 0.6, 0.8; w[7] = 4
  */
 export function frictionDiskSolve(work: Float64Array): Float64Array {
-  const a1 = work[0], a2 = work[1], c1 = work[2], c2 = work[3], r = work[4];
-  let x1 = -c1 / a1, x2 = -c2 / a2;
+  const a1 = work[0],
+    a2 = work[1],
+    c1 = work[2],
+    c2 = work[3],
+    r = work[4];
+  let x1 = -c1 / a1,
+    x2 = -c2 / a2;
   let nu = 0;
   if (x1 * x1 + x2 * x2 > r * r) {
     if (r <= 0) {
@@ -109,14 +120,15 @@ export function frictionDiskSolve(work: Float64Array): Float64Array {
     } else {
       // Newton on φ(ν) = 1/‖x(ν)‖ − 1/r, x_i(ν) = −c_i/(a_i + ν): φ concave, increasing, φ(0) < 0
       for (let it = 0; it < MAX_DISK_NEWTON; it++) {
-        const d1 = a1 + nu, d2 = a2 + nu;
+        const d1 = a1 + nu,
+          d2 = a2 + nu;
         x1 = -c1 / d1;
         x2 = -c2 / d2;
         const norm2 = x1 * x1 + x2 * x2;
         const norm = Math.sqrt(norm2);
         if (Math.abs(norm - r) <= DISK_RADIUS_TOLERANCE * r) break;
         // φ' = Σ c_i²/(a_i+ν)³ / ‖x‖³
-        const slope = (x1 * x1 / d1 + x2 * x2 / d2) / (norm2 * norm);
+        const slope = ((x1 * x1) / d1 + (x2 * x2) / d2) / (norm2 * norm);
         nu += (norm - r) / (r * norm * slope);
         if (nu < 0) nu = 0;
       }
@@ -166,7 +178,8 @@ export function solveContactVelocities(
   stats: HardSolveStats,
 ): HardSolveStats {
   const n = p.count;
-  const lam = p.impulse, diag = p.diag;
+  const lam = p.impulse,
+    diag = p.diag;
   let sweeps = 0;
   let change = 0;
   while (sweeps < settings.maxIterations) {
@@ -183,9 +196,11 @@ export function solveContactVelocities(
       const dn = lnNext - ln;
       // friction: exact 2-D disk problem in the diagonalizing tangents, at the new λ_n
       const radius = p.friction[k] * lnNext;
-      const l1 = lam[o + 1], l2 = lam[o + 2];
+      const l1 = lam[o + 1],
+        l2 = lam[o + 2];
       if (dn === 0 && radius === 0 && l1 === 0 && l2 === 0) continue;
-      const a1 = diag[o + 1], a2 = diag[o + 2];
+      const a1 = diag[o + 1],
+        a2 = diag[o + 2];
       // the tangential velocities once dn is applied (W_tn couples them)
       if (dn !== 0) {
         _delta[0] = dn;
@@ -198,7 +213,8 @@ export function solveContactVelocities(
       _disk[3] = _u[2] - p.slipTarget[2 * k + 1] - a2 * l2;
       _disk[4] = radius;
       frictionDiskSolve(_disk);
-      const d1 = _disk[5] - l1, d2 = _disk[6] - l2;
+      const d1 = _disk[5] - l1,
+        d2 = _disk[6] - l2;
       if (d1 !== 0 || d2 !== 0) {
         _delta[0] = 0;
         _delta[1] = d1;
@@ -239,7 +255,8 @@ export function complementarityResidual(p: ContactProblem, qd: Float64Array): nu
     contactVelocity(p, qd, k, _u);
     const normal = wnn * Math.abs(ln - Math.max(0, ln - (_u[0] - p.bound[k]) / wnn));
     const step = Math.max(p.diag[o + 1], p.diag[o + 2]);
-    const l1 = p.impulse[o + 1], l2 = p.impulse[o + 2];
+    const l1 = p.impulse[o + 1],
+      l2 = p.impulse[o + 2];
     let y1 = l1 - (_u[1] - p.slipTarget[2 * k]) / step;
     let y2 = l2 - (_u[2] - p.slipTarget[2 * k + 1]) / step;
     const radius = p.friction[k] * Math.max(ln, 0);

@@ -19,10 +19,24 @@ import type { KinkSink } from '../../ad/primitive.ts';
 import { contactGeometryRule } from '../contact/geometry.ts';
 import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import { addInto } from '../driver/records.ts';
-import { bounceBound, leverArms, pairFriction, pairRestitution, restitutionBody, speculativeBound } from './contact-rules.ts';
+import {
+  bounceBound,
+  leverArms,
+  pairFriction,
+  pairRestitution,
+  restitutionBody,
+  speculativeBound,
+} from './contact-rules.ts';
 import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
 import { contactRowVelocity, impulseSolveRule } from './impulse-adjoint.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
+import {
+  CONTACT_BOUND,
+  CONTACT_MU,
+  CONTACT_R_A,
+  CONTACT_R_B,
+  IMPULSE_CONTACT_WIDTH,
+  impulseLayout,
+} from './impulse-layout.ts';
 import { advancePosesRule, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaRule } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
@@ -44,8 +58,14 @@ export function handAdjointCovers(rec: HardStepRecord): boolean {
  * @example
  * const xbar = handAdjointCovers(rec) ? hardStepAdjoint(ctx, rec, x, ybar) : tracedPullback(...);
  */
-export function hardStepAdjoint(ctx: TracedStepContext, rec: HardStepRecord, x: Float64Array, ybar: Float64Array): Float64Array {
-  if (!handAdjointCovers(rec)) throw new Error('hardStepAdjoint: the step places an impact; pull it back through its trace');
+export function hardStepAdjoint(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+): Float64Array {
+  if (!handAdjointCovers(rec))
+    throw new Error('hardStepAdjoint: the step places an impact; pull it back through its trace');
   const { model, L } = ctx;
   const n = model.nbody;
   const c = rec.contacts.count;
@@ -58,7 +78,9 @@ export function hardStepAdjoint(ctx: TracedStepContext, rec: HardStepRecord, x: 
   const IL = integratorLayout(n);
   const xi = new Float64Array(IL.size);
   xi.set(x.subarray(L.q, L.q + 13 * n), IL.q);
-  ctx.controlBodies.forEach((b, j) => xi.set(x.subarray(L.controls + 6 * j, L.controls + 6 * j + 6), IL.wrench + 6 * b));
+  ctx.controlBodies.forEach((b, j) =>
+    xi.set(x.subarray(L.controls + 6 * j, L.controls + 6 * j + 6), IL.wrench + 6 * b),
+  );
   xi.set(x.subarray(L.invMass, L.invMass + n), IL.invMass);
   xi.set(x.subarray(L.invInertia, L.invInertia + 3 * n), IL.invInertia);
   xi.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
@@ -132,7 +154,8 @@ function contactAdjoint(
   const approach = new Float64Array(c);
   const qStart = x.subarray(L.q, L.q + 7 * n);
   for (let k = 0; k < c; k++) {
-    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const a = rec.contacts.bodyA[k],
+      b = rec.contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
     theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * (k + 1)), o);
@@ -143,7 +166,10 @@ function contactAdjoint(
     if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
       approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
-      theta[o + CONTACT_BOUND] = bounceBound(pairRestitution(x[L.restitution + a], x[L.restitution + b]), approach[k]) as number;
+      theta[o + CONTACT_BOUND] = bounceBound(
+        pairRestitution(x[L.restitution + a], x[L.restitution + b]),
+        approach[k],
+      ) as number;
     } else if (d > -ctx.restingGap) {
       // speculative −d/dt; a resting contact on the open side of its kink (contact-rules.ts)
       boundKind[k] = BOUND_GAP;
@@ -151,10 +177,20 @@ function contactAdjoint(
     }
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
-      lambda[3 * k + j] = rec.impulse[3 * k] * frames[f] + rec.impulse[3 * k + 1] * frames[f + 1] + rec.impulse[3 * k + 2] * frames[f + 2];
+      lambda[3 * k + j] =
+        rec.impulse[3 * k] * frames[f] +
+        rec.impulse[3 * k + 1] * frames[f + 1] +
+        rec.impulse[3 * k + 2] * frames[f + 2];
     }
   }
-  const solve = impulseSolveRule({ nbody: n, count: c, bodyA: rec.contacts.bodyA, bodyB: rec.contacts.bodyB, isStatic: model.bodyStatic, lambda });
+  const solve = impulseSolveRule({
+    nbody: n,
+    count: c,
+    bodyA: rec.contacts.bodyA,
+    bodyB: rec.contacts.bodyB,
+    isStatic: model.bodyStatic,
+    lambda,
+  });
   const [solved, solveRes] = solve.fwd(theta, silent);
 
   // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant) pseudo-velocities
@@ -202,7 +238,8 @@ function contactAdjoint(
   const geomBar = new Float64Array(7 * c);
   const framesBar = new Float64Array(FRAME_WIDTH * c);
   for (let k = 0; k < c; k++) {
-    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const a = rec.contacts.bodyA[k],
+      b = rec.contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     for (let j = 0; j < FRAME_WIDTH; j++) framesBar[FRAME_WIDTH * k + j] = thetaBar[o + j];
     // bound
@@ -210,7 +247,8 @@ function contactAdjoint(
     if (boundKind[k] === BOUND_BOUNCE) {
       // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
       const e = pairRestitution(x[L.restitution + a], x[L.restitution + b]) as number;
-      xbar[L.restitution + (restitutionBody(x[L.restitution + a], x[L.restitution + b]) === 0 ? a : b)] -= approach[k] * boundBar;
+      xbar[L.restitution + (restitutionBody(x[L.restitution + a], x[L.restitution + b]) === 0 ? a : b)] -=
+        approach[k] * boundBar;
       normalVelocityAdjoint(theta, o, vStar, a, b, -e * boundBar, thetaBar, framesBar, FRAME_WIDTH * k, vStarBar);
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
@@ -224,7 +262,8 @@ function contactAdjoint(
     }
     // r_A = p − x_A, r_B = p − x_B
     for (let i = 0; i < 3; i++) {
-      const rABar = thetaBar[o + CONTACT_R_A + i], rBBar = thetaBar[o + CONTACT_R_B + i];
+      const rABar = thetaBar[o + CONTACT_R_A + i],
+        rBBar = thetaBar[o + CONTACT_R_B + i];
       geomBar[4 * c + 3 * k + i] += rABar + rBBar;
       xbar[L.q + 7 * a + i] -= rABar;
       xbar[L.q + 7 * b + i] -= rBBar;
@@ -265,12 +304,21 @@ function normalVelocityAdjoint(
   f: number,
   vBar: Float64Array,
 ): void {
-  const nx = theta[o], ny = theta[o + 1], nz = theta[o + 2];
-  for (const [body, sign, r] of [[b, 1, o + CONTACT_R_B], [a, -1, o + CONTACT_R_A]] as const) {
+  const nx = theta[o],
+    ny = theta[o + 1],
+    nz = theta[o + 2];
+  for (const [body, sign, r] of [
+    [b, 1, o + CONTACT_R_B],
+    [a, -1, o + CONTACT_R_A],
+  ] as const) {
     const vo = 6 * body;
     const s = sign * uBar;
-    const rx = theta[r], ry = theta[r + 1], rz = theta[r + 2];
-    const wx = v[vo + 3], wy = v[vo + 4], wz = v[vo + 5];
+    const rx = theta[r],
+      ry = theta[r + 1],
+      rz = theta[r + 2];
+    const wx = v[vo + 3],
+      wy = v[vo + 4],
+      wz = v[vo + 5];
     // n̄ += s (v + ω × r)
     framesBar[f] += s * (v[vo] + wy * rz - wz * ry);
     framesBar[f + 1] += s * (v[vo + 1] + wz * rx - wx * rz);

@@ -82,7 +82,13 @@ export function createHardStepData(model: Model, overrides: Partial<HardContactS
  * hardStep(model, data, state, null, state);
  * data.stats.iterations; // Gauss–Seidel sweeps this step
  */
-export function hardStep(model: Model, data: HardStepData, state: State, control: Float64Array | null, out: State): State {
+export function hardStep(
+  model: Model,
+  data: HardStepData,
+  state: State,
+  control: Float64Array | null,
+  out: State,
+): State {
   // collision: broadphase and narrowphase into the contact buffer
   collide(model, state.bodyQ, model.contact.margin, data.contacts);
   if (data.contacts.dropped > 0) {
@@ -96,7 +102,15 @@ export function hardStep(model: Model, data: HardStepData, state: State, control
   const velocity = data.velocity;
   predictVelocities(data.integrator, state.bodyQ, state.bodyQd, control, velocity);
   // the contact problem of this step, warm-started from the last step's impulses
-  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem, state.bodyQd);
+  const problem = buildContactProblem(
+    model,
+    data.settings,
+    data.contacts,
+    state.bodyQ,
+    velocity,
+    data.problem,
+    state.bodyQd,
+  );
   loadWarmStart(data.warmStart, data.contacts, problem);
   applyImpulses(problem, velocity);
   // velocity solve: v* → v⁺
@@ -104,7 +118,15 @@ export function hardStep(model: Model, data: HardStepData, state: State, control
   storeWarmStart(data.warmStart, data.contacts, problem);
   // after a placed impact the gyroscopic term acts on the post-impact angular velocity (of
   // the bodies with no other contact carrying an impulse: theirs are reported as kinks)
-  if (problem.placed) gyroscopicAfterImpacts(data.integrator, state.bodyQ, state.bodyQd, isolatedImpactDelays(problem), velocity, data.afterImpact);
+  if (problem.placed)
+    gyroscopicAfterImpacts(
+      data.integrator,
+      state.bodyQ,
+      state.bodyQd,
+      isolatedImpactDelays(problem),
+      velocity,
+      data.afterImpact,
+    );
   // drift control: pseudo-velocities for the position update only
   data.stats.moved = solvePositions(problem, velocity, model.dt, data.settings, data.pseudo, data.stats);
   // positions from the new velocities

@@ -16,7 +16,15 @@ import type { Real } from '../../ad/tape.ts';
 import { valueAndGrad } from '../../ad/transforms.ts';
 import { createContacts } from '../collision/contacts.ts';
 import type { RolloutConfig } from '../driver/config.ts';
-import { addIntegratorParamBars, inputWidth, integratorInputsOf, modelWithInputs, rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from '../driver/inputs.ts';
+import {
+  addIntegratorParamBars,
+  inputWidth,
+  integratorInputsOf,
+  modelWithInputs,
+  rolloutLayout,
+  WRENCH_PER_BODY,
+  type RolloutLayout,
+} from '../driver/inputs.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from '../driver/records.ts';
 import type { Stepper, StepperFactory } from '../driver/stepper.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
@@ -47,7 +55,13 @@ const NO_CONTACT_STEP: HardStepRecord = {
 
 /** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
 function recordBytes(rec: HardStepRecord): number {
-  return contactsBytes(rec.contacts) + rec.impulse.byteLength + rec.bounced.byteLength + rec.impactFraction.byteLength + rec.pseudo.byteLength;
+  return (
+    contactsBytes(rec.contacts) +
+    rec.impulse.byteLength +
+    rec.bounced.byteLength +
+    rec.impactFraction.byteLength +
+    rec.pseudo.byteLength
+  );
 }
 
 /** Keep what the step just taken decided and found (reusing `into` when given). */
@@ -68,8 +82,11 @@ export function recordStep(data: HardStepData, into: HardStepRecord | undefined,
         };
   rec.contacts = keepContacts(data.contacts, rec.contacts, minCapacity);
   for (let k = 0; k < c; k++) {
-    const o = 9 * k, d = p.dir;
-    const ln = p.impulse[3 * k], l1 = p.impulse[3 * k + 1], l2 = p.impulse[3 * k + 2];
+    const o = 9 * k,
+      d = p.dir;
+    const ln = p.impulse[3 * k],
+      l1 = p.impulse[3 * k + 1],
+      l2 = p.impulse[3 * k + 2];
     for (let i = 0; i < 3; i++) rec.impulse[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
     rec.bounced[k] = p.bounced[k];
     rec.impactFraction[k] = p.impactFraction[k];
@@ -140,8 +157,18 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     restoreWarmStart(this.hard.warmStart, snapshot);
   }
 
-  pullback(rec: HardStepRecord, states: Float64Array, offset: number, control: Float64Array | null, lambda: Float64Array, xbar: Float64Array, controlBar: Float64Array): void {
-    const n = this.n, L = this.L, bodies = this.bodies;
+  pullback(
+    rec: HardStepRecord,
+    states: Float64Array,
+    offset: number,
+    control: Float64Array | null,
+    lambda: Float64Array,
+    xbar: Float64Array,
+    controlBar: Float64Array,
+  ): void {
+    const n = this.n,
+      L = this.L,
+      bodies = this.bodies;
     const sc = (this.scratch ??= this.makeScratch());
     const stateSize = sc.stateWidth;
     if (rec.contacts.count === 0) {
@@ -163,7 +190,9 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     if (control !== null) bodies.forEach((b, j) => copyInto(xs, L1.controls + cw * j, control, cw * b, cw));
     // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
     // the step's trace: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
-    const xsbar = handAdjointCovers(rec) ? hardStepAdjoint(sc.ctx, rec, xs, lambda) : tracedPullback(sc.ctx, rec, xs, lambda);
+    const xsbar = handAdjointCovers(rec)
+      ? hardStepAdjoint(sc.ctx, rec, xs, lambda)
+      : tracedPullback(sc.ctx, rec, xs, lambda);
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
     bodies.forEach((b, j) => addInto(controlBar, cw * b, xsbar, L1.controls + cw * j, cw));
@@ -171,7 +200,8 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
   }
 
   private makeScratch(): HardPullbackScratch {
-    const n = this.n, L = this.L;
+    const n = this.n,
+      L = this.L;
     const L1 = rolloutLayout(n, 1, this.bodies.length);
     const xs = new Float64Array(L1.size);
     // the parameter groups lie between the state and the controls in both layouts
@@ -203,7 +233,12 @@ interface HardPullbackScratch {
 }
 
 /** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace (traced-step.ts). */
-export function tracedPullback(ctx: TracedStepContext, rec: HardStepRecord, x: Float64Array, ybar: Float64Array): Float64Array {
+export function tracedPullback(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+): Float64Array {
   const { grad } = valueAndGrad((v) => {
     const y = hardStepTraced(ctx, rec, v);
     let sum: Real = 0;

@@ -39,9 +39,27 @@ import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometr
 import { integrateRule as integrateRuleOf, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../driver/inputs.ts';
-import { bounceBound, changeAfterImpact, impactBound, impactFraction, leverArms, pairFriction, pairRestitution, refinedImpactFraction, speculativeBound } from './contact-rules.ts';
+import {
+  bounceBound,
+  changeAfterImpact,
+  impactBound,
+  impactFraction,
+  leverArms,
+  pairFriction,
+  pairRestitution,
+  refinedImpactFraction,
+  speculativeBound,
+} from './contact-rules.ts';
 import { impulseSolvePrimitive } from './impulse-adjoint.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH, impulseLayout } from './impulse-layout.ts';
+import {
+  CONTACT_BOUND,
+  CONTACT_MU,
+  CONTACT_R_A,
+  CONTACT_R_B,
+  CONTACT_SLIP_TARGET,
+  IMPULSE_CONTACT_WIDTH,
+  impulseLayout,
+} from './impulse-layout.ts';
 import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
 import { advancePosesPrimitive, POSE_OUTPUT_WIDTH, worldInvInertiaPrimitive } from './pose-kernels.ts';
 
@@ -80,7 +98,12 @@ export interface TracedStepContext {
 }
 
 /** Context of the traced step for a model (one per rollout). */
-export function tracedStepContext(model: Model, L: RolloutLayout, controlBodies: readonly number[], restingGap: number): TracedStepContext {
+export function tracedStepContext(
+  model: Model,
+  L: RolloutLayout,
+  controlBodies: readonly number[],
+  restingGap: number,
+): TracedStepContext {
   const integrateRule = integrateRuleOf({ nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic });
   const dynamicBodies: number[] = [];
   for (let b = 0; b < model.nbody; b++) if (!model.bodyStatic[b]) dynamicBodies.push(b);
@@ -91,7 +114,13 @@ export function tracedStepContext(model: Model, L: RolloutLayout, controlBodies:
     restingGap,
     integrate: customVjp(integrateRule),
     integrateRule,
-    geometryInput: { nbody: model.nbody, geomType: model.geomType, geomSize: model.geomSize, bodyStatic: model.bodyStatic, bodyName: model.bodyName },
+    geometryInput: {
+      nbody: model.nbody,
+      geomType: model.geomType,
+      geomSize: model.geomSize,
+      bodyStatic: model.bodyStatic,
+      bodyName: model.bodyName,
+    },
     dynamicBodies,
   };
 }
@@ -148,7 +177,12 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     moving.forEach((body, j) => {
       for (let i = 0; i < 7; i++) q[7 * body + i] = poses[j][i];
     });
-    const one = { count: 1, bodyA: rec.contacts.bodyA.subarray(k, k + 1), bodyB: rec.contacts.bodyB.subarray(k, k + 1), pair: rec.contacts.pair.subarray(k, k + 1) };
+    const one = {
+      count: 1,
+      bodyA: rec.contacts.bodyA.subarray(k, k + 1),
+      bodyB: rec.contacts.bodyB.subarray(k, k + 1),
+      pair: rec.contacts.pair.subarray(k, k + 1),
+    };
     return { q, g: contactGeometryPrimitive(ctx.geometryInput, one)([...q, ...sizes]) };
   };
   const velocityOf = (v: readonly Real[], b: number): Real[] => v.slice(6 * b, 6 * b + 6);
@@ -157,15 +191,25 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   const earliest = new Map<number, Real>();
   for (let k = 0; k < c; k++) {
     if (!(rec.bounced[k] && rec.impactFraction[k] > 0)) continue;
-    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const a = rec.contacts.bodyA[k],
+      b = rec.contacts.bodyB[k];
     const point = pointOf(geom, k, c);
-    const approach = rowVelocity(normalOf(geom, k, c), velocityOf(vStar, a), velocityOf(vStar, b), subVec(point, positionOf(qStart, a)), subVec(point, positionOf(qStart, b)));
+    const approach = rowVelocity(
+      normalOf(geom, k, c),
+      velocityOf(vStar, a),
+      velocityOf(vStar, b),
+      subVec(point, positionOf(qStart, a)),
+      subVec(point, positionOf(qStart, b)),
+    );
     let s = impactFraction(geom[k], approach, dt);
     // problem.ts `refineImpactFraction`: one Newton step on the gap at s·dt
     const { q, g } = geometryAt(k, s);
     const [rA, rB] = leverArmsOf(g, 4, q, a, b);
     const normal = g.slice(1, 4);
-    const rate = add(mul(s, rowVelocity(normal, velocityOf(vStar, a), velocityOf(vStar, b), rA, rB)), mul(sub(1, s), rowVelocity(normal, velocityOf(vStart, a), velocityOf(vStart, b), rA, rB)));
+    const rate = add(
+      mul(s, rowVelocity(normal, velocityOf(vStar, a), velocityOf(vStar, b), rA, rB)),
+      mul(sub(1, s), rowVelocity(normal, velocityOf(vStart, a), velocityOf(vStart, b), rA, rB)),
+    );
     s = refinedImpactFraction(s, g[0], rate, dt);
     fraction[k] = s;
     for (const body of [a, b]) {
@@ -213,11 +257,17 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   const placed: { k: number; s: Real; rA: Real[]; rB: Real[]; dirs: Real[][] }[] = [];
   const frames = contactFramesPrimitive(c)(contactGeom.flatMap((g) => g.slice(1, 4)));
   for (let k = 0; k < c; k++) {
-    const a = rec.contacts.bodyA[k], b = rec.contacts.bodyB[k];
+    const a = rec.contacts.bodyA[k],
+      b = rec.contacts.bodyB[k];
     const d = geom[k];
-    const dirs = [frames.slice(FRAME_WIDTH * k, FRAME_WIDTH * k + 3), frames.slice(FRAME_WIDTH * k + 3, FRAME_WIDTH * k + 6), frames.slice(FRAME_WIDTH * k + 6, FRAME_WIDTH * k + 9)];
+    const dirs = [
+      frames.slice(FRAME_WIDTH * k, FRAME_WIDTH * k + 3),
+      frames.slice(FRAME_WIDTH * k + 3, FRAME_WIDTH * k + 6),
+      frames.slice(FRAME_WIDTH * k + 6, FRAME_WIDTH * k + 9),
+    ];
     const [rA, rB] = leverArmsOf(contactGeom[k], 4, placedQ[k] ?? qStart, a, b);
-    const vA = vStar.slice(6 * a, 6 * a + 6), vB = vStar.slice(6 * b, 6 * b + 6);
+    const vA = vStar.slice(6 * a, 6 * a + 6),
+      vB = vStar.slice(6 * b, 6 * b + 6);
     let bound: Real;
     const target: Real[] = [0, 0];
     const s = fraction[k];
@@ -227,8 +277,14 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       if (s !== 0) {
         // problem.ts: the free-flight change of the contact velocity splits at the impact;
         // the approach before it is reversed, its slip is what friction stops, the rest follows
-        const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6), v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
-        const changeAfter = (j: number): Real => changeAfterImpact(s, j === 0 ? approach : rowVelocity(dirs[j], vA, vB, rA, rB), rowVelocity(dirs[j], v0A, v0B, rA, rB));
+        const v0A = x.slice(L.qd + 6 * a, L.qd + 6 * a + 6),
+          v0B = x.slice(L.qd + 6 * b, L.qd + 6 * b + 6);
+        const changeAfter = (j: number): Real =>
+          changeAfterImpact(
+            s,
+            j === 0 ? approach : rowVelocity(dirs[j], vA, vB, rA, rB),
+            rowVelocity(dirs[j], v0A, v0B, rA, rB),
+          );
         bound = impactBound(e, approach, changeAfter(0));
         target[0] = changeAfter(1);
         target[1] = changeAfter(2);
@@ -253,7 +309,10 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     // the solver's world impulse in this frame
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
-      lambda[3 * k + j] = rec.impulse[3 * k] * value(frames[f]) + rec.impulse[3 * k + 1] * value(frames[f + 1]) + rec.impulse[3 * k + 2] * value(frames[f + 2]);
+      lambda[3 * k + j] =
+        rec.impulse[3 * k] * value(frames[f]) +
+        rec.impulse[3 * k + 1] * value(frames[f + 1]) +
+        rec.impulse[3 * k + 2] * value(frames[f + 2]);
     }
     if (s !== 0 && lambda[3 * k] > 0) placed.push({ k, s, rA, rB, dirs });
   }
@@ -280,7 +339,8 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
       for (let j = 0; j < 3; j++) xg[IL.gravity + j] = 0;
       return ctx.integrate(xg).slice(7 * n);
     };
-    const after = gyroscopic(vPlus), before = gyroscopic(vStart);
+    const after = gyroscopic(vPlus),
+      before = gyroscopic(vStart);
     // not on a body that another contact carries (problem.ts `isolatedImpactDelays`)
     const carried = new Set<number>();
     for (let k = 0; k < c; k++) {
@@ -306,7 +366,10 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     for (const { k, s, rA, rB, dirs } of placed) {
       const l = solved.slice(6 * n + 3 * k, 6 * n + 3 * k + 3);
       const P = [0, 1, 2].map((i) => add(add(mul(l[0], dirs[0][i]), mul(l[1], dirs[1][i])), mul(l[2], dirs[2][i])));
-      for (const [b, sign, r] of [[rec.contacts.bodyB[k], -1, rB], [rec.contacts.bodyA[k], 1, rA]] as const) {
+      for (const [b, sign, r] of [
+        [rec.contacts.bodyB[k], -1, rB],
+        [rec.contacts.bodyA[k], 1, rA],
+      ] as const) {
         if (model.bodyStatic[b]) continue;
         const scaled = P.map((p) => mul(mul(sign, s), p));
         const dw = matVec(invInertiaOf(b), cross(r, scaled));
@@ -343,11 +406,15 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   return out;
 }
 
-const matVec = (m: Real[], v: Real[]): Real[] => [0, 1, 2].map((r) => add(add(mul(m[3 * r], v[0]), mul(m[3 * r + 1], v[1])), mul(m[3 * r + 2], v[2])));
+const matVec = (m: Real[], v: Real[]): Real[] =>
+  [0, 1, 2].map((r) => add(add(mul(m[3 * r], v[0]), mul(m[3 * r + 1], v[1])), mul(m[3 * r + 2], v[2])));
 
 /** Velocity d·(v_B − v_A) + (r_B × d)·ω_B − (r_A × d)·ω_A of a contact along its direction d (problem.ts `contactVelocity`). */
 function rowVelocity(d: Real[], vA: Real[], vB: Real[], rA: Real[], rB: Real[]): Real {
-  return sub(add(dot(d, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rB, d), vB.slice(3))), dot(cross(rA, d), vA.slice(3)));
+  return sub(
+    add(dot(d, subVec(vB.slice(0, 3), vA.slice(0, 3))), dot(cross(rB, d), vB.slice(3))),
+    dot(cross(rA, d), vA.slice(3)),
+  );
 }
 
 /** Lever arms [r_A, r_B] of the point at `g[po..]` from the centres in the poses `q` (contact-rules.ts `leverArms`). */
@@ -356,4 +423,3 @@ function leverArmsOf(g: readonly Real[], po: number, q: readonly Real[], a: numb
   leverArms(r, g, po, q, a, b);
   return [r.slice(0, 3), r.slice(3, 6)];
 }
-

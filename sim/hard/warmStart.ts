@@ -69,13 +69,18 @@ export function loadWarmStart(ws: WarmStart, contacts: Contacts, p: ContactProbl
   const t = ws.previous;
   let matched = 0;
   for (let k = 0; k < p.count; k++) {
-    const a = contacts.bodyA[k], b = contacts.bodyB[k], feature = contacts.pair[k];
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k],
+      feature = contacts.pair[k];
     let slot = homeSlot(t, a, b, feature);
     while (t.stamp[slot] === t.generation) {
       const s3 = 3 * slot;
       if (t.key[s3] === a && t.key[s3 + 1] === b && t.key[s3 + 2] === feature) {
-        const px = t.impulse[s3], py = t.impulse[s3 + 1], pz = t.impulse[s3 + 2];
-        const o = 9 * k, d = p.dir;
+        const px = t.impulse[s3],
+          py = t.impulse[s3 + 1],
+          pz = t.impulse[s3 + 2];
+        const o = 9 * k,
+          d = p.dir;
         const ln = Math.max(0, px * d[o] + py * d[o + 1] + pz * d[o + 2]);
         let l1 = px * d[o + 3] + py * d[o + 4] + pz * d[o + 5];
         let l2 = px * d[o + 6] + py * d[o + 7] + pz * d[o + 8];
@@ -107,7 +112,9 @@ export function storeWarmStart(ws: WarmStart, contacts: Contacts, p: ContactProb
   const t = ws.current;
   t.generation++;
   for (let k = 0; k < p.count; k++) {
-    const a = contacts.bodyA[k], b = contacts.bodyB[k], feature = contacts.pair[k];
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k],
+      feature = contacts.pair[k];
     let slot = homeSlot(t, a, b, feature);
     // a repeated key (not expected from the narrowphase) overwrites: last one wins
     while (t.stamp[slot] === t.generation) {
@@ -120,8 +127,11 @@ export function storeWarmStart(ws: WarmStart, contacts: Contacts, p: ContactProb
     t.key[s3] = a;
     t.key[s3 + 1] = b;
     t.key[s3 + 2] = feature;
-    const o = 9 * k, d = p.dir;
-    const ln = p.impulse[3 * k], l1 = p.impulse[3 * k + 1], l2 = p.impulse[3 * k + 2];
+    const o = 9 * k,
+      d = p.dir;
+    const ln = p.impulse[3 * k],
+      l1 = p.impulse[3 * k + 1],
+      l2 = p.impulse[3 * k + 2];
     for (let i = 0; i < 3; i++) t.impulse[s3 + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
   }
   ws.current = ws.previous;
@@ -134,7 +144,13 @@ export interface WarmStartSnapshot {
 }
 
 function cloneTable(t: ImpulseTable): ImpulseTable {
-  return { mask: t.mask, stamp: t.stamp.slice(), key: t.key.slice(), impulse: t.impulse.slice(), generation: t.generation };
+  return {
+    mask: t.mask,
+    stamp: t.stamp.slice(),
+    key: t.key.slice(),
+    impulse: t.impulse.slice(),
+    generation: t.generation,
+  };
 }
 
 /**

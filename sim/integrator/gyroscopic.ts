@@ -87,20 +87,34 @@ export function createGyroscopicWork(): GyroscopicWork {
  */
 export function gyroscopicStep(g: GyroscopicWork): void {
   const dt = g.dt;
-  const w0 = g.omega[0], w1 = g.omega[1], w2 = g.omega[2];
-  const i0 = g.inertia[0], i1 = g.inertia[1], i2 = g.inertia[2];
-  const l0 = i0 * w0, l1 = i1 * w1, l2 = i2 * w2;
+  const w0 = g.omega[0],
+    w1 = g.omega[1],
+    w2 = g.omega[2];
+  const i0 = g.inertia[0],
+    i1 = g.inertia[1],
+    i2 = g.inertia[2];
+  const l0 = i0 * w0,
+    l1 = i1 * w1,
+    l2 = i2 * w2;
   // r = dt (τ − ω × Iω)
   const r0 = dt * (g.torque[0] - (w1 * l2 - w2 * l1));
   const r1 = dt * (g.torque[1] - (w2 * l0 - w0 * l2));
   const r2 = dt * (g.torque[2] - (w0 * l1 - w1 * l0));
   // J = I + c ([ω]× I − [Iω]×), c = dt/2 (midpoint rule)
   const c = 0.5 * dt;
-  const j00 = i0, j01 = c * (l2 - w2 * i1), j02 = c * (w1 * i2 - l1);
-  const j10 = c * (w2 * i0 - l2), j11 = i1, j12 = c * (l0 - w0 * i2);
-  const j20 = c * (l1 - w1 * i0), j21 = c * (w0 * i1 - l0), j22 = i2;
+  const j00 = i0,
+    j01 = c * (l2 - w2 * i1),
+    j02 = c * (w1 * i2 - l1);
+  const j10 = c * (w2 * i0 - l2),
+    j11 = i1,
+    j12 = c * (l0 - w0 * i2);
+  const j20 = c * (l1 - w1 * i0),
+    j21 = c * (w0 * i1 - l0),
+    j22 = i2;
   // J⁻¹ by the adjugate: J is the inertia plus an O(dt) perturbation, so well conditioned
-  const c00 = j11 * j22 - j12 * j21, c01 = j12 * j20 - j10 * j22, c02 = j10 * j21 - j11 * j20;
+  const c00 = j11 * j22 - j12 * j21,
+    c01 = j12 * j20 - j10 * j22,
+    c02 = j10 * j21 - j11 * j20;
   const invDet = 1 / (j00 * c00 + j01 * c01 + j02 * c02);
   const m = g.jacobianInv;
   m[0] = c00 * invDet;
@@ -137,29 +151,47 @@ export function gyroscopicTangent(
 ): Float64Array {
   const dt = g.dt;
   const c = 0.5 * dt;
-  const w0 = g.omega[0], w1 = g.omega[1], w2 = g.omega[2];
-  const i0 = g.inertia[0], i1 = g.inertia[1], i2 = g.inertia[2];
-  const y0 = g.increment[0], y1 = g.increment[1], y2 = g.increment[2];
-  const wd0 = omegaDot[0], wd1 = omegaDot[1], wd2 = omegaDot[2];
-  const id0 = inertiaDot[0], id1 = inertiaDot[1], id2 = inertiaDot[2];
-  const l0 = i0 * w0, l1 = i1 * w1, l2 = i2 * w2;
+  const w0 = g.omega[0],
+    w1 = g.omega[1],
+    w2 = g.omega[2];
+  const i0 = g.inertia[0],
+    i1 = g.inertia[1],
+    i2 = g.inertia[2];
+  const y0 = g.increment[0],
+    y1 = g.increment[1],
+    y2 = g.increment[2];
+  const wd0 = omegaDot[0],
+    wd1 = omegaDot[1],
+    wd2 = omegaDot[2];
+  const id0 = inertiaDot[0],
+    id1 = inertiaDot[1],
+    id2 = inertiaDot[2];
+  const l0 = i0 * w0,
+    l1 = i1 * w1,
+    l2 = i2 * w2;
   // L̇ = İω + Iω̇, the tangent of the angular momentum Iω
-  const ld0 = id0 * w0 + i0 * wd0, ld1 = id1 * w1 + i1 * wd1, ld2 = id2 * w2 + i2 * wd2;
-  const iy0 = i0 * y0, iy1 = i1 * y1, iy2 = i2 * y2;
-  const idy0 = id0 * y0, idy1 = id1 * y1, idy2 = id2 * y2;
+  const ld0 = id0 * w0 + i0 * wd0,
+    ld1 = id1 * w1 + i1 * wd1,
+    ld2 = id2 * w2 + i2 * wd2;
+  const iy0 = i0 * y0,
+    iy1 = i1 * y1,
+    iy2 = i2 * y2;
+  const idy0 = id0 * y0,
+    idy1 = id1 * y1,
+    idy2 = id2 * y2;
   // ṙ − J̇y
   const b0 =
     dt * (torqueDot[0] - (wd1 * l2 - wd2 * l1) - (w1 * ld2 - w2 * ld1)) -
     idy0 -
-    c * ((wd1 * iy2 - wd2 * iy1) + (w1 * idy2 - w2 * idy1) - (ld1 * y2 - ld2 * y1));
+    c * (wd1 * iy2 - wd2 * iy1 + (w1 * idy2 - w2 * idy1) - (ld1 * y2 - ld2 * y1));
   const b1 =
     dt * (torqueDot[1] - (wd2 * l0 - wd0 * l2) - (w2 * ld0 - w0 * ld2)) -
     idy1 -
-    c * ((wd2 * iy0 - wd0 * iy2) + (w2 * idy0 - w0 * idy2) - (ld2 * y0 - ld0 * y2));
+    c * (wd2 * iy0 - wd0 * iy2 + (w2 * idy0 - w0 * idy2) - (ld2 * y0 - ld0 * y2));
   const b2 =
     dt * (torqueDot[2] - (wd0 * l1 - wd1 * l0) - (w0 * ld1 - w1 * ld0)) -
     idy2 -
-    c * ((wd0 * iy1 - wd1 * iy0) + (w0 * idy1 - w1 * idy0) - (ld0 * y1 - ld1 * y0));
+    c * (wd0 * iy1 - wd1 * iy0 + (w0 * idy1 - w1 * idy0) - (ld0 * y1 - ld1 * y0));
   const m = g.jacobianInv;
   out[outOff] = wd0 + m[0] * b0 + m[1] * b1 + m[2] * b2;
   out[outOff + 1] = wd1 + m[3] * b0 + m[4] * b1 + m[5] * b2;
@@ -179,10 +211,18 @@ export function gyroscopicAdjoint(
   torqueBar: Float64Array,
 ): void {
   const dt = g.dt;
-  const w0 = g.omega[0], w1 = g.omega[1], w2 = g.omega[2];
-  const i0 = g.inertia[0], i1 = g.inertia[1], i2 = g.inertia[2];
-  const y0 = g.increment[0], y1 = g.increment[1], y2 = g.increment[2];
-  const yb0 = omegaNextBar[0], yb1 = omegaNextBar[1], yb2 = omegaNextBar[2];
+  const w0 = g.omega[0],
+    w1 = g.omega[1],
+    w2 = g.omega[2];
+  const i0 = g.inertia[0],
+    i1 = g.inertia[1],
+    i2 = g.inertia[2];
+  const y0 = g.increment[0],
+    y1 = g.increment[1],
+    y2 = g.increment[2];
+  const yb0 = omegaNextBar[0],
+    yb1 = omegaNextBar[1],
+    yb2 = omegaNextBar[2];
   // λ = J⁻ᵀ ȳ
   const m = g.jacobianInv;
   const a0 = m[0] * yb0 + m[3] * yb1 + m[6] * yb2;
@@ -190,10 +230,18 @@ export function gyroscopicAdjoint(
   const a2 = m[2] * yb0 + m[5] * yb1 + m[8] * yb2;
   // ω̄ = ȳ − dt ((Iω) × λ + I (λ × ω)) − c ((Iy) × λ + I (λ × y))
   const c = 0.5 * dt;
-  const l0 = i0 * w0, l1 = i1 * w1, l2 = i2 * w2;
-  const iy0 = i0 * y0, iy1 = i1 * y1, iy2 = i2 * y2;
-  const lw0 = a1 * w2 - a2 * w1, lw1 = a2 * w0 - a0 * w2, lw2 = a0 * w1 - a1 * w0;
-  const ly0 = a1 * y2 - a2 * y1, ly1 = a2 * y0 - a0 * y2, ly2 = a0 * y1 - a1 * y0;
+  const l0 = i0 * w0,
+    l1 = i1 * w1,
+    l2 = i2 * w2;
+  const iy0 = i0 * y0,
+    iy1 = i1 * y1,
+    iy2 = i2 * y2;
+  const lw0 = a1 * w2 - a2 * w1,
+    lw1 = a2 * w0 - a0 * w2,
+    lw2 = a0 * w1 - a1 * w0;
+  const ly0 = a1 * y2 - a2 * y1,
+    ly1 = a2 * y0 - a0 * y2,
+    ly2 = a0 * y1 - a1 * y0;
   omegaBar[0] = yb0 - dt * (l1 * a2 - l2 * a1 + i0 * lw0) - c * (iy1 * a2 - iy2 * a1 + i0 * ly0);
   omegaBar[1] = yb1 - dt * (l2 * a0 - l0 * a2 + i1 * lw1) - c * (iy2 * a0 - iy0 * a2 + i1 * ly1);
   omegaBar[2] = yb2 - dt * (l0 * a1 - l1 * a0 + i2 * lw2) - c * (iy0 * a1 - iy1 * a0 + i2 * ly2);

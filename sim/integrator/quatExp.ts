@@ -89,7 +89,9 @@ export function expMapCoefficients(out: Float64Array, s: number): Float64Array {
  * quatExp(dq, 0, Float64Array.of(0.5 * dt * w[0], 0.5 * dt * w[1], 0.5 * dt * w[2]), 0);
  */
 export function quatExp(out: Float64Array, outOff: number, u: Float64Array, uOff: number): Float64Array {
-  const ux = u[uOff], uy = u[uOff + 1], uz = u[uOff + 2];
+  const ux = u[uOff],
+    uy = u[uOff + 1],
+    uz = u[uOff + 2];
   const c = expMapCoefficients(_coef, ux * ux + uy * uy + uz * uz);
   const sinc = c[1];
   out[outOff] = c[0];
@@ -111,10 +113,15 @@ export function quatExpTangent(
   uDot: Float64Array,
   uDotOff: number,
 ): Float64Array {
-  const ux = u[uOff], uy = u[uOff + 1], uz = u[uOff + 2];
-  const dx = uDot[uDotOff], dy = uDot[uDotOff + 1], dz = uDot[uDotOff + 2];
+  const ux = u[uOff],
+    uy = u[uOff + 1],
+    uz = u[uOff + 2];
+  const dx = uDot[uDotOff],
+    dy = uDot[uDotOff + 1],
+    dz = uDot[uDotOff + 2];
   const c = expMapCoefficients(_coef, ux * ux + uy * uy + uz * uz);
-  const sinc = c[1], sincSlope = c[2];
+  const sinc = c[1],
+    sincSlope = c[2];
   const sDot = 2 * (ux * dx + uy * dy + uz * dz);
   out[outOff] = -0.5 * sinc * sDot;
   out[outOff + 1] = sincSlope * sDot * ux + sinc * dx;
@@ -135,10 +142,16 @@ export function quatExpAdjoint(
   qBar: Float64Array,
   qBarOff: number,
 ): Float64Array {
-  const ux = u[uOff], uy = u[uOff + 1], uz = u[uOff + 2];
-  const cBar = qBar[qBarOff], vx = qBar[qBarOff + 1], vy = qBar[qBarOff + 2], vz = qBar[qBarOff + 3];
+  const ux = u[uOff],
+    uy = u[uOff + 1],
+    uz = u[uOff + 2];
+  const cBar = qBar[qBarOff],
+    vx = qBar[qBarOff + 1],
+    vy = qBar[qBarOff + 2],
+    vz = qBar[qBarOff + 3];
   const c = expMapCoefficients(_coef, ux * ux + uy * uy + uz * uz);
-  const sinc = c[1], sincSlope = c[2];
+  const sinc = c[1],
+    sincSlope = c[2];
   const sBar = -0.5 * sinc * cBar + sincSlope * (ux * vx + uy * vy + uz * vz);
   out[outOff] = sinc * vx + 2 * sBar * ux;
   out[outOff + 1] = sinc * vy + 2 * sBar * uy;

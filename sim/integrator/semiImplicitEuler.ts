@@ -157,7 +157,9 @@ export function angularVelocityStep(
   outOff: number,
 ): void {
   const r = rot;
-  const wx = qd[vo + 3], wy = qd[vo + 4], wz = qd[vo + 5];
+  const wx = qd[vo + 3],
+    wy = qd[vo + 4],
+    wz = qd[vo + 5];
   gyro.dt = m.dt;
   for (let c = 0; c < 3; c++) {
     gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
@@ -175,9 +177,15 @@ export function angularVelocityStep(
  * the semi-implicit step and the hard-contact step so both see bitwise the same values.
  */
 export function loadUnitRotation(q: Float64Array, qo: number, qHat: Float64Array, rot: Float64Array): number {
-  const qw = q[qo + 3], qx = q[qo + 4], qy = q[qo + 5], qz = q[qo + 6];
+  const qw = q[qo + 3],
+    qx = q[qo + 4],
+    qy = q[qo + 5],
+    qz = q[qo + 6];
   const qLen = Math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz);
-  const w = qw / qLen, x = qx / qLen, y = qy / qLen, z = qz / qLen;
+  const w = qw / qLen,
+    x = qx / qLen,
+    y = qy / qLen,
+    z = qz / qLen;
   qHat[0] = w;
   qHat[1] = x;
   qHat[2] = y;
@@ -446,27 +454,45 @@ function adjointBody(
  * into `qHatBar`: the transpose of the differential in `rotationTangent`.
  */
 export function addRotationAdjoint(qHatBar: Float64Array, qHat: Float64Array, rotBar: Float64Array): void {
-  const w = qHat[0], qx = qHat[1], qy = qHat[2], qz = qHat[3];
+  const w = qHat[0],
+    qx = qHat[1],
+    qy = qHat[2],
+    qz = qHat[3];
   const R = rotBar;
   qHatBar[0] += 2 * (-R[1] * qz + R[2] * qy + R[3] * qz - R[5] * qx - R[6] * qy + R[7] * qx);
-  qHatBar[1] += 2 * (R[1] * qy + R[2] * qz + R[3] * qy - 2 * R[4] * qx - R[5] * w + R[6] * qz + R[7] * w - 2 * R[8] * qx);
-  qHatBar[2] += 2 * (-2 * R[0] * qy + R[1] * qx + R[2] * w + R[3] * qx + R[5] * qz - R[6] * w + R[7] * qz - 2 * R[8] * qy);
-  qHatBar[3] += 2 * (-2 * R[0] * qz - R[1] * w + R[2] * qx + R[3] * w - 2 * R[4] * qz + R[5] * qy + R[6] * qx + R[7] * qy);
+  qHatBar[1] +=
+    2 * (R[1] * qy + R[2] * qz + R[3] * qy - 2 * R[4] * qx - R[5] * w + R[6] * qz + R[7] * w - 2 * R[8] * qx);
+  qHatBar[2] +=
+    2 * (-2 * R[0] * qy + R[1] * qx + R[2] * w + R[3] * qx + R[5] * qz - R[6] * w + R[7] * qz - 2 * R[8] * qy);
+  qHatBar[3] +=
+    2 * (-2 * R[0] * qz - R[1] * w + R[2] * qx + R[3] * w - 2 * R[4] * qz + R[5] * qy + R[6] * qx + R[7] * qy);
 }
 
 /**
  * q̂ = q/|q| pulled back: adds q̄ = (q̂̄ − q̂(q̂·q̂̄))/|q| into `out[off .. off + 3]`, for the
  * unit quaternion `qHat`, its cotangent `qHatBar` and `qLen` = |q|.
  */
-export function addNormalizeAdjoint(out: Float64Array, off: number, qHat: Float64Array, qHatBar: Float64Array, qLen: number): void {
+export function addNormalizeAdjoint(
+  out: Float64Array,
+  off: number,
+  qHat: Float64Array,
+  qHatBar: Float64Array,
+  qLen: number,
+): void {
   const radial = qHat[0] * qHatBar[0] + qHat[1] * qHatBar[1] + qHat[2] * qHatBar[2] + qHat[3] * qHatBar[3];
   for (let k = 0; k < 4; k++) out[off + k] += (qHatBar[k] - qHat[k] * radial) / qLen;
 }
 
 /** Ṙ for the unit quaternion q̂ and its tangent q̂̇ (row-major), the differential of R(q̂). */
 function rotationTangent(out: Float64Array, q: Float64Array, qDot: Float64Array): Float64Array {
-  const w = q[0], x = q[1], y = q[2], z = q[3];
-  const dw = qDot[0], dx = qDot[1], dy = qDot[2], dz = qDot[3];
+  const w = q[0],
+    x = q[1],
+    y = q[2],
+    z = q[3];
+  const dw = qDot[0],
+    dx = qDot[1],
+    dy = qDot[2],
+    dz = qDot[3];
   out[0] = -4 * (y * dy + z * dz);
   out[1] = 2 * (dx * y + x * dy - dw * z - w * dz);
   out[2] = 2 * (dx * z + x * dz + dw * y + w * dy);
@@ -504,9 +530,7 @@ function tangentBody(
   const invMassDot = xdot[L.invMass + b];
   for (let k = 0; k < 3; k++) {
     const f = x[L.wrench + vo + k];
-    const vDot =
-      xdot[L.qd + vo + k] +
-      dt * (xdot[L.gravity + k] + invMassDot * f + invMass * xdot[L.wrench + vo + k]);
+    const vDot = xdot[L.qd + vo + k] + dt * (xdot[L.gravity + k] + invMassDot * f + invMass * xdot[L.wrench + vo + k]);
     ydot[yqd + k] = vDot;
     ydot[yq + k] = xdot[L.q + qo + k] + dt * vDot;
   }
@@ -557,7 +581,12 @@ function tangentBody(
   for (let k = 0; k < 4; k++) ydot[yq + 3 + k] = (_pDot[k] - _qNext[3 + k] * dot) / pLen;
 }
 
-let _adjointViews: { config: IntegratorConfig; x: Float64Array; L: IntegratorLayout; v: ReturnType<typeof viewsOf> } | null = null;
+let _adjointViews: {
+  config: IntegratorConfig;
+  x: Float64Array;
+  L: IntegratorLayout;
+  v: ReturnType<typeof viewsOf>;
+} | null = null;
 
 /**
  * The adjoint of `integrate` at the flat input `x` (layout `integratorLayout(nbody)`):
@@ -565,7 +594,12 @@ let _adjointViews: { config: IntegratorConfig; x: Float64Array; L: IntegratorLay
  * is the cotangent of `[q' (7n) | qd' (6n)]`. The primitive's backward rule, exported
  * for rollouts that run their own adjoint loop.
  */
-export function integrateAdjoint(config: IntegratorConfig, x: Float64Array, ybar: Float64Array, xbar: Float64Array): Float64Array {
+export function integrateAdjoint(
+  config: IntegratorConfig,
+  x: Float64Array,
+  ybar: Float64Array,
+  xbar: Float64Array,
+): Float64Array {
   const n = config.nbody;
   // a rollout calls this every step with the same config and input buffer: reuse the views
   if (_adjointViews === null || _adjointViews.config !== config || _adjointViews.x !== x) {
@@ -626,7 +660,8 @@ export function integrateRule(config: IntegratorConfig): PrimitiveRule<Float64Ar
       // the wrapper built x for this call alone, so keeping it (no copy) is safe
       return [y, x];
     },
-    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => integrateAdjoint(config, x, ybar, new Float64Array(L.size)),
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array =>
+      integrateAdjoint(config, x, ybar, new Float64Array(L.size)),
     jvp: (x: Float64Array, xdot: Float64Array, _kinks: KinkSink): [Float64Array, Float64Array] => {
       checkSize(x);
       const v = viewsOf(config, L, x);

@@ -35,7 +35,9 @@ export function worldInertiaMul(
 ): Float64Array {
   // column-major: column k is body axis k in world coordinates
   const r = mat3FromQuat(_rot, q, qOff);
-  const vx = v[vOff], vy = v[vOff + 1], vz = v[vOff + 2];
+  const vx = v[vOff],
+    vy = v[vOff + 1],
+    vz = v[vOff + 2];
   // body-frame components, scaled
   const b0 = d[dOff] * (r[0] * vx + r[1] * vy + r[2] * vz);
   const b1 = d[dOff + 1] * (r[3] * vx + r[4] * vy + r[5] * vz);
@@ -63,7 +65,9 @@ export function worldInertiaMatrix(
   qOff: number,
 ): Float64Array {
   const r = mat3FromQuat(_rot, q, qOff);
-  const d0 = d[dOff], d1 = d[dOff + 1], d2 = d[dOff + 2];
+  const d0 = d[dOff],
+    d1 = d[dOff + 1],
+    d2 = d[dOff + 2];
   for (let i = 0; i < 3; i++) {
     for (let j = i; j < 3; j++) {
       // element (i, j) = Σ_k R_ik d_k R_jk, with R_ik = r[3k + i]

@@ -20,12 +20,23 @@ export type Mat3 = Float64Array;
  * mat3FromQuat(rot, state.bodyQ, 7 * i + 3);
  */
 export function mat3FromQuat(out: Mat3, q: Float64Array, qOff: number): Mat3 {
-  const w = q[qOff], x = q[qOff + 1], y = q[qOff + 2], z = q[qOff + 3];
+  const w = q[qOff],
+    x = q[qOff + 1],
+    y = q[qOff + 2],
+    z = q[qOff + 3];
   const s = 2 / (w * w + x * x + y * y + z * z);
-  const xs = x * s, ys = y * s, zs = z * s;
-  const wx = w * xs, wy = w * ys, wz = w * zs;
-  const xx = x * xs, xy = x * ys, xz = x * zs;
-  const yy = y * ys, yz = y * zs, zz = z * zs;
+  const xs = x * s,
+    ys = y * s,
+    zs = z * s;
+  const wx = w * xs,
+    wy = w * ys,
+    wz = w * zs;
+  const xx = x * xs,
+    xy = x * ys,
+    xz = x * zs;
+  const yy = y * ys,
+    yz = y * zs,
+    zz = z * zs;
   out[0] = 1 - yy - zz;
   out[1] = xy + wz;
   out[2] = xz - wy;
@@ -40,7 +51,9 @@ export function mat3FromQuat(out: Mat3, q: Float64Array, qOff: number): Mat3 {
 
 /** out = m · v (local to world for a rotation). */
 export function mat3MulVec3(out: Vec3, m: Mat3, v: Vec3): Vec3 {
-  const x = v[0], y = v[1], z = v[2];
+  const x = v[0],
+    y = v[1],
+    z = v[2];
   out[0] = m[0] * x + m[3] * y + m[6] * z;
   out[1] = m[1] * x + m[4] * y + m[7] * z;
   out[2] = m[2] * x + m[5] * y + m[8] * z;
@@ -49,7 +62,9 @@ export function mat3MulVec3(out: Vec3, m: Mat3, v: Vec3): Vec3 {
 
 /** out = mᵀ · v (world to local for a rotation). */
 export function mat3TransposeMulVec3(out: Vec3, m: Mat3, v: Vec3): Vec3 {
-  const x = v[0], y = v[1], z = v[2];
+  const x = v[0],
+    y = v[1],
+    z = v[2];
   out[0] = m[0] * x + m[1] * y + m[2] * z;
   out[1] = m[3] * x + m[4] * y + m[5] * z;
   out[2] = m[6] * x + m[7] * y + m[8] * z;
@@ -58,9 +73,19 @@ export function mat3TransposeMulVec3(out: Vec3, m: Mat3, v: Vec3): Vec3 {
 
 /** out = aᵀ · b: the rotation taking b's local frame into a's local frame. */
 export function mat3TransposeMul(out: Mat3, a: Mat3, b: Mat3): Mat3 {
-  const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8];
+  const a0 = a[0],
+    a1 = a[1],
+    a2 = a[2],
+    a3 = a[3],
+    a4 = a[4],
+    a5 = a[5],
+    a6 = a[6],
+    a7 = a[7],
+    a8 = a[8];
   for (let c = 0; c < 3; c++) {
-    const x = b[3 * c], y = b[3 * c + 1], z = b[3 * c + 2];
+    const x = b[3 * c],
+      y = b[3 * c + 1],
+      z = b[3 * c + 2];
     out[3 * c] = a0 * x + a1 * y + a2 * z;
     out[3 * c + 1] = a3 * x + a4 * y + a5 * z;
     out[3 * c + 2] = a6 * x + a7 * y + a8 * z;

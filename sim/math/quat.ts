@@ -24,8 +24,13 @@ export function quatRotate(
   v: Float64Array,
   vOff: number,
 ): Float64Array {
-  const w = q[qOff], x = q[qOff + 1], y = q[qOff + 2], z = q[qOff + 3];
-  const vx = v[vOff], vy = v[vOff + 1], vz = v[vOff + 2];
+  const w = q[qOff],
+    x = q[qOff + 1],
+    y = q[qOff + 2],
+    z = q[qOff + 3];
+  const vx = v[vOff],
+    vy = v[vOff + 1],
+    vz = v[vOff + 2];
   // t = 2 u × v
   const tx = 2 * (y * vz - z * vy);
   const ty = 2 * (z * vx - x * vz);
@@ -51,8 +56,14 @@ export function quatMultiply(
   b: Float64Array,
   bOff: number,
 ): Float64Array {
-  const aw = a[aOff], ax = a[aOff + 1], ay = a[aOff + 2], az = a[aOff + 3];
-  const bw = b[bOff], bx = b[bOff + 1], by = b[bOff + 2], bz = b[bOff + 3];
+  const aw = a[aOff],
+    ax = a[aOff + 1],
+    ay = a[aOff + 2],
+    az = a[aOff + 3];
+  const bw = b[bOff],
+    bx = b[bOff + 1],
+    by = b[bOff + 2],
+    bz = b[bOff + 3];
   out[outOff] = aw * bw - ax * bx - ay * by - az * bz;
   out[outOff + 1] = aw * bx + ax * bw + ay * bz - az * by;
   out[outOff + 2] = aw * by - ax * bz + ay * bw + az * bx;

@@ -64,8 +64,12 @@ export function vec3Sub(out: Vec3, a: Vec3, b: Vec3): Vec3 {
 
 /** out = a × b. */
 export function vec3Cross(out: Vec3, a: Vec3, b: Vec3): Vec3 {
-  const ax = a[0], ay = a[1], az = a[2];
-  const bx = b[0], by = b[1], bz = b[2];
+  const ax = a[0],
+    ay = a[1],
+    az = a[2];
+  const bx = b[0],
+    by = b[1],
+    bz = b[2];
   out[0] = ay * bz - az * by;
   out[1] = az * bx - ax * bz;
   out[2] = ax * by - ay * bx;
@@ -74,7 +78,9 @@ export function vec3Cross(out: Vec3, a: Vec3, b: Vec3): Vec3 {
 
 /** out = a/|a| (a ≠ 0). */
 export function vec3Normalize(out: Vec3, a: Vec3): Vec3 {
-  const x = a[0], y = a[1], z = a[2];
+  const x = a[0],
+    y = a[1],
+    z = a[2];
   const inverse = 1 / Math.sqrt(x * x + y * y + z * z);
   out[0] = x * inverse;
   out[1] = y * inverse;

@@ -49,8 +49,17 @@ const _rot = new Float64Array(9);
 const _p = new Float64Array(3);
 
 /** Contact of plane `a` with the point `_p` of body b, if within the margin. */
-function emitPlanePoint(out: Contacts, geomSize: Float64Array, a: number, b: number, margin: number, feature: number): number {
-  const n0 = geomSize[4 * a], n1 = geomSize[4 * a + 1], n2 = geomSize[4 * a + 2];
+function emitPlanePoint(
+  out: Contacts,
+  geomSize: Float64Array,
+  a: number,
+  b: number,
+  margin: number,
+  feature: number,
+): number {
+  const n0 = geomSize[4 * a],
+    n1 = geomSize[4 * a + 1],
+    n2 = geomSize[4 * a + 2];
   const dist = n0 * _p[0] + n1 * _p[1] + n2 * _p[2] - geomSize[4 * a + 3];
   if (dist > margin) return 0;
   _record[0] = _p[0] - dist * n0;
@@ -70,19 +79,35 @@ function emitPlanePoint(out: Contacts, geomSize: Float64Array, a: number, b: num
  * @example
  * const n = collidePlaneCylinder(model, state.bodyQ, ground, can, 0.01, contacts);
  */
-export function collidePlaneCylinder(input: CollisionInput, bodyQ: Float64Array, a: number, b: number, margin: number, out: Contacts): number {
+export function collidePlaneCylinder(
+  input: CollisionInput,
+  bodyQ: Float64Array,
+  a: number,
+  b: number,
+  margin: number,
+  out: Contacts,
+): number {
   const s = input.geomSize;
-  const n0 = s[4 * a], n1 = s[4 * a + 1], n2 = s[4 * a + 2];
+  const n0 = s[4 * a],
+    n1 = s[4 * a + 1],
+    n2 = s[4 * a + 2];
   mat3FromQuat(_rot, bodyQ, 7 * b + 3);
-  const r = s[4 * b], h = s[4 * b + 1];
-  const ax = _rot[6], ay = _rot[7], az = _rot[8];
+  const r = s[4 * b],
+    h = s[4 * b + 1];
+  const ax = _rot[6],
+    ay = _rot[7],
+    az = _rot[8];
   const na = n0 * ax + n1 * ay + n2 * az;
-  const vx = n0 - na * ax, vy = n1 - na * ay, vz = n2 - na * az;
+  const vx = n0 - na * ax,
+    vy = n1 - na * ay,
+    vz = n2 - na * az;
   const across = Math.sqrt(vx * vx + vy * vy + vz * vz);
   let written = 0;
   for (let cap = 0; cap < 2; cap++) {
     const along = (cap === 0 ? -1 : 1) * h;
-    const ex = bodyQ[7 * b] + along * ax, ey = bodyQ[7 * b + 1] + along * ay, ez = bodyQ[7 * b + 2] + along * az;
+    const ex = bodyQ[7 * b] + along * ax,
+      ey = bodyQ[7 * b + 1] + along * ay,
+      ez = bodyQ[7 * b + 2] + along * az;
     if (across > FLAT_CAP_TILT) {
       _p[0] = ex - (r * vx) / across;
       _p[1] = ey - (r * vy) / across;
@@ -90,7 +115,8 @@ export function collidePlaneCylinder(input: CollisionInput, bodyQ: Float64Array,
       written += emitPlanePoint(out, s, a, b, margin, cap);
     }
     for (let m = 0; m < RIM_POINTS; m++) {
-      const co = RIM_COS[m], si = RIM_SIN[m];
+      const co = RIM_COS[m],
+        si = RIM_SIN[m];
       _p[0] = ex + r * (co * _rot[0] + si * _rot[3]);
       _p[1] = ey + r * (co * _rot[1] + si * _rot[4]);
       _p[2] = ez + r * (co * _rot[2] + si * _rot[5]);
@@ -106,19 +132,29 @@ export function collidePlaneCylinder(input: CollisionInput, bodyQ: Float64Array,
 export const planeCylinderFeature: FeatureFormula = (feature, x) => {
   const n: V3 = [x[LOCAL_SIZE_A], x[LOCAL_SIZE_A + 1], x[LOCAL_SIZE_A + 2]];
   const rot = rotation(x, LOCAL_POSE_B + 3);
-  const r = x[LOCAL_SIZE_B], h = x[LOCAL_SIZE_B + 1];
+  const r = x[LOCAL_SIZE_B],
+    h = x[LOCAL_SIZE_B + 1];
   const cap = feature < 2 ? feature : feature - 2 < RIM_POINTS ? 0 : 1;
   const along = mul(cap === 0 ? -1 : 1, h);
-  const e: V3 = [add(x[LOCAL_POSE_B], mul(along, rot[6])), add(x[LOCAL_POSE_B + 1], mul(along, rot[7])), add(x[LOCAL_POSE_B + 2], mul(along, rot[8]))];
+  const e: V3 = [
+    add(x[LOCAL_POSE_B], mul(along, rot[6])),
+    add(x[LOCAL_POSE_B + 1], mul(along, rot[7])),
+    add(x[LOCAL_POSE_B + 2], mul(along, rot[8])),
+  ];
   let p: V3;
   if (feature < 2) {
     const na = add(add(mul(n[0], rot[6]), mul(n[1], rot[7])), mul(n[2], rot[8]));
     const v: V3 = [sub(n[0], mul(na, rot[6])), sub(n[1], mul(na, rot[7])), sub(n[2], mul(na, rot[8]))];
     const across = sqrt(add(add(mul(v[0], v[0]), mul(v[1], v[1])), mul(v[2], v[2])));
-    p = [sub(e[0], div(mul(r, v[0]), across)), sub(e[1], div(mul(r, v[1]), across)), sub(e[2], div(mul(r, v[2]), across))];
+    p = [
+      sub(e[0], div(mul(r, v[0]), across)),
+      sub(e[1], div(mul(r, v[1]), across)),
+      sub(e[2], div(mul(r, v[2]), across)),
+    ];
   } else {
     const m = (feature - 2) % RIM_POINTS;
-    const co = RIM_COS[m], si = RIM_SIN[m];
+    const co = RIM_COS[m],
+      si = RIM_SIN[m];
     p = [0, 1, 2].map((i) => add(e[i], mul(r, add(mul(co, rot[i]), mul(si, rot[3 + i]))))) as V3;
   }
   const dist: Real = sub(add(add(mul(n[0], p[0]), mul(n[1], p[1])), mul(n[2], p[2])), x[LOCAL_SIZE_A + 3]);

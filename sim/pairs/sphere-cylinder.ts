@@ -21,7 +21,17 @@ import type { Contacts } from '../collision/contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from '../collision/contacts.ts';
 import type { CollisionInput } from '../collision/types.ts';
 import type { FeatureFormula } from '../contact/geometry-features.ts';
-import { DECISION_BOX_REGION, emit, LOCAL_POSE_A, LOCAL_POSE_B, LOCAL_SIZE_A, LOCAL_SIZE_B, rotation, type DecisionSink, type V3 } from '../contact/geometry-shared.ts';
+import {
+  DECISION_BOX_REGION,
+  emit,
+  LOCAL_POSE_A,
+  LOCAL_POSE_B,
+  LOCAL_SIZE_A,
+  LOCAL_SIZE_B,
+  rotation,
+  type DecisionSink,
+  type V3,
+} from '../contact/geometry-shared.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import type { ShapePair } from './row.ts';
 
@@ -42,11 +52,22 @@ const _local = new Float64Array(3);
  * @example
  * const n = collideSphereCylinder(model, state.bodyQ, ball, can, 0.01, contacts);
  */
-export function collideSphereCylinder(input: CollisionInput, bodyQ: Float64Array, a: number, b: number, margin: number, out: Contacts): number {
+export function collideSphereCylinder(
+  input: CollisionInput,
+  bodyQ: Float64Array,
+  a: number,
+  b: number,
+  margin: number,
+  out: Contacts,
+): number {
   const s = input.geomSize;
-  const rs = s[4 * a], r = s[4 * b], h = s[4 * b + 1];
+  const rs = s[4 * a],
+    r = s[4 * b],
+    h = s[4 * b + 1];
   mat3FromQuat(_rot, bodyQ, 7 * b + 3);
-  const dx = bodyQ[7 * a] - bodyQ[7 * b], dy = bodyQ[7 * a + 1] - bodyQ[7 * b + 1], dz = bodyQ[7 * a + 2] - bodyQ[7 * b + 2];
+  const dx = bodyQ[7 * a] - bodyQ[7 * b],
+    dy = bodyQ[7 * a + 1] - bodyQ[7 * b + 1],
+    dz = bodyQ[7 * a + 2] - bodyQ[7 * b + 2];
   const px = _rot[0] * dx + _rot[1] * dy + _rot[2] * dz;
   const py = _rot[3] * dx + _rot[4] * dy + _rot[5] * dz;
   const pz = _rot[6] * dx + _rot[7] * dy + _rot[8] * dz;
@@ -54,7 +75,8 @@ export function collideSphereCylinder(input: CollisionInput, bodyQ: Float64Array
   const absZ = Math.abs(pz);
   let dist: number, feature: number;
   if (rho <= r && absZ <= h) {
-    const side = r - rho, cap = h - absZ;
+    const side = r - rho,
+      cap = h - absZ;
     if (side < cap && rho > COINCIDENT_CENTRES) {
       feature = 1;
       dist = -side - rs;
@@ -71,9 +93,12 @@ export function collideSphereCylinder(input: CollisionInput, bodyQ: Float64Array
   } else {
     feature = 0;
     const k = r / rho;
-    const qx = rho > r ? px * k : px, qy = rho > r ? py * k : py;
+    const qx = rho > r ? px * k : px,
+      qy = rho > r ? py * k : py;
     const qz = pz < -h ? -h : pz > h ? h : pz;
-    const gx = qx - px, gy = qy - py, gz = qz - pz;
+    const gx = qx - px,
+      gy = qy - py,
+      gz = qz - pz;
     const g = Math.sqrt(gx * gx + gy * gy + gz * gz);
     dist = g - rs;
     _local[0] = gx / g;
@@ -81,7 +106,9 @@ export function collideSphereCylinder(input: CollisionInput, bodyQ: Float64Array
     _local[2] = gz / g;
   }
   if (dist > margin) return 0;
-  const l0 = _local[0], l1 = _local[1], l2 = _local[2];
+  const l0 = _local[0],
+    l1 = _local[1],
+    l2 = _local[2];
   const n0 = _rot[0] * l0 + _rot[3] * l1 + _rot[6] * l2;
   const n1 = _rot[1] * l0 + _rot[4] * l1 + _rot[7] * l2;
   const n2 = _rot[2] * l0 + _rot[5] * l1 + _rot[8] * l2;
@@ -98,10 +125,20 @@ export function collideSphereCylinder(input: CollisionInput, bodyQ: Float64Array
 // ---- the feature formula (ad ops, the narrowphase's arithmetic) --------------------------------
 
 /** Sphere–cylinder feature `feature` (see the file header) from the local inputs; decisions to `sink`. */
-export const sphereCylinderFeature: FeatureFormula = (feature: number, x: readonly Real[], sink: DecisionSink | null) => {
-  const rs = x[LOCAL_SIZE_A], r = x[LOCAL_SIZE_B], h = x[LOCAL_SIZE_B + 1];
+export const sphereCylinderFeature: FeatureFormula = (
+  feature: number,
+  x: readonly Real[],
+  sink: DecisionSink | null,
+) => {
+  const rs = x[LOCAL_SIZE_A],
+    r = x[LOCAL_SIZE_B],
+    h = x[LOCAL_SIZE_B + 1];
   const rot = rotation(x, LOCAL_POSE_B + 3);
-  const d: V3 = [sub(x[LOCAL_POSE_A], x[LOCAL_POSE_B]), sub(x[LOCAL_POSE_A + 1], x[LOCAL_POSE_B + 1]), sub(x[LOCAL_POSE_A + 2], x[LOCAL_POSE_B + 2])];
+  const d: V3 = [
+    sub(x[LOCAL_POSE_A], x[LOCAL_POSE_B]),
+    sub(x[LOCAL_POSE_A + 1], x[LOCAL_POSE_B + 1]),
+    sub(x[LOCAL_POSE_A + 2], x[LOCAL_POSE_B + 2]),
+  ];
   const p = [0, 1, 2].map((k) => add(add(mul(rot[3 * k], d[0]), mul(rot[3 * k + 1], d[1])), mul(rot[3 * k + 2], d[2])));
   const rho = sqrt(add(mul(p[0], p[0]), mul(p[1], p[1])));
   const absZ = value(p[2]) < 0 ? neg(p[2]) : p[2];
@@ -125,7 +162,8 @@ export const sphereCylinderFeature: FeatureFormula = (feature: number, x: readon
   } else {
     const rv = value(rho) > value(r);
     const k = rv ? div(r, rho) : 1;
-    const qx = rv ? mul(p[0], k) : p[0], qy = rv ? mul(p[1], k) : p[1];
+    const qx = rv ? mul(p[0], k) : p[0],
+      qy = rv ? mul(p[1], k) : p[1];
     const zv = value(p[2]);
     const qz = zv < -value(h) ? neg(h) : zv > value(h) ? h : p[2];
     const g: V3 = [sub(qx, p[0]), sub(qy, p[1]), sub(qz, p[2])];
@@ -133,8 +171,14 @@ export const sphereCylinderFeature: FeatureFormula = (feature: number, x: readon
     dist = sub(len, rs);
     local = [div(g[0], len), div(g[1], len), div(g[2], len)];
   }
-  const n = [0, 1, 2].map((i) => add(add(mul(rot[i], local[0]), mul(rot[3 + i], local[1])), mul(rot[6 + i], local[2]))) as V3;
-  return emit(dist, n, [add(x[LOCAL_POSE_A], mul(rs, n[0])), add(x[LOCAL_POSE_A + 1], mul(rs, n[1])), add(x[LOCAL_POSE_A + 2], mul(rs, n[2]))]);
+  const n = [0, 1, 2].map((i) =>
+    add(add(mul(rot[i], local[0]), mul(rot[3 + i], local[1])), mul(rot[6 + i], local[2])),
+  ) as V3;
+  return emit(dist, n, [
+    add(x[LOCAL_POSE_A], mul(rs, n[0])),
+    add(x[LOCAL_POSE_A + 1], mul(rs, n[1])),
+    add(x[LOCAL_POSE_A + 2], mul(rs, n[2])),
+  ]);
 };
 
 export const sphereCylinder: ShapePair = {

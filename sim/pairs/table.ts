@@ -48,12 +48,17 @@ export const SHAPE_PAIRS: readonly ShapePair[] = Object.freeze([
 export const pairTable: readonly (readonly (ShapePair | null)[])[] = buildTable(SHAPE_PAIRS);
 
 function buildTable(pairs: readonly ShapePair[]): (ShapePair | null)[][] {
-  const table = Array.from({ length: SHAPE_TYPE_COUNT }, () => new Array<ShapePair | null>(SHAPE_TYPE_COUNT).fill(null));
+  const table = Array.from({ length: SHAPE_TYPE_COUNT }, () =>
+    new Array<ShapePair | null>(SHAPE_TYPE_COUNT).fill(null),
+  );
   for (const row of pairs) {
-    const a = ShapeType[row.a], b = ShapeType[row.b];
-    if (a > b) throw new Error(`pair table: row ${row.a}–${row.b} is out of ShapeType order (write it as ${row.b}–${row.a})`);
+    const a = ShapeType[row.a],
+      b = ShapeType[row.b];
+    if (a > b)
+      throw new Error(`pair table: row ${row.a}–${row.b} is out of ShapeType order (write it as ${row.b}–${row.a})`);
     if (table[a][b] !== null) throw new Error(`pair table: two rows for ${row.a}–${row.b}`);
-    if (!(Number.isInteger(row.features) && row.features > 0)) throw new Error(`pair table: ${row.a}–${row.b} has ${row.features} features`);
+    if (!(Number.isInteger(row.features) && row.features > 0))
+      throw new Error(`pair table: ${row.a}–${row.b} has ${row.features} features`);
     table[a][b] = row;
   }
   return table;
@@ -89,9 +94,12 @@ export function unsupportedPair(typeA: number, typeB: number): string | null {
  */
 export function checkFeature(typeA: number, typeB: number, feature: number): ShapePair {
   const row = typeA <= typeB ? (pairTable[typeA]?.[typeB] ?? null) : null;
-  if (row === null) throw new UnsupportedGradientError(SHAPE_NAMES[typeA] ?? `type ${typeA}`, SHAPE_NAMES[typeB] ?? `type ${typeB}`);
+  if (row === null)
+    throw new UnsupportedGradientError(SHAPE_NAMES[typeA] ?? `type ${typeA}`, SHAPE_NAMES[typeB] ?? `type ${typeB}`);
   if (!(Number.isInteger(feature) && feature >= 0 && feature < row.features)) {
-    throw new RangeError(`contact geometry: feature id ${feature} is not one of the ${row.a}–${row.b} narrowphase's (0..${row.features - 1})`);
+    throw new RangeError(
+      `contact geometry: feature id ${feature} is not one of the ${row.a}–${row.b} narrowphase's (0..${row.features - 1})`,
+    );
   }
   return row;
 }
@@ -106,9 +114,16 @@ export function checkFeature(typeA: number, typeB: number, feature: number): Sha
  * const x = [0, 0, 0, 1, 0, 0, 0,  0, 0, 0.5, 1, 0, 0, 0,  0, 0, 1, 0,  1, 0, 0, 0];
  * featureGeometry(ShapeType.plane, ShapeType.sphere, 0, x, null);
  */
-export function featureGeometry(typeA: number, typeB: number, feature: number, x: readonly Real[], sink: DecisionSink | null): Real[] {
+export function featureGeometry(
+  typeA: number,
+  typeB: number,
+  feature: number,
+  x: readonly Real[],
+  sink: DecisionSink | null,
+): Real[] {
   const row = checkFeature(typeA, typeB, feature);
-  if (x.length !== FEATURE_INPUTS) throw new RangeError(`contact geometry: ${x.length} local inputs, expected ${FEATURE_INPUTS}`);
+  if (x.length !== FEATURE_INPUTS)
+    throw new RangeError(`contact geometry: ${x.length} local inputs, expected ${FEATURE_INPUTS}`);
   return row.formula(feature, x, sink);
 }
 

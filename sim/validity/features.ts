@@ -44,7 +44,8 @@ function choosesFeatures(typeA: number, typeB: number): boolean {
  */
 export function narrowphaseFeatures(model: Model): NarrowphaseFeatures | null {
   // a box or capsule and some other non-plane body: a pair that can choose features
-  let solids = 0, boxesOrCapsules = 0;
+  let solids = 0,
+    boxesOrCapsules = 0;
   for (const t of model.geomType) {
     if (t !== ShapeType.plane) solids++;
     if (t === ShapeType.box || t === ShapeType.capsule) boxesOrCapsules++;
@@ -52,7 +53,12 @@ export function narrowphaseFeatures(model: Model): NarrowphaseFeatures | null {
   if (boxesOrCapsules === 0 || solids < 2) return null;
   const poses = new Float64Array(7 * model.nbody);
   // the step's contacts of feature-choosing pairs, and room for their geometry
-  let chosen: ContactFeatures = { count: 0, bodyA: new Int32Array(64), bodyB: new Int32Array(64), pair: new Int32Array(64) };
+  let chosen: ContactFeatures = {
+    count: 0,
+    bodyA: new Int32Array(64),
+    bodyB: new Int32Array(64),
+    pair: new Int32Array(64),
+  };
   let geometry = new Float64Array(FEATURE_OUTPUTS * 64);
   return {
     poses,
@@ -64,7 +70,8 @@ export function narrowphaseFeatures(model: Model): NarrowphaseFeatures | null {
       }
       let n = 0;
       for (let k = 0; k < contacts.count; k++) {
-        const a = contacts.bodyA[k], b = contacts.bodyB[k];
+        const a = contacts.bodyA[k],
+          b = contacts.bodyB[k];
         if (!choosesFeatures(model.geomType[a], model.geomType[b])) continue;
         chosen.bodyA[n] = a;
         chosen.bodyB[n] = b;

@@ -98,8 +98,16 @@ describe('checkpointedScan: bitwise equality with the plain tape', () => {
           return loss(scan([z[0], z[1], 0.25, z[3]], p), p);
         };
         const x = [0.3, 0.2, 1.5, -0.4];
-        const plain = valueAndGrad(build((i, p) => plainLoop(step, i, p, steps)), x, ALL_KINKS);
-        const ck = valueAndGrad(build((i, p) => checkpointedScan(step, i, p, steps, { segment })), x, ALL_KINKS);
+        const plain = valueAndGrad(
+          build((i, p) => plainLoop(step, i, p, steps)),
+          x,
+          ALL_KINKS,
+        );
+        const ck = valueAndGrad(
+          build((i, p) => checkpointedScan(step, i, p, steps, { segment })),
+          x,
+          ALL_KINKS,
+        );
         expectBitwise(ck, plain);
         expect(ck.kinks).toEqual(plain.kinks);
       }
@@ -113,8 +121,14 @@ describe('checkpointedScan: bitwise equality with the plain tape', () => {
       return s;
     };
     const f = (scan: (i: Real[], p: Real[]) => Real[]) => (z: Real[]) => scan([z[0], z[1]], [z[2]])[0];
-    const plain = valueAndGrad(f((i, p) => plainLoop(step, i, p, 23)), [1, 0, 4]);
-    const ck = valueAndGrad(f((i, p) => checkpointedScan(step, i, p, 23)), [1, 0, 4]);
+    const plain = valueAndGrad(
+      f((i, p) => plainLoop(step, i, p, 23)),
+      [1, 0, 4],
+    );
+    const ck = valueAndGrad(
+      f((i, p) => checkpointedScan(step, i, p, 23)),
+      [1, 0, 4],
+    );
     expectBitwise(ck, plain);
   });
 
@@ -131,7 +145,11 @@ describe('checkpointedScan: bitwise equality with the plain tape', () => {
       bwd: ([a, b, th], yb) => {
         const c = Math.cos(th);
         const s = Math.sin(th);
-        return Float64Array.of(c * yb[0] + s * yb[1], -s * yb[0] + c * yb[1], yb[0] * (-s * a - c * b) + yb[1] * (c * a - s * b));
+        return Float64Array.of(
+          c * yb[0] + s * yb[1],
+          -s * yb[0] + c * yb[1],
+          yb[0] * (-s * a - c * b) + yb[1] * (c * a - s * b),
+        );
       },
     });
     const step: ScanStep = ([a, b], [w]) => rotate([a, mul(b, 0.999), mul(w, DT)]);
@@ -139,8 +157,14 @@ describe('checkpointedScan: bitwise equality with the plain tape', () => {
       const [a, b] = scan([z[0], z[1]], [z[2]]);
       return add(mul(a, a), mul(z[2], b));
     };
-    const plain = valueAndGrad(f((i, p) => plainLoop(step, i, p, 30)), [1, 0.5, 3]);
-    const ck = valueAndGrad(f((i, p) => checkpointedScan(step, i, p, 30, { segment: 4 })), [1, 0.5, 3]);
+    const plain = valueAndGrad(
+      f((i, p) => plainLoop(step, i, p, 30)),
+      [1, 0.5, 3],
+    );
+    const ck = valueAndGrad(
+      f((i, p) => checkpointedScan(step, i, p, 30, { segment: 4 })),
+      [1, 0.5, 3],
+    );
     expectBitwise(ck, plain);
   });
 
@@ -157,24 +181,47 @@ describe('checkpointedScan: bitwise equality with the plain tape', () => {
     const f = (scanOuter: boolean, scanInner: boolean, steps: number) => (z: Real[]) => {
       const p = [z[2]];
       const init = [z[0], z[1]];
-      const s = scanOuter ? checkpointedScan(outer(scanInner), init, p, steps) : plainLoop(outer(scanInner), init, p, steps);
+      const s = scanOuter
+        ? checkpointedScan(outer(scanInner), init, p, steps)
+        : plainLoop(outer(scanInner), init, p, steps);
       return add(mul(s[0], s[1]), mul(p[0], s[0]));
     };
     const x = [0.3, 0.2, 5];
     for (const steps of [1, 5, 13]) {
       const plain = valueAndGrad(f(false, false, steps), x);
-      for (const [a, b] of [[true, true], [true, false], [false, true]]) expectBitwise(valueAndGrad(f(a, b, steps), x), plain);
+      for (const [a, b] of [
+        [true, true],
+        [true, false],
+        [false, true],
+      ])
+        expectBitwise(valueAndGrad(f(a, b, steps), x), plain);
     }
   });
 
   it('jacrev (one sweep per output over one recording) and vjp', () => {
     const f = (scan: (i: Real[], p: Real[]) => Real[]) => (z: Real[]) => scan([z[0], z[1], z[2]], [z[3], z[4], z[5]]);
-    const plain = jacrev(f((i, p) => plainLoop(oscillator, i, p, 29)), X0);
-    const ck = jacrev(f((i, p) => checkpointedScan(oscillator, i, p, 29)), X0);
+    const plain = jacrev(
+      f((i, p) => plainLoop(oscillator, i, p, 29)),
+      X0,
+    );
+    const ck = jacrev(
+      f((i, p) => checkpointedScan(oscillator, i, p, 29)),
+      X0,
+    );
     expect(ck.flat().every((g, j) => Object.is(g, plain.flat()[j]))).toBe(true);
     // vjp reports kinks before any sweep runs: they come from the scan's forward pass
-    const r = vjp(f((i, p) => checkpointedScan(oscillator, i, p, 29)), X0, ALL_KINKS);
-    expect(r.kinks).toEqual(vjp(f((i, p) => plainLoop(oscillator, i, p, 29)), X0, ALL_KINKS).kinks);
+    const r = vjp(
+      f((i, p) => checkpointedScan(oscillator, i, p, 29)),
+      X0,
+      ALL_KINKS,
+    );
+    expect(r.kinks).toEqual(
+      vjp(
+        f((i, p) => plainLoop(oscillator, i, p, 29)),
+        X0,
+        ALL_KINKS,
+      ).kinks,
+    );
     expect(r.kinks.length).toBe(58);
   });
 
@@ -182,8 +229,16 @@ describe('checkpointedScan: bitwise equality with the plain tape', () => {
     const labelled: ScanStep = (s, p, t) => withLabel(`step ${t}`, () => oscillator(s, p, t));
     const f = (scan: (i: Real[], p: Real[]) => Real[]) => (z: Real[]) =>
       withLabel('rollout', () => lossOf(scan([z[0], z[1], z[2]], [z[3], z[4], z[5]]), [z[3], z[4], z[5]]));
-    const plain = valueAndGrad(f((i, p) => plainLoop(labelled, i, p, 10)), X0, ALL_KINKS);
-    const ck = valueAndGrad(f((i, p) => checkpointedScan(labelled, i, p, 10)), X0, ALL_KINKS);
+    const plain = valueAndGrad(
+      f((i, p) => plainLoop(labelled, i, p, 10)),
+      X0,
+      ALL_KINKS,
+    );
+    const ck = valueAndGrad(
+      f((i, p) => checkpointedScan(labelled, i, p, 10)),
+      X0,
+      ALL_KINKS,
+    );
     expect(ck.kinks).toEqual(plain.kinks);
     expect(ck.kinks.map((k) => k.label)).toContain('rollout/step 3/switch');
     expectBitwise(ck, plain);
@@ -213,13 +268,25 @@ describe('checkpointedScan: derivatives', () => {
   });
 
   it('forward mode: jvp equals the plain loop and the gradient along v', () => {
-    const f = (scan: (i: Real[], p: Real[]) => Real[]) => (z: Real[]) => lossOf(scan([z[0], z[1], z[2]], [z[3], z[4], z[5]]), [z[3], z[4], z[5]]);
+    const f = (scan: (i: Real[], p: Real[]) => Real[]) => (z: Real[]) =>
+      lossOf(scan([z[0], z[1], z[2]], [z[3], z[4], z[5]]), [z[3], z[4], z[5]]);
     const v = [0.2, -1, 0.5, 0.3, 0.7, -0.4];
-    const ck = jvp(f((i, p) => checkpointedScan(oscillator, i, p, 80)), X0, v);
-    const plain = jvp(f((i, p) => plainLoop(oscillator, i, p, 80)), X0, v);
+    const ck = jvp(
+      f((i, p) => checkpointedScan(oscillator, i, p, 80)),
+      X0,
+      v,
+    );
+    const plain = jvp(
+      f((i, p) => plainLoop(oscillator, i, p, 80)),
+      X0,
+      v,
+    );
     expect(Object.is(ck.tangent, plain.tangent)).toBe(true);
     expect(ck.kinks).toEqual(plain.kinks);
-    const g = valueAndGrad(f((i, p) => checkpointedScan(oscillator, i, p, 80)), X0).grad;
+    const g = valueAndGrad(
+      f((i, p) => checkpointedScan(oscillator, i, p, 80)),
+      X0,
+    ).grad;
     const dot = g.reduce((s, gj, j) => s + gj * v[j], 0);
     expect(ck.tangent).toBeCloseTo(dot, 12);
   });
@@ -241,11 +308,14 @@ describe('checkpointedScan: memory', () => {
   for (const steps of [100, 1000, 10_000]) {
     it(`T = ${steps}: stores ⌈√T⌉ states and one segment's tape`, () => {
       let plainEntries = 0;
-      const plain = valueAndGrad(([x, k]) => {
-        const s = plainLoop(spring, [x, 0], [k], steps);
-        plainEntries = T.n;
-        return s[0];
-      }, [1, 1e-4]);
+      const plain = valueAndGrad(
+        ([x, k]) => {
+          const s = plainLoop(spring, [x, 0], [k], steps);
+          plainEntries = T.n;
+          return s[0];
+        },
+        [1, 1e-4],
+      );
       const stats = {} as CheckpointStats;
       const ck = valueAndGrad(([x, k]) => checkpointedScan(spring, [x, 0], [k], steps, { stats })[0], [1, 1e-4]);
       expectBitwise(ck, plain);
@@ -274,11 +344,15 @@ describe('checkpointedScan: misuse', () => {
   it('rejects a step whose recomputation differs from its first run', () => {
     let calls = 0;
     const drifting: ScanStep = ([s], [k]) => [mul(k, add(s, 1e-3 * calls++))];
-    expect(() => valueAndGrad(([x, k]) => checkpointedScan(drifting, [x], [k], 9)[0], [1, 0.5])).toThrow(/not deterministic/);
+    expect(() => valueAndGrad(([x, k]) => checkpointedScan(drifting, [x], [k], 9)[0], [1, 0.5])).toThrow(
+      /not deterministic/,
+    );
   });
 
   it('rejects a state whose length changes and bad sizes', () => {
-    expect(() => valueAndGrad(([x]) => checkpointedScan((s) => [...s, 1], [x], [], 3)[0], [1])).toThrow(/returned 2 components/);
+    expect(() => valueAndGrad(([x]) => checkpointedScan((s) => [...s, 1], [x], [], 3)[0], [1])).toThrow(
+      /returned 2 components/,
+    );
     expect(() => checkpointedScan((s) => s, [1], [], -1)).toThrow(RangeError);
     expect(() => checkpointedScan((s) => s, [1], [], 4, { segment: 0 })).toThrow(RangeError);
   });

@@ -23,7 +23,9 @@ function expectClose(actual: readonly number[], expected: readonly number[], tol
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < actual.length; i++) {
     const err = Math.abs(actual[i] - expected[i]);
-    expect(err, `component ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i])));
+    expect(err, `component ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(
+      tol * (1 + Math.abs(expected[i])),
+    );
   }
 }
 
@@ -181,8 +183,19 @@ const qpF = (y: Real[], theta: Real[]): Real[] => {
   const nu = y[3];
   const [c, b, s] = [theta.slice(0, 3), theta[3], theta.slice(4)];
   const Q = qpMatrix(s);
-  const stationarity = Q.map((row, i) => add(add(row.reduce<Real>((acc, q, j) => add(acc, mul(q, z[j])), 0), c[i]), mul(aRow[i], nu)));
-  const feasibility = sub(aRow.reduce<Real>((acc, a, j) => add(acc, mul(a, z[j])), 0), b);
+  const stationarity = Q.map((row, i) =>
+    add(
+      add(
+        row.reduce<Real>((acc, q, j) => add(acc, mul(q, z[j])), 0),
+        c[i],
+      ),
+      mul(aRow[i], nu),
+    ),
+  );
+  const feasibility = sub(
+    aRow.reduce<Real>((acc, a, j) => add(acc, mul(a, z[j])), 0),
+    b,
+  );
   return [...stationarity, feasibility];
 };
 
@@ -222,7 +235,10 @@ function almQp(theta: readonly Real[], steps: number): Real[] {
   for (let k = 0; k < steps; k++) {
     const rhs = c.map((ci, i) => add(sub(mul(-1, ci), mul(aRow[i], nu)), mul(ALM_PENALTY * aRow[i], b)));
     z = solveSpd(M, rhs);
-    const violation = sub(aRow.reduce<Real>((acc, a, j) => add(acc, mul(a, z[j])), 0), b);
+    const violation = sub(
+      aRow.reduce<Real>((acc, a, j) => add(acc, mul(a, z[j])), 0),
+      b,
+    );
     nu = add(nu, mul(ALM_PENALTY, violation));
   }
   return [...z, nu];
@@ -285,7 +301,11 @@ describe('customRoot on an equality-constrained QP (KKT conditions)', () => {
 describe('customRoot failure conventions', () => {
   it('a singular ∂F/∂z throws an ImplicitDiffError naming the primitive', () => {
     // z² − θ at θ = 0: z* = 0 and ∂F/∂z = 2z* = 0 (the square root is not differentiable there)
-    const sqrtRoot = customRoot(([z], [t]) => [sub(mul(z, z), t)], ([t]) => [Math.sqrt(t)], { name: 'sqrt-root' });
+    const sqrtRoot = customRoot(
+      ([z], [t]) => [sub(mul(z, z), t)],
+      ([t]) => [Math.sqrt(t)],
+      { name: 'sqrt-root' },
+    );
     const e = thrown(() => valueAndGrad(([t]) => sqrtRoot([t])[0], [0]));
     expect(e.kind).toBe('singular');
     expect(e.primitive).toBe('sqrt-root');
@@ -317,7 +337,9 @@ describe('customRoot failure conventions', () => {
     const { grad, kinks } = valueAndGrad((t) => root(t)[0], [1, 1]);
     expect(grad.every(Number.isFinite)).toBe(true);
     expect(kinks).toHaveLength(1);
-    expect(kinks[0].label).toMatch(/^near-singular: ill-conditioned adjoint system \(cond 4\.0e\+12\), Tikhonov μ=1e-10$/);
+    expect(kinks[0].label).toMatch(
+      /^near-singular: ill-conditioned adjoint system \(cond 4\.0e\+12\), Tikhonov μ=1e-10$/,
+    );
     expect(kinks[0].margin / (EPS_GAP / 4)).toBeCloseTo(1, 2);
     // forward mode reports it too
     expect(jvp((t) => root(t)[0], [1, 1], [1, 0]).kinks.map((k) => k.label)).toEqual([kinks[0].label]);
@@ -370,13 +392,21 @@ describe('customRoot failure conventions', () => {
   it('a non-finite solver output and a non-square F are errors', () => {
     const nan = customRoot(cubicF, () => [NaN, 0], { name: 'nan-solver' });
     expect(() => nan(cubicTheta)).toThrow(/nan-solver.*non-finite/);
-    const rect = customRoot(([z]: Real[], [t]: Real[]) => [sub(z, t), 0], ([t]) => [t], { name: 'rect' });
+    const rect = customRoot(
+      ([z]: Real[], [t]: Real[]) => [sub(z, t), 0],
+      ([t]) => [t],
+      { name: 'rect' },
+    );
     expect(() => valueAndGrad((t) => rect(t)[0], [1])).toThrow(/rect.*square system/);
   });
 
   it("kinks of F are re-reported, and both modes use the op's convention at the kink", () => {
     // z = max(θ₁, θ₂) at a tie: max gives each argument ½ (nonsmooth.ts)
-    const root = customRoot(([z], [t1, t2]) => [sub(z, max(t1, t2))], ([t1, t2]) => [Math.max(t1, t2)], { name: 'argmax' });
+    const root = customRoot(
+      ([z], [t1, t2]) => [sub(z, max(t1, t2))],
+      ([t1, t2]) => [Math.max(t1, t2)],
+      { name: 'argmax' },
+    );
     const f = (t: Real[]): Real => root(t)[0];
     const { grad, kinks } = valueAndGrad(f, [1, 1]);
     expect(grad).toEqual([0.5, 0.5]);
@@ -423,7 +453,12 @@ describe('rootVjp / rootJvp with explicit matrices', () => {
   const Ainv = inverse(new Matrix(A));
 
   it('θ̄ = −Bᵀ A⁻ᵀ z̄ and ż = −A⁻¹ B θ̇ (explicit inverse)', () => {
-    const expectedBar = new Matrix(B).transpose().mmul(Ainv.transpose()).mmul(Matrix.columnVector(zbar)).mul(-1).getColumn(0);
+    const expectedBar = new Matrix(B)
+      .transpose()
+      .mmul(Ainv.transpose())
+      .mmul(Matrix.columnVector(zbar))
+      .mul(-1)
+      .getColumn(0);
     const expectedDot = Ainv.mmul(new Matrix(B)).mmul(Matrix.columnVector(thetaDot)).mul(-1).getColumn(0);
     const adj = rootVjp({ dFdz: A, dFdtheta: B }, zbar);
     expectClose(adj.thetaBar, expectedBar, 1e-14);
@@ -446,12 +481,27 @@ describe('rootVjp / rootJvp with explicit matrices', () => {
   it('Tikhonov fallback: pseudo-inverse limit on a singular A, and forward/reverse stay adjoint', () => {
     // A = diag(2, 0): λ = (σ/(σ² + μ)) on the live direction, 0 on the dead one
     const mu = 1e-6;
-    const sys = { dFdz: [[2, 0], [0, 0]], dFdtheta: [[1, 0], [0, 1]] };
+    const sys = {
+      dFdz: [
+        [2, 0],
+        [0, 0],
+      ],
+      dFdtheta: [
+        [1, 0],
+        [0, 1],
+      ],
+    };
     expect(() => rootVjp(sys, [1, 1])).toThrow(ImplicitDiffError);
     const adj = rootVjp(sys, [1, 1], { regularization: mu });
     expect(adj.regularization).toBe(mu);
     expectClose(adj.thetaBar, [-2 / (4 + mu), 0], 1e-15);
-    const illSys = { dFdz: [[1, 1], [1, 1 + 1e-13]], dFdtheta: B.slice(0, 2) };
+    const illSys = {
+      dFdz: [
+        [1, 1],
+        [1, 1 + 1e-13],
+      ],
+      dFdtheta: B.slice(0, 2),
+    };
     const rv = rootVjp(illSys, [0.3, -0.8], { regularization: mu });
     const fv = rootJvp(illSys, thetaDot, { regularization: mu });
     expect(dot([0.3, -0.8], fv.zDot)).toBeCloseTo(dot(rv.thetaBar, thetaDot), 9);

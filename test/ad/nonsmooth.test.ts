@@ -39,7 +39,10 @@ describe('non-smooth ops away from their kinks', () => {
         expect(r.ok, `${name} at ${x}: AD ${r.ad} FD ${r.fd}`).toBe(true);
         const v = x.map((_, j) => 0.5 - j);
         const t = ad.jvp(f, x, v).tangent;
-        expect(t).toBeCloseTo(r.ad.reduce((s, g, j) => s + g * v[j], 0), 10);
+        expect(t).toBeCloseTo(
+          r.ad.reduce((s, g, j) => s + g * v[j], 0),
+          10,
+        );
       }
     });
   }
@@ -119,7 +122,12 @@ describe('clamp at its bounds', () => {
     expect(ad.jvp(f, [0], [-1]).tangent).toBe(0);
     expect(ad.jvp(f, [1], [1]).tangent).toBe(0);
     expect(ad.jvp(f, [1], [-1]).tangent).toBe(-1);
-    for (const [x, v] of [[0, 1], [0, -1], [1, 1], [1, -1]]) {
+    for (const [x, v] of [
+      [0, 1],
+      [0, -1],
+      [1, 1],
+      [1, -1],
+    ]) {
       expect(ad.jvp(f, [x], [v]).tangent).toBeCloseTo(oneSided(plain(f), [x], [v]), 6);
     }
   });

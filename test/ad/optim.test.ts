@@ -24,14 +24,18 @@ import {
 } from '../../ad/optim/index.ts';
 import { lineSearchSettings, strongWolfe, weakWolfe, type Trial } from '../../ad/optim/line-search.ts';
 
-const fromAd = (f: (x: Real[]) => Real): Objective => (x) => valueAndGrad(f, x);
+const fromAd =
+  (f: (x: Real[]) => Real): Objective =>
+  (x) =>
+    valueAndGrad(f, x);
 const maxAbsError = (x: number[], target: number[]) => Math.max(...x.map((xi, i) => Math.abs(xi - target[i])));
 const norm = (v: number[]) => Math.hypot(...v);
 
 // chained Rosenbrock Σ 100(x_{i+1} − x_i²)² + (1 − x_i)²; global minimum 0 at (1, …, 1)
 function rosenbrock(x: Real[]): Real {
   const terms: Real[] = [];
-  for (let i = 0; i + 1 < x.length; i++) terms.push(add(mul(100, square(sub(x[i + 1], square(x[i])))), square(sub(1, x[i]))));
+  for (let i = 0; i + 1 < x.length; i++)
+    terms.push(add(mul(100, square(sub(x[i + 1], square(x[i])))), square(sub(1, x[i]))));
   return sum(terms);
 }
 function rosenbrockGradient(x: number[]): number[] {
@@ -104,7 +108,8 @@ function lassoProblem() {
       return square(s);
     });
   // the L1 term through `abs`, so its gradient is a subgradient (slope 0 exactly at z_j = 0)
-  const objective = (z: Real[]): Real => add(mul(0.5, sum(residualSquares(z))), mul(lambda, sum(z.map((zj) => abs(zj)))));
+  const objective = (z: Real[]): Real =>
+    add(mul(0.5, sum(residualSquares(z))), mul(lambda, sum(z.map((zj) => abs(zj)))));
   // smooth split form: z = p − q with p, q ≥ 0, and ‖z‖₁ = Σ(p + q) at the optimum
   const split = (w: Real[]): Real => {
     const p = w.slice(0, cols);
@@ -187,7 +192,8 @@ describe('L-BFGS', () => {
     const nanEverywhere: Objective = () => ({ value: NaN, grad: [0] });
     expect(lbfgs(nanEverywhere, [0]).reason).toBe('nonFinite');
     // (x − 5)² left of 2, undefined beyond: the minimiser lies in the undefined part
-    const fenced: Objective = ([x]) => (x < 2 ? { value: (x - 5) ** 2, grad: [2 * (x - 5)] } : { value: NaN, grad: [NaN] });
+    const fenced: Objective = ([x]) =>
+      x < 2 ? { value: (x - 5) ** 2, grad: [2 * (x - 5)] } : { value: NaN, grad: [NaN] };
     const r = lbfgs(fenced, [0]);
     expect(r.reason).toBe('nonFinite');
     expect(r.converged).toBe(false);
@@ -221,7 +227,11 @@ describe('L1-regularised least squares (non-smooth, closed-form minimiser)', () 
   it('Adam with cosine decay through abs reaches f − f* ≤ 1e-8 and the support of z*', () => {
     // measured gap 2.1e-9 with 5000 steps from lr 0.01 (9e-7 with 2000 steps from 0.05);
     // a constant rate would leave the iterates in a band around z* whose width scales with lr
-    const r = minimize(fromAd(p.objective), start, { method: 'adam', lr: cosineDecay({ init: 0.01, steps: 5000 }), maxIter: 5000 });
+    const r = minimize(fromAd(p.objective), start, {
+      method: 'adam',
+      lr: cosineDecay({ init: 0.01, steps: 5000 }),
+      maxIter: 5000,
+    });
     const gap = r.value - p.fStar;
     expect(gap).toBeGreaterThanOrEqual(-1e-14);
     expect(gap).toBeLessThanOrEqual(1e-8);
@@ -245,12 +255,20 @@ describe('L1-regularised least squares (non-smooth, closed-form minimiser)', () 
 describe('Adam', () => {
   // measured |x − 1|∞: 2-D 5e-8 after 5000 steps, 10-D 9e-16 after 10000 steps
   it('solves 2-D Rosenbrock from (−1.2, 1) to |x − 1|∞ ≤ 1e-6 in 5000 steps (cosine decay from 0.05)', () => {
-    const r = minimize(fromAd(rosenbrock), [-1.2, 1], { method: 'adam', lr: cosineDecay({ init: 0.05, steps: 5000 }), maxIter: 5000 });
+    const r = minimize(fromAd(rosenbrock), [-1.2, 1], {
+      method: 'adam',
+      lr: cosineDecay({ init: 0.05, steps: 5000 }),
+      maxIter: 5000,
+    });
     expect(maxAbsError(r.x, ones(2))).toBeLessThanOrEqual(1e-6);
   });
 
   it('solves 10-D Rosenbrock from (−1.2, 1, …) to |x − 1|∞ ≤ 1e-6 in 10000 steps (cosine decay from 0.05)', () => {
-    const r = minimize(fromAd(rosenbrock), rosenbrockStart(10), { method: 'adam', lr: cosineDecay({ init: 0.05, steps: 10000 }), maxIter: 10000 });
+    const r = minimize(fromAd(rosenbrock), rosenbrockStart(10), {
+      method: 'adam',
+      lr: cosineDecay({ init: 0.05, steps: 10000 }),
+      maxIter: 10000,
+    });
     expect(maxAbsError(r.x, ones(10))).toBeLessThanOrEqual(1e-6);
   });
 
@@ -275,7 +293,8 @@ describe('Adam', () => {
   });
 
   it('minimize stops with reason "nonFinite" when the objective turns NaN, keeping the last finite iterate', () => {
-    const fenced: Objective = ([x]) => (x < 2 ? { value: (x - 5) ** 2, grad: [2 * (x - 5)] } : { value: NaN, grad: [NaN] });
+    const fenced: Objective = ([x]) =>
+      x < 2 ? { value: (x - 5) ** 2, grad: [2 * (x - 5)] } : { value: NaN, grad: [NaN] };
     // Adam's first steps move ≈ lr each, so with lr = 1 the third iterate reaches x = 2
     const r = minimize(fenced, [0], { method: 'adam', lr: 1, maxIter: 100 });
     expect(r.reason).toBe('nonFinite');
@@ -322,7 +341,9 @@ describe('box bounds', () => {
         const g = gradient(x);
         return { value: 0.5 * x.reduce((s, xi, i) => s + xi * (g[i] + c[i]), 0), grad: g };
       };
-      const r = lbfgs(fg, new Array<number>(n).fill(0), { bounds: { lower: new Array<number>(n).fill(-1), upper: new Array<number>(n).fill(1) } });
+      const r = lbfgs(fg, new Array<number>(n).fill(0), {
+        bounds: { lower: new Array<number>(n).fill(-1), upper: new Array<number>(n).fill(1) },
+      });
       expect(r.reason).toBe('gradient');
       expect(r.iterations).toBeLessThan(60);
       // KKT of a convex problem, checked directly: the point is then the global minimiser
@@ -435,7 +456,15 @@ describe('line searches', () => {
     return (alpha: number): Trial => {
       const x = x0 + alpha * d;
       const [value, g] = f(x);
-      return { alpha, x: [x], value, grad: [g], slope: g * d, predicted: g0 * alpha * d, finite: Number.isFinite(value) };
+      return {
+        alpha,
+        x: [x],
+        value,
+        grad: [g],
+        slope: g * d,
+        predicted: g0 * alpha * d,
+        finite: Number.isFinite(value),
+      };
     };
   };
 

@@ -28,7 +28,10 @@ const polarWithJvp = ad.customVjp({
   jvp: (x, xd) => {
     const [r, th] = x;
     const y = Float64Array.of(r * Math.cos(th), r * Math.sin(th));
-    const yd = Float64Array.of(xd[0] * Math.cos(th) - r * Math.sin(th) * xd[1], xd[0] * Math.sin(th) + r * Math.cos(th) * xd[1]);
+    const yd = Float64Array.of(
+      xd[0] * Math.cos(th) - r * Math.sin(th) * xd[1],
+      xd[0] * Math.sin(th) + r * Math.cos(th) * xd[1],
+    );
     return [y, yd];
   },
 });
@@ -42,7 +45,10 @@ function loss(p: (x: Real[]) => Real[]) {
 
 describe('customVjp', () => {
   it('gradcheck through a primitive composed with elementary ops', () => {
-    for (const x of [[1.3, 0.4, 2], [0.2, -2.1, -0.5]]) {
+    for (const x of [
+      [1.3, 0.4, 2],
+      [0.2, -2.1, -0.5],
+    ]) {
       const r = ad.gradcheck(loss(polar), x);
       expect(r.ok, `AD ${r.ad} FD ${r.fd}`).toBe(true);
     }
@@ -117,10 +123,13 @@ describe('customVjp', () => {
         return Float64Array.of(2 * ybar[0]);
       },
     });
-    ad.grad(([x]) => {
-      counted([x]);
-      return ad.mul(x, 3);
-    }, [1]);
+    ad.grad(
+      ([x]) => {
+        counted([x]);
+        return ad.mul(x, 3);
+      },
+      [1],
+    );
     expect(calls).toBe(0);
     expect(ad.grad(([x]) => counted([x])[0], [1])).toEqual([2]);
     expect(calls).toBe(1);

@@ -73,8 +73,18 @@ interface ScalarCase {
 
 const tauRange = (rng: Rng) => uniformIn(rng, 0.3, 2);
 const scalarCases: ScalarCase[] = [
-  { name: 'softplus', f: ([x, t]) => softplus(x, t), naive: naive.softplus, sample: (r) => [uniformIn(r, -3, 3), tauRange(r)] },
-  { name: 'sigmoid', f: ([x, t]) => sigmoid(x, t), naive: naive.sigmoid, sample: (r) => [uniformIn(r, -3, 3), tauRange(r)] },
+  {
+    name: 'softplus',
+    f: ([x, t]) => softplus(x, t),
+    naive: naive.softplus,
+    sample: (r) => [uniformIn(r, -3, 3), tauRange(r)],
+  },
+  {
+    name: 'sigmoid',
+    f: ([x, t]) => sigmoid(x, t),
+    naive: naive.sigmoid,
+    sample: (r) => [uniformIn(r, -3, 3), tauRange(r)],
+  },
   {
     name: 'smoothMax',
     f: ([a, b, t]) => smoothMax(a, b, t),
@@ -87,7 +97,12 @@ const scalarCases: ScalarCase[] = [
     naive: naive.smoothMin,
     sample: (r) => [uniformIn(r, -3, 3), uniformIn(r, -3, 3), tauRange(r)],
   },
-  { name: 'smoothAbs', f: ([x, t]) => smoothAbs(x, t), naive: naive.smoothAbs, sample: (r) => [uniformIn(r, -3, 3), tauRange(r)] },
+  {
+    name: 'smoothAbs',
+    f: ([x, t]) => smoothAbs(x, t),
+    naive: naive.smoothAbs,
+    sample: (r) => [uniformIn(r, -3, 3), tauRange(r)],
+  },
   {
     name: 'softClamp',
     f: ([x, lo, hi, t]) => softClamp(x, lo, hi, t),
@@ -282,7 +297,11 @@ describe('stability at large |x|/τ', () => {
       const { value, grad } = ad.valueAndGrad(f, x);
       expect(value).toBeCloseTo(expected, 12);
       for (const g of grad) expect(Number.isFinite(g)).toBe(true);
-      const t = ad.jvp(f, x, x.map(() => 1)).tangent;
+      const t = ad.jvp(
+        f,
+        x,
+        x.map(() => 1),
+      ).tangent;
       expect(Number.isFinite(t)).toBe(true);
     });
   }

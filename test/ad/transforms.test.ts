@@ -42,7 +42,8 @@ describe('transforms', () => {
   });
 
   it('kinks are reported nearest first and filtered by kinkTol', () => {
-    const f = ([x]: Real[]) => ad.add(ad.abs(ad.sub(x, 1e-3), { label: 'far' }), ad.relu(ad.sub(x, 1e-9), { label: 'near' }));
+    const f = ([x]: Real[]) =>
+      ad.add(ad.abs(ad.sub(x, 1e-3), { label: 'far' }), ad.relu(ad.sub(x, 1e-9), { label: 'near' }));
     const loose = ad.valueAndGrad(f, [0], { kinkTol: 1e-2 }).kinks;
     expect(loose.map((k) => k.label)).toEqual(['near', 'far']);
     expect(ad.valueAndGrad(f, [0], { kinkTol: 1e-6 }).kinks.map((k) => k.label)).toEqual(['near']);
@@ -51,7 +52,8 @@ describe('transforms', () => {
 
   it('withLabel scopes nest into kink labels', () => {
     const r = ad.valueAndGrad(
-      ([x]) => ad.withLabel('contact ball/ground', () => ad.withLabel('step 311', () => ad.relu(x, { label: 'onset' }))),
+      ([x]) =>
+        ad.withLabel('contact ball/ground', () => ad.withLabel('step 311', () => ad.relu(x, { label: 'onset' }))),
       [0],
     );
     expect(r.kinks[0].label).toBe('contact ball/ground/step 311/onset');
@@ -61,19 +63,25 @@ describe('transforms', () => {
 
   it('nested traces: a gradient computed inside a function being differentiated', () => {
     // g(a) = a · (d/dx x³ at x = 2) = 12a; the inner gradient is a constant to the outer trace
-    const r = ad.valueAndGrad(([a]) => {
-      const inner = ad.grad(([x]) => ad.mul(ad.mul(x, x), x), [2])[0];
-      return ad.mul(a, inner);
-    }, [1.5]);
+    const r = ad.valueAndGrad(
+      ([a]) => {
+        const inner = ad.grad(([x]) => ad.mul(ad.mul(x, x), x), [2])[0];
+        return ad.mul(a, inner);
+      },
+      [1.5],
+    );
     expect(r.value).toBe(18);
     expect(r.grad).toEqual([12]);
   });
 
   it('a forward-mode evaluation inside reverse mode leaves the outer tape intact', () => {
-    const r = ad.valueAndGrad(([a]) => {
-      const t = ad.jvp(([x]) => ad.sin(x), [0], [1]).tangent; // cos 0 = 1
-      return ad.mul(ad.mul(a, a), t);
-    }, [3]);
+    const r = ad.valueAndGrad(
+      ([a]) => {
+        const t = ad.jvp(([x]) => ad.sin(x), [0], [1]).tangent; // cos 0 = 1
+        return ad.mul(ad.mul(a, a), t);
+      },
+      [3],
+    );
     expect(r.grad).toEqual([6]);
   });
 
@@ -107,19 +115,25 @@ describe('transforms', () => {
 
   it('an unused infinite partial does not poison the gradient', () => {
     // sqrt(0) has an infinite partial, but its result is multiplied by a zero-adjoint path
-    const r = ad.valueAndGrad(([x, y]) => {
-      ad.sqrt(ad.mul(y, y));
-      return ad.mul(x, 2);
-    }, [1, 0]);
+    const r = ad.valueAndGrad(
+      ([x, y]) => {
+        ad.sqrt(ad.mul(y, y));
+        return ad.mul(x, 2);
+      },
+      [1, 0],
+    );
     expect(r.grad).toEqual([2, 0]);
   });
 
   it('a traced value escaping its evaluation is an error, not a silent wrong gradient', () => {
     let leaked: Real = 0;
-    ad.valueAndGrad(([x]) => {
-      leaked = x;
-      return x;
-    }, [1]);
+    ad.valueAndGrad(
+      ([x]) => {
+        leaked = x;
+        return x;
+      },
+      [1],
+    );
     expect(() => ad.add(leaked, 1)).toThrow(/outside the evaluation/);
   });
 
@@ -130,11 +144,14 @@ describe('transforms', () => {
   it('long recordings grow the tape and still give exact gradients', () => {
     // y ← y·(1 + 1e-6), 100k times: dy/dy0 = (1 + 1e-6)^100000
     const n = 100_000;
-    const r = ad.valueAndGrad(([y0]) => {
-      let y: Real = y0;
-      for (let k = 0; k < n; k++) y = ad.mul(y, 1 + 1e-6);
-      return y;
-    }, [1]);
+    const r = ad.valueAndGrad(
+      ([y0]) => {
+        let y: Real = y0;
+        for (let k = 0; k < n; k++) y = ad.mul(y, 1 + 1e-6);
+        return y;
+      },
+      [1],
+    );
     expect(r.grad[0]).toBeCloseTo(Math.pow(1 + 1e-6, n), 9);
   });
 });

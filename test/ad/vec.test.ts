@@ -6,7 +6,19 @@ import * as ad from '../../ad/index.ts';
 import type { Real } from '../../ad/index.ts';
 import { seededRng, type Rng } from '../../ad/random.ts';
 import { T } from '../../ad/tape.ts';
-import { addVec, cross, dot, norm, normalize, quatConj, quatMul, quatNormalize, quatRotate, scale, subVec } from '../../ad/vec.ts';
+import {
+  addVec,
+  cross,
+  dot,
+  norm,
+  normalize,
+  quatConj,
+  quatMul,
+  quatNormalize,
+  quatRotate,
+  scale,
+  subVec,
+} from '../../ad/vec.ts';
 
 function randomVec(rng: Rng, n: number): number[] {
   return Array.from({ length: n }, () => rng.normal());

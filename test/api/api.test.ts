@@ -1,7 +1,22 @@
 // The public API (api/index.ts) against closed-form free flight and ballistic bounces, and
 // its argument checks: every bad argument is a typed error that names it.
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, SceneError, ad, buildModel, gradient, initialState, jacobian, loadScene, optimize, probe, simulate, sweep, version, type SceneInput } from '../../api/index.ts';
+import {
+  ArgumentError,
+  SceneError,
+  ad,
+  buildModel,
+  gradient,
+  initialState,
+  jacobian,
+  loadScene,
+  optimize,
+  probe,
+  simulate,
+  sweep,
+  version,
+  type SceneInput,
+} from '../../api/index.ts';
 
 const G = 9.81;
 
@@ -13,7 +28,13 @@ function ballScene(z0: number, m = 2, steps = 200, mode: 'hard' | 'penalty' | 's
     contact: { mode, friction: 0, restitution: 0.5 },
     bodies: [
       { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 }, static: true },
-      { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: m, position: [0, 0, z0], linearVelocity: [0.5, 0, 0] },
+      {
+        name: 'ball',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: m,
+        position: [0, 0, z0],
+        linearVelocity: [0.5, 0, 0],
+      },
     ],
   };
 }
@@ -36,9 +57,15 @@ describe('simulate', () => {
 
   it('names a bad option, a bad control and a bad scene field', () => {
     expect(() => simulate(ballScene(1), { steps: -3 })).toThrow(ArgumentError);
-    expect(() => simulate(ballScene(1), { steps: -3 })).toThrow(/^options\.steps: expected a whole number ≥ 1, got number -3/);
-    expect(() => simulate(ballScene(1), { controls: { nobody: { force: [0, 0, 1] } } })).toThrow(/options\.controls\.nobody: no body 'nobody'/);
-    expect(() => simulate(ballScene(1), { controls: { ball: { force: (t) => (t === 7 ? [0, Number.NaN, 0] : [0, 0, 0]) } } })).toThrow(/options\.controls\.ball\.force\(7\)/);
+    expect(() => simulate(ballScene(1), { steps: -3 })).toThrow(
+      /^options\.steps: expected a whole number ≥ 1, got number -3/,
+    );
+    expect(() => simulate(ballScene(1), { controls: { nobody: { force: [0, 0, 1] } } })).toThrow(
+      /options\.controls\.nobody: no body 'nobody'/,
+    );
+    expect(() =>
+      simulate(ballScene(1), { controls: { ball: { force: (t) => (t === 7 ? [0, Number.NaN, 0] : [0, 0, 0]) } } }),
+    ).toThrow(/options\.controls\.ball\.force\(7\)/);
     expect(() => simulate(ballScene(1), { record: [500] })).toThrow(/options\.record: step 500 is after the last step/);
     const bad = ballScene(1);
     (bad.bodies[1] as { mass: number }).mass = -1;
@@ -53,7 +80,9 @@ describe('simulate', () => {
     const model = buildModel(scene);
     expect(model.bodyName).toEqual(['ground', 'ball']);
     expect(initialState(model, scene).bodyQ[7 + 2]).toBe(1);
-    expect(() => initialState(model, { bodies: [{ name: 'x', shape: { type: 'sphere', radius: 1 }, mass: 1 }] })).toThrow(ArgumentError);
+    expect(() =>
+      initialState(model, { bodies: [{ name: 'x', shape: { type: 'sphere', radius: 1 }, mass: 1 }] }),
+    ).toThrow(ArgumentError);
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
@@ -111,12 +140,18 @@ describe('gradient', () => {
 
   it('names bad arguments', () => {
     const scene = ballScene(1);
-    expect(() => gradient(scene, { of: 'ball.position', wrt: ['ball.mass'] })).toThrow(/^options\.of: 'ball\.position' is a vector/);
+    expect(() => gradient(scene, { of: 'ball.position', wrt: ['ball.mass'] })).toThrow(
+      /^options\.of: 'ball\.position' is a vector/,
+    );
     expect(() => gradient(scene, { of: 'ball.position.z', wrt: ['ball.colour'] })).toThrow(ArgumentError);
     expect(() => gradient(scene, { of: 'ball.position.z', wrt: ['ball.colour'] })).toThrow(/^options\.wrt\[0\]/);
     expect(() => gradient(scene, { wrt: ['ball.mass'] })).toThrow(/give exactly one of 'of'/);
-    expect(() => gradient(scene, { wrt: ['ball.mass'], loss: ({ final }) => final.ball.position as never })).toThrow(/options\.loss: must return one number or ad\.Real, got an array of length 3/);
-    expect(() => gradient(scene, { wrt: ['ball.mass'], loss: ({ at }) => at(5).ball.position[2] })).toThrow(/step 5 was not recorded/);
+    expect(() => gradient(scene, { wrt: ['ball.mass'], loss: ({ final }) => final.ball.position as never })).toThrow(
+      /options\.loss: must return one number or ad\.Real, got an array of length 3/,
+    );
+    expect(() => gradient(scene, { wrt: ['ball.mass'], loss: ({ at }) => at(5).ball.position[2] })).toThrow(
+      /step 5 was not recorded/,
+    );
     expect(() => ad.valueAndGrad((x) => [x[0]] as never, [1])).toThrow(/ad\.valueAndGrad: f must return one Real/);
   });
 });
@@ -124,7 +159,14 @@ describe('gradient', () => {
 describe('sweep, probe, optimize', () => {
   it('free flight: d z(T)/d z(0) = 1 over the sweep, no jumps; the probe calls it smooth', () => {
     const scene = ballScene(2, 1, 100);
-    const r = sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 1.5, to: 2.5, n: 5, modes: ['penalty', 'soft'] });
+    const r = sweep(scene, {
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      from: 1.5,
+      to: 2.5,
+      n: 5,
+      modes: ['penalty', 'soft'],
+    });
     for (const mode of ['penalty', 'soft'] as const) {
       r[mode]!.grad.forEach((g) => expect(g).toBeCloseTo(1, 9));
       expect(r[mode]!.jumps).toEqual([]);
@@ -135,7 +177,10 @@ describe('sweep, probe, optimize', () => {
   });
 
   it('optimize finds the launch speed of free flight: x(T) = v·T hits 0.2 m at T = 0.2 s with v = 1 m/s', async () => {
-    const scene = { ...ballScene(2, 1, 200), objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] } };
+    const scene = {
+      ...ballScene(2, 1, 200),
+      objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] },
+    };
     const r = await optimize(scene, { strategy: 'plain', iters: 20 });
     expect(r.params['ball.linearVelocity.x']).toBeCloseTo(1, 4);
     expect(r.verification.success).toBe(true);
@@ -144,12 +189,25 @@ describe('sweep, probe, optimize', () => {
 
   it('names bad arguments', async () => {
     const scene = ballScene(1);
-    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 1, to: 0.5, n: 5 })).toThrow(/^options\.to: must be greater than options\.from/);
-    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0, to: 1, n: 1 })).toThrow(/^options\.n: expected a whole number ≥ 2/);
-    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0, to: 1, n: 3, modes: ['sticky' as never] })).toThrow(/^options\.modes\[0\]/);
-    expect(() => probe(scene, { of: 'ball.position.z', wrt: ['ball.position.z'], radius: -1 })).toThrow(/^options\.radius: expected a finite number > 0/);
+    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 1, to: 0.5, n: 5 })).toThrow(
+      /^options\.to: must be greater than options\.from/,
+    );
+    expect(() => sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0, to: 1, n: 1 })).toThrow(
+      /^options\.n: expected a whole number ≥ 2/,
+    );
+    expect(() =>
+      sweep(scene, { of: 'ball.position.z', wrt: 'ball.position.z', from: 0, to: 1, n: 3, modes: ['sticky' as never] }),
+    ).toThrow(/^options\.modes\[0\]/);
+    expect(() => probe(scene, { of: 'ball.position.z', wrt: ['ball.position.z'], radius: -1 })).toThrow(
+      /^options\.radius: expected a finite number > 0/,
+    );
     await expect(optimize(scene)).rejects.toThrow(/^scene: has no "objective"/);
-    const withObjective = { ...scene, objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] } };
-    await expect(optimize(withObjective, { strategy: 'best' as never })).rejects.toThrow(/^options\.strategy: expected one of auto, plain, anneal, smoothing, multistart, sampling/);
+    const withObjective = {
+      ...scene,
+      objective: { of: 'ball.position.x', target: 0.2, wrt: ['ball.linearVelocity.x'] },
+    };
+    await expect(optimize(withObjective, { strategy: 'best' as never })).rejects.toThrow(
+      /^options\.strategy: expected one of auto, plain, anneal, smoothing, multistart, sampling/,
+    );
   });
 });

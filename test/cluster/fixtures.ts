@@ -20,7 +20,11 @@ export function logisticOrbit(x0: number, steps: number): number {
 export function slowObjective(spec: unknown): BatchObjective {
   const { steps } = spec as { steps: number };
   const value = (x: number[]) => logisticOrbit(0.1 + 0.8 * Math.abs(Math.sin(x[0])), steps);
-  return { value, valueAndGrad: (x) => ({ value: value(x), grad: [NaN, -0] }), run: (x) => ({ value: value(x), special: [NaN, -0, Infinity] }) };
+  return {
+    value,
+    valueAndGrad: (x) => ({ value: value(x), grad: [NaN, -0] }),
+    run: (x) => ({ value: value(x), special: [NaN, -0, Infinity] }),
+  };
 }
 
 export function throwingObjective(): BatchObjective {

@@ -59,7 +59,11 @@ export class RedisServer {
 
   /** Start (again) on the same port, empty. */
   async up(): Promise<void> {
-    this.proc = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.proc = spawn(
+      REDIS_SERVER,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitForPort(this.port);
   }
 
@@ -86,11 +90,15 @@ export interface WorkerProcess {
 
 /** Start `diffcontact worker --cluster url` with a short job lock (so a dead worker's job moves on quickly). */
 export function startWorker(url: string, lockMs: number): WorkerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--cluster', url, '--concurrency', '1', '--lock-ms', String(lockMs)], {
-    // --import resolves tsx from the working directory: the checkout's root
-    cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'worker', '--cluster', url, '--concurrency', '1', '--lock-ms', String(lockMs)],
+    {
+      // --import resolves tsx from the working directory: the checkout's root
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const log: string[] = [];
   proc.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
   return { pid: proc.pid as number, proc, log };

@@ -47,7 +47,10 @@ describe('docs/scene.schema.json', () => {
 /** Every Markdown file of the repository outside node_modules, dist and out. */
 function markdownFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.isDirectory()) return ['node_modules', 'dist', 'out', '.git', 'coverage'].includes(e.name) ? [] : markdownFiles(join(dir, e.name));
+    if (e.isDirectory())
+      return ['node_modules', 'dist', 'out', '.git', 'coverage'].includes(e.name)
+        ? []
+        : markdownFiles(join(dir, e.name));
     return e.name.endsWith('.md') ? [join(dir, e.name)] : [];
   });
 }
@@ -76,9 +79,11 @@ describe('references', () => {
     const walk = (dir: string): void => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         if (e.isDirectory()) {
-          if (!['node_modules', 'dist', 'out', '.git', 'coverage', 'test-artifacts'].includes(e.name)) walk(join(dir, e.name));
+          if (!['node_modules', 'dist', 'out', '.git', 'coverage', 'test-artifacts'].includes(e.name))
+            walk(join(dir, e.name));
         } else if (/\.(ts|js|md|json)$/.test(e.name) && e.name !== 'package-lock.json') {
-          if (/shared\/DESIGN|DESIGN\.md/.test(readFileSync(join(dir, e.name), 'utf8'))) outside.push(join(dir, e.name).slice(ROOT.length));
+          if (/shared\/DESIGN|DESIGN\.md/.test(readFileSync(join(dir, e.name), 'utf8')))
+            outside.push(join(dir, e.name).slice(ROOT.length));
         }
       }
     };

@@ -15,7 +15,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLE = join(ROOT, 'docs/examples/bounce-gradient.mjs');
 /** Zhong et al. 2023's single-collision task written against the public entry only */
 const ZHONG = join(ROOT, 'test/package/zhong-single.mjs');
-const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 interface PackEntry {
@@ -57,7 +60,9 @@ describe('the packed tarball', () => {
     expect(paths).toContain('dist/cli/cli.js');
     expect(paths).toContain('bin/diffcontact.js');
     expect(paths).toContain('docs/scene.schema.json');
-    const misplaced = paths.filter((p) => /^(test|bench|scenes|sim|ad|api|render)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')));
+    const misplaced = paths.filter(
+      (p) => /^(test|bench|scenes|sim|ad|api|render)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')),
+    );
     expect(misplaced).toEqual([]);
   });
 
@@ -72,7 +77,10 @@ describe('the packed tarball', () => {
   it("runs the README's example with plain node: the gradient through a hard bounce matches the closed form", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(readFileSync(EXAMPLE, 'utf8').trim());
-    const out = JSON.parse(run(process.execPath, ['bounce-gradient.mjs'], project)) as { value: number; grad: Record<string, number> };
+    const out = JSON.parse(run(process.execPath, ['bounce-gradient.mjs'], project)) as {
+      value: number;
+      grad: Record<string, number>;
+    };
     // dropped from h = 1 m (centre), radius r = 0.1 m: impact at t₁ = √(2(h − r)/g), rebound
     // speed e·g·t₁, height at T: z = r + e·g·t₁·τ − g·τ²/2 with τ = T − t₁; loss (z − 0.3)²
     const [g, h, r, e, T] = [9.81, 1, 0.1, 0.5, 0.8];
@@ -86,7 +94,12 @@ describe('the packed tarball', () => {
   });
 
   it("reproduces a published figure with the installed package alone: Zhong et al. 2023's single-collision optimum 0.3115", () => {
-    const r = JSON.parse(run(process.execPath, ['zhong-single.mjs'], project)) as { start: number; loss: number; replayed: number; optimum: number };
+    const r = JSON.parse(run(process.execPath, ['zhong-single.mjs'], project)) as {
+      start: number;
+      loss: number;
+      replayed: number;
+      optimum: number;
+    };
     expect(r.start).toBeGreaterThan(1);
     expect(Math.abs(r.loss - r.optimum) / r.optimum, JSON.stringify(r)).toBeLessThan(0.01);
     expect(r.replayed).toBeCloseTo(r.loss, 9);
@@ -95,7 +108,23 @@ describe('the packed tarball', () => {
   it('runs the worker-thread strategies from the installed package (multistart loads its objective from dist/)', () => {
     const bin = join(project, 'node_modules/.bin/diffcontact');
     const scene = join(project, 'node_modules/diffcontact/dist/scenes/bounce-wrong-hump.json');
-    const r = spawnSync(bin, ['optimize', scene, '--strategy', 'multistart', '--starts', '2', '--threads', '1', '--out', join(project, 'opt'), '--json'], { cwd: project, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(
+      bin,
+      [
+        'optimize',
+        scene,
+        '--strategy',
+        'multistart',
+        '--starts',
+        '2',
+        '--threads',
+        '1',
+        '--out',
+        join(project, 'opt'),
+        '--json',
+      ],
+      { cwd: project, encoding: 'utf8', timeout: 300_000 },
+    );
     expect(r.stderr.replace(/^diffcontact: target not reached.*\n/m, '')).toBe('');
     expect([0, 3]).toContain(r.status);
     expect((JSON.parse(r.stdout) as { strategy: string }).strategy).toBe('multistart');
@@ -106,21 +135,51 @@ describe('the packed tarball', () => {
     const bin = join(project, 'node_modules/.bin/diffcontact');
     expect(run(bin, ['--version'], project).trim()).toBe(PKG.version);
     const scene = join(project, 'node_modules/diffcontact/dist/scenes/ball-drop.json');
-    const z0 = (JSON.parse(readFileSync(scene, 'utf8')) as { bodies: { name: string; position: number[] }[] }).bodies.find((b) => b.name === 'ball')!.position[2];
-    const report = JSON.parse(run(bin, ['simulate', scene, '--steps', '100', '--json'], project)) as { steps: number; final: Record<string, { position: number[] }> };
+    const z0 = (
+      JSON.parse(readFileSync(scene, 'utf8')) as { bodies: { name: string; position: number[] }[] }
+    ).bodies.find((b) => b.name === 'ball')!.position[2];
+    const report = JSON.parse(run(bin, ['simulate', scene, '--steps', '100', '--json'], project)) as {
+      steps: number;
+      final: Record<string, { position: number[] }>;
+    };
     expect(report.steps).toBe(100);
     // free fall from z0 for 0.1 s (the ball is 1 m above the ground: no contact yet)
     expect(report.final.ball.position[2]).toBeCloseTo(z0 - (9.81 * 0.1 ** 2) / 2, 2);
-    expect(run(process.execPath, ['-e', "import('diffcontact/ad').then((ad) => console.log(ad.valueAndGrad(([x]) => ad.relu(x), [2]).grad[0]))"], project).trim()).toBe('1');
+    expect(
+      run(
+        process.execPath,
+        ['-e', "import('diffcontact/ad').then((ad) => console.log(ad.valueAndGrad(([x]) => ad.relu(x), [2]).grad[0]))"],
+        project,
+      ).trim(),
+    ).toBe('1');
   });
 
   it('asks for vega and vega-lite when a plot is wanted without them (exit 1, one line, the install command)', () => {
     const bin = join(project, 'node_modules/.bin/diffcontact');
     const scene = join(project, 'node_modules/diffcontact/dist/scenes/ball-drop.json');
-    const args = ['sweep', scene, '--steps', '20', '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '1', '--to', '1.1', '--n', '3', '--plot', join(project, 'sweep.svg')];
+    const args = [
+      'sweep',
+      scene,
+      '--steps',
+      '20',
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.position.z',
+      '--from',
+      '1',
+      '--to',
+      '1.1',
+      '--n',
+      '3',
+      '--plot',
+      join(project, 'sweep.svg'),
+    ];
     const r = spawnSync(bin, args, { cwd: project, encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('diffcontact: plots need the optional packages vega and vega-lite (vega and vega-lite are not installed): npm install vega vega-lite\n');
+    expect(r.stderr).toBe(
+      'diffcontact: plots need the optional packages vega and vega-lite (vega and vega-lite are not installed): npm install vega vega-lite\n',
+    );
     expect(existsSync(join(project, 'sweep.svg'))).toBe(false);
   });
 
@@ -137,7 +196,22 @@ describe('the packed tarball', () => {
       ].join('\n'),
     );
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const args = [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), 'use.ts'];
+    const args = [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(ROOT, 'node_modules/@types'),
+      'use.ts',
+    ];
     expect(() => run(process.execPath, args, project)).not.toThrow();
   }, 300_000);
 });

@@ -41,7 +41,14 @@ export function solve(maxIter = 200) {
   const final = simulate(scene, { controls: { a: { force: controls.a.force } } }).final.b.position;
   const effort = controls.a.force.reduce((s, [ux, , uz]) => s + ux * ux + uz * uz, 0);
   const replayed = final[0] ** 2 + final[2] ** 2 + EFFORT_WEIGHT * DT * effort;
-  return { start, loss: best.value, replayed, optimum: OPTIMUM, iterations: best.iterations, evaluations: best.evaluations };
+  return {
+    start,
+    loss: best.value,
+    replayed,
+    optimum: OPTIMUM,
+    iterations: best.iterations,
+    evaluations: best.evaluations,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(`${JSON.stringify(solve())}\n`);

@@ -11,7 +11,9 @@ import { G, plane, scene, sphere } from './scene-builders.ts';
 describe('event-driven reference: flight and bounces', () => {
   it('free flight is the parabola x₀ + v₀T − ½gT² and keeps the spin', () => {
     const r = runReference(
-      scene([sphere('ball', 0.1, { position: [1, 2, 3], linearVelocity: [0.5, -1, 4], angularVelocity: [1, 2, 3] })], { steps: 700 }),
+      scene([sphere('ball', 0.1, { position: [1, 2, 3], linearVelocity: [0.5, -1, 4], angularVelocity: [1, 2, 3] })], {
+        steps: 700,
+      }),
     );
     const T = 0.7;
     expect(r.events).toHaveLength(0);
@@ -25,7 +27,11 @@ describe('event-driven reference: flight and bounces', () => {
   it('a dropped ball: impact times √(2h/g) + Σ 2eᵏv₁/g and apexes e^(2k)·h', () => {
     const h = 1;
     const e = 0.8;
-    const r = runReference(scene([plane('ground', [0, 0, 1], 0), sphere('ball', 0.1, { position: [0, 0, h + 0.1], restitution: e })], { steps: 3000 }));
+    const r = runReference(
+      scene([plane('ground', [0, 0, 1], 0), sphere('ball', 0.1, { position: [0, 0, h + 0.1], restitution: e })], {
+        steps: 3000,
+      }),
+    );
     const t1 = Math.sqrt((2 * h) / G);
     const v1 = G * t1;
     let expected = t1;
@@ -42,10 +48,16 @@ describe('event-driven reference: flight and bounces', () => {
     // tangential impulse −(2/7) m v₀ (the contact point stops; I = 2/5 m r²); μ = 1 covers it
     const v0 = 2;
     const r = runReference(
-      scene([plane('ground', [0, 0, 1], 0), sphere('ball', 0.1, { position: [0, 0, 0.5], linearVelocity: [v0, 0, 0], restitution: 0.5 })], {
-        steps: 500,
-        friction: 1,
-      }),
+      scene(
+        [
+          plane('ground', [0, 0, 1], 0),
+          sphere('ball', 0.1, { position: [0, 0, 0.5], linearVelocity: [v0, 0, 0], restitution: 0.5 }),
+        ],
+        {
+          steps: 500,
+          friction: 1,
+        },
+      ),
     );
     expect(r.events[0].regime).toBe('stick');
     expect(r.final[0].v[0]).toBeCloseTo((5 / 7) * v0, 12);
@@ -57,11 +69,17 @@ describe('event-driven reference: flight and bounces', () => {
     const e = 0.5;
     const mu = 0.1;
     const r = runReference(
-      scene([plane('ground', [0, 0, 1], 0), sphere('ball', 0.1, { position: [0, 0, 0.2], linearVelocity: [5, 0, -2], restitution: e })], {
-        steps: 60,
-        friction: mu,
-        gravity: [0, 0, 0],
-      }),
+      scene(
+        [
+          plane('ground', [0, 0, 1], 0),
+          sphere('ball', 0.1, { position: [0, 0, 0.2], linearVelocity: [5, 0, -2], restitution: e }),
+        ],
+        {
+          steps: 60,
+          friction: mu,
+          gravity: [0, 0, 0],
+        },
+      ),
     );
     expect(r.events[0].regime).toBe('slide');
     expect(r.final[0].v[0]).toBeCloseTo(5 - mu * (1 + e) * 2, 12);
@@ -91,7 +109,10 @@ describe('event-driven reference: sphere–sphere', () => {
     const v: [number, number, number] = [1, 0.2, 0.05];
     const r = runReference(
       scene(
-        [sphere('a', 0.1, { position: [0, 0, 0], linearVelocity: v, restitution: 1 }), sphere('b', 0.1, { position: [0.5, 0.05, 0.1] })],
+        [
+          sphere('a', 0.1, { position: [0, 0, 0], linearVelocity: v, restitution: 1 }),
+          sphere('b', 0.1, { position: [0.5, 0.05, 0.1] }),
+        ],
         { steps: 1000, gravity: [0, 0, -G] },
       ),
     );
@@ -116,11 +137,14 @@ describe('event-driven reference: the reproducers of issue 11', () => {
     const [T, vx, vz, tw] = [1, 2, 3, 0.45];
     const expected = ((2 / 7) * (vz - G * tw) + (2 / 7) * G * (T - tw)) * (-0.9 / vx ** 2);
     expect(expected).toBeCloseTo(-0.2559, 4);
-    const s = scene([plane('wall', [-1, 0, 0], -1), sphere('ball', 0.1, { position: [0, 0, 0], linearVelocity: [vx, 0, vz] })], {
-      steps: 1000,
-      friction: 0.2,
-      restitution: 1,
-    });
+    const s = scene(
+      [plane('wall', [-1, 0, 0], -1), sphere('ball', 0.1, { position: [0, 0, 0], linearVelocity: [vx, 0, vz] })],
+      {
+        steps: 1000,
+        friction: 0.2,
+        restitution: 1,
+      },
+    );
     const g = referenceGradient(s, ['ball.position.z'], ['ball.linearVelocity.x']);
     expect(g.structureChanges).toEqual([]);
     expect(g.grad[0][0]).toBeCloseTo(expected, 7);
@@ -149,7 +173,10 @@ describe('event-driven reference: the reproducers of issue 11', () => {
     expect(expected[1]).toBeCloseTo(1.2355, 4);
     expect(expected[2]).toBeCloseTo(3.063, 3);
     const s = scene(
-      [sphere('a', 0.1, { position: [0, 0, 0], linearVelocity: [1, 0, 0.05], restitution: 1 }), sphere('b', 0.1, { position: [0.5, 0, 0.1] })],
+      [
+        sphere('a', 0.1, { position: [0, 0, 0], linearVelocity: [1, 0, 0.05], restitution: 1 }),
+        sphere('b', 0.1, { position: [0.5, 0, 0.1] }),
+      ],
       { steps: 1000, gravity: [0, 0, 0] },
     );
     const g = referenceGradient(s, ['b.position.x'], ['a.linearVelocity.x', 'a.linearVelocity.z', 'a.position.z']);
@@ -159,10 +186,16 @@ describe('event-driven reference: the reproducers of issue 11', () => {
   it('reports a parameter whose ± evaluations change the event structure (friction at the stick/slip boundary)', () => {
     // ball thrown at the wall with v_z⁻ = 3 − g·0.45: the sticking ratio ρ = (2/7)|v_z⁻|/(2·v_x)
     const rho = ((2 / 7) * Math.abs(3 - G * 0.45)) / 4;
-    const s = scene([plane('wall', [-1, 0, 0], -1, { friction: 1 }), sphere('ball', 0.1, { position: [0, 0, 0], linearVelocity: [2, 0, 3], friction: rho * rho })], {
-      steps: 1000,
-      restitution: 1,
-    });
+    const s = scene(
+      [
+        plane('wall', [-1, 0, 0], -1, { friction: 1 }),
+        sphere('ball', 0.1, { position: [0, 0, 0], linearVelocity: [2, 0, 3], friction: rho * rho }),
+      ],
+      {
+        steps: 1000,
+        restitution: 1,
+      },
+    );
     const world = readWorld(s);
     expect(Math.sqrt(world.bodies[0].friction * world.planes[0].friction)).toBeCloseTo(rho, 15);
     expect(simulateEvents(world).events[0].stickMargin).toBeCloseTo(0, 12);

@@ -8,7 +8,20 @@ import { Flight } from './event-driven/flight.ts';
 import { resolveImpact, type ImpactBody } from './event-driven/impact.ts';
 import { principalMoments } from './event-driven/inertia.ts';
 import { runReference } from './event-driven/gradient.ts';
-import { add, cross, dot, matVec, norm, qFromRotationVector, qToMatrix, scale, sub, transpose, type Q, type V3 } from './event-driven/vec.ts';
+import {
+  add,
+  cross,
+  dot,
+  matVec,
+  norm,
+  qFromRotationVector,
+  qToMatrix,
+  scale,
+  sub,
+  transpose,
+  type Q,
+  type V3,
+} from './event-driven/vec.ts';
 import { box, capsule, plane, scene } from './scene-builders.ts';
 
 const Z: V3 = [0, 0, 1];
@@ -16,12 +29,18 @@ const Z: V3 = [0, 0, 1];
 /** World angular momentum about the point p and kinetic energy of a body state. */
 function momentumAbout(b: ImpactBody, p: V3): V3 {
   const R = qToMatrix(b.state.q);
-  const Lc = matVec(R, matVec([b.inertia[0], 0, 0, 0, b.inertia[1], 0, 0, 0, b.inertia[2]], matVec(transpose(R), b.state.w)));
+  const Lc = matVec(
+    R,
+    matVec([b.inertia[0], 0, 0, 0, b.inertia[1], 0, 0, 0, b.inertia[2]], matVec(transpose(R), b.state.w)),
+  );
   return add(cross(sub(b.state.x, p), scale(b.state.v, b.mass)), Lc);
 }
 function kineticEnergy(b: ImpactBody): number {
   const wb = matVec(transpose(qToMatrix(b.state.q)), b.state.w);
-  return 0.5 * b.mass * dot(b.state.v, b.state.v) + 0.5 * (b.inertia[0] * wb[0] ** 2 + b.inertia[1] * wb[1] ** 2 + b.inertia[2] * wb[2] ** 2);
+  return (
+    0.5 * b.mass * dot(b.state.v, b.state.v) +
+    0.5 * (b.inertia[0] * wb[0] ** 2 + b.inertia[1] * wb[1] ** 2 + b.inertia[2] * wb[2] ** 2)
+  );
 }
 
 describe('event-driven reference: box corners', () => {
@@ -29,17 +48,31 @@ describe('event-driven reference: box corners', () => {
     const [a, m, e, v] = [0.1, 2, 0.5, 1.5];
     const q = qFromRotationVector([0.5, 0.2, 0.1]);
     const r = runReference(
-      scene([plane('ground', Z, 0), box('cube', [a, a, a], { mass: m, position: [0, 0, 0.3], orientation: q, linearVelocity: [0, 0, -v], restitution: e })], {
-        steps: 120,
-        gravity: [0, 0, 0],
-      }),
+      scene(
+        [
+          plane('ground', Z, 0),
+          box('cube', [a, a, a], {
+            mass: m,
+            position: [0, 0, 0.3],
+            orientation: q,
+            linearVelocity: [0, 0, -v],
+            restitution: e,
+          }),
+        ],
+        {
+          steps: 120,
+          gravity: [0, 0, 0],
+        },
+      ),
     );
     expect(r.events).toHaveLength(1);
     const ev = r.events[0];
     // the lowest corner reaches z = 0 at t = (0.3 − depth)/v, depth = max over corners of −(R c)_z
     const R = qToMatrix(q);
     let depth = 0;
-    for (const sx of [-1, 1]) for (const sy of [-1, 1]) for (const sz of [-1, 1]) depth = Math.max(depth, -matVec(R, [sx * a, sy * a, sz * a])[2]);
+    for (const sx of [-1, 1])
+      for (const sy of [-1, 1])
+        for (const sz of [-1, 1]) depth = Math.max(depth, -matVec(R, [sx * a, sy * a, sz * a])[2]);
     expect(ev.time).toBeCloseTo((0.3 - depth) / v, 13);
     const rArm = sub(ev.point, [0, 0, 0.3 - v * ev.time]);
     expect(norm(rArm)).toBeCloseTo(a * Math.sqrt(3), 13);
@@ -56,7 +89,11 @@ describe('event-driven reference: box corners', () => {
   const q: Q = qFromRotationVector([0.4, -0.7, 0.3]);
   const shape = { type: 'box', halfExtents: [0.2, 0.1, 0.05] } as const;
   const corner: V3 = matVec(qToMatrix(q), [0.2, -0.1, -0.05]);
-  const boxBody: ImpactBody = { mass: 1.5, inertia: principalMoments(shape, 1.5), state: { x: [0, 0, 1], q, v: [0.8, -0.3, -2], w: [1, 3, -2] } };
+  const boxBody: ImpactBody = {
+    mass: 1.5,
+    inertia: principalMoments(shape, 1.5),
+    state: { x: [0, 0, 1], q, v: [0.8, -0.3, -2], w: [1, 3, -2] },
+  };
   const point = add(boxBody.state.x, corner);
 
   for (const mu of [0.05, 0.3, 2]) {
@@ -89,8 +126,18 @@ describe('event-driven reference: box corners', () => {
 
   it('e = 1, frictionless: a box corner and a capsule end keep the kinetic energy through the whole run', () => {
     const bodies = [
-      box('box', [0.2, 0.1, 0.05], { position: [0, 0, 0.6], orientation: q, linearVelocity: [0.5, 0, -2], angularVelocity: [1, 3, -2] }),
-      capsule('capsule', 0.05, 0.15, { position: [3, 0, 0.6], orientation: q, linearVelocity: [0, 0.4, -2], angularVelocity: [-2, 1, 4] }),
+      box('box', [0.2, 0.1, 0.05], {
+        position: [0, 0, 0.6],
+        orientation: q,
+        linearVelocity: [0.5, 0, -2],
+        angularVelocity: [1, 3, -2],
+      }),
+      capsule('capsule', 0.05, 0.15, {
+        position: [3, 0, 0.6],
+        orientation: q,
+        linearVelocity: [0, 0.4, -2],
+        angularVelocity: [-2, 1, 4],
+      }),
     ];
     for (const body of bodies) {
       const s = scene([plane('ground', Z, 0), body], { steps: 500, gravity: [0, 0, 0], restitution: 1 });
@@ -98,7 +145,11 @@ describe('event-driven reference: box corners', () => {
       expect(r.events.length, body.name).toBeGreaterThanOrEqual(1);
       const mass = body.mass as number;
       const inertia = principalMoments(body.shape as typeof shape, mass);
-      const start = kineticEnergy({ mass, inertia, state: { x: [0, 0, 0], q, v: body.linearVelocity as V3, w: body.angularVelocity as V3 } });
+      const start = kineticEnergy({
+        mass,
+        inertia,
+        state: { x: [0, 0, 0], q, v: body.linearVelocity as V3, w: body.angularVelocity as V3 },
+      });
       expect(kineticEnergy({ mass, inertia, state: r.final[0] }) / start, body.name).toBeCloseTo(1, 10);
     }
   });
@@ -110,7 +161,12 @@ describe('event-driven reference: torque-free rotation', () => {
     const inertia = principalMoments(shape, 1);
     const q0 = qFromRotationVector([0.3, 0.1, -0.2]);
     const wb0: V3 = [2, -1, 7];
-    const flight = new Flight({ x: [0, 0, 0], q: q0, v: [0, 0, 0], w: matVec(qToMatrix(q0), wb0) }, 0, [0, 0, 0], inertia);
+    const flight = new Flight(
+      { x: [0, 0, 0], q: q0, v: [0, 0, 0], w: matVec(qToMatrix(q0), wb0) },
+      0,
+      [0, 0, 0],
+      inertia,
+    );
     const T = 1.3;
     const s = flight.at(T);
     const wb = matVec(transpose(qToMatrix(s.q)), s.w);

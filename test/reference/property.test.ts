@@ -29,7 +29,10 @@ describe('hard-mode gradients equal the event-driven reference at impacts (prope
         }
         ran++;
         if (!r.pass) {
-          const errors = r.measured.map((m) => `dt ${m.dt}: ${m.error.toExponential(2)} at ${m.worst} (AD ${m.ad.toPrecision(5)}, ref ${m.ref.toPrecision(5)})`);
+          const errors = r.measured.map(
+            (m) =>
+              `dt ${m.dt}: ${m.error.toExponential(2)} at ${m.worst} (AD ${m.ad.toPrecision(5)}, ref ${m.ref.toPrecision(5)})`,
+          );
           failures.push(`${JSON.stringify(s.tags)} [${r.structure}] ${errors.join('; ')}`);
         }
       }

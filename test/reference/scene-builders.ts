@@ -52,7 +52,9 @@ const dynamic = (name: string, shape: RefBodyInput['shape'], p: Pose): RefBodyIn
   ...(p.restitution === undefined ? {} : { restitution: p.restitution }),
 });
 
-export const sphere = (name: string, radius: number, p: Pose): RefBodyInput => dynamic(name, { type: 'sphere', radius }, p);
-export const box = (name: string, halfExtents: V3, p: Pose): RefBodyInput => dynamic(name, { type: 'box', halfExtents }, p);
+export const sphere = (name: string, radius: number, p: Pose): RefBodyInput =>
+  dynamic(name, { type: 'sphere', radius }, p);
+export const box = (name: string, halfExtents: V3, p: Pose): RefBodyInput =>
+  dynamic(name, { type: 'box', halfExtents }, p);
 export const capsule = (name: string, radius: number, halfLength: number, p: Pose): RefBodyInput =>
   dynamic(name, { type: 'capsule', radius, halfLength }, p);

@@ -2,7 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { COARSE_POINTS, taskOrder } from '../../render/app/sweep-pool.ts';
 import { drain, MIN_DRAWN_FORCE, recordTrack, trackStride } from '../../render/record.ts';
-import { defaultSweep, findJumps, labelJumps, refinementOrder, sweepEvaluator, sweepGrid, sweepRangeAround, validityEvaluator } from '../../render/sweep-grid.ts';
+import {
+  defaultSweep,
+  findJumps,
+  labelJumps,
+  refinementOrder,
+  sweepEvaluator,
+  sweepGrid,
+  sweepRangeAround,
+  validityEvaluator,
+} from '../../render/sweep-grid.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { ContactMode } from '../../sim/model.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
@@ -18,33 +27,42 @@ function flight(steps: number, objective?: unknown, mode: ContactMode = 'soft'):
     contact: { mode },
     bodies: [
       { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
-      { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 10], linearVelocity: [1, 0, 2] },
+      {
+        name: 'ball',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [0, 0, 10],
+        linearVelocity: [1, 0, 2],
+      },
     ],
     ...(objective === undefined ? {} : { objective }),
   });
 }
 
 describe('recordTrack', () => {
-  it.each(['soft', 'penalty', 'hard'] as const)('keeps every stride-th state of the plain rollout, and the last (%s)', (mode) => {
-    const scene = flight(100, undefined, mode);
-    const track = drain(recordTrack(scene));
-    const stride = trackStride(scene.dt);
-    expect(stride).toBe(17); // ⌈(1/60 s) / 1 ms⌉
-    // steps 0, 17, …, 85, then 100
-    expect(track.times.length).toBe(7);
-    expect(track.times[1]).toBeCloseTo(17e-3, 12);
-    expect(track.times[6]).toBeCloseTo(0.1, 12);
-    // the kept final pose is the state sim's own rollout ends in
-    const model = buildModel(scene);
-    const state = simulate(model, initialState(model, scene), scene.steps);
-    expect(Array.from(track.poses.subarray(6 * 14, 7 * 14))).toEqual(Array.from(state.bodyQ));
-    // free flight: x = v t, z = z0 + v t − g t²/2 (within the integrator's O(g·dt·t) error)
-    expect(track.poses[6 * 14 + 7]).toBeCloseTo(0.1, 12);
-    expect(Math.abs(track.poses[6 * 14 + 9] - (10 + 2 * 0.1 - (G * 0.01) / 2))).toBeLessThan(G * 1e-3 * 0.1);
-    expect(track.contacts?.offsets[7]).toBe(0);
-  });
+  it.each(['soft', 'penalty', 'hard'] as const)(
+    'keeps every stride-th state of the plain rollout, and the last (%s)',
+    (mode) => {
+      const scene = flight(100, undefined, mode);
+      const track = drain(recordTrack(scene));
+      const stride = trackStride(scene.dt);
+      expect(stride).toBe(17); // ⌈(1/60 s) / 1 ms⌉
+      // steps 0, 17, …, 85, then 100
+      expect(track.times.length).toBe(7);
+      expect(track.times[1]).toBeCloseTo(17e-3, 12);
+      expect(track.times[6]).toBeCloseTo(0.1, 12);
+      // the kept final pose is the state sim's own rollout ends in
+      const model = buildModel(scene);
+      const state = simulate(model, initialState(model, scene), scene.steps);
+      expect(Array.from(track.poses.subarray(6 * 14, 7 * 14))).toEqual(Array.from(state.bodyQ));
+      // free flight: x = v t, z = z0 + v t − g t²/2 (within the integrator's O(g·dt·t) error)
+      expect(track.poses[6 * 14 + 7]).toBeCloseTo(0.1, 12);
+      expect(Math.abs(track.poses[6 * 14 + 9] - (10 + 2 * 0.1 - (G * 0.01) / 2))).toBeLessThan(G * 1e-3 * 0.1);
+      expect(track.contacts?.offsets[7]).toBe(0);
+    },
+  );
 
-  it('draws a resting ball\'s contact with the normal force that holds it up: m·g', () => {
+  it("draws a resting ball's contact with the normal force that holds it up: m·g", () => {
     const scene = parseScene({
       dt: 0.001,
       steps: 1500,
@@ -65,7 +83,7 @@ describe('recordTrack', () => {
     expect(c.force.every((f) => f >= MIN_DRAWN_FORCE)).toBe(true);
   });
 
-  it('hard mode: draws a resting ball\'s contact with the mean force of its impulses, λ_n / dt = m·g', () => {
+  it("hard mode: draws a resting ball's contact with the mean force of its impulses, λ_n / dt = m·g", () => {
     const scene = parseScene({
       dt: 0.001,
       steps: 200,
@@ -171,7 +189,12 @@ describe('sweep', () => {
     expect(findJumps(x, smooth)).toEqual([]);
     const kinked = x.map((v) => 2 * v + (v > 0.52 ? 3 : 0)); // + 3·(x − 0.52)₊ in the value
     expect(findJumps(x, kinked)).toEqual([{ from: x[10], to: x[11], size: expect.closeTo(3.1, 9) }]);
-    expect(findJumps(x, x.map(() => 1))).toEqual([]);
+    expect(
+      findJumps(
+        x,
+        x.map(() => 1),
+      ),
+    ).toEqual([]);
     expect(findJumps([0, 1, 2, 3], [1, 1, 5, 5])).toEqual([{ from: 1, to: 2, size: 4 }]);
   });
 
@@ -183,7 +206,11 @@ describe('sweep', () => {
       expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
     }
     // after the first 9 of 41 points the grid is evenly covered at spacing 5
-    expect(refinementOrder(41).slice(0, 9).sort((a, b) => a - b)).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
+    expect(
+      refinementOrder(41)
+        .slice(0, 9)
+        .sort((a, b) => a - b),
+    ).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40]);
   });
 
   it('labels a jump with the decision that moved across it: the landing of a ball that lands only for the faster throws', () => {
@@ -216,29 +243,46 @@ describe('sweep', () => {
   });
 
   it('defaults to the first dynamic body: final height against initial vertical speed', () => {
-    expect(defaultSweep(flight(10), () => 2)).toEqual({ of: 'ball.position.z', wrt: 'ball.linearVelocity.z', from: 1, to: 3, n: 41 });
+    expect(defaultSweep(flight(10), () => 2)).toEqual({
+      of: 'ball.position.z',
+      wrt: 'ball.linearVelocity.z',
+      from: 1,
+      to: 3,
+      n: 41,
+    });
   });
 });
 
-describe('validity radius at the scene\'s value', () => {
+describe("validity radius at the scene's value", () => {
   // a ball falling freely that ends 2 mm above the ground: the first decision to flip as
   // the launch speed v_z drops is the ground contact's onset. Semi-implicit Euler gives
   // z_k = z0 + v k dt − g dt² k(k+1)/2 exactly, so the gap at step k moves by k dt per
   // m/s of v_z and the radius is gap_k / (k dt)
-  const r = 0.1, z0 = 1, N = 300, dt = 1e-3;
+  const r = 0.1,
+    z0 = 1,
+    N = 300,
+    dt = 1e-3;
   const height = (v: number, k: number) => z0 + v * k * dt - (G * dt * dt * k * (k + 1)) / 2;
   const v = (r + 0.002 - z0 + (G * dt * dt * N * (N + 1)) / 2) / (N * dt);
   const scene = (mode: ContactMode) =>
     parseScene({
-      dt, steps: N, contact: { mode },
+      dt,
+      steps: N,
+      contact: { mode },
       bodies: [
         { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
-        { name: 'ball', shape: { type: 'sphere', radius: r }, mass: 1, position: [0, 0, z0], linearVelocity: [0, 0, v] },
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: r },
+          mass: 1,
+          position: [0, 0, z0],
+          linearVelocity: [0, 0, v],
+        },
       ],
     });
   const spec = { of: 'ball.position.z', wrt: 'ball.linearVelocity.z' };
 
-  it('penalty: the damping ramp\'s entry at the last step\'s start, (gap_k − w_k) / (k dt − ∂w_k/∂v) away, then the onset at gap_k / (k dt), in m/s', () => {
+  it("penalty: the damping ramp's entry at the last step's start, (gap_k − w_k) / (k dt − ∂w_k/∂v) away, then the onset at gap_k / (k dt), in m/s", () => {
     // the step-exact penalty contact (sim/contact/step-exact.ts) starts its dashpot half a
     // step's travel before touch: at gap d = w = ½√(τ² + (v_n dt)²), v_n = v − g k dt the
     // state's speed. Its margin d_k − w_k moves by k dt − v_n dt² / (4 w_k) per m/s of v_z
@@ -264,10 +308,14 @@ describe('validity radius at the scene\'s value', () => {
 });
 
 describe('sweep task order', () => {
-  it('computes the radii first, then every mode\'s coarse curve, then the page\'s mode, then the rest', () => {
+  it("computes the radii first, then every mode's coarse curve, then the page's mode, then the rest", () => {
     const order = taskOrder(41, ['soft', 'penalty', 'hard'], 'hard', true);
     expect(order).toHaveLength(3 + 3 * 41);
-    expect(order.slice(0, 3).map((t) => `${t.kind} ${t.mode}`)).toEqual(['validity hard', 'validity soft', 'validity penalty']);
+    expect(order.slice(0, 3).map((t) => `${t.kind} ${t.mode}`)).toEqual([
+      'validity hard',
+      'validity soft',
+      'validity penalty',
+    ]);
     const coarse = order.slice(3, 3 + 3 * COARSE_POINTS);
     expect(new Set(coarse.map((t) => t.index))).toEqual(new Set(refinementOrder(41).slice(0, COARSE_POINTS)));
     const hardRest = order.slice(3 + 3 * COARSE_POINTS, 3 + 3 * COARSE_POINTS + 41 - COARSE_POINTS);

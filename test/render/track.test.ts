@@ -41,13 +41,16 @@ describe('samplePoses', () => {
     expect(Array.from(out.subarray(0, 3))).toEqual([0.5, 0, 1]);
     // a quarter of the way through a 90° turn: 22.5°
     const half = Math.PI / 16;
-    expect(Array.from(out.subarray(3))).toEqual([Math.cos(half), 0, 0, Math.sin(half)].map((v) => expect.closeTo(v, 12)));
+    expect(Array.from(out.subarray(3))).toEqual(
+      [Math.cos(half), 0, 0, Math.sin(half)].map((v) => expect.closeTo(v, 12)),
+    );
   });
 
   it('takes the shorter arc when the stored quaternions have opposite signs (q and −q are one rotation)', () => {
     const out = new Float64Array(POSE_WIDTH);
     samplePoses(twoFrames(Math.PI / 2, true), 0.5, out);
-    const w = out[3], z = out[6];
+    const w = out[3],
+      z = out[6];
     // ±(cos 22.5°, 0, 0, sin 22.5°): 45° about +z, not the 315° way round
     expect(Math.abs(w)).toBeCloseTo(Math.cos(Math.PI / 8), 12);
     expect(z / w).toBeCloseTo(Math.tan(Math.PI / 8), 12);
@@ -91,7 +94,10 @@ describe('trackFromTrajectoryFile', () => {
     expect(Array.from(track.times)).toEqual(file.frames.map((f: { time: number }) => f.time));
     const last = file.frames.length - 1;
     const ball = track.poses.subarray((last * 2 + 1) * 7, (last * 2 + 2) * 7);
-    expect(Array.from(ball)).toEqual([...file.frames[last].bodies.ball.position, ...file.frames[last].bodies.ball.orientation]);
+    expect(Array.from(ball)).toEqual([
+      ...file.frames[last].bodies.ball.position,
+      ...file.frames[last].bodies.ball.orientation,
+    ]);
     expect(Array.from(ball.subarray(0, 3))).toEqual(Array.from(state.bodyQ.subarray(7, 10)));
   });
 
@@ -106,7 +112,9 @@ describe('trackFromTrajectoryFile', () => {
       }
       return 'no error';
     };
-    expect(problem({ scene: sceneJson, dt: 0.001, frames: [frame] })).toMatch(/invalid trajectory file: frames\[0\]\.bodies\.ball/);
+    expect(problem({ scene: sceneJson, dt: 0.001, frames: [frame] })).toMatch(
+      /invalid trajectory file: frames\[0\]\.bodies\.ball/,
+    );
     expect(problem({ scene: { ...sceneJson, steps: -1 }, frames: [frame] })).toMatch(/scene\.steps/);
     expect(problem({ scene: sceneJson, frames: [] })).toMatch(/frames: must be a non-empty array/);
     expect(problem([1, 2])).toMatch(/must be an object/);

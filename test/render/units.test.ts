@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { axisPower, axisTitle, decadeTicks, logTicks, pathUnit, quotientUnit, scaledUnit, siTicks, withUnit } from '../../render/units.ts';
+import {
+  axisPower,
+  axisTitle,
+  decadeTicks,
+  logTicks,
+  pathUnit,
+  quotientUnit,
+  scaledUnit,
+  siTicks,
+  withUnit,
+} from '../../render/units.ts';
 
 describe('units of paths', () => {
   it('names the SI unit of every kind of path, and of a gradient between two', () => {

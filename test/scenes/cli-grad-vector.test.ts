@@ -28,7 +28,13 @@ writeFileSync(
     contact: { mode: 'hard', restitution: 1, friction: 0 },
     bodies: [
       { name: 'ground', shape: { type: 'plane' } },
-      { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 0.6137], linearVelocity: [0.3, 0, -1] },
+      {
+        name: 'ball',
+        shape: { type: 'sphere', radius: R },
+        mass: 1,
+        position: [0, 0, 0.6137],
+        linearVelocity: [0.3, 0, -1],
+      },
     ],
   }),
 );
@@ -36,7 +42,18 @@ writeFileSync(
 describe('grad with several outputs', () => {
   it('--jacobian --json: the hard bounce Jacobian equals its closed form, and each row the scalar gradient', async () => {
     const wrt = ['ball.position.x', 'ball.position.z', 'ball.linearVelocity.x', 'ball.linearVelocity.z'];
-    const r = await cli('grad', bounce, '--of', 'ball.position', '--of', 'ball.linearVelocity.z', '--wrt', wrt.join(','), '--jacobian', '--json');
+    const r = await cli(
+      'grad',
+      bounce,
+      '--of',
+      'ball.position',
+      '--of',
+      'ball.linearVelocity.z',
+      '--wrt',
+      wrt.join(','),
+      '--jacobian',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.of).toEqual(['ball.position.x', 'ball.position.y', 'ball.position.z', 'ball.linearVelocity.z']);
@@ -48,17 +65,32 @@ describe('grad with several outputs', () => {
       [0, -1, 0, -T],
       [0, 0, 0, -1],
     ];
-    expected.forEach((row, i) => row.forEach((v, j) => expect(report.jacobian[i][j], `${report.of[i]} / ${wrt[j]}`).toBeCloseTo(v, 9)));
+    expected.forEach((row, i) =>
+      row.forEach((v, j) => expect(report.jacobian[i][j], `${report.of[i]} / ${wrt[j]}`).toBeCloseTo(v, 9)),
+    );
     expect(report.value[0]).toBeCloseTo(0.3 * T, 9);
     expect(report.value[2]).toBeCloseTo(2 * R - 0.6137 + T, 9);
-    for (const [i, name] of [[0, 'ball.position.x'], [2, 'ball.position.z']] as const) {
-      const scalar = JSON.parse((await cli('grad', bounce, '--of', name, '--wrt', wrt.join(','), '--json', '--no-validity')).stdout);
+    for (const [i, name] of [
+      [0, 'ball.position.x'],
+      [2, 'ball.position.z'],
+    ] as const) {
+      const scalar = JSON.parse(
+        (await cli('grad', bounce, '--of', name, '--wrt', wrt.join(','), '--json', '--no-validity')).stdout,
+      );
       wrt.forEach((p, j) => expect(report.jacobian[i][j]).toBeCloseTo(scalar.grad[p], 12));
     }
   });
 
   it('--jacobian prints a table naming rows and columns', async () => {
-    const r = await cli('grad', bounce, '--of', 'ball.position.x,ball.position.z', '--wrt', 'ball.linearVelocity.z', '--jacobian');
+    const r = await cli(
+      'grad',
+      bounce,
+      '--of',
+      'ball.position.x,ball.position.z',
+      '--wrt',
+      'ball.linearVelocity.z',
+      '--jacobian',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Jacobian d\(output\)\/d\(parameter\), 2 × 1/);
     expect(r.stdout).toMatch(/ball\.position\.z .* -1\.00000/);
@@ -68,7 +100,18 @@ describe('grad with several outputs', () => {
   it("--target: the gradient of Σ (output − target)² equals the scene objective's loss and gradient", async () => {
     const file = new URL('../../scenes/bounce-to-target.json', import.meta.url).pathname;
     const wrt = ['ball.linearVelocity.x', 'ball.linearVelocity.z'];
-    const r = await cli('grad', file, '--of', 'ball.position', '--target', '1.2,0,0.25', '--wrt', wrt.join(','), '--json', '--no-validity');
+    const r = await cli(
+      'grad',
+      file,
+      '--of',
+      'ball.position',
+      '--target',
+      '1.2,0,0.25',
+      '--wrt',
+      wrt.join(','),
+      '--json',
+      '--no-validity',
+    );
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     const objective = sceneObjective(readSceneFile(file));
@@ -86,7 +129,17 @@ describe('grad with several outputs', () => {
     const short = await cli('grad', bounce, '--of', 'ball.position', '--target', '1,2', '--wrt', 'ball.position.z');
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/--target has 2 numbers for 3 outputs/);
-    const probe = await cli('grad', bounce, '--of', 'ball.position', '--jacobian', '--probe', '0.01', '--wrt', 'ball.position.z');
+    const probe = await cli(
+      'grad',
+      bounce,
+      '--of',
+      'ball.position',
+      '--jacobian',
+      '--probe',
+      '0.01',
+      '--wrt',
+      'ball.position.z',
+    );
     expect(probe.code).toBe(2);
   });
 });

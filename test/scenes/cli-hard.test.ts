@@ -74,7 +74,11 @@ const FD_STEP = 1e-6;
  * Central differences of the plain hard simulator: d(final ball `of` component)/d(each of
  * the ball's initial position.z and linearVelocity.z), for a scene file.
  */
-function plainDifferences(sceneFile: string, steps: number, of: 'position' | 'linearVelocity'): { h: number; v: number } {
+function plainDifferences(
+  sceneFile: string,
+  steps: number,
+  of: 'position' | 'linearVelocity',
+): { h: number; v: number } {
   const base = loadScene(sceneFile, { steps, contact: 'hard' });
   const ball = base.bodies.findIndex((b) => b.name === 'ball');
   const final = (field: 'position' | 'linearVelocity', delta: number) => {
@@ -82,7 +86,8 @@ function plainDifferences(sceneFile: string, steps: number, of: 'position' | 'li
     scene.bodies[ball][field][2] += delta;
     return runSimulation(scene, {}).report.final.ball[of][2];
   };
-  const diff = (field: 'position' | 'linearVelocity') => (final(field, FD_STEP) - final(field, -FD_STEP)) / (2 * FD_STEP);
+  const diff = (field: 'position' | 'linearVelocity') =>
+    (final(field, FD_STEP) - final(field, -FD_STEP)) / (2 * FD_STEP);
   return { h: diff('position'), v: diff('linearVelocity') };
 }
 
@@ -100,7 +105,7 @@ function expectKinkList(kinks: unknown): void {
 describe.concurrent('diffcontact grad --contact hard', () => {
   const STEPS = 700; // one bounce (at 0.45 s), next landing at 1.17 s
 
-  it('ball-drop.json (binary): finite values, the contract\'s kink list, continuous-time derivatives through the bounce = FD of simulate', async () => {
+  it("ball-drop.json (binary): finite values, the contract's kink list, continuous-time derivatives through the bounce = FD of simulate", async () => {
     const e = oneBounce(STEPS);
     const wrt = ['ball.position.z', 'ball.linearVelocity.z'];
     const args = ['--wrt', wrt.join(','), '--steps', String(STEPS), '--contact', 'hard', '--json'];
@@ -122,8 +127,11 @@ describe.concurrent('diffcontact grad --contact hard', () => {
     }
     // continuous time (t₁ = √(2h₀/g), v₁ = g·t₁): dv_z(T)/dh = (1 + e)·g/v₁ and
     // dz(T)/dh = (1 + e)(g/v₁)(T − t₁) − e; the discrete scheme is O(dt) off (≈ 1 %)
-    const h0 = 1, g = 9.81, T = STEPS * 1e-3;
-    const t1 = Math.sqrt((2 * h0) / g), v1 = g * t1;
+    const h0 = 1,
+      g = 9.81,
+      T = STEPS * 1e-3;
+    const t1 = Math.sqrt((2 * h0) / g),
+      v1 = g * t1;
     expect(Math.abs(vzOut.grad['ball.position.z'] / (((1 + e) * g) / v1) - 1)).toBeLessThan(0.01);
     expect(Math.abs(zOut.grad['ball.position.z'] - (((1 + e) * g * (T - t1)) / v1 - e))).toBeLessThan(0.01);
     // every partial against the plain simulator (FD error ~ rounding/FD_STEP ≈ 1e-9)
@@ -135,7 +143,7 @@ describe.concurrent('diffcontact grad --contact hard', () => {
     expect(vzOut.grad['ball.linearVelocity.z']).toBeCloseTo(fdV.v, 6);
   });
 
-  it('with contact.timeOfImpact false: the unplaced trace\'s derivatives, 0 and 1 = FD of simulate', async () => {
+  it("with contact.timeOfImpact false: the unplaced trace's derivatives, 0 and 1 = FD of simulate", async () => {
     oneBounce(STEPS);
     const args = ['--wrt', 'ball.position.z', '--steps', String(STEPS), '--json'];
     const z = await cliInProcess('grad', file('ball-drop-plain.json'), '--of', 'ball.position.z', ...args);
@@ -149,16 +157,35 @@ describe.concurrent('diffcontact grad --contact hard', () => {
     expect(dvz).toBeCloseTo(plainDifferences(file('ball-drop-plain.json'), STEPS, 'linearVelocity').h, 6);
   });
 
-
   it('--probe at the hard onset: z has a kink (d+ = 1, d− = −e), v_z is discontinuous', async () => {
-    const z = await cliInProcess('grad', file('onset.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--probe', '1e-4', '--json');
+    const z = await cliInProcess(
+      'grad',
+      file('onset.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.position.z',
+      '--probe',
+      '1e-4',
+      '--json',
+    );
     expect(z.stderr).toBe('');
     const zOut = JSON.parse(z.stdout);
     expect(zOut.probe.verdict).toBe('kink');
     const [right, left] = zOut.probe.directional['ball.position.z'];
     expect(right).toBeCloseTo(1, 4);
     expect(left).toBeCloseTo(-E, 4);
-    const vz = await cliInProcess('grad', file('onset.json'), '--of', 'ball.linearVelocity.z', '--wrt', 'ball.position.z', '--probe', '1e-4', '--json');
+    const vz = await cliInProcess(
+      'grad',
+      file('onset.json'),
+      '--of',
+      'ball.linearVelocity.z',
+      '--wrt',
+      'ball.position.z',
+      '--probe',
+      '1e-4',
+      '--json',
+    );
     expect(vz.stderr).toBe('');
     expect(JSON.parse(vz.stdout).probe.verdict).toBe('discontinuous');
   });
@@ -166,7 +193,18 @@ describe.concurrent('diffcontact grad --contact hard', () => {
 
 describe.concurrent('diffcontact sweep --contact hard,soft', () => {
   it('--json: both modes; the hard gradient jumps by 1 + e at the analytic onset h_N, z continuous there; soft is smooth', async () => {
-    const r = await cliInProcess('sweep', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', ...RANGE, '--contact', 'hard,soft', '--json');
+    const r = await cliInProcess(
+      'sweep',
+      file('drop.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.position.z',
+      ...RANGE,
+      '--contact',
+      'hard,soft',
+      '--json',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -180,7 +218,13 @@ describe.concurrent('diffcontact sweep --contact hard,soft', () => {
     expect(out.soft.jumps).toEqual([]);
     // above the onset: free flight, dz/dh = 1 exactly
     expect(out.hard.grad[5]).toBeCloseTo(1, 9);
-    const hard = out.hard.jumps as { at: number; size: number; kinks: { label: string; margin: number }[]; interval: [number, number]; valueJump: number }[];
+    const hard = out.hard.jumps as {
+      at: number;
+      size: number;
+      kinks: { label: string; margin: number }[];
+      interval: [number, number];
+      valueJump: number;
+    }[];
     expect(hard.length).toBeGreaterThan(0);
     const j = hard.reduce((best, x) => (Math.abs(x.at - HARD_ONSET) < Math.abs(best.at - HARD_ONSET) ? x : best));
     const width = j.interval[1] - j.interval[0];

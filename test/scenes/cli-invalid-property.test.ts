@@ -33,7 +33,10 @@ interface Mutation {
 const bodies = (s: Json) => s.bodies as Json[];
 const mutations: Mutation[] = [
   { apply: (s, bad) => ((bodies(s)[1].shape as Json).radius = bad), path: 'bodies[1].shape.radius' },
-  { apply: (s, bad) => ((bodies(s)[2].shape as Json).halfExtents = [0.1, bad, 0.3]), path: 'bodies[2].shape.halfExtents[1]' },
+  {
+    apply: (s, bad) => ((bodies(s)[2].shape as Json).halfExtents = [0.1, bad, 0.3]),
+    path: 'bodies[2].shape.halfExtents[1]',
+  },
   { apply: (s, bad) => (bodies(s)[1].mass = bad), path: 'bodies[1].mass' },
   { apply: (s, bad) => (s.dt = bad), path: 'dt' },
   { apply: (s, bad) => ((s.contact as Json).stiffness = bad), path: 'contact.stiffness' },
@@ -64,7 +67,10 @@ describe('diffcontact simulate on random invalid scenes', () => {
         writeFileSync(file, JSON.stringify(scene));
         let stderr = '';
         let stdout = '';
-        const code = await runCli(['simulate', file, '--json'], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+        const code = await runCli(['simulate', file, '--json'], {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+        });
         expect(code, stderr).toBe(2);
         expect(stdout).toBe('');
         expect(stderr).toContain(mutation.path);

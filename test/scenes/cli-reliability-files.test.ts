@@ -26,7 +26,13 @@ describe('simulate --out streams the trajectory (memory does not grow with the s
     dt: 1 / 60,
     steps: STEPS,
     gravity: [0, 0, 0],
-    bodies: Array.from({ length: BODIES }, (_, i) => ({ name: `s${i}`, shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [i % 6, Math.floor(i / 6), 0], linearVelocity: [0.01 * i, 0, 0] })),
+    bodies: Array.from({ length: BODIES }, (_, i) => ({
+      name: `s${i}`,
+      shape: { type: 'sphere', radius: 0.1 },
+      mass: 1,
+      position: [i % 6, Math.floor(i / 6), 0],
+      linearVelocity: [0.01 * i, 0, 0],
+    })),
   };
   /** V8's old-generation heap limit for the run, MiB */
   const HEAP_MIB = 16;
@@ -36,7 +42,15 @@ describe('simulate --out streams the trajectory (memory does not grow with the s
     const out = file('drift-trajectory.json');
     // the bound is V8's own: a run that kept its frames (≈ 360 k poses, > 64 MiB measured) dies of it
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MIB}`, BIN, 'simulate', file('drift.json'), '--json', '--out', out]);
+      const child = spawn(process.execPath, [
+        `--max-old-space-size=${HEAP_MIB}`,
+        BIN,
+        'simulate',
+        file('drift.json'),
+        '--json',
+        '--out',
+        out,
+      ]);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -46,7 +60,10 @@ describe('simulate --out streams the trajectory (memory does not grow with the s
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(statSync(out).size).toBeGreaterThan(HEAP_MIB * 2 ** 20);
-    const trajectory = JSON.parse(readFileSync(out, 'utf8')) as { dt: number; frames: { time: number; bodies: Record<string, { position: number[] }> }[] };
+    const trajectory = JSON.parse(readFileSync(out, 'utf8')) as {
+      dt: number;
+      frames: { time: number; bodies: Record<string, { position: number[] }> }[];
+    };
     expect(trajectory.frames).toHaveLength(STEPS + 1);
     // free flight: x(t) = x₀ + v t, in every frame
     const final = JSON.parse(r.stdout).final;
@@ -63,7 +80,14 @@ describe('simulate --out streams the trajectory (memory does not grow with the s
     const out = file('tiny-trajectory.json');
     writeFileSync(out, '{"old": true}\n');
     // a 1e-30 kg ball on a penalty spring of 1e4 N/m: the divergence monitor stops it
-    const tiny = { steps: 1000, contact: { mode: 'penalty' }, bodies: [{ name: 'ground', shape: { type: 'plane' } }, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1e-30, position: [0, 0, 0.5] }] };
+    const tiny = {
+      steps: 1000,
+      contact: { mode: 'penalty' },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane' } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1e-30, position: [0, 0, 0.5] },
+      ],
+    };
     writeFileSync(file('tiny.json'), JSON.stringify(tiny));
     const r = await cli('simulate', file('tiny.json'), '--out', out);
     expect(r.code).toBe(1);
@@ -86,7 +110,9 @@ describe("optimize's output folder holds one run's complete set, whatever instan
   function runsIn(folder: string): { files: string[]; from: string[] } {
     const files = readdirSync(folder).sort();
     const result = JSON.parse(readFileSync(join(folder, 'result.json'), 'utf8')) as { scene: string };
-    const trajectory = JSON.parse(readFileSync(join(folder, 'trajectory.json'), 'utf8')) as { scene: { objective: { target: number } } };
+    const trajectory = JSON.parse(readFileSync(join(folder, 'trajectory.json'), 'utf8')) as {
+      scene: { objective: { target: number } };
+    };
     const svg = readFileSync(join(folder, 'loss.svg'), 'utf8');
     const svgName = /alpha|beta/.exec(svg)?.[0] ?? '?';
     return { files, from: [result.scene, trajectory.scene.objective.target === 0.9 ? 'alpha' : 'beta', svgName] };
@@ -125,13 +151,17 @@ describe("optimize's output folder holds one run's complete set, whatever instan
     expect(runsIn(out).from).toEqual(['alpha', 'alpha', 'alpha']);
     // a seeded sequence of kill instants over the whole run, start-up to the last rename
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let killed = 0;
     const seen = new Set<string>();
     for (let round = 0; round < 6; round++) {
       const scene = round % 2 === 0 ? 'beta' : 'alpha';
-      const child = spawn(process.execPath, [BIN, 'optimize', file(`${scene}.json`), '--iters', '2', '--out', out], { stdio: 'ignore' });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const child = spawn(process.execPath, [BIN, 'optimize', file(`${scene}.json`), '--iters', '2', '--out', out], {
+        stdio: 'ignore',
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
       const timer = setTimeout(() => child.kill('SIGKILL'), (0.3 + 0.9 * random()) * duration);
       const signal = await exited;
       clearTimeout(timer);

@@ -25,12 +25,17 @@ function densePile(contact: object, dt = 1 / 240) {
   const bodies: object[] = [GROUND];
   for (let l = 0; l < 4; l++) {
     for (let i = 0; i < 5; i++) {
-      for (let j = 0; j < 5; j++) bodies.push({ name: `b${l}_${i}_${j}`, shape: { type: 'box', halfExtents: [HALF, HALF, HALF] }, mass: 1, position: [2 * HALF * i, 2 * HALF * j, HALF + 2 * HALF * l] });
+      for (let j = 0; j < 5; j++)
+        bodies.push({
+          name: `b${l}_${i}_${j}`,
+          shape: { type: 'box', halfExtents: [HALF, HALF, HALF] },
+          mass: 1,
+          position: [2 * HALF * i, 2 * HALF * j, HALF + 2 * HALF * l],
+        });
     }
   }
   return { dt, steps: 1000, contact, bodies };
 }
-
 
 describe("the issue's 100-box dense 4-layer penalty pile", () => {
   it('stays at rest where it was stacked (a resting stack is an equilibrium), exit 0', async () => {
@@ -46,7 +51,14 @@ describe("the issue's 100-box dense 4-layer penalty pile", () => {
         for (let j = 0; j < 5; j++) {
           const b = final[`b${l}_${i}_${j}`];
           worstSpeed = Math.max(worstSpeed, Math.hypot(...b.linearVelocity));
-          worstShift = Math.max(worstShift, Math.hypot(b.position[0] - 2 * HALF * i, b.position[1] - 2 * HALF * j, b.position[2] - (HALF + 2 * HALF * l)));
+          worstShift = Math.max(
+            worstShift,
+            Math.hypot(
+              b.position[0] - 2 * HALF * i,
+              b.position[1] - 2 * HALF * j,
+              b.position[2] - (HALF + 2 * HALF * l),
+            ),
+          );
         }
       }
     }
@@ -56,7 +68,11 @@ describe("the issue's 100-box dense 4-layer penalty pile", () => {
   }, 120_000);
 
   it('made stiffer than dt resolves (k = 1e5, 1e6 N/m, or dt = 1/60 s) it is reported within 10 steps, never exit 0', async () => {
-    for (const [contact, dt] of [[{ mode: 'penalty', stiffness: 1e5 }, 1 / 240], [{ mode: 'penalty', stiffness: 1e6 }, 1 / 240], [{ mode: 'penalty' }, 1 / 60]] as const) {
+    for (const [contact, dt] of [
+      [{ mode: 'penalty', stiffness: 1e5 }, 1 / 240],
+      [{ mode: 'penalty', stiffness: 1e6 }, 1 / 240],
+      [{ mode: 'penalty' }, 1 / 60],
+    ] as const) {
       write('stiff-pile.json', densePile(contact, dt));
       const r = await cliInProcess('simulate', file('stiff-pile.json'), '--json');
       expectFailure(r, 1);

@@ -24,7 +24,12 @@ function pile(nx: number, layers: number, contact: object, dt = 1 / 240) {
   for (let l = 0; l < layers; l++) {
     for (let i = 0; i < nx; i++) {
       for (let j = 0; j < nx; j++) {
-        bodies.push({ name: `b${l}_${i}_${j}`, shape: { type: 'box', halfExtents: [0.25, 0.25, 0.25] }, mass: 1, position: [0.5 * i, 0.5 * j, 0.25 + 0.5 * l] });
+        bodies.push({
+          name: `b${l}_${i}_${j}`,
+          shape: { type: 'box', halfExtents: [0.25, 0.25, 0.25] },
+          mass: 1,
+          position: [0.5 * i, 0.5 * j, 0.25 + 0.5 * l],
+        });
       }
     }
   }
@@ -41,7 +46,15 @@ const TINY = {
 const SPHERES_AT_ONE_POINT = {
   steps: 500,
   contact: { mode: 'penalty' },
-  bodies: [GROUND, ...Array.from({ length: 200 }, (_, i) => ({ name: `s${i}`, shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1] }))],
+  bodies: [
+    GROUND,
+    ...Array.from({ length: 200 }, (_, i) => ({
+      name: `s${i}`,
+      shape: { type: 'sphere', radius: 0.1 },
+      mass: 1,
+      position: [0, 0, 1],
+    })),
+  ],
 };
 
 /** Bodies a user may name: Object.prototype's keys, unicode. */
@@ -51,7 +64,10 @@ const ODD = {
   dt: 0.002,
   steps: 60,
   contact: { mode: 'penalty' },
-  bodies: [GROUND, ...ODD_NAMES.map((name, i) => ({ name, shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [i, 0, 1] }))],
+  bodies: [
+    GROUND,
+    ...ODD_NAMES.map((name, i) => ({ name, shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [i, 0, 1] })),
+  ],
 };
 
 const DROP = {
@@ -72,7 +88,6 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 
 describe('finite explosions exit 1 naming the step and the body (issue 16 case 1)', () => {
   it('simulate: a 4-layer pile of 256 boxes in soft mode at dt 1/240, k = 1e4', async () => {
@@ -97,18 +112,53 @@ describe('finite explosions exit 1 naming the step and the body (issue 16 case 1
   });
 
   it('grad names the step it happened (not the 100-step check interval, not the last step)', async () => {
-    const r = await cliInProcess('grad', file('pile100-soft.json'), '--of', 'b0_0_0.position.z', '--wrt', 'b0_0_0.position.z', '--steps', '60');
+    const r = await cliInProcess(
+      'grad',
+      file('pile100-soft.json'),
+      '--of',
+      'b0_0_0.position.z',
+      '--wrt',
+      'b0_0_0.position.z',
+      '--steps',
+      '60',
+    );
     expectFailure(r, 1);
     const step = divergenceStep(r.stderr);
     expect(step).toBeLessThan(20);
-    const hard = await cliInProcess('grad', file('tiny.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--contact', 'penalty', '--steps', '400');
+    const hard = await cliInProcess(
+      'grad',
+      file('tiny.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.position.z',
+      '--contact',
+      'penalty',
+      '--steps',
+      '400',
+    );
     expectFailure(hard, 1);
     expect(divergenceStep(hard.stderr)).toBeGreaterThan(250);
     expect(divergenceStep(hard.stderr)).toBeLessThan(400);
   });
 
   it('sweep exits 1 naming the step', async () => {
-    const r = await cliInProcess('sweep', file('tiny.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '0.5', '--to', '0.6', '--n', '2', '--steps', '400');
+    const r = await cliInProcess(
+      'sweep',
+      file('tiny.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.position.z',
+      '--from',
+      '0.5',
+      '--to',
+      '0.6',
+      '--n',
+      '2',
+      '--steps',
+      '400',
+    );
     expectFailure(r, 1);
     expect(divergenceStep(r.stderr)).toBeLessThan(400);
   });
@@ -139,7 +189,10 @@ describe('any legal body name survives (case 2)', () => {
   });
 
   it('objective.bounds {"__proto__": …} is reported, not dropped', async () => {
-    writeFileSync(file('proto-bounds.json'), JSON.stringify(DROP).replace('"objective":{', '"objective":{"bounds":{"__proto__":[0,1]},'));
+    writeFileSync(
+      file('proto-bounds.json'),
+      JSON.stringify(DROP).replace('"objective":{', '"objective":{"bounds":{"__proto__":[0,1]},'),
+    );
     const r = await cliInProcess('optimize', file('proto-bounds.json'), '--out', file('never'));
     expectFailure(r, 2);
     expect(r.stderr).toContain('objective.bounds.__proto__');
@@ -155,7 +208,12 @@ describe('any legal body name survives (case 2)', () => {
 describe('files are never half-written, never the input, never mixed (case 3)', () => {
   /** A scene whose trajectory is ~9 MB: 1,500 spheres in free fall, 61 frames. */
   function bigScene() {
-    const bodies = Array.from({ length: 1500 }, (_, i) => ({ name: `s${i}`, shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [i % 50, Math.floor(i / 50), 10] }));
+    const bodies = Array.from({ length: 1500 }, (_, i) => ({
+      name: `s${i}`,
+      shape: { type: 'sphere', radius: 0.1 },
+      mass: 1,
+      position: [i % 50, Math.floor(i / 50), 10],
+    }));
     return { dt: 1 / 60, steps: 60, bodies };
   }
 
@@ -195,11 +253,31 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
 
   it('--out naming the input scene (however spelled) exits 2 and leaves the scene alone', async () => {
     const before = readFileSync(file('drop.json'), 'utf8');
-    const r = await cliInProcess('simulate', file('drop.json'), '--out', join(dir, '.', '..', dir.split('/').pop()!, 'drop.json'));
+    const r = await cliInProcess(
+      'simulate',
+      file('drop.json'),
+      '--out',
+      join(dir, '.', '..', dir.split('/').pop()!, 'drop.json'),
+    );
     expectFailure(r, 2);
     expect(r.stderr).toMatch(/is the input scene/);
     expect(readFileSync(file('drop.json'), 'utf8')).toBe(before);
-    const plot = await cliInProcess('sweep', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '0.9', '--to', '1', '--n', '2', '--plot', file('drop.json'));
+    const plot = await cliInProcess(
+      'sweep',
+      file('drop.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.position.z',
+      '--from',
+      '0.9',
+      '--to',
+      '1',
+      '--n',
+      '2',
+      '--plot',
+      file('drop.json'),
+    );
     expectFailure(plot, 2);
     // optimize would write result.json over a scene of that name in its output folder
     writeFileSync(file('result.json'), before);
@@ -238,7 +316,10 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     const work = file('work');
     for (const sub of ['a', 'b']) {
       mkdirSync(join(work, sub), { recursive: true });
-      writeFileSync(join(work, sub, 'scene.json'), JSON.stringify({ ...DROP, objective: { ...DROP.objective, target: sub === 'a' ? 0.9 : 0.8 } }));
+      writeFileSync(
+        join(work, sub, 'scene.json'),
+        JSON.stringify({ ...DROP, objective: { ...DROP.objective, target: sub === 'a' ? 0.9 : 0.8 } }),
+      );
     }
     // a/scene.json's folder, left locked by a process that is gone
     const folder = defaultOutputFolder(join(work, 'a', 'scene.json'), { name: 'scene' } as OptimizationProblem);
@@ -251,7 +332,9 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
     const second = await cliWith({ cwd: work }, 'optimize', join('b', 'scene.json'), '--iters', '1', '--json');
     expect(second.stderr).toBe('');
     // each output folder is a link to its latest run's folder (kept as .<name>.runs/ beside it)
-    const after = readdirSync(join(work, 'out')).filter((f) => !f.startsWith('.')).sort();
+    const after = readdirSync(join(work, 'out'))
+      .filter((f) => !f.startsWith('.'))
+      .sort();
     expect(after).toHaveLength(2);
     expect(readdirSync(join(work, 'out')).filter((f) => f.endsWith('.lock'))).toEqual([]);
     // each folder holds its own scene's result, and no lock is left behind
@@ -263,7 +346,22 @@ describe('files are never half-written, never the input, never mixed (case 3)', 
 
 describe('works from any folder (case 4)', () => {
   it('optimize --strategy smoothing runs its worker threads from outside the repository', async () => {
-    const r = await cliWith({ cwd: tmpdir(), timeout: 120_000 }, 'optimize', 'bounce-to-target', '--strategy', 'smoothing', '--iters', '1', '--samples', '1', '--threads', '1', '--json', '--out', file('smoothing'));
+    const r = await cliWith(
+      { cwd: tmpdir(), timeout: 120_000 },
+      'optimize',
+      'bounce-to-target',
+      '--strategy',
+      'smoothing',
+      '--iters',
+      '1',
+      '--samples',
+      '1',
+      '--threads',
+      '1',
+      '--json',
+      '--out',
+      file('smoothing'),
+    );
     // one iteration does not reach the target: exit 3 with its one-line verdict, nothing else
     expect(r.code === 0 || r.code === 3).toBe(true);
     expect(r.stderr).toBe(r.code === 3 ? r.stderr.match(/^diffcontact: target not reached: [^\n]*\n$/)?.[0] : '');
@@ -287,7 +385,14 @@ describe('input caps and terminal safety (case 5)', () => {
   });
 
   it('too many bodies, or steps × bodies, exit 2 naming the cap and the flag', async () => {
-    const many = { bodies: Array.from({ length: 10_001 }, (_, i) => ({ name: `s${i}`, shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [i, 0, 1] })) };
+    const many = {
+      bodies: Array.from({ length: 10_001 }, (_, i) => ({
+        name: `s${i}`,
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [i, 0, 1],
+      })),
+    };
     write('many-bodies.json', many);
     const r = await cliInProcess('simulate', file('many-bodies.json'));
     expectFailure(r, 2);
@@ -299,7 +404,13 @@ describe('input caps and terminal safety (case 5)', () => {
 
   it('control characters in names are escaped in messages', async () => {
     const evil = 'a\u001b[2Jb';
-    write('evil.json', { bodies: [GROUND, { name: evil, shape: { type: 'sphere', radius: 0.1 }, mass: 1 }, { name: evil, shape: { type: 'sphere', radius: 0.1 }, mass: 1 }] });
+    write('evil.json', {
+      bodies: [
+        GROUND,
+        { name: evil, shape: { type: 'sphere', radius: 0.1 }, mass: 1 },
+        { name: evil, shape: { type: 'sphere', radius: 0.1 }, mass: 1 },
+      ],
+    });
     const r = await cliInProcess('simulate', file('evil.json'));
     expectFailure(r, 2);
     expect(r.stderr).not.toContain('\u001b');
@@ -307,14 +418,28 @@ describe('input caps and terminal safety (case 5)', () => {
   });
 
   it('a denormal mass exits 2 naming its path', async () => {
-    write('denormal.json', { bodies: [GROUND, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1e-310, position: [0, 0, 1] }] });
+    write('denormal.json', {
+      bodies: [GROUND, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1e-310, position: [0, 0, 1] }],
+    });
     const r = await cliInProcess('simulate', file('denormal.json'));
     expectFailure(r, 2);
     expect(r.stderr).toContain('bodies[1].mass');
   });
 
   it('a 1e200 m/s ball in hard mode names the ball, not the static ground', async () => {
-    write('fast.json', { contact: { mode: 'hard' }, bodies: [GROUND, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1], linearVelocity: [0, 0, -1e200] }] });
+    write('fast.json', {
+      contact: { mode: 'hard' },
+      bodies: [
+        GROUND,
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 1],
+          linearVelocity: [0, 0, -1e200],
+        },
+      ],
+    });
     const r = await cliInProcess('simulate', file('fast.json'));
     expectFailure(r, 1);
     expect(r.stderr).toMatch(/body 'ball'/);

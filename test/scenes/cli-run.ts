@@ -23,10 +23,15 @@ export function cli(...args: string[]): Promise<Run> {
 /** The same with a working directory and a time limit (ms, default 30 s). */
 export function cliWith(opts: { cwd?: string; timeout?: number }, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: opts.timeout ?? 30_000, cwd: opts.cwd }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: opts.timeout ?? 30_000, cwd: opts.cwd },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

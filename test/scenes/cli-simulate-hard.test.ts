@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliInProcess } from './cli-run.ts';
 
 const SCENES_DIR = fileURLToPath(new URL('../../scenes/', import.meta.url));
-const sceneFiles = readdirSync(SCENES_DIR).filter((f) => f.endsWith('.json')).sort();
+const sceneFiles = readdirSync(SCENES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 /** Deepest allowed overlap with a plane, m: the position pass's 1 µm with room for rotation over a step. */
 const PENETRATION_TOL = 1e-5;
@@ -39,9 +41,24 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run `simulate --contact hard --json --out` on a scene file; the report and the trajectory. */
-async function simulateHard(file: string, ...flags: string[]): Promise<{ report: { steps: number; time: number; final: Record<string, { position: V3; linearVelocity: V3 }> }; trajectory: Trajectory }> {
+async function simulateHard(
+  file: string,
+  ...flags: string[]
+): Promise<{
+  report: { steps: number; time: number; final: Record<string, { position: V3; linearVelocity: V3 }> };
+  trajectory: Trajectory;
+}> {
   const out = join(dir, `${file}-${flags.join('_')}.trajectory.json`);
-  const r = await cliInProcess('simulate', join(SCENES_DIR, file), '--contact', 'hard', '--json', '--out', out, ...flags);
+  const r = await cliInProcess(
+    'simulate',
+    join(SCENES_DIR, file),
+    '--contact',
+    'hard',
+    '--json',
+    '--out',
+    out,
+    ...flags,
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return { report: JSON.parse(r.stdout), trajectory: JSON.parse(readFileSync(out, 'utf8')) };
@@ -51,7 +68,12 @@ async function simulateHard(file: string, ...flags: string[]): Promise<{ report:
  * Signed distance of a body to a plane's surface (> 0: clear of it), from its pose: the
  * plane distance of its centre minus its reach along the normal (its support function).
  */
-function planeClearance(plane: Extract<Shape, { type: 'plane' }>, shape: Shape, position: V3, q: [number, number, number, number]): number {
+function planeClearance(
+  plane: Extract<Shape, { type: 'plane' }>,
+  shape: Shape,
+  position: V3,
+  q: [number, number, number, number],
+): number {
   const [w, x, y, z] = q;
   const n = plane.normal;
   // n in body axes: row i of Rᵀ n, i.e. n · (column i of R)
@@ -61,9 +83,12 @@ function planeClearance(plane: Extract<Shape, { type: 'plane' }>, shape: Shape, 
     n[0] * 2 * (x * z + w * y) + n[1] * 2 * (y * z - w * x) + n[2] * (1 - 2 * (x * x + y * y)),
   ];
   const reach =
-    shape.type === 'sphere' ? shape.radius
-      : shape.type === 'box' ? shape.halfExtents.reduce((s, h, i) => s + h * Math.abs(axis[i]), 0)
-        : shape.type === 'capsule' ? shape.radius + shape.halfLength * Math.abs(axis[2])
+    shape.type === 'sphere'
+      ? shape.radius
+      : shape.type === 'box'
+        ? shape.halfExtents.reduce((s, h, i) => s + h * Math.abs(axis[i]), 0)
+        : shape.type === 'capsule'
+          ? shape.radius + shape.halfLength * Math.abs(axis[2])
           : 0;
   return n[0] * position[0] + n[1] * position[1] + n[2] * position[2] - plane.offset - reach;
 }
@@ -78,7 +103,9 @@ describe.concurrent('diffcontact simulate --contact hard on the example scenes',
     const seconds = trajectory.scene.steps * trajectory.scene.dt;
     expect(trajectory.frames.length).toBeLessThanOrEqual(Math.floor(60 * seconds) + 2);
     expect(trajectory.frames.at(-1)?.time).toBeCloseTo(seconds, 9);
-    const planes = trajectory.scene.bodies.filter((b) => b.shape.type === 'plane').map((b) => b.shape as Extract<Shape, { type: 'plane' }>);
+    const planes = trajectory.scene.bodies
+      .filter((b) => b.shape.type === 'plane')
+      .map((b) => b.shape as Extract<Shape, { type: 'plane' }>);
     expect(planes.length).toBeGreaterThan(0);
     const tol = file === 'boxes100.json' ? PILE_PENETRATION_TOL : PENETRATION_TOL;
     let deepest = Infinity;
@@ -113,7 +140,7 @@ describe.concurrent('diffcontact simulate --contact hard on the example scenes',
     }
   });
 
-  it('box-slide.json stops after v²/(2μg), short by the integrator\'s v·dt/2', async () => {
+  it("box-slide.json stops after v²/(2μg), short by the integrator's v·dt/2", async () => {
     const scene = JSON.parse(readFileSync(join(SCENES_DIR, 'box-slide.json'), 'utf8'));
     const box = scene.bodies.find((b: { name: string }) => b.name === 'box');
     const v: number = box.linearVelocity[0];

@@ -44,7 +44,9 @@ describe.concurrent('diffcontact sweep', () => {
     }
     expect(out.soft.jumps).toEqual([]);
     // the last onset (the weight ramp's end, d = +h above it, is a smaller jump: step-exact.ts)
-    const onsets = out.penalty.jumps.filter((j: { kinks: { label: string }[] }) => j.kinks[0].label.endsWith('ground/ball onset'));
+    const onsets = out.penalty.jumps.filter((j: { kinks: { label: string }[] }) =>
+      j.kinks[0].label.endsWith('ground/ball onset'),
+    );
     const last = onsets[onsets.length - 1];
     expect(kinkStep(last.kinks[0].label)).toBe(DROP.steps - 1);
     expect(last.kinks[0].label).toMatch(/ground\/ball onset$/);
@@ -66,8 +68,22 @@ describe.concurrent('diffcontact sweep', () => {
     expect(r.stdout).toMatch(new RegExp(`gradient jumps by [\\d.]+.*step ${DROP.steps - 1}: ground/ball onset`));
   });
 
-  it('sweeps the scene\'s own mode by default and takes negative bounds', async () => {
-    const r = await cliInProcess('sweep', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.linearVelocity.z', '--from', '-1', '--to', '-0.5', '--n', '2', '--json');
+  it("sweeps the scene's own mode by default and takes negative bounds", async () => {
+    const r = await cliInProcess(
+      'sweep',
+      file('drop.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.linearVelocity.z',
+      '--from',
+      '-1',
+      '--to',
+      '-0.5',
+      '--n',
+      '2',
+      '--json',
+    );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(['penalty']);
@@ -76,7 +92,10 @@ describe.concurrent('diffcontact sweep', () => {
 
   it('bad grids, modes and paths exit 2 naming the problem', async () => {
     const cases: [string[], RegExp][] = [
-      [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '1', '--to', '0', '--n', '3'], /--from must be below --to/],
+      [
+        ['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '1', '--to', '0', '--n', '3'],
+        /--from must be below --to/,
+      ],
       [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', '0', '--to', '1', '--n', '1'], /--n/],
       [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--from', 'low', '--to', '1', '--n', '3'], /--from/],
       [['--of', 'ball.position.z', '--wrt', 'ball.position.z', '--to', '1', '--n', '3'], /--from/],

@@ -23,7 +23,13 @@ const DROP = {
   contact: { mode: 'soft' },
   bodies: [
     { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
-    { name: 'ball', shape: { type: 'sphere', radius: RADIUS }, mass: 1, position: [X0, 0, Z0], linearVelocity: [VX0, 0, 0] },
+    {
+      name: 'ball',
+      shape: { type: 'sphere', radius: RADIUS },
+      mass: 1,
+      position: [X0, 0, Z0],
+      linearVelocity: [VX0, 0, 0],
+    },
   ],
 };
 
@@ -32,7 +38,7 @@ const DROP = {
  * v_N = v₀ + N h g, x_N = x₀ + N h v₀ + h² g N(N+1)/2.
  */
 function freeFall(steps: number, dt: number): { x: number; z: number; vz: number } {
-  return { x: X0 + steps * dt * VX0, z: Z0 + dt * dt * G * (steps * (steps + 1)) / 2, vz: steps * dt * G };
+  return { x: X0 + steps * dt * VX0, z: Z0 + (dt * dt * G * (steps * (steps + 1))) / 2, vz: steps * dt * G };
 }
 
 // a ball squeezed between two stiff planes with a step far beyond the stability limit
@@ -87,7 +93,12 @@ describe.concurrent('diffcontact simulate', () => {
     expect(ball.angularVelocity).toEqual([0, 0, 0]);
     // static bodies are reported too
     expect(Object.keys(out.final).sort()).toEqual(['ball', 'ground']);
-    expect(Object.keys(out.final.ground).sort()).toEqual(['angularVelocity', 'linearVelocity', 'orientation', 'position']);
+    expect(Object.keys(out.final.ground).sort()).toEqual([
+      'angularVelocity',
+      'linearVelocity',
+      'orientation',
+      'position',
+    ]);
   });
 
   it('--steps and --dt override the scene file', async () => {
@@ -114,7 +125,8 @@ describe.concurrent('diffcontact simulate', () => {
     expect(trajectory.scene.contact.temperature).toBe(0.002);
     expect(parseScene(trajectory.scene)).toEqual(trajectory.scene);
     expect(trajectory.dt).toBe(DROP.dt);
-    const frames: { time: number; bodies: Record<string, { position: number[]; orientation: number[] }> }[] = trajectory.frames;
+    const frames: { time: number; bodies: Record<string, { position: number[]; orientation: number[] }> }[] =
+      trajectory.frames;
     expect(frames[0].time).toBe(0);
     expect(frames.at(-1)?.time).toBeCloseTo(DROP.steps * DROP.dt, 12);
     // 1/60 s is 16.7 steps of 1 ms: a frame every 17 steps, plus the final state
@@ -159,7 +171,7 @@ describe.concurrent('diffcontact simulate', () => {
     // the landing step's contact sits at the step's start, mid-gap: its gap d ≤ |v_z|·dt puts
     // the friction impulse up to ε·r = |v_z|·dt/2 below the surface, which moves the rolling
     // speed by (5/7)(2/7)·ε·v₀ to first order (an O(dt) error: 6 mm/s here)
-    const rollingTol = (10 / 49) * VX0 * (landingSpeed * DROP.dt) / (2 * RADIUS);
+    const rollingTol = ((10 / 49) * VX0 * (landingSpeed * DROP.dt)) / (2 * RADIUS);
     const ball = out.final.ball;
     // resting on the ground: at the solver's tolerance (1 µm, 1e-6 m/s)
     expect(Math.abs(ball.position[2] - RADIUS)).toBeLessThan(1e-5);
@@ -178,7 +190,13 @@ describe.concurrent('diffcontact simulate', () => {
     const mode = await cliInProcess('simulate', file('drop.json'), '--contact', 'sticky');
     expectFailure(mode, 2);
     expect(mode.stderr).toMatch(/--contact.*sticky/);
-    for (const [flag, value] of [['--steps', '2.5'], ['--steps', '-1'], ['--dt', '0'], ['--dt', 'fast'], ['--temperature', '-1']]) {
+    for (const [flag, value] of [
+      ['--steps', '2.5'],
+      ['--steps', '-1'],
+      ['--dt', '0'],
+      ['--dt', 'fast'],
+      ['--temperature', '-1'],
+    ]) {
       const r = await cliInProcess('simulate', file('drop.json'), flag, value);
       expectFailure(r, 2);
       expect(r.stderr).toContain(flag);
@@ -234,7 +252,14 @@ describe.concurrent('diffcontact grad', () => {
   });
 
   it('a bad --wrt path exits 2 naming the path and the valid choices', async () => {
-    const r = await cli('grad', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.linearVelocity.x,ball.nonsense');
+    const r = await cli(
+      'grad',
+      file('drop.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.linearVelocity.x,ball.nonsense',
+    );
     expectFailure(r, 2);
     expect(r.stderr).toContain('ball.nonsense');
     expect(r.stderr).toContain('linearVelocity');
@@ -247,7 +272,16 @@ describe.concurrent('diffcontact grad', () => {
   });
 
   it('a bad --probe radius and a missing --wrt exit 2', async () => {
-    const probe = await cliInProcess('grad', file('drop.json'), '--of', 'ball.position.z', '--wrt', 'ball.mass', '--probe', '-0.1');
+    const probe = await cliInProcess(
+      'grad',
+      file('drop.json'),
+      '--of',
+      'ball.position.z',
+      '--wrt',
+      'ball.mass',
+      '--probe',
+      '-0.1',
+    );
     expectFailure(probe, 2);
     expect(probe.stderr).toMatch(/--probe/);
     const noWrt = await cliInProcess('grad', file('drop.json'), '--of', 'ball.position.z');
@@ -273,7 +307,13 @@ describe.concurrent('diffcontact commands', () => {
   });
 
   it('--help works on every command, with examples, exit 0', async () => {
-    for (const args of [['--help'], ['simulate', '--help'], ['grad', '--help'], ['sweep', '--help'], ['optimize', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['simulate', '--help'],
+      ['grad', '--help'],
+      ['sweep', '--help'],
+      ['optimize', '--help'],
+    ]) {
       const r = await cliInProcess(...args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: diffcontact/);

@@ -4,14 +4,25 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { boxes100Scene, BOXES100_PATH, BOX_HALF_EXTENT, GRID_SIDE, GRID_SPACING, HEIGHT_RANGE, MAX_TILT, sceneJsonText } from '../../scenes/generate-boxes100.ts';
+import {
+  boxes100Scene,
+  BOXES100_PATH,
+  BOX_HALF_EXTENT,
+  GRID_SIDE,
+  GRID_SPACING,
+  HEIGHT_RANGE,
+  MAX_TILT,
+  sceneJsonText,
+} from '../../scenes/generate-boxes100.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { Model } from '../../sim/model.ts';
 import { parseSceneText, type Scene } from '../../sim/scene.ts';
 import { STATE_FIELDS, type State } from '../../sim/state.ts';
 
 const SCENES_DIR = fileURLToPath(new URL('../../scenes/', import.meta.url));
-const sceneFiles = readdirSync(SCENES_DIR).filter((f) => f.endsWith('.json')).sort();
+const sceneFiles = readdirSync(SCENES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 interface Loaded {
   scene: Scene;
@@ -37,9 +48,15 @@ function bodyRotation(l: Loaded, name: string): number[] {
   const q = (l.model.bodyIndex.get(name) ?? -1) * STATE_FIELDS.bodyQ + 3;
   const [w, x, y, z] = [l.state.bodyQ[q], l.state.bodyQ[q + 1], l.state.bodyQ[q + 2], l.state.bodyQ[q + 3]];
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-    2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-    2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - w * z),
+    2 * (x * z + w * y),
+    2 * (x * y + w * z),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - w * x),
+    2 * (x * z - w * y),
+    2 * (y * z + w * x),
+    1 - 2 * (x * x + y * y),
   ];
 }
 
@@ -224,7 +241,9 @@ describe('boxes100 (the benchmark pile)', () => {
       const R = bodyRotation(l, b.name);
       const c = bodyPosition(l, b.name);
       // half width of a rotated box along world axis i: Σ_j |R_ij| h_j
-      const half = [0, 1, 2].map((i) => BOX_HALF_EXTENT * (Math.abs(R[3 * i]) + Math.abs(R[3 * i + 1]) + Math.abs(R[3 * i + 2])));
+      const half = [0, 1, 2].map(
+        (i) => BOX_HALF_EXTENT * (Math.abs(R[3 * i]) + Math.abs(R[3 * i + 1]) + Math.abs(R[3 * i + 2])),
+      );
       return { lo: c.map((x, i) => x - half[i]), hi: c.map((x, i) => x + half[i]) };
     });
     for (const a of aabbs) expect(a.lo[2]).toBeGreaterThan(0);

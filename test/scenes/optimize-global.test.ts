@@ -22,7 +22,14 @@ const cli = cliInProcess;
  * Height of a frictionless ball's centre at time T in continuous time (Newton restitution
  * e at each landing on z = r), launched upward at vz from height h; and its landings.
  */
-function bounceHeight(h: number, vz: number, e: number, r: number, g: number, T: number): { z: number; landings: number } {
+function bounceHeight(
+  h: number,
+  vz: number,
+  e: number,
+  r: number,
+  g: number,
+  T: number,
+): { z: number; landings: number } {
   let z = h;
   let v = vz;
   let t = 0;
@@ -59,7 +66,9 @@ describe('the wrong hump (scenes/bounce-wrong-hump-small.json)', () => {
     expect(report.attempts.at(-1).success).toBe(true);
     expect(report.verification.miss).toBeLessThan(0.01);
     // auto's rollouts are every rung's
-    expect(report.evaluations).toBe(report.attempts.reduce((n: number, a: { evaluations: number }) => n + a.evaluations, 0));
+    expect(report.evaluations).toBe(
+      report.attempts.reduce((n: number, a: { evaluations: number }) => n + a.evaluations, 0),
+    );
     const vx = report.params['ball.linearVelocity.x'];
     const vz = report.params['ball.linearVelocity.z'];
     // frictionless: x moves uniformly, x(T) = T vx exactly under semi-implicit Euler
@@ -77,8 +86,15 @@ describe('multistart and sampling', () => {
   const throwScene = {
     dt: 0.01,
     steps: 30,
-    bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1], linearVelocity: [0, 0, 0] }],
-    objective: { of: 'ball.position', target: [0.6, 0, 1.2], wrt: ['ball.linearVelocity.x', 'ball.linearVelocity.z'], bounds: { 'ball.linearVelocity.x': [-10, 10], 'ball.linearVelocity.z': [-10, 10] } },
+    bodies: [
+      { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1], linearVelocity: [0, 0, 0] },
+    ],
+    objective: {
+      of: 'ball.position',
+      target: [0.6, 0, 1.2],
+      wrt: ['ball.linearVelocity.x', 'ball.linearVelocity.z'],
+      bounds: { 'ball.linearVelocity.x': [-10, 10], 'ball.linearVelocity.z': [-10, 10] },
+    },
   };
   writeFileSync(file, JSON.stringify(throwScene));
   const problem = sceneFileProblem('throw', readSceneFile(file));
@@ -107,12 +123,37 @@ describe('multistart and sampling', () => {
 
   it('a target outside the reachable set exits 3, printing the best found and every strategy tried', async () => {
     const unreachable = join(dir, 'unreachable.json');
-    writeFileSync(unreachable, JSON.stringify({ ...throwScene, objective: { ...throwScene.objective, target: [9, 0, 1.2], bounds: { 'ball.linearVelocity.x': [-10, 10], 'ball.linearVelocity.z': [-10, 10] } } }));
-    const r = await cli('optimize', unreachable, '--json', '--out', join(dir, 'unreachable'), '--starts', '4', '--threads', '0');
+    writeFileSync(
+      unreachable,
+      JSON.stringify({
+        ...throwScene,
+        objective: {
+          ...throwScene.objective,
+          target: [9, 0, 1.2],
+          bounds: { 'ball.linearVelocity.x': [-10, 10], 'ball.linearVelocity.z': [-10, 10] },
+        },
+      }),
+    );
+    const r = await cli(
+      'optimize',
+      unreachable,
+      '--json',
+      '--out',
+      join(dir, 'unreachable'),
+      '--starts',
+      '4',
+      '--threads',
+      '0',
+    );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/target not reached/);
     const report = JSON.parse(r.stdout);
-    expect(report.attempts.map((a: { strategy: string }) => a.strategy)).toEqual(['plain', 'anneal', 'multistart', 'sampling']);
+    expect(report.attempts.map((a: { strategy: string }) => a.strategy)).toEqual([
+      'plain',
+      'anneal',
+      'multistart',
+      'sampling',
+    ]);
     expect(report.verification.success).toBe(false);
     // the best reachable: vx at its upper bound, 9 − 0.3·10 = 6 m short in x
     expect(report.params['ball.linearVelocity.x']).toBeCloseTo(10, 6);

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { namedProblem } from '../../scenes/optimize/registry.ts';
-import { LOCAL_TABLE_STRATEGIES, main, replaceBetweenMarkers, strategyTable, TABLE_MARKERS, tableMarkdown, type TableRow } from '../../scenes/optimize/table.ts';
+import {
+  LOCAL_TABLE_STRATEGIES,
+  main,
+  replaceBetweenMarkers,
+  strategyTable,
+  TABLE_MARKERS,
+  tableMarkdown,
+  type TableRow,
+} from '../../scenes/optimize/table.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffcontact-table-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,7 +39,12 @@ describe('strategy × success table', () => {
   });
 
   it('markdown: a header, one line per row, how it was made', () => {
-    const md = tableMarkdown(rows, { size: 'test', iters: 3, machine: 'a test machine', command: 'npx tsx scenes/optimize/table.ts --size test' });
+    const md = tableMarkdown(rows, {
+      size: 'test',
+      iters: 3,
+      machine: 'a test machine',
+      command: 'npx tsx scenes/optimize/table.ts --size test',
+    });
     const tableLines = md.split('\n').filter((l) => l.startsWith('| bounce-to-target'));
     expect(tableLines).toHaveLength(rows.length);
     expect(md).toContain('Reproduce: `npx tsx scenes/optimize/table.ts --size test`');
@@ -51,7 +64,9 @@ describe('strategy × success table', () => {
     const stderr = process.stderr.write;
     process.stderr.write = () => true; // the command reports progress on stderr
     try {
-      expect(await main(['--size', 'test', '--iters', '1', '--scenes', 'system-id', '--threads', '0', '--readme', readme])).toBe(0);
+      expect(
+        await main(['--size', 'test', '--iters', '1', '--scenes', 'system-id', '--threads', '0', '--readme', readme]),
+      ).toBe(0);
       await expect(main(['--size', 'huge'])).rejects.toThrow(/--size/);
       await expect(main(['--scenes', 'pinball'])).rejects.toThrow(/push-box/);
       await expect(main(['--frobnicate'])).rejects.toThrow(/frobnicate/);

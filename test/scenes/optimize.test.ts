@@ -45,7 +45,10 @@ describe('push-box: the vanishing gradient', () => {
   const problem = namedProblem('push-box', 'test');
 
   it('in penalty mode the gradient at the start is exactly zero; with a soft contact at the continuation temperature it is not', () => {
-    const penalty = problem.lossAndGrad(problem.x0, { mode: 'penalty', temperature: problem.scene.contact.temperature });
+    const penalty = problem.lossAndGrad(problem.x0, {
+      mode: 'penalty',
+      temperature: problem.scene.contact.temperature,
+    });
     expect(penalty.grad.every((g) => g === 0)).toBe(true);
     const soft = problem.lossAndGrad(problem.x0, { mode: 'soft', temperature: problem.annealFrom });
     expect(Math.max(...soft.grad.map(Math.abs))).toBeGreaterThan(1e-6);
@@ -65,9 +68,22 @@ describe('push-box: the vanishing gradient', () => {
 
   it('worker threads give the same smoothing estimate as the calling thread', async () => {
     const setting = { mode: 'penalty' as const, temperature: problem.scene.contact.temperature };
-    const opts = () => ({ order: 'first' as const, sigma: problem.x0.map(() => 2), samples: 3, rng: seededRng(5), bounds: problem.bounds });
+    const opts = () => ({
+      order: 'first' as const,
+      sigma: problem.x0.map(() => 2),
+      samples: 3,
+      rng: seededRng(5),
+      bounds: problem.bounds,
+    });
     const inline = await smoothedGradient(inlineEvaluator(batchObjective(problem)), problem.x0, setting, opts());
-    const pool = workerEvaluator({ module: new URL('../../scenes/optimize/registry.ts', import.meta.url).href, factory: 'workerObjective', spec: problem.spec }, 2);
+    const pool = workerEvaluator(
+      {
+        module: new URL('../../scenes/optimize/registry.ts', import.meta.url).href,
+        factory: 'workerObjective',
+        spec: problem.spec,
+      },
+      2,
+    );
     try {
       const parallel = await smoothedGradient(pool, problem.x0, setting, opts());
       expect(parallel.grad).toEqual(inline.grad);
@@ -94,8 +110,21 @@ describe('diffcontact optimize', () => {
     JSON.stringify({
       dt: 0.01,
       steps: 30,
-      bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1], linearVelocity: [0, 0, 0] }],
-      objective: { of: 'ball.position', target: [0.6, 0, 1.2], wrt: ['ball.linearVelocity.x', 'ball.linearVelocity.z'], bounds: { 'ball.linearVelocity.z': [-10, 10] } },
+      bodies: [
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 1],
+          linearVelocity: [0, 0, 0],
+        },
+      ],
+      objective: {
+        of: 'ball.position',
+        target: [0.6, 0, 1.2],
+        wrt: ['ball.linearVelocity.x', 'ball.linearVelocity.z'],
+        bounds: { 'ball.linearVelocity.z': [-10, 10] },
+      },
     }),
   );
 

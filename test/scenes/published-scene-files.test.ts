@@ -13,7 +13,11 @@ import { describe, expect, it } from 'vitest';
 import { readSceneFile } from '../../scenes/cli/scene-input.ts';
 import { optimize } from '../../scenes/optimize/driver.ts';
 import { sceneFileProblem } from '../../scenes/optimize/problem.ts';
-import { TARGET_FORCE, WARP_BOUNCE_LINEAR_FILE, warpBounceLinearScene } from '../../scenes/published/warp-bounce-linear.ts';
+import {
+  TARGET_FORCE,
+  WARP_BOUNCE_LINEAR_FILE,
+  warpBounceLinearScene,
+} from '../../scenes/published/warp-bounce-linear.ts';
 import { ZHONG_SINGLE } from '../../scenes/published/zhong2023.ts';
 
 const file = (name: string) => new URL(`../../scenes/published/${name}`, import.meta.url).pathname;
@@ -28,7 +32,13 @@ async function run(path: string) {
  * under gravity g, Newton restitution e on the ground (centre at z = r) and on the wall's
  * face (centre at x = face − r); the position at T, and the bounces in order.
  */
-function bounceFlight(x: number, z: number, vx: number, vz: number, T: number): { x: number; z: number; events: string[] } {
+function bounceFlight(
+  x: number,
+  z: number,
+  vx: number,
+  vz: number,
+  T: number,
+): { x: number; z: number; events: string[] } {
   const [g, r, e, face] = [9.8, 0.1, 0.85, 1.75];
   const events: string[] = [];
   let t = 0;
@@ -79,7 +89,9 @@ describe('published tasks as scene files, run by the optimize driver with no fla
 
   it("Warp's linear bounce: tracking the trajectory of F = (0, 100, 0) N recovers that force from F = 0", async () => {
     // the file is what the generator writes (not stale)
-    expect(JSON.parse(readFileSync(WARP_BOUNCE_LINEAR_FILE, 'utf8'))).toEqual(JSON.parse(JSON.stringify(warpBounceLinearScene())));
+    expect(JSON.parse(readFileSync(WARP_BOUNCE_LINEAR_FILE, 'utf8'))).toEqual(
+      JSON.parse(JSON.stringify(warpBounceLinearScene())),
+    );
     const r = await run(WARP_BOUNCE_LINEAR_FILE);
     expect(r.verification.success).toBe(true);
     r.result.x.forEach((f, c) => expect(Math.abs(f - TARGET_FORCE[c]), `F[${c}] = ${f}`).toBeLessThan(1e-3));

@@ -37,7 +37,13 @@ describe('Zhong et al. 2023: optimal control through collisions reaches the anal
 });
 
 /** A ball (sphere of radius r, 1 kg) over the ground z = 0, elastic, frictionless, no gravity. */
-function groundBounce(r: number, position: [number, number, number], velocity: [number, number, number], duration: number, steps: number): SceneInput {
+function groundBounce(
+  r: number,
+  position: [number, number, number],
+  velocity: [number, number, number],
+  duration: number,
+  steps: number,
+): SceneInput {
   return {
     dt: duration / steps,
     steps,
@@ -81,7 +87,13 @@ describe('Nimble issue 97: two balls, an elastic head-on collision', () => {
       gravity: [0, 0, 0],
       contact: { mode: 'hard', restitution: 1, friction: 0 },
       bodies: [
-        { name: 'left', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0], linearVelocity: [1, 0, 0] },
+        {
+          name: 'left',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0],
+          linearVelocity: [1, 0, 0],
+        },
         { name: 'right', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0.52, 0, 0] },
       ],
     };

@@ -36,7 +36,13 @@ describe('push-box in hard mode: the vanishing gradient', () => {
   });
 
   it('randomized smoothing (zeroth order) in hard mode moves the box toward the goal: loss down by half', async () => {
-    const run = await optimize(problem, { strategy: 'smoothing', mode: 'hard', order: 'zeroth', iters: 60, threads: 2 });
+    const run = await optimize(problem, {
+      strategy: 'smoothing',
+      mode: 'hard',
+      order: 'zeroth',
+      iters: 60,
+      threads: 2,
+    });
     expect(run.result.loss[run.result.loss.length - 1]).toBeLessThan(0.5 * run.result.loss[0]);
     expect(run.verification.miss).toBeLessThan(run.initial.miss);
   });

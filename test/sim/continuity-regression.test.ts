@@ -142,7 +142,7 @@ describe('hard mode: a gradient jump at the derived onset, and nowhere else', ()
     r.grad.forEach((g) => expect(Math.min(Math.abs(g), Math.abs(g - S)) / S).toBeLessThan(tilt));
   });
 
-  it('slide to stick: d v_T/d v steps from 0 to 1 at v* = μgT, shifted by the adjoint\'s stick/slip speed', () => {
+  it("slide to stick: d v_T/d v steps from 0 to 1 at v* = μgT, shifted by the adjoint's stick/slip speed", () => {
     const N = SLIDE.steps;
     const vStar = SLIDE_STOP_SPEED;
     // the adjoint takes a contact sliding slower than STICK_SLIP_SPEED as sticking
@@ -174,7 +174,7 @@ describe('hard mode: a gradient jump at the derived onset, and nowhere else', ()
     expect(r.lipschitz).toBeLessThan(1e-6);
   });
 
-  it('tipping: d q_y(T)/dμ steps from 0 to the linearized pivot slope at μ* = a/b, within the solve\'s tolerance', () => {
+  it("tipping: d q_y(T)/dμ steps from 0 to the linearized pivot slope at μ* = a/b, within the solve's tolerance", () => {
     const muStar = TIP_FRICTION;
     const slope = tipSlope();
     // μ* is decided only where the rear corners' lift speed exceeds the solve's tolerance
@@ -247,7 +247,7 @@ describe('soft mode: no jump under refinement; the Lipschitz constant follows th
     for (let k = 1; k < sweeps.length; k++) expect(sweeps[k].lipschitz).toBeGreaterThan(sweeps[k - 1].lipschitz);
   });
 
-  it('slide to stick: L follows the 1-D map of the step-integrated soft friction law (ε, and τ only through the corners\' shares)', () => {
+  it("slide to stick: L follows the 1-D map of the step-integrated soft friction law (ε, and τ only through the corners' shares)", () => {
     const temperatures = [2e-4, 1e-4, 5e-5];
     const range = { from: 0.9, to: 1.1 };
     const sweeps = temperatures.map(
@@ -268,21 +268,37 @@ describe('soft mode: no jump under refinement; the Lipschitz constant follows th
     sweeps.forEach((s, k) => {
       let mapL = 0;
       for (let v = range.from; v < range.to; v += h) {
-        mapL = Math.max(mapL, Math.abs(softStopMap(v + h, undefined, undefined, temperatures[k]).slope - softStopMap(v, undefined, undefined, temperatures[k]).slope) / h);
+        mapL = Math.max(
+          mapL,
+          Math.abs(
+            softStopMap(v + h, undefined, undefined, temperatures[k]).slope -
+              softStopMap(v, undefined, undefined, temperatures[k]).slope,
+          ) / h,
+        );
       }
       expect(s.lipschitz / mapL, `τ = ${temperatures[k]}`).toBeGreaterThan(0.85);
       expect(s.lipschitz / mapL, `τ = ${temperatures[k]}`).toBeLessThan(1.02);
     });
   });
 
-  it('slide to stick: the scene\'s contact.frictionVelocity ε sets L (L·ε ≈ constant, as the friction map says)', () => {
+  it("slide to stick: the scene's contact.frictionVelocity ε sets L (L·ε ≈ constant, as the friction map says)", () => {
     const range = { from: 0.9, to: 1.1 };
     const h = 1e-5;
     for (const eps of [0.02, 0.005]) {
-      const s = sweep(slideScene(1, 'soft', { frictionVelocity: eps }), { of: 'box.linearVelocity.x', wrt: 'box.linearVelocity.x', ...range, n: 17, modes: ['soft'] }).soft!;
+      const s = sweep(slideScene(1, 'soft', { frictionVelocity: eps }), {
+        of: 'box.linearVelocity.x',
+        wrt: 'box.linearVelocity.x',
+        ...range,
+        n: 17,
+        modes: ['soft'],
+      }).soft!;
       expect(s.jumps).toEqual([]);
       let mapL = 0;
-      for (let v = range.from; v < range.to; v += h) mapL = Math.max(mapL, Math.abs(softStopMap(v + h, undefined, eps).slope - softStopMap(v, undefined, eps).slope) / h);
+      for (let v = range.from; v < range.to; v += h)
+        mapL = Math.max(
+          mapL,
+          Math.abs(softStopMap(v + h, undefined, eps).slope - softStopMap(v, undefined, eps).slope) / h,
+        );
       expect(s.lipschitz / mapL, `ε = ${eps}`).toBeGreaterThan(0.85);
       expect(s.lipschitz / mapL, `ε = ${eps}`).toBeLessThan(1.02);
     }

@@ -9,7 +9,11 @@ export async function scavengesDuring(run: () => void): Promise<number> {
   const starts: number[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) starts.push(entry.startTime);
+      if (
+        (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ===
+        constants.NODE_PERFORMANCE_GC_MINOR
+      )
+        starts.push(entry.startTime);
     }
   });
   observer.observe({ entryTypes: ['gc'] });

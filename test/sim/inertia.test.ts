@@ -43,7 +43,14 @@ interface MonteCarlo {
  * Uniform samples in the box [-a, a] × [-b, b] × [-c, c]; the fraction inside estimates the
  * volume, the sample means over the inside points estimate the moments per unit mass.
  */
-function monteCarloSolid(inside: (x: number, y: number, z: number) => boolean, a: number, b: number, c: number, n: number, seed: number): MonteCarlo {
+function monteCarloSolid(
+  inside: (x: number, y: number, z: number) => boolean,
+  a: number,
+  b: number,
+  c: number,
+  n: number,
+  seed: number,
+): MonteCarlo {
   const rand = mulberry32(seed);
   let count = 0;
   const sum = [0, 0, 0];
@@ -195,11 +202,15 @@ describe('limits and textbook cases', () => {
   it('a cube of side s has m s²/6 about every axis', () => {
     const s = 0.5;
     const I = boxInertia(1, s / 2, s / 2, s / 2, [0, 0, 0]);
-    for (const v of I) expect(v).toBeCloseTo(s * s / 6, 15);
+    for (const v of I) expect(v).toBeCloseTo((s * s) / 6, 15);
   });
 
   it('moments satisfy the triangle inequality of any rigid body (Ixx + Iyy ≥ Izz, …)', () => {
-    for (const I of [capsuleInertia(1, 0.2, 3, [0, 0, 0]), boxInertia(1, 0.01, 2, 0.3, [0, 0, 0]), capsuleInertia(1, 3, 0.01, [0, 0, 0])]) {
+    for (const I of [
+      capsuleInertia(1, 0.2, 3, [0, 0, 0]),
+      boxInertia(1, 0.01, 2, 0.3, [0, 0, 0]),
+      capsuleInertia(1, 3, 0.01, [0, 0, 0]),
+    ]) {
       expect(I[0] + I[1]).toBeGreaterThanOrEqual(I[2]);
       expect(I[0] + I[2]).toBeGreaterThanOrEqual(I[1]);
       expect(I[1] + I[2]).toBeGreaterThanOrEqual(I[0]);

@@ -39,7 +39,14 @@ describe('controls, trajectory and effort terms', () => {
       }),
     );
     const obj = sceneObjective(scene);
-    expect(obj.wrt).toEqual(['ball.force[0].x', 'ball.force[0].y', 'ball.force[0].z', 'ball.force[1].x', 'ball.force[1].y', 'ball.force[1].z']);
+    expect(obj.wrt).toEqual([
+      'ball.force[0].x',
+      'ball.force[0].y',
+      'ball.force[0].z',
+      'ball.force[1].x',
+      'ball.force[1].y',
+      'ball.force[1].z',
+    ]);
     const [f1, f2] = [3, -1];
     const x = [f1, 0, 0, f2, 0, 0];
     // continuous time: a = f1/m on [0, 0.1), f2/m on [0.1, 0.2), then coasting
@@ -77,7 +84,13 @@ describe('controls, trajectory and effort terms', () => {
       contact: { mode: 'soft', stiffness: 1e4, temperature: 2e-3, restitution: 0.5 },
       bodies: [
         { name: 'ground', shape: { type: 'plane' } },
-        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.2], linearVelocity: [1, 0, -1] },
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.2],
+          linearVelocity: [1, 0, -1],
+        },
       ],
       objective: {
         of: 'ball.position',
@@ -85,7 +98,15 @@ describe('controls, trajectory and effort terms', () => {
         wrt: ['ball.linearVelocity.z'],
         controls: { ball: { force: { start: [0.5, 0, 1] }, torque: { start: [0, 0.1, 0], knots: 3 } } },
         terms: [
-          { of: 'ball.linearVelocity', at: [0.1, 0.2], target: [[1, 0, 0], [1, 0, 1]], weight: 0.3 },
+          {
+            of: 'ball.linearVelocity',
+            at: [0.1, 0.2],
+            target: [
+              [1, 0, 0],
+              [1, 0, 1],
+            ],
+            weight: 0.3,
+          },
           { effort: 'ball.force', weight: 0.01 },
           { effort: 'ball.torque', weight: 1 },
         ],
@@ -104,19 +125,35 @@ describe('controls, trajectory and effort terms', () => {
       up[j] += h;
       down[j] -= h;
       const fd = (obj.value(up) - obj.value(down)) / (2 * h);
-      expect(Math.abs(grad[j] - fd), `variable ${obj.wrt[j]}: AD ${grad[j]}, FD ${fd}`).toBeLessThan(1e-6 + 1e-4 * Math.abs(fd));
+      expect(Math.abs(grad[j] - fd), `variable ${obj.wrt[j]}: AD ${grad[j]}, FD ${fd}`).toBeLessThan(
+        1e-6 + 1e-4 * Math.abs(fd),
+      );
     }
   });
 
   it('bounds of a control apply to every component of every knot', () => {
-    const obj = sceneObjective(parseScene(pushed({ of: 'ball.position', target: [1, 0, 0], controls: { ball: { force: { bounds: [-2, 5], knots: 2 } } } })));
+    const obj = sceneObjective(
+      parseScene(
+        pushed({
+          of: 'ball.position',
+          target: [1, 0, 0],
+          controls: { ball: { force: { bounds: [-2, 5], knots: 2 } } },
+        }),
+      ),
+    );
     expect(obj.bounds.lower).toEqual([-2, -2, -2, -2, -2, -2]);
     expect(obj.bounds.upper).toEqual([5, 5, 5, 5, 5, 5]);
     expect(obj.x0).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('existing objectives keep their meaning: wrt only, one final target', () => {
-    const obj = sceneObjective(parseScene({ ...pushed(undefined), bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, linearVelocity: [1, 0, 0] }], objective: { of: 'ball.position.x', target: 0.5, wrt: ['ball.linearVelocity.x'] } }));
+    const obj = sceneObjective(
+      parseScene({
+        ...pushed(undefined),
+        bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, linearVelocity: [1, 0, 0] }],
+        objective: { of: 'ball.position.x', target: 0.5, wrt: ['ball.linearVelocity.x'] },
+      }),
+    );
     const r = obj.evaluate([1]);
     expect(r.loss).toBeCloseTo((0.4 - 0.5) ** 2, 12);
     expect(r.miss).toBeCloseTo(0.1, 12);
@@ -125,15 +162,80 @@ describe('controls, trajectory and effort terms', () => {
 
 describe('mistakes in the objective name their JSON path', () => {
   const cases: [string, SceneInput['objective'], string, RegExp][] = [
-    ['no decision variable', { of: 'ball.position', target: [0, 0, 0] }, 'objective.wrt', /at least one parameter path \(or give objective.controls\)/],
-    ['a control on a missing body', { of: 'ball.position', target: [0, 0, 0], controls: { cart: { force: {} } } }, 'objective.controls.cart', /no body 'cart'/],
-    ['knots beyond the steps', { of: 'ball.position', target: [0, 0, 0], controls: { ball: { force: { knots: 500 } } } }, 'objective.controls.ball.force.knots', /at most one per step/],
-    ['until off the grid', { of: 'ball.position', target: [0, 0, 0], controls: { ball: { force: { until: 0.0005 } } } }, 'objective.controls.ball.force.until', /multiple of dt/],
-    ['a time off the grid', { of: 'ball.position', target: [0, 0, 0], wrt: ['ball.position.x'], terms: [{ of: 'ball.position.x', at: [0.1, 0.1005], target: [0, 0] }] }, 'objective.terms[0].at[1]', /not on the step grid/],
-    ['a time after T', { of: 'ball.position', target: [0, 0, 0], wrt: ['ball.position.x'], terms: [{ of: 'ball.position.x', at: [0.5], target: [0] }] }, 'objective.terms[0].at[0]', /within T/],
-    ['one target for two times', { of: 'ball.position', target: [0, 0, 0], wrt: ['ball.position.x'], terms: [{ of: 'ball.position', at: [0.1, 0.2], target: [[0, 0, 0]] }] }, 'objective.terms[0].target', /one target \(an array of 3 numbers\) per time/],
-    ['an effort of no control', { of: 'ball.position', target: [0, 0, 0], wrt: ['ball.position.x'], terms: [{ effort: 'ball.force' }] }, 'objective.terms[0].effort', /not a control/],
-    ['a term with of and effort', { of: 'ball.position', target: [0, 0, 0], wrt: ['ball.position.x'], terms: [{ of: 'ball.position.x', target: 0, effort: 'ball.force' }] }, 'objective.terms[0]', /give 'of' and 'target'/],
+    [
+      'no decision variable',
+      { of: 'ball.position', target: [0, 0, 0] },
+      'objective.wrt',
+      /at least one parameter path \(or give objective.controls\)/,
+    ],
+    [
+      'a control on a missing body',
+      { of: 'ball.position', target: [0, 0, 0], controls: { cart: { force: {} } } },
+      'objective.controls.cart',
+      /no body 'cart'/,
+    ],
+    [
+      'knots beyond the steps',
+      { of: 'ball.position', target: [0, 0, 0], controls: { ball: { force: { knots: 500 } } } },
+      'objective.controls.ball.force.knots',
+      /at most one per step/,
+    ],
+    [
+      'until off the grid',
+      { of: 'ball.position', target: [0, 0, 0], controls: { ball: { force: { until: 0.0005 } } } },
+      'objective.controls.ball.force.until',
+      /multiple of dt/,
+    ],
+    [
+      'a time off the grid',
+      {
+        of: 'ball.position',
+        target: [0, 0, 0],
+        wrt: ['ball.position.x'],
+        terms: [{ of: 'ball.position.x', at: [0.1, 0.1005], target: [0, 0] }],
+      },
+      'objective.terms[0].at[1]',
+      /not on the step grid/,
+    ],
+    [
+      'a time after T',
+      {
+        of: 'ball.position',
+        target: [0, 0, 0],
+        wrt: ['ball.position.x'],
+        terms: [{ of: 'ball.position.x', at: [0.5], target: [0] }],
+      },
+      'objective.terms[0].at[0]',
+      /within T/,
+    ],
+    [
+      'one target for two times',
+      {
+        of: 'ball.position',
+        target: [0, 0, 0],
+        wrt: ['ball.position.x'],
+        terms: [{ of: 'ball.position', at: [0.1, 0.2], target: [[0, 0, 0]] }],
+      },
+      'objective.terms[0].target',
+      /one target \(an array of 3 numbers\) per time/,
+    ],
+    [
+      'an effort of no control',
+      { of: 'ball.position', target: [0, 0, 0], wrt: ['ball.position.x'], terms: [{ effort: 'ball.force' }] },
+      'objective.terms[0].effort',
+      /not a control/,
+    ],
+    [
+      'a term with of and effort',
+      {
+        of: 'ball.position',
+        target: [0, 0, 0],
+        wrt: ['ball.position.x'],
+        terms: [{ of: 'ball.position.x', target: 0, effort: 'ball.force' }],
+      },
+      'objective.terms[0]',
+      /give 'of' and 'target'/,
+    ],
   ];
   for (const [what, objective, path, message] of cases) {
     it(what, () => {
@@ -145,7 +247,10 @@ describe('mistakes in the objective name their JSON path', () => {
       }
       expect(error).toBeInstanceOf(SceneError);
       const issues = (error as SceneError).issues;
-      expect(issues.some((i) => i.path === path && message.test(i.message)), JSON.stringify(issues)).toBe(true);
+      expect(
+        issues.some((i) => i.path === path && message.test(i.message)),
+        JSON.stringify(issues),
+      ).toBe(true);
     });
   }
 });

@@ -17,8 +17,15 @@ const STEPS = 50;
 const flight = parseScene({
   dt: DT,
   steps: STEPS,
-  bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1], linearVelocity: [1, 0, 2] }],
-  objective: { of: 'ball.position', target: [0.8, 0.1, 1.5], wrt: ['ball.linearVelocity.x', 'ball.linearVelocity.z'], bounds: { 'ball.linearVelocity.z': [0, 10] } },
+  bodies: [
+    { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1], linearVelocity: [1, 0, 2] },
+  ],
+  objective: {
+    of: 'ball.position',
+    target: [0.8, 0.1, 1.5],
+    wrt: ['ball.linearVelocity.x', 'ball.linearVelocity.z'],
+    bounds: { 'ball.linearVelocity.z': [0, 10] },
+  },
 });
 
 describe('sceneObjective', () => {
@@ -47,7 +54,10 @@ describe('sceneObjective', () => {
       ...flight,
       steps: 80,
       contact: { mode: 'soft', stiffness: 1e4, damping: 100, temperature: 2e-3 },
-      bodies: [{ name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } }, { ...flight.bodies[0], position: [0, 0, 0.3], linearVelocity: [1, 0, -1] }],
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { ...flight.bodies[0], position: [0, 0, 0.3], linearVelocity: [1, 0, -1] },
+      ],
       dt: 0.005,
     });
     const obj = sceneObjective(bounce);
@@ -74,11 +84,18 @@ describe('sceneObjective', () => {
 
 describe('smoothedGradient', () => {
   // f(x) = |x|: f_σ'(x) = E[sign(x + σε)] = erf(x / (σ√2)), in closed form
-  const abs = { value: (x: number[]) => Math.abs(x[0]), valueAndGrad: (x: number[]) => ({ value: Math.abs(x[0]), grad: [Math.sign(x[0])] }) };
+  const abs = {
+    value: (x: number[]) => Math.abs(x[0]),
+    valueAndGrad: (x: number[]) => ({ value: Math.abs(x[0]), grad: [Math.sign(x[0])] }),
+  };
   const erf = (z: number) => {
     // Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7
     const t = 1 / (1 + 0.3275911 * Math.abs(z));
-    const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+    const y =
+      1 -
+      ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+        t *
+        Math.exp(-z * z);
     return Math.sign(z) * y;
   };
   for (const order of ['first', 'zeroth'] as const) {
@@ -86,10 +103,20 @@ describe('smoothedGradient', () => {
       const sigma = 0.5;
       const samples = 4000;
       for (const x of [-0.4, 0, 0.3]) {
-        const est = await smoothedGradient(inlineEvaluator(abs), [x], null, { order, sigma: [sigma], samples, rng: seededRng(7) });
+        const est = await smoothedGradient(inlineEvaluator(abs), [x], null, {
+          order,
+          sigma: [sigma],
+          samples,
+          rng: seededRng(7),
+        });
         // Monte-Carlo error: sd ≤ 1/√(2·samples) for |∇| ≤ 1 (first order), ~1.3× that for zeroth
         expect(Math.abs(est.grad[0] - erf(x / (sigma * Math.SQRT2)))).toBeLessThan(4 / Math.sqrt(samples));
-        const again = await smoothedGradient(inlineEvaluator(abs), [x], null, { order, sigma: [sigma], samples, rng: seededRng(7) });
+        const again = await smoothedGradient(inlineEvaluator(abs), [x], null, {
+          order,
+          sigma: [sigma],
+          samples,
+          rng: seededRng(7),
+        });
         expect(again.grad).toEqual(est.grad);
       }
     });
@@ -97,8 +124,16 @@ describe('smoothedGradient', () => {
 
   it('at a point where the plain gradient is zero (flat), smoothing still sees the slope nearby', async () => {
     // f = max(0, x − 1): flat at x = 0.5, f_σ'(0.5) = Φ((0.5 − 1)/σ) > 0
-    const hinge = { value: (x: number[]) => Math.max(0, x[0] - 1), valueAndGrad: (x: number[]) => ({ value: Math.max(0, x[0] - 1), grad: [x[0] > 1 ? 1 : 0] }) };
-    const est = await smoothedGradient(inlineEvaluator(hinge), [0.5], null, { order: 'first', sigma: [0.5], samples: 2000, rng: seededRng(3) });
+    const hinge = {
+      value: (x: number[]) => Math.max(0, x[0] - 1),
+      valueAndGrad: (x: number[]) => ({ value: Math.max(0, x[0] - 1), grad: [x[0] > 1 ? 1 : 0] }),
+    };
+    const est = await smoothedGradient(inlineEvaluator(hinge), [0.5], null, {
+      order: 'first',
+      sigma: [0.5],
+      samples: 2000,
+      rng: seededRng(3),
+    });
     const phi = 0.5 * (1 + erf(-1 / Math.SQRT2)); // Φ(−1) = 0.1587
     expect(Math.abs(est.grad[0] - phi)).toBeLessThan(0.03);
   });

@@ -75,7 +75,11 @@ export function dropWeightSlope(temperature: number, dt: number = DROP.dt, steps
 }
 
 /** The ball-drop scene from height `h`. */
-export function dropScene(h: number, mode: 'penalty' | 'soft' | 'hard', opts: { temperature?: number; dt?: number; steps?: number } = {}): Scene {
+export function dropScene(
+  h: number,
+  mode: 'penalty' | 'soft' | 'hard',
+  opts: { temperature?: number; dt?: number; steps?: number } = {},
+): Scene {
   return parseScene({
     dt: opts.dt ?? DROP.dt,
     steps: opts.steps ?? DROP.steps,
@@ -237,7 +241,11 @@ export function hardGlanceOnset(j: number): number {
 export const HARD_GLANCE_SLOPE = GLANCE.mass / 2 / (GLANCE.mass * GLANCE.dt);
 
 /** The glancing scene with impact parameter `b`, frictionless and inelastic (any mode). */
-export function frictionlessGlanceScene(b: number, mode: 'penalty' | 'soft' | 'hard', opts: { temperature?: number } = {}): Scene {
+export function frictionlessGlanceScene(
+  b: number,
+  mode: 'penalty' | 'soft' | 'hard',
+  opts: { temperature?: number } = {},
+): Scene {
   const scene = glanceScene(b, mode, opts);
   return parseScene({ ...scene, contact: { ...scene.contact, friction: 0, restitution: 0 } });
 }
@@ -276,7 +284,13 @@ function slidingBoxScene(
     contact: { mode, friction, restitution: 0, temperature, ...BOX_CONTACT },
     bodies: [
       { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
-      { name: 'box', shape: { type: 'box', halfExtents: half }, mass: 1, position: [0, 0, half[2] + sink], linearVelocity: [speed, 0, 0] },
+      {
+        name: 'box',
+        shape: { type: 'box', halfExtents: half },
+        mass: 1,
+        position: [0, 0, half[2] + sink],
+        linearVelocity: [speed, 0, 0],
+      },
     ],
   });
 }
@@ -298,7 +312,11 @@ export const SLIDE = {
 export const SLIDE_STOP_SPEED = SLIDE.friction * DROP.g * SLIDE.steps * DROP.dt;
 
 /** The sliding box with initial speed `v`. */
-export function slideScene(v: number, mode: 'penalty' | 'soft' | 'hard', opts: { temperature?: number; frictionVelocity?: number } = {}): Scene {
+export function slideScene(
+  v: number,
+  mode: 'penalty' | 'soft' | 'hard',
+  opts: { temperature?: number; frictionVelocity?: number } = {},
+): Scene {
   const scene = slidingBoxScene([...SLIDE.halfExtents], v, SLIDE.friction, SLIDE.steps, mode, opts.temperature ?? 1e-4);
   if (opts.frictionVelocity !== undefined) scene.contact.frictionVelocity = opts.frictionVelocity;
   return scene;
@@ -313,11 +331,17 @@ export function slideScene(v: number, mode: 'penalty' | 'soft' | 'hard', opts: {
  * v_N and d v_N / d v0 (the product of the map's slopes, by central differences of one
  * step: the map is smooth).
  */
-export function softStopMap(v0: number, steps: number = SLIDE.steps, eps: number = DEFAULT_FRICTION_VELOCITY, temperature = 1e-4): { value: number; slope: number } {
+export function softStopMap(
+  v0: number,
+  steps: number = SLIDE.steps,
+  eps: number = DEFAULT_FRICTION_VELOCITY,
+  temperature = 1e-4,
+): { value: number; slope: number } {
   const [a, , c] = SLIDE.halfExtents;
   const m = 1;
   // principal inverse moments of the box and one corner's lever r = (a, a, −c)
-  const ix = 3 / (m * (a * a + c * c)), iz = 3 / (m * 2 * a * a);
+  const ix = 3 / (m * (a * a + c * c)),
+    iz = 3 / (m * 2 * a * a);
   const r2 = 2 * a * a + c * c;
   const ut = 1 / m + 0.5 * (r2 * (2 * ix + iz) - (ix * 2 * a * a + iz * c * c) - ix * 2 * a * a);
   const activation = -Math.expm1(-(m * DROP.g) / (4 * BOX_CONTACT.stiffness) / temperature);

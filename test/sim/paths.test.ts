@@ -25,10 +25,28 @@ const scene = parseScene({
   contact: { friction: 0.4, restitution: 0.1, damping: 30 },
   bodies: [
     { name: 'ground', shape: { type: 'plane', normal: [0, 0, 2], offset: 1 } },
-    { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, density: 500, position: [0, 0, 1], orientation: [1, 2, 0, 0] },
-    { name: 'crate', shape: { type: 'box', halfExtents: [0.1, 0.2, 0.3] }, mass: 2, friction: 0.9, linearVelocity: [1, 2, 3] },
+    {
+      name: 'ball',
+      shape: { type: 'sphere', radius: 0.1 },
+      density: 500,
+      position: [0, 0, 1],
+      orientation: [1, 2, 0, 0],
+    },
+    {
+      name: 'crate',
+      shape: { type: 'box', halfExtents: [0.1, 0.2, 0.3] },
+      mass: 2,
+      friction: 0.9,
+      linearVelocity: [1, 2, 3],
+    },
     { name: 'pill', shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 }, mass: 1, angularVelocity: [0, 0, 5] },
-    { name: 'wall', shape: { type: 'box', halfExtents: [1, 1, 1] }, static: true, position: [3, 0, 0], restitution: 0.8 },
+    {
+      name: 'wall',
+      shape: { type: 'box', halfExtents: [1, 1, 1] },
+      static: true,
+      position: [3, 0, 0],
+      restitution: 0.8,
+    },
   ],
 });
 const bodies = pathBodies(scene);
@@ -88,13 +106,35 @@ describe('parameter paths', () => {
       field: 'linearVelocity',
       component: 0,
     });
-    expect(parseParamPath('ball.orientation.w', bodies)).toMatchObject({ kind: 'state', field: 'orientation', component: 0 });
+    expect(parseParamPath('ball.orientation.w', bodies)).toMatchObject({
+      kind: 'state',
+      field: 'orientation',
+      component: 0,
+    });
     expect(parseParamPath('ball.orientation.z', bodies)).toMatchObject({ component: 3 });
-    expect(parseParamPath('crate.halfExtents.z', bodies)).toMatchObject({ kind: 'shapeVector', body: 2, field: 'halfExtents', component: 2 });
-    expect(parseParamPath('ground.normal.y', bodies)).toMatchObject({ kind: 'shapeVector', body: 0, field: 'normal', component: 1 });
-    expect(parseParamPath('pill.halfLength', bodies)).toMatchObject({ kind: 'bodyScalar', body: 3, field: 'halfLength' });
+    expect(parseParamPath('crate.halfExtents.z', bodies)).toMatchObject({
+      kind: 'shapeVector',
+      body: 2,
+      field: 'halfExtents',
+      component: 2,
+    });
+    expect(parseParamPath('ground.normal.y', bodies)).toMatchObject({
+      kind: 'shapeVector',
+      body: 0,
+      field: 'normal',
+      component: 1,
+    });
+    expect(parseParamPath('pill.halfLength', bodies)).toMatchObject({
+      kind: 'bodyScalar',
+      body: 3,
+      field: 'halfLength',
+    });
     expect(parseParamPath('ground.offset', bodies)).toMatchObject({ kind: 'bodyScalar', field: 'offset' });
-    expect(parseParamPath('contact.temperature', bodies)).toEqual({ kind: 'contact', text: 'contact.temperature', key: 'temperature' });
+    expect(parseParamPath('contact.temperature', bodies)).toEqual({
+      kind: 'contact',
+      text: 'contact.temperature',
+      key: 'temperature',
+    });
   });
 
   it.each<[string, RegExp, string[]]>([
@@ -137,7 +177,12 @@ describe('parameter paths', () => {
 
 describe('quantity paths', () => {
   it('parses whole vectors and components', () => {
-    expect(parseQuantityPath('ball.position', bodies)).toMatchObject({ body: 1, field: 'position', component: null, width: 3 });
+    expect(parseQuantityPath('ball.position', bodies)).toMatchObject({
+      body: 1,
+      field: 'position',
+      component: null,
+      width: 3,
+    });
     expect(parseQuantityPath('ball.orientation', bodies)).toMatchObject({ component: null, width: 4 });
     expect(parseQuantityPath('pill.angularVelocity.z', bodies)).toMatchObject({ body: 3, component: 2, width: 1 });
     expect(parseQuantityPath('wall.position.x', bodies)).toMatchObject({ body: 4, component: 0 });
@@ -206,7 +251,9 @@ describe('readParam and writeParam', () => {
   it('contact.damping without a value in the scene is an error naming the alternative, not a silent 0', () => {
     const derived = { ...scene, contact: { ...scene.contact } };
     delete derived.contact.damping;
-    expect(() => readParam(derived, parseParamPath('contact.damping', bodies))).toThrow(/derives its dashpot from restitution.*contact\.restitution/);
+    expect(() => readParam(derived, parseParamPath('contact.damping', bodies))).toThrow(
+      /derives its dashpot from restitution.*contact\.restitution/,
+    );
   });
 
   it('resolve defaults: body friction from the contact, mass from density × volume', () => {

@@ -102,7 +102,9 @@ for (const mode of FORCE_MODES) {
       // the cue ball gave up most of its 3 m/s to the rack
       expect(state.bodyQd[6 * cue]).toBeLessThan(1);
       // and the rack moved forward (the back row is pushed out)
-      const moved = Array.from({ length: model.nbody }, (_, i) => i).filter((i) => i !== cue && !model.bodyStatic[i] && state.bodyQ[7 * i] - startX[i] > 0.01);
+      const moved = Array.from({ length: model.nbody }, (_, i) => i).filter(
+        (i) => i !== cue && !model.bodyStatic[i] && state.bodyQ[7 * i] - startX[i] > 0.01,
+      );
       expect(moved.length).toBeGreaterThan(3);
       // no ball flies off the cloth or sinks into it (the resting penetration is mg/k = 17 µm);
       // after the impacts balls hop a little on the nearly elastic slow table contact:
@@ -138,7 +140,11 @@ for (const mode of FORCE_MODES) {
       simulate(model, state, model.steps, {
         onStep: (step, s) => {
           // after the first 0.1 s of settling onto the ramp, the normal velocity stays small
-          if (step > 100) bounce = Math.max(bounce, Math.abs(n[0] * s.bodyQd[6 * i] + n[1] * s.bodyQd[6 * i + 1] + n[2] * s.bodyQd[6 * i + 2]));
+          if (step > 100)
+            bounce = Math.max(
+              bounce,
+              Math.abs(n[0] * s.bodyQd[6 * i] + n[1] * s.bodyQd[6 * i + 1] + n[2] * s.bodyQd[6 * i + 2]),
+            );
         },
       });
       const moved = Math.hypot(...state.bodyQ.subarray(7 * i, 7 * i + 3).map((x, k) => x - x0[k]));

@@ -46,7 +46,12 @@ function index(model: Model, name: string): number {
 }
 
 const position = (s: State, i: number): V3 => [s.bodyQ[7 * i], s.bodyQ[7 * i + 1], s.bodyQ[7 * i + 2]];
-const orientation = (s: State, i: number): Q4 => [s.bodyQ[7 * i + 3], s.bodyQ[7 * i + 4], s.bodyQ[7 * i + 5], s.bodyQ[7 * i + 6]];
+const orientation = (s: State, i: number): Q4 => [
+  s.bodyQ[7 * i + 3],
+  s.bodyQ[7 * i + 4],
+  s.bodyQ[7 * i + 5],
+  s.bodyQ[7 * i + 6],
+];
 const linearVelocity = (s: State, i: number): V3 => [s.bodyQd[6 * i], s.bodyQd[6 * i + 1], s.bodyQd[6 * i + 2]];
 const angularVelocity = (s: State, i: number): V3 => [s.bodyQd[6 * i + 3], s.bodyQd[6 * i + 4], s.bodyQd[6 * i + 5]];
 
@@ -196,14 +201,34 @@ describe('free flight through step: the discrete closed form of semi-implicit Eu
   const tilt = unitQuat([0.9, 0.2, -0.3, 0.25]);
   const bodies = [
     // a sphere: every axis is principal
-    { name: 'ball', shape: { type: 'sphere' as const, radius: 0.2 }, mass: 2, position: [0, 0, 5] as V3, orientation: tilt,
-      linearVelocity: [1.5, -0.7, 4] as V3, angularVelocity: [3, -2, 5] as V3 },
+    {
+      name: 'ball',
+      shape: { type: 'sphere' as const, radius: 0.2 },
+      mass: 2,
+      position: [0, 0, 5] as V3,
+      orientation: tilt,
+      linearVelocity: [1.5, -0.7, 4] as V3,
+      angularVelocity: [3, -2, 5] as V3,
+    },
     // a box spinning about its body y axis
-    { name: 'brick', shape: { type: 'box' as const, halfExtents: [0.1, 0.2, 0.4] as V3 }, mass: 1, position: [10, 0, 3] as V3,
-      orientation: tilt, linearVelocity: [-2, 1, 0.5] as V3, angularVelocity: toWorld(tilt, [0, 4, 0]) },
+    {
+      name: 'brick',
+      shape: { type: 'box' as const, halfExtents: [0.1, 0.2, 0.4] as V3 },
+      mass: 1,
+      position: [10, 0, 3] as V3,
+      orientation: tilt,
+      linearVelocity: [-2, 1, 0.5] as V3,
+      angularVelocity: toWorld(tilt, [0, 4, 0]),
+    },
     // a capsule spinning about its axis (body z)
-    { name: 'rod', shape: { type: 'capsule' as const, radius: 0.05, halfLength: 0.3 }, density: 800, position: [-10, 5, 2] as V3,
-      orientation: tilt, angularVelocity: toWorld(tilt, [0, 0, -6]) },
+    {
+      name: 'rod',
+      shape: { type: 'capsule' as const, radius: 0.05, halfLength: 0.3 },
+      density: 800,
+      position: [-10, 5, 2] as V3,
+      orientation: tilt,
+      angularVelocity: toWorld(tilt, [0, 0, -6]),
+    },
   ];
   const dt = 1e-3;
   const steps = 1000;
@@ -256,17 +281,30 @@ describe('a box at rest on a plane stays at rest (2 s, dt = 1 ms)', () => {
   function box(mode: ForceMode, z: number) {
     return load({
       contact: { mode, ...BOX_CONTACT },
-      bodies: [GROUND, { name: 'box', shape: { type: 'box', halfExtents: half }, mass, position: [xy[0], xy[1], z], orientation: q0 }],
+      bodies: [
+        GROUND,
+        { name: 'box', shape: { type: 'box', halfExtents: half }, mass, position: [xy[0], xy[1], z], orientation: q0 },
+      ],
     });
   }
 
   // a corner's inverse mass along z: 1/m + r_y²/I_xx + r_x²/I_yy (body axes; the yaw keeps z)
   const inertia = (u: number, v: number) => (mass * (u * u + v * v)) / 3;
-  const cornerW0 = 1 / mass + (half[1] * half[1]) / inertia(half[1], half[2]) + (half[0] * half[0]) / inertia(half[0], half[2]);
+  const cornerW0 =
+    1 / mass + (half[1] * half[1]) / inertia(half[1], half[2]) + (half[0] * half[0]) / inertia(half[0], half[2]);
 
   for (const mode of FORCE_MODES) {
     // the 4 bottom corners carry the weight: each its feed-forward and its spring
-    const gap = restingGapStepExact(mode, { count: 4, mass, w0: cornerW0, press: G, gravity: G, ...BOX_CONTACT, dt: 1e-3, restitution: 0 });
+    const gap = restingGapStepExact(mode, {
+      count: 4,
+      mass,
+      w0: cornerW0,
+      press: G,
+      gravity: G,
+      ...BOX_CONTACT,
+      dt: 1e-3,
+      restitution: 0,
+    });
 
     it(`${mode}: placed at the predicted resting height h + d (4·(a·c·g + f(d)) = mg), it does not move`, () => {
       const { model, state } = box(mode, half[2] + gap);
@@ -303,7 +341,16 @@ describe('a box at rest on a plane stays at rest (2 s, dt = 1 ms)', () => {
     for (const mode of FORCE_MODES) {
       const { model, state } = load({
         contact: { mode },
-        bodies: [GROUND, { name: 'box', shape: { type: 'box', halfExtents: half }, mass, position: [xy[0], xy[1], half[2] + 0.005], orientation: q0 }],
+        bodies: [
+          GROUND,
+          {
+            name: 'box',
+            shape: { type: 'box', halfExtents: half },
+            mass,
+            position: [xy[0], xy[1], half[2] + 0.005],
+            orientation: q0,
+          },
+        ],
       });
       simulate(model, state, 2000);
       expect.soft(norm(linearVelocity(state, index(model, 'box'))), mode).toBeLessThan(1e-3);
@@ -346,11 +393,29 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
 
   function slide(mode: ForceMode): Slide {
     // a cube's corner: W₀ = 1/m + 2·h²/(m·2h²/3) = 4/m
-    const gap = restingGapStepExact(mode, { count: 4, mass, w0: 4 / mass, press: G, gravity: G, ...BOX_CONTACT, dt, restitution: 0 });
+    const gap = restingGapStepExact(mode, {
+      count: 4,
+      mass,
+      w0: 4 / mass,
+      press: G,
+      gravity: G,
+      ...BOX_CONTACT,
+      dt,
+      restitution: 0,
+    });
     const { model, state } = load({
       dt,
       contact: { mode, ...BOX_CONTACT },
-      bodies: [GROUND, { name: 'box', shape: { type: 'box', halfExtents: [half, half, half] }, mass, position: [0, 0, half + gap], linearVelocity: [v0, 0, 0] }],
+      bodies: [
+        GROUND,
+        {
+          name: 'box',
+          shape: { type: 'box', halfExtents: [half, half, half] },
+          mass,
+          position: [0, 0, half + gap],
+          linearVelocity: [v0, 0, 0],
+        },
+      ],
     });
     const i = index(model, 'box');
     const v: number[] = [v0];
@@ -361,7 +426,13 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
         maxTilt = Math.max(maxTilt, rotationAngle(orientation(s, i), [1, 0, 0, 0]));
       },
     });
-    return { v, x: position(state, i)[0], vEnd: norm(linearVelocity(state, i)) + norm(angularVelocity(state, i)), maxTilt, gap };
+    return {
+      v,
+      x: position(state, i)[0],
+      vEnd: norm(linearVelocity(state, i)) + norm(angularVelocity(state, i)),
+      maxTilt,
+      gap,
+    };
   }
 
   /** Time (s) at which the sampled velocity first falls below `level`, interpolated between steps. */
@@ -407,7 +478,7 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
         run = slide(mode);
       });
 
-      it('decelerates at the step-integrated law\'s μg·φ₁(y), within its loss of μg', () => {
+      it("decelerates at the step-integrated law's μg·φ₁(y), within its loss of μg", () => {
         // between 2 and 0.5 m/s: past the start-up pitch of the box (first ~0.1 s) and well above
         // ε, where the soft law is Coulomb to ε²/(2v²) ≤ 2e-4. The friction is integrated over
         // the step (lawDecel), a first-order loss of ~y/2 that grows as the box slows; it
@@ -423,7 +494,7 @@ describe('a box sliding with friction (v₀ = 3 m/s, μ = 0.5, dt = 1 ms)', () =
         expect(Math.abs(decel / a - 1)).toBeLessThan(1 - predicted / a + 2e-3);
       });
 
-      it('stops after the law\'s ∫v dv/decel(v) − v₀·dt/2 (v₀²/(2μg) up to the step-integrated loss)', () => {
+      it("stops after the law's ∫v dv/decel(v) − v₀·dt/2 (v₀²/(2μg) up to the step-integrated loss)", () => {
         // −v₀·dt/2: semi-implicit Euler steps with the end-of-step velocity (x_N = dt Σ v_n),
         // 1.5 mm here; ∫₀^{v₀} v dv/decel(v) is v₀²/(2μg) with the step-integrated friction
         // (lawDecel), which slides ~0.2–0.6 % further. What remains is the contact compliance:
@@ -468,7 +539,12 @@ describe('sphere–sphere collisions without gravity', () => {
     angularVelocity: V3;
   }
 
-  function loadBalls(mode: ForceMode, balls: Ball[], contact: { stiffness: number; temperature: number; damping?: number; restitution?: number }, dt: number) {
+  function loadBalls(
+    mode: ForceMode,
+    balls: Ball[],
+    contact: { stiffness: number; temperature: number; damping?: number; restitution?: number },
+    dt: number,
+  ) {
     return load({
       dt,
       gravity: [0, 0, 0],
@@ -497,11 +573,28 @@ describe('sphere–sphere collisions without gravity', () => {
 
   // different masses and radii, off the origin (so L is not trivially 0), with spin and
   // friction (so the glancing collision exchanges spin and orbital angular momentum)
-  const a: Ball = { name: 'a', radius: 0.1, mass: 1, position: [-0.4, 0.3, 0.2], linearVelocity: [2, 0, 0], angularVelocity: [0, 3, 1] };
-  const b: Ball = { name: 'b', radius: 0.15, mass: 3, position: [0.2, 0.3, 0.2], linearVelocity: [-1, 0, 0], angularVelocity: [0, 0, 0] };
+  const a: Ball = {
+    name: 'a',
+    radius: 0.1,
+    mass: 1,
+    position: [-0.4, 0.3, 0.2],
+    linearVelocity: [2, 0, 0],
+    angularVelocity: [0, 3, 1],
+  };
+  const b: Ball = {
+    name: 'b',
+    radius: 0.15,
+    mass: 3,
+    position: [0.2, 0.3, 0.2],
+    linearVelocity: [-1, 0, 0],
+    angularVelocity: [0, 0, 0],
+  };
   const cases: [string, Ball[]][] = [
     ['head-on', [a, b]],
-    ['glancing (impact parameter 0.16 m, contact at 0.25 m)', [a, { ...b, position: [0.2, 0.45, 0.25], angularVelocity: [2, -1, 0] }]],
+    [
+      'glancing (impact parameter 0.16 m, contact at 0.25 m)',
+      [a, { ...b, position: [0.2, 0.45, 0.25], angularVelocity: [2, -1, 0] }],
+    ],
   ];
   const stiff = { stiffness: 1e5, temperature: 1e-4, restitution: 0.5 };
   /** m/s, of the 1 m/s impact: measured (see the test) */
@@ -537,8 +630,22 @@ describe('sphere–sphere collisions without gravity', () => {
       const e = 0.9;
       const light = { ...stiff, restitution: e };
       const balls: Ball[] = [
-        { name: 'a', radius: 0.1, mass: 1, position: [-0.15, 0, 0], linearVelocity: [v, 0, 0], angularVelocity: [0, 0, 0] },
-        { name: 'b', radius: 0.1, mass: 1, position: [0.1031, 0, 0], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] },
+        {
+          name: 'a',
+          radius: 0.1,
+          mass: 1,
+          position: [-0.15, 0, 0],
+          linearVelocity: [v, 0, 0],
+          angularVelocity: [0, 0, 0],
+        },
+        {
+          name: 'b',
+          radius: 0.1,
+          mass: 1,
+          position: [0.1031, 0, 0],
+          linearVelocity: [0, 0, 0],
+          angularVelocity: [0, 0, 0],
+        },
       ];
       // dt = 0.1 ms: ω dt = √(2k/m)·dt = 0.045, the impact is resolved in ~70 steps
       const { model, state } = loadBalls(mode, balls, light, 1e-4);
@@ -546,7 +653,8 @@ describe('sphere–sphere collisions without gravity', () => {
       // the dashpot's damping ratio comes from e by the clamped spring–dashpot's closed form
       // (restitution.ts) with the pair's effective mass 1/(1/m_a + 1/m_b); without gravity that
       // is the whole story up to the discretization (ω dt = 0.045)
-      const va = linearVelocity(state, 0)[0], vb = linearVelocity(state, 1)[0];
+      const va = linearVelocity(state, 0)[0],
+        vb = linearVelocity(state, 1)[0];
       expect(Math.abs(va - ((1 - e) * v) / 2)).toBeLessThan(TOL_RESTITUTION);
       expect(Math.abs(vb - ((1 + e) * v) / 2)).toBeLessThan(TOL_RESTITUTION);
     });
@@ -554,8 +662,22 @@ describe('sphere–sphere collisions without gravity', () => {
 
   it('soft, head-on, equal masses, no damping: an elastic collision, the velocities are exchanged (momentum to rounding, the exchange to O(dt³))', () => {
     const balls: Ball[] = [
-      { name: 'a', radius: 0.1, mass: 1, position: [-0.15, 0, 0], linearVelocity: [1, 0, 0], angularVelocity: [0, 0, 0] },
-      { name: 'b', radius: 0.1, mass: 1, position: [0.1031, 0, 0], linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0] },
+      {
+        name: 'a',
+        radius: 0.1,
+        mass: 1,
+        position: [-0.15, 0, 0],
+        linearVelocity: [1, 0, 0],
+        angularVelocity: [0, 0, 0],
+      },
+      {
+        name: 'b',
+        radius: 0.1,
+        mass: 1,
+        position: [0.1031, 0, 0],
+        linearVelocity: [0, 0, 0],
+        angularVelocity: [0, 0, 0],
+      },
     ];
     // The step-exact soft law's width s = √(τ² + (v_n·dt/4)²) depends on the approach speed,
     // but only through v_n²: the continuous contact is time-reversible, so a ball leaves at
@@ -566,11 +688,14 @@ describe('sphere–sphere collisions without gravity', () => {
     const defect = (dt: number): number => {
       const { model, state } = loadBalls('soft', balls, { ...stiff, damping: 0 }, dt);
       simulate(model, state, Math.round(0.2 / dt));
-      const va = linearVelocity(state, 0)[0], vb = linearVelocity(state, 1)[0];
+      const va = linearVelocity(state, 0)[0],
+        vb = linearVelocity(state, 1)[0];
       expect(Math.abs(va + vb - 1)).toBeLessThan(1e-12);
       return Math.max(Math.abs(va), Math.abs(vb - 1));
     };
-    const coarse = defect(2e-4), mid = defect(1e-4), fine = defect(5e-5);
+    const coarse = defect(2e-4),
+      mid = defect(1e-4),
+      fine = defect(5e-5);
     // third order: 8 per halving; 6 allows the next order's share at the coarse step (ω dt = 0.09)
     expect(coarse / mid).toBeGreaterThan(6);
     expect(mid / fine).toBeGreaterThan(6);
@@ -602,7 +727,16 @@ describe('torque-free rotation through step (a box, no gravity, dt = 1 ms)', () 
     const x0: V3 = [0.5, -1, 2];
     const { model, state } = load({
       gravity: [0, 0, 0],
-      bodies: [{ name: 'box', shape: { type: 'box', halfExtents: half }, mass, position: x0, orientation: tilt, angularVelocity: toWorld(tilt, omegaBody) }],
+      bodies: [
+        {
+          name: 'box',
+          shape: { type: 'box', halfExtents: half },
+          mass,
+          position: x0,
+          orientation: tilt,
+          angularVelocity: toWorld(tilt, omegaBody),
+        },
+      ],
     });
     const measure = (s: State) => {
       const q = orientation(s, 0);
@@ -668,7 +802,9 @@ describe('torque-free rotation through step (a box, no gravity, dt = 1 ms)', () 
     const reference = signChanges(eulerReference(intermediate, 6, 1e-4), 1, 1e-4);
     expect(reference).toHaveLength(2);
     expect(flips).toHaveLength(2);
-    flips.forEach((t, k) => expect(Math.abs(t - reference[k]), `flip ${k} at ${t} s vs ${reference[k]} s`).toBeLessThan(1e-3));
+    flips.forEach((t, k) =>
+      expect(Math.abs(t - reference[k]), `flip ${k} at ${t} s vs ${reference[k]} s`).toBeLessThan(1e-3),
+    );
     // ω_y turns fully over
     expect(Math.min(...run.omegaBody.map((w) => w[1]))).toBeLessThan(-0.99 * intermediate[1]);
     // no force: the centre of mass does not move
@@ -700,7 +836,16 @@ describe('a sphere rolling down an incline (θ = 0.3 rad, μ = 0.5, dt = 1 ms)',
       expect(contact.friction).toBeGreaterThan(rollingFriction);
       const load0 = mass * G * Math.cos(theta);
       // one contact through the centre: W₀ = 1/m
-      const gap = restingGapStepExact(mode, { count: 1, mass, w0: 1 / mass, press: G * Math.cos(theta), gravity: G, ...contact, dt, restitution: 0 });
+      const gap = restingGapStepExact(mode, {
+        count: 1,
+        mass,
+        w0: 1 / mass,
+        press: G * Math.cos(theta),
+        gravity: G,
+        ...contact,
+        dt,
+        restitution: 0,
+      });
       const h = r + gap;
       const { model, state } = load({
         dt,
@@ -745,7 +890,8 @@ describe('a sphere rolling down an incline (θ = 0.3 rad, μ = 0.5, dt = 1 ms)',
         const lambda = (contact.friction * load0) / (mode === 'soft' ? Math.hypot(u, EPS) : EPS);
         return lambda * u * phi1(dt * lambda * wt);
       };
-      let lo = 0, hi = EPS;
+      let lo = 0,
+        hi = EPS;
       for (let it = 0; it < 200; it++) {
         const mid = 0.5 * (lo + hi);
         if (force(mid) < F) lo = mid;

@@ -21,7 +21,11 @@ import {
 } from './onset-scenes.ts';
 
 /** `actual` equals `expected` entrywise to `digits` decimals (differences of rounded values). */
-function expectClose(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[], digits = 9): void {
+function expectClose(
+  actual: readonly (readonly number[])[],
+  expected: readonly (readonly number[])[],
+  digits = 9,
+): void {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], digits)));
 }
@@ -64,7 +68,14 @@ describe('oneSided', () => {
 
 describe('probeFunction on closed forms', () => {
   it('|x| at 0: kink, directional [1, −1], Clarke gradient [−1, 1]', () => {
-    const p = probeFunction(closedForm(([x]) => Math.abs(x), ([x]) => [Math.sign(x)]), [0], { radius: 1e-3 });
+    const p = probeFunction(
+      closedForm(
+        ([x]) => Math.abs(x),
+        ([x]) => [Math.sign(x)],
+      ),
+      [0],
+      { radius: 1e-3 },
+    );
     expect(p.verdict).toBe('kink');
     expect(p.directional).toEqual([[1, -1]]);
     expect(p.range).toEqual([[-1, 1]]);
@@ -73,7 +84,15 @@ describe('probeFunction on closed forms', () => {
 
   it('x² + 3y at (0.5, 2): smooth, directional = gradient, range = gradient ± 2R', () => {
     const R = 1e-2;
-    const p = probeFunction(closedForm(([x, y]) => x * x + 3 * y, ([x]) => [2 * x, 3]), [0.5, 2], { radius: R }, ['x', 'y']);
+    const p = probeFunction(
+      closedForm(
+        ([x, y]) => x * x + 3 * y,
+        ([x]) => [2 * x, 3],
+      ),
+      [0.5, 2],
+      { radius: R },
+      ['x', 'y'],
+    );
     expect(p.verdict).toBe('smooth');
     expect(p.directional[0][0]).toBeCloseTo(1, 10);
     expect(p.directional[0][1]).toBeCloseTo(1, 10);
@@ -85,9 +104,12 @@ describe('probeFunction on closed forms', () => {
     expect(p.range[1]).toEqual([3, 3]);
   });
 
-  it('smooth at the point with a kink inside the ball: the ball\'s verdict is kink, found by sweeping towards the sampled gradients', () => {
+  it("smooth at the point with a kink inside the ball: the ball's verdict is kink, found by sweeping towards the sampled gradients", () => {
     // relu(x − 0.5) probed at 0.3 with R = 0.5: flat at the point, slope 1 beyond 0.5
-    const relu = closedForm(([x]) => Math.max(x - 0.5, 0), ([x]) => [x > 0.5 ? 1 : 0]);
+    const relu = closedForm(
+      ([x]) => Math.max(x - 0.5, 0),
+      ([x]) => [x > 0.5 ? 1 : 0],
+    );
     const p = probeFunction(relu, [0.3], { radius: 0.5, samples: 32 }, ['x']);
     expect(p.verdict).toBe('kink');
     expect(p.atPoint).toBe('smooth');
@@ -102,7 +124,10 @@ describe('probeFunction on closed forms', () => {
   it('a decision predicted within R decides the line to sweep; one beyond R leaves the ball smooth', () => {
     // |x − 0.3| with its flip reported as a decision (distance 0.3 from 0)
     const f: ProbedFunction = {
-      ...closedForm(([x]) => Math.abs(x - 0.3), ([x]) => [Math.sign(x - 0.3)]),
+      ...closedForm(
+        ([x]) => Math.abs(x - 0.3),
+        ([x]) => [Math.sign(x - 0.3)],
+      ),
       decisions: ([x]) => [{ label: 'x = 0.3', distance: Math.abs(x - 0.3), flipAt: [0.3] }],
     };
     const inside = probeFunction(f, [0], { radius: 0.5, samples: 0 }, ['x']);
@@ -116,13 +141,24 @@ describe('probeFunction on closed forms', () => {
   });
 
   it('a unit step at 0: discontinuous, naming the side where the value jumps', () => {
-    const p = probeFunction(closedForm(([x]) => (x >= 0 ? 1 : 0), () => [0]), [0], { radius: 1e-3 }, ['u']);
+    const p = probeFunction(
+      closedForm(
+        ([x]) => (x >= 0 ? 1 : 0),
+        () => [0],
+      ),
+      [0],
+      { radius: 1e-3 },
+      ['u'],
+    );
     expect(p.verdict).toBe('discontinuous');
     expect(p.reason).toMatch(/jumps by -1 along −u/);
   });
 
   it('max(x, y) at a tie: kink along each parameter; both gradient components span [0, 1]', () => {
-    const f = closedForm(([x, y]) => Math.max(x, y), ([x, y]) => (x > y ? [1, 0] : [0, 1]));
+    const f = closedForm(
+      ([x, y]) => Math.max(x, y),
+      ([x, y]) => (x > y ? [1, 0] : [0, 1]),
+    );
     const p = probeFunction(f, [1, 1], { radius: 1e-3, samples: 32 });
     expect(p.verdict).toBe('kink');
     expectClose(p.directional, [
@@ -137,7 +173,10 @@ describe('probeFunction on closed forms', () => {
 
   it('a kink inside the ball but not at the point: kink for the ball, smooth at the point, the range shows the kink', () => {
     const R = 1e-3;
-    const f = closedForm(([x]) => Math.abs(x - 0.3 * R), ([x]) => [Math.sign(x - 0.3 * R)]);
+    const f = closedForm(
+      ([x]) => Math.abs(x - 0.3 * R),
+      ([x]) => [Math.sign(x - 0.3 * R)],
+    );
     const p = probeFunction(f, [0], { radius: R, samples: 32 });
     expect(p.verdict).toBe('kink');
     expect(p.atPoint).toBe('smooth');
@@ -146,7 +185,10 @@ describe('probeFunction on closed forms', () => {
   });
 
   it('is reproducible for a seed and rejects a bad radius', () => {
-    const f = closedForm(([x, y]) => Math.max(x, y), ([x, y]) => (x > y ? [1, 0] : [0, 1]));
+    const f = closedForm(
+      ([x, y]) => Math.max(x, y),
+      ([x, y]) => (x > y ? [1, 0] : [0, 1]),
+    );
     const a = probeFunction(f, [1, 1.0005], { radius: 1e-3, seed: 7 });
     const b = probeFunction(f, [1, 1.0005], { radius: 1e-3, seed: 7 });
     expect(a).toEqual(b);
@@ -199,11 +241,11 @@ describe('probe at the ball-drop onset (final vertical velocity, drop height)', 
   });
 });
 
-describe('probe at the glancing sphere–sphere onset (b\'s final y velocity, impact parameter)', () => {
+describe("probe at the glancing sphere–sphere onset (b's final y velocity, impact parameter)", () => {
   // within (b_1, R]: only the pass step's contact can switch on
   const opts = { of: 'b.linearVelocity.y', wrt: ['a.position.y'], radius: 1e-6 };
 
-  it('penalty at b = R: kink, d+ = 0, d− = k·κ·dt/m_b, caused by the pass step\'s onset', () => {
+  it("penalty at b = R: kink, d+ = 0, d− = k·κ·dt/m_b, caused by the pass step's onset", () => {
     const p = probe(glanceScene(GLANCE_REACH, 'penalty'), opts);
     expect(p.verdict).toBe('kink');
     const [right, left] = p.directional['a.position.y'];

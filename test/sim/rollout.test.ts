@@ -33,8 +33,12 @@ function expectGradMatchesFd(scene: Scene, of: string, wrt: string[], rtol = 1e-
     const f = fd(scene, of, p);
     // the scenes are chosen well conditioned: finite differences agree across step sizes
     const f7 = fd(scene, of, p, 1e-7);
-    expect(Math.abs(f - f7), `FD of ${of} wrt ${p} unstable: ${f} vs ${f7}`).toBeLessThanOrEqual(10 * (atol + rtol * Math.abs(f)));
-    expect(Math.abs(r.grad[p] - f), `${of} wrt ${p}: AD ${r.grad[p]} vs FD ${f}`).toBeLessThanOrEqual(atol + rtol * Math.abs(f));
+    expect(Math.abs(f - f7), `FD of ${of} wrt ${p} unstable: ${f} vs ${f7}`).toBeLessThanOrEqual(
+      10 * (atol + rtol * Math.abs(f)),
+    );
+    expect(Math.abs(r.grad[p] - f), `${of} wrt ${p}: AD ${r.grad[p]} vs FD ${f}`).toBeLessThanOrEqual(
+      atol + rtol * Math.abs(f),
+    );
   }
 }
 
@@ -49,7 +53,15 @@ describe('rollout gradients: free flight (closed form)', () => {
     dt: 0.01,
     steps: 50,
     contact: { mode: 'soft' },
-    bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 2, position: [0, 0, 10], linearVelocity: [1, 0, 2] }],
+    bodies: [
+      {
+        name: 'ball',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 2,
+        position: [0, 0, 10],
+        linearVelocity: [1, 0, 2],
+      },
+    ],
   });
   it('∂x_N/∂v₀ = N·dt and ∂z_N/∂g_z = dt²·N(N+1)/2 (semi-implicit Euler), exactly', () => {
     const r = gradient(s, 'ball.position.x', ['ball.linearVelocity.x', 'ball.position.x', 'ball.mass']);
@@ -61,11 +73,14 @@ describe('rollout gradients: free flight (closed form)', () => {
     const L = rolloutLayout(model.nbody, 50, 0);
     const state = initialState(model, s);
     const run = rolloutPrimitive(cfg);
-    const g = ad.grad(([gz]) => {
-      const x: ad.Real[] = Array.from(rolloutInputs(cfg, state.bodyQ, state.bodyQd));
-      x[L.gravity + 2] = gz;
-      return run(x)[2];
-    }, [-9.81])[0];
+    const g = ad.grad(
+      ([gz]) => {
+        const x: ad.Real[] = Array.from(rolloutInputs(cfg, state.bodyQ, state.bodyQd));
+        x[L.gravity + 2] = gz;
+        return run(x)[2];
+      },
+      [-9.81],
+    )[0];
     expect(g).toBeCloseTo((0.01 * 0.01 * 50 * 51) / 2, 13);
   });
 });
@@ -77,7 +92,16 @@ describe('rollout gradients through contact vs finite differences of the plain s
         dt: 0.001,
         steps: 300,
         contact: { mode, stiffness: 2e4, temperature: 0.002, friction: 0.4, restitution: 0.3 },
-        bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.12], linearVelocity: [0.5, 0, 0] }],
+        bodies: [
+          ground,
+          {
+            name: 'ball',
+            shape: { type: 'sphere', radius: 0.1 },
+            mass: 1,
+            position: [0, 0, 0.12],
+            linearVelocity: [0.5, 0, 0],
+          },
+        ],
       });
       const model = buildModel(s);
       const cfg = { model, steps: 300 };
@@ -92,11 +116,14 @@ describe('rollout gradients through contact vs finite differences of the plain s
         x[L.gravity + 2] = gz;
         return run(x)[zAt] as number;
       };
-      const g = ad.grad(([gz]) => {
-        const x: ad.Real[] = base.slice();
-        x[L.gravity + 2] = gz;
-        return run(x)[zAt];
-      }, [-9.81])[0] as number;
+      const g = ad.grad(
+        ([gz]) => {
+          const x: ad.Real[] = base.slice();
+          x[L.gravity + 2] = gz;
+          return run(x)[zAt];
+        },
+        [-9.81],
+      )[0] as number;
       const fd = (h: number) => (zOf(-9.81 + h) - zOf(-9.81 - h)) / (2 * h);
       // well conditioned: the central differences agree across step sizes
       expect(Math.abs(fd(1e-4) - fd(1e-5))).toBeLessThan(1e-6 * Math.abs(fd(1e-5)) + 1e-10);
@@ -110,9 +137,27 @@ describe('rollout gradients through contact vs finite differences of the plain s
         dt: 0.001,
         steps: 400,
         contact: { mode, stiffness: 2e4, damping: 30, temperature: 0.002, friction: 0.4 },
-        bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.5], linearVelocity: [1, 0, -1] }],
+        bodies: [
+          ground,
+          {
+            name: 'ball',
+            shape: { type: 'sphere', radius: 0.1 },
+            mass: 1,
+            position: [0, 0, 0.5],
+            linearVelocity: [1, 0, -1],
+          },
+        ],
       });
-      expectGradMatchesFd(s, 'ball.position.z', ['ball.position.z', 'ball.linearVelocity.z', 'ball.linearVelocity.x', 'contact.stiffness', 'contact.damping', 'ball.radius', 'ball.mass', 'ground.offset']);
+      expectGradMatchesFd(s, 'ball.position.z', [
+        'ball.position.z',
+        'ball.linearVelocity.z',
+        'ball.linearVelocity.x',
+        'contact.stiffness',
+        'contact.damping',
+        'ball.radius',
+        'ball.mass',
+        'ground.offset',
+      ]);
       expectGradMatchesFd(s, 'ball.position.x', ['ball.linearVelocity.x', 'ball.friction']);
       if (mode === 'soft') expectGradMatchesFd(s, 'ball.position.z', ['contact.temperature']);
     });
@@ -122,11 +167,28 @@ describe('rollout gradients through contact vs finite differences of the plain s
         dt: 0.001,
         steps: 400,
         contact: { mode, stiffness: 2e4, temperature: 0.002, friction: 0.4, restitution: 0.5 },
-        bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.5], linearVelocity: [1, 0, -1], restitution: 0.6 }],
+        bodies: [
+          ground,
+          {
+            name: 'ball',
+            shape: { type: 'sphere', radius: 0.1 },
+            mass: 1,
+            position: [0, 0, 0.5],
+            linearVelocity: [1, 0, -1],
+            restitution: 0.6,
+          },
+        ],
       });
       // the rebound depends on e: it is really differentiated, not a constant
-      expect(Math.abs(gradient(s, 'ball.position.z', ['ball.restitution']).grad['ball.restitution'])).toBeGreaterThan(0.05);
-      expectGradMatchesFd(s, 'ball.position.z', ['ball.restitution', 'ball.mass', 'contact.stiffness', 'ball.linearVelocity.z'], 1e-4);
+      expect(Math.abs(gradient(s, 'ball.position.z', ['ball.restitution']).grad['ball.restitution'])).toBeGreaterThan(
+        0.05,
+      );
+      expectGradMatchesFd(
+        s,
+        'ball.position.z',
+        ['ball.restitution', 'ball.mass', 'contact.stiffness', 'ball.linearVelocity.z'],
+        1e-4,
+      );
       expectGradMatchesFd(s, 'ball.linearVelocity.z', ['ball.restitution'], 1e-4);
     });
   }
@@ -138,11 +200,29 @@ describe('rollout gradients through contact vs finite differences of the plain s
       gravity: [0, 0, 0],
       contact: { mode: 'soft', stiffness: 1e4, damping: 50, temperature: 0.001, friction: 0.2 },
       bodies: [
-        { name: 'a', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0], linearVelocity: [1, 0.1, 0] },
-        { name: 'b', shape: { type: 'sphere', radius: 0.12 }, mass: 1.5, position: [0.3, 0.05, 0], linearVelocity: [-0.5, 0, 0] },
+        {
+          name: 'a',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0],
+          linearVelocity: [1, 0.1, 0],
+        },
+        {
+          name: 'b',
+          shape: { type: 'sphere', radius: 0.12 },
+          mass: 1.5,
+          position: [0.3, 0.05, 0],
+          linearVelocity: [-0.5, 0, 0],
+        },
       ],
     });
-    expectGradMatchesFd(s, 'b.position.x', ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.mass', 'b.radius', 'a.position.y']);
+    expectGradMatchesFd(s, 'b.position.x', [
+      'a.linearVelocity.x',
+      'a.linearVelocity.y',
+      'a.mass',
+      'b.radius',
+      'a.position.y',
+    ]);
     expectGradMatchesFd(s, 'b.angularVelocity.z', ['a.linearVelocity.y', 'b.friction']);
   });
 
@@ -151,9 +231,23 @@ describe('rollout gradients through contact vs finite differences of the plain s
       dt: 0.002,
       steps: 150,
       contact: { mode: 'soft', stiffness: 2e4, damping: 1e5, temperature: 0.001, friction: 0.5 },
-      bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.15, 0.05] }, mass: 1, position: [0, 0, 0.049], linearVelocity: [1.5, 0.2, 0] }],
+      bodies: [
+        ground,
+        {
+          name: 'box',
+          shape: { type: 'box', halfExtents: [0.1, 0.15, 0.05] },
+          mass: 1,
+          position: [0, 0, 0.049],
+          linearVelocity: [1.5, 0.2, 0],
+        },
+      ],
     });
-    expectGradMatchesFd(s, 'box.position.x', ['box.linearVelocity.x', 'box.friction', 'box.halfExtents.z', 'box.orientation.x'], 1e-4);
+    expectGradMatchesFd(
+      s,
+      'box.position.x',
+      ['box.linearVelocity.x', 'box.friction', 'box.halfExtents.z', 'box.orientation.x'],
+      1e-4,
+    );
     // the friction speed ε (contact.frictionVelocity) is a differentiable scene field
     expectGradMatchesFd(s, 'box.position.x', ['contact.frictionVelocity'], 1e-4);
   });
@@ -165,19 +259,40 @@ describe('rollout gradients through contact vs finite differences of the plain s
       contact: { mode: 'soft', stiffness: 2e4, damping: 1e5, temperature: 0.001, friction: 0.5 },
       bodies: [
         ground,
-        { name: 'cap', shape: { type: 'capsule', radius: 0.05, halfLength: 0.15 }, mass: 1, position: [0, 0, 0.0495], orientation: [0.7071067811865476, 0.7071067811865476, 0, 0], linearVelocity: [0.5, 0, 0], angularVelocity: [0, 10, 0] },
+        {
+          name: 'cap',
+          shape: { type: 'capsule', radius: 0.05, halfLength: 0.15 },
+          mass: 1,
+          position: [0, 0, 0.0495],
+          orientation: [0.7071067811865476, 0.7071067811865476, 0, 0],
+          linearVelocity: [0.5, 0, 0],
+          angularVelocity: [0, 10, 0],
+        },
       ],
     });
-    expectGradMatchesFd(s, 'cap.position.x', ['cap.linearVelocity.x', 'cap.angularVelocity.y', 'cap.radius', 'cap.halfLength'], 1e-4);
+    expectGradMatchesFd(
+      s,
+      'cap.position.x',
+      ['cap.linearVelocity.x', 'cap.angularVelocity.y', 'cap.radius', 'cap.halfLength'],
+      1e-4,
+    );
   });
 
   // every remaining shape pair: two bodies in free space meeting off-centre, soft mode
   const pairs: [string, object, object][] = [
     ['sphere–box', { type: 'sphere', radius: 0.1 }, { type: 'box', halfExtents: [0.1, 0.15, 0.2] }],
     ['sphere–capsule', { type: 'sphere', radius: 0.1 }, { type: 'capsule', radius: 0.08, halfLength: 0.2 }],
-    ['capsule–capsule', { type: 'capsule', radius: 0.08, halfLength: 0.2 }, { type: 'capsule', radius: 0.06, halfLength: 0.15 }],
+    [
+      'capsule–capsule',
+      { type: 'capsule', radius: 0.08, halfLength: 0.2 },
+      { type: 'capsule', radius: 0.06, halfLength: 0.15 },
+    ],
     ['box–box', { type: 'box', halfExtents: [0.1, 0.12, 0.14] }, { type: 'box', halfExtents: [0.15, 0.1, 0.12] }],
-    ['box–capsule', { type: 'box', halfExtents: [0.1, 0.12, 0.14] }, { type: 'capsule', radius: 0.08, halfLength: 0.2 }],
+    [
+      'box–capsule',
+      { type: 'box', halfExtents: [0.1, 0.12, 0.14] },
+      { type: 'capsule', radius: 0.08, halfLength: 0.2 },
+    ],
   ];
   for (const [name, shapeA, shapeB] of pairs) {
     it(`soft: ${name} collision in free space`, () => {
@@ -187,14 +302,34 @@ describe('rollout gradients through contact vs finite differences of the plain s
         gravity: [0, 0, 0],
         contact: { mode: 'soft', stiffness: 2e4, temperature: 0.002, friction: 0.3, restitution: 0.5 },
         bodies: [
-          { name: 'a', shape: shapeA, mass: 1, position: [0, 0, 0], orientation: [0.96, 0.1, 0.2, 0.15], linearVelocity: [1.2, 0.05, 0.02], angularVelocity: [0.3, -0.2, 0.5] },
-          { name: 'b', shape: shapeB, mass: 1.3, position: [0.45, 0.04, -0.03], orientation: [0.9, -0.2, 0.1, 0.3], linearVelocity: [-0.4, 0, 0] },
+          {
+            name: 'a',
+            shape: shapeA,
+            mass: 1,
+            position: [0, 0, 0],
+            orientation: [0.96, 0.1, 0.2, 0.15],
+            linearVelocity: [1.2, 0.05, 0.02],
+            angularVelocity: [0.3, -0.2, 0.5],
+          },
+          {
+            name: 'b',
+            shape: shapeB,
+            mass: 1.3,
+            position: [0.45, 0.04, -0.03],
+            orientation: [0.9, -0.2, 0.1, 0.3],
+            linearVelocity: [-0.4, 0, 0],
+          },
         ],
       });
       // the bodies must really meet
       const r = gradient(s, 'b.linearVelocity.x', ['a.linearVelocity.x']);
       expect(Math.abs(r.grad['a.linearVelocity.x'])).toBeGreaterThan(0.05);
-      expectGradMatchesFd(s, 'b.position.x', ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.angularVelocity.z', 'b.mass'], 1e-4);
+      expectGradMatchesFd(
+        s,
+        'b.position.x',
+        ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.angularVelocity.z', 'b.mass'],
+        1e-4,
+      );
       expectGradMatchesFd(s, 'b.angularVelocity.z', ['a.linearVelocity.y', 'a.position.y'], 1e-4);
     });
   }
@@ -242,7 +377,16 @@ describe('rollout gradients through contact vs finite differences of the plain s
       dt: 0.001,
       steps: 300,
       contact: { mode: 'soft', stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.5 },
-      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.15], linearVelocity: [1, 0, -1] }],
+      bodies: [
+        ground,
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.15],
+          linearVelocity: [1, 0, -1],
+        },
+      ],
     });
     const model = buildModel(s);
     const state = initialState(model, s);
@@ -273,7 +417,16 @@ describe('rollout gradients through contact vs finite differences of the plain s
       dt: 0.001,
       steps: 120,
       contact: { mode: 'soft', stiffness: 2e4, damping: 300, temperature: 0.002 },
-      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.12], linearVelocity: [1, 0, -1] }],
+      bodies: [
+        ground,
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.12],
+          linearVelocity: [1, 0, -1],
+        },
+      ],
     });
     const wrt = ['ball.linearVelocity.z', 'contact.stiffness'];
     const every = gradient(s, 'ball.position.z', wrt, { segment: 1 });
@@ -290,7 +443,16 @@ describe('rollout gradients through contact vs finite differences of the plain s
       dt: 0.001,
       steps: 200,
       contact: { mode: 'penalty', stiffness: 2e4, damping: 300 },
-      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.15], linearVelocity: [0, 0, -1] }],
+      bodies: [
+        ground,
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.15],
+          linearVelocity: [0, 0, -1],
+        },
+      ],
     });
     const r = gradient(s, 'ball.position.z', ['ball.linearVelocity.z']);
     expect(r.kinks.length).toBeGreaterThan(0);
@@ -307,7 +469,13 @@ describe('kept step records vs replay from checkpoints (penalty and soft)', () =
         contact: { mode, stiffness: 2e4, damping: 1e5, temperature: 0.002, friction: 0.4 },
         bodies: [
           ground,
-          { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.2], linearVelocity: [1, 0, -1] },
+          {
+            name: 'ball',
+            shape: { type: 'sphere', radius: 0.1 },
+            mass: 1,
+            position: [0, 0, 0.2],
+            linearVelocity: [1, 0, -1],
+          },
           { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0.3, 0, 0.1] },
         ],
       });
@@ -316,7 +484,10 @@ describe('kept step records vs replay from checkpoints (penalty and soft)', () =
       const gradientWith = (keptRecordsBytes: number | undefined): number[] => {
         const config = { model, steps: 300, segment: 17, keptRecordsBytes };
         const run = rolloutPrimitive(config);
-        return ad.valueAndGrad((x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0), Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd))).grad;
+        return ad.valueAndGrad(
+          (x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0),
+          Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd)),
+        ).grad;
       };
       const kept = gradientWith(undefined);
       expect(kept.some((g) => g !== 0)).toBe(true);

@@ -45,7 +45,9 @@ describe('the blind spot of the energy balance: a light body', () => {
     expect(err).toBeInstanceOf(DivergenceError);
     expect(err).toMatchObject({ step: 1, body: 'light', field: 'position' });
     expect(monitor.peak).toBeLessThan(1);
-    expect((err as Error).message).toMatch(/is 7\.00e\+28 m from where it started, more than the .* m allowed \(sanity\.speedFactor 100/);
+    expect((err as Error).message).toMatch(
+      /is 7\.00e\+28 m from where it started, more than the .* m allowed \(sanity\.speedFactor 100/,
+    );
     expect((err as DivergenceError).hint).toMatch(/1\.00e-30 kg/);
   });
 
@@ -77,7 +79,11 @@ describe('the blind spot of the energy balance: a light body', () => {
   });
 
   it('a free fall is never flagged: gravity adds |g|·t to the speed bound and ½|g|t² to the distance', () => {
-    const { scene, model, s, monitor } = monitorOf({ dt: 0.01, steps: 2000, bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1e-30, position: [0, 0, 0] }] });
+    const { scene, model, s, monitor } = monitorOf({
+      dt: 0.01,
+      steps: 2000,
+      bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1e-30, position: [0, 0, 0] }],
+    });
     const data = createStepData(model);
     for (let t = 0; t < scene.steps; t++) {
       step(model, data, s, null, s);
@@ -94,7 +100,9 @@ describe('no false alarm on the shipped scenes, in every contact mode', () => {
   for (const name of SCENES) {
     it(`${name}: both bounds stay below 0.1 of their limit`, () => {
       for (const mode of ['soft', 'penalty', 'hard'] as const) {
-        const raw = JSON.parse(readFileSync(new URL(`../../scenes/${name}.json`, import.meta.url), 'utf8')) as SceneInput;
+        const raw = JSON.parse(
+          readFileSync(new URL(`../../scenes/${name}.json`, import.meta.url), 'utf8'),
+        ) as SceneInput;
         const { scene, model, s, monitor } = monitorOf({ ...raw, contact: { ...raw.contact, mode } });
         const data = createStepData(model);
         for (let t = 0; t < Math.min(scene.steps, 1500); t++) {

@@ -22,8 +22,16 @@ const body = fc.record({
   box: fc.boolean(),
   size: fc.double({ min: 0.05, max: 0.5, noNaN: true }),
   mass: fc.double({ min: 1e-3, max: 10, noNaN: true }),
-  position: fc.tuple(fc.double({ min: -0.5, max: 0.5, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true }), fc.double({ min: 0.02, max: 1.5, noNaN: true })),
-  velocity: fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true })),
+  position: fc.tuple(
+    fc.double({ min: -0.5, max: 0.5, noNaN: true }),
+    fc.double({ min: -0.5, max: 0.5, noNaN: true }),
+    fc.double({ min: 0.02, max: 1.5, noNaN: true }),
+  ),
+  velocity: fc.tuple(
+    fc.double({ min: -5, max: 5, noNaN: true }),
+    fc.double({ min: -5, max: 5, noNaN: true }),
+    fc.double({ min: -5, max: 5, noNaN: true }),
+  ),
 });
 
 const sceneArb = fc.record({
@@ -45,7 +53,9 @@ function sceneOf(d: Drawn): SceneInput {
       { name: 'ground', shape: { type: 'plane' } },
       ...d.bodies.map((b, i) => ({
         name: `b${i}`,
-        shape: b.box ? { type: 'box' as const, halfExtents: [b.size, b.size, b.size] as [number, number, number] } : { type: 'sphere' as const, radius: b.size },
+        shape: b.box
+          ? { type: 'box' as const, halfExtents: [b.size, b.size, b.size] as [number, number, number] }
+          : { type: 'sphere' as const, radius: b.size },
         mass: b.mass,
         position: b.position,
         linearVelocity: b.velocity,
@@ -65,12 +75,17 @@ function energyBound(d: Drawn): number {
     e += b.mass * G * (G * T * T + 0.5 * T * Math.abs(b.velocity[2]) * 2 + 2);
   }
   // overlaps, from bounding spheres (deeper than the real ones); soft contacts reach 2τ further
-  const spring = (depth: number, masses: number) => CONTACTS_PER_PAIR * (d.stiffness * (depth + 2 * d.temperature) ** 2 + depth * G * masses);
+  const spring = (depth: number, masses: number) =>
+    CONTACTS_PER_PAIR * (d.stiffness * (depth + 2 * d.temperature) ** 2 + depth * G * masses);
   d.bodies.forEach((a, i) => {
     e += spring(Math.max(0, radius(a) - a.position[2]), a.mass);
     for (let j = i + 1; j < d.bodies.length; j++) {
       const b = d.bodies[j];
-      const dist = Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
+      const dist = Math.hypot(
+        a.position[0] - b.position[0],
+        a.position[1] - b.position[1],
+        a.position[2] - b.position[2],
+      );
       e += spring(Math.max(0, radius(a) + radius(b) - dist), a.mass + b.mass);
     }
   });

@@ -54,7 +54,12 @@ describe('the energy bound', () => {
     const [a, b, c, m] = [0.3, 0.2, 0.1, 2];
     const I = [(m / 3) * (b * b + c * c), (m / 3) * (a * a + c * c), (m / 3) * (a * a + b * b)];
     const half = 0.4;
-    const orientation: [number, number, number, number] = [Math.cos(half), Math.sin(half) * 0.6, 0, Math.sin(half) * 0.8];
+    const orientation: [number, number, number, number] = [
+      Math.cos(half),
+      Math.sin(half) * 0.6,
+      0,
+      Math.sin(half) * 0.8,
+    ];
     const w = [1.5, -0.7, 2.0];
     const scene = parseScene({
       gravity: [0, 0, 0],
@@ -78,7 +83,11 @@ describe('the energy bound', () => {
   });
 
   it('adds the work of the controls: a pushed body gains exactly what the force supplies and is not flagged', () => {
-    const scene = parseScene({ gravity: [0, 0, 0], steps: 2000, bodies: [{ name: 'puck', shape: { type: 'sphere', radius: R }, mass: 1 }] });
+    const scene = parseScene({
+      gravity: [0, 0, 0],
+      steps: 2000,
+      bodies: [{ name: 'puck', shape: { type: 'sphere', radius: R }, mass: 1 }],
+    });
     const model = buildModel(scene);
     const s = initialState(model, scene);
     const control = new Float64Array(6);

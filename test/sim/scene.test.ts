@@ -83,7 +83,13 @@ describe('parseScene: valid scenes', () => {
     const scene = parseScene({
       bodies: [
         { name: 'wall', shape: { type: 'box', halfExtents: [1, 1, 1] }, static: true, mass: 5 },
-        { name: 'g', shape: { type: 'plane' }, position: [0, 0, 0], orientation: [1, 0, 0, 0], linearVelocity: [0, 0, 0] },
+        {
+          name: 'g',
+          shape: { type: 'plane' },
+          position: [0, 0, 0],
+          orientation: [1, 0, 0, 0],
+          linearVelocity: [0, 0, 0],
+        },
       ],
     });
     expect(buildModel(scene).bodyMass[0]).toBe(0);
@@ -107,17 +113,45 @@ describe('parseScene: valid scenes', () => {
 
 describe('parseScene: every problem named by its JSON path', () => {
   it.each<[string, unknown, string]>([
-    ['negative radius', { bodies: [ball({ shape: { type: 'sphere', radius: -1 } })] }, 'bodies[0].shape.radius: must be > 0'],
-    ['unknown field', { bodies: [ball({ colour: 'red' })] }, 'bodies[0].colour: unknown field (valid fields: name, shape'],
+    [
+      'negative radius',
+      { bodies: [ball({ shape: { type: 'sphere', radius: -1 } })] },
+      'bodies[0].shape.radius: must be > 0',
+    ],
+    [
+      'unknown field',
+      { bodies: [ball({ colour: 'red' })] },
+      'bodies[0].colour: unknown field (valid fields: name, shape',
+    ],
     ['unknown top-level field', { bodies: [ball()], gravitation: 1 }, 'gravitation: unknown field'],
-    ['unknown shape field', { bodies: [ball({ shape: { type: 'sphere', radius: 1, halfLength: 1 } })] }, 'bodies[0].shape.halfLength: unknown field'],
-    ['bad shape type', { bodies: [ball({ shape: { type: 'cone' } })] }, 'bodies[0].shape.type: must be one of "plane", "sphere", "box", "capsule"'],
-    ['bad contact mode', { contact: { mode: 'squishy' }, bodies: [ball()] }, 'contact.mode: must be one of "hard", "penalty", "soft"'],
-    ['zero friction speed', { contact: { frictionVelocity: 0 }, bodies: [ball()] }, 'contact.frictionVelocity: must be > 0'],
+    [
+      'unknown shape field',
+      { bodies: [ball({ shape: { type: 'sphere', radius: 1, halfLength: 1 } })] },
+      'bodies[0].shape.halfLength: unknown field',
+    ],
+    [
+      'bad shape type',
+      { bodies: [ball({ shape: { type: 'cone' } })] },
+      'bodies[0].shape.type: must be one of "plane", "sphere", "box", "capsule"',
+    ],
+    [
+      'bad contact mode',
+      { contact: { mode: 'squishy' }, bodies: [ball()] },
+      'contact.mode: must be one of "hard", "penalty", "soft"',
+    ],
+    [
+      'zero friction speed',
+      { contact: { frictionVelocity: 0 }, bodies: [ball()] },
+      'contact.frictionVelocity: must be > 0',
+    ],
     ['string for a number', { dt: '0.001', bodies: [ball()] }, 'dt: must be a number, got "0.001"'],
     ['NaN spelled as a string', { bodies: [ball({ mass: 'NaN' })] }, 'bodies[0].mass: must be a number, got "NaN"'],
     ['non-integer steps', { steps: 10.5, bodies: [ball()] }, 'steps: must be an integer, got 10.5'],
-    ['short vector', { bodies: [ball({ position: [0, 1] })] }, 'bodies[0].position: must be an array of 3 numbers [x, y, z]'],
+    [
+      'short vector',
+      { bodies: [ball({ position: [0, 1] })] },
+      'bodies[0].position: must be an array of 3 numbers [x, y, z]',
+    ],
     ['restitution above 1', { bodies: [ball({ restitution: 1.5 })] }, 'bodies[0].restitution: must be <= 1'],
     ['missing name', { bodies: [{ shape: { type: 'sphere', radius: 1 }, mass: 1 }] }, 'bodies[0].name: is required'],
     ['no bodies', { bodies: [] }, 'bodies: must list at least one body'],
@@ -125,19 +159,47 @@ describe('parseScene: every problem named by its JSON path', () => {
     ['empty name', { bodies: [ball({ name: '' })] }, 'bodies[0].name: must be non-empty'],
     ['dot in a name', { bodies: [ball({ name: 'a.b' })] }, "bodies[0].name: must not contain '.', ',' or whitespace"],
     ['reserved name', { bodies: [ball({ name: 'contact' })] }, "bodies[0].name: 'contact' is reserved"],
-    ['duplicate name', { bodies: [ball(), ball({ position: [1, 0, 0] })] }, "bodies[1].name: duplicate body name 'ball' (also bodies[0])"],
-    ['dynamic plane', { bodies: [{ name: 'g', shape: { type: 'plane' }, static: false }] }, 'bodies[0].static: a plane is always static'],
-    ['moved plane', { bodies: [{ name: 'g', shape: { type: 'plane' }, position: [0, 0, 1] }] }, 'bodies[0].position: a plane is placed by shape.normal'],
-    ['rotated plane', { bodies: [{ name: 'g', shape: { type: 'plane' }, orientation: [0, 1, 0, 0] }] }, 'bodies[0].orientation: a plane is placed'],
+    [
+      'duplicate name',
+      { bodies: [ball(), ball({ position: [1, 0, 0] })] },
+      "bodies[1].name: duplicate body name 'ball' (also bodies[0])",
+    ],
+    [
+      'dynamic plane',
+      { bodies: [{ name: 'g', shape: { type: 'plane' }, static: false }] },
+      'bodies[0].static: a plane is always static',
+    ],
+    [
+      'moved plane',
+      { bodies: [{ name: 'g', shape: { type: 'plane' }, position: [0, 0, 1] }] },
+      'bodies[0].position: a plane is placed by shape.normal',
+    ],
+    [
+      'rotated plane',
+      { bodies: [{ name: 'g', shape: { type: 'plane' }, orientation: [0, 1, 0, 0] }] },
+      'bodies[0].orientation: a plane is placed',
+    ],
     [
       'moving static body',
       { bodies: [ball({ static: true, angularVelocity: [0, 0, 1] })] },
       'bodies[0].angularVelocity: a static body cannot move',
     ],
     ['mass and density', { bodies: [ball({ density: 1000 })] }, 'bodies[0].density: give mass or density, not both'],
-    ['neither mass nor density', { bodies: [{ name: 'b', shape: { type: 'sphere', radius: 1 } }] }, 'bodies[0].mass: is required for a dynamic body'],
-    ['zero quaternion', { bodies: [ball({ orientation: [0, 0, 0, 0] })] }, 'bodies[0].orientation: must not be the zero quaternion'],
-    ['zero normal', { bodies: [{ name: 'g', shape: { type: 'plane', normal: [0, 0, 0] } }] }, 'bodies[0].shape.normal: must not be the zero vector'],
+    [
+      'neither mass nor density',
+      { bodies: [{ name: 'b', shape: { type: 'sphere', radius: 1 } }] },
+      'bodies[0].mass: is required for a dynamic body',
+    ],
+    [
+      'zero quaternion',
+      { bodies: [ball({ orientation: [0, 0, 0, 0] })] },
+      'bodies[0].orientation: must not be the zero quaternion',
+    ],
+    [
+      'zero normal',
+      { bodies: [{ name: 'g', shape: { type: 'plane', normal: [0, 0, 0] } }] },
+      'bodies[0].shape.normal: must not be the zero vector',
+    ],
     [
       'objective quantity',
       { ...designScene, objective: { ...designScene.objective, of: 'ball.postion' } },
@@ -170,14 +232,21 @@ describe('parseScene: every problem named by its JSON path', () => {
     ],
   ])('%s', (_name, json, expected) => {
     const found = problems(json);
-    expect(found.some((p) => p.startsWith(expected)), `expected "${expected}" among:\n${found.join('\n')}`).toBe(true);
+    expect(
+      found.some((p) => p.startsWith(expected)),
+      `expected "${expected}" among:\n${found.join('\n')}`,
+    ).toBe(true);
   });
 
   it('lists every problem in one message, one per line', () => {
     const json = {
       dt: -1,
       contact: { mode: 'x' },
-      bodies: [ball({ shape: { type: 'sphere', radius: 0 } }), ball({ extra: 1 }), { name: 'g', shape: { type: 'plane' }, static: false }],
+      bodies: [
+        ball({ shape: { type: 'sphere', radius: 0 } }),
+        ball({ extra: 1 }),
+        { name: 'g', shape: { type: 'plane' }, static: false },
+      ],
     };
     let message = '';
     try {
@@ -185,7 +254,14 @@ describe('parseScene: every problem named by its JSON path', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    for (const path of ['dt:', 'contact.mode:', 'bodies[0].shape.radius:', 'bodies[1].extra:', 'bodies[1].name:', 'bodies[2].static:']) {
+    for (const path of [
+      'dt:',
+      'contact.mode:',
+      'bodies[0].shape.radius:',
+      'bodies[1].extra:',
+      'bodies[1].name:',
+      'bodies[2].static:',
+    ]) {
       expect(message).toContain(`\n  ${path}`);
     }
     expect(message).toMatch(/^invalid scene \(6 problems\):/);
@@ -296,7 +372,9 @@ function checkModel(scene: Scene, model: Model): void {
     expect(model.bodyRestitution[i]).toBe(b.restitution ?? scene.contact.restitution);
     const I = model.bodyInertia.subarray(3 * i, 3 * i + 3);
     if (model.bodyStatic[i] === 1) {
-      expect([model.bodyMass[i], model.bodyInvMass[i], ...model.bodyInvInertia.subarray(3 * i, 3 * i + 3)]).toEqual([0, 0, 0, 0, 0]);
+      expect([model.bodyMass[i], model.bodyInvMass[i], ...model.bodyInvInertia.subarray(3 * i, 3 * i + 3)]).toEqual([
+        0, 0, 0, 0, 0,
+      ]);
       return;
     }
     expect(model.bodyMass[i]).toBeGreaterThan(0);
@@ -326,7 +404,8 @@ describe('random valid scenes (fast-check)', () => {
         expect(allFinite(state.bodyQ) && allFinite(state.bodyQd)).toBe(true);
         for (let i = 0; i < model.nbody; i++) {
           expect(Math.hypot(...state.bodyQ.subarray(7 * i + 3, 7 * i + 7))).toBeCloseTo(1, 14);
-          if (model.bodyStatic[i] === 1) expect([...state.bodyQd.subarray(6 * i, 6 * i + 6)]).toEqual([0, 0, 0, 0, 0, 0]);
+          if (model.bodyStatic[i] === 1)
+            expect([...state.bodyQd.subarray(6 * i, 6 * i + 6)]).toEqual([0, 0, 0, 0, 0, 0]);
         }
       }),
     );
@@ -368,7 +447,12 @@ function bodyAt(json: Json, i: number): Json {
 
 /** Make one field of a valid scene invalid; return the scene and the JSON path that must be named. */
 const mutationArb: fc.Arbitrary<Mutation> = fc
-  .tuple(sceneArb, fc.nat(), fc.integer({ min: 0, max: 2 }), fc.constantFrom('size', 'unknown', 'type', 'nanString', 'enum'))
+  .tuple(
+    sceneArb,
+    fc.nat(),
+    fc.integer({ min: 0, max: 2 }),
+    fc.constantFrom('size', 'unknown', 'type', 'nanString', 'enum'),
+  )
   .chain(([valid, pick, k, kind]) => {
     const json = structuredClone(valid);
     const i = pick % (json.bodies as Json[]).length;
@@ -389,22 +473,45 @@ const mutationArb: fc.Arbitrary<Mutation> = fc
         return fc.constant({ json, path: `${at}.shape.radius` });
       case 'unknown': {
         const known = new Set([
-          ...['description', 'dt', 'steps', 'gravity', 'contact', 'bodies', 'objective', 'name', 'shape', 'mass', 'density'],
+          ...[
+            'description',
+            'dt',
+            'steps',
+            'gravity',
+            'contact',
+            'bodies',
+            'objective',
+            'name',
+            'shape',
+            'mass',
+            'density',
+          ],
           ...['static', 'position', 'orientation', 'linearVelocity', 'angularVelocity', 'friction', 'restitution'],
           ...['type', 'radius', 'halfExtents', 'halfLength', 'normal', 'offset', 'mode', 'stiffness', 'damping'],
           ...['temperature', 'timeOfImpact', 'margin'],
         ]);
         const key = fc.stringMatching(/^[a-z][A-Za-z]{0,9}$/).filter((s) => !known.has(s));
         return fc.tuple(key, fc.constantFrom('root', 'contact', 'body', 'shape')).map(([name, where]) => {
-          const target = where === 'root' ? json : where === 'contact' ? ((json.contact ??= {}) as Json) : where === 'body' ? body : shape;
+          const target =
+            where === 'root'
+              ? json
+              : where === 'contact'
+                ? ((json.contact ??= {}) as Json)
+                : where === 'body'
+                  ? body
+                  : shape;
           target[name] = 1;
-          const prefix = where === 'root' ? '' : where === 'contact' ? 'contact.' : where === 'body' ? `${at}.` : `${at}.shape.`;
+          const prefix =
+            where === 'root' ? '' : where === 'contact' ? 'contact.' : where === 'body' ? `${at}.` : `${at}.shape.`;
           return { json, path: `${prefix}${name}` };
         });
       }
       case 'type':
       case 'nanString': {
-        const bad = kind === 'type' ? fc.constantFrom<unknown>('1', true, null, {}, [1]) : fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e999');
+        const bad =
+          kind === 'type'
+            ? fc.constantFrom<unknown>('1', true, null, {}, [1])
+            : fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e999');
         const field = fc.constantFrom('dt', 'gravity', 'contact.damping', 'friction', 'shapeSize');
         return fc.tuple(bad, field).map(([value, f]) => {
           if (f === 'dt') {
@@ -448,7 +555,10 @@ describe('random invalid scenes (fast-check)', () => {
     fc.assert(
       fc.property(mutationArb, ({ json, path }) => {
         const found = problems(json);
-        expect(found.some((p) => p.startsWith(`${path}: `)), `expected ${path} among:\n${found.join('\n')}`).toBe(true);
+        expect(
+          found.some((p) => p.startsWith(`${path}: `)),
+          `expected ${path} among:\n${found.join('\n')}`,
+        ).toBe(true);
         try {
           parseScene(json);
         } catch (err) {
@@ -468,7 +578,13 @@ describe('buildModel and initialState', () => {
     bodies: [
       { name: 'ground', shape: { type: 'plane', normal: [0, 0, 2], offset: 1 } },
       { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, density: 1000, orientation: [2, 0, 0, 0], friction: 0.3 },
-      { name: 'pill', shape: { type: 'capsule', radius: 0.2, halfLength: 0.5 }, mass: 3, orientation: [1, 1, 0, 0], linearVelocity: [1, 2, 3] },
+      {
+        name: 'pill',
+        shape: { type: 'capsule', radius: 0.2, halfLength: 0.5 },
+        mass: 3,
+        orientation: [1, 1, 0, 0],
+        linearVelocity: [1, 2, 3],
+      },
       { name: 'wall', shape: { type: 'box', halfExtents: [1, 2, 3] }, static: true, position: [5, 0, 0] },
     ],
   });

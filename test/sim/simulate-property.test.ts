@@ -53,7 +53,9 @@ const vec3 = (min: number, max: number) => fc.tuple(real(min, max), real(min, ma
 const shapeArb = fc.oneof(
   real(0.05, MAX_HALF).map((radius) => ({ type: 'sphere' as const, radius })),
   vec3(0.05, MAX_HALF).map((halfExtents) => ({ type: 'box' as const, halfExtents })),
-  fc.record({ radius: real(0.03, 0.15), halfLength: real(0, MAX_HALF) }).map((c) => ({ type: 'capsule' as const, ...c })),
+  fc
+    .record({ radius: real(0.03, 0.15), halfLength: real(0, MAX_HALF) })
+    .map((c) => ({ type: 'capsule' as const, ...c })),
 );
 
 type ShapeInput = typeof shapeArb extends fc.Arbitrary<infer T> ? T : never;
@@ -165,7 +167,11 @@ function energyScale(model: Model, s: State, normal: readonly number[]): number 
     const [x, y, z] = [s.bodyQ[7 * i], s.bodyQ[7 * i + 1], s.bodyQ[7 * i + 2]];
     const v = s.bodyQd.subarray(6 * i, 6 * i + 3);
     const w = s.bodyQd.subarray(6 * i + 3, 6 * i + 6);
-    const largestMoment = Math.max(model.bodyInertia[3 * i], model.bodyInertia[3 * i + 1], model.bodyInertia[3 * i + 2]);
+    const largestMoment = Math.max(
+      model.bodyInertia[3 * i],
+      model.bodyInertia[3 * i + 1],
+      model.bodyInertia[3 * i + 2],
+    );
     const height = z + (normal[0] * x + normal[1] * y) / normal[2];
     total += 0.5 * m * (v[0] ** 2 + v[1] ** 2 + v[2] ** 2) + 0.5 * largestMoment * (w[0] ** 2 + w[1] ** 2 + w[2] ** 2);
     total += m * Math.abs(model.gravity[2]) * height;
@@ -181,7 +187,11 @@ function run(draw: SceneDraw): { initial: number; peak: number; scale: number } 
   const ground = scene.bodies[0].shape;
   if (ground.type !== 'plane') throw new Error('the first body is the ground');
   const n = Math.hypot(...ground.normal);
-  const scale = energyScale(model, state, ground.normal.map((c) => c / n));
+  const scale = energyScale(
+    model,
+    state,
+    ground.normal.map((c) => c / n),
+  );
   const initial = mechanicalEnergy(model, state);
   let peak = initial;
   simulate(model, state, STEPS, {
@@ -228,7 +238,9 @@ describe('random valid scenes, soft mode, dt = 1 ms', () => {
         expect(Math.acos(ground.normal[2] / Math.hypot(...ground.normal))).toBeLessThanOrEqual(MAX_TILT + 1e-12);
         const n = ground.normal.map((c) => c / Math.hypot(...ground.normal));
         const margin = defaultContactMargin(scene.contact.temperature);
-        const placed = scene.bodies.slice(1).map((b, i) => ({ p: b.position, r: boundingRadius(draw.bodies[i].shape) }));
+        const placed = scene.bodies
+          .slice(1)
+          .map((b, i) => ({ p: b.position, r: boundingRadius(draw.bodies[i].shape) }));
         for (const [i, a] of placed.entries()) {
           // the bounding ball is beyond the contact margin of the ground plane
           expect(n[0] * a.p[0] + n[1] * a.p[1] + n[2] * a.p[2] - a.r).toBeGreaterThanOrEqual(margin - 1e-12);

@@ -10,7 +10,14 @@
 //   halves with dt (the continuous-time gradient is continuous). Refinement finds these
 //   jumps at the analytic onsets, and links each to the onset kink of its step.
 import { describe, expect, it } from 'vitest';
-import { continuityReport, sweep, sweepFunction, FD_STEP_FRACTION, DEFAULT_LEVELS, type SweptFunction } from '../../sim/sweep.ts';
+import {
+  continuityReport,
+  sweep,
+  sweepFunction,
+  FD_STEP_FRACTION,
+  DEFAULT_LEVELS,
+  type SweptFunction,
+} from '../../sim/sweep.ts';
 import {
   DROP,
   GLANCE_PASS_STEP,
@@ -33,7 +40,10 @@ function closedForm(value: (x: number) => number, grad: (x: number) => number): 
 describe('sweepFunction on closed forms', () => {
   it('finds the gradient jump of |x − c| at c, of size 2, with no value jump', () => {
     const c = 0.3141;
-    const f = closedForm((x) => Math.abs(x - c), (x) => Math.sign(x - c));
+    const f = closedForm(
+      (x) => Math.abs(x - c),
+      (x) => Math.sign(x - c),
+    );
     const r = sweepFunction(f, { from: 0, to: 1, n: 11 });
     expect(r.jumps).toHaveLength(1);
     const [j] = r.jumps;
@@ -70,7 +80,10 @@ describe('sweepFunction on closed forms', () => {
     // f = τ log cosh((x − c)/τ): f' = tanh((x − c)/τ), max |f''| = 1/τ at c
     const tau = 1e-3;
     const c = 0.4321;
-    const f = closedForm((x) => tau * Math.log(Math.cosh((x - c) / tau)), (x) => Math.tanh((x - c) / tau));
+    const f = closedForm(
+      (x) => tau * Math.log(Math.cosh((x - c) / tau)),
+      (x) => Math.tanh((x - c) / tau),
+    );
     const r = sweepFunction(f, { from: 0, to: 1, n: 11 });
     expect(r.jumps).toEqual([]);
     expect(r.lipschitz).toBeLessThanOrEqual(1 / tau);
@@ -81,7 +94,10 @@ describe('sweepFunction on closed forms', () => {
     // width τ far below spacing / 2^levels = 0.1 / 16 with 4 levels
     const tau = 1e-6;
     const c = 0.4321;
-    const f = closedForm((x) => tau * Math.log(Math.cosh((x - c) / tau)), (x) => Math.tanh((x - c) / tau));
+    const f = closedForm(
+      (x) => tau * Math.log(Math.cosh((x - c) / tau)),
+      (x) => Math.tanh((x - c) / tau),
+    );
     const r = sweepFunction(f, { from: 0, to: 1, n: 11, levels: 4 });
     expect(r.jumps).toHaveLength(1);
     expect(r.jumps[0].size).toBeCloseTo(2, 9);
@@ -96,7 +112,13 @@ describe('sweepFunction on closed forms', () => {
     smooth.x.forEach((x, i) => expect(smooth.grad[i]).toBe(Math.cos(x)));
     // a unit step just right of the grid point 0.5, within its FD step; AD sees slope 0
     const step = 0.5 + h / 2;
-    const r = sweepFunction(closedForm((x) => (x >= step ? 1 : 0), () => 0), { from: 0, to: 2, n: 9 });
+    const r = sweepFunction(
+      closedForm(
+        (x) => (x >= step ? 1 : 0),
+        () => 0,
+      ),
+      { from: 0, to: 2, n: 9 },
+    );
     expect(r.fdGrad[2]).toBe(1 / (2 * h));
     expect(r.fdGrad.filter((_, i) => i !== 2)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     expect(r.jumps).toEqual([]);
@@ -115,9 +137,15 @@ describe('ball-drop onset: final vertical velocity against drop height', () => {
   const N = DROP.steps;
   const lastOnset = dropOnset(N - 1);
   // from ~3 steps' worth of contact to free flight
-  const range = { of: 'ball.linearVelocity.z', wrt: 'ball.position.z', from: lastOnset - 0.01, to: lastOnset + 0.002, n: 13 };
+  const range = {
+    of: 'ball.linearVelocity.z',
+    wrt: 'ball.position.z',
+    from: lastOnset - 0.01,
+    to: lastOnset + 0.002,
+    n: 13,
+  };
 
-  it('penalty: the gradient jumps at each analytic step onset h_j, linked to that step\'s onset kink', () => {
+  it("penalty: the gradient jumps at each analytic step onset h_j, linked to that step's onset kink", () => {
     const r = sweep(dropScene(1, 'penalty'), { ...range, modes: ['penalty'] }).penalty!;
     // the other jumps are the weight's activation ramp ending at d = ±h (step-exact.ts)
     const onsetJumps = r.jumps.filter((j) => j.kinks[0].label.endsWith('ground/ball onset'));
@@ -139,7 +167,9 @@ describe('ball-drop onset: final vertical velocity against drop height', () => {
     expect(kinkStep(last.kinks[0].label)).toBe(N - 1);
     expect(last.size).toBeCloseTo(dropVelocityJump(), 9);
     const T = N * DROP.dt;
-    expect(Math.abs(last.at - (0.5 * DROP.g * T * T + DROP.radius))).toBeLessThanOrEqual(0.5 * DROP.g * T * DROP.dt + 1e-6);
+    expect(Math.abs(last.at - (0.5 * DROP.g * T * T + DROP.radius))).toBeLessThanOrEqual(
+      0.5 * DROP.g * T * DROP.dt + 1e-6,
+    );
     // above it the weight ramp (slope −g·dt/(2h)) until d = h, then free flight: gradient 0
     const ramp = dropRampHalfWidth(1e-4);
     r.x.forEach((x, i) => {
@@ -147,7 +177,7 @@ describe('ball-drop onset: final vertical velocity against drop height', () => {
       else if (x > lastOnset) expect(r.grad[i]).toBeCloseTo(dropWeightSlope(1e-4), 6);
     });
     // AD matches FD wherever no onset or ramp end lies within the FD step
-    const h = FD_STEP_FRACTION * (range.to - range.from) / (range.n - 1);
+    const h = (FD_STEP_FRACTION * (range.to - range.from)) / (range.n - 1);
     const onsets = Array.from({ length: 20 }, (_, k) => dropOnset(N - 1 - k)).flatMap((o, k) => {
       const w = dropRampHalfWidth(1e-4, DROP.dt, N - k);
       return [o, o - w, o + w];
@@ -187,19 +217,27 @@ describe('ball-drop onset: final vertical velocity against drop height', () => {
     expect(s3.lipschitz / s1.lipschitz).toBeLessThan(1.25 * (width(tau1) / width(tau3)));
     // of the order of the penalty jump spread over the activation: J·max σ'/s = J/(4s)
     const J = dropVelocityJump();
-    for (const [r, tau] of [[s1, tau1], [s3, tau3]] as const) {
+    for (const [r, tau] of [
+      [s1, tau1],
+      [s3, tau3],
+    ] as const) {
       expect(r.lipschitz * width(tau)).toBeGreaterThan(0.25 * (J / 4));
       expect(r.lipschitz * width(tau)).toBeLessThan(2 * (J / 4));
     }
     // AD against FD: a central difference of step h is off by at most L·h/2
-    const h = FD_STEP_FRACTION * (range.to - range.from) / (range.n - 1);
-    for (const [r, tau] of [[s1, tau1], [s3, tau3]] as const) {
-      r.x.forEach((_, i) => expect(Math.abs(r.fdGrad[i] - r.grad[i])).toBeLessThanOrEqual(((2 * J) / (4 * width(tau))) * (h / 2)));
+    const h = (FD_STEP_FRACTION * (range.to - range.from)) / (range.n - 1);
+    for (const [r, tau] of [
+      [s1, tau1],
+      [s3, tau3],
+    ] as const) {
+      r.x.forEach((_, i) =>
+        expect(Math.abs(r.fdGrad[i] - r.grad[i])).toBeLessThanOrEqual(((2 * J) / (4 * width(tau))) * (h / 2)),
+      );
     }
   });
 });
 
-describe('glancing sphere–sphere onset: b\'s final y velocity against the impact parameter', () => {
+describe("glancing sphere–sphere onset: b's final y velocity against the impact parameter", () => {
   const R = GLANCE_REACH;
   // R itself is not a grid point (the onset would sit on one)
   const range = { of: 'b.linearVelocity.y', wrt: 'a.position.y', from: R - 0.00095, to: R + 0.0005, n: 16 };
@@ -249,7 +287,13 @@ describe('glancing sphere–sphere onset: b\'s final y velocity against the impa
     // the continuity report is the same refinement, reduced to jumps and Lipschitz estimates
     const report = continuityReport(glanceScene(R, 'soft'), { ...range, n: 4, modes: ['soft', 'penalty'] });
     const p = r.penalty!;
-    expect(report.penalty).toEqual({ jumps: p.jumps, valueJumps: p.valueJumps, sawTooth: p.sawTooth, lipschitz: p.lipschitz, jumpTol: p.jumpTol });
+    expect(report.penalty).toEqual({
+      jumps: p.jumps,
+      valueJumps: p.valueJumps,
+      sawTooth: p.sawTooth,
+      lipschitz: p.lipschitz,
+      jumpTol: p.jumpTol,
+    });
     expect(report.soft!.jumps).toEqual([]);
   });
 });

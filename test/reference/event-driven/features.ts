@@ -10,7 +10,14 @@
  */
 import type { Flight } from './flight.ts';
 import { firstDownwardRootOfQuadratic, scanGap, type ScanResult } from './roots.ts';
-import { pairFriction, pairRestitution, type DynamicBody, type RefState, type RefWorld, type StaticPlane } from './scene.ts';
+import {
+  pairFriction,
+  pairRestitution,
+  type DynamicBody,
+  type RefState,
+  type RefWorld,
+  type StaticPlane,
+} from './scene.ts';
 import { add, addScaled, dot, matVec, norm, normalize, qToMatrix, scale, sub, type V3 } from './vec.ts';
 
 /** Sampling step of the bracketing scan for rotating features, s (local minima are refined). */
@@ -46,8 +53,12 @@ export function worldFeatures(world: RefWorld): Feature[] {
     for (let b = a + 1; b < world.bodies.length; b++) {
       const A = world.bodies[a];
       const B = world.bodies[b];
-      if (A.shape.type === 'sphere' && B.shape.type === 'sphere') out.push(sphereSphere(A, a, A.shape.radius, B, b, B.shape.radius));
-      else throw new Error(`reference: ${A.shape.type}–${B.shape.type} contact is out of scope ('${A.name}', '${B.name}')`);
+      if (A.shape.type === 'sphere' && B.shape.type === 'sphere')
+        out.push(sphereSphere(A, a, A.shape.radius, B, b, B.shape.radius));
+      else
+        throw new Error(
+          `reference: ${A.shape.type}–${B.shape.type} contact is out of scope ('${A.name}', '${B.name}')`,
+        );
     }
   }
   return out;
@@ -57,7 +68,15 @@ export function worldFeatures(world: RefWorld): Feature[] {
 function featurePoints(body: DynamicBody): { offsets: V3[]; radius: number; names: string[] } {
   const s = body.shape;
   if (s.type === 'sphere') return { offsets: [[0, 0, 0]], radius: s.radius, names: [''] };
-  if (s.type === 'capsule') return { offsets: [[0, 0, s.halfLength], [0, 0, -s.halfLength]], radius: s.radius, names: [' end +z', ' end -z'] };
+  if (s.type === 'capsule')
+    return {
+      offsets: [
+        [0, 0, s.halfLength],
+        [0, 0, -s.halfLength],
+      ],
+      radius: s.radius,
+      names: [' end +z', ' end -z'],
+    };
   const offsets: V3[] = [];
   const names: string[] = [];
   for (const sx of [-1, 1]) {
@@ -77,7 +96,8 @@ function planeFeatures(body: DynamicBody, a: number, plane: StaticPlane): Featur
   const base = { a, b: null, friction: pairFriction(body, plane), restitution: pairRestitution(body, plane) };
   return offsets.map((c, k) => {
     const centre = (s: RefState): V3 => add(s.x, matVec(qToMatrix(s.q), c));
-    const gap = (flights: readonly Flight[], t: number): number => dot(n, centre(flights[a].at(t))) - plane.offset - radius;
+    const gap = (flights: readonly Flight[], t: number): number =>
+      dot(n, centre(flights[a].at(t))) - plane.offset - radius;
     const rotates = !(c[0] === 0 && c[1] === 0 && c[2] === 0);
     return {
       ...base,

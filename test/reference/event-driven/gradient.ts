@@ -57,7 +57,8 @@ function withParam(scene: RefSceneInput, path: string, value?: number): { scene:
   }
   if ((SCALAR_PARAMS as readonly string[]).includes(field)) {
     const key = field as (typeof SCALAR_PARAMS)[number];
-    const fallback = key === 'friction' ? scene.contact.friction : key === 'restitution' ? scene.contact.restitution : undefined;
+    const fallback =
+      key === 'friction' ? scene.contact.friction : key === 'restitution' ? scene.contact.restitution : undefined;
     const old = body[key] ?? fallback;
     if (old === undefined) throw new Error(`reference: path '${path}' has no value in the scene`);
     if (value !== undefined) body[key] = value;
@@ -84,7 +85,11 @@ export function runReference(scene: RefSceneInput): RefResult {
 }
 
 /** Central-difference gradient of the final quantities `of` w.r.t. the parameters `wrt`. */
-export function referenceGradient(scene: RefSceneInput, of: readonly string[], wrt: readonly string[]): ReferenceGradient {
+export function referenceGradient(
+  scene: RefSceneInput,
+  of: readonly string[],
+  wrt: readonly string[],
+): ReferenceGradient {
   const base = runReference(scene);
   const baseStructure = eventStructure(base);
   const grad = of.map(() => wrt.map(() => 0));
@@ -95,7 +100,8 @@ export function referenceGradient(scene: RefSceneInput, of: readonly string[], w
     const plus = runReference(withParam(scene, param, p + h).scene);
     const minus = runReference(withParam(scene, param, p - h).scene);
     const [sPlus, sMinus] = [eventStructure(plus), eventStructure(minus)];
-    if (sPlus !== baseStructure || sMinus !== baseStructure) structureChanges.push({ param, minus: sMinus, plus: sPlus, base: baseStructure });
+    if (sPlus !== baseStructure || sMinus !== baseStructure)
+      structureChanges.push({ param, minus: sMinus, plus: sPlus, base: baseStructure });
     of.forEach((q, i) => (grad[i][j] = (readQuantity(scene, plus, q) - readQuantity(scene, minus, q)) / (2 * h)));
   });
   return { value: of.map((q) => readQuantity(scene, base, q)), grad, structureChanges, base };

@@ -16,8 +16,26 @@
  * reports ρ − μ so callers can tell how close a case is to it.
  */
 import {
-  add, addScaled, cross, diag, dot, identity, inverse, matAdd, matMul, matScale, matVec, norm, qToMatrix, scale, skew, sub, tangentBasis, transpose,
-  type M3, type V3,
+  add,
+  addScaled,
+  cross,
+  diag,
+  dot,
+  identity,
+  inverse,
+  matAdd,
+  matMul,
+  matScale,
+  matVec,
+  norm,
+  qToMatrix,
+  scale,
+  skew,
+  sub,
+  tangentBasis,
+  transpose,
+  type M3,
+  type V3,
 } from './vec.ts';
 import type { RefState } from './scene.ts';
 
@@ -60,7 +78,12 @@ const pointVelocity = (s: RefState, r: V3): V3 => add(s.v, cross(s.w, r));
 
 function applyImpulse(body: ImpactBody, r: V3, impulse: V3): RefState {
   const s = body.state;
-  return { x: s.x, q: s.q, v: addScaled(s.v, impulse, 1 / body.mass), w: add(s.w, matVec(worldInverseInertia(body), cross(r, impulse))) };
+  return {
+    x: s.x,
+    q: s.q,
+    v: addScaled(s.v, impulse, 1 / body.mass),
+    w: add(s.w, matVec(worldInverseInertia(body), cross(r, impulse))),
+  };
 }
 
 /** Relative width of the band above the stick/slip boundary where the slide takes its limit. */
@@ -69,7 +92,14 @@ const BOUNDARY_BAND = 1e-9;
 /** Number of slip directions scanned around the circle before bisection. */
 const SLIP_SCAN = 720;
 
-export function resolveImpact(A: ImpactBody, B: ImpactBody | null, point: V3, n: V3, friction: number, restitution: number): ImpactResult {
+export function resolveImpact(
+  A: ImpactBody,
+  B: ImpactBody | null,
+  point: V3,
+  n: V3,
+  friction: number,
+  restitution: number,
+): ImpactResult {
   const rA = sub(point, A.state.x);
   const rB = B ? sub(point, B.state.x) : null;
   const W = B && rB ? matAdd(pointResponse(A, rA), pointResponse(B, rB)) : pointResponse(A, rA);
@@ -137,6 +167,7 @@ function slideImpulse(W: M3, u: V3, un: number, n: V3, mu: number, e: number): V
     prevPhi = phi;
     prev = cur;
   }
-  if (roots.length !== 1) throw new Error(`reference: the sliding impulse has ${roots.length} valid slip directions (expected exactly 1)`);
+  if (roots.length !== 1)
+    throw new Error(`reference: the sliding impulse has ${roots.length} valid slip directions (expected exactly 1)`);
   return at(roots[0]).impulse;
 }

@@ -28,6 +28,6 @@ export function principalMoments(shape: Exclude<RefShape, { type: 'plane' }>, m:
   const mc = (m * cylinderVolume) / (cylinderVolume + sphereVolume);
   const ms = m - mc;
   const axial = 0.5 * mc * r * r + 0.4 * ms * r * r;
-  const transverse = mc * (r * r / 4 + (4 * h * h) / 12) + ms * (0.4 * r * r + h * h + 0.75 * h * r);
+  const transverse = mc * ((r * r) / 4 + (4 * h * h) / 12) + ms * (0.4 * r * r + h * h + 0.75 * h * r);
   return [transverse, transverse, axial];
 }

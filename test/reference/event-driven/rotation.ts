@@ -28,7 +28,8 @@ export function isSpherical(inertia: V3): boolean {
 }
 
 export function torqueFreeRotation(q0: Q, w0: V3, inertia: V3): Rotation {
-  if (isSpherical(inertia)) return { at: (t) => ({ q: qNormalize(qMul(qFromRotationVector(scale(w0, t)), q0)), w: w0 }) };
+  if (isSpherical(inertia))
+    return { at: (t) => ({ q: qNormalize(qMul(qFromRotationVector(scale(w0, t)), q0)), w: w0 }) };
   return new EulerRotation(q0, w0, inertia);
 }
 
@@ -43,7 +44,11 @@ class EulerRotation implements Rotation {
   private readonly k = new Float64Array(4 * SAMPLE);
   private readonly tmp = new Float64Array(SAMPLE);
 
-  constructor(q0: Q, w0: V3, private readonly inertia: V3) {
+  constructor(
+    q0: Q,
+    w0: V3,
+    private readonly inertia: V3,
+  ) {
     const wb = matVec(transpose(qToMatrix(q0)), w0);
     const speed = Math.hypot(...wb);
     this.h = Math.min(MAX_STEP, MAX_ANGLE_PER_STEP / Math.max(speed, 1e-12));
@@ -98,7 +103,8 @@ class EulerRotation implements Rotation {
     this.derivative(tmp, 0, k, 2 * SAMPLE);
     for (let i = 0; i < SAMPLE; i++) tmp[i] = s[o + i] + h * k[2 * SAMPLE + i];
     this.derivative(tmp, 0, k, 3 * SAMPLE);
-    for (let i = 0; i < SAMPLE; i++) out[oo + i] = s[o + i] + (h / 6) * (k[i] + 2 * k[SAMPLE + i] + 2 * k[2 * SAMPLE + i] + k[3 * SAMPLE + i]);
+    for (let i = 0; i < SAMPLE; i++)
+      out[oo + i] = s[o + i] + (h / 6) * (k[i] + 2 * k[SAMPLE + i] + 2 * k[2 * SAMPLE + i] + k[3 * SAMPLE + i]);
     const n = Math.hypot(out[oo], out[oo + 1], out[oo + 2], out[oo + 3]);
     for (let i = 0; i < 4; i++) out[oo + i] /= n;
   }

@@ -88,7 +88,13 @@ export function readWorld(scene: RefSceneInput): RefWorld {
     const restitution = b.restitution ?? eDefault;
     if (b.shape.type === 'plane') {
       const length = norm(b.shape.normal);
-      planes.push({ name: b.name, normal: normalize(b.shape.normal), offset: b.shape.offset / length, friction, restitution });
+      planes.push({
+        name: b.name,
+        normal: normalize(b.shape.normal),
+        offset: b.shape.offset / length,
+        friction,
+        restitution,
+      });
       continue;
     }
     if (b.static) throw new Error(`reference: static ${b.shape.type} '${b.name}' is out of scope`);
@@ -112,7 +118,9 @@ export function readWorld(scene: RefSceneInput): RefWorld {
 }
 
 /** Coulomb coefficient of a pair: the geometric mean of the two bodies'. */
-export const pairFriction = (a: { friction: number }, b: { friction: number }): number => Math.sqrt(a.friction * b.friction);
+export const pairFriction = (a: { friction: number }, b: { friction: number }): number =>
+  Math.sqrt(a.friction * b.friction);
 
 /** Restitution of a pair: the larger of the two bodies'. */
-export const pairRestitution = (a: { restitution: number }, b: { restitution: number }): number => Math.max(a.restitution, b.restitution);
+export const pairRestitution = (a: { restitution: number }, b: { restitution: number }): number =>
+  Math.max(a.restitution, b.restitution);

@@ -52,7 +52,8 @@ export function simulateEvents(world: RefWorld): RefResult {
   const features = worldFeatures(world);
   const flights = world.bodies.map((b) => new Flight(b.state, 0, world.gravity, b.inertia));
   for (const f of features) {
-    if (f.gap(flights, 0) < -1e-12) throw new Error(`reference: '${f.label}' starts in penetration (gap ${f.gap(flights, 0)})`);
+    if (f.gap(flights, 0) < -1e-12)
+      throw new Error(`reference: '${f.label}' starts in penetration (gap ${f.gap(flights, 0)})`);
   }
   const events: RefEvent[] = [];
   let nearestMiss = Infinity;
@@ -97,13 +98,23 @@ export function simulateEvents(world: RefWorld): RefResult {
     if (bodyB && f.b !== null && r.b) flights[f.b] = new Flight(r.b, next.time, world.gravity, bodyB.inertia);
     t = next.time;
     if (!(r.separation > MIN_SEPARATION)) {
-      return { final: statesAt(t), events, nearestMiss, outOfScope: `contact ${f.label} does not open after its impact at t = ${t} s` };
+      return {
+        final: statesAt(t),
+        events,
+        nearestMiss,
+        outOfScope: `contact ${f.label} does not open after its impact at t = ${t} s`,
+      };
     }
   }
   return { final: statesAt(t), events, nearestMiss, outOfScope: `more than ${MAX_EVENTS} events (bounces dying out)` };
 }
 
-function earliestEvent(features: readonly Feature[], flights: readonly Flight[], t0: number, t1: number): { time: number; feature: Feature } | null {
+function earliestEvent(
+  features: readonly Feature[],
+  flights: readonly Flight[],
+  t0: number,
+  t1: number,
+): { time: number; feature: Feature } | null {
   let best: { time: number; feature: Feature } | null = null;
   for (const f of features) {
     const { root } = f.scan(flights, t0, best ? best.time : t1);

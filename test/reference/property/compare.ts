@@ -104,14 +104,21 @@ export function skipReason(r: RefResult, horizon: number): { reason: SkipReason;
   if (r.events.length === 0) return { reason: 'no impact', detail: `nearest approach ${r.nearestMiss} m` };
   for (let k = 0; k < r.events.length; k++) {
     const e = r.events[k];
-    if (e.time < EDGE_TIME || horizon - e.time < EDGE_TIME) return { reason: 'impact near t=0 or T', detail: `${e.feature} at ${e.time} s` };
-    if (k > 0 && e.time - r.events[k - 1].time < EDGE_TIME) return { reason: 'impacts close together', detail: `${r.events[k - 1].time} and ${e.time} s` };
-    if (e.approachSpeed < GRAZE_SPEED) return { reason: 'grazing impact', detail: `${e.feature}: ${e.approachSpeed} m/s` };
-    if (e.separationSpeed < MIN_SEPARATION) return { reason: 'slow separation', detail: `${e.feature}: ${e.separationSpeed} m/s` };
-    if (e.otherGap < MISS_GAP) return { reason: 'near miss / second contact', detail: `another feature ${e.otherGap} m away at ${e.feature}` };
-    if (Math.abs(e.stickMargin) < STICK_MARGIN) return { reason: 'stick/slip boundary', detail: `${e.feature}: ρ − μ = ${e.stickMargin}` };
+    if (e.time < EDGE_TIME || horizon - e.time < EDGE_TIME)
+      return { reason: 'impact near t=0 or T', detail: `${e.feature} at ${e.time} s` };
+    if (k > 0 && e.time - r.events[k - 1].time < EDGE_TIME)
+      return { reason: 'impacts close together', detail: `${r.events[k - 1].time} and ${e.time} s` };
+    if (e.approachSpeed < GRAZE_SPEED)
+      return { reason: 'grazing impact', detail: `${e.feature}: ${e.approachSpeed} m/s` };
+    if (e.separationSpeed < MIN_SEPARATION)
+      return { reason: 'slow separation', detail: `${e.feature}: ${e.separationSpeed} m/s` };
+    if (e.otherGap < MISS_GAP)
+      return { reason: 'near miss / second contact', detail: `another feature ${e.otherGap} m away at ${e.feature}` };
+    if (Math.abs(e.stickMargin) < STICK_MARGIN)
+      return { reason: 'stick/slip boundary', detail: `${e.feature}: ρ − μ = ${e.stickMargin}` };
   }
-  if (r.nearestMiss < MISS_GAP) return { reason: 'near miss / second contact', detail: `a feature passes ${r.nearestMiss} m away` };
+  if (r.nearestMiss < MISS_GAP)
+    return { reason: 'near miss / second contact', detail: `a feature passes ${r.nearestMiss} m away` };
   return null;
 }
 
@@ -142,7 +149,11 @@ export function checkScenario(s: Scenario, dts: readonly number[]): CaseResult {
   const ref = referenceGradient(scene, s.of, s.wrt);
   if (ref.structureChanges.length > 0) {
     const c = ref.structureChanges[0];
-    return { status: 'skipped', reason: 'reference structure change', detail: `${c.param}: ${c.minus} / ${c.base} / ${c.plus}` };
+    return {
+      status: 'skipped',
+      reason: 'reference structure change',
+      detail: `${c.param}: ${c.minus} / ${c.base} / ${c.plus}`,
+    };
   }
   const measured = dts.map((dt): Measured => {
     const hard = hardGradient(s, horizon, dt);
@@ -155,13 +166,21 @@ export function checkScenario(s: Scenario, dts: readonly number[]): CaseResult {
         // a NaN from either side is the worst error there is
         const error = nanIsInfinite(Math.abs(ad - ref.grad[i][j]) / (1 + Math.abs(ref.grad[i][j])));
         if (!q.includes('.angularVelocity.')) translational = Math.max(translational, error);
-        if (error > worst.error) worst = { dt, forward, translational: 0, error, worst: `d ${q} / d ${p}`, ad, ref: ref.grad[i][j] };
+        if (error > worst.error)
+          worst = { dt, forward, translational: 0, error, worst: `d ${q} / d ${p}`, ad, ref: ref.grad[i][j] };
       }),
     );
     return { ...worst, translational };
   });
   const finest = measured[measured.length - 1];
-  const shrinks = measured.every((m, k) => k === 0 || measured[k - 1].error <= NOISE_FLOOR || measured[k - 1].error >= MIN_CONVERGENCE * m.error);
+  const shrinks = measured.every(
+    (m, k) => k === 0 || measured[k - 1].error <= NOISE_FLOOR || measured[k - 1].error >= MIN_CONVERGENCE * m.error,
+  );
   const pass = finest.error <= ERROR_PER_DT * finest.dt && shrinks;
-  return { status: 'run', pass, measured, structure: ref.base.events.map((e) => `${e.feature}:${e.regime}`).join(' | ') };
+  return {
+    status: 'run',
+    pass,
+    measured,
+    structure: ref.base.events.map((e) => `${e.feature}:${e.regime}`).join(' | '),
+  };
 }

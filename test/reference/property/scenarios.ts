@@ -46,7 +46,8 @@ const MIN_RESTITUTION_PARAM = 0.02;
 const uniform = (min: number, max: number): fc.Arbitrary<number> =>
   fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((k) => min + ((max - min) * k) / 1_000_000);
 
-const unit = fc.tuple(uniform(-1, 1), uniform(-1, 1), uniform(-1, 1))
+const unit = fc
+  .tuple(uniform(-1, 1), uniform(-1, 1), uniform(-1, 1))
   .filter((v) => Math.hypot(...v) > 0.2)
   .map((v) => normalize(v));
 
@@ -74,8 +75,12 @@ function approach(n: V3, c: Common): V3 {
   return scale(add(scale(n, -Math.cos(c.oblique)), scale(t, Math.sin(c.oblique))), c.speed);
 }
 
-const STATE_PARAMS = ['position', 'linearVelocity', 'angularVelocity'].flatMap((f) => ['x', 'y', 'z'].map((a) => `${f}.${a}`));
-const QUANTITIES = ['position', 'linearVelocity', 'angularVelocity'].flatMap((f) => ['x', 'y', 'z'].map((a) => `${f}.${a}`));
+const STATE_PARAMS = ['position', 'linearVelocity', 'angularVelocity'].flatMap((f) =>
+  ['x', 'y', 'z'].map((a) => `${f}.${a}`),
+);
+const QUANTITIES = ['position', 'linearVelocity', 'angularVelocity'].flatMap((f) =>
+  ['x', 'y', 'z'].map((a) => `${f}.${a}`),
+);
 
 function paramsOf(body: string, c: Common): string[] {
   const out = [...STATE_PARAMS, 'mass'].map((p) => `${body}.${p}`);
@@ -98,12 +103,24 @@ function finish(pair: Pair, bodies: RefBodyInput[], c: Common, impactEstimate: n
     after: c.after,
     of: dynamic.flatMap((b) => QUANTITIES.map((q) => `${b}.${q}`)),
     wrt: dynamic.flatMap((b, k) => paramsOf(b, k === 0 ? c : { ...c, friction: 0, restitution: 0 })),
-    tags: { gravity: c.gravity, friction: c.friction, restitution: c.restitution, obliqueDeg: (c.oblique * 180) / Math.PI, spin: c.spin },
+    tags: {
+      gravity: c.gravity,
+      friction: c.friction,
+      restitution: c.restitution,
+      obliqueDeg: (c.oblique * 180) / Math.PI,
+      spin: c.spin,
+    },
   };
 }
 
 /** A body of half-thickness `reach` along n, `distance` from the plane (offset 0 through the origin), flying at it. */
-function planeScenario(pair: Exclude<Pair, 'sphere-sphere'>, c: Common, n: V3, shape: (pose: Parameters<typeof sphere>[2]) => RefBodyInput, reach: number): Scenario {
+function planeScenario(
+  pair: Exclude<Pair, 'sphere-sphere'>,
+  c: Common,
+  n: V3,
+  shape: (pose: Parameters<typeof sphere>[2]) => RefBodyInput,
+  reach: number,
+): Scenario {
   const v = approach(n, c);
   const position = scale(n, c.distance + reach);
   const body = shape({
@@ -125,37 +142,56 @@ function planeScenario(pair: Exclude<Pair, 'sphere-sphere'>, c: Common, n: V3, s
  */
 const planeNormal = unit.filter((n) => n[2] >= -0.2);
 
-export const sphereOnPlane = fc.tuple(common, planeNormal, uniform(0.05, 0.2))
+export const sphereOnPlane = fc
+  .tuple(common, planeNormal, uniform(0.05, 0.2))
   .map(([c, n, r]) => planeScenario('sphere-plane', c, n, (p) => sphere('body', r, p), r));
 
-export const capsuleOnPlane = fc.tuple(common, planeNormal, uniform(0.03, 0.1), uniform(0.05, 0.2))
+export const capsuleOnPlane = fc
+  .tuple(common, planeNormal, uniform(0.03, 0.1), uniform(0.05, 0.2))
   .map(([c, n, r, h]) => planeScenario('capsule-plane', c, n, (p) => capsule('body', r, h, p), h + r));
 
-export const boxOnPlane = fc.tuple(common, planeNormal, fc.tuple(...[0, 1, 2].map(() => uniform(0.04, 0.15))))
-  .map(([c, n, he]) => planeScenario('box-plane', c, n, (p) => box('body', he as unknown as V3, p), norm(he as unknown as V3)));
+export const boxOnPlane = fc
+  .tuple(common, planeNormal, fc.tuple(...[0, 1, 2].map(() => uniform(0.04, 0.15))))
+  .map(([c, n, he]) =>
+    planeScenario('box-plane', c, n, (p) => box('body', he as unknown as V3, p), norm(he as unknown as V3)),
+  );
 
 /** Sphere a flies at sphere b (moving slowly) with impact parameter (r_a + r_b)·sin(oblique). */
-export const sphereOnSphere = fc.tuple(
-  common,
-  unit,
-  uniform(0.05, 0.2),
-  uniform(0.05, 0.2),
-  uniform(0.5, 2),
-  fc.tuple(uniform(-0.5, 0.5), uniform(-0.5, 0.5), uniform(-0.5, 0.5)),
-).map(([c, u, ra, rb, mb, vb]) => {
-  const reach = ra + rb;
-  const [t1, t2] = tangentBasis(u);
-  const side = add(scale(t1, Math.cos(c.tangentAngle)), scale(t2, Math.sin(c.tangentAngle)));
-  const impactParameter = reach * Math.sin(c.oblique);
-  const along = c.distance + reach * Math.cos(c.oblique);
-  const xa: V3 = [0, 0, 1];
-  const xb = add(xa, add(scale(u, along), scale(side, impactParameter)));
-  const a = sphere('a', ra, {
-    mass: c.mass, position: xa, linearVelocity: add(vb as V3, scale(u, c.speed)), angularVelocity: scale(c.spinAxis, c.spin), friction: c.friction, restitution: c.restitution,
+export const sphereOnSphere = fc
+  .tuple(
+    common,
+    unit,
+    uniform(0.05, 0.2),
+    uniform(0.05, 0.2),
+    uniform(0.5, 2),
+    fc.tuple(uniform(-0.5, 0.5), uniform(-0.5, 0.5), uniform(-0.5, 0.5)),
+  )
+  .map(([c, u, ra, rb, mb, vb]) => {
+    const reach = ra + rb;
+    const [t1, t2] = tangentBasis(u);
+    const side = add(scale(t1, Math.cos(c.tangentAngle)), scale(t2, Math.sin(c.tangentAngle)));
+    const impactParameter = reach * Math.sin(c.oblique);
+    const along = c.distance + reach * Math.cos(c.oblique);
+    const xa: V3 = [0, 0, 1];
+    const xb = add(xa, add(scale(u, along), scale(side, impactParameter)));
+    const a = sphere('a', ra, {
+      mass: c.mass,
+      position: xa,
+      linearVelocity: add(vb as V3, scale(u, c.speed)),
+      angularVelocity: scale(c.spinAxis, c.spin),
+      friction: c.friction,
+      restitution: c.restitution,
+    });
+    const b = sphere('b', rb, {
+      mass: mb,
+      position: xb,
+      linearVelocity: vb as V3,
+      angularVelocity: scale(c.spinAxis, -0.5 * c.spin),
+      friction: c.friction,
+      restitution: 0,
+    });
+    return finish('sphere-sphere', [a, b], c, c.distance / c.speed, ['a', 'b']);
   });
-  const b = sphere('b', rb, { mass: mb, position: xb, linearVelocity: vb as V3, angularVelocity: scale(c.spinAxis, -0.5 * c.spin), friction: c.friction, restitution: 0 });
-  return finish('sphere-sphere', [a, b], c, c.distance / c.speed, ['a', 'b']);
-});
 
 export const ARBITRARIES: Record<Pair, fc.Arbitrary<Scenario>> = {
   'sphere-plane': sphereOnPlane,

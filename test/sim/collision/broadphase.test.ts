@@ -42,9 +42,13 @@ function bruteForcePairs(bodies: readonly SceneBody[], margin: number): string[]
   for (let i = 0; i < bodies.length; i++) {
     for (let j = i + 1; j < bodies.length; j++) {
       if (bodies[i].isStatic && bodies[j].isStatic) continue;
-      const bi = boxes[i], bj = boxes[j];
+      const bi = boxes[i],
+        bj = boxes[j];
       if (bi === null && bj === null) continue;
-      const overlap = bi === null || bj === null || [0, 1, 2].every((k) => bi[0][k] - bj[1][k] <= margin && bj[0][k] - bi[1][k] <= margin);
+      const overlap =
+        bi === null ||
+        bj === null ||
+        [0, 1, 2].every((k) => bi[0][k] - bj[1][k] <= margin && bj[0][k] - bi[1][k] <= margin);
       if (overlap) pairs.push(`${i}-${j}`);
     }
   }
@@ -69,7 +73,11 @@ function makeInput(bodies: readonly SceneBody[]) {
 }
 
 const arbBody: fc.Arbitrary<SceneBody> = fc
-  .tuple(fc.constantFrom('sphere' as const, 'box' as const, 'capsule' as const), fc.boolean(), fc.integer({ min: 0, max: 4 }))
+  .tuple(
+    fc.constantFrom('sphere' as const, 'box' as const, 'capsule' as const),
+    fc.boolean(),
+    fc.integer({ min: 0, max: 4 }),
+  )
   .chain(([type, flag, roll]) => arbShape(type, 2).map((shape) => ({ ...shape, isStatic: flag && roll === 0 })));
 
 const arbScene: fc.Arbitrary<SceneBody[]> = fc
@@ -100,7 +108,9 @@ describe('broadphase', () => {
       fc.property(arbMoves, arbMargin, ([bodies, rounds], margin) => {
         const bp = createBroadphase(makeInput(bodies).input);
         for (const poses of rounds) {
-          const moved = bodies.map((b, i) => (b.type === 'plane' ? b : { ...b, position: poses[i][0], quat: poses[i][1] }));
+          const moved = bodies.map((b, i) =>
+            b.type === 'plane' ? b : { ...b, position: poses[i][0], quat: poses[i][1] },
+          );
           const { input, bodyQ } = makeInput(moved);
           expect(pairKeys(broadphase(input, bodyQ, margin, bp))).toEqual(bruteForcePairs(moved, margin));
         }
@@ -126,7 +136,10 @@ describe('broadphase', () => {
     const bodies: SceneBody[] = [{ ...posed({ type: 'plane', size: [0, 0, 1, 0] }), isStatic: true }];
     for (let x = 0; x < 10; x++) {
       for (let z = 0; z < 10; z++) {
-        bodies.push({ ...posed({ type: 'box', size: [0.25, 0.25, 0.25], position: [x, 0, 0.25 + 0.5 * z] }), isStatic: false });
+        bodies.push({
+          ...posed({ type: 'box', size: [0.25, 0.25, 0.25], position: [x, 0, 0.25 + 0.5 * z] }),
+          isStatic: false,
+        });
       }
     }
     const { input, bodyQ } = makeInput(bodies);

@@ -11,7 +11,8 @@ import type { Model } from '../../../sim/model.ts';
 import { axisAngle, arbShape, makeScene, readContacts, sceneOf, type ContactView, type ShapeSpec } from './fixtures.ts';
 import { scavengesDuring } from '../gc-watch.ts';
 
-const byPairThenFeature = (x: ContactView, y: ContactView): number => x.a - y.a || x.b - y.b || x.pair - y.pair || x.dist - y.dist;
+const byPairThenFeature = (x: ContactView, y: ContactView): number =>
+  x.a - y.a || x.b - y.b || x.pair - y.pair || x.dist - y.dist;
 
 describe('collide', () => {
   it('takes the real Model as its input (structurally; checked by tsc)', () => {
@@ -19,7 +20,9 @@ describe('collide', () => {
   });
 
   it('finds the same contacts as the narrowphase on every pair', () => {
-    const arbSolid = fc.constantFrom('sphere' as const, 'box' as const, 'capsule' as const).chain((type) => arbShape(type, 1.5));
+    const arbSolid = fc
+      .constantFrom('sphere' as const, 'box' as const, 'capsule' as const)
+      .chain((type) => arbShape(type, 1.5));
     const arbScene = fc.tuple(fc.array(arbSolid, { minLength: 1, maxLength: 25 }), arbShape('plane', 1));
     fc.assert(
       fc.property(arbScene, fc.double({ min: 0, max: 0.2, noNaN: true }), ([solids, plane], margin) => {
@@ -65,7 +68,8 @@ describe('collide', () => {
       const size = 0.1 + 0.2 * random();
       const shape = i % 3;
       if (shape === 0) bodies.push({ type: 'sphere', size: [size], position });
-      else if (shape === 1) bodies.push({ type: 'box', size: [size, 0.1 + 0.2 * random(), 0.1 + 0.2 * random()], position, quat });
+      else if (shape === 1)
+        bodies.push({ type: 'box', size: [size, 0.1 + 0.2 * random(), 0.1 + 0.2 * random()], position, quat });
       else bodies.push({ type: 'capsule', size: [0.5 * size, size], position, quat });
     }
     const { input, bodyQ } = makeScene(bodies);

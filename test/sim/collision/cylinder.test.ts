@@ -36,12 +36,25 @@ function randomUnit(rng: Rng): V3 {
 }
 
 /** Body 0 of type `typeA` with size `sizeA`, body 1 a cylinder (r, h) at `centre`, `quat`. */
-function pairInput(typeA: number, sizeA: number[], centreA: V3, r: number, h: number, centre: V3, quat: number[]): { input: CollisionInput; bodyQ: Float64Array } {
+function pairInput(
+  typeA: number,
+  sizeA: number[],
+  centreA: V3,
+  r: number,
+  h: number,
+  centre: V3,
+  quat: number[],
+): { input: CollisionInput; bodyQ: Float64Array } {
   const bodyQ = new Float64Array(14);
   bodyQ.set([...centreA, 1, 0, 0, 0], 0);
   bodyQ.set([...centre, ...normalizeQuat(quat)], 7);
   return {
-    input: { nbody: 2, geomType: Uint8Array.of(typeA, ShapeType.cylinder), geomSize: Float64Array.from([...sizeA, r, h, 0, 0]), bodyStatic: Uint8Array.of(typeA === ShapeType.plane ? 1 : 0, 0) },
+    input: {
+      nbody: 2,
+      geomType: Uint8Array.of(typeA, ShapeType.cylinder),
+      geomSize: Float64Array.from([...sizeA, r, h, 0, 0]),
+      bodyStatic: Uint8Array.of(typeA === ShapeType.plane ? 1 : 0, 0),
+    },
     bodyQ,
   };
 }
@@ -49,7 +62,8 @@ function pairInput(typeA: number, sizeA: number[], centreA: V3, r: number, h: nu
 /** Signed distance of world point p to the solid cylinder (r, h) at `centre`, `quat` (< 0 inside). */
 function cylinderSdf(p: readonly number[], r: number, h: number, centre: V3, quat: number[]): number {
   const local = inverseRotate(normalizeQuat(quat), sub(p, centre));
-  const radial = Math.hypot(local[0], local[1]) - r, axial = Math.abs(local[2]) - h;
+  const radial = Math.hypot(local[0], local[1]) - r,
+    axial = Math.abs(local[2]) - h;
   return Math.min(Math.max(radial, axial), 0) + Math.hypot(Math.max(radial, 0), Math.max(axial, 0));
 }
 
@@ -57,8 +71,10 @@ describe('plane–cylinder narrowphase against independent geometry', () => {
   it('the deepest contact is the support point (closed form and 3,600 rim points per cap); every point is on a rim', () => {
     const rng = seededRng(4401);
     for (let trial = 0; trial < 200; trial++) {
-      const n = randomUnit(rng), offset = uniform(rng, -0.2, 0.2);
-      const r = uniform(rng, 0.05, 0.4), h = uniform(rng, 0.05, 0.6);
+      const n = randomUnit(rng),
+        offset = uniform(rng, -0.2, 0.2);
+      const r = uniform(rng, 0.05, 0.4),
+        h = uniform(rng, 0.05, 0.6);
       const quat = [rng.normal(), rng.normal(), rng.normal(), rng.normal()];
       const height = uniform(rng, -0.1, 0.8);
       const centre: V3 = [uniform(rng, -1, 1), uniform(rng, -1, 1), uniform(rng, -1, 1)];
@@ -105,7 +121,15 @@ describe('plane–cylinder narrowphase against independent geometry', () => {
     collidePair(upright.input, upright.bodyQ, 0, 1, 0.01, c);
     expect(Array.from(c.pair.subarray(0, c.count)).sort()).toEqual([2, 3, 4]);
     for (let k = 0; k < c.count; k++) expect(c.dist[k]).toBeCloseTo(-1e-4, 12);
-    const lying = pairInput(ShapeType.plane, [0, 0, 1, 0], [0, 0, 0], 0.1, 0.2, [0, 0, 0.1], [Math.SQRT1_2, Math.SQRT1_2, 0, 0]);
+    const lying = pairInput(
+      ShapeType.plane,
+      [0, 0, 1, 0],
+      [0, 0, 0],
+      0.1,
+      0.2,
+      [0, 0, 0.1],
+      [Math.SQRT1_2, Math.SQRT1_2, 0, 0],
+    );
     collidePair(lying.input, lying.bodyQ, 0, 1, 0.01, c);
     const line = Array.from(c.pair.subarray(0, c.count)).filter((f) => f < 2);
     expect(line.sort()).toEqual([0, 1]);
@@ -117,13 +141,16 @@ describe('cylinder bounding box (broadphase)', () => {
   it('is the tightest box of the rim circles: 3,600 rim points per cap reach each face and none leaves it', () => {
     const rng = seededRng(4403);
     for (let trial = 0; trial < 50; trial++) {
-      const r = uniform(rng, 0.05, 0.4), h = uniform(rng, 0.05, 0.6);
+      const r = uniform(rng, 0.05, 0.4),
+        h = uniform(rng, 0.05, 0.6);
       const quat = normalizeQuat([rng.normal(), rng.normal(), rng.normal(), rng.normal()]);
       const centre: V3 = [uniform(rng, -1, 1), uniform(rng, -1, 1), uniform(rng, -1, 1)];
       const { input, bodyQ } = pairInput(ShapeType.sphere, [0.1, 0, 0, 0], [10, 10, 10], r, h, centre, quat);
-      const lower = new Float64Array(6), upper = new Float64Array(6);
+      const lower = new Float64Array(6),
+        upper = new Float64Array(6);
       bodyAabb(input, bodyQ, 1, 0, lower, upper);
-      const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+      const lo = [Infinity, Infinity, Infinity],
+        hi = [-Infinity, -Infinity, -Infinity];
       for (const z of [-h, h]) {
         for (let j = 0; j < 3600; j++) {
           const t = (2 * Math.PI * j) / 3600;
@@ -149,7 +176,9 @@ describe('sphere–cylinder narrowphase against the cylinder signed distance fun
     const rng = seededRng(4402);
     let inside = 0;
     for (let trial = 0; trial < 400; trial++) {
-      const r = uniform(rng, 0.05, 0.4), h = uniform(rng, 0.05, 0.6), rs = uniform(rng, 0.05, 0.3);
+      const r = uniform(rng, 0.05, 0.4),
+        h = uniform(rng, 0.05, 0.6),
+        rs = uniform(rng, 0.05, 0.3);
       const quat = [rng.normal(), rng.normal(), rng.normal(), rng.normal()];
       const centre: V3 = [uniform(rng, -0.3, 0.3), uniform(rng, -0.3, 0.3), uniform(rng, -0.3, 0.3)];
       const spread = trial % 2 === 0 ? 0.3 : 1.2;
@@ -177,7 +206,8 @@ describe('cylinders in the simulator (hard mode)', () => {
   const ground = { name: 'ground', shape: { type: 'plane' } };
 
   it('a solid cylinder launched sliding on its side rolls without slipping at 2v₀/3', () => {
-    const r = 0.1, v0 = 2;
+    const r = 0.1,
+      v0 = 2;
     const scene = parseScene({
       dt: 0.001,
       steps: 1500,
@@ -185,14 +215,22 @@ describe('cylinders in the simulator (hard mode)', () => {
       bodies: [
         ground,
         // axis along world y (body z turned by 90° about x); launched along x
-        { name: 'can', shape: { type: 'cylinder', radius: r, halfLength: 0.15 }, mass: 1, position: [0, 0, r], orientation: [Math.SQRT1_2, Math.SQRT1_2, 0, 0], linearVelocity: [v0, 0, 0] },
+        {
+          name: 'can',
+          shape: { type: 'cylinder', radius: r, halfLength: 0.15 },
+          mass: 1,
+          position: [0, 0, r],
+          orientation: [Math.SQRT1_2, Math.SQRT1_2, 0, 0],
+          linearVelocity: [v0, 0, 0],
+        },
       ],
     });
     const model = buildModel(scene);
     const state = initialState(model, scene);
     const data = createHardStepData(model);
     for (let t = 0; t < scene.steps; t++) hardStep(model, data, state, null, state);
-    const vx = state.bodyQd[6 + 0], wy = state.bodyQd[6 + 4];
+    const vx = state.bodyQd[6 + 0],
+      wy = state.bodyQd[6 + 4];
     // sliding stops after v₀/(3μg) ≈ 0.14 s; rolling: v = ω r, v = 2v₀/3
     expect(vx / ((2 * v0) / 3)).toBeCloseTo(1, 2);
     expect(Math.abs(vx - wy * r)).toBeLessThan(1e-3);
@@ -204,7 +242,10 @@ describe('cylinders in the simulator (hard mode)', () => {
       dt: 1 / 240,
       steps: 240,
       contact: { mode: 'hard' },
-      bodies: [ground, { name: 'can', shape: { type: 'cylinder', radius: 0.1, halfLength: 0.2 }, mass: 1, position: [0, 0, 0.2] }],
+      bodies: [
+        ground,
+        { name: 'can', shape: { type: 'cylinder', radius: 0.1, halfLength: 0.2 }, mass: 1, position: [0, 0, 0.2] },
+      ],
     });
     const model = buildModel(scene);
     const state = initialState(model, scene);
@@ -223,6 +264,8 @@ describe('cylinders in the simulator (hard mode)', () => {
       ],
     });
     expect(() => buildModel(scene)).toThrow(SceneError);
-    expect(() => buildModel(scene)).toThrow(/bodies\[1\]\.shape\.type: 'can' may touch 'crate': box–cylinder contacts are not implemented/);
+    expect(() => buildModel(scene)).toThrow(
+      /bodies\[1\]\.shape\.type: 'can' may touch 'crate': box–cylinder contacts are not implemented/,
+    );
   });
 });

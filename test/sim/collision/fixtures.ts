@@ -43,11 +43,20 @@ export function posed(spec: ShapeSpec): Posed {
     const n = Math.hypot(size[0], size[1], size[2]);
     size = [size[0] / n, size[1] / n, size[2] / n, size[3]];
   }
-  return { type: spec.type, size, position: spec.position ?? [0, 0, 0], quat: normalizeQuat(spec.quat ?? [1, 0, 0, 0]) };
+  return {
+    type: spec.type,
+    size,
+    position: spec.position ?? [0, 0, 0],
+    quat: normalizeQuat(spec.quat ?? [1, 0, 0, 0]),
+  };
 }
 
 /** A minimal CollisionInput and State.bodyQ for the given bodies. */
-export function makeScene(bodies: readonly ShapeSpec[]): { input: CollisionInput; bodyQ: Float64Array; posed: Posed[] } {
+export function makeScene(bodies: readonly ShapeSpec[]): {
+  input: CollisionInput;
+  bodyQ: Float64Array;
+  posed: Posed[];
+} {
   const n = bodies.length;
   const geomType = new Uint8Array(n);
   const geomSize = new Float64Array(4 * n);
@@ -183,8 +192,11 @@ export function makeSupport(body: Posed): (u: readonly number[]) => number {
       return (u) => Math.max(dot(u, e0), dot(u, e1)) + body.size[0] * norm(u);
     }
     case 'box': {
-      const axes = [0, 1, 2].map((k) => scale(rotate(body.quat, [k === 0 ? 1 : 0, k === 1 ? 1 : 0, k === 2 ? 1 : 0]), body.size[k]));
-      return (u) => dot(u, body.position) + Math.abs(dot(u, axes[0])) + Math.abs(dot(u, axes[1])) + Math.abs(dot(u, axes[2]));
+      const axes = [0, 1, 2].map((k) =>
+        scale(rotate(body.quat, [k === 0 ? 1 : 0, k === 1 ? 1 : 0, k === 2 ? 1 : 0]), body.size[k]),
+      );
+      return (u) =>
+        dot(u, body.position) + Math.abs(dot(u, axes[0])) + Math.abs(dot(u, axes[1])) + Math.abs(dot(u, axes[2]));
     }
   }
 }
@@ -300,7 +312,10 @@ export function arbShape(type: ShapeName, extent: number): fc.Arbitrary<Posed> {
   switch (type) {
     case 'plane':
       return fc
-        .tuple(arbVec(1).filter((n) => norm(n) > 0.1), fc.double({ min: -0.5, max: 0.5, noNaN: true }))
+        .tuple(
+          arbVec(1).filter((n) => norm(n) > 0.1),
+          fc.double({ min: -0.5, max: 0.5, noNaN: true }),
+        )
         .map(([n, offset]) => posed({ type, size: [...n, offset] }));
     case 'sphere':
       return fc.tuple(arbLength, pose).map(([r, [p, q]]) => posed({ type, size: [r], position: p, quat: q }));

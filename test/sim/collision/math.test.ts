@@ -31,7 +31,9 @@ describe('rotations', () => {
         const packed = f64(9, 9, 9, s * q[0], s * q[1], s * q[2], s * q[3]);
         const m = mat3FromQuat(new Float64Array(9), packed, 3);
         expect(close(mat3MulVec3(new Float64Array(3), m, f64(...v)), expected, 1e-14)).toBe(true);
-        expect(close(quatRotate(new Float64Array(5), 2, f64(...q), 0, f64(0, ...v), 1).subarray(2), expected, 1e-14)).toBe(true);
+        expect(
+          close(quatRotate(new Float64Array(5), 2, f64(...q), 0, f64(0, ...v), 1).subarray(2), expected, 1e-14),
+        ).toBe(true);
         // the transpose undoes it
         expect(close(mat3TransposeMulVec3(new Float64Array(3), m, f64(...expected)), v, 1e-14)).toBe(true);
       }),
@@ -42,11 +44,19 @@ describe('rotations', () => {
     fc.assert(
       fc.property(arbQuat, arbQuat, arbVec(1), (a, b, v) => {
         const ab = quatMultiply(new Float64Array(4), 0, f64(...a), 0, f64(...b), 0);
-        expect(close(quatRotate(new Float64Array(3), 0, ab, 0, f64(...v), 0), rotate(a, rotate(b, v)), 1e-14)).toBe(true);
+        expect(close(quatRotate(new Float64Array(3), 0, ab, 0, f64(...v), 0), rotate(a, rotate(b, v)), 1e-14)).toBe(
+          true,
+        );
         const ma = mat3FromQuat(new Float64Array(9), f64(...a), 0);
         const mb = mat3FromQuat(new Float64Array(9), f64(...b), 0);
         const atb = mat3TransposeMul(new Float64Array(9), ma, mb);
-        expect(close(mat3MulVec3(new Float64Array(3), atb, f64(...v)), rotate([a[0], -a[1], -a[2], -a[3]], rotate(b, v)), 1e-14)).toBe(true);
+        expect(
+          close(
+            mat3MulVec3(new Float64Array(3), atb, f64(...v)),
+            rotate([a[0], -a[1], -a[2], -a[3]], rotate(b, v)),
+            1e-14,
+          ),
+        ).toBe(true);
       }),
     );
   });
@@ -72,12 +82,14 @@ describe('closest points of segments', () => {
   it('two segments: no pair of points is closer (dense search), and the gap is ⊥ to both at interior points', () => {
     fc.assert(
       fc.property(arbVec(1), arbVec(1), arbVec(1), arbVec(1), (p0, p1, q0, q1) => {
-        const onP = new Float64Array(3), onQ = new Float64Array(3);
+        const onP = new Float64Array(3),
+          onQ = new Float64Array(3);
         closestPointsSegmentSegment(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ);
         const gap = sub(onQ, onP);
         const dist = norm(gap);
         // both points lie on their segments
-        const d1 = sub(p1, p0), d2 = sub(q1, q0);
+        const d1 = sub(p1, p0),
+          d2 = sub(q1, q0);
         // (a degenerate segment is its first point)
         const s = dot(d1, d1) > 0 ? dot(sub(onP, p0), d1) / dot(d1, d1) : 0;
         const t = dot(d2, d2) > 0 ? dot(sub(onQ, q0), d2) / dot(d2, d2) : 0;
@@ -91,7 +103,8 @@ describe('closest points of segments', () => {
         // a dense search finds nothing closer
         let best = Infinity;
         for (let i = 0; i <= 40; i++) {
-          for (let j = 0; j <= 40; j++) best = Math.min(best, norm(sub(segmentPoint(q0, q1, j / 40), segmentPoint(p0, p1, i / 40))));
+          for (let j = 0; j <= 40; j++)
+            best = Math.min(best, norm(sub(segmentPoint(q0, q1, j / 40), segmentPoint(p0, p1, i / 40))));
         }
         expect(dist).toBeLessThanOrEqual(best + 1e-9);
       }),
@@ -99,7 +112,8 @@ describe('closest points of segments', () => {
   });
 
   it('parallel overlapping segments: the middle of the overlap, the same in either order', () => {
-    const onP = new Float64Array(3), onQ = new Float64Array(3);
+    const onP = new Float64Array(3),
+      onQ = new Float64Array(3);
     // p: x ∈ [0, 2] on the x axis; q: x ∈ [1, 3] at y = 1, reversed
     closestPointsSegmentSegment(f64(0, 0, 0), f64(2, 0, 0), f64(3, 1, 0), f64(1, 1, 0), onP, onQ);
     expect(Array.from(onP)).toEqual([1.5, 0, 0]);

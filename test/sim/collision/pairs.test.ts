@@ -124,12 +124,19 @@ describe('plane–box', () => {
   const yaw = 0.3; // rad about z: the bottom face stays horizontal
 
   it('a box resting on a face gives its 4 bottom corners, dist = −penetration', () => {
-    const contacts = contactsOf(ground, { type: 'box', size: half, position: [1, 2, 0.19], quat: axisAngle([0, 0, 1], yaw) });
-    const cos = Math.cos(yaw), sin = Math.sin(yaw);
+    const contacts = contactsOf(ground, {
+      type: 'box',
+      size: half,
+      position: [1, 2, 0.19],
+      quat: axisAngle([0, 0, 1], yaw),
+    });
+    const cos = Math.cos(yaw),
+      sin = Math.sin(yaw);
     const corners: V3[] = [];
     for (const sx of [-1, 1]) {
       for (const sy of [-1, 1]) {
-        const x = sx * half[0], y = sy * half[1];
+        const x = sx * half[0],
+          y = sy * half[1];
         // bottom corner at z = 0.19 − 0.2 = −0.01; midpoint to the ground at z = −0.005
         corners.push([1 + cos * x - sin * y, 2 + sin * x + cos * y, -0.005]);
       }
@@ -145,7 +152,12 @@ describe('plane–box', () => {
     // tilt θ about y: the corners at x = +hx, z = −hz drop to z − hx sin θ − hz cos θ
     const theta = 0.2;
     const z = 0.5 * Math.sin(theta) + 0.2 * Math.cos(theta) - 0.003;
-    const contacts = contactsOf(ground, { type: 'box', size: half, position: [0, 0, z], quat: axisAngle([0, 1, 0], theta) });
+    const contacts = contactsOf(ground, {
+      type: 'box',
+      size: half,
+      position: [0, 0, z],
+      quat: axisAngle([0, 1, 0], theta),
+    });
     expect(contacts.length).toBe(2);
     for (const c of contacts) expect(c.dist).toBeCloseTo(-0.003, 14);
   });
@@ -157,7 +169,14 @@ describe('plane–capsule', () => {
 
   it('a capsule lying on the plane gives 2 contacts, one under each end cap', () => {
     const contacts = contactsOf(ground, { type: 'capsule', size: [0.1, 0.5], position: [0, 0, 0.097], quat: lying });
-    expectPoints(contacts, [[-0.5, 0, -0.0015], [0.5, 0, -0.0015]], 1e-15);
+    expectPoints(
+      contacts,
+      [
+        [-0.5, 0, -0.0015],
+        [0.5, 0, -0.0015],
+      ],
+      1e-15,
+    );
     for (const c of contacts) expect(c.dist).toBeCloseTo(-0.003, 14);
   });
 
@@ -174,15 +193,24 @@ describe('box–box', () => {
     // its bottom face (turned 0.5 rad) lies wholly inside the lower top face
     const lower: ShapeSpec = { type: 'box', size: [1, 1, 0.5] };
     const yaw = 0.5;
-    const upper: ShapeSpec = { type: 'box', size: [0.4, 0.3, 0.25], position: [0.1, -0.2, 0.73], quat: axisAngle([0, 0, 1], yaw) };
+    const upper: ShapeSpec = {
+      type: 'box',
+      size: [0.4, 0.3, 0.25],
+      position: [0.1, -0.2, 0.73],
+      quat: axisAngle([0, 0, 1], yaw),
+    };
     const corners: V3[] = [];
     for (const sx of [-1, 1]) {
       for (const sy of [-1, 1]) {
-        const x = sx * 0.4, y = sy * 0.3;
+        const x = sx * 0.4,
+          y = sy * 0.3;
         corners.push([0.1 + Math.cos(yaw) * x - Math.sin(yaw) * y, -0.2 + Math.sin(yaw) * x + Math.cos(yaw) * y, 0.49]);
       }
     }
-    for (const [a, b, n] of [[lower, upper, 1], [upper, lower, -1]] as const) {
+    for (const [a, b, n] of [
+      [lower, upper, 1],
+      [upper, lower, -1],
+    ] as const) {
       const contacts = contactsOf(a, b);
       expectPoints(contacts, corners, 1e-14);
       for (const c of contacts) {
@@ -197,7 +225,16 @@ describe('box–box', () => {
     const b: ShapeSpec = { type: 'box', size: [0.5, 0.5, 0.5], position: [0.3, 0.2, 1.005] };
     const contacts = contactsOf(a, b);
     // faces overlap in x ∈ [−0.2, 0.5], y ∈ [−0.3, 0.5]; gap 0.005, midpoint z 0.5025
-    expectPoints(contacts, [[-0.2, -0.3, 0.5025], [0.5, -0.3, 0.5025], [-0.2, 0.5, 0.5025], [0.5, 0.5, 0.5025]], 1e-14);
+    expectPoints(
+      contacts,
+      [
+        [-0.2, -0.3, 0.5025],
+        [0.5, -0.3, 0.5025],
+        [-0.2, 0.5, 0.5025],
+        [0.5, 0.5, 0.5025],
+      ],
+      1e-14,
+    );
     for (const c of contacts) expect(c.dist).toBeCloseTo(0.005, 14);
   });
 
@@ -233,7 +270,12 @@ describe('box–box', () => {
     const a: ShapeSpec = { type: 'box', size: [0.5, 0.4, 0.3], quat: axisAngle([1, 2, 3], 0.7) };
     // B, a cube of half 0.3 turned like A, centred 1 m along A's x axis: gap 1 − 0.5 − 0.3 = 0.2
     const ax = rotate(axisAngle([1, 2, 3], 0.7), [1, 0, 0]);
-    const b: ShapeSpec = { type: 'box', size: [0.3, 0.3, 0.3], position: [ax[0], ax[1], ax[2]], quat: axisAngle([1, 2, 3], 0.7) };
+    const b: ShapeSpec = {
+      type: 'box',
+      size: [0.3, 0.3, 0.3],
+      position: [ax[0], ax[1], ax[2]],
+      quat: axisAngle([1, 2, 3], 0.7),
+    };
     expect(contactsOf(a, b, 0.1)).toEqual([]);
     // the same pair with a margin wider than the 0.2 m gap: a face manifold at dist 0.2
     const wide = contactsOf(a, b, 0.25);
@@ -250,7 +292,10 @@ describe('capsule–capsule', () => {
     // A: x ∈ [−0.5, 0.5]; B: x ∈ [−0.2, 0.6], 0.25 above; overlap [−0.2, 0.5], middle 0.15
     const a: ShapeSpec = { type: 'capsule', size: [0.1, 0.5], quat: alongX };
     const b: ShapeSpec = { type: 'capsule', size: [0.12, 0.4], position: [0.2, 0, 0.25], quat: alongX };
-    for (const [first, second, n] of [[a, b, 1], [b, a, -1]] as const) {
+    for (const [first, second, n] of [
+      [a, b, 1],
+      [b, a, -1],
+    ] as const) {
       const [c] = contactsOf(first, second, 0.05);
       expect(c.dist).toBeCloseTo(0.03, 14);
       expectVec(c.normal, [0, 0, n], 1e-15);
@@ -308,7 +353,11 @@ describe('sphere–box', () => {
 describe('sphere–capsule', () => {
   it('dist = distance from the centre to the axis segment − r1 − r2', () => {
     // capsule along z from −0.5 to 0.5; sphere centre (0.3, 0.4, 0.7): nearest axis point the top end
-    const [c] = contactsOf({ type: 'sphere', size: [0.2], position: [0.3, 0.4, 0.7] }, { type: 'capsule', size: [0.1, 0.5] }, 1);
+    const [c] = contactsOf(
+      { type: 'sphere', size: [0.2], position: [0.3, 0.4, 0.7] },
+      { type: 'capsule', size: [0.1, 0.5] },
+      1,
+    );
     expect(c.dist).toBeCloseTo(Math.sqrt(0.09 + 0.16 + 0.04) - 0.3, 14);
     expectVec(c.normal, unit([-0.3, -0.4, -0.2]), 1e-15);
   });
@@ -321,7 +370,14 @@ describe('box–capsule', () => {
   it('a capsule lying flat on a face gives 2 contacts, under its two ends', () => {
     const contacts = contactsOf(slab, { type: 'capsule', size: [0.1, 0.3], position: [0.2, 0.1, 0.596], quat: alongX });
     // axis at z = 0.596, surface 0.004 below the face; midpoint z = 0.5 − 0.002
-    expectPoints(contacts, [[-0.1, 0.1, 0.498], [0.5, 0.1, 0.498]], 1e-15);
+    expectPoints(
+      contacts,
+      [
+        [-0.1, 0.1, 0.498],
+        [0.5, 0.1, 0.498],
+      ],
+      1e-15,
+    );
     for (const c of contacts) {
       expect(c.dist).toBeCloseTo(-0.004, 14);
       expectVec(c.normal, [0, 0, 1]);
@@ -331,13 +387,24 @@ describe('box–capsule', () => {
   it('a capsule overhanging the face: the contacts stop at the face edge', () => {
     // axis x ∈ [0.7, 1.3] lies over the face only for x ≤ 1
     const contacts = contactsOf(slab, { type: 'capsule', size: [0.1, 0.3], position: [1, 0, 0.6], quat: alongX });
-    expectPoints(contacts, [[0.7, 0, 0.5], [1, 0, 0.5]], 1e-15);
+    expectPoints(
+      contacts,
+      [
+        [0.7, 0, 0.5],
+        [1, 0, 0.5],
+      ],
+      1e-15,
+    );
   });
 
   it('alongside a vertical edge: 2 contacts at its ends, dist = distance from the axis to the edge − r', () => {
     // cube half 0.5; vertical capsule (z ∈ [−0.3, 0.3]) at x = 0.7, y = 0.8: every axis
     // point is √0.13 from the edge (0.5, 0.5, z); contacts at the two ends of the stretch
-    const contacts = contactsOf({ type: 'box', size: [0.5, 0.5, 0.5] }, { type: 'capsule', size: [0.2, 0.3], position: [0.7, 0.8, 0] }, 0.5);
+    const contacts = contactsOf(
+      { type: 'box', size: [0.5, 0.5, 0.5] },
+      { type: 'capsule', size: [0.2, 0.3], position: [0.7, 0.8, 0] },
+      0.5,
+    );
     const dist = Math.sqrt(0.13) - 0.2;
     const n = unit([0.2, 0.3, 0]);
     const mid = (z: number): V3 => [0.5 + (dist / 2) * n[0], 0.5 + (dist / 2) * n[1], z];
@@ -354,8 +421,14 @@ describe('box–capsule', () => {
     const d = 0.15;
     const contacts = contactsOf(
       { type: 'box', size: [0.5, 0.5, 0.5] },
-      { type: 'capsule', size: [0.1, 0.3], position: [0.5 + d * Math.SQRT1_2, 0, 0.5 + d * Math.SQRT1_2], quat: axisAngle([0, 1, 0], (3 * Math.PI) / 4) },
-    0.1);
+      {
+        type: 'capsule',
+        size: [0.1, 0.3],
+        position: [0.5 + d * Math.SQRT1_2, 0, 0.5 + d * Math.SQRT1_2],
+        quat: axisAngle([0, 1, 0], (3 * Math.PI) / 4),
+      },
+      0.1,
+    );
     expect(contacts.length).toBe(1);
     expect(contacts[0].dist).toBeCloseTo(d - 0.1, 14);
     expectVec(contacts[0].normal, unit([1, 0, 1]), 1e-15);
@@ -389,7 +462,12 @@ describe('box–capsule', () => {
     const delta = 0.01;
     const contacts = contactsOf(
       { type: 'box', size: [0.5, 0.5, 0.5] },
-      { type: 'capsule', size: [0.05, 0.3], position: [0.5 - delta, 0.5 - delta, 0], quat: axisAngle(unit([1, 1, 0]), Math.PI / 2) },
+      {
+        type: 'capsule',
+        size: [0.05, 0.3],
+        position: [0.5 - delta, 0.5 - delta, 0],
+        quat: axisAngle(unit([1, 1, 0]), Math.PI / 2),
+      },
     );
     expect(contacts.length).toBe(1);
     expect(contacts[0].dist).toBeCloseTo(-Math.SQRT2 * delta - 0.05, 14);

@@ -102,8 +102,14 @@ function sameContacts(actual: ContactView[], expected: ContactView[], normalSign
 // nudges of B (m, rad), far below any feature size but far above rounding
 const NUDGE = 1e-7;
 const NUDGES: readonly [V3, Quat][] = [
-  [[NUDGE, -2 * NUDGE, 3 * NUDGE], [1, 0, 0, 0]],
-  [[-NUDGE, 2 * NUDGE, -3 * NUDGE], [1, 0, 0, 0]],
+  [
+    [NUDGE, -2 * NUDGE, 3 * NUDGE],
+    [1, 0, 0, 0],
+  ],
+  [
+    [-NUDGE, 2 * NUDGE, -3 * NUDGE],
+    [1, 0, 0, 0],
+  ],
   [[0, 0, 0], normalizeQuat([1, NUDGE, -NUDGE, 2 * NUDGE])],
   [[0, 0, 0], normalizeQuat([1, -NUDGE, NUDGE, -2 * NUDGE])],
   [[0, 0, 0], normalizeQuat([1, -2 * NUDGE, NUDGE, NUDGE])],

@@ -62,7 +62,11 @@ interface Case {
   qd: Float64Array;
 }
 
-const PAIRS: readonly [number, number][] = [[0, 1], [0, 2], [1, 2]];
+const PAIRS: readonly [number, number][] = [
+  [0, 1],
+  [0, 2],
+  [1, 2],
+];
 
 type Regime = 'deep' | 'shallow' | 'sliding' | 'rolling' | 'separating';
 const REGIMES: readonly Regime[] = ['deep', 'shallow', 'sliding', 'rolling', 'separating'];
@@ -97,7 +101,8 @@ const phi1Slope = (y: number): number => (Math.exp(-y) * (1 + y) - 1) / (y * y);
 
 /** velocity of B relative to A at p, computed here independently of the kernel */
 function relativeVelocity(c: Case, k: number): number[] {
-  const a = c.contacts.bodyA[k], b = c.contacts.bodyB[k];
+  const a = c.contacts.bodyA[k],
+    b = c.contacts.bodyB[k];
   const p = Array.from(c.contacts.point.subarray(3 * k, 3 * k + 3));
   const at = (i: number) => {
     const x = Array.from(c.q.subarray(7 * i, 7 * i + 3));
@@ -145,7 +150,10 @@ function makeCase(mode: ContactForceMode, regime: Regime, seed: number): Case {
     if (regime === 'rolling' && k === 0) {
       // ball rolls on the ground: the contact point of the ball moves with the ground's
       const p = Array.from(contacts.point.subarray(0, 3));
-      const ground = add3(Array.from(qd.subarray(0, 3)), cross(Array.from(qd.subarray(3, 6)), sub3(p, Array.from(q.subarray(0, 3)))));
+      const ground = add3(
+        Array.from(qd.subarray(0, 3)),
+        cross(Array.from(qd.subarray(3, 6)), sub3(p, Array.from(q.subarray(0, 3)))),
+      );
       const spin = Array.from(qd.subarray(9, 12));
       qd.set(sub3(ground, cross(spin, sub3(p, Array.from(q.subarray(7, 10))))), 6);
     }
@@ -156,7 +164,8 @@ function makeCase(mode: ContactForceMode, regime: Regime, seed: number): Case {
     if (regime === 'deep') [dist, vn] = [uniform(rng, -0.05, -0.02), uniform(rng, -0.5, 0.5) * vrSpeed];
     else if (regime === 'shallow') [dist, vn] = [uniform(rng, -0.004, -0.002), uniform(rng, -0.5, 0.5) * vrSpeed];
     else if (regime === 'sliding') [dist, vn] = [uniform(rng, -0.02, -0.005), uniform(rng, -0.2, 0.2) * vrSpeed];
-    else if (regime === 'rolling') [dist, vn] = [uniform(rng, -0.02, -0.005), k === 0 ? 0 : uniform(rng, -0.5, 0.5) * vrSpeed];
+    else if (regime === 'rolling')
+      [dist, vn] = [uniform(rng, -0.02, -0.005), k === 0 ? 0 : uniform(rng, -0.5, 0.5) * vrSpeed];
     // separating: two contacts just apart, one penetrating but pulling apart past the clamp speed
     else if (k < 2) [dist, vn] = [uniform(rng, 0.002, 0.008), uniform(rng, 0.2, 0.8) * vrSpeed];
     else [dist, vn] = [-0.01, Math.min(0.9 * vrSpeed, 0.3)];
@@ -296,7 +305,11 @@ describe('contact wrench primitive: derivatives', () => {
 
   it('no NaN at zero slip (v_t = 0): value and gradient finite in both modes', () => {
     for (const mode of MODES) {
-      const c = singleContact(mode, { dist: -0.01, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [0, 0, -0.2] });
+      const c = singleContact(
+        mode,
+        { dist: -0.01, normal: [0, 0, 1], point: [0, 0, 0] },
+        { x: [0, 0, 0.1], v: [0, 0, -0.2] },
+      );
       const x = Array.from(contactWrenchInputs(c.params, c.contacts, c.q, c.qd));
       const r = valueAndGrad(lossOf(c, randomWeights(3, 6 * NBODY)), x);
       expect(r.grad.every(Number.isFinite)).toBe(true);
@@ -304,9 +317,14 @@ describe('contact wrench primitive: derivatives', () => {
   });
 
   it('a frictionless body: μ = 0 gives no friction and finite (zero) friction gradients', () => {
-    const c = singleContact('soft', { dist: -0.01, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [1, 0, 0] }, {
-      bodyFriction: Float64Array.of(0, 0.5, 0.3),
-    });
+    const c = singleContact(
+      'soft',
+      { dist: -0.01, normal: [0, 0, 1], point: [0, 0, 0] },
+      { x: [0, 0, 0.1], v: [1, 0, 0] },
+      {
+        bodyFriction: Float64Array.of(0, 0.5, 0.3),
+      },
+    );
     expect(norm3(splitForce(c).ft)).toBe(0);
     const L = contactWrenchLayout(1, NBODY);
     const x = Array.from(contactWrenchInputs(c.params, c.contacts, c.q, c.qd));
@@ -342,19 +360,27 @@ function kappaOf(k: number, w: number, y0: number, dt: number): number {
 
 describe('contact wrenches: physics', () => {
   it('penalty, closed form: spring–dashpot, friction integrated over the step, torques at the contact point', () => {
-    const k = 1e4, cDamp = 100, d = -0.01, dt = 1e-3;
+    const k = 1e4,
+      cDamp = 100,
+      d = -0.01,
+      dt = 1e-3;
     // the ball's lever is along n (r_B ∥ n) and the ground is static: W_n = 1/m = 2, and
     // across n W_t = 1/m + ½·|r|²·(1/I_x + 1/I_y) (body axes = world axes)
     const p = [0.1, 0.05, -0.005];
     const xB = [0.1, 0.05, 0.2];
     // approaching at 0.5 m/s, sliding at 2 m/s along x
-    const c = singleContact('penalty', { dist: d, normal: [0, 0, 1], point: p }, { x: xB, v: [2, 0, -0.5] }, {
-      stiffness: k,
-      damping: cDamp,
-      dampingFromRestitution: false,
-      invMass: Float64Array.of(0, 2, 0.5),
-      invInertia: Float64Array.of(0, 0, 0, 60, 50, 40, 8, 6, 10),
-    });
+    const c = singleContact(
+      'penalty',
+      { dist: d, normal: [0, 0, 1], point: p },
+      { x: xB, v: [2, 0, -0.5] },
+      {
+        stiffness: k,
+        damping: cDamp,
+        dampingFromRestitution: false,
+        invMass: Float64Array.of(0, 2, 0.5),
+        invInertia: Float64Array.of(0, 0, 0, 60, 50, 40, 8, 6, 10),
+      },
+    );
     const w = wrenchOf(c);
     const wn = 2;
     const wt = 2 + 0.5 * 0.205 ** 2 * (60 + 50);
@@ -380,15 +406,20 @@ describe('contact wrenches: physics', () => {
   });
 
   it('soft, closed form at rest: f_n = softplus(kφ, kρ) with φ = τ log(1 + e^{−d/τ}), ρ = φτ/(φ + τ)', () => {
-    const k = 2e3, tau = 2e-3;
+    const k = 2e3,
+      tau = 2e-3;
     for (const d of [-0.01, -0.002, 0, 0.002, 0.01]) {
-      const c = singleContact('soft', { dist: d, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [0, 0, 0] });
+      const c = singleContact(
+        'soft',
+        { dist: d, normal: [0, 0, 1], point: [0, 0, 0] },
+        { x: [0, 0, 0.1], v: [0, 0, 0] },
+      );
       const phi = tau * Math.log(1 + Math.exp(-d / tau));
       // the spring scaled by κ (step-exact.ts), with the dashpot b = 2ζ(0.6)√(k/W), W = 2.1,
       // active by a = σ(−d/τ) at rest
       const w = 2.1;
       const b = 2 * dampingRatioOfRestitution(0.6, createDampingRatio()).value * Math.sqrt(k / w);
-      const kEff = k * kappaOf(k, w, 1e-3 * b * w / (1 + Math.exp(d / tau)), 1e-3);
+      const kEff = k * kappaOf(k, w, (1e-3 * b * w) / (1 + Math.exp(d / tau)), 1e-3);
       const T = (kEff * phi * tau) / (phi + tau);
       const expected = T * Math.log(1 + Math.exp((kEff * phi) / T));
       expect(splitForce(c).fn).toBeCloseTo(expected, 9);
@@ -419,7 +450,11 @@ describe('contact wrenches: physics', () => {
     const n = [0.6, 0, 0.8];
     for (const mode of MODES) {
       // B approaches along −n with no tangential motion
-      const c = singleContact(mode, { dist: -0.01, normal: n, point: [0.2, 0.3, 0.1] }, { x: [0.5, 0.3, 0.5], v: scale3(n, -0.3) });
+      const c = singleContact(
+        mode,
+        { dist: -0.01, normal: n, point: [0.2, 0.3, 0.1] },
+        { x: [0.5, 0.3, 0.5], v: scale3(n, -0.3) },
+      );
       const w = wrenchOf(c);
       const fB = forceOn(w, 1);
       const fn = dot(fB, n);
@@ -448,19 +483,32 @@ describe('contact wrenches: physics', () => {
     const at = { normal: [0, 0, 1], point: [0, 0, 0] };
     const ball = (vz: number) => ({ x: [0, 0, 0.1], v: [0.3, 0, vz] });
     const over = { damping: 2e4, dampingFromRestitution: false };
-    expect(Array.from(wrenchOf(singleContact('penalty', { dist: 0.005, ...at }, ball(-1), over))).every((v) => v === 0)).toBe(true);
+    expect(
+      Array.from(wrenchOf(singleContact('penalty', { dist: 0.005, ...at }, ball(-1), over))).every((v) => v === 0),
+    ).toBe(true);
     // W_n = 0.1 + 2 (r_A = 0, r_B ∥ n): D = b·φ₁(dt·b·W_n) ≈ 476 N·s/m, clamp speed k·φ/D ≈ 4.2 cm/s
     const D = 2e4 * phi1(1e-3 * 2e4 * 2.1);
     const clampSpeed = (2e3 * kappaOf(2e3, 2.1, 1e-3 * 2e4 * 2.1, 1e-3) * 0.01) / D;
-    expect(Array.from(wrenchOf(singleContact('penalty', { dist: -0.01, ...at }, ball(1.01 * clampSpeed), over))).every((v) => v === 0)).toBe(true);
-    expect(splitForce(singleContact('penalty', { dist: -0.01, ...at }, ball(0.99 * clampSpeed), over)).fn).toBeGreaterThan(0);
-    expect(splitForce(singleContact('soft', { dist: -0.01, ...at }, ball(1.01 * clampSpeed), over)).fn).toBeGreaterThan(0);
+    expect(
+      Array.from(wrenchOf(singleContact('penalty', { dist: -0.01, ...at }, ball(1.01 * clampSpeed), over))).every(
+        (v) => v === 0,
+      ),
+    ).toBe(true);
+    expect(
+      splitForce(singleContact('penalty', { dist: -0.01, ...at }, ball(0.99 * clampSpeed), over)).fn,
+    ).toBeGreaterThan(0);
+    expect(splitForce(singleContact('soft', { dist: -0.01, ...at }, ball(1.01 * clampSpeed), over)).fn).toBeGreaterThan(
+      0,
+    );
   });
 
   it('soft is smooth across d = 0 (bounded second differences); penalty has a kink there', () => {
-    const k = 2e3, tau = 2e-3;
+    const k = 2e3,
+      tau = 2e-3;
     const fnAt = (mode: ContactForceMode, d: number) =>
-      splitForce(singleContact(mode, { dist: d, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [0, 0, 0] })).fn;
+      splitForce(
+        singleContact(mode, { dist: d, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [0, 0, 0] }),
+      ).fn;
     for (const h of [1e-4, 1e-5, 1e-6]) {
       const second = (mode: ContactForceMode) => (fnAt(mode, h) - 2 * fnAt(mode, 0) + fnAt(mode, -h)) / (h * h);
       // soft: f_n'' at d = 0 is of order k/τ (the softplus curvature), whatever h
@@ -474,7 +522,10 @@ describe('contact wrenches: physics', () => {
     const h = 1e-9;
     // k·κ at the ramp's middle (a = ½): y = dt·b·a·W, b = 2ζ(0.6)√(k/W), W = 2.1
     const bRest = 2 * dampingRatioOfRestitution(0.6, createDampingRatio()).value * Math.sqrt(k / 2.1);
-    expect((fnAt('penalty', -h) - fnAt('penalty', 0)) / h).toBeCloseTo(k * kappaOf(k, 2.1, 1e-3 * bRest * 0.5 * 2.1, 1e-3), 3);
+    expect((fnAt('penalty', -h) - fnAt('penalty', 0)) / h).toBeCloseTo(
+      k * kappaOf(k, 2.1, 1e-3 * bRest * 0.5 * 2.1, 1e-3),
+      3,
+    );
     expect(fnAt('penalty', h)).toBe(0);
     for (const mode of MODES) {
       const c = singleContact(mode, { dist: 0, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [0, 0, 0] });
@@ -493,7 +544,8 @@ describe('contact wrenches: physics', () => {
         expect(out).toBeLessThan(0);
       }
       const kinks = valueAndGrad(fz, x).kinks;
-      if (mode === 'penalty') expect(kinks).toContainEqual(expect.objectContaining({ label: 'ground/ball onset', margin: 0 }));
+      if (mode === 'penalty')
+        expect(kinks).toContainEqual(expect.objectContaining({ label: 'ground/ball onset', margin: 0 }));
       else expect(kinks).toEqual([]);
     }
   });
@@ -507,12 +559,19 @@ describe('contact wrenches: physics', () => {
         for (const rate of [-0.5, 0, 0.5]) {
           // the dashpots' activations differ within a few widths of touch (σ(−d/s) against a
           // ramp), and moving, soft mode's temperature is s = √(τ² + (φ̇·dt/4)²) ≥ τ
-          const s = Math.sqrt(tau * tau + (rate * 1e-3 / 4) ** 2);
+          const s = Math.sqrt(tau * tau + ((rate * 1e-3) / 4) ** 2);
           if (rate !== 0 && Math.abs(d) < 20 * s) continue;
           const at = (mode: ContactForceMode) =>
-            splitForce(singleContact(mode, { dist: d, normal: [0, 0, 1], point: [0, 0, 0] }, { x: [0, 0, 0.1], v: [0, 0, -rate] }, {
-              temperature: tau,
-            })).fn;
+            splitForce(
+              singleContact(
+                mode,
+                { dist: d, normal: [0, 0, 1], point: [0, 0, 0] },
+                { x: [0, 0, 0.1], v: [0, 0, -rate] },
+                {
+                  temperature: tau,
+                },
+              ),
+            ).fn;
           // k·(φ_soft − φ) ≤ kτ ln 2 plus the softplus clamp's k·ρ·ln 2 ≤ kτ ln 2
           const diff = Math.abs(at('soft') - at('penalty'));
           expect(diff).toBeLessThanOrEqual(2 * k * s * Math.LN2 * (1 + 1e-9) + 1e-6);
@@ -538,10 +597,14 @@ describe('contact wrenches: physics', () => {
         const slip = uniform(rng, 0, 3) ** 3; // from far below ε to 27 m/s
         const dirn = randomVec(rng, 1);
         const vt = scale3([dirn[0], dirn[1], 0], slip / Math.hypot(dirn[0], dirn[1]));
-        const c = singleContact(mode, { dist: uniform(rng, -0.03, 0.005), normal: [0, 0, 1], point: [0, 0, 0] }, {
-          x: [0, 0, 0.1],
-          v: add3(vt, [0, 0, uniform(rng, -0.5, 0.5)]),
-        });
+        const c = singleContact(
+          mode,
+          { dist: uniform(rng, -0.03, 0.005), normal: [0, 0, 1], point: [0, 0, 0] },
+          {
+            x: [0, 0, 0.1],
+            v: add3(vt, [0, 0, uniform(rng, -0.5, 0.5)]),
+          },
+        );
         const { fn, ft } = splitForce(c);
         if (fn === 0) continue;
         const ftSize = norm3(ft);
@@ -603,7 +666,14 @@ describe('contact wrenches: kink reports', () => {
     // dashpot override 50 N·s/m, W_n = 2.1: D = 50·φ₁(0.105), clamp speed k·φ/D; 1 mm/s past it
     const D = 50 * phi1(1e-3 * 50 * 2.1);
     const speed = (2e3 * kappaOf(2e3, 2.1, 1e-3 * 50 * 2.1, 1e-3) * 0.02) / D + 1e-3;
-    const clamp = reported(singleContact('penalty', { dist: -0.02, ...at }, { x: [0, 0, 0.1], v: [0, 0, speed] }, { damping: 50, dampingFromRestitution: false }));
+    const clamp = reported(
+      singleContact(
+        'penalty',
+        { dist: -0.02, ...at },
+        { x: [0, 0, 0.1], v: [0, 0, speed] },
+        { damping: 50, dampingFromRestitution: false },
+      ),
+    );
     expect(clamp.map((k) => k.label)).toEqual(['ground/ball damping clamp']);
     expect(clamp[0].margin).toBeCloseTo(1e-3, 9);
   });
@@ -622,7 +692,11 @@ describe('contact wrenches: kink reports', () => {
     };
     const L = contactWrenchLayout(1, NBODY);
     // stick/slip at |v_t| = ε, slip branch: f_t,x = −μ f_n φ₁(y), y = dt·μ f_n W_t/|v_t|, f_n = k·0.02 = 40 N
-    const slip = derivatives(singleContact('penalty', { dist: d, ...at }, { x: [0, 0, 0.1], v: [eps, 0, 0] }), L.qd + 6, 6);
+    const slip = derivatives(
+      singleContact('penalty', { dist: d, ...at }, { x: [0, 0, 0.1], v: [eps, 0, 0] }),
+      L.qd + 6,
+      6,
+    );
     const wt = 0.1 + 2 + 0.5 * 0.01 * (60 + 50);
     const b = 2 * dampingRatioOfRestitution(0.6, createDampingRatio()).value * Math.sqrt(2e3 / 2.1);
     const fn = 40 * kappaOf(2e3, 2.1, dt * b * 2.1, dt);
@@ -634,7 +708,11 @@ describe('contact wrenches: kink reports', () => {
     const D = 50 * phi1(dt * 50 * 2.1);
     const over = { damping: 50, dampingFromRestitution: false };
     const clampSpeed = (2e3 * kappaOf(2e3, 2.1, dt * 50 * 2.1, dt) * 0.02) / D;
-    const clamp = derivatives(singleContact('penalty', { dist: d, ...at }, { x: [0, 0, 0.1], v: [0, 0, clampSpeed] }, over), L.qd + 8, 8);
+    const clamp = derivatives(
+      singleContact('penalty', { dist: d, ...at }, { x: [0, 0, 0.1], v: [0, 0, clampSpeed] }, over),
+      L.qd + 8,
+      8,
+    );
     expect(clamp.reverse).toBe(0);
     expect(clamp.up).toBe(0);
   });

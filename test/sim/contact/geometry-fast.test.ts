@@ -48,11 +48,21 @@ function randomPlane(rng: Rng): number[] {
 }
 
 function randomPose(rng: Rng, spread: number): number[] {
-  return [uniform(rng, -spread, spread), uniform(rng, -spread, spread), uniform(rng, -spread, spread), ...randomQuat(rng)];
+  return [
+    uniform(rng, -spread, spread),
+    uniform(rng, -spread, spread),
+    uniform(rng, -spread, spread),
+    ...randomQuat(rng),
+  ];
 }
 
 /** Local inputs [pose A | pose B | size A | size B] of the formulas. */
-function local(poseA: readonly number[], poseB: readonly number[], sizeA: readonly number[], sizeB: readonly number[]): number[] {
+function local(
+  poseA: readonly number[],
+  poseB: readonly number[],
+  sizeA: readonly number[],
+  sizeB: readonly number[],
+): number[] {
   const x = new Array<number>(FEATURE_INPUTS).fill(0);
   poseA.forEach((v, j) => (x[LOCAL_POSE_A + j] = v));
   poseB.forEach((v, j) => (x[LOCAL_POSE_B + j] = v));
@@ -94,7 +104,8 @@ function sphereCapsuleCase(rng: Rng, sigmaLo: number, sigmaHi: number): number[]
   const along = r[0] * axis[0] + r[1] * axis[1] + r[2] * axis[2];
   const perp = r.map((c, k) => c - along * axis[k]);
   const perpLength = Math.sqrt(perp[0] ** 2 + perp[1] ** 2 + perp[2] ** 2);
-  const sigma = uniform(rng, sigmaLo, sigmaHi), rho = uniform(rng, 0.1, 0.8);
+  const sigma = uniform(rng, sigmaLo, sigmaHi),
+    rho = uniform(rng, 0.1, 0.8);
   const centre = [0, 1, 2].map((k) => poseB[k] + sigma * sizeB[1] * axis[k] + (rho * perp[k]) / perpLength);
   return local([...centre, ...randomQuat(rng)], poseB, sphereSize(rng), sizeB);
 }
@@ -107,7 +118,8 @@ function sphereCapsuleCase(rng: Rng, sigmaLo: number, sigmaHi: number): number[]
  * parameter, β < −1 / β > 1 clamp B's to its −/+ end (s then recomputed from that end).
  */
 function capsuleCapsuleCase(rng: Rng, alpha: number, beta: number): number[] {
-  const sizeA = capsuleSize(rng), sizeB = capsuleSize(rng);
+  const sizeA = capsuleSize(rng),
+    sizeB = capsuleSize(rng);
   const gamma = uniform(rng, -0.2, 0.2);
   const frame = randomQuat(rng);
   const shift = unitVector(rng);
@@ -133,7 +145,13 @@ interface FeatureCase {
 const inside = (lo: number, hi: number) => (rng: Rng) => uniform(rng, lo, hi) * (rng.uniform() < 0.5 ? -1 : 1);
 
 const CASES: FeatureCase[] = [
-  { name: 'plane–sphere', typeA: ShapeType.plane, typeB: ShapeType.sphere, feature: 0, make: (rng) => planeCase(rng, sphereSize(rng)) },
+  {
+    name: 'plane–sphere',
+    typeA: ShapeType.plane,
+    typeB: ShapeType.sphere,
+    feature: 0,
+    make: (rng) => planeCase(rng, sphereSize(rng)),
+  },
   ...[0, 1].map((end) => ({
     name: `plane–capsule end ${end}`,
     typeA: ShapeType.plane,
@@ -155,14 +173,33 @@ const CASES: FeatureCase[] = [
     feature: 0,
     make: (rng) => {
       const poseA = randomPose(rng, 0.5);
-      const dir = unitVector(rng), gap = uniform(rng, 0.05, 1);
+      const dir = unitVector(rng),
+        gap = uniform(rng, 0.05, 1);
       const poseB = [...poseA.slice(0, 3).map((c, k) => c + gap * dir[k]), ...randomQuat(rng)];
       return local(poseA, poseB, sphereSize(rng), sphereSize(rng));
     },
   },
-  { name: 'sphere–capsule, clamped to the − end', typeA: ShapeType.sphere, typeB: ShapeType.capsule, feature: 0, make: (rng) => sphereCapsuleCase(rng, -2.5, -1.1) },
-  { name: 'sphere–capsule, inside the segment', typeA: ShapeType.sphere, typeB: ShapeType.capsule, feature: 0, make: (rng) => sphereCapsuleCase(rng, -0.9, 0.9) },
-  { name: 'sphere–capsule, clamped to the + end', typeA: ShapeType.sphere, typeB: ShapeType.capsule, feature: 0, make: (rng) => sphereCapsuleCase(rng, 1.1, 2.5) },
+  {
+    name: 'sphere–capsule, clamped to the − end',
+    typeA: ShapeType.sphere,
+    typeB: ShapeType.capsule,
+    feature: 0,
+    make: (rng) => sphereCapsuleCase(rng, -2.5, -1.1),
+  },
+  {
+    name: 'sphere–capsule, inside the segment',
+    typeA: ShapeType.sphere,
+    typeB: ShapeType.capsule,
+    feature: 0,
+    make: (rng) => sphereCapsuleCase(rng, -0.9, 0.9),
+  },
+  {
+    name: 'sphere–capsule, clamped to the + end',
+    typeA: ShapeType.sphere,
+    typeB: ShapeType.capsule,
+    feature: 0,
+    make: (rng) => sphereCapsuleCase(rng, 1.1, 2.5),
+  },
   ...(
     [
       ['both parameters free', inside(0, 0.4), inside(0, 0.4)],
@@ -202,7 +239,14 @@ interface FastRun {
  * The fast adjoint of local inputs `x` with A at body index `ia`, B at `ib`, into
  * randomly pre-filled cotangent buffers (the call must add to them).
  */
-function fastAdjoint(rng: Rng, c: FeatureCase, x: readonly number[], w: readonly number[], ia: number, ib: number): FastRun {
+function fastAdjoint(
+  rng: Rng,
+  c: FeatureCase,
+  x: readonly number[],
+  w: readonly number[],
+  ia: number,
+  ib: number,
+): FastRun {
   const bodyQ = new Float64Array(7 * NBODY).map(() => rng.normal());
   const geomSize = new Float64Array(4 * NBODY).map(() => rng.normal());
   for (let j = 0; j < 7; j++) {
@@ -215,8 +259,11 @@ function fastAdjoint(rng: Rng, c: FeatureCase, x: readonly number[], w: readonly
   }
   const qbar0 = new Float64Array(7 * NBODY).map(() => rng.normal());
   const sizeBar0 = new Float64Array(4 * NBODY).map(() => rng.normal());
-  const qbar = qbar0.slice(), sizeBar = sizeBar0.slice();
-  const handled = fastGeometryAdjoint(c.typeA, c.typeB)?.(c.feature, ia, ib, bodyQ, geomSize, Float64Array.from(w), qbar, sizeBar) ?? false;
+  const qbar = qbar0.slice(),
+    sizeBar = sizeBar0.slice();
+  const handled =
+    fastGeometryAdjoint(c.typeA, c.typeB)?.(c.feature, ia, ib, bodyQ, geomSize, Float64Array.from(w), qbar, sizeBar) ??
+    false;
   const grad = new Array<number>(FEATURE_INPUTS).fill(0);
   for (let j = 0; j < 7; j++) {
     grad[LOCAL_POSE_A + j] = qbar[7 * ia + j] - qbar0[7 * ia + j];
@@ -254,7 +301,10 @@ describe('fast contact-geometry adjoints equal the nested-AD formulas', () => {
         const reference = nestedAdjoint(c, x, w);
         // the formula's derivative of a plane pose is 0 (planes live in their sizes)
         expect(maxAbs(reference)).toBeGreaterThan(0);
-        for (const [ia, ib] of [[1, 2], [2, 1]]) {
+        for (const [ia, ib] of [
+          [1, 2],
+          [2, 1],
+        ]) {
           const fast = fastAdjoint(rng, c, x, w, ia, ib);
           expect(fast.handled).toBe(true);
           expectClose(fast.grad, reference, `${c.name} sample ${sample}, bodies (${ia}, ${ib})`);
@@ -282,11 +332,17 @@ describe('what the fast path leaves to the nested formula', () => {
     expect(fastGeometryAdjoint(ShapeType.box, ShapeType.box)).toBeNull();
     expect(fastGeometryAdjoint(ShapeType.box, ShapeType.capsule)).toBeNull();
     // feature ids a covered pair's narrowphase never writes: declined, nothing touched
-    const q = new Float64Array(7 * NBODY), size = new Float64Array(4 * NBODY).fill(0.5);
+    const q = new Float64Array(7 * NBODY),
+      size = new Float64Array(4 * NBODY).fill(0.5);
     for (let i = 0; i < NBODY; i++) q[7 * i + 3] = 1;
     const w = new Float64Array(FAST_COTANGENTS).fill(1);
-    for (const [typeA, typeB, feature] of [[ShapeType.plane, ShapeType.box, 8], [ShapeType.plane, ShapeType.capsule, 2], [ShapeType.sphere, ShapeType.sphere, 1]]) {
-      const qbar = new Float64Array(7 * NBODY), sizeBar = new Float64Array(4 * NBODY);
+    for (const [typeA, typeB, feature] of [
+      [ShapeType.plane, ShapeType.box, 8],
+      [ShapeType.plane, ShapeType.capsule, 2],
+      [ShapeType.sphere, ShapeType.sphere, 1],
+    ]) {
+      const qbar = new Float64Array(7 * NBODY),
+        sizeBar = new Float64Array(4 * NBODY);
       expect(fastGeometryAdjoint(typeA, typeB)!(feature, 1, 2, q, size, w, qbar, sizeBar)).toBe(false);
       expect(qbar.every((v) => v === 0) && sizeBar.every((v) => v === 0)).toBe(true);
     }
@@ -357,11 +413,13 @@ function pairCase(tA: number, tB: number, x: readonly number[], swapped: boolean
 /** Jᵀḡ from the nested forward mode: one tangent per input direction of [bodyQ | geomSize]. */
 function adjointByTangents(p: PairCase, gbar: Float64Array): Float64Array {
   const contacts = p.contactsOf();
-  const nq = 7 * NBODY, nIn = 11 * NBODY;
+  const nq = 7 * NBODY,
+    nIn = 11 * NBODY;
   const out = new Float64Array(nIn);
   const ydot = new Float64Array(gbar.length);
   for (let j = 0; j < nIn; j++) {
-    const qdot = new Float64Array(nq), sizeDot = new Float64Array(4 * NBODY);
+    const qdot = new Float64Array(nq),
+      sizeDot = new Float64Array(4 * NBODY);
     if (j < nq) qdot[j] = 1;
     else sizeDot[j - nq] = 1;
     contactGeometryTangent(p.input, contacts, p.bodyQ, p.input.geomSize, qdot, sizeDot, ydot);
@@ -395,7 +453,8 @@ describe('contactGeometryAdjoint on the fast path, contacts from the narrowphase
           const contacts = p.contactsOf();
           expect(contacts.count).toBeGreaterThan(0);
           const gbar = new Float64Array(7 * contacts.count).map(() => rng.normal());
-          const qbar = new Float64Array(7 * NBODY), sizeBar = new Float64Array(4 * NBODY);
+          const qbar = new Float64Array(7 * NBODY),
+            sizeBar = new Float64Array(4 * NBODY);
           contactGeometryAdjoint(p.input, contacts, p.bodyQ, p.input.geomSize, gbar, qbar, sizeBar);
           expectClose([...qbar, ...sizeBar], Array.from(adjointByTangents(p, gbar)), `${name} sample ${sample}`);
         }
@@ -417,7 +476,10 @@ describe('contactGeometryAdjoint on the fast path, contacts from the narrowphase
         return s;
       };
       // the formulas re-evaluate the fixed features, so FD steps across no switch but a clamp's
-      const r = gradcheck(loss, Array.from(contactGeometryInputs(p.bodyQ, p.input.geomSize)), { atol: 1e-6, rtol: 1e-5 });
+      const r = gradcheck(loss, Array.from(contactGeometryInputs(p.bodyQ, p.input.geomSize)), {
+        atol: 1e-6,
+        rtol: 1e-5,
+      });
       expect(r.ok, `${name}: max error ${r.maxError}`).toBe(true);
     }
   });

@@ -11,7 +11,12 @@ import type { Real } from '../../../ad/tape.ts';
 import { jacfwd, jacrev, valueAndGrad } from '../../../ad/transforms.ts';
 import { createContacts, type Contacts } from '../../../sim/collision/contacts.ts';
 import { collidePair } from '../../../sim/collision/dispatch.ts';
-import { contactGeometryInputs, contactGeometryPrimitive, contactGeometryValues, type GeometryInput } from '../../../sim/contact/geometry.ts';
+import {
+  contactGeometryInputs,
+  contactGeometryPrimitive,
+  contactGeometryValues,
+  type GeometryInput,
+} from '../../../sim/contact/geometry.ts';
 import type { V3 } from '../collision/fixtures.ts';
 
 // the collision pass always reports the pair: margin ∞ keeps every feature's contact
@@ -61,7 +66,10 @@ export function randomQuat(rng: Rng): number[] {
 
 /** Rotate v by the quaternion q (any scale): q v q* / |q|², written from its definition. */
 export function rotate(q: ArrayLike<number>, v: ArrayLike<number>): V3 {
-  const w = q[0], x = q[1], y = q[2], z = q[3];
+  const w = q[0],
+    x = q[1],
+    y = q[2],
+    z = q[3];
   const n2 = w * w + x * x + y * y + z * z;
   // t = q ⊗ (0, v)
   const tw = -x * v[0] - y * v[1] - z * v[2];
@@ -85,12 +93,24 @@ export function narrowphase(c: GeometryCase, bodyQ: Float64Array, geomSize: Floa
 
 /** Contact k of `contacts` as [dist, n, p]. */
 export function geometryOf(contacts: Contacts, k: number): number[] {
-  return [contacts.dist[k], ...contacts.normal.subarray(3 * k, 3 * k + 3), ...contacts.point.subarray(3 * k, 3 * k + 3)];
+  return [
+    contacts.dist[k],
+    ...contacts.normal.subarray(3 * k, 3 * k + 3),
+    ...contacts.point.subarray(3 * k, 3 * k + 3),
+  ];
 }
 
 /** Contact k of a geometry block [dist | normal | point] as [dist, n, p]. */
 export function blockOf(block: ArrayLike<Real>, count: number, k: number): Real[] {
-  return [block[k], block[count + 3 * k], block[count + 3 * k + 1], block[count + 3 * k + 2], block[4 * count + 3 * k], block[4 * count + 3 * k + 1], block[4 * count + 3 * k + 2]];
+  return [
+    block[k],
+    block[count + 3 * k],
+    block[count + 3 * k + 1],
+    block[count + 3 * k + 2],
+    block[4 * count + 3 * k],
+    block[4 * count + 3 * k + 1],
+    block[4 * count + 3 * k + 2],
+  ];
 }
 
 /** The feature ids of the case's contacts. */
@@ -111,7 +131,11 @@ export function kinksOf(c: GeometryCase, tol: number): { label: string; margin: 
  * and matching contacts by feature id (a lost feature throws; with `sameFeatures` the
  * found ids must equal the case's, in order), on traced inputs by the primitive.
  */
-export function narrowphaseLoss(c: GeometryCase, weights: readonly number[], sameFeatures = false): (x: Real[]) => Real {
+export function narrowphaseLoss(
+  c: GeometryCase,
+  weights: readonly number[],
+  sameFeatures = false,
+): (x: Real[]) => Real {
   const count = c.contacts.count;
   const nq = 7 * c.input.nbody;
   const ids = features(c);
@@ -137,7 +161,11 @@ export function narrowphaseLoss(c: GeometryCase, weights: readonly number[], sam
 }
 
 /** `f` of the inputs `base` with the entries at `free` replaced by its argument (in that order). */
-export function restrictTo(f: (x: Real[]) => Real, base: readonly number[], free: readonly number[]): (sub: Real[]) => Real {
+export function restrictTo(
+  f: (x: Real[]) => Real,
+  base: readonly number[],
+  free: readonly number[],
+): (sub: Real[]) => Real {
   return (sub) => {
     const x: Real[] = base.slice();
     free.forEach((j, i) => (x[j] = sub[i]));
@@ -189,6 +217,7 @@ export function expectForwardEqualsReverse(c: GeometryCase): void {
   const jr = jacrev(prim, x);
   const jf = jacfwd(prim, x);
   for (let k = 0; k < jr.length; k++) {
-    for (let j = 0; j < x.length; j++) expect(Math.abs(jf[k][j] - jr[k][j])).toBeLessThanOrEqual(MODE_TOL * (1 + Math.abs(jr[k][j])));
+    for (let j = 0; j < x.length; j++)
+      expect(Math.abs(jf[k][j] - jr[k][j])).toBeLessThanOrEqual(MODE_TOL * (1 + Math.abs(jr[k][j])));
   }
 }

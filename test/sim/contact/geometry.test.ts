@@ -69,7 +69,8 @@ function randomSize(rng: Rng, type: ShapeName): number[] {
  * within ±0.3 m (and a sphere inside a box), else within ±1.2 m.
  */
 function randomCase(rng: Rng, typeA: ShapeName, typeB: ShapeName, swapped: boolean, near: boolean): Case {
-  const a = swapped ? 2 : 1, b = swapped ? 1 : 2;
+  const a = swapped ? 2 : 1,
+    b = swapped ? 1 : 2;
   const geomType = new Uint8Array(NBODY);
   const geomSize = new Float64Array(4 * NBODY);
   const bodyQ = new Float64Array(7 * NBODY);
@@ -81,7 +82,12 @@ function randomCase(rng: Rng, typeA: ShapeName, typeB: ShapeName, swapped: boole
   // near (overlapping shapes: interior closest points) or far (clamped ones), alternately
   const spread = near ? 0.3 : 1.2;
   for (const i of [1, 2]) {
-    poses[i] = [uniform(rng, -spread, spread), uniform(rng, -spread, spread), uniform(rng, -spread, spread), ...randomQuat(rng)];
+    poses[i] = [
+      uniform(rng, -spread, spread),
+      uniform(rng, -spread, spread),
+      uniform(rng, -spread, spread),
+      ...randomQuat(rng),
+    ];
   }
   if (typeA === 'plane') {
     // put B's centre at a random height over the plane
@@ -102,9 +108,17 @@ function randomCase(rng: Rng, typeA: ShapeName, typeB: ShapeName, swapped: boole
   }
   if (typeA === 'sphere' && typeB === 'cylinder' && near) {
     // centre inside the cylinder (within half its smaller size of the centre): the face features
-    const reach = 0.5 * Math.min(sizes[2][0], sizes[2][1]) / Math.sqrt(3);
+    const reach = (0.5 * Math.min(sizes[2][0], sizes[2][1])) / Math.sqrt(3);
     const c = poses[2];
-    poses[1] = [c[0] + uniform(rng, -reach, reach), c[1] + uniform(rng, -reach, reach), c[2] + uniform(rng, -reach, reach), 1, 0, 0, 0];
+    poses[1] = [
+      c[0] + uniform(rng, -reach, reach),
+      c[1] + uniform(rng, -reach, reach),
+      c[2] + uniform(rng, -reach, reach),
+      1,
+      0,
+      0,
+      0,
+    ];
   }
   // slot (1, 2) holds (A, B); write them to indices (a, b)
   const index = [BYSTANDER, a, b];
@@ -131,7 +145,8 @@ function randomCase(rng: Rng, typeA: ShapeName, typeB: ShapeName, swapped: boole
 /** Near a switch: the primitive reports a decision within SWITCH_CLEARANCE, or plane–box corners nearly tie in depth order. */
 function nearSwitch(c: Case): boolean {
   if (kinksOf(c, SWITCH_CLEARANCE).length > 0) return true;
-  const tA = c.input.geomType[c.contacts.bodyA[0]], tB = c.input.geomType[c.contacts.bodyB[0]];
+  const tA = c.input.geomType[c.contacts.bodyA[0]],
+    tB = c.input.geomType[c.contacts.bodyB[0]];
   if (Math.min(tA, tB) === ShapeType.plane && Math.max(tA, tB) === ShapeType.box) {
     // the 4th and 5th deepest corners (which of them is kept) must not nearly tie
     const input = c.input;
@@ -139,12 +154,18 @@ function nearSwitch(c: Case): boolean {
     // every corner's height, recomputed from the box pose independently of the narrowphase
     const plane = tA === ShapeType.plane ? c.contacts.bodyA[0] : c.contacts.bodyB[0];
     const box = plane === c.contacts.bodyA[0] ? c.contacts.bodyB[0] : c.contacts.bodyA[0];
-    const n = input.geomSize.subarray(4 * plane, 4 * plane + 3), offset = input.geomSize[4 * plane + 3];
+    const n = input.geomSize.subarray(4 * plane, 4 * plane + 3),
+      offset = input.geomSize[4 * plane + 3];
     const q = c.bodyQ.subarray(7 * box + 3, 7 * box + 7);
     for (let corner = 0; corner < 8; corner++) {
       const local = [0, 1, 2].map((i) => (corner & (1 << i) ? 1 : -1) * input.geomSize[4 * box + i]);
       const world = rotate(q, local);
-      depth.push(n[0] * (c.bodyQ[7 * box] + world[0]) + n[1] * (c.bodyQ[7 * box + 1] + world[1]) + n[2] * (c.bodyQ[7 * box + 2] + world[2]) - offset);
+      depth.push(
+        n[0] * (c.bodyQ[7 * box] + world[0]) +
+          n[1] * (c.bodyQ[7 * box + 1] + world[1]) +
+          n[2] * (c.bodyQ[7 * box + 2] + world[2]) -
+          offset,
+      );
     }
     depth.sort((u, v) => u - v);
     if (depth[4] - depth[3] < SWITCH_CLEARANCE) return true;
@@ -213,7 +234,9 @@ describe('contact geometry values', () => {
   it('the new pairs are covered: sphere–cylinder outside and inside, plane–cylinder deepest rim points and tripods', () => {
     const sphere = new Set(CASES.get('sphere–cylinder')!.map((c) => (c.contacts.pair[0] === 0 ? 'outside' : 'inside')));
     expect([...sphere].sort()).toEqual(['inside', 'outside']);
-    const plane = new Set(CASES.get('plane–cylinder')!.flatMap((c) => Array.from(c.contacts.pair.subarray(0, c.contacts.count))));
+    const plane = new Set(
+      CASES.get('plane–cylinder')!.flatMap((c) => Array.from(c.contacts.pair.subarray(0, c.contacts.count))),
+    );
     expect([...plane].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -272,10 +295,20 @@ describe('contact geometry gradients', () => {
       const qdot = Float64Array.from({ length: 7 * NBODY }, () => rng.normal());
       const sdot = Float64Array.from({ length: 4 * NBODY }, () => rng.normal());
       const gbar = Float64Array.from({ length: 7 * count }, () => rng.normal());
-      const tangent = contactGeometryTangent(c.input, c.contacts, c.bodyQ, c.input.geomSize, qdot, sdot, new Float64Array(7 * count));
-      const qbar = new Float64Array(7 * NBODY), sizeBar = new Float64Array(4 * NBODY);
+      const tangent = contactGeometryTangent(
+        c.input,
+        c.contacts,
+        c.bodyQ,
+        c.input.geomSize,
+        qdot,
+        sdot,
+        new Float64Array(7 * count),
+      );
+      const qbar = new Float64Array(7 * NBODY),
+        sizeBar = new Float64Array(4 * NBODY);
       contactGeometryAdjoint(c.input, c.contacts, c.bodyQ, c.input.geomSize, gbar, qbar, sizeBar);
-      let lhs = 0, rhs = 0;
+      let lhs = 0,
+        rhs = 0;
       for (let i = 0; i < 7 * count; i++) lhs += gbar[i] * tangent[i];
       for (let j = 0; j < 7 * NBODY; j++) rhs += qbar[j] * qdot[j];
       for (let j = 0; j < 4 * NBODY; j++) rhs += sizeBar[j] * sdot[j];
@@ -290,8 +323,15 @@ describe('contact geometry closed forms', () => {
   it('plane–sphere: ∂dist/∂centre = n, ∂dist/∂r = −1, ∂dist/∂offset = −1, ∂dist/∂n = centre', () => {
     const n = [0.6, 0, 0.8];
     const centre = [0.3, -0.2, 0.9];
-    const c = twoBodies([ShapeType.plane, ShapeType.sphere], [...n, 0.1, 0.25, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0, ...centre, 1, 0, 0, 0]);
-    const row = jacrev(contactGeometryPrimitive(c.input, c.contacts), Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize)))[0];
+    const c = twoBodies(
+      [ShapeType.plane, ShapeType.sphere],
+      [...n, 0.1, 0.25, 0, 0, 0],
+      [0, 0, 0, 1, 0, 0, 0, ...centre, 1, 0, 0, 0],
+    );
+    const row = jacrev(
+      contactGeometryPrimitive(c.input, c.contacts),
+      Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize)),
+    )[0];
     // dist = n·c − offset − r
     expect(row.slice(7, 10)).toEqual(n.map((v) => expect.closeTo(v, 15)));
     expect(row.slice(14, 17)).toEqual(centre.map((v) => expect.closeTo(v, 15)));
@@ -302,22 +342,39 @@ describe('contact geometry closed forms', () => {
   });
 
   it('sphere–sphere: ∂dist/∂cB = −∂dist/∂cA = unit normal; ∂n/∂cB = (I − n nᵀ)/|cB − cA|', () => {
-    const cA = [0.1, 0.2, 0.3], cB = [0.4, -0.2, 0.3]; // 0.5 m apart, n = (0.6, −0.8, 0)
-    const c = twoBodies([ShapeType.sphere, ShapeType.sphere], [0.2, 0, 0, 0, 0.1, 0, 0, 0], [...cA, 1, 0, 0, 0, ...cB, 1, 0, 0, 0]);
-    const jac = jacrev(contactGeometryPrimitive(c.input, c.contacts), Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize)));
+    const cA = [0.1, 0.2, 0.3],
+      cB = [0.4, -0.2, 0.3]; // 0.5 m apart, n = (0.6, −0.8, 0)
+    const c = twoBodies(
+      [ShapeType.sphere, ShapeType.sphere],
+      [0.2, 0, 0, 0, 0.1, 0, 0, 0],
+      [...cA, 1, 0, 0, 0, ...cB, 1, 0, 0, 0],
+    );
+    const jac = jacrev(
+      contactGeometryPrimitive(c.input, c.contacts),
+      Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize)),
+    );
     const nrm = [0.6, -0.8, 0];
     for (let i = 0; i < 3; i++) {
       expect(jac[0][7 + i]).toBeCloseTo(nrm[i], 15);
       expect(jac[0][i]).toBeCloseTo(-nrm[i], 15);
-      for (let j = 0; j < 3; j++) expect(jac[1 + i][7 + j]).toBeCloseTo(((i === j ? 1 : 0) - nrm[i] * nrm[j]) / 0.5, 14);
+      for (let j = 0; j < 3; j++)
+        expect(jac[1 + i][7 + j]).toBeCloseTo(((i === j ? 1 : 0) - nrm[i] * nrm[j]) / 0.5, 14);
     }
   });
 
   it('parallel capsules (the middle-of-overlap rule, and end to end): values and position/size gradients match the narrowphase', () => {
     // axes both along z; translations and sizes keep them exactly parallel, so central
     // differences in those inputs stay inside the parallel branch
-    for (const centreB of [[0.3, 0.1, 0.2], [0.3, 0, 1.5]]) {
-      const c = twoBodies([ShapeType.capsule, ShapeType.capsule], [0.1, 0.5, 0, 0, 0.15, 0.4, 0, 0], [0, 0, 0, 1, 0, 0, 0, ...centreB, 1, 0, 0, 0], ['left', 'right']);
+    for (const centreB of [
+      [0.3, 0.1, 0.2],
+      [0.3, 0, 1.5],
+    ]) {
+      const c = twoBodies(
+        [ShapeType.capsule, ShapeType.capsule],
+        [0.1, 0.5, 0, 0, 0.15, 0.4, 0, 0],
+        [0, 0, 0, 1, 0, 0, 0, ...centreB, 1, 0, 0, 0],
+        ['left', 'right'],
+      );
       const values = contactGeometryValues(c.input, c.contacts, c.bodyQ, c.input.geomSize, new Float64Array(7));
       expect(Array.from(values)).toEqual(geometryOf(c.contacts, 0));
       expect(c.contacts.count).toBe(1);
@@ -326,7 +383,11 @@ describe('contact geometry closed forms', () => {
       const weights = [0.3, -1.1, 0.7, 0.2, 0.9, -0.4, 1.3];
       // the narrowphase side keeps the single contact's feature (the parallel rule's)
       const f = restrictTo(narrowphaseLoss(c, weights, true), base, free);
-      const r = gradcheck(f, free.map((j) => base[j]), { steps: FD_STEPS, atol: 1e-7, rtol: 1e-6 });
+      const r = gradcheck(
+        f,
+        free.map((j) => base[j]),
+        { steps: FD_STEPS, atol: 1e-7, rtol: 1e-6 },
+      );
       expect(r.ok).toBe(true);
       expect(r.kinks.some((k) => k.label === 'left/right parallel axes' && k.margin < 2e-6)).toBe(true);
     }
@@ -337,10 +398,12 @@ describe('contact geometry closed forms', () => {
       for (const c of CASES.get(name)!) {
         const count = c.contacts.count;
         const gbar = Float64Array.from({ length: 7 * count }, (_, i) => Math.sin(i + 1));
-        const qbar = new Float64Array(7 * NBODY), sizeBar = new Float64Array(4 * NBODY);
+        const qbar = new Float64Array(7 * NBODY),
+          sizeBar = new Float64Array(4 * NBODY);
         contactGeometryAdjoint(c.input, c.contacts, c.bodyQ, c.input.geomSize, gbar, qbar, sizeBar);
         for (let i = 1; i < NBODY; i++) {
-          let along = 0, scale = 0;
+          let along = 0,
+            scale = 0;
           for (let j = 3; j < 7; j++) {
             along += qbar[7 * i + j] * c.bodyQ[7 * i + j];
             scale += Math.abs(qbar[7 * i + j] * c.bodyQ[7 * i + j]);
@@ -358,7 +421,12 @@ describe('contact geometry limits', () => {
   // box–box and box–capsule have exact formulas now: test/sim/contact/geometry-box.test.ts
 
   it('coincident sphere centres (the fallback normal) throw UnsupportedGradientError', () => {
-    const c = twoBodies([ShapeType.sphere, ShapeType.sphere], [0.2, 0, 0, 0, 0.3, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0], ['left', 'right']);
+    const c = twoBodies(
+      [ShapeType.sphere, ShapeType.sphere],
+      [0.2, 0, 0, 0, 0.3, 0, 0, 0],
+      [0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0],
+      ['left', 'right'],
+    );
     expect(c.contacts.count).toBe(1);
     const prim = contactGeometryPrimitive(c.input, c.contacts);
     const x0 = Array.from(contactGeometryInputs(c.bodyQ, c.input.geomSize));
@@ -371,7 +439,12 @@ describe('contact geometry limits', () => {
   it('a sphere near a capsule end-cap switch reports a `segment clamp` kink at its distance from the switch', () => {
     // capsule along z (halfLength 0.5), sphere centre 2 mm below the +z end of the axis
     // and off to the side: the closest axis point is 2 mm inside the clamp range
-    const c = twoBodies([ShapeType.sphere, ShapeType.capsule], [0.1, 0, 0, 0, 0.05, 0.5, 0, 0], [0.3, 0, 0.498, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], ['ball', 'rod']);
+    const c = twoBodies(
+      [ShapeType.sphere, ShapeType.capsule],
+      [0.1, 0, 0, 0, 0.05, 0.5, 0, 0],
+      [0.3, 0, 0.498, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+      ['ball', 'rod'],
+    );
     const clamp = kinksOf(c, 1e-2).filter((k) => k.label.endsWith('ball/rod segment clamp'));
     expect(clamp.length).toBe(1);
     expect(clamp[0].margin).toBeCloseTo(0.002, 12);

@@ -51,14 +51,15 @@ function firstRebound(mode: Mode, e: number, contact: object = {}, dt = 1e-3, z0
   return bounced ? Math.max(apex, 0) : 0;
 }
 
-describe('restitution: the scene\'s e sets the rebound in every mode', () => {
+describe("restitution: the scene's e sets the rebound in every mode", () => {
   it('penalty and soft rebound to e²h within 3 % for e ∈ {0.2, 0.5, 0.8, 0.95} at the default k, τ and dt', () => {
     // the contact carries the ball's weight (wrenches.ts), so the clamped spring–dashpot
     // rebounds with e under gravity; the step-exact activation and κ (step-exact.ts) make
     // the discrete bounce the continuous one at ω·dt = 0.1. Measured (rebound/e²h − 1):
     // penalty +0.02, +0.08, +0.02, +0.12 %; soft +2.4, +0.28, −0.01, +0.07 %
     for (const mode of ['penalty', 'soft'] as const) {
-      for (const e of [0.2, 0.5, 0.8, 0.95]) expect(Math.abs(firstRebound(mode, e) / (e * e) - 1), `${mode} e = ${e}`).toBeLessThan(0.03);
+      for (const e of [0.2, 0.5, 0.8, 0.95])
+        expect(Math.abs(firstRebound(mode, e) / (e * e) - 1), `${mode} e = ${e}`).toBeLessThan(0.03);
     }
   });
 
@@ -78,7 +79,7 @@ describe('restitution: the scene\'s e sets the rebound in every mode', () => {
 });
 
 describe('convergence to hard contact', () => {
-  it('soft and penalty trajectories approach hard mode\'s over three decades of τ (k = 10 N/τ·1e-3 m, ω·dt = 0.1)', () => {
+  it("soft and penalty trajectories approach hard mode's over three decades of τ (k = 10 N/τ·1e-3 m, ω·dt = 0.1)", () => {
     // a ball launched sideways at 0.5 m/s from 0.5 m, restitution 0.5, friction 0.5: one
     // bounce with spin-up, 0.9 s. Distance: the largest gap between the centres over time.
     const trajectory = (mode: Mode, tau: number, k: number, dt: number): Float64Array => {
@@ -90,7 +91,16 @@ describe('convergence to hard contact', () => {
           dt,
           steps,
           contact: { mode, stiffness: k, temperature: tau, restitution: 0.5, friction: 0.5 },
-          bodies: [GROUND, { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 0.6], linearVelocity: [0.5, 0, 0] }],
+          bodies: [
+            GROUND,
+            {
+              name: 'ball',
+              shape: { type: 'sphere', radius: R },
+              mass: 1,
+              position: [0, 0, 0.6],
+              linearVelocity: [0.5, 0, 0],
+            },
+          ],
         }),
         steps,
         (s) => {
@@ -113,16 +123,23 @@ describe('convergence to hard contact', () => {
         return d;
       });
       // measured 4.8e-2, 1.7e-2 (2.2e-2 penalty), 1.3e-2, 4.5e-3 m
-      for (let k = 1; k < distances.length; k++) expect(distances[k], `${mode} τ = ${taus[k]}`).toBeLessThan(distances[k - 1]);
+      for (let k = 1; k < distances.length; k++)
+        expect(distances[k], `${mode} τ = ${taus[k]}`).toBeLessThan(distances[k - 1]);
       expect(distances[3] / distances[0]).toBeLessThan(0.15);
     }
   });
 });
 
 describe('resting contacts settle, piles stay in their layers', () => {
-  const box = (name: string, z: number, half = 0.1, x = 0, y = 0) => ({ name, shape: { type: 'box', halfExtents: [half, half, half] }, mass: 1, position: [x, y, z] });
+  const box = (name: string, z: number, half = 0.1, x = 0, y = 0) => ({
+    name,
+    shape: { type: 'box', halfExtents: [half, half, half] },
+    mass: 1,
+    position: [x, y, z],
+  });
   const speed = (s: State, b: number): number =>
-    Math.hypot(s.bodyQd[6 * b], s.bodyQd[6 * b + 1], s.bodyQd[6 * b + 2]) + Math.hypot(s.bodyQd[6 * b + 3], s.bodyQd[6 * b + 4], s.bodyQd[6 * b + 5]);
+    Math.hypot(s.bodyQd[6 * b], s.bodyQd[6 * b + 1], s.bodyQd[6 * b + 2]) +
+    Math.hypot(s.bodyQd[6 * b + 3], s.bodyQd[6 * b + 4], s.bodyQd[6 * b + 5]);
 
   for (const mode of ['penalty', 'soft'] as const) {
     it(`${mode}: a box dropped 5 mm is at rest after 1 s (|v| + |ω| < 1e-4), a 5-box stack after 1.5 s`, () => {
@@ -139,13 +156,22 @@ describe('resting contacts settle, piles stay in their layers', () => {
 });
 
 describe('friction at impacts', () => {
-  it('ball-drop: the lateral gradient is hard mode\'s within 2 %, and 1 nm/s sideways stays nanometres', () => {
+  it("ball-drop: the lateral gradient is hard mode's within 2 %, and 1 nm/s sideways stays nanometres", () => {
     const scene = (mode: Mode, vy = 0): Scene =>
       parseScene({
         dt: 1e-3,
         steps: 3000,
         contact: { mode, stiffness: 1e4, temperature: 1e-4, friction: 0.5, restitution: 0.8 },
-        bodies: [GROUND, { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 1 + R], linearVelocity: [0, vy, 0] }],
+        bodies: [
+          GROUND,
+          {
+            name: 'ball',
+            shape: { type: 'sphere', radius: R },
+            mass: 1,
+            position: [0, 0, 1 + R],
+            linearVelocity: [0, vy, 0],
+          },
+        ],
       });
     const hard = gradient(scene('hard'), 'ball.position.y', ['ball.linearVelocity.y']).grad['ball.linearVelocity.y'];
     // frictionless it would be T = 3 s; friction at each impact spins the ball up: less

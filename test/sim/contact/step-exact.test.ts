@@ -10,7 +10,12 @@ import { createContacts } from '../../../sim/collision/contacts.ts';
 import type { ContactForceMode, ContactForceParams } from '../../../sim/contact/params.ts';
 import { createDampingRatio, dampingRatioOfRestitution } from '../../../sim/contact/restitution.ts';
 import { createWindowActivation, stepStiffnessFactor, windowActivation } from '../../../sim/contact/step-exact.ts';
-import { contactWrenchInputs, contactWrenchLayout, contactWrenchPrimitive, contactWrenches } from '../../../sim/contact/wrenches.ts';
+import {
+  contactWrenchInputs,
+  contactWrenchLayout,
+  contactWrenchPrimitive,
+  contactWrenches,
+} from '../../../sim/contact/wrenches.ts';
 
 const kappa = (p: number, y: number): Float64Array => {
   const out = Float64Array.of(0, 0, 0, p, y);
@@ -18,7 +23,7 @@ const kappa = (p: number, y: number): Float64Array => {
   return out;
 };
 
-describe('κ: the spring factor that makes the step\'s trace exact', () => {
+describe("κ: the spring factor that makes the step's trace exact", () => {
   it('undamped it is sinc²(ω·dt/2); damped, kick-then-drift with k·κ and b·φ₁(y) has the det of exp(A·dt), and its trace with the damping capped at critical', () => {
     for (const p of [1e-6, 1e-2, 0.3, 2]) {
       const w = Math.sqrt(p);
@@ -32,7 +37,8 @@ describe('κ: the spring factor that makes the step\'s trace exact', () => {
         const yk = y / Math.pow(1 + zeta ** 8, 1 / 8);
         const trace = 2 - k * p - -Math.expm1(-yk);
         const det = 1 - -Math.expm1(-y); // 1 − (1 − e^{−y}), 1 − e^{−y} = y·φ₁(y)
-        const s = yk / 2, q = p - s * s;
+        const s = yk / 2,
+          q = p - s * s;
         const c = q >= 0 ? Math.cos(Math.sqrt(q)) : Math.cosh(Math.sqrt(-q));
         expect(trace).toBeCloseTo(2 * Math.exp(-s) * c, 10);
         expect(det).toBeCloseTo(Math.exp(-y), 14);
@@ -42,7 +48,15 @@ describe('κ: the spring factor that makes the step\'s trace exact', () => {
   });
 
   it('partials ∂κ/∂p and ∂κ/∂y equal central differences (under-, critically and over-damped, and the series branch)', () => {
-    for (const [p, y] of [[1e-2, 0], [1e-2, 0.02], [1e-2, 0.2], [1e-2, 0.98], [0.3, 5], [1e-5, 1e-3], [1e-2, 0.2 + 1e-9]]) {
+    for (const [p, y] of [
+      [1e-2, 0],
+      [1e-2, 0.02],
+      [1e-2, 0.2],
+      [1e-2, 0.98],
+      [0.3, 5],
+      [1e-5, 1e-3],
+      [1e-2, 0.2 + 1e-9],
+    ]) {
       const k = kappa(p, y);
       const h = 1e-6;
       const dp = (kappa(p * (1 + h), y)[0] - kappa(p * (1 - h), y)[0]) / (2 * p * h);
@@ -74,18 +88,32 @@ describe('the window activation: the share of the step in contact', () => {
     expect(Math.abs(soft.dDist / w.dDist - 1)).toBeLessThan(0.01);
   });
 
-  it('partials ∂a/∂d, ∂a/∂v_n, ∂a/∂τ and the width\'s equal central differences', () => {
+  it("partials ∂a/∂d, ∂a/∂v_n, ∂a/∂τ and the width's equal central differences", () => {
     for (const mode of ['penalty', 'soft'] as const) {
-      for (const [d, v, tau] of [[3e-4, -4, 1e-4], [-7e-4, -2, 1e-3], [2e-4, 0.5, 2e-3], [-1e-4, 0, 1e-3]]) {
+      for (const [d, v, tau] of [
+        [3e-4, -4, 1e-4],
+        [-7e-4, -2, 1e-3],
+        [2e-4, 0.5, 2e-3],
+        [-1e-4, 0, 1e-3],
+      ]) {
         const w = at(mode, d, v, tau);
         const h = 1e-7;
         const num = (f: (e: number) => ReturnType<typeof at>, pick: (r: ReturnType<typeof at>) => number, x: number) =>
-          (pick(f(x + h * Math.max(1, Math.abs(x)))) - pick(f(x - h * Math.max(1, Math.abs(x))))) / (2 * h * Math.max(1, Math.abs(x)));
+          (pick(f(x + h * Math.max(1, Math.abs(x)))) - pick(f(x - h * Math.max(1, Math.abs(x))))) /
+          (2 * h * Math.max(1, Math.abs(x)));
         const tauStep = 1e-3 * tau;
         const dTau = (at(mode, d, v, tau + tauStep).value - at(mode, d, v, tau - tauStep).value) / (2 * tauStep);
         const dD = (at(mode, d + 1e-9, v, tau).value - at(mode, d - 1e-9, v, tau).value) / 2e-9;
-        const dV = num((x) => at(mode, d, x, tau), (r) => r.value, v);
-        const dWv = num((x) => at(mode, d, x, tau), (r) => r.width, v);
+        const dV = num(
+          (x) => at(mode, d, x, tau),
+          (r) => r.value,
+          v,
+        );
+        const dWv = num(
+          (x) => at(mode, d, x, tau),
+          (r) => r.width,
+          v,
+        );
         const dWt = (at(mode, d, v, tau + tauStep).width - at(mode, d, v, tau - tauStep).width) / (2 * tauStep);
         const tol = (x: number) => 1e-5 * Math.max(1, Math.abs(x));
         expect(Math.abs(w.dDist - dD), `${mode} ∂a/∂d`).toBeLessThan(tol(dD));
@@ -128,8 +156,18 @@ describe('the weight feed-forward on a static ground', () => {
       c.bodyA[i] = 0;
       c.bodyB[i] = i === 0 ? 1 : 2;
       c.dist[i] = [-0.004, -0.0007, 0.0003][i];
-      c.normal.set(n.map((v) => v / len), 3 * i);
-      c.point.set([[0.1, 0.0, 0.0], [1.05, 0.1, -0.1], [0.95, -0.1, -0.1]][i], 3 * i);
+      c.normal.set(
+        n.map((v) => v / len),
+        3 * i,
+      );
+      c.point.set(
+        [
+          [0.1, 0.0, 0.0],
+          [1.05, 0.1, -0.1],
+          [0.95, -0.1, -0.1],
+        ][i],
+        3 * i,
+      );
     }
     return c;
   };
@@ -176,7 +214,11 @@ describe('the weight feed-forward on a static ground', () => {
         free.forEach((j, k) => (xs[j] = g[k]));
         return prim(xs).reduce<Real>((acc, y, i) => add(acc, mul(y, weights[i])), 0);
       };
-      const r = gradcheck(f, free.map((j) => x[j]), { steps: [1e-4, 1e-5, 1e-6, 1e-7, 1e-8] });
+      const r = gradcheck(
+        f,
+        free.map((j) => x[j]),
+        { steps: [1e-4, 1e-5, 1e-6, 1e-7, 1e-8] },
+      );
       expect(r.ok, `AD ${r.ad}\nFD ${r.fd}`).toBe(true);
       // the feed-forward is there: the gravity inputs have a gradient
       const gIdx = free.indexOf(L.gravity + 2);

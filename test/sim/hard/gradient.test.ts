@@ -18,7 +18,13 @@ import { valueAndGrad } from '../../../ad/transforms.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { gradient } from '../../../sim/gradient.ts';
 import { IMPULSE_CONTACT_WIDTH, impulseLayout, impulseSolvePrimitive } from '../../../sim/hard/impulse-adjoint.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_R_B, CONTACT_SLIP_TARGET } from '../../../sim/hard/impulse-layout.ts';
+import {
+  CONTACT_BOUND,
+  CONTACT_MU,
+  CONTACT_R_A,
+  CONTACT_R_B,
+  CONTACT_SLIP_TARGET,
+} from '../../../sim/hard/impulse-layout.ts';
 import { parseParamPath, pathBodies, readParam, writeParam } from '../../../sim/paths.ts';
 import { parseScene, type Scene, type SceneInput } from '../../../sim/scene.ts';
 import type { State } from '../../../sim/state.ts';
@@ -61,9 +67,12 @@ describe('hard-mode gradients vs finite differences of the plain simulator', () 
     // continuous time: impact at t_c = √(2H/g) with speed v_c = g t_c, then
     // z(T) = r + e v_c (T − t_c) − ½g(T − t_c)², so dz/dH = (1 + e) g (T − t_c)/v_c − e and
     // dz/dv₀ = (T − t_c) − e v_c/g (v₀: initial vertical velocity); the discrete scheme is O(dt) off
-    const H = 1, e = 0.8, T = 0.8;
-    const tc = Math.sqrt((2 * H) / G), vc = G * tc;
-    expect(Math.abs(r.grad['ball.position.z'] - ((1 + e) * G * (T - tc) / vc - e))).toBeLessThan(0.01);
+    const H = 1,
+      e = 0.8,
+      T = 0.8;
+    const tc = Math.sqrt((2 * H) / G),
+      vc = G * tc;
+    expect(Math.abs(r.grad['ball.position.z'] - (((1 + e) * G * (T - tc)) / vc - e))).toBeLessThan(0.01);
     expect(Math.abs(r.grad['ball.linearVelocity.z'] - (T - tc - (e * vc) / G))).toBeLessThan(0.005);
     // restitution genuinely matters in hard mode (its gradient is 0 in penalty/soft)
     expect(Math.abs(r.grad['contact.restitution'])).toBeGreaterThan(1);
@@ -83,7 +92,15 @@ describe('placed impacts off the normal (the contact point moves with the featur
       }
     }
   };
-  const wrtOf = (body: string): string[] => [`${body}.position.x`, `${body}.position.z`, `${body}.linearVelocity.x`, `${body}.linearVelocity.z`, `${body}.angularVelocity.y`, 'contact.friction', 'contact.restitution'];
+  const wrtOf = (body: string): string[] => [
+    `${body}.position.x`,
+    `${body}.position.z`,
+    `${body}.linearVelocity.x`,
+    `${body}.linearVelocity.z`,
+    `${body}.angularVelocity.y`,
+    'contact.friction',
+    'contact.restitution',
+  ];
 
   it('a spinning ball lands sliding (μ = 0.02): every partial of x, z, v_x and ω_y after the bounce = FD', () => {
     // touch at ≈ 0.45 s with λ_t = μλ_n short of stopping the slip: a sliding impact,
@@ -92,7 +109,17 @@ describe('placed impacts off the normal (the contact point moves with the featur
       dt: 0.001,
       steps: 750,
       contact: { mode: 'hard', restitution: 0.7, friction: 0.02 },
-      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 1.1], linearVelocity: [1, 0, 0], angularVelocity: [0, 3, 0] }],
+      bodies: [
+        ground,
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 1.1],
+          linearVelocity: [1, 0, 0],
+          angularVelocity: [0, 3, 0],
+        },
+      ],
     });
     const reads: [string, (s: State) => number][] = [
       ['ball.position.x', (s) => s.bodyQ[7]],
@@ -109,7 +136,17 @@ describe('placed impacts off the normal (the contact point moves with the featur
       dt: 0.001,
       steps: 500,
       contact: { mode: 'hard', restitution: 0.5, friction: 0.3 },
-      bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.15, 0.2] }, mass: 2, position: [0, 0, 1.1], orientation: [0.95, 0.2, 0.15, 0.1], linearVelocity: [0.5, 0, 0] }],
+      bodies: [
+        ground,
+        {
+          name: 'box',
+          shape: { type: 'box', halfExtents: [0.1, 0.15, 0.2] },
+          mass: 2,
+          position: [0, 0, 1.1],
+          orientation: [0.95, 0.2, 0.15, 0.1],
+          linearVelocity: [0.5, 0, 0],
+        },
+      ],
     });
     const reads: [string, (s: State) => number][] = [
       ['box.position.x', (s) => s.bodyQ[7]],
@@ -162,7 +199,16 @@ describe('Coulomb friction: a box sliding to rest', () => {
     dt: 0.001,
     steps: 600,
     contact: { mode: 'hard', friction: mu, restitution: 0 },
-    bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1], linearVelocity: [v, 0, 0] }],
+    bodies: [
+      ground,
+      {
+        name: 'box',
+        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+        mass: 1,
+        position: [0, 0, 0.1],
+        linearVelocity: [v, 0, 0],
+      },
+    ],
   });
   it('stop distance v²/(2μg) and its gradients w.r.t. v and μ; FD of the plain simulator agrees', () => {
     const r = gradient(scene, 'box.position.x', ['box.linearVelocity.x', 'contact.friction']);
@@ -203,10 +249,10 @@ describe('a resting stack (redundant contacts: minimum-norm adjoint)', () => {
     // its height: set by the boxes below, not by where it started (within the resting rule)
     const z = gradient(scene, 'b3.position.z', ['b3.position.z', 'b3.position.x']);
     expect(Math.abs(z.grad['b3.position.z'])).toBeLessThan(1e-5);
-    expect(Math.abs(z.grad["b3.position.x"])).toBeLessThan(1e-6);
+    expect(Math.abs(z.grad['b3.position.x'])).toBeLessThan(1e-6);
   });
 
-  it('two equal boxes stacked square (edges in each other\'s side planes), turned about z: the top box moves along', () => {
+  it("two equal boxes stacked square (edges in each other's side planes), turned about z: the top box moves along", () => {
     // the incident face's edges lie in the reference face's side planes; rounding puts their
     // ends ±1e-17 m either side, and before clipping snapped such points onto the plane
     // (sim/collision/clip.ts) the cut point's derivative was 0/0: at a yaw of 2 rad
@@ -220,7 +266,12 @@ describe('a resting stack (redundant contacts: minimum-norm adjoint)', () => {
         position: [0.1, 0.2, z],
         orientation: q,
       });
-      const scene = parseScene({ dt: 0.001, steps: 200, contact: { mode: 'hard', friction: 0.6 }, bodies: [ground, box('a', 0.1), box('b', 0.3)] });
+      const scene = parseScene({
+        dt: 0.001,
+        steps: 200,
+        contact: { mode: 'hard', friction: 0.6 },
+        bodies: [ground, box('a', 0.1), box('b', 0.3)],
+      });
       const r = gradient(scene, 'b.position.x', ['b.position.x', 'b.position.y', 'a.position.x']);
       expect(Math.abs(r.grad['b.position.x'] - 1), `yaw ${yaw}`).toBeLessThan(1e-8);
       expect(Math.abs(r.grad['b.position.y']), `yaw ${yaw}`).toBeLessThan(1e-8);
@@ -237,29 +288,49 @@ describe('a resting stack (redundant contacts: minimum-norm adjoint)', () => {
  * library's exact block solve: an independent iteration with the same fixed points).
  * Returns v⁺ (6n) then λ (3c).
  */
-function unrolledSolve(theta: Real[], nbody: number, bodyA: number[], bodyB: number[], isStatic: number[], sweeps: number): Real[] {
+function unrolledSolve(
+  theta: Real[],
+  nbody: number,
+  bodyA: number[],
+  bodyB: number[],
+  isStatic: number[],
+  sweeps: number,
+): Real[] {
   const c = bodyA.length;
   const L = impulseLayout(nbody, c);
   const v: Real[] = theta.slice(0, 6 * nbody);
   const lam: Real[] = new Array(3 * c).fill(0);
   const row = (k: number, j: number) => {
     const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-    return { d: theta.slice(o + 3 * j, o + 3 * j + 3), rA: theta.slice(o + CONTACT_R_A, o + CONTACT_R_A + 3), rB: theta.slice(o + CONTACT_R_B, o + CONTACT_R_B + 3) };
+    return {
+      d: theta.slice(o + 3 * j, o + 3 * j + 3),
+      rA: theta.slice(o + CONTACT_R_A, o + CONTACT_R_A + 3),
+      rB: theta.slice(o + CONTACT_R_B, o + CONTACT_R_B + 3),
+    };
   };
-  const cross = (a: Real[], b: Real[]) => [sub(mul(a[1], b[2]), mul(a[2], b[1])), sub(mul(a[2], b[0]), mul(a[0], b[2])), sub(mul(a[0], b[1]), mul(a[1], b[0]))];
+  const cross = (a: Real[], b: Real[]) => [
+    sub(mul(a[1], b[2]), mul(a[2], b[1])),
+    sub(mul(a[2], b[0]), mul(a[0], b[2])),
+    sub(mul(a[0], b[1]), mul(a[1], b[0])),
+  ];
   const dot = (a: Real[], b: Real[]) => add(add(mul(a[0], b[0]), mul(a[1], b[1])), mul(a[2], b[2]));
   const invI = (b: number, x: Real[]) =>
     [0, 1, 2].map((r) => dot(theta.slice(L.invInertia + 9 * b + 3 * r, L.invInertia + 9 * b + 3 * r + 3), x));
   const u = (k: number, j: number): Real => {
     const { d, rA, rB } = row(k, j);
-    const a = bodyA[k], b = bodyB[k];
-    const part = (body: number, r: Real[]) => add(dot(d, v.slice(6 * body, 6 * body + 3)), dot(cross(r, d), v.slice(6 * body + 3, 6 * body + 6)));
+    const a = bodyA[k],
+      b = bodyB[k];
+    const part = (body: number, r: Real[]) =>
+      add(dot(d, v.slice(6 * body, 6 * body + 3)), dot(cross(r, d), v.slice(6 * body + 3, 6 * body + 6)));
     return sub(part(b, rB), part(a, rA));
   };
   const W = (k: number, j: number): Real => {
     const { d, rA, rB } = row(k, j);
     let w: Real = 0;
-    for (const [body, r] of [[bodyA[k], rA], [bodyB[k], rB]] as const) {
+    for (const [body, r] of [
+      [bodyA[k], rA],
+      [bodyB[k], rB],
+    ] as const) {
       if (isStatic[body]) continue;
       const rd = cross(r, d);
       w = add(w, add(theta[L.invMass + body], dot(rd, invI(body, rd))));
@@ -268,7 +339,10 @@ function unrolledSolve(theta: Real[], nbody: number, bodyA: number[], bodyB: num
   };
   const apply = (k: number, j: number, dl: Real) => {
     const { d, rA, rB } = row(k, j);
-    for (const [body, r, sign] of [[bodyB[k], rB, 1], [bodyA[k], rA, -1]] as const) {
+    for (const [body, r, sign] of [
+      [bodyB[k], rB, 1],
+      [bodyA[k], rA, -1],
+    ] as const) {
       if (isStatic[body]) continue;
       const dw = invI(body, cross(r, d));
       for (let i = 0; i < 3; i++) {
@@ -288,8 +362,12 @@ function unrolledSolve(theta: Real[], nbody: number, bodyA: number[], bodyB: num
       const y2 = sub(lam[3 * k + 2], div(sub(u(k, 2), theta[o + CONTACT_SLIP_TARGET + 1]), W(k, 2)));
       const radius = mul(theta[o + CONTACT_MU], ln);
       const norm = sqrt(add(mul(y1, y1), mul(y2, y2)));
-      const scale = (typeof norm === 'number' ? norm : norm.v) > (typeof radius === 'number' ? radius : radius.v) ? div(radius, norm) : 1;
-      const t1 = mul(y1, scale), t2 = mul(y2, scale);
+      const scale =
+        (typeof norm === 'number' ? norm : norm.v) > (typeof radius === 'number' ? radius : radius.v)
+          ? div(radius, norm)
+          : 1;
+      const t1 = mul(y1, scale),
+        t2 = mul(y2, scale);
       apply(k, 1, sub(t1, lam[3 * k + 1]));
       apply(k, 2, sub(t2, lam[3 * k + 2]));
       lam[3 * k + 1] = t1;
@@ -331,7 +409,10 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
       frame(n).forEach((d, j) => d.forEach((x, i) => (th[o + 3 * j + i] = x)));
       [...rA, ...rB, mu, b, ...target].forEach((x, i) => (th[o + CONTACT_R_A + i] = x));
     });
-    for (const [b, m] of [[1, 1.0], [2, 0.7]]) {
+    for (const [b, m] of [
+      [1, 1.0],
+      [2, 0.7],
+    ]) {
       th[L.invMass + b] = 1 / m;
       for (let i = 0; i < 3; i++) th[L.invInertia + 9 * b + 4 * i] = inertia(m);
     }
@@ -352,7 +433,14 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
         .map((x) => (typeof x === 'number' ? x : x.v)),
     );
     expect(lambda[3]).toBeGreaterThan(0); // the sphere–sphere contact is active too
-    const prim = impulseSolvePrimitive({ nbody, count: 2, bodyA: Int32Array.from(bodyA), bodyB: Int32Array.from(bodyB), isStatic: Uint8Array.from(isStatic), lambda });
+    const prim = impulseSolvePrimitive({
+      nbody,
+      count: 2,
+      bodyA: Int32Array.from(bodyA),
+      bodyB: Int32Array.from(bodyB),
+      isStatic: Uint8Array.from(isStatic),
+      lambda,
+    });
     const implicit = valueAndGrad((t) => loss(prim(t)), th);
     expect(implicit.value).toBeCloseTo(unrolled.value, 10);
     const scaleOf = Math.max(...unrolled.grad.map(Math.abs));
@@ -366,7 +454,13 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
       Float64Array.from(unrolledSolve(Array.from(t), nbody, bodyA, bodyB, isStatic, 400).slice(18) as number[]);
     const primLoss = (rest: Real[]): Real => {
       const t: Real[] = [...th.slice(0, 6), ...rest];
-      const structure = { nbody, count: 2, bodyA: Int32Array.from(bodyA), bodyB: Int32Array.from(bodyB), isStatic: Uint8Array.from(isStatic) };
+      const structure = {
+        nbody,
+        count: 2,
+        bodyA: Int32Array.from(bodyA),
+        bodyB: Int32Array.from(bodyB),
+        isStatic: Uint8Array.from(isStatic),
+      };
       return loss(impulseSolvePrimitive({ ...structure, lambda: solveAt(t.map(value)) })(t));
     };
     const check = gradcheck(primLoss, th.slice(6), { atol: 1e-6, rtol: 1e-5 });
@@ -378,9 +472,19 @@ describe('the implicit adjoint equals the gradient of the unrolled solver', () =
     };
     // v*, μ and a slip target of the ground contact; a direction, μ and a slip target of the sphere–sphere one
     const second = 18 + IMPULSE_CONTACT_WIDTH;
-    for (const i of [8, 12, 14, 18 + CONTACT_MU, 18 + CONTACT_SLIP_TARGET, second + 2, second + CONTACT_MU, second + CONTACT_SLIP_TARGET + 1]) {
+    for (const i of [
+      8,
+      12,
+      14,
+      18 + CONTACT_MU,
+      18 + CONTACT_SLIP_TARGET,
+      second + 2,
+      second + CONTACT_MU,
+      second + CONTACT_SLIP_TARGET + 1,
+    ]) {
       const h = 1e-6;
-      const a = th.slice(), b = th.slice();
+      const a = th.slice(),
+        b = th.slice();
       a[i] += h;
       b[i] -= h;
       const f = (plainLoss(a) - plainLoss(b)) / (2 * h);

@@ -18,7 +18,8 @@ import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 
 /** Central difference of a smooth closed form f at x along coordinate i. */
 function centralDerivative(f: (x: number[]) => number, x: number[], i: number, h = 1e-6): number {
-  const up = x.slice(), down = x.slice();
+  const up = x.slice(),
+    down = x.slice();
   up[i] += h;
   down[i] -= h;
   return (f(up) - f(down)) / (2 * h);
@@ -28,7 +29,9 @@ const g = 9.81;
 const T = 1;
 
 describe('a ball hits a wall under gravity and sticks (μ = 0.2, e = 1)', () => {
-  const radius = 0.1, wallX = 1, mu = 0.2;
+  const radius = 0.1,
+    wallX = 1,
+    mu = 0.2;
   /**
    * Closed form, x = [v_x, v_z, z₀] of a solid ball (I = 2/5 m r²) from the origin. At
    * t_w = (wallX − r)/v_x the normal impulse 2m·v_x reverses v_x; the sticking tangential
@@ -70,7 +73,8 @@ describe('a ball hits a wall under gravity and sticks (μ = 0.2, e = 1)', () => 
 });
 
 describe('an oblique elastic collision of equal spheres (no gravity, no friction)', () => {
-  const radius = 0.1, bStart = [0.5, 0, 0.1];
+  const radius = 0.1,
+    bStart = [0.5, 0, 0.1];
   /**
    * Closed form, x = [v_ax, v_az, z_a0]: sphere a (from (0, 0, z_a0)) meets sphere b at rest
    * when |p_b − p_a − v t| = 2r (the smaller root of the quadratic); along the line of
@@ -80,7 +84,9 @@ describe('an oblique elastic collision of equal spheres (no gravity, no friction
   const finalX = ([vax, vaz, za0]: number[]): number => {
     const p = [bStart[0], bStart[1], bStart[2] - za0];
     const v = [vax, 0, vaz];
-    const pv = p[0] * v[0] + p[2] * v[2], vv = v[0] * v[0] + v[2] * v[2], pp = p[0] * p[0] + p[1] * p[1] + p[2] * p[2];
+    const pv = p[0] * v[0] + p[2] * v[2],
+      vv = v[0] * v[0] + v[2] * v[2],
+      pp = p[0] * p[0] + p[1] * p[1] + p[2] * p[2];
     const reach = 2 * radius;
     const disc = pv * pv - vv * (pp - reach * reach);
     if (!(disc > 0)) throw new Error('the closed form assumes the spheres meet');
@@ -121,18 +127,37 @@ describe('impacts the time-of-impact placement does not make exact are reported'
     steps: 400,
     gravity: [0, 0, -g],
     contact: { mode: 'hard', restitution: 0.5, friction: 0.5 },
-    bodies: [{ name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 }, static: true }, { name: 'box', shape: { type: 'box', halfExtents: [0.2, 0.2, 0.2] }, mass: 1, position: [0, 0, 0.2] }, ball],
+    bodies: [
+      { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 }, static: true },
+      { name: 'box', shape: { type: 'box', halfExtents: [0.2, 0.2, 0.2] }, mass: 1, position: [0, 0, 0.2] },
+      ball,
+    ],
   });
 
   it('a ball striking a box that rests on the ground: "ball/box impact beside contacts" (the box\'s ground contacts act over the whole step)', () => {
-    const scene = base({ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [-0.6, 0, 0.2], linearVelocity: [3, 0, 0] });
+    const scene = base({
+      name: 'ball',
+      shape: { type: 'sphere', radius: 0.1 },
+      mass: 1,
+      position: [-0.6, 0, 0.2],
+      linearVelocity: [3, 0, 0],
+    });
     const r = gradient(parseScene(scene), 'box.position.x', ['ball.linearVelocity.x'], { kinkTol: 1e-2 });
     const labels = r.kinks.map((k) => k.label);
-    expect(labels.some((l) => /box\/ball impact beside contacts|ball\/box impact beside contacts/.test(l)), labels.join('; ')).toBe(true);
+    expect(
+      labels.some((l) => /box\/ball impact beside contacts|ball\/box impact beside contacts/.test(l)),
+      labels.join('; '),
+    ).toBe(true);
   });
 
   it('a ball alone in free flight hitting the ground reports no such kink (that impact is exact to first order)', () => {
-    const scene = base({ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [2, 0, 0.6], linearVelocity: [1, 0, 0] });
+    const scene = base({
+      name: 'ball',
+      shape: { type: 'sphere', radius: 0.1 },
+      mass: 1,
+      position: [2, 0, 0.6],
+      linearVelocity: [1, 0, 0],
+    });
     const r = gradient(parseScene(scene), 'ball.position.x', ['ball.linearVelocity.x'], { kinkTol: 1e-2 });
     expect(r.kinks.filter((k) => k.label.includes('impact beside contacts'))).toEqual([]);
   });

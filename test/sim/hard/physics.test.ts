@@ -25,7 +25,10 @@ import { createStepData, step } from '../../../sim/step.ts';
 /** Standard gravity, m/s². */
 const G = 9.81;
 
-function setup(input: SceneInput, overrides: Partial<HardContactSettings> = {}): { model: Model; state: State; data: HardStepData } {
+function setup(
+  input: SceneInput,
+  overrides: Partial<HardContactSettings> = {},
+): { model: Model; state: State; data: HardStepData } {
   const scene = parseScene(input);
   const model = buildModel(scene);
   return { model, state: initialState(model, scene), data: createHardStepData(model, overrides) };
@@ -43,7 +46,12 @@ function ballDrop(h: number, e: number, dt: number): SceneInput {
 }
 
 /** Clearances of the first `count` apexes of the ball (body 1) over `steps` steps. */
-function apexes(input: SceneInput, steps: number, count: number, overrides: Partial<HardContactSettings> = {}): number[] {
+function apexes(
+  input: SceneInput,
+  steps: number,
+  count: number,
+  overrides: Partial<HardContactSettings> = {},
+): number[] {
   const { model, state, data } = setup(input, overrides);
   const found: number[] = [];
   let before = -Infinity;
@@ -64,7 +72,15 @@ describe('hard step: free flight', () => {
     const { model, state, data } = setup({
       dt,
       contact: { mode: 'hard' },
-      bodies: [{ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 2, position: [0, 0, 5], linearVelocity: [1, -2, 3] }],
+      bodies: [
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 2,
+          position: [0, 0, 5],
+          linearVelocity: [1, -2, 3],
+        },
+      ],
     });
     const n = 500;
     for (let t = 0; t < n; t++) hardStep(model, data, state, null, state);
@@ -78,12 +94,23 @@ describe('hard step: free flight', () => {
     const input: SceneInput = {
       dt: 1e-3,
       contact: { mode: 'soft' },
-      bodies: [{ name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.2, 0.4] }, mass: 1, position: [0, 0, 5], orientation: [0.9, 0.1, 0.3, -0.2], angularVelocity: [2, 3, 4] }],
+      bodies: [
+        {
+          name: 'box',
+          shape: { type: 'box', halfExtents: [0.1, 0.2, 0.4] },
+          mass: 1,
+          position: [0, 0, 5],
+          orientation: [0.9, 0.1, 0.3, -0.2],
+          angularVelocity: [2, 3, 4],
+        },
+      ],
     };
     const scene = parseScene(input);
     const model = buildModel(scene);
-    const hard = initialState(model, scene), soft = initialState(model, scene);
-    const hardData = createHardStepData(model), softData = createStepData(model);
+    const hard = initialState(model, scene),
+      soft = initialState(model, scene);
+    const hardData = createHardStepData(model),
+      softData = createStepData(model);
     const control = new Float64Array([0.5, -0.2, 1, 0.3, -0.1, 0.2]);
     for (let t = 0; t < 200; t++) {
       hardStep(model, hardData, hard, control, hard);
@@ -117,7 +144,10 @@ describe('hard step: restitution', () => {
     // (problem.ts: the continuous impact, whose derivatives the gradients follow); in the
     // symplectic flight that loses a first-order amount per bounce: measured 0.44 % at
     // 1 ms, 0.044 % at 0.1 ms
-    for (const [dt, loss] of [[1e-3, 0.005], [1e-4, 0.0005]] as const) {
+    for (const [dt, loss] of [
+      [1e-3, 0.005],
+      [1e-4, 0.0005],
+    ] as const) {
       const placed = apexes(ballDrop(h, 1, dt), 10 / dt, 10);
       expect(placed).toHaveLength(10);
       let previous = h;
@@ -150,7 +180,16 @@ describe('hard step: a sliding ball that bounces', () => {
       {
         dt: 1e-3,
         contact: { mode: 'hard', restitution: e, friction: mu },
-        bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 2], linearVelocity: [1, 0, 0] }],
+        bodies: [
+          ground,
+          {
+            name: 'ball',
+            shape: { type: 'sphere', radius: 0.1 },
+            mass: 1,
+            position: [0, 0, 2],
+            linearVelocity: [1, 0, 0],
+          },
+        ],
       },
       { placeImpacts },
     );
@@ -158,8 +197,11 @@ describe('hard step: a sliding ball that bounces', () => {
     return { vx: state.bodyQd[6], spin: state.bodyQd[10] };
   }
 
-  it('ends rolling at 5/7 v₀ to 1e-9 (the impulse of each placed impact acts at the sphere\'s lowest point)', () => {
-    for (const [e, mu] of [[0.5, 0.5], [0.8, 0.2]]) {
+  it("ends rolling at 5/7 v₀ to 1e-9 (the impulse of each placed impact acts at the sphere's lowest point)", () => {
+    for (const [e, mu] of [
+      [0.5, 0.5],
+      [0.8, 0.2],
+    ]) {
       const { vx, spin } = rollOut(e, mu, true);
       expect(Math.abs(vx - 5 / 7), `e = ${e}, μ = ${mu}`).toBeLessThan(1e-9);
       expect(Math.abs(spin * 0.1 - vx)).toBeLessThan(1e-9);
@@ -178,11 +220,22 @@ describe('hard step: a sliding ball that bounces', () => {
 
 describe('hard step: Coulomb friction', () => {
   it('stops a box sliding at v₀ after v₀²/(2μg) within 1 % (and the discrete closed form within 1e-4)', () => {
-    const v0 = 3, mu = 0.5, dt = 1e-3;
+    const v0 = 3,
+      mu = 0.5,
+      dt = 1e-3;
     const { model, state, data } = setup({
       dt,
       contact: { mode: 'hard', friction: mu },
-      bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1], linearVelocity: [v0, 0, 0] }],
+      bodies: [
+        ground,
+        {
+          name: 'box',
+          shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+          mass: 1,
+          position: [0, 0, 0.1],
+          linearVelocity: [v0, 0, 0],
+        },
+      ],
     });
     let stopStep = -1;
     for (let t = 0; t < 1000; t++) {
@@ -209,7 +262,12 @@ describe('hard step: resting contact', () => {
   function stack(n: number): SceneInput {
     const bodies: SceneInput['bodies'] = [ground];
     for (let i = 0; i < n; i++) {
-      bodies.push({ name: `box${i}`, shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1 + 0.2 * i] });
+      bodies.push({
+        name: `box${i}`,
+        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+        mass: 1,
+        position: [0, 0, 0.1 + 0.2 * i],
+      });
     }
     return { dt: 1e-3, contact: { mode: 'hard', friction: 0.5 }, bodies };
   }
@@ -275,14 +333,34 @@ describe('hard step: sphere–sphere impacts (no gravity)', () => {
   }
 
   it('equal spheres head-on with e = 1 exchange their velocities', () => {
-    const { state } = run(twoSpheres({ mass: 1, position: [0, 0, 0], v: [2, 0, 0] }, { mass: 1, position: [0.5, 0, 0], v: [0, 0, 0] }, 1, 0.5), 300);
+    const { state } = run(
+      twoSpheres(
+        { mass: 1, position: [0, 0, 0], v: [2, 0, 0] },
+        { mass: 1, position: [0.5, 0, 0], v: [0, 0, 0] },
+        1,
+        0.5,
+      ),
+      300,
+    );
     expect(Math.abs(state.bodyQd[0])).toBeLessThan(1e-12);
     expect(Math.abs(state.bodyQd[6] - 2)).toBeLessThan(1e-12);
   });
 
   it("unequal spheres head-on follow Newton's law: v_b' − v_a' = −e (v_b − v_a), momentum kept", () => {
-    const ma = 1, mb = 3, va = 2, vb = -1, e = 0.5;
-    const { state } = run(twoSpheres({ mass: ma, position: [0, 0, 0], v: [va, 0, 0] }, { mass: mb, position: [0.5, 0, 0], v: [vb, 0, 0] }, e, 0), 200);
+    const ma = 1,
+      mb = 3,
+      va = 2,
+      vb = -1,
+      e = 0.5;
+    const { state } = run(
+      twoSpheres(
+        { mass: ma, position: [0, 0, 0], v: [va, 0, 0] },
+        { mass: mb, position: [0.5, 0, 0], v: [vb, 0, 0] },
+        e,
+        0,
+      ),
+      200,
+    );
     const p = ma * va + mb * vb;
     const vaAfter = (p - mb * e * (va - vb)) / (ma + mb);
     const vbAfter = (p + ma * e * (va - vb)) / (ma + mb);
@@ -304,7 +382,9 @@ describe('hard step: sphere–sphere impacts (no gravity)', () => {
       const out = [0, 0, 0, 0, 0, 0];
       for (let i = 0; i < 2; i++) {
         const m = model.bodyMass[i];
-        const x = s.bodyQ.subarray(7 * i, 7 * i + 3), v = s.bodyQd.subarray(6 * i, 6 * i + 3), w = s.bodyQd.subarray(6 * i + 3, 6 * i + 6);
+        const x = s.bodyQ.subarray(7 * i, 7 * i + 3),
+          v = s.bodyQd.subarray(6 * i, 6 * i + 3),
+          w = s.bodyQd.subarray(6 * i + 3, 6 * i + 6);
         const inertia = model.bodyInertia[3 * i]; // spheres: isotropic
         out[0] += m * v[0];
         out[1] += m * v[1];
@@ -327,6 +407,7 @@ describe('hard step: sphere–sphere impacts (no gravity)', () => {
     const after = momenta(state);
     // angular momentum about the origin is conserved by a free step only up to the
     // position update x' = x + dt·v', which keeps x × v exact: rounding only
-    for (let i = 0; i < 6; i++) expect(Math.abs(after[i] - before[i])).toBeLessThan(1e-12 * (1 + Math.abs(before[i])) * 100);
+    for (let i = 0; i < 6; i++)
+      expect(Math.abs(after[i] - before[i])).toBeLessThan(1e-12 * (1 + Math.abs(before[i])) * 100);
   });
 });

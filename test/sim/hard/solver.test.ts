@@ -14,7 +14,13 @@ import { buildModel, initialState } from '../../../sim/builder.ts';
 import { collide } from '../../../sim/collision/index.ts';
 import { hardContactSettings } from '../../../sim/hard/settings.ts';
 import { predictVelocities } from '../../../sim/hard/integrate.ts';
-import { applyContactImpulse, buildContactProblem, contactVelocity, createContactProblem, type ContactProblem } from '../../../sim/hard/problem.ts';
+import {
+  applyContactImpulse,
+  buildContactProblem,
+  contactVelocity,
+  createContactProblem,
+  type ContactProblem,
+} from '../../../sim/hard/problem.ts';
 import {
   applyImpulses,
   complementarityResidual,
@@ -28,7 +34,8 @@ import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { spreadPoints } from '../../helpers.ts';
 
 /** Contact k's velocities along n, t₁, t₂ as a fresh array. */
-const velocities = (p: ContactProblem, qd: Float64Array, k: number) => Array.from(contactVelocity(p, qd, k, new Float64Array(3)));
+const velocities = (p: ContactProblem, qd: Float64Array, k: number) =>
+  Array.from(contactVelocity(p, qd, k, new Float64Array(3)));
 /** An impulse of size `lambda` along direction j (0: n, 1: t₁, 2: t₂). */
 const along = (j: number, lambda: number) => {
   const out = new Float64Array(3);
@@ -46,7 +53,9 @@ describe('frictionDiskSolve', () => {
   const as = spreadPoints(4, 0.5, 20, 1);
   const cs = spreadPoints(4, -10, 10, 2);
   const rs = spreadPoints(3, 0.05, 3, 3);
-  for (const a1 of as) for (const a2 of as.slice().reverse()) for (const c1 of cs) for (const r of rs) cases.push([a1, a2, c1, cs[(cases.length * 7) % 4], r]);
+  for (const a1 of as)
+    for (const a2 of as.slice().reverse())
+      for (const c1 of cs) for (const r of rs) cases.push([a1, a2, c1, cs[(cases.length * 7) % 4], r]);
 
   it('satisfies the KKT conditions of min ½xᵀdiag(a)x + cᵀx over ‖x‖ ≤ r, and beats a scan of the disk', () => {
     const w = new Float64Array(8);
@@ -54,7 +63,9 @@ describe('frictionDiskSolve', () => {
     for (const [a1, a2, c1, c2, r] of cases) {
       w.set([a1, a2, c1, c2, r]);
       frictionDiskSolve(w);
-      const x1 = w[5], x2 = w[6], nu = w[7];
+      const x1 = w[5],
+        x2 = w[6],
+        nu = w[7];
       const norm = Math.hypot(x1, x2);
       expect(norm).toBeLessThanOrEqual(r * (1 + 1e-12));
       expect(nu).toBeGreaterThanOrEqual(0);
@@ -90,34 +101,64 @@ describe('contact problem assembly', () => {
     contact: { mode: 'hard', friction: 0.7, restitution: 0 },
     gravity: [0, 0, 0],
     bodies: [
-      { name: 'lower', shape: { type: 'box', halfExtents: [0.3, 0.2, 0.1] }, mass: 2, position: [0, 0, 0], orientation: [0.98, 0.1, -0.15, 0.08], linearVelocity: [0.1, -0.2, 0.3], angularVelocity: [0.5, -0.3, 0.2] },
-      { name: 'upper', shape: { type: 'box', halfExtents: [0.1, 0.15, 0.2] }, mass: 0.7, position: [0.05, 0.02, 0.27], orientation: [0.95, -0.2, 0.1, 0.2], linearVelocity: [-0.3, 0.1, -0.5], angularVelocity: [-1, 0.4, 0.7] },
+      {
+        name: 'lower',
+        shape: { type: 'box', halfExtents: [0.3, 0.2, 0.1] },
+        mass: 2,
+        position: [0, 0, 0],
+        orientation: [0.98, 0.1, -0.15, 0.08],
+        linearVelocity: [0.1, -0.2, 0.3],
+        angularVelocity: [0.5, -0.3, 0.2],
+      },
+      {
+        name: 'upper',
+        shape: { type: 'box', halfExtents: [0.1, 0.15, 0.2] },
+        mass: 0.7,
+        position: [0.05, 0.02, 0.27],
+        orientation: [0.95, -0.2, 0.1, 0.2],
+        linearVelocity: [-0.3, 0.1, -0.5],
+        angularVelocity: [-1, 0.4, 0.7],
+      },
     ],
   });
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const data = createHardStepData(model);
   collide(model, state.bodyQ, 0.05, data.contacts);
-  const problem = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, state.bodyQd, createContactProblem(2, 64), state.bodyQd);
+  const problem = buildContactProblem(
+    model,
+    data.settings,
+    data.contacts,
+    state.bodyQ,
+    state.bodyQd,
+    createContactProblem(2, 64),
+    state.bodyQd,
+  );
 
   it('finds contacts between the two boxes', () => {
     expect(problem.count).toBeGreaterThan(0);
   });
 
   it('frames are orthonormal, and contact velocities are (v_B + ω_B × r_B − v_A − ω_A × r_A)·d', () => {
-    const cross = (a: number[], b: number[]) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+    const cross = (a: number[], b: number[]) => [
+      a[1] * b[2] - a[2] * b[1],
+      a[2] * b[0] - a[0] * b[2],
+      a[0] * b[1] - a[1] * b[0],
+    ];
     const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
     const qd = state.bodyQd;
     for (let k = 0; k < problem.count; k++) {
       const d = [0, 1, 2].map((j) => Array.from(problem.dir.subarray(9 * k + 3 * j, 9 * k + 3 * j + 3)));
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(Math.abs(dot(d[i], d[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-14);
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) expect(Math.abs(dot(d[i], d[j]) - (i === j ? 1 : 0))).toBeLessThan(1e-14);
       const p = Array.from(data.contacts.point.subarray(3 * k, 3 * k + 3));
       const pointVelocity = (b: number) => {
         const r = [0, 1, 2].map((i) => p[i] - state.bodyQ[7 * b + i]);
         const w = cross(Array.from(qd.subarray(6 * b + 3, 6 * b + 6)), r);
         return [0, 1, 2].map((i) => qd[6 * b + i] + w[i]);
       };
-      const vA = pointVelocity(data.contacts.bodyA[k]), vB = pointVelocity(data.contacts.bodyB[k]);
+      const vA = pointVelocity(data.contacts.bodyA[k]),
+        vB = pointVelocity(data.contacts.bodyB[k]);
       for (let j = 0; j < 3; j++) {
         const expected = dot(d[j], vB) - dot(d[j], vA);
         expect(Math.abs(velocities(problem, qd, k)[j] - expected)).toBeLessThan(1e-13);
@@ -132,13 +173,28 @@ describe('contact problem assembly', () => {
       const qd = state.bodyQd.slice();
       applyContactImpulse(problem, qd, k, along(j, lambda));
       const d = problem.dir.subarray(9 * k + 3 * j, 9 * k + 3 * j + 3);
-      for (const [body, sign] of [[data.contacts.bodyB[k], 1], [data.contacts.bodyA[k], -1]] as const) {
+      for (const [body, sign] of [
+        [data.contacts.bodyB[k], 1],
+        [data.contacts.bodyA[k], -1],
+      ] as const) {
         const m = model.bodyMass[body];
-        for (let i = 0; i < 3; i++) expect(Math.abs(m * (qd[6 * body + i] - state.bodyQd[6 * body + i]) - sign * lambda * d[i])).toBeLessThan(1e-14);
+        for (let i = 0; i < 3; i++)
+          expect(Math.abs(m * (qd[6 * body + i] - state.bodyQd[6 * body + i]) - sign * lambda * d[i])).toBeLessThan(
+            1e-14,
+          );
         // ΔL = I_w Δω, from the principal moments (not the inverse the problem used)
         const dw = new Float64Array(3);
         for (let i = 0; i < 3; i++) dw[i] = qd[6 * body + 3 + i] - state.bodyQd[6 * body + 3 + i];
-        const dL = worldInertiaMul(new Float64Array(3), 0, state.bodyQ, 7 * body + 3, model.bodyInertia, 3 * body, dw, 0);
+        const dL = worldInertiaMul(
+          new Float64Array(3),
+          0,
+          state.bodyQ,
+          7 * body + 3,
+          model.bodyInertia,
+          3 * body,
+          dw,
+          0,
+        );
         const r = [0, 1, 2].map((i) => data.contacts.point[3 * k + i] - state.bodyQ[7 * body + i]);
         const torque = [r[1] * d[2] - r[2] * d[1], r[2] * d[0] - r[0] * d[2], r[0] * d[1] - r[1] * d[0]];
         for (let i = 0; i < 3; i++) expect(Math.abs(dL[i] - sign * lambda * torque[i])).toBeLessThan(1e-13);
@@ -163,13 +219,26 @@ describe('contact problem assembly', () => {
 });
 
 describe('single-contact solves against closed forms (sphere on the ground, W = 1/m along n, 1/m + r²/I along t)', () => {
-  const m = 2, radius = 0.1, mu = 0.4, dt = 1e-3;
+  const m = 2,
+    radius = 0.1,
+    mu = 0.4,
+    dt = 1e-3;
   /** The solved problem of one step for a sphere touching the ground with the given velocities. */
   function solveOne(v: [number, number, number], w: [number, number, number]) {
     const scene = parseScene({
       dt,
       contact: { mode: 'hard', friction: mu, restitution: 0 },
-      bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius }, mass: m, position: [0, 0, radius], linearVelocity: v, angularVelocity: w }],
+      bodies: [
+        ground,
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius },
+          mass: m,
+          position: [0, 0, radius],
+          linearVelocity: v,
+          angularVelocity: w,
+        },
+      ],
     });
     const model = buildModel(scene);
     const state = initialState(model, scene);
@@ -177,7 +246,15 @@ describe('single-contact solves against closed forms (sphere on the ground, W = 
     collide(model, state.bodyQ, model.contact.margin, data.contacts);
     const velocity = predictVelocities(data.integrator, state.bodyQ, state.bodyQd, null, new Float64Array(12));
     const approach = velocity[8];
-    const p = buildContactProblem(model, data.settings, data.contacts, state.bodyQ, velocity, data.problem, state.bodyQd);
+    const p = buildContactProblem(
+      model,
+      data.settings,
+      data.contacts,
+      state.bodyQ,
+      velocity,
+      data.problem,
+      state.bodyQd,
+    );
     const stats = solveContactVelocities(p, velocity, data.settings, createHardSolveStats());
     return { p, velocity, approach, stats };
   }
@@ -215,11 +292,19 @@ describe('complementarity residual and convergence on a falling pile', () => {
     const bodies: SceneInput['bodies'] = [ground];
     const tilts = spreadPoints(27, -0.4, 0.4, 5);
     for (let i = 0; i < 27; i++) {
-      const x = (i % 3) * 0.45, y = (Math.floor(i / 3) % 3) * 0.45, z = 0.3 + Math.floor(i / 9) * 0.5;
+      const x = (i % 3) * 0.45,
+        y = (Math.floor(i / 3) % 3) * 0.45,
+        z = 0.3 + Math.floor(i / 9) * 0.5;
       const half = tilts[i] / 2;
       bodies.push(
         i % 2 === 0
-          ? { name: `box${i}`, shape: { type: 'box', halfExtents: [0.15, 0.12, 0.1] }, mass: 1, position: [x, y, z], orientation: [Math.cos(half), Math.sin(half), 0.5 * Math.sin(half), 0] }
+          ? {
+              name: `box${i}`,
+              shape: { type: 'box', halfExtents: [0.15, 0.12, 0.1] },
+              mass: 1,
+              position: [x, y, z],
+              orientation: [Math.cos(half), Math.sin(half), 0.5 * Math.sin(half), 0],
+            }
           : { name: `ball${i}`, shape: { type: 'sphere', radius: 0.12 }, mass: 0.5, position: [x + 0.05, y, z] },
       );
     }
@@ -234,7 +319,8 @@ describe('complementarity residual and convergence on a falling pile', () => {
     const model = buildModel(scene);
     const state = initialState(model, scene);
     const data = createHardStepData(model);
-    let converged = 0, withContacts = 0;
+    let converged = 0,
+      withContacts = 0;
     for (let t = 0; t < 400; t++) {
       hardStep(model, data, state, null, state);
       if (data.problem.count === 0) continue;
@@ -255,7 +341,10 @@ describe('complementarity residual and convergence on a falling pile', () => {
     const scene = parseScene({
       dt: 1e-3,
       contact: { mode: 'hard' },
-      bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1] }],
+      bodies: [
+        ground,
+        { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1] },
+      ],
     });
     const model = buildModel(scene);
     const state = initialState(model, scene);
@@ -274,7 +363,10 @@ describe('warm start and allocation', () => {
     const scene = parseScene({
       dt: 1e-3,
       contact: { mode: 'hard' },
-      bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.2, 0.1, 0.05] }, mass: 3, position: [0, 0, 0.05] }],
+      bodies: [
+        ground,
+        { name: 'box', shape: { type: 'box', halfExtents: [0.2, 0.1, 0.05] }, mass: 3, position: [0, 0, 0.05] },
+      ],
     });
     const model = buildModel(scene);
     const state = initialState(model, scene);
@@ -294,7 +386,13 @@ describe('warm start and allocation', () => {
 
   it('allocates nothing per step once warm: no scavenges over 1,000 steps of a stack and a bouncing ball', async () => {
     const bodies: SceneInput['bodies'] = [ground];
-    for (let i = 0; i < 4; i++) bodies.push({ name: `box${i}`, shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0, 0.1 + 0.2 * i] });
+    for (let i = 0; i < 4; i++)
+      bodies.push({
+        name: `box${i}`,
+        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+        mass: 1,
+        position: [0, 0, 0.1 + 0.2 * i],
+      });
     bodies.push({ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [1, 0, 0.5] });
     const scene = parseScene({ dt: 1e-3, contact: { mode: 'hard', restitution: 0.9 }, bodies });
     const model = buildModel(scene);

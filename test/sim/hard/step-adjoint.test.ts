@@ -14,7 +14,13 @@ import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../../ad/random.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { impulseLayout, impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
-import { CONTACT_BOUND, CONTACT_MU, CONTACT_R_A, CONTACT_SLIP_TARGET, IMPULSE_CONTACT_WIDTH } from '../../../sim/hard/impulse-layout.ts';
+import {
+  CONTACT_BOUND,
+  CONTACT_MU,
+  CONTACT_R_A,
+  CONTACT_SLIP_TARGET,
+  IMPULSE_CONTACT_WIDTH,
+} from '../../../sim/hard/impulse-layout.ts';
 import { recordStep, RESTING_GAP_FACTOR, tracedPullback } from '../../../sim/hard/stepper.ts';
 import { handAdjointCovers, hardStepAdjoint } from '../../../sim/hard/step-adjoint.ts';
 import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
@@ -27,7 +33,11 @@ import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { createStepData, step } from '../../../sim/step.ts';
 
 const ground: SceneInput['bodies'][number] = { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } };
-const box = (name: string, z: number, extra: Partial<SceneInput['bodies'][number]> = {}): SceneInput['bodies'][number] => ({
+const box = (
+  name: string,
+  z: number,
+  extra: Partial<SceneInput['bodies'][number]> = {},
+): SceneInput['bodies'][number] => ({
   name,
   shape: { type: 'box', halfExtents: [0.2, 0.15, 0.1] },
   mass: 1.5,
@@ -38,12 +48,25 @@ const box = (name: string, z: number, extra: Partial<SceneInput['bodies'][number
 const SCENES: { name: string; input: SceneInput; steps: number; control?: string }[] = [
   {
     name: 'a box sliding and turning to rest on its four corners',
-    input: { dt: 1e-3, contact: { mode: 'hard', friction: 0.4 }, bodies: [ground, box('box', 0.1, { linearVelocity: [1.2, 0.3, 0], angularVelocity: [0, 0, 2] })] },
+    input: {
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.4 },
+      bodies: [ground, box('box', 0.1, { linearVelocity: [1.2, 0.3, 0], angularVelocity: [0, 0, 2] })],
+    },
     steps: 400,
   },
   {
     name: 'a resting stack of three boxes (redundant contacts)',
-    input: { dt: 1e-3, contact: { mode: 'hard', friction: 0.6 }, bodies: [ground, box('a', 0.1), box('b', 0.3, { position: [0.03, 0.01, 0.3] }), box('c', 0.5, { position: [-0.02, 0.02, 0.5] })] },
+    input: {
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.6 },
+      bodies: [
+        ground,
+        box('a', 0.1),
+        box('b', 0.3, { position: [0.03, 0.01, 0.3] }),
+        box('c', 0.5, { position: [-0.02, 0.02, 0.5] }),
+      ],
+    },
     steps: 120,
   },
   {
@@ -53,7 +76,14 @@ const SCENES: { name: string; input: SceneInput; steps: number; control?: string
       contact: { mode: 'hard', friction: 0.3, restitution: 0.6, timeOfImpact: false },
       bodies: [
         ground,
-        { name: 's1', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [-0.5, 0, 0.1], linearVelocity: [2, 0.2, 0], angularVelocity: [0, 5, 1] },
+        {
+          name: 's1',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [-0.5, 0, 0.1],
+          linearVelocity: [2, 0.2, 0],
+          angularVelocity: [0, 5, 1],
+        },
         { name: 's2', shape: { type: 'sphere', radius: 0.12 }, mass: 2, position: [0, 0.05, 0.12] },
       ],
     },
@@ -66,7 +96,15 @@ const SCENES: { name: string; input: SceneInput; steps: number; control?: string
       contact: { mode: 'hard', friction: 0.5 },
       bodies: [
         ground,
-        { name: 'cap', shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 }, mass: 1, position: [0, 1, 0.05], orientation: [0.7071067811865476, 0.7071067811865476, 0, 0], linearVelocity: [0.5, 0, 0], angularVelocity: [0, 4, 0] },
+        {
+          name: 'cap',
+          shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 },
+          mass: 1,
+          position: [0, 1, 0.05],
+          orientation: [0.7071067811865476, 0.7071067811865476, 0, 0],
+          linearVelocity: [0.5, 0, 0],
+          angularVelocity: [0, 4, 0],
+        },
         box('pushed', 0.1, { position: [0, -1, 0.1] }),
       ],
     },
@@ -75,7 +113,7 @@ const SCENES: { name: string; input: SceneInput; steps: number; control?: string
   },
 ];
 
-describe('the hand-composed step adjoint equals the pullback of the step\'s trace', () => {
+describe("the hand-composed step adjoint equals the pullback of the step's trace", () => {
   for (const scene of SCENES) {
     it(scene.name, () => {
       const parsed = parseScene(scene.input);
@@ -106,7 +144,8 @@ describe('the hand-composed step adjoint equals the pullback of the step\'s trac
         const ybar = Float64Array.from({ length: 13 * n }, () => rng.uniform() - 0.5);
         const hand = hardStepAdjoint(ctx, rec, xs, ybar);
         const traced = tracedPullback(ctx, rec, xs, ybar);
-        for (let i = 0; i < hand.length; i++) worst = Math.max(worst, Math.abs(hand[i] - traced[i]) / (1 + Math.abs(traced[i])));
+        for (let i = 0; i < hand.length; i++)
+          worst = Math.max(worst, Math.abs(hand[i] - traced[i]) / (1 + Math.abs(traced[i])));
         compared++;
       }
       expect(compared).toBeGreaterThan(scene.steps / 4);
@@ -152,7 +191,14 @@ describe('the hand island adjoint equals the nested-trace reference', () => {
           theta[L.invMass + b] = model.bodyInvMass[b];
           theta.set(p.worldInvInertia.subarray(9 * b, 9 * b + 9), L.invInertia + 9 * b);
         }
-        const structure = { nbody: n, count: c, bodyA: p.bodyA, bodyB: p.bodyB, isStatic: model.bodyStatic, lambda: p.impulse.slice(0, 3 * c) };
+        const structure = {
+          nbody: n,
+          count: c,
+          bodyA: p.bodyA,
+          bodyB: p.bodyB,
+          isStatic: model.bodyStatic,
+          lambda: p.impulse.slice(0, 3 * c),
+        };
         const ybar = Float64Array.from({ length: 6 * n + 3 * c }, () => rng.uniform() - 0.5);
         const hand = impulseSolveRule(structure, 'hand');
         const trace = impulseSolveRule(structure, 'trace');
@@ -161,7 +207,14 @@ describe('the hand island adjoint equals the nested-trace reference', () => {
         for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
         for (let k = 0; k < c; k++) {
           const tangential = Math.hypot(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
-          if (p.impulse[3 * k] > 0) kinds.add(p.friction[k] === 0 ? 'frictionless' : tangential >= p.friction[k] * p.impulse[3 * k] * (1 - 1e-9) ? 'on the circle' : 'inside');
+          if (p.impulse[3 * k] > 0)
+            kinds.add(
+              p.friction[k] === 0
+                ? 'frictionless'
+                : tangential >= p.friction[k] * p.impulse[3 * k] * (1 - 1e-9)
+                  ? 'on the circle'
+                  : 'inside',
+            );
         }
         compared++;
       }
@@ -183,7 +236,10 @@ describe('kept step records vs replay from checkpoints', () => {
       const config = { model, steps: 300, segment: 17, keptRecordsBytes };
       const base = rolloutInputs(config, state.bodyQ, state.bodyQd);
       const run = rolloutPrimitive(config);
-      return valueAndGrad((x: Real[]) => run(x).reduce<Real>((acc, y, i) => (i < 13 * model.nbody ? add(acc, y) : acc), 0), Array.from(base)).grad;
+      return valueAndGrad(
+        (x: Real[]) => run(x).reduce<Real>((acc, y, i) => (i < 13 * model.nbody ? add(acc, y) : acc), 0),
+        Array.from(base),
+      ).grad;
     };
     const kept = gradientWith(undefined);
     const replayed = gradientWith(0);

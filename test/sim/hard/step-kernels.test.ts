@@ -35,7 +35,10 @@ describe('worldInvInertiaPrimitive', () => {
   it('gradcheck over quaternions and inverse moments of three bodies', () => {
     const rng = seededRng(11);
     const count = 3;
-    const x = [...Array.from({ length: count }, () => rawQuat(rng)).flat(), ...Array.from({ length: 3 * count }, () => uniform(rng, 0.5, 20))];
+    const x = [
+      ...Array.from({ length: count }, () => rawQuat(rng)).flat(),
+      ...Array.from({ length: 3 * count }, () => uniform(rng, 0.5, 20)),
+    ];
     const weights = Array.from({ length: 9 * count }, () => uniform(rng, -1, 1));
     const r = gradcheck(weighted(worldInvInertiaPrimitive(count), weights), x, { atol: 1e-8, rtol: 1e-6 });
     expect(r.ok, `max error ${r.maxError}`).toBe(true);
@@ -84,9 +87,15 @@ describe('advancePosesPrimitive', () => {
   }
 
   it('a body spinning at ω about z for one step turns by ω·dt and moves by v·dt', () => {
-    const dt = 0.01, omega = 3;
+    const dt = 0.01,
+      omega = 3;
     const out = advancePosesPrimitive(1, dt)([1, 2, 3, 1, 0, 0, 0, 0.5, -1, 2, 0, 0, omega]) as number[];
-    expect(out.slice(0, 3).map((v, i) => v - [1.005, 1.99, 3.02][i]).every((e) => Math.abs(e) < 1e-15)).toBe(true);
+    expect(
+      out
+        .slice(0, 3)
+        .map((v, i) => v - [1.005, 1.99, 3.02][i])
+        .every((e) => Math.abs(e) < 1e-15),
+    ).toBe(true);
     // a rotation by θ about z is (cos θ/2, 0, 0, sin θ/2)
     const theta = omega * dt;
     expect(Math.abs(out[3] - Math.cos(theta / 2))).toBeLessThan(1e-15);
@@ -121,7 +130,14 @@ describe('contactFramesPrimitive', () => {
     for (let k = 0; k < 8; k++) {
       const [n, t1, t2] = [0, 1, 2].map((j) => y.slice(9 * k + 3 * j, 9 * k + 3 * j + 3));
       expect(n).toEqual(x.slice(3 * k, 3 * k + 3));
-      for (const [a, b, e] of [[n, n, 1], [t1, t1, 1], [t2, t2, 1], [n, t1, 0], [n, t2, 0], [t1, t2, 0]] as const) {
+      for (const [a, b, e] of [
+        [n, n, 1],
+        [t1, t1, 1],
+        [t2, t2, 1],
+        [n, t1, 0],
+        [n, t2, 0],
+        [t1, t2, 0],
+      ] as const) {
         expect(Math.abs(dot(a, b) - e)).toBeLessThan(1e-14);
       }
       // t₁ × t₂ = n

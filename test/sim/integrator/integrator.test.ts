@@ -121,7 +121,14 @@ function plainStep(x: number[], dt: number): number[] {
   const xs = Float64Array.from(x);
   const q = new Float64Array(7 * NBODY);
   const qd = new Float64Array(6 * NBODY);
-  integrate(paramsOf(xs, dt), xs.subarray(L.q, L.qd), xs.subarray(L.qd, L.wrench), xs.subarray(L.wrench, L.invMass), q, qd);
+  integrate(
+    paramsOf(xs, dt),
+    xs.subarray(L.q, L.qd),
+    xs.subarray(L.qd, L.wrench),
+    xs.subarray(L.wrench, L.invMass),
+    q,
+    qd,
+  );
   return [...q, ...qd];
 }
 
@@ -136,10 +143,14 @@ describe('integrate: plain kernel and primitive forward', () => {
       const untraced = prim(x).map(value);
       const reverse = vjp(prim, x).value;
       let forward: number[] = [];
-      jvp((xs: Real[]) => {
-        forward = prim(xs).map(value);
-        return 0;
-      }, x, x.map((_, j) => (j % 3) - 1));
+      jvp(
+        (xs: Real[]) => {
+          forward = prim(xs).map(value);
+          return 0;
+        },
+        x,
+        x.map((_, j) => (j % 3) - 1),
+      );
       for (let k = 0; k < plain.length; k++) {
         expect(Object.is(untraced[k], plain[k]), `untraced output ${k}`).toBe(true);
         expect(Object.is(reverse[k], plain[k]), `reverse output ${k}`).toBe(true);
@@ -227,14 +238,19 @@ describe('integrate primitive: derivatives', () => {
   });
 
   it('forward mode (jvp rule) equals reverse mode: full Jacobians and a directional derivative', () => {
-    for (const [seed, opts] of [[21, {}], [22, { omegaScale: 1e-9, nonUnit: true }]] as [number, PointOptions][]) {
+    for (const [seed, opts] of [
+      [21, {}],
+      [22, { omegaScale: 1e-9, nonUnit: true }],
+    ] as [number, PointOptions][]) {
       const rng = seededRng(seed);
       const x = randomInput(rng, opts);
       const rev = jacrev(prim, x);
       const fwd = jacfwd(prim, x);
       for (let k = 0; k < rev.length; k++) {
         for (let j = 0; j < x.length; j++) {
-          expect(Math.abs(fwd[k][j] - rev[k][j]), `∂y${k}/∂x${j}`).toBeLessThanOrEqual(1e-13 * (1 + Math.abs(rev[k][j])));
+          expect(Math.abs(fwd[k][j] - rev[k][j]), `∂y${k}/∂x${j}`).toBeLessThanOrEqual(
+            1e-13 * (1 + Math.abs(rev[k][j])),
+          );
         }
       }
       const weights = Array.from({ length: 13 * NBODY }, () => uniform(rng, -1, 1));
@@ -251,7 +267,10 @@ describe('integrate primitive: derivatives', () => {
     const jac = jacrev(prim, x);
     const qOut = 14; // body 2's pose outputs 14..20
     const qdOut = 7 * NBODY + 12; // its velocity outputs
-    const rows = [...Array.from({ length: 7 }, (_, k) => [qOut + k, L.q + 14 + k]), ...Array.from({ length: 6 }, (_, k) => [qdOut + k, L.qd + 12 + k])];
+    const rows = [
+      ...Array.from({ length: 7 }, (_, k) => [qOut + k, L.q + 14 + k]),
+      ...Array.from({ length: 6 }, (_, k) => [qdOut + k, L.qd + 12 + k]),
+    ];
     for (const [row, input] of rows) {
       for (let j = 0; j < x.length; j++) expect(jac[row][j], `row ${row}, input ${j}`).toBe(j === input ? 1 : 0);
     }
@@ -310,7 +329,7 @@ describe('free flight: the discrete closed form of semi-implicit Euler', () => {
   function closedForm(n: number): { x: number[]; v: number[] } {
     const a = g.map((gk, k) => gk + invMass * f[k]);
     return {
-      x: x0.map((xk, k) => xk + n * dt * v0[k] + dt * dt * a[k] * (n * (n + 1)) / 2),
+      x: x0.map((xk, k) => xk + n * dt * v0[k] + (dt * dt * a[k] * (n * (n + 1))) / 2),
       v: v0.map((vk, k) => vk + n * dt * a[k]),
     };
   }
@@ -388,7 +407,9 @@ describe('free flight: the discrete closed form of semi-implicit Euler', () => {
     for (const jac of [jacrev(rollout, z), jacfwd(rollout, z)]) {
       for (let r = 0; r < 6; r++) {
         for (let c = 0; c < z.length; c++) {
-          expect(Math.abs(jac[r][c] - expected[r][c]), `∂y${r}/∂z${c}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected[r][c])));
+          expect(Math.abs(jac[r][c] - expected[r][c]), `∂y${r}/∂z${c}`).toBeLessThanOrEqual(
+            1e-12 * Math.max(1, Math.abs(expected[r][c])),
+          );
         }
       }
     }

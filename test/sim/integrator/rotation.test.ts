@@ -133,10 +133,15 @@ describe('torque-free rotation of an asymmetric box (dt = 1 ms)', () => {
     // at the times a fine RK4 solution of Euler's equations gives (measured: within 0.1 ms)
     const reference = signChanges(eulerRk4(omega0, 8, DT / 10), 1, DT / 10);
     expect(reference.length).toBe(2);
-    flips.forEach((t, i) => expect(Math.abs(t - reference[i]), `flip ${i} at ${t} s vs ${reference[i]} s`).toBeLessThan(1e-3));
+    flips.forEach((t, i) =>
+      expect(Math.abs(t - reference[i]), `flip ${i} at ${t} s vs ${reference[i]} s`).toBeLessThan(1e-3),
+    );
   });
 
-  for (const [name, axis] of [['major (x)', 0], ['minor (z)', 2]] as [string, number][]) {
+  for (const [name, axis] of [
+    ['major (x)', 0],
+    ['minor (z)', 2],
+  ] as [string, number][]) {
     it(`spin about the ${name} axis stays about that axis; E, |L| and L's direction kept (5 s)`, () => {
       const omega0 = axis === 0 ? [SPIN, ...WOBBLE] : [...WOBBLE, SPIN];
       const run = torqueFree(omega0, 5);

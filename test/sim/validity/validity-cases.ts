@@ -62,11 +62,21 @@ function tippingBox(steps: number): Scene {
     steps,
     gravity: [0, 0, -9.81],
     contact: { mode: 'hard', friction: 0, restitution: 0 },
-    bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [hx, 0.1, hz] }, mass: 1, position: [0, 0, z], orientation: [Math.cos(tilt / 2), 0, Math.sin(tilt / 2), 0] }],
+    bodies: [
+      ground,
+      {
+        name: 'box',
+        shape: { type: 'box', halfExtents: [hx, 0.1, hz] },
+        mass: 1,
+        position: [0, 0, z],
+        orientation: [Math.cos(tilt / 2), 0, Math.sin(tilt / 2), 0],
+      },
+    ],
   });
 }
 
-const s8 = Math.sin(Math.PI / 8), c8 = Math.cos(Math.PI / 8);
+const s8 = Math.sin(Math.PI / 8),
+  c8 = Math.cos(Math.PI / 8);
 
 /**
  * A cube (half 0.1 m) turned 45° about y lying across the top edge of a static box turned
@@ -81,8 +91,20 @@ function cubeOnRidge(): Scene {
     gravity: [0, 0, 0],
     contact: { mode: 'penalty', stiffness: 1e4, friction: 0, restitution: 0, margin: 0.01 },
     bodies: [
-      { name: 'ridge', static: true, shape: { type: 'box', halfExtents: [0.5, 0.5, 0.5] }, position: [0, 0, 0], orientation: [c8, s8, 0, 0] },
-      { name: 'cube', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0, 0.098, Math.SQRT1_2 + 0.1 * Math.SQRT2 - 0.002], orientation: [c8, 0, s8, 0] },
+      {
+        name: 'ridge',
+        static: true,
+        shape: { type: 'box', halfExtents: [0.5, 0.5, 0.5] },
+        position: [0, 0, 0],
+        orientation: [c8, s8, 0, 0],
+      },
+      {
+        name: 'cube',
+        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+        mass: 1,
+        position: [0, 0.098, Math.SQRT1_2 + 0.1 * Math.SQRT2 - 0.002],
+        orientation: [c8, 0, s8, 0],
+      },
     ],
   });
 }
@@ -108,10 +130,24 @@ function cubeNearTableEdge(): Scene {
 /** The cases, one per decision kind (names as in the list). */
 export function validityCases(): ValidityCase[] {
   return [
-    { name: 'ball-drop onset (hard)', scene: ballDrop('hard', 0.2972, 200), of: 'ball.position.z', wrt: 'ball.position.z', decision: 'ground/ball onset', jumpTol: 1e-3 },
+    {
+      name: 'ball-drop onset (hard)',
+      scene: ballDrop('hard', 0.2972, 200),
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      decision: 'ground/ball onset',
+      jumpTol: 1e-3,
+    },
     // penalty: the dashpot's activation starts half a step's travel before touch
     // (sim/contact/step-exact.ts), so the first decision met is its ramp, not the onset
-    { name: 'ball-drop onset (penalty)', scene: ballDrop('penalty', 0.2972, 200), of: 'ball.position.z', wrt: 'ball.position.z', decision: 'ground/ball damping ramp', jumpTol: 1e-3 },
+    {
+      name: 'ball-drop onset (penalty)',
+      scene: ballDrop('penalty', 0.2972, 200),
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      decision: 'ground/ball damping ramp',
+      jumpTol: 1e-3,
+    },
     {
       name: 'ball-drop margin entry (soft)',
       scene: ballDrop('soft', 0.2965, 200, { temperature: 5e-4, margin: 0.002 }),
@@ -135,7 +171,16 @@ export function validityCases(): ValidityCase[] {
         steps: 200,
         gravity: [0, 0, -9.81],
         contact: { mode: 'penalty', stiffness: 1e5, damping: 1e4, friction: 0.5 },
-        bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.05] }, mass: 1, position: [0, 0, 0.0499755], linearVelocity: [1.0, 0, 0] }],
+        bodies: [
+          ground,
+          {
+            name: 'box',
+            shape: { type: 'box', halfExtents: [0.1, 0.1, 0.05] },
+            mass: 1,
+            position: [0, 0, 0.0499755],
+            linearVelocity: [1.0, 0, 0],
+          },
+        ],
       }),
       of: 'box.position.x',
       wrt: 'box.linearVelocity.x',
@@ -149,7 +194,16 @@ export function validityCases(): ValidityCase[] {
         steps: 200,
         gravity: [0, 0, -9.81],
         contact: { mode: 'hard', friction: 0.5, restitution: 0 },
-        bodies: [ground, { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.05] }, mass: 1, position: [0, 0, 0.05], linearVelocity: [1.0, 0, 0] }],
+        bodies: [
+          ground,
+          {
+            name: 'box',
+            shape: { type: 'box', halfExtents: [0.1, 0.1, 0.05] },
+            mass: 1,
+            position: [0, 0, 0.05],
+            linearVelocity: [1.0, 0, 0],
+          },
+        ],
       }),
       of: 'box.position.x',
       wrt: 'box.linearVelocity.x',
@@ -188,7 +242,13 @@ export function validityCases(): ValidityCase[] {
         gravity: [0, 0, 0],
         contact: { mode: 'penalty', stiffness: 1e4, damping: 100, friction: 0 },
         bodies: [
-          { name: 'a', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0.201, 0], linearVelocity: [2, 0, 0] }, // 1 mm apart at closest: the penalty dashpot's ramp starts at 0.5 mm (τ/2 at v_n = 0)
+          {
+            name: 'a',
+            shape: { type: 'sphere', radius: 0.1 },
+            mass: 1,
+            position: [0, 0.201, 0],
+            linearVelocity: [2, 0, 0],
+          }, // 1 mm apart at closest: the penalty dashpot's ramp starts at 0.5 mm (τ/2 at v_n = 0)
           { name: 'b', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0.3, 0, 0] },
         ],
       }),

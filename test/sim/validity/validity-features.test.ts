@@ -12,10 +12,12 @@ import { parseScene, type Scene } from '../../../sim/scene.ts';
 import { validity } from '../../../sim/validity.ts';
 
 type V = [number, number, number];
-const HALF_RIDGE = 0.5, HALF_CUBE = 0.1;
+const HALF_RIDGE = 0.5,
+  HALF_CUBE = 0.1;
 /** How deep the cube's lower edge sinks into the ridge (m). */
 const DEPTH = 0.002;
-const s8 = Math.sin(Math.PI / 8), c8 = Math.cos(Math.PI / 8);
+const s8 = Math.sin(Math.PI / 8),
+  c8 = Math.cos(Math.PI / 8);
 
 /** The ridge: a box turned 45° about x (its top an edge along x); the cube turned 45° about y (its bottom an edge along y) at lateral offset y, tilted by the raw quaternion component qx. */
 function ridgeScene(y: number, qx = 0): Scene {
@@ -25,7 +27,13 @@ function ridgeScene(y: number, qx = 0): Scene {
     gravity: [0, 0, 0],
     contact: { mode: 'hard', margin: 0.01 },
     bodies: [
-      { name: 'ridge', static: true, shape: { type: 'box', halfExtents: [HALF_RIDGE, HALF_RIDGE, HALF_RIDGE] }, position: [0, 0, 0], orientation: [c8, s8, 0, 0] },
+      {
+        name: 'ridge',
+        static: true,
+        shape: { type: 'box', halfExtents: [HALF_RIDGE, HALF_RIDGE, HALF_RIDGE] },
+        position: [0, 0, 0],
+        orientation: [c8, s8, 0, 0],
+      },
       {
         name: 'cube',
         shape: { type: 'box', halfExtents: [HALF_CUBE, HALF_CUBE, HALF_CUBE] },
@@ -54,10 +62,12 @@ interface Box {
 
 function box(centre: V, q: readonly number[], half: number): Box {
   const corners: V[] = [];
-  for (const sx of [-1, 1]) for (const sy of [-1, 1]) for (const sz of [-1, 1]) {
-    const r = rotate(q, [sx * half, sy * half, sz * half]);
-    corners.push([centre[0] + r[0], centre[1] + r[1], centre[2] + r[2]]);
-  }
+  for (const sx of [-1, 1])
+    for (const sy of [-1, 1])
+      for (const sz of [-1, 1]) {
+        const r = rotate(q, [sx * half, sy * half, sz * half]);
+        corners.push([centre[0] + r[0], centre[1] + r[1], centre[2] + r[2]]);
+      }
   return { corners, axes: [rotate(q, [1, 0, 0]), rotate(q, [0, 1, 0]), rotate(q, [0, 0, 1])] };
 }
 
@@ -65,7 +75,8 @@ const dot = (a: V, b: V) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 /** Separation of the two corner sets along unit axis u: the gap between their projections (< 0: overlap). */
 function separation(a: Box, b: Box, u: V): number {
-  const pa = a.corners.map((p) => dot(p, u)), pb = b.corners.map((p) => dot(p, u));
+  const pa = a.corners.map((p) => dot(p, u)),
+    pb = b.corners.map((p) => dot(p, u));
   return Math.max(Math.min(...pb) - Math.max(...pa), Math.min(...pa) - Math.max(...pb));
 }
 
@@ -75,12 +86,14 @@ function chosenAxis(y: number, qx: number): number {
   const [r, c] = scene.bodies;
   const a = box(r.position as V, r.orientation as number[], HALF_RIDGE);
   const b = box(c.position as V, c.orientation as number[], HALF_CUBE);
-  let face = 0, faceSep = -Infinity;
+  let face = 0,
+    faceSep = -Infinity;
   [...a.axes, ...b.axes].forEach((u, n) => {
     const s = separation(a, b, u);
     if (s > faceSep) [face, faceSep] = [n, s];
   });
-  let edge = -1, edgeSep = -Infinity;
+  let edge = -1,
+    edgeSep = -Infinity;
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
       const [p, q] = [a.axes[i], b.axes[j]];
@@ -164,7 +177,13 @@ describe('box–capsule feature switch: a rod lying on a table, its end near the
       contact: { mode: 'hard', margin: 0.01 },
       bodies: [
         { name: 'table', static: true, shape: { type: 'box', halfExtents: [0.5, 0.5, 0.5] }, position: [0, 0, 0] },
-        { name: 'rod', shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 }, mass: 1, position: [x, 0, 0.549], orientation: [Math.SQRT1_2, 0, Math.SQRT1_2, 0] },
+        {
+          name: 'rod',
+          shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 },
+          mass: 1,
+          position: [x, 0, 0.549],
+          orientation: [Math.SQRT1_2, 0, Math.SQRT1_2, 0],
+        },
       ],
     });
 

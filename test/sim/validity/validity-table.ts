@@ -9,5 +9,7 @@ console.log('| case | decision | margin (own unit) | predicted distance | swept 
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const c of validityCases()) {
   const m = measureCase(c);
-  console.log(`| ${m.name} | ${m.decision} | ${p(m.margin)} | ${p(m.predicted)} | ${p(m.swept)} | ${p(m.gradientJump)} | ${(100 * m.error).toFixed(2)} % |`);
+  console.log(
+    `| ${m.name} | ${m.decision} | ${p(m.margin)} | ${p(m.predicted)} | ${p(m.swept)} | ${p(m.gradientJump)} | ${(100 * m.error).toFixed(2)} % |`,
+  );
 }

@@ -36,7 +36,7 @@ describe('predicted distance to a flip against the sweep, per decision kind', ()
 });
 
 describe('validWithin on a gradient', () => {
-  it('a ball 19 µm above the ground at T (hard): holds for 1.9e-5 in z0, set by the last step\'s onset', () => {
+  it("a ball 19 µm above the ground at T (hard): holds for 1.9e-5 in z0, set by the last step's onset", () => {
     const r = gradient(dropScene(0.2972), 'ball.position.z', ['ball.position.z']);
     // in free flight z(T) − r is the gap the parameter must close: the closed-form flip
     const gap = r.value - 0.1;
@@ -45,8 +45,14 @@ describe('validWithin on a gradient', () => {
     expect(r.validWithin?.decision).toBe('step 199: ground/ball onset');
     expect(r.validWithin?.byParameter['ball.position.z'].distance).toBeCloseTo(gap, 9);
     expect(r.decisions?.[0].flipAt['ball.position.z']).toBeCloseTo(0.2972 - gap, 9);
-    const words = formatGradReport('ball.position.z', { value: r.value, grad: r.grad, kinks: r.kinks, validWithin: r.validWithin }, undefined);
-    expect(words).toContain('this gradient holds for changes up to 1.9e-5 in ball.position.z; nearest decision: step 199, ground/ball onset');
+    const words = formatGradReport(
+      'ball.position.z',
+      { value: r.value, grad: r.grad, kinks: r.kinks, validWithin: r.validWithin },
+      undefined,
+    );
+    expect(words).toContain(
+      'this gradient holds for changes up to 1.9e-5 in ball.position.z; nearest decision: step 199, ground/ball onset',
+    );
   });
 
   it('each reported kink carries its distance: a penalty onset |d| moves 1:1 with z0', () => {
@@ -61,10 +67,12 @@ describe('validWithin on a gradient', () => {
     // 0.5 s of free fall from 10 m: the ground never enters the contact margin
     const free = gradient(parseScene({ ...dropScene(10), steps: 500 }), 'ball.position.z', ['ball.position.z']);
     expect(free.validWithin).toBeNull();
-    expect(gradient(dropScene(0.2972), 'ball.position.z', ['ball.position.z'], { validity: false }).validWithin).toBeUndefined();
+    expect(
+      gradient(dropScene(0.2972), 'ball.position.z', ['ball.position.z'], { validity: false }).validWithin,
+    ).toBeUndefined();
   });
 
-  it('per parameter: the nearest decision along each alone, in that parameter\'s unit', () => {
+  it("per parameter: the nearest decision along each alone, in that parameter's unit", () => {
     // the onset moves with z0 (1 per m) and with v_z0 (T = 0.2 s per m/s): 0.2× the distance in m/s
     const r = gradient(dropScene(0.2972), 'ball.position.z', ['ball.position.z', 'ball.linearVelocity.z']);
     const dz = r.validWithin?.byParameter['ball.position.z'].distance as number;
@@ -85,14 +93,25 @@ describe('the probe judges the ball of radius R', () => {
   });
 
   it('the final velocity jumps at the same onset: discontinuous', () => {
-    const p = probe(dropScene(0.2967), { of: 'ball.linearVelocity.z', wrt: ['ball.position.z'], radius: 0.003, samples: 4 });
+    const p = probe(dropScene(0.2967), {
+      of: 'ball.linearVelocity.z',
+      wrt: ['ball.position.z'],
+      radius: 0.003,
+      samples: 4,
+    });
     expect(p.verdict).toBe('discontinuous');
   });
 });
 
 describe('sweeps find value jumps and saw-teeth, with their cause', () => {
-  it('the final velocity across the last step\'s onset (hard): a value jump of (1 + e)·v caused by that onset', () => {
-    const r = sweep(dropScene(0.2972), { of: 'ball.linearVelocity.z', wrt: 'ball.position.z', from: 0.2969, to: 0.2973, n: 5 });
+  it("the final velocity across the last step's onset (hard): a value jump of (1 + e)·v caused by that onset", () => {
+    const r = sweep(dropScene(0.2972), {
+      of: 'ball.linearVelocity.z',
+      wrt: 'ball.position.z',
+      from: 0.2969,
+      to: 0.2973,
+      n: 5,
+    });
     const s = r.hard!;
     expect(s.valueJumps).toHaveLength(1);
     const j = s.valueJumps[0];
@@ -104,11 +123,16 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
 
   it('a saw-tooth: value jumps of one sign against the slope between them', () => {
     const tooth = (x: number) => x - 0.1 * Math.floor(x / 0.1);
-    const s = sweepFunction({ value: tooth, gradient: (x) => ({ value: tooth(x), grad: 1, kinks: [] }) }, { from: 0.05, to: 0.55, n: 26 });
+    const s = sweepFunction(
+      { value: tooth, gradient: (x) => ({ value: tooth(x), grad: 1, kinks: [] }) },
+      { from: 0.05, to: 0.55, n: 26 },
+    );
     expect(s.jumps).toEqual([]);
     // each within its finest interval (spacing 0.02 / 2^12)
     expect(s.valueJumps).toHaveLength(5);
-    s.valueJumps.forEach((j, k) => expect(Math.abs(j.at - 0.1 * (k + 1))).toBeLessThanOrEqual(j.interval[1] - j.interval[0]));
+    s.valueJumps.forEach((j, k) =>
+      expect(Math.abs(j.at - 0.1 * (k + 1))).toBeLessThanOrEqual(j.interval[1] - j.interval[0]),
+    );
     expect(s.sawTooth?.kind).toBe('jumps');
     expect(s.sawTooth?.teeth).toBe(5);
     expect(s.sawTooth?.meanJump).toBeCloseTo(-0.1, 4);
@@ -129,7 +153,13 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
       contact: { mode, restitution: 0.5 },
       bodies: [
         { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
-        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.3], linearVelocity: [0, 0, -speed] },
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.3],
+          linearVelocity: [0, 0, -speed],
+        },
       ],
     });
 
@@ -138,8 +168,14 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
   // touch: the ramp is no longer crossed within one step, so the 1.5 mm teeth of the
   // all-or-nothing activation are gone. What the detector may still find are the ramp's
   // kinks (d = ±h) moving from one step to the next every v·dt.
-  it('penalty, constant downward speed: close to the continuous straight line; any teeth left are of period v·dt, µm-sized, between the ramp\'s ends', () => {
-    const s = sweep(constantSpeed('penalty'), { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.3, to: 0.3145, n: 59 }).penalty!;
+  it("penalty, constant downward speed: close to the continuous straight line; any teeth left are of period v·dt, µm-sized, between the ramp's ends", () => {
+    const s = sweep(constantSpeed('penalty'), {
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      from: 0.3,
+      to: 0.3145,
+      n: 59,
+    }).penalty!;
     // the value is continuous: no value jump, and no jump without its cause
     expect(s.valueJumps).toEqual([]);
     for (const j of s.jumps) expect(j.cause).not.toBeNull();
@@ -159,7 +195,13 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
   });
 
   it('soft, the same scene: smooth (no decision flips); what is left is a ripple of the same period below 0.5 mm', () => {
-    const s = sweep(constantSpeed('soft'), { of: 'ball.position.z', wrt: 'ball.position.z', from: 0.3, to: 0.3145, n: 59 }).soft!;
+    const s = sweep(constantSpeed('soft'), {
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      from: 0.3,
+      to: 0.3145,
+      n: 59,
+    }).soft!;
     expect(s.jumps).toEqual([]);
     expect(s.valueJumps).toEqual([]);
     expect(s.sawTooth).toBeNull();
@@ -169,7 +211,13 @@ describe('sweeps find value jumps and saw-teeth, with their cause', () => {
   });
 
   it('a continuous kink is not a value jump', () => {
-    const s = sweepFunction({ value: (x) => Math.abs(x - 0.3), gradient: (x) => ({ value: Math.abs(x - 0.3), grad: Math.sign(x - 0.3), kinks: [] }) }, { from: 0, to: 1, n: 11 });
+    const s = sweepFunction(
+      {
+        value: (x) => Math.abs(x - 0.3),
+        gradient: (x) => ({ value: Math.abs(x - 0.3), grad: Math.sign(x - 0.3), kinks: [] }),
+      },
+      { from: 0, to: 1, n: 11 },
+    );
     expect(s.jumps).toHaveLength(1);
     expect(s.valueJumps).toEqual([]);
   });
