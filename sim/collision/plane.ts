@@ -31,8 +31,8 @@ function loadPlaneNormal(geomSize: Float64Array, a: number): void {
 }
 
 /**
- * Contact of plane `a` (normal already loaded) with the ball of radius geomSize[4b]
- * (where spheres and capsules keep r) centred at `centre`, if within the margin.
+ * Contact of plane `a` (normal already loaded) with the ball of radius `radius` centred at
+ * `centre` (spheres and capsules: r = geomSize[4b]; a surface point: 0), if within the margin.
  */
 function emitPlaneBall(
   out: Contacts,
@@ -40,17 +40,36 @@ function emitPlaneBall(
   b: number,
   geomSize: Float64Array,
   centre: Vec3,
+  radius: number,
   margin: number,
   feature: number,
 ): number {
   const height = _normal[0] * centre[0] + _normal[1] * centre[1] + _normal[2] * centre[2] - geomSize[4 * a + 3];
-  const dist = height - geomSize[4 * b];
+  const dist = height - radius;
   if (dist > margin) return 0;
   _surface[0] = centre[0] - height * _normal[0];
   _surface[1] = centre[1] - height * _normal[1];
   _surface[2] = centre[2] - height * _normal[2];
   _record[RECORD_DIST] = dist;
   return emitContact(out, a, b, _record, feature);
+}
+
+/**
+ * Contact of plane `a` with the surface point `point` of body b (a ball of radius 0), if
+ * within the margin: for shapes whose candidate contacts are points of their surface
+ * (sim/pairs/plane-cylinder.ts). Feature id `feature`.
+ */
+export function emitPlanePoint(
+  out: Contacts,
+  geomSize: Float64Array,
+  a: number,
+  b: number,
+  point: Vec3,
+  margin: number,
+  feature: number,
+): number {
+  loadPlaneNormal(geomSize, a);
+  return emitPlaneBall(out, a, b, geomSize, point, 0, margin, feature);
 }
 
 /**
@@ -71,7 +90,7 @@ export function collidePlaneSphere(
   _centre[0] = bodyQ[7 * b];
   _centre[1] = bodyQ[7 * b + 1];
   _centre[2] = bodyQ[7 * b + 2];
-  return emitPlaneBall(out, a, b, input.geomSize, _centre, margin, 0);
+  return emitPlaneBall(out, a, b, input.geomSize, _centre, input.geomSize[4 * b], margin, 0);
 }
 
 /**
@@ -89,8 +108,8 @@ export function collidePlaneCapsule(
 ): number {
   loadPlaneNormal(input.geomSize, a);
   loadCapsuleSegment(bodyQ, input.geomSize, b, _rot, _p0, _p1);
-  const n0 = emitPlaneBall(out, a, b, input.geomSize, _p0, margin, 0);
-  return n0 + emitPlaneBall(out, a, b, input.geomSize, _p1, margin, 1);
+  const n0 = emitPlaneBall(out, a, b, input.geomSize, _p0, input.geomSize[4 * b], margin, 0);
+  return n0 + emitPlaneBall(out, a, b, input.geomSize, _p1, input.geomSize[4 * b], margin, 1);
 }
 
 /**

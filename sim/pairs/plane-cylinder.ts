@@ -22,7 +22,7 @@
 import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import type { Contacts } from '../collision/contacts.ts';
-import { createContactRecord, emitContact, RECORD_DIST } from '../collision/contacts.ts';
+import { emitPlanePoint } from '../collision/plane.ts';
 import type { CollisionInput } from '../collision/types.ts';
 import type { FeatureFormula } from '../contact/geometry-features.ts';
 import { emit, LOCAL_POSE_B, LOCAL_SIZE_A, LOCAL_SIZE_B, rotation, type V3 } from '../contact/geometry-shared.ts';
@@ -43,34 +43,9 @@ export const PLANE_CYLINDER_FEATURES = 2 + 2 * RIM_POINTS;
 
 // ---- narrowphase (plain numbers, module scratch) ---------------------------------------------
 
-const _record = createContactRecord();
 const _rot = new Float64Array(9);
 /** the candidate point (world) */
 const _p = new Float64Array(3);
-
-/** Contact of plane `a` with the point `_p` of body b, if within the margin. */
-function emitPlanePoint(
-  out: Contacts,
-  geomSize: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  feature: number,
-): number {
-  const n0 = geomSize[4 * a],
-    n1 = geomSize[4 * a + 1],
-    n2 = geomSize[4 * a + 2];
-  const dist = n0 * _p[0] + n1 * _p[1] + n2 * _p[2] - geomSize[4 * a + 3];
-  if (dist > margin) return 0;
-  _record[0] = _p[0] - dist * n0;
-  _record[1] = _p[1] - dist * n1;
-  _record[2] = _p[2] - dist * n2;
-  _record[3] = n0;
-  _record[4] = n1;
-  _record[5] = n2;
-  _record[RECORD_DIST] = dist;
-  return emitContact(out, a, b, _record, feature);
-}
 
 /**
  * Plane A against cylinder B: the deepest rim point of each cap (unless the cylinder is
@@ -112,7 +87,7 @@ export function collidePlaneCylinder(
       _p[0] = ex - (r * vx) / across;
       _p[1] = ey - (r * vy) / across;
       _p[2] = ez - (r * vz) / across;
-      written += emitPlanePoint(out, s, a, b, margin, cap);
+      written += emitPlanePoint(out, s, a, b, _p, margin, cap);
     }
     for (let m = 0; m < RIM_POINTS; m++) {
       const co = RIM_COS[m],
@@ -120,7 +95,7 @@ export function collidePlaneCylinder(
       _p[0] = ex + r * (co * _rot[0] + si * _rot[3]);
       _p[1] = ey + r * (co * _rot[1] + si * _rot[4]);
       _p[2] = ez + r * (co * _rot[2] + si * _rot[5]);
-      written += emitPlanePoint(out, s, a, b, margin, 2 + RIM_POINTS * cap + m);
+      written += emitPlanePoint(out, s, a, b, _p, margin, 2 + RIM_POINTS * cap + m);
     }
   }
   return written;
