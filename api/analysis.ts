@@ -93,22 +93,30 @@ export async function sweepOnCluster(
   cluster?: string,
 ): Promise<SweepResult> {
   const { scene, settings } = sweepArguments(source, options);
-  if (cluster !== undefined && typeof cluster !== 'string')
-    throw new ArgumentError('cluster', `expected a redis:// URL, got ${describe(cluster)}`);
+  const url = await clusterArgument(cluster, 'cluster');
+  if (url === undefined) throw new ArgumentError('cluster', 'no cluster given and DIFFCONTACT_REDIS is not set');
   // loaded on first use: importing the package should not load BullMQ
-  const [{ clusterUrl }, { clusterSweep }, { packageVersion }] = await Promise.all([
-    import('../scenes/cluster/settings.ts'),
+  const [{ clusterSweep }, { packageVersion }] = await Promise.all([
     import('../scenes/cluster/sweep-jobs.ts'),
     import('../scenes/cli/version.ts'),
   ]);
-  let url: string | undefined;
-  try {
-    url = clusterUrl(cluster);
-  } catch (err) {
-    throw new ArgumentError('cluster', err instanceof Error ? err.message : String(err));
-  }
-  if (url === undefined) throw new ArgumentError('cluster', 'no cluster given and DIFFCONTACT_REDIS is not set');
   return clusterSweep(scene, settings, { url, version: packageVersion() });
+}
+
+/**
+ * A cluster argument checked: a redis:// URL, or (undefined) DIFFCONTACT_REDIS's, or undefined
+ * when neither is given (scenes/cluster/settings.ts `clusterUrl`); anything else is an
+ * ArgumentError naming `name`.
+ */
+async function clusterArgument(value: unknown, name: string): Promise<string | undefined> {
+  if (value !== undefined && typeof value !== 'string')
+    throw new ArgumentError(name, `expected a redis:// URL, got ${describe(value)}`);
+  const { clusterUrl } = await import('../scenes/cluster/settings.ts');
+  try {
+    return clusterUrl(value);
+  } catch (err) {
+    throw new ArgumentError(name, err instanceof Error ? err.message : String(err));
+  }
 }
 
 /**
@@ -189,16 +197,6 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
     throw new ArgumentError('options.order', `expected 'first' or 'zeroth', got ${describe(opts.order)}`);
   if (opts.onIteration !== undefined && typeof opts.onIteration !== 'function')
     throw new ArgumentError('options.onIteration', `expected a function, got ${describe(opts.onIteration)}`);
-  const { clusterUrl } = await import('../scenes/cluster/settings.ts');
-  const clusterOption = (value: unknown): string | undefined => {
-    if (value !== undefined && typeof value !== 'string')
-      throw new ArgumentError('options.cluster', `expected a redis:// URL, got ${describe(value)}`);
-    try {
-      return clusterUrl(value);
-    } catch (err) {
-      throw new ArgumentError('options.cluster', err instanceof Error ? err.message : String(err));
-    }
-  };
   const name = typeof source === 'string' ? source.replace(/^.*[\\/]/, '').replace(/\.json$/, '') : 'scene';
   // loaded on first use: importing the package should not load the optimizers and strategies
   const [{ optimize: runOptimization, optimizeReport }, { sceneFileProblem }] = await Promise.all([
@@ -213,7 +211,7 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
     samples: opts.samples === undefined ? undefined : wholeNumber(opts.samples, 'options.samples', 1),
     seed: opts.seed === undefined ? undefined : wholeNumber(opts.seed, 'options.seed'),
     threads: opts.threads === undefined ? undefined : wholeNumber(opts.threads, 'options.threads'),
-    cluster: clusterOption(opts.cluster),
+    cluster: await clusterArgument(opts.cluster, 'options.cluster'),
     onIteration: opts.onIteration,
   });
   return { ...optimizeReport(run), trajectory: run.verification.trajectory };
