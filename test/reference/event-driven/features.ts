@@ -119,7 +119,10 @@ function planeFeatures(body: DynamicBody, a: number, plane: StaticPlane): Featur
   });
 }
 
-/** The sphere pair's gap |x_A − x_B| − (r_A + r_B); its square-distance is quadratic in time (gravity cancels). */
+/**
+ * The sphere pair's gap |x_A − x_B| − (r_A + r_B); its square-distance is quadratic in time when
+ * both bodies share one acceleration (gravity cancels).
+ */
 function sphereSphere(A: DynamicBody, a: number, ra: number, B: DynamicBody, b: number, rb: number): Feature {
   const reach = ra + rb;
   return {
@@ -130,6 +133,12 @@ function sphereSphere(A: DynamicBody, a: number, ra: number, B: DynamicBody, b: 
     restitution: pairRestitution(A, B),
     gap: (flights, t) => norm(sub(flights[a].at(t).x, flights[b].at(t).x)) - reach,
     scan(flights, t0, t1) {
+      // driven bodies (a force schedule, simulate.ts) accelerate apart: the square distance is
+      // then quartic in time, so bracket it numerically
+      if (norm(sub(flights[a].gravity, flights[b].gravity)) > 0) {
+        const gap = (t: number) => norm(sub(flights[a].at(t).x, flights[b].at(t).x)) - reach;
+        return scanGap(gap, t0, t1, SCAN_STEP);
+      }
       const sa = flights[a].at(t0);
       const sb = flights[b].at(t0);
       const dx = sub(sa.x, sb.x);

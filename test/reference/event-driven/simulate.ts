@@ -8,6 +8,10 @@
  * nearest approach of any feature that did not touch (a graze or a near miss, including a
  * feature about to touch at the horizon).
  *
+ * A force schedule (optional) drives bodies with piecewise-constant accelerations, as a
+ * rollout's per-step controls do: on [k·dt, (k+1)·dt) body i flies under gravity plus
+ * `schedule.acceleration(i, k)`, still in closed form between events and interval ends.
+ *
  * Out of scope, reported as `outOfScope` with the state where it stopped: a contact that does
  * not open after an impact (e = 0 or a resting body: separation speed ≤ 1e-9 m/s), and more
  * than {@link MAX_EVENTS} events (bounces dying out).
@@ -48,9 +52,25 @@ export interface RefResult {
   outOfScope?: string;
 }
 
-export function simulateEvents(world: RefWorld): RefResult {
+/** Piecewise-constant accelerations of the dynamic bodies (besides gravity), one per interval of `dt`. */
+export interface ForceSchedule {
+  /** interval length, s */
+  dt: number;
+  /** body i's acceleration over interval k, m/s² (force over mass) */
+  acceleration(body: number, interval: number): V3;
+}
+
+export function simulateEvents(world: RefWorld, schedule?: ForceSchedule): RefResult {
   const features = worldFeatures(world);
-  const flights = world.bodies.map((b) => new Flight(b.state, 0, world.gravity, b.inertia));
+  const accelerationOf = (i: number, interval: number): V3 => {
+    if (!schedule) return world.gravity;
+    const [ax, ay, az] = schedule.acceleration(i, interval);
+    return [world.gravity[0] + ax, world.gravity[1] + ay, world.gravity[2] + az];
+  };
+  // the interval the flights are in, and where it ends (the horizon without a schedule)
+  let interval = 0;
+  const intervalEnd = () => (schedule ? Math.min((interval + 1) * schedule.dt, world.horizon) : world.horizon);
+  const flights = world.bodies.map((b, i) => new Flight(b.state, 0, accelerationOf(i, 0), b.inertia));
   for (const f of features) {
     if (f.gap(flights, 0) < -1e-12)
       throw new Error(`reference: '${f.label}' starts in penetration (gap ${f.gap(flights, 0)})`);
@@ -60,14 +80,23 @@ export function simulateEvents(world: RefWorld): RefResult {
   let t = 0;
   const statesAt = (time: number) => flights.map((f) => f.at(time));
   while (events.length < MAX_EVENTS) {
-    const next = earliestEvent(features, flights, t, world.horizon);
-    // nearest approaches of the features that did not touch, up to the event (or horizon)
-    const until = next ? next.time : world.horizon;
+    const end = intervalEnd();
+    const next = earliestEvent(features, flights, t, end);
+    // nearest approaches of the features that did not touch, up to the event (or interval end)
+    const until = next ? next.time : end;
     for (const f of features) {
       if (f === next?.feature) continue;
       nearestMiss = Math.min(nearestMiss, f.scan(flights, t, until).nearest);
     }
-    if (!next) return { final: statesAt(world.horizon), events, nearestMiss };
+    if (!next && end >= world.horizon) return { final: statesAt(world.horizon), events, nearestMiss };
+    if (!next) {
+      // the schedule's next interval: the same states, new accelerations
+      const states = statesAt(end);
+      interval++;
+      world.bodies.forEach((b, i) => (flights[i] = new Flight(states[i], end, accelerationOf(i, interval), b.inertia)));
+      t = end;
+      continue;
+    }
     const states = statesAt(next.time);
     const f = next.feature;
     const geometry = f.contact(states);
@@ -94,8 +123,9 @@ export function simulateEvents(world: RefWorld): RefResult {
       point: geometry.point,
       impulse: r.impulse,
     });
-    flights[f.a] = new Flight(r.a, next.time, world.gravity, bodyA.inertia);
-    if (bodyB && f.b !== null && r.b) flights[f.b] = new Flight(r.b, next.time, world.gravity, bodyB.inertia);
+    flights[f.a] = new Flight(r.a, next.time, accelerationOf(f.a, interval), bodyA.inertia);
+    if (bodyB && f.b !== null && r.b)
+      flights[f.b] = new Flight(r.b, next.time, accelerationOf(f.b, interval), bodyB.inertia);
     t = next.time;
     if (!(r.separation > MIN_SEPARATION)) {
       return {
