@@ -44,6 +44,8 @@ export interface OptimizeFlags extends Pick<
   seed?: number;
   threads?: number;
   starts?: number;
+  /** auto: seconds after which no further strategy starts */
+  budget?: number;
   /** redis:// URL: smoothing, multistart and sampling batches run as jobs there (scenes/cluster/) */
   cluster?: string;
   out?: string;
@@ -141,6 +143,7 @@ async function optimizeInto(
       strategy,
       iters: flags.iters ?? (strategy === 'auto' ? undefined : iters),
       starts: flags.starts,
+      budget: flags.budget,
       mode: flags.contact,
       order: flags.order,
       samples: flags.samples,
@@ -189,6 +192,7 @@ export function formatOptimizeSummary(run: OptimizeRun, files: readonly string[]
       (a, k) =>
         `auto ${k + 1}. ${a.strategy} — because ${a.reason} → verified miss ${a.miss.toPrecision(3)} (${a.success ? 'reached' : 'missed'}; ${a.evaluations} rollouts, ${a.seconds.toFixed(1)} s)`,
     ),
+    ...(run.stopped === undefined ? [] : [`auto stopped: ${run.stopped}`]),
     `strategy ${run.strategy}${run.attempts === undefined ? '' : ` (best: ${bestAttempt(run)})`}: ${result.summary ?? describeStages(result.stages)}; ${result.evaluations} rollouts, ${run.seconds.toFixed(1)} s`,
     `loss ${result.loss[0].toExponential(3)} → ${result.loss[result.loss.length - 1].toExponential(3)}`,
     'parameters (initial → final):',

@@ -427,6 +427,12 @@ function buildProgram(io: CliIo): Command {
       ).argParser(stepCount),
     )
     .addOption(new Option('--starts <N>', 'multistart: number of starts (default 16)').argParser(positiveInteger))
+    .addOption(
+      new Option(
+        '--budget <S>',
+        'auto: seconds after which no further strategy starts (a running one finishes; default: no limit). Auto also skips multistart and sampling above 64 parameters and says so',
+      ).argParser(positiveNumber),
+    )
     .addOption(clusterOption('smoothing, multistart, sampling: run the batches as jobs on the cluster of this Redis'))
     .addOption(
       new Option('--steps <N>', 'number of steps (scene files only; overrides the scene)').argParser(stepCount),

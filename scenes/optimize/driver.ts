@@ -34,6 +34,8 @@ export interface OptimizeOptions extends Omit<StrategyOptions, 'iters' | 'mode'>
    * and a hard finish
    */
   mode?: ContactMode;
+  /** `auto`: no further rung starts after this many seconds (default: none) */
+  budget?: number;
 }
 
 /** A finished optimization with its verification. */
@@ -51,6 +53,8 @@ export interface OptimizeRun {
   seconds: number;
   /** `auto`: every strategy it ran, in order, with why (auto.ts) */
   attempts?: Attempt[];
+  /** `auto`: why it stopped escalating before reaching the tolerance or the ladder's end (auto.ts) */
+  stopped?: string;
 }
 
 /** One strategy `auto` ran: why, and what its verified result was. */
@@ -125,6 +129,8 @@ export interface OptimizeReport {
   starts?: { start: Record<string, number>; params: Record<string, number>; loss: number; iterations: number }[];
   /** auto: the strategies it ran, in order, with why */
   attempts?: Attempt[];
+  /** auto: why it stopped escalating short of the tolerance and the ladder's end (a budget, a rung that cannot help) */
+  stopped?: string;
   verification: {
     mode: ContactMode;
     loss: number;
@@ -164,6 +170,7 @@ export function optimizeReport(run: OptimizeRun): OptimizeReport {
           })),
         }),
     ...(run.attempts === undefined ? {} : { attempts: run.attempts }),
+    ...(run.stopped === undefined ? {} : { stopped: run.stopped }),
     verification: {
       mode: v.mode,
       loss: v.loss,

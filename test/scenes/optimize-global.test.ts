@@ -160,4 +160,42 @@ describe('multistart and sampling', () => {
     expect(report.verification.miss).toBeCloseTo(6, 3);
     expect(JSON.parse(readFileSync(join(dir, 'unreachable', 'result.json'), 'utf8')).verification.success).toBe(false);
   });
+
+  it('auto stops at its --budget: no strategy starts once the budget is spent, and the report says so', async () => {
+    const unreachable = join(dir, 'unreachable-budget.json');
+    writeFileSync(
+      unreachable,
+      JSON.stringify({ ...throwScene, objective: { ...throwScene.objective, target: [9, 0, 1.2] } }),
+    );
+    const r = await cli('optimize', unreachable, '--json', '--out', join(dir, 'budget'), '--budget', '1e-6');
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout);
+    // the first rung always runs; the budget is spent by then
+    expect(report.attempts.map((a: { strategy: string }) => a.strategy)).toEqual(['plain']);
+    expect(report.stopped).toMatch(/^the budget of 0.000001 s was spent \(.* s\) before anneal$/);
+  });
+
+  it('auto skips multistart and sampling on a control problem of more than 64 parameters, saying why', async () => {
+    // 30 per-step forces (90 parameters) bounded to ±1 N cannot carry the ball 9 m in 0.3 s
+    const controlled = join(dir, 'controlled.json');
+    writeFileSync(
+      controlled,
+      JSON.stringify({
+        ...throwScene,
+        objective: {
+          of: 'ball.position',
+          target: [9, 0, 1],
+          controls: { ball: { force: { bounds: [-1, 1] } } },
+        },
+      }),
+    );
+    const r = await cli('optimize', controlled, '--json', '--out', join(dir, 'controlled'));
+    expect(r.code).toBe(3);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report.params)).toHaveLength(90);
+    expect(report.attempts.map((a: { strategy: string }) => a.strategy)).toEqual(['plain', 'anneal']);
+    expect(report.stopped).toMatch(/^multistart and sampling skipped: 90 parameters, above the 64/);
+    // the best reachable: the full 1 N forward on every step (x = ½·1·0.3² + the step grid's lag)
+    expect(report.params['ball.force[0].x']).toBeCloseTo(1, 6);
+  });
 });
