@@ -164,6 +164,10 @@ export interface OptimizeOptions extends Omit<SceneOverrides, 'contact'> {
   seed?: number;
   /** smoothing: worker threads (default every core; 0 = none) */
   threads?: number;
+  /** multistart: starts (default 16) */
+  starts?: number;
+  /** auto: seconds after which no further strategy starts (default: no limit; the result's `stopped` says when it cut the ladder short) */
+  budget?: number;
   /** smoothing, multistart, sampling: redis:// URL of a cluster of `diffcontact worker` processes to run the batches on (docs/cluster.md; default: DIFFCONTACT_REDIS if set, else this machine's threads) */
   cluster?: string;
   /** called after each iteration with the loss */
@@ -211,6 +215,8 @@ export async function optimize(source: SceneSource, options?: OptimizeOptions): 
     samples: opts.samples === undefined ? undefined : wholeNumber(opts.samples, 'options.samples', 1),
     seed: opts.seed === undefined ? undefined : wholeNumber(opts.seed, 'options.seed'),
     threads: opts.threads === undefined ? undefined : wholeNumber(opts.threads, 'options.threads'),
+    starts: opts.starts === undefined ? undefined : wholeNumber(opts.starts, 'options.starts', 1),
+    budget: opts.budget === undefined ? undefined : positiveNumber(opts.budget, 'options.budget'),
     cluster: await clusterArgument(opts.cluster, 'options.cluster'),
     onIteration: opts.onIteration,
   });

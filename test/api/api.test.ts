@@ -209,5 +209,7 @@ describe('sweep, probe, optimize', () => {
     await expect(optimize(withObjective, { strategy: 'best' as never })).rejects.toThrow(
       /^options\.strategy: expected one of auto, plain, anneal, smoothing, multistart, sampling/,
     );
+    await expect(optimize(withObjective, { strategy: 'auto', budget: 0 })).rejects.toThrow(/^options\.budget: /);
+    await expect(optimize(withObjective, { strategy: 'multistart', starts: 0 })).rejects.toThrow(/^options\.starts: /);
   });
 });
