@@ -117,7 +117,9 @@ export function driveRollout<Rec, Snapshot>(
       const sink = nearestPerDecision();
       const checkpoints: Checkpoint<Snapshot>[] = [];
       const y = new Float64Array(stateSize * (1 + record.length));
-      const recordAt = (k: number) => record.forEach((r, j) => r === k && y.set(packed, stateSize * (1 + j)));
+      const recordAt = (k: number) => {
+        for (let j = 0; j < record.length; j++) if (record[j] === k) y.set(packed, stateSize * (1 + j));
+      };
       recordAt(0);
       const monitor = new SanityMonitor(stepper.model, state.bodyQ, state.bodyQd);
       // keep every step's state and record while they fit the budget (checked before allocating)
@@ -151,10 +153,10 @@ export function driveRollout<Rec, Snapshot>(
       const controlBar = new Float64Array(WRENCH_PER_BODY * n);
       // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
       const lambda = Float64Array.from(ybar.subarray(0, stateSize));
-      const addRecorded = (k: number) =>
-        record.forEach((r, j) => {
-          if (r === k) addInto(lambda, 0, ybar, stateSize * (1 + j), stateSize);
-        });
+      const addRecorded = (k: number) => {
+        for (let j = 0; j < record.length; j++)
+          if (record[j] === k) addInto(lambda, 0, ybar, stateSize * (1 + j), stateSize);
+      };
       addRecorded(steps);
       const segStates = kept === null ? new Float64Array(segment * stateSize) : kept.states;
       const records: Rec[] = [];
