@@ -184,7 +184,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       contacts,
       sc.qt,
       this.model.geomSize,
-      xcBar.subarray(0, 7 * c),
+      xcBar, // its geometry blocks come first: [dist (c) | normal (3c) | point (3c)]
       sc.qBar,
       sc.sizeBar,
     );
