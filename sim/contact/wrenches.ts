@@ -143,6 +143,8 @@ const _e = {
   pressX: 0,
   press: 0,
   pressDx: 0,
+  // soft: the smoothing's √(x² + w²)
+  pressRoot: 0,
   carried: 0,
   weight: 0,
   // the contact's total normal force: the law's f_n plus the weight feed-forward
@@ -178,6 +180,9 @@ const _qHatBar = new Float64Array(4);
 let _gate = new Float64Array(64);
 let _run = new Int32Array(64);
 let _gateSum = new Float64Array(64);
+/** Each activation's partials (∂/∂d, ∂/∂τ), for the adjoint's pass over the runs' sums. */
+let _gateDDist = new Float64Array(64);
+let _gateDTemperature = new Float64Array(64);
 /** Adjoint: cotangent of each run's activation sum. */
 let _gateSumBar = new Float64Array(64);
 
@@ -283,6 +288,8 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
     _run = new Int32Array(2 * geom.count);
     _gateSum = new Float64Array(2 * geom.count);
     _gateSumBar = new Float64Array(2 * geom.count);
+    _gateDDist = new Float64Array(2 * geom.count);
+    _gateDTemperature = new Float64Array(2 * geom.count);
   }
   let run = -1;
   for (let i = 0; i < geom.count; i++) {
@@ -291,6 +298,8 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
     if (i === 0 || geom.bodyA[i] !== geom.bodyA[i - 1] || geom.bodyB[i] !== geom.bodyB[i - 1]) _gateSum[++run] = 0;
     _run[i] = run;
     _gate[i] = _e.gate;
+    _gateDDist[i] = _e.gateDDist;
+    _gateDTemperature[i] = _e.gateDTemperature;
     _gateSum[run] += _e.gate;
   }
 }
@@ -392,6 +401,7 @@ function contactWeight(p: ContactForceParams, gate: number): void {
   } else {
     const width = PRESS_SMOOTHING * Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
     const root = Math.sqrt(x * x + width * width);
+    _e.pressRoot = root;
     _e.press = 0.5 * (x + root);
     _e.pressDx = root > 0 ? 0.5 * (1 + x / root) : x > 0 ? 1 : 0;
   }
@@ -883,6 +893,8 @@ function contactWrenchAdjoint(
 ): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
+  // |g| of the soft weight feed-forward's smoothing width (as contactWeight computes it)
+  const gNorm = Math.sqrt(p.gravity[0] * p.gravity[0] + p.gravity[1] * p.gravity[1] + p.gravity[2] * p.gravity[2]);
   gatePass(p, geom);
   _gateSumBar.fill(0, 0, geom.count);
   for (let i = 0; i < geom.count; i++) {
@@ -1000,9 +1012,8 @@ function contactWrenchAdjoint(
       let gScale = 0;
       if (p.mode === 'soft') {
         // press = ½(x + √(x² + w²)), w = PRESS_SMOOTHING·|g|: ∂press/∂w = ½w/√(x² + w²)
-        const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
         const width = PRESS_SMOOTHING * gNorm;
-        const root = Math.sqrt(_e.pressX * _e.pressX + width * width);
+        const root = _e.pressRoot;
         if (root > 0 && gNorm > 0) gScale = (pressBar * 0.5 * width * PRESS_SMOOTHING) / (root * gNorm);
       }
       for (let k = 0; k < 3; k++) {
@@ -1044,10 +1055,8 @@ function contactWrenchAdjoint(
   for (let i = 0; i < geom.count; i++) {
     const gateBar = _gateSumBar[_run[i]];
     if (gateBar === 0) continue;
-    _e.dist = geom.dist[i];
-    contactGate(p);
-    xbar[L.dist + i] += gateBar * _e.gateDDist;
-    xbar[L.params + 2] += gateBar * _e.gateDTemperature;
+    xbar[L.dist + i] += gateBar * _gateDDist[i];
+    xbar[L.params + 2] += gateBar * _gateDTemperature[i];
   }
   return xbar;
 }
