@@ -1100,12 +1100,29 @@ function relativeVelocityAdjoint(
   rA[1] -= vrbz * wAx - vrbx * wAz;
   rA[2] -= vrbx * wAy - vrby * wAx;
   // r = p − x
-  for (let k = 0; k < 3; k++) {
-    xbar[L.point + 3 * i + k] += rA[k] + rB[k];
-    xbar[L.q + 7 * a + k] -= rA[k];
-    xbar[L.q + 7 * b + k] -= rB[k];
-    xbar[L.normal + 3 * i + k] += _bar.n[k];
-  }
+  const rA0 = rA[0],
+    rA1 = rA[1],
+    rA2 = rA[2],
+    rB0 = rB[0],
+    rB1 = rB[1],
+    rB2 = rB[2];
+  const pi = L.point + 3 * i,
+    qa7 = L.q + 7 * a,
+    qb7 = L.q + 7 * b,
+    ni = L.normal + 3 * i;
+  xbar[pi] += rA0 + rB0;
+  xbar[qa7] -= rA0;
+  xbar[qb7] -= rB0;
+  xbar[pi + 1] += rA1 + rB1;
+  xbar[qa7 + 1] -= rA1;
+  xbar[qb7 + 1] -= rB1;
+  xbar[pi + 2] += rA2 + rB2;
+  xbar[qa7 + 2] -= rA2;
+  xbar[qb7 + 2] -= rB2;
+  const nBar = _bar.n;
+  xbar[ni] += nBar[0];
+  xbar[ni + 1] += nBar[1];
+  xbar[ni + 2] += nBar[2];
 }
 
 /**
