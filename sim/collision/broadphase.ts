@@ -6,7 +6,10 @@
  * pairs are never reported.
  *
  * The sort is an insertion sort of the order left by the previous call: bodies move
- * little per step, so it costs O(n) in a running simulation (O(n²) the first time).
+ * little per step, so it costs O(n) in a running simulation (O(n²) the first time). Ties
+ * go by body index and the sweep axis is computed in body order, so the pairs and their
+ * order are a function of the poses alone, not of the previous call: a rollout's backward
+ * pass that collides a kept state again finds the forward pass's contacts in the same order.
  */
 import { ShapeType } from '../shapes.ts';
 import type { CollisionInput } from './types.ts';
@@ -26,6 +29,8 @@ export interface PairList {
 export interface Broadphase {
   /** bodies with bounds (all but planes), in sweep order after the last call */
   readonly order: Int32Array;
+  /** the same bodies in index order */
+  readonly bounded: Int32Array;
   /** the plane bodies */
   readonly planes: Int32Array;
   /** (nbody×3) AABB lower corner of each body after the last call, inflated by margin/2, m */
@@ -59,6 +64,7 @@ export function createBroadphase(input: CollisionInput): Broadphase {
   const initialPairs = Math.max(16, 4 * input.nbody);
   return {
     order,
+    bounded: order.slice(),
     planes,
     lower: new Float64Array(3 * input.nbody),
     upper: new Float64Array(3 * input.nbody),
@@ -136,7 +142,7 @@ export function bodyAabb(
 
 /** The axis along which the AABB centres of the bodies in `order` spread most (largest variance). */
 function widestAxis(bp: Broadphase): number {
-  const n = bp.order.length;
+  const n = bp.bounded.length;
   if (n < 2) return bp.axis;
   let best = 0;
   let bestVariance = -1;
@@ -144,7 +150,7 @@ function widestAxis(bp: Broadphase): number {
     let sum = 0;
     let sumSq = 0;
     for (let o = 0; o < n; o++) {
-      const i = bp.order[o];
+      const i = bp.bounded[o];
       const centre = 0.5 * (bp.lower[3 * i + axis] + bp.upper[3 * i + axis]);
       sum += centre;
       sumSq += centre * centre;
@@ -175,13 +181,14 @@ export function broadphase(input: CollisionInput, bodyQ: Float64Array, margin: n
   pairs.count = 0;
   for (let o = 0; o < n; o++) bodyAabb(input, bodyQ, order[o], margin, lower, upper);
 
-  // sort by lower bound along the sweep axis (insertion sort: nearly sorted already)
+  // sort by lower bound along the sweep axis, ties by body index (insertion sort: nearly
+  // sorted already)
   const axis = (bp.axis = widestAxis(bp));
   for (let o = 1; o < n; o++) {
     const body = order[o];
     const key = lower[3 * body + axis];
     let p = o - 1;
-    while (p >= 0 && lower[3 * order[p] + axis] > key) {
+    while (p >= 0 && (lower[3 * order[p] + axis] > key || (lower[3 * order[p] + axis] === key && order[p] > body))) {
       order[p + 1] = order[p];
       p--;
     }

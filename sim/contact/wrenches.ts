@@ -143,6 +143,8 @@ const _e = {
   pressX: 0,
   press: 0,
   pressDx: 0,
+  // soft: the smoothing's √(x² + w²)
+  pressRoot: 0,
   carried: 0,
   weight: 0,
   // the contact's total normal force: the law's f_n plus the weight feed-forward
@@ -178,6 +180,9 @@ const _qHatBar = new Float64Array(4);
 let _gate = new Float64Array(64);
 let _run = new Int32Array(64);
 let _gateSum = new Float64Array(64);
+/** Each activation's partials (∂/∂d, ∂/∂τ), for the adjoint's pass over the runs' sums. */
+let _gateDDist = new Float64Array(64);
+let _gateDTemperature = new Float64Array(64);
 /** Adjoint: cotangent of each run's activation sum. */
 let _gateSumBar = new Float64Array(64);
 
@@ -283,6 +288,8 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
     _run = new Int32Array(2 * geom.count);
     _gateSum = new Float64Array(2 * geom.count);
     _gateSumBar = new Float64Array(2 * geom.count);
+    _gateDDist = new Float64Array(2 * geom.count);
+    _gateDTemperature = new Float64Array(2 * geom.count);
   }
   let run = -1;
   for (let i = 0; i < geom.count; i++) {
@@ -291,6 +298,8 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
     if (i === 0 || geom.bodyA[i] !== geom.bodyA[i - 1] || geom.bodyB[i] !== geom.bodyB[i - 1]) _gateSum[++run] = 0;
     _run[i] = run;
     _gate[i] = _e.gate;
+    _gateDDist[i] = _e.gateDDist;
+    _gateDTemperature[i] = _e.gateDTemperature;
     _gateSum[run] += _e.gate;
   }
 }
@@ -392,6 +401,7 @@ function contactWeight(p: ContactForceParams, gate: number): void {
   } else {
     const width = PRESS_SMOOTHING * Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
     const root = Math.sqrt(x * x + width * width);
+    _e.pressRoot = root;
     _e.press = 0.5 * (x + root);
     _e.pressDx = root > 0 ? 0.5 * (1 + x / root) : x > 0 ? 1 : 0;
   }
@@ -619,51 +629,41 @@ export function contactNormalForces(
 }
 
 /**
- * The adjoint of the kernel at the flat input `x` (layout {@link contactWrenchLayout} for
- * `contacts.count` contacts): x̄ = Jᵀ ȳ for the wrench cotangent `ybar` (nbody×6), a fresh
- * array. The primitive's backward rule, exported for rollouts that run their own adjoint
- * loop over the same contact set.
+ * The adjoint of {@link contactWrenches} at plain inputs: x̄ = Jᵀ ȳ for the wrench
+ * cotangent `ybar` (nbody×6), in the flat layout of {@link contactWrenchLayout} for
+ * `contacts.count` contacts, written to `out` (overwritten; exactly the layout's size).
+ * The primitive's backward rule on the plain kernel's own arguments, for rollouts that run
+ * their own adjoint loop over the contacts the forward pass found: nothing is copied into
+ * a flat input and nothing is checked per call (`p` is the params the forward pass ran
+ * with, checked when they were built).
+ *
+ * @example
+ * const L = contactWrenchLayout(contacts.count, p.nbody);
+ * contactWrenchesPullback(p, contacts, q, qd, wrenchBar, xbar); // xbar.length === L.size
+ * xbar[L.params]; // ∂/∂k
  */
-export function contactWrenchesAdjoint(
-  config: ContactStaticConfig,
-  contacts: Pick<ContactGeometry, 'count' | 'bodyA' | 'bodyB'>,
-  x: Float64Array,
+export function contactWrenchesPullback(
+  p: ContactForceParams,
+  contacts: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
   ybar: Float64Array,
-  out?: Float64Array,
+  out: Float64Array,
 ): Float64Array {
-  const L = contactWrenchLayout(contacts.count, config.nbody);
-  // the views of `x` are rebuilt only when the input buffer changes (a rollout reuses one
-  // per contact count); the contact pairs are swapped in per call
-  let v = _adjointViews;
-  if (v === null || v.x !== x || v.config !== config) {
-    v = { x, config, views: inputViews(config, contacts.bodyA, contacts.bodyB, L, x) };
-    _adjointViews = v;
-  } else {
-    refreshScalars(v.views, L, x);
-    if (v.views.geom.bodyA !== contacts.bodyA || v.views.geom.bodyB !== contacts.bodyB) {
-      v.views.geom = { ...v.views.geom, bodyA: contacts.bodyA, bodyB: contacts.bodyB };
-    }
+  const L = contactWrenchLayout(contacts.count, p.nbody);
+  if (out.length !== L.size) {
+    throw new RangeError(`contactWrenchesPullback: out has ${out.length} entries, the layout ${L.size}`);
   }
-  return contactWrenchAdjoint(v.views, L, ybar, out !== undefined && out.length === L.size ? out : undefined);
+  const v = (_pullbackViews ??= { params: p, geom: contacts, q, qd });
+  v.params = p;
+  v.geom = contacts;
+  v.q = q;
+  v.qd = qd;
+  return contactWrenchAdjoint(v, L, ybar, out);
 }
 
-let _adjointViews: { x: Float64Array; config: ContactStaticConfig; views: InputViews } | null = null;
-
-/** The scalar parameters live in the views by value: re-read them (and re-check them) from `x`. */
-function refreshScalars(v: InputViews, L: ContactWrenchLayout, x: Float64Array): void {
-  const k = x[L.params],
-    c = x[L.params + 1],
-    tau = x[L.params + 2],
-    eps = x[L.params + 3];
-  const p = v.params;
-  if (k !== p.stiffness || c !== p.damping || tau !== p.temperature || eps !== p.frictionVelocity) {
-    checkScalars(k, c, tau, eps);
-    v.params = { ...p, stiffness: k, damping: c, temperature: tau, frictionVelocity: eps };
-  }
-  checkFriction(v.params.bodyFriction);
-  checkBodies(v.params.invMass, v.params.invInertia, v.params.bodyRestitution);
-  checkGravity(v.params.gravity);
-}
+/** The arguments of {@link contactWrenchesPullback} as the adjoint reads them (one object, refilled per call). */
+let _pullbackViews: InputViews | null = null;
 
 // ---- primitive --------------------------------------------------------------------------
 
@@ -893,6 +893,8 @@ function contactWrenchAdjoint(
 ): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
+  // |g| of the soft weight feed-forward's smoothing width (as contactWeight computes it)
+  const gNorm = Math.sqrt(p.gravity[0] * p.gravity[0] + p.gravity[1] * p.gravity[1] + p.gravity[2] * p.gravity[2]);
   gatePass(p, geom);
   _gateSumBar.fill(0, 0, geom.count);
   for (let i = 0; i < geom.count; i++) {
@@ -1010,9 +1012,8 @@ function contactWrenchAdjoint(
       let gScale = 0;
       if (p.mode === 'soft') {
         // press = ½(x + √(x² + w²)), w = PRESS_SMOOTHING·|g|: ∂press/∂w = ½w/√(x² + w²)
-        const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
         const width = PRESS_SMOOTHING * gNorm;
-        const root = Math.sqrt(_e.pressX * _e.pressX + width * width);
+        const root = _e.pressRoot;
         if (root > 0 && gNorm > 0) gScale = (pressBar * 0.5 * width * PRESS_SMOOTHING) / (root * gNorm);
       }
       for (let k = 0; k < 3; k++) {
@@ -1054,10 +1055,8 @@ function contactWrenchAdjoint(
   for (let i = 0; i < geom.count; i++) {
     const gateBar = _gateSumBar[_run[i]];
     if (gateBar === 0) continue;
-    _e.dist = geom.dist[i];
-    contactGate(p);
-    xbar[L.dist + i] += gateBar * _e.gateDDist;
-    xbar[L.params + 2] += gateBar * _e.gateDTemperature;
+    xbar[L.dist + i] += gateBar * _gateDDist[i];
+    xbar[L.params + 2] += gateBar * _gateDTemperature[i];
   }
   return xbar;
 }
@@ -1101,12 +1100,29 @@ function relativeVelocityAdjoint(
   rA[1] -= vrbz * wAx - vrbx * wAz;
   rA[2] -= vrbx * wAy - vrby * wAx;
   // r = p − x
-  for (let k = 0; k < 3; k++) {
-    xbar[L.point + 3 * i + k] += rA[k] + rB[k];
-    xbar[L.q + 7 * a + k] -= rA[k];
-    xbar[L.q + 7 * b + k] -= rB[k];
-    xbar[L.normal + 3 * i + k] += _bar.n[k];
-  }
+  const rA0 = rA[0],
+    rA1 = rA[1],
+    rA2 = rA[2],
+    rB0 = rB[0],
+    rB1 = rB[1],
+    rB2 = rB[2];
+  const pi = L.point + 3 * i,
+    qa7 = L.q + 7 * a,
+    qb7 = L.q + 7 * b,
+    ni = L.normal + 3 * i;
+  xbar[pi] += rA0 + rB0;
+  xbar[qa7] -= rA0;
+  xbar[qb7] -= rB0;
+  xbar[pi + 1] += rA1 + rB1;
+  xbar[qa7 + 1] -= rA1;
+  xbar[qb7 + 1] -= rB1;
+  xbar[pi + 2] += rA2 + rB2;
+  xbar[qa7 + 2] -= rA2;
+  xbar[qb7 + 2] -= rB2;
+  const nBar = _bar.n;
+  xbar[ni] += nBar[0];
+  xbar[ni + 1] += nBar[1];
+  xbar[ni + 2] += nBar[2];
 }
 
 /**
@@ -1129,57 +1145,76 @@ function sideInverseMassAdjoint(
   // a static body (zero inverse mass and inertia) was skipped by the forward pass: its
   // masses are no parameter (∂/∂ of a zero inverse inertia is the domain's edge)
   if (p.invMass[body] === 0 && lam0 === 0 && lam1 === 0 && lam2 === 0) return;
+  // scalars, not loops over 3-vectors: this runs for every contact side of every step of
+  // a backward pass (the same operations in the same order as the vector form)
   const rot = _rot[side],
     s = _s[side],
     c = _c[side],
     t = _t[side];
+  const s0 = s[0],
+    s1 = s[1],
+    s2 = s[2];
+  const t0 = t[0],
+    t1 = t[1],
+    t2 = t[2];
   const lamSum = lam0 + lam1 + lam2;
-  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+  const r2 = s0 * s0 + s1 * s1 + s2 * s2;
   // un = m + Σλ_k t_k²;  ut = m + ½(Σλ_k (|s|² − s_k²) − Σλ_k t_k²)
   xbar[L.invMass + body] += unBar + utBar;
   const tBarScale = 2 * unBar - utBar;
-  const sb = _sBar,
-    tb = _tBar;
-  for (let k = 0; k < 3; k++) {
-    const lam = k === 0 ? lam0 : k === 1 ? lam1 : lam2;
-    xbar[L.invInertia + 3 * body + k] += unBar * t[k] * t[k] + 0.5 * utBar * (r2 - s[k] * s[k] - t[k] * t[k]);
-    sb[k] = utBar * s[k] * (lamSum - lam);
-    tb[k] = tBarScale * lam * t[k];
-  }
+  const io = L.invInertia + 3 * body;
+  xbar[io] += unBar * t0 * t0 + 0.5 * utBar * (r2 - s0 * s0 - t0 * t0);
+  xbar[io + 1] += unBar * t1 * t1 + 0.5 * utBar * (r2 - s1 * s1 - t1 * t1);
+  xbar[io + 2] += unBar * t2 * t2 + 0.5 * utBar * (r2 - s2 * s2 - t2 * t2);
+  const sb0 = utBar * s0 * (lamSum - lam0),
+    sb1 = utBar * s1 * (lamSum - lam1),
+    sb2 = utBar * s2 * (lamSum - lam2);
+  const tb0 = tBarScale * lam0 * t0,
+    tb1 = tBarScale * lam1 * t1,
+    tb2 = tBarScale * lam2 * t2;
   // s = Rᵀr, t = Rᵀc: r̄ = R s̄, c̄ = R t̄, R̄_ac = r_a s̄_c + c_a t̄_c
   const rx = side === 0 ? _e.rAx : _e.rBx,
     ry = side === 0 ? _e.rAy : _e.rBy,
     rz = side === 0 ? _e.rAz : _e.rBz;
-  const rBar = side === 0 ? _bar.rA : _bar.rB;
-  for (let a = 0; a < 3; a++) {
-    const ra = a === 0 ? rx : a === 1 ? ry : rz;
-    let rb = 0,
-      cb = 0;
-    for (let k = 0; k < 3; k++) {
-      rb += rot[3 * a + k] * sb[k];
-      cb += rot[3 * a + k] * tb[k];
-      _rotBar[3 * a + k] = ra * sb[k] + c[a] * tb[k];
-    }
-    rBar[a] += rb;
-    _cBar[a] = cb;
-  }
+  const c0 = c[0],
+    c1 = c[1],
+    c2 = c[2];
+  const R = _rotBar;
+  R[0] = rx * sb0 + c0 * tb0;
+  R[1] = rx * sb1 + c0 * tb1;
+  R[2] = rx * sb2 + c0 * tb2;
+  R[3] = ry * sb0 + c1 * tb0;
+  R[4] = ry * sb1 + c1 * tb1;
+  R[5] = ry * sb2 + c1 * tb2;
+  R[6] = rz * sb0 + c2 * tb0;
+  R[7] = rz * sb1 + c2 * tb1;
+  R[8] = rz * sb2 + c2 * tb2;
+  const cb0 = 0 + rot[0] * tb0 + rot[1] * tb1 + rot[2] * tb2,
+    cb1 = 0 + rot[3] * tb0 + rot[4] * tb1 + rot[5] * tb2,
+    cb2 = 0 + rot[6] * tb0 + rot[7] * tb1 + rot[8] * tb2;
   // c = r × n: r̄ += n × c̄, n̄ += c̄ × r
   const nx = _e.nx,
     ny = _e.ny,
     nz = _e.nz;
-  rBar[0] += ny * _cBar[2] - nz * _cBar[1];
-  rBar[1] += nz * _cBar[0] - nx * _cBar[2];
-  rBar[2] += nx * _cBar[1] - ny * _cBar[0];
-  _bar.n[0] += _cBar[1] * rz - _cBar[2] * ry;
-  _bar.n[1] += _cBar[2] * rx - _cBar[0] * rz;
-  _bar.n[2] += _cBar[0] * ry - _cBar[1] * rx;
-  _qHatBar.fill(0);
-  addRotationAdjoint(_qHatBar, _qHat[side], _rotBar);
-  addNormalizeAdjoint(xbar, L.q + 7 * body + 3, _qHat[side], _qHatBar, _qLen[side]);
+  const rBar = side === 0 ? _bar.rA : _bar.rB;
+  rBar[0] += 0 + rot[0] * sb0 + rot[1] * sb1 + rot[2] * sb2;
+  rBar[1] += 0 + rot[3] * sb0 + rot[4] * sb1 + rot[5] * sb2;
+  rBar[2] += 0 + rot[6] * sb0 + rot[7] * sb1 + rot[8] * sb2;
+  rBar[0] += ny * cb2 - nz * cb1;
+  rBar[1] += nz * cb0 - nx * cb2;
+  rBar[2] += nx * cb1 - ny * cb0;
+  const nBar = _bar.n;
+  nBar[0] += cb1 * rz - cb2 * ry;
+  nBar[1] += cb2 * rx - cb0 * rz;
+  nBar[2] += cb0 * ry - cb1 * rx;
+  const qHatBar = _qHatBar;
+  qHatBar[0] = 0;
+  qHatBar[1] = 0;
+  qHatBar[2] = 0;
+  qHatBar[3] = 0;
+  addRotationAdjoint(qHatBar, _qHat[side], R);
+  addNormalizeAdjoint(xbar, L.q + 7 * body + 3, _qHat[side], qHatBar, _qLen[side]);
 }
-const _sBar = new Float64Array(3);
-const _tBar = new Float64Array(3);
-const _cBar = new Float64Array(3);
 
 // ---- tangent ----------------------------------------------------------------------------
 

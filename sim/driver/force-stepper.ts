@@ -2,20 +2,25 @@
  * Penalty and soft contact (forces) as a Stepper of the rollout driver (driver/rollout.ts).
  *
  * Forward: the plain `step` (sim/step.ts: collide → contact wrenches → controls →
- * integrate) on the model with the rollout's inputs. A record is the step's contacts and
- * its wrench (contacts and controls).
+ * integrate) on the model with the rollout's inputs. A record is the step's wrench
+ * (contacts and controls) and, in a replayed segment, its contacts. A kept record (held
+ * for the whole backward pass) has no contacts: its pullback runs the collision pass again
+ * on the state before the step, which the driver keeps, and finds the same contacts bit
+ * for bit (collision is a function of the poses alone). That is cheaper than copying every
+ * step's contacts, and leaves the budget to the states and wrenches: a 1,000-step rollout
+ * of 100 boxes (22 MB of contacts) keeps its records instead of replaying every segment.
  *
  * Pullback: the stages' hand-written adjoints in reverse: `integrateAdjoint` (state,
- * wrench and mass/inertia/gravity cotangents) → `contactWrenchesAdjoint` (geometry, state,
+ * wrench and mass/inertia/gravity cotangents) → `contactWrenchesPullback` (geometry, state,
  * contact scalars, friction, inverse mass and inertia, restitution, gravity) →
  * `contactGeometryAdjoint` (poses and shape sizes, for the features the forward pass
  * chose).
  */
 import type { KinkSink } from '../../ad/primitive.ts';
-import { createContacts, type Contacts } from '../collision/index.ts';
+import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import type { ContactForceParams } from '../contact/params.ts';
-import { contactWrenchInputs, contactWrenchesAdjoint, contactWrenchLayout } from '../contact/wrenches.ts';
+import { contactWrenchesPullback, contactWrenchLayout } from '../contact/wrenches.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
@@ -34,14 +39,14 @@ import type { Stepper, StepperFactory } from './stepper.ts';
 
 /** What a force step's pullback needs besides the state before it. */
 export interface ForceStepRecord {
-  contacts: Contacts;
+  /** the step's contacts, or null: found again from the state before the step */
+  contacts: Contacts | null;
+  /** how many contacts the step had (a step without any needs no collision pass again) */
+  contactCount: number;
   /** the step's wrench (nbody×6: contacts plus controls) is `wrenches[wrenchAt..]` */
   wrenches: Float64Array;
   wrenchAt: number;
 }
-
-/** The contacts of a step that has none (shared by every such kept record). */
-const NO_CONTACTS = createContacts(0);
 
 /**
  * Penalty and soft modes for the rollout driver.
@@ -85,25 +90,30 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   }
 
   keep(): ForceStepRecord {
-    const c = this.data.contacts;
     const w = this.data.wrench;
-    // no spare capacity; the wrenches of all kept records in one array
+    // the wrenches of all kept records in one array; the contacts are found again
     const wrenches = (this.keptWrenches ??= new Float64Array(this.steps * w.length));
     const wrenchAt = this.keptCount++ * w.length;
     copyInto(wrenches, wrenchAt, w, 0, w.length);
-    return { contacts: c.count === 0 ? NO_CONTACTS : keepContacts(c, undefined, 1), wrenches, wrenchAt };
+    return { contacts: null, contactCount: this.data.contacts.count, wrenches, wrenchAt };
   }
 
   recordInto(into: ForceStepRecord | undefined): ForceStepRecord {
     const w = this.data.wrench;
-    const rec = into ?? { contacts: createContacts(16), wrenches: new Float64Array(w.length), wrenchAt: 0 };
-    rec.contacts = keepContacts(this.data.contacts, rec.contacts);
+    const rec = into ?? {
+      contacts: createContacts(16),
+      contactCount: 0,
+      wrenches: new Float64Array(w.length),
+      wrenchAt: 0,
+    };
+    rec.contacts = keepContacts(this.data.contacts, rec.contacts ?? undefined);
+    rec.contactCount = rec.contacts.count;
     copyInto(rec.wrenches, rec.wrenchAt, w, 0, w.length);
     return rec;
   }
 
   recordBytes(rec: ForceStepRecord): number {
-    return contactsBytes(rec.contacts) + this.data.wrench.byteLength;
+    return (rec.contacts === null ? 0 : contactsBytes(rec.contacts)) + this.data.wrench.byteLength;
   }
 
   snapshot(): null {
@@ -137,9 +147,9 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     copyInto(wBar, 0, xIntBar, IL.wrench, wBar.length);
     // the next λ starts from the integrator's state cotangents
     copyInto(lambda, 0, xIntBar, IL.q, stateWidth);
-    const contacts = rec.contacts;
+    if (rec.contactCount === 0) return;
+    const contacts = rec.contacts ?? this.collideAgain(sc.qt, rec.contactCount);
     const c = contacts.count;
-    if (c === 0) return;
     // views of the driver's λ and x̄ (the same over one backward pass; a forward-mode
     // evaluation without a jvp runs one backward pass per output, each with its own)
     if (sc.lambdaOf !== lambda) {
@@ -150,16 +160,14 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       sc.xbarOf = xbar;
       sc.sizeBar = xbar.subarray(L.geomSize, L.geomSize + sc.W.geomSize);
     }
-    // contact wrenches: w̄ → geometry, q, qd and the force parameters; one input and one
-    // cotangent buffer per contact count, reused across steps
-    let buffers = sc.contactBuffers.get(c);
-    if (buffers === undefined) {
-      const size = contactWrenchLayout(c, n).size;
-      buffers = { xc: new Float64Array(size), xcBar: new Float64Array(size) };
-      sc.contactBuffers.set(c, buffers);
+    // contact wrenches: w̄ → geometry, q, qd and the force parameters (the kernel's flat
+    // layout); one cotangent buffer per contact count, reused across steps
+    let xcBar = sc.contactBars.get(c);
+    if (xcBar === undefined) {
+      xcBar = new Float64Array(contactWrenchLayout(c, n).size);
+      sc.contactBars.set(c, xcBar);
     }
-    const xc = contactWrenchInputs(sc.force, contacts, sc.qt, sc.qdt, buffers.xc);
-    const xcBar = contactWrenchesAdjoint(sc.forceConfig, contacts, xc, wBar, buffers.xcBar);
+    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar);
     const CL = contactWrenchLayout(c, n);
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
@@ -176,10 +184,25 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       contacts,
       sc.qt,
       this.model.geomSize,
-      xcBar.subarray(0, 7 * c),
+      xcBar, // its geometry blocks come first: [dist (c) | normal (3c) | point (3c)]
       sc.qBar,
       sc.sizeBar,
     );
+  }
+
+  /**
+   * The `count` contacts of a kept step, found again at its pose `q` into the step
+   * scratch's buffer (which has grown to the most contacts any step of the forward pass had).
+   */
+  private collideAgain(q: Float64Array, count: number): Contacts {
+    const contacts = this.data.contacts;
+    collide(this.model, q, this.model.contact.margin, contacts);
+    if (contacts.count !== count || contacts.dropped > 0) {
+      throw new Error(
+        `force stepper: the pullback's collision pass found ${contacts.count + contacts.dropped} contacts where the forward pass found ${count}`,
+      );
+    }
+    return contacts;
   }
 
   private makeScratch(): ForcePullbackScratch {
@@ -204,14 +227,6 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       sizeBar: new Float64Array(0),
       integratorConfig: { nbody: n, dt: m.dt, isStatic: m.bodyStatic },
       force,
-      forceConfig: {
-        mode: force.mode,
-        nbody: n,
-        margin: force.margin,
-        bodyName: m.bodyName,
-        dt: m.dt,
-        dampingFromRestitution: force.dampingFromRestitution,
-      },
       geometryInput: {
         nbody: n,
         geomType: m.geomType,
@@ -219,7 +234,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         bodyStatic: m.bodyStatic,
         bodyName: m.bodyName,
       },
-      contactBuffers: new Map(),
+      contactBars: new Map(),
     };
   }
 }
@@ -240,7 +255,7 @@ interface ForcePullbackScratch {
   sizeBar: Float64Array;
   integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
   force: ContactForceParams;
-  forceConfig: Parameters<typeof contactWrenchesAdjoint>[0];
   geometryInput: Parameters<typeof contactGeometryAdjoint>[0];
-  contactBuffers: Map<number, { xc: Float64Array; xcBar: Float64Array }>;
+  /** the contact wrenches' input cotangents, one buffer per contact count */
+  contactBars: Map<number, Float64Array>;
 }

@@ -27,7 +27,7 @@ import { SanityMonitor } from '../sanity.ts';
 import { allocState, STATE_FIELDS, type State } from '../state.ts';
 import { DEFAULT_KEPT_RECORDS_BYTES, rolloutSchedule, type RolloutConfig } from './config.ts';
 import { rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
-import { addInto, nearestPerDecision } from './records.ts';
+import { addInto, copyInto, nearestPerDecision } from './records.ts';
 import type { Stepper, StepperFactory } from './stepper.ts';
 
 /** The state as one flat [q | qd] view (a State's arrays share one buffer, q first). */
@@ -117,7 +117,9 @@ export function driveRollout<Rec, Snapshot>(
       const sink = nearestPerDecision();
       const checkpoints: Checkpoint<Snapshot>[] = [];
       const y = new Float64Array(stateSize * (1 + record.length));
-      const recordAt = (k: number) => record.forEach((r, j) => r === k && y.set(packed, stateSize * (1 + j)));
+      const recordAt = (k: number) => {
+        for (let j = 0; j < record.length; j++) if (record[j] === k) y.set(packed, stateSize * (1 + j));
+      };
       recordAt(0);
       const monitor = new SanityMonitor(stepper.model, state.bodyQ, state.bodyQd);
       // keep every step's state and record while they fit the budget (checked before allocating)
@@ -128,7 +130,8 @@ export function driveRollout<Rec, Snapshot>(
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push({ state: packed.slice(), snapshot: stepper.snapshot() });
         sink.t = t;
-        if (kept !== null) kept.states.set(packed, t * stateSize);
+        // an element loop, not set(): a call per step costs more than copying a small state
+        if (kept !== null) copyInto(kept.states, t * stateSize, packed, 0, stateSize);
         const control = controls.at(x, t);
         stepper.forward(state, control, sink);
         if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
@@ -139,7 +142,7 @@ export function driveRollout<Rec, Snapshot>(
           if (keptBytes > budget) kept = null;
         }
         monitor.check(state.bodyQ, state.bodyQd, t + 1);
-        recordAt(t + 1);
+        if (record.length > 0) recordAt(t + 1);
       }
       y.set(packed, 0);
       sink.flush(kinks);
@@ -151,10 +154,10 @@ export function driveRollout<Rec, Snapshot>(
       const controlBar = new Float64Array(WRENCH_PER_BODY * n);
       // λ: cotangent of the state after the current step ([q̄ | q̇̄]); recorded states add theirs
       const lambda = Float64Array.from(ybar.subarray(0, stateSize));
-      const addRecorded = (k: number) =>
-        record.forEach((r, j) => {
-          if (r === k) addInto(lambda, 0, ybar, stateSize * (1 + j), stateSize);
-        });
+      const addRecorded = (k: number) => {
+        for (let j = 0; j < record.length; j++)
+          if (record[j] === k) addInto(lambda, 0, ybar, stateSize * (1 + j), stateSize);
+      };
       addRecorded(steps);
       const segStates = kept === null ? new Float64Array(segment * stateSize) : kept.states;
       const records: Rec[] = [];
@@ -172,13 +175,13 @@ export function driveRollout<Rec, Snapshot>(
           packed.set(checkpoints[s].state);
           stepper.restore(checkpoints[s].snapshot);
           for (let t = t0; t < t1; t++) {
-            segStates.set(packed, (t - t0) * stateSize);
+            copyInto(segStates, (t - t0) * stateSize, packed, 0, stateSize);
             stepper.forward(state, controls.at(x, t), null);
             records[t - t0] = stepper.recordInto(records[t - t0]);
           }
         }
         for (let t = t1 - 1; t >= t0; t--) {
-          if (t + 1 < steps) addRecorded(t + 1);
+          if (t + 1 < steps && record.length > 0) addRecorded(t + 1);
           const k = t - t0;
           stepper.pullback(records[k], segStates, (base + k) * stateSize, controls.at(x, t), lambda, xbar, controlBar);
           if (bodies.length > 0) controls.addBar(xbar, t, controlBar);

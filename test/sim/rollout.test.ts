@@ -2,6 +2,7 @@
 // gradients, and central finite differences of the PLAIN simulator (sim/step.ts) run on
 // scenes with one parameter moved (sim/paths.ts writeParam), through contacts of each
 // supported shape pair in soft and penalty mode.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ad from '../../ad/index.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
@@ -494,4 +495,25 @@ describe('kept step records vs replay from checkpoints (penalty and soft)', () =
       expect(kept).toEqual(gradientWith(0));
     });
   }
+
+  it('penalty: the same bit for bit on the billiards rack (dozens of contacts a step, equal ball bounds)', () => {
+    // A kept record holds no contacts: the backward pass collides each kept pose again
+    // (sim/driver/force-stepper.ts), and a replay collides after other segments; both must
+    // see the forward pass's contacts in its order (test/sim/collision/broadphase.test.ts).
+    const s = parseScene(JSON.parse(readFileSync(new URL('../../scenes/billiards.json', import.meta.url), 'utf8')));
+    s.contact.mode = 'penalty';
+    const model = buildModel(s);
+    const state = initialState(model, s);
+    const gradientWith = (keptRecordsBytes: number | undefined, segment?: number): number[] => {
+      const config = { model, steps: 300, keptRecordsBytes, segment };
+      const run = rolloutPrimitive(config);
+      return ad.valueAndGrad(
+        (x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0),
+        Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd)),
+      ).grad;
+    };
+    const kept = gradientWith(undefined);
+    expect(kept).toEqual(gradientWith(0));
+    expect(kept).toEqual(gradientWith(0, 7));
+  });
 });
