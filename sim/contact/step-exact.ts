@@ -35,6 +35,16 @@
  *   a bounded but aliased spring would hide it; the explicit one diverges and the
  *   divergence monitor says why.
  *
+ * - **Parallel contacts** (a box's corners on one face): the dashpot's step factor φ₁(y_n)
+ *   sees the contact's inverse mass among its pair's N parallel ones,
+ *   W_n = W₀ + (N − 1)(m_A⁻¹ + m_B⁻¹) (wrenches.ts; the weight's c = 1/W_n). The pair's
+ *   Delassus matrix G (4 corners of a 0.2 m cube on the ground: diagonal W₀ = 4 kg⁻¹) has the
+ *   heave eigenvalue N·m⁻¹ = 4 and rocking ones 6, so W_n = 7 bounds every mode (a saturated
+ *   step, φ₁ ≈ 1/y, takes 4/7 of the heave and 6/7 of a rocking speed: it never overshoots),
+ *   while the mass splitting N·W₀ = 16 it replaces took a quarter of the heave per step.
+ *   Down a stack that quarter made the slowest mode ring at ζ ≈ 0.1 (5 boxes: 3.5e-4 m/s
+ *   after 1 s); now 1.9e-7.
+ *
  * All values go through records or arrays, never double arguments (a call that is not
  * inlined would box them on every contact).
  */
