@@ -14,7 +14,7 @@
  *       penalty: a ramp over d ∈ [−h, h]); a_s the same at rest (for the mass shares)
  *   un, ut = each side's inverse mass along n / across n (lever arms and inertia included)
  *   N = 1 + (sum of the share activations a_s of the pair's contacts) − a_s   mass share
- *   W₀ = un_A + un_B,  W_n = N_A un_A + N_B un_B,  W_t = N_A ut_A + N_B ut_B
+ *   W₀ = un_A + un_B,  W_n = N·m + ½(N + 1)(W₀ − m) (m = m_A⁻¹ + m_B⁻¹),  W_t = N_A ut_A + N_B ut_B
  *   b = 2ζ(e)·√(k/W₀)  (e = max(e_A, e_B), restitution.ts), or the scene's damping
  *   f_n = penalty or soft law of (d, φ̇; k·κ, D = b·φ₁(dt·b·a·W_n)·a, τ or s)
  *         + a·c·max(0, −n·(g_B − g_A))   the weight feed-forward, c = 1/(W₀ + (N−1)(m_A⁻¹ + m_B⁻¹))
@@ -427,7 +427,11 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   sideInverseMass(p, q, 0, a);
   sideInverseMass(p, q, 1, b);
   _e.w0 = _e.unA + _e.unB;
-  _e.wn = _e.shareA * _e.unA + _e.shareB * _e.unB;
+  // the normal step's inverse mass among the pair's N parallel contacts: the translation
+  // split N-fold (exact for a box's heave), the rotation (N + 1)/2-fold (a patch's two tilt
+  // axes share it); step-exact.ts, "Parallel contacts"
+  const invSum = p.invMass[a] + p.invMass[b];
+  _e.wn = share * invSum + 0.5 * (share + 1) * (_e.w0 - invSum);
   _e.wt = _e.shareA * _e.utA + _e.shareB * _e.utB;
   if (!(_e.w0 > 0)) throw new RangeError(`contact ${i}: bodies ${a} and ${b} both have zero inverse mass`);
   // the dashpot: the override, or b = 2ζ(e)·√(k/W₀) from the pair's restitution
@@ -1021,13 +1025,18 @@ function contactWrenchAdjoint(
         xbar[L.gravity + k] += -rel * xBar * nk + gScale * g[k];
       }
     }
-    // W_n = N_A un_A + N_B un_B, W_t = N_A ut_A + N_B ut_B, W₀ = un_A + un_B, N = 1 + S − a
-    const shareABar = wnBar * _e.unA + wtBar * _e.utA + shareWeightBar;
-    const shareBBar = wnBar * _e.unB + wtBar * _e.utB;
+    // W_t = N_A ut_A + N_B ut_B, W₀ = un_A + un_B, N = 1 + S − a
+    // W_n = N·m + ½(N + 1)(W₀ − m), m = m_A⁻¹ + m_B⁻¹
+    const invSum = p.invMass[a] + p.invMass[b];
+    w0Bar += wnBar * 0.5 * (_e.shareA + 1);
+    xbar[L.invMass + a] += wnBar * 0.5 * (_e.shareA - 1);
+    xbar[L.invMass + b] += wnBar * 0.5 * (_e.shareA - 1);
+    const shareABar = wnBar * 0.5 * (invSum + _e.w0) + wtBar * _e.utA + shareWeightBar;
+    const shareBBar = wtBar * _e.utB;
     _gateSumBar[_run[i]] += shareABar + shareBBar;
     const gateBar = -(shareABar + shareBBar);
-    sideInverseMassAdjoint(p, L, 0, a, wnBar * _e.shareA + w0Bar, wtBar * _e.shareA, xbar);
-    sideInverseMassAdjoint(p, L, 1, b, wnBar * _e.shareB + w0Bar, wtBar * _e.shareB, xbar);
+    sideInverseMassAdjoint(p, L, 0, a, w0Bar, wtBar * _e.shareA, xbar);
+    sideInverseMassAdjoint(p, L, 1, b, w0Bar, wtBar * _e.shareB, xbar);
 
     // the share activation (mass splitting) a_s(d, τ)
     xbar[L.dist + i] += gateBar * _e.gateDDist;
