@@ -358,14 +358,17 @@ function classify(out: Real[], plan: ScanPlan, ref: Int32Array, val: Float64Arra
 
 /** Throw if an entry recorded since `from` reads a slot outside this trace's own range. */
 function checkParents(from: number, pad: number, t: number): void {
-  const { op, p1, p2, prims } = T;
+  const { op, par, prims } = T;
   for (let k = from; k < T.n; k++) {
     if (op[k] === OP_PRIM_CALL) {
-      for (const p of prims[p1[k]].inputs) if (p !== 0 && (p < pad || p >= k)) throw new CheckpointCaptureError(t);
+      for (const p of prims[~par[2 * k]].inputs)
+        if (p !== 0 && (p < pad || p >= k)) throw new CheckpointCaptureError(t);
       continue;
     }
-    const a = p1[k];
-    const b = p2[k];
+    // a one-parent entry stores ~parent and no second parent (see tape.ts)
+    const first = par[2 * k];
+    const a = first < 0 ? ~first : first;
+    const b = first < 0 ? 0 : par[2 * k + 1];
     if ((a !== 0 && (a < pad || a >= k)) || (b !== 0 && (b < pad || b >= k))) throw new CheckpointCaptureError(t);
   }
 }

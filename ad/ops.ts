@@ -3,11 +3,12 @@
  * arguments are all numbers returns a number and records nothing.
  *
  * Local partials are computed from the primal values and recorded as one tape entry.
- * The four arithmetic ops are written out flat (argument unpacking, then one `record`)
- * rather than through a shared helper: a helper that takes doubles and is too large to
- * inline boxes every partial, which measured 2× slower recording.
+ * The four arithmetic ops are written out flat, one branch per constant/traced pattern
+ * (a constant argument makes a one-parent entry through the small, always-inlined
+ * `unaryOp`), rather than through a shared helper: a helper that takes doubles and is too
+ * large to inline boxes every partial, which measured 2× slower recording.
  */
-import { MODE_REVERSE, T, Var, defineOp, finishOp, forwardNonFinite, record, unaryOp, type Real } from './tape.ts';
+import { binaryOp, defineOp, finishOp, forwardNonFinite, unaryOp, type Real, type Var } from './tape.ts';
 
 const OP_ADD = defineOp('add');
 const OP_SUB = defineOp('sub');
@@ -40,93 +41,71 @@ export function values(xs: readonly Real[]): number[] {
   return xs.map(value);
 }
 
+// Each arithmetic op is a small dispatcher on which arguments are traced, calling one
+// small function per case: TurboFan's inlining budget (see unaryOp in tape.ts) is charged
+// the dispatcher's whole bytecode but only the cases a program actually takes.
+
 export function add(a: Real, b: Real): Real {
-  let av: number, pa: number, bv: number, pb: number;
-  if (typeof a === 'number') {
-    if (typeof b === 'number') return a + b;
-    av = a;
-    pa = 0;
-  } else {
-    av = a.v;
-    pa = a.i;
-  }
-  if (typeof b === 'number') {
-    bv = b;
-    pb = 0;
-  } else {
-    bv = b.v;
-    pb = b.i;
-  }
-  const v = av + bv;
-  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_ADD, pa, 1, pb, 1), v, 0);
-  return finishOp(OP_ADD, v, a, 1, b, 1);
+  if (typeof a === 'number') return typeof b === 'number' ? a + b : addConst(b, a);
+  return typeof b === 'number' ? addConst(a, b) : addVars(a, b);
+}
+
+function addConst(x: Var, c: number): Var {
+  return unaryOp(OP_ADD, x.v + c, x, 1);
+}
+
+function addVars(a: Var, b: Var): Var {
+  return binaryOp(OP_ADD, a.v + b.v, a, 1, b, 1);
 }
 
 export function sub(a: Real, b: Real): Real {
-  let av: number, pa: number, bv: number, pb: number;
-  if (typeof a === 'number') {
-    if (typeof b === 'number') return a - b;
-    av = a;
-    pa = 0;
-  } else {
-    av = a.v;
-    pa = a.i;
-  }
-  if (typeof b === 'number') {
-    bv = b;
-    pb = 0;
-  } else {
-    bv = b.v;
-    pb = b.i;
-  }
-  const v = av - bv;
-  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_SUB, pa, 1, pb, -1), v, 0);
-  return finishOp(OP_SUB, v, a, 1, b, -1);
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : constMinus(a, b);
+  return typeof b === 'number' ? subConst(a, b) : subVars(a, b);
+}
+
+function subConst(x: Var, c: number): Var {
+  return unaryOp(OP_SUB, x.v - c, x, 1);
+}
+
+function constMinus(c: number, x: Var): Var {
+  return unaryOp(OP_SUB, c - x.v, x, -1);
+}
+
+function subVars(a: Var, b: Var): Var {
+  return binaryOp(OP_SUB, a.v - b.v, a, 1, b, -1);
 }
 
 export function mul(a: Real, b: Real): Real {
-  let av: number, pa: number, bv: number, pb: number;
-  if (typeof a === 'number') {
-    if (typeof b === 'number') return a * b;
-    av = a;
-    pa = 0;
-  } else {
-    av = a.v;
-    pa = a.i;
-  }
-  if (typeof b === 'number') {
-    bv = b;
-    pb = 0;
-  } else {
-    bv = b.v;
-    pb = b.i;
-  }
-  const v = av * bv;
-  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_MUL, pa, bv, pb, av), v, 0);
-  return finishOp(OP_MUL, v, a, bv, b, av);
+  if (typeof a === 'number') return typeof b === 'number' ? a * b : mulConst(b, a);
+  return typeof b === 'number' ? mulConst(a, b) : mulVars(a, b);
+}
+
+function mulConst(x: Var, c: number): Var {
+  return unaryOp(OP_MUL, x.v * c, x, c);
+}
+
+function mulVars(a: Var, b: Var): Var {
+  return binaryOp(OP_MUL, a.v * b.v, a, b.v, b, a.v);
 }
 
 export function div(a: Real, b: Real): Real {
-  let av: number, pa: number, bv: number, pb: number;
-  if (typeof a === 'number') {
-    if (typeof b === 'number') return a / b;
-    av = a;
-    pa = 0;
-  } else {
-    av = a.v;
-    pa = a.i;
-  }
-  if (typeof b === 'number') {
-    bv = b;
-    pb = 0;
-  } else {
-    bv = b.v;
-    pb = b.i;
-  }
-  const v = av / bv;
-  const db = -v / bv;
-  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(OP_DIV, pa, 1 / bv, pb, db), v, 0);
-  return finishOp(OP_DIV, v, a, 1 / bv, b, db);
+  if (typeof b === 'number') return typeof a === 'number' ? a / b : divByConst(a, b);
+  return typeof a === 'number' ? constOver(a, b) : divVars(a, b);
+}
+
+function divByConst(x: Var, c: number): Var {
+  return unaryOp(OP_DIV, x.v / c, x, 1 / c);
+}
+
+/** c / x with x traced: ∂/∂x = −(c/x)/x. */
+function constOver(c: number, x: Var): Var {
+  const q = c / x.v;
+  return unaryOp(OP_DIV, q, x, -q / x.v);
+}
+
+function divVars(a: Var, b: Var): Var {
+  const q = a.v / b.v;
+  return binaryOp(OP_DIV, q, a, 1 / b.v, b, -q / b.v);
 }
 
 export function neg(a: Real): Real {
@@ -180,7 +159,8 @@ export function pow(a: Real, b: Real): Real {
 
 export function sin(a: Real): Real {
   if (typeof a === 'number') return Math.sin(a);
-  return unaryOp(OP_SIN, Math.sin(a.v), a, Math.cos(a.v));
+  const x = a.v;
+  return unaryOp(OP_SIN, Math.sin(x), a, Math.cos(x));
 }
 
 export function cos(a: Real): Real {

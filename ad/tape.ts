@@ -5,11 +5,19 @@
  * A `Real` is either a plain `number` (a constant: ops on numbers alone return numbers and
  * touch no tape) or a `Var`, a handle onto the active trace. In reverse mode a `Var` is a
  * tape slot `i`; in forward mode it carries its tangent `t`. The tape itself holds no
- * object per elementary op: parents, local partials and op codes live in typed arrays,
+ * object per elementary op: op codes, parents and local partials live in typed arrays,
  * and the adjoint sweep (`sweep`) is one loop over them.
  *
- * Slot 0 of every tape is a sink: constants are recorded as parent 0, so the sweep needs
- * no branch for "parent is a constant"; whatever accumulates in slot 0 is ignored.
+ * Layout: entry k has an op code `op[k]`, parent slots at `par[2k]`, `par[2k + 1]` and
+ * their local partials at `dv[2k]`, `dv[2k + 1]`: the two parents of an entry sit side by
+ * side (one cache line feeds both; recording touches three arrays, not five). An entry
+ * with one traced parent p stores `par[2k] = ~p` (negative) and leaves the second pair
+ * unwritten: one store less when recording, and one accumulation in the sweep rather than
+ * a second `adj[0] += 0`, which would chain every such entry through one memory cell.
+ * Ops with one constant argument (`mul(2, x)`) are one-parent entries.
+ *
+ * Slot 0 of every tape is a sink: a parent 0 means "no parent / a constant"; whatever
+ * accumulates in slot 0 is ignored.
  *
  * There is one trace object, `T`, whose fields are swapped when traces nest (an implicit
  * adjoint that differentiates inside a backward rule opens an inner trace). Ops read `T`
@@ -112,11 +120,17 @@ export interface TraceState {
   /** entries in use (slot 0 is the sink) */
   n: number;
   cap: number;
+  /** entries the hot paths may fill: `cap` in reverse mode, 0 otherwise (see unaryOp) */
+  lim: number;
+  /** op code of entry k */
   op: Uint8Array;
-  p1: Int32Array;
-  p2: Int32Array;
-  d1: Float64Array;
-  d2: Float64Array;
+  /**
+   * parents of entry k at 2k, 2k + 1; a one-parent entry stores ~parent (< 0) at 2k only
+   * (~0 for none); a primitive call entry stores ~(its index in `prims`)
+   */
+  par: Int32Array;
+  /** local partials of entry k at 2k, 2k + 1 (only 2k for a one-parent entry) */
+  dv: Float64Array;
   adj: Float64Array;
   prims: PrimRecord[];
   /** kink log: margin, op code, jump flag, label id */
@@ -142,11 +156,10 @@ function freshState(): TraceState {
     mode: MODE_NONE,
     n: 0,
     cap: INITIAL_CAPACITY,
+    lim: 0,
     op: new Uint8Array(INITIAL_CAPACITY),
-    p1: new Int32Array(INITIAL_CAPACITY),
-    p2: new Int32Array(INITIAL_CAPACITY),
-    d1: new Float64Array(INITIAL_CAPACITY),
-    d2: new Float64Array(INITIAL_CAPACITY),
+    par: new Int32Array(2 * INITIAL_CAPACITY),
+    dv: new Float64Array(2 * INITIAL_CAPACITY),
     adj: new Float64Array(0),
     prims: [],
     nKinks: 0,
@@ -178,12 +191,12 @@ export function beginTrace(m: number): TraceState {
   pool[depth] = buffers;
   Object.assign(T, buffers);
   T.mode = m;
+  T.lim = m === MODE_REVERSE ? T.cap : 0;
   T.n = 1;
   T.op[0] = OP_SINK;
-  T.p1[0] = 0;
-  T.p2[0] = 0;
-  T.d1[0] = 0;
-  T.d2[0] = 0;
+  T.par[0] = ~0;
+  T.dv[0] = 0;
+  T.dv[1] = 0;
   T.prims = [];
   T.nKinks = 0;
   T.scope = 0;
@@ -205,6 +218,7 @@ export function endTrace(): void {
   const mine: TraceState = { ...T };
   mine.prims = [];
   mine.mode = MODE_NONE;
+  mine.lim = 0;
   pool[depth] = mine;
   Object.assign(T, outer);
 }
@@ -225,29 +239,53 @@ export function reserve(extra: number): void {
   let cap = T.cap;
   while (cap < need) cap *= 2;
   T.op = grown(T.op, cap);
-  T.p1 = grown(T.p1, cap);
-  T.p2 = grown(T.p2, cap);
-  T.d1 = grown(T.d1, cap);
-  T.d2 = grown(T.d2, cap);
+  T.par = grown(T.par, 2 * cap);
+  T.dv = grown(T.dv, 2 * cap);
   T.cap = cap;
+  if (T.mode === MODE_REVERSE) T.lim = cap;
 }
 
 /**
- * Append one entry (reverse mode) and return its slot: op `code`, parents `pa`, `pb`
- * (0 for a constant or no parent) with local partials `da`, `db`.
+ * Append one entry with two traced parents (reverse mode) and return its slot: op `code`,
+ * parents `pa`, `pb` with local partials `da`, `db`. Callers with one traced parent use
+ * `record1` (or `recordNormalized` when either parent may be a constant).
  * Kept small so the optimizer inlines it into every op.
  */
-export function record(code: number, pa: number, da: number, pb: number, db: number): number {
+function record(code: number, pa: number, da: number, pb: number, db: number): number {
   const t = T;
   const k = t.n;
   if (k === t.cap) reserve(1);
   t.n = k + 1;
   t.op[k] = code;
-  t.p1[k] = pa;
-  t.p2[k] = pb;
-  t.d1[k] = da;
-  t.d2[k] = db;
+  const e = k << 1;
+  const par = t.par;
+  par[e] = pa;
+  par[e + 1] = pb;
+  const dv = t.dv;
+  dv[e] = da;
+  dv[e + 1] = db;
   return k;
+}
+
+/** Append one entry with one parent `pa` (0: none; stored as ~pa) and its partial `da`; returns its slot. */
+export function record1(code: number, pa: number, da: number): number {
+  const t = T;
+  const k = t.n;
+  if (k === t.cap) reserve(1);
+  t.n = k + 1;
+  t.op[k] = code;
+  const e = k << 1;
+  const par = t.par;
+  par[e] = ~pa;
+  t.dv[e] = da;
+  return k;
+}
+
+/** `record` for parents that may be 0 (constants): a lone traced parent goes first. */
+function recordNormalized(code: number, pa: number, da: number, pb: number, db: number): number {
+  if (pb === 0) return record1(code, pa, da);
+  if (pa === 0) return record1(code, pb, db);
+  return record(code, pa, da, pb, db);
 }
 
 function scopeLabelAt(entry: number): string | undefined {
@@ -285,15 +323,59 @@ export function finishOp(code: number, v: number, a: Real, da: number, b: Real, 
   if (T.mode === MODE_REVERSE) {
     const pa = typeof a === 'number' ? 0 : a.i;
     const pb = typeof b === 'number' ? 0 : b.i;
-    return new Var(record(code, pa, da, pb, db), v, 0);
+    return new Var(recordNormalized(code, pa, da, pb, db), v, 0);
   }
   return noTrace();
 }
 
+// unaryOp and binaryOp are every op's hot path, kept to the fewest bytecodes: TurboFan
+// inlines about 920 bytes of bytecode into one function, and a chain of ops that overruns
+// it calls these helpers out of line, boxing every double argument on the heap (measured:
+// twice the recording time). So they write the entry themselves, test one bound (`lim`
+// is the capacity in reverse mode and 0 otherwise, so forward mode, no trace and a full
+// tape all take the slow path) and leave everything else to `slowOp`.
+
 /** Record a one-parent op: value `v`, partial `dx` = ∂v/∂x. Forward mode: tangent dx·ẋ. */
 export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
-  if (T.mode === MODE_REVERSE && v - v === 0) return new Var(record(code, x.i, dx, 0, 0), v, 0);
+  const t = T;
+  const k = t.n;
+  if (k >= t.lim || v - v !== 0) return slowUnary(code, v, x, dx);
+  t.n = k + 1;
+  t.op[k] = code;
+  const e = 2 * k;
+  const par = t.par;
+  par[e] = ~x.i;
+  t.dv[e] = dx;
+  return new Var(k, v, 0);
+}
+
+/** Record a two-parent op (both traced): value `v`, partials `da`, `db`. */
+export function binaryOp(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
+  const t = T;
+  const k = t.n;
+  if (k >= t.lim || v - v !== 0) return slowBinary(code, v, a, da, b, db);
+  t.n = k + 1;
+  t.op[k] = code;
+  const e = 2 * k;
+  const par = t.par;
+  par[e] = a.i;
+  par[e + 1] = b.i;
+  const dv = t.dv;
+  dv[e] = da;
+  dv[e + 1] = db;
+  return new Var(k, v, 0);
+}
+
+// the hot paths' ways out: a full tape grows; anything else is finishOp's
+
+function slowUnary(code: number, v: number, x: Var, dx: number): Var {
+  if (T.mode === MODE_REVERSE && T.n === T.cap) reserve(1);
   return finishOp(code, v, x, dx, 0, 0);
+}
+
+function slowBinary(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
+  if (T.mode === MODE_REVERSE && T.n === T.cap) reserve(1);
+  return finishOp(code, v, a, da, b, db);
 }
 
 /**
@@ -328,7 +410,7 @@ export function tangentVar(code: number, v: number, tangent: number): Var {
 export function leaf(v: number, tangent = 0): Var {
   if (v - v !== 0) forwardNonFinite(OP_LEAF, v);
   if (T.mode === MODE_FORWARD) return new Var(-1, v, tangent);
-  if (T.mode === MODE_REVERSE) return new Var(record(OP_LEAF, 0, 0, 0, 0), v, 0);
+  if (T.mode === MODE_REVERSE) return new Var(record1(OP_LEAF, 0, 0), v, 0);
   return noTrace();
 }
 
@@ -426,9 +508,9 @@ export function collectKinks(tol: number): Kink[] {
  */
 export function recordPrimitive(rec: Omit<PrimRecord, 'firstOut'>): number {
   reserve(1 + rec.nOut);
-  const call = record(OP_PRIM_CALL, T.prims.length, 0, 0, 0);
+  const call = record1(OP_PRIM_CALL, T.prims.length, 0);
   const firstOut = call + 1;
-  for (let j = 0; j < rec.nOut; j++) record(OP_PRIM_OUT, 0, 0, 0, 0);
+  for (let j = 0; j < rec.nOut; j++) record1(OP_PRIM_OUT, 0, 0);
   T.prims.push({ ...rec, firstOut });
   return firstOut;
 }
@@ -448,19 +530,46 @@ export function resetAdjoint(): Float64Array {
  * rule runs at its call entry, after every consumer of its outputs has been swept.
  */
 export function sweep(): void {
-  const { p1, p2, d1, d2, adj, prims } = T;
+  const { par, dv, adj, prims } = T;
   let hi = T.n - 1;
   for (let r = prims.length - 1; ; r--) {
     const call = r >= 0 ? prims[r].firstOut - 1 : 0;
-    for (let i = hi; i > call; i--) {
-      const g = adj[i];
-      if (g === 0) continue;
-      adj[p1[i]] += d1[i] * g;
-      adj[p2[i]] += d2[i] * g;
-    }
+    sweepRange(par, dv, adj, hi, call);
     if (r < 0) return;
     runPrimitiveBackward(prims[r], adj);
     hi = call - 1;
+  }
+}
+
+/**
+ * Sweep entries hi, hi − 1, …, lo + 1. The sweep is bound by latency, not throughput: an
+ * adjoint is summed in memory and read back one or two entries later, and a store read
+ * straight back costs a store-to-load forward on top of the multiply-add. Most entries
+ * feed the entry just below them (a chain of ops), so the loop carries that entry's
+ * finished adjoint in a register (`g`) instead of reading it back: the same additions in
+ * the same order, bit for bit, at about half the time per entry.
+ */
+function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: number, lo: number): void {
+  let g = adj[hi];
+  for (let i = hi; i > lo; i--) {
+    const below = i - 1;
+    if (g === 0) {
+      g = adj[below];
+      continue;
+    }
+    const e = 2 * i;
+    const first = par[e];
+    const pa = first ^ (first >> 31); // ~first for a one-parent entry
+    const va = adj[pa] + dv[e] * g;
+    adj[pa] = va;
+    if (first < 0) {
+      g = pa === below ? va : adj[below];
+      continue;
+    }
+    const pb = par[e + 1];
+    const vb = adj[pb] + dv[e + 1] * g;
+    adj[pb] = vb;
+    g = pb === below ? vb : pa === below ? va : adj[below];
   }
 }
 
@@ -495,14 +604,16 @@ function runPrimitiveBackward(rec: PrimRecord, adj: Float64Array): void {
  * highest entry whose own adjoint is finite but whose contribution to a parent is not.
  */
 export function locateReverseNonFinite(): NonFiniteError {
-  const { op, d1, d2, adj } = T;
+  const { op, par, dv, adj } = T;
   for (let i = T.n - 1; i >= 1; i--) {
     const g = adj[i];
     if (g === 0 || g - g !== 0) continue;
-    const c1 = d1[i] * g;
-    const c2 = d2[i] * g;
+    const d1 = dv[2 * i];
+    const d2 = par[2 * i] < 0 ? 0 : dv[2 * i + 1];
+    const c1 = d1 * g;
+    const c2 = d2 * g;
     if (c1 - c1 !== 0 || c2 - c2 !== 0) {
-      const partial = c1 - c1 !== 0 ? d1[i] : d2[i];
+      const partial = c1 - c1 !== 0 ? d1 : d2;
       return new NonFiniteError(
         opName(op[i]),
         scopeLabelAt(i),
