@@ -1,0 +1,140 @@
+/**
+ * Forward mode of the contact geometry (geometry.ts) along several directions at once.
+ *
+ * A contact's [dist, normal (3), point (3)] depends on 22 local inputs (both bodies' poses
+ * and size rows), so its local Jacobian (7 × 22) is built once per contact from seven
+ * reverse passes of `contactGeometryAdjoint` (the hand-written fast adjoints of the common
+ * pairs, the nested trace otherwise) and then applied to every direction: seven small
+ * pullbacks per contact whatever the number of directions, where `contactGeometryTangent`
+ * runs a nested forward trace per contact and direction. Contacts whose bodies carry no
+ * tangent in any direction are skipped.
+ */
+import type { ContactFeatures, GeometryInput } from './geometry.ts';
+import { contactGeometryAdjoint } from './geometry.ts';
+import { FEATURE_OUTPUTS } from './geometry-features.ts';
+
+/** Floats per body of a pose and of a size row. */
+const POSE = 7;
+const SIZE = 4;
+
+interface Scratch {
+  nbody: number;
+  one: { count: number; bodyA: Int32Array; bodyB: Int32Array; pair: Int32Array };
+  gbar: Float64Array;
+  qbar: Float64Array;
+  sizeBar: Float64Array;
+  /** the local Jacobian of the current contact: per output, [pose a (7) | pose b (7) | size a (4) | size b (4)] */
+  jac: Float64Array;
+}
+let _scratch: Scratch | null = null;
+
+function scratchFor(nbody: number): Scratch {
+  if (_scratch === null || _scratch.nbody !== nbody) {
+    _scratch = {
+      nbody,
+      one: { count: 1, bodyA: new Int32Array(1), bodyB: new Int32Array(1), pair: new Int32Array(1) },
+      gbar: new Float64Array(FEATURE_OUTPUTS),
+      qbar: new Float64Array(POSE * nbody),
+      sizeBar: new Float64Array(SIZE * nbody),
+      jac: new Float64Array(FEATURE_OUTPUTS * 2 * (POSE + SIZE)),
+    };
+  }
+  return _scratch;
+}
+
+/** Whether body `b` has a nonzero pose or size tangent in some direction. */
+function moves(
+  b: number,
+  dirs: number,
+  stateDot: Float64Array,
+  stateStride: number,
+  sizeDot: Float64Array,
+  sizeStride: number,
+): boolean {
+  for (let j = 0; j < dirs; j++) {
+    for (let k = 0; k < POSE; k++) if (stateDot[j * stateStride + POSE * b + k] !== 0) return true;
+    for (let k = 0; k < SIZE; k++) if (sizeDot[j * sizeStride + SIZE * b + k] !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The geometry tangents of every contact along `dirs` directions into `out` (dirs × 7c,
+ * each direction's block `[ḋ (c) | ṅ (3c) | ṗ (3c)]`, overwritten). Direction j's pose
+ * tangents are `stateDot[j·stateStride ..]` (nbody×7), its size tangents
+ * `sizeDot[j·sizeStride ..]` (nbody×4). Same features and errors as `contactGeometryAdjoint`.
+ *
+ * @example
+ * contactGeometryTangents(model, contacts, q, model.geomSize, 8, stateDot, 13 * n, sizeDot, 4 * n, out);
+ */
+export function contactGeometryTangents(
+  input: GeometryInput,
+  contacts: ContactFeatures,
+  bodyQ: Float64Array,
+  geomSize: Float64Array,
+  dirs: number,
+  stateDot: Float64Array,
+  stateStride: number,
+  sizeDot: Float64Array,
+  sizeStride: number,
+  out: Float64Array,
+): Float64Array {
+  const c = contacts.count;
+  const os = FEATURE_OUTPUTS * c;
+  out.fill(0, 0, dirs * os);
+  if (c === 0) return out;
+  const sc = scratchFor(input.nbody);
+  const { one, gbar, qbar, sizeBar, jac } = sc;
+  const row = 2 * (POSE + SIZE);
+  for (let k = 0; k < c; k++) {
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k];
+    if (
+      !moves(a, dirs, stateDot, stateStride, sizeDot, sizeStride) &&
+      !moves(b, dirs, stateDot, stateStride, sizeDot, sizeStride)
+    )
+      continue;
+    one.bodyA[0] = a;
+    one.bodyB[0] = b;
+    one.pair[0] = contacts.pair[k];
+    // the local Jacobian, one output (a unit cotangent) at a time
+    for (let o = 0; o < FEATURE_OUTPUTS; o++) {
+      gbar.fill(0);
+      gbar[o] = 1;
+      qbar.fill(0, POSE * a, POSE * a + POSE);
+      qbar.fill(0, POSE * b, POSE * b + POSE);
+      sizeBar.fill(0, SIZE * a, SIZE * a + SIZE);
+      sizeBar.fill(0, SIZE * b, SIZE * b + SIZE);
+      contactGeometryAdjoint(input, one, bodyQ, geomSize, gbar, qbar, sizeBar);
+      const r = o * row;
+      for (let i = 0; i < POSE; i++) {
+        jac[r + i] = qbar[POSE * a + i];
+        jac[r + POSE + i] = qbar[POSE * b + i];
+      }
+      for (let i = 0; i < SIZE; i++) {
+        jac[r + 2 * POSE + i] = sizeBar[SIZE * a + i];
+        jac[r + 2 * POSE + SIZE + i] = sizeBar[SIZE * b + i];
+      }
+    }
+    for (let j = 0; j < dirs; j++) {
+      const qo = j * stateStride,
+        so = j * sizeStride;
+      for (let o = 0; o < FEATURE_OUTPUTS; o++) {
+        const r = o * row;
+        let t = 0;
+        for (let i = 0; i < POSE; i++) {
+          t += jac[r + i] * stateDot[qo + POSE * a + i] + jac[r + POSE + i] * stateDot[qo + POSE * b + i];
+        }
+        for (let i = 0; i < SIZE; i++) {
+          t +=
+            jac[r + 2 * POSE + i] * sizeDot[so + SIZE * a + i] +
+            jac[r + 2 * POSE + SIZE + i] * sizeDot[so + SIZE * b + i];
+        }
+        // [dist (c) | normal (3c) | point (3c)]
+        const at = o === 0 ? k : o < 4 ? c + 3 * k + (o - 1) : 4 * c + 3 * k + (o - 4);
+        out[j * os + at] = t;
+      }
+    }
+  }
+  return out;
+}
