@@ -19,7 +19,6 @@
  *             layout from its `params` block on)
  */
 import type { KinkSink } from '../../ad/primitive.ts';
-import { rotationTangent } from '../integrator/semiImplicitEuler.ts';
 import {
   contactKinkLabel,
   KINK_DAMPING_CLAMP,
@@ -87,9 +86,6 @@ let _rampSign = 0;
 
 /** Side tangents (A 0, B 1): u̇n, u̇t of the side just differentiated. */
 const _side = new Float64Array(2);
-const _rotDot = new Float64Array(9);
-const _qHatDot = new Float64Array(4);
-const _cDot = new Float64Array(3);
 const _sDot = new Float64Array(3);
 const _tDot = new Float64Array(3);
 /** the current direction's lever and normal tangents (ṙ_A, ṙ_B, ṅ) */
@@ -130,33 +126,35 @@ function sideTangent(
   const rx = side === 0 ? e.rAx : e.rBx,
     ry = side === 0 ? e.rAy : e.rBy,
     rz = side === 0 ? e.rAz : e.rBz;
-  // q̂̇ = (q̇ − q̂(q̂·q̇))/|q|, then Ṙ
+  // q̂̇ = (q̇ − q̂(q̂·q̇))/|q|, and the rotation's rate Ω (world): Ṙ = [Ω]×R, Ω = 2·vec(q̂̇ ⊗ q̂*)
   const qLen = S.qLen[side];
-  let radial = 0;
-  for (let k = 0; k < 4; k++) radial += qHat[k] * stateDot[qo + k];
-  for (let k = 0; k < 4; k++) _qHatDot[k] = (stateDot[qo + k] - qHat[k] * radial) / qLen;
-  rotationTangent(_rotDot, qHat, _qHatDot);
+  const w = qHat[0],
+    vx = qHat[1],
+    vy = qHat[2],
+    vz = qHat[3];
+  const radial = w * stateDot[qo] + vx * stateDot[qo + 1] + vy * stateDot[qo + 2] + vz * stateDot[qo + 3];
+  const dw = (stateDot[qo] - w * radial) / qLen,
+    dvx = (stateDot[qo + 1] - vx * radial) / qLen,
+    dvy = (stateDot[qo + 2] - vy * radial) / qLen,
+    dvz = (stateDot[qo + 3] - vz * radial) / qLen;
+  const ox = 2 * (w * dvx - dw * vx + vy * dvz - vz * dvy),
+    oy = 2 * (w * dvy - dw * vy + vz * dvx - vx * dvz),
+    oz = 2 * (w * dvz - dw * vz + vx * dvy - vy * dvx);
   // c = r × n
   const c = S.c[side];
-  _cDot[0] = rDot[1] * e.nz - rDot[2] * e.ny + ry * _n[2] - rz * _n[1];
-  _cDot[1] = rDot[2] * e.nx - rDot[0] * e.nz + rz * _n[0] - rx * _n[2];
-  _cDot[2] = rDot[0] * e.ny - rDot[1] * e.nx + rx * _n[1] - ry * _n[0];
-  // s = Rᵀr, t = Rᵀc
+  const cdx = rDot[1] * e.nz - rDot[2] * e.ny + ry * _n[2] - rz * _n[1],
+    cdy = rDot[2] * e.nx - rDot[0] * e.nz + rz * _n[0] - rx * _n[2],
+    cdz = rDot[0] * e.ny - rDot[1] * e.nx + rx * _n[1] - ry * _n[0];
+  // s = Rᵀr, t = Rᵀc: ṡ = Rᵀ(ṙ − Ω × r), ṫ = Rᵀ(ċ − Ω × c)
+  const ux = rDot[0] - (oy * rz - oz * ry),
+    uy = rDot[1] - (oz * rx - ox * rz),
+    uz = rDot[2] - (ox * ry - oy * rx);
+  const kx = cdx - (oy * c[2] - oz * c[1]),
+    ky = cdy - (oz * c[0] - ox * c[2]),
+    kz = cdz - (ox * c[1] - oy * c[0]);
   for (let k = 0; k < 3; k++) {
-    _sDot[k] =
-      _rotDot[k] * rx +
-      _rotDot[3 + k] * ry +
-      _rotDot[6 + k] * rz +
-      rot[k] * rDot[0] +
-      rot[3 + k] * rDot[1] +
-      rot[6 + k] * rDot[2];
-    _tDot[k] =
-      _rotDot[k] * c[0] +
-      _rotDot[3 + k] * c[1] +
-      _rotDot[6 + k] * c[2] +
-      rot[k] * _cDot[0] +
-      rot[3 + k] * _cDot[1] +
-      rot[6 + k] * _cDot[2];
+    _sDot[k] = rot[k] * ux + rot[3 + k] * uy + rot[6 + k] * uz;
+    _tDot[k] = rot[k] * kx + rot[3 + k] * ky + rot[6 + k] * kz;
   }
   const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
   const r2Dot = 2 * (s[0] * _sDot[0] + s[1] * _sDot[1] + s[2] * _sDot[2]);
@@ -229,6 +227,13 @@ export function contactWrenchTangents(
   }
   const radius = sink === null ? 0 : reportRadius(sink);
   const dt = p.dt;
+  // which directions move any parameter (else a contact whose own inputs do not move is skipped)
+  if (_paramMoves.length < dirs) _paramMoves = new Uint8Array(dirs);
+  for (let j = 0; j < dirs; j++) {
+    let any = 0;
+    for (let k = 0; k < PL.size && any === 0; k++) any = paramDot[j * PL.size + k] !== 0 ? 1 : 0;
+    _paramMoves[j] = any;
+  }
   for (let i = 0; i < count; i++) {
     F.kinematics(geom, q, qd, i);
     F.force(p, q, i);
@@ -266,6 +271,16 @@ export function contactWrenchTangents(
       const go = j * gs,
         so = j * ss,
         po = j * PL.size;
+      if (
+        _paramMoves[j] === 0 &&
+        _gateSumDot[run[i] * dirs + j] === 0 &&
+        _gateDot[i * dirs + j] === 0 &&
+        !localMoves(geomDot, go, count, i, stateDot, so, n, a, b)
+      ) {
+        // nothing of this contact moves along direction j: no tangent
+        for (let k = 0; k < nk; k++) _mdot[k * dirs + j] = 0;
+        continue;
+      }
       const dd = geomDot[go + i];
       for (let k = 0; k < 3; k++) _n[k] = geomDot[go + count + 3 * i + k];
       // r = p − x
@@ -321,8 +336,7 @@ export function contactWrenchTangents(
       if (p.dampingFromRestitution) {
         const root = Math.sqrt(p.stiffness / e.w0);
         const eDot = paramDot[po + PL.restitution + e.restitutionBody];
-        dashpot =
-          2 * e.zetaDe * eDot * root + (e.dashpot * kDot) / (2 * p.stiffness) - (e.dashpot * w0) / (2 * e.w0);
+        dashpot = 2 * e.zetaDe * eDot * root + (e.dashpot * kDot) / (2 * p.stiffness) - (e.dashpot * w0) / (2 * e.w0);
       } else dashpot = paramDot[po + PL.damping];
       // the window activation a(d, v_n, τ) and its width
       const actDot = win.dDist * dd + win.dNormalVelocity * vn + win.dTemperature * tauDot;
@@ -443,6 +457,30 @@ export function contactWrenchTangents(
       }
     }
   }
+}
+
+let _paramMoves = new Uint8Array(8);
+
+/** Whether contact i's geometry or its bodies' state has a nonzero tangent in the direction at `go`, `so`. */
+function localMoves(
+  geomDot: Float64Array,
+  go: number,
+  count: number,
+  i: number,
+  stateDot: Float64Array,
+  so: number,
+  n: number,
+  a: number,
+  b: number,
+): boolean {
+  if (geomDot[go + i] !== 0) return true;
+  for (let k = 0; k < 3; k++) {
+    if (geomDot[go + count + 3 * i + k] !== 0 || geomDot[go + 4 * count + 3 * i + k] !== 0) return true;
+  }
+  for (let k = 0; k < 7; k++) if (stateDot[so + 7 * a + k] !== 0 || stateDot[so + 7 * b + k] !== 0) return true;
+  const vo = so + 7 * n;
+  for (let k = 0; k < 6; k++) if (stateDot[vo + 6 * a + k] !== 0 || stateDot[vo + 6 * b + k] !== 0) return true;
+  return false;
 }
 
 /**

@@ -121,7 +121,18 @@ export class ForceTangentStep {
     const contacts = data.contacts;
     const c = contacts.count;
     if (this.geomDot.length < dirs * POSE * c) this.geomDot = new Float64Array(2 * dirs * POSE * c);
-    contactGeometryTangents(m, contacts, state.bodyQ, m.geomSize, dirs, T.state, ss, this.sizeDot, SIZE * n, this.geomDot);
+    contactGeometryTangents(
+      m,
+      contacts,
+      state.bodyQ,
+      m.geomSize,
+      dirs,
+      T.state,
+      ss,
+      this.sizeDot,
+      SIZE * n,
+      this.geomDot,
+    );
     const wrench = data.wrench;
     const wrenchDot = this.wrenchDot;
     contactWrenchTangents(

@@ -68,7 +68,8 @@ export function rolloutTangents<Rec, Snapshot>(
   const packed = flat(state);
   packed.set(x.subarray(L.q, L.q + stateSize));
   const stateDot = new Float64Array(dirs * stateSize);
-  for (let j = 0; j < dirs; j++) stateDot.set(xdots.subarray(j * L.size + L.q, j * L.size + L.q + stateSize), j * stateSize);
+  for (let j = 0; j < dirs; j++)
+    stateDot.set(xdots.subarray(j * L.size + L.q, j * L.size + L.q + stateSize), j * stateSize);
   const controls = new Controls(bodies, L, n);
   const controlDot = bodies.length > 0 ? new Float64Array(dirs * WRENCH_PER_BODY * n) : null;
   const inputsOf = Array.from({ length: dirs }, (_, j) => xdots.subarray(j * L.size, (j + 1) * L.size));
@@ -78,7 +79,8 @@ export function rolloutTangents<Rec, Snapshot>(
     if (kinks !== null) kinks.t = t;
     // the controls' tangents first: `at` returns one buffer, reused by every call
     if (controlDot !== null) {
-      for (let j = 0; j < dirs; j++) controlDot.set(controls.at(inputsOf[j], t) as Float64Array, j * WRENCH_PER_BODY * n);
+      for (let j = 0; j < dirs; j++)
+        controlDot.set(controls.at(inputsOf[j], t) as Float64Array, j * WRENCH_PER_BODY * n);
     }
     const control = controls.at(x, t);
     stepper.tangentForward(state, control, T, kinks);

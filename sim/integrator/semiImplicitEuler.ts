@@ -484,7 +484,7 @@ export function addNormalizeAdjoint(
 }
 
 /** Ṙ for the unit quaternion q̂ and its tangent q̂̇ (row-major), the differential of R(q̂). */
-export function rotationTangent(out: Float64Array, q: Float64Array, qDot: Float64Array): Float64Array {
+function rotationTangent(out: Float64Array, q: Float64Array, qDot: Float64Array): Float64Array {
   const w = q[0],
     x = q[1],
     y = q[2],
@@ -729,10 +729,28 @@ export function integrateTangents(
       continue;
     }
     stepBody(v.params, b, v.q, v.qd, v.wrench);
-    for (let j = 0; j < xdots.length; j++) tangentBody(v.params, L, b, x, xdots[j], ydots[j]);
+    for (let j = 0; j < xdots.length; j++) {
+      if (movesBody(L, b, xdots[j])) tangentBody(v.params, L, b, x, xdots[j], ydots[j]);
+      else {
+        // nothing of this body moves along direction j: its outputs neither
+        ydots[j].fill(0, qo, qo + Q_WIDTH);
+        ydots[j].fill(0, yqd, yqd + QD_WIDTH);
+      }
+    }
     for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
     for (let k = 0; k < QD_WIDTH; k++) qdOut[QD_WIDTH * b + k] = _qdNext[k];
   }
+}
+
+/** Whether body b's inputs (pose, velocity, wrench, inverse mass and inertia) or gravity have a nonzero tangent in `xdot`. */
+function movesBody(L: IntegratorLayout, b: number, xdot: Float64Array): boolean {
+  for (let k = 0; k < Q_WIDTH; k++) if (xdot[L.q + Q_WIDTH * b + k] !== 0) return true;
+  for (let k = 0; k < QD_WIDTH; k++) {
+    if (xdot[L.qd + QD_WIDTH * b + k] !== 0 || xdot[L.wrench + QD_WIDTH * b + k] !== 0) return true;
+  }
+  if (xdot[L.invMass + b] !== 0) return true;
+  for (let k = 0; k < 3; k++) if (xdot[L.invInertia + 3 * b + k] !== 0 || xdot[L.gravity + k] !== 0) return true;
+  return false;
 }
 
 let _tangentViews: {
