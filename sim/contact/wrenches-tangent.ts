@@ -86,21 +86,97 @@ let _rampSign = 0;
 
 /** Side tangents (A 0, B 1): u̇n, u̇t of the side just differentiated. */
 const _side = new Float64Array(2);
-const _sDot = new Float64Array(3);
-const _tDot = new Float64Array(3);
 /** the current direction's lever and normal tangents (ṙ_A, ṙ_B, ṅ) */
 const _rA = new Float64Array(3);
 const _rB = new Float64Array(3);
 const _n = new Float64Array(3);
 
+/** Floats per side in `_sideCoef`; the offsets of its groups (see `sidePrepare`). */
+const SIDE_STRIDE = 24;
+const SC_STATIC = 0,
+  SC_RN = 1,
+  SC_NN = 4,
+  SC_WN = 7,
+  SC_RT = 10,
+  SC_WT = 13,
+  SC_TT = 16,
+  SC_SS = 19;
+/** Per side (A at 0, B at SIDE_STRIDE): the coefficients of u̇n and u̇t of the current contact. */
+const _sideCoef = new Float64Array(2 * SIDE_STRIDE);
+
 /**
- * Tangents of un and ut of one side (`side` 0: A, 1: B; body `body`, lever r) from the
- * tangents of its lever (`rDot`), the normal (`_n`), its orientation (`qDot` at `qo`: the
- * 4 quaternion entries), inverse mass and inertia: the forward mode of `sideInverseMass`,
- * into `_side` = [u̇n, u̇t]. A static side has none.
+ * The coefficients of the tangents of un and ut of one side (`side` 0: A, 1: B) of the
+ * current contact, once for all directions (the kernel's `sideInverseMass` left s, t, R):
+ * with G_t = R(2λ⊙t), G_s = R(2λ⊙s), Λ = Σλ and Ω the rotation's rate (Ṙ = [Ω]×R),
+ *
+ *   u̇n − ṁ = Σλ̇_k t_k² + ṙ·(n × G_t) + ṅ·(G_t × r) − Ω·(c × G_t)          (ṫ = Rᵀ(ċ − Ω × c))
+ *   tr K̇   = Σλ̇_k (|r|² − s_k²) + ṙ·(2Λr − G_s) + Ω·(r × G_s)             (ṡ = Rᵀ(ṙ − Ω × r))
+ *   u̇t     = ṁ + ½(tr K̇ − (u̇n − ṁ))
+ */
+function sidePrepare(p: ContactForceParams, side: number, body: number): void {
+  const o = side * SIDE_STRIDE;
+  const lx = p.invInertia[3 * body],
+    ly = p.invInertia[3 * body + 1],
+    lz = p.invInertia[3 * body + 2];
+  if (p.invMass[body] === 0 && lx === 0 && ly === 0 && lz === 0) {
+    _sideCoef[o + SC_STATIC] = 1;
+    return;
+  }
+  _sideCoef[o + SC_STATIC] = 0;
+  const S = F.side;
+  const rot = S.rot[side],
+    s = S.s[side],
+    t = S.t[side],
+    c = S.c[side];
+  const e = F.e;
+  const rx = side === 0 ? e.rAx : e.rBx,
+    ry = side === 0 ? e.rAy : e.rBy,
+    rz = side === 0 ? e.rAz : e.rBz;
+  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+  const t0 = 2 * lx * t[0],
+    t1 = 2 * ly * t[1],
+    t2 = 2 * lz * t[2];
+  const s0 = 2 * lx * s[0],
+    s1 = 2 * ly * s[1],
+    s2 = 2 * lz * s[2];
+  const gtx = rot[0] * t0 + rot[1] * t1 + rot[2] * t2,
+    gty = rot[3] * t0 + rot[4] * t1 + rot[5] * t2,
+    gtz = rot[6] * t0 + rot[7] * t1 + rot[8] * t2;
+  const gsx = rot[0] * s0 + rot[1] * s1 + rot[2] * s2,
+    gsy = rot[3] * s0 + rot[4] * s1 + rot[5] * s2,
+    gsz = rot[6] * s0 + rot[7] * s1 + rot[8] * s2;
+  const sc = _sideCoef;
+  // n × G_t, G_t × r, −(c × G_t)
+  sc[o + SC_RN] = e.ny * gtz - e.nz * gty;
+  sc[o + SC_RN + 1] = e.nz * gtx - e.nx * gtz;
+  sc[o + SC_RN + 2] = e.nx * gty - e.ny * gtx;
+  sc[o + SC_NN] = gty * rz - gtz * ry;
+  sc[o + SC_NN + 1] = gtz * rx - gtx * rz;
+  sc[o + SC_NN + 2] = gtx * ry - gty * rx;
+  sc[o + SC_WN] = -(c[1] * gtz - c[2] * gty);
+  sc[o + SC_WN + 1] = -(c[2] * gtx - c[0] * gtz);
+  sc[o + SC_WN + 2] = -(c[0] * gty - c[1] * gtx);
+  // 2Λr − G_s, r × G_s
+  const lam2 = 2 * (lx + ly + lz);
+  sc[o + SC_RT] = lam2 * rx - gsx;
+  sc[o + SC_RT + 1] = lam2 * ry - gsy;
+  sc[o + SC_RT + 2] = lam2 * rz - gsz;
+  sc[o + SC_WT] = ry * gsz - rz * gsy;
+  sc[o + SC_WT + 1] = rz * gsx - rx * gsz;
+  sc[o + SC_WT + 2] = rx * gsy - ry * gsx;
+  for (let k = 0; k < 3; k++) {
+    sc[o + SC_TT + k] = t[k] * t[k];
+    sc[o + SC_SS + k] = r2 - s[k] * s[k];
+  }
+}
+
+/**
+ * Tangents of un and ut of one side (`side` 0: A, 1: B; body `body`) along one direction,
+ * from the tangents of its lever (`rDot`), the normal (`_n`), its orientation (`stateDot` at
+ * `qo`: the 4 quaternion entries), inverse mass and inertia, and the coefficients of
+ * {@link sidePrepare}: into `_side` = [u̇n, u̇t]. A static side has none.
  */
 function sideTangent(
-  p: ContactForceParams,
   side: number,
   body: number,
   rDot: Float64Array,
@@ -110,61 +186,50 @@ function sideTangent(
   po: number,
   PL: ContactParamTangentLayout,
 ): void {
-  const lx = p.invInertia[3 * body],
-    ly = p.invInertia[3 * body + 1],
-    lz = p.invInertia[3 * body + 2];
-  if (p.invMass[body] === 0 && lx === 0 && ly === 0 && lz === 0) {
+  const o = side * SIDE_STRIDE;
+  const sc = _sideCoef;
+  if (sc[o + SC_STATIC] === 1) {
     _side[0] = _side[1] = 0;
     return;
   }
+  // Ω = 2·vec(q̂̇ ⊗ q̂*), q̂̇ = (q̇ − q̂(q̂·q̇))/|q|: the radial part of q̇ adds nothing to Ω
   const S = F.side;
-  const qHat = S.qHat[side],
-    rot = S.rot[side],
-    s = S.s[side],
-    t = S.t[side];
-  const e = F.e;
-  const rx = side === 0 ? e.rAx : e.rBx,
-    ry = side === 0 ? e.rAy : e.rBy,
-    rz = side === 0 ? e.rAz : e.rBz;
-  // q̂̇ = (q̇ − q̂(q̂·q̇))/|q|, and the rotation's rate Ω (world): Ṙ = [Ω]×R, Ω = 2·vec(q̂̇ ⊗ q̂*)
-  const qLen = S.qLen[side];
+  const qHat = S.qHat[side];
+  const scale = 2 / S.qLen[side];
   const w = qHat[0],
     vx = qHat[1],
     vy = qHat[2],
     vz = qHat[3];
-  const radial = w * stateDot[qo] + vx * stateDot[qo + 1] + vy * stateDot[qo + 2] + vz * stateDot[qo + 3];
-  const dw = (stateDot[qo] - w * radial) / qLen,
-    dvx = (stateDot[qo + 1] - vx * radial) / qLen,
-    dvy = (stateDot[qo + 2] - vy * radial) / qLen,
-    dvz = (stateDot[qo + 3] - vz * radial) / qLen;
-  const ox = 2 * (w * dvx - dw * vx + vy * dvz - vz * dvy),
-    oy = 2 * (w * dvy - dw * vy + vz * dvx - vx * dvz),
-    oz = 2 * (w * dvz - dw * vz + vx * dvy - vy * dvx);
-  // c = r × n
-  const c = S.c[side];
-  const cdx = rDot[1] * e.nz - rDot[2] * e.ny + ry * _n[2] - rz * _n[1],
-    cdy = rDot[2] * e.nx - rDot[0] * e.nz + rz * _n[0] - rx * _n[2],
-    cdz = rDot[0] * e.ny - rDot[1] * e.nx + rx * _n[1] - ry * _n[0];
-  // s = Rᵀr, t = Rᵀc: ṡ = Rᵀ(ṙ − Ω × r), ṫ = Rᵀ(ċ − Ω × c)
-  const ux = rDot[0] - (oy * rz - oz * ry),
-    uy = rDot[1] - (oz * rx - ox * rz),
-    uz = rDot[2] - (ox * ry - oy * rx);
-  const kx = cdx - (oy * c[2] - oz * c[1]),
-    ky = cdy - (oz * c[0] - ox * c[2]),
-    kz = cdz - (ox * c[1] - oy * c[0]);
+  const dw = stateDot[qo],
+    dvx = stateDot[qo + 1],
+    dvy = stateDot[qo + 2],
+    dvz = stateDot[qo + 3];
+  const ox = scale * (w * dvx - dw * vx + vy * dvz - vz * dvy),
+    oy = scale * (w * dvy - dw * vy + vz * dvx - vx * dvz),
+    oz = scale * (w * dvz - dw * vz + vx * dvy - vy * dvx);
+  let normalDot =
+    sc[o + SC_RN] * rDot[0] +
+    sc[o + SC_RN + 1] * rDot[1] +
+    sc[o + SC_RN + 2] * rDot[2] +
+    sc[o + SC_NN] * _n[0] +
+    sc[o + SC_NN + 1] * _n[1] +
+    sc[o + SC_NN + 2] * _n[2] +
+    sc[o + SC_WN] * ox +
+    sc[o + SC_WN + 1] * oy +
+    sc[o + SC_WN + 2] * oz;
+  let traceDot =
+    sc[o + SC_RT] * rDot[0] +
+    sc[o + SC_RT + 1] * rDot[1] +
+    sc[o + SC_RT + 2] * rDot[2] +
+    sc[o + SC_WT] * ox +
+    sc[o + SC_WT + 1] * oy +
+    sc[o + SC_WT + 2] * oz;
+  const li = po + PL.invInertia + 3 * body;
   for (let k = 0; k < 3; k++) {
-    _sDot[k] = rot[k] * ux + rot[3 + k] * uy + rot[6 + k] * uz;
-    _tDot[k] = rot[k] * kx + rot[3 + k] * ky + rot[6 + k] * kz;
-  }
-  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
-  const r2Dot = 2 * (s[0] * _sDot[0] + s[1] * _sDot[1] + s[2] * _sDot[2]);
-  let normalDot = 0,
-    traceDot = 0;
-  for (let k = 0; k < 3; k++) {
-    const lam = k === 0 ? lx : k === 1 ? ly : lz;
-    const lamDot = paramDot[po + PL.invInertia + 3 * body + k];
-    normalDot += lamDot * t[k] * t[k] + 2 * lam * t[k] * _tDot[k];
-    traceDot += lamDot * (r2 - s[k] * s[k]) + lam * (r2Dot - 2 * s[k] * _sDot[k]);
+    const lamDot = paramDot[li + k];
+    if (lamDot === 0) continue;
+    normalDot += lamDot * sc[o + SC_TT + k];
+    traceDot += lamDot * sc[o + SC_SS + k];
   }
   const mDot = paramDot[po + PL.invMass + body];
   _side[0] = mDot + normalDot;
@@ -262,6 +327,8 @@ export function contactWrenchTangents(
       wrenchOut[oa + 5] -= e.rAx * fy - e.rAy * fx;
     } else if (nk === 0) continue;
     const shareValue = e.shareA;
+    sidePrepare(p, 0, a);
+    sidePrepare(p, 1, b);
     const act = F.window.value;
     const win = F.window;
     const kappa = F.kappa;
@@ -322,10 +389,10 @@ export function contactWrenchTangents(
       const kDot = paramDot[po + PL.stiffness];
       // mass shares and effective masses
       const shareDot = _gateSumDot[run[i] * dirs + j] - _gateDot[i * dirs + j];
-      sideTangent(p, 0, a, _rA, stateDot, so + 7 * a + 3, paramDot, po, PL);
+      sideTangent(0, a, _rA, stateDot, so + 7 * a + 3, paramDot, po, PL);
       const unA = _side[0],
         utA = _side[1];
-      sideTangent(p, 1, b, _rB, stateDot, so + 7 * b + 3, paramDot, po, PL);
+      sideTangent(1, b, _rB, stateDot, so + 7 * b + 3, paramDot, po, PL);
       const unB = _side[0],
         utB = _side[1];
       const w0 = unA + unB;
