@@ -48,7 +48,8 @@ export interface GradientOptions {
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
   /**
-   * compute `validWithin` (P + 1 plain rollouts for P parameters). Default: `gradient()`
+   * compute `validWithin` (one tangent rollout carrying P directions in penalty and soft
+   * mode, P + 1 plain rollouts in hard mode: sim/validity.ts). Default: `gradient()`
    * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
    */
   validity?: boolean;

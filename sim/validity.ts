@@ -11,18 +11,26 @@
  *
  *   distance = |m| / ‖∇θ m‖,   and per parameter |m| / |∂m/∂θ_i|   (θ's own units)
  *
- * The tangents ∂m/∂θ_i come from one extra plain rollout per parameter, θ + h_i e_i with
- * h_i = {@link TANGENT_STEP}·max(|θ_i|, 1): a one-sided difference of every margin of the
- * rollout, matched by decision (step, pair, kind, and the contact's rank among the pair's
- * contacts of that step). That is the equivalent of forward mode with one tangent per
- * parameter — P + 1 plain rollouts for P parameters — chosen because it covers all three
- * contact modes with the steps' own code (the hard step has no forward-mode rule).
- * A soft margin entry present at θ and missing at θ + h_i flipped within h_i: its
+ * The tangents ∂m/∂θ_i come, in penalty and soft mode, from ONE tangent rollout
+ * (sim/driver/tangent-rollout.ts): the rollout inputs' tangents ∂x/∂θ_i (the parameters
+ * written into the inputs as the gradient writes them, sim/param-inputs.ts, in forward
+ * mode) are carried through every step beside the forward pass by the Stepper's
+ * tangent-forward, which reports each decision with its margin's tangents; collision,
+ * geometry and decisions are computed once per step, only the linearized propagation per
+ * parameter. The margins are those of the plain step, in its order.
+ *
+ * Hard mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature
+ * choices (their margins' tangents are not carried) and parameters that reach no rollout
+ * input (the contact margin) keep the earlier method: one extra plain rollout per
+ * parameter, θ + h_i e_i with h_i = {@link TANGENT_STEP}·max(|θ_i|, 1), a one-sided
+ * difference of every margin matched by decision (step, pair, kind, and the contact's
+ * rank among the pair's contacts of that step): P + 1 plain rollouts for P parameters.
+ * There, a soft margin entry present at θ and missing at θ + h_i flipped within h_i: its
  * distance along i is taken as h_i. Any other decision that goes missing lost the guard
  * it is evaluated under (a damping clamp or stick/slip needs its contact to press, which
- * is the onset decision, recorded with its own distance): it gets no tangent along i. A decision that exists only at θ + h_i (a contact entering the
- * collision margin from outside it) is not seen: the collision pass does not report the
- * pairs it rejects.
+ * is the onset decision, recorded with its own distance): it gets no tangent along i.
+ * In both, a decision that exists only beyond θ (a contact entering the collision margin
+ * from outside it) is not seen: the collision pass does not report the pairs it rejects.
  *
  * The distance is first order: a margin that is curved along θ flips nearer or farther
  * (the tests compare it with where a fine sweep sees the gradient change).
@@ -319,7 +327,8 @@ function kindOf(label: string): string {
 
 /**
  * The validity report of the scene's rollout w.r.t. the parameters `wrt` (paths as
- * written), at the scene's own values: module comment. Costs P + 1 plain rollouts.
+ * written), at the scene's own values: module comment. Costs one tangent rollout carrying
+ * P directions (penalty, soft), else P + 1 plain rollouts (hard, feature choices, the margin).
  *
  * @example
  * // a ball 19 µm above the ground at the last step (hard mode)
