@@ -11,18 +11,26 @@
  *
  *   distance = |m| / ‖∇θ m‖,   and per parameter |m| / |∂m/∂θ_i|   (θ's own units)
  *
- * The tangents ∂m/∂θ_i come from one extra plain rollout per parameter, θ + h_i e_i with
- * h_i = {@link TANGENT_STEP}·max(|θ_i|, 1): a one-sided difference of every margin of the
- * rollout, matched by decision (step, pair, kind, and the contact's rank among the pair's
- * contacts of that step). That is the equivalent of forward mode with one tangent per
- * parameter — P + 1 plain rollouts for P parameters — chosen because it covers all three
- * contact modes with the steps' own code (the hard step has no forward-mode rule).
- * A soft margin entry present at θ and missing at θ + h_i flipped within h_i: its
+ * The tangents ∂m/∂θ_i come, in penalty and soft mode, from ONE tangent rollout
+ * (sim/driver/tangent-rollout.ts): the rollout inputs' tangents ∂x/∂θ_i (the parameters
+ * written into the inputs as the gradient writes them, sim/param-inputs.ts, in forward
+ * mode) are carried through every step beside the forward pass by the Stepper's
+ * tangent-forward, which reports each decision with its margin's tangents; collision,
+ * geometry and decisions are computed once per step, only the linearized propagation per
+ * parameter. The margins are those of the plain step, in its order.
+ *
+ * Hard mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature
+ * choices (their margins' tangents are not carried) and parameters that reach no rollout
+ * input (the contact margin) keep the earlier method: one extra plain rollout per
+ * parameter, θ + h_i e_i with h_i = {@link TANGENT_STEP}·max(|θ_i|, 1), a one-sided
+ * difference of every margin matched by decision (step, pair, kind, and the contact's
+ * rank among the pair's contacts of that step): P + 1 plain rollouts for P parameters.
+ * There, a soft margin entry present at θ and missing at θ + h_i flipped within h_i: its
  * distance along i is taken as h_i. Any other decision that goes missing lost the guard
  * it is evaluated under (a damping clamp or stick/slip needs its contact to press, which
- * is the onset decision, recorded with its own distance): it gets no tangent along i. A decision that exists only at θ + h_i (a contact entering the
- * collision margin from outside it) is not seen: the collision pass does not report the
- * pairs it rejects.
+ * is the onset decision, recorded with its own distance): it gets no tangent along i.
+ * In both, a decision that exists only beyond θ (a contact entering the collision margin
+ * from outside it) is not seen: the collision pass does not report the pairs it rejects.
  *
  * The distance is first order: a margin that is curved along θ flips nearer or farther
  * (the tests compare it with where a fine sweep sees the gradient change).
@@ -36,6 +44,11 @@ import { parseScene, type Scene } from './scene.ts';
 import { assertFiniteState } from './state.ts';
 import { createStepData, step } from './step.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
+import * as ad from '../ad/index.ts';
+import type { Real } from '../ad/tape.ts';
+import { forceRolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
+import { applyParams } from './param-inputs.ts';
+import { rolloutInputs, rolloutLayout } from './rollout.ts';
 
 /** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
 export const TANGENT_STEP = 1e-7;
@@ -122,13 +135,15 @@ const RANK_SLOTS = 256;
  * with a {@link Matcher} (the runs at θ + h_i) keeps nothing: each decision is matched to
  * the base run's as it arrives and its margin written at the base's index.
  */
-class DecisionLog implements RadiusSink {
+class DecisionLog implements RadiusSink, StepMarginSink {
   readonly radius = Infinity;
   t = 0;
   count = 0;
   keys = new Float64Array(256);
   margins = new Float64Array(256);
   jumps = new Uint8Array(256);
+  /** with tangent directions: slopes[i·dirs + j] = ∂m_i/∂θ_j, from the tangent rollout */
+  slopes: Float64Array;
   /** each entry's label as reported (the steps pass cached strings: one object per pair and kind) and its id */
   readonly labelRefs: string[] = [];
   ids = new Int32Array(256);
@@ -138,7 +153,16 @@ class DecisionLog implements RadiusSink {
   constructor(
     private readonly labels: LabelTable,
     private readonly matchInto: Matcher | null = null,
-  ) {}
+    private readonly dirs = 0,
+  ) {
+    this.slopes = new Float64Array(256 * dirs);
+  }
+
+  /** The tangents of the margin just logged (a tangent rollout reports them after each kink). */
+  tangents(mdot: Float64Array): void {
+    const at = (this.count - 1) * this.dirs;
+    for (let j = 0; j < this.dirs; j++) this.slopes[at + j] = mdot[j];
+  }
 
   kink(margin: number, label = 'contact', jump = false): void {
     const m = this.matchInto;
@@ -184,6 +208,11 @@ class DecisionLog implements RadiusSink {
     jumps.set(this.jumps);
     const ids = new Int32Array(size);
     ids.set(this.ids);
+    if (this.dirs > 0) {
+      const slopes = new Float64Array(size * this.dirs);
+      slopes.set(this.slopes);
+      this.slopes = slopes;
+    }
     this.keys = keys;
     this.margins = margins;
     this.jumps = jumps;
@@ -298,7 +327,8 @@ function kindOf(label: string): string {
 
 /**
  * The validity report of the scene's rollout w.r.t. the parameters `wrt` (paths as
- * written), at the scene's own values: module comment. Costs P + 1 plain rollouts.
+ * written), at the scene's own values: module comment. Costs one tangent rollout carrying
+ * P directions (penalty, soft), else P + 1 plain rollouts (hard, feature choices, the margin).
  *
  * @example
  * // a ball 19 µm above the ground at the last step (hard mode)
@@ -308,7 +338,14 @@ function kindOf(label: string): string {
 export function validity(
   scene: Scene,
   wrt: readonly string[],
-  opts: { distancesOf?: readonly string[] } = {},
+  opts: {
+    distancesOf?: readonly string[];
+    /**
+     * how the margins' tangents are computed: `tangents` (one tangent rollout; the default
+     * where it applies, see `tangentSlopes`) or `differences` (P + 1 plain rollouts, every mode)
+     */
+    method?: 'tangents' | 'differences';
+  } = {},
 ): Validity {
   const bodies = pathBodies(scene);
   const names = [...new Set(wrt)];
@@ -321,27 +358,19 @@ export function validity(
     return { validWithin: null, decisions: [], ...(distances && { distances }) };
   }
   const labels = new LabelTable();
-  const base = logDecisions(sceneAt(scene, params, theta), new DecisionLog(labels));
-  const n = base.count;
-  // slope[i·P + j]: ∂|m_i|/∂θ_j by a one-sided difference
   const P = params.length;
-  const slope = new Float64Array(n * P);
-  const steps = theta.map((v) => TANGENT_STEP * Math.max(Math.abs(v), 1));
-  const moved = new Float64Array(n);
-  for (let j = 0; j < P; j++) {
-    const x = theta.slice();
-    x[j] += steps[j];
-    moved.fill(NaN);
-    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, new Matcher(base, scene.steps, moved)));
-    for (let i = 0; i < n; i++) {
-      const m = moved[i];
-      if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
-      // missing at θ + h: a margin entry left the set, i.e. flipped within h; any other
-      // decision lost the guard it is evaluated under (a contact's onset), which is a
-      // decision of its own with its own distance
-      else if (base.jumps[i] === 1) slope[i * P + j] = -base.margins[i] / steps[j];
-    }
+  const at = sceneAt(scene, params, theta);
+  // one tangent rollout where the mode's Stepper has a tangent-forward; else P + 1 plain ones
+  const tangent = opts.method === 'differences' ? null : tangentSlopes(at, params, theta, labels);
+  if (tangent === null && opts.method === 'tangents') {
+    throw new Error(
+      'validity: no tangent rollout for this scene (hard mode, narrowphase features or the contact margin)',
+    );
   }
+  const base = tangent ?? logDecisions(at, new DecisionLog(labels));
+  const n = base.count;
+  // slope[i·P + j]: ∂|m_i|/∂θ_j
+  const slope = tangent !== null ? tangent.slopes : differencedSlopes(scene, params, theta, labels, base);
   // distances; keep the nearest decisions and the nearest per parameter
   const distance = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -408,6 +437,80 @@ export function validity(
     decisions,
     ...(distances && { distances }),
   };
+}
+
+/**
+ * ∂|m_i|/∂θ_j of every decision of `base` by one-sided differences: one plain rollout per
+ * parameter at θ + h_j e_j, matched to the base run decision by decision (module comment).
+ */
+function differencedSlopes(
+  scene: Scene,
+  params: readonly ParamPath[],
+  theta: readonly number[],
+  labels: LabelTable,
+  base: DecisionLog,
+): Float64Array {
+  const n = base.count;
+  const P = params.length;
+  const slope = new Float64Array(n * P);
+  const steps = theta.map((v) => TANGENT_STEP * Math.max(Math.abs(v), 1));
+  const moved = new Float64Array(n);
+  for (let j = 0; j < P; j++) {
+    const x = theta.slice();
+    x[j] += steps[j];
+    moved.fill(NaN);
+    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, new Matcher(base, scene.steps, moved)));
+    for (let i = 0; i < n; i++) {
+      const m = moved[i];
+      if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
+      // missing at θ + h: a margin entry left the set, i.e. flipped within h; any other
+      // decision lost the guard it is evaluated under (a contact's onset), which is a
+      // decision of its own with its own distance
+      else if (base.jumps[i] === 1) slope[i * P + j] = -base.margins[i] / steps[j];
+    }
+  }
+  return slope;
+}
+
+/**
+ * Every decision of the rollout at θ with its margin's tangents along each parameter,
+ * from ONE tangent rollout (sim/driver/tangent-rollout.ts): the rollout inputs' tangents
+ * ∂x/∂θ_j come from the parameters written into the inputs as the gradient writes them
+ * (param-inputs.ts, in forward mode), and the steps carry them to every margin. Null
+ * where this does not apply, and the caller differences plain rollouts instead: hard
+ * mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature choices
+ * (their margins' tangents are not carried yet), and parameters that reach no rollout
+ * input (the contact margin).
+ */
+function tangentSlopes(
+  scene: Scene,
+  params: readonly ParamPath[],
+  theta: readonly number[],
+  labels: LabelTable,
+): DecisionLog | null {
+  if (scene.contact.mode === 'hard') return null;
+  const model = buildModel(scene);
+  if (narrowphaseFeatures(model) !== null) return null;
+  const state0 = initialState(model, scene);
+  const config = { model, steps: scene.steps };
+  const L = rolloutLayout(model.nbody, scene.steps, 0);
+  const x = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
+  const P = params.length;
+  const jac = ad.jacfwd((leaves) => {
+    const xs: Real[] = Array.from(x);
+    applyParams(xs, L, scene, model, params, leaves);
+    return xs;
+  }, theta);
+  const xdots = new Float64Array(P * L.size);
+  for (let k = 0; k < L.size; k++) for (let j = 0; j < P; j++) xdots[j * L.size + k] = jac[k][j];
+  for (let j = 0; j < P; j++) {
+    let reaches = false;
+    for (let k = 0; k < L.size && !reaches; k++) reaches = xdots[j * L.size + k] !== 0;
+    if (!reaches) return null;
+  }
+  const log = new DecisionLog(labels, null, P);
+  forceRolloutTangents(config, x, xdots, P, log);
+  return log;
 }
 
 /** The distance of each labelled decision (`step t: A/B kind`), nearest over its ranks. */

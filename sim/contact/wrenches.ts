@@ -1252,3 +1252,36 @@ function contactWrenchTangent(v: InputViews, L: ContactWrenchLayout, xdot: Float
   }
   return ydot;
 }
+
+// ---- for the batched tangent ------------------------------------------------------------
+
+/**
+ * The kernel's per-contact forward pass and the scratch it leaves its values in, for the
+ * batched forward mode (contact/wrenches-tangent.ts), which differentiates these very
+ * values rather than a second copy of the force law. After `gatePass(p, geom)`, per
+ * contact `kinematics(geom, q, qd, i)` then `force(p, q, i)` fill the records.
+ */
+export const wrenchForwardPass = {
+  gatePass,
+  /** one contact's share activation and its partials (from `e.dist`) into `e` */
+  gateOf: contactGate,
+  kinematics: contactKinematics,
+  force: contactForce,
+  /** the contact's kinematics and intermediates */
+  e: _e,
+  /** the normal law's value and partials */
+  normal: _fn,
+  /** its arguments (kκ, rate, D, τ or s) */
+  args: _args,
+  frictionWeight: _w,
+  pairFriction: _mu,
+  window: _win,
+  /** [κ, ∂κ/∂p, ∂κ/∂y, p, y] */
+  kappa: _kappa,
+  /** per side (A 0, B 1): unit quaternion, |q|, rotation, s = Rᵀr, c = r × n, t = Rᵀc */
+  side: { qHat: _qHat, qLen: _qLen, rot: _rot, s: _s, c: _c, t: _t },
+  /** the share activation of each contact and the run (same-pair block) it belongs to */
+  gate: (): Float64Array => _gate,
+  run: (): Int32Array => _run,
+  pressSmoothing: PRESS_SMOOTHING,
+};

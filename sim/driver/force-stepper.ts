@@ -34,8 +34,10 @@ import {
   modelWithInputs,
   type RolloutLayout,
 } from './inputs.ts';
+import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
+import { ForceTangentStep } from './force-tangent.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
-import type { Stepper, StepperFactory } from './stepper.ts';
+import type { StepTangents, Stepper, StepperFactory } from './stepper.ts';
 
 /** What a force step's pullback needs besides the state before it. */
 export interface ForceStepRecord {
@@ -87,6 +89,18 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
     step(this.model, this.data, state, control, state, kinks);
+  }
+
+  /** forward mode (driver/force-tangent.ts), its scratch made on first use */
+  private tangentStep: ForceTangentStep | null = null;
+  tangentForward(
+    state: State,
+    control: Float64Array | null,
+    tangents: StepTangents,
+    kinks: MarginTangentSink | null,
+  ): void {
+    this.tangentStep ??= new ForceTangentStep(this.model, this.data, this.L, this.x);
+    this.tangentStep.step(state, control, tangents, kinks);
   }
 
   keep(): ForceStepRecord {

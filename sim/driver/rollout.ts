@@ -31,12 +31,12 @@ import { addInto, copyInto, nearestPerDecision } from './records.ts';
 import type { Stepper, StepperFactory } from './stepper.ts';
 
 /** The state as one flat [q | qd] view (a State's arrays share one buffer, q first). */
-function flat(state: State): Float64Array {
+export function flat(state: State): Float64Array {
   return new Float64Array(state.bodyQ.buffer, state.bodyQ.byteOffset, state.bodyQ.length + state.bodyQd.length);
 }
 
 /** Step t's control wrenches (nbody×6) from the flat controls of `x`; null without control bodies. */
-class Controls {
+export class Controls {
   private readonly full: Float64Array;
   constructor(
     private readonly bodies: readonly number[],

@@ -1,6 +1,8 @@
 /**
  * A Stepper is one contact mode's step as the rollout driver (driver/rollout.ts) sees it:
- * forward a step and keep its record; pull a state cotangent back through a record. The
+ * forward a step and keep its record; pull a state cotangent back through a record;
+ * optionally, carry state tangents forward through a step (tangent-forward, driven by
+ * driver/tangent-rollout.ts). The
  * driver owns everything around the steps (layout, checkpoints, the record budget,
  * recorded outputs, controls, the sanity monitor, the kink summary), so a new contact mode
  * is a new Stepper, not a new rollout.
@@ -9,10 +11,28 @@
  * rollout's inputs: the simulator and the rollout run the same code.
  */
 import type { KinkSink } from '../../ad/primitive.ts';
+import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import type { RolloutConfig } from './config.ts';
 import type { RolloutLayout } from './inputs.ts';
+
+/**
+ * The tangents a tangent-forward step carries: `dirs` directions, each direction's block
+ * contiguous (direction-major).
+ */
+export interface StepTangents {
+  readonly dirs: number;
+  /** dirs × 13n: [q̇ (7n) | q̇d (6n)] of the state, advanced in place by the step */
+  readonly state: Float64Array;
+  /**
+   * dirs × L.size: the tangents of the rollout inputs (layout of the rollout; the
+   * parameters' part is what a step reads, constant over the rollout)
+   */
+  readonly inputs: Float64Array;
+  /** dirs × nbody×6: the tangents of this step's control wrench, or null (no controls) */
+  control: Float64Array | null;
+}
 
 export interface Stepper<Rec, Snapshot = null> {
   /** the model with the rollout inputs' values: what the steps and the sanity monitor read */
@@ -35,6 +55,19 @@ export interface Stepper<Rec, Snapshot = null> {
   /** what a checkpoint needs besides the state to repeat the steps exactly (e.g. a warm start) */
   snapshot(): Snapshot;
   restore(snapshot: Snapshot): void;
+  /**
+   * Optional forward mode: advance `state` by one step in place exactly as `forward` does,
+   * and carry every direction's state tangent through the step's linearization (the
+   * contacts, features and decisions of the step itself, computed once for all
+   * directions). Decisions go to `kinks` as `forward` reports them, each followed by its
+   * margin's tangents.
+   */
+  tangentForward?(
+    state: State,
+    control: Float64Array | null,
+    tangents: StepTangents,
+    kinks: MarginTangentSink | null,
+  ): void;
   /**
    * Pull the cotangent of the state after a step back through it. In: `lambda` (13n:
    * [q̄ | q̇̄]) of the state after; out: `lambda` of the state before (overwritten). The

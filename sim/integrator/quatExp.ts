@@ -48,14 +48,8 @@ const SINC_SLOPE_SERIES = new Float64Array(SERIES_TERMS);
   }
 }
 
-function horner(coef: Float64Array, s: number): number {
-  let acc = coef[coef.length - 1];
-  for (let k = coef.length - 2; k >= 0; k--) acc = acc * s + coef[k];
-  return acc;
-}
-
-/** [C, S, dS/ds] of the current call; module scratch, overwritten by every call. */
-const _coef = new Float64Array(3);
+/** [C, S, dS/ds, s] of the current call; module scratch, overwritten by every call. */
+const _coef = new Float64Array(4);
 
 /**
  * Write `[C(s), S(s), dS/ds]` (see the file header) to `out[0..2]`; dC/ds is −S/2.
@@ -65,10 +59,32 @@ const _coef = new Float64Array(3);
  * expMapCoefficients(c, 0); // c = [1, 1, -1/6]
  */
 export function expMapCoefficients(out: Float64Array, s: number): Float64Array {
+  _coef[3] = s;
+  fillCoefficients(_coef);
+  out[0] = _coef[0];
+  out[1] = _coef[1];
+  out[2] = _coef[2];
+  return out;
+}
+
+/**
+ * `[C, S, dS/ds]` into `out[0..2]` for the argument s = `out[3]`: the argument travels in the
+ * array, as a double argument of a call that is not inlined would be boxed (the tangent
+ * and adjoint run this per body and direction).
+ */
+function fillCoefficients(out: Float64Array): Float64Array {
+  const s = out[3];
   if (s < EXP_TAYLOR_MAX_S) {
-    out[0] = horner(COS_SERIES, s);
-    out[1] = horner(SINC_SERIES, s);
-    out[2] = horner(SINC_SLOPE_SERIES, s);
+    // Horner's scheme written out: a helper returning a double would box it on every call
+    let c = COS_SERIES[COS_SERIES.length - 1];
+    for (let k = COS_SERIES.length - 2; k >= 0; k--) c = c * s + COS_SERIES[k];
+    let sinc = SINC_SERIES[SINC_SERIES.length - 1];
+    for (let k = SINC_SERIES.length - 2; k >= 0; k--) sinc = sinc * s + SINC_SERIES[k];
+    let slope = SINC_SLOPE_SERIES[SINC_SLOPE_SERIES.length - 1];
+    for (let k = SINC_SLOPE_SERIES.length - 2; k >= 0; k--) slope = slope * s + SINC_SLOPE_SERIES[k];
+    out[0] = c;
+    out[1] = sinc;
+    out[2] = slope;
   } else {
     const a = Math.sqrt(s);
     const c = Math.cos(a);
@@ -92,7 +108,8 @@ export function quatExp(out: Float64Array, outOff: number, u: Float64Array, uOff
   const ux = u[uOff],
     uy = u[uOff + 1],
     uz = u[uOff + 2];
-  const c = expMapCoefficients(_coef, ux * ux + uy * uy + uz * uz);
+  _coef[3] = ux * ux + uy * uy + uz * uz;
+  const c = fillCoefficients(_coef);
   const sinc = c[1];
   out[outOff] = c[0];
   out[outOff + 1] = sinc * ux;
@@ -119,7 +136,8 @@ export function quatExpTangent(
   const dx = uDot[uDotOff],
     dy = uDot[uDotOff + 1],
     dz = uDot[uDotOff + 2];
-  const c = expMapCoefficients(_coef, ux * ux + uy * uy + uz * uz);
+  _coef[3] = ux * ux + uy * uy + uz * uz;
+  const c = fillCoefficients(_coef);
   const sinc = c[1],
     sincSlope = c[2];
   const sDot = 2 * (ux * dx + uy * dy + uz * dz);
@@ -149,7 +167,8 @@ export function quatExpAdjoint(
     vx = qBar[qBarOff + 1],
     vy = qBar[qBarOff + 2],
     vz = qBar[qBarOff + 3];
-  const c = expMapCoefficients(_coef, ux * ux + uy * uy + uz * uz);
+  _coef[3] = ux * ux + uy * uy + uz * uz;
+  const c = fillCoefficients(_coef);
   const sinc = c[1],
     sincSlope = c[2];
   const sBar = -0.5 * sinc * cBar + sincSlope * (ux * vx + uy * vy + uz * vz);

@@ -690,3 +690,72 @@ export function integrateRule(config: IntegratorConfig): PrimitiveRule<Float64Ar
     },
   };
 }
+
+/**
+ * Forward mode of `integrate` along several directions at once: the flat input `x`
+ * (layout `integratorLayout(nbody)`) is stepped once per body, and each direction's
+ * tangent `xdots[j]` (same layout) is carried through that body's step into `ydots[j]`
+ * (`[q' (7n) | qd' (6n)]`, overwritten); the step's values go to `qOut`, `qdOut` (as
+ * `integrate` writes them). Static bodies pass their values and tangents through. For
+ * batched tangent rollouts (sim/driver/force-tangent.ts): each body's forward values are
+ * computed once for all directions.
+ */
+export function integrateTangents(
+  config: IntegratorConfig,
+  x: Float64Array,
+  xdots: readonly Float64Array[],
+  ydots: readonly Float64Array[],
+  qOut: Float64Array,
+  qdOut: Float64Array,
+): void {
+  const n = config.nbody;
+  if (_tangentViews === null || _tangentViews.config !== config || _tangentViews.x !== x) {
+    const L = integratorLayout(n);
+    _tangentViews = { config, x, L, v: viewsOf(config, L, x) };
+  }
+  const { L, v } = _tangentViews;
+  for (let b = 0; b < n; b++) {
+    const qo = Q_WIDTH * b;
+    const yqd = Q_WIDTH * n + QD_WIDTH * b;
+    if (config.isStatic[b]) {
+      for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = x[L.q + qo + k];
+      for (let k = 0; k < QD_WIDTH; k++) qdOut[QD_WIDTH * b + k] = x[L.qd + QD_WIDTH * b + k];
+      for (let j = 0; j < xdots.length; j++) {
+        const xdot = xdots[j],
+          ydot = ydots[j];
+        for (let k = 0; k < Q_WIDTH; k++) ydot[qo + k] = xdot[L.q + qo + k];
+        for (let k = 0; k < QD_WIDTH; k++) ydot[yqd + k] = xdot[L.qd + QD_WIDTH * b + k];
+      }
+      continue;
+    }
+    stepBody(v.params, b, v.q, v.qd, v.wrench);
+    for (let j = 0; j < xdots.length; j++) {
+      if (movesBody(L, b, xdots[j])) tangentBody(v.params, L, b, x, xdots[j], ydots[j]);
+      else {
+        // nothing of this body moves along direction j: its outputs neither
+        ydots[j].fill(0, qo, qo + Q_WIDTH);
+        ydots[j].fill(0, yqd, yqd + QD_WIDTH);
+      }
+    }
+    for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
+    for (let k = 0; k < QD_WIDTH; k++) qdOut[QD_WIDTH * b + k] = _qdNext[k];
+  }
+}
+
+/** Whether body b's inputs (pose, velocity, wrench, inverse mass and inertia) or gravity have a nonzero tangent in `xdot`. */
+function movesBody(L: IntegratorLayout, b: number, xdot: Float64Array): boolean {
+  for (let k = 0; k < Q_WIDTH; k++) if (xdot[L.q + Q_WIDTH * b + k] !== 0) return true;
+  for (let k = 0; k < QD_WIDTH; k++) {
+    if (xdot[L.qd + QD_WIDTH * b + k] !== 0 || xdot[L.wrench + QD_WIDTH * b + k] !== 0) return true;
+  }
+  if (xdot[L.invMass + b] !== 0) return true;
+  for (let k = 0; k < 3; k++) if (xdot[L.invInertia + 3 * b + k] !== 0 || xdot[L.gravity + k] !== 0) return true;
+  return false;
+}
+
+let _tangentViews: {
+  config: IntegratorConfig;
+  x: Float64Array;
+  L: IntegratorLayout;
+  v: ReturnType<typeof viewsOf>;
+} | null = null;

@@ -1,0 +1,87 @@
+/**
+ * The parameters named by paths, written into the rollout's flat inputs (layout
+ * driver/inputs.ts) as Reals: the one-to-one paths through `writeDirectParams`, and the
+ * model quantities derived from written ones (inverse mass and inertia from mass and
+ * shape size, unit plane normal and offset, the unit initial orientation) through ad ops,
+ * so their derivatives flow. Shared by the gradient (reverse mode) and the validity
+ * radius (forward mode: the inputs' tangents along each parameter).
+ */
+import * as ad from '../ad/index.ts';
+import type { Real } from '../ad/tape.ts';
+import type { Model } from './model.ts';
+import type { ParamPath } from './paths.ts';
+import { writeDirectParams, type RolloutLayout } from './driver/inputs.ts';
+import { principalMoments, solidVolume } from './inertia.ts';
+import type { BodySpec, Scene } from './scene.ts';
+
+/**
+ * Write the traced parameters (and the model quantities derived from them) into `x`, the
+ * rollout's inputs (layout `L`); `leaves[j]` is the value of `params[j]`.
+ */
+export function applyParams(
+  x: Real[],
+  L: RolloutLayout,
+  scene: Scene,
+  model: Model,
+  params: readonly ParamPath[],
+  leaves: Real[],
+): void {
+  const n = model.nbody;
+  // per body, which written fields are traced
+  const traced = new Map<string, Real>();
+  params.forEach((p, j) => traced.set(p.text, leaves[j]));
+  const field = (b: number, name: string): Real | undefined => traced.get(`${model.bodyName[b]}.${name}`);
+  // the paths that set an input one-to-one (position, velocities, contact scalars, friction, restitution)
+  writeDirectParams(
+    x,
+    L,
+    model.bodyName,
+    (path) => traced.get(path),
+    (b, key) => scene.bodies[b][key] !== undefined,
+  );
+  for (let b = 0; b < n; b++) {
+    const spec = scene.bodies[b];
+    // the written orientation is normalized at build, so differentiate that too
+    const quat = ['w', 'x', 'y', 'z'].map((c, k) => field(b, `orientation.${c}`) ?? spec.orientation[k]);
+    if (quat.some((v) => typeof v !== 'number')) {
+      ad.normalize(quat).forEach((v, k) => (x[L.q + 7 * b + 3 + k] = v));
+    }
+    applyShape(x, L, b, spec, field);
+  }
+}
+
+/** Shape size, mass and inertia of body `b` when any of them is traced. */
+function applyShape(
+  x: Real[],
+  L: RolloutLayout,
+  b: number,
+  spec: BodySpec,
+  field: (b: number, name: string) => Real | undefined,
+): void {
+  const s = spec.shape;
+  const g = L.geomSize + 4 * b;
+  if (s.type === 'plane') {
+    const normal = [0, 1, 2].map((k) => field(b, `normal.${'xyz'[k]}`) ?? s.normal[k]);
+    const offset = field(b, 'offset') ?? s.offset;
+    if (normal.some((v) => typeof v !== 'number') || typeof offset !== 'number') {
+      // the builder stores the unit normal and offset/|n| (the same half-space)
+      const length = ad.norm(normal);
+      normal.forEach((v, k) => (x[g + k] = ad.div(v, length)));
+      x[g + 3] = ad.div(offset, length);
+    }
+    return;
+  }
+  let size: Real[];
+  if (s.type === 'sphere') size = [field(b, 'radius') ?? s.radius];
+  else if (s.type === 'capsule' || s.type === 'cylinder')
+    size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
+  else size = [0, 1, 2].map((k) => field(b, `halfExtents.${'xyz'[k]}`) ?? s.halfExtents[k]);
+  const massLeaf = field(b, 'mass');
+  const anyTraced = massLeaf !== undefined || size.some((v) => typeof v !== 'number');
+  if (!anyTraced || spec.static) return;
+  size.forEach((v, k) => (x[g + k] = v));
+  const mass: Real =
+    massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, solidVolume(s.type, size)));
+  x[L.invMass + b] = ad.div(1, mass);
+  principalMoments(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
+}

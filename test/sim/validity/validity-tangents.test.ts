@@ -1,0 +1,71 @@
+// The validity radius from one tangent rollout (the margins' tangents carried by the
+// Stepper's tangent-forward) against the same radius from P + 1 plain rollouts (one-sided
+// differences of every margin, the method it replaces in penalty and soft mode): the same
+// decisions at the same distances, to the differences' accuracy.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScene, parseSceneText, type Scene } from '../../../sim/scene.ts';
+import { validity } from '../../../sim/validity.ts';
+import { validityCases } from './validity-cases.ts';
+
+/** Relative difference, with distances that are both infinite counted as equal. */
+function rel(a: number, b: number): number {
+  if (a === b) return 0;
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+function expectSameRadii(scene: Scene, wrt: string[], rtol: number): void {
+  const t = validity(scene, wrt, { method: 'tangents' });
+  const d = validity(scene, wrt, { method: 'differences' });
+  expect(t.validWithin).not.toBeNull();
+  expect(rel(t.validWithin?.distance as number, d.validWithin?.distance as number)).toBeLessThan(rtol);
+  for (const p of wrt) {
+    const a = t.validWithin?.byParameter[p]?.distance ?? Infinity;
+    const b = d.validWithin?.byParameter[p]?.distance ?? Infinity;
+    expect(rel(a, b), `${p}: ${a} vs ${b}`).toBeLessThan(rtol);
+  }
+  // the nearest decisions, at the same distances (ties may list in either order)
+  const tk = t.decisions.map((x) => x.distance);
+  const dk = d.decisions.map((x) => x.distance);
+  tk.forEach((v, i) => expect(rel(v, dk[i]), `decision ${i}`).toBeLessThan(rtol));
+}
+
+describe('validWithin by tangents equals validWithin by differences', () => {
+  for (const c of validityCases()) {
+    if (c.scene.contact.mode === 'hard' || c.name.includes('box–box')) continue;
+    it(`${c.name} along ${c.wrt}`, () => expectSameRadii(c.scene, [c.wrt], 1e-4));
+  }
+
+  it('billiards break (400 steps, soft): 8 initial velocities', () => {
+    const scene = parseSceneText(readFileSync(new URL('../../../scenes/billiards.json', import.meta.url), 'utf8'));
+    const wrt = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [`${b}.linearVelocity.x`, `${b}.linearVelocity.y`]);
+    // 1e-3: the one-sided differences (step 1e-7 of |θ|) of margins that curve along θ
+    // after a few hundred steps of contacts differ from the tangents by up to ~2e-4 here
+    expectSameRadii({ ...scene, steps: 400 }, wrt, 1e-3);
+  });
+
+  it('a ball on the ground in penalty mode, along its radius, mass, stiffness and friction', () => {
+    const scene = parseScene({
+      dt: 0.001,
+      steps: 150,
+      contact: { mode: 'penalty', stiffness: 1e4, friction: 0.3, restitution: 0.5 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.12],
+          linearVelocity: [0.4, 0, -1],
+        },
+      ],
+    });
+    expectSameRadii(scene, ['ball.radius', 'ball.mass', 'contact.stiffness', 'ball.friction'], 1e-3);
+  });
+
+  it('hard mode and the contact margin keep the differences', () => {
+    const hard = validityCases().find((c) => c.scene.contact.mode === 'hard') as { scene: Scene; wrt: string };
+    expect(() => validity(hard.scene, [hard.wrt], { method: 'tangents' })).toThrow(/no tangent rollout/);
+    expect(validity(hard.scene, [hard.wrt]).validWithin).not.toBeNull();
+  });
+});
