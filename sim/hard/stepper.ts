@@ -191,7 +191,7 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
     // the step's trace: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
     const xsbar = handAdjointCovers(rec)
-      ? hardStepAdjoint(sc.ctx, rec, xs, lambda)
+      ? hardStepAdjoint(sc.ctx, rec, xs, lambda, sc.xsbar)
       : tracedPullback(sc.ctx, rec, xs, lambda);
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
@@ -210,6 +210,7 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
       stateWidth: inputWidth('q', n) + inputWidth('qd', n),
       L1,
       xs,
+      xsbar: new Float64Array(L1.size),
       ctx: tracedStepContext(this.model, L1, this.bodies, RESTING_GAP_FACTOR * this.hard.settings.penetrationTolerance),
       IL: integratorLayout(n),
       xInt: integratorInputsOf(this.x, L, n),
@@ -225,6 +226,8 @@ interface HardPullbackScratch {
   L1: RolloutLayout;
   /** one step's inputs (layout L1), parameters filled once */
   xs: Float64Array;
+  /** the hand adjoint's output, one step's x̄ (layout L1) */
+  xsbar: Float64Array;
   ctx: TracedStepContext;
   IL: ReturnType<typeof integratorLayout>;
   xInt: Float64Array;
