@@ -32,6 +32,7 @@
  */
 import { add, mul, sub, value } from '../../ad/ops.ts';
 import { customVjp } from '../../ad/primitive.ts';
+import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Real } from '../../ad/tape.ts';
 import { cross, dot, subVec } from '../../ad/vec.ts';
 import type { Contacts } from '../collision/contacts.ts';
@@ -123,6 +124,22 @@ export function tracedStepContext(
     },
     dynamicBodies,
   };
+}
+
+/** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace. */
+export function tracedPullback(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+): Float64Array {
+  const { grad } = valueAndGrad((v) => {
+    const y = hardStepTraced(ctx, rec, v);
+    let sum: Real = 0;
+    for (let j = 0; j < y.length; j++) if (ybar[j] !== 0) sum = add(sum, mul(ybar[j], y[j]));
+    return sum;
+  }, Array.from(x));
+  return Float64Array.from(grad);
 }
 
 /**
