@@ -233,11 +233,12 @@ export function impulseAdjointInto(
   for (let g = 0; g < islands.count; g++) {
     const first = islands.start[g],
       m = islands.start[g + 1] - first;
-    kinds.length = m;
+    // (the list only grows: setting an array's length is a slow path; the adjoints read m entries)
     for (let i = 0; i < m; i++) kinds[i] = kindOf(s, th, L, vplus, islands.contacts[first + i]);
     if (form === 'hand')
       islandAdjointHand(input, th, ybar, vplus, islands.contacts, first, m, kinds, thbar, solveTransposed);
-    else islandAdjoint(s, L, th, ybar, Array.from(islands.contacts.subarray(first, first + m)), kinds, thbar);
+    else
+      islandAdjoint(s, L, th, ybar, Array.from(islands.contacts.subarray(first, first + m)), kinds.slice(0, m), thbar);
   }
   return thbar;
 }

@@ -15,14 +15,15 @@
  *
  *   (∂step/∂x)ᵀȳ = (∂step_placed/∂x)ᵀȳ_placed + (∂step_rest/∂x)ᵀȳ_rest,
  *
- * the first by a trace of the placed components' few contacts rather than all of the
- * step's (on a billiards break: two or three balls' contacts instead of thirty). The two
- * sums add the same terms in another order: equal to rounding, not bit for bit.
+ * the first by a trace of the placed components' few contacts and bodies rather than all
+ * of the step's (compact-trace.ts; on a billiards break: two or three balls' contacts
+ * instead of thirty). The two sums add the same terms in another order: equal to
+ * rounding, not bit for bit.
  */
 import type { Contacts } from '../collision/contacts.ts';
-import { addInto } from '../driver/records.ts';
+import { addCompactTracedPullback } from './compact-trace.ts';
 import { hardStepAdjoint } from './step-adjoint.ts';
-import { tracedPullback, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
 /**
  * x̄ = (∂step/∂x)ᵀȳ of a step that places an impact (`x` in the one-step layout of
@@ -51,9 +52,8 @@ export function placedStepPullback(
       ybarRest[j] = placed ? 0 : ybar[j];
     }
   }
-  const traced = tracedPullback(ctx, split.placed, x, ybarPlaced);
   const xbar = hardStepAdjoint(ctx, split.rest, x, ybarRest, out);
-  addInto(xbar, 0, traced, 0, xbar.length);
+  addCompactTracedPullback(ctx, split.placed, x, ybarPlaced, xbar);
   return xbar;
 }
 

@@ -184,10 +184,13 @@ describe("a step with a placed impact: split by components, it equals its whole 
     const state = initialState(model, parsed);
     const data = createStepData(model);
     const n = model.nbody;
-    const L1 = rolloutLayout(n, 1, 0);
+    // a control on a ball of a placed component, one on a ball outside them
+    const controlBodies = [model.bodyName.indexOf('falling'), model.bodyName.indexOf('resting')];
+    const L1 = rolloutLayout(n, 1, controlBodies.length);
+    const control = new Float64Array(6 * n);
     const hard = data.hard;
     if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-    const ctx = tracedStepContext(model, L1, [], RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+    const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
     const splitter = new PlacedSplitter(model.bodyStatic);
     const rng = seededRng(11);
     let compared = 0,
@@ -197,8 +200,13 @@ describe("a step with a placed impact: split by components, it equals its whole 
     const sitting = model.bodyName.indexOf('sitting');
     for (let t = 0; t < 600; t++) {
       const xs = new Float64Array(L1.size);
-      xs.set(rolloutInputs({ model, steps: 1 }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
-      step(model, data, state, null, state);
+      xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+      controlBodies.forEach((b, j) => {
+        const wrench = [0.1 * Math.sin(0.01 * t), 0.05, -0.2, 0.001, 0, 0.002 * j];
+        control.set(wrench, 6 * b);
+        xs.set(wrench, L1.controls + 6 * j);
+      });
+      step(model, data, state, control, state);
       const rec = recordStep(hard, undefined);
       if (handAdjointCovers(rec)) continue;
       const ybar = Float64Array.from({ length: 13 * n }, () => rng.uniform() - 0.5);
