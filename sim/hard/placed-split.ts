@@ -20,7 +20,7 @@
  * instead of thirty). The two sums add the same terms in another order: equal to
  * rounding, not bit for bit.
  */
-import type { Contacts } from '../collision/contacts.ts';
+import { createContacts } from '../collision/contacts.ts';
 import { addCompactTracedPullback } from './compact-trace.ts';
 import { hardStepAdjoint } from './step-adjoint.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
@@ -57,21 +57,10 @@ export function placedStepPullback(
   return xbar;
 }
 
-/** A record and what it holds, grown to the most contacts seen. */
+/** An empty record with room for `capacity` contacts. */
 function emptyRecord(capacity: number): HardStepRecord {
-  const contacts: Contacts = {
-    count: 0,
-    capacity,
-    dropped: 0,
-    bodyA: new Int32Array(capacity),
-    bodyB: new Int32Array(capacity),
-    point: new Float64Array(3 * capacity),
-    normal: new Float64Array(3 * capacity),
-    dist: new Float64Array(capacity),
-    pair: new Int32Array(capacity),
-  };
   return {
-    contacts,
+    contacts: createContacts(capacity),
     impulse: new Float64Array(3 * capacity),
     bounced: new Uint8Array(capacity),
     impactFraction: new Float64Array(capacity),
