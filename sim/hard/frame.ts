@@ -52,7 +52,7 @@ export function contactFramesPrimitive(count: number): (x: readonly Real[]) => R
   return customVjp(contactFramesRule(count));
 }
 
-/** The rule behind {@link contactFramesPrimitive} (step-adjoint.ts composes it by hand). */
+/** The rule behind {@link contactFramesPrimitive} (step-adjoint.ts calls `duffFrame` and {@link contactFramesAdjoint} directly). */
 export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
   return {
     name: 'contactFrames',
@@ -63,23 +63,31 @@ export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
       for (let k = 0; k < count; k++) duffFrame(y, FRAME_WIDTH * k, x, 3 * k);
       return [y, x];
     },
-    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
-      const xbar = new Float64Array(3 * count);
-      for (let k = 0; k < count; k++) {
-        const nx = x[3 * k],
-          ny = x[3 * k + 1],
-          nz = x[3 * k + 2];
-        const o = FRAME_WIDTH * k;
-        const sign = nz >= 0 ? 1 : -1;
-        const h = -1 / (sign + nz);
-        // xy = n_x n_y h feeds t₁,y (×σ) and t₂,x; dh/dn_z = h²
-        const xyBar = sign * ybar[o + 4] + ybar[o + 6];
-        const hBar = sign * nx * nx * ybar[o + 3] + ny * ny * ybar[o + 7] + nx * ny * xyBar;
-        xbar[3 * k] = ybar[o] + 2 * sign * nx * h * ybar[o + 3] + ny * h * xyBar - sign * ybar[o + 5];
-        xbar[3 * k + 1] = ybar[o + 1] + nx * h * xyBar + 2 * ny * h * ybar[o + 7] - ybar[o + 8];
-        xbar[3 * k + 2] = ybar[o + 2] + h * h * hBar;
-      }
-      return xbar;
-    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array =>
+      contactFramesAdjoint(count, x, ybar, new Float64Array(3 * count)),
   };
+}
+
+/** n̄ of {@link contactFramesPrimitive} at the normals `x` for the frames' cotangent `ybar`, written to `xbar`; returns it. */
+export function contactFramesAdjoint(
+  count: number,
+  x: Float64Array,
+  ybar: Float64Array,
+  xbar: Float64Array,
+): Float64Array {
+  for (let k = 0; k < count; k++) {
+    const nx = x[3 * k],
+      ny = x[3 * k + 1],
+      nz = x[3 * k + 2];
+    const o = FRAME_WIDTH * k;
+    const sign = nz >= 0 ? 1 : -1;
+    const h = -1 / (sign + nz);
+    // xy = n_x n_y h feeds t₁,y (×σ) and t₂,x; dh/dn_z = h²
+    const xyBar = sign * ybar[o + 4] + ybar[o + 6];
+    const hBar = sign * nx * nx * ybar[o + 3] + ny * ny * ybar[o + 7] + nx * ny * xyBar;
+    xbar[3 * k] = ybar[o] + 2 * sign * nx * h * ybar[o + 3] + ny * h * xyBar - sign * ybar[o + 5];
+    xbar[3 * k + 1] = ybar[o + 1] + nx * h * xyBar + 2 * ny * h * ybar[o + 7] - ybar[o + 8];
+    xbar[3 * k + 2] = ybar[o + 2] + h * h * hBar;
+  }
+  return xbar;
 }

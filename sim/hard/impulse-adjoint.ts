@@ -116,14 +116,19 @@ export function impulseSolveRule(
     name: 'contact impulses',
     fwd(theta) {
       if (theta.length !== L.size) throw new RangeError(`contact impulses: ${theta.length} inputs, expected ${L.size}`);
-      const y = new Float64Array(6 * s.nbody + 3 * s.count);
-      y.set(theta.subarray(0, 6 * s.nbody));
-      for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, theta, k, s.lambda, y);
-      y.set(s.lambda.subarray(0, 3 * s.count), 6 * s.nbody);
-      return [y, theta];
+      return [impulseSolveValues(s, theta, new Float64Array(6 * s.nbody + 3 * s.count)), theta];
     },
     bwd: (theta, ybar) => impulseAdjoint(s, L, theta, ybar, adjoint),
   };
+}
+
+/** The rule's forward into `out` (6n + 3c): [v⁺ = v* + M⁻¹Jᵀλ | λ]; returns `out`. */
+export function impulseSolveValues(s: ImpulseStructure, theta: Float64Array, out: Float64Array): Float64Array {
+  const L = impulseLayout(s.nbody, s.count);
+  for (let j = 0; j < 6 * s.nbody; j++) out[j] = theta[j];
+  for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, theta, k, s.lambda, out);
+  for (let j = 0; j < 3 * s.count; j++) out[6 * s.nbody + j] = s.lambda[j];
+  return out;
 }
 
 /**
@@ -180,7 +185,7 @@ function applyToBody(
     y[v + 3 + i] += sign * (th[I + 3 * i] * t0 + th[I + 3 * i + 1] * t1 + th[I + 3 * i + 2] * t2);
 }
 
-/** The implicit adjoint (header): θ̄ from (v̄⁺, λ̄), island by island. */
+/** The implicit adjoint (header): θ̄ from (v̄⁺, λ̄), island by island, into a new array. */
 function impulseAdjoint(
   s: ImpulseStructure,
   L: ImpulseLayout,
@@ -189,33 +194,68 @@ function impulseAdjoint(
   form: IslandAdjointForm,
 ): Float64Array {
   const n = s.nbody;
-  const thbar = new Float64Array(L.size);
-  for (let j = 0; j < 6 * n; j++) thbar[j] = s.isStatic[Math.floor(j / 6)] ? 0 : ybar[j];
   // v⁺ at the solution, for the slip directions
   const vplus = new Float64Array(6 * n);
   vplus.set(th.subarray(0, 6 * n));
   for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, th, k, s.lambda, vplus);
+  return impulseAdjointInto(s, th, vplus, ybar, new Float64Array(L.size), form);
+}
+
+/**
+ * The solve's adjoint into caller-owned memory: θ̄ (layout `impulseLayout(s.nbody,
+ * s.count)`, overwritten) for the cotangent `ybar` of [v⁺ | λ], with `vplus` the rule's
+ * forward output v⁺ = v* + M⁻¹Jᵀλ (its first 6n entries). Returns `thbar`. For callers
+ * that run it every step (step-adjoint.ts): nothing allocated.
+ */
+export function impulseAdjointInto(
+  s: ImpulseStructure,
+  th: Float64Array,
+  vplus: Float64Array,
+  ybar: Float64Array,
+  thbar: Float64Array,
+  form: IslandAdjointForm = 'hand',
+): Float64Array {
+  const n = s.nbody;
+  const L = impulseLayout(n, s.count);
+  for (let j = 0; j < 6 * n; j++) thbar[j] = s.isStatic[Math.floor(j / 6)] ? 0 : ybar[j];
+  thbar.fill(0, 6 * n, L.size);
   const islands = activeIslands(s);
-  const input: IslandInput = {
-    nbody: s.nbody,
-    bodyA: s.bodyA,
-    bodyB: s.bodyB,
-    isStatic: s.isStatic,
-    lambda: s.lambda,
-    contactBase: L.contacts,
-    contactWidth: IMPULSE_CONTACT_WIDTH,
-    invMassBase: L.invMass,
-    invInertiaBase: L.invInertia,
-  };
-  const kinds: ContactKind[] = [];
-  for (const contacts of islands) {
-    kinds.length = contacts.length;
-    for (let i = 0; i < contacts.length; i++) kinds[i] = kindOf(s, th, L, vplus, contacts[i]);
-    if (form === 'hand') islandAdjointHand(input, th, ybar, vplus, contacts, kinds, thbar, solveTransposed);
-    else islandAdjoint(s, L, th, ybar, contacts, kinds, thbar);
+  const input = _islandInput;
+  input.nbody = s.nbody;
+  input.bodyA = s.bodyA;
+  input.bodyB = s.bodyB;
+  input.isStatic = s.isStatic;
+  input.lambda = s.lambda;
+  input.contactBase = L.contacts;
+  input.invMassBase = L.invMass;
+  input.invInertiaBase = L.invInertia;
+  const kinds = _kinds;
+  for (let g = 0; g < islands.count; g++) {
+    const first = islands.start[g],
+      m = islands.start[g + 1] - first;
+    // (the list only grows: setting an array's length is a slow path; the adjoints read m entries)
+    for (let i = 0; i < m; i++) kinds[i] = kindOf(s, th, L, vplus, islands.contacts[first + i]);
+    if (form === 'hand')
+      islandAdjointHand(input, th, ybar, vplus, islands.contacts, first, m, kinds, thbar, solveTransposed);
+    else
+      islandAdjoint(s, L, th, ybar, Array.from(islands.contacts.subarray(first, first + m)), kinds.slice(0, m), thbar);
   }
   return thbar;
 }
+
+/** The island adjoint's view of the solve, refilled per call (fields as {@link IslandInput}). */
+const _islandInput: IslandInput = {
+  nbody: 0,
+  bodyA: new Int32Array(0),
+  bodyB: new Int32Array(0),
+  isStatic: new Uint8Array(0),
+  lambda: new Float64Array(0),
+  contactBase: 0,
+  contactWidth: IMPULSE_CONTACT_WIDTH,
+  invMassBase: 0,
+  invInertiaBase: 0,
+};
+const _kinds: ContactKind[] = [];
 
 let _parent = new Int32Array(0);
 
@@ -226,29 +266,71 @@ function findRoot(i: number): number {
   return i;
 }
 
+/**
+ * Active contacts grouped into islands, in module scratch (read before the next call):
+ * island g's contacts are `contacts[start[g] .. start[g + 1]]`, in increasing index;
+ * islands in the order of their first contact.
+ */
+const _islands = {
+  count: 0,
+  start: new Int32Array(1),
+  contacts: new Int32Array(0),
+  /** per contact: its island, −1 when inactive */
+  islandOf: new Int32Array(0),
+  /** per body root: its island + 1 (0: none yet) */
+  rootIsland: new Int32Array(0),
+  /** per island: where its next contact goes while filling */
+  cursor: new Int32Array(0),
+};
+
 /** Active contacts (λ_n > 0) grouped by the dynamic bodies they share (union–find). */
-function activeIslands(s: ImpulseStructure): number[][] {
-  if (_parent.length < s.nbody) _parent = new Int32Array(s.nbody);
+function activeIslands(s: ImpulseStructure): typeof _islands {
+  const out = _islands;
+  const c = s.count;
+  if (_parent.length < s.nbody) {
+    _parent = new Int32Array(s.nbody);
+    out.rootIsland = new Int32Array(s.nbody);
+  }
+  if (out.contacts.length < c) {
+    out.contacts = new Int32Array(Math.max(c, 2 * out.contacts.length));
+    out.islandOf = new Int32Array(out.contacts.length);
+    out.start = new Int32Array(out.contacts.length + 1);
+    out.cursor = new Int32Array(out.contacts.length);
+  }
   const parent = _parent;
   for (let i = 0; i < s.nbody; i++) parent[i] = i;
   const find = findRoot;
-  const active: number[] = [];
-  for (let k = 0; k < s.count; k++) {
+  for (let k = 0; k < c; k++) {
     if (!(s.lambda[3 * k] > 0)) continue;
-    active.push(k);
     const a = s.bodyA[k],
       b = s.bodyB[k];
     if (!s.isStatic[a] && !s.isStatic[b]) parent[find(a)] = find(b);
   }
-  const groups = new Map<number, number[]>();
-  for (const k of active) {
+  // islands numbered by first contact; their sizes, then their contacts in order
+  const rootIsland = out.rootIsland,
+    start = out.start,
+    islandOf = out.islandOf;
+  rootIsland.fill(0, 0, s.nbody);
+  let count = 0;
+  for (let k = 0; k < c; k++) {
+    islandOf[k] = -1;
+    if (!(s.lambda[3 * k] > 0)) continue;
     const a = s.bodyA[k];
     const root = find(s.isStatic[a] ? s.bodyB[k] : a);
-    const g = groups.get(root);
-    if (g === undefined) groups.set(root, [k]);
-    else g.push(k);
+    if (rootIsland[root] === 0) {
+      rootIsland[root] = ++count;
+      start[count] = 0;
+    }
+    islandOf[k] = rootIsland[root] - 1;
+    start[rootIsland[root]]++;
   }
-  return [...groups.values()];
+  start[0] = 0;
+  for (let g = 0; g < count; g++) start[g + 1] += start[g];
+  const cursor = out.cursor;
+  for (let g = 0; g < count; g++) cursor[g] = start[g];
+  for (let k = 0; k < c; k++) if (islandOf[k] >= 0) out.contacts[cursor[islandOf[k]]++] = k;
+  out.count = count;
+  return out;
 }
 
 function kindOf(s: ImpulseStructure, th: Float64Array, L: ImpulseLayout, vplus: Float64Array, k: number): ContactKind {

@@ -119,8 +119,9 @@ function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array): F
 export type ContactKind = 'stick' | 'slide' | 'frictionless';
 
 /**
- * Add the island's θ̄ into `thbar` (the explicit v̄⁺ → v̄* part is the caller's). `vplus`:
- * velocities after the impulses (6n); `kinds`: each contact's branch; `solveTransposed`:
+ * Add the island's θ̄ into `thbar` (the explicit v̄⁺ → v̄* part is the caller's). The
+ * island's contacts are `islandContacts[first .. first + m]`; `vplus`: velocities after
+ * the impulses (6n); `kinds`: each contact's branch (same order); `solveTransposed`:
  * the caller's Kᵀw = g solver (LU, or minimum norm when `redundant`; its result is read
  * before the next call).
  */
@@ -129,12 +130,13 @@ export function islandAdjointHand(
   th: Float64Array,
   ybar: Float64Array,
   vplus: Float64Array,
-  contacts: readonly number[],
+  islandContacts: Int32Array,
+  first: number,
+  m: number,
   kinds: readonly ContactKind[],
   thbar: Float64Array,
   solveTransposed: (K: Float64Array, n: number, g: Float64Array, redundant: boolean) => ArrayLike<number>,
 ): void {
-  const m = contacts.length;
   const nz = 3 * m;
   const nSides = 2 * m;
   ensurePool(m, s.nbody);
@@ -155,7 +157,7 @@ export function islandAdjointHand(
   // sides of each contact; the dynamic bodies (local index)
   let nb = 0;
   for (let i = 0; i < m; i++) {
-    const k = contacts[i];
+    const k = islandContacts[first + i];
     const base = s.contactBase + s.contactWidth * k;
     for (let end = 0; end < 2; end++) {
       const side = 2 * i + end;
@@ -258,7 +260,7 @@ export function islandAdjointHand(
     }
   }
   for (let i = 0; i < m; i++) {
-    const target = s.contactBase + s.contactWidth * contacts[i] + SLIP_TARGET;
+    const target = s.contactBase + s.contactWidth * islandContacts[first + i] + SLIP_TARGET;
     u[3 * i + 1] -= th[target];
     u[3 * i + 2] -= th[target + 1];
   }
@@ -268,7 +270,7 @@ export function islandAdjointHand(
     slip = pool.slip;
   K.fill(0, 0, nz * nz);
   for (let i = 0; i < m; i++) {
-    const k = contacts[i];
+    const k = islandContacts[first + i];
     const kind = kinds[i];
     const wRows = kind === 'stick' ? 3 : 1;
     for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
@@ -298,7 +300,7 @@ export function islandAdjointHand(
   }
   const g = pool.g;
   for (let i = 0; i < m; i++) {
-    const k = contacts[i];
+    const k = islandContacts[first + i];
     for (let j = 0; j < 3; j++) g[3 * i + j] = ybar[6 * s.nbody + 3 * k + j] + dG[3 * i + j];
   }
   const w = solveTransposed(K, nz, g, nz > 6 * nb);
@@ -307,7 +309,7 @@ export function islandAdjointHand(
   const coef = pool.coef;
   coef.fill(0, 0, nz);
   for (let i = 0; i < m; i++) {
-    const k = contacts[i];
+    const k = islandContacts[first + i];
     const o = s.contactBase + s.contactWidth * k;
     coef[3 * i] = -w[3 * i];
     thbar[o + BOUND] += w[3 * i];
@@ -377,7 +379,7 @@ export function islandAdjointHand(
     const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
       const side = order[a];
-      const k = contacts[sideContact[side]];
+      const k = islandContacts[first + sideContact[side]];
       const o = sideBase[side];
       const l0 = s.lambda[3 * k],
         l1 = s.lambda[3 * k + 1],

@@ -52,43 +52,60 @@ export function worldInvInertiaPrimitive(count: number): (x: readonly Real[]) =>
   return customVjp(worldInvInertiaRule(count));
 }
 
-/** The rule behind {@link worldInvInertiaPrimitive} (step-adjoint.ts composes it by hand). */
+/** The rule behind {@link worldInvInertiaPrimitive} (step-adjoint.ts calls its two halves directly). */
 export function worldInvInertiaRule(count: number): PrimitiveRule<Float64Array> {
-  const dOff = 4 * count;
   return {
     name: 'worldInvInertia',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== 7 * count)
         throw new RangeError(`worldInvInertia: input has length ${x.length}, expected 7·${count}`);
-      const y = new Float64Array(9 * count);
-      for (let b = 0; b < count; b++) y.set(worldInertiaMatrix(_w, x, dOff + 3 * b, x, 4 * b), 9 * b);
-      return [y, x];
+      return [worldInvInertiaValues(count, x, new Float64Array(9 * count)), x];
     },
-    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
-      const xbar = new Float64Array(7 * count);
-      for (let b = 0; b < count; b++) {
-        const qLen = loadUnitRotation(x, 4 * b - 3, _qHat, _rot);
-        const o = 9 * b;
-        // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
-        for (let c = 0; c < 3; c++) {
-          let dBar = 0;
-          for (let i = 0; i < 3; i++)
-            for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
-          xbar[dOff + 3 * b + c] = dBar;
-          const d = x[dOff + 3 * b + c];
-          for (let a = 0; a < 3; a++) {
-            let sum = 0;
-            for (let j = 0; j < 3; j++) sum += (ybar[o + 3 * a + j] + ybar[o + 3 * j + a]) * _rot[3 * j + c];
-            _rotBar[3 * a + c] = d * sum;
-          }
-        }
-        _qHatBar.fill(0);
-        addRotationAdjoint(_qHatBar, _qHat, _rotBar);
-        addNormalizeAdjoint(xbar, 4 * b, _qHat, _qHatBar, qLen);
-      }
-      return xbar;
-    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array =>
+      worldInvInertiaAdjoint(count, x, ybar, new Float64Array(7 * count)),
   };
+}
+
+/** The world inverse inertias of {@link worldInvInertiaPrimitive}'s input `x` into `out` (9 per body); returns `out`. */
+export function worldInvInertiaValues(count: number, x: Float64Array, out: Float64Array): Float64Array {
+  const dOff = 4 * count;
+  for (let b = 0; b < count; b++) {
+    worldInertiaMatrix(_w, x, dOff + 3 * b, x, 4 * b);
+    for (let i = 0; i < 9; i++) out[9 * b + i] = _w[i];
+  }
+  return out;
+}
+
+/** x̄ of {@link worldInvInertiaPrimitive} at `x` for the cotangent `ybar`, written (not added) to `xbar`; returns it. */
+export function worldInvInertiaAdjoint(
+  count: number,
+  x: Float64Array,
+  ybar: Float64Array,
+  xbar: Float64Array,
+): Float64Array {
+  const dOff = 4 * count;
+  xbar.fill(0, 0, 7 * count);
+  for (let b = 0; b < count; b++) {
+    const qLen = loadUnitRotation(x, 4 * b - 3, _qHat, _rot);
+    const o = 9 * b;
+    // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
+    for (let c = 0; c < 3; c++) {
+      let dBar = 0;
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
+      xbar[dOff + 3 * b + c] = dBar;
+      const d = x[dOff + 3 * b + c];
+      for (let a = 0; a < 3; a++) {
+        let sum = 0;
+        for (let j = 0; j < 3; j++) sum += (ybar[o + 3 * a + j] + ybar[o + 3 * j + a]) * _rot[3 * j + c];
+        _rotBar[3 * a + c] = d * sum;
+      }
+    }
+    _qHatBar.fill(0);
+    addRotationAdjoint(_qHatBar, _qHat, _rotBar);
+    addNormalizeAdjoint(xbar, 4 * b, _qHat, _qHatBar, qLen);
+  }
+  return xbar;
 }
 
 /**
@@ -104,8 +121,8 @@ export function advancePosesPrimitive(count: number, dt: number): (x: readonly R
 }
 
 /**
- * The rule behind {@link advancePosesPrimitive} (step-adjoint.ts composes it by hand). Its
- * residual is its input (step-adjoint.ts relies on that to call `bwd` without `fwd`).
+ * The rule behind {@link advancePosesPrimitive} (step-adjoint.ts calls its adjoint
+ * directly). Its residual is its input: the adjoint needs only the inputs.
  */
 export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float64Array> {
   const half = 0.5 * dt;
@@ -124,25 +141,36 @@ export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float
       }
       return [y, x];
     },
-    bwd: (x: Float64Array, ybar: Float64Array): Float64Array => {
-      const xbar = new Float64Array(POSE_INPUT_WIDTH * count);
-      for (let b = 0; b < count; b++) {
-        const i = POSE_INPUT_WIDTH * b,
-          o = POSE_OUTPUT_WIDTH * b;
-        const pLen = rotate(x, i, half);
-        for (let k = 0; k < 3; k++) {
-          xbar[i + k] = ybar[o + k];
-          xbar[i + 7 + k] = dt * ybar[o + k];
-        }
-        // q' = normalize(exp(u) ⊗ q̂), u = ½dt·ω
-        for (let k = 0; k < 4; k++) _qNext[k] = _p[k] / pLen;
-        advanceOrientationAdjoint(ybar, o + 3, _qNext, 0, pLen, _qHat, _dq, _u, _qHatBar, _uBar);
-        for (let k = 0; k < 3; k++) xbar[i + 10 + k] = half * _uBar[k];
-        addNormalizeAdjoint(xbar, i + 3, _qHat, _qHatBar, quatLength(x, i + 3));
-      }
-      return xbar;
-    },
+    bwd: (x: Float64Array, ybar: Float64Array): Float64Array =>
+      advancePosesAdjoint(count, dt, x, ybar, new Float64Array(POSE_INPUT_WIDTH * count)),
   };
+}
+
+/** x̄ of {@link advancePosesPrimitive} at `x` for the cotangent `ybar`, written (not added) to `xbar`; returns it. */
+export function advancePosesAdjoint(
+  count: number,
+  dt: number,
+  x: Float64Array,
+  ybar: Float64Array,
+  xbar: Float64Array,
+): Float64Array {
+  const half = 0.5 * dt;
+  xbar.fill(0, 0, POSE_INPUT_WIDTH * count);
+  for (let b = 0; b < count; b++) {
+    const i = POSE_INPUT_WIDTH * b,
+      o = POSE_OUTPUT_WIDTH * b;
+    const pLen = rotate(x, i, half);
+    for (let k = 0; k < 3; k++) {
+      xbar[i + k] = ybar[o + k];
+      xbar[i + 7 + k] = dt * ybar[o + k];
+    }
+    // q' = normalize(exp(u) ⊗ q̂), u = ½dt·ω
+    for (let k = 0; k < 4; k++) _qNext[k] = _p[k] / pLen;
+    advanceOrientationAdjoint(ybar, o + 3, _qNext, 0, pLen, _qHat, _dq, _u, _qHatBar, _uBar);
+    for (let k = 0; k < 3; k++) xbar[i + 10 + k] = half * _uBar[k];
+    addNormalizeAdjoint(xbar, i + 3, _qHat, _qHatBar, quatLength(x, i + 3));
+  }
+  return xbar;
 }
 
 /** q̂, u and p = exp(u) ⊗ q̂ of the body at `x[i ..]` into the module scratch; returns |p|. */

@@ -15,10 +15,14 @@
  * In: the one-step input `x` (the rollout layout for one step: state, parameters, this
  * step's controls) and the cotangent `ybar` of [q' (7n) | q̇' (6n)]. Out: x̄.
  */
-import type { KinkSink } from '../../ad/primitive.ts';
-import { contactGeometryRule } from '../contact/geometry.ts';
-import { integratorLayout } from '../integrator/semiImplicitEuler.ts';
-import { addInto } from '../driver/records.ts';
+import { contactGeometryAdjoint } from '../contact/geometry.ts';
+import {
+  integrate,
+  integrateAdjoint,
+  integratorLayout,
+  type IntegratorParams,
+} from '../integrator/semiImplicitEuler.ts';
+import { addInto, copyInto } from '../driver/records.ts';
 import {
   bounceBound,
   leverArms,
@@ -27,8 +31,13 @@ import {
   restitutionBody,
   speculativeBound,
 } from './contact-rules.ts';
-import { contactFramesRule, FRAME_WIDTH } from './frame.ts';
-import { contactRowVelocity, impulseSolveRule } from './impulse-adjoint.ts';
+import { contactFramesAdjoint, duffFrame, FRAME_WIDTH } from './frame.ts';
+import {
+  contactRowVelocity,
+  impulseAdjointInto,
+  impulseSolveValues,
+  type ImpulseStructure,
+} from './impulse-adjoint.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -37,14 +46,17 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import { advancePosesRule, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaRule } from './pose-kernels.ts';
+import {
+  advancePosesAdjoint,
+  POSE_INPUT_WIDTH,
+  POSE_OUTPUT_WIDTH,
+  worldInvInertiaAdjoint,
+  worldInvInertiaValues,
+} from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
 /** Lever arms r_A (0..2), r_B (3..5) of the contact at hand. */
 const _lever = new Float64Array(6);
-
-/** Kinks are reported by the forward pass; the adjoint's kernels report none. */
-const silent: KinkSink = { kink() {} };
 
 /** Whether {@link hardStepAdjoint} covers the step: no impact placed inside it. */
 export function handAdjointCovers(rec: HardStepRecord): boolean {
@@ -53,7 +65,8 @@ export function handAdjointCovers(rec: HardStepRecord): boolean {
 }
 
 /**
- * x̄ = (∂step/∂x)ᵀ ȳ for a step the hand adjoint covers ({@link handAdjointCovers}).
+ * x̄ = (∂step/∂x)ᵀ ȳ for a step the hand adjoint covers ({@link handAdjointCovers}),
+ * written to `out` when given (length `x.length`, overwritten) or to a new array.
  *
  * @example
  * const xbar = handAdjointCovers(rec) ? hardStepAdjoint(ctx, rec, x, ybar) : tracedPullback(...);
@@ -63,105 +76,111 @@ export function hardStepAdjoint(
   rec: HardStepRecord,
   x: Float64Array,
   ybar: Float64Array,
+  out?: Float64Array,
 ): Float64Array {
   if (!handAdjointCovers(rec))
     throw new Error('hardStepAdjoint: the step places an impact; pull it back through its trace');
   const { model, L } = ctx;
   const n = model.nbody;
   const c = rec.contacts.count;
-  const xbar = new Float64Array(x.length);
+  const xbar = out ?? new Float64Array(x.length);
+  if (out !== undefined) xbar.fill(0);
   // a zero cotangent pulls back to zero (as a tape's sweep skips an entry nobody reads):
   // common in hard mode, where a resting contact pins what the loss depends on
-  if (isZero(ybar)) return xbar;
+  if (isZero(ybar, 0, ybar.length)) return xbar;
+  const sc = scratchOf(ctx);
+  sc.ensure(c);
 
-  // ---- forward: each kernel once, keeping its residuals ----
-  const IL = integratorLayout(n);
-  const xi = new Float64Array(IL.size);
-  xi.set(x.subarray(L.q, L.q + 13 * n), IL.q);
-  ctx.controlBodies.forEach((b, j) =>
-    xi.set(x.subarray(L.controls + 6 * j, L.controls + 6 * j + 6), IL.wrench + 6 * b),
-  );
-  xi.set(x.subarray(L.invMass, L.invMass + n), IL.invMass);
-  xi.set(x.subarray(L.invInertia, L.invInertia + 3 * n), IL.invInertia);
-  xi.set(x.subarray(L.gravity, L.gravity + 3), IL.gravity);
-  const [free, integrateRes] = ctx.integrateRule.fwd(xi, silent);
-  const freeBar = new Float64Array(13 * n);
+  // ---- forward: free flight, then (below) each contact kernel once ----
+  const IL = sc.IL;
+  const xi = sc.xi;
+  copyInto(xi, IL.q, x, L.q, 13 * n);
+  const bodies = ctx.controlBodies;
+  for (let j = 0; j < bodies.length; j++) copyInto(xi, IL.wrench + 6 * bodies[j], x, L.controls + 6 * j, 6);
+  copyInto(xi, IL.invMass, x, L.invMass, n);
+  copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
+  copyInto(xi, IL.gravity, x, L.gravity, 3);
+  integrate(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQ, sc.freeQd);
+  const freeBar = sc.freeBar;
   if (c === 0) {
-    freeBar.set(ybar);
+    copyInto(freeBar, 0, ybar, 0, 13 * n);
   } else {
-    contactAdjoint(ctx, rec, x, ybar, free, xbar, freeBar);
+    freeBar.fill(0);
+    contactAdjoint(ctx, sc, rec, x, ybar, xbar);
   }
-  const xiBar = ctx.integrateRule.bwd(integrateRes, freeBar);
+  const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar);
   addInto(xbar, L.q, xiBar, IL.q, 13 * n);
-  ctx.controlBodies.forEach((b, j) => addInto(xbar, L.controls + 6 * j, xiBar, IL.wrench + 6 * b, 6));
+  for (let j = 0; j < bodies.length; j++) addInto(xbar, L.controls + 6 * j, xiBar, IL.wrench + 6 * bodies[j], 6);
   addInto(xbar, L.invMass, xiBar, IL.invMass, n);
   addInto(xbar, L.invInertia, xiBar, IL.invInertia, 3 * n);
   addInto(xbar, L.gravity, xiBar, IL.gravity, 3);
   return xbar;
 }
 
-/** The contact part of the step's adjoint (a step with contacts): fills freeBar and xbar. */
+/** The contact part of the step's adjoint (a step with contacts): fills `sc.freeBar` and adds into `xbar`. */
 function contactAdjoint(
   ctx: TracedStepContext,
+  sc: StepAdjointScratch,
   rec: HardStepRecord,
   x: Float64Array,
   ybar: Float64Array,
-  free: Float64Array,
   xbar: Float64Array,
-  freeBar: Float64Array,
 ): void {
   const { model, L } = ctx;
   const n = model.nbody;
   const dt = model.dt;
-  const c = rec.contacts.count;
-  const vStar = free.subarray(7 * n);
-  // contact geometry of the fixed features: [d (c) | n (3c) | point (3c)]
-  const geometry = contactGeometryRule(ctx.geometryInput, rec.contacts);
-  const xg = new Float64Array(11 * n);
-  xg.set(x.subarray(L.q, L.q + 7 * n));
-  xg.set(x.subarray(L.geomSize, L.geomSize + 4 * n), 7 * n);
-  // its values are the narrowphase's, which the step recorded (the rule re-derives the same
-  // numbers from the features); its adjoint needs only the inputs
-  const geom = new Float64Array(7 * c);
-  geom.set(rec.contacts.dist.subarray(0, c));
-  geom.set(rec.contacts.normal.subarray(0, 3 * c), c);
-  geom.set(rec.contacts.point.subarray(0, 3 * c), 4 * c);
-  const geomRes = xg;
+  const contacts = rec.contacts;
+  const c = contacts.count;
+  const vStar = sc.freeQd;
+  // contact geometry of the fixed features, [d (c) | n (3c) | point (3c)]: its values are the
+  // narrowphase's, which the step recorded; its adjoint needs only the inputs [q | sizes]
+  const geom = sc.geom;
+  copyInto(geom, 0, contacts.dist, 0, c);
+  copyInto(geom, c, contacts.normal, 0, 3 * c);
+  copyInto(geom, 4 * c, contacts.point, 0, 3 * c);
+  copyInto(sc.xg, 0, x, L.q, 7 * n);
+  copyInto(sc.xg, 7 * n, x, L.geomSize, 4 * n);
   // world inverse inertia of the dynamic bodies
   const dynamic = ctx.dynamicBodies;
-  const inertia = worldInvInertiaRule(dynamic.length);
-  const xw = new Float64Array(7 * dynamic.length);
-  dynamic.forEach((b, j) => {
-    xw.set(x.subarray(L.q + 7 * b + 3, L.q + 7 * b + 7), 4 * j);
-    xw.set(x.subarray(L.invInertia + 3 * b, L.invInertia + 3 * b + 3), 4 * dynamic.length + 3 * j);
-  });
-  const [W, inertiaRes] = inertia.fwd(xw, silent);
+  const nd = dynamic.length;
+  const xw = sc.xw;
+  for (let j = 0; j < nd; j++) {
+    const b = dynamic[j];
+    copyInto(xw, 4 * j, x, L.q + 7 * b + 3, 4);
+    copyInto(xw, 4 * nd + 3 * j, x, L.invInertia + 3 * b, 3);
+  }
+  const W = worldInvInertiaValues(nd, xw, sc.W);
   // frames
-  const framesRule = contactFramesRule(c);
-  const [frames, framesRes] = framesRule.fwd(geom.slice(c, 4 * c), silent);
+  const normals = sc.normals,
+    frames = sc.frames;
+  copyInto(normals, 0, geom, c, 3 * c);
+  for (let k = 0; k < c; k++) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
 
   // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
   const IM = impulseLayout(n, c);
-  const theta = new Float64Array(IM.size);
-  theta.set(vStar, IM.velocity);
-  dynamic.forEach((b, j) => {
+  const theta = sc.theta;
+  theta.fill(0, 0, IM.size);
+  copyInto(theta, IM.velocity, vStar, 0, 6 * n);
+  for (let j = 0; j < nd; j++) {
+    const b = dynamic[j];
     theta[IM.invMass + b] = x[L.invMass + b];
-    theta.set(W.subarray(9 * j, 9 * j + 9), IM.invInertia + 9 * b);
-  });
-  const lambda = new Float64Array(3 * c);
+    copyInto(theta, IM.invInertia + 9 * b, W, 9 * j, 9);
+  }
+  const lambda = sc.lambda;
   /** per contact: which bound formula (see traced-step.ts), and the approach speed of a bounce */
-  const boundKind = new Uint8Array(c);
-  const approach = new Float64Array(c);
-  const qStart = x.subarray(L.q, L.q + 7 * n);
+  const boundKind = sc.boundKind,
+    approach = sc.approach;
+  boundKind.fill(0, 0, c);
+  const qStart = sc.xg; // its first 7n entries: the poses at the start of the step
   for (let k = 0; k < c; k++) {
-    const a = rec.contacts.bodyA[k],
-      b = rec.contacts.bodyB[k];
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
-    theta.set(frames.subarray(FRAME_WIDTH * k, FRAME_WIDTH * (k + 1)), o);
+    copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
     leverArms(_lever, geom, 4 * c + 3 * k, qStart, a, b);
-    theta.set(_lever.subarray(0, 3), o + CONTACT_R_A);
-    theta.set(_lever.subarray(3, 6), o + CONTACT_R_B);
+    copyInto(theta, o + CONTACT_R_A, _lever, 0, 3);
+    copyInto(theta, o + CONTACT_R_B, _lever, 3, 3);
     theta[o + CONTACT_MU] = pairFriction(x[L.friction + a], x[L.friction + b]) as number;
     if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
@@ -183,65 +202,71 @@ function contactAdjoint(
         rec.impulse[3 * k + 2] * frames[f + 2];
     }
   }
-  const solve = impulseSolveRule({
-    nbody: n,
-    count: c,
-    bodyA: rec.contacts.bodyA,
-    bodyB: rec.contacts.bodyB,
-    isStatic: model.bodyStatic,
-    lambda,
-  });
-  const [solved, solveRes] = solve.fwd(theta, silent);
+  const solve = sc.solve;
+  solve.count = c;
+  solve.bodyA = contacts.bodyA;
+  solve.bodyB = contacts.bodyB;
+  solve.lambda = lambda;
+  const solved = impulseSolveValues(solve, theta, sc.solved);
 
-  // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant) pseudo-velocities
-  const moving = touchedBodies(ctx, rec);
-  const poses = advancePosesRule(moving.length, dt);
-  const xp = new Float64Array(POSE_INPUT_WIDTH * moving.length);
-  moving.forEach((b, j) => {
+  // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant)
+  // pseudo-velocities; the poses themselves are not needed (the adjoint reads only inputs)
+  const nm = touchedBodies(ctx, rec, sc);
+  const moving = sc.moving,
+    isMoving = sc.isMoving;
+  const xp = sc.xp;
+  for (let j = 0; j < nm; j++) {
+    const b = moving[j];
     const o = POSE_INPUT_WIDTH * j;
-    xp.set(x.subarray(L.q + 7 * b, L.q + 7 * b + 7), o);
+    copyInto(xp, o, x, L.q + 7 * b, 7);
     for (let i = 0; i < 6; i++) xp[o + 7 + i] = solved[6 * b + i] + (rec.moved ? rec.pseudo[6 * b + i] : 0);
-  });
-  // the poses themselves are not needed, and the rule's adjoint needs only its inputs
-  const posesRes = xp;
+  }
 
   // ---- backward ----
   // q' of untouched bodies is the free flight's; q̇' = v⁺ for every body
-  const isMoving = new Uint8Array(n);
-  for (const b of moving) isMoving[b] = 1;
-  for (let b = 0; b < n; b++) if (!isMoving[b]) freeBar.set(ybar.subarray(7 * b, 7 * b + 7), 7 * b);
-  const solvedBar = new Float64Array(6 * n + 3 * c);
-  solvedBar.set(ybar.subarray(7 * n, 13 * n));
-  const posesBar = new Float64Array(POSE_OUTPUT_WIDTH * moving.length);
-  moving.forEach((b, j) => posesBar.set(ybar.subarray(7 * b, 7 * b + 7), POSE_OUTPUT_WIDTH * j));
-  const xpBar = isZero(posesBar) ? new Float64Array(xp.length) : poses.bwd(posesRes, posesBar);
-  moving.forEach((b, j) => {
+  const freeBar = sc.freeBar;
+  for (let b = 0; b < n; b++) if (!isMoving[b]) copyInto(freeBar, 7 * b, ybar, 7 * b, 7);
+  const solvedBar = sc.solvedBar;
+  solvedBar.fill(0, 0, 6 * n + 3 * c);
+  copyInto(solvedBar, 0, ybar, 7 * n, 6 * n);
+  const posesBar = sc.posesBar;
+  for (let j = 0; j < nm; j++) copyInto(posesBar, POSE_OUTPUT_WIDTH * j, ybar, 7 * moving[j], 7);
+  const xpBar = sc.xpBar;
+  if (isZero(posesBar, 0, POSE_OUTPUT_WIDTH * nm)) xpBar.fill(0, 0, POSE_INPUT_WIDTH * nm);
+  else advancePosesAdjoint(nm, dt, xp, posesBar, xpBar);
+  for (let j = 0; j < nm; j++) {
+    const b = moving[j];
     const o = POSE_INPUT_WIDTH * j;
     addInto(xbar, L.q + 7 * b, xpBar, o, 7);
     addInto(solvedBar, 6 * b, xpBar, o + 7, 6);
-  });
+  }
 
-  const thetaBar = isZero(solvedBar) ? new Float64Array(IM.size) : solve.bwd(solveRes, solvedBar);
-  const vStarBar = freeBar.subarray(7 * n);
-  addInto(vStarBar, 0, thetaBar, IM.velocity, 6 * n);
-  const WBar = new Float64Array(9 * dynamic.length);
-  dynamic.forEach((b, j) => {
+  const thetaBar = sc.thetaBar;
+  if (isZero(solvedBar, 0, 6 * n + 3 * c)) thetaBar.fill(0, 0, IM.size);
+  else impulseAdjointInto(solve, theta, solved, solvedBar, thetaBar);
+  const vStarBar = 7 * n; // v̄* lives in freeBar after the poses
+  addInto(freeBar, vStarBar, thetaBar, IM.velocity, 6 * n);
+  const WBar = sc.WBar;
+  for (let j = 0; j < nd; j++) {
+    const b = dynamic[j];
     xbar[L.invMass + b] += thetaBar[IM.invMass + b];
-    WBar.set(thetaBar.subarray(IM.invInertia + 9 * b, IM.invInertia + 9 * b + 9), 9 * j);
-  });
-  const xwBar = inertia.bwd(inertiaRes, WBar);
-  dynamic.forEach((b, j) => {
+    copyInto(WBar, 9 * j, thetaBar, IM.invInertia + 9 * b, 9);
+  }
+  const xwBar = worldInvInertiaAdjoint(nd, xw, WBar, sc.xwBar);
+  for (let j = 0; j < nd; j++) {
+    const b = dynamic[j];
     addInto(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
-    addInto(xbar, L.invInertia + 3 * b, xwBar, 4 * dynamic.length + 3 * j, 3);
-  });
+    addInto(xbar, L.invInertia + 3 * b, xwBar, 4 * nd + 3 * j, 3);
+  }
 
-  const geomBar = new Float64Array(7 * c);
-  const framesBar = new Float64Array(FRAME_WIDTH * c);
+  const geomBar = sc.geomBar,
+    framesBar = sc.framesBar;
+  geomBar.fill(0, 0, 7 * c);
   for (let k = 0; k < c; k++) {
-    const a = rec.contacts.bodyA[k],
-      b = rec.contacts.bodyB[k];
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    for (let j = 0; j < FRAME_WIDTH; j++) framesBar[FRAME_WIDTH * k + j] = thetaBar[o + j];
+    copyInto(framesBar, FRAME_WIDTH * k, thetaBar, o, FRAME_WIDTH);
     // bound
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
@@ -249,7 +274,33 @@ function contactAdjoint(
       const e = pairRestitution(x[L.restitution + a], x[L.restitution + b]) as number;
       xbar[L.restitution + (restitutionBody(x[L.restitution + a], x[L.restitution + b]) === 0 ? a : b)] -=
         approach[k] * boundBar;
-      normalVelocityAdjoint(theta, o, vStar, a, b, -e * boundBar, thetaBar, framesBar, FRAME_WIDTH * k, vStarBar);
+      const uBar = -e * boundBar;
+      sideVelocityAdjoint(
+        theta,
+        o,
+        o + CONTACT_R_B,
+        vStar,
+        b,
+        uBar,
+        thetaBar,
+        framesBar,
+        FRAME_WIDTH * k,
+        freeBar,
+        vStarBar,
+      );
+      sideVelocityAdjoint(
+        theta,
+        o,
+        o + CONTACT_R_A,
+        vStar,
+        a,
+        -uBar,
+        thetaBar,
+        framesBar,
+        FRAME_WIDTH * k,
+        freeBar,
+        vStarBar,
+      );
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
     }
@@ -269,8 +320,10 @@ function contactAdjoint(
       xbar[L.q + 7 * b + i] -= rBBar;
     }
   }
-  addInto(geomBar, c, framesRule.bwd(framesRes, framesBar), 0, 3 * c);
-  const xgBar = geometry.bwd(geomRes, geomBar);
+  addInto(geomBar, c, contactFramesAdjoint(c, normals, framesBar, sc.normalsBar), 0, 3 * c);
+  const xgBar = sc.xgBar;
+  xgBar.fill(0);
+  contactGeometryAdjoint(ctx.geometryInput, contacts, sc.xgQ, sc.xgSize, geomBar, sc.xgBarQ, sc.xgBarSize);
   addInto(xbar, L.q, xgBar, 0, 7 * n);
   addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
@@ -279,65 +332,207 @@ function contactAdjoint(
 const BOUND_BOUNCE = 1;
 const BOUND_GAP = 2;
 
-/** The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts). */
-function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord): number[] {
-  const seen = new Set<number>();
+/**
+ * The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts),
+ * into `sc.moving` (marked in `sc.isMoving`); returns their count.
+ */
+function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord, sc: StepAdjointScratch): number {
+  const isStatic = ctx.model.bodyStatic;
+  sc.isMoving.fill(0);
+  let count = 0;
   for (let k = 0; k < rec.contacts.count; k++) {
-    for (const b of [rec.contacts.bodyA[k], rec.contacts.bodyB[k]]) if (!ctx.model.bodyStatic[b]) seen.add(b);
+    for (let end = 0; end < 2; end++) {
+      const b = end === 0 ? rec.contacts.bodyA[k] : rec.contacts.bodyB[k];
+      if (isStatic[b] || sc.isMoving[b]) continue;
+      sc.isMoving[b] = 1;
+      sc.moving[count++] = b;
+    }
   }
-  return [...seen];
+  return count;
 }
 
 /**
- * Adds ū·∂u/∂(n, r_A, r_B, v) of the normal velocity (`contactRowVelocity` along n): n̄ into `framesBar[f ..]`, r̄ into
- * `thetaBar` at the lever arms' slots, v̄ into `vBar`. (r × n)·ω = n·(ω × r) = r·(n × ω).
+ * One body's side of ū·∂u/∂(n, r, v) for the normal velocity u = n·(v_B − v_A) +
+ * (r_B × n)·ω_B − (r_A × n)·ω_A (`contactRowVelocity` along n), with s = ±ū its sign
+ * (+ for B): n̄ into `framesBar[f ..]`, r̄ into `thetaBar` at the lever arm `r`, v̄ into
+ * `vBar[vo + 6·body ..]`. (r × n)·ω = n·(ω × r) = r·(n × ω).
  */
-function normalVelocityAdjoint(
+function sideVelocityAdjoint(
   theta: Float64Array,
   o: number,
+  r: number,
   v: Float64Array,
-  a: number,
-  b: number,
-  uBar: number,
+  body: number,
+  s: number,
   thetaBar: Float64Array,
   framesBar: Float64Array,
   f: number,
   vBar: Float64Array,
+  vBarOffset: number,
 ): void {
   const nx = theta[o],
     ny = theta[o + 1],
     nz = theta[o + 2];
-  for (const [body, sign, r] of [
-    [b, 1, o + CONTACT_R_B],
-    [a, -1, o + CONTACT_R_A],
-  ] as const) {
-    const vo = 6 * body;
-    const s = sign * uBar;
-    const rx = theta[r],
-      ry = theta[r + 1],
-      rz = theta[r + 2];
-    const wx = v[vo + 3],
-      wy = v[vo + 4],
-      wz = v[vo + 5];
-    // n̄ += s (v + ω × r)
-    framesBar[f] += s * (v[vo] + wy * rz - wz * ry);
-    framesBar[f + 1] += s * (v[vo + 1] + wz * rx - wx * rz);
-    framesBar[f + 2] += s * (v[vo + 2] + wx * ry - wy * rx);
-    // r̄ += s (n × ω)
-    thetaBar[r] += s * (ny * wz - nz * wy);
-    thetaBar[r + 1] += s * (nz * wx - nx * wz);
-    thetaBar[r + 2] += s * (nx * wy - ny * wx);
-    // v̄ += s n, ω̄ += s (r × n)
-    vBar[vo] += s * nx;
-    vBar[vo + 1] += s * ny;
-    vBar[vo + 2] += s * nz;
-    vBar[vo + 3] += s * (ry * nz - rz * ny);
-    vBar[vo + 4] += s * (rz * nx - rx * nz);
-    vBar[vo + 5] += s * (rx * ny - ry * nx);
-  }
+  const vo = 6 * body;
+  const rx = theta[r],
+    ry = theta[r + 1],
+    rz = theta[r + 2];
+  const wx = v[vo + 3],
+    wy = v[vo + 4],
+    wz = v[vo + 5];
+  // n̄ += s (v + ω × r)
+  framesBar[f] += s * (v[vo] + wy * rz - wz * ry);
+  framesBar[f + 1] += s * (v[vo + 1] + wz * rx - wx * rz);
+  framesBar[f + 2] += s * (v[vo + 2] + wx * ry - wy * rx);
+  // r̄ += s (n × ω)
+  thetaBar[r] += s * (ny * wz - nz * wy);
+  thetaBar[r + 1] += s * (nz * wx - nx * wz);
+  thetaBar[r + 2] += s * (nx * wy - ny * wx);
+  // v̄ += s n, ω̄ += s (r × n)
+  const bo = vBarOffset + vo;
+  vBar[bo] += s * nx;
+  vBar[bo + 1] += s * ny;
+  vBar[bo + 2] += s * nz;
+  vBar[bo + 3] += s * (ry * nz - rz * ny);
+  vBar[bo + 4] += s * (rz * nx - rx * nz);
+  vBar[bo + 5] += s * (rx * ny - ry * nx);
 }
 
-function isZero(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+function isZero(v: Float64Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (v[i] !== 0) return false;
   return true;
+}
+
+// ---- scratch: one per traced-step context, sized by the bodies, grown with the contacts ----
+
+const _scratch = new WeakMap<TracedStepContext, StepAdjointScratch>();
+
+function scratchOf(ctx: TracedStepContext): StepAdjointScratch {
+  let sc = _scratch.get(ctx);
+  if (sc === undefined) {
+    sc = new StepAdjointScratch(ctx);
+    _scratch.set(ctx, sc);
+  }
+  return sc;
+}
+
+/**
+ * Every buffer of the step adjoint (a rollout pulls back a thousand steps through one
+ * context: allocating these per step cost more than their arithmetic). Names as in
+ * {@link contactAdjoint}; the per-contact ones grow to the most contacts seen.
+ */
+class StepAdjointScratch {
+  readonly IL: ReturnType<typeof integratorLayout>;
+  /** the integrator's flat input and its views for the plain kernel */
+  readonly xi: Float64Array;
+  readonly xiQ: Float64Array;
+  readonly xiQd: Float64Array;
+  readonly xiWrench: Float64Array;
+  readonly params: IntegratorParams;
+  readonly xiBar: Float64Array;
+  /** free flight [q (7n) | v* (6n)] and its cotangent */
+  readonly free: Float64Array;
+  readonly freeQ: Float64Array;
+  readonly freeQd: Float64Array;
+  readonly freeBar: Float64Array;
+  /** the geometry's input [q (7n) | sizes (4n)], its cotangent, and their views */
+  readonly xg: Float64Array;
+  readonly xgQ: Float64Array;
+  readonly xgSize: Float64Array;
+  readonly xgBar: Float64Array;
+  readonly xgBarQ: Float64Array;
+  readonly xgBarSize: Float64Array;
+  /** world inverse inertia: input [q (4 per dynamic body) | d (3 per)], values, cotangents */
+  readonly xw: Float64Array;
+  readonly W: Float64Array;
+  readonly WBar: Float64Array;
+  readonly xwBar: Float64Array;
+  readonly moving: Int32Array;
+  readonly isMoving: Uint8Array;
+  readonly solve: ImpulseStructure & { count: number; bodyA: Int32Array; bodyB: Int32Array; lambda: Float64Array };
+  // per contact
+  capacity = -1;
+  geom = new Float64Array(0);
+  geomBar = new Float64Array(0);
+  normals = new Float64Array(0);
+  normalsBar = new Float64Array(0);
+  frames = new Float64Array(0);
+  framesBar = new Float64Array(0);
+  theta = new Float64Array(0);
+  thetaBar = new Float64Array(0);
+  lambda = new Float64Array(0);
+  boundKind = new Uint8Array(0);
+  approach = new Float64Array(0);
+  solved = new Float64Array(0);
+  solvedBar = new Float64Array(0);
+  xp: Float64Array;
+  xpBar: Float64Array;
+  posesBar: Float64Array;
+
+  constructor(ctx: TracedStepContext) {
+    const n = ctx.model.nbody;
+    const IL = (this.IL = integratorLayout(n));
+    this.xi = new Float64Array(IL.size);
+    this.xiQ = this.xi.subarray(IL.q, IL.qd);
+    this.xiQd = this.xi.subarray(IL.qd, IL.wrench);
+    this.xiWrench = this.xi.subarray(IL.wrench, IL.invMass);
+    this.params = {
+      nbody: n,
+      dt: ctx.model.dt,
+      gravity: this.xi.subarray(IL.gravity, IL.gravity + 3),
+      invMass: this.xi.subarray(IL.invMass, IL.invMass + n),
+      invInertia: this.xi.subarray(IL.invInertia, IL.invInertia + 3 * n),
+      isStatic: ctx.model.bodyStatic,
+    };
+    this.xiBar = new Float64Array(IL.size);
+    this.free = new Float64Array(13 * n);
+    this.freeQ = this.free.subarray(0, 7 * n);
+    this.freeQd = this.free.subarray(7 * n);
+    this.freeBar = new Float64Array(13 * n);
+    this.xg = new Float64Array(11 * n);
+    this.xgQ = this.xg.subarray(0, 7 * n);
+    this.xgSize = this.xg.subarray(7 * n);
+    this.xgBar = new Float64Array(11 * n);
+    this.xgBarQ = this.xgBar.subarray(0, 7 * n);
+    this.xgBarSize = this.xgBar.subarray(7 * n);
+    const nd = ctx.dynamicBodies.length;
+    this.xw = new Float64Array(7 * nd);
+    this.W = new Float64Array(9 * nd);
+    this.WBar = new Float64Array(9 * nd);
+    this.xwBar = new Float64Array(7 * nd);
+    this.moving = new Int32Array(n);
+    this.isMoving = new Uint8Array(n);
+    this.xp = new Float64Array(POSE_INPUT_WIDTH * n);
+    this.xpBar = new Float64Array(POSE_INPUT_WIDTH * n);
+    this.posesBar = new Float64Array(POSE_OUTPUT_WIDTH * n);
+    this.solve = {
+      nbody: n,
+      count: 0,
+      bodyA: new Int32Array(0),
+      bodyB: new Int32Array(0),
+      isStatic: ctx.model.bodyStatic,
+      lambda: new Float64Array(0),
+    };
+  }
+
+  /** Room for `c` contacts (grown to twice the old room when short). */
+  ensure(c: number): void {
+    if (c <= this.capacity) return;
+    const cap = Math.max(c, 2 * this.capacity);
+    const n = this.solve.nbody;
+    this.capacity = cap;
+    this.geom = new Float64Array(7 * cap);
+    this.geomBar = new Float64Array(7 * cap);
+    this.normals = new Float64Array(3 * cap);
+    this.normalsBar = new Float64Array(3 * cap);
+    this.frames = new Float64Array(FRAME_WIDTH * cap);
+    this.framesBar = new Float64Array(FRAME_WIDTH * cap);
+    this.theta = new Float64Array(impulseLayout(n, cap).size);
+    this.thetaBar = new Float64Array(impulseLayout(n, cap).size);
+    this.lambda = new Float64Array(3 * cap);
+    this.boundKind = new Uint8Array(cap);
+    this.approach = new Float64Array(cap);
+    this.solved = new Float64Array(6 * n + 3 * cap);
+    this.solvedBar = new Float64Array(6 * n + 3 * cap);
+  }
 }

@@ -11,10 +11,7 @@
  * they cover it, else one reverse sweep of its trace (traced-step.ts: geometry, rows and
  * bounds with ad ops, the velocity solve by its implicit adjoint, the impact placement).
  */
-import { add, mul } from '../../ad/ops.ts';
-import type { Real } from '../../ad/tape.ts';
-import { valueAndGrad } from '../../ad/transforms.ts';
-import { createContacts } from '../collision/contacts.ts';
+import { createContacts, type Contacts } from '../collision/contacts.ts';
 import type { RolloutConfig } from '../driver/config.ts';
 import {
   addIntegratorParamBars,
@@ -31,9 +28,13 @@ import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEu
 import { createStepData, step } from '../step.ts';
 import type { HardStepData } from './step.ts';
 import { hardStepAdjoint, handAdjointCovers } from './step-adjoint.ts';
-import { hardStepTraced, tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
+import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
+
+export { tracedPullback } from './traced-step.ts';
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { State } from '../state.ts';
+import { placedStepPullback, PlacedSplitter } from './placed-split.ts';
+import { RecordArena } from './record-arena.ts';
 import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
 
 /**
@@ -92,10 +93,44 @@ export function recordStep(data: HardStepData, into: HardStepRecord | undefined,
     rec.impactFraction[k] = p.impactFraction[k];
   }
   rec.moved = data.stats.moved;
-  if (rec.moved) rec.pseudo.set(data.pseudo);
-  else rec.pseudo.fill(0);
+  if (rec.moved) {
+    if (rec.pseudo.length < data.pseudo.length) rec.pseudo = new Float64Array(data.pseudo.length);
+    rec.pseudo.set(data.pseudo);
+  } else rec.pseudo.fill(0); // (empty in a kept record)
   return rec;
 }
+
+/**
+ * The record of the step just taken, in views of `arena` sized to its contacts (the
+ * forward pass keeps one per step; {@link recordStep} makes the reusable kind). A step
+ * the position pass did not move keeps no pseudo-velocities (its pullback reads none).
+ */
+export function keepStep(data: HardStepData, arena: RecordArena): HardStepRecord {
+  const c = data.problem.count;
+  const contacts: Contacts = {
+    count: 0,
+    capacity: c,
+    dropped: 0,
+    bodyA: arena.int32(c),
+    bodyB: arena.int32(c),
+    point: arena.float64(3 * c),
+    normal: arena.float64(3 * c),
+    dist: arena.float64(c),
+    pair: arena.int32(c),
+  };
+  const moved = data.stats.moved;
+  return recordStep(data, {
+    contacts,
+    impulse: arena.float64(3 * c),
+    bounced: arena.uint8(c),
+    impactFraction: arena.float64(c),
+    pseudo: moved ? arena.float64(data.pseudo.length) : NO_PSEUDO,
+    moved,
+  });
+}
+
+/** The pseudo-velocities of a kept step the position pass did not move (never read). */
+const NO_PSEUDO = new Float64Array(0);
 
 /**
  * Hard mode for the rollout driver.
@@ -115,6 +150,8 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
   private readonly hard: HardStepData;
   private readonly n: number;
   private readonly bodies: readonly number[];
+  /** where kept records live, made on the first keep */
+  private arena: RecordArena | null = null;
   /** pullback scratch, made on the first pullback (a forward-only evaluation needs none) */
   private scratch: HardPullbackScratch | null = null;
 
@@ -138,7 +175,7 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
   keep(): HardStepRecord {
     // a contact-free step (pulled back as free flight) shares one empty record, and a
     // record holds no spare capacity
-    return this.hard.problem.count === 0 ? NO_CONTACT_STEP : recordStep(this.hard, undefined, 1);
+    return this.hard.problem.count === 0 ? NO_CONTACT_STEP : keepStep(this.hard, (this.arena ??= new RecordArena()));
   }
 
   recordInto(into: HardStepRecord | undefined): HardStepRecord {
@@ -187,16 +224,23 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     const { xs, L1 } = sc;
     copyInto(xs, 0, states, offset, stateSize);
     const cw = WRENCH_PER_BODY;
-    if (control !== null) bodies.forEach((b, j) => copyInto(xs, L1.controls + cw * j, control, cw * b, cw));
+    if (control !== null)
+      for (let j = 0; j < bodies.length; j++) copyInto(xs, L1.controls + cw * j, control, cw * bodies[j], cw);
     // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
-    // the step's trace: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
+    // the step's trace for the impacts' components and the hand adjoint for the rest
+    // (placed-split.ts): the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
     const xsbar = handAdjointCovers(rec)
-      ? hardStepAdjoint(sc.ctx, rec, xs, lambda)
-      : tracedPullback(sc.ctx, rec, xs, lambda);
+      ? hardStepAdjoint(sc.ctx, rec, xs, lambda, sc.xsbar)
+      : this.splitPullback(sc, rec, lambda);
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
-    bodies.forEach((b, j) => addInto(controlBar, cw * b, xsbar, L1.controls + cw * j, cw));
+    for (let j = 0; j < bodies.length; j++) addInto(controlBar, cw * bodies[j], xsbar, L1.controls + cw * j, cw);
     copyInto(lambda, 0, xsbar, 0, stateSize);
+  }
+
+  /** x̄ of a step with a placed impact (inputs in `sc.xs`), into `sc.xsbar`: trace and hand adjoint by component. */
+  private splitPullback(sc: HardPullbackScratch, rec: HardStepRecord, ybar: Float64Array): Float64Array {
+    return placedStepPullback(sc.ctx, sc.splitter, rec, sc.xs, ybar, sc.xsbar);
   }
 
   private makeScratch(): HardPullbackScratch {
@@ -210,6 +254,8 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
       stateWidth: inputWidth('q', n) + inputWidth('qd', n),
       L1,
       xs,
+      xsbar: new Float64Array(L1.size),
+      splitter: new PlacedSplitter(this.model.bodyStatic),
       ctx: tracedStepContext(this.model, L1, this.bodies, RESTING_GAP_FACTOR * this.hard.settings.penetrationTolerance),
       IL: integratorLayout(n),
       xInt: integratorInputsOf(this.x, L, n),
@@ -225,25 +271,13 @@ interface HardPullbackScratch {
   L1: RolloutLayout;
   /** one step's inputs (layout L1), parameters filled once */
   xs: Float64Array;
+  /** the hand adjoint's output, one step's x̄ (layout L1) */
+  xsbar: Float64Array;
+  /** a step with a placed impact: its components */
+  splitter: PlacedSplitter;
   ctx: TracedStepContext;
   IL: ReturnType<typeof integratorLayout>;
   xInt: Float64Array;
   xIntBar: Float64Array;
   integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
-}
-
-/** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace (traced-step.ts). */
-export function tracedPullback(
-  ctx: TracedStepContext,
-  rec: HardStepRecord,
-  x: Float64Array,
-  ybar: Float64Array,
-): Float64Array {
-  const { grad } = valueAndGrad((v) => {
-    const y = hardStepTraced(ctx, rec, v);
-    let sum: Real = 0;
-    for (let j = 0; j < y.length; j++) if (ybar[j] !== 0) sum = add(sum, mul(ybar[j], y[j]));
-    return sum;
-  }, Array.from(x));
-  return Float64Array.from(grad);
 }

@@ -31,12 +31,13 @@
  * only on penetration beyond tolerance) enters as a constant — it is not differentiated.
  */
 import { add, mul, sub, value } from '../../ad/ops.ts';
-import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
+import { customVjp } from '../../ad/primitive.ts';
+import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Real } from '../../ad/tape.ts';
 import { cross, dot, subVec } from '../../ad/vec.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
-import { integrateRule as integrateRuleOf, integratorLayout } from '../integrator/semiImplicitEuler.ts';
+import { integrateRule, integratorLayout, type IntegratorConfig } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { RolloutLayout } from '../driver/inputs.ts';
 import {
@@ -90,8 +91,8 @@ export interface TracedStepContext {
    */
   restingGap: number;
   integrate: (x: readonly Real[]) => Real[];
-  /** the integrator's rule, for the hand-composed adjoint (step-adjoint.ts) */
-  integrateRule: PrimitiveRule<Float64Array>;
+  /** the integrator's configuration, for the hand-composed adjoint (step-adjoint.ts) */
+  integratorConfig: IntegratorConfig;
   geometryInput: GeometryInput;
   /** the bodies that are not static, in index order */
   dynamicBodies: readonly number[];
@@ -104,7 +105,7 @@ export function tracedStepContext(
   controlBodies: readonly number[],
   restingGap: number,
 ): TracedStepContext {
-  const integrateRule = integrateRuleOf({ nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic });
+  const integratorConfig: IntegratorConfig = { nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic };
   const dynamicBodies: number[] = [];
   for (let b = 0; b < model.nbody; b++) if (!model.bodyStatic[b]) dynamicBodies.push(b);
   return {
@@ -112,8 +113,8 @@ export function tracedStepContext(
     L,
     controlBodies,
     restingGap,
-    integrate: customVjp(integrateRule),
-    integrateRule,
+    integrate: customVjp(integrateRule(integratorConfig)),
+    integratorConfig,
     geometryInput: {
       nbody: model.nbody,
       geomType: model.geomType,
@@ -123,6 +124,22 @@ export function tracedStepContext(
     },
     dynamicBodies,
   };
+}
+
+/** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace. */
+export function tracedPullback(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+): Float64Array {
+  const { grad } = valueAndGrad((v) => {
+    const y = hardStepTraced(ctx, rec, v);
+    let sum: Real = 0;
+    for (let j = 0; j < y.length; j++) if (ybar[j] !== 0) sum = add(sum, mul(ybar[j], y[j]));
+    return sum;
+  }, Array.from(x));
+  return Float64Array.from(grad);
 }
 
 /**

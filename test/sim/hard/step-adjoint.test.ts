@@ -24,6 +24,7 @@ import {
 import { recordStep, RESTING_GAP_FACTOR, tracedPullback } from '../../../sim/hard/stepper.ts';
 import { handAdjointCovers, hardStepAdjoint } from '../../../sim/hard/step-adjoint.ts';
 import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
+import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
 import { rolloutInputs, rolloutLayout } from '../../../sim/rollout.ts';
 import { rolloutPrimitive } from '../../../sim/rollout.ts';
 import { add } from '../../../ad/ops.ts';
@@ -152,6 +153,77 @@ describe("the hand-composed step adjoint equals the pullback of the step's trace
       expect(worst).toBeLessThan(1e-9);
     });
   }
+});
+
+describe("a step with a placed impact: split by components, it equals its whole trace's pullback", () => {
+  it('balls dropping onto the ground and onto a box that carries a ball, beside a rolling pair and a resting ball', () => {
+    const ball = (name: string, position: number[], extra: object = {}): SceneInput['bodies'][number] => ({
+      name,
+      shape: { type: 'sphere', radius: 0.05 },
+      mass: 0.2,
+      position: position as [number, number, number],
+      ...extra,
+    });
+    const parsed = parseScene({
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.3, restitution: 0.7 },
+      bodies: [
+        ground,
+        ball('dropped', [0, 0, 0.3], { linearVelocity: [0.2, 0, -1], angularVelocity: [0, 3, 0] }),
+        ball('second', [0.5, 0, 0.2], { linearVelocity: [0, 0.1, -2] }),
+        ball('rolling', [-0.5, 0, 0.05], { linearVelocity: [1, 0, 0], angularVelocity: [0, 20, 0] }),
+        ball('pushed', [-0.399, 0, 0.05]),
+        ball('resting', [0, 0.5, 0.05]),
+        // the falling ball's impact on the box is in one component with the ball sitting on it
+        box('stand', 0.1, { position: [1, 0, 0.1] }),
+        ball('sitting', [1.1, 0, 0.25]),
+        ball('falling', [0.92, 0, 0.4], { linearVelocity: [0, 0, -1] }),
+      ],
+    });
+    const model = buildModel(parsed);
+    const state = initialState(model, parsed);
+    const data = createStepData(model);
+    const n = model.nbody;
+    // a control on a ball of a placed component, one on a ball outside them
+    const controlBodies = [model.bodyName.indexOf('falling'), model.bodyName.indexOf('resting')];
+    const L1 = rolloutLayout(n, 1, controlBodies.length);
+    const control = new Float64Array(6 * n);
+    const hard = data.hard;
+    if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
+    const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+    const splitter = new PlacedSplitter(model.bodyStatic);
+    const rng = seededRng(11);
+    let compared = 0,
+      splitBoth = 0,
+      carried = 0,
+      worst = 0;
+    const sitting = model.bodyName.indexOf('sitting');
+    for (let t = 0; t < 600; t++) {
+      const xs = new Float64Array(L1.size);
+      xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+      controlBodies.forEach((b, j) => {
+        const wrench = [0.1 * Math.sin(0.01 * t), 0.05, -0.2, 0.001, 0, 0.002 * j];
+        control.set(wrench, 6 * b);
+        xs.set(wrench, L1.controls + 6 * j);
+      });
+      step(model, data, state, control, state);
+      const rec = recordStep(hard, undefined);
+      if (handAdjointCovers(rec)) continue;
+      const ybar = Float64Array.from({ length: 13 * n }, () => rng.uniform() - 0.5);
+      const whole = tracedPullback(ctx, rec, xs, ybar);
+      const split = placedStepPullback(ctx, splitter, rec, xs, ybar, new Float64Array(L1.size));
+      if (splitter.placed.contacts.count > 0 && splitter.rest.contacts.count > 0) splitBoth++;
+      if (splitter.inPlaced[sitting]) carried++;
+      for (let i = 0; i < whole.length; i++)
+        worst = Math.max(worst, Math.abs(split[i] - whole[i]) / (1 + Math.abs(whole[i])));
+      compared++;
+    }
+    // both balls bounce a few times, while the others keep their ground contacts
+    expect(compared).toBeGreaterThanOrEqual(4);
+    expect(splitBoth).toBe(compared);
+    expect(carried).toBeGreaterThanOrEqual(1);
+    expect(worst).toBeLessThan(1e-12);
+  });
 });
 
 describe('the hand island adjoint equals the nested-trace reference', () => {

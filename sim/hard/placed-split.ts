@@ -1,0 +1,172 @@
+/**
+ * A step that places an impact, split for its pullback (stepper.ts): the contacts of the
+ * bodies connected to a placed impact go through the step's trace (traced-step.ts), the
+ * rest through the hand-composed adjoint (step-adjoint.ts).
+ *
+ * Why it is exact: contacts couple bodies only through shared dynamic bodies, so a step's
+ * derivatives split by connected components (union–find over the dynamic bodies of the
+ * contacts that carry an impulse or place an impact). A body's pose and velocity after the
+ * step depend on the state and parameters only through its own component's contacts, and
+ * each component's part of the step is the step of a record holding just those contacts.
+ * An idle contact (no impulse, no placed impact) has no derivative of its own: the solve's
+ * adjoint drops it (λ = 0), and a body it touches moves with v⁺ = v*, the free flight, in
+ * either part. With ȳ split the same way
+ * (the placed components' bodies, and everything else),
+ *
+ *   (∂step/∂x)ᵀȳ = (∂step_placed/∂x)ᵀȳ_placed + (∂step_rest/∂x)ᵀȳ_rest,
+ *
+ * the first by a trace of the placed components' few contacts and bodies rather than all
+ * of the step's (compact-trace.ts; on a billiards break: two or three balls' contacts
+ * instead of thirty). The two sums add the same terms in another order: equal to
+ * rounding, not bit for bit.
+ */
+import { createContacts } from '../collision/contacts.ts';
+import { addCompactTracedPullback } from './compact-trace.ts';
+import { hardStepAdjoint } from './step-adjoint.ts';
+import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+
+/**
+ * x̄ = (∂step/∂x)ᵀȳ of a step that places an impact (`x` in the one-step layout of
+ * `ctx`), into `out`: the placed components through the trace, the rest by hand.
+ *
+ * @example
+ * const xbar = placedStepPullback(ctx, new PlacedSplitter(model.bodyStatic), rec, x, ybar, new Float64Array(x.length));
+ */
+export function placedStepPullback(
+  ctx: TracedStepContext,
+  splitter: PlacedSplitter,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+  out: Float64Array,
+): Float64Array {
+  const split = splitter.split(rec);
+  const n = ctx.model.nbody;
+  const { ybarPlaced, ybarRest } = splitter;
+  // ȳ = [q̄ (7 per body) | q̇̄ (6 per body)], each body's to its part
+  for (let b = 0; b < n; b++) {
+    const placed = split.inPlaced[b] === 1;
+    for (let i = 0; i < 13; i++) {
+      const j = i < 7 ? 7 * b + i : 7 * n + 6 * b + i - 7;
+      ybarPlaced[j] = placed ? ybar[j] : 0;
+      ybarRest[j] = placed ? 0 : ybar[j];
+    }
+  }
+  const xbar = hardStepAdjoint(ctx, split.rest, x, ybarRest, out);
+  addCompactTracedPullback(ctx, split.placed, x, ybarPlaced, xbar);
+  return xbar;
+}
+
+/** An empty record with room for `capacity` contacts. */
+function emptyRecord(capacity: number): HardStepRecord {
+  return {
+    contacts: createContacts(capacity),
+    impulse: new Float64Array(3 * capacity),
+    bounced: new Uint8Array(capacity),
+    impactFraction: new Float64Array(capacity),
+    pseudo: new Float64Array(0),
+    moved: false,
+  };
+}
+
+/**
+ * Whether contact k ties its bodies' derivatives together: it carries an impulse, or it
+ * places an impact. An idle contact (impulse 0: λ = 0, so the solve's adjoint drops it and
+ * its geometry pulls back nothing) leaves each body's step that of its other contacts.
+ */
+function couples(rec: HardStepRecord, k: number): boolean {
+  const P = rec.impulse;
+  return rec.impactFraction[k] > 0 || P[3 * k] !== 0 || P[3 * k + 1] !== 0 || P[3 * k + 2] !== 0;
+}
+
+/** Append contact k of `from` to `to` (room checked by the caller). */
+function appendContact(from: HardStepRecord, k: number, to: HardStepRecord): void {
+  const src = from.contacts,
+    dst = to.contacts;
+  const j = dst.count++;
+  dst.bodyA[j] = src.bodyA[k];
+  dst.bodyB[j] = src.bodyB[k];
+  dst.pair[j] = src.pair[k];
+  dst.dist[j] = src.dist[k];
+  for (let i = 0; i < 3; i++) {
+    dst.normal[3 * j + i] = src.normal[3 * k + i];
+    dst.point[3 * j + i] = src.point[3 * k + i];
+    to.impulse[3 * j + i] = from.impulse[3 * k + i];
+  }
+  to.bounced[j] = from.bounced[k];
+  to.impactFraction[j] = from.impactFraction[k];
+}
+
+/**
+ * Splits records by placed-impact components into reusable records (read each split before
+ * the next).
+ *
+ * @example
+ * const split = splitter.split(rec);
+ * // split.placed: the impacts' components; split.rest: the other contacts; split.inPlaced[b]
+ */
+export class PlacedSplitter {
+  /** the placed components' contacts */
+  placed = emptyRecord(0);
+  /** every other contact */
+  rest = emptyRecord(0);
+  /** (nbody) 1 for a dynamic body of a placed component */
+  readonly inPlaced: Uint8Array;
+  /** a state cotangent (13n) split between the parts ({@link placedStepPullback}) */
+  readonly ybarPlaced: Float64Array;
+  readonly ybarRest: Float64Array;
+  private readonly parent: Int32Array;
+  private readonly placedRoot: Uint8Array;
+
+  constructor(private readonly isStatic: Uint8Array) {
+    const n = isStatic.length;
+    this.inPlaced = new Uint8Array(n);
+    this.parent = new Int32Array(n);
+    this.placedRoot = new Uint8Array(n);
+    this.ybarPlaced = new Float64Array(13 * n);
+    this.ybarRest = new Float64Array(13 * n);
+  }
+
+  split(rec: HardStepRecord): this {
+    const c = rec.contacts.count;
+    if (this.placed.contacts.capacity < c) {
+      const capacity = Math.max(c, 2 * this.placed.contacts.capacity);
+      this.placed = emptyRecord(capacity);
+      this.rest = emptyRecord(capacity);
+    }
+    const { isStatic, parent, placedRoot, inPlaced } = this;
+    const n = parent.length;
+    for (let b = 0; b < n; b++) parent[b] = b;
+    const { bodyA, bodyB } = rec.contacts;
+    for (let k = 0; k < c; k++) {
+      const a = bodyA[k],
+        b = bodyB[k];
+      if (couples(rec, k) && !isStatic[a] && !isStatic[b]) parent[this.root(a)] = this.root(b);
+    }
+    placedRoot.fill(0);
+    for (let k = 0; k < c; k++) {
+      if (rec.impactFraction[k] > 0) placedRoot[this.root(isStatic[bodyA[k]] ? bodyB[k] : bodyA[k])] = 1;
+    }
+    for (let b = 0; b < n; b++) inPlaced[b] = !isStatic[b] && placedRoot[this.root(b)] ? 1 : 0;
+    for (const part of [this.placed, this.rest]) {
+      part.contacts.count = 0;
+      part.pseudo = rec.pseudo;
+      part.moved = rec.moved;
+    }
+    for (let k = 0; k < c; k++) {
+      // a placed component's contact (an idle contact to a body outside it pulls back nothing)
+      const a = bodyA[k],
+        b = bodyB[k];
+      const placed = (isStatic[a] || inPlaced[a]) && (isStatic[b] || inPlaced[b]);
+      appendContact(rec, k, placed ? this.placed : this.rest);
+    }
+    return this;
+  }
+
+  /** Union–find root (path halving). */
+  private root(i: number): number {
+    const parent = this.parent;
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  }
+}
