@@ -20,10 +20,27 @@
  * before the page's scripts), so an old page without a frame counter is measured too.
  * Timings are wall clock on a shared machine: expect ±20 % between runs.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: npx tsx render/measure-viewer.ts [options]
+
+The viewer page's figures in Debian's Chromium (headless, software GL, 1280×800), per scene:
+first frame (navigation → the first frame drawn with the trajectory, the page's clock),
+first and whole track (wall clock from opening the page), the sweep's time and ms per point,
+frames/s playing and paused, main-thread CPU paused.
+
+Options:
+  --root <checkout>      measure another checkout's page (default: this one)
+  --scenes a,b,…|all     scenes/<name>.json to measure (default: the six of issue 17; all: every scene shipped)
+  --sweep-timeout <s>    stop an unfinished sweep after this long (default 120) before the frame rates
+  --shots <dir>          a screenshot per scene
+  --json                 one JSON document instead of lines
+  --readme <png>         write the README's picture instead
+  --optimize <scene>     the page's optimizer against the CLI's (--seed N, default 1)
+  -h, --help             this text`;
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -63,6 +80,8 @@ const FRAME_HOOK = `(() => {
 
 interface SceneFigures {
   scene: string;
+  /** navigation start → the first frame drawn with the trajectory, s (the page's own clock; null: an older page without the figure) */
+  firstFrameSeconds: number | null;
   /** load → first trajectory shown (its first frames, while the rest computes), s */
   firstTrackSeconds: number;
   /** load → the whole trajectory shown, s (the same as firstTrackSeconds on a page without partial tracks) */
@@ -87,6 +106,7 @@ interface SceneFigures {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       root: { type: 'string', default: resolve(import.meta.dirname, '..') },
       scenes: { type: 'string', default: 'bounce-to-target,ball-drop,billiards,box-slide,capsule-roll,boxes100' },
       'sweep-timeout': { type: 'string', default: '120' },
@@ -97,6 +117,10 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const root = resolve(values.root);
   const sweepTimeout = 1000 * Number(values['sweep-timeout']);
   const { build, preview } = await import('vite');
@@ -129,7 +153,13 @@ async function main(): Promise<void> {
       await compareOptimizers(context, url, root, values.optimize, Number(values.seed));
       return;
     }
-    for (const scene of values.scenes.split(',')) {
+    const scenes =
+      values.scenes === 'all'
+        ? readdirSync(join(root, 'scenes'))
+            .filter((f) => f.endsWith('.json'))
+            .map((f) => f.replace(/\.json$/, ''))
+        : values.scenes.split(',');
+    for (const scene of scenes) {
       const page = await context.newPage();
       await page.addInitScript({ content: FRAME_HOOK });
       const errors: string[] = [];
@@ -140,6 +170,9 @@ async function main(): Promise<void> {
       await page.goto(`${url}?scene=${scene}`);
       await page.waitForFunction('window.__viewer?.frames > 0', null, { timeout: 60_000, polling: 20 });
       const firstTrackSeconds = (Date.now() - t0) / 1000;
+      await page.waitForFunction('window.__viewer.firstTrackFrameMs !== null', null, { timeout: 60_000, polling: 20 });
+      const drawnMs = (await page.evaluate('window.__viewer.firstTrackFrameMs')) as number | undefined;
+      const firstFrameSeconds = drawnMs === undefined ? null : drawnMs / 1000;
       await page.waitForFunction('window.__viewer.trackComplete !== false', null, { timeout: 120_000, polling: 20 });
       const wholeTrackSeconds = (Date.now() - t0) / 1000;
       let sweepSeconds: number | null = null;
@@ -205,6 +238,7 @@ async function main(): Promise<void> {
       const paused = await rate();
       out.push({
         scene,
+        firstFrameSeconds,
         firstTrackSeconds,
         wholeTrackSeconds,
         primarySweepSeconds,
@@ -220,7 +254,7 @@ async function main(): Promise<void> {
       if (!values.json) {
         const r = out[out.length - 1];
         console.log(
-          `${scene.padEnd(17)} first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; ms/point ${JSON.stringify(r.msPerPoint)} on ${r.workers ?? '?'} workers) · playing ${r.playingFps.toFixed(1)} fps · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
+          `${scene.padEnd(17)} first frame ${r.firstFrameSeconds === null ? '?' : r.firstFrameSeconds.toFixed(1)} s after navigation · first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; ms/point ${JSON.stringify(r.msPerPoint)} on ${r.workers ?? '?'} workers) · playing ${r.playingFps.toFixed(1)} fps · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
         );
       }
       await page.close();
