@@ -23,7 +23,6 @@ import type { OptimizeOutcome, OptimizeReply, OptimizeRequest } from './optimize
 import type { JobKind, Reply, Request } from './protocol.ts';
 import { SweepPanel, type SweepPanelState } from './sweep.ts';
 import { SweepPool, type SweepProgress } from './sweep-pool.ts';
-import { physicsWorker } from './physics-worker.ts';
 import { drawContactEvents } from './timeline-events.ts';
 import { Viewport } from './viewport.ts';
 
@@ -72,7 +71,7 @@ const sweepPanel = new SweepPanel(byId('sweep'));
 const lossBox = document.createElement('div');
 byId('loss').append(lossBox);
 const lossPlot = new LossPlot(lossBox);
-const worker = physicsWorker;
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const sweepPool = new SweepPool();
 
 // ---- page state ---------------------------------------------------------------------------
