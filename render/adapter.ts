@@ -17,20 +17,41 @@ import { POSE_WIDTH, type TrackContacts } from './track.ts';
 /** Shape names of meshes, in `userData.shape`. */
 export type MeshShape = 'plane' | 'sphere' | 'box' | 'capsule' | 'cylinder';
 
-/** Meshes of one model: one object per body, index = body. */
+/** Where a body is drawn: its instanced mesh and its instance there. */
+export interface BodySlot {
+  readonly mesh: THREE.InstancedMesh;
+  readonly index: number;
+}
+
+/**
+ * The drawn bodies of one model. Planes are meshes of their own; every other body is an
+ * instance of an {@link THREE.InstancedMesh}, one per distinct shape (all spheres, all
+ * boxes, each capsule or cylinder size), so a frame costs a few draw calls however many
+ * bodies there are: on a software GL each draw call costs ~0.3 ms of the GPU process
+ * (render/README.md), and billiards' 16 balls were 16 of them.
+ */
 export interface BodyMeshes {
-  /** parent of every body mesh; add it to the three.js scene */
+  /** parent of the planes and the instanced meshes; add it to the three.js scene */
   readonly group: THREE.Group;
-  /** body b's mesh (`userData.body` = name, `userData.shape` = shape name) */
-  readonly bodies: readonly THREE.Mesh[];
+  /**
+   * body b's pose carrier (`userData.body` = name, `userData.shape` = shape name): its
+   * position and quaternion are the body's pose, its scale takes the drawn geometry from
+   * the unit shape to the body's size (spheres: r; boxes: 2 × half extents; 1 otherwise),
+   * so its matrix is the instance's. A plane's carrier is its mesh.
+   */
+  readonly bodies: readonly THREE.Object3D[];
+  /** where each body is drawn (null: a plane, drawn by its own mesh) */
+  readonly slots: readonly (BodySlot | null)[];
+  /** the geometry body b is drawn with (for spheres and boxes the unit shape, scaled by `bodies[b].scale`) */
+  geometryOf(b: number): THREE.BufferGeometry;
   /** free the GPU resources of every mesh */
   dispose(): void;
 }
 
-/** Options of {@link createBodyMeshes}. */
 /** Default sphere tessellation: segments around, rings. */
 const SPHERE_SEGMENTS: [number, number] = [32, 16];
 
+/** Options of {@link createBodyMeshes}. */
 export interface MeshOptions {
   /** side of the square drawn for a plane, m (default 20: beyond the scenes' reach) */
   planeSize?: number;
@@ -42,7 +63,7 @@ export interface MeshOptions {
   cheapPlanes?: boolean;
   /**
    * sphere tessellation, segments around × rings (default 32 × 16); a software GL draws
-   * billiards' 16 balls at 20 × 12 (render/README.md)
+   * spheres at 20 × 12 (render/README.md)
    */
   sphereSegments?: [number, number];
 }
@@ -60,9 +81,48 @@ const GRID_LIFT = 1e-3;
 const OCTANT_LIGHT = 1.0;
 const OCTANT_DARK = 0.55;
 
+/** The drawn shape of a non-plane body: a batch key, its geometry, and the scale from it to the body. */
+function bodyShape(
+  type: number,
+  size: ArrayLike<number>,
+  sphereSegments: [number, number],
+): { shape: MeshShape; key: string; make: () => THREE.BufferGeometry; scale: [number, number, number] } {
+  const [a, b, c] = [size[0], size[1], size[2]];
+  if (type === ShapeType.sphere) {
+    // a unit sphere scaled by r: every sphere is one batch
+    return {
+      shape: 'sphere',
+      key: 'sphere',
+      make: () => octantColoured(new THREE.SphereGeometry(1, ...sphereSegments)),
+      scale: [a, a, a],
+    };
+  }
+  if (type === ShapeType.box) {
+    // a unit cube scaled by the full extents (three's instancing keeps normals right under a non-uniform scale)
+    return { shape: 'box', key: 'box', make: () => new THREE.BoxGeometry(1, 1, 1), scale: [2 * a, 2 * b, 2 * c] };
+  }
+  if (type === ShapeType.cylinder) {
+    // three's cylinder: axis y, full height
+    return {
+      shape: 'cylinder',
+      key: `cylinder ${a} ${b}`,
+      make: () => new THREE.CylinderGeometry(a, a, 2 * b, 32).rotateX(Math.PI / 2),
+      scale: [1, 1, 1],
+    };
+  }
+  // three's capsule: axis y, `length` between the hemisphere centres; not a scaled unit shape
+  return {
+    shape: 'capsule',
+    key: `capsule ${a} ${b}`,
+    make: () => new THREE.CapsuleGeometry(a, 2 * b, 8, 24).rotateX(Math.PI / 2),
+    scale: [1, 1, 1],
+  };
+}
+
 /**
- * One mesh per body of `model`, placed at the identity pose (planes at their surface).
- * Meshes cast and receive shadows.
+ * The bodies of `model`, drawn as planes and one instanced mesh per distinct shape,
+ * placed at the identity pose (planes at their surface). Bodies cast and receive
+ * shadows; planes receive them.
  *
  * @example
  * const meshes = createBodyMeshes(model);
@@ -72,62 +132,80 @@ const OCTANT_DARK = 0.55;
 export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMeshes {
   const group = new THREE.Group();
   group.name = 'bodies';
-  const bodies: THREE.Mesh[] = [];
+  const bodies: THREE.Object3D[] = [];
+  const s = model.geomSize;
+  // first pass: each non-plane body's batch
+  const batches = new Map<string, { make: () => THREE.BufferGeometry; shape: MeshShape; members: number[] }>();
+  const scales: [number, number, number][] = [];
+  for (let b = 0; b < model.nbody; b++) {
+    if (model.geomType[b] === ShapeType.plane) continue;
+    const d = bodyShape(model.geomType[b], s.subarray(4 * b, 4 * b + 4), opts.sphereSegments ?? SPHERE_SEGMENTS);
+    scales[b] = d.scale;
+    const batch = batches.get(d.key) ?? { make: d.make, shape: d.shape, members: [] };
+    batch.members.push(b);
+    batches.set(d.key, batch);
+  }
+  const slots: (BodySlot | null)[] = Array(model.nbody).fill(null);
+  const geometries: THREE.BufferGeometry[] = [];
+  for (const batch of batches.values()) {
+    const geometry = batch.make();
+    const material = new THREE.MeshStandardMaterial({ color: 0xffffff, roughness: 0.5, metalness: 0.05 });
+    material.vertexColors = batch.shape === 'sphere';
+    const mesh = new THREE.InstancedMesh(geometry, material, batch.members.length);
+    mesh.name = batch.shape;
+    mesh.userData = { shape: batch.shape };
+    // the instances move anywhere: the bounds computed at the first frame would cull them
+    mesh.frustumCulled = false;
+    mesh.castShadow = true;
+    mesh.receiveShadow = true;
+    mesh.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
+    batch.members.forEach((b, index) => {
+      slots[b] = { mesh, index };
+      geometries[b] = geometry;
+    });
+    group.add(mesh);
+  }
   let dynamicIndex = 0;
   for (let b = 0; b < model.nbody; b++) {
     const g = 4 * b;
-    const s = model.geomSize;
-    const type = model.geomType[b];
-    const colour = new THREE.Color(BODY_COLOURS[dynamicIndex % BODY_COLOURS.length]);
-    let mesh: THREE.Mesh;
-    let shape: MeshShape;
-    if (type === ShapeType.plane) {
-      shape = 'plane';
+    if (model.geomType[b] === ShapeType.plane) {
       const size = opts.planeSize ?? DEFAULT_PLANE_SIZE;
       const material = opts.cheapPlanes
         ? new THREE.MeshLambertMaterial({ color: PLANE_COLOUR })
         : new THREE.MeshStandardMaterial({ color: PLANE_COLOUR, roughness: 0.9 });
-      mesh = new THREE.Mesh(new THREE.PlaneGeometry(size, size), material);
+      const mesh = new THREE.Mesh(new THREE.PlaneGeometry(size, size), material);
       placePlane(mesh, s[g], s[g + 1], s[g + 2], s[g + 3]);
       mesh.add(planeGrid(size));
-    } else {
-      dynamicIndex++;
-      const material = new THREE.MeshStandardMaterial({ color: colour, roughness: 0.5, metalness: 0.05 });
-      let geometry: THREE.BufferGeometry;
-      if (type === ShapeType.sphere) {
-        shape = 'sphere';
-        const [around, rings] = opts.sphereSegments ?? SPHERE_SEGMENTS;
-        geometry = octantColoured(new THREE.SphereGeometry(s[g], around, rings));
-        material.vertexColors = true;
-      } else if (type === ShapeType.box) {
-        shape = 'box';
-        geometry = new THREE.BoxGeometry(2 * s[g], 2 * s[g + 1], 2 * s[g + 2]);
-      } else if (type === ShapeType.cylinder) {
-        shape = 'cylinder';
-        // three's cylinder: axis y, full height
-        geometry = new THREE.CylinderGeometry(s[g], s[g], 2 * s[g + 1], 32).rotateX(Math.PI / 2);
-      } else {
-        shape = 'capsule';
-        // three's capsule: axis y, `length` between the hemisphere centres
-        geometry = new THREE.CapsuleGeometry(s[g], 2 * s[g + 1], 8, 24).rotateX(Math.PI / 2);
-      }
-      mesh = new THREE.Mesh(geometry, material);
+      mesh.name = model.bodyName[b];
+      mesh.userData = { body: model.bodyName[b], shape: 'plane' };
+      mesh.receiveShadow = true;
+      group.add(mesh);
+      bodies.push(mesh);
+      geometries[b] = mesh.geometry;
+      continue;
     }
-    mesh.name = model.bodyName[b];
-    mesh.userData = { body: model.bodyName[b], shape };
-    mesh.castShadow = shape !== 'plane';
-    mesh.receiveShadow = true;
-    group.add(mesh);
-    bodies.push(mesh);
+    const slot = slots[b]!;
+    const carrier = new THREE.Object3D();
+    carrier.name = model.bodyName[b];
+    carrier.userData = { body: model.bodyName[b], shape: slot.mesh.userData.shape };
+    carrier.scale.set(...scales[b]);
+    carrier.updateMatrix();
+    slot.mesh.setMatrixAt(slot.index, carrier.matrix);
+    slot.mesh.setColorAt(slot.index, new THREE.Color(BODY_COLOURS[dynamicIndex++ % BODY_COLOURS.length]));
+    bodies.push(carrier);
   }
   return {
     group,
     bodies,
+    slots,
+    geometryOf: (b) => geometries[b],
     dispose() {
-      for (const m of bodies) {
-        m.geometry.dispose();
-        (m.material as THREE.Material).dispose();
-      }
+      group.traverse((o) => {
+        const m = o as THREE.Mesh;
+        m.geometry?.dispose();
+        (m.material as THREE.Material | undefined)?.dispose();
+        if (o instanceof THREE.InstancedMesh) o.dispose();
+      });
     },
   };
 }
@@ -171,13 +249,17 @@ function octantColoured(geometry: THREE.BufferGeometry): THREE.BufferGeometry {
  * applyPoses(meshes, poses);
  */
 export function applyPoses(meshes: BodyMeshes, poses: Float64Array, offset = 0): void {
-  meshes.bodies.forEach((mesh, b) => {
-    if (mesh.userData.shape === 'plane') return;
+  meshes.bodies.forEach((body, b) => {
+    const slot = meshes.slots[b];
+    if (slot === null) return;
     const o = offset + b * POSE_WIDTH;
-    mesh.position.set(poses[o], poses[o + 1], poses[o + 2]);
+    body.position.set(poses[o], poses[o + 1], poses[o + 2]);
     // three stores quaternions as (x, y, z, w)
-    mesh.quaternion.set(poses[o + 4], poses[o + 5], poses[o + 6], poses[o + 3]);
+    body.quaternion.set(poses[o + 4], poses[o + 5], poses[o + 6], poses[o + 3]);
+    body.updateMatrix();
+    slot.mesh.setMatrixAt(slot.index, body.matrix);
   });
+  for (const o of meshes.group.children) if (o instanceof THREE.InstancedMesh) o.instanceMatrix.needsUpdate = true;
 }
 
 /** Options of {@link ContactArrows}. */
@@ -189,11 +271,19 @@ export interface ContactArrowOptions {
   colour?: number;
 }
 
+/** Arrow head length and width as shares of the arrow's length, and their caps, m: short arrows stay arrows. */
+const HEAD_SHARE = 0.3;
+const HEAD_MAX = 0.05;
+const HEAD_WIDTH_SHARE = 0.15;
+const HEAD_WIDTH_MAX = 0.025;
+
 /**
  * Contact points, normals and normal forces of one frame as arrows: each starts at the
  * contact point and points along the normal (towards body B, the force on B), with a
- * length proportional to the force. Arrows are pooled: showing a frame allocates only
- * when it has more contacts than any frame before.
+ * length proportional to the force, capped at `maxLength`. All shafts are one line set
+ * and all heads one instanced cone, so a frame of any number of contacts is two draw
+ * calls (boxes100's 400 contacts were 800 with an ArrowHelper each). Showing a frame
+ * allocates only when it has more contacts than any frame before.
  *
  * @example
  * const arrows = new ContactArrows({ metresPerNewton: 0.25 / weight, maxLength: 0.5 });
@@ -201,56 +291,109 @@ export interface ContactArrowOptions {
  * arrows.show(track.contacts, frame);
  */
 export class ContactArrows {
-  /** parent of the arrows; add it to the three.js scene */
+  /** parent of the shafts and heads; add it to the three.js scene */
   readonly group = new THREE.Group();
-  private readonly pool: THREE.ArrowHelper[] = [];
-  private readonly origin = new THREE.Vector3();
-  private readonly direction = new THREE.Vector3();
   /** arrow length per newton, m/N */
   metresPerNewton: number;
   /** longest arrow, m */
   maxLength: number;
   private readonly colour: number;
+  private shafts: THREE.LineSegments;
+  private heads: THREE.InstancedMesh;
+  private capacity = 0;
+  private shown = 0;
+  private readonly head = new THREE.Object3D();
+  private readonly up = new THREE.Vector3(0, 1, 0);
+  private readonly direction = new THREE.Vector3();
 
   constructor(opts: ContactArrowOptions) {
     this.group.name = 'contacts';
     this.metresPerNewton = opts.metresPerNewton;
     this.maxLength = opts.maxLength;
     this.colour = opts.colour ?? 0x00a6ed;
+    [this.shafts, this.heads] = this.allocate(16);
   }
 
   /** Number of arrows visible now. */
   get visibleCount(): number {
-    return this.pool.filter((a) => a.visible).length;
+    return this.shown;
+  }
+
+  /** Arrow k of the frame shown: its start, its tip and where its head starts (world, m). */
+  arrow(k: number): { from: THREE.Vector3; tip: THREE.Vector3; headFrom: THREE.Vector3 } {
+    if (k >= this.shown) throw new RangeError(`arrow ${k}: ${this.shown} shown`);
+    const p = this.shafts.geometry.getAttribute('position');
+    const m = new THREE.Matrix4();
+    this.heads.getMatrixAt(k, m);
+    return {
+      from: new THREE.Vector3().fromBufferAttribute(p, 2 * k),
+      headFrom: new THREE.Vector3().fromBufferAttribute(p, 2 * k + 1),
+      tip: new THREE.Vector3().setFromMatrixPosition(m),
+    };
   }
 
   /** Show the contacts of `frame` (none when `contacts` is absent). */
   show(contacts: TrackContacts | undefined, frame: number): void {
     const start = contacts ? contacts.offsets[frame] : 0;
-    const end = contacts ? contacts.offsets[frame + 1] : 0;
-    const n = end - start;
-    while (this.pool.length < n) {
-      const arrow = new THREE.ArrowHelper(new THREE.Vector3(0, 0, 1), new THREE.Vector3(), 1, this.colour);
-      this.pool.push(arrow);
-      this.group.add(arrow);
+    const n = contacts ? contacts.offsets[frame + 1] - start : 0;
+    if (n > this.capacity) {
+      this.dispose();
+      this.group.clear();
+      [this.shafts, this.heads] = this.allocate(Math.max(n, 2 * this.capacity));
     }
-    for (let i = 0; i < this.pool.length; i++) {
-      const arrow = this.pool[i];
-      arrow.visible = i < n && contacts !== undefined;
-      if (!arrow.visible || contacts === undefined) continue;
+    const line = this.shafts.geometry.getAttribute('position') as THREE.BufferAttribute;
+    for (let i = 0; i < n && contacts !== undefined; i++) {
       const k = start + i;
-      this.origin.fromArray(contacts.point, 3 * k);
-      this.direction.fromArray(contacts.normal, 3 * k);
       const length = Math.min(this.maxLength, contacts.force[k] * this.metresPerNewton);
-      arrow.position.copy(this.origin);
-      arrow.setDirection(this.direction);
-      // head at most a third of the arrow, so short arrows stay arrows
-      arrow.setLength(length, Math.min(0.3 * length, 0.05), Math.min(0.15 * length, 0.025));
+      const head = Math.min(HEAD_SHARE * length, HEAD_MAX);
+      const width = Math.min(HEAD_WIDTH_SHARE * length, HEAD_WIDTH_MAX);
+      const [x, y, z] = [contacts.point[3 * k], contacts.point[3 * k + 1], contacts.point[3 * k + 2]];
+      this.direction.fromArray(contacts.normal, 3 * k).normalize();
+      const d = this.direction;
+      line.setXYZ(2 * i, x, y, z);
+      line.setXYZ(2 * i + 1, x + d.x * (length - head), y + d.y * (length - head), z + d.z * (length - head));
+      // the cone's tip is its origin; it extends `head` back along the arrow
+      this.head.position.set(x + d.x * length, y + d.y * length, z + d.z * length);
+      this.head.quaternion.setFromUnitVectors(this.up, d);
+      this.head.scale.set(width, head, width);
+      this.head.updateMatrix();
+      this.heads.setMatrixAt(i, this.head.matrix);
     }
+    this.shown = n;
+    line.needsUpdate = true;
+    this.shafts.geometry.setDrawRange(0, 2 * n);
+    this.heads.count = n;
+    this.heads.instanceMatrix.needsUpdate = true;
+    this.group.visible = n > 0;
   }
 
   /** Free the arrows' GPU resources. */
   dispose(): void {
-    for (const a of this.pool) a.dispose();
+    this.shafts.geometry.dispose();
+    (this.shafts.material as THREE.Material).dispose();
+    this.heads.geometry.dispose();
+    (this.heads.material as THREE.Material).dispose();
+    this.heads.dispose();
+  }
+
+  /** Shafts and heads for `capacity` arrows, added to the group. */
+  private allocate(capacity: number): [THREE.LineSegments, THREE.InstancedMesh] {
+    this.capacity = capacity;
+    const geometry = new THREE.BufferGeometry();
+    const position = new THREE.BufferAttribute(new Float32Array(6 * capacity), 3);
+    position.setUsage(THREE.DynamicDrawUsage);
+    geometry.setAttribute('position', position);
+    geometry.setDrawRange(0, 0);
+    const shafts = new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ color: this.colour }));
+    // a unit cone with its tip at the origin, pointing +y (as three's ArrowHelper's head)
+    const cone = new THREE.CylinderGeometry(0, 0.5, 1, 5, 1).translate(0, -0.5, 0);
+    const heads = new THREE.InstancedMesh(cone, new THREE.MeshBasicMaterial({ color: this.colour }), capacity);
+    heads.count = 0;
+    heads.instanceMatrix.setUsage(THREE.DynamicDrawUsage);
+    // both move anywhere: bounds from the first frame would cull them
+    shafts.frustumCulled = false;
+    heads.frustumCulled = false;
+    this.group.add(shafts, heads);
+    return [shafts, heads];
   }
 }

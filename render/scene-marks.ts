@@ -88,37 +88,60 @@ export function bodyRadius(model: Model, b: number): number {
 }
 
 /**
- * One line per moving body through its positions over the whole track, in `colour`
- * (dashed when `dashed`). Bodies that never move more than `minTravel` (m) get none.
+ * Each moving body's path over the whole track, in `colour` (dashed when `dashed`): one
+ * line set for all bodies, so the trails are one draw call however many bodies move
+ * (render/README.md). Bodies that never move more than `minTravel` (m) get none;
+ * `userData.lines` is the number of bodies with a trail.
  */
 export function trails(track: Track, model: Model, colour: string, dashed: boolean, minTravel = 1e-3): THREE.Group {
   const group = new THREE.Group();
   group.name = 'trails';
   const stride = track.nbody * POSE_WIDTH;
+  const nf = track.times.length;
+  const at = (f: number, b: number, c: number) => track.poses[f * stride + b * POSE_WIDTH + c];
+  const moving: number[] = [];
+  for (let b = 0; b < track.nbody; b++) {
+    if (model.geomType[b] === ShapeType.plane) continue;
+    let travel = 0;
+    for (let f = 1; f < nf; f++)
+      travel = Math.max(
+        travel,
+        Math.hypot(at(f, b, 0) - at(0, b, 0), at(f, b, 1) - at(0, b, 1), at(f, b, 2) - at(0, b, 2)),
+      );
+    if (travel >= minTravel) moving.push(b);
+  }
+  group.userData = { lines: moving.length, bodies: moving.map((b) => model.bodyName[b]) };
+  if (moving.length === 0 || nf < 2) return group;
+  // segment (f − 1, f) of every moving body; the dash pattern runs along each body's own path
+  const segments = moving.length * (nf - 1);
+  const points = new Float32Array(6 * segments);
+  const along = new Float32Array(2 * segments);
+  let v = 0;
+  for (const b of moving) {
+    let distance = 0;
+    for (let f = 1; f < nf; f++) {
+      const step = Math.hypot(
+        at(f, b, 0) - at(f - 1, b, 0),
+        at(f, b, 1) - at(f - 1, b, 1),
+        at(f, b, 2) - at(f - 1, b, 2),
+      );
+      for (let c = 0; c < 3; c++) {
+        points[3 * v + c] = at(f - 1, b, c);
+        points[3 * v + 3 + c] = at(f, b, c);
+      }
+      along[v] = distance;
+      distance += step;
+      along[v + 1] = distance;
+      v += 2;
+    }
+  }
+  const geometry = new THREE.BufferGeometry();
+  geometry.setAttribute('position', new THREE.BufferAttribute(points, 3));
   const material = dashed
     ? new THREE.LineDashedMaterial({ color: colour, dashSize: 0.03, gapSize: 0.02 })
     : new THREE.LineBasicMaterial({ color: colour });
-  for (let b = 0; b < track.nbody; b++) {
-    if (model.geomType[b] === ShapeType.plane) continue;
-    const nf = track.times.length;
-    const points = new Float32Array(3 * nf);
-    let travel = 0;
-    for (let f = 0; f < nf; f++) {
-      for (let c = 0; c < 3; c++) points[3 * f + c] = track.poses[f * stride + b * POSE_WIDTH + c];
-      if (f > 0)
-        travel = Math.max(
-          travel,
-          Math.hypot(points[3 * f] - points[0], points[3 * f + 1] - points[1], points[3 * f + 2] - points[2]),
-        );
-    }
-    if (travel < minTravel) continue;
-    const geometry = new THREE.BufferGeometry();
-    geometry.setAttribute('position', new THREE.BufferAttribute(points, 3));
-    const line = new THREE.Line(geometry, material);
-    line.userData = { body: model.bodyName[b] };
-    if (dashed) line.computeLineDistances();
-    group.add(line);
-  }
+  if (dashed) geometry.setAttribute('lineDistance', new THREE.BufferAttribute(along, 1));
+  group.add(new THREE.LineSegments(geometry, material));
   return group;
 }
 

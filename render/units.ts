@@ -212,3 +212,42 @@ export function decadeTicks(min: number, max: number): number[] {
   for (let e = hi; e >= lo; e -= step) ticks.unshift(Number(`1e${e}`));
   return ticks;
 }
+
+/**
+ * A value beyond this many times a curve's typical size (the 90th percentile of |v|) is
+ * left outside a linear axis's range: one steep mode's spikes (billiards' penalty
+ * gradient reaches 3.6e3 s where the other modes stay within 40 s) would otherwise flatten
+ * every other curve onto the zero line.
+ */
+export const OUTLIER_FACTOR = 10;
+
+/**
+ * The data range of a linear axis for `values` (nulls and non-finite values ignored)
+ * without its outliers (|v| > {@link OUTLIER_FACTOR} × the 90th percentile of |v|), and
+ * the indices left outside; null when nothing is left out (the plot's own range fits).
+ *
+ * @example
+ * outlierRange([1, -2, 3, 1, 2, 1, -1, 2, 1, 5000]); // { min: -2, max: 3, outside: [9] }
+ */
+export function outlierRange(
+  values: readonly (number | null)[],
+): { min: number; max: number; outside: number[] } | null {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (finite.length < 10) return null;
+  const sizes = finite.map(Math.abs).sort((a, b) => a - b);
+  const typical = sizes[Math.floor(0.9 * (sizes.length - 1))];
+  const limit = OUTLIER_FACTOR * typical;
+  if (!(limit > 0) || sizes[sizes.length - 1] <= limit) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  const outside: number[] = [];
+  values.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v)) return;
+    if (Math.abs(v) > limit) outside.push(i);
+    else {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  });
+  return { min, max, outside };
+}

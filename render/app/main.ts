@@ -671,6 +671,8 @@ new ResizeObserver(
 const MAX_FRAME_STEP = 0.1;
 let lastTick = performance.now();
 let frameRequested = false;
+/** when the first frame showing a trajectory was drawn, ms after navigation started (null: not yet) */
+let firstTrackFrameMs: number | null = null;
 
 /** Ask for one frame (several calls before it draws make one frame). */
 function invalidate(): void {
@@ -698,6 +700,7 @@ function drawFrame(now: number): void {
     ui.time.textContent = `${time.toFixed(3)} s`;
   }
   const gliding = viewport.render();
+  if (track !== null) firstTrackFrameMs ??= performance.now();
   const holding = track !== null && !trackComplete && time >= track.times[track.times.length - 1];
   if (gliding || (playing && track !== null && !holding)) invalidate();
 }
@@ -739,6 +742,8 @@ export interface ViewerProbe {
   readonly objectiveText: string;
   /** frames the 3-D view has drawn since load */
   readonly renderedFrames: number;
+  /** when the first frame showing a trajectory was drawn, ms after navigation started (null: not yet) */
+  readonly firstTrackFrameMs: number | null;
   readonly glRenderer: string;
   readonly softwareGL: boolean;
   /** the target marker's position, m, and where it is on the canvas, CSS px (null: none) */
@@ -811,6 +816,9 @@ const probe: ViewerProbe = {
   },
   get renderedFrames() {
     return viewport.renderedFrames;
+  },
+  get firstTrackFrameMs() {
+    return firstTrackFrameMs;
   },
   get glRenderer() {
     return viewport.glRenderer;

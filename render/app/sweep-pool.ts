@@ -57,11 +57,17 @@ interface Task {
   index: number;
 }
 
+/**
+ * Tasks a worker holds at once: the next one waits in the worker while it computes, so it
+ * never idles for a round trip through the page's thread (busy drawing) between points.
+ */
+const TASKS_PER_WORKER = 2;
+
 /** A pool of sweep workers and the one sweep it runs. */
 export class SweepPool {
   private readonly workers: Worker[] = [];
-  /** the task each worker is evaluating (null: idle) */
-  private readonly busy = new Map<Worker, { sweep: number; task: Task } | null>();
+  /** the tasks each worker holds, oldest first (a worker answers in order); all of the running sweep */
+  private readonly held = new Map<Worker, Task[]>();
   private sweep = 0;
   private queue: Task[] = [];
   private progress: SweepProgress | null = null;
@@ -74,14 +80,16 @@ export class SweepPool {
 
   constructor(readonly size: number = Math.max(1, navigator.hardwareConcurrency || 2)) {}
 
-  /** Start the workers on the first sweep, not at page load: the first trajectory's worker boots alone. */
+  /**
+   * Start the missing workers: on the first sweep, not at page load (the first
+   * trajectory's worker boots alone), and after a cancel stopped busy ones.
+   */
   private boot(): void {
-    if (this.workers.length > 0) return;
-    for (let k = 0; k < this.size; k++) {
+    while (this.workers.length < this.size) {
       const w = new Worker(new URL('./sweep-worker.ts', import.meta.url), { type: 'module' });
       w.onmessage = (event: MessageEvent<SweepWorkerReply>) => this.receive(w, event.data);
       this.workers.push(w);
-      this.busy.set(w, null);
+      this.held.set(w, []);
     }
   }
 
@@ -97,8 +105,8 @@ export class SweepPool {
     opts: { primary?: ContactMode; anchor?: number } = {},
   ): void {
     const x = sweepGrid(spec);
-    this.boot();
     this.cancel();
+    this.boot();
     this.onProgress = onProgress;
     const n = x.length;
     this.progress = {
@@ -128,16 +136,27 @@ export class SweepPool {
     this.lastReport = 0;
     const setup: SweepWorkerRequest = { type: 'setup', sweep: this.sweep, scene, spec };
     for (const w of this.workers) w.postMessage(setup);
-    for (const w of this.workers) if (this.busy.get(w) === null) this.dispatch(w);
+    for (const w of this.workers) this.fill(w);
   }
 
-  /** Stop the running sweep (its partial curves stay with whoever received them). */
+  /**
+   * Stop the running sweep (its partial curves stay with whoever received them). A worker
+   * still computing is terminated rather than waited for: one billiards point in hard
+   * mode is seconds of CPU that the page's drawing needs; the pool starts a fresh one
+   * with the next sweep.
+   */
   cancel(): void {
     this.sweep++;
     this.queue = [];
     this.progress = null;
     if (this.reportTimer !== null) clearTimeout(this.reportTimer);
     this.reportTimer = null;
+    for (const w of [...this.workers]) {
+      if ((this.held.get(w) ?? []).length === 0) continue;
+      w.terminate();
+      this.workers.splice(this.workers.indexOf(w), 1);
+      this.held.delete(w);
+    }
   }
 
   /** Whether a sweep is running. */
@@ -156,8 +175,8 @@ export class SweepPool {
     if (head === undefined) return undefined;
     if (head.kind === 'validity' || head.mode === this.progress?.primary) return this.queue.shift();
     const inFlight = new Map<ContactMode, number>();
-    for (const b of this.busy.values())
-      if (b !== null && b.sweep === this.sweep) inFlight.set(b.task.mode, (inFlight.get(b.task.mode) ?? 0) + 1);
+    for (const tasks of this.held.values())
+      for (const t of tasks) inFlight.set(t.mode, (inFlight.get(t.mode) ?? 0) + 1);
     let best = 0;
     for (let i = 0; i < this.queue.length; i++) {
       const load = inFlight.get(this.queue[i].mode) ?? 0;
@@ -167,26 +186,29 @@ export class SweepPool {
     return this.queue.splice(best, 1)[0];
   }
 
-  private dispatch(w: Worker): void {
-    this.busy.set(w, null);
-    const task = this.nextTask();
+  /** Hand `w` tasks until it holds {@link TASKS_PER_WORKER}. */
+  private fill(w: Worker): void {
+    const held = this.held.get(w);
     const p = this.progress;
-    if (task === undefined || p === null) {
-      this.busy.set(w, null);
-      return;
+    if (held === undefined || p === null) return;
+    while (held.length < TASKS_PER_WORKER) {
+      const task = this.nextTask();
+      if (task === undefined) return;
+      held.push(task);
+      const curve = p.curves.find((c) => c.mode === task.mode);
+      const req: SweepWorkerRequest =
+        task.kind === 'validity'
+          ? { type: 'validity', sweep: this.sweep, mode: task.mode, x: this.anchor }
+          : { type: 'point', sweep: this.sweep, mode: task.mode, index: task.index, x: curve?.x[task.index] ?? NaN };
+      w.postMessage(req);
     }
-    this.busy.set(w, { sweep: this.sweep, task });
-    const curve = p.curves.find((c) => c.mode === task.mode);
-    const req: SweepWorkerRequest =
-      task.kind === 'validity'
-        ? { type: 'validity', sweep: this.sweep, mode: task.mode, x: this.anchor }
-        : { type: 'point', sweep: this.sweep, mode: task.mode, index: task.index, x: curve?.x[task.index] ?? NaN };
-    w.postMessage(req);
   }
 
   private receive(w: Worker, r: SweepWorkerReply): void {
     const p = this.progress;
-    if (p !== null && r.sweep === this.sweep) {
+    if (r.sweep !== this.sweep) return; // from before a cancel (its worker was stopped or idle)
+    this.held.get(w)?.shift();
+    if (p !== null) {
       const curve = p.curves.find((c) => c.mode === r.mode);
       if (r.type === 'validity') {
         p.validity[r.mode] = r.validity;
@@ -215,9 +237,9 @@ export class SweepPool {
         }
       }
     }
-    this.dispatch(w);
-    if (p !== null && r.sweep === this.sweep) {
-      const inFlight = [...this.busy.values()].some((b) => b !== null && b.sweep === this.sweep);
+    this.fill(w);
+    if (p !== null) {
+      const inFlight = [...this.held.values()].some((tasks) => tasks.length > 0);
       p.done = this.queue.length === 0 && !inFlight;
       this.report();
     }

@@ -16,7 +16,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { ContactMode } from '../../sim/model.ts';
 import { MODE_COLOURS } from '../mode-colours.ts';
 import type { SweepCurve, SweepSpec, SweepValidity } from '../sweep-grid.ts';
-import { pathUnit, quotientUnit, withUnit } from '../units.ts';
+import { outlierRange, pathUnit, quotientUnit, withUnit } from '../units.ts';
 import { legendAtRest, shownTitle, xAxis, yAxis } from './plot-axes.ts';
 
 const PLOT_HEIGHT = 110;
@@ -47,6 +47,8 @@ export interface SweepPanelState {
   radius: Partial<Record<ContactMode, number | null>>;
   /** the validity band drawn on the gradient plot, parameter units (null: none) */
   band: [number, number] | null;
+  /** the gradient points left outside the gradient axis's range (units.ts `outlierRange`), as listed */
+  gradientOutside: string[];
 }
 
 /** Two stacked uPlot charts (value, gradient) sharing the parameter axis. */
@@ -62,6 +64,7 @@ export class SweepPanel {
   private readonly readout: HTMLElement;
   private readonly plots: HTMLElement;
   private readonly jumpList: HTMLOListElement;
+  private readonly outside: HTMLElement;
   private readonly status: HTMLElement;
 
   constructor(private readonly root: HTMLElement) {
@@ -70,9 +73,11 @@ export class SweepPanel {
     this.plots = document.createElement('div');
     this.jumpList = document.createElement('ol');
     this.jumpList.className = 'jump-list';
+    this.outside = document.createElement('div');
+    this.outside.className = 'panel-status';
     this.status = document.createElement('div');
     this.status.className = 'panel-status';
-    root.append(this.readout, this.plots, this.jumpList, this.status);
+    root.append(this.readout, this.plots, this.outside, this.jumpList, this.status);
   }
 
   /** The state tests and the page read. */
@@ -101,6 +106,7 @@ export class SweepPanel {
       readout,
       radius,
       band: this.band(),
+      gradientOutside: this.outside.textContent === '' ? [] : [this.outside.textContent ?? ''],
     };
   }
 
@@ -126,6 +132,7 @@ export class SweepPanel {
     this.root.dataset.primary = primary;
     this.root.dataset.modes = curves.map((c) => c.mode).join(',');
     this.redraw();
+    this.listOutside();
     this.listJumps();
     this.showReadout();
   }
@@ -146,6 +153,7 @@ export class SweepPanel {
     this.validity = {};
     this.jumpList.replaceChildren();
     this.readout.replaceChildren();
+    this.outside.textContent = '';
   }
 
   /** Names and units of the three axes. */
@@ -197,19 +205,55 @@ export class SweepPanel {
         value: (_u, v) => (v === null ? '–' : withUnit(v, yUnit)),
       });
     }
+    const gradient = yName.startsWith('d ');
     return {
       width,
       height: PLOT_HEIGHT,
-      scales: { x: { time: false } },
+      scales: {
+        x: { time: false },
+        // the gradient axis leaves out one mode's spikes (listed under the plots) so the other curves keep their shape
+        ...(gradient ? { y: { range: (_u: uPlot, min: number, max: number) => this.gradientRange(min, max) } } : {}),
+      },
       title: yName,
       axes: [xAxis(xName, xUnit), yAxis(yUnit)],
       series,
       legend: { show: true, live: true },
       hooks: {
-        draw: [(u) => this.drawJumps(u), ...(yName.startsWith('d ') ? [(u: uPlot) => this.drawValidity(u)] : [])],
+        draw: [(u) => this.drawJumps(u), ...(gradient ? [(u: uPlot) => this.drawValidity(u)] : [])],
         ...legendAtRest(() => this.anchorIndex()),
       },
     };
+  }
+
+  /** Every mode's gradients, mode after mode (the order {@link outlierRange}'s indices refer to). */
+  private allGradients(): (number | null)[] {
+    return this.curves.flatMap((c) => c.grad);
+  }
+
+  /** The gradient axis's range: the data's, without outliers (units.ts `outlierRange`), padded as uPlot pads. */
+  private gradientRange(min: number, max: number): uPlot.Range.MinMax {
+    const r = outlierRange(this.allGradients());
+    return uPlot.rangeNum(r === null ? min : r.min, r === null ? max : r.max, 0.1, true);
+  }
+
+  /** The line under the plots naming the gradient points the axis leaves out. */
+  private listOutside(): void {
+    const spec = this.spec;
+    const r = outlierRange(this.allGradients());
+    if (spec === null || r === null) {
+      this.outside.textContent = '';
+      return;
+    }
+    const wrtUnit = pathUnit(spec.wrt);
+    const gradUnit = quotientUnit(pathUnit(spec.of), wrtUnit);
+    const n = this.curves[0]?.x.length ?? 1;
+    const points = r.outside.map((i) => {
+      const c = this.curves[Math.floor(i / n)];
+      return { mode: c.mode, x: c.x[i % n], g: c.grad[i % n] ?? NaN };
+    });
+    points.sort((a, b) => Math.abs(b.g) - Math.abs(a.g));
+    const shown = points.slice(0, 3).map((p) => `${p.mode} ${withUnit(p.g, gradUnit)} at ${withUnit(p.x, wrtUnit)}`);
+    this.outside.textContent = `gradient axis: ${points.length} point${points.length > 1 ? 's' : ''} beyond it, > 10× the curves' typical size (${shown.join(', ')}${points.length > 3 ? ', …' : ''})`;
   }
 
   /** The grid point nearest the scene's value of the parameter (the middle if unknown). */

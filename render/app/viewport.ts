@@ -194,9 +194,9 @@ export class Viewport {
     this.onInvalidate();
   }
 
-  /** The trail sets drawn, with the number of lines in each. */
+  /** The trail sets drawn, with the number of bodies with a trail in each. */
   get trailCounts(): Record<string, number> {
-    return Object.fromEntries([...this.trailSets].map(([k, g]) => [k, g.children.length]));
+    return Object.fromEntries([...this.trailSets].map(([k, g]) => [k, g.userData.lines as number]));
   }
 
   /** Aim the camera and the shadow at the region the track's bodies move through. */

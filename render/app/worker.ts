@@ -18,8 +18,10 @@ const SLICE_MS = 15;
  * tracks: a long rollout starts playing within a fraction of a second and extends while
  * it computes; a short one arrives whole.
  */
-const FIRST_PARTIAL_MS = 150;
+const FIRST_PARTIAL_MS = 50;
 const PARTIAL_EVERY_MS = 1000;
+/** Shortest time between two progress messages of a rollout, ms: the page's status line needs no more. */
+const PROGRESS_EVERY_MS = 100;
 
 /** The worker's global scope, typed by the two members used (the project's lib is DOM). */
 const scope = self as unknown as {
@@ -94,6 +96,7 @@ function errorMessage(err: unknown): string {
 function* simulateJob(id: number, scene: Scene, kind: 'simulate' | 'compare'): Generator<Reply | null, void, void> {
   const rollout = recordTrack(scene);
   let nextPartial = performance.now() + FIRST_PARTIAL_MS;
+  let nextProgress = performance.now() + PROGRESS_EVERY_MS;
   for (;;) {
     const r = rollout.next();
     if (r.done) {
@@ -104,7 +107,9 @@ function* simulateJob(id: number, scene: Scene, kind: 'simulate' | 'compare'): G
     if (kind === 'simulate' && now >= nextPartial) {
       nextPartial = now + PARTIAL_EVERY_MS;
       yield { type: 'track', kind, id, track: r.value.partial(), complete: false };
-    }
-    yield { type: 'progress', kind, id, done: r.value.done, total: r.value.total };
+    } else if (now >= nextProgress) {
+      nextProgress = now + PROGRESS_EVERY_MS;
+      yield { type: 'progress', kind, id, done: r.value.done, total: r.value.total };
+    } else yield null;
   }
 }

@@ -4,6 +4,7 @@ import {
   axisTitle,
   decadeTicks,
   logTicks,
+  outlierRange,
   pathUnit,
   quotientUnit,
   scaledUnit,
@@ -68,5 +69,18 @@ describe('tick labels', () => {
     expect(withUnit(0.01, 'm')).toBe('10.0 mm');
     expect(withUnit(0.25, 'm')).toBe('0.250 m');
     expect(withUnit(-0.0715, 's')).toBe('−71.5 ms');
+  });
+});
+
+describe('outlierRange', () => {
+  it('leaves out values beyond 10× the 90th percentile of |v|, and nothing when none is', () => {
+    const typical = [1, -2, 3, 1, 2, 1, -1, 2, 1, 0.5, -0.5];
+    expect(outlierRange([...typical, 5000, null, -3000])).toEqual({ min: -2, max: 3, outside: [11, 13] });
+    // the 90th percentile of |v| is 2: 19 is kept (no range of its own), 21 is left out
+    expect(outlierRange([...typical, 19])).toBeNull();
+    expect(outlierRange([...typical, 21])).toEqual({ min: -2, max: 3, outside: [11] });
+    // too few points to tell an outlier, and a flat curve
+    expect(outlierRange([1, 2, 5000])).toBeNull();
+    expect(outlierRange(Array(20).fill(0))).toBeNull();
   });
 });
