@@ -57,6 +57,19 @@
  * contacts, where PGS with warm start already converges to 1e-6 m/s in a few sweeps.
  * The weakness of PGS is slow convergence on long chains of heavy-on-light contacts; the
  * residual left at the iteration cap is reported rather than hidden.
+ *
+ * ## Stalled solves
+ *
+ * On a resting pile the residual of a warm-started solve drops 10–100× in its first few
+ * sweeps, then stays flat: the corners of a face rest at gaps of ±1e-8 m, an open corner
+ * may approach by its gap (speculative bound −d/dt, a few µm/s) and a closed one may not,
+ * no rigid motion meets both, and the sweep moves load off a corner at the same rate
+ * every sweep (10⁵ sweeps to finish, while the next step's gaps have changed it). So the
+ * solve also stops when its residual has fallen by less than `STALL_REDUCTION` over
+ * `settings.stallWindow` sweeps; the warm start carries the impulses to the next step,
+ * which continues the iteration. Such a solve is not converged, and says so: `stats.stalled`,
+ * `stats.converged` false, `stats.residual` above the tolerance (the implicit adjoint
+ * assumes a converged solve, as it does at the iteration cap).
  */
 import {
   applyContactImpulse,
@@ -65,7 +78,7 @@ import {
   contactVelocity,
   type ContactProblem,
 } from './problem.ts';
-import type { HardContactSettings } from './settings.ts';
+import { STALL_REDUCTION, type HardContactSettings } from './settings.ts';
 
 /** What the last solve did, written by {@link solveContactVelocities} and the position pass. */
 export interface HardSolveStats {
@@ -73,8 +86,12 @@ export interface HardSolveStats {
   contacts: number;
   /** Gauss–Seidel sweeps of the velocity solve */
   iterations: number;
-  /** largest velocity change of the last velocity sweep, m/s (≤ tolerance unless the cap was hit) */
+  /** largest velocity change of the last velocity sweep, m/s (≤ tolerance when converged) */
   residual: number;
+  /** whether the velocity solve met its tolerance (else it stopped at the cap or stalled) */
+  converged: boolean;
+  /** whether the velocity solve stopped because it stalled (solver.ts, "Stalled solves") */
+  stalled: boolean;
   /** sweeps of the position pass (0: it did not run) */
   positionIterations: number;
   /** largest pseudo-velocity change of its last sweep, m/s */
@@ -85,7 +102,16 @@ export interface HardSolveStats {
 
 /** Fresh, zeroed stats. */
 export function createHardSolveStats(): HardSolveStats {
-  return { contacts: 0, iterations: 0, residual: 0, positionIterations: 0, positionResidual: 0, moved: false };
+  return {
+    contacts: 0,
+    iterations: 0,
+    residual: 0,
+    converged: true,
+    stalled: false,
+    positionIterations: 0,
+    positionResidual: 0,
+    moved: false,
+  };
 }
 
 /** Newton iterations of the friction-disk secular equation (it converges to rounding in ≤ 8 in practice). */
@@ -164,8 +190,9 @@ export function applyImpulses(p: ContactProblem, qd: Float64Array): void {
 /**
  * Projected Gauss–Seidel on the problem `p`, starting from the impulses in `p.impulse`
  * whose effect `qd` (nbody×6) already includes; updates both in place until a sweep
- * changes no contact velocity by more than `settings.tolerance` or `maxIterations`
- * sweeps. Writes `stats.iterations`, `stats.residual`. Allocates nothing.
+ * changes no contact velocity by more than `settings.tolerance`, `maxIterations` sweeps,
+ * or a stall (file header). Writes `stats.iterations`, `residual`, `converged`, `stalled`.
+ * Allocates nothing.
  *
  * @example
  * applyImpulses(problem, velocity);                    // warm start
@@ -180,8 +207,12 @@ export function solveContactVelocities(
   const n = p.count;
   const lam = p.impulse,
     diag = p.diag;
+  const window = settings.stallWindow;
   let sweeps = 0;
   let change = 0;
+  // the residual at the last multiple of the stall window (none yet: infinite)
+  let windowStart = Infinity;
+  let stalled = false;
   while (sweeps < settings.maxIterations) {
     sweeps++;
     change = 0;
@@ -228,10 +259,19 @@ export function solveContactVelocities(
       if (du > change) change = du;
     }
     if (change <= settings.tolerance) break;
+    if (window > 0 && sweeps % window === 0) {
+      if (change > STALL_REDUCTION * windowStart) {
+        stalled = true;
+        break;
+      }
+      windowStart = change;
+    }
   }
   stats.contacts = n;
   stats.iterations = sweeps;
   stats.residual = change;
+  stats.converged = change <= settings.tolerance;
+  stats.stalled = stalled;
   return stats;
 }
 
