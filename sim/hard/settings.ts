@@ -15,14 +15,6 @@ export interface HardContactSettings {
   readonly tolerance: number;
   /** cap on Gauss–Seidel sweeps of the velocity solve per step (the residual is reported when it is hit) */
   readonly maxIterations: number;
-  /**
-   * sweeps: the velocity solve also stops, unconverged, when its residual (the largest
-   * velocity change of a sweep, m/s) has fallen by less than {@link STALL_REDUCTION} over
-   * this many sweeps — the iteration creeps instead of converging, and the warm start
-   * carries what it has reached to the next step (solver.ts, "Stalled solves"). Reported
-   * in the stats (`stalled`, `converged`). 0: never stop before the tolerance or the cap.
-   */
-  readonly stallWindow: number;
   /** cap on sweeps of the position (split-impulse) pass per step */
   readonly maxPositionIterations: number;
   /**
@@ -54,21 +46,6 @@ export const DEFAULT_TOLERANCE = 1e-6;
  * reported in {@link HardSolveStats}).
  */
 export const DEFAULT_MAX_ITERATIONS = 50;
-
-/**
- * Default stall window, sweeps: the first test runs after 2 windows (10 sweeps), enough for
- * a warm-started solve to pass its first transient (on the 256-box pile the residual drops
- * 10–100× in the first 4 sweeps of a step, then stays flat to 1 %).
- */
-export const DEFAULT_STALL_WINDOW = 5;
-
-/**
- * A solve whose residual over one stall window fell to more than this fraction of where it
- * was is stalled (dimensionless): a Gauss–Seidel iteration still converging linearly at
- * a rate ρ per sweep has ρ⁵ ≤ 0.9 for ρ ≤ 0.979; slower than that, the 50-sweep cap would
- * leave it above 35 % of its residual anyway.
- */
-export const STALL_REDUCTION = 0.9;
 
 /** Default cap on position sweeps (the pass only runs on penetration, rare after the first contact). */
 export const DEFAULT_MAX_POSITION_ITERATIONS = 20;
@@ -116,7 +93,6 @@ export function hardContactSettings(
   const s: HardContactSettings = {
     tolerance: overrides.tolerance ?? DEFAULT_TOLERANCE,
     maxIterations: overrides.maxIterations ?? DEFAULT_MAX_ITERATIONS,
-    stallWindow: overrides.stallWindow ?? DEFAULT_STALL_WINDOW,
     maxPositionIterations: overrides.maxPositionIterations ?? DEFAULT_MAX_POSITION_ITERATIONS,
     restitutionThreshold: overrides.restitutionThreshold ?? restitutionThreshold(model),
     penetrationTolerance: overrides.penetrationTolerance ?? DEFAULT_PENETRATION_TOLERANCE,
@@ -125,8 +101,6 @@ export function hardContactSettings(
   if (!(s.tolerance > 0 && s.tolerance < Infinity)) fail('tolerance', s.tolerance, 'must be finite and > 0');
   if (!(Number.isInteger(s.maxIterations) && s.maxIterations >= 1))
     fail('maxIterations', s.maxIterations, 'must be an integer ≥ 1');
-  if (!(Number.isInteger(s.stallWindow) && s.stallWindow >= 0))
-    fail('stallWindow', s.stallWindow, 'must be an integer ≥ 0');
   if (!(Number.isInteger(s.maxPositionIterations) && s.maxPositionIterations >= 0)) {
     fail('maxPositionIterations', s.maxPositionIterations, 'must be an integer ≥ 0');
   }
