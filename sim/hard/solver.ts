@@ -50,8 +50,8 @@
  *
  * Why this method (measured; see README.md): contact counts run from 1 (a ball) to ~500
  * (the 100-box pile), and from one step to the next the solution barely moves, so the
- * previous step's impulses (warm start, matched by feature id) leave the sweep a few
- * iterations from tolerance at O(contacts) each. A dense LCP pivot (Lemke) or an
+ * previous step's impulses (warm start, matched by contact point or feature id) leave
+ * the sweep a few iterations from tolerance at O(contacts) each. A dense LCP pivot (Lemke) or an
  * interior-point method costs O(contacts³) per step (≈10⁸ flops at 500 contacts, ~100×
  * PGS's budget) and cannot warm start; both would be reasonable only for a handful of
  * contacts, where PGS with warm start already converges to 1e-6 m/s in a few sweeps.
