@@ -9,7 +9,16 @@
  *   point on the incident box is the clipped point, on the reference box its projection
  *   onto the face. That is up to 8 contacts (a box resting on another turned 45° meets
  *   it in an octagon). They are not reduced to 4: with parallel faces all are equally
- *   deep, and any choice among them would depend on the order of A and B.
+ *   deep, and any choice among them would depend on the order of A and B. Points that
+ *   add no support are dropped (`supportPoints`): a point within
+ *   {@link MANIFOLD_MERGE_FRACTION} of the face's size of the line through its two
+ *   neighbours (or of the other point of a pair). So two boxes side by side touching
+ *   along an edge (a sliver of the clip a rounding error wide) give its 2 ends, not 4
+ *   points pairwise a nanometre apart, and two touching at a corner give 1. Such
+ *   near-duplicate rows make the Delassus matrix nearly singular, which stalls the
+ *   Gauss–Seidel solve of hard contacts (sim/hard/solver.ts); what a dropped point
+ *   supported its neighbours support to within that distance (the gap is affine along
+ *   the incident face).
  * - Edge–edge axis: one contact between the closest points of the two support edges
  *   (when separated and one of them is an edge's end, its normal and distance are those
  *   of the two points, a better estimate than the axis).
@@ -21,8 +30,9 @@
  * before they touch.
  *
  * Feature ids: face contacts 8·face + i (face 0–5: A's −x, +x, −y, +y, −z, +z; 6–11 the
- * same of B; i the clipped point, not stable across steps); edge–edge 96 + 3i + j for A's
- * edge along axis i against B's along axis j.
+ * same of B; i the clipped point's index in the whole clip, dropped points included; not
+ * stable across steps); edge–edge 96 + 3i + j for A's edge along axis i against B's along
+ * axis j.
  */
 import type { Contacts } from './contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from './contacts.ts';
@@ -36,6 +46,14 @@ import { mat3MulVec3, mat3TransposeMul, mat3TransposeMulVec3, type Mat3 } from '
 
 // an incident quad clipped by four half-spaces has at most 4 + 4 points
 const MAX_CLIPPED = 8;
+/**
+ * A face contact point closer than this fraction of the reference face's smaller half
+ * extent to the line through its neighbours in the manifold (or to the other point of a
+ * pair) adds no support and is dropped (file header). 1e-3: a quarter millimetre on a
+ * half-metre box, far above the rounding-level slivers of boxes placed side by side,
+ * far below anything that changes when a box tips.
+ */
+export const MANIFOLD_MERGE_FRACTION = 1e-3;
 /**
  * lengths (m) this close are equal up to rounding (~1e-16 m at metre scale): whether the
  * nearest points of two edges are farther apart than their lines
@@ -60,6 +78,8 @@ const _axisSep = new Float64Array(15);
 const _polygon = new Float64Array(3 * MAX_CLIPPED);
 const _clipped = new Float64Array(3 * MAX_CLIPPED);
 const _pointSep = new Float64Array(MAX_CLIPPED);
+// clipped points kept in the manifold, in polygon order
+const _kept = new Int32Array(MAX_CLIPPED);
 const _record = createContactRecord();
 const _surface = _record.subarray(0, 3);
 const _normal = _record.subarray(3, 6);
@@ -150,6 +170,49 @@ function clipIncidentFace(
 }
 
 /**
+ * Of the `count` clipped points in `_polygon` (a convex polygon in the reference frame,
+ * in order), those within `margin` of the reference face that give support: into
+ * `_kept`, in order; returns how many. A point is dropped while it lies within
+ * `tolerance` (m) of the line through its two neighbours in the kept list, in the face
+ * plane (axes k1, k2); of a last pair closer than `tolerance`, the shallower goes.
+ */
+function supportPoints(count: number, k1: number, k2: number, margin: number, tolerance: number): number {
+  let m = 0;
+  for (let i = 0; i < count; i++) if (_pointSep[i] <= margin) _kept[m++] = i;
+  let dropped = true;
+  while (dropped && m > 2) {
+    dropped = false;
+    for (let i = 0; i < m && m > 2; i++) {
+      const p = 3 * _kept[i === 0 ? m - 1 : i - 1],
+        c = 3 * _kept[i],
+        n = 3 * _kept[i === m - 1 ? 0 : i + 1];
+      const ex = _polygon[n + k1] - _polygon[p + k1],
+        ey = _polygon[n + k2] - _polygon[p + k2];
+      const cx = _polygon[c + k1] - _polygon[p + k1],
+        cy = _polygon[c + k2] - _polygon[p + k2];
+      // distance of c from the line p–n (from p when p and n coincide)
+      const length = Math.sqrt(ex * ex + ey * ey);
+      const off = length > tolerance ? Math.abs(ex * cy - ey * cx) / length : Math.sqrt(cx * cx + cy * cy);
+      if (off > tolerance) continue;
+      for (let j = i; j < m - 1; j++) _kept[j] = _kept[j + 1];
+      m--;
+      dropped = true;
+    }
+  }
+  if (m === 2) {
+    const p = 3 * _kept[0],
+      c = 3 * _kept[1];
+    const dx = _polygon[c + k1] - _polygon[p + k1],
+      dy = _polygon[c + k2] - _polygon[p + k2];
+    if (dx * dx + dy * dy <= tolerance * tolerance) {
+      if (_pointSep[_kept[1]] < _pointSep[_kept[0]]) _kept[0] = _kept[1];
+      m = 1;
+    }
+  }
+  return m;
+}
+
+/**
  * Face contacts on reference face (axis k, side `side`) of box `refIsA ? A : B`. Points
  * are computed in the reference frame, then mapped to world with (`rotRef`, `centreRef`).
  */
@@ -174,9 +237,12 @@ function emitFaceManifold(
   _normal[k] = refIsA ? side : -side;
   mat3MulVec3(_normal, rotRef, _normal);
   const face = (refIsA ? 0 : 6) + 2 * k + (side > 0 ? 1 : 0);
+  const k1 = (k + 1) % 3,
+    k2 = (k + 2) % 3;
+  const kept = supportPoints(count, k1, k2, margin, MANIFOLD_MERGE_FRACTION * Math.min(halfRef[k1], halfRef[k2]));
   let written = 0;
-  for (let i = 0; i < count; i++) {
-    if (_pointSep[i] > margin) continue;
+  for (let m = 0; m < kept; m++) {
+    const i = _kept[m];
     vec3Load(_surface, _polygon, 3 * i);
     // on A: the reference face (projection) or the incident face (the clipped point)
     if (refIsA) _surface[k] = side * halfRef[k];

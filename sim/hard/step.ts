@@ -111,7 +111,7 @@ export function hardStep(
     data.problem,
     state.bodyQd,
   );
-  loadWarmStart(data.warmStart, data.contacts, problem);
+  loadWarmStart(data.warmStart, data.contacts, state.bodyQ, problem);
   applyImpulses(problem, velocity);
   // velocity solve: v* → v⁺
   solveContactVelocities(problem, velocity, data.settings, data.stats);

@@ -266,6 +266,52 @@ describe('box–box', () => {
     });
   });
 
+  describe('equal cubes in a grid, touching along an edge or at a corner: only the points that give support', () => {
+    // half 0.25: the cube at (0.5, 0.5, 0) touches A along A's vertical edge x = y = 0.25,
+    // z ∈ [−0.25, 0.25] (the clip is a sliver of zero width: its 4 points are 2 pairs of
+    // coincident ones); the cube at (0.5, 0.5, 0.5) touches A at its corner (0.25, 0.25, 0.25)
+    const cube = (position: V3, yaw = 0): ShapeSpec => ({
+      type: 'box',
+      size: [0.25, 0.25, 0.25],
+      position,
+      quat: axisAngle([0, 0, 1], yaw),
+    });
+    const a = cube([0, 0, 0]);
+
+    it('an edge: its 2 ends, dist 0', () => {
+      const contacts = contactsOf(a, cube([0.5, 0.5, 0]));
+      expectPoints(
+        contacts,
+        [
+          [0.25, 0.25, -0.25],
+          [0.25, 0.25, 0.25],
+        ],
+        1e-14,
+      );
+      for (const c of contacts) expect(c.dist).toBeCloseTo(0, 14);
+    });
+
+    it('a corner: 1 contact there', () => {
+      expectPoints(contactsOf(a, cube([0.5, 0.5, 0.5])), [[0.25, 0.25, 0.25]], 1e-14);
+    });
+
+    it('the same a rounding error apart (a 1e-12 rad turn, 1e-12 m shifts): still 2 and 1', () => {
+      expect(contactsOf(a, cube([0.5, 0.5 + 1e-12, 1e-12], 1e-12)).length).toBe(2);
+      expect(contactsOf(a, cube([0.5 - 1e-12, 0.5, 0.5], 1e-12)).length).toBe(1);
+    });
+
+    it('a face overlap wider than the merge distance keeps its 4 corners, a narrower one gives 2', () => {
+      // merge distance 1e-3 × 0.25 m = 0.25 mm; B overlaps A's +x face in a strip
+      // y ∈ [0.249, 0.25] (1 mm wide: 4 corners) or y ∈ [0.2499, 0.25] (0.1 mm: a line, 2)
+      expect(contactsOf(a, cube([0.5, 0.499, 0])).length).toBe(4);
+      expect(contactsOf(a, cube([0.5, 0.4999, 0])).length).toBe(2);
+    });
+
+    it('a cube turned 45° on top still meets the face in an octagon: 8 contacts', () => {
+      expect(contactsOf(a, cube([0, 0, 0.5], Math.PI / 4)).length).toBe(8);
+    });
+  });
+
   it('boxes separated along a face normal by more than the margin: no contacts', () => {
     const a: ShapeSpec = { type: 'box', size: [0.5, 0.4, 0.3], quat: axisAngle([1, 2, 3], 0.7) };
     // B, a cube of half 0.3 turned like A, centred 1 m along A's x axis: gap 1 − 0.5 − 0.3 = 0.2
