@@ -34,9 +34,11 @@
  * speeds and distances, which does not weigh the bodies:
  *
  *   s_b(t) = √(|v_b|² + (|ω_b|·r_b)²) ≤ F·V + |g|·t            (m/s)
- *   |p_b(t) − p_b(0)| ≤ F·(L + V·t) + ½|g|·t²                   (m)
+ *   |p_b(t) − p_b(0)| ≤ F·(L + V·t) + ½|g|·t·(t + dt)           (m)
  *
- * with r_b the body's bounding radius (m), F = `speedFactor` (dimensionless, default 100)
+ * (a fall by the semi-implicit step covers Σₖ k·|g|·dt² = ½|g|·t·(t + dt) in t = n·dt,
+ * more than ½|g|·t² by a step's worth: a body far smaller than its first step's fall
+ * would otherwise trip the bound on step 1), with r_b the body's bounding radius (m), F = `speedFactor` (dimensionless, default 100)
  * and the scene's speed scale V (m/s) = V₀ + √(2|g|L) + V_U + V_W: the fastest initial
  * speed s_b(0), the speed of a fall through the scene's own size, the speed the initial
  * overlaps can give the lighter body of each overlapping pair, √(2·U_c/m), and the speed
@@ -363,7 +365,7 @@ export class SanityMonitor {
     const F = this.speedFactor;
     const g = this.gravityNorm;
     const speedBound = F * V + g * t;
-    const reachBound = F * (this.lengthScale + V * t) + 0.5 * g * t * t;
+    const reachBound = F * (this.lengthScale + V * t) + 0.5 * g * t * (t + this.input.dt);
     const s = this.scanned.fastest2 / (speedBound * speedBound);
     const d = this.scanned.farthest2 / (reachBound * reachBound);
     const ratio = Math.sqrt(s > d ? s : d);
@@ -412,7 +414,7 @@ export class SanityMonitor {
       `sanity.speedFactor ${this.speedFactor} × the scene's speed scale ${fmt(this.speedScale())} m/s` +
       (fast
         ? ', plus |g|·t'
-        : ` over ${fmt(step * this.input.dt)} s and its size ${fmt(this.lengthScale)} m, plus ½|g|·t²`);
+        : ` over ${fmt(step * this.input.dt)} s and its size ${fmt(this.lengthScale)} m, plus ½|g|·t·(t + dt)`);
     const reason = `body '${name}' ${what} (${scale})`;
     throw new DivergenceError(step, name, fast ? 'speed' : 'position', {
       reason,
