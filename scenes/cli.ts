@@ -9,9 +9,9 @@
  * scene file and its flag overrides; simulate.ts, trajectory.ts, grad.ts, sweep.ts, plot.ts, optimize.ts: the commands;
  * errors.ts: exit codes). Exit code 0 success, 2 invalid input, 1 any other failure.
  */
+import { processIo } from './cli/process-io.ts';
 import { runCli } from './cli/program.ts';
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-});
+// a reader that leaves early (`… | head`) ends stdout quietly; a full disk is reported (process-io.ts)
+const io = processIo();
+process.exitCode = await io.settle(await runCli(process.argv.slice(2), io));

@@ -130,10 +130,28 @@ function rejectUnrepresentable(b: BodySpec, i: number, mass: number, inertia: Fl
       ]);
     }
   }
+  for (let k = 0; k < 3; k++) {
+    if (inertia[k] < MOMENT_RANGE[0] || inertia[k] > MOMENT_RANGE[1]) {
+      throw new SceneError([
+        {
+          path: `bodies[${i}].${field}`,
+          message: `gives a moment of inertia of ${inertia[k].toExponential(2)} kg·m² (mass ${mass} kg with this shape), outside ${MOMENT_RANGE[0]} … ${MOMENT_RANGE[1]} kg·m², where the rotational step's 3×3 solve (a product of three moments) leaves double precision: give the body a mass of physical size`,
+        },
+      ]);
+    }
+  }
 }
 
 /** The smallest positive normal double (2^−1022): below it a number keeps fewer than 53 bits. */
 const MIN_NORMAL = 2 ** -1022;
+
+/**
+ * kg·m²: the principal moments the rotational step can take. It solves its 3×3 gyroscopic
+ * system by the adjugate and the determinant, a product of three moments
+ * (sim/integrator/gyroscopic.ts), which overflows past ∛(max double) ≈ 5.6e102 and
+ * underflows below ∛(min normal) ≈ 2.8e-103; 1e±100 leaves room for the O(dt) terms.
+ */
+const MOMENT_RANGE = [1e-100, 1e100] as const;
 
 /**
  * The initial State of a scene, for the Model built from it: positions and velocities as

@@ -552,10 +552,12 @@ function issueMessage(iss: z.core.$ZodRawIssue): string | undefined {
       if (typeof iss.input === 'number' && iss.expected === 'number') return 'must be a finite number';
       return `must be ${EXPECTED[iss.expected] ?? iss.expected}, got ${describeValue(iss.input)}`;
     case 'too_small':
-      if (iss.origin === 'number') return `must be ${iss.inclusive ? '>=' : '>'} ${iss.minimum}`;
+      if (iss.origin === 'number' || iss.origin === 'int')
+        return `must be ${iss.inclusive ? '>=' : '>'} ${iss.minimum}`;
       return `must have at least ${iss.minimum} item${iss.minimum === 1 ? '' : 's'}`;
     case 'too_big':
-      if (iss.origin === 'number') return `must be ${iss.inclusive ? '<=' : '<'} ${iss.maximum}`;
+      if (iss.origin === 'number' || iss.origin === 'int')
+        return `must be ${iss.inclusive ? '<=' : '<'} ${iss.maximum}`;
       return `must have at most ${iss.maximum} items`;
     case 'invalid_value':
       return `must be one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -675,12 +677,13 @@ function lostKeyIssues(json: unknown): SceneIssue[] {
 
 /**
  * Parse scene text (the contents of a scene file): a JSON syntax error is a
- * {@link SceneError} too, so the CLI reports both alike.
+ * {@link SceneError} too, so the CLI reports both alike. A leading byte-order mark (some
+ * editors write one) is ignored, as RFC 8259 §8.1 allows.
  */
 export function parseSceneText(text: string): Scene {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new SceneError([{ path: '', message: `not valid JSON (${(err as Error).message})` }]);
   }

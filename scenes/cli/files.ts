@@ -36,7 +36,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.ts';
 
 /** The reason of a file-system error in words (its code and message). */
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const words: Record<string, string> = {
     ENOENT: 'no such folder',
@@ -64,7 +64,10 @@ function reasonOf(err: unknown): string {
 export class AtomicFile {
   /** characters buffered before a write to the temporary file (64 Ki: few system calls, little memory) */
   static readonly CHUNK = 1 << 16;
-  private readonly temp: string;
+  /** the temporary file, or null when the target is written in place (not a regular file) */
+  private readonly temp: string | null;
+  /** the path the rename replaces: `file`, or the file a symlink at `file` points to */
+  private readonly target: string;
   private fd: number;
   private pending: string[] = [];
   private pendingLength = 0;
@@ -73,9 +76,13 @@ export class AtomicFile {
     readonly file: string,
     private readonly what = 'file',
   ) {
-    this.temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    const target = writeTarget(file);
+    // a device or a pipe (`--out /dev/stdout`, a FIFO) is written in place: a rename would
+    // replace the device node itself, and a stream has no old content to keep
+    this.temp = target.regular ? join(dirname(target.path), `.${basename(target.path)}.${process.pid}.tmp`) : null;
+    this.target = target.path;
     try {
-      this.fd = openSync(this.temp, 'w');
+      this.fd = openSync(this.temp ?? this.target, 'w');
     } catch (err) {
       throw this.failure(err);
     }
@@ -94,7 +101,7 @@ export class AtomicFile {
       this.flush();
       closeSync(this.fd);
       this.fd = -1;
-      renameSync(this.temp, this.file);
+      if (this.temp !== null) renameSync(this.temp, this.target);
     } catch (err) {
       this.abort();
       throw err instanceof UsageError ? err : this.failure(err);
@@ -106,7 +113,7 @@ export class AtomicFile {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     this.pending = [];
-    rmSync(this.temp, { force: true });
+    if (this.temp !== null) rmSync(this.temp, { force: true });
   }
 
   private flush(): void {
@@ -125,6 +132,25 @@ export class AtomicFile {
   private failure(err: unknown): UsageError {
     return new UsageError(`cannot write ${this.what} '${this.file}': ${reasonOf(err)}`);
   }
+}
+
+/**
+ * Where {@link AtomicFile} writes `file`: a symlink is followed (the rename replaces the
+ * file it points to, and the link stays a link), and a target that exists but is not a
+ * regular file or a folder (a character device such as /dev/null or /dev/stdout, a FIFO,
+ * a socket) is written in place.
+ */
+function writeTarget(file: string): { path: string; regular: boolean } {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    // no such file yet (or a dangling link): the rename creates it
+    return { path: file, regular: true };
+  }
+  // /dev/stdout links to /proc/self/fd/1, whose own target may be no path at all (pipe:[…]): opened in place
+  if (!stats.isFile() && !stats.isDirectory()) return { path: file, regular: false };
+  return { path: realpathSync(file), regular: true };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type VectorLossReport,
 } from './grad.ts';
 import {
+  checkSweepLimits,
   contactMode,
   loadScene,
   nonNegativeNumber,
@@ -358,6 +359,7 @@ function buildProgram(io: CliIo): Command {
       const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
       const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
+      if (allowLarge !== true) checkSweepLimits(scene, flags.n, flags.contact?.length ?? 1, file);
       const request = {
         of: flags.of,
         wrt: flags.wrt,

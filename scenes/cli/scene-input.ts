@@ -172,6 +172,21 @@ export function checkSceneLimits(scene: Scene, file: string): void {
   }
 }
 
+/**
+ * Throw a {@link UsageError} if a sweep of `points` grid points over `modes` contact modes
+ * of `scene` is beyond {@link INPUT_LIMITS}: each point is at least one rollout, so the run
+ * is points × modes × steps × bodies body-steps (`--n 1000000000` would otherwise start
+ * a billion rollouts).
+ */
+export function checkSweepLimits(scene: Scene, points: number, modes: number, file: string): void {
+  const work = points * modes * scene.steps * scene.bodies.length;
+  if (work > INPUT_LIMITS.bodySteps) {
+    throw new UsageError(
+      `${file}: ${points} points × ${modes} contact mode${modes === 1 ? '' : 's'} × ${scene.steps} steps × ${scene.bodies.length} bodies = ${work.toExponential(2)} body-steps, more than the ${INPUT_LIMITS.bodySteps.toExponential(0)} allowed (INPUT_LIMITS.bodySteps); lower --n or --steps, or pass --allow-large`,
+    );
+  }
+}
+
 /** Read a scene file and apply the flags: the scene a command runs (within {@link INPUT_LIMITS} unless `allowLarge`). */
 export function loadScene(file: string, overrides: SceneOverrides): Scene {
   const scene = applyOverrides(readSceneFile(file, overrides.allowLarge), overrides);

@@ -167,3 +167,45 @@ describe('finite blow-ups that used to pass as success', () => {
     expect(err).toMatchObject({ step: 0, body: 'ball', field: 'energy' });
   });
 });
+
+describe('one pass finds every non-finite field', () => {
+  // the hot loop skips the frame rotation for a body of equal principal moments (a ball, a
+  // cube); its orientation must still reach the check
+  const FIELDS = [
+    ['position', 0, 'q'],
+    ['orientation', 4, 'q'],
+    ['linearVelocity', 1, 'qd'],
+    ['angularVelocity', 5, 'qd'],
+  ] as const;
+  for (const shape of [
+    { type: 'sphere', radius: R },
+    { type: 'box', halfExtents: [0.1, 0.2, 0.3] },
+  ] as const) {
+    it(`${shape.type}: NaN and ±∞ in each field are named at the step they appear`, () => {
+      const scene = parseScene({
+        bodies: [
+          { name: 'ground', shape: { type: 'plane' } },
+          { name: 'body', shape, mass: 1, position: [0, 0, 1] },
+        ],
+      });
+      const model = buildModel(scene);
+      const s = initialState(model, scene);
+      const monitor = new SanityMonitor(model, s.bodyQ, s.bodyQd);
+      for (const [field, k, array] of FIELDS) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const q = s.bodyQ.slice();
+          const qd = s.bodyQd.slice();
+          (array === 'q' ? q : qd)[(array === 'q' ? 7 : 6) + k] = bad;
+          expect(
+            thrown(() => monitor.check(q, qd, 7)),
+            `${field} = ${bad}`,
+          ).toMatchObject({
+            step: 7,
+            body: 'body',
+            field,
+          });
+        }
+      }
+    });
+  }
+});
