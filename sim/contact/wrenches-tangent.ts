@@ -396,7 +396,10 @@ export function contactWrenchTangents(
       const unB = _side[0],
         utB = _side[1];
       const w0 = unA + unB;
-      const wn = shareDot * (e.unA + e.unB) + shareValue * w0;
+      // W_n = N·m + ½(N + 1)(W₀ − m), m = m_A⁻¹ + m_B⁻¹ (wrenches.ts): its tangent
+      const massSum = p.invMass[a] + p.invMass[b];
+      const massSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
+      const wn = 0.5 * shareDot * (e.w0 + massSum) + 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0;
       const wt = shareDot * (e.utA + e.utB) + shareValue * (utA + utB);
       // the dashpot b
       let dashpot: number;
