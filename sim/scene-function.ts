@@ -37,7 +37,7 @@ export interface SceneFunction {
   value(x: readonly number[]): number;
   /** value, AD gradient and kinks at `x` */
   gradient(x: readonly number[]): PointGradient;
-  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts; P + 1 plain rollouts) */
+  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts: one tangent rollout in penalty and soft mode, else P + 1 plain rollouts) */
   validity(x: readonly number[]): Validity;
 }
 
