@@ -95,6 +95,11 @@ interface Case {
   knownBug?: string;
 }
 
+/** a 1e-30 kg ball dropped 0.4 m onto penalty contacts: simulate, grad and sweep must each name its blow-up */
+const TINY_BALL = scene({ steps: 1000, dt: 0.001, contact: { mode: 'penalty' } }, [
+  GROUND,
+  ball({ mass: 1e-30, position: [0, 0, 0.5] }),
+]);
 const SIM = ['simulate', 'SCENE', '--json'];
 const GRAD = ['grad', 'SCENE', '--of', 'ball.position.z', '--wrt', 'ball.position.z'];
 const SWEEP = [
@@ -175,10 +180,7 @@ const CASES: Case[] = [
   {
     category: 'absurd masses',
     name: 'a 1e-30 kg ball on penalty contacts: reported at its landing, the hint names the mass',
-    scene: scene({ steps: 1000, dt: 0.001, contact: { mode: 'penalty' } }, [
-      GROUND,
-      ball({ mass: 1e-30, position: [0, 0, 0.5] }),
-    ]),
+    scene: TINY_BALL,
     args: SIM,
     // it falls 0.4 m before it touches: √(2·0.4/g) = 0.286 s = 286 steps
     expect: { diverges: /1\.00e-30 kg/, steps: [286, 1000], body: 'ball' },
@@ -652,20 +654,14 @@ const CASES: Case[] = [
   {
     category: 'blow-ups',
     name: 'grad of the 1e-30 kg ball names the step it happened',
-    scene: scene({ steps: 1000, dt: 0.001, contact: { mode: 'penalty' } }, [
-      GROUND,
-      ball({ mass: 1e-30, position: [0, 0, 0.5] }),
-    ]),
+    scene: TINY_BALL,
     args: GRAD,
     expect: { diverges: /1\.00e-30 kg/, steps: [286, 1000], body: 'ball' },
   },
   {
     category: 'blow-ups',
     name: 'sweep of the 1e-30 kg ball names the step it happened',
-    scene: scene({ steps: 1000, dt: 0.001, contact: { mode: 'penalty' } }, [
-      GROUND,
-      ball({ mass: 1e-30, position: [0, 0, 0.5] }),
-    ]),
+    scene: TINY_BALL,
     args: [
       'sweep',
       'SCENE',
