@@ -461,6 +461,21 @@ describe('rollout gradients through contact vs finite differences of the plain s
   });
 });
 
+/**
+ * The gradient of the sum of a 300-step rollout's outputs w.r.t. all its inputs, with the
+ * given kept-record budget (undefined: the default; 0: replay every segment) and segment.
+ */
+function summedOutputGradient(s: Scene, keptRecordsBytes: number | undefined, segment?: number): number[] {
+  const model = buildModel(s);
+  const state = initialState(model, s);
+  const config = { model, steps: 300, segment, keptRecordsBytes };
+  const run = rolloutPrimitive(config);
+  return ad.valueAndGrad(
+    (x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0),
+    Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd)),
+  ).grad;
+}
+
 describe('kept step records vs replay from checkpoints (penalty and soft)', () => {
   for (const mode of ['penalty', 'soft'] as const) {
     it(`${mode}: the gradient is the same bit for bit with the forward pass's records (default budget) and with replay (budget 0)`, () => {
@@ -480,19 +495,9 @@ describe('kept step records vs replay from checkpoints (penalty and soft)', () =
           { name: 'box', shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] }, mass: 1, position: [0.3, 0, 0.1] },
         ],
       });
-      const model = buildModel(s);
-      const state = initialState(model, s);
-      const gradientWith = (keptRecordsBytes: number | undefined): number[] => {
-        const config = { model, steps: 300, segment: 17, keptRecordsBytes };
-        const run = rolloutPrimitive(config);
-        return ad.valueAndGrad(
-          (x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0),
-          Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd)),
-        ).grad;
-      };
-      const kept = gradientWith(undefined);
+      const kept = summedOutputGradient(s, undefined, 17);
       expect(kept.some((g) => g !== 0)).toBe(true);
-      expect(kept).toEqual(gradientWith(0));
+      expect(kept).toEqual(summedOutputGradient(s, 0, 17));
     });
   }
 
@@ -502,18 +507,8 @@ describe('kept step records vs replay from checkpoints (penalty and soft)', () =
     // see the forward pass's contacts in its order (test/sim/collision/broadphase.test.ts).
     const s = parseScene(JSON.parse(readFileSync(new URL('../../scenes/billiards.json', import.meta.url), 'utf8')));
     s.contact.mode = 'penalty';
-    const model = buildModel(s);
-    const state = initialState(model, s);
-    const gradientWith = (keptRecordsBytes: number | undefined, segment?: number): number[] => {
-      const config = { model, steps: 300, keptRecordsBytes, segment };
-      const run = rolloutPrimitive(config);
-      return ad.valueAndGrad(
-        (x) => run(x).reduce<ad.Real>((acc, y) => ad.add(acc, y), 0),
-        Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd)),
-      ).grad;
-    };
-    const kept = gradientWith(undefined);
-    expect(kept).toEqual(gradientWith(0));
-    expect(kept).toEqual(gradientWith(0, 7));
+    const kept = summedOutputGradient(s, undefined);
+    expect(kept).toEqual(summedOutputGradient(s, 0));
+    expect(kept).toEqual(summedOutputGradient(s, 0, 7));
   });
 });
