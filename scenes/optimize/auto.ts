@@ -101,7 +101,7 @@ export async function optimizeAuto(problem: OptimizationProblem, opts: OptimizeO
     strategy: 'auto',
     result: { ...best.result, evaluations },
     attempts,
-    ...(stopped === undefined || best.verification.success ? {} : { stopped }),
+    ...(stopped === undefined ? {} : { stopped }),
     seconds: (performance.now() - start) / 1e3,
   };
 }
