@@ -119,12 +119,15 @@ export async function countGcEvents(fn: () => void): Promise<number> {
 }
 
 /**
- * GC events during `steps` steps of a world of `scene` built by `engine` (the build is
- * not counted). `forward.boxes100.gcPer1000Steps` is this for our plain forward step.
+ * GC events during `steps` steps of a world of `scene` built by `engine`, after `warmSteps`
+ * steps of the same world that are not counted (the build is not counted either): a step
+ * runs in V8's interpreter and baseline code at first, which box every double, until it is
+ * optimized. `forward.boxes100.gcPer1000Steps` is this for our plain forward step.
  */
-export async function gcEventsDuringSteps(engine: Engine, scene: Scene, steps = 1000): Promise<number> {
+export async function gcEventsDuringSteps(engine: Engine, scene: Scene, steps = 1000, warmSteps = 0): Promise<number> {
   const world = engine.create(scene);
   try {
+    for (let i = 0; i < warmSteps; i++) world.step();
     return await countGcEvents(() => {
       for (let i = 0; i < steps; i++) world.step();
     });

@@ -169,14 +169,20 @@ function clipIncidentFace(
   return count;
 }
 
+/** the merge tolerance handed to `supportPoints`, m */
+const _mergeTolerance = new Float64Array(1);
+
 /**
  * Of the `count` clipped points in `_polygon` (a convex polygon in the reference frame,
  * in order), those within `margin` of the reference face that give support: into
  * `_kept`, in order; returns how many. A point is dropped while it lies within
- * `tolerance` (m) of the line through its two neighbours in the kept list, in the face
- * plane (axes k1, k2); of a last pair closer than `tolerance`, the shallower goes.
+ * `tolerance` = `_mergeTolerance[0]` (m) of the line through its two neighbours in the
+ * kept list, in the face plane (axes k1, k2); of a last pair closer than `tolerance`, the
+ * shallower goes. (The tolerance comes in an array: a double computed by the caller and
+ * passed to a call V8 does not inline is boxed, 16 bytes per manifold.)
  */
-function supportPoints(count: number, k1: number, k2: number, margin: number, tolerance: number): number {
+function supportPoints(count: number, k1: number, k2: number, margin: number): number {
+  const tolerance = _mergeTolerance[0];
   let m = 0;
   for (let i = 0; i < count; i++) if (_pointSep[i] <= margin) _kept[m++] = i;
   let dropped = true;
@@ -239,7 +245,8 @@ function emitFaceManifold(
   const face = (refIsA ? 0 : 6) + 2 * k + (side > 0 ? 1 : 0);
   const k1 = (k + 1) % 3,
     k2 = (k + 2) % 3;
-  const kept = supportPoints(count, k1, k2, margin, MANIFOLD_MERGE_FRACTION * Math.min(halfRef[k1], halfRef[k2]));
+  _mergeTolerance[0] = MANIFOLD_MERGE_FRACTION * Math.min(halfRef[k1], halfRef[k2]);
+  const kept = supportPoints(count, k1, k2, margin);
   let written = 0;
   for (let m = 0; m < kept; m++) {
     const i = _kept[m];

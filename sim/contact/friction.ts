@@ -22,8 +22,16 @@
  * Pair coefficient (docs/scene-format.md): μ = √(μ_A μ_B).
  */
 
-/** Friction weight w and its partials; one record reused for every contact. */
+/**
+ * Friction weight w, its inputs and its partials; one record reused for every contact.
+ * The inputs travel in the record, not as arguments: a double passed to a call V8 does not
+ * inline is boxed (32 bytes per contact per step).
+ */
 export interface FrictionWeight {
+  /** input |v_t|², m²/s² */
+  speed2: number;
+  /** input ε, the regularization velocity, m/s */
+  velocity: number;
   /** w, s/m */
   value: number;
   /** ∂w/∂(|v_t|²), s³/m³ */
@@ -34,16 +42,18 @@ export interface FrictionWeight {
 
 /** A zeroed record (allocates: for module scratch). */
 export function createFrictionWeight(): FrictionWeight {
-  return { value: 0, dSpeed2: 0, dVelocity: 0 };
+  return { speed2: 0, velocity: 0, value: 0, dSpeed2: 0, dVelocity: 0 };
 }
 
 /**
- * Soft weight w = (|v_t|² + ε²)^(−1/2) and its partials into `out`.
+ * Soft weight w = (|v_t|² + ε²)^(−1/2) and its partials, from and into `out`.
  *
  * @example
- * softFrictionWeight(0, 0.01, createFrictionWeight()).value; // 100 s/m: stick slope 1/ε
+ * softFrictionWeight({ ...createFrictionWeight(), speed2: 0, velocity: 0.01 }).value; // 100 s/m: stick slope 1/ε
  */
-export function softFrictionWeight(speed2: number, velocity: number, out: FrictionWeight): FrictionWeight {
+export function softFrictionWeight(out: FrictionWeight): FrictionWeight {
+  const speed2 = out.speed2,
+    velocity = out.velocity;
   const w = 1 / Math.sqrt(speed2 + velocity * velocity);
   const w3 = w * w * w;
   out.value = w;
@@ -53,19 +63,16 @@ export function softFrictionWeight(speed2: number, velocity: number, out: Fricti
 }
 
 /**
- * Penalty weight w = 1 / max(|v_t|, ε) and its partials into `out`. `slip` picks the
- * branch: pass `speed2 >= ε²` for the reverse-pass convention, or
+ * Penalty weight w = 1 / max(|v_t|, ε) and its partials, from and into `out`. `slip`
+ * picks the branch: pass `speed2 >= ε²` for the reverse-pass convention, or
  * {@link penaltyWeightBranch} for the one-sided forward derivative.
  *
  * @example
- * penaltyFrictionWeight(4, 0.01, true, createFrictionWeight()).value; // 0.5 s/m at |v_t| = 2 m/s
+ * penaltyFrictionWeight({ ...createFrictionWeight(), speed2: 4, velocity: 0.01 }, true).value; // 0.5 s/m at |v_t| = 2 m/s
  */
-export function penaltyFrictionWeight(
-  speed2: number,
-  velocity: number,
-  slip: boolean,
-  out: FrictionWeight,
-): FrictionWeight {
+export function penaltyFrictionWeight(out: FrictionWeight, slip: boolean): FrictionWeight {
+  const speed2 = out.speed2,
+    velocity = out.velocity;
   if (slip) {
     const w = 1 / Math.sqrt(speed2);
     out.value = w;
@@ -94,14 +101,18 @@ export function createPairFriction(): PairFriction {
 }
 
 /**
- * μ = √(μ_A μ_B) and its partials into `out`. At μ = 0 (a frictionless body) the
- * partials are set to 0: the geometric mean has an infinite slope there (the edge of the
- * domain μ ≥ 0), and a finite convention keeps gradients usable for frictionless scenes.
+ * μ = √(μ_A μ_B) of bodies a and b, from the per-body coefficients `bodyFriction`, and its
+ * partials into `out`. At μ = 0 (a frictionless body) the partials are set to 0: the
+ * geometric mean has an infinite slope there (the edge of the domain μ ≥ 0), and a finite
+ * convention keeps gradients usable for frictionless scenes. (Indices, not values, are
+ * passed: a double passed to a call V8 does not inline is boxed.)
  *
  * @example
- * pairFriction(0.25, 1, createPairFriction()).value; // 0.5
+ * pairFriction(Float64Array.of(0.25, 1), 0, 1, createPairFriction()).value; // 0.5
  */
-export function pairFriction(muA: number, muB: number, out: PairFriction): PairFriction {
+export function pairFriction(bodyFriction: Float64Array, a: number, b: number, out: PairFriction): PairFriction {
+  const muA = bodyFriction[a],
+    muB = bodyFriction[b];
   const mu = Math.sqrt(muA * muB);
   out.value = mu;
   if (mu > 0) {

@@ -329,7 +329,7 @@ function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, b
     s = _s[side],
     c = _c[side],
     t = _t[side];
-  _qLen[side] = loadUnitRotation(q, 7 * body, _qHat[side], rot);
+  loadUnitRotation(q, 7 * body, _qHat[side], rot, _qLen, side);
   const nx = _e.nx,
     ny = _e.ny,
     nz = _e.nz;
@@ -382,8 +382,11 @@ const PRESS_SMOOTHING = 0.05;
  * c = 1/(W₀ + (N − 1)·(m_A⁻¹ + m_B⁻¹)) is the contact's effective mass, shared among the
  * pair's N parallel contacts: exact for one contact, and never more than the pair's
  * weight in all. Soft mode smooths the positive part over {@link PRESS_SMOOTHING}·|g|.
+ * The activation a is the step window's (`_win.value`, read there rather than passed: a
+ * double passed to a call V8 does not inline is boxed).
  */
-function contactWeight(p: ContactForceParams, gate: number): void {
+function contactWeight(p: ContactForceParams): void {
+  const gate = _win.value;
   const invA = p.invMass[_e.a],
     invB = p.invMass[_e.b];
   const relDyn = (invB > 0 ? 1 : 0) - (invA > 0 ? 1 : 0);
@@ -488,7 +491,7 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   _args.temperature = p.mode === 'soft' ? _win.width : p.temperature;
   if (p.mode === 'penalty') penaltyNormalForce(_args, _fn);
   else softNormalForce(_args, _fn);
-  contactWeight(p, act);
+  contactWeight(p);
   const fn = _fn.value + _e.weight;
   _e.fn = fn;
   if (fn === 0) {
@@ -497,10 +500,11 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   }
   // friction: the regularized Coulomb law is viscous with slope λ = μ·f_n·w; integrated
   // exactly over the step like the dashpot, it can stop the slip but never reverse it
-  if (p.mode === 'penalty')
-    penaltyFrictionWeight(_e.speed2, p.frictionVelocity, _e.speed2 >= p.frictionVelocity * p.frictionVelocity, _w);
-  else softFrictionWeight(_e.speed2, p.frictionVelocity, _w);
-  pairFriction(p.bodyFriction[a], p.bodyFriction[b], _mu);
+  _w.speed2 = _e.speed2;
+  _w.velocity = p.frictionVelocity;
+  if (p.mode === 'penalty') penaltyFrictionWeight(_w, _e.speed2 >= p.frictionVelocity * p.frictionVelocity);
+  else softFrictionWeight(_w);
+  pairFriction(p.bodyFriction, a, b, _mu);
   _e.lambda = _mu.value * fn * _w.value;
   _e.yt = p.dt * _e.lambda * _e.wt;
   _phi[2] = _e.yt;

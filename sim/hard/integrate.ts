@@ -26,10 +26,12 @@ const _gyro = createGyroscopicWork();
 const _rot = new Float64Array(9);
 const _qHat = new Float64Array(4);
 const _u = new Float64Array(3);
+/** |q| and |exp(u) ⊗ q̂| of the last pose loaded and advanced (the plain step does not use them) */
+const _norms = new Float64Array(2);
 
 /** R(q/|q|) of body b into `_rot` (row-major) and q/|q| into `_qHat`. */
 function loadRotation(q: Float64Array, qo: number): void {
-  loadUnitRotation(q, qo, _qHat, _rot);
+  loadUnitRotation(q, qo, _qHat, _rot, _norms, 0);
 }
 
 /**
@@ -63,10 +65,7 @@ export function predictVelocities(
     }
     // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
     loadRotation(q, Q_WIDTH * b);
-    const tx = wrench === null ? 0 : wrench[vo + 3];
-    const ty = wrench === null ? 0 : wrench[vo + 4];
-    const tz = wrench === null ? 0 : wrench[vo + 5];
-    angularVelocityStep(m, b, _rot, qd, vo, tx, ty, tz, _gyro, qdOut, vo + 3);
+    angularVelocityStep(m, b, _rot, qd, vo, wrench, vo + 3, _gyro, qdOut, vo + 3);
   }
   return qdOut;
 }
@@ -106,7 +105,7 @@ export function integratePositions(
       const w = pseudo === null ? qd[vo + 3 + a] : qd[vo + 3 + a] + pseudo[vo + 3 + a];
       _u[a] = h * w;
     }
-    advanceOrientation(_qHat, _u, qOut, qo + 3);
+    advanceOrientation(_qHat, _u, qOut, qo + 3, _norms, 1);
   }
   return qOut;
 }
@@ -132,7 +131,7 @@ export function flightPose(
   for (let k = 0; k < 3; k++) out[outOff + k] = q[qo + k] + h * qd[vo + k];
   loadRotation(q, qo);
   for (let a = 0; a < 3; a++) _u[a] = 0.5 * h * qd[vo + 3 + a];
-  advanceOrientation(_qHat, _u, out, outOff + 3);
+  advanceOrientation(_qHat, _u, out, outOff + 3, _norms, 1);
 }
 
 const _gyroAfter = new Float64Array(3);
@@ -166,8 +165,8 @@ export function gyroscopicAfterImpacts(
     const after = 1 - delay[b] / m.dt;
     const vo = QD_WIDTH * b;
     loadRotation(q, Q_WIDTH * b);
-    angularVelocityStep(m, b, _rot, qd, vo, 0, 0, 0, _gyro, _gyroAfter, 0);
-    angularVelocityStep(m, b, _rot, startQd, vo, 0, 0, 0, _gyro, _gyroBefore, 0);
+    angularVelocityStep(m, b, _rot, qd, vo, null, 0, _gyro, _gyroAfter, 0);
+    angularVelocityStep(m, b, _rot, startQd, vo, null, 0, _gyro, _gyroBefore, 0);
     for (let k = 0; k < 3; k++) {
       qdOut[vo + 3 + k] += after * (_gyroAfter[k] - qd[vo + 3 + k] - (_gyroBefore[k] - startQd[vo + 3 + k]));
     }

@@ -32,6 +32,8 @@ export const POSE_OUTPUT_WIDTH = 7;
 
 const _qHat = new Float64Array(4);
 const _rot = new Float64Array(9);
+/** |q| of the pose loaded (an array: see loadUnitRotation) */
+const _qLen = new Float64Array(1);
 const _w = new Float64Array(9);
 const _rotBar = new Float64Array(9);
 const _qHatBar = new Float64Array(4);
@@ -86,7 +88,8 @@ export function worldInvInertiaAdjoint(
   const dOff = 4 * count;
   xbar.fill(0, 0, 7 * count);
   for (let b = 0; b < count; b++) {
-    const qLen = loadUnitRotation(x, 4 * b - 3, _qHat, _rot);
+    loadUnitRotation(x, 4 * b - 3, _qHat, _rot, _qLen, 0);
+    const qLen = _qLen[0];
     const o = 9 * b;
     // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
     for (let c = 0; c < 3; c++) {

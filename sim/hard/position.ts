@@ -40,22 +40,23 @@ const _delta = new Float64Array(3);
 /**
  * The position pass: writes pseudo-velocities into `pseudo` (nbody×6) and returns true,
  * or returns false (leaving `pseudo` alone) when there is nothing to correct. `qd` holds
- * the end-of-step velocities v⁺. Writes `stats.positionIterations` and
+ * the end-of-step velocities v⁺; the time step is the problem's (`p.dt`: a double passed
+ * to a call V8 does not inline is boxed). Writes `stats.positionIterations` and
  * `stats.positionResidual`. Allocates nothing.
  *
  * @example
- * const moved = solvePositions(problem, velocity, model.dt, settings, data.pseudo, stats);
+ * const moved = solvePositions(problem, velocity, settings, data.pseudo, stats);
  * integratePositions(params, q, velocity, moved ? data.pseudo : null, out.bodyQ);
  */
 export function solvePositions(
   p: ContactProblem,
   qd: Float64Array,
-  dt: number,
   settings: HardContactSettings,
   pseudo: Float64Array,
   stats: HardSolveStats,
 ): boolean {
   const n = p.count;
+  const dt = p.dt;
   stats.positionIterations = 0;
   stats.positionResidual = 0;
   const placed = settings.placeImpacts && placeImpacts(p, pseudo);

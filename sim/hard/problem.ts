@@ -55,18 +55,7 @@ import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { Model } from '../model.ts';
-import {
-  bounceBound,
-  bounces,
-  changeAfterImpact,
-  impactBound,
-  impactFraction,
-  leverArms,
-  pairFriction,
-  pairRestitution,
-  refinedImpactFraction,
-  speculativeBound,
-} from './contact-rules.ts';
+import { changeAfterImpact, impactBound, pairRestitution, refinedImpactFraction } from './contact-rules.ts';
 import { duffFrame } from './frame.ts';
 import { flightPose } from './integrate.ts';
 import type { HardContactSettings } from './settings.ts';
@@ -81,6 +70,8 @@ const QD_WIDTH = 6;
 export interface ContactProblem {
   /** contacts in the current problem */
   count: number;
+  /** s: the time step the problem was built for (the position pass reads it here) */
+  dt: number;
   /** maximum contacts; arrays have this length (× width) */
   readonly capacity: number;
   /** (capacity) body A, the normal points away from it */
@@ -157,6 +148,7 @@ export interface ContactProblem {
 export function createContactProblem(nbody: number, capacity: number): ContactProblem {
   return {
     count: 0,
+    dt: 0.001,
     capacity,
     bodyA: new Int32Array(capacity),
     bodyB: new Int32Array(capacity),
@@ -329,6 +321,20 @@ const _impactFeatures: ContactFeatures = {
   pair: new Int32Array(1),
 };
 
+/**
+ * contact-rules.ts \`leverArms\` on plain arrays, into \`_lever\`: r_A = p − x_A, r_B = p − x_B
+ * with p at \`point[po..po+2]\`. Its own copy because the rule is generic over \`Real\`: shared
+ * with the trace, its element stores see both arrays of numbers and of tape values, and V8
+ * then boxes every double it writes here.
+ */
+function leverArmsAt(point: Float64Array, po: number, bodyQ: Float64Array, a: number, b: number): void {
+  for (let i = 0; i < 3; i++) {
+    const p = point[po + i];
+    _lever[i] = p - bodyQ[Q_WIDTH * a + i];
+    _lever[3 + i] = p - bodyQ[Q_WIDTH * b + i];
+  }
+}
+
 /** r × d into `ang[o..o+2]` and I⁻¹(r × d) into `invAng[o..o+2]`, with I⁻¹ at `w[wo..wo+8]`. */
 function angularRow(
   ang: Float64Array,
@@ -459,6 +465,7 @@ export function buildContactProblem(
     w.set(_invInertia, 9 * i);
   }
   const dt = model.dt;
+  out.dt = dt;
   let placed = false;
   for (let k = 0; k < count; k++) {
     const a = contacts.bodyA[k],
@@ -469,29 +476,40 @@ export function buildContactProblem(
       invMassB = model.bodyInvMass[b];
     out.invMass[2 * k] = invMassA;
     out.invMass[2 * k + 1] = invMassB;
-    leverArms(_lever, contacts.point, 3 * k, bodyQ, a, b);
+    leverArmsAt(contacts.point, 3 * k, bodyQ, a, b);
 
     assembleRows(out, k, contacts.normal, 3 * k);
-    // materials (contact-rules.ts): geometric mean of the frictions, larger restitution
-    out.friction[k] = pairFriction(model.bodyFriction[a], model.bodyFriction[b]) as number;
-    const e = pairRestitution(model.bodyRestitution[a], model.bodyRestitution[b]) as number;
+    // The rules of contact-rules.ts on plain numbers, written out rather than called: they
+    // take and return \`Real\`s, and a double passed to or returned from a call V8 does not
+    // inline is boxed (about 100 bytes per contact per step when this loop called them).
+    // solver.test.ts checks every value here against the rule it stands for.
+    // materials: geometric mean of the frictions (pairFriction), larger restitution (pairRestitution)
+    const muA = model.bodyFriction[a],
+      muB = model.bodyFriction[b];
+    out.friction[k] = Math.sqrt(muA * muB);
+    const eA = model.bodyRestitution[a],
+      eB = model.bodyRestitution[b];
+    const e = eA >= eB ? eA : eB;
 
     // the normal bound: restitution if the contact closes this step fast enough, else speculative
     const d = contacts.dist[k];
     const approach = contactVelocity(out, velocity, k, _u)[0];
     out.dist[k] = d;
     out.approach[k] = approach;
-    const bounce = bounces(e, approach, d, dt, settings.restitutionThreshold);
+    // bounces: closing within the step (d + dt·u⁻ < 0) faster than the threshold, e > 0
+    const bounce = e > 0 && approach < -settings.restitutionThreshold && d + dt * approach < 0;
     out.bounced[k] = bounce ? 1 : 0;
     out.impactFraction[k] = 0;
     out.slipTarget[2 * k] = 0;
     out.slipTarget[2 * k + 1] = 0;
-    // a bounce that starts open happens at s·dt into the step: placed below
+    // a bounce that starts open happens at s·dt into the step (impactFraction): placed below
     if (bounce && settings.placeImpacts && d > 0) {
-      out.impactFraction[k] = Math.min(1, impactFraction(d, approach, dt) as number);
+      out.impactFraction[k] = Math.min(1, d / (-dt * approach));
       placed = true;
     }
-    out.bound[k] = (bounce ? bounceBound(e, approach) : speculativeBound(d, dt, 0)) as number;
+    // bounceBound −e·u⁻, else speculativeBound −max(d, 0)/dt (its resting-gap convention
+    // changes derivatives only)
+    out.bound[k] = bounce ? -(e * approach) : d > 0 ? -d / dt : 0;
     out.impulse[3 * k] = 0;
     out.impulse[3 * k + 1] = 0;
     out.impulse[3 * k + 2] = 0;
@@ -544,7 +562,7 @@ function placeImpacts(
     const s = out.impactFraction[k];
     if (s === 0) {
       // another contact of a body in an impact: same geometry, the impact's inertia
-      leverArms(_lever, contacts.point, 3 * k, bodyQ, a, b);
+      leverArmsAt(contacts.point, 3 * k, bodyQ, a, b);
       assembleRows(out, k, contacts.normal, 3 * k);
       continue;
     }
@@ -586,7 +604,7 @@ function impactGeometry(
   _impactFeatures.bodyB[0] = b;
   _impactFeatures.pair[0] = contacts.pair[k];
   contactGeometryValues(model, _impactFeatures, q, model.geomSize, _impactGeometry);
-  leverArms(_lever, _impactGeometry, 4, q, a, b);
+  leverArmsAt(_impactGeometry, 4, q, a, b);
 }
 
 /**

@@ -128,7 +128,7 @@ export function hardStep(
       data.afterImpact,
     );
   // drift control: pseudo-velocities for the position update only
-  data.stats.moved = solvePositions(problem, velocity, model.dt, data.settings, data.pseudo, data.stats);
+  data.stats.moved = solvePositions(problem, velocity, data.settings, data.pseudo, data.stats);
   // positions from the new velocities
   integratePositions(data.integrator, state.bodyQ, velocity, data.stats.moved ? data.pseudo : null, out.bodyQ);
   out.bodyQd.set(problem.placed ? data.afterImpact : velocity);

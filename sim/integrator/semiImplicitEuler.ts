@@ -120,11 +120,11 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
   }
 
   // orientation of the unit quaternion q/|q|
-  _norms[0] = loadUnitRotation(q, qo, _qHat, _rot);
+  loadUnitRotation(q, qo, _qHat, _rot, _norms, 0);
   const r = _rot;
 
   // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
-  angularVelocityStep(m, b, r, qd, vo, wrench[vo + 3], wrench[vo + 4], wrench[vo + 5], _gyro, _omegaNext, 0);
+  angularVelocityStep(m, b, r, qd, vo, wrench, vo + 3, _gyro, _omegaNext, 0);
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) {
     const wa = _omegaNext[a];
@@ -133,15 +133,17 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
   }
 
   // orientation: q' = normalize(exp(h ω') ⊗ q̂)
-  _norms[1] = advanceOrientation(_qHat, _u, _qNext, 3);
+  advanceOrientation(_qHat, _u, _qNext, 3, _norms, 1);
 }
 
 /**
  * The end-of-step angular velocity (world) of body `b` with rotation `rot` (row-major,
- * from `loadUnitRotation`): ω (world, `qd[vo + 3 .. vo + 5]`) and the torque (world, N·m)
- * go to the principal frame, one implicit-midpoint gyroscopic step runs in `gyro`
- * (whose fields the adjoint reads afterwards), and ω' comes back to the world in
- * `out[outOff .. outOff + 2]`. Shared with the hard-contact step.
+ * from `loadUnitRotation`): ω (world, `qd[vo + 3 .. vo + 5]`) and the torque (world, N·m,
+ * `torque[to .. to + 2]`, or none when `torque` is null) go to the principal frame, one
+ * implicit-midpoint gyroscopic step runs in `gyro` (whose fields the adjoint reads
+ * afterwards), and ω' comes back to the world in `out[outOff .. outOff + 2]`. Shared with
+ * the hard-contact step. (The torque comes in an array: doubles passed to a call V8 does
+ * not inline are boxed, 48 bytes per body per step.)
  */
 export function angularVelocityStep(
   m: IntegratorParams,
@@ -149,9 +151,8 @@ export function angularVelocityStep(
   rot: Float64Array,
   qd: Float64Array,
   vo: number,
-  tx: number,
-  ty: number,
-  tz: number,
+  torque: Float64Array | null,
+  to: number,
   gyro: GyroscopicWork,
   out: Float64Array,
   outOff: number,
@@ -160,6 +161,9 @@ export function angularVelocityStep(
   const wx = qd[vo + 3],
     wy = qd[vo + 4],
     wz = qd[vo + 5];
+  const tx = torque === null ? 0 : torque[to],
+    ty = torque === null ? 0 : torque[to + 1],
+    tz = torque === null ? 0 : torque[to + 2];
   gyro.dt = m.dt;
   for (let c = 0; c < 3; c++) {
     gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
@@ -173,10 +177,19 @@ export function angularVelocityStep(
 
 /**
  * q̂ = q/|q| of the quaternion at `q[qo + 3 .. qo + 6]` into `qHat` and its rotation
- * matrix (row-major: r[3a + c] = R_ac, body → world) into `rot`; returns |q|. Shared by
- * the semi-implicit step and the hard-contact step so both see bitwise the same values.
+ * matrix (row-major: r[3a + c] = R_ac, body → world) into `rot`, and |q| into
+ * `norm[normAt]` (an array, not a return value: a double returned from a call V8 does not
+ * inline is boxed). Shared by the semi-implicit step and the hard-contact step so both see
+ * bitwise the same values.
  */
-export function loadUnitRotation(q: Float64Array, qo: number, qHat: Float64Array, rot: Float64Array): number {
+export function loadUnitRotation(
+  q: Float64Array,
+  qo: number,
+  qHat: Float64Array,
+  rot: Float64Array,
+  norm: Float64Array,
+  normAt: number,
+): void {
   const qw = q[qo + 3],
     qx = q[qo + 4],
     qy = q[qo + 5],
@@ -199,19 +212,27 @@ export function loadUnitRotation(q: Float64Array, qo: number, qHat: Float64Array
   rot[6] = 2 * (x * z - w * y);
   rot[7] = 2 * (y * z + w * x);
   rot[8] = 1 - 2 * (x * x + y * y);
-  return qLen;
+  norm[normAt] = qLen;
 }
 
 /**
  * normalize(exp(u) ⊗ q̂) into `out[outOff .. outOff + 3]`, with u = ½·dt·ω (the
- * rotation vector of half the step); returns |exp(u) ⊗ q̂| before normalizing.
+ * rotation vector of half the step); |exp(u) ⊗ q̂| before normalizing into `norm[normAt]`
+ * (see {@link loadUnitRotation}).
  */
-export function advanceOrientation(qHat: Float64Array, u: Float64Array, out: Float64Array, outOff: number): number {
+export function advanceOrientation(
+  qHat: Float64Array,
+  u: Float64Array,
+  out: Float64Array,
+  outOff: number,
+  norm: Float64Array,
+  normAt: number,
+): void {
   quatExp(_dq, 0, u, 0);
   quatMultiply(_p, 0, _dq, 0, qHat, 0);
   const pLen = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
   for (let k = 0; k < 4; k++) out[outOff + k] = _p[k] / pLen;
-  return pLen;
+  norm[normAt] = pLen;
 }
 
 /**

@@ -9,7 +9,7 @@ import { collidePair } from '../../../sim/collision/dispatch.ts';
 import type { CollisionInput } from '../../../sim/collision/types.ts';
 import type { Model } from '../../../sim/model.ts';
 import { axisAngle, arbShape, makeScene, readContacts, sceneOf, type ContactView, type ShapeSpec } from './fixtures.ts';
-import { scavengesDuring } from '../gc-watch.ts';
+import { youngBytesDuring } from '../gc-watch.ts';
 
 const byPairThenFeature = (x: ContactView, y: ContactView): number =>
   x.a - y.a || x.b - y.b || x.pair - y.pair || x.dist - y.dist;
@@ -53,7 +53,7 @@ describe('collide', () => {
     expect(collide(input, bodyQ, 0.01, contacts)).toBe(0);
   });
 
-  it('allocates nothing per call once warm: no GC events over 1,000 calls on a mixed pile', async () => {
+  it('allocates nothing per call once warm: no young-generation bytes over 1,000 calls on a mixed pile', async () => {
     // 120 spheres, boxes and capsules at random poses packed into 3 × 3 × 1.5 m above a
     // plane (deterministic LCG): every pair type and most branches of the narrowphase occur
     let seed = 12345;
@@ -85,10 +85,11 @@ describe('collide', () => {
     expect(pairTypes.size).toBe(9);
 
     let total = 0;
-    const scavenges = await scavengesDuring(() => {
+    const allocation = await youngBytesDuring(() => {
       for (let k = 0; k < 1000; k++) total += collide(input, bodyQ, 0.02, contacts);
     });
-    expect(total).toBe(1000 * contacts.count);
-    expect(scavenges).toBe(0);
+    expect(total).toBe(1000 * contacts.count * allocation.attempts);
+    // under one byte per call: an allocation per call (≥ 16 bytes) shows as ≥ 16,000
+    expect(allocation.bytes, `${allocation.bytes} bytes in ${allocation.attempts} attempt(s)`).toBeLessThan(1000);
   });
 });

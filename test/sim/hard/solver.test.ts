@@ -7,12 +7,11 @@
 // - single-contact solves against closed forms (sliding and sticking sphere);
 // - the complementarity residual: small at converged solves of a falling pile, large at
 //   a perturbed solution (so it can see a violation);
-// - warm start by contact point in either body's frame, else feature id; no allocation per step.
+// - warm start by contact point in either body's frame, else feature id (allocation per step:
+//   step-allocation.test.ts).
 import { describe, expect, it } from 'vitest';
-import { scavengesDuring } from '../gc-watch.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { collide } from '../../../sim/collision/index.ts';
-import { hardContactSettings } from '../../../sim/hard/settings.ts';
 import { predictVelocities } from '../../../sim/hard/integrate.ts';
 import {
   applyContactImpulse,
@@ -28,6 +27,14 @@ import {
   frictionDiskSolve,
   solveContactVelocities,
 } from '../../../sim/hard/solver.ts';
+import {
+  bounceBound,
+  bounces,
+  impactFraction,
+  pairFriction,
+  pairRestitution,
+  speculativeBound,
+} from '../../../sim/hard/contact-rules.ts';
 import { createHardStepData, hardStep } from '../../../sim/hard/step.ts';
 import { createWarmStart, loadWarmStart, storeWarmStart } from '../../../sim/hard/warmStart.ts';
 import { createContacts } from '../../../sim/collision/contacts.ts';
@@ -220,6 +227,102 @@ describe('contact problem assembly', () => {
   });
 });
 
+describe('the assembly applies the contact rules (contact-rules.ts) it writes out on numbers', () => {
+  // every branch of the rules: a fast ball closing within the step (a placed bounce), one
+  // already touching (a bounce solved at the start of the step), a slow
+  // one above the ground (speculative −d/dt), a box sunk in (bound 0), a lively ball just
+  // below the restitution threshold, and unequal materials (geometric mean, larger e)
+  const scene = parseScene({
+    dt: 0.01,
+    contact: { mode: 'hard', friction: 0.3, restitution: 0.4, timeOfImpact: true },
+    bodies: [
+      { ...ground, friction: 0.8, restitution: 0.1 },
+      {
+        name: 'fast',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [0, 0, 0.12],
+        linearVelocity: [0.5, 0, -4],
+      },
+      {
+        name: 'slow',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 2,
+        position: [1, 0, 0.101],
+        linearVelocity: [0, 0, -0.01],
+        friction: 0.05,
+      },
+      {
+        name: 'sunk',
+        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+        mass: 1,
+        position: [2, 0, 0.099],
+        restitution: 0.9,
+      },
+      {
+        name: 'creep',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [3, 0, 0.1005],
+        linearVelocity: [0, 0, -0.06],
+        restitution: 0.7,
+      },
+      {
+        name: 'hit',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [4, 0, 0.099],
+        linearVelocity: [0, 0, -3],
+      },
+    ],
+  });
+  const model = buildModel(scene);
+  const state = initialState(model, scene);
+  const data = createHardStepData(model);
+  collide(model, state.bodyQ, model.contact.margin, data.contacts);
+  const velocity = predictVelocities(
+    data.integrator,
+    state.bodyQ,
+    state.bodyQd,
+    null,
+    new Float64Array(6 * model.nbody),
+  );
+  const problem = buildContactProblem(
+    model,
+    data.settings,
+    data.contacts,
+    state.bodyQ,
+    velocity,
+    data.problem,
+    state.bodyQd,
+  );
+
+  it("friction, restitution decision and bound are the rules' values, exactly", () => {
+    const seen = new Set<string>();
+    for (let k = 0; k < problem.count; k++) {
+      const a = problem.bodyA[k],
+        b = problem.bodyB[k];
+      expect(problem.friction[k]).toBe(pairFriction(model.bodyFriction[a], model.bodyFriction[b]));
+      const e = pairRestitution(model.bodyRestitution[a], model.bodyRestitution[b]) as number;
+      const d = problem.dist[k],
+        u = problem.approach[k];
+      const bounce = bounces(e, u, d, model.dt, data.settings.restitutionThreshold);
+      expect(problem.bounced[k]).toBe(bounce ? 1 : 0);
+      if (problem.impactFraction[k] > 0) {
+        seen.add('placed');
+        // the placed impact rebuilds its bound at the impact (placeImpacts): the first guess
+        // of its time is the rule's, refined by one Newton step
+        expect(Math.abs(problem.impactFraction[k] - (impactFraction(d, u, model.dt) as number))).toBeLessThan(0.05);
+        continue;
+      }
+      const bound = bounce ? bounceBound(e, u) : speculativeBound(d, model.dt, 0);
+      expect(problem.bound[k]).toBe(bound);
+      seen.add(bounce ? 'bounce' : d > 0 ? 'open' : 'closed');
+    }
+    expect([...seen].sort()).toEqual(['bounce', 'closed', 'open', 'placed']);
+  });
+});
+
 describe('single-contact solves against closed forms (sphere on the ground, W = 1/m along n, 1/m + r²/I along t)', () => {
   const m = 2,
     radius = 0.1,
@@ -364,7 +467,7 @@ describe('complementarity residual and convergence on a falling pile', () => {
   });
 });
 
-describe('warm start and allocation', () => {
+describe('warm start', () => {
   it('matches an impulse to the contact at the same point of a body, whatever its feature id, else by id', () => {
     // bodies 0 (at the origin) and 1 (turned and moved each step); 4 contacts at the
     // corners of a square fixed in body 1's frame, impulses (k + 1, 0.1k, 0.2) in the frame
@@ -453,26 +556,5 @@ describe('warm start and allocation', () => {
     for (let i = 6; i < 12; i++) expect(Math.abs(velocity[i])).toBeLessThan(1e-6);
   });
 
-  it('allocates nothing per step once warm: no scavenges over 1,000 steps of a stack and a bouncing ball', async () => {
-    const bodies: SceneInput['bodies'] = [ground];
-    for (let i = 0; i < 4; i++)
-      bodies.push({
-        name: `box${i}`,
-        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
-        mass: 1,
-        position: [0, 0, 0.1 + 0.2 * i],
-      });
-    bodies.push({ name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [1, 0, 0.5] });
-    const scene = parseScene({ dt: 1e-3, contact: { mode: 'hard', restitution: 0.9 }, bodies });
-    const model = buildModel(scene);
-    const state = initialState(model, scene);
-    const data = createHardStepData(model, hardContactSettings(model));
-    // warm: 3 s, so the ball has bounced (placed impacts) and every branch has been taken
-    // and compiled before the measured steps
-    for (let t = 0; t < 3000; t++) hardStep(model, data, state, null, state);
-    const scavenges = await scavengesDuring(() => {
-      for (let t = 0; t < 1000; t++) hardStep(model, data, state, null, state);
-    });
-    expect(scavenges).toBe(0);
-  });
+  // allocation per step: test/sim/step-allocation.test.ts (in a process of its own)
 });
