@@ -229,29 +229,30 @@ describe('contact problem assembly', () => {
 
 describe('the assembly applies the contact rules (contact-rules.ts) it writes out on numbers', () => {
   // every branch of the rules: a fast ball closing within the step (a placed bounce), one
-  // already touching (a bounce solved at the start of the step), a slow
-  // one above the ground (speculative −d/dt), a box sunk in (bound 0), a lively ball just
-  // below the restitution threshold, and unequal materials (geometric mean, larger e)
+  // already touching (a bounce solved at the start of the step), a slow one above the
+  // ground (speculative −d/dt), a box sunk in (bound 0), a lively ball just below the
+  // restitution threshold, and unequal materials (geometric mean, larger e)
+  const ball = (
+    name: string,
+    x: number,
+    z: number,
+    vz: number,
+    material: { friction?: number; restitution?: number },
+  ) => ({
+    name,
+    shape: { type: 'sphere' as const, radius: 0.1 },
+    mass: 1,
+    position: [x, 0, z] as [number, number, number],
+    linearVelocity: [0.5, 0, vz] as [number, number, number],
+    ...material,
+  });
   const scene = parseScene({
     dt: 0.01,
     contact: { mode: 'hard', friction: 0.3, restitution: 0.4, timeOfImpact: true },
     bodies: [
       { ...ground, friction: 0.8, restitution: 0.1 },
-      {
-        name: 'fast',
-        shape: { type: 'sphere', radius: 0.1 },
-        mass: 1,
-        position: [0, 0, 0.12],
-        linearVelocity: [0.5, 0, -4],
-      },
-      {
-        name: 'slow',
-        shape: { type: 'sphere', radius: 0.1 },
-        mass: 2,
-        position: [1, 0, 0.101],
-        linearVelocity: [0, 0, -0.01],
-        friction: 0.05,
-      },
+      ball('fast', 0, 0.12, -4, {}),
+      ball('slow', 1, 0.101, -0.01, { friction: 0.05 }),
       {
         name: 'sunk',
         shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
@@ -259,43 +260,16 @@ describe('the assembly applies the contact rules (contact-rules.ts) it writes ou
         position: [2, 0, 0.099],
         restitution: 0.9,
       },
-      {
-        name: 'creep',
-        shape: { type: 'sphere', radius: 0.1 },
-        mass: 1,
-        position: [3, 0, 0.1005],
-        linearVelocity: [0, 0, -0.06],
-        restitution: 0.7,
-      },
-      {
-        name: 'hit',
-        shape: { type: 'sphere', radius: 0.1 },
-        mass: 1,
-        position: [4, 0, 0.099],
-        linearVelocity: [0, 0, -3],
-      },
+      ball('creep', 3, 0.1005, -0.06, { restitution: 0.7 }),
+      ball('hit', 4, 0.099, -3, {}),
     ],
   });
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const data = createHardStepData(model);
-  collide(model, state.bodyQ, model.contact.margin, data.contacts);
-  const velocity = predictVelocities(
-    data.integrator,
-    state.bodyQ,
-    state.bodyQd,
-    null,
-    new Float64Array(6 * model.nbody),
-  );
-  const problem = buildContactProblem(
-    model,
-    data.settings,
-    data.contacts,
-    state.bodyQ,
-    velocity,
-    data.problem,
-    state.bodyQd,
-  );
+  // one step: its problem keeps what the assembly wrote (the solve changes impulses only)
+  hardStep(model, data, state, null, initialState(model, scene));
+  const problem = data.problem;
 
   it("friction, restitution decision and bound are the rules' values, exactly", () => {
     const seen = new Set<string>();
