@@ -16,6 +16,7 @@ import { pairOf } from '../pairs/table.ts';
 import type { ContactFeatures, GeometryInput } from './geometry.ts';
 import { contactGeometryAdjoint } from './geometry.ts';
 import { FEATURE_OUTPUTS } from './geometry-features.ts';
+import type { TangentBlock } from './geometry-tangent-fast.ts';
 
 /** Floats per body of a pose and of a size row. */
 const POSE = 7;
@@ -35,8 +36,11 @@ interface Scratch {
   cols: Int32Array;
   inState: Uint8Array;
   at: Int32Array;
+  /** the arguments handed to a row's fastTangent (filled per call, never reallocated) */
+  block: TangentBlock;
 }
 let _scratch: Scratch | null = null;
+const NONE = new Float64Array(0);
 
 function scratchFor(nbody: number): Scratch {
   if (_scratch === null || _scratch.nbody !== nbody) {
@@ -51,6 +55,7 @@ function scratchFor(nbody: number): Scratch {
       cols: new Int32Array(2 * (POSE + SIZE)),
       inState: new Uint8Array(2 * (POSE + SIZE)),
       at: new Int32Array(2 * (POSE + SIZE)),
+      block: { count: 0, dirs: 0, stateDot: NONE, stateStride: 0, sizeDot: NONE, sizeStride: 0, out: NONE },
     };
   }
   return _scratch;
@@ -98,6 +103,14 @@ export function contactGeometryTangents(
   out.fill(0, 0, dirs * os);
   if (c === 0) return out;
   const sc = scratchFor(input.nbody);
+  const block = sc.block;
+  block.count = c;
+  block.dirs = dirs;
+  block.stateDot = stateDot;
+  block.stateStride = stateStride;
+  block.sizeDot = sizeDot;
+  block.sizeStride = sizeStride;
+  block.out = out;
   const { one, gbar, qbar, sizeBar, jac, w, cols, inState, at } = sc;
   const row = 2 * (POSE + SIZE);
   for (let k = 0; k < c; k++) {
@@ -114,25 +127,7 @@ export function contactGeometryTangents(
       second = swapped ? a : b;
     const pair = pairOf(typeA, typeB);
     const tangent = pair === null ? null : pair.fastTangent;
-    if (
-      tangent !== null &&
-      tangent(
-        contacts.pair[k],
-        first,
-        second,
-        swapped ? -1 : 1,
-        k,
-        c,
-        bodyQ,
-        geomSize,
-        dirs,
-        stateDot,
-        stateStride,
-        sizeDot,
-        sizeStride,
-        out,
-      )
-    )
+    if (tangent !== null && tangent(contacts.pair[k], first, second, swapped ? -1 : 1, k, bodyQ, geomSize, block))
       continue;
     qbar.fill(0, POSE * a, POSE * a + POSE);
     qbar.fill(0, POSE * b, POSE * b + POSE);

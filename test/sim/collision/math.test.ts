@@ -7,27 +7,8 @@ import fc from 'fast-check';
 import { mat3FromQuat, mat3MulVec3, mat3TransposeMul, mat3TransposeMulVec3 } from '../../../sim/math/mat3.ts';
 import { quatMultiply, quatRotate } from '../../../sim/math/quat.ts';
 import { vec3Cross, vec3Load, vec3Normalize } from '../../../sim/math/vec3.ts';
-import {
-  closestPointOnSegment,
-  closestPointsSegmentSegment,
-  S_CONSTANT,
-  S_CROSSING,
-  S_DEGENERATE,
-  S_FROM_Q0,
-  S_FROM_Q1,
-  S_PARALLEL,
-  SEGMENT_A,
-  SEGMENT_B,
-  SEGMENT_BRANCH_SIZE,
-  SEGMENT_C,
-  SEGMENT_DENOM,
-  SEGMENT_E,
-  SEGMENT_F,
-  SEGMENT_S,
-  SEGMENT_S_MADE,
-  SEGMENT_T,
-  SEGMENT_T_FREE,
-} from '../../../sim/collision/segment.ts';
+import * as segment from '../../../sim/collision/segment.ts';
+import { closestPointOnSegment, closestPointsSegmentSegment } from '../../../sim/collision/segment.ts';
 import { clipPolygonToHalfSpace } from '../../../sim/collision/clip.ts';
 import { add, arbQuat, arbVec, axisAngle, dot, norm, rotate, scale, sub, type V3 } from './fixtures.ts';
 
@@ -134,51 +115,58 @@ describe('closest points of segments', () => {
   it('the branch record: closed-form parameters and the branch that made them', () => {
     const onP = new Float64Array(3),
       onQ = new Float64Array(3),
-      branch = new Float64Array(SEGMENT_BRANCH_SIZE);
+      branch = new Float64Array(segment.SEGMENT_BRANCH_SIZE);
     const run = (p0: V3, p1: V3, q0: V3, q1: V3): number[] => {
       closestPointsSegmentSegment(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
-      return [branch[SEGMENT_S], branch[SEGMENT_T], branch[SEGMENT_S_MADE], branch[SEGMENT_T_FREE]];
+      return [
+        branch[segment.SEGMENT_S],
+        branch[segment.SEGMENT_T],
+        branch[segment.SEGMENT_S_MADE],
+        branch[segment.SEGMENT_T_FREE],
+      ];
     };
     // p on the x axis, x ∈ [0, 2]; q parallel to y at x = 1, z = 1: the lines cross above x = 1
-    expect(run([0, 0, 0], [2, 0, 0], [1, -1, 1], [1, 3, 1])).toEqual([0.5, 0.25, S_CROSSING, 1]);
+    expect(run([0, 0, 0], [2, 0, 0], [1, -1, 1], [1, 3, 1])).toEqual([0.5, 0.25, segment.S_CROSSING, 1]);
     // q starts past the crossing (y ∈ [1, 5]): t clamps to 0, s is q0's projection
-    expect(run([0, 0, 0], [2, 0, 0], [1, 1, 1], [1, 5, 1])).toEqual([0.5, 0, S_FROM_Q0, 0]);
+    expect(run([0, 0, 0], [2, 0, 0], [1, 1, 1], [1, 5, 1])).toEqual([0.5, 0, segment.S_FROM_Q0, 0]);
     // the same q reversed: t clamps to 1, s is q1's projection
-    expect(run([0, 0, 0], [2, 0, 0], [1, 5, 1], [1, 1, 1])).toEqual([0.5, 1, S_FROM_Q1, 0]);
+    expect(run([0, 0, 0], [2, 0, 0], [1, 5, 1], [1, 1, 1])).toEqual([0.5, 1, segment.S_FROM_Q1, 0]);
     // p too short to reach x = 3: s clamps to its end, t stays free (the foot on q)
-    expect(run([0, 0, 0], [1, 0, 0], [3, -1, 1], [3, 1, 1])).toEqual([1, 0.5, S_CONSTANT, 1]);
-    expect(run([0, 0, 0], [2, 0, 0], [1, 1, 1], [1, 1, 1])[2]).toBe(S_DEGENERATE);
-    expect(run([0, 0, 0], [2, 0, 0], [3, 1, 0], [1, 1, 0])[2]).toBe(S_PARALLEL);
+    expect(run([0, 0, 0], [1, 0, 0], [3, -1, 1], [3, 1, 1])).toEqual([1, 0.5, segment.S_CONSTANT, 1]);
+    expect(run([0, 0, 0], [2, 0, 0], [1, 1, 1], [1, 1, 1])[2]).toBe(segment.S_DEGENERATE);
+    expect(run([0, 0, 0], [2, 0, 0], [3, 1, 0], [1, 1, 0])[2]).toBe(segment.S_PARALLEL);
   });
 
   it("the branch record: its parameters make the points, its scalars are the formula's", () => {
     const onP = new Float64Array(3),
       onQ = new Float64Array(3),
-      branch = new Float64Array(SEGMENT_BRANCH_SIZE);
+      branch = new Float64Array(segment.SEGMENT_BRANCH_SIZE);
     fc.assert(
       fc.property(arbVec(1), arbVec(1), arbVec(1), arbVec(1), (p0, p1, q0, q1) => {
         closestPointsSegmentSegment(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
-        const s = branch[SEGMENT_S],
-          t = branch[SEGMENT_T];
+        const s = branch[segment.SEGMENT_S],
+          t = branch[segment.SEGMENT_T];
         for (let k = 0; k < 3; k++) {
           expect(onP[k]).toBe(p0[k] + s * (p1[k] - p0[k]));
           expect(onQ[k]).toBe(q0[k] + t * (q1[k] - q0[k]));
         }
-        const made = branch[SEGMENT_S_MADE];
-        if (made === S_DEGENERATE || made === S_PARALLEL) return;
+        const made = branch[segment.SEGMENT_S_MADE];
+        if (made === segment.S_DEGENERATE || made === segment.S_PARALLEL) return;
         const d1 = sub(p1, p0),
           d2 = sub(q1, q0),
           r = sub(p0, q0);
         const want = [dot(d1, d1), dot(d1, d2), dot(d1, r), dot(d2, d2), dot(d2, r)];
-        const got = [SEGMENT_A, SEGMENT_B, SEGMENT_C, SEGMENT_E, SEGMENT_F].map((i) => branch[i]);
+        const got = [segment.SEGMENT_A, segment.SEGMENT_B, segment.SEGMENT_C, segment.SEGMENT_E, segment.SEGMENT_F].map(
+          (i) => branch[i],
+        );
         for (let i = 0; i < 5; i++) expect(got[i]).toBeCloseTo(want[i], 12);
         const [a, b, c, e, f] = got;
         // each code names the formula that made s (a constant is 0 or 1); a free t is b·s + f over e
-        if (made === S_CONSTANT) expect(s === 0 || s === 1).toBe(true);
-        if (made === S_CROSSING) expect(s).toBe((b * f - c * e) / branch[SEGMENT_DENOM]);
-        if (made === S_FROM_Q0) expect(s).toBe(-c / a);
-        if (made === S_FROM_Q1) expect(s).toBe((b - c) / a);
-        if (branch[SEGMENT_T_FREE] === 1) expect(t).toBe((b * s + f) / e);
+        if (made === segment.S_CONSTANT) expect(s === 0 || s === 1).toBe(true);
+        if (made === segment.S_CROSSING) expect(s).toBe((b * f - c * e) / branch[segment.SEGMENT_DENOM]);
+        if (made === segment.S_FROM_Q0) expect(s).toBe(-c / a);
+        if (made === segment.S_FROM_Q1) expect(s).toBe((b - c) / a);
+        if (branch[segment.SEGMENT_T_FREE] === 1) expect(t).toBe((b * s + f) / e);
         else expect(t === 0 || t === 1).toBe(true);
       }),
     );

@@ -100,22 +100,15 @@ describe('pair table rows', () => {
           };
           const fast = new Float64Array(dirs * 7);
           // the row's bodies in table order: body 0 has type a
-          const covered = row.fastTangent!(
-            contacts.pair[k],
-            0,
-            1,
-            swapped ? -1 : 1,
-            0,
-            1,
-            bodyQ,
-            input.geomSize,
+          const covered = row.fastTangent!(contacts.pair[k], 0, 1, swapped ? -1 : 1, 0, bodyQ, input.geomSize, {
+            count: 1,
             dirs,
             stateDot,
-            14,
+            stateStride: 14,
             sizeDot,
-            8,
-            fast,
-          );
+            sizeStride: 8,
+            out: fast,
+          });
           expect(covered).toBe(true);
           for (let j = 0; j < dirs; j++) {
             const traced = contactGeometryTangent(
