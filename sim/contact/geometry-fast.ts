@@ -27,15 +27,15 @@
  * stored and the rotation divides by |q|², so q̄ ⟂ q; a plane's normal and offset are
  * differentiated as stored, not renormalized; a clamped segment parameter is a constant
  * (the derivative of the executed branch). The segment branches are the narrowphase's
- * own: `closestPointOnSegment` and `closestPointsSegmentSegment` (sim/collision/segment.ts)
- * report the parameters and the branch they took, and the formulas make the same
+ * own: `closestPointOnSegmentWithBranch` and `closestPointsSegmentSegmentWithBranch`
+ * (sim/collision/segment.ts) report the parameters and the branch they took, and the formulas make the same
  * comparisons, so all three differentiate the same branch.
  */
 // the thresholds are the narrowphase's own: the same decisions on every path
 import { COINCIDENT_CENTRES } from '../collision/ball.ts';
 import {
-  closestPointOnSegment,
-  closestPointsSegmentSegment,
+  closestPointOnSegmentWithBranch,
+  closestPointsSegmentSegmentWithBranch,
   SEGMENT_A,
   SEGMENT_B,
   SEGMENT_BRANCH_SIZE,
@@ -151,7 +151,7 @@ export const sphereCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, 
   if (feature !== 0) return false;
   vec3Load(_centreA, bodyQ, 7 * a);
   loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
-  closestPointOnSegment(_centreB, _q0, _q1, _centreA, _segment);
+  closestPointOnSegmentWithBranch(_centreB, _q0, _q1, _centreA, _segment);
   const t = _segment[0];
   if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
   addPosition(qbar, a, _centreABar);
@@ -168,7 +168,7 @@ export const capsuleCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ,
   loadCapsuleEnds(_endsA, bodyQ, geomSize, a);
   loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
   // the narrowphase's own closest points, and the branch it took: the general one only
-  closestPointsSegmentSegment(_p0, _p1, _q0, _q1, _centreA, _centreB, _segment);
+  closestPointsSegmentSegmentWithBranch(_p0, _p1, _q0, _q1, _centreA, _centreB, _segment);
   const made = _segment[SEGMENT_S_MADE];
   if (made === S_DEGENERATE || made === S_PARALLEL) return false;
   if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
@@ -356,7 +356,7 @@ function ballAdjoint(a: number, b: number, geomSize: Float64Array, w: Float64Arr
 // ---- segments ---------------------------------------------------------------------------------
 
 /**
- * Reverse of x = p0 + t·d at the parameter `t` found by `closestPointOnSegment`: with
+ * Reverse of x = p0 + t·d at the parameter `t` found by `closestPointOnSegmentWithBranch`: with
  * x̄ = `pointBar`, accumulates p̄0, p̄1 into `endsBar` and the query point's cotangent
  * into `queryBar`. A clamped t (0 or 1) is a constant; otherwise t = (q − p0)·d / d·d.
  */

@@ -8,7 +8,12 @@ import { mat3FromQuat, mat3MulVec3, mat3TransposeMul, mat3TransposeMulVec3 } fro
 import { quatMultiply, quatRotate } from '../../../sim/math/quat.ts';
 import { vec3Cross, vec3Load, vec3Normalize } from '../../../sim/math/vec3.ts';
 import * as segment from '../../../sim/collision/segment.ts';
-import { closestPointOnSegment, closestPointsSegmentSegment } from '../../../sim/collision/segment.ts';
+import {
+  closestPointOnSegment,
+  closestPointOnSegmentWithBranch,
+  closestPointsSegmentSegment,
+  closestPointsSegmentSegmentWithBranch,
+} from '../../../sim/collision/segment.ts';
 import { clipPolygonToHalfSpace } from '../../../sim/collision/clip.ts';
 import { add, arbQuat, arbVec, axisAngle, dot, norm, rotate, scale, sub, type V3 } from './fixtures.ts';
 
@@ -78,6 +83,12 @@ describe('closest points of segments', () => {
     const out = closestPointOnSegment(new Float64Array(3), f64(0, 0, 0), f64(2, 0, 0), f64(0.5, 1, -1));
     expect(Array.from(out)).toEqual([0.5, 0, 0]);
     expect(Array.from(closestPointOnSegment(out, f64(0, 0, 0), f64(2, 0, 0), f64(3, 1, 0)))).toEqual([2, 0, 0]);
+    // the parameter of the point: 0.5 m along a 2 m segment, then clamped to its end
+    const t = new Float64Array(1);
+    closestPointOnSegmentWithBranch(out, f64(0, 0, 0), f64(2, 0, 0), f64(0.5, 1, -1), t);
+    expect(t[0]).toBe(0.25);
+    closestPointOnSegmentWithBranch(out, f64(0, 0, 0), f64(2, 0, 0), f64(3, 1, 0), t);
+    expect(t[0]).toBe(1);
   });
 
   it('two segments: no pair of points is closer (dense search), and the gap is ⊥ to both at interior points', () => {
@@ -117,7 +128,7 @@ describe('closest points of segments', () => {
       onQ = new Float64Array(3),
       branch = new Float64Array(segment.SEGMENT_BRANCH_SIZE);
     const run = (p0: V3, p1: V3, q0: V3, q1: V3): number[] => {
-      closestPointsSegmentSegment(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
+      closestPointsSegmentSegmentWithBranch(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
       return [
         branch[segment.SEGMENT_S],
         branch[segment.SEGMENT_T],
@@ -143,7 +154,7 @@ describe('closest points of segments', () => {
       branch = new Float64Array(segment.SEGMENT_BRANCH_SIZE);
     fc.assert(
       fc.property(arbVec(1), arbVec(1), arbVec(1), arbVec(1), (p0, p1, q0, q1) => {
-        closestPointsSegmentSegment(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
+        closestPointsSegmentSegmentWithBranch(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
         const s = branch[segment.SEGMENT_S],
           t = branch[segment.SEGMENT_T];
         for (let k = 0; k < 3; k++) {
