@@ -26,12 +26,33 @@
  * Conventions are those of the formulas (geometry-features.ts): the quaternion enters as
  * stored and the rotation divides by |q|², so q̄ ⟂ q; a plane's normal and offset are
  * differentiated as stored, not renormalized; a clamped segment parameter is a constant
- * (the derivative of the executed branch). The branch taken is decided here from the
- * same comparisons as the formulas, so both differentiate the same branch.
+ * (the derivative of the executed branch). The segment branches are the narrowphase's
+ * own: `closestPointOnSegmentWithBranch` and `closestPointsSegmentSegmentWithBranch`
+ * (sim/collision/segment.ts) report the parameters and the branch they took, and the formulas make the same
+ * comparisons, so all three differentiate the same branch.
  */
-// the formulas' thresholds are the narrowphase's own: the same decisions on both paths
+// the thresholds are the narrowphase's own: the same decisions on every path
 import { COINCIDENT_CENTRES } from '../collision/ball.ts';
-import { PARALLEL_SIN2 } from '../collision/segment.ts';
+import {
+  closestPointOnSegmentWithBranch,
+  closestPointsSegmentSegmentWithBranch,
+  SEGMENT_A,
+  SEGMENT_B,
+  SEGMENT_BRANCH_SIZE,
+  SEGMENT_C,
+  SEGMENT_DENOM,
+  SEGMENT_E,
+  SEGMENT_F,
+  SEGMENT_S,
+  SEGMENT_S_MADE,
+  SEGMENT_T,
+  SEGMENT_T_FREE,
+  S_CROSSING,
+  S_DEGENERATE,
+  S_FROM_Q0,
+  S_FROM_Q1,
+  S_PARALLEL,
+} from '../collision/segment.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { vec3Load } from '../math/vec3.ts';
 
@@ -51,8 +72,15 @@ const _endsA = new Float64Array(6);
 const _endsB = new Float64Array(6);
 const _endsABar = new Float64Array(6);
 const _endsBBar = new Float64Array(6);
+/** views of the ends: the segments' end points as the narrowphase's 3-vectors */
+const _p0 = _endsA.subarray(0, 3),
+  _p1 = _endsA.subarray(3, 6),
+  _q0 = _endsB.subarray(0, 3),
+  _q1 = _endsB.subarray(3, 6);
 /** the query point's cotangent (sphere centre) in the sphere–capsule adjoint */
 const _queryBar = new Float64Array(3);
+/** the segment closest-point branch the narrowphase's own function took (segment.ts layout) */
+const _segment = new Float64Array(SEGMENT_BRANCH_SIZE);
 
 /**
  * A hand-written adjoint of one pair's features (the `fastAdjoint` of its row in
@@ -123,8 +151,8 @@ export const sphereCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ, 
   if (feature !== 0) return false;
   vec3Load(_centreA, bodyQ, 7 * a);
   loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
-  const t = closestOnSegmentParameter(_endsB, _centreA);
-  pointOnSegment(_centreB, _endsB, t);
+  closestPointOnSegmentWithBranch(_centreB, _q0, _q1, _centreA, _segment);
+  const t = _segment[0];
   if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
   addPosition(qbar, a, _centreABar);
   _endsBBar.fill(0);
@@ -139,9 +167,10 @@ export const capsuleCapsuleAdjoint: FastGeometryAdjoint = (feature, a, b, bodyQ,
   if (feature !== 0) return false;
   loadCapsuleEnds(_endsA, bodyQ, geomSize, a);
   loadCapsuleEnds(_endsB, bodyQ, geomSize, b);
-  if (!closestBetweenSegments(_endsA, _endsB)) return false;
-  pointOnSegment(_centreA, _endsA, _seg[SEG_S]);
-  pointOnSegment(_centreB, _endsB, _seg[SEG_T]);
+  // the narrowphase's own closest points, and the branch it took: the general one only
+  closestPointsSegmentSegmentWithBranch(_p0, _p1, _q0, _q1, _centreA, _centreB, _segment);
+  const made = _segment[SEGMENT_S_MADE];
+  if (made === S_DEGENERATE || made === S_PARALLEL) return false;
   if (!ballAdjoint(a, b, geomSize, w, sizeBar)) return false;
   _endsABar.fill(0);
   _endsBBar.fill(0);
@@ -326,26 +355,8 @@ function ballAdjoint(a: number, b: number, geomSize: Float64Array, w: Float64Arr
 
 // ---- segments ---------------------------------------------------------------------------------
 
-function pointOnSegment(out: Float64Array, ends: Float64Array, t: number): void {
-  for (let k = 0; k < 3; k++) out[k] = ends[k] + t * (ends[3 + k] - ends[k]);
-}
-
 /**
- * `closestPointOnSegment`'s parameter: t = clamp((q − p0)·d / d·d) with d = p1 − p0, as a
- * number in [0, 1]; a clamped t is exactly 0 or 1 (and a zero-length segment gives 0).
- */
-function closestOnSegmentParameter(ends: Float64Array, q: Float64Array): number {
-  const d0 = ends[3] - ends[0],
-    d1 = ends[4] - ends[1],
-    d2 = ends[5] - ends[2];
-  const len2 = d0 * d0 + d1 * d1 + d2 * d2;
-  if (!(len2 > 0)) return 0;
-  const t = ((q[0] - ends[0]) * d0 + (q[1] - ends[1]) * d1 + (q[2] - ends[2]) * d2) / len2;
-  return t < 0 ? 0 : t > 1 ? 1 : t;
-}
-
-/**
- * Reverse of x = p0 + t·d at the parameter `t` found by closestOnSegmentParameter: with
+ * Reverse of x = p0 + t·d at the parameter `t` found by `closestPointOnSegmentWithBranch`: with
  * x̄ = `pointBar`, accumulates p̄0, p̄1 into `endsBar` and the query point's cotangent
  * into `queryBar`. A clamped t (0 or 1) is a constant; otherwise t = (q − p0)·d / d·d.
  */
@@ -399,86 +410,8 @@ function closestOnSegmentAdjoint(
 }
 
 /**
- * Branch of `closestPointsSegmentSegment` taken, found by {@link closestBetweenSegments}:
- * the two parameters and the scalars of the formula, and how each parameter was made.
- */
-const _seg = new Float64Array(8);
-const SEG_S = 0,
-  SEG_T = 1,
-  SEG_A = 2,
-  SEG_B = 3,
-  SEG_C = 4,
-  SEG_E = 5,
-  SEG_F = 6,
-  SEG_DENOM = 7;
-/** [how s was made (S_*), 1 if t = (b·s + f)/e else 0 (t clamped to a constant)] */
-const _segBranch = new Int32Array(2);
-/** s a constant (clamped); s = (b·f − c·e)/denom; s = −c/a; s = (b − c)/a */
-const S_CONSTANT = 0,
-  S_CROSSING = 1,
-  S_FROM_Q0 = 2,
-  S_FROM_Q1 = 3;
-
-/** `t` clamped to [0, 1] as the formulas do (`t < 0 ? 0 : t > 1 ? 1 : t`). */
-function clampUnit(t: number): number {
-  return t < 0 ? 0 : t > 1 ? 1 : t;
-}
-
-/**
- * The closest points' parameters of segments A (ends[0..5] of `endsA`) and B, for axes
- * that are neither degenerate nor parallel (the general branch of
- * `closestPointsSegmentSegment`, same arithmetic, same comparisons), into `_seg` and
- * `_segBranch`. False for the other branches, which are left to the nested-AD formula.
- */
-function closestBetweenSegments(endsA: Float64Array, endsB: Float64Array): boolean {
-  const d10 = endsA[3] - endsA[0],
-    d11 = endsA[4] - endsA[1],
-    d12 = endsA[5] - endsA[2];
-  const d20 = endsB[3] - endsB[0],
-    d21 = endsB[4] - endsB[1],
-    d22 = endsB[5] - endsB[2];
-  const r0 = endsA[0] - endsB[0],
-    r1 = endsA[1] - endsB[1],
-    r2 = endsA[2] - endsB[2];
-  const a = d10 * d10 + d11 * d11 + d12 * d12;
-  const e = d20 * d20 + d21 * d21 + d22 * d22;
-  const f = d20 * r0 + d21 * r1 + d22 * r2;
-  if (a === 0 || e === 0) return false;
-  const c = d10 * r0 + d11 * r1 + d12 * r2;
-  const b = d10 * d20 + d11 * d21 + d12 * d22;
-  const denom = a * e - b * b;
-  if (!(denom > PARALLEL_SIN2 * a * e)) return false;
-  let s = clampUnit((b * f - c * e) / denom);
-  let sBranch = s === 0 || s === 1 ? S_CONSTANT : S_CROSSING;
-  let t = (b * s + f) / e;
-  let tFree = 1;
-  if (t < 0) {
-    t = 0;
-    tFree = 0;
-    s = clampUnit(-c / a);
-    sBranch = s === 0 || s === 1 ? S_CONSTANT : S_FROM_Q0;
-  } else if (t > 1) {
-    t = 1;
-    tFree = 0;
-    s = clampUnit((b - c) / a);
-    sBranch = s === 0 || s === 1 ? S_CONSTANT : S_FROM_Q1;
-  }
-  _seg[SEG_S] = s;
-  _seg[SEG_T] = t;
-  _seg[SEG_A] = a;
-  _seg[SEG_B] = b;
-  _seg[SEG_C] = c;
-  _seg[SEG_E] = e;
-  _seg[SEG_F] = f;
-  _seg[SEG_DENOM] = denom;
-  _segBranch[0] = sBranch;
-  _segBranch[1] = tFree;
-  return true;
-}
-
-/**
  * Reverse of the closest points x = p0 + s·d1 (on A) and y = q0 + t·d2 (on B) through the
- * branch in `_seg`: with x̄ = `onABar`, ȳ = `onBBar`, accumulates the ends' cotangents.
+ * general branch recorded in `_segment` by `closestPointsSegmentSegment`: with x̄ = `onABar`, ȳ = `onBBar`, accumulates the ends' cotangents.
  * The scalars are a = d1·d1, b = d1·d2, c = d1·r, e = d2·d2, f = d2·r with r = p0 − q0.
  */
 function closestBetweenSegmentsAdjoint(
@@ -489,14 +422,14 @@ function closestBetweenSegmentsAdjoint(
   endsABar: Float64Array,
   endsBBar: Float64Array,
 ): void {
-  const s = _seg[SEG_S],
-    t = _seg[SEG_T],
-    a = _seg[SEG_A],
-    b = _seg[SEG_B];
-  const c = _seg[SEG_C],
-    e = _seg[SEG_E],
-    f = _seg[SEG_F],
-    denom = _seg[SEG_DENOM];
+  const s = _segment[SEGMENT_S],
+    t = _segment[SEGMENT_T],
+    a = _segment[SEGMENT_A],
+    b = _segment[SEGMENT_B];
+  const c = _segment[SEGMENT_C],
+    e = _segment[SEGMENT_E],
+    f = _segment[SEGMENT_F],
+    denom = _segment[SEGMENT_DENOM];
   const d10 = endsA[3] - endsA[0],
     d11 = endsA[4] - endsA[1],
     d12 = endsA[5] - endsA[2];
@@ -519,14 +452,14 @@ function closestBetweenSegmentsAdjoint(
     cBar = 0,
     eBar = 0,
     fBar = 0;
-  if (_segBranch[1] === 1) {
+  if (_segment[SEGMENT_T_FREE] === 1) {
     // t = (b·s + f)/e
     bBar += (tBar * s) / e;
     sBar += (tBar * b) / e;
     fBar += tBar / e;
     eBar -= (tBar * t) / e;
   }
-  switch (_segBranch[0]) {
+  switch (_segment[SEGMENT_S_MADE]) {
     case S_CROSSING: {
       // s = (b·f − c·e)/(a·e − b²)
       const numBar = sBar / denom;

@@ -8,16 +8,15 @@
  * direction: seven small pullbacks per contact whatever the number of directions, where
  * `contactGeometryTangent` runs a nested forward trace per contact and direction. Only the
  * Jacobian's columns that are nonzero and whose input moves in some direction are applied,
- * and contacts whose bodies carry no tangent in any direction are skipped. The two pairs
- * of a ball (plane–sphere, sphere–sphere: collision/ball.ts `emitBallContact`'s formulas)
- * take their tangents directly, without the Jacobian: the contacts of ball scenes.
+ * and contacts whose bodies carry no tangent in any direction are skipped. A pair whose
+ * row has a `fastTangent` (the ball pairs, geometry-tangent-fast.ts) takes its tangents
+ * directly, without the Jacobian: the contacts of ball scenes.
  */
-import { COINCIDENT_CENTRES } from '../collision/ball.ts';
-import { fastGeometryAdjoint } from '../pairs/table.ts';
-import { ShapeType } from '../shapes.ts';
+import { pairOf } from '../pairs/table.ts';
 import type { ContactFeatures, GeometryInput } from './geometry.ts';
 import { contactGeometryAdjoint } from './geometry.ts';
 import { FEATURE_OUTPUTS } from './geometry-features.ts';
+import type { TangentBlock } from './geometry-tangent-fast.ts';
 
 /** Floats per body of a pose and of a size row. */
 const POSE = 7;
@@ -37,8 +36,11 @@ interface Scratch {
   cols: Int32Array;
   inState: Uint8Array;
   at: Int32Array;
+  /** the arguments handed to a row's fastTangent (filled per call, never reallocated) */
+  block: TangentBlock;
 }
 let _scratch: Scratch | null = null;
+const NONE = new Float64Array(0);
 
 function scratchFor(nbody: number): Scratch {
   if (_scratch === null || _scratch.nbody !== nbody) {
@@ -53,6 +55,7 @@ function scratchFor(nbody: number): Scratch {
       cols: new Int32Array(2 * (POSE + SIZE)),
       inState: new Uint8Array(2 * (POSE + SIZE)),
       at: new Int32Array(2 * (POSE + SIZE)),
+      block: { count: 0, dirs: 0, stateDot: NONE, stateStride: 0, sizeDot: NONE, sizeStride: 0, out: NONE },
     };
   }
   return _scratch;
@@ -100,6 +103,14 @@ export function contactGeometryTangents(
   out.fill(0, 0, dirs * os);
   if (c === 0) return out;
   const sc = scratchFor(input.nbody);
+  const block = sc.block;
+  block.count = c;
+  block.dirs = dirs;
+  block.stateDot = stateDot;
+  block.stateStride = stateStride;
+  block.sizeDot = sizeDot;
+  block.sizeStride = sizeStride;
+  block.out = out;
   const { one, gbar, qbar, sizeBar, jac, w, cols, inState, at } = sc;
   const row = 2 * (POSE + SIZE);
   for (let k = 0; k < c; k++) {
@@ -108,22 +119,21 @@ export function contactGeometryTangents(
     const aMoves = moves(a, dirs, stateDot, stateStride, sizeDot, sizeStride);
     const bMoves = moves(b, dirs, stateDot, stateStride, sizeDot, sizeStride);
     if (!aMoves && !bMoves) continue;
-    if (
-      contacts.pair[k] === 0 &&
-      ballTangents(input.geomType, a, b, k, c, bodyQ, geomSize, dirs, stateDot, stateStride, sizeDot, sizeStride, out)
-    )
+    // the pair row's hand-written tangent or adjoint, in the row's body order (collidePair's: lower type first)
+    const typeA = input.geomType[a],
+      typeB = input.geomType[b];
+    const swapped = typeA > typeB;
+    const first = swapped ? b : a,
+      second = swapped ? a : b;
+    const pair = pairOf(typeA, typeB);
+    const tangent = pair === null ? null : pair.fastTangent;
+    if (tangent !== null && tangent(contacts.pair[k], first, second, swapped ? -1 : 1, k, bodyQ, geomSize, block))
       continue;
     qbar.fill(0, POSE * a, POSE * a + POSE);
     qbar.fill(0, POSE * b, POSE * b + POSE);
     sizeBar.fill(0, SIZE * a, SIZE * a + SIZE);
     sizeBar.fill(0, SIZE * b, SIZE * b + SIZE);
-    // the pair row's hand-written adjoint, in the row's body order (collidePair's: lower type first)
-    const typeA = input.geomType[a],
-      typeB = input.geomType[b];
-    const swapped = typeA > typeB;
-    const fast = swapped ? fastGeometryAdjoint(typeB, typeA) : fastGeometryAdjoint(typeA, typeB);
-    const first = swapped ? b : a,
-      second = swapped ? a : b;
+    const fast = pair === null ? null : pair.fastAdjoint;
     let viaFast = fast !== null;
     // the local Jacobian, one output (a unit cotangent) at a time
     for (let o = 0; o < FEATURE_OUTPUTS; o++) {
@@ -192,118 +202,4 @@ export function contactGeometryTangents(
     }
   }
   return out;
-}
-
-/**
- * The tangents of a ball contact (plane–sphere or sphere–sphere, feature 0), stored with
- * bodies (a, b), written straight into `out`; false for any other pair (and at coincident
- * centres, where the general path decides). In table order (A the plane or the first
- * sphere, B the sphere), with c the centres, r the radii, n̂ the plane's unit normal and
- * offset o (its size row):
- *
- *   plane–sphere   h = n̂·c_B − o, dist = h − r_B, n = n̂, point = c_B − ½(h + r_B)·n̂
- *   sphere–sphere  δ = c_B − c_A, ℓ = |δ|, dist = ℓ − r_A − r_B, n = δ/ℓ,
- *                  point = c_A + (r_A + ½dist)·n
- *
- * A contact stored the other way round has its normal negated.
- */
-function ballTangents(
-  geomType: ArrayLike<number>,
-  a: number,
-  b: number,
-  k: number,
-  c: number,
-  bodyQ: Float64Array,
-  geomSize: Float64Array,
-  dirs: number,
-  stateDot: Float64Array,
-  stateStride: number,
-  sizeDot: Float64Array,
-  sizeStride: number,
-  out: Float64Array,
-): boolean {
-  const ta = geomType[a],
-    tb = geomType[b];
-  const swapped = ta > tb;
-  const A = swapped ? b : a,
-    B = swapped ? a : b;
-  const typeA = swapped ? tb : ta,
-    typeB = swapped ? ta : tb;
-  if (typeB !== ShapeType.sphere || (typeA !== ShapeType.plane && typeA !== ShapeType.sphere)) return false;
-  const flip = swapped ? -1 : 1;
-  const os = FEATURE_OUTPUTS * c;
-  const cx = bodyQ[POSE * B],
-    cy = bodyQ[POSE * B + 1],
-    cz = bodyQ[POSE * B + 2];
-  const rB = geomSize[SIZE * B];
-  if (typeA === ShapeType.plane) {
-    const nx = geomSize[SIZE * A],
-      ny = geomSize[SIZE * A + 1],
-      nz = geomSize[SIZE * A + 2];
-    const h = nx * cx + ny * cy + nz * cz - geomSize[SIZE * A + 3];
-    for (let j = 0; j < dirs; j++) {
-      const qo = j * stateStride + POSE * B,
-        sa = j * sizeStride + SIZE * A;
-      const dcx = stateDot[qo],
-        dcy = stateDot[qo + 1],
-        dcz = stateDot[qo + 2];
-      const dnx = sizeDot[sa],
-        dny = sizeDot[sa + 1],
-        dnz = sizeDot[sa + 2];
-      const dr = sizeDot[j * sizeStride + SIZE * B];
-      const dh = dnx * cx + dny * cy + dnz * cz + nx * dcx + ny * dcy + nz * dcz - sizeDot[sa + 3];
-      const o = j * os;
-      out[o + k] = dh - dr;
-      out[o + c + 3 * k] = flip * dnx;
-      out[o + c + 3 * k + 1] = flip * dny;
-      out[o + c + 3 * k + 2] = flip * dnz;
-      const half = 0.5 * (h + rB),
-        halfDot = 0.5 * (dh + dr);
-      out[o + 4 * c + 3 * k] = dcx - halfDot * nx - half * dnx;
-      out[o + 4 * c + 3 * k + 1] = dcy - halfDot * ny - half * dny;
-      out[o + 4 * c + 3 * k + 2] = dcz - halfDot * nz - half * dnz;
-    }
-    return true;
-  }
-  const ax = bodyQ[POSE * A],
-    ay = bodyQ[POSE * A + 1],
-    az = bodyQ[POSE * A + 2];
-  const dx = cx - ax,
-    dy = cy - ay,
-    dz = cz - az;
-  const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
-  if (!(length > COINCIDENT_CENTRES)) return false;
-  const rA = geomSize[SIZE * A];
-  const dist = length - rA - rB;
-  const nx = dx / length,
-    ny = dy / length,
-    nz = dz / length;
-  const lever = rA + 0.5 * dist;
-  for (let j = 0; j < dirs; j++) {
-    const qa = j * stateStride + POSE * A,
-      qb = j * stateStride + POSE * B;
-    const dax = stateDot[qa],
-      day = stateDot[qa + 1],
-      daz = stateDot[qa + 2];
-    const ddx = stateDot[qb] - dax,
-      ddy = stateDot[qb + 1] - day,
-      ddz = stateDot[qb + 2] - daz;
-    const drA = sizeDot[j * sizeStride + SIZE * A],
-      drB = sizeDot[j * sizeStride + SIZE * B];
-    const dLength = nx * ddx + ny * ddy + nz * ddz;
-    const dDist = dLength - drA - drB;
-    const dnx = (ddx - nx * dLength) / length,
-      dny = (ddy - ny * dLength) / length,
-      dnz = (ddz - nz * dLength) / length;
-    const dLever = drA + 0.5 * dDist;
-    const o = j * os;
-    out[o + k] = dDist;
-    out[o + c + 3 * k] = flip * dnx;
-    out[o + c + 3 * k + 1] = flip * dny;
-    out[o + c + 3 * k + 2] = flip * dnz;
-    out[o + 4 * c + 3 * k] = dax + dLever * nx + lever * dnx;
-    out[o + 4 * c + 3 * k + 1] = day + dLever * ny + lever * dny;
-    out[o + 4 * c + 3 * k + 2] = daz + dLever * nz + lever * dnz;
-  }
-  return true;
 }

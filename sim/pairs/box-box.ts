@@ -10,4 +10,6 @@ export const boxBox: ShapePair = {
   features: BOX_BOX_FEATURES,
   formula: boxBoxFeature,
   fastAdjoint: null,
+  fastTangent: null,
+  choosesFeatures: true,
 };

@@ -10,4 +10,6 @@ export const boxCapsule: ShapePair = {
   features: BOX_CAPSULE_FEATURES,
   formula: boxCapsuleFeature,
   fastAdjoint: null,
+  fastTangent: null,
+  choosesFeatures: true,
 };

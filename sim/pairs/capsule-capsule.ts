@@ -11,4 +11,6 @@ export const capsuleCapsule: ShapePair = {
   features: 1,
   formula: capsuleCapsuleFeature,
   fastAdjoint: capsuleCapsuleAdjoint,
+  fastTangent: null,
+  choosesFeatures: true,
 };

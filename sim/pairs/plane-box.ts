@@ -12,4 +12,6 @@ export const planeBox: ShapePair = {
   features: 8,
   formula: planeBoxFeature,
   fastAdjoint: planeBoxAdjoint,
+  fastTangent: null,
+  choosesFeatures: false,
 };

@@ -12,4 +12,6 @@ export const planeCapsule: ShapePair = {
   features: 2,
   formula: planeCapsuleFeature,
   fastAdjoint: planeCapsuleAdjoint,
+  fastTangent: null,
+  choosesFeatures: false,
 };

@@ -143,4 +143,6 @@ export const planeCylinder: ShapePair = {
   features: PLANE_CYLINDER_FEATURES,
   formula: planeCylinderFeature,
   fastAdjoint: null,
+  fastTangent: null,
+  choosesFeatures: false,
 };

@@ -2,6 +2,7 @@
 import { collidePlaneSphere } from '../collision/plane.ts';
 import { planeSphereFeature } from '../contact/geometry-features.ts';
 import { planeSphereAdjoint } from '../contact/geometry-fast.ts';
+import { planeSphereTangent } from '../contact/geometry-tangent-fast.ts';
 import type { ShapePair } from './row.ts';
 
 export const planeSphere: ShapePair = {
@@ -11,4 +12,6 @@ export const planeSphere: ShapePair = {
   features: 1,
   formula: planeSphereFeature,
   fastAdjoint: planeSphereAdjoint,
+  fastTangent: planeSphereTangent,
+  choosesFeatures: false,
 };

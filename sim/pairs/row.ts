@@ -6,6 +6,7 @@
 import type { CollideFn } from '../collision/types.ts';
 import type { FastGeometryAdjoint } from '../contact/geometry-fast.ts';
 import type { FeatureFormula } from '../contact/geometry-features.ts';
+import type { FastGeometryTangent } from '../contact/geometry-tangent-fast.ts';
 import type { ShapeName } from '../shapes.ts';
 
 /**
@@ -14,8 +15,9 @@ import type { ShapeName } from '../shapes.ts';
  *
  * @example
  * const planeSphere: ShapePair = {
- *   a: 'plane', b: 'sphere', features: 1,
- *   collide: collidePlaneSphere, formula: planeSphereFeature, fastAdjoint: planeSphereAdjoint,
+ *   a: 'plane', b: 'sphere', features: 1, choosesFeatures: false,
+ *   collide: collidePlaneSphere, formula: planeSphereFeature,
+ *   fastAdjoint: planeSphereAdjoint, fastTangent: planeSphereTangent,
  * };
  */
 export interface ShapePair {
@@ -37,4 +39,15 @@ export interface ShapePair {
    * or null: the nested-AD formula is then the adjoint (exact, ~10 µs per contact)
    */
   readonly fastAdjoint: FastGeometryAdjoint | null;
+  /**
+   * hand-written forward mode of the formula (allocation-free, straight into the tangent
+   * block), or null: the Jacobian of the adjoint is then applied (geometry-tangent.ts)
+   */
+  readonly fastTangent: FastGeometryTangent | null;
+  /**
+   * whether the formula makes a feature choice with a margin (reports decisions to its
+   * sink: segment clamps, box regions, separating axes): the validity log then evaluates
+   * the pair's contacts for their feature decisions (sim/validity/features.ts)
+   */
+  readonly choosesFeatures: boolean;
 }

@@ -11,4 +11,6 @@ export const sphereBox: ShapePair = {
   features: 7,
   formula: sphereBoxFeature,
   fastAdjoint: null,
+  fastTangent: null,
+  choosesFeatures: true,
 };

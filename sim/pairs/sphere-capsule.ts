@@ -11,4 +11,6 @@ export const sphereCapsule: ShapePair = {
   features: 1,
   formula: sphereCapsuleFeature,
   fastAdjoint: sphereCapsuleAdjoint,
+  fastTangent: null,
+  choosesFeatures: true,
 };

@@ -188,4 +188,6 @@ export const sphereCylinder: ShapePair = {
   features: SPHERE_CYLINDER_FEATURES,
   formula: sphereCylinderFeature,
   fastAdjoint: null,
+  fastTangent: null,
+  choosesFeatures: true,
 };

@@ -2,6 +2,7 @@
 import { collideSphereSphere } from '../collision/sphere.ts';
 import { sphereSphereFeature } from '../contact/geometry-features.ts';
 import { sphereSphereAdjoint } from '../contact/geometry-fast.ts';
+import { sphereSphereTangent } from '../contact/geometry-tangent-fast.ts';
 import type { ShapePair } from './row.ts';
 
 export const sphereSphere: ShapePair = {
@@ -11,4 +12,6 @@ export const sphereSphere: ShapePair = {
   features: 1,
   formula: sphereSphereFeature,
   fastAdjoint: sphereSphereAdjoint,
+  fastTangent: sphereSphereTangent,
+  choosesFeatures: false,
 };

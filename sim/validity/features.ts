@@ -14,15 +14,17 @@
  * (`A/B separating axis`, `A/B face clip`, …), as the hard gradient's kink report. Like
  * every margin of the log, they become first-order distances through their tangents.
  *
- * Only pairs whose formulas make such choices are evaluated (no plane pair, no
- * sphere–sphere), so a scene of spheres on a plane pays nothing here.
+ * Only pairs whose formulas make such choices are evaluated (their row's `choosesFeatures`
+ * in sim/pairs/: no plane pair, no sphere–sphere), so a scene of spheres on a plane pays
+ * nothing here.
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
 import { FEATURE_OUTPUTS } from '../contact/geometry-features.ts';
 import type { Model } from '../model.ts';
-import { ShapeType } from '../shapes.ts';
+import { pairOf } from '../pairs/table.ts';
+import { SHAPE_TYPE_COUNT } from '../shapes.ts';
 
 /** Per step: copy the collision pass's poses into `poses` before the step, then `report` after it. */
 export interface NarrowphaseFeatures {
@@ -32,10 +34,9 @@ export interface NarrowphaseFeatures {
   report(contacts: Contacts, sink: KinkSink): void;
 }
 
-/** Whether the narrowphase of a pair of these shape types makes a feature choice with a margin. */
+/** Whether the narrowphase of a pair of these shape types makes a feature choice with a margin (its row says). */
 function choosesFeatures(typeA: number, typeB: number): boolean {
-  if (typeA === ShapeType.plane || typeB === ShapeType.plane) return false;
-  return !(typeA === ShapeType.sphere && typeB === ShapeType.sphere);
+  return pairOf(typeA, typeB)?.choosesFeatures ?? false;
 }
 
 /**
@@ -43,14 +44,17 @@ function choosesFeatures(typeA: number, typeB: number): boolean {
  * feature choice (then the log is as before: contact-law decisions only).
  */
 export function narrowphaseFeatures(model: Model): NarrowphaseFeatures | null {
-  // a box or capsule and some other non-plane body: a pair that can choose features
-  let solids = 0,
-    boxesOrCapsules = 0;
-  for (const t of model.geomType) {
-    if (t !== ShapeType.plane) solids++;
-    if (t === ShapeType.box || t === ShapeType.capsule) boxesOrCapsules++;
+  // two bodies (of the scene's types) whose pair can choose features
+  const count = new Array<number>(SHAPE_TYPE_COUNT).fill(0);
+  for (const t of model.geomType) count[t]++;
+  let any = false;
+  for (let ta = 0; ta < SHAPE_TYPE_COUNT && !any; ta++) {
+    for (let tb = ta; tb < SHAPE_TYPE_COUNT && !any; tb++) {
+      const present = ta === tb ? count[ta] >= 2 : count[ta] >= 1 && count[tb] >= 1;
+      any = present && choosesFeatures(ta, tb);
+    }
   }
-  if (boxesOrCapsules === 0 || solids < 2) return null;
+  if (!any) return null;
   const poses = new Float64Array(7 * model.nbody);
   // the step's contacts of feature-choosing pairs, and room for their geometry
   let chosen: ContactFeatures = {

@@ -7,7 +7,13 @@ import fc from 'fast-check';
 import { mat3FromQuat, mat3MulVec3, mat3TransposeMul, mat3TransposeMulVec3 } from '../../../sim/math/mat3.ts';
 import { quatMultiply, quatRotate } from '../../../sim/math/quat.ts';
 import { vec3Cross, vec3Load, vec3Normalize } from '../../../sim/math/vec3.ts';
-import { closestPointOnSegment, closestPointsSegmentSegment } from '../../../sim/collision/segment.ts';
+import * as segment from '../../../sim/collision/segment.ts';
+import {
+  closestPointOnSegment,
+  closestPointOnSegmentWithBranch,
+  closestPointsSegmentSegment,
+  closestPointsSegmentSegmentWithBranch,
+} from '../../../sim/collision/segment.ts';
 import { clipPolygonToHalfSpace } from '../../../sim/collision/clip.ts';
 import { add, arbQuat, arbVec, axisAngle, dot, norm, rotate, scale, sub, type V3 } from './fixtures.ts';
 
@@ -77,6 +83,12 @@ describe('closest points of segments', () => {
     const out = closestPointOnSegment(new Float64Array(3), f64(0, 0, 0), f64(2, 0, 0), f64(0.5, 1, -1));
     expect(Array.from(out)).toEqual([0.5, 0, 0]);
     expect(Array.from(closestPointOnSegment(out, f64(0, 0, 0), f64(2, 0, 0), f64(3, 1, 0)))).toEqual([2, 0, 0]);
+    // the parameter of the point: 0.5 m along a 2 m segment, then clamped to its end
+    const t = new Float64Array(1);
+    closestPointOnSegmentWithBranch(out, f64(0, 0, 0), f64(2, 0, 0), f64(0.5, 1, -1), t);
+    expect(t[0]).toBe(0.25);
+    closestPointOnSegmentWithBranch(out, f64(0, 0, 0), f64(2, 0, 0), f64(3, 1, 0), t);
+    expect(t[0]).toBe(1);
   });
 
   it('two segments: no pair of points is closer (dense search), and the gap is ⊥ to both at interior points', () => {
@@ -107,6 +119,66 @@ describe('closest points of segments', () => {
             best = Math.min(best, norm(sub(segmentPoint(q0, q1, j / 40), segmentPoint(p0, p1, i / 40))));
         }
         expect(dist).toBeLessThanOrEqual(best + 1e-9);
+      }),
+    );
+  });
+
+  it('the branch record: closed-form parameters and the branch that made them', () => {
+    const onP = new Float64Array(3),
+      onQ = new Float64Array(3),
+      branch = new Float64Array(segment.SEGMENT_BRANCH_SIZE);
+    const run = (p0: V3, p1: V3, q0: V3, q1: V3): number[] => {
+      closestPointsSegmentSegmentWithBranch(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
+      return [
+        branch[segment.SEGMENT_S],
+        branch[segment.SEGMENT_T],
+        branch[segment.SEGMENT_S_MADE],
+        branch[segment.SEGMENT_T_FREE],
+      ];
+    };
+    // p on the x axis, x ∈ [0, 2]; q parallel to y at x = 1, z = 1: the lines cross above x = 1
+    expect(run([0, 0, 0], [2, 0, 0], [1, -1, 1], [1, 3, 1])).toEqual([0.5, 0.25, segment.S_CROSSING, 1]);
+    // q starts past the crossing (y ∈ [1, 5]): t clamps to 0, s is q0's projection
+    expect(run([0, 0, 0], [2, 0, 0], [1, 1, 1], [1, 5, 1])).toEqual([0.5, 0, segment.S_FROM_Q0, 0]);
+    // the same q reversed: t clamps to 1, s is q1's projection
+    expect(run([0, 0, 0], [2, 0, 0], [1, 5, 1], [1, 1, 1])).toEqual([0.5, 1, segment.S_FROM_Q1, 0]);
+    // p too short to reach x = 3: s clamps to its end, t stays free (the foot on q)
+    expect(run([0, 0, 0], [1, 0, 0], [3, -1, 1], [3, 1, 1])).toEqual([1, 0.5, segment.S_CONSTANT, 1]);
+    expect(run([0, 0, 0], [2, 0, 0], [1, 1, 1], [1, 1, 1])[2]).toBe(segment.S_DEGENERATE);
+    expect(run([0, 0, 0], [2, 0, 0], [3, 1, 0], [1, 1, 0])[2]).toBe(segment.S_PARALLEL);
+  });
+
+  it("the branch record: its parameters make the points, its scalars are the formula's", () => {
+    const onP = new Float64Array(3),
+      onQ = new Float64Array(3),
+      branch = new Float64Array(segment.SEGMENT_BRANCH_SIZE);
+    fc.assert(
+      fc.property(arbVec(1), arbVec(1), arbVec(1), arbVec(1), (p0, p1, q0, q1) => {
+        closestPointsSegmentSegmentWithBranch(f64(...p0), f64(...p1), f64(...q0), f64(...q1), onP, onQ, branch);
+        const s = branch[segment.SEGMENT_S],
+          t = branch[segment.SEGMENT_T];
+        for (let k = 0; k < 3; k++) {
+          expect(onP[k]).toBe(p0[k] + s * (p1[k] - p0[k]));
+          expect(onQ[k]).toBe(q0[k] + t * (q1[k] - q0[k]));
+        }
+        const made = branch[segment.SEGMENT_S_MADE];
+        if (made === segment.S_DEGENERATE || made === segment.S_PARALLEL) return;
+        const d1 = sub(p1, p0),
+          d2 = sub(q1, q0),
+          r = sub(p0, q0);
+        const want = [dot(d1, d1), dot(d1, d2), dot(d1, r), dot(d2, d2), dot(d2, r)];
+        const got = [segment.SEGMENT_A, segment.SEGMENT_B, segment.SEGMENT_C, segment.SEGMENT_E, segment.SEGMENT_F].map(
+          (i) => branch[i],
+        );
+        for (let i = 0; i < 5; i++) expect(got[i]).toBeCloseTo(want[i], 12);
+        const [a, b, c, e, f] = got;
+        // each code names the formula that made s (a constant is 0 or 1); a free t is b·s + f over e
+        if (made === segment.S_CONSTANT) expect(s === 0 || s === 1).toBe(true);
+        if (made === segment.S_CROSSING) expect(s).toBe((b * f - c * e) / branch[segment.SEGMENT_DENOM]);
+        if (made === segment.S_FROM_Q0) expect(s).toBe(-c / a);
+        if (made === segment.S_FROM_Q1) expect(s).toBe((b - c) / a);
+        if (branch[segment.SEGMENT_T_FREE] === 1) expect(t).toBe((b * s + f) / e);
+        else expect(t === 0 || t === 1).toBe(true);
       }),
     );
   });
