@@ -120,9 +120,11 @@ export function bodyParamFields(b: PathBody): string[] {
   }
   fields.push(...BODY_PATH_INPUTS);
   if (b.type === 'sphere') fields.push('radius');
-  else if (b.type === 'capsule') fields.push('radius', 'halfLength');
+  else if (b.type === 'capsule' || b.type === 'cylinder') fields.push('radius', 'halfLength');
   else if (b.type === 'box') fields.push('halfExtents');
-  else fields.push('normal', 'offset');
+  else if (b.type === 'plane') fields.push('normal', 'offset');
+  // a new shape must say its size fields here (a cylinder once fell through to the plane's)
+  else throw new Error(`bodyParamFields: no size fields for shape '${String(b.type)}'`);
   return fields;
 }
 
@@ -319,8 +321,9 @@ export function readParam(scene: Scene, p: ParamPath): number {
       if (p.field === 'mass') return massOfBody(b);
       if (p.field === 'friction') return b.friction ?? scene.contact.friction;
       if (p.field === 'restitution') return b.restitution ?? scene.contact.restitution;
-      if (p.field === 'radius' && (s.type === 'sphere' || s.type === 'capsule')) return s.radius;
-      if (p.field === 'halfLength' && s.type === 'capsule') return s.halfLength;
+      if (p.field === 'radius' && (s.type === 'sphere' || s.type === 'capsule' || s.type === 'cylinder'))
+        return s.radius;
+      if (p.field === 'halfLength' && (s.type === 'capsule' || s.type === 'cylinder')) return s.halfLength;
       if (p.field === 'offset' && s.type === 'plane') return s.offset;
       break;
   }
@@ -359,8 +362,9 @@ export function writeParam(scene: Scene, p: ParamPath, value: number): Scene {
         delete b.density;
       } else if (p.field === 'friction') b.friction = value;
       else if (p.field === 'restitution') b.restitution = value;
-      else if (p.field === 'radius' && (s.type === 'sphere' || s.type === 'capsule')) s.radius = value;
-      else if (p.field === 'halfLength' && s.type === 'capsule') s.halfLength = value;
+      else if (p.field === 'radius' && (s.type === 'sphere' || s.type === 'capsule' || s.type === 'cylinder'))
+        s.radius = value;
+      else if (p.field === 'halfLength' && (s.type === 'capsule' || s.type === 'cylinder')) s.halfLength = value;
       else if (p.field === 'offset' && s.type === 'plane') s.offset = value;
       else break;
       return out;
