@@ -94,7 +94,7 @@ export class PathError extends SceneError {
 export class DivergenceError extends Error {
   /** number of steps taken when the divergence was seen (the step that produced it) */
   readonly step: number;
-  /** name of the body (the first with a non-finite value, or the one that gained the most energy) */
+  /** name of the body (the first with a non-finite value, the one that gained the most energy, or the one sinking into `other`) */
   readonly body: string;
   /**
    * the quantity: a state field holding a non-finite value (`position`, `orientation`,
