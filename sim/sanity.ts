@@ -50,37 +50,39 @@
  * escape breaks them on the step its contact launches it. A light body that starts
  * overlapping, or carries a control, has a large V and is watched loosely.
  *
- * The third law is geometric: no contact sinks deeper than a bound. A body pushed into
- * another by more than the thinner one's own thickness is no longer held by the contact
- * model, whatever the energy says (a 1e6 kg ball sinking through a 1e-6 kg one in hard mode
- * loses energy: the impulse solve cannot hold a mass ratio of 1e12). With h_b (m) the
+ * The third law is geometric: no contact sinks deeper than a bound. Two bodies pressed
+ * into each other by as much as the sum of their half-thicknesses have their centres level
+ * along the contact normal: past that point the contact pushes one on through the other
+ * (a 1e6 kg ball sinking through a 1e-6 kg one in hard mode loses energy: the impulse solve
+ * cannot hold a mass ratio of 1e12, and the energy balance sees nothing). With h_b (m) the
  * half-thickness of body b — the radius of the largest ball about its centre inside its
  * shape: a sphere's or capsule's radius, a box's smallest half-extent, min(radius,
- * halfLength) of a cylinder, ∞ for a plane — and o_b (m) the summed depth of b's contacts
- * in the initial pose, each contact c between A and B must keep
+ * halfLength) of a cylinder, ∞ for a plane (a half-space is never passed through: how deep
+ * a body sits in the ground is the energy balance's business) — and o_b (m) the summed
+ * depth of b's contacts in the initial pose, each contact c between A and B must keep
  *
- *   −dist_c ≤ min(a_A, a_B) + (s_A + s_B)·dt,   a_b = P·h_b + o_b       (m)
+ *   −dist_c ≤ P·(h_A + h_B) + max(o_A, o_B) + (s_A + s_B)·dt               (m)
  *
- * with P = `penetrationFactor` (dimensionless, default 1): a surface may not pass the
- * centre of the thinner body (past it the contact normal flips and the body is pushed on
- * through), beyond one step's travel of the pair at the speeds s (m/s, as above) that
- * carried them into the pose: a body may end a step that deep before the next step's
- * contact pushes it out (a ball falling 981 m in one 10 s step of hard mode is put back on
- * the ground), while sinking further is no artefact of the step. The bound is relative to the initial overlap: bodies that start inside each
- * other are pushed apart by up to the sum of their overlaps (the hard position pass moves
- * a body by at most that; the springs of the force modes throw it as far), possibly into a
- * third body or the ground (50 balls started at one point: one goes 0.59 m into the ground
- * on the first step, then out), so a body that starts overlapping is watched loosely, as by
- * the kinematic bounds. The bound is not weighed: the force modes' weight feed-forward
- * (contact/wrenches.ts) holds a body resting on a contact at any mass (a 1e4 kg ball on
- * k = 1e6 N/m rests 0.5 mm deep, not m·|g|/k = 0.1 m), a load W pressing from above sinks
- * it W/k (m) and an impact at speed v by v·√(m/k) (m), so a contact too soft for its
- * impacts, k ≲ m·v²/(P·h)², breaks it (a 1 kg ball dropped 0.9 m onto an undamped
- * k = 1000 N/m sinks 0.13 m, past its 0.1 m radius); the shipped scenes stay below 0.5 of
- * it in every mode (sanity-kinematic.test.ts: 0.40 at most, the ball of ball-drop landing).
- * The depths are the ones the step's own collision pass computed at its start, at the pose after step − 1 steps, and are named as such (a
- * penetration is seen one step after the pose that has it; a run's last pose is not
- * checked for it: its contacts are never computed).
+ * with P = `penetrationFactor` (dimensionless, default ½: halfway to the point where the
+ * centres cross). The bound is relative to the initial overlap: bodies that start inside
+ * each other are pushed apart by up to the sum of their overlaps (the hard position pass
+ * moves a body by at most that; the springs of the force modes throw it as far), possibly
+ * into a third body (50 balls started at one point: one goes 0.59 m into the ground on
+ * the first step, then out), so a body that starts overlapping is watched loosely, as by
+ * the kinematic bounds. The last term is one step's travel of the pair at the speeds s
+ * (m/s, as above) that carried them into the pose: a body may end a step that deep before
+ * the next step's contact pushes it out, while sinking further is no artefact of the step.
+ * The bound is not weighed: the force modes' weight feed-forward (contact/wrenches.ts)
+ * holds a body resting on a contact at any mass (a 1e4 kg ball on k = 1e6 N/m rests
+ * 0.5 mm deep, not m·|g|/k = 0.1 m), a load W pressing from above sinks it W/k (m) and an
+ * impact at speed v by v·√(m/k) (m), so a contact too soft for its impacts, k ≲
+ * m·v²/(P·(h_A + h_B))², breaks it (a 1 kg ball dropped 0.9 m onto a 0.2 m thick floor
+ * through an undamped k = 100 N/m sinks 0.42 m, through the floor); the shipped scenes stay
+ * below 0.2 of it in every mode (sanity-kinematic.test.ts: 0.084 at most, billiards in
+ * penalty mode). The depths are the ones the step's own collision pass computed at its
+ * start, at the pose after step − 1 steps, and are named as such (a penetration is seen
+ * one step after the pose that has it; a run's last pose is not checked for it: its
+ * contacts are never computed).
  *
  * The cost is one pass over the dynamic bodies per step that gathers the first two laws'
  * figures (about 30 flops a body; 3 more multiplies and the frame rotation's 30 for a body
@@ -109,21 +111,21 @@ export interface SanitySettings {
    */
   readonly speedFactor: number;
   /**
-   * dimensionless: how deep a contact may sink beyond its bodies' initial overlap, in
-   * multiples of the thinner body's half-thickness h (m; see the file header)
+   * dimensionless: how deep a contact may sink beyond its bodies' initial overlap and a
+   * step's travel, in multiples of the sum of their half-thicknesses (m; see the file header)
    */
   readonly penetrationFactor: number;
 }
 
 /**
  * Default {@link SanitySettings}: a run may gain one E_scale of energy from nowhere, a body
- * may reach 100 times the scene's speed scale, and a contact may sink one half-thickness of
- * the thinner body deeper than it started.
+ * may reach 100 times the scene's speed scale, and a contact may sink half the sum of its
+ * bodies' half-thicknesses deeper than they started.
  */
 export const DEFAULT_SANITY: SanitySettings = Object.freeze({
   energyGrowth: 1,
   speedFactor: 100,
-  penetrationFactor: 1,
+  penetrationFactor: 0.5,
 });
 
 /**
@@ -215,9 +217,9 @@ export class SanityMonitor {
    * describe (the semi-implicit step moves positions by the new velocity)
    */
   private readonly lastSpeed2: Float64Array;
-  /** (nbody) a_b = P·h_b + o_b, m: a contact may sink min(a_A, a_B) + (s_A + s_B)·dt */
+  /** (nbody) a_b = P·h_b, m (∞ for a plane): a contact may sink a_A + a_B + max(o_A, o_B) + (s_A + s_B)·dt */
   private readonly allowance: Float64Array;
-  /** the smallest a_b, m: no contact shallower than peak × this can raise the peak */
+  /** twice the smallest a_b, m: no contact shallower than peak × this can raise the peak */
   private readonly minAllowance: number;
   /**
    * the deepest contact over its bound seen so far, −dist / min(a_A, a_B) (the geometric
@@ -305,11 +307,11 @@ export class SanityMonitor {
     let least = Infinity;
     for (let b = 0; b < n; b++) {
       this.thickness[b] = halfThickness(input, b);
-      this.allowance[b] = this.penetrationFactor * this.thickness[b] + this.overlap0[b];
+      this.allowance[b] = this.penetrationFactor * this.thickness[b];
       if (this.allowance[b] < least) least = this.allowance[b];
     }
     // only planes: no contact can happen, and peak × ∞ would be NaN
-    this.minAllowance = least < Infinity ? least : 0;
+    this.minAllowance = least < Infinity ? 2 * least : 0;
   }
 
   /**
@@ -456,9 +458,14 @@ export class SanityMonitor {
    * sinking beyond it is not the step's discreteness.
    */
   private allowed(A: number, B: number): number {
-    const a = this.allowance[A],
-      b = this.allowance[B];
-    return (a < b ? a : b) + (Math.sqrt(this.lastSpeed2[A]) + Math.sqrt(this.lastSpeed2[B])) * this.input.dt;
+    const oA = this.overlap0[A],
+      oB = this.overlap0[B];
+    return (
+      this.allowance[A] +
+      this.allowance[B] +
+      (oA > oB ? oA : oB) +
+      (Math.sqrt(this.lastSpeed2[A]) + Math.sqrt(this.lastSpeed2[B])) * this.input.dt
+    );
   }
 
   /** The contact furthest beyond its bound, reported with its pair, depth, bound and a hint. */
@@ -479,23 +486,21 @@ export class SanityMonitor {
     // the body named sinks into the other: the heavier dynamic one (a static body weighs ∞ here)
     const weight = (b: number) => (this.mass[b] > 0 ? this.mass[b] : Infinity);
     const [sinker, holder] = weight(A) >= weight(B) && this.mass[A] > 0 ? [A, B] : [B, A];
-    // the body whose allowance bounds the contact
-    const bounding = this.allowance[A] <= this.allowance[B] ? A : B;
     const depth = -contacts.dist[worst];
     const allowed = this.allowed(A, B);
-    const travel = allowed - this.allowance[bounding];
+    const overlap = Math.max(this.overlap0[A], this.overlap0[B]);
+    const travel = allowed - this.allowance[A] - this.allowance[B] - overlap;
     const names = this.input.bodyName;
-    // an initial overlap at round-off level (touching bodies) is not worth a mention
-    const o = this.overlap0[bounding];
-    const initial = o > 1e-6 * allowed ? ` + its initial overlaps ${fmt(o)} m` : '';
+    // an initial overlap or a travel at round-off level is not worth a mention
+    const initial = overlap > 1e-6 * allowed ? ` + their initial overlaps ${fmt(overlap)} m` : '';
     const moved = travel > 1e-6 * allowed ? ` + the pair's travel in the step ${fmt(travel)} m` : '';
     // just past the bound, 3 digits may print depth and bound alike
     const close = fmt(depth) === fmt(allowed);
     const [shown, bound] = close ? [depth.toPrecision(6), allowed.toPrecision(6)] : [fmt(depth), fmt(allowed)];
     const reason =
       `body '${names[sinker]}' is ${shown} m deep in body '${names[holder]}' (penetration depth of their contact), ` +
-      `more than the ${bound} m allowed (sanity.penetrationFactor ${this.penetrationFactor} × ` +
-      `the half-thickness ${fmt(this.thickness[bounding])} m of body '${names[bounding]}'${initial}${moved})`;
+      `more than the ${bound} m allowed (sanity.penetrationFactor ${this.penetrationFactor} × their half-thicknesses ` +
+      `${fmt(this.thickness[A])} m + ${fmt(this.thickness[B])} m${initial}${moved})`;
     throw new DivergenceError(step, names[sinker], 'penetration', {
       reason,
       hint: penetrationHint(this.input, this.mass, sinker, holder, allowed),

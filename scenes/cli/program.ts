@@ -119,7 +119,7 @@ function speedFactorOption(): Option {
 function penetrationFactorOption(): Option {
   return new Option(
     '--penetration-factor <F>',
-    "divergence monitor: how deep a contact may sink beyond its bodies' initial overlaps and one step's travel, in half-thicknesses of the thinner body (default 1; overrides the scene's sanity.penetrationFactor)",
+    "divergence monitor: how deep a contact may sink beyond its bodies' initial overlaps and one step's travel, in multiples of the sum of the two bodies' half-thicknesses (default 0.5; overrides the scene's sanity.penetrationFactor)",
   ).argParser(positiveNumber);
 }
 

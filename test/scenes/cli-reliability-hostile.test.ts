@@ -32,6 +32,8 @@ const file = (name: string) => join(dir, name);
 
 const G = 9.81;
 const GROUND = { name: 'ground', shape: { type: 'plane' } };
+/** A static floor 0.2 m thick, top at z = 0 (a plane is a half-space: nothing sinks through it). */
+const FLOOR = { name: 'floor', shape: { type: 'box', halfExtents: [2, 2, 0.1] }, static: true, position: [0, 0, -0.1] };
 
 /** A 1 kg ball of radius 0.1 m dropped from 1 m, with `extra` fields. */
 const ball = (extra: object = {}) => ({
@@ -369,22 +371,23 @@ const CASES: Case[] = [
   // ---- contacts too soft, and contacts that are not: the penetration bound
   ...(['penalty', 'soft'] as const).map((mode): Case => ({
     category: 'penetration',
-    name: `a 1 kg ball dropped 0.9 m onto a ${mode} contact of 100 N/m sinks past its radius: reported, the hint names the stiffness`,
-    // restitution 1: no dashpot, the spring alone stops it, v·√(m/k) = 4.2 m/s × 0.1 s = 0.42 m deep
-    scene: scene({ steps: 400, contact: { mode, stiffness: 100, restitution: 1 } }),
+    name: `a 1 kg ball dropped 0.9 m onto a 0.2 m static floor, ${mode} contact of 100 N/m: sinks through it, reported, the hint names the stiffness`,
+    // restitution 1: no dashpot, the spring alone stops it, v·√(m/k) = 4.2 m/s × 0.1 s = 0.42 m deep:
+    // through the floor; the bound is ½(0.1 + 0.1) m of their half-thicknesses
+    scene: scene({ steps: 400, contact: { mode, stiffness: 100, restitution: 1 } }, [FLOOR, ball()]),
     args: SIM,
     // the fall to touch takes √(2·0.9/g) = 0.43 s = 214 steps; 0.1 m deeper takes < 0.03 s
     expect: {
-      diverges: /body 'ball' is [\d.]+ m deep in body 'ground'.*stiffness 100 N\/m is soft for body 'ball'/,
+      diverges: /body 'ball' is [\d.]+ m deep in body 'floor'.*stiffness 100 N\/m is soft for body 'ball'/,
       steps: [214, 240],
       body: 'ball',
     },
   })),
   ...(['penalty', 'soft', 'hard'] as const).map((mode): Case => ({
     category: 'penetration',
-    name: `a 1e4 kg ball resting on a stiff ground (${mode}, 1e6 N/m: m·|g|/k = 0.1 m without the weight feed-forward) is not reported`,
+    name: `a 1e4 kg ball resting on a stiff static floor (${mode}, 1e6 N/m: m·|g|/k = 0.1 m without the weight feed-forward) is not reported`,
     scene: scene({ steps: 500, dt: 0.001, contact: { mode, stiffness: 1e6 } }, [
-      GROUND,
+      FLOOR,
       ball({ mass: 1e4, position: [0, 0, 0.1] }),
     ]),
     args: SIM,

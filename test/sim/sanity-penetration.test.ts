@@ -1,6 +1,6 @@
 // The divergence monitor's penetration bound (sim/sanity.ts): a contact may sink at most
-// penetrationFactor × the thinner body's half-thickness + its initial overlaps + one step's
-// travel. The bound trips exactly where documented, is relative to the initial overlap,
+// penetrationFactor × the sum of its bodies' half-thicknesses + their initial overlap + one
+// step's travel (a plane, a half-space, is never passed through: ∞). The bound trips exactly where documented, is relative to the initial overlap,
 // configurable, names the pose's step and the pair, holds an undamped impact to its closed
 // form v·√(m/k), and costs no allocation.
 import { describe, expect, it } from 'vitest';
@@ -16,21 +16,21 @@ const R = 0.1;
 const DT = 0.001;
 const G = 9.81;
 
-/** A ball of radius R over the ground at height z, moving at vz. */
+/** A ball of radius R over a static floor (a box 0.2 m thick, top at z = 0) at height z, moving at vz. */
 function ballScene(z: number, vz = 0, extra: Partial<SceneInput> = {}): SceneInput {
   return {
     dt: DT,
     steps: 1000,
     contact: { mode: 'penalty' },
     bodies: [
-      { name: 'ground', shape: { type: 'plane' } },
+      { name: 'floor', shape: { type: 'box', halfExtents: [2, 2, R] }, static: true, position: [0, 0, -R] },
       { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, z], linearVelocity: [0, 0, vz] },
     ],
     ...extra,
   };
 }
 
-/** One contact between bodies 0 (ground) and 1 (ball) at signed distance `dist`. */
+/** One contact between bodies 0 (floor) and 1 (ball) at signed distance `dist`. */
 function oneContact(dist: number): Contacts {
   const c = createContacts(1);
   c.count = 1;
@@ -42,7 +42,7 @@ function oneContact(dist: number): Contacts {
 }
 
 describe('the penetration bound', () => {
-  it('trips just past P·h + (s_A + s_B)·dt: the ball radius plus its step of travel at 2 m/s, and names the pose', () => {
+  it('trips just past P·(h_A + h_B) + (s_A + s_B)·dt: ½(0.1 + 0.1) m plus the ball’s step of travel at 2 m/s, and names the pose', () => {
     const { s, monitor } = monitorOf(ballScene(0.5, -2));
     // the speed that brought the pose is the initial one here: 2 m/s × 1 ms
     const bound = R + 2 * DT;
@@ -51,27 +51,27 @@ describe('the penetration bound', () => {
     const err = thrown(() => monitor.check(s.bodyQ, s.bodyQd, 7, oneContact(-bound * (1 + 1e-9))));
     expect(err).toBeInstanceOf(DivergenceError);
     // the contacts were found at the start of step 7: the pose after 6 steps
-    expect(err).toMatchObject({ step: 6, body: 'ball', other: 'ground', field: 'penetration' });
+    expect(err).toMatchObject({ step: 6, body: 'ball', other: 'floor', field: 'penetration' });
     expect((err as Error).message).toMatch(
-      /body 'ball' is 0\.102000 m deep in body 'ground' .*more than the 0\.102000 m allowed \(sanity\.penetrationFactor 1 × the half-thickness 0\.1 m of body 'ball' \+ the pair's travel in the step 0\.002 m\)/,
+      /body 'ball' is 0\.102000 m deep in body 'floor' .*more than the 0\.102000 m allowed \(sanity\.penetrationFactor 0\.5 × their half-thicknesses 0\.1 m \+ 0\.1 m \+ the pair's travel in the step 0\.002 m\)/,
     );
   });
 
-  it('is relative to the initial overlap: a ball started 0.15 m inside the ground may stay 0.25 m deep', () => {
-    const { s, monitor } = monitorOf(ballScene(-0.05));
-    monitor.check(s.bodyQ, s.bodyQd, 1, oneContact(-0.2499));
-    expect(() => monitor.check(s.bodyQ, s.bodyQd, 2, oneContact(-0.2501))).toThrow(/initial overlaps 0\.15 m/);
+  it('is relative to the initial overlap: a ball started 0.05 m inside the floor may stay 0.15 m deep', () => {
+    const { s, monitor } = monitorOf(ballScene(0.05));
+    monitor.check(s.bodyQ, s.bodyQd, 1, oneContact(-0.1499));
+    expect(() => monitor.check(s.bodyQ, s.bodyQd, 2, oneContact(-0.1501))).toThrow(/initial overlaps 0\.05 m/);
   });
 
-  it('is configurable: sanity.penetrationFactor 2 allows two radii', () => {
-    const { s, monitor } = monitorOf(ballScene(0.5, 0, { sanity: { penetrationFactor: 2 } }));
+  it('is configurable: sanity.penetrationFactor 1 allows the sum of the half-thicknesses, 0.2 m', () => {
+    const { s, monitor } = monitorOf(ballScene(0.5, 0, { sanity: { penetrationFactor: 1 } }));
     monitor.check(s.bodyQ, s.bodyQd, 1, oneContact(-0.1999));
     expect(thrown(() => monitor.check(s.bodyQ, s.bodyQd, 2, oneContact(-0.2001)))).toMatchObject({
       field: 'penetration',
     });
   });
 
-  it('between two bodies the thinner one bounds it: a 0.05 × 0.05 × 0.3 m plank under a 0.3 m ball allows 0.05 m', () => {
+  it('a plank 0.1 m thick under a 0.3 m ball allows ½(0.05 + 0.3) = 0.175 m; a plane is never passed through', () => {
     const { s, monitor } = monitorOf({
       gravity: [0, 0, 0],
       bodies: [
@@ -79,12 +79,20 @@ describe('the penetration bound', () => {
         { name: 'ball', shape: { type: 'sphere', radius: 0.3 }, mass: 5, position: [0, 0, 1] },
       ],
     });
-    monitor.check(s.bodyQ, s.bodyQd, 1, oneContact(-0.0499));
+    monitor.check(s.bodyQ, s.bodyQd, 1, oneContact(-0.1749));
     // the heavier body is named as the one sinking
-    expect(thrown(() => monitor.check(s.bodyQ, s.bodyQd, 2, oneContact(-0.0501)))).toMatchObject({
+    expect(thrown(() => monitor.check(s.bodyQ, s.bodyQd, 2, oneContact(-0.1751)))).toMatchObject({
       body: 'ball',
       other: 'plank',
     });
+    const onGround = monitorOf({
+      bodies: [
+        { name: 'ground', shape: { type: 'plane' } },
+        { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 1] },
+      ],
+    });
+    onGround.monitor.check(onGround.s.bodyQ, onGround.s.bodyQd, 1, oneContact(-100));
+    expect(onGround.monitor.penetrationPeak).toBe(0);
   });
 });
 
@@ -120,7 +128,7 @@ describe('an undamped impact on a penalty spring sinks v·√(m/k) (closed form)
     const { err } = drop(500);
     expect(err).toBeInstanceOf(DivergenceError);
     const d = err as DivergenceError;
-    expect(d).toMatchObject({ field: 'penetration', body: 'ball', other: 'ground' });
+    expect(d).toMatchObject({ field: 'penetration', body: 'ball', other: 'floor' });
     // the fall takes √(0.8/g) = 286 steps; reaching 0.1 of the 0.125 m amplitude, asin(0.8)/ω = 41 more
     expect(d.step).toBeGreaterThan(300);
     expect(d.step).toBeLessThan(340);
