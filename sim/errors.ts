@@ -94,18 +94,26 @@ export class PathError extends SceneError {
 export class DivergenceError extends Error {
   /** number of steps taken when the divergence was seen (the step that produced it) */
   readonly step: number;
-  /** name of the body (the first with a non-finite value, or the one that gained the most energy) */
+  /** name of the body (the first with a non-finite value, the one that gained the most energy, or the one sinking into `other`) */
   readonly body: string;
   /**
    * the quantity: a state field holding a non-finite value (`position`, `orientation`,
    * `linearVelocity`, `angularVelocity`), or for a finite blow-up `energy`, `speed` or
-   * `position` (sim/sanity.ts: energy balance, speed and distance bounds)
+   * `position` (sim/sanity.ts: energy balance, speed and distance bounds), or `penetration`
+   * (a contact deeper than its bound: `body` sinks into `other`)
    */
   readonly field: string;
   /** what to try */
   readonly hint: string;
+  /** the other body of the pair, for a quantity of two bodies (`penetration`); else absent */
+  readonly other?: string;
 
-  constructor(step: number, body: string, field: string, detail: { reason?: string; hint?: string } = {}) {
+  constructor(
+    step: number,
+    body: string,
+    field: string,
+    detail: { reason?: string; hint?: string; other?: string } = {},
+  ) {
     const reason = detail.reason ?? `body '${body}' has a non-finite ${field}`;
     const hint = detail.hint ?? 'try a smaller dt or a softer contact';
     super(`simulation diverged at step ${step}: ${reason} (${hint})`);
@@ -114,5 +122,6 @@ export class DivergenceError extends Error {
     this.body = body;
     this.field = field;
     this.hint = hint;
+    if (detail.other !== undefined) this.other = detail.other;
   }
 }

@@ -50,19 +50,55 @@
  * escape breaks them on the step its contact launches it. A light body that starts
  * overlapping, or carries a control, has a large V and is watched loosely.
  *
- * The cost is one pass over the dynamic bodies per step that gathers both laws' figures
- * (about 30 flops a body; 3 more multiplies and the frame rotation's 30 for a body whose
- * principal moments differ), no division, no allocation: about 0.5 % of a plain step of
- * the 100-box pile (bench `forward.boxes100.sanityOverhead`). Every step is checked, so a
- * divergence is named at the step it happens.
+ * The third law is geometric: no contact sinks deeper than a bound. Two bodies pressed
+ * into each other by as much as the sum of their half-thicknesses have their centres level
+ * along the contact normal: past that point the contact pushes one on through the other
+ * (a 1e6 kg ball sinking through a 1e-6 kg one in hard mode loses energy: the impulse solve
+ * cannot hold a mass ratio of 1e12, and the energy balance sees nothing). With h_b (m) the
+ * half-thickness of body b — the radius of the largest ball about its centre inside its
+ * shape: a sphere's or capsule's radius, a box's smallest half-extent, min(radius,
+ * halfLength) of a cylinder, ∞ for a plane (a half-space is never passed through: how deep
+ * a body sits in the ground is the energy balance's business) — and o_b (m) the summed
+ * depth of b's contacts in the initial pose, each contact c between A and B must keep
+ *
+ *   −dist_c ≤ P·(h_A + h_B) + max(o_A, o_B) + (s_A + s_B)·dt               (m)
+ *
+ * with P = `penetrationFactor` (dimensionless, default ½: halfway to the point where the
+ * centres cross). The bound is relative to the initial overlap: bodies that start inside
+ * each other are pushed apart by up to the sum of their overlaps (the hard position pass
+ * moves a body by at most that; the springs of the force modes throw it as far), possibly
+ * into a third body (50 balls started at one point: one goes 0.59 m into the ground on
+ * the first step, then out), so a body that starts overlapping is watched loosely, as by
+ * the kinematic bounds. The last term is one step's travel of the pair at the speeds s
+ * (m/s, as above) that carried them into the pose: a body may end a step that deep before
+ * the next step's contact pushes it out, while sinking further is no artefact of the step.
+ * The bound is not weighed: the force modes' weight feed-forward (contact/wrenches.ts)
+ * holds a body resting on a contact at any mass (a 1e4 kg ball on k = 1e6 N/m rests
+ * 0.5 mm deep, not m·|g|/k = 0.1 m), a load W pressing from above sinks it W/k (m) and an
+ * impact at speed v by v·√(m/k) (m), so a contact too soft for its impacts, k ≲
+ * m·v²/(P·(h_A + h_B))², breaks it (a 1 kg ball dropped 0.9 m onto a 0.2 m thick floor
+ * through an undamped k = 100 N/m sinks 0.42 m, through the floor); the shipped scenes stay
+ * below 0.2 of it in every mode (sanity-kinematic.test.ts: 0.084 at most, billiards in
+ * penalty mode). The depths are the ones the step's own collision pass computed at its
+ * start, at the pose after step − 1 steps, and are named as such (a penetration is seen
+ * one step after the pose that has it; a run's last pose is not checked for it: its
+ * contacts are never computed).
+ *
+ * The cost is one pass over the dynamic bodies per step that gathers the first two laws'
+ * figures (about 30 flops a body; 3 more multiplies and the frame rotation's 30 for a body
+ * whose principal moments differ), no division, no allocation, and one load and compare per
+ * contact for the third (a contact's two bodies are looked up only when it is deeper than
+ * the deepest ratio seen so far allows; 0.7 µs for the 400 contacts of the 100-box pile):
+ * about 0.5 % of a plain step of that pile (bench `forward.boxes100.sanityOverhead`). Every step is checked, so a divergence is
+ * named at the step it happens.
  */
-import { collide, createContacts } from './collision/index.ts';
+import { collide, createContacts, type Contacts } from './collision/index.ts';
 import type { CollisionInput } from './collision/types.ts';
 import { DivergenceError } from './errors.ts';
 import type { ContactMode } from './model.ts';
 import { ShapeType } from './shapes.ts';
 
-/** The monitor's settings (scene field `sanity`, CLI `--energy-growth`). */
+/** The monitor's settings (scene field `sanity`, CLI `--energy-growth`, `--speed-factor`, `--penetration-factor`). */
 export interface SanitySettings {
   /**
    * dimensionless: the energy a run may gain beyond what its controls and initial overlaps
@@ -74,13 +110,23 @@ export interface SanitySettings {
    * scene lengths plus V·t it may travel) beyond what gravity gives it (see the file header)
    */
   readonly speedFactor: number;
+  /**
+   * dimensionless: how deep a contact may sink beyond its bodies' initial overlap and a
+   * step's travel, in multiples of the sum of their half-thicknesses (m; see the file header)
+   */
+  readonly penetrationFactor: number;
 }
 
 /**
- * Default {@link SanitySettings}: a run may gain one E_scale of energy from nowhere, and a
- * body may reach 100 times the scene's speed scale.
+ * Default {@link SanitySettings}: a run may gain one E_scale of energy from nowhere, a body
+ * may reach 100 times the scene's speed scale, and a contact may sink half the sum of its
+ * bodies' half-thicknesses deeper than they started.
  */
-export const DEFAULT_SANITY: SanitySettings = Object.freeze({ energyGrowth: 1, speedFactor: 100 });
+export const DEFAULT_SANITY: SanitySettings = Object.freeze({
+  energyGrowth: 1,
+  speedFactor: 100,
+  penetrationFactor: 0.5,
+});
 
 /**
  * Relative round-off allowed on the gravitational energy −m g·p of bodies far from the
@@ -159,6 +205,27 @@ export class SanityMonitor {
   private readonly bodyWork: Float64Array;
   /** V_W², (m/s)² */
   private controlSpeed2 = 0;
+  /** P of the penetration bound */
+  private readonly penetrationFactor: number;
+  /** (nbody) h_b, the half-thickness, m (∞ for a plane) */
+  private readonly thickness: Float64Array;
+  /** (nbody) o_b, the summed depth of body b's contacts in the initial pose, m */
+  private readonly overlap0: Float64Array;
+  /**
+   * (nbody) s_b² of the state the last {@link scan} read, (m/s)² (0 for static bodies): when
+   * the penetration check runs, the speed that carried each body into the pose its contacts
+   * describe (the semi-implicit step moves positions by the new velocity)
+   */
+  private readonly lastSpeed2: Float64Array;
+  /** (nbody) a_b = P·h_b, m (∞ for a plane): a contact may sink a_A + a_B + max(o_A, o_B) + (s_A + s_B)·dt */
+  private readonly allowance: Float64Array;
+  /** twice the smallest a_b, m: no contact shallower than peak × this can raise the peak */
+  private readonly minAllowance: number;
+  /**
+   * the deepest contact over its bound seen so far, −dist / min(a_A, a_B) (the geometric
+   * counterpart of {@link peak}; a run breaks the bound past 1)
+   */
+  penetrationPeak = 0;
   /**
    * the largest speed or distance of a body over its bound seen so far (the kinematic
    * counterpart of {@link peak}; a run breaks the bound past 1)
@@ -192,6 +259,7 @@ export class SanityMonitor {
       Number(ii[3 * b] === ii[3 * b + 1] && ii[3 * b] === ii[3 * b + 2]),
     );
     this.radius = new Float64Array(n);
+    this.lastSpeed2 = new Float64Array(n);
     this.position0 = new Float64Array(3 * n);
     for (let b = 0; b < n; b++) {
       this.radius[b] = boundingRadius(input, b);
@@ -221,7 +289,8 @@ export class SanityMonitor {
         hint: 'the scene starts outside the range of double precision: give speeds and positions of physical size',
       });
     }
-    const overlap = initialContactEnergy(input, this.mass, q0);
+    this.overlap0 = new Float64Array(n);
+    const overlap = initialContactEnergy(input, this.mass, q0, this.overlap0);
     this.contactEnergy0 = overlap.energy;
     this.baseScale = kinetic + gravityScale + this.contactEnergy0 + ROUNDOFF * potential;
 
@@ -231,6 +300,18 @@ export class SanityMonitor {
     let fastest = 0;
     for (let b = 0; b < n; b++) if (this.mass[b] > 0) fastest = Math.max(fastest, Math.sqrt(this.speed2(b, qd0)));
     this.baseSpeed = fastest + Math.sqrt(2 * g * L) + overlap.speed;
+
+    this.penetrationFactor = settings.penetrationFactor ?? DEFAULT_SANITY.penetrationFactor;
+    this.thickness = new Float64Array(n);
+    this.allowance = new Float64Array(n);
+    let least = Infinity;
+    for (let b = 0; b < n; b++) {
+      this.thickness[b] = halfThickness(input, b);
+      this.allowance[b] = this.penetrationFactor * this.thickness[b];
+      if (this.allowance[b] < least) least = this.allowance[b];
+    }
+    // only planes: no contact can happen, and peak × ∞ would be NaN
+    this.minAllowance = least < Infinity ? 2 * least : 0;
   }
 
   /**
@@ -270,7 +351,10 @@ export class SanityMonitor {
    * One pass over the dynamic bodies gathers both laws' figures ({@link scan}); the body to
    * blame is looked for only when a bound is broken. Allocates nothing when it passes.
    */
-  check(q: Float64Array, qd: Float64Array, step: number): void {
+  check(q: Float64Array, qd: Float64Array, step: number, contacts: Contacts | null = null): void {
+    // the contacts describe the pose before this step: checked first, as the older fact (and
+    // before the scan overwrites the speeds that brought the bodies there)
+    if (contacts !== null) this.checkPenetration(contacts, step > 0 ? step - 1 : 0);
     this.scan(q, qd);
     const gained = this.scanned.energy - this.energy0 - this.work - this.contactEnergy0;
     const allowed = this.growth * (this.baseScale + this.absWork);
@@ -290,7 +374,7 @@ export class SanityMonitor {
    * for every body, so the largest of each is all the check needs.
    */
   private scan(q: Float64Array, qd: Float64Array): void {
-    const { dynamic, mass, inertia, isotropic, radius, position0: p0 } = this;
+    const { dynamic, mass, inertia, isotropic, radius, position0: p0, lastSpeed2 } = this;
     const g = this.input.gravity;
     const gx = g[0],
       gy = g[1],
@@ -329,6 +413,7 @@ export class SanityMonitor {
       e += 0.5 * (m * v2 + rot) - m * (gx * x + gy * y + gz * z);
       const r = radius[b];
       const s2 = v2 + r * r * w2;
+      lastSpeed2[b] = s2;
       if (s2 > fastest2) fastest2 = s2;
       const dx = x - p0[p],
         dy = y - p0[p + 1],
@@ -339,6 +424,88 @@ export class SanityMonitor {
     this.scanned.energy = e;
     this.scanned.fastest2 = fastest2;
     this.scanned.farthest2 = farthest2;
+  }
+
+  /**
+   * The penetration bound of the file header on `contacts` (found by the step at the pose
+   * after `poseStep` steps). A contact's bodies are looked up only when it is deeper than
+   * {@link penetrationPeak} × the smallest allowance (a shallower one cannot raise the
+   * peak), so a resting scene costs one load and compare per contact. Allocates nothing
+   * when the bound holds.
+   */
+  checkPenetration(contacts: Contacts, poseStep: number): void {
+    const { dist, bodyA, bodyB, count } = contacts;
+    const least = this.minAllowance;
+    let peak = this.penetrationPeak;
+    let floor = peak * least;
+    for (let c = 0; c < count; c++) {
+      const depth = -dist[c];
+      if (depth <= floor) continue;
+      const ratio = depth / this.allowed(bodyA[c], bodyB[c]);
+      if (ratio > peak) {
+        peak = ratio;
+        floor = ratio * least;
+      }
+    }
+    this.penetrationPeak = peak;
+    if (peak > 1) this.penetrationError(contacts, poseStep);
+  }
+
+  /**
+   * The depth a contact between bodies A and B may reach, m: min(a_A, a_B) plus the step's
+   * own travel (s_A + s_B)·dt — a body may end one step that far inside another before the
+   * next step's contact pushes it out (a ball falling 981 m in one 10 s step, hard mode);
+   * sinking beyond it is not the step's discreteness.
+   */
+  private allowed(A: number, B: number): number {
+    const oA = this.overlap0[A],
+      oB = this.overlap0[B];
+    return (
+      this.allowance[A] +
+      this.allowance[B] +
+      (oA > oB ? oA : oB) +
+      (Math.sqrt(this.lastSpeed2[A]) + Math.sqrt(this.lastSpeed2[B])) * this.input.dt
+    );
+  }
+
+  /** The contact furthest beyond its bound, reported with its pair, depth, bound and a hint. */
+  private penetrationError(contacts: Contacts, step: number): void {
+    let worst = -1;
+    let most = 0;
+    for (let c = 0; c < contacts.count; c++) {
+      const ratio = -contacts.dist[c] / this.allowed(contacts.bodyA[c], contacts.bodyB[c]);
+      if (ratio > most) {
+        most = ratio;
+        worst = c;
+      }
+    }
+    // the peak was set by an earlier call (a monitor checked again after it threw): nothing to name now
+    if (worst < 0 || most <= 1) return;
+    const A = contacts.bodyA[worst],
+      B = contacts.bodyB[worst];
+    // the body named sinks into the other: the heavier dynamic one (a static body weighs ∞ here)
+    const weight = (b: number) => (this.mass[b] > 0 ? this.mass[b] : Infinity);
+    const [sinker, holder] = weight(A) >= weight(B) && this.mass[A] > 0 ? [A, B] : [B, A];
+    const depth = -contacts.dist[worst];
+    const allowed = this.allowed(A, B);
+    const overlap = Math.max(this.overlap0[A], this.overlap0[B]);
+    const travel = allowed - this.allowance[A] - this.allowance[B] - overlap;
+    const names = this.input.bodyName;
+    // an initial overlap or a travel at round-off level is not worth a mention
+    const initial = overlap > 1e-6 * allowed ? ` + their initial overlaps ${fmt(overlap)} m` : '';
+    const moved = travel > 1e-6 * allowed ? ` + the pair's travel in the step ${fmt(travel)} m` : '';
+    // just past the bound, 3 digits may print depth and bound alike
+    const close = fmt(depth) === fmt(allowed);
+    const [shown, bound] = close ? [depth.toPrecision(6), allowed.toPrecision(6)] : [fmt(depth), fmt(allowed)];
+    const reason =
+      `body '${names[sinker]}' is ${shown} m deep in body '${names[holder]}' (penetration depth of their contact), ` +
+      `more than the ${bound} m allowed (sanity.penetrationFactor ${this.penetrationFactor} × their half-thicknesses ` +
+      `${fmt(this.thickness[A])} m + ${fmt(this.thickness[B])} m${initial}${moved})`;
+    throw new DivergenceError(step, names[sinker], 'penetration', {
+      reason,
+      hint: penetrationHint(this.input, this.mass, sinker, holder, allowed),
+      other: names[holder],
+    });
   }
 
   /** V, m/s: the scene's speed scale, the controls' share included. */
@@ -422,7 +589,10 @@ export class SanityMonitor {
     });
   }
 
-  /** E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. */
+  /**
+   * E = Σ ½m|v|² + ½ωᵀIω − m g·p over the dynamic bodies of state (q, qd), J. Between
+   * checks it also sets the speeds the next penetration check allows for.
+   */
   energy(q: Float64Array, qd: Float64Array): number {
     this.scan(q, qd);
     return this.scanned.energy;
@@ -585,6 +755,57 @@ export function divergenceHint(input: SanityInput, mass: Float64Array, b: number
     : 'try a smaller dt or a softer contact (contact.stiffness), or check for bodies that start overlapping';
 }
 
+/**
+ * A mass ratio across a hard contact beyond which the impulse solve (projected Gauss–Seidel,
+ * a capped number of sweeps a step) lets the heavy body sink: measured on a heavy ball resting
+ * on a light one (r = 0.1 m, dt = 2 ms), 1e3 sinks 1.1 mm (1 % of r), 1e4 14 mm, 1e6 all the way.
+ */
+const HARD_MASS_RATIO = 1e3;
+
+/**
+ * A hint for a contact that sank too deep (`sinker` into `holder`, more than `allowed` m):
+ * a force contact too soft for an impact (v·√(m/k) against the bound) or too stiff for dt,
+ * a mass ratio the hard solver cannot hold, or neither.
+ */
+export function penetrationHint(
+  input: SanityInput,
+  mass: Float64Array,
+  sinker: number,
+  holder: number,
+  allowed: number,
+): string {
+  const names = input.bodyName;
+  const m = mass[sinker];
+  if (input.contact.mode !== 'hard') {
+    const k = input.contact.stiffness;
+    // the stiffest oscillation of the pair is the lighter dynamic body's
+    const lighter = mass[holder] > 0 && mass[holder] < m ? holder : sinker;
+    if (2 * Math.PI * Math.sqrt(mass[lighter] / k) < STEPS_PER_PERIOD * input.dt) {
+      return divergenceHint(input, mass, lighter);
+    }
+    // the weight feed-forward (contact/wrenches.ts) holds a body resting on the contact, so
+    // what sinks it is an impact, v·√(m/k) deep at v m/s, or a load W pressing from above, W/k
+    return (
+      `a contact of stiffness ${fmt(k)} N/m is soft for body '${names[sinker]}' (${fmt(m)} kg): an impact at v m/s ` +
+      `sinks it v·√(m/k) = ${fmt(Math.sqrt(m / k))} s × v, a load of W N pressing from above W/k; stopping it ` +
+      `within the ${fmt(allowed)} m allowed needs k ≥ m·v²/${fmt(allowed)}² = ${fmt(m / (allowed * allowed))} kg/m² × v²: ` +
+      `raise contact.stiffness (keeping 2π√(m/k) ≥ ${STEPS_PER_PERIOD}·dt), or lower the speeds`
+    );
+  }
+  const ratio = mass[holder] > 0 ? m / mass[holder] : 0;
+  if (ratio > HARD_MASS_RATIO) {
+    return (
+      `body '${names[sinker]}' is ${fmt(ratio)} times heavier than body '${names[holder]}': the impulse solve ` +
+      `(projected Gauss–Seidel, capped sweeps a step) does not hold mass ratios beyond about ${fmt(HARD_MASS_RATIO)} ` +
+      `and lets the heavy body sink; give bodies in contact masses of closer size`
+    );
+  }
+  return (
+    'the hard solver did not keep these bodies apart: check for controls pressing them together, deep initial ' +
+    'overlaps, or bodies moving more than their thickness in a step (use a smaller dt, keep contact.timeOfImpact on)'
+  );
+}
+
 /** r_b, m: the radius of a sphere about body b's centre holding its shape (0 for a plane). */
 function boundingRadius(input: SanityInput, b: number): number {
   const s = input.geomSize;
@@ -598,6 +819,27 @@ function boundingRadius(input: SanityInput, b: number): number {
       return Math.hypot(s[g], s[g + 1]);
     case ShapeType.plane:
       return 0;
+    default:
+      return s[g];
+  }
+}
+
+/**
+ * h_b, m: the radius of the largest ball about body b's centre inside its shape (∞ for a
+ * plane, a half-space). A surface that sinks this deep reaches the centre.
+ */
+function halfThickness(input: SanityInput, b: number): number {
+  const s = input.geomSize;
+  const g = 4 * b;
+  switch (input.geomType[b]) {
+    case ShapeType.box:
+      return Math.min(s[g], s[g + 1], s[g + 2]);
+    case ShapeType.capsule:
+      return s[g];
+    case ShapeType.cylinder:
+      return Math.min(s[g], s[g + 1]);
+    case ShapeType.plane:
+      return Infinity;
     default:
       return s[g];
   }
@@ -628,7 +870,8 @@ function lengthScale(input: SanityInput, q: Float64Array): number {
 }
 
 /**
- * U₀, J: the energy the contacts of the initial pose can release. Force modes: the energy
+ * U₀, J: the energy the contacts of the initial pose can release (and, into `overlaps`,
+ * each body's summed initial overlap o_b, m). Force modes: the energy
  * their springs store (an upper bound for soft contacts). Hard mode has no springs, but its position pass pushes overlapping bodies apart,
  * each by at most the sum of its overlaps, which can lift them: Σ_c max(0, −d_c)·|g|·(m_A + m_B).
  */
@@ -636,6 +879,7 @@ function initialContactEnergy(
   input: SanityInput,
   mass: Float64Array,
   q0: Float64Array,
+  overlaps: Float64Array,
 ): { energy: number; speed: number } {
   const { mode, stiffness: k, temperature: tau, margin } = input.contact;
   const g = Math.hypot(input.gravity[0], input.gravity[1], input.gravity[2]);
@@ -650,8 +894,15 @@ function initialContactEnergy(
   let speed2 = 0;
   for (let c = 0; c < contacts.count; c++) {
     const d = contacts.dist[c];
-    const mA = mass[contacts.bodyA[c]],
-      mB = mass[contacts.bodyB[c]];
+    const A = contacts.bodyA[c],
+      B = contacts.bodyB[c];
+    const mA = mass[A],
+      mB = mass[B];
+    // o_b of the penetration bound
+    if (d < 0) {
+      overlaps[A] -= d;
+      overlaps[B] -= d;
+    }
     let uc: number;
     if (mode === 'hard') {
       uc = Math.max(0, -d) * g * (mA + mB);

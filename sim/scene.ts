@@ -155,7 +155,7 @@ export interface Scene {
   bodies: BodySpec[];
   objective?: ObjectiveSpec;
   /** thresholds of the divergence monitor (sim/sanity.ts `SanitySettings`); absent keys: its defaults */
-  sanity?: { energyGrowth?: number; speedFactor?: number };
+  sanity?: { energyGrowth?: number; speedFactor?: number; penetrationFactor?: number };
 }
 
 /**
@@ -313,7 +313,7 @@ export const sceneSchema = strict({
   contact: contactSchema.optional(),
   bodies: z.array(bodySchema).min(1, 'must list at least one body'),
   objective: objectiveSchema.optional(),
-  sanity: strict({ energyGrowth: positive, speedFactor: positive }).partial().optional(),
+  sanity: strict({ energyGrowth: positive, speedFactor: positive, penetrationFactor: positive }).partial().optional(),
 })
   // run even when some fields failed, so duplicate names are reported with the rest
   .superRefine(checkNames, { when: (payload) => isRecord(payload.value) })

@@ -102,8 +102,9 @@ export function step(
 
 /**
  * Step `steps` times from `state` (in place), watching every step with the sanity monitor
- * (sim/sanity.ts): a non-finite value or an energy gain that nothing in the scene supplies
- * throws a DivergenceError naming the step, body and quantity. `onStep(t, state)` sees
+ * (sim/sanity.ts): a non-finite value, an energy gain that nothing in the scene supplies, a
+ * body too fast or too far, or a contact deeper than its bound (read from the step's own
+ * contacts) throws a DivergenceError naming the step, body and quantity. `onStep(t, state)` sees
  * every state (e.g. to record a trajectory). Returns `state`.
  */
 export function simulate(
@@ -118,7 +119,7 @@ export function simulate(
     const control = opts.control ? opts.control(t) : null;
     step(model, data, state, control, state);
     if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
-    monitor.check(state.bodyQ, state.bodyQd, t + 1);
+    monitor.check(state.bodyQ, state.bodyQd, t + 1, data.contacts);
     opts.onStep?.(t + 1, state);
   }
   return state;

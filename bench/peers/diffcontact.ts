@@ -8,7 +8,7 @@ import type { Scene } from '../../sim/scene.ts';
 import type { State } from '../../sim/state.ts';
 import { createHardStepData, hardStep } from '../../sim/hard/step.ts';
 import { SanityMonitor } from '../../sim/sanity.ts';
-import { createStepData, step } from '../../sim/step.ts';
+import { createStepData, step, type StepData } from '../../sim/step.ts';
 import type { Engine, EngineWorld } from './peer.ts';
 
 /** A world over one model and state, advanced by `advance` (a step of some kind). */
@@ -25,12 +25,12 @@ function worldOf(model: Model, state: State, advance: () => void): EngineWorld {
 }
 
 /** A world advanced by the plain step, then by `watch` (if given) after each step. */
-function plainWorld(scene: Scene, watch?: (model: Model, state: State) => () => void): EngineWorld {
+function plainWorld(scene: Scene, watch?: (model: Model, state: State, data: StepData) => () => void): EngineWorld {
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const data = createStepData(model);
   if (watch === undefined) return worldOf(model, state, () => step(model, data, state, null, state));
-  const after = watch(model, state);
+  const after = watch(model, state, data);
   return worldOf(model, state, () => {
     step(model, data, state, null, state);
     after();
@@ -67,9 +67,9 @@ export const diffcontactMonitoredEngine: Engine = {
   name: 'diffcontact-monitored',
   describe: 'diffcontact plain forward step + the sanity monitor check after every step',
   create: (scene: Scene) =>
-    plainWorld(scene, (model, state) => {
+    plainWorld(scene, (model, state, data) => {
       const monitor = new SanityMonitor(model, state.bodyQ, state.bodyQd);
       let t = 0;
-      return () => monitor.check(state.bodyQ, state.bodyQd, ++t);
+      return () => monitor.check(state.bodyQ, state.bodyQd, ++t, data.contacts);
     }),
 };

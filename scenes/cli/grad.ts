@@ -10,6 +10,7 @@ import { parseParamPath, parseQuantityPath, pathBodies } from '../../sim/paths.t
 import type { Scene } from '../../sim/scene.ts';
 import type { Decision, ValidWithin } from '../../sim/validity.ts';
 import { UsageError } from './errors.ts';
+import { checkProbeRadius } from './probe-radius.ts';
 
 /** What `grad --json` prints (docs/cli.md "--json documents"). */
 export interface GradReport {
@@ -106,6 +107,7 @@ export async function runGradient(
   opts: { kinkTol?: number; probe?: number; validity?: boolean } = {},
 ): Promise<GradReport> {
   checkGradPaths(scene, of, wrt);
+  if (opts.probe !== undefined) checkProbeRadius(scene, wrt, opts.probe);
   const { gradient } = await import('../../sim/gradient.ts');
   const result = gradient(scene, of, wrt, { kinkTol: opts.kinkTol, validity: opts.validity });
   const nonFinite = [['value', result.value], ...Object.entries(result.grad)].filter(([, v]) => !Number.isFinite(v));

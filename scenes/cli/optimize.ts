@@ -33,7 +33,7 @@ import { loadScene, type SceneOverrides } from './scene-input.ts';
 /** The flags of `optimize`. */
 export interface OptimizeFlags extends Pick<
   SceneOverrides,
-  'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth' | 'speedFactor'
+  'steps' | 'dt' | 'temperature' | 'allowLarge' | 'energyGrowth' | 'speedFactor' | 'penetrationFactor'
 > {
   iters?: number;
   contact?: ContactMode;
@@ -58,8 +58,16 @@ export interface OptimizeFlags extends Pick<
  */
 export function resolveProblem(target: string, flags: OptimizeFlags): OptimizationProblem {
   if (isSceneFile(target)) {
-    const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
-    const scene = loadScene(target, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
+    const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
+    const scene = loadScene(target, {
+      steps,
+      dt,
+      temperature,
+      allowLarge,
+      energyGrowth,
+      speedFactor,
+      penetrationFactor,
+    });
     if (scene.objective === undefined)
       throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);
@@ -69,10 +77,11 @@ export function resolveProblem(target: string, flags: OptimizeFlags): Optimizati
     flags.dt !== undefined ||
     flags.temperature !== undefined ||
     flags.energyGrowth !== undefined ||
-    flags.speedFactor !== undefined
+    flags.speedFactor !== undefined ||
+    flags.penetrationFactor !== undefined
   ) {
     throw new UsageError(
-      `--steps, --dt, --temperature, --energy-growth and --speed-factor apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`,
+      `--steps, --dt, --temperature, --energy-growth, --speed-factor and --penetration-factor apply to a scene file; '${target}' is a named scene (${PROBLEM_NAMES.join(', ')})`,
     );
   }
   return namedProblem(target);

@@ -95,6 +95,7 @@ function addOverrideOptions(cmd: Command, { contact = true } = {}): Command {
     )
     .addOption(sanityOption())
     .addOption(speedFactorOption())
+    .addOption(penetrationFactorOption())
     .addOption(allowLargeOption());
 }
 
@@ -114,6 +115,14 @@ function speedFactorOption(): Option {
   ).argParser(positiveNumber);
 }
 
+/** `--penetration-factor`: the divergence monitor's penetration bound (sim/sanity.ts). */
+function penetrationFactorOption(): Option {
+  return new Option(
+    '--penetration-factor <F>',
+    "divergence monitor: how deep a contact may sink beyond its bodies' initial overlaps and one step's travel, in multiples of the sum of the two bodies' half-thicknesses (default 0.5; overrides the scene's sanity.penetrationFactor)",
+  ).argParser(positiveNumber);
+}
+
 /** `--allow-large`: lift the input caps (scene-input.ts INPUT_LIMITS). */
 function allowLargeOption(): Option {
   return new Option('--allow-large', 'lift the input caps (64 MiB scene file, 10,000 bodies, 1e9 steps × bodies)');
@@ -127,8 +136,8 @@ export function positiveInteger(text: string): number {
 }
 
 function overridesOf(flags: SceneOverrides): SceneOverrides {
-  const { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor } = flags;
-  return { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor };
+  const { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
+  return { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor };
 }
 
 function examples(...lines: string[]): string {
@@ -356,9 +365,17 @@ function buildProgram(io: CliIo): Command {
     )
     .action(async (file: string, flags: SweepFlags) => {
       // --contact here lists the modes to sweep; the others override the scene as usual
-      const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor } = flags;
+      const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
-      const scene = loadScene(file, { steps, dt, temperature, allowLarge, energyGrowth, speedFactor });
+      const scene = loadScene(file, {
+        steps,
+        dt,
+        temperature,
+        allowLarge,
+        energyGrowth,
+        speedFactor,
+        penetrationFactor,
+      });
       if (allowLarge !== true) checkSweepLimits(scene, flags.n, flags.contact?.length ?? 1, file);
       const request = {
         of: flags.of,
@@ -447,6 +464,7 @@ function buildProgram(io: CliIo): Command {
     )
     .addOption(sanityOption())
     .addOption(speedFactorOption())
+    .addOption(penetrationFactorOption())
     .addOption(allowLargeOption())
     .option(
       '--out <dir>',

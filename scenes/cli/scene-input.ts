@@ -27,6 +27,8 @@ export interface SceneOverrides {
   energyGrowth?: number;
   /** sanity.speedFactor of the divergence monitor (sim/sanity.ts) */
   speedFactor?: number;
+  /** sanity.penetrationFactor of the divergence monitor (sim/sanity.ts) */
+  penetrationFactor?: number;
 }
 
 // a plain decimal number: rejects '', '0x10', 'Infinity' and trailing junk that Number() would accept
@@ -150,6 +152,8 @@ export function applyOverrides(scene: Scene, overrides: SceneOverrides): Scene {
   if (overrides.temperature !== undefined) out.contact.temperature = overrides.temperature;
   if (overrides.energyGrowth !== undefined) out.sanity = { ...out.sanity, energyGrowth: overrides.energyGrowth };
   if (overrides.speedFactor !== undefined) out.sanity = { ...out.sanity, speedFactor: overrides.speedFactor };
+  if (overrides.penetrationFactor !== undefined)
+    out.sanity = { ...out.sanity, penetrationFactor: overrides.penetrationFactor };
   return out;
 }
 

@@ -91,6 +91,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     step(this.model, this.data, state, control, state, kinks);
   }
 
+  contacts(): Contacts {
+    return this.data.contacts;
+  }
+
   /** forward mode (driver/force-tangent.ts), its scratch made on first use */
   private tangentStep: ForceTangentStep | null = null;
   tangentForward(

@@ -141,7 +141,7 @@ export function driveRollout<Rec, Snapshot>(
           keptBytes += stepper.recordBytes(rec);
           if (keptBytes > budget) kept = null;
         }
-        monitor.check(state.bodyQ, state.bodyQd, t + 1);
+        monitor.check(state.bodyQ, state.bodyQd, t + 1, stepper.contacts());
         if (record.length > 0) recordAt(t + 1);
       }
       y.set(packed, 0);

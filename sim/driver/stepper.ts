@@ -11,6 +11,7 @@
  * rollout's inputs: the simulator and the rollout run the same code.
  */
 import type { KinkSink } from '../../ad/primitive.ts';
+import type { Contacts } from '../collision/contacts.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
@@ -42,6 +43,11 @@ export interface Stepper<Rec, Snapshot = null> {
    * acts over the step, or null. Non-smooth decisions go to `kinks` when given.
    */
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void;
+  /**
+   * The contacts the last step (forward or tangent-forward) found at the pose it started
+   * from: what the sanity monitor's penetration bound reads. Valid until the next step.
+   */
+  contacts(): Contacts;
   /**
    * The record of the step just taken (what its pullback needs besides the state before
    * it), kept by the forward pass for the whole backward pass: it should hold no more

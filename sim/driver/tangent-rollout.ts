@@ -85,7 +85,7 @@ export function rolloutTangents<Rec, Snapshot>(
     const control = controls.at(x, t);
     stepper.tangentForward(state, control, T, kinks);
     if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
-    monitor.check(state.bodyQ, state.bodyQd, t + 1);
+    monitor.check(state.bodyQ, state.bodyQd, t + 1, stepper.contacts());
   }
   return { y: packed.slice(), ydot: stateDot };
 }

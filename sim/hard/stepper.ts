@@ -172,6 +172,10 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     step(this.model, this.data, state, control, state, kinks);
   }
 
+  contacts(): Contacts {
+    return this.data.contacts;
+  }
+
   keep(): HardStepRecord {
     // a contact-free step (pulled back as free flight) shares one empty record, and a
     // record holds no spare capacity

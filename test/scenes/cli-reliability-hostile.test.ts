@@ -32,6 +32,8 @@ const file = (name: string) => join(dir, name);
 
 const G = 9.81;
 const GROUND = { name: 'ground', shape: { type: 'plane' } };
+/** A static floor 0.2 m thick, top at z = 0 (a plane is a half-space: nothing sinks through it). */
+const FLOOR = { name: 'floor', shape: { type: 'box', halfExtents: [2, 2, 0.1] }, static: true, position: [0, 0, -0.1] };
 
 /** A 1 kg ball of radius 0.1 m dropped from 1 m, with `extra` fields. */
 const ball = (extra: object = {}) => ({
@@ -211,27 +213,40 @@ const CASES: Case[] = [
     args: SIM,
     expect: { invalid: names },
   })),
-  {
+  // a 1e6 kg ball resting on a 1e-6 kg one (hard): the impulse solve cannot hold a mass ratio
+  // of 1e12 and the heavy ball sinks through the light one (the issue: exit 0). Each command
+  // names the step, the pair and the depth against its bound, the hint the mass ratio
+  ...(
+    [
+      ['simulate', SIM],
+      ['grad', ['grad', 'SCENE', '--of', 'heavy.position.z', '--wrt', 'heavy.position.z']],
+      [
+        'sweep',
+        ['sweep', 'SCENE', '--of', 'heavy.position.z', '--wrt', 'heavy.position.z', '--from', '0.3', '--to', '0.31'],
+      ],
+      ['optimize', ['optimize', 'SCENE', '--iters', '1', '--out', 'DIR/optimize-heavy']],
+    ] as const
+  ).map(([command, args]): Case => ({
     category: 'absurd masses',
-    name: 'mass 1e6 kg resting on a 1e-6 kg ball (hard): runs, both stay above the ground',
-    knownBug:
-      'the hard solver cannot hold a mass ratio of 1e12: the heavy ball sinks through the light one (7 mm at 1e4, all the way at 1e12) and the monitor has no penetration bound, so it exits 0',
-    scene: scene({ steps: 300, contact: { mode: 'hard' } }, [
-      GROUND,
-      ball({ name: 'light', mass: 1e-6, position: [0, 0, 0.1] }),
-      ball({ name: 'heavy', mass: 1e6, position: [0, 0, 0.3] }),
-    ]),
-    args: SIM,
-    expect: {
-      finite: true,
-      check: (f) => {
-        // each may sink by at most a few mm into what holds it (the hard solver's slop)
-        expect(f.light.position[2]).toBeGreaterThan(0.09);
-        expect(f.heavy.position[2]).toBeGreaterThan(f.light.position[2] + 0.19);
-      },
+    name: `${command}: a 1e6 kg ball on a 1e-6 kg one (hard) sinks into it: reported as penetration, not exit 0`,
+    scene: {
+      ...scene({ steps: 300, contact: { mode: 'hard' } }, [
+        GROUND,
+        ball({ name: 'light', mass: 1e-6, position: [0, 0, 0.1] }),
+        ball({ name: 'heavy', mass: 1e6, position: [0, 0, 0.3] }),
+      ]),
+      objective: { of: 'heavy.position.z', target: 0.3, wrt: ['heavy.position.z'] },
     },
-  },
-
+    args: command === 'sweep' ? [...args, '--n', '2'] : [...args],
+    // it sinks steadily (7 mm at a ratio of 1e4 over the run, all the way at 1e12): past the
+    // light ball's 0.1 m radius plus one step's travel within the run
+    expect: {
+      diverges:
+        /body 'heavy' is [\d.]+ m deep in body 'light' \(penetration depth.*more than the [\d.]+ m allowed .*1\.00e\+12 times heavier/,
+      steps: [20, 300],
+      body: 'heavy',
+    },
+  })),
   // ---- time steps
   ...(
     [
@@ -351,6 +366,62 @@ const CASES: Case[] = [
     scene: scene({}, [GROUND, ball({ shape: { type: 'sphere', radius: 1e12 }, position: [0, 0, 2e12] })]),
     args: SIM,
     expect: { finite: true, check: (f) => expect(f.ball.position[2]).toBe(2e12 + (freeFallZ(1, 100, 0.002) - 1)) },
+  },
+
+  // ---- contacts too soft, and contacts that are not: the penetration bound
+  ...(['penalty', 'soft'] as const).map((mode): Case => ({
+    category: 'penetration',
+    name: `a 1 kg ball dropped 0.9 m onto a 0.2 m static floor, ${mode} contact of 100 N/m: sinks through it, reported, the hint names the stiffness`,
+    // restitution 1: no dashpot, the spring alone stops it, v·√(m/k) = 4.2 m/s × 0.1 s = 0.42 m deep:
+    // through the floor; the bound is ½(0.1 + 0.1) m of their half-thicknesses
+    scene: scene({ steps: 400, contact: { mode, stiffness: 100, restitution: 1 } }, [FLOOR, ball()]),
+    args: SIM,
+    // the fall to touch takes √(2·0.9/g) = 0.43 s = 214 steps; 0.1 m deeper takes < 0.03 s
+    expect: {
+      diverges: /body 'ball' is [\d.]+ m deep in body 'floor'.*stiffness 100 N\/m is soft for body 'ball'/,
+      steps: [214, 240],
+      body: 'ball',
+    },
+  })),
+  ...(['penalty', 'soft', 'hard'] as const).map((mode): Case => ({
+    category: 'penetration',
+    name: `a 1e4 kg ball resting on a stiff static floor (${mode}, 1e6 N/m: m·|g|/k = 0.1 m without the weight feed-forward) is not reported`,
+    scene: scene({ steps: 500, dt: 0.001, contact: { mode, stiffness: 1e6 } }, [
+      FLOOR,
+      ball({ mass: 1e4, position: [0, 0, 0.1] }),
+    ]),
+    args: SIM,
+    expect: {
+      finite: true,
+      check: (f) => {
+        // at rest on the ground: within 5 mm of its radius, still
+        expect(Math.abs(f.ball.position[2] - 0.1)).toBeLessThan(0.005);
+        expect(Math.hypot(...f.ball.linearVelocity)).toBeLessThan(0.01);
+      },
+    },
+  })),
+  ...(['penalty', 'hard'] as const).map((mode): Case => ({
+    category: 'penetration',
+    name: `a ball started 0.15 m inside the ground (${mode}, deeper than its 0.1 m radius): pushed out, not reported`,
+    scene: scene({ steps: 1500, dt: 0.001, contact: { mode } }, [GROUND, ball({ position: [0, 0, -0.05] })]),
+    args: SIM,
+    expect: {
+      finite: true,
+      // out of the ground and back on it; penalty's stored ½k·d² = 112 J may throw it up first
+      check: (f) => expect(f.ball.position[2]).toBeGreaterThan(0.09),
+    },
+  })),
+  {
+    category: 'penetration',
+    name: '--penetration-factor 3 lets the 1e6 kg ball sink (hard): the bound is configurable',
+    scene: scene({ steps: 300, contact: { mode: 'hard' } }, [
+      GROUND,
+      ball({ name: 'light', mass: 1e-6, position: [0, 0, 0.1] }),
+      ball({ name: 'heavy', mass: 1e6, position: [0, 0, 0.3] }),
+    ]),
+    args: [...SIM, '--penetration-factor', '3'],
+    // concentric at most: 0.2 m deep, under 3 × 0.1 m
+    expect: { finite: true, check: (f) => expect(f.heavy.position[2]).toBeLessThan(0.2) },
   },
 
   // ---- bodies that start inside each other or the ground
@@ -643,6 +714,29 @@ const CASES: Case[] = [
       ]
     : []),
 
+  // ---- a probe radius out of range is the radius's fault, not a divergence
+  ...(
+    [
+      [
+        '1e300',
+        'ball.position.z',
+        /--probe 1e\+300: the probe radius must be at most .*: 1 for ball\.position\.z.*\(0, 1\]/,
+      ],
+      ['1e6', 'ball.linearVelocity.x', /--probe 1000000: the probe radius must be at most .*ball\.linearVelocity\.x/],
+      [
+        '1',
+        'ball.mass',
+        /--probe 1: the probe ball leaves the valid range of ball\.mass: at 1 − 1 = 0, bodies\[1\]\.mass: must be > 0/,
+      ],
+    ] as const
+  ).map(([radius, wrt, names]): Case => ({
+    category: 'absurd options',
+    name: `grad --wrt ${wrt} --probe ${radius}`,
+    scene: scene(),
+    args: ['grad', 'SCENE', '--of', 'ball.position.z', '--wrt', wrt, '--probe', radius],
+    expect: { invalid: names },
+  })),
+
   // ---- values that blow up on their own
   {
     category: 'blow-ups',
@@ -745,6 +839,8 @@ describe("issue 16's hostile cases, one table", () => {
       'paths and names',
       'unwritable outputs',
       'blow-ups',
+      'penetration',
+      'absurd options',
     ])
       expect(categories.has(c), c).toBe(true);
   });
