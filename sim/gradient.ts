@@ -18,7 +18,13 @@ import { applyParams } from './param-inputs.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam } from './paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from './rollout.ts';
 import type { Scene } from './scene.ts';
-import { validity, VALIDITY_DEFAULT_MAX_PARAMS, type Decision, type ValidWithin } from './validity.ts';
+import {
+  rankKinksByDistance,
+  validity,
+  VALIDITY_DEFAULT_MAX_PARAMS,
+  type Decision,
+  type ValidWithin,
+} from './validity.ts';
 
 /** Moved to sim/param-inputs.ts (shared with the validity radius); re-exported for callers of this module. */
 export { applyParams } from './param-inputs.ts';
@@ -28,8 +34,9 @@ export interface GradientResult {
   /** d value / d parameter, by path as written */
   grad: Record<string, number>;
   /**
-   * non-smooth decisions within `kinkTol` of their boundary, nearest first; with
-   * `validWithin`, each also carries its `distance` in the parameters' units
+   * non-smooth decisions within `kinkTol` of their boundary, nearest first: by margin, or
+   * with `validWithin` by their `distance` in the parameters' units (those no parameter
+   * moves last: sim/validity.ts `rankKinksByDistance`)
    */
   kinks: { label: string; margin: number; distance?: number }[];
   /**
@@ -131,7 +138,7 @@ export function quantityLossGradient(
     const v = validity(scene, wrt, { distancesOf: out.kinks.map((k) => k.label) });
     out.validWithin = v.validWithin;
     out.decisions = v.decisions;
-    for (const k of out.kinks) k.distance = v.distances?.[k.label];
+    rankKinksByDistance(out.kinks, v.distances);
   }
   return out;
 }

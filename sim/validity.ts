@@ -513,6 +513,36 @@ function tangentSlopes(
   return log;
 }
 
+/**
+ * The kink report ranked by what bounds the gradient: each kink takes its distance from
+ * `distances` ({@link Validity}'s, by label), and the list is sorted nearest first, the
+ * kinks no parameter moves (distance Infinity) last, each group by margin. A contact
+ * resting exactly at d = 0 from step 0 reports its onset with margin 0, but when the
+ * parameters do not move its gap (zero tangent) it cannot flip and bounds nothing; by
+ * margin alone it would lead the list and hide the decision that does move. A margin-0
+ * kink the parameters do move has distance 0 and still leads. Sorts in place; returns `kinks`.
+ *
+ * @example
+ * rankKinksByDistance(kinks, validity(scene, wrt, { distancesOf: kinks.map((k) => k.label) }).distances);
+ */
+export function rankKinksByDistance<K extends { label: string; margin: number; distance?: number }>(
+  kinks: K[],
+  distances: Readonly<Record<string, number>> | undefined,
+): K[] {
+  if (distances === undefined) return kinks;
+  for (const k of kinks) {
+    const d = distances[k.label];
+    if (d !== undefined) k.distance = d;
+  }
+  const key = (k: K) => (k.distance !== undefined && Number.isFinite(k.distance) ? k.distance : Infinity);
+  return kinks.sort((a, b) => {
+    const da = key(a),
+      db = key(b);
+    if (da !== db) return da < db ? -1 : 1;
+    return a.margin - b.margin;
+  });
+}
+
 /** The distance of each labelled decision (`step t: A/B kind`), nearest over its ranks. */
 function distancesOf(
   wanted: readonly string[],
