@@ -21,6 +21,7 @@ import type { Scene } from './scene.ts';
 import {
   rankKinksByDistance,
   validity,
+  validityRide,
   VALIDITY_DEFAULT_MAX_PARAMS,
   type Decision,
   type ValidWithin,
@@ -106,7 +107,9 @@ export function quantityLossGradient(
   const params = wrt.map((p) => parseParamPath(p, bodies, '--wrt'));
   const model = buildModel(scene);
   const state0 = initialState(model, scene);
-  const config = { model, steps: scene.steps, segment: opts.segment };
+  // penalty and soft: the validity radius rides this rollout's forward pass (sim/validity.ts)
+  const ride = opts.validity === true ? validityRide(scene, wrt) : null;
+  const config = { model, steps: scene.steps, segment: opts.segment, forwardTangents: ride?.forwardTangents };
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const base = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
   const run = rolloutPrimitive(config);
@@ -135,7 +138,8 @@ export function quantityLossGradient(
     kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
   };
   if (opts.validity === true) {
-    const v = validity(scene, wrt, { distancesOf: out.kinks.map((k) => k.label) });
+    const distancesOf = out.kinks.map((k) => k.label);
+    const v = ride !== null ? ride.finish(distancesOf) : validity(scene, wrt, { distancesOf });
     out.validWithin = v.validWithin;
     out.decisions = v.decisions;
     rankKinksByDistance(out.kinks, v.distances);

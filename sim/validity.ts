@@ -46,7 +46,10 @@ import { createStepData, step } from './step.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
 import * as ad from '../ad/index.ts';
 import type { Real } from '../ad/tape.ts';
-import { forceRolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
+import type { ForwardTangents } from './driver/config.ts';
+import type { RolloutLayout } from './driver/inputs.ts';
+import { forceRolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
+import type { Model } from './model.ts';
 import { applyParams } from './param-inputs.ts';
 import { rolloutInputs, rolloutLayout } from './rollout.ts';
 
@@ -358,7 +361,6 @@ export function validity(
     return { validWithin: null, decisions: [], ...(distances && { distances }) };
   }
   const labels = new LabelTable();
-  const P = params.length;
   const at = sceneAt(scene, params, theta);
   // one tangent rollout where the mode's Stepper has a tangent-forward; else P + 1 plain ones
   const tangent = opts.method === 'differences' ? null : tangentSlopes(at, params, theta, labels);
@@ -368,9 +370,27 @@ export function validity(
     );
   }
   const base = tangent ?? logDecisions(at, new DecisionLog(labels));
-  const n = base.count;
   // slope[i·P + j]: ∂|m_i|/∂θ_j
   const slope = tangent !== null ? tangent.slopes : differencedSlopes(scene, params, theta, labels, base);
+  return validityReport(names, theta, labels, base, slope, opts.distancesOf);
+}
+
+/**
+ * The validity report from a log of every decision with its margin's slopes along each
+ * parameter (`slope[i·P + j]` = ∂|m_i|/∂θ_j): distances, the nearest decisions, and
+ * `validWithin` (module comment).
+ */
+function validityReport(
+  names: readonly string[],
+  theta: readonly number[],
+  labels: LabelTable,
+  base: DecisionLog,
+  slope: Float64Array,
+  distancesOfLabels: readonly string[] | undefined,
+): Validity {
+  const P = names.length;
+  const n = base.count;
+  const opts = { distancesOf: distancesOfLabels };
   // distances; keep the nearest decisions and the nearest per parameter
   const distance = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -488,6 +508,22 @@ function tangentSlopes(
   theta: readonly number[],
   labels: LabelTable,
 ): DecisionLog | null {
+  const inputs = tangentInputs(scene, params, theta);
+  if (inputs === null) return null;
+  const log = new DecisionLog(labels, null, params.length);
+  forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log);
+  return log;
+}
+
+/**
+ * The rollout inputs x of the scene and their tangents ẋ_j = ∂x/∂θ_j (P × L.size), for a
+ * tangent rollout; null where none applies ({@link tangentSlopes}).
+ */
+function tangentInputs(
+  scene: Scene,
+  params: readonly ParamPath[],
+  theta: readonly number[],
+): { config: { model: Model; steps: number }; L: RolloutLayout; x: Float64Array; xdots: Float64Array } | null {
   if (scene.contact.mode === 'hard') return null;
   const model = buildModel(scene);
   if (narrowphaseFeatures(model) !== null) return null;
@@ -508,9 +544,47 @@ function tangentSlopes(
     for (let k = 0; k < L.size && !reaches; k++) reaches = xdots[j * L.size + k] !== 0;
     if (!reaches) return null;
   }
-  const log = new DecisionLog(labels, null, P);
-  forceRolloutTangents(config, x, xdots, P, log);
-  return log;
+  return { config, L, x, xdots };
+}
+
+/** The validity radius riding a gradient's forward pass ({@link validityRide}). */
+export interface ValidityRide {
+  /** for the gradient rollout's config: its forward pass carries the parameters' tangents */
+  readonly forwardTangents: ForwardTangents;
+  /** the report, once that forward pass has run (as {@link validity}'s) */
+  finish(distancesOf?: readonly string[]): Validity;
+}
+
+/**
+ * The validity radius of `scene` w.r.t. `wrt`, computed by the forward pass of the
+ * gradient's own rollout instead of a rollout of its own: that pass steps through the
+ * tangent-forward (the same values, records and kink reports) carrying the P directions,
+ * so the radius costs the directions' propagation only. Null where {@link validity}
+ * would not use a tangent rollout (hard mode, narrowphase feature choices, a parameter
+ * that reaches no rollout input): call `validity` then. The gradient's rollout must be of
+ * `scene` itself, without controls.
+ *
+ * @example
+ * const ride = validityRide(scene, wrt);
+ * const run = rolloutPrimitive({ model, steps, forwardTangents: ride?.forwardTangents });
+ * // … the gradient through run …
+ * const v = ride?.finish() ?? validity(scene, wrt);
+ */
+export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide | null {
+  const bodies = pathBodies(scene);
+  const names = [...new Set(wrt)];
+  if (names.length === 0) return null;
+  const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
+  const theta = params.map((p) => readParam(scene, p));
+  const inputs = tangentInputs(scene, params, theta);
+  if (inputs === null) return null;
+  const labels = new LabelTable();
+  const log = new DecisionLog(labels, null, params.length);
+  const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log);
+  return {
+    forwardTangents: carry,
+    finish: (distancesOf) => validityReport(names, theta, labels, log, log.slopes, distancesOf),
+  };
 }
 
 /**
