@@ -432,18 +432,23 @@ function validityReport(
   const decisions = nearestFirst.map(describe);
   const nearest = decisions[0];
   const byParameter: Record<string, { distance: number; decision: string }> = {};
-  names.forEach((p, j) => {
-    let best = -1;
-    let bestDistance = Infinity;
-    for (let i = 0; i < n; i++) {
+  // one pass over the log (row by row, as the slopes are stored), the first nearest per parameter
+  const best = new Int32Array(P).fill(-1);
+  const bestDistance = new Float64Array(P).fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const m = base.margins[i];
+    for (let j = 0; j < P; j++) {
       const g = Math.abs(slope[i * P + j]);
-      const d = g > 0 ? base.margins[i] / g : Infinity;
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = i;
+      if (g === 0) continue;
+      const d = m / g;
+      if (d < bestDistance[j]) {
+        bestDistance[j] = d;
+        best[j] = i;
       }
     }
-    if (best >= 0) byParameter[p] = { distance: bestDistance, decision: describe(best).label };
+  }
+  names.forEach((p, j) => {
+    if (best[j] >= 0) byParameter[p] = { distance: bestDistance[j], decision: describe(best[j]).label };
   });
   return {
     validWithin: {
