@@ -56,7 +56,7 @@ export interface GradientOptions {
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
   /**
-   * compute `validWithin` (one tangent rollout carrying P directions in penalty and soft
+   * compute `validWithin` (P directions carried by this gradient's forward pass in penalty and soft
    * mode, P + 1 plain rollouts in hard mode: sim/validity.ts). Default: `gradient()`
    * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
    */

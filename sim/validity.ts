@@ -19,6 +19,16 @@
  * geometry and decisions are computed once per step, only the linearized propagation per
  * parameter. The margins are those of the plain step, in its order.
  *
+ * `gradient()` does not even pay for that rollout's forward values: {@link validityRide}
+ * hands the directions to the gradient's rollout primitive, whose forward pass steps through
+ * the tangent-forward (driver/config.ts `forwardTangents`; same values, records and kinks).
+ *
+ * Resting contacts: a contact placed exactly at d = 0 reports onset margin 0. With a zero
+ * tangent along θ (its gap does not move) it bounds nothing (distance ∞); with a nonzero
+ * one the radius is 0. What can flip for a contact that stays closed is its release, the
+ * impulse or force reaching 0 (hard onset λ_n·W_nn, penalty |d| and damping clamp), each with
+ * its own margin. {@link rankKinksByDistance} orders a kink report by these distances.
+ *
  * Hard mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature
  * choices (their margins' tangents are not carried) and parameters that reach no rollout
  * input (the contact margin) keep the earlier method: one extra plain rollout per
