@@ -50,7 +50,7 @@ const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [
 
 /**
  * `gradient()` with `validWithin` over `gradient()` alone, same scene and parameters,
- * interleaved: what the validity radius (one tangent rollout carrying the 8 directions,
+ * interleaved: what the validity radius (the 8 directions carried by the gradient's forward pass,
  * sim/validity.ts) adds to a gradient of 8 parameters of the billiards break (1,000 steps,
  * its own soft contact). Two warm-up rounds: the tangent kernels are large, and one round
  * under load leaves them still compiling.
@@ -230,7 +230,7 @@ export const gradFigures: Figure[] = [
   {
     name: 'grad.billiards16.validity.overGrad',
     describe:
-      "gradient() of the cue ball's final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (one tangent rollout carrying 8 directions) over the same gradient without it",
+      "gradient() of the cue ball's final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (8 directions carried by the gradient's own forward pass) over the same gradient without it",
     unit: 'ratio',
     goal: { max: VALIDITY_OVER_GRAD_GOAL },
     run: validityOverGrad,

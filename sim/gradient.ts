@@ -18,7 +18,14 @@ import { applyParams } from './param-inputs.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam } from './paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from './rollout.ts';
 import type { Scene } from './scene.ts';
-import { validity, VALIDITY_DEFAULT_MAX_PARAMS, type Decision, type ValidWithin } from './validity.ts';
+import {
+  rankKinksByDistance,
+  validity,
+  validityRide,
+  VALIDITY_DEFAULT_MAX_PARAMS,
+  type Decision,
+  type ValidWithin,
+} from './validity.ts';
 
 /** Moved to sim/param-inputs.ts (shared with the validity radius); re-exported for callers of this module. */
 export { applyParams } from './param-inputs.ts';
@@ -28,8 +35,9 @@ export interface GradientResult {
   /** d value / d parameter, by path as written */
   grad: Record<string, number>;
   /**
-   * non-smooth decisions within `kinkTol` of their boundary, nearest first; with
-   * `validWithin`, each also carries its `distance` in the parameters' units
+   * non-smooth decisions within `kinkTol` of their boundary, nearest first: by margin, or
+   * with `validWithin` by their `distance` in the parameters' units (those no parameter
+   * moves last: sim/validity.ts `rankKinksByDistance`)
    */
   kinks: { label: string; margin: number; distance?: number }[];
   /**
@@ -48,7 +56,7 @@ export interface GradientOptions {
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
   /**
-   * compute `validWithin` (one tangent rollout carrying P directions in penalty and soft
+   * compute `validWithin` (P directions carried by this gradient's forward pass in penalty and soft
    * mode, P + 1 plain rollouts in hard mode: sim/validity.ts). Default: `gradient()`
    * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
    */
@@ -99,7 +107,9 @@ export function quantityLossGradient(
   const params = wrt.map((p) => parseParamPath(p, bodies, '--wrt'));
   const model = buildModel(scene);
   const state0 = initialState(model, scene);
-  const config = { model, steps: scene.steps, segment: opts.segment };
+  // penalty and soft: the validity radius rides this rollout's forward pass (sim/validity.ts)
+  const ride = opts.validity === true ? validityRide(scene, wrt) : null;
+  const config = { model, steps: scene.steps, segment: opts.segment, forwardTangents: ride?.forwardTangents };
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const base = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
   const run = rolloutPrimitive(config);
@@ -128,10 +138,11 @@ export function quantityLossGradient(
     kinks: result.kinks.map((k) => ({ label: k.label, margin: k.margin })),
   };
   if (opts.validity === true) {
-    const v = validity(scene, wrt, { distancesOf: out.kinks.map((k) => k.label) });
+    const distancesOf = out.kinks.map((k) => k.label);
+    const v = ride !== null ? ride.finish(distancesOf) : validity(scene, wrt, { distancesOf });
     out.validWithin = v.validWithin;
     out.decisions = v.decisions;
-    for (const k of out.kinks) k.distance = v.distances?.[k.label];
+    rankKinksByDistance(out.kinks, v.distances);
   }
   return out;
 }

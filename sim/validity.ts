@@ -19,6 +19,16 @@
  * geometry and decisions are computed once per step, only the linearized propagation per
  * parameter. The margins are those of the plain step, in its order.
  *
+ * `gradient()` does not even pay for that rollout's forward values: {@link validityRide}
+ * hands the directions to the gradient's rollout primitive, whose forward pass steps through
+ * the tangent-forward (driver/config.ts `forwardTangents`; same values, records and kinks).
+ *
+ * Resting contacts: a contact placed exactly at d = 0 reports onset margin 0. With a zero
+ * tangent along θ (its gap does not move) it bounds nothing (distance ∞); with a nonzero
+ * one the radius is 0. What can flip for a contact that stays closed is its release, the
+ * impulse or force reaching 0 (hard onset λ_n·W_nn, penalty |d| and damping clamp), each with
+ * its own margin. {@link rankKinksByDistance} orders a kink report by these distances.
+ *
  * Hard mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature
  * choices (their margins' tangents are not carried) and parameters that reach no rollout
  * input (the contact margin) keep the earlier method: one extra plain rollout per
@@ -46,7 +56,10 @@ import { createStepData, step } from './step.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
 import * as ad from '../ad/index.ts';
 import type { Real } from '../ad/tape.ts';
-import { forceRolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
+import type { ForwardTangents } from './driver/config.ts';
+import type { RolloutLayout } from './driver/inputs.ts';
+import { forceRolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
+import type { Model } from './model.ts';
 import { applyParams } from './param-inputs.ts';
 import { rolloutInputs, rolloutLayout } from './rollout.ts';
 
@@ -358,7 +371,6 @@ export function validity(
     return { validWithin: null, decisions: [], ...(distances && { distances }) };
   }
   const labels = new LabelTable();
-  const P = params.length;
   const at = sceneAt(scene, params, theta);
   // one tangent rollout where the mode's Stepper has a tangent-forward; else P + 1 plain ones
   const tangent = opts.method === 'differences' ? null : tangentSlopes(at, params, theta, labels);
@@ -368,9 +380,27 @@ export function validity(
     );
   }
   const base = tangent ?? logDecisions(at, new DecisionLog(labels));
-  const n = base.count;
   // slope[i·P + j]: ∂|m_i|/∂θ_j
   const slope = tangent !== null ? tangent.slopes : differencedSlopes(scene, params, theta, labels, base);
+  return validityReport(names, theta, labels, base, slope, opts.distancesOf);
+}
+
+/**
+ * The validity report from a log of every decision with its margin's slopes along each
+ * parameter (`slope[i·P + j]` = ∂|m_i|/∂θ_j): distances, the nearest decisions, and
+ * `validWithin` (module comment).
+ */
+function validityReport(
+  names: readonly string[],
+  theta: readonly number[],
+  labels: LabelTable,
+  base: DecisionLog,
+  slope: Float64Array,
+  distancesOfLabels: readonly string[] | undefined,
+): Validity {
+  const P = names.length;
+  const n = base.count;
+  const opts = { distancesOf: distancesOfLabels };
   // distances; keep the nearest decisions and the nearest per parameter
   const distance = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -412,18 +442,23 @@ export function validity(
   const decisions = nearestFirst.map(describe);
   const nearest = decisions[0];
   const byParameter: Record<string, { distance: number; decision: string }> = {};
-  names.forEach((p, j) => {
-    let best = -1;
-    let bestDistance = Infinity;
-    for (let i = 0; i < n; i++) {
+  // one pass over the log (row by row, as the slopes are stored), the first nearest per parameter
+  const best = new Int32Array(P).fill(-1);
+  const bestDistance = new Float64Array(P).fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const m = base.margins[i];
+    for (let j = 0; j < P; j++) {
       const g = Math.abs(slope[i * P + j]);
-      const d = g > 0 ? base.margins[i] / g : Infinity;
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = i;
+      if (g === 0) continue;
+      const d = m / g;
+      if (d < bestDistance[j]) {
+        bestDistance[j] = d;
+        best[j] = i;
       }
     }
-    if (best >= 0) byParameter[p] = { distance: bestDistance, decision: describe(best).label };
+  }
+  names.forEach((p, j) => {
+    if (best[j] >= 0) byParameter[p] = { distance: bestDistance[j], decision: describe(best[j]).label };
   });
   return {
     validWithin: {
@@ -488,6 +523,22 @@ function tangentSlopes(
   theta: readonly number[],
   labels: LabelTable,
 ): DecisionLog | null {
+  const inputs = tangentInputs(scene, params, theta);
+  if (inputs === null) return null;
+  const log = new DecisionLog(labels, null, params.length);
+  forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log);
+  return log;
+}
+
+/**
+ * The rollout inputs x of the scene and their tangents ẋ_j = ∂x/∂θ_j (P × L.size), for a
+ * tangent rollout; null where none applies ({@link tangentSlopes}).
+ */
+function tangentInputs(
+  scene: Scene,
+  params: readonly ParamPath[],
+  theta: readonly number[],
+): { config: { model: Model; steps: number }; L: RolloutLayout; x: Float64Array; xdots: Float64Array } | null {
   if (scene.contact.mode === 'hard') return null;
   const model = buildModel(scene);
   if (narrowphaseFeatures(model) !== null) return null;
@@ -508,9 +559,77 @@ function tangentSlopes(
     for (let k = 0; k < L.size && !reaches; k++) reaches = xdots[j * L.size + k] !== 0;
     if (!reaches) return null;
   }
-  const log = new DecisionLog(labels, null, P);
-  forceRolloutTangents(config, x, xdots, P, log);
-  return log;
+  return { config, L, x, xdots };
+}
+
+/** The validity radius riding a gradient's forward pass ({@link validityRide}). */
+export interface ValidityRide {
+  /** for the gradient rollout's config: its forward pass carries the parameters' tangents */
+  readonly forwardTangents: ForwardTangents;
+  /** the report, once that forward pass has run (as {@link validity}'s) */
+  finish(distancesOf?: readonly string[]): Validity;
+}
+
+/**
+ * The validity radius of `scene` w.r.t. `wrt`, computed by the forward pass of the
+ * gradient's own rollout instead of a rollout of its own: that pass steps through the
+ * tangent-forward (the same values, records and kink reports) carrying the P directions,
+ * so the radius costs the directions' propagation only. Null where {@link validity}
+ * would not use a tangent rollout (hard mode, narrowphase feature choices, a parameter
+ * that reaches no rollout input): call `validity` then. The gradient's rollout must be of
+ * `scene` itself, without controls.
+ *
+ * @example
+ * const ride = validityRide(scene, wrt);
+ * const run = rolloutPrimitive({ model, steps, forwardTangents: ride?.forwardTangents });
+ * // … the gradient through run …
+ * const v = ride?.finish() ?? validity(scene, wrt);
+ */
+export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide | null {
+  const bodies = pathBodies(scene);
+  const names = [...new Set(wrt)];
+  if (names.length === 0) return null;
+  const params = names.map((p) => parseParamPath(p, bodies, '--wrt'));
+  const theta = params.map((p) => readParam(scene, p));
+  const inputs = tangentInputs(scene, params, theta);
+  if (inputs === null) return null;
+  const labels = new LabelTable();
+  const log = new DecisionLog(labels, null, params.length);
+  const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log);
+  return {
+    forwardTangents: carry,
+    finish: (distancesOf) => validityReport(names, theta, labels, log, log.slopes, distancesOf),
+  };
+}
+
+/**
+ * The kink report ranked by what bounds the gradient: each kink takes its distance from
+ * `distances` ({@link Validity}'s, by label), and the list is sorted nearest first, the
+ * kinks no parameter moves (distance Infinity) last, each group by margin. A contact
+ * resting exactly at d = 0 from step 0 reports its onset with margin 0, but when the
+ * parameters do not move its gap (zero tangent) it cannot flip and bounds nothing; by
+ * margin alone it would lead the list and hide the decision that does move. A margin-0
+ * kink the parameters do move has distance 0 and still leads. Sorts in place; returns `kinks`.
+ *
+ * @example
+ * rankKinksByDistance(kinks, validity(scene, wrt, { distancesOf: kinks.map((k) => k.label) }).distances);
+ */
+export function rankKinksByDistance<K extends { label: string; margin: number; distance?: number }>(
+  kinks: K[],
+  distances: Readonly<Record<string, number>> | undefined,
+): K[] {
+  if (distances === undefined) return kinks;
+  for (const k of kinks) {
+    const d = distances[k.label];
+    if (d !== undefined) k.distance = d;
+  }
+  const key = (k: K) => (k.distance !== undefined && Number.isFinite(k.distance) ? k.distance : Infinity);
+  return kinks.sort((a, b) => {
+    const da = key(a),
+      db = key(b);
+    if (da !== db) return da < db ? -1 : 1;
+    return a.margin - b.margin;
+  });
 }
 
 /** The distance of each labelled decision (`step t: A/B kind`), nearest over its ranks. */

@@ -239,14 +239,11 @@ export async function runVectorGradient(
   };
   const validity = opts.validity ?? new Set(wrt).size <= 8;
   if (validity) {
-    const { validity: validWithin } = await import('../../sim/validity.ts');
+    const { validity: validWithin, rankKinksByDistance } = await import('../../sim/validity.ts');
     const v = validWithin(scene, wrt, { distancesOf: report.kinks.map((k) => k.label) });
     report.validWithin = v.validWithin;
     report.decisions = v.decisions;
-    for (const k of report.kinks) {
-      const d = v.distances?.[k.label];
-      if (d !== undefined) k.distance = d;
-    }
+    rankKinksByDistance(report.kinks, v.distances);
   }
   return report;
 }
@@ -298,7 +295,9 @@ export function formatGradReport(of: string, report: GradReport, kinkTol: number
       const away =
         k.distance === undefined
           ? ''
-          : `, ${Number.isFinite(k.distance) ? short(k.distance) : 'no'} away in the parameters`;
+          : Number.isFinite(k.distance)
+            ? `, ${short(k.distance)} away in the parameters`
+            : ', not moved by the parameters (bounds nothing)';
       lines.push(`  ${k.label} — margin ${k.margin.toPrecision(3)}${away}`);
     }
     const hidden = report.kinks.length - KINKS_SHOWN;

@@ -334,6 +334,17 @@ export function contactWrenchTangents(
     const kappa = F.kappa;
     const law = F.normal;
     const kEff = p.stiffness * kappa[0];
+    // direction-independent factors of the per-direction formulas below
+    const dashpotRoot = p.dampingFromRestitution ? Math.sqrt(p.stiffness / e.w0) : 0;
+    let pressWidthSlope = 0;
+    if (e.weight !== 0 && p.mode === 'soft') {
+      // soft press smoothing: ∂press/∂|g| = ½·width/root·pressSmoothing, with ∂|g| = (g·ġ)/|g|
+      const g = p.gravity;
+      const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+      const width = F.pressSmoothing * gNorm;
+      const root = Math.sqrt(e.pressX * e.pressX + width * width);
+      if (root > 0 && gNorm > 0) pressWidthSlope = ((0.5 * width) / root) * (F.pressSmoothing / gNorm);
+    }
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
         so = j * ss,
@@ -404,9 +415,9 @@ export function contactWrenchTangents(
       // the dashpot b
       let dashpot: number;
       if (p.dampingFromRestitution) {
-        const root = Math.sqrt(p.stiffness / e.w0);
         const eDot = paramDot[po + PL.restitution + e.restitutionBody];
-        dashpot = 2 * e.zetaDe * eDot * root + (e.dashpot * kDot) / (2 * p.stiffness) - (e.dashpot * w0) / (2 * e.w0);
+        dashpot =
+          2 * e.zetaDe * eDot * dashpotRoot + (e.dashpot * kDot) / (2 * p.stiffness) - (e.dashpot * w0) / (2 * e.w0);
       } else dashpot = paramDot[po + PL.damping];
       // the window activation a(d, v_n, τ) and its width
       const actDot = win.dDist * dd + win.dNormalVelocity * vn + win.dTemperature * tauDot;
@@ -474,15 +485,7 @@ export function contactWrenchTangents(
           gz = paramDot[po + PL.gravity + 2];
         const xDot = -e.relDyn * (_n[0] * g[0] + _n[1] * g[1] + _n[2] * g[2] + e.nx * gx + e.ny * gy + e.nz * gz);
         let pressDot = e.pressDx * xDot;
-        if (p.mode === 'soft') {
-          const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
-          const width = F.pressSmoothing * gNorm;
-          const root = Math.sqrt(e.pressX * e.pressX + width * width);
-          if (root > 0 && gNorm > 0) {
-            const widthGDot = (F.pressSmoothing * (g[0] * gx + g[1] * gy + g[2] * gz)) / gNorm;
-            pressDot += ((0.5 * width) / root) * widthGDot;
-          }
-        }
+        if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g[0] * gx + g[1] * gy + g[2] * gz);
         fnDot += actDot * c * e.press + act * cDot * e.press + act * c * pressDot;
       }
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w

@@ -1,5 +1,23 @@
 /** A rollout's static configuration (what is not differentiated) and its checkpoint schedule. */
+import type { KinkSink } from '../../ad/primitive.ts';
 import type { Model } from '../model.ts';
+import type { State } from '../state.ts';
+import type { Stepper } from './stepper.ts';
+
+/**
+ * Tangents that ride a rollout primitive's forward pass (driver/tangent-rollout.ts
+ * `TangentCarry`): each step runs through the Stepper's tangent-forward instead of its
+ * plain forward (same state, same records, same kink reports), carrying input tangents.
+ */
+export interface ForwardTangents {
+  step<Rec, Snapshot>(
+    stepper: Stepper<Rec, Snapshot>,
+    state: State,
+    control: Float64Array | null,
+    t: number,
+    also: KinkSink | null,
+  ): void;
+}
 
 /**
  * Default budget for the step records a rollout's forward pass keeps, bytes. Within it the
@@ -32,6 +50,11 @@ export interface RolloutConfig {
    * output, after the final state, 13n values each: for losses over the trajectory
    */
   record?: readonly number[];
+  /**
+   * tangents carried through the forward pass beside the values (penalty and soft mode):
+   * the validity radius of a gradient from the gradient's own forward pass (sim/gradient.ts)
+   */
+  forwardTangents?: ForwardTangents;
 }
 
 /** The checkpoint spacing (default ⌈√steps⌉) and the validated recorded steps of a rollout. */

@@ -127,13 +127,15 @@ export function driveRollout<Rec, Snapshot>(
       let keptBytes = steps * stateSize * Float64Array.BYTES_PER_ELEMENT;
       let kept: KeptSteps<Rec> | null =
         keptBytes <= budget ? { states: new Float64Array(steps * stateSize), records: [] } : null;
+      const ride = config.forwardTangents;
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push({ state: packed.slice(), snapshot: stepper.snapshot() });
         sink.t = t;
         // an element loop, not set(): a call per step costs more than copying a small state
         if (kept !== null) copyInto(kept.states, t * stateSize, packed, 0, stateSize);
         const control = controls.at(x, t);
-        stepper.forward(state, control, sink);
+        if (ride !== undefined) ride.step(stepper, state, control, t, sink);
+        else stepper.forward(state, control, sink);
         if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
         if (kept !== null) {
           const rec = stepper.keep();

@@ -13,14 +13,17 @@
  * The forward values are bitwise the plain rollout's (the Stepper's forward kernels), and
  * the sanity monitor watches every step as in driver/rollout.ts.
  */
+import type { KinkSink } from '../../ad/primitive.ts';
+import { reportRadius, type RadiusSink } from '../contact/kinks.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { SanityMonitor } from '../sanity.ts';
 import { allocState, STATE_FIELDS } from '../state.ts';
 import type { RolloutConfig } from './config.ts';
 import { FORCE_STEPPER } from './force-stepper.ts';
-import { rolloutLayout, WRENCH_PER_BODY } from './inputs.ts';
+import { rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import { Controls, flat } from './rollout.ts';
-import type { StepperFactory, StepTangents } from './stepper.ts';
+import type { State } from '../state.ts';
+import type { Stepper, StepperFactory, StepTangents } from './stepper.ts';
 
 /** A margin-tangent sink told the step each decision belongs to (the validity log). */
 export interface StepMarginSink extends MarginTangentSink {
@@ -33,6 +36,93 @@ export interface RolloutTangents {
   y: Float64Array;
   /** dirs × 13n: direction j's tangent of y at `j·13n` */
   ydot: Float64Array;
+}
+
+/**
+ * Tangents riding a forward pass: the input tangents ẋ (dirs × L.size) set up as the
+ * state's and the controls' tangents, then carried step by step through the Stepper's
+ * tangent-forward in place of its plain forward (the state it leaves is bitwise the plain
+ * step's, and so is the step scratch a record is kept from). Used by {@link rolloutTangents}
+ * and by the rollout primitive's own forward pass (driver/rollout.ts, `forwardTangents`:
+ * the validity radius beside a gradient, one forward pass for both).
+ */
+export class TangentCarry {
+  /** dirs × 13n: direction j's tangent of the current state at `j·13n` */
+  readonly stateDot: Float64Array;
+  private readonly controls: Controls;
+  private readonly controlDot: Float64Array | null;
+  private readonly inputsOf: Float64Array[];
+  private readonly T: StepTangents;
+
+  constructor(
+    L: RolloutLayout,
+    n: number,
+    controlBodies: readonly number[],
+    xdots: Float64Array,
+    private readonly dirs: number,
+    private readonly kinks: StepMarginSink | null,
+  ) {
+    if (xdots.length !== dirs * L.size)
+      throw new RangeError(`rollout tangents: expected ${dirs}×${L.size} input tangents, got ${xdots.length}`);
+    const stateSize = (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n;
+    this.stateDot = new Float64Array(dirs * stateSize);
+    for (let j = 0; j < dirs; j++)
+      this.stateDot.set(xdots.subarray(j * L.size + L.q, j * L.size + L.q + stateSize), j * stateSize);
+    this.controls = new Controls(controlBodies, L, n);
+    this.controlDot = controlBodies.length > 0 ? new Float64Array(dirs * WRENCH_PER_BODY * n) : null;
+    this.inputsOf = Array.from({ length: dirs }, (_, j) => xdots.subarray(j * L.size, (j + 1) * L.size));
+    this.T = { dirs, state: this.stateDot, inputs: xdots, control: this.controlDot };
+  }
+
+  /**
+   * Step t of `stepper` with its control `control` (of the primal inputs), tangents carried
+   * along. Decisions go to the carry's sink with their tangents and, when given, also to
+   * `also` (the forward pass's own kink sink) as the plain step reports them: those within
+   * its report radius, without tangents.
+   */
+  step<Rec, Snapshot>(
+    stepper: Stepper<Rec, Snapshot>,
+    state: State,
+    control: Float64Array | null,
+    t: number,
+    also: KinkSink | null = null,
+  ): void {
+    if (stepper.tangentForward === undefined) {
+      throw new Error(`rollout tangents: the ${stepper.model.contact.mode}-mode stepper has no tangent-forward`);
+    }
+    if (this.kinks !== null) this.kinks.t = t;
+    const sink = also === null ? this.kinks : this.teeTo(also);
+    // the controls' tangents first: `at` returns one buffer, reused by every call
+    const controlDot = this.controlDot;
+    if (controlDot !== null) {
+      const n = controlDot.length / (WRENCH_PER_BODY * this.dirs);
+      for (let j = 0; j < this.dirs; j++)
+        controlDot.set(this.controls.at(this.inputsOf[j], t) as Float64Array, j * WRENCH_PER_BODY * n);
+    }
+    stepper.tangentForward(state, control, this.T, sink);
+  }
+
+  private tee: { to: KinkSink; sink: MarginTangentSink } | null = null;
+  /** A sink reporting every decision to the carry's sink and those within its radius to `to`. */
+  private teeTo(to: KinkSink): MarginTangentSink | null {
+    const log = this.kinks;
+    if (log === null) return null;
+    if (this.tee?.to !== to) {
+      const within = reportRadius(to);
+      const sink: MarginTangentSink & RadiusSink = {
+        radius: Math.max(reportRadius(log), within),
+        kink(margin, label, jump) {
+          log.kink(margin, label, jump);
+          if (margin <= within) to.kink(margin, label, jump);
+        },
+        tangents(mdot) {
+          log.tangents(mdot);
+        },
+      };
+      this.tee = { to, sink };
+    }
+    return this.tee.sink;
+  }
 }
 
 /**
@@ -57,37 +147,23 @@ export function rolloutTangents<Rec, Snapshot>(
   const bodies = config.controlBodies ?? [];
   const L = rolloutLayout(n, steps, bodies.length);
   if (x.length !== L.size) throw new RangeError(`rollout tangents: expected ${L.size} inputs, got ${x.length}`);
-  if (xdots.length !== dirs * L.size)
-    throw new RangeError(`rollout tangents: expected ${dirs}×${L.size} input tangents, got ${xdots.length}`);
   const stepper = mode.make(config, L, x);
   if (stepper.tangentForward === undefined) {
     throw new Error(`rollout tangents: the ${model.contact.mode}-mode stepper has no tangent-forward`);
   }
-  const stateSize = (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n;
+  const carry = new TangentCarry(L, n, bodies, xdots, dirs, kinks);
   const state = allocState(n);
   const packed = flat(state);
-  packed.set(x.subarray(L.q, L.q + stateSize));
-  const stateDot = new Float64Array(dirs * stateSize);
-  for (let j = 0; j < dirs; j++)
-    stateDot.set(xdots.subarray(j * L.size + L.q, j * L.size + L.q + stateSize), j * stateSize);
+  packed.set(x.subarray(L.q, L.q + (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n));
   const controls = new Controls(bodies, L, n);
-  const controlDot = bodies.length > 0 ? new Float64Array(dirs * WRENCH_PER_BODY * n) : null;
-  const inputsOf = Array.from({ length: dirs }, (_, j) => xdots.subarray(j * L.size, (j + 1) * L.size));
-  const T: StepTangents = { dirs, state: stateDot, inputs: xdots, control: controlDot };
   const monitor = new SanityMonitor(stepper.model, state.bodyQ, state.bodyQd);
   for (let t = 0; t < steps; t++) {
-    if (kinks !== null) kinks.t = t;
-    // the controls' tangents first: `at` returns one buffer, reused by every call
-    if (controlDot !== null) {
-      for (let j = 0; j < dirs; j++)
-        controlDot.set(controls.at(inputsOf[j], t) as Float64Array, j * WRENCH_PER_BODY * n);
-    }
     const control = controls.at(x, t);
-    stepper.tangentForward(state, control, T, kinks);
+    carry.step(stepper, state, control, t);
     if (control !== null) monitor.addControlWork(state.bodyQd, control, 0, null);
     monitor.check(state.bodyQ, state.bodyQd, t + 1, stepper.contacts());
   }
-  return { y: packed.slice(), ydot: stateDot };
+  return { y: packed.slice(), ydot: carry.stateDot };
 }
 
 /** {@link rolloutTangents} of a penalty- or soft-mode rollout (hard mode has no tangent-forward yet). */

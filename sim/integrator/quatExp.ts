@@ -133,13 +133,31 @@ export function quatExpTangent(
   const ux = u[uOff],
     uy = u[uOff + 1],
     uz = u[uOff + 2];
+  _coef[3] = ux * ux + uy * uy + uz * uz;
+  return quatExpTangentWith(out, outOff, u, uOff, uDot, uDotOff, fillCoefficients(_coef));
+}
+
+/**
+ * {@link quatExpTangent} with exp's coefficients `coef` = [C, S, dS/ds] at |u|² given
+ * ({@link expMapCoefficients}): for several tangents at one u, the coefficients once.
+ */
+export function quatExpTangentWith(
+  out: Float64Array,
+  outOff: number,
+  u: Float64Array,
+  uOff: number,
+  uDot: Float64Array,
+  uDotOff: number,
+  coef: Float64Array,
+): Float64Array {
+  const ux = u[uOff],
+    uy = u[uOff + 1],
+    uz = u[uOff + 2];
   const dx = uDot[uDotOff],
     dy = uDot[uDotOff + 1],
     dz = uDot[uDotOff + 2];
-  _coef[3] = ux * ux + uy * uy + uz * uz;
-  const c = fillCoefficients(_coef);
-  const sinc = c[1],
-    sincSlope = c[2];
+  const sinc = coef[1],
+    sincSlope = coef[2];
   const sDot = 2 * (ux * dx + uy * dy + uz * dz);
   out[outOff] = -0.5 * sinc * sDot;
   out[outOff + 1] = sincSlope * sDot * ux + sinc * dx;

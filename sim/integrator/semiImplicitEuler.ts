@@ -39,7 +39,7 @@ import {
   gyroscopicTangent,
   type GyroscopicWork,
 } from './gyroscopic.ts';
-import { quatExp, quatExpAdjoint, quatExpTangent } from './quatExp.ts';
+import { expMapCoefficients, quatExp, quatExpAdjoint, quatExpTangentWith } from './quatExp.ts';
 
 /** Floats per body of `bodyQ` (position, quaternion) and `bodyQd`/wrench (linear, angular). */
 const Q_WIDTH = 7;
@@ -134,7 +134,15 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
 
   // orientation: q' = normalize(exp(h ω') ⊗ q̂)
   advanceOrientation(_qHat, _u, _qNext, 3, _norms, 1);
+  _uCoefValid = false;
 }
+
+/**
+ * exp's coefficients [C, S, dS/ds] at the last `stepBody`'s u, for its tangents: computed
+ * by the first direction's `tangentBody` and reused by the others (they depend on u only).
+ */
+const _uCoef = new Float64Array(3);
+let _uCoefValid = false;
 
 /**
  * The end-of-step angular velocity (world) of body `b` with rotation `rot` (row-major,
@@ -590,7 +598,12 @@ function tangentBody(
   }
 
   // ṗ = Δq̇ ⊗ q̂ + Δq ⊗ q̂̇, then q̇' = (ṗ − q'(q'·ṗ))/|p|
-  quatExpTangent(_dqDot, 0, _u, 0, _uDot, 0);
+  // exp's coefficients once per body step, for all directions
+  if (!_uCoefValid) {
+    expMapCoefficients(_uCoef, _u[0] * _u[0] + _u[1] * _u[1] + _u[2] * _u[2]);
+    _uCoefValid = true;
+  }
+  quatExpTangentWith(_dqDot, 0, _u, 0, _uDot, 0, _uCoef);
   quatMultiply(_pDot, 0, _dqDot, 0, _qHat, 0);
   quatMultiply(_pDotPart, 0, _dq, 0, _qHatDot, 0);
   let dot = 0;

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScene, parseSceneText, type Scene } from '../../../sim/scene.ts';
-import { validity } from '../../../sim/validity.ts';
+import { gradient } from '../../../sim/gradient.ts';
+import { validity, validityRide } from '../../../sim/validity.ts';
 import { validityCases } from './validity-cases.ts';
 
 /** Relative difference, with distances that are both infinite counted as equal. */
@@ -67,5 +68,30 @@ describe('validWithin by tangents equals validWithin by differences', () => {
     const hard = validityCases().find((c) => c.scene.contact.mode === 'hard') as { scene: Scene; wrt: string };
     expect(() => validity(hard.scene, [hard.wrt], { method: 'tangents' })).toThrow(/no tangent rollout/);
     expect(validity(hard.scene, [hard.wrt]).validWithin).not.toBeNull();
+  });
+});
+
+describe("validWithin riding the gradient's forward pass", () => {
+  const billiards = parseSceneText(readFileSync(new URL('../../../scenes/billiards.json', import.meta.url), 'utf8'));
+  const wrt = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [`${b}.linearVelocity.x`, `${b}.linearVelocity.y`]);
+  for (const mode of ['soft', 'penalty'] as const) {
+    it(`billiards (300 steps, ${mode}): the same gradient, kinks and report as a gradient and a tangent rollout apart`, () => {
+      const scene = { ...billiards, steps: 300, contact: { ...billiards.contact, mode } };
+      expect(validityRide(scene, wrt)).not.toBeNull();
+      const riding = gradient(scene, 'cue.position.x', wrt, { validity: true });
+      const alone = gradient(scene, 'cue.position.x', wrt, { validity: false });
+      expect(riding.value).toBe(alone.value);
+      expect(riding.grad).toEqual(alone.grad);
+      const labelsMargins = (r: typeof alone) => r.kinks.map((k) => [k.label, k.margin]).sort();
+      expect(labelsMargins(riding)).toEqual(labelsMargins(alone));
+      const v = validity(scene, wrt, { distancesOf: alone.kinks.map((k) => k.label) });
+      expect(riding.validWithin).toEqual(v.validWithin);
+      expect(riding.decisions).toEqual(v.decisions);
+      for (const k of riding.kinks) expect(k.distance).toBe(v.distances?.[k.label]);
+    });
+  }
+
+  it('not in hard mode (no tangent-forward there): the gradient runs validity() apart', () => {
+    expect(validityRide({ ...billiards, steps: 10, contact: { ...billiards.contact, mode: 'hard' } }, wrt)).toBeNull();
   });
 });
