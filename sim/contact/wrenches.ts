@@ -654,7 +654,10 @@ export function contactWrenchesPullback(
   ybar: Float64Array,
   out: Float64Array,
 ): Float64Array {
-  const L = contactWrenchLayout(contacts.count, p.nbody);
+  // the layout of the last call, when the counts match (a rollout calls this every step)
+  let L = _pullbackLayout;
+  if (L === null || L.count !== contacts.count || L.nbody !== p.nbody)
+    L = _pullbackLayout = contactWrenchLayout(contacts.count, p.nbody);
   if (out.length !== L.size) {
     throw new RangeError(`contactWrenchesPullback: out has ${out.length} entries, the layout ${L.size}`);
   }
@@ -668,6 +671,7 @@ export function contactWrenchesPullback(
 
 /** The arguments of {@link contactWrenchesPullback} as the adjoint reads them (one object, refilled per call). */
 let _pullbackViews: InputViews | null = null;
+let _pullbackLayout: ContactWrenchLayout | null = null;
 
 // ---- primitive --------------------------------------------------------------------------
 
