@@ -132,7 +132,7 @@ function stepBody(
   const r = _rot;
 
   // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
-  angularVelocityStep(m, b, r, qd, vo, wrench[wo + 3], wrench[wo + 4], wrench[wo + 5], _gyro, _omegaNext, 0);
+  angularVelocityStepOf(m, b, r, qd, vo, wrench, wo + 3, _gyro, _omegaNext, 0);
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) {
     const wa = _omegaNext[a];
@@ -164,10 +164,39 @@ export function angularVelocityStep(
   out: Float64Array,
   outOff: number,
 ): void {
+  _torque[0] = tx;
+  _torque[1] = ty;
+  _torque[2] = tz;
+  angularVelocityStepOf(m, b, rot, qd, vo, _torque, 0, gyro, out, outOff);
+}
+
+/** The torque of an {@link angularVelocityStep} call (world, N·m). */
+const _torque = new Float64Array(3);
+
+/**
+ * {@link angularVelocityStep} with the torque read from `torque[to .. to + 2]`: the
+ * semi-implicit step's form, which passes no doubles through a call (a double argument
+ * of a call that is not inlined is boxed: three allocations per body and step).
+ */
+function angularVelocityStepOf(
+  m: IntegratorParams,
+  b: number,
+  rot: Float64Array,
+  qd: Float64Array,
+  vo: number,
+  torque: Float64Array,
+  to: number,
+  gyro: GyroscopicWork,
+  out: Float64Array,
+  outOff: number,
+): void {
   const r = rot;
   const wx = qd[vo + 3],
     wy = qd[vo + 4],
     wz = qd[vo + 5];
+  const tx = torque[to],
+    ty = torque[to + 1],
+    tz = torque[to + 2];
   gyro.dt = m.dt;
   for (let c = 0; c < 3; c++) {
     gyro.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
