@@ -245,6 +245,11 @@ export function loadUnitRotation(q: Float64Array, qo: number, qHat: Float64Array
  */
 export function advanceOrientation(qHat: Float64Array, u: Float64Array, out: Float64Array, outOff: number): number {
   quatExp(_dq, 0, u, 0);
+  return turnByIncrement(qHat, out, outOff);
+}
+
+/** normalize(Δq ⊗ q̂) into `out[outOff .. outOff + 3]` for the increment Δq in `_dq`; returns |Δq ⊗ q̂|. */
+function turnByIncrement(qHat: Float64Array, out: Float64Array, outOff: number): number {
   quatMultiply(_p, 0, _dq, 0, qHat, 0);
   const pLen = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
   for (let k = 0; k < 4; k++) out[outOff + k] = _p[k] / pLen;
@@ -346,10 +351,7 @@ function restoreBody(
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) _u[a] = h * (r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2]);
   for (let k = 0; k < 4; k++) _dq[k] = kept[at + KEPT_DQ + k];
-  quatMultiply(_p, 0, _dq, 0, _qHat, 0);
-  const pLen = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
-  _norms[1] = pLen;
-  for (let k = 0; k < 4; k++) _qNext[3 + k] = _p[k] / pLen;
+  _norms[1] = turnByIncrement(_qHat, _qNext, 3);
 }
 
 // ---- the primitive -------------------------------------------------------------------
