@@ -44,6 +44,11 @@ export interface StepData {
   readonly integrator: IntegratorParams;
   /** hard mode: the impulse pipeline's own scratch (contacts, problem, warm start); else null */
   readonly hard: HardStepData | null;
+  /**
+   * integrate: where the step leaves the integrator's intermediates for an adjoint
+   * (nbody × INTEGRATOR_KEPT_PER_BODY; a rollout's Stepper sets it), or null (plain stepping)
+   */
+  integratorKept: Float64Array | null;
 }
 
 /** Make the scratch for stepping `model` (contact buffer sized for the scene). */
@@ -56,6 +61,7 @@ export function createStepData(model: Model, overrides: Partial<ContactForcePara
     forceParams: hard === null ? contactForceParams(model, overrides) : null,
     integrator: integratorParams(model),
     hard,
+    integratorKept: null,
   };
 }
 
@@ -95,7 +101,7 @@ export function step(
     for (let j = 0; j < w.length; j++) w[j] += control[j];
   }
   // integration
-  integrate(data.integrator, state.bodyQ, state.bodyQd, data.wrench, out.bodyQ, out.bodyQd);
+  integrate(data.integrator, state.bodyQ, state.bodyQd, data.wrench, out.bodyQ, out.bodyQd, data.integratorKept);
   out.time = state.time + model.dt;
   return out;
 }

@@ -658,7 +658,10 @@ export function contactWrenchesPullback(
   ybar: Float64Array,
   out: Float64Array,
 ): Float64Array {
-  const L = contactWrenchLayout(contacts.count, p.nbody);
+  // the layout of the last call, when the counts match (a rollout calls this every step)
+  let L = _pullbackLayout;
+  if (L === null || L.count !== contacts.count || L.nbody !== p.nbody)
+    L = _pullbackLayout = contactWrenchLayout(contacts.count, p.nbody);
   if (out.length !== L.size) {
     throw new RangeError(`contactWrenchesPullback: out has ${out.length} entries, the layout ${L.size}`);
   }
@@ -672,6 +675,7 @@ export function contactWrenchesPullback(
 
 /** The arguments of {@link contactWrenchesPullback} as the adjoint reads them (one object, refilled per call). */
 let _pullbackViews: InputViews | null = null;
+let _pullbackLayout: ContactWrenchLayout | null = null;
 
 // ---- primitive --------------------------------------------------------------------------
 
@@ -1039,8 +1043,12 @@ function contactWrenchAdjoint(
     const shareBBar = wtBar * _e.utB;
     _gateSumBar[_run[i]] += shareABar + shareBBar;
     const gateBar = -(shareABar + shareBBar);
-    sideInverseMassAdjoint(p, L, 0, a, w0Bar, wtBar * _e.shareA, xbar);
-    sideInverseMassAdjoint(p, L, 1, b, w0Bar, wtBar * _e.shareB, xbar);
+    // the cotangents travel in `_bar` (double arguments of a call that is not inlined are boxed)
+    _bar.un = w0Bar;
+    _bar.ut = wtBar * _e.shareA;
+    sideInverseMassAdjoint(p, L, 0, a, xbar);
+    _bar.ut = wtBar * _e.shareB;
+    sideInverseMassAdjoint(p, L, 1, b, xbar);
 
     // the share activation (mass splitting) a_s(d, τ)
     xbar[L.dist + i] += gateBar * _e.gateDDist;
@@ -1058,7 +1066,10 @@ function contactWrenchAdjoint(
     _bar.n[1] += vnBar * vry - (nDotVtb * vry + vn * vtby);
     _bar.n[2] += vnBar * vrz - (nDotVtb * vrz + vn * vtbz);
     const nScale = vnBar - nDotVtb;
-    relativeVelocityAdjoint(L, i, vtbx + nScale * nx, vtby + nScale * ny, vtbz + nScale * nz, xbar);
+    _bar.vr[0] = vtbx + nScale * nx;
+    _bar.vr[1] = vtby + nScale * ny;
+    _bar.vr[2] = vtbz + nScale * nz;
+    relativeVelocityAdjoint(L, i, xbar);
 
     // μ = √(μ_A μ_B)
     xbar[L.friction + a] += muBar * _mu.dA;
@@ -1074,22 +1085,30 @@ function contactWrenchAdjoint(
   return xbar;
 }
 
-/** Cotangents of the current contact's normal and levers, gathered before they are written. */
-const _bar = { n: new Float64Array(3), rA: new Float64Array(3), rB: new Float64Array(3) };
+/**
+ * Cotangents of the current contact's normal and levers, gathered before they are written;
+ * and the arguments of the adjoint's helpers: the relative velocity's cotangent (`vr`),
+ * the cotangents of a side's un and ut.
+ */
+const _bar = {
+  n: new Float64Array(3),
+  rA: new Float64Array(3),
+  rB: new Float64Array(3),
+  vr: new Float64Array(3),
+  un: 0,
+  ut: 0,
+};
 
 /**
- * v_rel = v_B + ω_B × r_B − v_A − ω_A × r_A pulled back from its cotangent (vrb), then the
- * levers r = p − x (with the lever and normal cotangents already in `_bar`) into `xbar`.
+ * v_rel = v_B + ω_B × r_B − v_A − ω_A × r_A pulled back from its cotangent (vrb, in
+ * `_bar.vr`), then the levers r = p − x (with the lever and normal cotangents already in
+ * `_bar`) into `xbar`.
  */
-function relativeVelocityAdjoint(
-  L: ContactWrenchLayout,
-  i: number,
-  vrbx: number,
-  vrby: number,
-  vrbz: number,
-  xbar: Float64Array,
-): void {
+function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, xbar: Float64Array): void {
   const { a, b, rAx, rAy, rAz, rBx, rBy, rBz, wAx, wAy, wAz, wBx, wBy, wBz } = _e;
+  const vrbx = _bar.vr[0],
+    vrby = _bar.vr[1],
+    vrbz = _bar.vr[2];
   const qa = L.qd + 6 * a,
     qb = L.qd + 6 * b;
   xbar[qb] += vrbx;
@@ -1139,18 +1158,19 @@ function relativeVelocityAdjoint(
 }
 
 /**
- * {@link sideInverseMass} pulled back from the cotangents of un and ut: into the body's
- * inverse mass and inertia and orientation (in `xbar`), and the lever and normal (in `_bar`).
+ * {@link sideInverseMass} pulled back from the cotangents of un and ut (`_bar.un`,
+ * `_bar.ut`): into the body's inverse mass and inertia and orientation (in `xbar`), and
+ * the lever and normal (in `_bar`).
  */
 function sideInverseMassAdjoint(
   p: ContactForceParams,
   L: ContactWrenchLayout,
   side: number,
   body: number,
-  unBar: number,
-  utBar: number,
   xbar: Float64Array,
 ): void {
+  const unBar = _bar.un,
+    utBar = _bar.ut;
   if (unBar === 0 && utBar === 0) return;
   const lam0 = p.invInertia[3 * body],
     lam1 = p.invInertia[3 * body + 1],

@@ -2,16 +2,18 @@
  * Penalty and soft contact (forces) as a Stepper of the rollout driver (driver/rollout.ts).
  *
  * Forward: the plain `step` (sim/step.ts: collide → contact wrenches → controls →
- * integrate) on the model with the rollout's inputs. A record is the step's wrench
- * (contacts and controls) and, in a replayed segment, its contacts. A kept record (held
+ * integrate) on the model with the rollout's inputs, which also leaves the integrator's
+ * costly intermediates (the exponential map, the gyroscopic Newton step) for the adjoint.
+ * A record is the step's wrench (contacts and controls), those intermediates (when they
+ * fit the record budget) and, in a replayed segment, its contacts. A kept record (held
  * for the whole backward pass) has no contacts: its pullback runs the collision pass again
  * on the state before the step, which the driver keeps, and finds the same contacts bit
  * for bit (collision is a function of the poses alone). That is cheaper than copying every
  * step's contacts, and leaves the budget to the states and wrenches: a 1,000-step rollout
  * of 100 boxes (22 MB of contacts) keeps its records instead of replaying every segment.
  *
- * Pullback: the stages' hand-written adjoints in reverse: `integrateAdjoint` (state,
- * wrench and mass/inertia/gravity cotangents) → `contactWrenchesPullback` (geometry, state,
+ * Pullback: the stages' hand-written adjoints in reverse: `integrateAdjointInPlace`
+ * (state, wrench and mass/inertia/gravity cotangents, in place on λ and x̄) → `contactWrenchesPullback` (geometry, state,
  * contact scalars, friction, inverse mass and inertia, restitution, gravity) →
  * `contactGeometryAdjoint` (poses and shape sizes, for the features the forward pass
  * chose).
@@ -20,34 +22,35 @@ import type { KinkSink } from '../../ad/primitive.ts';
 import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import type { ContactForceParams } from '../contact/params.ts';
-import { contactWrenchesPullback, contactWrenchLayout } from '../contact/wrenches.ts';
-import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
+import { contactWrenchesPullback, contactWrenchLayout, type ContactWrenchLayout } from '../contact/wrenches.ts';
+import { INTEGRATOR_KEPT_PER_BODY, integrateAdjointInPlace } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import { createStepData, step, type StepData } from '../step.ts';
-import type { RolloutConfig } from './config.ts';
-import {
-  addIntegratorParamBars,
-  CONTACT_SCALAR_INPUTS,
-  inputWidths,
-  integratorInputsOf,
-  modelWithInputs,
-  type RolloutLayout,
-} from './inputs.ts';
+import { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
+import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
 import type { StepTangents, Stepper, StepperFactory } from './stepper.ts';
 
-/** What a force step's pullback needs besides the state before it. */
-export interface ForceStepRecord {
-  /** the step's contacts, or null: found again from the state before the step */
-  contacts: Contacts | null;
-  /** how many contacts the step had (a step without any needs no collision pass again) */
-  contactCount: number;
-  /** the step's wrench (nbody×6: contacts plus controls) is `wrenches[wrenchAt..]` */
-  wrenches: Float64Array;
-  wrenchAt: number;
+/**
+ * What a force step's pullback needs besides the state before it. A kept record (held for
+ * the whole backward pass) is its step's index in the stepper's arrays of wrenches,
+ * contact counts and integrator intermediates: an object per step would be a thousand
+ * young objects per rollout for the garbage collector to copy. A replayed step's record is
+ * a {@link ReplayedForceStep}, reused across segments.
+ */
+export type ForceStepRecord = number | ReplayedForceStep;
+
+/** The record of a step in a replayed segment. */
+export interface ReplayedForceStep {
+  /** the step's contacts */
+  contacts: Contacts;
+  /** the step's wrench (nbody×6: contacts plus controls) */
+  wrench: Float64Array;
+  /** the integrator's intermediates (nbody × INTEGRATOR_KEPT_PER_BODY) */
+  integrator: Float64Array;
 }
 
 /**
@@ -67,12 +70,24 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private readonly n: number;
   private scratch: ForcePullbackScratch | null = null;
   /**
-   * the wrenches of the kept records, one array for the rollout: a typed array per step
-   * would be one off-heap buffer per step, which costs more than the step itself
+   * the wrenches and contact counts of the kept records, one array each for the rollout: a
+   * typed array per step would be one off-heap buffer per step, which costs more than the
+   * step itself
    */
   private keptWrenches: Float64Array | null = null;
+  private keptContactCounts: Int32Array | null = null;
   private keptCount = 0;
   private readonly steps: number;
+  /** the integrator's intermediates of the step just taken (the step scratch's `integratorKept`) */
+  private readonly stepIntegrator: Float64Array;
+  /**
+   * the integrator's intermediates of the kept records, one array for the rollout, or null
+   * when they would not fit the record budget beside the states and wrenches (a pile of a
+   * hundred boxes): its pullbacks then compute the integration again, rather than the whole
+   * rollout losing its kept records
+   */
+  private keptIntegrator: Float64Array | null = null;
+  private readonly keepsIntegrator: boolean;
 
   constructor(
     config: RolloutConfig,
@@ -85,6 +100,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.data = createStepData(this.model);
     this.n = this.model.nbody;
     this.steps = config.steps;
+    this.stepIntegrator = new Float64Array(INTEGRATOR_KEPT_PER_BODY * this.n);
+    this.data.integratorKept = this.stepIntegrator;
+    // the kept records' bytes as the driver counts them: states, wrenches, intermediates
+    const W = inputWidths(this.n);
+    const perStep = (W.q + W.qd + WRENCH_PER_BODY * this.n + INTEGRATOR_KEPT_PER_BODY * this.n) * 8;
+    this.keepsIntegrator = config.steps * perStep <= (config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES);
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
@@ -109,29 +130,43 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   keep(): ForceStepRecord {
     const w = this.data.wrench;
+    const t = this.keptCount++;
     // the wrenches of all kept records in one array; the contacts are found again
     const wrenches = (this.keptWrenches ??= new Float64Array(this.steps * w.length));
-    const wrenchAt = this.keptCount++ * w.length;
-    copyInto(wrenches, wrenchAt, w, 0, w.length);
-    return { contacts: null, contactCount: this.data.contacts.count, wrenches, wrenchAt };
+    copyInto(wrenches, t * w.length, w, 0, w.length);
+    (this.keptContactCounts ??= new Int32Array(this.steps))[t] = this.data.contacts.count;
+    if (this.keepsIntegrator) {
+      const kept = this.stepIntegrator;
+      const integrator = (this.keptIntegrator ??= new Float64Array(this.steps * kept.length));
+      copyInto(integrator, t * kept.length, kept, 0, kept.length);
+    }
+    return t;
   }
 
   recordInto(into: ForceStepRecord | undefined): ForceStepRecord {
     const w = this.data.wrench;
-    const rec = into ?? {
-      contacts: createContacts(16),
-      contactCount: 0,
-      wrenches: new Float64Array(w.length),
-      wrenchAt: 0,
-    };
-    rec.contacts = keepContacts(this.data.contacts, rec.contacts ?? undefined);
-    rec.contactCount = rec.contacts.count;
-    copyInto(rec.wrenches, rec.wrenchAt, w, 0, w.length);
+    const kept = this.stepIntegrator;
+    const rec =
+      into !== undefined && typeof into !== 'number'
+        ? into
+        : {
+            contacts: createContacts(16),
+            wrench: new Float64Array(w.length),
+            integrator: new Float64Array(kept.length),
+          };
+    rec.contacts = keepContacts(this.data.contacts, rec.contacts);
+    copyInto(rec.wrench, 0, w, 0, w.length);
+    copyInto(rec.integrator, 0, kept, 0, kept.length);
     return rec;
   }
 
   recordBytes(rec: ForceStepRecord): number {
-    return (rec.contacts === null ? 0 : contactsBytes(rec.contacts)) + this.data.wrench.byteLength;
+    if (typeof rec !== 'number') return contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength;
+    return (
+      this.data.wrench.byteLength +
+      Int32Array.BYTES_PER_ELEMENT +
+      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0)
+    );
   }
 
   snapshot(): null {
@@ -152,21 +187,51 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     const n = this.n,
       L = this.L;
     const sc = (this.scratch ??= this.makeScratch());
-    const { IL, W, xInt, xIntBar } = sc;
-    const stateWidth = W.q + W.qd;
-    // integrate: λ → (q̄, q̇̄, w̄, invMass̄, invInertiā, ḡ); the state and wrench are
-    // copied into the integrator's flat input (q and qd are adjacent there too)
-    copyInto(xInt, IL.q, states, offset, stateWidth);
-    copyInto(xInt, IL.wrench, rec.wrenches, rec.wrenchAt, controlBar.length);
-    integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
-    addIntegratorParamBars(xbar, L, xIntBar, IL, n);
-    // the wrench's cotangent is the controls' (they are added into it)
+    const W = sc.W;
+    // the state before the step (q and qd adjacent, as in `states`)
+    copyInto(sc.state, 0, states, offset, W.q + W.qd);
+    // integrate: λ → (q̄, q̇̄) in place, the wrench's cotangent (which is the controls':
+    // they are added into it) and the masses', inertias' and gravity's into x̄
     const wBar = controlBar;
-    copyInto(wBar, 0, xIntBar, IL.wrench, wBar.length);
-    // the next λ starts from the integrator's state cotangents
-    copyInto(lambda, 0, xIntBar, IL.q, stateWidth);
-    if (rec.contactCount === 0) return;
-    const contacts = rec.contacts ?? this.collideAgain(sc.qt, rec.contactCount);
+    let contacts: Contacts | null = null;
+    let contactCount: number;
+    if (typeof rec === 'number') {
+      const wrenchWidth = wBar.length;
+      const integrator = this.keptIntegrator;
+      const integratorWidth = this.stepIntegrator.length;
+      integrateAdjointInPlace(
+        this.data.integrator,
+        sc.qt,
+        sc.qdt,
+        this.keptWrenches as Float64Array,
+        rec * wrenchWidth,
+        integrator,
+        rec * integratorWidth,
+        lambda,
+        wBar,
+        xbar,
+        L,
+      );
+      contactCount = (this.keptContactCounts as Int32Array)[rec];
+    } else {
+      integrateAdjointInPlace(
+        this.data.integrator,
+        sc.qt,
+        sc.qdt,
+        rec.wrench,
+        0,
+        rec.integrator,
+        0,
+        lambda,
+        wBar,
+        xbar,
+        L,
+      );
+      contacts = rec.contacts;
+      contactCount = contacts.count;
+    }
+    if (contactCount === 0) return;
+    contacts ??= this.collideAgain(sc.qt, contactCount);
     const c = contacts.count;
     // views of the driver's λ and x̄ (the same over one backward pass; a forward-mode
     // evaluation without a jvp runs one backward pass per output, each with its own)
@@ -180,13 +245,15 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     }
     // contact wrenches: w̄ → geometry, q, qd and the force parameters (the kernel's flat
     // layout); one cotangent buffer per contact count, reused across steps
-    let xcBar = sc.contactBars.get(c);
-    if (xcBar === undefined) {
-      xcBar = new Float64Array(contactWrenchLayout(c, n).size);
-      sc.contactBars.set(c, xcBar);
+    let bars = sc.contactBars.get(c);
+    if (bars === undefined) {
+      const layout = contactWrenchLayout(c, n);
+      bars = { layout, xbar: new Float64Array(layout.size) };
+      sc.contactBars.set(c, bars);
     }
+    const xcBar = bars.xbar,
+      CL = bars.layout;
     contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar);
-    const CL = contactWrenchLayout(c, n);
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];
@@ -225,25 +292,20 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   private makeScratch(): ForcePullbackScratch {
     const n = this.n,
-      L = this.L,
       m = this.model;
     const force = this.data.forceParams;
     if (force === null) throw new Error('force stepper: the step scratch has no contact-force settings');
-    const IL = integratorLayout(n);
     const W = inputWidths(n);
-    const xInt = integratorInputsOf(this.x, L, n);
+    const state = new Float64Array(W.q + W.qd);
     return {
-      IL,
       W,
-      xInt,
-      qt: xInt.subarray(IL.q, IL.q + W.q),
-      qdt: xInt.subarray(IL.qd, IL.qd + W.qd),
-      xIntBar: new Float64Array(IL.size),
+      state,
+      qt: state.subarray(0, W.q),
+      qdt: state.subarray(W.q),
       lambdaOf: null,
       qBar: new Float64Array(0),
       xbarOf: null,
       sizeBar: new Float64Array(0),
-      integratorConfig: { nbody: n, dt: m.dt, isStatic: m.bodyStatic },
       force,
       geometryInput: {
         nbody: n,
@@ -258,22 +320,19 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 }
 
 interface ForcePullbackScratch {
-  IL: ReturnType<typeof integratorLayout>;
   /** widths of the input groups */
   W: ReturnType<typeof inputWidths>;
-  xInt: Float64Array;
-  /** the pose and velocity parts of xInt */
+  /** the state before the step being pulled back, [q | qd], and its two parts */
+  state: Float64Array;
   qt: Float64Array;
   qdt: Float64Array;
-  xIntBar: Float64Array;
   /** the pose part of λ and the shape-size part of x̄, and the arrays they view */
   lambdaOf: Float64Array | null;
   qBar: Float64Array;
   xbarOf: Float64Array | null;
   sizeBar: Float64Array;
-  integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
   force: ContactForceParams;
   geometryInput: Parameters<typeof contactGeometryAdjoint>[0];
-  /** the contact wrenches' input cotangents, one buffer per contact count */
-  contactBars: Map<number, Float64Array>;
+  /** the contact wrenches' input cotangents and their layout, one buffer per contact count */
+  contactBars: Map<number, { layout: ContactWrenchLayout; xbar: Float64Array }>;
 }

@@ -105,16 +105,24 @@ const _qdNext = new Float64Array(QD_WIDTH);
  * every intermediate above. The one forward computation shared by the plain kernel, the
  * adjoint and the tangent, so they all see bitwise the same values.
  */
-function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Array, wrench: Float64Array): void {
+function stepBody(
+  m: IntegratorParams,
+  b: number,
+  q: Float64Array,
+  qd: Float64Array,
+  wrench: Float64Array,
+  wrenchAt = 0,
+): void {
   const dt = m.dt;
   const qo = Q_WIDTH * b;
   const vo = QD_WIDTH * b;
+  const wo = wrenchAt + vo;
   const invMass = m.invMass[b];
   const g = m.gravity;
 
   // linear: velocities first, then positions with the new velocities
   for (let k = 0; k < 3; k++) {
-    const v = qd[vo + k] + dt * (g[k] + invMass * wrench[vo + k]);
+    const v = qd[vo + k] + dt * (g[k] + invMass * wrench[wo + k]);
     _qdNext[k] = v;
     _qNext[k] = q[qo + k] + dt * v;
   }
@@ -124,7 +132,7 @@ function stepBody(m: IntegratorParams, b: number, q: Float64Array, qd: Float64Ar
   const r = _rot;
 
   // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
-  angularVelocityStep(m, b, r, qd, vo, wrench, vo + 3, _gyro, _omegaNext, 0);
+  angularVelocityStep(m, b, r, qd, vo, wrench, wo + 3, _gyro, _omegaNext, 0);
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) {
     const wa = _omegaNext[a];
@@ -237,6 +245,17 @@ export function advanceOrientation(
   normAt: number,
 ): void {
   quatExp(_dq, 0, u, 0);
+  turnByIncrement(qHat, out, outOff, norm, normAt);
+}
+
+/** normalize(Δq ⊗ q̂) into `out[outOff .. outOff + 3]` for the increment Δq in `_dq`; |Δq ⊗ q̂| into `norm[normAt]`. */
+function turnByIncrement(
+  qHat: Float64Array,
+  out: Float64Array,
+  outOff: number,
+  norm: Float64Array,
+  normAt: number,
+): void {
   quatMultiply(_p, 0, _dq, 0, qHat, 0);
   const pLen = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
   for (let k = 0; k < 4; k++) out[outOff + k] = _p[k] / pLen;
@@ -247,7 +266,9 @@ export function advanceOrientation(
  * One semi-implicit Euler step of every body: reads the pose `q` (nbody×7), velocities
  * `qd` (nbody×6) and applied `wrench` (nbody×6: force, world, N; torque about the centre
  * of mass, world, N·m), writes the next pose and velocities to `qOut`, `qdOut`.
- * Allocates nothing; the outputs may alias the inputs (in-place stepping).
+ * Allocates nothing; the outputs may alias the inputs (in-place stepping). With `kept`
+ * (nbody × {@link INTEGRATOR_KEPT_PER_BODY}), each dynamic body's costly intermediates go
+ * there too, so that {@link integrateAdjointInPlace} need not compute the step again.
  *
  * @example
  * const p = integratorParams(model);
@@ -260,6 +281,7 @@ export function integrate(
   wrench: Float64Array,
   qOut: Float64Array,
   qdOut: Float64Array,
+  kept: Float64Array | null = null,
 ): void {
   for (let b = 0; b < m.nbody; b++) {
     const qo = Q_WIDTH * b;
@@ -270,9 +292,73 @@ export function integrate(
       continue;
     }
     stepBody(m, b, q, qd, wrench);
+    if (kept !== null) keepBody(kept, INTEGRATOR_KEPT_PER_BODY * b);
     for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
     for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = _qdNext[k];
   }
+}
+
+// ---- kept intermediates: what the adjoint reads that is costly to compute again ----------
+
+/**
+ * Floats per body of a step's kept intermediates (`integrate`'s `kept`): exp(h·ω') (4), the
+ * gyroscopic Newton increment (3) and J⁻¹ (9). The rest of what the adjoint reads (q̂, R,
+ * ω_b, I, ω', u, q', |p|) is a few products of these and the state before the step,
+ * computed again bitwise as the step computed them.
+ */
+export const INTEGRATOR_KEPT_PER_BODY = 16;
+/** offsets in one body's kept block */
+const KEPT_DQ = 0;
+const KEPT_INCREMENT = 4;
+const KEPT_JACOBIAN_INV = 7;
+
+/** The intermediates of the body `stepBody` just stepped into `kept[at ..]`. */
+function keepBody(kept: Float64Array, at: number): void {
+  for (let k = 0; k < 4; k++) kept[at + KEPT_DQ + k] = _dq[k];
+  const y = _gyro.increment,
+    jinv = _gyro.jacobianInv;
+  for (let k = 0; k < 3; k++) kept[at + KEPT_INCREMENT + k] = y[k];
+  for (let k = 0; k < 9; k++) kept[at + KEPT_JACOBIAN_INV + k] = jinv[k];
+}
+
+/**
+ * The scratch `stepBody` leaves for the adjoint (everything but the linear part), for body
+ * b from the state before the step and its kept block `kept[at ..]`: the same expressions
+ * in the same order as `stepBody`, `angularVelocityStep`, `gyroscopicStep` and
+ * `advanceOrientation`, so the adjoint sees bitwise the values it would see after `stepBody`.
+ */
+function restoreBody(
+  m: IntegratorParams,
+  b: number,
+  q: Float64Array,
+  qd: Float64Array,
+  kept: Float64Array,
+  at: number,
+): void {
+  const dt = m.dt;
+  const vo = QD_WIDTH * b;
+  loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+  const r = _rot;
+  const g = _gyro;
+  const wx = qd[vo + 3],
+    wy = qd[vo + 4],
+    wz = qd[vo + 5];
+  g.dt = dt;
+  for (let c = 0; c < 3; c++) {
+    g.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
+    g.inertia[c] = 1 / m.invInertia[3 * b + c];
+  }
+  for (let k = 0; k < 3; k++) {
+    g.increment[k] = kept[at + KEPT_INCREMENT + k];
+    g.omegaNext[k] = g.omega[k] + g.increment[k];
+  }
+  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[at + KEPT_JACOBIAN_INV + k];
+  const nb = g.omegaNext;
+  const h = 0.5 * dt;
+  for (let a = 0; a < 3; a++) _u[a] = h * (r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2]);
+  for (let k = 0; k < 4; k++) _dq[k] = kept[at + KEPT_DQ + k];
+  turnByIncrement(_qHat, _qNext, 3, _norms, 1);
+  _uCoefValid = false;
 }
 
 // ---- the primitive -------------------------------------------------------------------
@@ -402,24 +488,71 @@ export function advanceOrientationAdjoint(
 }
 
 /**
- * Cotangent of body b's inputs from the cotangent of its outputs, after `stepBody` has
- * run on the same inputs. Adds into `xbar` (gravity accumulates over bodies).
+ * Where the adjoint of one body reads and writes: its inputs and output cotangents, and
+ * where its input cotangents go (added), each array with the body's own offset. One
+ * module-private object, refilled per body: the flat primitive's adjoint and the
+ * rollout's in-place adjoint run the same body adjoint over different layouts.
  */
-function adjointBody(
-  m: IntegratorParams,
-  L: IntegratorLayout,
-  b: number,
-  x: Float64Array,
-  ybar: Float64Array,
-  xbar: Float64Array,
-): void {
+interface AdjointPorts {
+  /** ȳ: the cotangent of q' at `yq` (7) and of q̇' at `yqd` (6) */
+  ybar: Float64Array;
+  yq: number;
+  yqd: number;
+  /** the body's velocity (6) and wrench (6) before the step */
+  qd: Float64Array;
+  qdAt: number;
+  wrench: Float64Array;
+  wrenchAt: number;
+  /** cotangents of the pose (7), velocity (6) and wrench (6) */
+  qBar: Float64Array;
+  qBarAt: number;
+  qdBar: Float64Array;
+  qdBarAt: number;
+  wrenchBar: Float64Array;
+  wrenchBarAt: number;
+  /** cotangents of the inverse mass (1), inverse inertia (3) and gravity (3, shared by all bodies) */
+  paramBar: Float64Array;
+  invMassAt: number;
+  invInertiaAt: number;
+  gravityAt: number;
+}
+const NONE = new Float64Array(0);
+const _ports: AdjointPorts = {
+  ybar: NONE,
+  yq: 0,
+  yqd: 0,
+  qd: NONE,
+  qdAt: 0,
+  wrench: NONE,
+  wrenchAt: 0,
+  qBar: NONE,
+  qBarAt: 0,
+  qdBar: NONE,
+  qdBarAt: 0,
+  wrenchBar: NONE,
+  wrenchBarAt: 0,
+  paramBar: NONE,
+  invMassAt: 0,
+  invInertiaAt: 0,
+  gravityAt: 0,
+};
+
+/**
+ * Cotangent of body b's inputs from the cotangent of its outputs, after `stepBody` (or
+ * `restoreBody`) has run on the same inputs. Reads and adds where `_ports` says (gravity
+ * accumulates over bodies).
+ */
+function adjointBody(m: IntegratorParams, b: number): void {
+  const P = _ports;
+  const ybar = P.ybar,
+    qd = P.qd,
+    wrench = P.wrench;
   const dt = m.dt;
   const h = 0.5 * dt;
-  const n = m.nbody;
-  const qo = Q_WIDTH * b;
-  const vo = QD_WIDTH * b;
-  const yq = qo;
-  const yqd = Q_WIDTH * n + vo;
+  const yq = P.yq;
+  const yqd = P.yqd;
+  const vo = P.qdAt;
+  const wo = P.wrenchAt;
 
   // q' = normalize(exp(h ω') ⊗ q̂)
   advanceOrientationAdjoint(ybar, yq + 3, _qNext, 3, _norms[1], _qHat, _dq, _u, _qHatBar, _uBar);
@@ -429,14 +562,14 @@ function adjointBody(
   let invMassBar = 0;
   for (let k = 0; k < 3; k++) {
     const vBar = ybar[yqd + k] + dt * ybar[yq + k];
-    const f = x[L.wrench + vo + k];
-    xbar[L.q + qo + k] += ybar[yq + k];
-    xbar[L.qd + vo + k] += vBar;
-    xbar[L.gravity + k] += dt * vBar;
-    xbar[L.wrench + vo + k] += dt * invMass * vBar;
+    const f = wrench[wo + k];
+    P.qBar[P.qBarAt + k] += ybar[yq + k];
+    P.qdBar[P.qdBarAt + k] += vBar;
+    P.paramBar[P.gravityAt + k] += dt * vBar;
+    P.wrenchBar[P.wrenchBarAt + k] += dt * invMass * vBar;
     invMassBar += dt * f * vBar;
   }
-  xbar[L.invMass + b] += invMassBar;
+  P.paramBar[P.invMassAt] += invMassBar;
 
   // ω' = R ω_b': ω̄_b' = Rᵀω̄', R̄_ac = ω̄'_a ω_b'_c
   const r = _rot;
@@ -455,13 +588,13 @@ function adjointBody(
   // I = 1/d: d̄ = −I² Ī
   for (let c = 0; c < 3; c++) {
     const inertia = _gyro.inertia[c];
-    xbar[L.invInertia + 3 * b + c] += -inertia * inertia * _inertiaBar[c];
+    P.paramBar[P.invInertiaAt + c] += -inertia * inertia * _inertiaBar[c];
   }
 
   // ω_b = Rᵀω, τ_b = Rᵀτ: ω̄ = Rω̄_b, τ̄ = Rτ̄_b, R̄_ac += ω_a ω̄_b,c + τ_a τ̄_b,c
   for (let a = 0; a < 3; a++) {
-    const wa = x[L.qd + vo + 3 + a];
-    const ta = x[L.wrench + vo + 3 + a];
+    const wa = qd[vo + 3 + a];
+    const ta = wrench[wo + 3 + a];
     let wBar = 0;
     let tBar = 0;
     for (let c = 0; c < 3; c++) {
@@ -469,12 +602,12 @@ function adjointBody(
       tBar += r[3 * a + c] * _torqueBodyBar[c];
       _rotBar[3 * a + c] += wa * _omegaBodyBar[c] + ta * _torqueBodyBar[c];
     }
-    xbar[L.qd + vo + 3 + a] += wBar;
-    xbar[L.wrench + vo + 3 + a] += tBar;
+    P.qdBar[P.qdBarAt + 3 + a] += wBar;
+    P.wrenchBar[P.wrenchBarAt + 3 + a] += tBar;
   }
 
   addRotationAdjoint(_qHatBar, _qHat, _rotBar);
-  addNormalizeAdjoint(xbar, L.q + qo + 3, _qHat, _qHatBar, _norms[0]);
+  addNormalizeAdjoint(P.qBar, P.qBarAt + 3, _qHat, _qHatBar, _norms[0]);
 }
 
 /**
@@ -649,9 +782,102 @@ export function integrateAdjoint(
       continue;
     }
     stepBody(v.params, b, v.q, v.qd, v.wrench);
-    adjointBody(v.params, L, b, x, ybar, xbar);
+    const P = _ports;
+    P.ybar = ybar;
+    P.yq = Q_WIDTH * b;
+    P.yqd = Q_WIDTH * n + QD_WIDTH * b;
+    P.qd = x;
+    P.qdAt = L.qd + QD_WIDTH * b;
+    P.wrench = x;
+    P.wrenchAt = L.wrench + QD_WIDTH * b;
+    P.qBar = P.qdBar = P.wrenchBar = P.paramBar = xbar;
+    P.qBarAt = L.q + Q_WIDTH * b;
+    P.qdBarAt = L.qd + QD_WIDTH * b;
+    P.wrenchBarAt = L.wrench + QD_WIDTH * b;
+    P.invMassAt = L.invMass + b;
+    P.invInertiaAt = L.invInertia + 3 * b;
+    P.gravityAt = L.gravity;
+    adjointBody(v.params, b);
   }
   return xbar;
+}
+
+/** Where a rollout keeps the integrator's parameter cotangents in its x̄: inverse masses (n), inverse inertias (3n), gravity (3). */
+export interface IntegratorParamBarOffsets {
+  readonly invMass: number;
+  readonly invInertia: number;
+  readonly gravity: number;
+}
+
+/** One body's output cotangents, copied out of λ before λ's slots take its input cotangents. */
+const _ybody = new Float64Array(Q_WIDTH + QD_WIDTH);
+
+/**
+ * The adjoint of `integrate` as a rollout's backward pass runs it: on the step's own
+ * arrays, in place, with no flat input. `lambda` (13n: [q̄' | q̇̄']) is the cotangent of the
+ * state after the step and becomes that of the state before it (`q`, `qd`); the wrench's
+ * cotangent (nbody×6) is written to `wrenchBar`; the cotangents of the inverse masses,
+ * inverse inertias and gravity are added into `paramBar` at `at`. `wrench` is read from
+ * `wrenchAt`. With `kept` (the step's intermediates, from `integrate`'s `kept`, at
+ * `keptAt`) the step is not computed again. A body whose outputs have no cotangent (all
+ * 13 zero) has none on its inputs and is skipped. The same body adjoint as
+ * {@link integrateAdjoint}: the same cotangents, bit for bit.
+ */
+export function integrateAdjointInPlace(
+  m: IntegratorParams,
+  q: Float64Array,
+  qd: Float64Array,
+  wrench: Float64Array,
+  wrenchAt: number,
+  kept: Float64Array | null,
+  keptAt: number,
+  lambda: Float64Array,
+  wrenchBar: Float64Array,
+  paramBar: Float64Array,
+  at: IntegratorParamBarOffsets,
+): void {
+  const n = m.nbody;
+  const P = _ports;
+  const yb = _ybody;
+  for (let b = 0; b < n; b++) {
+    const qo = Q_WIDTH * b;
+    const vo = QD_WIDTH * b;
+    const lqd = Q_WIDTH * n + vo;
+    for (let k = 0; k < QD_WIDTH; k++) wrenchBar[vo + k] = 0;
+    // a static body passes its cotangent through
+    if (m.isStatic[b]) continue;
+    let live = false;
+    for (let k = 0; k < Q_WIDTH; k++) {
+      yb[k] = lambda[qo + k];
+      lambda[qo + k] = 0;
+      if (yb[k] !== 0) live = true;
+    }
+    for (let k = 0; k < QD_WIDTH; k++) {
+      yb[Q_WIDTH + k] = lambda[lqd + k];
+      lambda[lqd + k] = 0;
+      if (yb[Q_WIDTH + k] !== 0) live = true;
+    }
+    if (!live) continue;
+    if (kept !== null) restoreBody(m, b, q, qd, kept, keptAt + INTEGRATOR_KEPT_PER_BODY * b);
+    else stepBody(m, b, q, qd, wrench, wrenchAt);
+    P.ybar = yb;
+    P.yq = 0;
+    P.yqd = Q_WIDTH;
+    P.qd = qd;
+    P.qdAt = vo;
+    P.wrench = wrench;
+    P.wrenchAt = wrenchAt + vo;
+    P.qBar = P.qdBar = lambda;
+    P.qBarAt = qo;
+    P.qdBarAt = lqd;
+    P.wrenchBar = wrenchBar;
+    P.wrenchBarAt = vo;
+    P.paramBar = paramBar;
+    P.invMassAt = at.invMass + b;
+    P.invInertiaAt = at.invInertia + 3 * b;
+    P.gravityAt = at.gravity;
+    adjointBody(m, b);
+  }
 }
 
 /**

@@ -4,6 +4,8 @@
 // - gradcheck of the primitive against central differences for every input group, at seeded
 //   random points (one with |ω| ≈ 1e-9, where the series branch of the exponential map runs,
 //   and non-unit input quaternions); forward mode equals reverse mode; static bodies pass through;
+// - the rollout's in-place adjoint (with the step's kept intermediates, and computing the step
+//   again) equals the primitive's adjoint bit for bit, and skips a body with no cotangent;
 // - free flight: the discrete closed form of semi-implicit Euler, values and exact gradients;
 // - world inertia helpers against their defining properties.
 import { describe, expect, it } from 'vitest';
@@ -15,7 +17,10 @@ import { jacfwd, jacrev, jvp, valueAndGrad, vjp } from '../../../ad/transforms.t
 import { quatRotate } from '../../../sim/math/quat.ts';
 import { EXP_TAYLOR_MAX_S, expMapCoefficients } from '../../../sim/integrator/quatExp.ts';
 import {
+  INTEGRATOR_KEPT_PER_BODY,
   integrate,
+  integrateAdjoint,
+  integrateAdjointInPlace,
   integratePrimitive,
   integratorLayout,
   type IntegratorLayout,
@@ -316,6 +321,73 @@ describe('integrate primitive: derivatives', () => {
 function addMul(acc: Real, w: Real, y: Real): Real {
   return add(acc, mul(w, y));
 }
+
+describe("integrate: the rollout's in-place adjoint", () => {
+  /** x̄ of the primitive's adjoint and of the in-place one (with or without kept intermediates), same point and ȳ */
+  function bothAdjoints(seed: number, opts: PointOptions, zeroBody: number | null) {
+    const rng = seededRng(300 + seed);
+    const x = Float64Array.from(randomInput(rng, opts));
+    const ybar = Float64Array.from({ length: 13 * NBODY }, () => uniform(rng, -1, 1));
+    if (zeroBody !== null) {
+      ybar.fill(0, 7 * zeroBody, 7 * zeroBody + 7);
+      ybar.fill(0, 7 * NBODY + 6 * zeroBody, 7 * NBODY + 6 * zeroBody + 6);
+    }
+    const flat = integrateAdjoint(
+      { nbody: NBODY, dt: DT_CHECK, isStatic: IS_STATIC },
+      x,
+      ybar,
+      new Float64Array(L.size),
+    );
+    const p = paramsOf(x, DT_CHECK);
+    const q = x.slice(L.q, L.qd),
+      qd = x.slice(L.qd, L.wrench);
+    // the wrench at an offset, as a rollout's kept wrenches hold it
+    const wrenchAt = 5;
+    const wrench = new Float64Array(wrenchAt + 6 * NBODY);
+    wrench.set(x.subarray(L.wrench, L.invMass), wrenchAt);
+    const kept = new Float64Array(INTEGRATOR_KEPT_PER_BODY * NBODY);
+    integrate(p, q, qd, wrench.subarray(wrenchAt), new Float64Array(7 * NBODY), new Float64Array(6 * NBODY), kept);
+    const at = { invMass: L.invMass, invInertia: L.invInertia, gravity: L.gravity };
+    const inPlace = (withKept: boolean): Float64Array => {
+      const lambda = ybar.slice();
+      const out = new Float64Array(L.size);
+      const wrenchBar = new Float64Array(6 * NBODY).fill(NaN); // overwritten
+      integrateAdjointInPlace(p, q, qd, wrench, wrenchAt, withKept ? kept : null, 0, lambda, wrenchBar, out, at);
+      out.set(lambda, L.q); // [q̄ | q̇̄], adjacent in both layouts
+      out.set(wrenchBar, L.wrench);
+      return out;
+    };
+    return { flat, kept: inPlace(true), again: inPlace(false) };
+  }
+
+  const cases: { name: string; seed: number; opts: PointOptions }[] = [
+    { name: 'random point, non-unit quaternions', seed: 1, opts: { nonUnit: true } },
+    { name: 'fast spin', seed: 2, opts: { omegaScale: 8 } },
+    { name: '|ω| ≈ 1e-9 (series branch)', seed: 3, opts: { omegaScale: 1e-9 } },
+  ];
+  for (const c of cases) {
+    it(`bit for bit the primitive's adjoint, with and without kept intermediates: ${c.name}`, () => {
+      const { flat, kept, again } = bothAdjoints(c.seed, c.opts, null);
+      // every group is reached (a comparison of zeros could not fail)
+      for (const g of GROUPS)
+        expect(
+          flat.subarray(g.from, g.to).some((v) => v !== 0),
+          g.name,
+        ).toBe(true);
+      expect(Array.from(kept)).toEqual(Array.from(flat));
+      expect(Array.from(again)).toEqual(Array.from(flat));
+    });
+  }
+
+  it('a body whose outputs have no cotangent gets none on its inputs (and is skipped)', () => {
+    const { flat, kept } = bothAdjoints(4, {}, 0);
+    expect(Array.from(kept)).toEqual(Array.from(flat));
+    expect(kept.subarray(L.q, L.q + 7).every((v) => v === 0)).toBe(true);
+    expect(kept[L.invMass]).toBe(0);
+    // the other dynamic body still has its cotangents
+    expect(kept.subarray(L.q + 7, L.q + 14).some((v) => v !== 0)).toBe(true);
+  });
+});
 
 describe('free flight: the discrete closed form of semi-implicit Euler', () => {
   const dt = 1e-3;
