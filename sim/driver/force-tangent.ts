@@ -160,7 +160,17 @@ export class ForceTangentStep {
       xd.set(this.stateDots[j], IL.q);
       for (let k = 0, at = j * TWIST * n; k < TWIST * n; k++) xd[IL.wrench + k] = wrenchDot[at + k];
     }
-    integrateTangents(this.integratorConfig, xInt, this.xIntDots, this.stateDots, state.bodyQ, state.bodyQd);
+    // the integrator's intermediates too, where the stepper keeps them for an adjoint (a
+    // gradient's forward pass that carries tangents: rollout.ts \`forwardTangents\`)
+    integrateTangents(
+      this.integratorConfig,
+      xInt,
+      this.xIntDots,
+      this.stateDots,
+      state.bodyQ,
+      state.bodyQd,
+      data.integratorKept,
+    );
     state.time += m.dt;
   }
 }

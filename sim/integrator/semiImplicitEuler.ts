@@ -958,7 +958,9 @@ export function integrateRule(config: IntegratorConfig): PrimitiveRule<Float64Ar
  * (`[q' (7n) | qd' (6n)]`, overwritten); the step's values go to `qOut`, `qdOut` (as
  * `integrate` writes them). Static bodies pass their values and tangents through. For
  * batched tangent rollouts (sim/driver/force-tangent.ts): each body's forward values are
- * computed once for all directions.
+ * computed once for all directions. With `kept`, each dynamic body's intermediates go there
+ * as `integrate` keeps them (a gradient's forward pass that carries tangents, whose
+ * adjoint reads them).
  */
 export function integrateTangents(
   config: IntegratorConfig,
@@ -967,6 +969,7 @@ export function integrateTangents(
   ydots: readonly Float64Array[],
   qOut: Float64Array,
   qdOut: Float64Array,
+  kept: Float64Array | null = null,
 ): void {
   const n = config.nbody;
   if (_tangentViews === null || _tangentViews.config !== config || _tangentViews.x !== x) {
@@ -989,6 +992,7 @@ export function integrateTangents(
       continue;
     }
     stepBody(v.params, b, v.q, v.qd, v.wrench);
+    if (kept !== null) keepBody(kept, INTEGRATOR_KEPT_PER_BODY * b);
     for (let j = 0; j < xdots.length; j++) {
       if (movesBody(L, b, xdots[j])) tangentBody(v.params, L, b, x, xdots[j], ydots[j]);
       else {
