@@ -19,8 +19,6 @@
  * Only where the mode's Stepper has a tangent-forward (penalty and soft today):
  * {@link forwardGradientOf} says null otherwise and the caller uses the reverse pass.
  */
-import * as ad from '../ad/index.ts';
-import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from './builder.ts';
 import type { RolloutConfig } from './driver/config.ts';
 import { FORCE_STEPPER } from './driver/force-stepper.ts';
@@ -29,7 +27,7 @@ import { flat } from './driver/rollout.ts';
 import type { StepperFactory } from './driver/stepper.ts';
 import { rolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
 import { HARD_STEPPER } from './hard/stepper.ts';
-import { applyParams } from './param-inputs.ts';
+import { inputTangents } from './param-inputs.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readQuantity, type ParamPath } from './paths.ts';
 import { rolloutInputs, rolloutLayout } from './rollout.ts';
 import type { Kink, PointGradient } from './scene-function.ts';
@@ -91,13 +89,7 @@ export function forwardGradientOf(
     const x = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
     const P = params.length;
     // ∂x/∂θ_j: the parameters written into the inputs as the reverse pass writes them
-    const jac = ad.jacfwd((leaves) => {
-      const xs: Real[] = Array.from(x);
-      applyParams(xs, L, s, model, params, leaves);
-      return xs;
-    }, theta);
-    const xdots = new Float64Array(P * L.size);
-    for (let k = 0; k < L.size; k++) for (let j = 0; j < P; j++) xdots[j * L.size + k] = jac[k][j];
+    const xdots = inputTangents(x, L, s, model, params, theta);
     const nearest = nearestPerDecision();
     const sink: StepMarginSink = {
       get t() {

@@ -44,10 +44,8 @@ import { parseScene, type Scene } from './scene.ts';
 import { assertFiniteState } from './state.ts';
 import { createStepData, step } from './step.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
-import * as ad from '../ad/index.ts';
-import type { Real } from '../ad/tape.ts';
 import { forceRolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
-import { applyParams } from './param-inputs.ts';
+import { inputTangents } from './param-inputs.ts';
 import { rolloutInputs, rolloutLayout } from './rollout.ts';
 
 /** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
@@ -496,13 +494,7 @@ function tangentSlopes(
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const x = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
   const P = params.length;
-  const jac = ad.jacfwd((leaves) => {
-    const xs: Real[] = Array.from(x);
-    applyParams(xs, L, scene, model, params, leaves);
-    return xs;
-  }, theta);
-  const xdots = new Float64Array(P * L.size);
-  for (let k = 0; k < L.size; k++) for (let j = 0; j < P; j++) xdots[j * L.size + k] = jac[k][j];
+  const xdots = inputTangents(x, L, scene, model, params, theta);
   for (let j = 0; j < P; j++) {
     let reaches = false;
     for (let k = 0; k < L.size && !reaches; k++) reaches = xdots[j * L.size + k] !== 0;

@@ -752,6 +752,8 @@ export interface ViewerProbe {
     seconds: number;
     /** when the page's mode's curve was complete, s (null: not yet) */
     primarySeconds: number | null;
+    /** per mode: when its curve was complete, s since the sweep started */
+    modeSeconds: SweepProgress['modeSeconds'];
     workers: number;
     /** per mode: points computed and the workers' compute time for them, ms */
     compute: SweepProgress['compute'];
@@ -817,6 +819,7 @@ const probe: ViewerProbe = {
       done: p?.done ?? false,
       seconds: p?.seconds ?? NaN,
       primarySeconds: p?.primarySeconds ?? null,
+      modeSeconds: { ...p?.modeSeconds },
       workers: sweepPool.size,
       compute: { ...p?.compute },
       errors: { ...sweepErrors },
