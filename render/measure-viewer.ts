@@ -92,7 +92,7 @@ interface SceneFigures {
   wholeTrackSeconds: number;
   /** load → the page's own mode's sweep curve complete, s (null: not reported by the page, or unfinished) */
   primarySweepSeconds: number | null;
-  /** per mode: load → its curve complete, s (empty on an older page or unfinished) */
+  /** per mode: the sweep's start → its curve complete, s (the page's clock; empty on an older page) */
   modeSweepSeconds: Record<string, number>;
   /** per mode: the workers' compute time per grid point, ms (empty on an older page) */
   msPerPoint: Record<string, number>;
@@ -106,6 +106,8 @@ interface SceneFigures {
    * machine's load; wall time is at least this over the cores. Null when unfinished
    */
   sweepCpuSeconds: number | null;
+  /** the sweep's own duration, its start (the whole track in) → done, s (the page's clock; null when unfinished) */
+  sweepOwnSeconds: number | null;
   sweepPoints: Record<string, number>;
   /** frames drawn per second while playing */
   playingFps: number;
@@ -227,11 +229,7 @@ async function main(): Promise<void> {
         sweep.primarySeconds === null || sweep.primarySeconds === undefined || sweepSeconds === null
           ? null
           : sweepSeconds - sweep.seconds + sweep.primarySeconds;
-      // the page's clock starts at the sweep's start; these are from load, like sweepSeconds
-      const sweepStart = sweepSeconds === null ? null : sweepSeconds - sweep.seconds;
-      const modeSweepSeconds = Object.fromEntries(
-        Object.entries(sweep.modeSeconds ?? {}).map(([mode, s]) => [mode, sweepStart === null ? NaN : sweepStart + s]),
-      );
+      const modeSweepSeconds = { ...sweep.modeSeconds };
       const msPerPoint = Object.fromEntries(
         Object.entries(sweep.compute ?? {}).map(([mode, c]) => [mode, Math.round(c.ms / c.points)]),
       );
@@ -279,6 +277,7 @@ async function main(): Promise<void> {
         workers: sweep.workers ?? null,
         sweepSeconds,
         sweepCpuSeconds,
+        sweepOwnSeconds: sweepSeconds === null ? null : sweep.seconds,
         sweepPoints,
         playingFps: play.fps,
         playingCpuMsPerFrame: play.msPerFrame,
@@ -289,7 +288,7 @@ async function main(): Promise<void> {
       if (!values.json) {
         const r = out[out.length - 1];
         console.log(
-          `${scene.padEnd(17)} first frame ${r.firstFrameSeconds === null ? '?' : r.firstFrameSeconds.toFixed(1)} s after navigation · first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s, ${r.sweepCpuSeconds?.toFixed(1)} CPU-s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; curve complete at ${
+          `${scene.padEnd(17)} first frame ${r.firstFrameSeconds === null ? '?' : r.firstFrameSeconds.toFixed(1)} s after navigation · first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s from load, ${r.sweepOwnSeconds?.toFixed(1)} s from its start, ${r.sweepCpuSeconds?.toFixed(1)} CPU-s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; curves complete, from the sweep's start: ${
             Object.entries(r.modeSweepSeconds)
               .map(([m, t]) => `${m} ${t.toFixed(1)} s`)
               .join(', ') || '?'
