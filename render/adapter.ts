@@ -62,6 +62,11 @@ export interface MeshOptions {
    */
   cheapPlanes?: boolean;
   /**
+   * shade bodies with the Lambert model too (default false): on a software GL the physically
+   * based shader's compile is a large part of the page's start-up (render/README.md)
+   */
+  cheapBodies?: boolean;
+  /**
    * sphere tessellation, segments around × rings (default 32 × 16); a software GL draws
    * spheres at 20 × 12 (render/README.md)
    */
@@ -149,7 +154,9 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
   const geometries: THREE.BufferGeometry[] = [];
   for (const batch of batches.values()) {
     const geometry = batch.make();
-    const material = new THREE.MeshStandardMaterial({ color: 0xffffff, roughness: 0.5, metalness: 0.05 });
+    const material = opts.cheapBodies
+      ? new THREE.MeshLambertMaterial({ color: 0xffffff })
+      : new THREE.MeshStandardMaterial({ color: 0xffffff, roughness: 0.5, metalness: 0.05 });
     material.vertexColors = batch.shape === 'sphere';
     const mesh = new THREE.InstancedMesh(geometry, material, batch.members.length);
     mesh.name = batch.shape;

@@ -92,12 +92,22 @@ interface SceneFigures {
   wholeTrackSeconds: number;
   /** load → the page's own mode's sweep curve complete, s (null: not reported by the page, or unfinished) */
   primarySweepSeconds: number | null;
+  /** per mode: the sweep's start → its curve complete, s (the page's clock; empty on an older page) */
+  modeSweepSeconds: Record<string, number>;
   /** per mode: the workers' compute time per grid point, ms (empty on an older page) */
   msPerPoint: Record<string, number>;
   /** sweep workers */
   workers: number | null;
   /** load → sweep done (all modes), s; null: not finished within the timeout */
   sweepSeconds: number | null;
+  /**
+   * CPU of all browser processes from the whole track (when the page starts the sweep) to
+   * the sweep's end, s: the sweep's work (and the page's drawing meanwhile) whatever the
+   * machine's load; wall time is at least this over the cores. Null when unfinished
+   */
+  sweepCpuSeconds: number | null;
+  /** the sweep's own duration, its start (the whole track in) → done, s (the page's clock; null when unfinished) */
+  sweepOwnSeconds: number | null;
   sweepPoints: Record<string, number>;
   /** frames drawn per second while playing */
   playingFps: number;
@@ -182,13 +192,16 @@ async function main(): Promise<void> {
       const firstFrameSeconds = drawnMs === undefined ? null : drawnMs / 1000;
       await page.waitForFunction('window.__viewer.trackComplete !== false', null, { timeout: 120_000, polling: 20 });
       const wholeTrackSeconds = (Date.now() - t0) / 1000;
+      const cpuAtTrack = await processCpu();
       let sweepSeconds: number | null = null;
+      let sweepCpuSeconds: number | null = null;
       try {
         await page.waitForFunction('window.__viewer.sweep.done', null, {
           timeout: Math.max(1, sweepTimeout - (Date.now() - t0)),
           polling: 50,
         });
         sweepSeconds = (Date.now() - t0) / 1000;
+        sweepCpuSeconds = (await processCpu()) - cpuAtTrack;
       } catch {
         sweepSeconds = null;
         // the frame rates below are the page's own, not shared with a sweep still computing
@@ -202,6 +215,7 @@ async function main(): Promise<void> {
       type SweepProbe = {
         points: Record<string, number>;
         primarySeconds?: number | null;
+        modeSeconds?: Record<string, number>;
         seconds: number;
         workers?: number;
         compute?: Record<string, { points: number; ms: number }>;
@@ -215,6 +229,7 @@ async function main(): Promise<void> {
         sweep.primarySeconds === null || sweep.primarySeconds === undefined || sweepSeconds === null
           ? null
           : sweepSeconds - sweep.seconds + sweep.primarySeconds;
+      const modeSweepSeconds = { ...sweep.modeSeconds };
       const msPerPoint = Object.fromEntries(
         Object.entries(sweep.compute ?? {}).map(([mode, c]) => [mode, Math.round(c.ms / c.points)]),
       );
@@ -257,9 +272,12 @@ async function main(): Promise<void> {
         firstTrackSeconds,
         wholeTrackSeconds,
         primarySweepSeconds,
+        modeSweepSeconds,
         msPerPoint,
         workers: sweep.workers ?? null,
         sweepSeconds,
+        sweepCpuSeconds,
+        sweepOwnSeconds: sweepSeconds === null ? null : sweep.seconds,
         sweepPoints,
         playingFps: play.fps,
         playingCpuMsPerFrame: play.msPerFrame,
@@ -270,7 +288,11 @@ async function main(): Promise<void> {
       if (!values.json) {
         const r = out[out.length - 1];
         console.log(
-          `${scene.padEnd(17)} first frame ${r.firstFrameSeconds === null ? '?' : r.firstFrameSeconds.toFixed(1)} s after navigation · first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; ms/point ${JSON.stringify(r.msPerPoint)} on ${r.workers ?? '?'} workers) · playing ${r.playingFps.toFixed(1)} fps (${r.playingCpuMsPerFrame.toFixed(1)} CPU-ms/frame, all browser processes) · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
+          `${scene.padEnd(17)} first frame ${r.firstFrameSeconds === null ? '?' : r.firstFrameSeconds.toFixed(1)} s after navigation · first track ${r.firstTrackSeconds.toFixed(1)} s (whole ${r.wholeTrackSeconds.toFixed(1)} s) · sweep ${r.sweepSeconds === null ? `unfinished after ${sweepTimeout / 1000} s` : `${r.sweepSeconds.toFixed(1)} s from load, ${r.sweepOwnSeconds?.toFixed(1)} s from its start, ${r.sweepCpuSeconds?.toFixed(1)} CPU-s`}${r.primarySweepSeconds === null ? '' : ` (page's mode ${r.primarySweepSeconds.toFixed(1)} s)`} (${JSON.stringify(r.sweepPoints)}; curves complete, from the sweep's start: ${
+            Object.entries(r.modeSweepSeconds)
+              .map(([m, t]) => `${m} ${t.toFixed(1)} s`)
+              .join(', ') || '?'
+          }; ms/point ${JSON.stringify(r.msPerPoint)} on ${r.workers ?? '?'} workers) · playing ${r.playingFps.toFixed(1)} fps (${r.playingCpuMsPerFrame.toFixed(1)} CPU-ms/frame, all browser processes) · paused ${r.pausedFps.toFixed(1)} fps, main thread ${r.pausedCpuPercent.toFixed(0)} % CPU`,
         );
       }
       await page.close();

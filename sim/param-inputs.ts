@@ -85,3 +85,27 @@ function applyShape(
   x[L.invMass + b] = ad.div(1, mass);
   principalMoments(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
 }
+
+/**
+ * The tangents of the rollout inputs `x` (layout `L`) along each parameter, ∂x/∂θ_j, with
+ * the parameters written as {@link applyParams} writes them (forward mode): P blocks of
+ * L.size, direction-major, as a tangent rollout takes them (driver/tangent-rollout.ts).
+ */
+export function inputTangents(
+  x: Float64Array,
+  L: RolloutLayout,
+  scene: Scene,
+  model: Model,
+  params: readonly ParamPath[],
+  theta: readonly number[],
+): Float64Array {
+  const P = params.length;
+  const jac = ad.jacfwd((leaves) => {
+    const xs: Real[] = Array.from(x);
+    applyParams(xs, L, scene, model, params, leaves);
+    return xs;
+  }, theta);
+  const xdots = new Float64Array(P * L.size);
+  for (let k = 0; k < L.size; k++) for (let j = 0; j < P; j++) xdots[j * L.size + k] = jac[k][j];
+  return xdots;
+}

@@ -54,13 +54,11 @@ import { parseScene, type Scene } from './scene.ts';
 import { assertFiniteState } from './state.ts';
 import { createStepData, step } from './step.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
-import * as ad from '../ad/index.ts';
-import type { Real } from '../ad/tape.ts';
 import type { ForwardTangents } from './driver/config.ts';
 import type { RolloutLayout } from './driver/inputs.ts';
 import { forceRolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
 import type { Model } from './model.ts';
-import { applyParams } from './param-inputs.ts';
+import { inputTangents } from './param-inputs.ts';
 import { rolloutInputs, rolloutLayout } from './rollout.ts';
 
 /** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
@@ -547,13 +545,7 @@ function tangentInputs(
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const x = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
   const P = params.length;
-  const jac = ad.jacfwd((leaves) => {
-    const xs: Real[] = Array.from(x);
-    applyParams(xs, L, scene, model, params, leaves);
-    return xs;
-  }, theta);
-  const xdots = new Float64Array(P * L.size);
-  for (let k = 0; k < L.size; k++) for (let j = 0; j < P; j++) xdots[j * L.size + k] = jac[k][j];
+  const xdots = inputTangents(x, L, scene, model, params, theta);
   for (let j = 0; j < P; j++) {
     let reaches = false;
     for (let k = 0; k < L.size && !reaches; k++) reaches = xdots[j * L.size + k] !== 0;

@@ -26,6 +26,7 @@ import { SweepPool, type SweepProgress } from './sweep-pool.ts';
 import { drawContactEvents } from './timeline-events.ts';
 import { Viewport } from './viewport.ts';
 
+performance.mark('viewer:module');
 // ---- the scenes shipped in scenes/, as text (parsed like any dropped file) ----------------
 const SCENE_TEXTS = import.meta.glob('../../scenes/*.json', {
   query: '?raw',
@@ -62,7 +63,10 @@ const ui = {
   sceneObjective: byId<HTMLParagraphElement>('scene-objective'),
 };
 
+// the physics worker first: it boots (fetch, compile) while this thread makes the GL context
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const viewport = new Viewport(ui.viewport);
+performance.mark('viewer:viewport');
 viewport.onInvalidate = () => invalidate();
 // a camera moved by hand is not framed again when the rest of the track arrives
 viewport.controls.addEventListener('start', () => (fitPending = false));
@@ -71,7 +75,6 @@ const sweepPanel = new SweepPanel(byId('sweep'));
 const lossBox = document.createElement('div');
 byId('loss').append(lossBox);
 const lossPlot = new LossPlot(lossBox);
-const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const sweepPool = new SweepPool();
 
 // ---- page state ---------------------------------------------------------------------------
@@ -116,6 +119,11 @@ let trackMode: ContactMode | null = null;
 /** the mode of the latest simulation request, which the next accepted track carries */
 let requestedMode: ContactMode | null = null;
 let lastError = '';
+/**
+ * Nothing is drawn before the page's first track: the GPU compiles the shaders meanwhile
+ * (viewport.ts `compileShaders`), and a draw before would wait for them on this thread.
+ */
+let firstTrackPending = true;
 const latest: Record<JobKind, number> = { simulate: 0, compare: 0 };
 /** the running optimization's worker (null: none); stopping it terminates it */
 let optimizer: Worker | null = null;
@@ -138,6 +146,8 @@ function effectiveScene(): Scene {
 // ---- errors ---------------------------------------------------------------------------------
 function showError(message: string): void {
   lastError = message;
+  firstTrackPending = false;
+  invalidate();
   ui.errorText.textContent = message;
   ui.error.hidden = false;
 }
@@ -255,6 +265,7 @@ function selectSceneOption(name: string): void {
  */
 function setTrack(next: Track, complete = true): void {
   track = next;
+  firstTrackPending = false;
   trackComplete = complete;
   if (fitPending && model !== null) {
     viewport.frame(next, model);
@@ -469,6 +480,7 @@ worker.onmessage = (event: MessageEvent<Reply>) => {
   if (r.id !== latest[kind]) return; // a reply to a superseded request
   switch (r.type) {
     case 'track':
+      if (performance.getEntriesByName('viewer:track').length === 0) performance.mark('viewer:track');
       if (kind === 'compare') {
         compareMode = compareRequestMode;
         if (compareMode !== null) viewport.setTrail('compare', r.track, MODE_COLOURS[compareMode], true);
@@ -674,6 +686,13 @@ let frameRequested = false;
 /** when the first frame showing a trajectory was drawn, ms after navigation started (null: not yet) */
 let firstTrackFrameMs: number | null = null;
 
+/**
+ * Playback's frames per second while a sweep computes on a software GL. There a frame is
+ * ~20 ms of CPU (render/README.md): at 40 frames/s playback takes most of a core from the
+ * sweep's workers on a 2-core machine; at this rate it takes a quarter of one.
+ */
+const SWEEP_PLAYBACK_FPS = 12;
+
 /** Ask for one frame (several calls before it draws make one frame). */
 function invalidate(): void {
   if (frameRequested) return;
@@ -681,8 +700,17 @@ function invalidate(): void {
   requestAnimationFrame(drawFrame);
 }
 
+/** Ask for playback's next frame: at once, or at {@link SWEEP_PLAYBACK_FPS} while a sweep computes on a software GL. */
+function nextPlaybackFrame(): void {
+  if (!(sweepPool.running && viewport.softwareGL)) return invalidate();
+  if (frameRequested) return;
+  frameRequested = true;
+  setTimeout(() => requestAnimationFrame(drawFrame), 1000 / SWEEP_PLAYBACK_FPS);
+}
+
 function drawFrame(now: number): void {
   frameRequested = false;
+  if (firstTrackPending) return; // setTrack or an error asks again
   const elapsed = Math.min(MAX_FRAME_STEP, Math.max(0, (now - lastTick) / 1000));
   lastTick = now;
   if (track !== null) {
@@ -702,7 +730,8 @@ function drawFrame(now: number): void {
   const gliding = viewport.render();
   if (track !== null) firstTrackFrameMs ??= performance.now();
   const holding = track !== null && !trackComplete && time >= track.times[track.times.length - 1];
-  if (gliding || (playing && track !== null && !holding)) invalidate();
+  if (gliding) invalidate();
+  else if (playing && track !== null && !holding) nextPlaybackFrame();
 }
 
 // ---- what the browser tests read ------------------------------------------------------------------
@@ -723,6 +752,8 @@ export interface ViewerProbe {
     seconds: number;
     /** when the page's mode's curve was complete, s (null: not yet) */
     primarySeconds: number | null;
+    /** per mode: when its curve was complete, s since the sweep started */
+    modeSeconds: SweepProgress['modeSeconds'];
     workers: number;
     /** per mode: points computed and the workers' compute time for them, ms */
     compute: SweepProgress['compute'];
@@ -788,6 +819,7 @@ const probe: ViewerProbe = {
       done: p?.done ?? false,
       seconds: p?.seconds ?? NaN,
       primarySeconds: p?.primarySeconds ?? null,
+      modeSeconds: { ...p?.modeSeconds },
       workers: sweepPool.size,
       compute: { ...p?.compute },
       errors: { ...sweepErrors },
@@ -858,4 +890,6 @@ function shownContacts(): { count: number; totalForce: number } {
 const initial = new URLSearchParams(location.search).get('scene') ?? DEFAULT_SCENE;
 const first = BUNDLED.has(initial) ? initial : DEFAULT_SCENE;
 ui.sceneSelect.value = first;
+performance.mark('viewer:gui');
 loadText(`${first}.json`, BUNDLED.get(first) ?? '');
+performance.mark('viewer:loaded');

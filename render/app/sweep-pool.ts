@@ -44,6 +44,8 @@ export interface SweepProgress {
   /** the mode refined first (the page's), and when its curve was complete, s (null: not yet) */
   primary: ContactMode;
   primarySeconds: number | null;
+  /** per mode: when its curve was complete, s since the sweep started (absent: not yet) */
+  modeSeconds: Partial<Record<ContactMode, number>>;
   /** per mode: the validity radius at the scene's value of the parameter (absent: not yet or failed) */
   validity: Partial<Record<ContactMode, SweepValidity>>;
   /** per mode: grid points computed and the workers' compute time for them, ms */
@@ -127,6 +129,7 @@ export class SweepPool {
       seconds: 0,
       primary: opts.primary ?? modes[0],
       primarySeconds: null,
+      modeSeconds: {},
       validity: {},
       compute: {},
     };
@@ -233,7 +236,9 @@ export class SweepPool {
         c.ms += r.ms;
         if (curve.value.every((v) => v !== null)) {
           curve.jumps = labelJumps(curve);
-          if (r.mode === p.primary) p.primarySeconds = (performance.now() - this.started) / 1000;
+          const seconds = (performance.now() - this.started) / 1000;
+          p.modeSeconds[r.mode] = seconds;
+          if (r.mode === p.primary) p.primarySeconds = seconds;
         }
       }
     }

@@ -40,14 +40,10 @@ const SOFTWARE_GL = /SwiftShader|llvmpipe|softpipe|Software/i;
 /** Axes length as a share of the scene's radius (rounded down to a round length). */
 const AXES_FRACTION = 0.6;
 
-/** The GL renderer's name, from a throwaway context (empty when the browser hides it). */
-function glRendererName(): string {
-  const gl = document.createElement('canvas').getContext('webgl2');
-  if (gl === null) return '';
+/** The GL renderer's name of a context (empty when the browser hides it). */
+function glRendererName(gl: WebGLRenderingContext | WebGL2RenderingContext): string {
   const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return name;
+  return info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER));
 }
 /** Depth bias of shadow lookups (in light-space depth units) and offset along the normal, m. */
 const SHADOW_BIAS = -5e-4;
@@ -65,6 +61,16 @@ export class Viewport {
   private poses = new Float64Array(0);
   private model: Model | null = null;
   private readonly marks = new THREE.Group();
+  /**
+   * Never drawn, never disposed (disposing a material frees its program): one object of
+   * each kind the marks draw, so `compileShaders` makes their programs before they exist.
+   * A trail set is line segments in one colour (scene-marks.ts `trails`).
+   */
+  private readonly standIns = new THREE.Group().add(
+    new THREE.AxesHelper(1),
+    new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial()),
+    targetMarker(1),
+  );
   private target: THREE.Group | null = null;
   private readonly trailSets = new Map<string, THREE.Group>();
   private axes: THREE.AxesHelper | null = null;
@@ -85,9 +91,16 @@ export class Viewport {
   onInvalidate: () => void = () => {};
 
   constructor(private readonly container: HTMLElement) {
-    this.glRenderer = glRendererName();
+    // multisampling is chosen with the context: ask for none, and make a second context with
+    // it only on a hardware GL (creating a context is ~0.1 s of start-up on a software one)
+    let renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
+    this.glRenderer = glRendererName(renderer.getContext());
     this.softwareGL = SOFTWARE_GL.test(this.glRenderer);
-    this.renderer = new THREE.WebGLRenderer({ antialias: !this.softwareGL, preserveDrawingBuffer: true });
+    if (!this.softwareGL) {
+      renderer.dispose();
+      renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    }
+    this.renderer = renderer;
     const asked = Number(new URLSearchParams(location.search).get('pixelRatio'));
     this.pixelRatio = asked > 0 ? asked : this.softwareGL ? SOFTWARE_PIXEL_RATIO : Math.min(2, window.devicePixelRatio);
     this.renderer.setPixelRatio(this.pixelRatio);
@@ -130,6 +143,7 @@ export class Viewport {
     }
     this.meshes = createBodyMeshes(model, {
       cheapPlanes: this.softwareGL,
+      cheapBodies: this.softwareGL,
       ...(this.softwareGL ? { sphereSegments: SOFTWARE_SPHERE_SEGMENTS } : {}),
     });
     this.scene3d.add(this.meshes.group);
@@ -142,7 +156,21 @@ export class Viewport {
     this.model = model;
     this.setTarget(null, null);
     for (const key of [...this.trailSets.keys()]) this.setTrail(key, null);
+    this.compileShaders();
     this.onInvalidate();
+  }
+
+  /**
+   * Hand the GL every shader program the first frame with a track will use (bodies, floor,
+   * arrows, and stand-ins for the axes, the trails and the target marker) without drawing:
+   * a software GL compiles them in the GPU process while the physics worker computes the
+   * first frames, instead of inside the first draw (the programs are cached by kind, so
+   * the stand-ins' programs are the real marks' ones).
+   */
+  private compileShaders(): void {
+    this.scene3d.add(this.standIns);
+    this.renderer.compile(this.scene3d, this.camera);
+    this.scene3d.remove(this.standIns);
   }
 
   /** Whether contact arrows are drawn. */
