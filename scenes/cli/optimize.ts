@@ -28,7 +28,7 @@ import { namedProblem } from '../optimize/registry.ts';
 import { autoLadder } from '../optimize/auto.ts';
 import { UsageError } from './errors.ts';
 import { canonicalPath, claimOutputFolder, refuseInputAsOutput, type OutputFolder } from './files.ts';
-import { loadScene, type SceneOverrides } from './scene-input.ts';
+import { loadScene, overridesOf, type SceneOverrides } from './scene-input.ts';
 
 /** The flags of `optimize`. */
 export interface OptimizeFlags extends Pick<
@@ -58,16 +58,7 @@ export interface OptimizeFlags extends Pick<
  */
 export function resolveProblem(target: string, flags: OptimizeFlags): OptimizationProblem {
   if (isSceneFile(target)) {
-    const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
-    const scene = loadScene(target, {
-      steps,
-      dt,
-      temperature,
-      allowLarge,
-      energyGrowth,
-      speedFactor,
-      penetrationFactor,
-    });
+    const scene = loadScene(target, { ...overridesOf(flags), contact: undefined });
     if (scene.objective === undefined)
       throw new UsageError(`${target}: the scene has no "objective" section to optimize (docs/scene-format.md)`);
     return sceneFileProblem(basename(target, '.json'), scene);

@@ -22,6 +22,7 @@ import {
   checkSweepLimits,
   contactMode,
   loadScene,
+  overridesOf,
   nonNegativeNumber,
   positiveNumber,
   stepCount,
@@ -133,11 +134,6 @@ export function positiveInteger(text: string): number {
   const value = stepCount(text);
   if (value < 1) throw new InvalidArgumentError(`must be a whole number >= 1, got ${text}.`);
   return value;
-}
-
-function overridesOf(flags: SceneOverrides): SceneOverrides {
-  const { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
-  return { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor };
 }
 
 function examples(...lines: string[]): string {
@@ -365,18 +361,9 @@ function buildProgram(io: CliIo): Command {
     )
     .action(async (file: string, flags: SweepFlags) => {
       // --contact here lists the modes to sweep; the others override the scene as usual
-      const { steps, dt, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
       if (flags.plot !== undefined) refuseInputAsOutput(flags.plot, [file], '--plot');
-      const scene = loadScene(file, {
-        steps,
-        dt,
-        temperature,
-        allowLarge,
-        energyGrowth,
-        speedFactor,
-        penetrationFactor,
-      });
-      if (allowLarge !== true) checkSweepLimits(scene, flags.n, flags.contact?.length ?? 1, file);
+      const scene = loadScene(file, overridesOf({ ...flags, contact: undefined }));
+      if (flags.allowLarge !== true) checkSweepLimits(scene, flags.n, flags.contact?.length ?? 1, file);
       const request = {
         of: flags.of,
         wrt: flags.wrt,

@@ -31,6 +31,12 @@ export interface SceneOverrides {
   penetrationFactor?: number;
 }
 
+/** The scene overrides among a command's flags (a command's own flags left out). */
+export function overridesOf(flags: SceneOverrides): SceneOverrides {
+  const { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor } = flags;
+  return { steps, dt, contact, temperature, allowLarge, energyGrowth, speedFactor, penetrationFactor };
+}
+
 // a plain decimal number: rejects '', '0x10', 'Infinity' and trailing junk that Number() would accept
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
