@@ -21,27 +21,17 @@
  */
 import { buildModel, initialState } from './builder.ts';
 import type { RolloutConfig } from './driver/config.ts';
-import { FORCE_STEPPER } from './driver/force-stepper.ts';
 import { nearestPerDecision } from './driver/records.ts';
 import { flat } from './driver/rollout.ts';
-import type { StepperFactory } from './driver/stepper.ts';
 import { rolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
-import { HARD_STEPPER } from './hard/stepper.ts';
 import { inputTangents } from './param-inputs.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readQuantity, type ParamPath } from './paths.ts';
-import { rolloutInputs, rolloutLayout } from './rollout.ts';
+import { rolloutInputs, rolloutLayout, stepperOfMode } from './rollout.ts';
 import type { Kink, PointGradient } from './scene-function.ts';
 import type { Scene } from './scene.ts';
 import { allocState } from './state.ts';
 import { sceneAt } from './validity.ts';
-
-/** Kinks reported by default: within a millimetre or a mm/s of their boundary, as `gradient()`. */
-const DEFAULT_KINK_TOL = 1e-3;
-
-/** The Stepper of a contact mode (as sim/rollout.ts picks it). */
-function stepperOf(scene: Scene): StepperFactory<unknown, unknown> {
-  return (scene.contact.mode === 'hard' ? HARD_STEPPER : FORCE_STEPPER) as StepperFactory<unknown, unknown>;
-}
+import { DEFAULT_KINK_TOL } from './gradient.ts';
 
 /**
  * Whether the scene's contact mode has a tangent-forward step: asked of a one-step
@@ -52,7 +42,9 @@ export function hasTangentForward(scene: Scene): boolean {
   const state0 = initialState(model, scene);
   const config = { model, steps: 1 };
   const x = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
-  return stepperOf(scene).make(config, rolloutLayout(model.nbody, 1, 0), x).tangentForward !== undefined;
+  return (
+    stepperOfMode(scene.contact.mode).make(config, rolloutLayout(model.nbody, 1, 0), x).tangentForward !== undefined
+  );
 }
 
 /**
@@ -77,7 +69,7 @@ export function forwardGradientOf(
   const params: ParamPath[] = wrt.map((p) => parseParamPath(p, bodies, '--wrt'));
   if (!hasTangentForward(scene)) return null;
   const kinkTol = opts.kinkTol ?? DEFAULT_KINK_TOL;
-  const factory = stepperOf(scene);
+  const factory = stepperOfMode(scene.contact.mode);
   return (theta) => {
     if (theta.length !== params.length)
       throw new RangeError(`expected ${params.length} parameter values, got ${theta.length}`);

@@ -50,8 +50,11 @@ export interface GradientResult {
   decisions?: Decision[];
 }
 
+/** Kinks reported by default: within a millimetre or a mm/s of their boundary (margin units). */
+export const DEFAULT_KINK_TOL = 1e-3;
+
 export interface GradientOptions {
-  /** report kinks with margin at most this (default 1e-3: a millimetre, a mm/s) */
+  /** report kinks with margin at most this (default {@link DEFAULT_KINK_TOL}: a millimetre, a mm/s) */
   kinkTol?: number;
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
@@ -128,7 +131,7 @@ export function quantityLossGradient(
       return loss(run(x).slice(first, first + quantity.width));
     },
     params.map((p) => readParam(scene, p)),
-    { kinkTol: opts.kinkTol ?? 1e-3 },
+    { kinkTol: opts.kinkTol ?? DEFAULT_KINK_TOL },
   );
   const grad: Record<string, number> = {};
   wrt.forEach((p, j) => (grad[p] = (grad[p] ?? 0) + result.grad[j]));

@@ -12,6 +12,7 @@
 import type { Real } from '../ad/tape.ts';
 import type { RolloutConfig } from './driver/config.ts';
 import { FORCE_STEPPER } from './driver/force-stepper.ts';
+import type { StepperFactory } from './driver/stepper.ts';
 import { inputsOfModel } from './driver/inputs.ts';
 import { driveRollout } from './driver/rollout.ts';
 import { HARD_STEPPER } from './hard/stepper.ts';
@@ -33,8 +34,12 @@ export { rolloutLayout, type RolloutLayout } from './driver/inputs.ts';
  * }, [1.0]);
  */
 export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) => Real[] {
-  if (config.model.contact.mode === 'hard') return driveRollout(config, HARD_STEPPER);
-  return driveRollout(config, FORCE_STEPPER);
+  return driveRollout(config, stepperOfMode(config.model.contact.mode));
+}
+
+/** The Stepper of a contact mode: impulses in hard mode, forces in penalty and soft. */
+export function stepperOfMode(mode: 'hard' | 'penalty' | 'soft'): StepperFactory<unknown, unknown> {
+  return (mode === 'hard' ? HARD_STEPPER : FORCE_STEPPER) as StepperFactory<unknown, unknown>;
 }
 
 /** The model's own values of every rollout input (controls zero), as plain numbers. */
