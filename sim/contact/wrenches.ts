@@ -418,7 +418,10 @@ function contactWeight(p: ContactForceParams): void {
  * s (F = f_n n − s v_t) in `_e.slip`.
  */
 function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
-  contactGate(p);
+  // the activation and its partials, as gatePass computed them from this contact's distance
+  _e.gate = _gate[i];
+  _e.gateDDist = _gateDDist[i];
+  _e.gateDTemperature = _gateDTemperature[i];
   const a = _e.a,
     b = _e.b,
     gate = _gate[i];
