@@ -22,6 +22,8 @@ export default defineConfig({
   },
   test: {
     testTimeout: 60_000,
+    // one fixed seed for the property tests unless FC_SEED says otherwise (test/fast-check-seed.ts)
+    setupFiles: ['test/fast-check-seed.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
       {

@@ -110,6 +110,27 @@ const NUDGES: readonly [V3, Quat][] = [
     [-NUDGE, 2 * NUDGE, -3 * NUDGE],
     [1, 0, 0, 0],
   ],
+  // translations along three independent directions: a tie (a capsule's axis through a
+  // box's centre, either thin side equally deep) is broken by a move along its normal,
+  // and one direction alone can be orthogonal to it (n = (0.894, 0.447, 0) is orthogonal
+  // to (1, −2, 3): a counterexample fast-check found, seed −1018377480), while turning B
+  // about its own centre keeps such a tie
+  [
+    [3 * NUDGE, NUDGE, -2 * NUDGE],
+    [1, 0, 0, 0],
+  ],
+  [
+    [-3 * NUDGE, -NUDGE, 2 * NUDGE],
+    [1, 0, 0, 0],
+  ],
+  [
+    [-2 * NUDGE, 3 * NUDGE, NUDGE],
+    [1, 0, 0, 0],
+  ],
+  [
+    [2 * NUDGE, -3 * NUDGE, -NUDGE],
+    [1, 0, 0, 0],
+  ],
   [[0, 0, 0], normalizeQuat([1, NUDGE, -NUDGE, 2 * NUDGE])],
   [[0, 0, 0], normalizeQuat([1, -NUDGE, NUDGE, -2 * NUDGE])],
   [[0, 0, 0], normalizeQuat([1, -2 * NUDGE, NUDGE, NUDGE])],
@@ -118,7 +139,7 @@ const NUDGES: readonly [V3, Quat][] = [
 
 /**
  * Whether the contacts of A and B are a continuous function of the pose here: the same
- * (to 1e-4) after moving B by ~4e-7 m either way, or turning it by ~5e-7 rad either way
+ * (to 1e-4) after moving B by ~4e-7 m either way along three directions, or turning it by ~5e-7 rad either way
  * about two axes. Poses where the answer is not unique (concentric shapes, coincident
  * sphere centres, two faces equally opposed to a box face, so that either could be the
  * incident face) or sits on a decision boundary (a contact at the margin, a face
