@@ -331,15 +331,22 @@ export function finishOp(code: number, v: number, a: Real, da: number, b: Real, 
 // unaryOp and binaryOp are every op's hot path, kept to the fewest bytecodes: TurboFan
 // inlines about 920 bytes of bytecode into one function, and a chain of ops that overruns
 // it calls these helpers out of line, boxing every double argument on the heap (measured:
-// twice the recording time). So they write the entry themselves, test one bound (`lim`
-// is the capacity in reverse mode and 0 otherwise, so forward mode, no trace and a full
-// tape all take the slow path) and leave everything else to `slowOp`.
+// twice the recording time). So they write the entry themselves and test one bound (`lim`
+// is the capacity in reverse mode and 0 otherwise).
+//
+// They also let escape analysis remove the Vars a chain of ops makes and reads at once
+// (`add(mul(a, y), mul(b, y))`: the two products are never allocated). A Var is allocated
+// when it reaches a call that is not inlined, or a merge with another Var where two paths
+// return. So the ways out take the arguments' slots and tangents, never the Vars; a full
+// tape grows and comes back to the one `new Var`; only forward mode and "no trace" return
+// a Var of their own, from a call that a process which never runs them has no feedback
+// for (TurboFan compiles it as a deoptimization exit, not as a merge).
 
 /** Record a one-parent op: value `v`, partial `dx` = ∂v/∂x. Forward mode: tangent dx·ẋ. */
 export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
   const t = T;
   const k = t.n;
-  if (k >= t.lim || v - v !== 0) return slowUnary(code, v, x, dx);
+  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedUnary(v, dx, x.t);
   t.n = k + 1;
   t.op[k] = code;
   const e = 2 * k;
@@ -353,7 +360,7 @@ export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
 export function binaryOp(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
   const t = T;
   const k = t.n;
-  if (k >= t.lim || v - v !== 0) return slowBinary(code, v, a, da, b, db);
+  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedBinary(v, da, a.t, db, b.t);
   t.n = k + 1;
   t.op[k] = code;
   const e = 2 * k;
@@ -366,16 +373,27 @@ export function binaryOp(code: number, v: number, a: Var, da: number, b: Var, db
   return new Var(k, v, 0);
 }
 
-// the hot paths' ways out: a full tape grows; anything else is finishOp's
-
-function slowUnary(code: number, v: number, x: Var, dx: number): Var {
-  if (T.mode === MODE_REVERSE && T.n === T.cap) reserve(1);
-  return finishOp(code, v, x, dx, 0, 0);
+/**
+ * The hot paths' way out: throw for a non-finite value `v`; in reverse mode make room
+ * for one more entry and return true; otherwise (forward mode, no trace) return false.
+ */
+function roomForOne(code: number, v: number): boolean {
+  if (v - v !== 0) forwardNonFinite(code, v);
+  if (T.mode !== MODE_REVERSE) return false;
+  reserve(1);
+  return true;
 }
 
-function slowBinary(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
-  if (T.mode === MODE_REVERSE && T.n === T.cap) reserve(1);
-  return finishOp(code, v, a, da, b, db);
+/** A one-parent op outside reverse mode: forward mode's Var, tangent dx·ẋ (+ 0, as finishOp adds the absent second term). */
+function untapedUnary(v: number, dx: number, xt: number): Var {
+  if (T.mode === MODE_FORWARD) return new Var(-1, v, dx * xt + 0);
+  return noTrace();
+}
+
+/** A two-parent op outside reverse mode: forward mode's Var, tangent da·ȧ + db·ḃ. */
+function untapedBinary(v: number, da: number, at: number, db: number, bt: number): Var {
+  if (T.mode === MODE_FORWARD) return new Var(-1, v, da * at + db * bt);
+  return noTrace();
 }
 
 /**
