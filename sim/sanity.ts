@@ -807,7 +807,7 @@ export function penetrationHint(
 }
 
 /** r_b, m: the radius of a sphere about body b's centre holding its shape (0 for a plane). */
-function boundingRadius(input: SanityInput, b: number): number {
+export function boundingRadius(input: SanityInput, b: number): number {
   const s = input.geomSize;
   const g = 4 * b;
   switch (input.geomType[b]) {

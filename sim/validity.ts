@@ -39,8 +39,12 @@
  * distance along i is taken as h_i. Any other decision that goes missing lost the guard
  * it is evaluated under (a damping clamp or stick/slip needs its contact to press, which
  * is the onset decision, recorded with its own distance): it gets no tangent along i.
- * In both, a decision that exists only beyond θ (a contact entering the collision margin
- * from outside it) is not seen: the collision pass does not report the pairs it rejects.
+ * Approaches: the steps record decisions only for contacts within the collision margin,
+ * and beyond a contact's margin entry the rollout has decisions this run cannot see. So
+ * every pair that can collide and is outside the margin is watched (validity/approach.ts):
+ * its gap less the margin, at the step where its distance is least (tangent rollout) or
+ * its margin is least (P + 1 rollouts), is a decision `step t: A/B approach` (m). A ball
+ * falling with 0.95 m to go is bounded by it, not left without a radius.
  *
  * The distance is first order: a margin that is curved along θ flips nearer or farther
  * (the tests compare it with where a fine sweep sees the gradient change).
@@ -51,8 +55,9 @@ import { GEOMETRY_DECISION_KINDS } from './contact/geometry-shared.ts';
 import { buildModel, initialState } from './builder.ts';
 import { parseParamPath, pathBodies, readParam, writeParam, type ParamPath } from './paths.ts';
 import { parseScene, type Scene } from './scene.ts';
-import { assertFiniteState } from './state.ts';
+import { assertFiniteState, type State } from './state.ts';
 import { createStepData, step } from './step.ts';
+import { ApproachWatch } from './validity/approach.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
 import type { ForwardTangents } from './driver/config.ts';
 import type { RolloutLayout } from './driver/inputs.ts';
@@ -231,8 +236,15 @@ class DecisionLog implements RadiusSink, StepMarginSink {
   }
 }
 
-/** Run the scene's rollout with the plain step, logging every decision of every step. */
-function logDecisions(scene: Scene, log: DecisionLog): DecisionLog {
+/**
+ * Run the scene's rollout with the plain step, logging every decision of every step;
+ * `before(t, state)` sees the state before each step (the approach watch).
+ */
+function logDecisions(
+  scene: Scene,
+  log: DecisionLog,
+  before: ((t: number, state: State, model: Model) => void) | null = null,
+): DecisionLog {
   const model = buildModel(scene);
   const state = initialState(model, scene);
   const data = createStepData(model);
@@ -241,6 +253,7 @@ function logDecisions(scene: Scene, log: DecisionLog): DecisionLog {
     log.t = t;
     // the poses the step's collision pass sees (the step overwrites the state in place)
     features?.poses.set(state.bodyQ);
+    before?.(t, state, model);
     step(model, data, state, null, state, log);
     if (features !== null) features.report(data.contacts, log);
     if ((t + 1) % 100 === 0 || t === scene.steps - 1) assertFiniteState(state, model, t + 1);
@@ -377,9 +390,16 @@ export function validity(
       'validity: no tangent rollout for this scene (hard mode, narrowphase features or the contact margin)',
     );
   }
-  const base = tangent ?? logDecisions(at, new DecisionLog(labels));
+  if (tangent !== null) return validityReport(names, theta, labels, tangent, tangent.slopes, opts.distancesOf);
+  // the approach watch of the base run: pairs outside the margin, the step of each one's least margin
+  let watch: ApproachWatch | null = null;
+  const base = logDecisions(at, new DecisionLog(labels), (t, state, model) => {
+    watch ??= ApproachWatch.forMargins(model);
+    watch.observeMargins(t, state);
+  });
+  const approaches = watch === null ? null : { watch, index: reportApproachMargins(watch, at, base) };
   // slope[i·P + j]: ∂|m_i|/∂θ_j
-  const slope = tangent !== null ? tangent.slopes : differencedSlopes(scene, params, theta, labels, base);
+  const slope = differencedSlopes(scene, params, theta, labels, base, approaches);
   return validityReport(names, theta, labels, base, slope, opts.distancesOf);
 }
 
@@ -482,6 +502,7 @@ function differencedSlopes(
   theta: readonly number[],
   labels: LabelTable,
   base: DecisionLog,
+  approaches: { watch: ApproachWatch; index: Int32Array } | null,
 ): Float64Array {
   const n = base.count;
   const P = params.length;
@@ -492,7 +513,18 @@ function differencedSlopes(
     const x = theta.slice();
     x[j] += steps[j];
     moved.fill(NaN);
-    logDecisions(sceneAt(scene, params, x), new DecisionLog(labels, new Matcher(base, scene.steps, moved)));
+    const movedApproach = new Float64Array(approaches?.watch.pairs ?? 0).fill(NaN);
+    let watch: ApproachWatch | null = null;
+    logDecisions(
+      sceneAt(scene, params, x),
+      new DecisionLog(labels, new Matcher(base, scene.steps, moved)),
+      approaches === null
+        ? null
+        : (t, state, model) => {
+            watch ??= ApproachWatch.forMargins(model);
+            watch.measureAt(approaches.watch, t, state, movedApproach);
+          },
+    );
     for (let i = 0; i < n; i++) {
       const m = moved[i];
       if (!Number.isNaN(m)) slope[i * P + j] = (m - base.margins[i]) / steps[j];
@@ -501,6 +533,12 @@ function differencedSlopes(
       // decision of its own with its own distance
       else if (base.jumps[i] === 1) slope[i * P + j] = -base.margins[i] / steps[j];
     }
+    // approaches: the pair's margin at the base's step; in contact there at θ + h: it entered within h
+    approaches?.index.forEach((i, p) => {
+      if (i < 0) return;
+      const m = movedApproach[p];
+      slope[i * P + j] = Number.isNaN(m) ? -base.margins[i] / steps[j] : (m - base.margins[i]) / steps[j];
+    });
   }
   return slope;
 }
@@ -524,7 +562,9 @@ function tangentSlopes(
   const inputs = tangentInputs(scene, params, theta);
   if (inputs === null) return null;
   const log = new DecisionLog(labels, null, params.length);
-  forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log);
+  const watch = approachWatch(inputs, params.length);
+  forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log, watch);
+  reportApproaches(watch, inputs.config.model, log);
   return log;
 }
 
@@ -552,6 +592,23 @@ function tangentInputs(
     if (!reaches) return null;
   }
   return { config, L, x, xdots };
+}
+
+/** The watch over pairs outside the collision margin, for a tangent rollout of `inputs` (sim/validity/approach.ts). */
+function approachWatch(inputs: { config: { model: Model }; L: RolloutLayout; xdots: Float64Array }, dirs: number) {
+  return new ApproachWatch(inputs.config.model, dirs, inputs.xdots, inputs.L.geomSize, inputs.L.size, DECISIONS_LISTED);
+}
+
+/** Log each watched pair's nearest approach (once, after the rollout; soft mode's force jumps at the margin). */
+function reportApproaches(watch: ApproachWatch, model: Model, log: DecisionLog): void {
+  const t = log.t;
+  watch.report(log, model.contact.mode === 'soft');
+  log.t = t;
+}
+
+/** The same without tangents (P + 1 plain rollouts): each approach's index in the log. */
+function reportApproachMargins(watch: ApproachWatch, scene: Scene, log: DecisionLog): Int32Array {
+  return watch.reportMargins(log, scene.contact.mode === 'soft');
 }
 
 /** The validity radius riding a gradient's forward pass ({@link validityRide}). */
@@ -587,10 +644,14 @@ export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide
   if (inputs === null) return null;
   const labels = new LabelTable();
   const log = new DecisionLog(labels, null, params.length);
-  const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log);
+  const watch = approachWatch(inputs, params.length);
+  const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log, watch);
   return {
     forwardTangents: carry,
-    finish: (distancesOf) => validityReport(names, theta, labels, log, log.slopes, distancesOf),
+    finish: (distancesOf) => {
+      reportApproaches(watch, inputs.config.model, log);
+      return validityReport(names, theta, labels, log, log.slopes, distancesOf);
+    },
   };
 }
 

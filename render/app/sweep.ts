@@ -368,7 +368,7 @@ export class SweepPanel {
       line.className = 'primary';
       const holds =
         main.radius === null
-          ? 'no recorded decision moves with it (radius unknown: a contact entering from outside the margin is not foreseen)'
+          ? 'no recorded decision moves with it (no contact, and no approach to the collision margin)'
           : `holds within ±${withUnit(main.radius, wrtUnit)} (nearest decision: ${main.decision})`;
       line.append(
         swatch(this.primary),

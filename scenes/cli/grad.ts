@@ -329,7 +329,7 @@ export function formatValidity(report: Pick<GradReport, 'grad' | 'validWithin'>)
   const names = Object.keys(report.grad);
   if (v === null)
     return [
-      `no recorded non-smooth decision moves with ${names.join(', ')}: nothing in this rollout bounds the gradient (a contact that would enter the collision margin is not foreseen)`,
+      `no recorded non-smooth decision moves with ${names.join(', ')}: nothing in this rollout bounds the gradient (no contact, and no pair's approach to the collision margin, moves with it)`,
     ];
   const where = (decision: string) => decision.replace(/^step (\d+): /, 'step $1, ');
   if (names.length === 1) {

@@ -9,6 +9,7 @@
  * | `damping ramp` | penalty | d = ±h (activation), d = ±τ/2 (mass share) | distance to the nearest (m) | no (slope) |
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
+ * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
  *
  * The soft force at the margin is tiny but not zero, so the collision pass dropping a
@@ -56,6 +57,12 @@ export const KINK_DAMPING_RAMP = 4;
  * impulses split at the impact time (first order in dt, O(1) in the gradient).
  */
 export const KINK_IMPACT_BESIDE_CONTACTS = 5;
+/**
+ * A pair outside the collision margin whose gap would reach it: never reported by a step
+ * (the collision pass does not see the pair), only by the validity radius's watch
+ * (sim/validity/approach.ts), since beyond it the rollout has decisions this run cannot see.
+ */
+export const KINK_APPROACH = 6;
 
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
@@ -65,6 +72,7 @@ export const CONTACT_KINK_KINDS = [
   'margin',
   'damping ramp',
   'impact beside contacts',
+  'approach',
 ] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();

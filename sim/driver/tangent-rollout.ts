@@ -38,6 +38,11 @@ export interface RolloutTangents {
   ydot: Float64Array;
 }
 
+/** What watches the state and its tangents before each step (sim/validity/approach.ts). */
+export interface StateTangentWatch {
+  observe(t: number, state: State, stateDot: Float64Array): void;
+}
+
 /**
  * Tangents riding a forward pass: the input tangents ẋ (dirs × L.size) set up as the
  * state's and the controls' tangents, then carried step by step through the Stepper's
@@ -61,6 +66,8 @@ export class TangentCarry {
     xdots: Float64Array,
     private readonly dirs: number,
     private readonly kinks: StepMarginSink | null,
+    /** measures the gaps of pairs outside the collision margin before each step (validity radius) */
+    private readonly approach: StateTangentWatch | null = null,
   ) {
     if (xdots.length !== dirs * L.size)
       throw new RangeError(`rollout tangents: expected ${dirs}×${L.size} input tangents, got ${xdots.length}`);
@@ -91,6 +98,7 @@ export class TangentCarry {
       throw new Error(`rollout tangents: the ${stepper.model.contact.mode}-mode stepper has no tangent-forward`);
     }
     if (this.kinks !== null) this.kinks.t = t;
+    this.approach?.observe(t, state, this.stateDot);
     const sink = also === null ? this.kinks : this.teeTo(also);
     // the controls' tangents first: `at` returns one buffer, reused by every call
     const controlDot = this.controlDot;
@@ -141,6 +149,7 @@ export function rolloutTangents<Rec, Snapshot>(
   xdots: Float64Array,
   dirs: number,
   kinks: StepMarginSink | null = null,
+  approach: StateTangentWatch | null = null,
 ): RolloutTangents {
   const { model, steps } = config;
   const n = model.nbody;
@@ -151,7 +160,7 @@ export function rolloutTangents<Rec, Snapshot>(
   if (stepper.tangentForward === undefined) {
     throw new Error(`rollout tangents: the ${model.contact.mode}-mode stepper has no tangent-forward`);
   }
-  const carry = new TangentCarry(L, n, bodies, xdots, dirs, kinks);
+  const carry = new TangentCarry(L, n, bodies, xdots, dirs, kinks, approach);
   const state = allocState(n);
   const packed = flat(state);
   packed.set(x.subarray(L.q, L.q + (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n));
@@ -173,6 +182,7 @@ export function forceRolloutTangents(
   xdots: Float64Array,
   dirs: number,
   kinks: StepMarginSink | null = null,
+  approach: StateTangentWatch | null = null,
 ): RolloutTangents {
-  return rolloutTangents(config, FORCE_STEPPER, x, xdots, dirs, kinks);
+  return rolloutTangents(config, FORCE_STEPPER, x, xdots, dirs, kinks, approach);
 }

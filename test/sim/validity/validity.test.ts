@@ -4,6 +4,7 @@
 // probe of the ball around it, and value jumps in a sweep with their cause.
 import { describe, expect, it } from 'vitest';
 import { formatGradReport } from '../../../scenes/cli/grad.ts';
+import { buildModel } from '../../../sim/builder.ts';
 import { gradient } from '../../../sim/gradient.ts';
 import { probe } from '../../../sim/probe.ts';
 import { parseScene } from '../../../sim/scene.ts';
@@ -64,12 +65,24 @@ describe('validWithin on a gradient', () => {
   });
 
   it('is null when no decision moves with the parameters, absent when not asked for', () => {
-    // 0.5 s of free fall from 10 m: the ground never enters the contact margin
-    const free = gradient(parseScene({ ...dropScene(10), steps: 500 }), 'ball.position.z', ['ball.position.z']);
-    expect(free.validWithin).toBeNull();
+    // 0.5 s of free fall from 10 m: the ground never enters the contact margin, and the
+    // friction coefficient moves nothing (the ball's approach to the ground included)
+    const free = parseScene({ ...dropScene(10), steps: 500 });
+    expect(gradient(free, 'ball.position.z', ['ball.friction']).validWithin).toBeNull();
     expect(
       gradient(dropScene(0.2972), 'ball.position.z', ['ball.position.z'], { validity: false }).validWithin,
     ).toBeUndefined();
+  });
+
+  it('a free fall that ends far above the ground is bounded by its approach: the ground entering the margin', () => {
+    // from z0 = 10 m, before step 499 the centre has fallen g·dt²·499·500/2 (semi-implicit Euler)
+    const free = parseScene({ ...dropScene(10), steps: 500 });
+    const r = gradient(free, 'ball.position.z', ['ball.position.z']);
+    expect(r.validWithin?.decision).toBe('step 499: ground/ball approach');
+    const gap = 10 - (9.81 * 1e-6 * 499 * 500) / 2 - 0.1;
+    // hard mode: the slope is a one-sided difference (step 1e-6 m of a 8.7 m margin: ~1e-8 rounding)
+    const expected = gap - buildModel(free).contact.margin;
+    expect(Math.abs((r.validWithin?.distance as number) - expected) / expected).toBeLessThan(1e-7);
   });
 
   it("per parameter: the nearest decision along each alone, in that parameter's unit", () => {

@@ -1,0 +1,530 @@
+/**
+ * Approach decisions: pairs of bodies outside the collision margin, whose contact would
+ * enter it if the parameters moved.
+ *
+ * The steps record decisions only for the contacts the collision pass reports, i.e. the
+ * pairs within the contact margin. A ball falling for 0.1 s with 0.95 m still to go
+ * records nothing, yet lowering it by 0.95 m brings a contact, and with it every decision
+ * a contact makes (onset, bounce, friction). Beyond the margin entry the rollout has
+ * decisions this run cannot see, so the validity radius must stop there.
+ *
+ * {@link ApproachWatch} rides a tangent rollout (driver/tangent-rollout.ts `TangentCarry`):
+ * before each step it measures, for every pair that can collide and is not in contact,
+ * the gap g between the surfaces (the narrowphase of sim/pairs at a margin wide enough to
+ * reach them) and its tangents along the parameters, ġ_j = n·(ṗ_B − ṗ_A) at the closest
+ * points (the envelope theorem: the closest points' own motion along the surfaces does not
+ * change the distance to first order). The margin of the decision is g − margin (m), the
+ * distance to the flip (g − margin)/‖ġ‖. Each pair keeps the step where that distance is
+ * smallest, and {@link ApproachWatch.report} logs it as `step t: A/B approach`.
+ *
+ * Cost: a pair is skipped without its narrowphase when a lower bound on its distance —
+ * the bounding spheres' gap (a lower bound on g) over an upper bound on ‖ġ‖ (each body's
+ * point speed bound |ẋ| + |δθ|·r + Σ|ḣ|) — shows it can change nothing the report shows:
+ * no nearer than its own best so far, or no nearer than the `listed` nearest pairs' bests
+ * and, along each parameter alone, than the nearest so far along it. Pairs no direction
+ * moves are skipped outright.
+ *
+ * First order, like every distance of the validity report; the box–box gap beyond the
+ * margin is the separating-axis bound (a lower bound on g), so there the distance errs
+ * on the near side.
+ */
+import { collidePair } from '../collision/dispatch.ts';
+import { createContacts, type Contacts } from '../collision/contacts.ts';
+import { contactKinkLabel, KINK_APPROACH } from '../contact/kinks.ts';
+import type { Model } from '../model.ts';
+import { ShapeType } from '../shapes.ts';
+import { STATE_FIELDS, type State } from '../state.ts';
+import type { StepMarginSink } from '../driver/tangent-rollout.ts';
+import { boundingRadius } from '../sanity.ts';
+
+/** Shape codes read in the loops (a module binding read is a getter call under some loaders). */
+const PLANE = ShapeType.plane;
+const SPHERE = ShapeType.sphere;
+const BOX = ShapeType.box;
+const CAPSULE = ShapeType.capsule;
+const CYLINDER = ShapeType.cylinder;
+
+/** Relative (and absolute, m) slack for a surface point lying on a face, end or rim of its shape. */
+const ON_SURFACE = 1e-9;
+
+/** Contacts one pair may report (a box face against a plane: 4 corners; box–box manifolds up to 8). */
+const PAIR_CONTACTS = 16;
+
+export class ApproachWatch {
+  private readonly pairA: Int32Array;
+  private readonly pairB: Int32Array;
+  /** per pair: the smallest first-order distance seen, its step, margin and tangents */
+  private readonly bestDistance: Float64Array;
+  private readonly bestStep: Int32Array;
+  private readonly bestMargin: Float64Array;
+  private readonly bestSlope: Float64Array;
+  private readonly radius: Float64Array;
+  /** 1 where the bounding sphere (a plane: its half-space) is the shape itself, so the bound is the gap */
+  private readonly exactBound: Uint8Array;
+  /** per body and direction: an upper bound on the speed of any of its points along the direction */
+  private readonly speedBound: Float64Array;
+  /** per body: the norm over the directions of its speed bounds, S_i */
+  private readonly speedNorm: Float64Array;
+  /** per body and direction: the rotation's tangent δθ (world), 3 per entry */
+  private readonly turn: Float64Array;
+  private readonly scratch: Contacts = createContacts(PAIR_CONTACTS);
+  private readonly slope: Float64Array;
+
+  /** the size gradient ∂g/∂geomSize of the two bodies at the contact being measured (4 each) */
+  private readonly sizeGradA = new Float64Array(4);
+  private readonly sizeGradB = new Float64Array(4);
+
+  /**
+   * `inputsDot` (dirs × `inputStride`): the rollout inputs' tangents, whose `geomSize`
+   * block (4 per body, at `sizeAt`) moves the surfaces; constant over the rollout.
+   */
+  constructor(
+    private readonly model: Model,
+    private readonly dirs: number,
+    private readonly inputsDot: Float64Array,
+    private readonly sizeAt: number,
+    private readonly inputStride: number,
+    /** how many of the nearest decisions the report lists (sim/validity.ts DECISIONS_LISTED) */
+    private readonly listed = 10,
+  ) {
+    const n = model.nbody;
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < n; i++)
+      for (let k = i + 1; k < n; k++) {
+        if (model.bodyStatic[i] === 1 && model.bodyStatic[k] === 1) continue;
+        if (model.geomType[i] === PLANE && model.geomType[k] === PLANE) continue;
+        a.push(i);
+        b.push(k);
+      }
+    this.pairA = Int32Array.from(a);
+    this.pairB = Int32Array.from(b);
+    const pairs = a.length;
+    this.bestDistance = new Float64Array(pairs).fill(Infinity);
+    this.bestStep = new Int32Array(pairs).fill(-1);
+    this.bestMargin = new Float64Array(pairs);
+    this.bestSlope = new Float64Array(pairs * dirs);
+    this.radius = new Float64Array(n);
+    this.exactBound = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      this.radius[i] = boundingRadius(model, i);
+      this.exactBound[i] = model.geomType[i] === SPHERE || model.geomType[i] === PLANE ? 1 : 0;
+    }
+    this.speedBound = new Float64Array(n * dirs);
+    this.speedNorm = new Float64Array(n);
+    this.turn = new Float64Array(n * dirs * 3);
+    this.slope = new Float64Array(dirs);
+    this.paramThreshold = new Float64Array(dirs).fill(Infinity);
+    this.selectScratch = new Float64Array(pairs);
+  }
+
+  /** the `listed`-th smallest best distance over the pairs (Infinity while fewer have one) */
+  private threshold = Infinity;
+  /** per direction: the least distance along it alone over the pairs' best entries */
+  private readonly paramThreshold: Float64Array;
+  /** whether a best changed since the thresholds were computed */
+  private dirty = false;
+  private readonly selectScratch: Float64Array;
+
+  private updateThresholds(): void {
+    this.dirty = false;
+    const dirs = this.dirs;
+    const pairs = this.pairA.length;
+    this.paramThreshold.fill(Infinity);
+    let finite = 0;
+    for (let p = 0; p < pairs; p++) {
+      const d = this.bestDistance[p];
+      if (d === Infinity) continue;
+      this.selectScratch[finite++] = d;
+      const m = this.bestMargin[p];
+      for (let j = 0; j < dirs; j++) {
+        const g = Math.abs(this.bestSlope[p * dirs + j]);
+        if (g > 0 && m / g < this.paramThreshold[j]) this.paramThreshold[j] = m / g;
+      }
+    }
+    this.threshold = finite < this.listed ? Infinity : kthSmallest(this.selectScratch, finite, this.listed - 1);
+  }
+
+  /** A watch without tangents, for {@link observeMargins} and {@link measureAt}. */
+  static forMargins(model: Model): ApproachWatch {
+    return new ApproachWatch(model, 0, new Float64Array(0), 0, 0);
+  }
+
+  /**
+   * Measure the pairs at the state before step `t`, with the state's tangents `stateDot`
+   * (dirs × 13n, direction-major: [q̇ (7n) | q̇d (6n)] per direction).
+   */
+  observe(t: number, state: State, stateDot: Float64Array): void {
+    const { model, dirs } = this;
+    const n = model.nbody;
+    const q = state.bodyQ;
+    const stride = (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n;
+    this.bodyTangents(q, stateDot, stride);
+    if (this.dirty) this.updateThresholds();
+    const margin = model.contact.margin;
+    for (let p = 0; p < this.pairA.length; p++) {
+      const a = this.pairA[p];
+      const b = this.pairB[p];
+      // an upper bound on the gap's rate, ‖s_a + s_b‖ ≤ S_a + S_b: a pair no direction moves records nothing
+      const rate = this.speedNorm[a] + this.speedNorm[b];
+      if (rate === 0) continue;
+      // and a lower bound on the gap: skip pairs that cannot change the report
+      const lower = this.gapLowerBound(q, a, b) - margin;
+      // spheres and planes: the bound is the gap itself, so the pair is in contact
+      if (lower <= 0 && this.exactBound[a] === 1 && this.exactBound[b] === 1) continue;
+      if (lower > 0) {
+        const nearest = lower / rate;
+        if (nearest >= this.bestDistance[p]) continue;
+        if (nearest >= this.threshold) {
+          let alongEach = true;
+          for (let j = 0; j < dirs && alongEach; j++) {
+            const along = this.speedBound[a * dirs + j] + this.speedBound[b * dirs + j];
+            alongEach = along === 0 || lower / along >= this.paramThreshold[j];
+          }
+          if (alongEach) continue;
+        }
+      }
+      const m = this.pairMargin(q, a, b, margin);
+      if (!(m > 0)) continue; // none, or in contact: its decisions are the step's own
+      const norm = this.gapTangents(q, stateDot, stride, this.scratch, this.nearest);
+      if (norm === 0) continue;
+      const distance = m / norm;
+      if (distance < this.bestDistance[p]) {
+        this.bestDistance[p] = distance;
+        this.bestStep[p] = t;
+        this.bestMargin[p] = m;
+        this.bestSlope.set(this.slope, p * dirs);
+        this.dirty = true;
+      }
+    }
+  }
+
+  /**
+   * Without tangents (the P + 1 plain rollouts of sim/validity.ts): the base run's
+   * observation before step t. Each pair keeps the step where its margin is least (the
+   * tangent rollout keeps the least distance, which needs the tangents); the runs at
+   * θ + h_i then {@link measureAt} those steps.
+   */
+  observeMargins(t: number, state: State): void {
+    const q = state.bodyQ;
+    const margin = this.model.contact.margin;
+    for (let p = 0; p < this.pairA.length; p++) {
+      const a = this.pairA[p];
+      const b = this.pairB[p];
+      if (this.gapLowerBound(q, a, b) - margin >= this.bestMargin[p] && this.bestStep[p] >= 0) continue;
+      const m = this.pairMargin(q, a, b, margin);
+      if (!(m > 0)) continue;
+      if (this.bestStep[p] < 0 || m < this.bestMargin[p]) {
+        this.bestStep[p] = t;
+        this.bestMargin[p] = m;
+      }
+    }
+  }
+
+  /**
+   * A run at θ + h_i, before step t: the margin of every pair whose base step (`base`'s
+   * {@link observeMargins}) is t, into `out[p]` (NaN where the pair is in contact there).
+   */
+  measureAt(base: ApproachWatch, t: number, state: State, out: Float64Array): void {
+    const margin = this.model.contact.margin;
+    for (let p = 0; p < this.pairA.length; p++) {
+      if (base.bestStep[p] !== t) continue;
+      const m = this.pairMargin(state.bodyQ, this.pairA[p], this.pairB[p], margin);
+      out[p] = m > 0 ? m : NaN;
+    }
+  }
+
+  /** Pairs watched (the index `p` of {@link measureAt}'s output). */
+  get pairs(): number {
+    return this.pairA.length;
+  }
+
+  /**
+   * Log each pair's approach without tangents (the base run of the P + 1 plain rollouts):
+   * returns, per pair, its index in the log (−1 when it has none).
+   */
+  reportMargins(log: StepMarginSink & { count: number }, jump: boolean): Int32Array {
+    const names = this.model.bodyName;
+    const index = new Int32Array(this.pairA.length).fill(-1);
+    for (let p = 0; p < this.pairA.length; p++) {
+      if (this.bestStep[p] < 0) continue;
+      log.t = this.bestStep[p];
+      index[p] = log.count;
+      log.kink(this.bestMargin[p], contactKinkLabel(names, this.pairA[p], this.pairB[p], KINK_APPROACH), jump);
+    }
+    return index;
+  }
+
+  /**
+   * Log each pair's nearest approach into `log` as `step t: A/B approach`, with its margin
+   * (m) and tangents. `jump`: whether the force law jumps at the margin (soft mode).
+   */
+  report(log: StepMarginSink, jump: boolean): void {
+    const names = this.model.bodyName;
+    const mdot = new Float64Array(this.dirs);
+    for (let p = 0; p < this.pairA.length; p++) {
+      if (this.bestStep[p] < 0) continue;
+      log.t = this.bestStep[p];
+      log.kink(this.bestMargin[p], contactKinkLabel(names, this.pairA[p], this.pairB[p], KINK_APPROACH), jump);
+      mdot.set(this.bestSlope.subarray(p * this.dirs, (p + 1) * this.dirs));
+      log.tangents(mdot);
+    }
+  }
+
+  /** index into `scratch` of the nearest contact {@link pairMargin} found */
+  private nearest = 0;
+
+  /**
+   * The gap of bodies a and b less the contact margin (m), from their nearest contact at a
+   * margin wide enough to reach it (left in `scratch` at `nearest`); NaN when the pair has
+   * no contact row.
+   */
+  private pairMargin(q: Float64Array, a: number, b: number, margin: number): number {
+    const contacts = this.scratch;
+    contacts.count = 0;
+    contacts.dropped = 0;
+    // the true gap is at most the centres' distance (to a plane: the centre's height)
+    const reach = this.gapUpperBound(q, a, b) + 1e-9;
+    if (collidePair(this.model, q, a, b, Math.max(reach, margin), contacts) === 0) return NaN;
+    let k = 0;
+    for (let c = 1; c < contacts.count; c++) if (contacts.dist[c] < contacts.dist[k]) k = c;
+    this.nearest = k;
+    return contacts.dist[k] - margin;
+  }
+
+  /** δθ of each body along each direction, and its point speed bound |ẋ| + |δθ|·r. */
+  private bodyTangents(q: Float64Array, stateDot: Float64Array, stride: number): void {
+    const n = this.model.nbody;
+    const norm2 = this.speedNorm;
+    norm2.fill(0);
+    for (let j = 0; j < this.dirs; j++) {
+      const o = j * stride;
+      for (let i = 0; i < n; i++) {
+        const g = 7 * i;
+        // δθ = 2 (q̇ ⊗ q*)_vec, world
+        const w = q[g + 3],
+          x = q[g + 4],
+          y = q[g + 5],
+          z = q[g + 6];
+        const dw = stateDot[o + g + 3],
+          dx = stateDot[o + g + 4],
+          dy = stateDot[o + g + 5],
+          dz = stateDot[o + g + 6];
+        const tx = 2 * (-dw * x + dx * w - dy * z + dz * y);
+        const ty = 2 * (-dw * y + dx * z + dy * w - dz * x);
+        const tz = 2 * (-dw * z - dx * y + dy * x + dz * w);
+        const e = 3 * (i * this.dirs + j);
+        this.turn[e] = tx;
+        this.turn[e + 1] = ty;
+        this.turn[e + 2] = tz;
+        const vx = stateDot[o + g],
+          vy = stateDot[o + g + 1],
+          vz = stateDot[o + g + 2];
+        const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
+        const h = this.inputsDot;
+        const sz = j * this.inputStride + this.sizeAt + 4 * i;
+        let bound: number;
+        if (this.model.geomType[i] === PLANE) {
+          // its surface moves by δo − δn·p: p is unbounded, so a turning plane bounds nothing
+          bound = h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0 ? Infinity : Math.abs(h[sz + 3]);
+        } else {
+          // rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
+          bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * this.radius[i];
+          bound += Math.abs(h[sz]) + Math.abs(h[sz + 1]) + Math.abs(h[sz + 2]) + Math.abs(h[sz + 3]);
+        }
+        this.speedBound[i * this.dirs + j] = bound;
+        norm2[i] += bound * bound;
+      }
+    }
+    for (let i = 0; i < n; i++) norm2[i] = Math.sqrt(norm2[i]);
+  }
+
+  /** ġ_j = n·(ṗ_B − ṗ_A) at contact k's surface points, into `slope`; returns ‖ġ‖. */
+  private gapTangents(q: Float64Array, stateDot: Float64Array, stride: number, c: Contacts, k: number): number {
+    const a = c.bodyA[k];
+    const b = c.bodyB[k];
+    const nx = c.normal[3 * k],
+      ny = c.normal[3 * k + 1],
+      nz = c.normal[3 * k + 2];
+    const half = c.dist[k] / 2;
+    const px = c.point[3 * k],
+      py = c.point[3 * k + 1],
+      pz = c.point[3 * k + 2];
+    // surface points: on A at point − dist/2·n (outward normal n), on B at point + dist/2·n (outward −n)
+    this.sizeGradient(q, a, px - half * nx, py - half * ny, pz - half * nz, nx, ny, nz, this.sizeGradA);
+    this.sizeGradient(q, b, px + half * nx, py + half * ny, pz + half * nz, -nx, -ny, -nz, this.sizeGradB);
+    const h = this.inputsDot;
+    let norm2 = 0;
+    for (let j = 0; j < this.dirs; j++) {
+      const o = j * stride;
+      const va = this.pointRate(q, stateDot, o, a, j, px - half * nx, py - half * ny, pz - half * nz, nx, ny, nz);
+      const vb = this.pointRate(q, stateDot, o, b, j, px + half * nx, py + half * ny, pz + half * nz, nx, ny, nz);
+      const za = j * this.inputStride + this.sizeAt + 4 * a;
+      const zb = j * this.inputStride + this.sizeAt + 4 * b;
+      let sizes = 0;
+      for (let k = 0; k < 4; k++) sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
+      const s = vb - va + sizes;
+      this.slope[j] = s;
+      norm2 += s * s;
+    }
+    return Math.sqrt(norm2);
+  }
+
+  /**
+   * ∂g/∂(body i's geomSize) at its surface point p with outward normal m: minus the
+   * outward component of the surface's displacement per unit size change, into `out`
+   * (4 entries, sim/collision/types.ts's size layout).
+   */
+  private sizeGradient(
+    q: Float64Array,
+    i: number,
+    px: number,
+    py: number,
+    pz: number,
+    mx: number,
+    my: number,
+    mz: number,
+    out: Float64Array,
+  ): void {
+    out.fill(0);
+    const s = this.model.geomSize;
+    const z = 4 * i;
+    const type = this.model.geomType[i];
+    if (type === PLANE) {
+      // n·p = o: (n + δn)·(p + δp) = o + δo moves the surface outward (along n) by δo − δn·p
+      out[0] = px;
+      out[1] = py;
+      out[2] = pz;
+      out[3] = -1;
+      return;
+    }
+    if (type === SPHERE) {
+      out[0] = -1;
+      return;
+    }
+    // the point and the outward normal in the body's frame: p_loc = Rᵀ(p − x), m_loc = Rᵀ m
+    const g = 7 * i;
+    const p = this.localPoint;
+    const m = this.localNormal;
+    toBodyFrame(q, g + 3, px - q[g], py - q[g + 1], pz - q[g + 2], p);
+    toBodyFrame(q, g + 3, mx, my, mz, m);
+    // a face, end or rim moves with its size when the point lies on it (to rounding)
+    const on = (value: number, size: number) => Math.abs(value) >= size * (1 - ON_SURFACE) - ON_SURFACE;
+    if (type === BOX) {
+      for (let k = 0; k < 3; k++) if (on(p[k], s[z + k])) out[k] = -Math.sign(p[k]) * m[k];
+    } else if (type === CAPSULE) {
+      // radius: every surface point moves outward by δr; half length: the cap's centre moves along ±z
+      out[0] = -1;
+      if (Math.abs(p[2]) > s[z + 1]) out[1] = -Math.sign(p[2]) * m[2];
+    } else if (type === CYLINDER) {
+      const rho = Math.hypot(p[0], p[1]);
+      if (on(rho, s[z]) && rho > 0) out[0] = -(p[0] * m[0] + p[1] * m[1]) / rho;
+      if (on(p[2], s[z + 1])) out[1] = -Math.sign(p[2]) * m[2];
+    }
+  }
+  private readonly localPoint = new Float64Array(3);
+  private readonly localNormal = new Float64Array(3);
+
+  /** n·ṗ of body i's material point at (px, py, pz) along direction j: n·(ẋ + δθ × (p − x)). */
+  private pointRate(
+    q: Float64Array,
+    stateDot: Float64Array,
+    o: number,
+    i: number,
+    j: number,
+    px: number,
+    py: number,
+    pz: number,
+    nx: number,
+    ny: number,
+    nz: number,
+  ): number {
+    const g = 7 * i;
+    const e = 3 * (i * this.dirs + j);
+    const tx = this.turn[e],
+      ty = this.turn[e + 1],
+      tz = this.turn[e + 2];
+    // a plane's "points" do not turn about a centre of mass: its pose is its normal and offset
+    const rx = px - q[g],
+      ry = py - q[g + 1],
+      rz = pz - q[g + 2];
+    const vx = stateDot[o + g] + ty * rz - tz * ry;
+    const vy = stateDot[o + g + 1] + tz * rx - tx * rz;
+    const vz = stateDot[o + g + 2] + tx * ry - ty * rx;
+    return nx * vx + ny * vy + nz * vz;
+  }
+
+  /** A lower bound on the gap of bodies a and b: their bounding spheres' (a plane: the half-space's). */
+  private gapLowerBound(q: Float64Array, a: number, b: number): number {
+    const planeA = this.model.geomType[a] === PLANE;
+    const planeB = this.model.geomType[b] === PLANE;
+    if (planeA) return this.planeHeight(q, a, b) - this.radius[b];
+    if (planeB) return this.planeHeight(q, b, a) - this.radius[a];
+    return centreDistance(q, a, b) - this.radius[a] - this.radius[b];
+  }
+
+  /** An upper bound on the gap of bodies a and b: their centres' distance (to the plane: the centre's height). */
+  private gapUpperBound(q: Float64Array, a: number, b: number): number {
+    const planeA = this.model.geomType[a] === PLANE;
+    const planeB = this.model.geomType[b] === PLANE;
+    if (planeA) return Math.max(0, this.planeHeight(q, a, b));
+    if (planeB) return Math.max(0, this.planeHeight(q, b, a));
+    return centreDistance(q, a, b);
+  }
+
+  /** Height of body's centre above the plane (n·x − offset; the plane's size row holds n and offset, world). */
+  private planeHeight(q: Float64Array, plane: number, body: number): number {
+    const s = this.model.geomSize;
+    const g = 4 * plane;
+    return s[g] * q[7 * body] + s[g + 1] * q[7 * body + 1] + s[g + 2] * q[7 * body + 2] - s[g + 3];
+  }
+}
+
+/** Rᵀv for the unit quaternion q[at..at+3] (w, x, y, z): v in the body's frame, into `out`. */
+function toBodyFrame(q: Float64Array, at: number, vx: number, vy: number, vz: number, out: Float64Array): void {
+  // rotate by the conjugate: v' = v + 2w (u × v) + 2 u × (u × v), u = −(x, y, z)
+  const w = q[at],
+    x = -q[at + 1],
+    y = -q[at + 2],
+    z = -q[at + 3];
+  const tx = 2 * (y * vz - z * vy);
+  const ty = 2 * (z * vx - x * vz);
+  const tz = 2 * (x * vy - y * vx);
+  out[0] = vx + w * tx + (y * tz - z * ty);
+  out[1] = vy + w * ty + (z * tx - x * tz);
+  out[2] = vz + w * tz + (x * ty - y * tx);
+}
+
+/** Distance between the centres of bodies a and b (poses `q`, nbody×7). */
+function centreDistance(q: Float64Array, a: number, b: number): number {
+  const dx = q[7 * b] - q[7 * a],
+    dy = q[7 * b + 1] - q[7 * a + 1],
+    dz = q[7 * b + 2] - q[7 * a + 2];
+  return Math.sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+/** The k-th smallest (0-based) of values[0..count): quickselect, reordering `values`. */
+function kthSmallest(values: Float64Array, count: number, k: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
