@@ -23,14 +23,7 @@ import {
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
 import { addInto, copyInto } from '../driver/records.ts';
-import {
-  bounceBound,
-  leverArms,
-  pairFriction,
-  pairRestitution,
-  restitutionBody,
-  speculativeBound,
-} from './contact-rules.ts';
+import { restitutionBody } from './contact-rules.ts';
 import { contactFramesAdjoint, duffFrame, FRAME_WIDTH } from './frame.ts';
 import {
   contactRowVelocity,
@@ -54,9 +47,6 @@ import {
   worldInvInertiaValues,
 } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
-
-/** Lever arms r_A (0..2), r_B (3..5) of the contact at hand. */
-const _lever = new Float64Array(6);
 
 /** Whether {@link hardStepAdjoint} covers the step: no impact placed inside it. */
 export function handAdjointCovers(rec: HardStepRecord): boolean {
@@ -178,21 +168,32 @@ function contactAdjoint(
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
     copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
-    leverArms(_lever, geom, 4 * c + 3 * k, qStart, a, b);
-    copyInto(theta, o + CONTACT_R_A, _lever, 0, 3);
-    copyInto(theta, o + CONTACT_R_B, _lever, 3, 3);
-    theta[o + CONTACT_MU] = pairFriction(x[L.friction + a], x[L.friction + b]) as number;
+    // The rules of contact-rules.ts on plain numbers, written out rather than called (as
+    // problem.ts does): they take and return `Real`s, a double returned from a call V8
+    // does not inline is boxed, and their ad ops on numbers branch on the type per entry.
+    // The tests hold this path equal to the trace, which calls the rules.
+    // lever arms (leverArms): r_A = p − x_A, r_B = p − x_B
+    const po = 4 * c + 3 * k;
+    for (let i = 0; i < 3; i++) {
+      const p = geom[po + i];
+      theta[o + CONTACT_R_A + i] = p - qStart[7 * a + i];
+      theta[o + CONTACT_R_B + i] = p - qStart[7 * b + i];
+    }
+    // pairFriction: √(μ_A μ_B)
+    theta[o + CONTACT_MU] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
     if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
-      approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
-      theta[o + CONTACT_BOUND] = bounceBound(
-        pairRestitution(x[L.restitution + a], x[L.restitution + b]),
-        approach[k],
-      ) as number;
+      const u = contactRowVelocity(theta, o, vStar, a, b, 0);
+      approach[k] = u;
+      // bounceBound −e·u⁻ with e the pair's (pairRestitution: the larger, the first at a tie)
+      const eA = x[L.restitution + a],
+        eB = x[L.restitution + b];
+      theta[o + CONTACT_BOUND] = -((eA >= eB ? eA : eB) * u);
     } else if (d > -ctx.restingGap) {
-      // speculative −d/dt; a resting contact on the open side of its kink (contact-rules.ts)
+      // speculativeBound −max(d, 0)/dt; a resting contact on the open side of its kink
+      // (value 0, derivative −1/dt below)
       boundKind[k] = BOUND_GAP;
-      theta[o + CONTACT_BOUND] = speculativeBound(d, dt, ctx.restingGap) as number;
+      theta[o + CONTACT_BOUND] = d > 0 ? -d / dt : 0;
     }
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
@@ -271,9 +272,10 @@ function contactAdjoint(
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
       // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
-      const e = pairRestitution(x[L.restitution + a], x[L.restitution + b]) as number;
-      xbar[L.restitution + (restitutionBody(x[L.restitution + a], x[L.restitution + b]) === 0 ? a : b)] -=
-        approach[k] * boundBar;
+      const eA = x[L.restitution + a],
+        eB = x[L.restitution + b];
+      const e = eA >= eB ? eA : eB;
+      xbar[L.restitution + (restitutionBody(eA, eB) === 0 ? a : b)] -= approach[k] * boundBar;
       const uBar = -e * boundBar;
       sideVelocityAdjoint(
         theta,
