@@ -732,7 +732,18 @@ export class PlacedImpacts {
       // (d₂, n₂, p₂) at flight(q, s), then the flight
       const sBar =
         this.scalars[sc + S_BAR] +
-        this.geometryAtBackward(k, i, this.scalars[sc + S], this.q2, this.g2Bar, this.q2Bar, freeBar, xbar);
+        this.geometryAtBackward(
+          k,
+          2 * POSE * i,
+          this.scalars[sc + S],
+          this.q2,
+          this.g2Bar,
+          7 * i,
+          this.q2Bar,
+          2 * POSE * i,
+          freeBar,
+          xbar,
+        );
       // refinedImpactFraction
       const s0 = this.scalars[sc + S0];
       let s0Bar = sBar;
@@ -766,7 +777,7 @@ export class PlacedImpacts {
         q1Bar[e] = -rA;
         q1Bar[POSE + e] = -rB;
       }
-      s0Bar += this.geometryAtBackwardLocal(k, i, s0, this.q1, gBar1, q1Bar, freeBar, xbar);
+      s0Bar += this.geometryAtBackward(k, 2 * POSE * i, s0, this.q1, gBar1, 0, q1Bar, 0, freeBar, xbar);
       // s₀ = d₀/(−dt·u⁻): d̄₀, ū⁻
       const u0 = this.scalars[sc + APPROACH0];
       geomBar[k] += s0Bar / (-dt * u0);
@@ -790,35 +801,12 @@ export class PlacedImpacts {
   private readonly q1Bar = new Float64Array(2 * POSE);
   private readonly blockAt = new Float64Array(BLOCK);
 
-  /** {@link geometryAtBackward} with the poses' cotangent in a 14-entry array of its own. */
-  private geometryAtBackwardLocal(
-    k: number,
-    i: number,
-    s: number,
-    q: Float64Array,
-    gBar: Float64Array,
-    qBar: Float64Array,
-    freeBar: Float64Array,
-    xbar: Float64Array,
-  ): number {
-    return this.geometryAtBackwardAt(k, 2 * POSE * i, s, q, gBar, 0, qBar, 0, freeBar, xbar);
-  }
-
-  /** Contact k's geometry at flight(q, s) pulled back (placed index i; ḡ at `gBar[7i ..]`, the poses' extra cotangent at `qBar[14i ..]`); returns s̄. */
+  /**
+   * Contact k's geometry at flight(q, s) pulled back: the poses at `q[qo ..]` (a, then b),
+   * ḡ = [d̄, n̄, p̄] at `gBar[go ..]`, the poses' further cotangent at `qBar[qbo ..]`; x̄, v̄*,
+   * sizē added; returns s̄.
+   */
   private geometryAtBackward(
-    k: number,
-    i: number,
-    s: number,
-    q: Float64Array,
-    gBar: Float64Array,
-    qBar: Float64Array,
-    freeBar: Float64Array,
-    xbar: Float64Array,
-  ): number {
-    return this.geometryAtBackwardAt(k, 2 * POSE * i, s, q, gBar, 7 * i, qBar, 2 * POSE * i, freeBar, xbar);
-  }
-
-  private geometryAtBackwardAt(
     k: number,
     qo: number,
     s: number,
