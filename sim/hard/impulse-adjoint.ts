@@ -217,7 +217,10 @@ export function impulseAdjointInto(
 ): Float64Array {
   const n = s.nbody;
   const L = impulseLayout(n, s.count);
-  for (let j = 0; j < 6 * n; j++) thbar[j] = s.isStatic[Math.floor(j / 6)] ? 0 : ybar[j];
+  for (let b = 0; b < n; b++) {
+    const fixed = s.isStatic[b] !== 0;
+    for (let e = 0; e < 6; e++) thbar[6 * b + e] = fixed ? 0 : ybar[6 * b + e];
+  }
   thbar.fill(0, 6 * n, L.size);
   const islands = activeIslands(s);
   const input = _islandInput;

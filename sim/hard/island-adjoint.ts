@@ -42,7 +42,6 @@ export interface IslandInput {
   invInertiaBase: number;
 }
 
-const _row = new Float64Array(6);
 const _q = new Float64Array(6);
 
 /**
@@ -104,15 +103,32 @@ function ensurePool(m: number, nbody: number): void {
   if (pool.localOf.length < nbody) pool.localOf = new Int32Array(nbody);
 }
 
-/** The row [d ; r × d] of the direction at θ offset `d` and the lever arm at `r`, into `out`. */
-function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array): Float64Array {
-  out[0] = th[d];
-  out[1] = th[d + 1];
-  out[2] = th[d + 2];
-  out[3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
-  out[4] = th[r + 2] * th[d] - th[r] * th[d + 2];
-  out[5] = th[r] * th[d + 1] - th[r + 1] * th[d];
-  return out;
+/** The row [d ; r × d] of the direction at θ offset `d` and the lever arm at `r`, into `out[o..o+5]`. */
+function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array, o: number): void {
+  out[o] = th[d];
+  out[o + 1] = th[d + 1];
+  out[o + 2] = th[d + 2];
+  out[o + 3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
+  out[o + 4] = th[r + 2] * th[d] - th[r] * th[d + 2];
+  out[o + 5] = th[r] * th[d + 1] - th[r + 1] * th[d];
+}
+
+/**
+ * Zero the first `count` entries of `a`: a loop, not `fill` (the islands are small, most of
+ * one contact, and a call into the fill builtin costs more than zeroing 3 to 9 entries).
+ */
+function zero(a: Float64Array | Int32Array, count: number): void {
+  for (let i = 0; i < count; i++) a[i] = 0;
+}
+
+/** sideLocal of a static body's side: moving (its velocity enters u), or at rest (skipped). */
+const STATIC_SIDE = -1;
+const IDLE_SIDE = -2;
+
+/** Whether body b's six velocities in `v` are all zero. */
+function isAtRest(v: Float64Array, b: number): boolean {
+  const o = 6 * b;
+  return v[o] === 0 && v[o + 1] === 0 && v[o + 2] === 0 && v[o + 3] === 0 && v[o + 4] === 0 && v[o + 5] === 0;
 }
 
 /** A contact's friction branch at the solution (impulse-adjoint.ts `kindOf`). */
@@ -168,7 +184,9 @@ export function islandAdjointHand(
       sideBase[side] = base;
       sideR[side] = base + (end === 0 ? R_B : R_A);
       if (s.isStatic[body]) {
-        sideLocal[side] = -1;
+        // a static body at rest adds exactly nothing to u or to θ̄ (its terms are products
+        // with its zero velocity): its side is skipped (−2); a moving one is kept (−1)
+        sideLocal[side] = isAtRest(vplus, body) ? IDLE_SIDE : STATIC_SIDE;
         continue;
       }
       if (localOf[body] === 0) {
@@ -180,7 +198,7 @@ export function islandAdjointHand(
   }
   for (let b = 0; b < nb; b++) localOf[bodies[b]] = 0;
   // sides grouped by body (counting sort)
-  bodyStart.fill(0, 0, nb + 1);
+  zero(bodyStart, nb + 1);
   for (let side = 0; side < nSides; side++) if (sideLocal[side] >= 0) bodyStart[sideLocal[side] + 1]++;
   for (let b = 0; b < nb; b++) bodyStart[b + 1] += bodyStart[b];
   {
@@ -193,13 +211,10 @@ export function islandAdjointHand(
   }
   // per side and direction j: the row a = [d ; r × d], and for a dynamic body the response
   // M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)]
-  const row = _row;
   for (let side = 0; side < nSides; side++) {
+    if (sideLocal[side] === IDLE_SIDE) continue;
     const o = 18 * side;
-    for (let j = 0; j < 3; j++) {
-      rowOfSide(th, sideBase[side] + 3 * j, sideR[side], row);
-      for (let e = 0; e < 6; e++) rows[o + 6 * j + e] = row[e];
-    }
+    for (let j = 0; j < 3; j++) rowOfSide(th, sideBase[side] + 3 * j, sideR[side], rows, o + 6 * j);
     if (sideLocal[side] < 0) continue;
     const body = sideBody[side];
     const invMass = th[s.invMassBase + body];
@@ -216,8 +231,8 @@ export function islandAdjointHand(
   // W (3m × 3m) and ∂G/∂λ = J M⁻¹ v̄⁺
   const W = pool.W,
     dG = pool.dG;
-  W.fill(0, 0, nz * nz);
-  dG.fill(0, 0, nz);
+  zero(W, nz * nz);
+  zero(dG, nz);
   for (let b = 0; b < nb; b++) {
     const body = bodies[b];
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
@@ -249,8 +264,9 @@ export function islandAdjointHand(
 
   // contact velocities at v⁺, the tangential ones as slip from the target (for the sliding branch)
   const u = pool.u;
-  u.fill(0, 0, nz);
+  zero(u, nz);
   for (let side = 0; side < nSides; side++) {
+    if (sideLocal[side] === IDLE_SIDE) continue;
     const v = 6 * sideBody[side];
     for (let j = 0; j < 3; j++) {
       const a = 18 * side + 6 * j;
@@ -268,7 +284,7 @@ export function islandAdjointHand(
   // K = ∂F/∂λ; slip = (‖u_t‖, û) per contact
   const K = pool.K,
     slip = pool.slip;
-  K.fill(0, 0, nz * nz);
+  zero(K, nz * nz);
   for (let i = 0; i < m; i++) {
     const k = islandContacts[first + i];
     const kind = kinds[i];
@@ -307,7 +323,7 @@ export function islandAdjointHand(
 
   // c_kj = −(∂F/∂u_kj)ᵀw, and the b̄, μ̄, ū°_t of F
   const coef = pool.coef;
-  coef.fill(0, 0, nz);
+  zero(coef, nz);
   for (let i = 0; i < m; i++) {
     const k = islandContacts[first + i];
     const o = s.contactBase + s.contactWidth * k;
@@ -337,8 +353,9 @@ export function islandAdjointHand(
 
   // u's direct dependence on the directions and lever arms (v⁺ fixed), and h_b
   const h = pool.h;
-  h.fill(0, 0, 6 * nb);
+  zero(h, 6 * nb);
   for (let side = 0; side < nSides; side++) {
+    if (sideLocal[side] === IDLE_SIDE) continue;
     const v = 6 * sideBody[side];
     const vx = vplus[v],
       vy = vplus[v + 1],

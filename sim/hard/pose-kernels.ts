@@ -128,25 +128,29 @@ export function advancePosesPrimitive(count: number, dt: number): (x: readonly R
  * directly). Its residual is its input: the adjoint needs only the inputs.
  */
 export function advancePosesRule(count: number, dt: number): PrimitiveRule<Float64Array> {
-  const half = 0.5 * dt;
   return {
     name: 'advancePoses',
     fwd: (x: Float64Array): [Float64Array, Float64Array] => {
       if (x.length !== POSE_INPUT_WIDTH * count)
         throw new RangeError(`advancePoses: input has length ${x.length}, expected 13·${count}`);
-      const y = new Float64Array(POSE_OUTPUT_WIDTH * count);
-      for (let b = 0; b < count; b++) {
-        const i = POSE_INPUT_WIDTH * b,
-          o = POSE_OUTPUT_WIDTH * b;
-        const pLen = rotate(x, i, half);
-        for (let k = 0; k < 3; k++) y[o + k] = x[i + k] + dt * x[i + 7 + k];
-        for (let k = 0; k < 4; k++) y[o + 3 + k] = _p[k] / pLen;
-      }
-      return [y, x];
+      return [advancePosesValues(count, dt, x, new Float64Array(POSE_OUTPUT_WIDTH * count)), x];
     },
     bwd: (x: Float64Array, ybar: Float64Array): Float64Array =>
       advancePosesAdjoint(count, dt, x, ybar, new Float64Array(POSE_INPUT_WIDTH * count)),
   };
+}
+
+/** The poses of {@link advancePosesPrimitive}'s input `x` into `out` (7 per body); returns `out`. */
+export function advancePosesValues(count: number, dt: number, x: Float64Array, out: Float64Array): Float64Array {
+  const half = 0.5 * dt;
+  for (let b = 0; b < count; b++) {
+    const i = POSE_INPUT_WIDTH * b,
+      o = POSE_OUTPUT_WIDTH * b;
+    const pLen = rotate(x, i, half);
+    for (let k = 0; k < 3; k++) out[o + k] = x[i + k] + dt * x[i + 7 + k];
+    for (let k = 0; k < 4; k++) out[o + 3 + k] = _p[k] / pLen;
+  }
+  return out;
 }
 
 /** x̄ of {@link advancePosesPrimitive} at `x` for the cotangent `ybar`, written (not added) to `xbar`; returns it. */

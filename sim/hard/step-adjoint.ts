@@ -7,10 +7,10 @@
  * narrowphase's), and the poses are not recomputed: those two rules' adjoints need only
  * their inputs.
  *
- * Covers every step without a placed impact (a bounce at its time of impact, whose lever
- * arms and bound are a longer formula that only the trace carries): the rollout uses it
- * for those and the trace for the rest (rollout.ts). The trace stays the reference: the
- * tests compare the two on steps of every contact kind (test/sim/hard/step-adjoint.test.ts).
+ * Covers every step, those that place an impact included (the chain of the impact's time,
+ * geometry, bound, inertia, gyroscopic term and move after it: placed-adjoint.ts). The
+ * trace stays the reference: the tests compare the two on steps of every contact kind
+ * (test/sim/hard/step-adjoint.test.ts).
  *
  * In: the one-step input `x` (the rollout layout for one step: state, parameters, this
  * step's controls) and the cotangent `ybar` of [q' (7n) | q̇' (6n)]. Out: x̄.
@@ -23,14 +23,7 @@ import {
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
 import { addInto, copyInto } from '../driver/records.ts';
-import {
-  bounceBound,
-  leverArms,
-  pairFriction,
-  pairRestitution,
-  restitutionBody,
-  speculativeBound,
-} from './contact-rules.ts';
+import { restitutionBody } from './contact-rules.ts';
 import { contactFramesAdjoint, duffFrame, FRAME_WIDTH } from './frame.ts';
 import {
   contactRowVelocity,
@@ -53,23 +46,21 @@ import {
   worldInvInertiaAdjoint,
   worldInvInertiaValues,
 } from './pose-kernels.ts';
+import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
-/** Lever arms r_A (0..2), r_B (3..5) of the contact at hand. */
-const _lever = new Float64Array(6);
-
-/** Whether {@link hardStepAdjoint} covers the step: no impact placed inside it. */
-export function handAdjointCovers(rec: HardStepRecord): boolean {
-  for (let k = 0; k < rec.contacts.count; k++) if (rec.impactFraction[k] > 0) return false;
-  return true;
+/** Whether the step places an impact (a bounce solved at its time of impact inside the step). */
+export function placesImpact(rec: HardStepRecord): boolean {
+  for (let k = 0; k < rec.contacts.count; k++) if (rec.impactFraction[k] > 0) return true;
+  return false;
 }
 
 /**
- * x̄ = (∂step/∂x)ᵀ ȳ for a step the hand adjoint covers ({@link handAdjointCovers}),
- * written to `out` when given (length `x.length`, overwritten) or to a new array.
+ * x̄ = (∂step/∂x)ᵀ ȳ of one step, written to `out` when given (length `x.length`,
+ * overwritten) or to a new array.
  *
  * @example
- * const xbar = handAdjointCovers(rec) ? hardStepAdjoint(ctx, rec, x, ybar) : tracedPullback(...);
+ * const xbar = hardStepAdjoint(ctx, rec, x, ybar); // = tracedPullback(ctx, rec, x, ybar) to rounding
  */
 export function hardStepAdjoint(
   ctx: TracedStepContext,
@@ -78,8 +69,6 @@ export function hardStepAdjoint(
   ybar: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  if (!handAdjointCovers(rec))
-    throw new Error('hardStepAdjoint: the step places an impact; pull it back through its trace');
   const { model, L } = ctx;
   const n = model.nbody;
   const c = rec.contacts.count;
@@ -149,11 +138,26 @@ function contactAdjoint(
     copyInto(xw, 4 * j, x, L.q + 7 * b + 3, 4);
     copyInto(xw, 4 * nd + 3 * j, x, L.invInertia + 3 * b, 3);
   }
+  // placed impacts: each one's time and geometry at the impact, each body's pose at its earliest
+  const placed = sc.placed;
+  const np = placed.forward(rec, x, sc.xg, sc.xgSize, vStar);
+  if (np > 0)
+    for (let j = 0; j < nd; j++) {
+      const b = dynamic[j];
+      if (placed.earliestOf[b] >= 0) copyInto(xw, 4 * j, placed.impactPose, 7 * b + 3, 4);
+    }
   const W = worldInvInertiaValues(nd, xw, sc.W);
-  // frames
+  // frames (a placed impact's from its normal at the impact)
   const normals = sc.normals,
     frames = sc.frames;
   copyInto(normals, 0, geom, c, 3 * c);
+  const placedIndex = sc.placedIndex;
+  placedIndex.fill(-1, 0, c);
+  for (let i = 0; i < np; i++) {
+    const k = placed.contact[i];
+    placedIndex[k] = i;
+    copyInto(normals, 3 * k, placed.g2, 7 * i + 1, 3);
+  }
   for (let k = 0; k < c; k++) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
 
   // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
@@ -178,21 +182,47 @@ function contactAdjoint(
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
     copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
-    leverArms(_lever, geom, 4 * c + 3 * k, qStart, a, b);
-    copyInto(theta, o + CONTACT_R_A, _lever, 0, 3);
-    copyInto(theta, o + CONTACT_R_B, _lever, 3, 3);
-    theta[o + CONTACT_MU] = pairFriction(x[L.friction + a], x[L.friction + b]) as number;
-    if (rec.bounced[k]) {
+    // The rules of contact-rules.ts on plain numbers, written out rather than called (as
+    // problem.ts does): they take and return `Real`s, a double returned from a call V8
+    // does not inline is boxed, and their ad ops on numbers branch on the type per entry.
+    // The tests hold this path equal to the trace, which calls the rules.
+    // lever arms (leverArms): r_A = p − x_A, r_B = p − x_B (at a placed impact: where the
+    // point and the bodies are at the impact)
+    const pi = placedIndex[k];
+    if (pi < 0) {
+      const po = 4 * c + 3 * k;
+      for (let i = 0; i < 3; i++) {
+        const p = geom[po + i];
+        theta[o + CONTACT_R_A + i] = p - qStart[7 * a + i];
+        theta[o + CONTACT_R_B + i] = p - qStart[7 * b + i];
+      }
+    } else {
+      const g = placed.g2,
+        q = placed.q2;
+      for (let i = 0; i < 3; i++) {
+        const p = g[7 * pi + 4 + i];
+        theta[o + CONTACT_R_A + i] = p - q[14 * pi + i];
+        theta[o + CONTACT_R_B + i] = p - q[14 * pi + 7 + i];
+      }
+    }
+    // pairFriction: √(μ_A μ_B)
+    theta[o + CONTACT_MU] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
+    if (pi >= 0) {
+      // impactBound and the slip targets: once the frames are in θ (placed.bounds below)
+      boundKind[k] = BOUND_PLACED;
+    } else if (rec.bounced[k]) {
       boundKind[k] = BOUND_BOUNCE;
-      approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
-      theta[o + CONTACT_BOUND] = bounceBound(
-        pairRestitution(x[L.restitution + a], x[L.restitution + b]),
-        approach[k],
-      ) as number;
+      const u = contactRowVelocity(theta, o, vStar, a, b, 0);
+      approach[k] = u;
+      // bounceBound −e·u⁻ with e the pair's (pairRestitution: the larger, the first at a tie)
+      const eA = x[L.restitution + a],
+        eB = x[L.restitution + b];
+      theta[o + CONTACT_BOUND] = -((eA >= eB ? eA : eB) * u);
     } else if (d > -ctx.restingGap) {
-      // speculative −d/dt; a resting contact on the open side of its kink (contact-rules.ts)
+      // speculativeBound −max(d, 0)/dt; a resting contact on the open side of its kink
+      // (value 0, derivative −1/dt below)
       boundKind[k] = BOUND_GAP;
-      theta[o + CONTACT_BOUND] = speculativeBound(d, dt, ctx.restingGap) as number;
+      theta[o + CONTACT_BOUND] = d > 0 ? -d / dt : 0;
     }
     for (let j = 0; j < 3; j++) {
       const f = FRAME_WIDTH * k + 3 * j;
@@ -202,6 +232,7 @@ function contactAdjoint(
         rec.impulse[3 * k + 2] * frames[f + 2];
     }
   }
+  if (np > 0) placed.bounds(theta, IM.contacts, x, vStar);
   const solve = sc.solve;
   solve.count = c;
   solve.bodyA = contacts.bodyA;
@@ -241,9 +272,19 @@ function contactAdjoint(
     addInto(solvedBar, 6 * b, xpBar, o + 7, 6);
   }
 
+  if (np > 0) {
+    // the move after each placed impact (its λ, s, lever arms, inertia), and the gyroscopic
+    // term after the impacts: both read v⁺'s or λ's cotangent before the solve's adjoint
+    const poseVelBar = sc.poseVelBar;
+    poseVelBar.fill(0);
+    for (let j = 0; j < nm; j++) copyInto(poseVelBar, 6 * moving[j], xpBar, POSE_INPUT_WIDTH * j + 7, 6);
+    placed.moveBackward(theta, IM.contacts, IM.invInertia, lambda, x, poseVelBar, solvedBar, xbar);
+    placed.gyroscopicBackward(ybar, solved, lambda, sc.xi, solvedBar, xbar);
+  }
   const thetaBar = sc.thetaBar;
   if (isZero(solvedBar, 0, 6 * n + 3 * c)) thetaBar.fill(0, 0, IM.size);
   else impulseAdjointInto(solve, theta, solved, solvedBar, thetaBar);
+  if (np > 0) placed.addMoveBar(thetaBar, IM.contacts);
   const vStarBar = 7 * n; // v̄* lives in freeBar after the poses
   addInto(freeBar, vStarBar, thetaBar, IM.velocity, 6 * n);
   const WBar = sc.WBar;
@@ -251,11 +292,14 @@ function contactAdjoint(
     const b = dynamic[j];
     xbar[L.invMass + b] += thetaBar[IM.invMass + b];
     copyInto(WBar, 9 * j, thetaBar, IM.invInertia + 9 * b, 9);
+    if (np > 0) addInto(WBar, 9 * j, placed.inertiaBar, 9 * b, 9);
   }
   const xwBar = worldInvInertiaAdjoint(nd, xw, WBar, sc.xwBar);
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
-    addInto(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
+    // a body in a placed impact: its inertia at the pose of its earliest impact
+    if (np > 0 && placed.earliestOf[b] >= 0) placed.impactPoseBackward(b, xwBar, 4 * j, freeBar, xbar);
+    else addInto(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
     addInto(xbar, L.invInertia + 3 * b, xwBar, 4 * nd + 3 * j, 3);
   }
 
@@ -271,9 +315,10 @@ function contactAdjoint(
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
       // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
-      const e = pairRestitution(x[L.restitution + a], x[L.restitution + b]) as number;
-      xbar[L.restitution + (restitutionBody(x[L.restitution + a], x[L.restitution + b]) === 0 ? a : b)] -=
-        approach[k] * boundBar;
+      const eA = x[L.restitution + a],
+        eB = x[L.restitution + b];
+      const e = eA >= eB ? eA : eB;
+      xbar[L.restitution + (restitutionBody(eA, eB) === 0 ? a : b)] -= approach[k] * boundBar;
       const uBar = -e * boundBar;
       sideVelocityAdjoint(
         theta,
@@ -303,6 +348,8 @@ function contactAdjoint(
       );
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
+    } else if (boundKind[k] === BOUND_PLACED) {
+      placed.boundBackward(placedIndex[k], theta, o, x, thetaBar, framesBar, FRAME_WIDTH * k, freeBar, xbar);
     }
     // μ = √(μ_A μ_B); at μ = 0 the contact is frictionless and the solve's adjoint gives μ̄ = 0
     const mu = theta[o + CONTACT_MU];
@@ -311,7 +358,11 @@ function contactAdjoint(
       xbar[L.friction + a] += (muBar * x[L.friction + b]) / (2 * mu);
       xbar[L.friction + b] += (muBar * x[L.friction + a]) / (2 * mu);
     }
-    // r_A = p − x_A, r_B = p − x_B
+    // r_A = p − x_A, r_B = p − x_B (a placed impact's: at the impact)
+    if (boundKind[k] === BOUND_PLACED) {
+      placed.leverBackward(placedIndex[k], o, thetaBar);
+      continue;
+    }
     for (let i = 0; i < 3; i++) {
       const rABar = thetaBar[o + CONTACT_R_A + i],
         rBBar = thetaBar[o + CONTACT_R_B + i];
@@ -320,7 +371,10 @@ function contactAdjoint(
       xbar[L.q + 7 * b + i] -= rBBar;
     }
   }
-  addInto(geomBar, c, contactFramesAdjoint(c, normals, framesBar, sc.normalsBar), 0, 3 * c);
+  const normalsBar = contactFramesAdjoint(c, normals, framesBar, sc.normalsBar);
+  // the placed impacts' chains back to the start geometry (their normals' cotangents taken)
+  if (np > 0) placed.geometryBackward(normalsBar, geomBar, freeBar, xbar);
+  addInto(geomBar, c, normalsBar, 0, 3 * c);
   const xgBar = sc.xgBar;
   xgBar.fill(0);
   contactGeometryAdjoint(ctx.geometryInput, contacts, sc.xgQ, sc.xgSize, geomBar, sc.xgBarQ, sc.xgBarSize);
@@ -331,6 +385,8 @@ function contactAdjoint(
 // bound formulas (contact-rules.ts); 0: a contact deeper than the resting gap, b = 0 constant
 const BOUND_BOUNCE = 1;
 const BOUND_GAP = 2;
+/** a placed impact: impactBound at the impact (placed-adjoint.ts) */
+const BOUND_PLACED = 3;
 
 /**
  * The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts),
@@ -349,53 +405,6 @@ function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord, sc: StepAdjo
     }
   }
   return count;
-}
-
-/**
- * One body's side of ū·∂u/∂(n, r, v) for the normal velocity u = n·(v_B − v_A) +
- * (r_B × n)·ω_B − (r_A × n)·ω_A (`contactRowVelocity` along n), with s = ±ū its sign
- * (+ for B): n̄ into `framesBar[f ..]`, r̄ into `thetaBar` at the lever arm `r`, v̄ into
- * `vBar[vo + 6·body ..]`. (r × n)·ω = n·(ω × r) = r·(n × ω).
- */
-function sideVelocityAdjoint(
-  theta: Float64Array,
-  o: number,
-  r: number,
-  v: Float64Array,
-  body: number,
-  s: number,
-  thetaBar: Float64Array,
-  framesBar: Float64Array,
-  f: number,
-  vBar: Float64Array,
-  vBarOffset: number,
-): void {
-  const nx = theta[o],
-    ny = theta[o + 1],
-    nz = theta[o + 2];
-  const vo = 6 * body;
-  const rx = theta[r],
-    ry = theta[r + 1],
-    rz = theta[r + 2];
-  const wx = v[vo + 3],
-    wy = v[vo + 4],
-    wz = v[vo + 5];
-  // n̄ += s (v + ω × r)
-  framesBar[f] += s * (v[vo] + wy * rz - wz * ry);
-  framesBar[f + 1] += s * (v[vo + 1] + wz * rx - wx * rz);
-  framesBar[f + 2] += s * (v[vo + 2] + wx * ry - wy * rx);
-  // r̄ += s (n × ω)
-  thetaBar[r] += s * (ny * wz - nz * wy);
-  thetaBar[r + 1] += s * (nz * wx - nx * wz);
-  thetaBar[r + 2] += s * (nx * wy - ny * wx);
-  // v̄ += s n, ω̄ += s (r × n)
-  const bo = vBarOffset + vo;
-  vBar[bo] += s * nx;
-  vBar[bo + 1] += s * ny;
-  vBar[bo + 2] += s * nz;
-  vBar[bo + 3] += s * (ry * nz - rz * ny);
-  vBar[bo + 4] += s * (rz * nx - rx * nz);
-  vBar[bo + 5] += s * (rx * ny - ry * nx);
 }
 
 function isZero(v: Float64Array, from: number, to: number): boolean {
@@ -449,6 +458,9 @@ class StepAdjointScratch {
   readonly xwBar: Float64Array;
   readonly moving: Int32Array;
   readonly isMoving: Uint8Array;
+  readonly placed: PlacedImpacts;
+  /** (6n) the cotangent of the velocities the touched bodies' poses advance with */
+  readonly poseVelBar: Float64Array;
   readonly solve: ImpulseStructure & { count: number; bodyA: Int32Array; bodyB: Int32Array; lambda: Float64Array };
   // per contact
   capacity = -1;
@@ -462,6 +474,8 @@ class StepAdjointScratch {
   thetaBar = new Float64Array(0);
   lambda = new Float64Array(0);
   boundKind = new Uint8Array(0);
+  /** per contact: its index among the placed impacts, or −1 */
+  placedIndex = new Int32Array(0);
   approach = new Float64Array(0);
   solved = new Float64Array(0);
   solvedBar = new Float64Array(0);
@@ -502,6 +516,8 @@ class StepAdjointScratch {
     this.xwBar = new Float64Array(7 * nd);
     this.moving = new Int32Array(n);
     this.isMoving = new Uint8Array(n);
+    this.placed = new PlacedImpacts(ctx);
+    this.poseVelBar = new Float64Array(6 * n);
     this.xp = new Float64Array(POSE_INPUT_WIDTH * n);
     this.xpBar = new Float64Array(POSE_INPUT_WIDTH * n);
     this.posesBar = new Float64Array(POSE_OUTPUT_WIDTH * n);
@@ -531,6 +547,7 @@ class StepAdjointScratch {
     this.thetaBar = new Float64Array(impulseLayout(n, cap).size);
     this.lambda = new Float64Array(3 * cap);
     this.boundKind = new Uint8Array(cap);
+    this.placedIndex = new Int32Array(cap);
     this.approach = new Float64Array(cap);
     this.solved = new Float64Array(6 * n + 3 * cap);
     this.solvedBar = new Float64Array(6 * n + 3 * cap);

@@ -7,9 +7,9 @@
  * sim/hard/decisions.ts.
  *
  * Pullback: a step without contacts goes through the integrator's hand-written adjoint; a
- * step with contacts through the kernels' hand-written adjoints (step-adjoint.ts) where
- * they cover it, else one reverse sweep of its trace (traced-step.ts: geometry, rows and
- * bounds with ad ops, the velocity solve by its implicit adjoint, the impact placement).
+ * step with contacts through the kernels' hand-written adjoints (step-adjoint.ts, with
+ * placed-adjoint.ts for the impacts it places), no tape. The step's trace (traced-step.ts)
+ * is their reference in the tests.
  */
 import { createContacts, type Contacts } from '../collision/contacts.ts';
 import type { RolloutConfig } from '../driver/config.ts';
@@ -27,13 +27,12 @@ import type { Stepper, StepperFactory } from '../driver/stepper.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import { createStepData, step } from '../step.ts';
 import type { HardStepData } from './step.ts';
-import { hardStepAdjoint, handAdjointCovers } from './step-adjoint.ts';
+import { hardStepAdjoint } from './step-adjoint.ts';
 import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
 
 export { tracedPullback } from './traced-step.ts';
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { State } from '../state.ts';
-import { placedStepPullback, PlacedSplitter } from './placed-split.ts';
 import { RecordArena } from './record-arena.ts';
 import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
 
@@ -230,21 +229,12 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     const cw = WRENCH_PER_BODY;
     if (control !== null)
       for (let j = 0; j < bodies.length; j++) copyInto(xs, L1.controls + cw * j, control, cw * bodies[j], cw);
-    // the kernels' adjoints composed by hand, or (a placed impact) one reverse sweep of
-    // the step's trace for the impacts' components and the hand adjoint for the rest
-    // (placed-split.ts): the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
-    const xsbar = handAdjointCovers(rec)
-      ? hardStepAdjoint(sc.ctx, rec, xs, lambda, sc.xsbar)
-      : this.splitPullback(sc, rec, lambda);
+    // the kernels' adjoints composed by hand: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
+    const xsbar = hardStepAdjoint(sc.ctx, rec, xs, lambda, sc.xsbar);
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
     for (let j = 0; j < bodies.length; j++) addInto(controlBar, cw * bodies[j], xsbar, L1.controls + cw * j, cw);
     copyInto(lambda, 0, xsbar, 0, stateSize);
-  }
-
-  /** x̄ of a step with a placed impact (inputs in `sc.xs`), into `sc.xsbar`: trace and hand adjoint by component. */
-  private splitPullback(sc: HardPullbackScratch, rec: HardStepRecord, ybar: Float64Array): Float64Array {
-    return placedStepPullback(sc.ctx, sc.splitter, rec, sc.xs, ybar, sc.xsbar);
   }
 
   private makeScratch(): HardPullbackScratch {
@@ -259,7 +249,6 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
       L1,
       xs,
       xsbar: new Float64Array(L1.size),
-      splitter: new PlacedSplitter(this.model.bodyStatic),
       ctx: tracedStepContext(this.model, L1, this.bodies, RESTING_GAP_FACTOR * this.hard.settings.penetrationTolerance),
       IL: integratorLayout(n),
       xInt: integratorInputsOf(this.x, L, n),
@@ -277,8 +266,6 @@ interface HardPullbackScratch {
   xs: Float64Array;
   /** the hand adjoint's output, one step's x̄ (layout L1) */
   xsbar: Float64Array;
-  /** a step with a placed impact: its components */
-  splitter: PlacedSplitter;
   ctx: TracedStepContext;
   IL: ReturnType<typeof integratorLayout>;
   xInt: Float64Array;
