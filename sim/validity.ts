@@ -46,7 +46,8 @@
  * (the tests compare it with where a fine sweep sees the gradient change).
  */
 import type { RadiusSink } from './contact/kinks.ts';
-import { CONTACT_KINK_KINDS } from './contact/kinks.ts';
+import { CONTACT_KINK_KINDS, contactKinkLabel, KINK_MARGIN } from './contact/kinks.ts';
+import type { ContactDecisions } from './contact/wrenches-tangent.ts';
 import { GEOMETRY_DECISION_KINDS } from './contact/geometry-shared.ts';
 import { buildModel, initialState } from './builder.ts';
 import { parseParamPath, pathBodies, readParam, writeParam, type ParamPath } from './paths.ts';
@@ -136,6 +137,12 @@ class LabelTable {
   }
 }
 
+/** How much more room than predicted a growing decision log takes. */
+const GROWTH_MARGIN = 1.25;
+
+/** Largest (pair, kind) table of a decision log's label ids (Int32 entries); beyond, a map. */
+const PAIR_TABLE_LIMIT = 2 ** 20;
+
 /** Room for label ids and for contacts of one pair and kind in one step, in a decision key. */
 const LABEL_SLOTS = 2 ** 20;
 const RANK_SLOTS = 256;
@@ -165,6 +172,8 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     private readonly labels: LabelTable,
     private readonly matchInto: Matcher | null = null,
     private readonly dirs = 0,
+    /** the rollout's steps, when known: a full log grows to what the steps so far predict for all */
+    private readonly steps = 0,
   ) {
     this.slopes = new Float64Array(256 * dirs);
   }
@@ -180,21 +189,65 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     // a run at θ + h_i reports what the base run did, in its order: the base entry the
     // matcher expects next has the same label object, and its id (no table lookup)
     const id = m !== null && m.expectsLabel(label) ? m.expectedId() : this.labels.id(label);
+    const key = this.keyOf(id);
+    if (m !== null) {
+      m.record(key, margin);
+      return;
+    }
+    this.append(key, id, margin, jump);
+    this.labelRefs.push(label);
+  }
+
+  /**
+   * A contact's decisions with their tangents, at once (contact/wrenches-tangent.ts): the
+   * entries `kink` then `tangents` would make, label ids from a table by (pair, kind)
+   * rather than by string. A log with tangents only (never a matcher's base: no labelRefs).
+   */
+  contactDecisions(batch: ContactDecisions): void {
+    const names = batch.bodyName;
+    const N = names.length;
+    const slots = N * N * CONTACT_KINK_KINDS.length;
+    if (this.pairNames !== names) {
+      this.pairNames = names;
+      this.pairIds = slots <= PAIR_TABLE_LIMIT ? new Int32Array(slots).fill(-1) : null;
+      this.pairIdMap.clear();
+    }
+    const dirs = this.dirs;
+    for (let k = 0; k < batch.count; k++) {
+      const kind = batch.kinds[k];
+      const slot = (batch.a * N + batch.b) * CONTACT_KINK_KINDS.length + kind;
+      let id = this.pairIds !== null ? this.pairIds[slot] : (this.pairIdMap.get(slot) ?? -1);
+      if (id < 0) {
+        id = this.labels.id(contactKinkLabel(names, batch.a, batch.b, kind));
+        if (this.pairIds !== null) this.pairIds[slot] = id;
+        else this.pairIdMap.set(slot, id);
+      }
+      this.append(this.keyOf(id), id, batch.margins[k], kind === KINK_MARGIN);
+      const at = (this.count - 1) * dirs;
+      for (let j = 0; j < dirs; j++) this.slopes[at + j] = batch.mdot[k * dirs + j];
+    }
+  }
+
+  /** label ids by (pair, kind) for {@link contactDecisions}: a table, or a map for many bodies */
+  private pairNames: readonly string[] | null = null;
+  private pairIds: Int32Array | null = null;
+  private readonly pairIdMap = new Map<number, number>();
+
+  /** The key of the next decision with label `id` at the current step (its rank among that step's). */
+  private keyOf(id: number): number {
     if (id >= this.lastStep.length) this.growRanks(id);
     let rank = 0;
     if (this.lastStep[id] === this.t) rank = this.rankCount[id];
     else this.lastStep[id] = this.t;
     this.rankCount[id] = rank + 1;
-    const key = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
-    if (m !== null) {
-      m.record(key, margin);
-      return;
-    }
+    return (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+  }
+
+  private append(key: number, id: number, margin: number, jump: boolean): void {
     if (this.count === this.keys.length) this.grow();
     this.keys[this.count] = key;
     this.margins[this.count] = margin;
     this.jumps[this.count] = jump ? 1 : 0;
-    this.labelRefs.push(label);
     this.ids[this.count] = id;
     this.count++;
   }
@@ -210,7 +263,10 @@ class DecisionLog implements RadiusSink, StepMarginSink {
   }
 
   private grow(): void {
-    const size = 2 * this.keys.length;
+    // twice the room, or the decisions per step so far times the steps (a quarter more):
+    // one or two large buffers rather than a doubling series of them
+    const predicted = this.t > 0 ? Math.ceil((GROWTH_MARGIN * this.count * this.steps) / this.t) : 0;
+    const size = Math.max(2 * this.keys.length, predicted);
     const keys = new Float64Array(size);
     keys.set(this.keys);
     const margins = new Float64Array(size);
@@ -523,7 +579,7 @@ function tangentSlopes(
 ): DecisionLog | null {
   const inputs = tangentInputs(scene, params, theta);
   if (inputs === null) return null;
-  const log = new DecisionLog(labels, null, params.length);
+  const log = new DecisionLog(labels, null, params.length, scene.steps);
   forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log);
   return log;
 }
@@ -586,7 +642,7 @@ export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide
   const inputs = tangentInputs(scene, params, theta);
   if (inputs === null) return null;
   const labels = new LabelTable();
-  const log = new DecisionLog(labels, null, params.length);
+  const log = new DecisionLog(labels, null, params.length, scene.steps);
   const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log);
   return {
     forwardTangents: carry,
@@ -632,18 +688,23 @@ function distancesOf(
   distance: Float64Array,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  // key (without rank) of each wanted label → the label
-  const byKey = new Map<number, string>();
   for (const text of wanted) {
     out[text] = Infinity;
     const parsed = /^step (\d+): (.*)$/.exec(text);
     const id = parsed === null ? undefined : labels.find(parsed[2]);
-    if (parsed !== null && id !== undefined) byKey.set(Number(parsed[1]) * LABEL_SLOTS + id, text);
-  }
-  for (let i = 0; i < log.count; i++) {
-    const key = log.keys[i];
-    const text = byKey.get((key - (key % RANK_SLOTS)) / RANK_SLOTS);
-    if (text !== undefined) out[text] = Math.min(out[text], distance[i]);
+    if (parsed === null || id === undefined) continue;
+    // the log is in step order: the step's entries from the first at step ≥ t
+    const t = Number(parsed[1]);
+    let lo = 0,
+      hi = log.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (stepOf(log.keys[mid]) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < log.count && stepOf(log.keys[i]) === t; i++) {
+      if (log.ids[i] === id) out[text] = Math.min(out[text], distance[i]);
+    }
   }
   return out;
 }
