@@ -55,6 +55,7 @@ import { parseScene, type Scene } from './scene.ts';
 import { assertFiniteState } from './state.ts';
 import { createStepData, step } from './step.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
+import { NearestDecisions } from './validity/nearest.ts';
 import type { ForwardTangents } from './driver/config.ts';
 import type { RolloutLayout } from './driver/inputs.ts';
 import { forceRolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
@@ -176,12 +177,17 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     private readonly steps = 0,
   ) {
     this.slopes = new Float64Array(256 * dirs);
+    this.nearest = dirs > 0 ? new NearestDecisions(dirs, DECISIONS_LISTED) : null;
   }
+
+  /** with tangent directions: the distances and nearest decisions, kept as the tangents arrive */
+  readonly nearest: NearestDecisions | null;
 
   /** The tangents of the margin just logged (a tangent rollout reports them after each kink). */
   tangents(mdot: Float64Array): void {
     const at = (this.count - 1) * this.dirs;
     for (let j = 0; j < this.dirs; j++) this.slopes[at + j] = mdot[j];
+    this.nearest?.note(this.count - 1, this.margins, this.slopes, at);
   }
 
   kink(margin: number, label = 'contact', jump = false): void {
@@ -189,12 +195,12 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     // a run at θ + h_i reports what the base run did, in its order: the base entry the
     // matcher expects next has the same label object, and its id (no table lookup)
     const id = m !== null && m.expectsLabel(label) ? m.expectedId() : this.labels.id(label);
-    const key = this.keyOf(id);
     if (m !== null) {
-      m.record(key, margin);
+      m.record(decisionKey(this.t, id, this.rankOf(id)), margin);
       return;
     }
-    this.append(key, id, margin, jump);
+    this.one[0] = margin;
+    this.append(id, this.one, 0, jump);
     this.labelRefs.push(label);
   }
 
@@ -222,9 +228,10 @@ class DecisionLog implements RadiusSink, StepMarginSink {
         if (this.pairIds !== null) this.pairIds[slot] = id;
         else this.pairIdMap.set(slot, id);
       }
-      this.append(this.keyOf(id), id, batch.margins[k], kind === KINK_MARGIN);
+      this.append(id, batch.margins, k, kind === KINK_MARGIN);
       const at = (this.count - 1) * dirs;
       for (let j = 0; j < dirs; j++) this.slopes[at + j] = batch.mdot[k * dirs + j];
+      this.nearest?.note(this.count - 1, this.margins, this.slopes, at);
     }
   }
 
@@ -233,22 +240,28 @@ class DecisionLog implements RadiusSink, StepMarginSink {
   private pairIds: Int32Array | null = null;
   private readonly pairIdMap = new Map<number, number>();
 
-  /** The key of the next decision with label `id` at the current step (its rank among that step's). */
-  private keyOf(id: number): number {
+  /** one margin passed through an array (a double argument of a call V8 does not inline is boxed) */
+  private readonly one = new Float64Array(1);
+
+  /** The rank of the next decision with label `id` among the current step's with that label. */
+  private rankOf(id: number): number {
     if (id >= this.lastStep.length) this.growRanks(id);
     let rank = 0;
     if (this.lastStep[id] === this.t) rank = this.rankCount[id];
     else this.lastStep[id] = this.t;
     this.rankCount[id] = rank + 1;
-    return (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+    return rank;
   }
 
-  private append(key: number, id: number, margin: number, jump: boolean): void {
+  /** Log a decision with label `id` and margin `margins[k]` at the current step. */
+  private append(id: number, margins: Float64Array, k: number, jump: boolean): void {
+    const rank = this.rankOf(id);
     if (this.count === this.keys.length) this.grow();
-    this.keys[this.count] = key;
-    this.margins[this.count] = margin;
+    this.keys[this.count] = decisionKey(this.t, id, rank);
+    this.margins[this.count] = margins[k];
     this.jumps[this.count] = jump ? 1 : 0;
     this.ids[this.count] = id;
+    this.nearest?.add(this.count);
     this.count++;
   }
 
@@ -365,26 +378,14 @@ class Matcher {
   }
 }
 
+/** The key of a decision: step `t`, label `id`, its `rank` among the step's with that label. */
+function decisionKey(t: number, id: number, rank: number): number {
+  return (t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+}
+
 /** The step of a decision key. */
 function stepOf(key: number): number {
   return Math.floor(key / (RANK_SLOTS * LABEL_SLOTS));
-}
-
-/** Indices of the `count` smallest finite entries of `values`, smallest first. */
-function nearestIndices(values: Float64Array, count: number): number[] {
-  const best: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v) || (best.length === count && v >= values[best[count - 1]])) continue;
-    let k = best.length === count ? count - 1 : best.length;
-    best[k] = i;
-    while (k > 0 && values[best[k - 1]] > v) {
-      best[k] = best[k - 1];
-      best[k - 1] = i;
-      k--;
-    }
-  }
-  return best;
 }
 
 /** The kind part of a label `A/B kind`. */
@@ -433,9 +434,10 @@ export function validity(
       'validity: no tangent rollout for this scene (hard mode, narrowphase features or the contact margin)',
     );
   }
-  const base = tangent ?? logDecisions(at, new DecisionLog(labels));
+  if (tangent !== null) return validityReport(names, theta, labels, tangent, tangent.slopes, opts.distancesOf);
+  const base = logDecisions(at, new DecisionLog(labels));
   // slope[i·P + j]: ∂|m_i|/∂θ_j
-  const slope = tangent !== null ? tangent.slopes : differencedSlopes(scene, params, theta, labels, base);
+  const slope = differencedSlopes(scene, params, theta, labels, base);
   return validityReport(names, theta, labels, base, slope, opts.distancesOf);
 }
 
@@ -455,15 +457,19 @@ function validityReport(
   const P = names.length;
   const n = base.count;
   const opts = { distancesOf: distancesOfLabels };
-  // distances; keep the nearest decisions and the nearest per parameter
-  const distance = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let norm2 = 0;
-    for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
-    distance[i] = norm2 > 0 ? base.margins[i] / Math.sqrt(norm2) : Infinity;
+  // distances, the nearest decisions and the nearest per parameter: kept by a tangent log
+  // as its tangents arrived, else noted now from the slopes
+  let near = base.nearest;
+  if (near === null) {
+    near = new NearestDecisions(P, DECISIONS_LISTED);
+    for (let i = 0; i < n; i++) {
+      near.add(i);
+      near.note(i, base.margins, slope, i * P);
+    }
   }
+  const distance = near.distance;
   const distances = opts.distancesOf === undefined ? undefined : distancesOf(opts.distancesOf, base, labels, distance);
-  const nearestFirst = nearestIndices(distance, DECISIONS_LISTED);
+  const nearestFirst = near.nearest;
   if (nearestFirst.length === 0) return { validWithin: null, decisions: [], ...(distances && { distances }) };
   const describe = (i: number): Decision => {
     const key = base.keys[i];
@@ -496,21 +502,7 @@ function validityReport(
   const decisions = nearestFirst.map(describe);
   const nearest = decisions[0];
   const byParameter: Record<string, { distance: number; decision: string }> = {};
-  // one pass over the log (row by row, as the slopes are stored), the first nearest per parameter
-  const best = new Int32Array(P).fill(-1);
-  const bestDistance = new Float64Array(P).fill(Infinity);
-  for (let i = 0; i < n; i++) {
-    const m = base.margins[i];
-    for (let j = 0; j < P; j++) {
-      const g = Math.abs(slope[i * P + j]);
-      if (g === 0) continue;
-      const d = m / g;
-      if (d < bestDistance[j]) {
-        bestDistance[j] = d;
-        best[j] = i;
-      }
-    }
-  }
+  const { best, bestDistance } = near;
   names.forEach((p, j) => {
     if (best[j] >= 0) byParameter[p] = { distance: bestDistance[j], decision: describe(best[j]).label };
   });
