@@ -161,8 +161,6 @@ class DecisionLog implements RadiusSink, StepMarginSink {
   keys = new Float64Array(256);
   margins = new Float64Array(256);
   jumps = new Uint8Array(256);
-  /** with tangent directions: slopes[i·dirs + j] = ∂m_i/∂θ_j, from the tangent rollout */
-  slopes: Float64Array;
   /** each entry's label as reported (the steps pass cached strings: one object per pair and kind) and its id */
   readonly labelRefs: string[] = [];
   ids = new Int32Array(256);
@@ -176,7 +174,6 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     /** the rollout's steps, when known: a full log grows to what the steps so far predict for all */
     private readonly steps = 0,
   ) {
-    this.slopes = new Float64Array(256 * dirs);
     this.nearest = dirs > 0 ? new NearestDecisions(dirs, DECISIONS_LISTED) : null;
   }
 
@@ -185,9 +182,7 @@ class DecisionLog implements RadiusSink, StepMarginSink {
 
   /** The tangents of the margin just logged (a tangent rollout reports them after each kink). */
   tangents(mdot: Float64Array): void {
-    const at = (this.count - 1) * this.dirs;
-    for (let j = 0; j < this.dirs; j++) this.slopes[at + j] = mdot[j];
-    this.nearest?.note(this.count - 1, this.margins, this.slopes, at);
+    this.nearest?.note(this.count - 1, this.margins, mdot, 0);
   }
 
   kink(margin: number, label = 'contact', jump = false): void {
@@ -229,9 +224,7 @@ class DecisionLog implements RadiusSink, StepMarginSink {
         else this.pairIdMap.set(slot, id);
       }
       this.append(id, batch.margins, k, kind === KINK_MARGIN);
-      const at = (this.count - 1) * dirs;
-      for (let j = 0; j < dirs; j++) this.slopes[at + j] = batch.mdot[k * dirs + j];
-      this.nearest?.note(this.count - 1, this.margins, this.slopes, at);
+      this.nearest?.note(this.count - 1, this.margins, batch.mdot, k * dirs);
     }
   }
 
@@ -288,11 +281,6 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     jumps.set(this.jumps);
     const ids = new Int32Array(size);
     ids.set(this.ids);
-    if (this.dirs > 0) {
-      const slopes = new Float64Array(size * this.dirs);
-      slopes.set(this.slopes);
-      this.slopes = slopes;
-    }
     this.keys = keys;
     this.margins = margins;
     this.jumps = jumps;
@@ -434,7 +422,7 @@ export function validity(
       'validity: no tangent rollout for this scene (hard mode, narrowphase features or the contact margin)',
     );
   }
-  if (tangent !== null) return validityReport(names, theta, labels, tangent, tangent.slopes, opts.distancesOf);
+  if (tangent !== null) return validityReport(names, theta, labels, tangent, null, opts.distancesOf);
   const base = logDecisions(at, new DecisionLog(labels));
   // slope[i·P + j]: ∂|m_i|/∂θ_j
   const slope = differencedSlopes(scene, params, theta, labels, base);
@@ -451,7 +439,7 @@ function validityReport(
   theta: readonly number[],
   labels: LabelTable,
   base: DecisionLog,
-  slope: Float64Array,
+  slope: Float64Array | null,
   distancesOfLabels: readonly string[] | undefined,
 ): Validity {
   const P = names.length;
@@ -461,12 +449,14 @@ function validityReport(
   // as its tangents arrived, else noted now from the slopes
   let near = base.nearest;
   if (near === null) {
+    if (slope === null) throw new Error('validity: a log without tangents needs its slopes');
     near = new NearestDecisions(P, DECISIONS_LISTED);
     for (let i = 0; i < n; i++) {
       near.add(i);
       near.note(i, base.margins, slope, i * P);
     }
   }
+  const nearby = near;
   const distance = near.distance;
   const distances = opts.distancesOf === undefined ? undefined : distancesOf(opts.distancesOf, base, labels, distance);
   const nearestFirst = near.nearest;
@@ -479,12 +469,13 @@ function validityReport(
     const t = (rest - id) / LABEL_SLOTS;
     const label = labels.names[id];
     const m = base.margins[i];
+    const row = nearby.row(i);
     let norm2 = 0;
-    for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
+    for (let j = 0; j < P; j++) norm2 += row[j] ** 2;
     const byParameter: Record<string, number> = {};
     const flipAt: Record<string, number> = {};
     names.forEach((p, j) => {
-      const g = slope[i * P + j];
+      const g = row[j];
       byParameter[p] = g === 0 ? Infinity : m / Math.abs(g);
       flipAt[p] = theta[j] - (m * g) / norm2;
     });
@@ -638,7 +629,7 @@ export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide
   const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log);
   return {
     forwardTangents: carry,
-    finish: (distancesOf) => validityReport(names, theta, labels, log, log.slopes, distancesOf),
+    finish: (distancesOf) => validityReport(names, theta, labels, log, null, distancesOf),
   };
 }
 
