@@ -50,7 +50,8 @@
  * (the tests compare it with where a fine sweep sees the gradient change).
  */
 import type { RadiusSink } from './contact/kinks.ts';
-import { CONTACT_KINK_KINDS } from './contact/kinks.ts';
+import { CONTACT_KINK_KINDS, contactKinkLabel, KINK_MARGIN } from './contact/kinks.ts';
+import type { ContactDecisions } from './contact/wrenches-tangent.ts';
 import { GEOMETRY_DECISION_KINDS } from './contact/geometry-shared.ts';
 import { buildModel, initialState } from './builder.ts';
 import { parseParamPath, pathBodies, readParam, writeParam, type ParamPath } from './paths.ts';
@@ -59,6 +60,7 @@ import { assertFiniteState, type State } from './state.ts';
 import { createStepData, step } from './step.ts';
 import { ApproachWatch } from './validity/approach.ts';
 import { narrowphaseFeatures } from './validity/features.ts';
+import { NearestDecisions } from './validity/nearest.ts';
 import type { ForwardTangents } from './driver/config.ts';
 import type { RolloutLayout } from './driver/inputs.ts';
 import { forceRolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
@@ -141,6 +143,12 @@ class LabelTable {
   }
 }
 
+/** How much more room than predicted a growing decision log takes. */
+const GROWTH_MARGIN = 1.25;
+
+/** Largest (pair, kind) table of a decision log's label ids (Int32 entries); beyond, a map. */
+const PAIR_TABLE_LIMIT = 2 ** 20;
+
 /** Room for label ids and for contacts of one pair and kind in one step, in a decision key. */
 const LABEL_SLOTS = 2 ** 20;
 const RANK_SLOTS = 256;
@@ -155,11 +163,14 @@ class DecisionLog implements RadiusSink, StepMarginSink {
   readonly radius = Infinity;
   t = 0;
   count = 0;
+  /**
+   * entries [0, stepOrdered) are in step order (the steps' reports); the approaches are
+   * logged after the rollout (validity/approach.ts), each at its own step, after them
+   */
+  stepOrdered = Infinity;
   keys = new Float64Array(256);
   margins = new Float64Array(256);
   jumps = new Uint8Array(256);
-  /** with tangent directions: slopes[i·dirs + j] = ∂m_i/∂θ_j, from the tangent rollout */
-  slopes: Float64Array;
   /** each entry's label as reported (the steps pass cached strings: one object per pair and kind) and its id */
   readonly labelRefs: string[] = [];
   ids = new Int32Array(256);
@@ -170,14 +181,18 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     private readonly labels: LabelTable,
     private readonly matchInto: Matcher | null = null,
     private readonly dirs = 0,
+    /** the rollout's steps, when known: a full log grows to what the steps so far predict for all */
+    private readonly steps = 0,
   ) {
-    this.slopes = new Float64Array(256 * dirs);
+    this.nearest = dirs > 0 ? new NearestDecisions(dirs, DECISIONS_LISTED) : null;
   }
+
+  /** with tangent directions: the distances and nearest decisions, kept as the tangents arrive */
+  readonly nearest: NearestDecisions | null;
 
   /** The tangents of the margin just logged (a tangent rollout reports them after each kink). */
   tangents(mdot: Float64Array): void {
-    const at = (this.count - 1) * this.dirs;
-    for (let j = 0; j < this.dirs; j++) this.slopes[at + j] = mdot[j];
+    this.nearest?.note(this.count - 1, this.margins, mdot, 0);
   }
 
   kink(margin: number, label = 'contact', jump = false): void {
@@ -185,22 +200,71 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     // a run at θ + h_i reports what the base run did, in its order: the base entry the
     // matcher expects next has the same label object, and its id (no table lookup)
     const id = m !== null && m.expectsLabel(label) ? m.expectedId() : this.labels.id(label);
+    if (m !== null) {
+      m.record(decisionKey(this.t, id, this.rankOf(id)), margin);
+      return;
+    }
+    this.one[0] = margin;
+    this.append(id, this.one, 0, jump);
+    this.labelRefs.push(label);
+  }
+
+  /**
+   * A contact's decisions with their tangents, at once (contact/wrenches-tangent.ts): the
+   * entries `kink` then `tangents` would make, label ids from a table by (pair, kind)
+   * rather than by string. A log with tangents only (never a matcher's base: no labelRefs).
+   */
+  contactDecisions(batch: ContactDecisions): void {
+    const names = batch.bodyName;
+    const N = names.length;
+    const slots = N * N * CONTACT_KINK_KINDS.length;
+    if (this.pairNames !== names) {
+      this.pairNames = names;
+      this.pairIds = slots <= PAIR_TABLE_LIMIT ? new Int32Array(slots).fill(-1) : null;
+      this.pairIdMap.clear();
+    }
+    const dirs = this.dirs;
+    for (let k = 0; k < batch.count; k++) {
+      const kind = batch.kinds[k];
+      const slot = (batch.a * N + batch.b) * CONTACT_KINK_KINDS.length + kind;
+      let id = this.pairIds !== null ? this.pairIds[slot] : (this.pairIdMap.get(slot) ?? -1);
+      if (id < 0) {
+        id = this.labels.id(contactKinkLabel(names, batch.a, batch.b, kind));
+        if (this.pairIds !== null) this.pairIds[slot] = id;
+        else this.pairIdMap.set(slot, id);
+      }
+      this.append(id, batch.margins, k, kind === KINK_MARGIN);
+      this.nearest?.note(this.count - 1, this.margins, batch.mdot, k * dirs);
+    }
+  }
+
+  /** label ids by (pair, kind) for {@link contactDecisions}: a table, or a map for many bodies */
+  private pairNames: readonly string[] | null = null;
+  private pairIds: Int32Array | null = null;
+  private readonly pairIdMap = new Map<number, number>();
+
+  /** one margin passed through an array (a double argument of a call V8 does not inline is boxed) */
+  private readonly one = new Float64Array(1);
+
+  /** The rank of the next decision with label `id` among the current step's with that label. */
+  private rankOf(id: number): number {
     if (id >= this.lastStep.length) this.growRanks(id);
     let rank = 0;
     if (this.lastStep[id] === this.t) rank = this.rankCount[id];
     else this.lastStep[id] = this.t;
     this.rankCount[id] = rank + 1;
-    const key = (this.t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
-    if (m !== null) {
-      m.record(key, margin);
-      return;
-    }
+    return rank;
+  }
+
+  /** Log a decision with label `id` and margin `margins[k]` at the current step. */
+  private append(id: number, margins: Float64Array, k: number, jump: boolean): void {
+    const rank = this.rankOf(id);
     if (this.count === this.keys.length) this.grow();
-    this.keys[this.count] = key;
-    this.margins[this.count] = margin;
+    this.keys[this.count] = decisionKey(this.t, id, rank);
+    this.margins[this.count] = margins[k];
     this.jumps[this.count] = jump ? 1 : 0;
-    this.labelRefs.push(label);
     this.ids[this.count] = id;
+    this.nearest?.add(this.count);
     this.count++;
   }
 
@@ -215,7 +279,10 @@ class DecisionLog implements RadiusSink, StepMarginSink {
   }
 
   private grow(): void {
-    const size = 2 * this.keys.length;
+    // twice the room, or the decisions per step so far times the steps (a quarter more):
+    // one or two large buffers rather than a doubling series of them
+    const predicted = this.t > 0 ? Math.ceil((GROWTH_MARGIN * this.count * this.steps) / this.t) : 0;
+    const size = Math.max(2 * this.keys.length, predicted);
     const keys = new Float64Array(size);
     keys.set(this.keys);
     const margins = new Float64Array(size);
@@ -224,11 +291,6 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     jumps.set(this.jumps);
     const ids = new Int32Array(size);
     ids.set(this.ids);
-    if (this.dirs > 0) {
-      const slopes = new Float64Array(size * this.dirs);
-      slopes.set(this.slopes);
-      this.slopes = slopes;
-    }
     this.keys = keys;
     this.margins = margins;
     this.jumps = jumps;
@@ -322,26 +384,14 @@ class Matcher {
   }
 }
 
+/** The key of a decision: step `t`, label `id`, its `rank` among the step's with that label. */
+function decisionKey(t: number, id: number, rank: number): number {
+  return (t * LABEL_SLOTS + id) * RANK_SLOTS + Math.min(rank, RANK_SLOTS - 1);
+}
+
 /** The step of a decision key. */
 function stepOf(key: number): number {
   return Math.floor(key / (RANK_SLOTS * LABEL_SLOTS));
-}
-
-/** Indices of the `count` smallest finite entries of `values`, smallest first. */
-function nearestIndices(values: Float64Array, count: number): number[] {
-  const best: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v) || (best.length === count && v >= values[best[count - 1]])) continue;
-    let k = best.length === count ? count - 1 : best.length;
-    best[k] = i;
-    while (k > 0 && values[best[k - 1]] > v) {
-      best[k] = best[k - 1];
-      best[k - 1] = i;
-      k--;
-    }
-  }
-  return best;
 }
 
 /** The kind part of a label `A/B kind`. */
@@ -390,7 +440,7 @@ export function validity(
       'validity: no tangent rollout for this scene (hard mode, narrowphase features or the contact margin)',
     );
   }
-  if (tangent !== null) return validityReport(names, theta, labels, tangent, tangent.slopes, opts.distancesOf);
+  if (tangent !== null) return validityReport(names, theta, labels, tangent, null, opts.distancesOf);
   // the approach watch of the base run: pairs outside the margin, the step of each one's least margin
   let watch: ApproachWatch | null = null;
   const base = logDecisions(at, new DecisionLog(labels), (t, state, model) => {
@@ -413,21 +463,27 @@ function validityReport(
   theta: readonly number[],
   labels: LabelTable,
   base: DecisionLog,
-  slope: Float64Array,
+  slope: Float64Array | null,
   distancesOfLabels: readonly string[] | undefined,
 ): Validity {
   const P = names.length;
   const n = base.count;
   const opts = { distancesOf: distancesOfLabels };
-  // distances; keep the nearest decisions and the nearest per parameter
-  const distance = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let norm2 = 0;
-    for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
-    distance[i] = norm2 > 0 ? base.margins[i] / Math.sqrt(norm2) : Infinity;
+  // distances, the nearest decisions and the nearest per parameter: kept by a tangent log
+  // as its tangents arrived, else noted now from the slopes
+  let near = base.nearest;
+  if (near === null) {
+    if (slope === null) throw new Error('validity: a log without tangents needs its slopes');
+    near = new NearestDecisions(P, DECISIONS_LISTED);
+    for (let i = 0; i < n; i++) {
+      near.add(i);
+      near.note(i, base.margins, slope, i * P);
+    }
   }
+  const nearby = near;
+  const distance = near.distance;
   const distances = opts.distancesOf === undefined ? undefined : distancesOf(opts.distancesOf, base, labels, distance);
-  const nearestFirst = nearestIndices(distance, DECISIONS_LISTED);
+  const nearestFirst = near.nearest;
   if (nearestFirst.length === 0) return { validWithin: null, decisions: [], ...(distances && { distances }) };
   const describe = (i: number): Decision => {
     const key = base.keys[i];
@@ -437,12 +493,13 @@ function validityReport(
     const t = (rest - id) / LABEL_SLOTS;
     const label = labels.names[id];
     const m = base.margins[i];
+    const row = nearby.row(i);
     let norm2 = 0;
-    for (let j = 0; j < P; j++) norm2 += slope[i * P + j] ** 2;
+    for (let j = 0; j < P; j++) norm2 += row[j] ** 2;
     const byParameter: Record<string, number> = {};
     const flipAt: Record<string, number> = {};
     names.forEach((p, j) => {
-      const g = slope[i * P + j];
+      const g = row[j];
       byParameter[p] = g === 0 ? Infinity : m / Math.abs(g);
       flipAt[p] = theta[j] - (m * g) / norm2;
     });
@@ -460,21 +517,7 @@ function validityReport(
   const decisions = nearestFirst.map(describe);
   const nearest = decisions[0];
   const byParameter: Record<string, { distance: number; decision: string }> = {};
-  // one pass over the log (row by row, as the slopes are stored), the first nearest per parameter
-  const best = new Int32Array(P).fill(-1);
-  const bestDistance = new Float64Array(P).fill(Infinity);
-  for (let i = 0; i < n; i++) {
-    const m = base.margins[i];
-    for (let j = 0; j < P; j++) {
-      const g = Math.abs(slope[i * P + j]);
-      if (g === 0) continue;
-      const d = m / g;
-      if (d < bestDistance[j]) {
-        bestDistance[j] = d;
-        best[j] = i;
-      }
-    }
-  }
+  const { best, bestDistance } = near;
   names.forEach((p, j) => {
     if (best[j] >= 0) byParameter[p] = { distance: bestDistance[j], decision: describe(best[j]).label };
   });
@@ -561,7 +604,7 @@ function tangentSlopes(
 ): DecisionLog | null {
   const inputs = tangentInputs(scene, params, theta);
   if (inputs === null) return null;
-  const log = new DecisionLog(labels, null, params.length);
+  const log = new DecisionLog(labels, null, params.length, scene.steps);
   const watch = approachWatch(inputs, params.length);
   forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log, watch);
   reportApproaches(watch, inputs.config.model, log);
@@ -602,12 +645,14 @@ function approachWatch(inputs: { config: { model: Model }; L: RolloutLayout; xdo
 /** Log each watched pair's nearest approach (once, after the rollout; soft mode's force jumps at the margin). */
 function reportApproaches(watch: ApproachWatch, model: Model, log: DecisionLog): void {
   const t = log.t;
+  log.stepOrdered = log.count;
   watch.report(log, model.contact.mode === 'soft');
   log.t = t;
 }
 
 /** The same without tangents (P + 1 plain rollouts): each approach's index in the log. */
 function reportApproachMargins(watch: ApproachWatch, scene: Scene, log: DecisionLog): Int32Array {
+  log.stepOrdered = log.count;
   return watch.reportMargins(log, scene.contact.mode === 'soft');
 }
 
@@ -643,14 +688,14 @@ export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide
   const inputs = tangentInputs(scene, params, theta);
   if (inputs === null) return null;
   const labels = new LabelTable();
-  const log = new DecisionLog(labels, null, params.length);
+  const log = new DecisionLog(labels, null, params.length, scene.steps);
   const watch = approachWatch(inputs, params.length);
   const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log, watch);
   return {
     forwardTangents: carry,
     finish: (distancesOf) => {
       reportApproaches(watch, inputs.config.model, log);
-      return validityReport(names, theta, labels, log, log.slopes, distancesOf);
+      return validityReport(names, theta, labels, log, null, distancesOf);
     },
   };
 }
@@ -693,18 +738,28 @@ function distancesOf(
   distance: Float64Array,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  // key (without rank) of each wanted label → the label
-  const byKey = new Map<number, string>();
   for (const text of wanted) {
     out[text] = Infinity;
     const parsed = /^step (\d+): (.*)$/.exec(text);
     const id = parsed === null ? undefined : labels.find(parsed[2]);
-    if (parsed !== null && id !== undefined) byKey.set(Number(parsed[1]) * LABEL_SLOTS + id, text);
-  }
-  for (let i = 0; i < log.count; i++) {
-    const key = log.keys[i];
-    const text = byKey.get((key - (key % RANK_SLOTS)) / RANK_SLOTS);
-    if (text !== undefined) out[text] = Math.min(out[text], distance[i]);
+    if (parsed === null || id === undefined) continue;
+    // the steps' reports are in step order: the step's entries from the first at step ≥ t
+    const t = Number(parsed[1]);
+    const ordered = Math.min(log.stepOrdered, log.count);
+    let lo = 0,
+      hi = ordered;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (stepOf(log.keys[mid]) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < ordered && stepOf(log.keys[i]) === t; i++) {
+      if (log.ids[i] === id) out[text] = Math.min(out[text], distance[i]);
+    }
+    // the approaches after them, each at its own step
+    for (let i = ordered; i < log.count; i++) {
+      if (log.ids[i] === id && stepOf(log.keys[i]) === t) out[text] = Math.min(out[text], distance[i]);
+    }
   }
   return out;
 }

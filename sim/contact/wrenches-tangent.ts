@@ -33,10 +33,29 @@ import { wrenchForwardPass as F, type ContactGeometry } from './wrenches.ts';
 
 /**
  * A kink sink that also takes each reported margin's tangents: `kink(m, label, jump)` then
- * `tangents(ṁ)` with ṁ[j] = ∂m/∂(direction j), for the decision just reported.
+ * `tangents(ṁ)` with ṁ[j] = ∂m/∂(direction j), for the decision just reported. A sink with
+ * `contactDecisions` takes the contact kernel's decisions a contact at a time instead (the
+ * same decisions, order, margins and tangents; its label is `contactKinkLabel(bodyName, a,
+ * b, kind)`, its jump flag `kind === KINK_MARGIN`): the validity log, which sees every
+ * contact of every step.
  */
 export interface MarginTangentSink extends KinkSink {
   tangents(mdot: Float64Array): void;
+  contactDecisions?(batch: ContactDecisions): void;
+}
+
+/** One contact's decisions, for {@link MarginTangentSink.contactDecisions} (a reused record: read it during the call). */
+export interface ContactDecisions {
+  /** the scene's body names; the contact's bodies `a`, `b` (indices) */
+  bodyName: readonly string[];
+  a: number;
+  b: number;
+  /** decisions k < count: kind (kinks.ts code) `kinds[k]`, margin `margins[k]`, tangents `mdot[k·dirs + j]` */
+  count: number;
+  dirs: number;
+  readonly kinds: Int32Array;
+  readonly margins: Float64Array;
+  mdot: Float64Array;
 }
 
 /** Offsets of the parameter tangents of one direction (see the module comment). */
@@ -83,6 +102,18 @@ const _margins = new Float64Array(MAX_DECISIONS);
 /** which of d − h, d + h, d − τ/2, d + τ/2 sets the ramp margin, and its sign */
 let _rampWhich = 0;
 let _rampSign = 0;
+
+/** The record handed to a sink's `contactDecisions`. */
+const _batch: ContactDecisions = {
+  bodyName: [],
+  a: 0,
+  b: 0,
+  count: 0,
+  dirs: 0,
+  kinds: _kinds,
+  margins: _margins,
+  mdot: _mdot,
+};
 
 /** Side tangents (A 0, B 1): u̇n, u̇t of the side just differentiated. */
 const _side = new Float64Array(2);
@@ -173,8 +204,9 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
 /**
  * Tangents of un and ut of one side (`side` 0: A, 1: B; body `body`) along one direction,
  * from the tangents of its lever (`rDot`), the normal (`_n`), its orientation (`stateDot` at
- * `qo`: the 4 quaternion entries), inverse mass and inertia, and the coefficients of
- * {@link sidePrepare}: into `_side` = [u̇n, u̇t]. A static side has none.
+ * `qo`: the 4 quaternion entries), inverse mass and inertia (zero unless `paramsMove`: the
+ * direction moves some parameter), and the coefficients of {@link sidePrepare}: into
+ * `_side` = [u̇n, u̇t]. A static side has none.
  */
 function sideTangent(
   side: number,
@@ -185,6 +217,7 @@ function sideTangent(
   paramDot: Float64Array,
   po: number,
   PL: ContactParamTangentLayout,
+  paramsMove: boolean,
 ): void {
   const o = side * SIDE_STRIDE;
   const sc = _sideCoef;
@@ -224,6 +257,12 @@ function sideTangent(
     sc[o + SC_WT] * ox +
     sc[o + SC_WT + 1] * oy +
     sc[o + SC_WT + 2] * oz;
+  if (!paramsMove) {
+    // the inverse mass and inertia terms are exact zeros (0 + x = x)
+    _side[0] = normalDot;
+    _side[1] = 0.5 * (traceDot - normalDot);
+    return;
+  }
   const li = po + PL.invInertia + 3 * body;
   for (let k = 0; k < 3; k++) {
     const lamDot = paramDot[li + k];
@@ -345,13 +384,85 @@ export function contactWrenchTangents(
       const root = Math.sqrt(e.pressX * e.pressX + width * width);
       if (root > 0 && gNorm > 0) pressWidthSlope = ((0.5 * width) / root) * (F.pressSmoothing / gNorm);
     }
+    // the contact's forward values, read once for all directions (the calls in the loop
+    // below are not inlined, and V8 reloads a record's fields after every call)
+    const nx = e.nx,
+      ny = e.ny,
+      nz = e.nz;
+    const rAx = e.rAx,
+      rAy = e.rAy,
+      rAz = e.rAz,
+      rBx = e.rBx,
+      rBy = e.rBy,
+      rBz = e.rBz;
+    const eWAx = e.wAx,
+      eWAy = e.wAy,
+      eWAz = e.wAz,
+      eWBx = e.wBx,
+      eWBy = e.wBy,
+      eWBz = e.wBz;
+    const eVrx = e.vrx,
+      eVry = e.vry,
+      eVrz = e.vrz,
+      eVn = e.vn;
+    const eVtx = e.vtx,
+      eVty = e.vty,
+      eVtz = e.vtz;
+    const eW0 = e.w0,
+      eWn = e.wn,
+      eUtSum = e.utA + e.utB,
+      eDashpot = e.dashpot,
+      ePhiN = e.phiN,
+      ePhiNDy = e.phiNDy,
+      eEffDamping = e.effDamping,
+      eLambda = e.lambda,
+      ePhiT = e.phiT,
+      ePhiTDy = e.phiTDy,
+      eWt = e.wt,
+      eSlip = e.slip;
+    const winDDist = win.dDist,
+      winDNormalVelocity = win.dNormalVelocity,
+      winDTemperature = win.dTemperature,
+      winWidthDNormalVelocity = win.widthDNormalVelocity,
+      winWidthDTemperature = win.widthDTemperature;
+    const stiffness = p.stiffness;
+    const kappa0 = kappa[0],
+      kappa1 = kappa[1],
+      kappa2 = kappa[2];
+    const lawDDist = law.dDist,
+      lawDRate = law.dRate,
+      lawDStiffness = law.dStiffness,
+      lawDDamping = law.dDamping,
+      lawDTemperature = law.dTemperature;
+    const massSum = p.invMass[a] + p.invMass[b];
+    const soft = p.mode === 'soft';
+    const fromRestitution = p.dampingFromRestitution;
+    const weight = e.weight;
+    const carried = e.carried,
+      press = e.press,
+      pressDx = e.pressDx,
+      relDyn = e.relDyn,
+      shareA = e.shareA;
+    const g0 = p.gravity[0],
+      g1 = p.gravity[1],
+      g2 = p.gravity[2];
+    const mu = F.pairFriction.value,
+      w = F.frictionWeight.value,
+      muDA = F.pairFriction.dA,
+      muDB = F.pairFriction.dB,
+      wDSpeed2 = F.frictionWeight.dSpeed2,
+      wDVelocity = F.frictionWeight.dVelocity;
+    const runAt = run[i] * dirs;
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
         so = j * ss,
         po = j * PL.size;
+      // a direction that moves no parameter: the parameters' terms are exact zeros, left out
+      // (x + 0 = x: the same values, bit for bit, up to the sign of a zero)
+      const pm = _paramMoves[j] === 1;
       if (
-        _paramMoves[j] === 0 &&
-        _gateSumDot[run[i] * dirs + j] === 0 &&
+        !pm &&
+        _gateSumDot[runAt + j] === 0 &&
         _gateDot[i * dirs + j] === 0 &&
         !localMoves(geomDot, go, count, i, stateDot, so, n, a, b)
       ) {
@@ -360,13 +471,28 @@ export function contactWrenchTangents(
         continue;
       }
       const dd = geomDot[go + i];
-      for (let k = 0; k < 3; k++) _n[k] = geomDot[go + count + 3 * i + k];
+      const nDx = geomDot[go + count + 3 * i],
+        nDy = geomDot[go + count + 3 * i + 1],
+        nDz = geomDot[go + count + 3 * i + 2];
+      _n[0] = nDx;
+      _n[1] = nDy;
+      _n[2] = nDz;
       // r = p − x
-      for (let k = 0; k < 3; k++) {
-        const pk = geomDot[go + 4 * count + 3 * i + k];
-        _rA[k] = pk - stateDot[so + 7 * a + k];
-        _rB[k] = pk - stateDot[so + 7 * b + k];
-      }
+      const pDx = geomDot[go + 4 * count + 3 * i],
+        pDy = geomDot[go + 4 * count + 3 * i + 1],
+        pDz = geomDot[go + 4 * count + 3 * i + 2];
+      const rADx = pDx - stateDot[so + 7 * a],
+        rADy = pDy - stateDot[so + 7 * a + 1],
+        rADz = pDz - stateDot[so + 7 * a + 2];
+      const rBDx = pDx - stateDot[so + 7 * b],
+        rBDy = pDy - stateDot[so + 7 * b + 1],
+        rBDz = pDz - stateDot[so + 7 * b + 2];
+      _rA[0] = rADx;
+      _rA[1] = rADy;
+      _rA[2] = rADz;
+      _rB[0] = rBDx;
+      _rB[1] = rBDy;
+      _rB[2] = rBDz;
       // v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)
       const va = so + 7 * n + 6 * a,
         vb = so + 7 * n + 6 * b;
@@ -378,60 +504,68 @@ export function contactWrenchTangents(
         wBz = stateDot[vb + 5];
       const vrx =
         stateDot[vb] +
-        (wBy * e.rBz - wBz * e.rBy + e.wBy * _rB[2] - e.wBz * _rB[1]) -
+        (wBy * rBz - wBz * rBy + eWBy * rBDz - eWBz * rBDy) -
         stateDot[va] -
-        (wAy * e.rAz - wAz * e.rAy + e.wAy * _rA[2] - e.wAz * _rA[1]);
+        (wAy * rAz - wAz * rAy + eWAy * rADz - eWAz * rADy);
       const vry =
         stateDot[vb + 1] +
-        (wBz * e.rBx - wBx * e.rBz + e.wBz * _rB[0] - e.wBx * _rB[2]) -
+        (wBz * rBx - wBx * rBz + eWBz * rBDx - eWBx * rBDz) -
         stateDot[va + 1] -
-        (wAz * e.rAx - wAx * e.rAz + e.wAz * _rA[0] - e.wAx * _rA[2]);
+        (wAz * rAx - wAx * rAz + eWAz * rADx - eWAx * rADz);
       const vrz =
         stateDot[vb + 2] +
-        (wBx * e.rBy - wBy * e.rBx + e.wBx * _rB[1] - e.wBy * _rB[0]) -
+        (wBx * rBy - wBy * rBx + eWBx * rBDy - eWBy * rBDx) -
         stateDot[va + 2] -
-        (wAx * e.rAy - wAy * e.rAx + e.wAx * _rA[1] - e.wAy * _rA[0]);
-      const vn = _n[0] * e.vrx + _n[1] * e.vry + _n[2] * e.vrz + e.nx * vrx + e.ny * vry + e.nz * vrz;
-      const vtx = vrx - vn * e.nx - e.vn * _n[0],
-        vty = vry - vn * e.ny - e.vn * _n[1],
-        vtz = vrz - vn * e.nz - e.vn * _n[2];
-      const speed2 = 2 * (e.vtx * vtx + e.vty * vty + e.vtz * vtz);
-      const tauDot = paramDot[po + PL.temperature];
-      const kDot = paramDot[po + PL.stiffness];
+        (wAx * rAy - wAy * rAx + eWAx * rADy - eWAy * rADx);
+      const vn = nDx * eVrx + nDy * eVry + nDz * eVrz + nx * vrx + ny * vry + nz * vrz;
+      const vtx = vrx - vn * nx - eVn * nDx,
+        vty = vry - vn * ny - eVn * nDy,
+        vtz = vrz - vn * nz - eVn * nDz;
+      const speed2 = 2 * (eVtx * vtx + eVty * vty + eVtz * vtz);
+      const tauDot = pm ? paramDot[po + PL.temperature] : 0;
+      const kDot = pm ? paramDot[po + PL.stiffness] : 0;
       // mass shares and effective masses
-      const shareDot = _gateSumDot[run[i] * dirs + j] - _gateDot[i * dirs + j];
-      sideTangent(0, a, _rA, stateDot, so + 7 * a + 3, paramDot, po, PL);
+      const shareDot = _gateSumDot[runAt + j] - _gateDot[i * dirs + j];
+      sideTangent(0, a, _rA, stateDot, so + 7 * a + 3, paramDot, po, PL, pm);
       const unA = _side[0],
         utA = _side[1];
-      sideTangent(1, b, _rB, stateDot, so + 7 * b + 3, paramDot, po, PL);
+      sideTangent(1, b, _rB, stateDot, so + 7 * b + 3, paramDot, po, PL, pm);
       const unB = _side[0],
         utB = _side[1];
       const w0 = unA + unB;
       // W_n = N·m + ½(N + 1)(W₀ − m), m = m_A⁻¹ + m_B⁻¹ (wrenches.ts): its tangent
-      const massSum = p.invMass[a] + p.invMass[b];
-      const massSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
-      const wn = 0.5 * shareDot * (e.w0 + massSum) + 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0;
-      const wt = shareDot * (e.utA + e.utB) + shareValue * (utA + utB);
+      let wn: number;
+      if (pm) {
+        const massSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
+        wn = 0.5 * shareDot * (eW0 + massSum) + 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0;
+      } else wn = 0.5 * shareDot * (eW0 + massSum) + 0.5 * (shareValue + 1) * w0;
+      const wt = shareDot * eUtSum + shareValue * (utA + utB);
       // the dashpot b
       let dashpot: number;
-      if (p.dampingFromRestitution) {
-        const eDot = paramDot[po + PL.restitution + e.restitutionBody];
-        dashpot =
-          2 * e.zetaDe * eDot * dashpotRoot + (e.dashpot * kDot) / (2 * p.stiffness) - (e.dashpot * w0) / (2 * e.w0);
-      } else dashpot = paramDot[po + PL.damping];
+      if (fromRestitution) {
+        if (pm) {
+          const eDot = paramDot[po + PL.restitution + e.restitutionBody];
+          dashpot =
+            2 * e.zetaDe * eDot * dashpotRoot + (eDashpot * kDot) / (2 * stiffness) - (eDashpot * w0) / (2 * eW0);
+        } else dashpot = -((eDashpot * w0) / (2 * eW0));
+      } else dashpot = pm ? paramDot[po + PL.damping] : 0;
       // the window activation a(d, v_n, τ) and its width
-      const actDot = win.dDist * dd + win.dNormalVelocity * vn + win.dTemperature * tauDot;
-      const widthDot = win.widthDNormalVelocity * vn + win.widthDTemperature * tauDot;
+      const actDot = pm
+        ? winDDist * dd + winDNormalVelocity * vn + winDTemperature * tauDot
+        : winDDist * dd + winDNormalVelocity * vn;
+      const widthDot = pm ? winWidthDNormalVelocity * vn + winWidthDTemperature * tauDot : winWidthDNormalVelocity * vn;
       // y_n = dt·b·a·W_n, b_eff = b·φ₁(y_n)
-      const yn = dt * (dashpot * act * e.wn + e.dashpot * actDot * e.wn + e.dashpot * act * wn);
-      const effDot = dashpot * e.phiN + e.dashpot * e.phiNDy * yn;
+      const yn = dt * (dashpot * act * eWn + eDashpot * actDot * eWn + eDashpot * act * wn);
+      const effDot = dashpot * ePhiN + eDashpot * ePhiNDy * yn;
       // κ(p, y₀), p = k·W₀·dt², y₀ = dt·b·a·W₀
-      const pDot = dt * dt * (kDot * e.w0 + p.stiffness * w0);
-      const y0Dot = dt * (dashpot * act * e.w0 + e.dashpot * actDot * e.w0 + e.dashpot * act * w0);
-      const kEffDot = kDot * kappa[0] + p.stiffness * (kappa[1] * pDot + kappa[2] * y0Dot);
+      const pDot = pm ? dt * dt * (kDot * eW0 + stiffness * w0) : dt * dt * (stiffness * w0);
+      const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0);
+      const kEffDot = pm
+        ? kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot)
+        : stiffness * (kappa1 * pDot + kappa2 * y0Dot);
       const rateDot = -vn;
-      const dampingDot = effDot * act + e.effDamping * actDot;
-      const lawTemperatureDot = p.mode === 'soft' ? widthDot : tauDot;
+      const dampingDot = effDot * act + eEffDamping * actDot;
+      const lawTemperatureDot = soft ? widthDot : tauDot;
       // the decisions' margins
       for (let k = 0; k < nk; k++) {
         let m = 0;
@@ -450,14 +584,15 @@ export function contactWrenchTangents(
           case KINK_DAMPING_CLAMP: {
             // u = φ̇ − kκ·d/D
             const D = F.args.damping;
-            const u = -e.vn - (kEff * e.dist) / D;
+            const u = -eVn - (kEff * e.dist) / D;
             const uDot = rateDot - (kEffDot * e.dist + kEff * dd) / D + (kEff * e.dist * dampingDot) / (D * D);
             m = u >= 0 ? uDot : -uDot;
             break;
           }
           case KINK_STICK_SLIP: {
             const speed = Math.sqrt(e.speed2);
-            const uDot = (speed > 0 ? speed2 / (2 * speed) : 0) - paramDot[po + PL.frictionVelocity];
+            const slopeDot = speed > 0 ? speed2 / (2 * speed) : 0;
+            const uDot = pm ? slopeDot - paramDot[po + PL.frictionVelocity] : slopeDot;
             m = speed - p.frictionVelocity >= 0 ? uDot : -uDot;
             break;
           }
@@ -467,61 +602,80 @@ export function contactWrenchTangents(
       if (fn === 0) continue;
       // the normal law
       let fnDot =
-        law.dDist * dd +
-        law.dRate * rateDot +
-        law.dStiffness * kEffDot +
-        law.dDamping * dampingDot +
-        law.dTemperature * lawTemperatureDot;
+        lawDDist * dd +
+        lawDRate * rateDot +
+        lawDStiffness * kEffDot +
+        lawDDamping * dampingDot +
+        lawDTemperature * lawTemperatureDot;
       // the weight feed-forward a·c·press(x)
-      if (e.weight !== 0) {
-        const c = e.carried;
-        const invSum = p.invMass[a] + p.invMass[b];
-        const invSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
-        const denDot = w0 + shareDot * invSum + (e.shareA - 1) * invSumDot;
-        const cDot = -c * c * denDot;
-        const g = p.gravity;
-        const gx = paramDot[po + PL.gravity],
-          gy = paramDot[po + PL.gravity + 1],
-          gz = paramDot[po + PL.gravity + 2];
-        const xDot = -e.relDyn * (_n[0] * g[0] + _n[1] * g[1] + _n[2] * g[2] + e.nx * gx + e.ny * gy + e.nz * gz);
-        let pressDot = e.pressDx * xDot;
-        if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g[0] * gx + g[1] * gy + g[2] * gz);
-        fnDot += actDot * c * e.press + act * cDot * e.press + act * c * pressDot;
+      if (weight !== 0) {
+        const c = carried;
+        let cDot: number, xDot: number;
+        if (pm) {
+          const invSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
+          const denDot = w0 + shareDot * massSum + (shareA - 1) * invSumDot;
+          cDot = -c * c * denDot;
+          const gx = paramDot[po + PL.gravity],
+            gy = paramDot[po + PL.gravity + 1],
+            gz = paramDot[po + PL.gravity + 2];
+          xDot = -relDyn * (nDx * g0 + nDy * g1 + nDz * g2 + nx * gx + ny * gy + nz * gz);
+          let pressDot = pressDx * xDot;
+          if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g0 * gx + g1 * gy + g2 * gz);
+          fnDot += actDot * c * press + act * cDot * press + act * c * pressDot;
+        } else {
+          const denDot = w0 + shareDot * massSum;
+          cDot = -c * c * denDot;
+          xDot = -relDyn * (nDx * g0 + nDy * g1 + nDz * g2);
+          const pressDot = pressDx * xDot;
+          fnDot += actDot * c * press + act * cDot * press + act * c * pressDot;
+        }
       }
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
-      const mu = F.pairFriction.value,
-        w = F.frictionWeight.value;
-      const muDot =
-        F.pairFriction.dA * paramDot[po + PL.friction + a] + F.pairFriction.dB * paramDot[po + PL.friction + b];
-      const wDot = F.frictionWeight.dSpeed2 * speed2 + F.frictionWeight.dVelocity * paramDot[po + PL.frictionVelocity];
-      const lambdaDot = muDot * fn * w + mu * fnDot * w + mu * fn * wDot;
-      const ytDot = dt * (lambdaDot * e.wt + e.lambda * wt);
-      const slipDot = lambdaDot * e.phiT + e.lambda * e.phiTDy * ytDot;
+      let lambdaDot: number;
+      if (pm) {
+        const muDot = muDA * paramDot[po + PL.friction + a] + muDB * paramDot[po + PL.friction + b];
+        const wDot = wDSpeed2 * speed2 + wDVelocity * paramDot[po + PL.frictionVelocity];
+        lambdaDot = muDot * fn * w + mu * fnDot * w + mu * fn * wDot;
+      } else lambdaDot = mu * fnDot * w + mu * fn * (wDSpeed2 * speed2);
+      const ytDot = dt * (lambdaDot * eWt + eLambda * wt);
+      const slipDot = lambdaDot * ePhiT + eLambda * ePhiTDy * ytDot;
       // F = f_n n − s v_t
-      const s = e.slip;
-      const fx = fn * e.nx - s * e.vtx,
-        fy = fn * e.ny - s * e.vty,
-        fz = fn * e.nz - s * e.vtz;
-      const Fx = fnDot * e.nx + fn * _n[0] - slipDot * e.vtx - s * vtx;
-      const Fy = fnDot * e.ny + fn * _n[1] - slipDot * e.vty - s * vty;
-      const Fz = fnDot * e.nz + fn * _n[2] - slipDot * e.vtz - s * vtz;
+      const s = eSlip;
+      const fx = fn * nx - s * eVtx,
+        fy = fn * ny - s * eVty,
+        fz = fn * nz - s * eVtz;
+      const Fx = fnDot * nx + fn * nDx - slipDot * eVtx - s * vtx;
+      const Fy = fnDot * ny + fn * nDy - slipDot * eVty - s * vty;
+      const Fz = fnDot * nz + fn * nDz - slipDot * eVtz - s * vtz;
       const wo = j * ws;
       const ob = wo + 6 * b,
         oa = wo + 6 * a;
       wrenchDot[ob] += Fx;
       wrenchDot[ob + 1] += Fy;
       wrenchDot[ob + 2] += Fz;
-      wrenchDot[ob + 3] += _rB[1] * fz - _rB[2] * fy + e.rBy * Fz - e.rBz * Fy;
-      wrenchDot[ob + 4] += _rB[2] * fx - _rB[0] * fz + e.rBz * Fx - e.rBx * Fz;
-      wrenchDot[ob + 5] += _rB[0] * fy - _rB[1] * fx + e.rBx * Fy - e.rBy * Fx;
+      wrenchDot[ob + 3] += rBDy * fz - rBDz * fy + rBy * Fz - rBz * Fy;
+      wrenchDot[ob + 4] += rBDz * fx - rBDx * fz + rBz * Fx - rBx * Fz;
+      wrenchDot[ob + 5] += rBDx * fy - rBDy * fx + rBx * Fy - rBy * Fx;
       wrenchDot[oa] -= Fx;
       wrenchDot[oa + 1] -= Fy;
       wrenchDot[oa + 2] -= Fz;
-      wrenchDot[oa + 3] -= _rA[1] * fz - _rA[2] * fy + e.rAy * Fz - e.rAz * Fy;
-      wrenchDot[oa + 4] -= _rA[2] * fx - _rA[0] * fz + e.rAz * Fx - e.rAx * Fz;
-      wrenchDot[oa + 5] -= _rA[0] * fy - _rA[1] * fx + e.rAx * Fy - e.rAy * Fx;
+      wrenchDot[oa + 3] -= rADy * fz - rADz * fy + rAy * Fz - rAz * Fy;
+      wrenchDot[oa + 4] -= rADz * fx - rADx * fz + rAz * Fx - rAx * Fz;
+      wrenchDot[oa + 5] -= rADx * fy - rADy * fx + rAx * Fy - rAy * Fx;
     }
-    if (sink !== null) {
+    if (sink !== null && nk > 0) {
+      if (sink.contactDecisions !== undefined) {
+        // the whole contact in one call: no label string, no margin boxed, no copy of the tangents
+        const batch = _batch;
+        batch.bodyName = p.bodyName;
+        batch.a = a;
+        batch.b = b;
+        batch.count = nk;
+        batch.dirs = dirs;
+        batch.mdot = _mdot;
+        sink.contactDecisions(batch);
+        continue;
+      }
       for (let k = 0; k < nk; k++) {
         const kind = _kinds[k];
         sink.kink(_margins[k], contactKinkLabel(p.bodyName, a, b, kind), kind === KINK_MARGIN);

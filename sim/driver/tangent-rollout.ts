@@ -14,7 +14,7 @@
  * the sanity monitor watches every step as in driver/rollout.ts.
  */
 import type { KinkSink } from '../../ad/primitive.ts';
-import { reportRadius, type RadiusSink } from '../contact/kinks.ts';
+import { contactKinkLabel, KINK_MARGIN, reportRadius, type RadiusSink } from '../contact/kinks.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { SanityMonitor } from '../sanity.ts';
 import { allocState, STATE_FIELDS } from '../state.ts';
@@ -127,6 +127,18 @@ export class TangentCarry {
           log.tangents(mdot);
         },
       };
+      const batched = log.contactDecisions?.bind(log);
+      if (batched !== undefined) {
+        sink.contactDecisions = (batch) => {
+          batched(batch);
+          for (let k = 0; k < batch.count; k++) {
+            const margin = batch.margins[k];
+            if (margin > within) continue;
+            const kind = batch.kinds[k];
+            to.kink(margin, contactKinkLabel(batch.bodyName, batch.a, batch.b, kind), kind === KINK_MARGIN);
+          }
+        };
+      }
       this.tee = { to, sink };
     }
     return this.tee.sink;

@@ -13,6 +13,8 @@ import { parseScene } from '../../../sim/scene.ts';
 import { allocState, STATE_FIELDS } from '../../../sim/state.ts';
 import { createStepData, step } from '../../../sim/step.ts';
 import { modelWithInputs } from '../../../sim/driver/inputs.ts';
+import { contactKinkLabel } from '../../../sim/contact/kinks.ts';
+import type { ContactDecisions } from '../../../sim/contact/wrenches-tangent.ts';
 
 /**
  * Two balls that collide with each other and bounce on the ground, a tilted spinning box
@@ -227,6 +229,92 @@ describe('tangent-forward of the force rollout', () => {
       if (process.env.TANGENT_FIGURES)
         console.log(`${mode}: ${compared} margins' tangents against central differences`);
       expect(compared).toBeGreaterThan(100);
+    });
+  }
+});
+
+/** A random direction over the dynamic bodies' poses and velocities only (no parameter moves). */
+function stateDirection(L: ReturnType<typeof rolloutLayout>, x: Float64Array, n: number, seed: number): Float64Array {
+  const rng = ad.seededRng(seed);
+  const xd = new Float64Array(L.size);
+  for (let b = 1; b < n; b++) {
+    for (let k = 0; k < 7; k++)
+      xd[L.q + 7 * b + k] = (rng.uniform() - 0.5) * Math.max(Math.abs(x[L.q + 7 * b + k]), 1e-2);
+    for (let k = 0; k < 6; k++) xd[L.qd + 6 * b + k] = rng.uniform() - 0.5;
+  }
+  return xd;
+}
+
+/** Whether two arrays hold the same numbers (=== entry by entry: a zero's sign aside, bit for bit). */
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!(a[i] === b[i])) return false;
+  return true;
+}
+
+describe('tangent-forward: the parameter-free path and the batched decision report', () => {
+  for (const mode of ['soft', 'penalty'] as const) {
+    it(`${mode}: a direction moving no parameter gets the tangents of the full path, bit for bit`, () => {
+      // the scene derives its dashpots from restitution, so the dashpot override is read by
+      // nothing: a direction that also moves it takes the kernels' full path (some parameter
+      // moves) and must give the very same numbers as the parameter-free path, which leaves
+      // the parameters' terms out as exact zeros
+      const { config, L, x, n } = setup(mode);
+      const state = stateDirection(L, x, n, 17);
+      const alsoOverride = Float64Array.from(state);
+      alsoOverride[L.damping] = 1;
+      const fast = new Recorder();
+      const full = new Recorder();
+      const a = forceRolloutTangents(config, x, state, 1, fast);
+      const b = forceRolloutTangents(config, x, alsoOverride, 1, full);
+      expect(sameNumbers(a.ydot, b.ydot)).toBe(true);
+      expect(fast.labels).toEqual(full.labels);
+      expect(sameNumbers(fast.tangentsOf.flat(), full.tangentsOf.flat())).toBe(true);
+      // and the contacts carried tangents all along (not a vacuous comparison)
+      expect(fast.tangentsOf.filter((m) => m[0] !== 0).length).toBeGreaterThan(config.steps);
+    });
+
+    it(`${mode}: tangents along a state direction and a parameter direction add up to their sum's`, () => {
+      const { config, L, x, n } = setup(mode);
+      const state = stateDirection(L, x, n, 23);
+      const param = directions(L, x, 1, 29);
+      for (let i = L.q; i < L.q + 13 * n; i++) param[i] = 0;
+      const both = new Float64Array(3 * L.size);
+      both.set(state, 0);
+      both.set(param, L.size);
+      for (let i = 0; i < L.size; i++) both[2 * L.size + i] = state[i] + param[i];
+      const { ydot } = forceRolloutTangents(config, x, both, 3);
+      const m = 13 * n;
+      let worst = 0,
+        scale = 0;
+      for (let i = 0; i < m; i++) {
+        worst = Math.max(worst, Math.abs(ydot[i] + ydot[m + i] - ydot[2 * m + i]));
+        scale = Math.max(scale, Math.abs(ydot[2 * m + i]));
+      }
+      expect(worst).toBeLessThan(1e-9 * scale);
+      // each direction as it is alone: the directions of one rollout do not see each other
+      const alone = forceRolloutTangents(config, x, state, 1);
+      expect(sameNumbers(alone.ydot, ydot.subarray(0, m))).toBe(true);
+    });
+
+    it(`${mode}: a sink taking a contact's decisions at once gets what kink and tangents report one by one`, () => {
+      const { config, L, x } = setup(mode);
+      const v = directions(L, x, 2, 31);
+      const single = new Recorder();
+      const batched = new (class extends Recorder {
+        contactDecisions(batch: ContactDecisions): void {
+          for (let k = 0; k < batch.count; k++) {
+            this.kink(batch.margins[k], contactKinkLabel(batch.bodyName, batch.a, batch.b, batch.kinds[k]));
+            this.tangents(batch.mdot.subarray(k * batch.dirs, (k + 1) * batch.dirs));
+          }
+        }
+      })();
+      forceRolloutTangents(config, x, v, 2, single);
+      forceRolloutTangents(config, x, v, 2, batched);
+      expect(batched.labels.length).toBeGreaterThan(config.steps);
+      expect(batched.labels).toEqual(single.labels);
+      expect(batched.margins).toEqual(single.margins);
+      expect(batched.tangentsOf).toEqual(single.tangentsOf);
     });
   }
 });

@@ -1,0 +1,93 @@
+/**
+ * The distances of a decision log's entries and its nearest decisions, kept as each entry's
+ * slopes arrive: distance_i = |m_i| / ‖∇θ m_i‖ (Infinity when no parameter moves it), the
+ * `listed` nearest entries (nearest first; on ties the earlier one), and per parameter the
+ * first entry with the smallest |m_i| / |∂m_i/∂θ_j|; and the slopes of those entries only
+ * (a log of every entry's slopes would be 8 doubles per decision written once and read for
+ * a dozen of them).
+ *
+ * Kept entry by entry, in the log's order, inside the tangent rollout's hot loop: the same
+ * arithmetic as a pass over the finished log (the same sums in the same order, the same
+ * strict comparisons), without that pass. A pass that runs once per gradient stays in V8's
+ * interpreter, which boxes every double it loads: a 31,000-decision log cost more there than
+ * all of its bookkeeping during the rollout.
+ */
+export class NearestDecisions {
+  /** distance of each entry (Infinity until its slopes are noted) */
+  distance = new Float64Array(256);
+  /** the nearest entries' indices, nearest first (at most `listed`) */
+  readonly nearest: number[] = [];
+  /** per parameter j: the entry with the smallest |m| / |∂m/∂θ_j| (−1: none moves) and that distance */
+  readonly best: Int32Array;
+  readonly bestDistance: Float64Array;
+  /** the slopes of the entries that were listed or best for a parameter when noted (a superset of those at the end) */
+  private readonly rows = new Map<number, Float64Array>();
+
+  constructor(
+    private readonly params: number,
+    private readonly listed: number,
+  ) {
+    this.best = new Int32Array(params).fill(-1);
+    this.bestDistance = new Float64Array(params).fill(Infinity);
+  }
+
+  /** Entry `i` is logged (its slopes not yet noted): distance Infinity. */
+  add(i: number): void {
+    if (i >= this.distance.length) {
+      const grown = new Float64Array(Math.max(2 * this.distance.length, i + 1));
+      grown.set(this.distance);
+      this.distance = grown;
+    }
+    this.distance[i] = Infinity;
+  }
+
+  /** Entry `i` (margin `margins[i]`) has slopes `slope[at + j]` = ∂|m_i|/∂θ_j, j < params; entries in log order. */
+  note(i: number, margins: Float64Array, slope: Float64Array, at: number): void {
+    const P = this.params;
+    const m = margins[i];
+    let norm2 = 0;
+    for (let j = 0; j < P; j++) norm2 += slope[at + j] ** 2;
+    const d = norm2 > 0 ? m / Math.sqrt(norm2) : Infinity;
+    this.distance[i] = d;
+    for (let j = 0; j < P; j++) {
+      const g = Math.abs(slope[at + j]);
+      if (g === 0) continue;
+      const dj = m / g;
+      if (dj < this.bestDistance[j]) {
+        this.bestDistance[j] = dj;
+        this.best[j] = i;
+        this.keepRow(i, slope, at);
+      }
+    }
+    // the nearest `listed`, nearest first: an entry enters only strictly nearer than the last kept
+    const top = this.nearest;
+    const count = this.listed;
+    if (!Number.isFinite(d) || (top.length === count && d >= this.distance[top[count - 1]])) return;
+    this.keepRow(i, slope, at);
+    let k = top.length === count ? count - 1 : top.length;
+    top[k] = i;
+    while (k > 0 && this.distance[top[k - 1]] > d) {
+      top[k] = top[k - 1];
+      top[k - 1] = i;
+      k--;
+    }
+  }
+
+  /** The slopes of entry `i`, listed or best for a parameter (∂|m_i|/∂θ_j at j). */
+  row(i: number): Float64Array {
+    const row = this.rows.get(i);
+    if (row === undefined) throw new Error(`validity: no slopes kept for decision ${i}`);
+    return row;
+  }
+
+  private keepRow(i: number, slope: Float64Array, at: number): void {
+    if (this.rows.has(i)) return;
+    // a candidate's row, copied: the log does not keep every row
+    this.rows.set(i, slope.slice(at, at + this.params));
+    // forget the rows no longer listed nor best, once they pile up
+    if (this.rows.size > 4 * (this.listed + this.params)) {
+      const keep = new Set<number>([...this.nearest, ...this.best, i]);
+      for (const k of this.rows.keys()) if (!keep.has(k)) this.rows.delete(k);
+    }
+  }
+}
