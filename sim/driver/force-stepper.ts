@@ -22,7 +22,13 @@ import type { KinkSink } from '../../ad/primitive.ts';
 import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import type { ContactForceParams } from '../contact/params.ts';
-import { contactWrenchesPullback, contactWrenchLayout, type ContactWrenchLayout } from '../contact/wrenches.ts';
+import {
+  CONTACT_KEPT_PER_CONTACT,
+  contactWrenchesPullback,
+  contactWrenchLayout,
+  keepContactIntermediatesIn,
+  type ContactWrenchLayout,
+} from '../contact/wrenches.ts';
 import { INTEGRATOR_KEPT_PER_BODY, integrateAdjointInPlace } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
@@ -31,6 +37,7 @@ import { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
 import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
+import { ChunkPool } from './chunk-pool.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
 import type { StepTangents, Stepper, StepperFactory } from './stepper.ts';
 
@@ -51,6 +58,9 @@ export interface ReplayedForceStep {
   wrench: Float64Array;
   /** the integrator's intermediates (nbody × INTEGRATOR_KEPT_PER_BODY) */
   integrator: Float64Array;
+  /** the contacts' force intermediates (count × CONTACT_KEPT_PER_CONTACT), when `contactKeptValid` */
+  contactKept: Float64Array;
+  contactKeptValid: boolean;
 }
 
 /**
@@ -63,6 +73,21 @@ export const FORCE_STEPPER: StepperFactory<ForceStepRecord, null> = {
   name: 'rollout',
   make: (config, L, x) => new ForceStepper(config, L, x),
 };
+
+/**
+ * Numbers of contact intermediates per chunk of a rollout's kept records (1 MiB, a step of
+ * up to ~3,000 contacts): large enough that a rollout takes a few, small enough that the
+ * last one's unused part is a small share of the budget.
+ */
+const CONTACT_CHUNK_NUMBERS = 1 << 17;
+/**
+ * The chunks of every force stepper's kept contact intermediates: as many as the default
+ * record budget holds (what the process keeps allocated once a gradient has used them).
+ */
+const CONTACT_CHUNKS = new ChunkPool(
+  CONTACT_CHUNK_NUMBERS,
+  Math.ceil(DEFAULT_KEPT_RECORDS_BYTES / (CONTACT_CHUNK_NUMBERS * Float64Array.BYTES_PER_ELEMENT)),
+);
 
 class ForceStepper implements Stepper<ForceStepRecord, null> {
   readonly model: Model;
@@ -88,6 +113,32 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    */
   private keptIntegrator: Float64Array | null = null;
   private readonly keepsIntegrator: boolean;
+  /**
+   * The contacts' force intermediates (wrenches.ts `keepContactIntermediatesIn`: contact i
+   * at slot i, CONTACT_KEPT_PER_CONTACT numbers each). Each step writes them where the next
+   * kept record's would go, chunk `contactChunk` of the pool from `contactChunkEnd`, when
+   * that chunk has room for as many contacts as the contact buffer holds; else into
+   * `stepContactKept`. `keep` commits them (the chunk's end moves on), a replayed step's
+   * record copies them. Pooled chunks, not one array per evaluation: see chunk-pool.ts.
+   */
+  private readonly contactOwner = CONTACT_CHUNKS.newOwner();
+  private contactChunk = -1;
+  private contactChunkEnd = 0;
+  private stepContactKept = new Float64Array(0);
+  /** where the step just taken wrote its intermediates: pool chunk and start (chunk −1: `stepContactKept`) */
+  private stepKeptChunk = -1;
+  private stepKeptAt = 0;
+  /** each kept step's chunk (−1: not kept, its pullback computes the forces again) and start */
+  private keptContactChunk: Int32Array | null = null;
+  private keptContactAt: Int32Array | null = null;
+  /** numbers of contact intermediates the kept records hold */
+  private keptContactTotal = 0;
+  /**
+   * numbers of contact intermediates the kept records may hold: the record budget less
+   * every step's state, wrench, contact count and integrator intermediates, so that keeping
+   * them never costs the rollout its kept records (a hundred boxes keep none)
+   */
+  private readonly contactKeptCap: number;
 
   constructor(
     config: RolloutConfig,
@@ -104,12 +155,61 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.data.integratorKept = this.stepIntegrator;
     // the kept records' bytes as the driver counts them: states, wrenches, intermediates
     const W = inputWidths(this.n);
+    const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
     const perStep = (W.q + W.qd + WRENCH_PER_BODY * this.n + INTEGRATOR_KEPT_PER_BODY * this.n) * 8;
-    this.keepsIntegrator = config.steps * perStep <= (config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES);
+    this.keepsIntegrator = config.steps * perStep <= budget;
+    const basePerStep =
+      (W.q + W.qd + WRENCH_PER_BODY * this.n + (this.keepsIntegrator ? INTEGRATOR_KEPT_PER_BODY * this.n : 0)) * 8 +
+      Int32Array.BYTES_PER_ELEMENT;
+    this.contactKeptCap = Math.max(0, Math.floor((budget - config.steps * basePerStep) / 8));
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
-    step(this.model, this.data, state, control, state, kinks);
+    this.keepContactsNext();
+    try {
+      step(this.model, this.data, state, control, state, kinks);
+    } finally {
+      keepContactIntermediatesIn(null);
+    }
+  }
+
+  /**
+   * Point the force kernel at where this step's contact intermediates go: the next kept
+   * record's place in the last chunk (a new chunk when it is full and the budget allows
+   * one), or the step's own buffer.
+   */
+  private keepContactsNext(): void {
+    const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
+    const pool = CONTACT_CHUNKS;
+    let at = this.contactChunk;
+    if (
+      (at < 0 || this.contactChunkEnd + need > pool.chunkSize || !pool.holds(at, this.contactOwner)) &&
+      need <= pool.chunkSize &&
+      this.keptContactTotal + need <= this.contactKeptCap
+    ) {
+      at = this.contactChunk = pool.lend(this.contactOwner);
+      this.contactChunkEnd = 0;
+    }
+    if (at >= 0 && this.contactChunkEnd + need <= pool.chunkSize && pool.holds(at, this.contactOwner)) {
+      this.stepKeptChunk = at;
+      this.stepKeptAt = this.contactChunkEnd;
+      keepContactIntermediatesIn(pool.chunk(at), this.contactChunkEnd);
+      return;
+    }
+    if (this.stepContactKept.length < need) this.stepContactKept = new Float64Array(need);
+    this.stepKeptChunk = -1;
+    this.stepKeptAt = 0;
+    keepContactIntermediatesIn(this.stepContactKept, 0);
+  }
+
+  /** The array holding the step just taken's contact intermediates (from `stepKeptAt`). */
+  private stepKeptArray(): Float64Array {
+    return this.stepKeptChunk >= 0 ? CONTACT_CHUNKS.chunk(this.stepKeptChunk) : this.stepContactKept;
+  }
+
+  /** Did the step just taken keep all its contacts' intermediates (the contact buffer may have grown mid-step)? */
+  private stepKeptContacts(): boolean {
+    return this.stepKeptAt + this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <= this.stepKeptArray().length;
   }
 
   contacts(): Contacts {
@@ -125,7 +225,14 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     kinks: MarginTangentSink | null,
   ): void {
     this.tangentStep ??= new ForceTangentStep(this.model, this.data, this.L, this.x);
-    this.tangentStep.step(state, control, tangents, kinks);
+    // the tangent step computes the forces through the same per-contact pass: it keeps
+    // their intermediates for the gradient's pullback as the plain step does
+    this.keepContactsNext();
+    try {
+      this.tangentStep.step(state, control, tangents, kinks);
+    } finally {
+      keepContactIntermediatesIn(null);
+    }
   }
 
   keep(): ForceStepRecord {
@@ -140,6 +247,16 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       const integrator = (this.keptIntegrator ??= new Float64Array(this.steps * kept.length));
       copyInto(integrator, t * kept.length, kept, 0, kept.length);
     }
+    // the contacts' force intermediates, written in place by the step: commit them while
+    // they fit what the budget leaves them
+    const chunkOf = (this.keptContactChunk ??= new Int32Array(this.steps));
+    const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
+    if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && this.keptContactTotal + width <= this.contactKeptCap) {
+      chunkOf[t] = this.stepKeptChunk;
+      (this.keptContactAt ??= new Int32Array(this.steps))[t] = this.stepKeptAt;
+      this.contactChunkEnd = this.stepKeptAt + width;
+      this.keptContactTotal += width;
+    } else chunkOf[t] = -1;
     return t;
   }
 
@@ -153,19 +270,33 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
             contacts: createContacts(16),
             wrench: new Float64Array(w.length),
             integrator: new Float64Array(kept.length),
+            contactKept: new Float64Array(0),
+            contactKeptValid: false,
           };
     rec.contacts = keepContacts(this.data.contacts, rec.contacts);
     copyInto(rec.wrench, 0, w, 0, w.length);
     copyInto(rec.integrator, 0, kept, 0, kept.length);
+    const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
+    rec.contactKeptValid = this.stepKeptContacts();
+    if (rec.contactKeptValid) {
+      if (rec.contactKept.length < width) rec.contactKept = new Float64Array(width);
+      copyInto(rec.contactKept, 0, this.stepKeptArray(), this.stepKeptAt, width);
+    }
     return rec;
   }
 
   recordBytes(rec: ForceStepRecord): number {
-    if (typeof rec !== 'number') return contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength;
+    if (typeof rec !== 'number') {
+      return (
+        contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength + rec.contactKept.byteLength
+      );
+    }
+    const contactsKept = (this.keptContactChunk as Int32Array)[rec] >= 0;
     return (
       this.data.wrench.byteLength +
       Int32Array.BYTES_PER_ELEMENT +
-      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0)
+      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0) +
+      (contactsKept ? (this.keptContactCounts as Int32Array)[rec] * CONTACT_KEPT_PER_CONTACT * 8 : 0)
     );
   }
 
@@ -195,6 +326,9 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     const wBar = controlBar;
     let contacts: Contacts | null = null;
     let contactCount: number;
+    // the step's kept force intermediates (null: computed again) and where its contacts' start
+    let contactKept: Float64Array | null = null;
+    let contactKeptAt = 0;
     if (typeof rec === 'number') {
       const wrenchWidth = wBar.length;
       const integrator = this.keptIntegrator;
@@ -213,6 +347,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         L,
       );
       contactCount = (this.keptContactCounts as Int32Array)[rec];
+      // kept, and the chunk not lent since to a later evaluation (chunk-pool.ts)
+      const chunk = (this.keptContactChunk as Int32Array)[rec];
+      if (chunk >= 0 && CONTACT_CHUNKS.holds(chunk, this.contactOwner)) {
+        contactKept = CONTACT_CHUNKS.chunk(chunk);
+        contactKeptAt = (this.keptContactAt as Int32Array)[rec];
+      }
     } else {
       integrateAdjointInPlace(
         this.data.integrator,
@@ -229,6 +369,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       );
       contacts = rec.contacts;
       contactCount = contacts.count;
+      if (rec.contactKeptValid) contactKept = rec.contactKept;
     }
     if (contactCount === 0) return;
     contacts ??= this.collideAgain(sc.qt, contactCount);
@@ -253,7 +394,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     }
     const xcBar = bars.xbar,
       CL = bars.layout;
-    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar);
+    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt);
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];
