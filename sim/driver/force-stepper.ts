@@ -80,6 +80,8 @@ export const FORCE_STEPPER: StepperFactory<ForceStepRecord, null> = {
  * last one's unused part is a small share of the budget.
  */
 const CONTACT_CHUNK_NUMBERS = 1 << 17;
+/** where a step that kept no contact intermediates kept them */
+const NOWHERE = new Float64Array(0);
 /**
  * The chunks of every force stepper's kept contact intermediates: as many as the default
  * record budget holds (what the process keeps allocated once a gradient has used them).
@@ -125,6 +127,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private contactChunk = -1;
   private contactChunkEnd = 0;
   private stepContactKept = new Float64Array(0);
+  /** has the driver begun replaying segments (it restores a checkpoint first)? */
+  private replaying = false;
+  /** the step just taken kept no intermediates */
+  private stepKeptNowhere = false;
   /** where the step just taken wrote its intermediates: pool chunk and start (chunk −1: `stepContactKept`) */
   private stepKeptChunk = -1;
   private stepKeptAt = 0;
@@ -176,7 +182,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /**
    * Point the force kernel at where this step's contact intermediates go: the next kept
    * record's place in the last chunk (a new chunk when it is full and the budget allows
-   * one), or the step's own buffer.
+   * one); in a replayed segment, else the step's own buffer (its record copies them);
+   * else nowhere (a forward pass whose records will not hold them: a hundred boxes).
    */
   private keepContactsNext(): void {
     const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
@@ -191,19 +198,27 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       this.contactChunkEnd = 0;
     }
     if (at >= 0 && this.contactChunkEnd + need <= pool.chunkSize && pool.holds(at, this.contactOwner)) {
+      this.stepKeptNowhere = false;
       this.stepKeptChunk = at;
       this.stepKeptAt = this.contactChunkEnd;
       keepContactIntermediatesIn(pool.chunk(at), this.contactChunkEnd);
       return;
     }
-    if (this.stepContactKept.length < need) this.stepContactKept = new Float64Array(need);
     this.stepKeptChunk = -1;
     this.stepKeptAt = 0;
+    if (!this.replaying) {
+      this.stepKeptNowhere = true;
+      keepContactIntermediatesIn(null);
+      return;
+    }
+    this.stepKeptNowhere = false;
+    if (this.stepContactKept.length < need) this.stepContactKept = new Float64Array(need);
     keepContactIntermediatesIn(this.stepContactKept, 0);
   }
 
   /** The array holding the step just taken's contact intermediates (from `stepKeptAt`). */
   private stepKeptArray(): Float64Array {
+    if (this.stepKeptNowhere) return NOWHERE;
     return this.stepKeptChunk >= 0 ? CONTACT_CHUNKS.chunk(this.stepKeptChunk) : this.stepContactKept;
   }
 
@@ -304,7 +319,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     return null;
   }
 
-  restore(): void {}
+  /** only a replayed segment restores a checkpoint: from then on its steps' records want the intermediates */
+  restore(): void {
+    this.replaying = true;
+  }
 
   pullback(
     rec: ForceStepRecord,
