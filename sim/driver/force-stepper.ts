@@ -37,7 +37,7 @@ import { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
 import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
-import { ChunkPool } from './chunk-pool.ts';
+import { RECORD_POOL, type Lease } from './lease-pool.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
 import type { StepTangents, Stepper, StepperFactory } from './stepper.ts';
 
@@ -82,14 +82,6 @@ export const FORCE_STEPPER: StepperFactory<ForceStepRecord, null> = {
 const CONTACT_CHUNK_NUMBERS = 1 << 17;
 /** where a step that kept no contact intermediates kept them */
 const NOWHERE = new Float64Array(0);
-/**
- * The chunks of every force stepper's kept contact intermediates: as many as the default
- * record budget holds (what the process keeps allocated once a gradient has used them).
- */
-const CONTACT_CHUNKS = new ChunkPool(
-  CONTACT_CHUNK_NUMBERS,
-  Math.ceil(DEFAULT_KEPT_RECORDS_BYTES / (CONTACT_CHUNK_NUMBERS * Float64Array.BYTES_PER_ELEMENT)),
-);
 
 class ForceStepper implements Stepper<ForceStepRecord, null> {
   readonly model: Model;
@@ -101,7 +93,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    * typed array per step would be one off-heap buffer per step, which costs more than the
    * step itself
    */
-  private keptWrenches: Float64Array | null = null;
+  private keptWrenches: Lease | null = null;
   private keptContactCounts: Int32Array | null = null;
   private keptCount = 0;
   private readonly steps: number;
@@ -113,18 +105,19 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    * hundred boxes): its pullbacks then compute the integration again, rather than the whole
    * rollout losing its kept records
    */
-  private keptIntegrator: Float64Array | null = null;
+  private keptIntegrator: Lease | null = null;
   private readonly keepsIntegrator: boolean;
   /**
    * The contacts' force intermediates (wrenches.ts `keepContactIntermediatesIn`: contact i
    * at slot i, CONTACT_KEPT_PER_CONTACT numbers each). Each step writes them where the next
-   * kept record's would go, chunk `contactChunk` of the pool from `contactChunkEnd`, when
+   * kept record's would go, the last of `contactChunks` from `contactChunkEnd`, when
    * that chunk has room for as many contacts as the contact buffer holds; else into
    * `stepContactKept`. `keep` commits them (the chunk's end moves on), a replayed step's
-   * record copies them. Pooled chunks, not one array per evaluation: see chunk-pool.ts.
+   * record copies them. Chunks of CONTACT_CHUNK_NUMBERS lent by the record pool
+   * (lease-pool.ts), as the wrenches and integrator intermediates are.
    */
-  private readonly contactOwner = CONTACT_CHUNKS.newOwner();
-  private contactChunk = -1;
+  private readonly owner = RECORD_POOL.newOwner();
+  private readonly contactChunks: Lease[] = [];
   private contactChunkEnd = 0;
   private stepContactKept = new Float64Array(0);
   /** has the driver begun replaying segments (it restores a checkpoint first)? */
@@ -187,21 +180,23 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    */
   private keepContactsNext(): void {
     const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
-    const pool = CONTACT_CHUNKS;
-    let at = this.contactChunk;
+    const chunks = this.contactChunks;
+    let at = chunks.length - 1;
     if (
-      (at < 0 || this.contactChunkEnd + need > pool.chunkSize || !pool.holds(at, this.contactOwner)) &&
-      need <= pool.chunkSize &&
+      (at < 0 || this.contactChunkEnd + need > CONTACT_CHUNK_NUMBERS || !RECORD_POOL.holds(chunks[at], this.owner)) &&
+      need <= CONTACT_CHUNK_NUMBERS &&
+      !this.replaying &&
       this.keptContactTotal + need <= this.contactKeptCap
     ) {
-      at = this.contactChunk = pool.lend(this.contactOwner);
+      chunks.push(RECORD_POOL.lend(this.owner, CONTACT_CHUNK_NUMBERS));
       this.contactChunkEnd = 0;
+      at++;
     }
-    if (at >= 0 && this.contactChunkEnd + need <= pool.chunkSize && pool.holds(at, this.contactOwner)) {
+    if (at >= 0 && this.contactChunkEnd + need <= CONTACT_CHUNK_NUMBERS && RECORD_POOL.holds(chunks[at], this.owner)) {
       this.stepKeptNowhere = false;
       this.stepKeptChunk = at;
       this.stepKeptAt = this.contactChunkEnd;
-      keepContactIntermediatesIn(pool.chunk(at), this.contactChunkEnd);
+      keepContactIntermediatesIn(chunks[at].array, this.contactChunkEnd);
       return;
     }
     this.stepKeptChunk = -1;
@@ -219,7 +214,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** The array holding the step just taken's contact intermediates (from `stepKeptAt`). */
   private stepKeptArray(): Float64Array {
     if (this.stepKeptNowhere) return NOWHERE;
-    return this.stepKeptChunk >= 0 ? CONTACT_CHUNKS.chunk(this.stepKeptChunk) : this.stepContactKept;
+    return this.stepKeptChunk >= 0 ? this.contactChunks[this.stepKeptChunk].array : this.stepContactKept;
   }
 
   /** Did the step just taken keep all its contacts' intermediates (the contact buffer may have grown mid-step)? */
@@ -254,12 +249,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     const w = this.data.wrench;
     const t = this.keptCount++;
     // the wrenches of all kept records in one array; the contacts are found again
-    const wrenches = (this.keptWrenches ??= new Float64Array(this.steps * w.length));
+    const wrenches = (this.keptWrenches ??= RECORD_POOL.lend(this.owner, this.steps * w.length)).array;
     copyInto(wrenches, t * w.length, w, 0, w.length);
     (this.keptContactCounts ??= new Int32Array(this.steps))[t] = this.data.contacts.count;
     if (this.keepsIntegrator) {
       const kept = this.stepIntegrator;
-      const integrator = (this.keptIntegrator ??= new Float64Array(this.steps * kept.length));
+      const integrator = (this.keptIntegrator ??= RECORD_POOL.lend(this.owner, this.steps * kept.length)).array;
       copyInto(integrator, t * kept.length, kept, 0, kept.length);
     }
     // the contacts' force intermediates, written in place by the step: commit them while
@@ -315,6 +310,11 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     );
   }
 
+  /** the kept records' wrenches not lent on since to a later evaluation (lease-pool.ts)? */
+  recordsHeld(): boolean {
+    return this.keptWrenches === null || RECORD_POOL.holds(this.keptWrenches, this.owner);
+  }
+
   snapshot(): null {
     return null;
   }
@@ -349,13 +349,15 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     let contactKeptAt = 0;
     if (typeof rec === 'number') {
       const wrenchWidth = wBar.length;
-      const integrator = this.keptIntegrator;
+      // the intermediates when kept and not lent on since (lease-pool.ts): else integrated again
+      const lease = this.keptIntegrator;
+      const integrator = lease !== null && RECORD_POOL.holds(lease, this.owner) ? lease.array : null;
       const integratorWidth = this.stepIntegrator.length;
       integrateAdjointInPlace(
         this.data.integrator,
         sc.qt,
         sc.qdt,
-        this.keptWrenches as Float64Array,
+        (this.keptWrenches as Lease).array,
         rec * wrenchWidth,
         integrator,
         rec * integratorWidth,
@@ -365,10 +367,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         L,
       );
       contactCount = (this.keptContactCounts as Int32Array)[rec];
-      // kept, and the chunk not lent since to a later evaluation (chunk-pool.ts)
+      // kept, and the chunk not lent on since to a later evaluation (lease-pool.ts)
       const chunk = (this.keptContactChunk as Int32Array)[rec];
-      if (chunk >= 0 && CONTACT_CHUNKS.holds(chunk, this.contactOwner)) {
-        contactKept = CONTACT_CHUNKS.chunk(chunk);
+      if (chunk >= 0 && RECORD_POOL.holds(this.contactChunks[chunk], this.owner)) {
+        contactKept = this.contactChunks[chunk].array;
         contactKeptAt = (this.keptContactAt as Int32Array)[rec];
       }
     } else {

@@ -2,7 +2,7 @@
 // reads the forces its forward pass kept, computes them again when they did not fit the
 // record budget, and replays them from checkpoints past it; all three are the same
 // gradient bit for bit (the kept numbers only save time). Also when a later evaluation
-// took the pooled chunk an earlier one kept them in (sim/driver/chunk-pool.ts).
+// was lent the pooled arrays an earlier one kept them in (sim/driver/lease-pool.ts).
 import { describe, expect, it } from 'vitest';
 import * as ad from '../../../ad/index.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
@@ -84,10 +84,11 @@ describe('force stepper: kept contact intermediates', () => {
     });
   }
 
-  it('soft: 20 rollouts in one trace, more than the pool has chunks: the earliest, whose chunks were lent on, compute their forces again', () => {
-    // the pool holds 16 chunks (the default budget's worth) and every rollout here takes
-    // one: the 17th to 20th take the 1st to 4th's, whose pullbacks must not read them
+  it('soft: 40 rollouts in one trace, more than the record pool holds: the earliest, whose arrays were lent on, replay or compute their forces again', () => {
+    // every rollout here keeps ~1.2 MB (a 1 MiB chunk of contact intermediates, its states,
+    // wrenches and integrator intermediates); the pool holds 32 MiB, so the later rollouts
+    // are lent the earlier ones' arrays (lease-pool.ts), whose pullbacks must not read them
     const s = throwScene('soft');
-    expect(gradientOf(s, undefined, 20)).toEqual(gradientOf(s, 0, 20));
+    expect(gradientOf(s, undefined, 40)).toEqual(gradientOf(s, 0, 40));
   });
 });
