@@ -428,9 +428,7 @@ function contactWeight(p: ContactForceParams): void {
 /**
  * Everything of contact `i` after its kinematics: activation (from `_gate`), effective
  * masses, dashpot, normal force, friction factor. Leaves f_n in `_fn` and the slip factor
- * s (F = f_n n − s v_t) in `_e.slip`; when a Stepper has asked for them
- * ({@link keepContactIntermediatesIn}), also the intermediates the adjoint reads, at
- * contact `i`'s slot.
+ * s (F = f_n n − s v_t) in `_e.slip`.
  */
 function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   // the activation and its partials, as gatePass computed them from this contact's distance
@@ -514,7 +512,6 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   _e.fn = fn;
   if (fn === 0) {
     _e.slip = 0;
-    if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
     return;
   }
   // friction: the regularized Coulomb law is viscous with slope λ = μ·f_n·w; integrated
@@ -531,6 +528,16 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   _e.phiT = _phi[0];
   _e.phiTDy = _phi[1];
   _e.slip = _e.lambda * _e.phiT;
+}
+
+/**
+ * {@link contactForce}, then its intermediates kept when a Stepper asked for them
+ * ({@link keepContactIntermediatesIn}): the forward steps' per-contact pass (plain and
+ * tangent). Apart from contactForce, which the pullback's recomputation and the drawing
+ * call too, so that its optimized code stays the plain force's.
+ */
+function contactForceKept(p: ContactForceParams, q: Float64Array, i: number): void {
+  contactForce(p, q, i);
   if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
 }
 
@@ -584,6 +591,7 @@ function accumulateWrenches(
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
     contactForce(p, q, i);
+    if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
     if (sink !== null) reportKinks(p, sink);
     const fn = _e.fn;
     if (fn === 0) continue;
@@ -1519,7 +1527,7 @@ export const wrenchForwardPass = {
   /** one contact's share activation and its partials (from `e.dist`) into `e` */
   gateOf: contactGate,
   kinematics: contactKinematics,
-  force: contactForce,
+  force: contactForceKept,
   /** the contact's kinematics and intermediates */
   e: _e,
   /** the normal law's value and partials */
