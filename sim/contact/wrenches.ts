@@ -311,10 +311,6 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
  * I⁻¹ = R·diag(invInertia)·Rᵀ. Written into `_e.unA/utA` or `_e.unB/utB`.
  */
 function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, body: number): void {
-  // the lever from `_e` (no double passes through a call: it would be boxed)
-  const rx = side === 0 ? _e.rAx : _e.rBx,
-    ry = side === 0 ? _e.rAy : _e.rBy,
-    rz = side === 0 ? _e.rAz : _e.rBz;
   const m = p.invMass[body];
   const lx = p.invInertia[3 * body],
     ly = p.invInertia[3 * body + 1],
@@ -325,6 +321,33 @@ function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, b
     else _e.unB = _e.utB = 0;
     return;
   }
+  sideFrame(q, side, body);
+  const s = _s[side],
+    t = _t[side];
+  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+  const normal = lx * t[0] * t[0] + ly * t[1] * t[1] + lz * t[2] * t[2];
+  const trace = lx * (r2 - s[0] * s[0]) + ly * (r2 - s[1] * s[1]) + lz * (r2 - s[2] * s[2]);
+  if (side === 0) {
+    _e.unA = m + normal;
+    _e.utA = m + 0.5 * (trace - normal);
+  } else {
+    _e.unB = m + normal;
+    _e.utB = m + 0.5 * (trace - normal);
+  }
+}
+
+/**
+ * The frame of one side of the current contact (`side` 0: A, 1: B; lever (rx, ry, rz)):
+ * the body's unit quaternion, |q| and rotation R, s = Rᵀr, c = r × n, t = Rᵀc, into the
+ * side's scratch (the lever read from `_e`). What {@link sideInverseMass} sums and
+ * {@link sideInverseMassAdjoint} pulls back through (an adjoint with kept intermediates
+ * builds it again: cheaper than keeping its 23 numbers per side).
+ */
+function sideFrame(q: Float64Array, side: number, body: number): void {
+  // the lever from `_e` (no double passes through a call: it would be boxed)
+  const rx = side === 0 ? _e.rAx : _e.rBx,
+    ry = side === 0 ? _e.rAy : _e.rBy,
+    rz = side === 0 ? _e.rAz : _e.rBz;
   const rot = _rot[side],
     s = _s[side],
     c = _c[side],
@@ -339,16 +362,6 @@ function sideInverseMass(p: ContactForceParams, q: Float64Array, side: number, b
   for (let k = 0; k < 3; k++) {
     s[k] = rot[k] * rx + rot[3 + k] * ry + rot[6 + k] * rz;
     t[k] = rot[k] * c[0] + rot[3 + k] * c[1] + rot[6 + k] * c[2];
-  }
-  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
-  const normal = lx * t[0] * t[0] + ly * t[1] * t[1] + lz * t[2] * t[2];
-  const trace = lx * (r2 - s[0] * s[0]) + ly * (r2 - s[1] * s[1]) + lz * (r2 - s[2] * s[2]);
-  if (side === 0) {
-    _e.unA = m + normal;
-    _e.utA = m + 0.5 * (trace - normal);
-  } else {
-    _e.unB = m + normal;
-    _e.utB = m + 0.5 * (trace - normal);
   }
 }
 
@@ -517,6 +530,17 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   _e.slip = _e.lambda * _e.phiT;
 }
 
+/**
+ * {@link contactForce}, then its intermediates kept when a Stepper asked for them
+ * ({@link keepContactIntermediatesIn}): the forward steps' per-contact pass (plain and
+ * tangent). Apart from contactForce, which the pullback's recomputation and the drawing
+ * call too, so that its optimized code stays the plain force's.
+ */
+function contactForceKept(p: ContactForceParams, q: Float64Array, i: number): void {
+  contactForce(p, q, i);
+  if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
+}
+
 /** Report the current contact's decisions within the sink's radius (kinks.ts `reportRadius`; after its force). */
 function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   const radius = reportRadius(sink);
@@ -567,6 +591,7 @@ function accumulateWrenches(
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
     contactForce(p, q, i);
+    if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
     if (sink !== null) reportKinks(p, sink);
     const fn = _e.fn;
     if (fn === 0) continue;
@@ -591,6 +616,187 @@ function accumulateWrenches(
     out[oa + 5] -= _e.rAx * fy - _e.rAy * fx;
   }
   return out;
+}
+
+// ---- kept intermediates ------------------------------------------------------------------
+
+/**
+ * What the adjoint reads of a contact's force besides its kinematics (which are cheap to
+ * compute again from the geometry and the state): the intermediates of
+ * {@link contactForce}, one slot of this many numbers per contact, in this order.
+ * The sides' frames (rotation, s, t) are not kept: {@link sideFrame} builds them again.
+ */
+const KEPT_FIELDS = [
+  'share',
+  'utA',
+  'utB',
+  'w0',
+  'wn',
+  'restitutionBody',
+  'zetaDe',
+  'dashpot',
+  'phiN',
+  'phiNDy',
+  'effDamping',
+  'weight',
+  'carried',
+  'press',
+  'pressDx',
+  'pressRoot',
+  'relDyn',
+  'fn',
+  'slip',
+  'lambda',
+  'yt',
+  'phiT',
+  'phiTDy',
+  'mu',
+  'muDA',
+  'muDB',
+  'frictionWeight',
+  'frictionWeightDSpeed2',
+  'frictionWeightDVelocity',
+  'lawDDist',
+  'lawDStiffness',
+  'lawDRate',
+  'lawDDamping',
+  'lawDTemperature',
+  'window',
+  'windowDDist',
+  'windowDTemperature',
+  'windowDNormalVelocity',
+  'widthDTemperature',
+  'widthDNormalVelocity',
+  'kappa',
+  'kappaDP',
+  'kappaDY',
+] as const;
+/** offset of each kept field within a contact's slot */
+const K = Object.freeze(
+  Object.fromEntries(KEPT_FIELDS.map((name, at) => [name, at])) as Record<(typeof KEPT_FIELDS)[number], number>,
+);
+
+/** Numbers kept per contact by {@link keepContactIntermediatesIn} (the slot's width). */
+export const CONTACT_KEPT_PER_CONTACT = KEPT_FIELDS.length;
+
+/** where {@link contactForce} keeps each contact's intermediates (from `_keepAt`), or null (see the setter) */
+let _keepInto: Float64Array | null = null;
+let _keepAt = 0;
+
+/**
+ * Keep every contact's force intermediates in `into` (contact i at
+ * `at + i × CONTACT_KEPT_PER_CONTACT`; contacts past its end are not kept) from now on, or
+ * stop (null). A rollout's Stepper sets it around its forward step, plain or tangent (both
+ * compute the force through the same per-contact pass), so that the step's pullback reads
+ * them ({@link contactWrenchesPullback}'s `kept`) instead of computing the forces again;
+ * the pullback itself recomputes without keeping.
+ */
+export function keepContactIntermediatesIn(into: Float64Array | null, at = 0): void {
+  _keepInto = into;
+  _keepAt = at;
+}
+
+/** The current contact's (`i`) intermediates (after {@link contactForce}) into `out` at its slot from `_keepAt`. */
+function keepContactIntermediates(out: Float64Array, i: number): void {
+  const o = _keepAt + i * CONTACT_KEPT_PER_CONTACT;
+  if (o + CONTACT_KEPT_PER_CONTACT > out.length) return;
+  out[o + K.share] = _e.shareA;
+  out[o + K.utA] = _e.utA;
+  out[o + K.utB] = _e.utB;
+  out[o + K.w0] = _e.w0;
+  out[o + K.wn] = _e.wn;
+  out[o + K.restitutionBody] = _e.restitutionBody;
+  out[o + K.zetaDe] = _e.zetaDe;
+  out[o + K.dashpot] = _e.dashpot;
+  out[o + K.phiN] = _e.phiN;
+  out[o + K.phiNDy] = _e.phiNDy;
+  out[o + K.effDamping] = _e.effDamping;
+  out[o + K.weight] = _e.weight;
+  out[o + K.carried] = _e.carried;
+  out[o + K.press] = _e.press;
+  out[o + K.pressDx] = _e.pressDx;
+  out[o + K.pressRoot] = _e.pressRoot;
+  out[o + K.relDyn] = _e.relDyn;
+  out[o + K.fn] = _e.fn;
+  out[o + K.slip] = _e.slip;
+  out[o + K.lambda] = _e.lambda;
+  out[o + K.yt] = _e.yt;
+  out[o + K.phiT] = _e.phiT;
+  out[o + K.phiTDy] = _e.phiTDy;
+  out[o + K.mu] = _mu.value;
+  out[o + K.muDA] = _mu.dA;
+  out[o + K.muDB] = _mu.dB;
+  out[o + K.frictionWeight] = _w.value;
+  out[o + K.frictionWeightDSpeed2] = _w.dSpeed2;
+  out[o + K.frictionWeightDVelocity] = _w.dVelocity;
+  out[o + K.lawDDist] = _fn.dDist;
+  out[o + K.lawDStiffness] = _fn.dStiffness;
+  out[o + K.lawDRate] = _fn.dRate;
+  out[o + K.lawDDamping] = _fn.dDamping;
+  out[o + K.lawDTemperature] = _fn.dTemperature;
+  out[o + K.window] = _win.value;
+  out[o + K.windowDDist] = _win.dDist;
+  out[o + K.windowDTemperature] = _win.dTemperature;
+  out[o + K.windowDNormalVelocity] = _win.dNormalVelocity;
+  out[o + K.widthDTemperature] = _win.widthDTemperature;
+  out[o + K.widthDNormalVelocity] = _win.widthDNormalVelocity;
+  out[o + K.kappa] = _kappa[0];
+  out[o + K.kappaDP] = _kappa[1];
+  out[o + K.kappaDY] = _kappa[2];
+}
+
+/**
+ * {@link contactForce} for contact `i` from its kept intermediates `kept[o ..]`
+ * (after its kinematics and the gate pass): the same numbers into the same scratch, bit
+ * for bit, without the laws' transcendental functions and solves.
+ */
+function restoreContactIntermediates(kept: Float64Array, o: number, i: number): void {
+  _e.gate = _gate[i];
+  _e.gateDDist = _gateDDist[i];
+  _e.gateDTemperature = _gateDTemperature[i];
+  _e.shareA = _e.shareB = kept[o + K.share];
+  _e.utA = kept[o + K.utA];
+  _e.utB = kept[o + K.utB];
+  _e.w0 = kept[o + K.w0];
+  _e.wn = kept[o + K.wn];
+  _e.restitutionBody = kept[o + K.restitutionBody];
+  _e.zetaDe = kept[o + K.zetaDe];
+  _e.dashpot = kept[o + K.dashpot];
+  _e.phiN = kept[o + K.phiN];
+  _e.phiNDy = kept[o + K.phiNDy];
+  _e.effDamping = kept[o + K.effDamping];
+  _e.weight = kept[o + K.weight];
+  _e.carried = kept[o + K.carried];
+  _e.press = kept[o + K.press];
+  _e.pressDx = kept[o + K.pressDx];
+  _e.pressRoot = kept[o + K.pressRoot];
+  _e.relDyn = kept[o + K.relDyn];
+  _e.fn = kept[o + K.fn];
+  _e.slip = kept[o + K.slip];
+  _e.lambda = kept[o + K.lambda];
+  _e.yt = kept[o + K.yt];
+  _e.phiT = kept[o + K.phiT];
+  _e.phiTDy = kept[o + K.phiTDy];
+  _mu.value = kept[o + K.mu];
+  _mu.dA = kept[o + K.muDA];
+  _mu.dB = kept[o + K.muDB];
+  _w.value = kept[o + K.frictionWeight];
+  _w.dSpeed2 = kept[o + K.frictionWeightDSpeed2];
+  _w.dVelocity = kept[o + K.frictionWeightDVelocity];
+  _fn.dDist = kept[o + K.lawDDist];
+  _fn.dStiffness = kept[o + K.lawDStiffness];
+  _fn.dRate = kept[o + K.lawDRate];
+  _fn.dDamping = kept[o + K.lawDDamping];
+  _fn.dTemperature = kept[o + K.lawDTemperature];
+  _win.value = kept[o + K.window];
+  _win.dDist = kept[o + K.windowDDist];
+  _win.dTemperature = kept[o + K.windowDTemperature];
+  _win.dNormalVelocity = kept[o + K.windowDNormalVelocity];
+  _win.widthDTemperature = kept[o + K.widthDTemperature];
+  _win.widthDNormalVelocity = kept[o + K.widthDNormalVelocity];
+  _kappa[0] = kept[o + K.kappa];
+  _kappa[1] = kept[o + K.kappaDP];
+  _kappa[2] = kept[o + K.kappaDY];
 }
 
 // ---- plain kernel -----------------------------------------------------------------------
@@ -646,7 +852,9 @@ export function contactNormalForces(
  * The primitive's backward rule on the plain kernel's own arguments, for rollouts that run
  * their own adjoint loop over the contacts the forward pass found: nothing is copied into
  * a flat input and nothing is checked per call (`p` is the params the forward pass ran
- * with, checked when they were built).
+ * with, checked when they were built). With `kept` (the intermediates the forward step
+ * kept, {@link keepContactIntermediatesIn}; this step's first contact at `keptAt`), the
+ * forces are read rather than computed again: the same numbers, so the same cotangents.
  *
  * @example
  * const L = contactWrenchLayout(contacts.count, p.nbody);
@@ -660,6 +868,8 @@ export function contactWrenchesPullback(
   qd: Float64Array,
   ybar: Float64Array,
   out: Float64Array,
+  kept: Float64Array | null = null,
+  keptAt = 0,
 ): Float64Array {
   // the layout of the last call, when the counts match (a rollout calls this every step)
   let L = _pullbackLayout;
@@ -673,7 +883,7 @@ export function contactWrenchesPullback(
   v.geom = contacts;
   v.q = q;
   v.qd = qd;
-  return contactWrenchAdjoint(v, L, ybar, out);
+  return contactWrenchAdjoint(v, L, ybar, out, kept, keptAt);
 }
 
 /** The arguments of {@link contactWrenchesPullback} as the adjoint reads them (one object, refilled per call). */
@@ -905,6 +1115,8 @@ function contactWrenchAdjoint(
   L: ContactWrenchLayout,
   ybar: Float64Array,
   out?: Float64Array,
+  kept: Float64Array | null = null,
+  keptAt = 0,
 ): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
@@ -913,8 +1125,27 @@ function contactWrenchAdjoint(
   gatePass(p, geom);
   _gateSumBar.fill(0, 0, geom.count);
   for (let i = 0; i < geom.count; i++) {
+    // a contact whose bodies' wrenches have no cotangent adds nothing: skip its force
+    const oa = 6 * geom.bodyA[i],
+      ob = 6 * geom.bodyB[i];
+    if (
+      ybar[oa] === 0 &&
+      ybar[oa + 1] === 0 &&
+      ybar[oa + 2] === 0 &&
+      ybar[oa + 3] === 0 &&
+      ybar[oa + 4] === 0 &&
+      ybar[oa + 5] === 0 &&
+      ybar[ob] === 0 &&
+      ybar[ob + 1] === 0 &&
+      ybar[ob + 2] === 0 &&
+      ybar[ob + 3] === 0 &&
+      ybar[ob + 4] === 0 &&
+      ybar[ob + 5] === 0
+    )
+      continue;
     contactKinematics(geom, q, qd, i);
-    contactForce(p, q, i);
+    if (kept === null) contactForce(p, q, i);
+    else restoreContactIntermediates(kept, keptAt + i * CONTACT_KEPT_PER_CONTACT, i);
     const fn = _e.fn;
     if (fn === 0) continue; // inactive: value and every partial are 0
     const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, vtx, vty, vtz } = _e;
@@ -922,8 +1153,6 @@ function contactWrenchAdjoint(
     const fx = fn * nx - s * vtx,
       fy = fn * ny - s * vty,
       fz = fn * nz - s * vtz;
-    const oa = 6 * a,
-      ob = 6 * b;
     const tAx = ybar[oa + 3],
       tAy = ybar[oa + 4],
       tAz = ybar[oa + 5];
@@ -1049,9 +1278,11 @@ function contactWrenchAdjoint(
     // the cotangents travel in `_bar` (double arguments of a call that is not inlined are boxed)
     _bar.un = w0Bar;
     _bar.ut = wtBar * _e.shareA;
-    sideInverseMassAdjoint(p, L, 0, a, xbar);
+    // kept intermediates leave the sides' frames to build again (frameOf: the poses)
+    const frameOf = kept === null ? null : q;
+    sideInverseMassAdjoint(p, L, 0, a, xbar, frameOf);
     _bar.ut = wtBar * _e.shareB;
-    sideInverseMassAdjoint(p, L, 1, b, xbar);
+    sideInverseMassAdjoint(p, L, 1, b, xbar, frameOf);
 
     // the share activation (mass splitting) a_s(d, τ)
     xbar[L.dist + i] += gateBar * _e.gateDDist;
@@ -1163,7 +1394,8 @@ function relativeVelocityAdjoint(L: ContactWrenchLayout, i: number, xbar: Float6
 /**
  * {@link sideInverseMass} pulled back from the cotangents of un and ut (`_bar.un`,
  * `_bar.ut`): into the body's inverse mass and inertia and orientation (in `xbar`), and
- * the lever and normal (in `_bar`).
+ * the lever and normal (in `_bar`). The side's frame is the forward pass's, or, with
+ * `frameOf` (the poses), built again from them first.
  */
 function sideInverseMassAdjoint(
   p: ContactForceParams,
@@ -1171,6 +1403,7 @@ function sideInverseMassAdjoint(
   side: number,
   body: number,
   xbar: Float64Array,
+  frameOf: Float64Array | null,
 ): void {
   const unBar = _bar.un,
     utBar = _bar.ut;
@@ -1181,6 +1414,7 @@ function sideInverseMassAdjoint(
   // a static body (zero inverse mass and inertia) was skipped by the forward pass: its
   // masses are no parameter (∂/∂ of a zero inverse inertia is the domain's edge)
   if (p.invMass[body] === 0 && lam0 === 0 && lam1 === 0 && lam2 === 0) return;
+  if (frameOf !== null) sideFrame(frameOf, side, body);
   // scalars, not loops over 3-vectors: this runs for every contact side of every step of
   // a backward pass (the same operations in the same order as the vector form)
   const rot = _rot[side],
@@ -1293,7 +1527,7 @@ export const wrenchForwardPass = {
   /** one contact's share activation and its partials (from `e.dist`) into `e` */
   gateOf: contactGate,
   kinematics: contactKinematics,
-  force: contactForce,
+  force: contactForceKept,
   /** the contact's kinematics and intermediates */
   e: _e,
   /** the normal law's value and partials */

@@ -22,7 +22,13 @@ import type { KinkSink } from '../../ad/primitive.ts';
 import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import type { ContactForceParams } from '../contact/params.ts';
-import { contactWrenchesPullback, contactWrenchLayout, type ContactWrenchLayout } from '../contact/wrenches.ts';
+import {
+  CONTACT_KEPT_PER_CONTACT,
+  contactWrenchesPullback,
+  contactWrenchLayout,
+  keepContactIntermediatesIn,
+  type ContactWrenchLayout,
+} from '../contact/wrenches.ts';
 import { INTEGRATOR_KEPT_PER_BODY, integrateAdjointInPlace } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
@@ -31,6 +37,7 @@ import { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
 import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
+import { RECORD_POOL, type Lease } from './lease-pool.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
 import type { StepTangents, Stepper, StepperFactory } from './stepper.ts';
 
@@ -51,6 +58,9 @@ export interface ReplayedForceStep {
   wrench: Float64Array;
   /** the integrator's intermediates (nbody × INTEGRATOR_KEPT_PER_BODY) */
   integrator: Float64Array;
+  /** the contacts' force intermediates (count × CONTACT_KEPT_PER_CONTACT), when `contactKeptValid` */
+  contactKept: Float64Array;
+  contactKeptValid: boolean;
 }
 
 /**
@@ -64,6 +74,15 @@ export const FORCE_STEPPER: StepperFactory<ForceStepRecord, null> = {
   make: (config, L, x) => new ForceStepper(config, L, x),
 };
 
+/**
+ * Numbers of contact intermediates per chunk of a rollout's kept records (1 MiB, a step of
+ * up to ~3,000 contacts): large enough that a rollout takes a few, small enough that the
+ * last one's unused part is a small share of the budget.
+ */
+const CONTACT_CHUNK_NUMBERS = 1 << 17;
+/** where a step that kept no contact intermediates kept them */
+const NOWHERE = new Float64Array(0);
+
 class ForceStepper implements Stepper<ForceStepRecord, null> {
   readonly model: Model;
   private readonly data: StepData;
@@ -74,7 +93,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    * typed array per step would be one off-heap buffer per step, which costs more than the
    * step itself
    */
-  private keptWrenches: Float64Array | null = null;
+  private keptWrenches: Lease | null = null;
   private keptContactCounts: Int32Array | null = null;
   private keptCount = 0;
   private readonly steps: number;
@@ -86,8 +105,39 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    * hundred boxes): its pullbacks then compute the integration again, rather than the whole
    * rollout losing its kept records
    */
-  private keptIntegrator: Float64Array | null = null;
+  private keptIntegrator: Lease | null = null;
   private readonly keepsIntegrator: boolean;
+  /**
+   * The contacts' force intermediates (wrenches.ts `keepContactIntermediatesIn`: contact i
+   * at slot i, CONTACT_KEPT_PER_CONTACT numbers each). Each step writes them where the next
+   * kept record's would go, the last of `contactChunks` from `contactChunkEnd`, when
+   * that chunk has room for as many contacts as the contact buffer holds; else into
+   * `stepContactKept`. `keep` commits them (the chunk's end moves on), a replayed step's
+   * record copies them. Chunks of CONTACT_CHUNK_NUMBERS lent by the record pool
+   * (lease-pool.ts), as the wrenches and integrator intermediates are.
+   */
+  private readonly owner = RECORD_POOL.newOwner();
+  private readonly contactChunks: Lease[] = [];
+  private contactChunkEnd = 0;
+  private stepContactKept = new Float64Array(0);
+  /** has the driver begun replaying segments (it restores a checkpoint first)? */
+  private replaying = false;
+  /** the step just taken kept no intermediates */
+  private stepKeptNowhere = false;
+  /** where the step just taken wrote its intermediates: pool chunk and start (chunk −1: `stepContactKept`) */
+  private stepKeptChunk = -1;
+  private stepKeptAt = 0;
+  /** each kept step's chunk (−1: not kept, its pullback computes the forces again) and start */
+  private keptContactChunk: Int32Array | null = null;
+  private keptContactAt: Int32Array | null = null;
+  /** numbers of contact intermediates the kept records hold */
+  private keptContactTotal = 0;
+  /**
+   * numbers of contact intermediates the kept records may hold: the record budget less
+   * every step's state, wrench, contact count and integrator intermediates, so that keeping
+   * them never costs the rollout its kept records (a hundred boxes keep none)
+   */
+  private readonly contactKeptCap: number;
 
   constructor(
     config: RolloutConfig,
@@ -104,12 +154,72 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.data.integratorKept = this.stepIntegrator;
     // the kept records' bytes as the driver counts them: states, wrenches, intermediates
     const W = inputWidths(this.n);
+    const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
     const perStep = (W.q + W.qd + WRENCH_PER_BODY * this.n + INTEGRATOR_KEPT_PER_BODY * this.n) * 8;
-    this.keepsIntegrator = config.steps * perStep <= (config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES);
+    this.keepsIntegrator = config.steps * perStep <= budget;
+    const basePerStep =
+      (W.q + W.qd + WRENCH_PER_BODY * this.n + (this.keepsIntegrator ? INTEGRATOR_KEPT_PER_BODY * this.n : 0)) * 8 +
+      Int32Array.BYTES_PER_ELEMENT;
+    this.contactKeptCap = Math.max(0, Math.floor((budget - config.steps * basePerStep) / 8));
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
-    step(this.model, this.data, state, control, state, kinks);
+    this.keepContactsNext();
+    try {
+      step(this.model, this.data, state, control, state, kinks);
+    } finally {
+      keepContactIntermediatesIn(null);
+    }
+  }
+
+  /**
+   * Point the force kernel at where this step's contact intermediates go: the next kept
+   * record's place in the last chunk (a new chunk when it is full and the budget allows
+   * one); in a replayed segment, else the step's own buffer (its record copies them);
+   * else nowhere (a forward pass whose records will not hold them: a hundred boxes).
+   */
+  private keepContactsNext(): void {
+    const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
+    const chunks = this.contactChunks;
+    let at = chunks.length - 1;
+    if (
+      (at < 0 || this.contactChunkEnd + need > CONTACT_CHUNK_NUMBERS || !RECORD_POOL.holds(chunks[at], this.owner)) &&
+      need <= CONTACT_CHUNK_NUMBERS &&
+      !this.replaying &&
+      this.keptContactTotal + need <= this.contactKeptCap
+    ) {
+      chunks.push(RECORD_POOL.lend(this.owner, CONTACT_CHUNK_NUMBERS));
+      this.contactChunkEnd = 0;
+      at++;
+    }
+    if (at >= 0 && this.contactChunkEnd + need <= CONTACT_CHUNK_NUMBERS && RECORD_POOL.holds(chunks[at], this.owner)) {
+      this.stepKeptNowhere = false;
+      this.stepKeptChunk = at;
+      this.stepKeptAt = this.contactChunkEnd;
+      keepContactIntermediatesIn(chunks[at].array, this.contactChunkEnd);
+      return;
+    }
+    this.stepKeptChunk = -1;
+    this.stepKeptAt = 0;
+    if (!this.replaying) {
+      this.stepKeptNowhere = true;
+      keepContactIntermediatesIn(null);
+      return;
+    }
+    this.stepKeptNowhere = false;
+    if (this.stepContactKept.length < need) this.stepContactKept = new Float64Array(need);
+    keepContactIntermediatesIn(this.stepContactKept, 0);
+  }
+
+  /** The array holding the step just taken's contact intermediates (from `stepKeptAt`). */
+  private stepKeptArray(): Float64Array {
+    if (this.stepKeptNowhere) return NOWHERE;
+    return this.stepKeptChunk >= 0 ? this.contactChunks[this.stepKeptChunk].array : this.stepContactKept;
+  }
+
+  /** Did the step just taken keep all its contacts' intermediates (the contact buffer may have grown mid-step)? */
+  private stepKeptContacts(): boolean {
+    return this.stepKeptAt + this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <= this.stepKeptArray().length;
   }
 
   contacts(): Contacts {
@@ -125,21 +235,38 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     kinks: MarginTangentSink | null,
   ): void {
     this.tangentStep ??= new ForceTangentStep(this.model, this.data, this.L, this.x);
-    this.tangentStep.step(state, control, tangents, kinks);
+    // the tangent step computes the forces through the same per-contact pass: it keeps
+    // their intermediates for the gradient's pullback as the plain step does
+    this.keepContactsNext();
+    try {
+      this.tangentStep.step(state, control, tangents, kinks);
+    } finally {
+      keepContactIntermediatesIn(null);
+    }
   }
 
   keep(): ForceStepRecord {
     const w = this.data.wrench;
     const t = this.keptCount++;
     // the wrenches of all kept records in one array; the contacts are found again
-    const wrenches = (this.keptWrenches ??= new Float64Array(this.steps * w.length));
+    const wrenches = (this.keptWrenches ??= RECORD_POOL.lend(this.owner, this.steps * w.length)).array;
     copyInto(wrenches, t * w.length, w, 0, w.length);
     (this.keptContactCounts ??= new Int32Array(this.steps))[t] = this.data.contacts.count;
     if (this.keepsIntegrator) {
       const kept = this.stepIntegrator;
-      const integrator = (this.keptIntegrator ??= new Float64Array(this.steps * kept.length));
+      const integrator = (this.keptIntegrator ??= RECORD_POOL.lend(this.owner, this.steps * kept.length)).array;
       copyInto(integrator, t * kept.length, kept, 0, kept.length);
     }
+    // the contacts' force intermediates, written in place by the step: commit them while
+    // they fit what the budget leaves them
+    const chunkOf = (this.keptContactChunk ??= new Int32Array(this.steps));
+    const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
+    if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && this.keptContactTotal + width <= this.contactKeptCap) {
+      chunkOf[t] = this.stepKeptChunk;
+      (this.keptContactAt ??= new Int32Array(this.steps))[t] = this.stepKeptAt;
+      this.contactChunkEnd = this.stepKeptAt + width;
+      this.keptContactTotal += width;
+    } else chunkOf[t] = -1;
     return t;
   }
 
@@ -153,27 +280,49 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
             contacts: createContacts(16),
             wrench: new Float64Array(w.length),
             integrator: new Float64Array(kept.length),
+            contactKept: new Float64Array(0),
+            contactKeptValid: false,
           };
     rec.contacts = keepContacts(this.data.contacts, rec.contacts);
     copyInto(rec.wrench, 0, w, 0, w.length);
     copyInto(rec.integrator, 0, kept, 0, kept.length);
+    const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
+    rec.contactKeptValid = this.stepKeptContacts();
+    if (rec.contactKeptValid) {
+      if (rec.contactKept.length < width) rec.contactKept = new Float64Array(width);
+      copyInto(rec.contactKept, 0, this.stepKeptArray(), this.stepKeptAt, width);
+    }
     return rec;
   }
 
   recordBytes(rec: ForceStepRecord): number {
-    if (typeof rec !== 'number') return contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength;
+    if (typeof rec !== 'number') {
+      return (
+        contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength + rec.contactKept.byteLength
+      );
+    }
+    const contactsKept = (this.keptContactChunk as Int32Array)[rec] >= 0;
     return (
       this.data.wrench.byteLength +
       Int32Array.BYTES_PER_ELEMENT +
-      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0)
+      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0) +
+      (contactsKept ? (this.keptContactCounts as Int32Array)[rec] * CONTACT_KEPT_PER_CONTACT * 8 : 0)
     );
+  }
+
+  /** the kept records' wrenches not lent on since to a later evaluation (lease-pool.ts)? */
+  recordsHeld(): boolean {
+    return this.keptWrenches === null || RECORD_POOL.holds(this.keptWrenches, this.owner);
   }
 
   snapshot(): null {
     return null;
   }
 
-  restore(): void {}
+  /** only a replayed segment restores a checkpoint: from then on its steps' records want the intermediates */
+  restore(): void {
+    this.replaying = true;
+  }
 
   pullback(
     rec: ForceStepRecord,
@@ -195,15 +344,20 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     const wBar = controlBar;
     let contacts: Contacts | null = null;
     let contactCount: number;
+    // the step's kept force intermediates (null: computed again) and where its contacts' start
+    let contactKept: Float64Array | null = null;
+    let contactKeptAt = 0;
     if (typeof rec === 'number') {
       const wrenchWidth = wBar.length;
-      const integrator = this.keptIntegrator;
+      // the intermediates when kept and not lent on since (lease-pool.ts): else integrated again
+      const lease = this.keptIntegrator;
+      const integrator = lease !== null && RECORD_POOL.holds(lease, this.owner) ? lease.array : null;
       const integratorWidth = this.stepIntegrator.length;
       integrateAdjointInPlace(
         this.data.integrator,
         sc.qt,
         sc.qdt,
-        this.keptWrenches as Float64Array,
+        (this.keptWrenches as Lease).array,
         rec * wrenchWidth,
         integrator,
         rec * integratorWidth,
@@ -213,6 +367,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         L,
       );
       contactCount = (this.keptContactCounts as Int32Array)[rec];
+      // kept, and the chunk not lent on since to a later evaluation (lease-pool.ts)
+      const chunk = (this.keptContactChunk as Int32Array)[rec];
+      if (chunk >= 0 && RECORD_POOL.holds(this.contactChunks[chunk], this.owner)) {
+        contactKept = this.contactChunks[chunk].array;
+        contactKeptAt = (this.keptContactAt as Int32Array)[rec];
+      }
     } else {
       integrateAdjointInPlace(
         this.data.integrator,
@@ -229,6 +389,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       );
       contacts = rec.contacts;
       contactCount = contacts.count;
+      if (rec.contactKeptValid) contactKept = rec.contactKept;
     }
     if (contactCount === 0) return;
     contacts ??= this.collideAgain(sc.qt, contactCount);
@@ -253,7 +414,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     }
     const xcBar = bars.xbar,
       CL = bars.layout;
-    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar);
+    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt);
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];

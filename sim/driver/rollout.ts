@@ -28,6 +28,7 @@ import { allocState, STATE_FIELDS, type State } from '../state.ts';
 import { DEFAULT_KEPT_RECORDS_BYTES, rolloutSchedule, type RolloutConfig } from './config.ts';
 import { rolloutLayout, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import { addInto, copyInto, nearestPerDecision } from './records.ts';
+import { RECORD_POOL, type Lease } from './lease-pool.ts';
 import type { Stepper, StepperFactory } from './stepper.ts';
 
 /** The state as one flat [q | qd] view (a State's arrays share one buffer, q first). */
@@ -78,8 +79,10 @@ interface Checkpoint<Snapshot> {
 
 /** The forward pass's own records of every step, when they fit the budget. */
 interface KeptSteps<Rec> {
-  /** (steps × 13n) the state before each step */
+  /** (steps × 13n) the state before each step, in `lease`'s array, lent to `owner` */
   states: Float64Array;
+  lease: Lease;
+  owner: number;
   records: Rec[];
 }
 
@@ -125,8 +128,13 @@ export function driveRollout<Rec, Snapshot>(
       // keep every step's state and record while they fit the budget (checked before allocating)
       const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
       let keptBytes = steps * stateSize * Float64Array.BYTES_PER_ELEMENT;
-      let kept: KeptSteps<Rec> | null =
-        keptBytes <= budget ? { states: new Float64Array(steps * stateSize), records: [] } : null;
+      // the states in an array of the record pool (reused across evaluations: lease-pool.ts)
+      const owner = RECORD_POOL.newOwner();
+      let kept: KeptSteps<Rec> | null = null;
+      if (keptBytes <= budget) {
+        const lease = RECORD_POOL.lend(owner, steps * stateSize);
+        kept = { states: lease.array, lease, owner, records: [] };
+      }
       const ride = config.forwardTangents;
       for (let t = 0; t < steps; t++) {
         if (t % segment === 0) checkpoints.push({ state: packed.slice(), snapshot: stepper.snapshot() });
@@ -150,7 +158,14 @@ export function driveRollout<Rec, Snapshot>(
       sink.flush(kinks);
       return [y, { x, stepper, checkpoints, kept }];
     },
-    bwd: ({ x, stepper, checkpoints, kept }, ybar) => {
+    bwd: ({ x, stepper, checkpoints, kept: keptForward }, ybar) => {
+      // the kept states and records, unless a later evaluation has been lent their arrays
+      const kept =
+        keptForward !== null &&
+        RECORD_POOL.holds(keptForward.lease, keptForward.owner) &&
+        (stepper.recordsHeld?.() ?? true)
+          ? keptForward
+          : null;
       const xbar = new Float64Array(L.size);
       const controls = new Controls(bodies, L, n);
       const controlBar = new Float64Array(WRENCH_PER_BODY * n);

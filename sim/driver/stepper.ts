@@ -58,6 +58,12 @@ export interface Stepper<Rec, Snapshot = null> {
   recordInto(into: Rec | undefined): Rec;
   /** bytes held by a kept record (for the driver's budget) */
   recordBytes(rec: Rec): number;
+  /**
+   * Optional: are the kept records still the Stepper's own? Records in arrays lent by the
+   * record pool (driver/lease-pool.ts) may have been lent on to a later evaluation; then
+   * the driver replays the steps from the checkpoints instead (absent: always).
+   */
+  recordsHeld?(): boolean;
   /** what a checkpoint needs besides the state to repeat the steps exactly (e.g. a warm start) */
   snapshot(): Snapshot;
   restore(snapshot: Snapshot): void;

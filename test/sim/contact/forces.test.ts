@@ -16,10 +16,13 @@ import { createContacts, type Contacts } from '../../../sim/collision/contacts.t
 import type { ContactForceMode, ContactForceParams } from '../../../sim/contact/params.ts';
 import { createDampingRatio, dampingRatioOfRestitution } from '../../../sim/contact/restitution.ts';
 import {
+  CONTACT_KEPT_PER_CONTACT,
   contactWrenches,
+  contactWrenchesPullback,
   contactWrenchInputs,
   contactWrenchLayout,
   contactWrenchPrimitive,
+  keepContactIntermediatesIn,
 } from '../../../sim/contact/wrenches.ts';
 
 // ---- fixtures -------------------------------------------------------------------------
@@ -290,6 +293,68 @@ describe('contact wrench primitive: derivatives', () => {
       });
     }
   }
+
+  it("the pullback from the forward pass's kept intermediates is the recomputing one, bit for bit (every regime, static side, damping override)", () => {
+    const variants: { name: string; over: Partial<ContactForceParams>; staticGround: boolean }[] = [
+      { name: 'restitution', over: {}, staticGround: false },
+      { name: 'static ground', over: {}, staticGround: true },
+      { name: 'damping override', over: { damping: 300, dampingFromRestitution: false }, staticGround: true },
+    ];
+    for (const mode of MODES) {
+      for (const regime of REGIMES) {
+        for (const v of variants) {
+          const c = makeCase(mode, regime, 31);
+          const params = { ...c.params, ...v.over };
+          if (v.staticGround) {
+            params.invMass = Float64Array.of(0, 2, 0.5);
+            params.invInertia = Float64Array.of(0, 0, 0, 60, 50, 40, 8, 6, 10);
+          }
+          // kept at an offset into a larger buffer, as a rollout's arena holds them
+          const at = 5;
+          const kept = new Float64Array(at + CONTACT_KEPT_PER_CONTACT * c.contacts.count + 3);
+          const wrench = new Float64Array(6 * NBODY);
+          keepContactIntermediatesIn(kept, at);
+          try {
+            contactWrenches(params, c.contacts, c.q, c.qd, wrench);
+          } finally {
+            keepContactIntermediatesIn(null);
+          }
+          expect(Array.from(wrench)).toEqual(Array.from(contactWrenches(params, c.contacts, c.q, c.qd, wrench)));
+          const ybar = Float64Array.from(randomWeights(41, 6 * NBODY));
+          const size = contactWrenchLayout(c.contacts.count, NBODY).size;
+          const recomputed = contactWrenchesPullback(params, c.contacts, c.q, c.qd, ybar, new Float64Array(size));
+          const fromKept = contactWrenchesPullback(
+            params,
+            c.contacts,
+            c.q,
+            c.qd,
+            ybar,
+            new Float64Array(size),
+            kept,
+            at,
+          );
+          // penalty's separating contacts may all be inactive (clamped): a zero pullback
+          if (regime !== 'separating') expect(recomputed.some((g) => g !== 0)).toBe(true);
+          expect(Array.from(fromKept), `${mode} ${regime} ${v.name}`).toEqual(Array.from(recomputed));
+        }
+      }
+    }
+  });
+
+  it("a contact whose bodies carry no wrench cotangent is skipped: a loss of one body's wrench still matches finite differences", () => {
+    for (const mode of MODES) {
+      const c = makeCase(mode, 'deep', 11);
+      const x = Array.from(contactWrenchInputs(c.params, c.contacts, c.q, c.qd));
+      // only the box's (body 2) wrench: the ground–ball contact has no cotangent
+      const weights = randomWeights(7, 6 * NBODY).map((w, k) => (k >= 12 ? w : 0));
+      const loss = lossOf(c, weights);
+      for (const [name, from, to] of groups(c)) {
+        const f = (g: Real[]): Real => loss([...x.slice(0, from), ...g, ...x.slice(to)]);
+        const r = gradcheck(f, x.slice(from, to), { steps: FD_STEPS });
+        expect(r.ok, `${mode} ${name}: AD ${r.ad} FD ${r.fd}`).toBe(true);
+      }
+    }
+  });
 
   it('scalar jvp along a random direction equals the gradient projected on it', () => {
     for (const mode of MODES) {

@@ -1,0 +1,94 @@
+// The force stepper's kept contact intermediates (sim/driver/force-stepper.ts): a gradient
+// reads the forces its forward pass kept, computes them again when they did not fit the
+// record budget, and replays them from checkpoints past it; all three are the same
+// gradient bit for bit (the kept numbers only save time). Also when a later evaluation
+// was lent the pooled arrays an earlier one kept them in (sim/driver/lease-pool.ts).
+import { describe, expect, it } from 'vitest';
+import * as ad from '../../../ad/index.ts';
+import { buildModel, initialState } from '../../../sim/builder.ts';
+import { WRENCH_PER_BODY } from '../../../sim/driver/inputs.ts';
+import { INTEGRATOR_KEPT_PER_BODY } from '../../../sim/integrator/semiImplicitEuler.ts';
+import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../../../sim/rollout.ts';
+import { parseScene, type Scene } from '../../../sim/scene.ts';
+
+const STEPS = 200;
+
+/** A ball and a box thrown onto the ground and into each other: friction, restitution, several contacts a step. */
+function throwScene(mode: 'penalty' | 'soft'): Scene {
+  return parseScene({
+    dt: 0.001,
+    steps: STEPS,
+    contact: { mode, stiffness: 2e4, temperature: 0.002, friction: 0.4, restitution: 0.5 },
+    bodies: [
+      { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+      {
+        name: 'ball',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [0, 0, 0.12],
+        linearVelocity: [1.5, 0, -1],
+        angularVelocity: [0, 3, 0],
+      },
+      {
+        name: 'box',
+        shape: { type: 'box', halfExtents: [0.1, 0.1, 0.1] },
+        mass: 1,
+        position: [0.3, 0, 0.101],
+        orientation: [0.995, 0, 0, 0.0998],
+      },
+    ],
+  });
+}
+
+/**
+ * The record budget (bytes) that holds every step's state, wrench, contact count and
+ * integrator intermediates and nothing more: the records are kept, their contacts' force
+ * intermediates are not (the stepper's accounting, force-stepper.ts `contactKeptCap`).
+ */
+function budgetWithoutContacts(nbody: number): number {
+  const perStep = (13 * nbody + WRENCH_PER_BODY * nbody + INTEGRATOR_KEPT_PER_BODY * nbody) * 8 + 4;
+  return STEPS * perStep;
+}
+
+/**
+ * The gradient of Σ_k (sum of the outputs of rollout k) over `evaluations` rollouts of one
+ * primitive in one trace, rollout k from the scene's initial velocities plus k·(0.05 m/s
+ * along x) on every dynamic body, w.r.t. all inputs of the first.
+ */
+function gradientOf(s: Scene, keptRecordsBytes: number | undefined, evaluations = 1): number[] {
+  const model = buildModel(s);
+  const state = initialState(model, s);
+  const config = { model, steps: STEPS, segment: 13, keptRecordsBytes };
+  const L = rolloutLayout(model.nbody, STEPS, 0);
+  const run = rolloutPrimitive(config);
+  const x0 = Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd));
+  return ad.valueAndGrad((x) => {
+    let total: ad.Real = 0;
+    for (let k = 0; k < evaluations; k++) {
+      const xk = x.slice();
+      for (let b = 1; b < model.nbody; b++) xk[L.qd + 6 * b] = ad.add(x[L.qd + 6 * b], 0.05 * k);
+      total = run(xk).reduce<ad.Real>((acc, y) => ad.add(acc, y), total);
+    }
+    return total;
+  }, x0).grad;
+}
+
+describe('force stepper: kept contact intermediates', () => {
+  for (const mode of ['penalty', 'soft'] as const) {
+    it(`${mode}: kept intermediates, records without them (forces computed again), and replay give the same gradient bit for bit`, () => {
+      const s = throwScene(mode);
+      const kept = gradientOf(s, undefined);
+      expect(kept.some((g) => g !== 0)).toBe(true);
+      expect(kept).toEqual(gradientOf(s, budgetWithoutContacts(3)));
+      expect(kept).toEqual(gradientOf(s, 0));
+    });
+  }
+
+  it('soft: 40 rollouts in one trace, more than the record pool holds: the earliest, whose arrays were lent on, replay or compute their forces again', () => {
+    // every rollout here keeps ~1.2 MB (a 1 MiB chunk of contact intermediates, its states,
+    // wrenches and integrator intermediates); the pool holds 32 MiB, so the later rollouts
+    // are lent the earlier ones' arrays (lease-pool.ts), whose pullbacks must not read them
+    const s = throwScene('soft');
+    expect(gradientOf(s, undefined, 40)).toEqual(gradientOf(s, 0, 40));
+  });
+});
