@@ -5,40 +5,19 @@
  * Every shape is symmetric about the body axes, so the inertia tensor is diagonal there
  * and three moments describe it. A plane has no finite volume or inertia.
  */
-import type { Real } from '../ad/tape.ts';
-import { SHAPE_NAMES, shapeRow, type ShapeName } from './shapes.ts';
-import type { SolidRow } from './shapes/row.ts';
+import { SHAPE_NAMES, shapeRow } from './shapes.ts';
+import { sizeWidth, type SolidRow } from './shapes/table.ts';
 
-/** The solid shapes (every shape but the plane). */
-export type SolidShapeName = Exclude<ShapeName, 'plane'>;
-
-function solidOf(type: number | ShapeName, caller: string, what: string): SolidRow {
+function solidOf(type: number, caller: string, what: string): SolidRow {
   const solid = shapeRow(type).solid;
-  if (solid === null) {
-    const name = typeof type === 'number' ? (SHAPE_NAMES[type] ?? `shape of type ${type}`) : type;
-    throw new RangeError(`${caller}: a ${name} has no finite ${what}`);
-  }
+  if (solid === null)
+    throw new RangeError(`${caller}: a ${SHAPE_NAMES[type] ?? `shape of type ${type}`} has no finite ${what}`);
   return solid;
-}
-
-/**
- * Volume (m³) of a solid shape from its size vector (`geomSize` order: `[r]`, `[hx, hy, hz]`
- * or `[r, halfLength]`), with ad ops: numbers in, a number out; traced Reals in (a size
- * being differentiated, sim/param-inputs.ts), a traced Real out.
- */
-export function solidVolume(type: SolidShapeName, size: readonly Real[]): Real {
-  return solidOf(type, 'solidVolume', 'volume').volume(size);
-}
-
-/** Principal moments (body frame, kg·m²) of a solid shape of mass `m` from its size vector, with ad ops. */
-export function principalMoments(type: SolidShapeName, m: Real, size: readonly Real[]): [Real, Real, Real] {
-  return solidOf(type, 'principalMoments', 'inertia').moments(m, size);
 }
 
 /** The row's size vector at `size[offset..]`. */
 function sizeAt(type: number, size: ArrayLike<number>, offset: number): number[] {
-  const width = shapeRow(type).sizeFields.reduce((sum, f) => sum + f.width, 0);
-  return Array.from({ length: width }, (_, k) => size[offset + k]);
+  return Array.from({ length: sizeWidth(shapeRow(type)) }, (_, k) => size[offset + k]);
 }
 
 /**

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { add, div, mul, sub } from '../../ad/ops.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { nonNegative, positive, strict } from '../scene-fields.ts';
-import { cylinderVolume } from './cylinder.ts';
+import { AXIAL_SIZE_FIELDS, cylinderVolume } from './cylinder.ts';
 import type { ShapeRow } from './row.ts';
 import { ballVolume } from './sphere.ts';
 
@@ -34,10 +34,7 @@ const _rot = new Float64Array(9);
 export const capsule = {
   name: 'capsule',
   schema: strict({ type: z.literal('capsule'), radius: positive, halfLength: nonNegative }),
-  sizeFields: [
-    { field: 'radius', width: 1 },
-    { field: 'halfLength', width: 1 },
-  ],
+  sizeFields: AXIAL_SIZE_FIELDS,
   solid: {
     volume: (size) => add(cylinderVolume(size), ballVolume(size[0])),
     moments(m, size) {

@@ -23,15 +23,18 @@ export function cylinderVolume(size: readonly Real[]): Real {
   return mul(mul(mul(mul(Math.PI, size[0]), size[0]), 2), size[1]);
 }
 
+/** The size fields of the shapes along body z: `radius`, `halfLength` (cylinder, capsule). */
+export const AXIAL_SIZE_FIELDS = [
+  { field: 'radius', width: 1 },
+  { field: 'halfLength', width: 1 },
+] as const;
+
 const _rot = new Float64Array(9);
 
 export const cylinder = {
   name: 'cylinder',
   schema: strict({ type: z.literal('cylinder'), radius: positive, halfLength: positive }),
-  sizeFields: [
-    { field: 'radius', width: 1 },
-    { field: 'halfLength', width: 1 },
-  ],
+  sizeFields: AXIAL_SIZE_FIELDS,
   solid: {
     volume: cylinderVolume,
     moments(m, size) {

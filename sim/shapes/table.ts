@@ -62,8 +62,13 @@ export const VECTOR_SIZE_FIELDS: readonly VectorSizeField[] = Object.freeze([
   ...new Set(SHAPE_ROWS.flatMap((r) => r.sizeFields.filter((f) => f.width === 3).map((f) => f.field))),
 ] as VectorSizeField[]);
 
+/** Floats of a row's size fields: its part of a `geomSize` row. */
+export function sizeWidth(row: ShapeRow): number {
+  return row.sizeFields.reduce((sum, f) => sum + f.width, 0);
+}
+
 for (const row of SHAPE_ROWS as readonly ShapeRow[]) {
-  const width = row.sizeFields.reduce((sum, f) => sum + f.width, 0);
+  const width = sizeWidth(row);
   if (width > GEOM_SIZE_WIDTH)
     throw new Error(`shape table: ${row.name}'s size fields take ${width} floats, geomSize has ${GEOM_SIZE_WIDTH}`);
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { shapeInertia, shapeVolume } from '../../sim/inertia.ts';
 import { ShapeType } from '../../sim/shapes.ts';
+import { mulberry32 } from '../seeded-random.ts';
 
 // the table's formulas by shape (sim/shapes/<shape>.ts), named for the cases below
 const sphereVolume = (r: number) => shapeVolume(ShapeType.sphere, [r]);
@@ -14,18 +15,6 @@ const boxInertia = (m: number, hx: number, hy: number, hz: number, out: number[]
   shapeInertia(ShapeType.box, [hx, hy, hz], m, out);
 const capsuleInertia = (m: number, r: number, h: number, out: number[]) =>
   shapeInertia(ShapeType.capsule, [r, h], m, out);
-
-/** mulberry32: a small seeded PRNG, so the Monte-Carlo checks are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface MonteCarlo {
   volume: number;
