@@ -11,10 +11,6 @@ export {
   ShapeType,
   shapeRow,
   sizeVector,
-  solidRow,
   type ShapeName,
   type ShapeSpec,
 } from './shapes/table.ts';
-
-/** One of the {@link ShapeType} codes. */
-export type ShapeTypeCode = number;

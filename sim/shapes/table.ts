@@ -11,7 +11,7 @@ import { box, type BoxSpec } from './box.ts';
 import { capsule, type CapsuleSpec } from './capsule.ts';
 import { cylinder, type CylinderSpec } from './cylinder.ts';
 import { plane, type PlaneSpec } from './plane.ts';
-import type { ShapeRow, SolidRow } from './row.ts';
+import type { ShapeRow } from './row.ts';
 import { sphere, type SphereSpec } from './sphere.ts';
 
 export type { RenderGeometry, ShapeRow, SizeField, SolidRow } from './row.ts';
@@ -78,13 +78,6 @@ export function shapeRow(type: number | ShapeName): ShapeRow {
   const row: ShapeRow | undefined = typeof type === 'number' ? SHAPE_ROWS[type] : SHAPE_ROWS[ShapeType[type]];
   if (row === undefined) throw new RangeError(`no shape of type ${String(type)}`);
   return row;
-}
-
-/** The solid row of a shape type code or name; a RangeError naming `what` for the plane (no volume, no inertia). */
-export function solidRow(type: number | ShapeName, what = 'a finite volume'): SolidRow {
-  const row = shapeRow(type);
-  if (row.solid === null) throw new RangeError(`a ${row.name} has no ${what}`);
-  return row.solid;
 }
 
 /**
