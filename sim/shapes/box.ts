@@ -22,7 +22,7 @@ const _rot = new Float64Array(9);
 export const box = {
   name: 'box',
   schema: strict({ type: z.literal('box'), halfExtents: positiveVec3 }),
-  sizeFields: [{ field: 'halfExtents', width: 3 }],
+  sizeFields: [{ field: 'halfExtents', width: 3, unit: 'm' }],
   solid: {
     volume: (size) => mul(mul(mul(8, size[0]), size[1]), size[2]),
     moments(m, size) {

@@ -25,8 +25,8 @@ export function cylinderVolume(size: readonly Real[]): Real {
 
 /** The size fields of the shapes along body z: `radius`, `halfLength` (cylinder, capsule). */
 export const AXIAL_SIZE_FIELDS = [
-  { field: 'radius', width: 1 },
-  { field: 'halfLength', width: 1 },
+  { field: 'radius', width: 1, unit: 'm' },
+  { field: 'halfLength', width: 1, unit: 'm' },
 ] as const;
 
 const _rot = new Float64Array(9);

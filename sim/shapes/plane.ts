@@ -23,8 +23,8 @@ export const plane = {
   name: 'plane',
   schema: strict({ type: z.literal('plane'), normal: nonzeroVec3.optional(), offset: finite.optional() }),
   sizeFields: [
-    { field: 'normal', width: 3 },
-    { field: 'offset', width: 1 },
+    { field: 'normal', width: 3, unit: '1' },
+    { field: 'offset', width: 1, unit: 'm' },
   ],
   solid: null,
   storeSize(raw, out, g) {

@@ -17,6 +17,8 @@ import type { Real } from '../../ad/tape.ts';
 export interface SizeField {
   readonly field: string;
   readonly width: 1 | 3;
+  /** its unit as the viewer labels it: metres, or '1' for a direction (render/units.ts) */
+  readonly unit: 'm' | '1';
 }
 
 /**

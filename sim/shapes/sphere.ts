@@ -22,7 +22,7 @@ export function ballVolume(r: Real): Real {
 export const sphere = {
   name: 'sphere',
   schema: strict({ type: z.literal('sphere'), radius: positive }),
-  sizeFields: [{ field: 'radius', width: 1 }],
+  sizeFields: [{ field: 'radius', width: 1, unit: 'm' }],
   solid: {
     volume: (size) => ballVolume(size[0]),
     moments(m, size) {
