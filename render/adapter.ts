@@ -11,11 +11,12 @@
  */
 import * as THREE from 'three';
 import type { Model } from '../sim/model.ts';
-import { ShapeType } from '../sim/shapes.ts';
+import { GEOM_SIZE_WIDTH, SHAPE_NAMES, ShapeType, shapeRow, type ShapeName } from '../sim/shapes.ts';
+import type { SolidRow } from '../sim/shapes/row.ts';
 import { POSE_WIDTH, type TrackContacts } from './track.ts';
 
-/** Shape names of meshes, in `userData.shape`. */
-export type MeshShape = 'plane' | 'sphere' | 'box' | 'capsule' | 'cylinder';
+/** Shape names of meshes, in `userData.shape`: the scene's `shape.type`. */
+export type MeshShape = ShapeName;
 
 /** Where a body is drawn: its instanced mesh and its instance there. */
 export interface BodySlot {
@@ -86,42 +87,38 @@ const GRID_LIFT = 1e-3;
 const OCTANT_LIGHT = 1.0;
 const OCTANT_DARK = 0.55;
 
-/** The drawn shape of a non-plane body: a batch key, its geometry, and the scale from it to the body. */
-function bodyShape(
-  type: number,
-  size: ArrayLike<number>,
-  sphereSegments: [number, number],
-): { shape: MeshShape; key: string; make: () => THREE.BufferGeometry; scale: [number, number, number] } {
-  const [a, b, c] = [size[0], size[1], size[2]];
-  if (type === ShapeType.sphere) {
-    // a unit sphere scaled by r: every sphere is one batch
-    return {
-      shape: 'sphere',
-      key: 'sphere',
-      make: () => octantColoured(new THREE.SphereGeometry(1, ...sphereSegments)),
-      scale: [a, a, a],
-    };
+interface DrawnShape {
+  shape: MeshShape;
+  key: string;
+  make: () => THREE.BufferGeometry;
+  scale: [number, number, number];
+  /** whether the geometry carries vertex colours (a sphere's octants, so rolling is visible) */
+  coloured: boolean;
+}
+
+/**
+ * The drawn shape of a non-plane body, from its shape row's render description
+ * (sim/shapes/row.ts `RenderGeometry`): a batch key, its geometry, and the scale from it to
+ * the body. three's cylinder and capsule are built along y, so they are turned to z once.
+ */
+function bodyShape(type: number, size: Float64Array, b: number, sphereSegments: [number, number]): DrawnShape {
+  const drawn = (shapeRow(type).solid as SolidRow).render(size, GEOM_SIZE_WIDTH * b);
+  const shape = SHAPE_NAMES[type];
+  if ('scale' in drawn) {
+    // a unit shape scaled per body: every body of the kind is one batch
+    const make =
+      drawn.kind === 'unitSphere'
+        ? () => octantColoured(new THREE.SphereGeometry(1, ...sphereSegments))
+        : () => new THREE.BoxGeometry(1, 1, 1);
+    return { shape, key: shape, make, scale: [...drawn.scale], coloured: drawn.kind === 'unitSphere' };
   }
-  if (type === ShapeType.box) {
-    // a unit cube scaled by the full extents (three's instancing keeps normals right under a non-uniform scale)
-    return { shape: 'box', key: 'box', make: () => new THREE.BoxGeometry(1, 1, 1), scale: [2 * a, 2 * b, 2 * c] };
-  }
-  if (type === ShapeType.cylinder) {
-    // three's cylinder: axis y, full height
-    return {
-      shape: 'cylinder',
-      key: `cylinder ${a} ${b}`,
-      make: () => new THREE.CylinderGeometry(a, a, 2 * b, 32).rotateX(Math.PI / 2),
-      scale: [1, 1, 1],
-    };
-  }
-  // three's capsule: axis y, `length` between the hemisphere centres; not a scaled unit shape
-  return {
-    shape: 'capsule',
-    key: `capsule ${a} ${b}`,
-    make: () => new THREE.CapsuleGeometry(a, 2 * b, 8, 24).rotateX(Math.PI / 2),
-    scale: [1, 1, 1],
-  };
+  // built at its size: one batch per distinct size
+  const { radius: r, halfLength: h } = drawn;
+  const make =
+    drawn.kind === 'cylinder'
+      ? () => new THREE.CylinderGeometry(r, r, 2 * h, 32).rotateX(Math.PI / 2)
+      : () => new THREE.CapsuleGeometry(r, 2 * h, 8, 24).rotateX(Math.PI / 2);
+  return { shape, key: `${shape} ${r} ${h}`, make, scale: [1, 1, 1], coloured: false };
 }
 
 /**
@@ -140,13 +137,13 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
   const bodies: THREE.Object3D[] = [];
   const s = model.geomSize;
   // first pass: each non-plane body's batch
-  const batches = new Map<string, { make: () => THREE.BufferGeometry; shape: MeshShape; members: number[] }>();
+  const batches = new Map<string, DrawnShape & { members: number[] }>();
   const scales: [number, number, number][] = [];
   for (let b = 0; b < model.nbody; b++) {
     if (model.geomType[b] === ShapeType.plane) continue;
-    const d = bodyShape(model.geomType[b], s.subarray(4 * b, 4 * b + 4), opts.sphereSegments ?? SPHERE_SEGMENTS);
+    const d = bodyShape(model.geomType[b], s, b, opts.sphereSegments ?? SPHERE_SEGMENTS);
     scales[b] = d.scale;
-    const batch = batches.get(d.key) ?? { make: d.make, shape: d.shape, members: [] };
+    const batch = batches.get(d.key) ?? { ...d, members: [] };
     batch.members.push(b);
     batches.set(d.key, batch);
   }
@@ -157,7 +154,7 @@ export function createBodyMeshes(model: Model, opts: MeshOptions = {}): BodyMesh
     const material = opts.cheapBodies
       ? new THREE.MeshLambertMaterial({ color: 0xffffff })
       : new THREE.MeshStandardMaterial({ color: 0xffffff, roughness: 0.5, metalness: 0.05 });
-    material.vertexColors = batch.shape === 'sphere';
+    material.vertexColors = batch.coloured;
     const mesh = new THREE.InstancedMesh(geometry, material, batch.members.length);
     mesh.name = batch.shape;
     mesh.userData = { shape: batch.shape };

@@ -8,7 +8,7 @@ import * as THREE from 'three';
 import type { Model } from '../sim/model.ts';
 import { parseQuantityPath, pathBodiesOfModel } from '../sim/paths.ts';
 import type { Scene } from '../sim/scene.ts';
-import { ShapeType } from '../sim/shapes.ts';
+import { GEOM_SIZE_WIDTH, ShapeType, shapeRow } from '../sim/shapes.ts';
 import { POSE_WIDTH, type Track } from './track.ts';
 
 /** Colour of the target marker (not a mode colour, not a body colour). */
@@ -69,22 +69,10 @@ export function targetMarker(radius: number): THREE.Group {
   return group;
 }
 
-/** A body's size for its marker: its bounding radius, m. */
+/** A body's size for its marker: its bounding radius (its shape row's), m; 0.05 for a plane. */
 export function bodyRadius(model: Model, b: number): number {
-  const s = model.geomSize;
-  const g = 4 * b;
-  switch (model.geomType[b]) {
-    case ShapeType.sphere:
-      return s[g];
-    case ShapeType.capsule:
-      return s[g] + s[g + 1];
-    case ShapeType.box:
-      return Math.hypot(s[g], s[g + 1], s[g + 2]);
-    case ShapeType.cylinder:
-      return Math.hypot(s[g], s[g + 1]);
-    default:
-      return 0.05;
-  }
+  const solid = shapeRow(model.geomType[b]).solid;
+  return solid === null ? 0.05 : solid.boundingRadius(model.geomSize, GEOM_SIZE_WIDTH * b);
 }
 
 /**

@@ -4,9 +4,12 @@
  * the axis title as an SI prefix (mm, µs) or a factor (×10⁻⁶), decimals from the tick
  * spacing, and powers of ten on a log axis.
  */
+import { SHAPE_ROWS } from '../sim/shapes.ts';
+import type { ShapeRow } from '../sim/shapes/row.ts';
 
-/** Unit of each body field a path can name (1: dimensionless). */
+/** Unit of each body field a path can name (1: dimensionless); the shapes' size fields from their rows. */
 const FIELD_UNITS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries((SHAPE_ROWS as readonly ShapeRow[]).flatMap((r) => r.sizeFields.map((f) => [f.field, f.unit]))),
   position: 'm',
   orientation: '1',
   linearVelocity: 'm/s',
@@ -14,11 +17,6 @@ const FIELD_UNITS: Readonly<Record<string, string>> = {
   mass: 'kg',
   friction: '1',
   restitution: '1',
-  radius: 'm',
-  halfLength: 'm',
-  offset: 'm',
-  halfExtents: 'm',
-  normal: '1',
 };
 
 /** Unit of each `contact.<key>` parameter (docs/scene-format.md "Fields"). */

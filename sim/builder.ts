@@ -4,13 +4,13 @@
  * from the contact, the contact margin from the temperature), masses from density,
  * inertia from shape and mass, plane normals normalized.
  */
-import { boxVolume, capsuleVolume, cylinderVolume, shapeInertia, sphereVolume } from './inertia.ts';
+import { shapeInertia } from './inertia.ts';
 import { defaultContactMargin, type ContactModel, type Model } from './model.ts';
 import { SceneError } from './errors.ts';
 import { unsupportedPair } from './pairs/table.ts';
 import { DEFAULT_SANITY } from './sanity.ts';
 import type { BodySpec, Scene } from './scene.ts';
-import { GEOM_SIZE_WIDTH, ShapeType } from './shapes.ts';
+import { GEOM_SIZE_WIDTH, ShapeType, shapeRow, sizeVector } from './shapes.ts';
 import { allocState, STATE_FIELDS, type State } from './state.ts';
 
 /**
@@ -41,21 +41,9 @@ export function buildModel(scene: Scene): Model {
     const s = b.shape;
     const g = i * GEOM_SIZE_WIDTH;
     geomType[i] = ShapeType[s.type];
-    if (s.type === 'sphere') {
-      geomSize[g] = s.radius;
-    } else if (s.type === 'box') {
-      geomSize.set(s.halfExtents, g);
-    } else if (s.type === 'capsule' || s.type === 'cylinder') {
-      geomSize[g] = s.radius;
-      geomSize[g + 1] = s.halfLength;
-    } else {
-      // scaling n·p ≤ offset by 1/|n| keeps the same half-space with a unit normal
-      const length = Math.hypot(s.normal[0], s.normal[1], s.normal[2]);
-      geomSize[g] = s.normal[0] / length;
-      geomSize[g + 1] = s.normal[1] / length;
-      geomSize[g + 2] = s.normal[2] / length;
-      geomSize[g + 3] = s.offset / length;
-    }
+    const row = shapeRow(geomType[i]);
+    if (row.storeSize) row.storeSize(sizeVector(s), geomSize, g);
+    else geomSize.set(sizeVector(s), g);
     const isStatic = b.static || s.type === 'plane';
     bodyStatic[i] = isStatic ? 1 : 0;
     if (!isStatic) {
@@ -223,10 +211,7 @@ function rejectUnsupportedPairs(scene: Scene, geomType: Uint8Array, bodyStatic: 
 export function massOfBody(b: BodySpec): number {
   if (b.mass !== undefined) return b.mass;
   if (b.density === undefined) throw new RangeError(`body '${b.name}' has neither mass nor density`);
-  const s = b.shape;
-  if (s.type === 'sphere') return b.density * sphereVolume(s.radius);
-  if (s.type === 'box') return b.density * boxVolume(s.halfExtents[0], s.halfExtents[1], s.halfExtents[2]);
-  if (s.type === 'capsule') return b.density * capsuleVolume(s.radius, s.halfLength);
-  if (s.type === 'cylinder') return b.density * cylinderVolume(s.radius, s.halfLength);
-  throw new RangeError(`body '${b.name}' is a plane and has no mass`);
+  const solid = shapeRow(b.shape.type).solid;
+  if (solid === null) throw new RangeError(`body '${b.name}' is a ${b.shape.type} and has no mass`);
+  return b.density * (solid.volume(sizeVector(b.shape)) as number);
 }

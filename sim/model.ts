@@ -87,10 +87,11 @@ export interface Model {
   /** (nbody) shape type code, one of `ShapeType` (sim/shapes.ts) */
   readonly geomType: Uint8Array;
   /**
-   * (nbody×4) shape sizes, metres: sphere `[r, 0, 0, 0]`; box `[hx, hy, hz, 0]` (half
-   * extents); capsule `[r, halfLength, 0, 0]` (axis = body z; hemisphere centres at
-   * z = ±halfLength); plane `[nx, ny, nz, offset]`, unit normal, solid half-space
-   * n·p ≤ offset in world coordinates (a plane ignores its body pose).
+   * (nbody×4) shape sizes, metres: each shape's size fields in its row's order, then zeros
+   * (sim/shapes/<shape>.ts): sphere `[r, 0, 0, 0]`; box `[hx, hy, hz, 0]` (half extents);
+   * capsule and cylinder `[r, halfLength, 0, 0]` (axis = body z); plane `[nx, ny, nz,
+   * offset]`, unit normal, solid half-space n·p ≤ offset in world coordinates (a plane
+   * ignores its body pose).
    */
   readonly geomSize: Float64Array;
   /** (nbody) Coulomb friction coefficient; a pair uses the geometric mean */

@@ -2,7 +2,7 @@
  * The parameters named by paths, written into the rollout's flat inputs (layout
  * driver/inputs.ts) as Reals: the one-to-one paths through `writeDirectParams`, and the
  * model quantities derived from written ones (inverse mass and inertia from mass and
- * shape size, unit plane normal and offset, the unit initial orientation) through ad ops,
+ * shape size (sim/shapes/ rows), unit plane normal and offset, the unit initial orientation) through ad ops,
  * so their derivatives flow. Shared by the gradient (reverse mode) and the validity
  * radius (forward mode: the inputs' tangents along each parameter).
  */
@@ -11,8 +11,8 @@ import type { Real } from '../ad/tape.ts';
 import type { Model } from './model.ts';
 import type { ParamPath } from './paths.ts';
 import { writeDirectParams, type RolloutLayout } from './driver/inputs.ts';
-import { principalMoments, solidVolume } from './inertia.ts';
 import type { BodySpec, Scene } from './scene.ts';
+import { GEOM_SIZE_WIDTH, shapeRow, sizeVector } from './shapes.ts';
 
 /**
  * Write the traced parameters (and the model quantities derived from them) into `x`, the
@@ -59,31 +59,23 @@ function applyShape(
   field: (b: number, name: string) => Real | undefined,
 ): void {
   const s = spec.shape;
-  const g = L.geomSize + 4 * b;
-  if (s.type === 'plane') {
-    const normal = [0, 1, 2].map((k) => field(b, `normal.${'xyz'[k]}`) ?? s.normal[k]);
-    const offset = field(b, 'offset') ?? s.offset;
-    if (normal.some((v) => typeof v !== 'number') || typeof offset !== 'number') {
-      // the builder stores the unit normal and offset/|n| (the same half-space)
-      const length = ad.norm(normal);
-      normal.forEach((v, k) => (x[g + k] = ad.div(v, length)));
-      x[g + 3] = ad.div(offset, length);
-    }
+  const g = L.geomSize + GEOM_SIZE_WIDTH * b;
+  const row = shapeRow(s.type);
+  const size = sizeVector(s, (name, k) => field(b, k === null ? name : `${name}.${'xyz'[k]}`));
+  const sizeTraced = size.some((v) => typeof v !== 'number');
+  if (row.solid === null) {
+    // the plane: its stored size (unit normal, scaled offset) when its normal or offset is traced
+    if (sizeTraced) (row.storeSizeTraced?.(size) ?? size).forEach((v, k) => (x[g + k] = v));
     return;
   }
-  let size: Real[];
-  if (s.type === 'sphere') size = [field(b, 'radius') ?? s.radius];
-  else if (s.type === 'capsule' || s.type === 'cylinder')
-    size = [field(b, 'radius') ?? s.radius, field(b, 'halfLength') ?? s.halfLength];
-  else size = [0, 1, 2].map((k) => field(b, `halfExtents.${'xyz'[k]}`) ?? s.halfExtents[k]);
   const massLeaf = field(b, 'mass');
-  const anyTraced = massLeaf !== undefined || size.some((v) => typeof v !== 'number');
+  const anyTraced = massLeaf !== undefined || sizeTraced;
   if (!anyTraced || spec.static) return;
-  size.forEach((v, k) => (x[g + k] = v));
+  (row.storeSizeTraced?.(size) ?? size).forEach((v, k) => (x[g + k] = v));
   const mass: Real =
-    massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, solidVolume(s.type, size)));
+    massLeaf ?? (spec.mass !== undefined ? spec.mass : ad.mul(spec.density as number, row.solid.volume(size)));
   x[L.invMass + b] = ad.div(1, mass);
-  principalMoments(s.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
+  row.solid.moments(mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
 }
 
 /**

@@ -5,10 +5,11 @@
  * Parameters (`--wrt`, `objective.wrt`):
  * - `<body>.<field>.<x|y|z>` for the initial `position`, `linearVelocity`, `angularVelocity`,
  *   and `<body>.orientation.<w|x|y|z>` (the raw scene quaternion, normalized at build);
- * - `<body>.<scalar>`: `mass`, `friction`, `restitution`, and by shape `radius` (sphere,
- *   capsule), `halfLength` (capsule), `offset` (plane);
- * - `<body>.halfExtents.<x|y|z>` (box) and `<body>.normal.<x|y|z>` (plane, the raw scene
- *   normal, normalized at build);
+ * - `<body>.<scalar>`: `mass`, `friction`, `restitution`, and the shape's scalar size
+ *   fields (sim/shapes/ rows): `radius` (sphere, capsule, cylinder), `halfLength` (capsule,
+ *   cylinder), `offset` (plane);
+ * - the shape's vector size fields `<body>.<field>.<x|y|z>`: `halfExtents` (box) and
+ *   `normal` (plane, the raw scene normal, normalized at build);
  * - `contact.<key>` for `stiffness`, `damping`, `temperature`, `frictionVelocity`, `friction`, `restitution`, `margin`.
  * A plane has no pose, velocity or mass parameters; a static body has no velocity or mass.
  *
@@ -24,7 +25,8 @@ import { PathError } from './errors.ts';
 import { massOfBody } from './builder.ts';
 import { defaultContactMargin, type Model } from './model.ts';
 import type { BodySpec, Scene } from './scene.ts';
-import { SHAPE_NAMES, type ShapeName } from './shapes.ts';
+import { SHAPE_NAMES, shapeRow, type ShapeName } from './shapes.ts';
+import { readSize, VECTOR_SIZE_FIELDS, writeSize, type ScalarSizeField, type VectorSizeField } from './shapes/table.ts';
 import { STATE_FIELDS, type State } from './state.ts';
 
 /** The state fields a path can name, each a vector. */
@@ -33,11 +35,14 @@ export const STATE_VECTOR_FIELDS = ['position', 'orientation', 'linearVelocity',
 /** One of {@link STATE_VECTOR_FIELDS}. */
 export type StateVectorField = (typeof STATE_VECTOR_FIELDS)[number];
 
-/** Scalar body parameters (which ones a body has depends on its shape and whether it is static). */
-export type BodyScalarParam = 'mass' | 'friction' | 'restitution' | 'radius' | 'halfLength' | 'offset';
+/**
+ * Scalar body parameters (which ones a body has depends on its shape and whether it is
+ * static): its shape's scalar size fields (sim/shapes/ rows) among them.
+ */
+export type BodyScalarParam = 'mass' | 'friction' | 'restitution' | ScalarSizeField;
 
-/** Vector shape parameters: box `halfExtents`, plane `normal`. */
-export type ShapeVectorParam = 'halfExtents' | 'normal';
+/** Vector shape parameters, the vector size fields of the shape rows: box `halfExtents`, plane `normal`. */
+export type ShapeVectorParam = VectorSizeField;
 
 /**
  * The contact settings that are parameters (`mode` and `timeOfImpact` are not numbers):
@@ -87,8 +92,7 @@ export const COMPONENTS: Readonly<Record<StateVectorField | ShapeVectorParam, re
   orientation: WXYZ,
   linearVelocity: XYZ,
   angularVelocity: XYZ,
-  halfExtents: XYZ,
-  normal: XYZ,
+  ...(Object.fromEntries(VECTOR_SIZE_FIELDS.map((f) => [f, XYZ])) as Record<ShapeVectorParam, typeof XYZ>),
 };
 
 /** Where each state field lives: which State array, and its offset within a body's slot. */
@@ -104,7 +108,7 @@ function isStateField(field: string): field is StateVectorField {
 }
 
 function isShapeVector(field: string): field is ShapeVectorParam {
-  return field === 'halfExtents' || field === 'normal';
+  return (VECTOR_SIZE_FIELDS as readonly string[]).includes(field);
 }
 
 function describeBody(b: PathBody): string {
@@ -119,12 +123,8 @@ export function bodyParamFields(b: PathBody): string[] {
     if (!b.static) fields.push('linearVelocity', 'angularVelocity', 'mass');
   }
   fields.push(...BODY_PATH_INPUTS);
-  if (b.type === 'sphere') fields.push('radius');
-  else if (b.type === 'capsule' || b.type === 'cylinder') fields.push('radius', 'halfLength');
-  else if (b.type === 'box') fields.push('halfExtents');
-  else if (b.type === 'plane') fields.push('normal', 'offset');
-  // a new shape must say its size fields here (a cylinder once fell through to the plane's)
-  else throw new Error(`bodyParamFields: no size fields for shape '${String(b.type)}'`);
+  // the shape's size fields, from its row (a cylinder once fell through to the plane's here)
+  for (const f of shapeRow(b.type).sizeFields) fields.push(f.field);
   return fields;
 }
 
@@ -313,19 +313,19 @@ export function readParam(scene: Scene, p: ParamPath): number {
   switch (p.kind) {
     case 'state':
       return b[p.field][p.component];
-    case 'shapeVector':
-      if (s.type === 'box' && p.field === 'halfExtents') return s.halfExtents[p.component];
-      if (s.type === 'plane' && p.field === 'normal') return s.normal[p.component];
+    case 'shapeVector': {
+      const value = readSize(s, p.field, p.component);
+      if (value !== undefined) return value;
       break;
-    case 'bodyScalar':
+    }
+    case 'bodyScalar': {
       if (p.field === 'mass') return massOfBody(b);
       if (p.field === 'friction') return b.friction ?? scene.contact.friction;
       if (p.field === 'restitution') return b.restitution ?? scene.contact.restitution;
-      if (p.field === 'radius' && (s.type === 'sphere' || s.type === 'capsule' || s.type === 'cylinder'))
-        return s.radius;
-      if (p.field === 'halfLength' && (s.type === 'capsule' || s.type === 'cylinder')) return s.halfLength;
-      if (p.field === 'offset' && s.type === 'plane') return s.offset;
+      const value = readSize(s, p.field, null);
+      if (value !== undefined) return value;
       break;
+    }
   }
   throw new RangeError(`path '${p.text}' does not fit body '${b.name}' (${s.type})`);
 }
@@ -352,9 +352,7 @@ export function writeParam(scene: Scene, p: ParamPath, value: number): Scene {
       b[p.field][p.component] = value;
       return out;
     case 'shapeVector':
-      if (s.type === 'box' && p.field === 'halfExtents') s.halfExtents[p.component] = value;
-      else if (s.type === 'plane' && p.field === 'normal') s.normal[p.component] = value;
-      else break;
+      if (!writeSize(s, p.field, p.component, value)) break;
       return out;
     case 'bodyScalar':
       if (p.field === 'mass') {
@@ -362,11 +360,7 @@ export function writeParam(scene: Scene, p: ParamPath, value: number): Scene {
         delete b.density;
       } else if (p.field === 'friction') b.friction = value;
       else if (p.field === 'restitution') b.restitution = value;
-      else if (p.field === 'radius' && (s.type === 'sphere' || s.type === 'capsule' || s.type === 'cylinder'))
-        s.radius = value;
-      else if (p.field === 'halfLength' && (s.type === 'capsule' || s.type === 'cylinder')) s.halfLength = value;
-      else if (p.field === 'offset' && s.type === 'plane') s.offset = value;
-      else break;
+      else if (!writeSize(s, p.field, null, value)) break;
       return out;
   }
   throw new RangeError(`path '${p.text}' does not fit body '${b.name}' (${s.type})`);

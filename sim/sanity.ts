@@ -96,7 +96,7 @@ import { collide, createContacts, type Contacts } from './collision/index.ts';
 import type { CollisionInput } from './collision/types.ts';
 import { DivergenceError } from './errors.ts';
 import type { ContactMode } from './model.ts';
-import { ShapeType } from './shapes.ts';
+import { GEOM_SIZE_WIDTH, ShapeType, shapeRow } from './shapes.ts';
 
 /** The monitor's settings (scene field `sanity`, CLI `--energy-growth`, `--speed-factor`, `--penetration-factor`). */
 export interface SanitySettings {
@@ -806,43 +806,19 @@ export function penetrationHint(
   );
 }
 
-/** r_b, m: the radius of a sphere about body b's centre holding its shape (0 for a plane). */
+/** r_b, m: the radius of a sphere about body b's centre holding its shape (its row's; 0 for a plane). */
 export function boundingRadius(input: SanityInput, b: number): number {
-  const s = input.geomSize;
-  const g = 4 * b;
-  switch (input.geomType[b]) {
-    case ShapeType.box:
-      return Math.hypot(s[g], s[g + 1], s[g + 2]);
-    case ShapeType.capsule:
-      return s[g] + s[g + 1];
-    case ShapeType.cylinder:
-      return Math.hypot(s[g], s[g + 1]);
-    case ShapeType.plane:
-      return 0;
-    default:
-      return s[g];
-  }
+  const solid = shapeRow(input.geomType[b]).solid;
+  return solid === null ? 0 : solid.boundingRadius(input.geomSize, GEOM_SIZE_WIDTH * b);
 }
 
 /**
- * h_b, m: the radius of the largest ball about body b's centre inside its shape (∞ for a
- * plane, a half-space). A surface that sinks this deep reaches the centre.
+ * h_b, m: the radius of the largest ball about body b's centre inside its shape (its row's;
+ * ∞ for a plane, a half-space). A surface that sinks this deep reaches the centre.
  */
 function halfThickness(input: SanityInput, b: number): number {
-  const s = input.geomSize;
-  const g = 4 * b;
-  switch (input.geomType[b]) {
-    case ShapeType.box:
-      return Math.min(s[g], s[g + 1], s[g + 2]);
-    case ShapeType.capsule:
-      return s[g];
-    case ShapeType.cylinder:
-      return Math.min(s[g], s[g + 1]);
-    case ShapeType.plane:
-      return Infinity;
-    default:
-      return s[g];
-  }
+  const solid = shapeRow(input.geomType[b]).solid;
+  return solid === null ? Infinity : solid.halfThickness(input.geomSize, GEOM_SIZE_WIDTH * b);
 }
 
 /** L, m: the diagonal of the box of the dynamic bodies' centres plus the largest body's diameter. */

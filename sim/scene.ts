@@ -31,23 +31,16 @@ import { PathError, SceneError, type SceneIssue } from './errors.ts';
 import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { CONTACT_MODES, type ContactMode } from './model.ts';
 import { parseParamPath, parseQuantityPath, type PathBody } from './paths.ts';
+import { finite, nonNegative, positive, strict, vec3 } from './scene-fields.ts';
+import { SHAPE_NAMES, SHAPE_ROWS, type ShapeSchema, type ShapeSpec } from './shapes/table.ts';
 
 /** A 3-vector `[x, y, z]`. */
 export type Vec3 = [number, number, number];
 /** A quaternion `[w, x, y, z]`. */
 export type Quat = [number, number, number, number];
 
-/** A body's shape; sizes in metres. */
-export type ShapeSpec =
-  | { type: 'sphere'; radius: number }
-  /** half extents along body x, y, z */
-  | { type: 'box'; halfExtents: Vec3 }
-  /** axis = body z; hemisphere centres at z = ±halfLength */
-  | { type: 'capsule'; radius: number; halfLength: number }
-  /** axis = body z; flat caps at z = ±halfLength */
-  | { type: 'cylinder'; radius: number; halfLength: number }
-  /** the solid half-space normal·p ≤ offset, world frame */
-  | { type: 'plane'; normal: Vec3; offset: number };
+/** A body's shape; sizes in metres (one type per row of the shape table, sim/shapes/). */
+export type { ShapeSpec };
 
 /** A body of a parsed scene, defaults applied. */
 export interface BodySpec {
@@ -204,20 +197,7 @@ function deepFreeze<T>(value: T): T {
 // ---------------------------------------------------------------------------------------
 // schema
 
-/** A strict object whose unknown-key error lists the valid fields (the formatter adds each key's path). */
-function strict<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
-  const valid = `valid fields: ${Object.keys(shape).join(', ')}`;
-  return z.strictObject(shape, { error: (iss) => (iss.code === 'unrecognized_keys' ? valid : undefined) });
-}
-
-// zod 4's number() rejects NaN and ±Infinity, so every number here is finite
-const finite = z.number();
-const positive = z.number().gt(0);
-const nonNegative = z.number().gte(0);
 const unitInterval = z.number().gte(0).lte(1);
-const vec3 = z.tuple([finite, finite, finite], { error: 'must be an array of 3 numbers [x, y, z]' });
-const positiveVec3 = z.tuple([positive, positive, positive], { error: 'must be an array of 3 numbers [x, y, z]' });
-const nonzeroVec3 = vec3.refine((v) => Math.hypot(...v) > 0, 'must not be the zero vector (it has no direction)');
 const quat = z
   .tuple([finite, finite, finite, finite], { error: 'must be an array of 4 numbers [w, x, y, z]' })
   .refine((q) => Math.hypot(...q) > 0, 'must not be the zero quaternion (it has no orientation)');
@@ -228,18 +208,14 @@ const bodyName = z
   .regex(/^[^\s.,]+$/, "must not contain '.', ',' or whitespace (paths split on them)")
   .refine((n) => n !== 'contact', "'contact' is reserved (paths use contact.<key>)");
 
+// the plane's fragment last: the order of docs/scene.schema.json's union, fixed before the table
+const [planeRow, ...solidRows] = SHAPE_ROWS;
 const shapeSchema = z.discriminatedUnion(
   'type',
-  [
-    strict({ type: z.literal('sphere'), radius: positive }),
-    strict({ type: z.literal('box'), halfExtents: positiveVec3 }),
-    strict({ type: z.literal('capsule'), radius: positive, halfLength: nonNegative }),
-    strict({ type: z.literal('cylinder'), radius: positive, halfLength: positive }),
-    strict({ type: z.literal('plane'), normal: nonzeroVec3.optional(), offset: finite.optional() }),
-  ],
+  [...solidRows, planeRow].map((r): ShapeSchema => r.schema) as [ShapeSchema, ...ShapeSchema[]],
   {
     error: (iss) =>
-      iss.code === 'invalid_union' ? 'must be one of "plane", "sphere", "box", "capsule", "cylinder"' : undefined,
+      iss.code === 'invalid_union' ? `must be one of ${SHAPE_NAMES.map((n) => `"${n}"`).join(', ')}` : undefined,
   },
 );
 

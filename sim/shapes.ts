@@ -1,28 +1,16 @@
 /**
- * Shape type codes, shared by the model (`geomType`) and the collision dispatch table.
- * The codes index `collideTable[typeA][typeB]`, so they are small dense integers; the
- * names are the scene file's `shape.type` strings.
+ * Shape type codes and names, shared by the model (`geomType`) and the collision dispatch
+ * table: the front door of the shape table (sim/shapes/table.ts), where each kind of shape
+ * is one row.
  */
-
-/**
- * The shape type code of each scene `shape.type`.
- *
- * @example
- * if (model.geomType[i] === ShapeType.sphere) radius = model.geomSize[4 * i];
- */
-export const ShapeType = { plane: 0, sphere: 1, box: 2, capsule: 3, cylinder: 4 } as const;
-
-/** One of the {@link ShapeType} codes. */
-export type ShapeTypeCode = (typeof ShapeType)[keyof typeof ShapeType];
-
-/** A scene `shape.type` string. */
-export type ShapeName = keyof typeof ShapeType;
-
-/** The scene names of the shape types, indexed by code (`SHAPE_NAMES[ShapeType.box] === 'box'`). */
-export const SHAPE_NAMES: readonly ShapeName[] = Object.freeze(['plane', 'sphere', 'box', 'capsule', 'cylinder']);
-
-/** Number of shape types: the side of the collision dispatch table. */
-export const SHAPE_TYPE_COUNT = SHAPE_NAMES.length;
-
-/** Floats per body in `Model.geomSize` (see sim/model.ts for each shape's layout). */
-export const GEOM_SIZE_WIDTH = 4;
+export {
+  GEOM_SIZE_WIDTH,
+  SHAPE_NAMES,
+  SHAPE_ROWS,
+  SHAPE_TYPE_COUNT,
+  ShapeType,
+  shapeRow,
+  sizeVector,
+  type ShapeName,
+  type ShapeSpec,
+} from './shapes/table.ts';

@@ -9,7 +9,7 @@ import type { Real } from '../../ad/tape.ts';
 import { buildModel, initialState } from '../../sim/builder.ts';
 import type { Model } from '../../sim/model.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive, type RolloutLayout } from '../../sim/rollout.ts';
-import { principalMoments } from '../../sim/inertia.ts';
+import { shapeRow, sizeVector } from '../../sim/shapes.ts';
 import type { Scene } from '../../sim/scene.ts';
 import { withSetting, type Setting } from './problem.ts';
 
@@ -62,17 +62,13 @@ export function bodyIndex(scene: Scene, name: string): number {
 
 /**
  * Write a traced mass of body `b` into the rollout inputs: 1/m and the inverse principal
- * moments of its shape (sim/inertia.ts `principalMoments`).
+ * moments of its shape (its sim/shapes/ row's `solid.moments`).
  */
 export function setBodyMass(x: Real[], L: RolloutLayout, scene: Scene, b: number, mass: Real): void {
   const shape = scene.bodies[b].shape;
-  if (shape.type === 'plane') throw new RangeError('setBodyMass: a plane has no mass');
-  const size =
-    shape.type === 'sphere'
-      ? [shape.radius]
-      : shape.type === 'box'
-        ? shape.halfExtents
-        : [shape.radius, shape.halfLength];
+  const solid = shapeRow(shape.type).solid;
+  if (solid === null) throw new RangeError(`setBodyMass: a ${shape.type} has no mass`);
+  const size = sizeVector(shape);
   x[L.invMass + b] = ad.div(1, mass);
-  principalMoments(shape.type, mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
+  solid.moments(mass, size).forEach((I, k) => (x[L.invInertia + 3 * b + k] = ad.div(1, I)));
 }

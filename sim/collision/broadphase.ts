@@ -11,9 +11,9 @@
  * order are a function of the poses alone, not of the previous call: a rollout's backward
  * pass that collides a kept state again finds the forward pass's contacts in the same order.
  */
-import { ShapeType } from '../shapes.ts';
+import { SHAPE_ROWS, ShapeType } from '../shapes.ts';
+import type { ShapeRow, SolidRow } from '../shapes/row.ts';
 import type { CollisionInput } from './types.ts';
-import { mat3FromQuat } from '../math/mat3.ts';
 
 /**
  * Candidate pairs (a < b), in growable arrays: `a[p]`, `b[p]` for p < `count`. The arrays
@@ -43,7 +43,16 @@ export interface Broadphase {
   readonly pairs: PairList;
 }
 
-const _rot = new Float64Array(9);
+const _extent = new Float64Array(3);
+
+/** Each shape type's `aabbHalfWidths`, by code (one load and a call in the hot loop; the plane's throws: planes are paired apart). */
+const HALF_WIDTHS: readonly SolidRow['aabbHalfWidths'][] = SHAPE_ROWS.map(
+  (row) =>
+    (row as ShapeRow).solid?.aabbHalfWidths ??
+    (() => {
+      throw new Error(`broadphase: a ${row.name} has no bounding box`);
+    }),
+);
 
 /**
  * Workspace for `broadphase` on `input`'s bodies.
@@ -100,37 +109,11 @@ export function bodyAabb(
   upper: Float64Array,
 ): void {
   const pad = 0.5 * margin;
-  const size = input.geomSize;
-  const type = input.geomType[i];
-  let ex: number, ey: number, ez: number;
-  if (type === ShapeType.sphere) {
-    ex = ey = ez = size[4 * i];
-  } else {
-    mat3FromQuat(_rot, bodyQ, 7 * i + 3);
-    if (type === ShapeType.box) {
-      // half widths of the rotated box: Σₖ hₖ |axisₖ|
-      const hx = size[4 * i],
-        hy = size[4 * i + 1],
-        hz = size[4 * i + 2];
-      ex = hx * Math.abs(_rot[0]) + hy * Math.abs(_rot[3]) + hz * Math.abs(_rot[6]);
-      ey = hx * Math.abs(_rot[1]) + hy * Math.abs(_rot[4]) + hz * Math.abs(_rot[7]);
-      ez = hx * Math.abs(_rot[2]) + hy * Math.abs(_rot[5]) + hz * Math.abs(_rot[8]);
-    } else if (type === ShapeType.cylinder) {
-      // cylinder: the axis segment's extent plus each cap disc's, r·√(1 − aₖ²) along world axis k
-      const r = size[4 * i],
-        halfLength = size[4 * i + 1];
-      ex = halfLength * Math.abs(_rot[6]) + r * Math.sqrt(Math.max(0, 1 - _rot[6] * _rot[6]));
-      ey = halfLength * Math.abs(_rot[7]) + r * Math.sqrt(Math.max(0, 1 - _rot[7] * _rot[7]));
-      ez = halfLength * Math.abs(_rot[8]) + r * Math.sqrt(Math.max(0, 1 - _rot[8] * _rot[8]));
-    } else {
-      // capsule: the axis segment's extent plus the radius
-      const r = size[4 * i],
-        halfLength = size[4 * i + 1];
-      ex = halfLength * Math.abs(_rot[6]) + r;
-      ey = halfLength * Math.abs(_rot[7]) + r;
-      ez = halfLength * Math.abs(_rot[8]) + r;
-    }
-  }
+  // the shape's half widths along the world axes (its row's; planes never get here)
+  HALF_WIDTHS[input.geomType[i]](input.geomSize, 4 * i, bodyQ, 7 * i + 3, _extent);
+  const ex = _extent[0],
+    ey = _extent[1],
+    ez = _extent[2];
   const o = 7 * i;
   lower[3 * i] = bodyQ[o] - ex - pad;
   lower[3 * i + 1] = bodyQ[o + 1] - ey - pad;

@@ -23,9 +23,11 @@ export interface CollisionInput {
   /** (nbody) shape type of each body, a `ShapeType` code */
   readonly geomType: Uint8Array;
   /**
-   * (nbody×4) shape sizes, m: sphere `[r, 0, 0, 0]`; box `[hx, hy, hz, 0]` (half
-   * extents); capsule `[r, halfLength, 0, 0]` (axis = body z); plane `[nx, ny, nz,
-   * offset]` with unit normal n and solid half-space n·p ≤ offset, in world coordinates
+   * (nbody×4) shape sizes, metres: each shape's size fields in its row's order, then zeros
+   * (sim/shapes/<shape>.ts): sphere `[r, 0, 0, 0]`; box `[hx, hy, hz, 0]` (half extents);
+   * capsule and cylinder `[r, halfLength, 0, 0]` (axis = body z); plane `[nx, ny, nz,
+   * offset]`, unit normal, solid half-space n·p ≤ offset in world coordinates (a plane
+   * ignores its body pose).
    */
   readonly geomSize: Float64Array;
   /** (nbody) 1 for a static body: static–static pairs are never tested */

@@ -2,29 +2,19 @@
 // here independently of sim/inertia.ts: a seeded Monte-Carlo estimate over the shape's
 // indicator function (every shape), and a quadrature over disc slices (the capsule).
 import { describe, expect, it } from 'vitest';
-import {
-  boxInertia,
-  boxVolume,
-  capsuleInertia,
-  capsuleVolume,
-  shapeInertia,
-  shapeVolume,
-  sphereInertia,
-  sphereVolume,
-} from '../../sim/inertia.ts';
+import { shapeInertia, shapeVolume } from '../../sim/inertia.ts';
 import { ShapeType } from '../../sim/shapes.ts';
+import { mulberry32 } from '../seeded-random.ts';
 
-/** mulberry32: a small seeded PRNG, so the Monte-Carlo checks are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the table's formulas by shape (sim/shapes/<shape>.ts), named for the cases below
+const sphereVolume = (r: number) => shapeVolume(ShapeType.sphere, [r]);
+const boxVolume = (hx: number, hy: number, hz: number) => shapeVolume(ShapeType.box, [hx, hy, hz]);
+const capsuleVolume = (r: number, h: number) => shapeVolume(ShapeType.capsule, [r, h]);
+const sphereInertia = (m: number, r: number, out: number[]) => shapeInertia(ShapeType.sphere, [r], m, out);
+const boxInertia = (m: number, hx: number, hy: number, hz: number, out: number[]) =>
+  shapeInertia(ShapeType.box, [hx, hy, hz], m, out);
+const capsuleInertia = (m: number, r: number, h: number, out: number[]) =>
+  shapeInertia(ShapeType.capsule, [r, h], m, out);
 
 interface MonteCarlo {
   volume: number;

@@ -7,13 +7,14 @@
 //   scheme's closed form;
 // - |q| = 1 to 1e-12 over a long tumbling run.
 import { describe, expect, it } from 'vitest';
-import { boxInertia } from '../../../sim/inertia.ts';
+import { shapeInertia } from '../../../sim/inertia.ts';
+import { ShapeType } from '../../../sim/shapes.ts';
 import { quatRotate } from '../../../sim/math/quat.ts';
 import { integrate, type IntegratorParams } from '../../../sim/integrator/semiImplicitEuler.ts';
 import { worldInertiaMul } from '../../../sim/integrator/worldInertia.ts';
 
 /** A 1 kg box with half extents 0.1, 0.2, 0.4 m: moments I_x > I_y > I_z (major x, intermediate y, minor z). */
-const MOMENTS = boxInertia(1, 0.1, 0.2, 0.4, new Float64Array(3));
+const MOMENTS = shapeInertia(ShapeType.box, [0.1, 0.2, 0.4], 1, new Float64Array(3));
 const DT = 1e-3;
 
 function params(moments: Float64Array, dt = DT): IntegratorParams {
@@ -162,7 +163,7 @@ describe('torque-free rotation of an asymmetric box (dt = 1 ms)', () => {
 
 describe('constant torque about a principal axis', () => {
   // a symmetric body: square cross-section, I_x = I_y ≠ I_z
-  const moments = boxInertia(2, 0.2, 0.2, 0.5, new Float64Array(3));
+  const moments = shapeInertia(ShapeType.box, [0.2, 0.2, 0.5], 2, new Float64Array(3));
   const tau = 0.3; // N·m
   const steps = 2000;
 
