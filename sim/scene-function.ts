@@ -48,7 +48,7 @@ export interface SceneFunction {
    * for one parameter where the mode has a tangent-forward step, else the reverse pass (sim/gradient.ts)
    */
   gradient(x: readonly number[]): PointGradient;
-  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts: one tangent rollout in penalty and soft mode, else P + 1 plain rollouts) */
+  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts: one tangent rollout, or P + 1 plain rollouts where none applies) */
   validity(x: readonly number[]): Validity;
 }
 

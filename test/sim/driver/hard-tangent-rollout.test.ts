@@ -179,3 +179,83 @@ describe('tangent-forward of the hard rollout', () => {
     });
   }
 });
+
+/** The plain step's decisions over the rollout of `config` at inputs `x` (no controls). */
+function plainDecisions(config: { model: ReturnType<typeof buildModel>; steps: number }, x: Float64Array): Recorder {
+  const n = config.model.nbody;
+  const L = rolloutLayout(n, config.steps, 0);
+  const m = modelWithInputs(config.model, L, x);
+  const data = createStepData(m);
+  const state = allocState(n);
+  const size = (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n;
+  new Float64Array(state.bodyQ.buffer, state.bodyQ.byteOffset, size).set(x.subarray(0, size));
+  const rec = new Recorder();
+  for (let t = 0; t < config.steps; t++) {
+    rec.t = t;
+    step(m, data, state, null, state, rec as KinkSink);
+  }
+  return rec;
+}
+
+describe("hard margins' tangents against one-sided differences of the plain step's margins", () => {
+  // Single contacts away from their kinks: a ball sliding on the ground (pressing onset
+  // λ_n·W_nn, the slip), a ball falling to 19 µm above it (the approach switch). Not a box
+  // on four corners (its impulses split by the minimum norm in the derivative and by the
+  // solver's sweeps in the plain step) nor a sticking contact (‖λ_t‖ at the solver's
+  // tolerance). h = 1e-6: the solver stops at 1e-6 m/s, which a smaller step would divide
+  // into the difference.
+  const ball = (position: [number, number, number], velocity: [number, number, number], steps: number) =>
+    parseScene({
+      dt: 0.001,
+      steps,
+      contact: { mode: 'hard', friction: 0.3, restitution: 0.5 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position, linearVelocity: velocity },
+      ],
+    });
+  const margins = [
+    { name: 'a ball sliding on the ground (pressing onset, slip)', scene: ball([0, 0, 0.1], [2, 0.5, 0], 150) },
+    { name: 'a ball falling to 19 µm above the ground (approach switch)', scene: ball([0, 0, 0.2972], [0, 0, 0], 200) },
+  ];
+  for (const c of margins) {
+    it(c.name, () => {
+      const model = buildModel(c.scene);
+      const s0 = initialState(model, c.scene);
+      const config = { model, steps: c.scene.steps };
+      const L = rolloutLayout(model.nbody, config.steps, 0);
+      const x = rolloutInputs(config, s0.bodyQ, s0.bodyQd);
+      const v = directions(model, L, x, 1, 3);
+      const rec = new Recorder();
+      rolloutTangents(config, HARD_STEPPER, x, v, 1, rec);
+      const plain = plainDecisions(config, x);
+      expect(rec.margins).toEqual(plain.margins);
+      const h = 1e-6;
+      const plus = plainDecisions(
+        config,
+        x.map((xi, i) => xi + h * v[i]),
+      );
+      // match by label and occurrence
+      const at = new Map<string, number[]>();
+      plus.labels.forEach((l, i) => (at.get(l) ?? at.set(l, []).get(l)!).push(i));
+      const seen = new Map<string, number>();
+      let compared = 0,
+        worst = 0;
+      for (let i = 0; i < plain.margins.length; i++) {
+        const label = plain.labels[i];
+        const k = seen.get(label) ?? 0;
+        seen.set(label, k + 1);
+        const j = at.get(label)?.[k];
+        const slope = rec.tangentsOf[i][0];
+        // inside the validity radius (the margin far from 0 along h·v) and resolved by the difference
+        if (j === undefined || plain.margins[i] < 1e3 * h * Math.abs(slope) || Math.abs(slope) < 1e-6) continue;
+        const fd = (plus.margins[j] - plain.margins[i]) / h;
+        worst = Math.max(worst, Math.abs(fd - slope) / Math.abs(slope));
+        compared++;
+      }
+      if (process.env.TANGENT_FIGURES) console.log(`${c.name}: ${compared} margins, worst relative ${worst}`);
+      expect(compared).toBeGreaterThanOrEqual(10);
+      expect(worst).toBeLessThan(1e-3);
+    });
+  }
+});
