@@ -30,7 +30,7 @@ import {
 } from './impulse-layout.ts';
 import { contactVelocity } from './problem.ts';
 import type { HardStepData } from './step.ts';
-import type { StepTangentScratch } from './step-tangent.ts';
+import { sideVelocityTangent, type StepTangentScratch } from './step-tangent.ts';
 
 const _u = new Float64Array(3);
 /** per direction: the margin's tangent, and scratch for the alternatives */
@@ -200,47 +200,8 @@ function rowTangent(
   td: number,
 ): number {
   return (
-    sideTangent(sc.theta, sc.thetaDot, th + 3 * dir, th + CONTACT_R_B, td, v, vdot, 6 * b, vo + 6 * b) -
-    sideTangent(sc.theta, sc.thetaDot, th + 3 * dir, th + CONTACT_R_A, td, v, vdot, 6 * a, vo + 6 * a)
-  );
-}
-
-function sideTangent(
-  theta: Float64Array,
-  thetaDot: Float64Array,
-  d: number,
-  r: number,
-  td: number,
-  v: Float64Array,
-  vdot: Float64Array,
-  o: number,
-  od: number,
-): number {
-  const dx = theta[d],
-    dy = theta[d + 1],
-    dz = theta[d + 2];
-  const rx = theta[r],
-    ry = theta[r + 1],
-    rz = theta[r + 2];
-  const ddx = thetaDot[td + d],
-    ddy = thetaDot[td + d + 1],
-    ddz = thetaDot[td + d + 2];
-  const rdx = thetaDot[td + r],
-    rdy = thetaDot[td + r + 1],
-    rdz = thetaDot[td + r + 2];
-  return (
-    ddx * v[o] +
-    ddy * v[o + 1] +
-    ddz * v[o + 2] +
-    dx * vdot[od] +
-    dy * vdot[od + 1] +
-    dz * vdot[od + 2] +
-    (rdy * dz - rdz * dy + ry * ddz - rz * ddy) * v[o + 3] +
-    (rdz * dx - rdx * dz + rz * ddx - rx * ddz) * v[o + 4] +
-    (rdx * dy - rdy * dx + rx * ddy - ry * ddx) * v[o + 5] +
-    (ry * dz - rz * dy) * vdot[od + 3] +
-    (rz * dx - rx * dz) * vdot[od + 4] +
-    (rx * dy - ry * dx) * vdot[od + 5]
+    sideVelocityTangent(sc.theta, sc.thetaDot, th + 3 * dir, th + CONTACT_R_B, td, v, vdot, 6 * b, vo + 6 * b) -
+    sideVelocityTangent(sc.theta, sc.thetaDot, th + 3 * dir, th + CONTACT_R_A, td, v, vdot, 6 * a, vo + 6 * a)
   );
 }
 

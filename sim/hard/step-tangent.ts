@@ -22,7 +22,12 @@
  */
 import { contactGeometryTangents } from '../contact/geometry-tangent.ts';
 import { copyInto } from '../driver/records.ts';
-import { integrateTangents, integratorLayout, loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
+import {
+  integrateTangents,
+  integratorLayout,
+  loadUnitRotation,
+  rotationTangent,
+} from '../integrator/semiImplicitEuler.ts';
 import { quatExp, quatExpTangent } from '../integrator/quatExp.ts';
 import { quatMultiply } from '../math/quat.ts';
 import {
@@ -269,31 +274,10 @@ function contactTangent(
           eb = x[L.restitution + b];
         const e = pairRestitution(ea, eb) as number;
         const eDot = xdot[xo + L.restitution + (restitutionBody(ea, eb) === 0 ? a : b)];
+        const free = sc.freeDots[j];
         const uDot =
-          rowVelocityTangent(
-            theta,
-            th,
-            vStar,
-            b,
-            th + CONTACT_R_B,
-            thetaDot,
-            o,
-            o + CONTACT_R_B,
-            sc.freeDots[j],
-            POSE * n,
-          ) -
-          rowVelocityTangent(
-            theta,
-            th,
-            vStar,
-            a,
-            th + CONTACT_R_A,
-            thetaDot,
-            o,
-            o + CONTACT_R_A,
-            sc.freeDots[j],
-            POSE * n,
-          );
+          sideVelocityTangent(theta, thetaDot, th, th + CONTACT_R_B, t, vStar, free, 6 * b, POSE * n + 6 * b) -
+          sideVelocityTangent(theta, thetaDot, th, th + CONTACT_R_A, t, vStar, free, 6 * a, POSE * n + 6 * a);
         sc.approachDot[j * c + k] = uDot;
         thetaDot[o + CONTACT_BOUND] = -(eDot * approach[k] + e * uDot);
       } else if (boundKind[k] === BOUND_GAP) {
@@ -338,55 +322,47 @@ function contactTangent(
 }
 
 /**
- * d/dε of one body's side of the normal velocity, n·v + (r × n)·ω at (n, r, v) along
- * (ṅ, ṙ, v̇): ṅ·v + n·v̇ + (ṙ × n + r × ṅ)·ω + (r × n)·ω̇. θ at `th` holds n and `r`;
- * θ̇ at `td` holds ṅ and `rd`; v̇ at `vdot[vo + 6·body ..]`.
+ * d/dε of one body's side of a contact velocity, d·v + (r × d)·ω, at (d, r, v) along
+ * (ḋ, ṙ, v̇): ḋ·v + d·v̇ + (ṙ × d + r × ḋ)·ω + (r × d)·ω̇. θ holds d at `d` and r at `r`;
+ * θ̇ at `td + d`, `td + r`; v at `v[o ..]`, v̇ at `vdot[od ..]`. Shared with the
+ * decisions' margins (decisions-tangent.ts).
  */
-function rowVelocityTangent(
+export function sideVelocityTangent(
   theta: Float64Array,
-  th: number,
-  v: Float64Array,
-  body: number,
-  r: number,
   thetaDot: Float64Array,
+  d: number,
+  r: number,
   td: number,
-  rd: number,
+  v: Float64Array,
   vdot: Float64Array,
-  vo: number,
+  o: number,
+  od: number,
 ): number {
-  const nx = theta[th],
-    ny = theta[th + 1],
-    nz = theta[th + 2];
-  const ndx = thetaDot[td],
-    ndy = thetaDot[td + 1],
-    ndz = thetaDot[td + 2];
+  const dx = theta[d],
+    dy = theta[d + 1],
+    dz = theta[d + 2];
   const rx = theta[r],
     ry = theta[r + 1],
     rz = theta[r + 2];
-  const rdx = thetaDot[rd],
-    rdy = thetaDot[rd + 1],
-    rdz = thetaDot[rd + 2];
-  const b = 6 * body,
-    bd = vo + 6 * body;
-  const cx = ry * nz - rz * ny,
-    cy = rz * nx - rx * nz,
-    cz = rx * ny - ry * nx;
-  const cdx = rdy * nz - rdz * ny + ry * ndz - rz * ndy,
-    cdy = rdz * nx - rdx * nz + rz * ndx - rx * ndz,
-    cdz = rdx * ny - rdy * nx + rx * ndy - ry * ndx;
+  const ddx = thetaDot[td + d],
+    ddy = thetaDot[td + d + 1],
+    ddz = thetaDot[td + d + 2];
+  const rdx = thetaDot[td + r],
+    rdy = thetaDot[td + r + 1],
+    rdz = thetaDot[td + r + 2];
   return (
-    ndx * v[b] +
-    ndy * v[b + 1] +
-    ndz * v[b + 2] +
-    nx * vdot[bd] +
-    ny * vdot[bd + 1] +
-    nz * vdot[bd + 2] +
-    cdx * v[b + 3] +
-    cdy * v[b + 4] +
-    cdz * v[b + 5] +
-    cx * vdot[bd + 3] +
-    cy * vdot[bd + 4] +
-    cz * vdot[bd + 5]
+    ddx * v[o] +
+    ddy * v[o + 1] +
+    ddz * v[o + 2] +
+    dx * vdot[od] +
+    dy * vdot[od + 1] +
+    dz * vdot[od + 2] +
+    (rdy * dz - rdz * dy + ry * ddz - rz * ddy) * v[o + 3] +
+    (rdz * dx - rdx * dz + rz * ddx - rx * ddz) * v[o + 4] +
+    (rdx * dy - rdy * dx + rx * ddy - ry * ddx) * v[o + 5] +
+    (ry * dz - rz * dy) * vdot[od + 3] +
+    (rz * dx - rx * dz) * vdot[od + 4] +
+    (rx * dy - ry * dx) * vdot[od + 5]
   );
 }
 
@@ -451,7 +427,7 @@ function worldInvInertiaTangent(
   let radial = 0;
   for (let k = 0; k < 4; k++) radial += _qHat[k] * qd[qdo + k];
   for (let k = 0; k < 4; k++) _qHatDot[k] = (qd[qdo + k] - _qHat[k] * radial) / len;
-  rotationTangent(_qHat, _qHatDot, _rotDot);
+  rotationTangent(_rotDot, _qHat, _qHatDot);
   const R = _rot,
     Rd = _rotDot;
   for (let a = 0; a < 3; a++) {
@@ -466,27 +442,6 @@ function worldInvInertiaTangent(
       out[o + 3 * a + b] = v;
     }
   }
-}
-
-/** Ṙ of loadUnitRotation's R(q̂) (row-major) along q̂̇, into `out`. */
-function rotationTangent(q: Float64Array, qd: Float64Array, out: Float64Array): void {
-  const w = q[0],
-    x = q[1],
-    y = q[2],
-    z = q[3];
-  const dw = qd[0],
-    dx = qd[1],
-    dy = qd[2],
-    dz = qd[3];
-  out[0] = -4 * (y * dy + z * dz);
-  out[1] = 2 * (dx * y + x * dy - dw * z - w * dz);
-  out[2] = 2 * (dx * z + x * dz + dw * y + w * dy);
-  out[3] = 2 * (dx * y + x * dy + dw * z + w * dz);
-  out[4] = -4 * (x * dx + z * dz);
-  out[5] = 2 * (dy * z + y * dz - dw * x - w * dx);
-  out[6] = 2 * (dx * z + x * dz - dw * y - w * dy);
-  out[7] = 2 * (dy * z + y * dz + dw * x + w * dx);
-  out[8] = -4 * (x * dx + y * dy);
 }
 
 const _u = new Float64Array(3);
