@@ -3,7 +3,7 @@
  * figures of issue 19's hard tangent-forward; not part of `npm run bench`, as each takes
  * tens of seconds):
  *
- *   npx tsx bench/hard-tangent-report.ts [validity|sweep|tangent]…
+ *   npx tsx bench/hard-tangent-report.ts [validity|sweep|tangent|sweep-gradients]…
  *
  * - validity: validity() of the billiards break (1,000 steps, hard) w.r.t. 8 initial
  *   velocities by one tangent rollout against P + 1 = 9 plain rollouts (method
@@ -12,6 +12,8 @@
  * - sweep: the hard sweep of billiards (41 points of cue.linearVelocity.x, the cue ball's
  *   final x), CPU seconds with the forward-mode gradient per point (sceneFunction's default
  *   now) against the reverse pass per point (the earlier hard-mode path), alternated.
+ * - sweep-gradients: the part of that sweep the tangent-forward changes, its 41 points'
+ *   gradients alone (CPU seconds, alternating per point).
  * - tangent: one tangent rollout with 1 direction over the plain hard forward rollout
  *   (bench/grad.ts `grad.billiards16.hard.tangent.overForward`).
  */
@@ -96,6 +98,41 @@ function sweepFigures(): void {
   );
 }
 
+/**
+ * The part of the sweep that the tangent-forward changes: the 41 points' gradients (the
+ * sweep's value calls for its difference check and its refinement are the same plain
+ * rollouts either way), CPU seconds, forward mode and reverse pass alternating per point.
+ */
+function sweepGradientFigures(): void {
+  const scene = billiardsHard();
+  const of = 'cue.position.x',
+    wrt = 'cue.linearVelocity.x';
+  const forward = forwardGradientOf(scene, of, [wrt]);
+  if (forward === null) throw new Error('hard mode has no tangent-forward');
+  const params = [parseParamPath(wrt, pathBodies(scene), '--wrt')];
+  const x0 = sceneFunction(scene, of, [wrt]).x0[0];
+  let fwd = 0,
+    rev = 0,
+    worst = 0;
+  const cpu = (f: () => number): [number, number] => {
+    const t0 = process.cpuUsage();
+    const v = f();
+    const dt = process.cpuUsage(t0);
+    return [v, (dt.user + dt.system) / 1e6];
+  };
+  for (let i = 0; i < 41; i++) {
+    const x = 0.9 * x0 + (0.2 * x0 * i) / 40;
+    const [a, ta] = cpu(() => forward([x]).grad[0]);
+    const [b, tb] = cpu(() => gradient(sceneAt(scene, params, [x]), of, [wrt], { validity: false }).grad[wrt]);
+    fwd += ta;
+    rev += tb;
+    worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(b), 1e-12));
+  }
+  console.log(
+    `hard billiards, 41 points' gradients: forward mode ${fwd.toFixed(1)} CPU s, reverse pass ${rev.toFixed(1)} CPU s (${(rev / fwd).toFixed(2)}×); largest relative difference of the derivatives ${worst.toExponential(1)}`,
+  );
+}
+
 function tangentFigure(): void {
   const figure = gradFigures.find((g) => g.name === 'grad.billiards16.hard.tangent.overForward');
   if (figure === undefined) throw new Error('bench/grad.ts has no hard tangent figure');
@@ -113,3 +150,4 @@ console.log(
 if (which.length === 0 || which.includes('validity')) validityFigures();
 if (which.length === 0 || which.includes('sweep')) sweepFigures();
 if (which.length === 0 || which.includes('tangent')) tangentFigure();
+if (which.includes('sweep-gradients')) sweepGradientFigures();
