@@ -90,8 +90,15 @@ export function sceneFunction(
     return sceneAt(scene, params, x);
   };
   const kinkTol = opts.kinkTol;
-  // a sweep's one parameter: one tangent rollout (~1.5 plain rollouts) instead of the reverse pass (~3)
-  const forward = names.length <= FORWARD_MODE_MAX_PARAMS ? forwardGradientOf(scene, of, names, { kinkTol }) : null;
+  // a sweep's one parameter: one tangent rollout (~1.5 plain rollouts) instead of the reverse pass (~3).
+  // Not in hard mode yet: its tangent rollout (sim/hard/stepper-tangent.ts) is exact but
+  // measured 2.2× the reverse pass's CPU time on billiards' 41 sweep points
+  // (`npx tsx bench/hard-tangent-report.ts sweep-gradients`: the placed impacts' trace rows
+  // and their margins' one-step differences); forwardGradientOf serves it on request
+  const forward =
+    names.length <= FORWARD_MODE_MAX_PARAMS && scene.contact.mode !== 'hard'
+      ? forwardGradientOf(scene, of, names, { kinkTol })
+      : null;
   return {
     wrt: names,
     x0: params.map((p) => readParam(scene, p)),

@@ -89,7 +89,7 @@ describe('forward-mode scene gradient', () => {
     }
   }
 
-  it('every mode has a tangent-forward step (hard since sim/hard/stepper-tangent.ts): sceneFunction uses it', () => {
+  it('every mode has a tangent-forward step (hard since sim/hard/stepper-tangent.ts); sceneFunction agrees with it', () => {
     expect(hasTangentForward(scene('hard'))).toBe(true);
     expect(hasTangentForward(scene('soft'))).toBe(true);
     const s = scene('hard', 120);
