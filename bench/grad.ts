@@ -27,6 +27,8 @@ import { cloneState, copyState } from '../sim/state.ts';
 import { createStepData, simulate } from '../sim/step.ts';
 import { parseSceneText, type Scene } from '../sim/scene.ts';
 import { gradient } from '../sim/gradient.ts';
+import { rolloutTangents } from '../sim/driver/tangent-rollout.ts';
+import { HARD_STEPPER } from '../sim/hard/stepper.ts';
 import { median, medianTimes, timeRatio, type Figure, type TimingOptions } from './harness.ts';
 
 /** Steps of the timed rollouts (the figures' names say 1000). */
@@ -63,6 +65,33 @@ function validityOverGrad(): number {
     () => gradient(scene, of, VALIDITY_PARAMS, { validity: false }).value,
     { warmup: 2, reps: 5 },
   );
+}
+
+/**
+ * One tangent rollout of the billiards break in hard mode (1,000 steps) carrying ONE
+ * direction (the cue ball's initial x velocity), no decision log, over the plain hard-mode
+ * forward rollout, interleaved: what a hard-mode sweep point or forward derivative costs
+ * (sim/hard/stepper-tangent.ts).
+ */
+function hardTangentOverForward(): number {
+  const scene = loadScene('billiards');
+  scene.contact.mode = 'hard';
+  const model = buildModel(scene);
+  const state0 = initialState(model, scene);
+  const config = { model, steps: GRAD_STEPS };
+  const L = rolloutLayout(model.nbody, GRAD_STEPS, 0);
+  const x = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
+  const xdot = new Float64Array(L.size);
+  xdot[L.qd + 6 * model.bodyName.indexOf('cue')] = 1;
+  const state = cloneState(state0);
+  const data = createStepData(model);
+  const forward = (): number => {
+    copyState(state, state0);
+    simulate(model, state, GRAD_STEPS, { data });
+    return state.bodyQ[0];
+  };
+  const tangent = (): number => rolloutTangents(config, HARD_STEPPER, x, xdot, 1).ydot[0];
+  return timeRatio(tangent, forward, { warmup: 2, reps: 5 });
 }
 
 /**
@@ -226,6 +255,13 @@ export const gradFigures: Figure[] = [
     unit: 'ratio',
     goal: { max: HARD_GRAD_OVER_FORWARD_GOAL },
     run: () => gradOverForward('billiards', { warmup: 2, reps: 5 }, 'hard', 'position'),
+  },
+  {
+    name: 'grad.billiards16.hard.tangent.overForward',
+    describe:
+      "one tangent rollout (1 direction: the cue ball's initial x velocity) of the billiards break in hard mode (1,000 steps) over the plain hard-mode forward rollout",
+    unit: 'ratio',
+    run: hardTangentOverForward,
   },
   {
     name: 'grad.billiards16.validity.overGrad',

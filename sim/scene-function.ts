@@ -48,7 +48,7 @@ export interface SceneFunction {
    * for one parameter where the mode has a tangent-forward step, else the reverse pass (sim/gradient.ts)
    */
   gradient(x: readonly number[]): PointGradient;
-  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts: one tangent rollout in penalty and soft mode, else P + 1 plain rollouts) */
+  /** the decisions nearest to flipping at `x`, with their distances (sim/validity.ts: one tangent rollout, or P + 1 plain rollouts where none applies) */
   validity(x: readonly number[]): Validity;
 }
 
@@ -90,8 +90,15 @@ export function sceneFunction(
     return sceneAt(scene, params, x);
   };
   const kinkTol = opts.kinkTol;
-  // a sweep's one parameter: one tangent rollout (~1.5 plain rollouts) instead of the reverse pass (~3)
-  const forward = names.length <= FORWARD_MODE_MAX_PARAMS ? forwardGradientOf(scene, of, names, { kinkTol }) : null;
+  // a sweep's one parameter: one tangent rollout (~1.5 plain rollouts) instead of the reverse pass (~3).
+  // Not in hard mode yet: its tangent rollout (sim/hard/stepper-tangent.ts) is exact but
+  // measured 2.2× the reverse pass's CPU time on billiards' 41 sweep points
+  // (`npx tsx bench/hard-tangent-report.ts sweep-gradients`: the placed impacts' trace rows
+  // and their margins' one-step differences); forwardGradientOf serves it on request
+  const forward =
+    names.length <= FORWARD_MODE_MAX_PARAMS && scene.contact.mode !== 'hard'
+      ? forwardGradientOf(scene, of, names, { kinkTol })
+      : null;
   return {
     wrt: names,
     x0: params.map((p) => readParam(scene, p)),

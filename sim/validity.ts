@@ -11,7 +11,7 @@
  *
  *   distance = |m| / ‖∇θ m‖,   and per parameter |m| / |∂m/∂θ_i|   (θ's own units)
  *
- * The tangents ∂m/∂θ_i come, in penalty and soft mode, from ONE tangent rollout
+ * The tangents ∂m/∂θ_i come, in every contact mode, from ONE tangent rollout
  * (sim/driver/tangent-rollout.ts): the rollout inputs' tangents ∂x/∂θ_i (the parameters
  * written into the inputs as the gradient writes them, sim/param-inputs.ts, in forward
  * mode) are carried through every step beside the forward pass by the Stepper's
@@ -29,9 +29,13 @@
  * impulse or force reaching 0 (hard onset λ_n·W_nn, penalty |d| and damping clamp), each with
  * its own margin. {@link rankKinksByDistance} orders a kink report by these distances.
  *
- * Hard mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature
- * choices (their margins' tangents are not carried) and parameters that reach no rollout
- * input (the contact margin) keep the earlier method: one extra plain rollout per
+ * Hard mode's tangent-forward (sim/hard/stepper-tangent.ts) carries the margins' tangents
+ * analytically on every step without a placed impact, and by a one-sided difference of
+ * that one step on the rare steps that place one (a bounce, a break).
+ *
+ * Scenes with narrowphase feature choices (their margins' tangents are not carried) and
+ * parameters that reach no rollout input (the contact margin) keep the earlier method
+ * (as does `method: 'differences'`, in every mode): one extra plain rollout per
  * parameter, θ + h_i e_i with h_i = {@link TANGENT_STEP}·max(|θ_i|, 1), a one-sided
  * difference of every margin matched by decision (step, pair, kind, and the contact's
  * rank among the pair's contacts of that step): P + 1 plain rollouts for P parameters.
@@ -63,10 +67,10 @@ import { narrowphaseFeatures } from './validity/features.ts';
 import { NearestDecisions } from './validity/nearest.ts';
 import type { ForwardTangents } from './driver/config.ts';
 import type { RolloutLayout } from './driver/inputs.ts';
-import { forceRolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
+import { rolloutTangents, TangentCarry, type StepMarginSink } from './driver/tangent-rollout.ts';
 import type { Model } from './model.ts';
 import { inputTangents } from './param-inputs.ts';
-import { rolloutInputs, rolloutLayout } from './rollout.ts';
+import { rolloutInputs, rolloutLayout, stepperOfMode } from './rollout.ts';
 
 /** Relative step of the tangents' one-sided differences (of max(|θ_i|, 1), in θ_i's unit). */
 export const TANGENT_STEP = 1e-7;
@@ -402,7 +406,7 @@ function kindOf(label: string): string {
 /**
  * The validity report of the scene's rollout w.r.t. the parameters `wrt` (paths as
  * written), at the scene's own values: module comment. Costs one tangent rollout carrying
- * P directions (penalty, soft), else P + 1 plain rollouts (hard, feature choices, the margin).
+ * P directions (every mode), else P + 1 plain rollouts (feature choices, the margin).
  *
  * @example
  * // a ball 19 µm above the ground at the last step (hard mode)
@@ -436,9 +440,7 @@ export function validity(
   // one tangent rollout where the mode's Stepper has a tangent-forward; else P + 1 plain ones
   const tangent = opts.method === 'differences' ? null : tangentSlopes(at, params, theta, labels);
   if (tangent === null && opts.method === 'tangents') {
-    throw new Error(
-      'validity: no tangent rollout for this scene (hard mode, narrowphase features or the contact margin)',
-    );
+    throw new Error('validity: no tangent rollout for this scene (narrowphase features or the contact margin)');
   }
   if (tangent !== null) return validityReport(names, theta, labels, tangent, null, opts.distancesOf);
   // the approach watch of the base run: pairs outside the margin, the step of each one's least margin
@@ -591,10 +593,9 @@ function differencedSlopes(
  * from ONE tangent rollout (sim/driver/tangent-rollout.ts): the rollout inputs' tangents
  * ∂x/∂θ_j come from the parameters written into the inputs as the gradient writes them
  * (param-inputs.ts, in forward mode), and the steps carry them to every margin. Null
- * where this does not apply, and the caller differences plain rollouts instead: hard
- * mode (its Stepper has no tangent-forward yet), scenes with narrowphase feature choices
- * (their margins' tangents are not carried yet), and parameters that reach no rollout
- * input (the contact margin).
+ * where this does not apply, and the caller differences plain rollouts instead: scenes
+ * with narrowphase feature choices (their margins' tangents are not carried yet), and
+ * parameters that reach no rollout input (the contact margin).
  */
 function tangentSlopes(
   scene: Scene,
@@ -606,7 +607,7 @@ function tangentSlopes(
   if (inputs === null) return null;
   const log = new DecisionLog(labels, null, params.length, scene.steps);
   const watch = approachWatch(inputs, params.length);
-  forceRolloutTangents(inputs.config, inputs.x, inputs.xdots, params.length, log, watch);
+  rolloutTangents(inputs.config, stepperOfMode(scene.contact.mode), inputs.x, inputs.xdots, params.length, log, watch);
   reportApproaches(watch, inputs.config.model, log);
   return log;
 }
@@ -620,7 +621,6 @@ function tangentInputs(
   params: readonly ParamPath[],
   theta: readonly number[],
 ): { config: { model: Model; steps: number }; L: RolloutLayout; x: Float64Array; xdots: Float64Array } | null {
-  if (scene.contact.mode === 'hard') return null;
   const model = buildModel(scene);
   if (narrowphaseFeatures(model) !== null) return null;
   const state0 = initialState(model, scene);
@@ -669,8 +669,8 @@ export interface ValidityRide {
  * gradient's own rollout instead of a rollout of its own: that pass steps through the
  * tangent-forward (the same values, records and kink reports) carrying the P directions,
  * so the radius costs the directions' propagation only. Null where {@link validity}
- * would not use a tangent rollout (hard mode, narrowphase feature choices, a parameter
- * that reaches no rollout input): call `validity` then. The gradient's rollout must be of
+ * would not use a tangent rollout (narrowphase feature choices, a parameter that
+ * reaches no rollout input): call `validity` then. The gradient's rollout must be of
  * `scene` itself, without controls.
  *
  * @example

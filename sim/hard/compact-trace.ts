@@ -11,7 +11,14 @@
  */
 import { INPUT_FIELDS, rolloutLayout, WRENCH_PER_BODY, type InputName } from '../driver/inputs.ts';
 import type { Model } from '../model.ts';
-import { tracedPullback, tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
+import { vjp } from '../../ad/transforms.ts';
+import {
+  hardStepTraced,
+  tracedPullback,
+  tracedStepContext,
+  type HardStepRecord,
+  type TracedStepContext,
+} from './traced-step.ts';
 
 /** Floats per body of a state cotangent: pose (7) then velocity (6) blocks. */
 const POSE = 7;
@@ -45,20 +52,22 @@ function modelOfBodies(model: Model, bodies: readonly number[]): Model {
   };
 }
 
-/**
- * x̄ += (∂step/∂x)ᵀȳ through the trace of `rec`'s bodies alone (`x`, `xbar` in `ctx`'s
- * one-step layout; `ybar` zero outside the bodies of `rec`'s contacts).
- *
- * @example
- * addCompactTracedPullback(ctx, split.placed, x, ybarPlaced, xbar);
- */
-export function addCompactTracedPullback(
-  ctx: TracedStepContext,
-  rec: HardStepRecord,
-  x: Float64Array,
-  ybar: Float64Array,
-  xbar: Float64Array,
-): void {
+/** A record's step on the model of its contacts' bodies alone: the sub-context, record and inputs. */
+interface CompactStep {
+  /** the record's bodies, in index order (local j is body bodies[j]) */
+  bodies: number[];
+  /** the controlled local bodies, and their slots among the step's controls */
+  controls: number[];
+  controlSlots: number[];
+  subCtx: TracedStepContext;
+  subRec: HardStepRecord;
+  /** the sub-step's inputs (layout Ls) */
+  xs: Float64Array;
+  Ls: ReturnType<typeof rolloutLayout>;
+}
+
+/** Gather `rec`'s step onto the model of its bodies (`x` in `ctx`'s one-step layout). */
+function compactStep(ctx: TracedStepContext, rec: HardStepRecord, x: Float64Array): CompactStep {
   const { model, L } = ctx;
   const n = model.nbody;
   // the bodies of the contacts, in index order, and where each one goes
@@ -111,6 +120,89 @@ export function addCompactTracedPullback(
       for (let e = 0; e < VELOCITY; e++) pseudo[VELOCITY * j + e] = rec.pseudo[VELOCITY * bodies[j] + e];
   }
   const subRec: HardStepRecord = { ...rec, contacts, pseudo };
+  return { bodies, controls, controlSlots, subCtx, subRec, xs, Ls };
+}
+
+/**
+ * The tangents of the outputs of `rec`'s dynamic bodies (`ydot`, dirs × 13n, written at
+ * those bodies' entries only) along `dirs` input tangents (`xdot`, dirs × ctx.L.size): the
+ * rows of the compact step's Jacobian for those outputs from ONE recording of its trace
+ * (one reverse sweep per row), applied to every direction. For the rare steps that place
+ * an impact (step-tangent-placed.ts).
+ *
+ * @example
+ * setCompactTracedTangents(ctx, split.placed, x, 2, xdot, ydot);
+ */
+export function setCompactTracedTangents(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  dirs: number,
+  xdot: Float64Array,
+  ydot: Float64Array,
+): void {
+  const { model, L } = ctx;
+  const n = model.nbody;
+  const { bodies, controls, controlSlots, subCtx, subRec, xs, Ls } = compactStep(ctx, rec, x);
+  const m = bodies.length;
+  // each direction's tangent, gathered into the sub-step's layout
+  const xsdot = new Float64Array(dirs * Ls.size);
+  for (let j = 0; j < dirs; j++) {
+    const o = j * L.size,
+      os = j * Ls.size;
+    for (const f of INPUT_FIELDS) {
+      const name: InputName = f.name;
+      if (f.perBody === null) {
+        for (let e = 0; e < f.fixed; e++) xsdot[os + Ls[name] + e] = xdot[o + L[name] + e];
+        continue;
+      }
+      const w = f.perBody;
+      for (let b = 0; b < m; b++)
+        for (let e = 0; e < w; e++) xsdot[os + Ls[name] + w * b + e] = xdot[o + L[name] + w * bodies[b] + e];
+    }
+    for (let i = 0; i < controls.length; i++)
+      for (let e = 0; e < WRENCH_PER_BODY; e++)
+        xsdot[os + Ls.controls + WRENCH_PER_BODY * i + e] =
+          xdot[o + L.controls + WRENCH_PER_BODY * controlSlots[i] + e];
+  }
+  const lin = vjp((v) => hardStepTraced(subCtx, subRec, v), Array.from(xs), { kinkTol: 0 });
+  const ys = new Array<number>((POSE + VELOCITY) * m).fill(0);
+  const ss = (POSE + VELOCITY) * n;
+  for (let b = 0; b < m; b++) {
+    if (model.bodyStatic[bodies[b]]) continue;
+    for (let i = 0; i < POSE + VELOCITY; i++) {
+      const local = i < POSE ? POSE * b + i : POSE * m + VELOCITY * b + i - POSE;
+      const global = i < POSE ? POSE * bodies[b] + i : POSE * n + VELOCITY * bodies[b] + i - POSE;
+      ys[local] = 1;
+      const row = lin.vjp(ys);
+      ys[local] = 0;
+      for (let j = 0; j < dirs; j++) {
+        let v = 0;
+        for (let k = 0; k < Ls.size; k++) v += row[k] * xsdot[j * Ls.size + k];
+        ydot[j * ss + global] = v;
+      }
+    }
+  }
+}
+
+/**
+ * x̄ += (∂step/∂x)ᵀȳ through the trace of `rec`'s bodies alone (`x`, `xbar` in `ctx`'s
+ * one-step layout; `ybar` zero outside the bodies of `rec`'s contacts).
+ *
+ * @example
+ * addCompactTracedPullback(ctx, split.placed, x, ybarPlaced, xbar);
+ */
+export function addCompactTracedPullback(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  x: Float64Array,
+  ybar: Float64Array,
+  xbar: Float64Array,
+): void {
+  const { model, L } = ctx;
+  const n = model.nbody;
+  const { bodies, controls, controlSlots, subCtx, subRec, xs, Ls } = compactStep(ctx, rec, x);
+  const m = bodies.length;
   // ȳ of the local bodies: [q̄ (7m) | q̇̄ (6m)]
   const ys = new Float64Array((POSE + VELOCITY) * m);
   for (let j = 0; j < m; j++) {

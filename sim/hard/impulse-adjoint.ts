@@ -626,3 +626,21 @@ function luSolveTransposed(K: Float64Array, n: number, g: ArrayLike<number>): Fl
   }
   return w;
 }
+
+/**
+ * The active contacts grouped into islands, as the adjoint groups them (module scratch:
+ * read before the next call): for the solve's tangent (impulse-tangent.ts), which must
+ * take the same islands and branches as this file's adjoint.
+ */
+export function impulseIslands(s: ImpulseStructure): {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly contacts: Int32Array;
+} {
+  return activeIslands(s);
+}
+
+/** Contact k's branch at the solution, as the adjoint classifies it (for impulse-tangent.ts). */
+export function impulseContactKind(s: ImpulseStructure, th: Float64Array, vplus: Float64Array, k: number): ContactKind {
+  return kindOf(s, th, impulseLayout(s.nbody, s.count), vplus, k);
+}

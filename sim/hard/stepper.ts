@@ -33,8 +33,12 @@ import { tracedStepContext, type HardStepRecord, type TracedStepContext } from '
 export { tracedPullback } from './traced-step.ts';
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { State } from '../state.ts';
+import { PlacedSplitter } from './placed-split.ts';
 import { RecordArena } from './record-arena.ts';
 import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
+import type { StepTangents } from '../driver/stepper.ts';
+import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
+import { HardTangentForward } from './stepper-tangent.ts';
 
 /**
  * Contacts within this many penetration tolerances of d = 0 count as resting for the
@@ -153,6 +157,8 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
   private arena: RecordArena | null = null;
   /** pullback scratch, made on the first pullback (a forward-only evaluation needs none) */
   private scratch: HardPullbackScratch | null = null;
+  /** tangent-forward state, made on the first tangent step */
+  private tangent: HardTangentForward | null = null;
 
   constructor(
     config: RolloutConfig,
@@ -169,6 +175,29 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
     step(this.model, this.data, state, control, state, kinks);
+  }
+
+  /** The plain step, with every direction's tangent carried through its linearization (stepper-tangent.ts). */
+  tangentForward(
+    state: State,
+    control: Float64Array | null,
+    tangents: StepTangents,
+    kinks: MarginTangentSink | null,
+  ): void {
+    const sc = (this.scratch ??= this.makeScratch());
+    this.tangent ??= new HardTangentForward(
+      this.model,
+      this.data,
+      this.hard,
+      this.L,
+      sc.L1,
+      sc.ctx,
+      new PlacedSplitter(this.model.bodyStatic),
+      this.bodies,
+      this.x,
+      (into) => recordStep(this.hard, into),
+    );
+    this.tangent.step(state, control, tangents, kinks);
   }
 
   contacts(): Contacts {

@@ -645,8 +645,8 @@ export function addNormalizeAdjoint(
   for (let k = 0; k < 4; k++) out[off + k] += (qHatBar[k] - qHat[k] * radial) / qLen;
 }
 
-/** Ṙ for the unit quaternion q̂ and its tangent q̂̇ (row-major), the differential of R(q̂). */
-function rotationTangent(out: Float64Array, q: Float64Array, qDot: Float64Array): Float64Array {
+/** Ṙ for the unit quaternion q̂ and its tangent q̂̇ (row-major), the differential of R(q̂) (also the hard step's tangent, sim/hard/step-tangent.ts). */
+export function rotationTangent(out: Float64Array, q: Float64Array, qDot: Float64Array): Float64Array {
   const w = q[0],
     x = q[1],
     y = q[2],

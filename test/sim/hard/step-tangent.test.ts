@@ -1,0 +1,291 @@
+// The hard step's tangent (sim/hard/step-tangent.ts, step-tangent-placed.ts) is the
+// transpose of its pullback: for random directions ẋ and cotangents ȳ,
+// <ȳ, J ẋ> from the tangent equals <Jᵀȳ, ẋ> from hardStepAdjoint / the placed split's
+// pullback, on every step with contacts of scenes that exercise each branch (resting and
+// sliding box corners, sticking and sliding friction, a resting stack with redundant
+// contacts, restitution, billiards impacts, capsules, controls, placed impacts).
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { seededRng } from '../../../ad/random.ts';
+import { buildModel, initialState } from '../../../sim/builder.ts';
+import { recordStep, RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
+import { placesImpact, hardStepAdjoint } from '../../../sim/hard/step-adjoint.ts';
+import { hardStepTangent, PlacedImpactTangentError } from '../../../sim/hard/step-tangent.ts';
+import { placedStepTangent } from '../../../sim/hard/step-tangent-placed.ts';
+import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
+import { impulseLayout, impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
+import { impulseTangentInto } from '../../../sim/hard/impulse-tangent.ts';
+import {
+  CONTACT_BOUND,
+  CONTACT_MU,
+  CONTACT_R_A,
+  CONTACT_SLIP_TARGET,
+  IMPULSE_CONTACT_WIDTH,
+} from '../../../sim/hard/impulse-layout.ts';
+import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
+import { rolloutInputs, rolloutLayout } from '../../../sim/rollout.ts';
+import { parseScene, type SceneInput } from '../../../sim/scene.ts';
+import { createStepData, step } from '../../../sim/step.ts';
+
+const ground: SceneInput['bodies'][number] = { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } };
+const box = (
+  name: string,
+  z: number,
+  extra: Partial<SceneInput['bodies'][number]> = {},
+): SceneInput['bodies'][number] => ({
+  name,
+  shape: { type: 'box', halfExtents: [0.2, 0.15, 0.1] },
+  mass: 1.5,
+  position: [0, 0, z],
+  ...extra,
+});
+
+function sceneFile(name: string, steps: number): SceneInput {
+  const input = JSON.parse(
+    readFileSync(new URL(`../../../scenes/${name}.json`, import.meta.url), 'utf8'),
+  ) as SceneInput;
+  return { ...input, steps, contact: { ...(input.contact ?? {}), mode: 'hard', timeOfImpact: false } } as SceneInput;
+}
+
+const SCENES: { name: string; input: SceneInput; steps: number; control?: string; every?: number }[] = [
+  { name: 'ball-drop (restitution)', input: sceneFile('ball-drop', 3000), steps: 3000, every: 1 },
+  { name: 'box-slide (sliding, then sticking)', input: sceneFile('box-slide', 700), steps: 700 },
+  { name: 'billiards (impacts between balls, rolling on the cloth)', input: sceneFile('billiards', 400), steps: 400 },
+  {
+    name: 'a box sliding and turning to rest on its four corners',
+    input: {
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.4 },
+      bodies: [ground, box('box', 0.1, { linearVelocity: [1.2, 0.3, 0], angularVelocity: [0, 0, 2] })],
+    },
+    steps: 400,
+  },
+  {
+    name: 'a resting stack of three boxes (redundant contacts)',
+    input: {
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.6 },
+      bodies: [
+        ground,
+        box('a', 0.1),
+        box('b', 0.3, { position: [0.03, 0.01, 0.3] }),
+        box('c', 0.5, { position: [-0.02, 0.02, 0.5] }),
+      ],
+    },
+    steps: 120,
+  },
+  {
+    name: 'a capsule rolling and a box pushed by a control force',
+    input: {
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.5 },
+      bodies: [
+        ground,
+        {
+          name: 'cap',
+          shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 },
+          mass: 1,
+          position: [0, 1, 0.05],
+          orientation: [0.7071067811865476, 0.7071067811865476, 0, 0],
+          linearVelocity: [0.5, 0, 0],
+          angularVelocity: [0, 4, 0],
+        },
+        box('pushed', 0.1, { position: [0, -1, 0.1] }),
+      ],
+    },
+    steps: 300,
+    control: 'pushed',
+  },
+];
+
+const DIRS = 3;
+
+describe('the hard step tangent is the transpose of the hand-composed adjoint', () => {
+  for (const scene of SCENES) {
+    it(scene.name, () => {
+      const parsed = parseScene(scene.input);
+      const model = buildModel(parsed);
+      const state = initialState(model, parsed);
+      const data = createStepData(model);
+      const n = model.nbody;
+      const controlBodies = scene.control === undefined ? [] : [model.bodyName.indexOf(scene.control)];
+      const L1 = rolloutLayout(n, 1, controlBodies.length);
+      const hard = data.hard;
+      if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
+      const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+      const rng = seededRng(17);
+      const control = new Float64Array(6 * n);
+      const xdot = new Float64Array(DIRS * L1.size);
+      const ydot = new Float64Array(DIRS * 13 * n);
+      let compared = 0;
+      let worst = 0;
+      for (let t = 0; t < scene.steps; t++) {
+        const xs = new Float64Array(L1.size);
+        xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+        for (const b of controlBodies) {
+          const wrench = [3 * Math.sin(0.01 * t), 2, 0, 0, 0, 0.5];
+          control.set(wrench, 6 * b);
+          xs.set(wrench, L1.controls);
+        }
+        step(model, data, state, controlBodies.length > 0 ? control : null, state);
+        const rec = recordStep(hard, undefined);
+        if (rec.contacts.count === 0 || placesImpact(rec)) continue;
+        if (t % (scene.every ?? 3) !== 0) continue; // every third step with contacts keeps the test short
+        for (let i = 0; i < xdot.length; i++) xdot[i] = rng.uniform() - 0.5;
+        const ybar = Float64Array.from({ length: 13 * n }, () => rng.uniform() - 0.5);
+        hardStepTangent(ctx, rec, xs, DIRS, xdot, ydot);
+        const xbar = hardStepAdjoint(ctx, rec, xs, ybar);
+        worst = Math.max(worst, dotMismatch(ybar, ydot, xbar, xdot, 13 * n, L1.size));
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(10);
+      if (process.env.TANGENT_REPORT) console.log(scene.name, compared, worst);
+      expect(worst).toBeLessThan(1e-10);
+    });
+  }
+});
+
+describe('a step with a placed impact: its tangent is the transpose of the split pullback', () => {
+  it('balls dropping onto the ground and onto a box that carries a ball, beside a rolling pair', () => {
+    const ball = (name: string, position: number[], extra: object = {}): SceneInput['bodies'][number] => ({
+      name,
+      shape: { type: 'sphere', radius: 0.05 },
+      mass: 0.2,
+      position: position as [number, number, number],
+      ...extra,
+    });
+    const parsed = parseScene({
+      dt: 1e-3,
+      contact: { mode: 'hard', friction: 0.3, restitution: 0.7 },
+      bodies: [
+        ground,
+        ball('dropped', [0, 0, 0.3], { linearVelocity: [0.2, 0, -1], angularVelocity: [0, 3, 0] }),
+        ball('rolling', [-0.5, 0, 0.05], { linearVelocity: [1, 0, 0], angularVelocity: [0, 20, 0] }),
+        ball('pushed', [-0.399, 0, 0.05]),
+        box('stand', 0.1, { position: [1, 0, 0.1] }),
+        ball('sitting', [1.1, 0, 0.25]),
+        ball('falling', [0.92, 0, 0.4], { linearVelocity: [0, 0, -1] }),
+      ],
+    });
+    const model = buildModel(parsed);
+    const state = initialState(model, parsed);
+    const data = createStepData(model);
+    const n = model.nbody;
+    const controlBodies = [model.bodyName.indexOf('falling')];
+    const L1 = rolloutLayout(n, 1, controlBodies.length);
+    const control = new Float64Array(6 * n);
+    const hard = data.hard;
+    if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
+    const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+    const splitter = new PlacedSplitter(model.bodyStatic);
+    const rng = seededRng(23);
+    const xdot = new Float64Array(DIRS * L1.size);
+    const ydot = new Float64Array(DIRS * 13 * n);
+    let compared = 0,
+      worst = 0;
+    for (let t = 0; t < 500; t++) {
+      const xs = new Float64Array(L1.size);
+      xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+      const wrench = [0.1 * Math.sin(0.01 * t), 0.05, -0.2, 0.001, 0, 0.002];
+      control.set(wrench, 6 * controlBodies[0]);
+      xs.set(wrench, L1.controls);
+      step(model, data, state, control, state);
+      const rec = recordStep(hard, undefined);
+      if (!placesImpact(rec)) continue;
+      for (let i = 0; i < xdot.length; i++) xdot[i] = rng.uniform() - 0.5;
+      const ybar = Float64Array.from({ length: 13 * n }, () => rng.uniform() - 0.5);
+      expect(() => hardStepTangent(ctx, rec, xs, DIRS, xdot, ydot)).toThrow(PlacedImpactTangentError);
+      placedStepTangent(ctx, splitter, rec, xs, DIRS, xdot, ydot);
+      const xbar = placedStepPullback(ctx, splitter, rec, xs, ybar, new Float64Array(L1.size));
+      worst = Math.max(worst, dotMismatch(ybar, ydot, xbar, xdot, 13 * n, L1.size));
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(3);
+    expect(worst).toBeLessThan(1e-10);
+  });
+});
+
+describe('the impulse solve tangent is the transpose of the hand island adjoint', () => {
+  it('on random θ (lever arms, slip targets, velocities) at the solves of the scenes above', () => {
+    let compared = 0,
+      worst = 0;
+    for (const scene of SCENES.slice(1)) {
+      const parsed = parseScene(scene.input);
+      const model = buildModel(parsed);
+      const state = initialState(model, parsed);
+      const data = createStepData(model);
+      const hard = data.hard;
+      if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
+      const n = model.nbody;
+      const rng = seededRng(29);
+      for (let t = 0; t < scene.steps; t += 11) {
+        for (let s = 0; s < 11; s++) step(model, data, state, null, state);
+        const p = hard.problem;
+        const c = p.count;
+        if (c === 0) continue;
+        const L = impulseLayout(n, c);
+        const theta = new Float64Array(L.size);
+        for (let j = 0; j < 6 * n; j++) theta[j] = rng.uniform() - 0.5;
+        for (let k = 0; k < c; k++) {
+          const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
+          theta.set(p.dir.subarray(9 * k, 9 * k + 9), o);
+          for (let i = 0; i < 6; i++) theta[o + CONTACT_R_A + i] = rng.uniform() - 0.5;
+          theta[o + CONTACT_MU] = p.friction[k];
+          theta[o + CONTACT_BOUND] = p.bound[k];
+          for (let j = 0; j < 2; j++) theta[o + CONTACT_SLIP_TARGET + j] = 0.1 * (rng.uniform() - 0.5);
+        }
+        for (let b = 0; b < n; b++) {
+          if (model.bodyStatic[b]) continue;
+          theta[L.invMass + b] = model.bodyInvMass[b];
+          theta.set(p.worldInvInertia.subarray(9 * b, 9 * b + 9), L.invInertia + 9 * b);
+        }
+        const structure = {
+          nbody: n,
+          count: c,
+          bodyA: p.bodyA,
+          bodyB: p.bodyB,
+          isStatic: model.bodyStatic,
+          lambda: p.impulse.slice(0, 3 * c),
+        };
+        const rule = impulseSolveRule(structure, 'hand');
+        const y = rule.fwd(theta, { kink() {} })[0];
+        const ybar = Float64Array.from({ length: y.length }, () => rng.uniform() - 0.5);
+        const thbar = rule.bwd(theta, ybar);
+        const thetaDot = Float64Array.from({ length: DIRS * L.size }, () => rng.uniform() - 0.5);
+        const yDot = new Float64Array(DIRS * y.length);
+        impulseTangentInto(structure, theta, y, DIRS, thetaDot, L.size, yDot, y.length);
+        worst = Math.max(worst, dotMismatch(ybar, yDot, thbar, thetaDot, y.length, L.size));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20);
+    expect(worst).toBeLessThan(1e-10);
+  });
+});
+
+/** max over directions of |<ȳ, ẏ_j> − <x̄, ẋ_j>| relative to the sum of the terms' magnitudes. */
+function dotMismatch(
+  ybar: Float64Array,
+  ydot: Float64Array,
+  xbar: Float64Array,
+  xdot: Float64Array,
+  ny: number,
+  nx: number,
+): number {
+  let worst = 0;
+  for (let j = 0; j < xdot.length / nx; j++) {
+    let fwd = 0,
+      rev = 0,
+      scale = 0;
+    for (let i = 0; i < ny; i++) {
+      fwd += ybar[i] * ydot[j * ny + i];
+      scale += Math.abs(ybar[i] * ydot[j * ny + i]);
+    }
+    for (let i = 0; i < nx; i++) {
+      rev += xbar[i] * xdot[j * nx + i];
+      scale += Math.abs(xbar[i] * xdot[j * nx + i]);
+    }
+    worst = Math.max(worst, Math.abs(fwd - rev) / scale);
+  }
+  return worst;
+}

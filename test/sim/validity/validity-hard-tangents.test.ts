@@ -1,0 +1,61 @@
+// Hard mode's validity radius from one tangent rollout (the hard Stepper's tangent-forward
+// carrying every margin's tangents: sim/hard/decisions-tangent.ts, and one-step differences
+// on the steps that place an impact) against the P + 1 plain rollouts it replaces, and
+// riding the gradient's forward pass; the closed-form checks of the radius (the issue's
+// reproducers: a ball 19 µm above the ground at the last step, gap/(dz/dz0)) are in
+// validity.test.ts, which now runs on this path.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { gradient } from '../../../sim/gradient.ts';
+import { parseSceneText, type Scene } from '../../../sim/scene.ts';
+import { validity, validityRide } from '../../../sim/validity.ts';
+import { validityCases } from './validity-cases.ts';
+
+function rel(a: number, b: number): number {
+  if (a === b) return 0;
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+function expectSameRadii(scene: Scene, wrt: string[], rtol: number): void {
+  const t = validity(scene, wrt, { method: 'tangents' });
+  const d = validity(scene, wrt, { method: 'differences' });
+  expect(t.validWithin).not.toBeNull();
+  expect(rel(t.validWithin?.distance as number, d.validWithin?.distance as number)).toBeLessThan(rtol);
+  for (const p of wrt) {
+    const a = t.validWithin?.byParameter[p]?.distance ?? Infinity;
+    const b = d.validWithin?.byParameter[p]?.distance ?? Infinity;
+    expect(rel(a, b), `${p}: ${a} vs ${b}`).toBeLessThan(rtol);
+  }
+  // the nearest decisions, at the same distances (ties may list in either order). Not the
+  // whole list: the impulse margins λ_n·W_nn of redundant contacts (a box's corners) split
+  // λ̇ by the minimum norm where the solver's differences follow its own split (the tipping
+  // box's later corners differ by ~5 %), the same v̇⁺ either way
+  const tk = t.decisions.slice(0, 2).map((x) => x.distance);
+  const dk = d.decisions.slice(0, 2).map((x) => x.distance);
+  tk.forEach((v, i) => expect(rel(v, dk[i]), `decision ${i}`).toBeLessThan(rtol));
+}
+
+describe('hard mode: validWithin by tangents equals validWithin by differences', () => {
+  for (const c of validityCases()) {
+    if (c.scene.contact.mode !== 'hard') continue;
+    it(`${c.name} along ${c.wrt}`, () => expectSameRadii(c.scene, [c.wrt], 1e-4));
+  }
+});
+
+describe("hard mode: validWithin riding the gradient's forward pass", () => {
+  it('billiards (300 steps): the same gradient, kinks and report as a gradient and a tangent rollout apart', () => {
+    const billiards = parseSceneText(readFileSync(new URL('../../../scenes/billiards.json', import.meta.url), 'utf8'));
+    const wrt = ['cue', 'ball1'].flatMap((b) => [`${b}.linearVelocity.x`, `${b}.linearVelocity.y`]);
+    const scene = { ...billiards, steps: 300, contact: { ...billiards.contact, mode: 'hard' as const } };
+    expect(validityRide(scene, wrt)).not.toBeNull();
+    const riding = gradient(scene, 'cue.position.x', wrt, { validity: true });
+    const alone = gradient(scene, 'cue.position.x', wrt, { validity: false });
+    expect(riding.value).toBe(alone.value);
+    expect(riding.grad).toEqual(alone.grad);
+    const labelsMargins = (r: typeof alone) => r.kinks.map((k) => [k.label, k.margin]).sort();
+    expect(labelsMargins(riding)).toEqual(labelsMargins(alone));
+    const v = validity(scene, wrt, { distancesOf: alone.kinks.map((k) => k.label) });
+    expect(riding.validWithin).toEqual(v.validWithin);
+    expect(riding.decisions).toEqual(v.decisions);
+  });
+});
