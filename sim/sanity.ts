@@ -807,7 +807,7 @@ export function penetrationHint(
 }
 
 /** r_b, m: the radius of a sphere about body b's centre holding its shape (its row's; 0 for a plane). */
-export function boundingRadius(input: SanityInput, b: number): number {
+function boundingRadius(input: SanityInput, b: number): number {
   const solid = shapeRow(input.geomType[b]).solid;
   return solid === null ? 0 : solid.boundingRadius(input.geomSize, GEOM_SIZE_WIDTH * b);
 }

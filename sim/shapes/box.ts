@@ -8,7 +8,7 @@ import { add, div, mul } from '../../ad/ops.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { positiveVec3, strict } from '../scene-fields.ts';
 import type { Vec3 } from '../scene.ts';
-import type { ShapeRow } from './row.ts';
+import { onFace, type ShapeRow } from './row.ts';
 
 /** The scene's box, metres. */
 export interface BoxSpec {
@@ -47,6 +47,11 @@ export const box = {
       out[0] = hx * Math.abs(_rot[0]) + hy * Math.abs(_rot[3]) + hz * Math.abs(_rot[6]);
       out[1] = hx * Math.abs(_rot[1]) + hy * Math.abs(_rot[4]) + hz * Math.abs(_rot[7]);
       out[2] = hx * Math.abs(_rot[2]) + hy * Math.abs(_rot[5]) + hz * Math.abs(_rot[8]);
+    },
+    // a face moves along its axis with its half extent
+    surfaceSizeRates(size, g, p, m, out) {
+      out.fill(0);
+      for (let k = 0; k < 3; k++) if (onFace(p[k], size[g + k])) out[k] = Math.sign(p[k]) * m[k];
     },
     // a unit cube scaled by the full extents (three's instancing keeps normals right under a non-uniform scale)
     render: (size, g) => ({ kind: 'unitBox', scale: [2 * size[g], 2 * size[g + 1], 2 * size[g + 2]] }),

@@ -76,6 +76,12 @@ export const capsule = {
       out[1] = halfLength * Math.abs(_rot[7]) + r;
       out[2] = halfLength * Math.abs(_rot[8]) + r;
     },
+    // the radius moves every surface point outward; the half length moves the caps along ±z
+    surfaceSizeRates(size, g, p, m, out) {
+      out.fill(0);
+      out[0] = 1;
+      if (Math.abs(p[2]) > size[g + 1]) out[1] = Math.sign(p[2]) * m[2];
+    },
     // three's capsule is not a scaled unit shape: built at its size
     render: (size, g) => ({ kind: 'capsule', radius: size[g], halfLength: size[g + 1] }),
   },

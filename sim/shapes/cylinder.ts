@@ -8,7 +8,7 @@ import { add, div, mul } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { positive, strict } from '../scene-fields.ts';
-import type { ShapeRow } from './row.ts';
+import { onFace, type ShapeRow } from './row.ts';
 
 /** The scene's cylinder, metres. */
 export interface CylinderSpec {
@@ -62,6 +62,13 @@ export const cylinder = {
       out[0] = halfLength * Math.abs(_rot[6]) + r * Math.sqrt(Math.max(0, 1 - _rot[6] * _rot[6]));
       out[1] = halfLength * Math.abs(_rot[7]) + r * Math.sqrt(Math.max(0, 1 - _rot[7] * _rot[7]));
       out[2] = halfLength * Math.abs(_rot[8]) + r * Math.sqrt(Math.max(0, 1 - _rot[8] * _rot[8]));
+    },
+    // the rim moves radially with the radius, the ends along ±z with the half length
+    surfaceSizeRates(size, g, p, m, out) {
+      out.fill(0);
+      const rho = Math.hypot(p[0], p[1]);
+      if (rho > 0 && onFace(rho, size[g])) out[0] = (p[0] * m[0] + p[1] * m[1]) / rho;
+      if (onFace(p[2], size[g + 1])) out[1] = Math.sign(p[2]) * m[2];
     },
     render: (size, g) => ({ kind: 'cylinder', radius: size[g], halfLength: size[g + 1] }),
   },

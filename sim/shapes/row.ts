@@ -59,8 +59,30 @@ export interface SolidRow {
    * (w, x, y, z) into out[0..2] (broadphase boxes; the hot path: no allocation)
    */
   aabbHalfWidths(size: Float64Array, g: number, bodyQ: Float64Array, q: number, out: Float64Array): void;
+  /**
+   * How the surface moves as the sizes change, at the body-frame surface point p with
+   * outward unit normal m: out[k] = m·∂p/∂size_k, the outward displacement per unit change
+   * of `geomSize` entry k (4 entries; 0 for entries that do not move that point). A point
+   * on a face, end or rim (to {@link ON_SURFACE}) moves with it. Read by the validity
+   * radius's approach watch (sim/validity/approach.ts: a gap's tangent along a size).
+   */
+  surfaceSizeRates(
+    size: ArrayLike<number>,
+    g: number,
+    p: ArrayLike<number>,
+    m: ArrayLike<number>,
+    out: Float64Array,
+  ): void;
   /** how the viewer draws it */
   render(size: ArrayLike<number>, g: number): RenderGeometry;
+}
+
+/** Relative (and absolute, m) slack for a surface point lying on a face, end or rim of its shape. */
+export const ON_SURFACE = 1e-9;
+
+/** Whether a coordinate `value` lies on the face at ±`size` (to {@link ON_SURFACE}). */
+export function onFace(value: number, size: number): boolean {
+  return Math.abs(value) >= size * (1 - ON_SURFACE) - ON_SURFACE;
 }
 
 /**

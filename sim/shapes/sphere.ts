@@ -44,6 +44,11 @@ export const sphere = {
       // a ball's box does not turn with it
       out[0] = out[1] = out[2] = size[g];
     },
+    // every surface point moves outward with the radius
+    surfaceSizeRates(_size, _g, _p, _m, out) {
+      out.fill(0);
+      out[0] = 1;
+    },
     // a unit sphere scaled by r: every sphere is one batch
     render: (size, g) => ({ kind: 'unitSphere', scale: [size[g], size[g], size[g]] }),
   },

@@ -35,17 +35,11 @@ import type { Model } from '../model.ts';
 import { ShapeType } from '../shapes.ts';
 import { STATE_FIELDS, type State } from '../state.ts';
 import type { StepMarginSink } from '../driver/tangent-rollout.ts';
-import { boundingRadius } from '../sanity.ts';
+import { GEOM_SIZE_WIDTH, SHAPE_ROWS, type SolidRow } from '../shapes/table.ts';
 
 /** Shape codes read in the loops (a module binding read is a getter call under some loaders). */
 const PLANE = ShapeType.plane;
 const SPHERE = ShapeType.sphere;
-const BOX = ShapeType.box;
-const CAPSULE = ShapeType.capsule;
-const CYLINDER = ShapeType.cylinder;
-
-/** Relative (and absolute, m) slack for a surface point lying on a face, end or rim of its shape. */
-const ON_SURFACE = 1e-9;
 
 /** Contacts one pair may report (a box face against a plane: 4 corners; box–box manifolds up to 8). */
 const PAIR_CONTACTS = 16;
@@ -59,6 +53,8 @@ export class ApproachWatch {
   private readonly bestMargin: Float64Array;
   private readonly bestSlope: Float64Array;
   private readonly radius: Float64Array;
+  /** each shape code's solid row (null: the plane) */
+  private readonly solids: readonly (SolidRow | null)[];
   /** 1 where the bounding sphere (a plane: its half-space) is the shape itself, so the bound is the gap */
   private readonly exactBound: Uint8Array;
   /** per body and direction: an upper bound on the speed of any of its points along the direction */
@@ -71,8 +67,8 @@ export class ApproachWatch {
   private readonly slope: Float64Array;
 
   /** the size gradient ∂g/∂geomSize of the two bodies at the contact being measured (4 each) */
-  private readonly sizeGradA = new Float64Array(4);
-  private readonly sizeGradB = new Float64Array(4);
+  private readonly sizeGradA = new Float64Array(GEOM_SIZE_WIDTH);
+  private readonly sizeGradB = new Float64Array(GEOM_SIZE_WIDTH);
 
   /**
    * `inputsDot` (dirs × `inputStride`): the rollout inputs' tangents, whose `geomSize`
@@ -106,8 +102,9 @@ export class ApproachWatch {
     this.bestSlope = new Float64Array(pairs * dirs);
     this.radius = new Float64Array(n);
     this.exactBound = new Uint8Array(n);
+    this.solids = SHAPE_ROWS.map((row) => row.solid as SolidRow | null);
     for (let i = 0; i < n; i++) {
-      this.radius[i] = boundingRadius(model, i);
+      this.radius[i] = this.solids[model.geomType[i]]?.boundingRadius(model.geomSize, GEOM_SIZE_WIDTH * i) ?? 0;
       this.exactBound[i] = model.geomType[i] === SPHERE || model.geomType[i] === PLANE ? 1 : 0;
     }
     this.speedBound = new Float64Array(n * dirs);
@@ -322,7 +319,7 @@ export class ApproachWatch {
           vz = stateDot[o + g + 2];
         const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
         const h = this.inputsDot;
-        const sz = j * this.inputStride + this.sizeAt + 4 * i;
+        const sz = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * i;
         let bound: number;
         if (this.model.geomType[i] === PLANE) {
           // its surface moves by δo − δn·p: p is unbounded, so a turning plane bounds nothing
@@ -359,10 +356,10 @@ export class ApproachWatch {
       const o = j * stride;
       const va = this.pointRate(q, stateDot, o, a, j, px - half * nx, py - half * ny, pz - half * nz, nx, ny, nz);
       const vb = this.pointRate(q, stateDot, o, b, j, px + half * nx, py + half * ny, pz + half * nz, nx, ny, nz);
-      const za = j * this.inputStride + this.sizeAt + 4 * a;
-      const zb = j * this.inputStride + this.sizeAt + 4 * b;
+      const za = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * a;
+      const zb = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * b;
       let sizes = 0;
-      for (let k = 0; k < 4; k++) sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
+      for (let k = 0; k < GEOM_SIZE_WIDTH; k++) sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
       const s = vb - va + sizes;
       this.slope[j] = s;
       norm2 += s * s;
@@ -388,7 +385,7 @@ export class ApproachWatch {
   ): void {
     out.fill(0);
     const s = this.model.geomSize;
-    const z = 4 * i;
+    const z = GEOM_SIZE_WIDTH * i;
     const type = this.model.geomType[i];
     if (type === PLANE) {
       // n·p = o: (n + δn)·(p + δp) = o + δo moves the surface outward (along n) by δo − δn·p
@@ -398,29 +395,14 @@ export class ApproachWatch {
       out[3] = -1;
       return;
     }
-    if (type === SPHERE) {
-      out[0] = -1;
-      return;
-    }
-    // the point and the outward normal in the body's frame: p_loc = Rᵀ(p − x), m_loc = Rᵀ m
+    // a solid's own rule (its shape row): the outward displacement per unit size, negated
     const g = 7 * i;
     const p = this.localPoint;
     const m = this.localNormal;
     toBodyFrame(q, g + 3, px - q[g], py - q[g + 1], pz - q[g + 2], p);
     toBodyFrame(q, g + 3, mx, my, mz, m);
-    // a face, end or rim moves with its size when the point lies on it (to rounding)
-    const on = (value: number, size: number) => Math.abs(value) >= size * (1 - ON_SURFACE) - ON_SURFACE;
-    if (type === BOX) {
-      for (let k = 0; k < 3; k++) if (on(p[k], s[z + k])) out[k] = -Math.sign(p[k]) * m[k];
-    } else if (type === CAPSULE) {
-      // radius: every surface point moves outward by δr; half length: the cap's centre moves along ±z
-      out[0] = -1;
-      if (Math.abs(p[2]) > s[z + 1]) out[1] = -Math.sign(p[2]) * m[2];
-    } else if (type === CYLINDER) {
-      const rho = Math.hypot(p[0], p[1]);
-      if (on(rho, s[z]) && rho > 0) out[0] = -(p[0] * m[0] + p[1] * m[1]) / rho;
-      if (on(p[2], s[z + 1])) out[1] = -Math.sign(p[2]) * m[2];
-    }
+    this.solids[type]!.surfaceSizeRates(s, z, p, m, out);
+    for (let k = 0; k < GEOM_SIZE_WIDTH; k++) out[k] = -out[k];
   }
   private readonly localPoint = new Float64Array(3);
   private readonly localNormal = new Float64Array(3);
@@ -475,7 +457,7 @@ export class ApproachWatch {
   /** Height of body's centre above the plane (n·x − offset; the plane's size row holds n and offset, world). */
   private planeHeight(q: Float64Array, plane: number, body: number): number {
     const s = this.model.geomSize;
-    const g = 4 * plane;
+    const g = GEOM_SIZE_WIDTH * plane;
     return s[g] * q[7 * body] + s[g + 1] * q[7 * body + 1] + s[g + 2] * q[7 * body + 2] - s[g + 3];
   }
 }

@@ -12,15 +12,9 @@
 // whether it reuses the forward pass's step records or replays the steps from checkpoints.
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../../ad/random.ts';
+import { randomImpulseInput } from './impulse-fixture.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
-import { impulseLayout, impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
-import {
-  CONTACT_BOUND,
-  CONTACT_MU,
-  CONTACT_R_A,
-  CONTACT_SLIP_TARGET,
-  IMPULSE_CONTACT_WIDTH,
-} from '../../../sim/hard/impulse-layout.ts';
+import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
 import { recordStep, RESTING_GAP_FACTOR, tracedPullback } from '../../../sim/hard/stepper.ts';
 import { hardStepAdjoint, placesImpact } from '../../../sim/hard/step-adjoint.ts';
 import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
@@ -360,31 +354,7 @@ describe('the hand island adjoint equals the nested-trace reference', () => {
         const c = p.count;
         if (c === 0) continue;
         // θ from the assembled problem (sim/hard/problem.ts) and the solver's λ
-        const L = impulseLayout(n, c);
-        const theta = new Float64Array(L.size);
-        for (let j = 0; j < 6 * n; j++) theta[j] = rng.uniform() - 0.5;
-        for (let k = 0; k < c; k++) {
-          const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-          theta.set(p.dir.subarray(9 * k, 9 * k + 9), o);
-          // lever arms and slip targets: any values exercise the algebra
-          for (let i = 0; i < 6; i++) theta[o + CONTACT_R_A + i] = rng.uniform() - 0.5;
-          theta[o + CONTACT_MU] = p.friction[k];
-          theta[o + CONTACT_BOUND] = p.bound[k];
-          for (let j = 0; j < 2; j++) theta[o + CONTACT_SLIP_TARGET + j] = 0.1 * (rng.uniform() - 0.5);
-        }
-        for (let b = 0; b < n; b++) {
-          if (model.bodyStatic[b]) continue;
-          theta[L.invMass + b] = model.bodyInvMass[b];
-          theta.set(p.worldInvInertia.subarray(9 * b, 9 * b + 9), L.invInertia + 9 * b);
-        }
-        const structure = {
-          nbody: n,
-          count: c,
-          bodyA: p.bodyA,
-          bodyB: p.bodyB,
-          isStatic: model.bodyStatic,
-          lambda: p.impulse.slice(0, 3 * c),
-        };
+        const { theta, structure } = randomImpulseInput(model, p, rng);
         const ybar = Float64Array.from({ length: 6 * n + 3 * c }, () => rng.uniform() - 0.5);
         const hand = impulseSolveRule(structure, 'hand');
         const trace = impulseSolveRule(structure, 'trace');

@@ -7,21 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { seededRng } from '../../../ad/random.ts';
+import { randomImpulseInput } from './impulse-fixture.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { recordStep, RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
 import { placesImpact, hardStepAdjoint } from '../../../sim/hard/step-adjoint.ts';
 import { hardStepTangent, PlacedImpactTangentError } from '../../../sim/hard/step-tangent.ts';
 import { placedStepTangent } from '../../../sim/hard/step-tangent-placed.ts';
 import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
-import { impulseLayout, impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
+import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
 import { impulseTangentInto } from '../../../sim/hard/impulse-tangent.ts';
-import {
-  CONTACT_BOUND,
-  CONTACT_MU,
-  CONTACT_R_A,
-  CONTACT_SLIP_TARGET,
-  IMPULSE_CONTACT_WIDTH,
-} from '../../../sim/hard/impulse-layout.ts';
 import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
 import { rolloutInputs, rolloutLayout } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
@@ -216,37 +210,14 @@ describe('the impulse solve tangent is the transpose of the hand island adjoint'
       const data = createStepData(model);
       const hard = data.hard;
       if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-      const n = model.nbody;
       const rng = seededRng(29);
       for (let t = 0; t < scene.steps; t += 11) {
         for (let s = 0; s < 11; s++) step(model, data, state, null, state);
         const p = hard.problem;
         const c = p.count;
         if (c === 0) continue;
-        const L = impulseLayout(n, c);
-        const theta = new Float64Array(L.size);
-        for (let j = 0; j < 6 * n; j++) theta[j] = rng.uniform() - 0.5;
-        for (let k = 0; k < c; k++) {
-          const o = L.contacts + IMPULSE_CONTACT_WIDTH * k;
-          theta.set(p.dir.subarray(9 * k, 9 * k + 9), o);
-          for (let i = 0; i < 6; i++) theta[o + CONTACT_R_A + i] = rng.uniform() - 0.5;
-          theta[o + CONTACT_MU] = p.friction[k];
-          theta[o + CONTACT_BOUND] = p.bound[k];
-          for (let j = 0; j < 2; j++) theta[o + CONTACT_SLIP_TARGET + j] = 0.1 * (rng.uniform() - 0.5);
-        }
-        for (let b = 0; b < n; b++) {
-          if (model.bodyStatic[b]) continue;
-          theta[L.invMass + b] = model.bodyInvMass[b];
-          theta.set(p.worldInvInertia.subarray(9 * b, 9 * b + 9), L.invInertia + 9 * b);
-        }
-        const structure = {
-          nbody: n,
-          count: c,
-          bodyA: p.bodyA,
-          bodyB: p.bodyB,
-          isStatic: model.bodyStatic,
-          lambda: p.impulse.slice(0, 3 * c),
-        };
+        // θ from the assembled problem (sim/hard/problem.ts) and the solver's λ
+        const { L, theta, structure } = randomImpulseInput(model, p, rng);
         const rule = impulseSolveRule(structure, 'hand');
         const y = rule.fwd(theta, { kink() {} })[0];
         const ybar = Float64Array.from({ length: y.length }, () => rng.uniform() - 0.5);

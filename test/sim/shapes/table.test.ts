@@ -211,6 +211,31 @@ describe('shape table', () => {
       }
     });
 
+    it('surface size rates are the support function\'s derivative along each size (central differences)', () => {
+      // at the support point p along a unit d (d is in the normal cone there), the support
+      // h(d) = d·p moves with size k at d·∂p/∂size_k: what surfaceSizeRates(p, m = d) says
+      const out = new Float64Array(GEOM_SIZE_WIDTH);
+      const width = sizeWidth(row as ShapeRow);
+      for (const size of sizes) {
+        const g = geom(size);
+        for (const d of directions(200, 51 + index)) {
+          solid.surfaceSizeRates(g, 0, supportOf(solid, g, d), d, out);
+          for (let k = 0; k < GEOM_SIZE_WIDTH; k++) {
+            let expected = 0;
+            if (k < width) {
+              const step = 1e-6 * g[k];
+              const up = g.slice(),
+                down = g.slice();
+              up[k] += step;
+              down[k] -= step;
+              expected = (dot(supportOf(solid, up, d), d) - dot(supportOf(solid, down, d), d)) / (2 * step);
+            }
+            expect(Math.abs(out[k] - expected), `${name} size ${k} along ${d}`).toBeLessThan(1e-8);
+          }
+        }
+      }
+    });
+
     it('broadphase half widths are the support along each world axis of the posed solid', () => {
       const rng = mulberry32(41 + index);
       for (const size of sizes) {
