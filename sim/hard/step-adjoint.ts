@@ -392,7 +392,11 @@ const BOUND_PLACED = 3;
  * The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts),
  * into `sc.moving` (marked in `sc.isMoving`); returns their count.
  */
-function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord, sc: StepAdjointScratch): number {
+export function touchedBodies(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  sc: { readonly isMoving: Uint8Array; readonly moving: Int32Array },
+): number {
   const isStatic = ctx.model.bodyStatic;
   sc.isMoving.fill(0);
   let count = 0;

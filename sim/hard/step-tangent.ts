@@ -50,7 +50,7 @@ import {
 } from './impulse-layout.ts';
 import { impulseTangentInto } from './impulse-tangent.ts';
 import { worldInvInertiaValues } from './pose-kernels.ts';
-import { placesImpact } from './step-adjoint.ts';
+import { placesImpact, touchedBodies } from './step-adjoint.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
 /** Floats per body of a pose, a twist, a size row; of a state. */
@@ -501,22 +501,6 @@ function poseTangent(
   let along = 0;
   for (let k = 0; k < 4; k++) along += (_p[k] / pLen) * _pDot[k];
   for (let k = 0; k < 4; k++) out[o + 3 + k] = (_pDot[k] - (_p[k] / pLen) * along) / pLen;
-}
-
-/** The dynamic bodies the contacts touch (step-adjoint.ts's order), into `sc.moving`; returns their count. */
-function touchedBodies(ctx: TracedStepContext, rec: HardStepRecord, sc: StepTangentScratch): number {
-  const isStatic = ctx.model.bodyStatic;
-  sc.isMoving.fill(0);
-  let count = 0;
-  for (let k = 0; k < rec.contacts.count; k++) {
-    for (let end = 0; end < 2; end++) {
-      const b = end === 0 ? rec.contacts.bodyA[k] : rec.contacts.bodyB[k];
-      if (isStatic[b] || sc.isMoving[b]) continue;
-      sc.isMoving[b] = 1;
-      sc.moving[count++] = b;
-    }
-  }
-  return count;
 }
 
 // ---- scratch: one per traced-step context ----
