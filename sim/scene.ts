@@ -32,7 +32,17 @@ import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { CONTACT_MODES, type ContactMode } from './model.ts';
 import { parseParamPath, parseQuantityPath, type PathBody } from './paths.ts';
 import { finite, nonNegative, positive, strict, vec3 } from './scene-fields.ts';
-import { SHAPE_NAMES, SHAPE_ROWS, type ShapeSchema, type ShapeSpec } from './shapes/table.ts';
+import {
+  SHAPE_NAMES,
+  SHAPE_ROWS,
+  type BoxSpec,
+  type CapsuleSpec,
+  type CylinderSpec,
+  type PlaneSpec,
+  type ShapeSchema,
+  type ShapeSpec,
+  type SphereSpec,
+} from './shapes/table.ts';
 
 /** A 3-vector `[x, y, z]`. */
 export type Vec3 = [number, number, number];
@@ -40,7 +50,7 @@ export type Vec3 = [number, number, number];
 export type Quat = [number, number, number, number];
 
 /** A body's shape; sizes in metres (one type per row of the shape table, sim/shapes/). */
-export type { ShapeSpec };
+export type { ShapeSpec, PlaneSpec, SphereSpec, BoxSpec, CapsuleSpec, CylinderSpec };
 
 /** A body of a parsed scene, defaults applied. */
 export interface BodySpec {

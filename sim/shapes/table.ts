@@ -15,6 +15,7 @@ import type { ShapeRow } from './row.ts';
 import { sphere, type SphereSpec } from './sphere.ts';
 
 export type { RenderGeometry, ShapeRow, SizeField, SolidRow } from './row.ts';
+export type { BoxSpec, CapsuleSpec, CylinderSpec, PlaneSpec, SphereSpec };
 
 /**
  * Every kind of shape; a row's index is its `ShapeType` code (small dense integers: they
