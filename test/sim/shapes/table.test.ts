@@ -211,7 +211,7 @@ describe('shape table', () => {
       }
     });
 
-    it('surface size rates are the support function\'s derivative along each size (central differences)', () => {
+    it("surface size rates are the support function's derivative along each size (central differences)", () => {
       // at the support point p along a unit d (d is in the normal cone there), the support
       // h(d) = d·p moves with size k at d·∂p/∂size_k: what surfaceSizeRates(p, m = d) says
       const out = new Float64Array(GEOM_SIZE_WIDTH);
