@@ -59,8 +59,8 @@ export interface GradientOptions {
   /** checkpoint spacing in steps (default ⌈√steps⌉) */
   segment?: number;
   /**
-   * compute `validWithin` (P directions carried by this gradient's forward pass in penalty and soft
-   * mode, P + 1 plain rollouts in hard mode: sim/validity.ts). Default: `gradient()`
+   * compute `validWithin` (P directions carried by this gradient's forward pass in every
+   * mode; P + 1 plain rollouts for feature-choosing pairs: sim/validity.ts). Default: `gradient()`
    * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
    */
   validity?: boolean;

@@ -258,7 +258,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option(
       '--validity',
-      'compute validWithin for any number of parameters (one tangent rollout carrying them all in penalty and soft mode, one extra plain rollout per parameter in hard mode; on by default up to 8), --no-validity to skip it',
+      'compute validWithin for any number of parameters (one tangent rollout carrying them all; one extra plain rollout per parameter for box–box and other feature-choosing pairs; on by default up to 8), --no-validity to skip it',
     )
     .option('--no-validity', 'skip validWithin')
     .option(
