@@ -10,7 +10,8 @@ import * as ad from '../../../ad/index.ts';
 import type { KinkSink } from '../../../ad/primitive.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { modelWithInputs } from '../../../sim/driver/inputs.ts';
-import { rolloutTangents, type StepMarginSink } from '../../../sim/driver/tangent-rollout.ts';
+import { rolloutTangents } from '../../../sim/driver/tangent-rollout.ts';
+import { Recorder } from './recorder.ts';
 import { HARD_STEPPER } from '../../../sim/hard/stepper.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
@@ -67,22 +68,6 @@ const CASES = [
   { name: 'box-slide (sliding, then sticking)', scene: fromFile('box-slide', 600), controls: false },
   { name: 'balls, a landing box and a rolling capsule, a control on ball a', scene: mixed(200), controls: true },
 ];
-
-/** Records every decision a step reports: label, margin and (from a tangent rollout) tangents. */
-class Recorder implements StepMarginSink {
-  readonly radius = Infinity;
-  t = 0;
-  labels: string[] = [];
-  margins: number[] = [];
-  tangentsOf: number[][] = [];
-  kink(margin: number, label = ''): void {
-    this.labels.push(`${this.t}: ${label}`);
-    this.margins.push(margin);
-  }
-  tangents(mdot: Float64Array): void {
-    this.tangentsOf[this.margins.length - 1] = Array.from(mdot);
-  }
-}
 
 /** Random directions over the dynamic bodies' state and parameters and the controls, scaled by each entry. */
 function directions(

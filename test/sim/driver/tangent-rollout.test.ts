@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import * as ad from '../../../ad/index.ts';
 import type { KinkSink } from '../../../ad/primitive.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
-import { forceRolloutTangents, type StepMarginSink } from '../../../sim/driver/tangent-rollout.ts';
+import { forceRolloutTangents } from '../../../sim/driver/tangent-rollout.ts';
+import { Recorder } from './recorder.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../../../sim/rollout.ts';
 import { parseScene } from '../../../sim/scene.ts';
 import { allocState, STATE_FIELDS } from '../../../sim/state.ts';
@@ -103,22 +104,6 @@ function directions(L: ReturnType<typeof rolloutLayout>, x: Float64Array, dirs: 
     }
   }
   return xd;
-}
-
-/** Records every decision a step reports: label, margin and (from a tangent rollout) tangents. */
-class Recorder implements StepMarginSink {
-  readonly radius = Infinity;
-  t = 0;
-  labels: string[] = [];
-  margins: number[] = [];
-  tangentsOf: number[][] = [];
-  kink(margin: number, label = ''): void {
-    this.labels.push(`${this.t}: ${label}`);
-    this.margins.push(margin);
-  }
-  tangents(mdot: Float64Array): void {
-    this.tangentsOf[this.margins.length - 1] = Array.from(mdot);
-  }
 }
 
 /** The plain step's decisions (sim/step.ts) over the rollout at inputs `x`, without controls. */

@@ -12,7 +12,15 @@
 // whether it reuses the forward pass's step records or replays the steps from checkpoints.
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../../ad/random.ts';
-import { randomImpulseInput } from './impulse-fixture.ts';
+import {
+  box,
+  BOX_CORNERS,
+  BOX_STACK,
+  CAPSULE_AND_PUSHED_BOX,
+  ground,
+  randomImpulseInput,
+  type HardStepScene,
+} from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
 import { recordStep, RESTING_GAP_FACTOR, tracedPullback } from '../../../sim/hard/stepper.ts';
@@ -27,43 +35,9 @@ import { valueAndGrad } from '../../../ad/transforms.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { createStepData, step } from '../../../sim/step.ts';
 
-const ground: SceneInput['bodies'][number] = { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } };
-const box = (
-  name: string,
-  z: number,
-  extra: Partial<SceneInput['bodies'][number]> = {},
-): SceneInput['bodies'][number] => ({
-  name,
-  shape: { type: 'box', halfExtents: [0.2, 0.15, 0.1] },
-  mass: 1.5,
-  position: [0, 0, z],
-  ...extra,
-});
-
-const SCENES: { name: string; input: SceneInput; steps: number; control?: string }[] = [
-  {
-    name: 'a box sliding and turning to rest on its four corners',
-    input: {
-      dt: 1e-3,
-      contact: { mode: 'hard', friction: 0.4 },
-      bodies: [ground, box('box', 0.1, { linearVelocity: [1.2, 0.3, 0], angularVelocity: [0, 0, 2] })],
-    },
-    steps: 400,
-  },
-  {
-    name: 'a resting stack of three boxes (redundant contacts)',
-    input: {
-      dt: 1e-3,
-      contact: { mode: 'hard', friction: 0.6 },
-      bodies: [
-        ground,
-        box('a', 0.1),
-        box('b', 0.3, { position: [0.03, 0.01, 0.3] }),
-        box('c', 0.5, { position: [-0.02, 0.02, 0.5] }),
-      ],
-    },
-    steps: 120,
-  },
+const SCENES: HardStepScene[] = [
+  BOX_CORNERS,
+  BOX_STACK,
   {
     name: 'spinning spheres rolling into each other (restitution, impacts not placed)',
     input: {
@@ -84,28 +58,7 @@ const SCENES: { name: string; input: SceneInput; steps: number; control?: string
     },
     steps: 400,
   },
-  {
-    name: 'a capsule rolling and a box pushed by a control force',
-    input: {
-      dt: 1e-3,
-      contact: { mode: 'hard', friction: 0.5 },
-      bodies: [
-        ground,
-        {
-          name: 'cap',
-          shape: { type: 'capsule', radius: 0.05, halfLength: 0.2 },
-          mass: 1,
-          position: [0, 1, 0.05],
-          orientation: [0.7071067811865476, 0.7071067811865476, 0, 0],
-          linearVelocity: [0.5, 0, 0],
-          angularVelocity: [0, 4, 0],
-        },
-        box('pushed', 0.1, { position: [0, -1, 0.1] }),
-      ],
-    },
-    steps: 300,
-    control: 'pushed',
-  },
+  CAPSULE_AND_PUSHED_BOX,
 ];
 
 describe("the hand-composed step adjoint equals the pullback of the step's trace", () => {

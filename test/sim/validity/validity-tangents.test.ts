@@ -7,29 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseScene, parseSceneText, type Scene } from '../../../sim/scene.ts';
 import { gradient } from '../../../sim/gradient.ts';
 import { validity, validityRide } from '../../../sim/validity.ts';
+import { expectSameRadii } from './same-radii.ts';
 import { validityCases } from './validity-cases.ts';
-
-/** Relative difference, with distances that are both infinite counted as equal. */
-function rel(a: number, b: number): number {
-  if (a === b) return 0;
-  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
-}
-
-function expectSameRadii(scene: Scene, wrt: string[], rtol: number): void {
-  const t = validity(scene, wrt, { method: 'tangents' });
-  const d = validity(scene, wrt, { method: 'differences' });
-  expect(t.validWithin).not.toBeNull();
-  expect(rel(t.validWithin?.distance as number, d.validWithin?.distance as number)).toBeLessThan(rtol);
-  for (const p of wrt) {
-    const a = t.validWithin?.byParameter[p]?.distance ?? Infinity;
-    const b = d.validWithin?.byParameter[p]?.distance ?? Infinity;
-    expect(rel(a, b), `${p}: ${a} vs ${b}`).toBeLessThan(rtol);
-  }
-  // the nearest decisions, at the same distances (ties may list in either order)
-  const tk = t.decisions.map((x) => x.distance);
-  const dk = d.decisions.map((x) => x.distance);
-  tk.forEach((v, i) => expect(rel(v, dk[i]), `decision ${i}`).toBeLessThan(rtol));
-}
 
 describe('validWithin by tangents equals validWithin by differences', () => {
   for (const c of validityCases()) {
