@@ -449,7 +449,7 @@ export function validity(
     watch ??= ApproachWatch.forMargins(model);
     watch.observeMargins(t, state);
   });
-  const approaches = watch === null ? null : { watch, index: reportApproachMargins(watch, at, base) };
+  const approaches = watch === null ? null : { watch, index: reportApproaches(watch, base) };
   // slope[i·P + j]: ∂|m_i|/∂θ_j
   const slope = differencedSlopes(scene, params, theta, labels, base, approaches);
   return validityReport(names, theta, labels, base, slope, opts.distancesOf);
@@ -608,7 +608,7 @@ function tangentSlopes(
   const log = new DecisionLog(labels, null, params.length, scene.steps);
   const watch = approachWatch(inputs, params.length);
   rolloutTangents(inputs.config, stepperOfMode(scene.contact.mode), inputs.x, inputs.xdots, params.length, log, watch);
-  reportApproaches(watch, inputs.config.model, log);
+  reportApproaches(watch, log);
   return log;
 }
 
@@ -642,18 +642,13 @@ function approachWatch(inputs: { config: { model: Model }; L: RolloutLayout; xdo
   return new ApproachWatch(inputs.config.model, dirs, inputs.xdots, inputs.L.geomSize, inputs.L.size, DECISIONS_LISTED);
 }
 
-/** Log each watched pair's nearest approach (once, after the rollout; soft mode's force jumps at the margin). */
-function reportApproaches(watch: ApproachWatch, model: Model, log: DecisionLog): void {
-  const t = log.t;
+/**
+ * Log each watched pair's nearest approach, once, after the rollout (validity/approach.ts):
+ * after the steps' reports, which are in step order. Returns each approach's index in the log.
+ */
+function reportApproaches(watch: ApproachWatch, log: DecisionLog): Int32Array {
   log.stepOrdered = log.count;
-  watch.report(log, model.contact.mode === 'soft');
-  log.t = t;
-}
-
-/** The same without tangents (P + 1 plain rollouts): each approach's index in the log. */
-function reportApproachMargins(watch: ApproachWatch, scene: Scene, log: DecisionLog): Int32Array {
-  log.stepOrdered = log.count;
-  return watch.reportMargins(log, scene.contact.mode === 'soft');
+  return watch.report(log);
 }
 
 /** The validity radius riding a gradient's forward pass ({@link validityRide}). */
@@ -694,7 +689,7 @@ export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide
   return {
     forwardTangents: carry,
     finish: (distancesOf) => {
-      reportApproaches(watch, inputs.config.model, log);
+      reportApproaches(watch, log);
       return validityReport(names, theta, labels, log, null, distancesOf);
     },
   };

@@ -237,35 +237,28 @@ export class ApproachWatch {
   }
 
   /**
-   * Log each pair's approach without tangents (the base run of the P + 1 plain rollouts):
-   * returns, per pair, its index in the log (−1 when it has none).
+   * Log each pair's nearest approach into `log` as `step t: A/B approach`, with its margin
+   * (m) and, from a tangent rollout, its tangents; it jumps where the force law does at
+   * the margin (soft mode). Returns, per pair, its index in the log (−1 when it has none:
+   * the P + 1 plain rollouts fill those entries' slopes). Leaves `log.t` as it found it.
    */
-  reportMargins(log: StepMarginSink & { count: number }, jump: boolean): Int32Array {
+  report(log: StepMarginSink & { count: number }): Int32Array {
     const names = this.model.bodyName;
+    const jump = this.model.contact.mode === 'soft';
     const index = new Int32Array(this.pairA.length).fill(-1);
+    const mdot = new Float64Array(this.dirs);
+    const t = log.t;
     for (let p = 0; p < this.pairA.length; p++) {
       if (this.bestStep[p] < 0) continue;
       log.t = this.bestStep[p];
       index[p] = log.count;
       log.kink(this.bestMargin[p], contactKinkLabel(names, this.pairA[p], this.pairB[p], KINK_APPROACH), jump);
-    }
-    return index;
-  }
-
-  /**
-   * Log each pair's nearest approach into `log` as `step t: A/B approach`, with its margin
-   * (m) and tangents. `jump`: whether the force law jumps at the margin (soft mode).
-   */
-  report(log: StepMarginSink, jump: boolean): void {
-    const names = this.model.bodyName;
-    const mdot = new Float64Array(this.dirs);
-    for (let p = 0; p < this.pairA.length; p++) {
-      if (this.bestStep[p] < 0) continue;
-      log.t = this.bestStep[p];
-      log.kink(this.bestMargin[p], contactKinkLabel(names, this.pairA[p], this.pairB[p], KINK_APPROACH), jump);
+      if (this.dirs === 0) continue;
       mdot.set(this.bestSlope.subarray(p * this.dirs, (p + 1) * this.dirs));
       log.tangents(mdot);
     }
+    log.t = t;
+    return index;
   }
 
   /** index into `scratch` of the nearest contact {@link pairMargin} found */
