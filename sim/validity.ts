@@ -86,7 +86,7 @@ export interface Decision {
   /** which decision: `step t: A/B kind` (`#k` for the k-th contact of the pair that step) */
   label: string;
   step: number;
-  /** onset, damping clamp, stick/slip or margin */
+  /** the decision's kind: a contact's (onset, damping clamp, stick/slip, margin, approach, …: sim/contact/kinks.ts), hard mode's (sim/hard/decisions.ts) or a narrowphase feature choice (validity/features.ts) */
   kind: string;
   /** its margin at θ, in its own unit (m or m/s) */
   margin: number;
