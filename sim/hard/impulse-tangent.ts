@@ -24,7 +24,6 @@
  * direction j at `thetaDot[j·thetaStride ..]`. Output: [v̇⁺ (6n) | λ̇ (3c)] for direction j
  * at `out[j·outStride ..]` (overwritten). The islands' scratch grows to the largest seen.
  */
-import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { impulseContactKind, impulseIslands, type ImpulseStructure } from './impulse-adjoint.ts';
 import {
   CONTACT_BOUND as BOUND,
@@ -33,7 +32,8 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import { islandK, islandPool, type ContactKind, type IslandInput } from './island-k.ts';
+import { islandInputOf, islandK, islandPool, type ContactKind } from './island-k.ts';
+import { pseudoInverse } from './svd-min-norm.ts';
 
 /** Smallest |pivot| of Kᵀ's LU relative to its largest entry (impulse-adjoint.ts's own threshold). */
 const MIN_RELATIVE_PIVOT = 1e-11;
@@ -64,19 +64,6 @@ function ensurePool(m: number): void {
     pool.z = new Float64Array(zcap);
   }
 }
-
-/** The island view of the solve (island-k.ts), refilled per call. */
-const _islandInput: IslandInput = {
-  nbody: 0,
-  bodyA: new Int32Array(0),
-  bodyB: new Int32Array(0),
-  isStatic: new Uint8Array(0),
-  lambda: new Float64Array(0),
-  contactBase: 0,
-  contactWidth: IMPULSE_CONTACT_WIDTH,
-  invMassBase: 0,
-  invInertiaBase: 0,
-};
 
 /**
  * The solve's tangents (module header) for `dirs` directions.
@@ -150,15 +137,7 @@ function islandTangent(
   ensurePool(m);
   const kinds = pool.kinds;
   for (let i = 0; i < m; i++) kinds[i] = impulseContactKind(s, th, vplus, islandContacts[first + i]);
-  const input = _islandInput;
-  input.nbody = n;
-  input.bodyA = s.bodyA;
-  input.bodyB = s.bodyB;
-  input.isStatic = s.isStatic;
-  input.lambda = s.lambda;
-  input.contactBase = contactBase;
-  input.invMassBase = invMassBase;
-  input.invInertiaBase = invInertiaBase;
+  const input = islandInputOf(s, contactBase, invMassBase, invInertiaBase);
   const nb = islandK(input, th, vplus, islandContacts, first, m, kinds);
   const { sideBody, sideLocal, sideSign, sideBase, sideR, bodies, rows, response, K, slip } = islandPool;
   const byLU = !(nz > 6 * nb) && factorTransposed(K, nz);
@@ -376,10 +355,9 @@ function solveFactored(n: number, rhs: Float64Array, z: Float64Array): void {
   for (let r = 0; r < n; r++) z[perm[r]] = y[r];
 }
 
-/** K⁺ (row-major) by the SVD, the minimum-norm solution the adjoint takes for Kᵀ (allocates: redundant islands only). */
+/** K⁺ (row-major) by the SVD, the minimum-norm solution the adjoint takes for Kᵀ (bitwise ml-matrix's). */
 function pseudoInverseInto(K: Float64Array, n: number, out: Float64Array): void {
-  const M = new Matrix(n, n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) M.set(r, c, K[r * n + c]);
-  const inv = new SingularValueDecomposition(M, { autoTranspose: true }).inverse();
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) out[r * n + c] = inv.get(r, c);
+  const kt = pool.lu; // free on this path: Kᵀ, the transpose pseudoInverse takes
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) kt[c * n + r] = K[r * n + c];
+  pseudoInverse(kt, n, out);
 }

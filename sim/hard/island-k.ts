@@ -15,6 +15,7 @@
  * each time cost more than its arithmetic); read it before the next call.
  */
 import {
+  IMPULSE_CONTACT_WIDTH,
   CONTACT_MU as MU,
   CONTACT_R_A as R_A,
   CONTACT_R_B as R_B,
@@ -33,6 +34,40 @@ export interface IslandInput {
   contactWidth: number;
   invMassBase: number;
   invInertiaBase: number;
+}
+
+const _input: IslandInput = {
+  nbody: 0,
+  bodyA: new Int32Array(0),
+  bodyB: new Int32Array(0),
+  isStatic: new Uint8Array(0),
+  lambda: new Float64Array(0),
+  contactBase: 0,
+  contactWidth: IMPULSE_CONTACT_WIDTH,
+  invMassBase: 0,
+  invInertiaBase: 0,
+};
+
+/**
+ * The island view of the solve `s` whose θ has its contacts, m⁻¹ and I_w⁻¹ at the given
+ * offsets (impulse-layout.ts): one object refilled per call.
+ */
+export function islandInputOf(
+  s: Pick<IslandInput, 'nbody' | 'bodyA' | 'bodyB' | 'isStatic' | 'lambda'>,
+  contactBase: number,
+  invMassBase: number,
+  invInertiaBase: number,
+): IslandInput {
+  const input = _input;
+  input.nbody = s.nbody;
+  input.bodyA = s.bodyA;
+  input.bodyB = s.bodyB;
+  input.isStatic = s.isStatic;
+  input.lambda = s.lambda;
+  input.contactBase = contactBase;
+  input.invMassBase = invMassBase;
+  input.invInertiaBase = invInertiaBase;
+  return input;
 }
 
 /** A contact's friction branch at the solution (impulse-adjoint.ts `kindOf`). */
