@@ -138,7 +138,7 @@ function islandTangent(
   const kinds = pool.kinds;
   for (let i = 0; i < m; i++) kinds[i] = impulseContactKind(s, th, vplus, islandContacts[first + i]);
   const input = islandInputOf(s, contactBase, invMassBase, invInertiaBase);
-  const nb = islandK(input, th, vplus, islandContacts, first, m, kinds);
+  const nb = islandK(input, th, vplus, islandContacts, first, m, kinds, null);
   const { sideBody, sideLocal, sideSign, sideBase, sideR, bodies, rows, response, K, slip } = islandPool;
   const byLU = !(nz > 6 * nb) && factorTransposed(K, nz);
   if (!byLU) pseudoInverseInto(K, nz, pool.pinv);

@@ -29,7 +29,6 @@ const _q = new Float64Array(6);
 
 /** The adjoint's own scratch beside the island's (island-k.ts), grown to the largest island seen. */
 const pool = {
-  dG: new Float64Array(0),
   g: new Float64Array(0),
   coef: new Float64Array(0),
   h: new Float64Array(0),
@@ -38,7 +37,6 @@ const pool = {
 function ensurePool(m: number): void {
   if (pool.g.length < 3 * m) {
     const zcap = Math.max(3 * m, 2 * pool.g.length);
-    pool.dG = new Float64Array(zcap);
     pool.g = new Float64Array(zcap);
     pool.coef = new Float64Array(zcap);
     pool.h = new Float64Array(4 * zcap); // 6 per dynamic body, at most 2 per contact
@@ -67,39 +65,9 @@ export function islandAdjointHand(
   const nz = 3 * m;
   const nSides = 2 * m;
   ensurePool(m);
-  const nb = islandK(s, th, vplus, islandContacts, first, m, kinds);
-  const {
-    sideContact,
-    sideBody,
-    sideLocal,
-    sideSign,
-    sideBase,
-    sideR,
-    order,
-    bodyStart,
-    bodies,
-    rows,
-    response,
-    K,
-    slip,
-  } = islandPool;
-  // ∂G/∂λ = J M⁻¹ v̄⁺
-  const dG = pool.dG;
-  zero(dG, nz);
-  for (let b = 0; b < nb; b++) {
-    const body = bodies[b];
-    for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
-      const p = order[a];
-      const ip = sideContact[p],
-        sp = sideSign[p];
-      for (let j = 0; j < 3; j++) {
-        // ∂G/∂λ_pj = sign_p v̄⁺_b · M⁻¹a_pj
-        let gdot = 0;
-        for (let e = 0; e < 6; e++) gdot += ybar[6 * body + e] * response[18 * p + 6 * j + e];
-        dG[3 * ip + j] += sp * gdot;
-      }
-    }
-  }
+  const nb = islandK(s, th, vplus, islandContacts, first, m, kinds, ybar);
+  const { sideContact, sideBody, sideLocal, sideSign, sideBase, sideR, order, bodyStart, bodies, rows, K, slip, dG } =
+    islandPool;
   const g = pool.g;
   for (let i = 0; i < m; i++) {
     const k = islandContacts[first + i];

@@ -108,6 +108,8 @@ export const islandPool = {
   u: new Float64Array(0),
   /** (3 per contact) ‖w_t‖, û */
   slip: new Float64Array(0),
+  /** (3m) J M⁻¹ v̄⁺, when asked for */
+  dG: new Float64Array(0),
 };
 
 function ensurePool(m: number, nbody: number): void {
@@ -132,6 +134,7 @@ function ensurePool(m: number, nbody: number): void {
     pool.K = new Float64Array(zcap * zcap);
     pool.u = new Float64Array(zcap);
     pool.slip = new Float64Array(zcap);
+    pool.dG = new Float64Array(zcap);
   }
   if (pool.localOf.length < nbody) pool.localOf = new Int32Array(nbody);
 }
@@ -163,7 +166,8 @@ function isAtRest(v: Float64Array, b: number): boolean {
 /**
  * Build the island `islandContacts[first .. first + m]` into {@link islandPool} (header),
  * at θ `th` and the velocities after the impulses `vplus` (6n), with each contact's branch
- * in `kinds` (same order). Returns the count of the island's dynamic bodies.
+ * in `kinds` (same order); with the cotangent `vbar` of v⁺ (the adjoint's), also
+ * `dG` = ∂(v̄⁺·M⁻¹Jᵀλ)/∂λ = J M⁻¹ v̄⁺. Returns the count of the island's dynamic bodies.
  */
 export function islandK(
   s: IslandInput,
@@ -173,6 +177,7 @@ export function islandK(
   first: number,
   m: number,
   kinds: readonly ContactKind[],
+  vbar: Float64Array | null,
 ): number {
   const nz = 3 * m;
   const nSides = 2 * m;
@@ -250,14 +255,24 @@ export function islandK(
     }
   }
 
-  // W = J M⁻¹ Jᵀ (3m × 3m) over the shared dynamic bodies
-  const W = pool.W;
+  // W = J M⁻¹ Jᵀ (3m × 3m) over the shared dynamic bodies; with a cotangent, ∂G/∂λ = J M⁻¹ v̄⁺
+  const W = pool.W,
+    dG = pool.dG;
   zero(W, nz * nz);
+  if (vbar !== null) zero(dG, nz);
   for (let b = 0; b < nb; b++) {
+    const body = bodies[b];
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
       const p = order[a];
       const ip = sideContact[p],
         sp = sideSign[p];
+      if (vbar !== null)
+        for (let j = 0; j < 3; j++) {
+          // ∂G/∂λ_pj = sign_p v̄⁺_b · M⁻¹a_pj
+          let gdot = 0;
+          for (let e = 0; e < 6; e++) gdot += vbar[6 * body + e] * response[18 * p + 6 * j + e];
+          dG[3 * ip + j] += sp * gdot;
+        }
       for (let c = bodyStart[b]; c < bodyStart[b + 1]; c++) {
         const q = order[c];
         const iq = sideContact[q],
