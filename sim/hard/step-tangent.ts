@@ -10,7 +10,7 @@
  *   of the touched bodies from v⁺ (+ the position pass's pseudo-velocities, a constant)
  *
  * The forward values are computed once per step from the record and the step's input
- * (as the adjoint computes them); only the linear propagation runs per direction. Covers
+ * (step-values.ts, shared with the adjoint); only the linear propagation runs per direction. Covers
  * the steps the hand adjoint covers (no impact placed inside the step,
  * `placesImpact` is false); step-tangent-placed.ts handles the others.
  *
