@@ -10,9 +10,10 @@
  *   of the touched bodies from v⁺ (+ the position pass's pseudo-velocities, a constant)
  *
  * The forward values are computed once per step from the record and the step's input
- * (step-values.ts, shared with the adjoint); only the linear propagation runs per direction. Covers
- * the steps the hand adjoint covers (no impact placed inside the step,
- * `placesImpact` is false); step-tangent-placed.ts handles the others.
+ * (step-values.ts, shared with the adjoint); only the linear propagation runs per
+ * direction. Covers the steps the hand adjoint covers without the placed impacts' chain
+ * (no impact placed inside the step, `placesImpact` is false); step-tangent-placed.ts
+ * handles the others.
  *
  * In: the one-step input `x` (layout `ctx.L`: state, parameters, this step's controls) and
  * `dirs` tangents of it, direction j at `xdot[j·L.size ..]`. Out: direction j's tangent
