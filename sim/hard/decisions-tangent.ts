@@ -8,7 +8,8 @@
  *
  *   onset, pressing       m = λ_n W_nn              ṁ = λ̇_n W_nn + λ_n Ẇ_nn
  *   onset, open           m = |u_n − b|             ṁ = sgn·(u̇_n − ḃ)       (u at v⁺)
- *   onset, approaching    m = |u⁻ + d/dt|           ṁ = sgn·(u̇⁻ + ḋ/dt)     (u⁻ at v*), the smaller of the two
+ *   onset, switch         m = σ·(u⁻ + α·d/dt + (1 − α)·thr)   ṁ = σ·(u̇⁻ + α·ḋ/dt)   (u⁻ at v*; decisions.ts
+ *                         restitutionSwitchMargin), when smaller than the above
  *   stick/slip, sliding   m = ‖u_t − u°_t‖          ṁ = û·(u̇_t − u̇°_t)
  *   stick/slip, sticking  m = (μλ_n − ‖λ_t‖)·W_t,max
  *
@@ -28,11 +29,13 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
+import { restitutionSwitchMargin } from './decisions.ts';
 import { contactVelocity } from './problem.ts';
 import type { HardStepData } from './step.ts';
 import { sideVelocityTangent, type StepTangentScratch } from './step-tangent.ts';
 
 const _u = new Float64Array(3);
+const _switch = new Float64Array(3);
 /** per direction: the margin's tangent, and scratch for the alternatives */
 let _mdot = new Float64Array(8);
 let _alt = new Float64Array(8);
@@ -53,6 +56,7 @@ export function reportHardDecisionTangents(
   const p = data.problem;
   const dt = model.dt;
   const within = reportRadius(sink);
+  const threshold = data.settings.restitutionThreshold;
   const dirs = sc.dirs;
   const n = model.nbody;
   const c = p.count;
@@ -85,16 +89,23 @@ export function reportHardDecisionTangents(
         _mdot[j] = gap > 0 ? d : gap < 0 ? -d : Math.abs(d);
       }
     }
-    if (p.approach[k] < 0) {
-      const sw0 = p.approach[k] + p.dist[k] / dt;
-      const alt = Math.abs(sw0);
-      if (alt < onset) {
-        onset = Math.min(onset, alt);
-        for (let j = 0; j < dirs; j++) {
-          const free = sc.freeDots[j];
-          const d = rowTangent(sc, th, a, b, 0, sc.freeQd, free, 7 * n, j * tw) + geomDot[j * 7 * c + k] / dt;
-          _mdot[j] = sw0 > 0 ? d : sw0 < 0 ? -d : Math.abs(d);
-        }
+    // the restitution/speculative switch, when nearer (decisions.ts restitutionSwitchMargin)
+    restitutionSwitchMargin(
+      Math.max(model.bodyRestitution[a], model.bodyRestitution[b]),
+      p.approach[k],
+      p.dist[k],
+      dt,
+      threshold,
+      _switch,
+    );
+    if (_switch[0] < onset) {
+      onset = _switch[0];
+      const alpha = _switch[1],
+        sign = _switch[2];
+      for (let j = 0; j < dirs; j++) {
+        const free = sc.freeDots[j];
+        const uDot = rowTangent(sc, th, a, b, 0, sc.freeQd, free, 7 * n, j * tw);
+        _mdot[j] = sign * (uDot + (alpha * geomDot[j * 7 * c + k]) / dt);
       }
     }
     if (onset < within) {
