@@ -8,8 +8,8 @@
  *
  *   onset, pressing       m = λ_n W_nn              ṁ = λ̇_n W_nn + λ_n Ẇ_nn
  *   onset, open           m = |u_n − b|             ṁ = sgn·(u̇_n − ḃ)       (u at v⁺)
- *   onset, switch         m = σ·(u⁻ + α·d/dt + (1 − α)·thr)   ṁ = σ·(u̇⁻ + α·ḋ/dt)   (u⁻ at v*; decisions.ts
- *                         restitutionSwitchMargin), when smaller than the above
+ *   onset, closing        m = |u⁻ + d/dt|           ṁ = sgn·(u̇⁻ + ḋ/dt)     (u⁻ at v*, e > 0), the smaller of the two
+ *   restitution threshold m = |u⁻ + threshold|     ṁ = sgn·u̇⁻              (e > 0, u⁻ + d/dt < 0)
  *   stick/slip, sliding   m = ‖u_t − u°_t‖          ṁ = û·(u̇_t − u̇°_t)
  *   stick/slip, sticking  m = (μλ_n − ‖λ_t‖)·W_t,max
  *
@@ -18,7 +18,13 @@
  * lever arms and inverse inertias. At |·| = 0 the one-sided derivative |ẋ| is taken.
  * The step must not place an impact (the placed steps: step-tangent-placed.ts).
  */
-import { contactKinkLabel, KINK_ONSET, KINK_STICK_SLIP, reportRadius } from '../contact/kinks.ts';
+import {
+  contactKinkLabel,
+  KINK_ONSET,
+  KINK_RESTITUTION_THRESHOLD,
+  KINK_STICK_SLIP,
+  reportRadius,
+} from '../contact/kinks.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import type { Model } from '../model.ts';
 import {
@@ -29,13 +35,12 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import { restitutionSwitchMargin } from './decisions.ts';
+import { closingMargin } from './decisions.ts';
 import { contactVelocity } from './problem.ts';
 import type { HardStepData } from './step.ts';
 import { sideVelocityTangent, type StepTangentScratch } from './step-tangent.ts';
 
 const _u = new Float64Array(3);
-const _switch = new Float64Array(3);
 /** per direction: the margin's tangent, and scratch for the alternatives */
 let _mdot = new Float64Array(8);
 let _alt = new Float64Array(8);
@@ -89,28 +94,33 @@ export function reportHardDecisionTangents(
         _mdot[j] = gap > 0 ? d : gap < 0 ? -d : Math.abs(d);
       }
     }
-    // the restitution/speculative switch, when nearer (decisions.ts restitutionSwitchMargin)
-    restitutionSwitchMargin(
-      Math.max(model.bodyRestitution[a], model.bodyRestitution[b]),
-      p.approach[k],
-      p.dist[k],
-      dt,
-      threshold,
-      _switch,
-    );
-    if (_switch[0] < onset) {
-      onset = _switch[0];
-      const alpha = _switch[1],
-        sign = _switch[2];
+    // the "closes within this step" test, when nearer (decisions.ts closingMargin)
+    const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
+    const closing = closingMargin(e, p.approach[k], p.dist[k], dt);
+    if (closing < onset) {
+      onset = closing;
+      const sw0 = p.approach[k] + p.dist[k] / dt;
       for (let j = 0; j < dirs; j++) {
-        const free = sc.freeDots[j];
-        const uDot = rowTangent(sc, th, a, b, 0, sc.freeQd, free, 7 * n, j * tw);
-        _mdot[j] = sign * (uDot + (alpha * geomDot[j * 7 * c + k]) / dt);
+        const d = approachTangent(sc, th, a, b, j, tw) + geomDot[j * 7 * c + k] / dt;
+        _mdot[j] = sw0 > 0 ? d : sw0 < 0 ? -d : Math.abs(d);
       }
     }
     if (onset < within) {
       sink.kink(onset, contactKinkLabel(model.bodyName, a, b, KINK_ONSET));
       sink.tangents(_mdot.subarray(0, dirs));
+    }
+    if (e > 0 && p.approach[k] + p.dist[k] / dt < 0) {
+      // the restitution threshold |u⁻ + threshold| (the threshold is a constant)
+      const th0 = p.approach[k] + threshold;
+      const margin = Math.abs(th0);
+      if (margin < within) {
+        for (let j = 0; j < dirs; j++) {
+          const d = approachTangent(sc, th, a, b, j, tw);
+          _mdot[j] = th0 > 0 ? d : th0 < 0 ? -d : Math.abs(d);
+        }
+        sink.kink(margin, contactKinkLabel(model.bodyName, a, b, KINK_RESTITUTION_THRESHOLD));
+        sink.tangents(_mdot.subarray(0, dirs));
+      }
     }
     const radius = p.friction[k] * ln;
     if (!(radius > 0)) continue;
@@ -171,6 +181,11 @@ export function reportHardDecisionTangents(
     sink.kink(margin, contactKinkLabel(model.bodyName, a, b, KINK_STICK_SLIP));
     sink.tangents(_mdot.subarray(0, dirs));
   }
+}
+
+/** u̇⁻ of the contact at θ offset `th` along direction j: its normal row at the free-flight velocities v*. */
+function approachTangent(sc: StepTangentScratch, th: number, a: number, b: number, j: number, tw: number): number {
+  return rowTangent(sc, th, a, b, 0, sc.freeQd, sc.freeDots[j], 7 * sc.n, j * tw);
 }
 
 /** The velocity of the contact at θ offset `th` along its direction `dir` at body velocities `v`. */

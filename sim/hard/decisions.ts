@@ -3,11 +3,14 @@
  * sink after `hardStep` ran: the rollout's kink report (rollout.ts) and the decision log
  * of the validity radius (sim/validity.ts) read the same numbers.
  *
- * - onset — λ_n·W_nn for a contact carrying an impulse, else |u_n − b|, or, when nearer,
- *   the restitution/speculative switch ({@link restitutionSwitchMargin}: the bounce test
- *   u⁻ < −threshold and u⁻ + d/dt < 0, which also decides whether an impact is placed in
- *   the step), whose margin is the distance to that test's boundary, continuous in the
- *   state: a contact at rest (u⁻ = 0, the balls of a rack) keeps one margin on either side;
+ * - onset — λ_n·W_nn for a contact carrying an impulse, else |u_n − b|, and, with e > 0,
+ *   also |u⁻ + d/dt| when nearer (the "closes within this step" test of the
+ *   restitution/speculative switch, which also decides whether an impact is placed in
+ *   the step), whatever the sign of u⁻: it was taken only while u⁻ < 0, and so jumped
+ *   wherever an approach changed sign ({@link closingMargin});
+ * - restitution threshold (m/s) — |u⁻ + threshold|, for e > 0 and a contact that closes
+ *   within the step: the switch's other test, the approach speed against the threshold
+ *   below which an impact is plastic (settings.ts);
  * - stick/slip — the slip speed ‖u_t − u°_t‖ (from the slip target, problem.ts) of a
  *   sliding contact, else (μλ_n − ‖λ_t‖)·W_tt of a sticking one;
  * - impact beside contacts (m) — an impact placed inside a step while its bodies carry
@@ -20,6 +23,7 @@ import {
   contactKinkLabel,
   KINK_IMPACT_BESIDE_CONTACTS,
   KINK_ONSET,
+  KINK_RESTITUTION_THRESHOLD,
   KINK_STICK_SLIP,
   reportRadius,
 } from '../contact/kinks.ts';
@@ -28,56 +32,17 @@ import { contactVelocity, type ContactProblem } from './problem.ts';
 import type { HardStepData } from './step.ts';
 
 const _u = new Float64Array(3);
-const _switch = new Float64Array(3);
 
 /**
- * The margin of the restitution/speculative switch (problem.ts: a contact bounces when
- * e > 0, c₁ = u⁻ + threshold < 0 and c₂ = u⁻ + d/dt < 0; m/s) into `out`: [margin, α, σ]
- * with margin = σ·(u⁻ + α·d/dt + (1 − α)·threshold), so its tangent is σ·(u̇⁻ + α·ḋ/dt)
- * (decisions-tangent.ts). The distance to the boundary of the bounce set, continuous in
- * (u⁻, d): inside it, the nearer of |c₁|, |c₂|; outside with one test failing, that
- * test's c; with both failing, the larger (both must flip; exact along u⁻). Margin ∞
- * (never flips) for e = 0.
- *
- * It was |c₂| taken only while u⁻ < 0, and λ_n·W_nn or |u_n − b| otherwise: a margin that
- * jumped (1.47 → 1.00 m/s at billiards' rack, every ball-ball contact starting at u⁻ = 0)
- * wherever a contact's approach changed sign, so any one-sided difference read a slope
- * of (jump)/h and a "distance" of a few h — a discontinuity of the bookkeeping, not of the
- * step, whose impulses are smooth there.
+ * The "closes within this step" margin of the restitution/speculative switch, |u⁻ + d/dt|
+ * (m/s), for e > 0; ∞ for e = 0 (no bounce either way). Continuous in the state: the onset
+ * took it only while u⁻ < 0, so the margin of every ball-ball contact of billiards' rack
+ * (all starting at u⁻ = 0) jumped from λ_n·W_nn = 1.47 to 1.00 m/s for any change of the
+ * parameters, and one-sided differences read "distances" of a few h from that jump
+ * alone (1e-8 to 3e-7), where the step's impulses are smooth.
  */
-export function restitutionSwitchMargin(
-  e: number,
-  approach: number,
-  dist: number,
-  dt: number,
-  threshold: number,
-  out: Float64Array,
-): void {
-  if (!(e > 0)) {
-    out[0] = Infinity;
-    out[1] = 0;
-    out[2] = 1;
-    return;
-  }
-  const c1 = approach + threshold,
-    c2 = approach + dist / dt;
-  let alpha: number, sign: number;
-  if (c1 < 0 && c2 < 0) {
-    sign = -1;
-    alpha = -c1 <= -c2 ? 0 : 1;
-  } else if (c1 < 0) {
-    sign = 1;
-    alpha = 1;
-  } else if (c2 < 0) {
-    sign = 1;
-    alpha = 0;
-  } else {
-    sign = 1;
-    alpha = c1 >= c2 ? 0 : 1;
-  }
-  out[0] = sign * (alpha === 1 ? c2 : c1);
-  out[1] = alpha;
-  out[2] = sign;
+export function closingMargin(e: number, approach: number, dist: number, dt: number): number {
+  return e > 0 ? Math.abs(approach + dist / dt) : Infinity;
 }
 
 /** Report the step just taken on `data`: every decision within the sink's radius (kinks.ts `reportRadius`). */
@@ -85,7 +50,7 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
   const p = data.problem;
   const dt = model.dt;
   const within = reportRadius(sink);
-  const threshold = data.settings.restitutionThreshold;
+  const restitutionThreshold = data.settings.restitutionThreshold;
   for (let k = 0; k < p.count; k++) {
     const a = p.bodyA[k],
       b = p.bodyB[k];
@@ -93,9 +58,14 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     contactVelocity(p, data.velocity, k, _u);
     let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(_u[0] - p.bound[k]);
     const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
-    restitutionSwitchMargin(e, p.approach[k], p.dist[k], dt, threshold, _switch);
-    if (_switch[0] < onset) onset = _switch[0];
+    const closing = closingMargin(e, p.approach[k], p.dist[k], dt);
+    if (closing < onset) onset = closing;
     if (onset < within) sink.kink(onset, contactKinkLabel(model.bodyName, a, b, KINK_ONSET));
+    // the threshold decides only for a contact that closes within the step
+    if (e > 0 && p.approach[k] + p.dist[k] / dt < 0) {
+      const threshold = Math.abs(p.approach[k] + restitutionThreshold);
+      if (threshold < within) sink.kink(threshold, contactKinkLabel(model.bodyName, a, b, KINK_RESTITUTION_THRESHOLD));
+    }
     const s = p.impactFraction[k];
     if (s > 0 && ln > 0 && besideOtherContacts(model, p, k)) {
       // exact only for an impact alone on its bodies: margin, the approach to the nearest step boundary

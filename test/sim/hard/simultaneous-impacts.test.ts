@@ -162,6 +162,46 @@ describe('two impacts in one step: a strikes b and c, c met δ/v after b', () =>
   });
 });
 
+describe('the restitution threshold: a slow bounce turns plastic', () => {
+  // no gravity: the threshold is its floor, 1 mm/s (settings.ts), and the approach speed is
+  // the initial speed; the ball starts 0.2 µm above the ground, so it meets it in step 0
+  // (d + dt·u⁻ < 0 for any speed above 0.2 mm/s) and the threshold alone decides
+  const slow = (vz: number) =>
+    parseScene({
+      dt,
+      steps: 100,
+      gravity: [0, 0, 0],
+      contact: { mode: 'hard', restitution: 0.5 },
+      bodies: [
+        { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+        {
+          name: 'ball',
+          shape: { type: 'sphere', radius: 0.1 },
+          mass: 1,
+          position: [0, 0, 0.1 + 2e-7],
+          linearVelocity: [0, 0, vz],
+        },
+      ],
+    });
+  for (const vz of [-0.0015, -0.0007]) {
+    it(`v_z = ${vz} m/s: 'ground/ball restitution threshold' flips at the threshold −1 mm/s (the gradient of z(T) jumps by e·T)`, () => {
+      const m = measureCase({
+        name: 'threshold',
+        scene: slow(vz),
+        of: 'ball.position.z',
+        wrt: 'ball.linearVelocity.z',
+        decision: 'ground/ball restitution threshold',
+        jumpTol: 1e-3,
+      });
+      expect(m.decision).toBe('step 0: ground/ball restitution threshold');
+      expect(m.predicted).toBeCloseTo(Math.abs(vz + 1e-3), 12);
+      expect(m.error).toBeLessThan(0.1);
+      // bouncing, z(T) moves with −e·v_z over the ~T after the impact; plastic, not at all
+      expect(Math.abs(m.gradientJump)).toBeCloseTo(0.5 * 100 * dt, 2);
+    });
+  }
+});
+
 describe('the onset margin where a contact at rest starts to approach (billiards rack)', () => {
   it("b's contact with c, caught in the impact's step, keeps its margin whichever way b drifts by 1e-12 m/s", () => {
     // the speculative b/c contact carries an impulse in step 49; its approach before the
