@@ -4,7 +4,8 @@
  *
  * Every decision the steps record (sim/contact/kinks.ts for penalty and soft, sim/hard/
  * decisions.ts for hard: onset, damping clamp, stick/slip, margin entry, the restitution/
- * speculative switch that also places an impact in the step) has a margin m ≥ 0 in its
+ * speculative switch that also places an impact in the step, the restitution threshold,
+ * an impact beside contacts) has a margin m ≥ 0 in its
  * own unit (m or m/s) that reaches 0 where it flips. Margins of different units cannot be
  * compared with each other or with a parameter step; the first-order distance to the
  * flip can:

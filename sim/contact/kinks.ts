@@ -9,6 +9,7 @@
  * | `damping ramp` | penalty | d = ±h (activation), d = ±τ/2 (mass share) | distance to the nearest (m) | no (slope) |
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
+ * | `restitution threshold` | hard | the approach speed −u⁻ = the restitution threshold (an impact turns plastic) | |u⁻ + threshold| (m/s) | yes (a bounce or none) |
  * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
  *
@@ -64,6 +65,12 @@ export const KINK_IMPACT_BESIDE_CONTACTS = 5;
  */
 export const KINK_APPROACH = 6;
 
+/**
+ * Hard mode: the approach speed of a contact that closes within the step against the
+ * restitution threshold (sim/hard/settings.ts): faster, it bounces; slower, it is plastic.
+ */
+export const KINK_RESTITUTION_THRESHOLD = 7;
+
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
   'onset',
@@ -73,6 +80,7 @@ export const CONTACT_KINK_KINDS = [
   'damping ramp',
   'impact beside contacts',
   'approach',
+  'restitution threshold',
 ] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
