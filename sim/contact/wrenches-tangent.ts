@@ -267,12 +267,14 @@ export function contactWrenchTangents(
   const e = F.e;
   const lastRun = count > 0 ? run[count - 1] : -1;
   _gateSumDot.fill(0, 0, (lastRun + 1) * dirs);
+  const gateDDist = F.gateDDist(),
+    gateDTemperature = F.gateDTemperature();
   for (let i = 0; i < count; i++) {
-    // the activation's partials (gatePass keeps only the values)
-    e.dist = geom.dist[i];
-    F.gateOf(p);
+    // the activation's partials, as gatePass left them
+    const dDist = gateDDist[i],
+      dTemperature = gateDTemperature[i];
     for (let j = 0; j < dirs; j++) {
-      const g = e.gateDDist * geomDot[j * gs + i] + e.gateDTemperature * paramDot[j * PL.size + PL.temperature];
+      const g = dDist * geomDot[j * gs + i] + dTemperature * paramDot[j * PL.size + PL.temperature];
       _gateDot[i * dirs + j] = g;
       _gateSumDot[run[i] * dirs + j] += g;
     }
