@@ -857,17 +857,19 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
 }
 
 /**
- * Tangent of body b's outputs from the tangent of its inputs, after `stepBody` has run on
- * the same inputs. Writes body b's slots of `ydot`. The linear part is written out; the
- * angular part applies the body step's map (built by the first direction, see `_map`).
+ * Tangents of body b's outputs from the tangents of its inputs, direction by direction
+ * (`xdots[j]` → `ydots[j]`, body b's slots), after `stepBody` has run on the same inputs.
+ * The linear part is written out; the angular part applies the body step's map (`_map`,
+ * built once, its entries read once for all directions). A direction that moves none of the
+ * body's inputs gets zeros.
  */
-function tangentBody(
+function tangentsOfBody(
   m: IntegratorParams,
   L: IntegratorLayout,
   b: number,
   x: Float64Array,
-  xdot: Float64Array,
-  ydot: Float64Array,
+  xdots: readonly Float64Array[],
+  ydots: readonly Float64Array[],
 ): void {
   const dt = m.dt;
   const n = m.nbody;
@@ -875,79 +877,135 @@ function tangentBody(
   const vo = QD_WIDTH * b;
   const yq = qo;
   const yqd = Q_WIDTH * n + vo;
-
-  // linear
   const invMass = m.invMass[b];
-  const invMassDot = xdot[L.invMass + b];
-  for (let k = 0; k < 3; k++) {
-    const f = x[L.wrench + vo + k];
-    const vDot = xdot[L.qd + vo + k] + dt * (xdot[L.gravity + k] + invMassDot * f + invMass * xdot[L.wrench + vo + k]);
-    ydot[yqd + k] = vDot;
-    ydot[yq + k] = xdot[L.q + qo + k] + dt * vDot;
-  }
-
-  // angular
+  const f0 = x[L.wrench + vo],
+    f1 = x[L.wrench + vo + 1],
+    f2 = x[L.wrench + vo + 2];
   if (!_mapValid) buildBodyTangentMap(dt, x, L.qd + vo + 3, L.wrench + vo + 3);
   const M = _map;
+  const aq00 = M[MAP_AQ],
+    aq01 = M[MAP_AQ + 1],
+    aq02 = M[MAP_AQ + 2],
+    aq03 = M[MAP_AQ + 3],
+    aq10 = M[MAP_AQ + 4],
+    aq11 = M[MAP_AQ + 5],
+    aq12 = M[MAP_AQ + 6],
+    aq13 = M[MAP_AQ + 7],
+    aq20 = M[MAP_AQ + 8],
+    aq21 = M[MAP_AQ + 9],
+    aq22 = M[MAP_AQ + 10],
+    aq23 = M[MAP_AQ + 11];
+  const aw00 = M[MAP_AW],
+    aw01 = M[MAP_AW + 1],
+    aw02 = M[MAP_AW + 2],
+    aw10 = M[MAP_AW + 3],
+    aw11 = M[MAP_AW + 4],
+    aw12 = M[MAP_AW + 5],
+    aw20 = M[MAP_AW + 6],
+    aw21 = M[MAP_AW + 7],
+    aw22 = M[MAP_AW + 8];
+  const at00 = M[MAP_AT],
+    at01 = M[MAP_AT + 1],
+    at02 = M[MAP_AT + 2],
+    at10 = M[MAP_AT + 3],
+    at11 = M[MAP_AT + 4],
+    at12 = M[MAP_AT + 5],
+    at20 = M[MAP_AT + 6],
+    at21 = M[MAP_AT + 7],
+    at22 = M[MAP_AT + 8];
   const qa = L.q + qo + 3,
     wa = L.qd + vo + 3,
-    ta = L.wrench + vo + 3;
-  const q0 = xdot[qa],
-    q1 = xdot[qa + 1],
-    q2 = xdot[qa + 2],
-    q3 = xdot[qa + 3];
-  const w0 = xdot[wa],
-    w1 = xdot[wa + 1],
-    w2 = xdot[wa + 2];
-  const t0 = xdot[ta],
-    t1 = xdot[ta + 1],
-    t2 = xdot[ta + 2];
-  let o0 = 0,
-    o1 = 0,
-    o2 = 0;
-  for (let i = 0; i < 3; i++) {
-    const aq = MAP_AQ + 4 * i,
-      aw = MAP_AW + 3 * i,
-      at = MAP_AT + 3 * i;
-    const v =
-      M[aq] * q0 +
-      M[aq + 1] * q1 +
-      M[aq + 2] * q2 +
-      M[aq + 3] * q3 +
-      M[aw] * w0 +
-      M[aw + 1] * w1 +
-      M[aw + 2] * w2 +
-      M[at] * t0 +
-      M[at + 1] * t1 +
-      M[at + 2] * t2;
-    if (i === 0) o0 = v;
-    else if (i === 1) o1 = v;
-    else o2 = v;
-  }
-  // İ = −I²·(I⁻¹)˙: its part of ω̇' through the gyroscopic tangent (rare: a direction moving an inverse inertia)
-  const li = L.invInertia + 3 * b;
-  if (xdot[li] !== 0 || xdot[li + 1] !== 0 || xdot[li + 2] !== 0) {
-    for (let c = 0; c < 3; c++) {
-      const inertia = _gyro.inertia[c];
-      _inertiaDot[c] = -inertia * inertia * xdot[li + c];
+    ta = L.wrench + vo + 3,
+    li = L.invInertia + 3 * b;
+  for (let j = 0; j < xdots.length; j++) {
+    const xdot = xdots[j],
+      ydot = ydots[j];
+    if (!movesBody(L, b, xdot)) {
+      ydot.fill(0, yq, yq + Q_WIDTH);
+      ydot.fill(0, yqd, yqd + QD_WIDTH);
+      continue;
     }
-    gyroscopicTangent(_gyro, _zero3, _inertiaDot, _zero3, _omegaBodyNextDot, 0);
-    const r = _rot,
-      d = _omegaBodyNextDot;
-    o0 += r[0] * d[0] + r[1] * d[1] + r[2] * d[2];
-    o1 += r[3] * d[0] + r[4] * d[1] + r[5] * d[2];
-    o2 += r[6] * d[0] + r[7] * d[1] + r[8] * d[2];
-  }
-  ydot[yqd + 3] = o0;
-  ydot[yqd + 4] = o1;
-  ydot[yqd + 5] = o2;
-  for (let l = 0; l < 4; l++) {
-    const cq = MAP_CQ + 4 * l,
-      cw = MAP_CW + 3 * l;
-    ydot[yq + 3 + l] =
-      M[cq] * q0 + M[cq + 1] * q1 + M[cq + 2] * q2 + M[cq + 3] * q3 + M[cw] * o0 + M[cw + 1] * o1 + M[cw + 2] * o2;
+    // linear
+    const invMassDot = xdot[L.invMass + b];
+    for (let k = 0; k < 3; k++) {
+      const f = k === 0 ? f0 : k === 1 ? f1 : f2;
+      const vDot =
+        xdot[L.qd + vo + k] + dt * (xdot[L.gravity + k] + invMassDot * f + invMass * xdot[L.wrench + vo + k]);
+      ydot[yqd + k] = vDot;
+      ydot[yq + k] = xdot[L.q + qo + k] + dt * vDot;
+    }
+    // angular: ω̇' = A_q q̇ + A_ω ω̇ + A_τ τ̇, then q̇' = C_q q̇ + C_ω ω̇'
+    const q0 = xdot[qa],
+      q1 = xdot[qa + 1],
+      q2 = xdot[qa + 2],
+      q3 = xdot[qa + 3];
+    const w0 = xdot[wa],
+      w1 = xdot[wa + 1],
+      w2 = xdot[wa + 2];
+    const t0 = xdot[ta],
+      t1 = xdot[ta + 1],
+      t2 = xdot[ta + 2];
+    let o0 =
+      aq00 * q0 +
+      aq01 * q1 +
+      aq02 * q2 +
+      aq03 * q3 +
+      aw00 * w0 +
+      aw01 * w1 +
+      aw02 * w2 +
+      at00 * t0 +
+      at01 * t1 +
+      at02 * t2;
+    let o1 =
+      aq10 * q0 +
+      aq11 * q1 +
+      aq12 * q2 +
+      aq13 * q3 +
+      aw10 * w0 +
+      aw11 * w1 +
+      aw12 * w2 +
+      at10 * t0 +
+      at11 * t1 +
+      at12 * t2;
+    let o2 =
+      aq20 * q0 +
+      aq21 * q1 +
+      aq22 * q2 +
+      aq23 * q3 +
+      aw20 * w0 +
+      aw21 * w1 +
+      aw22 * w2 +
+      at20 * t0 +
+      at21 * t1 +
+      at22 * t2;
+    // İ = −I²·(I⁻¹)˙: its part of ω̇' through the gyroscopic tangent (rare: a direction moving an inverse inertia)
+    if (xdot[li] !== 0 || xdot[li + 1] !== 0 || xdot[li + 2] !== 0) {
+      for (let c = 0; c < 3; c++) {
+        const inertia = _gyro.inertia[c];
+        _inertiaDot[c] = -inertia * inertia * xdot[li + c];
+      }
+      gyroscopicTangent(_gyro, _zero3, _inertiaDot, _zero3, _omegaBodyNextDot, 0);
+      const r = _rot,
+        d = _omegaBodyNextDot;
+      o0 += r[0] * d[0] + r[1] * d[1] + r[2] * d[2];
+      o1 += r[3] * d[0] + r[4] * d[1] + r[5] * d[2];
+      o2 += r[6] * d[0] + r[7] * d[1] + r[8] * d[2];
+    }
+    ydot[yqd + 3] = o0;
+    ydot[yqd + 4] = o1;
+    ydot[yqd + 5] = o2;
+    for (let l = 0; l < 4; l++) {
+      const cq = MAP_CQ + 4 * l,
+        cw = MAP_CW + 3 * l;
+      ydot[yq + 3 + l] =
+        M[cq] * q0 + M[cq + 1] * q1 + M[cq + 2] * q2 + M[cq + 3] * q3 + M[cw] * o0 + M[cw + 1] * o1 + M[cw + 2] * o2;
+    }
   }
 }
+
+/** the jvp rule's one direction, as {@link tangentsOfBody} takes directions */
+const _oneIn: Float64Array[] = [new Float64Array(0)];
+const _oneOut: Float64Array[] = [new Float64Array(0)];
 
 let _adjointViews: {
   config: IntegratorConfig;
@@ -1145,7 +1203,9 @@ export function integrateRule(config: IntegratorConfig): PrimitiveRule<Float64Ar
         stepBody(v.params, b, v.q, v.qd, v.wrench);
         for (let k = 0; k < Q_WIDTH; k++) y[qo + k] = _qNext[k];
         for (let k = 0; k < QD_WIDTH; k++) y[yqd + k] = _qdNext[k];
-        tangentBody(v.params, L, b, x, xdot, ydot);
+        _oneIn[0] = xdot;
+        _oneOut[0] = ydot;
+        tangentsOfBody(v.params, L, b, x, _oneIn, _oneOut);
       }
       return [y, ydot];
     },
@@ -1194,14 +1254,7 @@ export function integrateTangents(
     }
     stepBody(v.params, b, v.q, v.qd, v.wrench);
     if (kept !== null) keepBody(kept, INTEGRATOR_KEPT_PER_BODY * b);
-    for (let j = 0; j < xdots.length; j++) {
-      if (movesBody(L, b, xdots[j])) tangentBody(v.params, L, b, x, xdots[j], ydots[j]);
-      else {
-        // nothing of this body moves along direction j: its outputs neither
-        ydots[j].fill(0, qo, qo + Q_WIDTH);
-        ydots[j].fill(0, yqd, yqd + QD_WIDTH);
-      }
-    }
+    tangentsOfBody(v.params, L, b, x, xdots, ydots);
     for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
     for (let k = 0; k < QD_WIDTH; k++) qdOut[QD_WIDTH * b + k] = _qdNext[k];
   }
