@@ -440,6 +440,48 @@ export function contactWrenchTangents(
       muDB = F.pairFriction.dB,
       wDSpeed2 = F.frictionWeight.dSpeed2,
       wDVelocity = F.frictionWeight.dVelocity;
+    // The normal law's tangents along the state's motion are linear in five numbers per
+    // direction: ḋ, v̇_n, Ẇ₀ (the state's part), the share's ṡ and n̂̇·g. Their coefficients,
+    // once per contact, through the chain of wrenches.ts (window a, dashpot b, step factors
+    // φ₁, stiffness factor κ, normal law, weight feed-forward), parameters held still:
+    //   ȧ = a_d ḋ + a_v v̇_n,  ḃ = b_W Ẇ₀,  Ẇ_n = ½(W₀ + m)ṡ + ½(N + 1)Ẇ₀,
+    //   ẏ_n = dt(ḃ a W_n + b ȧ W_n + b a Ẇ_n),  ḃ_eff = ḃ φ₁ + b φ₁' ẏ_n,  ṗ = dt² k Ẇ₀,
+    //   ẏ₀ = dt(ḃ a W₀ + b ȧ W₀ + b a Ẇ₀),  (kκ)˙ = k(κ_p ṗ + κ_y ẏ₀),  Ḋ = ḃ_eff a + b_eff ȧ,
+    //   ḟ_n = f_d ḋ − f_v v̇_n + f_k (kκ)˙ + f_D Ḋ + f_τ ẇ  (soft: ẇ = w_v v̇_n, the width),
+    //   + ȧ c P + a ċ P + a c P' ẋ,  ċ = −c²(Ẇ₀ + m ṡ),  ẋ = −r n̂̇·g
+    // (the parameters' part, when a direction moves any, is added by the chain itself below).
+    const bW = fromRestitution ? -eDashpot / (2 * eW0) : 0;
+    const wnSH = 0.5 * (eW0 + massSum),
+      wnW0 = 0.5 * (shareValue + 1);
+    const ynDD = dt * eDashpot * winDDist * eWn,
+      ynVN = dt * eDashpot * winDNormalVelocity * eWn,
+      ynW0 = dt * (bW * act * eWn + eDashpot * act * wnW0),
+      ynSH = dt * eDashpot * act * wnSH;
+    const phiNDy = eDashpot * ePhiNDy;
+    const y0DD = dt * eDashpot * winDDist * eW0,
+      y0VN = dt * eDashpot * winDNormalVelocity * eW0,
+      y0W0 = dt * (bW * act * eW0 + eDashpot * act);
+    const kDD = stiffness * kappa2 * y0DD,
+      kVN = stiffness * kappa2 * y0VN,
+      kW0 = stiffness * (kappa1 * dt * dt * stiffness + kappa2 * y0W0);
+    const dDD = phiNDy * ynDD * act + eEffDamping * winDDist,
+      dVN = phiNDy * ynVN * act + eEffDamping * winDNormalVelocity,
+      dW0 = (bW * ePhiN + phiNDy * ynW0) * act,
+      dSH = phiNDy * ynSH * act;
+    let fDD = lawDDist + lawDStiffness * kDD + lawDDamping * dDD,
+      fVN =
+        -lawDRate + lawDStiffness * kVN + lawDDamping * dVN + (soft ? lawDTemperature * winWidthDNormalVelocity : 0),
+      fW0 = lawDStiffness * kW0 + lawDDamping * dW0,
+      fSH = lawDDamping * dSH,
+      fNG = 0;
+    if (weight !== 0) {
+      const cp = carried * press;
+      fDD += winDDist * cp;
+      fVN += winDNormalVelocity * cp;
+      fW0 -= act * carried * cp;
+      fSH -= act * carried * cp * massSum;
+      fNG = -act * carried * pressDx * relDyn;
+    }
     const runAt = run[i] * dirs;
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
@@ -501,8 +543,6 @@ export function contactWrenchTangents(
         vty = vry - vn * ny - eVn * nDy,
         vtz = vrz - vn * nz - eVn * nDz;
       const speed2 = 2 * (eVtx * vtx + eVty * vty + eVtz * vtz);
-      const tauDot = pm ? paramDot[po + PL.temperature] : 0;
-      const kDot = pm ? paramDot[po + PL.stiffness] : 0;
       // mass shares and effective masses: only W₀ = un_A + un_B and ut_A + ut_B are read
       // (sidePrepare: u̇n − ṁ = nrm, tr K̇ = trc, per side; Ω folded onto the quaternion's tangent)
       const shareDot = _gateSumDot[runAt + j] - _gateDot[i * dirs + j];
@@ -526,65 +566,78 @@ export function contactWrenchTangents(
         nrm += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz + bQN0 * dw + bQN1 * dx + bQN2 * dy + bQN3 * dz;
         trc += bRTx * rBDx + bRTy * rBDy + bRTz * rBDz + bQT0 * dw + bQT1 * dx + bQT2 * dy + bQT3 * dz;
       }
-      let w0: number, utSum: number;
+      // the parameters' part of W₀ and of ut_A + ut_B (exact zeros when none moves: 0 + x = x)
+      let w0p = 0,
+        utSum: number;
       if (pm) {
-        // the inverse mass and inertia terms (exact zeros when they do not move: 0 + x = x)
-        let mass = 0;
+        let nrmP = 0,
+          trcP = 0,
+          mass = 0;
         if (dynA) {
           const li = po + PL.invInertia + 3 * a;
           for (let k = 0; k < 3; k++) {
-            nrm += paramDot[li + k] * sc[SC_TT + k];
-            trc += paramDot[li + k] * sc[SC_SS + k];
+            nrmP += paramDot[li + k] * sc[SC_TT + k];
+            trcP += paramDot[li + k] * sc[SC_SS + k];
           }
           mass += paramDot[po + PL.invMass + a];
         }
         if (dynB) {
           const li = po + PL.invInertia + 3 * b;
           for (let k = 0; k < 3; k++) {
-            nrm += paramDot[li + k] * sc[SIDE_STRIDE + SC_TT + k];
-            trc += paramDot[li + k] * sc[SIDE_STRIDE + SC_SS + k];
+            nrmP += paramDot[li + k] * sc[SIDE_STRIDE + SC_TT + k];
+            trcP += paramDot[li + k] * sc[SIDE_STRIDE + SC_SS + k];
           }
           mass += paramDot[po + PL.invMass + b];
         }
-        w0 = nrm + mass;
-        utSum = mass + 0.5 * (trc - nrm);
-      } else {
-        w0 = nrm;
-        utSum = 0.5 * (trc - nrm);
-      }
-      // W_n = N·m + ½(N + 1)(W₀ − m), m = m_A⁻¹ + m_B⁻¹ (wrenches.ts): its tangent
-      let wn: number;
-      if (pm) {
-        const massSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
-        wn = 0.5 * shareDot * (eW0 + massSum) + 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0;
-      } else wn = 0.5 * shareDot * (eW0 + massSum) + 0.5 * (shareValue + 1) * w0;
+        w0p = nrmP + mass;
+        utSum = mass + 0.5 * (trc + trcP - (nrm + nrmP));
+      } else utSum = 0.5 * (trc - nrm);
       const wt = shareDot * eUtSum + shareValue * utSum;
-      // the dashpot b
-      let dashpot: number;
-      if (fromRestitution) {
-        if (pm) {
+      // the state's part of the normal law's tangents, folded (see the per-contact coefficients)
+      const ng = weight !== 0 ? nDx * g0 + nDy * g1 + nDz * g2 : 0;
+      let kEffDot = kDD * dd + kVN * vn + kW0 * nrm;
+      let dampingDot = dDD * dd + dVN * vn + dW0 * nrm + dSH * shareDot;
+      let fnDot = fDD * dd + fVN * vn + fW0 * nrm + fSH * shareDot + fNG * ng;
+      const rateDot = -vn;
+      const tauDot = pm ? paramDot[po + PL.temperature] : 0;
+      const widthDot = pm ? winWidthDNormalVelocity * vn + winWidthDTemperature * tauDot : winWidthDNormalVelocity * vn;
+      if (pm) {
+        // the parameters' part: the chain of wrenches.ts's normal law on their tangents alone
+        const kDot = paramDot[po + PL.stiffness];
+        const massSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
+        const wn = 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0p;
+        let dashpot: number;
+        if (fromRestitution) {
           const eDot = paramDot[po + PL.restitution + e.restitutionBody];
           dashpot =
-            2 * e.zetaDe * eDot * dashpotRoot + (eDashpot * kDot) / (2 * stiffness) - (eDashpot * w0) / (2 * eW0);
-        } else dashpot = -((eDashpot * w0) / (2 * eW0));
-      } else dashpot = pm ? paramDot[po + PL.damping] : 0;
-      // the window activation a(d, v_n, τ) and its width
-      const actDot = pm
-        ? winDDist * dd + winDNormalVelocity * vn + winDTemperature * tauDot
-        : winDDist * dd + winDNormalVelocity * vn;
-      const widthDot = pm ? winWidthDNormalVelocity * vn + winWidthDTemperature * tauDot : winWidthDNormalVelocity * vn;
-      // y_n = dt·b·a·W_n, b_eff = b·φ₁(y_n)
-      const yn = dt * (dashpot * act * eWn + eDashpot * actDot * eWn + eDashpot * act * wn);
-      const effDot = dashpot * ePhiN + eDashpot * ePhiNDy * yn;
-      // κ(p, y₀), p = k·W₀·dt², y₀ = dt·b·a·W₀
-      const pDot = pm ? dt * dt * (kDot * eW0 + stiffness * w0) : dt * dt * (stiffness * w0);
-      const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0);
-      const kEffDot = pm
-        ? kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot)
-        : stiffness * (kappa1 * pDot + kappa2 * y0Dot);
-      const rateDot = -vn;
-      const dampingDot = effDot * act + eEffDamping * actDot;
-      const lawTemperatureDot = soft ? widthDot : tauDot;
+            2 * e.zetaDe * eDot * dashpotRoot + (eDashpot * kDot) / (2 * stiffness) - (eDashpot * w0p) / (2 * eW0);
+        } else dashpot = paramDot[po + PL.damping];
+        const actDot = winDTemperature * tauDot;
+        const yn = dt * (dashpot * act * eWn + eDashpot * actDot * eWn + eDashpot * act * wn);
+        const effDot = dashpot * ePhiN + eDashpot * ePhiNDy * yn;
+        const pDot = dt * dt * (kDot * eW0 + stiffness * w0p);
+        const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0p);
+        const kEffP = kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot);
+        const dampingP = effDot * act + eEffDamping * actDot;
+        let fnP =
+          lawDStiffness * kEffP +
+          lawDDamping * dampingP +
+          lawDTemperature * (soft ? winWidthDTemperature * tauDot : tauDot);
+        if (weight !== 0) {
+          const c = carried;
+          const invSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
+          const cDot = -c * c * (w0p + (shareA - 1) * invSumDot);
+          const gx = paramDot[po + PL.gravity],
+            gy = paramDot[po + PL.gravity + 1],
+            gz = paramDot[po + PL.gravity + 2];
+          let pressDot = pressDx * (-relDyn * (nx * gx + ny * gy + nz * gz));
+          if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g0 * gx + g1 * gy + g2 * gz);
+          fnP += actDot * c * press + act * cDot * press + act * c * pressDot;
+        }
+        kEffDot += kEffP;
+        dampingDot += dampingP;
+        fnDot += fnP;
+      }
       // the decisions' margins
       for (let k = 0; k < nk; k++) {
         let m = 0;
@@ -619,36 +672,6 @@ export function contactWrenchTangents(
         _mdot[k * dirs + j] = m;
       }
       if (fn === 0) continue;
-      // the normal law
-      let fnDot =
-        lawDDist * dd +
-        lawDRate * rateDot +
-        lawDStiffness * kEffDot +
-        lawDDamping * dampingDot +
-        lawDTemperature * lawTemperatureDot;
-      // the weight feed-forward a·c·press(x)
-      if (weight !== 0) {
-        const c = carried;
-        let cDot: number, xDot: number;
-        if (pm) {
-          const invSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
-          const denDot = w0 + shareDot * massSum + (shareA - 1) * invSumDot;
-          cDot = -c * c * denDot;
-          const gx = paramDot[po + PL.gravity],
-            gy = paramDot[po + PL.gravity + 1],
-            gz = paramDot[po + PL.gravity + 2];
-          xDot = -relDyn * (nDx * g0 + nDy * g1 + nDz * g2 + nx * gx + ny * gy + nz * gz);
-          let pressDot = pressDx * xDot;
-          if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g0 * gx + g1 * gy + g2 * gz);
-          fnDot += actDot * c * press + act * cDot * press + act * c * pressDot;
-        } else {
-          const denDot = w0 + shareDot * massSum;
-          cDot = -c * c * denDot;
-          xDot = -relDyn * (nDx * g0 + nDy * g1 + nDz * g2);
-          const pressDot = pressDx * xDot;
-          fnDot += actDot * c * press + act * cDot * press + act * c * pressDot;
-        }
-      }
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
       let lambdaDot: number;
       if (pm) {
