@@ -1544,5 +1544,8 @@ export const wrenchForwardPass = {
   /** the share activation of each contact and the run (same-pair block) it belongs to */
   gate: (): Float64Array => _gate,
   run: (): Int32Array => _run,
+  /** each contact's ∂a/∂d and ∂a/∂τ of its share activation (gatePass keeps them) */
+  gateDDist: (): Float64Array => _gateDDist,
+  gateDTemperature: (): Float64Array => _gateDTemperature,
   pressSmoothing: PRESS_SMOOTHING,
 };
