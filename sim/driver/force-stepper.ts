@@ -122,6 +122,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private stepContactKept = new Float64Array(0);
   /** has the driver begun replaying segments (it restores a checkpoint first)? */
   private replaying = false;
+  /**
+   * the forward pass's kept records hold all the contact intermediates the budget leaves
+   * them: its later steps write theirs nowhere (writing them only to drop them costs a
+   * hundred boxes ~5 % of their forward pass)
+   */
+  private contactKeptFull = false;
   /** the step just taken kept no intermediates */
   private stepKeptNowhere = false;
   /** where the step just taken wrote its intermediates: pool chunk and start (chunk −1: `stepContactKept`) */
@@ -151,12 +157,13 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.n = this.model.nbody;
     this.steps = config.steps;
     this.stepIntegrator = new Float64Array(INTEGRATOR_KEPT_PER_BODY * this.n);
-    this.data.integratorKept = this.stepIntegrator;
     // the kept records' bytes as the driver counts them: states, wrenches, intermediates
     const W = inputWidths(this.n);
     const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
     const perStep = (W.q + W.qd + WRENCH_PER_BODY * this.n + INTEGRATOR_KEPT_PER_BODY * this.n) * 8;
     this.keepsIntegrator = config.steps * perStep <= budget;
+    // the step writes its integrator intermediates only where a record will read them
+    this.data.integratorKept = this.keepsIntegrator ? this.stepIntegrator : null;
     const basePerStep =
       (W.q + W.qd + WRENCH_PER_BODY * this.n + (this.keepsIntegrator ? INTEGRATOR_KEPT_PER_BODY * this.n : 0)) * 8 +
       Int32Array.BYTES_PER_ELEMENT;
@@ -179,6 +186,13 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    * else nowhere (a forward pass whose records will not hold them: a hundred boxes).
    */
   private keepContactsNext(): void {
+    if (this.contactKeptFull && !this.replaying) {
+      this.stepKeptNowhere = true;
+      this.stepKeptChunk = -1;
+      this.stepKeptAt = 0;
+      keepContactIntermediatesIn(null);
+      return;
+    }
     const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
     const chunks = this.contactChunks;
     let at = chunks.length - 1;
@@ -261,12 +275,16 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // they fit what the budget leaves them
     const chunkOf = (this.keptContactChunk ??= new Int32Array(this.steps));
     const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
-    if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && this.keptContactTotal + width <= this.contactKeptCap) {
+    const fits = this.keptContactTotal + width <= this.contactKeptCap;
+    if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && fits) {
       chunkOf[t] = this.stepKeptChunk;
       (this.keptContactAt ??= new Int32Array(this.steps))[t] = this.stepKeptAt;
       this.contactChunkEnd = this.stepKeptAt + width;
       this.keptContactTotal += width;
-    } else chunkOf[t] = -1;
+    } else {
+      chunkOf[t] = -1;
+      if (!fits) this.contactKeptFull = true;
+    }
     return t;
   }
 
@@ -322,6 +340,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** only a replayed segment restores a checkpoint: from then on its steps' records want the intermediates */
   restore(): void {
     this.replaying = true;
+    this.data.integratorKept = this.stepIntegrator;
   }
 
   pullback(
