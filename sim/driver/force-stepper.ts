@@ -4,8 +4,9 @@
  * Forward: the plain `step` (sim/step.ts: collide → contact wrenches → controls →
  * integrate) on the model with the rollout's inputs, which also leaves the integrator's
  * costly intermediates (the exponential map, the gyroscopic Newton step) for the adjoint.
- * A record is the step's wrench (contacts and controls), those intermediates (when they
- * fit the record budget) and, in a replayed segment, its contacts. A kept record (held
+ * A record is the step's wrench (contacts and controls), those intermediates and the
+ * contacts' force intermediates (when they fit the intermediates budget, driver/config.ts)
+ * and, in a replayed segment, its contacts. A kept record (held
  * for the whole backward pass) has no contacts: its pullback runs the collision pass again
  * on the state before the step, which the driver keeps, and finds the same contacts bit
  * for bit (collision is a function of the poses alone). That is cheaper than copying every
@@ -33,7 +34,7 @@ import { INTEGRATOR_KEPT_PER_BODY, integrateAdjointInPlace } from '../integrator
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import { createStepData, step, type StepData } from '../step.ts';
-import { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
+import { DEFAULT_KEPT_INTERMEDIATES_BYTES, DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
 import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
@@ -101,9 +102,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private readonly stepIntegrator: Float64Array;
   /**
    * the integrator's intermediates of the kept records, one array for the rollout, or null
-   * when they would not fit the record budget beside the states and wrenches (a pile of a
-   * hundred boxes): its pullbacks then compute the integration again, rather than the whole
-   * rollout losing its kept records
+   * when they would not fit the intermediates budget: its pullbacks then compute the
+   * integration again, rather than the whole rollout losing its kept records
    */
   private keptIntegrator: Lease | null = null;
   private readonly keepsIntegrator: boolean;
@@ -123,9 +123,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** has the driver begun replaying segments (it restores a checkpoint first)? */
   private replaying = false;
   /**
-   * the forward pass's kept records hold all the contact intermediates the budget leaves
-   * them: its later steps write theirs nowhere (writing them only to drop them costs a
-   * hundred boxes ~5 % of their forward pass)
+   * the forward pass's kept records hold all the contact intermediates their budget
+   * allows: its later steps write theirs nowhere (not only to drop them)
    */
   private contactKeptFull = false;
   /** the step just taken kept no intermediates */
@@ -139,9 +138,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** numbers of contact intermediates the kept records hold */
   private keptContactTotal = 0;
   /**
-   * numbers of contact intermediates the kept records may hold: the record budget less
-   * every step's state, wrench, contact count and integrator intermediates, so that keeping
-   * them never costs the rollout its kept records (a hundred boxes keep none)
+   * numbers of contact intermediates the kept records may hold: the intermediates budget
+   * less the integrator's (driver/config.ts `keptIntermediatesBytes`), none when the
+   * records themselves do not fit theirs (the driver replays: a replayed segment keeps
+   * its own steps' intermediates in its records)
    */
   private readonly contactKeptCap: number;
 
@@ -157,17 +157,19 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.n = this.model.nbody;
     this.steps = config.steps;
     this.stepIntegrator = new Float64Array(INTEGRATOR_KEPT_PER_BODY * this.n);
-    // the kept records' bytes as the driver counts them: states, wrenches, intermediates
+    // the kept records' bytes as the driver counts them (states, wrenches, contact counts):
+    // the intermediates have a budget of their own, spent only when the records are kept
     const W = inputWidths(this.n);
-    const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
-    const perStep = (W.q + W.qd + WRENCH_PER_BODY * this.n + INTEGRATOR_KEPT_PER_BODY * this.n) * 8;
-    this.keepsIntegrator = config.steps * perStep <= budget;
+    const recordsFit =
+      config.steps * ((W.q + W.qd + WRENCH_PER_BODY * this.n) * 8 + Int32Array.BYTES_PER_ELEMENT) <=
+      (config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES);
+    let room = recordsFit ? (config.keptIntermediatesBytes ?? DEFAULT_KEPT_INTERMEDIATES_BYTES) : 0;
+    const integratorBytes = config.steps * this.stepIntegrator.byteLength;
+    this.keepsIntegrator = integratorBytes <= room;
+    if (this.keepsIntegrator) room -= integratorBytes;
     // the step writes its integrator intermediates only where a record will read them
     this.data.integratorKept = this.keepsIntegrator ? this.stepIntegrator : null;
-    const basePerStep =
-      (W.q + W.qd + WRENCH_PER_BODY * this.n + (this.keepsIntegrator ? INTEGRATOR_KEPT_PER_BODY * this.n : 0)) * 8 +
-      Int32Array.BYTES_PER_ELEMENT;
-    this.contactKeptCap = Math.max(0, Math.floor((budget - config.steps * basePerStep) / 8));
+    this.contactKeptCap = Math.max(0, Math.floor(room / 8));
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
@@ -319,13 +321,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength + rec.contactKept.byteLength
       );
     }
-    const contactsKept = (this.keptContactChunk as Int32Array)[rec] >= 0;
-    return (
-      this.data.wrench.byteLength +
-      Int32Array.BYTES_PER_ELEMENT +
-      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0) +
-      (contactsKept ? (this.keptContactCounts as Int32Array)[rec] * CONTACT_KEPT_PER_CONTACT * 8 : 0)
-    );
+    // the intermediates beside it are counted against their own budget (the constructor's)
+    return this.data.wrench.byteLength + Int32Array.BYTES_PER_ELEMENT;
   }
 
   /** the kept records' wrenches not lent on since to a later evaluation (lease-pool.ts)? */

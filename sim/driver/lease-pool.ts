@@ -14,7 +14,7 @@
  * the previous, finished gradient's.
  */
 
-import { DEFAULT_KEPT_RECORDS_BYTES } from './config.ts';
+import { DEFAULT_KEPT_INTERMEDIATES_BYTES, DEFAULT_KEPT_RECORDS_BYTES } from './config.ts';
 
 /** An array lent to one owner (until another takes it). */
 export interface Lease {
@@ -84,7 +84,10 @@ export class LeasePool {
 
 /**
  * The pool of every rollout's kept records (driver states, force-stepper wrenches, integrator
- * and contact intermediates): twice the default record budget (driver/config.ts), so that
- * one evaluation's records can be lent while the previous one's are still held.
+ * and contact intermediates): twice the default record and intermediates budgets
+ * (driver/config.ts), so that one evaluation's records can be lent while the previous
+ * one's are still held.
  */
-export const RECORD_POOL = new LeasePool((2 * DEFAULT_KEPT_RECORDS_BYTES) / Float64Array.BYTES_PER_ELEMENT);
+export const RECORD_POOL = new LeasePool(
+  (2 * (DEFAULT_KEPT_RECORDS_BYTES + DEFAULT_KEPT_INTERMEDIATES_BYTES)) / Float64Array.BYTES_PER_ELEMENT,
+);
