@@ -100,12 +100,12 @@ describe('force stepper: kept contact intermediates', () => {
     });
   }
 
-  it('soft: more rollouts in one trace than the record pool holds: the earliest, whose arrays were lent on, replay or compute their forces again', () => {
+  it('soft: more rollouts in one trace than the record pool keeps: the earliest, whose arrays were lent on, replay or compute their forces again', () => {
     // every rollout here keeps over 1 MiB (a 1 MiB chunk of contact intermediates, its
-    // states, wrenches and integrator intermediates): past the pool's size the later
-    // rollouts are lent the earlier ones' arrays (lease-pool.ts), whose pullbacks must not
-    // read them
-    const rollouts = Math.ceil((RECORD_POOL.maxNumbers * 8) / (1024 * 1024)) + 4;
+    // states, wrenches and integrator intermediates): past the pool's free numbers the
+    // later rollouts are lent the earlier ones' arrays (lease-pool.ts), whose pullbacks
+    // must not read them
+    const rollouts = Math.ceil((RECORD_POOL.freeNumbers * 8) / (1024 * 1024)) + 8;
     const s = throwScene('soft');
     expect(gradientOf(s, {}, rollouts)).toEqual(gradientOf(s, { records: 0 }, rollouts));
   });
