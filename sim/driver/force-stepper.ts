@@ -24,6 +24,7 @@ import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import type { ContactForceParams } from '../contact/params.ts';
 import {
+  CONTACT_KEPT_COMPACT,
   CONTACT_KEPT_PER_CONTACT,
   contactWrenchesPullback,
   contactWrenchLayout,
@@ -135,6 +136,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** each kept step's chunk (−1: not kept, its pullback computes the forces again) and start */
   private keptContactChunk: Int32Array | null = null;
   private keptContactAt: Int32Array | null = null;
+  /** each kept step's slot width (numbers per contact: full or compact, wrenches.ts) */
+  private keptContactSlot: Uint8Array | null = null;
+  /** the slot width of the step just taken */
+  private stepSlot: number = CONTACT_KEPT_PER_CONTACT;
   /** numbers of contact intermediates the kept records hold */
   private keptContactTotal = 0;
   /**
@@ -195,7 +200,15 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       keepContactIntermediatesIn(null);
       return;
     }
-    const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
+    // full slots while the rest of the rollout would fit at the last step's contact count,
+    // else compact ones (wrenches.ts CONTACT_KEPT_COMPACT): twice the steps for the budget
+    const full =
+      this.replaying ||
+      this.keptContactTotal + (this.steps - this.keptCount) * this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <=
+        this.contactKeptCap;
+    const slot = full ? CONTACT_KEPT_PER_CONTACT : CONTACT_KEPT_COMPACT;
+    this.stepSlot = slot;
+    const need = this.data.contacts.capacity * slot;
     const chunks = this.contactChunks;
     let at = chunks.length - 1;
     if (
@@ -212,7 +225,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       this.stepKeptNowhere = false;
       this.stepKeptChunk = at;
       this.stepKeptAt = this.contactChunkEnd;
-      keepContactIntermediatesIn(chunks[at].array, this.contactChunkEnd);
+      keepContactIntermediatesIn(chunks[at].array, this.contactChunkEnd, slot);
       return;
     }
     this.stepKeptChunk = -1;
@@ -235,7 +248,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   /** Did the step just taken keep all its contacts' intermediates (the contact buffer may have grown mid-step)? */
   private stepKeptContacts(): boolean {
-    return this.stepKeptAt + this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <= this.stepKeptArray().length;
+    return this.stepKeptAt + this.data.contacts.count * this.stepSlot <= this.stepKeptArray().length;
   }
 
   contacts(): Contacts {
@@ -276,11 +289,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // the contacts' force intermediates, written in place by the step: commit them while
     // they fit what the budget leaves them
     const chunkOf = (this.keptContactChunk ??= new Int32Array(this.steps));
-    const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
+    const width = this.data.contacts.count * this.stepSlot;
     const fits = this.keptContactTotal + width <= this.contactKeptCap;
     if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && fits) {
       chunkOf[t] = this.stepKeptChunk;
       (this.keptContactAt ??= new Int32Array(this.steps))[t] = this.stepKeptAt;
+      (this.keptContactSlot ??= new Uint8Array(this.steps))[t] = this.stepSlot;
       this.contactChunkEnd = this.stepKeptAt + width;
       this.keptContactTotal += width;
     } else {
@@ -363,6 +377,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // the step's kept force intermediates (null: computed again) and where its contacts' start
     let contactKept: Float64Array | null = null;
     let contactKeptAt = 0;
+    let contactSlot: number = CONTACT_KEPT_PER_CONTACT;
     if (typeof rec === 'number') {
       const wrenchWidth = wBar.length;
       // the intermediates when kept and not lent on since (lease-pool.ts): else integrated again
@@ -388,6 +403,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       if (chunk >= 0 && RECORD_POOL.holds(this.contactChunks[chunk], this.owner)) {
         contactKept = this.contactChunks[chunk].array;
         contactKeptAt = (this.keptContactAt as Int32Array)[rec];
+        contactSlot = (this.keptContactSlot as Uint8Array)[rec];
       }
     } else {
       integrateAdjointInPlace(
@@ -430,7 +446,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     }
     const xcBar = bars.xbar,
       CL = bars.layout;
-    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt);
+    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt, contactSlot);
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];

@@ -90,7 +90,8 @@ describe('force stepper: kept contact intermediates', () => {
       // the integrator's kept, the contacts' computed again
       expect(kept).toEqual(gradientOf(s, { intermediates: integratorBytes(3) }));
       // the integrator's and the first few dozen steps' contacts kept (a few contacts a
-      // step), the later steps' computed again
+      // step), in compact slots (full ones for the whole rollout would not fit) but for the
+      // contact-free first step, the later steps' computed again
       const someContacts = integratorBytes(3) + 60 * 2 * CONTACT_KEPT_PER_CONTACT * 8;
       expect(kept).toEqual(gradientOf(s, { intermediates: someContacts }));
       // no intermediates: integration and forces computed again
