@@ -8,7 +8,20 @@
  * `unaryOp`), rather than through a shared helper: a helper that takes doubles and is too
  * large to inline boxes every partial, which measured 2× slower recording.
  */
-import { binaryOp, defineOp, finishOp, forwardNonFinite, unaryOp, type Real, type Var } from './tape.ts';
+import {
+  binaryOp as tapeBinaryOp,
+  defineOp,
+  finishOp,
+  forwardNonFinite,
+  unaryOp as tapeUnaryOp,
+  type Real,
+  type Var,
+} from './tape.ts';
+
+// Module-local consts: TurboFan folds them into each call's target, while an imported
+// binding is a cell it loads and checks for its dead zone and identity at every call.
+const unaryOp = tapeUnaryOp;
+const binaryOp = tapeBinaryOp;
 
 const OP_ADD = defineOp('add');
 const OP_SUB = defineOp('sub');

@@ -187,12 +187,12 @@ function freshState(): TraceState {
 
 /** The active trace. Its fields are replaced on begin/end; the object itself never is. */
 export const T: TraceState = freshState();
-// The hot paths read the trace through a `var`: a module's `const` (and `class`) bindings
-// are checked for their temporal dead zone at every read from a function, `var` ones are not.
-// eslint-disable-next-line no-var
-var trace = T;
-// eslint-disable-next-line no-var
-var VarOf = Var;
+// The hot paths read the trace and the Var class through module-local consts: TurboFan
+// folds an immutable module slot into a constant (no load, no dead-zone check, no map
+// check on the trace object), while an exported binding is a cell it loads and checks at
+// every read (about 60 fewer instructions on the benchmark's 4-op chain step).
+const trace = T;
+const VarOf = Var;
 
 /** Buffers pooled by nesting depth, so repeated gradients reuse their typed arrays. */
 const pool: TraceState[] = [];
