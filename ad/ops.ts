@@ -68,7 +68,7 @@ function addConst(x: Var, c: number): Var {
 }
 
 function addVars(a: Var, b: Var): Var {
-  return binaryOp(OP_ADD, a.v + b.v, a, 1, b, 1);
+  return binaryOp(OP_ADD, a.v + b.v, a.i, 1, a.t, b.i, 1, b.t);
 }
 
 export function sub(a: Real, b: Real): Real {
@@ -85,7 +85,7 @@ function constMinus(c: number, x: Var): Var {
 }
 
 function subVars(a: Var, b: Var): Var {
-  return binaryOp(OP_SUB, a.v - b.v, a, 1, b, -1);
+  return binaryOp(OP_SUB, a.v - b.v, a.i, 1, a.t, b.i, -1, b.t);
 }
 
 export function mul(a: Real, b: Real): Real {
@@ -98,7 +98,7 @@ function mulConst(x: Var, c: number): Var {
 }
 
 function mulVars(a: Var, b: Var): Var {
-  return binaryOp(OP_MUL, a.v * b.v, a, b.v, b, a.v);
+  return binaryOp(OP_MUL, a.v * b.v, a.i, b.v, a.t, b.i, a.v, b.t);
 }
 
 export function div(a: Real, b: Real): Real {
@@ -118,7 +118,7 @@ function constOver(c: number, x: Var): Var {
 
 function divVars(a: Var, b: Var): Var {
   const q = a.v / b.v;
-  return binaryOp(OP_DIV, q, a, 1 / b.v, b, -q / b.v);
+  return binaryOp(OP_DIV, q, a.i, 1 / b.v, a.t, b.i, -q / b.v, b.t);
 }
 
 export function neg(a: Real): Real {

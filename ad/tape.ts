@@ -367,17 +367,32 @@ export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
   return new VarOf(k, v, 0);
 }
 
-/** Record a two-parent op (both traced): value `v`, partials `da`, `db`; its slot is the second of the two it takes. */
-export function binaryOp(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
+/**
+ * Record a two-parent op (both traced): value `v`; parent slots `pa`, `pb` with partials
+ * `da`, `db` and tangents `at`, `bt` (forward mode). Its slot is the second of the two
+ * it takes. It takes the parents' fields, not the Vars: called out of line (a step of
+ * ops past the inlining budget), it would otherwise make the optimized code allocate
+ * both argument Vars, which escape analysis leaves unallocated when only their fields are read.
+ */
+export function binaryOp(
+  code: number,
+  v: number,
+  pa: number,
+  da: number,
+  at: number,
+  pb: number,
+  db: number,
+  bt: number,
+): Var {
   const t = trace;
   const k = t.n;
-  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedBinary(v, da, a.t, db, b.t);
+  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedBinary(v, da, at, db, bt);
   const s = k + 1;
   t.n = k + 2;
   t.op[s] = code;
   const par = t.par;
-  par[k] = a.i;
-  par[s] = b.i;
+  par[k] = pa;
+  par[s] = pb;
   const dv = t.dv;
   dv[k] = da;
   dv[s] = db;

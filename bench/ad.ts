@@ -50,7 +50,7 @@ function recordOnly(f: (x: Real[]) => Real, x: readonly number[]): number {
  * ops' machinery (Vars, dispatch, checks, the calls TurboFan does not inline) costs is
  * the gradient's time over this one.
  */
-function chainHandWritten(y0: number): number {
+export function chainHandWritten(y0: number): number {
   const opMul = defineOp('mul');
   const opSin = defineOp('sin');
   const opAdd = defineOp('add');
