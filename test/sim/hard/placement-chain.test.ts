@@ -18,11 +18,14 @@
 // The pass then counts the placement's motion twice (its bounds −γ/dt include the
 // placement, and it starts from the placement's pseudo-velocity): it pushes a/b open to
 // 2P·dt and b into c by |γ|/2. Continuous time has no overlap (the reference): that
-// overlap is the measured discrepancy (1.67e-4 m at billiards' rack, step 237), stated
-// here in closed form, not fixed (sim/hard/README.md, "What remains at billiards' rack").
+// overlap is the measured defect (1.67e-4 m at billiards' rack, step 237), not fixed yet
+// (sim/hard/README.md, "What remains at billiards' rack"). The tests state the truth (no
+// overlap beyond the step's penetration tolerance) and mark the cases the closed form says
+// the defect reaches as expected failures, so a fix turns them red until they are unmarked.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildModel, initialState } from '../../../sim/builder.ts';
+import { DEFAULT_PENETRATION_TOLERANCE } from '../../../sim/hard/settings.ts';
 import { createHardStepData, hardStep } from '../../../sim/hard/step.ts';
 import { parseScene } from '../../../sim/scene.ts';
 import { runReference } from '../../reference/event-driven/gradient.ts';
@@ -84,63 +87,60 @@ function referenceGaps(scene: RefSceneInput) {
   return { ab: x(1) - x(0) - 2 * r, bc: x(2) - x(1) - 2 * r };
 }
 
+/** Overlap the hard step may leave after its position pass (m): its penetration tolerance. */
+const OVERLAP_TOL = DEFAULT_PENETRATION_TOLERANCE;
+
 describe('a placed impact on a ball resting against a third (a → b | c)', () => {
   for (const e of [1, 0.9]) {
     const lamAb = (2 * (1 + e) * v - G) / 3; // per unit mass
     for (const s of [0.2, 0.5, 0.7, 0.9]) {
-      it(`e = ${e}, s = ${s}: the gaps after the impact step in closed form; the pass runs iff γ < 0 and then pushes b into c by |γ|/2 (the reference: no overlap)`, () => {
-        const scene = row(e, s);
-        const ref = referenceGaps(scene);
-        const got = stepRun(scene);
-        // truth: continuous time never overlaps
-        expect(Math.min(ref.ab, ref.bc)).toBeGreaterThanOrEqual(-1e-12);
-        // the placement's over-correction, by hand: the pass runs exactly where γ < 0
-        const P = s * lamAb;
-        const gamma = dt * (s * v + e * v - 2 * P);
-        expect(got.passRan).toBe(gamma < 0);
-        if (gamma >= 0) {
-          // no pass: a/b at γ, b/c at P·dt (b walked back), no overlap
-          expect(got.ab).toBeCloseTo(gamma, 9);
-          expect(got.bc).toBeCloseTo(P * dt, 9);
-        } else {
-          // the pass: a/b pushed open to 2P·dt, b pushed into c by |γ|/2 (the discrepancy)
-          expect(got.ab).toBeCloseTo(2 * P * dt, 9);
-          expect(got.bc).toBeCloseTo(gamma / 2, 9);
-          expect(got.bc).toBeLessThan(-1e-4);
-        }
+      // the placement's over-correction, by hand: γ < 0 where the pass runs and pushes b into c
+      const P = s * lamAb;
+      const gamma = dt * (s * v + e * v - 2 * P);
+      const overCorrected = gamma < 0;
+      it(`e = ${e}, s = ${s}: the position pass runs iff the hand-solved γ = ${gamma.toExponential(2)} m < 0`, () => {
+        expect(stepRun(row(e, s)).passRan).toBe(overCorrected);
       });
+      // truth: continuous time (the reference) never overlaps; the hard step must not either.
+      // Where γ < 0 it does (by |γ|/2, the known defect above): an expected failure that turns
+      // into a plain failure, to be flipped back, once the placement is fixed.
+      const noOverlap = overCorrected ? it.fails : it;
+      noOverlap(
+        `e = ${e}, s = ${s}: no overlap after the impact step, as in continuous time${overCorrected ? ' (known defect: b pushed into c by |γ|/2)' : ''}`,
+        () => {
+          const scene = row(e, s);
+          const ref = referenceGaps(scene);
+          expect(Math.min(ref.ab, ref.bc)).toBeGreaterThanOrEqual(-1e-12);
+          const got = stepRun(scene);
+          expect(Math.min(got.ab, got.bc)).toBeGreaterThanOrEqual(-OVERLAP_TOL);
+        },
+      );
     }
   }
 });
 
-describe("billiards' rack (hard): the same mechanism, measured", () => {
+describe("billiards' rack (hard): the same mechanism", () => {
   const raw = JSON.parse(readFileSync(new URL('../../../scenes/billiards.json', import.meta.url), 'utf8'));
   raw.contact = { ...raw.contact, mode: 'hard' };
 
-  it('the pass runs at the cue impact (steps 237, 238) and pushes ball1 into ball2 by 1.67e-4 m (continuous time: none)', () => {
+  // known defect (README): the pass at the cue's impact (step 237) pushes ball1 into ball2 by 1.67e-4 m
+  it.fails('no two balls overlap by more than the penetration tolerance over 300 steps (continuous time: none)', () => {
     const sc = parseScene({ ...raw, steps: 300 });
     const model = buildModel(sc);
     const state = initialState(model, sc);
     const data = createHardStepData(model);
     const radius = raw.bodies.find((b: { name: string }) => b.name === 'cue').shape.radius as number;
-    const passSteps: number[] = [];
     let deepest = 0;
-    let deepestAt = -1;
     const q = state.bodyQ;
     for (let t = 0; t < 300; t++) {
       hardStep(model, data, state, null, state);
-      if (data.stats.positionIterations > 0) passSteps.push(t);
       for (let a = 0; a < model.nbody; a++)
         for (let b = a + 1; b < model.nbody; b++) {
           if (model.bodyStatic[a] || model.bodyStatic[b]) continue;
           const d = Math.hypot(q[7 * a] - q[7 * b], q[7 * a + 1] - q[7 * b + 1], q[7 * a + 2] - q[7 * b + 2]);
-          if (2 * radius - d > deepest) [deepest, deepestAt] = [2 * radius - d, t];
+          deepest = Math.max(deepest, 2 * radius - d);
         }
     }
-    expect(passSteps).toEqual([237, 238]);
-    expect(deepestAt).toBe(237);
-    // the discrepancy (m): with the pass's bounds leaving the placement out it is 0 (README)
-    expect(deepest).toBeGreaterThan(1.6e-4);
-    expect(deepest).toBeLessThan(1.7e-4);
+    expect(deepest).toBeLessThanOrEqual(OVERLAP_TOL);
   });
 });
