@@ -1018,13 +1018,16 @@ let _adjointViews: {
  * The adjoint of `integrate` at the flat input `x` (layout `integratorLayout(nbody)`):
  * writes x̄ = Jᵀ ȳ into `xbar` (overwritten, length `layout.size`) and returns it. `ybar`
  * is the cotangent of `[q' (7n) | qd' (6n)]`. The primitive's backward rule, exported
- * for rollouts that run their own adjoint loop.
+ * for rollouts that run their own adjoint loop. With `kept` (what `integrate` kept on the
+ * same inputs, nbody × {@link INTEGRATOR_KEPT_PER_BODY}) the step is not computed again:
+ * bitwise the same cotangents (as {@link integrateAdjointInPlace}).
  */
 export function integrateAdjoint(
   config: IntegratorConfig,
   x: Float64Array,
   ybar: Float64Array,
   xbar: Float64Array,
+  kept: Float64Array | null = null,
 ): Float64Array {
   const n = config.nbody;
   // a rollout calls this every step with the same config and input buffer: reuse the views
@@ -1040,7 +1043,8 @@ export function integrateAdjoint(
       for (let k = 0; k < QD_WIDTH; k++) xbar[L.qd + QD_WIDTH * b + k] = ybar[Q_WIDTH * n + QD_WIDTH * b + k];
       continue;
     }
-    stepBody(v.params, b, v.q, v.qd, v.wrench);
+    if (kept !== null) restoreBody(v.params, b, v.q, v.qd, kept, INTEGRATOR_KEPT_PER_BODY * b);
+    else stepBody(v.params, b, v.q, v.qd, v.wrench);
     const P = _ports;
     P.ybar = ybar;
     P.yq = Q_WIDTH * b;
