@@ -182,6 +182,10 @@ export function islandK(
   const nz = 3 * m;
   const nSides = 2 * m;
   ensurePool(m, s.nbody);
+  if (m === 1) {
+    const nb1 = singleContactIsland(s, th, vplus, islandContacts[first], kinds[0], vbar);
+    if (nb1 > 0) return nb1;
+  }
   const pool = islandPool;
   const {
     sideContact,
@@ -343,4 +347,124 @@ export function islandK(
     }
   }
   return nb;
+}
+
+/**
+ * {@link islandK} for the commonest island, one contact between a dynamic body and a static
+ * body at rest (a ball on the cloth, a box on the floor): straight-line code over the one
+ * dynamic side, the same expressions in the same order as the general loops (so the same
+ * bits), without their bookkeeping. Fills the same pool entries. Returns 1 (one dynamic
+ * body), or 0 when the contact is not of that kind (the caller takes the general path).
+ */
+function singleContactIsland(
+  s: IslandInput,
+  th: Float64Array,
+  vplus: Float64Array,
+  k: number,
+  kind: ContactKind,
+  vbar: Float64Array | null,
+): number {
+  const bodyB = s.bodyB[k],
+    bodyA = s.bodyA[k];
+  const staticB = s.isStatic[bodyB] !== 0,
+    staticA = s.isStatic[bodyA] !== 0;
+  // exactly one static side, and that one at rest
+  if (staticA === staticB) return 0;
+  const fixedBody = staticA ? bodyA : bodyB;
+  if (!isAtRest(vplus, fixedBody)) return 0;
+  const pool = islandPool;
+  const base = s.contactBase + s.contactWidth * k;
+  // side 0 is body B (+1), side 1 body A (−1); `side` is the dynamic one
+  const side = staticA ? 0 : 1;
+  const body = staticA ? bodyB : bodyA;
+  const sign = staticA ? 1 : -1;
+  for (let end = 0; end < 2; end++) {
+    pool.sideContact[end] = 0;
+    pool.sideBody[end] = end === 0 ? bodyB : bodyA;
+    pool.sideSign[end] = end === 0 ? 1 : -1;
+    pool.sideBase[end] = base;
+    pool.sideR[end] = base + (end === 0 ? R_B : R_A);
+  }
+  pool.sideLocal[side] = 0;
+  pool.sideLocal[1 - side] = IDLE_SIDE;
+  pool.bodies[0] = body;
+  pool.bodyStart[0] = 0;
+  pool.bodyStart[1] = 1;
+  pool.order[0] = side;
+
+  const rows = pool.rows,
+    response = pool.response;
+  const o = 18 * side;
+  const rOff = pool.sideR[side];
+  for (let j = 0; j < 3; j++) rowOfSide(th, base + 3 * j, rOff, rows, o + 6 * j);
+  const invMass = th[s.invMassBase + body];
+  const I = s.invInertiaBase + 9 * body;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
+    for (let e = 0; e < 3; e++)
+      response[a + 3 + e] =
+        th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
+  }
+
+  // W (3 × 3) and J M⁻¹ v̄⁺: the general loops' sums, each added once to a zero
+  const W = pool.W,
+    dG = pool.dG;
+  const ss = sign * sign;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    if (vbar !== null) {
+      let gdot = 0;
+      for (let e = 0; e < 6; e++) gdot += vbar[6 * body + e] * response[a + e];
+      dG[j] = 0 + sign * gdot;
+    }
+    for (let i = 0; i < 3; i++) {
+      const b = o + 6 * i;
+      let w = 0;
+      for (let e = 0; e < 6; e++) w += rows[a + e] * response[b + e];
+      W[3 * j + i] = 0 + ss * w;
+    }
+  }
+
+  // u at v⁺, the tangential entries as slip from the target
+  const u = pool.u;
+  const v = 6 * body;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    let dot = 0;
+    for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];
+    u[j] = 0 + sign * dot;
+  }
+  const target = base + SLIP_TARGET;
+  u[1] -= th[target];
+  u[2] -= th[target + 1];
+
+  // K and the slip, as islandK's last loop for i = 0
+  const K = pool.K,
+    slip = pool.slip;
+  zero(K, 9);
+  const wRows = kind === 'stick' ? 3 : 1;
+  for (let j = 0; j < wRows; j++) for (let c = 0; c < 3; c++) K[3 * j + c] = W[3 * j + c];
+  const speed = Math.sqrt(u[1] * u[1] + u[2] * u[2]);
+  const u1 = u[1] / speed,
+    u2 = u[2] / speed;
+  slip[0] = speed;
+  slip[1] = u1;
+  slip[2] = u2;
+  if (kind === 'frictionless') {
+    K[4] = 1;
+    K[8] = 1;
+  } else if (kind === 'slide') {
+    const mu = th[base + MU];
+    const ln = s.lambda[3 * k];
+    const scale = (mu * ln) / speed;
+    for (let a = 0; a < 2; a++) {
+      const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
+      const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
+      for (let c = 0; c < 3; c++) K[3 * (1 + a) + c] = scale * (pa0 * W[3 + c] + pa1 * W[6 + c]);
+      K[3 * (1 + a) + 1 + a] += 1;
+      K[3 * (1 + a)] += mu * (a === 0 ? u1 : u2);
+    }
+  }
+  return 1;
 }
