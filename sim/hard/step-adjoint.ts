@@ -17,9 +17,9 @@
  */
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import {
-  INTEGRATOR_KEPT_PER_BODY,
-  integrate,
+  VELOCITY_KEPT_PER_BODY,
   integrateAdjoint,
+  integrateVelocities,
   integratorLayout,
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
@@ -80,7 +80,7 @@ export function hardStepAdjoint(
   copyInto(xi, IL.invMass, x, L.invMass, n);
   copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
   copyInto(xi, IL.gravity, x, L.gravity, 3);
-  integrate(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQ, sc.freeQd, sc.kept);
+  integrateVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
   const freeBar = sc.freeBar;
   if (c === 0) {
     copyInto(freeBar, 0, ybar, 0, 13 * n);
@@ -294,9 +294,7 @@ class StepAdjointScratch extends StepValues {
   readonly xiWrench: Float64Array;
   readonly params: IntegratorParams;
   readonly xiBar: Float64Array;
-  /** free flight [q (7n) | v* (6n)] and its cotangent */
-  readonly free: Float64Array;
-  readonly freeQ: Float64Array;
+  /** the free flight's velocities v* (6n; its poses are not needed) and the cotangent of [q (7n) | v* (6n)] */
   readonly freeQd: Float64Array;
   readonly freeBar: Float64Array;
   /** the free flight's intermediates, so that its adjoint does not compute it again */
@@ -338,11 +336,9 @@ class StepAdjointScratch extends StepValues {
       isStatic: ctx.model.bodyStatic,
     };
     this.xiBar = new Float64Array(IL.size);
-    this.free = new Float64Array(13 * n);
-    this.freeQ = this.free.subarray(0, 7 * n);
-    this.freeQd = this.free.subarray(7 * n);
+    this.freeQd = new Float64Array(6 * n);
     this.freeBar = new Float64Array(13 * n);
-    this.kept = new Float64Array(INTEGRATOR_KEPT_PER_BODY * n);
+    this.kept = new Float64Array(VELOCITY_KEPT_PER_BODY * n);
     this.xgBar = new Float64Array(11 * n);
     this.xgBarQ = this.xgBar.subarray(0, 7 * n);
     this.xgBarSize = this.xgBar.subarray(7 * n);

@@ -548,8 +548,11 @@ function adjointBody(m: IntegratorParams, b: number): void {
   const vo = P.qdAt;
   const wo = P.wrenchAt;
 
-  // q' = normalize(exp(h ω') ⊗ q̂)
-  advanceOrientationAdjoint(ybar, yq + 3, _qNext, 3, _norms[1], _qHat, _dq, _u, _qHatBar, _uBar);
+  // q' = normalize(exp(h ω') ⊗ q̂) (nothing to pull back when q' has no cotangent)
+  if (_poseFree) {
+    for (let k = 0; k < 4; k++) _qHatBar[k] = 0;
+    for (let k = 0; k < 3; k++) _uBar[k] = 0;
+  } else advanceOrientationAdjoint(ybar, yq + 3, _qNext, 3, _norms[1], _qHat, _dq, _u, _qHatBar, _uBar);
 
   // linear: v̄' collects its own cotangent and x' = x + dt v'
   const invMass = m.invMass[b];
@@ -1018,16 +1021,18 @@ let _adjointViews: {
  * The adjoint of `integrate` at the flat input `x` (layout `integratorLayout(nbody)`):
  * writes x̄ = Jᵀ ȳ into `xbar` (overwritten, length `layout.size`) and returns it. `ybar`
  * is the cotangent of `[q' (7n) | qd' (6n)]`. The primitive's backward rule, exported
- * for rollouts that run their own adjoint loop. With `kept` (what `integrate` kept on the
- * same inputs, nbody × {@link INTEGRATOR_KEPT_PER_BODY}) the step is not computed again:
- * bitwise the same cotangents (as {@link integrateAdjointInPlace}).
+ * for rollouts that run their own adjoint loop. With `velocityKept` (what
+ * {@link integrateVelocities} kept on the same inputs), a body whose pose has no cotangent
+ * (all 7 zero: a hard step whose contacts set that body's pose) is not stepped again and
+ * skips the orientation's adjoint (whose terms are all products with that zero cotangent):
+ * the same cotangents up to the sign of a zero.
  */
 export function integrateAdjoint(
   config: IntegratorConfig,
   x: Float64Array,
   ybar: Float64Array,
   xbar: Float64Array,
-  kept: Float64Array | null = null,
+  velocityKept: Float64Array | null = null,
 ): Float64Array {
   const n = config.nbody;
   // a rollout calls this every step with the same config and input buffer: reuse the views
@@ -1043,7 +1048,8 @@ export function integrateAdjoint(
       for (let k = 0; k < QD_WIDTH; k++) xbar[L.qd + QD_WIDTH * b + k] = ybar[Q_WIDTH * n + QD_WIDTH * b + k];
       continue;
     }
-    if (kept !== null) restoreBody(v.params, b, v.q, v.qd, kept, INTEGRATOR_KEPT_PER_BODY * b);
+    _poseFree = velocityKept !== null && isZeroRange(ybar, Q_WIDTH * b, Q_WIDTH);
+    if (_poseFree) restoreVelocityBody(v.params, b, v.q, v.qd, velocityKept!, VELOCITY_KEPT_PER_BODY * b);
     else stepBody(v.params, b, v.q, v.qd, v.wrench);
     const P = _ports;
     P.ybar = ybar;
@@ -1062,7 +1068,96 @@ export function integrateAdjoint(
     P.gravityAt = L.gravity;
     adjointBody(v.params, b);
   }
+  _poseFree = false;
   return xbar;
+}
+
+/** Whether a[from .. from + count] are all zero. */
+function isZeroRange(a: Float64Array, from: number, count: number): boolean {
+  for (let k = 0; k < count; k++) if (a[from + k] !== 0) return false;
+  return true;
+}
+
+/**
+ * Set while {@link adjointBody} pulls back a body whose pose has no cotangent: it then
+ * skips the orientation's adjoint (q̂̄ and ū from it are zero), whose forward values
+ * (`restoreVelocityBody`) were not computed.
+ */
+let _poseFree = false;
+
+/**
+ * Floats per body that {@link integrateVelocities} keeps: the gyroscopic Newton increment
+ * (3) and J⁻¹ (9), what the velocity half of the adjoint reads that is costly to compute again.
+ */
+export const VELOCITY_KEPT_PER_BODY = 12;
+
+/**
+ * The velocity half of {@link integrate} (bitwise its q̇'; no poses) into `qdOut`
+ * (nbody×6), keeping each dynamic body's gyroscopic intermediates in `kept` (nbody ×
+ * {@link VELOCITY_KEPT_PER_BODY}) for {@link integrateAdjoint}'s `velocityKept`. For a
+ * hard step's adjoint, which needs the free flight's velocities and not its poses.
+ */
+export function integrateVelocities(
+  m: IntegratorParams,
+  q: Float64Array,
+  qd: Float64Array,
+  wrench: Float64Array,
+  qdOut: Float64Array,
+  kept: Float64Array,
+): void {
+  const dt = m.dt;
+  const g = m.gravity;
+  for (let b = 0; b < m.nbody; b++) {
+    const vo = QD_WIDTH * b;
+    if (m.isStatic[b]) {
+      for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = qd[vo + k];
+      continue;
+    }
+    // stepBody's expressions
+    const invMass = m.invMass[b];
+    for (let k = 0; k < 3; k++) qdOut[vo + k] = qd[vo + k] + dt * (g[k] + invMass * wrench[vo + k]);
+    loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+    angularVelocityStep(m, b, _rot, qd, vo, wrench, vo + 3, _gyro, qdOut, vo + 3);
+    const at = VELOCITY_KEPT_PER_BODY * b;
+    const y = _gyro.increment,
+      jinv = _gyro.jacobianInv;
+    for (let k = 0; k < 3; k++) kept[at + k] = y[k];
+    for (let k = 0; k < 9; k++) kept[at + 3 + k] = jinv[k];
+  }
+}
+
+/**
+ * What `adjointBody` reads of body b's velocity step (q̂, |q|, R and the gyroscopic step),
+ * from the state before the step and its block `kept[at ..]` of {@link integrateVelocities}:
+ * `restoreBody`'s expressions without the orientation.
+ */
+function restoreVelocityBody(
+  m: IntegratorParams,
+  b: number,
+  q: Float64Array,
+  qd: Float64Array,
+  kept: Float64Array,
+  at: number,
+): void {
+  const vo = QD_WIDTH * b;
+  loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+  const r = _rot;
+  const g = _gyro;
+  const wx = qd[vo + 3],
+    wy = qd[vo + 4],
+    wz = qd[vo + 5];
+  g.dt = m.dt;
+  for (let c = 0; c < 3; c++) {
+    g.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
+    g.inertia[c] = 1 / m.invInertia[3 * b + c];
+  }
+  for (let k = 0; k < 3; k++) {
+    g.increment[k] = kept[at + k];
+    g.omegaNext[k] = g.omega[k] + g.increment[k];
+  }
+  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[at + 3 + k];
+  _uCoefValid = false;
+  _mapValid = false;
 }
 
 /** Where a rollout keeps the integrator's parameter cotangents in its x̄: inverse masses (n), inverse inertias (3n), gravity (3). */
