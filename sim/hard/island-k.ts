@@ -149,6 +149,26 @@ function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array, o:
   out[o + 5] = th[r] * th[d + 1] - th[r + 1] * th[d];
 }
 
+/** The responses M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)] of the side's three rows at `rows[o ..]` (dynamic `body`) into `response[o ..]`. */
+function responseOfSide(
+  s: IslandInput,
+  th: Float64Array,
+  body: number,
+  rows: Float64Array,
+  response: Float64Array,
+  o: number,
+): void {
+  const invMass = th[s.invMassBase + body];
+  const I = s.invInertiaBase + 9 * body;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
+    for (let e = 0; e < 3; e++)
+      response[a + 3 + e] =
+        th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
+  }
+}
+
 /**
  * Zero the first `count` entries of `a`: a loop, not `fill` (the islands are small, most of
  * one contact, and a call into the fill builtin costs more than zeroing 3 to 9 entries).
@@ -246,17 +266,7 @@ export function islandK(
     if (sideLocal[side] === IDLE_SIDE) continue;
     const o = 18 * side;
     for (let j = 0; j < 3; j++) rowOfSide(th, sideBase[side] + 3 * j, sideR[side], rows, o + 6 * j);
-    if (sideLocal[side] < 0) continue;
-    const body = sideBody[side];
-    const invMass = th[s.invMassBase + body];
-    const I = s.invInertiaBase + 9 * body;
-    for (let j = 0; j < 3; j++) {
-      const a = o + 6 * j;
-      for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
-      for (let e = 0; e < 3; e++)
-        response[a + 3 + e] =
-          th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
-    }
+    if (sideLocal[side] >= 0) responseOfSide(s, th, sideBody[side], rows, response, o);
   }
 
   // W = J M⁻¹ Jᵀ (3m × 3m) over the shared dynamic bodies; with a cotangent, ∂G/∂λ = J M⁻¹ v̄⁺
@@ -317,36 +327,51 @@ export function islandK(
   const K = pool.K,
     slip = pool.slip;
   zero(K, nz * nz);
-  for (let i = 0; i < m; i++) {
-    const k = islandContacts[first + i];
-    const kind = kinds[i];
-    const wRows = kind === 'stick' ? 3 : 1;
-    for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
-    const speed = Math.sqrt(u[3 * i + 1] * u[3 * i + 1] + u[3 * i + 2] * u[3 * i + 2]);
-    const u1 = u[3 * i + 1] / speed,
-      u2 = u[3 * i + 2] / speed;
-    slip[3 * i] = speed;
-    slip[3 * i + 1] = u1;
-    slip[3 * i + 2] = u2;
-    if (kind === 'frictionless') {
-      K[(3 * i + 1) * nz + 3 * i + 1] = 1;
-      K[(3 * i + 2) * nz + 3 * i + 2] = 1;
-    } else if (kind === 'slide') {
-      const mu = th[s.contactBase + s.contactWidth * k + MU];
-      const ln = s.lambda[3 * k];
-      const scale = (mu * ln) / speed;
-      // rows t₁, t₂: (μλ_n/‖u_t‖)(I − ûûᵀ) W_t, plus I on λ_t and μû on λ_n
-      for (let a = 0; a < 2; a++) {
-        const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
-        const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
-        for (let c = 0; c < nz; c++)
-          K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
-        K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
-        K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? u1 : u2);
-      }
+  for (let i = 0; i < m; i++) contactK(s, th, i, islandContacts[first + i], kinds[i], nz, u, W, K, slip);
+  return nb;
+}
+
+/**
+ * Contact i's three rows of K (already zeroed; nz columns) and its slip (‖u_t‖, û), for
+ * contact k of the solve in branch `kind`, from W and u (islandK's last pass).
+ */
+function contactK(
+  s: IslandInput,
+  th: Float64Array,
+  i: number,
+  k: number,
+  kind: ContactKind,
+  nz: number,
+  u: Float64Array,
+  W: Float64Array,
+  K: Float64Array,
+  slip: Float64Array,
+): void {
+  const wRows = kind === 'stick' ? 3 : 1;
+  for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
+  const speed = Math.sqrt(u[3 * i + 1] * u[3 * i + 1] + u[3 * i + 2] * u[3 * i + 2]);
+  const u1 = u[3 * i + 1] / speed,
+    u2 = u[3 * i + 2] / speed;
+  slip[3 * i] = speed;
+  slip[3 * i + 1] = u1;
+  slip[3 * i + 2] = u2;
+  if (kind === 'frictionless') {
+    K[(3 * i + 1) * nz + 3 * i + 1] = 1;
+    K[(3 * i + 2) * nz + 3 * i + 2] = 1;
+  } else if (kind === 'slide') {
+    const mu = th[s.contactBase + s.contactWidth * k + MU];
+    const ln = s.lambda[3 * k];
+    const scale = (mu * ln) / speed;
+    // rows t₁, t₂: (μλ_n/‖u_t‖)(I − ûûᵀ) W_t, plus I on λ_t and μû on λ_n
+    for (let a = 0; a < 2; a++) {
+      const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
+      const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
+      for (let c = 0; c < nz; c++)
+        K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
+      K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
+      K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? u1 : u2);
     }
   }
-  return nb;
 }
 
 /**
@@ -397,15 +422,7 @@ function singleContactIsland(
   const o = 18 * side;
   const rOff = pool.sideR[side];
   for (let j = 0; j < 3; j++) rowOfSide(th, base + 3 * j, rOff, rows, o + 6 * j);
-  const invMass = th[s.invMassBase + body];
-  const I = s.invInertiaBase + 9 * body;
-  for (let j = 0; j < 3; j++) {
-    const a = o + 6 * j;
-    for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
-    for (let e = 0; e < 3; e++)
-      response[a + 3 + e] =
-        th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
-  }
+  responseOfSide(s, th, body, rows, response, o);
 
   // W (3 × 3) and J M⁻¹ v̄⁺: the general loops' sums, each added once to a zero
   const W = pool.W,
@@ -439,32 +456,9 @@ function singleContactIsland(
   u[1] -= th[target];
   u[2] -= th[target + 1];
 
-  // K and the slip, as islandK's last loop for i = 0
-  const K = pool.K,
-    slip = pool.slip;
+  // K and the slip, as islandK's last pass
+  const K = pool.K;
   zero(K, 9);
-  const wRows = kind === 'stick' ? 3 : 1;
-  for (let j = 0; j < wRows; j++) for (let c = 0; c < 3; c++) K[3 * j + c] = W[3 * j + c];
-  const speed = Math.sqrt(u[1] * u[1] + u[2] * u[2]);
-  const u1 = u[1] / speed,
-    u2 = u[2] / speed;
-  slip[0] = speed;
-  slip[1] = u1;
-  slip[2] = u2;
-  if (kind === 'frictionless') {
-    K[4] = 1;
-    K[8] = 1;
-  } else if (kind === 'slide') {
-    const mu = th[base + MU];
-    const ln = s.lambda[3 * k];
-    const scale = (mu * ln) / speed;
-    for (let a = 0; a < 2; a++) {
-      const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
-      const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
-      for (let c = 0; c < 3; c++) K[3 * (1 + a) + c] = scale * (pa0 * W[3 + c] + pa1 * W[6 + c]);
-      K[3 * (1 + a) + 1 + a] += 1;
-      K[3 * (1 + a)] += mu * (a === 0 ? u1 : u2);
-    }
-  }
+  contactK(s, th, 0, k, kind, 3, u, W, K, pool.slip);
   return 1;
 }

@@ -19,7 +19,6 @@ import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import {
   VELOCITY_KEPT_PER_BODY,
   integrateAdjoint,
-  integrateVelocities,
   integratorLayout,
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
@@ -27,6 +26,7 @@ import { addInto, copyInto } from '../driver/records.ts';
 import { restitutionBody } from './contact-rules.ts';
 import { contactFramesAdjoint, FRAME_WIDTH } from './frame.ts';
 import { impulseAdjointInto } from './impulse-adjoint.ts';
+import { predictVelocities } from './integrate.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -80,7 +80,7 @@ export function hardStepAdjoint(
   copyInto(xi, IL.invMass, x, L.invMass, n);
   copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
   copyInto(xi, IL.gravity, x, L.gravity, 3);
-  integrateVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
+  predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
   const freeBar = sc.freeBar;
   if (c === 0) {
     copyInto(freeBar, 0, ybar, 0, 13 * n);

@@ -337,24 +337,9 @@ function restoreBody(
   at: number,
 ): void {
   const dt = m.dt;
-  const vo = QD_WIDTH * b;
-  loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+  restoreVelocityBody(m, b, q, qd, kept, at + KEPT_INCREMENT, at + KEPT_JACOBIAN_INV);
   const r = _rot;
-  const g = _gyro;
-  const wx = qd[vo + 3],
-    wy = qd[vo + 4],
-    wz = qd[vo + 5];
-  g.dt = dt;
-  for (let c = 0; c < 3; c++) {
-    g.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
-    g.inertia[c] = 1 / m.invInertia[3 * b + c];
-  }
-  for (let k = 0; k < 3; k++) {
-    g.increment[k] = kept[at + KEPT_INCREMENT + k];
-    g.omegaNext[k] = g.omega[k] + g.increment[k];
-  }
-  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[at + KEPT_JACOBIAN_INV + k];
-  const nb = g.omegaNext;
+  const nb = _gyro.omegaNext;
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) _u[a] = h * (r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2]);
   for (let k = 0; k < 4; k++) _dq[k] = kept[at + KEPT_DQ + k];
@@ -1022,7 +1007,7 @@ let _adjointViews: {
  * writes x̄ = Jᵀ ȳ into `xbar` (overwritten, length `layout.size`) and returns it. `ybar`
  * is the cotangent of `[q' (7n) | qd' (6n)]`. The primitive's backward rule, exported
  * for rollouts that run their own adjoint loop. With `velocityKept` (what
- * {@link integrateVelocities} kept on the same inputs), a body whose pose has no cotangent
+ * {@link keepVelocityStep} kept of the same step, e.g. sim/hard/integrate.ts `predictVelocities`), a body whose pose has no cotangent
  * (all 7 zero: a hard step whose contacts set that body's pose) is not stepped again and
  * skips the orientation's adjoint (whose terms are all products with that zero cotangent):
  * the same cotangents up to the sign of a zero.
@@ -1049,8 +1034,10 @@ export function integrateAdjoint(
       continue;
     }
     _poseFree = velocityKept !== null && isZeroRange(ybar, Q_WIDTH * b, Q_WIDTH);
-    if (_poseFree) restoreVelocityBody(v.params, b, v.q, v.qd, velocityKept!, VELOCITY_KEPT_PER_BODY * b);
-    else stepBody(v.params, b, v.q, v.qd, v.wrench);
+    if (_poseFree) {
+      const at = VELOCITY_KEPT_PER_BODY * b;
+      restoreVelocityBody(v.params, b, v.q, v.qd, velocityKept!, at, at + 3);
+    } else stepBody(v.params, b, v.q, v.qd, v.wrench);
     const P = _ports;
     P.ybar = ybar;
     P.yq = Q_WIDTH * b;
@@ -1086,50 +1073,28 @@ function isZeroRange(a: Float64Array, from: number, count: number): boolean {
 let _poseFree = false;
 
 /**
- * Floats per body that {@link integrateVelocities} keeps: the gyroscopic Newton increment
- * (3) and J⁻¹ (9), what the velocity half of the adjoint reads that is costly to compute again.
+ * Floats per body of a velocity step's kept block ({@link keepVelocityStep}): the
+ * gyroscopic Newton increment (3) and J⁻¹ (9), what the velocity half of the adjoint reads
+ * that is costly to compute again.
  */
 export const VELOCITY_KEPT_PER_BODY = 12;
 
 /**
- * The velocity half of {@link integrate} (bitwise its q̇'; no poses) into `qdOut`
- * (nbody×6), keeping each dynamic body's gyroscopic intermediates in `kept` (nbody ×
- * {@link VELOCITY_KEPT_PER_BODY}) for {@link integrateAdjoint}'s `velocityKept`. For a
- * hard step's adjoint, which needs the free flight's velocities and not its poses.
+ * Keep the gyroscopic step `gyro` just ran (by {@link angularVelocityStep}) into
+ * `kept[at .. at + VELOCITY_KEPT_PER_BODY]`, for {@link integrateAdjoint}'s `velocityKept`
+ * (sim/hard/integrate.ts `predictVelocities` keeps them for the hard step's adjoint).
  */
-export function integrateVelocities(
-  m: IntegratorParams,
-  q: Float64Array,
-  qd: Float64Array,
-  wrench: Float64Array,
-  qdOut: Float64Array,
-  kept: Float64Array,
-): void {
-  const dt = m.dt;
-  const g = m.gravity;
-  for (let b = 0; b < m.nbody; b++) {
-    const vo = QD_WIDTH * b;
-    if (m.isStatic[b]) {
-      for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = qd[vo + k];
-      continue;
-    }
-    // stepBody's expressions
-    const invMass = m.invMass[b];
-    for (let k = 0; k < 3; k++) qdOut[vo + k] = qd[vo + k] + dt * (g[k] + invMass * wrench[vo + k]);
-    loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
-    angularVelocityStep(m, b, _rot, qd, vo, wrench, vo + 3, _gyro, qdOut, vo + 3);
-    const at = VELOCITY_KEPT_PER_BODY * b;
-    const y = _gyro.increment,
-      jinv = _gyro.jacobianInv;
-    for (let k = 0; k < 3; k++) kept[at + k] = y[k];
-    for (let k = 0; k < 9; k++) kept[at + 3 + k] = jinv[k];
-  }
+export function keepVelocityStep(gyro: GyroscopicWork, kept: Float64Array, at: number): void {
+  const y = gyro.increment,
+    jinv = gyro.jacobianInv;
+  for (let k = 0; k < 3; k++) kept[at + k] = y[k];
+  for (let k = 0; k < 9; k++) kept[at + 3 + k] = jinv[k];
 }
 
 /**
  * What `adjointBody` reads of body b's velocity step (q̂, |q|, R and the gyroscopic step),
- * from the state before the step and its block `kept[at ..]` of {@link integrateVelocities}:
- * `restoreBody`'s expressions without the orientation.
+ * from the state before the step and the kept increment and J⁻¹ at `kept[incrementAt ..]`,
+ * `kept[jacobianInvAt ..]`: the expressions of `stepBody` before the orientation.
  */
 function restoreVelocityBody(
   m: IntegratorParams,
@@ -1137,7 +1102,8 @@ function restoreVelocityBody(
   q: Float64Array,
   qd: Float64Array,
   kept: Float64Array,
-  at: number,
+  incrementAt: number,
+  jacobianInvAt: number,
 ): void {
   const vo = QD_WIDTH * b;
   loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
@@ -1152,10 +1118,10 @@ function restoreVelocityBody(
     g.inertia[c] = 1 / m.invInertia[3 * b + c];
   }
   for (let k = 0; k < 3; k++) {
-    g.increment[k] = kept[at + k];
+    g.increment[k] = kept[incrementAt + k];
     g.omegaNext[k] = g.omega[k] + g.increment[k];
   }
-  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[at + 3 + k];
+  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[jacobianInvAt + k];
   _uCoefValid = false;
   _mapValid = false;
 }
