@@ -15,7 +15,9 @@ import { createGyroscopicWork } from '../integrator/gyroscopic.ts';
 import {
   advanceOrientation,
   angularVelocityStep,
+  keepVelocityStep,
   loadUnitRotation,
+  VELOCITY_KEPT_PER_BODY,
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
 
@@ -38,7 +40,9 @@ function loadRotation(q: Float64Array, qo: number): void {
  * Free-flight velocities at the end of the step, before any contact impulse: gravity and
  * the applied `wrench` (nbody×6: force, world, N; torque about the centre of mass,
  * world, N·m; null for none) through the implicit gyroscopic step. Writes `qdOut`
- * (nbody×6), which may alias `qd`.
+ * (nbody×6), which may alias `qd`. With `kept` (nbody × VELOCITY_KEPT_PER_BODY), each
+ * dynamic body's gyroscopic step goes there too, for the integrator's adjoint
+ * (sim/hard/step-adjoint.ts: bitwise `integrate`'s velocities, whose adjoint it takes).
  *
  * @example
  * predictVelocities(integratorParams(model), state.bodyQ, state.bodyQd, null, data.velocity);
@@ -49,6 +53,7 @@ export function predictVelocities(
   qd: Float64Array,
   wrench: Float64Array | null,
   qdOut: Float64Array,
+  kept: Float64Array | null = null,
 ): Float64Array {
   const dt = m.dt;
   const g = m.gravity;
@@ -66,6 +71,7 @@ export function predictVelocities(
     // angular: the gyroscopic step in the principal frame (ω_b = Rᵀω, τ_b = Rᵀτ)
     loadRotation(q, Q_WIDTH * b);
     angularVelocityStep(m, b, _rot, qd, vo, wrench, vo + 3, _gyro, qdOut, vo + 3);
+    if (kept !== null) keepVelocityStep(_gyro, kept, VELOCITY_KEPT_PER_BODY * b);
   }
   return qdOut;
 }

@@ -149,6 +149,26 @@ function rowOfSide(th: Float64Array, d: number, r: number, out: Float64Array, o:
   out[o + 5] = th[r] * th[d + 1] - th[r + 1] * th[d];
 }
 
+/** The responses M⁻¹a = [m⁻¹ d ; I⁻¹(r × d)] of the side's three rows at `rows[o ..]` (dynamic `body`) into `response[o ..]`. */
+function responseOfSide(
+  s: IslandInput,
+  th: Float64Array,
+  body: number,
+  rows: Float64Array,
+  response: Float64Array,
+  o: number,
+): void {
+  const invMass = th[s.invMassBase + body];
+  const I = s.invInertiaBase + 9 * body;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
+    for (let e = 0; e < 3; e++)
+      response[a + 3 + e] =
+        th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
+  }
+}
+
 /**
  * Zero the first `count` entries of `a`: a loop, not `fill` (the islands are small, most of
  * one contact, and a call into the fill builtin costs more than zeroing 3 to 9 entries).
@@ -182,6 +202,10 @@ export function islandK(
   const nz = 3 * m;
   const nSides = 2 * m;
   ensurePool(m, s.nbody);
+  if (m === 1) {
+    const nb1 = singleContactIsland(s, th, vplus, islandContacts[first], kinds[0], vbar);
+    if (nb1 > 0) return nb1;
+  }
   const pool = islandPool;
   const {
     sideContact,
@@ -242,17 +266,7 @@ export function islandK(
     if (sideLocal[side] === IDLE_SIDE) continue;
     const o = 18 * side;
     for (let j = 0; j < 3; j++) rowOfSide(th, sideBase[side] + 3 * j, sideR[side], rows, o + 6 * j);
-    if (sideLocal[side] < 0) continue;
-    const body = sideBody[side];
-    const invMass = th[s.invMassBase + body];
-    const I = s.invInertiaBase + 9 * body;
-    for (let j = 0; j < 3; j++) {
-      const a = o + 6 * j;
-      for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
-      for (let e = 0; e < 3; e++)
-        response[a + 3 + e] =
-          th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
-    }
+    if (sideLocal[side] >= 0) responseOfSide(s, th, sideBody[side], rows, response, o);
   }
 
   // W = J M⁻¹ Jᵀ (3m × 3m) over the shared dynamic bodies; with a cotangent, ∂G/∂λ = J M⁻¹ v̄⁺
@@ -313,34 +327,138 @@ export function islandK(
   const K = pool.K,
     slip = pool.slip;
   zero(K, nz * nz);
-  for (let i = 0; i < m; i++) {
-    const k = islandContacts[first + i];
-    const kind = kinds[i];
-    const wRows = kind === 'stick' ? 3 : 1;
-    for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
-    const speed = Math.sqrt(u[3 * i + 1] * u[3 * i + 1] + u[3 * i + 2] * u[3 * i + 2]);
-    const u1 = u[3 * i + 1] / speed,
-      u2 = u[3 * i + 2] / speed;
-    slip[3 * i] = speed;
-    slip[3 * i + 1] = u1;
-    slip[3 * i + 2] = u2;
-    if (kind === 'frictionless') {
-      K[(3 * i + 1) * nz + 3 * i + 1] = 1;
-      K[(3 * i + 2) * nz + 3 * i + 2] = 1;
-    } else if (kind === 'slide') {
-      const mu = th[s.contactBase + s.contactWidth * k + MU];
-      const ln = s.lambda[3 * k];
-      const scale = (mu * ln) / speed;
-      // rows t₁, t₂: (μλ_n/‖u_t‖)(I − ûûᵀ) W_t, plus I on λ_t and μû on λ_n
-      for (let a = 0; a < 2; a++) {
-        const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
-        const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
-        for (let c = 0; c < nz; c++)
-          K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
-        K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
-        K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? u1 : u2);
-      }
+  for (let i = 0; i < m; i++) contactK(s, th, i, islandContacts[first + i], kinds[i], nz, u, W, K, slip);
+  return nb;
+}
+
+/**
+ * Contact i's three rows of K (already zeroed; nz columns) and its slip (‖u_t‖, û), for
+ * contact k of the solve in branch `kind`, from W and u (islandK's last pass).
+ */
+function contactK(
+  s: IslandInput,
+  th: Float64Array,
+  i: number,
+  k: number,
+  kind: ContactKind,
+  nz: number,
+  u: Float64Array,
+  W: Float64Array,
+  K: Float64Array,
+  slip: Float64Array,
+): void {
+  const wRows = kind === 'stick' ? 3 : 1;
+  for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
+  const speed = Math.sqrt(u[3 * i + 1] * u[3 * i + 1] + u[3 * i + 2] * u[3 * i + 2]);
+  const u1 = u[3 * i + 1] / speed,
+    u2 = u[3 * i + 2] / speed;
+  slip[3 * i] = speed;
+  slip[3 * i + 1] = u1;
+  slip[3 * i + 2] = u2;
+  if (kind === 'frictionless') {
+    K[(3 * i + 1) * nz + 3 * i + 1] = 1;
+    K[(3 * i + 2) * nz + 3 * i + 2] = 1;
+  } else if (kind === 'slide') {
+    const mu = th[s.contactBase + s.contactWidth * k + MU];
+    const ln = s.lambda[3 * k];
+    const scale = (mu * ln) / speed;
+    // rows t₁, t₂: (μλ_n/‖u_t‖)(I − ûûᵀ) W_t, plus I on λ_t and μû on λ_n
+    for (let a = 0; a < 2; a++) {
+      const pa0 = a === 0 ? 1 - u1 * u1 : -u2 * u1;
+      const pa1 = a === 0 ? -u1 * u2 : 1 - u2 * u2;
+      for (let c = 0; c < nz; c++)
+        K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
+      K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
+      K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? u1 : u2);
     }
   }
-  return nb;
+}
+
+/**
+ * {@link islandK} for the commonest island, one contact between a dynamic body and a static
+ * body at rest (a ball on the cloth, a box on the floor): straight-line code over the one
+ * dynamic side, the same expressions in the same order as the general loops (so the same
+ * bits), without their bookkeeping. Fills the same pool entries. Returns 1 (one dynamic
+ * body), or 0 when the contact is not of that kind (the caller takes the general path).
+ */
+function singleContactIsland(
+  s: IslandInput,
+  th: Float64Array,
+  vplus: Float64Array,
+  k: number,
+  kind: ContactKind,
+  vbar: Float64Array | null,
+): number {
+  const bodyB = s.bodyB[k],
+    bodyA = s.bodyA[k];
+  const staticB = s.isStatic[bodyB] !== 0,
+    staticA = s.isStatic[bodyA] !== 0;
+  // exactly one static side, and that one at rest
+  if (staticA === staticB) return 0;
+  const fixedBody = staticA ? bodyA : bodyB;
+  if (!isAtRest(vplus, fixedBody)) return 0;
+  const pool = islandPool;
+  const base = s.contactBase + s.contactWidth * k;
+  // side 0 is body B (+1), side 1 body A (−1); `side` is the dynamic one
+  const side = staticA ? 0 : 1;
+  const body = staticA ? bodyB : bodyA;
+  const sign = staticA ? 1 : -1;
+  for (let end = 0; end < 2; end++) {
+    pool.sideContact[end] = 0;
+    pool.sideBody[end] = end === 0 ? bodyB : bodyA;
+    pool.sideSign[end] = end === 0 ? 1 : -1;
+    pool.sideBase[end] = base;
+    pool.sideR[end] = base + (end === 0 ? R_B : R_A);
+  }
+  pool.sideLocal[side] = 0;
+  pool.sideLocal[1 - side] = IDLE_SIDE;
+  pool.bodies[0] = body;
+  pool.bodyStart[0] = 0;
+  pool.bodyStart[1] = 1;
+  pool.order[0] = side;
+
+  const rows = pool.rows,
+    response = pool.response;
+  const o = 18 * side;
+  const rOff = pool.sideR[side];
+  for (let j = 0; j < 3; j++) rowOfSide(th, base + 3 * j, rOff, rows, o + 6 * j);
+  responseOfSide(s, th, body, rows, response, o);
+
+  // W (3 × 3) and J M⁻¹ v̄⁺: the general loops' sums, each added once to a zero
+  const W = pool.W,
+    dG = pool.dG;
+  const ss = sign * sign;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    if (vbar !== null) {
+      let gdot = 0;
+      for (let e = 0; e < 6; e++) gdot += vbar[6 * body + e] * response[a + e];
+      dG[j] = 0 + sign * gdot;
+    }
+    for (let i = 0; i < 3; i++) {
+      const b = o + 6 * i;
+      let w = 0;
+      for (let e = 0; e < 6; e++) w += rows[a + e] * response[b + e];
+      W[3 * j + i] = 0 + ss * w;
+    }
+  }
+
+  // u at v⁺, the tangential entries as slip from the target
+  const u = pool.u;
+  const v = 6 * body;
+  for (let j = 0; j < 3; j++) {
+    const a = o + 6 * j;
+    let dot = 0;
+    for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];
+    u[j] = 0 + sign * dot;
+  }
+  const target = base + SLIP_TARGET;
+  u[1] -= th[target];
+  u[2] -= th[target + 1];
+
+  // K and the slip, as islandK's last pass
+  const K = pool.K;
+  zero(K, 9);
+  contactK(s, th, 0, k, kind, 3, u, W, K, pool.slip);
+  return 1;
 }

@@ -17,7 +17,7 @@
  */
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import {
-  integrate,
+  VELOCITY_KEPT_PER_BODY,
   integrateAdjoint,
   integratorLayout,
   type IntegratorParams,
@@ -26,6 +26,7 @@ import { addInto, copyInto } from '../driver/records.ts';
 import { restitutionBody } from './contact-rules.ts';
 import { contactFramesAdjoint, FRAME_WIDTH } from './frame.ts';
 import { impulseAdjointInto } from './impulse-adjoint.ts';
+import { predictVelocities } from './integrate.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -79,7 +80,7 @@ export function hardStepAdjoint(
   copyInto(xi, IL.invMass, x, L.invMass, n);
   copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
   copyInto(xi, IL.gravity, x, L.gravity, 3);
-  integrate(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQ, sc.freeQd);
+  predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
   const freeBar = sc.freeBar;
   if (c === 0) {
     copyInto(freeBar, 0, ybar, 0, 13 * n);
@@ -87,7 +88,7 @@ export function hardStepAdjoint(
     freeBar.fill(0);
     contactAdjoint(ctx, sc, rec, x, ybar, xbar);
   }
-  const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar);
+  const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar, sc.kept);
   addInto(xbar, L.q, xiBar, IL.q, 13 * n);
   for (let j = 0; j < bodies.length; j++) addInto(xbar, L.controls + 6 * j, xiBar, IL.wrench + 6 * bodies[j], 6);
   addInto(xbar, L.invMass, xiBar, IL.invMass, n);
@@ -293,11 +294,11 @@ class StepAdjointScratch extends StepValues {
   readonly xiWrench: Float64Array;
   readonly params: IntegratorParams;
   readonly xiBar: Float64Array;
-  /** free flight [q (7n) | v* (6n)] and its cotangent */
-  readonly free: Float64Array;
-  readonly freeQ: Float64Array;
+  /** the free flight's velocities v* (6n; its poses are not needed) and the cotangent of [q (7n) | v* (6n)] */
   readonly freeQd: Float64Array;
   readonly freeBar: Float64Array;
+  /** the free flight's intermediates, so that its adjoint does not compute it again */
+  readonly kept: Float64Array;
   /** the cotangent of the geometry's input [q (7n) | sizes (4n)] and its views */
   readonly xgBar: Float64Array;
   readonly xgBarQ: Float64Array;
@@ -335,10 +336,9 @@ class StepAdjointScratch extends StepValues {
       isStatic: ctx.model.bodyStatic,
     };
     this.xiBar = new Float64Array(IL.size);
-    this.free = new Float64Array(13 * n);
-    this.freeQ = this.free.subarray(0, 7 * n);
-    this.freeQd = this.free.subarray(7 * n);
+    this.freeQd = new Float64Array(6 * n);
     this.freeBar = new Float64Array(13 * n);
+    this.kept = new Float64Array(VELOCITY_KEPT_PER_BODY * n);
     this.xgBar = new Float64Array(11 * n);
     this.xgBarQ = this.xgBar.subarray(0, 7 * n);
     this.xgBarSize = this.xgBar.subarray(7 * n);

@@ -337,24 +337,9 @@ function restoreBody(
   at: number,
 ): void {
   const dt = m.dt;
-  const vo = QD_WIDTH * b;
-  loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+  restoreVelocityBody(m, b, q, qd, kept, at + KEPT_INCREMENT, at + KEPT_JACOBIAN_INV);
   const r = _rot;
-  const g = _gyro;
-  const wx = qd[vo + 3],
-    wy = qd[vo + 4],
-    wz = qd[vo + 5];
-  g.dt = dt;
-  for (let c = 0; c < 3; c++) {
-    g.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
-    g.inertia[c] = 1 / m.invInertia[3 * b + c];
-  }
-  for (let k = 0; k < 3; k++) {
-    g.increment[k] = kept[at + KEPT_INCREMENT + k];
-    g.omegaNext[k] = g.omega[k] + g.increment[k];
-  }
-  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[at + KEPT_JACOBIAN_INV + k];
-  const nb = g.omegaNext;
+  const nb = _gyro.omegaNext;
   const h = 0.5 * dt;
   for (let a = 0; a < 3; a++) _u[a] = h * (r[3 * a] * nb[0] + r[3 * a + 1] * nb[1] + r[3 * a + 2] * nb[2]);
   for (let k = 0; k < 4; k++) _dq[k] = kept[at + KEPT_DQ + k];
@@ -548,8 +533,11 @@ function adjointBody(m: IntegratorParams, b: number): void {
   const vo = P.qdAt;
   const wo = P.wrenchAt;
 
-  // q' = normalize(exp(h ω') ⊗ q̂)
-  advanceOrientationAdjoint(ybar, yq + 3, _qNext, 3, _norms[1], _qHat, _dq, _u, _qHatBar, _uBar);
+  // q' = normalize(exp(h ω') ⊗ q̂) (nothing to pull back when q' has no cotangent)
+  if (_poseFree) {
+    for (let k = 0; k < 4; k++) _qHatBar[k] = 0;
+    for (let k = 0; k < 3; k++) _uBar[k] = 0;
+  } else advanceOrientationAdjoint(ybar, yq + 3, _qNext, 3, _norms[1], _qHat, _dq, _u, _qHatBar, _uBar);
 
   // linear: v̄' collects its own cotangent and x' = x + dt v'
   const invMass = m.invMass[b];
@@ -1018,13 +1006,18 @@ let _adjointViews: {
  * The adjoint of `integrate` at the flat input `x` (layout `integratorLayout(nbody)`):
  * writes x̄ = Jᵀ ȳ into `xbar` (overwritten, length `layout.size`) and returns it. `ybar`
  * is the cotangent of `[q' (7n) | qd' (6n)]`. The primitive's backward rule, exported
- * for rollouts that run their own adjoint loop.
+ * for rollouts that run their own adjoint loop. With `velocityKept` (what
+ * {@link keepVelocityStep} kept of the same step, e.g. sim/hard/integrate.ts `predictVelocities`), a body whose pose has no cotangent
+ * (all 7 zero: a hard step whose contacts set that body's pose) is not stepped again and
+ * skips the orientation's adjoint (whose terms are all products with that zero cotangent):
+ * the same cotangents up to the sign of a zero.
  */
 export function integrateAdjoint(
   config: IntegratorConfig,
   x: Float64Array,
   ybar: Float64Array,
   xbar: Float64Array,
+  velocityKept: Float64Array | null = null,
 ): Float64Array {
   const n = config.nbody;
   // a rollout calls this every step with the same config and input buffer: reuse the views
@@ -1040,7 +1033,11 @@ export function integrateAdjoint(
       for (let k = 0; k < QD_WIDTH; k++) xbar[L.qd + QD_WIDTH * b + k] = ybar[Q_WIDTH * n + QD_WIDTH * b + k];
       continue;
     }
-    stepBody(v.params, b, v.q, v.qd, v.wrench);
+    _poseFree = velocityKept !== null && isZeroRange(ybar, Q_WIDTH * b, Q_WIDTH);
+    if (_poseFree) {
+      const at = VELOCITY_KEPT_PER_BODY * b;
+      restoreVelocityBody(v.params, b, v.q, v.qd, velocityKept!, at, at + 3);
+    } else stepBody(v.params, b, v.q, v.qd, v.wrench);
     const P = _ports;
     P.ybar = ybar;
     P.yq = Q_WIDTH * b;
@@ -1058,7 +1055,75 @@ export function integrateAdjoint(
     P.gravityAt = L.gravity;
     adjointBody(v.params, b);
   }
+  _poseFree = false;
   return xbar;
+}
+
+/** Whether a[from .. from + count] are all zero. */
+function isZeroRange(a: Float64Array, from: number, count: number): boolean {
+  for (let k = 0; k < count; k++) if (a[from + k] !== 0) return false;
+  return true;
+}
+
+/**
+ * Set while {@link adjointBody} pulls back a body whose pose has no cotangent: it then
+ * skips the orientation's adjoint (q̂̄ and ū from it are zero), whose forward values
+ * (`restoreVelocityBody`) were not computed.
+ */
+let _poseFree = false;
+
+/**
+ * Floats per body of a velocity step's kept block ({@link keepVelocityStep}): the
+ * gyroscopic Newton increment (3) and J⁻¹ (9), what the velocity half of the adjoint reads
+ * that is costly to compute again.
+ */
+export const VELOCITY_KEPT_PER_BODY = 12;
+
+/**
+ * Keep the gyroscopic step `gyro` just ran (by {@link angularVelocityStep}) into
+ * `kept[at .. at + VELOCITY_KEPT_PER_BODY]`, for {@link integrateAdjoint}'s `velocityKept`
+ * (sim/hard/integrate.ts `predictVelocities` keeps them for the hard step's adjoint).
+ */
+export function keepVelocityStep(gyro: GyroscopicWork, kept: Float64Array, at: number): void {
+  const y = gyro.increment,
+    jinv = gyro.jacobianInv;
+  for (let k = 0; k < 3; k++) kept[at + k] = y[k];
+  for (let k = 0; k < 9; k++) kept[at + 3 + k] = jinv[k];
+}
+
+/**
+ * What `adjointBody` reads of body b's velocity step (q̂, |q|, R and the gyroscopic step),
+ * from the state before the step and the kept increment and J⁻¹ at `kept[incrementAt ..]`,
+ * `kept[jacobianInvAt ..]`: the expressions of `stepBody` before the orientation.
+ */
+function restoreVelocityBody(
+  m: IntegratorParams,
+  b: number,
+  q: Float64Array,
+  qd: Float64Array,
+  kept: Float64Array,
+  incrementAt: number,
+  jacobianInvAt: number,
+): void {
+  const vo = QD_WIDTH * b;
+  loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+  const r = _rot;
+  const g = _gyro;
+  const wx = qd[vo + 3],
+    wy = qd[vo + 4],
+    wz = qd[vo + 5];
+  g.dt = m.dt;
+  for (let c = 0; c < 3; c++) {
+    g.omega[c] = r[c] * wx + r[3 + c] * wy + r[6 + c] * wz;
+    g.inertia[c] = 1 / m.invInertia[3 * b + c];
+  }
+  for (let k = 0; k < 3; k++) {
+    g.increment[k] = kept[incrementAt + k];
+    g.omegaNext[k] = g.omega[k] + g.increment[k];
+  }
+  for (let k = 0; k < 9; k++) g.jacobianInv[k] = kept[jacobianInvAt + k];
+  _uCoefValid = false;
+  _mapValid = false;
 }
 
 /** Where a rollout keeps the integrator's parameter cotangents in its x̄: inverse masses (n), inverse inertias (3n), gravity (3). */
