@@ -67,6 +67,21 @@ import { penaltyNormalForce } from './penalty.ts';
 import { createDampingRatio, dampingRatioOfRestitution } from './restitution.ts';
 import { softNormalForce } from './soft.ts';
 import { createWindowActivation, stepStiffnessFactor, windowActivation } from './step-exact.ts';
+import {
+  addDissipative,
+  dissipativeNormal,
+  sweepGainAdd,
+  sweepGainReset,
+  sweepNeeded,
+  sweepOrder,
+  sweepPairEnd,
+  sweepPairStart,
+  sweepSpring,
+  sweepMayBeNeeded,
+  sweepStart,
+  sweepVelocities,
+} from './pair-sweep.ts';
+import { dissipativeAdjoint, dissipativeBar, sweepPairEnter } from './pair-sweep-adjoint.ts';
 
 /** The parts of a contact buffer the force kernel reads (a `Contacts` is one). */
 export type ContactGeometry = Pick<Contacts, 'count' | 'bodyA' | 'bodyB' | 'dist' | 'normal' | 'point'>;
@@ -149,6 +164,8 @@ const _e = {
   weight: 0,
   // the contact's total normal force: the law's f_n plus the weight feed-forward
   fn: 0,
+  // its dissipative part f_n − weight − (the law without its dashpot), for the pair sweep
+  fd: 0,
 };
 const _args = normalForceArgs();
 const _fn = createNormalForce();
@@ -577,7 +594,12 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   }
 }
 
-/** Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given. */
+/**
+ * Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given.
+ * When the contacts' dashpots would overshoot together (pair-sweep.ts, `sweepNeeded`), the
+ * step is the pair sweep's instead: a second pass over the contacts in the sweep's order
+ * (the kinks stay the first pass's reports).
+ */
 function accumulateWrenches(
   p: ContactForceParams,
   geom: ContactGeometry,
@@ -586,15 +608,61 @@ function accumulateWrenches(
   out: Float64Array,
   sink: KinkSink | null,
 ): Float64Array {
-  out.fill(0, 0, 6 * p.nbody);
   gatePass(p, geom);
-  for (let i = 0; i < geom.count; i++) {
-    contactKinematics(geom, q, qd, i);
+  sweepGainReset(p.nbody);
+  _swept = false;
+  contactPass(p, geom, q, qd, out, sink, null);
+  if (geom.count > 1 && sweepNeeded(p)) {
+    _swept = true;
+    contactPass(p, geom, q, qd, out, null, sweepOrder(p.nbody, geom, _run));
+  }
+  return out;
+}
+
+/** Whether the last forward call swept its pairs (kept with each contact's intermediates). */
+let _swept = false;
+/** {@link contactNormalForces}: where the passes write each contact's f_n, and their scratch wrench */
+let _normalsOut: Float64Array | null = null;
+let _normalsWrench = new Float64Array(0);
+
+/**
+ * One pass over the contacts into `out` (zeroed first): in their own order with the
+ * velocities `qd` (`order` null; the dashpot gains summed for the sweep's decision), or in
+ * the pair sweep's `order`, each pair reading the velocities the pairs before it moved.
+ */
+function contactPass(
+  p: ContactForceParams,
+  geom: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+  out: Float64Array,
+  sink: KinkSink | null,
+  order: Int32Array | null,
+): void {
+  out.fill(0, 0, 6 * p.nbody);
+  const count = geom.count;
+  const v = order === null ? qd : sweepStart(p, qd, count > 0 ? _run[count - 1] + 1 : 0);
+  for (let k = 0; k < count; k++) {
+    const i = order === null ? k : order[k];
+    if (order !== null && (k === 0 || _run[i] !== _run[order[k - 1]])) {
+      if (k > 0) {
+        const j = order[k - 1];
+        sweepPairEnd(p, q, v, _run[j], geom.bodyA[j], geom.bodyB[j]);
+      }
+      sweepPairStart(v, _run[i], geom.bodyA[i], geom.bodyB[i]);
+    }
+    contactKinematics(geom, q, v, i);
     contactForce(p, q, i);
     if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
     if (sink !== null) reportKinks(p, sink);
+    if (order === null) sweepGainAdd(_e, _run[i]);
+    if (_normalsOut !== null) _normalsOut[i] = _e.fn;
     const fn = _e.fn;
     if (fn === 0) continue;
+    if (order !== null) {
+      dissipativeNormal(p, _args, _e);
+      addDissipative(_e);
+    }
     // F = f_n n − s v_t
     const s = _e.slip;
     const fx = fn * _e.nx - s * _e.vtx;
@@ -615,7 +683,10 @@ function accumulateWrenches(
     out[oa + 4] -= _e.rAz * fx - _e.rAx * fz;
     out[oa + 5] -= _e.rAx * fy - _e.rAy * fx;
   }
-  return out;
+  if (order !== null && count > 0) {
+    const j = order[count - 1];
+    sweepPairEnd(p, q, v, _run[j], geom.bodyA[j], geom.bodyB[j]);
+  }
 }
 
 // ---- kept intermediates ------------------------------------------------------------------
@@ -670,6 +741,7 @@ const KEPT_FIELDS = [
   'kappa',
   'kappaDP',
   'kappaDY',
+  'swept',
 ] as const;
 /** offset of each kept field within a contact's slot */
 const K = Object.freeze(
@@ -743,6 +815,7 @@ function keepContactIntermediates(out: Float64Array, i: number): void {
   out[o + K.kappa] = _kappa[0];
   out[o + K.kappaDP] = _kappa[1];
   out[o + K.kappaDY] = _kappa[2];
+  out[o + K.swept] = _swept ? 1 : 0;
 }
 
 /**
@@ -836,12 +909,13 @@ export function contactNormalForces(
   qd: Float64Array,
   out: Float64Array,
 ): Float64Array {
-  gatePass(p, contacts);
-  for (let i = 0; i < contacts.count; i++) {
-    contactKinematics(contacts, q, qd, i);
-    contactForce(p, q, i);
-    out[i] = _e.fn;
-  }
+  const keep = _keepInto;
+  _keepInto = null;
+  if (_normalsWrench.length < 6 * p.nbody) _normalsWrench = new Float64Array(6 * p.nbody);
+  _normalsOut = out;
+  accumulateWrenches(p, contacts, q, qd, _normalsWrench, null);
+  _normalsOut = null;
+  _keepInto = keep;
   return out;
 }
 
@@ -1124,11 +1198,22 @@ function contactWrenchAdjoint(
   const gNorm = Math.sqrt(p.gravity[0] * p.gravity[0] + p.gravity[1] * p.gravity[1] + p.gravity[2] * p.gravity[2]);
   gatePass(p, geom);
   _gateSumBar.fill(0, 0, geom.count);
-  for (let i = 0; i < geom.count; i++) {
-    // a contact whose bodies' wrenches have no cotangent adds nothing: skip its force
+  const count = geom.count;
+  // the pair sweep (pair-sweep-adjoint.ts): the forward step's decision, and its velocities
+  // and dissipative wrenches again; then the contacts backwards in the sweep's order
+  const order = sweepReplay(p, geom, q, qd, kept, keptAt);
+  if (order !== null) kept = null;
+  const vel = order === null ? qd : sweepVelocities();
+  for (let k = 0; k < count; k++) {
+    const i = order === null ? k : order[count - 1 - k];
+    if (order !== null && (k === 0 || _run[order[count - k]] !== _run[i]))
+      sweepPairEnter(p, L, q, vel, _run[i], geom.bodyA[i], geom.bodyB[i], xbar);
+    // a contact whose bodies' wrenches have no cotangent adds nothing: skip its force (in the
+    // sweep, its dissipative wrench may move the pairs after it)
     const oa = 6 * geom.bodyA[i],
       ob = 6 * geom.bodyB[i];
     if (
+      order === null &&
       ybar[oa] === 0 &&
       ybar[oa + 1] === 0 &&
       ybar[oa + 2] === 0 &&
@@ -1143,7 +1228,7 @@ function contactWrenchAdjoint(
       ybar[ob + 5] === 0
     )
       continue;
-    contactKinematics(geom, q, qd, i);
+    contactKinematics(geom, q, vel, i);
     if (kept === null) contactForce(p, q, i);
     else restoreContactIntermediates(kept, keptAt + i * CONTACT_KEPT_PER_CONTACT, i);
     const fn = _e.fn;
@@ -1176,10 +1261,24 @@ function contactWrenchAdjoint(
     _bar.n[0] = fn * Fbx;
     _bar.n[1] = fn * Fby;
     _bar.n[2] = fn * Fbz;
-    const sBar = -(Fbx * vtx + Fby * vty + Fbz * vtz);
+    let sBar = -(Fbx * vtx + Fby * vty + Fbz * vtz);
     let vtbx = -s * Fbx,
       vtby = -s * Fby,
       vtbz = -s * Fbz;
+    // in the sweep, also its dissipative part D = f_d n − s v_t, f_d = f_n − weight − spring:
+    // f_d's cotangent goes to f_n and is taken back from the spring and the weight
+    let springBar = 0;
+    if (order !== null) {
+      dissipativeNormal(p, _args, _e);
+      dissipativeAdjoint(_e, _bar);
+      const d = dissipativeBar;
+      fnBar += d.normal;
+      springBar = -d.normal;
+      sBar += d.slip;
+      vtbx += d.vtx;
+      vtby += d.vty;
+      vtbz += d.vtz;
+    }
 
     // s = λ·φ₁(y_t), y_t = dt·λ·W_t;  λ = μ f_n w
     const lambda = _e.lambda;
@@ -1198,13 +1297,17 @@ function contactWrenchAdjoint(
     xbar[L0 + 3] += wBar * _w.dVelocity;
 
     // normal law: f_n(d, φ̇ = −v_n; k·κ, D = b·φ₁(y_n)·a, τ or s), a the window activation
-    xbar[L.dist + i] += fnBar * _fn.dDist;
-    const kEffBar = fnBar * _fn.dStiffness;
-    const rateBar = fnBar * _fn.dRate;
+    // (and the sweep's spring, the law with no dashpot: springBar, 0 without the sweep)
+    const sp = sweepSpring;
+    xbar[L.dist + i] += order === null ? fnBar * _fn.dDist : fnBar * _fn.dDist + springBar * sp.dDist;
+    const kEffBar = order === null ? fnBar * _fn.dStiffness : fnBar * _fn.dStiffness + springBar * sp.dStiffness;
+    const rateBar = order === null ? fnBar * _fn.dRate : fnBar * _fn.dRate + springBar * sp.dRate;
     const dampingBar = fnBar * _fn.dDamping;
+    const lawTemperatureBar =
+      order === null ? fnBar * _fn.dTemperature : fnBar * _fn.dTemperature + springBar * sp.dTemperature;
     // soft: the law's temperature is the window's width s(τ, v_n)
-    const widthBar = p.mode === 'soft' ? fnBar * _fn.dTemperature : 0;
-    if (p.mode !== 'soft') xbar[L0 + 2] += fnBar * _fn.dTemperature;
+    const widthBar = p.mode === 'soft' ? lawTemperatureBar : 0;
+    if (p.mode !== 'soft') xbar[L0 + 2] += lawTemperatureBar;
     const act = _win.value;
     const effBar = dampingBar * act;
     let actBar = dampingBar * _e.effDamping;
@@ -1237,10 +1340,12 @@ function contactWrenchAdjoint(
     // the weight feed-forward a·c·press(x), c = 1/(W₀ + (N − 1)(m_A⁻¹ + m_B⁻¹)), x = −δ·n·g
     let shareWeightBar = 0;
     if (_e.weight !== 0) {
+      // the sweep's D does not hold the weight: its cotangent is f_n's without f_d's
+      const weightBar = fnBar + springBar;
       const c = _e.carried;
-      actBar += fnBar * c * _e.press;
-      const cBar = fnBar * act * _e.press;
-      const pressBar = fnBar * act * c;
+      actBar += weightBar * c * _e.press;
+      const cBar = weightBar * act * _e.press;
+      const pressBar = weightBar * act * c;
       // ∂c/∂(denominator) = −c²
       const denBar = -cBar * c * c;
       w0Bar += denBar;
@@ -1318,6 +1423,38 @@ function contactWrenchAdjoint(
   }
   return xbar;
 }
+
+/**
+ * For the adjoint: whether the forward step swept its pairs (its kept decision, else taken
+ * again: at once when the pose's bound rules it out, pair-sweep.ts `sweepMayBeNeeded`), and
+ * if so its pass again, which leaves each pair's start velocities and dissipative wrench
+ * in pair-sweep.ts's scratch. Returns the sweep's order, or null (no sweep). Keeps nothing.
+ */
+function sweepReplay(
+  p: ContactForceParams,
+  geom: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+  kept: Float64Array | null,
+  keptAt: number,
+): Int32Array | null {
+  if (geom.count < 2) return null;
+  if (kept !== null ? kept[keptAt + K.swept] !== 1 : !sweepMayBeNeeded(p, geom, q)) return null;
+  if (_replayWrench.length < 6 * p.nbody) _replayWrench = new Float64Array(6 * p.nbody);
+  const keep = _keepInto;
+  _keepInto = null;
+  try {
+    if (kept !== null) contactPass(p, geom, q, qd, _replayWrench, null, sweepOrder(p.nbody, geom, _run));
+    else {
+      accumulateWrenches(p, geom, q, qd, _replayWrench, null);
+      if (!_swept) return null;
+    }
+  } finally {
+    _keepInto = keep;
+  }
+  return sweepOrder(p.nbody, geom, _run);
+}
+let _replayWrench = new Float64Array(0);
 
 /**
  * Cotangents of the current contact's normal and levers, gathered before they are written;
