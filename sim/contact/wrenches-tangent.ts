@@ -30,6 +30,7 @@ import {
 } from './kinks.ts';
 import type { ContactForceParams } from './params.ts';
 import { wrenchForwardPass as F, type ContactGeometry } from './wrenches.ts';
+import { pairSweepTangents } from './pair-sweep-tangent.ts';
 
 /**
  * A kink sink that also takes each reported margin's tangents: `kink(m, label, jump)` then
@@ -684,6 +685,9 @@ export function contactWrenchTangents(
       }
     }
   }
+  // a step whose dashpots would overshoot together is the pair sweep's (pair-sweep.ts)
+  if (F.sweepNeeded(p, geom))
+    pairSweepTangents(p, geom, q, qd, dirs, geomDot, stateDot, paramDot, PL, wrenchOut, wrenchDot);
 }
 
 let _paramMoves = new Uint8Array(8);

@@ -319,6 +319,9 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
     _gateDTemperature[i] = _e.gateDTemperature;
     _gateSum[run] += _e.gate;
   }
+  // the pair sweep's decision starts here (pair-sweep.ts: each contact's force adds its gain)
+  sweepGainReset(p.nbody);
+  _swept = false;
 }
 
 /**
@@ -555,6 +558,7 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
  */
 function contactForceKept(p: ContactForceParams, q: Float64Array, i: number): void {
   contactForce(p, q, i);
+  sweepGainAdd(_e, _run[i]);
   if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
 }
 
@@ -609,8 +613,6 @@ function accumulateWrenches(
   sink: KinkSink | null,
 ): Float64Array {
   gatePass(p, geom);
-  sweepGainReset(p.nbody);
-  _swept = false;
   contactPass(p, geom, q, qd, out, sink, null);
   if (geom.count > 1 && sweepNeeded(p)) {
     _swept = true;
@@ -621,6 +623,11 @@ function accumulateWrenches(
 
 /** Whether the last forward call swept its pairs (kept with each contact's intermediates). */
 let _swept = false;
+
+/** Whether the last call of the plain kernel ({@link contactWrenches}) ran the pair sweep (pair-sweep.ts). */
+export function contactStepSwept(): boolean {
+  return _swept;
+}
 /** {@link contactNormalForces}: where the passes write each contact's f_n, and their scratch wrench */
 let _normalsOut: Float64Array | null = null;
 let _normalsWrench = new Float64Array(0);
@@ -1682,4 +1689,6 @@ export const wrenchForwardPass = {
   gate: (): Float64Array => _gate,
   run: (): Int32Array => _run,
   pressSmoothing: PRESS_SMOOTHING,
+  /** after every contact's `force`: whether the step is the pair sweep's (pair-sweep.ts), not this pass's */
+  sweepNeeded: (p: ContactForceParams, geom: ContactGeometry): boolean => geom.count > 1 && sweepNeeded(p),
 };
