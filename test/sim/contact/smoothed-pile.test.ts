@@ -7,6 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { parseScene } from '../../../sim/scene.ts';
+import { createNormalForce, normalForceArgs } from '../../../sim/contact/normal-force.ts';
+import type { ContactForceParams } from '../../../sim/contact/params.ts';
+import { createDampingRatio, dampingRatioOfRestitution } from '../../../sim/contact/restitution.ts';
+import { softNormalForce } from '../../../sim/contact/soft.ts';
+import { createWindowActivation, stepStiffnessFactor, windowActivation } from '../../../sim/contact/step-exact.ts';
 import { contactNormalForces } from '../../../sim/contact/wrenches.ts';
 import { createStepData, simulate, step } from '../../../sim/step.ts';
 
@@ -51,6 +56,48 @@ describe('a 256-box pile at dt = 1/240 s stays in its layers (2 s)', () => {
     }, 120_000);
   }
 });
+
+/**
+ * The gap d (m, < 0: pressed) at which one corner contact of a 1 kg, 0.5 m cube carries
+ * `load` N at rest in soft mode: the soft law at rest with the spring's step factor κ (its
+ * dashpot from the pair's restitution, the window activation at v_n = 0) and, on the
+ * ground, the weight feed-forward a·c·press(g) with the four corners sharing the box's mass.
+ * A corner's inverse mass along the normal is 1/m + |r × n|²·I⁻¹ = 1 + 0.125·24 = 4 /kg on
+ * the ground, twice that between two boxes. Bisection on the law, no time stepping.
+ */
+function staticGap(p: ContactForceParams, load: number, ground: boolean): number {
+  const w0 = ground ? 4 : 8;
+  const zeta = createDampingRatio();
+  dampingRatioOfRestitution(Math.max(p.bodyRestitution[0], p.bodyRestitution[1]), zeta);
+  const win = createWindowActivation();
+  const law = createNormalForce();
+  const kappa = new Float64Array(5);
+  const carried = (d: number): number => {
+    win.dist = d;
+    win.normalVelocity = 0;
+    win.temperature = p.temperature;
+    win.dt = p.dt;
+    windowActivation('soft', win);
+    kappa[3] = p.stiffness * w0 * p.dt * p.dt;
+    kappa[4] = p.dt * 2 * zeta.value * Math.sqrt(p.stiffness / w0) * win.value * w0;
+    stepStiffnessFactor(kappa);
+    softNormalForce(normalForceArgs(d, 0, p.stiffness * kappa[0], 0, win.width), law);
+    if (!ground) return law.value;
+    const share = 1 + 3 / (1 + Math.exp(d / p.temperature));
+    const g = 9.81;
+    const width = 0.05 * g;
+    const press = 0.5 * (g + Math.sqrt(g * g + width * width));
+    return law.value + (win.value * press) / (w0 + (share - 1));
+  };
+  let lo = -0.05,
+    hi = 0.01;
+  for (let k = 0; k < 200; k++) {
+    const mid = 0.5 * (lo + hi);
+    if (carried(mid) > load) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
 
 /**
  * The face-to-face pile (bench/pile.ts builds the 256-box one): `layers` layers of
@@ -123,6 +170,29 @@ describe('a face-to-face pile (2 layers of 4 × 4, every neighbour touching) at 
       // dashpot never pulls (sim/contact/README.md), so the pile spreads by centimetres; a
       // pile that flies apart drifts by metres
       expect(drift).toBeLessThan(mode === 'soft' ? 0.05 : 0.002);
+      if (mode === 'soft') {
+        // each layer rests where the soft law balances the weight above it, corner by corner
+        // (the law's static balance, below: no dynamics); the inner boxes, away from the spread
+        const p = data.forceParams!;
+        const predicted = [0, 0];
+        let sink = 0;
+        for (let layer = 0; layer < layers; layer++) {
+          sink -= staticGap(p, ((layers - layer) * 9.81) / 4, layer === 0);
+          predicted[layer] = HALF + 2 * HALF * layer - sink;
+        }
+        for (let layer = 0; layer < layers; layer++) {
+          let z = 0;
+          for (const [i, j] of [
+            [1, 1],
+            [1, 2],
+            [2, 1],
+            [2, 2],
+          ])
+            z += state.bodyQ[7 * (1 + layer * side * side + i * side + j) + 2] / 4;
+          // measured: 0.186 mm and 0.078 mm below the layers' heights; the balance: 0.187 and 0.080 mm
+          expect(Math.abs(z - predicted[layer]), `layer ${layer}: ${z} against ${predicted[layer]}`).toBeLessThan(5e-6);
+        }
+      }
     }, 120_000);
   }
 });
