@@ -282,6 +282,56 @@ describe('pair sweep: derivatives on a step that sweeps', () => {
   });
 });
 
+describe('pair sweep: at its switch (max S_b = 1)', () => {
+  // The switch is a decision of the state: the force jumps where the largest gain sum
+  // crosses 1 (sim/contact/README.md); on each side the gradient is that side's.
+  it('the wrench jumps across it, and on each side the adjoint = one-sided central differences', () => {
+    const c = makeCase('soft', false, 7);
+    const sweptAt = (b: number) => {
+      c.params = { ...c.params, damping: b };
+      wrenchOf(c);
+      return contactStepSwept();
+    };
+    // the dashpot where the sweep starts, by bisection (the gains grow with it)
+    let lo = 1,
+      hi = 400;
+    expect(sweptAt(lo)).toBe(false);
+    expect(sweptAt(hi)).toBe(true);
+    for (let k = 0; k < 60; k++) {
+      const mid = 0.5 * (lo + hi);
+      if (sweptAt(mid)) hi = mid;
+      else lo = mid;
+    }
+    const below = lo * (1 - 1e-4),
+      above = hi * (1 + 1e-4);
+    c.params = { ...c.params, damping: below };
+    const wBelow = wrenchOf(c);
+    c.params = { ...c.params, damping: above };
+    const wAbove = wrenchOf(c);
+    let jump = 0;
+    for (let k = 0; k < wBelow.length; k++) jump = Math.max(jump, Math.abs(wAbove[k] - wBelow[k]));
+    // measured: the switch at b ≈ 21.4 N·s/m, a jump of 7.7 N in the largest wrench entry
+    expect(jump).toBeGreaterThan(1e-4);
+    for (const b of [below, above]) {
+      c.params = { ...c.params, damping: b };
+      const x = Array.from(contactWrenchInputs(c.params, c.contacts, c.q, c.qd));
+      const prim = contactWrenchPrimitive(c.params, c.contacts);
+      const w = weightsOf(8, 6 * NBODY);
+      const L = contactWrenchLayout(c.contacts.count, NBODY);
+      const f = (g: Real[]): Real => {
+        const y = prim([...x.slice(0, L.qd), ...g, ...x.slice(L.params)]);
+        let s: Real = 0;
+        for (let j = 0; j < y.length; j++) s = add(s, mul(w[j], y[j]));
+        return s;
+      };
+      // steps small enough to stay on this side of the switch
+      const r = gradcheck(f, x.slice(L.qd, L.params), { steps: [1e-7, 1e-8, 1e-9] });
+      console.log('SWITCH', b, jump);
+      expect(r.ok, `b = ${b}: AD ${r.ad} FD ${r.fd}`).toBe(true);
+    }
+  });
+});
+
 describe('pair sweep: through a rollout whose steps sweep', () => {
   /** 2 layers of 2 × 2 soft boxes face to face (k = 1e4 N/m, e = 0.1: strong dashpots), dropped by 1 mm, 16 steps */
   const steps = 16;
