@@ -20,7 +20,7 @@
  * xᵀAx ≤ 2·Σ_b |x_b|²·S_b with S_b = Σ_{j ∋ b} g_j·un_jb / W_n,j, so λ_max(A) ≤ 2·max_b S_b:
  * while every moving body's S_b ≤ 1 ({@link SWEEP_GAIN_LIMIT}) the step cannot overshoot
  * into growth and runs as before, bit for bit (a ball alone on the ground has S = g < 1; the
- * billiards rack's balls S ≈ 0.1). Above it the whole step sweeps. The switch is a
+ * billiards break never sweeps: its pose-only bound is ≈ 0.03 a pair). Above it the whole step sweeps. The switch is a
  * decision of the state (a jump in the force where max S_b crosses 1, reported nowhere:
  * at rest the dissipative wrenches it changes are near 0, at impacts they are not).
  *

@@ -1,7 +1,7 @@
 // The pair sweep of the force modes (sim/contact/pair-sweep.ts): when it runs, and its
 // derivatives on a step that sweeps.
 // - the decision: a body between strong dashpots in several pairs sweeps; the billiards
-//   break (dashpot gains ≈ 0.03 a pair) never does, so its steps are the ones before;
+//   break (a pose-only bound on its gains ≈ 0.03 a pair) never does, so its steps are the ones before;
 // - the adjoint against central differences of the plain kernel, every input group, both
 //   modes, dashpots from an override and from restitution;
 // - the batched tangent (wrenches-tangent.ts → pair-sweep-tangent.ts) against central
