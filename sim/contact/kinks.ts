@@ -10,12 +10,14 @@
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
  * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
+ * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts) | |1 − max_b S_b| (dimensionless), for the body b* attaining the max | yes (the force steps from Jacobi to the pair sweep) |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
  *
  * The soft force at the margin is tiny but not zero, so the collision pass dropping a
  * contact there is a small jump; penalty forces are already 0 beyond d = 0.
  *
- * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`); the caller adds the step through
+ * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`), or `<body> <kind>` for a
+ * decision of one body (`pair sweep`); the caller adds the step through
  * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
  * a map lookup, not a string build.
  */
@@ -63,6 +65,11 @@ export const KINK_IMPACT_BESIDE_CONTACTS = 5;
  * (sim/validity/approach.ts), since beyond it the rollout has decisions this run cannot see.
  */
 export const KINK_APPROACH = 6;
+/**
+ * Force modes: whether the step runs the pair sweep (pair-sweep.ts), decided by the largest
+ * sum S_b of a moving body's dashpot gains against 1; a body's decision, margin |1 − max S_b|.
+ */
+export const KINK_PAIR_SWEEP = 7;
 
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
@@ -73,6 +80,7 @@ export const CONTACT_KINK_KINDS = [
   'damping ramp',
   'impact beside contacts',
   'approach',
+  'pair sweep',
 ] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
@@ -98,3 +106,26 @@ export function contactKinkLabel(bodyName: readonly string[], a: number, b: numb
   }
   return label;
 }
+
+/**
+ * The label `<body> <kind>` of a decision of one body (`pair sweep`), cached per name list
+ * as {@link contactKinkLabel}'s.
+ *
+ * @example
+ * bodyKinkLabel(['ground', 'box'], 1, KINK_PAIR_SWEEP); // 'box pair sweep'
+ */
+export function bodyKinkLabel(bodyName: readonly string[], body: number, kind: number): string {
+  let labels = bodyLabelCache.get(bodyName);
+  if (labels === undefined) {
+    labels = new Map();
+    bodyLabelCache.set(bodyName, labels);
+  }
+  const key = body * CONTACT_KINK_KINDS.length + kind;
+  let label = labels.get(key);
+  if (label === undefined) {
+    label = `${bodyName[body]} ${CONTACT_KINK_KINDS[kind]}`;
+    labels.set(key, label);
+  }
+  return label;
+}
+const bodyLabelCache = new WeakMap<readonly string[], Map<number, string>>();

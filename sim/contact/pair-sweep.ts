@@ -21,14 +21,18 @@
  * while every moving body's S_b ≤ 1 ({@link SWEEP_GAIN_LIMIT}) the step cannot overshoot
  * into growth and runs as before, bit for bit (a ball alone on the ground has S = g < 1; the
  * billiards break never sweeps: its pose-only bound is ≈ 0.03 a pair). Above it the whole step sweeps. The switch is a
- * decision of the state (a jump in the force where max S_b crosses 1, reported nowhere:
- * at rest the dissipative wrenches it changes are near 0, at impacts they are not).
+ * decision of the state (a jump in the force where max S_b crosses 1: at rest the
+ * dissipative wrenches it changes are near 0, at impacts they are not), reported as the
+ * kink `<body> pair sweep` with the dimensionless margin |1 − max_b S_b|
+ * ({@link reportSweepDecision}; its tangents: pair-sweep-decision.ts).
  *
  * This file: the gains and the decision, the order, the sweep's velocities, a pair's
  * dissipative wrench and its update. The adjoint (reverse sweep) is in
  * pair-sweep-adjoint.ts, the tangent (forward) in pair-sweep-tangent.ts.
  */
+import type { KinkSink } from '../../ad/primitive.ts';
 import { loadUnitRotation } from '../integrator/semiImplicitEuler.ts';
+import { bodyKinkLabel, KINK_PAIR_SWEEP, reportRadius } from './kinks.ts';
 import { createNormalForce, type NormalForceArgs } from './normal-force.ts';
 import type { ContactForceParams } from './params.ts';
 import { penaltyNormalForce } from './penalty.ts';
@@ -129,6 +133,52 @@ export function sweepNeeded(p: ContactForceParams): boolean {
   flushPairGain();
   for (let b = 0; b < p.nbody; b++) if (_gain[b] > SWEEP_GAIN_LIMIT && p.invMass[b] > 0) return true;
   return false;
+}
+
+/**
+ * The sweep's decision as a margin (dimensionless): the moving body b* with the largest gain
+ * sum S_b (after every contact's {@link sweepGainAdd}; -1 when no moving body has a contact)
+ * and m = {@link SWEEP_GAIN_LIMIT} − S_b* (> 0: the Jacobi step, < 0: the sweep). A reused record.
+ */
+export const sweepGainPeak = { body: -1, gain: 0, margin: Infinity };
+
+/** Fill {@link sweepGainPeak} from the gains summed so far. */
+export function sweepGainMax(p: ContactForceParams): typeof sweepGainPeak {
+  flushPairGain();
+  let body = -1,
+    gain = -Infinity;
+  for (let b = 0; b < p.nbody; b++) {
+    if (!(p.invMass[b] > 0)) continue;
+    if (_gain[b] > gain) {
+      gain = _gain[b];
+      body = b;
+    }
+  }
+  const peak = sweepGainPeak;
+  peak.body = body;
+  peak.gain = body < 0 ? 0 : gain;
+  peak.margin = body < 0 ? Infinity : SWEEP_GAIN_LIMIT - gain;
+  return peak;
+}
+
+/** Body b's gain sum S_b (after every contact's {@link sweepGainAdd}). */
+export function sweepGainOf(b: number): number {
+  flushPairGain();
+  return _gain[b];
+}
+
+/**
+ * Report the sweep's decision (after the kernel's first pass over `count` contacts) to `sink`
+ * when |m| = |{@link SWEEP_GAIN_LIMIT} − max_b S_b| is within its radius, on either side:
+ * labelled `<body> pair sweep` for the body b* attaining the max. A step of fewer than two
+ * contacts never sweeps, and reports nothing.
+ */
+export function reportSweepDecision(p: ContactForceParams, count: number, sink: KinkSink): void {
+  if (count < 2) return;
+  const peak = sweepGainMax(p);
+  if (peak.body < 0) return;
+  const m = Math.abs(peak.margin);
+  if (m <= reportRadius(sink)) sink.kink(m, bodyKinkLabel(p.bodyName, peak.body, KINK_PAIR_SWEEP), true);
 }
 
 const _zeta = createDampingRatio();

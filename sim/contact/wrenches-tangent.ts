@@ -31,6 +31,7 @@ import {
 import type { ContactForceParams } from './params.ts';
 import { wrenchForwardPass as F, type ContactGeometry } from './wrenches.ts';
 import { pairSweepTangents } from './pair-sweep-tangent.ts';
+import { reportSweepDecisionTangents } from './pair-sweep-decision.ts';
 
 /**
  * A kink sink that also takes each reported margin's tangents: `kink(m, label, jump)` then
@@ -688,6 +689,8 @@ export function contactWrenchTangents(
   // a step whose dashpots would overshoot together is the pair sweep's (pair-sweep.ts)
   if (F.sweepNeeded(p, geom))
     pairSweepTangents(p, geom, q, qd, dirs, geomDot, stateDot, paramDot, PL, wrenchOut, wrenchDot);
+  // and that decision's margin, with its tangents (last: it reuses the kernel's scratch)
+  if (sink !== null) reportSweepDecisionTangents(p, geom, q, qd, dirs, geomDot, stateDot, paramDot, PL, sink);
 }
 
 let _paramMoves = new Uint8Array(8);

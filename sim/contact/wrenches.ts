@@ -71,6 +71,7 @@ import {
   addDissipative,
   dissipativeNormal,
   sweepGainAdd,
+  reportSweepDecision,
   sweepGainReset,
   sweepNeeded,
   sweepOrder,
@@ -602,7 +603,7 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
  * Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given.
  * When the contacts' dashpots would overshoot together (pair-sweep.ts, `sweepNeeded`), the
  * step is the pair sweep's instead: a second pass over the contacts in the sweep's order
- * (the kinks stay the first pass's reports).
+ * (the kinks stay the first pass's reports, followed by the sweep's own decision).
  */
 function accumulateWrenches(
   p: ContactForceParams,
@@ -614,6 +615,7 @@ function accumulateWrenches(
 ): Float64Array {
   gatePass(p, geom);
   contactPass(p, geom, q, qd, out, sink, null);
+  if (sink !== null) reportSweepDecision(p, geom.count, sink);
   if (geom.count > 1 && sweepNeeded(p)) {
     _swept = true;
     contactPass(p, geom, q, qd, out, null, sweepOrder(p.nbody, geom, _run));
@@ -623,6 +625,29 @@ function accumulateWrenches(
 
 /** Whether the last forward call swept its pairs (kept with each contact's intermediates). */
 let _swept = false;
+
+/**
+ * The pair sweep's gain sums S_b (pair-sweep.ts `sweepGainOf`) of the contacts `geom` at
+ * (q, qd), and nothing else: no wrench, no kept intermediates, the last step's sweep flag
+ * left as it was. For the sweep decision's directional differences (pair-sweep-decision.ts),
+ * which pass the few contacts of one body; the kernel's scratch (gates, runs, gains) is
+ * then this call's until the next pass.
+ */
+export function contactSweepGains(
+  p: ContactForceParams,
+  geom: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+): void {
+  const swept = _swept;
+  gatePass(p, geom);
+  for (let i = 0; i < geom.count; i++) {
+    contactKinematics(geom, q, qd, i);
+    contactForce(p, q, i);
+    sweepGainAdd(_e, _run[i]);
+  }
+  _swept = swept;
+}
 
 /** Whether the last call of the plain kernel ({@link contactWrenches}) ran the pair sweep (pair-sweep.ts). */
 export function contactStepSwept(): boolean {

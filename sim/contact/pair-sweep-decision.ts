@@ -1,0 +1,181 @@
+/**
+ * The pair sweep's decision (pair-sweep.ts) with its margin's tangents, for the validity
+ * radius from one tangent rollout (sim/validity.ts): the batched tangent of the force
+ * kernel (wrenches-tangent.ts) calls {@link reportSweepDecisionTangents} at its end.
+ *
+ * The decision: the step sweeps when max_b S_b > 1 over the moving bodies, S_b the sum of
+ * body b's pairs' dashpot gains. Its margin m = 1 − S_b* (dimensionless) for the body b*
+ * attaining the max, reported as |m| on either side (`<b*> pair sweep`, a jump in the force).
+ *
+ * Its tangent ṁ = −Ṡ_b* along each direction is a directional one-sided difference, as the
+ * hard mode's placed steps take theirs (sim/hard/stepper-tangent.ts): S_b* again at the
+ * inputs moved by h along the direction (geometry, state and parameters), from b*'s own
+ * contacts only (S_b* depends on no other), through the kernel's own force law
+ * (wrenches.ts `contactSweepGains`). The exact tangent would need the gains' partials
+ * inside the batched pass's per-direction loop; a difference of a few contacts' forces per
+ * direction costs less than that pass's own work, and is made only while the decision is
+ * within the sink's radius. The switch between b* and another body (the max's own kink)
+ * is not a separate decision: the margin stays continuous across it.
+ */
+import { bodyKinkLabel, KINK_PAIR_SWEEP, reportRadius } from './kinks.ts';
+import { sweepGainMax, sweepGainOf } from './pair-sweep.ts';
+import type { ContactForceParams } from './params.ts';
+import type { ContactParamTangentLayout, MarginTangentSink } from './wrenches-tangent.ts';
+import { contactSweepGains, type ContactGeometry } from './wrenches.ts';
+
+/**
+ * The difference step, in units of the direction's largest entry (its inputs mix metres,
+ * radians, m/s and the parameters' units; a direction is one parameter's unit tangent, or
+ * a state's): small against every scale of the gains (the activation's temperature, the
+ * effective masses), large against rounding (S ≈ 1 carries 1e-16).
+ */
+const SWEEP_MARGIN_STEP = 1e-7;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Scratch: b*'s contacts (indices, then as a geometry moved along a direction), the moved state and parameters. */
+let _index = new Int32Array(16);
+const _geom = {
+  count: 0,
+  bodyA: new Int32Array(16),
+  bodyB: new Int32Array(16),
+  dist: new Float64Array(16),
+  normal: new Float64Array(48),
+  point: new Float64Array(48),
+};
+let _q = new Float64Array(0);
+let _qd = new Float64Array(0);
+let _mdot = new Float64Array(8);
+let _params: Mutable<ContactForceParams> | null = null;
+
+/** The moved parameters' record for `p` (its arrays copied, resized for its bodies). */
+function paramsFor(p: ContactForceParams): Mutable<ContactForceParams> {
+  if (_params === null || _params.nbody !== p.nbody) {
+    _params = {
+      ...p,
+      invMass: new Float64Array(p.nbody),
+      invInertia: new Float64Array(3 * p.nbody),
+      bodyRestitution: new Float64Array(p.nbody),
+      bodyFriction: new Float64Array(p.nbody),
+      gravity: new Float64Array(3),
+    };
+  }
+  const m = _params;
+  m.mode = p.mode;
+  m.dampingFromRestitution = p.dampingFromRestitution;
+  m.dt = p.dt;
+  m.margin = p.margin;
+  m.bodyName = p.bodyName;
+  return m;
+}
+
+/**
+ * Report the sweep's decision of the step whose batched tangent just ran (its gains summed)
+ * to `sink` when within its radius, followed by `sink.tangents(ṁ)` (module comment). The
+ * inputs are the batched tangent's (wrenches-tangent.ts `contactWrenchTangents`).
+ */
+export function reportSweepDecisionTangents(
+  p: ContactForceParams,
+  geom: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+  dirs: number,
+  geomDot: Float64Array,
+  stateDot: Float64Array,
+  paramDot: Float64Array,
+  PL: ContactParamTangentLayout,
+  sink: MarginTangentSink,
+): void {
+  const count = geom.count;
+  if (count < 2) return;
+  const peak = sweepGainMax(p);
+  const body = peak.body;
+  if (body < 0) return;
+  const margin = peak.margin,
+    gain = peak.gain;
+  if (!(Math.abs(margin) <= reportRadius(sink))) return;
+  const n = p.nbody,
+    gs = 7 * count,
+    ss = 13 * n;
+  // b*'s contacts, in the buffer's order (a pair's contacts stay consecutive: its run)
+  if (_index.length < count) _index = new Int32Array(2 * count);
+  let k = 0;
+  for (let i = 0; i < count; i++) if (geom.bodyA[i] === body || geom.bodyB[i] === body) _index[k++] = i;
+  const G = _geom;
+  if (G.bodyA.length < k) {
+    G.bodyA = new Int32Array(2 * k);
+    G.bodyB = new Int32Array(2 * k);
+    G.dist = new Float64Array(2 * k);
+    G.normal = new Float64Array(6 * k);
+    G.point = new Float64Array(6 * k);
+  }
+  G.count = k;
+  for (let c = 0; c < k; c++) {
+    G.bodyA[c] = geom.bodyA[_index[c]];
+    G.bodyB[c] = geom.bodyB[_index[c]];
+  }
+  if (_q.length < 7 * n) {
+    _q = new Float64Array(7 * n);
+    _qd = new Float64Array(6 * n);
+  }
+  if (_mdot.length < dirs) _mdot = new Float64Array(dirs);
+  const P = paramsFor(p);
+  for (let j = 0; j < dirs; j++) {
+    const go = j * gs,
+      so = j * ss,
+      po = j * PL.size;
+    // the direction's largest entry among what b*'s gains read
+    let largest = 0;
+    for (let c = 0; c < k; c++) {
+      const i = _index[c];
+      largest = Math.max(largest, Math.abs(geomDot[go + i]));
+      for (let r = 0; r < 3; r++) {
+        largest = Math.max(
+          largest,
+          Math.abs(geomDot[go + count + 3 * i + r]),
+          Math.abs(geomDot[go + 4 * count + 3 * i + r]),
+        );
+      }
+      for (let side = 0; side < 2; side++) {
+        const b = side === 0 ? G.bodyA[c] : G.bodyB[c];
+        for (let r = 0; r < 7; r++) largest = Math.max(largest, Math.abs(stateDot[so + 7 * b + r]));
+        for (let r = 0; r < 6; r++) largest = Math.max(largest, Math.abs(stateDot[so + 7 * n + 6 * b + r]));
+      }
+    }
+    for (let r = 0; r < PL.size; r++) largest = Math.max(largest, Math.abs(paramDot[po + r]));
+    if (largest === 0) {
+      _mdot[j] = 0;
+      continue;
+    }
+    const h = SWEEP_MARGIN_STEP / largest;
+    for (let c = 0; c < k; c++) {
+      const i = _index[c];
+      G.dist[c] = geom.dist[i] + h * geomDot[go + i];
+      for (let r = 0; r < 3; r++) {
+        G.normal[3 * c + r] = geom.normal[3 * i + r] + h * geomDot[go + count + 3 * i + r];
+        G.point[3 * c + r] = geom.point[3 * i + r] + h * geomDot[go + 4 * count + 3 * i + r];
+      }
+      for (let side = 0; side < 2; side++) {
+        const b = side === 0 ? G.bodyA[c] : G.bodyB[c];
+        for (let r = 0; r < 7; r++) _q[7 * b + r] = q[7 * b + r] + h * stateDot[so + 7 * b + r];
+        for (let r = 0; r < 6; r++) _qd[6 * b + r] = qd[6 * b + r] + h * stateDot[so + 7 * n + 6 * b + r];
+      }
+    }
+    P.stiffness = p.stiffness + h * paramDot[po + PL.stiffness];
+    P.damping = p.damping + h * paramDot[po + PL.damping];
+    P.temperature = p.temperature + h * paramDot[po + PL.temperature];
+    P.frictionVelocity = p.frictionVelocity + h * paramDot[po + PL.frictionVelocity];
+    for (let b = 0; b < n; b++) {
+      P.bodyFriction[b] = p.bodyFriction[b] + h * paramDot[po + PL.friction + b];
+      P.invMass[b] = p.invMass[b] + h * paramDot[po + PL.invMass + b];
+      P.bodyRestitution[b] = p.bodyRestitution[b] + h * paramDot[po + PL.restitution + b];
+    }
+    for (let r = 0; r < 3 * n; r++) P.invInertia[r] = p.invInertia[r] + h * paramDot[po + PL.invInertia + r];
+    for (let r = 0; r < 3; r++) P.gravity[r] = p.gravity[r] + h * paramDot[po + PL.gravity + r];
+    contactSweepGains(P, G, _q, _qd);
+    const dGain = (sweepGainOf(body) - gain) / h;
+    _mdot[j] = margin > 0 ? -dGain : margin < 0 ? dGain : Math.abs(dGain);
+  }
+  sink.kink(Math.abs(margin), bodyKinkLabel(p.bodyName, body, KINK_PAIR_SWEEP), true);
+  sink.tangents(dirs === _mdot.length ? _mdot : _mdot.subarray(0, dirs));
+}
