@@ -24,10 +24,11 @@ import type { ContactParamTangentLayout, MarginTangentSink } from './wrenches-ta
 import { contactSweepGains, type ContactGeometry } from './wrenches.ts';
 
 /**
- * The difference step, in units of the direction's largest entry (its inputs mix metres,
- * radians, m/s and the parameters' units; a direction is one parameter's unit tangent, or
- * a state's): small against every scale of the gains (the activation's temperature, the
- * effective masses), large against rounding (S ≈ 1 carries 1e-16).
+ * The difference step, relative: h moves no input x by more than this times max(|x|, 1)
+ * along the direction (its inputs mix metres, radians, m/s and the parameters' units; the
+ * validity's differences take θ + 1e-7·max(|θ|, 1) alike). Small against the gains' scales
+ * (the activation's temperature, the effective masses), large against rounding: a step of
+ * 1e-7 N/m on k = 1e4 N/m left 1e-4 of the tangent to rounding.
  */
 const SWEEP_MARGIN_STEP = 1e-7;
 
@@ -47,6 +48,30 @@ let _q = new Float64Array(0);
 let _qd = new Float64Array(0);
 let _mdot = new Float64Array(8);
 let _params: Mutable<ContactForceParams> | null = null;
+
+/** |ẋ| / max(|x|, 1): a tangent entry against its input's scale. */
+function scaled(xdot: number, x: number): number {
+  const ax = Math.abs(x);
+  return Math.abs(xdot) / (ax > 1 ? ax : 1);
+}
+
+/** The parameters' values in the tangent layout `PL` (wrenches-tangent.ts), into `_paramValue`. */
+let _paramValue = new Float64Array(0);
+function paramValues(p: ContactForceParams, PL: ContactParamTangentLayout): void {
+  if (_paramValue.length < PL.size) _paramValue = new Float64Array(PL.size);
+  const v = _paramValue;
+  v[PL.stiffness] = p.stiffness;
+  v[PL.damping] = p.damping;
+  v[PL.temperature] = p.temperature;
+  v[PL.frictionVelocity] = p.frictionVelocity;
+  for (let b = 0; b < p.nbody; b++) {
+    v[PL.friction + b] = p.bodyFriction[b];
+    v[PL.invMass + b] = p.invMass[b];
+    v[PL.restitution + b] = p.bodyRestitution[b];
+  }
+  for (let r = 0; r < 3 * p.nbody; r++) v[PL.invInertia + r] = p.invInertia[r];
+  for (let r = 0; r < 3; r++) v[PL.gravity + r] = p.gravity[r];
+}
 
 /** The moved parameters' record for `p` (its arrays copied, resized for its bodies). */
 function paramsFor(p: ContactForceParams): Mutable<ContactForceParams> {
@@ -120,29 +145,31 @@ export function reportSweepDecisionTangents(
   }
   if (_mdot.length < dirs) _mdot = new Float64Array(dirs);
   const P = paramsFor(p);
+  paramValues(p, PL);
   for (let j = 0; j < dirs; j++) {
     const go = j * gs,
       so = j * ss,
       po = j * PL.size;
-    // the direction's largest entry among what b*'s gains read
+    // the direction's largest entry among what b*'s gains read, each against its input's scale max(|x|, 1)
     let largest = 0;
     for (let c = 0; c < k; c++) {
       const i = _index[c];
-      largest = Math.max(largest, Math.abs(geomDot[go + i]));
+      largest = Math.max(largest, scaled(geomDot[go + i], geom.dist[i]));
       for (let r = 0; r < 3; r++) {
         largest = Math.max(
           largest,
-          Math.abs(geomDot[go + count + 3 * i + r]),
-          Math.abs(geomDot[go + 4 * count + 3 * i + r]),
+          scaled(geomDot[go + count + 3 * i + r], geom.normal[3 * i + r]),
+          scaled(geomDot[go + 4 * count + 3 * i + r], geom.point[3 * i + r]),
         );
       }
       for (let side = 0; side < 2; side++) {
         const b = side === 0 ? G.bodyA[c] : G.bodyB[c];
-        for (let r = 0; r < 7; r++) largest = Math.max(largest, Math.abs(stateDot[so + 7 * b + r]));
-        for (let r = 0; r < 6; r++) largest = Math.max(largest, Math.abs(stateDot[so + 7 * n + 6 * b + r]));
+        for (let r = 0; r < 7; r++) largest = Math.max(largest, scaled(stateDot[so + 7 * b + r], q[7 * b + r]));
+        for (let r = 0; r < 6; r++)
+          largest = Math.max(largest, scaled(stateDot[so + 7 * n + 6 * b + r], qd[6 * b + r]));
       }
     }
-    for (let r = 0; r < PL.size; r++) largest = Math.max(largest, Math.abs(paramDot[po + r]));
+    for (let r = 0; r < PL.size; r++) largest = Math.max(largest, scaled(paramDot[po + r], _paramValue[r]));
     if (largest === 0) {
       _mdot[j] = 0;
       continue;
