@@ -1,24 +1,25 @@
 /**
- * The pair sweep's decision (pair-sweep.ts) with its margin's tangents, for the validity
+ * The pair sweep's decision (pair-sweep.ts) with its margins' tangents, for the validity
  * radius from one tangent rollout (sim/validity.ts): the batched tangent of the force
  * kernel (wrenches-tangent.ts) calls {@link reportSweepDecisionTangents} at its end.
  *
- * The decision: the step sweeps when max_b S_b > 1 over the moving bodies, S_b the sum of
- * body b's pairs' dashpot gains. Its margin m = 1 − S_b* (dimensionless) for the body b*
- * attaining the max, reported as |m| on either side (`<b*> pair sweep`, a jump in the force).
+ * The decision: the step sweeps when S_b > 1 for some moving body, S_b the sum of body b's
+ * pairs' dashpot gains. Each moving body of a step with two or more contacts carries its
+ * margin m_b = 1 − S_b (dimensionless), reported as |m_b| on either side (`<b> pair sweep`,
+ * a jump in the force); the nearest of them is where the switch flips. Per body, not the
+ * max alone: a body's label stays when the max passes to another body (the validity's
+ * differences match decisions by label), and the tangent of a max is one-sided at ties.
  *
- * Its tangent ṁ = −Ṡ_b* along each direction is a directional one-sided difference, as the
- * hard mode's placed steps take theirs (sim/hard/stepper-tangent.ts): S_b* again at the
- * inputs moved by h along the direction (geometry, state and parameters), from b*'s own
- * contacts only (S_b* depends on no other), through the kernel's own force law
- * (wrenches.ts `contactSweepGains`). The exact tangent would need the gains' partials
- * inside the batched pass's per-direction loop; a difference of a few contacts' forces per
- * direction costs less than that pass's own work, and is made only while the decision is
- * within the sink's radius. The switch between b* and another body (the max's own kink)
- * is not a separate decision: the margin stays continuous across it.
+ * Its tangent ṁ_b = −Ṡ_b along each direction is a directional one-sided difference, as
+ * the hard mode's placed steps take theirs (sim/hard/stepper-tangent.ts): the gains again
+ * at the inputs moved by h along the direction (geometry, state and parameters), over the
+ * contacts of the reported bodies only (S_b depends on no other), through the kernel's own
+ * force law (wrenches.ts `contactSweepGains`): one force evaluation of those contacts per
+ * direction. The exact tangent would need the gains' partials inside the batched pass's
+ * per-direction loop.
  */
 import { bodyKinkLabel, KINK_PAIR_SWEEP, reportRadius } from './kinks.ts';
-import { sweepGainMax, sweepGainOf } from './pair-sweep.ts';
+import { sweepBodies, sweepGainOf, SWEEP_GAIN_LIMIT } from './pair-sweep.ts';
 import type { ContactForceParams } from './params.ts';
 import type { ContactParamTangentLayout, MarginTangentSink } from './wrenches-tangent.ts';
 import { contactSweepGains, type ContactGeometry } from './wrenches.ts';
@@ -34,7 +35,7 @@ const SWEEP_MARGIN_STEP = 1e-7;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Scratch: b*'s contacts (indices, then as a geometry moved along a direction), the moved state and parameters. */
+/** Scratch: the reported bodies' contacts (indices, then as a geometry moved along a direction), the moved state and parameters. */
 let _index = new Int32Array(16);
 const _geom = {
   count: 0,
@@ -46,7 +47,10 @@ const _geom = {
 };
 let _q = new Float64Array(0);
 let _qd = new Float64Array(0);
-let _mdot = new Float64Array(8);
+/** the reported bodies, their margins m_b = 1 − S_b, and ṁ (body-major: k·dirs + j) */
+let _bodies = new Int32Array(16);
+let _margin = new Float64Array(16);
+let _mdot = new Float64Array(16);
 let _params: Mutable<ContactForceParams> | null = null;
 
 /** |ẋ| / max(|x|, 1): a tangent entry against its input's scale. */
@@ -55,10 +59,29 @@ function scaled(xdot: number, x: number): number {
   return Math.abs(xdot) / (ax > 1 ? ax : 1);
 }
 
-/** The parameters' values in the tangent layout `PL` (wrenches-tangent.ts), into `_paramValue`. */
+/**
+ * The parameters' values in the tangent layout `PL` (wrenches-tangent.ts), into `_paramValue`,
+ * and which of them the gains read (`_paramRead`: k, τ, m⁻¹, I⁻¹, and the dashpot override b
+ * or the restitutions e, whichever sets the dashpots). Only those set the step h: a direction
+ * that also moves a parameter nothing reads gets the same numbers as one that does not.
+ */
 let _paramValue = new Float64Array(0);
+let _paramRead = new Uint8Array(0);
 function paramValues(p: ContactForceParams, PL: ContactParamTangentLayout): void {
-  if (_paramValue.length < PL.size) _paramValue = new Float64Array(PL.size);
+  if (_paramValue.length < PL.size) {
+    _paramValue = new Float64Array(PL.size);
+    _paramRead = new Uint8Array(PL.size);
+  }
+  const read = _paramRead;
+  read.fill(0);
+  read[PL.stiffness] = 1;
+  read[PL.temperature] = 1;
+  if (!p.dampingFromRestitution) read[PL.damping] = 1;
+  for (let b = 0; b < p.nbody; b++) {
+    read[PL.invMass + b] = 1;
+    if (p.dampingFromRestitution) read[PL.restitution + b] = 1;
+  }
+  for (let r = 0; r < 3 * p.nbody; r++) read[PL.invInertia + r] = 1;
   const v = _paramValue;
   v[PL.stiffness] = p.stiffness;
   v[PL.damping] = p.damping;
@@ -96,8 +119,8 @@ function paramsFor(p: ContactForceParams): Mutable<ContactForceParams> {
 
 /**
  * Report the sweep's decision of the step whose batched tangent just ran (its gains summed)
- * to `sink` when within its radius, followed by `sink.tangents(ṁ)` (module comment). The
- * inputs are the batched tangent's (wrenches-tangent.ts `contactWrenchTangents`).
+ * to `sink`, each body's within its radius followed by `sink.tangents(ṁ)` (module comment).
+ * The inputs are the batched tangent's (wrenches-tangent.ts `contactWrenchTangents`).
  */
 export function reportSweepDecisionTangents(
   p: ContactForceParams,
@@ -113,19 +136,30 @@ export function reportSweepDecisionTangents(
 ): void {
   const count = geom.count;
   if (count < 2) return;
-  const peak = sweepGainMax(p);
-  const body = peak.body;
-  if (body < 0) return;
-  const margin = peak.margin,
-    gain = peak.gain;
-  if (!(Math.abs(margin) <= reportRadius(sink))) return;
   const n = p.nbody,
     gs = 7 * count,
     ss = 13 * n;
-  // b*'s contacts, in the buffer's order (a pair's contacts stay consecutive: its run)
+  // the bodies within the radius, and their contacts in the buffer's order (a pair's stay consecutive: its run)
+  const touched = sweepBodies(p, geom);
+  const radius = reportRadius(sink);
+  if (_bodies.length < n) {
+    _bodies = new Int32Array(2 * n);
+    _margin = new Float64Array(2 * n);
+  }
+  let nb = 0;
+  for (let b = 0; b < n; b++) {
+    if (touched[b] === 0) continue;
+    const m = SWEEP_GAIN_LIMIT - sweepGainOf(b);
+    if (!(Math.abs(m) <= radius)) continue;
+    _bodies[nb] = b;
+    _margin[nb++] = m;
+  }
+  if (nb === 0) return;
+  // mark them (the touched array is scratch: 2 = reported)
+  for (let k = 0; k < nb; k++) touched[_bodies[k]] = 2;
   if (_index.length < count) _index = new Int32Array(2 * count);
   let k = 0;
-  for (let i = 0; i < count; i++) if (geom.bodyA[i] === body || geom.bodyB[i] === body) _index[k++] = i;
+  for (let i = 0; i < count; i++) if (touched[geom.bodyA[i]] === 2 || touched[geom.bodyB[i]] === 2) _index[k++] = i;
   const G = _geom;
   if (G.bodyA.length < k) {
     G.bodyA = new Int32Array(2 * k);
@@ -143,14 +177,14 @@ export function reportSweepDecisionTangents(
     _q = new Float64Array(7 * n);
     _qd = new Float64Array(6 * n);
   }
-  if (_mdot.length < dirs) _mdot = new Float64Array(dirs);
+  if (_mdot.length < nb * dirs) _mdot = new Float64Array(2 * nb * dirs);
   const P = paramsFor(p);
   paramValues(p, PL);
   for (let j = 0; j < dirs; j++) {
     const go = j * gs,
       so = j * ss,
       po = j * PL.size;
-    // the direction's largest entry among what b*'s gains read, each against its input's scale max(|x|, 1)
+    // the direction's largest entry among what the reported bodies' gains read, each against its input's scale max(|x|, 1)
     let largest = 0;
     for (let c = 0; c < k; c++) {
       const i = _index[c];
@@ -169,9 +203,10 @@ export function reportSweepDecisionTangents(
           largest = Math.max(largest, scaled(stateDot[so + 7 * n + 6 * b + r], qd[6 * b + r]));
       }
     }
-    for (let r = 0; r < PL.size; r++) largest = Math.max(largest, scaled(paramDot[po + r], _paramValue[r]));
+    for (let r = 0; r < PL.size; r++)
+      if (_paramRead[r] === 1) largest = Math.max(largest, scaled(paramDot[po + r], _paramValue[r]));
     if (largest === 0) {
-      _mdot[j] = 0;
+      for (let r = 0; r < nb; r++) _mdot[r * dirs + j] = 0;
       continue;
     }
     const h = SWEEP_MARGIN_STEP / largest;
@@ -200,9 +235,14 @@ export function reportSweepDecisionTangents(
     for (let r = 0; r < 3 * n; r++) P.invInertia[r] = p.invInertia[r] + h * paramDot[po + PL.invInertia + r];
     for (let r = 0; r < 3; r++) P.gravity[r] = p.gravity[r] + h * paramDot[po + PL.gravity + r];
     contactSweepGains(P, G, _q, _qd);
-    const dGain = (sweepGainOf(body) - gain) / h;
-    _mdot[j] = margin > 0 ? -dGain : margin < 0 ? dGain : Math.abs(dGain);
+    for (let r = 0; r < nb; r++) {
+      const m = _margin[r];
+      const dm = (SWEEP_GAIN_LIMIT - sweepGainOf(_bodies[r]) - m) / h;
+      _mdot[r * dirs + j] = m > 0 ? dm : m < 0 ? -dm : Math.abs(dm);
+    }
   }
-  sink.kink(Math.abs(margin), bodyKinkLabel(p.bodyName, body, KINK_PAIR_SWEEP), true);
-  sink.tangents(dirs === _mdot.length ? _mdot : _mdot.subarray(0, dirs));
+  for (let r = 0; r < nb; r++) {
+    sink.kink(Math.abs(_margin[r]), bodyKinkLabel(p.bodyName, _bodies[r], KINK_PAIR_SWEEP), true);
+    sink.tangents(_mdot.subarray(r * dirs, (r + 1) * dirs));
+  }
 }

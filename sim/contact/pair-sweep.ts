@@ -23,7 +23,7 @@
  * billiards break never sweeps: its pose-only bound is ≈ 0.03 a pair). Above it the whole step sweeps. The switch is a
  * decision of the state (a jump in the force where max S_b crosses 1: at rest the
  * dissipative wrenches it changes are near 0, at impacts they are not), reported as the
- * kink `<body> pair sweep` with the dimensionless margin |1 − max_b S_b|
+ * kink `<body> pair sweep` of each moving body with the dimensionless margin |1 − S_b|
  * ({@link reportSweepDecision}; its tangents: pair-sweep-decision.ts).
  *
  * This file: the gains and the decision, the order, the sweep's velocities, a pair's
@@ -135,30 +135,26 @@ export function sweepNeeded(p: ContactForceParams): boolean {
   return false;
 }
 
-/**
- * The sweep's decision as a margin (dimensionless): the moving body b* with the largest gain
- * sum S_b (after every contact's {@link sweepGainAdd}; -1 when no moving body has a contact)
- * and m = {@link SWEEP_GAIN_LIMIT} − S_b* (> 0: the Jacobi step, < 0: the sweep). A reused record.
- */
-export const sweepGainPeak = { body: -1, gain: 0, margin: Infinity };
+/** Per body: 1 when it moves and is a side of some contact of the step ({@link sweepBodies}). */
+let _touched = new Uint8Array(64);
 
-/** Fill {@link sweepGainPeak} from the gains summed so far. */
-export function sweepGainMax(p: ContactForceParams): typeof sweepGainPeak {
-  flushPairGain();
-  let body = -1,
-    gain = -Infinity;
-  for (let b = 0; b < p.nbody; b++) {
-    if (!(p.invMass[b] > 0)) continue;
-    if (_gain[b] > gain) {
-      gain = _gain[b];
-      body = b;
-    }
+/**
+ * The bodies whose gain sum is a decision of the step (into a reused array, 1 per body):
+ * the moving sides of its contacts, when it has two or more (a step of fewer never sweeps).
+ * The step sweeps iff one of them has S_b > {@link SWEEP_GAIN_LIMIT}: each S_b = 1 is a
+ * boundary of the switch, and the nearest of them is where it flips.
+ */
+export function sweepBodies(p: ContactForceParams, geom: PairGeometry): Uint8Array {
+  if (_touched.length < p.nbody) _touched = new Uint8Array(2 * p.nbody);
+  _touched.fill(0, 0, p.nbody);
+  if (geom.count < 2) return _touched;
+  for (let i = 0; i < geom.count; i++) {
+    const a = geom.bodyA[i],
+      b = geom.bodyB[i];
+    if (p.invMass[a] > 0) _touched[a] = 1;
+    if (p.invMass[b] > 0) _touched[b] = 1;
   }
-  const peak = sweepGainPeak;
-  peak.body = body;
-  peak.gain = body < 0 ? 0 : gain;
-  peak.margin = body < 0 ? Infinity : SWEEP_GAIN_LIMIT - gain;
-  return peak;
+  return _touched;
 }
 
 /** Body b's gain sum S_b (after every contact's {@link sweepGainAdd}). */
@@ -168,17 +164,22 @@ export function sweepGainOf(b: number): number {
 }
 
 /**
- * Report the sweep's decision (after the kernel's first pass over `count` contacts) to `sink`
- * when |m| = |{@link SWEEP_GAIN_LIMIT} − max_b S_b| is within its radius, on either side:
- * labelled `<body> pair sweep` for the body b* attaining the max. A step of fewer than two
- * contacts never sweeps, and reports nothing.
+ * Report the sweep's decision (after the kernel's first pass over the contacts `geom`) to
+ * `sink`: for each body of {@link sweepBodies}, in index order, its margin
+ * |{@link SWEEP_GAIN_LIMIT} − S_b| (dimensionless) when within the sink's radius, on either
+ * side, labelled `<body> pair sweep` (a jump in the force). Per body rather than only the
+ * max's: the label of a body stays the same when the max passes from one body to another.
  */
-export function reportSweepDecision(p: ContactForceParams, count: number, sink: KinkSink): void {
-  if (count < 2) return;
-  const peak = sweepGainMax(p);
-  if (peak.body < 0) return;
-  const m = Math.abs(peak.margin);
-  if (m <= reportRadius(sink)) sink.kink(m, bodyKinkLabel(p.bodyName, peak.body, KINK_PAIR_SWEEP), true);
+export function reportSweepDecision(p: ContactForceParams, geom: PairGeometry, sink: KinkSink): void {
+  if (geom.count < 2) return;
+  const bodies = sweepBodies(p, geom);
+  const radius = reportRadius(sink);
+  flushPairGain();
+  for (let b = 0; b < p.nbody; b++) {
+    if (bodies[b] === 0) continue;
+    const m = Math.abs(SWEEP_GAIN_LIMIT - _gain[b]);
+    if (m <= radius) sink.kink(m, bodyKinkLabel(p.bodyName, b, KINK_PAIR_SWEEP), true);
+  }
 }
 
 const _zeta = createDampingRatio();

@@ -615,7 +615,7 @@ function accumulateWrenches(
 ): Float64Array {
   gatePass(p, geom);
   contactPass(p, geom, q, qd, out, sink, null);
-  if (sink !== null) reportSweepDecision(p, geom.count, sink);
+  if (sink !== null) reportSweepDecision(p, geom, sink);
   if (geom.count > 1 && sweepNeeded(p)) {
     _swept = true;
     contactPass(p, geom, q, qd, out, null, sweepOrder(p.nbody, geom, _run));

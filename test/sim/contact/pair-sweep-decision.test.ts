@@ -1,5 +1,5 @@
 // The pair sweep's switch as a decision (sim/contact/pair-sweep.ts, pair-sweep-decision.ts):
-// the kink `<body> pair sweep` with the dimensionless margin |1 − max_b S_b|, and its
+// the kink `<body> pair sweep` with the dimensionless margin |1 − S_b| per moving body, and its
 // distance in the validity radius (sim/validity.ts), against where a fine sweep of the
 // parameter finds the rollout's final state jump (truth from outside the first-order map).
 import { readFileSync } from 'node:fs';
@@ -110,7 +110,7 @@ describe('the pair sweep switch as a decision', () => {
     expectSameRadii(row(b0, STEPS), wrt, 1e-4);
   });
 
-  it('the kink report names it within its radius, on either side of the switch, with margin |1 − max_b S_b|', () => {
+  it('the kink report names it within its radius, on either side of the switch, with margin |1 − S_b|', () => {
     for (const b of [switchAt * (1 - 1e-3), switchAt * (1 + 1e-3)]) {
       const r = run(row(b, STEPS), KINK_REPORT_RADIUS);
       const near = r.kinks.filter((k) => k.label.endsWith(' pair sweep'));
