@@ -51,6 +51,8 @@ let _qd = new Float64Array(0);
 let _bodies = new Int32Array(16);
 let _margin = new Float64Array(16);
 let _mdot = new Float64Array(16);
+/** one body's ṁ, handed to the sink (dirs long: no subarray per report) */
+let _mdotOut = new Float64Array(0);
 let _params: Mutable<ContactForceParams> | null = null;
 
 /** |ẋ| / max(|x|, 1): a tangent entry against its input's scale. */
@@ -241,8 +243,10 @@ export function reportSweepDecisionTangents(
       _mdot[r * dirs + j] = m > 0 ? dm : m < 0 ? -dm : Math.abs(dm);
     }
   }
+  if (_mdotOut.length !== dirs) _mdotOut = new Float64Array(dirs);
   for (let r = 0; r < nb; r++) {
     sink.kink(Math.abs(_margin[r]), bodyKinkLabel(p.bodyName, _bodies[r], KINK_PAIR_SWEEP), true);
-    sink.tangents(_mdot.subarray(r * dirs, (r + 1) * dirs));
+    for (let j = 0; j < dirs; j++) _mdotOut[j] = _mdot[r * dirs + j];
+    sink.tangents(_mdotOut);
   }
 }
