@@ -10,7 +10,7 @@
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
  * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
- * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts; the step sweeps when one passes it) | |1 − S_b| (dimensionless), per moving body of a step with ≥ 2 contacts | yes (the force steps from Jacobi to the pair sweep) |
+ * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts; the step sweeps when one passes it) | |1 − S_b| (dimensionless), per moving body in ≥ 2 pairs (a pair adds at most 1) | yes (the force steps from Jacobi to the pair sweep) |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
  *
  * The soft force at the margin is tiny but not zero, so the collision pass dropping a

@@ -4,7 +4,7 @@
  * kernel (wrenches-tangent.ts) calls {@link reportSweepDecisionTangents} at its end.
  *
  * The decision: the step sweeps when S_b > 1 for some moving body, S_b the sum of body b's
- * pairs' dashpot gains. Each moving body of a step with two or more contacts carries its
+ * pairs' dashpot gains (each pair's at most 1). Each moving body in two or more pairs carries its
  * margin m_b = 1 − S_b (dimensionless), reported as |m_b| on either side (`<b> pair sweep`,
  * a jump in the force); the nearest of them is where the switch flips. Per body, not the
  * max alone: a body's label stays when the max passes to another body (the validity's
@@ -150,18 +150,18 @@ export function reportSweepDecisionTangents(
   }
   let nb = 0;
   for (let b = 0; b < n; b++) {
-    if (touched[b] === 0) continue;
+    if (touched[b] < 2) continue;
     const m = SWEEP_GAIN_LIMIT - sweepGainOf(b);
     if (!(Math.abs(m) <= radius)) continue;
     _bodies[nb] = b;
     _margin[nb++] = m;
   }
   if (nb === 0) return;
-  // mark them (the touched array is scratch: 2 = reported)
-  for (let k = 0; k < nb; k++) touched[_bodies[k]] = 2;
+  // mark them (the touched array is scratch: 3 = reported)
+  for (let k = 0; k < nb; k++) touched[_bodies[k]] = 3;
   if (_index.length < count) _index = new Int32Array(2 * count);
   let k = 0;
-  for (let i = 0; i < count; i++) if (touched[geom.bodyA[i]] === 2 || touched[geom.bodyB[i]] === 2) _index[k++] = i;
+  for (let i = 0; i < count; i++) if (touched[geom.bodyA[i]] === 3 || touched[geom.bodyB[i]] === 3) _index[k++] = i;
   const G = _geom;
   if (G.bodyA.length < k) {
     G.bodyA = new Int32Array(2 * k);

@@ -135,26 +135,29 @@ export function sweepNeeded(p: ContactForceParams): boolean {
   return false;
 }
 
-/** Per body: 1 when it moves and is a side of some contact of the step ({@link sweepBodies}). */
+/** Per body: how many pairs (runs) it is a side of, counted up to 2 ({@link sweepBodies}). */
 let _touched = new Uint8Array(64);
 
 /**
- * The bodies whose gain sum is a decision of the step (into a reused array, 1 per body):
- * the moving sides of its contacts, when it has two or more (a step of fewer never sweeps).
- * The step sweeps iff one of them has S_b > {@link SWEEP_GAIN_LIMIT}: each S_b = 1 is a
- * boundary of the switch, and the nearest of them is where it flips.
+ * The bodies whose gain sum is a decision of the step (into a reused array: ≥ 2 for them):
+ * the moving bodies in two or more pairs (runs). A pair adds at most 1 to S_b, so a body in
+ * one pair never passes {@link SWEEP_GAIN_LIMIT} (a ball alone on the table). The step
+ * sweeps iff one of them has S_b > 1: each S_b = 1 is a boundary of the switch, and the
+ * nearest of them is where it flips.
  */
 export function sweepBodies(p: ContactForceParams, geom: PairGeometry): Uint8Array {
   if (_touched.length < p.nbody) _touched = new Uint8Array(2 * p.nbody);
-  _touched.fill(0, 0, p.nbody);
-  if (geom.count < 2) return _touched;
+  const t = _touched;
+  t.fill(0, 0, p.nbody);
+  if (geom.count < 2) return t;
   for (let i = 0; i < geom.count; i++) {
     const a = geom.bodyA[i],
       b = geom.bodyB[i];
-    if (p.invMass[a] > 0) _touched[a] = 1;
-    if (p.invMass[b] > 0) _touched[b] = 1;
+    if (i > 0 && geom.bodyA[i - 1] === a && geom.bodyB[i - 1] === b) continue;
+    if (p.invMass[a] > 0 && t[a] < 2) t[a]++;
+    if (p.invMass[b] > 0 && t[b] < 2) t[b]++;
   }
-  return _touched;
+  return t;
 }
 
 /** Body b's gain sum S_b (after every contact's {@link sweepGainAdd}). */
@@ -165,7 +168,7 @@ export function sweepGainOf(b: number): number {
 
 /**
  * Report the sweep's decision (after the kernel's first pass over the contacts `geom`) to
- * `sink`: for each body of {@link sweepBodies}, in index order, its margin
+ * `sink`: for each body of {@link sweepBodies} (in two or more pairs), in index order, its margin
  * |{@link SWEEP_GAIN_LIMIT} − S_b| (dimensionless) when within the sink's radius, on either
  * side, labelled `<body> pair sweep` (a jump in the force). Per body rather than only the
  * max's: the label of a body stays the same when the max passes from one body to another.
@@ -176,7 +179,7 @@ export function reportSweepDecision(p: ContactForceParams, geom: PairGeometry, s
   const radius = reportRadius(sink);
   flushPairGain();
   for (let b = 0; b < p.nbody; b++) {
-    if (bodies[b] === 0) continue;
+    if (bodies[b] < 2) continue;
     const m = Math.abs(SWEEP_GAIN_LIMIT - _gain[b]);
     if (m <= radius) sink.kink(m, bodyKinkLabel(p.bodyName, b, KINK_PAIR_SWEEP), true);
   }
