@@ -19,7 +19,7 @@
  * per-direction loop.
  */
 import { bodyKinkLabel, KINK_PAIR_SWEEP, reportRadius } from './kinks.ts';
-import { sweepBodies, sweepGainOf, SWEEP_GAIN_LIMIT } from './pair-sweep.ts';
+import { sweepBodies, sweepGainCounted, sweepGainOf, SWEEP_GAIN_LIMIT } from './pair-sweep.ts';
 import type { ContactForceParams } from './params.ts';
 import type { ContactParamTangentLayout, MarginTangentSink } from './wrenches-tangent.ts';
 import { contactSweepGains, type ContactGeometry } from './wrenches.ts';
@@ -45,6 +45,8 @@ const _geom = {
   normal: new Float64Array(48),
   point: new Float64Array(48),
 };
+/** whether each of those contacts counted in the step's gains (f_n ≠ 0): kept so along the direction */
+let _counts = new Uint8Array(16);
 let _q = new Float64Array(0);
 let _qd = new Float64Array(0);
 /** the reported bodies, their margins m_b = 1 − S_b, and ṁ (body-major: k·dirs + j) */
@@ -171,9 +173,11 @@ export function reportSweepDecisionTangents(
     G.point = new Float64Array(6 * k);
   }
   G.count = k;
+  if (_counts.length < k) _counts = new Uint8Array(2 * k);
   for (let c = 0; c < k; c++) {
     G.bodyA[c] = geom.bodyA[_index[c]];
     G.bodyB[c] = geom.bodyB[_index[c]];
+    _counts[c] = sweepGainCounted(_index[c]);
   }
   if (_q.length < 7 * n) {
     _q = new Float64Array(7 * n);
@@ -236,7 +240,7 @@ export function reportSweepDecisionTangents(
     }
     for (let r = 0; r < 3 * n; r++) P.invInertia[r] = p.invInertia[r] + h * paramDot[po + PL.invInertia + r];
     for (let r = 0; r < 3; r++) P.gravity[r] = p.gravity[r] + h * paramDot[po + PL.gravity + r];
-    contactSweepGains(P, G, _q, _qd);
+    contactSweepGains(P, G, _q, _qd, _counts);
     for (let r = 0; r < nb; r++) {
       const m = _margin[r];
       const dm = (SWEEP_GAIN_LIMIT - sweepGainOf(_bodies[r]) - m) / h;

@@ -113,7 +113,27 @@ function flushPairGain(): void {
  * its effective mass (wrenches.ts, mass splitting), which is what keeps a box on its four
  * corners from overshooting; the sweep is for a body's several pairs.
  */
-export function sweepGainAdd(e: SweepContact, run: number): void {
+export function sweepGainAdd(e: SweepContact, run: number, i: number): void {
+  const counts = e.fn !== 0 && e.yn !== 0;
+  if (_counted.length <= i) {
+    const grown = new Uint8Array(2 * (i + 1));
+    grown.set(_counted);
+    _counted = grown;
+  }
+  _counted[i] = counts ? 1 : 0;
+  sweepGainAddAs(e, run, counts);
+}
+
+/** Per contact (its index in the step): whether {@link sweepGainAdd} counted its gain (f_n ≠ 0, y_n ≠ 0). */
+let _counted = new Uint8Array(64);
+
+/** Whether the step's contact `i` counted in its gain sums (after {@link sweepGainAdd}). */
+export function sweepGainCounted(i: number): number {
+  return _counted[i];
+}
+
+/** {@link sweepGainAdd} with whether the contact counts given (the decision's differences: the step's own). */
+export function sweepGainAddAs(e: SweepContact, run: number, counts: boolean): void {
   const pg = _pairGain;
   if (run !== pg.run) {
     flushPairGain();
@@ -122,7 +142,7 @@ export function sweepGainAdd(e: SweepContact, run: number): void {
     pg.b = e.b;
     pg.onA = pg.onB = 0;
   }
-  if (e.fn === 0 || e.yn === 0) return;
+  if (!counts) return;
   const g = (e.yn * e.phiN) / e.wn;
   pg.onA += g * e.unA;
   pg.onB += g * e.unB;

@@ -71,6 +71,7 @@ import {
   addDissipative,
   dissipativeNormal,
   sweepGainAdd,
+  sweepGainAddAs,
   reportSweepDecision,
   sweepGainReset,
   sweepNeeded,
@@ -452,6 +453,12 @@ function contactWeight(p: ContactForceParams): void {
  * s (F = f_n n − s v_t) in `_e.slip`.
  */
 function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
+  contactDashpot(p, q, i);
+  contactNormalAndFriction(p);
+}
+
+/** The first part of {@link contactForce}: activation, effective masses, dashpot, y_n and φ₁(y_n) (the pair sweep's gain). */
+function contactDashpot(p: ContactForceParams, q: Float64Array, i: number): void {
   // the activation and its partials, as gatePass computed them from this contact's distance
   _e.gate = _gate[i];
   _e.gateDDist = _gateDDist[i];
@@ -506,6 +513,13 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   phi1(_phi);
   _e.phiN = _phi[0];
   _e.phiNDy = _phi[1];
+}
+
+/** The rest of {@link contactForce}: the normal law, the weight feed-forward, friction. */
+function contactNormalAndFriction(p: ContactForceParams): void {
+  const a = _e.a,
+    b = _e.b;
+  const act = _win.value;
   _e.effDamping = _e.dashpot * _e.phiN;
   // the spring scaled so that the step's trace is the continuous contact's (step-exact.ts),
   // for the pair's unshared inverse mass W₀: with the share's W_n a box's four corners
@@ -559,7 +573,7 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
  */
 function contactForceKept(p: ContactForceParams, q: Float64Array, i: number): void {
   contactForce(p, q, i);
-  sweepGainAdd(_e, _run[i]);
+  sweepGainAdd(_e, _run[i], i);
   if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
 }
 
@@ -629,7 +643,8 @@ let _swept = false;
 /**
  * The pair sweep's gain sums S_b (pair-sweep.ts `sweepGainOf`) of the contacts `geom` at
  * (q, qd), and nothing else: no wrench, no kept intermediates, the last step's sweep flag
- * left as it was. For the sweep decision's directional differences (pair-sweep-decision.ts),
+ * left as it was. Only the dashpot part of each contact's force: whether a contact counts
+ * (f_n ≠ 0) is `counted`'s, the step's own (pair-sweep.ts `sweepGainCounted`). For the sweep decision's directional differences (pair-sweep-decision.ts),
  * which pass the few contacts of one body; the kernel's scratch (gates, runs, gains) is
  * then this call's until the next pass.
  */
@@ -638,13 +653,14 @@ export function contactSweepGains(
   geom: ContactGeometry,
   q: Float64Array,
   qd: Float64Array,
+  counted: Uint8Array,
 ): void {
   const swept = _swept;
   gatePass(p, geom);
   for (let i = 0; i < geom.count; i++) {
     contactKinematics(geom, q, qd, i);
-    contactForce(p, q, i);
-    sweepGainAdd(_e, _run[i]);
+    contactDashpot(p, q, i);
+    sweepGainAddAs(_e, _run[i], counted[i] === 1);
   }
   _swept = swept;
 }
@@ -687,7 +703,7 @@ function contactPass(
     contactForce(p, q, i);
     if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
     if (sink !== null) reportKinks(p, sink);
-    if (order === null) sweepGainAdd(_e, _run[i]);
+    if (order === null) sweepGainAdd(_e, _run[i], i);
     if (_normalsOut !== null) _normalsOut[i] = _e.fn;
     const fn = _e.fn;
     if (fn === 0) continue;
