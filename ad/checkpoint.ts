@@ -264,7 +264,9 @@ function beginSegment(plan: ScanPlan): { leaves: Var[]; params: Real[] } {
   const { inputs } = plan;
   beginTrace(MODE_REVERSE);
   reserve(plan.pad);
-  // entries [1, pad) are never written: their adjoints stay 0, so the sweep skips them
+  // slots [1, pad) hold no entries: they read as one-parent entries of the sink (so the
+  // sweep steps through them one slot at a time) and their adjoints stay 0
+  T.par.fill(~0, 1, plan.pad);
   T.n = plan.pad;
   const leaves: Var[] = new Array(inputs.values.length);
   for (let q = 0; q < leaves.length; q++) leaves[q] = leaf(inputs.values[q]);
@@ -359,16 +361,16 @@ function classify(out: Real[], plan: ScanPlan, ref: Int32Array, val: Float64Arra
 /** Throw if an entry recorded since `from` reads a slot outside this trace's own range. */
 function checkParents(from: number, pad: number, t: number): void {
   const { op, par, prims } = T;
+  // entry by entry, bottom up: a one-parent entry is one slot holding ~parent (< 0), a
+  // two-parent entry two slots holding its parents (≥ 0), its own slot the second (see tape.ts)
   for (let k = from; k < T.n; k++) {
-    if (op[k] === OP_PRIM_CALL) {
-      for (const p of prims[~par[2 * k]].inputs)
-        if (p !== 0 && (p < pad || p >= k)) throw new CheckpointCaptureError(t);
+    const first = par[k];
+    if (first < 0 && op[k] === OP_PRIM_CALL) {
+      for (const p of prims[~first].inputs) if (p !== 0 && (p < pad || p >= k)) throw new CheckpointCaptureError(t);
       continue;
     }
-    // a one-parent entry stores ~parent and no second parent (see tape.ts)
-    const first = par[2 * k];
     const a = first < 0 ? ~first : first;
-    const b = first < 0 ? 0 : par[2 * k + 1];
+    const b = first < 0 ? 0 : par[++k];
     if ((a !== 0 && (a < pad || a >= k)) || (b !== 0 && (b < pad || b >= k))) throw new CheckpointCaptureError(t);
   }
 }

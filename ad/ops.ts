@@ -8,7 +8,20 @@
  * `unaryOp`), rather than through a shared helper: a helper that takes doubles and is too
  * large to inline boxes every partial, which measured 2× slower recording.
  */
-import { binaryOp, defineOp, finishOp, forwardNonFinite, unaryOp, type Real, type Var } from './tape.ts';
+import {
+  binaryOp as tapeBinaryOp,
+  defineOp,
+  finishOp,
+  forwardNonFinite,
+  unaryOp as tapeUnaryOp,
+  type Real,
+  type Var,
+} from './tape.ts';
+
+// Module-local consts: TurboFan folds them into each call's target, while an imported
+// binding is a cell it loads and checks for its dead zone and identity at every call.
+const unaryOp = tapeUnaryOp;
+const binaryOp = tapeBinaryOp;
 
 const OP_ADD = defineOp('add');
 const OP_SUB = defineOp('sub');
@@ -55,7 +68,7 @@ function addConst(x: Var, c: number): Var {
 }
 
 function addVars(a: Var, b: Var): Var {
-  return binaryOp(OP_ADD, a.v + b.v, a, 1, b, 1);
+  return binaryOp(OP_ADD, a.v + b.v, a.i, 1, a.t, b.i, 1, b.t);
 }
 
 export function sub(a: Real, b: Real): Real {
@@ -72,7 +85,7 @@ function constMinus(c: number, x: Var): Var {
 }
 
 function subVars(a: Var, b: Var): Var {
-  return binaryOp(OP_SUB, a.v - b.v, a, 1, b, -1);
+  return binaryOp(OP_SUB, a.v - b.v, a.i, 1, a.t, b.i, -1, b.t);
 }
 
 export function mul(a: Real, b: Real): Real {
@@ -85,7 +98,7 @@ function mulConst(x: Var, c: number): Var {
 }
 
 function mulVars(a: Var, b: Var): Var {
-  return binaryOp(OP_MUL, a.v * b.v, a, b.v, b, a.v);
+  return binaryOp(OP_MUL, a.v * b.v, a.i, b.v, a.t, b.i, a.v, b.t);
 }
 
 export function div(a: Real, b: Real): Real {
@@ -105,7 +118,7 @@ function constOver(c: number, x: Var): Var {
 
 function divVars(a: Var, b: Var): Var {
   const q = a.v / b.v;
-  return binaryOp(OP_DIV, q, a, 1 / b.v, b, -q / b.v);
+  return binaryOp(OP_DIV, q, a.i, 1 / b.v, a.t, b.i, -q / b.v, b.t);
 }
 
 export function neg(a: Real): Real {

@@ -8,16 +8,22 @@
  * object per elementary op: op codes, parents and local partials live in typed arrays,
  * and the adjoint sweep (`sweep`) is one loop over them.
  *
- * Layout: entry k has an op code `op[k]`, parent slots at `par[2k]`, `par[2k + 1]` and
- * their local partials at `dv[2k]`, `dv[2k + 1]`: the two parents of an entry sit side by
- * side (one cache line feeds both; recording touches three arrays, not five). An entry
- * with one traced parent p stores `par[2k] = ~p` (negative) and leaves the second pair
- * unwritten: one store less when recording, and one accumulation in the sweep rather than
- * a second `adj[0] += 0`, which would chain every such entry through one memory cell.
- * Ops with one constant argument (`mul(2, x)`) are one-parent entries.
+ * Layout: one slot per parent edge. `par[s]` is a parent's slot and `dv[s]` its local
+ * partial; an entry with one traced parent takes one slot, an entry with two takes two
+ * consecutive slots, and the entry's own slot (its `Var`'s `i`, where its adjoint sums)
+ * is the last of them, which holds its op code `op[s]`. The last slot of a one-parent
+ * entry stores `~parent` (negative), that of a two-parent entry the second parent itself
+ * (≥ 0), so the sweep, walking down from the top, reads an entry's arity from its own
+ * slot: `par[s] < 0` one parent, else the first parent at `par[s - 1]`. Every slot
+ * holds a parent the sweep reads, none is padding: on the benchmark's chain (three
+ * one-parent entries to one two-parent entry) the tape is 65 bytes a step where two
+ * slots per entry took 100, and the sweep streams through it (on a loaded machine it is
+ * bound by that memory traffic as much as by its additions). Ops with one constant
+ * argument (`mul(2, x)`) are one-parent entries.
  *
  * Slot 0 of every tape is a sink: a parent 0 means "no parent / a constant"; whatever
- * accumulates in slot 0 is ignored.
+ * accumulates in slot 0 is ignored. The first slot of a two-parent entry is nobody's
+ * `Var`: its adjoint stays 0.
  *
  * There is one trace object, `T`, whose fields are swapped when traces nest (an implicit
  * adjoint that differentiates inside a backward rule opens an inner trace). Ops read `T`
@@ -117,19 +123,23 @@ export interface PrimRecord {
 /** The fields of one trace. `T` holds the active one; nesting saves and restores them. */
 export interface TraceState {
   mode: number;
-  /** entries in use (slot 0 is the sink) */
+  /** slots in use (slot 0 is the sink) */
   n: number;
   cap: number;
-  /** entries the hot paths may fill: `cap` in reverse mode, 0 otherwise (see unaryOp) */
+  /**
+   * the hot paths record while `n < lim`: `cap - 1` in reverse mode (room for a
+   * two-parent entry), 0 otherwise (see unaryOp)
+   */
   lim: number;
-  /** op code of entry k */
+  /** op code of the entry whose own (last) slot is s */
   op: Uint8Array;
   /**
-   * parents of entry k at 2k, 2k + 1; a one-parent entry stores ~parent (< 0) at 2k only
-   * (~0 for none); a primitive call entry stores ~(its index in `prims`)
+   * parent of slot s: an entry's last slot holds ~parent (< 0) for a one-parent entry
+   * (~0 for none; a primitive call entry ~(its index in `prims`)) and the second parent
+   * (≥ 0) for a two-parent entry, whose first slot holds the first parent
    */
   par: Int32Array;
-  /** local partials of entry k at 2k, 2k + 1 (only 2k for a one-parent entry) */
+  /** local partial of the parent in slot s */
   dv: Float64Array;
   adj: Float64Array;
   prims: PrimRecord[];
@@ -158,8 +168,8 @@ function freshState(): TraceState {
     cap: INITIAL_CAPACITY,
     lim: 0,
     op: new Uint8Array(INITIAL_CAPACITY),
-    par: new Int32Array(2 * INITIAL_CAPACITY),
-    dv: new Float64Array(2 * INITIAL_CAPACITY),
+    par: new Int32Array(INITIAL_CAPACITY),
+    dv: new Float64Array(INITIAL_CAPACITY),
     adj: new Float64Array(0),
     prims: [],
     nKinks: 0,
@@ -177,6 +187,12 @@ function freshState(): TraceState {
 
 /** The active trace. Its fields are replaced on begin/end; the object itself never is. */
 export const T: TraceState = freshState();
+// The hot paths read the trace and the Var class through module-local consts: TurboFan
+// folds an immutable module slot into a constant (no load, no dead-zone check, no map
+// check on the trace object), while an exported binding is a cell it loads and checks at
+// every read (about 60 fewer instructions on the benchmark's 4-op chain step).
+const trace = T;
+const VarOf = Var;
 
 /** Buffers pooled by nesting depth, so repeated gradients reuse their typed arrays. */
 const pool: TraceState[] = [];
@@ -191,12 +207,11 @@ export function beginTrace(m: number): TraceState {
   pool[depth] = buffers;
   Object.assign(T, buffers);
   T.mode = m;
-  T.lim = m === MODE_REVERSE ? T.cap : 0;
+  T.lim = m === MODE_REVERSE ? T.cap - 1 : 0;
   T.n = 1;
   T.op[0] = OP_SINK;
   T.par[0] = ~0;
   T.dv[0] = 0;
-  T.dv[1] = 0;
   T.prims = [];
   T.nKinks = 0;
   T.scope = 0;
@@ -232,17 +247,17 @@ function grown<A extends TypedArray>(a: A, cap: number): A {
   return b;
 }
 
-/** Ensure room for `extra` more entries. */
+/** Ensure room for `extra` more slots (one per one-parent entry, two per two-parent entry). */
 export function reserve(extra: number): void {
   const need = T.n + extra;
   if (need <= T.cap) return;
   let cap = T.cap;
   while (cap < need) cap *= 2;
   T.op = grown(T.op, cap);
-  T.par = grown(T.par, 2 * cap);
-  T.dv = grown(T.dv, 2 * cap);
+  T.par = grown(T.par, cap);
+  T.dv = grown(T.dv, cap);
   T.cap = cap;
-  if (T.mode === MODE_REVERSE) T.lim = cap;
+  if (T.mode === MODE_REVERSE) T.lim = cap - 1;
 }
 
 /**
@@ -254,17 +269,17 @@ export function reserve(extra: number): void {
 function record(code: number, pa: number, da: number, pb: number, db: number): number {
   const t = T;
   const k = t.n;
-  if (k === t.cap) reserve(1);
-  t.n = k + 1;
-  t.op[k] = code;
-  const e = k << 1;
+  if (k + 1 >= t.cap) reserve(2);
+  const s = k + 1;
+  t.n = k + 2;
+  t.op[s] = code;
   const par = t.par;
-  par[e] = pa;
-  par[e + 1] = pb;
+  par[k] = pa;
+  par[s] = pb;
   const dv = t.dv;
-  dv[e] = da;
-  dv[e + 1] = db;
-  return k;
+  dv[k] = da;
+  dv[s] = db;
+  return s;
 }
 
 /** Append one entry with one parent `pa` (0: none; stored as ~pa) and its partial `da`; returns its slot. */
@@ -274,10 +289,8 @@ export function record1(code: number, pa: number, da: number): number {
   if (k === t.cap) reserve(1);
   t.n = k + 1;
   t.op[k] = code;
-  const e = k << 1;
-  const par = t.par;
-  par[e] = ~pa;
-  t.dv[e] = da;
+  t.par[k] = ~pa;
+  t.dv[k] = da;
   return k;
 }
 
@@ -344,43 +357,57 @@ export function finishOp(code: number, v: number, a: Real, da: number, b: Real, 
 
 /** Record a one-parent op: value `v`, partial `dx` = ∂v/∂x. Forward mode: tangent dx·ẋ. */
 export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
-  const t = T;
+  const t = trace;
   const k = t.n;
   if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedUnary(v, dx, x.t);
   t.n = k + 1;
   t.op[k] = code;
-  const e = 2 * k;
-  const par = t.par;
-  par[e] = ~x.i;
-  t.dv[e] = dx;
-  return new Var(k, v, 0);
+  t.par[k] = ~x.i;
+  t.dv[k] = dx;
+  return new VarOf(k, v, 0);
 }
 
-/** Record a two-parent op (both traced): value `v`, partials `da`, `db`. */
-export function binaryOp(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
-  const t = T;
+/**
+ * Record a two-parent op (both traced): value `v`; parent slots `pa`, `pb` with partials
+ * `da`, `db` and tangents `at`, `bt` (forward mode). Its slot is the second of the two
+ * it takes. It takes the parents' fields, not the Vars: called out of line (a step of
+ * ops past the inlining budget), it would otherwise make the optimized code allocate
+ * both argument Vars, which escape analysis leaves unallocated when only their fields are read.
+ */
+export function binaryOp(
+  code: number,
+  v: number,
+  pa: number,
+  da: number,
+  at: number,
+  pb: number,
+  db: number,
+  bt: number,
+): Var {
+  const t = trace;
   const k = t.n;
-  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedBinary(v, da, a.t, db, b.t);
-  t.n = k + 1;
-  t.op[k] = code;
-  const e = 2 * k;
+  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedBinary(v, da, at, db, bt);
+  const s = k + 1;
+  t.n = k + 2;
+  t.op[s] = code;
   const par = t.par;
-  par[e] = a.i;
-  par[e + 1] = b.i;
+  par[k] = pa;
+  par[s] = pb;
   const dv = t.dv;
-  dv[e] = da;
-  dv[e + 1] = db;
-  return new Var(k, v, 0);
+  dv[k] = da;
+  dv[s] = db;
+  return new VarOf(s, v, 0);
 }
 
 /**
  * The hot paths' way out: throw for a non-finite value `v`; in reverse mode make room
- * for one more entry and return true; otherwise (forward mode, no trace) return false.
+ * for one more entry (two slots) and return true; otherwise (forward mode, no trace)
+ * return false.
  */
 function roomForOne(code: number, v: number): boolean {
   if (v - v !== 0) forwardNonFinite(code, v);
   if (T.mode !== MODE_REVERSE) return false;
-  reserve(1);
+  reserve(2);
   return true;
 }
 
@@ -416,6 +443,14 @@ export function naryOp(code: number, v: number, args: readonly Real[], partials:
   if (head !== null) return head;
   if (lead < 0) return v;
   return unaryOp(code, v, args[lead] as Var, partials[lead]);
+}
+
+/** The number of entries recorded in slots [from, to) of the active tape (a two-parent entry takes two slots). */
+export function entriesBetween(from: number, to: number): number {
+  const par = T.par;
+  let count = 0;
+  for (let k = from; k < to; k++, count++) if (par[k] >= 0) k++;
+  return count;
 }
 
 /** A forward-mode variable with an explicit tangent (for ops whose tangent is one-sided). */
@@ -560,34 +595,42 @@ export function sweep(): void {
 }
 
 /**
- * Sweep entries hi, hi − 1, …, lo + 1. The sweep is bound by latency, not throughput: an
- * adjoint is summed in memory and read back one or two entries later, and a store read
- * straight back costs a store-to-load forward on top of the multiply-add. Most entries
- * feed the entry just below them (a chain of ops), so the loop carries that entry's
- * finished adjoint in a register (`g`) instead of reading it back: the same additions in
- * the same order, bit for bit, at about half the time per entry.
+ * Sweep the entries whose slots lie in (lo, hi], top down; `hi` and `lo` are entries' own
+ * slots. The sweep is bound by latency, not throughput: an adjoint is summed in memory and
+ * read back an entry or two later, and a store read straight back costs a store-to-load
+ * forward on top of the multiply-add. Most entries feed the entry just below them (a chain
+ * of ops), so the loop carries that entry's finished adjoint in a register (`g`) instead
+ * of reading it back: the same additions in the same order (a two-parent entry's first
+ * parent first), bit for bit, at about half the time per entry.
  */
 function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: number, lo: number): void {
-  let g = adj[hi];
-  for (let i = hi; i > lo; i--) {
-    const below = i - 1;
-    if (g === 0) {
-      g = adj[below];
+  let i = hi;
+  let g = adj[i];
+  while (i > lo) {
+    const last = par[i];
+    if (last < 0) {
+      const below = i - 1;
+      if (g !== 0) {
+        const pa = ~last;
+        const va = adj[pa] + dv[i] * g;
+        adj[pa] = va;
+        g = pa === below ? va : adj[below];
+      } else g = adj[below];
+      i = below;
       continue;
     }
-    const e = 2 * i;
-    const first = par[e];
-    const pa = first ^ (first >> 31); // ~first for a one-parent entry
-    const va = adj[pa] + dv[e] * g;
-    adj[pa] = va;
-    if (first < 0) {
-      g = pa === below ? va : adj[below];
-      continue;
-    }
-    const pb = par[e + 1];
-    const vb = adj[pb] + dv[e + 1] * g;
-    adj[pb] = vb;
-    g = pb === below ? vb : pa === below ? va : adj[below];
+    // two parents: the first in slot i − 1, the second (`last`) in slot i
+    const first = i - 1;
+    const below = i - 2;
+    if (g !== 0) {
+      const pa = par[first];
+      const va = adj[pa] + dv[first] * g;
+      adj[pa] = va;
+      const vb = adj[last] + dv[i] * g;
+      adj[last] = vb;
+      g = last === below ? vb : pa === below ? va : adj[below];
+    } else g = adj[below];
+    i = below;
   }
 }
 
@@ -623,11 +666,12 @@ function runPrimitiveBackward(rec: PrimRecord, adj: Float64Array): void {
  */
 export function locateReverseNonFinite(): NonFiniteError {
   const { op, par, dv, adj } = T;
-  for (let i = T.n - 1; i >= 1; i--) {
+  // entry by entry, top down: a two-parent entry's slot i holds its second parent, i − 1 its first
+  for (let i = T.n - 1; i >= 1; i -= par[i] < 0 ? 1 : 2) {
     const g = adj[i];
     if (g === 0 || g - g !== 0) continue;
-    const d1 = dv[2 * i];
-    const d2 = par[2 * i] < 0 ? 0 : dv[2 * i + 1];
+    const d1 = par[i] < 0 ? dv[i] : dv[i - 1];
+    const d2 = par[i] < 0 ? 0 : dv[i];
     const c1 = d1 * g;
     const c2 = d2 * g;
     if (c1 - c1 !== 0 || c2 - c2 !== 0) {

@@ -4,9 +4,31 @@
  */
 import { valueAndGrad } from '../ad/transforms.ts';
 import { value } from '../ad/ops.ts';
-import { MODE_REVERSE, beginTrace, endTrace, leaf, type Real } from '../ad/tape.ts';
+import {
+  MODE_REVERSE,
+  T,
+  beginTrace,
+  defineOp,
+  endTrace,
+  forwardNonFinite,
+  leaf,
+  reserve,
+  resetAdjoint,
+  sweep,
+  type Real,
+} from '../ad/tape.ts';
 import { medianTimes, timeRatio, type Figure } from './harness.ts';
-import { CHAIN_OPS_PER_STEP, CHAIN_STEPS, OSC_INPUTS, bounce, chainAd, chainPlain, oscillators } from './workloads.ts';
+import {
+  CHAIN_A,
+  CHAIN_B,
+  CHAIN_OPS_PER_STEP,
+  CHAIN_STEPS,
+  OSC_INPUTS,
+  bounce,
+  chainAd,
+  chainPlain,
+  oscillators,
+} from './workloads.ts';
 
 const Y0 = [0.5];
 const V0 = [1, 0.5];
@@ -16,6 +38,64 @@ function recordOnly(f: (x: Real[]) => Real, x: readonly number[]): number {
   beginTrace(MODE_REVERSE);
   try {
     return value(f(x.map((xj) => leaf(xj))));
+  } finally {
+    endTrace();
+  }
+}
+
+/**
+ * ∂y/∂y₀ of the chain with its tape written by hand: the entries `chainAd` records (the
+ * same op codes, parents, partials and finite checks, in tape.ts's layout: one slot per
+ * parent edge) stored straight into the trace's arrays, then the same sweep. What the
+ * ops' machinery (Vars, dispatch, checks, the calls TurboFan does not inline) costs is
+ * the gradient's time over this one.
+ */
+export function chainHandWritten(y0: number): number {
+  const opMul = defineOp('mul');
+  const opSin = defineOp('sin');
+  const opAdd = defineOp('add');
+  beginTrace(MODE_REVERSE);
+  try {
+    const x = leaf(y0);
+    reserve(5 * CHAIN_STEPS);
+    const { op, par, dv } = T;
+    let k = T.n;
+    let yi = x.i;
+    let y = y0;
+    for (let t = 0; t < CHAIN_STEPS; t++) {
+      const u = CHAIN_A * y; // mul(a, y): one parent
+      if (u - u !== 0) forwardNonFinite(opMul, u);
+      op[k] = opMul;
+      par[k] = ~yi;
+      dv[k] = CHAIN_A;
+      const ui = k++;
+      const s = Math.sin(y); // sin(y)
+      if (s - s !== 0) forwardNonFinite(opSin, s);
+      op[k] = opSin;
+      par[k] = ~yi;
+      dv[k] = Math.cos(y);
+      const si = k++;
+      const w = CHAIN_B * s; // mul(b, sin y)
+      if (w - w !== 0) forwardNonFinite(opMul, w);
+      op[k] = opMul;
+      par[k] = ~si;
+      dv[k] = CHAIN_B;
+      const wi = k++;
+      y = u + w; // add: two parents, its slot the second
+      if (y - y !== 0) forwardNonFinite(opAdd, y);
+      par[k] = ui;
+      dv[k] = 1;
+      op[k + 1] = opAdd;
+      par[k + 1] = wi;
+      dv[k + 1] = 1;
+      yi = k + 1;
+      k += 2;
+    }
+    T.n = k;
+    const adj = resetAdjoint();
+    adj[yi] = 1;
+    sweep();
+    return adj[x.i];
   } finally {
     endTrace();
   }
@@ -43,6 +123,21 @@ export const adFigures: Figure[] = [
     run: () => {
       const [ms] = medianTimes([() => valueAndGrad(chainAd, Y0).grad[0]], { warmup: 5, reps: 21 });
       return (ms * 1e6) / (CHAIN_STEPS * CHAIN_OPS_PER_STEP);
+    },
+  },
+  {
+    name: 'ad.tape.overHandWritten',
+    describe: 'the chain gradient through the ops over the same tape written by hand and swept (the machinery per op)',
+    unit: 'ratio',
+    run: () => {
+      const viaOps = valueAndGrad(chainAd, Y0).grad[0];
+      const byHand = chainHandWritten(Y0[0]);
+      if (viaOps !== byHand) throw new Error(`bench: hand-written tape gives ${byHand}, the ops ${viaOps}`);
+      return timeRatio(
+        () => valueAndGrad(chainAd, Y0).grad[0],
+        () => chainHandWritten(Y0[0]),
+        { warmup: 5, reps: 21 },
+      );
     },
   },
   {

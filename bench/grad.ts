@@ -37,9 +37,12 @@ const GRAD_STEPS = 1000;
 const MEMORY_STEPS = 10_000;
 /** Child runs of the memory figure; the median peak is reported (RSS varies with GC timing). */
 const MEMORY_ROUNDS = 3;
-/** The issues' goals: gradient time over forward time (penalty/soft, hard), and peak RSS in MB. */
+/**
+ * The issues' goals: gradient time over forward time, and peak RSS in MB. Issue 19 asks for
+ * ≤ 3 in every mode, hard included (issue 4's earlier bar for hard mode was 5).
+ */
 const GRAD_OVER_FORWARD_GOAL = 3;
-const HARD_GRAD_OVER_FORWARD_GOAL = 5;
+const HARD_GRAD_OVER_FORWARD_GOAL = 3;
 const PEAK_MB_GOAL = 300;
 /** Issue 13: the validity radius for up to 8 parameters costs at most 2× the gradient alone. */
 const VALIDITY_OVER_GRAD_GOAL = 2;

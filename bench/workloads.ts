@@ -13,8 +13,8 @@ import type { Real } from '../ad/tape.ts';
 export const CHAIN_STEPS = 200_000;
 /** Elementary ops per chain step: sin, two muls, one add. */
 export const CHAIN_OPS_PER_STEP = 4;
-const CHAIN_A = 0.999999;
-const CHAIN_B = 1e-6;
+export const CHAIN_A = 0.999999;
+export const CHAIN_B = 1e-6;
 
 /** The chain in plain numbers: the baseline every AD figure is a multiple of. */
 export function chainPlain(y0: number): number {

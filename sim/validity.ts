@@ -4,7 +4,8 @@
  *
  * Every decision the steps record (sim/contact/kinks.ts for penalty and soft, sim/hard/
  * decisions.ts for hard: onset, damping clamp, stick/slip, margin entry, the restitution/
- * speculative switch that also places an impact in the step) has a margin m ≥ 0 in its
+ * speculative switch that also places an impact in the step, the restitution threshold,
+ * an impact beside contacts) has a margin m ≥ 0 in its
  * own unit (m or m/s) that reaches 0 where it flips. Margins of different units cannot be
  * compared with each other or with a parameter step; the first-order distance to the
  * flip can:
@@ -606,7 +607,7 @@ function tangentSlopes(
   const inputs = tangentInputs(scene, params, theta);
   if (inputs === null) return null;
   const log = new DecisionLog(labels, null, params.length, scene.steps);
-  const watch = approachWatch(inputs, params.length);
+  const watch = approachWatch(inputs, params.length, log);
   rolloutTangents(inputs.config, stepperOfMode(scene.contact.mode), inputs.x, inputs.xdots, params.length, log, watch);
   reportApproaches(watch, log);
   return log;
@@ -637,9 +638,26 @@ function tangentInputs(
   return { config, L, x, xdots };
 }
 
-/** The watch over pairs outside the collision margin, for a tangent rollout of `inputs` (sim/validity/approach.ts). */
-function approachWatch(inputs: { config: { model: Model }; L: RolloutLayout; xdots: Float64Array }, dirs: number) {
-  return new ApproachWatch(inputs.config.model, dirs, inputs.xdots, inputs.L.geomSize, inputs.L.size, DECISIONS_LISTED);
+/**
+ * The watch over pairs outside the collision margin, for a tangent rollout of `inputs`
+ * (sim/validity/approach.ts), skipping the pairs that cannot be reported beside the
+ * decisions `log` already holds.
+ */
+function approachWatch(
+  inputs: { config: { model: Model }; L: RolloutLayout; xdots: Float64Array },
+  dirs: number,
+  log: DecisionLog,
+) {
+  const watch = new ApproachWatch(
+    inputs.config.model,
+    dirs,
+    inputs.xdots,
+    inputs.L.geomSize,
+    inputs.L.size,
+    DECISIONS_LISTED,
+  );
+  watch.boundBy(log.nearest);
+  return watch;
 }
 
 /**
@@ -684,7 +702,7 @@ export function validityRide(scene: Scene, wrt: readonly string[]): ValidityRide
   if (inputs === null) return null;
   const labels = new LabelTable();
   const log = new DecisionLog(labels, null, params.length, scene.steps);
-  const watch = approachWatch(inputs, params.length);
+  const watch = approachWatch(inputs, params.length, log);
   const carry = new TangentCarry(inputs.L, inputs.config.model.nbody, [], inputs.xdots, params.length, log, watch);
   return {
     forwardTangents: carry,

@@ -9,6 +9,7 @@
  * | `damping ramp` | penalty | d = ±h (activation), d = ±τ/2 (mass share) | distance to the nearest (m) | no (slope) |
  * | `stick/slip`   | penalty | |v_t| = ε           | ||v_t| − ε| (m/s)  | no (slope)   |
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
+ * | `restitution threshold` | hard | the approach speed −u⁻ = the restitution threshold (an impact turns plastic) | |u⁻ + threshold| (m/s) | yes (a bounce or none) |
  * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
  * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts; the step sweeps when one passes it) | |1 − S_b| (dimensionless), per moving body in ≥ 2 pairs (a pair adds at most 1) | yes (the force steps from Jacobi to the pair sweep) |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
@@ -65,11 +66,18 @@ export const KINK_IMPACT_BESIDE_CONTACTS = 5;
  * (sim/validity/approach.ts), since beyond it the rollout has decisions this run cannot see.
  */
 export const KINK_APPROACH = 6;
+
+/**
+ * Hard mode: the approach speed of a contact that closes within the step against the
+ * restitution threshold (sim/hard/settings.ts): faster, it bounces; slower, it is plastic.
+ */
+export const KINK_RESTITUTION_THRESHOLD = 7;
+
 /**
  * Force modes: whether the step runs the pair sweep (pair-sweep.ts), decided by the sums S_b
  * of the moving bodies' dashpot gains against 1; each body's, margin |1 − S_b|.
  */
-export const KINK_PAIR_SWEEP = 7;
+export const KINK_PAIR_SWEEP = 8;
 
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
@@ -80,6 +88,7 @@ export const CONTACT_KINK_KINDS = [
   'damping ramp',
   'impact beside contacts',
   'approach',
+  'restitution threshold',
   'pair sweep',
 ] as const;
 

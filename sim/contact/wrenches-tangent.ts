@@ -117,15 +117,8 @@ const _batch: ContactDecisions = {
   mdot: _mdot,
 };
 
-/** Side tangents (A 0, B 1): u̇n, u̇t of the side just differentiated. */
-const _side = new Float64Array(2);
-/** the current direction's lever and normal tangents (ṙ_A, ṙ_B, ṅ) */
-const _rA = new Float64Array(3);
-const _rB = new Float64Array(3);
-const _n = new Float64Array(3);
-
 /** Floats per side in `_sideCoef`; the offsets of its groups (see `sidePrepare`). */
-const SIDE_STRIDE = 24;
+const SIDE_STRIDE = 30;
 const SC_STATIC = 0,
   SC_RN = 1,
   SC_NN = 4,
@@ -133,7 +126,9 @@ const SC_STATIC = 0,
   SC_RT = 10,
   SC_WT = 13,
   SC_TT = 16,
-  SC_SS = 19;
+  SC_SS = 19,
+  SC_QN = 22,
+  SC_QT = 26;
 /** Per side (A at 0, B at SIDE_STRIDE): the coefficients of u̇n and u̇t of the current contact. */
 const _sideCoef = new Float64Array(2 * SIDE_STRIDE);
 
@@ -145,6 +140,11 @@ const _sideCoef = new Float64Array(2 * SIDE_STRIDE);
  *   u̇n − ṁ = Σλ̇_k t_k² + ṙ·(n × G_t) + ṅ·(G_t × r) − Ω·(c × G_t)          (ṫ = Rᵀ(ċ − Ω × c))
  *   tr K̇   = Σλ̇_k (|r|² − s_k²) + ṙ·(2Λr − G_s) + Ω·(r × G_s)             (ṡ = Rᵀ(ṙ − Ω × r))
  *   u̇t     = ṁ + ½(tr K̇ − (u̇n − ṁ))
+ *
+ * Ω is linear in the quaternion's tangent q̇ (Ω = 2·vec(q̂̇ ⊗ q̂*)/|q|, the radial part of
+ * q̇ dropping out), so its two terms are kept folded onto q̇: Ω·(−c × G_t) = QN·q̇ and
+ * Ω·(r × G_s) = QT·q̇, four coefficients each (what every direction multiplies). A static
+ * side (no inverse mass or inertia) has all coefficients zero.
  */
 function sidePrepare(p: ContactForceParams, side: number, body: number): void {
   const o = side * SIDE_STRIDE;
@@ -152,6 +152,7 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
     ly = p.invInertia[3 * body + 1],
     lz = p.invInertia[3 * body + 2];
   if (p.invMass[body] === 0 && lx === 0 && ly === 0 && lz === 0) {
+    _sideCoef.fill(0, o, o + SIDE_STRIDE);
     _sideCoef[o + SC_STATIC] = 1;
     return;
   }
@@ -201,87 +202,33 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
     sc[o + SC_TT + k] = t[k] * t[k];
     sc[o + SC_SS + k] = r2 - s[k] * s[k];
   }
-}
-
-/**
- * Tangents of un and ut of one side (`side` 0: A, 1: B; body `body`) along one direction,
- * from the tangents of its lever (`rDot`), the normal (`_n`), its orientation (`stateDot` at
- * `qo`: the 4 quaternion entries), inverse mass and inertia (zero unless `paramsMove`: the
- * direction moves some parameter), and the coefficients of {@link sidePrepare}: into
- * `_side` = [u̇n, u̇t]. A static side has none.
- */
-function sideTangent(
-  side: number,
-  body: number,
-  rDot: Float64Array,
-  stateDot: Float64Array,
-  qo: number,
-  paramDot: Float64Array,
-  po: number,
-  PL: ContactParamTangentLayout,
-  paramsMove: boolean,
-): void {
-  const o = side * SIDE_STRIDE;
-  const sc = _sideCoef;
-  if (sc[o + SC_STATIC] === 1) {
-    _side[0] = _side[1] = 0;
-    return;
-  }
-  // Ω = 2·vec(q̂̇ ⊗ q̂*), q̂̇ = (q̇ − q̂(q̂·q̇))/|q|: the radial part of q̇ adds nothing to Ω
-  const S = F.side;
+  // Ω = (2/|q|)·M q̇ with the rows of M (over q̇ = (ẇ, v̇x, v̇y, v̇z)):
+  //   (−vx, w, −vz, vy), (−vy, vz, w, −vx), (−vz, −vy, vx, w)   (q̂ = (w, vx, vy, vz))
   const qHat = S.qHat[side];
   const scale = 2 / S.qLen[side];
-  const w = qHat[0],
-    vx = qHat[1],
-    vy = qHat[2],
-    vz = qHat[3];
-  const dw = stateDot[qo],
-    dvx = stateDot[qo + 1],
-    dvy = stateDot[qo + 2],
-    dvz = stateDot[qo + 3];
-  const ox = scale * (w * dvx - dw * vx + vy * dvz - vz * dvy),
-    oy = scale * (w * dvy - dw * vy + vz * dvx - vx * dvz),
-    oz = scale * (w * dvz - dw * vz + vx * dvy - vy * dvx);
-  let normalDot =
-    sc[o + SC_RN] * rDot[0] +
-    sc[o + SC_RN + 1] * rDot[1] +
-    sc[o + SC_RN + 2] * rDot[2] +
-    sc[o + SC_NN] * _n[0] +
-    sc[o + SC_NN + 1] * _n[1] +
-    sc[o + SC_NN + 2] * _n[2] +
-    sc[o + SC_WN] * ox +
-    sc[o + SC_WN + 1] * oy +
-    sc[o + SC_WN + 2] * oz;
-  let traceDot =
-    sc[o + SC_RT] * rDot[0] +
-    sc[o + SC_RT + 1] * rDot[1] +
-    sc[o + SC_RT + 2] * rDot[2] +
-    sc[o + SC_WT] * ox +
-    sc[o + SC_WT + 1] * oy +
-    sc[o + SC_WT + 2] * oz;
-  if (!paramsMove) {
-    // the inverse mass and inertia terms are exact zeros (0 + x = x)
-    _side[0] = normalDot;
-    _side[1] = 0.5 * (traceDot - normalDot);
-    return;
+  const qw = qHat[0],
+    qx = qHat[1],
+    qy = qHat[2],
+    qz = qHat[3];
+  for (let g = 0; g < 2; g++) {
+    const from = o + (g === 0 ? SC_WN : SC_WT),
+      to = o + (g === 0 ? SC_QN : SC_QT);
+    const a0 = sc[from],
+      a1 = sc[from + 1],
+      a2 = sc[from + 2];
+    sc[to] = scale * (-a0 * qx - a1 * qy - a2 * qz);
+    sc[to + 1] = scale * (a0 * qw + a1 * qz - a2 * qy);
+    sc[to + 2] = scale * (-a0 * qz + a1 * qw + a2 * qx);
+    sc[to + 3] = scale * (a0 * qy - a1 * qx + a2 * qw);
   }
-  const li = po + PL.invInertia + 3 * body;
-  for (let k = 0; k < 3; k++) {
-    const lamDot = paramDot[li + k];
-    if (lamDot === 0) continue;
-    normalDot += lamDot * sc[o + SC_TT + k];
-    traceDot += lamDot * sc[o + SC_SS + k];
-  }
-  const mDot = paramDot[po + PL.invMass + body];
-  _side[0] = mDot + normalDot;
-  _side[1] = mDot + 0.5 * (traceDot - normalDot);
 }
 
 /**
  * The contact wrenches (nbody×6, into `wrenchOut`, as `contactWrenches` computes them) and
  * their tangents along `dirs` directions (into `wrenchDot`, dirs × 6n, overwritten), from
  * the tangents of the geometry, the state and the parameters (module comment). Decisions
- * go to `sink` with their margins' tangents.
+ * go to `sink` with their margins' tangents. The wrench tangents of the bodies flagged in
+ * `frozen` (the integrator's static bodies, which nothing reads them for) are left zero.
  *
  * @example
  * contactWrenchTangents(p, contacts, q, qd, 8, geomDot, stateDot, paramDot, wrench, wrenchDot, null);
@@ -298,6 +245,7 @@ export function contactWrenchTangents(
   wrenchOut: Float64Array,
   wrenchDot: Float64Array,
   sink: MarginTangentSink | null,
+  frozen: Uint8Array | null = null,
 ): void {
   const n = p.nbody;
   const count = geom.count;
@@ -321,12 +269,14 @@ export function contactWrenchTangents(
   const e = F.e;
   const lastRun = count > 0 ? run[count - 1] : -1;
   _gateSumDot.fill(0, 0, (lastRun + 1) * dirs);
+  const gateDDist = F.gateDDist(),
+    gateDTemperature = F.gateDTemperature();
   for (let i = 0; i < count; i++) {
-    // the activation's partials (gatePass keeps only the values)
-    e.dist = geom.dist[i];
-    F.gateOf(p);
+    // the activation's partials, as gatePass left them
+    const dDist = gateDDist[i],
+      dTemperature = gateDTemperature[i];
     for (let j = 0; j < dirs; j++) {
-      const g = e.gateDDist * geomDot[j * gs + i] + e.gateDTemperature * paramDot[j * PL.size + PL.temperature];
+      const g = dDist * geomDot[j * gs + i] + dTemperature * paramDot[j * PL.size + PL.temperature];
       _gateDot[i * dirs + j] = g;
       _gateSumDot[run[i] * dirs + j] += g;
     }
@@ -370,6 +320,44 @@ export function contactWrenchTangents(
     const shareValue = e.shareA;
     sidePrepare(p, 0, a);
     sidePrepare(p, 1, b);
+    const sc = _sideCoef;
+    const dynA = sc[SC_STATIC] === 0,
+      dynB = sc[SIDE_STRIDE + SC_STATIC] === 0;
+    const B = SIDE_STRIDE;
+    const nnx = sc[SC_NN] + sc[B + SC_NN],
+      nny = sc[SC_NN + 1] + sc[B + SC_NN + 1],
+      nnz = sc[SC_NN + 2] + sc[B + SC_NN + 2];
+    const aRNx = sc[SC_RN],
+      aRNy = sc[SC_RN + 1],
+      aRNz = sc[SC_RN + 2],
+      aRTx = sc[SC_RT],
+      aRTy = sc[SC_RT + 1],
+      aRTz = sc[SC_RT + 2],
+      aQN0 = sc[SC_QN],
+      aQN1 = sc[SC_QN + 1],
+      aQN2 = sc[SC_QN + 2],
+      aQN3 = sc[SC_QN + 3],
+      aQT0 = sc[SC_QT],
+      aQT1 = sc[SC_QT + 1],
+      aQT2 = sc[SC_QT + 2],
+      aQT3 = sc[SC_QT + 3];
+    const bRNx = sc[B + SC_RN],
+      bRNy = sc[B + SC_RN + 1],
+      bRNz = sc[B + SC_RN + 2],
+      bRTx = sc[B + SC_RT],
+      bRTy = sc[B + SC_RT + 1],
+      bRTz = sc[B + SC_RT + 2],
+      bQN0 = sc[B + SC_QN],
+      bQN1 = sc[B + SC_QN + 1],
+      bQN2 = sc[B + SC_QN + 2],
+      bQN3 = sc[B + SC_QN + 3],
+      bQT0 = sc[B + SC_QT],
+      bQT1 = sc[B + SC_QT + 1],
+      bQT2 = sc[B + SC_QT + 2],
+      bQT3 = sc[B + SC_QT + 3];
+    // the wrench tangents of a static body are read by nothing (the integrator passes it through)
+    const writeA = frozen === null || frozen[a] === 0,
+      writeB = frozen === null || frozen[b] === 0;
     const act = F.window.value;
     const win = F.window;
     const kappa = F.kappa;
@@ -454,6 +442,48 @@ export function contactWrenchTangents(
       muDB = F.pairFriction.dB,
       wDSpeed2 = F.frictionWeight.dSpeed2,
       wDVelocity = F.frictionWeight.dVelocity;
+    // The normal law's tangents along the state's motion are linear in five numbers per
+    // direction: ḋ, v̇_n, Ẇ₀ (the state's part), the share's ṡ and n̂̇·g. Their coefficients,
+    // once per contact, through the chain of wrenches.ts (window a, dashpot b, step factors
+    // φ₁, stiffness factor κ, normal law, weight feed-forward), parameters held still:
+    //   ȧ = a_d ḋ + a_v v̇_n,  ḃ = b_W Ẇ₀,  Ẇ_n = ½(W₀ + m)ṡ + ½(N + 1)Ẇ₀,
+    //   ẏ_n = dt(ḃ a W_n + b ȧ W_n + b a Ẇ_n),  ḃ_eff = ḃ φ₁ + b φ₁' ẏ_n,  ṗ = dt² k Ẇ₀,
+    //   ẏ₀ = dt(ḃ a W₀ + b ȧ W₀ + b a Ẇ₀),  (kκ)˙ = k(κ_p ṗ + κ_y ẏ₀),  Ḋ = ḃ_eff a + b_eff ȧ,
+    //   ḟ_n = f_d ḋ − f_v v̇_n + f_k (kκ)˙ + f_D Ḋ + f_τ ẇ  (soft: ẇ = w_v v̇_n, the width),
+    //   + ȧ c P + a ċ P + a c P' ẋ,  ċ = −c²(Ẇ₀ + m ṡ),  ẋ = −r n̂̇·g
+    // (the parameters' part, when a direction moves any, is added by the chain itself below).
+    const bW = fromRestitution ? -eDashpot / (2 * eW0) : 0;
+    const wnSH = 0.5 * (eW0 + massSum),
+      wnW0 = 0.5 * (shareValue + 1);
+    const ynDD = dt * eDashpot * winDDist * eWn,
+      ynVN = dt * eDashpot * winDNormalVelocity * eWn,
+      ynW0 = dt * (bW * act * eWn + eDashpot * act * wnW0),
+      ynSH = dt * eDashpot * act * wnSH;
+    const phiNDy = eDashpot * ePhiNDy;
+    const y0DD = dt * eDashpot * winDDist * eW0,
+      y0VN = dt * eDashpot * winDNormalVelocity * eW0,
+      y0W0 = dt * (bW * act * eW0 + eDashpot * act);
+    const kDD = stiffness * kappa2 * y0DD,
+      kVN = stiffness * kappa2 * y0VN,
+      kW0 = stiffness * (kappa1 * dt * dt * stiffness + kappa2 * y0W0);
+    const dDD = phiNDy * ynDD * act + eEffDamping * winDDist,
+      dVN = phiNDy * ynVN * act + eEffDamping * winDNormalVelocity,
+      dW0 = (bW * ePhiN + phiNDy * ynW0) * act,
+      dSH = phiNDy * ynSH * act;
+    let fDD = lawDDist + lawDStiffness * kDD + lawDDamping * dDD,
+      fVN =
+        -lawDRate + lawDStiffness * kVN + lawDDamping * dVN + (soft ? lawDTemperature * winWidthDNormalVelocity : 0),
+      fW0 = lawDStiffness * kW0 + lawDDamping * dW0,
+      fSH = lawDDamping * dSH,
+      fNG = 0;
+    if (weight !== 0) {
+      const cp = carried * press;
+      fDD += winDDist * cp;
+      fVN += winDNormalVelocity * cp;
+      fW0 -= act * carried * cp;
+      fSH -= act * carried * cp * massSum;
+      fNG = -act * carried * pressDx * relDyn;
+    }
     const runAt = run[i] * dirs;
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
@@ -476,9 +506,6 @@ export function contactWrenchTangents(
       const nDx = geomDot[go + count + 3 * i],
         nDy = geomDot[go + count + 3 * i + 1],
         nDz = geomDot[go + count + 3 * i + 2];
-      _n[0] = nDx;
-      _n[1] = nDy;
-      _n[2] = nDz;
       // r = p − x
       const pDx = geomDot[go + 4 * count + 3 * i],
         pDy = geomDot[go + 4 * count + 3 * i + 1],
@@ -489,12 +516,6 @@ export function contactWrenchTangents(
       const rBDx = pDx - stateDot[so + 7 * b],
         rBDy = pDy - stateDot[so + 7 * b + 1],
         rBDz = pDz - stateDot[so + 7 * b + 2];
-      _rA[0] = rADx;
-      _rA[1] = rADy;
-      _rA[2] = rADz;
-      _rB[0] = rBDx;
-      _rB[1] = rBDy;
-      _rB[2] = rBDz;
       // v_rel = (v_B + ω_B × r_B) − (v_A + ω_A × r_A)
       const va = so + 7 * n + 6 * a,
         vb = so + 7 * n + 6 * b;
@@ -524,50 +545,101 @@ export function contactWrenchTangents(
         vty = vry - vn * ny - eVn * nDy,
         vtz = vrz - vn * nz - eVn * nDz;
       const speed2 = 2 * (eVtx * vtx + eVty * vty + eVtz * vtz);
-      const tauDot = pm ? paramDot[po + PL.temperature] : 0;
-      const kDot = pm ? paramDot[po + PL.stiffness] : 0;
-      // mass shares and effective masses
+      // mass shares and effective masses: only W₀ = un_A + un_B and ut_A + ut_B are read
+      // (sidePrepare: u̇n − ṁ = nrm, tr K̇ = trc, per side; Ω folded onto the quaternion's tangent)
       const shareDot = _gateSumDot[runAt + j] - _gateDot[i * dirs + j];
-      sideTangent(0, a, _rA, stateDot, so + 7 * a + 3, paramDot, po, PL, pm);
-      const unA = _side[0],
-        utA = _side[1];
-      sideTangent(1, b, _rB, stateDot, so + 7 * b + 3, paramDot, po, PL, pm);
-      const unB = _side[0],
-        utB = _side[1];
-      const w0 = unA + unB;
-      // W_n = N·m + ½(N + 1)(W₀ − m), m = m_A⁻¹ + m_B⁻¹ (wrenches.ts): its tangent
-      let wn: number;
+      let nrm = nnx * nDx + nny * nDy + nnz * nDz,
+        trc = 0;
+      if (dynA) {
+        const qa = so + 7 * a + 3;
+        const dw = stateDot[qa],
+          dx = stateDot[qa + 1],
+          dy = stateDot[qa + 2],
+          dz = stateDot[qa + 3];
+        nrm += aRNx * rADx + aRNy * rADy + aRNz * rADz + aQN0 * dw + aQN1 * dx + aQN2 * dy + aQN3 * dz;
+        trc += aRTx * rADx + aRTy * rADy + aRTz * rADz + aQT0 * dw + aQT1 * dx + aQT2 * dy + aQT3 * dz;
+      }
+      if (dynB) {
+        const qb = so + 7 * b + 3;
+        const dw = stateDot[qb],
+          dx = stateDot[qb + 1],
+          dy = stateDot[qb + 2],
+          dz = stateDot[qb + 3];
+        nrm += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz + bQN0 * dw + bQN1 * dx + bQN2 * dy + bQN3 * dz;
+        trc += bRTx * rBDx + bRTy * rBDy + bRTz * rBDz + bQT0 * dw + bQT1 * dx + bQT2 * dy + bQT3 * dz;
+      }
+      // the parameters' part of W₀ and of ut_A + ut_B (exact zeros when none moves: 0 + x = x)
+      let w0p = 0,
+        utSum: number;
       if (pm) {
+        let nrmP = 0,
+          trcP = 0,
+          mass = 0;
+        if (dynA) {
+          const li = po + PL.invInertia + 3 * a;
+          for (let k = 0; k < 3; k++) {
+            nrmP += paramDot[li + k] * sc[SC_TT + k];
+            trcP += paramDot[li + k] * sc[SC_SS + k];
+          }
+          mass += paramDot[po + PL.invMass + a];
+        }
+        if (dynB) {
+          const li = po + PL.invInertia + 3 * b;
+          for (let k = 0; k < 3; k++) {
+            nrmP += paramDot[li + k] * sc[SIDE_STRIDE + SC_TT + k];
+            trcP += paramDot[li + k] * sc[SIDE_STRIDE + SC_SS + k];
+          }
+          mass += paramDot[po + PL.invMass + b];
+        }
+        w0p = nrmP + mass;
+        utSum = mass + 0.5 * (trc + trcP - (nrm + nrmP));
+      } else utSum = 0.5 * (trc - nrm);
+      const wt = shareDot * eUtSum + shareValue * utSum;
+      // the state's part of the normal law's tangents, folded (see the per-contact coefficients)
+      const ng = weight !== 0 ? nDx * g0 + nDy * g1 + nDz * g2 : 0;
+      let kEffDot = kDD * dd + kVN * vn + kW0 * nrm;
+      let dampingDot = dDD * dd + dVN * vn + dW0 * nrm + dSH * shareDot;
+      let fnDot = fDD * dd + fVN * vn + fW0 * nrm + fSH * shareDot + fNG * ng;
+      const rateDot = -vn;
+      const tauDot = pm ? paramDot[po + PL.temperature] : 0;
+      const widthDot = pm ? winWidthDNormalVelocity * vn + winWidthDTemperature * tauDot : winWidthDNormalVelocity * vn;
+      if (pm) {
+        // the parameters' part: the chain of wrenches.ts's normal law on their tangents alone
+        const kDot = paramDot[po + PL.stiffness];
         const massSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
-        wn = 0.5 * shareDot * (eW0 + massSum) + 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0;
-      } else wn = 0.5 * shareDot * (eW0 + massSum) + 0.5 * (shareValue + 1) * w0;
-      const wt = shareDot * eUtSum + shareValue * (utA + utB);
-      // the dashpot b
-      let dashpot: number;
-      if (fromRestitution) {
-        if (pm) {
+        const wn = 0.5 * (shareValue - 1) * massSumDot + 0.5 * (shareValue + 1) * w0p;
+        let dashpot: number;
+        if (fromRestitution) {
           const eDot = paramDot[po + PL.restitution + e.restitutionBody];
           dashpot =
-            2 * e.zetaDe * eDot * dashpotRoot + (eDashpot * kDot) / (2 * stiffness) - (eDashpot * w0) / (2 * eW0);
-        } else dashpot = -((eDashpot * w0) / (2 * eW0));
-      } else dashpot = pm ? paramDot[po + PL.damping] : 0;
-      // the window activation a(d, v_n, τ) and its width
-      const actDot = pm
-        ? winDDist * dd + winDNormalVelocity * vn + winDTemperature * tauDot
-        : winDDist * dd + winDNormalVelocity * vn;
-      const widthDot = pm ? winWidthDNormalVelocity * vn + winWidthDTemperature * tauDot : winWidthDNormalVelocity * vn;
-      // y_n = dt·b·a·W_n, b_eff = b·φ₁(y_n)
-      const yn = dt * (dashpot * act * eWn + eDashpot * actDot * eWn + eDashpot * act * wn);
-      const effDot = dashpot * ePhiN + eDashpot * ePhiNDy * yn;
-      // κ(p, y₀), p = k·W₀·dt², y₀ = dt·b·a·W₀
-      const pDot = pm ? dt * dt * (kDot * eW0 + stiffness * w0) : dt * dt * (stiffness * w0);
-      const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0);
-      const kEffDot = pm
-        ? kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot)
-        : stiffness * (kappa1 * pDot + kappa2 * y0Dot);
-      const rateDot = -vn;
-      const dampingDot = effDot * act + eEffDamping * actDot;
-      const lawTemperatureDot = soft ? widthDot : tauDot;
+            2 * e.zetaDe * eDot * dashpotRoot + (eDashpot * kDot) / (2 * stiffness) - (eDashpot * w0p) / (2 * eW0);
+        } else dashpot = paramDot[po + PL.damping];
+        const actDot = winDTemperature * tauDot;
+        const yn = dt * (dashpot * act * eWn + eDashpot * actDot * eWn + eDashpot * act * wn);
+        const effDot = dashpot * ePhiN + eDashpot * ePhiNDy * yn;
+        const pDot = dt * dt * (kDot * eW0 + stiffness * w0p);
+        const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0p);
+        const kEffP = kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot);
+        const dampingP = effDot * act + eEffDamping * actDot;
+        let fnP =
+          lawDStiffness * kEffP +
+          lawDDamping * dampingP +
+          lawDTemperature * (soft ? winWidthDTemperature * tauDot : tauDot);
+        if (weight !== 0) {
+          const c = carried;
+          const invSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
+          const cDot = -c * c * (w0p + (shareA - 1) * invSumDot);
+          const gx = paramDot[po + PL.gravity],
+            gy = paramDot[po + PL.gravity + 1],
+            gz = paramDot[po + PL.gravity + 2];
+          let pressDot = pressDx * (-relDyn * (nx * gx + ny * gy + nz * gz));
+          if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g0 * gx + g1 * gy + g2 * gz);
+          fnP += actDot * c * press + act * cDot * press + act * c * pressDot;
+        }
+        kEffDot += kEffP;
+        dampingDot += dampingP;
+        fnDot += fnP;
+      }
       // the decisions' margins
       for (let k = 0; k < nk; k++) {
         let m = 0;
@@ -602,36 +674,6 @@ export function contactWrenchTangents(
         _mdot[k * dirs + j] = m;
       }
       if (fn === 0) continue;
-      // the normal law
-      let fnDot =
-        lawDDist * dd +
-        lawDRate * rateDot +
-        lawDStiffness * kEffDot +
-        lawDDamping * dampingDot +
-        lawDTemperature * lawTemperatureDot;
-      // the weight feed-forward a·c·press(x)
-      if (weight !== 0) {
-        const c = carried;
-        let cDot: number, xDot: number;
-        if (pm) {
-          const invSumDot = paramDot[po + PL.invMass + a] + paramDot[po + PL.invMass + b];
-          const denDot = w0 + shareDot * massSum + (shareA - 1) * invSumDot;
-          cDot = -c * c * denDot;
-          const gx = paramDot[po + PL.gravity],
-            gy = paramDot[po + PL.gravity + 1],
-            gz = paramDot[po + PL.gravity + 2];
-          xDot = -relDyn * (nDx * g0 + nDy * g1 + nDz * g2 + nx * gx + ny * gy + nz * gz);
-          let pressDot = pressDx * xDot;
-          if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g0 * gx + g1 * gy + g2 * gz);
-          fnDot += actDot * c * press + act * cDot * press + act * c * pressDot;
-        } else {
-          const denDot = w0 + shareDot * massSum;
-          cDot = -c * c * denDot;
-          xDot = -relDyn * (nDx * g0 + nDy * g1 + nDz * g2);
-          const pressDot = pressDx * xDot;
-          fnDot += actDot * c * press + act * cDot * press + act * c * pressDot;
-        }
-      }
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
       let lambdaDot: number;
       if (pm) {
@@ -652,18 +694,22 @@ export function contactWrenchTangents(
       const wo = j * ws;
       const ob = wo + 6 * b,
         oa = wo + 6 * a;
-      wrenchDot[ob] += Fx;
-      wrenchDot[ob + 1] += Fy;
-      wrenchDot[ob + 2] += Fz;
-      wrenchDot[ob + 3] += rBDy * fz - rBDz * fy + rBy * Fz - rBz * Fy;
-      wrenchDot[ob + 4] += rBDz * fx - rBDx * fz + rBz * Fx - rBx * Fz;
-      wrenchDot[ob + 5] += rBDx * fy - rBDy * fx + rBx * Fy - rBy * Fx;
-      wrenchDot[oa] -= Fx;
-      wrenchDot[oa + 1] -= Fy;
-      wrenchDot[oa + 2] -= Fz;
-      wrenchDot[oa + 3] -= rADy * fz - rADz * fy + rAy * Fz - rAz * Fy;
-      wrenchDot[oa + 4] -= rADz * fx - rADx * fz + rAz * Fx - rAx * Fz;
-      wrenchDot[oa + 5] -= rADx * fy - rADy * fx + rAx * Fy - rAy * Fx;
+      if (writeB) {
+        wrenchDot[ob] += Fx;
+        wrenchDot[ob + 1] += Fy;
+        wrenchDot[ob + 2] += Fz;
+        wrenchDot[ob + 3] += rBDy * fz - rBDz * fy + rBy * Fz - rBz * Fy;
+        wrenchDot[ob + 4] += rBDz * fx - rBDx * fz + rBz * Fx - rBx * Fz;
+        wrenchDot[ob + 5] += rBDx * fy - rBDy * fx + rBx * Fy - rBy * Fx;
+      }
+      if (writeA) {
+        wrenchDot[oa] -= Fx;
+        wrenchDot[oa + 1] -= Fy;
+        wrenchDot[oa + 2] -= Fz;
+        wrenchDot[oa + 3] -= rADy * fz - rADz * fy + rAy * Fz - rAz * Fy;
+        wrenchDot[oa + 4] -= rADz * fx - rADx * fz + rAz * Fx - rAx * Fz;
+        wrenchDot[oa + 5] -= rADx * fy - rADy * fx + rAx * Fy - rAy * Fx;
+      }
     }
     if (sink !== null && nk > 0) {
       if (sink.contactDecisions !== undefined) {

@@ -504,13 +504,27 @@ function contactDashpot(p: ContactForceParams, q: Float64Array, i: number): void
   _win.normalVelocity = _e.vn;
   _win.temperature = p.temperature;
   _win.dt = p.dt;
-  windowActivation(p.mode, _win);
+  const from = _restoreFrom;
+  const o = _restoreAt;
+  if (from === null) windowActivation(p.mode, _win);
+  else {
+    _win.value = from[o + K.window];
+    _win.dDist = from[o + K.windowDDist];
+    _win.dTemperature = from[o + K.windowDTemperature];
+    _win.dNormalVelocity = from[o + K.windowDNormalVelocity];
+    _win.widthDTemperature = from[o + K.widthDTemperature];
+    _win.widthDNormalVelocity = from[o + K.widthDNormalVelocity];
+  }
   const act = _win.value;
   // damping integrated exactly over the step: the dashpot alone would scale the normal
   // velocity by e^{−y_n} in dt, y_n = dt·b·a·W_n; its mean force is b·φ₁(y_n) per unit a·φ̇
   _e.yn = p.dt * _e.dashpot * act * _e.wn;
   _phi[2] = _e.yn;
-  phi1(_phi);
+  if (from === null) phi1(_phi);
+  else {
+    _phi[0] = from[o + K.phiN];
+    _phi[1] = from[o + K.phiNDy];
+  }
   _e.phiN = _phi[0];
   _e.phiNDy = _phi[1];
 }
@@ -520,13 +534,20 @@ function contactNormalAndFriction(p: ContactForceParams): void {
   const a = _e.a,
     b = _e.b;
   const act = _win.value;
+  // a compact slot's laws (the adjoint's recomputation), as in contactDashpot
+  const from = _restoreFrom;
+  const o = _restoreAt;
   _e.effDamping = _e.dashpot * _e.phiN;
   // the spring scaled so that the step's trace is the continuous contact's (step-exact.ts),
   // for the pair's unshared inverse mass W₀: with the share's W_n a box's four corners
   // would each see a fourfold stiffer, more damped contact than their common mode is
   _kappa[3] = p.stiffness * _e.w0 * p.dt * p.dt;
   _kappa[4] = p.dt * _e.dashpot * act * _e.w0;
-  if (_kappa[3] <= UNRESOLVED_STEP) stepStiffnessFactor(_kappa);
+  if (from !== null) {
+    _kappa[0] = from[o + K.kappa];
+    _kappa[1] = from[o + K.kappaDP];
+    _kappa[2] = from[o + K.kappaDY];
+  } else if (_kappa[3] <= UNRESOLVED_STEP) stepStiffnessFactor(_kappa);
   else {
     // ω·dt > 2: the step cannot follow this contact. κ would keep it bounded but aliased,
     // silently wrong; the plain explicit spring diverges instead, and the divergence
@@ -540,7 +561,14 @@ function contactNormalAndFriction(p: ContactForceParams): void {
   _args.stiffness = p.stiffness * _kappa[0];
   _args.damping = _e.effDamping * act;
   _args.temperature = p.mode === 'soft' ? _win.width : p.temperature;
-  if (p.mode === 'penalty') penaltyNormalForce(_args, _fn);
+  if (from !== null) {
+    _fn.value = from[o + K.lawValue];
+    _fn.dDist = from[o + K.lawDDist];
+    _fn.dStiffness = from[o + K.lawDStiffness];
+    _fn.dRate = from[o + K.lawDRate];
+    _fn.dDamping = from[o + K.lawDDamping];
+    _fn.dTemperature = from[o + K.lawDTemperature];
+  } else if (p.mode === 'penalty') penaltyNormalForce(_args, _fn);
   else softNormalForce(_args, _fn);
   contactWeight(p);
   const fn = _fn.value + _e.weight;
@@ -559,7 +587,11 @@ function contactNormalAndFriction(p: ContactForceParams): void {
   _e.lambda = _mu.value * fn * _w.value;
   _e.yt = p.dt * _e.lambda * _e.wt;
   _phi[2] = _e.yt;
-  phi1(_phi);
+  if (from === null) phi1(_phi);
+  else {
+    _phi[0] = from[o + K.phiT];
+    _phi[1] = from[o + K.phiTDy];
+  }
   _e.phiT = _phi[0];
   _e.phiTDy = _phi[1];
   _e.slip = _e.lambda * _e.phiT;
@@ -746,6 +778,30 @@ function contactPass(
  * The sides' frames (rotation, s, t) are not kept: {@link sideFrame} builds them again.
  */
 const KEPT_FIELDS = [
+  // a compact slot (CONTACT_KEPT_COMPACT): the outputs of the laws' transcendental
+  // functions and solves, which contactForce reads from it instead of computing them
+  'window',
+  'windowDDist',
+  'windowDTemperature',
+  'windowDNormalVelocity',
+  'widthDTemperature',
+  'widthDNormalVelocity',
+  'phiN',
+  'phiNDy',
+  'kappa',
+  'kappaDP',
+  'kappaDY',
+  'lawValue',
+  'lawDDist',
+  'lawDStiffness',
+  'lawDRate',
+  'lawDDamping',
+  'lawDTemperature',
+  'phiT',
+  'phiTDy',
+  // whether the step swept its pairs (pair-sweep.ts): the adjoint's sweepReplay reads it from either slot
+  'swept',
+  // a full slot: also everything else contactForce leaves for the adjoint
   'share',
   'utA',
   'utB',
@@ -754,8 +810,6 @@ const KEPT_FIELDS = [
   'restitutionBody',
   'zetaDe',
   'dashpot',
-  'phiN',
-  'phiNDy',
   'effDamping',
   'weight',
   'carried',
@@ -767,41 +821,37 @@ const KEPT_FIELDS = [
   'slip',
   'lambda',
   'yt',
-  'phiT',
-  'phiTDy',
   'mu',
   'muDA',
   'muDB',
   'frictionWeight',
   'frictionWeightDSpeed2',
   'frictionWeightDVelocity',
-  'lawDDist',
-  'lawDStiffness',
-  'lawDRate',
-  'lawDDamping',
-  'lawDTemperature',
-  'window',
-  'windowDDist',
-  'windowDTemperature',
-  'windowDNormalVelocity',
-  'widthDTemperature',
-  'widthDNormalVelocity',
-  'kappa',
-  'kappaDP',
-  'kappaDY',
-  'swept',
 ] as const;
 /** offset of each kept field within a contact's slot */
 const K = Object.freeze(
   Object.fromEntries(KEPT_FIELDS.map((name, at) => [name, at])) as Record<(typeof KEPT_FIELDS)[number], number>,
 );
 
-/** Numbers kept per contact by {@link keepContactIntermediatesIn} (the slot's width). */
+/** Numbers kept per contact by {@link keepContactIntermediatesIn} (a full slot's width). */
 export const CONTACT_KEPT_PER_CONTACT = KEPT_FIELDS.length;
 
-/** where {@link contactForce} keeps each contact's intermediates (from `_keepAt`), or null (see the setter) */
+/**
+ * Numbers of a compact slot (its first fields): what the laws' transcendental functions
+ * and solves gave. A pullback from it runs {@link contactForce} again without them (the
+ * effective masses, dashpot, weight and friction factor are a few square roots), so it
+ * saves about two thirds of the force's recomputation in less than half a full slot: a
+ * rollout whose full slots would not fit its budget keeps twice as many steps' forces.
+ */
+export const CONTACT_KEPT_COMPACT = K.swept + 1;
+
+/** where {@link contactForce} keeps each contact's intermediates (from `_keepAt`, `_keepWidth` each), or null (see the setter) */
 let _keepInto: Float64Array | null = null;
 let _keepAt = 0;
+let _keepWidth: number = CONTACT_KEPT_PER_CONTACT;
+/** a compact slot {@link contactForce} reads instead of computing its laws (from `_restoreAt`), or null */
+let _restoreFrom: Float64Array | null = null;
+let _restoreAt = 0;
 
 /**
  * Keep every contact's force intermediates in `into` (contact i at
@@ -811,15 +861,45 @@ let _keepAt = 0;
  * them ({@link contactWrenchesPullback}'s `kept`) instead of computing the forces again;
  * the pullback itself recomputes without keeping.
  */
-export function keepContactIntermediatesIn(into: Float64Array | null, at = 0): void {
+export function keepContactIntermediatesIn(
+  into: Float64Array | null,
+  at = 0,
+  width: number = CONTACT_KEPT_PER_CONTACT,
+): void {
+  if (width !== CONTACT_KEPT_PER_CONTACT && width !== CONTACT_KEPT_COMPACT)
+    throw new RangeError(
+      `keepContactIntermediatesIn: a slot is ${CONTACT_KEPT_PER_CONTACT} or ${CONTACT_KEPT_COMPACT} numbers wide, not ${width}`,
+    );
   _keepInto = into;
   _keepAt = at;
+  _keepWidth = width;
 }
 
 /** The current contact's (`i`) intermediates (after {@link contactForce}) into `out` at its slot from `_keepAt`. */
 function keepContactIntermediates(out: Float64Array, i: number): void {
-  const o = _keepAt + i * CONTACT_KEPT_PER_CONTACT;
-  if (o + CONTACT_KEPT_PER_CONTACT > out.length) return;
+  const o = _keepAt + i * _keepWidth;
+  if (o + _keepWidth > out.length) return;
+  out[o + K.window] = _win.value;
+  out[o + K.windowDDist] = _win.dDist;
+  out[o + K.windowDTemperature] = _win.dTemperature;
+  out[o + K.windowDNormalVelocity] = _win.dNormalVelocity;
+  out[o + K.widthDTemperature] = _win.widthDTemperature;
+  out[o + K.widthDNormalVelocity] = _win.widthDNormalVelocity;
+  out[o + K.phiN] = _e.phiN;
+  out[o + K.phiNDy] = _e.phiNDy;
+  out[o + K.kappa] = _kappa[0];
+  out[o + K.kappaDP] = _kappa[1];
+  out[o + K.kappaDY] = _kappa[2];
+  out[o + K.lawValue] = _fn.value;
+  out[o + K.lawDDist] = _fn.dDist;
+  out[o + K.lawDStiffness] = _fn.dStiffness;
+  out[o + K.lawDRate] = _fn.dRate;
+  out[o + K.lawDDamping] = _fn.dDamping;
+  out[o + K.lawDTemperature] = _fn.dTemperature;
+  out[o + K.phiT] = _e.phiT;
+  out[o + K.phiTDy] = _e.phiTDy;
+  out[o + K.swept] = _swept ? 1 : 0;
+  if (_keepWidth === CONTACT_KEPT_COMPACT) return;
   out[o + K.share] = _e.shareA;
   out[o + K.utA] = _e.utA;
   out[o + K.utB] = _e.utB;
@@ -828,8 +908,6 @@ function keepContactIntermediates(out: Float64Array, i: number): void {
   out[o + K.restitutionBody] = _e.restitutionBody;
   out[o + K.zetaDe] = _e.zetaDe;
   out[o + K.dashpot] = _e.dashpot;
-  out[o + K.phiN] = _e.phiN;
-  out[o + K.phiNDy] = _e.phiNDy;
   out[o + K.effDamping] = _e.effDamping;
   out[o + K.weight] = _e.weight;
   out[o + K.carried] = _e.carried;
@@ -841,29 +919,12 @@ function keepContactIntermediates(out: Float64Array, i: number): void {
   out[o + K.slip] = _e.slip;
   out[o + K.lambda] = _e.lambda;
   out[o + K.yt] = _e.yt;
-  out[o + K.phiT] = _e.phiT;
-  out[o + K.phiTDy] = _e.phiTDy;
   out[o + K.mu] = _mu.value;
   out[o + K.muDA] = _mu.dA;
   out[o + K.muDB] = _mu.dB;
   out[o + K.frictionWeight] = _w.value;
   out[o + K.frictionWeightDSpeed2] = _w.dSpeed2;
   out[o + K.frictionWeightDVelocity] = _w.dVelocity;
-  out[o + K.lawDDist] = _fn.dDist;
-  out[o + K.lawDStiffness] = _fn.dStiffness;
-  out[o + K.lawDRate] = _fn.dRate;
-  out[o + K.lawDDamping] = _fn.dDamping;
-  out[o + K.lawDTemperature] = _fn.dTemperature;
-  out[o + K.window] = _win.value;
-  out[o + K.windowDDist] = _win.dDist;
-  out[o + K.windowDTemperature] = _win.dTemperature;
-  out[o + K.windowDNormalVelocity] = _win.dNormalVelocity;
-  out[o + K.widthDTemperature] = _win.widthDTemperature;
-  out[o + K.widthDNormalVelocity] = _win.widthDNormalVelocity;
-  out[o + K.kappa] = _kappa[0];
-  out[o + K.kappaDP] = _kappa[1];
-  out[o + K.kappaDY] = _kappa[2];
-  out[o + K.swept] = _swept ? 1 : 0;
 }
 
 /**
@@ -975,8 +1036,9 @@ export function contactNormalForces(
  * their own adjoint loop over the contacts the forward pass found: nothing is copied into
  * a flat input and nothing is checked per call (`p` is the params the forward pass ran
  * with, checked when they were built). With `kept` (the intermediates the forward step
- * kept, {@link keepContactIntermediatesIn}; this step's first contact at `keptAt`), the
- * forces are read rather than computed again: the same numbers, so the same cotangents.
+ * kept, {@link keepContactIntermediatesIn}; this step's first contact at `keptAt`, slots
+ * `keptWidth` wide), the forces are read rather than computed again (a compact slot: its
+ * laws' values read, the rest computed again): the same numbers, so the same cotangents.
  *
  * @example
  * const L = contactWrenchLayout(contacts.count, p.nbody);
@@ -992,6 +1054,7 @@ export function contactWrenchesPullback(
   out: Float64Array,
   kept: Float64Array | null = null,
   keptAt = 0,
+  keptWidth: number = CONTACT_KEPT_PER_CONTACT,
 ): Float64Array {
   // the layout of the last call, when the counts match (a rollout calls this every step)
   let L = _pullbackLayout;
@@ -1005,7 +1068,7 @@ export function contactWrenchesPullback(
   v.geom = contacts;
   v.q = q;
   v.qd = qd;
-  return contactWrenchAdjoint(v, L, ybar, out, kept, keptAt);
+  return contactWrenchAdjoint(v, L, ybar, out, kept, keptAt, keptWidth);
 }
 
 /** The arguments of {@link contactWrenchesPullback} as the adjoint reads them (one object, refilled per call). */
@@ -1239,6 +1302,7 @@ function contactWrenchAdjoint(
   out?: Float64Array,
   kept: Float64Array | null = null,
   keptAt = 0,
+  keptWidth: number = CONTACT_KEPT_PER_CONTACT,
 ): Float64Array {
   const { params: p, geom, q, qd } = v;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
@@ -1251,6 +1315,8 @@ function contactWrenchAdjoint(
   // and dissipative wrenches again; then the contacts backwards in the sweep's order
   const order = sweepReplay(p, geom, q, qd, kept, keptAt);
   if (order !== null) kept = null;
+  // after the replay: a swept step's contacts are computed again, never read from a slot
+  const compact = kept !== null && keptWidth === CONTACT_KEPT_COMPACT;
   const vel = order === null ? qd : sweepVelocities();
   for (let k = 0; k < count; k++) {
     const i = order === null ? k : order[count - 1 - k];
@@ -1278,7 +1344,16 @@ function contactWrenchAdjoint(
       continue;
     contactKinematics(geom, q, vel, i);
     if (kept === null) contactForce(p, q, i);
-    else restoreContactIntermediates(kept, keptAt + i * CONTACT_KEPT_PER_CONTACT, i);
+    else if (compact) {
+      // the force again, its laws read from the slot (the simulator's contactForce never sees one)
+      _restoreFrom = kept;
+      _restoreAt = keptAt + i * CONTACT_KEPT_COMPACT;
+      try {
+        contactForce(p, q, i);
+      } finally {
+        _restoreFrom = null;
+      }
+    } else restoreContactIntermediates(kept, keptAt + i * CONTACT_KEPT_PER_CONTACT, i);
     const fn = _e.fn;
     if (fn === 0) continue; // inactive: value and every partial are 0
     const { a, b, nx, ny, nz, rAx, rAy, rAz, rBx, rBy, rBz, vtx, vty, vtz } = _e;
@@ -1431,8 +1506,9 @@ function contactWrenchAdjoint(
     // the cotangents travel in `_bar` (double arguments of a call that is not inlined are boxed)
     _bar.un = w0Bar;
     _bar.ut = wtBar * _e.shareA;
-    // kept intermediates leave the sides' frames to build again (frameOf: the poses)
-    const frameOf = kept === null ? null : q;
+    // full kept slots leave the sides' frames to build again (frameOf: the poses); the
+    // force computed again, from a compact slot too, built them
+    const frameOf = kept === null || compact ? null : q;
     sideInverseMassAdjoint(p, L, 0, a, xbar, frameOf);
     _bar.ut = wtBar * _e.shareB;
     sideInverseMassAdjoint(p, L, 1, b, xbar, frameOf);
@@ -1729,6 +1805,9 @@ export const wrenchForwardPass = {
   /** the share activation of each contact and the run (same-pair block) it belongs to */
   gate: (): Float64Array => _gate,
   run: (): Int32Array => _run,
+  /** each contact's ∂a/∂d and ∂a/∂τ of its share activation (gatePass keeps them) */
+  gateDDist: (): Float64Array => _gateDDist,
+  gateDTemperature: (): Float64Array => _gateDTemperature,
   pressSmoothing: PRESS_SMOOTHING,
   /** after every contact's `force`: whether the step is the pair sweep's (pair-sweep.ts), not this pass's */
   sweepNeeded: (p: ContactForceParams, geom: ContactGeometry): boolean => geom.count > 1 && sweepNeeded(p),

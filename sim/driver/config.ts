@@ -29,6 +29,20 @@ export interface ForwardTangents {
  */
 export const DEFAULT_KEPT_RECORDS_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Default budget for the values a Stepper keeps beside the records the forward pass keeps
+ * (driver/force-stepper.ts: the integrator's and the contact forces' intermediates), bytes.
+ * Only a rollout whose records fit {@link DEFAULT_KEPT_RECORDS_BYTES} keeps them: a long
+ * rollout stays at its checkpoints' O(√T) states, and a replayed segment keeps its own
+ * steps' values whatever the budget. Within it the pullback reads the values instead of
+ * computing the forces and the integration again, about one forward pass of time for the
+ * steps it covers: the billiards break (31 contacts a step) keeps all of them in 13 MB;
+ * the 1,000-step rollout of 100 boxes (~340 contacts a step: ~130 MB of them) keeps its
+ * integrator's and, in compact slots past its first steps (contact/wrenches.ts
+ * `CONTACT_KEPT_COMPACT`), three quarters of its steps' forces.
+ */
+export const DEFAULT_KEPT_INTERMEDIATES_BYTES = 48 * 1024 * 1024;
+
 /** Static configuration of a rollout: what is not differentiated. */
 export interface RolloutConfig {
   model: Model;
@@ -43,6 +57,12 @@ export interface RolloutConfig {
    * (default {@link DEFAULT_KEPT_RECORDS_BYTES}; 0: always replay)
    */
   keptRecordsBytes?: number;
+  /**
+   * bytes of intermediates (integrator, contact forces) the forward pass may keep beside
+   * its kept records, so that the pullback reads rather than recomputes them (default
+   * {@link DEFAULT_KEPT_INTERMEDIATES_BYTES}; 0: recompute)
+   */
+  keptIntermediatesBytes?: number;
   /** friction regularization velocity ε default, m/s */
   frictionVelocity?: number;
   /**

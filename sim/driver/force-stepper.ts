@@ -4,8 +4,9 @@
  * Forward: the plain `step` (sim/step.ts: collide → contact wrenches → controls →
  * integrate) on the model with the rollout's inputs, which also leaves the integrator's
  * costly intermediates (the exponential map, the gyroscopic Newton step) for the adjoint.
- * A record is the step's wrench (contacts and controls), those intermediates (when they
- * fit the record budget) and, in a replayed segment, its contacts. A kept record (held
+ * A record is the step's wrench (contacts and controls), those intermediates and the
+ * contacts' force intermediates (when they fit the intermediates budget, driver/config.ts)
+ * and, in a replayed segment, its contacts. A kept record (held
  * for the whole backward pass) has no contacts: its pullback runs the collision pass again
  * on the state before the step, which the driver keeps, and finds the same contacts bit
  * for bit (collision is a function of the poses alone). That is cheaper than copying every
@@ -23,6 +24,7 @@ import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { contactGeometryAdjoint } from '../contact/geometry.ts';
 import type { ContactForceParams } from '../contact/params.ts';
 import {
+  CONTACT_KEPT_COMPACT,
   CONTACT_KEPT_PER_CONTACT,
   contactWrenchesPullback,
   contactWrenchLayout,
@@ -33,7 +35,7 @@ import { INTEGRATOR_KEPT_PER_BODY, integrateAdjointInPlace } from '../integrator
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import { createStepData, step, type StepData } from '../step.ts';
-import { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
+import { DEFAULT_KEPT_INTERMEDIATES_BYTES, DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './config.ts';
 import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, type RolloutLayout } from './inputs.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
@@ -101,9 +103,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private readonly stepIntegrator: Float64Array;
   /**
    * the integrator's intermediates of the kept records, one array for the rollout, or null
-   * when they would not fit the record budget beside the states and wrenches (a pile of a
-   * hundred boxes): its pullbacks then compute the integration again, rather than the whole
-   * rollout losing its kept records
+   * when they would not fit the intermediates budget: its pullbacks then compute the
+   * integration again, rather than the whole rollout losing its kept records
    */
   private keptIntegrator: Lease | null = null;
   private readonly keepsIntegrator: boolean;
@@ -122,6 +123,11 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private stepContactKept = new Float64Array(0);
   /** has the driver begun replaying segments (it restores a checkpoint first)? */
   private replaying = false;
+  /**
+   * the forward pass's kept records hold all the contact intermediates their budget
+   * allows: its later steps write theirs nowhere (not only to drop them)
+   */
+  private contactKeptFull = false;
   /** the step just taken kept no intermediates */
   private stepKeptNowhere = false;
   /** where the step just taken wrote its intermediates: pool chunk and start (chunk −1: `stepContactKept`) */
@@ -130,12 +136,17 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** each kept step's chunk (−1: not kept, its pullback computes the forces again) and start */
   private keptContactChunk: Int32Array | null = null;
   private keptContactAt: Int32Array | null = null;
+  /** each kept step's slot width (numbers per contact: full or compact, wrenches.ts) */
+  private keptContactSlot: Uint8Array | null = null;
+  /** the slot width of the step just taken */
+  private stepSlot: number = CONTACT_KEPT_PER_CONTACT;
   /** numbers of contact intermediates the kept records hold */
   private keptContactTotal = 0;
   /**
-   * numbers of contact intermediates the kept records may hold: the record budget less
-   * every step's state, wrench, contact count and integrator intermediates, so that keeping
-   * them never costs the rollout its kept records (a hundred boxes keep none)
+   * numbers of contact intermediates the kept records may hold: the intermediates budget
+   * less the integrator's (driver/config.ts `keptIntermediatesBytes`), none when the
+   * records themselves do not fit theirs (the driver replays: a replayed segment keeps
+   * its own steps' intermediates in its records)
    */
   private readonly contactKeptCap: number;
 
@@ -151,16 +162,19 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.n = this.model.nbody;
     this.steps = config.steps;
     this.stepIntegrator = new Float64Array(INTEGRATOR_KEPT_PER_BODY * this.n);
-    this.data.integratorKept = this.stepIntegrator;
-    // the kept records' bytes as the driver counts them: states, wrenches, intermediates
+    // the kept records' bytes as the driver counts them (states, wrenches, contact counts):
+    // the intermediates have a budget of their own, spent only when the records are kept
     const W = inputWidths(this.n);
-    const budget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
-    const perStep = (W.q + W.qd + WRENCH_PER_BODY * this.n + INTEGRATOR_KEPT_PER_BODY * this.n) * 8;
-    this.keepsIntegrator = config.steps * perStep <= budget;
-    const basePerStep =
-      (W.q + W.qd + WRENCH_PER_BODY * this.n + (this.keepsIntegrator ? INTEGRATOR_KEPT_PER_BODY * this.n : 0)) * 8 +
-      Int32Array.BYTES_PER_ELEMENT;
-    this.contactKeptCap = Math.max(0, Math.floor((budget - config.steps * basePerStep) / 8));
+    const recordsFit =
+      config.steps * ((W.q + W.qd + WRENCH_PER_BODY * this.n) * 8 + Int32Array.BYTES_PER_ELEMENT) <=
+      (config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES);
+    let room = recordsFit ? (config.keptIntermediatesBytes ?? DEFAULT_KEPT_INTERMEDIATES_BYTES) : 0;
+    const integratorBytes = config.steps * this.stepIntegrator.byteLength;
+    this.keepsIntegrator = integratorBytes <= room;
+    if (this.keepsIntegrator) room -= integratorBytes;
+    // the step writes its integrator intermediates only where a record will read them
+    this.data.integratorKept = this.keepsIntegrator ? this.stepIntegrator : null;
+    this.contactKeptCap = Math.max(0, Math.floor(room / 8));
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
@@ -179,7 +193,22 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    * else nowhere (a forward pass whose records will not hold them: a hundred boxes).
    */
   private keepContactsNext(): void {
-    const need = this.data.contacts.capacity * CONTACT_KEPT_PER_CONTACT;
+    if (this.contactKeptFull && !this.replaying) {
+      this.stepKeptNowhere = true;
+      this.stepKeptChunk = -1;
+      this.stepKeptAt = 0;
+      keepContactIntermediatesIn(null);
+      return;
+    }
+    // full slots while the rest of the rollout would fit at the last step's contact count,
+    // else compact ones (wrenches.ts CONTACT_KEPT_COMPACT): twice the steps for the budget
+    const full =
+      this.replaying ||
+      this.keptContactTotal + (this.steps - this.keptCount) * this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <=
+        this.contactKeptCap;
+    const slot = full ? CONTACT_KEPT_PER_CONTACT : CONTACT_KEPT_COMPACT;
+    this.stepSlot = slot;
+    const need = this.data.contacts.capacity * slot;
     const chunks = this.contactChunks;
     let at = chunks.length - 1;
     if (
@@ -196,7 +225,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       this.stepKeptNowhere = false;
       this.stepKeptChunk = at;
       this.stepKeptAt = this.contactChunkEnd;
-      keepContactIntermediatesIn(chunks[at].array, this.contactChunkEnd);
+      keepContactIntermediatesIn(chunks[at].array, this.contactChunkEnd, slot);
       return;
     }
     this.stepKeptChunk = -1;
@@ -219,7 +248,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   /** Did the step just taken keep all its contacts' intermediates (the contact buffer may have grown mid-step)? */
   private stepKeptContacts(): boolean {
-    return this.stepKeptAt + this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <= this.stepKeptArray().length;
+    return this.stepKeptAt + this.data.contacts.count * this.stepSlot <= this.stepKeptArray().length;
   }
 
   contacts(): Contacts {
@@ -260,13 +289,18 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // the contacts' force intermediates, written in place by the step: commit them while
     // they fit what the budget leaves them
     const chunkOf = (this.keptContactChunk ??= new Int32Array(this.steps));
-    const width = this.data.contacts.count * CONTACT_KEPT_PER_CONTACT;
-    if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && this.keptContactTotal + width <= this.contactKeptCap) {
+    const width = this.data.contacts.count * this.stepSlot;
+    const fits = this.keptContactTotal + width <= this.contactKeptCap;
+    if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && fits) {
       chunkOf[t] = this.stepKeptChunk;
       (this.keptContactAt ??= new Int32Array(this.steps))[t] = this.stepKeptAt;
+      (this.keptContactSlot ??= new Uint8Array(this.steps))[t] = this.stepSlot;
       this.contactChunkEnd = this.stepKeptAt + width;
       this.keptContactTotal += width;
-    } else chunkOf[t] = -1;
+    } else {
+      chunkOf[t] = -1;
+      if (!fits) this.contactKeptFull = true;
+    }
     return t;
   }
 
@@ -301,13 +335,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         contactsBytes(rec.contacts) + rec.wrench.byteLength + rec.integrator.byteLength + rec.contactKept.byteLength
       );
     }
-    const contactsKept = (this.keptContactChunk as Int32Array)[rec] >= 0;
-    return (
-      this.data.wrench.byteLength +
-      Int32Array.BYTES_PER_ELEMENT +
-      (this.keepsIntegrator ? this.stepIntegrator.byteLength : 0) +
-      (contactsKept ? (this.keptContactCounts as Int32Array)[rec] * CONTACT_KEPT_PER_CONTACT * 8 : 0)
-    );
+    // the intermediates beside it are counted against their own budget (the constructor's)
+    return this.data.wrench.byteLength + Int32Array.BYTES_PER_ELEMENT;
   }
 
   /** the kept records' wrenches not lent on since to a later evaluation (lease-pool.ts)? */
@@ -322,6 +351,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   /** only a replayed segment restores a checkpoint: from then on its steps' records want the intermediates */
   restore(): void {
     this.replaying = true;
+    this.data.integratorKept = this.stepIntegrator;
   }
 
   pullback(
@@ -347,6 +377,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // the step's kept force intermediates (null: computed again) and where its contacts' start
     let contactKept: Float64Array | null = null;
     let contactKeptAt = 0;
+    let contactSlot: number = CONTACT_KEPT_PER_CONTACT;
     if (typeof rec === 'number') {
       const wrenchWidth = wBar.length;
       // the intermediates when kept and not lent on since (lease-pool.ts): else integrated again
@@ -372,6 +403,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       if (chunk >= 0 && RECORD_POOL.holds(this.contactChunks[chunk], this.owner)) {
         contactKept = this.contactChunks[chunk].array;
         contactKeptAt = (this.keptContactAt as Int32Array)[rec];
+        contactSlot = (this.keptContactSlot as Uint8Array)[rec];
       }
     } else {
       integrateAdjointInPlace(
@@ -414,7 +446,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     }
     const xcBar = bars.xbar,
       CL = bars.layout;
-    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt);
+    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt, contactSlot);
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];

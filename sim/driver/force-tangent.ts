@@ -147,6 +147,7 @@ export class ForceTangentStep {
       wrench,
       wrenchDot,
       kinks,
+      m.bodyStatic,
     );
     if (control !== null) for (let k = 0; k < wrench.length; k++) wrench[k] += control[k];
     if (T.control !== null) for (let k = 0; k < dirs * TWIST * n; k++) wrenchDot[k] += T.control[k];

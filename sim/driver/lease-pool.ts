@@ -11,10 +11,10 @@
  * lent one of another owner, and the earlier owner, before reading, asks
  * {@link LeasePool.holds}: when its array was taken, it computes again or replays what it
  * had kept (the kept values only save time). In a loop of gradients the array taken is
- * the previous, finished gradient's.
+ * an earlier, finished gradient's.
  */
 
-import { DEFAULT_KEPT_RECORDS_BYTES } from './config.ts';
+import { DEFAULT_KEPT_INTERMEDIATES_BYTES, DEFAULT_KEPT_RECORDS_BYTES } from './config.ts';
 
 /** An array lent to one owner (until another takes it). */
 export interface Lease {
@@ -25,13 +25,31 @@ export interface Lease {
   lentAt: number;
 }
 
+/**
+ * Owners newer than an array's owner after which the pool lends that array on before it
+ * makes a new one: a rollout's driver and its Stepper are an owner each, so the arrays of
+ * the last evaluation or two stay theirs (a trace of two rollouts keeps both), and a loop
+ * of gradients reuses the one before instead of growing the pool to its size first (a new
+ * array costs its pages' first touch).
+ */
+export const LEASE_OWNERS_KEPT = 4;
+
 /** A pool of arrays lent by owner token, holding at most `maxNumbers` numbers between lendings. */
 export class LeasePool {
   private readonly leases: Lease[] = [];
   private clock = 0;
   private tokens = 0;
 
-  constructor(readonly maxNumbers: number) {}
+  /**
+   * @param maxNumbers numbers the pool holds between lendings at most
+   * @param freeNumbers numbers below which it makes new arrays rather than lend on those
+   * of older owners (default `maxNumbers`): room for a trace of a few rollouts to keep all
+   * their records, without every evaluation of a loop growing the pool to `maxNumbers`
+   */
+  constructor(
+    readonly maxNumbers: number,
+    readonly freeNumbers = maxNumbers,
+  ) {}
 
   /** A token for one evaluation's leases (distinct from every earlier one). */
   newOwner(): number {
@@ -40,21 +58,18 @@ export class LeasePool {
 
   /**
    * Lend `owner` an array of at least `size` numbers (its contents are the last owner's):
-   * a new one while the pool holds fewer than `maxNumbers` with it, else the least
-   * recently lent one of another owner that is large enough, else a new one anyway. The
-   * pool then forgets its least recently lent arrays past `maxNumbers` (their owners keep
-   * them: nobody else will be lent them).
+   * a new one while the pool holds fewer than `freeNumbers` with it; else a large-enough
+   * one of an owner {@link LEASE_OWNERS_KEPT} or more tokens older; else a new one while it
+   * holds fewer than `maxNumbers`; else a large-enough one of another owner; else a new one
+   * anyway (each time the shortest that is large enough, the least recently lent of those). The pool then forgets its least recently lent arrays past `maxNumbers` (their
+   * owners keep them: nobody else will be lent them).
    */
   lend(owner: number, size: number): Lease {
     let held = 0;
     for (const l of this.leases) held += l.array.length;
     let at = -1;
-    if (held + size > this.maxNumbers) {
-      for (let k = 0; k < this.leases.length; k++) {
-        const l = this.leases[k];
-        if (l.owner !== owner && l.array.length >= size && (at < 0 || l.lentAt < this.leases[at].lentAt)) at = k;
-      }
-    }
+    if (held + size > this.freeNumbers) at = this.shortestFree(size, owner - LEASE_OWNERS_KEPT);
+    if (at < 0 && held + size > this.maxNumbers) at = this.shortestFree(size, owner, true);
     let lease: Lease;
     if (at >= 0) {
       lease = this.leases[at];
@@ -76,6 +91,28 @@ export class LeasePool {
     return lease;
   }
 
+  /**
+   * Index of the shortest array of at least `size` numbers whose owner is at most `newest`
+   * (or, `other`, is any owner but `newest`), the least recently lent of those, or −1:
+   * the shortest, so that a small request leaves the long arrays to the long ones.
+   */
+  private shortestFree(size: number, newest: number, other = false): number {
+    let at = -1;
+    for (let k = 0; k < this.leases.length; k++) {
+      const l = this.leases[k];
+      const free = other ? l.owner !== newest : l.owner <= newest;
+      if (!free || l.array.length < size) continue;
+      const best = at < 0 ? null : this.leases[at];
+      if (
+        best === null ||
+        l.array.length < best.array.length ||
+        (l.array.length === best.array.length && l.lentAt < best.lentAt)
+      )
+        at = k;
+    }
+    return at;
+  }
+
   /** Is `lease` still lent to `owner`? */
   holds(lease: Lease, owner: number): boolean {
     return lease.owner === owner;
@@ -84,7 +121,11 @@ export class LeasePool {
 
 /**
  * The pool of every rollout's kept records (driver states, force-stepper wrenches, integrator
- * and contact intermediates): twice the default record budget (driver/config.ts), so that
- * one evaluation's records can be lent while the previous one's are still held.
+ * and contact intermediates): twice the default record and intermediates budgets
+ * (driver/config.ts), so that one evaluation's records can be lent while the previous
+ * one's are still held; new arrays freely up to twice the record budget.
  */
-export const RECORD_POOL = new LeasePool((2 * DEFAULT_KEPT_RECORDS_BYTES) / Float64Array.BYTES_PER_ELEMENT);
+export const RECORD_POOL = new LeasePool(
+  (2 * (DEFAULT_KEPT_RECORDS_BYTES + DEFAULT_KEPT_INTERMEDIATES_BYTES)) / Float64Array.BYTES_PER_ELEMENT,
+  (2 * DEFAULT_KEPT_RECORDS_BYTES) / Float64Array.BYTES_PER_ELEMENT,
+);

@@ -3,10 +3,14 @@
  * sink after `hardStep` ran: the rollout's kink report (rollout.ts) and the decision log
  * of the validity radius (sim/validity.ts) read the same numbers.
  *
- * - onset — λ_n·W_nn for a contact carrying an impulse, else u_n − b, and for an
- *   approaching contact also |u⁻ + d/dt| (the "closes within this step" test of the
+ * - onset — λ_n·W_nn for a contact carrying an impulse, else |u_n − b|, and, with e > 0,
+ *   also |u⁻ + d/dt| when nearer (the "closes within this step" test of the
  *   restitution/speculative switch, which also decides whether an impact is placed in
- *   the step);
+ *   the step), whatever the sign of u⁻: it was taken only while u⁻ < 0, and so jumped
+ *   wherever an approach changed sign ({@link closingMargin});
+ * - restitution threshold (m/s) — |u⁻ + threshold|, for e > 0 and a contact that closes
+ *   within the step: the switch's other test, the approach speed against the threshold
+ *   below which an impact is plastic (settings.ts);
  * - stick/slip — the slip speed ‖u_t − u°_t‖ (from the slip target, problem.ts) of a
  *   sliding contact, else (μλ_n − ‖λ_t‖)·W_tt of a sticking one;
  * - impact beside contacts (m) — an impact placed inside a step while its bodies carry
@@ -19,6 +23,7 @@ import {
   contactKinkLabel,
   KINK_IMPACT_BESIDE_CONTACTS,
   KINK_ONSET,
+  KINK_RESTITUTION_THRESHOLD,
   KINK_STICK_SLIP,
   reportRadius,
 } from '../contact/kinks.ts';
@@ -28,19 +33,39 @@ import type { HardStepData } from './step.ts';
 
 const _u = new Float64Array(3);
 
+/**
+ * The "closes within this step" margin of the restitution/speculative switch, |u⁻ + d/dt|
+ * (m/s), for e > 0; ∞ for e = 0 (no bounce either way). Continuous in the state: the onset
+ * took it only while u⁻ < 0, so the margin of every ball-ball contact of billiards' rack
+ * (all starting at u⁻ = 0) jumped from λ_n·W_nn = 1.47 to 1.00 m/s for any change of the
+ * parameters, and one-sided differences read "distances" of a few h from that jump
+ * alone (1e-8 to 3e-7), where the step's impulses are smooth.
+ */
+export function closingMargin(e: number, approach: number, dist: number, dt: number): number {
+  return e > 0 ? Math.abs(approach + dist / dt) : Infinity;
+}
+
 /** Report the step just taken on `data`: every decision within the sink's radius (kinks.ts `reportRadius`). */
 export function reportHardDecisions(model: Model, data: HardStepData, sink: KinkSink): void {
   const p = data.problem;
   const dt = model.dt;
   const within = reportRadius(sink);
+  const restitutionThreshold = data.settings.restitutionThreshold;
   for (let k = 0; k < p.count; k++) {
     const a = p.bodyA[k],
       b = p.bodyB[k];
     const ln = p.impulse[3 * k];
     contactVelocity(p, data.velocity, k, _u);
     let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(_u[0] - p.bound[k]);
-    if (p.approach[k] < 0) onset = Math.min(onset, Math.abs(p.approach[k] + p.dist[k] / dt));
+    const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
+    const closing = closingMargin(e, p.approach[k], p.dist[k], dt);
+    if (closing < onset) onset = closing;
     if (onset < within) sink.kink(onset, contactKinkLabel(model.bodyName, a, b, KINK_ONSET));
+    // the threshold decides only for a contact that closes within the step
+    if (e > 0 && p.approach[k] + p.dist[k] / dt < 0) {
+      const threshold = Math.abs(p.approach[k] + restitutionThreshold);
+      if (threshold < within) sink.kink(threshold, contactKinkLabel(model.bodyName, a, b, KINK_RESTITUTION_THRESHOLD));
+    }
     const s = p.impactFraction[k];
     if (s > 0 && ln > 0 && besideOtherContacts(model, p, k)) {
       // exact only for an impact alone on its bodies: margin, the approach to the nearest step boundary

@@ -44,7 +44,6 @@
  *   chosen whenever the island has more constraint rows than its bodies have degrees of
  *   freedom, or the LU pivots show K singular to working precision.
  */
-import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
 import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
@@ -60,7 +59,9 @@ import {
   impulseLayout,
   type ImpulseLayout,
 } from './impulse-layout.ts';
-import { islandAdjointHand, type ContactKind, type IslandInput } from './island-adjoint.ts';
+import { islandAdjointHand } from './island-adjoint.ts';
+import { islandInputOf, type ContactKind } from './island-k.ts';
+import { minNormSolve } from './svd-min-norm.ts';
 
 /**
  * Slip speed below which a contact on the friction circle is taken as sticking, m/s:
@@ -223,15 +224,7 @@ export function impulseAdjointInto(
   }
   thbar.fill(0, 6 * n, L.size);
   const islands = activeIslands(s);
-  const input = _islandInput;
-  input.nbody = s.nbody;
-  input.bodyA = s.bodyA;
-  input.bodyB = s.bodyB;
-  input.isStatic = s.isStatic;
-  input.lambda = s.lambda;
-  input.contactBase = L.contacts;
-  input.invMassBase = L.invMass;
-  input.invInertiaBase = L.invInertia;
+  const input = islandInputOf(s, L.contacts, L.invMass, L.invInertia);
   const kinds = _kinds;
   for (let g = 0; g < islands.count; g++) {
     const first = islands.start[g],
@@ -246,18 +239,6 @@ export function impulseAdjointInto(
   return thbar;
 }
 
-/** The island adjoint's view of the solve, refilled per call (fields as {@link IslandInput}). */
-const _islandInput: IslandInput = {
-  nbody: 0,
-  bodyA: new Int32Array(0),
-  bodyB: new Int32Array(0),
-  isStatic: new Uint8Array(0),
-  lambda: new Float64Array(0),
-  contactBase: 0,
-  contactWidth: IMPULSE_CONTACT_WIDTH,
-  invMassBase: 0,
-  invInertiaBase: 0,
-};
 const _kinds: ContactKind[] = [];
 
 let _parent = new Int32Array(0);
@@ -563,11 +544,12 @@ export function solveTransposed(
     const w = luSolveTransposed(K, n, g);
     if (w !== null) return w;
   }
-  const Kt = new Matrix(n, n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) Kt.set(c, r, K[r * n + c]);
-  const svd = new SingularValueDecomposition(Kt, { autoTranspose: true });
-  return svd.solve(Matrix.columnVector(Array.from({ length: n }, (_, i) => g[i]))).getColumn(0);
+  if (_minNorm.length < n) _minNorm = new Float64Array(Math.max(n, 2 * _minNorm.length));
+  // the SVD of Kᵀ (bitwise ml-matrix's), given K as Kᵀ's transpose
+  return minNormSolve(K, n, g, _minNorm);
 }
+
+let _minNorm = new Float64Array(0);
 
 let _lu = new Float64Array(0);
 let _rhs = new Float64Array(0);

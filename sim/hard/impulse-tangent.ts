@@ -14,7 +14,7 @@
  *   frictionless:         0
  *   sliding tangents:     μ̇ λ_n û + (μλ_n/‖w_t‖)(I − ûûᵀ)(u̇_t − u̇°_t)
  *
- * K is built as island-adjoint.ts builds it and factored ONCE per island (LU of Kᵀ with
+ * K is built by island-k.ts, as for the adjoint, and factored ONCE per island (LU of Kᵀ with
  * the adjoint's own pivoting and singularity test, so both take the same branch; the
  * SVD pseudo-inverse where the adjoint takes the minimum-norm solution), then every
  * direction costs a right-hand side and two triangular solves. Static bodies' velocities
@@ -24,40 +24,26 @@
  * direction j at `thetaDot[j·thetaStride ..]`. Output: [v̇⁺ (6n) | λ̇ (3c)] for direction j
  * at `out[j·outStride ..]` (overwritten). The islands' scratch grows to the largest seen.
  */
-import { SingularValueDecomposition, Matrix } from 'ml-matrix';
 import { impulseContactKind, impulseIslands, type ImpulseStructure } from './impulse-adjoint.ts';
-import type { ContactKind } from './island-adjoint.ts';
 import {
   CONTACT_BOUND as BOUND,
   CONTACT_MU as MU,
-  CONTACT_R_A as R_A,
-  CONTACT_R_B as R_B,
   CONTACT_SLIP_TARGET as SLIP_TARGET,
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
+import { islandInputOf, islandK, islandPool, type ContactKind } from './island-k.ts';
+import { pseudoInverse } from './svd-min-norm.ts';
 
 /** Smallest |pivot| of Kᵀ's LU relative to its largest entry (impulse-adjoint.ts's own threshold). */
 const MIN_RELATIVE_PIVOT = 1e-11;
 
+/** The tangent's own scratch beside the island's (island-k.ts), grown to the largest island seen. */
 const pool = {
-  sideBody: new Int32Array(0),
-  sideLocal: new Int32Array(0),
-  sideSign: new Float64Array(0),
-  sideBase: new Int32Array(0),
-  sideR: new Int32Array(0),
-  bodies: new Int32Array(0),
-  localOf: new Int32Array(0),
-  /** (18 per side) rows [d ; r × d] of n, t₁, t₂, and the responses M⁻¹a */
-  rows: new Float64Array(0),
-  response: new Float64Array(0),
-  W: new Float64Array(0),
-  K: new Float64Array(0),
   /** LU of Kᵀ (row-major), its row permutation; or K⁺ (row-major) on the minimum-norm path */
   lu: new Float64Array(0),
   perm: new Int32Array(0),
   pinv: new Float64Array(0),
-  slip: new Float64Array(0),
   kinds: [] as ContactKind[],
   /** per direction scratch: v̇ at fixed λ per local body (6), u̇ (3m), rhs (3m), λ̇ (3m) */
   vfix: new Float64Array(0),
@@ -66,31 +52,17 @@ const pool = {
   z: new Float64Array(0),
 };
 
-function ensurePool(m: number, nbody: number): void {
-  const sides = 2 * m;
-  if (pool.sideBody.length < sides) {
-    const cap = Math.max(sides, 2 * pool.sideBody.length);
-    const zcap = 3 * (cap / 2);
-    pool.sideBody = new Int32Array(cap);
-    pool.sideLocal = new Int32Array(cap);
-    pool.sideSign = new Float64Array(cap);
-    pool.sideBase = new Int32Array(cap);
-    pool.sideR = new Int32Array(cap);
-    pool.bodies = new Int32Array(cap);
-    pool.rows = new Float64Array(18 * cap);
-    pool.response = new Float64Array(18 * cap);
-    pool.W = new Float64Array(zcap * zcap);
-    pool.K = new Float64Array(zcap * zcap);
+function ensurePool(m: number): void {
+  if (pool.rhs.length < 3 * m) {
+    const zcap = Math.max(3 * m, 2 * pool.rhs.length);
     pool.lu = new Float64Array(zcap * zcap);
     pool.perm = new Int32Array(zcap);
     pool.pinv = new Float64Array(zcap * zcap);
-    pool.slip = new Float64Array(zcap);
-    pool.vfix = new Float64Array(6 * cap);
+    pool.vfix = new Float64Array(4 * zcap); // 6 per dynamic body, at most 2 per contact
     pool.udot = new Float64Array(zcap);
     pool.rhs = new Float64Array(zcap);
     pool.z = new Float64Array(zcap);
   }
-  if (pool.localOf.length < nbody) pool.localOf = new Int32Array(nbody);
 }
 
 /**
@@ -142,7 +114,7 @@ export function impulseTangentInto(
   }
 }
 
-/** One island: build K as the adjoint does, factor it once, then each direction's λ̇ and v̇⁺. */
+/** One island: K (island-k.ts), factored once, then each direction's λ̇ and v̇⁺. */
 function islandTangent(
   s: ImpulseStructure,
   contactBase: number,
@@ -162,120 +134,12 @@ function islandTangent(
   const nz = 3 * m,
     nSides = 2 * m;
   const n = s.nbody;
-  ensurePool(m, n);
-  const { sideBody, sideLocal, sideSign, sideBase, sideR, bodies, localOf, rows, response, W, K, slip, kinds } = pool;
-  let nb = 0;
-  for (let i = 0; i < m; i++) {
-    const k = islandContacts[first + i];
-    const base = contactBase + IMPULSE_CONTACT_WIDTH * k;
-    kinds[i] = impulseContactKind(s, th, vplus, k);
-    for (let end = 0; end < 2; end++) {
-      const side = 2 * i + end;
-      const body = end === 0 ? s.bodyB[k] : s.bodyA[k];
-      sideBody[side] = body;
-      sideSign[side] = end === 0 ? 1 : -1;
-      sideBase[side] = base;
-      sideR[side] = base + (end === 0 ? R_B : R_A);
-      if (s.isStatic[body]) {
-        sideLocal[side] = -1;
-        continue;
-      }
-      if (localOf[body] === 0) {
-        bodies[nb] = body;
-        localOf[body] = ++nb;
-      }
-      sideLocal[side] = localOf[body] - 1;
-    }
-  }
-  for (let b = 0; b < nb; b++) localOf[bodies[b]] = 0;
-  // rows a = [d ; r × d] and responses M⁻¹a
-  for (let side = 0; side < nSides; side++) {
-    const o = 18 * side;
-    const r = sideR[side];
-    for (let j = 0; j < 3; j++) {
-      const d = sideBase[side] + 3 * j,
-        a = o + 6 * j;
-      rows[a] = th[d];
-      rows[a + 1] = th[d + 1];
-      rows[a + 2] = th[d + 2];
-      rows[a + 3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
-      rows[a + 4] = th[r + 2] * th[d] - th[r] * th[d + 2];
-      rows[a + 5] = th[r] * th[d + 1] - th[r + 1] * th[d];
-    }
-    if (sideLocal[side] < 0) continue;
-    const body = sideBody[side];
-    const invMass = th[invMassBase + body];
-    const I = invInertiaBase + 9 * body;
-    for (let j = 0; j < 3; j++) {
-      const a = o + 6 * j;
-      for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
-      for (let e = 0; e < 3; e++)
-        response[a + 3 + e] =
-          th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
-    }
-  }
-  // W = J M⁻¹ Jᵀ over the shared dynamic bodies
-  W.fill(0, 0, nz * nz);
-  for (let p = 0; p < nSides; p++) {
-    if (sideLocal[p] < 0) continue;
-    for (let q = 0; q < nSides; q++) {
-      if (sideLocal[q] !== sideLocal[p]) continue;
-      const sg = sideSign[p] * sideSign[q];
-      const ip = p >> 1,
-        iq = q >> 1;
-      for (let j = 0; j < 3; j++) {
-        for (let i = 0; i < 3; i++) {
-          let w = 0;
-          for (let e = 0; e < 6; e++) w += rows[18 * p + 6 * j + e] * response[18 * q + 6 * i + e];
-          W[(3 * ip + j) * nz + 3 * iq + i] += sg * w;
-        }
-      }
-    }
-  }
-  // slips from the targets at v⁺, and K = ∂F/∂λ (island-adjoint.ts)
-  K.fill(0, 0, nz * nz);
-  for (let i = 0; i < m; i++) {
-    const k = islandContacts[first + i];
-    const o = contactBase + IMPULSE_CONTACT_WIDTH * k;
-    let u1 = -th[o + SLIP_TARGET],
-      u2 = -th[o + SLIP_TARGET + 1];
-    for (let end = 0; end < 2; end++) {
-      const side = 2 * i + end;
-      const v = 6 * sideBody[side];
-      let d1 = 0,
-        d2 = 0;
-      for (let e = 0; e < 6; e++) {
-        d1 += rows[18 * side + 6 + e] * vplus[v + e];
-        d2 += rows[18 * side + 12 + e] * vplus[v + e];
-      }
-      u1 += sideSign[side] * d1;
-      u2 += sideSign[side] * d2;
-    }
-    const kind = kinds[i];
-    const wRows = kind === 'stick' ? 3 : 1;
-    for (let j = 0; j < wRows; j++) for (let c = 0; c < nz; c++) K[(3 * i + j) * nz + c] = W[(3 * i + j) * nz + c];
-    const speed = Math.sqrt(u1 * u1 + u2 * u2);
-    const h1 = u1 / speed,
-      h2 = u2 / speed;
-    slip[3 * i] = speed;
-    slip[3 * i + 1] = h1;
-    slip[3 * i + 2] = h2;
-    if (kind === 'frictionless') {
-      K[(3 * i + 1) * nz + 3 * i + 1] = 1;
-      K[(3 * i + 2) * nz + 3 * i + 2] = 1;
-    } else if (kind === 'slide') {
-      const mu = th[o + MU];
-      const scale = (mu * s.lambda[3 * k]) / speed;
-      for (let a = 0; a < 2; a++) {
-        const pa0 = a === 0 ? 1 - h1 * h1 : -h2 * h1;
-        const pa1 = a === 0 ? -h1 * h2 : 1 - h2 * h2;
-        for (let c = 0; c < nz; c++)
-          K[(3 * i + 1 + a) * nz + c] = scale * (pa0 * W[(3 * i + 1) * nz + c] + pa1 * W[(3 * i + 2) * nz + c]);
-        K[(3 * i + 1 + a) * nz + 3 * i + 1 + a] += 1;
-        K[(3 * i + 1 + a) * nz + 3 * i] += mu * (a === 0 ? h1 : h2);
-      }
-    }
-  }
+  ensurePool(m);
+  const kinds = pool.kinds;
+  for (let i = 0; i < m; i++) kinds[i] = impulseContactKind(s, th, vplus, islandContacts[first + i]);
+  const input = islandInputOf(s, contactBase, invMassBase, invInertiaBase);
+  const nb = islandK(input, th, vplus, islandContacts, first, m, kinds, null);
+  const { sideBody, sideLocal, sideSign, sideBase, sideR, bodies, rows, response, K, slip } = islandPool;
   const byLU = !(nz > 6 * nb) && factorTransposed(K, nz);
   if (!byLU) pseudoInverseInto(K, nz, pool.pinv);
 
@@ -491,10 +355,9 @@ function solveFactored(n: number, rhs: Float64Array, z: Float64Array): void {
   for (let r = 0; r < n; r++) z[perm[r]] = y[r];
 }
 
-/** K⁺ (row-major) by the SVD, the minimum-norm solution the adjoint takes for Kᵀ (allocates: redundant islands only). */
+/** K⁺ (row-major) by the SVD, the minimum-norm solution the adjoint takes for Kᵀ (bitwise ml-matrix's). */
 function pseudoInverseInto(K: Float64Array, n: number, out: Float64Array): void {
-  const M = new Matrix(n, n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) M.set(r, c, K[r * n + c]);
-  const inv = new SingularValueDecomposition(M, { autoTranspose: true }).inverse();
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) out[r * n + c] = inv.get(r, c);
+  const kt = pool.lu; // free on this path: Kᵀ, the transpose pseudoInverse takes
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) kt[c * n + r] = K[r * n + c];
+  pseudoInverse(kt, n, out);
 }

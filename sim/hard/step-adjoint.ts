@@ -24,13 +24,8 @@ import {
 } from '../integrator/semiImplicitEuler.ts';
 import { addInto, copyInto } from '../driver/records.ts';
 import { restitutionBody } from './contact-rules.ts';
-import { contactFramesAdjoint, duffFrame, FRAME_WIDTH } from './frame.ts';
-import {
-  contactRowVelocity,
-  impulseAdjointInto,
-  impulseSolveValues,
-  type ImpulseStructure,
-} from './impulse-adjoint.ts';
+import { contactFramesAdjoint, FRAME_WIDTH } from './frame.ts';
+import { impulseAdjointInto } from './impulse-adjoint.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -39,14 +34,9 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import {
-  advancePosesAdjoint,
-  POSE_INPUT_WIDTH,
-  POSE_OUTPUT_WIDTH,
-  worldInvInertiaAdjoint,
-  worldInvInertiaValues,
-} from './pose-kernels.ts';
+import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaAdjoint } from './pose-kernels.ts';
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
+import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
 /** Whether the step places an impact (a bounce solved at its time of impact inside the step). */
@@ -121,130 +111,19 @@ function contactAdjoint(
   const contacts = rec.contacts;
   const c = contacts.count;
   const vStar = sc.freeQd;
-  // contact geometry of the fixed features, [d (c) | n (3c) | point (3c)]: its values are the
-  // narrowphase's, which the step recorded; its adjoint needs only the inputs [q | sizes]
-  const geom = sc.geom;
-  copyInto(geom, 0, contacts.dist, 0, c);
-  copyInto(geom, c, contacts.normal, 0, 3 * c);
-  copyInto(geom, 4 * c, contacts.point, 0, 3 * c);
-  copyInto(sc.xg, 0, x, L.q, 7 * n);
-  copyInto(sc.xg, 7 * n, x, L.geomSize, 4 * n);
-  // world inverse inertia of the dynamic bodies
+  // the values (step-values.ts), placed impacts included
+  const placed = sc.placed;
+  stepValues(ctx, sc, rec, x, vStar, placed);
+  const np = sc.np;
+  const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve } = sc;
   const dynamic = ctx.dynamicBodies;
   const nd = dynamic.length;
-  const xw = sc.xw;
-  for (let j = 0; j < nd; j++) {
-    const b = dynamic[j];
-    copyInto(xw, 4 * j, x, L.q + 7 * b + 3, 4);
-    copyInto(xw, 4 * nd + 3 * j, x, L.invInertia + 3 * b, 3);
-  }
-  // placed impacts: each one's time and geometry at the impact, each body's pose at its earliest
-  const placed = sc.placed;
-  const np = placed.forward(rec, x, sc.xg, sc.xgSize, vStar);
-  if (np > 0)
-    for (let j = 0; j < nd; j++) {
-      const b = dynamic[j];
-      if (placed.earliestOf[b] >= 0) copyInto(xw, 4 * j, placed.impactPose, 7 * b + 3, 4);
-    }
-  const W = worldInvInertiaValues(nd, xw, sc.W);
-  // frames (a placed impact's from its normal at the impact)
-  const normals = sc.normals,
-    frames = sc.frames;
-  copyInto(normals, 0, geom, c, 3 * c);
-  const placedIndex = sc.placedIndex;
-  placedIndex.fill(-1, 0, c);
-  for (let i = 0; i < np; i++) {
-    const k = placed.contact[i];
-    placedIndex[k] = i;
-    copyInto(normals, 3 * k, placed.g2, 7 * i + 1, 3);
-  }
-  for (let k = 0; k < c; k++) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
-
-  // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
   const IM = impulseLayout(n, c);
-  const theta = sc.theta;
-  theta.fill(0, 0, IM.size);
-  copyInto(theta, IM.velocity, vStar, 0, 6 * n);
-  for (let j = 0; j < nd; j++) {
-    const b = dynamic[j];
-    theta[IM.invMass + b] = x[L.invMass + b];
-    copyInto(theta, IM.invInertia + 9 * b, W, 9 * j, 9);
-  }
-  const lambda = sc.lambda;
-  /** per contact: which bound formula (see traced-step.ts), and the approach speed of a bounce */
-  const boundKind = sc.boundKind,
-    approach = sc.approach;
-  boundKind.fill(0, 0, c);
-  const qStart = sc.xg; // its first 7n entries: the poses at the start of the step
-  for (let k = 0; k < c; k++) {
-    const a = contacts.bodyA[k],
-      b = contacts.bodyB[k];
-    const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    const d = geom[k];
-    copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
-    // The rules of contact-rules.ts on plain numbers, written out rather than called (as
-    // problem.ts does): they take and return `Real`s, a double returned from a call V8
-    // does not inline is boxed, and their ad ops on numbers branch on the type per entry.
-    // The tests hold this path equal to the trace, which calls the rules.
-    // lever arms (leverArms): r_A = p − x_A, r_B = p − x_B (at a placed impact: where the
-    // point and the bodies are at the impact)
-    const pi = placedIndex[k];
-    if (pi < 0) {
-      const po = 4 * c + 3 * k;
-      for (let i = 0; i < 3; i++) {
-        const p = geom[po + i];
-        theta[o + CONTACT_R_A + i] = p - qStart[7 * a + i];
-        theta[o + CONTACT_R_B + i] = p - qStart[7 * b + i];
-      }
-    } else {
-      const g = placed.g2,
-        q = placed.q2;
-      for (let i = 0; i < 3; i++) {
-        const p = g[7 * pi + 4 + i];
-        theta[o + CONTACT_R_A + i] = p - q[14 * pi + i];
-        theta[o + CONTACT_R_B + i] = p - q[14 * pi + 7 + i];
-      }
-    }
-    // pairFriction: √(μ_A μ_B)
-    theta[o + CONTACT_MU] = Math.sqrt(x[L.friction + a] * x[L.friction + b]);
-    if (pi >= 0) {
-      // impactBound and the slip targets: once the frames are in θ (placed.bounds below)
-      boundKind[k] = BOUND_PLACED;
-    } else if (rec.bounced[k]) {
-      boundKind[k] = BOUND_BOUNCE;
-      const u = contactRowVelocity(theta, o, vStar, a, b, 0);
-      approach[k] = u;
-      // bounceBound −e·u⁻ with e the pair's (pairRestitution: the larger, the first at a tie)
-      const eA = x[L.restitution + a],
-        eB = x[L.restitution + b];
-      theta[o + CONTACT_BOUND] = -((eA >= eB ? eA : eB) * u);
-    } else if (d > -ctx.restingGap) {
-      // speculativeBound −max(d, 0)/dt; a resting contact on the open side of its kink
-      // (value 0, derivative −1/dt below)
-      boundKind[k] = BOUND_GAP;
-      theta[o + CONTACT_BOUND] = d > 0 ? -d / dt : 0;
-    }
-    for (let j = 0; j < 3; j++) {
-      const f = FRAME_WIDTH * k + 3 * j;
-      lambda[3 * k + j] =
-        rec.impulse[3 * k] * frames[f] +
-        rec.impulse[3 * k + 1] * frames[f + 1] +
-        rec.impulse[3 * k + 2] * frames[f + 2];
-    }
-  }
-  if (np > 0) placed.bounds(theta, IM.contacts, x, vStar);
-  const solve = sc.solve;
-  solve.count = c;
-  solve.bodyA = contacts.bodyA;
-  solve.bodyB = contacts.bodyB;
-  solve.lambda = lambda;
-  const solved = impulseSolveValues(solve, theta, sc.solved);
-
-  // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant)
-  // pseudo-velocities; the poses themselves are not needed (the adjoint reads only inputs)
-  const nm = touchedBodies(ctx, rec, sc);
+  const nm = sc.nm;
   const moving = sc.moving,
     isMoving = sc.isMoving;
+  // poses of the bodies the contacts touched, from v⁺ and the position pass's (constant)
+  // pseudo-velocities; the poses themselves are not needed (the adjoint reads only inputs)
   const xp = sc.xp;
   for (let j = 0; j < nm; j++) {
     const b = moving[j];
@@ -382,35 +261,6 @@ function contactAdjoint(
   addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
 
-// bound formulas (contact-rules.ts); 0: a contact deeper than the resting gap, b = 0 constant
-const BOUND_BOUNCE = 1;
-const BOUND_GAP = 2;
-/** a placed impact: impactBound at the impact (placed-adjoint.ts) */
-const BOUND_PLACED = 3;
-
-/**
- * The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts),
- * into `sc.moving` (marked in `sc.isMoving`); returns their count.
- */
-export function touchedBodies(
-  ctx: TracedStepContext,
-  rec: HardStepRecord,
-  sc: { readonly isMoving: Uint8Array; readonly moving: Int32Array },
-): number {
-  const isStatic = ctx.model.bodyStatic;
-  sc.isMoving.fill(0);
-  let count = 0;
-  for (let k = 0; k < rec.contacts.count; k++) {
-    for (let end = 0; end < 2; end++) {
-      const b = end === 0 ? rec.contacts.bodyA[k] : rec.contacts.bodyB[k];
-      if (isStatic[b] || sc.isMoving[b]) continue;
-      sc.isMoving[b] = 1;
-      sc.moving[count++] = b;
-    }
-  }
-  return count;
-}
-
 function isZero(v: Float64Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (v[i] !== 0) return false;
   return true;
@@ -434,7 +284,7 @@ function scratchOf(ctx: TracedStepContext): StepAdjointScratch {
  * context: allocating these per step cost more than their arithmetic). Names as in
  * {@link contactAdjoint}; the per-contact ones grow to the most contacts seen.
  */
-class StepAdjointScratch {
+class StepAdjointScratch extends StepValues {
   readonly IL: ReturnType<typeof integratorLayout>;
   /** the integrator's flat input and its views for the plain kernel */
   readonly xi: Float64Array;
@@ -448,46 +298,28 @@ class StepAdjointScratch {
   readonly freeQ: Float64Array;
   readonly freeQd: Float64Array;
   readonly freeBar: Float64Array;
-  /** the geometry's input [q (7n) | sizes (4n)], its cotangent, and their views */
-  readonly xg: Float64Array;
-  readonly xgQ: Float64Array;
-  readonly xgSize: Float64Array;
+  /** the cotangent of the geometry's input [q (7n) | sizes (4n)] and its views */
   readonly xgBar: Float64Array;
   readonly xgBarQ: Float64Array;
   readonly xgBarSize: Float64Array;
-  /** world inverse inertia: input [q (4 per dynamic body) | d (3 per)], values, cotangents */
-  readonly xw: Float64Array;
-  readonly W: Float64Array;
+  /** cotangents of the world inverse inertia's values and input */
   readonly WBar: Float64Array;
   readonly xwBar: Float64Array;
-  readonly moving: Int32Array;
-  readonly isMoving: Uint8Array;
   readonly placed: PlacedImpacts;
   /** (6n) the cotangent of the velocities the touched bodies' poses advance with */
   readonly poseVelBar: Float64Array;
-  readonly solve: ImpulseStructure & { count: number; bodyA: Int32Array; bodyB: Int32Array; lambda: Float64Array };
   // per contact
-  capacity = -1;
-  geom = new Float64Array(0);
   geomBar = new Float64Array(0);
-  normals = new Float64Array(0);
   normalsBar = new Float64Array(0);
-  frames = new Float64Array(0);
   framesBar = new Float64Array(0);
-  theta = new Float64Array(0);
   thetaBar = new Float64Array(0);
-  lambda = new Float64Array(0);
-  boundKind = new Uint8Array(0);
-  /** per contact: its index among the placed impacts, or −1 */
-  placedIndex = new Int32Array(0);
-  approach = new Float64Array(0);
-  solved = new Float64Array(0);
   solvedBar = new Float64Array(0);
   xp: Float64Array;
   xpBar: Float64Array;
   posesBar: Float64Array;
 
   constructor(ctx: TracedStepContext) {
+    super(ctx);
     const n = ctx.model.nbody;
     const IL = (this.IL = integratorLayout(n));
     this.xi = new Float64Array(IL.size);
@@ -507,53 +339,28 @@ class StepAdjointScratch {
     this.freeQ = this.free.subarray(0, 7 * n);
     this.freeQd = this.free.subarray(7 * n);
     this.freeBar = new Float64Array(13 * n);
-    this.xg = new Float64Array(11 * n);
-    this.xgQ = this.xg.subarray(0, 7 * n);
-    this.xgSize = this.xg.subarray(7 * n);
     this.xgBar = new Float64Array(11 * n);
     this.xgBarQ = this.xgBar.subarray(0, 7 * n);
     this.xgBarSize = this.xgBar.subarray(7 * n);
     const nd = ctx.dynamicBodies.length;
-    this.xw = new Float64Array(7 * nd);
-    this.W = new Float64Array(9 * nd);
     this.WBar = new Float64Array(9 * nd);
     this.xwBar = new Float64Array(7 * nd);
-    this.moving = new Int32Array(n);
-    this.isMoving = new Uint8Array(n);
     this.placed = new PlacedImpacts(ctx);
     this.poseVelBar = new Float64Array(6 * n);
     this.xp = new Float64Array(POSE_INPUT_WIDTH * n);
     this.xpBar = new Float64Array(POSE_INPUT_WIDTH * n);
     this.posesBar = new Float64Array(POSE_OUTPUT_WIDTH * n);
-    this.solve = {
-      nbody: n,
-      count: 0,
-      bodyA: new Int32Array(0),
-      bodyB: new Int32Array(0),
-      isStatic: ctx.model.bodyStatic,
-      lambda: new Float64Array(0),
-    };
   }
 
-  /** Room for `c` contacts (grown to twice the old room when short). */
+  /** Room for `c` contacts, values and cotangents. */
   ensure(c: number): void {
-    if (c <= this.capacity) return;
-    const cap = Math.max(c, 2 * this.capacity);
-    const n = this.solve.nbody;
-    this.capacity = cap;
-    this.geom = new Float64Array(7 * cap);
+    if (!this.ensureContacts(c)) return;
+    const cap = this.capacity;
+    const n = this.n;
     this.geomBar = new Float64Array(7 * cap);
-    this.normals = new Float64Array(3 * cap);
     this.normalsBar = new Float64Array(3 * cap);
-    this.frames = new Float64Array(FRAME_WIDTH * cap);
     this.framesBar = new Float64Array(FRAME_WIDTH * cap);
-    this.theta = new Float64Array(impulseLayout(n, cap).size);
     this.thetaBar = new Float64Array(impulseLayout(n, cap).size);
-    this.lambda = new Float64Array(3 * cap);
-    this.boundKind = new Uint8Array(cap);
-    this.placedIndex = new Int32Array(cap);
-    this.approach = new Float64Array(cap);
-    this.solved = new Float64Array(6 * n + 3 * cap);
     this.solvedBar = new Float64Array(6 * n + 3 * cap);
   }
 }

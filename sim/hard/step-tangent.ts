@@ -10,9 +10,10 @@
  *   of the touched bodies from v⁺ (+ the position pass's pseudo-velocities, a constant)
  *
  * The forward values are computed once per step from the record and the step's input
- * (as the adjoint computes them); only the linear propagation runs per direction. Covers
- * the steps the hand adjoint covers (no impact placed inside the step,
- * `placesImpact` is false); step-tangent-placed.ts handles the others.
+ * (step-values.ts, shared with the adjoint); only the linear propagation runs per
+ * direction. Covers the steps the hand adjoint covers without the placed impacts' chain
+ * (no impact placed inside the step, `placesImpact` is false); step-tangent-placed.ts
+ * handles the others.
  *
  * In: the one-step input `x` (layout `ctx.L`: state, parameters, this step's controls) and
  * `dirs` tangents of it, direction j at `xdot[j·L.size ..]`. Out: direction j's tangent
@@ -30,16 +31,7 @@ import {
 } from '../integrator/semiImplicitEuler.ts';
 import { quatExp, quatExpTangent } from '../integrator/quatExp.ts';
 import { quatMultiply } from '../math/quat.ts';
-import {
-  pairFriction,
-  pairRestitution,
-  restitutionBody,
-  speculativeBound,
-  bounceBound,
-  leverArms,
-} from './contact-rules.ts';
-import { duffFrame, FRAME_WIDTH } from './frame.ts';
-import { contactRowVelocity, impulseSolveValues, type ImpulseStructure } from './impulse-adjoint.ts';
+import { pairRestitution, restitutionBody } from './contact-rules.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -49,19 +41,13 @@ import {
   impulseLayout,
 } from './impulse-layout.ts';
 import { impulseTangentInto } from './impulse-tangent.ts';
-import { worldInvInertiaValues } from './pose-kernels.ts';
-import { placesImpact, touchedBodies } from './step-adjoint.ts';
+import { placesImpact } from './step-adjoint.ts';
+import { BOUND_BOUNCE, BOUND_GAP, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
-/** Floats per body of a pose, a twist, a size row; of a state. */
+/** Floats per body of a pose, a twist. */
 const POSE = 7;
 const TWIST = 6;
-const SIZE = 4;
-
-/** Which bound formula a contact took (step-adjoint.ts's): 0 constant, bounce, gap. */
-export const BOUND_CONSTANT = 0;
-export const BOUND_BOUNCE = 1;
-export const BOUND_GAP = 2;
 
 /** A step the hand tangent cannot take (a placed impact): step-tangent-placed.ts takes it. */
 export class PlacedImpactTangentError extends Error {
@@ -143,75 +129,14 @@ function contactTangent(
   const vStar = sc.freeQd;
   const stride = L.size;
 
-  // ---- values, as the adjoint computes them ----
-  const geom = sc.geom;
-  copyInto(geom, 0, contacts.dist, 0, c);
-  copyInto(geom, c, contacts.normal, 0, 3 * c);
-  copyInto(geom, 4 * c, contacts.point, 0, 3 * c);
-  const qStart = sc.qStart;
-  copyInto(qStart, 0, x, L.q, POSE * n);
-  copyInto(sc.sizes, 0, x, L.geomSize, SIZE * n);
+  // ---- values, the adjoint's (step-values.ts) ----
+  stepValues(ctx, sc, rec, x, vStar, null);
+  const { geom, theta, boundKind, approach, solved, solve } = sc;
+  const qStart = sc.xgQ;
   const dynamic = ctx.dynamicBodies;
   const nd = dynamic.length;
-  const xw = sc.xw;
-  for (let j = 0; j < nd; j++) {
-    const b = dynamic[j];
-    copyInto(xw, 4 * j, x, L.q + POSE * b + 3, 4);
-    copyInto(xw, 4 * nd + 3 * j, x, L.invInertia + 3 * b, 3);
-  }
-  const W = worldInvInertiaValues(nd, xw, sc.W);
-  const frames = sc.frames;
-  for (let k = 0; k < c; k++) duffFrame(frames, FRAME_WIDTH * k, geom, c + 3 * k);
   const IM = impulseLayout(n, c);
-  const theta = sc.theta;
-  theta.fill(0, 0, IM.size);
-  copyInto(theta, IM.velocity, vStar, 0, TWIST * n);
-  for (let j = 0; j < nd; j++) {
-    const b = dynamic[j];
-    theta[IM.invMass + b] = x[L.invMass + b];
-    copyInto(theta, IM.invInertia + 9 * b, W, 9 * j, 9);
-  }
-  const lambda = sc.lambda,
-    boundKind = sc.boundKind,
-    approach = sc.approach,
-    lever = sc.lever;
-  for (let k = 0; k < c; k++) {
-    const a = contacts.bodyA[k],
-      b = contacts.bodyB[k];
-    const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    const d = geom[k];
-    copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
-    leverArms(lever, geom, 4 * c + 3 * k, qStart, a, b);
-    copyInto(theta, o + CONTACT_R_A, lever, 0, 3);
-    copyInto(theta, o + CONTACT_R_B, lever, 3, 3);
-    theta[o + CONTACT_MU] = pairFriction(x[L.friction + a], x[L.friction + b]) as number;
-    boundKind[k] = BOUND_CONSTANT;
-    if (rec.bounced[k]) {
-      boundKind[k] = BOUND_BOUNCE;
-      approach[k] = contactRowVelocity(theta, o, vStar, a, b, 0);
-      theta[o + CONTACT_BOUND] = bounceBound(
-        pairRestitution(x[L.restitution + a], x[L.restitution + b]),
-        approach[k],
-      ) as number;
-    } else if (d > -ctx.restingGap) {
-      boundKind[k] = BOUND_GAP;
-      theta[o + CONTACT_BOUND] = speculativeBound(d, dt, ctx.restingGap) as number;
-    }
-    for (let j = 0; j < 3; j++) {
-      const f = FRAME_WIDTH * k + 3 * j;
-      lambda[3 * k + j] =
-        rec.impulse[3 * k] * frames[f] +
-        rec.impulse[3 * k + 1] * frames[f + 1] +
-        rec.impulse[3 * k + 2] * frames[f + 2];
-    }
-  }
-  const solve = sc.solve;
-  solve.count = c;
-  solve.bodyA = contacts.bodyA;
-  solve.bodyB = contacts.bodyB;
-  solve.lambda = lambda;
-  const solved = impulseSolveValues(solve, theta, sc.solved);
-  const nm = touchedBodies(ctx, rec, sc);
+  const nm = sc.nm;
 
   // ---- tangents: geometry (all directions at once), world inertia, θ̇ per direction ----
   const geomDot = sc.geomDot;
@@ -219,7 +144,7 @@ function contactTangent(
     ctx.geometryInput,
     contacts,
     qStart,
-    sc.sizes,
+    sc.xgSize,
     dirs,
     sc.stateDotView(xdot, L.q),
     stride,
@@ -523,8 +448,7 @@ export function tangentScratchOf(ctx: TracedStepContext): StepTangentScratch {
  * `solvedDot` (dirs × (6n + 3c)), `geomDot` (dirs × 7c), `approachDot` (dirs × c) hold
  * the step's values and tangents (decisions-tangent.ts reads them).
  */
-export class StepTangentScratch {
-  readonly n: number;
+export class StepTangentScratch extends StepValues {
   readonly IL: ReturnType<typeof integratorLayout>;
   readonly xi: Float64Array;
   readonly free: Float64Array;
@@ -532,25 +456,10 @@ export class StepTangentScratch {
   readonly freeQd: Float64Array;
   xiDots: Float64Array[] = [];
   freeDots: Float64Array[] = [];
-  readonly qStart: Float64Array;
-  readonly sizes: Float64Array;
-  readonly xw: Float64Array;
-  readonly W: Float64Array;
-  readonly moving: Int32Array;
-  readonly isMoving: Uint8Array;
-  readonly lever = new Float64Array(6);
-  readonly solve: ImpulseStructure & { count: number; bodyA: Int32Array; bodyB: Int32Array; lambda: Float64Array };
-  count = 0;
   dirs = 0;
-  capacity = -1;
   dirCapacity = 0;
-  geom = new Float64Array(0);
-  frames = new Float64Array(0);
-  theta = new Float64Array(0);
-  lambda = new Float64Array(0);
-  boundKind = new Uint8Array(0);
-  approach = new Float64Array(0);
-  solved = new Float64Array(0);
+  /** the contacts the per-direction buffers below have room for */
+  private dotCapacity = -1;
   geomDot = new Float64Array(0);
   thetaDot = new Float64Array(0);
   solvedDot = new Float64Array(0);
@@ -559,27 +468,13 @@ export class StepTangentScratch {
   private sizeView: { of: Float64Array; at: number; view: Float64Array } | null = null;
 
   constructor(ctx: TracedStepContext) {
-    const n = (this.n = ctx.model.nbody);
+    super(ctx);
+    const n = this.n;
     const IL = (this.IL = integratorLayout(n));
     this.xi = new Float64Array(IL.size);
     this.free = new Float64Array((POSE + TWIST) * n);
     this.freeQ = this.free.subarray(0, POSE * n);
     this.freeQd = this.free.subarray(POSE * n);
-    this.qStart = new Float64Array(POSE * n);
-    this.sizes = new Float64Array(SIZE * n);
-    const nd = ctx.dynamicBodies.length;
-    this.xw = new Float64Array(7 * nd);
-    this.W = new Float64Array(9 * nd);
-    this.moving = new Int32Array(n);
-    this.isMoving = new Uint8Array(n);
-    this.solve = {
-      nbody: n,
-      count: 0,
-      bodyA: new Int32Array(0),
-      bodyB: new Int32Array(0),
-      isStatic: ctx.model.bodyStatic,
-      lambda: new Float64Array(0),
-    };
   }
 
   /** Room for `c` contacts and `dirs` directions. */
@@ -591,20 +486,13 @@ export class StepTangentScratch {
         this.freeDots.push(new Float64Array((POSE + TWIST) * n));
       }
       this.dirCapacity = dirs;
-      this.capacity = -1; // the per-direction buffers below
+      this.dotCapacity = -1; // the per-direction buffers below
     }
-    if (c <= this.capacity) return;
-    const cap = Math.max(c, 2 * this.capacity, 4);
+    this.ensureContacts(c);
+    if (this.capacity <= this.dotCapacity) return;
+    const cap = (this.dotCapacity = this.capacity);
     const D = this.dirCapacity;
-    this.capacity = cap;
     const IM = impulseLayout(n, cap);
-    this.geom = new Float64Array(7 * cap);
-    this.frames = new Float64Array(FRAME_WIDTH * cap);
-    this.theta = new Float64Array(IM.size);
-    this.lambda = new Float64Array(3 * cap);
-    this.boundKind = new Uint8Array(cap);
-    this.approach = new Float64Array(cap);
-    this.solved = new Float64Array(6 * n + 3 * cap);
     this.geomDot = new Float64Array(D * 7 * cap);
     this.thetaDot = new Float64Array(D * IM.size);
     this.solvedDot = new Float64Array(D * (6 * n + 3 * cap));

@@ -21,8 +21,10 @@
  * the bounding spheres' gap (a lower bound on g) over an upper bound on ‖ġ‖ (each body's
  * point speed bound |ẋ| + |δθ|·r + Σ|ḣ|) — shows it can change nothing the report shows:
  * no nearer than its own best so far, or no nearer than the `listed` nearest pairs' bests
- * and, along each parameter alone, than the nearest so far along it. Pairs no direction
- * moves are skipped outright.
+ * and, along each parameter alone, than the nearest so far along it — counting, with
+ * {@link ApproachWatch.boundBy}, the decisions the steps have logged so far: the approaches
+ * are logged after them and enter the report only strictly nearer than those, and the
+ * bounds only fall as the rollout goes on. Pairs no direction moves are skipped outright.
  *
  * First order, like every distance of the validity report; the box–box gap beyond the
  * margin is the separating-axis bound (a lower bound on g), so there the distance errs
@@ -36,6 +38,7 @@ import { ShapeType } from '../shapes.ts';
 import { STATE_FIELDS, type State } from '../state.ts';
 import type { StepMarginSink } from '../driver/tangent-rollout.ts';
 import { GEOM_SIZE_WIDTH, SHAPE_ROWS, type SolidRow } from '../shapes/table.ts';
+import type { NearestDecisions } from './nearest.ts';
 
 /** Shape codes read in the loops (a module binding read is a getter call under some loaders). */
 const PLANE = ShapeType.plane;
@@ -112,13 +115,27 @@ export class ApproachWatch {
     this.turn = new Float64Array(n * dirs * 3);
     this.slope = new Float64Array(dirs);
     this.paramThreshold = new Float64Array(dirs).fill(Infinity);
+    this.alongThreshold = new Float64Array(dirs);
     this.selectScratch = new Float64Array(pairs);
   }
 
   /** the `listed`-th smallest best distance over the pairs (Infinity while fewer have one) */
   private threshold = Infinity;
+  /** the decisions the steps have logged so far, which the report also ranks (null: the pairs alone) */
+  private logged: NearestDecisions | null = null;
+
+  /**
+   * Rank the pairs against `nearest` too, the nearest decisions of the log the steps
+   * report into (the approaches are logged after the steps): a pair that cannot be listed
+   * beside them, nor be the nearest along a parameter, is not measured.
+   */
+  boundBy(nearest: NearestDecisions | null): void {
+    this.logged = nearest;
+  }
   /** per direction: the least distance along it alone over the pairs' best entries */
   private readonly paramThreshold: Float64Array;
+  /** per direction: that, or the least along it over the steps' decisions so far */
+  private readonly alongThreshold: Float64Array;
   /** whether a best changed since the thresholds were computed */
   private dirty = false;
   private readonly selectScratch: Float64Array;
@@ -158,6 +175,15 @@ export class ApproachWatch {
     const stride = (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n;
     this.bodyTangents(q, stateDot, stride);
     if (this.dirty) this.updateThresholds();
+    // the thresholds with the steps' decisions so far (each only falls)
+    let threshold = this.threshold;
+    const along = this.alongThreshold;
+    along.set(this.paramThreshold);
+    const logged = this.logged;
+    if (logged !== null) {
+      threshold = Math.min(threshold, logged.listedBound());
+      for (let j = 0; j < dirs; j++) along[j] = Math.min(along[j], logged.bestDistance[j]);
+    }
     const margin = model.contact.margin;
     for (let p = 0; p < this.pairA.length; p++) {
       const a = this.pairA[p];
@@ -172,11 +198,11 @@ export class ApproachWatch {
       if (lower > 0) {
         const nearest = lower / rate;
         if (nearest >= this.bestDistance[p]) continue;
-        if (nearest >= this.threshold) {
+        if (nearest >= threshold) {
           let alongEach = true;
           for (let j = 0; j < dirs && alongEach; j++) {
-            const along = this.speedBound[a * dirs + j] + this.speedBound[b * dirs + j];
-            alongEach = along === 0 || lower / along >= this.paramThreshold[j];
+            const rateAlong = this.speedBound[a * dirs + j] + this.speedBound[b * dirs + j];
+            alongEach = rateAlong === 0 || lower / rateAlong >= along[j];
           }
           if (alongEach) continue;
         }

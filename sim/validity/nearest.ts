@@ -73,6 +73,15 @@ export class NearestDecisions {
     }
   }
 
+  /**
+   * The distance an entry noted from now on must be below to be listed (strictly): the
+   * `listed`-th nearest so far, Infinity while fewer are listed. It only falls as entries arrive.
+   */
+  listedBound(): number {
+    const top = this.nearest;
+    return top.length < this.listed ? Infinity : this.distance[top[top.length - 1]];
+  }
+
   /** The slopes of entry `i`, listed or best for a parameter (∂|m_i|/∂θ_j at j). */
   row(i: number): Float64Array {
     const row = this.rows.get(i);

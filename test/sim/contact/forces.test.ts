@@ -16,6 +16,7 @@ import { createContacts, type Contacts } from '../../../sim/collision/contacts.t
 import type { ContactForceMode, ContactForceParams } from '../../../sim/contact/params.ts';
 import { createDampingRatio, dampingRatioOfRestitution } from '../../../sim/contact/restitution.ts';
 import {
+  CONTACT_KEPT_COMPACT,
   CONTACT_KEPT_PER_CONTACT,
   contactWrenches,
   contactWrenchesPullback,
@@ -294,7 +295,7 @@ describe('contact wrench primitive: derivatives', () => {
     }
   }
 
-  it("the pullback from the forward pass's kept intermediates is the recomputing one, bit for bit (every regime, static side, damping override)", () => {
+  it("the pullback from the forward pass's kept intermediates, full or compact slots, is the recomputing one, bit for bit (every regime, static side, damping override)", () => {
     const variants: { name: string; over: Partial<ContactForceParams>; staticGround: boolean }[] = [
       { name: 'restitution', over: {}, staticGround: false },
       { name: 'static ground', over: {}, staticGround: true },
@@ -309,33 +310,34 @@ describe('contact wrench primitive: derivatives', () => {
             params.invMass = Float64Array.of(0, 2, 0.5);
             params.invInertia = Float64Array.of(0, 0, 0, 60, 50, 40, 8, 6, 10);
           }
-          // kept at an offset into a larger buffer, as a rollout's arena holds them
-          const at = 5;
-          const kept = new Float64Array(at + CONTACT_KEPT_PER_CONTACT * c.contacts.count + 3);
-          const wrench = new Float64Array(6 * NBODY);
-          keepContactIntermediatesIn(kept, at);
-          try {
-            contactWrenches(params, c.contacts, c.q, c.qd, wrench);
-          } finally {
-            keepContactIntermediatesIn(null);
-          }
-          expect(Array.from(wrench)).toEqual(Array.from(contactWrenches(params, c.contacts, c.q, c.qd, wrench)));
           const ybar = Float64Array.from(randomWeights(41, 6 * NBODY));
           const size = contactWrenchLayout(c.contacts.count, NBODY).size;
           const recomputed = contactWrenchesPullback(params, c.contacts, c.q, c.qd, ybar, new Float64Array(size));
-          const fromKept = contactWrenchesPullback(
-            params,
-            c.contacts,
-            c.q,
-            c.qd,
-            ybar,
-            new Float64Array(size),
-            kept,
-            at,
-          );
           // penalty's separating contacts may all be inactive (clamped): a zero pullback
           if (regime !== 'separating') expect(recomputed.some((g) => g !== 0)).toBe(true);
-          expect(Array.from(fromKept), `${mode} ${regime} ${v.name}`).toEqual(Array.from(recomputed));
+          for (const slot of [CONTACT_KEPT_PER_CONTACT, CONTACT_KEPT_COMPACT]) {
+            // kept at an offset into a larger buffer, as a rollout's arena holds them
+            const at = 5;
+            const kept = new Float64Array(at + slot * c.contacts.count + 3);
+            const wrench = new Float64Array(6 * NBODY);
+            keepContactIntermediatesIn(kept, at, slot);
+            try {
+              contactWrenches(params, c.contacts, c.q, c.qd, wrench);
+            } finally {
+              keepContactIntermediatesIn(null);
+            }
+            expect(Array.from(wrench)).toEqual(Array.from(contactWrenches(params, c.contacts, c.q, c.qd, wrench)));
+            const fromSlots = (): number[] =>
+              Array.from(
+                contactWrenchesPullback(params, c.contacts, c.q, c.qd, ybar, new Float64Array(size), kept, at, slot),
+              );
+            expect(fromSlots(), `${mode} ${regime} ${v.name} slot ${slot}`).toEqual(Array.from(recomputed));
+            if (regime === 'separating') continue;
+            // and the pullback reads the slots: other numbers in them, another pullback
+            for (let k = at; k < at + slot * c.contacts.count; k++) kept[k] *= 1.5;
+            const fromChanged = fromSlots();
+            expect(fromChanged).not.toEqual(Array.from(recomputed));
+          }
         }
       }
     }

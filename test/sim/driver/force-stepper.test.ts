@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ad from '../../../ad/index.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
-import { WRENCH_PER_BODY } from '../../../sim/driver/inputs.ts';
+import { CONTACT_KEPT_PER_CONTACT } from '../../../sim/contact/wrenches.ts';
+import { RECORD_POOL } from '../../../sim/driver/lease-pool.ts';
 import { INTEGRATOR_KEPT_PER_BODY } from '../../../sim/integrator/semiImplicitEuler.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../../../sim/rollout.ts';
 import { parseScene, type Scene } from '../../../sim/scene.ts';
@@ -40,14 +41,15 @@ function throwScene(mode: 'penalty' | 'soft'): Scene {
   });
 }
 
-/**
- * The record budget (bytes) that holds every step's state, wrench, contact count and
- * integrator intermediates and nothing more: the records are kept, their contacts' force
- * intermediates are not (the stepper's accounting, force-stepper.ts `contactKeptCap`).
- */
-function budgetWithoutContacts(nbody: number): number {
-  const perStep = (13 * nbody + WRENCH_PER_BODY * nbody + INTEGRATOR_KEPT_PER_BODY * nbody) * 8 + 4;
-  return STEPS * perStep;
+/** Bytes of every step's integrator intermediates (the first thing the intermediates budget holds). */
+function integratorBytes(nbody: number): number {
+  return STEPS * INTEGRATOR_KEPT_PER_BODY * nbody * 8;
+}
+
+/** Budgets of the records (states, wrenches) and of the intermediates beside them, bytes (undefined: the default). */
+interface Budgets {
+  records?: number;
+  intermediates?: number;
 }
 
 /**
@@ -55,10 +57,16 @@ function budgetWithoutContacts(nbody: number): number {
  * primitive in one trace, rollout k from the scene's initial velocities plus k·(0.05 m/s
  * along x) on every dynamic body, w.r.t. all inputs of the first.
  */
-function gradientOf(s: Scene, keptRecordsBytes: number | undefined, evaluations = 1): number[] {
+function gradientOf(s: Scene, budgets: Budgets, evaluations = 1): number[] {
   const model = buildModel(s);
   const state = initialState(model, s);
-  const config = { model, steps: STEPS, segment: 13, keptRecordsBytes };
+  const config = {
+    model,
+    steps: STEPS,
+    segment: 13,
+    keptRecordsBytes: budgets.records,
+    keptIntermediatesBytes: budgets.intermediates,
+  };
   const L = rolloutLayout(model.nbody, STEPS, 0);
   const run = rolloutPrimitive(config);
   const x0 = Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd));
@@ -77,18 +85,29 @@ describe('force stepper: kept contact intermediates', () => {
   for (const mode of ['penalty', 'soft'] as const) {
     it(`${mode}: kept intermediates, records without them (forces computed again), and replay give the same gradient bit for bit`, () => {
       const s = throwScene(mode);
-      const kept = gradientOf(s, undefined);
+      const kept = gradientOf(s, {});
       expect(kept.some((g) => g !== 0)).toBe(true);
-      expect(kept).toEqual(gradientOf(s, budgetWithoutContacts(3)));
-      expect(kept).toEqual(gradientOf(s, 0));
+      // the integrator's kept, the contacts' computed again
+      expect(kept).toEqual(gradientOf(s, { intermediates: integratorBytes(3) }));
+      // the integrator's and the first few dozen steps' contacts kept (a few contacts a
+      // step), in compact slots (full ones for the whole rollout would not fit) but for the
+      // contact-free first step, the later steps' computed again
+      const someContacts = integratorBytes(3) + 60 * 2 * CONTACT_KEPT_PER_CONTACT * 8;
+      expect(kept).toEqual(gradientOf(s, { intermediates: someContacts }));
+      // no intermediates: integration and forces computed again
+      expect(kept).toEqual(gradientOf(s, { intermediates: 0 }));
+      // records over their budget: every segment replayed from its checkpoint
+      expect(kept).toEqual(gradientOf(s, { records: 0 }));
     });
   }
 
-  it('soft: 40 rollouts in one trace, more than the record pool holds: the earliest, whose arrays were lent on, replay or compute their forces again', () => {
-    // every rollout here keeps ~1.2 MB (a 1 MiB chunk of contact intermediates, its states,
-    // wrenches and integrator intermediates); the pool holds 32 MiB, so the later rollouts
-    // are lent the earlier ones' arrays (lease-pool.ts), whose pullbacks must not read them
+  it('soft: more rollouts in one trace than the record pool keeps: the earliest, whose arrays were lent on, replay or compute their forces again', () => {
+    // every rollout here keeps over 1 MiB (a 1 MiB chunk of contact intermediates, its
+    // states, wrenches and integrator intermediates): past the pool's free numbers the
+    // later rollouts are lent the earlier ones' arrays (lease-pool.ts), whose pullbacks
+    // must not read them
+    const rollouts = Math.ceil((RECORD_POOL.freeNumbers * 8) / (1024 * 1024)) + 8;
     const s = throwScene('soft');
-    expect(gradientOf(s, undefined, 40)).toEqual(gradientOf(s, 0, 40));
+    expect(gradientOf(s, {}, rollouts)).toEqual(gradientOf(s, { records: 0 }, rollouts));
   });
 });

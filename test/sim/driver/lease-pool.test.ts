@@ -2,7 +2,7 @@
 // least recently lent large-enough array of another owner; an owner learns when its array
 // was lent on; the pool forgets (but never re-lends) arrays past its size.
 import { describe, expect, it } from 'vitest';
-import { LeasePool } from '../../../sim/driver/lease-pool.ts';
+import { LEASE_OWNERS_KEPT, LeasePool } from '../../../sim/driver/lease-pool.ts';
 
 describe('lease pool', () => {
   it('lends new arrays while there is room, then the least recently lent large-enough one of another owner', () => {
@@ -39,5 +39,24 @@ describe('lease pool', () => {
     const second = pool.lend(a, 10);
     expect(second).not.toBe(first);
     expect(pool.holds(first, a) && pool.holds(second, a)).toBe(true);
+  });
+
+  it('past its free numbers, lends on the arrays of owners LEASE_OWNERS_KEPT tokens older before making new ones, the shortest large enough first', () => {
+    const pool = new LeasePool(1000, 100);
+    const old = pool.newOwner();
+    const long = pool.lend(old, 100),
+      short = pool.lend(old, 20);
+    const recent: number[] = [];
+    for (let k = 1; k < LEASE_OWNERS_KEPT; k++) recent.push(pool.newOwner());
+    // fewer than LEASE_OWNERS_KEPT owners since: old's arrays stay its own (the pool has room)
+    const fresh = pool.lend(recent[recent.length - 1], 10);
+    expect([long, short]).not.toContain(fresh);
+    expect(pool.holds(short, old)).toBe(true);
+    // one more: old's shortest large-enough array is lent on, the long one stays old's
+    const next = pool.newOwner();
+    expect(pool.lend(next, 10)).toBe(short);
+    expect(pool.holds(short, old)).toBe(false);
+    expect(pool.holds(long, old)).toBe(true);
+    expect(pool.lend(next, 50)).toBe(long);
   });
 });
