@@ -132,8 +132,8 @@ export function sweepGainCounted(i: number): number {
   return _counted[i];
 }
 
-/** {@link sweepGainAdd} with whether the contact counts given (the decision's differences: the step's own). */
-export function sweepGainAddAs(e: SweepContact, run: number, counts: boolean): void {
+/** {@link sweepGainAdd} with whether the contact counts given. */
+function sweepGainAddAs(e: SweepContact, run: number, counts: boolean): void {
   const pg = _pairGain;
   if (run !== pg.run) {
     flushPairGain();

@@ -71,7 +71,6 @@ import {
   addDissipative,
   dissipativeNormal,
   sweepGainAdd,
-  sweepGainAddAs,
   reportSweepDecision,
   sweepGainReset,
   sweepNeeded,
@@ -671,31 +670,6 @@ function accumulateWrenches(
 
 /** Whether the last forward call swept its pairs (kept with each contact's intermediates). */
 let _swept = false;
-
-/**
- * The pair sweep's gain sums S_b (pair-sweep.ts `sweepGainOf`) of the contacts `geom` at
- * (q, qd), and nothing else: no wrench, no kept intermediates, the last step's sweep flag
- * left as it was. Only the dashpot part of each contact's force: whether a contact counts
- * (f_n ≠ 0) is `counted`'s, the step's own (pair-sweep.ts `sweepGainCounted`). For the sweep decision's directional differences (pair-sweep-decision.ts),
- * which pass the few contacts of one body; the kernel's scratch (gates, runs, gains) is
- * then this call's until the next pass.
- */
-export function contactSweepGains(
-  p: ContactForceParams,
-  geom: ContactGeometry,
-  q: Float64Array,
-  qd: Float64Array,
-  counted: Uint8Array,
-): void {
-  const swept = _swept;
-  gatePass(p, geom);
-  for (let i = 0; i < geom.count; i++) {
-    contactKinematics(geom, q, qd, i);
-    contactDashpot(p, q, i);
-    sweepGainAddAs(_e, _run[i], counted[i] === 1);
-  }
-  _swept = swept;
-}
 
 /** Whether the last call of the plain kernel ({@link contactWrenches}) ran the pair sweep (pair-sweep.ts). */
 export function contactStepSwept(): boolean {
