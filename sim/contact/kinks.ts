@@ -11,12 +11,14 @@
  * | `margin`       | soft    | d = contact margin  | |margin − d| (m)   | yes (tiny)   |
  * | `restitution threshold` | hard | the approach speed −u⁻ = the restitution threshold (an impact turns plastic) | |u⁻ + threshold| (m/s) | yes (a bounce or none) |
  * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
+ * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts; the step sweeps when one passes it) | |1 − S_b| (dimensionless), per moving body in ≥ 2 pairs (a pair adds at most 1) | yes (the force steps from Jacobi to the pair sweep) |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
  *
  * The soft force at the margin is tiny but not zero, so the collision pass dropping a
  * contact there is a small jump; penalty forces are already 0 beyond d = 0.
  *
- * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`); the caller adds the step through
+ * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`), or `<body> <kind>` for a
+ * decision of one body (`pair sweep`); the caller adds the step through
  * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
  * a map lookup, not a string build.
  */
@@ -71,6 +73,12 @@ export const KINK_APPROACH = 6;
  */
 export const KINK_RESTITUTION_THRESHOLD = 7;
 
+/**
+ * Force modes: whether the step runs the pair sweep (pair-sweep.ts), decided by the sums S_b
+ * of the moving bodies' dashpot gains against 1; each body's, margin |1 − S_b|.
+ */
+export const KINK_PAIR_SWEEP = 8;
+
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
   'onset',
@@ -81,6 +89,7 @@ export const CONTACT_KINK_KINDS = [
   'impact beside contacts',
   'approach',
   'restitution threshold',
+  'pair sweep',
 ] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
@@ -106,3 +115,26 @@ export function contactKinkLabel(bodyName: readonly string[], a: number, b: numb
   }
   return label;
 }
+
+/**
+ * The label `<body> <kind>` of a decision of one body (`pair sweep`), cached per name list
+ * as {@link contactKinkLabel}'s.
+ *
+ * @example
+ * bodyKinkLabel(['ground', 'box'], 1, KINK_PAIR_SWEEP); // 'box pair sweep'
+ */
+export function bodyKinkLabel(bodyName: readonly string[], body: number, kind: number): string {
+  let labels = bodyLabelCache.get(bodyName);
+  if (labels === undefined) {
+    labels = new Map();
+    bodyLabelCache.set(bodyName, labels);
+  }
+  const key = body * CONTACT_KINK_KINDS.length + kind;
+  let label = labels.get(key);
+  if (label === undefined) {
+    label = `${bodyName[body]} ${CONTACT_KINK_KINDS[kind]}`;
+    labels.set(key, label);
+  }
+  return label;
+}
+const bodyLabelCache = new WeakMap<readonly string[], Map<number, string>>();

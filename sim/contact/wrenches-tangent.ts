@@ -30,6 +30,9 @@ import {
 } from './kinks.ts';
 import type { ContactForceParams } from './params.ts';
 import { wrenchForwardPass as F, type ContactGeometry } from './wrenches.ts';
+import { pairSweepTangents } from './pair-sweep-tangent.ts';
+import { reportSweepDecisionTangents, sweepGainTangentScratch } from './pair-sweep-decision.ts';
+import { sweepGainCounted } from './pair-sweep.ts';
 
 /**
  * A kink sink that also takes each reported margin's tangents: `kink(m, label, jump)` then
@@ -288,6 +291,8 @@ export function contactWrenchTangents(
     for (let k = 0; k < PL.size && any === 0; k++) any = paramDot[j * PL.size + k] !== 0 ? 1 : 0;
     _paramMoves[j] = any;
   }
+  // the pair sweep decision's gains g·un per side and their tangents (pair-sweep-decision.ts)
+  const on = sink !== null && count > 1 ? sweepGainTangentScratch(count, dirs) : null;
   for (let i = 0; i < count; i++) {
     F.kinematics(geom, q, qd, i);
     F.force(p, q, i);
@@ -482,6 +487,13 @@ export function contactWrenchTangents(
       fSH -= act * carried * cp * massSum;
       fNG = -act * carried * pressDx * relDyn;
     }
+    // a contact counted in the sweep's gains: g = y_n·φ₁(y_n)/W_n, its side A's and B's g·un
+    const sweepTrack = on !== null && sweepGainCounted(i) === 1;
+    const sweepG = sweepTrack ? (e.yn * ePhiN) / eWn : 0;
+    if (on !== null && sweepTrack) {
+      on.onA[i] = sweepG * e.unA;
+      on.onB[i] = sweepG * e.unB;
+    }
     const runAt = run[i] * dirs;
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
@@ -601,6 +613,9 @@ export function contactWrenchTangents(
       const rateDot = -vn;
       const tauDot = pm ? paramDot[po + PL.temperature] : 0;
       const widthDot = pm ? winWidthDNormalVelocity * vn + winWidthDTemperature * tauDot : winWidthDNormalVelocity * vn;
+      // the parameters' parts of y_n's and W_n's tangents (for the sweep's gains)
+      let ynP = 0,
+        wnP = 0;
       if (pm) {
         // the parameters' part: the chain of wrenches.ts's normal law on their tangents alone
         const kDot = paramDot[po + PL.stiffness];
@@ -615,6 +630,8 @@ export function contactWrenchTangents(
         const actDot = winDTemperature * tauDot;
         const yn = dt * (dashpot * act * eWn + eDashpot * actDot * eWn + eDashpot * act * wn);
         const effDot = dashpot * ePhiN + eDashpot * ePhiNDy * yn;
+        ynP = yn;
+        wnP = wn;
         const pDot = dt * dt * (kDot * eW0 + stiffness * w0p);
         const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0p);
         const kEffP = kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot);
@@ -670,6 +687,33 @@ export function contactWrenchTangents(
           }
         }
         _mdot[k * dirs + j] = m;
+      }
+      if (on !== null && sweepTrack) {
+        // (g·un)˙ = ġ·un + g·u̇n per side, ġ = (ẏ_n·(φ₁ + y_n·φ₁′) − g·Ẇ_n)/W_n
+        const ynDot = ynDD * dd + ynVN * vn + ynW0 * nrm + ynSH * shareDot + ynP;
+        const wnDot = wnSH * shareDot + wnW0 * nrm + wnP;
+        const gDot = (ynDot * (ePhiN + e.yn * ePhiNDy) - sweepG * wnDot) / eWn;
+        // u̇n per side (as nrm sums them, with the side's parameters): the side's lever, orientation, m⁻¹ and I⁻¹
+        for (let side = 0; side < 2; side++) {
+          const o = side * B,
+            body = side === 0 ? a : b;
+          let unDot = sc[o + SC_NN] * nDx + sc[o + SC_NN + 1] * nDy + sc[o + SC_NN + 2] * nDz;
+          if (side === 0 ? dynA : dynB) {
+            const qo = so + 7 * body + 3;
+            unDot +=
+              sc[o + SC_RN] * (side === 0 ? rADx : rBDx) +
+              sc[o + SC_RN + 1] * (side === 0 ? rADy : rBDy) +
+              sc[o + SC_RN + 2] * (side === 0 ? rADz : rBDz);
+            for (let k = 0; k < 4; k++) unDot += sc[o + SC_QN + k] * stateDot[qo + k];
+            if (pm) {
+              const li = po + PL.invInertia + 3 * body;
+              unDot += paramDot[po + PL.invMass + body];
+              for (let k = 0; k < 3; k++) unDot += paramDot[li + k] * sc[o + SC_TT + k];
+            }
+          }
+          if (side === 0) on.onADot[i * dirs + j] = gDot * e.unA + sweepG * unDot;
+          else on.onBDot[i * dirs + j] = gDot * e.unB + sweepG * unDot;
+        }
       }
       if (fn === 0) continue;
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
@@ -730,6 +774,11 @@ export function contactWrenchTangents(
       }
     }
   }
+  // a step whose dashpots would overshoot together is the pair sweep's (pair-sweep.ts)
+  if (F.sweepNeeded(p, geom))
+    pairSweepTangents(p, geom, q, qd, dirs, geomDot, stateDot, paramDot, PL, wrenchOut, wrenchDot);
+  // and that decision's margin, with its tangents (last: it reuses the kernel's scratch)
+  if (sink !== null && on !== null) reportSweepDecisionTangents(p, geom, dirs, sink);
 }
 
 let _paramMoves = new Uint8Array(8);

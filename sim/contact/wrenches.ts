@@ -67,6 +67,22 @@ import { penaltyNormalForce } from './penalty.ts';
 import { createDampingRatio, dampingRatioOfRestitution } from './restitution.ts';
 import { softNormalForce } from './soft.ts';
 import { createWindowActivation, stepStiffnessFactor, windowActivation } from './step-exact.ts';
+import {
+  addDissipative,
+  dissipativeNormal,
+  sweepGainAdd,
+  reportSweepDecision,
+  sweepGainReset,
+  sweepNeeded,
+  sweepOrder,
+  sweepPairEnd,
+  sweepPairStart,
+  sweepSpring,
+  sweepMayBeNeeded,
+  sweepStart,
+  sweepVelocities,
+} from './pair-sweep.ts';
+import { dissipativeAdjoint, dissipativeBar, sweepPairEnter } from './pair-sweep-adjoint.ts';
 
 /** The parts of a contact buffer the force kernel reads (a `Contacts` is one). */
 export type ContactGeometry = Pick<Contacts, 'count' | 'bodyA' | 'bodyB' | 'dist' | 'normal' | 'point'>;
@@ -149,6 +165,8 @@ const _e = {
   weight: 0,
   // the contact's total normal force: the law's f_n plus the weight feed-forward
   fn: 0,
+  // its dissipative part f_n − weight − (the law without its dashpot), for the pair sweep
+  fd: 0,
 };
 const _args = normalForceArgs();
 const _fn = createNormalForce();
@@ -302,6 +320,9 @@ function gatePass(p: ContactForceParams, geom: ContactGeometry): void {
     _gateDTemperature[i] = _e.gateDTemperature;
     _gateSum[run] += _e.gate;
   }
+  // the pair sweep's decision starts here (pair-sweep.ts: each contact's force adds its gain)
+  sweepGainReset(p.nbody);
+  _swept = false;
 }
 
 /**
@@ -431,6 +452,12 @@ function contactWeight(p: ContactForceParams): void {
  * s (F = f_n n − s v_t) in `_e.slip`.
  */
 function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
+  contactDashpot(p, q, i);
+  contactNormalAndFriction(p);
+}
+
+/** The first part of {@link contactForce}: activation, effective masses, dashpot, y_n and φ₁(y_n) (the pair sweep's gain). */
+function contactDashpot(p: ContactForceParams, q: Float64Array, i: number): void {
   // the activation and its partials, as gatePass computed them from this contact's distance
   _e.gate = _gate[i];
   _e.gateDDist = _gateDDist[i];
@@ -499,6 +526,16 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
   }
   _e.phiN = _phi[0];
   _e.phiNDy = _phi[1];
+}
+
+/** The rest of {@link contactForce}: the normal law, the weight feed-forward, friction. */
+function contactNormalAndFriction(p: ContactForceParams): void {
+  const a = _e.a,
+    b = _e.b;
+  const act = _win.value;
+  // a compact slot's laws (the adjoint's recomputation), as in contactDashpot
+  const from = _restoreFrom;
+  const o = _restoreAt;
   _e.effDamping = _e.dashpot * _e.phiN;
   // the spring scaled so that the step's trace is the continuous contact's (step-exact.ts),
   // for the pair's unshared inverse mass W₀: with the share's W_n a box's four corners
@@ -567,6 +604,7 @@ function contactForce(p: ContactForceParams, q: Float64Array, i: number): void {
  */
 function contactForceKept(p: ContactForceParams, q: Float64Array, i: number): void {
   contactForce(p, q, i);
+  sweepGainAdd(_e, _run[i], i);
   if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
 }
 
@@ -606,7 +644,12 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   }
 }
 
-/** Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given. */
+/**
+ * Zero `out` and accumulate every contact's wrench; report kinks to `sink` when given.
+ * When the contacts' dashpots would overshoot together (pair-sweep.ts, `sweepNeeded`), the
+ * step is the pair sweep's instead: a second pass over the contacts in the sweep's order
+ * (the kinks stay the first pass's reports, followed by the sweep's own decision).
+ */
 function accumulateWrenches(
   p: ContactForceParams,
   geom: ContactGeometry,
@@ -615,15 +658,65 @@ function accumulateWrenches(
   out: Float64Array,
   sink: KinkSink | null,
 ): Float64Array {
-  out.fill(0, 0, 6 * p.nbody);
   gatePass(p, geom);
-  for (let i = 0; i < geom.count; i++) {
-    contactKinematics(geom, q, qd, i);
+  contactPass(p, geom, q, qd, out, sink, null);
+  if (sink !== null) reportSweepDecision(p, geom, sink);
+  if (geom.count > 1 && sweepNeeded(p)) {
+    _swept = true;
+    contactPass(p, geom, q, qd, out, null, sweepOrder(p.nbody, geom, _run));
+  }
+  return out;
+}
+
+/** Whether the last forward call swept its pairs (kept with each contact's intermediates). */
+let _swept = false;
+
+/** Whether the last call of the plain kernel ({@link contactWrenches}) ran the pair sweep (pair-sweep.ts). */
+export function contactStepSwept(): boolean {
+  return _swept;
+}
+/** {@link contactNormalForces}: where the passes write each contact's f_n, and their scratch wrench */
+let _normalsOut: Float64Array | null = null;
+let _normalsWrench = new Float64Array(0);
+
+/**
+ * One pass over the contacts into `out` (zeroed first): in their own order with the
+ * velocities `qd` (`order` null; the dashpot gains summed for the sweep's decision), or in
+ * the pair sweep's `order`, each pair reading the velocities the pairs before it moved.
+ */
+function contactPass(
+  p: ContactForceParams,
+  geom: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+  out: Float64Array,
+  sink: KinkSink | null,
+  order: Int32Array | null,
+): void {
+  out.fill(0, 0, 6 * p.nbody);
+  const count = geom.count;
+  const v = order === null ? qd : sweepStart(p, qd, count > 0 ? _run[count - 1] + 1 : 0);
+  for (let k = 0; k < count; k++) {
+    const i = order === null ? k : order[k];
+    if (order !== null && (k === 0 || _run[i] !== _run[order[k - 1]])) {
+      if (k > 0) {
+        const j = order[k - 1];
+        sweepPairEnd(p, q, v, _run[j], geom.bodyA[j], geom.bodyB[j]);
+      }
+      sweepPairStart(v, _run[i], geom.bodyA[i], geom.bodyB[i]);
+    }
+    contactKinematics(geom, q, v, i);
     contactForce(p, q, i);
     if (_keepInto !== null) keepContactIntermediates(_keepInto, i);
     if (sink !== null) reportKinks(p, sink);
+    if (order === null) sweepGainAdd(_e, _run[i], i);
+    if (_normalsOut !== null) _normalsOut[i] = _e.fn;
     const fn = _e.fn;
     if (fn === 0) continue;
+    if (order !== null) {
+      dissipativeNormal(p, _args, _e);
+      addDissipative(_e);
+    }
     // F = f_n n − s v_t
     const s = _e.slip;
     const fx = fn * _e.nx - s * _e.vtx;
@@ -644,7 +737,10 @@ function accumulateWrenches(
     out[oa + 4] -= _e.rAz * fx - _e.rAx * fz;
     out[oa + 5] -= _e.rAx * fy - _e.rAy * fx;
   }
-  return out;
+  if (order !== null && count > 0) {
+    const j = order[count - 1];
+    sweepPairEnd(p, q, v, _run[j], geom.bodyA[j], geom.bodyB[j]);
+  }
 }
 
 // ---- kept intermediates ------------------------------------------------------------------
@@ -677,6 +773,8 @@ const KEPT_FIELDS = [
   'lawDTemperature',
   'phiT',
   'phiTDy',
+  // whether the step swept its pairs (pair-sweep.ts): the adjoint's sweepReplay reads it from either slot
+  'swept',
   // a full slot: also everything else contactForce leaves for the adjoint
   'share',
   'utA',
@@ -719,7 +817,7 @@ export const CONTACT_KEPT_PER_CONTACT = KEPT_FIELDS.length;
  * saves about two thirds of the force's recomputation in less than half a full slot: a
  * rollout whose full slots would not fit its budget keeps twice as many steps' forces.
  */
-export const CONTACT_KEPT_COMPACT = K.phiTDy + 1;
+export const CONTACT_KEPT_COMPACT = K.swept + 1;
 
 /** where {@link contactForce} keeps each contact's intermediates (from `_keepAt`, `_keepWidth` each), or null (see the setter) */
 let _keepInto: Float64Array | null = null;
@@ -774,6 +872,7 @@ function keepContactIntermediates(out: Float64Array, i: number): void {
   out[o + K.lawDTemperature] = _fn.dTemperature;
   out[o + K.phiT] = _e.phiT;
   out[o + K.phiTDy] = _e.phiTDy;
+  out[o + K.swept] = _swept ? 1 : 0;
   if (_keepWidth === CONTACT_KEPT_COMPACT) return;
   out[o + K.share] = _e.shareA;
   out[o + K.utA] = _e.utA;
@@ -893,12 +992,13 @@ export function contactNormalForces(
   qd: Float64Array,
   out: Float64Array,
 ): Float64Array {
-  gatePass(p, contacts);
-  for (let i = 0; i < contacts.count; i++) {
-    contactKinematics(contacts, q, qd, i);
-    contactForce(p, q, i);
-    out[i] = _e.fn;
-  }
+  const keep = _keepInto;
+  _keepInto = null;
+  if (_normalsWrench.length < 6 * p.nbody) _normalsWrench = new Float64Array(6 * p.nbody);
+  _normalsOut = out;
+  accumulateWrenches(p, contacts, q, qd, _normalsWrench, null);
+  _normalsOut = null;
+  _keepInto = keep;
   return out;
 }
 
@@ -1179,17 +1279,29 @@ function contactWrenchAdjoint(
   keptWidth: number = CONTACT_KEPT_PER_CONTACT,
 ): Float64Array {
   const { params: p, geom, q, qd } = v;
-  const compact = kept !== null && keptWidth === CONTACT_KEPT_COMPACT;
   const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
   // |g| of the soft weight feed-forward's smoothing width (as contactWeight computes it)
   const gNorm = Math.sqrt(p.gravity[0] * p.gravity[0] + p.gravity[1] * p.gravity[1] + p.gravity[2] * p.gravity[2]);
   gatePass(p, geom);
   _gateSumBar.fill(0, 0, geom.count);
-  for (let i = 0; i < geom.count; i++) {
-    // a contact whose bodies' wrenches have no cotangent adds nothing: skip its force
+  const count = geom.count;
+  // the pair sweep (pair-sweep-adjoint.ts): the forward step's decision, and its velocities
+  // and dissipative wrenches again; then the contacts backwards in the sweep's order
+  const order = sweepReplay(p, geom, q, qd, kept, keptAt);
+  if (order !== null) kept = null;
+  // after the replay: a swept step's contacts are computed again, never read from a slot
+  const compact = kept !== null && keptWidth === CONTACT_KEPT_COMPACT;
+  const vel = order === null ? qd : sweepVelocities();
+  for (let k = 0; k < count; k++) {
+    const i = order === null ? k : order[count - 1 - k];
+    if (order !== null && (k === 0 || _run[order[count - k]] !== _run[i]))
+      sweepPairEnter(p, L, q, vel, _run[i], geom.bodyA[i], geom.bodyB[i], xbar);
+    // a contact whose bodies' wrenches have no cotangent adds nothing: skip its force (in the
+    // sweep, its dissipative wrench may move the pairs after it)
     const oa = 6 * geom.bodyA[i],
       ob = 6 * geom.bodyB[i];
     if (
+      order === null &&
       ybar[oa] === 0 &&
       ybar[oa + 1] === 0 &&
       ybar[oa + 2] === 0 &&
@@ -1204,7 +1316,7 @@ function contactWrenchAdjoint(
       ybar[ob + 5] === 0
     )
       continue;
-    contactKinematics(geom, q, qd, i);
+    contactKinematics(geom, q, vel, i);
     if (kept === null) contactForce(p, q, i);
     else if (compact) {
       // the force again, its laws read from the slot (the simulator's contactForce never sees one)
@@ -1246,10 +1358,24 @@ function contactWrenchAdjoint(
     _bar.n[0] = fn * Fbx;
     _bar.n[1] = fn * Fby;
     _bar.n[2] = fn * Fbz;
-    const sBar = -(Fbx * vtx + Fby * vty + Fbz * vtz);
+    let sBar = -(Fbx * vtx + Fby * vty + Fbz * vtz);
     let vtbx = -s * Fbx,
       vtby = -s * Fby,
       vtbz = -s * Fbz;
+    // in the sweep, also its dissipative part D = f_d n − s v_t, f_d = f_n − weight − spring:
+    // f_d's cotangent goes to f_n and is taken back from the spring and the weight
+    let springBar = 0;
+    if (order !== null) {
+      dissipativeNormal(p, _args, _e);
+      dissipativeAdjoint(_e, _bar);
+      const d = dissipativeBar;
+      fnBar += d.normal;
+      springBar = -d.normal;
+      sBar += d.slip;
+      vtbx += d.vtx;
+      vtby += d.vty;
+      vtbz += d.vtz;
+    }
 
     // s = λ·φ₁(y_t), y_t = dt·λ·W_t;  λ = μ f_n w
     const lambda = _e.lambda;
@@ -1268,13 +1394,17 @@ function contactWrenchAdjoint(
     xbar[L0 + 3] += wBar * _w.dVelocity;
 
     // normal law: f_n(d, φ̇ = −v_n; k·κ, D = b·φ₁(y_n)·a, τ or s), a the window activation
-    xbar[L.dist + i] += fnBar * _fn.dDist;
-    const kEffBar = fnBar * _fn.dStiffness;
-    const rateBar = fnBar * _fn.dRate;
+    // (and the sweep's spring, the law with no dashpot: springBar, 0 without the sweep)
+    const sp = sweepSpring;
+    xbar[L.dist + i] += order === null ? fnBar * _fn.dDist : fnBar * _fn.dDist + springBar * sp.dDist;
+    const kEffBar = order === null ? fnBar * _fn.dStiffness : fnBar * _fn.dStiffness + springBar * sp.dStiffness;
+    const rateBar = order === null ? fnBar * _fn.dRate : fnBar * _fn.dRate + springBar * sp.dRate;
     const dampingBar = fnBar * _fn.dDamping;
+    const lawTemperatureBar =
+      order === null ? fnBar * _fn.dTemperature : fnBar * _fn.dTemperature + springBar * sp.dTemperature;
     // soft: the law's temperature is the window's width s(τ, v_n)
-    const widthBar = p.mode === 'soft' ? fnBar * _fn.dTemperature : 0;
-    if (p.mode !== 'soft') xbar[L0 + 2] += fnBar * _fn.dTemperature;
+    const widthBar = p.mode === 'soft' ? lawTemperatureBar : 0;
+    if (p.mode !== 'soft') xbar[L0 + 2] += lawTemperatureBar;
     const act = _win.value;
     const effBar = dampingBar * act;
     let actBar = dampingBar * _e.effDamping;
@@ -1307,10 +1437,12 @@ function contactWrenchAdjoint(
     // the weight feed-forward a·c·press(x), c = 1/(W₀ + (N − 1)(m_A⁻¹ + m_B⁻¹)), x = −δ·n·g
     let shareWeightBar = 0;
     if (_e.weight !== 0) {
+      // the sweep's D does not hold the weight: its cotangent is f_n's without f_d's
+      const weightBar = fnBar + springBar;
       const c = _e.carried;
-      actBar += fnBar * c * _e.press;
-      const cBar = fnBar * act * _e.press;
-      const pressBar = fnBar * act * c;
+      actBar += weightBar * c * _e.press;
+      const cBar = weightBar * act * _e.press;
+      const pressBar = weightBar * act * c;
       // ∂c/∂(denominator) = −c²
       const denBar = -cBar * c * c;
       w0Bar += denBar;
@@ -1389,6 +1521,38 @@ function contactWrenchAdjoint(
   }
   return xbar;
 }
+
+/**
+ * For the adjoint: whether the forward step swept its pairs (its kept decision, else taken
+ * again: at once when the pose's bound rules it out, pair-sweep.ts `sweepMayBeNeeded`), and
+ * if so its pass again, which leaves each pair's start velocities and dissipative wrench
+ * in pair-sweep.ts's scratch. Returns the sweep's order, or null (no sweep). Keeps nothing.
+ */
+function sweepReplay(
+  p: ContactForceParams,
+  geom: ContactGeometry,
+  q: Float64Array,
+  qd: Float64Array,
+  kept: Float64Array | null,
+  keptAt: number,
+): Int32Array | null {
+  if (geom.count < 2) return null;
+  if (kept !== null ? kept[keptAt + K.swept] !== 1 : !sweepMayBeNeeded(p, geom, q)) return null;
+  if (_replayWrench.length < 6 * p.nbody) _replayWrench = new Float64Array(6 * p.nbody);
+  const keep = _keepInto;
+  _keepInto = null;
+  try {
+    if (kept !== null) contactPass(p, geom, q, qd, _replayWrench, null, sweepOrder(p.nbody, geom, _run));
+    else {
+      accumulateWrenches(p, geom, q, qd, _replayWrench, null);
+      if (!_swept) return null;
+    }
+  } finally {
+    _keepInto = keep;
+  }
+  return sweepOrder(p.nbody, geom, _run);
+}
+let _replayWrench = new Float64Array(0);
 
 /**
  * Cotangents of the current contact's normal and levers, gathered before they are written;
@@ -1619,4 +1783,6 @@ export const wrenchForwardPass = {
   gateDDist: (): Float64Array => _gateDDist,
   gateDTemperature: (): Float64Array => _gateDTemperature,
   pressSmoothing: PRESS_SMOOTHING,
+  /** after every contact's `force`: whether the step is the pair sweep's (pair-sweep.ts), not this pass's */
+  sweepNeeded: (p: ContactForceParams, geom: ContactGeometry): boolean => geom.count > 1 && sweepNeeded(p),
 };
