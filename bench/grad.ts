@@ -13,7 +13,7 @@
  *
  *   node --import tsx bench/grad.ts memory-child
  *
- * prints `{ "peakMB": number, "value": number }` (peak resident set of the process).
+ * prints `{ "peakMB": number, "value": number }` (the process's own peak resident set, peak-rss.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ import { gradient } from '../sim/gradient.ts';
 import { rolloutTangents } from '../sim/driver/tangent-rollout.ts';
 import { HARD_STEPPER } from '../sim/hard/stepper.ts';
 import { median, medianTimes, timeRatio, type Figure, type TimingOptions } from './harness.ts';
+import { ownPeakMB } from './peak-rss.ts';
 
 /** Steps of the timed rollouts (the figures' names say 1000). */
 const GRAD_STEPS = 1000;
@@ -220,8 +221,7 @@ function peakMBOfChild(): number {
 /** The child's work: one gradient of the 10k-step billiards rollout, default checkpointing. */
 function memoryChild(): void {
   const value = gradWorkload('billiards', MEMORY_STEPS).gradient();
-  // maxRSS is in kibibytes
-  const peakMB = process.resourceUsage().maxRSS / 1024;
+  const peakMB = ownPeakMB();
   process.stdout.write(`${JSON.stringify({ peakMB, value })}\n`);
 }
 

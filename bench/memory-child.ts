@@ -1,6 +1,6 @@
 /**
  * Child process of the memory figures: runs one workload and prints one JSON line on stdout,
- * `{ "peakMB": number, "value": number, "grad": number[] }`, with the process's peak RSS.
+ * `{ "peakMB": number, "value": number, "grad": number[] }`, with the process's own peak RSS (peak-rss.ts).
  * A fresh process per measurement keeps one workload's heap from inflating the next's.
  *
  *   node --import tsx bench/memory-child.ts idle|checkpoint|nocheckpoint
@@ -8,6 +8,7 @@
  * `idle` loads the same modules and computes nothing: the baseline to subtract.
  */
 import { valueAndGrad } from '../ad/transforms.ts';
+import { ownPeakMB } from './peak-rss.ts';
 import { OSC_INPUTS, oscillators } from './workloads.ts';
 
 /** Steps of the recurrence whose gradient is measured (the figures' names say 100k). */
@@ -22,6 +23,5 @@ if (mode === 'checkpoint' || mode === 'nocheckpoint') {
   process.stderr.write(`memory-child: unknown mode '${mode}' (idle|checkpoint|nocheckpoint)\n`);
   process.exit(2);
 }
-// maxRSS is in kibibytes
-const peakMB = process.resourceUsage().maxRSS / 1024;
+const peakMB = ownPeakMB();
 process.stdout.write(`${JSON.stringify({ peakMB, value, grad })}\n`);
