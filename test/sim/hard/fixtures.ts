@@ -14,7 +14,12 @@ import {
 } from '../../../sim/hard/impulse-layout.ts';
 import type { ContactProblem } from '../../../sim/hard/problem.ts';
 import type { Model } from '../../../sim/model.ts';
-import type { SceneInput } from '../../../sim/scene.ts';
+import { parseScene, type SceneInput } from '../../../sim/scene.ts';
+import { buildModel, initialState } from '../../../sim/builder.ts';
+import { RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
+import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
+import { rolloutLayout } from '../../../sim/rollout.ts';
+import { createStepData } from '../../../sim/step.ts';
 
 /** A hard-step test scene: its input, the steps to run and the body a control pushes, if any. */
 export interface HardStepScene {
@@ -117,4 +122,22 @@ export function randomImpulseInput(model: Model, p: ContactProblem, rng: ReturnT
     lambda: p.impulse.slice(0, 3 * c),
   };
   return { L, theta, structure };
+}
+
+/**
+ * A hard scene ready for a one-step adjoint or tangent test: its model, state and step
+ * data, the bodies the named controls push, the one-step layout and the traced-step context.
+ */
+export function hardStepSetup(input: SceneInput, controls: readonly string[] = []) {
+  const parsed = parseScene(input);
+  const model = buildModel(parsed);
+  const state = initialState(model, parsed);
+  const data = createStepData(model);
+  const n = model.nbody;
+  const controlBodies = controls.map((name) => model.bodyName.indexOf(name));
+  const L1 = rolloutLayout(n, 1, controlBodies.length);
+  const hard = data.hard;
+  if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
+  const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+  return { model, state, data, n, controlBodies, L1, hard, ctx };
 }

@@ -20,14 +20,14 @@ import {
   ground,
   randomImpulseInput,
   type HardStepScene,
+  hardStepSetup,
 } from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
-import { recordStep, RESTING_GAP_FACTOR, tracedPullback } from '../../../sim/hard/stepper.ts';
+import { recordStep, tracedPullback } from '../../../sim/hard/stepper.ts';
 import { hardStepAdjoint, placesImpact } from '../../../sim/hard/step-adjoint.ts';
-import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
 import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
-import { rolloutInputs, rolloutLayout } from '../../../sim/rollout.ts';
+import { rolloutInputs } from '../../../sim/rollout.ts';
 import { rolloutPrimitive } from '../../../sim/rollout.ts';
 import { add } from '../../../ad/ops.ts';
 import type { Real } from '../../../ad/tape.ts';
@@ -64,16 +64,10 @@ const SCENES: HardStepScene[] = [
 describe("the hand-composed step adjoint equals the pullback of the step's trace", () => {
   for (const scene of SCENES) {
     it(scene.name, () => {
-      const parsed = parseScene(scene.input);
-      const model = buildModel(parsed);
-      const state = initialState(model, parsed);
-      const data = createStepData(model);
-      const n = model.nbody;
-      const controlBodies = scene.control === undefined ? [] : [model.bodyName.indexOf(scene.control)];
-      const L1 = rolloutLayout(n, 1, controlBodies.length);
-      const hard = data.hard;
-      if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-      const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+      const { model, state, data, n, controlBodies, L1, hard, ctx } = hardStepSetup(
+        scene.input,
+        scene.control === undefined ? [] : [scene.control],
+      );
       const rng = seededRng(7);
       const control = new Float64Array(6 * n);
       let compared = 0;
@@ -175,16 +169,10 @@ const PLACED_SCENES: { name: string; input: SceneInput; steps: number; min: numb
 describe("the hand-composed adjoint of a step that places an impact equals its trace's pullback", () => {
   for (const scene of PLACED_SCENES) {
     it(scene.name, () => {
-      const parsed = parseScene(scene.input);
-      const model = buildModel(parsed);
-      const state = initialState(model, parsed);
-      const data = createStepData(model);
-      const n = model.nbody;
-      const controlBodies = scene.control === undefined ? [] : [model.bodyName.indexOf(scene.control)];
-      const L1 = rolloutLayout(n, 1, controlBodies.length);
-      const hard = data.hard;
-      if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-      const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+      const { model, state, data, n, controlBodies, L1, hard, ctx } = hardStepSetup(
+        scene.input,
+        scene.control === undefined ? [] : [scene.control],
+      );
       const rng = seededRng(5);
       const control = new Float64Array(6 * n);
       let compared = 0,
@@ -225,33 +213,27 @@ describe("a step with a placed impact: split by components, it equals its whole 
       position: position as [number, number, number],
       ...extra,
     });
-    const parsed = parseScene({
-      dt: 1e-3,
-      contact: { mode: 'hard', friction: 0.3, restitution: 0.7 },
-      bodies: [
-        ground,
-        ball('dropped', [0, 0, 0.3], { linearVelocity: [0.2, 0, -1], angularVelocity: [0, 3, 0] }),
-        ball('second', [0.5, 0, 0.2], { linearVelocity: [0, 0.1, -2] }),
-        ball('rolling', [-0.5, 0, 0.05], { linearVelocity: [1, 0, 0], angularVelocity: [0, 20, 0] }),
-        ball('pushed', [-0.399, 0, 0.05]),
-        ball('resting', [0, 0.5, 0.05]),
-        // the falling ball's impact on the box is in one component with the ball sitting on it
-        box('stand', 0.1, { position: [1, 0, 0.1] }),
-        ball('sitting', [1.1, 0, 0.25]),
-        ball('falling', [0.92, 0, 0.4], { linearVelocity: [0, 0, -1] }),
-      ],
-    });
-    const model = buildModel(parsed);
-    const state = initialState(model, parsed);
-    const data = createStepData(model);
-    const n = model.nbody;
     // a control on a ball of a placed component, one on a ball outside them
-    const controlBodies = [model.bodyName.indexOf('falling'), model.bodyName.indexOf('resting')];
-    const L1 = rolloutLayout(n, 1, controlBodies.length);
+    const { model, state, data, n, controlBodies, L1, hard, ctx } = hardStepSetup(
+      {
+        dt: 1e-3,
+        contact: { mode: 'hard', friction: 0.3, restitution: 0.7 },
+        bodies: [
+          ground,
+          ball('dropped', [0, 0, 0.3], { linearVelocity: [0.2, 0, -1], angularVelocity: [0, 3, 0] }),
+          ball('second', [0.5, 0, 0.2], { linearVelocity: [0, 0.1, -2] }),
+          ball('rolling', [-0.5, 0, 0.05], { linearVelocity: [1, 0, 0], angularVelocity: [0, 20, 0] }),
+          ball('pushed', [-0.399, 0, 0.05]),
+          ball('resting', [0, 0.5, 0.05]),
+          // the falling ball's impact on the box is in one component with the ball sitting on it
+          box('stand', 0.1, { position: [1, 0, 0.1] }),
+          ball('sitting', [1.1, 0, 0.25]),
+          ball('falling', [0.92, 0, 0.4], { linearVelocity: [0, 0, -1] }),
+        ],
+      },
+      ['falling', 'resting'],
+    );
     const control = new Float64Array(6 * n);
-    const hard = data.hard;
-    if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-    const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
     const splitter = new PlacedSplitter(model.bodyStatic);
     const rng = seededRng(11);
     let compared = 0,

@@ -15,17 +15,17 @@ import {
   ground,
   randomImpulseInput,
   type HardStepScene,
+  hardStepSetup,
 } from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
-import { recordStep, RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
+import { recordStep } from '../../../sim/hard/stepper.ts';
 import { placesImpact, hardStepAdjoint } from '../../../sim/hard/step-adjoint.ts';
 import { hardStepTangent, PlacedImpactTangentError } from '../../../sim/hard/step-tangent.ts';
 import { placedStepTangent } from '../../../sim/hard/step-tangent-placed.ts';
 import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
 import { impulseTangentInto } from '../../../sim/hard/impulse-tangent.ts';
-import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
-import { rolloutInputs, rolloutLayout } from '../../../sim/rollout.ts';
+import { rolloutInputs } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { createStepData, step } from '../../../sim/step.ts';
 
@@ -50,16 +50,10 @@ const DIRS = 3;
 describe('the hard step tangent is the transpose of the hand-composed adjoint', () => {
   for (const scene of SCENES) {
     it(scene.name, () => {
-      const parsed = parseScene(scene.input);
-      const model = buildModel(parsed);
-      const state = initialState(model, parsed);
-      const data = createStepData(model);
-      const n = model.nbody;
-      const controlBodies = scene.control === undefined ? [] : [model.bodyName.indexOf(scene.control)];
-      const L1 = rolloutLayout(n, 1, controlBodies.length);
-      const hard = data.hard;
-      if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-      const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
+      const { model, state, data, n, controlBodies, L1, hard, ctx } = hardStepSetup(
+        scene.input,
+        scene.control === undefined ? [] : [scene.control],
+      );
       const rng = seededRng(17);
       const control = new Float64Array(6 * n);
       const xdot = new Float64Array(DIRS * L1.size);
@@ -101,29 +95,23 @@ describe('a step with a placed impact: its tangent is the transpose of the split
       position: position as [number, number, number],
       ...extra,
     });
-    const parsed = parseScene({
-      dt: 1e-3,
-      contact: { mode: 'hard', friction: 0.3, restitution: 0.7 },
-      bodies: [
-        ground,
-        ball('dropped', [0, 0, 0.3], { linearVelocity: [0.2, 0, -1], angularVelocity: [0, 3, 0] }),
-        ball('rolling', [-0.5, 0, 0.05], { linearVelocity: [1, 0, 0], angularVelocity: [0, 20, 0] }),
-        ball('pushed', [-0.399, 0, 0.05]),
-        box('stand', 0.1, { position: [1, 0, 0.1] }),
-        ball('sitting', [1.1, 0, 0.25]),
-        ball('falling', [0.92, 0, 0.4], { linearVelocity: [0, 0, -1] }),
-      ],
-    });
-    const model = buildModel(parsed);
-    const state = initialState(model, parsed);
-    const data = createStepData(model);
-    const n = model.nbody;
-    const controlBodies = [model.bodyName.indexOf('falling')];
-    const L1 = rolloutLayout(n, 1, controlBodies.length);
+    const { model, state, data, n, controlBodies, L1, hard, ctx } = hardStepSetup(
+      {
+        dt: 1e-3,
+        contact: { mode: 'hard', friction: 0.3, restitution: 0.7 },
+        bodies: [
+          ground,
+          ball('dropped', [0, 0, 0.3], { linearVelocity: [0.2, 0, -1], angularVelocity: [0, 3, 0] }),
+          ball('rolling', [-0.5, 0, 0.05], { linearVelocity: [1, 0, 0], angularVelocity: [0, 20, 0] }),
+          ball('pushed', [-0.399, 0, 0.05]),
+          box('stand', 0.1, { position: [1, 0, 0.1] }),
+          ball('sitting', [1.1, 0, 0.25]),
+          ball('falling', [0.92, 0, 0.4], { linearVelocity: [0, 0, -1] }),
+        ],
+      },
+      ['falling'],
+    );
     const control = new Float64Array(6 * n);
-    const hard = data.hard;
-    if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
-    const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
     const splitter = new PlacedSplitter(model.bodyStatic);
     const rng = seededRng(23);
     const xdot = new Float64Array(DIRS * L1.size);
