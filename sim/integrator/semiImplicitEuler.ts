@@ -687,6 +687,26 @@ const _zero3 = new Float64Array(3);
 /** Builds `_map` for the last body step (module scratch of `stepBody`), its world ω and τ read from `x` at `wo`, `to`. */
 function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number): void {
   const M = _map;
+  const g = _gyro;
+  const I = g.inertia;
+  if (I[0] === I[1] && I[1] === I[2]) {
+    // equal principal moments (a ball): ω × Iω = 0 and J = I exactly (gyroscopicStep's J⁻¹
+    // is the diagonal 1/I), so G_ω = 1, G_τ = dt/I·1, A_ω = 1, A_τ = dt/I·1 and, with
+    // ω' = ω + dt/I·τ, A_q = 0: the general products below would give these up to rounding
+    const s = dt * g.jacobianInv[0];
+    M.fill(0, MAP_AQ, MAP_CQ);
+    for (let k = 0; k < 3; k++) {
+      M[MAP_AW + 4 * k] = 1;
+      M[MAP_AT + 4 * k] = s;
+    }
+  } else buildAngularMap(dt, x, wo, to);
+  buildOrientationMap(dt);
+  _mapValid = true;
+}
+
+/** A_ω, A_τ and A_q of `_map` for the last body step (general inertia). */
+function buildAngularMap(dt: number, x: Float64Array, wo: number, to: number): void {
+  const M = _map;
   const r = _rot;
   const g = _gyro;
   // G_ω = 1 + J⁻¹K, K = [α]× − [β]× I, α = dt·Iω + c·Iy, β = dt·ω + c·y; G_τ = dt·J⁻¹
@@ -781,6 +801,16 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
     M[aq + 2] = -s0 * qz + s1 * qw + s2 * qx;
     M[aq + 3] = s0 * qy - s1 * qx + s2 * qw;
   }
+}
+
+/** C_q and C_ω of `_map` for the last body step. */
+function buildOrientationMap(dt: number): void {
+  const M = _map;
+  const qw = _qHat[0],
+    qx = _qHat[1],
+    qy = _qHat[2],
+    qz = _qHat[3];
+  const qLen = _norms[0];
   // C_q = N L(Δq)/|q| = (L − q'(Lᵀq')ᵀ)/(|p||q|), L(Δq) rows (dw, −dx, −dy, −dz), (dx, dw, −dz, dy),
   // (dy, dz, dw, −dx), (dz, −dy, dx, dw)
   const dw = _dq[0],
@@ -841,7 +871,6 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
     M[MAP_CW + 6 + i] = hp * (p2 - n2 * d);
     M[MAP_CW + 9 + i] = hp * (p3 - n3 * d);
   }
-  _mapValid = true;
 }
 
 /**
