@@ -82,6 +82,8 @@ function moves(
  * each direction's block `[ḋ (c) | ṅ (3c) | ṗ (3c)]`, overwritten). Direction j's pose
  * tangents are `stateDot[j·stateStride ..]` (nbody×7), its size tangents
  * `sizeDot[j·sizeStride ..]` (nbody×4). Same features and errors as `contactGeometryAdjoint`.
+ * `moving`, when given, holds per body 1 where some direction moves its pose or size (else
+ * read off the tangents here, contact by contact).
  *
  * @example
  * contactGeometryTangents(model, contacts, q, model.geomSize, 8, stateDot, 13 * n, sizeDot, 4 * n, out);
@@ -97,6 +99,7 @@ export function contactGeometryTangents(
   sizeDot: Float64Array,
   sizeStride: number,
   out: Float64Array,
+  moving: Uint8Array | null = null,
 ): Float64Array {
   const c = contacts.count;
   const os = FEATURE_OUTPUTS * c;
@@ -116,8 +119,8 @@ export function contactGeometryTangents(
   for (let k = 0; k < c; k++) {
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
-    const aMoves = moves(a, dirs, stateDot, stateStride, sizeDot, sizeStride);
-    const bMoves = moves(b, dirs, stateDot, stateStride, sizeDot, sizeStride);
+    const aMoves = moving !== null ? moving[a] === 1 : moves(a, dirs, stateDot, stateStride, sizeDot, sizeStride);
+    const bMoves = moving !== null ? moving[b] === 1 : moves(b, dirs, stateDot, stateStride, sizeDot, sizeStride);
     if (!aMoves && !bMoves) continue;
     // the pair row's hand-written tangent or adjoint, in the row's body order (collidePair's: lower type first)
     const typeA = input.geomType[a],

@@ -55,6 +55,9 @@ export function sweepGainTangentScratch(count: number, dirs: number): typeof _on
 /** the reported bodies, their margins m_b = 1 − S_b */
 let _bodies = new Int32Array(16);
 let _margin = new Float64Array(16);
+/** per body: reported this step (1), and its −Ṡ_b along each direction (n × dirs) */
+let _report = new Uint8Array(16);
+let _bodyMdot = new Float64Array(16);
 /** one body's ṁ, handed to the sink (dirs long: no subarray per report) */
 let _mdotOut = new Float64Array(0);
 
@@ -88,27 +91,38 @@ export function reportSweepDecisionTangents(
   }
   if (nb === 0) return;
   if (_mdotOut.length !== dirs) _mdotOut = new Float64Array(dirs);
+  // −Ṡ_b of every body at once, in one pass over the pairs: S_b's pairs are runs of
+  // consecutive contacts between the same two bodies (the buffer's order), each adding its
+  // side's g·un tangents below the clamp (min(1, sum): at the clamp the pair adds a
+  // constant); per body the same terms in the same order as a pass per body
+  if (_report.length < n) _report = new Uint8Array(2 * n);
+  if (_bodyMdot.length < n * dirs) _bodyMdot = new Float64Array(2 * n * dirs);
+  _report.fill(0, 0, n);
+  for (let r = 0; r < nb; r++) _report[_bodies[r]] = 1;
+  _bodyMdot.fill(0, 0, n * dirs);
   const { onA, onB, onADot, onBDot } = _on;
+  for (let i = 0; i < count;) {
+    const a = geom.bodyA[i],
+      b = geom.bodyB[i];
+    let end = i + 1;
+    while (end < count && geom.bodyA[end] === a && geom.bodyB[end] === b) end++;
+    for (let side = 0; side < 2; side++) {
+      const body = side === 0 ? a : b;
+      if (_report[body] === 0) continue;
+      const value = side === 0 ? onA : onB,
+        dot = side === 0 ? onADot : onBDot;
+      let sum = 0;
+      for (let c = i; c < end; c++) sum += value[c];
+      if (!(sum < 1)) continue;
+      const o = body * dirs;
+      for (let c = i; c < end; c++) for (let j = 0; j < dirs; j++) _bodyMdot[o + j] -= dot[c * dirs + j];
+    }
+    i = end;
+  }
   for (let r = 0; r < nb; r++) {
     const body = _bodies[r],
       m = _margin[r];
-    _mdotOut.fill(0);
-    // S_b's pairs: runs of consecutive contacts between the same two bodies (the buffer's order)
-    for (let i = 0; i < count;) {
-      const a = geom.bodyA[i],
-        b = geom.bodyB[i];
-      let end = i + 1;
-      while (end < count && geom.bodyA[end] === a && geom.bodyB[end] === b) end++;
-      if (a === body || b === body) {
-        const value = a === body ? onA : onB,
-          dot = a === body ? onADot : onBDot;
-        let sum = 0;
-        for (let c = i; c < end; c++) sum += value[c];
-        // min(1, sum): at the clamp the pair adds a constant
-        if (sum < 1) for (let c = i; c < end; c++) for (let j = 0; j < dirs; j++) _mdotOut[j] -= dot[c * dirs + j];
-      }
-      i = end;
-    }
+    for (let j = 0; j < dirs; j++) _mdotOut[j] = _bodyMdot[body * dirs + j];
     // the reported margin is |m|
     if (m < 0) for (let j = 0; j < dirs; j++) _mdotOut[j] = -_mdotOut[j];
     else if (m === 0) for (let j = 0; j < dirs; j++) _mdotOut[j] = Math.abs(_mdotOut[j]);

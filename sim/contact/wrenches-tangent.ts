@@ -230,6 +230,8 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
  * the tangents of the geometry, the state and the parameters (module comment). Decisions
  * go to `sink` with their margins' tangents. The wrench tangents of the bodies flagged in
  * `frozen` (the integrator's static bodies, which nothing reads them for) are left zero.
+ * `motion`, when given, says which directions move a parameter and which bodies move along
+ * each direction (else both are read off the tangents here).
  *
  * @example
  * contactWrenchTangents(p, contacts, q, qd, 8, geomDot, stateDot, paramDot, wrench, wrenchDot, null);
@@ -247,6 +249,7 @@ export function contactWrenchTangents(
   wrenchDot: Float64Array,
   sink: MarginTangentSink | null,
   frozen: Uint8Array | null = null,
+  motion: TangentMotion | null = null,
 ): void {
   const n = p.nbody;
   const count = geom.count;
@@ -285,12 +288,8 @@ export function contactWrenchTangents(
   const radius = sink === null ? 0 : reportRadius(sink);
   const dt = p.dt;
   // which directions move any parameter (else a contact whose own inputs do not move is skipped)
-  if (_paramMoves.length < dirs) _paramMoves = new Uint8Array(dirs);
-  for (let j = 0; j < dirs; j++) {
-    let any = 0;
-    for (let k = 0; k < PL.size && any === 0; k++) any = paramDot[j * PL.size + k] !== 0 ? 1 : 0;
-    _paramMoves[j] = any;
-  }
+  const paramMoves = motion !== null ? motion.params : directionsMovingParams(paramDot, dirs, PL.size);
+  const bodyMoves = motion !== null ? motion.bodies : null;
   // the pair sweep decision's gains g·un per side and their tangents (pair-sweep-decision.ts)
   const on = sink !== null && count > 1 ? sweepGainTangentScratch(count, dirs) : null;
   for (let i = 0; i < count; i++) {
@@ -501,12 +500,14 @@ export function contactWrenchTangents(
         po = j * PL.size;
       // a direction that moves no parameter: the parameters' terms are exact zeros, left out
       // (x + 0 = x: the same values, bit for bit, up to the sign of a zero)
-      const pm = _paramMoves[j] === 1;
+      const pm = paramMoves[j] === 1;
       if (
         !pm &&
         _gateSumDot[runAt + j] === 0 &&
         _gateDot[i * dirs + j] === 0 &&
-        !localMoves(geomDot, go, count, i, stateDot, so, n, a, b)
+        (bodyMoves !== null
+          ? bodyMoves[j * n + a] === 0 && bodyMoves[j * n + b] === 0
+          : !localMoves(geomDot, go, count, i, stateDot, so, n, a, b))
       ) {
         // nothing of this contact moves along direction j: no tangent
         for (let k = 0; k < nk; k++) _mdot[k * dirs + j] = 0;
@@ -560,23 +561,32 @@ export function contactWrenchTangents(
       const shareDot = _gateSumDot[runAt + j] - _gateDot[i * dirs + j];
       let nrm = nnx * nDx + nny * nDy + nnz * nDz,
         trc = 0;
+      // each side's quaternion tangent (zero for a static side, which reads none)
+      let dwA = 0,
+        dxA = 0,
+        dyA = 0,
+        dzA = 0,
+        dwB = 0,
+        dxB = 0,
+        dyB = 0,
+        dzB = 0;
       if (dynA) {
         const qa = so + 7 * a + 3;
-        const dw = stateDot[qa],
-          dx = stateDot[qa + 1],
-          dy = stateDot[qa + 2],
-          dz = stateDot[qa + 3];
-        nrm += aRNx * rADx + aRNy * rADy + aRNz * rADz + aQN0 * dw + aQN1 * dx + aQN2 * dy + aQN3 * dz;
-        trc += aRTx * rADx + aRTy * rADy + aRTz * rADz + aQT0 * dw + aQT1 * dx + aQT2 * dy + aQT3 * dz;
+        dwA = stateDot[qa];
+        dxA = stateDot[qa + 1];
+        dyA = stateDot[qa + 2];
+        dzA = stateDot[qa + 3];
+        nrm += aRNx * rADx + aRNy * rADy + aRNz * rADz + aQN0 * dwA + aQN1 * dxA + aQN2 * dyA + aQN3 * dzA;
+        trc += aRTx * rADx + aRTy * rADy + aRTz * rADz + aQT0 * dwA + aQT1 * dxA + aQT2 * dyA + aQT3 * dzA;
       }
       if (dynB) {
         const qb = so + 7 * b + 3;
-        const dw = stateDot[qb],
-          dx = stateDot[qb + 1],
-          dy = stateDot[qb + 2],
-          dz = stateDot[qb + 3];
-        nrm += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz + bQN0 * dw + bQN1 * dx + bQN2 * dy + bQN3 * dz;
-        trc += bRTx * rBDx + bRTy * rBDy + bRTz * rBDz + bQT0 * dw + bQT1 * dx + bQT2 * dy + bQT3 * dz;
+        dwB = stateDot[qb];
+        dxB = stateDot[qb + 1];
+        dyB = stateDot[qb + 2];
+        dzB = stateDot[qb + 3];
+        nrm += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz + bQN0 * dwB + bQN1 * dxB + bQN2 * dyB + bQN3 * dzB;
+        trc += bRTx * rBDx + bRTy * rBDy + bRTz * rBDz + bQT0 * dwB + bQT1 * dxB + bQT2 * dyB + bQT3 * dzB;
       }
       // the parameters' part of W₀ and of ut_A + ut_B (exact zeros when none moves: 0 + x = x)
       let w0p = 0,
@@ -694,26 +704,34 @@ export function contactWrenchTangents(
         const wnDot = wnSH * shareDot + wnW0 * nrm + wnP;
         const gDot = (ynDot * (ePhiN + e.yn * ePhiNDy) - sweepG * wnDot) / eWn;
         // u̇n per side (as nrm sums them, with the side's parameters): the side's lever, orientation, m⁻¹ and I⁻¹
-        for (let side = 0; side < 2; side++) {
-          const o = side * B,
-            body = side === 0 ? a : b;
-          let unDot = sc[o + SC_NN] * nDx + sc[o + SC_NN + 1] * nDy + sc[o + SC_NN + 2] * nDz;
-          if (side === 0 ? dynA : dynB) {
-            const qo = so + 7 * body + 3;
-            unDot +=
-              sc[o + SC_RN] * (side === 0 ? rADx : rBDx) +
-              sc[o + SC_RN + 1] * (side === 0 ? rADy : rBDy) +
-              sc[o + SC_RN + 2] * (side === 0 ? rADz : rBDz);
-            for (let k = 0; k < 4; k++) unDot += sc[o + SC_QN + k] * stateDot[qo + k];
-            if (pm) {
-              const li = po + PL.invInertia + 3 * body;
-              unDot += paramDot[po + PL.invMass + body];
-              for (let k = 0; k < 3; k++) unDot += paramDot[li + k] * sc[o + SC_TT + k];
-            }
+        let unA = sc[SC_NN] * nDx + sc[SC_NN + 1] * nDy + sc[SC_NN + 2] * nDz;
+        if (dynA) {
+          unA += aRNx * rADx + aRNy * rADy + aRNz * rADz;
+          unA += aQN0 * dwA;
+          unA += aQN1 * dxA;
+          unA += aQN2 * dyA;
+          unA += aQN3 * dzA;
+          if (pm) {
+            const li = po + PL.invInertia + 3 * a;
+            unA += paramDot[po + PL.invMass + a];
+            for (let k = 0; k < 3; k++) unA += paramDot[li + k] * sc[SC_TT + k];
           }
-          if (side === 0) on.onADot[i * dirs + j] = gDot * e.unA + sweepG * unDot;
-          else on.onBDot[i * dirs + j] = gDot * e.unB + sweepG * unDot;
         }
+        let unB = sc[B + SC_NN] * nDx + sc[B + SC_NN + 1] * nDy + sc[B + SC_NN + 2] * nDz;
+        if (dynB) {
+          unB += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz;
+          unB += bQN0 * dwB;
+          unB += bQN1 * dxB;
+          unB += bQN2 * dyB;
+          unB += bQN3 * dzB;
+          if (pm) {
+            const li = po + PL.invInertia + 3 * b;
+            unB += paramDot[po + PL.invMass + b];
+            for (let k = 0; k < 3; k++) unB += paramDot[li + k] * sc[B + SC_TT + k];
+          }
+        }
+        on.onADot[i * dirs + j] = gDot * e.unA + sweepG * unA;
+        on.onBDot[i * dirs + j] = gDot * e.unB + sweepG * unB;
       }
       if (fn === 0) continue;
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
@@ -782,6 +800,36 @@ export function contactWrenchTangents(
 }
 
 let _paramMoves = new Uint8Array(8);
+
+/**
+ * What moves along each direction, known to the caller before the step (driver/force-tangent.ts):
+ * `params[j]` 1 where direction j moves any contact parameter, `bodies[j·n + b]` 1 where it
+ * moves body b's pose, velocity or size. A body that moves none of them gives its contacts'
+ * geometry a zero tangent (contactGeometryTangents: a linear map of those tangents).
+ */
+export interface TangentMotion {
+  params: Uint8Array;
+  bodies: Uint8Array;
+}
+
+/** Per direction: 1 where `paramDot` (dirs × `size`) has a nonzero entry (module scratch, reused). */
+export function directionsMovingParams(
+  paramDot: Float64Array,
+  dirs: number,
+  size: number,
+  out?: Uint8Array,
+): Uint8Array {
+  if (out === undefined) {
+    if (_paramMoves.length < dirs) _paramMoves = new Uint8Array(dirs);
+    out = _paramMoves;
+  }
+  for (let j = 0; j < dirs; j++) {
+    let any = 0;
+    for (let k = 0; k < size && any === 0; k++) any = paramDot[j * size + k] !== 0 ? 1 : 0;
+    out[j] = any;
+  }
+  return out;
+}
 
 /** Whether contact i's geometry or its bodies' state has a nonzero tangent in the direction at `go`, `so`. */
 function localMoves(

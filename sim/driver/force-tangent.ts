@@ -19,7 +19,9 @@ import type { ContactForceParams } from '../contact/params.ts';
 import {
   contactParamTangentLayout,
   contactWrenchTangents,
+  directionsMovingParams,
   type MarginTangentSink,
+  type TangentMotion,
 } from '../contact/wrenches-tangent.ts';
 import { integrateTangents, integratorLayout, type IntegratorConfig } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
@@ -55,6 +57,14 @@ export class ForceTangentStep {
   private sizeDot = new Float64Array(0);
   private geomDot = new Float64Array(0);
   private wrenchDot = new Float64Array(0);
+  /**
+   * what moves, per step: the directions moving a contact parameter (constant), per direction
+   * and body whether its pose, velocity or size moves, and per body whether any direction
+   * moves its pose or size (the geometry's); `sized` (dirs × n): the size part, constant
+   */
+  private motion: TangentMotion = { params: new Uint8Array(0), bodies: new Uint8Array(0) };
+  private posed = new Uint8Array(0);
+  private sized = new Uint8Array(0);
 
   constructor(
     private readonly model: Model,
@@ -96,11 +106,46 @@ export class ForceTangentStep {
         this.xIntDots.push(integratorInputsOf(xd, L, n));
       }
       this.wrenchDot = new Float64Array(dirs * TWIST * n);
+      this.motion = {
+        params: directionsMovingParams(this.paramDot, dirs, PL.size, new Uint8Array(dirs)),
+        bodies: new Uint8Array(dirs * n),
+      };
+      this.posed = new Uint8Array(n);
+      this.sized = new Uint8Array(dirs * n);
+      for (let j = 0; j < dirs; j++) {
+        for (let b = 0; b < n; b++) {
+          let any = 0;
+          for (let k = 0; k < SIZE && any === 0; k++) any = this.sizeDot[j * SIZE * n + SIZE * b + k] !== 0 ? 1 : 0;
+          this.sized[j * n + b] = any;
+        }
+      }
     }
     if (this.stateOf !== T.state) {
       this.stateOf = T.state;
       this.stateDots = [];
       for (let j = 0; j < dirs; j++) this.stateDots.push(T.state.subarray(j * ss, (j + 1) * ss));
+    }
+  }
+
+  /** `motion.bodies` and `posed` from the state's tangents (dirs × 13n) and the constant size tangents. */
+  private noteMotion(stateDot: Float64Array, dirs: number): void {
+    const n = this.n;
+    const ss = (POSE + TWIST) * n;
+    const bodies = this.motion.bodies,
+      posed = this.posed,
+      sized = this.sized;
+    posed.fill(0);
+    for (let j = 0; j < dirs; j++) {
+      const so = j * ss,
+        vo = so + POSE * n;
+      for (let b = 0; b < n; b++) {
+        let pose = sized[j * n + b];
+        for (let k = 0; k < POSE && pose === 0; k++) pose = stateDot[so + POSE * b + k] !== 0 ? 1 : 0;
+        let any = pose;
+        for (let k = 0; k < TWIST && any === 0; k++) any = stateDot[vo + TWIST * b + k] !== 0 ? 1 : 0;
+        bodies[j * n + b] = any;
+        if (pose === 1) posed[b] = 1;
+      }
     }
   }
 
@@ -120,6 +165,7 @@ export class ForceTangentStep {
     }
     const contacts = data.contacts;
     const c = contacts.count;
+    this.noteMotion(T.state, dirs);
     if (this.geomDot.length < dirs * POSE * c) this.geomDot = new Float64Array(2 * dirs * POSE * c);
     contactGeometryTangents(
       m,
@@ -132,6 +178,7 @@ export class ForceTangentStep {
       this.sizeDot,
       SIZE * n,
       this.geomDot,
+      this.posed,
     );
     const wrench = data.wrench;
     const wrenchDot = this.wrenchDot;
@@ -148,6 +195,7 @@ export class ForceTangentStep {
       wrenchDot,
       kinks,
       m.bodyStatic,
+      this.motion,
     );
     if (control !== null) for (let k = 0; k < wrench.length; k++) wrench[k] += control[k];
     if (T.control !== null) for (let k = 0; k < dirs * TWIST * n; k++) wrenchDot[k] += T.control[k];
