@@ -677,6 +677,12 @@ const MAP_AQ = 0, // 3×4
 const _map = new Float64Array(MAP_SIZE);
 /** whether `_map` is that of the last body step (`stepBody` / `restoreBody` clear it) */
 let _mapValid = false;
+/**
+ * whether that map is a ball's (A_ω = 1, A_τ = `_mapTorqueScale`·1, A_q = 0): ω̇' = ω̇ + s τ̇,
+ * the terms the general product adds being exact zeros
+ */
+let _mapIsotropic = false;
+let _mapTorqueScale = 0;
 const _gw = new Float64Array(9);
 const _gt = new Float64Array(9);
 const _rgw = new Float64Array(9);
@@ -699,7 +705,12 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
       M[MAP_AW + 4 * k] = 1;
       M[MAP_AT + 4 * k] = s;
     }
-  } else buildAngularMap(dt, x, wo, to);
+    _mapTorqueScale = s;
+    _mapIsotropic = true;
+  } else {
+    buildAngularMap(dt, x, wo, to);
+    _mapIsotropic = false;
+  }
   buildOrientationMap(dt);
   _mapValid = true;
 }
@@ -930,6 +941,36 @@ function tangentsOfBody(
     at20 = M[MAP_AT + 6],
     at21 = M[MAP_AT + 7],
     at22 = M[MAP_AT + 8];
+  const cq00 = M[MAP_CQ],
+    cq01 = M[MAP_CQ + 1],
+    cq02 = M[MAP_CQ + 2],
+    cq03 = M[MAP_CQ + 3],
+    cq10 = M[MAP_CQ + 4],
+    cq11 = M[MAP_CQ + 5],
+    cq12 = M[MAP_CQ + 6],
+    cq13 = M[MAP_CQ + 7],
+    cq20 = M[MAP_CQ + 8],
+    cq21 = M[MAP_CQ + 9],
+    cq22 = M[MAP_CQ + 10],
+    cq23 = M[MAP_CQ + 11],
+    cq30 = M[MAP_CQ + 12],
+    cq31 = M[MAP_CQ + 13],
+    cq32 = M[MAP_CQ + 14],
+    cq33 = M[MAP_CQ + 15];
+  const cw00 = M[MAP_CW],
+    cw01 = M[MAP_CW + 1],
+    cw02 = M[MAP_CW + 2],
+    cw10 = M[MAP_CW + 3],
+    cw11 = M[MAP_CW + 4],
+    cw12 = M[MAP_CW + 5],
+    cw20 = M[MAP_CW + 6],
+    cw21 = M[MAP_CW + 7],
+    cw22 = M[MAP_CW + 8],
+    cw30 = M[MAP_CW + 9],
+    cw31 = M[MAP_CW + 10],
+    cw32 = M[MAP_CW + 11];
+  const isotropic = _mapIsotropic,
+    torqueScale = _mapTorqueScale;
   const qa = L.q + qo + 3,
     wa = L.qd + vo + 3,
     ta = L.wrench + vo + 3,
@@ -962,39 +1003,46 @@ function tangentsOfBody(
     const t0 = xdot[ta],
       t1 = xdot[ta + 1],
       t2 = xdot[ta + 2];
-    let o0 =
-      aq00 * q0 +
-      aq01 * q1 +
-      aq02 * q2 +
-      aq03 * q3 +
-      aw00 * w0 +
-      aw01 * w1 +
-      aw02 * w2 +
-      at00 * t0 +
-      at01 * t1 +
-      at02 * t2;
-    let o1 =
-      aq10 * q0 +
-      aq11 * q1 +
-      aq12 * q2 +
-      aq13 * q3 +
-      aw10 * w0 +
-      aw11 * w1 +
-      aw12 * w2 +
-      at10 * t0 +
-      at11 * t1 +
-      at12 * t2;
-    let o2 =
-      aq20 * q0 +
-      aq21 * q1 +
-      aq22 * q2 +
-      aq23 * q3 +
-      aw20 * w0 +
-      aw21 * w1 +
-      aw22 * w2 +
-      at20 * t0 +
-      at21 * t1 +
-      at22 * t2;
+    let o0: number, o1: number, o2: number;
+    if (isotropic) {
+      o0 = w0 + torqueScale * t0;
+      o1 = w1 + torqueScale * t1;
+      o2 = w2 + torqueScale * t2;
+    } else {
+      o0 =
+        aq00 * q0 +
+        aq01 * q1 +
+        aq02 * q2 +
+        aq03 * q3 +
+        aw00 * w0 +
+        aw01 * w1 +
+        aw02 * w2 +
+        at00 * t0 +
+        at01 * t1 +
+        at02 * t2;
+      o1 =
+        aq10 * q0 +
+        aq11 * q1 +
+        aq12 * q2 +
+        aq13 * q3 +
+        aw10 * w0 +
+        aw11 * w1 +
+        aw12 * w2 +
+        at10 * t0 +
+        at11 * t1 +
+        at12 * t2;
+      o2 =
+        aq20 * q0 +
+        aq21 * q1 +
+        aq22 * q2 +
+        aq23 * q3 +
+        aw20 * w0 +
+        aw21 * w1 +
+        aw22 * w2 +
+        at20 * t0 +
+        at21 * t1 +
+        at22 * t2;
+    }
     // İ = −I²·(I⁻¹)˙: its part of ω̇' through the gyroscopic tangent (rare: a direction moving an inverse inertia)
     if (xdot[li] !== 0 || xdot[li + 1] !== 0 || xdot[li + 2] !== 0) {
       for (let c = 0; c < 3; c++) {
@@ -1011,12 +1059,10 @@ function tangentsOfBody(
     ydot[yqd + 3] = o0;
     ydot[yqd + 4] = o1;
     ydot[yqd + 5] = o2;
-    for (let l = 0; l < 4; l++) {
-      const cq = MAP_CQ + 4 * l,
-        cw = MAP_CW + 3 * l;
-      ydot[yq + 3 + l] =
-        M[cq] * q0 + M[cq + 1] * q1 + M[cq + 2] * q2 + M[cq + 3] * q3 + M[cw] * o0 + M[cw + 1] * o1 + M[cw + 2] * o2;
-    }
+    ydot[yq + 3] = cq00 * q0 + cq01 * q1 + cq02 * q2 + cq03 * q3 + cw00 * o0 + cw01 * o1 + cw02 * o2;
+    ydot[yq + 4] = cq10 * q0 + cq11 * q1 + cq12 * q2 + cq13 * q3 + cw10 * o0 + cw11 * o1 + cw12 * o2;
+    ydot[yq + 5] = cq20 * q0 + cq21 * q1 + cq22 * q2 + cq23 * q3 + cw20 * o0 + cw21 * o1 + cw22 * o2;
+    ydot[yq + 6] = cq30 * q0 + cq31 * q1 + cq32 * q2 + cq33 * q3 + cw30 * o0 + cw31 * o1 + cw32 * o2;
   }
 }
 
