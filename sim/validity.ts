@@ -211,7 +211,8 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     }
     this.one[0] = margin;
     this.append(id, this.one, 0, jump);
-    this.labelRefs.push(label);
+    // the labels as reported serve a matcher's base (a plain log); a tangent log never is one
+    if (this.nearest === null) this.labelRefs.push(label);
   }
 
   /**
@@ -300,6 +301,7 @@ class DecisionLog implements RadiusSink, StepMarginSink {
     this.margins = margins;
     this.jumps = jumps;
     this.ids = ids;
+    this.nearest?.reserve(size);
   }
 }
 

@@ -673,16 +673,17 @@ const MAP_AQ = 0, // 3×4
   MAP_AT = 21, // 3×3
   MAP_CQ = 30, // 4×4
   MAP_CW = 46, // 4×3
-  MAP_SIZE = 58;
+  /** a ball's dt/I (the map's A_τ = dt/I·1; a module `let` double would be boxed at every write) */
+  MAP_TORQUE_SCALE = 58,
+  MAP_SIZE = 59;
 const _map = new Float64Array(MAP_SIZE);
 /** whether `_map` is that of the last body step (`stepBody` / `restoreBody` clear it) */
 let _mapValid = false;
 /**
- * whether that map is a ball's (A_ω = 1, A_τ = `_mapTorqueScale`·1, A_q = 0): ω̇' = ω̇ + s τ̇,
+ * whether that map is a ball's (A_ω = 1, A_τ = s·1 with s at `_map[MAP_TORQUE_SCALE]`, A_q = 0): ω̇' = ω̇ + s τ̇,
  * the terms the general product adds being exact zeros
  */
 let _mapIsotropic = false;
-let _mapTorqueScale = 0;
 const _gw = new Float64Array(9);
 const _gt = new Float64Array(9);
 const _rgw = new Float64Array(9);
@@ -705,7 +706,7 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
       M[MAP_AW + 4 * k] = 1;
       M[MAP_AT + 4 * k] = s;
     }
-    _mapTorqueScale = s;
+    _map[MAP_TORQUE_SCALE] = s;
     _mapIsotropic = true;
   } else {
     buildAngularMap(dt, x, wo, to);
@@ -970,7 +971,7 @@ function tangentsOfBody(
     cw31 = M[MAP_CW + 10],
     cw32 = M[MAP_CW + 11];
   const isotropic = _mapIsotropic,
-    torqueScale = _mapTorqueScale;
+    torqueScale = M[MAP_TORQUE_SCALE];
   const qa = L.q + qo + 3,
     wa = L.qd + vo + 3,
     ta = L.wrench + vo + 3,

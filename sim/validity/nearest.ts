@@ -33,12 +33,16 @@ export class NearestDecisions {
 
   /** Entry `i` is logged (its slopes not yet noted): distance Infinity. */
   add(i: number): void {
-    if (i >= this.distance.length) {
-      const grown = new Float64Array(Math.max(2 * this.distance.length, i + 1));
-      grown.set(this.distance);
-      this.distance = grown;
-    }
+    if (i >= this.distance.length) this.reserve(Math.max(2 * this.distance.length, i + 1));
     this.distance[i] = Infinity;
+  }
+
+  /** Room for `size` entries (the log grows by its prediction: one large array rather than a doubling series). */
+  reserve(size: number): void {
+    if (size <= this.distance.length) return;
+    const grown = new Float64Array(size);
+    grown.set(this.distance);
+    this.distance = grown;
   }
 
   /** Entry `i` (margin `margins[i]`) has slopes `slope[at + j]` = ∂|m_i|/∂θ_j, j < params; entries in log order. */
