@@ -617,8 +617,9 @@ export function contactWrenchTangents(
       const wt = shareDot * eUtSum + shareValue * utSum;
       // the state's part of the normal law's tangents, folded (see the per-contact coefficients)
       const ng = weight !== 0 ? nDx * g0 + nDy * g1 + nDz * g2 : 0;
-      let kEffDot = kDD * dd + kVN * vn + kW0 * nrm;
-      let dampingDot = dDD * dd + dVN * vn + dW0 * nrm + dSH * shareDot;
+      // (kκ)˙ and Ḋ are read by the damping clamp's margin only: their parameters' parts kept, the sums made there
+      let kEffP = 0,
+        dampingP = 0;
       let fnDot = fDD * dd + fVN * vn + fW0 * nrm + fSH * shareDot + fNG * ng;
       const rateDot = -vn;
       const tauDot = pm ? paramDot[po + PL.temperature] : 0;
@@ -644,8 +645,8 @@ export function contactWrenchTangents(
         wnP = wn;
         const pDot = dt * dt * (kDot * eW0 + stiffness * w0p);
         const y0Dot = dt * (dashpot * act * eW0 + eDashpot * actDot * eW0 + eDashpot * act * w0p);
-        const kEffP = kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot);
-        const dampingP = effDot * act + eEffDamping * actDot;
+        kEffP = kDot * kappa0 + stiffness * (kappa1 * pDot + kappa2 * y0Dot);
+        dampingP = effDot * act + eEffDamping * actDot;
         let fnP =
           lawDStiffness * kEffP +
           lawDDamping * dampingP +
@@ -661,8 +662,6 @@ export function contactWrenchTangents(
           if (pressWidthSlope !== 0) pressDot += pressWidthSlope * (g0 * gx + g1 * gy + g2 * gz);
           fnP += actDot * c * press + act * cDot * press + act * c * pressDot;
         }
-        kEffDot += kEffP;
-        dampingDot += dampingP;
         fnDot += fnP;
       }
       // the decisions' margins
@@ -684,6 +683,13 @@ export function contactWrenchTangents(
             // u = φ̇ − kκ·d/D
             const D = F.args.damping;
             const u = -eVn - (kEff * e.dist) / D;
+            // (x + 0 = x: without moved parameters the same sums as with their parts)
+            let kEffDot = kDD * dd + kVN * vn + kW0 * nrm;
+            let dampingDot = dDD * dd + dVN * vn + dW0 * nrm + dSH * shareDot;
+            if (pm) {
+              kEffDot += kEffP;
+              dampingDot += dampingP;
+            }
             const uDot = rateDot - (kEffDot * e.dist + kEff * dd) / D + (kEff * e.dist * dampingDot) / (D * D);
             m = u >= 0 ? uDot : -uDot;
             break;
