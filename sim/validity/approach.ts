@@ -311,9 +311,17 @@ export class ApproachWatch {
   /** δθ of each body along each direction, and its point speed bound |ẋ| + |δθ|·r. */
   private bodyTangents(q: Float64Array, stateDot: Float64Array, stride: number): void {
     const n = this.model.nbody;
-    const norm2 = this.speedNorm;
-    norm2.fill(0);
-    for (let j = 0; j < this.dirs; j++) {
+    const dirs = this.dirs;
+    const norm2 = this.speedNorm,
+      turn = this.turn,
+      speedBound = this.speedBound,
+      radius = this.radius,
+      geomType = this.model.geomType,
+      h = this.inputsDot;
+    const inputStride = this.inputStride,
+      sizeAt = this.sizeAt;
+    for (let i = 0; i < n; i++) norm2[i] = 0;
+    for (let j = 0; j < dirs; j++) {
       const o = j * stride;
       for (let i = 0; i < n; i++) {
         const g = 7 * i;
@@ -329,26 +337,30 @@ export class ApproachWatch {
         const tx = 2 * (-dw * x + dx * w - dy * z + dz * y);
         const ty = 2 * (-dw * y + dx * z + dy * w - dz * x);
         const tz = 2 * (-dw * z - dx * y + dy * x + dz * w);
-        const e = 3 * (i * this.dirs + j);
-        this.turn[e] = tx;
-        this.turn[e + 1] = ty;
-        this.turn[e + 2] = tz;
-        const vx = stateDot[o + g],
-          vy = stateDot[o + g + 1],
-          vz = stateDot[o + g + 2];
-        const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
-        const h = this.inputsDot;
-        const sz = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * i;
+        const e = 3 * (i * dirs + j);
+        turn[e] = tx;
+        turn[e + 1] = ty;
+        turn[e + 2] = tz;
+        const sz = j * inputStride + sizeAt + GEOM_SIZE_WIDTH * i;
+        // a plane's surface moves by δo − δn·p: p is unbounded, so a turning plane bounds nothing;
+        // a solid's by its rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
+        if (geomType[i] === PLANE && (h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0)) {
+          // stored on its own: a phi of the constant Infinity and a computed double is boxed, per body and direction
+          speedBound[i * dirs + j] = Infinity;
+          norm2[i] = Infinity;
+          continue;
+        }
         let bound: number;
-        if (this.model.geomType[i] === PLANE) {
-          // its surface moves by δo − δn·p: p is unbounded, so a turning plane bounds nothing
-          bound = h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0 ? Infinity : Math.abs(h[sz + 3]);
-        } else {
-          // rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
-          bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * this.radius[i];
+        if (geomType[i] === PLANE) bound = Math.abs(h[sz + 3]);
+        else {
+          const vx = stateDot[o + g],
+            vy = stateDot[o + g + 1],
+            vz = stateDot[o + g + 2];
+          const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
+          bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * radius[i];
           bound += Math.abs(h[sz]) + Math.abs(h[sz + 1]) + Math.abs(h[sz + 2]) + Math.abs(h[sz + 3]);
         }
-        this.speedBound[i * this.dirs + j] = bound;
+        speedBound[i * dirs + j] = bound;
         norm2[i] += bound * bound;
       }
     }
@@ -367,14 +379,41 @@ export class ApproachWatch {
       py = c.point[3 * k + 1],
       pz = c.point[3 * k + 2];
     // surface points: on A at point − dist/2·n (outward normal n), on B at point + dist/2·n (outward −n)
-    this.sizeGradient(q, a, px - half * nx, py - half * ny, pz - half * nz, nx, ny, nz, this.sizeGradA);
-    this.sizeGradient(q, b, px + half * nx, py + half * ny, pz + half * nz, -nx, -ny, -nz, this.sizeGradB);
+    // (point and outward normal through an array: doubles passed to a call V8 does not inline are boxed)
+    const sf = this.surface;
+    sf[0] = px - half * nx;
+    sf[1] = py - half * ny;
+    sf[2] = pz - half * nz;
+    sf[3] = nx;
+    sf[4] = ny;
+    sf[5] = nz;
+    this.sizeGradient(q, a, sf, this.sizeGradA);
+    sf[0] = px + half * nx;
+    sf[1] = py + half * ny;
+    sf[2] = pz + half * nz;
+    sf[3] = -nx;
+    sf[4] = -ny;
+    sf[5] = -nz;
+    this.sizeGradient(q, b, sf, this.sizeGradB);
     const h = this.inputsDot;
+    // each surface point's lever from its body's centre, for n·ṗ of the material point
+    // (pointRate, written out here: a double returned from a call V8 does not inline is boxed)
+    const ga = 7 * a,
+      gb = 7 * b;
+    const rax = px - half * nx - q[ga],
+      ray = py - half * ny - q[ga + 1],
+      raz = pz - half * nz - q[ga + 2];
+    const rbx = px + half * nx - q[gb],
+      rby = py + half * ny - q[gb + 1],
+      rbz = pz + half * nz - q[gb + 2];
+    const turn = this.turn;
     let norm2 = 0;
     for (let j = 0; j < this.dirs; j++) {
       const o = j * stride;
-      const va = this.pointRate(q, stateDot, o, a, j, px - half * nx, py - half * ny, pz - half * nz, nx, ny, nz);
-      const vb = this.pointRate(q, stateDot, o, b, j, px + half * nx, py + half * ny, pz + half * nz, nx, ny, nz);
+      const ea = 3 * (a * this.dirs + j),
+        eb = 3 * (b * this.dirs + j);
+      const va = pointRate(stateDot, o + ga, turn, ea, rax, ray, raz, nx, ny, nz);
+      const vb = pointRate(stateDot, o + gb, turn, eb, rbx, rby, rbz, nx, ny, nz);
       const za = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * a;
       const zb = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * b;
       let sizes = 0;
@@ -387,21 +426,17 @@ export class ApproachWatch {
   }
 
   /**
-   * ∂g/∂(body i's geomSize) at its surface point p with outward normal m: minus the
+   * ∂g/∂(body i's geomSize) at its surface point p with outward normal m (`surface`: p, m): minus the
    * outward component of the surface's displacement per unit size change, into `out`
    * (4 entries, sim/collision/types.ts's size layout).
    */
-  private sizeGradient(
-    q: Float64Array,
-    i: number,
-    px: number,
-    py: number,
-    pz: number,
-    mx: number,
-    my: number,
-    mz: number,
-    out: Float64Array,
-  ): void {
+  private sizeGradient(q: Float64Array, i: number, surface: Float64Array, out: Float64Array): void {
+    const px = surface[0],
+      py = surface[1],
+      pz = surface[2],
+      mx = surface[3],
+      my = surface[4],
+      mz = surface[5];
     out.fill(0);
     const s = this.model.geomSize;
     const z = GEOM_SIZE_WIDTH * i;
@@ -424,36 +459,9 @@ export class ApproachWatch {
     for (let k = 0; k < GEOM_SIZE_WIDTH; k++) out[k] = -out[k];
   }
   private readonly localPoint = new Float64Array(3);
+  /** a surface point and its outward normal (x, y, z, nx, ny, nz), for {@link sizeGradient} */
+  private readonly surface = new Float64Array(6);
   private readonly localNormal = new Float64Array(3);
-
-  /** n·ṗ of body i's material point at (px, py, pz) along direction j: n·(ẋ + δθ × (p − x)). */
-  private pointRate(
-    q: Float64Array,
-    stateDot: Float64Array,
-    o: number,
-    i: number,
-    j: number,
-    px: number,
-    py: number,
-    pz: number,
-    nx: number,
-    ny: number,
-    nz: number,
-  ): number {
-    const g = 7 * i;
-    const e = 3 * (i * this.dirs + j);
-    const tx = this.turn[e],
-      ty = this.turn[e + 1],
-      tz = this.turn[e + 2];
-    // a plane's "points" do not turn about a centre of mass: its pose is its normal and offset
-    const rx = px - q[g],
-      ry = py - q[g + 1],
-      rz = pz - q[g + 2];
-    const vx = stateDot[o + g] + ty * rz - tz * ry;
-    const vy = stateDot[o + g + 1] + tz * rx - tx * rz;
-    const vz = stateDot[o + g + 2] + tx * ry - ty * rx;
-    return nx * vx + ny * vy + nz * vz;
-  }
 
   /** A lower bound on the gap of bodies a and b: their bounding spheres' (a plane: the half-space's). */
   private gapLowerBound(q: Float64Array, a: number, b: number): number {
@@ -479,6 +487,31 @@ export class ApproachWatch {
     const g = GEOM_SIZE_WIDTH * plane;
     return s[g] * q[7 * body] + s[g + 1] * q[7 * body + 1] + s[g + 2] * q[7 * body + 2] - s[g + 3];
   }
+}
+
+/**
+ * n·ṗ of a material point at lever r from its body's centre along one direction: n·(ẋ + δθ × r),
+ * ẋ at `stateDot[at ..]`, δθ at `turn[e ..]`.
+ */
+function pointRate(
+  stateDot: Float64Array,
+  at: number,
+  turn: Float64Array,
+  e: number,
+  rx: number,
+  ry: number,
+  rz: number,
+  nx: number,
+  ny: number,
+  nz: number,
+): number {
+  const tx = turn[e],
+    ty = turn[e + 1],
+    tz = turn[e + 2];
+  const vx = stateDot[at] + ty * rz - tz * ry;
+  const vy = stateDot[at + 1] + tz * rx - tx * rz;
+  const vz = stateDot[at + 2] + tx * ry - ty * rx;
+  return nx * vx + ny * vy + nz * vz;
 }
 
 /** Rᵀv for the unit quaternion q[at..at+3] (w, x, y, z): v in the body's frame, into `out`. */
