@@ -153,7 +153,8 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
     ly = p.invInertia[3 * body + 1],
     lz = p.invInertia[3 * body + 2];
   if (p.invMass[body] === 0 && lx === 0 && ly === 0 && lz === 0) {
-    _sideCoef.fill(0, o, o + SIDE_STRIDE);
+    // (a loop: fill is a builtin call, once per static side of every contact)
+    for (let k = o; k < o + SIDE_STRIDE; k++) _sideCoef[k] = 0;
     _sideCoef[o + SC_STATIC] = 1;
     return;
   }
