@@ -269,7 +269,9 @@ function turnByIncrement(
  * of mass, world, N·m), writes the next pose and velocities to `qOut`, `qdOut`.
  * Allocates nothing; the outputs may alias the inputs (in-place stepping). With `kept`
  * (nbody × {@link INTEGRATOR_KEPT_PER_BODY}), each dynamic body's costly intermediates go
- * there too, so that {@link integrateAdjointInPlace} need not compute the step again.
+ * there too (body b's block at `keptAt + b × INTEGRATOR_KEPT_PER_BODY`: a rollout points it
+ * at the step's place in its kept records, nothing copied afterwards), so that
+ * {@link integrateAdjointInPlace} need not compute the step again.
  *
  * @example
  * const p = integratorParams(model);
@@ -283,6 +285,7 @@ export function integrate(
   qOut: Float64Array,
   qdOut: Float64Array,
   kept: Float64Array | null = null,
+  keptAt = 0,
 ): void {
   for (let b = 0; b < m.nbody; b++) {
     const qo = Q_WIDTH * b;
@@ -293,7 +296,7 @@ export function integrate(
       continue;
     }
     stepBody(m, b, q, qd, wrench);
-    if (kept !== null) keepBody(kept, INTEGRATOR_KEPT_PER_BODY * b);
+    if (kept !== null) keepBody(kept, keptAt + INTEGRATOR_KEPT_PER_BODY * b);
     for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
     for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = _qdNext[k];
   }
