@@ -53,12 +53,12 @@ import {
   softFrictionWeight,
 } from './friction.ts';
 import {
-  contactKinkLabel,
   KINK_DAMPING_CLAMP,
   KINK_DAMPING_RAMP,
   KINK_MARGIN,
   KINK_ONSET,
   KINK_STICK_SLIP,
+  reportContactKink,
   reportRadius,
 } from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
@@ -613,7 +613,7 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   const radius = reportRadius(sink);
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
-    if (onset <= radius) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
+    if (onset <= radius) reportContactKink(sink, onset, p.bodyName, _e.a, _e.b, KINK_ONSET);
     // the window activation's ends d = ±h, and the mass share's d = ±τ/2 (its ramp at rest)
     const h = _win.width;
     const rest = 0.5 * p.temperature;
@@ -624,23 +624,23 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
       Math.abs(_e.dist + rest),
     );
     if ((_e.dashpot > 0 || _e.relDyn !== 0) && ramp <= radius)
-      sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
+      reportContactKink(sink, ramp, p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP);
     if (_e.dist < 0) {
       const rate = -_e.vn;
       const damping = _args.damping;
       if (damping > 0) {
         // distance of φ̇ to the clamp speed −k·κ·φ/D
         const clamp = Math.abs(rate + (_args.stiffness * -_e.dist) / damping);
-        if (clamp <= radius) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
+        if (clamp <= radius) reportContactKink(sink, clamp, p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP);
       }
       if (_e.fn > 0 && _mu.value > 0) {
         const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
-        if (slip <= radius) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
+        if (slip <= radius) reportContactKink(sink, slip, p.bodyName, _e.a, _e.b, KINK_STICK_SLIP);
       }
     }
   } else {
     const edge = Math.abs(p.margin - _e.dist);
-    if (edge <= radius) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
+    if (edge <= radius) reportContactKink(sink, edge, p.bodyName, _e.a, _e.b, KINK_MARGIN, true);
   }
 }
 

@@ -97,6 +97,25 @@ function fillCoefficients(out: Float64Array): Float64Array {
 }
 
 /**
+ * `[·, S, dS/ds]` into `out[1..2]` for s = `out[3]`, exactly as {@link fillCoefficients}
+ * computes them but without C's series (the adjoint reads S and dS/ds only; on the
+ * closed-form branch dS/ds needs C).
+ */
+function fillSincCoefficients(out: Float64Array): Float64Array {
+  const s = out[3];
+  if (s < EXP_TAYLOR_MAX_S) {
+    let sinc = SINC_SERIES[SINC_SERIES.length - 1];
+    for (let k = SINC_SERIES.length - 2; k >= 0; k--) sinc = sinc * s + SINC_SERIES[k];
+    let slope = SINC_SLOPE_SERIES[SINC_SLOPE_SERIES.length - 1];
+    for (let k = SINC_SLOPE_SERIES.length - 2; k >= 0; k--) slope = slope * s + SINC_SLOPE_SERIES[k];
+    out[1] = sinc;
+    out[2] = slope;
+    return out;
+  }
+  return fillCoefficients(out);
+}
+
+/**
  * exp(u) of the pure quaternion u = `u[uOff..uOff+2]`: writes the unit quaternion
  * (w, x, y, z) to `out[outOff..outOff+3]` and returns `out`. Allocates nothing.
  *
@@ -186,7 +205,7 @@ export function quatExpAdjoint(
     vy = qBar[qBarOff + 2],
     vz = qBar[qBarOff + 3];
   _coef[3] = ux * ux + uy * uy + uz * uz;
-  const c = fillCoefficients(_coef);
+  const c = fillSincCoefficients(_coef);
   const sinc = c[1],
     sincSlope = c[2];
   const sBar = -0.5 * sinc * cBar + sincSlope * (ux * vx + uy * vy + uz * vz);
