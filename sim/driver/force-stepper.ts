@@ -481,16 +481,24 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       sc.sizeBar = xbar.subarray(L.geomSize, L.geomSize + sc.W.geomSize);
     }
     // contact wrenches: w̄ → geometry, q, qd and the force parameters (the kernel's flat
-    // layout); one cotangent buffer per contact count, reused across steps
-    let bars = sc.contactBars.get(c);
-    if (bars === undefined) {
-      const layout = contactWrenchLayout(c, n);
-      bars = { layout, xbar: new Float64Array(layout.size) };
-      sc.contactBars.set(c, bars);
-    }
-    const xcBar = bars.xbar,
-      CL = bars.layout;
-    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt, contactSlot);
+    // layout for this step's count, the last step's when it is the same); one cotangent
+    // buffer for every count, grown to the largest
+    let CL = sc.contactLayouts.get(c);
+    if (CL === undefined) sc.contactLayouts.set(c, (CL = contactWrenchLayout(c, n)));
+    if (sc.contactBar.length < CL.size) sc.contactBar = new Float64Array(CL.size);
+    const xcBar = sc.contactBar;
+    contactWrenchesPullback(
+      sc.force,
+      contacts,
+      sc.qt,
+      sc.qdt,
+      wBar,
+      xcBar,
+      contactKept,
+      contactKeptAt,
+      contactSlot,
+      CL,
+    );
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];
@@ -551,7 +559,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         bodyStatic: m.bodyStatic,
         bodyName: m.bodyName,
       },
-      contactBars: new Map(),
+      contactLayouts: new Map(),
+      contactBar: new Float64Array(0),
     };
   }
 }
@@ -570,6 +579,7 @@ interface ForcePullbackScratch {
   sizeBar: Float64Array;
   force: ContactForceParams;
   geometryInput: Parameters<typeof contactGeometryAdjoint>[0];
-  /** the contact wrenches' input cotangents and their layout, one buffer per contact count */
-  contactBars: Map<number, { layout: ContactWrenchLayout; xbar: Float64Array }>;
+  /** the contact wrenches' input layout per contact count, and their cotangents (from 0, one buffer for every count) */
+  contactLayouts: Map<number, ContactWrenchLayout>;
+  contactBar: Float64Array;
 }
