@@ -411,6 +411,30 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       L = this.L;
     const sc = (this.scratch ??= this.makeScratch());
     const W = sc.W;
+    // a kept step without contacts whose integration is kept: the integrator's adjoint reads
+    // the state before the step where the driver keeps it, nothing copied (most steps of a
+    // ball in flight)
+    if (typeof rec === 'number' && (this.keptContactCounts as Int32Array)[rec] === 0) {
+      const lease = this.keptIntegrator;
+      if (lease !== null && RECORD_POOL.holds(lease, this.owner)) {
+        integrateAdjointInPlace(
+          this.data.integrator,
+          states,
+          states,
+          (this.keptWrenches as Lease).array,
+          rec * controlBar.length,
+          lease.array,
+          rec * this.stepIntegrator.length,
+          lambda,
+          controlBar,
+          xbar,
+          L,
+          offset,
+          offset + W.q,
+        );
+        return;
+      }
+    }
     // the state before the step (q and qd adjacent, as in `states`)
     copyInto(sc.state, 0, states, offset, W.q + W.qd);
     // integrate: λ → (q̄, q̇̄) in place, the wrench's cotangent (which is the controls':
