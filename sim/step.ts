@@ -49,6 +49,8 @@ export interface StepData {
    * (nbody × INTEGRATOR_KEPT_PER_BODY; a rollout's Stepper sets it), or null (plain stepping)
    */
   integratorKept: Float64Array | null;
+  /** where in `integratorKept` this step's block starts (body b's at + b × INTEGRATOR_KEPT_PER_BODY) */
+  integratorKeptAt: number;
 }
 
 /** Make the scratch for stepping `model` (contact buffer sized for the scene). */
@@ -62,6 +64,7 @@ export function createStepData(model: Model, overrides: Partial<ContactForcePara
     integrator: integratorParams(model),
     hard,
     integratorKept: null,
+    integratorKeptAt: 0,
   };
 }
 
@@ -101,7 +104,16 @@ export function step(
     for (let j = 0; j < w.length; j++) w[j] += control[j];
   }
   // integration
-  integrate(data.integrator, state.bodyQ, state.bodyQd, data.wrench, out.bodyQ, out.bodyQd, data.integratorKept);
+  integrate(
+    data.integrator,
+    state.bodyQ,
+    state.bodyQd,
+    data.wrench,
+    out.bodyQ,
+    out.bodyQd,
+    data.integratorKept,
+    data.integratorKeptAt,
+  );
   out.time = state.time + model.dt;
   return out;
 }

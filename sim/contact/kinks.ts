@@ -94,6 +94,39 @@ export const CONTACT_KINK_KINDS = [
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
 
+/** The key of contact `a`/`b`'s decision `kind` among `bodies` bodies (one per label of distinct names). */
+export function contactKinkKey(bodies: number, a: number, b: number, kind: number): number {
+  return (a * bodies + b) * CONTACT_KINK_KINDS.length + kind;
+}
+
+/**
+ * A sink that takes a contact's decision by its pair and kind, building or looking up the
+ * label only the first time it sees them: the rollout's per-decision summary
+ * (driver/records.ts), to which most contacts of most steps report (soft mode's margin lies
+ * within the report radius of every resting contact).
+ */
+export interface ContactKinkSink extends KinkSink {
+  contactKink(margin: number, bodyName: readonly string[], a: number, b: number, kind: number, jump: boolean): void;
+}
+
+/**
+ * Report contact `a`/`b`'s decision `kind` at `margin` to `sink`: by key when it takes
+ * decisions so ({@link ContactKinkSink}), else by its label ({@link contactKinkLabel}).
+ */
+export function reportContactKink(
+  sink: KinkSink,
+  margin: number,
+  bodyName: readonly string[],
+  a: number,
+  b: number,
+  kind: number,
+  jump = false,
+): void {
+  if ((sink as Partial<ContactKinkSink>).contactKink !== undefined)
+    (sink as ContactKinkSink).contactKink(margin, bodyName, a, b, kind, jump);
+  else sink.kink(margin, contactKinkLabel(bodyName, a, b, kind), jump);
+}
+
 /**
  * The label `<A>/<B> <kind>` for bodies `a`, `b` and kink code `kind`, cached per
  * name list.
@@ -107,7 +140,7 @@ export function contactKinkLabel(bodyName: readonly string[], a: number, b: numb
     labels = new Map();
     labelCache.set(bodyName, labels);
   }
-  const key = (a * bodyName.length + b) * CONTACT_KINK_KINDS.length + kind;
+  const key = contactKinkKey(bodyName.length, a, b, kind);
   let label = labels.get(key);
   if (label === undefined) {
     label = `${bodyName[a]}/${bodyName[b]} ${CONTACT_KINK_KINDS[kind]}`;

@@ -53,12 +53,12 @@ import {
   softFrictionWeight,
 } from './friction.ts';
 import {
-  contactKinkLabel,
   KINK_DAMPING_CLAMP,
   KINK_DAMPING_RAMP,
   KINK_MARGIN,
   KINK_ONSET,
   KINK_STICK_SLIP,
+  reportContactKink,
   reportRadius,
 } from './kinks.ts';
 import { createNormalForce, normalForceArgs } from './normal-force.ts';
@@ -613,7 +613,7 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
   const radius = reportRadius(sink);
   if (p.mode === 'penalty') {
     const onset = Math.abs(_e.dist);
-    if (onset <= radius) sink.kink(onset, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_ONSET));
+    if (onset <= radius) reportContactKink(sink, onset, p.bodyName, _e.a, _e.b, KINK_ONSET);
     // the window activation's ends d = ±h, and the mass share's d = ±τ/2 (its ramp at rest)
     const h = _win.width;
     const rest = 0.5 * p.temperature;
@@ -624,23 +624,23 @@ function reportKinks(p: ContactForceParams, sink: KinkSink): void {
       Math.abs(_e.dist + rest),
     );
     if ((_e.dashpot > 0 || _e.relDyn !== 0) && ramp <= radius)
-      sink.kink(ramp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP));
+      reportContactKink(sink, ramp, p.bodyName, _e.a, _e.b, KINK_DAMPING_RAMP);
     if (_e.dist < 0) {
       const rate = -_e.vn;
       const damping = _args.damping;
       if (damping > 0) {
         // distance of φ̇ to the clamp speed −k·κ·φ/D
         const clamp = Math.abs(rate + (_args.stiffness * -_e.dist) / damping);
-        if (clamp <= radius) sink.kink(clamp, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP));
+        if (clamp <= radius) reportContactKink(sink, clamp, p.bodyName, _e.a, _e.b, KINK_DAMPING_CLAMP);
       }
       if (_e.fn > 0 && _mu.value > 0) {
         const slip = Math.abs(Math.sqrt(_e.speed2) - p.frictionVelocity);
-        if (slip <= radius) sink.kink(slip, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_STICK_SLIP));
+        if (slip <= radius) reportContactKink(sink, slip, p.bodyName, _e.a, _e.b, KINK_STICK_SLIP);
       }
     }
   } else {
     const edge = Math.abs(p.margin - _e.dist);
-    if (edge <= radius) sink.kink(edge, contactKinkLabel(p.bodyName, _e.a, _e.b, KINK_MARGIN), true);
+    if (edge <= radius) reportContactKink(sink, edge, p.bodyName, _e.a, _e.b, KINK_MARGIN, true);
   }
 }
 
@@ -1005,7 +1005,8 @@ export function contactNormalForces(
 /**
  * The adjoint of {@link contactWrenches} at plain inputs: x̄ = Jᵀ ȳ for the wrench
  * cotangent `ybar` (nbody×6), in the flat layout of {@link contactWrenchLayout} for
- * `contacts.count` contacts, written to `out` (overwritten; exactly the layout's size).
+ * `contacts.count` contacts, written to `out[0 .. L.size − 1]` (overwritten; `out` may be
+ * longer: one buffer for every step's count).
  * The primitive's backward rule on the plain kernel's own arguments, for rollouts that run
  * their own adjoint loop over the contacts the forward pass found: nothing is copied into
  * a flat input and nothing is checked per call (`p` is the params the forward pass ran
@@ -1029,12 +1030,13 @@ export function contactWrenchesPullback(
   kept: Float64Array | null = null,
   keptAt = 0,
   keptWidth: number = CONTACT_KEPT_PER_CONTACT,
+  layout: ContactWrenchLayout | null = null,
 ): Float64Array {
-  // the layout of the last call, when the counts match (a rollout calls this every step)
-  let L = _pullbackLayout;
+  // the caller's layout, or the last call's when the counts match (a rollout calls this every step)
+  let L = layout ?? _pullbackLayout;
   if (L === null || L.count !== contacts.count || L.nbody !== p.nbody)
     L = _pullbackLayout = contactWrenchLayout(contacts.count, p.nbody);
-  if (out.length !== L.size) {
+  if (out.length < L.size) {
     throw new RangeError(`contactWrenchesPullback: out has ${out.length} entries, the layout ${L.size}`);
   }
   const v = (_pullbackViews ??= { params: p, geom: contacts, q, qd });
@@ -1279,7 +1281,7 @@ function contactWrenchAdjoint(
   keptWidth: number = CONTACT_KEPT_PER_CONTACT,
 ): Float64Array {
   const { params: p, geom, q, qd } = v;
-  const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0);
+  const xbar = out === undefined ? new Float64Array(L.size) : out.fill(0, 0, L.size);
   // |g| of the soft weight feed-forward's smoothing width (as contactWeight computes it)
   const gNorm = Math.sqrt(p.gravity[0] * p.gravity[0] + p.gravity[1] * p.gravity[1] + p.gravity[2] * p.gravity[2]);
   gatePass(p, geom);

@@ -108,6 +108,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
    */
   private keptIntegrator: Lease | null = null;
   private readonly keepsIntegrator: boolean;
+  /** the step just taken wrote its integrator intermediates straight into `keptIntegrator` at its record's place */
+  private integratorInPlace = false;
+  /** the moving bodies: a kept record holds their wrenches and intermediates only (no adjoint reads a static body's) */
+  private readonly moving: Int32Array;
+  /** bytes of a kept record as the driver counts them (its wrench and contact count) */
+  private readonly keptRecordBytes: number;
   /**
    * The contacts' force intermediates (wrenches.ts `keepContactIntermediatesIn`: contact i
    * at slot i, CONTACT_KEPT_PER_CONTACT numbers each). Each step writes them where the next
@@ -162,6 +168,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     this.n = this.model.nbody;
     this.steps = config.steps;
     this.stepIntegrator = new Float64Array(INTEGRATOR_KEPT_PER_BODY * this.n);
+    const moving: number[] = [];
+    for (let b = 0; b < this.n; b++) if (!this.model.bodyStatic[b]) moving.push(b);
+    this.moving = Int32Array.from(moving);
+    this.keptRecordBytes = this.data.wrench.byteLength + Int32Array.BYTES_PER_ELEMENT;
     // the kept records' bytes as the driver counts them (states, wrenches, contact counts):
     // the intermediates have a budget of their own, spent only when the records are kept
     const W = inputWidths(this.n);
@@ -179,6 +189,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
     this.keepContactsNext();
+    this.keepIntegratorNext();
     try {
       step(this.model, this.data, state, control, state, kinks);
     } finally {
@@ -240,6 +251,25 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     keepContactIntermediatesIn(this.stepContactKept, 0);
   }
 
+  /**
+   * Point the integrator at where this step's intermediates go: the next kept record's block
+   * in the rollout's array, so that `keep` copies nothing (they are a record's largest part);
+   * in a replayed segment, the step's own buffer (its record copies it).
+   */
+  private keepIntegratorNext(): void {
+    const data = this.data;
+    this.integratorInPlace = false;
+    data.integratorKeptAt = 0;
+    if (!this.keepsIntegrator || this.replaying) return;
+    const width = this.stepIntegrator.length;
+    const lease = (this.keptIntegrator ??= RECORD_POOL.lend(this.owner, this.steps * width));
+    if (this.keptCount < this.steps && RECORD_POOL.holds(lease, this.owner)) {
+      data.integratorKept = lease.array;
+      data.integratorKeptAt = this.keptCount * width;
+      this.integratorInPlace = true;
+    } else data.integratorKept = this.stepIntegrator;
+  }
+
   /** The array holding the step just taken's contact intermediates (from `stepKeptAt`). */
   private stepKeptArray(): Float64Array {
     if (this.stepKeptNowhere) return NOWHERE;
@@ -265,8 +295,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   ): void {
     this.tangentStep ??= new ForceTangentStep(this.model, this.data, this.L, this.x);
     // the tangent step computes the forces through the same per-contact pass: it keeps
-    // their intermediates for the gradient's pullback as the plain step does
+    // their intermediates for the gradient's pullback as the plain step does (the
+    // integrator's in the step's own buffer, which `keep` copies)
     this.keepContactsNext();
+    this.integratorInPlace = false;
+    this.data.integratorKeptAt = 0;
+    if (this.keepsIntegrator || this.replaying) this.data.integratorKept = this.stepIntegrator;
     try {
       this.tangentStep.step(state, control, tangents, kinks);
     } finally {
@@ -278,13 +312,22 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     const w = this.data.wrench;
     const t = this.keptCount++;
     // the wrenches of all kept records in one array; the contacts are found again
+    // of the moving bodies only: the integrator's adjoint reads no static body's
     const wrenches = (this.keptWrenches ??= RECORD_POOL.lend(this.owner, this.steps * w.length)).array;
-    copyInto(wrenches, t * w.length, w, 0, w.length);
+    const moving = this.moving;
+    for (let j = 0, wo = t * w.length; j < moving.length; j++) {
+      const o = WRENCH_PER_BODY * moving[j];
+      copyInto(wrenches, wo + o, w, o, WRENCH_PER_BODY);
+    }
     (this.keptContactCounts ??= new Int32Array(this.steps))[t] = this.data.contacts.count;
-    if (this.keepsIntegrator) {
+    // the integrator's intermediates, unless the step wrote them in place (keepIntegratorNext)
+    if (this.keepsIntegrator && !this.integratorInPlace) {
       const kept = this.stepIntegrator;
       const integrator = (this.keptIntegrator ??= RECORD_POOL.lend(this.owner, this.steps * kept.length)).array;
-      copyInto(integrator, t * kept.length, kept, 0, kept.length);
+      for (let j = 0, io = t * kept.length; j < moving.length; j++) {
+        const o = INTEGRATOR_KEPT_PER_BODY * moving[j];
+        copyInto(integrator, io + o, kept, o, INTEGRATOR_KEPT_PER_BODY);
+      }
     }
     // the contacts' force intermediates, written in place by the step: commit them while
     // they fit what the budget leaves them
@@ -336,7 +379,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       );
     }
     // the intermediates beside it are counted against their own budget (the constructor's)
-    return this.data.wrench.byteLength + Int32Array.BYTES_PER_ELEMENT;
+    return this.keptRecordBytes;
   }
 
   /** the kept records' wrenches not lent on since to a later evaluation (lease-pool.ts)? */
@@ -352,6 +395,7 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   restore(): void {
     this.replaying = true;
     this.data.integratorKept = this.stepIntegrator;
+    this.data.integratorKeptAt = 0;
   }
 
   pullback(
@@ -367,6 +411,30 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       L = this.L;
     const sc = (this.scratch ??= this.makeScratch());
     const W = sc.W;
+    // a kept step without contacts whose integration is kept: the integrator's adjoint reads
+    // the state before the step where the driver keeps it, nothing copied (most steps of a
+    // ball in flight)
+    if (typeof rec === 'number' && (this.keptContactCounts as Int32Array)[rec] === 0) {
+      const lease = this.keptIntegrator;
+      if (lease !== null && RECORD_POOL.holds(lease, this.owner)) {
+        integrateAdjointInPlace(
+          this.data.integrator,
+          states,
+          states,
+          (this.keptWrenches as Lease).array,
+          rec * controlBar.length,
+          lease.array,
+          rec * this.stepIntegrator.length,
+          lambda,
+          controlBar,
+          xbar,
+          L,
+          offset,
+          offset + W.q,
+        );
+        return;
+      }
+    }
     // the state before the step (q and qd adjacent, as in `states`)
     copyInto(sc.state, 0, states, offset, W.q + W.qd);
     // integrate: λ → (q̄, q̇̄) in place, the wrench's cotangent (which is the controls':
@@ -437,16 +505,24 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       sc.sizeBar = xbar.subarray(L.geomSize, L.geomSize + sc.W.geomSize);
     }
     // contact wrenches: w̄ → geometry, q, qd and the force parameters (the kernel's flat
-    // layout); one cotangent buffer per contact count, reused across steps
-    let bars = sc.contactBars.get(c);
-    if (bars === undefined) {
-      const layout = contactWrenchLayout(c, n);
-      bars = { layout, xbar: new Float64Array(layout.size) };
-      sc.contactBars.set(c, bars);
-    }
-    const xcBar = bars.xbar,
-      CL = bars.layout;
-    contactWrenchesPullback(sc.force, contacts, sc.qt, sc.qdt, wBar, xcBar, contactKept, contactKeptAt, contactSlot);
+    // layout for this step's count, the last step's when it is the same); one cotangent
+    // buffer for every count, grown to the largest
+    let CL = sc.contactLayouts.get(c);
+    if (CL === undefined) sc.contactLayouts.set(c, (CL = contactWrenchLayout(c, n)));
+    if (sc.contactBar.length < CL.size) sc.contactBar = new Float64Array(CL.size);
+    const xcBar = sc.contactBar;
+    contactWrenchesPullback(
+      sc.force,
+      contacts,
+      sc.qt,
+      sc.qdt,
+      wBar,
+      xcBar,
+      contactKept,
+      contactKeptAt,
+      contactSlot,
+      CL,
+    );
     addInto(lambda, 0, xcBar, CL.q, W.q);
     addInto(lambda, W.q, xcBar, CL.qd, W.qd);
     for (let j = 0; j < CONTACT_SCALAR_INPUTS.length; j++) xbar[L[CONTACT_SCALAR_INPUTS[j]]] += xcBar[CL.params + j];
@@ -507,7 +583,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         bodyStatic: m.bodyStatic,
         bodyName: m.bodyName,
       },
-      contactBars: new Map(),
+      contactLayouts: new Map(),
+      contactBar: new Float64Array(0),
     };
   }
 }
@@ -526,6 +603,7 @@ interface ForcePullbackScratch {
   sizeBar: Float64Array;
   force: ContactForceParams;
   geometryInput: Parameters<typeof contactGeometryAdjoint>[0];
-  /** the contact wrenches' input cotangents and their layout, one buffer per contact count */
-  contactBars: Map<number, { layout: ContactWrenchLayout; xbar: Float64Array }>;
+  /** the contact wrenches' input layout per contact count, and their cotangents (from 0, one buffer for every count) */
+  contactLayouts: Map<number, ContactWrenchLayout>;
+  contactBar: Float64Array;
 }

@@ -5,6 +5,14 @@
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 import { createContacts, type Contacts } from '../collision/index.ts';
+import { contactKinkKey, contactKinkLabel, type ContactKinkSink } from '../contact/kinks.ts';
+
+/** A decision's nearest approach so far: its margin, the step and whether the value jumps there. */
+interface Nearest {
+  margin: number;
+  t: number;
+  jump: boolean;
+}
 
 /** Bytes held by a contact buffer's arrays (a buffer of capacity 0 holds none). */
 export function contactsBytes(c: Contacts): number {
@@ -52,14 +60,35 @@ export function addInto(dst: Float64Array, dstOff: number, src: Float64Array, sr
  * is what tells a branch derivative from an ordinary one, and building a label per step
  * per contact would cost more than the physics.
  */
-export function nearestPerDecision(): KinkSink & { t: number; flush(outer: KinkSink): void } {
-  const nearest = new Map<string, { margin: number; t: number; jump: boolean }>();
+export function nearestPerDecision(): ContactKinkSink & { t: number; flush(outer: KinkSink): void } {
+  const nearest = new Map<string, Nearest>();
+  // contact decisions by key (kinks.ts `contactKinkKey`), each the same entry as its label's
+  const byKey = new Map<number, Nearest>();
+  let keyedNames: readonly string[] | null = null;
   return {
     t: 0,
     kink(margin: number, label = 'contact', jump = false) {
       const seen = nearest.get(label);
       if (seen === undefined) nearest.set(label, { margin, t: this.t, jump });
       else if (margin < seen.margin) {
+        seen.margin = margin;
+        seen.t = this.t;
+        seen.jump = jump;
+      }
+    },
+    contactKink(margin: number, bodyName: readonly string[], a: number, b: number, kind: number, jump: boolean) {
+      if (bodyName !== keyedNames) {
+        byKey.clear();
+        keyedNames = bodyName;
+      }
+      const key = contactKinkKey(bodyName.length, a, b, kind);
+      const seen = byKey.get(key);
+      if (seen === undefined) {
+        // first seen by key: by label, as `kink` takes it (its entry, or a new one, in the same order)
+        const label = contactKinkLabel(bodyName, a, b, kind);
+        this.kink(margin, label, jump);
+        byKey.set(key, nearest.get(label) as Nearest);
+      } else if (margin < seen.margin) {
         seen.margin = margin;
         seen.t = this.t;
         seen.jump = jump;

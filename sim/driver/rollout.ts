@@ -136,8 +136,13 @@ export function driveRollout<Rec, Snapshot>(
         kept = { states: lease.array, lease, owner, records: [] };
       }
       const ride = config.forwardTangents;
+      // steps to the next checkpoint (a countdown: an integer division per step costs more)
+      let toCheckpoint = 0;
       for (let t = 0; t < steps; t++) {
-        if (t % segment === 0) checkpoints.push({ state: packed.slice(), snapshot: stepper.snapshot() });
+        if (toCheckpoint-- === 0) {
+          checkpoints.push({ state: packed.slice(), snapshot: stepper.snapshot() });
+          toCheckpoint = segment - 1;
+        }
         sink.t = t;
         // an element loop, not set(): a call per step costs more than copying a small state
         if (kept !== null) copyInto(kept.states, t * stateSize, packed, 0, stateSize);

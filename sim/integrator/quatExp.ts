@@ -78,13 +78,8 @@ function fillCoefficients(out: Float64Array): Float64Array {
     // Horner's scheme written out: a helper returning a double would box it on every call
     let c = COS_SERIES[COS_SERIES.length - 1];
     for (let k = COS_SERIES.length - 2; k >= 0; k--) c = c * s + COS_SERIES[k];
-    let sinc = SINC_SERIES[SINC_SERIES.length - 1];
-    for (let k = SINC_SERIES.length - 2; k >= 0; k--) sinc = sinc * s + SINC_SERIES[k];
-    let slope = SINC_SLOPE_SERIES[SINC_SLOPE_SERIES.length - 1];
-    for (let k = SINC_SLOPE_SERIES.length - 2; k >= 0; k--) slope = slope * s + SINC_SLOPE_SERIES[k];
     out[0] = c;
-    out[1] = sinc;
-    out[2] = slope;
+    sincSeries(out);
   } else {
     const a = Math.sqrt(s);
     const c = Math.cos(a);
@@ -94,6 +89,30 @@ function fillCoefficients(out: Float64Array): Float64Array {
     out[2] = (c - sinc) / (2 * s);
   }
   return out;
+}
+
+/** The series of S and dS/ds at s = `out[3]` (below `EXP_TAYLOR_MAX_S`) into `out[1..2]`. */
+function sincSeries(out: Float64Array): void {
+  const s = out[3];
+  let sinc = SINC_SERIES[SINC_SERIES.length - 1];
+  for (let k = SINC_SERIES.length - 2; k >= 0; k--) sinc = sinc * s + SINC_SERIES[k];
+  let slope = SINC_SLOPE_SERIES[SINC_SLOPE_SERIES.length - 1];
+  for (let k = SINC_SLOPE_SERIES.length - 2; k >= 0; k--) slope = slope * s + SINC_SLOPE_SERIES[k];
+  out[1] = sinc;
+  out[2] = slope;
+}
+
+/**
+ * `[·, S, dS/ds]` into `out[1..2]` for s = `out[3]`, exactly as {@link fillCoefficients}
+ * computes them but without C's series (the adjoint reads S and dS/ds only; on the
+ * closed-form branch dS/ds needs C).
+ */
+function fillSincCoefficients(out: Float64Array): Float64Array {
+  if (out[3] < EXP_TAYLOR_MAX_S) {
+    sincSeries(out);
+    return out;
+  }
+  return fillCoefficients(out);
 }
 
 /**
@@ -186,7 +205,7 @@ export function quatExpAdjoint(
     vy = qBar[qBarOff + 2],
     vz = qBar[qBarOff + 3];
   _coef[3] = ux * ux + uy * uy + uz * uz;
-  const c = fillCoefficients(_coef);
+  const c = fillSincCoefficients(_coef);
   const sinc = c[1],
     sincSlope = c[2];
   const sBar = -0.5 * sinc * cBar + sincSlope * (ux * vx + uy * vy + uz * vz);

@@ -269,7 +269,9 @@ function turnByIncrement(
  * of mass, world, N·m), writes the next pose and velocities to `qOut`, `qdOut`.
  * Allocates nothing; the outputs may alias the inputs (in-place stepping). With `kept`
  * (nbody × {@link INTEGRATOR_KEPT_PER_BODY}), each dynamic body's costly intermediates go
- * there too, so that {@link integrateAdjointInPlace} need not compute the step again.
+ * there too (body b's block at `keptAt + b × INTEGRATOR_KEPT_PER_BODY`: a rollout points it
+ * at the step's place in its kept records, nothing copied afterwards), so that
+ * {@link integrateAdjointInPlace} need not compute the step again.
  *
  * @example
  * const p = integratorParams(model);
@@ -283,6 +285,7 @@ export function integrate(
   qOut: Float64Array,
   qdOut: Float64Array,
   kept: Float64Array | null = null,
+  keptAt = 0,
 ): void {
   for (let b = 0; b < m.nbody; b++) {
     const qo = Q_WIDTH * b;
@@ -293,7 +296,7 @@ export function integrate(
       continue;
     }
     stepBody(m, b, q, qd, wrench);
-    if (kept !== null) keepBody(kept, INTEGRATOR_KEPT_PER_BODY * b);
+    if (kept !== null) keepBody(kept, keptAt + INTEGRATOR_KEPT_PER_BODY * b);
     for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
     for (let k = 0; k < QD_WIDTH; k++) qdOut[vo + k] = _qdNext[k];
   }
@@ -335,9 +338,11 @@ function restoreBody(
   qd: Float64Array,
   kept: Float64Array,
   at: number,
+  qAt: number,
+  qdAt: number,
 ): void {
   const dt = m.dt;
-  restoreVelocityBody(m, b, q, qd, kept, at + KEPT_INCREMENT, at + KEPT_JACOBIAN_INV);
+  restoreVelocityBody(m, b, q, qd, kept, at + KEPT_INCREMENT, at + KEPT_JACOBIAN_INV, qAt, qdAt);
   const r = _rot;
   const nb = _gyro.omegaNext;
   const h = 0.5 * dt;
@@ -1180,9 +1185,11 @@ function restoreVelocityBody(
   kept: Float64Array,
   incrementAt: number,
   jacobianInvAt: number,
+  qAt = 0,
+  qdAt = 0,
 ): void {
-  const vo = QD_WIDTH * b;
-  loadUnitRotation(q, Q_WIDTH * b, _qHat, _rot, _norms, 0);
+  const vo = qdAt + QD_WIDTH * b;
+  loadUnitRotation(q, qAt + Q_WIDTH * b, _qHat, _rot, _norms, 0);
   const r = _rot;
   const g = _gyro;
   const wx = qd[vo + 3],
@@ -1219,8 +1226,9 @@ const _ybody = new Float64Array(Q_WIDTH + QD_WIDTH);
  * cotangent (nbody×6) is written to `wrenchBar`; the cotangents of the inverse masses,
  * inverse inertias and gravity are added into `paramBar` at `at`. `wrench` is read from
  * `wrenchAt`. With `kept` (the step's intermediates, from `integrate`'s `kept`, at
- * `keptAt`) the step is not computed again. A body whose outputs have no cotangent (all
- * 13 zero) has none on its inputs and is skipped. The same body adjoint as
+ * `keptAt`) the step is not computed again, and the state may be read at offsets `qAt`,
+ * `qdAt` of its arrays (a rollout's kept states, not copied out). A body whose outputs have
+ * no cotangent (all 13 zero) has none on its inputs and is skipped. The same body adjoint as
  * {@link integrateAdjoint}: the same cotangents, bit for bit.
  */
 export function integrateAdjointInPlace(
@@ -1235,10 +1243,15 @@ export function integrateAdjointInPlace(
   wrenchBar: Float64Array,
   paramBar: Float64Array,
   at: IntegratorParamBarOffsets,
+  qAt = 0,
+  qdAt = 0,
 ): void {
   const n = m.nbody;
   const P = _ports;
   const yb = _ybody;
+  // the state may sit inside a larger array (a rollout's kept states) when the step is restored, not stepped again
+  if (kept === null && (qAt !== 0 || qdAt !== 0))
+    throw new RangeError('integrateAdjointInPlace: a state at an offset needs the kept intermediates');
   for (let b = 0; b < n; b++) {
     const qo = Q_WIDTH * b;
     const vo = QD_WIDTH * b;
@@ -1258,13 +1271,13 @@ export function integrateAdjointInPlace(
       if (yb[Q_WIDTH + k] !== 0) live = true;
     }
     if (!live) continue;
-    if (kept !== null) restoreBody(m, b, q, qd, kept, keptAt + INTEGRATOR_KEPT_PER_BODY * b);
+    if (kept !== null) restoreBody(m, b, q, qd, kept, keptAt + INTEGRATOR_KEPT_PER_BODY * b, qAt, qdAt);
     else stepBody(m, b, q, qd, wrench, wrenchAt);
     P.ybar = yb;
     P.yq = 0;
     P.yqd = Q_WIDTH;
     P.qd = qd;
-    P.qdAt = vo;
+    P.qdAt = qdAt + vo;
     P.wrench = wrench;
     P.wrenchAt = wrenchAt + vo;
     P.qBar = P.qdBar = lambda;
