@@ -1,5 +1,5 @@
 /**
- * The trace: a struct-of-arrays tape for reverse mode, a tangent mode for forward mode,
+ * The trace: a struct-of-arrays tape for reverse and forward mode (tangents swept from it),
  * and the kink log both of them keep.
  *
  * A `Real` is either a plain `number` (a constant: ops on numbers alone return numbers and
