@@ -453,7 +453,7 @@ function reverseScan(
   const first = recordPrimitive({ name: 'checkpointedScan', inputs: inputSlots, nOut: n, backward });
   for (let j = 0; j < n; j++) {
     const r = ref[finalOff + j];
-    if (r >= 0) out[j] = r === j ? new Var(first + j, val[finalOff + j], 0) : out[r];
+    if (r >= 0) out[j] = r === j ? new Var(first + j, val[finalOff + j]) : out[r];
   }
   return out;
 }

@@ -22,6 +22,7 @@ import {
   Var,
   defineOp,
   forwardNonFinite,
+  tangentVar,
   recordKink,
   recordPrimitive,
   type Real,
@@ -97,7 +98,7 @@ export function customVjp<R>(rule: PrimitiveRule<R>): (x: readonly Real[]) => Re
       backward: (ybar) => rule.bwd(res, ybar),
     });
     const out: Real[] = new Array(y.length);
-    for (let k = 0; k < y.length; k++) out[k] = new Var(first + k, y[k], 0);
+    for (let k = 0; k < y.length; k++) out[k] = new Var(first + k, y[k]);
     return out;
   };
 }
@@ -143,6 +144,6 @@ function forwardCall<R>(
   checkFinite(code, y);
   checkFinite(code, ydot);
   const out: Real[] = new Array(y.length);
-  for (let k = 0; k < y.length; k++) out[k] = new Var(-1, y[k], ydot[k]);
+  for (let k = 0; k < y.length; k++) out[k] = tangentVar(code, y[k], ydot[k]);
   return out;
 }

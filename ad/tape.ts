@@ -1,12 +1,13 @@
 /**
- * The trace: a struct-of-arrays tape for reverse mode, a tangent mode for forward mode,
+ * The trace: a struct-of-arrays tape for reverse and forward mode (tangents swept from it),
  * and the kink log both of them keep.
  *
  * A `Real` is either a plain `number` (a constant: ops on numbers alone return numbers and
- * touch no tape) or a `Var`, a handle onto the active trace. In reverse mode a `Var` is a
- * tape slot `i`; in forward mode it carries its tangent `t`. The tape itself holds no
- * object per elementary op: op codes, parents and local partials live in typed arrays,
- * and the adjoint sweep (`sweep`) is one loop over them.
+ * touch no tape) or a `Var`, a handle onto the active trace: a tape slot `i` and its value
+ * `v`. Both modes record the same tape. The tape itself holds no object per elementary op:
+ * op codes, parents and local partials live in typed arrays; the adjoint sweep (`sweep`)
+ * is one loop over them top down, and forward mode's tangents come from one loop over
+ * them bottom up (`sweepTangents`), run when a tangent is first read.
  *
  * Layout: one slot per parent edge. `par[s]` is a parent's slot and `dv[s]` its local
  * partial; an entry with one traced parent takes one slot, an entry with two takes two
@@ -32,18 +33,22 @@
 
 /** A differentiable scalar handle. Created only by the active trace. */
 export class Var {
-  /** tape slot (reverse mode) or -1 (forward mode) */
+  /** tape slot */
   declare readonly i: number;
   /** primal value */
   declare readonly v: number;
-  /** tangent (forward mode); 0 in reverse mode */
-  declare readonly t: number;
   // fields are `declare`d and assigned here, in one order, so every Var shares one hidden
-  // class with unboxed number fields (class-field initializers would first store undefined)
-  constructor(i: number, v: number, t: number) {
+  // class (class-field initializers would first store undefined)
+  constructor(i: number, v: number) {
     this.i = i;
     this.v = v;
-    this.t = t;
+  }
+  /**
+   * Tangent (forward mode), computed from the tape on first read (see `tangentOf`); 0 in
+   * reverse mode. Read it inside the evaluation that made the Var.
+   */
+  get t(): number {
+    return tangentOf(this.i);
   }
 }
 
@@ -127,8 +132,8 @@ export interface TraceState {
   n: number;
   cap: number;
   /**
-   * the hot paths record while `n < lim`: `cap - 1` in reverse mode (room for a
-   * two-parent entry), 0 otherwise (see unaryOp)
+   * the hot paths record while `n < lim`: `cap - 1` inside a trace (room for a
+   * two-parent entry), 0 outside one (see unaryOp)
    */
   lim: number;
   /** op code of the entry whose own (last) slot is s */
@@ -142,6 +147,13 @@ export interface TraceState {
   /** local partial of the parent in slot s */
   dv: Float64Array;
   adj: Float64Array;
+  /**
+   * forward mode: the tangent of slot s for s < `swept` (slot 0 holds 1, so an entry with
+   * no parent and partial τ has the explicit tangent τ: leaves, one-sided kink tangents,
+   * primitive outputs)
+   */
+  tan: Float64Array;
+  swept: number;
   prims: PrimRecord[];
   /** kink log: margin, op code, jump flag, label id */
   nKinks: number;
@@ -171,6 +183,8 @@ function freshState(): TraceState {
     par: new Int32Array(INITIAL_CAPACITY),
     dv: new Float64Array(INITIAL_CAPACITY),
     adj: new Float64Array(0),
+    tan: new Float64Array(0),
+    swept: 0,
     prims: [],
     nKinks: 0,
     kinkMargin: new Float64Array(INITIAL_KINKS),
@@ -207,11 +221,12 @@ export function beginTrace(m: number): TraceState {
   pool[depth] = buffers;
   Object.assign(T, buffers);
   T.mode = m;
-  T.lim = m === MODE_REVERSE ? T.cap - 1 : 0;
+  T.lim = m === MODE_NONE ? 0 : T.cap - 1;
   T.n = 1;
   T.op[0] = OP_SINK;
   T.par[0] = ~0;
   T.dv[0] = 0;
+  T.swept = 0;
   T.prims = [];
   T.nKinks = 0;
   T.scope = 0;
@@ -257,7 +272,7 @@ export function reserve(extra: number): void {
   T.par = grown(T.par, cap);
   T.dv = grown(T.dv, cap);
   T.cap = cap;
-  if (T.mode === MODE_REVERSE) T.lim = cap - 1;
+  if (T.mode !== MODE_NONE) T.lim = cap - 1;
 }
 
 /**
@@ -323,104 +338,72 @@ export function forwardNonFinite(code: number, v: number, label?: string): never
 }
 
 /**
- * The slow path shared by every op: a non-finite value, forward mode, or no trace.
- * `a`, `b` are the op's arguments (numbers are constants), `da`, `db` its partials.
+ * Record an op of up to two arguments, either of which may be a constant (a number):
+ * value `v`, partials `da`, `db`. The general (slower) way in for ops that have no
+ * constant/traced dispatch of their own.
  */
 export function finishOp(code: number, v: number, a: Real, da: number, b: Real, db: number): Var {
   if (v - v !== 0) forwardNonFinite(code, v);
-  if (T.mode === MODE_FORWARD) {
-    const ta = typeof a === 'number' ? 0 : da * a.t;
-    const tb = typeof b === 'number' ? 0 : db * b.t;
-    return new Var(-1, v, ta + tb);
-  }
-  if (T.mode === MODE_REVERSE) {
-    const pa = typeof a === 'number' ? 0 : a.i;
-    const pb = typeof b === 'number' ? 0 : b.i;
-    return new Var(recordNormalized(code, pa, da, pb, db), v, 0);
-  }
-  return noTrace();
+  if (T.mode === MODE_NONE) noTrace();
+  const pa = typeof a === 'number' ? 0 : a.i;
+  const pb = typeof b === 'number' ? 0 : b.i;
+  return new Var(recordNormalized(code, pa, da, pb, db), v);
 }
 
 // unaryOp and binaryOp are every op's hot path, kept to the fewest bytecodes: TurboFan
 // inlines about 920 bytes of bytecode into one function, and a chain of ops that overruns
 // it calls these helpers out of line, boxing every double argument on the heap (measured:
-// twice the recording time). So they write the entry themselves and test one bound (`lim`
-// is the capacity in reverse mode and 0 otherwise).
+// twice the recording time). A chain step of four ops (`add(mul(a, y), mul(b, sin(y)))`)
+// is right at that budget, so every byte counts: they write the entry themselves, test
+// one bound (`lim` is the capacity inside a trace and 0 outside) and leave everything
+// else to one call, `makeRoom`, that returns nothing. Forward mode records the same
+// entries (its tangents are swept from them when read), so it needs no path of its own.
 //
 // They also let escape analysis remove the Vars a chain of ops makes and reads at once
 // (`add(mul(a, y), mul(b, y))`: the two products are never allocated). A Var is allocated
 // when it reaches a call that is not inlined, or a merge with another Var where two paths
-// return. So the ways out take the arguments' slots and tangents, never the Vars; a full
-// tape grows and comes back to the one `new Var`; only forward mode and "no trace" return
-// a Var of their own, from a call that a process which never runs them has no feedback
-// for (TurboFan compiles it as a deoptimization exit, not as a merge).
+// return: here every path ends in the one `new VarOf`, and the way out takes no Var.
 
-/** Record a one-parent op: value `v`, partial `dx` = ∂v/∂x. Forward mode: tangent dx·ẋ. */
+/** Record a one-parent op: value `v`, partial `dx` = ∂v/∂x. */
 export function unaryOp(code: number, v: number, x: Var, dx: number): Var {
   const t = trace;
   const k = t.n;
-  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedUnary(v, dx, x.t);
+  if (k >= t.lim || v - v !== 0) makeRoom(code, v);
   t.n = k + 1;
   t.op[k] = code;
   t.par[k] = ~x.i;
   t.dv[k] = dx;
-  return new VarOf(k, v, 0);
+  return new VarOf(k, v);
 }
 
 /**
- * Record a two-parent op (both traced): value `v`; parent slots `pa`, `pb` with partials
- * `da`, `db` and tangents `at`, `bt` (forward mode). Its slot is the second of the two
- * it takes. It takes the parents' fields, not the Vars: called out of line (a step of
- * ops past the inlining budget), it would otherwise make the optimized code allocate
- * both argument Vars, which escape analysis leaves unallocated when only their fields are read.
+ * Record a two-parent op (both traced): value `v`, partials `da` of `a` and `db` of `b`.
+ * Its slot is the second of the two it takes.
  */
-export function binaryOp(
-  code: number,
-  v: number,
-  pa: number,
-  da: number,
-  at: number,
-  pb: number,
-  db: number,
-  bt: number,
-): Var {
+export function binaryOp(code: number, v: number, a: Var, da: number, b: Var, db: number): Var {
   const t = trace;
   const k = t.n;
-  if ((k >= t.lim || v - v !== 0) && !roomForOne(code, v)) return untapedBinary(v, da, at, db, bt);
+  if (k >= t.lim || v - v !== 0) makeRoom(code, v);
   const s = k + 1;
   t.n = k + 2;
   t.op[s] = code;
   const par = t.par;
-  par[k] = pa;
-  par[s] = pb;
+  par[k] = a.i;
+  par[s] = b.i;
   const dv = t.dv;
   dv[k] = da;
   dv[s] = db;
-  return new VarOf(s, v, 0);
+  return new VarOf(s, v);
 }
 
 /**
- * The hot paths' way out: throw for a non-finite value `v`; in reverse mode make room
- * for one more entry (two slots) and return true; otherwise (forward mode, no trace)
- * return false.
+ * The hot paths' way out: throw for a non-finite value `v` or when no trace is active;
+ * otherwise the tape is full: make room for one more entry (two slots).
  */
-function roomForOne(code: number, v: number): boolean {
+function makeRoom(code: number, v: number): void {
   if (v - v !== 0) forwardNonFinite(code, v);
-  if (T.mode !== MODE_REVERSE) return false;
+  if (T.mode === MODE_NONE) noTrace();
   reserve(2);
-  return true;
-}
-
-/** A one-parent op outside reverse mode: forward mode's Var, tangent dx·ẋ (+ 0, as finishOp adds the absent second term). */
-function untapedUnary(v: number, dx: number, xt: number): Var {
-  if (T.mode === MODE_FORWARD) return new Var(-1, v, dx * xt + 0);
-  return noTrace();
-}
-
-/** A two-parent op outside reverse mode: forward mode's Var, tangent da·ȧ + db·ḃ. */
-function untapedBinary(v: number, da: number, at: number, db: number, bt: number): Var {
-  if (T.mode === MODE_FORWARD) return new Var(-1, v, da * at + db * bt);
-  return noTrace();
 }
 
 /**
@@ -453,17 +436,63 @@ export function entriesBetween(from: number, to: number): number {
   return count;
 }
 
-/** A forward-mode variable with an explicit tangent (for ops whose tangent is one-sided). */
+/**
+ * A forward-mode variable with an explicit tangent (ops whose tangent is one-sided,
+ * primitive outputs): an entry with no parent whose partial is the tangent.
+ */
 export function tangentVar(code: number, v: number, tangent: number): Var {
   if (v - v !== 0) forwardNonFinite(code, v);
-  return new Var(-1, v, tangent);
+  return new Var(record1(code, 0, tangent), v);
+}
+
+/**
+ * The tangent of slot `i` in forward mode (0 otherwise). The tangents of the slots
+ * recorded since the last read are swept first.
+ */
+export function tangentOf(i: number): number {
+  if (T.mode !== MODE_FORWARD) return 0;
+  if (i >= T.swept) sweepTangents();
+  return T.tan[i];
+}
+
+/**
+ * Forward sweep: the tangents of slots [swept, n), bottom up, entry by entry. An entry's
+ * tangent is Σ partial · parent's tangent in the order the reverse sweep adds them (a
+ * one-parent entry adds + 0, as the two-argument rule's absent term), so forward mode's
+ * tangents are bit for bit those of a Var that carried its own.
+ */
+function sweepTangents(): void {
+  const { par, dv, n } = T;
+  if (T.tan.length < n) {
+    const grownTan = new Float64Array(T.cap);
+    grownTan.set(T.tan.subarray(0, T.swept));
+    T.tan = grownTan;
+  }
+  const tan = T.tan;
+  let s = T.swept;
+  if (s === 0) {
+    tan[0] = 1; // the sink: an entry with no parent has its partial as its tangent
+    s = 1;
+  }
+  while (s < n) {
+    const p = par[s];
+    if (p < 0) {
+      tan[s] = dv[s] * tan[~p] + 0;
+      s += 1;
+    } else {
+      // a two-parent entry: first parent in slot s, second (and the entry's own slot) s + 1
+      tan[s + 1] = dv[s] * tan[p] + dv[s + 1] * tan[par[s + 1]];
+      s += 2;
+    }
+  }
+  T.swept = n;
 }
 
 /** Make an input variable (a leaf) with value `v`; `tangent` is used in forward mode. */
 export function leaf(v: number, tangent = 0): Var {
   if (v - v !== 0) forwardNonFinite(OP_LEAF, v);
-  if (T.mode === MODE_FORWARD) return new Var(-1, v, tangent);
-  if (T.mode === MODE_REVERSE) return new Var(record1(OP_LEAF, 0, 0), v, 0);
+  if (T.mode === MODE_FORWARD) return new Var(record1(OP_LEAF, 0, tangent), v);
+  if (T.mode === MODE_REVERSE) return new Var(record1(OP_LEAF, 0, 0), v);
   return noTrace();
 }
 
@@ -578,16 +607,31 @@ export function resetAdjoint(): Float64Array {
 }
 
 /**
+ * Slots a `sweepRange` call covers: the first call of a sweep `SWEEP_FIRST`, each next
+ * one 4× more, up to `SWEEP_CHUNK`. A process's first sweep of a long tape would otherwise
+ * run its loop in one call, before V8 has a feedback vector for the code ahead of the
+ * loop; the optimized code compiled meanwhile then deoptimizes there on the next call,
+ * and every later sweep runs in the loop's on-stack-replacement code, where the typed
+ * arrays' checks stay inside the loop (measured: 5.0–5.7 against 2.9–3.3 ns per chain op,
+ * in two of five processes). Short first calls give V8 that feedback before it compiles.
+ */
+const SWEEP_FIRST = 64;
+const SWEEP_CHUNK = 1 << 14;
+
+/**
  * Reverse sweep over the whole tape from the seeds already placed in `T.adj`. Between
- * primitive calls it is one tight loop over the typed arrays; each primitive's backward
- * rule runs at its call entry, after every consumer of its outputs has been swept.
+ * primitive calls it is one tight loop over the typed arrays (in chunks of `SWEEP_CHUNK`
+ * slots); each primitive's backward rule runs at its call entry, after every consumer of
+ * its outputs has been swept.
  */
 export function sweep(): void {
   const { par, dv, adj, prims } = T;
   let hi = T.n - 1;
   for (let r = prims.length - 1; ; r--) {
     const call = r >= 0 ? prims[r].firstOut - 1 : 0;
-    sweepRange(par, dv, adj, hi, call);
+    for (let chunk = SWEEP_FIRST; hi > call; chunk = Math.min(4 * chunk, SWEEP_CHUNK)) {
+      hi = sweepRange(par, dv, adj, hi, Math.max(call, hi - chunk));
+    }
     if (r < 0) return;
     runPrimitiveBackward(prims[r], adj);
     hi = call - 1;
@@ -602,8 +646,12 @@ export function sweep(): void {
  * of ops), so the loop carries that entry's finished adjoint in a register (`g`) instead
  * of reading it back: the same additions in the same order (a two-parent entry's first
  * parent first), bit for bit, at about half the time per entry.
+ *
+ * Returns the slot it stopped at: `lo`, or `lo − 1` when `lo` is the first slot of a
+ * two-parent entry (swept whole). The adjoint it carries equals `adj` at that slot, so a
+ * sweep may stop and resume anywhere between entries.
  */
-function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: number, lo: number): void {
+function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: number, lo: number): number {
   let i = hi;
   let g = adj[i];
   while (i > lo) {
@@ -632,6 +680,7 @@ function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: nu
     } else g = adj[below];
     i = below;
   }
+  return i;
 }
 
 function runPrimitiveBackward(rec: PrimRecord, adj: Float64Array): void {

@@ -137,6 +137,43 @@ describe('transforms', () => {
     expect(() => ad.add(leaked, 1)).toThrow(/outside the evaluation/);
   });
 
+  it('forward mode: tangents read mid-evaluation, past tape growth and a nested trace, match closed forms', () => {
+    // y ← y·(1 + 1e-6), 2·50k times (tapes start at 4k slots, so this grows the tape), with
+    // a reverse-mode gradient taken in between: dy/dy0 after k steps is (1 + 1e-6)^k
+    const n = 50_000;
+    const c = 1 + 1e-6;
+    let middle = NaN;
+    let inner = NaN;
+    const r = ad.jvp(
+      ([y0]) => {
+        let y: Real = y0;
+        for (let k = 0; k < n; k++) y = ad.mul(y, c);
+        middle = (y as ad.Var).t; // swept now; the rest of the tape is swept at the end
+        inner = ad.grad(([x]) => ad.mul(ad.mul(x, x), x), [2])[0]; // 3·2² = 12, in its own trace
+        for (let k = 0; k < n; k++) y = ad.mul(y, c);
+        return ad.add(y, ad.abs(ad.sub(y0, 1))); // |y0 − 1| at its kink: one-sided, +|ẏ0|
+      },
+      [1],
+      [-2],
+    );
+    expect(inner).toBe(12);
+    expect(middle).toBeCloseTo(-2 * Math.pow(c, n), 9);
+    expect(r.tangent).toBeCloseTo(-2 * Math.pow(c, 2 * n) + 2, 9);
+  });
+
+  it("a Var's tangent reads 0 in reverse mode", () => {
+    let t = NaN;
+    ad.valueAndGrad(
+      ([x]) => {
+        const y = ad.sin(x) as ad.Var;
+        t = y.t;
+        return y;
+      },
+      [0.3],
+    );
+    expect(t).toBe(0);
+  });
+
   it('jvp checks the tangent length', () => {
     expect(() => ad.jvp(([x]) => x, [1, 2], [1])).toThrow(/length/);
   });
