@@ -445,12 +445,20 @@ export function tangentVar(code: number, v: number, tangent: number): Var {
   return new Var(record1(code, 0, tangent), v);
 }
 
+const STALE_TANGENT =
+  "ad: a Var's tangent was read after its evaluation ended; read it inside the function, or use jvp's result";
+
 /**
- * The tangent of slot `i` in forward mode (0 otherwise). The tangents of the slots
+ * The tangent of slot `i` in forward mode (0 in reverse mode; a read outside any trace throws). The tangents of the slots
  * recorded since the last read are swept first.
  */
 export function tangentOf(i: number): number {
-  if (T.mode !== MODE_FORWARD) return 0;
+  if (T.mode !== MODE_FORWARD) {
+    // after its trace has ended a Var's slot indexes no tape (a later trace reuses the
+    // buffers): the tangent is gone, and a 0 would pass for a real one
+    if (T.mode === MODE_NONE) throw new Error(STALE_TANGENT);
+    return 0;
+  }
   if (i >= T.swept) sweepTangents();
   return T.tan[i];
 }

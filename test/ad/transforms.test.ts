@@ -174,6 +174,19 @@ describe('transforms', () => {
     expect(t).toBe(0);
   });
 
+  it("a Var's tangent read after its evaluation ended throws instead of reading another tape", () => {
+    let y: ad.Var | undefined;
+    ad.jvp(
+      ([x]) => {
+        y = ad.sin(x) as ad.Var;
+        return y;
+      },
+      [0.3],
+      [1],
+    );
+    expect(() => y?.t).toThrow(/after its evaluation ended/);
+  });
+
   it('jvp checks the tangent length', () => {
     expect(() => ad.jvp(([x]) => x, [1, 2], [1])).toThrow(/length/);
   });
