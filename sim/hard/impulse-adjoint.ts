@@ -123,11 +123,20 @@ export function impulseSolveRule(
   };
 }
 
-/** The rule's forward into `out` (6n + 3c): [v⁺ = v* + M⁻¹Jᵀλ | λ]; returns `out`. */
-export function impulseSolveValues(s: ImpulseStructure, theta: Float64Array, out: Float64Array): Float64Array {
+/**
+ * The rule's forward into `out` (6n + 3c): [v⁺ = v* + M⁻¹Jᵀλ | λ]; returns `out`. With
+ * `skip`, the contacts it marks (λ = 0: their terms are zeros) are left out.
+ */
+export function impulseSolveValues(
+  s: ImpulseStructure,
+  theta: Float64Array,
+  out: Float64Array,
+  skip: Uint8Array | null = null,
+): Float64Array {
   const L = impulseLayout(s.nbody, s.count);
   for (let j = 0; j < 6 * s.nbody; j++) out[j] = theta[j];
-  for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, theta, k, s.lambda, out);
+  for (let k = 0; k < s.count; k++)
+    if (skip === null || skip[k] === 0) applyImpulsePlain(s, L, theta, k, s.lambda, out);
   for (let j = 0; j < 3 * s.count; j++) out[6 * s.nbody + j] = s.lambda[j];
   return out;
 }

@@ -114,9 +114,9 @@ function contactAdjoint(
   const vStar = sc.freeQd;
   // the values (step-values.ts), placed impacts included
   const placed = sc.placed;
-  stepValues(ctx, sc, rec, x, vStar, placed);
+  stepValues(ctx, sc, rec, x, vStar, placed, true);
   const np = sc.np;
-  const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve } = sc;
+  const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve, idle } = sc;
   const dynamic = ctx.dynamicBodies;
   const nd = dynamic.length;
   const IM = impulseLayout(n, c);
@@ -190,6 +190,11 @@ function contactAdjoint(
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
+    if (idle[k] !== 0) {
+      // no impulse: its θ̄ is zero (impulse-adjoint.ts), so are its frame's and geometry's
+      for (let e = 0; e < FRAME_WIDTH; e++) framesBar[FRAME_WIDTH * k + e] = 0;
+      continue;
+    }
     copyInto(framesBar, FRAME_WIDTH * k, thetaBar, o, FRAME_WIDTH);
     // bound
     const boundBar = thetaBar[o + CONTACT_BOUND];

@@ -72,6 +72,12 @@ export class StepValues {
   lambda = new Float64Array(0);
   /** per contact: its bound formula (BOUND_*), its index among the placed impacts or −1, a bounce's approach speed */
   boundKind = new Uint8Array(0);
+  /**
+   * per contact: 1 when it carried no impulse and places no impact, and the values were
+   * asked without such contacts (the adjoint's): its frame, θ block (zero) and bound are
+   * not computed, since its θ̄ is zero (impulse-adjoint.ts: a separated contact drops out)
+   */
+  idle = new Uint8Array(0);
   placedIndex = new Int32Array(0);
   approach = new Float64Array(0);
   /** [v⁺ (6n) | λ (3c)] */
@@ -109,6 +115,7 @@ export class StepValues {
     this.theta = new Float64Array(impulseLayout(n, cap).size);
     this.lambda = new Float64Array(3 * cap);
     this.boundKind = new Uint8Array(cap);
+    this.idle = new Uint8Array(cap);
     this.placedIndex = new Int32Array(cap);
     this.approach = new Float64Array(cap);
     this.solved = new Float64Array(6 * n + 3 * cap);
@@ -119,7 +126,9 @@ export class StepValues {
 /**
  * Fill `v` with the values of the step `rec` (module header) from its input `x` and its
  * free-flight velocities `vStar`; `placed`: the context's placed impacts, run forward on
- * this step here (null when the caller takes none: the tangent).
+ * this step here (null when the caller takes none: the tangent). `skipIdle`: leave out the
+ * values of the contacts that carried no impulse (`v.idle`), which the adjoint does not
+ * read; the tangent reads them (its decisions' margins).
  */
 export function stepValues(
   ctx: TracedStepContext,
@@ -128,6 +137,7 @@ export function stepValues(
   x: Float64Array,
   vStar: Float64Array,
   placed: PlacedImpacts | null,
+  skipIdle = false,
 ): void {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -173,7 +183,15 @@ export function stepValues(
       placedIndex[k] = i;
       copyInto(normals, 3 * k, placed.g2, 7 * i + 1, 3);
     }
-  for (let k = 0; k < c; k++) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
+  const idle = v.idle;
+  const impulse = rec.impulse;
+  for (let k = 0; k < c; k++) {
+    idle[k] =
+      skipIdle && placedIndex[k] < 0 && impulse[3 * k] === 0 && impulse[3 * k + 1] === 0 && impulse[3 * k + 2] === 0
+        ? 1
+        : 0;
+    if (idle[k] === 0) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
+  }
 
   // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
   const IM = impulseLayout(n, c);
@@ -193,6 +211,13 @@ export function stepValues(
   for (let k = 0; k < c; k++) {
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
+    if (idle[k] !== 0) {
+      // λ = 0 exactly (the world impulse is 0): the islands leave the contact out
+      lambda[3 * k] = 0;
+      lambda[3 * k + 1] = 0;
+      lambda[3 * k + 2] = 0;
+      continue;
+    }
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
     copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
@@ -252,7 +277,7 @@ export function stepValues(
   solve.bodyA = contacts.bodyA;
   solve.bodyB = contacts.bodyB;
   solve.lambda = lambda;
-  impulseSolveValues(solve, theta, v.solved);
+  impulseSolveValues(solve, theta, v.solved, skipIdle ? idle : null);
   v.nm = touchedBodies(ctx, rec, v);
 }
 
