@@ -39,6 +39,7 @@ import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInert
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import { freeFlightLayout } from './step.ts';
 
 /** Whether the step places an impact (a bounce solved at its time of impact inside the step). */
 export function placesImpact(rec: HardStepRecord): boolean {
@@ -48,7 +49,9 @@ export function placesImpact(rec: HardStepRecord): boolean {
 
 /**
  * x̄ = (∂step/∂x)ᵀ ȳ of one step, written to `out` when given (length `x.length`,
- * overwritten) or to a new array.
+ * overwritten) or to a new array. `free`: the step's free flight as its forward pass kept
+ * it (step.ts `HardFreeFlight`, in `free.values` from `free.at`), read instead of computed
+ * again; null: computed here.
  *
  * @example
  * const xbar = hardStepAdjoint(ctx, rec, x, ybar); // = tracedPullback(ctx, rec, x, ybar) to rounding
@@ -59,6 +62,7 @@ export function hardStepAdjoint(
   x: Float64Array,
   ybar: Float64Array,
   out?: Float64Array,
+  free: KeptFreeFlight | null = null,
 ): Float64Array {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -80,13 +84,22 @@ export function hardStepAdjoint(
   copyInto(xi, IL.invMass, x, L.invMass, n);
   copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
   copyInto(xi, IL.gravity, x, L.gravity, 3);
-  predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
+  const F = sc.F;
+  if (free === null) predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
+  else {
+    const fv = free.values,
+      at = free.at;
+    const vStar = sc.freeQd,
+      kept = sc.kept;
+    for (let j = 0; j < 6 * n; j++) vStar[j] = fv[at + F.velocity + j];
+    for (let j = 0; j < kept.length; j++) kept[j] = fv[at + F.gyroscopic + j];
+  }
   const freeBar = sc.freeBar;
   if (c === 0) {
     copyInto(freeBar, 0, ybar, 0, 13 * n);
   } else {
     freeBar.fill(0);
-    contactAdjoint(ctx, sc, rec, x, ybar, xbar);
+    contactAdjoint(ctx, sc, rec, x, ybar, xbar, free);
   }
   const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar, sc.kept);
   addInto(xbar, L.q, xiBar, IL.q, 13 * n);
@@ -105,6 +118,7 @@ function contactAdjoint(
   x: Float64Array,
   ybar: Float64Array,
   xbar: Float64Array,
+  free: KeptFreeFlight | null,
 ): void {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -114,7 +128,7 @@ function contactAdjoint(
   const vStar = sc.freeQd;
   // the values (step-values.ts), placed impacts included
   const placed = sc.placed;
-  stepValues(ctx, sc, rec, x, vStar, placed, true);
+  stepValues(ctx, sc, rec, x, vStar, placed, true, free?.values ?? null, (free?.at ?? 0) + sc.F.inertia);
   const np = sc.np;
   const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve, idle } = sc;
   const dynamic = ctx.dynamicBodies;
@@ -267,6 +281,12 @@ function contactAdjoint(
   addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
 
+/** A step's free flight kept by its forward pass: step.ts `HardFreeFlight`'s values in `values` from `at`. */
+export interface KeptFreeFlight {
+  values: Float64Array;
+  at: number;
+}
+
 function isZero(v: Float64Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (v[i] !== 0) return false;
   return true;
@@ -292,6 +312,8 @@ function scratchOf(ctx: TracedStepContext): StepAdjointScratch {
  */
 class StepAdjointScratch extends StepValues {
   readonly IL: ReturnType<typeof integratorLayout>;
+  /** where a kept free flight's parts lie (step.ts) */
+  readonly F: ReturnType<typeof freeFlightLayout>;
   /** the integrator's flat input and its views for the plain kernel */
   readonly xi: Float64Array;
   readonly xiQ: Float64Array;
@@ -328,6 +350,7 @@ class StepAdjointScratch extends StepValues {
     super(ctx);
     const n = ctx.model.nbody;
     const IL = (this.IL = integratorLayout(n));
+    this.F = freeFlightLayout(n);
     this.xi = new Float64Array(IL.size);
     this.xiQ = this.xi.subarray(IL.q, IL.qd);
     this.xiQd = this.xi.subarray(IL.qd, IL.wrench);

@@ -24,7 +24,7 @@ import {
   impulseLayout,
 } from './impulse-layout.ts';
 import type { PlacedImpacts } from './placed-adjoint.ts';
-import { worldInvInertiaValues } from './pose-kernels.ts';
+import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
 /** Which bound formula a contact took (contact-rules.ts): deeper than the resting gap, b = 0 constant. */
@@ -35,6 +35,8 @@ export const BOUND_BOUNCE = 1;
 export const BOUND_GAP = 2;
 /** a placed impact: impactBound at the impact (placed-adjoint.ts) */
 export const BOUND_PLACED = 3;
+
+const _w = new Float64Array(9);
 
 /** Floats of a pose (position, quaternion) per body; of a size row. */
 const POSE = 7;
@@ -138,6 +140,8 @@ export function stepValues(
   vStar: Float64Array,
   placed: PlacedImpacts | null,
   skipIdle = false,
+  keptInertia: Float64Array | null = null,
+  keptAt = 0,
 ): void {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -170,7 +174,18 @@ export function stepValues(
       const b = dynamic[j];
       if (placed.earliestOf[b] >= 0) copyInto(xw, 4 * j, placed.impactPose, POSE * b + 3, 4);
     }
-  const W = worldInvInertiaValues(nd, xw, v.W);
+  // (pose-kernels.ts worldInvInertiaValues, body by body; a body not in a placed impact
+  // takes the step's own, kept by the forward pass from the same expression when given)
+  const W = v.W;
+  for (let j = 0; j < nd; j++) {
+    const b = dynamic[j];
+    if (keptInertia !== null && (np === 0 || placed === null || placed.earliestOf[b] < 0))
+      for (let i = 0; i < 9; i++) W[9 * j + i] = keptInertia[keptAt + 9 * b + i];
+    else {
+      worldInertiaMatrix(_w, xw, 4 * nd + 3 * j, xw, 4 * j);
+      for (let i = 0; i < 9; i++) W[9 * j + i] = _w[i];
+    }
+  }
   // frames (a placed impact's from its normal at the impact)
   const normals = v.normals,
     frames = v.frames;
