@@ -59,7 +59,7 @@ import {
   impulseLayout,
   type ImpulseLayout,
 } from './impulse-layout.ts';
-import { islandAdjointHand } from './island-adjoint.ts';
+import { islandAdjointHand, singleStaticContactAdjoint } from './island-adjoint.ts';
 import { islandInputOf, type ContactKind } from './island-k.ts';
 import { minNormSolve } from './svd-min-norm.ts';
 
@@ -240,6 +240,13 @@ export function impulseAdjointInto(
       m = islands.start[g + 1] - first;
     // (the list only grows: setting an array's length is a slow path; the adjoints read m entries)
     for (let i = 0; i < m; i++) kinds[i] = kindOf(s, th, L, vplus, islands.contacts[first + i]);
+    // one contact against a static body at rest: the same arithmetic without the pool's bookkeeping
+    if (
+      form === 'hand' &&
+      m === 1 &&
+      singleStaticContactAdjoint(input, th, ybar, vplus, islands.contacts[first], kinds[0], thbar, MIN_RELATIVE_PIVOT)
+    )
+      continue;
     if (form === 'hand')
       islandAdjointHand(input, th, ybar, vplus, islands.contacts, first, m, kinds, thbar, solveTransposed);
     else
