@@ -75,12 +75,6 @@ const NO_CONTACT_STEP: HardKeptStep = {
   freeLease: null,
 };
 
-/**
- * Steps of kept free flights per array lent by the record pool: a rollout takes a few
- * (1,000 steps of billiards' 17 bodies: 16 arrays of 0.24 MB), and a rollout whose records
- * stop fitting their budget midway leaves at most one partly used.
- */
-const FREE_FLIGHT_CHUNK_STEPS = 64;
 
 /** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
 function recordBytes(rec: HardStepRecord): number {
@@ -194,14 +188,17 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
   /** tangent-forward state, made on the first tangent step */
   private tangent: HardTangentForward | null = null;
   /**
-   * The kept steps' free flights (step.ts `HardFreeFlight`), in arrays of
-   * FREE_FLIGHT_CHUNK_STEPS steps lent by the record pool (lease-pool.ts), while the
-   * records fit their budget and the free flights theirs (driver/config.ts
-   * `keptIntermediatesBytes`): the pullback reads them instead of running the free flight
-   * (the gyroscopic step) and the world inertia again.
+   * The kept steps' free flights (step.ts `HardFreeFlight`), in one array for the rollout
+   * lent by the record pool (lease-pool.ts: a loop of gradients reuses an earlier one's
+   * rather than touching fresh pages), while the records fit their budget and the free
+   * flights theirs (driver/config.ts `keptIntermediatesBytes`): the pullback reads them
+   * instead of running the free flight (the gyroscopic step) and the world inertia again.
    */
   private readonly owner = RECORD_POOL.newOwner();
+  private readonly steps: number;
   private freeChunk: Lease | null = null;
+  /** the record pool's arrays under the kept records (the arena's chunks) */
+  private readonly leases: Lease[] = [];
   private freeChunkUsed = 0;
   /** does the forward pass still keep free flights? */
   private keepsFree: boolean;
@@ -226,6 +223,7 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
     this.hard = this.data.hard;
     this.n = this.model.nbody;
     this.bodies = config.controlBodies ?? [];
+    this.steps = config.steps;
     this.stepFree = createFreeFlight(this.n);
     this.freeSize = this.stepFree.values.length;
     // the records' budget as the driver spends it (its states first); the free flights'
@@ -273,8 +271,7 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
   keep(): HardKeptStep {
     // a contact-free step (pulled back as free flight) shares one empty record, and a
     // record holds no spare capacity
-    const rec =
-      this.hard.problem.count === 0 ? NO_CONTACT_STEP : keepStep(this.hard, (this.arena ??= new RecordArena()));
+    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : keepStep(this.hard, (this.arena ??= this.newArena()));
     if (!this.keepsFree) return rec;
     this.keptRecordBytes += (inputWidth('q', this.n) + inputWidth('qd', this.n)) * 8 + recordBytes(rec);
     if (this.keptRecordBytes > this.recordsBudget) {
@@ -286,11 +283,7 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
     }
     if (rec === NO_CONTACT_STEP) return rec;
     const size = this.freeSize;
-    let chunk = this.freeChunk;
-    if (chunk === null || this.freeChunkUsed + size > chunk.array.length) {
-      chunk = this.freeChunk = RECORD_POOL.lend(this.owner, FREE_FLIGHT_CHUNK_STEPS * size);
-      this.freeChunkUsed = 0;
-    }
+    const chunk = (this.freeChunk ??= RECORD_POOL.lend(this.owner, this.steps * size));
     const at = this.freeChunkUsed;
     copyInto(chunk.array, at, this.stepFree.values, 0, size);
     this.freeChunkUsed += size;
@@ -298,6 +291,21 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
     rec.freeAt = at;
     rec.freeLease = chunk;
     return rec;
+  }
+
+  /** An arena whose chunks the record pool lends (so a loop of gradients reuses them), noted in `leases`. */
+  private newArena(): RecordArena {
+    return new RecordArena((numbers) => {
+      const lease = RECORD_POOL.lend(this.owner, numbers);
+      this.leases.push(lease);
+      return lease.array;
+    });
+  }
+
+  /** Are the kept records' chunks still this Stepper's (a later evaluation may have been lent them)? */
+  recordsHeld(): boolean {
+    for (const lease of this.leases) if (!RECORD_POOL.holds(lease, this.owner)) return false;
+    return true;
   }
 
   recordInto(into: HardKeptStep | undefined): HardKeptStep {
