@@ -20,7 +20,11 @@ class ChunkedViews<T extends Float64Array | Int32Array | Uint8Array> {
   private chunk: T;
   private used = 0;
 
-  constructor(private readonly make: (length: number) => T) {
+  constructor(
+    private readonly make: (length: number) => T,
+    /** the view's constructor (cheaper than `subarray`, which looks up the species per call) */
+    private readonly View: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T,
+  ) {
     this.chunk = make(0);
   }
 
@@ -30,7 +34,8 @@ class ChunkedViews<T extends Float64Array | Int32Array | Uint8Array> {
       this.chunk = this.make(Math.max(CHUNK_ELEMENTS, length));
       this.used = 0;
     }
-    const view = this.chunk.subarray(this.used, this.used + length) as T;
+    const chunk = this.chunk;
+    const view = new this.View(chunk.buffer, chunk.byteOffset + this.used * chunk.BYTES_PER_ELEMENT, length);
     this.used += length;
     return view;
   }
@@ -49,11 +54,15 @@ export class RecordArena {
       const a = lend!(Math.ceil((length * size) / DOUBLE));
       return [a.buffer, a.byteOffset, Math.floor(a.byteLength / size)] as const;
     };
-    this.f64 = new ChunkedViews((n) => (lend === null || n === 0 ? new Float64Array(n) : lend(n)));
-    this.i32 = new ChunkedViews((n) =>
-      lend === null || n === 0 ? new Int32Array(n) : new Int32Array(...bytes(n, Int32Array.BYTES_PER_ELEMENT)),
+    this.f64 = new ChunkedViews((n) => (lend === null || n === 0 ? new Float64Array(n) : lend(n)), Float64Array);
+    this.i32 = new ChunkedViews(
+      (n) => (lend === null || n === 0 ? new Int32Array(n) : new Int32Array(...bytes(n, Int32Array.BYTES_PER_ELEMENT))),
+      Int32Array,
     );
-    this.u8 = new ChunkedViews((n) => (lend === null || n === 0 ? new Uint8Array(n) : new Uint8Array(...bytes(n, 1))));
+    this.u8 = new ChunkedViews(
+      (n) => (lend === null || n === 0 ? new Uint8Array(n) : new Uint8Array(...bytes(n, 1))),
+      Uint8Array,
+    );
   }
 
   float64(length: number): Float64Array {
