@@ -166,13 +166,13 @@ export function stepValues(
   const xw = v.xw;
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
-    copyInto(xw, 4 * j, x, L.q + POSE * b + 3, 4);
-    copyInto(xw, 4 * nd + 3 * j, x, L.invInertia + 3 * b, 3);
+    for (let z = 0; z < 4; z++) xw[4 * j + z] = x[L.q + POSE * b + 3 + z];
+    for (let z = 0; z < 3; z++) xw[4 * nd + 3 * j + z] = x[L.invInertia + 3 * b + z];
   }
   if (placed !== null && np > 0)
     for (let j = 0; j < nd; j++) {
       const b = dynamic[j];
-      if (placed.earliestOf[b] >= 0) copyInto(xw, 4 * j, placed.impactPose, POSE * b + 3, 4);
+      if (placed.earliestOf[b] >= 0) for (let z = 0; z < 4; z++) xw[4 * j + z] = placed.impactPose[POSE * b + 3 + z];
     }
   // (pose-kernels.ts worldInvInertiaValues, body by body; a body not in a placed impact
   // takes the step's own, kept by the forward pass from the same expression when given)
@@ -196,7 +196,7 @@ export function stepValues(
     for (let i = 0; i < np; i++) {
       const k = placed.contact[i];
       placedIndex[k] = i;
-      copyInto(normals, 3 * k, placed.g2, 7 * i + 1, 3);
+      for (let z = 0; z < 3; z++) normals[3 * k + z] = placed.g2[7 * i + 1 + z];
     }
   const idle = v.idle;
   const impulse = rec.impulse;
@@ -216,7 +216,7 @@ export function stepValues(
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
     theta[IM.invMass + b] = x[L.invMass + b];
-    copyInto(theta, IM.invInertia + 9 * b, W, 9 * j, 9);
+    for (let z = 0; z < 9; z++) theta[IM.invInertia + 9 * b + z] = W[9 * j + z];
   }
   const lambda = v.lambda;
   const boundKind = v.boundKind,
@@ -235,7 +235,7 @@ export function stepValues(
     }
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
-    copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
+    for (let z = 0; z < FRAME_WIDTH; z++) theta[o + z] = frames[FRAME_WIDTH * k + z];
     // The rules of contact-rules.ts on plain numbers, written out rather than called (as
     // problem.ts does): they take and return `Real`s, a double returned from a call V8
     // does not inline is boxed, and their ad ops on numbers branch on the type per entry.
