@@ -75,7 +75,6 @@ const NO_CONTACT_STEP: HardKeptStep = {
   freeLease: null,
 };
 
-
 /** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
 function recordBytes(rec: HardStepRecord): number {
   return (
