@@ -157,47 +157,68 @@ export function islandAdjointHand(
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
       const side = order[a];
       const k = islandContacts[first + sideContact[side]];
-      const o = sideBase[side];
-      const l0 = s.lambda[3 * k],
-        l1 = s.lambda[3 * k + 1],
-        l2 = s.lambda[3 * k + 2];
-      // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
-      const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
-      const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
-      const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
-      const r = sideR[side];
-      const rx = th[r],
-        ry = th[r + 1],
-        rz = th[r + 2];
-      const t0 = ry * P2 - rz * P1,
-        t1 = rz * P0 - rx * P2,
-        t2 = rx * P1 - ry * P0;
-      const sg = sideSign[side];
-      thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
-      for (let e = 0; e < 3; e++) {
-        const qa = sg * q[3 + e];
-        thbar[I + 3 * e] += qa * t0;
-        thbar[I + 3 * e + 1] += qa * t1;
-        thbar[I + 3 * e + 2] += qa * t2;
-      }
-      // τ̄·(r × P): r̄ += P × τ̄, P̄ += τ̄ × r; P̄ += m⁻¹ q_lin
-      const s0 = sg * tb0,
-        s1 = sg * tb1,
-        s2 = sg * tb2;
-      thbar[r] += P1 * s2 - P2 * s1;
-      thbar[r + 1] += P2 * s0 - P0 * s2;
-      thbar[r + 2] += P0 * s1 - P1 * s0;
-      const pb0 = s1 * rz - s2 * ry + sg * invMass * q[0];
-      const pb1 = s2 * rx - s0 * rz + sg * invMass * q[1];
-      const pb2 = s0 * ry - s1 * rx + sg * invMass * q[2];
-      // P = Σ λ_j d_j: d̄_j += λ_j P̄
-      for (let j = 0; j < 3; j++) {
-        const lj = s.lambda[3 * k + j];
-        thbar[o + 3 * j] += lj * pb0;
-        thbar[o + 3 * j + 1] += lj * pb1;
-        thbar[o + 3 * j + 2] += lj * pb2;
-      }
+      addResponseBar(s, th, thbar, body, k, sideBase[side], sideR[side], sideSign[side], q, tb0, tb1, tb2, invMass, I);
     }
+  }
+}
+
+/**
+ * θ̄ of the impulses' response M⁻¹Jᵀλ on one side of contact k (its θ block at `o`, lever
+ * arm at `r`, sign `sg`) of dynamic `body` (m⁻¹ `invMass`, I_w⁻¹ at θ offset `I`), for the
+ * body's cotangent q = v̄⁺ + h and τ̄ = Iᵀ q_ang (`tb0..2`): m̄⁻¹, Ī_w⁻¹, r̄ and d̄.
+ */
+function addResponseBar(
+  s: IslandInput,
+  th: Float64Array,
+  thbar: Float64Array,
+  body: number,
+  k: number,
+  o: number,
+  r: number,
+  sg: number,
+  q: Float64Array,
+  tb0: number,
+  tb1: number,
+  tb2: number,
+  invMass: number,
+  I: number,
+): void {
+  const l0 = s.lambda[3 * k],
+    l1 = s.lambda[3 * k + 1],
+    l2 = s.lambda[3 * k + 2];
+  // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
+  const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
+  const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
+  const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
+  const rx = th[r],
+    ry = th[r + 1],
+    rz = th[r + 2];
+  const t0 = ry * P2 - rz * P1,
+    t1 = rz * P0 - rx * P2,
+    t2 = rx * P1 - ry * P0;
+  thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
+  for (let e = 0; e < 3; e++) {
+    const qa = sg * q[3 + e];
+    thbar[I + 3 * e] += qa * t0;
+    thbar[I + 3 * e + 1] += qa * t1;
+    thbar[I + 3 * e + 2] += qa * t2;
+  }
+  // τ̄·(r × P): r̄ += P × τ̄, P̄ += τ̄ × r; P̄ += m⁻¹ q_lin
+  const s0 = sg * tb0,
+    s1 = sg * tb1,
+    s2 = sg * tb2;
+  thbar[r] += P1 * s2 - P2 * s1;
+  thbar[r + 1] += P2 * s0 - P0 * s2;
+  thbar[r + 2] += P0 * s1 - P1 * s0;
+  const pb0 = s1 * rz - s2 * ry + sg * invMass * q[0];
+  const pb1 = s2 * rx - s0 * rz + sg * invMass * q[1];
+  const pb2 = s0 * ry - s1 * rx + sg * invMass * q[2];
+  // P = Σ λ_j d_j: d̄_j += λ_j P̄
+  for (let j = 0; j < 3; j++) {
+    const lj = s.lambda[3 * k + j];
+    thbar[o + 3 * j] += lj * pb0;
+    thbar[o + 3 * j + 1] += lj * pb1;
+    thbar[o + 3 * j + 2] += lj * pb2;
   }
 }
 
@@ -454,41 +475,6 @@ export function singleStaticContactAdjoint(
   const tb0 = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
   const tb1 = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
   const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
-  const l0 = s.lambda[3 * k],
-    l1 = s.lambda[3 * k + 1],
-    l2 = s.lambda[3 * k + 2];
-  const o = base;
-  const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
-  const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
-  const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
-  const rx = th[r],
-    ry = th[r + 1],
-    rz = th[r + 2];
-  const c0 = ry * P2 - rz * P1,
-    c1 = rz * P0 - rx * P2,
-    c2 = rx * P1 - ry * P0;
-  const sg = sign;
-  thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
-  for (let e = 0; e < 3; e++) {
-    const qa = sg * q[3 + e];
-    thbar[I + 3 * e] += qa * c0;
-    thbar[I + 3 * e + 1] += qa * c1;
-    thbar[I + 3 * e + 2] += qa * c2;
-  }
-  const s0 = sg * tb0,
-    s1 = sg * tb1,
-    s2 = sg * tb2;
-  thbar[r] += P1 * s2 - P2 * s1;
-  thbar[r + 1] += P2 * s0 - P0 * s2;
-  thbar[r + 2] += P0 * s1 - P1 * s0;
-  const pb0 = s1 * rz - s2 * ry + sg * invMass * q[0];
-  const pb1 = s2 * rx - s0 * rz + sg * invMass * q[1];
-  const pb2 = s0 * ry - s1 * rx + sg * invMass * q[2];
-  for (let j = 0; j < 3; j++) {
-    const lj = s.lambda[3 * k + j];
-    thbar[o + 3 * j] += lj * pb0;
-    thbar[o + 3 * j + 1] += lj * pb1;
-    thbar[o + 3 * j + 2] += lj * pb2;
-  }
+  addResponseBar(s, th, thbar, body, k, base, r, sign, q, tb0, tb1, tb2, invMass, I);
   return true;
 }
