@@ -59,7 +59,7 @@ import {
   impulseLayout,
   type ImpulseLayout,
 } from './impulse-layout.ts';
-import { islandAdjointHand } from './island-adjoint.ts';
+import { islandAdjointHand, singleStaticContactAdjoint } from './island-adjoint.ts';
 import { islandInputOf, type ContactKind } from './island-k.ts';
 import { minNormSolve } from './svd-min-norm.ts';
 
@@ -123,11 +123,20 @@ export function impulseSolveRule(
   };
 }
 
-/** The rule's forward into `out` (6n + 3c): [v⁺ = v* + M⁻¹Jᵀλ | λ]; returns `out`. */
-export function impulseSolveValues(s: ImpulseStructure, theta: Float64Array, out: Float64Array): Float64Array {
+/**
+ * The rule's forward into `out` (6n + 3c): [v⁺ = v* + M⁻¹Jᵀλ | λ]; returns `out`. With
+ * `skip`, the contacts it marks (λ = 0: their terms are zeros) are left out.
+ */
+export function impulseSolveValues(
+  s: ImpulseStructure,
+  theta: Float64Array,
+  out: Float64Array,
+  skip: Uint8Array | null = null,
+): Float64Array {
   const L = impulseLayout(s.nbody, s.count);
   for (let j = 0; j < 6 * s.nbody; j++) out[j] = theta[j];
-  for (let k = 0; k < s.count; k++) applyImpulsePlain(s, L, theta, k, s.lambda, out);
+  for (let k = 0; k < s.count; k++)
+    if (skip === null || skip[k] === 0) applyImpulsePlain(s, L, theta, k, s.lambda, out);
   for (let j = 0; j < 3 * s.count; j++) out[6 * s.nbody + j] = s.lambda[j];
   return out;
 }
@@ -231,6 +240,13 @@ export function impulseAdjointInto(
       m = islands.start[g + 1] - first;
     // (the list only grows: setting an array's length is a slow path; the adjoints read m entries)
     for (let i = 0; i < m; i++) kinds[i] = kindOf(s, th, L, vplus, islands.contacts[first + i]);
+    // one contact against a static body at rest: the same arithmetic without the pool's bookkeeping
+    if (
+      form === 'hand' &&
+      m === 1 &&
+      singleStaticContactAdjoint(input, th, ybar, vplus, islands.contacts[first], kinds[0], thbar, MIN_RELATIVE_PIVOT)
+    )
+      continue;
     if (form === 'hand')
       islandAdjointHand(input, th, ybar, vplus, islands.contacts, first, m, kinds, thbar, solveTransposed);
     else

@@ -20,7 +20,13 @@
  * dependence of u on the directions and lever arms at fixed v⁺, and of M⁻¹Jᵀλ on the
  * directions, lever arms, m⁻¹ and I_w⁻¹.
  */
-import { CONTACT_BOUND as BOUND, CONTACT_MU as MU, CONTACT_SLIP_TARGET as SLIP_TARGET } from './impulse-layout.ts';
+import {
+  CONTACT_BOUND as BOUND,
+  CONTACT_MU as MU,
+  CONTACT_R_A as R_A,
+  CONTACT_R_B as R_B,
+  CONTACT_SLIP_TARGET as SLIP_TARGET,
+} from './impulse-layout.ts';
 import { IDLE_SIDE, islandK, islandPool, zero, type ContactKind, type IslandInput } from './island-k.ts';
 
 export type { ContactKind, IslandInput } from './island-k.ts';
@@ -151,46 +157,324 @@ export function islandAdjointHand(
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
       const side = order[a];
       const k = islandContacts[first + sideContact[side]];
-      const o = sideBase[side];
-      const l0 = s.lambda[3 * k],
-        l1 = s.lambda[3 * k + 1],
-        l2 = s.lambda[3 * k + 2];
-      // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
-      const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
-      const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
-      const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
-      const r = sideR[side];
-      const rx = th[r],
-        ry = th[r + 1],
-        rz = th[r + 2];
-      const t0 = ry * P2 - rz * P1,
-        t1 = rz * P0 - rx * P2,
-        t2 = rx * P1 - ry * P0;
-      const sg = sideSign[side];
-      thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
-      for (let e = 0; e < 3; e++) {
-        const qa = sg * q[3 + e];
-        thbar[I + 3 * e] += qa * t0;
-        thbar[I + 3 * e + 1] += qa * t1;
-        thbar[I + 3 * e + 2] += qa * t2;
-      }
-      // τ̄·(r × P): r̄ += P × τ̄, P̄ += τ̄ × r; P̄ += m⁻¹ q_lin
-      const s0 = sg * tb0,
-        s1 = sg * tb1,
-        s2 = sg * tb2;
-      thbar[r] += P1 * s2 - P2 * s1;
-      thbar[r + 1] += P2 * s0 - P0 * s2;
-      thbar[r + 2] += P0 * s1 - P1 * s0;
-      const pb0 = s1 * rz - s2 * ry + sg * invMass * q[0];
-      const pb1 = s2 * rx - s0 * rz + sg * invMass * q[1];
-      const pb2 = s0 * ry - s1 * rx + sg * invMass * q[2];
-      // P = Σ λ_j d_j: d̄_j += λ_j P̄
-      for (let j = 0; j < 3; j++) {
-        const lj = s.lambda[3 * k + j];
-        thbar[o + 3 * j] += lj * pb0;
-        thbar[o + 3 * j + 1] += lj * pb1;
-        thbar[o + 3 * j + 2] += lj * pb2;
-      }
+      addResponseBar(s, th, thbar, body, k, sideBase[side], sideR[side], sideSign[side], q, tb0, tb1, tb2, invMass, I);
     }
   }
+}
+
+/**
+ * θ̄ of the impulses' response M⁻¹Jᵀλ on one side of contact k (its θ block at `o`, lever
+ * arm at `r`, sign `sg`) of dynamic `body` (m⁻¹ `invMass`, I_w⁻¹ at θ offset `I`), for the
+ * body's cotangent q = v̄⁺ + h and τ̄ = Iᵀ q_ang (`tb0..2`): m̄⁻¹, Ī_w⁻¹, r̄ and d̄.
+ */
+function addResponseBar(
+  s: IslandInput,
+  th: Float64Array,
+  thbar: Float64Array,
+  body: number,
+  k: number,
+  o: number,
+  r: number,
+  sg: number,
+  q: Float64Array,
+  tb0: number,
+  tb1: number,
+  tb2: number,
+  invMass: number,
+  I: number,
+): void {
+  const l0 = s.lambda[3 * k],
+    l1 = s.lambda[3 * k + 1],
+    l2 = s.lambda[3 * k + 2];
+  // P = Σ λ_j d_j, the world impulse; Δv = sign [m⁻¹P ; I⁻¹(r × P)]
+  const P0 = l0 * th[o] + l1 * th[o + 3] + l2 * th[o + 6];
+  const P1 = l0 * th[o + 1] + l1 * th[o + 4] + l2 * th[o + 7];
+  const P2 = l0 * th[o + 2] + l1 * th[o + 5] + l2 * th[o + 8];
+  const rx = th[r],
+    ry = th[r + 1],
+    rz = th[r + 2];
+  const t0 = ry * P2 - rz * P1,
+    t1 = rz * P0 - rx * P2,
+    t2 = rx * P1 - ry * P0;
+  thbar[s.invMassBase + body] += sg * (q[0] * P0 + q[1] * P1 + q[2] * P2);
+  for (let e = 0; e < 3; e++) {
+    const qa = sg * q[3 + e];
+    thbar[I + 3 * e] += qa * t0;
+    thbar[I + 3 * e + 1] += qa * t1;
+    thbar[I + 3 * e + 2] += qa * t2;
+  }
+  // τ̄·(r × P): r̄ += P × τ̄, P̄ += τ̄ × r; P̄ += m⁻¹ q_lin
+  const s0 = sg * tb0,
+    s1 = sg * tb1,
+    s2 = sg * tb2;
+  thbar[r] += P1 * s2 - P2 * s1;
+  thbar[r + 1] += P2 * s0 - P0 * s2;
+  thbar[r + 2] += P0 * s1 - P1 * s0;
+  const pb0 = s1 * rz - s2 * ry + sg * invMass * q[0];
+  const pb1 = s2 * rx - s0 * rz + sg * invMass * q[1];
+  const pb2 = s0 * ry - s1 * rx + sg * invMass * q[2];
+  // P = Σ λ_j d_j: d̄_j += λ_j P̄
+  for (let j = 0; j < 3; j++) {
+    const lj = s.lambda[3 * k + j];
+    thbar[o + 3 * j] += lj * pb0;
+    thbar[o + 3 * j + 1] += lj * pb1;
+    thbar[o + 3 * j + 2] += lj * pb2;
+  }
+}
+
+const _rows = new Float64Array(18);
+const _response = new Float64Array(18);
+const _W = new Float64Array(9);
+const _K = new Float64Array(9);
+const _a = new Float64Array(9);
+const _coef = new Float64Array(3);
+const _h = new Float64Array(6);
+
+/**
+ * {@link islandAdjointHand} for the commonest island, one contact between a dynamic body
+ * and a static body at rest (a ball on the cloth, a box corner alone on the floor: all of
+ * billiards' resting contacts): the same expressions in the same order as island-k.ts's
+ * `singleContactIsland`, `contactK`, impulse-adjoint.ts's LU solve of Kᵀw = g and the
+ * general pass above (so the same bits), in straight-line code over the one dynamic side
+ * without the pool's bookkeeping. Returns false, having written nothing, when the contact
+ * is not of that kind or K's LU meets a pivot the LU solve would refuse (the caller then
+ * takes the general path, and its minimum-norm solve).
+ */
+export function singleStaticContactAdjoint(
+  s: IslandInput,
+  th: Float64Array,
+  ybar: Float64Array,
+  vplus: Float64Array,
+  k: number,
+  kind: ContactKind,
+  thbar: Float64Array,
+  minRelativePivot: number,
+): boolean {
+  const bodyB = s.bodyB[k],
+    bodyA = s.bodyA[k];
+  const staticB = s.isStatic[bodyB] !== 0,
+    staticA = s.isStatic[bodyA] !== 0;
+  if (staticA === staticB) return false;
+  const fixed = 6 * (staticA ? bodyA : bodyB);
+  if (
+    vplus[fixed] !== 0 ||
+    vplus[fixed + 1] !== 0 ||
+    vplus[fixed + 2] !== 0 ||
+    vplus[fixed + 3] !== 0 ||
+    vplus[fixed + 4] !== 0 ||
+    vplus[fixed + 5] !== 0
+  )
+    return false;
+  const base = s.contactBase + s.contactWidth * k;
+  const body = staticA ? bodyB : bodyA;
+  const sign = staticA ? 1 : -1;
+  const r = base + (staticA ? R_B : R_A);
+  const rows = _rows,
+    response = _response;
+  // rows [d ; r × d] and responses [m⁻¹ d ; I⁻¹(r × d)] (island-k.ts rowOfSide, responseOfSide)
+  const invMass = th[s.invMassBase + body];
+  const I = s.invInertiaBase + 9 * body;
+  for (let j = 0; j < 3; j++) {
+    const d = base + 3 * j,
+      a = 6 * j;
+    rows[a] = th[d];
+    rows[a + 1] = th[d + 1];
+    rows[a + 2] = th[d + 2];
+    rows[a + 3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
+    rows[a + 4] = th[r + 2] * th[d] - th[r] * th[d + 2];
+    rows[a + 5] = th[r] * th[d + 1] - th[r + 1] * th[d];
+  }
+  for (let j = 0; j < 3; j++) {
+    const a = 6 * j;
+    for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
+    for (let e = 0; e < 3; e++)
+      response[a + 3 + e] =
+        th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
+  }
+  // W, g = λ̄ + J M⁻¹ v̄⁺, u at v⁺ (tangential as slip from the target)
+  const W = _W;
+  const ss = sign * sign;
+  const v = 6 * body;
+  const lambdaBar = 6 * s.nbody + 3 * k;
+  let g0 = 0,
+    g1 = 0,
+    g2 = 0,
+    u0 = 0,
+    u1 = 0,
+    u2 = 0;
+  for (let j = 0; j < 3; j++) {
+    const a = 6 * j;
+    let gdot = 0;
+    for (let e = 0; e < 6; e++) gdot += ybar[v + e] * response[a + e];
+    const gj = ybar[lambdaBar + j] + (0 + sign * gdot);
+    for (let i = 0; i < 3; i++) {
+      const b = 6 * i;
+      let w = 0;
+      for (let e = 0; e < 6; e++) w += rows[a + e] * response[b + e];
+      W[3 * j + i] = 0 + ss * w;
+    }
+    let dot = 0;
+    for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];
+    const uj = 0 + sign * dot;
+    if (j === 0) {
+      g0 = gj;
+      u0 = uj;
+    } else if (j === 1) {
+      g1 = gj;
+      u1 = uj;
+    } else {
+      g2 = gj;
+      u2 = uj;
+    }
+  }
+  void u0;
+  const target = base + SLIP_TARGET;
+  u1 -= th[target];
+  u2 -= th[target + 1];
+  // K (island-k.ts contactK)
+  const K = _K;
+  for (let i = 0; i < 9; i++) K[i] = 0;
+  const wRows = kind === 'stick' ? 3 : 1;
+  for (let j = 0; j < wRows; j++) for (let c = 0; c < 3; c++) K[3 * j + c] = W[3 * j + c];
+  const speed = Math.sqrt(u1 * u1 + u2 * u2);
+  const n1 = u1 / speed,
+    n2 = u2 / speed;
+  const mu = th[base + MU];
+  const ln = s.lambda[3 * k];
+  if (kind === 'frictionless') {
+    K[4] = 1;
+    K[8] = 1;
+  } else if (kind === 'slide') {
+    const scale = (mu * ln) / speed;
+    for (let a = 0; a < 2; a++) {
+      const pa0 = a === 0 ? 1 - n1 * n1 : -n2 * n1;
+      const pa1 = a === 0 ? -n1 * n2 : 1 - n2 * n2;
+      for (let c = 0; c < 3; c++) K[3 * (1 + a) + c] = scale * (pa0 * W[3 + c] + pa1 * W[6 + c]);
+      K[3 * (1 + a) + 1 + a] += 1;
+      K[3 * (1 + a)] += mu * (a === 0 ? n1 : n2);
+    }
+  }
+  // Kᵀw = g: impulse-adjoint.ts luSolveTransposed's elimination for n = 3, on locals
+  const A = _a;
+  let scaleK = 0;
+  for (let row = 0; row < 3; row++)
+    for (let c = 0; c < 3; c++) {
+      const e = K[3 * c + row];
+      A[3 * row + c] = e;
+      scaleK = Math.max(scaleK, Math.abs(e));
+    }
+  let b0 = g0,
+    b1 = g1,
+    b2 = g2;
+  // column 0
+  {
+    let piv = 0;
+    if (Math.abs(A[3]) > Math.abs(A[0])) piv = 1;
+    if (Math.abs(A[6]) > Math.abs(A[3 * piv])) piv = 2;
+    const p = A[3 * piv];
+    if (!(Math.abs(p) > minRelativePivot * scaleK)) return false;
+    if (piv !== 0) {
+      for (let c = 0; c < 3; c++) {
+        const t = A[c];
+        A[c] = A[3 * piv + c];
+        A[3 * piv + c] = t;
+      }
+      const t = b0;
+      if (piv === 1) {
+        b0 = b1;
+        b1 = t;
+      } else {
+        b0 = b2;
+        b2 = t;
+      }
+    }
+    const f1 = A[3] / p;
+    if (f1 !== 0) {
+      for (let c = 0; c < 3; c++) A[3 + c] -= f1 * A[c];
+      b1 -= f1 * b0;
+    }
+    const f2 = A[6] / p;
+    if (f2 !== 0) {
+      for (let c = 0; c < 3; c++) A[6 + c] -= f2 * A[c];
+      b2 -= f2 * b0;
+    }
+  }
+  // column 1
+  {
+    const piv = Math.abs(A[7]) > Math.abs(A[4]) ? 2 : 1;
+    const p = A[3 * piv + 1];
+    if (!(Math.abs(p) > minRelativePivot * scaleK)) return false;
+    if (piv !== 1) {
+      for (let c = 0; c < 3; c++) {
+        const t = A[3 + c];
+        A[3 + c] = A[6 + c];
+        A[6 + c] = t;
+      }
+      const t = b1;
+      b1 = b2;
+      b2 = t;
+    }
+    const f = A[7] / p;
+    if (f !== 0) {
+      for (let c = 1; c < 3; c++) A[6 + c] -= f * A[3 + c];
+      b2 -= f * b1;
+    }
+  }
+  if (!(Math.abs(A[8]) > minRelativePivot * scaleK)) return false;
+  const w2 = b2 / A[8];
+  let t1 = b1;
+  t1 -= A[5] * w2;
+  const w1 = t1 / A[4];
+  let t0 = b0;
+  t0 -= A[1] * w1;
+  t0 -= A[2] * w2;
+  const w0 = t0 / A[0];
+
+  // θ̄ (the general pass of islandAdjointHand for one dynamic side)
+  const coef = _coef;
+  coef[0] = -w0;
+  coef[1] = 0;
+  coef[2] = 0;
+  thbar[base + BOUND] += w0;
+  if (kind === 'stick') {
+    coef[1] = -w1;
+    coef[2] = -w2;
+  } else if (kind === 'slide') {
+    const along = w1 * n1 + w2 * n2;
+    coef[1] = (-mu * ln * (w1 - n1 * along)) / speed;
+    coef[2] = (-mu * ln * (w2 - n2 * along)) / speed;
+    thbar[base + MU] += -ln * along;
+  }
+  thbar[target] -= coef[1];
+  thbar[target + 1] -= coef[2];
+  const h = _h;
+  for (let e = 0; e < 6; e++) h[e] = 0;
+  const vx = vplus[v],
+    vy = vplus[v + 1],
+    vz = vplus[v + 2];
+  const wx = vplus[v + 3],
+    wy = vplus[v + 4],
+    wz = vplus[v + 5];
+  for (let j = 0; j < 3; j++) {
+    const cj = sign * coef[j];
+    if (cj === 0) continue;
+    const d = base + 3 * j;
+    thbar[d] += cj * (vx + wy * th[r + 2] - wz * th[r + 1]);
+    thbar[d + 1] += cj * (vy + wz * th[r] - wx * th[r + 2]);
+    thbar[d + 2] += cj * (vz + wx * th[r + 1] - wy * th[r]);
+    thbar[r] += cj * (th[d + 1] * wz - th[d + 2] * wy);
+    thbar[r + 1] += cj * (th[d + 2] * wx - th[d] * wz);
+    thbar[r + 2] += cj * (th[d] * wy - th[d + 1] * wx);
+    for (let e = 0; e < 6; e++) h[e] += cj * rows[6 * j + e];
+  }
+  const q = _q;
+  for (let e = 0; e < 6; e++) {
+    thbar[v + e] += h[e];
+    q[e] = ybar[v + e] + h[e];
+  }
+  const tb0 = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
+  const tb1 = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
+  const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
+  addResponseBar(s, th, thbar, body, k, base, r, sign, q, tb0, tb1, tb2, invMass, I);
+  return true;
 }

@@ -39,6 +39,7 @@ import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInert
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import { freeFlightLayout } from './step.ts';
 
 /** Whether the step places an impact (a bounce solved at its time of impact inside the step). */
 export function placesImpact(rec: HardStepRecord): boolean {
@@ -48,7 +49,9 @@ export function placesImpact(rec: HardStepRecord): boolean {
 
 /**
  * x̄ = (∂step/∂x)ᵀ ȳ of one step, written to `out` when given (length `x.length`,
- * overwritten) or to a new array.
+ * overwritten) or to a new array. `free`: the step's free flight as its forward pass kept
+ * it (step.ts `HardFreeFlight`, in `free.values` from `free.at`), read instead of computed
+ * again; null: computed here.
  *
  * @example
  * const xbar = hardStepAdjoint(ctx, rec, x, ybar); // = tracedPullback(ctx, rec, x, ybar) to rounding
@@ -59,6 +62,7 @@ export function hardStepAdjoint(
   x: Float64Array,
   ybar: Float64Array,
   out?: Float64Array,
+  free: KeptFreeFlight | null = null,
 ): Float64Array {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -76,21 +80,32 @@ export function hardStepAdjoint(
   const xi = sc.xi;
   copyInto(xi, IL.q, x, L.q, 13 * n);
   const bodies = ctx.controlBodies;
-  for (let j = 0; j < bodies.length; j++) copyInto(xi, IL.wrench + 6 * bodies[j], x, L.controls + 6 * j, 6);
+  for (let j = 0; j < bodies.length; j++)
+    for (let z = 0; z < 6; z++) xi[IL.wrench + 6 * bodies[j] + z] = x[L.controls + 6 * j + z];
   copyInto(xi, IL.invMass, x, L.invMass, n);
   copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
   copyInto(xi, IL.gravity, x, L.gravity, 3);
-  predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
+  const F = sc.F;
+  if (free === null) predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
+  else {
+    const fv = free.values,
+      at = free.at;
+    const vStar = sc.freeQd,
+      kept = sc.kept;
+    for (let j = 0; j < 6 * n; j++) vStar[j] = fv[at + F.velocity + j];
+    for (let j = 0; j < kept.length; j++) kept[j] = fv[at + F.gyroscopic + j];
+  }
   const freeBar = sc.freeBar;
   if (c === 0) {
     copyInto(freeBar, 0, ybar, 0, 13 * n);
   } else {
     freeBar.fill(0);
-    contactAdjoint(ctx, sc, rec, x, ybar, xbar);
+    contactAdjoint(ctx, sc, rec, x, ybar, xbar, free);
   }
   const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar, sc.kept);
   addInto(xbar, L.q, xiBar, IL.q, 13 * n);
-  for (let j = 0; j < bodies.length; j++) addInto(xbar, L.controls + 6 * j, xiBar, IL.wrench + 6 * bodies[j], 6);
+  for (let j = 0; j < bodies.length; j++)
+    for (let z = 0; z < 6; z++) xbar[L.controls + 6 * j + z] += xiBar[IL.wrench + 6 * bodies[j] + z];
   addInto(xbar, L.invMass, xiBar, IL.invMass, n);
   addInto(xbar, L.invInertia, xiBar, IL.invInertia, 3 * n);
   addInto(xbar, L.gravity, xiBar, IL.gravity, 3);
@@ -105,6 +120,7 @@ function contactAdjoint(
   x: Float64Array,
   ybar: Float64Array,
   xbar: Float64Array,
+  free: KeptFreeFlight | null,
 ): void {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -114,9 +130,9 @@ function contactAdjoint(
   const vStar = sc.freeQd;
   // the values (step-values.ts), placed impacts included
   const placed = sc.placed;
-  stepValues(ctx, sc, rec, x, vStar, placed);
+  stepValues(ctx, sc, rec, x, vStar, placed, true, free?.values ?? null, (free?.at ?? 0) + sc.F.inertia);
   const np = sc.np;
-  const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve } = sc;
+  const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve, idle } = sc;
   const dynamic = ctx.dynamicBodies;
   const nd = dynamic.length;
   const IM = impulseLayout(n, c);
@@ -129,27 +145,28 @@ function contactAdjoint(
   for (let j = 0; j < nm; j++) {
     const b = moving[j];
     const o = POSE_INPUT_WIDTH * j;
-    copyInto(xp, o, x, L.q + 7 * b, 7);
+    for (let z = 0; z < 7; z++) xp[o + z] = x[L.q + 7 * b + z];
     for (let i = 0; i < 6; i++) xp[o + 7 + i] = solved[6 * b + i] + (rec.moved ? rec.pseudo[6 * b + i] : 0);
   }
 
   // ---- backward ----
   // q' of untouched bodies is the free flight's; q̇' = v⁺ for every body
   const freeBar = sc.freeBar;
-  for (let b = 0; b < n; b++) if (!isMoving[b]) copyInto(freeBar, 7 * b, ybar, 7 * b, 7);
+  for (let b = 0; b < n; b++) if (!isMoving[b]) for (let z = 0; z < 7; z++) freeBar[7 * b + z] = ybar[7 * b + z];
   const solvedBar = sc.solvedBar;
   solvedBar.fill(0, 0, 6 * n + 3 * c);
   copyInto(solvedBar, 0, ybar, 7 * n, 6 * n);
   const posesBar = sc.posesBar;
-  for (let j = 0; j < nm; j++) copyInto(posesBar, POSE_OUTPUT_WIDTH * j, ybar, 7 * moving[j], 7);
+  for (let j = 0; j < nm; j++)
+    for (let z = 0; z < 7; z++) posesBar[POSE_OUTPUT_WIDTH * j + z] = ybar[7 * moving[j] + z];
   const xpBar = sc.xpBar;
   if (isZero(posesBar, 0, POSE_OUTPUT_WIDTH * nm)) xpBar.fill(0, 0, POSE_INPUT_WIDTH * nm);
   else advancePosesAdjoint(nm, dt, xp, posesBar, xpBar);
   for (let j = 0; j < nm; j++) {
     const b = moving[j];
     const o = POSE_INPUT_WIDTH * j;
-    addInto(xbar, L.q + 7 * b, xpBar, o, 7);
-    addInto(solvedBar, 6 * b, xpBar, o + 7, 6);
+    for (let z = 0; z < 7; z++) xbar[L.q + 7 * b + z] += xpBar[o + z];
+    for (let z = 0; z < 6; z++) solvedBar[6 * b + z] += xpBar[o + 7 + z];
   }
 
   if (np > 0) {
@@ -157,7 +174,8 @@ function contactAdjoint(
     // term after the impacts: both read v⁺'s or λ's cotangent before the solve's adjoint
     const poseVelBar = sc.poseVelBar;
     poseVelBar.fill(0);
-    for (let j = 0; j < nm; j++) copyInto(poseVelBar, 6 * moving[j], xpBar, POSE_INPUT_WIDTH * j + 7, 6);
+    for (let j = 0; j < nm; j++)
+      for (let z = 0; z < 6; z++) poseVelBar[6 * moving[j] + z] = xpBar[POSE_INPUT_WIDTH * j + 7 + z];
     placed.moveBackward(theta, IM.contacts, IM.invInertia, lambda, x, poseVelBar, solvedBar, xbar);
     placed.gyroscopicBackward(ybar, solved, lambda, sc.xi, solvedBar, xbar);
   }
@@ -171,16 +189,16 @@ function contactAdjoint(
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
     xbar[L.invMass + b] += thetaBar[IM.invMass + b];
-    copyInto(WBar, 9 * j, thetaBar, IM.invInertia + 9 * b, 9);
-    if (np > 0) addInto(WBar, 9 * j, placed.inertiaBar, 9 * b, 9);
+    for (let z = 0; z < 9; z++) WBar[9 * j + z] = thetaBar[IM.invInertia + 9 * b + z];
+    if (np > 0) for (let z = 0; z < 9; z++) WBar[9 * j + z] += placed.inertiaBar[9 * b + z];
   }
   const xwBar = worldInvInertiaAdjoint(nd, xw, WBar, sc.xwBar);
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
     // a body in a placed impact: its inertia at the pose of its earliest impact
     if (np > 0 && placed.earliestOf[b] >= 0) placed.impactPoseBackward(b, xwBar, 4 * j, freeBar, xbar);
-    else addInto(xbar, L.q + 7 * b + 3, xwBar, 4 * j, 4);
-    addInto(xbar, L.invInertia + 3 * b, xwBar, 4 * nd + 3 * j, 3);
+    else for (let z = 0; z < 4; z++) xbar[L.q + 7 * b + 3 + z] += xwBar[4 * j + z];
+    for (let z = 0; z < 3; z++) xbar[L.invInertia + 3 * b + z] += xwBar[4 * nd + 3 * j + z];
   }
 
   const geomBar = sc.geomBar,
@@ -190,7 +208,12 @@ function contactAdjoint(
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    copyInto(framesBar, FRAME_WIDTH * k, thetaBar, o, FRAME_WIDTH);
+    if (idle[k] !== 0) {
+      // no impulse: its θ̄ is zero (impulse-adjoint.ts), so are its frame's and geometry's
+      for (let e = 0; e < FRAME_WIDTH; e++) framesBar[FRAME_WIDTH * k + e] = 0;
+      continue;
+    }
+    for (let z = 0; z < FRAME_WIDTH; z++) framesBar[FRAME_WIDTH * k + z] = thetaBar[o + z];
     // bound
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
@@ -262,6 +285,12 @@ function contactAdjoint(
   addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
 }
 
+/** A step's free flight kept by its forward pass: step.ts `HardFreeFlight`'s values in `values` from `at`. */
+export interface KeptFreeFlight {
+  values: Float64Array;
+  at: number;
+}
+
 function isZero(v: Float64Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (v[i] !== 0) return false;
   return true;
@@ -287,6 +316,8 @@ function scratchOf(ctx: TracedStepContext): StepAdjointScratch {
  */
 class StepAdjointScratch extends StepValues {
   readonly IL: ReturnType<typeof integratorLayout>;
+  /** where a kept free flight's parts lie (step.ts) */
+  readonly F: ReturnType<typeof freeFlightLayout>;
   /** the integrator's flat input and its views for the plain kernel */
   readonly xi: Float64Array;
   readonly xiQ: Float64Array;
@@ -323,6 +354,7 @@ class StepAdjointScratch extends StepValues {
     super(ctx);
     const n = ctx.model.nbody;
     const IL = (this.IL = integratorLayout(n));
+    this.F = freeFlightLayout(n);
     this.xi = new Float64Array(IL.size);
     this.xiQ = this.xi.subarray(IL.q, IL.qd);
     this.xiQd = this.xi.subarray(IL.qd, IL.wrench);

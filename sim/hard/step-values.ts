@@ -24,7 +24,7 @@ import {
   impulseLayout,
 } from './impulse-layout.ts';
 import type { PlacedImpacts } from './placed-adjoint.ts';
-import { worldInvInertiaValues } from './pose-kernels.ts';
+import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
 /** Which bound formula a contact took (contact-rules.ts): deeper than the resting gap, b = 0 constant. */
@@ -35,6 +35,8 @@ export const BOUND_BOUNCE = 1;
 export const BOUND_GAP = 2;
 /** a placed impact: impactBound at the impact (placed-adjoint.ts) */
 export const BOUND_PLACED = 3;
+
+const _w = new Float64Array(9);
 
 /** Floats of a pose (position, quaternion) per body; of a size row. */
 const POSE = 7;
@@ -72,6 +74,12 @@ export class StepValues {
   lambda = new Float64Array(0);
   /** per contact: its bound formula (BOUND_*), its index among the placed impacts or −1, a bounce's approach speed */
   boundKind = new Uint8Array(0);
+  /**
+   * per contact: 1 when it carried no impulse and places no impact, and the values were
+   * asked without such contacts (the adjoint's): its frame, θ block (zero) and bound are
+   * not computed, since its θ̄ is zero (impulse-adjoint.ts: a separated contact drops out)
+   */
+  idle = new Uint8Array(0);
   placedIndex = new Int32Array(0);
   approach = new Float64Array(0);
   /** [v⁺ (6n) | λ (3c)] */
@@ -109,6 +117,7 @@ export class StepValues {
     this.theta = new Float64Array(impulseLayout(n, cap).size);
     this.lambda = new Float64Array(3 * cap);
     this.boundKind = new Uint8Array(cap);
+    this.idle = new Uint8Array(cap);
     this.placedIndex = new Int32Array(cap);
     this.approach = new Float64Array(cap);
     this.solved = new Float64Array(6 * n + 3 * cap);
@@ -119,7 +128,9 @@ export class StepValues {
 /**
  * Fill `v` with the values of the step `rec` (module header) from its input `x` and its
  * free-flight velocities `vStar`; `placed`: the context's placed impacts, run forward on
- * this step here (null when the caller takes none: the tangent).
+ * this step here (null when the caller takes none: the tangent). `skipIdle`: leave out the
+ * values of the contacts that carried no impulse (`v.idle`), which the adjoint does not
+ * read; the tangent reads them (its decisions' margins).
  */
 export function stepValues(
   ctx: TracedStepContext,
@@ -128,6 +139,9 @@ export function stepValues(
   x: Float64Array,
   vStar: Float64Array,
   placed: PlacedImpacts | null,
+  skipIdle = false,
+  keptInertia: Float64Array | null = null,
+  keptAt = 0,
 ): void {
   const { model, L } = ctx;
   const n = model.nbody;
@@ -152,15 +166,26 @@ export function stepValues(
   const xw = v.xw;
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
-    copyInto(xw, 4 * j, x, L.q + POSE * b + 3, 4);
-    copyInto(xw, 4 * nd + 3 * j, x, L.invInertia + 3 * b, 3);
+    for (let z = 0; z < 4; z++) xw[4 * j + z] = x[L.q + POSE * b + 3 + z];
+    for (let z = 0; z < 3; z++) xw[4 * nd + 3 * j + z] = x[L.invInertia + 3 * b + z];
   }
   if (placed !== null && np > 0)
     for (let j = 0; j < nd; j++) {
       const b = dynamic[j];
-      if (placed.earliestOf[b] >= 0) copyInto(xw, 4 * j, placed.impactPose, POSE * b + 3, 4);
+      if (placed.earliestOf[b] >= 0) for (let z = 0; z < 4; z++) xw[4 * j + z] = placed.impactPose[POSE * b + 3 + z];
     }
-  const W = worldInvInertiaValues(nd, xw, v.W);
+  // (pose-kernels.ts worldInvInertiaValues, body by body; a body not in a placed impact
+  // takes the step's own, kept by the forward pass from the same expression when given)
+  const W = v.W;
+  for (let j = 0; j < nd; j++) {
+    const b = dynamic[j];
+    if (keptInertia !== null && (np === 0 || placed === null || placed.earliestOf[b] < 0))
+      for (let i = 0; i < 9; i++) W[9 * j + i] = keptInertia[keptAt + 9 * b + i];
+    else {
+      worldInertiaMatrix(_w, xw, 4 * nd + 3 * j, xw, 4 * j);
+      for (let i = 0; i < 9; i++) W[9 * j + i] = _w[i];
+    }
+  }
   // frames (a placed impact's from its normal at the impact)
   const normals = v.normals,
     frames = v.frames;
@@ -171,9 +196,17 @@ export function stepValues(
     for (let i = 0; i < np; i++) {
       const k = placed.contact[i];
       placedIndex[k] = i;
-      copyInto(normals, 3 * k, placed.g2, 7 * i + 1, 3);
+      for (let z = 0; z < 3; z++) normals[3 * k + z] = placed.g2[7 * i + 1 + z];
     }
-  for (let k = 0; k < c; k++) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
+  const idle = v.idle;
+  const impulse = rec.impulse;
+  for (let k = 0; k < c; k++) {
+    idle[k] =
+      skipIdle && placedIndex[k] < 0 && impulse[3 * k] === 0 && impulse[3 * k + 1] === 0 && impulse[3 * k + 2] === 0
+        ? 1
+        : 0;
+    if (idle[k] === 0) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
+  }
 
   // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
   const IM = impulseLayout(n, c);
@@ -183,7 +216,7 @@ export function stepValues(
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
     theta[IM.invMass + b] = x[L.invMass + b];
-    copyInto(theta, IM.invInertia + 9 * b, W, 9 * j, 9);
+    for (let z = 0; z < 9; z++) theta[IM.invInertia + 9 * b + z] = W[9 * j + z];
   }
   const lambda = v.lambda;
   const boundKind = v.boundKind,
@@ -193,9 +226,16 @@ export function stepValues(
   for (let k = 0; k < c; k++) {
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
+    if (idle[k] !== 0) {
+      // λ = 0 exactly (the world impulse is 0): the islands leave the contact out
+      lambda[3 * k] = 0;
+      lambda[3 * k + 1] = 0;
+      lambda[3 * k + 2] = 0;
+      continue;
+    }
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
-    copyInto(theta, o, frames, FRAME_WIDTH * k, FRAME_WIDTH);
+    for (let z = 0; z < FRAME_WIDTH; z++) theta[o + z] = frames[FRAME_WIDTH * k + z];
     // The rules of contact-rules.ts on plain numbers, written out rather than called (as
     // problem.ts does): they take and return `Real`s, a double returned from a call V8
     // does not inline is boxed, and their ad ops on numbers branch on the type per entry.
@@ -252,7 +292,7 @@ export function stepValues(
   solve.bodyA = contacts.bodyA;
   solve.bodyB = contacts.bodyB;
   solve.lambda = lambda;
-  impulseSolveValues(solve, theta, v.solved);
+  impulseSolveValues(solve, theta, v.solved, skipIdle ? idle : null);
   v.nm = touchedBodies(ctx, rec, v);
 }
 

@@ -16,6 +16,7 @@ import { collide, createContacts, type Contacts } from '../collision/index.ts';
 import { integratorParams, type IntegratorParams } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
+import { VELOCITY_KEPT_PER_BODY } from '../integrator/semiImplicitEuler.ts';
 import { gyroscopicAfterImpacts, integratePositions, predictVelocities } from './integrate.ts';
 import { solvePositions } from './position.ts';
 import { buildContactProblem, createContactProblem, isolatedImpactDelays, type ContactProblem } from './problem.ts';
@@ -46,6 +47,48 @@ export interface HardStepData {
   readonly settings: HardContactSettings;
   /** what the last step's solves did: iterations, residuals */
   readonly stats: HardSolveStats;
+  /**
+   * When set (by a gradient's forward pass, stepper.ts): the step keeps its free flight
+   * here as it computed it, for the step's adjoint to read instead of computing it again
+   * (step-adjoint.ts). Null for a plain rollout, which keeps nothing.
+   */
+  freeFlight: HardFreeFlight | null;
+}
+
+/**
+ * A step's free flight as the step computed it, [v* (6n) | gyroscopic steps
+ * (VELOCITY_KEPT_PER_BODY per body) | world inverse inertia at the start pose (9 per
+ * body; a body in a placed impact: at its impact)]: `values`, and views of its parts.
+ */
+export interface HardFreeFlight {
+  readonly values: Float64Array;
+  readonly velocity: Float64Array;
+  readonly gyroscopic: Float64Array;
+  readonly inertia: Float64Array;
+}
+
+/** Floats of a free flight record of `nbody` bodies ({@link HardFreeFlight}) and its parts' offsets. */
+export function freeFlightLayout(nbody: number): {
+  velocity: number;
+  gyroscopic: number;
+  inertia: number;
+  size: number;
+} {
+  const gyroscopic = 6 * nbody;
+  const inertia = gyroscopic + VELOCITY_KEPT_PER_BODY * nbody;
+  return { velocity: 0, gyroscopic, inertia, size: inertia + 9 * nbody };
+}
+
+/** A free flight record for `nbody` bodies, its parts as views of one array. */
+export function createFreeFlight(nbody: number): HardFreeFlight {
+  const F = freeFlightLayout(nbody);
+  const values = new Float64Array(F.size);
+  return {
+    values,
+    velocity: values.subarray(F.velocity, F.gyroscopic),
+    gyroscopic: values.subarray(F.gyroscopic, F.inertia),
+    inertia: values.subarray(F.inertia, F.size),
+  };
 }
 
 /**
@@ -69,6 +112,7 @@ export function createHardStepData(model: Model, overrides: Partial<HardContactS
     integrator: integratorParams(model),
     settings: hardContactSettings(model, { placeImpacts: model.contact.timeOfImpact, ...overrides }),
     stats: createHardSolveStats(),
+    freeFlight: null,
   };
 }
 
@@ -100,7 +144,9 @@ export function hardStep(
   }
   // free flight: gravity, controls and the gyroscopic term, no contact yet
   const velocity = data.velocity;
-  predictVelocities(data.integrator, state.bodyQ, state.bodyQd, control, velocity);
+  const free = data.freeFlight;
+  predictVelocities(data.integrator, state.bodyQ, state.bodyQd, control, velocity, free?.gyroscopic ?? null);
+  if (free !== null) free.velocity.set(velocity);
   // the contact problem of this step, warm-started from the last step's impulses
   const problem = buildContactProblem(
     model,
@@ -111,6 +157,7 @@ export function hardStep(
     data.problem,
     state.bodyQd,
   );
+  if (free !== null) free.inertia.set(problem.worldInvInertia);
   loadWarmStart(data.warmStart, data.contacts, state.bodyQ, problem);
   applyImpulses(problem, velocity);
   // velocity solve: v* → v⁺

@@ -23,11 +23,13 @@ import {
   type RolloutLayout,
 } from '../driver/inputs.ts';
 import { addInto, contactsBytes, copyInto, keepContacts } from '../driver/records.ts';
+import { DEFAULT_KEPT_INTERMEDIATES_BYTES, DEFAULT_KEPT_RECORDS_BYTES } from '../driver/config.ts';
+import { RECORD_POOL, type Lease } from '../driver/lease-pool.ts';
 import type { Stepper, StepperFactory } from '../driver/stepper.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import { createStepData, step } from '../step.ts';
-import type { HardStepData } from './step.ts';
-import { hardStepAdjoint } from './step-adjoint.ts';
+import { createFreeFlight, type HardFreeFlight, type HardStepData } from './step.ts';
+import { hardStepAdjoint, type KeptFreeFlight } from './step-adjoint.ts';
 import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
 
 export { tracedPullback } from './traced-step.ts';
@@ -47,14 +49,30 @@ import { HardTangentForward } from './stepper-tangent.ts';
  */
 export const RESTING_GAP_FACTOR = 10;
 
+/**
+ * A step's record as this Stepper keeps it: what the step decided and found
+ * (traced-step.ts `HardStepRecord`) and, when the forward pass kept it, the step's free
+ * flight (step.ts `HardFreeFlight`) for its pullback to read rather than compute again.
+ */
+export interface HardKeptStep extends HardStepRecord {
+  /** the free flight's values from `freeAt` on, or null (the pullback computes it) */
+  freeValues: Float64Array | null;
+  freeAt: number;
+  /** the record pool's lease holding `freeValues` (valid while the pool holds it for this Stepper), or null (the record's own) */
+  freeLease: Lease | null;
+}
+
 /** The kept record of every step without contacts (never written: the backward reads only its count). */
-const NO_CONTACT_STEP: HardStepRecord = {
+const NO_CONTACT_STEP: HardKeptStep = {
   contacts: createContacts(0),
   impulse: new Float64Array(0),
   bounced: new Uint8Array(0),
   impactFraction: new Float64Array(0),
   pseudo: new Float64Array(0),
   moved: false,
+  freeValues: null,
+  freeAt: 0,
+  freeLease: null,
 };
 
 /** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
@@ -68,12 +86,15 @@ function recordBytes(rec: HardStepRecord): number {
   );
 }
 
-/** Keep what the step just taken decided and found (reusing `into` when given). */
-export function recordStep(data: HardStepData, into: HardStepRecord | undefined, minCapacity = 16): HardStepRecord {
+/**
+ * Keep what the step just taken decided and found (reusing `into` when given). A new
+ * record keeps no free flight; one reused keeps the one it had (its caller's to fill).
+ */
+export function recordStep(data: HardStepData, into: HardKeptStep | undefined, minCapacity = 16): HardKeptStep {
   const p = data.problem;
   const c = p.count;
   const capacity = Math.max(c, minCapacity);
-  const rec: HardStepRecord =
+  const rec: HardKeptStep =
     into !== undefined && into.impulse.length >= 3 * c
       ? into
       : {
@@ -83,6 +104,9 @@ export function recordStep(data: HardStepData, into: HardStepRecord | undefined,
           impactFraction: new Float64Array(capacity),
           pseudo: new Float64Array(data.pseudo.length),
           moved: false,
+          freeValues: into?.freeValues ?? null,
+          freeAt: 0,
+          freeLease: null,
         };
   rec.contacts = keepContacts(data.contacts, rec.contacts, minCapacity);
   for (let k = 0; k < c; k++) {
@@ -108,7 +132,7 @@ export function recordStep(data: HardStepData, into: HardStepRecord | undefined,
  * forward pass keeps one per step; {@link recordStep} makes the reusable kind). A step
  * the position pass did not move keeps no pseudo-velocities (its pullback reads none).
  */
-export function keepStep(data: HardStepData, arena: RecordArena): HardStepRecord {
+export function keepStep(data: HardStepData, arena: RecordArena): HardKeptStep {
   const c = data.problem.count;
   const contacts: Contacts = {
     count: 0,
@@ -129,6 +153,9 @@ export function keepStep(data: HardStepData, arena: RecordArena): HardStepRecord
     impactFraction: arena.float64(c),
     pseudo: moved ? arena.float64(data.pseudo.length) : NO_PSEUDO,
     moved,
+    freeValues: null,
+    freeAt: 0,
+    freeLease: null,
   });
 }
 
@@ -142,12 +169,12 @@ const NO_PSEUDO = new Float64Array(0);
  * const run = driveRollout({ model, steps: 500 }, HARD_STEPPER);
  * const z = run(x)[7 * ball + 2]; // final height; d z/d x by ad.valueAndGrad
  */
-export const HARD_STEPPER: StepperFactory<HardStepRecord, WarmStartSnapshot> = {
+export const HARD_STEPPER: StepperFactory<HardKeptStep, WarmStartSnapshot> = {
   name: 'rollout (hard)',
   make: (config, L, x) => new HardStepper(config, L, x),
 };
 
-class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
+class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
   readonly model;
   private readonly data;
   private readonly hard: HardStepData;
@@ -159,6 +186,30 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
   private scratch: HardPullbackScratch | null = null;
   /** tangent-forward state, made on the first tangent step */
   private tangent: HardTangentForward | null = null;
+  /**
+   * The kept steps' free flights (step.ts `HardFreeFlight`), in one array for the rollout
+   * lent by the record pool (lease-pool.ts: a loop of gradients reuses an earlier one's
+   * rather than touching fresh pages), while the records fit their budget and the free
+   * flights theirs (driver/config.ts `keptIntermediatesBytes`): the pullback reads them
+   * instead of running the free flight (the gyroscopic step) and the world inertia again.
+   */
+  private readonly owner = RECORD_POOL.newOwner();
+  private readonly steps: number;
+  private freeChunk: Lease | null = null;
+  /** the record pool's arrays under the kept records (the arena's chunks) */
+  private readonly leases: Lease[] = [];
+  private freeChunkUsed = 0;
+  /** does the forward pass still keep free flights? */
+  private keepsFree: boolean;
+  /** bytes the driver counts for the records kept so far (states and records: rollout.ts) */
+  private keptRecordBytes = 0;
+  private readonly recordsBudget: number;
+  /** floats of one step's free flight */
+  private readonly freeSize: number;
+  /** what the step writes its free flight into when asked to keep it */
+  private readonly stepFree: HardFreeFlight;
+  /** the pullback's view of a record's kept free flight */
+  private readonly keptFree: KeptFreeFlight = { values: new Float64Array(0), at: 0 };
 
   constructor(
     config: RolloutConfig,
@@ -171,6 +222,17 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     this.hard = this.data.hard;
     this.n = this.model.nbody;
     this.bodies = config.controlBodies ?? [];
+    this.steps = config.steps;
+    this.stepFree = createFreeFlight(this.n);
+    this.freeSize = this.stepFree.values.length;
+    // the records' budget as the driver spends it (its states first); the free flights'
+    // own budget spent only while the records are kept
+    this.recordsBudget = config.keptRecordsBytes ?? DEFAULT_KEPT_RECORDS_BYTES;
+    const stateBytes = config.steps * (inputWidth('q', this.n) + inputWidth('qd', this.n)) * 8;
+    this.keepsFree =
+      stateBytes <= this.recordsBudget &&
+      config.steps * this.freeSize * 8 <= (config.keptIntermediatesBytes ?? DEFAULT_KEPT_INTERMEDIATES_BYTES);
+    this.hard.freeFlight = this.keepsFree ? this.stepFree : null;
   }
 
   forward(state: State, control: Float64Array | null, kinks: KinkSink | null): void {
@@ -195,7 +257,8 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
       new PlacedSplitter(this.model.bodyStatic),
       this.bodies,
       this.x,
-      (into) => recordStep(this.hard, into),
+      // (the records it hands back are the ones recordStep made)
+      (into) => recordStep(this.hard, into as HardKeptStep | undefined),
     );
     this.tangent.step(state, control, tangents, kinks);
   }
@@ -204,17 +267,60 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     return this.data.contacts;
   }
 
-  keep(): HardStepRecord {
+  keep(): HardKeptStep {
     // a contact-free step (pulled back as free flight) shares one empty record, and a
     // record holds no spare capacity
-    return this.hard.problem.count === 0 ? NO_CONTACT_STEP : keepStep(this.hard, (this.arena ??= new RecordArena()));
+    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : keepStep(this.hard, (this.arena ??= this.newArena()));
+    if (!this.keepsFree) return rec;
+    this.keptRecordBytes += (inputWidth('q', this.n) + inputWidth('qd', this.n)) * 8 + recordBytes(rec);
+    if (this.keptRecordBytes > this.recordsBudget) {
+      // the driver drops the records (it replays the segments): keep no more free flights
+      this.keepsFree = false;
+      this.hard.freeFlight = null;
+      this.freeChunk = null;
+      return rec;
+    }
+    if (rec === NO_CONTACT_STEP) return rec;
+    const size = this.freeSize;
+    const chunk = (this.freeChunk ??= RECORD_POOL.lend(this.owner, this.steps * size));
+    const at = this.freeChunkUsed;
+    copyInto(chunk.array, at, this.stepFree.values, 0, size);
+    this.freeChunkUsed += size;
+    rec.freeValues = chunk.array;
+    rec.freeAt = at;
+    rec.freeLease = chunk;
+    return rec;
   }
 
-  recordInto(into: HardStepRecord | undefined): HardStepRecord {
-    return recordStep(this.hard, into);
+  /** An arena whose chunks the record pool lends (so a loop of gradients reuses them), noted in `leases`. */
+  private newArena(): RecordArena {
+    return new RecordArena((numbers) => {
+      const lease = RECORD_POOL.lend(this.owner, numbers);
+      this.leases.push(lease);
+      return lease.array;
+    });
   }
 
-  recordBytes(rec: HardStepRecord): number {
+  /** Are the kept records' chunks still this Stepper's (a later evaluation may have been lent them)? */
+  recordsHeld(): boolean {
+    for (const lease of this.leases) if (!RECORD_POOL.holds(lease, this.owner)) return false;
+    return true;
+  }
+
+  recordInto(into: HardKeptStep | undefined): HardKeptStep {
+    const rec = recordStep(this.hard, into);
+    if (this.hard.freeFlight !== null) {
+      // a replayed step keeps its free flight in its own (reused) array
+      const own = rec.freeLease === null && rec.freeValues !== null ? rec.freeValues : new Float64Array(this.freeSize);
+      own.set(this.stepFree.values);
+      rec.freeValues = own;
+      rec.freeAt = 0;
+      rec.freeLease = null;
+    }
+    return rec;
+  }
+
+  recordBytes(rec: HardKeptStep): number {
     return recordBytes(rec);
   }
 
@@ -224,10 +330,12 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
 
   restore(snapshot: WarmStartSnapshot): void {
     restoreWarmStart(this.hard.warmStart, snapshot);
+    // the driver replays a segment: its steps keep their free flights in their records
+    this.hard.freeFlight = this.stepFree;
   }
 
   pullback(
-    rec: HardStepRecord,
+    rec: HardKeptStep,
     states: Float64Array,
     offset: number,
     control: Float64Array | null,
@@ -259,7 +367,14 @@ class HardStepper implements Stepper<HardStepRecord, WarmStartSnapshot> {
     if (control !== null)
       for (let j = 0; j < bodies.length; j++) copyInto(xs, L1.controls + cw * j, control, cw * bodies[j], cw);
     // the kernels' adjoints composed by hand: the gradient of ȳ·step(x) is (∂step/∂x)ᵀȳ
-    const xsbar = hardStepAdjoint(sc.ctx, rec, xs, lambda, sc.xsbar);
+    const values = rec.freeValues;
+    let free: KeptFreeFlight | null = null;
+    if (values !== null && (rec.freeLease === null || RECORD_POOL.holds(rec.freeLease, this.owner))) {
+      free = this.keptFree;
+      free.values = values;
+      free.at = rec.freeAt;
+    }
+    const xsbar = hardStepAdjoint(sc.ctx, rec, xs, lambda, sc.xsbar, free);
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
     for (let j = 0; j < bodies.length; j++) addInto(controlBar, cw * bodies[j], xsbar, L1.controls + cw * j, cw);

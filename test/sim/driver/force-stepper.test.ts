@@ -4,12 +4,10 @@
 // gradient bit for bit (the kept numbers only save time). Also when a later evaluation
 // was lent the pooled arrays an earlier one kept them in (sim/driver/lease-pool.ts).
 import { describe, expect, it } from 'vitest';
-import * as ad from '../../../ad/index.ts';
-import { buildModel, initialState } from '../../../sim/builder.ts';
+import { keptGradientOf, type Budgets } from './kept-gradient.ts';
 import { CONTACT_KEPT_PER_CONTACT } from '../../../sim/contact/wrenches.ts';
 import { RECORD_POOL } from '../../../sim/driver/lease-pool.ts';
 import { INTEGRATOR_KEPT_PER_BODY } from '../../../sim/integrator/semiImplicitEuler.ts';
-import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../../../sim/rollout.ts';
 import { parseScene, type Scene } from '../../../sim/scene.ts';
 
 const STEPS = 200;
@@ -46,39 +44,9 @@ function integratorBytes(nbody: number): number {
   return STEPS * INTEGRATOR_KEPT_PER_BODY * nbody * 8;
 }
 
-/** Budgets of the records (states, wrenches) and of the intermediates beside them, bytes (undefined: the default). */
-interface Budgets {
-  records?: number;
-  intermediates?: number;
-}
-
-/**
- * The gradient of Σ_k (sum of the outputs of rollout k) over `evaluations` rollouts of one
- * primitive in one trace, rollout k from the scene's initial velocities plus k·(0.05 m/s
- * along x) on every dynamic body, w.r.t. all inputs of the first.
- */
+/** The gradient of `evaluations` rollouts of STEPS steps under `budgets` (kept-gradient.ts). */
 function gradientOf(s: Scene, budgets: Budgets, evaluations = 1): number[] {
-  const model = buildModel(s);
-  const state = initialState(model, s);
-  const config = {
-    model,
-    steps: STEPS,
-    segment: 13,
-    keptRecordsBytes: budgets.records,
-    keptIntermediatesBytes: budgets.intermediates,
-  };
-  const L = rolloutLayout(model.nbody, STEPS, 0);
-  const run = rolloutPrimitive(config);
-  const x0 = Array.from(rolloutInputs(config, state.bodyQ, state.bodyQd));
-  return ad.valueAndGrad((x) => {
-    let total: ad.Real = 0;
-    for (let k = 0; k < evaluations; k++) {
-      const xk = x.slice();
-      for (let b = 1; b < model.nbody; b++) xk[L.qd + 6 * b] = ad.add(x[L.qd + 6 * b], 0.05 * k);
-      total = run(xk).reduce<ad.Real>((acc, y) => ad.add(acc, y), total);
-    }
-    return total;
-  }, x0).grad;
+  return keptGradientOf(s, STEPS, budgets, evaluations);
 }
 
 describe('force stepper: kept contact intermediates', () => {
