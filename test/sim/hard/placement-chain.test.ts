@@ -9,19 +9,16 @@
 // impacts in one step"): with a/b bouncing (b − a = e·v after) and b/c closing by at most
 // its gap (c − b = −G, G = g/dt), by hand
 //   λ_ab = (2(1 + e)·v − G)·m/3,  λ_bc = (λ_ab − m·G)/2.
-// The placement moves only a/b's impulse back by s·dt (position.ts placeImpacts): a by
-// +P·dt and b by −P·dt, P = s·λ_ab/m, while b's push into c acts from the step's start. So
-// the first-order a/b gap at the end of the step is γ = dt·(s·v + e·v − 2P), negative for
-// s > e/(2λ_ab/(m·v) − 1) (≈ 0.61 here), where the position pass runs; without it the b/c
-// gap ends at P·dt (b walked back: continuous time from the same velocities, the island's
-// impulses all at s·dt, ends with a/b at (1 − s)·e·v·dt and b/c at s·g).
-// The pass then counts the placement's motion twice (its bounds −γ/dt include the
-// placement, and it starts from the placement's pseudo-velocity): it pushes a/b open to
-// 2P·dt and b into c by |γ|/2. Continuous time has no overlap (the reference): that
-// overlap is the measured defect (1.67e-4 m at billiards' rack, step 237), not fixed yet
-// (sim/hard/README.md, "What remains at billiards' rack"). The tests state the truth (no
-// overlap beyond the step's penetration tolerance) and mark the cases the closed form says
-// the defect reaches as expected failures, so a fix turns them red until they are unmarked.
+// The placement moves every impulse of the island back by s·dt (placement-islands.ts), so
+// each body moves s·dt with its free flight and (1 − s)·dt with its velocity after: the
+// end-of-step gaps are those of continuous time from the same velocities,
+//   a/b: s·v·dt − s·v·dt + (1 − s)·e·v·dt = (1 − s)·e·v·dt,   b/c: g − (1 − s)·g = s·g,
+// both positive, so the position pass does not run.
+// Before (the defect this file pinned as expected failures): only a/b's impulse was moved,
+// a by +P·dt and b by −P·dt, P = s·λ_ab/m, while b's push into c acted from the step's
+// start, so the a/b gap ended at γ = dt·(s·v + e·v − 2P), negative for s > ≈ 0.61; the
+// position pass then counted the placement twice and pushed b into c by |γ|/2 (1.67e-4 m
+// at billiards' rack, step 237). The tests below run on both sides of that s.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildModel, initialState } from '../../../sim/builder.ts';
@@ -94,27 +91,22 @@ describe('a placed impact on a ball resting against a third (a → b | c)', () =
   for (const e of [1, 0.9]) {
     const lamAb = (2 * (1 + e) * v - G) / 3; // per unit mass
     for (const s of [0.2, 0.5, 0.7, 0.9]) {
-      // the placement's over-correction, by hand: γ < 0 where the pass runs and pushes b into c
-      const P = s * lamAb;
-      const gamma = dt * (s * v + e * v - 2 * P);
-      const overCorrected = gamma < 0;
-      it(`e = ${e}, s = ${s}: the position pass runs iff the hand-solved γ = ${gamma.toExponential(2)} m < 0`, () => {
-        expect(stepRun(row(e, s)).passRan).toBe(overCorrected);
+      // the old placement's gap, by hand (negative: where it over-corrected)
+      const gammaOld = dt * (s * v + e * v - 2 * s * lamAb);
+      it(`e = ${e}, s = ${s}: the end gaps are continuous time's from the step's velocities, (1 − s)·e·v·dt and s·g; no position pass (old γ = ${gammaOld.toExponential(2)} m)`, () => {
+        const got = stepRun(row(e, s));
+        expect(got.passRan).toBe(false);
+        // the solve's tolerance (1e-6 m/s) times dt bounds what its velocities add (measured ≤ 1.7e-10 m)
+        expect(Math.abs(got.ab - (1 - s) * e * v * dt)).toBeLessThan(1e-9);
+        expect(Math.abs(got.bc - s * g)).toBeLessThan(1e-9);
       });
-      // truth: continuous time (the reference) never overlaps; the hard step must not either.
-      // Where γ < 0 it does (by |γ|/2, the known defect above): an expected failure that turns
-      // into a plain failure, to be flipped back, once the placement is fixed.
-      const noOverlap = overCorrected ? it.fails : it;
-      noOverlap(
-        `e = ${e}, s = ${s}: no overlap after the impact step, as in continuous time${overCorrected ? ' (known defect: b pushed into c by |γ|/2)' : ''}`,
-        () => {
-          const scene = row(e, s);
-          const ref = referenceGaps(scene);
-          expect(Math.min(ref.ab, ref.bc)).toBeGreaterThanOrEqual(-1e-12);
-          const got = stepRun(scene);
-          expect(Math.min(got.ab, got.bc)).toBeGreaterThanOrEqual(-OVERLAP_TOL);
-        },
-      );
+      it(`e = ${e}, s = ${s}: no overlap after the impact step, as in continuous time`, () => {
+        const scene = row(e, s);
+        const ref = referenceGaps(scene);
+        expect(Math.min(ref.ab, ref.bc)).toBeGreaterThanOrEqual(-1e-12);
+        const got = stepRun(scene);
+        expect(Math.min(got.ab, got.bc)).toBeGreaterThanOrEqual(-OVERLAP_TOL);
+      });
     }
   }
 });
@@ -123,8 +115,8 @@ describe("billiards' rack (hard): the same mechanism", () => {
   const raw = JSON.parse(readFileSync(new URL('../../../scenes/billiards.json', import.meta.url), 'utf8'));
   raw.contact = { ...raw.contact, mode: 'hard' };
 
-  // known defect (README): the pass at the cue's impact (step 237) pushes ball1 into ball2 by 1.67e-4 m
-  it.fails('no two balls overlap by more than the penetration tolerance over 300 steps (continuous time: none)', () => {
+  // the defect fixed here pushed ball1 into ball2 by 1.67e-4 m at the cue's impact (step 237)
+  it('no two balls overlap by more than the penetration tolerance over 300 steps (continuous time: none)', () => {
     const sc = parseScene({ ...raw, steps: 300 });
     const model = buildModel(sc);
     const state = initialState(model, sc);

@@ -40,12 +40,22 @@ function sceneOf(bodies: ReturnType<typeof sphere>[], steps: number) {
   return { dt, steps, gravity: [0, 0, 0] as V3, contact: { mode: 'hard', friction: 0, restitution: e }, bodies };
 }
 
-/** a (v along x) strikes b at rest head-on after 50 steps; c at rest 2r + gap beyond b */
+/**
+ * The fraction of step 49 at which a meets b in `chain`. Not 1: an impact at the very end of
+ * its step (a 0.2 m from b's centre, exactly 50 steps) leaves b/c, caught in that step and
+ * placed with it (sim/hard/placement-islands.ts), its whole gap g to close at exactly g/dt in
+ * step 50: that step's `b/c onset` margin (1 − s)·g/dt is then 0 for every g, a boundary
+ * along a's timing, not along c's position, whose ratio |m|/|ṁ| along c.position.x is
+ * rounding over rounding (5e-9 m).
+ */
+const CHAIN_S = 0.5;
+
+/** a (v along x) strikes b at rest head-on CHAIN_S into step 49; c at rest 2r + gap beyond b */
 function chain(gap: number, bVelocity = 0): Scene {
   return parseScene(
     sceneOf(
       [
-        sphere('a', [-0.2, 0, 0], [v, 0, 0]),
+        sphere('a', [-2 * r - v * (49 + CHAIN_S) * dt, 0, 0], [v, 0, 0]),
         sphere('b', [0, 0, 0], [bVelocity, 0, 0]),
         sphere('c', [2 * r + gap, 0, 0]),
       ],
@@ -96,6 +106,21 @@ describe('which contacts enter the impulse problem of an impact step', () => {
       // closed form: the flip lies |g − g*| away in c's position
       expect(Math.abs(m.predicted - Math.abs(gap - gStar)) / Math.abs(gap - gStar)).toBeLessThan(1e-6);
       expect(m.error).toBeLessThan(0.1);
+    });
+  }
+});
+
+describe("b/c after the impact step: the island's impulses placed at the impact", () => {
+  // all of step 49's impulses act from s·dt (placement-islands.ts): b/c ends it s·g apart
+  // closing at the speculative bound's g/dt, so in step 50 it closes (1 − s)·dt in, with the
+  // restitution switch's margin |u⁻ + d/dt| = (1 − s)·g/dt (it was 0.38 m/s at s = 1, where
+  // b's push on c acted over all of step 49 and the position pass ran)
+  for (const share of [0.5, 0.8]) {
+    it(`c ${share} × (1 + e)/2·v·dt beyond b: step 50's 'b/c onset' margin is (1 − s)·g/dt`, () => {
+      const gap = share * struckSpeed * dt;
+      const m = marginsAt(chain(gap), 50).get('b/c onset') as number;
+      // the solve's tolerance, 1e-6 m/s
+      expect(Math.abs(m - ((1 - CHAIN_S) * gap) / dt)).toBeLessThan(2e-6);
     });
   }
 });
