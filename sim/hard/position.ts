@@ -25,10 +25,12 @@
  * dt = 1 ms a ball with e = 0.8 dropped from 1 m would bounce 0.5 %, 1.2 % and 2 % too
  * high on its first three bounces. Placed at the time of impact, the end-of-step gap is
  * the one of the piecewise-linear path (approach at u⁻ until contact, leave at −e·u⁻), so
- * positions are continuous across contact onset. Exact for an impact the solve resolves
- * by that contact's own impulse (a ball on the ground, two free spheres); when a body
- * takes the impact on a support (a ball on a box on the ground), only the impacting
- * contact's impulse is placed, not the support's reaction.
+ * positions are continuous across contact onset. The impulses between dynamic bodies of
+ * the impact's island are placed with it (placement-islands.ts: a struck ball's push on the
+ * next one starts at the impact too), so this holds for an impact the solve resolves by
+ * impulses between dynamic bodies (a ball on the ground, two free spheres, a ball struck
+ * against a row); a static support's reaction is not placed (a ball on a box on the ground:
+ * the ground's impulse acts over the whole step).
  */
 import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, type ContactProblem } from './problem.ts';
 import { PlacementIslands } from './placement-islands.ts';
