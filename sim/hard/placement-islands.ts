@@ -36,6 +36,14 @@ export class PlacementIslands {
   private parent = new Int32Array(0);
   /** (bodies) per island root: its earliest placed contact, −1: none */
   private earliest = new Int32Array(0);
+  /** (bodies) per island root: its second-earliest placed contact, −1: none */
+  private second = new Int32Array(0);
+  /** (bodies) per island root: whether it moves an impulse that is not itself placed */
+  private movesOthers = new Uint8Array(0);
+  /** the last `find`'s bodies and static flags (read by {@link runnerUp}) */
+  private bodyA: Int32Array = new Int32Array(0);
+  private bodyB: Int32Array = new Int32Array(0);
+  private isStatic: ArrayLike<number> = [];
 
   /**
    * Fills `source` for contacts k < count, from their bodies, the bodies' static flags
@@ -58,18 +66,25 @@ export class PlacementIslands {
       source[k] = placed ? k : -1;
       if (placed) any = true;
     }
+    this.bodyA = bodyA;
+    this.bodyB = bodyB;
+    this.isStatic = isStatic;
     if (!any) return false;
     let nbody = 0;
     for (let k = 0; k < count; k++) nbody = Math.max(nbody, bodyA[k] + 1, bodyB[k] + 1);
     if (this.parent.length < nbody) {
       this.parent = new Int32Array(Math.max(nbody, 2 * this.parent.length));
       this.earliest = new Int32Array(this.parent.length);
+      this.second = new Int32Array(this.parent.length);
+      this.movesOthers = new Uint8Array(this.parent.length);
     }
-    const { parent, earliest } = this;
+    const { parent, earliest, second, movesOthers } = this;
     for (let k = 0; k < count; k++) {
       parent[bodyA[k]] = bodyA[k];
       parent[bodyB[k]] = bodyB[k];
       earliest[bodyA[k]] = earliest[bodyB[k]] = -1;
+      second[bodyA[k]] = second[bodyB[k]] = -1;
+      movesOthers[bodyA[k]] = movesOthers[bodyB[k]] = 0;
     }
     for (let k = 0; k < count; k++) {
       const a = bodyA[k],
@@ -80,15 +95,32 @@ export class PlacementIslands {
       if (source[k] !== k) continue;
       const r = this.root(isStatic[bodyA[k]] ? bodyB[k] : bodyA[k]);
       const e = earliest[r];
-      if (e < 0 || fraction[k] < fraction[e]) earliest[r] = k;
+      if (e < 0 || fraction[k] < fraction[e]) {
+        second[r] = e;
+        earliest[r] = k;
+      } else if (second[r] < 0 || fraction[k] < fraction[second[r]]) second[r] = k;
     }
     for (let k = 0; k < count; k++) {
       const a = bodyA[k],
         b = bodyB[k];
       if (source[k] >= 0 || !(impulse[3 * k] > 0) || isStatic[a] || isStatic[b]) continue;
-      source[k] = earliest[this.root(a)];
+      const r = this.root(a);
+      source[k] = earliest[r];
+      movesOthers[r] = 1;
     }
     return true;
+  }
+
+  /**
+   * After {@link find}: for a placed contact k that is its island's earliest while the island
+   * moves impulses that are not placed themselves (so they take k's fraction), the island's
+   * second-earliest placed contact, whose swap with k would move them by its fraction
+   * instead (the decision `earliest impact`, decisions.ts); else −1.
+   */
+  runnerUp(k: number): number {
+    if (this.source[k] !== k) return -1;
+    const r = this.root(this.isStatic[this.bodyA[k]] ? this.bodyB[k] : this.bodyA[k]);
+    return this.earliest[r] === k && this.movesOthers[r] === 1 ? this.second[r] : -1;
   }
 
   /** Union–find root (path halving). */

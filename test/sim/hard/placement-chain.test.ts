@@ -37,6 +37,7 @@ import { rolloutInputs } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { sceneFunction } from '../../../sim/scene-function.ts';
 import { step } from '../../../sim/step.ts';
+import { sweepFunction } from '../../../sim/sweep.ts';
 import { ground, hardStepSetup } from './fixtures.ts';
 import { runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
@@ -276,5 +277,49 @@ describe("the island's placement, differentiated", () => {
         `${of}: AD ${g.grad['cue.linearVelocity.x']}, CD ${cd}`,
       ).toBeLessThan(1e-3 * Math.abs(cd));
     }
+  });
+});
+
+describe('the impact crossing a step boundary with the push it passes on (decisions.ts `impact beside contacts`)', () => {
+  // a's start moved back by δ delays the whole cascade by δ/v, so in continuous time every
+  // final position moves by −V·δ/v (V its final velocity): d x(T) / d a.x = V/v, smooth
+  // wherever the impact falls in the steps. The placement moves b/c's push with a/b's
+  // impulse, so the impact crossing a step boundary (s → 1, then s → 0 of the next step) is
+  // no decision: `impact beside contacts` is not reported for it (b/c was counted as a
+  // contact acting over the whole step before the island's placement).
+  const e = 0.9;
+  const scene = parseScene(row(e, 0.5, 60));
+  const at = (x0: number, s: number) => x0 - (s - 0.5) * v * dt;
+
+  it('no value or gradient jump for s from 0.7 to 1.3 (step 50 into 51) and the gradient is the time-shift law V/v', () => {
+    const f = sceneFunction(scene, 'c.position.x', ['a.position.x']);
+    const x0 = f.x0[0];
+    const sw = sweepFunction(
+      {
+        gradient: (x) => {
+          const gr = f.gradient([x]);
+          return { value: gr.value, grad: gr.grad[0], kinks: gr.kinks };
+        },
+        value: (x) => f.value([x]),
+      },
+      { from: at(x0, 1.3), to: at(x0, 0.7), n: 9, levels: 10, jumpTol: 1e-3 },
+    );
+    expect(sw.jumps).toEqual([]);
+    expect(sw.valueJumps).toEqual([]);
+    for (const q of ['b', 'c']) {
+      const px = sceneFunction(scene, `${q}.position.x`, ['a.position.x']);
+      const vx = sceneFunction(scene, `${q}.linearVelocity.x`, ['a.position.x']);
+      for (const s of [0.95, 1.05]) {
+        const x = at(x0, s);
+        expect(Math.abs(px.gradient([x]).grad[0] - vx.value([x]) / v)).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it("near the boundary (s = 0.95) the impact's decisions are the restitution switch and b/c's onset, not `impact beside contacts`", () => {
+    const f = sceneFunction(parseScene(row(e, 0.95, 60)), 'c.position.x', ['a.position.x']);
+    const labels = f.validity(f.x0).decisions.map((d) => d.label);
+    expect(labels).toContain(`step ${IMPACT_STEP}: a/b onset`);
+    expect(labels.filter((l) => l.includes('impact beside contacts'))).toEqual([]);
   });
 });

@@ -12,6 +12,11 @@
 //   the kinematic step boundaries. The event-driven reference jumps at the order swap
 //   instead: inside that one-step window the hard step resolves the impacts as
 //   simultaneous (the physical limit of the window, not a discrete decision);
+// - which placed impact of an island is the earliest IS a decision where the island's
+//   other impulses between dynamic bodies are moved back by the earliest's s
+//   (sim/hard/placement-islands.ts): a strikes b while d strikes c and b/c closes in the
+//   step; where the two impacts swap, b/c's push switches from one s to the other, a slope
+//   change: the recorded `a/b vs c/d earliest impact`, at the kinematic swap;
 // - the onset margin stays continuous where a contact's free-flight approach changes sign
 //   (a contact at rest, as every ball-ball contact of billiards' rack): it jumped there.
 import { describe, expect, it } from 'vitest';
@@ -184,6 +189,83 @@ describe('two impacts in one step: a strikes b and c, c met δ/v after b', () =>
     expect(Math.abs(hardJump)).toBeLessThan(1e-6); // its smooth change over 2ε: 1.2e-8
     // b first at 30°: closed form for equal spheres, b's speed (1 + e)/2·v·cos 30° along the normal
     expect(ref(eps, 'b.linearVelocity.y')).toBeCloseTo(-((1 + e) / 2) * v * Math.cos(Math.PI / 6) * 0.5, 6);
+  });
+});
+
+/**
+ * a (v along x) meets b S_AB into step 49 while d (−v) meets c S_AB + ds into it; b/c lies
+ * `gap` apart. With gap below (1 + e)·v·dt both pushes close b/c in that step, so its
+ * impulse is moved back by the earlier impact's s (placement-islands.ts).
+ */
+const S_AB = 0.5;
+function struckFromBothSides(ds: number, gap: number): Scene {
+  const xc = 2 * r + gap;
+  return parseScene(
+    sceneOf(
+      [
+        sphere('a', [-2 * r - v * (49 + S_AB) * dt, 0, 0], [v, 0, 0]),
+        sphere('b', [0, 0, 0]),
+        sphere('c', [xc, 0, 0]),
+        sphere('d', [xc + 2 * r + v * (49 + S_AB + ds) * dt, 0, 0], [-v, 0, 0]),
+      ],
+      55,
+    ),
+  );
+}
+
+describe('which placed impact of an island is the earliest (a → b | c ← d)', () => {
+  const gap = 0.5 * v * dt;
+  const label = 'step 49: a/b vs c/d earliest impact';
+  // By hand, at the swap (symmetric: b = −c, a = −d): a/b bounces (b − a = e·v), b/c closes
+  // by its gap (c − b = −G, G = gap/dt), so λ_bc = ((1 + e)·v − G)·m. Moving d by δ moves c/d's
+  // s by δ/(v·dt); where c/d is the earlier, b and c end step 49 s·dt·λ_bc/m nearer each other,
+  // which their bounce in step 50 (restitution e) turns into e·s·dt·λ_bc/m of b's final x:
+  // the slope of b.x(T) in d.x changes by e·λ_bc/(m·v).
+  const slopeJump = (e * ((1 + e) * v - gap / dt)) / v;
+  for (const ds of [0.1, -0.1]) {
+    it(`c/d ${ds} v·dt after a/b: the swap lies |ds|·v·dt away in d's position (kinematics), the sweep within 10 %, the slope change e·λ_bc/(m·v)`, () => {
+      const m = measureCase({
+        name: 'earliest',
+        scene: struckFromBothSides(ds, gap),
+        of: 'b.position.x',
+        wrt: 'd.position.x',
+        decision: 'earliest impact',
+        jumpTol: 1e-3,
+      });
+      expect(m.decision).toBe(label);
+      // margin (s₂ − s₁)·dt·|u⁻₂|: the later impact's approach distance at the earlier's time
+      expect(m.margin).toBeCloseTo(Math.abs(ds) * dt * v, 12);
+      expect(Math.abs(m.predicted / (Math.abs(ds) * v * dt) - 1)).toBeLessThan(1e-6);
+      expect(m.error).toBeLessThan(0.1);
+      expect(Math.abs(Math.abs(m.gradientJump) / slopeJump - 1)).toBeLessThan(1e-3);
+    });
+  }
+
+  it("its distance by one tangent rollout and by differences = the margin over its one-sided difference in d's position", () => {
+    const scene = struckFromBothSides(0.1, gap);
+    const h = 1e-7;
+    const shifted = struckFromBothSides(0.1 + h / (v * dt), gap);
+    const m0 = marginsAt(scene, 49).get('a/b vs c/d earliest impact') as number;
+    const m1 = marginsAt(shifted, 49).get('a/b vs c/d earliest impact') as number;
+    const byDifference = m0 / Math.abs((m1 - m0) / h);
+    const wrt = ['d.position.x'];
+    const t = validity(scene, wrt, { method: 'tangents', distancesOf: [label] }).distances?.[label] as number;
+    const d = validity(scene, wrt, { method: 'differences', distancesOf: [label] }).distances?.[label] as number;
+    expect(Math.abs(t / byDifference - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(d / byDifference - 1)).toBeLessThan(1e-6);
+  });
+
+  it('not a decision where the island moves nothing else: b/c beyond reach, the swap changes no slope', () => {
+    // b/c 20 mm apart: each impact alone on its pair, each placed at its own s
+    const far = 20e-3;
+    expect([...marginsAt(struckFromBothSides(0.1, far), 49).keys()].filter((l) => l.includes('earliest'))).toEqual([]);
+    // c's final x moves with d's timing (c/d's s), the same on both sides of the swap
+    const slope = (ds: number) => {
+      const f = sceneFunction(struckFromBothSides(ds, far), 'c.position.x', ['d.position.x']);
+      return f.gradient(f.x0).grad[0];
+    };
+    expect(Math.abs(slope(0.05))).toBeGreaterThan(0.01);
+    expect(Math.abs(slope(0.05) - slope(-0.05))).toBeLessThan(1e-9);
   });
 });
 
