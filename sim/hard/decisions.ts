@@ -110,7 +110,8 @@ function reportEarliestImpacts(model: Model, p: ContactProblem, sink: KinkSink, 
     if (j < 0) continue;
     const margin = (p.impactFraction[j] - p.impactFraction[k]) * model.dt * Math.abs(p.approach[j]);
     if (!(margin < within)) continue;
-    const [first, second] = k < j ? [k, j] : [j, k];
+    const first = Math.min(k, j),
+      second = Math.max(k, j);
     const label = contactPairKinkLabel(
       model.bodyName,
       p.bodyA[first],
