@@ -28,7 +28,7 @@ import { sweepFunction } from '../../../sim/sweep.ts';
 import { validity } from '../../../sim/validity.ts';
 import { readQuantity, runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
-import { measureCase } from '../validity/validity-cases.ts';
+import { measureCase, struckFromBothSides } from '../validity/validity-cases.ts';
 
 const r = 0.05,
   v = 2,
@@ -192,27 +192,8 @@ describe('two impacts in one step: a strikes b and c, c met δ/v after b', () =>
   });
 });
 
-/**
- * a (v along x) meets b S_AB into step 49 while d (−v) meets c S_AB + ds into it; b/c lies
- * `gap` apart. With gap below (1 + e)·v·dt both pushes close b/c in that step, so its
- * impulse is moved back by the earlier impact's s (placement-islands.ts).
- */
-const S_AB = 0.5;
-function struckFromBothSides(ds: number, gap: number): Scene {
-  const xc = 2 * r + gap;
-  return parseScene(
-    sceneOf(
-      [
-        sphere('a', [-2 * r - v * (49 + S_AB) * dt, 0, 0], [v, 0, 0]),
-        sphere('b', [0, 0, 0]),
-        sphere('c', [xc, 0, 0]),
-        sphere('d', [xc + 2 * r + v * (49 + S_AB + ds) * dt, 0, 0], [-v, 0, 0]),
-      ],
-      55,
-    ),
-  );
-}
-
+// a → b | c ← d (validity-cases.ts struckFromBothSides): a meets b half-way into step 49,
+// d meets c ds steps later; b/c 1 mm apart, so both pushes close it in that step
 describe('which placed impact of an island is the earliest (a → b | c ← d)', () => {
   const gap = 0.5 * v * dt;
   const label = 'step 49: a/b vs c/d earliest impact';
