@@ -13,12 +13,14 @@
  * | `approach`     | all (validity only) | a pair outside the margin reaches it | gap − contact margin (m) | yes (soft), else no: beyond it the contact's own decisions start |
  * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts; the step sweeps when one passes it) | |1 − S_b| (dimensionless), per moving body in ≥ 2 pairs (a pair adds at most 1) | yes (the force steps from Jacobi to the pair sweep) |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
+ * | `earliest impact` | hard | two placed impacts of one island swap order, the island moving other impulses by the earliest's s | the later impact's approach distance at the earlier's time, |s₁ − s₂|·dt·|u⁻₂| (m) | no (slope) |
  *
  * The soft force at the margin is tiny but not zero, so the collision pass dropping a
  * contact there is a small jump; penalty forces are already 0 beyond d = 0.
  *
- * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`), or `<body> <kind>` for a
- * decision of one body (`pair sweep`); the caller adds the step through
+ * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`), `<body> <kind>` for a
+ * decision of one body (`pair sweep`), or `<A>/<B> vs <C>/<D> <kind>` for one between two
+ * contacts (`earliest impact`); the caller adds the step through
  * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
  * a map lookup, not a string build.
  */
@@ -79,6 +81,14 @@ export const KINK_RESTITUTION_THRESHOLD = 7;
  */
 export const KINK_PAIR_SWEEP = 8;
 
+/**
+ * Hard mode: which of two placed impacts in one island is the earliest, where the island
+ * moves its other impulses between dynamic bodies back by the earliest's fraction s
+ * (sim/hard/placement-islands.ts): where the two swap, those impulses switch from one s to
+ * the other, a slope change of the outcome (its value is continuous).
+ */
+export const KINK_EARLIEST_IMPACT = 9;
+
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
   'onset',
@@ -90,6 +100,7 @@ export const CONTACT_KINK_KINDS = [
   'approach',
   'restitution threshold',
   'pair sweep',
+  'earliest impact',
 ] as const;
 
 const labelCache = new WeakMap<readonly string[], Map<number, string>>();
@@ -171,3 +182,34 @@ export function bodyKinkLabel(bodyName: readonly string[], body: number, kind: n
   return label;
 }
 const bodyLabelCache = new WeakMap<readonly string[], Map<number, string>>();
+
+/**
+ * The label `<A>/<B> vs <C>/<D> <kind>` of a decision between two contacts (`earliest
+ * impact`), cached per name list as {@link contactKinkLabel}'s.
+ *
+ * @example
+ * contactPairKinkLabel(['a', 'b', 'c', 'd'], 0, 1, 3, 2, KINK_EARLIEST_IMPACT); // 'a/b vs d/c earliest impact'
+ */
+export function contactPairKinkLabel(
+  bodyName: readonly string[],
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  kind: number,
+): string {
+  let labels = pairLabelCache.get(bodyName);
+  if (labels === undefined) {
+    labels = new Map();
+    pairLabelCache.set(bodyName, labels);
+  }
+  const N = bodyName.length;
+  const key = (((a * N + b) * N + c) * N + d) * CONTACT_KINK_KINDS.length + kind;
+  let label = labels.get(key);
+  if (label === undefined) {
+    label = `${bodyName[a]}/${bodyName[b]} vs ${bodyName[c]}/${bodyName[d]} ${CONTACT_KINK_KINDS[kind]}`;
+    labels.set(key, label);
+  }
+  return label;
+}
+const pairLabelCache = new WeakMap<readonly string[], Map<number, string>>();

@@ -16,7 +16,9 @@
  * with W_nn, W_t the Delassus blocks of the contact (both bodies' sides; static sides
  * have zero inverse mass and inertia) and Ẇ their tangents through the directions,
  * lever arms and inverse inertias. At |·| = 0 the one-sided derivative |ẋ| is taken.
- * The step must not place an impact (the placed steps: step-tangent-placed.ts).
+ * The step must not place an impact (the placed steps: step-tangent-placed.ts). So the
+ * decisions of placed impacts, `impact beside contacts` and `earliest impact`, never reach
+ * this file: their tangents are the one-sided difference of their step (stepper-tangent.ts).
  */
 import {
   contactKinkLabel,

@@ -14,14 +14,26 @@
  * - stick/slip — the slip speed ‖u_t − u°_t‖ (from the slip target, problem.ts) of a
  *   sliding contact, else (μλ_n − ‖λ_t‖)·W_tt of a sticking one;
  * - impact beside contacts (m) — an impact placed inside a step while its bodies carry
- *   other contacts: margin min(s, 1 − s)·dt·|u⁻|, the approach distance to the nearest
- *   step boundary (an impact alone on its bodies is exact to first order in dt and reports
- *   nothing; two impacts on one body in one step count as beside each other).
+ *   other contacts that act over the whole step or from another impact's time: margin
+ *   min(s, 1 − s)·dt·|u⁻|, the approach distance to the nearest step boundary (an impact
+ *   alone on its bodies is exact to first order in dt and reports nothing, and so is one
+ *   whose other contacts are all impulses between dynamic bodies that the placement moves
+ *   by its own s, placement-islands.ts; two impacts on one body in one step count as
+ *   beside each other, as do contacts with static bodies);
+ * - earliest impact (m) — two placed impacts in one island whose other impulses between
+ *   dynamic bodies the placement moves back by the earliest's s (placement-islands.ts):
+ *   where the two swap order those impulses switch from one s to the other (a slope
+ *   change). Margin (s₂ − s₁)·dt·|u⁻₂|, the later impact's approach distance at the
+ *   earlier's time of impact, in the unit of `impact beside contacts`; reported for the
+ *   earliest and the runner-up of each such island (islands without moved impulses have
+ *   no such decision: each impact is placed at its own s).
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 import {
   CONTACT_KINK_KINDS,
   contactKinkLabel,
+  contactPairKinkLabel,
+  KINK_EARLIEST_IMPACT,
   KINK_IMPACT_BESIDE_CONTACTS,
   KINK_ONSET,
   KINK_RESTITUTION_THRESHOLD,
@@ -29,10 +41,12 @@ import {
   reportRadius,
 } from '../contact/kinks.ts';
 import type { Model } from '../model.ts';
+import { PlacementIslands } from './placement-islands.ts';
 import { contactVelocity, type ContactProblem } from './problem.ts';
 import type { HardStepData } from './step.ts';
 
 const _u = new Float64Array(3);
+const _islands = new PlacementIslands();
 
 /**
  * The "closes within this step" margin of the restitution/speculative switch, |u⁻ + d/dt|
@@ -79,6 +93,8 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
   const dt = model.dt;
   const within = reportRadius(sink);
   const restitutionThreshold = data.settings.restitutionThreshold;
+  // the impulses the placement moves, and by whose fraction (placement-islands.ts)
+  const placed = _islands.find(p.count, p.bodyA, p.bodyB, model.bodyStatic, p.impulse, p.impactFraction);
   for (let k = 0; k < p.count; k++) {
     const a = p.bodyA[k],
       b = p.bodyB[k];
@@ -95,7 +111,7 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
       if (threshold < within) sink.kink(threshold, labelOf(labels, names, a, b, KINK_RESTITUTION_THRESHOLD));
     }
     const s = p.impactFraction[k];
-    if (s > 0 && ln > 0 && besideOtherContacts(model, p, k)) {
+    if (s > 0 && ln > 0 && besideOtherContacts(model, p, k, _islands.source)) {
       // exact only for an impact alone on its bodies: margin, the approach to the nearest step boundary
       const beside = Math.min(s, 1 - s) * dt * Math.abs(p.approach[k]);
       if (beside < within) sink.kink(beside, labelOf(labels, names, a, b, KINK_IMPACT_BESIDE_CONTACTS));
@@ -108,14 +124,46 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     const margin = sliding ? slip : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
     if (margin < within) sink.kink(margin, labelOf(labels, names, a, b, KINK_STICK_SLIP));
   }
+  if (placed) reportEarliestImpacts(model, p, sink, within);
 }
 
-/** Whether another contact carrying an impulse shares a dynamic body with contact k. */
-function besideOtherContacts(model: Model, p: ContactProblem, k: number): boolean {
+/**
+ * The `earliest impact` decisions of the step (module header): per island whose placement
+ * moves impulses by its earliest impact's s, that impact against the runner-up. Labelled by
+ * the two contacts in the problem's order, so one label on both sides of the swap.
+ */
+function reportEarliestImpacts(model: Model, p: ContactProblem, sink: KinkSink, within: number): void {
+  for (let k = 0; k < p.count; k++) {
+    const j = _islands.runnerUp(k);
+    if (j < 0) continue;
+    const margin = (p.impactFraction[j] - p.impactFraction[k]) * model.dt * Math.abs(p.approach[j]);
+    if (!(margin < within)) continue;
+    const first = Math.min(k, j),
+      second = Math.max(k, j);
+    const label = contactPairKinkLabel(
+      model.bodyName,
+      p.bodyA[first],
+      p.bodyB[first],
+      p.bodyA[second],
+      p.bodyB[second],
+      KINK_EARLIEST_IMPACT,
+    );
+    sink.kink(margin, label);
+  }
+}
+
+/**
+ * Whether another contact carrying an impulse shares a dynamic body with the placed contact
+ * k, other than one the placement moves by k's own fraction (`source[j] === k`,
+ * placement-islands.ts: between dynamic bodies of k's island, k its earliest impact), which
+ * acts from k's impact on as k does: a struck ball's push on the ball it touches crosses a
+ * step boundary with the impact, without a jump (placement-chain.test.ts).
+ */
+function besideOtherContacts(model: Model, p: ContactProblem, k: number, source: Int32Array): boolean {
   const a = p.bodyA[k],
     b = p.bodyB[k];
   for (let j = 0; j < p.count; j++) {
-    if (j === k || !(p.impulse[3 * j] > 0)) continue;
+    if (j === k || !(p.impulse[3 * j] > 0) || source[j] === k) continue;
     const c = p.bodyA[j],
       d = p.bodyB[j];
     if ((!model.bodyStatic[a] && (c === a || d === a)) || (!model.bodyStatic[b] && (c === b || d === b))) return true;

@@ -19,8 +19,9 @@
  * and per body its earliest impact s_b: the world inverse inertia at flight(q_b, s_b), the
  * gyroscopic term after the impact (integrate.ts `gyroscopicAfterImpacts`, bodies no other
  * contact carries: ω ← ω⁺ + (1 − s_b)[(G(ω⁺) − ω⁺) − (G(ω₀) − ω₀)]) and, when the position
- * pass ran, the impulse's move after the impact (v_p += ∓s·M⁻¹J_kᵀλ_k; the drift correction
- * a constant). The rules are contact-rules.ts's, written out on numbers (as problem.ts does);
+ * pass ran, the impulse's move after the impact (v_p += ∓s·M⁻¹J_kᵀλ_k, for the impulses
+ * between dynamic bodies of its island too, at the island's earliest s: placement-islands.ts;
+ * the drift correction a constant). The rules are contact-rules.ts's, written out on numbers (as problem.ts does);
  * the tests hold this path equal to the trace's reverse sweep on steps with placed impacts
  * (test/sim/hard/step-adjoint.test.ts).
  *
@@ -42,6 +43,7 @@ import {
   CONTACT_SLIP_TARGET,
   IMPULSE_CONTACT_WIDTH,
 } from './impulse-layout.ts';
+import { PlacementIslands } from './placement-islands.ts';
 import { advancePosesAdjoint, advancePosesValues, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
@@ -157,8 +159,12 @@ export class PlacedImpacts {
   /** (3 per placed contact) contact velocities along the impact's rows at v* and v₀ */
   uEnd = new Float64Array(0);
   uStart = new Float64Array(0);
-  /** (9 + 6 per placed contact) the position pass's cotangents of the directions and lever arms, added to θ̄ after the solve's adjoint */
+  /** the contacts whose impulses the placement moves ({@link moveBackward}: placed ones and their islands') */
+  moverCount = 0;
+  mover = new Int32Array(0);
+  /** (9 + 6 per moved contact) the position pass's cotangents of the directions and lever arms, added to θ̄ after the solve's adjoint */
   moveBar = new Float64Array(0);
+  private readonly islands = new PlacementIslands();
   /** per body: its earliest impact's placed index (−1: none), that impact's fraction, the pose there */
   readonly earliestOf: Int32Array;
   readonly earliestS: Float64Array;
@@ -236,7 +242,6 @@ export class PlacedImpacts {
     this.q2Bar = new Float64Array(2 * POSE * cap);
     this.uEnd = new Float64Array(3 * cap);
     this.uStart = new Float64Array(3 * cap);
-    this.moveBar = new Float64Array(15 * cap);
   }
 
   /**
@@ -421,7 +426,8 @@ export class PlacedImpacts {
   // ---- backward ----------------------------------------------------------------------
 
   /**
-   * The position pass's move after each placed impact (v_p = ∓s·M⁻¹J_kᵀλ_k, when it ran)
+   * The position pass's move after each placed impact (v_p = ∓s·M⁻¹J_kᵀλ_k, when it ran;
+   * and of the impulses of its island that it moves, at its s)
    * pulled back from `poseVelBar` (6 per body, the cotangent of the velocities the poses
    * advance with): λ̄ into `solvedBar` (its λ block at 6n), s̄, m̄⁻¹ into x̄, W̄ into
    * `inertiaBar`, d̄ and r̄ into `moveBar` (added to θ̄ by {@link addMoveBar}).
@@ -440,11 +446,23 @@ export class PlacedImpacts {
     const n = model.nbody;
     const contacts = this.rec.contacts;
     this.inertiaBar.fill(0);
-    this.moveBar.fill(0, 0, 15 * this.count);
+    this.moverCount = 0;
     if (!this.rec.moved) return;
-    for (let i = 0; i < this.count; i++) {
-      const k = this.contact[i];
-      if (!(lambda[3 * k] > 0)) continue;
+    // the moved impulses: the placed impacts' and their islands' (placement-islands.ts)
+    const c = contacts.count;
+    if (!this.islands.find(c, contacts.bodyA, contacts.bodyB, model.bodyStatic, lambda, this.rec.impactFraction))
+      return;
+    const source = this.islands.source;
+    if (this.mover.length < c) {
+      this.mover = new Int32Array(Math.max(c, 2 * this.mover.length));
+      this.moveBar = new Float64Array(15 * this.mover.length);
+    }
+    for (let k = 0; k < c; k++) if (source[k] >= 0) this.mover[this.moverCount++] = k;
+    this.moveBar.fill(0, 0, 15 * this.moverCount);
+    for (let mi = 0; mi < this.moverCount; mi++) {
+      const k = this.mover[mi];
+      // the placed impact whose fraction moves this impulse (its own for a placed one)
+      const i = this.indexOf(source[k]);
       const o = contactBase + BLOCK * k;
       const s = this.scalars[SCALARS * i + S];
       const l0 = lambda[3 * k],
@@ -498,7 +516,7 @@ export class PlacedImpacts {
         const tb1 = theta[W + 1] * ang0 + theta[W + 4] * ang1 + theta[W + 7] * ang2;
         const tb2 = theta[W + 2] * ang0 + theta[W + 5] * ang1 + theta[W + 8] * ang2;
         // r̄ += scaled × t̄; scaled̄ = m⁻¹ lin + t̄ × r
-        const mb = 15 * i + m;
+        const mb = 15 * mi + m;
         this.moveBar[mb] += c1 * tb2 - c2 * tb1;
         this.moveBar[mb + 1] += c2 * tb0 - c0 * tb2;
         this.moveBar[mb + 2] += c0 * tb1 - c1 * tb0;
@@ -517,19 +535,19 @@ export class PlacedImpacts {
         const d = o + 3 * j;
         solvedBar[6 * n + 3 * k + j] += theta[d] * pb0 + theta[d + 1] * pb1 + theta[d + 2] * pb2;
         const lj = lambda[3 * k + j];
-        this.moveBar[15 * i + 3 * j] += lj * pb0;
-        this.moveBar[15 * i + 3 * j + 1] += lj * pb1;
-        this.moveBar[15 * i + 3 * j + 2] += lj * pb2;
+        this.moveBar[15 * mi + 3 * j] += lj * pb0;
+        this.moveBar[15 * mi + 3 * j + 1] += lj * pb1;
+        this.moveBar[15 * mi + 3 * j + 2] += lj * pb2;
       }
     }
   }
 
   /** θ̄ += the position pass's d̄ and r̄ ({@link moveBackward}), after the solve's adjoint wrote θ̄. */
   addMoveBar(thetaBar: Float64Array, contactBase: number): void {
-    for (let i = 0; i < this.count; i++) {
-      const o = contactBase + BLOCK * this.contact[i];
-      for (let e = 0; e < 9; e++) thetaBar[o + e] += this.moveBar[15 * i + e];
-      for (let e = 0; e < 6; e++) thetaBar[o + CONTACT_R_A + e] += this.moveBar[15 * i + 9 + e];
+    for (let mi = 0; mi < this.moverCount; mi++) {
+      const o = contactBase + BLOCK * this.mover[mi];
+      for (let e = 0; e < 9; e++) thetaBar[o + e] += this.moveBar[15 * mi + e];
+      for (let e = 0; e < 6; e++) thetaBar[o + CONTACT_R_A + e] += this.moveBar[15 * mi + 9 + e];
     }
   }
 

@@ -25,17 +25,22 @@
  * dt = 1 ms a ball with e = 0.8 dropped from 1 m would bounce 0.5 %, 1.2 % and 2 % too
  * high on its first three bounces. Placed at the time of impact, the end-of-step gap is
  * the one of the piecewise-linear path (approach at u⁻ until contact, leave at −e·u⁻), so
- * positions are continuous across contact onset. Exact for an impact the solve resolves
- * by that contact's own impulse (a ball on the ground, two free spheres); when a body
- * takes the impact on a support (a ball on a box on the ground), only the impacting
- * contact's impulse is placed, not the support's reaction.
+ * positions are continuous across contact onset. The impulses between dynamic bodies of
+ * the impact's island are placed with it (placement-islands.ts: a struck ball's push on the
+ * next one starts at the impact too), so this holds for an impact the solve resolves by
+ * impulses between dynamic bodies (a ball on the ground, two free spheres, a ball struck
+ * against a row); a static support's reaction is not placed (a ball on a box on the ground:
+ * the ground's impulse acts over the whole step).
  */
 import { applyContactImpulse, applyNormalImpulse, contactRowVelocities, type ContactProblem } from './problem.ts';
+import { PlacementIslands } from './placement-islands.ts';
 import type { HardContactSettings } from './settings.ts';
 import type { HardSolveStats } from './solver.ts';
 
 const _u = new Float64Array(3);
 const _delta = new Float64Array(3);
+const _islands = new PlacementIslands();
+let _static = new Uint8Array(0);
 
 /**
  * The position pass: writes pseudo-velocities into `pseudo` (nbody×6) and returns true,
@@ -61,19 +66,22 @@ export function solvePositions(
   stats.positionResidual = 0;
   const placed = settings.placeImpacts && placeImpacts(p, pseudo);
 
-  // first-order gap at the end of the step, with the impact placement's motion
+  // first-order gap at the end of the step, with the impact placement's motion; the pass's
+  // bound leaves that motion out, as the pass starts from the placement's pseudo-velocity
+  // (counted in the bound as well, a placement that over-corrects one gap by γ < 0 was
+  // pushed open to twice the placement and the body beyond it in by |γ|/2)
   let deepest = 0;
   for (let k = 0; k < n; k++) {
     contactRowVelocities(p, qd, k, 0, 1, _u);
-    let u = _u[0];
-    if (placed) {
-      contactRowVelocities(p, pseudo, k, 0, 1, _u);
-      u += _u[0];
-    }
-    const gap = p.dist[k] + dt * u;
+    const gap = p.dist[k] + dt * _u[0];
     p.positionBound[k] = -gap / dt;
     p.positionImpulse[k] = 0;
-    if (-gap > deepest) deepest = -gap;
+    let placedGap = gap;
+    if (placed) {
+      contactRowVelocities(p, pseudo, k, 0, 1, _u);
+      placedGap += dt * _u[0];
+    }
+    if (-placedGap > deepest) deepest = -placedGap;
   }
   if (deepest <= settings.penetrationTolerance || settings.maxPositionIterations === 0) return placed;
 
@@ -111,18 +119,31 @@ export function solvePositions(
  * s = d/(−u⁻·dt) ∈ (0, 1] of the step passed before the surfaces met (problem.ts
  * `impactFraction`, whose rows were built at that configuration). The impulse's
  * velocity change M⁻¹J_kᵀλ_k should move the bodies only for the remaining (1 − s)·dt,
- * so a pseudo-velocity −s·M⁻¹J_kᵀλ_k is added for the position update. Zeroes `pseudo`
- * first; returns whether any contact was placed.
+ * so a pseudo-velocity −s·M⁻¹J_kᵀλ_k is added for the position update; so is one for
+ * every other impulse between dynamic bodies of its island, at the island's earliest s
+ * (placement-islands.ts: the impulses that pass the impact on). Zeroes `pseudo` first;
+ * returns whether any contact was placed.
  */
 function placeImpacts(p: ContactProblem, pseudo: Float64Array): boolean {
-  let placed = false;
-  for (let k = 0; k < p.count; k++) {
-    const s = p.impactFraction[k];
-    if (s === 0 || p.impulse[3 * k] <= 0) continue;
-    if (!placed) pseudo.fill(0);
-    placed = true;
+  const n = p.count;
+  let any = false;
+  for (let k = 0; k < n; k++) if (p.impactFraction[k] !== 0 && p.impulse[3 * k] > 0) any = true;
+  if (!any) return false;
+  // static sides: inverse mass 0 (a dynamic body's mass is positive, builder.ts)
+  const nbody = p.worldInvInertia.length / 9;
+  if (_static.length < nbody) _static = new Uint8Array(nbody);
+  for (let k = 0; k < n; k++) {
+    _static[p.bodyA[k]] = p.invMass[2 * k] === 0 ? 1 : 0;
+    _static[p.bodyB[k]] = p.invMass[2 * k + 1] === 0 ? 1 : 0;
+  }
+  _islands.find(n, p.bodyA, p.bodyB, _static, p.impulse, p.impactFraction);
+  const source = _islands.source;
+  pseudo.fill(0);
+  for (let k = 0; k < n; k++) {
+    if (source[k] < 0) continue;
+    const s = p.impactFraction[source[k]];
     for (let j = 0; j < 3; j++) _delta[j] = -s * p.impulse[3 * k + j];
     applyContactImpulse(p, pseudo, k, _delta);
   }
-  return placed;
+  return true;
 }

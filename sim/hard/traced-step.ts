@@ -17,7 +17,8 @@
  *                        slip target from the contact velocity at the impact        (★)
  *   velocity solve       [v⁺ | λ] = impulseSolvePrimitive(θ)   (implicit adjoint)
  *   after an impact      state ω = ω⁺ + (1 − s)·[(G(ω⁺) − ω⁺) − (G(ω₀) − ω₀)], G the gyroscopic step (★)
- *   position pass        v_p = −s·M⁻¹J_kᵀλ_k (placed impacts, ★) + the drift correction
+ *   position pass        v_p = −s·M⁻¹J_kᵀλ_k (placed impacts and the impulses between dynamic
+ *                        bodies of their islands at the island's earliest s, ★) + the drift correction
  *   positions            x' = x + dt(v⁺ + v_p),  q' = normalize(exp(½dt(ω⁺ + ω_p)) ⊗ q̂)
  *                        (advancePosesPrimitive); the rest (lever arms, bounds, placement) ad ops
  *
@@ -52,6 +53,7 @@ import {
   speculativeBound,
 } from './contact-rules.ts';
 import { impulseSolvePrimitive } from './impulse-adjoint.ts';
+import { PlacementIslands } from './placement-islands.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -271,7 +273,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     for (let j = 0; j < 9; j++) theta[IM.invInertia + 9 * b + j] = w[j];
   }
   const lambda = new Float64Array(3 * c);
-  const placed: { k: number; s: Real; rA: Real[]; rB: Real[]; dirs: Real[][] }[] = [];
+  const rows: { rA: Real[]; rB: Real[]; dirs: Real[][] }[] = new Array(c);
   const frames = contactFramesPrimitive(c)(contactGeom.flatMap((g) => g.slice(1, 4)));
   for (let k = 0; k < c; k++) {
     const a = rec.contacts.bodyA[k],
@@ -331,7 +333,22 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         rec.impulse[3 * k + 1] * value(frames[f + 1]) +
         rec.impulse[3 * k + 2] * value(frames[f + 2]);
     }
-    if (s !== 0 && lambda[3 * k] > 0) placed.push({ k, s, rA, rB, dirs });
+    rows[k] = { rA, rB, dirs };
+  }
+  // the impulses the placement moves: the placed impacts' and their islands' (placement-islands.ts)
+  const islands = new PlacementIslands();
+  const movedAny = islands.find(
+    c,
+    rec.contacts.bodyA,
+    rec.contacts.bodyB,
+    model.bodyStatic,
+    lambda,
+    rec.impactFraction,
+  );
+  const placed: { k: number; s: Real; rA: Real[]; rB: Real[]; dirs: Real[][] }[] = [];
+  for (let k = 0; movedAny && k < c; k++) {
+    const from = islands.source[k];
+    if (from >= 0) placed.push({ k, s: fraction[from], ...rows[k] });
   }
   const solved = impulseSolvePrimitive({
     nbody: n,

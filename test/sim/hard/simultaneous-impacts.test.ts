@@ -12,6 +12,11 @@
 //   the kinematic step boundaries. The event-driven reference jumps at the order swap
 //   instead: inside that one-step window the hard step resolves the impacts as
 //   simultaneous (the physical limit of the window, not a discrete decision);
+// - which placed impact of an island is the earliest IS a decision where the island's
+//   other impulses between dynamic bodies are moved back by the earliest's s
+//   (sim/hard/placement-islands.ts): a strikes b while d strikes c and b/c closes in the
+//   step; where the two impacts swap, b/c's push switches from one s to the other, a slope
+//   change: the recorded `a/b vs c/d earliest impact`, at the kinematic swap;
 // - the onset margin stays continuous where a contact's free-flight approach changes sign
 //   (a contact at rest, as every ball-ball contact of billiards' rack): it jumped there.
 import { describe, expect, it } from 'vitest';
@@ -23,7 +28,7 @@ import { sweepFunction } from '../../../sim/sweep.ts';
 import { validity } from '../../../sim/validity.ts';
 import { readQuantity, runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
-import { measureCase } from '../validity/validity-cases.ts';
+import { measureCase, struckFromBothSides } from '../validity/validity-cases.ts';
 
 const r = 0.05,
   v = 2,
@@ -40,12 +45,22 @@ function sceneOf(bodies: ReturnType<typeof sphere>[], steps: number) {
   return { dt, steps, gravity: [0, 0, 0] as V3, contact: { mode: 'hard', friction: 0, restitution: e }, bodies };
 }
 
-/** a (v along x) strikes b at rest head-on after 50 steps; c at rest 2r + gap beyond b */
+/**
+ * The fraction of step 49 at which a meets b in `chain`. Not 1: an impact at the very end of
+ * its step (a 0.2 m from b's centre, exactly 50 steps) leaves b/c, caught in that step and
+ * placed with it (sim/hard/placement-islands.ts), its whole gap g to close at exactly g/dt in
+ * step 50: that step's `b/c onset` margin (1 − s)·g/dt is then 0 for every g, a boundary
+ * along a's timing, not along c's position, whose ratio |m|/|ṁ| along c.position.x is
+ * rounding over rounding (5e-9 m).
+ */
+const CHAIN_S = 0.5;
+
+/** a (v along x) strikes b at rest head-on CHAIN_S into step 49; c at rest 2r + gap beyond b */
 function chain(gap: number, bVelocity = 0): Scene {
   return parseScene(
     sceneOf(
       [
-        sphere('a', [-0.2, 0, 0], [v, 0, 0]),
+        sphere('a', [-2 * r - v * (49 + CHAIN_S) * dt, 0, 0], [v, 0, 0]),
         sphere('b', [0, 0, 0], [bVelocity, 0, 0]),
         sphere('c', [2 * r + gap, 0, 0]),
       ],
@@ -96,6 +111,21 @@ describe('which contacts enter the impulse problem of an impact step', () => {
       // closed form: the flip lies |g − g*| away in c's position
       expect(Math.abs(m.predicted - Math.abs(gap - gStar)) / Math.abs(gap - gStar)).toBeLessThan(1e-6);
       expect(m.error).toBeLessThan(0.1);
+    });
+  }
+});
+
+describe("b/c after the impact step: the island's impulses placed at the impact", () => {
+  // all of step 49's impulses act from s·dt (placement-islands.ts): b/c ends it s·g apart
+  // closing at the speculative bound's g/dt, so in step 50 it closes (1 − s)·dt in, with the
+  // restitution switch's margin |u⁻ + d/dt| = (1 − s)·g/dt (it was 0.38 m/s at s = 1, where
+  // b's push on c acted over all of step 49 and the position pass ran)
+  for (const share of [0.5, 0.8]) {
+    it(`c ${share} × (1 + e)/2·v·dt beyond b: step 50's 'b/c onset' margin is (1 − s)·g/dt`, () => {
+      const gap = share * struckSpeed * dt;
+      const m = marginsAt(chain(gap), 50).get('b/c onset') as number;
+      // the solve's tolerance, 1e-6 m/s
+      expect(Math.abs(m - ((1 - CHAIN_S) * gap) / dt)).toBeLessThan(2e-6);
     });
   }
 });
@@ -159,6 +189,64 @@ describe('two impacts in one step: a strikes b and c, c met δ/v after b', () =>
     expect(Math.abs(hardJump)).toBeLessThan(1e-6); // its smooth change over 2ε: 1.2e-8
     // b first at 30°: closed form for equal spheres, b's speed (1 + e)/2·v·cos 30° along the normal
     expect(ref(eps, 'b.linearVelocity.y')).toBeCloseTo(-((1 + e) / 2) * v * Math.cos(Math.PI / 6) * 0.5, 6);
+  });
+});
+
+// a → b | c ← d (validity-cases.ts struckFromBothSides): a meets b half-way into step 49,
+// d meets c ds steps later; b/c 1 mm apart, so both pushes close it in that step
+describe('which placed impact of an island is the earliest (a → b | c ← d)', () => {
+  const gap = 0.5 * v * dt;
+  const label = 'step 49: a/b vs c/d earliest impact';
+  // By hand, at the swap (symmetric: b = −c, a = −d): a/b bounces (b − a = e·v), b/c closes
+  // by its gap (c − b = −G, G = gap/dt), so λ_bc = ((1 + e)·v − G)·m. Moving d by δ moves c/d's
+  // s by δ/(v·dt); where c/d is the earlier, b and c end step 49 s·dt·λ_bc/m nearer each other,
+  // which their bounce in step 50 (restitution e) turns into e·s·dt·λ_bc/m of b's final x:
+  // the slope of b.x(T) in d.x changes by e·λ_bc/(m·v).
+  const slopeJump = (e * ((1 + e) * v - gap / dt)) / v;
+  for (const ds of [0.1, -0.1]) {
+    it(`c/d ${ds} v·dt after a/b: the swap lies |ds|·v·dt away in d's position (kinematics), the sweep within 10 %, the slope change e·λ_bc/(m·v)`, () => {
+      const m = measureCase({
+        name: 'earliest',
+        scene: struckFromBothSides(ds, gap),
+        of: 'b.position.x',
+        wrt: 'd.position.x',
+        decision: 'earliest impact',
+        jumpTol: 1e-3,
+      });
+      expect(m.decision).toBe(label);
+      // margin (s₂ − s₁)·dt·|u⁻₂|: the later impact's approach distance at the earlier's time
+      expect(m.margin).toBeCloseTo(Math.abs(ds) * dt * v, 12);
+      expect(Math.abs(m.predicted / (Math.abs(ds) * v * dt) - 1)).toBeLessThan(1e-6);
+      expect(m.error).toBeLessThan(0.1);
+      expect(Math.abs(Math.abs(m.gradientJump) / slopeJump - 1)).toBeLessThan(1e-3);
+    });
+  }
+
+  it("its distance by one tangent rollout and by differences = the margin over its one-sided difference in d's position", () => {
+    const scene = struckFromBothSides(0.1, gap);
+    const h = 1e-7;
+    const shifted = struckFromBothSides(0.1 + h / (v * dt), gap);
+    const m0 = marginsAt(scene, 49).get('a/b vs c/d earliest impact') as number;
+    const m1 = marginsAt(shifted, 49).get('a/b vs c/d earliest impact') as number;
+    const byDifference = m0 / Math.abs((m1 - m0) / h);
+    const wrt = ['d.position.x'];
+    const t = validity(scene, wrt, { method: 'tangents', distancesOf: [label] }).distances?.[label] as number;
+    const d = validity(scene, wrt, { method: 'differences', distancesOf: [label] }).distances?.[label] as number;
+    expect(Math.abs(t / byDifference - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(d / byDifference - 1)).toBeLessThan(1e-6);
+  });
+
+  it('not a decision where the island moves nothing else: b/c beyond reach, the swap changes no slope', () => {
+    // b/c 20 mm apart: each impact alone on its pair, each placed at its own s
+    const far = 20e-3;
+    expect([...marginsAt(struckFromBothSides(0.1, far), 49).keys()].filter((l) => l.includes('earliest'))).toEqual([]);
+    // c's final x moves with d's timing (c/d's s), the same on both sides of the swap
+    const slope = (ds: number) => {
+      const f = sceneFunction(struckFromBothSides(ds, far), 'c.position.x', ['d.position.x']);
+      return f.gradient(f.x0).grad[0];
+    };
+    expect(Math.abs(slope(0.05))).toBeGreaterThan(0.01);
+    expect(Math.abs(slope(0.05) - slope(-0.05))).toBeLessThan(1e-9);
   });
 });
 

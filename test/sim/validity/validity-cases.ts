@@ -127,6 +127,37 @@ function cubeNearTableEdge(): Scene {
   });
 }
 
+/**
+ * a (v = 2 m/s along x) meets b half-way into step 49 while d (−v) meets c `ds` steps later
+ * (or earlier); b/c lies `gap` apart, caught in that step when both are struck, so the
+ * placement moves b/c's impulse back by the earlier impact's s (sim/hard/placement-islands.ts)
+ * and which of the two is earlier is a decision (`a/b vs c/d earliest impact`). Equal
+ * spheres r = 5 cm, e = 0.9, frictionless, no gravity, dt = 1 ms, 55 steps.
+ */
+export function struckFromBothSides(ds: number, gap: number): Scene {
+  const [r, v, dt] = [0.05, 2, 0.001];
+  const sphere = (name: string, x: number, vx = 0) => ({
+    name,
+    shape: { type: 'sphere', radius: r },
+    mass: 1,
+    position: [x, 0, 0],
+    linearVelocity: [vx, 0, 0],
+  });
+  const xc = 2 * r + gap;
+  return parseScene({
+    dt,
+    steps: 55,
+    gravity: [0, 0, 0],
+    contact: { mode: 'hard', friction: 0, restitution: 0.9 },
+    bodies: [
+      sphere('a', -2 * r - v * 49.5 * dt, v),
+      sphere('b', 0),
+      sphere('c', xc),
+      sphere('d', xc + 2 * r + v * (49.5 + ds) * dt, -v),
+    ],
+  });
+}
+
 /** The cases, one per decision kind (names as in the issue's list). */
 export function validityCases(): ValidityCase[] {
   return [
@@ -256,6 +287,14 @@ export function validityCases(): ValidityCase[] {
       wrt: 'a.position.y',
       decision: 'a/b damping ramp',
       jumpTol: 1e-6,
+    },
+    {
+      name: 'earliest of two placed impacts in one island (hard)',
+      scene: struckFromBothSides(0.1, 1e-3),
+      of: 'b.position.x',
+      wrt: 'd.position.x',
+      decision: 'a/b vs c/d earliest impact',
+      jumpTol: 1e-3,
     },
   ];
 }
