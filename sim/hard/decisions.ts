@@ -27,6 +27,7 @@ import {
   reportContactKink,
   reportRadius,
 } from '../contact/kinks.ts';
+import { hypot2 } from '../math/hypot.ts';
 import type { Model } from '../model.ts';
 import { contactVelocity, type ContactProblem } from './problem.ts';
 import type { HardStepData } from './step.ts';
@@ -75,8 +76,8 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     }
     const radius = p.friction[k] * ln;
     if (!(radius > 0)) continue;
-    const tangential = Math.hypot(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
-    const slip = Math.hypot(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
+    const tangential = hypot2(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
+    const slip = hypot2(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
     const sliding = tangential >= radius * (1 - 1e-9);
     const margin = sliding ? slip : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
     if (margin < within) reportContactKink(sink, margin, names, a, b, KINK_STICK_SLIP);
