@@ -29,7 +29,7 @@ import {
 } from '../contact/kinks.ts';
 import { hypot2 } from '../math/hypot.ts';
 import type { Model } from '../model.ts';
-import { contactVelocity, type ContactProblem } from './problem.ts';
+import { contactRowVelocities, type ContactProblem } from './problem.ts';
 import type { HardStepData } from './step.ts';
 
 const _u = new Float64Array(3);
@@ -57,8 +57,8 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     const a = p.bodyA[k],
       b = p.bodyB[k];
     const ln = p.impulse[3 * k];
-    contactVelocity(p, data.velocity, k, _u);
-    let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(_u[0] - p.bound[k]);
+    // each velocity row only when a margin reads it (most contacts carry an impulse and stick)
+    let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(normalVelocity(p, data.velocity, k) - p.bound[k]);
     const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
     const closing = closingMargin(e, p.approach[k], p.dist[k], dt);
     if (closing < onset) onset = closing;
@@ -77,11 +77,24 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     const radius = p.friction[k] * ln;
     if (!(radius > 0)) continue;
     const tangential = hypot2(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
-    const slip = hypot2(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
     const sliding = tangential >= radius * (1 - 1e-9);
-    const margin = sliding ? slip : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
+    const margin = sliding
+      ? slipSpeed(p, data.velocity, k)
+      : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
     if (margin < within) reportContactKink(sink, margin, names, a, b, KINK_STICK_SLIP);
   }
+}
+
+/** Contact k's normal velocity u_n (m/s, > 0 separating). */
+function normalVelocity(p: ContactProblem, qd: Float64Array, k: number): number {
+  contactRowVelocities(p, qd, k, 0, 1, _u);
+  return _u[0];
+}
+
+/** Contact k's slip speed ‖u_t − u°_t‖ (m/s) from its slip target. */
+function slipSpeed(p: ContactProblem, qd: Float64Array, k: number): number {
+  contactRowVelocities(p, qd, k, 1, 3, _u);
+  return hypot2(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
 }
 
 /** Whether another contact carrying an impulse shares a dynamic body with contact k. */
