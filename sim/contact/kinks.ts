@@ -22,7 +22,7 @@
  * decision of one body (`pair sweep`), or `<A>/<B> vs <C>/<D> <kind>` for one between two
  * contacts (`earliest impact`); the caller adds the step through
  * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
- * a map lookup, not a string build.
+ * an array read, not a string build.
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 
@@ -103,12 +103,25 @@ export const CONTACT_KINK_KINDS = [
   'earliest impact',
 ] as const;
 
-const labelCache = new WeakMap<readonly string[], Map<number, string>>();
-
 /** The key of contact `a`/`b`'s decision `kind` among `bodies` bodies (one per label of distinct names). */
 export function contactKinkKey(bodies: number, a: number, b: number, kind: number): number {
   return (a * bodies + b) * CONTACT_KINK_KINDS.length + kind;
 }
+
+/**
+ * Key spaces ({@link contactKinkKey}) up to this size (a model of up to 85 bodies) are held
+ * in dense arrays indexed by key (a label read, a sink's entry: an array read instead of a
+ * map lookup, for the ~45 decisions a billiards step reports); larger ones in sparse arrays.
+ */
+export const DENSE_KINK_KEYS_MAX = 1 << 16;
+
+/** An array indexed by the contact kink keys of `bodies` bodies: dense when small, else sparse. */
+export function contactKinkTable<T>(bodies: number): (T | undefined)[] {
+  const size = bodies * bodies * CONTACT_KINK_KINDS.length;
+  return size <= DENSE_KINK_KEYS_MAX ? new Array<T | undefined>(size).fill(undefined) : [];
+}
+
+const labelCache = new WeakMap<readonly string[], (string | undefined)[]>();
 
 /**
  * A sink that takes a contact's decision by its pair and kind, building or looking up the
@@ -147,17 +160,9 @@ export function reportContactKink(
  */
 export function contactKinkLabel(bodyName: readonly string[], a: number, b: number, kind: number): string {
   let labels = labelCache.get(bodyName);
-  if (labels === undefined) {
-    labels = new Map();
-    labelCache.set(bodyName, labels);
-  }
+  if (labels === undefined) labelCache.set(bodyName, (labels = contactKinkTable<string>(bodyName.length)));
   const key = contactKinkKey(bodyName.length, a, b, kind);
-  let label = labels.get(key);
-  if (label === undefined) {
-    label = `${bodyName[a]}/${bodyName[b]} ${CONTACT_KINK_KINDS[kind]}`;
-    labels.set(key, label);
-  }
-  return label;
+  return (labels[key] ??= `${bodyName[a]}/${bodyName[b]} ${CONTACT_KINK_KINDS[kind]}`);
 }
 
 /**

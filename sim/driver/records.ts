@@ -5,7 +5,7 @@
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 import { createContacts, type Contacts } from '../collision/index.ts';
-import { contactKinkKey, contactKinkLabel, type ContactKinkSink } from '../contact/kinks.ts';
+import { contactKinkKey, contactKinkLabel, contactKinkTable, type ContactKinkSink } from '../contact/kinks.ts';
 
 /** A decision's nearest approach so far: its margin, the step and whether the value jumps there. */
 interface Nearest {
@@ -63,7 +63,7 @@ export function addInto(dst: Float64Array, dstOff: number, src: Float64Array, sr
 export function nearestPerDecision(): ContactKinkSink & { t: number; flush(outer: KinkSink): void } {
   const nearest = new Map<string, Nearest>();
   // contact decisions by key (kinks.ts `contactKinkKey`), each the same entry as its label's
-  const byKey = new Map<number, Nearest>();
+  let byKey: (Nearest | undefined)[] = [];
   let keyedNames: readonly string[] | null = null;
   return {
     t: 0,
@@ -78,16 +78,16 @@ export function nearestPerDecision(): ContactKinkSink & { t: number; flush(outer
     },
     contactKink(margin: number, bodyName: readonly string[], a: number, b: number, kind: number, jump: boolean) {
       if (bodyName !== keyedNames) {
-        byKey.clear();
+        byKey = contactKinkTable<Nearest>(bodyName.length);
         keyedNames = bodyName;
       }
       const key = contactKinkKey(bodyName.length, a, b, kind);
-      const seen = byKey.get(key);
+      const seen = byKey[key];
       if (seen === undefined) {
         // first seen by key: by label, as `kink` takes it (its entry, or a new one, in the same order)
         const label = contactKinkLabel(bodyName, a, b, kind);
         this.kink(margin, label, jump);
-        byKey.set(key, nearest.get(label) as Nearest);
+        byKey[key] = nearest.get(label);
       } else if (margin < seen.margin) {
         seen.margin = margin;
         seen.t = this.t;

@@ -30,19 +30,19 @@
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 import {
-  CONTACT_KINK_KINDS,
-  contactKinkLabel,
   contactPairKinkLabel,
   KINK_EARLIEST_IMPACT,
   KINK_IMPACT_BESIDE_CONTACTS,
   KINK_ONSET,
   KINK_RESTITUTION_THRESHOLD,
   KINK_STICK_SLIP,
+  reportContactKink,
   reportRadius,
 } from '../contact/kinks.ts';
+import { hypot2 } from '../math/hypot.ts';
 import type { Model } from '../model.ts';
 import { PlacementIslands } from './placement-islands.ts';
-import { contactVelocity, type ContactProblem } from './problem.ts';
+import { contactRowVelocities, type ContactProblem } from './problem.ts';
 import type { HardStepData } from './step.ts';
 
 const _u = new Float64Array(3);
@@ -60,36 +60,10 @@ export function closingMargin(e: number, approach: number, dist: number, dt: num
   return e > 0 ? Math.abs(approach + dist / dt) : Infinity;
 }
 
-/**
- * Each body pair's labels per kind (kinks.ts `contactKinkLabel`), per name list, at
- * `(a·nbody + b)·KINDS + kind`: a report reads an array instead of two map lookups per
- * decision (a billiards step reports ~45). For up to LABEL_TABLE_MAX entries (a model of
- * up to 85 bodies); a larger model looks its labels up in kinks.ts's maps.
- */
-const _labels = new WeakMap<readonly string[], (string | null)[]>();
-const KINDS = CONTACT_KINK_KINDS.length;
-const LABEL_TABLE_MAX = 1 << 16;
-const NO_TABLE: (string | null)[] = [];
-
-function labelsOf(bodyName: readonly string[]): (string | null)[] {
-  const size = bodyName.length * bodyName.length * KINDS;
-  if (size > LABEL_TABLE_MAX) return NO_TABLE;
-  let labels = _labels.get(bodyName);
-  if (labels === undefined) _labels.set(bodyName, (labels = new Array<string | null>(size).fill(null)));
-  return labels;
-}
-
-function labelOf(labels: (string | null)[], bodyName: readonly string[], a: number, b: number, kind: number): string {
-  if (labels === NO_TABLE) return contactKinkLabel(bodyName, a, b, kind);
-  const at = (a * bodyName.length + b) * KINDS + kind;
-  return (labels[at] ??= contactKinkLabel(bodyName, a, b, kind));
-}
-
 /** Report the step just taken on `data`: every decision within the sink's radius (kinks.ts `reportRadius`). */
 export function reportHardDecisions(model: Model, data: HardStepData, sink: KinkSink): void {
   const p = data.problem;
   const names = model.bodyName;
-  const labels = labelsOf(names);
   const dt = model.dt;
   const within = reportRadius(sink);
   const restitutionThreshold = data.settings.restitutionThreshold;
@@ -99,32 +73,45 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     const a = p.bodyA[k],
       b = p.bodyB[k];
     const ln = p.impulse[3 * k];
-    contactVelocity(p, data.velocity, k, _u);
-    let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(_u[0] - p.bound[k]);
+    // each velocity row only when a margin reads it (most contacts carry an impulse and stick)
+    let onset = ln > 0 ? ln * p.diag[3 * k] : Math.abs(normalVelocity(p, data.velocity, k) - p.bound[k]);
     const e = Math.max(model.bodyRestitution[a], model.bodyRestitution[b]);
     const closing = closingMargin(e, p.approach[k], p.dist[k], dt);
     if (closing < onset) onset = closing;
-    if (onset < within) sink.kink(onset, labelOf(labels, names, a, b, KINK_ONSET));
+    if (onset < within) reportContactKink(sink, onset, names, a, b, KINK_ONSET);
     // the threshold decides only for a contact that closes within the step
     if (e > 0 && p.approach[k] + p.dist[k] / dt < 0) {
       const threshold = Math.abs(p.approach[k] + restitutionThreshold);
-      if (threshold < within) sink.kink(threshold, labelOf(labels, names, a, b, KINK_RESTITUTION_THRESHOLD));
+      if (threshold < within) reportContactKink(sink, threshold, names, a, b, KINK_RESTITUTION_THRESHOLD);
     }
     const s = p.impactFraction[k];
     if (s > 0 && ln > 0 && besideOtherContacts(model, p, k, _islands.source)) {
       // exact only for an impact alone on its bodies: margin, the approach to the nearest step boundary
       const beside = Math.min(s, 1 - s) * dt * Math.abs(p.approach[k]);
-      if (beside < within) sink.kink(beside, labelOf(labels, names, a, b, KINK_IMPACT_BESIDE_CONTACTS));
+      if (beside < within) reportContactKink(sink, beside, names, a, b, KINK_IMPACT_BESIDE_CONTACTS);
     }
     const radius = p.friction[k] * ln;
     if (!(radius > 0)) continue;
-    const tangential = Math.hypot(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
-    const slip = Math.hypot(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
+    const tangential = hypot2(p.impulse[3 * k + 1], p.impulse[3 * k + 2]);
     const sliding = tangential >= radius * (1 - 1e-9);
-    const margin = sliding ? slip : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
-    if (margin < within) sink.kink(margin, labelOf(labels, names, a, b, KINK_STICK_SLIP));
+    const margin = sliding
+      ? slipSpeed(p, data.velocity, k)
+      : (radius - tangential) * Math.max(p.diag[3 * k + 1], p.diag[3 * k + 2]);
+    if (margin < within) reportContactKink(sink, margin, names, a, b, KINK_STICK_SLIP);
   }
   if (placed) reportEarliestImpacts(model, p, sink, within);
+}
+
+/** Contact k's normal velocity u_n (m/s, > 0 separating). */
+function normalVelocity(p: ContactProblem, qd: Float64Array, k: number): number {
+  contactRowVelocities(p, qd, k, 0, 1, _u);
+  return _u[0];
+}
+
+/** Contact k's slip speed ‖u_t − u°_t‖ (m/s) from its slip target. */
+function slipSpeed(p: ContactProblem, qd: Float64Array, k: number): number {
+  contactRowVelocities(p, qd, k, 1, 3, _u);
+  return hypot2(_u[1] - p.slipTarget[2 * k], _u[2] - p.slipTarget[2 * k + 1]);
 }
 
 /**

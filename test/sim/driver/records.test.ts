@@ -24,9 +24,12 @@ const REPORTS: [number, number, number, number, number][] = [
   [4, 0.05, 2, 1, KINK_STICK_SLIP],
 ];
 
-function collect(report: (sink: KinkSink, margin: number, a: number, b: number, kind: number) => void) {
+function collect(
+  report: (sink: KinkSink, margin: number, a: number, b: number, kind: number) => void,
+  reports = REPORTS,
+) {
   const sink = nearestPerDecision();
-  for (const [t, margin, a, b, kind] of REPORTS) {
+  for (const [t, margin, a, b, kind] of reports) {
     sink.t = t;
     report(sink, margin, a, b, kind);
   }
@@ -59,6 +62,21 @@ describe('nearest per decision', () => {
       'step 1: ball/ground margin',
       'step 2: box/ground onset',
       'step 4: box/ball stick/slip',
+    ]);
+  });
+
+  it('takes decisions by key in a model too large for the dense key table (kinks.ts DENSE_KINK_KEYS_MAX)', () => {
+    const many = Array.from({ length: 120 }, (_, b) => (b === 0 ? 'ground' : `box${b}`));
+    const far: [number, number, number, number, number][] = [
+      [0, 0.5, 119, 0, KINK_ONSET],
+      [1, 0.2, 100, 87, KINK_STICK_SLIP],
+      [2, 0.1, 119, 0, KINK_ONSET],
+      [3, 0.3, 100, 87, KINK_STICK_SLIP],
+    ];
+    const byKey = collect((sink, m, a, b, kind) => reportContactKink(sink, m, many, a, b, kind), far);
+    expect(byKey).toEqual([
+      ['step 2: box119/ground onset', 0.1, false],
+      ['step 1: box100/box87 stick/slip', 0.2, false],
     ]);
   });
 });
