@@ -62,6 +62,7 @@ import {
 import { islandAdjointHand, singleStaticContactAdjoint } from './island-adjoint.ts';
 import { islandInputOf, type ContactKind } from './island-k.ts';
 import { minNormSolve } from './svd-min-norm.ts';
+import { unionRoot } from '../math/union-find.ts';
 
 /**
  * Slip speed below which a contact on the friction circle is taken as sticking, m/s:
@@ -259,13 +260,6 @@ const _kinds: ContactKind[] = [];
 
 let _parent = new Int32Array(0);
 
-/** Union–find root of body i in `_parent` (path halving). */
-function findRoot(i: number): number {
-  const parent = _parent;
-  while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-  return i;
-}
-
 /**
  * Active contacts grouped into islands, in module scratch (read before the next call):
  * island g's contacts are `contacts[start[g] .. start[g + 1]]`, in increasing index;
@@ -299,12 +293,11 @@ function activeIslands(s: ImpulseStructure): typeof _islands {
   }
   const parent = _parent;
   for (let i = 0; i < s.nbody; i++) parent[i] = i;
-  const find = findRoot;
   for (let k = 0; k < c; k++) {
     if (!(s.lambda[3 * k] > 0)) continue;
     const a = s.bodyA[k],
       b = s.bodyB[k];
-    if (!s.isStatic[a] && !s.isStatic[b]) parent[find(a)] = find(b);
+    if (!s.isStatic[a] && !s.isStatic[b]) parent[unionRoot(parent, a)] = unionRoot(parent, b);
   }
   // islands numbered by first contact; their sizes, then their contacts in order
   const rootIsland = out.rootIsland,
@@ -316,7 +309,7 @@ function activeIslands(s: ImpulseStructure): typeof _islands {
     islandOf[k] = -1;
     if (!(s.lambda[3 * k] > 0)) continue;
     const a = s.bodyA[k];
-    const root = find(s.isStatic[a] ? s.bodyB[k] : a);
+    const root = unionRoot(parent, s.isStatic[a] ? s.bodyB[k] : a);
     if (rootIsland[root] === 0) {
       rootIsland[root] = ++count;
       start[count] = 0;

@@ -24,6 +24,7 @@ import { createContacts } from '../collision/contacts.ts';
 import { addCompactTracedPullback } from './compact-trace.ts';
 import { hardStepAdjoint } from './step-adjoint.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import { unionRoot } from '../math/union-find.ts';
 
 /**
  * x̄ = (∂step/∂x)ᵀȳ of a step that places an impact (`x` in the one-step layout of
@@ -163,10 +164,7 @@ export class PlacedSplitter {
     return this;
   }
 
-  /** Union–find root (path halving). */
   private root(i: number): number {
-    const parent = this.parent;
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-    return i;
+    return unionRoot(this.parent, i);
   }
 }

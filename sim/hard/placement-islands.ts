@@ -21,6 +21,8 @@
  * 1 ms), which the position pass corrects where it exceeds its tolerance.
  */
 
+import { unionRoot } from '../math/union-find.ts';
+
 /**
  * The moved impulses of one step: `source[k]` = the placed contact whose fraction moves
  * contact k's impulse (k itself for a placed contact), −1 for an impulse not moved.
@@ -123,10 +125,7 @@ export class PlacementIslands {
     return this.earliest[r] === k && this.movesOthers[r] === 1 ? this.second[r] : -1;
   }
 
-  /** Union–find root (path halving). */
   private root(i: number): number {
-    const parent = this.parent;
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-    return i;
+    return unionRoot(this.parent, i);
   }
 }
