@@ -173,20 +173,23 @@ export function contactKinkLabel(bodyName: readonly string[], a: number, b: numb
  * bodyKinkLabel(['ground', 'box'], 1, KINK_PAIR_SWEEP); // 'box pair sweep'
  */
 export function bodyKinkLabel(bodyName: readonly string[], body: number, kind: number): string {
-  let labels = bodyLabelCache.get(bodyName);
-  if (labels === undefined) {
-    labels = new Map();
-    bodyLabelCache.set(bodyName, labels);
-  }
+  const labels = labelsOf(bodyLabelCache, bodyName);
   const key = body * CONTACT_KINK_KINDS.length + kind;
   let label = labels.get(key);
-  if (label === undefined) {
-    label = `${bodyName[body]} ${CONTACT_KINK_KINDS[kind]}`;
-    labels.set(key, label);
-  }
+  if (label === undefined) labels.set(key, (label = `${bodyName[body]} ${CONTACT_KINK_KINDS[kind]}`));
   return label;
 }
-const bodyLabelCache = new WeakMap<readonly string[], Map<number, string>>();
+const bodyLabelCache: LabelCaches = new WeakMap();
+
+/** Labels built so far, by key, per body name list (a model's). */
+type LabelCaches = WeakMap<readonly string[], Map<number, string>>;
+
+/** The label map of `bodyName` in `caches`, made on first use. */
+function labelsOf(caches: LabelCaches, bodyName: readonly string[]): Map<number, string> {
+  let labels = caches.get(bodyName);
+  if (labels === undefined) caches.set(bodyName, (labels = new Map()));
+  return labels;
+}
 
 /**
  * The label `<A>/<B> vs <C>/<D> <kind>` of a decision between two contacts (`earliest
@@ -203,11 +206,7 @@ export function contactPairKinkLabel(
   d: number,
   kind: number,
 ): string {
-  let labels = pairLabelCache.get(bodyName);
-  if (labels === undefined) {
-    labels = new Map();
-    pairLabelCache.set(bodyName, labels);
-  }
+  const labels = labelsOf(pairLabelCache, bodyName);
   const N = bodyName.length;
   const key = (((a * N + b) * N + c) * N + d) * CONTACT_KINK_KINDS.length + kind;
   let label = labels.get(key);
@@ -217,4 +216,4 @@ export function contactPairKinkLabel(
   }
   return label;
 }
-const pairLabelCache = new WeakMap<readonly string[], Map<number, string>>();
+const pairLabelCache: LabelCaches = new WeakMap();
