@@ -199,8 +199,20 @@ function freshState(): TraceState {
   };
 }
 
+/**
+ * The class of `T`, which is its only instance. V8 records the exact type of a field
+ * (here: Uint8Array, Int32Array, Float64Array) per hidden class, and TurboFan then reads
+ * `T.op`, `T.par`, `T.dv` without checking the array's map at each use. A hidden class
+ * shared by several objects loses those types at the first store into one of them (seen
+ * on V8 11.3: `T` came from the same object literal as the saved and pooled states, and
+ * beginTrace's first `Object.assign` widened them to "any object"), after which every op
+ * checked each array's map again after every call it cannot see into (Math.sin, Math.cos,
+ * makeRoom). An object of its own class has a hidden class nobody else shares.
+ */
+class ActiveTrace {}
+
 /** The active trace. Its fields are replaced on begin/end; the object itself never is. */
-export const T: TraceState = freshState();
+export const T: TraceState = Object.assign(new ActiveTrace(), freshState());
 // The hot paths read the trace and the Var class through module-local consts: TurboFan
 // folds an immutable module slot into a constant (no load, no dead-zone check, no map
 // check on the trace object), while an exported binding is a cell it loads and checks at
