@@ -645,15 +645,15 @@ const SWEEP_CHUNK = 1 << 14;
  * its outputs has been swept.
  */
 export function sweep(): void {
-  const { par, dv, adj, prims } = T;
+  const prims = T.prims;
   let hi = T.n - 1;
   for (let r = prims.length - 1; ; r--) {
     const call = r >= 0 ? prims[r].firstOut - 1 : 0;
     for (let chunk = SWEEP_FIRST; hi > call; chunk = Math.min(4 * chunk, SWEEP_CHUNK)) {
-      hi = sweepRange(par, dv, adj, hi, Math.max(call, hi - chunk));
+      hi = sweepRange(hi, Math.max(call, hi - chunk));
     }
     if (r < 0) return;
-    runPrimitiveBackward(prims[r], adj);
+    runPrimitiveBackward(prims[r], T.adj);
     hi = call - 1;
   }
 }
@@ -671,19 +671,24 @@ export function sweep(): void {
  * two-parent entry (swept whole). The adjoint it carries equals `adj` at that slot, so a
  * sweep may stop and resume anywhere between entries.
  */
-function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: number, lo: number): number {
+function sweepRange(hi: number, lo: number): number {
+  // The arrays are read through the constant `trace` at each use, not held in locals: a
+  // local array's map is unknown inside the loop (TurboFan infers it no further back than
+  // the loop header), so each access re-checked it, while a field of `trace` has the exact
+  // type its hidden class records (see ActiveTrace). Measured on the 200k chain, both
+  // versions alternated in one process: reset + sweep 3.35-3.4 against 3.8 CPU ns per op.
   let i = hi;
-  let g = adj[i];
+  let g = trace.adj[i];
   while (i > lo) {
-    const last = par[i];
+    const last = trace.par[i];
     if (last < 0) {
       const below = i - 1;
       if (g !== 0) {
         const pa = ~last;
-        const va = adj[pa] + dv[i] * g;
-        adj[pa] = va;
-        g = pa === below ? va : adj[below];
-      } else g = adj[below];
+        const va = trace.adj[pa] + trace.dv[i] * g;
+        trace.adj[pa] = va;
+        g = pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
       i = below;
       continue;
     }
@@ -691,13 +696,13 @@ function sweepRange(par: Int32Array, dv: Float64Array, adj: Float64Array, hi: nu
     const first = i - 1;
     const below = i - 2;
     if (g !== 0) {
-      const pa = par[first];
-      const va = adj[pa] + dv[first] * g;
-      adj[pa] = va;
-      const vb = adj[last] + dv[i] * g;
-      adj[last] = vb;
-      g = last === below ? vb : pa === below ? va : adj[below];
-    } else g = adj[below];
+      const pa = trace.par[first];
+      const va = trace.adj[pa] + trace.dv[first] * g;
+      trace.adj[pa] = va;
+      const vb = trace.adj[last] + trace.dv[i] * g;
+      trace.adj[last] = vb;
+      g = last === below ? vb : pa === below ? va : trace.adj[below];
+    } else g = trace.adj[below];
     i = below;
   }
   return i;
