@@ -23,10 +23,13 @@ export function chainPlain(y0: number): number {
   return y;
 }
 
-/** The same chain through the AD front door's ops. */
-export function chainAd([y0]: Real[]): Real {
+/**
+ * The same chain through the AD front door's ops (`steps` only for bench/ad.ts's warm-up,
+ * `warmChainAd`: the figures always run the full chain).
+ */
+export function chainAd([y0]: Real[], steps: number = CHAIN_STEPS): Real {
   let y = y0;
-  for (let t = 0; t < CHAIN_STEPS; t++) y = add(mul(CHAIN_A, y), mul(CHAIN_B, sin(y)));
+  for (let t = 0; t < steps; t++) y = add(mul(CHAIN_A, y), mul(CHAIN_B, sin(y)));
   return y;
 }
 
