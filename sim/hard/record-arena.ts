@@ -39,4 +39,9 @@ export class RecordArena {
     this.at = this.used;
     this.used += length;
   }
+
+  /** Hand out the last chunk's room again from its start (its records are no longer read). */
+  reset(): void {
+    this.used = 0;
+  }
 }

@@ -184,11 +184,38 @@ export class PackedStep {
 /** What the forward pass keeps per step: packed, or the shared empty record of a step without contacts. */
 export type HardRecord = HardKeptStep | PackedStep;
 
-/** Pack the step just taken into `arena` (a step without contacts keeps nothing: see `keep`). */
-export function packStep(data: HardStepData, arena: RecordArena): PackedStep {
+/** The world impulses of the step just taken (recordStep's expression), per contact, for {@link packStep}. */
+let _world = new Float64Array(0);
+
+/**
+ * Pack the step just taken (with contacts) into `arena`. A step the position pass did not
+ * move and with no placed impact keeps only the contacts that carried an impulse (`keepAll`:
+ * every contact): the others' θ̄ is zero
+ * (step-values.ts `idle`), so their frames', geometry's and bounds' cotangents are zero
+ * too, and a body they alone touch moves as in free flight (v⁺ = v* + 0, no pseudo-velocity),
+ * which the integrator's adjoint pulls back. On billiards that is 11 of 27 contacts a step.
+ */
+export function packStep(data: HardStepData, arena: RecordArena, keepAll = false): PackedStep {
   const p = data.problem;
-  const c = p.count;
+  const all = p.count;
   const moved = data.stats.moved;
+  const every = keepAll || moved || p.placed;
+  if (_world.length < 3 * all) _world = new Float64Array(Math.max(3 * all, 2 * _world.length));
+  const world = _world;
+  const d = p.dir;
+  let c = 0;
+  for (let k = 0; k < all; k++) {
+    const o = 9 * k;
+    const ln = p.impulse[3 * k],
+      l1 = p.impulse[3 * k + 1],
+      l2 = p.impulse[3 * k + 2];
+    for (let i = 0; i < 3; i++) world[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
+    if (every || world[3 * k] !== 0 || world[3 * k + 1] !== 0 || world[3 * k + 2] !== 0) c++;
+  }
+  // none carried one: keep them all, so that the step is pulled back as a contact step
+  // still (which leaves static bodies' velocities undifferentiated; free flight would pass
+  // their cotangent through)
+  if (c === 0) return packStep(data, arena, true);
   const n6 = data.pseudo.length;
   const length = PACKED_AT.perContact * c + (moved ? n6 : 0);
   arena.reserve(length);
@@ -200,34 +227,29 @@ export function packStep(data: HardStepData, arena: RecordArena): PackedStep {
     P = at + PACKED_AT.pair * c,
     Bo = at + PACKED_AT.bounced * c,
     D = at + PACKED_AT.dist * c,
-    S = at + PACKED_AT.impactFraction * c;
-  for (let k = 0; k < c; k++) {
-    v[A + k] = src.bodyA[k];
-    v[B + k] = src.bodyB[k];
-    v[P + k] = src.pair[k];
-    v[Bo + k] = p.bounced[k];
-    v[D + k] = src.dist[k];
-    v[S + k] = p.impactFraction[k];
-  }
-  const N = at + PACKED_AT.normal * c,
+    S = at + PACKED_AT.impactFraction * c,
+    N = at + PACKED_AT.normal * c,
     Pt = at + PACKED_AT.point * c,
     I = at + PACKED_AT.impulse * c;
-  for (let j = 0; j < 3 * c; j++) {
-    v[N + j] = src.normal[j];
-    v[Pt + j] = src.point[j];
-  }
-  // the impulses as world vectors (recordStep's expression)
-  const d = p.dir;
-  for (let k = 0; k < c; k++) {
-    const o = 9 * k;
-    const ln = p.impulse[3 * k],
-      l1 = p.impulse[3 * k + 1],
-      l2 = p.impulse[3 * k + 2];
-    for (let i = 0; i < 3; i++) v[I + 3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
+  let j = 0;
+  for (let k = 0; k < all; k++) {
+    if (!(every || world[3 * k] !== 0 || world[3 * k + 1] !== 0 || world[3 * k + 2] !== 0)) continue;
+    v[A + j] = src.bodyA[k];
+    v[B + j] = src.bodyB[k];
+    v[P + j] = src.pair[k];
+    v[Bo + j] = p.bounced[k];
+    v[D + j] = src.dist[k];
+    v[S + j] = p.impactFraction[k];
+    for (let i = 0; i < 3; i++) {
+      v[N + 3 * j + i] = src.normal[3 * k + i];
+      v[Pt + 3 * j + i] = src.point[3 * k + i];
+      v[I + 3 * j + i] = world[3 * k + i];
+    }
+    j++;
   }
   if (moved) {
     const Q = at + PACKED_AT.perContact * c;
-    for (let j = 0; j < n6; j++) v[Q + j] = data.pseudo[j];
+    for (let z = 0; z < n6; z++) v[Q + z] = data.pseudo[z];
   }
   return new PackedStep(v, at, c, moved, length);
 }
@@ -308,6 +330,8 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
   private readonly bodies: readonly number[];
   /** where kept records live, made on the first keep */
   private arena: RecordArena | null = null;
+  /** where replayed steps' records live (recordInto), started over by each segment's restore */
+  private replayArena: RecordArena | null = null;
   /** pullback scratch, made on the first pullback (a forward-only evaluation needs none) */
   private scratch: HardPullbackScratch | null = null;
   /** tangent-forward state, made on the first tangent step */
@@ -433,14 +457,19 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
     return true;
   }
 
-  recordInto(into: HardRecord | undefined): HardKeptStep {
-    const rec = recordStep(this.hard, into instanceof PackedStep ? undefined : into);
-    if (this.hard.freeFlight !== null) {
-      // a replayed step keeps its free flight in its own (reused) array
-      const own = rec.freeLease === null && rec.freeValues !== null ? rec.freeValues : new Float64Array(this.freeSize);
-      own.set(this.stepFree.values);
-      rec.freeValues = own;
-      rec.freeAt = 0;
+  /**
+   * A replayed step's record (the driver replays a segment when the records did not fit
+   * their budget): packed as `keep` packs it (the same contacts), with its free flight,
+   * into an arena of this Stepper's own that each segment's `restore` starts over.
+   */
+  recordInto(): HardRecord {
+    const arena = (this.replayArena ??= new RecordArena());
+    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : packStep(this.hard, arena);
+    if (rec !== NO_CONTACT_STEP && this.hard.freeFlight !== null) {
+      arena.reserve(this.freeSize);
+      arena.chunk.set(this.stepFree.values, arena.at);
+      rec.freeValues = arena.chunk;
+      rec.freeAt = arena.at;
       rec.freeLease = null;
     }
     return rec;
@@ -456,6 +485,8 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
 
   restore(snapshot: WarmStartSnapshot): void {
     restoreWarmStart(this.hard.warmStart, snapshot);
+    // a new segment: the last one's replayed records are no longer read
+    this.replayArena?.reset();
     // the driver replays a segment: its steps keep their free flights in their records
     this.hard.freeFlight = this.stepFree;
   }
