@@ -57,6 +57,7 @@ import {
   CONTACT_SLIP_TARGET,
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
+  impulseLayoutInto,
   type ImpulseLayout,
 } from './impulse-layout.ts';
 import { islandAdjointHand, singleStaticContactAdjoint } from './island-adjoint.ts';
@@ -134,7 +135,7 @@ export function impulseSolveValues(
   out: Float64Array,
   skip: Uint8Array | null = null,
 ): Float64Array {
-  const L = impulseLayout(s.nbody, s.count);
+  const L = impulseLayoutInto(_valuesLayout, s.nbody, s.count);
   for (let j = 0; j < 6 * s.nbody; j++) out[j] = theta[j];
   for (let k = 0; k < s.count; k++)
     if (skip === null || skip[k] === 0) applyImpulsePlain(s, L, theta, k, s.lambda, out);
@@ -162,14 +163,21 @@ function applyImpulsePlain(
   const l0 = lambda[3 * k],
     l1 = lambda[3 * k + 1],
     l2 = lambda[3 * k + 2];
-  const P0 = l0 * th[c] + l1 * th[c + 3] + l2 * th[c + 6];
-  const P1 = l0 * th[c + 1] + l1 * th[c + 4] + l2 * th[c + 7];
-  const P2 = l0 * th[c + 2] + l1 * th[c + 5] + l2 * th[c + 8];
-  applyToBody(s, L, th, y, s.bodyB[k], 1, c + CONTACT_R_B, P0, P1, P2);
-  applyToBody(s, L, th, y, s.bodyA[k], -1, c + CONTACT_R_A, P0, P1, P2);
+  const P = _P;
+  P[0] = l0 * th[c] + l1 * th[c + 3] + l2 * th[c + 6];
+  P[1] = l0 * th[c + 1] + l1 * th[c + 4] + l2 * th[c + 7];
+  P[2] = l0 * th[c + 2] + l1 * th[c + 5] + l2 * th[c + 8];
+  applyToBody(s, L, th, y, s.bodyB[k], 1, c + CONTACT_R_B);
+  applyToBody(s, L, th, y, s.bodyA[k], -1, c + CONTACT_R_A);
 }
 
-/** y[v] += sign·[m⁻¹P ; I⁻¹(r × P)] for one side of a contact (r at θ offset `r`). */
+/**
+ * The world impulse P of {@link applyImpulsePlain}, passed to {@link applyToBody} in this
+ * scratch: doubles passed to a call V8 does not inline are boxed (a heap number each).
+ */
+const _P = new Float64Array(3);
+
+/** y[v] += sign·[m⁻¹P ; I⁻¹(r × P)] for one side of a contact (r at θ offset `r`, P in `_P`). */
 function applyToBody(
   s: ImpulseStructure,
   L: ImpulseLayout,
@@ -178,11 +186,11 @@ function applyToBody(
   body: number,
   sign: number,
   r: number,
-  P0: number,
-  P1: number,
-  P2: number,
 ): void {
   if (s.isStatic[body]) return;
+  const P0 = _P[0],
+    P1 = _P[1],
+    P2 = _P[2];
   const m = th[L.invMass + body];
   const t0 = th[r + 1] * P2 - th[r + 2] * P1,
     t1 = th[r + 2] * P0 - th[r] * P2,
@@ -227,7 +235,7 @@ export function impulseAdjointInto(
   form: IslandAdjointForm = 'hand',
 ): Float64Array {
   const n = s.nbody;
-  const L = impulseLayout(n, s.count);
+  const L = impulseLayoutInto(_adjointLayout, n, s.count);
   for (let b = 0; b < n; b++) {
     const fixed = s.isStatic[b] !== 0;
     for (let e = 0; e < 6; e++) thbar[6 * b + e] = fixed ? 0 : ybar[6 * b + e];
@@ -257,6 +265,10 @@ export function impulseAdjointInto(
 }
 
 const _kinds: ContactKind[] = [];
+
+/** The layouts of {@link impulseSolveValues} and {@link impulseAdjointInto}, which run every step (impulse-layout.ts `impulseLayoutInto`). */
+const _valuesLayout = impulseLayout(0, 0);
+const _adjointLayout = impulseLayout(0, 0);
 
 let _parent = new Int32Array(0);
 
@@ -365,22 +377,14 @@ export function contactRowVelocity(
   b: number,
   j: number,
 ): number {
-  const d0 = th[c + 3 * j],
-    d1 = th[c + 3 * j + 1],
-    d2 = th[c + 3 * j + 2];
-  return sideVelocity(th, v, b, c + CONTACT_R_B, d0, d1, d2) - sideVelocity(th, v, a, c + CONTACT_R_A, d0, d1, d2);
+  return sideVelocity(th, v, b, c + CONTACT_R_B, c + 3 * j) - sideVelocity(th, v, a, c + CONTACT_R_A, c + 3 * j);
 }
 
-/** d·v + (r × d)·ω of one body at a contact (r at θ offset `r`). */
-function sideVelocity(
-  th: Float64Array,
-  v: Float64Array,
-  body: number,
-  r: number,
-  d0: number,
-  d1: number,
-  d2: number,
-): number {
+/** d·v + (r × d)·ω of one body at a contact (r at θ offset `r`, d at `d`: offsets, as doubles passed to a call are boxed). */
+function sideVelocity(th: Float64Array, v: Float64Array, body: number, r: number, d: number): number {
+  const d0 = th[d],
+    d1 = th[d + 1],
+    d2 = th[d + 2];
   const o = 6 * body;
   const x0 = th[r + 1] * d2 - th[r + 2] * d1,
     x1 = th[r + 2] * d0 - th[r] * d2,

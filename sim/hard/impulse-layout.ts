@@ -30,8 +30,22 @@ export interface ImpulseLayout {
 
 /** The flat input layout for `nbody` bodies and `count` contacts. */
 export function impulseLayout(nbody: number, count: number): ImpulseLayout {
+  return impulseLayoutInto({ velocity: 0, contacts: 0, invMass: 0, invInertia: 0, size: 0 }, nbody, count);
+}
+
+/**
+ * {@link impulseLayout} written into `out` (returned), for the code that runs every step
+ * (step-values.ts, step-adjoint.ts, impulse-adjoint.ts): an object per call, where V8 does
+ * not inline the call, is a heap allocation per step.
+ */
+export function impulseLayoutInto(out: ImpulseLayout, nbody: number, count: number): ImpulseLayout {
   const contacts = 6 * nbody;
   const invMass = contacts + IMPULSE_CONTACT_WIDTH * count;
   const invInertia = invMass + nbody;
-  return { velocity: 0, contacts, invMass, invInertia, size: invInertia + 9 * nbody };
+  out.velocity = 0;
+  out.contacts = contacts;
+  out.invMass = invMass;
+  out.invInertia = invInertia;
+  out.size = invInertia + 9 * nbody;
+  return out;
 }

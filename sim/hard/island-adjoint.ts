@@ -148,24 +148,30 @@ export function islandAdjointHand(
       thbar[6 * body + e] += h[6 * b + e];
       q[e] = ybar[6 * body + e] + h[6 * b + e];
     }
-    const invMass = th[s.invMassBase + body];
     const I = s.invInertiaBase + 9 * body;
     // τ̄ = Iᵀ q_ang (the same for every impulse on the body, up to the side's sign)
-    const tb0 = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
-    const tb1 = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
-    const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
+    const tb = _tb;
+    tb[0] = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
+    tb[1] = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
+    tb[2] = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
     for (let a = bodyStart[b]; a < bodyStart[b + 1]; a++) {
       const side = order[a];
       const k = islandContacts[first + sideContact[side]];
-      addResponseBar(s, th, thbar, body, k, sideBase[side], sideR[side], sideSign[side], q, tb0, tb1, tb2, invMass, I);
+      addResponseBar(s, th, thbar, body, k, sideBase[side], sideR[side], sideSign[side], q, s.invMassBase + body, I);
     }
   }
 }
 
 /**
+ * τ̄ = Iᵀ q_ang for {@link addResponseBar}, passed in this scratch: doubles passed to a
+ * call V8 does not inline are boxed (a heap number each, 16k calls a rollout on billiards).
+ */
+const _tb = new Float64Array(3);
+
+/**
  * θ̄ of the impulses' response M⁻¹Jᵀλ on one side of contact k (its θ block at `o`, lever
  * arm at `r`, sign `sg`) of dynamic `body` (m⁻¹ `invMass`, I_w⁻¹ at θ offset `I`), for the
- * body's cotangent q = v̄⁺ + h and τ̄ = Iᵀ q_ang (`tb0..2`): m̄⁻¹, Ī_w⁻¹, r̄ and d̄.
+ * body's cotangent q = v̄⁺ + h and τ̄ = Iᵀ q_ang (in `_tb`): m̄⁻¹, Ī_w⁻¹, r̄ and d̄.
  */
 function addResponseBar(
   s: IslandInput,
@@ -177,12 +183,13 @@ function addResponseBar(
   r: number,
   sg: number,
   q: Float64Array,
-  tb0: number,
-  tb1: number,
-  tb2: number,
-  invMass: number,
+  invMassAt: number,
   I: number,
 ): void {
+  const invMass = th[invMassAt];
+  const tb0 = _tb[0],
+    tb1 = _tb[1],
+    tb2 = _tb[2];
   const l0 = s.lambda[3 * k],
     l1 = s.lambda[3 * k + 1],
     l2 = s.lambda[3 * k + 2];
@@ -472,9 +479,9 @@ export function singleStaticContactAdjoint(
     thbar[v + e] += h[e];
     q[e] = ybar[v + e] + h[e];
   }
-  const tb0 = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
-  const tb1 = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
-  const tb2 = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
-  addResponseBar(s, th, thbar, body, k, base, r, sign, q, tb0, tb1, tb2, invMass, I);
+  _tb[0] = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
+  _tb[1] = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
+  _tb[2] = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
+  addResponseBar(s, th, thbar, body, k, base, r, sign, q, s.invMassBase + body, I);
   return true;
 }

@@ -135,7 +135,7 @@ function contactAdjoint(
   const { normals, theta, lambda, boundKind, approach, placedIndex, solved, xw, solve, idle } = sc;
   const dynamic = ctx.dynamicBodies;
   const nd = dynamic.length;
-  const IM = impulseLayout(n, c);
+  const IM = sc.layout; // (stepValues': this step's)
   const nm = sc.nm;
   const moving = sc.moving,
     isMoving = sc.isMoving;

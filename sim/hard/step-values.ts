@@ -22,6 +22,8 @@ import {
   CONTACT_R_B,
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
+  impulseLayoutInto,
+  type ImpulseLayout,
 } from './impulse-layout.ts';
 import type { PlacedImpacts } from './placed-adjoint.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
@@ -84,6 +86,8 @@ export class StepValues {
   approach = new Float64Array(0);
   /** [v⁺ (6n) | λ (3c)] */
   solved = new Float64Array(0);
+  /** θ's layout for the last step's contacts */
+  readonly layout: ImpulseLayout = impulseLayout(0, 0);
 
   constructor(ctx: TracedStepContext) {
     const n = (this.n = ctx.model.nbody);
@@ -209,7 +213,7 @@ export function stepValues(
   }
 
   // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
-  const IM = impulseLayout(n, c);
+  const IM = impulseLayoutInto(v.layout, n, c);
   const theta = v.theta;
   theta.fill(0, 0, IM.size);
   copyInto(theta, IM.velocity, vStar, 0, 6 * n);

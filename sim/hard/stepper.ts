@@ -75,8 +75,9 @@ const NO_CONTACT_STEP: HardKeptStep = {
   freeLease: null,
 };
 
-/** Bytes held by a step record's arrays (the shared empty one's are all of length 0). */
-function recordBytes(rec: HardStepRecord): number {
+/** Bytes held by a step record (the shared empty one's arrays are all of length 0). */
+function recordBytes(rec: HardRecord): number {
+  if (rec instanceof PackedStep) return rec.length * Float64Array.BYTES_PER_ELEMENT;
   return (
     contactsBytes(rec.contacts) +
     rec.impulse.byteLength +
@@ -128,39 +129,186 @@ export function recordStep(data: HardStepData, into: HardKeptStep | undefined, m
 }
 
 /**
- * The record of the step just taken, in views of `arena` sized to its contacts (the
- * forward pass keeps one per step; {@link recordStep} makes the reusable kind). A step
- * the position pass did not move keeps no pseudo-velocities (its pullback reads none).
+ * A kept record's fields in the order {@link PackedStep} packs them, with their numbers per
+ * contact (integers and flags as doubles, exactly); the pseudo-velocities (6 per body) follow
+ * when the position pass moved the step.
  */
-export function keepStep(data: HardStepData, arena: RecordArena): HardKeptStep {
-  const c = data.problem.count;
-  const contacts: Contacts = {
-    count: 0,
-    capacity: c,
-    dropped: 0,
-    bodyA: arena.int32(c),
-    bodyB: arena.int32(c),
-    point: arena.float64(3 * c),
-    normal: arena.float64(3 * c),
-    dist: arena.float64(c),
-    pair: arena.int32(c),
-  };
-  const moved = data.stats.moved;
-  return recordStep(data, {
-    contacts,
-    impulse: arena.float64(3 * c),
-    bounced: arena.uint8(c),
-    impactFraction: arena.float64(c),
-    pseudo: moved ? arena.float64(data.pseudo.length) : NO_PSEUDO,
-    moved,
-    freeValues: null,
-    freeAt: 0,
-    freeLease: null,
-  });
+const PACKED_FIELDS = {
+  bodyA: 1,
+  bodyB: 1,
+  pair: 1,
+  bounced: 1,
+  dist: 1,
+  impactFraction: 1,
+  normal: 3,
+  point: 3,
+  impulse: 3,
+} as const;
+
+/** Numbers per contact ahead of each field (times the count: its offset in a record), and in all. */
+const PACKED_AT = (() => {
+  const at = {} as Record<keyof typeof PACKED_FIELDS, number>;
+  let sum = 0;
+  for (const [field, width] of Object.entries(PACKED_FIELDS)) {
+    at[field as keyof typeof PACKED_FIELDS] = sum;
+    sum += width;
+  }
+  return { ...at, perContact: sum };
+})();
+
+/**
+ * A step's record as the forward pass keeps it: its numbers packed into a chunk of the
+ * rollout's arena (record-arena.ts) from `at`, in {@link PACKED_FIELDS}' order: one small
+ * object per step instead of a record of typed-array views. The pullback unpacks it into
+ * a scratch {@link HardStepRecord} (the same numbers).
+ */
+export class PackedStep {
+  /** the free flight's values from `freeAt` on, or null (the pullback computes it) */
+  freeValues: Float64Array | null = null;
+  freeAt = 0;
+  /** the record pool's lease holding `freeValues` (valid while the pool holds it for this Stepper), or null */
+  freeLease: Lease | null = null;
+
+  constructor(
+    readonly values: Float64Array,
+    readonly at: number,
+    /** contacts */
+    readonly count: number,
+    /** did the position pass move the step (then its pseudo-velocities follow the contacts)? */
+    readonly moved: boolean,
+    /** numbers it holds */
+    readonly length: number,
+  ) {}
 }
 
-/** The pseudo-velocities of a kept step the position pass did not move (never read). */
-const NO_PSEUDO = new Float64Array(0);
+/** What the forward pass keeps per step: packed, or the shared empty record of a step without contacts. */
+export type HardRecord = HardKeptStep | PackedStep;
+
+/** The world impulses of the step just taken (recordStep's expression), per contact, for {@link packStep}. */
+let _world = new Float64Array(0);
+
+/**
+ * Pack the step just taken (with contacts) into `arena`. A step the position pass did not
+ * move and with no placed impact keeps only the contacts that carried an impulse (`keepAll`:
+ * every contact): the others' θ̄ is zero
+ * (step-values.ts `idle`), so their frames', geometry's and bounds' cotangents are zero
+ * too, and a body they alone touch moves as in free flight (v⁺ = v* + 0, no pseudo-velocity),
+ * which the integrator's adjoint pulls back. On billiards that is 11 of 27 contacts a step.
+ */
+export function packStep(data: HardStepData, arena: RecordArena, keepAll = false): PackedStep {
+  const p = data.problem;
+  const all = p.count;
+  const moved = data.stats.moved;
+  const every = keepAll || moved || p.placed;
+  if (_world.length < 3 * all) _world = new Float64Array(Math.max(3 * all, 2 * _world.length));
+  const world = _world;
+  const d = p.dir;
+  let c = 0;
+  for (let k = 0; k < all; k++) {
+    const o = 9 * k;
+    const ln = p.impulse[3 * k],
+      l1 = p.impulse[3 * k + 1],
+      l2 = p.impulse[3 * k + 2];
+    for (let i = 0; i < 3; i++) world[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
+    if (every || world[3 * k] !== 0 || world[3 * k + 1] !== 0 || world[3 * k + 2] !== 0) c++;
+  }
+  // none carried one: keep them all, so that the step is pulled back as a contact step
+  // still (which leaves static bodies' velocities undifferentiated; free flight would pass
+  // their cotangent through)
+  if (c === 0) return packStep(data, arena, true);
+  const n6 = data.pseudo.length;
+  const length = PACKED_AT.perContact * c + (moved ? n6 : 0);
+  arena.reserve(length);
+  const v = arena.chunk,
+    at = arena.at;
+  const src = data.contacts;
+  const A = at + PACKED_AT.bodyA * c,
+    B = at + PACKED_AT.bodyB * c,
+    P = at + PACKED_AT.pair * c,
+    Bo = at + PACKED_AT.bounced * c,
+    D = at + PACKED_AT.dist * c,
+    S = at + PACKED_AT.impactFraction * c,
+    N = at + PACKED_AT.normal * c,
+    Pt = at + PACKED_AT.point * c,
+    I = at + PACKED_AT.impulse * c;
+  let j = 0;
+  for (let k = 0; k < all; k++) {
+    if (!(every || world[3 * k] !== 0 || world[3 * k + 1] !== 0 || world[3 * k + 2] !== 0)) continue;
+    v[A + j] = src.bodyA[k];
+    v[B + j] = src.bodyB[k];
+    v[P + j] = src.pair[k];
+    v[Bo + j] = p.bounced[k];
+    v[D + j] = src.dist[k];
+    v[S + j] = p.impactFraction[k];
+    for (let i = 0; i < 3; i++) {
+      v[N + 3 * j + i] = src.normal[3 * k + i];
+      v[Pt + 3 * j + i] = src.point[3 * k + i];
+      v[I + 3 * j + i] = world[3 * k + i];
+    }
+    j++;
+  }
+  if (moved) {
+    const Q = at + PACKED_AT.perContact * c;
+    for (let z = 0; z < n6; z++) v[Q + z] = data.pseudo[z];
+  }
+  return new PackedStep(v, at, c, moved, length);
+}
+
+/** The record `rec` packed, unpacked into `into` (grown when short; returned). */
+export function unpackStep(rec: PackedStep, into: HardKeptStep | undefined, nbody: number): HardKeptStep {
+  const c = rec.count;
+  const out: HardKeptStep =
+    into !== undefined && into.impulse.length >= 3 * c
+      ? into
+      : {
+          contacts: createContacts(Math.max(c, 16)),
+          impulse: new Float64Array(3 * Math.max(c, 16)),
+          bounced: new Uint8Array(Math.max(c, 16)),
+          impactFraction: new Float64Array(Math.max(c, 16)),
+          pseudo: new Float64Array(6 * nbody),
+          moved: false,
+          freeValues: null,
+          freeAt: 0,
+          freeLease: null,
+        };
+  const v = rec.values,
+    at = rec.at;
+  const dst = out.contacts;
+  dst.count = c;
+  dst.dropped = 0;
+  const A = at + PACKED_AT.bodyA * c,
+    B = at + PACKED_AT.bodyB * c,
+    P = at + PACKED_AT.pair * c,
+    Bo = at + PACKED_AT.bounced * c,
+    D = at + PACKED_AT.dist * c,
+    S = at + PACKED_AT.impactFraction * c;
+  for (let k = 0; k < c; k++) {
+    dst.bodyA[k] = v[A + k];
+    dst.bodyB[k] = v[B + k];
+    dst.pair[k] = v[P + k];
+    out.bounced[k] = v[Bo + k];
+    dst.dist[k] = v[D + k];
+    out.impactFraction[k] = v[S + k];
+  }
+  const N = at + PACKED_AT.normal * c,
+    Pt = at + PACKED_AT.point * c,
+    I = at + PACKED_AT.impulse * c;
+  for (let j = 0; j < 3 * c; j++) {
+    dst.normal[j] = v[N + j];
+    dst.point[j] = v[Pt + j];
+    out.impulse[j] = v[I + j];
+  }
+  out.moved = rec.moved;
+  if (rec.moved) {
+    const Q = at + PACKED_AT.perContact * c;
+    const pseudo = out.pseudo;
+    for (let j = 0; j < pseudo.length; j++) pseudo[j] = v[Q + j];
+  }
+  out.freeValues = rec.freeValues;
+  out.freeAt = rec.freeAt;
+  out.freeLease = rec.freeLease;
+  return out;
+}
 
 /**
  * Hard mode for the rollout driver.
@@ -169,12 +317,12 @@ const NO_PSEUDO = new Float64Array(0);
  * const run = driveRollout({ model, steps: 500 }, HARD_STEPPER);
  * const z = run(x)[7 * ball + 2]; // final height; d z/d x by ad.valueAndGrad
  */
-export const HARD_STEPPER: StepperFactory<HardKeptStep, WarmStartSnapshot> = {
+export const HARD_STEPPER: StepperFactory<HardRecord, WarmStartSnapshot> = {
   name: 'rollout (hard)',
   make: (config, L, x) => new HardStepper(config, L, x),
 };
 
-class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
+class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
   readonly model;
   private readonly data;
   private readonly hard: HardStepData;
@@ -182,6 +330,8 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
   private readonly bodies: readonly number[];
   /** where kept records live, made on the first keep */
   private arena: RecordArena | null = null;
+  /** where replayed steps' records live (recordInto), started over by each segment's restore */
+  private replayArena: RecordArena | null = null;
   /** pullback scratch, made on the first pullback (a forward-only evaluation needs none) */
   private scratch: HardPullbackScratch | null = null;
   /** tangent-forward state, made on the first tangent step */
@@ -267,10 +417,10 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
     return this.data.contacts;
   }
 
-  keep(): HardKeptStep {
-    // a contact-free step (pulled back as free flight) shares one empty record, and a
-    // record holds no spare capacity
-    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : keepStep(this.hard, (this.arena ??= this.newArena()));
+  keep(): HardRecord {
+    // a contact-free step (pulled back as free flight) shares one empty record; the others
+    // are packed, with no spare capacity
+    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : packStep(this.hard, (this.arena ??= this.newArena()));
     if (!this.keepsFree) return rec;
     this.keptRecordBytes += (inputWidth('q', this.n) + inputWidth('qd', this.n)) * 8 + recordBytes(rec);
     if (this.keptRecordBytes > this.recordsBudget) {
@@ -284,7 +434,7 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
     const size = this.freeSize;
     const chunk = (this.freeChunk ??= RECORD_POOL.lend(this.owner, this.steps * size));
     const at = this.freeChunkUsed;
-    copyInto(chunk.array, at, this.stepFree.values, 0, size);
+    chunk.array.set(this.stepFree.values, at);
     this.freeChunkUsed += size;
     rec.freeValues = chunk.array;
     rec.freeAt = at;
@@ -307,20 +457,25 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
     return true;
   }
 
-  recordInto(into: HardKeptStep | undefined): HardKeptStep {
-    const rec = recordStep(this.hard, into);
-    if (this.hard.freeFlight !== null) {
-      // a replayed step keeps its free flight in its own (reused) array
-      const own = rec.freeLease === null && rec.freeValues !== null ? rec.freeValues : new Float64Array(this.freeSize);
-      own.set(this.stepFree.values);
-      rec.freeValues = own;
-      rec.freeAt = 0;
+  /**
+   * A replayed step's record (the driver replays a segment when the records did not fit
+   * their budget): packed as `keep` packs it (the same contacts), with its free flight,
+   * into an arena of this Stepper's own that each segment's `restore` starts over.
+   */
+  recordInto(): HardRecord {
+    const arena = (this.replayArena ??= new RecordArena());
+    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : packStep(this.hard, arena);
+    if (rec !== NO_CONTACT_STEP && this.hard.freeFlight !== null) {
+      arena.reserve(this.freeSize);
+      arena.chunk.set(this.stepFree.values, arena.at);
+      rec.freeValues = arena.chunk;
+      rec.freeAt = arena.at;
       rec.freeLease = null;
     }
     return rec;
   }
 
-  recordBytes(rec: HardKeptStep): number {
+  recordBytes(rec: HardRecord): number {
     return recordBytes(rec);
   }
 
@@ -330,12 +485,14 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
 
   restore(snapshot: WarmStartSnapshot): void {
     restoreWarmStart(this.hard.warmStart, snapshot);
+    // a new segment: the last one's replayed records are no longer read
+    this.replayArena?.reset();
     // the driver replays a segment: its steps keep their free flights in their records
     this.hard.freeFlight = this.stepFree;
   }
 
   pullback(
-    rec: HardKeptStep,
+    kept: HardRecord,
     states: Float64Array,
     offset: number,
     control: Float64Array | null,
@@ -348,6 +505,7 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
       bodies = this.bodies;
     const sc = (this.scratch ??= this.makeScratch());
     const stateSize = sc.stateWidth;
+    const rec = kept instanceof PackedStep ? (sc.unpacked = unpackStep(kept, sc.unpacked, n)) : kept;
     if (rec.contacts.count === 0) {
       // free flight: the integrator's own adjoint, the controls as the wrench
       const { xInt, xIntBar, IL } = sc;
@@ -398,6 +556,7 @@ class HardStepper implements Stepper<HardKeptStep, WarmStartSnapshot> {
       xInt: integratorInputsOf(this.x, L, n),
       xIntBar: new Float64Array(integratorLayout(n).size),
       integratorConfig: { nbody: n, dt: this.model.dt, isStatic: this.model.bodyStatic },
+      unpacked: undefined,
     };
   }
 }
@@ -415,4 +574,6 @@ interface HardPullbackScratch {
   xInt: Float64Array;
   xIntBar: Float64Array;
   integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
+  /** the packed record being pulled back, unpacked (grown to the most contacts seen) */
+  unpacked: HardKeptStep | undefined;
 }
