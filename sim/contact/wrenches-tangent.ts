@@ -145,16 +145,21 @@ const _sideCoef = new Float64Array(2 * SIDE_STRIDE);
  * Ω is linear in the quaternion's tangent q̇ (Ω = 2·vec(q̂̇ ⊗ q̂*)/|q|, the radial part of
  * q̇ dropping out), so its two terms are kept folded onto q̇: Ω·(−c × G_t) = QN·q̇ and
  * Ω·(r × G_s) = QT·q̇, four coefficients each (what every direction multiplies). A static
- * side (no inverse mass or inertia) has all coefficients zero.
+ * side (no inverse mass or inertia) is flagged (`SC_STATIC`) and its coefficients are read
+ * as zeros: only its NN, which u̇n sums over both sides, is written. The λ̇ terms' TT and SS
+ * are written only when `paramsMove` (some direction moves a parameter: none reads them else).
  */
-function sidePrepare(p: ContactForceParams, side: number, body: number): void {
+function sidePrepare(p: ContactForceParams, side: number, body: number, paramsMove: boolean): void {
   const o = side * SIDE_STRIDE;
   const lx = p.invInertia[3 * body],
     ly = p.invInertia[3 * body + 1],
     lz = p.invInertia[3 * body + 2];
   if (p.invMass[body] === 0 && lx === 0 && ly === 0 && lz === 0) {
-    // (a loop: fill is a builtin call, once per static side of every contact)
-    for (let k = o; k < o + SIDE_STRIDE; k++) _sideCoef[k] = 0;
+    // a static side's coefficients are read only where a dynamic side's are (`dynA`, `dynB`),
+    // but for the lever's: u̇n sums both sides' n̂̇ terms
+    _sideCoef[o + SC_NN] = 0;
+    _sideCoef[o + SC_NN + 1] = 0;
+    _sideCoef[o + SC_NN + 2] = 0;
     _sideCoef[o + SC_STATIC] = 1;
     return;
   }
@@ -168,7 +173,6 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
   const rx = side === 0 ? e.rAx : e.rBx,
     ry = side === 0 ? e.rAy : e.rBy,
     rz = side === 0 ? e.rAz : e.rBz;
-  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
   const t0 = 2 * lx * t[0],
     t1 = 2 * ly * t[1],
     t2 = 2 * lz * t[2];
@@ -200,9 +204,13 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
   sc[o + SC_WT] = ry * gsz - rz * gsy;
   sc[o + SC_WT + 1] = rz * gsx - rx * gsz;
   sc[o + SC_WT + 2] = rx * gsy - ry * gsx;
-  for (let k = 0; k < 3; k++) {
-    sc[o + SC_TT + k] = t[k] * t[k];
-    sc[o + SC_SS + k] = r2 - s[k] * s[k];
+  // the inverse inertia's tangent terms: read only by a direction that moves a parameter
+  if (paramsMove) {
+    const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+    for (let k = 0; k < 3; k++) {
+      sc[o + SC_TT + k] = t[k] * t[k];
+      sc[o + SC_SS + k] = r2 - s[k] * s[k];
+    }
   }
   // Ω = (2/|q|)·M q̇ with the rows of M (over q̇ = (ẇ, v̇x, v̇y, v̇z)):
   //   (−vx, w, −vz, vy), (−vy, vz, w, −vx), (−vz, −vy, vx, w)   (q̂ = (w, vx, vy, vz))
@@ -290,6 +298,8 @@ export function contactWrenchTangents(
   const dt = p.dt;
   // which directions move any parameter (else a contact whose own inputs do not move is skipped)
   const paramMoves = motion !== null ? motion.params : directionsMovingParams(paramDot, dirs, PL.size);
+  let anyParamMoves = false;
+  for (let j = 0; j < dirs; j++) if (paramMoves[j] === 1) anyParamMoves = true;
   const bodyMoves = motion !== null ? motion.bodies : null;
   // the pair sweep decision's gains g·un per side and their tangents (pair-sweep-decision.ts)
   const on = sink !== null && count > 1 ? sweepGainTangentScratch(count, dirs) : null;
@@ -321,8 +331,8 @@ export function contactWrenchTangents(
       wrenchOut[oa + 5] -= e.rAx * fy - e.rAy * fx;
     } else if (nk === 0) continue;
     const shareValue = e.shareA;
-    sidePrepare(p, 0, a);
-    sidePrepare(p, 1, b);
+    sidePrepare(p, 0, a, anyParamMoves);
+    sidePrepare(p, 1, b, anyParamMoves);
     const sc = _sideCoef;
     const dynA = sc[SC_STATIC] === 0,
       dynB = sc[SIDE_STRIDE + SC_STATIC] === 0;
@@ -367,9 +377,10 @@ export function contactWrenchTangents(
     const law = F.normal;
     const kEff = p.stiffness * kappa[0];
     // direction-independent factors of the per-direction formulas below
-    const dashpotRoot = p.dampingFromRestitution ? Math.sqrt(p.stiffness / e.w0) : 0;
+    // (read by a direction that moves a parameter only)
+    const dashpotRoot = anyParamMoves && p.dampingFromRestitution ? Math.sqrt(p.stiffness / e.w0) : 0;
     let pressWidthSlope = 0;
-    if (e.weight !== 0 && p.mode === 'soft') {
+    if (anyParamMoves && e.weight !== 0 && p.mode === 'soft') {
       // soft press smoothing: ∂press/∂|g| = ½·width/root·pressSmoothing, with ∂|g| = (g·ġ)/|g|
       const g = p.gravity;
       const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
