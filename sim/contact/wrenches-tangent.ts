@@ -32,7 +32,7 @@ import type { ContactForceParams } from './params.ts';
 import { wrenchForwardPass as F, type ContactGeometry } from './wrenches.ts';
 import { pairSweepTangents } from './pair-sweep-tangent.ts';
 import { reportSweepDecisionTangents, sweepGainTangentScratch } from './pair-sweep-decision.ts';
-import { sweepGainCounted } from './pair-sweep.ts';
+import { sweepBodies, sweepGainCounted } from './pair-sweep.ts';
 
 /**
  * A kink sink that also takes each reported margin's tangents: `kink(m, label, jump)` then
@@ -303,6 +303,9 @@ export function contactWrenchTangents(
   const bodyMoves = motion !== null ? motion.bodies : null;
   // the pair sweep decision's gains g·un per side and their tangents (pair-sweep-decision.ts)
   const on = sink !== null && count > 1 ? sweepGainTangentScratch(count, dirs) : null;
+  // the bodies whose sweep margin the report can read (moving, in two or more pairs): a
+  // contact's side on any other body needs no gain tangent
+  const sweepSides = on !== null ? sweepBodies(p, geom) : null;
   for (let i = 0; i < count; i++) {
     F.kinematics(geom, q, qd, i);
     F.force(p, q, i);
@@ -505,6 +508,12 @@ export function contactWrenchTangents(
       on.onA[i] = sweepG * e.unA;
       on.onB[i] = sweepG * e.unB;
     }
+    // which sides' gain tangents the sweep's report reads (pair-sweep-decision.ts: its bodies only)
+    const sweepA = sweepTrack && sweepSides !== null && sweepSides[a] >= 2,
+      sweepB = sweepTrack && sweepSides !== null && sweepSides[b] >= 2;
+    const eUnA = e.unA,
+      eUnB = e.unB,
+      gainSlope = ePhiN + e.yn * ePhiNDy;
     const runAt = run[i] * dirs;
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
@@ -716,14 +725,14 @@ export function contactWrenchTangents(
         }
         _mdot[k * dirs + j] = m;
       }
-      if (on !== null && sweepTrack) {
+      if (on !== null && (sweepA || sweepB)) {
         // (g·un)˙ = ġ·un + g·u̇n per side, ġ = (ẏ_n·(φ₁ + y_n·φ₁′) − g·Ẇ_n)/W_n
         const ynDot = ynDD * dd + ynVN * vn + ynW0 * nrm + ynSH * shareDot + ynP;
         const wnDot = wnSH * shareDot + wnW0 * nrm + wnP;
-        const gDot = (ynDot * (ePhiN + e.yn * ePhiNDy) - sweepG * wnDot) / eWn;
+        const gDot = (ynDot * gainSlope - sweepG * wnDot) / eWn;
         // u̇n per side (as nrm sums them, with the side's parameters): the side's lever, orientation, m⁻¹ and I⁻¹
         let unA = sc[SC_NN] * nDx + sc[SC_NN + 1] * nDy + sc[SC_NN + 2] * nDz;
-        if (dynA) {
+        if (sweepA && dynA) {
           unA += aRNx * rADx + aRNy * rADy + aRNz * rADz;
           unA += aQN0 * dwA;
           unA += aQN1 * dxA;
@@ -736,7 +745,7 @@ export function contactWrenchTangents(
           }
         }
         let unB = sc[B + SC_NN] * nDx + sc[B + SC_NN + 1] * nDy + sc[B + SC_NN + 2] * nDz;
-        if (dynB) {
+        if (sweepB && dynB) {
           unB += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz;
           unB += bQN0 * dwB;
           unB += bQN1 * dxB;
@@ -748,8 +757,8 @@ export function contactWrenchTangents(
             for (let k = 0; k < 3; k++) unB += paramDot[li + k] * sc[B + SC_TT + k];
           }
         }
-        on.onADot[i * dirs + j] = gDot * e.unA + sweepG * unA;
-        on.onBDot[i * dirs + j] = gDot * e.unB + sweepG * unB;
+        if (sweepA) on.onADot[i * dirs + j] = gDot * eUnA + sweepG * unA;
+        if (sweepB) on.onBDot[i * dirs + j] = gDot * eUnB + sweepG * unB;
       }
       if (fn === 0) continue;
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
