@@ -102,6 +102,8 @@ let _mdot = new Float64Array(MAX_DECISIONS * 8);
 let _mdotOut = new Float64Array(8);
 const _kinds = new Int32Array(MAX_DECISIONS);
 const _margins = new Float64Array(MAX_DECISIONS);
+/** the sink's report radius, for `decisionsOf` */
+const _radius = new Float64Array(1);
 /** which of d − h, d + h, d − τ/2, d + τ/2 sets the ramp margin, and its sign */
 let _rampWhich = 0;
 let _rampSign = 0;
@@ -294,7 +296,8 @@ export function contactWrenchTangents(
       _gateSumDot[run[i] * dirs + j] += g;
     }
   }
-  const radius = sink === null ? 0 : reportRadius(sink);
+  // (to decisionsOf through an array: a double argument of a call not inlined is boxed, per contact)
+  _radius[0] = sink === null ? 0 : reportRadius(sink);
   const dt = p.dt;
   // which directions move any parameter (else a contact whose own inputs do not move is skipped)
   const paramMoves = motion !== null ? motion.params : directionsMovingParams(paramDot, dirs, PL.size);
@@ -312,7 +315,7 @@ export function contactWrenchTangents(
     const a = e.a,
       b = e.b;
     const fn = e.fn;
-    const nk = sink === null ? 0 : decisionsOf(p, radius);
+    const nk = sink === null ? 0 : decisionsOf(p);
     if (fn !== 0) {
       const s = e.slip;
       const fx = fn * e.nx - s * e.vtx,
@@ -884,8 +887,9 @@ function localMoves(
  * The decisions the current contact reports (wrenches.ts `reportKinks`: the same rules,
  * margins and order) into `_kinds`/`_margins`; returns how many.
  */
-function decisionsOf(p: ContactForceParams, radius: number): number {
+function decisionsOf(p: ContactForceParams): number {
   const e = F.e;
+  const radius = _radius[0];
   let nk = 0;
   if (p.mode === 'penalty') {
     const onset = Math.abs(e.dist);

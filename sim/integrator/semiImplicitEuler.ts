@@ -39,7 +39,7 @@ import {
   gyroscopicTangent,
   type GyroscopicWork,
 } from './gyroscopic.ts';
-import { expMapCoefficients, quatExp, quatExpAdjoint } from './quatExp.ts';
+import { expMapCoefficientsIn, quatExp, quatExpAdjoint } from './quatExp.ts';
 
 /** Floats per body of `bodyQ` (position, quaternion) and `bodyQd`/wrench (linear, angular). */
 const Q_WIDTH = 7;
@@ -148,9 +148,10 @@ function stepBody(
 
 /**
  * exp's coefficients [C, S, dS/ds] at the last `stepBody`'s u, for its tangents: computed
- * by the first direction's `tangentBody` and reused by the others (they depend on u only).
+ * by the first direction's `tangentBody` and reused by the others (they depend on u only);
+ * [3] is their argument |u|² (quatExp.ts `expMapCoefficientsIn`).
  */
-const _uCoef = new Float64Array(3);
+const _uCoef = new Float64Array(4);
 let _uCoefValid = false;
 
 /**
@@ -697,7 +698,9 @@ const _sq = new Float64Array(9);
 const _zero3 = new Float64Array(3);
 
 /** Builds `_map` for the last body step (module scratch of `stepBody`), its world ω and τ read from `x` at `wo`, `to`. */
-function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number): void {
+function buildBodyTangentMap(m: IntegratorParams, x: Float64Array, wo: number, to: number): void {
+  // (the step length read here, not passed: a double argument of a call not inlined is boxed)
+  const dt = m.dt;
   const M = _map;
   const g = _gyro;
   const I = g.inertia;
@@ -714,15 +717,16 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
     _map[MAP_TORQUE_SCALE] = s;
     _mapIsotropic = true;
   } else {
-    buildAngularMap(dt, x, wo, to);
+    buildAngularMap(m, x, wo, to);
     _mapIsotropic = false;
   }
-  buildOrientationMap(dt);
+  buildOrientationMap(m);
   _mapValid = true;
 }
 
 /** A_ω, A_τ and A_q of `_map` for the last body step (general inertia). */
-function buildAngularMap(dt: number, x: Float64Array, wo: number, to: number): void {
+function buildAngularMap(m: IntegratorParams, x: Float64Array, wo: number, to: number): void {
+  const dt = m.dt;
   const M = _map;
   const r = _rot;
   const g = _gyro;
@@ -821,7 +825,8 @@ function buildAngularMap(dt: number, x: Float64Array, wo: number, to: number): v
 }
 
 /** C_q and C_ω of `_map` for the last body step. */
-function buildOrientationMap(dt: number): void {
+function buildOrientationMap(m: IntegratorParams): void {
+  const dt = m.dt;
   const M = _map;
   const qw = _qHat[0],
     qx = _qHat[1],
@@ -863,7 +868,9 @@ function buildOrientationMap(dt: number): void {
   // C_ω = h N R(q̂) E, E's column i = (−S u_i, 2S'u u_i + S e_i) (quatExp.ts), R(q̂) rows
   // (qw, −qx, −qy, −qz), (qx, qw, qz, −qy), (qy, −qz, qw, qx), (qz, qy, −qx, qw)
   if (!_uCoefValid) {
-    expMapCoefficients(_uCoef, _u[0] * _u[0] + _u[1] * _u[1] + _u[2] * _u[2]);
+    // (the argument in the array: a double argument of a call not inlined is boxed)
+    _uCoef[3] = _u[0] * _u[0] + _u[1] * _u[1] + _u[2] * _u[2];
+    expMapCoefficientsIn(_uCoef);
     _uCoefValid = true;
   }
   const S = _uCoef[1],
@@ -923,7 +930,7 @@ function tangentsOfBody(
   const f0 = x[L.wrench + vo],
     f1 = x[L.wrench + vo + 1],
     f2 = x[L.wrench + vo + 2];
-  if (!_mapValid) buildBodyTangentMap(dt, x, L.qd + vo + 3, L.wrench + vo + 3);
+  if (!_mapValid) buildBodyTangentMap(m, x, L.qd + vo + 3, L.wrench + vo + 3);
   const M = _map;
   const aq00 = M[MAP_AQ],
     aq01 = M[MAP_AQ + 1],
