@@ -994,6 +994,9 @@ function tangentsOfBody(
     torqueScale = M[MAP_TORQUE_SCALE];
   const qa = L.q + qo + 3,
     wa = L.qd + vo + 3,
+    lq = L.q + qo,
+    lv = L.qd + vo,
+    lg = L.gravity,
     fa = wrenchAt + vo,
     ta = fa + 3,
     li = L.invInertia + 3 * b;
@@ -1007,14 +1010,18 @@ function tangentsOfBody(
       ydot.fill(0, yqd, yqd + QD_WIDTH);
       continue;
     }
-    // linear (each slot read before it is written: in place, the state's tangent is ydot)
+    // linear, written out per axis (each slot read before it is written: in place, the
+    // state's tangent is ydot)
     const invMassDot = xdot[L.invMass + b];
-    for (let k = 0; k < 3; k++) {
-      const f = k === 0 ? f0 : k === 1 ? f1 : f2;
-      const vDot = sdot[L.qd + vo + k] + dt * (xdot[L.gravity + k] + invMassDot * f + invMass * fdot[fa + k]);
-      ydot[yqd + k] = vDot;
-      ydot[yq + k] = sdot[L.q + qo + k] + dt * vDot;
-    }
+    const v0 = sdot[lv] + dt * (xdot[lg] + invMassDot * f0 + invMass * fdot[fa]);
+    ydot[yqd] = v0;
+    ydot[yq] = sdot[lq] + dt * v0;
+    const v1 = sdot[lv + 1] + dt * (xdot[lg + 1] + invMassDot * f1 + invMass * fdot[fa + 1]);
+    ydot[yqd + 1] = v1;
+    ydot[yq + 1] = sdot[lq + 1] + dt * v1;
+    const v2 = sdot[lv + 2] + dt * (xdot[lg + 2] + invMassDot * f2 + invMass * fdot[fa + 2]);
+    ydot[yqd + 2] = v2;
+    ydot[yq + 2] = sdot[lq + 2] + dt * v2;
     // angular: ω̇' = A_q q̇ + A_ω ω̇ + A_τ τ̇, then q̇' = C_q q̇ + C_ω ω̇'
     const q0 = sdot[qa],
       q1 = sdot[qa + 1],
