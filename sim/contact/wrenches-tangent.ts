@@ -32,7 +32,7 @@ import type { ContactForceParams } from './params.ts';
 import { wrenchForwardPass as F, type ContactGeometry } from './wrenches.ts';
 import { pairSweepTangents } from './pair-sweep-tangent.ts';
 import { reportSweepDecisionTangents, sweepGainTangentScratch } from './pair-sweep-decision.ts';
-import { sweepGainCounted } from './pair-sweep.ts';
+import { sweepBodies, sweepGainCounted } from './pair-sweep.ts';
 
 /**
  * A kink sink that also takes each reported margin's tangents: `kink(m, label, jump)` then
@@ -102,6 +102,8 @@ let _mdot = new Float64Array(MAX_DECISIONS * 8);
 let _mdotOut = new Float64Array(8);
 const _kinds = new Int32Array(MAX_DECISIONS);
 const _margins = new Float64Array(MAX_DECISIONS);
+/** the sink's report radius, for `decisionsOf` */
+const _radius = new Float64Array(1);
 /** which of d − h, d + h, d − τ/2, d + τ/2 sets the ramp margin, and its sign */
 let _rampWhich = 0;
 let _rampSign = 0;
@@ -145,16 +147,21 @@ const _sideCoef = new Float64Array(2 * SIDE_STRIDE);
  * Ω is linear in the quaternion's tangent q̇ (Ω = 2·vec(q̂̇ ⊗ q̂*)/|q|, the radial part of
  * q̇ dropping out), so its two terms are kept folded onto q̇: Ω·(−c × G_t) = QN·q̇ and
  * Ω·(r × G_s) = QT·q̇, four coefficients each (what every direction multiplies). A static
- * side (no inverse mass or inertia) has all coefficients zero.
+ * side (no inverse mass or inertia) is flagged (`SC_STATIC`) and its coefficients are read
+ * as zeros: only its NN, which u̇n sums over both sides, is written. The λ̇ terms' TT and SS
+ * are written only when `paramsMove` (some direction moves a parameter: none reads them else).
  */
-function sidePrepare(p: ContactForceParams, side: number, body: number): void {
+function sidePrepare(p: ContactForceParams, side: number, body: number, paramsMove: boolean): void {
   const o = side * SIDE_STRIDE;
   const lx = p.invInertia[3 * body],
     ly = p.invInertia[3 * body + 1],
     lz = p.invInertia[3 * body + 2];
   if (p.invMass[body] === 0 && lx === 0 && ly === 0 && lz === 0) {
-    // (a loop: fill is a builtin call, once per static side of every contact)
-    for (let k = o; k < o + SIDE_STRIDE; k++) _sideCoef[k] = 0;
+    // a static side's coefficients are read only where a dynamic side's are (`dynA`, `dynB`),
+    // but for the lever's: u̇n sums both sides' n̂̇ terms
+    _sideCoef[o + SC_NN] = 0;
+    _sideCoef[o + SC_NN + 1] = 0;
+    _sideCoef[o + SC_NN + 2] = 0;
     _sideCoef[o + SC_STATIC] = 1;
     return;
   }
@@ -168,7 +175,6 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
   const rx = side === 0 ? e.rAx : e.rBx,
     ry = side === 0 ? e.rAy : e.rBy,
     rz = side === 0 ? e.rAz : e.rBz;
-  const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
   const t0 = 2 * lx * t[0],
     t1 = 2 * ly * t[1],
     t2 = 2 * lz * t[2];
@@ -200,9 +206,13 @@ function sidePrepare(p: ContactForceParams, side: number, body: number): void {
   sc[o + SC_WT] = ry * gsz - rz * gsy;
   sc[o + SC_WT + 1] = rz * gsx - rx * gsz;
   sc[o + SC_WT + 2] = rx * gsy - ry * gsx;
-  for (let k = 0; k < 3; k++) {
-    sc[o + SC_TT + k] = t[k] * t[k];
-    sc[o + SC_SS + k] = r2 - s[k] * s[k];
+  // the inverse inertia's tangent terms: read only by a direction that moves a parameter
+  if (paramsMove) {
+    const r2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2];
+    for (let k = 0; k < 3; k++) {
+      sc[o + SC_TT + k] = t[k] * t[k];
+      sc[o + SC_SS + k] = r2 - s[k] * s[k];
+    }
   }
   // Ω = (2/|q|)·M q̇ with the rows of M (over q̇ = (ẇ, v̇x, v̇y, v̇z)):
   //   (−vx, w, −vz, vy), (−vy, vz, w, −vx), (−vz, −vy, vx, w)   (q̂ = (w, vx, vy, vz))
@@ -286,20 +296,26 @@ export function contactWrenchTangents(
       _gateSumDot[run[i] * dirs + j] += g;
     }
   }
-  const radius = sink === null ? 0 : reportRadius(sink);
+  // (to decisionsOf through an array: a double argument of a call not inlined is boxed, per contact)
+  _radius[0] = sink === null ? 0 : reportRadius(sink);
   const dt = p.dt;
   // which directions move any parameter (else a contact whose own inputs do not move is skipped)
   const paramMoves = motion !== null ? motion.params : directionsMovingParams(paramDot, dirs, PL.size);
+  let anyParamMoves = false;
+  for (let j = 0; j < dirs; j++) if (paramMoves[j] === 1) anyParamMoves = true;
   const bodyMoves = motion !== null ? motion.bodies : null;
   // the pair sweep decision's gains g·un per side and their tangents (pair-sweep-decision.ts)
   const on = sink !== null && count > 1 ? sweepGainTangentScratch(count, dirs) : null;
+  // the bodies whose sweep margin the report can read (moving, in two or more pairs): a
+  // contact's side on any other body needs no gain tangent
+  const sweepSides = on !== null ? sweepBodies(p, geom) : null;
   for (let i = 0; i < count; i++) {
     F.kinematics(geom, q, qd, i);
     F.force(p, q, i);
     const a = e.a,
       b = e.b;
     const fn = e.fn;
-    const nk = sink === null ? 0 : decisionsOf(p, radius);
+    const nk = sink === null ? 0 : decisionsOf(p);
     if (fn !== 0) {
       const s = e.slip;
       const fx = fn * e.nx - s * e.vtx,
@@ -321,8 +337,8 @@ export function contactWrenchTangents(
       wrenchOut[oa + 5] -= e.rAx * fy - e.rAy * fx;
     } else if (nk === 0) continue;
     const shareValue = e.shareA;
-    sidePrepare(p, 0, a);
-    sidePrepare(p, 1, b);
+    sidePrepare(p, 0, a, anyParamMoves);
+    sidePrepare(p, 1, b, anyParamMoves);
     const sc = _sideCoef;
     const dynA = sc[SC_STATIC] === 0,
       dynB = sc[SIDE_STRIDE + SC_STATIC] === 0;
@@ -367,9 +383,10 @@ export function contactWrenchTangents(
     const law = F.normal;
     const kEff = p.stiffness * kappa[0];
     // direction-independent factors of the per-direction formulas below
-    const dashpotRoot = p.dampingFromRestitution ? Math.sqrt(p.stiffness / e.w0) : 0;
+    // (read by a direction that moves a parameter only)
+    const dashpotRoot = anyParamMoves && p.dampingFromRestitution ? Math.sqrt(p.stiffness / e.w0) : 0;
     let pressWidthSlope = 0;
-    if (e.weight !== 0 && p.mode === 'soft') {
+    if (anyParamMoves && e.weight !== 0 && p.mode === 'soft') {
       // soft press smoothing: ∂press/∂|g| = ½·width/root·pressSmoothing, with ∂|g| = (g·ġ)/|g|
       const g = p.gravity;
       const gNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
@@ -494,6 +511,12 @@ export function contactWrenchTangents(
       on.onA[i] = sweepG * e.unA;
       on.onB[i] = sweepG * e.unB;
     }
+    // which sides' gain tangents the sweep's report reads (pair-sweep-decision.ts: its bodies only)
+    const sweepA = sweepTrack && sweepSides !== null && sweepSides[a] >= 2,
+      sweepB = sweepTrack && sweepSides !== null && sweepSides[b] >= 2;
+    const eUnA = e.unA,
+      eUnB = e.unB,
+      gainSlope = ePhiN + e.yn * ePhiNDy;
     const runAt = run[i] * dirs;
     for (let j = 0; j < dirs; j++) {
       const go = j * gs,
@@ -705,14 +728,14 @@ export function contactWrenchTangents(
         }
         _mdot[k * dirs + j] = m;
       }
-      if (on !== null && sweepTrack) {
+      if (on !== null && (sweepA || sweepB)) {
         // (g·un)˙ = ġ·un + g·u̇n per side, ġ = (ẏ_n·(φ₁ + y_n·φ₁′) − g·Ẇ_n)/W_n
         const ynDot = ynDD * dd + ynVN * vn + ynW0 * nrm + ynSH * shareDot + ynP;
         const wnDot = wnSH * shareDot + wnW0 * nrm + wnP;
-        const gDot = (ynDot * (ePhiN + e.yn * ePhiNDy) - sweepG * wnDot) / eWn;
+        const gDot = (ynDot * gainSlope - sweepG * wnDot) / eWn;
         // u̇n per side (as nrm sums them, with the side's parameters): the side's lever, orientation, m⁻¹ and I⁻¹
         let unA = sc[SC_NN] * nDx + sc[SC_NN + 1] * nDy + sc[SC_NN + 2] * nDz;
-        if (dynA) {
+        if (sweepA && dynA) {
           unA += aRNx * rADx + aRNy * rADy + aRNz * rADz;
           unA += aQN0 * dwA;
           unA += aQN1 * dxA;
@@ -725,7 +748,7 @@ export function contactWrenchTangents(
           }
         }
         let unB = sc[B + SC_NN] * nDx + sc[B + SC_NN + 1] * nDy + sc[B + SC_NN + 2] * nDz;
-        if (dynB) {
+        if (sweepB && dynB) {
           unB += bRNx * rBDx + bRNy * rBDy + bRNz * rBDz;
           unB += bQN0 * dwB;
           unB += bQN1 * dxB;
@@ -737,8 +760,8 @@ export function contactWrenchTangents(
             for (let k = 0; k < 3; k++) unB += paramDot[li + k] * sc[B + SC_TT + k];
           }
         }
-        on.onADot[i * dirs + j] = gDot * e.unA + sweepG * unA;
-        on.onBDot[i * dirs + j] = gDot * e.unB + sweepG * unB;
+        if (sweepA) on.onADot[i * dirs + j] = gDot * eUnA + sweepG * unA;
+        if (sweepB) on.onBDot[i * dirs + j] = gDot * eUnB + sweepG * unB;
       }
       if (fn === 0) continue;
       // friction: s = λ·φ₁(y_t), y_t = dt·λ·W_t, λ = μ f_n w
@@ -864,8 +887,9 @@ function localMoves(
  * The decisions the current contact reports (wrenches.ts `reportKinks`: the same rules,
  * margins and order) into `_kinds`/`_margins`; returns how many.
  */
-function decisionsOf(p: ContactForceParams, radius: number): number {
+function decisionsOf(p: ContactForceParams): number {
   const e = F.e;
+  const radius = _radius[0];
   let nk = 0;
   if (p.mode === 'penalty') {
     const onset = Math.abs(e.dist);

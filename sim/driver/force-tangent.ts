@@ -23,7 +23,7 @@ import {
   type MarginTangentSink,
   type TangentMotion,
 } from '../contact/wrenches-tangent.ts';
-import { integrateTangents, integratorLayout, type IntegratorConfig } from '../integrator/semiImplicitEuler.ts';
+import { integrateStateTangents, integratorLayout, type IntegratorConfig } from '../integrator/semiImplicitEuler.ts';
 import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import type { StepData } from '../step.ts';
@@ -46,9 +46,13 @@ export class ForceTangentStep {
   private readonly integratorConfig: IntegratorConfig;
   /** the integrator's flat input (state, wrench; parameters from x) */
   private readonly xInt: Float64Array;
-  /** per direction: the integrator's flat input tangent, and views of the state tangents */
+  /**
+   * per direction: the integrator's flat input tangent (its parameters' part is read), and
+   * views of the state tangents (advanced in place) and of the wrench tangents
+   */
   private xIntDots: Float64Array[] = [];
   private stateDots: Float64Array[] = [];
+  private wrenchDots: Float64Array[] = [];
   /** the inputs' tangents the per-direction constants were built from */
   private inputsOf: Float64Array | null = null;
   private stateOf: Float64Array | null = null;
@@ -106,6 +110,8 @@ export class ForceTangentStep {
         this.xIntDots.push(integratorInputsOf(xd, L, n));
       }
       this.wrenchDot = new Float64Array(dirs * TWIST * n);
+      this.wrenchDots = [];
+      for (let j = 0; j < dirs; j++) this.wrenchDots.push(this.wrenchDot.subarray(j * TWIST * n, (j + 1) * TWIST * n));
       this.motion = {
         params: directionsMovingParams(this.paramDot, dirs, PL.size, new Uint8Array(dirs)),
         bodies: new Uint8Array(dirs * n),
@@ -199,23 +205,20 @@ export class ForceTangentStep {
     );
     if (control !== null) for (let k = 0; k < wrench.length; k++) wrench[k] += control[k];
     if (T.control !== null) for (let k = 0; k < dirs * TWIST * n; k++) wrenchDot[k] += T.control[k];
-    // integrate: the state and wrench (and each direction's tangents) into the flat inputs
+    // integrate: the state and wrench into the flat input; each direction's state tangent
+    // is advanced in place, read with its wrench tangent where they lie (no copies)
     const xInt = this.xInt;
     xInt.set(state.bodyQ, IL.q);
     xInt.set(state.bodyQd, IL.qd);
     xInt.set(wrench, IL.wrench);
-    for (let j = 0; j < dirs; j++) {
-      const xd = this.xIntDots[j];
-      xd.set(this.stateDots[j], IL.q);
-      for (let k = 0, at = j * TWIST * n; k < TWIST * n; k++) xd[IL.wrench + k] = wrenchDot[at + k];
-    }
     // the integrator's intermediates too, where the stepper keeps them for an adjoint (a
     // gradient's forward pass that carries tangents: rollout.ts \`forwardTangents\`)
-    integrateTangents(
+    integrateStateTangents(
       this.integratorConfig,
       xInt,
       this.xIntDots,
       this.stateDots,
+      this.wrenchDots,
       state.bodyQ,
       state.bodyQd,
       data.integratorKept,

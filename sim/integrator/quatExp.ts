@@ -70,8 +70,17 @@ export function expMapCoefficients(out: Float64Array, s: number): Float64Array {
 /**
  * `[C, S, dS/ds]` into `out[0..2]` for the argument s = `out[3]`: the argument travels in the
  * array, as a double argument of a call that is not inlined would be boxed (the tangent
- * and adjoint run this per body and direction).
+ * and adjoint run this per body and direction). The same values as {@link expMapCoefficients}.
+ *
+ * @example
+ * const c = Float64Array.of(0, 0, 0, 0.01);
+ * expMapCoefficientsIn(c); // c[0..2] = [C(0.01), S(0.01), dS/ds(0.01)]
  */
+export function expMapCoefficientsIn(out: Float64Array): Float64Array {
+  return fillCoefficients(out);
+}
+
+/** {@link expMapCoefficientsIn}'s body (module-private: the name the module's own callers use). */
 function fillCoefficients(out: Float64Array): Float64Array {
   const s = out[3];
   if (s < EXP_TAYLOR_MAX_S) {

@@ -39,7 +39,7 @@ import {
   gyroscopicTangent,
   type GyroscopicWork,
 } from './gyroscopic.ts';
-import { expMapCoefficients, quatExp, quatExpAdjoint } from './quatExp.ts';
+import { expMapCoefficientsIn, quatExp, quatExpAdjoint } from './quatExp.ts';
 
 /** Floats per body of `bodyQ` (position, quaternion) and `bodyQd`/wrench (linear, angular). */
 const Q_WIDTH = 7;
@@ -148,9 +148,10 @@ function stepBody(
 
 /**
  * exp's coefficients [C, S, dS/ds] at the last `stepBody`'s u, for its tangents: computed
- * by the first direction's `tangentBody` and reused by the others (they depend on u only).
+ * by the first direction's `tangentBody` and reused by the others (they depend on u only);
+ * [3] is their argument |u|² (quatExp.ts `expMapCoefficientsIn`).
  */
-const _uCoef = new Float64Array(3);
+const _uCoef = new Float64Array(4);
 let _uCoefValid = false;
 
 /**
@@ -697,7 +698,9 @@ const _sq = new Float64Array(9);
 const _zero3 = new Float64Array(3);
 
 /** Builds `_map` for the last body step (module scratch of `stepBody`), its world ω and τ read from `x` at `wo`, `to`. */
-function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number): void {
+function buildBodyTangentMap(m: IntegratorParams, x: Float64Array, wo: number, to: number): void {
+  // (the step length read here, not passed: a double argument of a call not inlined is boxed)
+  const dt = m.dt;
   const M = _map;
   const g = _gyro;
   const I = g.inertia;
@@ -714,15 +717,16 @@ function buildBodyTangentMap(dt: number, x: Float64Array, wo: number, to: number
     _map[MAP_TORQUE_SCALE] = s;
     _mapIsotropic = true;
   } else {
-    buildAngularMap(dt, x, wo, to);
+    buildAngularMap(m, x, wo, to);
     _mapIsotropic = false;
   }
-  buildOrientationMap(dt);
+  buildOrientationMap(m);
   _mapValid = true;
 }
 
 /** A_ω, A_τ and A_q of `_map` for the last body step (general inertia). */
-function buildAngularMap(dt: number, x: Float64Array, wo: number, to: number): void {
+function buildAngularMap(m: IntegratorParams, x: Float64Array, wo: number, to: number): void {
+  const dt = m.dt;
   const M = _map;
   const r = _rot;
   const g = _gyro;
@@ -821,7 +825,8 @@ function buildAngularMap(dt: number, x: Float64Array, wo: number, to: number): v
 }
 
 /** C_q and C_ω of `_map` for the last body step. */
-function buildOrientationMap(dt: number): void {
+function buildOrientationMap(m: IntegratorParams): void {
+  const dt = m.dt;
   const M = _map;
   const qw = _qHat[0],
     qx = _qHat[1],
@@ -863,7 +868,9 @@ function buildOrientationMap(dt: number): void {
   // C_ω = h N R(q̂) E, E's column i = (−S u_i, 2S'u u_i + S e_i) (quatExp.ts), R(q̂) rows
   // (qw, −qx, −qy, −qz), (qx, qw, qz, −qy), (qy, −qz, qw, qx), (qz, qy, −qx, qw)
   if (!_uCoefValid) {
-    expMapCoefficients(_uCoef, _u[0] * _u[0] + _u[1] * _u[1] + _u[2] * _u[2]);
+    // (the argument in the array: a double argument of a call not inlined is boxed)
+    _uCoef[3] = _u[0] * _u[0] + _u[1] * _u[1] + _u[2] * _u[2];
+    expMapCoefficientsIn(_uCoef);
     _uCoefValid = true;
   }
   const S = _uCoef[1],
@@ -896,6 +903,11 @@ function buildOrientationMap(dt: number): void {
  * The linear part is written out; the angular part applies the body step's map (`_map`,
  * built once, its entries read once for all directions). A direction that moves none of the
  * body's inputs gets zeros.
+ *
+ * The inputs' tangents may come from separate arrays: the pose and velocity from
+ * `states[j]` (at `L.q`, `L.qd`: `[q̇ (7n) | q̇d (6n)]`, the state's own layout), the wrench
+ * from `wrenches[j]` at `wrenchAt`, the parameters from `xdots[j]`. Every input of body b
+ * is read before its outputs are written, so `ydots[j]` may be `states[j]` (in place).
  */
 function tangentsOfBody(
   m: IntegratorParams,
@@ -904,6 +916,9 @@ function tangentsOfBody(
   x: Float64Array,
   xdots: readonly Float64Array[],
   ydots: readonly Float64Array[],
+  states: readonly Float64Array[] = xdots,
+  wrenches: readonly Float64Array[] = xdots,
+  wrenchAt: number = L.wrench,
 ): void {
   const dt = m.dt;
   const n = m.nbody;
@@ -915,7 +930,7 @@ function tangentsOfBody(
   const f0 = x[L.wrench + vo],
     f1 = x[L.wrench + vo + 1],
     f2 = x[L.wrench + vo + 2];
-  if (!_mapValid) buildBodyTangentMap(dt, x, L.qd + vo + 3, L.wrench + vo + 3);
+  if (!_mapValid) buildBodyTangentMap(m, x, L.qd + vo + 3, L.wrench + vo + 3);
   const M = _map;
   const aq00 = M[MAP_AQ],
     aq01 = M[MAP_AQ + 1],
@@ -979,36 +994,45 @@ function tangentsOfBody(
     torqueScale = M[MAP_TORQUE_SCALE];
   const qa = L.q + qo + 3,
     wa = L.qd + vo + 3,
-    ta = L.wrench + vo + 3,
+    lq = L.q + qo,
+    lv = L.qd + vo,
+    lg = L.gravity,
+    fa = wrenchAt + vo,
+    ta = fa + 3,
     li = L.invInertia + 3 * b;
   for (let j = 0; j < xdots.length; j++) {
     const xdot = xdots[j],
+      sdot = states[j],
+      fdot = wrenches[j],
       ydot = ydots[j];
-    if (!movesBody(L, b, xdot)) {
+    if (!movesBody(L, b, xdot, sdot, fdot, wrenchAt)) {
       ydot.fill(0, yq, yq + Q_WIDTH);
       ydot.fill(0, yqd, yqd + QD_WIDTH);
       continue;
     }
-    // linear
+    // linear, written out per axis (each slot read before it is written: in place, the
+    // state's tangent is ydot)
     const invMassDot = xdot[L.invMass + b];
-    for (let k = 0; k < 3; k++) {
-      const f = k === 0 ? f0 : k === 1 ? f1 : f2;
-      const vDot =
-        xdot[L.qd + vo + k] + dt * (xdot[L.gravity + k] + invMassDot * f + invMass * xdot[L.wrench + vo + k]);
-      ydot[yqd + k] = vDot;
-      ydot[yq + k] = xdot[L.q + qo + k] + dt * vDot;
-    }
+    const v0 = sdot[lv] + dt * (xdot[lg] + invMassDot * f0 + invMass * fdot[fa]);
+    ydot[yqd] = v0;
+    ydot[yq] = sdot[lq] + dt * v0;
+    const v1 = sdot[lv + 1] + dt * (xdot[lg + 1] + invMassDot * f1 + invMass * fdot[fa + 1]);
+    ydot[yqd + 1] = v1;
+    ydot[yq + 1] = sdot[lq + 1] + dt * v1;
+    const v2 = sdot[lv + 2] + dt * (xdot[lg + 2] + invMassDot * f2 + invMass * fdot[fa + 2]);
+    ydot[yqd + 2] = v2;
+    ydot[yq + 2] = sdot[lq + 2] + dt * v2;
     // angular: ω̇' = A_q q̇ + A_ω ω̇ + A_τ τ̇, then q̇' = C_q q̇ + C_ω ω̇'
-    const q0 = xdot[qa],
-      q1 = xdot[qa + 1],
-      q2 = xdot[qa + 2],
-      q3 = xdot[qa + 3];
-    const w0 = xdot[wa],
-      w1 = xdot[wa + 1],
-      w2 = xdot[wa + 2];
-    const t0 = xdot[ta],
-      t1 = xdot[ta + 1],
-      t2 = xdot[ta + 2];
+    const q0 = sdot[qa],
+      q1 = sdot[qa + 1],
+      q2 = sdot[qa + 2],
+      q3 = sdot[qa + 3];
+    const w0 = sdot[wa],
+      w1 = sdot[wa + 1],
+      w2 = sdot[wa + 2];
+    const t0 = fdot[ta],
+      t1 = fdot[ta + 1],
+      t2 = fdot[ta + 2];
     let o0: number, o1: number, o2: number;
     if (isotropic) {
       o0 = w0 + torqueScale * t0;
@@ -1386,39 +1410,95 @@ export function integrateTangents(
   qdOut: Float64Array,
   kept: Float64Array | null = null,
 ): void {
-  const n = config.nbody;
+  const L = tangentViewsOf(config, x).L;
+  tangentsOfStep(config, x, xdots, ydots, xdots, xdots, L.wrench, qOut, qdOut, kept);
+}
+
+/**
+ * {@link integrateTangents} with each direction's input tangent in parts, the state's
+ * advanced in place: `stateDots[j]` (`[q̇ (7n) | q̇d (6n)]`) is read as the pose and velocity
+ * tangents and overwritten with the step's output tangents, `wrenchDots[j]` (6n) is the
+ * wrench tangent, and `paramDots[j]` (layout `integratorLayout(nbody)`) supplies the
+ * parameters' (inverse mass and inertia, gravity; its state and wrench slots are not read).
+ * The same values as {@link integrateTangents} on the assembled inputs, without assembling
+ * them: what a tangent rollout's step does (sim/driver/force-tangent.ts).
+ */
+export function integrateStateTangents(
+  config: IntegratorConfig,
+  x: Float64Array,
+  paramDots: readonly Float64Array[],
+  stateDots: readonly Float64Array[],
+  wrenchDots: readonly Float64Array[],
+  qOut: Float64Array,
+  qdOut: Float64Array,
+  kept: Float64Array | null = null,
+): void {
+  tangentsOfStep(config, x, paramDots, stateDots, stateDots, wrenchDots, 0, qOut, qdOut, kept);
+}
+
+/** The integrator's flat input `x` viewed by body (one set of views per config and input array). */
+function tangentViewsOf(config: IntegratorConfig, x: Float64Array) {
   if (_tangentViews === null || _tangentViews.config !== config || _tangentViews.x !== x) {
-    const L = integratorLayout(n);
+    const L = integratorLayout(config.nbody);
     _tangentViews = { config, x, L, v: viewsOf(config, L, x) };
   }
-  const { L, v } = _tangentViews;
+  return _tangentViews;
+}
+
+/** The step and its tangents, the inputs' tangents in parts ({@link tangentsOfBody}'s `states`, `wrenches`, `wrenchAt`). */
+function tangentsOfStep(
+  config: IntegratorConfig,
+  x: Float64Array,
+  xdots: readonly Float64Array[],
+  ydots: readonly Float64Array[],
+  states: readonly Float64Array[],
+  wrenches: readonly Float64Array[],
+  wrenchAt: number,
+  qOut: Float64Array,
+  qdOut: Float64Array,
+  kept: Float64Array | null,
+): void {
+  const n = config.nbody;
+  const { L, v } = tangentViewsOf(config, x);
   for (let b = 0; b < n; b++) {
     const qo = Q_WIDTH * b;
     const yqd = Q_WIDTH * n + QD_WIDTH * b;
     if (config.isStatic[b]) {
       for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = x[L.q + qo + k];
       for (let k = 0; k < QD_WIDTH; k++) qdOut[QD_WIDTH * b + k] = x[L.qd + QD_WIDTH * b + k];
-      for (let j = 0; j < xdots.length; j++) {
-        const xdot = xdots[j],
+      for (let j = 0; j < ydots.length; j++) {
+        const sdot = states[j],
           ydot = ydots[j];
-        for (let k = 0; k < Q_WIDTH; k++) ydot[qo + k] = xdot[L.q + qo + k];
-        for (let k = 0; k < QD_WIDTH; k++) ydot[yqd + k] = xdot[L.qd + QD_WIDTH * b + k];
+        if (ydot === sdot) continue; // in place: passed through already
+        for (let k = 0; k < Q_WIDTH; k++) ydot[qo + k] = sdot[L.q + qo + k];
+        for (let k = 0; k < QD_WIDTH; k++) ydot[yqd + k] = sdot[L.qd + QD_WIDTH * b + k];
       }
       continue;
     }
     stepBody(v.params, b, v.q, v.qd, v.wrench);
     if (kept !== null) keepBody(kept, INTEGRATOR_KEPT_PER_BODY * b);
-    tangentsOfBody(v.params, L, b, x, xdots, ydots);
+    tangentsOfBody(v.params, L, b, x, xdots, ydots, states, wrenches, wrenchAt);
     for (let k = 0; k < Q_WIDTH; k++) qOut[qo + k] = _qNext[k];
     for (let k = 0; k < QD_WIDTH; k++) qdOut[QD_WIDTH * b + k] = _qdNext[k];
   }
 }
 
-/** Whether body b's inputs (pose, velocity, wrench, inverse mass and inertia) or gravity have a nonzero tangent in `xdot`. */
-function movesBody(L: IntegratorLayout, b: number, xdot: Float64Array): boolean {
-  for (let k = 0; k < Q_WIDTH; k++) if (xdot[L.q + Q_WIDTH * b + k] !== 0) return true;
+/**
+ * Whether body b's inputs (pose, velocity, wrench, inverse mass and inertia) or gravity have
+ * a nonzero tangent: the pose and velocity in `sdot`, the wrench in `fdot` at `wrenchAt`, the
+ * rest in `xdot` (all three `xdot`, the wrench at `L.wrench`, for one flat input tangent).
+ */
+function movesBody(
+  L: IntegratorLayout,
+  b: number,
+  xdot: Float64Array,
+  sdot: Float64Array,
+  fdot: Float64Array,
+  wrenchAt: number,
+): boolean {
+  for (let k = 0; k < Q_WIDTH; k++) if (sdot[L.q + Q_WIDTH * b + k] !== 0) return true;
   for (let k = 0; k < QD_WIDTH; k++) {
-    if (xdot[L.qd + QD_WIDTH * b + k] !== 0 || xdot[L.wrench + QD_WIDTH * b + k] !== 0) return true;
+    if (sdot[L.qd + QD_WIDTH * b + k] !== 0 || fdot[wrenchAt + QD_WIDTH * b + k] !== 0) return true;
   }
   if (xdot[L.invMass + b] !== 0) return true;
   for (let k = 0; k < 3; k++) if (xdot[L.invInertia + 3 * b + k] !== 0 || xdot[L.gravity + k] !== 0) return true;
