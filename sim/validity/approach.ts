@@ -44,6 +44,9 @@ import type { NearestDecisions } from './nearest.ts';
 const PLANE = ShapeType.plane;
 const SPHERE = ShapeType.sphere;
 
+/** Relative room above the reaches' sum for the rounding of the per-direction test it stands for (ApproachWatch.alongReaches). */
+const REACH_SLACK = 1 + 1e-12;
+
 /** Contacts one pair may report (a box face against a plane: 4 corners; box–box manifolds up to 8). */
 const PAIR_CONTACTS = 16;
 
@@ -62,6 +65,8 @@ export class ApproachWatch {
   private readonly exactBound: Uint8Array;
   /** per body and direction: an upper bound on the speed of any of its points along the direction */
   private readonly speedBound: Float64Array;
+  /** per body and direction: the sizes' share of `speedBound` (a plane: all of it), constant */
+  private readonly sizeRate: Float64Array;
   /** per body: the norm over the directions of its speed bounds, S_i */
   private readonly speedNorm: Float64Array;
   /** per body and direction: the rotation's tangent δθ (world), 3 per entry */
@@ -112,6 +117,8 @@ export class ApproachWatch {
     }
     this.speedBound = new Float64Array(n * dirs);
     this.speedNorm = new Float64Array(n);
+    this.alongReach = new Float64Array(n);
+    this.sizeRate = this.sizeRates();
     this.turn = new Float64Array(n * dirs * 3);
     this.slope = new Float64Array(dirs);
     this.paramThreshold = new Float64Array(dirs).fill(Infinity);
@@ -165,6 +172,31 @@ export class ApproachWatch {
   }
 
   /**
+   * Per body i: max over the directions j of `along[j]`·s_ij (s_ij its speed bound; 0 where
+   * s_ij is 0). A pair whose gap's lower bound L has L ≥ reach_a + reach_b has, along every
+   * moving direction, L/(s_aj + s_bj) ≥ along[j]: {@link observe}'s per-direction test
+   * passes without being run (with {@link REACH_SLACK} for the rounding of these sums, the
+   * pairs it lets through are those the per-direction test lets through, and no others).
+   */
+  private alongReaches(along: Float64Array): void {
+    const n = this.model.nbody;
+    const dirs = this.dirs;
+    const speedBound = this.speedBound;
+    const reach = this.alongReach;
+    for (let i = 0; i < n; i++) {
+      let r = 0;
+      for (let j = 0; j < dirs; j++) {
+        const s = speedBound[i * dirs + j];
+        if (s === 0) continue;
+        const v = along[j] * s;
+        if (!(v <= r)) r = v;
+      }
+      reach[i] = r;
+    }
+  }
+  private readonly alongReach: Float64Array;
+
+  /**
    * Measure the pairs at the state before step `t`, with the state's tangents `stateDot`
    * (dirs × 13n, direction-major: [q̇ (7n) | q̇d (6n)] per direction).
    */
@@ -184,6 +216,8 @@ export class ApproachWatch {
       threshold = Math.min(threshold, logged.listedBound());
       for (let j = 0; j < dirs; j++) along[j] = Math.min(along[j], logged.bestDistance[j]);
     }
+    this.alongReaches(along);
+    const reach = this.alongReach;
     const margin = model.contact.margin;
     for (let p = 0; p < this.pairA.length; p++) {
       const a = this.pairA[p];
@@ -199,6 +233,8 @@ export class ApproachWatch {
         const nearest = lower / rate;
         if (nearest >= this.bestDistance[p]) continue;
         if (nearest >= threshold) {
+          // the test below passes for every direction when the gap beats the bodies' reaches (alongReaches)
+          if (lower >= (reach[a] + reach[b]) * REACH_SLACK) continue;
           let alongEach = true;
           for (let j = 0; j < dirs && alongEach; j++) {
             const rateAlong = this.speedBound[a * dirs + j] + this.speedBound[b * dirs + j];
@@ -308,7 +344,7 @@ export class ApproachWatch {
     return contacts.dist[k] - margin;
   }
 
-  /** δθ of each body along each direction, and its point speed bound |ẋ| + |δθ|·r. */
+  /** δθ of each body along each direction, and its point speed bound |ẋ| + |δθ|·r + Σ|ḣ|. */
   private bodyTangents(q: Float64Array, stateDot: Float64Array, stride: number): void {
     const n = this.model.nbody;
     const dirs = this.dirs;
@@ -317,9 +353,7 @@ export class ApproachWatch {
       speedBound = this.speedBound,
       radius = this.radius,
       geomType = this.model.geomType,
-      h = this.inputsDot;
-    const inputStride = this.inputStride,
-      sizeAt = this.sizeAt;
+      sizeRate = this.sizeRate;
     for (let i = 0; i < n; i++) norm2[i] = 0;
     for (let j = 0; j < dirs; j++) {
       const o = j * stride;
@@ -341,30 +375,48 @@ export class ApproachWatch {
         turn[e] = tx;
         turn[e + 1] = ty;
         turn[e + 2] = tz;
-        const sz = j * inputStride + sizeAt + GEOM_SIZE_WIDTH * i;
-        // a plane's surface moves by δo − δn·p: p is unbounded, so a turning plane bounds nothing;
-        // a solid's by its rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
-        if (geomType[i] === PLANE && (h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0)) {
-          // stored on its own: a phi of the constant Infinity and a computed double is boxed, per body and direction
-          speedBound[i * dirs + j] = Infinity;
-          norm2[i] = Infinity;
+        const at = i * dirs + j;
+        // a plane's bound is its sizes' alone, constant over the rollout (sizeRate, from the constructor)
+        if (geomType[i] === PLANE) {
+          const bound = sizeRate[at];
+          speedBound[at] = bound;
+          norm2[i] += bound * bound;
           continue;
         }
-        let bound: number;
-        if (geomType[i] === PLANE) bound = Math.abs(h[sz + 3]);
-        else {
-          const vx = stateDot[o + g],
-            vy = stateDot[o + g + 1],
-            vz = stateDot[o + g + 2];
-          const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
-          bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * radius[i];
-          bound += Math.abs(h[sz]) + Math.abs(h[sz + 1]) + Math.abs(h[sz + 2]) + Math.abs(h[sz + 3]);
-        }
-        speedBound[i * dirs + j] = bound;
+        // a solid's by its rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
+        const vx = stateDot[o + g],
+          vy = stateDot[o + g + 1],
+          vz = stateDot[o + g + 2];
+        const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
+        let bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * radius[i];
+        bound += sizeRate[at];
+        speedBound[at] = bound;
         norm2[i] += bound * bound;
       }
     }
     for (let i = 0; i < n; i++) norm2[i] = Math.sqrt(norm2[i]);
+  }
+
+  /**
+   * Per body and direction, the part of the point speed bound the sizes' tangents give
+   * (constant over the rollout: the inputs' size tangents do not change): Σ|ḣ_k| for a
+   * solid; for a plane its whole bound, |ḣ_offset|, or Infinity when its normal turns
+   * (its surface moves by δo − δn·p, and p is unbounded).
+   */
+  private sizeRates(): Float64Array {
+    const { model, dirs } = this;
+    const n = model.nbody;
+    const h = this.inputsDot;
+    const out = new Float64Array(n * dirs);
+    for (let j = 0; j < dirs; j++)
+      for (let i = 0; i < n; i++) {
+        const sz = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * i;
+        if (model.geomType[i] !== PLANE)
+          out[i * dirs + j] = Math.abs(h[sz]) + Math.abs(h[sz + 1]) + Math.abs(h[sz + 2]) + Math.abs(h[sz + 3]);
+        else if (h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0) out[i * dirs + j] = Infinity;
+        else out[i * dirs + j] = Math.abs(h[sz + 3]);
+      }
+    return out;
   }
 
   /** ġ_j = n·(ṗ_B − ṗ_A) at contact k's surface points, into `slope`; returns ‖ġ‖. */
