@@ -67,6 +67,8 @@ export class ApproachWatch {
   private readonly speedBound: Float64Array;
   /** per body and direction: the sizes' share of `speedBound` (a plane: all of it), constant */
   private readonly sizeRate: Float64Array;
+  /** per body: 1 where some direction moves its sizes (geomSize's tangents), constant */
+  private readonly sizeMoves: Uint8Array;
   /** per body: the norm over the directions of its speed bounds, S_i */
   private readonly speedNorm: Float64Array;
   /** per body and direction: the rotation's tangent δθ (world), 3 per entry */
@@ -117,6 +119,11 @@ export class ApproachWatch {
     }
     this.speedBound = new Float64Array(n * dirs);
     this.speedNorm = new Float64Array(n);
+    this.sizeMoves = new Uint8Array(n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < dirs; j++)
+        for (let k = 0; k < GEOM_SIZE_WIDTH; k++)
+          if (inputsDot[j * inputStride + sizeAt + GEOM_SIZE_WIDTH * i + k] !== 0) this.sizeMoves[i] = 1;
     this.alongReach = new Float64Array(n);
     this.sizeRate = this.sizeRates();
     this.turn = new Float64Array(n * dirs * 3);
@@ -430,23 +437,27 @@ export class ApproachWatch {
     const px = c.point[3 * k],
       py = c.point[3 * k + 1],
       pz = c.point[3 * k + 2];
-    // surface points: on A at point − dist/2·n (outward normal n), on B at point + dist/2·n (outward −n)
-    // (point and outward normal through an array: doubles passed to a call V8 does not inline are boxed)
-    const sf = this.surface;
-    sf[0] = px - half * nx;
-    sf[1] = py - half * ny;
-    sf[2] = pz - half * nz;
-    sf[3] = nx;
-    sf[4] = ny;
-    sf[5] = nz;
-    this.sizeGradient(q, a, sf, this.sizeGradA);
-    sf[0] = px + half * nx;
-    sf[1] = py + half * ny;
-    sf[2] = pz + half * nz;
-    sf[3] = -nx;
-    sf[4] = -ny;
-    sf[5] = -nz;
-    this.sizeGradient(q, b, sf, this.sizeGradB);
+    // the sizes' term only where a direction moves either body's sizes (else every term is 0·finite: sizes = +0)
+    const sized = this.sizeMoves[a] === 1 || this.sizeMoves[b] === 1;
+    if (sized) {
+      // surface points: on A at point − dist/2·n (outward normal n), on B at point + dist/2·n (outward −n)
+      // (point and outward normal through an array: doubles passed to a call V8 does not inline are boxed)
+      const sf = this.surface;
+      sf[0] = px - half * nx;
+      sf[1] = py - half * ny;
+      sf[2] = pz - half * nz;
+      sf[3] = nx;
+      sf[4] = ny;
+      sf[5] = nz;
+      this.sizeGradient(q, a, sf, this.sizeGradA);
+      sf[0] = px + half * nx;
+      sf[1] = py + half * ny;
+      sf[2] = pz + half * nz;
+      sf[3] = -nx;
+      sf[4] = -ny;
+      sf[5] = -nz;
+      this.sizeGradient(q, b, sf, this.sizeGradB);
+    }
     const h = this.inputsDot;
     // each surface point's lever from its body's centre, for n·ṗ of the material point
     // (pointRate, written out here: a double returned from a call V8 does not inline is boxed)
@@ -469,7 +480,9 @@ export class ApproachWatch {
       const za = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * a;
       const zb = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * b;
       let sizes = 0;
-      for (let k = 0; k < GEOM_SIZE_WIDTH; k++) sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
+      if (sized)
+        for (let k = 0; k < GEOM_SIZE_WIDTH; k++)
+          sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
       const s = vb - va + sizes;
       this.slope[j] = s;
       norm2 += s * s;
