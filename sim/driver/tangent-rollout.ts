@@ -14,7 +14,7 @@
  * the sanity monitor watches every step as in driver/rollout.ts.
  */
 import type { KinkSink } from '../../ad/primitive.ts';
-import { contactKinkLabel, KINK_MARGIN, reportRadius, type RadiusSink } from '../contact/kinks.ts';
+import { KINK_MARGIN, reportContactKink, reportRadius, type RadiusSink } from '../contact/kinks.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { SanityMonitor } from '../sanity.ts';
 import { allocState, STATE_FIELDS } from '../state.ts';
@@ -135,7 +135,8 @@ export class TangentCarry {
             const margin = batch.margins[k];
             if (margin > within) continue;
             const kind = batch.kinds[k];
-            to.kink(margin, contactKinkLabel(batch.bodyName, batch.a, batch.b, kind), kind === KINK_MARGIN);
+            // by key where the sink takes it so (the forward pass's own sink): no label looked up per decision
+            reportContactKink(to, margin, batch.bodyName, batch.a, batch.b, kind, kind === KINK_MARGIN);
           }
         };
       }
