@@ -53,6 +53,8 @@ const PAIR_CONTACTS = 16;
 export class ApproachWatch {
   private readonly pairA: Int32Array;
   private readonly pairB: Int32Array;
+  /** per pair: which body is a plane (1: A, 2: B, 0: neither), as {@link gapLowerBound} tells them apart */
+  private readonly pairPlane: Uint8Array;
   /** per pair: the smallest first-order distance seen, its step, margin and tangents */
   private readonly bestDistance: Float64Array;
   private readonly bestStep: Int32Array;
@@ -105,6 +107,9 @@ export class ApproachWatch {
       }
     this.pairA = Int32Array.from(a);
     this.pairB = Int32Array.from(b);
+    this.pairPlane = Uint8Array.from(a, (i, p) =>
+      model.geomType[i] === PLANE ? 1 : model.geomType[b[p]] === PLANE ? 2 : 0,
+    );
     const pairs = a.length;
     this.bestDistance = new Float64Array(pairs).fill(Infinity);
     this.bestStep = new Int32Array(pairs).fill(-1);
@@ -226,25 +231,42 @@ export class ApproachWatch {
     this.alongReaches(along);
     const reach = this.alongReach;
     const margin = model.contact.margin;
-    for (let p = 0; p < this.pairA.length; p++) {
-      const a = this.pairA[p];
-      const b = this.pairB[p];
+    // the loop's arrays in locals: the measuring calls inside it would make V8 reload fields
+    const pairA = this.pairA,
+      pairB = this.pairB,
+      pairPlane = this.pairPlane,
+      speedNorm = this.speedNorm,
+      speedBound = this.speedBound,
+      bestDistance = this.bestDistance,
+      exactBound = this.exactBound,
+      radius = this.radius;
+    const pairs = pairA.length;
+    for (let p = 0; p < pairs; p++) {
+      const a = pairA[p];
+      const b = pairB[p];
       // an upper bound on the gap's rate, ‖s_a + s_b‖ ≤ S_a + S_b: a pair no direction moves records nothing
-      const rate = this.speedNorm[a] + this.speedNorm[b];
+      const rate = speedNorm[a] + speedNorm[b];
       if (rate === 0) continue;
-      // and a lower bound on the gap: skip pairs that cannot change the report
-      const lower = this.gapLowerBound(q, a, b) - margin;
+      // and a lower bound on the gap (gapLowerBound, by the pair's plane side): skip pairs that cannot change the report
+      const plane = pairPlane[p];
+      const bound =
+        plane === 0
+          ? centreDistance(q, a, b) - radius[a] - radius[b]
+          : plane === 1
+            ? this.planeHeight(q, a, b) - radius[b]
+            : this.planeHeight(q, b, a) - radius[a];
+      const lower = bound - margin;
       // spheres and planes: the bound is the gap itself, so the pair is in contact
-      if (lower <= 0 && this.exactBound[a] === 1 && this.exactBound[b] === 1) continue;
+      if (lower <= 0 && exactBound[a] === 1 && exactBound[b] === 1) continue;
       if (lower > 0) {
         const nearest = lower / rate;
-        if (nearest >= this.bestDistance[p]) continue;
+        if (nearest >= bestDistance[p]) continue;
         if (nearest >= threshold) {
           // the test below passes for every direction when the gap beats the bodies' reaches (alongReaches)
           if (lower >= (reach[a] + reach[b]) * REACH_SLACK) continue;
           let alongEach = true;
           for (let j = 0; j < dirs && alongEach; j++) {
-            const rateAlong = this.speedBound[a * dirs + j] + this.speedBound[b * dirs + j];
+            const rateAlong = speedBound[a * dirs + j] + speedBound[b * dirs + j];
             alongEach = rateAlong === 0 || lower / rateAlong >= along[j];
           }
           if (alongEach) continue;
