@@ -239,7 +239,8 @@ export class ApproachWatch {
       speedBound = this.speedBound,
       bestDistance = this.bestDistance,
       exactBound = this.exactBound,
-      radius = this.radius;
+      radius = this.radius,
+      size = model.geomSize;
     const pairs = pairA.length;
     for (let p = 0; p < pairs; p++) {
       const a = pairA[p];
@@ -248,13 +249,19 @@ export class ApproachWatch {
       const rate = speedNorm[a] + speedNorm[b];
       if (rate === 0) continue;
       // and a lower bound on the gap (gapLowerBound, by the pair's plane side): skip pairs that cannot change the report
+      // (a plane's height written out: V8 spends its inlining budget here on the measuring calls,
+      // and a double returned from a call it does not inline is boxed)
       const plane = pairPlane[p];
-      const bound =
-        plane === 0
-          ? centreDistance(q, a, b) - radius[a] - radius[b]
-          : plane === 1
-            ? this.planeHeight(q, a, b) - radius[b]
-            : this.planeHeight(q, b, a) - radius[a];
+      let bound: number;
+      if (plane === 0) bound = centreDistance(q, a, b) - radius[a] - radius[b];
+      else {
+        const pl = plane === 1 ? a : b,
+          body = plane === 1 ? b : a;
+        const g = GEOM_SIZE_WIDTH * pl;
+        const height =
+          size[g] * q[7 * body] + size[g + 1] * q[7 * body + 1] + size[g + 2] * q[7 * body + 2] - size[g + 3];
+        bound = height - radius[body];
+      }
       const lower = bound - margin;
       // spheres and planes: the bound is the gap itself, so the pair is in contact
       if (lower <= 0 && exactBound[a] === 1 && exactBound[b] === 1) continue;
