@@ -25,6 +25,10 @@
  * {@link ApproachWatch.boundBy}, the decisions the steps have logged so far: the approaches
  * are logged after them and enter the report only strictly nearer than those, and the
  * bounds only fall as the rollout goes on. Pairs no direction moves are skipped outright.
+ * The per-parameter test runs only for pairs one comparison against the bodies' reaches
+ * (max_j bound_j·s_ij, {@link ApproachWatch} `alongReaches`) cannot settle; what changes
+ * nothing along the rollout (the sizes' share of the speed bounds, a plane's whole bound,
+ * which bodies' sizes move at all) is computed once.
  *
  * First order, like every distance of the validity report; the box–box gap beyond the
  * margin is the separating-axis bound (a lower bound on g), so there the distance errs
