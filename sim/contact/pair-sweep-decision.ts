@@ -101,6 +101,10 @@ export function reportSweepDecisionTangents(
   for (let r = 0; r < nb; r++) _report[_bodies[r]] = 1;
   _bodyMdot.fill(0, 0, n * dirs);
   const { onA, onB, onADot, onBDot } = _on;
+  // the module's buffers in locals for the loops (V8 reloads a module `let` at every access)
+  const report = _report,
+    bodyMdot = _bodyMdot,
+    mdotOut = _mdotOut;
   for (let i = 0; i < count;) {
     const a = geom.bodyA[i],
       b = geom.bodyB[i];
@@ -108,25 +112,25 @@ export function reportSweepDecisionTangents(
     while (end < count && geom.bodyA[end] === a && geom.bodyB[end] === b) end++;
     for (let side = 0; side < 2; side++) {
       const body = side === 0 ? a : b;
-      if (_report[body] === 0) continue;
+      if (report[body] === 0) continue;
       const value = side === 0 ? onA : onB,
         dot = side === 0 ? onADot : onBDot;
       let sum = 0;
       for (let c = i; c < end; c++) sum += value[c];
       if (!(sum < 1)) continue;
       const o = body * dirs;
-      for (let c = i; c < end; c++) for (let j = 0; j < dirs; j++) _bodyMdot[o + j] -= dot[c * dirs + j];
+      for (let c = i; c < end; c++) for (let j = 0; j < dirs; j++) bodyMdot[o + j] -= dot[c * dirs + j];
     }
     i = end;
   }
   for (let r = 0; r < nb; r++) {
     const body = _bodies[r],
       m = _margin[r];
-    for (let j = 0; j < dirs; j++) _mdotOut[j] = _bodyMdot[body * dirs + j];
+    for (let j = 0; j < dirs; j++) mdotOut[j] = bodyMdot[body * dirs + j];
     // the reported margin is |m|
-    if (m < 0) for (let j = 0; j < dirs; j++) _mdotOut[j] = -_mdotOut[j];
-    else if (m === 0) for (let j = 0; j < dirs; j++) _mdotOut[j] = Math.abs(_mdotOut[j]);
+    if (m < 0) for (let j = 0; j < dirs; j++) mdotOut[j] = -mdotOut[j];
+    else if (m === 0) for (let j = 0; j < dirs; j++) mdotOut[j] = Math.abs(mdotOut[j]);
     sink.kink(Math.abs(m), bodyKinkLabel(p.bodyName, body, KINK_PAIR_SWEEP), true);
-    sink.tangents(_mdotOut);
+    sink.tangents(mdotOut);
   }
 }

@@ -25,6 +25,10 @@
  * {@link ApproachWatch.boundBy}, the decisions the steps have logged so far: the approaches
  * are logged after them and enter the report only strictly nearer than those, and the
  * bounds only fall as the rollout goes on. Pairs no direction moves are skipped outright.
+ * The per-parameter test runs only for pairs one comparison against the bodies' reaches
+ * (max_j bound_j·s_ij, {@link ApproachWatch} `alongReaches`) cannot settle; what changes
+ * nothing along the rollout (the sizes' share of the speed bounds, a plane's whole bound,
+ * which bodies' sizes move at all) is computed once.
  *
  * First order, like every distance of the validity report; the box–box gap beyond the
  * margin is the separating-axis bound (a lower bound on g), so there the distance errs
@@ -44,12 +48,17 @@ import type { NearestDecisions } from './nearest.ts';
 const PLANE = ShapeType.plane;
 const SPHERE = ShapeType.sphere;
 
+/** Relative room above the reaches' sum for the rounding of the per-direction test it stands for (ApproachWatch.alongReaches). */
+const REACH_SLACK = 1 + 1e-12;
+
 /** Contacts one pair may report (a box face against a plane: 4 corners; box–box manifolds up to 8). */
 const PAIR_CONTACTS = 16;
 
 export class ApproachWatch {
   private readonly pairA: Int32Array;
   private readonly pairB: Int32Array;
+  /** per pair: which body is a plane (1: A, 2: B, 0: neither), as {@link gapLowerBound} tells them apart */
+  private readonly pairPlane: Uint8Array;
   /** per pair: the smallest first-order distance seen, its step, margin and tangents */
   private readonly bestDistance: Float64Array;
   private readonly bestStep: Int32Array;
@@ -62,6 +71,10 @@ export class ApproachWatch {
   private readonly exactBound: Uint8Array;
   /** per body and direction: an upper bound on the speed of any of its points along the direction */
   private readonly speedBound: Float64Array;
+  /** per body and direction: the sizes' share of `speedBound` (a plane: all of it), constant */
+  private readonly sizeRate: Float64Array;
+  /** per body: 1 where some direction moves its sizes (geomSize's tangents), constant */
+  private readonly sizeMoves: Uint8Array;
   /** per body: the norm over the directions of its speed bounds, S_i */
   private readonly speedNorm: Float64Array;
   /** per body and direction: the rotation's tangent δθ (world), 3 per entry */
@@ -98,6 +111,9 @@ export class ApproachWatch {
       }
     this.pairA = Int32Array.from(a);
     this.pairB = Int32Array.from(b);
+    this.pairPlane = Uint8Array.from(a, (i, p) =>
+      model.geomType[i] === PLANE ? 1 : model.geomType[b[p]] === PLANE ? 2 : 0,
+    );
     const pairs = a.length;
     this.bestDistance = new Float64Array(pairs).fill(Infinity);
     this.bestStep = new Int32Array(pairs).fill(-1);
@@ -112,6 +128,13 @@ export class ApproachWatch {
     }
     this.speedBound = new Float64Array(n * dirs);
     this.speedNorm = new Float64Array(n);
+    this.sizeMoves = new Uint8Array(n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < dirs; j++)
+        for (let k = 0; k < GEOM_SIZE_WIDTH; k++)
+          if (inputsDot[j * inputStride + sizeAt + GEOM_SIZE_WIDTH * i + k] !== 0) this.sizeMoves[i] = 1;
+    this.alongReach = new Float64Array(n);
+    this.sizeRate = this.sizeRates();
     this.turn = new Float64Array(n * dirs * 3);
     this.slope = new Float64Array(dirs);
     this.paramThreshold = new Float64Array(dirs).fill(Infinity);
@@ -165,6 +188,31 @@ export class ApproachWatch {
   }
 
   /**
+   * Per body i: max over the directions j of `along[j]`·s_ij (s_ij its speed bound; 0 where
+   * s_ij is 0). A pair whose gap's lower bound L has L ≥ reach_a + reach_b has, along every
+   * moving direction, L/(s_aj + s_bj) ≥ along[j]: {@link observe}'s per-direction test
+   * passes without being run (with {@link REACH_SLACK} for the rounding of these sums, the
+   * pairs it lets through are those the per-direction test lets through, and no others).
+   */
+  private alongReaches(along: Float64Array): void {
+    const n = this.model.nbody;
+    const dirs = this.dirs;
+    const speedBound = this.speedBound;
+    const reach = this.alongReach;
+    for (let i = 0; i < n; i++) {
+      let r = 0;
+      for (let j = 0; j < dirs; j++) {
+        const s = speedBound[i * dirs + j];
+        if (s === 0) continue;
+        const v = along[j] * s;
+        if (!(v <= r)) r = v;
+      }
+      reach[i] = r;
+    }
+  }
+  private readonly alongReach: Float64Array;
+
+  /**
    * Measure the pairs at the state before step `t`, with the state's tangents `stateDot`
    * (dirs × 13n, direction-major: [q̇ (7n) | q̇d (6n)] per direction).
    */
@@ -184,24 +232,52 @@ export class ApproachWatch {
       threshold = Math.min(threshold, logged.listedBound());
       for (let j = 0; j < dirs; j++) along[j] = Math.min(along[j], logged.bestDistance[j]);
     }
+    this.alongReaches(along);
+    const reach = this.alongReach;
     const margin = model.contact.margin;
-    for (let p = 0; p < this.pairA.length; p++) {
-      const a = this.pairA[p];
-      const b = this.pairB[p];
+    // the loop's arrays in locals: the measuring calls inside it would make V8 reload fields
+    const pairA = this.pairA,
+      pairB = this.pairB,
+      pairPlane = this.pairPlane,
+      speedNorm = this.speedNorm,
+      speedBound = this.speedBound,
+      bestDistance = this.bestDistance,
+      exactBound = this.exactBound,
+      radius = this.radius,
+      size = model.geomSize;
+    const pairs = pairA.length;
+    for (let p = 0; p < pairs; p++) {
+      const a = pairA[p];
+      const b = pairB[p];
       // an upper bound on the gap's rate, ‖s_a + s_b‖ ≤ S_a + S_b: a pair no direction moves records nothing
-      const rate = this.speedNorm[a] + this.speedNorm[b];
+      const rate = speedNorm[a] + speedNorm[b];
       if (rate === 0) continue;
-      // and a lower bound on the gap: skip pairs that cannot change the report
-      const lower = this.gapLowerBound(q, a, b) - margin;
+      // and a lower bound on the gap (gapLowerBound, by the pair's plane side): skip pairs that cannot change the report
+      // (a plane's height written out: V8 spends its inlining budget here on the measuring calls,
+      // and a double returned from a call it does not inline is boxed)
+      const plane = pairPlane[p];
+      let bound: number;
+      if (plane === 0) bound = centreDistance(q, a, b) - radius[a] - radius[b];
+      else {
+        const pl = plane === 1 ? a : b,
+          body = plane === 1 ? b : a;
+        const g = GEOM_SIZE_WIDTH * pl;
+        const height =
+          size[g] * q[7 * body] + size[g + 1] * q[7 * body + 1] + size[g + 2] * q[7 * body + 2] - size[g + 3];
+        bound = height - radius[body];
+      }
+      const lower = bound - margin;
       // spheres and planes: the bound is the gap itself, so the pair is in contact
-      if (lower <= 0 && this.exactBound[a] === 1 && this.exactBound[b] === 1) continue;
+      if (lower <= 0 && exactBound[a] === 1 && exactBound[b] === 1) continue;
       if (lower > 0) {
         const nearest = lower / rate;
-        if (nearest >= this.bestDistance[p]) continue;
+        if (nearest >= bestDistance[p]) continue;
         if (nearest >= threshold) {
+          // the test below passes for every direction when the gap beats the bodies' reaches (alongReaches)
+          if (lower >= (reach[a] + reach[b]) * REACH_SLACK) continue;
           let alongEach = true;
           for (let j = 0; j < dirs && alongEach; j++) {
-            const rateAlong = this.speedBound[a * dirs + j] + this.speedBound[b * dirs + j];
+            const rateAlong = speedBound[a * dirs + j] + speedBound[b * dirs + j];
             alongEach = rateAlong === 0 || lower / rateAlong >= along[j];
           }
           if (alongEach) continue;
@@ -308,7 +384,7 @@ export class ApproachWatch {
     return contacts.dist[k] - margin;
   }
 
-  /** δθ of each body along each direction, and its point speed bound |ẋ| + |δθ|·r. */
+  /** δθ of each body along each direction, and its point speed bound |ẋ| + |δθ|·r + Σ|ḣ|. */
   private bodyTangents(q: Float64Array, stateDot: Float64Array, stride: number): void {
     const n = this.model.nbody;
     const dirs = this.dirs;
@@ -317,9 +393,7 @@ export class ApproachWatch {
       speedBound = this.speedBound,
       radius = this.radius,
       geomType = this.model.geomType,
-      h = this.inputsDot;
-    const inputStride = this.inputStride,
-      sizeAt = this.sizeAt;
+      sizeRate = this.sizeRate;
     for (let i = 0; i < n; i++) norm2[i] = 0;
     for (let j = 0; j < dirs; j++) {
       const o = j * stride;
@@ -341,30 +415,48 @@ export class ApproachWatch {
         turn[e] = tx;
         turn[e + 1] = ty;
         turn[e + 2] = tz;
-        const sz = j * inputStride + sizeAt + GEOM_SIZE_WIDTH * i;
-        // a plane's surface moves by δo − δn·p: p is unbounded, so a turning plane bounds nothing;
-        // a solid's by its rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
-        if (geomType[i] === PLANE && (h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0)) {
-          // stored on its own: a phi of the constant Infinity and a computed double is boxed, per body and direction
-          speedBound[i * dirs + j] = Infinity;
-          norm2[i] = Infinity;
+        const at = i * dirs + j;
+        // a plane's bound is its sizes' alone, constant over the rollout (sizeRate, from the constructor)
+        if (geomType[i] === PLANE) {
+          const bound = sizeRate[at];
+          speedBound[at] = bound;
+          norm2[i] += bound * bound;
           continue;
         }
-        let bound: number;
-        if (geomType[i] === PLANE) bound = Math.abs(h[sz + 3]);
-        else {
-          const vx = stateDot[o + g],
-            vy = stateDot[o + g + 1],
-            vz = stateDot[o + g + 2];
-          const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
-          bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * radius[i];
-          bound += Math.abs(h[sz]) + Math.abs(h[sz + 1]) + Math.abs(h[sz + 2]) + Math.abs(h[sz + 3]);
-        }
-        speedBound[i * dirs + j] = bound;
+        // a solid's by its rigid motion, plus the sizes: no surface point moves outward faster than Σ|ḣ_k|
+        const vx = stateDot[o + g],
+          vy = stateDot[o + g + 1],
+          vz = stateDot[o + g + 2];
+        const move = Math.sqrt(vx * vx + vy * vy + vz * vz);
+        let bound = move + Math.sqrt(tx * tx + ty * ty + tz * tz) * radius[i];
+        bound += sizeRate[at];
+        speedBound[at] = bound;
         norm2[i] += bound * bound;
       }
     }
     for (let i = 0; i < n; i++) norm2[i] = Math.sqrt(norm2[i]);
+  }
+
+  /**
+   * Per body and direction, the part of the point speed bound the sizes' tangents give
+   * (constant over the rollout: the inputs' size tangents do not change): Σ|ḣ_k| for a
+   * solid; for a plane its whole bound, |ḣ_offset|, or Infinity when its normal turns
+   * (its surface moves by δo − δn·p, and p is unbounded).
+   */
+  private sizeRates(): Float64Array {
+    const { model, dirs } = this;
+    const n = model.nbody;
+    const h = this.inputsDot;
+    const out = new Float64Array(n * dirs);
+    for (let j = 0; j < dirs; j++)
+      for (let i = 0; i < n; i++) {
+        const sz = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * i;
+        if (model.geomType[i] !== PLANE)
+          out[i * dirs + j] = Math.abs(h[sz]) + Math.abs(h[sz + 1]) + Math.abs(h[sz + 2]) + Math.abs(h[sz + 3]);
+        else if (h[sz] !== 0 || h[sz + 1] !== 0 || h[sz + 2] !== 0) out[i * dirs + j] = Infinity;
+        else out[i * dirs + j] = Math.abs(h[sz + 3]);
+      }
+    return out;
   }
 
   /** ġ_j = n·(ṗ_B − ṗ_A) at contact k's surface points, into `slope`; returns ‖ġ‖. */
@@ -378,23 +470,27 @@ export class ApproachWatch {
     const px = c.point[3 * k],
       py = c.point[3 * k + 1],
       pz = c.point[3 * k + 2];
-    // surface points: on A at point − dist/2·n (outward normal n), on B at point + dist/2·n (outward −n)
-    // (point and outward normal through an array: doubles passed to a call V8 does not inline are boxed)
-    const sf = this.surface;
-    sf[0] = px - half * nx;
-    sf[1] = py - half * ny;
-    sf[2] = pz - half * nz;
-    sf[3] = nx;
-    sf[4] = ny;
-    sf[5] = nz;
-    this.sizeGradient(q, a, sf, this.sizeGradA);
-    sf[0] = px + half * nx;
-    sf[1] = py + half * ny;
-    sf[2] = pz + half * nz;
-    sf[3] = -nx;
-    sf[4] = -ny;
-    sf[5] = -nz;
-    this.sizeGradient(q, b, sf, this.sizeGradB);
+    // the sizes' term only where a direction moves either body's sizes (else every term is 0·finite: sizes = +0)
+    const sized = this.sizeMoves[a] === 1 || this.sizeMoves[b] === 1;
+    if (sized) {
+      // surface points: on A at point − dist/2·n (outward normal n), on B at point + dist/2·n (outward −n)
+      // (point and outward normal through an array: doubles passed to a call V8 does not inline are boxed)
+      const sf = this.surface;
+      sf[0] = px - half * nx;
+      sf[1] = py - half * ny;
+      sf[2] = pz - half * nz;
+      sf[3] = nx;
+      sf[4] = ny;
+      sf[5] = nz;
+      this.sizeGradient(q, a, sf, this.sizeGradA);
+      sf[0] = px + half * nx;
+      sf[1] = py + half * ny;
+      sf[2] = pz + half * nz;
+      sf[3] = -nx;
+      sf[4] = -ny;
+      sf[5] = -nz;
+      this.sizeGradient(q, b, sf, this.sizeGradB);
+    }
     const h = this.inputsDot;
     // each surface point's lever from its body's centre, for n·ṗ of the material point
     // (pointRate, written out here: a double returned from a call V8 does not inline is boxed)
@@ -417,7 +513,9 @@ export class ApproachWatch {
       const za = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * a;
       const zb = j * this.inputStride + this.sizeAt + GEOM_SIZE_WIDTH * b;
       let sizes = 0;
-      for (let k = 0; k < GEOM_SIZE_WIDTH; k++) sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
+      if (sized)
+        for (let k = 0; k < GEOM_SIZE_WIDTH; k++)
+          sizes += this.sizeGradA[k] * h[za + k] + this.sizeGradB[k] * h[zb + k];
       const s = vb - va + sizes;
       this.slope[j] = s;
       norm2 += s * s;

@@ -20,8 +20,14 @@ export class NearestDecisions {
   /** per parameter j: the entry with the smallest |m| / |∂m/∂θ_j| (−1: none moves) and that distance */
   readonly best: Int32Array;
   readonly bestDistance: Float64Array;
-  /** the slopes of the entries that were listed or best for a parameter when noted (a superset of those at the end) */
-  private readonly rows = new Map<number, Float64Array>();
+  /**
+   * The slopes of the entries that were listed or best for a parameter when noted (a
+   * superset of those at the end), in slots: slot k holds entry `rowOf[k]` (−1: free) with
+   * its slopes at `rowData[k·params ..]`. A fixed slab, not a row allocated per candidate.
+   */
+  private readonly rowData: Float64Array;
+  private readonly rowOf: Int32Array;
+  private rowCount = 0;
 
   constructor(
     private readonly params: number,
@@ -29,6 +35,15 @@ export class NearestDecisions {
   ) {
     this.best = new Int32Array(params).fill(-1);
     this.bestDistance = new Float64Array(params).fill(Infinity);
+    // up to the limit kept, and the one that overflows it before the sweep
+    const slots = this.rowLimit() + 1;
+    this.rowData = new Float64Array(slots * params);
+    this.rowOf = new Int32Array(slots).fill(-1);
+  }
+
+  /** Rows kept before those no longer listed nor best are forgotten. */
+  private rowLimit(): number {
+    return 4 * (this.listed + this.params);
   }
 
   /** Entry `i` is logged (its slopes not yet noted): distance Infinity. */
@@ -88,19 +103,36 @@ export class NearestDecisions {
 
   /** The slopes of entry `i`, listed or best for a parameter (∂|m_i|/∂θ_j at j). */
   row(i: number): Float64Array {
-    const row = this.rows.get(i);
-    if (row === undefined) throw new Error(`validity: no slopes kept for decision ${i}`);
-    return row;
+    const k = this.slotOf(i);
+    if (k < 0) throw new Error(`validity: no slopes kept for decision ${i}`);
+    return this.rowData.subarray(k * this.params, (k + 1) * this.params);
+  }
+
+  /** the slot holding entry i's row, or −1 */
+  private slotOf(i: number): number {
+    const rowOf = this.rowOf;
+    for (let k = 0; k < rowOf.length; k++) if (rowOf[k] === i) return k;
+    return -1;
   }
 
   private keepRow(i: number, slope: Float64Array, at: number): void {
-    if (this.rows.has(i)) return;
-    // a candidate's row, copied: the log does not keep every row
-    this.rows.set(i, slope.slice(at, at + this.params));
+    if (this.slotOf(i) >= 0) return;
+    // a candidate's row, copied into a free slot: the log does not keep every row
+    const rowOf = this.rowOf;
+    const P = this.params;
+    let k = 0;
+    while (rowOf[k] !== -1) k++;
+    rowOf[k] = i;
+    for (let j = 0; j < P; j++) this.rowData[k * P + j] = slope[at + j];
+    this.rowCount++;
     // forget the rows no longer listed nor best, once they pile up
-    if (this.rows.size > 4 * (this.listed + this.params)) {
-      const keep = new Set<number>([...this.nearest, ...this.best, i]);
-      for (const k of this.rows.keys()) if (!keep.has(k)) this.rows.delete(k);
+    if (this.rowCount > this.rowLimit()) {
+      for (let s = 0; s < rowOf.length; s++) {
+        const e = rowOf[s];
+        if (e === -1 || e === i || this.nearest.includes(e) || this.best.includes(e)) continue;
+        rowOf[s] = -1;
+        this.rowCount--;
+      }
     }
   }
 }
