@@ -8,7 +8,7 @@
 import * as ad from '../ad/index.ts';
 import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from '../sim/builder.ts';
-import { applyParams } from '../sim/gradient.ts';
+import { applyParams } from '../sim/param-inputs.ts';
 import type { Model } from '../sim/model.ts';
 import { parseParamPath, parseQuantityPath, pathBodies, readParam } from '../sim/paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../sim/rollout.ts';

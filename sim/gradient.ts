@@ -27,9 +27,6 @@ import {
   type ValidWithin,
 } from './validity.ts';
 
-/** Moved to sim/param-inputs.ts (shared with the validity radius); re-exported for callers of this module. */
-export { applyParams } from './param-inputs.ts';
-
 export interface GradientResult {
   value: number;
   /** d value / d parameter, by path as written */

@@ -22,7 +22,7 @@ import type { Bounds } from '../ad/optim/types.ts';
 import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from './builder.ts';
 import { SceneError } from './errors.ts';
-import { applyParams } from './gradient.ts';
+import { applyParams } from './param-inputs.ts';
 import type { ContactMode, Model } from './model.ts';
 import {
   parseParamPath,
@@ -103,13 +103,6 @@ export interface SceneObjective {
   ): PlainEvaluation;
   /** the loss and its AD gradient at `x` */
   lossAndGrad(x: readonly number[], setting?: ContactSetting): LossGradient;
-}
-
-/** Squared distance Σ (a_c − b_c)². */
-export function squaredDistance(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let c = 0; c < a.length; c++) s += (a[c] - b[c]) ** 2;
-  return s;
 }
 
 /** One control of the objective as a block of decision variables. */
