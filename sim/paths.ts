@@ -367,6 +367,19 @@ export function writeParam(scene: Scene, p: ParamPath, value: number): Scene {
 }
 
 /**
+ * Where `field` of body `body` (from its `component`) sits in a flat state block
+ * [bodyQ (7n) | bodyQd (6n)] of `nbody` bodies, as a rollout's output lays out each state.
+ *
+ * @example
+ * const at = stateOffset(model.nbody, q.body, q.field, q.component ?? 0); // y[at .. at + q.width)
+ */
+export function stateOffset(nbody: number, body: number, field: StateVectorField, component = 0): number {
+  const slot = STATE_SLOT[field];
+  const block = slot.array === 'bodyQ' ? 0 : STATE_FIELDS.bodyQ * nbody;
+  return block + STATE_FIELDS[slot.array] * body + slot.offset + component;
+}
+
+/**
  * The value of a quantity in a state: `q.width` numbers written to `out` (a new array by
  * default). Orientation is the stored quaternion (w, x, y, z); q and −q are one rotation.
  *

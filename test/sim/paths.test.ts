@@ -14,6 +14,7 @@ import {
   quantityPaths,
   readParam,
   readQuantity,
+  stateOffset,
   writeParam,
   type ParamPath,
 } from '../../sim/paths.ts';
@@ -347,5 +348,14 @@ describe('readQuantity', () => {
 
   it('the bodies of a model are those of its scene', () => {
     expect(pathBodiesOfModel(model)).toEqual(bodies);
+  });
+
+  it('stateOffset finds every quantity in the flat block [bodyQ | bodyQd] where readQuantity finds it in the State', () => {
+    const flat = [...state.bodyQ, ...state.bodyQd];
+    for (const text of quantityPaths(bodies)) {
+      const q = parseQuantityPath(text, bodies);
+      const at = stateOffset(model.nbody, q.body, q.field, q.component ?? 0);
+      expect(flat.slice(at, at + q.width)).toEqual(readQuantity(state, q));
+    }
   });
 });
