@@ -15,7 +15,7 @@ import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from './builder.ts';
 import { PathError } from './errors.ts';
 import { applyParams } from './param-inputs.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readParam, stateOffset } from './paths.ts';
+import { parseComponentPath, parseParamPath, parseQuantityPath, pathBodies, readParam, stateOffset } from './paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from './rollout.ts';
 import type { Scene } from './scene.ts';
 import {
@@ -71,15 +71,7 @@ export interface GradientOptions {
  * r.grad['ball.linearVelocity.z']; // ∂z(T)/∂v_z(0)
  */
 export function gradient(scene: Scene, of: string, wrt: readonly string[], opts: GradientOptions = {}): GradientResult {
-  const quantity = parseQuantityPath(of, pathBodies(scene), '--of');
-  if (quantity.component === null) {
-    throw new PathError(
-      '--of',
-      of,
-      'a gradient needs one number: name a component',
-      ['x', 'y', 'z'].map((c) => `${of}.${c}`),
-    );
-  }
+  parseComponentPath(of, pathBodies(scene), 'a gradient');
   const validity = opts.validity ?? new Set(wrt).size <= VALIDITY_DEFAULT_MAX_PARAMS;
   return quantityLossGradient(scene, of, wrt, (q) => q[0], { ...opts, validity });
 }

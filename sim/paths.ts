@@ -227,6 +227,17 @@ export function parseParamPath(text: string, bodies: readonly PathBody[], where 
 }
 
 /**
+ * Parse `--of` as ONE component of a final-state quantity (what a gradient, a sweep or a
+ * probe reads): a whole vector is a PathError saying that `who` needs one number.
+ */
+export function parseComponentPath(text: string, bodies: readonly PathBody[], who: string): QuantityPath {
+  const q = parseQuantityPath(text, bodies, '--of');
+  if (q.component !== null) return q;
+  const components = XYZ.map((c) => `${text}.${c}`);
+  throw new PathError('--of', text, `${who} needs one number: name a component`, components);
+}
+
+/**
  * Parse a quantity path (a final-state vector or one component) against a scene's bodies.
  * Throws a {@link PathError} naming the path and listing the valid choices.
  *
