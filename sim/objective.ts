@@ -128,7 +128,7 @@ export interface ControlBlock {
  * Write the controls of step `t` from the decision variables `x` into one step's wrench
  * block `out[base + j·6 + k]` (bodies × [force | torque], world frame), `j` the block's
  * body among `bodies`: the step's slice of the rollout's control input
- * (sim/rollout-shared.ts) or the plain simulator's per-step control. The one place where
+ * (sim/driver/inputs.ts) or the plain simulator's per-step control. The one place where
  * objective controls meet those layouts, so it can follow a generated field table.
  */
 export function writeControls(
