@@ -8,9 +8,18 @@
 import * as ad from '../ad/index.ts';
 import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from '../sim/builder.ts';
-import { applyParams } from '../sim/gradient.ts';
+import { applyParams } from '../sim/param-inputs.ts';
 import type { Model } from '../sim/model.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readParam } from '../sim/paths.ts';
+import {
+  COMPONENTS,
+  parseParamPath,
+  parseQuantityPath,
+  pathBodies,
+  readParam,
+  stateOffset,
+  STATE_VECTOR_FIELDS,
+  type StateVectorField,
+} from '../sim/paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../sim/rollout.ts';
 import type { Scene } from '../sim/scene.ts';
 import {
@@ -73,22 +82,15 @@ export interface GradientResult {
   kinks: { label: string; margin: number }[];
 }
 
-const FIELDS = [
-  ['position', 0, 3],
-  ['orientation', 3, 4],
-  ['linearVelocity', 0, 3],
-  ['angularVelocity', 3, 3],
-] as const;
-
 /** The bodies' states in `y` from `offset` ([q (7n) | qd (6n)]) by name. */
 function tracedBodies(model: Model, y: readonly Real[], offset: number): Record<string, TracedBody> {
   const n = model.nbody;
   const out: Record<string, TracedBody> = {};
   model.bodyName.forEach((name, b) => {
     const body = {} as TracedBody;
-    for (const [field, at, width] of FIELDS) {
-      const base = field === 'position' || field === 'orientation' ? offset + 7 * b : offset + 7 * n + 6 * b;
-      body[field] = y.slice(base + at, base + at + width);
+    for (const field of STATE_VECTOR_FIELDS) {
+      const at = offset + stateOffset(n, b, field);
+      body[field] = y.slice(at, at + COMPONENTS[field].length);
     }
     out[name] = body;
   });
@@ -398,7 +400,7 @@ export function jacobian(source: SceneSource, options: JacobianOptions): Jacobia
   const { steps, dt, contact, temperature } = opts;
   const r = tracedRollout(source, { steps, dt, contact, temperature, wrt: pathList(opts.wrt, 'options.wrt') });
   const bodies = pathBodies(r.scene);
-  const rows: { name: string; body: string; field: (typeof FIELDS)[number][0]; c: number }[] = [];
+  const rows: { name: string; body: string; field: StateVectorField; c: number }[] = [];
   pathList(opts.of, 'options.of').forEach((text, j) => {
     let q;
     try {

@@ -99,33 +99,27 @@ export function buildModel(scene: Scene): Model {
  * body becomes an infinite acceleration. Invalid input, named by its JSON path.
  */
 function rejectUnrepresentable(b: BodySpec, i: number, mass: number, inertia: Float64Array): void {
-  const field = b.mass !== undefined ? 'mass' : 'density';
+  const path = `bodies[${i}].${b.mass !== undefined ? 'mass' : 'density'}`;
+  const fail = (message: string) => {
+    throw new SceneError([{ path, message }]);
+  };
   if (!(mass >= MIN_NORMAL) || !Number.isFinite(1 / mass)) {
-    throw new SceneError([
-      {
-        path: `bodies[${i}].${field}`,
-        message: `gives a mass of ${mass} kg, below the smallest normal double ${MIN_NORMAL} kg: its reciprocal is not representable`,
-      },
-    ]);
+    fail(
+      `gives a mass of ${mass} kg, below the smallest normal double ${MIN_NORMAL} kg: its reciprocal is not representable`,
+    );
   }
   for (let k = 0; k < 3; k++) {
     if (!(inertia[k] >= MIN_NORMAL) || !Number.isFinite(1 / inertia[k])) {
-      throw new SceneError([
-        {
-          path: `bodies[${i}].${field}`,
-          message: `gives a moment of inertia of ${inertia[k]} kg·m² (mass ${mass} kg with this shape), below the smallest normal double: its reciprocal is not representable`,
-        },
-      ]);
+      fail(
+        `gives a moment of inertia of ${inertia[k]} kg·m² (mass ${mass} kg with this shape), below the smallest normal double: its reciprocal is not representable`,
+      );
     }
   }
   for (let k = 0; k < 3; k++) {
     if (inertia[k] < MOMENT_RANGE[0] || inertia[k] > MOMENT_RANGE[1]) {
-      throw new SceneError([
-        {
-          path: `bodies[${i}].${field}`,
-          message: `gives a moment of inertia of ${inertia[k].toExponential(2)} kg·m² (mass ${mass} kg with this shape), outside ${MOMENT_RANGE[0]} … ${MOMENT_RANGE[1]} kg·m², where the rotational step's 3×3 solve (a product of three moments) leaves double precision: give the body a mass of physical size`,
-        },
-      ]);
+      fail(
+        `gives a moment of inertia of ${inertia[k].toExponential(2)} kg·m² (mass ${mass} kg with this shape), outside ${MOMENT_RANGE[0]} … ${MOMENT_RANGE[1]} kg·m², where the rotational step's 3×3 solve (a product of three moments) leaves double precision: give the body a mass of physical size`,
+      );
     }
   }
 }

@@ -82,17 +82,9 @@ export function forwardGradientOf(
     const P = params.length;
     // ∂x/∂θ_j: the parameters written into the inputs as the reverse pass writes them
     const xdots = inputTangents(x, L, s, model, params, theta);
+    // the margins' tangents are the validity radius's business
     const nearest = nearestPerDecision();
-    const sink: StepMarginSink = {
-      get t() {
-        return nearest.t;
-      },
-      set t(t: number) {
-        nearest.t = t;
-      },
-      kink: (margin, label, jump) => nearest.kink(margin, label, jump),
-      tangents: () => {}, // the margins' tangents are the validity radius's business
-    };
+    const sink: StepMarginSink = Object.assign(nearest, { tangents: () => {} });
     const { y, ydot } = rolloutTangents(config, factory, x, xdots, P, sink);
     const state = allocState(model.nbody);
     const packed = flat(state);

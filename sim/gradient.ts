@@ -15,7 +15,7 @@ import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from './builder.ts';
 import { PathError } from './errors.ts';
 import { applyParams } from './param-inputs.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readParam } from './paths.ts';
+import { parseComponentPath, parseParamPath, parseQuantityPath, pathBodies, readParam, stateOffset } from './paths.ts';
 import { rolloutInputs, rolloutLayout, rolloutPrimitive } from './rollout.ts';
 import type { Scene } from './scene.ts';
 import {
@@ -26,9 +26,6 @@ import {
   type Decision,
   type ValidWithin,
 } from './validity.ts';
-
-/** Moved to sim/param-inputs.ts (shared with the validity radius); re-exported for callers of this module. */
-export { applyParams } from './param-inputs.ts';
 
 export interface GradientResult {
   value: number;
@@ -74,15 +71,7 @@ export interface GradientOptions {
  * r.grad['ball.linearVelocity.z']; // ∂z(T)/∂v_z(0)
  */
 export function gradient(scene: Scene, of: string, wrt: readonly string[], opts: GradientOptions = {}): GradientResult {
-  const quantity = parseQuantityPath(of, pathBodies(scene), '--of');
-  if (quantity.component === null) {
-    throw new PathError(
-      '--of',
-      of,
-      'a gradient needs one number: name a component',
-      ['x', 'y', 'z'].map((c) => `${of}.${c}`),
-    );
-  }
+  parseComponentPath(of, pathBodies(scene), 'a gradient');
   const validity = opts.validity ?? new Set(wrt).size <= VALIDITY_DEFAULT_MAX_PARAMS;
   return quantityLossGradient(scene, of, wrt, (q) => q[0], { ...opts, validity });
 }
@@ -116,14 +105,7 @@ export function quantityLossGradient(
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const base = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
   const run = rolloutPrimitive(config);
-  // the rollout's output is [q (7n) | qd (6n)]
-  const slot = {
-    position: [0, 7, 0],
-    orientation: [0, 7, 3],
-    linearVelocity: [7 * model.nbody, 6, 0],
-    angularVelocity: [7 * model.nbody, 6, 3],
-  }[quantity.field];
-  const first = slot[0] + slot[1] * quantity.body + slot[2] + (quantity.component ?? 0);
+  const first = stateOffset(model.nbody, quantity.body, quantity.field, quantity.component ?? 0);
   const result = ad.valueAndGrad(
     (leaves) => {
       const x: Real[] = Array.from(base);

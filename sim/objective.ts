@@ -22,7 +22,7 @@ import type { Bounds } from '../ad/optim/types.ts';
 import type { Real } from '../ad/tape.ts';
 import { buildModel, initialState } from './builder.ts';
 import { SceneError } from './errors.ts';
-import { applyParams } from './gradient.ts';
+import { applyParams } from './param-inputs.ts';
 import type { ContactMode, Model } from './model.ts';
 import {
   parseParamPath,
@@ -30,6 +30,7 @@ import {
   pathBodies,
   readParam,
   readQuantity,
+  stateOffset,
   writeParam,
   type ParamPath,
   type QuantityPath,
@@ -105,13 +106,6 @@ export interface SceneObjective {
   lossAndGrad(x: readonly number[], setting?: ContactSetting): LossGradient;
 }
 
-/** Squared distance Σ (a_c − b_c)². */
-export function squaredDistance(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let c = 0; c < a.length; c++) s += (a[c] - b[c]) ** 2;
-  return s;
-}
-
 /** One control of the objective as a block of decision variables. */
 export interface ControlBlock {
   body: number;
@@ -134,7 +128,7 @@ export interface ControlBlock {
  * Write the controls of step `t` from the decision variables `x` into one step's wrench
  * block `out[base + j·6 + k]` (bodies × [force | torque], world frame), `j` the block's
  * body among `bodies`: the step's slice of the rollout's control input
- * (sim/rollout-shared.ts) or the plain simulator's per-step control. The one place where
+ * (sim/driver/inputs.ts) or the plain simulator's per-step control. The one place where
  * objective controls meet those layouts, so it can follow a generated field table.
  */
 export function writeControls(
@@ -274,8 +268,6 @@ interface PreparedRollout {
   layout: RolloutLayout;
   base: Float64Array;
   run: (x: readonly Real[]) => Real[];
-  /** the rollout output's index of each component of a quantity, per state block */
-  indices: Map<QuantityPath, number[]>;
 }
 
 /**
@@ -346,7 +338,6 @@ export function sceneObjective(scene: Scene): SceneObjective {
       layout: rolloutLayout(model.nbody, s.steps, controlBodies.length),
       base: rolloutInputs(config, state0.bodyQ, state0.bodyQd),
       run: rolloutPrimitive(config),
-      indices: new Map(),
     };
     return prepared;
   };
@@ -410,7 +401,8 @@ export function sceneObjective(scene: Scene): SceneObjective {
           const y = p.run(inputs);
           return terms.loss((q, k) => {
             const block = k === p.scene.steps ? 0 : 1 + terms.record.indexOf(k);
-            return outputIndices(p, q).map((i) => y[block * width + i]);
+            const at = block * width + stateOffset(n, q.body, q.field, q.component ?? 0);
+            return y.slice(at, at + q.width);
           }, leaves);
         },
         x,
@@ -432,22 +424,4 @@ function writeControlSteps(
 ): void {
   if (blocks.length === 0) return;
   for (let t = 0; t < steps; t++) writeControls(inputs, base + 6 * bodies.length * t, blocks, bodies, x, t);
-}
-
-/**
- * The indices of `q`'s components in one state block of the rollout's output, which is
- * laid out as a State's arrays one after the other ([bodyQ | bodyQd]): found by reading
- * the quantity from a state whose entries are their own indices, so the state's field
- * table (sim/paths.ts) stays the only place that knows the offsets.
- */
-function outputIndices(p: PreparedRollout, q: QuantityPath): number[] {
-  let found = p.indices.get(q);
-  if (found === undefined) {
-    const n = p.model.nbody;
-    const nq = STATE_FIELDS.bodyQ * n;
-    const iota = (from: number, count: number) => Float64Array.from({ length: count }, (_, i) => from + i);
-    found = readQuantity({ bodyQ: iota(0, nq), bodyQd: iota(nq, STATE_FIELDS.bodyQd * n) } as State, q);
-    p.indices.set(q, found);
-  }
-  return found;
 }

@@ -227,6 +227,17 @@ export function parseParamPath(text: string, bodies: readonly PathBody[], where 
 }
 
 /**
+ * Parse `--of` as ONE component of a final-state quantity (what a gradient, a sweep or a
+ * probe reads): a whole vector is a PathError saying that `who` needs one number.
+ */
+export function parseComponentPath(text: string, bodies: readonly PathBody[], who: string): QuantityPath {
+  const q = parseQuantityPath(text, bodies, '--of');
+  if (q.component !== null) return q;
+  const components = XYZ.map((c) => `${text}.${c}`);
+  throw new PathError('--of', text, `${who} needs one number: name a component`, components);
+}
+
+/**
  * Parse a quantity path (a final-state vector or one component) against a scene's bodies.
  * Throws a {@link PathError} naming the path and listing the valid choices.
  *
@@ -364,6 +375,19 @@ export function writeParam(scene: Scene, p: ParamPath, value: number): Scene {
       return out;
   }
   throw new RangeError(`path '${p.text}' does not fit body '${b.name}' (${s.type})`);
+}
+
+/**
+ * Where `field` of body `body` (from its `component`) sits in a flat state block
+ * [bodyQ (7n) | bodyQd (6n)] of `nbody` bodies, as a rollout's output lays out each state.
+ *
+ * @example
+ * const at = stateOffset(model.nbody, q.body, q.field, q.component ?? 0); // y[at .. at + q.width)
+ */
+export function stateOffset(nbody: number, body: number, field: StateVectorField, component = 0): number {
+  const slot = STATE_SLOT[field];
+  const block = slot.array === 'bodyQ' ? 0 : STATE_FIELDS.bodyQ * nbody;
+  return block + STATE_FIELDS[slot.array] * body + slot.offset + component;
 }
 
 /**

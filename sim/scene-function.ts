@@ -8,7 +8,7 @@ import { buildModel, initialState } from './builder.ts';
 import { PathError } from './errors.ts';
 import { forwardGradientOf } from './forward-gradient.ts';
 import { gradient } from './gradient.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readParam, readQuantity, type ParamPath } from './paths.ts';
+import { parseComponentPath, parseParamPath, pathBodies, readParam, readQuantity, type ParamPath } from './paths.ts';
 import type { Scene } from './scene.ts';
 import { sceneAt, validity, type Validity } from './validity.ts';
 import { createStepData, simulate } from './step.ts';
@@ -71,15 +71,7 @@ export function sceneFunction(
   opts: { kinkTol?: number } = {},
 ): SceneFunction {
   const bodies = pathBodies(scene);
-  const quantity = parseQuantityPath(of, bodies, '--of');
-  if (quantity.component === null) {
-    throw new PathError(
-      '--of',
-      of,
-      'a sweep or probe needs one number: name a component',
-      ['x', 'y', 'z'].map((c) => `${of}.${c}`),
-    );
-  }
+  const quantity = parseComponentPath(of, bodies, 'a sweep or probe');
   const names = [...new Set(wrt)];
   if (names.length === 0) throw new PathError('--wrt', '', 'name at least one parameter', []);
   const params: ParamPath[] = names.map((p) => parseParamPath(p, bodies, '--wrt'));

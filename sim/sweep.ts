@@ -572,16 +572,10 @@ export type ContinuityReport = Partial<
  * report.soft?.jumps.length; // 0: smoothed contact, continuous gradient
  */
 export function continuityReport(scene: Scene, opts: SweepOptions): ContinuityReport {
-  const full = sweep(scene, opts);
   const out: ContinuityReport = {};
-  for (const [mode, s] of Object.entries(full) as [ContactMode, ModeSweep][]) {
-    out[mode] = {
-      jumps: s.jumps,
-      valueJumps: s.valueJumps,
-      sawTooth: s.sawTooth,
-      lipschitz: s.lipschitz,
-      jumpTol: s.jumpTol,
-    };
+  for (const [mode, s] of Object.entries(sweep(scene, opts)) as [ContactMode, ModeSweep][]) {
+    const { jumps, valueJumps, sawTooth, lipschitz, jumpTol } = s;
+    out[mode] = { jumps, valueJumps, sawTooth, lipschitz, jumpTol };
   }
   return out;
 }

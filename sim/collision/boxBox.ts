@@ -36,7 +36,7 @@
  */
 import type { Contacts } from './contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from './contacts.ts';
-import type { CollisionInput } from './types.ts';
+import type { CollideFn } from './types.ts';
 import { clipPolygonToHalfSpace } from './clip.ts';
 import { closestPointsSegmentSegment } from './segment.ts';
 import { loadPose } from './pose.ts';
@@ -340,14 +340,7 @@ function emitEdgeContact(a: number, b: number, n: number, margin: number, out: C
  * // a cube resting on a larger one: 4 contacts at the corners of its bottom face
  * const n = collideBoxBox(model, state.bodyQ, lower, upper, 0.01, contacts);
  */
-export function collideBoxBox(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideBoxBox: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const size = input.geomSize;
   loadPose(bodyQ, a, _centreA, _rotA);
   loadPose(bodyQ, b, _centreB, _rotB);
@@ -398,4 +391,4 @@ export function collideBoxBox(
   }
   const side = _centreAinB[faceAxis] >= 0 ? 1 : -1;
   return emitFaceManifold(a, b, false, faceAxis, side, margin, out);
-}
+};

@@ -27,7 +27,7 @@
  */
 import type { Contacts } from './contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from './contacts.ts';
-import type { CollisionInput } from './types.ts';
+import type { CollideFn } from './types.ts';
 import { closestPointsSegmentSegment } from './segment.ts';
 import { loadCapsuleSegment, loadPose } from './pose.ts';
 import { EDGE_AXIS_MIN_SINE, EDGE_AXIS_TOLERANCE } from './sat.ts';
@@ -324,14 +324,7 @@ function collidePenetrating(a: number, b: number, margin: number, out: Contacts)
  * @example
  * const n = collideBoxCapsule(model, state.bodyQ, crate, rod, 0.01, contacts);
  */
-export function collideBoxCapsule(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideBoxCapsule: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const size = input.geomSize;
   loadPose(bodyQ, a, _boxCentre, _boxRot);
   vec3Load(_half, size, 4 * a);
@@ -341,4 +334,4 @@ export function collideBoxCapsule(
   mat3TransposeMulVec3(_dir, _boxRot, vec3Sub(_dir, _end1, _end0));
   if (clipToSlabs(ALL_AXES)) return collidePenetrating(a, b, margin, out);
   return collideSeparated(a, b, margin, out);
-}
+};

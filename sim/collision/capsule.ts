@@ -1,6 +1,5 @@
 /** Narrowphase: capsule A against capsule B. */
-import type { Contacts } from './contacts.ts';
-import type { CollisionInput } from './types.ts';
+import type { CollideFn } from './types.ts';
 import { anyPerpendicular, emitBallContact } from './ball.ts';
 import { closestPointsSegmentSegment } from './segment.ts';
 import { loadCapsuleSegment } from './pose.ts';
@@ -27,14 +26,7 @@ const _rot = new Float64Array(9);
  * @example
  * const n = collideCapsuleCapsule(model, state.bodyQ, 3, 4, 0.01, contacts);
  */
-export function collideCapsuleCapsule(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideCapsuleCapsule: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const size = input.geomSize;
   loadCapsuleSegment(bodyQ, size, a, _rot, _a0, _a1);
   vec3Load(_axisA, _rot, 6);
@@ -45,4 +37,4 @@ export function collideCapsuleCapsule(
   if (_fallback[0] !== 0 || _fallback[1] !== 0 || _fallback[2] !== 0) vec3Normalize(_fallback, _fallback);
   else anyPerpendicular(_fallback, _axisA);
   return emitBallContact(out, a, b, size, _onA, _onB, margin, _fallback);
-}
+};

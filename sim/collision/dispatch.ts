@@ -3,8 +3,7 @@
  * the pair's row in the pair table (sim/pairs/table.ts).
  */
 import { pairTable } from '../pairs/table.ts';
-import type { Contacts } from './contacts.ts';
-import type { CollideFn, CollisionInput } from './types.ts';
+import type { CollideFn } from './types.ts';
 
 /**
  * `collideTable[typeA][typeB]` for typeA ≤ typeB: the narrowphase for a body of type
@@ -28,14 +27,7 @@ export const collideTable: readonly (readonly (CollideFn | null)[])[] = Object.f
  * @example
  * const n = collidePair(model, state.bodyQ, box, ball, 0.01, contacts); // runs collideSphereBox(ball, box)
  */
-export function collidePair(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collidePair: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const typeA = input.geomType[a];
   const typeB = input.geomType[b];
   if (typeA <= typeB) {
@@ -54,4 +46,4 @@ export function collidePair(
     out.normal[3 * k + 2] = -out.normal[3 * k + 2];
   }
   return written;
-}
+};

@@ -6,7 +6,7 @@
  */
 import type { Contacts } from './contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from './contacts.ts';
-import type { CollisionInput } from './types.ts';
+import type { CollideFn } from './types.ts';
 import { loadCapsuleSegment, loadPose } from './pose.ts';
 import { vec3Create, type Vec3 } from '../math/vec3.ts';
 
@@ -78,39 +78,25 @@ export function emitPlanePoint(
  * @example
  * const n = collidePlaneSphere(model, state.bodyQ, ground, ball, 0.01, contacts);
  */
-export function collidePlaneSphere(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collidePlaneSphere: CollideFn = (input, bodyQ, a, b, margin, out) => {
   loadPlaneNormal(input.geomSize, a);
   _centre[0] = bodyQ[7 * b];
   _centre[1] = bodyQ[7 * b + 1];
   _centre[2] = bodyQ[7 * b + 2];
   return emitPlaneBall(out, a, b, input.geomSize, _centre, input.geomSize[4 * b], margin, 0);
-}
+};
 
 /**
  * Plane A against capsule B: each end cap (the sphere of radius r at either end of the
  * axis segment) within the margin gives a contact, so a capsule lying on the plane has
  * two. Feature id 0 for the end at −halfLength along body z, 1 for the end at +halfLength.
  */
-export function collidePlaneCapsule(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collidePlaneCapsule: CollideFn = (input, bodyQ, a, b, margin, out) => {
   loadPlaneNormal(input.geomSize, a);
   loadCapsuleSegment(bodyQ, input.geomSize, b, _rot, _p0, _p1);
   const n0 = emitPlaneBall(out, a, b, input.geomSize, _p0, input.geomSize[4 * b], margin, 0);
   return n0 + emitPlaneBall(out, a, b, input.geomSize, _p1, input.geomSize[4 * b], margin, 1);
-}
+};
 
 /**
  * Plane A against box B: the corners of the box within the margin, at most the 4
@@ -118,14 +104,7 @@ export function collidePlaneCapsule(
  * resting on a face gives its four bottom corners. Feature id: the corner index
  * i + 2j + 4k for the corner at (±hx, ±hy, ±hz) with i, j, k = 1 for the + sign.
  */
-export function collidePlaneBox(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collidePlaneBox: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const size = input.geomSize;
   loadPlaneNormal(size, a);
   loadPose(bodyQ, b, _centre, _rot);
@@ -169,4 +148,4 @@ export function collidePlaneBox(
     written += emitContact(out, a, b, _record, best);
   }
   return written;
-}
+};

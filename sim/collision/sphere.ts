@@ -2,9 +2,8 @@
  * Narrowphase: a sphere (body A) against a sphere, a capsule or a box (body B).
  * One contact at most; its feature id is 0, except sphere–box (see there).
  */
-import type { Contacts } from './contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from './contacts.ts';
-import type { CollisionInput } from './types.ts';
+import type { CollideFn } from './types.ts';
 import { anyPerpendicular, emitBallContact } from './ball.ts';
 import { closestPointOnSegment } from './segment.ts';
 import { loadCapsuleSegment, loadPose } from './pose.ts';
@@ -34,39 +33,25 @@ const _rot = new Float64Array(9);
  * @example
  * const n = collideSphereSphere(model, state.bodyQ, 1, 2, 0.01, contacts);
  */
-export function collideSphereSphere(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideSphereSphere: CollideFn = (input, bodyQ, a, b, margin, out) => {
   vec3Load(_centreA, bodyQ, 7 * a);
   vec3Load(_centreB, bodyQ, 7 * b);
   return emitBallContact(out, a, b, input.geomSize, _centreA, _centreB, margin, UP);
-}
+};
 
 /**
  * Sphere A against capsule B: the sphere against the ball of radius r centred at the
  * point of the capsule's axis segment closest to the sphere centre. A centre exactly on
  * the axis takes a deterministic direction perpendicular to the axis as the normal.
  */
-export function collideSphereCapsule(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideSphereCapsule: CollideFn = (input, bodyQ, a, b, margin, out) => {
   vec3Load(_centreA, bodyQ, 7 * a);
   loadCapsuleSegment(bodyQ, input.geomSize, b, _rot, _p0, _p1);
   closestPointOnSegment(_onAxis, _p0, _p1, _centreA);
   vec3Load(_axis, _rot, 6);
   anyPerpendicular(_fallback, _axis);
   return emitBallContact(out, a, b, input.geomSize, _centreA, _onAxis, margin, _fallback);
-}
+};
 
 /**
  * Sphere A against box B. With the sphere centre c outside the box, the contact is
@@ -75,14 +60,7 @@ export function collideSphereCapsule(
  * out through: dist = −(distance from c to that face) − r, normal the face's outward
  * normal reversed, feature id 1 + face (faces 0–5: −x, +x, −y, +y, −z, +z).
  */
-export function collideSphereBox(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideSphereBox: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const size = input.geomSize;
   const r = size[4 * a];
   vec3Load(_centreA, bodyQ, 7 * a);
@@ -136,4 +114,4 @@ export function collideSphereBox(
   _surface[2] = _centreA[2] + r * _normal[2];
   _record[RECORD_DIST] = dist;
   return emitContact(out, a, b, _record, feature);
-}
+};

@@ -21,9 +21,8 @@
  */
 import { add, div, mul, sqrt, sub } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
-import type { Contacts } from '../collision/contacts.ts';
 import { emitPlanePoint } from '../collision/plane.ts';
-import type { CollisionInput } from '../collision/types.ts';
+import type { CollideFn } from '../collision/types.ts';
 import type { FeatureFormula } from '../contact/geometry-features.ts';
 import { emit, LOCAL_POSE_B, LOCAL_SIZE_A, LOCAL_SIZE_B, rotation, type V3 } from '../contact/geometry-shared.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
@@ -54,14 +53,7 @@ const _p = new Float64Array(3);
  * @example
  * const n = collidePlaneCylinder(model, state.bodyQ, ground, can, 0.01, contacts);
  */
-export function collidePlaneCylinder(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collidePlaneCylinder: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const s = input.geomSize;
   const n0 = s[4 * a],
     n1 = s[4 * a + 1],
@@ -99,7 +91,7 @@ export function collidePlaneCylinder(
     }
   }
   return written;
-}
+};
 
 // ---- the feature formula (ad ops, the narrowphase's arithmetic) --------------------------------
 

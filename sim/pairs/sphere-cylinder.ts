@@ -17,9 +17,8 @@
 import { add, div, mul, neg, sqrt, sub, value } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { COINCIDENT_CENTRES } from '../collision/ball.ts';
-import type { Contacts } from '../collision/contacts.ts';
 import { createContactRecord, emitContact, RECORD_DIST } from '../collision/contacts.ts';
-import type { CollisionInput } from '../collision/types.ts';
+import type { CollideFn } from '../collision/types.ts';
 import type { FeatureFormula } from '../contact/geometry-features.ts';
 import {
   DECISION_BOX_REGION,
@@ -52,14 +51,7 @@ const _local = new Float64Array(3);
  * @example
  * const n = collideSphereCylinder(model, state.bodyQ, ball, can, 0.01, contacts);
  */
-export function collideSphereCylinder(
-  input: CollisionInput,
-  bodyQ: Float64Array,
-  a: number,
-  b: number,
-  margin: number,
-  out: Contacts,
-): number {
+export const collideSphereCylinder: CollideFn = (input, bodyQ, a, b, margin, out) => {
   const s = input.geomSize;
   const rs = s[4 * a],
     r = s[4 * b],
@@ -120,7 +112,7 @@ export function collideSphereCylinder(
   _record[5] = n2;
   _record[RECORD_DIST] = dist;
   return emitContact(out, a, b, _record, feature);
-}
+};
 
 // ---- the feature formula (ad ops, the narrowphase's arithmetic) --------------------------------
 

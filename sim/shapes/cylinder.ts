@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { add, div, mul } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
+import { hypot2 } from '../math/hypot.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { positive, strict } from '../scene-fields.ts';
 import { onFace, type ShapeRow } from './row.ts';
@@ -47,12 +48,12 @@ export const cylinder = {
     support(size, g, d, out) {
       // the rim point of the cap on d's side, in d's direction around the axis
       const r = size[g];
-      const across = Math.hypot(d[0], d[1]);
+      const across = hypot2(d[0], d[1]);
       out[0] = across > 0 ? (r * d[0]) / across : r;
       out[1] = across > 0 ? (r * d[1]) / across : 0;
       out[2] = d[2] < 0 ? -size[g + 1] : size[g + 1];
     },
-    boundingRadius: (size, g) => Math.hypot(size[g], size[g + 1]),
+    boundingRadius: (size, g) => hypot2(size[g], size[g + 1]),
     halfThickness: (size, g) => Math.min(size[g], size[g + 1]),
     aabbHalfWidths(size, g, bodyQ, q, out) {
       // the axis segment's extent plus each cap disc's, r·√(1 − aₖ²) along world axis k
@@ -66,7 +67,7 @@ export const cylinder = {
     // the rim moves radially with the radius, the ends along ±z with the half length
     surfaceSizeRates(size, g, p, m, out) {
       out.fill(0);
-      const rho = Math.hypot(p[0], p[1]);
+      const rho = hypot2(p[0], p[1]);
       if (rho > 0 && onFace(rho, size[g])) out[0] = (p[0] * m[0] + p[1] * m[1]) / rho;
       if (onFace(p[2], size[g + 1])) out[1] = Math.sign(p[2]) * m[2];
     },

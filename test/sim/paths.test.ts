@@ -7,6 +7,7 @@ import { PathError, SceneError } from '../../sim/errors.ts';
 import type { Model } from '../../sim/model.ts';
 import {
   paramPaths,
+  parseComponentPath,
   parseParamPath,
   parseQuantityPath,
   pathBodies,
@@ -14,6 +15,7 @@ import {
   quantityPaths,
   readParam,
   readQuantity,
+  stateOffset,
   writeParam,
   type ParamPath,
 } from '../../sim/paths.ts';
@@ -347,5 +349,28 @@ describe('readQuantity', () => {
 
   it('the bodies of a model are those of its scene', () => {
     expect(pathBodiesOfModel(model)).toEqual(bodies);
+  });
+
+  it('parseComponentPath takes one component and refuses a whole vector, naming who needs one number', () => {
+    expect(parseComponentPath('ball.position.z', bodies, 'a gradient').component).toBe(2);
+    const err = (() => {
+      try {
+        parseComponentPath('ball.position', bodies, 'a sweep or probe');
+      } catch (e) {
+        return e as PathError;
+      }
+    })();
+    expect(err).toBeInstanceOf(PathError);
+    expect(err!.message).toMatch(/a sweep or probe needs one number: name a component/);
+    expect(err!.choices).toEqual(['ball.position.x', 'ball.position.y', 'ball.position.z']);
+  });
+
+  it('stateOffset finds every quantity in the flat block [bodyQ | bodyQd] where readQuantity finds it in the State', () => {
+    const flat = [...state.bodyQ, ...state.bodyQd];
+    for (const text of quantityPaths(bodies)) {
+      const q = parseQuantityPath(text, bodies);
+      const at = stateOffset(model.nbody, q.body, q.field, q.component ?? 0);
+      expect(flat.slice(at, at + q.width)).toEqual(readQuantity(state, q));
+    }
   });
 });
