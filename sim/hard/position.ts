@@ -147,3 +147,40 @@ function placeImpacts(p: ContactProblem, pseudo: Float64Array): boolean {
   }
   return true;
 }
+
+/**
+ * The rows of the drift correction's active set that its derivative solves with: the
+ * position pass's impulses λ_p > 0 satisfy J_A(v⁺ + v_p) = −d_A/dt, and where those rows are
+ * linearly dependent (a flat box's four corners on the ground: rank 3) W_AA = J_A M⁻¹ J_Aᵀ is
+ * singular and λ_p not unique, while v_p (the M-orthogonal projection onto those
+ * constraints) is. A greedy pivoted Cholesky of W_AA (`w`, m × m row-major, values) keeps a
+ * row where its pivot exceeds `RANK_TOLERANCE` of its diagonal; the kept rows span the
+ * same constraints, so the correction solved on them is the same (the dropped ones hold
+ * where the system is consistent, as the pass's converged solve shows). One rule for the
+ * trace (traced-step.ts) and the hand adjoint (placed-adjoint.ts). Writes `keep[i]` (1/0),
+ * uses `scratch` (≥ m²); returns the count kept.
+ */
+export function independentRows(w: ArrayLike<number>, m: number, keep: Uint8Array, scratch: Float64Array): number {
+  // L Lᵀ of the kept rows, built row by row (scratch holds L, m × m)
+  let kept = 0;
+  for (let i = 0; i < m; i++) {
+    let pivot = w[i * m + i];
+    for (let j = 0; j < i; j++) {
+      if (!keep[j]) continue;
+      let lij = w[i * m + j];
+      for (let t = 0; t < j; t++) if (keep[t]) lij -= scratch[i * m + t] * scratch[j * m + t];
+      lij /= scratch[j * m + j];
+      scratch[i * m + j] = lij;
+      pivot -= lij * lij;
+    }
+    keep[i] = pivot > RANK_TOLERANCE * w[i * m + i] ? 1 : 0;
+    if (keep[i]) {
+      scratch[i * m + i] = Math.sqrt(pivot);
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** Relative pivot below which a drift-correction row counts as dependent on the earlier ones ({@link independentRows}). */
+export const RANK_TOLERANCE = 1e-9;

@@ -70,6 +70,7 @@ const NO_CONTACT_STEP: HardKeptStep = {
   impactFraction: new Float64Array(0),
   pseudo: new Float64Array(0),
   moved: false,
+  positionActive: new Uint8Array(0),
   freeValues: null,
   freeAt: 0,
   freeLease: null,
@@ -82,7 +83,8 @@ function recordBytes(rec: HardStepRecord): number {
     rec.impulse.byteLength +
     rec.bounced.byteLength +
     rec.impactFraction.byteLength +
-    rec.pseudo.byteLength
+    rec.pseudo.byteLength +
+    rec.positionActive.byteLength
   );
 }
 
@@ -104,6 +106,7 @@ export function recordStep(data: HardStepData, into: HardKeptStep | undefined, m
           impactFraction: new Float64Array(capacity),
           pseudo: new Float64Array(data.pseudo.length),
           moved: false,
+          positionActive: new Uint8Array(capacity),
           freeValues: into?.freeValues ?? null,
           freeAt: 0,
           freeLease: null,
@@ -118,6 +121,8 @@ export function recordStep(data: HardStepData, into: HardKeptStep | undefined, m
     for (let i = 0; i < 3; i++) rec.impulse[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
     rec.bounced[k] = p.bounced[k];
     rec.impactFraction[k] = p.impactFraction[k];
+    // the drift correction's active set (position.ts; λ_p is 0 where the pass did not run)
+    rec.positionActive[k] = p.positionImpulse[k] > 0 ? 1 : 0;
   }
   rec.moved = data.stats.moved;
   if (rec.moved) {
@@ -153,6 +158,7 @@ export function keepStep(data: HardStepData, arena: RecordArena): HardKeptStep {
     impactFraction: arena.float64(c),
     pseudo: moved ? arena.float64(data.pseudo.length) : NO_PSEUDO,
     moved,
+    positionActive: arena.uint8(c),
     freeValues: null,
     freeAt: 0,
     freeLease: null,
