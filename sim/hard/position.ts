@@ -71,6 +71,8 @@ export function solvePositions(
   // (counted in the bound as well, a placement that over-corrects one gap by γ < 0 was
   // pushed open to twice the placement and the body beyond it in by |γ|/2)
   let deepest = 0;
+  stats.positionGap = Infinity;
+  stats.positionGapContact = -1;
   for (let k = 0; k < n; k++) {
     contactRowVelocities(p, qd, k, 0, 1, _u);
     const gap = p.dist[k] + dt * _u[0];
@@ -82,6 +84,11 @@ export function solvePositions(
       placedGap += dt * _u[0];
     }
     if (-placedGap > deepest) deepest = -placedGap;
+    // the pass's switch (decisions.ts `position pass`): the smallest gap against −tolerance
+    if (placedGap < stats.positionGap) {
+      stats.positionGap = placedGap;
+      stats.positionGapContact = k;
+    }
   }
   if (deepest <= settings.penetrationTolerance || settings.maxPositionIterations === 0) return placed;
 
