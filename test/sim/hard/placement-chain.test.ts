@@ -388,6 +388,28 @@ describe('the drift correction where a placed impulse carries weight (a ball str
     expect(Math.abs(state.bodyQ[7 * 2 + 2] - r)).toBeLessThan(1e-12);
   });
 
+  it("the decision 'position pass': b's gap dt·(w(1 − s) − s·|g|·dt) against −tol, the flip at δ* = (s − s*)·v·dt in a.position.x", () => {
+    // closed form from the step's own s and b's lift speed w after the impact (sim/hard/decisions.ts)
+    const sc = parseScene(LIFT);
+    const model = buildModel(sc);
+    const state = initialState(model, sc);
+    const data = createHardStepData(model);
+    for (let t = 0; t < IMPACT_STEP; t++) hardStep(model, data, state, null, state);
+    const p = data.problem;
+    const s = [...p.impactFraction.subarray(0, p.count)].find((x) => x > 0) as number;
+    const w = state.bodyQd[6 * 2 + 2];
+    const gDt = 9.81 * dt;
+    const tol = DEFAULT_PENETRATION_TOLERANCE;
+    const gap = dt * (w * (1 - s) - s * gDt);
+    const sStar = (w * dt + tol) / (dt * (w + gDt));
+    const f = sceneFunction(sc, 'b.position.z', ['a.position.x']);
+    const d = f.validity(f.x0).decisions.find((k) => k.label === `step ${IMPACT_STEP - 1}: ground/b position pass`);
+    expect(d).toBeDefined();
+    expect(Math.abs(d!.margin - Math.abs(gap + tol))).toBeLessThan(1e-12);
+    // measured: 3.3028e-4 against 3.3088e-4 (w and λ change slightly with s: first order)
+    expect(Math.abs(d!.byParameter['a.position.x'] / ((s - sStar) * v * dt) - 1)).toBeLessThan(0.01);
+  });
+
   it('d z_b / dθ = 0 (the closed form), and the other outputs = central differences (h = 1e-7)', () => {
     const scene = parseScene(LIFT);
     const wrt = ['a.linearVelocity.x', 'a.position.x', 'contact.friction'];
