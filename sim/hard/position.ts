@@ -79,13 +79,18 @@ export function solvePositions(
     p.positionBound[k] = -gap / dt;
     p.positionImpulse[k] = 0;
     let placedGap = gap;
+    let shift = 0;
     if (placed) {
       contactRowVelocities(p, pseudo, k, 0, 1, _u);
-      placedGap += dt * _u[0];
+      shift = dt * _u[0];
+      placedGap += shift;
     }
     if (-placedGap > deepest) deepest = -placedGap;
-    // the pass's switch (decisions.ts `position pass`): the smallest gap against −tolerance
-    if (placedGap < stats.positionGap) {
+    // the pass's switch (decisions.ts `position pass`): the smallest gap against −tolerance,
+    // over the contacts that can reach it: those the placement moves (elsewhere the velocity
+    // solve holds the gap at ≥ −its tolerance·dt, 1e-9 m) and those beyond it
+    const reaches = shift !== 0 || placedGap < -settings.penetrationTolerance;
+    if (reaches && placedGap < stats.positionGap) {
       stats.positionGap = placedGap;
       stats.positionGapContact = k;
     }
