@@ -30,9 +30,13 @@
  * - position pass (m) — whether the drift correction runs (position.ts): the smallest
  *   first-order end-of-step gap g = d + dt·u_n(v⁺ + v_place), with the placement's motion,
  *   against −penetrationTolerance; margin |g + tolerance|, labelled by that contact.
- *   Reported on a step that places an impact or runs the pass (`stats.moved`): elsewhere
- *   the velocity solve holds every first-order gap at ≥ −(its tolerance)·dt (1e-9 m at
- *   1 ms), and the pass can start only on an overlap the step begins with. Where it runs
+ *   Reported on a step that places an impact or runs the pass (`stats.moved`), over the
+ *   contacts beyond the threshold and those the placement moves that are not placed
+ *   themselves (position.ts): elsewhere the velocity solve holds every first-order gap at
+ *   ≥ −(its tolerance)·dt (1e-9 m at 1 ms), and a placed impact's own gap
+ *   (1 − s)·e·|u⁻|·dt reaches 0 only as s → 1, where the impact leaves the step (its
+ *   `onset`). Not counted: a placed contact pushed towards the threshold by another
+ *   placement on its bodies before the pass runs (a cascade; once it runs it is counted). Where it runs
  *   it holds its contacts' gaps at 0 (traced-step.ts differentiates it), where it does not
  *   they end where the velocities leave them: a slope change, and a value jump of up to
  *   the tolerance. Issue 13: billiards' rack, where the cue lifts balls 2 and 3 off the

@@ -87,9 +87,11 @@ export function solvePositions(
     }
     if (-placedGap > deepest) deepest = -placedGap;
     // the pass's switch (decisions.ts `position pass`): the smallest gap against −tolerance,
-    // over the contacts that can reach it: those the placement moves (elsewhere the velocity
-    // solve holds the gap at ≥ −its tolerance·dt, 1e-9 m) and those beyond it
-    const reaches = shift !== 0 || placedGap < -settings.penetrationTolerance;
+    // over the contacts that can reach it: those beyond it, and those the placement moves
+    // that are not placed themselves (elsewhere the velocity solve holds the gap at ≥ −its
+    // tolerance·dt, 1e-9 m; a placed impact's own gap (1 − s)·e·|u⁻|·dt reaches 0 only as
+    // s → 1, where the impact leaves the step: its `onset`)
+    const reaches = (shift !== 0 && p.impactFraction[k] === 0) || placedGap < -settings.penetrationTolerance;
     if (reaches && placedGap < stats.positionGap) {
       stats.positionGap = placedGap;
       stats.positionGapContact = k;
