@@ -14,13 +14,15 @@
  * | `pair sweep`   | penalty, soft | a moving body's dashpot gains sum S_b = 1 (pair-sweep.ts; the step sweeps when one passes it) | |1 − S_b| (dimensionless), per moving body in ≥ 2 pairs (a pair adds at most 1) | yes (the force steps from Jacobi to the pair sweep) |
  * | `impact beside contacts` | hard | a placed impact at a step boundary, its bodies carrying other contacts | the approach distance to the nearest step boundary (m) | yes (O(dt)) |
  * | `earliest impact` | hard | two placed impacts of one island swap order, the island moving other impulses by the earliest's s | the later impact's approach distance at the earlier's time, |s₁ − s₂|·dt·|u⁻₂| (m) | no (slope) |
+ * | `position pass` | hard | the smallest first-order end gap d + dt·u_n(v⁺ + v_place) = −penetrationTolerance (the drift correction runs below) | |gap + tolerance| (m), on a step that places an impact or runs the pass | yes (≤ the tolerance, 1 µm) and a slope change |
  *
  * The soft force at the margin is tiny but not zero, so the collision pass dropping a
  * contact there is a small jump; penalty forces are already 0 beyond d = 0.
  *
  * Labels are `<A>/<B> <kind>` (e.g. `ball/ground onset`), `<body> <kind>` for a
  * decision of one body (`pair sweep`), or `<A>/<B> vs <C>/<D> <kind>` for one between two
- * contacts (`earliest impact`); the caller adds the step through
+ * contacts (`earliest impact`); `position pass` is labelled by the contact with the
+ * smallest gap; the caller adds the step through
  * a `withLabel` scope. They are built once per (pair, kind) and cached, so a report costs
  * an array read, not a string build.
  */
@@ -89,6 +91,15 @@ export const KINK_PAIR_SWEEP = 8;
  */
 export const KINK_EARLIEST_IMPACT = 9;
 
+/**
+ * Hard mode: whether the position pass's drift correction runs (sim/hard/position.ts): the
+ * smallest first-order end-of-step gap (with the impact placement's motion) against
+ * −penetrationTolerance. Where it runs it holds its contacts' gaps at 0; where it does not,
+ * they end where the velocities leave them: a slope change and a jump of up to the
+ * tolerance (1 µm) in the value.
+ */
+export const KINK_POSITION_PASS = 10;
+
 /** Label suffix of each kink code. */
 export const CONTACT_KINK_KINDS = [
   'onset',
@@ -101,6 +112,7 @@ export const CONTACT_KINK_KINDS = [
   'restitution threshold',
   'pair sweep',
   'earliest impact',
+  'position pass',
 ] as const;
 
 /** The key of contact `a`/`b`'s decision `kind` among `bodies` bodies (one per label of distinct names). */

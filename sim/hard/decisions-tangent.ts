@@ -16,6 +16,8 @@
  * with W_nn, W_t the Delassus blocks of the contact (both bodies' sides; static sides
  * have zero inverse mass and inertia) and Ẇ their tangents through the directions,
  * lever arms and inverse inertias. At |·| = 0 the one-sided derivative |ẋ| is taken.
+ *   position pass         m = |g + tol|             ṁ = sgn·(ḋ + dt·u̇_n)    (g = d + dt·u_n(v⁺), the smallest first-order end gap)
+ *
  * The step must not place an impact (the placed steps: step-tangent-placed.ts). So the
  * decisions of placed impacts, `impact beside contacts` and `earliest impact`, never reach
  * this file: their tangents are the one-sided difference of their step (stepper-tangent.ts).
@@ -23,6 +25,7 @@
 import {
   contactKinkLabel,
   KINK_ONSET,
+  KINK_POSITION_PASS,
   KINK_RESTITUTION_THRESHOLD,
   KINK_STICK_SLIP,
   reportRadius,
@@ -37,7 +40,7 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import { closingMargin } from './decisions.ts';
+import { closingMargin, positionPassContact } from './decisions.ts';
 import { contactVelocity } from './problem.ts';
 import type { HardStepData } from './step.ts';
 import { sideVelocityTangent, type StepTangentScratch } from './step-tangent.ts';
@@ -182,6 +185,23 @@ export function reportHardDecisionTangents(
     }
     sink.kink(margin, contactKinkLabel(model.bodyName, a, b, KINK_STICK_SLIP));
     sink.tangents(_mdot.subarray(0, dirs));
+  }
+  // the position pass (decisions.ts): on a step without a placed impact it ran, g = d + dt·u_n(v⁺)
+  const k = positionPassContact(data);
+  if (k >= 0) {
+    const g0 = data.stats.positionGap + data.settings.penetrationTolerance;
+    const margin = Math.abs(g0);
+    if (margin < within) {
+      const a = p.bodyA[k],
+        b = p.bodyB[k];
+      const th = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
+      for (let j = 0; j < dirs; j++) {
+        const d = geomDot[j * 7 * c + k] + dt * rowTangent(sc, th, a, b, 0, solved, solvedDot, j * sw, j * tw);
+        _mdot[j] = g0 > 0 ? d : g0 < 0 ? -d : Math.abs(d);
+      }
+      sink.kink(margin, contactKinkLabel(model.bodyName, a, b, KINK_POSITION_PASS));
+      sink.tangents(_mdot.subarray(0, dirs));
+    }
   }
 }
 

@@ -27,6 +27,20 @@
  *   earlier's time of impact, in the unit of `impact beside contacts`; reported for the
  *   earliest and the runner-up of each such island (islands without moved impulses have
  *   no such decision: each impact is placed at its own s).
+ * - position pass (m) — whether the drift correction runs (position.ts): the smallest
+ *   first-order end-of-step gap g = d + dt·u_n(v⁺ + v_place), with the placement's motion,
+ *   against −penetrationTolerance; margin |g + tolerance|, labelled by that contact.
+ *   Reported on a step that places an impact or runs the pass (`stats.moved`), over the
+ *   contacts beyond the threshold and those the placement moves that are not placed
+ *   themselves (position.ts): elsewhere the velocity solve holds every first-order gap at
+ *   ≥ −(its tolerance)·dt (1e-9 m at 1 ms), and a placed impact's own gap
+ *   (1 − s)·e·|u⁻|·dt reaches 0 only as s → 1, where the impact leaves the step (its
+ *   `onset`). Not counted: a placed contact pushed towards the threshold by another
+ *   placement on its bodies before the pass runs (a cascade; once it runs it is counted). Where it runs
+ *   it holds its contacts' gaps at 0 (traced-step.ts differentiates it), where it does not
+ *   they end where the velocities leave them: a slope change, and a value jump of up to
+ *   the tolerance. Issue 13: billiards' rack, where the cue lifts balls 2 and 3 off the
+ *   cloth and the placed ball–ball impulse carries their weight (≈1.9 µm at step 237).
  */
 import type { KinkSink } from '../../ad/primitive.ts';
 import {
@@ -34,6 +48,7 @@ import {
   KINK_EARLIEST_IMPACT,
   KINK_IMPACT_BESIDE_CONTACTS,
   KINK_ONSET,
+  KINK_POSITION_PASS,
   KINK_RESTITUTION_THRESHOLD,
   KINK_STICK_SLIP,
   reportContactKink,
@@ -100,6 +115,29 @@ export function reportHardDecisions(model: Model, data: HardStepData, sink: Kink
     if (margin < within) reportContactKink(sink, margin, names, a, b, KINK_STICK_SLIP);
   }
   if (placed) reportEarliestImpacts(model, p, sink, within);
+  reportPositionPass(model, data, sink, within);
+}
+
+/**
+ * The `position pass` decision (module header) of the step on `data`: the smallest
+ * first-order end gap position.ts found, against −penetrationTolerance, on a step that moved
+ * positions with pseudo-velocities. Returns its contact, or −1 when not reported.
+ */
+export function reportPositionPass(model: Model, data: HardStepData, sink: KinkSink, within: number): number {
+  const k = positionPassContact(data);
+  if (k < 0) return -1;
+  const margin = Math.abs(data.stats.positionGap + data.settings.penetrationTolerance);
+  if (!(margin < within)) return -1;
+  const p = data.problem;
+  reportContactKink(sink, margin, model.bodyName, p.bodyA[k], p.bodyB[k], KINK_POSITION_PASS);
+  return k;
+}
+
+/** The contact of the step's `position pass` decision (its smallest gap), or −1 where the step has none. */
+export function positionPassContact(data: HardStepData): number {
+  const stats = data.stats;
+  if (!stats.moved || data.settings.maxPositionIterations === 0) return -1;
+  return stats.positionGapContact;
 }
 
 /** Contact k's normal velocity u_n (m/s, > 0 separating). */

@@ -44,6 +44,7 @@ import {
   IMPULSE_CONTACT_WIDTH,
 } from './impulse-layout.ts';
 import { PlacementIslands } from './placement-islands.ts';
+import { applyToBody, DriftCorrectionAdjoint } from './position-adjoint.ts';
 import { advancePosesAdjoint, advancePosesValues, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH } from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
@@ -159,6 +160,8 @@ export class PlacedImpacts {
   /** (3 per placed contact) contact velocities along the impact's rows at v* and v₀ */
   uEnd = new Float64Array(0);
   uStart = new Float64Array(0);
+  /** the position pass's drift correction after the placement, differentiated (position-adjoint.ts) */
+  private readonly drift: DriftCorrectionAdjoint;
   /** the contacts whose impulses the placement moves ({@link moveBackward}: placed ones and their islands') */
   moverCount = 0;
   mover = new Int32Array(0);
@@ -225,6 +228,7 @@ export class PlacedImpacts {
     this.ybarG = new Float64Array(13 * n);
     this.xiGBar = new Float64Array(IL.size);
     this.gyroBody = new Uint8Array(n);
+    this.drift = new DriftCorrectionAdjoint(ctx);
   }
 
   private ensure(c: number): void {
@@ -437,6 +441,7 @@ export class PlacedImpacts {
     contactBase: number,
     invInertiaBase: number,
     lambda: Float64Array,
+    solved: Float64Array,
     x: Float64Array,
     poseVelBar: Float64Array,
     solvedBar: Float64Array,
@@ -450,15 +455,36 @@ export class PlacedImpacts {
     if (!this.rec.moved) return;
     // the moved impulses: the placed impacts' and their islands' (placement-islands.ts)
     const c = contacts.count;
-    if (!this.islands.find(c, contacts.bodyA, contacts.bodyB, model.bodyStatic, lambda, this.rec.impactFraction))
-      return;
+    const moves = this.islands.find(
+      c,
+      contacts.bodyA,
+      contacts.bodyB,
+      model.bodyStatic,
+      lambda,
+      this.rec.impactFraction,
+    );
     const source = this.islands.source;
     if (this.mover.length < c) {
       this.mover = new Int32Array(Math.max(c, 2 * this.mover.length));
       this.moveBar = new Float64Array(15 * this.mover.length);
     }
-    for (let k = 0; k < c; k++) if (source[k] >= 0) this.mover[this.moverCount++] = k;
+    for (let k = 0; moves && k < c; k++) if (source[k] >= 0) this.mover[this.moverCount++] = k;
     this.moveBar.fill(0, 0, 15 * this.moverCount);
+    // the drift correction after the placement: v̄_p → v̄_place (in poseVelBar), v̄⁺, its rows' θ̄
+    this.drift.backward(
+      this.rec,
+      this,
+      theta,
+      contactBase,
+      invInertiaBase,
+      lambda,
+      solved,
+      x,
+      poseVelBar,
+      solvedBar,
+      xbar,
+    );
+    if (!moves) return;
     for (let mi = 0; mi < this.moverCount; mi++) {
       const k = this.mover[mi];
       // the placed impact whose fraction moves this impulse (its own for a placed one)
@@ -549,6 +575,57 @@ export class PlacedImpacts {
       for (let e = 0; e < 9; e++) thetaBar[o + e] += this.moveBar[15 * mi + e];
       for (let e = 0; e < 6; e++) thetaBar[o + CONTACT_R_A + e] += this.moveBar[15 * mi + 9 + e];
     }
+    this.drift.addRowsBar(thetaBar, contactBase);
+  }
+
+  /**
+   * The value of the placement's pseudo-velocities v_place (6n, into `out`): −s·M⁻¹J_kᵀλ_k
+   * of every moved impulse (after {@link moveBackward}'s `find`), as position.ts `placeImpacts`.
+   */
+  placementValue(
+    theta: Float64Array,
+    contactBase: number,
+    invInertiaBase: number,
+    lambda: Float64Array,
+    x: Float64Array,
+    out: Float64Array,
+  ): void {
+    const { model, L } = this.ctx;
+    const contacts = this.rec.contacts;
+    out.fill(0);
+    const source = this.islands.source;
+    for (let mi = 0; mi < this.moverCount; mi++) {
+      const k = this.mover[mi];
+      const s = this.scalars[SCALARS * this.indexOf(source[k]) + S];
+      const o = contactBase + BLOCK * k;
+      const l0 = lambda[3 * k],
+        l1 = lambda[3 * k + 1],
+        l2 = lambda[3 * k + 2];
+      const P0 = l0 * theta[o] + l1 * theta[o + 3] + l2 * theta[o + 6];
+      const P1 = l0 * theta[o + 1] + l1 * theta[o + 4] + l2 * theta[o + 7];
+      const P2 = l0 * theta[o + 2] + l1 * theta[o + 5] + l2 * theta[o + 8];
+      for (let side = 0; side < 2; side++) {
+        const body = side === 0 ? contacts.bodyB[k] : contacts.bodyA[k];
+        if (model.bodyStatic[body]) continue;
+        const f = (side === 0 ? -1 : 1) * s;
+        applyToBody(
+          theta,
+          o + (side === 0 ? CONTACT_R_B : CONTACT_R_A),
+          invInertiaBase + 9 * body,
+          x[L.invMass + body],
+          f * P0,
+          f * P1,
+          f * P2,
+          out,
+          VEL * body,
+        );
+      }
+    }
+  }
+
+  /** d̄ of the drift correction's rows into the start geometry's cotangent ([d (c) | …]), from {@link geometryBackward}. */
+  private addDistBar(geomBar: Float64Array): void {
+    this.drift.addDistBar(geomBar);
   }
 
   /**
@@ -738,6 +815,7 @@ export class PlacedImpacts {
       dt = model.dt;
     const contacts = this.rec.contacts;
     const c = contacts.count;
+    this.addDistBar(geomBar);
     for (let i = 0; i < this.count; i++) {
       const k = this.contact[i];
       const a = contacts.bodyA[k],

@@ -67,6 +67,7 @@ function emptyRecord(capacity: number): HardStepRecord {
     impactFraction: new Float64Array(capacity),
     pseudo: new Float64Array(0),
     moved: false,
+    positionActive: new Uint8Array(capacity),
   };
 }
 
@@ -77,7 +78,13 @@ function emptyRecord(capacity: number): HardStepRecord {
  */
 function couples(rec: HardStepRecord, k: number): boolean {
   const P = rec.impulse;
-  return rec.impactFraction[k] > 0 || P[3 * k] !== 0 || P[3 * k + 1] !== 0 || P[3 * k + 2] !== 0;
+  return (
+    rec.impactFraction[k] > 0 ||
+    rec.positionActive[k] !== 0 ||
+    P[3 * k] !== 0 ||
+    P[3 * k + 1] !== 0 ||
+    P[3 * k + 2] !== 0
+  );
 }
 
 /** Append contact k of `from` to `to` (room checked by the caller). */
@@ -96,6 +103,7 @@ function appendContact(from: HardStepRecord, k: number, to: HardStepRecord): voi
   }
   to.bounced[j] = from.bounced[k];
   to.impactFraction[j] = from.impactFraction[k];
+  to.positionActive[j] = from.positionActive[k];
 }
 
 /**
@@ -145,8 +153,17 @@ export class PlacedSplitter {
       if (couples(rec, k) && !isStatic[a] && !isStatic[b]) parent[this.root(a)] = this.root(b);
     }
     placedRoot.fill(0);
+    let places = false;
     for (let k = 0; k < c; k++) {
-      if (rec.impactFraction[k] > 0) placedRoot[this.root(isStatic[bodyA[k]] ? bodyB[k] : bodyA[k])] = 1;
+      if (rec.impactFraction[k] > 0) {
+        placedRoot[this.root(isStatic[bodyA[k]] ? bodyB[k] : bodyA[k])] = 1;
+        places = true;
+      }
+    }
+    // a step that places an impact differentiates its whole drift correction (traced-step.ts):
+    // the components it pushes go with the impacts'
+    for (let k = 0; places && k < c; k++) {
+      if (rec.positionActive[k]) placedRoot[this.root(isStatic[bodyA[k]] ? bodyB[k] : bodyA[k])] = 1;
     }
     for (let b = 0; b < n; b++) inPlaced[b] = !isStatic[b] && placedRoot[this.root(b)] ? 1 : 0;
     for (const part of [this.placed, this.rest]) {

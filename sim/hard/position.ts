@@ -71,17 +71,31 @@ export function solvePositions(
   // (counted in the bound as well, a placement that over-corrects one gap by γ < 0 was
   // pushed open to twice the placement and the body beyond it in by |γ|/2)
   let deepest = 0;
+  stats.positionGap = Infinity;
+  stats.positionGapContact = -1;
   for (let k = 0; k < n; k++) {
     contactRowVelocities(p, qd, k, 0, 1, _u);
     const gap = p.dist[k] + dt * _u[0];
     p.positionBound[k] = -gap / dt;
     p.positionImpulse[k] = 0;
     let placedGap = gap;
+    let shift = 0;
     if (placed) {
       contactRowVelocities(p, pseudo, k, 0, 1, _u);
-      placedGap += dt * _u[0];
+      shift = dt * _u[0];
+      placedGap += shift;
     }
     if (-placedGap > deepest) deepest = -placedGap;
+    // the pass's switch (decisions.ts `position pass`): the smallest gap against −tolerance,
+    // over the contacts that can reach it: those beyond it, and those the placement moves
+    // that are not placed themselves (elsewhere the velocity solve holds the gap at ≥ −its
+    // tolerance·dt, 1e-9 m; a placed impact's own gap (1 − s)·e·|u⁻|·dt reaches 0 only as
+    // s → 1, where the impact leaves the step: its `onset`)
+    const reaches = (shift !== 0 && p.impactFraction[k] === 0) || placedGap < -settings.penetrationTolerance;
+    if (reaches && placedGap < stats.positionGap) {
+      stats.positionGap = placedGap;
+      stats.positionGapContact = k;
+    }
   }
   if (deepest <= settings.penetrationTolerance || settings.maxPositionIterations === 0) return placed;
 
@@ -147,3 +161,40 @@ function placeImpacts(p: ContactProblem, pseudo: Float64Array): boolean {
   }
   return true;
 }
+
+/**
+ * The rows of the drift correction's active set that its derivative solves with: the
+ * position pass's impulses λ_p > 0 satisfy J_A(v⁺ + v_p) = −d_A/dt, and where those rows are
+ * linearly dependent (a flat box's four corners on the ground: rank 3) W_AA = J_A M⁻¹ J_Aᵀ is
+ * singular and λ_p not unique, while v_p (the M-orthogonal projection onto those
+ * constraints) is. A greedy pivoted Cholesky of W_AA (`w`, m × m row-major, values) keeps a
+ * row where its pivot exceeds `RANK_TOLERANCE` of its diagonal; the kept rows span the
+ * same constraints, so the correction solved on them is the same (the dropped ones hold
+ * where the system is consistent, as the pass's converged solve shows). One rule for the
+ * trace (traced-step.ts) and the hand adjoint (placed-adjoint.ts). Writes `keep[i]` (1/0),
+ * uses `scratch` (≥ m²); returns the count kept.
+ */
+export function independentRows(w: ArrayLike<number>, m: number, keep: Uint8Array, scratch: Float64Array): number {
+  // L Lᵀ of the kept rows, built row by row (scratch holds L, m × m)
+  let kept = 0;
+  for (let i = 0; i < m; i++) {
+    let pivot = w[i * m + i];
+    for (let j = 0; j < i; j++) {
+      if (!keep[j]) continue;
+      let lij = w[i * m + j];
+      for (let t = 0; t < j; t++) if (keep[t]) lij -= scratch[i * m + t] * scratch[j * m + t];
+      lij /= scratch[j * m + j];
+      scratch[i * m + j] = lij;
+      pivot -= lij * lij;
+    }
+    keep[i] = pivot > RANK_TOLERANCE * w[i * m + i] ? 1 : 0;
+    if (keep[i]) {
+      scratch[i * m + i] = Math.sqrt(pivot);
+      kept++;
+    }
+  }
+  return kept;
+}
+
+/** Relative pivot below which a drift-correction row counts as dependent on the earlier ones ({@link independentRows}). */
+export const RANK_TOLERANCE = 1e-9;

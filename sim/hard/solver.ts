@@ -87,6 +87,12 @@ export interface HardSolveStats {
   positionResidual: number;
   /** whether the positions moved with pseudo-velocities (impact placement or drift correction) */
   moved: boolean;
+  /**
+   * the smallest first-order end-of-step gap d + dt·u_n(v⁺ + v_place) over the contacts (m;
+   * the position pass runs where it is below −penetrationTolerance), and its contact (−1: none)
+   */
+  positionGap: number;
+  positionGapContact: number;
 }
 
 /** Fresh, zeroed stats. */
@@ -99,6 +105,8 @@ export function createHardSolveStats(): HardSolveStats {
     positionIterations: 0,
     positionResidual: 0,
     moved: false,
+    positionGap: Infinity,
+    positionGapContact: -1,
   };
 }
 

@@ -176,7 +176,7 @@ function contactAdjoint(
     poseVelBar.fill(0);
     for (let j = 0; j < nm; j++)
       for (let z = 0; z < 6; z++) poseVelBar[6 * moving[j] + z] = xpBar[POSE_INPUT_WIDTH * j + 7 + z];
-    placed.moveBackward(theta, IM.contacts, IM.invInertia, lambda, x, poseVelBar, solvedBar, xbar);
+    placed.moveBackward(theta, IM.contacts, IM.invInertia, lambda, solved, x, poseVelBar, solvedBar, xbar);
     placed.gyroscopicBackward(ybar, solved, lambda, sc.xi, solvedBar, xbar);
   }
   const thetaBar = sc.thetaBar;

@@ -206,7 +206,12 @@ export function stepValues(
   const impulse = rec.impulse;
   for (let k = 0; k < c; k++) {
     idle[k] =
-      skipIdle && placedIndex[k] < 0 && impulse[3 * k] === 0 && impulse[3 * k + 1] === 0 && impulse[3 * k + 2] === 0
+      skipIdle &&
+      placedIndex[k] < 0 &&
+      rec.positionActive[k] === 0 &&
+      impulse[3 * k] === 0 &&
+      impulse[3 * k + 1] === 0 &&
+      impulse[3 * k + 2] === 0
         ? 1
         : 0;
     if (idle[k] === 0) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);

@@ -70,6 +70,7 @@ const NO_CONTACT_STEP: HardKeptStep = {
   impactFraction: new Float64Array(0),
   pseudo: new Float64Array(0),
   moved: false,
+  positionActive: new Uint8Array(0),
   freeValues: null,
   freeAt: 0,
   freeLease: null,
@@ -83,7 +84,8 @@ function recordBytes(rec: HardRecord): number {
     rec.impulse.byteLength +
     rec.bounced.byteLength +
     rec.impactFraction.byteLength +
-    rec.pseudo.byteLength
+    rec.pseudo.byteLength +
+    rec.positionActive.byteLength
   );
 }
 
@@ -105,6 +107,7 @@ export function recordStep(data: HardStepData, into: HardKeptStep | undefined, m
           impactFraction: new Float64Array(capacity),
           pseudo: new Float64Array(data.pseudo.length),
           moved: false,
+          positionActive: new Uint8Array(capacity),
           freeValues: into?.freeValues ?? null,
           freeAt: 0,
           freeLease: null,
@@ -119,6 +122,8 @@ export function recordStep(data: HardStepData, into: HardKeptStep | undefined, m
     for (let i = 0; i < 3; i++) rec.impulse[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
     rec.bounced[k] = p.bounced[k];
     rec.impactFraction[k] = p.impactFraction[k];
+    // the drift correction's active set (position.ts; λ_p is 0 where the pass did not run)
+    rec.positionActive[k] = p.positionImpulse[k] > 0 ? 1 : 0;
   }
   rec.moved = data.stats.moved;
   if (rec.moved) {
@@ -143,6 +148,7 @@ const PACKED_FIELDS = {
   normal: 3,
   point: 3,
   impulse: 3,
+  positionActive: 1,
 } as const;
 
 /** Numbers per contact ahead of each field (times the count: its offset in a record), and in all. */
@@ -230,7 +236,8 @@ export function packStep(data: HardStepData, arena: RecordArena, keepAll = false
     S = at + PACKED_AT.impactFraction * c,
     N = at + PACKED_AT.normal * c,
     Pt = at + PACKED_AT.point * c,
-    I = at + PACKED_AT.impulse * c;
+    I = at + PACKED_AT.impulse * c,
+    Pa = at + PACKED_AT.positionActive * c;
   let j = 0;
   for (let k = 0; k < all; k++) {
     if (!(every || world[3 * k] !== 0 || world[3 * k + 1] !== 0 || world[3 * k + 2] !== 0)) continue;
@@ -240,6 +247,7 @@ export function packStep(data: HardStepData, arena: RecordArena, keepAll = false
     v[Bo + j] = p.bounced[k];
     v[D + j] = src.dist[k];
     v[S + j] = p.impactFraction[k];
+    v[Pa + j] = p.positionImpulse[k] > 0 ? 1 : 0;
     for (let i = 0; i < 3; i++) {
       v[N + 3 * j + i] = src.normal[3 * k + i];
       v[Pt + 3 * j + i] = src.point[3 * k + i];
@@ -265,6 +273,7 @@ export function unpackStep(rec: PackedStep, into: HardKeptStep | undefined, nbod
           impulse: new Float64Array(3 * Math.max(c, 16)),
           bounced: new Uint8Array(Math.max(c, 16)),
           impactFraction: new Float64Array(Math.max(c, 16)),
+          positionActive: new Uint8Array(Math.max(c, 16)),
           pseudo: new Float64Array(6 * nbody),
           moved: false,
           freeValues: null,
@@ -281,7 +290,8 @@ export function unpackStep(rec: PackedStep, into: HardKeptStep | undefined, nbod
     P = at + PACKED_AT.pair * c,
     Bo = at + PACKED_AT.bounced * c,
     D = at + PACKED_AT.dist * c,
-    S = at + PACKED_AT.impactFraction * c;
+    S = at + PACKED_AT.impactFraction * c,
+    Pa = at + PACKED_AT.positionActive * c;
   for (let k = 0; k < c; k++) {
     dst.bodyA[k] = v[A + k];
     dst.bodyB[k] = v[B + k];
@@ -289,6 +299,7 @@ export function unpackStep(rec: PackedStep, into: HardKeptStep | undefined, nbod
     out.bounced[k] = v[Bo + k];
     dst.dist[k] = v[D + k];
     out.impactFraction[k] = v[S + k];
+    out.positionActive[k] = v[Pa + k];
   }
   const N = at + PACKED_AT.normal * c,
     Pt = at + PACKED_AT.point * c,

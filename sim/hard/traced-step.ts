@@ -28,10 +28,16 @@
  * absent: the derivative of that executed trace.
  *
  * Conventions: a contact resting within `restingGap` of d = 0 differentiates its
- * speculative bound on the open side (b = −d/dt), see below; the split-impulse drift correction (position.ts's second pass, which runs
- * only on penetration beyond tolerance) enters as a constant — it is not differentiated.
+ * speculative bound on the open side (b = −d/dt), see below. The split-impulse drift
+ * correction (position.ts's second pass, which runs only on penetration beyond tolerance)
+ * is differentiated with its active set fixed on a step that places an impact (★: where it
+ * corrects what the placement leaves, a placed impulse that carries weight or a cascade of
+ * placed impacts on one body, issue 13): v_p = v_place + M⁻¹J_Aᵀλ_A with
+ * W_AA λ_A = −d_A/dt − J_A(v⁺ + v_place) on the active rows (position.ts `independentRows`);
+ * on other steps (rotation over the step, solver tolerance, initial overlap) it enters as a
+ * constant.
  */
-import { add, mul, sub, value } from '../../ad/ops.ts';
+import { add, div, mul, neg, sub, value } from '../../ad/ops.ts';
 import { customVjp } from '../../ad/primitive.ts';
 import { valueAndGrad } from '../../ad/transforms.ts';
 import type { Real } from '../../ad/tape.ts';
@@ -54,6 +60,7 @@ import {
 } from './contact-rules.ts';
 import { impulseSolvePrimitive } from './impulse-adjoint.ts';
 import { PlacementIslands } from './placement-islands.ts';
+import { independentRows } from './position.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -79,6 +86,11 @@ export interface HardStepRecord {
   /** (6n) the pseudo-velocities the position pass used (all zero when it did not run) */
   pseudo: Float64Array;
   moved: boolean;
+  /**
+   * (c) 1 where the position pass's drift correction pushed (its impulse λ_p > 0, position.ts);
+   * all 0 where the correction did not run. Its active set, fixed like the solve's.
+   */
+  positionActive: Uint8Array;
 }
 
 /** What the traced step reads besides its record: fixed for a rollout. */
@@ -413,6 +425,8 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         }
       }
     }
+    // the drift correction on the active rows (★ on a step that places an impact)
+    if (earliest.size > 0) driftCorrection(ctx, rec, geom, rows, vPlus, invInertiaOf, x, pseudo);
     for (let j = 0; j < 6 * n; j++) {
       const traced = pseudo[j];
       pseudo[j] = typeof traced === 'number' ? rec.pseudo[j] : add(traced, rec.pseudo[j] - value(traced));
@@ -438,6 +452,84 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     });
   }
   return out;
+}
+
+/**
+ * The position pass's drift correction with its active set fixed (header): adds
+ * M⁻¹J_Aᵀλ_A to `pseudo` (which holds the placement's v_place), with
+ * W_AA λ_A = −d_A/dt − J_A(v⁺ + v_place) on the independent active rows, J the normal rows
+ * (the frame's n and the lever arms the solve used, a placed impact's at its impact).
+ */
+function driftCorrection(
+  ctx: TracedStepContext,
+  rec: HardStepRecord,
+  dist: readonly Real[],
+  rows: readonly { rA: Real[]; rB: Real[]; dirs: Real[][] }[],
+  vPlus: readonly Real[],
+  invInertiaOf: (b: number) => Real[],
+  x: readonly Real[],
+  pseudo: Real[],
+): void {
+  const { model, L } = ctx;
+  const n = model.nbody;
+  const c = rec.contacts.count;
+  const all: number[] = [];
+  for (let k = 0; k < c; k++) if (rec.positionActive[k]) all.push(k);
+  if (all.length === 0) return;
+  const { bodyA, bodyB } = rec.contacts;
+  /** M⁻¹J_kᵀ (6n): the velocity change of a unit impulse along contact k's normal */
+  const response = (k: number): Real[] => {
+    const out: Real[] = new Array(6 * n).fill(0);
+    const { rA, rB, dirs } = rows[k];
+    for (const [b, sign, r] of [
+      [bodyB[k], 1, rB],
+      [bodyA[k], -1, rA],
+    ] as const) {
+      if (model.bodyStatic[b]) continue;
+      const f = dirs[0].map((d) => mul(sign, d));
+      const dw = matVec(invInertiaOf(b), cross(r, f));
+      for (let i = 0; i < 3; i++) {
+        out[6 * b + i] = add(out[6 * b + i], mul(x[L.invMass + b], f[i]));
+        out[6 * b + 3 + i] = add(out[6 * b + 3 + i], dw[i]);
+      }
+    }
+    return out;
+  };
+  const rowOf = (k: number, v: readonly Real[]): Real =>
+    rowVelocity(
+      rows[k].dirs[0],
+      v.slice(6 * bodyA[k], 6 * bodyA[k] + 6),
+      v.slice(6 * bodyB[k], 6 * bodyB[k] + 6),
+      rows[k].rA,
+      rows[k].rB,
+    );
+  const m0 = all.length;
+  const responses = all.map(response);
+  const w0 = new Float64Array(m0 * m0);
+  for (let i = 0; i < m0; i++) for (let j = 0; j < m0; j++) w0[i * m0 + j] = value(rowOf(all[i], responses[j]));
+  const keep = new Uint8Array(m0);
+  independentRows(w0, m0, keep, new Float64Array(m0 * m0));
+  const act = all.filter((_, i) => keep[i] === 1);
+  const resp = responses.filter((_, i) => keep[i] === 1);
+  const m = act.length;
+  // W λ = rhs, Gaussian elimination on the symmetric positive definite W (no pivoting)
+  const end = vPlus.map((v, j) => add(v, pseudo[j]));
+  const W: Real[][] = act.map((k) => resp.map((r) => rowOf(k, r)));
+  const rhs: Real[] = act.map((k) => sub(neg(div(dist[k], model.dt)), rowOf(k, end)));
+  for (let p = 0; p < m; p++)
+    for (let i = p + 1; i < m; i++) {
+      const f = div(W[i][p], W[p][p]);
+      for (let j = p; j < m; j++) W[i][j] = sub(W[i][j], mul(f, W[p][j]));
+      rhs[i] = sub(rhs[i], mul(f, rhs[p]));
+    }
+  const lam: Real[] = new Array(m).fill(0);
+  for (let i = m - 1; i >= 0; i--) {
+    let r = rhs[i];
+    for (let j = i + 1; j < m; j++) r = sub(r, mul(W[i][j], lam[j]));
+    lam[i] = div(r, W[i][i]);
+  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < 6 * n; j++) if (resp[i][j] !== 0) pseudo[j] = add(pseudo[j], mul(lam[i], resp[i][j]));
 }
 
 const matVec = (m: Real[], v: Real[]): Real[] =>

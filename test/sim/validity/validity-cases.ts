@@ -296,7 +296,41 @@ export function validityCases(): ValidityCase[] {
       decision: 'a/b vs c/d earliest impact',
       jumpTol: 1e-3,
     },
+    {
+      name: 'the position pass after a placed impulse that carries weight (hard)',
+      scene: struckOffTheCloth(),
+      of: 'b.position.z',
+      wrt: 'a.position.x',
+      decision: 'ground/b position pass',
+      jumpTol: 1e-3,
+    },
   ];
+}
+
+/**
+ * a, with backspin, strikes b resting on the cloth in the last step (s = 0.55): the a/b
+ * friction lifts b (w = 4.4 mm/s), so b's cloth contact carries nothing and b's weight
+ * rides on the placed a/b impulse, which the placement moves back by s·dt. b's first-order
+ * end gap is dt·(w(1 − s) − s·|g|·dt): −2.4e-6 m, so the position pass runs and holds b on
+ * the cloth (d b.z / d a.x = 0). Moving a back by δ makes the impact later by δ/(v·dt) of a
+ * step; at s* = (w·dt + tol)/(dt·(w + |g|·dt)) = 0.38 the gap reaches −tol (1 µm) and
+ * the pass stops: δ* = (s − s*)·v·dt ≈ 3.3e-4 m (sim/hard/decisions.ts `position pass`).
+ */
+function struckOffTheCloth(): Scene {
+  const r = 0.05;
+  const ball = (name: string, x: number, extra: object = {}) => ({
+    name,
+    shape: { type: 'sphere', radius: r },
+    mass: 0.2,
+    position: [x, 0, r],
+    ...extra,
+  });
+  return parseScene({
+    dt: 0.001,
+    steps: 50,
+    contact: { mode: 'hard', friction: 0.0075, restitution: 0.9 },
+    bodies: [ground, ball('a', -0.199, { linearVelocity: [2, 0, 0], angularVelocity: [0, -100, 0] }), ball('b', 0)],
+  });
 }
 
 /**
