@@ -17,6 +17,7 @@
  * step: scratch grows with the bodies and the active rows.
  */
 import { CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH } from './impulse-layout.ts';
+import { contactRowVelocity } from './impulse-adjoint.ts';
 import { independentRows } from './position.ts';
 import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
 
@@ -298,33 +299,8 @@ export class DriftCorrectionAdjoint {
   /** J_k·v along contact k's normal row (θ's frame n, lever arms). */
   private row(theta: Float64Array, contactBase: number, rec: HardStepRecord, k: number, v: Float64Array): number {
     const o = contactBase + IMPULSE_CONTACT_WIDTH * k;
-    return rowDot(theta, o, rec.contacts.bodyA[k], rec.contacts.bodyB[k], v);
+    return contactRowVelocity(theta, o, v, rec.contacts.bodyA[k], rec.contacts.bodyB[k], 0);
   }
-}
-
-/** n·(v_B − v_A) + (r_B × n)·ω_B − (r_A × n)·ω_A, the block at `o`. */
-function rowDot(theta: Float64Array, o: number, a: number, b: number, v: Float64Array): number {
-  let s = 0;
-  for (let side = 0; side < 2; side++) {
-    const vo = VEL * (side === 0 ? a : b);
-    const r = o + (side === 0 ? CONTACT_R_A : CONTACT_R_B);
-    const sign = side === 0 ? -1 : 1;
-    const nx = theta[o],
-      ny = theta[o + 1],
-      nz = theta[o + 2];
-    const rx = theta[r],
-      ry = theta[r + 1],
-      rz = theta[r + 2];
-    s +=
-      sign *
-      (nx * v[vo] +
-        ny * v[vo + 1] +
-        nz * v[vo + 2] +
-        (ry * nz - rz * ny) * v[vo + 3] +
-        (rz * nx - rx * nz) * v[vo + 4] +
-        (rx * ny - ry * nx) * v[vo + 5]);
-  }
-  return s;
 }
 
 /** out += c·J_kᵀ: body B +c[n ; r_B × n], body A −c[n ; r_A × n]. */
