@@ -23,3 +23,12 @@ export function thrown(f: () => void): unknown {
   }
   return null;
 }
+
+/** Central difference (f(x + h·e_i) − f(x − h·e_i)) / 2h of f at x along coordinate i. */
+export function centralDerivative(f: (x: number[]) => number, x: readonly number[], i: number, h = 1e-6): number {
+  const up = x.slice(),
+    down = x.slice();
+  up[i] += h;
+  down[i] -= h;
+  return (f(up) - f(down)) / (2 * h);
+}

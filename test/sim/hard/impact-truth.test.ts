@@ -15,15 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { gradient } from '../../../sim/gradient.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
-
-/** Central difference of a smooth closed form f at x along coordinate i. */
-function centralDerivative(f: (x: number[]) => number, x: number[], i: number, h = 1e-6): number {
-  const up = x.slice(),
-    down = x.slice();
-  up[i] += h;
-  down[i] -= h;
-  return (f(up) - f(down)) / (2 * h);
-}
+import { centralDerivative } from '../../helpers.ts';
 
 const g = 9.81;
 const T = 1;

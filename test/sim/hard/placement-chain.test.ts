@@ -39,6 +39,7 @@ import { sceneFunction } from '../../../sim/scene-function.ts';
 import { step } from '../../../sim/step.ts';
 import { sweepFunction } from '../../../sim/sweep.ts';
 import { ground, hardStepSetup } from './fixtures.ts';
+import { centralDerivative } from '../../helpers.ts';
 import { runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
 
@@ -288,12 +289,7 @@ describe("the island's placement, differentiated", () => {
         const g = gradient(scene, of, wrt);
         const fo = sceneFunction(scene, of, wrt);
         wrt.forEach((p, i) => {
-          const h = 1e-6;
-          const plus = [...f.x0],
-            minus = [...f.x0];
-          plus[i] += h;
-          minus[i] -= h;
-          const cd = (fo.value(plus) - fo.value(minus)) / (2 * h);
+          const cd = centralDerivative((x) => fo.value(x), f.x0, i, 1e-6);
           expect(Math.abs(g.grad[p] - cd), `d ${of} / d ${p}: AD ${g.grad[p]}, CD ${cd}`).toBeLessThan(
             2e-5 * Math.max(1, Math.abs(cd)),
           );
@@ -419,12 +415,7 @@ describe('the drift correction where a placed impulse carries weight (a ball str
       const g = gradient(scene, of, wrt);
       const f = sceneFunction(scene, of, wrt);
       wrt.forEach((p, i) => {
-        const h = 1e-7;
-        const plus = [...f.x0],
-          minus = [...f.x0];
-        plus[i] += h;
-        minus[i] -= h;
-        const cd = (f.value(plus) - f.value(minus)) / (2 * h);
+        const cd = centralDerivative((x) => f.value(x), f.x0, i, 1e-7);
         if (of === 'b.position.z') expect(Math.abs(g.grad[p]), `d ${of} / d ${p}`).toBeLessThan(1e-12);
         expect(Math.abs(g.grad[p] - cd), `d ${of} / d ${p}: AD ${g.grad[p]}, CD ${cd}`).toBeLessThan(
           1e-6 * Math.max(1, Math.abs(cd)),
