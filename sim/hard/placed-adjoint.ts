@@ -46,7 +46,7 @@ import {
 import { PlacementIslands } from './placement-islands.ts';
 import { applyToBody, DriftCorrectionAdjoint } from './position-adjoint.ts';
 import { advancePosesAdjoint, advancePosesValues, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH } from './pose-kernels.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord, TracedStepContext } from './record.ts';
 
 /** Floats of a pose (position, quaternion) and of a body's velocity. */
 const POSE = 7;

@@ -1,62 +1,25 @@
 /**
- * A step that places an impact, split for its pullback (stepper.ts): the contacts of the
- * bodies connected to a placed impact go through the step's trace (traced-step.ts), the
- * rest through the hand-composed adjoint (step-adjoint.ts).
+ * A step that places an impact, split by connected components (union–find over the dynamic
+ * bodies of the contacts that carry an impulse or place an impact): the placed impacts'
+ * components, and the rest. The placed step's tangent (step-tangent-placed.ts) takes the
+ * rest by the hand tangent and the placed components' bodies by rows of their pullback.
  *
  * Why it is exact: contacts couple bodies only through shared dynamic bodies, so a step's
- * derivatives split by connected components (union–find over the dynamic bodies of the
- * contacts that carry an impulse or place an impact). A body's pose and velocity after the
- * step depend on the state and parameters only through its own component's contacts, and
- * each component's part of the step is the step of a record holding just those contacts.
- * An idle contact (no impulse, no placed impact) has no derivative of its own: the solve's
+ * derivatives split by connected components. A body's pose and velocity after the step
+ * depend on the state and parameters only through its own component's contacts, and each
+ * component's part of the step is the step of a record holding just those contacts. An
+ * idle contact (no impulse, no placed impact) has no derivative of its own: the solve's
  * adjoint drops it (λ = 0), and a body it touches moves with v⁺ = v*, the free flight, in
- * either part. With ȳ split the same way
- * (the placed components' bodies, and everything else),
+ * either part. So with ȳ split the same way (the placed components' bodies, and the rest),
  *
- *   (∂step/∂x)ᵀȳ = (∂step_placed/∂x)ᵀȳ_placed + (∂step_rest/∂x)ᵀȳ_rest,
+ *   (∂step/∂x)ᵀȳ = (∂step_placed/∂x)ᵀȳ_placed + (∂step_rest/∂x)ᵀȳ_rest
  *
- * the first by a trace of the placed components' few contacts and bodies rather than all
- * of the step's (compact-trace.ts; on a billiards break: two or three balls' contacts
- * instead of thirty). The two sums add the same terms in another order: equal to
- * rounding, not bit for bit.
+ * (the tests' oracle, test/sim/hard/oracle/placed-pullback.ts, pulls the placed part back
+ * through the trace of its few bodies this way).
  */
 import { createContacts } from '../collision/contacts.ts';
-import { addCompactTracedPullback } from './compact-trace.ts';
-import { hardStepAdjoint } from './step-adjoint.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord } from './record.ts';
 import { unionRoot } from '../math/union-find.ts';
-
-/**
- * x̄ = (∂step/∂x)ᵀȳ of a step that places an impact (`x` in the one-step layout of
- * `ctx`), into `out`: the placed components through the trace, the rest by hand.
- *
- * @example
- * const xbar = placedStepPullback(ctx, new PlacedSplitter(model.bodyStatic), rec, x, ybar, new Float64Array(x.length));
- */
-export function placedStepPullback(
-  ctx: TracedStepContext,
-  splitter: PlacedSplitter,
-  rec: HardStepRecord,
-  x: Float64Array,
-  ybar: Float64Array,
-  out: Float64Array,
-): Float64Array {
-  const split = splitter.split(rec);
-  const n = ctx.model.nbody;
-  const { ybarPlaced, ybarRest } = splitter;
-  // ȳ = [q̄ (7 per body) | q̇̄ (6 per body)], each body's to its part
-  for (let b = 0; b < n; b++) {
-    const placed = split.inPlaced[b] === 1;
-    for (let i = 0; i < 13; i++) {
-      const j = i < 7 ? 7 * b + i : 7 * n + 6 * b + i - 7;
-      ybarPlaced[j] = placed ? ybar[j] : 0;
-      ybarRest[j] = placed ? 0 : ybar[j];
-    }
-  }
-  const xbar = hardStepAdjoint(ctx, split.rest, x, ybarRest, out);
-  addCompactTracedPullback(ctx, split.placed, x, ybarPlaced, xbar);
-  return xbar;
-}
 
 /** An empty record with room for `capacity` contacts. */
 function emptyRecord(capacity: number): HardStepRecord {
@@ -121,9 +84,6 @@ export class PlacedSplitter {
   rest = emptyRecord(0);
   /** (nbody) 1 for a dynamic body of a placed component */
   readonly inPlaced: Uint8Array;
-  /** a state cotangent (13n) split between the parts ({@link placedStepPullback}) */
-  readonly ybarPlaced: Float64Array;
-  readonly ybarRest: Float64Array;
   private readonly parent: Int32Array;
   private readonly placedRoot: Uint8Array;
 
@@ -132,8 +92,6 @@ export class PlacedSplitter {
     this.inPlaced = new Uint8Array(n);
     this.parent = new Int32Array(n);
     this.placedRoot = new Uint8Array(n);
-    this.ybarPlaced = new Float64Array(13 * n);
-    this.ybarRest = new Float64Array(13 * n);
   }
 
   split(rec: HardStepRecord): this {
@@ -160,7 +118,7 @@ export class PlacedSplitter {
         places = true;
       }
     }
-    // a step that places an impact differentiates its whole drift correction (traced-step.ts):
+    // a step that places an impact differentiates its whole drift correction (position-adjoint.ts):
     // the components it pushes go with the impacts'
     for (let k = 0; places && k < c; k++) {
       if (rec.positionActive[k]) placedRoot[this.root(isStatic[bodyA[k]] ? bodyB[k] : bodyA[k])] = 1;

@@ -19,7 +19,7 @@
 import { CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH } from './impulse-layout.ts';
 import { contactRowVelocity } from './impulse-adjoint.ts';
 import { independentRows } from './position.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord, TracedStepContext } from './record.ts';
 
 const VEL = 6;
 /** Per row: n̄ (3), r̄_A (3), r̄_B (3). */

@@ -38,7 +38,7 @@ import {
 import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaAdjoint } from './pose-kernels.ts';
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord, TracedStepContext } from './record.ts';
 import { freeFlightLayout } from './step.ts';
 
 /** Whether the step places an impact (a bounce solved at its time of impact inside the step). */

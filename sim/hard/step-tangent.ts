@@ -43,7 +43,7 @@ import {
 import { impulseTangentInto } from './impulse-tangent.ts';
 import { placesImpact } from './step-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, stepValues, StepValues } from './step-values.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord, TracedStepContext } from './record.ts';
 
 /** Floats per body of a pose, a twist. */
 const POSE = 7;

@@ -27,7 +27,7 @@ import {
 } from './impulse-layout.ts';
 import type { PlacedImpacts } from './placed-adjoint.ts';
 import { worldInertiaMatrix } from '../integrator/worldInertia.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import type { HardStepRecord, TracedStepContext } from './record.ts';
 
 /** Which bound formula a contact took (contact-rules.ts): deeper than the resting gap, b = 0 constant. */
 export const BOUND_CONSTANT = 0;

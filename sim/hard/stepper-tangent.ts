@@ -7,7 +7,7 @@
  *   no placed impact   step-tangent.ts (hand-written, each kernel once, the solve's K
  *                      factored once per island) and decisions-tangent.ts for the margins;
  *   a placed impact    step-tangent-placed.ts (the rest by hand, the impacts' bodies by
- *                      rows of their compact trace), and each decision's margin tangent by
+ *                      rows of their hand pullback), and each decision's margin tangent by
  *                      a one-sided difference of the ONE step along each direction (the
  *                      step rerun from the same warm start at x + h·ẋ_j, h = 1e-7 of the
  *                      largest input change): the rare steps of a bounce or a break. A
@@ -28,8 +28,8 @@ import type { PlacedSplitter } from './placed-split.ts';
 import type { HardStepData } from './step.ts';
 import { placesImpact } from './step-adjoint.ts';
 import { hardStepTangent, tangentScratchOf } from './step-tangent.ts';
-import { placedStepTangent } from './step-tangent-placed.ts';
-import type { HardStepRecord, TracedStepContext } from './traced-step.ts';
+import { placedStepTangent, type PlacedJacobianRows } from './step-tangent-placed.ts';
+import type { HardStepRecord, TracedStepContext } from './record.ts';
 import { restoreWarmStart } from './warmStart.ts';
 
 /** Floats per body of a pose and a twist. */
@@ -57,6 +57,7 @@ export class HardTangentForward {
     private readonly L1: RolloutLayout,
     private readonly ctx: TracedStepContext,
     private readonly splitter: PlacedSplitter,
+    private readonly rows: PlacedJacobianRows,
     private readonly bodies: readonly number[],
     x: Float64Array,
     /** stepper.ts `recordStep`: the step just taken, into a reusable record */
@@ -107,7 +108,7 @@ export class HardTangentForward {
       hardStepTangent(this.ctx, rec, xs, dirs, xdot, ydot);
       if (kinks !== null) reportHardDecisionTangents(this.model, this.hard, tangentScratchOf(this.ctx), kinks);
     } else {
-      placedStepTangent(this.ctx, this.splitter, rec, xs, dirs, xdot, ydot);
+      placedStepTangent(this.ctx, this.splitter, this.rows, rec, xs, dirs, xdot, ydot);
       if (kinks !== null) this.placedDecisions(dirs, kinks);
     }
     copyInto(T.state, 0, ydot, 0, dirs * ss);

@@ -8,8 +8,8 @@
  *
  * Pullback: a step without contacts goes through the integrator's hand-written adjoint; a
  * step with contacts through the kernels' hand-written adjoints (step-adjoint.ts, with
- * placed-adjoint.ts for the impacts it places), no tape. The step's trace (traced-step.ts)
- * is their reference in the tests.
+ * placed-adjoint.ts for the impacts it places), no tape. The step's trace
+ * (test/sim/hard/oracle/traced-step.ts) is their reference in the tests.
  */
 import { createContacts, type Contacts } from '../collision/contacts.ts';
 import type { RolloutConfig } from '../driver/config.ts';
@@ -30,12 +30,11 @@ import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEu
 import { createStepData, step } from '../step.ts';
 import { createFreeFlight, type HardFreeFlight, type HardStepData } from './step.ts';
 import { hardStepAdjoint, type KeptFreeFlight } from './step-adjoint.ts';
-import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
-
-export { tracedPullback } from './traced-step.ts';
+import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './record.ts';
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { State } from '../state.ts';
 import { PlacedSplitter } from './placed-split.ts';
+import { PlacedJacobianRows } from './step-tangent-placed.ts';
 import { RecordArena } from './record-arena.ts';
 import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
 import type { StepTangents } from '../driver/stepper.ts';
@@ -44,14 +43,14 @@ import { HardTangentForward } from './stepper-tangent.ts';
 
 /**
  * Contacts within this many penetration tolerances of d = 0 count as resting for the
- * bound's derivative (traced-step.ts): the velocity solve leaves resting gaps of ±1e-10 m
+ * bound's derivative (contact-rules.ts `speculativeBound`): the velocity solve leaves resting gaps of ±1e-10 m
  * and the position pass anything beyond the tolerance (1 µm), so 10× covers both.
  */
 export const RESTING_GAP_FACTOR = 10;
 
 /**
  * A step's record as this Stepper keeps it: what the step decided and found
- * (traced-step.ts `HardStepRecord`) and, when the forward pass kept it, the step's free
+ * (record.ts `HardStepRecord`) and, when the forward pass kept it, the step's free
  * flight (step.ts `HardFreeFlight`) for its pullback to read rather than compute again.
  */
 export interface HardKeptStep extends HardStepRecord {
@@ -416,6 +415,7 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
       sc.L1,
       sc.ctx,
       new PlacedSplitter(this.model.bodyStatic),
+      new PlacedJacobianRows(),
       this.bodies,
       this.x,
       // (the records it hands back are the ones recordStep made)

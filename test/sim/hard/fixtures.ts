@@ -17,7 +17,7 @@ import type { Model } from '../../../sim/model.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
-import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
+import { tracedStepContext } from '../../../sim/hard/record.ts';
 import { rolloutLayout } from '../../../sim/rollout.ts';
 import { createStepData } from '../../../sim/step.ts';
 

@@ -24,14 +24,16 @@ import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../../ad/random.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { gradient } from '../../../sim/gradient.ts';
-import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
+import { PlacedSplitter } from '../../../sim/hard/placed-split.ts';
+import { placedStepPullback } from './oracle/placed-pullback.ts';
 import { PlacementIslands } from '../../../sim/hard/placement-islands.ts';
 import { DEFAULT_PENETRATION_TOLERANCE } from '../../../sim/hard/settings.ts';
 import { createHardStepData, hardStep } from '../../../sim/hard/step.ts';
 import { hardStepAdjoint, placesImpact } from '../../../sim/hard/step-adjoint.ts';
-import { placedStepTangent } from '../../../sim/hard/step-tangent-placed.ts';
+import { PlacedJacobianRows, placedStepTangent } from '../../../sim/hard/step-tangent-placed.ts';
 import { recordStep } from '../../../sim/hard/stepper.ts';
-import { type HardStepRecord, tracedPullback } from '../../../sim/hard/traced-step.ts';
+import type { HardStepRecord } from '../../../sim/hard/record.ts';
+import { tracedPullback } from './oracle/traced-step.ts';
 import type { Model } from '../../../sim/model.ts';
 import { rolloutInputs } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
@@ -257,7 +259,7 @@ describe("the island's placement, differentiated", () => {
       for (let i = 0; i < hand.length; i++)
         worstAdjoint = Math.max(worstAdjoint, Math.abs(hand[i] - traced[i]) / (1 + Math.abs(traced[i])));
       for (let i = 0; i < xdot.length; i++) xdot[i] = rng.uniform() - 0.5;
-      placedStepTangent(ctx, splitter, rec, xs, DIRS, xdot, ydot);
+      placedStepTangent(ctx, splitter, new PlacedJacobianRows(), rec, xs, DIRS, xdot, ydot);
       const xbar = placedStepPullback(ctx, splitter, rec, xs, ybar, new Float64Array(L1.size));
       for (let j = 0; j < DIRS; j++) {
         let fwd = 0,

@@ -24,9 +24,11 @@ import {
 } from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
-import { recordStep, tracedPullback } from '../../../sim/hard/stepper.ts';
+import { recordStep } from '../../../sim/hard/stepper.ts';
+import { tracedPullback } from './oracle/traced-step.ts';
 import { hardStepAdjoint, placesImpact } from '../../../sim/hard/step-adjoint.ts';
-import { placedStepPullback, PlacedSplitter } from '../../../sim/hard/placed-split.ts';
+import { PlacedSplitter } from '../../../sim/hard/placed-split.ts';
+import { placedStepPullback } from './oracle/placed-pullback.ts';
 import { rolloutInputs } from '../../../sim/rollout.ts';
 import { rolloutPrimitive } from '../../../sim/rollout.ts';
 import { add } from '../../../ad/ops.ts';

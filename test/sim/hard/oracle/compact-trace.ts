@@ -9,16 +9,11 @@
  * are those of the whole step, and the other bodies (free flight, not touched) are left
  * to the caller; their cotangents must be zero in `ybar` (placed-split.ts makes them so).
  */
-import { INPUT_FIELDS, rolloutLayout, WRENCH_PER_BODY, type InputName } from '../driver/inputs.ts';
-import type { Model } from '../model.ts';
-import { vjp } from '../../ad/transforms.ts';
-import {
-  hardStepTraced,
-  tracedPullback,
-  tracedStepContext,
-  type HardStepRecord,
-  type TracedStepContext,
-} from './traced-step.ts';
+import { INPUT_FIELDS, rolloutLayout, WRENCH_PER_BODY, type InputName } from '../../../../sim/driver/inputs.ts';
+import type { Model } from '../../../../sim/model.ts';
+import { vjp } from '../../../../ad/transforms.ts';
+import { tracedStepContext, type HardStepRecord, type TracedStepContext } from '../../../../sim/hard/record.ts';
+import { hardStepTraced, tracedPullback } from './traced-step.ts';
 
 /** Floats per body of a state cotangent: pose (7) then velocity (6) blocks. */
 const POSE = 7;
@@ -128,7 +123,7 @@ function compactStep(ctx: TracedStepContext, rec: HardStepRecord, x: Float64Arra
  * those bodies' entries only) along `dirs` input tangents (`xdot`, dirs × ctx.L.size): the
  * rows of the compact step's Jacobian for those outputs from ONE recording of its trace
  * (one reverse sweep per row), applied to every direction. For the rare steps that place
- * an impact (step-tangent-placed.ts).
+ * an impact: the tests' reference for step-tangent-placed.ts.
  *
  * @example
  * setCompactTracedTangents(ctx, split.placed, x, 2, xdot, ydot);

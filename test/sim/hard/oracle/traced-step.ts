@@ -37,16 +37,14 @@
  * on other steps (rotation over the step, solver tolerance, initial overlap) it enters as a
  * constant.
  */
-import { add, div, mul, neg, sub, value } from '../../ad/ops.ts';
-import { customVjp } from '../../ad/primitive.ts';
-import { valueAndGrad } from '../../ad/transforms.ts';
-import type { Real } from '../../ad/tape.ts';
-import { cross, dot, subVec } from '../../ad/vec.ts';
-import type { Contacts } from '../collision/contacts.ts';
-import { contactGeometryPrimitive, type GeometryInput } from '../contact/geometry.ts';
-import { integrateRule, integratorLayout, type IntegratorConfig } from '../integrator/semiImplicitEuler.ts';
-import type { Model } from '../model.ts';
-import type { RolloutLayout } from '../driver/inputs.ts';
+import { add, div, mul, neg, sub, value } from '../../../../ad/ops.ts';
+import { customVjp } from '../../../../ad/primitive.ts';
+import { valueAndGrad } from '../../../../ad/transforms.ts';
+import type { Real } from '../../../../ad/tape.ts';
+import { cross, dot, subVec } from '../../../../ad/vec.ts';
+import { contactGeometryPrimitive } from '../../../../sim/contact/geometry.ts';
+import { integrateRule, integratorLayout } from '../../../../sim/integrator/semiImplicitEuler.ts';
+import type { HardStepRecord, TracedStepContext } from '../../../../sim/hard/record.ts';
 import {
   bounceBound,
   changeAfterImpact,
@@ -57,10 +55,10 @@ import {
   pairRestitution,
   refinedImpactFraction,
   speculativeBound,
-} from './contact-rules.ts';
-import { impulseSolvePrimitive } from './impulse-adjoint.ts';
-import { PlacementIslands } from './placement-islands.ts';
-import { independentRows } from './position.ts';
+} from '../../../../sim/hard/contact-rules.ts';
+import { impulseSolvePrimitive } from '../../../../sim/hard/impulse-adjoint.ts';
+import { PlacementIslands } from '../../../../sim/hard/placement-islands.ts';
+import { independentRows } from '../../../../sim/hard/position.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
@@ -69,75 +67,24 @@ import {
   CONTACT_SLIP_TARGET,
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
-} from './impulse-layout.ts';
-import { contactFramesPrimitive, FRAME_WIDTH } from './frame.ts';
-import { advancePosesPrimitive, POSE_OUTPUT_WIDTH, worldInvInertiaPrimitive } from './pose-kernels.ts';
+} from '../../../../sim/hard/impulse-layout.ts';
+import { contactFramesPrimitive, FRAME_WIDTH } from '../../../../sim/hard/frame.ts';
+import {
+  advancePosesPrimitive,
+  POSE_OUTPUT_WIDTH,
+  worldInvInertiaPrimitive,
+} from '../../../../sim/hard/pose-kernels.ts';
 
-/** What the plain step decided and found, per step: the trace replays it. */
-export interface HardStepRecord {
-  /** the contacts of the step (bodies, features; their geometry is recomputed on the trace) */
-  contacts: Contacts;
-  /** (3c) the solver's impulses as world vectors P = λ_n n + λ_t₁ t₁ + λ_t₂ t₂, N·s */
-  impulse: Float64Array;
-  /** (c) 1 where Newton restitution set the bound */
-  bounced: Uint8Array;
-  /** (c) time-of-impact fraction s ∈ (0, 1) (0: not placed; never clipped at 1, as a bounce needs d < −u⁻·dt) */
-  impactFraction: Float64Array;
-  /** (6n) the pseudo-velocities the position pass used (all zero when it did not run) */
-  pseudo: Float64Array;
-  moved: boolean;
-  /**
-   * (c) 1 where the position pass's drift correction pushed (its impulse λ_p > 0, position.ts);
-   * all 0 where the correction did not run. Its active set, fixed like the solve's.
-   */
-  positionActive: Uint8Array;
-}
+/** The integrator primitive of a context's model, one per context (the trace's free flight). */
+const _integrators = new WeakMap<TracedStepContext, (x: readonly Real[]) => Real[]>();
 
-/** What the traced step reads besides its record: fixed for a rollout. */
-export interface TracedStepContext {
-  model: Model;
-  /** rollout layout for ONE step (controls: this step's only) */
-  L: RolloutLayout;
-  controlBodies: readonly number[];
-  /**
-   * m: contacts penetrating less than this count as resting at the kink d = 0 of the
-   * speculative bound (settings.ts `penetrationTolerance`: what the position pass leaves)
-   */
-  restingGap: number;
-  integrate: (x: readonly Real[]) => Real[];
-  /** the integrator's configuration, for the hand-composed adjoint (step-adjoint.ts) */
-  integratorConfig: IntegratorConfig;
-  geometryInput: GeometryInput;
-  /** the bodies that are not static, in index order */
-  dynamicBodies: readonly number[];
-}
-
-/** Context of the traced step for a model (one per rollout). */
-export function tracedStepContext(
-  model: Model,
-  L: RolloutLayout,
-  controlBodies: readonly number[],
-  restingGap: number,
-): TracedStepContext {
-  const integratorConfig: IntegratorConfig = { nbody: model.nbody, dt: model.dt, isStatic: model.bodyStatic };
-  const dynamicBodies: number[] = [];
-  for (let b = 0; b < model.nbody; b++) if (!model.bodyStatic[b]) dynamicBodies.push(b);
-  return {
-    model,
-    L,
-    controlBodies,
-    restingGap,
-    integrate: customVjp(integrateRule(integratorConfig)),
-    integratorConfig,
-    geometryInput: {
-      nbody: model.nbody,
-      geomType: model.geomType,
-      geomSize: model.geomSize,
-      bodyStatic: model.bodyStatic,
-      bodyName: model.bodyName,
-    },
-    dynamicBodies,
-  };
+function integratorOf(ctx: TracedStepContext): (x: readonly Real[]) => Real[] {
+  let integrate = _integrators.get(ctx);
+  if (integrate === undefined) {
+    integrate = customVjp(integrateRule(ctx.integratorConfig));
+    _integrators.set(ctx, integrate);
+  }
+  return integrate;
 }
 
 /** (∂step/∂x)ᵀȳ by one reverse sweep of the step's trace. */
@@ -175,7 +122,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
   for (let j = 0; j < n; j++) xi[IL.invMass + j] = x[L.invMass + j];
   for (let j = 0; j < 3 * n; j++) xi[IL.invInertia + j] = x[L.invInertia + j];
   for (let j = 0; j < 3; j++) xi[IL.gravity + j] = x[L.gravity + j];
-  const free = ctx.integrate(xi);
+  const free = integratorOf(ctx)(xi);
   if (c === 0) return free; // bit for bit the hard step without contacts
   const vStar = free.slice(7 * n);
 
@@ -383,7 +330,7 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         xg[IL.wrench + j] = 0;
       }
       for (let j = 0; j < 3; j++) xg[IL.gravity + j] = 0;
-      return ctx.integrate(xg).slice(7 * n);
+      return integratorOf(ctx)(xg).slice(7 * n);
     };
     const after = gyroscopic(vPlus),
       before = gyroscopic(vStart);
