@@ -3,7 +3,7 @@
  * bound (restitution, speculative, resting), the time of impact and what a placed impact
  * changes (lever arms from the bodies where they are at the impact, the bound and the
  * slip target split at the impact). The plain step (problem.ts), its trace
- * (traced-step.ts) and its hand-composed adjoint (step-adjoint.ts) all read them here.
+ * (test/sim/hard/oracle/traced-step.ts) and its hand-composed adjoint (step-adjoint.ts) all read them here.
  *
  * The scalar rules take `Real`s and use ad ops: on plain numbers they are plain
  * arithmetic (an ad op on numbers returns a number and records nothing), on a trace they
@@ -52,7 +52,7 @@ export function bounceBound(e: Real, approach: Real): Real {
 /**
  * The speculative bound b = −max(d, 0)/dt: an open contact may approach by at most d
  * within the step, a touching or penetrating one not at all. Differentiation convention
- * (traced-step.ts): a contact resting within `restingGap` below d = 0 sits at the kink;
+ * (test/sim/hard/oracle/traced-step.ts): a contact resting within `restingGap` below d = 0 sits at the kink;
  * it takes the open side (value 0, derivative −1/dt), so every corner of a manifold takes
  * the same branch and the contact follows the surface it rests on. Deeper: b = 0.
  */

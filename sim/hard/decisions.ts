@@ -37,7 +37,7 @@
  *   (1 − s)·e·|u⁻|·dt reaches 0 only as s → 1, where the impact leaves the step (its
  *   `onset`). Not counted: a placed contact pushed towards the threshold by another
  *   placement on its bodies before the pass runs (a cascade; once it runs it is counted). Where it runs
- *   it holds its contacts' gaps at 0 (traced-step.ts differentiates it), where it does not
+ *   it holds its contacts' gaps at 0 (test/sim/hard/oracle/traced-step.ts differentiates it), where it does not
  *   they end where the velocities leave them: a slope change, and a value jump of up to
  *   the tolerance. Issue 13: billiards' rack, where the cue lifts balls 2 and 3 off the
  *   cloth and the placed ball–ball impulse carries their weight (≈1.9 µm at step 237).

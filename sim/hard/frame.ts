@@ -8,7 +8,7 @@
  * Friction is isotropic, so the velocities after a solve do not depend on which tangents
  * are used: any smooth choice gives the same derivatives. `duffFrame` is the plain kernel
  * (problem.ts builds every step's rows with it); `contactFramesPrimitive` the same map for
- * all of a step's contacts on the trace, with its adjoint written by hand (traced-step.ts).
+ * all of a step's contacts on the trace, with its adjoint written by hand (test/sim/hard/oracle/traced-step.ts).
  */
 import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';

@@ -1,6 +1,6 @@
 /**
  * The flat input θ of the impulse solve's primitive (impulse-adjoint.ts), shared by the
- * code that builds it (traced-step.ts, step-adjoint.ts) and the adjoints that read it
+ * code that builds it (test/sim/hard/oracle/traced-step.ts, step-adjoint.ts) and the adjoints that read it
  * (impulse-adjoint.ts, island-adjoint.ts):
  *
  *   θ = [v* (6n) | per contact: n, t₁, t₂, r_A, r_B (3 each), μ, b, s₁, s₂ | m⁻¹ (n) | I_w⁻¹ (9n)]

@@ -1,6 +1,6 @@
 /**
  * The placed impacts of a hard step in the hand-composed adjoint (step-adjoint.ts): the
- * part of the step that traced-step.ts marks (★), in plain arithmetic with each piece's
+ * part of the step that test/sim/hard/oracle/traced-step.ts marks (★), in plain arithmetic with each piece's
  * adjoint written by hand, so a step that places an impact needs no tape.
  *
  * For each placed contact k (a bounce decided open at the start of the step; bodies a, b;

@@ -1,6 +1,6 @@
 /**
  * Which impulses a time-of-impact placement moves, and by which fraction of the step: the
- * one rule the plain step (position.ts), its trace (traced-step.ts) and its hand adjoint
+ * one rule the plain step (position.ts), its trace (test/sim/hard/oracle/traced-step.ts) and its hand adjoint
  * (placed-adjoint.ts) share.
  *
  * A placed impact (a bounce decided while its contact was open, at fraction s of the step)

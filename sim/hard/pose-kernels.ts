@@ -11,7 +11,7 @@
  * `worldInertiaMatrix` itself, as problem.ts calls it; the poses are integrate.ts's from
  * the end-of-step velocities), so values agree to rounding. The orientation's pullback is
  * the integrator's own (`advanceOrientationAdjoint`). Inputs flow in from the traced step
- * (sim/hard/traced-step.ts) and step-adjoint.ts; gradchecks in test/sim/hard/step-kernels.test.ts.
+ * (test/sim/hard/oracle/traced-step.ts) and step-adjoint.ts; gradchecks in test/sim/hard/step-kernels.test.ts.
  */
 import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';

@@ -1,6 +1,6 @@
 /**
  * The position pass's drift correction (position.ts) in the hand adjoint of a step that
- * places an impact (placed-adjoint.ts): traced-step.ts's `driftCorrection` in plain
+ * places an impact (placed-adjoint.ts): test/sim/hard/oracle/traced-step.ts's `driftCorrection` in plain
  * arithmetic with its adjoint written out. With the active set A fixed (the record's
  * `positionActive`, its independent rows by position.ts `independentRows`), J the normal
  * rows of the solve (frame n, lever arms r_A, r_B in θ), M⁻¹ the inverse masses and world

@@ -171,7 +171,7 @@ function placeImpacts(p: ContactProblem, pseudo: Float64Array): boolean {
  * row where its pivot exceeds `RANK_TOLERANCE` of its diagonal; the kept rows span the
  * same constraints, so the correction solved on them is the same (the dropped ones hold
  * where the system is consistent, as the pass's converged solve shows). One rule for the
- * trace (traced-step.ts) and the hand adjoint (placed-adjoint.ts). Writes `keep[i]` (1/0),
+ * trace (test/sim/hard/oracle/traced-step.ts) and the hand adjoint (placed-adjoint.ts). Writes `keep[i]` (1/0),
  * uses `scratch` (≥ m²); returns the count kept.
  */
 export function independentRows(w: ArrayLike<number>, m: number, keep: Uint8Array, scratch: Float64Array): number {

@@ -49,7 +49,7 @@
  * after). Linear and angular momentum are then conserved exactly by the step (the impulse
  * acts at one point of the configuration where the bodies are when it acts), and every
  * quantity that depends on the impact time — normal, lever arms, inertia, approach and slip
- * velocity — is a function of s, which the trace (traced-step.ts) differentiates.
+ * velocity — is a function of s, which the trace (test/sim/hard/oracle/traced-step.ts) differentiates.
  */
 import type { Contacts } from '../collision/contacts.ts';
 import { contactGeometryValues, type ContactFeatures } from '../contact/geometry.ts';
@@ -613,7 +613,7 @@ function impactGeometry(
  * at a glancing angle) by O(dt) in s; the gap d' and its rate at the configuration s·dt
  * give s ← s + d'/(−rate·dt), second order. Kept only while the step's own time of impact
  * stays inside the step with a closing rate (else the linear s stays). The trace
- * (traced-step.ts) repeats it.
+ * (test/sim/hard/oracle/traced-step.ts) repeats it.
  */
 function refineImpactFraction(
   model: Model,

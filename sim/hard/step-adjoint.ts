@@ -1,6 +1,6 @@
 /**
  * The hard step's adjoint composed by hand from its kernels' rules, without a tape: the
- * same chain as the trace in traced-step.ts (free flight → contact geometry → frames,
+ * same chain as the trace in test/sim/hard/oracle/traced-step.ts (free flight → contact geometry → frames,
  * world inertia, lever arms, friction, bounds → impulse solve → poses), each kernel's
  * forward run once for the values the next needs and its hand-written adjoint run
  * backward, Warp-style. The contact geometry's values are the step's own record (the
@@ -217,7 +217,7 @@ function contactAdjoint(
     // bound
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
-      // b = −e·u⁻, e the larger restitution (the first at a tie, as traced-step.ts's maxReal)
+      // b = −e·u⁻, e the larger restitution (the first at a tie, as test/sim/hard/oracle/traced-step.ts's maxReal)
       const eA = x[L.restitution + a],
         eB = x[L.restitution + b];
       const e = eA >= eB ? eA : eB;
@@ -296,7 +296,7 @@ function isZero(v: Float64Array, from: number, to: number): boolean {
   return true;
 }
 
-// ---- scratch: one per traced-step context, sized by the bodies, grown with the contacts ----
+// ---- scratch: one per step context, sized by the bodies, grown with the contacts ----
 
 const _scratch = new WeakMap<TracedStepContext, StepAdjointScratch>();
 

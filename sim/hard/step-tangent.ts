@@ -428,7 +428,7 @@ function poseTangent(
   for (let k = 0; k < 4; k++) out[o + 3 + k] = (_pDot[k] - (_p[k] / pLen) * along) / pLen;
 }
 
-// ---- scratch: one per traced-step context ----
+// ---- scratch: one per step context ----
 
 const _scratch = new WeakMap<TracedStepContext, StepTangentScratch>();
 

@@ -306,7 +306,7 @@ export function stepValues(
 }
 
 /**
- * The dynamic bodies a step's contacts touch, in order of first appearance (traced-step.ts),
+ * The dynamic bodies a step's contacts touch, in order of first appearance (test/sim/hard/oracle/traced-step.ts),
  * into `sc.moving` (marked in `sc.isMoving`); returns their count.
  */
 export function touchedBodies(

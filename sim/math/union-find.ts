@@ -1,7 +1,7 @@
 /**
  * Union–find over integer ids in a caller-owned `parent` array (`parent[i] === i` at a
  * root): the islands of the hard solve (impulse-adjoint.ts), its placed-impact split
- * (placed-split.ts) and the impulses a placement moves (placement-islands.ts).
+ * (sim/hard/placed-split.ts) and the impulses a placement moves (placement-islands.ts).
  */
 
 /**

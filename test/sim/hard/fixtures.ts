@@ -126,7 +126,7 @@ export function randomImpulseInput(model: Model, p: ContactProblem, rng: ReturnT
 
 /**
  * A hard scene ready for a one-step adjoint or tangent test: its model, state and step
- * data, the bodies the named controls push, the one-step layout and the traced-step context.
+ * data, the bodies the named controls push, the one-step layout and the step context (sim/hard/record.ts).
  */
 export function hardStepSetup(input: SceneInput, controls: readonly string[] = []) {
   const parsed = parseScene(input);

@@ -1,4 +1,4 @@
-// Gradients in hard mode (sim/hard/stepper.ts, traced-step.ts, impulse-adjoint.ts)
+// Gradients in hard mode (sim/hard/stepper.ts, oracle/traced-step.ts, impulse-adjoint.ts)
 // against the outside world:
 // - central finite differences of the PLAIN hard simulator (a scene parameter moved and
 //   the whole scene re-simulated), away from kinks;

@@ -26,6 +26,7 @@ import { buildModel, initialState } from '../../../sim/builder.ts';
 import { gradient } from '../../../sim/gradient.ts';
 import { PlacedSplitter } from '../../../sim/hard/placed-split.ts';
 import { placedStepPullback } from './oracle/placed-pullback.ts';
+import { setCompactTracedTangents } from './oracle/compact-trace.ts';
 import { PlacementIslands } from '../../../sim/hard/placement-islands.ts';
 import { DEFAULT_PENETRATION_TOLERANCE } from '../../../sim/hard/settings.ts';
 import { createHardStepData, hardStep } from '../../../sim/hard/step.ts';
@@ -155,7 +156,7 @@ describe("billiards' rack (hard): the same mechanism", () => {
 });
 
 // The new placement differentiated: the hand adjoint (placed-adjoint.ts) and the trace
-// (traced-step.ts) move the same impulses (placement-islands.ts), the placed step's tangent
+// (oracle/traced-step.ts) move the same impulses (placement-islands.ts), the placed step's tangent
 // (step-tangent-placed.ts) is the transpose of its pullback, and the rollout's gradient is
 // the central difference of the plain simulator, on an oblique, spinning chain on a table
 // (a strikes b off-centre; b lies 0.5 mm from c, c 2 mm from d: the island's impulses between
@@ -223,13 +224,17 @@ describe("the island's placement, differentiated", () => {
     ['a ball struck off the cloth: the drift correction holds it on the cloth', LIFT, 1, 0],
   ] as const)
     it(`${name}: hand adjoint = the trace's pullback, and the tangent = the transpose of the split pullback, on every placed step`, () => {
-      const { placedSteps, followers, drift, worstAdjoint, worstTangent } = placedStepChecks(scene);
+      const { placedSteps, followers, drift, worstAdjoint, worstTangent, worstHandTranspose, worstTraceRows } =
+        placedStepChecks(scene);
       expect(placedSteps).toBeGreaterThanOrEqual(1);
       // b/c and c/d pass a/b's blow on in its step: moved with it
       expect(followers).toBeGreaterThanOrEqual(minFollowers);
       expect(drift).toBe(driftSteps);
       expect(worstAdjoint).toBeLessThan(1e-10);
       expect(worstTangent).toBeLessThan(1e-10);
+      // the tangent is the hand pullback's transpose by construction, and the trace's rows to rounding
+      expect(worstHandTranspose).toBeLessThan(1e-12);
+      expect(worstTraceRows).toBeLessThan(1e-12);
     });
 
   function placedStepChecks(scene: SceneInput) {
@@ -239,11 +244,14 @@ describe("the island's placement, differentiated", () => {
     const DIRS = 2;
     const xdot = new Float64Array(DIRS * L1.size);
     const ydot = new Float64Array(DIRS * 13 * n);
+    const rows = new PlacedJacobianRows();
     let placedSteps = 0,
       followers = 0,
       drift = 0,
       worstAdjoint = 0,
-      worstTangent = 0;
+      worstTangent = 0,
+      worstHandTranspose = 0,
+      worstTraceRows = 0;
     for (let t = 0; t < (scene.steps as number); t++) {
       const xs = new Float64Array(L1.size);
       xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
@@ -259,8 +267,12 @@ describe("the island's placement, differentiated", () => {
       for (let i = 0; i < hand.length; i++)
         worstAdjoint = Math.max(worstAdjoint, Math.abs(hand[i] - traced[i]) / (1 + Math.abs(traced[i])));
       for (let i = 0; i < xdot.length; i++) xdot[i] = rng.uniform() - 0.5;
-      placedStepTangent(ctx, splitter, new PlacedJacobianRows(), rec, xs, DIRS, xdot, ydot);
+      placedStepTangent(ctx, splitter, rows, rec, xs, DIRS, xdot, ydot);
       const xbar = placedStepPullback(ctx, splitter, rec, xs, ybar, new Float64Array(L1.size));
+      const ybarDynamic = ybar.map((y, i) =>
+        model.bodyStatic[i < 7 * n ? Math.floor(i / 7) : Math.floor((i - 7 * n) / 6)] ? 0 : y,
+      );
+      const handDynamic = hardStepAdjoint(ctx, rec, xs, ybarDynamic);
       for (let j = 0; j < DIRS; j++) {
         let fwd = 0,
           rev = 0,
@@ -274,9 +286,23 @@ describe("the island's placement, differentiated", () => {
           scale += Math.abs(xbar[i] * xdot[j * L1.size + i]);
         }
         worstTangent = Math.max(worstTangent, Math.abs(fwd - rev) / scale);
+        // against the hand pullback of the whole record, whose rows the tangent applies (ȳ on the
+        // dynamic bodies: a step with contacts passes no cotangent to a static body, one without does)
+        let fwdDynamic = 0,
+          handRev = 0;
+        for (let i = 0; i < 13 * n; i++) fwdDynamic += ybarDynamic[i] * ydot[j * 13 * n + i];
+        for (let i = 0; i < L1.size; i++) handRev += handDynamic[i] * xdot[j * L1.size + i];
+        worstHandTranspose = Math.max(worstHandTranspose, Math.abs(fwdDynamic - handRev) / scale);
       }
+      // the placed bodies' rows against the trace's (the oracle's compact trace)
+      const tracedRows = ydot.slice();
+      setCompactTracedTangents(ctx, splitter.split(rec).placed, xs, DIRS, xdot, tracedRows);
+      let top = 0;
+      for (let i = 0; i < ydot.length; i++) top = Math.max(top, Math.abs(tracedRows[i]));
+      for (let i = 0; i < ydot.length; i++)
+        worstTraceRows = Math.max(worstTraceRows, Math.abs(ydot[i] - tracedRows[i]) / top);
     }
-    return { placedSteps, followers, drift, worstAdjoint, worstTangent };
+    return { placedSteps, followers, drift, worstAdjoint, worstTangent, worstHandTranspose, worstTraceRows };
   }
 
   for (const [name, input] of [

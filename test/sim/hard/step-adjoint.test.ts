@@ -1,6 +1,6 @@
 // The hand-composed adjoints of the hard step against their references on the trace:
 // - sim/hard/step-adjoint.ts (the step's kernels' rules chained by hand) against one
-//   reverse sweep of the step's trace (traced-step.ts), and
+//   reverse sweep of the step's trace (oracle/traced-step.ts), and
 // - island-adjoint.ts (the implicit adjoint of each island in plain arithmetic) against
 //   the nested-trace form in impulse-adjoint.ts,
 // on every step with contacts of scenes that exercise each branch: resting and sliding box

@@ -1,7 +1,8 @@
 // The hard step's tangent (sim/hard/step-tangent.ts, step-tangent-placed.ts) is the
 // transpose of its pullback: for random directions ẋ and cotangents ȳ,
 // <ȳ, J ẋ> from the tangent equals <Jᵀȳ, ẋ> from hardStepAdjoint / the placed split's
-// pullback, on every step with contacts of scenes that exercise each branch (resting and
+// pullback (the trace's, test/sim/hard/oracle/), and a placed step's tangent (rows of the hand
+// pullback) equals the trace's rows' (oracle/compact-trace.ts), on every step with contacts of scenes that exercise each branch (resting and
 // sliding box corners, sticking and sliding friction, a resting stack with redundant
 // contacts, restitution, billiards impacts, capsules, controls, placed impacts).
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { hardStepTangent, PlacedImpactTangentError } from '../../../sim/hard/ste
 import { PlacedJacobianRows, placedStepTangent } from '../../../sim/hard/step-tangent-placed.ts';
 import { PlacedSplitter } from '../../../sim/hard/placed-split.ts';
 import { placedStepPullback } from './oracle/placed-pullback.ts';
+import { setCompactTracedTangents } from './oracle/compact-trace.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
 import { impulseTangentInto } from '../../../sim/hard/impulse-tangent.ts';
 import { rolloutInputs } from '../../../sim/rollout.ts';
@@ -117,8 +119,10 @@ describe('a step with a placed impact: its tangent is the transpose of the split
     const rng = seededRng(23);
     const xdot = new Float64Array(DIRS * L1.size);
     const ydot = new Float64Array(DIRS * 13 * n);
+    const rows = new PlacedJacobianRows();
     let compared = 0,
-      worst = 0;
+      worst = 0,
+      worstTrace = 0;
     for (let t = 0; t < 500; t++) {
       const xs = new Float64Array(L1.size);
       xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
@@ -131,13 +135,20 @@ describe('a step with a placed impact: its tangent is the transpose of the split
       for (let i = 0; i < xdot.length; i++) xdot[i] = rng.uniform() - 0.5;
       const ybar = Float64Array.from({ length: 13 * n }, () => rng.uniform() - 0.5);
       expect(() => hardStepTangent(ctx, rec, xs, DIRS, xdot, ydot)).toThrow(PlacedImpactTangentError);
-      placedStepTangent(ctx, splitter, new PlacedJacobianRows(), rec, xs, DIRS, xdot, ydot);
+      placedStepTangent(ctx, splitter, rows, rec, xs, DIRS, xdot, ydot);
       const xbar = placedStepPullback(ctx, splitter, rec, xs, ybar, new Float64Array(L1.size));
       worst = Math.max(worst, dotMismatch(ybar, ydot, xbar, xdot, 13 * n, L1.size));
+      // the placed bodies' rows against the trace's (the oracle's compact trace, one recording)
+      const traced = ydot.slice();
+      setCompactTracedTangents(ctx, splitter.split(rec).placed, xs, DIRS, xdot, traced);
+      let scale = 0;
+      for (let i = 0; i < ydot.length; i++) scale = Math.max(scale, Math.abs(traced[i]));
+      for (let i = 0; i < ydot.length; i++) worstTrace = Math.max(worstTrace, Math.abs(ydot[i] - traced[i]) / scale);
       compared++;
     }
     expect(compared).toBeGreaterThanOrEqual(3);
     expect(worst).toBeLessThan(1e-10);
+    expect(worstTrace).toBeLessThan(1e-12);
   });
 });
 
