@@ -63,6 +63,7 @@ import {
   recordPrimitive,
   reserve,
   resetAdjoint,
+  seedAdjoint,
   sweep,
   type Real,
 } from './tape.ts';
@@ -494,10 +495,10 @@ function reverseSegments(plan: ScanPlan, inputSlots: Int32Array, ybar: Float64Ar
         }
       }
       const adj = resetAdjoint();
-      for (let q = 0; q < nIn; q++) adj[leaves[q].i] += carryIn[q];
+      for (let q = 0; q < nIn; q++) seedAdjoint(leaves[q].i, carryIn[q]);
       for (let j = 0; j < n; j++) {
         const y = end[j];
-        if (ref[endOff + j] === j && typeof y !== 'number') adj[y.i] += carryState[j];
+        if (ref[endOff + j] === j && typeof y !== 'number') seedAdjoint(y.i, carryState[j]);
       }
       sweep();
       for (let q = 0; q < nIn; q++) carryIn[q] = adj[leaves[q].i];

@@ -14,6 +14,7 @@ import {
   leaf,
   locateReverseNonFinite,
   resetAdjoint,
+  seedAdjoint,
   sweep,
   type Kink,
   type Real,
@@ -66,7 +67,7 @@ export function valueAndGrad(f: (x: Real[]) => Real, x: readonly number[], opts:
       return { value: y, grad, kinks: collectKinks(opts.kinkTol ?? DEFAULT_KINK_TOL) };
     }
     const adj = resetAdjoint();
-    adj[y.i] = 1;
+    seedAdjoint(y.i, 1);
     sweep();
     for (let j = 0; j < x.length; j++) {
       const g = adj[inputs[j].i];
@@ -138,7 +139,7 @@ export function vjp(f: (x: Real[]) => Real[], x: readonly number[], opts: TraceO
     const rows = ys.map((y) => {
       const adj = resetAdjoint();
       if (typeof y !== 'number') {
-        adj[y.i] = 1;
+        seedAdjoint(y.i, 1);
         sweep();
       }
       return inputs.map((u) => {
@@ -174,7 +175,7 @@ export function jacrev(f: (x: Real[]) => Real[], x: readonly number[]): number[]
     return ys.map((y) => {
       if (typeof y === 'number') return new Array<number>(x.length).fill(0);
       const adj = resetAdjoint();
-      adj[y.i] = 1;
+      seedAdjoint(y.i, 1);
       sweep();
       return inputs.map((u) => {
         const g = adj[u.i];

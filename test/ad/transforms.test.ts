@@ -205,3 +205,113 @@ describe('transforms', () => {
     expect(r.grad[0]).toBeCloseTo(Math.pow(1 + 1e-6, n), 9);
   });
 });
+
+// The sweep clears the adjoints it has used and leaves only the inputs' and primitive
+// outputs' in place, so the next sweep on the same (pooled) buffers needs no fill first.
+// A stale adjoint anywhere would add into the next gradient.
+describe('adjoint buffers reused across gradients', () => {
+  // x·y·z…: ∂/∂x_j = Π_{k≠j} x_k
+  const product = (xs: Real[]): Real => xs.reduce((p: Real, x) => ad.mul(p, x), 1);
+  // a primitive: (a, b) ↦ (a², a·b)
+  const sq2 = ad.customVjp({
+    name: 'sq2',
+    fwd: (x) => [Float64Array.of(x[0] * x[0], x[0] * x[1]), Float64Array.from(x)],
+    bwd: (x, ybar) => Float64Array.of(2 * x[0] * ybar[0] + x[1] * ybar[1], x[0] * ybar[1]),
+  });
+  // g(a, b) = sin(a)² · sin(a)·b + a·b: a primitive in the middle of the tape
+  const g = ([a, b]: Real[]): Real => {
+    const [p, q] = sq2([ad.sin(a), b]);
+    return ad.add(ad.mul(p, q), ad.mul(a, b));
+  };
+  function gradG(a: number, b: number): number[] {
+    const s = Math.sin(a);
+    const c = Math.cos(a);
+    return [3 * s * s * c * b + b, s * s * s + a];
+  }
+  const xs = [1.5, -2, 0.5, 3, 0.25, -1];
+
+  it('a gradient with fewer inputs after one with more: the old inputs leave nothing in the new entries', () => {
+    const first = ad.grad(product, xs);
+    xs.forEach((_, j) => expect(first[j]).toBe(xs.reduce((p, x, k) => (k === j ? p : p * x), 1)));
+    // the second tape's entries sit in the slots of the first tape's inputs
+    const r = ad.grad(([x]) => ad.mul(ad.mul(ad.mul(x, x), x), x), [1.25]);
+    expect(r[0]).toBe(4 * 1.25 ** 3);
+  });
+
+  it('long tapes, swept in many stretches: each gradient exact after another', () => {
+    // x²·cⁿ with n ops of ·c (3n + 2 slots over several of the sweep's stretches): 2x·cⁿ
+    const scaled =
+      (n: number, c: number) =>
+      ([x]: Real[]): Real => {
+        let y: Real = x;
+        for (let k = 0; k < n; k++) y = ad.mul(y, c);
+        return ad.mul(y, x);
+      };
+    for (const [n, c, x] of [
+      [3000, 1.001, 0.5],
+      [2000, 0.999, -1.5],
+      [5000, 1.0002, 2],
+    ]) {
+      const r = ad.grad(scaled(n, c), [x]);
+      expect(r[0] / (2 * x * c ** n) - 1).toBeLessThan(1e-12);
+      expect(r[0] / (2 * x * c ** n) - 1).toBeGreaterThan(-1e-12);
+    }
+  });
+
+  it('a primitive mid-tape: its outputs keep their cotangents for its backward rule, and nothing is left after', () => {
+    for (let k = 0; k < 3; k++) {
+      const r = ad.valueAndGrad(g, [0.7, 1.3]);
+      const exact = gradG(0.7, 1.3);
+      expect(r.grad[0]).toBeCloseTo(exact[0], 14);
+      expect(r.grad[1]).toBeCloseTo(exact[1], 14);
+      expect(ad.grad(product, xs)[2]).toBe(1.5 * -2 * 3 * 0.25 * -1);
+    }
+  });
+
+  it('jacrev sweeps one tape once per output, each from a clear buffer', () => {
+    const [row0, row1] = ad.jacrev(([a, b]) => [g([a, b]), ad.mul(a, b)], [0.4, -0.9]);
+    const exact = gradG(0.4, -0.9);
+    expect(row0[0]).toBeCloseTo(exact[0], 14);
+    expect(row0[1]).toBeCloseTo(exact[1], 14);
+    expect(row1).toEqual([-0.9, 0.4]);
+  });
+
+  it('a sweep that threw part way leaves no stale adjoint for the next gradient', () => {
+    const broken = ad.customVjp({
+      name: 'broken',
+      fwd: (x) => [Float64Array.of(2 * x[0]), 0],
+      bwd: () => Float64Array.of(NaN),
+    });
+    expect(() => ad.grad(([x]) => ad.mul(product([x, x, x]), broken([x])[0]), [0.5])).toThrow(ad.NonFiniteError);
+    // one entry per slot, over the slots the broken sweep had written: (1.5)⁸ exactly
+    const r = ad.grad(
+      ([x]) => {
+        let y: Real = x;
+        for (let k = 0; k < 8; k++) y = ad.mul(y, 1.5);
+        return y;
+      },
+      [0.5],
+    );
+    expect(r[0]).toBe(1.5 ** 8);
+  });
+
+  it('a non-finite adjoint below a primitive is traced to its op (the tape is swept again from the seeds)', () => {
+    let err: unknown;
+    try {
+      // the square root's only consumer is the primitive: its adjoint comes from the backward rule
+      ad.grad(
+        ([x, y]) => {
+          const [p, q] = sq2([ad.exp(ad.withLabel('root', () => ad.sqrt(ad.mul(x, x)))), y]);
+          return ad.add(ad.mul(p, q), ad.mul(y, y));
+        },
+        [0, 2],
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ad.NonFiniteError);
+    expect((err as ad.NonFiniteError).op).toBe('sqrt');
+    expect((err as ad.NonFiniteError).label).toBe('root');
+    expect(ad.grad(product, [2, 3])).toEqual([3, 2]);
+  });
+});
