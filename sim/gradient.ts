@@ -57,8 +57,10 @@ export interface GradientOptions {
   segment?: number;
   /**
    * compute `validWithin` (P directions carried by this gradient's forward pass in every
-   * mode; P + 1 plain rollouts for feature-choosing pairs: sim/validity.ts). Default: `gradient()`
-   * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
+   * mode; P + 1 plain rollouts for feature-choosing pairs: sim/validity.ts). In penalty and
+   * soft mode the carried directions then give the gradient itself, with no backward pass
+   * through the steps (driver/tangent-columns.ts). Default: `gradient()` does for up to
+   * {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
    */
   validity?: boolean;
 }
