@@ -58,8 +58,10 @@ const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [
  * `gradient()` with `validWithin` over `gradient()` alone, same scene and parameters,
  * interleaved: what the validity radius (the 8 directions carried by the gradient's forward pass,
  * sim/validity.ts) adds to a gradient of 8 parameters of the billiards break (1,000 steps,
- * its own soft contact). Two warm-up rounds: the tangent kernels are large, and one round
- * under load leaves them still compiling.
+ * its own soft contact). With it, the same gradient comes from those directions (their
+ * final tangents are its columns: sim/driver/tangent-columns.ts) and no backward pass runs;
+ * without it, the plain forward pass and the reverse pass through the steps. Two warm-up
+ * rounds: the tangent kernels are large, and one round under load leaves them still compiling.
  */
 function validityOverGrad(): number {
   const scene = loadScene('billiards');
@@ -269,7 +271,7 @@ export const gradFigures: Figure[] = [
   {
     name: 'grad.billiards16.validity.overGrad',
     describe:
-      "gradient() of the cue ball's final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (8 directions carried by the gradient's own forward pass) over the same gradient without it",
+      "gradient() of the cue ball's final x w.r.t. 8 initial velocities of the billiards break (1,000 steps, soft) with validWithin (8 directions carried by the gradient's own forward pass, which also give the gradient) over the same gradient without it (reverse pass)",
     unit: 'ratio',
     goal: { max: VALIDITY_OVER_GRAD_GOAL },
     run: validityOverGrad,

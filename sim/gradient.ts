@@ -16,7 +16,7 @@ import { buildModel, initialState } from './builder.ts';
 import { PathError } from './errors.ts';
 import { applyParams } from './param-inputs.ts';
 import { parseComponentPath, parseParamPath, parseQuantityPath, pathBodies, readParam, stateOffset } from './paths.ts';
-import { rolloutInputs, rolloutLayout, rolloutPrimitive } from './rollout.ts';
+import { rolloutColumnsPrimitive, rolloutInputs, rolloutLayout, rolloutPrimitive } from './rollout.ts';
 import type { Scene } from './scene.ts';
 import {
   rankKinksByDistance,
@@ -57,8 +57,10 @@ export interface GradientOptions {
   segment?: number;
   /**
    * compute `validWithin` (P directions carried by this gradient's forward pass in every
-   * mode; P + 1 plain rollouts for feature-choosing pairs: sim/validity.ts). Default: `gradient()`
-   * does for up to {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
+   * mode; P + 1 plain rollouts for feature-choosing pairs: sim/validity.ts). In penalty and
+   * soft mode the carried directions then give the gradient itself, with no backward pass
+   * through the steps (driver/tangent-columns.ts). Default: `gradient()` does for up to
+   * {@link VALIDITY_DEFAULT_MAX_PARAMS} parameters, `quantityLossGradient` not
    */
   validity?: boolean;
 }
@@ -104,13 +106,26 @@ export function quantityLossGradient(
   const config = { model, steps: scene.steps, segment: opts.segment, forwardTangents: ride?.forwardTangents };
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const base = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
-  const run = rolloutPrimitive(config);
+  // the rollout of the inputs x the leaves set: with the validity ride in penalty and soft
+  // mode, a primitive of the parameters, whose columns the ride carries (no backward pass
+  // through the steps: driver/tangent-columns.ts); else of x, pulled back step by step
+  const columns = ride !== null ? rolloutColumnsPrimitive(config) : null;
+  let run: (leaves: Real[], x: Real[]) => Real[];
+  if (columns !== null) {
+    // one direction per distinct path; a path named twice reaches x by its last leaf (applyParams)
+    const leafOf = [...new Set(wrt)].map((p) => wrt.lastIndexOf(p));
+    const distinct = (leaves: Real[]) => leafOf.map((j) => leaves[j]);
+    run = (leaves, x) => columns(distinct(leaves), x);
+  } else {
+    const plain = rolloutPrimitive(config);
+    run = (_leaves, x) => plain(x);
+  }
   const first = stateOffset(model.nbody, quantity.body, quantity.field, quantity.component ?? 0);
   const result = ad.valueAndGrad(
     (leaves) => {
       const x: Real[] = Array.from(base);
       applyParams(x, L, scene, model, params, leaves);
-      return loss(run(x).slice(first, first + quantity.width));
+      return loss(run(leaves, x).slice(first, first + quantity.width));
     },
     params.map((p) => readParam(scene, p)),
     { kinkTol: opts.kinkTol ?? DEFAULT_KINK_TOL },

@@ -15,6 +15,7 @@ import { FORCE_STEPPER } from './driver/force-stepper.ts';
 import type { StepperFactory } from './driver/stepper.ts';
 import { inputsOfModel } from './driver/inputs.ts';
 import { driveRollout } from './driver/rollout.ts';
+import { rolloutColumns } from './driver/tangent-columns.ts';
 import { HARD_STEPPER } from './hard/stepper.ts';
 
 export { DEFAULT_KEPT_RECORDS_BYTES, type RolloutConfig } from './driver/config.ts';
@@ -35,6 +36,20 @@ export { rolloutLayout, type RolloutLayout } from './driver/inputs.ts';
  */
 export function rolloutPrimitive(config: RolloutConfig): (x: readonly Real[]) => Real[] {
   return driveRollout(config, stepperOfMode(config.model.contact.mode));
+}
+
+/**
+ * The rollout as a primitive of the parameters whose tangents ride its forward pass
+ * (`config.forwardTangents`, one direction per parameter): the carried tangents are the
+ * gradient's columns and there is no backward pass through the steps
+ * (driver/tangent-columns.ts). Null where none ride or the mode's tangents are not the
+ * exact J of its pullback (hard mode): use {@link rolloutPrimitive} then.
+ */
+export function rolloutColumnsPrimitive(
+  config: RolloutConfig,
+): ((params: readonly Real[], x: readonly Real[]) => Real[]) | null {
+  const mode = stepperOfMode(config.model.contact.mode);
+  return config.forwardTangents !== undefined && mode.exactTangents === true ? rolloutColumns(config, mode) : null;
 }
 
 /** The Stepper of a contact mode: impulses in hard mode, forces in penalty and soft. */

@@ -23,6 +23,10 @@
  * `gradient()` does not even pay for that rollout's forward values: {@link validityRide}
  * hands the directions to the gradient's rollout primitive, whose forward pass steps through
  * the tangent-forward (driver/config.ts `forwardTangents`; same values, records and kinks).
+ * In penalty and soft mode it pays no backward pass either: the directions are the
+ * parameters' own, so the final state's carried tangents are the gradient's columns and
+ * the rollout enters the gradient's trace as a primitive of the parameters
+ * (driver/tangent-columns.ts; the gradient equal to the reverse pass's to rounding).
  *
  * Resting contacts: a contact placed exactly at d = 0 reports onset margin 0. With a zero
  * tangent along θ (its gap does not move) it bounds nothing (distance ∞); with a nonzero

@@ -76,9 +76,13 @@ export interface ContactParamTangentLayout {
   readonly size: number;
 }
 
-/** The parameter-tangent layout for `nbody` bodies. */
+/** the last layout made, reused while the body count is the same (one per step otherwise) */
+let _paramLayout: ContactParamTangentLayout | null = null;
+
+/** The parameter-tangent layout for `nbody` bodies (a shared, read-only record). */
 export function contactParamTangentLayout(nbody: number): ContactParamTangentLayout {
-  return {
+  if (_paramLayout !== null && _paramLayout.invMass === 4 + nbody) return _paramLayout;
+  return (_paramLayout = {
     stiffness: 0,
     damping: 1,
     temperature: 2,
@@ -89,7 +93,7 @@ export function contactParamTangentLayout(nbody: number): ContactParamTangentLay
     restitution: 4 + 5 * nbody,
     gravity: 4 + 6 * nbody,
     size: 7 + 6 * nbody,
-  };
+  });
 }
 
 /** Decisions one contact may report (penalty: onset, ramp, clamp, slip). */

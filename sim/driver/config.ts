@@ -10,6 +10,10 @@ import type { Stepper } from './stepper.ts';
  * plain forward (same state, same records, same kink reports), carrying input tangents.
  */
 export interface ForwardTangents {
+  /** the directions carried */
+  readonly dirs: number;
+  /** dirs × 13n: direction j's tangent of the current state at `j·13n` (after the rollout: of its final state) */
+  readonly stateDot: Float64Array;
   step<Rec, Snapshot>(
     stepper: Stepper<Rec, Snapshot>,
     state: State,

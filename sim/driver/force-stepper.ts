@@ -73,6 +73,8 @@ export interface ReplayedForceStep {
  */
 export const FORCE_STEPPER: StepperFactory<ForceStepRecord, null> = {
   name: 'rollout',
+  // force-tangent.ts: each kernel's tangent is its adjoint's transpose, line by line
+  exactTangents: true,
   make: (config, L, x) => new ForceStepper(config, L, x),
 };
 

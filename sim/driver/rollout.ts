@@ -21,7 +21,7 @@
  * arrays, so a gradient costs a small constant times the plain rollout (bench:
  * grad.*.overForward).
  */
-import { customVjp } from '../../ad/primitive.ts';
+import { customVjp, type PrimitiveRule } from '../../ad/primitive.ts';
 import type { Real } from '../../ad/tape.ts';
 import { SanityMonitor } from '../sanity.ts';
 import { allocState, STATE_FIELDS, type State } from '../state.ts';
@@ -102,13 +102,24 @@ export function driveRollout<Rec, Snapshot>(
   config: RolloutConfig,
   mode: StepperFactory<Rec, Snapshot>,
 ): (x: readonly Real[]) => Real[] {
+  return customVjp(rolloutRule(config, mode));
+}
+
+/**
+ * The derivative rules of {@link driveRollout}'s primitive: its forward pass (also what
+ * driver/tangent-columns.ts runs, without a backward pass) and its backward pass.
+ */
+export function rolloutRule<Rec, Snapshot>(
+  config: RolloutConfig,
+  mode: StepperFactory<Rec, Snapshot>,
+): PrimitiveRule<Residuals<Rec, Snapshot>> {
   const { model, steps } = config;
   const n = model.nbody;
   const { segment, record } = rolloutSchedule(config);
   const bodies = config.controlBodies ?? [];
   const L = rolloutLayout(n, steps, bodies.length);
   const stateSize = (STATE_FIELDS.bodyQ + STATE_FIELDS.bodyQd) * n;
-  return customVjp<Residuals<Rec, Snapshot>>({
+  return {
     name: mode.name,
     fwd: (x, kinks) => {
       if (x.length !== L.size) throw new RangeError(`rollout: expected ${L.size} inputs, got ${x.length}`);
@@ -213,5 +224,5 @@ export function driveRollout<Rec, Snapshot>(
       addInto(xbar, L.q, lambda, 0, stateSize);
       return xbar;
     },
-  });
+  };
 }

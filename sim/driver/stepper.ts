@@ -102,6 +102,12 @@ export interface Stepper<Rec, Snapshot = null> {
 export interface StepperFactory<Rec, Snapshot> {
   /** names the rollout primitive (kink reports, errors) */
   readonly name: string;
+  /**
+   * its Stepper's tangent-forward is the J its pullback transposes, on every step (penalty
+   * and soft): the carried tangents are a gradient's columns (driver/tangent-columns.ts).
+   * Absent: not known to be (hard mode differences the steps that place an impact)
+   */
+  readonly exactTangents?: boolean;
   /** the Stepper of one evaluation of the rollout at inputs `x` (layout `L`) */
   make(config: RolloutConfig, L: RolloutLayout, x: Float64Array): Stepper<Rec, Snapshot>;
 }

@@ -64,7 +64,7 @@ export class TangentCarry {
     n: number,
     controlBodies: readonly number[],
     xdots: Float64Array,
-    private readonly dirs: number,
+    readonly dirs: number,
     private readonly kinks: StepMarginSink | null,
     /** measures the gaps of pairs outside the collision margin before each step (validity radius) */
     private readonly approach: StateTangentWatch | null = null,
