@@ -49,7 +49,7 @@ for (const name of readdirSync(join(ROOT, 'scenes')).filter((n) => n.endsWith('.
   copyFileSync(join(ROOT, 'scenes', name), join(scenesOut, name));
 }
 
-const chunks = await bundleCli(ROOT, join(DIST, 'cli'));
+const chunks = Object.keys((await bundleCli(ROOT, join(DIST, 'cli'))).outputs).length;
 
 writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
 process.stderr.write(

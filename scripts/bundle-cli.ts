@@ -14,11 +14,16 @@
  *   bundle's 700 kB); the scene loader uses zod's default English messages only, so the
  *   bundle carries `en` alone (`z.locales` holds only `en` in the CLI).
  *
+ * esbuild places whole files in chunks, and a file imported statically from the entry lands in a
+ * chunk the entry loads, with everything it imports. So modules on `simulate`'s path import
+ * ad/ by file (`ad/ops.ts`), never through `ad/index.ts`: the barrel would load all of ad/ and,
+ * through ad/implicit.ts, ml-matrix (test/package/cli-bundle.test.ts checks the set).
+ *
  * Dependencies other than zod and commander stay external (cli-progress, ml-matrix: loaded
  * only by the commands that use them; bullmq, ioredis: only with --cluster and `worker`, and
  * 1.3 MB if bundled; vega, vega-lite, tsx: optional).
  */
-import { build, type Plugin } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
@@ -61,8 +66,8 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
-/** Bundle scenes/cli.ts into `outDir` (dist/cli/); returns the number of files written. */
-export async function bundleCli(root: string, outDir: string): Promise<number> {
+/** Bundle scenes/cli.ts into `outDir` (dist/cli/); returns esbuild's metafile (which files hold which modules). */
+export async function bundleCli(root: string, outDir: string): Promise<Metafile> {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [join(root, 'scenes', 'cli.ts')],
@@ -82,5 +87,5 @@ export async function bundleCli(root: string, outDir: string): Promise<number> {
     metafile: true,
     logLevel: 'warning',
   });
-  return Object.keys(result.metafile.outputs).length;
+  return result.metafile;
 }

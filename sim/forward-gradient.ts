@@ -25,7 +25,7 @@ import { nearestPerDecision } from './driver/records.ts';
 import { flat } from './driver/rollout.ts';
 import { rolloutTangents, type StepMarginSink } from './driver/tangent-rollout.ts';
 import { inputTangents } from './param-inputs.ts';
-import { parseParamPath, parseQuantityPath, pathBodies, readQuantity, type ParamPath } from './paths.ts';
+import { parseComponentPath, parseParamPath, pathBodies, readQuantity, type ParamPath } from './paths.ts';
 import { rolloutInputs, rolloutLayout, stepperOfMode } from './rollout.ts';
 import type { Kink, PointGradient } from './scene-function.ts';
 import type { Scene } from './scene.ts';
@@ -64,8 +64,7 @@ export function forwardGradientOf(
   opts: { kinkTol?: number } = {},
 ): ((x: readonly number[]) => PointGradient) | null {
   const bodies = pathBodies(scene);
-  const quantity = parseQuantityPath(of, bodies, '--of');
-  if (quantity.component === null) throw new RangeError(`forward gradient: '${of}' must name one component`);
+  const quantity = parseComponentPath(of, bodies, 'a forward gradient');
   const params: ParamPath[] = wrt.map((p) => parseParamPath(p, bodies, '--wrt'));
   if (!hasTangentForward(scene)) return null;
   const kinkTol = opts.kinkTol ?? DEFAULT_KINK_TOL;

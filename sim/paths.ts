@@ -233,7 +233,8 @@ export function parseParamPath(text: string, bodies: readonly PathBody[], where 
 export function parseComponentPath(text: string, bodies: readonly PathBody[], who: string): QuantityPath {
   const q = parseQuantityPath(text, bodies, '--of');
   if (q.component !== null) return q;
-  const components = XYZ.map((c) => `${text}.${c}`);
+  // the field's own components: orientation is a quaternion (w, x, y, z)
+  const components = COMPONENTS[q.field].map((c) => `${text}.${c}`);
   throw new PathError('--of', text, `${who} needs one number: name a component`, components);
 }
 

@@ -5,7 +5,10 @@
  * volume, inertia or bounding radius (`solid` null).
  */
 import { z } from 'zod';
-import * as ad from '../../ad/index.ts';
+// the two ops by their own files, not ad/index.ts: the CLI's start-up bundle then leaves the rest
+// of ad/ (and ml-matrix, which ad/implicit.ts loads) to the commands that differentiate
+import { div } from '../../ad/ops.ts';
+import { norm } from '../../ad/vec.ts';
 import { finite, nonzeroVec3, strict } from '../scene-fields.ts';
 import type { Vec3 } from '../scene.ts';
 import type { ShapeRow } from './row.ts';
@@ -36,7 +39,7 @@ export const plane = {
     out[g + 3] = raw[3] / length;
   },
   storeSizeTraced(raw) {
-    const length = ad.norm(raw.slice(0, 3));
-    return raw.map((v) => ad.div(v, length));
+    const length = norm(raw.slice(0, 3));
+    return raw.map((v) => div(v, length));
   },
 } as const satisfies ShapeRow;

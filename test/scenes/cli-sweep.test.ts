@@ -102,6 +102,11 @@ describe.concurrent('diffcontact sweep', () => {
       [['--of', 'ball.position.z', '--wrt', 'ball.position.z', ...RANGE, '--contact', 'soft,sticky'], /sticky/],
       [['--of', 'ball.position.z', '--wrt', 'ball.nonsense', ...RANGE], /ball\.nonsense/],
       [['--of', 'ball.position', '--wrt', 'ball.position.z', ...RANGE], /name a component/],
+      // a quaternion's components are w, x, y, z (the suggestion once offered x, y, z alone)
+      [
+        ['--of', 'ball.orientation', '--wrt', 'ball.position.z', ...RANGE],
+        /'ball\.orientation'.*name a component; valid: ball\.orientation\.w, ball\.orientation\.x, ball\.orientation\.y, ball\.orientation\.z/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await cliInProcess('sweep', file('drop.json'), ...args);

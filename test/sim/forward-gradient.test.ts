@@ -10,6 +10,7 @@ import { gradient } from '../../sim/gradient.ts';
 import { sceneFunction } from '../../sim/scene-function.ts';
 import { parseScene, type Scene } from '../../sim/scene.ts';
 import { sceneAt } from '../../sim/validity.ts';
+import { PathError } from '../../sim/errors.ts';
 import { parseParamPath, pathBodies } from '../../sim/paths.ts';
 
 /** A ball that lands on the ground and rolls into a resting box (plane–sphere, sphere–box, plane–box). */
@@ -102,5 +103,20 @@ describe('forward-mode scene gradient', () => {
   it('names a bad path before any work', () => {
     expect(() => forwardGradientOf(scene('soft'), 'ball.position.w', ['ball.mass'])).toThrow(/position/);
     expect(() => forwardGradientOf(scene('soft'), 'ball.position.z', ['ball.colour'])).toThrow(/colour/);
+  });
+
+  it('refuses a whole vector as --of with a PathError naming the path and its components, as the other callers do', () => {
+    let err: unknown;
+    try {
+      forwardGradientOf(scene('soft'), 'ball.orientation', ['ball.mass']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PathError);
+    const e = err as PathError;
+    expect(e.text).toBe('ball.orientation');
+    expect(e.issues[0].path).toBe('--of');
+    expect(e.message).toMatch(/a forward gradient needs one number: name a component/);
+    expect(e.choices).toEqual(['ball.orientation.w', 'ball.orientation.x', 'ball.orientation.y', 'ball.orientation.z']);
   });
 });

@@ -365,6 +365,18 @@ describe('readQuantity', () => {
     expect(err!.choices).toEqual(['ball.position.x', 'ball.position.y', 'ball.position.z']);
   });
 
+  it("parseComponentPath suggests the field's own components: a quaternion's w, x, y, z", () => {
+    expect(() => parseComponentPath('ball.orientation', bodies, 'a gradient')).toThrow(PathError);
+    try {
+      parseComponentPath('ball.orientation', bodies, 'a gradient');
+    } catch (e) {
+      const choices = (e as PathError).choices;
+      expect(choices).toEqual(['ball.orientation.w', 'ball.orientation.x', 'ball.orientation.y', 'ball.orientation.z']);
+      // every suggestion is itself a valid component path
+      for (const c of choices) expect(parseComponentPath(c, bodies, 'a gradient').text).toBe(c);
+    }
+  });
+
   it('stateOffset finds every quantity in the flat block [bodyQ | bodyQd] where readQuantity finds it in the State', () => {
     const flat = [...state.bodyQ, ...state.bodyQd];
     for (const text of quantityPaths(bodies)) {
