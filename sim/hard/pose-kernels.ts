@@ -97,6 +97,13 @@ export function worldInvInertiaAdjoint(
       for (let i = 0; i < 3; i++)
         for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
       xbar[dOff + 3 * b + c] = dBar;
+    }
+    // equal moments (a sphere): W = d R Rᵀ = d·1 whatever the orientation, so q̄ is zero
+    // exactly (the formula below gives rounding noise in its place, and costs every ball of
+    // billiards its rotation algebra each step)
+    const d0 = x[dOff + 3 * b];
+    if (d0 === x[dOff + 3 * b + 1] && d0 === x[dOff + 3 * b + 2]) continue;
+    for (let c = 0; c < 3; c++) {
       const d = x[dOff + 3 * b + c];
       for (let a = 0; a < 3; a++) {
         let sum = 0;
