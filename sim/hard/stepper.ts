@@ -29,7 +29,7 @@ import type { Stepper, StepperFactory } from '../driver/stepper.ts';
 import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEuler.ts';
 import { createStepData, step } from '../step.ts';
 import { createFreeFlight, type HardFreeFlight, type HardStepData } from './step.ts';
-import { hardStepAdjoint, type KeptFreeFlight } from './step-adjoint.ts';
+import { dropStaticVelocities, hardStepAdjoint, type KeptFreeFlight } from './step-adjoint.ts';
 import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './traced-step.ts';
 
 export { tracedPullback } from './traced-step.ts';
@@ -518,7 +518,9 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
     const stateSize = sc.stateWidth;
     const rec = kept instanceof PackedStep ? (sc.unpacked = unpackStep(kept, sc.unpacked, n)) : kept;
     if (rec.contacts.count === 0) {
-      // free flight: the integrator's own adjoint, the controls as the wrench
+      // free flight: the integrator's own adjoint, the controls as the wrench; static
+      // bodies' velocities are not differentiated (as in a step with contacts)
+      dropStaticVelocities(lambda, 7 * n, this.model.bodyStatic);
       const { xInt, xIntBar, IL } = sc;
       copyInto(xInt, IL.q, states, offset, stateSize);
       if (control === null) xInt.fill(0, IL.wrench, IL.wrench + controlBar.length);
