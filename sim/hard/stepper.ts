@@ -6,8 +6,9 @@
  * segment repeats the executed solves exactly. The kink report's margins (m/s):
  * sim/hard/decisions.ts.
  *
- * Pullback: a step without contacts goes through the integrator's hand-written adjoint; a
- * step with contacts through the kernels' hand-written adjoints (step-adjoint.ts, with
+ * Pullback: a step without contacts (or whose contacts carried no impulse, on a step the
+ * position pass did not move and with no placed impact) goes through the integrator's
+ * hand-written adjoint; a step with contacts through the kernels' hand-written adjoints (step-adjoint.ts, with
  * placed-adjoint.ts for the impacts it places), no tape. The step's trace (traced-step.ts)
  * is their reference in the tests.
  */
@@ -62,7 +63,7 @@ export interface HardKeptStep extends HardStepRecord {
   freeLease: Lease | null;
 }
 
-/** The kept record of every step without contacts (never written: the backward reads only its count). */
+/** The kept record of every step without contacts or whose contacts carried no impulse (never written: the backward reads only its count). */
 const NO_CONTACT_STEP: HardKeptStep = {
   contacts: createContacts(0),
   impulse: new Float64Array(0),
@@ -195,17 +196,19 @@ let _world = new Float64Array(0);
 
 /**
  * Pack the step just taken (with contacts) into `arena`. A step the position pass did not
- * move and with no placed impact keeps only the contacts that carried an impulse (`keepAll`:
- * every contact): the others' θ̄ is zero
- * (step-values.ts `idle`), so their frames', geometry's and bounds' cotangents are zero
- * too, and a body they alone touch moves as in free flight (v⁺ = v* + 0, no pseudo-velocity),
- * which the integrator's adjoint pulls back. On billiards that is 11 of 27 contacts a step.
+ * move and with no placed impact keeps only the contacts that carried an impulse: the
+ * others' θ̄ is zero (step-values.ts `idle`), so their frames', geometry's and bounds'
+ * cotangents are zero too, and a body they alone touch moves as in free flight (v⁺ = v* + 0,
+ * no pseudo-velocity), which the integrator's adjoint pulls back. On billiards that is 11
+ * of 27 contacts a step. Returns null when that leaves none: the step is pulled back as
+ * free flight (which, like a step with contacts, leaves static bodies' velocities
+ * undifferentiated: step-adjoint.ts `dropStaticVelocities`).
  */
-export function packStep(data: HardStepData, arena: RecordArena, keepAll = false): PackedStep {
+export function packStep(data: HardStepData, arena: RecordArena): PackedStep | null {
   const p = data.problem;
   const all = p.count;
   const moved = data.stats.moved;
-  const every = keepAll || moved || p.placed;
+  const every = moved || p.placed;
   if (_world.length < 3 * all) _world = new Float64Array(Math.max(3 * all, 2 * _world.length));
   const world = _world;
   const d = p.dir;
@@ -218,10 +221,7 @@ export function packStep(data: HardStepData, arena: RecordArena, keepAll = false
     for (let i = 0; i < 3; i++) world[3 * k + i] = ln * d[o + i] + l1 * d[o + 3 + i] + l2 * d[o + 6 + i];
     if (every || world[3 * k] !== 0 || world[3 * k + 1] !== 0 || world[3 * k + 2] !== 0) c++;
   }
-  // none carried one: keep them all, so that the step is pulled back as a contact step
-  // still (which leaves static bodies' velocities undifferentiated; free flight would pass
-  // their cotangent through)
-  if (c === 0) return packStep(data, arena, true);
+  if (c === 0) return null;
   const n6 = data.pseudo.length;
   const length = PACKED_AT.perContact * c + (moved ? n6 : 0);
   arena.reserve(length);
@@ -429,9 +429,12 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
   }
 
   keep(): HardRecord {
-    // a contact-free step (pulled back as free flight) shares one empty record; the others
-    // are packed, with no spare capacity
-    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : packStep(this.hard, (this.arena ??= this.newArena()));
+    // a contact-free step, or one whose contacts carried no impulse (pulled back as free
+    // flight), shares one empty record; the others are packed, with no spare capacity
+    const rec =
+      this.hard.problem.count === 0
+        ? NO_CONTACT_STEP
+        : (packStep(this.hard, (this.arena ??= this.newArena())) ?? NO_CONTACT_STEP);
     if (!this.keepsFree) return rec;
     this.keptRecordBytes += (inputWidth('q', this.n) + inputWidth('qd', this.n)) * 8 + recordBytes(rec);
     if (this.keptRecordBytes > this.recordsBudget) {
@@ -475,7 +478,7 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
    */
   recordInto(): HardRecord {
     const arena = (this.replayArena ??= new RecordArena());
-    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : packStep(this.hard, arena);
+    const rec = this.hard.problem.count === 0 ? NO_CONTACT_STEP : (packStep(this.hard, arena) ?? NO_CONTACT_STEP);
     if (rec !== NO_CONTACT_STEP && this.hard.freeFlight !== null) {
       arena.reserve(this.freeSize);
       arena.chunk.set(this.stepFree.values, arena.at);
