@@ -12,6 +12,7 @@ import { rolloutInputs, rolloutLayout, rolloutPrimitive } from '../../../sim/rol
 import { rolloutTangents } from '../../../sim/driver/tangent-rollout.ts';
 import { HARD_STEPPER } from '../../../sim/hard/stepper.ts';
 import { parseScene } from '../../../sim/scene.ts';
+import { ground } from './fixtures.ts';
 
 const STEPS = 60;
 const R = 0.05;
@@ -23,7 +24,7 @@ function setup(height: number) {
     steps: STEPS,
     contact: { mode: 'hard', friction: 0.5, restitution: 0 },
     bodies: [
-      { name: 'ground', shape: { type: 'plane', normal: [0, 0, 1], offset: 0 } },
+      ground,
       {
         name: 'ball',
         shape: { type: 'sphere', radius: R },
@@ -38,9 +39,7 @@ function setup(height: number) {
   const config = { model, steps: STEPS };
   const L = rolloutLayout(model.nbody, STEPS, 0);
   const x = rolloutInputs(config, state.bodyQ, state.bodyQd);
-  const ground = model.bodyName.indexOf('ground'),
-    ball = model.bodyName.indexOf('ball');
-  return { model, config, L, x, ground, ball, n: model.nbody };
+  return { config, L, x, ground: model.bodyName.indexOf('ground'), ball: model.bodyName.indexOf('ball') };
 }
 
 /** x̄ of the sum of every final state entry. */
