@@ -65,14 +65,16 @@ const _islands = new PlacementIslands();
 
 /**
  * The "closes within this step" margin of the restitution/speculative switch, |u⁻ + d/dt|
- * (m/s), for e > 0; ∞ for e = 0 (no bounce either way). Continuous in the state: the onset
+ * (m/s), for e > 0; for e = 0 (no bounce either way) the largest double, never nearer than
+ * another margin (∞ made V8 box every onset margin it was compared with: 1 MB of garbage
+ * per hard billiards gradient). Continuous in the state: the onset
  * took it only while u⁻ < 0, so the margin of every ball-ball contact of billiards' rack
  * (all starting at u⁻ = 0) jumped from λ_n·W_nn = 1.47 to 1.00 m/s for any change of the
  * parameters, and one-sided differences read "distances" of a few h from that jump
  * alone (1e-8 to 3e-7), where the step's impulses are smooth.
  */
 export function closingMargin(e: number, approach: number, dist: number, dt: number): number {
-  return e > 0 ? Math.abs(approach + dist / dt) : Infinity;
+  return e > 0 ? Math.abs(approach + dist / dt) : Number.MAX_VALUE;
 }
 
 /** Report the step just taken on `data`: every decision within the sink's radius (kinks.ts `reportRadius`). */

@@ -314,11 +314,12 @@ export function singleStaticContactAdjoint(
     let gdot = 0;
     for (let e = 0; e < 6; e++) gdot += ybar[v + e] * response[a + e];
     const gj = ybar[lambdaBar + j] + (0 + sign * gdot);
-    for (let i = 0; i < 3; i++) {
+    // W = J M⁻¹ Jᵀ is symmetric: the upper triangle, mirrored
+    for (let i = j; i < 3; i++) {
       const b = 6 * i;
       let w = 0;
       for (let e = 0; e < 6; e++) w += rows[a + e] * response[b + e];
-      W[3 * j + i] = 0 + ss * w;
+      W[3 * j + i] = W[3 * i + j] = 0 + ss * w;
     }
     let dot = 0;
     for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];

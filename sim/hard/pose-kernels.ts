@@ -41,6 +41,8 @@ const _u = new Float64Array(3);
 const _dq = new Float64Array(4);
 const _p = new Float64Array(4);
 const _qNext = new Float64Array(4);
+/** |p| of the pose {@link rotate} loaded */
+const _pLen = new Float64Array(1);
 const _uBar = new Float64Array(3);
 
 /**
@@ -97,6 +99,13 @@ export function worldInvInertiaAdjoint(
       for (let i = 0; i < 3; i++)
         for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
       xbar[dOff + 3 * b + c] = dBar;
+    }
+    // equal moments (a sphere): W = d R Rᵀ = d·1 whatever the orientation, so q̄ is zero
+    // exactly (the formula below gives rounding noise in its place, and costs every ball of
+    // billiards its rotation algebra each step)
+    const d0 = x[dOff + 3 * b];
+    if (d0 === x[dOff + 3 * b + 1] && d0 === x[dOff + 3 * b + 2]) continue;
+    for (let c = 0; c < 3; c++) {
       const d = x[dOff + 3 * b + c];
       for (let a = 0; a < 3; a++) {
         let sum = 0;
@@ -146,7 +155,8 @@ export function advancePosesValues(count: number, dt: number, x: Float64Array, o
   for (let b = 0; b < count; b++) {
     const i = POSE_INPUT_WIDTH * b,
       o = POSE_OUTPUT_WIDTH * b;
-    const pLen = rotate(x, i, half);
+    rotate(x, i, half);
+    const pLen = _pLen[0];
     for (let k = 0; k < 3; k++) out[o + k] = x[i + k] + dt * x[i + 7 + k];
     for (let k = 0; k < 4; k++) out[o + 3 + k] = _p[k] / pLen;
   }
@@ -166,7 +176,8 @@ export function advancePosesAdjoint(
   for (let b = 0; b < count; b++) {
     const i = POSE_INPUT_WIDTH * b,
       o = POSE_OUTPUT_WIDTH * b;
-    const pLen = rotate(x, i, half);
+    rotate(x, i, half);
+    const pLen = _pLen[0];
     for (let k = 0; k < 3; k++) {
       xbar[i + k] = ybar[o + k];
       xbar[i + 7 + k] = dt * ybar[o + k];
@@ -180,14 +191,18 @@ export function advancePosesAdjoint(
   return xbar;
 }
 
-/** q̂, u and p = exp(u) ⊗ q̂ of the body at `x[i ..]` into the module scratch; returns |p|. */
-function rotate(x: Float64Array, i: number, half: number): number {
+/**
+ * q̂, u and p = exp(u) ⊗ q̂ of the body at `x[i ..]` and |p| (`_pLen`) into the module
+ * scratch (a double returned from a call V8 does not inline is a new heap number: 16 bytes
+ * per touched body per step of a hard gradient's backward pass).
+ */
+function rotate(x: Float64Array, i: number, half: number): void {
   const qLen = quatLength(x, i + 3);
   for (let k = 0; k < 4; k++) _qHat[k] = x[i + 3 + k] / qLen;
   for (let k = 0; k < 3; k++) _u[k] = half * x[i + 10 + k];
   quatExp(_dq, 0, _u, 0);
   quatMultiply(_p, 0, _dq, 0, _qHat, 0);
-  return Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
+  _pLen[0] = Math.sqrt(_p[0] * _p[0] + _p[1] * _p[1] + _p[2] * _p[2] + _p[3] * _p[3]);
 }
 
 function quatLength(x: Float64Array, o: number): number {

@@ -98,6 +98,8 @@ export function hardStepAdjoint(
   const freeBar = sc.freeBar;
   if (c === 0) {
     copyInto(freeBar, 0, ybar, 0, 13 * n);
+    // as a step with contacts leaves them (the solve's adjoint: v̄* = 0 on a static body)
+    dropStaticVelocities(freeBar, 7 * n, model.bodyStatic);
   } else {
     freeBar.fill(0);
     contactAdjoint(ctx, sc, rec, x, ybar, xbar, free);
@@ -283,6 +285,17 @@ function contactAdjoint(
   contactGeometryAdjoint(ctx.geometryInput, contacts, sc.xgQ, sc.xgSize, geomBar, sc.xgBarQ, sc.xgBarSize);
   addInto(xbar, L.q, xgBar, 0, 7 * n);
   addInto(xbar, L.geomSize, xgBar, 7 * n, 4 * n);
+}
+
+/**
+ * Zero the static bodies' velocity cotangents (or tangents) in `v`, 6 per body from `at`:
+ * hard mode does not differentiate static bodies' velocities (README's forward-mode
+ * section). A step with contacts drops them in the solve's adjoint and tangent; a step
+ * without contacts, whose integrator passes a static body's velocity through, drops them
+ * here, so that whether a step has contacts does not decide it.
+ */
+export function dropStaticVelocities(v: Float64Array, at: number, isStatic: Uint8Array): void {
+  for (let b = 0; b < isStatic.length; b++) if (isStatic[b]) v.fill(0, at + 6 * b, at + 6 * b + 6);
 }
 
 /** A step's free flight kept by its forward pass: step.ts `HardFreeFlight`'s values in `values` from `at`. */

@@ -41,7 +41,7 @@ import {
   impulseLayout,
 } from './impulse-layout.ts';
 import { impulseTangentInto } from './impulse-tangent.ts';
-import { placesImpact } from './step-adjoint.ts';
+import { dropStaticVelocities, placesImpact } from './step-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
 
@@ -104,7 +104,11 @@ export function hardStepTangent(
   }
   integrateTangents(ctx.integratorConfig, xi, sc.xiDots, sc.freeDots, sc.freeQ, sc.freeQd);
   if (c === 0) {
-    for (let j = 0; j < dirs; j++) copyInto(ydot, j * ss, sc.freeDots[j], 0, ss);
+    for (let j = 0; j < dirs; j++) {
+      copyInto(ydot, j * ss, sc.freeDots[j], 0, ss);
+      // static bodies' velocities are not differentiated (as in a step with contacts)
+      dropStaticVelocities(ydot, j * ss + POSE * n, model.bodyStatic);
+    }
     return;
   }
   contactTangent(ctx, sc, rec, x, dirs, xdot, ydot);

@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { gradcheck } from '../../../ad/gradcheck.ts';
 import { add, mul } from '../../../ad/ops.ts';
+import { valueAndGrad } from '../../../ad/transforms.ts';
 import { seededRng } from '../../../ad/random.ts';
 import type { Real } from '../../../ad/tape.ts';
 import { contactFramesPrimitive } from '../../../sim/hard/frame.ts';
@@ -42,6 +43,25 @@ describe('worldInvInertiaPrimitive', () => {
     const weights = Array.from({ length: 9 * count }, () => uniform(rng, -1, 1));
     const r = gradcheck(weighted(worldInvInertiaPrimitive(count), weights), x, { atol: 1e-8, rtol: 1e-6 });
     expect(r.ok, `max error ${r.maxError}`).toBe(true);
+  });
+
+  it('gradcheck with equal moments (a ball): q̄ exactly 0, the limit of nearly equal moments', () => {
+    const rng = seededRng(13);
+    // body 0 a ball (equal moments), body 1 not
+    const x = [...rawQuat(rng), ...rawQuat(rng), 2.5, 2.5, 2.5, 0.5, 4, 11];
+    const weights = Array.from({ length: 18 }, () => uniform(rng, -1, 1));
+    const loss = weighted(worldInvInertiaPrimitive(2), weights);
+    const r = gradcheck(loss, x, { atol: 1e-8, rtol: 1e-6 });
+    expect(r.ok, `max error ${r.maxError}`).toBe(true);
+    const g = valueAndGrad(loss, x).grad;
+    for (let k = 0; k < 4; k++) expect(g[k]).toBe(0);
+    expect(g.slice(4, 8).some((v) => v !== 0)).toBe(true);
+    // moments 1e-9 apart: the general formula's q̄ is of that order (W depends on q by d₂ − d₀)
+    const near = x.slice();
+    near[10] = 2.5 * (1 + 1e-9);
+    const gNear = valueAndGrad(loss, near).grad;
+    for (let k = 0; k < 4; k++) expect(Math.abs(gNear[k])).toBeLessThan(1e-7);
+    expect(gNear.slice(0, 4).some((v) => v !== 0)).toBe(true);
   });
 
   it('applied to v, equals rotating v into the body, scaling by d and rotating back', () => {
