@@ -304,7 +304,31 @@ export function validityCases(): ValidityCase[] {
       decision: 'ground/b position pass',
       jumpTol: 1e-3,
     },
+    {
+      name: 'the position pass on a start overlap, no placed impact (hard)',
+      scene: startedInTheGround(5e-6),
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      decision: 'ground/ball position pass',
+      jumpTol: 0.1,
+    },
   ];
+}
+
+/**
+ * A ball at rest, no gravity, started δ into the ground: the pass (no placed impact) lifts
+ * it to z = r, so d z(T)/d z₀ = 0; raising z₀ by δ − tol (1 µm) leaves a penetration within
+ * the tolerance, the pass no longer runs and z(T) = z₀: the gradient turns 0 → 1 at
+ * z₀ = r − tol (and the value jumps by the tolerance).
+ */
+function startedInTheGround(delta: number): Scene {
+  return parseScene({
+    dt: 0.001,
+    steps: 5,
+    gravity: [0, 0, 0],
+    contact: { mode: 'hard', friction: 0.5, restitution: 0 },
+    bodies: [ground, { name: 'ball', shape: { type: 'sphere', radius: 0.1 }, mass: 1, position: [0, 0, 0.1 - delta] }],
+  });
 }
 
 /**
