@@ -36,7 +36,7 @@ const r = 0.1,
   /** m: the start overlap, beyond the pass's tolerance (1 µm) */
   delta = 5e-6;
 
-const sphere = (name: string, mass: number, position: number[]) => ({
+const sphere = (name: string, mass: number, position: [number, number, number]) => ({
   name,
   shape: { type: 'sphere' as const, radius: r },
   mass,
