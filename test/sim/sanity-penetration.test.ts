@@ -1,6 +1,7 @@
 // The divergence monitor's penetration bound (sim/sanity.ts): a contact may sink at most
 // penetrationFactor × the sum of its bodies' half-thicknesses + their initial overlap + one
-// step's travel (a plane, a half-space, is never passed through: ∞). The bound trips exactly where documented, is relative to the initial overlap,
+// step's travel (against a plane, a half-space, twice the body's own half-thickness: its centre
+// at the surface). The bound trips exactly where documented, is relative to the initial overlap,
 // configurable, names the pose's step and the pair, holds an undamped impact to its closed
 // form v·√(m/k), and costs no allocation.
 import { describe, expect, it } from 'vitest';
@@ -71,7 +72,7 @@ describe('the penetration bound', () => {
     });
   });
 
-  it('a plank 0.1 m thick under a 0.3 m ball allows ½(0.05 + 0.3) = 0.175 m; a plane is never passed through', () => {
+  it('a plank 0.1 m thick under a 0.3 m ball allows ½(0.05 + 0.3) = 0.175 m; a plane, a half-space, ½·2·0.1 m: the centre at the surface', () => {
     const { s, monitor } = monitorOf({
       gravity: [0, 0, 0],
       bodies: [
@@ -91,8 +92,14 @@ describe('the penetration bound', () => {
         { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 1] },
       ],
     });
-    onGround.monitor.check(onGround.s.bodyQ, onGround.s.bodyQd, 1, oneContact(-100));
-    expect(onGround.monitor.penetrationPeak).toBe(0);
+    // at rest: no travel term; the ball's centre may reach the surface (0.1 m), not pass it
+    onGround.monitor.check(onGround.s.bodyQ, onGround.s.bodyQd, 1, oneContact(-0.0999));
+    expect(onGround.monitor.penetrationPeak).toBeCloseTo(0.999, 9);
+    const err = thrown(() => onGround.monitor.check(onGround.s.bodyQ, onGround.s.bodyQd, 2, oneContact(-0.1001)));
+    expect(err).toMatchObject({ body: 'ball', other: 'ground', field: 'penetration' });
+    expect((err as Error).message).toMatch(
+      /more than the 0\.100000 m allowed \(sanity\.penetrationFactor 0\.5 × twice the half-thickness of body 'ball' 0\.1 m, the other a half-space\)/,
+    );
   });
 });
 
