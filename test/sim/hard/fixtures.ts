@@ -14,7 +14,11 @@ import {
 } from '../../../sim/hard/impulse-layout.ts';
 import type { ContactProblem } from '../../../sim/hard/problem.ts';
 import type { Model } from '../../../sim/model.ts';
-import { parseScene, type SceneInput } from '../../../sim/scene.ts';
+import { parseScene, type Scene, type SceneInput } from '../../../sim/scene.ts';
+import { expect } from 'vitest';
+import { gradient } from '../../../sim/gradient.ts';
+import { sceneFunction } from '../../../sim/scene-function.ts';
+import { centralDerivative } from '../../helpers.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
 import { tracedStepContext } from '../../../sim/hard/traced-step.ts';
@@ -140,4 +144,27 @@ export function hardStepSetup(input: SceneInput, controls: readonly string[] = [
   if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
   const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
   return { model, state, data, n, controlBodies, L1, hard, ctx };
+}
+
+/**
+ * Asserts the rollout gradient of each of `ofs` w.r.t. `wrt` equals central differences of
+ * the plain simulator (step `h`) to `rel` × max(1, |difference|).
+ */
+export function expectGradientsMatchDifferences(
+  scene: Scene,
+  ofs: readonly string[],
+  wrt: readonly string[],
+  h: number,
+  rel: number,
+): void {
+  for (const of of ofs) {
+    const g = gradient(scene, of, wrt);
+    const f = sceneFunction(scene, of, wrt);
+    wrt.forEach((p, i) => {
+      const cd = centralDerivative((x) => f.value(x), f.x0, i, h);
+      expect(Math.abs(g.grad[p] - cd), `d ${of} / d ${p}: AD ${g.grad[p]}, CD ${cd}`).toBeLessThan(
+        rel * Math.max(1, Math.abs(cd)),
+      );
+    });
+  }
 }

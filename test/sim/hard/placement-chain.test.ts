@@ -38,7 +38,7 @@ import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { sceneFunction } from '../../../sim/scene-function.ts';
 import { step } from '../../../sim/step.ts';
 import { sweepFunction } from '../../../sim/sweep.ts';
-import { ground, hardStepSetup } from './fixtures.ts';
+import { expectGradientsMatchDifferences, ground, hardStepSetup } from './fixtures.ts';
 import { centralDerivative } from '../../helpers.ts';
 import { runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
@@ -282,19 +282,13 @@ describe("the island's placement, differentiated", () => {
     ['c 0.3 mm from d (before: d b.x / d a.v_x 4.27e-2 by AD, 5.35e-2 by differences)', TABLE_CHAIN_CLOSE],
   ] as const)
     it(`${name}: the rollout gradient = central differences of the plain simulator (h = 1e-6)`, () => {
-      const scene = parseScene(input);
-      const wrt = ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.position.y', 'c.position.x', 'contact.restitution'];
-      const f = sceneFunction(scene, 'd.position.x', wrt);
-      for (const of of ['b.position.x', 'b.position.y', 'c.position.x', 'c.position.y', 'd.position.x']) {
-        const g = gradient(scene, of, wrt);
-        const fo = sceneFunction(scene, of, wrt);
-        wrt.forEach((p, i) => {
-          const cd = centralDerivative((x) => fo.value(x), f.x0, i, 1e-6);
-          expect(Math.abs(g.grad[p] - cd), `d ${of} / d ${p}: AD ${g.grad[p]}, CD ${cd}`).toBeLessThan(
-            2e-5 * Math.max(1, Math.abs(cd)),
-          );
-        });
-      }
+      expectGradientsMatchDifferences(
+        parseScene(input),
+        ['b.position.x', 'b.position.y', 'c.position.x', 'c.position.y', 'd.position.x'],
+        ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.position.y', 'c.position.x', 'contact.restitution'],
+        1e-6,
+        2e-5,
+      );
     });
 
   it("billiards' rack (hard): d ball2.x, ball2.y / d cue.linearVelocity.x after 239 steps = central differences", () => {
