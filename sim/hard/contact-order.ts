@@ -86,7 +86,8 @@ export class ContactOrder {
       src = dst;
       dst = t;
     }
-    if (src !== this.perm) this.perm.set(src.subarray(from, to), from);
+    // (a loop, not perm.set(src.subarray(…)): a view is an allocation per step)
+    if (src !== this.perm) for (let k = from; k < to; k++) this.perm[k] = src[k];
   }
 }
 
