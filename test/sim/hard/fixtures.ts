@@ -168,3 +168,35 @@ export function expectGradientsMatchDifferences(
     });
   }
 }
+
+/**
+ * The tangent against the transpose of the pullback, worst over `dirs` directions:
+ * |⟨ȳ, ẏ_j⟩ − ⟨x̄, ẋ_j⟩| over the sum of the terms' magnitudes (ẏ_j at `ydot[j·ȳ.length ..]`,
+ * ẋ_j at `xdot[j·x̄.length ..]`).
+ */
+export function transposeMismatch(
+  ybar: Float64Array,
+  ydot: Float64Array,
+  xbar: Float64Array,
+  xdot: Float64Array,
+  dirs: number,
+): number {
+  let worst = 0;
+  const ny = ybar.length,
+    nx = xbar.length;
+  for (let j = 0; j < dirs; j++) {
+    let fwd = 0,
+      rev = 0,
+      scale = 0;
+    for (let i = 0; i < ny; i++) {
+      fwd += ybar[i] * ydot[j * ny + i];
+      scale += Math.abs(ybar[i] * ydot[j * ny + i]);
+    }
+    for (let i = 0; i < nx; i++) {
+      rev += xbar[i] * xdot[j * nx + i];
+      scale += Math.abs(xbar[i] * xdot[j * nx + i]);
+    }
+    worst = Math.max(worst, Math.abs(fwd - rev) / scale);
+  }
+  return worst;
+}
