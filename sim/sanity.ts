@@ -57,11 +57,18 @@
  * cannot hold a mass ratio of 1e12, and the energy balance sees nothing). With h_b (m) the
  * half-thickness of body b — the radius of the largest ball about its centre inside its
  * shape: a sphere's or capsule's radius, a box's smallest half-extent, min(radius,
- * halfLength) of a cylinder, ∞ for a plane (a half-space is never passed through: how deep
- * a body sits in the ground is the energy balance's business) — and o_b (m) the summed
- * depth of b's contacts in the initial pose, each contact c between A and B must keep
+ * halfLength) of a cylinder, ∞ for a plane — and o_b (m) the summed depth of b's contacts
+ * in the initial pose, each contact c between A and B must keep
  *
  *   −dist_c ≤ P·(h_A + h_B) + max(o_A, o_B) + (s_A + s_B)·dt               (m)
+ *
+ * and in hard mode against a plane (a half-space, whose centre no body reaches) P·2h_b in
+ * place of P·(h_A + h_B): at P = ½ the body's centre reaches the surface, at 1 it is wholly
+ * inside (issue 13: with the hard solve's contacts in pair order a 1e-6 kg ball under a
+ * 1e6 kg one is pressed wholly into the ground, 0.2 m, where the bound's ∞ let it pass as
+ * exit 0; no spring lets a hard contact sink: that depth is the solver failing). In the
+ * force modes a plane stays ∞: how deep a body sits in the ground is the spring's law and
+ * the energy balance's business,
  *
  * with P = `penetrationFactor` (dimensionless, default ½: halfway to the point where the
  * centres cross). The bound is relative to the initial overlap: bodies that start inside
@@ -217,7 +224,7 @@ export class SanityMonitor {
    * describe (the semi-implicit step moves positions by the new velocity)
    */
   private readonly lastSpeed2: Float64Array;
-  /** (nbody) a_b = P·h_b, m (∞ for a plane): a contact may sink a_A + a_B + max(o_A, o_B) + (s_A + s_B)·dt */
+  /** (nbody) a_b = P·h_b, m (∞ for a plane): a contact may sink a_A + a_B (2a_b against a plane) + max(o_A, o_B) + (s_A + s_B)·dt */
   private readonly allowance: Float64Array;
   /** twice the smallest a_b, m: no contact shallower than peak × this can raise the peak */
   private readonly minAllowance: number;
@@ -461,11 +468,25 @@ export class SanityMonitor {
     const oA = this.overlap0[A],
       oB = this.overlap0[B];
     return (
-      this.allowance[A] +
-      this.allowance[B] +
+      this.pairAllowance(A, B) +
       (oA > oB ? oA : oB) +
       (Math.sqrt(this.lastSpeed2[A]) + Math.sqrt(this.lastSpeed2[B])) * this.input.dt
     );
+  }
+
+  /**
+   * a_A + a_B, m; in hard mode against a plane (a half-space, ∞) twice the other body's own
+   * a_b: at P = ½ its centre reaches the surface, as two bodies' centres are level at P = ½ of
+   * theirs (a light ball under a 1e12 times heavier one is pressed wholly into the ground by
+   * the hard solve: 0.2 m deep, which the plane's ∞ let pass as exit 0). In the force modes a
+   * body's depth in the ground is the spring's law (ball-drop's impact: 0.40 of that bound),
+   * the energy balance's business: ∞ there.
+   */
+  private pairAllowance(A: number, B: number): number {
+    const aA = this.allowance[A],
+      aB = this.allowance[B];
+    if (this.input.contact.mode !== 'hard') return aA + aB;
+    return aA === Infinity ? 2 * aB : aB === Infinity ? 2 * aA : aA + aB;
   }
 
   /** The contact furthest beyond its bound, reported with its pair, depth, bound and a hint. */
@@ -489,7 +510,7 @@ export class SanityMonitor {
     const depth = -contacts.dist[worst];
     const allowed = this.allowed(A, B);
     const overlap = Math.max(this.overlap0[A], this.overlap0[B]);
-    const travel = allowed - this.allowance[A] - this.allowance[B] - overlap;
+    const travel = allowed - this.pairAllowance(A, B) - overlap;
     const names = this.input.bodyName;
     // an initial overlap or a travel at round-off level is not worth a mention
     const initial = overlap > 1e-6 * allowed ? ` + their initial overlaps ${fmt(overlap)} m` : '';
@@ -497,10 +518,13 @@ export class SanityMonitor {
     // just past the bound, 3 digits may print depth and bound alike
     const close = fmt(depth) === fmt(allowed);
     const [shown, bound] = close ? [depth.toPrecision(6), allowed.toPrecision(6)] : [fmt(depth), fmt(allowed)];
+    const thicknesses =
+      this.thickness[holder] === Infinity
+        ? `twice the half-thickness of body '${names[sinker]}' ${fmt(this.thickness[sinker])} m, the other a half-space`
+        : `their half-thicknesses ${fmt(this.thickness[A])} m + ${fmt(this.thickness[B])} m`;
     const reason =
       `body '${names[sinker]}' is ${shown} m deep in body '${names[holder]}' (penetration depth of their contact), ` +
-      `more than the ${bound} m allowed (sanity.penetrationFactor ${this.penetrationFactor} × their half-thicknesses ` +
-      `${fmt(this.thickness[A])} m + ${fmt(this.thickness[B])} m${initial}${moved})`;
+      `more than the ${bound} m allowed (sanity.penetrationFactor ${this.penetrationFactor} × ${thicknesses}${initial}${moved})`;
     throw new DivergenceError(step, names[sinker], 'penetration', {
       reason,
       hint: penetrationHint(this.input, this.mass, sinker, holder, allowed),
@@ -798,6 +822,17 @@ export function penetrationHint(
       `body '${names[sinker]}' is ${fmt(ratio)} times heavier than body '${names[holder]}': the impulse solve ` +
       `(projected Gauss–Seidel, capped sweeps a step) does not hold mass ratios beyond about ${fmt(HARD_MASS_RATIO)} ` +
       `and lets the heavy body sink; give bodies in contact masses of closer size`
+    );
+  }
+  // pressed into a static body: by a much heavier one above it, the solve's other way to fail a mass ratio
+  let heaviest = sinker;
+  for (let b = 0; b < mass.length; b++) if (mass[b] > mass[heaviest]) heaviest = b;
+  if (mass[holder] === 0 && mass[heaviest] > HARD_MASS_RATIO * m) {
+    return (
+      `body '${names[heaviest]}' is ${fmt(mass[heaviest] / m)} times heavier than body '${names[sinker]}': the impulse ` +
+      `solve (projected Gauss–Seidel, capped sweeps a step) does not hold mass ratios beyond about ` +
+      `${fmt(HARD_MASS_RATIO)}, and a heavy body resting on a light one may press it into what holds it; give bodies ` +
+      `in contact masses of closer size`
     );
   }
   return (

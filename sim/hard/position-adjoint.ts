@@ -19,6 +19,7 @@
 import { CONTACT_R_A, CONTACT_R_B, IMPULSE_CONTACT_WIDTH } from './impulse-layout.ts';
 import { contactRowVelocity } from './impulse-adjoint.ts';
 import { independentRows } from './position.ts';
+import { sideVelocityTangent } from './step-tangent.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
 
 const VEL = 6;
@@ -117,11 +118,11 @@ export class DriftCorrectionAdjoint {
   }
 
   /**
-   * The correction pulled back: `poseVelBar` (ν, 6n) is replaced by v̄_place; v̄⁺ into
-   * `solvedBar` (first 6n), m̄⁻¹ into x̄, W̄ into `placement.inertiaBar`; the rows' θ̄ and d̄
-   * kept for {@link addRowsBar} and {@link addDistBar}. `solved` holds v⁺ (first 6n).
+   * The correction's values on the record's active rows (module header): the kept rows,
+   * their responses M⁻¹J_iᵀ, W's Cholesky factor, λ, w = v⁺ + v_place (`full`) and
+   * z = w + M⁻¹Jᵀλ; `force` = Jᵀλ. Returns false (count 0) where the correction did not run.
    */
-  backward(
+  values(
     rec: HardStepRecord,
     placement: PlacementValues,
     theta: Float64Array,
@@ -130,10 +131,7 @@ export class DriftCorrectionAdjoint {
     lambda: Float64Array,
     solved: Float64Array,
     x: Float64Array,
-    poseVelBar: Float64Array,
-    solvedBar: Float64Array,
-    xbar: Float64Array,
-  ): void {
+  ): boolean {
     const { model, L } = this.ctx;
     const n = model.nbody,
       dt = model.dt;
@@ -142,7 +140,7 @@ export class DriftCorrectionAdjoint {
     this.count = 0;
     let m0 = 0;
     for (let k = 0; k < c; k++) if (rec.positionActive[k]) m0++;
-    if (m0 === 0) return;
+    if (m0 === 0) return false;
     this.ensure(m0);
     const { all, resp, full } = this;
     m0 = 0;
@@ -211,6 +209,48 @@ export class DriftCorrectionAdjoint {
     for (let i = 0; i < m; i++)
       lam[i] = -contacts.dist[rows[i]] / dt - this.row(theta, contactBase, rec, rows[i], full);
     choleskySolve(W, m, lam);
+    // F = Jᵀλ, z2 = v⁺ + v_place + M⁻¹Jᵀλ
+    const { force, z2 } = this;
+    force.fill(0);
+    for (let j = 0; j < VEL * n; j++) z2[j] = full[j];
+    for (let i = 0; i < m; i++) {
+      const k = rows[i];
+      const o = contactBase + IMPULSE_CONTACT_WIDTH * k;
+      addRowTranspose(theta, o, contacts.bodyA[k], contacts.bodyB[k], lam[i], force);
+      for (let side = 0; side < 2; side++) {
+        const vo = VEL * (side === 0 ? contacts.bodyA[k] : contacts.bodyB[k]);
+        for (let e = 0; e < VEL; e++) z2[vo + e] += lam[i] * resp[2 * VEL * i + VEL * side + e];
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The correction pulled back: `poseVelBar` (ν, 6n) is replaced by v̄_place; v̄⁺ into
+   * `solvedBar` (first 6n), m̄⁻¹ into x̄, W̄ into `placement.inertiaBar`; the rows' θ̄ and d̄
+   * kept for {@link addRowsBar} and {@link addDistBar}. `solved` holds v⁺ (first 6n).
+   */
+  backward(
+    rec: HardStepRecord,
+    placement: PlacementValues,
+    theta: Float64Array,
+    contactBase: number,
+    invInertiaBase: number,
+    lambda: Float64Array,
+    solved: Float64Array,
+    x: Float64Array,
+    poseVelBar: Float64Array,
+    solvedBar: Float64Array,
+    xbar: Float64Array,
+  ): void {
+    if (!this.values(rec, placement, theta, contactBase, invInertiaBase, lambda, solved, x)) return;
+    const { model, L } = this.ctx;
+    const n = model.nbody,
+      dt = model.dt;
+    const contacts = rec.contacts;
+    const { resp, rows, lam } = this;
+    const m = this.count;
+    const W = this.w0;
     // λ̄ = resp · ν, ρ̄ = W⁻¹λ̄
     const rhoBar = this.rhoBar;
     for (let i = 0; i < m; i++) {
@@ -223,20 +263,13 @@ export class DriftCorrectionAdjoint {
       rhoBar[i] = s;
     }
     choleskySolve(W, m, rhoBar);
-    // g = ν − Jᵀρ̄, F = Jᵀλ, z2 = v⁺ + v_place + M⁻¹Jᵀλ
+    // g = ν − Jᵀρ̄
     const { g, force, z1, z2 } = this;
     g.set(poseVelBar.subarray(0, VEL * n));
-    force.fill(0);
-    for (let j = 0; j < VEL * n; j++) z2[j] = full[j];
     for (let i = 0; i < m; i++) {
       const k = rows[i];
       const o = contactBase + IMPULSE_CONTACT_WIDTH * k;
       addRowTranspose(theta, o, contacts.bodyA[k], contacts.bodyB[k], -rhoBar[i], g);
-      addRowTranspose(theta, o, contacts.bodyA[k], contacts.bodyB[k], lam[i], force);
-      for (let side = 0; side < 2; side++) {
-        const vo = VEL * (side === 0 ? contacts.bodyA[k] : contacts.bodyB[k]);
-        for (let e = 0; e < VEL; e++) z2[vo + e] += lam[i] * resp[2 * VEL * i + VEL * side + e];
-      }
     }
     // z1 = M⁻¹g; m̄⁻¹, W̄
     z1.fill(0);
@@ -266,6 +299,91 @@ export class DriftCorrectionAdjoint {
     for (let j = 0; j < VEL * n; j++) {
       solvedBar[j] += g[j] - poseVelBar[j];
       poseVelBar[j] = g[j];
+    }
+  }
+
+  /**
+   * The correction's tangent on a step WITHOUT a placement (v_place = 0), after
+   * {@link values}: with a = Ṁ⁻¹F + M⁻¹J̇ᵀλ (F = Jᵀλ) and z = v⁺ + v_p,
+   *
+   *   W λ̇ = −ḋ/dt − J̇ z − J(v̇⁺ + a),   v̇_p = a + M⁻¹Jᵀλ̇
+   *
+   * (the derivative of W λ = −d/dt − J v⁺, v_p = M⁻¹Jᵀλ, with Ẇλ = J̇ v_p + J(Ṁ⁻¹F + M⁻¹J̇ᵀλ)).
+   * Direction j reads θ̇ (frames' n, lever arms, world inverse inertias at `invInertiaBase`)
+   * at `thetaDot[j·tw ..]`, ḋ_k at `distDot[j·ds + k]`, ṁ⁻¹ at `xdot[j·xs + L.invMass ..]`,
+   * v̇⁺ at `solvedDot[j·sw ..]`; writes v̇_p (6n) to `out[j·6n ..]`.
+   */
+  tangent(
+    rec: HardStepRecord,
+    theta: Float64Array,
+    contactBase: number,
+    invInertiaBase: number,
+    x: Float64Array,
+    dirs: number,
+    thetaDot: Float64Array,
+    tw: number,
+    distDot: Float64Array,
+    ds: number,
+    xdot: Float64Array,
+    xs: number,
+    solvedDot: Float64Array,
+    sw: number,
+    out: Float64Array,
+  ): void {
+    const { model, L } = this.ctx;
+    const n = model.nbody,
+      dt = model.dt;
+    const { bodyA, bodyB } = rec.contacts;
+    const { resp, rows, lam, force, z2, g: a } = this;
+    const m = this.count;
+    const rhs = this.rhoBar;
+    for (let j = 0; j < dirs; j++) {
+      const t = j * tw,
+        vd = j * sw,
+        od = VEL * n * j;
+      // a = Ṁ⁻¹F + M⁻¹(J̇ᵀλ): J̇ᵀλ into z1 first
+      const jt = this.z1;
+      jt.fill(0);
+      for (let i = 0; i < m; i++) {
+        const o = contactBase + IMPULSE_CONTACT_WIDTH * rows[i];
+        addRowTransposeTangent(theta, thetaDot, t, o, bodyA[rows[i]], bodyB[rows[i]], lam[i], jt);
+      }
+      a.fill(0);
+      for (let b = 0; b < n; b++) {
+        if (model.bodyStatic[b]) continue;
+        const vo = VEL * b;
+        const im = x[L.invMass + b],
+          imDot = xdot[j * xs + L.invMass + b];
+        const w = invInertiaBase + 9 * b;
+        for (let r = 0; r < 3; r++) {
+          a[vo + r] = imDot * force[vo + r] + im * jt[vo + r];
+          let ang = 0;
+          for (let col = 0; col < 3; col++)
+            ang += thetaDot[t + w + 3 * r + col] * force[vo + 3 + col] + theta[w + 3 * r + col] * jt[vo + 3 + col];
+          a[vo + 3 + r] = ang;
+        }
+      }
+      // rhs = −ḋ/dt − (J̇ z + J(v̇⁺ + a)): the row's tangent at z along v̇⁺ + a (in jt); λ̇ = W⁻¹ rhs
+      for (let e = 0; e < VEL * n; e++) jt[e] = solvedDot[vd + e] + a[e];
+      for (let i = 0; i < m; i++) {
+        const k = rows[i];
+        const o = contactBase + IMPULSE_CONTACT_WIDTH * k;
+        const A = VEL * bodyA[k],
+          B = VEL * bodyB[k];
+        rhs[i] =
+          -distDot[j * ds + k] / dt -
+          (sideVelocityTangent(theta, thetaDot, o, o + CONTACT_R_B, t, z2, jt, B, B) -
+            sideVelocityTangent(theta, thetaDot, o, o + CONTACT_R_A, t, z2, jt, A, A));
+      }
+      choleskySolve(this.w0, m, rhs);
+      for (let e = 0; e < VEL * n; e++) out[od + e] = a[e];
+      for (let i = 0; i < m; i++) {
+        const k = rows[i];
+        for (let side = 0; side < 2; side++) {
+          const vo = od + VEL * (side === 0 ? bodyA[k] : bodyB[k]);
+          for (let e = 0; e < VEL; e++) out[vo + e] += rhs[i] * resp[2 * VEL * i + VEL * side + e];
+        }
+      }
     }
   }
 
@@ -362,6 +480,42 @@ function rowAdjoint(
   }
 }
 
+/** out += c·J̇_kᵀ: body B +c[ṅ ; ṙ_B × n + r_B × ṅ], body A −c[ṅ ; ṙ_A × n + r_A × ṅ]. */
+function addRowTransposeTangent(
+  theta: Float64Array,
+  thetaDot: Float64Array,
+  t: number,
+  o: number,
+  a: number,
+  b: number,
+  c: number,
+  out: Float64Array,
+): void {
+  const nx = theta[o],
+    ny = theta[o + 1],
+    nz = theta[o + 2];
+  const dx = thetaDot[t + o],
+    dy = thetaDot[t + o + 1],
+    dz = thetaDot[t + o + 2];
+  for (let side = 0; side < 2; side++) {
+    const vo = VEL * (side === 0 ? a : b);
+    const r = o + (side === 0 ? CONTACT_R_A : CONTACT_R_B);
+    const f = (side === 0 ? -1 : 1) * c;
+    const rx = theta[r],
+      ry = theta[r + 1],
+      rz = theta[r + 2];
+    const rdx = thetaDot[t + r],
+      rdy = thetaDot[t + r + 1],
+      rdz = thetaDot[t + r + 2];
+    out[vo] += f * dx;
+    out[vo + 1] += f * dy;
+    out[vo + 2] += f * dz;
+    out[vo + 3] += f * (rdy * nz - rdz * ny + ry * dz - rz * dy);
+    out[vo + 4] += f * (rdz * nx - rdx * nz + rz * dx - rx * dz);
+    out[vo + 5] += f * (rdx * ny - rdy * nx + rx * dy - ry * dx);
+  }
+}
+
 /** In-place Cholesky W = L Lᵀ (L in the lower triangle) of the m × m symmetric positive definite `w`. */
 function cholesky(w: Float64Array, m: number): void {
   for (let i = 0; i < m; i++) {
@@ -385,4 +539,144 @@ function choleskySolve(l: Float64Array, m: number, b: Float64Array): void {
     for (let t = i + 1; t < m; t++) s -= l[t * m + i] * b[t];
     b[i] = s / l[i * m + i];
   }
+}
+
+/**
+ * The drift correction on a step that places no impact (issue 13: it runs there on
+ * penetration beyond the tolerance — initial overlap, rotation over the step, an
+ * unconverged solve — and was a constant of the gradient): v_place = 0, so the placement
+ * the correction reads is this object's zero, and W̄ of the world inverse inertias is
+ * collected in its own `inertiaBar`. The hooks of step-adjoint.ts (pullback) and
+ * step-tangent.ts (tangent) on a step the pass moved (`rec.moved`); one per context.
+ */
+export class UnplacedDriftCorrection implements PlacementValues {
+  readonly inertiaBar: Float64Array;
+  readonly drift: DriftCorrectionAdjoint;
+  /** (6n) the cotangent of the velocities the poses advance with, from the poses' adjoint */
+  private readonly poseVelBar: Float64Array;
+  /** (dirs × 6n) v̇_p of the last {@link tangent} */
+  pseudoDot = new Float64Array(0);
+
+  constructor(private readonly ctx: TracedStepContext) {
+    const n = ctx.model.nbody;
+    this.inertiaBar = new Float64Array(9 * n);
+    this.poseVelBar = new Float64Array(VEL * n);
+    this.drift = new DriftCorrectionAdjoint(ctx);
+  }
+
+  /** v_place = 0: no impact placed. */
+  placementValue(
+    _theta: Float64Array,
+    _contactBase: number,
+    _invInertiaBase: number,
+    _lambda: Float64Array,
+    _x: Float64Array,
+    out: Float64Array,
+  ): void {
+    out.fill(0);
+  }
+
+  /**
+   * The pullback: `poseInputBar` the poses' input cotangents (pose-kernels.ts layout, one
+   * block of `width` per body of `moving[0 .. nm]`, velocities from 7), already added to
+   * v̄⁺; adds the correction's v̄⁺ (solvedBar), m̄⁻¹ (x̄) and keeps W̄, the rows' θ̄ and d̄ for
+   * {@link finish}. Returns whether the correction ran (its rows are then to be finished).
+   */
+  backward(
+    rec: HardStepRecord,
+    theta: Float64Array,
+    contactBase: number,
+    invInertiaBase: number,
+    lambda: Float64Array,
+    solved: Float64Array,
+    x: Float64Array,
+    poseInputBar: Float64Array,
+    width: number,
+    moving: Int32Array | readonly number[],
+    nm: number,
+    solvedBar: Float64Array,
+    xbar: Float64Array,
+  ): boolean {
+    const nu = this.poseVelBar;
+    nu.fill(0);
+    for (let j = 0; j < nm; j++)
+      for (let z = 0; z < VEL; z++) nu[VEL * moving[j] + z] = poseInputBar[width * j + 7 + z];
+    this.inertiaBar.fill(0);
+    this.drift.backward(rec, this, theta, contactBase, invInertiaBase, lambda, solved, x, nu, solvedBar, xbar);
+    return this.drift.count > 0;
+  }
+
+  /**
+   * After the solve's adjoint: the rows' θ̄ into `thetaBar`, W̄ into `WBar` (9 per dynamic
+   * body, `dynamic` order), d̄ into `geomBar` (the start geometry's [d (c) | …]).
+   */
+  finish(
+    thetaBar: Float64Array,
+    contactBase: number,
+    WBar: Float64Array,
+    dynamic: readonly number[],
+    geomBar: Float64Array,
+  ): void {
+    this.drift.addRowsBar(thetaBar, contactBase);
+    for (let j = 0; j < dynamic.length; j++)
+      for (let z = 0; z < 9; z++) WBar[9 * j + z] += this.inertiaBar[9 * dynamic[j] + z];
+    this.drift.addDistBar(geomBar);
+  }
+
+  /**
+   * The tangent v̇_p (dirs × 6n, in {@link pseudoDot}) of the correction on the step
+   * (`DriftCorrectionAdjoint.tangent`'s inputs); returns null where it did not run.
+   */
+  tangent(
+    rec: HardStepRecord,
+    theta: Float64Array,
+    contactBase: number,
+    invInertiaBase: number,
+    lambda: Float64Array,
+    solved: Float64Array,
+    x: Float64Array,
+    dirs: number,
+    thetaDot: Float64Array,
+    tw: number,
+    distDot: Float64Array,
+    ds: number,
+    xdot: Float64Array,
+    xs: number,
+    solvedDot: Float64Array,
+    sw: number,
+  ): Float64Array | null {
+    if (!this.drift.values(rec, this, theta, contactBase, invInertiaBase, lambda, solved, x)) return null;
+    const size = VEL * this.ctx.model.nbody * dirs;
+    if (this.pseudoDot.length < size) this.pseudoDot = new Float64Array(size);
+    this.drift.tangent(
+      rec,
+      theta,
+      contactBase,
+      invInertiaBase,
+      x,
+      dirs,
+      thetaDot,
+      tw,
+      distDot,
+      ds,
+      xdot,
+      xs,
+      solvedDot,
+      sw,
+      this.pseudoDot,
+    );
+    return this.pseudoDot;
+  }
+}
+
+const _unplaced = new WeakMap<TracedStepContext, UnplacedDriftCorrection>();
+
+/** The context's {@link UnplacedDriftCorrection} (made at its first use). */
+export function unplacedDriftOf(ctx: TracedStepContext): UnplacedDriftCorrection {
+  let d = _unplaced.get(ctx);
+  if (d === undefined) {
+    d = new UnplacedDriftCorrection(ctx);
+    _unplaced.set(ctx, d);
+  }
+  return d;
 }

@@ -37,6 +37,7 @@ import {
 } from './impulse-layout.ts';
 import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaAdjoint } from './pose-kernels.ts';
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
+import { unplacedDriftOf } from './position-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
 import { freeFlightLayout } from './step.ts';
@@ -181,6 +182,25 @@ function contactAdjoint(
     placed.moveBackward(theta, IM.contacts, IM.invInertia, lambda, solved, x, poseVelBar, solvedBar, xbar);
     placed.gyroscopicBackward(ybar, solved, lambda, sc.xi, solvedBar, xbar);
   }
+  // the drift correction on a step without a placed impact (position-adjoint.ts), its active set fixed
+  const drift = np === 0 && rec.moved ? unplacedDriftOf(ctx) : null;
+  const drifted =
+    drift !== null &&
+    drift.backward(
+      rec,
+      theta,
+      IM.contacts,
+      IM.invInertia,
+      lambda,
+      solved,
+      x,
+      xpBar,
+      POSE_INPUT_WIDTH,
+      moving,
+      nm,
+      solvedBar,
+      xbar,
+    );
   const thetaBar = sc.thetaBar;
   if (isZero(solvedBar, 0, 6 * n + 3 * c)) thetaBar.fill(0, 0, IM.size);
   else impulseAdjointInto(solve, theta, solved, solvedBar, thetaBar);
@@ -194,6 +214,10 @@ function contactAdjoint(
     for (let z = 0; z < 9; z++) WBar[9 * j + z] = thetaBar[IM.invInertia + 9 * b + z];
     if (np > 0) for (let z = 0; z < 9; z++) WBar[9 * j + z] += placed.inertiaBar[9 * b + z];
   }
+  if (drifted) {
+    sc.geomBar.fill(0, 0, 7 * c);
+    drift.finish(thetaBar, IM.contacts, WBar, dynamic, sc.geomBar);
+  }
   const xwBar = worldInvInertiaAdjoint(nd, xw, WBar, sc.xwBar);
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
@@ -205,7 +229,7 @@ function contactAdjoint(
 
   const geomBar = sc.geomBar,
     framesBar = sc.framesBar;
-  geomBar.fill(0, 0, 7 * c);
+  if (!drifted) geomBar.fill(0, 0, 7 * c); // (else zeroed above, the drift's d̄ in it)
   for (let k = 0; k < c; k++) {
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];

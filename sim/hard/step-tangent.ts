@@ -7,7 +7,8 @@
  *   frames (Duff), lever arms r = p − x, μ = √(μ_A μ_B), bounds (bounce −e·u⁻, speculative
  *   −d/dt, resting on the open side), world inverse inertia R D Rᵀ  →  the impulse solve's
  *   implicit tangent (impulse-tangent.ts, island by island, K factored once)  →  poses
- *   of the touched bodies from v⁺ (+ the position pass's pseudo-velocities, a constant)
+ *   of the touched bodies from v⁺ (+ the position pass's pseudo-velocities, differentiated
+ *   with their active set fixed where the pass ran: position-adjoint.ts)
  *
  * The forward values are computed once per step from the record and the step's input
  * (step-values.ts, shared with the adjoint); only the linear propagation runs per
@@ -41,6 +42,7 @@ import {
   impulseLayout,
 } from './impulse-layout.ts';
 import { impulseTangentInto } from './impulse-tangent.ts';
+import { unplacedDriftOf } from './position-adjoint.ts';
 import { dropStaticVelocities, placesImpact } from './step-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
@@ -219,6 +221,27 @@ function contactTangent(
   const sw = TWIST * n + 3 * c;
   const solvedDot = sc.solvedDot;
   impulseTangentInto(solve, theta, solved, dirs, thetaDot, tw, solvedDot, sw);
+  // the position pass's drift correction where it ran (position-adjoint.ts), its active set fixed
+  const pseudoDot = rec.moved
+    ? unplacedDriftOf(ctx).tangent(
+        rec,
+        theta,
+        IM.contacts,
+        IM.invInertia,
+        sc.lambda,
+        solved,
+        x,
+        dirs,
+        thetaDot,
+        tw,
+        geomDot,
+        7 * c,
+        xdot,
+        stride,
+        solvedDot,
+        sw,
+      )
+    : null;
 
   // ---- the state after: q̇' = v̇⁺ (static bodies: 0, as the adjoint's), poses ----
   const moving = sc.moving,
@@ -238,6 +261,8 @@ function contactTangent(
         solved,
         6 * b,
         rec.moved ? rec.pseudo : null,
+        pseudoDot,
+        j * TWIST * n + 6 * b,
         xdot,
         xo + L.q + POSE * b,
         solvedDot,
@@ -384,8 +409,9 @@ const _part = new Float64Array(4);
 /**
  * The tangent of one body's pose after the step (pose-kernels.ts `advancePosesPrimitive`:
  * x' = x + dt·v, q' = normalize(exp(½dt·ω) ⊗ q̂)) with v the body's v⁺ (`v[vo ..]`) plus
- * the position pass's pseudo-velocity (a constant), along the pose's tangent at
- * `qd[qdo ..]` and v̇⁺ at `vd[vdo ..]`, into `out[o .. o + 6]`.
+ * the position pass's pseudo-velocity, along the pose's tangent at `qd[qdo ..]`, v̇⁺ at
+ * `vd[vdo ..]` and the pseudo-velocity's v̇_p at `pseudoDot[pdo ..]` (null: none), into
+ * `out[o .. o + 6]`.
  */
 function poseTangent(
   q: Float64Array,
@@ -393,6 +419,8 @@ function poseTangent(
   v: Float64Array,
   vo: number,
   pseudo: Float64Array | null,
+  pseudoDot: Float64Array | null,
+  pdo: number,
   qd: Float64Array,
   qdo: number,
   vd: Float64Array,
@@ -401,7 +429,8 @@ function poseTangent(
   out: Float64Array,
   o: number,
 ): void {
-  for (let k = 0; k < 3; k++) out[o + k] = qd[qdo + k] + dt * vd[vdo + k];
+  for (let k = 0; k < 3; k++)
+    out[o + k] = qd[qdo + k] + dt * (vd[vdo + k] + (pseudoDot === null ? 0 : pseudoDot[pdo + k]));
   const half = 0.5 * dt;
   let len2 = 0;
   for (let k = 0; k < 4; k++) len2 += q[qo + 3 + k] * q[qo + 3 + k];
@@ -414,7 +443,7 @@ function poseTangent(
   for (let k = 0; k < 4; k++) _qHatDot[k] = (qd[qdo + 3 + k] - _qHat[k] * radial) / len;
   for (let k = 0; k < 3; k++) {
     _u[k] = half * (v[vo + 3 + k] + (pseudo === null ? 0 : pseudo[vo + 3 + k]));
-    _uDot[k] = half * vd[vdo + 3 + k];
+    _uDot[k] = half * (vd[vdo + 3 + k] + (pseudoDot === null ? 0 : pseudoDot[pdo + 3 + k]));
   }
   quatExp(_dq, 0, _u, 0);
   quatExpTangent(_dqDot, 0, _u, 0, _uDot, 0);

@@ -18,12 +18,15 @@ import type { Model } from '../model.ts';
 import type { State } from '../state.ts';
 import { VELOCITY_KEPT_PER_BODY } from '../integrator/semiImplicitEuler.ts';
 import { gyroscopicAfterImpacts, integratePositions, predictVelocities } from './integrate.ts';
+import { ContactOrder } from './contact-order.ts';
 import { solvePositions } from './position.ts';
 import { buildContactProblem, createContactProblem, isolatedImpactDelays, type ContactProblem } from './problem.ts';
 import { hardContactSettings, type HardContactSettings } from './settings.ts';
 import { applyImpulses, createHardSolveStats, solveContactVelocities, type HardSolveStats } from './solver.ts';
 import { createWarmStart, loadWarmStart, storeWarmStart, type WarmStart } from './warmStart.ts';
 
+/** Module scratch of the contacts' order (nothing allocated per step). */
+const _order = new ContactOrder();
 /** Contacts one body may carry on average before the buffer grows (as sim/step.ts). */
 const CONTACTS_PER_BODY = 16;
 
@@ -142,6 +145,8 @@ export function hardStep(
     data.warmStart = createWarmStart(data.contacts.capacity);
     collide(model, state.bodyQ, model.contact.margin, data.contacts);
   }
+  // the solves' order: by body pair and feature, not the broadphase's (contact-order.ts)
+  _order.sort(data.contacts);
   // free flight: gravity, controls and the gyroscopic term, no contact yet
   const velocity = data.velocity;
   const free = data.freeFlight;

@@ -213,9 +213,13 @@ const CASES: Case[] = [
     args: SIM,
     expect: { invalid: names },
   })),
-  // a 1e6 kg ball resting on a 1e-6 kg one (hard): the impulse solve cannot hold a mass ratio
-  // of 1e12 and the heavy ball sinks through the light one (the issue: exit 0). Each command
-  // names the step, the pair and the depth against its bound, the hint the mass ratio
+  // a 1e6 kg ball resting on a 1e-6 kg one on the ground (hard): the impulse solve cannot hold
+  // a mass ratio of 1e12 (the issue: exit 0). Which contact gives way depends on the order its
+  // Gauss–Seidel sweeps visit them (the stack is exact in continuous time: nothing moves):
+  // the heavy ball sinks through the light one, or presses the light one into the ground
+  // (the solves' order by body pair, sim/hard/contact-order.ts: the second, to the same depth
+  // at the same step). Either is the same failure, reported: each command names the step, one
+  // of the stack's two contacts with its depth against its bound, the hint the mass ratio
   ...(
     [
       ['simulate', SIM],
@@ -228,7 +232,7 @@ const CASES: Case[] = [
     ] as const
   ).map(([command, args]): Case => ({
     category: 'absurd masses',
-    name: `${command}: a 1e6 kg ball on a 1e-6 kg one (hard) sinks into it: reported as penetration, not exit 0`,
+    name: `${command}: a 1e6 kg ball on a 1e-6 kg one (hard) sinks into it or presses it into the ground: reported as penetration, not exit 0`,
     scene: {
       ...scene({ steps: 300, contact: { mode: 'hard' } }, [
         GROUND,
@@ -239,12 +243,12 @@ const CASES: Case[] = [
     },
     args: command === 'sweep' ? [...args, '--n', '2'] : [...args],
     // it sinks steadily (7 mm at a ratio of 1e4 over the run, all the way at 1e12): past the
-    // light ball's 0.1 m radius plus one step's travel within the run
+    // light ball's 0.1 m radius (its centre level with the heavy one's, or with the ground's
+    // surface) plus one step's travel within the run
     expect: {
       diverges:
-        /body 'heavy' is [\d.]+ m deep in body 'light' \(penetration depth.*more than the [\d.]+ m allowed .*1\.00e\+12 times heavier/,
+        /body '(heavy' is [\d.]+ m deep in body 'light|light' is [\d.]+ m deep in body 'ground)' \(penetration depth.*more than the [\d.]+ m allowed .*body 'heavy' is 1\.00e\+12 times heavier than body 'light'/,
       steps: [20, 300],
-      body: 'heavy',
     },
   })),
   // ---- time steps

@@ -1,6 +1,7 @@
 // The divergence monitor's penetration bound (sim/sanity.ts): a contact may sink at most
 // penetrationFactor × the sum of its bodies' half-thicknesses + their initial overlap + one
-// step's travel (a plane, a half-space, is never passed through: ∞). The bound trips exactly where documented, is relative to the initial overlap,
+// step's travel (against a plane, a half-space, in hard mode twice the body's own half-thickness:
+// its centre at the surface; ∞ in the force modes). The bound trips exactly where documented, is relative to the initial overlap,
 // configurable, names the pose's step and the pair, holds an undamped impact to its closed
 // form v·√(m/k), and costs no allocation.
 import { describe, expect, it } from 'vitest';
@@ -71,7 +72,7 @@ describe('the penetration bound', () => {
     });
   });
 
-  it('a plank 0.1 m thick under a 0.3 m ball allows ½(0.05 + 0.3) = 0.175 m; a plane is never passed through', () => {
+  it('a plank 0.1 m thick under a 0.3 m ball allows ½(0.05 + 0.3) = 0.175 m; a plane, a half-space, ½·2·0.1 m in hard mode (the centre at the surface), no bound in the force modes', () => {
     const { s, monitor } = monitorOf({
       gravity: [0, 0, 0],
       bodies: [
@@ -85,14 +86,27 @@ describe('the penetration bound', () => {
       body: 'ball',
       other: 'plank',
     });
-    const onGround = monitorOf({
-      bodies: [
-        { name: 'ground', shape: { type: 'plane' } },
-        { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 1] },
-      ],
-    });
-    onGround.monitor.check(onGround.s.bodyQ, onGround.s.bodyQd, 1, oneContact(-100));
-    expect(onGround.monitor.penetrationPeak).toBe(0);
+    const onGround = (mode: 'hard' | 'penalty') =>
+      monitorOf({
+        contact: { mode },
+        bodies: [
+          { name: 'ground', shape: { type: 'plane' } },
+          { name: 'ball', shape: { type: 'sphere', radius: R }, mass: 1, position: [0, 0, 1] },
+        ],
+      });
+    // hard: at rest no travel term; the ball's centre may reach the surface (0.1 m), not pass it
+    const hard = onGround('hard');
+    hard.monitor.check(hard.s.bodyQ, hard.s.bodyQd, 1, oneContact(-0.0999));
+    expect(hard.monitor.penetrationPeak).toBeCloseTo(0.999, 9);
+    const err = thrown(() => hard.monitor.check(hard.s.bodyQ, hard.s.bodyQd, 2, oneContact(-0.1001)));
+    expect(err).toMatchObject({ body: 'ball', other: 'ground', field: 'penetration' });
+    expect((err as Error).message).toMatch(
+      /more than the 0\.100000 m allowed \(sanity\.penetrationFactor 0\.5 × twice the half-thickness of body 'ball' 0\.1 m, the other a half-space\)/,
+    );
+    // penalty: the depth in the ground is the spring's law, the energy balance's business
+    const soft = onGround('penalty');
+    soft.monitor.check(soft.s.bodyQ, soft.s.bodyQd, 1, oneContact(-100));
+    expect(soft.monitor.penetrationPeak).toBe(0);
   });
 });
 

@@ -14,7 +14,11 @@ import {
 } from '../../../sim/hard/impulse-layout.ts';
 import type { ContactProblem } from '../../../sim/hard/problem.ts';
 import type { Model } from '../../../sim/model.ts';
-import { parseScene, type SceneInput } from '../../../sim/scene.ts';
+import { parseScene, type Scene, type SceneInput } from '../../../sim/scene.ts';
+import { expect } from 'vitest';
+import { gradient } from '../../../sim/gradient.ts';
+import { sceneFunction } from '../../../sim/scene-function.ts';
+import { centralDerivative } from '../../helpers.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
 import { tracedStepContext } from '../../../sim/hard/record.ts';
@@ -140,4 +144,59 @@ export function hardStepSetup(input: SceneInput, controls: readonly string[] = [
   if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
   const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
   return { model, state, data, n, controlBodies, L1, hard, ctx };
+}
+
+/**
+ * Asserts the rollout gradient of each of `ofs` w.r.t. `wrt` equals central differences of
+ * the plain simulator (step `h`) to `rel` × max(1, |difference|).
+ */
+export function expectGradientsMatchDifferences(
+  scene: Scene,
+  ofs: readonly string[],
+  wrt: readonly string[],
+  h: number,
+  rel: number,
+): void {
+  for (const of of ofs) {
+    const g = gradient(scene, of, wrt);
+    const f = sceneFunction(scene, of, wrt);
+    wrt.forEach((p, i) => {
+      const cd = centralDerivative((x) => f.value(x), f.x0, i, h);
+      expect(Math.abs(g.grad[p] - cd), `d ${of} / d ${p}: AD ${g.grad[p]}, CD ${cd}`).toBeLessThan(
+        rel * Math.max(1, Math.abs(cd)),
+      );
+    });
+  }
+}
+
+/**
+ * The tangent against the transpose of the pullback, worst over `dirs` directions:
+ * |⟨ȳ, ẏ_j⟩ − ⟨x̄, ẋ_j⟩| over the sum of the terms' magnitudes (ẏ_j at `ydot[j·ȳ.length ..]`,
+ * ẋ_j at `xdot[j·x̄.length ..]`).
+ */
+export function transposeMismatch(
+  ybar: Float64Array,
+  ydot: Float64Array,
+  xbar: Float64Array,
+  xdot: Float64Array,
+  dirs: number,
+): number {
+  let worst = 0;
+  const ny = ybar.length,
+    nx = xbar.length;
+  for (let j = 0; j < dirs; j++) {
+    let fwd = 0,
+      rev = 0,
+      scale = 0;
+    for (let i = 0; i < ny; i++) {
+      fwd += ybar[i] * ydot[j * ny + i];
+      scale += Math.abs(ybar[i] * ydot[j * ny + i]);
+    }
+    for (let i = 0; i < nx; i++) {
+      rev += xbar[i] * xdot[j * nx + i];
+      scale += Math.abs(xbar[i] * xdot[j * nx + i]);
+    }
+    worst = Math.max(worst, Math.abs(fwd - rev) / scale);
+  }
+  return worst;
 }

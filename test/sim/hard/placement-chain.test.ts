@@ -41,7 +41,7 @@ import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { sceneFunction } from '../../../sim/scene-function.ts';
 import { step } from '../../../sim/step.ts';
 import { sweepFunction } from '../../../sim/sweep.ts';
-import { ground, hardStepSetup } from './fixtures.ts';
+import { expectGradientsMatchDifferences, ground, hardStepSetup, transposeMismatch } from './fixtures.ts';
 import { centralDerivative } from '../../helpers.ts';
 import { runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
@@ -273,27 +273,10 @@ describe("the island's placement, differentiated", () => {
         model.bodyStatic[i < 7 * n ? Math.floor(i / 7) : Math.floor((i - 7 * n) / 6)] ? 0 : y,
       );
       const handDynamic = hardStepAdjoint(ctx, rec, xs, ybarDynamic);
-      for (let j = 0; j < DIRS; j++) {
-        let fwd = 0,
-          rev = 0,
-          scale = 0;
-        for (let i = 0; i < 13 * n; i++) {
-          fwd += ybar[i] * ydot[j * 13 * n + i];
-          scale += Math.abs(ybar[i] * ydot[j * 13 * n + i]);
-        }
-        for (let i = 0; i < L1.size; i++) {
-          rev += xbar[i] * xdot[j * L1.size + i];
-          scale += Math.abs(xbar[i] * xdot[j * L1.size + i]);
-        }
-        worstTangent = Math.max(worstTangent, Math.abs(fwd - rev) / scale);
-        // against the hand pullback of the whole record, whose rows the tangent applies (ȳ on the
-        // dynamic bodies: a step with contacts passes no cotangent to a static body, one without does)
-        let fwdDynamic = 0,
-          handRev = 0;
-        for (let i = 0; i < 13 * n; i++) fwdDynamic += ybarDynamic[i] * ydot[j * 13 * n + i];
-        for (let i = 0; i < L1.size; i++) handRev += handDynamic[i] * xdot[j * L1.size + i];
-        worstHandTranspose = Math.max(worstHandTranspose, Math.abs(fwdDynamic - handRev) / scale);
-      }
+      worstTangent = Math.max(worstTangent, transposeMismatch(ybar, ydot, xbar, xdot, DIRS));
+      // against the hand pullback of the whole record, whose rows the tangent applies (ȳ on the
+      // dynamic bodies: the pullback passes no cotangent to a static body's velocity)
+      worstHandTranspose = Math.max(worstHandTranspose, transposeMismatch(ybarDynamic, ydot, handDynamic, xdot, DIRS));
       // the placed bodies' rows against the trace's (the oracle's compact trace)
       const tracedRows = ydot.slice();
       setCompactTracedTangents(ctx, splitter.split(rec).placed, xs, DIRS, xdot, tracedRows);
@@ -310,19 +293,13 @@ describe("the island's placement, differentiated", () => {
     ['c 0.3 mm from d (before: d b.x / d a.v_x 4.27e-2 by AD, 5.35e-2 by differences)', TABLE_CHAIN_CLOSE],
   ] as const)
     it(`${name}: the rollout gradient = central differences of the plain simulator (h = 1e-6)`, () => {
-      const scene = parseScene(input);
-      const wrt = ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.position.y', 'c.position.x', 'contact.restitution'];
-      const f = sceneFunction(scene, 'd.position.x', wrt);
-      for (const of of ['b.position.x', 'b.position.y', 'c.position.x', 'c.position.y', 'd.position.x']) {
-        const g = gradient(scene, of, wrt);
-        const fo = sceneFunction(scene, of, wrt);
-        wrt.forEach((p, i) => {
-          const cd = centralDerivative((x) => fo.value(x), f.x0, i, 1e-6);
-          expect(Math.abs(g.grad[p] - cd), `d ${of} / d ${p}: AD ${g.grad[p]}, CD ${cd}`).toBeLessThan(
-            2e-5 * Math.max(1, Math.abs(cd)),
-          );
-        });
-      }
+      expectGradientsMatchDifferences(
+        parseScene(input),
+        ['b.position.x', 'b.position.y', 'c.position.x', 'c.position.y', 'd.position.x'],
+        ['a.linearVelocity.x', 'a.linearVelocity.y', 'a.position.y', 'c.position.x', 'contact.restitution'],
+        1e-6,
+        2e-5,
+      );
     });
 
   it("billiards' rack (hard): d ball2.x, ball2.y / d cue.linearVelocity.x after 239 steps = central differences", () => {

@@ -304,7 +304,44 @@ export function validityCases(): ValidityCase[] {
       decision: 'ground/b position pass',
       jumpTol: 1e-3,
     },
+    {
+      name: 'the position pass on a start overlap, no placed impact (hard)',
+      scene: startedInTheGround(2e-5),
+      of: 'ball.position.z',
+      wrt: 'ball.position.z',
+      decision: 'ground/ball position pass',
+      jumpTol: 0.1,
+    },
   ];
+}
+
+/**
+ * A ball, no gravity, started δ = 20 µm into the ground (beyond the resting gap of 10 µm,
+ * whose bound convention the tangents and differences read alike only outside it) and
+ * leaving it at w = 1 mm/s (so that its contact is not at rest without load, an onset at
+ * margin 0): its first-order end gap is
+ * g = −δ + w·dt, the pass (no placed impact) lifts it to g = 0, so d z(T)/d z₀ = 0; raising z₀
+ * by |g| − tol leaves a penetration within the tolerance, the pass no longer runs and
+ * z(T) = z₀ + w·T: the gradient turns 0 → 1 at δ = w·dt + tol (and the value jumps by the
+ * tolerance).
+ */
+function startedInTheGround(delta: number): Scene {
+  return parseScene({
+    dt: 0.001,
+    steps: 5,
+    gravity: [0, 0, 0],
+    contact: { mode: 'hard', friction: 0.5, restitution: 0 },
+    bodies: [
+      ground,
+      {
+        name: 'ball',
+        shape: { type: 'sphere', radius: 0.1 },
+        mass: 1,
+        position: [0, 0, 0.1 - delta],
+        linearVelocity: [0, 0, 1e-3],
+      },
+    ],
+  });
 }
 
 /**

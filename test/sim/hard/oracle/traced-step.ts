@@ -30,12 +30,11 @@
  * Conventions: a contact resting within `restingGap` of d = 0 differentiates its
  * speculative bound on the open side (b = −d/dt), see below. The split-impulse drift
  * correction (position.ts's second pass, which runs only on penetration beyond tolerance)
- * is differentiated with its active set fixed on a step that places an impact (★: where it
- * corrects what the placement leaves, a placed impulse that carries weight or a cascade of
- * placed impacts on one body, issue 13): v_p = v_place + M⁻¹J_Aᵀλ_A with
- * W_AA λ_A = −d_A/dt − J_A(v⁺ + v_place) on the active rows (position.ts `independentRows`);
- * on other steps (rotation over the step, solver tolerance, initial overlap) it enters as a
- * constant.
+ * is differentiated with its active set fixed on every step it runs (after a placement ★,
+ * where it corrects what the placement leaves, a placed impulse that carries weight or a
+ * cascade of placed impacts on one body; elsewhere rotation over the step, solver tolerance,
+ * initial overlap; issue 13): v_p = v_place + M⁻¹J_Aᵀλ_A with
+ * W_AA λ_A = −d_A/dt − J_A(v⁺ + v_place) on the active rows (position.ts `independentRows`).
  */
 import { add, div, mul, neg, sub, value } from '../../../../ad/ops.ts';
 import { customVjp } from '../../../../ad/primitive.ts';
@@ -348,8 +347,8 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
     }
   }
 
-  // the position pass: placed impulses move the bodies only after the impact (★); the
-  // drift correction rides along as a constant
+  // the position pass: placed impulses move the bodies only after the impact (★), then
+  // the drift correction with its active set fixed
   const touched = new Set<number>();
   for (let k = 0; k < c; k++) {
     for (const b of [rec.contacts.bodyA[k], rec.contacts.bodyB[k]]) if (!model.bodyStatic[b]) touched.add(b);
@@ -372,8 +371,8 @@ export function hardStepTraced(ctx: TracedStepContext, rec: HardStepRecord, x: R
         }
       }
     }
-    // the drift correction on the active rows (★ on a step that places an impact)
-    if (earliest.size > 0) driftCorrection(ctx, rec, geom, rows, vPlus, invInertiaOf, x, pseudo);
+    // the drift correction on the active rows (after the placement ★, or alone: issue 13)
+    driftCorrection(ctx, rec, geom, rows, vPlus, invInertiaOf, x, pseudo);
     for (let j = 0; j < 6 * n; j++) {
       const traced = pseudo[j];
       pseudo[j] = typeof traced === 'number' ? rec.pseudo[j] : add(traced, rec.pseudo[j] - value(traced));
