@@ -101,13 +101,12 @@ export function quantityLossGradient(
   const params = wrt.map((p) => parseParamPath(p, bodies, '--wrt'));
   const model = buildModel(scene);
   const state0 = initialState(model, scene);
-  // penalty and soft: the validity radius rides this rollout's forward pass (sim/validity.ts)
+  // the validity radius rides this rollout's forward pass (sim/validity.ts)
   const ride = opts.validity === true ? validityRide(scene, wrt) : null;
   const config = { model, steps: scene.steps, segment: opts.segment, forwardTangents: ride?.forwardTangents };
   const L = rolloutLayout(model.nbody, scene.steps, 0);
   const base = rolloutInputs(config, state0.bodyQ, state0.bodyQd);
-  // the rollout of the inputs x the leaves set: with the validity ride in penalty and soft
-  // mode, a primitive of the parameters, whose columns the ride carries (no backward pass
+  // the rollout of the inputs x the leaves set: with the validity ride, a primitive of the parameters, whose columns the ride carries (no backward pass
   // through the steps: driver/tangent-columns.ts); else of x, pulled back step by step
   const columns = ride !== null ? rolloutColumnsPrimitive(config) : null;
   let run: (leaves: Real[], x: Real[]) => Real[];

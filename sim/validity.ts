@@ -23,7 +23,7 @@
  * `gradient()` does not even pay for that rollout's forward values: {@link validityRide}
  * hands the directions to the gradient's rollout primitive, whose forward pass steps through
  * the tangent-forward (driver/config.ts `forwardTangents`; same values, records and kinks).
- * In penalty and soft mode it pays no backward pass either: the directions are the
+ * In every contact mode it pays no backward pass either: the directions are the
  * parameters' own, so the final state's carried tangents are the gradient's columns and
  * the rollout enters the gradient's trace as a primitive of the parameters
  * (driver/tangent-columns.ts; the gradient equal to the reverse pass's to rounding).

@@ -103,9 +103,9 @@ export interface StepperFactory<Rec, Snapshot> {
   /** names the rollout primitive (kink reports, errors) */
   readonly name: string;
   /**
-   * its Stepper's tangent-forward is the J its pullback transposes, on every step (penalty
-   * and soft): the carried tangents are a gradient's columns (driver/tangent-columns.ts).
-   * Absent: not known to be (hard mode differences the steps that place an impact)
+   * its Stepper's tangent-forward is the J its pullback transposes, on every step (all three
+   * modes): the carried tangents are a gradient's columns (driver/tangent-columns.ts).
+   * Absent: not known to be, and a gradient keeps its reverse pass
    */
   readonly exactTangents?: boolean;
   /** the Stepper of one evaluation of the rollout at inputs `x` (layout `L`) */

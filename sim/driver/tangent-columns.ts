@@ -12,11 +12,11 @@
  *
  * The forward pass is driver/rollout.ts's own (`rolloutRule`): the same values, kink
  * summary and sanity monitor. Only for a Stepper whose tangent-forward is the J its
- * pullback transposes (`exactTangents`: penalty and soft, whose tangent kernels are the
- * adjoints' transposes line by line); there ȳ·ẏ_j equals the reverse pass's x̄·ẋ_j to
- * rounding (~1e-14 relative on the billiards break: the sums run in another order).
- * Hard mode's tangent-forward differences the steps that place an impact, so a hard
- * gradient keeps its backward pass.
+ * pullback transposes (`exactTangents`: every mode — penalty and soft, whose tangent kernels
+ * are the adjoints' transposes line by line, and hard, whose placed steps take their rows
+ * from the hand pullback); there ȳ·ẏ_j equals the reverse pass's x̄·ẋ_j to rounding
+ * (~1e-14 relative on the billiards break, 2.8e-13 on box-slide in hard mode: the sums run
+ * in another order).
  */
 import { value } from '../../ad/ops.ts';
 import { customVjp } from '../../ad/primitive.ts';

@@ -329,6 +329,10 @@ export function unpackStep(rec: PackedStep, into: HardKeptStep | undefined, nbod
  */
 export const HARD_STEPPER: StepperFactory<HardRecord, WarmStartSnapshot> = {
   name: 'rollout (hard)',
+  // every step's tangent is the J its pullback transposes: by hand, and on a step that places
+  // an impact the placed bodies' rows of the hand pullback (step-tangent-placed.ts); only the
+  // margins' tangents of such a step are differenced, and they are not a gradient's columns
+  exactTangents: true,
   make: (config, L, x) => new HardStepper(config, L, x),
 };
 

@@ -1,5 +1,5 @@
 // The rollout as a primitive of the parameters whose tangents ride its forward pass
-// (sim/driver/tangent-columns.ts): what `gradient()` runs in penalty and soft mode when
+// (sim/driver/tangent-columns.ts): what `gradient()` runs in every contact mode when
 // it computes `validWithin`. Against the closed form of free flight, against the reverse
 // pass through the steps (the same J: two independent derivative codes), and its guards.
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,8 @@ describe('the rollout as a primitive of the riding parameters', () => {
   const billiards = parseSceneText(readFileSync(new URL('../../../scenes/billiards.json', import.meta.url), 'utf8'));
   // the cue ball's derived inputs (inverse mass and inertia from mass and radius), a contact scalar, a friction
   const wrt = ['cue.mass', 'cue.radius', 'contact.stiffness', 'cue.friction', 'ball1.linearVelocity.x'];
-  for (const mode of ['soft', 'penalty'] as const) {
+  // hard: 150 steps include the break, whose steps place impacts (their rows from the hand pullback)
+  for (const mode of ['soft', 'penalty', 'hard'] as const) {
     it(`billiards (150 steps, ${mode}): the columns' gradient is the reverse pass's, for a whole-vector loss and a path named twice`, () => {
       const scene = { ...billiards, steps: 150, contact: { ...billiards.contact, mode } };
       const named = [...wrt, 'cue.mass'];
@@ -49,13 +50,13 @@ describe('the rollout as a primitive of the riding parameters', () => {
     });
   }
 
-  it('is used only where the tangents are the exact J (not hard mode), and evaluates once', () => {
+  it('is used in every contact mode (its tangents are the exact J), and evaluates once', () => {
     const columnsOf = (scene: Scene) => {
       const model = buildModel(scene);
       const ride = validityRide(scene, DROP_WRT.slice(0, 2));
       return rolloutColumnsPrimitive({ model, steps: scene.steps, forwardTangents: ride?.forwardTangents });
     };
-    expect(columnsOf(dropScene(1, 'hard', { steps: 5 }))).toBeNull();
+    expect(columnsOf(dropScene(1, 'hard', { steps: 5 }))).not.toBeNull();
     const scene = dropScene(1, 'soft', { steps: 5 });
     const columns = columnsOf(scene);
     expect(columns).not.toBeNull();
