@@ -17,6 +17,7 @@ import {
   randomImpulseInput,
   type HardStepScene,
   hardStepSetup,
+  transposeMismatch,
 } from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { recordStep } from '../../../sim/hard/stepper.ts';
@@ -187,7 +188,7 @@ describe('the impulse solve tangent is the transpose of the hand island adjoint'
   });
 });
 
-/** max over directions of |<ȳ, ẏ_j> − <x̄, ẋ_j>| relative to the sum of the terms' magnitudes. */
+/** fixtures.ts `transposeMismatch` on the first `ny` / `nx` entries of ȳ / x̄, over xdot.length / nx directions. */
 function dotMismatch(
   ybar: Float64Array,
   ydot: Float64Array,
@@ -196,20 +197,5 @@ function dotMismatch(
   ny: number,
   nx: number,
 ): number {
-  let worst = 0;
-  for (let j = 0; j < xdot.length / nx; j++) {
-    let fwd = 0,
-      rev = 0,
-      scale = 0;
-    for (let i = 0; i < ny; i++) {
-      fwd += ybar[i] * ydot[j * ny + i];
-      scale += Math.abs(ybar[i] * ydot[j * ny + i]);
-    }
-    for (let i = 0; i < nx; i++) {
-      rev += xbar[i] * xdot[j * nx + i];
-      scale += Math.abs(xbar[i] * xdot[j * nx + i]);
-    }
-    worst = Math.max(worst, Math.abs(fwd - rev) / scale);
-  }
-  return worst;
+  return transposeMismatch(ybar.subarray(0, ny), ydot, xbar.subarray(0, nx), xdot, xdot.length / nx);
 }
