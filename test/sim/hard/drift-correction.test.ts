@@ -22,13 +22,12 @@ import { DEFAULT_PENETRATION_TOLERANCE } from '../../../sim/hard/settings.ts';
 import { hardStepAdjoint, placesImpact } from '../../../sim/hard/step-adjoint.ts';
 import { hardStepTangent } from '../../../sim/hard/step-tangent.ts';
 import { recordStep } from '../../../sim/hard/stepper.ts';
-import { rolloutInputs } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { sceneFunction } from '../../../sim/scene-function.ts';
 import { step } from '../../../sim/step.ts';
 import { validity } from '../../../sim/validity.ts';
 import { centralDerivative } from '../../helpers.ts';
-import { expectGradientsMatchDifferences, ground, hardStepSetup, transposeMismatch } from './fixtures.ts';
+import { expectGradientsMatchDifferences, ground, hardStepSetup, transposeMismatch, stepInputs } from './fixtures.ts';
 import { tracedPullback } from './oracle/traced-step.ts';
 
 const r = 0.1,
@@ -161,8 +160,7 @@ describe('the drift correction on a step without a placed impact: hand adjoint =
         worstAdjoint = 0,
         worstTangent = 0;
       for (let t = 0; t < (scene.steps as number); t++) {
-        const xs = new Float64Array(L1.size);
-        xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+        const xs = stepInputs(model, controlBodies, L1, state);
         step(model, data, state, null, state);
         const rec = recordStep(hard, undefined);
         if (placesImpact(rec) || !rec.positionActive.some((on) => on !== 0)) continue;

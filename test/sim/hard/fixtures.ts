@@ -22,7 +22,7 @@ import { centralDerivative } from '../../helpers.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { RESTING_GAP_FACTOR } from '../../../sim/hard/stepper.ts';
 import { tracedStepContext } from '../../../sim/hard/record.ts';
-import { rolloutLayout } from '../../../sim/rollout.ts';
+import { rolloutInputs, rolloutLayout, type RolloutLayout } from '../../../sim/rollout.ts';
 import { createStepData } from '../../../sim/step.ts';
 
 /** A hard-step test scene: its input, the steps to run and the body a control pushes, if any. */
@@ -144,6 +144,21 @@ export function hardStepSetup(input: SceneInput, controls: readonly string[] = [
   if (hard === null || hard === undefined) throw new Error('expected a hard-mode scene');
   const ctx = tracedStepContext(model, L1, controlBodies, RESTING_GAP_FACTOR * hard.settings.penetrationTolerance);
   return { model, state, data, n, controlBodies, L1, hard, ctx };
+}
+
+/**
+ * The one-step input x (layout `L1`) of the state before a step: its poses and velocities,
+ * the controls' slots left at 0 for the caller to fill.
+ */
+export function stepInputs(
+  model: Model,
+  controlBodies: readonly number[],
+  L1: RolloutLayout,
+  state: { bodyQ: Float64Array; bodyQd: Float64Array },
+): Float64Array {
+  const xs = new Float64Array(L1.size);
+  xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+  return xs;
 }
 
 /**

@@ -36,12 +36,11 @@ import { recordStep } from '../../../sim/hard/stepper.ts';
 import type { HardStepRecord } from '../../../sim/hard/record.ts';
 import { tracedPullback } from './oracle/traced-step.ts';
 import type { Model } from '../../../sim/model.ts';
-import { rolloutInputs } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { sceneFunction } from '../../../sim/scene-function.ts';
 import { step } from '../../../sim/step.ts';
 import { sweepFunction } from '../../../sim/sweep.ts';
-import { expectGradientsMatchDifferences, ground, hardStepSetup, transposeMismatch } from './fixtures.ts';
+import { expectGradientsMatchDifferences, ground, hardStepSetup, transposeMismatch, stepInputs } from './fixtures.ts';
 import { centralDerivative } from '../../helpers.ts';
 import { runReference } from '../../reference/event-driven/gradient.ts';
 import type { RefSceneInput } from '../../reference/event-driven/scene.ts';
@@ -253,8 +252,7 @@ describe("the island's placement, differentiated", () => {
       worstHandTranspose = 0,
       worstTraceRows = 0;
     for (let t = 0; t < (scene.steps as number); t++) {
-      const xs = new Float64Array(L1.size);
-      xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+      const xs = stepInputs(model, controlBodies, L1, state);
       step(model, data, state, null, state);
       const rec = recordStep(hard, undefined);
       if (!placesImpact(rec)) continue;

@@ -21,6 +21,7 @@ import {
   randomImpulseInput,
   type HardStepScene,
   hardStepSetup,
+  stepInputs,
 } from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
@@ -75,8 +76,7 @@ describe("the hand-composed step adjoint equals the pullback of the step's trace
       let compared = 0;
       let worst = 0;
       for (let t = 0; t < scene.steps; t++) {
-        const xs = new Float64Array(L1.size);
-        xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+        const xs = stepInputs(model, controlBodies, L1, state);
         for (const b of controlBodies) {
           const wrench = [3 * Math.sin(0.01 * t), 2, 0, 0, 0, 0.5];
           control.set(wrench, 6 * b);
@@ -181,8 +181,7 @@ describe("the hand-composed adjoint of a step that places an impact equals its t
         moved = 0,
         worst = 0;
       for (let t = 0; t < scene.steps; t++) {
-        const xs = new Float64Array(L1.size);
-        xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+        const xs = stepInputs(model, controlBodies, L1, state);
         for (const b of controlBodies) {
           const wrench = [0.2 * Math.sin(0.01 * t), 0.1, -0.3, 0.002, 0, 0.001];
           control.set(wrench, 6 * b);
@@ -244,8 +243,7 @@ describe("a step with a placed impact: split by components, it equals its whole 
       worst = 0;
     const sitting = model.bodyName.indexOf('sitting');
     for (let t = 0; t < 600; t++) {
-      const xs = new Float64Array(L1.size);
-      xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+      const xs = stepInputs(model, controlBodies, L1, state);
       controlBodies.forEach((b, j) => {
         const wrench = [0.1 * Math.sin(0.01 * t), 0.05, -0.2, 0.001, 0, 0.002 * j];
         control.set(wrench, 6 * b);

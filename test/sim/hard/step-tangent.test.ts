@@ -18,6 +18,7 @@ import {
   type HardStepScene,
   hardStepSetup,
   transposeMismatch,
+  stepInputs,
 } from './fixtures.ts';
 import { buildModel, initialState } from '../../../sim/builder.ts';
 import { recordStep } from '../../../sim/hard/stepper.ts';
@@ -29,7 +30,6 @@ import { placedStepPullback } from './oracle/placed-pullback.ts';
 import { setCompactTracedTangents } from './oracle/compact-trace.ts';
 import { impulseSolveRule } from '../../../sim/hard/impulse-adjoint.ts';
 import { impulseTangentInto } from '../../../sim/hard/impulse-tangent.ts';
-import { rolloutInputs } from '../../../sim/rollout.ts';
 import { parseScene, type SceneInput } from '../../../sim/scene.ts';
 import { createStepData, step } from '../../../sim/step.ts';
 
@@ -65,8 +65,7 @@ describe('the hard step tangent is the transpose of the hand-composed adjoint', 
       let compared = 0;
       let worst = 0;
       for (let t = 0; t < scene.steps; t++) {
-        const xs = new Float64Array(L1.size);
-        xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+        const xs = stepInputs(model, controlBodies, L1, state);
         for (const b of controlBodies) {
           const wrench = [3 * Math.sin(0.01 * t), 2, 0, 0, 0, 0.5];
           control.set(wrench, 6 * b);
@@ -125,8 +124,7 @@ describe('a step with a placed impact: its tangent is the transpose of the split
       worst = 0,
       worstTrace = 0;
     for (let t = 0; t < 500; t++) {
-      const xs = new Float64Array(L1.size);
-      xs.set(rolloutInputs({ model, steps: 1, controlBodies }, state.bodyQ, state.bodyQd).subarray(0, L1.controls));
+      const xs = stepInputs(model, controlBodies, L1, state);
       const wrench = [0.1 * Math.sin(0.01 * t), 0.05, -0.2, 0.001, 0, 0.002];
       control.set(wrench, 6 * controlBodies[0]);
       xs.set(wrench, L1.controls);
