@@ -767,10 +767,19 @@ function sweepRange(hi: number, lo: number): number {
   // the loop header), so each access re-checked it, while a field of `trace` has the exact
   // type its hidden class records (see ActiveTrace). Measured on the 200k chain, both
   // versions alternated in one process: reset + sweep 3.35-3.4 against 3.8 CPU ns per op.
+  //
+  // The loop sweeps up to four entries a pass, the same step written out four times (keep
+  // the copies identical). Each pass starts with an interrupt check, a call TurboFan must
+  // assume changes anything, so it reloads `trace`'s arrays (field, length, data pointer)
+  // and checks `trace`'s map at the top of every pass: about a quarter of the loop's
+  // instructions on the chain with one entry a pass. Four entries a pass share those
+  // loads: reset + sweep 0.89-0.91 of the time of one entry a pass (CPU time, alternated
+  // in one process, 200k chain); two a pass gave 0.93-0.94.
   let i = hi;
   let g = trace.adj[i];
+  let last = 0;
   while (i > lo) {
-    const last = trace.par[i];
+    last = trace.par[i];
     if (last < 0) {
       const below = i - 1;
       if (g !== 0) {
@@ -780,20 +789,95 @@ function sweepRange(hi: number, lo: number): number {
         g = pa === below ? va : trace.adj[below];
       } else g = trace.adj[below];
       i = below;
-      continue;
+    } else {
+      // two parents: the first in slot i − 1, the second (`last`) in slot i
+      const first = i - 1;
+      const below = i - 2;
+      if (g !== 0) {
+        const pa = trace.par[first];
+        const va = trace.adj[pa] + trace.dv[first] * g;
+        trace.adj[pa] = va;
+        const vb = trace.adj[last] + trace.dv[i] * g;
+        trace.adj[last] = vb;
+        g = last === below ? vb : pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
     }
-    // two parents: the first in slot i − 1, the second (`last`) in slot i
-    const first = i - 1;
-    const below = i - 2;
-    if (g !== 0) {
-      const pa = trace.par[first];
-      const va = trace.adj[pa] + trace.dv[first] * g;
-      trace.adj[pa] = va;
-      const vb = trace.adj[last] + trace.dv[i] * g;
-      trace.adj[last] = vb;
-      g = last === below ? vb : pa === below ? va : trace.adj[below];
-    } else g = trace.adj[below];
-    i = below;
+    if (i <= lo) break;
+    last = trace.par[i];
+    if (last < 0) {
+      const below = i - 1;
+      if (g !== 0) {
+        const pa = ~last;
+        const va = trace.adj[pa] + trace.dv[i] * g;
+        trace.adj[pa] = va;
+        g = pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
+    } else {
+      // two parents: the first in slot i − 1, the second (`last`) in slot i
+      const first = i - 1;
+      const below = i - 2;
+      if (g !== 0) {
+        const pa = trace.par[first];
+        const va = trace.adj[pa] + trace.dv[first] * g;
+        trace.adj[pa] = va;
+        const vb = trace.adj[last] + trace.dv[i] * g;
+        trace.adj[last] = vb;
+        g = last === below ? vb : pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
+    }
+    if (i <= lo) break;
+    last = trace.par[i];
+    if (last < 0) {
+      const below = i - 1;
+      if (g !== 0) {
+        const pa = ~last;
+        const va = trace.adj[pa] + trace.dv[i] * g;
+        trace.adj[pa] = va;
+        g = pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
+    } else {
+      // two parents: the first in slot i − 1, the second (`last`) in slot i
+      const first = i - 1;
+      const below = i - 2;
+      if (g !== 0) {
+        const pa = trace.par[first];
+        const va = trace.adj[pa] + trace.dv[first] * g;
+        trace.adj[pa] = va;
+        const vb = trace.adj[last] + trace.dv[i] * g;
+        trace.adj[last] = vb;
+        g = last === below ? vb : pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
+    }
+    if (i <= lo) break;
+    last = trace.par[i];
+    if (last < 0) {
+      const below = i - 1;
+      if (g !== 0) {
+        const pa = ~last;
+        const va = trace.adj[pa] + trace.dv[i] * g;
+        trace.adj[pa] = va;
+        g = pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
+    } else {
+      // two parents: the first in slot i − 1, the second (`last`) in slot i
+      const first = i - 1;
+      const below = i - 2;
+      if (g !== 0) {
+        const pa = trace.par[first];
+        const va = trace.adj[pa] + trace.dv[first] * g;
+        trace.adj[pa] = va;
+        const vb = trace.adj[last] + trace.dv[i] * g;
+        trace.adj[last] = vb;
+        g = last === below ? vb : pa === below ? va : trace.adj[below];
+      } else g = trace.adj[below];
+      i = below;
+    }
   }
   return i;
 }
