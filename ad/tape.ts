@@ -750,9 +750,10 @@ function clearSwept(stop: number, top: number, roots: readonly number[], unswept
 
 /**
  * Sweep the entries whose slots lie in (lo, hi], top down; `hi` and `lo` are entries' own
- * slots. The sweep is bound by latency, not throughput: an adjoint is summed in memory and
- * read back an entry or two later, and a store read straight back costs a store-to-load
- * forward on top of the multiply-add. Most entries feed the entry just below them (a chain
+ * slots. The sweep is bound by latency and by the instructions around each entry more than
+ * by memory: an adjoint is summed in memory and read back an entry or two later, and a
+ * store read straight back costs a store-to-load forward on top of the multiply-add.
+ * Most entries feed the entry just below them (a chain
  * of ops), so the loop carries that entry's finished adjoint in a register (`g`) instead
  * of reading it back: the same additions in the same order (a two-parent entry's first
  * parent first), bit for bit, at about half the time per entry.
