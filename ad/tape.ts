@@ -778,7 +778,7 @@ function sweepRange(hi: number, lo: number): number {
   // in one process, 200k chain); two a pass gave 0.93-0.94.
   let i = hi;
   let g = trace.adj[i];
-  let last = 0;
+  let last: number;
   while (i > lo) {
     last = trace.par[i];
     if (last < 0) {
