@@ -38,7 +38,7 @@
  *
  * ## The iteration
  *
- * One sweep visits the contacts in buffer order. For each: the normal impulse by the
+ * One sweep visits the contacts in buffer order (after `FORWARD_SWEEPS` in reverse). For each: the normal impulse by the
  * exact scalar update λ_n ← max(0, λ_n − (u_n − b)/W_nn); then the friction impulse by
  * the exact solution of the contact's own 2-D problem — minimise ½ xᵀW_tt x + cᵀx over
  * ‖x‖ ≤ μλ_n, c = w_t − W_tt λ_t — with W_tt diagonal in the contact's tangents
@@ -187,14 +187,6 @@ export function applyImpulses(p: ContactProblem, qd: Float64Array): void {
 const _sweep = new Float64Array(1);
 
 /**
- * One Gauss–Seidel sweep over the contacts of `p` in buffer order, updating `p.impulse`
- * and the body velocities `qd` in place (the iteration of the file header); the largest
- * velocity change of a contact goes to `_sweep[0]`. The two bodies' velocities are held
- * in locals across a contact's normal and friction updates: what
- * `contactRowVelocities`, `applyNormalImpulse` and `applyContactImpulse` (problem.ts)
- * compute, written out so each contact reads and writes its 12 velocities once.
- */
-/**
  * Doubles per contact in {@link _packed}, what the normal update reads first (a contact
  * that stays open reads only its first two cache lines): n (0–2), r_A × n (3–5), r_B × n
  * (6–8), W_nn (9), bound b (10), μ (11), inverse masses of A and B (12, 13), I_A⁻¹(r_A × n)
@@ -250,14 +242,27 @@ function packContacts(p: ContactProblem): void {
   }
 }
 
-function gaussSeidelSweep(p: ContactProblem, qd: Float64Array): void {
+/**
+ * One Gauss–Seidel sweep over the contacts of `p`, in buffer order or (`reverse`) in
+ * reverse, updating `p.impulse` and the body velocities `qd` in place (the iteration of
+ * the file header); the largest velocity change of a contact goes to `_sweep[0]`. The two
+ * bodies' velocities are held in locals across a contact's normal and friction updates:
+ * what `contactRowVelocities`, `applyNormalImpulse` and `applyContactImpulse` (problem.ts)
+ * compute, written out so each contact reads and writes its 12 velocities once; its rows
+ * come from {@link _packed}.
+ */
+function gaussSeidelSweep(p: ContactProblem, qd: Float64Array, reverse: boolean): void {
   const lam = p.impulse,
     P = _packed,
     bodyA = p.bodyA,
     bodyB = p.bodyB,
     disk = _disk;
   let change = 0;
-  for (let k = 0, n = p.count; k < n; k++) {
+  const n = p.count,
+    first = reverse ? n - 1 : 0,
+    stride = reverse ? -1 : 1;
+  for (let i = 0; i < n; i++) {
+    const k = first + stride * i;
     const o = 3 * k,
       s = PACKED_WIDTH * k;
     const ln = lam[o],
@@ -397,6 +402,23 @@ function gaussSeidelSweep(p: ContactProblem, qd: Float64Array): void {
 }
 
 /**
+ * Sweeps in buffer order before a solve still short of its tolerance turns to the reverse
+ * order. The buffer order is by body pair, A < B (contact-order.ts), and scenes list a
+ * support before what rests on it (the ground first, a pile layer by layer from the
+ * bottom), so a forward sweep meets a stack's lowest contacts first and the weight of its
+ * top reaches the ground one layer per sweep; the reverse order carries it down in one.
+ * Measured over the first 120 steps of piles of touching cubes at rest, dt = 1/240:
+ * sweeps per step 33.8 → 19.8 (8×8×4, the bench's pile), 28.6 → 21.2 (6×6×4), 19.4 → 8.8
+ * (8×8×3), 34.1 → 4.9 (8×8×2), 50 → 50 (5×5×5, 4×4×6: every step at the cap either way).
+ * After 4, 6 or 8 forward sweeps alike, within the scatter of these chaotic transients;
+ * reversing from the first sweep (or the third) lost on the 3-layer pile (19.4 → 21.1, 33.6)
+ * and changed the solves that converge in a few sweeps, which two tolerance-level tests of
+ * billiards' rack and a placed impact's chain notice. Solves that converge within these
+ * sweeps (a ball, billiards, a sliding box) are the forward sweep's bit for bit.
+ */
+const FORWARD_SWEEPS = 5;
+
+/**
  * Projected Gauss–Seidel on the problem `p`, starting from the impulses in `p.impulse`
  * whose effect `qd` (nbody×6) already includes; updates both in place until a sweep
  * changes no contact velocity by more than `settings.tolerance` or `maxIterations`
@@ -418,7 +440,7 @@ export function solveContactVelocities(
   packContacts(p);
   while (sweeps < settings.maxIterations) {
     sweeps++;
-    gaussSeidelSweep(p, qd);
+    gaussSeidelSweep(p, qd, sweeps > FORWARD_SWEEPS);
     change = _sweep[0];
     if (change <= settings.tolerance) break;
   }
