@@ -14,29 +14,84 @@
  */
 import type { Contacts } from '../collision/contacts.ts';
 
-/** Scratch of {@link sortContactsByPair}: a permutation, its merge buffer and the SoA copies. */
+/**
+ * Scratch of {@link ContactOrder.sort}: a permutation, its counting-sort buffer and bucket
+ * counts, and the SoA copies.
+ */
 export class ContactOrder {
   private perm = new Int32Array(0);
-  private merge = new Int32Array(0);
+  private spare = new Int32Array(0);
+  private buckets = new Int32Array(0);
   private ints = new Int32Array(0);
   private floats = new Float64Array(0);
 
-  /** Sorts `c`'s first `c.count` contacts by (bodyA, bodyB, pair), in place (stable). */
+  /**
+   * Sorts `c`'s first `c.count` contacts by (bodyA, bodyB, pair), in place (stable): a
+   * stable counting sort by bodyB, then by bodyA (body ids are small integers), then an
+   * insertion sort by the full key, which only moves a pair's few features (the
+   * narrowphase writes a pair's contacts together). The same permutation as a stable
+   * comparison sort, in linear time (a merge sort of the ~4,600 contacts of the 256-box
+   * pile was 5 % of its step).
+   */
   sort(c: Contacts): void {
     const n = c.count;
     if (n < 2 || this.sorted(c)) return;
     if (this.perm.length < n) {
       const cap = Math.max(n, 2 * this.perm.length);
       this.perm = new Int32Array(cap);
-      this.merge = new Int32Array(cap);
+      this.spare = new Int32Array(cap);
       this.ints = new Int32Array(3 * cap);
       this.floats = new Float64Array(7 * cap);
     }
-    const perm = this.perm;
+    let bodies = 0;
+    for (let k = 0; k < n; k++) bodies = Math.max(bodies, c.bodyA[k] + 1, c.bodyB[k] + 1);
+    if (this.buckets.length < bodies + 1) this.buckets = new Int32Array(Math.max(bodies + 1, 2 * this.buckets.length));
+    const perm = this.perm,
+      spare = this.spare;
     for (let k = 0; k < n; k++) perm[k] = k;
-    this.mergeSort(c, 0, n);
-    // permute the SoA through the copies
-    const ints = this.ints,
+    this.countingSort(perm, spare, n, c.bodyB, bodies);
+    this.countingSort(spare, perm, n, c.bodyA, bodies);
+    this.orderWithinPairs(c);
+    this.permute(c);
+  }
+
+  /** Whether the contacts are in order already (a step of one pair, or a settled scene's). */
+  private sorted(c: Contacts): boolean {
+    for (let k = 1; k < c.count; k++) if (before(c, k, k - 1)) return false;
+    return true;
+  }
+
+  /** `to[0, n)` ← `from[0, n)` stably ordered by `key[from[i]]` ∈ [0, bodies). */
+  private countingSort(from: Int32Array, to: Int32Array, n: number, key: Int32Array, bodies: number): void {
+    const start = this.buckets;
+    start.fill(0, 0, bodies + 1);
+    for (let i = 0; i < n; i++) start[key[from[i]] + 1]++;
+    for (let b = 0; b < bodies; b++) start[b + 1] += start[b];
+    for (let i = 0; i < n; i++) {
+      const k = from[i];
+      to[start[key[k]]++] = k;
+    }
+  }
+
+  /** Stable insertion sort of `perm` by the full key: only a pair's few features move. */
+  private orderWithinPairs(c: Contacts): void {
+    const perm = this.perm;
+    for (let k = 1; k < c.count; k++) {
+      const item = perm[k];
+      let p = k - 1;
+      while (p >= 0 && before(c, item, perm[p])) {
+        perm[p + 1] = perm[p];
+        p--;
+      }
+      perm[p + 1] = item;
+    }
+  }
+
+  /** Apply `perm` to the contacts' SoA through the copies. */
+  private permute(c: Contacts): void {
+    const n = c.count,
+      perm = this.perm,
+      ints = this.ints,
       floats = this.floats;
     for (let k = 0; k < n; k++) {
       ints[3 * k] = c.bodyA[k];
@@ -59,35 +114,6 @@ export class ContactOrder {
         c.point[3 * k + e] = floats[7 * from + 4 + e];
       }
     }
-  }
-
-  /** Whether the contacts are in order already (a step of one pair, or a settled scene's). */
-  private sorted(c: Contacts): boolean {
-    for (let k = 1; k < c.count; k++) if (before(c, k, k - 1)) return false;
-    return true;
-  }
-
-  /** Bottom-up merge sort of `perm[from, to)` by {@link before}. */
-  private mergeSort(c: Contacts, from: number, to: number): void {
-    let src = this.perm,
-      dst = this.merge;
-    for (let width = 1; width < to - from; width *= 2) {
-      for (let lo = from; lo < to; lo += 2 * width) {
-        const mid = Math.min(lo + width, to),
-          hi = Math.min(lo + 2 * width, to);
-        let i = lo,
-          j = mid,
-          o = lo;
-        while (i < mid && j < hi) dst[o++] = before(c, src[j], src[i]) ? src[j++] : src[i++];
-        while (i < mid) dst[o++] = src[i++];
-        while (j < hi) dst[o++] = src[j++];
-      }
-      const t = src;
-      src = dst;
-      dst = t;
-    }
-    // (a loop, not perm.set(src.subarray(…)): a view is an allocation per step)
-    if (src !== this.perm) for (let k = from; k < to; k++) this.perm[k] = src[k];
   }
 }
 
