@@ -35,7 +35,13 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaAdjoint } from './pose-kernels.ts';
+import {
+  advancePosesAdjoint,
+  dropIsotropicOrientation,
+  POSE_INPUT_WIDTH,
+  POSE_OUTPUT_WIDTH,
+  worldInvInertiaAdjoint,
+} from './pose-kernels.ts';
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
 import { unplacedDriftOf } from './position-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
@@ -106,6 +112,7 @@ export function hardStepAdjoint(
     contactAdjoint(ctx, sc, rec, x, ybar, xbar, free);
   }
   const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar, sc.kept);
+  dropIsotropicOrientation(xiBar, IL.q, freeBar, 0, x, L.invInertia, model.bodyStatic);
   addInto(xbar, L.q, xiBar, IL.q, 13 * n);
   for (let j = 0; j < bodies.length; j++)
     for (let z = 0; z < 6; z++) xbar[L.controls + 6 * j + z] += xiBar[IL.wrench + 6 * bodies[j] + z];

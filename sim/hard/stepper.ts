@@ -31,6 +31,7 @@ import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEu
 import { createStepData, step } from '../step.ts';
 import { createFreeFlight, type HardFreeFlight, type HardStepData } from './step.ts';
 import { dropStaticVelocities, hardStepAdjoint, type KeptFreeFlight } from './step-adjoint.ts';
+import { dropIsotropicOrientation } from './pose-kernels.ts';
 import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './record.ts';
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { State } from '../state.ts';
@@ -533,6 +534,7 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
       if (control === null) xInt.fill(0, IL.wrench, IL.wrench + controlBar.length);
       else copyInto(xInt, IL.wrench, control, 0, control.length);
       integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
+      dropIsotropicOrientation(xIntBar, IL.q, lambda, 0, xInt, IL.invInertia, this.model.bodyStatic);
       addIntegratorParamBars(xbar, L, xIntBar, IL, n);
       copyInto(controlBar, 0, xIntBar, IL.wrench, controlBar.length);
       copyInto(lambda, 0, xIntBar, IL.q, stateSize);
