@@ -93,11 +93,31 @@ export function worldInvInertiaAdjoint(
     loadUnitRotation(x, 4 * b - 3, _qHat, _rot, _qLen, 0);
     const qLen = _qLen[0];
     const o = 9 * b;
-    // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
+    // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc (i, j in row-major order, written out: the
+    // loop nest was a twentieth of billiards' hard backward pass);  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
+    const w00 = ybar[o],
+      w01 = ybar[o + 1],
+      w02 = ybar[o + 2],
+      w10 = ybar[o + 3],
+      w11 = ybar[o + 4],
+      w12 = ybar[o + 5],
+      w20 = ybar[o + 6],
+      w21 = ybar[o + 7],
+      w22 = ybar[o + 8];
     for (let c = 0; c < 3; c++) {
+      const r0 = _rot[c],
+        r1 = _rot[3 + c],
+        r2 = _rot[6 + c];
       let dBar = 0;
-      for (let i = 0; i < 3; i++)
-        for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
+      dBar += w00 * r0 * r0;
+      dBar += w01 * r0 * r1;
+      dBar += w02 * r0 * r2;
+      dBar += w10 * r1 * r0;
+      dBar += w11 * r1 * r1;
+      dBar += w12 * r1 * r2;
+      dBar += w20 * r2 * r0;
+      dBar += w21 * r2 * r1;
+      dBar += w22 * r2 * r2;
       xbar[dOff + 3 * b + c] = dBar;
     }
     // equal moments (a sphere): W = d R Rᵀ = d·1 whatever the orientation, so q̄ is zero
