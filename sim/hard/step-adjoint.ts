@@ -22,7 +22,7 @@ import {
   integratorLayout,
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
-import { addInto, copyInto } from '../driver/records.ts';
+import { addInto } from '../driver/records.ts';
 import { restitutionBody } from './contact-rules.ts';
 import { contactFramesAdjoint, FRAME_WIDTH } from './frame.ts';
 import { impulseAdjointInto } from './impulse-adjoint.ts';
@@ -47,6 +47,7 @@ import { unplacedDriftOf } from './position-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
 import { freeFlightLayout } from './step.ts';
+import { SliceCopy } from './slice-copy.ts';
 
 /** Whether the step places an impact (a bounce solved at its time of impact inside the step). */
 export function placesImpact(rec: HardStepRecord): boolean {
@@ -85,13 +86,13 @@ export function hardStepAdjoint(
   // ---- forward: free flight, then (below) each contact kernel once ----
   const IL = sc.IL;
   const xi = sc.xi;
-  copyInto(xi, IL.q, x, L.q, 13 * n);
+  sc.toXi[0].copy(xi, IL.q, x, L.q, 13 * n);
   const bodies = ctx.controlBodies;
   for (let j = 0; j < bodies.length; j++)
     for (let z = 0; z < 6; z++) xi[IL.wrench + 6 * bodies[j] + z] = x[L.controls + 6 * j + z];
-  copyInto(xi, IL.invMass, x, L.invMass, n);
-  copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
-  copyInto(xi, IL.gravity, x, L.gravity, 3);
+  sc.toXi[1].copy(xi, IL.invMass, x, L.invMass, n);
+  sc.toXi[2].copy(xi, IL.invInertia, x, L.invInertia, 3 * n);
+  sc.toXi[3].copy(xi, IL.gravity, x, L.gravity, 3);
   const F = sc.F;
   if (free === null) predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
   else {
@@ -104,7 +105,7 @@ export function hardStepAdjoint(
   }
   const freeBar = sc.freeBar;
   if (c === 0) {
-    copyInto(freeBar, 0, ybar, 0, 13 * n);
+    sc.toFreeBar.copy(freeBar, 0, ybar, 0, 13 * n);
     // as a step with contacts leaves them (the solve's adjoint: v̄* = 0 on a static body)
     dropStaticVelocities(freeBar, 7 * n, model.bodyStatic);
   } else {
@@ -165,7 +166,7 @@ function contactAdjoint(
   for (let b = 0; b < n; b++) if (!isMoving[b]) for (let z = 0; z < 7; z++) freeBar[7 * b + z] = ybar[7 * b + z];
   const solvedBar = sc.solvedBar;
   solvedBar.fill(0, 0, 6 * n + 3 * c);
-  copyInto(solvedBar, 0, ybar, 7 * n, 6 * n);
+  sc.toSolvedBar.copy(solvedBar, 0, ybar, 7 * n, 6 * n);
   const posesBar = sc.posesBar;
   for (let j = 0; j < nm; j++)
     for (let z = 0; z < 7; z++) posesBar[POSE_OUTPUT_WIDTH * j + z] = ybar[7 * moving[j] + z];
@@ -378,6 +379,10 @@ class StepAdjointScratch extends StepValues {
   readonly xgBar: Float64Array;
   readonly xgBarQ: Float64Array;
   readonly xgBarSize: Float64Array;
+  /** the step's fixed-slice copies (slice-copy.ts): x into xi (state, m⁻¹, I⁻¹, g); ȳ into freeBar, into v̄⁺ */
+  readonly toXi = [new SliceCopy(), new SliceCopy(), new SliceCopy(), new SliceCopy()];
+  readonly toFreeBar = new SliceCopy();
+  readonly toSolvedBar = new SliceCopy();
   /** cotangents of the world inverse inertia's values and input */
   readonly WBar: Float64Array;
   readonly xwBar: Float64Array;

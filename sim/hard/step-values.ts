@@ -14,6 +14,7 @@
  */
 import { copyInto } from '../driver/records.ts';
 import { duffFrame } from './frame.ts';
+import { SliceCopy } from './slice-copy.ts';
 import { contactRowVelocity, impulseSolveValues, type ImpulseStructure } from './impulse-adjoint.ts';
 import {
   CONTACT_BOUND,
@@ -85,6 +86,9 @@ export class StepValues {
   approach = new Float64Array(0);
   /** [v⁺ (6n) | λ (3c)] */
   solved = new Float64Array(0);
+  /** fixed-slice copies (slice-copy.ts): x's poses and sizes into xg, v* into θ */
+  readonly toXg = [new SliceCopy(), new SliceCopy()];
+  readonly toTheta = new SliceCopy();
   /** θ's layout for the last step's contacts */
   readonly layout: ImpulseLayout = impulseLayout(0, 0);
 
@@ -157,8 +161,8 @@ export function stepValues(
   copyInto(geom, 0, contacts.dist, 0, c);
   copyInto(geom, c, contacts.normal, 0, 3 * c);
   copyInto(geom, 4 * c, contacts.point, 0, 3 * c);
-  copyInto(v.xg, 0, x, L.q, POSE * n);
-  copyInto(v.xg, POSE * n, x, L.geomSize, SIZE * n);
+  v.toXg[0].copy(v.xg, 0, x, L.q, POSE * n);
+  v.toXg[1].copy(v.xg, POSE * n, x, L.geomSize, SIZE * n);
   // placed impacts: each one's time and geometry at the impact, each body's pose at its earliest
   const np = (v.np = placed === null ? 0 : placed.forward(rec, x, v.xgQ, v.xgSize, vStar));
   // world inverse inertia of the dynamic bodies (a body in a placed impact: at the pose of its earliest)
@@ -181,7 +185,7 @@ export function stepValues(
   // and slip targets their rule leaves at 0)
   const IM = impulseLayoutInto(v.layout, n, c);
   const theta = v.theta;
-  copyInto(theta, IM.velocity, vStar, 0, 6 * n);
+  v.toTheta.copy(theta, IM.velocity, vStar, 0, 6 * n);
   theta.fill(0, IM.invMass, IM.size);
   // world inverse inertia (pose-kernels.ts worldInvInertiaValues, body by body; a body not
   // in a placed impact takes the step's own, kept by the forward pass from the same
