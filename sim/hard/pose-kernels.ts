@@ -261,6 +261,10 @@ export function dropIsotropicOrientation(
     if (invInertia[d] !== invInertia[d + 1] || invInertia[d] !== invInertia[d + 2]) continue;
     const y = poseBarAt + 7 * b + 3;
     if (poseBar[y] !== 0 || poseBar[y + 1] !== 0 || poseBar[y + 2] !== 0 || poseBar[y + 3] !== 0) continue;
-    qBar.fill(0, qBarAt + 7 * b + 3, qBarAt + 7 * b + 7);
+    const q = qBarAt + 7 * b + 3;
+    qBar[q] = 0;
+    qBar[q + 1] = 0;
+    qBar[q + 2] = 0;
+    qBar[q + 3] = 0;
   }
 }

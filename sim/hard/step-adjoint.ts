@@ -24,7 +24,7 @@ import {
 } from '../integrator/semiImplicitEuler.ts';
 import { addInto } from '../driver/records.ts';
 import { restitutionBody } from './contact-rules.ts';
-import { contactFramesAdjoint, FRAME_WIDTH } from './frame.ts';
+import { contactFramesAdjoint } from './frame.ts';
 import { impulseAdjointInto } from './impulse-adjoint.ts';
 import { predictVelocities } from './integrate.ts';
 import {
@@ -235,19 +235,16 @@ function contactAdjoint(
     for (let z = 0; z < 3; z++) xbar[L.invInertia + 3 * b + z] += xwBar[4 * nd + 3 * j + z];
   }
 
-  const geomBar = sc.geomBar,
-    framesBar = sc.framesBar;
+  // the frames' cotangents stay in θ̄'s contact blocks (zero for an idle contact, which no
+  // island reads), where the bounds' adjoints below add to them
+  const geomBar = sc.geomBar;
   if (!drifted) geomBar.fill(0, 0, 7 * c); // (else zeroed above, the drift's d̄ in it)
   for (let k = 0; k < c; k++) {
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    if (idle[k] !== 0) {
-      // no impulse: its θ̄ is zero (impulse-adjoint.ts), so are its frame's and geometry's
-      for (let e = 0; e < FRAME_WIDTH; e++) framesBar[FRAME_WIDTH * k + e] = 0;
-      continue;
-    }
-    for (let z = 0; z < FRAME_WIDTH; z++) framesBar[FRAME_WIDTH * k + z] = thetaBar[o + z];
+    // no impulse: its θ̄ is zero (impulse-adjoint.ts), so are its frame's and geometry's
+    if (idle[k] !== 0) continue;
     // bound
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
@@ -265,8 +262,8 @@ function contactAdjoint(
         b,
         uBar,
         thetaBar,
-        framesBar,
-        FRAME_WIDTH * k,
+        thetaBar,
+        o,
         freeBar,
         vStarBar,
       );
@@ -278,15 +275,15 @@ function contactAdjoint(
         a,
         -uBar,
         thetaBar,
-        framesBar,
-        FRAME_WIDTH * k,
+        thetaBar,
+        o,
         freeBar,
         vStarBar,
       );
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
     } else if (boundKind[k] === BOUND_PLACED) {
-      placed.boundBackward(placedIndex[k], theta, o, x, thetaBar, framesBar, FRAME_WIDTH * k, freeBar, xbar);
+      placed.boundBackward(placedIndex[k], theta, o, x, thetaBar, thetaBar, o, freeBar, xbar);
     }
     // μ = √(μ_A μ_B); at μ = 0 the contact is frictionless and the solve's adjoint gives μ̄ = 0
     const mu = theta[o + CONTACT_MU];
@@ -308,7 +305,14 @@ function contactAdjoint(
       xbar[L.q + 7 * b + i] -= rBBar;
     }
   }
-  const normalsBar = contactFramesAdjoint(c, normals, framesBar, sc.normalsBar);
+  const normalsBar = contactFramesAdjoint(
+    c,
+    normals,
+    thetaBar,
+    sc.normalsBar,
+    IM.contacts,
+    IMPULSE_CONTACT_WIDTH,
+  );
   // the placed impacts' chains back to the start geometry (their normals' cotangents taken)
   if (np > 0) placed.geometryBackward(normalsBar, geomBar, freeBar, xbar);
   addInto(geomBar, c, normalsBar, 0, 3 * c);
@@ -392,7 +396,6 @@ class StepAdjointScratch extends StepValues {
   // per contact
   geomBar = new Float64Array(0);
   normalsBar = new Float64Array(0);
-  framesBar = new Float64Array(0);
   thetaBar = new Float64Array(0);
   solvedBar = new Float64Array(0);
   xp: Float64Array;
@@ -440,7 +443,6 @@ class StepAdjointScratch extends StepValues {
     const n = this.n;
     this.geomBar = new Float64Array(7 * cap);
     this.normalsBar = new Float64Array(3 * cap);
-    this.framesBar = new Float64Array(FRAME_WIDTH * cap);
     this.thetaBar = new Float64Array(impulseLayout(n, cap).size);
     this.solvedBar = new Float64Array(6 * n + 3 * cap);
   }
