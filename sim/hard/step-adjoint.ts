@@ -254,32 +254,8 @@ function contactAdjoint(
       const e = eA >= eB ? eA : eB;
       xbar[L.restitution + (restitutionBody(eA, eB) === 0 ? a : b)] -= approach[k] * boundBar;
       const uBar = -e * boundBar;
-      sideVelocityAdjoint(
-        theta,
-        o,
-        o + CONTACT_R_B,
-        vStar,
-        b,
-        uBar,
-        thetaBar,
-        thetaBar,
-        o,
-        freeBar,
-        vStarBar,
-      );
-      sideVelocityAdjoint(
-        theta,
-        o,
-        o + CONTACT_R_A,
-        vStar,
-        a,
-        -uBar,
-        thetaBar,
-        thetaBar,
-        o,
-        freeBar,
-        vStarBar,
-      );
+      sideVelocityAdjoint(theta, o, o + CONTACT_R_B, vStar, b, uBar, thetaBar, thetaBar, o, freeBar, vStarBar);
+      sideVelocityAdjoint(theta, o, o + CONTACT_R_A, vStar, a, -uBar, thetaBar, thetaBar, o, freeBar, vStarBar);
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
     } else if (boundKind[k] === BOUND_PLACED) {
@@ -305,14 +281,7 @@ function contactAdjoint(
       xbar[L.q + 7 * b + i] -= rBBar;
     }
   }
-  const normalsBar = contactFramesAdjoint(
-    c,
-    normals,
-    thetaBar,
-    sc.normalsBar,
-    IM.contacts,
-    IMPULSE_CONTACT_WIDTH,
-  );
+  const normalsBar = contactFramesAdjoint(c, normals, thetaBar, sc.normalsBar, IM.contacts, IMPULSE_CONTACT_WIDTH);
   // the placed impacts' chains back to the start geometry (their normals' cotangents taken)
   if (np > 0) placed.geometryBackward(normalsBar, geomBar, freeBar, xbar);
   addInto(geomBar, c, normalsBar, 0, 3 * c);
