@@ -68,18 +68,24 @@ export function contactFramesRule(count: number): PrimitiveRule<Float64Array> {
   };
 }
 
-/** n̄ of {@link contactFramesPrimitive} at the normals `x` for the frames' cotangent `ybar`, written to `xbar`; returns it. */
+/**
+ * n̄ of {@link contactFramesPrimitive} at the normals `x` for the frames' cotangent `ybar`
+ * (contact k's FRAME_WIDTH entries from `ybarAt + stride·k`: the hard adjoint reads them in
+ * place in θ̄'s contact blocks), written to `xbar`; returns it.
+ */
 export function contactFramesAdjoint(
   count: number,
   x: Float64Array,
   ybar: Float64Array,
   xbar: Float64Array,
+  ybarAt = 0,
+  stride = FRAME_WIDTH,
 ): Float64Array {
   for (let k = 0; k < count; k++) {
     const nx = x[3 * k],
       ny = x[3 * k + 1],
       nz = x[3 * k + 2];
-    const o = FRAME_WIDTH * k;
+    const o = ybarAt + stride * k;
     const sign = nz >= 0 ? 1 : -1;
     const h = -1 / (sign + nz);
     // xy = n_x n_y h feeds t₁,y (×σ) and t₂,x; dh/dn_z = h²

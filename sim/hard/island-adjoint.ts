@@ -229,13 +229,10 @@ function addResponseBar(
   }
 }
 
-const _rows = new Float64Array(18);
-const _response = new Float64Array(18);
 const _W = new Float64Array(9);
 const _K = new Float64Array(9);
 const _a = new Float64Array(9);
 const _coef = new Float64Array(3);
-const _h = new Float64Array(6);
 
 /**
  * {@link islandAdjointHand} for the commonest island, one contact between a dynamic body
@@ -276,67 +273,90 @@ export function singleStaticContactAdjoint(
   const body = staticA ? bodyB : bodyA;
   const sign = staticA ? 1 : -1;
   const r = base + (staticA ? R_B : R_A);
-  const rows = _rows,
-    response = _response;
-  // rows [d ; r × d] and responses [m⁻¹ d ; I⁻¹(r × d)] (island-k.ts rowOfSide, responseOfSide)
+  // rows [d ; r × d] and responses [m⁻¹ d ; I⁻¹(r × d)] (island-k.ts rowOfSide, responseOfSide),
+  // row j in locals xj0..xj5 and mj0..mj5 (arrays in module scratch were a fifth of this
+  // function: every element a store and a bounds-checked load); each sum below in the
+  // order of the loops it replaced, so the same bits
   const invMass = th[s.invMassBase + body];
   const I = s.invInertiaBase + 9 * body;
-  for (let j = 0; j < 3; j++) {
-    const d = base + 3 * j,
-      a = 6 * j;
-    rows[a] = th[d];
-    rows[a + 1] = th[d + 1];
-    rows[a + 2] = th[d + 2];
-    rows[a + 3] = th[r + 1] * th[d + 2] - th[r + 2] * th[d + 1];
-    rows[a + 4] = th[r + 2] * th[d] - th[r] * th[d + 2];
-    rows[a + 5] = th[r] * th[d + 1] - th[r + 1] * th[d];
-  }
-  for (let j = 0; j < 3; j++) {
-    const a = 6 * j;
-    for (let e = 0; e < 3; e++) response[a + e] = invMass * rows[a + e];
-    for (let e = 0; e < 3; e++)
-      response[a + 3 + e] =
-        th[I + 3 * e] * rows[a + 3] + th[I + 3 * e + 1] * rows[a + 4] + th[I + 3 * e + 2] * rows[a + 5];
-  }
+  const i0 = th[I],
+    i1 = th[I + 1],
+    i2 = th[I + 2],
+    i3 = th[I + 3],
+    i4 = th[I + 4],
+    i5 = th[I + 5],
+    i6 = th[I + 6],
+    i7 = th[I + 7],
+    i8 = th[I + 8];
+  const rx = th[r],
+    ry = th[r + 1],
+    rz = th[r + 2];
+  const x00 = th[base],
+    x01 = th[base + 1],
+    x02 = th[base + 2];
+  const x03 = ry * x02 - rz * x01,
+    x04 = rz * x00 - rx * x02,
+    x05 = rx * x01 - ry * x00;
+  const x10 = th[base + 3],
+    x11 = th[base + 4],
+    x12 = th[base + 5];
+  const x13 = ry * x12 - rz * x11,
+    x14 = rz * x10 - rx * x12,
+    x15 = rx * x11 - ry * x10;
+  const x20 = th[base + 6],
+    x21 = th[base + 7],
+    x22 = th[base + 8];
+  const x23 = ry * x22 - rz * x21,
+    x24 = rz * x20 - rx * x22,
+    x25 = rx * x21 - ry * x20;
+  const m00 = invMass * x00,
+    m01 = invMass * x01,
+    m02 = invMass * x02,
+    m03 = i0 * x03 + i1 * x04 + i2 * x05,
+    m04 = i3 * x03 + i4 * x04 + i5 * x05,
+    m05 = i6 * x03 + i7 * x04 + i8 * x05;
+  const m10 = invMass * x10,
+    m11 = invMass * x11,
+    m12 = invMass * x12,
+    m13 = i0 * x13 + i1 * x14 + i2 * x15,
+    m14 = i3 * x13 + i4 * x14 + i5 * x15,
+    m15 = i6 * x13 + i7 * x14 + i8 * x15;
+  const m20 = invMass * x20,
+    m21 = invMass * x21,
+    m22 = invMass * x22,
+    m23 = i0 * x23 + i1 * x24 + i2 * x25,
+    m24 = i3 * x23 + i4 * x24 + i5 * x25,
+    m25 = i6 * x23 + i7 * x24 + i8 * x25;
   // W, g = λ̄ + J M⁻¹ v̄⁺, u at v⁺ (tangential as slip from the target)
   const W = _W;
   const ss = sign * sign;
   const v = 6 * body;
   const lambdaBar = 6 * s.nbody + 3 * k;
-  let g0 = 0,
-    g1 = 0,
-    g2 = 0,
-    u0 = 0,
-    u1 = 0,
-    u2 = 0;
-  for (let j = 0; j < 3; j++) {
-    const a = 6 * j;
-    let gdot = 0;
-    for (let e = 0; e < 6; e++) gdot += ybar[v + e] * response[a + e];
-    const gj = ybar[lambdaBar + j] + (0 + sign * gdot);
-    // W = J M⁻¹ Jᵀ is symmetric: the upper triangle, mirrored
-    for (let i = j; i < 3; i++) {
-      const b = 6 * i;
-      let w = 0;
-      for (let e = 0; e < 6; e++) w += rows[a + e] * response[b + e];
-      W[3 * j + i] = W[3 * i + j] = 0 + ss * w;
-    }
-    let dot = 0;
-    for (let e = 0; e < 6; e++) dot += rows[a + e] * vplus[v + e];
-    const uj = 0 + sign * dot;
-    if (j === 0) {
-      g0 = gj;
-      u0 = uj;
-    } else if (j === 1) {
-      g1 = gj;
-      u1 = uj;
-    } else {
-      g2 = gj;
-      u2 = uj;
-    }
-  }
-  void u0;
+  const y0 = ybar[v],
+    y1 = ybar[v + 1],
+    y2 = ybar[v + 2],
+    y3 = ybar[v + 3],
+    y4 = ybar[v + 4],
+    y5 = ybar[v + 5];
+  const vx = vplus[v],
+    vy = vplus[v + 1],
+    vz = vplus[v + 2];
+  const wx = vplus[v + 3],
+    wy = vplus[v + 4],
+    wz = vplus[v + 5];
+  const g0 = ybar[lambdaBar] + (0 + sign * (0 + y0 * m00 + y1 * m01 + y2 * m02 + y3 * m03 + y4 * m04 + y5 * m05));
+  const g1 = ybar[lambdaBar + 1] + (0 + sign * (0 + y0 * m10 + y1 * m11 + y2 * m12 + y3 * m13 + y4 * m14 + y5 * m15));
+  const g2 = ybar[lambdaBar + 2] + (0 + sign * (0 + y0 * m20 + y1 * m21 + y2 * m22 + y3 * m23 + y4 * m24 + y5 * m25));
+  // W = J M⁻¹ Jᵀ is symmetric: the upper triangle, mirrored
+  W[0] = 0 + ss * (0 + x00 * m00 + x01 * m01 + x02 * m02 + x03 * m03 + x04 * m04 + x05 * m05);
+  W[1] = W[3] = 0 + ss * (0 + x00 * m10 + x01 * m11 + x02 * m12 + x03 * m13 + x04 * m14 + x05 * m15);
+  W[2] = W[6] = 0 + ss * (0 + x00 * m20 + x01 * m21 + x02 * m22 + x03 * m23 + x04 * m24 + x05 * m25);
+  W[4] = 0 + ss * (0 + x10 * m10 + x11 * m11 + x12 * m12 + x13 * m13 + x14 * m14 + x15 * m15);
+  W[5] = W[7] = 0 + ss * (0 + x10 * m20 + x11 * m21 + x12 * m22 + x13 * m23 + x14 * m24 + x15 * m25);
+  W[8] = 0 + ss * (0 + x20 * m20 + x21 * m21 + x22 * m22 + x23 * m23 + x24 * m24 + x25 * m25);
   const target = base + SLIP_TARGET;
+  let u1 = 0 + sign * (0 + x10 * vx + x11 * vy + x12 * vz + x13 * wx + x14 * wy + x15 * wz);
+  let u2 = 0 + sign * (0 + x20 * vx + x21 * vy + x22 * vz + x23 * wx + x24 * wy + x25 * wz);
   u1 -= th[target];
   u2 -= th[target + 1];
   // K (island-k.ts contactK)
@@ -455,34 +475,45 @@ export function singleStaticContactAdjoint(
   }
   thbar[target] -= coef[1];
   thbar[target + 1] -= coef[2];
-  const h = _h;
-  for (let e = 0; e < 6; e++) h[e] = 0;
-  const vx = vplus[v],
-    vy = vplus[v + 1],
-    vz = vplus[v + 2];
-  const wx = vplus[v + 3],
-    wy = vplus[v + 4],
-    wz = vplus[v + 5];
+  let h0 = 0,
+    h1 = 0,
+    h2 = 0,
+    h3 = 0,
+    h4 = 0,
+    h5 = 0;
   for (let j = 0; j < 3; j++) {
     const cj = sign * coef[j];
     if (cj === 0) continue;
     const d = base + 3 * j;
-    thbar[d] += cj * (vx + wy * th[r + 2] - wz * th[r + 1]);
-    thbar[d + 1] += cj * (vy + wz * th[r] - wx * th[r + 2]);
-    thbar[d + 2] += cj * (vz + wx * th[r + 1] - wy * th[r]);
+    thbar[d] += cj * (vx + wy * rz - wz * ry);
+    thbar[d + 1] += cj * (vy + wz * rx - wx * rz);
+    thbar[d + 2] += cj * (vz + wx * ry - wy * rx);
     thbar[r] += cj * (th[d + 1] * wz - th[d + 2] * wy);
     thbar[r + 1] += cj * (th[d + 2] * wx - th[d] * wz);
     thbar[r + 2] += cj * (th[d] * wy - th[d + 1] * wx);
-    for (let e = 0; e < 6; e++) h[e] += cj * rows[6 * j + e];
+    h0 += cj * (j === 0 ? x00 : j === 1 ? x10 : x20);
+    h1 += cj * (j === 0 ? x01 : j === 1 ? x11 : x21);
+    h2 += cj * (j === 0 ? x02 : j === 1 ? x12 : x22);
+    h3 += cj * (j === 0 ? x03 : j === 1 ? x13 : x23);
+    h4 += cj * (j === 0 ? x04 : j === 1 ? x14 : x24);
+    h5 += cj * (j === 0 ? x05 : j === 1 ? x15 : x25);
   }
   const q = _q;
-  for (let e = 0; e < 6; e++) {
-    thbar[v + e] += h[e];
-    q[e] = ybar[v + e] + h[e];
-  }
-  _tb[0] = th[I] * q[3] + th[I + 3] * q[4] + th[I + 6] * q[5];
-  _tb[1] = th[I + 1] * q[3] + th[I + 4] * q[4] + th[I + 7] * q[5];
-  _tb[2] = th[I + 2] * q[3] + th[I + 5] * q[4] + th[I + 8] * q[5];
+  thbar[v] += h0;
+  q[0] = y0 + h0;
+  thbar[v + 1] += h1;
+  q[1] = y1 + h1;
+  thbar[v + 2] += h2;
+  q[2] = y2 + h2;
+  thbar[v + 3] += h3;
+  q[3] = y3 + h3;
+  thbar[v + 4] += h4;
+  q[4] = y4 + h4;
+  thbar[v + 5] += h5;
+  q[5] = y5 + h5;
+  _tb[0] = i0 * q[3] + i3 * q[4] + i6 * q[5];
+  _tb[1] = i1 * q[3] + i4 * q[4] + i7 * q[5];
+  _tb[2] = i2 * q[3] + i5 * q[4] + i8 * q[5];
   addResponseBar(s, th, thbar, body, k, base, r, sign, q, s.invMassBase + body, I);
   return true;
 }

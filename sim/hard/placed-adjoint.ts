@@ -45,7 +45,13 @@ import {
 } from './impulse-layout.ts';
 import { PlacementIslands } from './placement-islands.ts';
 import { applyToBody, DriftCorrectionAdjoint } from './position-adjoint.ts';
-import { advancePosesAdjoint, advancePosesValues, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH } from './pose-kernels.ts';
+import {
+  advancePosesAdjoint,
+  advancePosesValues,
+  dropIsotropicOrientation,
+  POSE_INPUT_WIDTH,
+  POSE_OUTPUT_WIDTH,
+} from './pose-kernels.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
 
 /** Floats of a pose (position, quaternion) and of a body's velocity. */
@@ -682,6 +688,8 @@ export class PlacedImpacts {
       const out = pass === 0 ? this.afterQd : this.beforeQd;
       integrate(this.paramsG, qG, qdG, wrenchG, this.outQ, out);
       const xgBar = integrateAdjoint(integratorConfig, xg, yg, this.xiGBar);
+      // (G has no pose cotangent: an equal-moments body's q̄ from it is rounding, zeroed)
+      dropIsotropicOrientation(xgBar, IL.q, yg, 0, xg, IL.invInertia, model.bodyStatic);
       for (let j = 0; j < POSE * n; j++) xbar[L.q + j] += sign * xgBar[IL.q + j];
       for (let j = 0; j < n; j++) xbar[L.invMass + j] += sign * xgBar[IL.invMass + j];
       for (let j = 0; j < 3 * n; j++) xbar[L.invInertia + j] += sign * xgBar[IL.invInertia + j];

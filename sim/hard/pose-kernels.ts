@@ -93,11 +93,31 @@ export function worldInvInertiaAdjoint(
     loadUnitRotation(x, 4 * b - 3, _qHat, _rot, _qLen, 0);
     const qLen = _qLen[0];
     const o = 9 * b;
-    // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc;  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
+    // W = R D Rᵀ: d̄_c = Σ_ij W̄_ij R_ic R_jc (i, j in row-major order, written out: the
+    // loop nest was a twentieth of billiards' hard backward pass);  R̄_ac = d_c ((W̄ + W̄ᵀ) R)_ac
+    const w00 = ybar[o],
+      w01 = ybar[o + 1],
+      w02 = ybar[o + 2],
+      w10 = ybar[o + 3],
+      w11 = ybar[o + 4],
+      w12 = ybar[o + 5],
+      w20 = ybar[o + 6],
+      w21 = ybar[o + 7],
+      w22 = ybar[o + 8];
     for (let c = 0; c < 3; c++) {
+      const r0 = _rot[c],
+        r1 = _rot[3 + c],
+        r2 = _rot[6 + c];
       let dBar = 0;
-      for (let i = 0; i < 3; i++)
-        for (let j = 0; j < 3; j++) dBar += ybar[o + 3 * i + j] * _rot[3 * i + c] * _rot[3 * j + c];
+      dBar += w00 * r0 * r0;
+      dBar += w01 * r0 * r1;
+      dBar += w02 * r0 * r2;
+      dBar += w10 * r1 * r0;
+      dBar += w11 * r1 * r1;
+      dBar += w12 * r1 * r2;
+      dBar += w20 * r2 * r0;
+      dBar += w21 * r2 * r1;
+      dBar += w22 * r2 * r2;
       xbar[dOff + 3 * b + c] = dBar;
     }
     // equal moments (a sphere): W = d R Rᵀ = d·1 whatever the orientation, so q̄ is zero
@@ -176,12 +196,17 @@ export function advancePosesAdjoint(
   for (let b = 0; b < count; b++) {
     const i = POSE_INPUT_WIDTH * b,
       o = POSE_OUTPUT_WIDTH * b;
-    rotate(x, i, half);
-    const pLen = _pLen[0];
     for (let k = 0; k < 3; k++) {
       xbar[i + k] = ybar[o + k];
       xbar[i + 7 + k] = dt * ybar[o + k];
     }
+    // no cotangent on q': the orientation's adjoint is linear in it, so q̄ and ω̄ from it are
+    // zero (left by the fill). Common: a ball's orientation reaches no loss of its position
+    // ({@link dropIsotropicOrientation}), and this rotation algebra was a tenth of
+    // billiards' hard backward pass
+    if (ybar[o + 3] === 0 && ybar[o + 4] === 0 && ybar[o + 5] === 0 && ybar[o + 6] === 0) continue;
+    rotate(x, i, half);
+    const pLen = _pLen[0];
     // q' = normalize(exp(u) ⊗ q̂), u = ½dt·ω
     for (let k = 0; k < 4; k++) _qNext[k] = _p[k] / pLen;
     advanceOrientationAdjoint(ybar, o + 3, _qNext, 0, pLen, _qHat, _dq, _u, _qHatBar, _uBar);
@@ -207,4 +232,39 @@ function rotate(x: Float64Array, i: number, half: number): void {
 
 function quatLength(x: Float64Array, o: number): number {
   return Math.sqrt(x[o] * x[o] + x[o + 1] * x[o + 1] + x[o + 2] * x[o + 2] + x[o + 3] * x[o + 3]);
+}
+
+/**
+ * Zero the orientation cotangents (q̄, 4 per body, `qBar` from `qBarAt`, poses 7 wide) that a
+ * free flight's adjoint gave the dynamic bodies with equal principal moments (inverse
+ * moments at `invInertia[at + 3b ..]`) whose end orientation had no cotangent (`poseBar`
+ * from `poseBarAt`, poses 7 wide): those came from the velocity half alone, whose
+ * gyroscopic step ω* = R·gyro(Rᵀω, I, Rᵀτ) is ω + dt·I⁻¹τ for every orientation when
+ * I = i·1 (ω × iω = 0), so the exact q̄ is zero and the integrator's general formula gives
+ * rounding noise (≤ 1e-14 on billiards) in its place. With it zero, a ball's orientation
+ * cotangent stays zero through a rollout whose loss does not read it, and the poses' adjoint
+ * skips its rotation algebra ({@link advancePosesAdjoint}). The inverse moments'
+ * cotangents are untouched: perturbing one moment alone does turn the spin.
+ */
+export function dropIsotropicOrientation(
+  qBar: Float64Array,
+  qBarAt: number,
+  poseBar: Float64Array,
+  poseBarAt: number,
+  invInertia: Float64Array,
+  at: number,
+  isStatic: Uint8Array,
+): void {
+  for (let b = 0; b < isStatic.length; b++) {
+    if (isStatic[b]) continue;
+    const d = at + 3 * b;
+    if (invInertia[d] !== invInertia[d + 1] || invInertia[d] !== invInertia[d + 2]) continue;
+    const y = poseBarAt + 7 * b + 3;
+    if (poseBar[y] !== 0 || poseBar[y + 1] !== 0 || poseBar[y + 2] !== 0 || poseBar[y + 3] !== 0) continue;
+    const q = qBarAt + 7 * b + 3;
+    qBar[q] = 0;
+    qBar[q + 1] = 0;
+    qBar[q + 2] = 0;
+    qBar[q + 3] = 0;
+  }
 }

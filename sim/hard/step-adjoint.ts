@@ -22,9 +22,9 @@ import {
   integratorLayout,
   type IntegratorParams,
 } from '../integrator/semiImplicitEuler.ts';
-import { addInto, copyInto } from '../driver/records.ts';
+import { addInto } from '../driver/records.ts';
 import { restitutionBody } from './contact-rules.ts';
-import { contactFramesAdjoint, FRAME_WIDTH } from './frame.ts';
+import { contactFramesAdjoint } from './frame.ts';
 import { impulseAdjointInto } from './impulse-adjoint.ts';
 import { predictVelocities } from './integrate.ts';
 import {
@@ -35,12 +35,19 @@ import {
   IMPULSE_CONTACT_WIDTH,
   impulseLayout,
 } from './impulse-layout.ts';
-import { advancePosesAdjoint, POSE_INPUT_WIDTH, POSE_OUTPUT_WIDTH, worldInvInertiaAdjoint } from './pose-kernels.ts';
+import {
+  advancePosesAdjoint,
+  dropIsotropicOrientation,
+  POSE_INPUT_WIDTH,
+  POSE_OUTPUT_WIDTH,
+  worldInvInertiaAdjoint,
+} from './pose-kernels.ts';
 import { PlacedImpacts, sideVelocityAdjoint } from './placed-adjoint.ts';
 import { unplacedDriftOf } from './position-adjoint.ts';
 import { BOUND_BOUNCE, BOUND_GAP, BOUND_PLACED, stepValues, StepValues } from './step-values.ts';
 import type { HardStepRecord, TracedStepContext } from './record.ts';
 import { freeFlightLayout } from './step.ts';
+import { SliceCopy } from './slice-copy.ts';
 
 /** Whether the step places an impact (a bounce solved at its time of impact inside the step). */
 export function placesImpact(rec: HardStepRecord): boolean {
@@ -79,13 +86,13 @@ export function hardStepAdjoint(
   // ---- forward: free flight, then (below) each contact kernel once ----
   const IL = sc.IL;
   const xi = sc.xi;
-  copyInto(xi, IL.q, x, L.q, 13 * n);
+  sc.toXi[0].copy(xi, IL.q, x, L.q, 13 * n);
   const bodies = ctx.controlBodies;
   for (let j = 0; j < bodies.length; j++)
     for (let z = 0; z < 6; z++) xi[IL.wrench + 6 * bodies[j] + z] = x[L.controls + 6 * j + z];
-  copyInto(xi, IL.invMass, x, L.invMass, n);
-  copyInto(xi, IL.invInertia, x, L.invInertia, 3 * n);
-  copyInto(xi, IL.gravity, x, L.gravity, 3);
+  sc.toXi[1].copy(xi, IL.invMass, x, L.invMass, n);
+  sc.toXi[2].copy(xi, IL.invInertia, x, L.invInertia, 3 * n);
+  sc.toXi[3].copy(xi, IL.gravity, x, L.gravity, 3);
   const F = sc.F;
   if (free === null) predictVelocities(sc.params, sc.xiQ, sc.xiQd, sc.xiWrench, sc.freeQd, sc.kept);
   else {
@@ -98,7 +105,7 @@ export function hardStepAdjoint(
   }
   const freeBar = sc.freeBar;
   if (c === 0) {
-    copyInto(freeBar, 0, ybar, 0, 13 * n);
+    sc.toFreeBar.copy(freeBar, 0, ybar, 0, 13 * n);
     // as a step with contacts leaves them (the solve's adjoint: v̄* = 0 on a static body)
     dropStaticVelocities(freeBar, 7 * n, model.bodyStatic);
   } else {
@@ -106,6 +113,7 @@ export function hardStepAdjoint(
     contactAdjoint(ctx, sc, rec, x, ybar, xbar, free);
   }
   const xiBar = integrateAdjoint(ctx.integratorConfig, xi, freeBar, sc.xiBar, sc.kept);
+  dropIsotropicOrientation(xiBar, IL.q, freeBar, 0, x, L.invInertia, model.bodyStatic);
   addInto(xbar, L.q, xiBar, IL.q, 13 * n);
   for (let j = 0; j < bodies.length; j++)
     for (let z = 0; z < 6; z++) xbar[L.controls + 6 * j + z] += xiBar[IL.wrench + 6 * bodies[j] + z];
@@ -158,7 +166,7 @@ function contactAdjoint(
   for (let b = 0; b < n; b++) if (!isMoving[b]) for (let z = 0; z < 7; z++) freeBar[7 * b + z] = ybar[7 * b + z];
   const solvedBar = sc.solvedBar;
   solvedBar.fill(0, 0, 6 * n + 3 * c);
-  copyInto(solvedBar, 0, ybar, 7 * n, 6 * n);
+  sc.toSolvedBar.copy(solvedBar, 0, ybar, 7 * n, 6 * n);
   const posesBar = sc.posesBar;
   for (let j = 0; j < nm; j++)
     for (let z = 0; z < 7; z++) posesBar[POSE_OUTPUT_WIDTH * j + z] = ybar[7 * moving[j] + z];
@@ -227,19 +235,16 @@ function contactAdjoint(
     for (let z = 0; z < 3; z++) xbar[L.invInertia + 3 * b + z] += xwBar[4 * nd + 3 * j + z];
   }
 
-  const geomBar = sc.geomBar,
-    framesBar = sc.framesBar;
+  // the frames' cotangents stay in θ̄'s contact blocks (zero for an idle contact, which no
+  // island reads), where the bounds' adjoints below add to them
+  const geomBar = sc.geomBar;
   if (!drifted) geomBar.fill(0, 0, 7 * c); // (else zeroed above, the drift's d̄ in it)
   for (let k = 0; k < c; k++) {
     const a = contacts.bodyA[k],
       b = contacts.bodyB[k];
     const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
-    if (idle[k] !== 0) {
-      // no impulse: its θ̄ is zero (impulse-adjoint.ts), so are its frame's and geometry's
-      for (let e = 0; e < FRAME_WIDTH; e++) framesBar[FRAME_WIDTH * k + e] = 0;
-      continue;
-    }
-    for (let z = 0; z < FRAME_WIDTH; z++) framesBar[FRAME_WIDTH * k + z] = thetaBar[o + z];
+    // no impulse: its θ̄ is zero (impulse-adjoint.ts), so are its frame's and geometry's
+    if (idle[k] !== 0) continue;
     // bound
     const boundBar = thetaBar[o + CONTACT_BOUND];
     if (boundKind[k] === BOUND_BOUNCE) {
@@ -249,36 +254,12 @@ function contactAdjoint(
       const e = eA >= eB ? eA : eB;
       xbar[L.restitution + (restitutionBody(eA, eB) === 0 ? a : b)] -= approach[k] * boundBar;
       const uBar = -e * boundBar;
-      sideVelocityAdjoint(
-        theta,
-        o,
-        o + CONTACT_R_B,
-        vStar,
-        b,
-        uBar,
-        thetaBar,
-        framesBar,
-        FRAME_WIDTH * k,
-        freeBar,
-        vStarBar,
-      );
-      sideVelocityAdjoint(
-        theta,
-        o,
-        o + CONTACT_R_A,
-        vStar,
-        a,
-        -uBar,
-        thetaBar,
-        framesBar,
-        FRAME_WIDTH * k,
-        freeBar,
-        vStarBar,
-      );
+      sideVelocityAdjoint(theta, o, o + CONTACT_R_B, vStar, b, uBar, thetaBar, thetaBar, o, freeBar, vStarBar);
+      sideVelocityAdjoint(theta, o, o + CONTACT_R_A, vStar, a, -uBar, thetaBar, thetaBar, o, freeBar, vStarBar);
     } else if (boundKind[k] === BOUND_GAP) {
       geomBar[k] -= boundBar / dt;
     } else if (boundKind[k] === BOUND_PLACED) {
-      placed.boundBackward(placedIndex[k], theta, o, x, thetaBar, framesBar, FRAME_WIDTH * k, freeBar, xbar);
+      placed.boundBackward(placedIndex[k], theta, o, x, thetaBar, thetaBar, o, freeBar, xbar);
     }
     // μ = √(μ_A μ_B); at μ = 0 the contact is frictionless and the solve's adjoint gives μ̄ = 0
     const mu = theta[o + CONTACT_MU];
@@ -300,7 +281,7 @@ function contactAdjoint(
       xbar[L.q + 7 * b + i] -= rBBar;
     }
   }
-  const normalsBar = contactFramesAdjoint(c, normals, framesBar, sc.normalsBar);
+  const normalsBar = contactFramesAdjoint(c, normals, thetaBar, sc.normalsBar, IM.contacts, IMPULSE_CONTACT_WIDTH);
   // the placed impacts' chains back to the start geometry (their normals' cotangents taken)
   if (np > 0) placed.geometryBackward(normalsBar, geomBar, freeBar, xbar);
   addInto(geomBar, c, normalsBar, 0, 3 * c);
@@ -371,6 +352,10 @@ class StepAdjointScratch extends StepValues {
   readonly xgBar: Float64Array;
   readonly xgBarQ: Float64Array;
   readonly xgBarSize: Float64Array;
+  /** the step's fixed-slice copies (slice-copy.ts): x into xi (state, m⁻¹, I⁻¹, g); ȳ into freeBar, into v̄⁺ */
+  readonly toXi = [new SliceCopy(), new SliceCopy(), new SliceCopy(), new SliceCopy()];
+  readonly toFreeBar = new SliceCopy();
+  readonly toSolvedBar = new SliceCopy();
   /** cotangents of the world inverse inertia's values and input */
   readonly WBar: Float64Array;
   readonly xwBar: Float64Array;
@@ -380,7 +365,6 @@ class StepAdjointScratch extends StepValues {
   // per contact
   geomBar = new Float64Array(0);
   normalsBar = new Float64Array(0);
-  framesBar = new Float64Array(0);
   thetaBar = new Float64Array(0);
   solvedBar = new Float64Array(0);
   xp: Float64Array;
@@ -428,7 +412,6 @@ class StepAdjointScratch extends StepValues {
     const n = this.n;
     this.geomBar = new Float64Array(7 * cap);
     this.normalsBar = new Float64Array(3 * cap);
-    this.framesBar = new Float64Array(FRAME_WIDTH * cap);
     this.thetaBar = new Float64Array(impulseLayout(n, cap).size);
     this.solvedBar = new Float64Array(6 * n + 3 * cap);
   }

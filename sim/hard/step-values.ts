@@ -13,11 +13,13 @@
  * from `placed` (placed-adjoint.ts), whose forward runs here on the same step.
  */
 import { copyInto } from '../driver/records.ts';
-import { duffFrame, FRAME_WIDTH } from './frame.ts';
+import { duffFrame } from './frame.ts';
+import { SliceCopy } from './slice-copy.ts';
 import { contactRowVelocity, impulseSolveValues, type ImpulseStructure } from './impulse-adjoint.ts';
 import {
   CONTACT_BOUND,
   CONTACT_MU,
+  CONTACT_SLIP_TARGET,
   CONTACT_R_A,
   CONTACT_R_B,
   IMPULSE_CONTACT_WIDTH,
@@ -54,9 +56,8 @@ export class StepValues {
   readonly xg: Float64Array;
   readonly xgQ: Float64Array;
   readonly xgSize: Float64Array;
-  /** world inverse inertia of the dynamic bodies: input [q (4 per body) | d (3 per)] and values (9 per) */
+  /** world inverse inertia of the dynamic bodies: input [q (4 per body) | d (3 per)] (its values go into θ) */
   readonly xw: Float64Array;
-  readonly W: Float64Array;
   /** the dynamic bodies the contacts touch, in order of first appearance (`nm` of them), and a mark per body */
   readonly moving: Int32Array;
   readonly isMoving: Uint8Array;
@@ -69,9 +70,8 @@ export class StepValues {
   capacity = -1;
   /** [d (c) | n (3c) | point (3c)] */
   geom = new Float64Array(0);
-  /** the normals the frames are built from (a placed impact's: at the impact) */
+  /** the normals the frames (in θ) are built from (a placed impact's: at the impact) */
   normals = new Float64Array(0);
-  frames = new Float64Array(0);
   theta = new Float64Array(0);
   lambda = new Float64Array(0);
   /** per contact: its bound formula (BOUND_*), its index among the placed impacts or −1, a bounce's approach speed */
@@ -86,6 +86,9 @@ export class StepValues {
   approach = new Float64Array(0);
   /** [v⁺ (6n) | λ (3c)] */
   solved = new Float64Array(0);
+  /** fixed-slice copies (slice-copy.ts): x's poses and sizes into xg, v* into θ */
+  readonly toXg = [new SliceCopy(), new SliceCopy()];
+  readonly toTheta = new SliceCopy();
   /** θ's layout for the last step's contacts */
   readonly layout: ImpulseLayout = impulseLayout(0, 0);
 
@@ -96,7 +99,6 @@ export class StepValues {
     this.xgSize = this.xg.subarray(POSE * n);
     const nd = ctx.dynamicBodies.length;
     this.xw = new Float64Array(7 * nd);
-    this.W = new Float64Array(9 * nd);
     this.moving = new Int32Array(n);
     this.isMoving = new Uint8Array(n);
     this.solve = {
@@ -117,7 +119,6 @@ export class StepValues {
     this.capacity = cap;
     this.geom = new Float64Array(7 * cap);
     this.normals = new Float64Array(3 * cap);
-    this.frames = new Float64Array(FRAME_WIDTH * cap);
     this.theta = new Float64Array(impulseLayout(n, cap).size);
     this.lambda = new Float64Array(3 * cap);
     this.boundKind = new Uint8Array(cap);
@@ -160,8 +161,8 @@ export function stepValues(
   copyInto(geom, 0, contacts.dist, 0, c);
   copyInto(geom, c, contacts.normal, 0, 3 * c);
   copyInto(geom, 4 * c, contacts.point, 0, 3 * c);
-  copyInto(v.xg, 0, x, L.q, POSE * n);
-  copyInto(v.xg, POSE * n, x, L.geomSize, SIZE * n);
+  v.toXg[0].copy(v.xg, 0, x, L.q, POSE * n);
+  v.toXg[1].copy(v.xg, POSE * n, x, L.geomSize, SIZE * n);
   // placed impacts: each one's time and geometry at the impact, each body's pose at its earliest
   const np = (v.np = placed === null ? 0 : placed.forward(rec, x, v.xgQ, v.xgSize, vStar));
   // world inverse inertia of the dynamic bodies (a body in a placed impact: at the pose of its earliest)
@@ -178,21 +179,30 @@ export function stepValues(
       const b = dynamic[j];
       if (placed.earliestOf[b] >= 0) for (let z = 0; z < 4; z++) xw[4 * j + z] = placed.impactPose[POSE * b + 3 + z];
     }
-  // (pose-kernels.ts worldInvInertiaValues, body by body; a body not in a placed impact
-  // takes the step's own, kept by the forward pass from the same expression when given)
-  const W = v.W;
+  // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b, slip target), M⁻¹, I_w⁻¹;
+  // written in place (each value once: no zero fill of θ first, no frames or inertias
+  // beside it), zero where nothing is written (static bodies, idle contacts, the bounds
+  // and slip targets their rule leaves at 0)
+  const IM = impulseLayoutInto(v.layout, n, c);
+  const theta = v.theta;
+  v.toTheta.copy(theta, IM.velocity, vStar, 0, 6 * n);
+  theta.fill(0, IM.invMass, IM.size);
+  // world inverse inertia (pose-kernels.ts worldInvInertiaValues, body by body; a body not
+  // in a placed impact takes the step's own, kept by the forward pass from the same
+  // expression when given)
   for (let j = 0; j < nd; j++) {
     const b = dynamic[j];
+    theta[IM.invMass + b] = x[L.invMass + b];
+    const to = IM.invInertia + 9 * b;
     if (keptInertia !== null && (np === 0 || placed === null || placed.earliestOf[b] < 0))
-      for (let i = 0; i < 9; i++) W[9 * j + i] = keptInertia[keptAt + 9 * b + i];
+      for (let i = 0; i < 9; i++) theta[to + i] = keptInertia[keptAt + 9 * b + i];
     else {
       worldInertiaMatrix(_w, xw, 4 * nd + 3 * j, xw, 4 * j);
-      for (let i = 0; i < 9; i++) W[9 * j + i] = _w[i];
+      for (let i = 0; i < 9; i++) theta[to + i] = _w[i];
     }
   }
-  // frames (a placed impact's from its normal at the impact)
-  const normals = v.normals,
-    frames = v.frames;
+  // frames (a placed impact's from its normal at the impact), into θ
+  const normals = v.normals;
   copyInto(normals, 0, geom, c, 3 * c);
   const placedIndex = v.placedIndex;
   placedIndex.fill(-1, 0, c);
@@ -204,7 +214,15 @@ export function stepValues(
     }
   const idle = v.idle;
   const impulse = rec.impulse;
+  const lambda = v.lambda;
+  const boundKind = v.boundKind,
+    approach = v.approach;
+  boundKind.fill(BOUND_CONSTANT, 0, c);
+  const qStart = v.xgQ;
   for (let k = 0; k < c; k++) {
+    const a = contacts.bodyA[k],
+      b = contacts.bodyB[k];
+    const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     idle[k] =
       skipIdle &&
       placedIndex[k] < 0 &&
@@ -214,37 +232,19 @@ export function stepValues(
       impulse[3 * k + 2] === 0
         ? 1
         : 0;
-    if (idle[k] === 0) duffFrame(frames, FRAME_WIDTH * k, normals, 3 * k);
-  }
-
-  // θ of the solve: v*, per contact (frame, r_A, r_B, μ, b), M⁻¹, I_w⁻¹
-  const IM = impulseLayoutInto(v.layout, n, c);
-  const theta = v.theta;
-  theta.fill(0, 0, IM.size);
-  copyInto(theta, IM.velocity, vStar, 0, 6 * n);
-  for (let j = 0; j < nd; j++) {
-    const b = dynamic[j];
-    theta[IM.invMass + b] = x[L.invMass + b];
-    for (let z = 0; z < 9; z++) theta[IM.invInertia + 9 * b + z] = W[9 * j + z];
-  }
-  const lambda = v.lambda;
-  const boundKind = v.boundKind,
-    approach = v.approach;
-  boundKind.fill(BOUND_CONSTANT, 0, c);
-  const qStart = v.xgQ;
-  for (let k = 0; k < c; k++) {
-    const a = contacts.bodyA[k],
-      b = contacts.bodyB[k];
     if (idle[k] !== 0) {
       // λ = 0 exactly (the world impulse is 0): the islands leave the contact out
+      theta.fill(0, o, o + IMPULSE_CONTACT_WIDTH);
       lambda[3 * k] = 0;
       lambda[3 * k + 1] = 0;
       lambda[3 * k + 2] = 0;
       continue;
     }
-    const o = IM.contacts + IMPULSE_CONTACT_WIDTH * k;
     const d = geom[k];
-    for (let z = 0; z < FRAME_WIDTH; z++) theta[o + z] = frames[FRAME_WIDTH * k + z];
+    duffFrame(theta, o, normals, 3 * k);
+    theta[o + CONTACT_BOUND] = 0;
+    theta[o + CONTACT_SLIP_TARGET] = 0;
+    theta[o + CONTACT_SLIP_TARGET + 1] = 0;
     // The rules of contact-rules.ts on plain numbers, written out rather than called (as
     // problem.ts does): they take and return `Real`s, a double returned from a call V8
     // does not inline is boxed, and their ad ops on numbers branch on the type per entry.
@@ -288,11 +288,9 @@ export function stepValues(
       theta[o + CONTACT_BOUND] = d > 0 ? -d / dt : 0;
     }
     for (let j = 0; j < 3; j++) {
-      const f = FRAME_WIDTH * k + 3 * j;
+      const f = o + 3 * j;
       lambda[3 * k + j] =
-        rec.impulse[3 * k] * frames[f] +
-        rec.impulse[3 * k + 1] * frames[f + 1] +
-        rec.impulse[3 * k + 2] * frames[f + 2];
+        rec.impulse[3 * k] * theta[f] + rec.impulse[3 * k + 1] * theta[f + 1] + rec.impulse[3 * k + 2] * theta[f + 2];
     }
   }
   if (placed !== null && np > 0) placed.bounds(theta, IM.contacts, x, vStar);

@@ -31,12 +31,14 @@ import { integrateAdjoint, integratorLayout } from '../integrator/semiImplicitEu
 import { createStepData, step } from '../step.ts';
 import { createFreeFlight, type HardFreeFlight, type HardStepData } from './step.ts';
 import { dropStaticVelocities, hardStepAdjoint, type KeptFreeFlight } from './step-adjoint.ts';
+import { dropIsotropicOrientation } from './pose-kernels.ts';
 import { tracedStepContext, type HardStepRecord, type TracedStepContext } from './record.ts';
 import type { KinkSink } from '../../ad/primitive.ts';
 import type { State } from '../state.ts';
 import { PlacedSplitter } from './placed-split.ts';
 import { PlacedJacobianRows } from './step-tangent-placed.ts';
 import { RecordArena } from './record-arena.ts';
+import { SliceCopy } from './slice-copy.ts';
 import { restoreWarmStart, snapshotWarmStart, type WarmStartSnapshot } from './warmStart.ts';
 import type { StepTangents } from '../driver/stepper.ts';
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
@@ -533,6 +535,7 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
       if (control === null) xInt.fill(0, IL.wrench, IL.wrench + controlBar.length);
       else copyInto(xInt, IL.wrench, control, 0, control.length);
       integrateAdjoint(sc.integratorConfig, xInt, lambda, xIntBar);
+      dropIsotropicOrientation(xIntBar, IL.q, lambda, 0, xInt, IL.invInertia, this.model.bodyStatic);
       addIntegratorParamBars(xbar, L, xIntBar, IL, n);
       copyInto(controlBar, 0, xIntBar, IL.wrench, controlBar.length);
       copyInto(lambda, 0, xIntBar, IL.q, stateSize);
@@ -556,7 +559,7 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
     addInto(xbar, L.invMass, xsbar, L1.invMass, L.controls - L.invMass);
     controlBar.fill(0);
     for (let j = 0; j < bodies.length; j++) addInto(controlBar, cw * bodies[j], xsbar, L1.controls + cw * j, cw);
-    copyInto(lambda, 0, xsbar, 0, stateSize);
+    sc.toLambda.copy(lambda, 0, xsbar, 0, stateSize);
   }
 
   private makeScratch(): HardPullbackScratch {
@@ -577,6 +580,7 @@ class HardStepper implements Stepper<HardRecord, WarmStartSnapshot> {
       xIntBar: new Float64Array(integratorLayout(n).size),
       integratorConfig: { nbody: n, dt: this.model.dt, isStatic: this.model.bodyStatic },
       unpacked: undefined,
+      toLambda: new SliceCopy(),
     };
   }
 }
@@ -596,4 +600,6 @@ interface HardPullbackScratch {
   integratorConfig: { nbody: number; dt: number; isStatic: Uint8Array };
   /** the packed record being pulled back, unpacked (grown to the most contacts seen) */
   unpacked: HardKeptStep | undefined;
+  /** x̄'s state part into λ (slice-copy.ts) */
+  toLambda: SliceCopy;
 }
