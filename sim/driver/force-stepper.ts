@@ -6,12 +6,15 @@
  * costly intermediates (the exponential map, the gyroscopic Newton step) for the adjoint.
  * A record is the step's wrench (contacts and controls), those intermediates and the
  * contacts' force intermediates (when they fit the intermediates budget, driver/config.ts)
- * and, in a replayed segment, its contacts. A kept record (held
- * for the whole backward pass) has no contacts: its pullback runs the collision pass again
- * on the state before the step, which the driver keeps, and finds the same contacts bit
- * for bit (collision is a function of the poses alone). That is cheaper than copying every
- * step's contacts, and leaves the budget to the states and wrenches: a 1,000-step rollout
- * of 100 boxes (22 MB of contacts) keeps its records instead of replaying every segment.
+ * and, in a replayed segment, its contacts. A kept record (held for the whole backward
+ * pass) holds its contacts only after full force slots, in the intermediates budget (10
+ * numbers a contact, records.ts `keepContactsIn`: the billiards break keeps every step's);
+ * otherwise its pullback runs the collision pass again on the state before the step, which
+ * the driver keeps, and finds the same contacts bit for bit (collision is a function of the
+ * poses alone). That leaves the record budget to the states and wrenches: a 1,000-step
+ * rollout of 100 boxes (22 MB of contacts) keeps its records instead of replaying every
+ * segment, and its compact force slots are worth more than its contacts (measured: keeping
+ * them after compact slots too, for fewer steps' forces, was no faster).
  *
  * Pullback: the stages' hand-written adjoints in reverse: `integrateAdjointInPlace`
  * (state, wrench and mass/inertia/gravity cotangents, in place on λ and x̄) → `contactWrenchesPullback` (geometry, state,
@@ -341,8 +344,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   keep(): ForceStepRecord {
     const w = this.data.wrench;
     const t = this.keptCount++;
-    // the wrenches of all kept records in one array; the contacts are found again
-    // of the moving bodies only: the integrator's adjoint reads no static body's
+    // the wrenches of all kept records in one array (the contacts follow the force slots, or
+    // are found again), of the moving bodies only: the integrator's adjoint reads no static body's
     const wrenches = (this.keptWrenches ??= RECORD_POOL.lend(this.owner, this.steps * w.length)).array;
     const moving = this.moving;
     for (let j = 0, wo = t * w.length; j < moving.length; j++) {
@@ -516,7 +519,12 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         // the step's contacts, when they follow its slots: read back rather than found again
         if ((this.keptContactsFollow as Uint8Array)[rec] === 1) {
           if (this.keptContactsBuffer.capacity < contactCount) this.keptContactsBuffer = createContacts(contactCount);
-          contacts = contactsFrom(contactKept, contactKeptAt + contactCount * contactSlot, contactCount, this.keptContactsBuffer);
+          contacts = contactsFrom(
+            contactKept,
+            contactKeptAt + contactCount * contactSlot,
+            contactCount,
+            this.keptContactsBuffer,
+          );
         }
       }
     } else {

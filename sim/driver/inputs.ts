@@ -122,7 +122,11 @@ export function modelWithInputs(model: Model, L: RolloutLayout, x: Float64Array)
   }
   if (model.contact.damping === undefined) contact.damping = undefined;
   // made by the Model's own makers, so that it shares the built model's hidden class
-  return freezeModel({ ...model, ...arrays, contact: freezeContactModel({ ...model.contact, ...contact } as ContactModel) });
+  return freezeModel({
+    ...model,
+    ...arrays,
+    contact: freezeContactModel({ ...model.contact, ...contact } as ContactModel),
+  });
 }
 
 /** A per-body parameter named as its input group (friction, restitution). */
