@@ -5,7 +5,7 @@
  * inertia from shape and mass, plane normals normalized.
  */
 import { shapeInertia } from './inertia.ts';
-import { defaultContactMargin, type ContactModel, type Model } from './model.ts';
+import { defaultContactMargin, freezeContactModel, freezeModel, type Model } from './model.ts';
 import { SceneError } from './errors.ts';
 import { unsupportedPair } from './pairs/table.ts';
 import { DEFAULT_SANITY } from './sanity.ts';
@@ -60,7 +60,7 @@ export function buildModel(scene: Scene): Model {
   rejectUnsupportedPairs(scene, geomType, bodyStatic);
 
   const c = scene.contact;
-  const contact: ContactModel = Object.freeze({
+  const contact = freezeContactModel({
     mode: c.mode,
     stiffness: c.stiffness,
     damping: c.damping,
@@ -72,7 +72,7 @@ export function buildModel(scene: Scene): Model {
     frictionVelocity: c.frictionVelocity,
   });
 
-  return Object.freeze({
+  return freezeModel({
     nbody,
     bodyName: Object.freeze(scene.bodies.map((b) => b.name)),
     bodyIndex,

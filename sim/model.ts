@@ -109,3 +109,52 @@ export interface Model {
   /** thresholds of the divergence monitor (sim/sanity.ts); absent: its defaults */
   readonly sanity?: SanitySettings;
 }
+
+/**
+ * The frozen ContactModel with `c`'s values, its properties always in this order. Every
+ * ContactModel is made here (sim/builder.ts, and the rollouts' models of their inputs,
+ * driver/inputs.ts `modelWithInputs`), so that they all share one hidden class: the steps
+ * that read them (collide, the force kernels, the hard step) then see one object shape, not
+ * one per maker, and their property loads stay monomorphic.
+ */
+export function freezeContactModel(c: ContactModel): ContactModel {
+  return Object.freeze({
+    mode: c.mode,
+    stiffness: c.stiffness,
+    damping: c.damping,
+    temperature: c.temperature,
+    friction: c.friction,
+    restitution: c.restitution,
+    margin: c.margin,
+    timeOfImpact: c.timeOfImpact,
+    frictionVelocity: c.frictionVelocity,
+  });
+}
+
+/**
+ * The frozen Model with `m`'s values, its properties always in this order (every one
+ * present, `sanity` too): the one maker of Models, for one hidden class (see
+ * {@link freezeContactModel}). `m.contact` is taken as it is: make it with
+ * {@link freezeContactModel}.
+ */
+export function freezeModel(m: Model): Model {
+  return Object.freeze({
+    nbody: m.nbody,
+    bodyName: m.bodyName,
+    bodyIndex: m.bodyIndex,
+    bodyStatic: m.bodyStatic,
+    bodyMass: m.bodyMass,
+    bodyInvMass: m.bodyInvMass,
+    bodyInertia: m.bodyInertia,
+    bodyInvInertia: m.bodyInvInertia,
+    geomType: m.geomType,
+    geomSize: m.geomSize,
+    bodyFriction: m.bodyFriction,
+    bodyRestitution: m.bodyRestitution,
+    contact: m.contact,
+    dt: m.dt,
+    steps: m.steps,
+    gravity: m.gravity,
+    sanity: m.sanity,
+  });
+}

@@ -40,7 +40,8 @@ export const DEFAULT_KEPT_RECORDS_BYTES = 16 * 1024 * 1024;
  * rollout stays at its checkpoints' O(√T) states, and a replayed segment keeps its own
  * steps' values whatever the budget. Within it the pullback reads the values instead of
  * computing the forces and the integration again, about one forward pass of time for the
- * steps it covers: the billiards break (31 contacts a step) keeps all of them in 13 MB;
+ * steps it covers: the billiards break (31 contacts a step) keeps all of them, and its steps' contacts (after
+ * full force slots: driver/force-stepper.ts), in 16 MB;
  * the 1,000-step rollout of 100 boxes (~340 contacts a step: ~130 MB of them) keeps its
  * integrator's and, in compact slots past its first steps (contact/wrenches.ts
  * `CONTACT_KEPT_COMPACT`), three quarters of its steps' forces.

@@ -6,12 +6,15 @@
  * costly intermediates (the exponential map, the gyroscopic Newton step) for the adjoint.
  * A record is the step's wrench (contacts and controls), those intermediates and the
  * contacts' force intermediates (when they fit the intermediates budget, driver/config.ts)
- * and, in a replayed segment, its contacts. A kept record (held
- * for the whole backward pass) has no contacts: its pullback runs the collision pass again
- * on the state before the step, which the driver keeps, and finds the same contacts bit
- * for bit (collision is a function of the poses alone). That is cheaper than copying every
- * step's contacts, and leaves the budget to the states and wrenches: a 1,000-step rollout
- * of 100 boxes (22 MB of contacts) keeps its records instead of replaying every segment.
+ * and, in a replayed segment, its contacts. A kept record (held for the whole backward
+ * pass) holds its contacts only after full force slots, in the intermediates budget (10
+ * numbers a contact, records.ts `keepContactsIn`: the billiards break keeps every step's);
+ * otherwise its pullback runs the collision pass again on the state before the step, which
+ * the driver keeps, and finds the same contacts bit for bit (collision is a function of the
+ * poses alone). That leaves the record budget to the states and wrenches: a 1,000-step
+ * rollout of 100 boxes (22 MB of contacts) keeps its records instead of replaying every
+ * segment, and its compact force slots are worth more than its contacts (measured: keeping
+ * them after compact slots too, for fewer steps' forces, was no faster).
  *
  * Pullback: the stages' hand-written adjoints in reverse: `integrateAdjointInPlace`
  * (state, wrench and mass/inertia/gravity cotangents, in place on λ and x̄) → `contactWrenchesPullback` (geometry, state,
@@ -40,7 +43,15 @@ import { CONTACT_SCALAR_INPUTS, inputWidths, modelWithInputs, WRENCH_PER_BODY, t
 import type { MarginTangentSink } from '../contact/wrenches-tangent.ts';
 import { ForceTangentStep } from './force-tangent.ts';
 import { RECORD_POOL, type Lease } from './lease-pool.ts';
-import { addInto, contactsBytes, copyInto, keepContacts } from './records.ts';
+import {
+  addInto,
+  contactsBytes,
+  contactsFrom,
+  copyInto,
+  keepContacts,
+  keepContactsIn,
+  KEPT_CONTACT_NUMBERS,
+} from './records.ts';
 import type { StepTangents, Stepper, StepperFactory } from './stepper.ts';
 
 /**
@@ -86,6 +97,20 @@ export const FORCE_STEPPER: StepperFactory<ForceStepRecord, null> = {
 const CONTACT_CHUNK_NUMBERS = 1 << 17;
 /** where a step that kept no contact intermediates kept them */
 const NOWHERE = new Float64Array(0);
+/**
+ * Numbers per contact of a kept step's contacts (records.ts `keepContactsIn`: bodies,
+ * feature pair, distance, normal, point), kept after its force intermediates when its
+ * slots are {@link CONTACTS_RIDE_WITH} wide: its pullback then reads them instead of
+ * running the collision pass again on the state before the step.
+ */
+const CONTACT_NUMBERS = KEPT_CONTACT_NUMBERS;
+/**
+ * The slot width whose steps keep their contacts too: the full one, the slots of a rollout
+ * whose forces all fit the intermediates budget (the billiards break). A compact slot
+ * (a rollout over its budget: a hundred boxes) keeps none: its numbers go to more steps'
+ * forces, which cost more to compute again than the collision pass.
+ */
+const CONTACTS_RIDE_WITH = CONTACT_KEPT_PER_CONTACT;
 
 class ForceStepper implements Stepper<ForceStepRecord, null> {
   readonly model: Model;
@@ -148,6 +173,10 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   private keptContactSlot: Uint8Array | null = null;
   /** the slot width of the step just taken */
   private stepSlot: number = CONTACT_KEPT_PER_CONTACT;
+  /** each kept step's contacts follow its force intermediates (1) or are found again (0) */
+  private keptContactsFollow: Uint8Array | null = null;
+  /** the pullback's contacts read back from a kept step (grown to the most any step had) */
+  private keptContactsBuffer: Contacts = createContacts(0);
   /** numbers of contact intermediates the kept records hold */
   private keptContactTotal = 0;
   /**
@@ -217,11 +246,13 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // else compact ones (wrenches.ts CONTACT_KEPT_COMPACT): twice the steps for the budget
     const full =
       this.replaying ||
-      this.keptContactTotal + (this.steps - this.keptCount) * this.data.contacts.count * CONTACT_KEPT_PER_CONTACT <=
+      this.keptContactTotal +
+        (this.steps - this.keptCount) * this.data.contacts.count * keptNumbersPerContact(CONTACT_KEPT_PER_CONTACT) <=
         this.contactKeptCap;
     const slot = full ? CONTACT_KEPT_PER_CONTACT : CONTACT_KEPT_COMPACT;
     this.stepSlot = slot;
-    const need = this.data.contacts.capacity * slot;
+    // room for the slots and, where they ride along, the contacts (a replayed step's record copies only the slots)
+    const need = this.data.contacts.capacity * (this.replaying ? slot : keptNumbersPerContact(slot));
     const chunks = this.contactChunks;
     let at = chunks.length - 1;
     if (
@@ -313,8 +344,8 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
   keep(): ForceStepRecord {
     const w = this.data.wrench;
     const t = this.keptCount++;
-    // the wrenches of all kept records in one array; the contacts are found again
-    // of the moving bodies only: the integrator's adjoint reads no static body's
+    // the wrenches of all kept records in one array (the contacts follow the force slots, or
+    // are found again), of the moving bodies only: the integrator's adjoint reads no static body's
     const wrenches = (this.keptWrenches ??= RECORD_POOL.lend(this.owner, this.steps * w.length)).array;
     const moving = this.moving;
     for (let j = 0, wo = t * w.length; j < moving.length; j++) {
@@ -334,14 +365,25 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
     // the contacts' force intermediates, written in place by the step: commit them while
     // they fit what the budget leaves them
     const chunkOf = (this.keptContactChunk ??= new Int32Array(this.steps));
-    const width = this.data.contacts.count * this.stepSlot;
+    const count = this.data.contacts.count;
+    const width = count * this.stepSlot;
     const fits = this.keptContactTotal + width <= this.contactKeptCap;
     if (this.stepKeptChunk >= 0 && this.stepKeptContacts() && fits) {
       chunkOf[t] = this.stepKeptChunk;
       (this.keptContactAt ??= new Int32Array(this.steps))[t] = this.stepKeptAt;
       (this.keptContactSlot ??= new Uint8Array(this.steps))[t] = this.stepSlot;
-      this.contactChunkEnd = this.stepKeptAt + width;
-      this.keptContactTotal += width;
+      // the contacts after the slots, where the slot width takes them and they fit the chunk and the budget
+      const withContacts = count * keptNumbersPerContact(this.stepSlot);
+      const chunk = this.contactChunks[this.stepKeptChunk].array;
+      const follow =
+        withContacts > width &&
+        this.stepKeptAt + withContacts <= chunk.length &&
+        this.keptContactTotal + withContacts <= this.contactKeptCap;
+      if (follow) keepContactsIn(this.data.contacts, chunk, this.stepKeptAt + width);
+      (this.keptContactsFollow ??= new Uint8Array(this.steps))[t] = follow ? 1 : 0;
+      const kept = follow ? withContacts : width;
+      this.contactChunkEnd = this.stepKeptAt + kept;
+      this.keptContactTotal += kept;
     } else {
       chunkOf[t] = -1;
       if (!fits) this.contactKeptFull = true;
@@ -474,6 +516,16 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
         contactKept = this.contactChunks[chunk].array;
         contactKeptAt = (this.keptContactAt as Int32Array)[rec];
         contactSlot = (this.keptContactSlot as Uint8Array)[rec];
+        // the step's contacts, when they follow its slots: read back rather than found again
+        if ((this.keptContactsFollow as Uint8Array)[rec] === 1) {
+          if (this.keptContactsBuffer.capacity < contactCount) this.keptContactsBuffer = createContacts(contactCount);
+          contacts = contactsFrom(
+            contactKept,
+            contactKeptAt + contactCount * contactSlot,
+            contactCount,
+            this.keptContactsBuffer,
+          );
+        }
       }
     } else {
       integrateAdjointInPlace(
@@ -589,6 +641,11 @@ class ForceStepper implements Stepper<ForceStepRecord, null> {
       contactBar: new Float64Array(0),
     };
   }
+}
+
+/** Numbers a kept step holds per contact with slots `slot` wide: the slot, and its contact where contacts ride along. */
+function keptNumbersPerContact(slot: number): number {
+  return slot === CONTACTS_RIDE_WITH ? slot + CONTACT_NUMBERS : slot;
 }
 
 interface ForcePullbackScratch {

@@ -17,7 +17,7 @@
  * step and its adjoint), not an offset in five files.
  */
 import { integratorLayout, type IntegratorLayout } from '../integrator/semiImplicitEuler.ts';
-import type { ContactModel, Model } from '../model.ts';
+import { freezeContactModel, freezeModel, type ContactModel, type Model } from '../model.ts';
 import { COMPONENTS, STATE_SLOT } from '../paths.ts';
 import { STATE_FIELDS } from '../state.ts';
 import { INPUT_FIELDS, WRENCH_PER_BODY, type InputField, type InputName } from './input-table.ts';
@@ -121,7 +121,12 @@ export function modelWithInputs(model: Model, L: RolloutLayout, x: Float64Array)
     else if ('contact' in s) contact[s.contact] = x[at];
   }
   if (model.contact.damping === undefined) contact.damping = undefined;
-  return { ...model, ...arrays, contact: { ...model.contact, ...contact } as ContactModel };
+  // made by the Model's own makers, so that it shares the built model's hidden class
+  return freezeModel({
+    ...model,
+    ...arrays,
+    contact: freezeContactModel({ ...model.contact, ...contact } as ContactModel),
+  });
 }
 
 /** A per-body parameter named as its input group (friction, restitution). */

@@ -43,6 +43,48 @@ export function keepContacts(src: Contacts, into: Contacts | undefined, minCapac
   return out;
 }
 
+/**
+ * Numbers per contact of {@link keepContactsIn}: body A, body B, feature pair, distance,
+ * normal (3), point (3), in this order (the indices are small integers: exact as doubles).
+ */
+export const KEPT_CONTACT_NUMBERS = 10;
+
+/** The live contacts of `src` into `out` from `at`, {@link KEPT_CONTACT_NUMBERS} numbers each. */
+export function keepContactsIn(src: Contacts, out: Float64Array, at: number): void {
+  const c = src.count;
+  for (let i = 0, o = at; i < c; i++, o += KEPT_CONTACT_NUMBERS) {
+    out[o] = src.bodyA[i];
+    out[o + 1] = src.bodyB[i];
+    out[o + 2] = src.pair[i];
+    out[o + 3] = src.dist[i];
+    out[o + 4] = src.normal[3 * i];
+    out[o + 5] = src.normal[3 * i + 1];
+    out[o + 6] = src.normal[3 * i + 2];
+    out[o + 7] = src.point[3 * i];
+    out[o + 8] = src.point[3 * i + 1];
+    out[o + 9] = src.point[3 * i + 2];
+  }
+}
+
+/** `count` contacts kept by {@link keepContactsIn} at `kept[at ..]`, back into `into` (capacity ≥ count). Returns `into`. */
+export function contactsFrom(kept: Float64Array, at: number, count: number, into: Contacts): Contacts {
+  into.count = count;
+  into.dropped = 0;
+  for (let i = 0, o = at; i < count; i++, o += KEPT_CONTACT_NUMBERS) {
+    into.bodyA[i] = kept[o];
+    into.bodyB[i] = kept[o + 1];
+    into.pair[i] = kept[o + 2];
+    into.dist[i] = kept[o + 3];
+    into.normal[3 * i] = kept[o + 4];
+    into.normal[3 * i + 1] = kept[o + 5];
+    into.normal[3 * i + 2] = kept[o + 6];
+    into.point[3 * i] = kept[o + 7];
+    into.point[3 * i + 1] = kept[o + 8];
+    into.point[3 * i + 2] = kept[o + 9];
+  }
+  return into;
+}
+
 /** dst[dstOff + j] = src[srcOff + j] for j < count (no view objects, unlike set(subarray)). */
 export function copyInto(dst: Float64Array, dstOff: number, src: Float64Array, srcOff: number, count: number): void {
   for (let j = 0; j < count; j++) dst[dstOff + j] = src[srcOff + j];
