@@ -49,7 +49,7 @@ const PEAK_MB_GOAL = 300;
 const VALIDITY_OVER_GRAD_GOAL = 2;
 
 /**
- * Untimed rounds (gradient and forward each) before the timed ones of the soft figures
+ * Untimed rounds (both sides of a figure each) before the timed ones of the figures
  * whose first rounds still run code TurboFan has not finished: the figures measure the
  * steady state. In a fresh process running one workload, `--trace-opt --trace-deopt`
  * shows optimizations completing until round ~9 of the billiards break and ~7 of the
@@ -57,8 +57,14 @@ const VALIDITY_OVER_GRAD_GOAL = 2;
  * record keeping at rounds 2–4, the forward's own `simulate` loop at round 3), and the
  * billiards gradient's CPU time falls from ~66–95 ms in rounds 1–8 to ~57–61 ms from
  * round 9 (bench/README.md, "Warm-up of the gradient figures"). Was 5 and 2.
+ *
+ * The hard-mode and validity figures likewise (were 2 each): in a fresh process the hard
+ * billiards gradient's first round took ~1.2 s of CPU and the next few 150–600 ms against a
+ * steady ~50–60 ms (issue 19's hardgrad7 session), and the validity ride settled only
+ * around round 5 while the plain gradient did by round 2 (`contactWrenchTangents` compiled,
+ * deoptimized on a code dependency and compiled twice more: the validity6 session).
  */
-const STEADY_WARMUP = { billiards: 12, boxes100: 6 } as const;
+const STEADY_WARMUP = { billiards: 12, boxes100: 6, billiardsHard: 8, hardTangent: 6, validity: 8 } as const;
 
 /** The 8 parameters of the validity figure: the initial velocities (x, y) of the cue ball and the first three balls. */
 const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [
@@ -72,8 +78,8 @@ const VALIDITY_PARAMS = ['cue', 'ball1', 'ball2', 'ball3'].flatMap((b) => [
  * sim/validity.ts) adds to a gradient of 8 parameters of the billiards break (1,000 steps,
  * its own soft contact). With it, the same gradient comes from those directions (their
  * final tangents are its columns: sim/driver/tangent-columns.ts) and no backward pass runs;
- * without it, the plain forward pass and the reverse pass through the steps. Two warm-up
- * rounds: the tangent kernels are large, and one round under load leaves them still compiling.
+ * without it, the plain forward pass and the reverse pass through the steps. Eight warm-up
+ * rounds (`STEADY_WARMUP`): the tangent kernels are large and settle later than the reverse pass.
  */
 function validityOverGrad(): number {
   const scene = loadScene('billiards');
@@ -81,7 +87,7 @@ function validityOverGrad(): number {
   return timeRatio(
     () => gradient(scene, of, VALIDITY_PARAMS, { validity: true }).value,
     () => gradient(scene, of, VALIDITY_PARAMS, { validity: false }).value,
-    { warmup: 2, reps: 5 },
+    { warmup: STEADY_WARMUP.validity, reps: 5 },
   );
 }
 
@@ -109,7 +115,7 @@ function hardTangentOverForward(): number {
     return state.bodyQ[0];
   };
   const tangent = (): number => rolloutTangents(config, HARD_STEPPER, x, xdot, 1).ydot[0];
-  return timeRatio(tangent, forward, { warmup: 2, reps: 5 });
+  return timeRatio(tangent, forward, { warmup: STEADY_WARMUP.hardTangent, reps: 5 });
 }
 
 /**
@@ -271,7 +277,7 @@ export const gradFigures: Figure[] = [
       "the billiards gradient in hard mode (implicit adjoint of every step's impulse solve) over the plain hard-mode forward rollout; loss: the sum of all final coordinates (the heights alone are pinned by the cloth in hard mode)",
     unit: 'ratio',
     goal: { max: HARD_GRAD_OVER_FORWARD_GOAL },
-    run: () => gradOverForward('billiards', { warmup: 2, reps: 5 }, 'hard', 'position'),
+    run: () => gradOverForward('billiards', { warmup: STEADY_WARMUP.billiardsHard, reps: 5 }, 'hard', 'position'),
   },
   {
     name: 'grad.billiards16.hard.tangent.overForward',
