@@ -193,10 +193,13 @@ describe('hard mode: a gradient jump at the derived onset, and nowhere else', ()
     const [j] = r.jumps;
     expect(Math.abs(j.at - muStar)).toBeLessThanOrEqual(band);
     expect(j.kinks[0].label).toMatch(/^step \d+: ground\/box onset$/);
-    // within the band the step comes in two parts (measured: 98 % at μ* − 4e-7, the rest at
-    // μ* + 2e-5; which side of μ* the rear contacts of a step fall on is the solve's call
-    // there): the bisection follows the larger
-    expect(j.size / slope).toBeGreaterThan(0.97);
+    // within the band the step comes in parts: which side of μ* the rear contacts of a step
+    // fall on is the solve's call there, so the split follows its sweep order (measured with
+    // buffer-order sweeps: 98 % at μ* − (1–4)e-7, the rest by μ* + 2e-5; since solves short of
+    // tolerance after 5 sweeps continue in reverse order: 94.7 % at μ* − (1–4)e-7, 1.8 % by
+    // μ* + 3e-6, the rest by μ* + 1e-5): the bisection follows the largest part, and the
+    // whole step is checked against the closed form below
+    expect(j.size / slope).toBeGreaterThan(0.9);
     expect(j.size / slope).toBeLessThan(1 + 1e-3);
     expect(Math.abs(j.valueJump)).toBeLessThanOrEqual(slope * (j.interval[1] - j.interval[0]));
     // below μ*: slides flat (the pitch the solve's tolerance allows: N dt · tol / a ≈ 4e-6 rad)
