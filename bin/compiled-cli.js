@@ -8,7 +8,9 @@
 // V8 accepts a cache made by the same V8 version with the same V8 flags for a source of the
 // same length and rejects any other (`cachedDataRejected`): the script then compiles as it
 // would without one, so a stale cache only costs time. A run that had no cache, or had it
-// rejected (another node, a rebuilt bundle), writes a new one when its command is done. The
+// rejected (another node, a rebuilt bundle), writes a new one when its command is done,
+// unless node was started with options (`node --max-old-space-size=… bin/diffcontact.js`):
+// V8 flags make a cache that plain runs reject, and the two would replace each other's. The
 // build makes the first (scripts/build.ts runs `simulate` once); the package's tarball ships
 // none, so an installed copy makes its own on its first run, for the node that runs it.
 const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -16,10 +18,18 @@ const { createRequire } = require('node:module');
 const { dirname } = require('node:path');
 const vm = require('node:vm');
 
-// node's CommonJS wrapper: the bundle sees the names a required module sees. On the bundle's
-// first line, so line numbers in stack traces are the file's.
-const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+// node's CommonJS wrapper: the bundle sees the names a required module sees, and __import. On
+// the bundle's first line, so line numbers in stack traces are the file's.
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname, __import) { ';
 const WRAPPER_TAIL = '\n})';
+
+/**
+ * The bundle's `import(x)` (written `__import(x)`, scripts/bundle-cli.ts): node 20 runs
+ * `import()` in a vm.Script only with --experimental-vm-modules, so this module imports for
+ * it. Its specifiers are package names (vega, bullmq) and absolute URLs (worker objectives),
+ * which resolve the same from bin/ as from dist/cli/.
+ */
+const importForBundle = (specifier) => import(specifier);
 
 /** The contents of `file`, or undefined when there is no such file. */
 function readIfPresent(file) {
@@ -50,20 +60,16 @@ function saveCodeCache(script, cache) {
 /**
  * Run `diffcontact …argv` from the compiled `bundle` with the code cache at `cache`;
  * resolves to the exit code. The cache is (re)written after the command when it was missing
- * or rejected.
+ * or rejected and node runs without options.
  */
 function runCompiledCli(bundle, cache, argv) {
   const cachedData = readIfPresent(cache);
-  const script = new vm.Script(WRAPPER_HEAD + readFileSync(bundle, 'utf8') + WRAPPER_TAIL, {
-    filename: bundle,
-    cachedData,
-    // `import()` in the bundle (vega, tsx, worker modules) goes to node's own ESM loader
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = new vm.Script(WRAPPER_HEAD + readFileSync(bundle, 'utf8') + WRAPPER_TAIL, { filename: bundle, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), importForBundle);
   return module.exports.main(argv).then((code) => {
-    if (cachedData === undefined || script.cachedDataRejected) saveCodeCache(script, cache);
+    const plainNode = process.execArgv.length === 0 && !process.env.NODE_OPTIONS;
+    if ((cachedData === undefined || script.cachedDataRejected) && plainNode) saveCodeCache(script, cache);
     return code;
   });
 }

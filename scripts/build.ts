@@ -13,8 +13,9 @@
  *   compiled code of it after one `simulate` run (bin/compiled-cli.js), made in a plain
  *   `node` process because V8 accepts a cache only under the flags it was made with (the
  *   tarball leaves it out: an installed copy makes its own, package.json `files`).
- * - dist/BUILD-STAMP: when the build finished; bin/diffcontact.js runs the compiled CLI only
- *   when no source is newer (a checkout edited after its build runs from the sources).
+ * - dist/BUILD-STAMP: when the build finished (before the code cache's warm-up run, which
+ *   needs it); bin/diffcontact.js runs the compiled CLI only when no source is newer (a
+ *   checkout edited after its build runs from the sources).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -60,14 +61,14 @@ for (const name of readdirSync(join(ROOT, 'scenes')).filter((n) => n.endsWith('.
 const cliDir = join(DIST, 'cli');
 await bundleCli(ROOT, cliDir);
 const cliCache = join(cliDir, 'cli.cache');
-// the warm-up: the command of the start-up benchmark (bench/cli.ts), whose output is not wanted;
-// a run without a cache writes one (bin/compiled-cli.js)
-const warmUp = ['simulate', join(ROOT, 'scenes', 'ball-drop.json'), '--steps', '1', '--json'];
-const run = `require(${JSON.stringify(join(ROOT, 'bin', 'compiled-cli.js'))}).runCompiledCli(${JSON.stringify(join(cliDir, CLI_BUNDLE))}, ${JSON.stringify(cliCache)}, ${JSON.stringify(warmUp)}).then((code) => { process.exitCode = code; })`;
-execFileSync(process.execPath, ['-e', run], { cwd: ROOT, stdio: ['ignore', 'ignore', 2] });
+writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
+
+// the code cache: the bin, now running the fresh build, writes one when it finds none
+// (bin/compiled-cli.js). The command is the start-up benchmark's (bench/cli.ts); its output is not wanted.
+const warmUp = [join(ROOT, 'bin', 'diffcontact.js'), 'simulate', join(ROOT, 'scenes', 'ball-drop.json'), '--steps', '1', '--json'];
+execFileSync(process.execPath, warmUp, { cwd: ROOT, stdio: ['ignore', 'ignore', 2], env: { ...process.env, NODE_OPTIONS: '' } });
 if (!existsSync(cliCache)) throw new Error(`the warm-up run wrote no code cache to ${cliCache}`);
 
-writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
 process.stderr.write(
   `built ${filesUnder(DIST, '.js').length} modules into dist/ (the CLI bundled into dist/cli/${CLI_BUNDLE}, ${kB(join(cliDir, CLI_BUNDLE))} kB, code cache ${kB(cliCache)} kB)\n`,
 );

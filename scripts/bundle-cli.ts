@@ -28,8 +28,10 @@
  * 1.3 MB if bundled; vega, vega-lite, tsx: optional).
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import ts from 'typescript';
 
 /** Packages left to node's resolver (everything not listed here and not relative is bundled). */
 const EXTERNAL = ['cli-progress', 'ml-matrix', 'vega', 'vega-lite', 'tsx', 'three', 'bullmq', 'ioredis'];
@@ -72,6 +74,35 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
+/** What the bundle calls for `import(…)`: bin/compiled-cli.js passes its own import() in under this name. */
+export const DYNAMIC_IMPORT = '__import';
+
+/**
+ * `code` (the bundle) with each `import(x)` call written `__import(x)`. The bundle runs as a
+ * vm.Script, where node 20 handles `import()` only under --experimental-vm-modules (and a
+ * function from a code cache not at all), so the modules it loads on demand (vega, bullmq,
+ * worker objectives) are imported by bin/compiled-cli.js, a real module. Found in the syntax
+ * tree, so the text `import(` in strings and templates (code for worker threads) is left as it is.
+ */
+function routeDynamicImports(code: string): string {
+  if (code.includes(DYNAMIC_IMPORT)) throw new Error(`the CLI bundle already uses the name ${DYNAMIC_IMPORT}`);
+  const file = ts.createSourceFile('cli.cjs', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  const starts: number[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+      starts.push(node.expression.getStart(file));
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = '';
+  let at = 0;
+  for (const start of starts.sort((a, b) => a - b)) {
+    out += code.slice(at, start) + DYNAMIC_IMPORT;
+    at = start + 'import'.length;
+  }
+  return out + code.slice(at);
+}
+
 /** The bundle's file name in `outDir`; bin/diffcontact.js starts it. */
 export const CLI_BUNDLE = 'cli.cjs';
 
@@ -89,7 +120,11 @@ export async function bundleCli(root: string, outDir: string): Promise<Metafile>
     external: EXTERNAL,
     plugins: [twinUrls(root, outDir), zodEnglishOnly],
     metafile: true,
+    write: false,
     logLevel: 'warning',
   });
+  const [bundle] = result.outputFiles;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(bundle.path, routeDynamicImports(bundle.text));
   return result.metafile;
 }
