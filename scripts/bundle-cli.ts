@@ -103,6 +103,27 @@ function routeDynamicImports(code: string): string {
   return out + code.slice(at);
 }
 
+/**
+ * commander's `require('node:child_process')` made lazy: commander spawns a process only for a
+ * subcommand that is its own executable, which this CLI has none of, and node's child_process
+ * (with net, dgram and the stream internals it loads) was the largest single cost of
+ * evaluating commander at start-up.
+ */
+const commanderLazyChildProcess: Plugin = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${sep}commander${sep}`) ? { path: args.path, namespace: 'lazy-child-process' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      // any member commander reads loads the module then
+      contents:
+        "let loaded; module.exports = new Proxy({}, { get: (_, name) => (loaded ??= require('node:child_process'))[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
 /** The bundle's file name in `outDir`; bin/diffcontact.js starts it. */
 export const CLI_BUNDLE = 'cli.cjs';
 
@@ -118,7 +139,7 @@ export async function bundleCli(root: string, outDir: string): Promise<Metafile>
     target: 'node20',
     minify: true,
     external: EXTERNAL,
-    plugins: [twinUrls(root, outDir), zodEnglishOnly],
+    plugins: [twinUrls(root, outDir), zodEnglishOnly, commanderLazyChildProcess],
     metafile: true,
     write: false,
     logLevel: 'warning',
