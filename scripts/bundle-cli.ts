@@ -22,6 +22,11 @@
  * - zod's message locales: zod's namespaces re-export all 49 languages (264 kB of the
  *   bundle's 700 kB); the scene loader uses zod's default English messages only, so the
  *   bundle carries `en` alone (`z.locales` holds only `en` in the CLI).
+ * - commander's child_process loads on first use (commanderLazyChildProcess).
+ *
+ * sim/ imports zod as a module namespace (`import * as z from 'zod'`), never `import { z }`:
+ * esbuild then keeps the zod functions the schemas call (103 kB), where the `z` object kept
+ * all of zod (193 kB) and built its 300-odd getters at start.
  *
  * Dependencies other than zod and commander stay external (cli-progress, ml-matrix: loaded
  * only by the commands that use them; bullmq, ioredis: only with --cluster and `worker`, and
