@@ -64,7 +64,10 @@ function saveCodeCache(script, cache) {
  */
 function runCompiledCli(bundle, cache, argv) {
   const cachedData = readIfPresent(cache);
-  const script = new vm.Script(WRAPPER_HEAD + readFileSync(bundle, 'utf8') + WRAPPER_TAIL, { filename: bundle, cachedData });
+  const script = new vm.Script(WRAPPER_HEAD + readFileSync(bundle, 'utf8') + WRAPPER_TAIL, {
+    filename: bundle,
+    cachedData,
+  });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), importForBundle);
   return module.exports.main(argv).then((code) => {

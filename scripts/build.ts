@@ -18,7 +18,16 @@
  *   checkout edited after its build runs from the sources).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,8 +74,13 @@ writeFileSync(join(DIST, 'BUILD-STAMP'), `${new Date().toISOString()}\n`);
 
 // the code cache: the bin, now running the fresh build, writes one when it finds none
 // (bin/compiled-cli.js). The command is the start-up benchmark's (bench/cli.ts); its output is not wanted.
-const warmUp = [join(ROOT, 'bin', 'diffcontact.js'), 'simulate', join(ROOT, 'scenes', 'ball-drop.json'), '--steps', '1', '--json'];
-execFileSync(process.execPath, warmUp, { cwd: ROOT, stdio: ['ignore', 'ignore', 2], env: { ...process.env, NODE_OPTIONS: '' } });
+const warmUp = ['simulate', 'scenes/ball-drop.json', '--steps', '1', '--json'];
+const plainNode = { ...process.env, NODE_OPTIONS: '' };
+execFileSync(process.execPath, [join(ROOT, 'bin', 'diffcontact.js'), ...warmUp], {
+  cwd: ROOT,
+  stdio: ['ignore', 'ignore', 2],
+  env: plainNode,
+});
 if (!existsSync(cliCache)) throw new Error(`the warm-up run wrote no code cache to ${cliCache}`);
 
 process.stderr.write(

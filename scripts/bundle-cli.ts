@@ -118,7 +118,9 @@ const commanderLazyChildProcess: Plugin = {
   name: 'commander-lazy-child-process',
   setup(b) {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes(`${sep}commander${sep}`) ? { path: args.path, namespace: 'lazy-child-process' } : undefined,
+      args.importer.includes(`${sep}commander${sep}`)
+        ? { path: args.path, namespace: 'lazy-child-process' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
       // any member commander reads loads the module then
