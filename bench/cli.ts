@@ -4,7 +4,8 @@
  * of it is loading node, the CLI and its dependencies). The package is built first, so the
  * bin runs the compiled CLI as an installed package does. Wall clock on a shared machine is
  * noisy: the median of many runs, and the same against a bare `node -e 0` of the same run.
- * The bin starts the CLI bundled by esbuild (dist/cli/, scripts/bundle-cli.ts).
+ * The bin runs the CLI bundled by esbuild into one file (dist/cli/cli.cjs, scripts/bundle-cli.ts)
+ * with the V8 code cache the build's warm-up run made (dist/cli/cli.cache, bin/compiled-cli.js).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -3,7 +3,7 @@
  * schema fragments (sim/shapes/), so a shape's fields are checked with the same messages
  * as every other field of a scene.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A strict object whose unknown-key error lists the valid fields (the formatter adds each key's path). */
 export function strict<Shape extends z.core.$ZodLooseShape>(shape: Shape) {

@@ -26,7 +26,7 @@
  * Problems in the fields of the scene are all reported together; the checks across bodies
  * (duplicate names) and the objective's paths run once the bodies themselves are valid.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PathError, SceneError, type SceneIssue } from './errors.ts';
 import { DEFAULT_FRICTION_VELOCITY } from './contact/params.ts';
 import { CONTACT_MODES, type ContactMode } from './model.ts';

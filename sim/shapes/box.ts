@@ -3,7 +3,7 @@
  * geomSize `[hx, hy, hz, 0]`. Volume 8 hx hy hz; Ixx = m/3 (hy² + hz²) and cyclically
  * (the m/12 (b² + c²) of full side lengths b, c).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { add, div, mul } from '../../ad/ops.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { positiveVec3, strict } from '../scene-fields.ts';

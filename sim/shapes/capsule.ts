@@ -13,7 +13,7 @@
  *   Izz = mc r²/2 + ms 2r²/5,
  *   Ixx = Iyy = mc (r²/4 + H²/12) + ms (2r²/5 + h² + 3hr/4).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { add, div, mul, sub } from '../../ad/ops.ts';
 import { mat3FromQuat } from '../math/mat3.ts';
 import { nonNegative, positive, strict } from '../scene-fields.ts';

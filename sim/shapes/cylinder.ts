@@ -3,7 +3,7 @@
  * with flat caps at z = ±halfLength, geomSize `[r, halfLength, 0, 0]`. Volume 2π r² h
  * (length H = 2h); Izz = m r²/2, Ixx = Iyy = m (r²/4 + H²/12).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { add, div, mul } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { hypot2 } from '../math/hypot.ts';

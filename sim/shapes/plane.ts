@@ -4,7 +4,7 @@
  * static). geomSize `[nx, ny, nz, offset]` with the normal made unit at build. It has no
  * volume, inertia or bounding radius (`solid` null).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 // the two ops by their own files, not ad/index.ts: the CLI's start-up bundle then leaves the rest
 // of ad/ (and ml-matrix, which ad/implicit.ts loads) to the commands that differentiate
 import { div } from '../../ad/ops.ts';

@@ -2,7 +2,7 @@
  * The solid sphere: `shape: { type: 'sphere', radius }`, geomSize `[r, 0, 0, 0]`.
  * Volume 4/3 π r³; moments 2/5 m r² about every axis.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { mul } from '../../ad/ops.ts';
 import type { Real } from '../../ad/tape.ts';
 import { positive, strict } from '../scene-fields.ts';

@@ -57,7 +57,10 @@ describe('the packed tarball', () => {
     expect(paths).toContain('dist/api/index.js');
     expect(paths).toContain('dist/api/index.d.ts');
     expect(paths).toContain('dist/ad/index.js');
-    expect(paths).toContain('dist/cli/cli.js');
+    expect(paths).toContain('dist/cli/cli.cjs');
+    expect(paths).not.toContain('dist/cli/cli.cache'); // made by the installed copy's first run (bin/compiled-cli.js)
+    expect(paths).toContain('bin/compiled-cli.js');
+    expect(paths).toContain('bin/package.json');
     expect(paths).toContain('bin/diffcontact.js');
     expect(paths).toContain('docs/scene.schema.json');
     const misplaced = paths.filter(
