@@ -186,15 +186,70 @@ export function applyImpulses(p: ContactProblem, qd: Float64Array): void {
 /** The largest velocity change of the last {@link gaussSeidelSweep}, m/s, at [0] (an array: no boxed double). */
 const _sweep = new Float64Array(1);
 
+/** Doubles per 64-byte cache line. */
+const CACHE_LINE_DOUBLES = 8;
+
 /**
- * Doubles per contact in {@link _packed}, what the normal update reads first (a contact
- * that stays open reads only its first two cache lines): n (0–2), r_A × n (3–5), r_B × n
- * (6–8), W_nn (9), bound b (10), μ (11), inverse masses of A and B (12, 13), I_A⁻¹(r_A × n)
- * (14–16), I_B⁻¹(r_B × n) (17–19); then the tangents' rows: t₁, t₂ (20–25), r_A × t (26–31),
- * r_B × t (32–37), W_t₁t₁, W_t₂t₂ (38, 39), slip target (40, 41), I_A⁻¹(r_A × t) (42–47),
- * I_B⁻¹(r_B × t) (48–53); 54, 55 unused (7 cache lines a contact).
+ * The packed row of one contact in {@link _packed}: its fields in the order the sweep reads
+ * them, widths in doubles; the offsets below are generated from this list. The normal
+ * update's fields come first (a contact that stays open reads only its first two cache
+ * lines): n, r_A × n, r_B × n, W_nn, the bound b, μ, the inverse masses of A and B,
+ * I_A⁻¹(r_A × n), I_B⁻¹(r_B × n); then the tangents' rows: t₁ and t₂, r_A × t₁ and
+ * r_A × t₂, r_B × t₁ and r_B × t₂, W_t₁t₁ and W_t₂t₂, the slip target, I_A⁻¹(r_A × t₁)
+ * and I_A⁻¹(r_A × t₂), I_B⁻¹(r_B × t₁) and I_B⁻¹(r_B × t₂).
  */
-const PACKED_WIDTH = 56;
+const PACKED_ROW = packedRowLayout({
+  normal: 3,
+  armA: 3,
+  armB: 3,
+  wnn: 1,
+  bound: 1,
+  friction: 1,
+  invMassA: 1,
+  invMassB: 1,
+  responseA: 3,
+  responseB: 3,
+  tangents: 6,
+  tangentArmA: 6,
+  tangentArmB: 6,
+  wtt: 2,
+  slip: 2,
+  tangentResponseA: 6,
+  tangentResponseB: 6,
+});
+// module consts, which TurboFan folds into the sweep's code as constants
+const {
+  normal: NORMAL,
+  armA: ARM_A,
+  armB: ARM_B,
+  wnn: W_NN,
+  bound: BOUND,
+  friction: FRICTION,
+  invMassA: INV_MASS_A,
+  invMassB: INV_MASS_B,
+  responseA: RESPONSE_A,
+  responseB: RESPONSE_B,
+  tangents: TANGENTS,
+  tangentArmA: TANGENT_ARM_A,
+  tangentArmB: TANGENT_ARM_B,
+  wtt: W_TT,
+  slip: SLIP,
+  tangentResponseA: TANGENT_RESPONSE_A,
+  tangentResponseB: TANGENT_RESPONSE_B,
+} = PACKED_ROW.offset;
+/** Doubles per contact in {@link _packed}: the row's 54, rounded up to whole cache lines (7). */
+const PACKED_WIDTH = PACKED_ROW.width;
+
+/** Offsets of `widths`' fields laid out one after another, and the row's width rounded up to whole cache lines. */
+function packedRowLayout<K extends string>(widths: Record<K, number>): { offset: Record<K, number>; width: number } {
+  const offset = {} as Record<K, number>;
+  let end = 0;
+  for (const key of Object.keys(widths) as K[]) {
+    offset[key] = end;
+    end += widths[key];
+  }
+  return { offset, width: Math.ceil(end / CACHE_LINE_DOUBLES) * CACHE_LINE_DOUBLES };
+}
 /**
  * The rows a sweep reads, contact by contact in one array ({@link packContacts}): the sweep
  * streams one array instead of eleven (the 256-box pile's 4,500 contacts are 2 MB, beyond
@@ -217,28 +272,28 @@ function packContacts(p: ContactProblem): void {
     const s = PACKED_WIDTH * k,
       r = 9 * k;
     for (let i = 0; i < 3; i++) {
-      P[s + i] = dir[r + i];
-      P[s + 3 + i] = ra[r + i];
-      P[s + 6 + i] = rb[r + i];
-      P[s + 14 + i] = ia[r + i];
-      P[s + 17 + i] = ib[r + i];
+      P[s + NORMAL + i] = dir[r + i];
+      P[s + ARM_A + i] = ra[r + i];
+      P[s + ARM_B + i] = rb[r + i];
+      P[s + RESPONSE_A + i] = ia[r + i];
+      P[s + RESPONSE_B + i] = ib[r + i];
     }
     for (let i = 0; i < 6; i++) {
-      P[s + 20 + i] = dir[r + 3 + i];
-      P[s + 26 + i] = ra[r + 3 + i];
-      P[s + 32 + i] = rb[r + 3 + i];
-      P[s + 42 + i] = ia[r + 3 + i];
-      P[s + 48 + i] = ib[r + 3 + i];
+      P[s + TANGENTS + i] = dir[r + 3 + i];
+      P[s + TANGENT_ARM_A + i] = ra[r + 3 + i];
+      P[s + TANGENT_ARM_B + i] = rb[r + 3 + i];
+      P[s + TANGENT_RESPONSE_A + i] = ia[r + 3 + i];
+      P[s + TANGENT_RESPONSE_B + i] = ib[r + 3 + i];
     }
-    P[s + 9] = p.diag[3 * k];
-    P[s + 10] = p.bound[k];
-    P[s + 11] = p.friction[k];
-    P[s + 12] = p.invMass[2 * k];
-    P[s + 13] = p.invMass[2 * k + 1];
-    P[s + 38] = p.diag[3 * k + 1];
-    P[s + 39] = p.diag[3 * k + 2];
-    P[s + 40] = p.slipTarget[2 * k];
-    P[s + 41] = p.slipTarget[2 * k + 1];
+    P[s + W_NN] = p.diag[3 * k];
+    P[s + BOUND] = p.bound[k];
+    P[s + FRICTION] = p.friction[k];
+    P[s + INV_MASS_A] = p.invMass[2 * k];
+    P[s + INV_MASS_B] = p.invMass[2 * k + 1];
+    P[s + W_TT] = p.diag[3 * k + 1];
+    P[s + W_TT + 1] = p.diag[3 * k + 2];
+    P[s + SLIP] = p.slipTarget[2 * k];
+    P[s + SLIP + 1] = p.slipTarget[2 * k + 1];
   }
 }
 
@@ -283,70 +338,70 @@ function gaussSeidelSweep(p: ContactProblem, qd: Float64Array, reverse: boolean)
       wby = qd[b + 4],
       wbz = qd[b + 5];
     // normal: exact scalar projection
-    const wnn = P[s + 9];
+    const wnn = P[s + W_NN];
     const un =
-      P[s] * (vbx - vax) +
-      P[s + 1] * (vby - vay) +
-      P[s + 2] * (vbz - vaz) +
-      P[s + 6] * wbx +
-      P[s + 7] * wby +
-      P[s + 8] * wbz -
-      P[s + 3] * wax -
-      P[s + 4] * way -
-      P[s + 5] * waz;
-    let lnNext = ln - (un - P[s + 10]) / wnn;
+      P[s + NORMAL] * (vbx - vax) +
+      P[s + NORMAL + 1] * (vby - vay) +
+      P[s + NORMAL + 2] * (vbz - vaz) +
+      P[s + ARM_B] * wbx +
+      P[s + ARM_B + 1] * wby +
+      P[s + ARM_B + 2] * wbz -
+      P[s + ARM_A] * wax -
+      P[s + ARM_A + 1] * way -
+      P[s + ARM_A + 2] * waz;
+    let lnNext = ln - (un - P[s + BOUND]) / wnn;
     if (lnNext < 0) lnNext = 0;
     const dn = lnNext - ln;
     // friction: exact 2-D disk problem in the diagonalizing tangents, at the new λ_n
-    const radius = P[s + 11] * lnNext;
+    const radius = P[s + FRICTION] * lnNext;
     if (dn === 0 && radius === 0 && l1 === 0 && l2 === 0) continue;
-    const ma = P[s + 12],
-      mb = P[s + 13];
+    const ma = P[s + INV_MASS_A],
+      mb = P[s + INV_MASS_B];
     // the tangential velocities once dn is applied (W_tn couples them)
     if (dn !== 0) {
-      const px = dn * P[s],
-        py = dn * P[s + 1],
-        pz = dn * P[s + 2];
+      const px = dn * P[s + NORMAL],
+        py = dn * P[s + NORMAL + 1],
+        pz = dn * P[s + NORMAL + 2];
       vbx += mb * px;
       vby += mb * py;
       vbz += mb * pz;
-      wbx += dn * P[s + 17];
-      wby += dn * P[s + 18];
-      wbz += dn * P[s + 19];
+      wbx += dn * P[s + RESPONSE_B];
+      wby += dn * P[s + RESPONSE_B + 1];
+      wbz += dn * P[s + RESPONSE_B + 2];
       vax -= ma * px;
       vay -= ma * py;
       vaz -= ma * pz;
-      wax -= dn * P[s + 14];
-      way -= dn * P[s + 15];
-      waz -= dn * P[s + 16];
+      wax -= dn * P[s + RESPONSE_A];
+      way -= dn * P[s + RESPONSE_A + 1];
+      waz -= dn * P[s + RESPONSE_A + 2];
     }
     const dvx = vbx - vax,
       dvy = vby - vay,
       dvz = vbz - vaz;
     const u1 =
-      P[s + 20] * dvx +
-      P[s + 21] * dvy +
-      P[s + 22] * dvz +
-      P[s + 32] * wbx +
-      P[s + 33] * wby +
-      P[s + 34] * wbz -
-      P[s + 26] * wax -
-      P[s + 27] * way -
-      P[s + 28] * waz;
+      P[s + TANGENTS] * dvx +
+      P[s + TANGENTS + 1] * dvy +
+      P[s + TANGENTS + 2] * dvz +
+      P[s + TANGENT_ARM_B] * wbx +
+      P[s + TANGENT_ARM_B + 1] * wby +
+      P[s + TANGENT_ARM_B + 2] * wbz -
+      P[s + TANGENT_ARM_A] * wax -
+      P[s + TANGENT_ARM_A + 1] * way -
+      P[s + TANGENT_ARM_A + 2] * waz;
     const u2 =
-      P[s + 23] * dvx +
-      P[s + 24] * dvy +
-      P[s + 25] * dvz +
-      P[s + 35] * wbx +
-      P[s + 36] * wby +
-      P[s + 37] * wbz -
-      P[s + 29] * wax -
-      P[s + 30] * way -
-      P[s + 31] * waz;
-    const a1 = P[s + 38],
-      a2 = P[s + 39];
-    const c1 = u1 - P[s + 40] - a1 * l1,
-      c2 = u2 - P[s + 41] - a2 * l2;
+      P[s + TANGENTS + 3] * dvx +
+      P[s + TANGENTS + 4] * dvy +
+      P[s + TANGENTS + 5] * dvz +
+      P[s + TANGENT_ARM_B + 3] * wbx +
+      P[s + TANGENT_ARM_B + 4] * wby +
+      P[s + TANGENT_ARM_B + 5] * wbz -
+      P[s + TANGENT_ARM_A + 3] * wax -
+      P[s + TANGENT_ARM_A + 4] * way -
+      P[s + TANGENT_ARM_A + 5] * waz;
+    const a1 = P[s + W_TT],
+      a2 = P[s + W_TT + 1];
+    const c1 = u1 - P[s + SLIP] - a1 * l1,
+      c2 = u2 - P[s + SLIP + 1] - a2 * l2;
     // frictionDiskSolve's first line inline: the unconstrained minimiser, kept when it lies
     // in the disk (a sticking contact, most of a resting pile's); else the secular equation
     let x1 = -c1 / a1,
@@ -364,21 +419,21 @@ function gaussSeidelSweep(p: ContactProblem, qd: Float64Array, reverse: boolean)
     const d1 = x1 - l1,
       d2 = x2 - l2;
     if (d1 !== 0 || d2 !== 0) {
-      const px = d1 * P[s + 20] + d2 * P[s + 23],
-        py = d1 * P[s + 21] + d2 * P[s + 24],
-        pz = d1 * P[s + 22] + d2 * P[s + 25];
+      const px = d1 * P[s + TANGENTS] + d2 * P[s + TANGENTS + 3],
+        py = d1 * P[s + TANGENTS + 1] + d2 * P[s + TANGENTS + 4],
+        pz = d1 * P[s + TANGENTS + 2] + d2 * P[s + TANGENTS + 5];
       vbx += mb * px;
       vby += mb * py;
       vbz += mb * pz;
-      wbx += d1 * P[s + 48] + d2 * P[s + 51];
-      wby += d1 * P[s + 49] + d2 * P[s + 52];
-      wbz += d1 * P[s + 50] + d2 * P[s + 53];
+      wbx += d1 * P[s + TANGENT_RESPONSE_B] + d2 * P[s + TANGENT_RESPONSE_B + 3];
+      wby += d1 * P[s + TANGENT_RESPONSE_B + 1] + d2 * P[s + TANGENT_RESPONSE_B + 4];
+      wbz += d1 * P[s + TANGENT_RESPONSE_B + 2] + d2 * P[s + TANGENT_RESPONSE_B + 5];
       vax -= ma * px;
       vay -= ma * py;
       vaz -= ma * pz;
-      wax -= d1 * P[s + 42] + d2 * P[s + 45];
-      way -= d1 * P[s + 43] + d2 * P[s + 46];
-      waz -= d1 * P[s + 44] + d2 * P[s + 47];
+      wax -= d1 * P[s + TANGENT_RESPONSE_A] + d2 * P[s + TANGENT_RESPONSE_A + 3];
+      way -= d1 * P[s + TANGENT_RESPONSE_A + 1] + d2 * P[s + TANGENT_RESPONSE_A + 4];
+      waz -= d1 * P[s + TANGENT_RESPONSE_A + 2] + d2 * P[s + TANGENT_RESPONSE_A + 5];
     }
     qd[a] = vax;
     qd[a + 1] = vay;
